@@ -1,0 +1,74 @@
+package city.myriad.catalog.mapping;
+
+import city.myriad.catalog.model.Cluster;
+import city.myriad.catalog.model.Node;
+import city.myriad.catalog.model.NodeState;
+import city.myriad.catalog.model.Operator;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+/** The catalog domain's API models, kept apart from its entities. */
+public final class CatalogApi {
+
+    private CatalogApi() {}
+
+    static final String SLUG = "^[a-z][a-z0-9-]{1,38}[a-z0-9]$";
+    static final String SLUG_RULE = "3-40 characters: lower-case letters, digits and '-', starting with a letter";
+
+    @Schema(name = "Operator", description = "A city or its contractor that runs clusters")
+    public record OperatorView(UUID id, String slug, String name, Instant createdAt) {
+        public static OperatorView of(Operator o) {
+            return new OperatorView(o.id, o.slug, o.name, o.createdAt);
+        }
+    }
+
+    @Schema(name = "CreateOperator")
+    public record CreateOperator(
+            @NotBlank @Pattern(regexp = SLUG, message = SLUG_RULE) @Schema(examples = "shenzhen") String slug,
+            @NotBlank @Size(max = 200) @Schema(examples = "Shenzhen Municipal Computing Center") String name) {}
+
+    @Schema(name = "Cluster", description = "A city-run cluster of accelerator cards")
+    public record ClusterView(UUID id, UUID operatorId, String slug, String name, String region, Instant createdAt) {
+        public static ClusterView of(Cluster c) {
+            return new ClusterView(c.id, c.operatorId, c.slug, c.name, c.region, c.createdAt);
+        }
+    }
+
+    @Schema(name = "CreateCluster")
+    public record CreateCluster(
+            @NotBlank @Pattern(regexp = SLUG, message = SLUG_RULE) @Schema(examples = "hangzhou-east") String slug,
+            @NotBlank @Size(max = 200) @Schema(examples = "Hangzhou East AI Computing Center") String name,
+            @NotBlank @Size(max = 100) @Schema(examples = "cn-east-hangzhou") String region,
+            @Schema(description = "The operating city; platform admins must give it, operators may omit it")
+            UUID operatorId) {}
+
+    @Schema(name = "Node", description = "A machine of a cluster and its place in the topology")
+    public record NodeView(String name, String gpuModel, int gpus, long cpuMilli, long memoryMib, String rack,
+            String block, NodeState state, Instant updatedAt) {
+        public static NodeView of(Node n) {
+            return new NodeView(n.name, n.gpuModel, n.gpus, n.cpuMilli, n.memoryMib, n.rack, n.block,
+                    NodeState.valueOf(n.state), n.updatedAt);
+        }
+    }
+
+    @Schema(name = "NodeStateChange")
+    public record NodeStateChange(@NotNull NodeState state) {}
+
+    @Schema(name = "InventoryImport", description = "What an inventory import did")
+    public record ImportResult(int nodes, int cards, List<String> models, int created, int updated, int unchanged) {}
+
+    @Schema(name = "CardCounts", description = "Cards by node state")
+    public record CardCounts(long total, long available, long draining, long down) {}
+
+    @Schema(name = "ModelCapacity")
+    public record ModelCapacity(String model, long nodes, CardCounts cards) {}
+
+    @Schema(name = "ClusterCapacity", description = "A cluster's cards per model and node state")
+    public record Capacity(UUID clusterId, CardCounts cards, List<ModelCapacity> models) {}
+}

@@ -1,0 +1,33 @@
+package city.myriad.catalog.repository;
+
+import city.myriad.catalog.model.Node;
+import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
+import java.util.UUID;
+
+/** Nodes of one cluster: every method takes the cluster. Bulk writes go through {@code InventoryWriter}. */
+@ApplicationScoped
+public class NodeRepository implements PanacheRepositoryBase<Node, UUID> {
+
+    public Uni<Node> findByName(UUID clusterId, String name) {
+        return find("clusterId = ?1 and name = ?2", clusterId, name).firstResult();
+    }
+
+    /** Nodes in name order after {@code afterName} (null: from the first). */
+    public Uni<List<Node>> page(UUID clusterId, String afterName, int limit) {
+        return (afterName == null ? find("clusterId = ?1 order by name", clusterId)
+                : find("clusterId = ?1 and name > ?2 order by name", clusterId, afterName)).page(0, limit).list();
+    }
+
+    /** Per model and state: node count and card count. Rows: model, state, nodes, cards. */
+    public Uni<List<Object[]>> capacity(UUID clusterId) {
+        return getSession().chain(s -> s.createNativeQuery("""
+                        select coalesce(gpu_model, ''), state, count(*), coalesce(sum(gpus), 0)
+                          from nodes where cluster_id = :cluster
+                         group by gpu_model, state order by 1, 2""", Object[].class)
+                .setParameter("cluster", clusterId)
+                .getResultList());
+    }
+}

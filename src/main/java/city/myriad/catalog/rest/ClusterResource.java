@@ -1,0 +1,114 @@
+package city.myriad.catalog.rest;
+
+import city.myriad.catalog.mapping.CatalogApi.Capacity;
+import city.myriad.catalog.mapping.CatalogApi.ClusterView;
+import city.myriad.catalog.mapping.CatalogApi.CreateCluster;
+import city.myriad.catalog.mapping.CatalogApi.ImportResult;
+import city.myriad.catalog.mapping.CatalogApi.NodeStateChange;
+import city.myriad.catalog.mapping.CatalogApi.NodeView;
+import city.myriad.catalog.service.ClusterService;
+import city.myriad.platform.idempotency.IdempotentResponses;
+import city.myriad.platform.paging.Page;
+import city.myriad.platform.paging.PageRequest;
+import city.myriad.platform.security.Caller;
+import city.myriad.platform.security.CurrentCaller;
+import io.quarkus.security.Authenticated;
+import io.smallrye.mutiny.Uni;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+@Path("/api/v1/clusters")
+@Authenticated
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "catalog")
+public class ClusterResource {
+
+    private final ClusterService clusters;
+    private final CurrentCaller callers;
+
+    ClusterResource(ClusterService clusters, CurrentCaller callers) {
+        this.clusters = clusters;
+        this.callers = callers;
+    }
+
+    @GET
+    @Operation(operationId = "listClusters", summary = "List clusters",
+            description = "Operators see their own clusters; everybody else sees the whole catalog.")
+    public Uni<Page<ClusterView>> list(@QueryParam("cursor") String cursor, @QueryParam("limit") Integer limit) {
+        return clusters.list(caller(), PageRequest.of(cursor, limit));
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(operationId = "createCluster", summary = "Register a cluster (operator or platform admin)")
+    @APIResponse(responseCode = "201", description = "Created",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ClusterView.class)))
+    public Uni<Response> create(@HeaderParam("Idempotency-Key") String key, @Valid @NotNull CreateCluster body) {
+        return clusters.create(caller(), body, key).map(IdempotentResponses::toResponse);
+    }
+
+    @GET
+    @Path("/{clusterId}")
+    @Operation(operationId = "getCluster", summary = "Get a cluster")
+    public Uni<ClusterView> get(@PathParam("clusterId") UUID clusterId) {
+        return clusters.get(caller(), clusterId);
+    }
+
+    @POST
+    @Path("/{clusterId}/nodes")
+    @Consumes("text/csv")
+    @Operation(operationId = "importNodes", summary = "Import the cluster's inventory (CSV)",
+            description = "All or nothing: every row is checked first, and a bad file is answered with every bad row."
+                    + " Nodes are matched by node_id, so re-importing a file changes nothing; node states are kept.")
+    @RequestBody(content = @Content(mediaType = "text/csv", schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING),
+            example = "node_id,gpu_model,gpus,cpu_milli,memory_mib,rack,block\nhz-n0001,ASCEND-910B,8,192000,1572864,hz-r001,hz-b01\n"))
+    public Uni<ImportResult> importNodes(@PathParam("clusterId") UUID clusterId, String csv) {
+        return clusters.importInventory(caller(), clusterId, csv);
+    }
+
+    @GET
+    @Path("/{clusterId}/nodes")
+    @Operation(operationId = "listNodes", summary = "List the cluster's nodes (operator or platform admin)")
+    public Uni<Page<NodeView>> nodes(@PathParam("clusterId") UUID clusterId, @QueryParam("cursor") String cursor,
+            @QueryParam("limit") Integer limit) {
+        return clusters.nodes(caller(), clusterId, PageRequest.of(cursor, limit));
+    }
+
+    @PUT
+    @Path("/{clusterId}/nodes/{nodeName}/state")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(operationId = "setNodeState", summary = "Drain, take down or restore a node (operator or platform admin)")
+    public Uni<NodeView> setState(@PathParam("clusterId") UUID clusterId, @PathParam("nodeName") String nodeName,
+            @Valid @NotNull NodeStateChange body) {
+        return clusters.setNodeState(caller(), clusterId, nodeName, body.state());
+    }
+
+    @GET
+    @Path("/{clusterId}/capacity")
+    @Operation(operationId = "getClusterCapacity", summary = "Cards per model: total, available, draining, down")
+    public Uni<Capacity> capacity(@PathParam("clusterId") UUID clusterId) {
+        return clusters.capacity(caller(), clusterId);
+    }
+
+    private Caller caller() {
+        return callers.get();
+    }
+}

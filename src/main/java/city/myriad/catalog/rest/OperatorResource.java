@@ -1,0 +1,62 @@
+package city.myriad.catalog.rest;
+
+import city.myriad.catalog.mapping.CatalogApi.CreateOperator;
+import city.myriad.catalog.mapping.CatalogApi.OperatorView;
+import city.myriad.catalog.service.OperatorService;
+import city.myriad.platform.idempotency.IdempotentResponses;
+import city.myriad.platform.paging.Page;
+import city.myriad.platform.paging.PageRequest;
+import city.myriad.platform.security.Caller;
+import city.myriad.platform.security.CurrentCaller;
+import io.quarkus.security.Authenticated;
+import io.smallrye.mutiny.Uni;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+@Path("/api/v1/operators")
+@Authenticated
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "catalog")
+public class OperatorResource {
+
+    private final OperatorService operators;
+    private final CurrentCaller callers;
+
+    OperatorResource(OperatorService operators, CurrentCaller callers) {
+        this.operators = operators;
+        this.callers = callers;
+    }
+
+    @GET
+    @Operation(operationId = "listOperators", summary = "List cluster operators")
+    public Uni<Page<OperatorView>> list(@QueryParam("cursor") String cursor, @QueryParam("limit") Integer limit) {
+        return operators.list(PageRequest.of(cursor, limit));
+    }
+
+    @POST
+    @Operation(operationId = "createOperator", summary = "Register a cluster operator (platform admin)")
+    @APIResponse(responseCode = "201", description = "Created",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = OperatorView.class)))
+    public Uni<Response> create(@HeaderParam("Idempotency-Key") String key, @Valid @NotNull CreateOperator body) {
+        return operators.create(caller(), body, key).map(IdempotentResponses::toResponse);
+    }
+
+    private Caller caller() {
+        return callers.get();
+    }
+}

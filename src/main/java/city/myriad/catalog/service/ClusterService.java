@@ -1,0 +1,215 @@
+package city.myriad.catalog.service;
+
+import city.myriad.catalog.mapping.CatalogApi.Capacity;
+import city.myriad.catalog.mapping.CatalogApi.CardCounts;
+import city.myriad.catalog.mapping.CatalogApi.ClusterView;
+import city.myriad.catalog.mapping.CatalogApi.CreateCluster;
+import city.myriad.catalog.mapping.CatalogApi.ImportResult;
+import city.myriad.catalog.mapping.CatalogApi.ModelCapacity;
+import city.myriad.catalog.mapping.CatalogApi.NodeView;
+import city.myriad.catalog.model.Cluster;
+import city.myriad.catalog.model.NodeState;
+import city.myriad.catalog.repository.ClusterRepository;
+import city.myriad.catalog.repository.InventoryWriter;
+import city.myriad.catalog.repository.NodeRepository;
+import city.myriad.catalog.repository.OperatorRepository;
+import city.myriad.platform.db.Constraints;
+import city.myriad.platform.db.Scoped;
+import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.idempotency.Idempotency;
+import city.myriad.platform.paging.Page;
+import city.myriad.platform.paging.PageRequest;
+import city.myriad.platform.security.Caller;
+import city.myriad.platform.time.Ids;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+
+/**
+ * The cluster catalog. Clusters are the marketplace's shelves: every signed-in caller may browse them and their
+ * capacity. Only the owning operator (or a platform admin) registers a cluster, imports its inventory, reads its
+ * nodes and changes their state.
+ */
+@ApplicationScoped
+public class ClusterService {
+
+    private final Scoped scoped;
+    private final ClusterRepository clusters;
+    private final OperatorRepository operators;
+    private final NodeRepository nodes;
+    private final InventoryWriter inventory;
+    private final OperatorLookup operatorLookup;
+    private final Idempotency idempotency;
+    private final Ids ids;
+    private final Clock clock;
+
+    ClusterService(Scoped scoped, ClusterRepository clusters, OperatorRepository operators, NodeRepository nodes,
+            InventoryWriter inventory, OperatorLookup operatorLookup, Idempotency idempotency, Ids ids, Clock clock) {
+        this.scoped = scoped;
+        this.clusters = clusters;
+        this.operators = operators;
+        this.nodes = nodes;
+        this.inventory = inventory;
+        this.operatorLookup = operatorLookup;
+        this.idempotency = idempotency;
+        this.ids = ids;
+        this.clock = clock;
+    }
+
+    public Uni<Idempotency.StoredResponse> create(Caller caller, CreateCluster command, String key) {
+        return owningOperator(caller, command.operatorId())
+                .chain(operatorId -> scoped.unscoped(() -> idempotency.once(caller.subject(), null, key,
+                        "POST /clusters", command, () -> clusters.slugTaken(operatorId, command.slug())
+                                .chain(taken -> {
+                                    if (taken) {
+                                        throw slugTaken(command.slug());
+                                    }
+                                    Cluster c = new Cluster();
+                                    c.id = ids.next();
+                                    c.operatorId = operatorId;
+                                    c.slug = command.slug();
+                                    c.name = command.name().strip();
+                                    c.region = command.region().strip();
+                                    c.createdAt = clock.instant();
+                                    return clusters.persistAndFlush(c);
+                                })
+                                .map(c -> new Idempotency.Created<>(ClusterView.of(c), "/api/v1/clusters/" + c.id)))))
+                .onFailure(Constraints::isUniqueViolation).transform(e -> slugTaken(command.slug()));
+    }
+
+    /** Operators see their own clusters; everybody else sees the whole catalog. */
+    public Uni<Page<ClusterView>> list(Caller caller, PageRequest page) {
+        Uni<UUID> scope = caller.is(Caller.OPERATOR) && !caller.isPlatformAdmin()
+                ? operatorLookup.of(caller).map(OperatorLookup.OperatorRef::id) : Uni.createFrom().nullItem();
+        return scope.chain(operatorId -> scoped.unscoped(() -> clusters.page(operatorId, page.afterUuid(),
+                        page.limit() + 1)))
+                .map(rows -> page.page(rows, c -> c.id.toString()).map(ClusterView::of));
+    }
+
+    public Uni<ClusterView> get(Caller caller, UUID clusterId) {
+        return scoped.unscoped(() -> cluster(clusterId)).map(ClusterView::of);
+    }
+
+    /** Imports a whole inventory file: every row valid or nothing written; re-importing changes nothing. */
+    public Uni<ImportResult> importInventory(Caller caller, UUID clusterId, String csv) {
+        return owned(caller, clusterId).chain(cluster -> {
+            List<InventoryFile.NodeRow> rows = InventoryFile.parse(csv);
+            int cards = rows.stream().mapToInt(InventoryFile.NodeRow::gpus).sum();
+            List<String> models = List.copyOf(new TreeSet<>(InventoryFile.models(rows)));
+            return inventory.write(cluster.id, rows, OffsetDateTime.now(clock))
+                    .onFailure(InventoryWriter.RackInTwoBlocks.class).transform(e -> new MyriadProblem.Validation(
+                            "RACK_IN_TWO_BLOCKS", "After this import rack '" + ((InventoryWriter.RackInTwoBlocks) e).rack
+                            + "' would be in two blocks; a rack belongs to one block. Nothing was imported."))
+                    .map(o -> new ImportResult(rows.size(), cards, models, o.created(), o.updated(), o.unchanged()));
+        });
+    }
+
+    public Uni<Page<NodeView>> nodes(Caller caller, UUID clusterId, PageRequest page) {
+        return owned(caller, clusterId)
+                .chain(c -> scoped.unscoped(() -> nodes.page(c.id, page.after().orElse(null), page.limit() + 1)))
+                .map(rows -> page.page(rows, n -> n.name).map(NodeView::of));
+    }
+
+    public Uni<NodeView> setNodeState(Caller caller, UUID clusterId, String nodeName, NodeState state) {
+        return owned(caller, clusterId).chain(c -> scoped.unscoped(() -> nodes.findByName(c.id, nodeName)
+                .map(n -> {
+                    if (n == null) {
+                        throw new MyriadProblem.NotFound("NODE_NOT_FOUND", "No node '" + nodeName + "' in cluster " + clusterId);
+                    }
+                    if (!n.state.equals(state.name())) {
+                        n.state = state.name();
+                        n.updatedAt = clock.instant();
+                    }
+                    return NodeView.of(n);
+                })));
+    }
+
+    public Uni<Capacity> capacity(Caller caller, UUID clusterId) {
+        return scoped.unscoped(() -> cluster(clusterId).chain(c -> nodes.capacity(c.id)))
+                .map(rows -> capacityOf(clusterId, rows));
+    }
+
+    static Capacity capacityOf(UUID clusterId, List<Object[]> rows) {
+        Map<String, long[]> byModel = new TreeMap<>();  // model -> nodes, total, available, draining, down
+        for (Object[] r : rows) {
+            String model = (String) r[0];
+            if (model.isEmpty()) {
+                continue;  // nodes without cards carry no card capacity
+            }
+            NodeState state = NodeState.valueOf((String) r[1]);
+            long nodeCount = ((Number) r[2]).longValue();
+            long cards = ((Number) r[3]).longValue();
+            long[] acc = byModel.computeIfAbsent(model, m -> new long[5]);
+            acc[0] += nodeCount;
+            acc[1] += cards;
+            acc[2 + state.ordinal()] += cards;
+        }
+        List<ModelCapacity> models = new ArrayList<>();
+        long[] all = new long[4];
+        byModel.forEach((model, a) -> {
+            models.add(new ModelCapacity(model, a[0], new CardCounts(a[1], a[2], a[3], a[4])));
+            for (int i = 0; i < 4; i++) {
+                all[i] += a[i + 1];
+            }
+        });
+        return new Capacity(clusterId, new CardCounts(all[0], all[1], all[2], all[3]), models);
+    }
+
+    private Uni<Cluster> cluster(UUID clusterId) {
+        return clusters.findById(clusterId).map(c -> {
+            if (c == null) {
+                throw new MyriadProblem.NotFound("CLUSTER_NOT_FOUND", "No cluster " + clusterId);
+            }
+            return c;
+        });
+    }
+
+    /** The cluster if the caller may manage it: its operator or a platform admin. */
+    private Uni<Cluster> owned(Caller caller, UUID clusterId) {
+        Uni<Cluster> cluster = scoped.unscoped(() -> cluster(clusterId));
+        if (caller.isPlatformAdmin()) {
+            return cluster;
+        }
+        return operatorLookup.of(caller).chain(op -> cluster.map(c -> {
+            if (!c.operatorId.equals(op.id())) {
+                throw new MyriadProblem.Forbidden("NOT_CLUSTER_OPERATOR", "Only the cluster's operator may do this");
+            }
+            return c;
+        }));
+    }
+
+    /** The operator a new cluster belongs to: the caller's own, or the one a platform admin names. */
+    private Uni<UUID> owningOperator(Caller caller, UUID requested) {
+        if (caller.isPlatformAdmin()) {
+            if (requested == null) {
+                return Uni.createFrom().failure(new MyriadProblem.Validation("OPERATOR_REQUIRED",
+                        "operatorId is required when a platform admin registers a cluster",
+                        List.of(MyriadProblem.Violation.field("operatorId", "must not be null"))));
+            }
+            return scoped.unscoped(() -> operators.findById(requested)).map(o -> {
+                if (o == null) {
+                    throw new MyriadProblem.Validation("UNKNOWN_OPERATOR", "No operator " + requested,
+                            List.of(MyriadProblem.Violation.field("operatorId", "no such operator")));
+                }
+                return o.id;
+            });
+        }
+        return operatorLookup.of(caller).map(op -> {
+            if (requested != null && !requested.equals(op.id())) {
+                throw new MyriadProblem.Forbidden("NOT_YOUR_OPERATOR", "Operators register clusters for themselves only");
+            }
+            return op.id();
+        });
+    }
+
+    private static MyriadProblem.Conflict slugTaken(String slug) {
+        return new MyriadProblem.Conflict("CLUSTER_SLUG_TAKEN", "The operator has a cluster with slug '" + slug + "'");
+    }
+}

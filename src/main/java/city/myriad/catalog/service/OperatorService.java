@@ -1,0 +1,65 @@
+package city.myriad.catalog.service;
+
+import city.myriad.catalog.mapping.CatalogApi.CreateOperator;
+import city.myriad.catalog.mapping.CatalogApi.OperatorView;
+import city.myriad.catalog.model.Operator;
+import city.myriad.catalog.repository.OperatorRepository;
+import city.myriad.platform.db.Constraints;
+import city.myriad.platform.db.Scoped;
+import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.idempotency.Idempotency;
+import city.myriad.platform.paging.Page;
+import city.myriad.platform.paging.PageRequest;
+import city.myriad.platform.security.Caller;
+import city.myriad.platform.time.Ids;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+
+/** Operators (cities): platform admins register them; everybody may list them. */
+@ApplicationScoped
+public class OperatorService {
+
+    private final Scoped scoped;
+    private final OperatorRepository operators;
+    private final Idempotency idempotency;
+    private final Ids ids;
+    private final Clock clock;
+
+    OperatorService(Scoped scoped, OperatorRepository operators, Idempotency idempotency, Ids ids, Clock clock) {
+        this.scoped = scoped;
+        this.operators = operators;
+        this.idempotency = idempotency;
+        this.ids = ids;
+        this.clock = clock;
+    }
+
+    public Uni<Idempotency.StoredResponse> create(Caller caller, CreateOperator command, String key) {
+        if (!caller.isPlatformAdmin()) {
+            return Uni.createFrom().failure(new MyriadProblem.Forbidden("PLATFORM_ADMIN_REQUIRED",
+                    "Only a platform admin may register an operator"));
+        }
+        return scoped.unscoped(() -> idempotency.once(caller.subject(), null, key, "POST /operators", command,
+                () -> operators.findBySlug(command.slug()).chain(existing -> {
+                    if (existing != null) {
+                        throw slugTaken(command.slug());
+                    }
+                    Operator o = new Operator();
+                    o.id = ids.next();
+                    o.slug = command.slug();
+                    o.name = command.name().strip();
+                    o.createdAt = clock.instant();
+                    return operators.persistAndFlush(o);
+                }).map(o -> new Idempotency.Created<>(OperatorView.of(o), "/api/v1/operators/" + o.id))))
+                .onFailure(Constraints::isUniqueViolation).transform(e -> slugTaken(command.slug()));
+    }
+
+    public Uni<Page<OperatorView>> list(PageRequest page) {
+        return scoped.unscoped(() -> operators.page(page.afterUuid(), page.limit() + 1))
+                .map(rows -> page.page(rows, o -> o.id.toString()).map(OperatorView::of));
+    }
+
+    private static MyriadProblem.Conflict slugTaken(String slug) {
+        return new MyriadProblem.Conflict("OPERATOR_SLUG_TAKEN", "An operator with slug '" + slug + "' exists");
+    }
+}

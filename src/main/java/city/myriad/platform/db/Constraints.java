@@ -1,0 +1,22 @@
+package city.myriad.platform.db;
+
+import io.vertx.pgclient.PgException;
+
+/** Reads PostgreSQL's verdict out of a failed write. */
+public final class Constraints {
+
+    private Constraints() {}
+
+    /** True if the failure, or any of its causes, is a unique-constraint violation (SQLSTATE 23505). */
+    public static boolean isUniqueViolation(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof PgException pg && "23505".equals(pg.getSqlState())) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,71 @@
+package city.myriad.platform.db;
+
+import io.smallrye.config.ConfigSourceContext;
+import io.smallrye.config.ConfigSourceFactory;
+import io.smallrye.config.ConfigValue;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import org.eclipse.microprofile.config.spi.ConfigSource;
+
+/**
+ * Gives the service a database when none is configured: with no {@code quarkus.datasource.reactive.url}, it
+ * points both the reactive client and Flyway's JDBC at an embedded PostgreSQL 17. A configured URL always wins,
+ * so production never starts one.
+ *
+ * <p>The server starts on the first read of one of these values, not when the source is built: the build reads
+ * configuration too and must not start a database. Registered through
+ * {@code META-INF/services/io.smallrye.config.ConfigSourceFactory}; set
+ * {@code myriad.embedded-postgres.enabled=false} to fail fast instead.
+ */
+public final class EmbeddedPostgresConfigSourceFactory implements ConfigSourceFactory {
+
+    static final String REACTIVE_URL = "quarkus.datasource.reactive.url";
+    static final Map<String, Function<EmbeddedPostgres.Endpoint, String>> PROPERTIES = Map.of(
+            REACTIVE_URL, db -> "postgresql://127.0.0.1:" + db.port() + "/" + db.database(),
+            "quarkus.datasource.jdbc.url", db -> "jdbc:postgresql://127.0.0.1:" + db.port() + "/" + db.database(),
+            "quarkus.datasource.username", EmbeddedPostgres.Endpoint::user,
+            "quarkus.datasource.password", EmbeddedPostgres.Endpoint::password);
+
+    @Override
+    public Iterable<ConfigSource> getConfigSources(ConfigSourceContext context) {
+        if (isSet(context.getValue(REACTIVE_URL)) || !enabled(context)) {
+            return List.of();
+        }
+        return List.of(new LazySource());
+    }
+
+    private static boolean enabled(ConfigSourceContext context) {
+        ConfigValue flag = context.getValue("myriad.embedded-postgres.enabled");
+        return !isSet(flag) || Boolean.parseBoolean(flag.getValue());
+    }
+
+    private static boolean isSet(ConfigValue value) {
+        return value != null && value.getValue() != null && !value.getValue().isBlank();
+    }
+
+    /** Ordinal 200: below application.properties (250), env (300) and system properties (400). */
+    static final class LazySource implements ConfigSource {
+        @Override
+        public Set<String> getPropertyNames() {
+            return PROPERTIES.keySet();
+        }
+
+        @Override
+        public String getValue(String name) {
+            Function<EmbeddedPostgres.Endpoint, String> f = PROPERTIES.get(name);
+            return f == null ? null : f.apply(EmbeddedPostgres.shared());
+        }
+
+        @Override
+        public String getName() {
+            return "myriad-embedded-postgres";
+        }
+
+        @Override
+        public int getOrdinal() {
+            return 200;
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package city.myriad.tenancy.identity;
+
+import io.smallrye.mutiny.Uni;
+import java.util.Set;
+
+/**
+ * The identity provider as tenancy sees it: where tenants and their members are provisioned so that their
+ * tokens carry the tenant and the roles. Calls are idempotent: provisioning something that exists succeeds.
+ * Failures surface as {@code MyriadProblem.Upstream}, and the tenancy write that asked for them rolls back.
+ */
+public interface IdentityDirectory {
+
+    /** Creates the tenant's group; returns the provider's id for it. */
+    Uni<String> provisionTenant(String tenantSlug, String tenantName);
+
+    /** Creates the member's account bound to the tenant with these roles; returns the provider's user id. */
+    Uni<String> provisionMember(String tenantSlug, NewIdentity identity, Set<String> roles);
+
+    /** Replaces the member's tenant roles. */
+    Uni<Void> assignRoles(String tenantSlug, String username, Set<String> roles);
+
+    /** Takes the member out of the tenant: the account is disabled and loses its tenant and roles. */
+    Uni<Void> removeMember(String tenantSlug, String username);
+
+    /** A new account: the provider sends the person a link to set a password; none is chosen here. */
+    record NewIdentity(String username, String email, String firstName, String lastName) {}
+}

@@ -1,0 +1,81 @@
+package city.myriad.tenancy.mapping;
+
+import city.myriad.tenancy.model.Member;
+import city.myriad.tenancy.model.Project;
+import city.myriad.tenancy.model.Tenant;
+import jakarta.validation.constraints.Email;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+/** The tenancy domain's API models, kept apart from its entities. */
+public final class TenancyApi {
+
+    private TenancyApi() {}
+
+    public static final String SLUG = "^[a-z][a-z0-9-]{1,38}[a-z0-9]$";
+    public static final String SLUG_RULE = "3-40 characters: lower-case letters, digits and '-', starting with a letter";
+
+    @Schema(name = "Tenant", description = "A customer organisation of the marketplace")
+    public record TenantView(UUID id, String slug, String name, String status, Instant createdAt) {
+        public static TenantView of(Tenant t) {
+            return new TenantView(t.id, t.slug, t.name, t.status, t.createdAt);
+        }
+    }
+
+    @Schema(name = "CreateTenant")
+    public record CreateTenant(
+            @NotBlank @Pattern(regexp = SLUG, message = SLUG_RULE) @Schema(examples = "initech") String slug,
+            @NotBlank @Size(max = 200) @Schema(examples = "Initech AI Lab") String name) {}
+
+    @Schema(name = "Project", description = "A tenant's unit of work and accounting")
+    public record ProjectView(UUID id, UUID tenantId, String slug, String name, String description,
+            Instant createdAt) {
+        public static ProjectView of(Project p) {
+            return new ProjectView(p.id, p.tenantId, p.slug, p.name, p.description, p.createdAt);
+        }
+    }
+
+    @Schema(name = "CreateProject")
+    public record CreateProject(
+            @NotBlank @Pattern(regexp = SLUG, message = SLUG_RULE) @Schema(examples = "llm-pretraining") String slug,
+            @NotBlank @Size(max = 200) @Schema(examples = "LLM pre-training") String name,
+            @Size(max = 2000) String description) {}
+
+    @Schema(name = "Member", description = "A person or integration acting for one tenant")
+    public record MemberView(UUID id, UUID tenantId, String username, String email, String firstName,
+            String lastName, Set<String> roles, Instant createdAt) {
+        public static MemberView of(Member m) {
+            return new MemberView(m.id, m.tenantId, m.username, m.email, m.firstName, m.lastName, m.roleSet(),
+                    m.createdAt);
+        }
+    }
+
+    @Schema(name = "AddMember")
+    public record AddMember(
+            @NotBlank @Pattern(regexp = "^[a-z0-9][a-z0-9._-]{1,62}$",
+                    message = "2-63 characters: lower-case letters, digits, '.', '_' and '-'")
+            @Schema(examples = "carol") String username,
+            @NotBlank @Email @Size(max = 254) @Schema(examples = "carol@acme.example") String email,
+            @Size(max = 100) String firstName,
+            @Size(max = 100) String lastName,
+            @NotEmpty @Schema(examples = "[\"tenant-member\"]") Set<@NotBlank String> roles) {}
+
+    @Schema(name = "MemberRoles")
+    public record MemberRoles(@NotEmpty @Schema(examples = "[\"tenant-admin\"]") Set<@NotBlank String> roles) {}
+
+    @Schema(name = "TenantRef")
+    public record TenantRef(UUID id, String slug, String name) {}
+
+    @Schema(name = "OperatorRef")
+    public record OperatorRef(UUID id, String slug, String name) {}
+
+    @Schema(name = "Me", description = "Who the bearer token says you are, and what you belong to")
+    public record Me(String subject, String username, List<String> roles, TenantRef tenant, OperatorRef operator) {}
+}

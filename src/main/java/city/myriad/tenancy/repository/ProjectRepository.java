@@ -1,0 +1,26 @@
+package city.myriad.tenancy.repository;
+
+import city.myriad.tenancy.model.Project;
+import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
+import java.util.UUID;
+
+/** Projects of one tenant: every method takes the tenant. */
+@ApplicationScoped
+public class ProjectRepository implements PanacheRepositoryBase<Project, UUID> {
+
+    public Uni<Project> find(UUID tenantId, UUID projectId) {
+        return find("tenantId = ?1 and id = ?2", tenantId, projectId).firstResult();
+    }
+
+    public Uni<Boolean> slugTaken(UUID tenantId, String slug) {
+        return count("tenantId = ?1 and slug = ?2", tenantId, slug).map(n -> n > 0);
+    }
+
+    public Uni<List<Project>> page(UUID tenantId, UUID after, int limit) {
+        return (after == null ? find("tenantId = ?1 order by id", tenantId)
+                : find("tenantId = ?1 and id > ?2 order by id", tenantId, after)).page(0, limit).list();
+    }
+}

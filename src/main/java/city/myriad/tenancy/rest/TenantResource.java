@@ -1,0 +1,149 @@
+package city.myriad.tenancy.rest;
+
+import city.myriad.platform.idempotency.IdempotentResponses;
+import city.myriad.platform.paging.Page;
+import city.myriad.platform.paging.PageRequest;
+import city.myriad.platform.security.Caller;
+import city.myriad.platform.security.CurrentCaller;
+import city.myriad.tenancy.mapping.TenancyApi.AddMember;
+import city.myriad.tenancy.mapping.TenancyApi.CreateProject;
+import city.myriad.tenancy.mapping.TenancyApi.CreateTenant;
+import city.myriad.tenancy.mapping.TenancyApi.MemberRoles;
+import city.myriad.tenancy.mapping.TenancyApi.MemberView;
+import city.myriad.tenancy.mapping.TenancyApi.ProjectView;
+import city.myriad.tenancy.mapping.TenancyApi.TenantView;
+import city.myriad.tenancy.service.MemberService;
+import city.myriad.tenancy.service.ProjectService;
+import city.myriad.tenancy.service.TenantService;
+import io.quarkus.security.Authenticated;
+import io.smallrye.mutiny.Uni;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+@Path("/api/v1/tenants")
+@Authenticated
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "tenancy")
+public class TenantResource {
+
+    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
+    private final TenantService tenants;
+    private final ProjectService projects;
+    private final MemberService members;
+    private final CurrentCaller callers;
+
+    TenantResource(TenantService tenants, ProjectService projects, MemberService members, CurrentCaller callers) {
+        this.tenants = tenants;
+        this.projects = projects;
+        this.members = members;
+        this.callers = callers;
+    }
+
+    @GET
+    @Operation(operationId = "listTenants", summary = "List tenants",
+            description = "Platform admins see every tenant; anybody else sees the tenant they belong to.")
+    public Uni<Page<TenantView>> list(@QueryParam("cursor") String cursor, @QueryParam("limit") Integer limit) {
+        return tenants.list(caller(), PageRequest.of(cursor, limit));
+    }
+
+    @POST
+    @Operation(operationId = "createTenant", summary = "Create a tenant (platform admin)",
+            description = "Creates the tenant and provisions its group in the identity provider.")
+    @APIResponse(responseCode = "201", description = "Created",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TenantView.class)))
+    public Uni<Response> create(@HeaderParam(IDEMPOTENCY_KEY) String key, @Valid @NotNull CreateTenant body) {
+        return tenants.create(caller(), body, key).map(IdempotentResponses::toResponse);
+    }
+
+    @GET
+    @Path("/{tenantId}")
+    @Operation(operationId = "getTenant", summary = "Get a tenant")
+    public Uni<TenantView> get(@PathParam("tenantId") UUID tenantId) {
+        return tenants.get(caller(), tenantId);
+    }
+
+    @GET
+    @Path("/{tenantId}/projects")
+    @Operation(operationId = "listProjects", summary = "List a tenant's projects")
+    public Uni<Page<ProjectView>> projects(@PathParam("tenantId") UUID tenantId, @QueryParam("cursor") String cursor,
+            @QueryParam("limit") Integer limit) {
+        return projects.list(caller(), tenantId, PageRequest.of(cursor, limit));
+    }
+
+    @POST
+    @Path("/{tenantId}/projects")
+    @Operation(operationId = "createProject", summary = "Create a project (tenant admin)")
+    @APIResponse(responseCode = "201", description = "Created",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ProjectView.class)))
+    public Uni<Response> createProject(@PathParam("tenantId") UUID tenantId, @HeaderParam(IDEMPOTENCY_KEY) String key,
+            @Valid @NotNull CreateProject body) {
+        return projects.create(caller(), tenantId, body, key).map(IdempotentResponses::toResponse);
+    }
+
+    @GET
+    @Path("/{tenantId}/projects/{projectId}")
+    @Operation(operationId = "getProject", summary = "Get a project")
+    public Uni<ProjectView> project(@PathParam("tenantId") UUID tenantId, @PathParam("projectId") UUID projectId) {
+        return projects.get(caller(), tenantId, projectId);
+    }
+
+    @GET
+    @Path("/{tenantId}/members")
+    @Operation(operationId = "listMembers", summary = "List a tenant's members")
+    public Uni<Page<MemberView>> members(@PathParam("tenantId") UUID tenantId, @QueryParam("cursor") String cursor,
+            @QueryParam("limit") Integer limit) {
+        return members.list(caller(), tenantId, PageRequest.of(cursor, limit));
+    }
+
+    @POST
+    @Path("/{tenantId}/members")
+    @Operation(operationId = "addMember", summary = "Add a member (tenant admin)",
+            description = "Creates the member's account in the identity provider, bound to this tenant with the given roles.")
+    @APIResponse(responseCode = "201", description = "Created",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = MemberView.class)))
+    public Uni<Response> addMember(@PathParam("tenantId") UUID tenantId, @HeaderParam(IDEMPOTENCY_KEY) String key,
+            @Valid @NotNull AddMember body) {
+        return members.add(caller(), tenantId, body, key).map(IdempotentResponses::toResponse);
+    }
+
+    @PUT
+    @Path("/{tenantId}/members/{memberId}")
+    @Operation(operationId = "setMemberRoles", summary = "Replace a member's roles (tenant admin)")
+    public Uni<MemberView> setRoles(@PathParam("tenantId") UUID tenantId, @PathParam("memberId") UUID memberId,
+            @Valid @NotNull MemberRoles body) {
+        return members.assignRoles(caller(), tenantId, memberId, body.roles());
+    }
+
+    @DELETE
+    @Path("/{tenantId}/members/{memberId}")
+    @Operation(operationId = "removeMember", summary = "Remove a member (tenant admin)",
+            description = "Disables the member's account and takes its tenant roles away.")
+    @APIResponse(responseCode = "204", description = "Removed")
+    public Uni<Response> removeMember(@PathParam("tenantId") UUID tenantId, @PathParam("memberId") UUID memberId) {
+        return members.remove(caller(), tenantId, memberId).map(v -> Response.noContent().build());
+    }
+
+    private Caller caller() {
+        return callers.get();
+    }
+}

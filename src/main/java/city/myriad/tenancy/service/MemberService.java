@@ -1,0 +1,147 @@
+package city.myriad.tenancy.service;
+
+import city.myriad.platform.db.Constraints;
+import city.myriad.platform.db.Scoped;
+import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.idempotency.Idempotency;
+import city.myriad.platform.paging.Page;
+import city.myriad.platform.paging.PageRequest;
+import city.myriad.platform.security.Caller;
+import city.myriad.platform.time.Ids;
+import city.myriad.tenancy.identity.IdentityDirectory;
+import city.myriad.tenancy.mapping.TenancyApi.AddMember;
+import city.myriad.tenancy.mapping.TenancyApi.MemberView;
+import city.myriad.tenancy.model.Member;
+import city.myriad.tenancy.model.Tenant;
+import city.myriad.tenancy.repository.MemberRepository;
+import city.myriad.tenancy.repository.TenantRepository;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+
+/**
+ * A tenant's people and their roles. Tenant-admins add, re-role and remove members; each change is made in the
+ * identity provider in the same step, so tokens and the member list agree. A tenant always keeps at least one
+ * tenant-admin.
+ */
+@ApplicationScoped
+public class MemberService {
+
+    private final Scoped scoped;
+    private final TenantAccess access;
+    private final TenantRepository tenants;
+    private final MemberRepository members;
+    private final IdentityDirectory directory;
+    private final Idempotency idempotency;
+    private final Ids ids;
+    private final Clock clock;
+
+    MemberService(Scoped scoped, TenantAccess access, TenantRepository tenants, MemberRepository members,
+            IdentityDirectory directory, Idempotency idempotency, Ids ids, Clock clock) {
+        this.scoped = scoped;
+        this.access = access;
+        this.tenants = tenants;
+        this.members = members;
+        this.directory = directory;
+        this.idempotency = idempotency;
+        this.ids = ids;
+        this.clock = clock;
+    }
+
+    public Uni<Idempotency.StoredResponse> add(Caller caller, UUID tenantId, AddMember command, String key) {
+        Set<String> roles = tenantRoles(command.roles());
+        return access.authorize(caller, tenantId, TenantAccess.Action.ADMINISTER)
+                .chain(tenant -> scoped.asTenant(tenant, () -> idempotency.once(caller.subject(), tenant, key,
+                        "POST /tenants/" + tenant + "/members", command, () -> tenants.findById(tenant)
+                                .chain(t -> {
+                                    Member m = new Member();
+                                    m.id = ids.next();
+                                    m.tenantId = tenant;
+                                    m.username = command.username();
+                                    m.email = command.email();
+                                    m.firstName = command.firstName();
+                                    m.lastName = command.lastName();
+                                    m.assignRoles(roles);
+                                    m.createdAt = clock.instant();
+                                    return members.persistAndFlush(m)
+                                            .call(saved -> directory.provisionMember(t.slug,
+                                                    new IdentityDirectory.NewIdentity(m.username, m.email,
+                                                            m.firstName, m.lastName), roles)
+                                                    .invoke(userId -> saved.identityUserId = userId));
+                                })
+                                .map(m -> new Idempotency.Created<>(MemberView.of(m),
+                                        "/api/v1/tenants/" + tenant + "/members/" + m.id)))))
+                .onFailure(Constraints::isUniqueViolation).transform(e -> new MyriadProblem.Conflict(
+                        "USERNAME_TAKEN", "User name '" + command.username() + "' is already in use"));
+    }
+
+    public Uni<Page<MemberView>> list(Caller caller, UUID tenantId, PageRequest page) {
+        return access.authorize(caller, tenantId, TenantAccess.Action.READ)
+                .chain(tenant -> scoped.asTenant(tenant,
+                        () -> members.page(tenant, page.afterUuid(), page.limit() + 1)))
+                .map(rows -> page.page(rows, m -> m.id.toString()).map(MemberView::of));
+    }
+
+    public Uni<MemberView> assignRoles(Caller caller, UUID tenantId, UUID memberId, Set<String> requested) {
+        Set<String> roles = tenantRoles(requested);
+        return access.authorize(caller, tenantId, TenantAccess.Action.ADMINISTER)
+                .chain(tenant -> scoped.asTenant(tenant, () -> member(tenant, memberId)
+                        .call(m -> roles.contains(Caller.TENANT_ADMIN) ? Uni.createFrom().voidItem()
+                                : keepsAnAdmin(tenant, m))
+                        .invoke(m -> m.assignRoles(roles))
+                        .call(m -> tenants.findById(tenant).chain(t -> directory.assignRoles(t.slug, m.username,
+                                roles)))
+                        .call(members::flush)))
+                .map(MemberView::of);
+    }
+
+    public Uni<Void> remove(Caller caller, UUID tenantId, UUID memberId) {
+        return access.authorize(caller, tenantId, TenantAccess.Action.ADMINISTER)
+                .chain(tenant -> scoped.asTenant(tenant, () -> member(tenant, memberId)
+                        .call(m -> keepsAnAdmin(tenant, m))
+                        .call(m -> tenants.findById(tenant).map((Tenant t) -> t.slug)
+                                .chain(slug -> directory.removeMember(slug, m.username)))
+                        .call(members::delete)))
+                .replaceWithVoid();
+    }
+
+    private Uni<Member> member(UUID tenant, UUID memberId) {
+        return members.find(tenant, memberId).map(m -> {
+            if (m == null) {
+                throw new MyriadProblem.NotFound("MEMBER_NOT_FOUND", "No member " + memberId);
+            }
+            return m;
+        });
+    }
+
+    /** Fails if taking tenant-admin away from {@code m} would leave the tenant without one. */
+    private Uni<Void> keepsAnAdmin(UUID tenant, Member m) {
+        if (!m.roleSet().contains(Caller.TENANT_ADMIN)) {
+            return Uni.createFrom().voidItem();
+        }
+        return members.all(tenant).map(all -> {
+            long otherAdmins = all.stream()
+                    .filter(o -> !o.id.equals(m.id) && o.roleSet().contains(Caller.TENANT_ADMIN)).count();
+            if (otherAdmins == 0) {
+                throw new MyriadProblem.Conflict("LAST_TENANT_ADMIN",
+                        "This is the tenant's last tenant-admin; make another member tenant-admin first");
+            }
+            return null;
+        });
+    }
+
+    private static Set<String> tenantRoles(Set<String> requested) {
+        Set<String> roles = new TreeSet<>(requested);
+        for (String r : roles) {
+            if (!Caller.TENANT_ROLES.contains(r)) {
+                throw new MyriadProblem.Validation("UNKNOWN_ROLE", "Unknown tenant role '" + r + "'; use "
+                        + new TreeSet<>(Caller.TENANT_ROLES),
+                        java.util.List.of(MyriadProblem.Violation.field("roles", "unknown role " + r)));
+            }
+        }
+        return roles;
+    }
+}
