@@ -36,6 +36,17 @@ public class ProblemMapper {
         return respond(Problem.of(e.status(), e.title(), e.code(), e.getMessage(), path(uri), errors));
     }
 
+    // Quarkus REST ships its own mappers for these Jackson types; naming them here puts ours first.
+    @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER - 100)
+    public Response mismatchedInput(MismatchedInputException e, UriInfo uri) {
+        return json(e, uri);
+    }
+
+    @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER - 100)
+    public Response parse(JsonParseException e, UriInfo uri) {
+        return json(e, uri);
+    }
+
     @ServerExceptionMapper
     public Response json(JsonProcessingException e, UriInfo uri) {
         String detail;

@@ -1,0 +1,156 @@
+package city.myriad.tenancy;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import city.myriad.demo.DemoData;
+import city.myriad.support.Tokens;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.oidc.server.OidcWiremockTestResource;
+import io.restassured.response.Response;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.Test;
+
+/** Projects of a tenant: who may create them, idempotent creation, and cursor paging. */
+@QuarkusTest
+@QuarkusTestResource(OidcWiremockTestResource.class)
+class ProjectsTest {
+
+    static final String GLOBEX_PROJECTS = "/api/v1/tenants/" + DemoData.GLOBEX + "/projects";
+
+    @Test
+    void a_tenant_admin_creates_a_project_and_its_members_see_it() {
+        String acmeProjects = "/api/v1/tenants/" + DemoData.ACME + "/projects";
+        Response created = given().auth().oauth2(Tokens.alice()).contentType("application/json")
+                .body("{\"slug\":\"isolated\",\"name\":\"Isolated work\",\"description\":\"d\"}")
+                .post(acmeProjects);
+        created.then().statusCode(201);
+        String id = created.path("id");
+        org.junit.jupiter.api.Assertions.assertTrue(created.header("Location").endsWith(acmeProjects + "/" + id),
+                created.header("Location"));
+        given().auth().oauth2(Tokens.amy()).get(acmeProjects + "/" + id)
+                .then().statusCode(200).body("slug", equalTo("isolated")).body("tenantId", equalTo(DemoData.ACME.toString()));
+    }
+
+    @Test
+    void a_tenant_member_may_read_but_not_create() {
+        String acmeProjects = "/api/v1/tenants/" + DemoData.ACME + "/projects";
+        given().auth().oauth2(Tokens.amy()).contentType("application/json").body("{\"slug\":\"nope\",\"name\":\"No\"}")
+                .post(acmeProjects).then().statusCode(403).body("code", equalTo("TENANT_ROLE_REQUIRED"));
+        given().auth().oauth2(Tokens.amy()).get(acmeProjects).then().statusCode(200);
+    }
+
+    @Test
+    void a_duplicate_slug_is_a_conflict() {
+        given().auth().oauth2(Tokens.bob()).contentType("application/json").body("{\"slug\":\"llm\",\"name\":\"Again\"}")
+                .post(GLOBEX_PROJECTS).then().statusCode(409).contentType("application/problem+json")
+                .body("code", equalTo("PROJECT_SLUG_TAKEN"));
+    }
+
+    @Test
+    void a_retry_with_the_same_key_returns_the_first_result_and_creates_nothing_new() {
+        String key = UUID.randomUUID().toString();
+        String body = "{\"slug\":\"idem\",\"name\":\"Idempotent\"}";
+        Response first = create(key, body);
+        first.then().statusCode(201);
+        Response second = create(key, body);
+        second.then().statusCode(201).header("Idempotent-Replayed", "true");
+        assertEquals(first.asString(), second.asString());
+        assertEquals(first.header("Location"), second.header("Location"));
+        assertEquals(1, countSlug("idem"));
+    }
+
+    @Test
+    void the_same_key_with_another_body_is_refused() {
+        String key = UUID.randomUUID().toString();
+        create(key, "{\"slug\":\"p-one\",\"name\":\"One\"}").then().statusCode(201);
+        create(key, "{\"slug\":\"p-two\",\"name\":\"Two\"}").then().statusCode(409)
+                .contentType("application/problem+json").body("code", equalTo("IDEMPOTENCY_KEY_REUSED"));
+        assertEquals(0, countSlug("p-two"));
+    }
+
+    @Test
+    void concurrent_retries_create_exactly_one_project() throws Exception {
+        String key = UUID.randomUUID().toString();
+        String body = "{\"slug\":\"racing\",\"name\":\"Racing retries\"}";
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<CompletableFuture<Response>> calls = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                calls.add(CompletableFuture.supplyAsync(() -> create(key, body), pool));
+            }
+            List<String> ids = new ArrayList<>();
+            for (CompletableFuture<Response> c : calls) {
+                Response r = c.get();
+                assertEquals(201, r.statusCode(), r.asString());
+                ids.add(r.path("id"));
+            }
+            assertEquals(1, ids.stream().distinct().count(), "every retry must see the one created project");
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(1, countSlug("racing"));
+    }
+
+    @Test
+    void lists_are_paged_with_an_opaque_cursor() {
+        for (int i = 1; i <= 3; i++) {
+            given().auth().oauth2(Tokens.bob()).contentType("application/json")
+                    .body("{\"slug\":\"page-" + i + "\",\"name\":\"Page " + i + "\"}").post(GLOBEX_PROJECTS)
+                    .then().statusCode(201);
+        }
+        Response first = given().auth().oauth2(Tokens.bob()).get(GLOBEX_PROJECTS + "?limit=2");
+        first.then().statusCode(200).body("items", hasSize(2)).body("nextCursor", notNullValue());
+        List<String> seen = new ArrayList<>(first.path("items.id"));
+        String cursor = first.path("nextCursor");
+        while (cursor != null) {
+            Response next = given().auth().oauth2(Tokens.bob()).queryParam("cursor", cursor).get(GLOBEX_PROJECTS + "?limit=2");
+            next.then().statusCode(200);
+            List<String> ids = next.path("items.id");
+            ids.forEach(id -> assertNotEquals(true, seen.contains(id), "a page repeated " + id));
+            seen.addAll(ids);
+            cursor = next.path("nextCursor");
+        }
+        List<String> all = given().auth().oauth2(Tokens.bob()).get(GLOBEX_PROJECTS + "?limit=500").path("items.id");
+        assertEquals(all, seen, "paging yields every project once, in order");
+    }
+
+    @Test
+    void a_bad_cursor_or_limit_is_a_clear_400() {
+        given().auth().oauth2(Tokens.bob()).get(GLOBEX_PROJECTS + "?cursor=%%%").then().statusCode(400)
+                .body("code", equalTo("INVALID_CURSOR"));
+        given().auth().oauth2(Tokens.bob()).get(GLOBEX_PROJECTS + "?limit=0").then().statusCode(400)
+                .body("code", equalTo("INVALID_LIMIT"));
+        given().auth().oauth2(Tokens.bob()).get(GLOBEX_PROJECTS + "?limit=abc").then().statusCode(404);
+    }
+
+    @Test
+    void invalid_fields_are_listed() {
+        given().auth().oauth2(Tokens.bob()).contentType("application/json").body("{\"slug\":\"Bad Slug!\",\"name\":\"\"}")
+                .post(GLOBEX_PROJECTS).then().statusCode(400).contentType("application/problem+json")
+                .body("code", equalTo("VALIDATION_FAILED"))
+                .body("errors.field", org.hamcrest.Matchers.hasItems("slug", "name"))
+                .body("nextCursor", nullValue());
+    }
+
+    private static Response create(String key, String body) {
+        return given().auth().oauth2(Tokens.bob()).header("Idempotency-Key", key).contentType("application/json")
+                .body(body).post(GLOBEX_PROJECTS);
+    }
+
+    private static long countSlug(String slug) {
+        List<String> slugs = given().auth().oauth2(Tokens.bob()).get(GLOBEX_PROJECTS + "?limit=500").path("items.slug");
+        return slugs.stream().filter(slug::equals).count();
+    }
+}
