@@ -1,0 +1,77 @@
+package city.myriad.architecture;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The dependency table of the code base, in one place. The allocation core and its simulator are pure Java so
+ * that they run anywhere (the simulator compiles them with plain javac) and can be reasoned about alone; Stripe
+ * is reached from one package only; HTTP resources go through services.
+ */
+class DependencyRulesTest {
+
+    static final JavaClasses MYRIAD = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("city.myriad");
+
+    static final ArchRule allocation_core_imports_only_the_jdk = classes()
+            .that().resideInAPackage("city.myriad.allocation..")
+            .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "city.myriad.allocation..", "")
+            .allowEmptyShould(true)
+            .because("the allocation core is pure: whatever it needs from outside is an interface declared inside it");
+
+    static final ArchRule simulator_uses_only_the_jdk_and_the_core = classes()
+            .that().resideInAPackage("city.myriad.simulator..")
+            .should().onlyDependOnClassesThat()
+            .resideInAnyPackage("java..", "city.myriad.allocation..", "city.myriad.simulator..", "")
+            .allowEmptyShould(true)
+            .because("bin/myriad-sim compiles the core and the simulator with plain javac");
+
+    static final ArchRule only_billing_stripe_talks_to_stripe = noClasses()
+            .that().resideOutsideOfPackage("city.myriad.billing.stripe..")
+            .should().dependOnClassesThat().resideInAPackage("com.stripe..")
+            .because("one adapter owns the Stripe client, its keys and its idempotency keys");
+
+    static final ArchRule resources_never_touch_repositories = noClasses()
+            .that().resideInAPackage("..rest..")
+            .should().dependOnClassesThat().resideInAPackage("..repository..")
+            .because("resources stay thin: use cases and their rules live in services");
+
+    static final ArchRule resources_never_touch_entities = noClasses()
+            .that().resideInAPackage("..rest..")
+            .should().dependOnClassesThat().resideInAPackage("..model..")
+            .because("entities are not API models; resources speak in mapping types");
+
+    static final ArchRule nothing_outside_the_web_layer_depends_on_resources = noClasses()
+            .that().resideOutsideOfPackage("..rest..")
+            .should().dependOnClassesThat().resideInAPackage("..rest..")
+            .because("the HTTP layer is the outermost ring");
+
+    static final ArchRule core_never_reads_the_wall_clock = noClasses()
+            .that().resideInAPackage("city.myriad.allocation..")
+            .should().callMethod(java.time.Instant.class, "now")
+            .orShould().callMethod(System.class, "currentTimeMillis")
+            .orShould().callConstructor(java.util.Random.class)
+            .allowEmptyShould(true)
+            .because("time and randomness are injected into the core (Clock, seeded RandomGenerator)");
+
+    static Stream<ArchRule> rules() {
+        return Stream.of(allocation_core_imports_only_the_jdk, simulator_uses_only_the_jdk_and_the_core,
+                only_billing_stripe_talks_to_stripe, resources_never_touch_repositories, resources_never_touch_entities,
+                nothing_outside_the_web_layer_depends_on_resources, core_never_reads_the_wall_clock);
+    }
+
+    @ParameterizedTest
+    @MethodSource("rules")
+    void holds(ArchRule rule) {
+        rule.check(MYRIAD);
+    }
+}

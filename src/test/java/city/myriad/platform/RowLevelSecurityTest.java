@@ -1,0 +1,82 @@
+package city.myriad.platform;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import city.myriad.demo.DemoData;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.oidc.server.OidcWiremockTestResource;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import io.vertx.pgclient.PgException;
+import jakarta.inject.Inject;
+import java.time.OffsetDateTime;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The second wall of tenant isolation, tested below the service: with the service's own database role, a query
+ * that sets no tenant sees no tenant-owned row, and a transaction scoped to one tenant can neither read nor
+ * write another's.
+ */
+@QuarkusTest
+@QuarkusTestResource(OidcWiremockTestResource.class)
+class RowLevelSecurityTest {
+
+    @Inject
+    Pool pool;
+
+    @Test
+    void a_query_that_forgets_the_tenant_sees_nothing() {
+        for (String table : new String[] {"tenants", "projects", "members"}) {
+            long rows = pool.query("select count(*) from " + table).execute().await().indefinitely()
+                    .iterator().next().getLong(0);
+            assertEquals(0, rows, table + " must be invisible without a tenant");
+        }
+    }
+
+    @Test
+    void a_tenant_scope_sees_only_that_tenants_rows() {
+        long foreign = inTenant(DemoData.ACME, c -> c.preparedQuery("select count(*) from projects where tenant_id = $1")
+                .execute(Tuple.of(DemoData.GLOBEX)).map(rs -> rs.iterator().next().getLong(0)));
+        long all = inTenant(DemoData.ACME, c -> c.query("select count(distinct tenant_id) from projects").execute()
+                .map(rs -> rs.iterator().next().getLong(0)));
+        assertEquals(0, foreign);
+        assertEquals(1, all, "only acme's projects are visible in acme's scope");
+    }
+
+    @Test
+    void a_tenant_scope_cannot_write_another_tenants_row() {
+        RuntimeException failure = assertThrows(RuntimeException.class, () -> inTenant(DemoData.ACME,
+                c -> c.preparedQuery("insert into projects (id, tenant_id, slug, name, created_at) values ($1, $2, 'planted', 'Planted', $3)")
+                        .execute(Tuple.of(UUID.randomUUID(), DemoData.GLOBEX, OffsetDateTime.now()))
+                        .map(rs -> 0L)));
+        assertTrue(rootCause(failure) instanceof PgException pg && "42501".equals(pg.getSqlState()),
+                "expected a row-level-security violation, got " + failure);
+        long changed = inTenant(DemoData.ACME, c -> c.preparedQuery("update members set roles = '{tenant-admin}' where tenant_id = $1")
+                .execute(Tuple.of(DemoData.GLOBEX)).map(rs -> (long) rs.rowCount()));
+        assertEquals(0, changed, "another tenant's rows are not even found for update");
+    }
+
+    @Test
+    void the_service_role_is_not_a_superuser() {
+        boolean superuser = pool.query("select rolsuper from pg_roles where rolname = current_user").execute()
+                .await().indefinitely().iterator().next().getBoolean(0);
+        assertEquals(false, superuser, "superusers bypass row-level security");
+    }
+
+    private long inTenant(UUID tenant, java.util.function.Function<SqlConnection, io.smallrye.mutiny.Uni<Long>> work) {
+        return pool.withTransaction(c -> c.preparedQuery("select set_config('myriad.tenant_id', $1, true)")
+                .execute(Tuple.of(tenant.toString())).chain(ignored -> work.apply(c))).await().indefinitely();
+    }
+
+    private static Throwable rootCause(Throwable t) {
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t;
+    }
+}

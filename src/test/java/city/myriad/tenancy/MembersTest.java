@@ -1,0 +1,70 @@
+package city.myriad.tenancy;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.not;
+
+import city.myriad.demo.DemoData;
+import city.myriad.support.Tokens;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.oidc.server.OidcWiremockTestResource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Members and roles as the tenant sees them. Provisioning in Keycloak is off in these in-process tests (their
+ * OIDC server is not a Keycloak); the end-to-end tests check the accounts in a real Keycloak.
+ */
+@QuarkusTest
+@QuarkusTestResource(OidcWiremockTestResource.class)
+class MembersTest {
+
+    static final String GLOBEX_MEMBERS = "/api/v1/tenants/" + DemoData.GLOBEX + "/members";
+    static final String BOB = GLOBEX_MEMBERS + "/01930000-0000-7000-8000-00000000e211";
+
+    @Test
+    void a_tenant_admin_adds_a_member_changes_her_roles_and_removes_her() {
+        String id = given().auth().oauth2(Tokens.bob()).contentType("application/json")
+                .body("{\"username\":\"gina\",\"email\":\"gina@globex.example\",\"firstName\":\"Gina\",\"lastName\":\"G\","
+                        + "\"roles\":[\"tenant-member\",\"billing-viewer\"]}")
+                .post(GLOBEX_MEMBERS).then().statusCode(201)
+                .body("roles", contains("billing-viewer", "tenant-member")).extract().path("id");
+        given().auth().oauth2(Tokens.bob()).contentType("application/json").body("{\"roles\":[\"billing-viewer\"]}")
+                .put(GLOBEX_MEMBERS + "/" + id).then().statusCode(200).body("roles", contains("billing-viewer"));
+        given().auth().oauth2(Tokens.bob()).delete(GLOBEX_MEMBERS + "/" + id).then().statusCode(204);
+        given().auth().oauth2(Tokens.bob()).get(GLOBEX_MEMBERS).then().statusCode(200)
+                .body("items.username", not(hasItem("gina")));
+    }
+
+    @Test
+    void the_last_tenant_admin_cannot_be_demoted_or_removed() {
+        given().auth().oauth2(Tokens.bob()).contentType("application/json").body("{\"roles\":[\"tenant-member\"]}")
+                .put(BOB).then().statusCode(409).body("code", equalTo("LAST_TENANT_ADMIN"));
+        given().auth().oauth2(Tokens.bob()).delete(BOB).then().statusCode(409).body("code", equalTo("LAST_TENANT_ADMIN"));
+    }
+
+    @Test
+    void a_user_name_belongs_to_one_tenant_only() {
+        given().auth().oauth2(Tokens.bob()).contentType("application/json")
+                .body("{\"username\":\"amy\",\"email\":\"amy@globex.example\",\"roles\":[\"tenant-member\"]}")
+                .post(GLOBEX_MEMBERS).then().statusCode(409).body("code", equalTo("USERNAME_TAKEN"));
+    }
+
+    @Test
+    void only_tenant_roles_can_be_given() {
+        given().auth().oauth2(Tokens.bob()).contentType("application/json")
+                .body("{\"username\":\"eve\",\"email\":\"eve@globex.example\",\"roles\":[\"platform-admin\"]}")
+                .post(GLOBEX_MEMBERS).then().statusCode(400).contentType("application/problem+json")
+                .body("code", equalTo("UNKNOWN_ROLE"));
+    }
+
+    @Test
+    void a_tenant_member_cannot_manage_members() {
+        given().auth().oauth2(Tokens.amy()).contentType("application/json")
+                .body("{\"username\":\"sneaky\",\"email\":\"s@acme.example\",\"roles\":[\"tenant-admin\"]}")
+                .post("/api/v1/tenants/" + DemoData.ACME + "/members").then().statusCode(403)
+                .body("code", equalTo("TENANT_ROLE_REQUIRED"));
+    }
+}
