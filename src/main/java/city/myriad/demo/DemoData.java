@@ -25,7 +25,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -60,7 +59,7 @@ public class DemoData {
 
     DemoData(Scoped scoped, OperatorRepository operators, ClusterRepository clusters, InventoryWriter inventory,
             TenantRepository tenants, ProjectRepository projects, MemberRepository members, Clock clock,
-            @ConfigProperty(name = "myriad.demo.enabled") boolean enabled) {
+            DemoConfig config) {
         this.scoped = scoped;
         this.operators = operators;
         this.clusters = clusters;
@@ -69,7 +68,7 @@ public class DemoData {
         this.projects = projects;
         this.members = members;
         this.clock = clock;
-        this.enabled = enabled;
+        this.enabled = config.enabled();
     }
 
     void onStart(@Observes StartupEvent start) throws Throwable {

@@ -5,7 +5,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 import java.util.Set;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 import org.keycloak.admin.client.Keycloak;
 
@@ -21,11 +20,9 @@ public class DirectoryProducer {
 
     @Produces
     @ApplicationScoped
-    IdentityDirectory directory(@ConfigProperty(name = "myriad.identity.provisioning.enabled") boolean enabled,
-            @ConfigProperty(name = "quarkus.keycloak.admin-client.realm", defaultValue = "myriad") String realm,
-            Instance<Keycloak> keycloak) {
-        if (enabled) {
-            return new KeycloakDirectory(keycloak.get(), realm);
+    IdentityDirectory directory(IdentityConfig config, Instance<Keycloak> keycloak) {
+        if (config.provisioning().enabled()) {
+            return new KeycloakDirectory(keycloak.get(), config.realm());
         }
         LOG.warn("Identity provisioning is off (myriad.identity.provisioning.enabled=false): tenants and members"
                 + " are not created in Keycloak");

@@ -1,0 +1,24 @@
+package city.myriad.tenancy.identity;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** How tenancy reaches the identity provider. The admin client itself is {@code quarkus.keycloak.admin-client.*}. */
+@ConfigMapping(prefix = "myriad.identity")
+public interface IdentityConfig {
+
+    /** The Keycloak realm tenants and members are provisioned in. Default {@code myriad}. */
+    @WithDefault("myriad")
+    String realm();
+
+    Provisioning provisioning();
+
+    interface Provisioning {
+        /**
+         * Create tenant groups and member accounts in Keycloak as tenancy changes. Default {@code true}; off only in
+         * the in-process tests, whose OIDC server is not a Keycloak.
+         */
+        @WithDefault("true")
+        boolean enabled();
+    }
+}
