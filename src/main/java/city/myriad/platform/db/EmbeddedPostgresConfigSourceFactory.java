@@ -14,8 +14,8 @@ import org.eclipse.microprofile.config.spi.ConfigSource;
  * points both the reactive client and Flyway's JDBC at an embedded PostgreSQL 17. A configured URL always wins,
  * so production never starts one.
  *
- * <p>The server starts on the first read of one of these values, not when the source is built: the build reads
- * configuration too and must not start a database. Registered through
+ * <p>The server starts on the first read of one of these values at run time, not when the source is built, and
+ * never while Quarkus builds the application (augmentation reads configuration too). Registered through
  * {@code META-INF/services/io.smallrye.config.ConfigSourceFactory}; set
  * {@code myriad.embedded-postgres.enabled=false} to fail fast instead.
  */
@@ -55,7 +55,16 @@ public final class EmbeddedPostgresConfigSourceFactory implements ConfigSourceFa
         @Override
         public String getValue(String name) {
             Function<EmbeddedPostgres.Endpoint, String> f = PROPERTIES.get(name);
-            return f == null ? null : f.apply(EmbeddedPostgres.shared());
+            if (f == null || duringBuild()) {
+                return null;
+            }
+            return f.apply(EmbeddedPostgres.shared());
+        }
+
+        /** The build (augmentation) reads configuration too; it needs no database. */
+        private static boolean duringBuild() {
+            return StackWalker.getInstance().walk(frames -> frames.anyMatch(
+                    f -> f.getClassName().startsWith("io.quarkus.deployment.")));
         }
 
         @Override
