@@ -64,7 +64,8 @@ public final class EmbeddedPostgresConfigSourceFactory implements ConfigSourceFa
         /** The build (augmentation) reads configuration too; it needs no database. */
         private static boolean duringBuild() {
             return StackWalker.getInstance().walk(frames -> frames.anyMatch(
-                    f -> f.getClassName().startsWith("io.quarkus.deployment.")));
+                    f -> f.getClassName().startsWith("io.quarkus.builder.")
+                            || f.getClassName().equals("io.quarkus.deployment.QuarkusAugmentor")));
         }
 
         @Override
