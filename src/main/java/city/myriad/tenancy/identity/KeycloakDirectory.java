@@ -140,8 +140,13 @@ public class KeycloakDirectory implements IdentityDirectory {
         }
     }
 
+    /**
+     * Runs a blocking admin call on a worker thread and comes back to the caller's Vert.x context: the reactive
+     * Hibernate session of the surrounding transaction may only be used from the thread that opened it.
+     */
     private static <T> Uni<T> blocking(String what, Callable<T> call) {
-        return Uni.createFrom().item(() -> {
+        io.vertx.core.Context caller = io.vertx.core.Vertx.currentContext();
+        Uni<T> result = Uni.createFrom().item(() -> {
             try {
                 return call.call();
             } catch (MyriadProblem p) {
@@ -156,5 +161,6 @@ public class KeycloakDirectory implements IdentityDirectory {
                         "The identity provider is unreachable; nothing was changed, retry later");
             }
         }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+        return caller == null ? result : result.emitOn(task -> caller.runOnContext(ignored -> task.run()));
     }
 }
