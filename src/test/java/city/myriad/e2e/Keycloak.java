@@ -1,0 +1,51 @@
+package city.myriad.e2e;
+
+import static io.restassured.RestAssured.given;
+
+import io.restassured.response.Response;
+import java.util.List;
+import java.util.Map;
+
+/** Real tokens and admin look-ups against the run's Keycloak. */
+final class Keycloak {
+
+    private Keycloak() {}
+
+    static String password(String user) {
+        return token(given().formParam("grant_type", "password").formParam("client_id", "myriad-portal")
+                .formParam("username", user).formParam("password", user));
+    }
+
+    static String clientCredentials(String client, String secret) {
+        return token(given().formParam("grant_type", "client_credentials").formParam("client_id", client)
+                .formParam("client_secret", secret));
+    }
+
+    /** Users of the realm with this exact user name, as the admin API lists them. */
+    static List<Map<String, Object>> users(String username) {
+        return admin().queryParam("username", username).queryParam("exact", "true")
+                .get(RealKeycloak.url() + "/admin/realms/myriad/users").then().statusCode(200).extract().jsonPath()
+                .getList("$");
+    }
+
+    static List<Map<String, Object>> groups(String name) {
+        return admin().queryParam("search", name).queryParam("exact", "true")
+                .get(RealKeycloak.url() + "/admin/realms/myriad/groups").then().statusCode(200).extract().jsonPath()
+                .getList("$");
+    }
+
+    static List<String> realmRoles(String userId) {
+        return admin().get(RealKeycloak.url() + "/admin/realms/myriad/users/" + userId + "/role-mappings/realm")
+                .then().statusCode(200).extract().jsonPath().getList("name");
+    }
+
+    private static io.restassured.specification.RequestSpecification admin() {
+        return given().auth().oauth2(clientCredentials("myriad-admin", "myriad-admin-secret"));
+    }
+
+    private static String token(io.restassured.specification.RequestSpecification form) {
+        Response r = form.post(RealKeycloak.url() + "/realms/myriad/protocol/openid-connect/token");
+        r.then().statusCode(200);
+        return r.path("access_token");
+    }
+}
