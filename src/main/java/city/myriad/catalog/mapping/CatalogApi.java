@@ -22,7 +22,8 @@ public final class CatalogApi {
     static final String SLUG_RULE = "3-40 characters: lower-case letters, digits and '-', starting with a letter";
 
     @Schema(name = "Operator", description = "A city or its contractor that runs clusters")
-    public record OperatorView(UUID id, String slug, String name, Instant createdAt) {
+    public record OperatorView(UUID id, @Schema(examples = "hangzhou") String slug,
+            @Schema(examples = "Hangzhou Municipal AI Computing Center") String name, Instant createdAt) {
         public static OperatorView of(Operator o) {
             return new OperatorView(o.id, o.slug, o.name, o.createdAt);
         }
@@ -34,7 +35,9 @@ public final class CatalogApi {
             @NotBlank @Size(max = 200) @Schema(examples = "Shenzhen Municipal Computing Center") String name) {}
 
     @Schema(name = "Cluster", description = "A city-run cluster of accelerator cards")
-    public record ClusterView(UUID id, UUID operatorId, String slug, String name, String region, Instant createdAt) {
+    public record ClusterView(UUID id, UUID operatorId, @Schema(examples = "hangzhou-city") String slug,
+            @Schema(examples = "Hangzhou City Cluster") String name, @Schema(examples = "cn-east-hangzhou") String region,
+            Instant createdAt) {
         public static ClusterView of(Cluster c) {
             return new ClusterView(c.id, c.operatorId, c.slug, c.name, c.region, c.createdAt);
         }
@@ -49,8 +52,10 @@ public final class CatalogApi {
             UUID operatorId) {}
 
     @Schema(name = "Node", description = "A machine of a cluster and its place in the topology")
-    public record NodeView(String name, String gpuModel, int gpus, long cpuMilli, long memoryMib, String rack,
-            String block, NodeState state, Instant updatedAt) {
+    public record NodeView(@Schema(examples = "hz-n0001") String name, @Schema(examples = "ASCEND-910B") String gpuModel,
+            @Schema(examples = "8") int gpus, @Schema(examples = "192000") long cpuMilli,
+            @Schema(examples = "1572864") long memoryMib, @Schema(examples = "hz-r001") String rack,
+            @Schema(examples = "hz-b01") String block, NodeState state, Instant updatedAt) {
         public static NodeView of(Node n) {
             return new NodeView(n.name, n.gpuModel, n.gpus, n.cpuMilli, n.memoryMib, n.rack, n.block,
                     NodeState.valueOf(n.state), n.updatedAt);
@@ -61,13 +66,17 @@ public final class CatalogApi {
     public record NodeStateChange(@NotNull NodeState state) {}
 
     @Schema(name = "InventoryImport", description = "What an inventory import did")
-    public record ImportResult(int nodes, int cards, List<String> models, int created, int updated, int unchanged) {}
+    public record ImportResult(@Schema(examples = "1250") int nodes, @Schema(examples = "10000") int cards,
+            @Schema(examples = "[\"ASCEND-910B\"]") List<String> models, @Schema(examples = "1250") int created,
+            @Schema(examples = "0") int updated, @Schema(examples = "0") int unchanged) {}
 
     @Schema(name = "CardCounts", description = "Cards by node state")
-    public record CardCounts(long total, long available, long draining, long down) {}
+    public record CardCounts(@Schema(examples = "10000") long total, @Schema(examples = "9992") long available,
+            @Schema(examples = "8") long draining, @Schema(examples = "0") long down) {}
 
     @Schema(name = "ModelCapacity")
-    public record ModelCapacity(String model, long nodes, CardCounts cards) {}
+    public record ModelCapacity(@Schema(examples = "ASCEND-910B") String model, @Schema(examples = "1250") long nodes,
+            CardCounts cards) {}
 
     @Schema(name = "ClusterCapacity", description = "A cluster's cards per model and node state")
     public record Capacity(UUID clusterId, CardCounts cards, List<ModelCapacity> models) {}

@@ -23,7 +23,8 @@ public final class TenancyApi {
     public static final String SLUG_RULE = "3-40 characters: lower-case letters, digits and '-', starting with a letter";
 
     @Schema(name = "Tenant", description = "A customer organisation of the marketplace")
-    public record TenantView(UUID id, String slug, String name, String status, Instant createdAt) {
+    public record TenantView(UUID id, @Schema(examples = "acme") String slug, @Schema(examples = "ACME Robotics") String name,
+            @Schema(examples = "ACTIVE", enumeration = {"ACTIVE", "SUSPENDED"}) String status, Instant createdAt) {
         public static TenantView of(Tenant t) {
             return new TenantView(t.id, t.slug, t.name, t.status, t.createdAt);
         }
@@ -35,7 +36,8 @@ public final class TenancyApi {
             @NotBlank @Size(max = 200) @Schema(examples = "Initech AI Lab") String name) {}
 
     @Schema(name = "Project", description = "A tenant's unit of work and accounting")
-    public record ProjectView(UUID id, UUID tenantId, String slug, String name, String description,
+    public record ProjectView(UUID id, UUID tenantId, @Schema(examples = "vision") String slug,
+            @Schema(examples = "Vision models") String name, @Schema(examples = "Perception training") String description,
             Instant createdAt) {
         public static ProjectView of(Project p) {
             return new ProjectView(p.id, p.tenantId, p.slug, p.name, p.description, p.createdAt);
@@ -49,8 +51,10 @@ public final class TenancyApi {
             @Size(max = 2000) String description) {}
 
     @Schema(name = "Member", description = "A person or integration acting for one tenant")
-    public record MemberView(UUID id, UUID tenantId, String username, String email, String firstName,
-            String lastName, Set<String> roles, Instant createdAt) {
+    public record MemberView(UUID id, UUID tenantId, @Schema(examples = "amy") String username,
+            @Schema(examples = "amy@acme.example") String email, @Schema(examples = "Amy") String firstName,
+            @Schema(examples = "Acme") String lastName, @Schema(examples = "[\"tenant-member\"]") Set<String> roles,
+            Instant createdAt) {
         public static MemberView of(Member m) {
             return new MemberView(m.id, m.tenantId, m.username, m.email, m.firstName, m.lastName, m.roleSet(),
                     m.createdAt);
@@ -71,11 +75,14 @@ public final class TenancyApi {
     public record MemberRoles(@NotEmpty @Schema(examples = "[\"tenant-admin\"]") Set<@NotBlank String> roles) {}
 
     @Schema(name = "TenantRef")
-    public record TenantRef(UUID id, String slug, String name) {}
+    public record TenantRef(UUID id, @Schema(examples = "acme") String slug, @Schema(examples = "ACME Robotics") String name) {}
 
     @Schema(name = "OperatorRef")
-    public record OperatorRef(UUID id, String slug, String name) {}
+    public record OperatorRef(UUID id, @Schema(examples = "hangzhou") String slug,
+            @Schema(examples = "Hangzhou Municipal AI Computing Center") String name) {}
 
     @Schema(name = "Me", description = "Who the bearer token says you are, and what you belong to")
-    public record Me(String subject, String username, List<String> roles, TenantRef tenant, OperatorRef operator) {}
+    public record Me(@Schema(examples = "7c1b6b85-3317-417c-a481-ad73c6fe8404") String subject,
+            @Schema(examples = "alice") String username, @Schema(examples = "[\"tenant-admin\"]") List<String> roles,
+            TenantRef tenant, OperatorRef operator) {}
 }
