@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * and provisioning writes to Keycloak for real.
  */
 @QuarkusIntegrationTest
-@QuarkusTestResource(value = RealKeycloak.class, restrictToAnnotatedClass = false)
+@QuarkusTestResource(value = RealKeycloak.class, restrictToAnnotatedClass = true)
 class IdentityEndToEndIT {
 
     static final String ACME = "/api/v1/tenants/01930000-0000-7000-8000-00000000e001";
