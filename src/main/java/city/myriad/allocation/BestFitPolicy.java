@@ -1,0 +1,41 @@
+package city.myriad.allocation;
+
+/**
+ * Best fit: the node that is left with the fewest free milli-cards (then the least free CPU). A common baseline
+ * in the fragmentation literature; gangs spanning nodes go first-fit.
+ */
+public final class BestFitPolicy implements PlacementPolicy {
+
+    @Override
+    public PlacementResult place(ClusterState s, Job job) {
+        PlacementResult.Rejected never = Gangs.neverFits(s.topology, job);
+        if (never != null) {
+            return never;
+        }
+        if (!Gangs.singleNode(s.topology, job)) {
+            return Gangs.firstFit(s, job);
+        }
+        int best = -1;
+        long bestLeft = Long.MAX_VALUE;
+        long bestCpu = Long.MAX_VALUE;
+        for (int n = 0; n < s.topology.nodes(); n++) {
+            if (!s.fitsOnNode(job, n)) {
+                continue;
+            }
+            long left = s.freeMilli[n] - job.totalMilli();
+            long cpu = s.cpuFree[n] - job.cpuMilli();
+            if (left < bestLeft || (left == bestLeft && cpu < bestCpu)) {
+                best = n;
+                bestLeft = left;
+                bestCpu = cpu;
+            }
+        }
+        return best < 0 ? Gangs.deferred(s, job)
+                : new PlacementResult.Placed(Placement.onNodes(job, new int[] {best}, new int[][] {s.chooseCards(job, best)}));
+    }
+
+    @Override
+    public String name() {
+        return "best-fit";
+    }
+}

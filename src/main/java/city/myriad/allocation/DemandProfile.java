@@ -1,0 +1,79 @@
+package city.myriad.allocation;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The shape of demand, learned online from the jobs that arrived: the most frequent task shapes (cards, share of
+ * a card, allowed models) with their popularity and mean CPU and memory. It is rebuilt every
+ * {@link #REBUILD_EVERY} observations; {@link #epoch()} changes when it is, so scores cached against the old
+ * profile are recomputed.
+ */
+public final class DemandProfile {
+
+    static final int MAX_SHAPES = 24;
+    static final int REBUILD_EVERY = 256;
+
+    /** One task shape and its weight; the arrays are parallel and sorted by weight. */
+    int[] gpus = new int[0];
+    int[] milli = new int[0];
+    long[] models = new long[0];
+    long[] cpu = new long[0];
+    long[] memory = new long[0];
+    double[] weight = new double[0];
+    private int epoch;
+
+    private final Map<Shape, long[]> counts = new HashMap<>();  // count, cpu sum, memory sum
+    private int sinceRebuild;
+
+    private record Shape(int gpus, int milli, long models) {}
+
+    public void observe(Job job) {
+        if (job.gpus() == 0) {
+            return;
+        }
+        long[] c = counts.computeIfAbsent(new Shape(job.gpus(), job.gpuMilli(), job.allowedModels()), k -> new long[3]);
+        c[0]++;
+        c[1] += job.cpuMilli();
+        c[2] += job.memoryMib();
+        if (++sinceRebuild >= REBUILD_EVERY || epoch == 0) {
+            rebuild();
+        }
+    }
+
+    public int epoch() {
+        return epoch;
+    }
+
+    public int shapes() {
+        return weight.length;
+    }
+
+    private void rebuild() {
+        sinceRebuild = 0;
+        List<Map.Entry<Shape, long[]>> top = new ArrayList<>(counts.entrySet());
+        top.sort((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]));
+        top = top.subList(0, Math.min(MAX_SHAPES, top.size()));
+        long total = top.stream().mapToLong(e -> e.getValue()[0]).sum();
+        int k = top.size();
+        gpus = new int[k];
+        milli = new int[k];
+        models = new long[k];
+        cpu = new long[k];
+        memory = new long[k];
+        weight = new double[k];
+        for (int i = 0; i < k; i++) {
+            Shape s = top.get(i).getKey();
+            long[] c = top.get(i).getValue();
+            gpus[i] = s.gpus();
+            milli[i] = s.milli();
+            models[i] = s.models();
+            cpu[i] = c[1] / c[0];
+            memory[i] = c[2] / c[0];
+            weight[i] = (double) c[0] / total;
+        }
+        epoch++;
+    }
+}

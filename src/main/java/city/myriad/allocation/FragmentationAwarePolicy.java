@@ -1,0 +1,147 @@
+package city.myriad.allocation;
+
+/**
+ * Myriad's default placement. A single-node job goes to the node where placing it increases the expected
+ * fragmentation of the cluster least: fragmentation of a node is the share of its free milli-cards that the
+ * expected next tasks (the learned {@link DemandProfile}) could not use, weighted by how often each task shape
+ * arrives — the idea of Fragmentation Gradient Descent (Weng et al., USENIX ATC '23). Ties, frequent when the
+ * profile is young or nodes are alike, go to the best fit (least free capacity left), which packs nodes instead
+ * of spreading; then to the lower node index. A gang that spans nodes is placed topology-aware: inside one
+ * block, in as few racks as possible.
+ */
+public final class FragmentationAwarePolicy implements PlacementPolicy {
+
+    private final DemandProfile profile = new DemandProfile();
+    private double[] cachedFrag = new double[0];
+    private int[] cachedVersion = new int[0];
+    private int cachedEpoch = -1;
+    private int[] scratch = new int[0];
+
+    @Override
+    public void observe(Job job) {
+        profile.observe(job);
+    }
+
+    public DemandProfile profile() {
+        return profile;
+    }
+
+    @Override
+    public PlacementResult place(ClusterState s, Job job) {
+        Topology t = s.topology;
+        PlacementResult.Rejected never = Gangs.neverFits(t, job);
+        if (never != null) {
+            return never;
+        }
+        if (!Gangs.singleNode(t, job)) {
+            return Gangs.topologyAware(s, job);
+        }
+        prepareCache(s);
+        int best = -1;
+        double bestDelta = Double.MAX_VALUE;
+        long bestLeft = Long.MAX_VALUE;
+        for (int n = 0; n < t.nodes(); n++) {
+            if (!s.fitsOnNode(job, n)) {
+                continue;
+            }
+            int[] cards = s.chooseCards(job, n);
+            double delta = fragmentationAfter(s, n, job, cards) - fragmentation(s, n);
+            long left = s.freeMilli[n] - job.totalMilli();
+            // Deltas within a milli-card are ties: best fit decides.
+            if (delta < bestDelta - 0.5 || (Math.abs(delta - bestDelta) <= 0.5 && left < bestLeft)) {
+                best = n;
+                bestDelta = delta;
+                bestLeft = left;
+            }
+        }
+        if (best < 0) {
+            return Gangs.deferred(s, job);
+        }
+        return new PlacementResult.Placed(Placement.onNodes(job, new int[] {best}, new int[][] {s.chooseCards(job, best)}));
+    }
+
+    private void prepareCache(ClusterState s) {
+        int n = s.topology.nodes();
+        if (cachedFrag.length != n || cachedEpoch != profile.epoch()) {
+            cachedFrag = new double[n];
+            cachedVersion = new int[n];
+            java.util.Arrays.fill(cachedVersion, -1);
+            cachedEpoch = profile.epoch();
+        }
+        int maxCards = 0;
+        for (int i = 0; i < n; i++) {
+            maxCards = Math.max(maxCards, s.topology.cards[i]);
+        }
+        if (scratch.length < maxCards) {
+            scratch = new int[maxCards];
+        }
+    }
+
+    /** Expected unusable free milli-cards of the node as it is (cached per node version and profile epoch). */
+    double fragmentation(ClusterState s, int node) {
+        if (cachedVersion[node] != s.version[node]) {
+            int off = s.topology.cardOffset[node];
+            int k = s.topology.cards[node];
+            System.arraycopy(s.free, off, scratch, 0, k);
+            cachedFrag[node] = fragmentation(s.topology, node, scratch, k, s.cpuFree[node], s.memFree[node]);
+            cachedVersion[node] = s.version[node];
+        }
+        return cachedFrag[node];
+    }
+
+    private double fragmentationAfter(ClusterState s, int node, Job job, int[] cards) {
+        int off = s.topology.cardOffset[node];
+        int k = s.topology.cards[node];
+        System.arraycopy(s.free, off, scratch, 0, k);
+        for (int c : cards) {
+            scratch[c] -= job.gpuMilli();
+        }
+        return fragmentation(s.topology, node, scratch, k, s.cpuFree[node] - job.cpuMilli(),
+                s.memFree[node] - job.memoryMib());
+    }
+
+    /**
+     * The weighted sum over task shapes of the free milli-cards a task of that shape could not use on this node:
+     * all of them if the task cannot run there at all (model, CPU, memory, too few whole cards), otherwise the
+     * free shares of the cards too small for it.
+     */
+    private double fragmentation(Topology t, int node, int[] free, int k, long cpuFree, long memFree) {
+        int total = 0;
+        int whole = 0;
+        for (int c = 0; c < k; c++) {
+            total += free[c];
+            if (free[c] == Topology.MILLI_PER_CARD) {
+                whole++;
+            }
+        }
+        if (total == 0) {
+            return 0;
+        }
+        double frag = 0;
+        DemandProfile p = profile;
+        for (int i = 0; i < p.weight.length; i++) {
+            int unusable;
+            if ((p.models[i] & (1L << t.model[node])) == 0 || p.cpu[i] > cpuFree || p.memory[i] > memFree) {
+                unusable = total;
+            } else if (p.milli[i] < Topology.MILLI_PER_CARD) {
+                unusable = 0;
+                for (int c = 0; c < k; c++) {
+                    if (free[c] < p.milli[i]) {
+                        unusable += free[c];
+                    }
+                }
+            } else if (whole < Math.min(p.gpus[i], k)) {
+                unusable = total;
+            } else {
+                unusable = total - whole * Topology.MILLI_PER_CARD;
+            }
+            frag += p.weight[i] * unusable;
+        }
+        return frag;
+    }
+
+    @Override
+    public String name() {
+        return "default";
+    }
+}

@@ -1,0 +1,199 @@
+package city.myriad.allocation;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Placement rules every policy shares: which jobs must stay on one node, what can never fit, and how a gang that
+ * spans nodes takes wholly free cards.
+ */
+final class Gangs {
+
+    private Gangs() {}
+
+    /** A job that fits the cards of one node of an allowed model must be placed on one node (FORMAT.md). */
+    static boolean singleNode(Topology t, Job job) {
+        return job.gpus() <= Math.max(1, t.maxCardsOnOneNode(job.allowedModels()));
+    }
+
+    /** Rejected if no node has an allowed model, or the gang exceeds every card of the allowed models. */
+    static PlacementResult.Rejected neverFits(Topology t, Job job) {
+        if (job.gpus() == 0) {
+            return null;
+        }
+        long cards = 0;
+        for (int n = 0; n < t.nodes(); n++) {
+            if (t.cards[n] > 0 && job.allows(t.model[n])) {
+                cards += t.cards[n];
+            }
+        }
+        if (cards == 0) {
+            return new PlacementResult.Rejected(PlacementResult.Reason.NO_ALLOWED_MODEL);
+        }
+        return cards < job.gpus() ? new PlacementResult.Rejected(PlacementResult.Reason.LARGER_THAN_CLUSTER) : null;
+    }
+
+    static PlacementResult deferred(ClusterState s, Job job) {
+        return new PlacementResult.Deferred(job.gpus() == 0 ? PlacementResult.Reason.NO_NODE_WITH_FREE_CPU_OR_MEMORY
+                : PlacementResult.Reason.NO_NODE_WITH_FREE_CARDS);
+    }
+
+    /** A node's CPU and memory can carry {@code cards} of the gang's cards with their share of CPU and memory. */
+    static boolean carries(ClusterState s, Job job, int node, int cards) {
+        return Placement.ceilShare(job.cpuMilli(), cards, job.gpus()) <= s.cpuFree[node]
+                && Placement.ceilShare(job.memoryMib(), cards, job.gpus()) <= s.memFree[node];
+    }
+
+    /** First fit for a multi-node gang: wholly free cards from nodes in index order. */
+    static PlacementResult firstFit(ClusterState s, Job job) {
+        Topology t = s.topology;
+        List<Integer> nodes = new ArrayList<>();
+        List<Integer> takes = new ArrayList<>();
+        int need = job.gpus();
+        for (int n = 0; n < t.nodes() && need > 0; n++) {
+            if (t.cards[n] == 0 || !job.allows(t.model[n]) || s.wholeFree[n] == 0) {
+                continue;
+            }
+            int take = Math.min(need, s.wholeFree[n]);
+            while (take > 0 && !carries(s, job, n, take)) {
+                take--;
+            }
+            if (take > 0) {
+                nodes.add(n);
+                takes.add(take);
+                need -= take;
+            }
+        }
+        return need > 0 ? deferred(s, job) : gang(s, job, nodes, takes);
+    }
+
+    /**
+     * Topology-aware placement of a multi-node gang: inside one block if any block can hold it, in as few racks as
+     * possible, preferring the block that it fills best (least whole-free capacity left); fully free nodes first.
+     */
+    static PlacementResult topologyAware(ClusterState s, Job job) {
+        Topology t = s.topology;
+        int[] blockFree = new int[t.blocks];
+        for (int n = 0; n < t.nodes(); n++) {
+            if (t.cards[n] > 0 && job.allows(t.model[n]) && carries(s, job, n, s.wholeFree[n])) {
+                blockFree[t.block[n]] += s.wholeFree[n];
+            }
+        }
+        int bestBlock = -1;
+        int bestRacks = Integer.MAX_VALUE;
+        int bestLeft = Integer.MAX_VALUE;
+        for (int b = 0; b < t.blocks; b++) {
+            if (blockFree[b] < job.gpus()) {
+                continue;
+            }
+            int racks = racksNeeded(s, job, b);
+            int left = blockFree[b] - job.gpus();
+            if (racks < bestRacks || (racks == bestRacks && left < bestLeft)) {
+                bestBlock = b;
+                bestRacks = racks;
+                bestLeft = left;
+            }
+        }
+        if (bestBlock < 0) {
+            return firstFit(s, job);  // no single block holds it: span blocks
+        }
+        return fillBlock(s, job, bestBlock);
+    }
+
+    private static int[] rackFree(ClusterState s, Job job, int block) {
+        Topology t = s.topology;
+        int[] rackFree = new int[t.racks];
+        for (int n = 0; n < t.nodes(); n++) {
+            if (t.block[n] == block && t.cards[n] > 0 && job.allows(t.model[n]) && carries(s, job, n, s.wholeFree[n])) {
+                rackFree[t.rack[n]] += s.wholeFree[n];
+            }
+        }
+        return rackFree;
+    }
+
+    private static int racksNeeded(ClusterState s, Job job, int block) {
+        int[] free = rackFree(s, job, block);
+        Arrays.sort(free);
+        int need = job.gpus();
+        int racks = 0;
+        for (int i = free.length - 1; i >= 0 && need > 0; i--) {
+            need -= free[i];
+            racks++;
+        }
+        return racks;
+    }
+
+    private static PlacementResult fillBlock(ClusterState s, Job job, int block) {
+        Topology t = s.topology;
+        int[] rackFree = rackFree(s, job, block);
+        Integer[] racks = new Integer[t.racks];
+        for (int r = 0; r < racks.length; r++) {
+            racks[r] = r;
+        }
+        // The rack that alone holds the gang with the least left over; else the fullest racks first.
+        int need = job.gpus();
+        int single = -1;
+        for (int r = 0; r < t.racks; r++) {
+            if (rackFree[r] >= need && (single < 0 || rackFree[r] < rackFree[single])) {
+                single = r;
+            }
+        }
+        Arrays.sort(racks, (a, b) -> rackFree[b] - rackFree[a]);
+        List<Integer> order = new ArrayList<>();
+        if (single >= 0) {
+            order.add(single);
+        } else {
+            order.addAll(Arrays.asList(racks));
+        }
+        List<Integer> nodes = new ArrayList<>();
+        List<Integer> takes = new ArrayList<>();
+        for (int r : order) {
+            if (need == 0) {
+                break;
+            }
+            // Fully free nodes first, so that partly used nodes stay for small jobs.
+            List<Integer> inRack = new ArrayList<>();
+            for (int n = 0; n < t.nodes(); n++) {
+                if (t.rack[n] == r && t.block[n] == block && t.cards[n] > 0 && job.allows(t.model[n])
+                        && s.wholeFree[n] > 0) {
+                    inRack.add(n);
+                }
+            }
+            inRack.sort((a, b) -> s.wholeFree[b] - s.wholeFree[a]);
+            for (int n : inRack) {
+                int take = Math.min(need, s.wholeFree[n]);
+                while (take > 0 && !carries(s, job, n, take)) {
+                    take--;
+                }
+                if (take > 0) {
+                    nodes.add(n);
+                    takes.add(take);
+                    need -= take;
+                }
+                if (need == 0) {
+                    break;
+                }
+            }
+        }
+        return need > 0 ? firstFit(s, job) : gang(s, job, nodes, takes);
+    }
+
+    private static PlacementResult gang(ClusterState s, Job job, List<Integer> nodes, List<Integer> takes) {
+        int[] ns = new int[nodes.size()];
+        int[][] cards = new int[nodes.size()][];
+        for (int i = 0; i < ns.length; i++) {
+            ns[i] = nodes.get(i);
+            int[] c = new int[takes.get(i)];
+            int k = 0;
+            int off = s.topology.cardOffset[ns[i]];
+            for (int card = 0; card < s.topology.cards[ns[i]] && k < c.length; card++) {
+                if (s.free[off + card] == Topology.MILLI_PER_CARD) {
+                    c[k++] = card;
+                }
+            }
+            cards[i] = c;
+        }
+        return new PlacementResult.Placed(Placement.onNodes(job, ns, cards));
+    }
+}

@@ -1,0 +1,40 @@
+package city.myriad.allocation;
+
+/**
+ * A request for cards: a gang of {@code gpus} cards that start together or not at all, each taking
+ * {@code gpuMilli} of 1000 milli-cards (below 1000 only for one card: a fractional slice), on a node of an allowed
+ * model ({@code allowedModels}, a bit set of {@link Topology} model ids; all bits set = any model).
+ *
+ * @param id stable index of the job in its workload (0-based)
+ * @param tenant index of the tenant, for fair share
+ * @param submitS when the job was submitted, seconds
+ * @param durationS declared run time in seconds; {@code Double.POSITIVE_INFINITY} for a job that never ends
+ * @param cpuMilli CPU request of the whole job
+ * @param memoryMib memory request of the whole job
+ * @param priority higher first; 0 is normal
+ * @param preemptible whether the job may be stopped to make room for non-preemptible work
+ */
+public record Job(int id, int tenant, double submitS, double durationS, int gpus, int gpuMilli, long allowedModels,
+        long cpuMilli, long memoryMib, int priority, boolean preemptible) {
+
+    public static final long ANY_MODEL = -1L;
+
+    public Job {
+        if (gpus < 0 || gpuMilli < 0 || gpuMilli > 1000 || (gpuMilli < 1000 && gpus > 1)) {
+            throw new IllegalArgumentException("job " + id + ": a fractional share needs exactly one card");
+        }
+    }
+
+    public boolean allows(int model) {
+        return (allowedModels & (1L << model)) != 0;
+    }
+
+    public boolean fractional() {
+        return gpus == 1 && gpuMilli < 1000;
+    }
+
+    /** Milli-cards of the whole gang. */
+    public long totalMilli() {
+        return (long) gpus * gpuMilli;
+    }
+}

@@ -1,0 +1,15 @@
+package city.myriad.allocation;
+
+/**
+ * Chooses where a job would run now, without changing the state: the caller allocates a {@code Placed} result.
+ * Policies may learn the shape of demand from the jobs they are shown ({@link #observe}), never from the future.
+ */
+public interface PlacementPolicy {
+
+    PlacementResult place(ClusterState state, Job job);
+
+    /** Tells the policy that a job arrived (placed or not), so it may learn the demand's shape. */
+    default void observe(Job job) {}
+
+    String name();
+}

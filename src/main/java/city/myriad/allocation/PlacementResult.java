@@ -1,0 +1,25 @@
+package city.myriad.allocation;
+
+/** The outcome of trying to place one job now. Rejections carry a stable reason code. */
+public sealed interface PlacementResult permits PlacementResult.Placed, PlacementResult.Deferred,
+        PlacementResult.Rejected {
+
+    /** The job runs here from now on. */
+    record Placed(Placement placement) implements PlacementResult {}
+
+    /** The job could run on this cluster, but not now: not enough free capacity of an allowed model. */
+    record Deferred(Reason reason) implements PlacementResult {}
+
+    /** The job can never run on this cluster as it is (or is refused by admission). */
+    record Rejected(Reason reason) implements PlacementResult {}
+
+    /** Stable reason codes. */
+    enum Reason {
+        NO_NODE_WITH_FREE_CARDS,
+        NO_NODE_WITH_FREE_CPU_OR_MEMORY,
+        NO_ALLOWED_MODEL,
+        LARGER_THAN_CLUSTER,
+        QUOTA_EXCEEDED,
+        BUDGET_EXCEEDED
+    }
+}

@@ -1,0 +1,154 @@
+package city.myriad.allocation;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The fixed shape of a cluster, in primitive arrays indexed by node: card model, card count, CPU and memory
+ * capacity, rack and block. Models, racks and blocks are interned to small integers. Immutable.
+ */
+public final class Topology {
+
+    public static final int MILLI_PER_CARD = 1000;
+
+    final String[] nodeNames;
+    final int[] model;
+    final int[] cards;
+    final long[] cpu;
+    final long[] memory;
+    final int[] rack;
+    final int[] block;
+    final int[] cardOffset;
+    final List<String> models;
+    final int racks;
+    final int blocks;
+    final int totalCards;
+    /** Per model: the largest card count of a node of that model. */
+    final int[] maxCardsOfModel;
+
+    private Topology(Builder b) {
+        int n = b.names.size();
+        nodeNames = b.names.toArray(String[]::new);
+        model = b.model.stream().mapToInt(Integer::intValue).toArray();
+        cards = b.cards.stream().mapToInt(Integer::intValue).toArray();
+        cpu = b.cpu.stream().mapToLong(Long::longValue).toArray();
+        memory = b.memory.stream().mapToLong(Long::longValue).toArray();
+        rack = b.rack.stream().mapToInt(Integer::intValue).toArray();
+        block = b.block.stream().mapToInt(Integer::intValue).toArray();
+        models = List.copyOf(b.models.keySet().stream().sorted((x, y) -> b.models.get(x) - b.models.get(y)).toList());
+        racks = b.racks.size();
+        blocks = b.blocks.size();
+        cardOffset = new int[n + 1];
+        for (int i = 0; i < n; i++) {
+            cardOffset[i + 1] = cardOffset[i] + cards[i];
+        }
+        totalCards = cardOffset[n];
+        maxCardsOfModel = new int[Math.max(1, models.size())];
+        for (int i = 0; i < n; i++) {
+            if (cards[i] > 0) {
+                maxCardsOfModel[model[i]] = Math.max(maxCardsOfModel[model[i]], cards[i]);
+            }
+        }
+    }
+
+    public int nodes() {
+        return model.length;
+    }
+
+    public int totalCards() {
+        return totalCards;
+    }
+
+    public String nodeName(int node) {
+        return nodeNames[node];
+    }
+
+    public int cards(int node) {
+        return cards[node];
+    }
+
+    public int model(int node) {
+        return model[node];
+    }
+
+    public long cpu(int node) {
+        return cpu[node];
+    }
+
+    public long memory(int node) {
+        return memory[node];
+    }
+
+    public int rack(int node) {
+        return rack[node];
+    }
+
+    public int block(int node) {
+        return block[node];
+    }
+
+    public List<String> models() {
+        return models;
+    }
+
+    /** The model id of a model name, or -1 if no node has it. */
+    public int modelId(String name) {
+        return models.indexOf(name);
+    }
+
+    /** The most cards one node of an allowed model offers: a job with more cards must span nodes. */
+    public int maxCardsOnOneNode(long allowedModels) {
+        int max = 0;
+        for (int m = 0; m < maxCardsOfModel.length; m++) {
+            if ((allowedModels & (1L << m)) != 0) {
+                max = Math.max(max, maxCardsOfModel[m]);
+            }
+        }
+        return max;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Adds nodes one by one; interns model, rack and block names. At most 64 models (a job's model set is a long). */
+    public static final class Builder {
+        private final List<String> names = new ArrayList<>();
+        private final List<Integer> model = new ArrayList<>();
+        private final List<Integer> cards = new ArrayList<>();
+        private final List<Long> cpu = new ArrayList<>();
+        private final List<Long> memory = new ArrayList<>();
+        private final List<Integer> rack = new ArrayList<>();
+        private final List<Integer> block = new ArrayList<>();
+        private final Map<String, Integer> models = new HashMap<>();
+        private final Map<String, Integer> racks = new HashMap<>();
+        private final Map<String, Integer> blocks = new HashMap<>();
+
+        public Builder node(String name, String gpuModel, int gpus, long cpuMilli, long memoryMib, String rackName,
+                String blockName) {
+            names.add(name);
+            int m = gpuModel == null || gpuModel.isEmpty() ? -1 : models.computeIfAbsent(gpuModel, k -> models.size());
+            if (models.size() > 64) {
+                throw new IllegalArgumentException("at most 64 card models");
+            }
+            model.add(Math.max(m, 0));
+            cards.add(m < 0 ? 0 : gpus);
+            cpu.add(cpuMilli);
+            memory.add(memoryMib);
+            rack.add(racks.computeIfAbsent(rackName, k -> racks.size()));
+            block.add(blocks.computeIfAbsent(blockName, k -> blocks.size()));
+            return this;
+        }
+
+        public int modelId(String name) {
+            Integer id = models.get(name);
+            return id == null ? -1 : id;
+        }
+
+        public Topology build() {
+            return new Topology(this);
+        }
+    }
+}

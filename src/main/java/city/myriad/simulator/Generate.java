@@ -1,0 +1,168 @@
+package city.myriad.simulator;
+
+import city.myriad.allocation.Topology;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Synthetic workloads of a realistic shape for a given cluster file: heavy-tailed (log-normal) run times,
+ * power-of-two gangs, fractional inference slices, model constraints drawn from the cluster's models, CPU and
+ * memory in proportion to the cards, a daily cycle of arrivals, tenants of skewed (Zipf) size, priorities and a
+ * spot (preemptible) share. Deterministic for a seed. With {@code --static-ratio R}: no run times, jobs until the
+ * requests reach R times the cluster's cards (the static-packing protocol).
+ */
+final class Generate {
+
+    static final int[] FRACTIONS = {100, 200, 250, 300, 400, 500, 600, 700, 800};
+    static final int TENANTS = 8;
+
+    private Generate() {}
+
+    static int run(Map<String, String> o) {
+        Topology t = TraceFiles.readNodes(Path.of(Main.required(o, "nodes")));
+        Path out = Path.of(Main.required(o, "out"));
+        int jobs = Integer.parseInt(o.getOrDefault("jobs", "10000"));
+        double load = Double.parseDouble(o.getOrDefault("load", "0.85"));
+        double staticRatio = o.containsKey("static-ratio") ? Double.parseDouble(o.get("static-ratio")) : Double.NaN;
+        SplittableRandom random = new SplittableRandom(Long.parseLong(o.getOrDefault("seed", "1")));
+        write(t, out, jobs, load, staticRatio, random);
+        return 0;
+    }
+
+    static void write(Topology t, Path out, int count, double load, double staticRatio, SplittableRandom random) {
+        boolean statics = !Double.isNaN(staticRatio);
+        int models = t.models().size();
+        long[] cardsOfModel = new long[models];
+        long[] minCpu = new long[models];
+        long[] minMem = new long[models];
+        int[] maxCards = new int[models];
+        java.util.Arrays.fill(minCpu, Long.MAX_VALUE);
+        java.util.Arrays.fill(minMem, Long.MAX_VALUE);
+        for (int n = 0; n < t.nodes(); n++) {
+            if (t.cards(n) == 0) {
+                continue;
+            }
+            int m = t.model(n);
+            cardsOfModel[m] += t.cards(n);
+            minCpu[m] = Math.min(minCpu[m], t.cpu(n) / t.cards(n));
+            minMem[m] = Math.min(minMem[m], t.memory(n) / t.cards(n));
+            maxCards[m] = Math.max(maxCards[m], t.cards(n));
+        }
+        long allCpu = Long.MAX_VALUE;
+        long allMem = Long.MAX_VALUE;
+        for (int m = 0; m < models; m++) {
+            allCpu = Math.min(allCpu, minCpu[m]);
+            allMem = Math.min(allMem, minMem[m]);
+        }
+        double[] tenantWeight = new double[TENANTS];
+        double sum = 0;
+        for (int i = 0; i < TENANTS; i++) {
+            tenantWeight[i] = 1.0 / (i + 1);
+            sum += tenantWeight[i];
+        }
+        StringBuilder rows = new StringBuilder();
+        double[] durations = new double[count];
+        long requestMilli = 0;
+        long targetMilli = statics ? (long) (staticRatio * t.totalCards() * 1000) : Long.MAX_VALUE;
+        int n = 0;
+        String[] lines = new String[count];
+        double work = 0;
+        for (; n < count && requestMilli < targetMilli; n++) {
+            double r = random.nextDouble();
+            int gpus;
+            int milli = 1000;
+            if (r < 0.35) {
+                gpus = 1;
+                milli = FRACTIONS[random.nextInt(FRACTIONS.length)];
+            } else if (r < 0.72) {
+                gpus = 1;
+            } else if (r < 0.84) {
+                gpus = 2;
+            } else if (r < 0.92) {
+                gpus = 4;
+            } else if (r < 0.975) {
+                gpus = 8;
+            } else {
+                gpus = 16 << random.nextInt(3);
+            }
+            int model = -1;
+            String allowed = "";
+            if (models > 0 && random.nextDouble() < 0.4) {
+                model = pick(cardsOfModel, random);
+                allowed = t.models().get(model);
+                if (gpus > maxCards[model] && gpus <= 8) {
+                    gpus = Integer.highestOneBit(maxCards[model]);
+                }
+            }
+            long cpuPerCard = model >= 0 ? minCpu[model] : allCpu;
+            long memPerCard = model >= 0 ? minMem[model] : allMem;
+            double share = milli / 1000.0 * (0.3 + 0.7 * random.nextDouble());
+            long cpu = (long) (cpuPerCard * gpus * share);
+            long mem = (long) (memPerCard * gpus * share);
+            double duration = Math.min(7 * 86400, Math.max(30, Math.exp(Math.log(1800) + 1.8 * gaussian(random))));
+            durations[n] = duration;
+            int tenant = pick(tenantWeight, sum, random);
+            int priority = random.nextDouble() < 0.1 ? 1 : 0;
+            int preemptible = priority == 0 && random.nextDouble() < 0.25 ? 1 : 0;
+            requestMilli += (long) gpus * milli;
+            work += gpus * milli / 1000.0 * duration;
+            lines[n] = String.format(Locale.ROOT, "g%06d,t%d,%%s,%s,%d,%d,%s,%d,%d,%d,%d", n, tenant,
+                    statics ? "" : TraceFiles.fmt(Math.round(duration)), gpus, milli, allowed, cpu, mem, priority, preemptible);
+        }
+        // Arrivals: a Poisson process with a daily cycle, stretched so that the offered load is the one asked.
+        double span = statics ? 0 : work / (t.totalCards() * load);
+        double[] arrival = new double[n];
+        double clock = 0;
+        for (int i = 0; i < n; i++) {
+            double rate = 1 + 0.5 * Math.sin(2 * Math.PI * (clock % 86400) / 86400);
+            clock += -Math.log(1 - random.nextDouble()) / rate;
+            arrival[i] = clock;
+        }
+        double scale = n > 1 && arrival[n - 1] > 0 ? span / arrival[n - 1] : 0;
+        try (BufferedWriter w = Files.newBufferedWriter(out)) {
+            w.write("job_id,tenant,submit_s,duration_s,gpus,gpu_milli,gpu_models,cpu_milli,memory_mib,priority,preemptible\n");
+            for (int i = 0; i < n; i++) {
+                w.write(String.format(Locale.ROOT, lines[i], statics ? "0" : TraceFiles.fmt(Math.round(arrival[i] * scale))));
+                w.write('\n');
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static double gaussian(SplittableRandom r) {
+        return Math.sqrt(-2 * Math.log(1 - r.nextDouble())) * Math.cos(2 * Math.PI * r.nextDouble());
+    }
+
+    private static int pick(long[] weights, SplittableRandom r) {
+        long total = 0;
+        for (long x : weights) {
+            total += x;
+        }
+        long v = (long) (r.nextDouble() * total);
+        for (int i = 0; i < weights.length; i++) {
+            v -= weights[i];
+            if (v < 0) {
+                return i;
+            }
+        }
+        return weights.length - 1;
+    }
+
+    private static int pick(double[] weights, double total, SplittableRandom r) {
+        double v = r.nextDouble() * total;
+        for (int i = 0; i < weights.length; i++) {
+            v -= weights[i];
+            if (v < 0) {
+                return i;
+            }
+        }
+        return weights.length - 1;
+    }
+}

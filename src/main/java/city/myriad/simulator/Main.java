@@ -1,0 +1,155 @@
+package city.myriad.simulator;
+
+import city.myriad.allocation.BestFitPolicy;
+import city.myriad.allocation.FirstFitPolicy;
+import city.myriad.allocation.FragmentationAwarePolicy;
+import city.myriad.allocation.Job;
+import city.myriad.allocation.PlacementPolicy;
+import city.myriad.allocation.Topology;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * {@code bin/myriad-sim}: replays workloads through the allocation core.
+ * <pre>
+ *   replay --nodes N.csv --jobs J.csv [--policy default|fifo-firstfit|easy-bestfit|best-fit|first-fit]
+ *          [--static] [--compress K] [--out placements.csv] [--plot FILE.svg] [--no-progress]
+ *   bounds --nodes N.csv --jobs J.csv [--compress K]
+ *   generate --nodes N.csv --out J.csv [--jobs 10000] [--load 0.85] [--static-ratio 1.3] [--seed 1]
+ * </pre>
+ */
+public final class Main {
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String[] args) {
+        if (args.length == 0) {
+            return usage("a command is needed");
+        }
+        Map<String, String> o = options(args);
+        try {
+            return switch (args[0]) {
+                case "replay" -> replay(o);
+                case "bounds" -> bounds(o);
+                case "generate" -> Generate.run(o);
+                default -> usage("unknown command " + args[0]);
+            };
+        } catch (IllegalArgumentException e) {
+            return usage(e.getMessage());
+        }
+    }
+
+    static PlacementPolicy placement(String policy) {
+        return switch (policy) {
+            case "default" -> new FragmentationAwarePolicy();
+            case "fifo-firstfit", "first-fit" -> new FirstFitPolicy();
+            case "easy-bestfit", "best-fit" -> new BestFitPolicy();
+            default -> throw new IllegalArgumentException("unknown policy " + policy);
+        };
+    }
+
+    static Replay.Options queue(String policy) {
+        return switch (policy) {
+            case "default" -> Replay.Options.myriad();
+            case "easy-bestfit" -> Replay.Options.easy();
+            default -> Replay.Options.fifo();
+        };
+    }
+
+    private static int replay(Map<String, String> o) {
+        Topology t = TraceFiles.readNodes(Path.of(required(o, "nodes")));
+        double compress = Double.parseDouble(o.getOrDefault("compress", "1"));
+        TraceFiles.Workload w = TraceFiles.readJobs(Path.of(required(o, "jobs")), t, compress);
+        String policy = o.getOrDefault("policy", "default");
+        Progress progress = new Progress(System.err, !o.containsKey("no-progress"));
+        long t0 = System.nanoTime();
+        Map<String, Object> figures;
+        java.util.List<TraceFiles.Segment> segments;
+        if (o.containsKey("static")) {
+            StaticRun.Result r = StaticRun.run(t, w.jobs(), placement(policy), progress);
+            segments = r.segments();
+            figures = Metrics.statics(w.jobs(), r, (System.nanoTime() - t0) / 1e9);
+        } else {
+            Replay.Result r = new Replay(t, w.jobs(), w.tenants().size(), placement(policy), queue(policy)).run(progress);
+            segments = r.segments();
+            figures = Metrics.dynamic(t, w.jobs(), r, (System.nanoTime() - t0) / 1e9);
+            if (o.containsKey("plot")) {
+                Plot.write(Path.of(o.get("plot")), "Myriad replay: " + policy, r.samples());
+            }
+        }
+        if (o.containsKey("out")) {
+            TraceFiles.writePlacements(Path.of(o.get("out")), t, w, segments);
+        }
+        System.out.println(Metrics.json(figures));
+        return 0;
+    }
+
+    private static int bounds(Map<String, String> o) {
+        Topology t = TraceFiles.readNodes(Path.of(required(o, "nodes")));
+        double compress = Double.parseDouble(o.getOrDefault("compress", "1"));
+        TraceFiles.Workload w = TraceFiles.readJobs(Path.of(required(o, "jobs")), t, compress);
+        double work = 0;
+        double first = Double.MAX_VALUE;
+        double last = 0;
+        double longest = 0;
+        for (Job j : w.jobs()) {
+            first = Math.min(first, j.submitS());
+            last = Math.max(last, j.submitS());
+            if (!Double.isInfinite(j.durationS())) {
+                work += j.totalMilli() / 1000.0 * j.durationS();
+                longest = Math.max(longest, j.submitS() + j.durationS());
+            }
+        }
+        double span = last - first;
+        double load = span <= 0 ? Double.NaN : work / (t.totalCards() * span);
+        // No schedule ends before the last job could end, nor before all work fits on all cards.
+        double makespanLower = Math.max(longest - first, work / t.totalCards());
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("jobs", w.jobs().size());
+        m.put("cards", t.totalCards());
+        m.put("offered_load", Metrics.round(load));
+        m.put("card_seconds", Metrics.round(work));
+        m.put("makespan_lower_bound_s", Metrics.round(makespanLower));
+        m.put("utilization_upper_bound", Metrics.round(Math.min(1, work / (t.totalCards() * makespanLower))));
+        System.out.println(Metrics.json(m));
+        return 0;
+    }
+
+    static String required(Map<String, String> o, String name) {
+        String v = o.get(name);
+        if (v == null) {
+            throw new IllegalArgumentException("--" + name + " is required");
+        }
+        return v;
+    }
+
+    static Map<String, String> options(String[] args) {
+        Map<String, String> o = new HashMap<>();
+        for (int i = 1; i < args.length; i++) {
+            if (!args[i].startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument " + args[i]);
+            }
+            String name = args[i].substring(2);
+            if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+                o.put(name, args[++i]);
+            } else {
+                o.put(name, "true");
+            }
+        }
+        return o;
+    }
+
+    private static int usage(String problem) {
+        System.err.println("myriad-sim: " + problem);
+        System.err.println("""
+                usage:
+                  myriad-sim replay --nodes N.csv --jobs J.csv [--policy default|fifo-firstfit|easy-bestfit|best-fit|first-fit]
+                                    [--static] [--compress K] [--out placements.csv] [--plot FILE.svg] [--no-progress]
+                  myriad-sim bounds --nodes N.csv --jobs J.csv [--compress K]
+                  myriad-sim generate --nodes N.csv --out J.csv [--jobs 10000] [--load 0.85] [--static-ratio 1.3] [--seed 1]""");
+        return 2;
+    }
+}

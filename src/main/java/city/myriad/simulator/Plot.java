@@ -1,0 +1,58 @@
+package city.myriad.simulator;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/** A standalone SVG of cluster utilization (top) and pending jobs (bottom) over simulated time. */
+final class Plot {
+
+    private Plot() {}
+
+    static void write(Path file, String title, List<Replay.Sample> samples) {
+        int w = 900;
+        int h = 220;
+        double t0 = samples.isEmpty() ? 0 : samples.get(0).timeS();
+        double t1 = samples.isEmpty() ? 1 : Math.max(t0 + 1, samples.get(samples.size() - 1).timeS());
+        int maxPending = Math.max(1, samples.stream().mapToInt(Replay.Sample::pending).max().orElse(1));
+        StringBuilder s = new StringBuilder();
+        s.append(String.format(Locale.ROOT, "<svg xmlns='http://www.w3.org/2000/svg' width='%d' height='%d' font-family='sans-serif' font-size='12'>%n", w + 80, 2 * h + 90));
+        s.append(String.format(Locale.ROOT, "<text x='40' y='20' font-size='15'>%s</text>%n", escape(title)));
+        panel(s, samples, 40, 40, w, h, t0, t1, 1.0, true, "utilization (allocated / all milli-cards)", "#1f77b4");
+        panel(s, samples, 40, 70 + h, w, h, t0, t1, maxPending, false, "pending jobs (max " + maxPending + ")", "#d62728");
+        s.append(String.format(Locale.ROOT, "<text x='%d' y='%d'>simulated time: %.1f days</text>%n", 40 + w / 2 - 60, 2 * h + 85, (t1 - t0) / 86400));
+        s.append("</svg>\n");
+        try {
+            Files.writeString(file, s.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void panel(StringBuilder s, List<Replay.Sample> samples, int x, int y, int w, int h, double t0,
+            double t1, double max, boolean utilization, String label, String color) {
+        s.append(String.format(Locale.ROOT, "<rect x='%d' y='%d' width='%d' height='%d' fill='none' stroke='#999'/>%n", x, y, w, h));
+        s.append(String.format(Locale.ROOT, "<text x='%d' y='%d'>%s</text>%n", x + 5, y + 15, escape(label)));
+        for (int i = 0; i <= 4; i++) {
+            double v = max * i / 4;
+            int yy = y + h - h * i / 4;
+            s.append(String.format(Locale.ROOT, "<text x='%d' y='%d' text-anchor='end' font-size='10'>%s</text>%n", x - 3, yy + 3,
+                    utilization ? String.format(Locale.ROOT, "%.0f%%", v * 100) : String.format(Locale.ROOT, "%.0f", v)));
+        }
+        StringBuilder pts = new StringBuilder();
+        int step = Math.max(1, samples.size() / (2 * w));
+        for (int i = 0; i < samples.size(); i += step) {
+            Replay.Sample p = samples.get(i);
+            double v = utilization ? p.utilization() : p.pending();
+            pts.append(String.format(Locale.ROOT, "%.1f,%.1f ", x + w * (p.timeS() - t0) / (t1 - t0), y + h - h * Math.min(1, v / max)));
+        }
+        s.append(String.format(Locale.ROOT, "<polyline fill='none' stroke='%s' stroke-width='1.2' points='%s'/>%n", color, pts));
+    }
+
+    private static String escape(String text) {
+        return text.replace("&", "&amp;").replace("<", "&lt;");
+    }
+}

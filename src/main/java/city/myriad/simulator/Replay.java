@@ -1,0 +1,425 @@
+package city.myriad.simulator;
+
+import city.myriad.allocation.ClusterState;
+import city.myriad.allocation.Job;
+import city.myriad.allocation.Placement;
+import city.myriad.allocation.PlacementPolicy;
+import city.myriad.allocation.PlacementResult;
+import city.myriad.allocation.Topology;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.PriorityQueue;
+
+/**
+ * Event-driven replay of a workload in simulated time: arrivals, completions and preemptions. After the events
+ * of each instant, one scheduling pass:
+ * <ol>
+ *   <li>order the pending jobs: priority, then (with fair share) the tenant with the least decayed usage, then
+ *       submission time;</li>
+ *   <li>start jobs in that order while they fit;</li>
+ *   <li>the first job that does not fit is the head: if it is not preemptible, evict the smallest set of
+ *       preemptible jobs on one node that lets it start; otherwise reserve for it the earliest time enough
+ *       compatible cards free up (from the declared run times of running jobs);</li>
+ *   <li>backfill: a later job starts now only if it fits and cannot delay the head (it ends before the
+ *       reservation, or uses only cards the head will not need) — EASY backfilling.</li>
+ * </ol>
+ * The scheduler never reads a job before its submission time.
+ */
+public final class Replay {
+
+    /** How the queue is ordered and worked. */
+    public record Options(boolean fairShare, boolean backfill, boolean preemption, double fairShareHalfLifeS,
+            int scanLimit) {
+        public static Options fifo() {
+            return new Options(false, false, false, 0, Integer.MAX_VALUE);
+        }
+
+        public static Options easy() {
+            return new Options(false, true, false, 0, 5000);
+        }
+
+        public static Options myriad() {
+            return new Options(true, true, true, 86_400, 5000);
+        }
+    }
+
+    /** A sample of the cluster over time, for the plot. */
+    public record Sample(double timeS, double utilization, int pending) {}
+
+    /** Everything a replay produced. */
+    public record Result(List<TraceFiles.Segment> segments, int started, int finished, int preemptions,
+            int rejected, long[] decisionNanos, int decisions, List<Sample> samples) {}
+
+    private static final class Running {
+        final Placement placement;
+        final double start;
+        final double end;
+        boolean evicted;
+
+        Running(Placement placement, double start, double end) {
+            this.placement = placement;
+            this.start = start;
+            this.end = end;
+        }
+    }
+
+    private final Topology topology;
+    private final List<Job> jobs;
+    private final PlacementPolicy policy;
+    private final Options options;
+    private final ClusterState state;
+    private final PriorityQueue<Running> completions = new PriorityQueue<>(Comparator.comparingDouble(r -> r.end));
+    private final List<List<Running>> onNode;
+    private final List<ArrayDeque<Job>> pendingByTenant = new ArrayList<>();
+    private final double[] usage;
+    private final double[] usageAt;
+    private final List<TraceFiles.Segment> segments = new ArrayList<>();
+    private final List<Sample> samples = new ArrayList<>();
+    private long[] nanos = new long[1 << 16];
+    private int decisions;
+    private int pending;
+    private int started;
+    private int finished;
+    private int preemptions;
+    private int rejected;
+
+    public Replay(Topology topology, List<Job> jobs, int tenants, PlacementPolicy policy, Options options) {
+        this.topology = topology;
+        this.jobs = jobs;
+        this.policy = policy;
+        this.options = options;
+        this.state = new ClusterState(topology);
+        this.onNode = new ArrayList<>(topology.nodes());
+        for (int n = 0; n < topology.nodes(); n++) {
+            onNode.add(new ArrayList<>());
+        }
+        int queues = options.fairShare() ? Math.max(1, tenants) : 1;
+        for (int i = 0; i < queues; i++) {
+            pendingByTenant.add(new ArrayDeque<>());
+        }
+        usage = new double[queues];
+        usageAt = new double[queues];
+    }
+
+    public Result run(Progress progress) {
+        Integer[] order = new Integer[jobs.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.comparingDouble(i -> jobs.get(i).submitS()));
+        int next = 0;
+        double lastSample = Double.NEGATIVE_INFINITY;
+        while (next < order.length || !completions.isEmpty()) {
+            double tArrival = next < order.length ? jobs.get(order[next]).submitS() : Double.POSITIVE_INFINITY;
+            double tDone = completions.isEmpty() ? Double.POSITIVE_INFINITY : completions.peek().end;
+            double t = Math.min(tArrival, tDone);
+            if (t == Double.POSITIVE_INFINITY) {
+                break;  // only never-ending jobs remain
+            }
+            while (!completions.isEmpty() && completions.peek().end <= t) {
+                Running r = completions.poll();
+                if (!r.evicted) {
+                    finish(r);
+                }
+            }
+            while (next < order.length && jobs.get(order[next]).submitS() <= t) {
+                Job j = jobs.get(order[next++]);
+                policy.observe(j);
+                queueOf(j).addLast(j);
+                pending++;
+            }
+            schedule(t);
+            progress.update(next, order.length);
+            if (t - lastSample >= 600 || next == order.length) {
+                samples.add(new Sample(t, state.allocationRatio(), pending));
+                lastSample = t;
+            }
+        }
+        rejected += pending;  // never started: too big for the cluster, or waiting behind never-ending jobs
+        return new Result(segments, started, finished, preemptions, rejected, Arrays.copyOf(nanos, decisions),
+                decisions, samples);
+    }
+
+    private ArrayDeque<Job> queueOf(Job j) {
+        return pendingByTenant.get(options.fairShare() ? j.tenant() : 0);
+    }
+
+    private void finish(Running r) {
+        state.release(r.placement);
+        for (int n : r.placement.nodes()) {
+            onNode.get(n).remove(r);
+        }
+        segments.add(new TraceFiles.Segment(r.placement, r.start, r.end));
+        finished++;
+    }
+
+    private void schedule(double t) {
+        if (pending == 0) {
+            return;
+        }
+        List<Job> candidates = ordered(t);
+        boolean haveHead = false;
+        double shadow = Double.POSITIVE_INFINITY;
+        long extra = 0;
+        long headModels = 0;
+        for (Job j : candidates) {
+            PlacementResult r = decide(j);
+            if (r instanceof PlacementResult.Rejected) {
+                remove(j);
+                rejected++;
+                continue;
+            }
+            if (r instanceof PlacementResult.Placed p) {
+                boolean safe = !haveHead || t + j.durationS() <= shadow
+                        || (overlaps(j, headModels) ? j.totalMilli() <= extra : true);
+                if (safe) {
+                    if (haveHead && t + j.durationS() > shadow && overlaps(j, headModels)) {
+                        extra -= j.totalMilli();
+                    }
+                    start(p.placement(), t);
+                    remove(j);
+                }
+                continue;
+            }
+            if (!haveHead) {
+                if (options.preemption() && !j.preemptible() && preemptFor(j, t)) {
+                    continue;
+                }
+                if (!options.backfill()) {
+                    return;  // strict FIFO: nothing passes the head
+                }
+                haveHead = true;
+                headModels = j.allowedModels();
+                double[] reservation = reservation(j, t);
+                shadow = reservation[0];
+                extra = (long) reservation[1];
+            }
+        }
+    }
+
+    private PlacementResult decide(Job j) {
+        long t0 = System.nanoTime();
+        PlacementResult r = policy.place(state, j);
+        if (decisions == nanos.length) {
+            nanos = Arrays.copyOf(nanos, nanos.length * 2);
+        }
+        nanos[decisions++] = System.nanoTime() - t0;
+        return r;
+    }
+
+    private static boolean overlaps(Job j, long models) {
+        return (j.allowedModels() & models) != 0;
+    }
+
+    /** Pending jobs in scheduling order, at most scanLimit of them. */
+    private List<Job> ordered(double t) {
+        List<Job> out = new ArrayList<>(Math.min(pending, options.scanLimit()));
+        if (!options.fairShare()) {
+            ArrayDeque<Job> q = pendingByTenant.get(0);
+            List<Job> all = new ArrayList<>(q);
+            all.sort(Comparator.comparingInt((Job j) -> -j.priority()).thenComparingDouble(Job::submitS));
+            return all.size() > options.scanLimit() ? all.subList(0, options.scanLimit()) : all;
+        }
+        // Merge the tenants' queues: highest priority first, then the tenant with the least decayed usage.
+        int tenants = pendingByTenant.size();
+        List<List<Job>> sorted = new ArrayList<>(tenants);
+        int[] pos = new int[tenants];
+        double[] share = new double[tenants];
+        for (int i = 0; i < tenants; i++) {
+            List<Job> q = new ArrayList<>(pendingByTenant.get(i));
+            q.sort(Comparator.comparingInt((Job j) -> -j.priority()).thenComparingDouble(Job::submitS));
+            sorted.add(q);
+            share[i] = decayedUsage(i, t);
+        }
+        while (out.size() < options.scanLimit()) {
+            int best = -1;
+            for (int i = 0; i < tenants; i++) {
+                if (pos[i] >= sorted.get(i).size()) {
+                    continue;
+                }
+                Job head = sorted.get(i).get(pos[i]);
+                if (best < 0) {
+                    best = i;
+                    continue;
+                }
+                Job b = sorted.get(best).get(pos[best]);
+                if (head.priority() > b.priority() || (head.priority() == b.priority()
+                        && (share[i] < share[best] || (share[i] == share[best] && head.submitS() < b.submitS())))) {
+                    best = i;
+                }
+            }
+            if (best < 0) {
+                break;
+            }
+            Job j = sorted.get(best).get(pos[best]++);
+            out.add(j);
+            // The order a pass works in charges each tenant as if its jobs started, so tenants interleave.
+            share[best] += cardSeconds(j);
+        }
+        return out;
+    }
+
+    private double decayedUsage(int tenant, double t) {
+        if (options.fairShareHalfLifeS() <= 0 || usageAt[tenant] == t) {
+            return usage[tenant];
+        }
+        usage[tenant] *= Math.pow(0.5, (t - usageAt[tenant]) / options.fairShareHalfLifeS());
+        usageAt[tenant] = t;
+        return usage[tenant];
+    }
+
+    private static double cardSeconds(Job j) {
+        double d = Double.isInfinite(j.durationS()) ? 86_400 : j.durationS();
+        return Math.max(1, j.totalMilli() / 1000.0) * d;
+    }
+
+    private void remove(Job j) {
+        queueOf(j).remove(j);
+        pending--;
+    }
+
+    private void start(Placement p, double t) {
+        state.allocate(p);
+        Running r = new Running(p, t, t + p.job().durationS());
+        if (!Double.isInfinite(r.end)) {
+            completions.add(r);
+        } else {
+            segments.add(new TraceFiles.Segment(p, t, Double.NaN));
+        }
+        for (int n : p.nodes()) {
+            onNode.get(n).add(r);
+        }
+        if (options.fairShare()) {
+            int q = p.job().tenant();
+            decayedUsage(q, t);
+            usage[q] += cardSeconds(p.job());
+        }
+        started++;
+    }
+
+    /**
+     * The earliest time at which enough cards of the head's models will be free, from the declared ends of the
+     * running jobs, and the milli-cards that will be spare then (which backfilled jobs may use).
+     */
+    private double[] reservation(Job head, double t) {
+        long need = head.totalMilli();
+        boolean whole = !head.fractional();
+        long available = 0;
+        for (int n = 0; n < topology.nodes(); n++) {
+            if (topology.cards(n) > 0 && head.allows(topology.model(n))) {
+                available += whole ? state.wholeFree(n) * 1000L : freeMilli(n);
+            }
+        }
+        if (available >= need) {
+            return new double[] {t, available - need};  // fits in aggregate, not on one node: reserve now
+        }
+        List<Running> byEnd = new ArrayList<>(completions);
+        byEnd.sort(Comparator.comparingDouble(r -> r.end));
+        for (Running r : byEnd) {
+            Placement p = r.placement;
+            for (int i = 0; i < p.nodes().length; i++) {
+                int n = p.nodes()[i];
+                if (topology.cards(n) > 0 && head.allows(topology.model(n))) {
+                    available += (long) p.cards()[i].length * p.milli();
+                }
+            }
+            if (available >= need) {
+                return new double[] {r.end, available - need};
+            }
+        }
+        return new double[] {Double.POSITIVE_INFINITY, 0};
+    }
+
+    private long freeMilli(int node) {
+        long f = 0;
+        for (int c = 0; c < topology.cards(node); c++) {
+            f += state.freeOn(node, c);
+        }
+        return f;
+    }
+
+    /**
+     * Evicts the smallest set of preemptible jobs on one node that lets the head start there (fewest victims, then
+     * least lost work), and starts it. Single-node heads only.
+     */
+    private boolean preemptFor(Job head, double t) {
+        if (head.gpus() > topology.maxCardsOnOneNode(head.allowedModels())) {
+            return false;
+        }
+        int bestNode = -1;
+        List<Running> bestVictims = null;
+        double bestLost = Double.MAX_VALUE;
+        for (int n = 0; n < topology.nodes(); n++) {
+            if (topology.cards(n) < head.gpus() || (head.gpus() > 0 && !head.allows(topology.model(n)))) {
+                continue;
+            }
+            List<Running> victims = new ArrayList<>();
+            for (Running r : onNode.get(n)) {
+                if (r.placement.job().preemptible() && r.placement.nodes().length == 1) {
+                    victims.add(r);
+                }
+            }
+            if (victims.isEmpty()) {
+                continue;
+            }
+            // Largest first gives the fewest victims; then drop any victim not needed.
+            victims.sort((a, b) -> Long.compare(b.placement.job().totalMilli(), a.placement.job().totalMilli()));
+            ClusterState what = state.copy();
+            List<Running> taken = new ArrayList<>();
+            for (Running v : victims) {
+                if (what.fitsOnNode(head, n)) {
+                    break;
+                }
+                what.release(v.placement);
+                taken.add(v);
+            }
+            if (!what.fitsOnNode(head, n)) {
+                continue;
+            }
+            for (int i = taken.size() - 1; i >= 0; i--) {
+                Running v = taken.get(i);
+                what.allocate(v.placement);
+                if (what.fitsOnNode(head, n)) {
+                    taken.remove(i);
+                } else {
+                    what.release(v.placement);
+                }
+            }
+            double lost = taken.stream().mapToDouble(v -> (t - v.start) * v.placement.job().totalMilli()).sum();
+            if (bestVictims == null || taken.size() < bestVictims.size()
+                    || (taken.size() == bestVictims.size() && lost < bestLost)) {
+                bestNode = n;
+                bestVictims = taken;
+                bestLost = lost;
+            }
+        }
+        if (bestVictims == null) {
+            return false;
+        }
+        for (Running v : bestVictims) {
+            v.evicted = true;
+            state.release(v.placement);
+            for (int n : v.placement.nodes()) {
+                onNode.get(n).remove(v);
+            }
+            completions.remove(v);
+            segments.add(new TraceFiles.Segment(v.placement, v.start, t));
+            preemptions++;
+            Job back = v.placement.job();
+            queueOf(back).addLast(back);
+            pending++;
+        }
+        int[] cards = state.chooseCards(head, bestNode);
+        start(Placement.class.cast(placementOn(head, bestNode, cards)), t);
+        remove(head);
+        return true;
+    }
+
+    private static Placement placementOn(Job job, int node, int[] cards) {
+        return new Placement(job, new int[] {node}, new int[][] {cards}, new long[] {job.cpuMilli()},
+                new long[] {job.memoryMib()});
+    }
+}
