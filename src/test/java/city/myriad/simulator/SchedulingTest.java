@@ -1,0 +1,65 @@
+package city.myriad.simulator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import city.myriad.allocation.FirstFitPolicy;
+import city.myriad.allocation.FragmentationAwarePolicy;
+import city.myriad.allocation.Job;
+import city.myriad.allocation.Topology;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Queue behaviour of the replay: FIFO blocking, backfilling that respects the head, preemption. */
+class SchedulingTest {
+
+    static Topology oneNodeOf8() {
+        return Topology.builder().node("n0", "H800", 8, 64_000, 512_000, "r0", "b0").build();
+    }
+
+    static Job job(int id, double submit, double duration, int gpus, boolean preemptible) {
+        return new Job(id, 0, submit, duration, gpus, 1000, Job.ANY_MODEL, 0, 0, 0, preemptible);
+    }
+
+    static double startOf(Replay.Result r, int job) {
+        return r.segments().stream().filter(s -> s.placement().job().id() == job)
+                .mapToDouble(TraceFiles.Segment::startS).max().orElse(Double.NaN);
+    }
+
+    // 6 cards busy until t=100; the head wants 8; a short 2-card job and a long 2-card job wait behind it.
+    static final List<Job> BLOCKED_HEAD = List.of(
+            job(0, 0, 100, 6, false),
+            job(1, 1, 50, 8, false),
+            job(2, 2, 50, 2, false),
+            job(3, 3, 500, 2, false));
+
+    @Test
+    void fifo_starts_nothing_past_a_head_that_does_not_fit() {
+        Replay.Result r = new Replay(oneNodeOf8(), BLOCKED_HEAD, 1, new FirstFitPolicy(), Replay.Options.fifo()).run(Progress.none());
+        assertEquals(100, startOf(r, 1));
+        assertEquals(150, startOf(r, 2), "the short job waits behind the head");
+    }
+
+    @Test
+    void backfilling_starts_a_short_job_that_ends_before_the_heads_reservation_but_not_a_long_one() {
+        Replay.Result r = new Replay(oneNodeOf8(), BLOCKED_HEAD, 1, new FirstFitPolicy(), Replay.Options.easy()).run(Progress.none());
+        assertEquals(2, startOf(r, 2), "the 50 s job fits in the hole before t=100");
+        assertEquals(100, startOf(r, 1), "and the head still starts at its reservation");
+        assertEquals(150, startOf(r, 3), "the 500 s job would have delayed the head, so it waits");
+    }
+
+    @Test
+    void a_non_preemptible_job_evicts_the_fewest_preemptible_ones() {
+        List<Job> jobs = List.of(
+                job(0, 0, 1000, 4, true),   // one big spot job
+                job(1, 1, 1000, 2, true),   // two small spot jobs
+                job(2, 2, 1000, 2, true),
+                job(3, 10, 100, 4, false)); // needs 4 cards: evicting job 0 alone is enough
+        Replay.Result r = new Replay(oneNodeOf8(), jobs, 1, new FragmentationAwarePolicy(), Replay.Options.myriad())
+                .run(Progress.none());
+        assertEquals(10, startOf(r, 3));
+        assertEquals(1, r.preemptions(), "one victim, not two");
+        assertTrue(startOf(r, 0) >= 110, "the evicted job runs again later, from the start");
+        assertEquals(4, r.finished());
+    }
+}
