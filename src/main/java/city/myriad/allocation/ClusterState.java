@@ -17,6 +17,8 @@ public final class ClusterState {
     final int[] freeMilli;
     /** Bumped on every change of a node, so that scores cached per node know when they are stale. */
     final int[] version;
+    /** Per card model: free milli-cards over all nodes of that model. */
+    final long[] freeMilliOfModel;
     long allocatedMilli;
 
     public ClusterState(Topology topology) {
@@ -32,6 +34,10 @@ public final class ClusterState {
             freeMilli[i] = topology.cards[i] * Topology.MILLI_PER_CARD;
         }
         version = new int[n];
+        freeMilliOfModel = new long[Math.max(1, topology.models.size())];
+        for (int i = 0; i < n; i++) {
+            freeMilliOfModel[topology.model[i]] += freeMilli[i];
+        }
     }
 
     private ClusterState(ClusterState o) {
@@ -42,6 +48,7 @@ public final class ClusterState {
         wholeFree = o.wholeFree.clone();
         freeMilli = o.freeMilli.clone();
         version = o.version.clone();
+        freeMilliOfModel = o.freeMilliOfModel.clone();
         allocatedMilli = o.allocatedMilli;
     }
 
@@ -68,6 +75,11 @@ public final class ClusterState {
 
     public long memoryFree(int node) {
         return memFree[node];
+    }
+
+    /** Free milli-cards over all nodes of a card model. */
+    public long freeMilliOfModel(int model) {
+        return freeMilliOfModel[model];
     }
 
     public long allocatedMilli() {
@@ -158,6 +170,7 @@ public final class ClusterState {
                     wholeFree[node]++;
                 }
                 freeMilli[node] += sign * milli;
+                freeMilliOfModel[topology.model[node]] += sign * milli;
             }
             cpuFree[node] += sign * p.cpu()[i];
             memFree[node] += sign * p.memory()[i];

@@ -26,6 +26,9 @@ public final class DemandProfile {
     private int epoch;
 
     private final Map<Shape, long[]> counts = new HashMap<>();  // count, cpu sum, memory sum
+    /** Per model: milli-cards requested by jobs that may run only on a few models, spread over them. */
+    private double[] boundMilli = new double[64];
+    private double requestedMilli;
     private int sinceRebuild;
 
     private record Shape(int gpus, int milli, long models) {}
@@ -34,6 +37,15 @@ public final class DemandProfile {
         if (job.gpus() == 0) {
             return;
         }
+        requestedMilli += job.totalMilli();
+        if (job.allowedModels() != Job.ANY_MODEL) {
+            int models = Long.bitCount(job.allowedModels());
+            for (int m = 0; m < 64; m++) {
+                if ((job.allowedModels() & (1L << m)) != 0) {
+                    boundMilli[m] += (double) job.totalMilli() / models;
+                }
+            }
+        }
         long[] c = counts.computeIfAbsent(new Shape(job.gpus(), job.gpuMilli(), job.allowedModels()), k -> new long[3]);
         c[0]++;
         c[1] += job.cpuMilli();
@@ -41,6 +53,14 @@ public final class DemandProfile {
         if (++sinceRebuild >= REBUILD_EVERY || epoch == 0) {
             rebuild();
         }
+    }
+
+    /**
+     * The share of all requested milli-cards that is bound to this model (requested by jobs that may run only on
+     * it, or on it and a few others): the part of future demand that nothing else can serve.
+     */
+    public double boundShare(int model) {
+        return requestedMilli == 0 ? 0 : boundMilli[model] / requestedMilli;
     }
 
     public int epoch() {

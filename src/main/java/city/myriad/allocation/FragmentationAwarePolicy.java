@@ -37,6 +37,7 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
             return Gangs.topologyAware(s, job);
         }
         prepareCache(s);
+        double[] pressure = pressure(s, job);
         int best = -1;
         double bestDelta = Double.MAX_VALUE;
         long bestLeft = Long.MAX_VALUE;
@@ -45,7 +46,8 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
                 continue;
             }
             int[] cards = s.chooseCards(job, n);
-            double delta = fragmentationAfter(s, n, job, cards) - fragmentation(s, n);
+            double delta = fragmentationAfter(s, n, job, cards) - fragmentation(s, n)
+                    + job.totalMilli() * pressure[t.model[n]];
             long left = s.freeMilli[n] - job.totalMilli();
             // Deltas within a milli-card are ties: best fit decides.
             if (delta < bestDelta - 0.5 || (Math.abs(delta - bestDelta) <= 0.5 && left < bestLeft)) {
@@ -58,6 +60,27 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
             return Gangs.deferred(s, job);
         }
         return new PlacementResult.Placed(Placement.onNodes(job, new int[] {best}, new int[][] {s.chooseCards(job, best)}));
+    }
+
+    /**
+     * For a job that may run on several models: how scarce each model is, as the demand bound to it over its
+     * free capacity (demand share × all free / its free). Taking a card of a model that bound demand needs costs
+     * more than taking one of a model in surplus. Zero for a job of one model: it has no choice to make.
+     */
+    private double[] pressure(ClusterState s, Job job) {
+        int models = s.topology.models.size();
+        double[] pressure = new double[Math.max(1, models)];
+        if (job.gpus() == 0 || Long.bitCount(job.allowedModels() & ((1L << models) - 1 | (models == 64 ? -1L : 0))) <= 1) {
+            return pressure;
+        }
+        long allFree = 0;
+        for (int m = 0; m < models; m++) {
+            allFree += s.freeMilliOfModel[m];
+        }
+        for (int m = 0; m < models; m++) {
+            pressure[m] = profile.boundShare(m) * allFree / Math.max(1.0, s.freeMilliOfModel[m]);
+        }
+        return pressure;
     }
 
     private void prepareCache(ClusterState s) {
@@ -121,7 +144,10 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
         DemandProfile p = profile;
         for (int i = 0; i < p.weight.length; i++) {
             int unusable;
-            if ((p.models[i] & (1L << t.model[node])) == 0 || p.cpu[i] > cpuFree || p.memory[i] > memFree) {
+            if ((p.models[i] & (1L << t.model[node])) == 0) {
+                continue;  // not a fragment: this node was never for that shape (scarcity is priced apart)
+            }
+            if (p.cpu[i] > cpuFree || p.memory[i] > memFree) {
                 unusable = total;
             } else if (p.milli[i] < Topology.MILLI_PER_CARD) {
                 unusable = 0;

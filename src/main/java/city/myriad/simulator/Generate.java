@@ -102,9 +102,12 @@ final class Generate {
             }
             long cpuPerCard = model >= 0 ? minCpu[model] : allCpu;
             long memPerCard = model >= 0 ? minMem[model] : allMem;
-            double share = milli / 1000.0 * (0.3 + 0.7 * random.nextDouble());
-            long cpu = (long) (cpuPerCard * gpus * share);
-            long mem = (long) (memPerCard * gpus * share);
+            // CPU and memory in proportion to the cards, from 0.3 to 1.7 times a card's share of its node: CPU-heavy
+            // jobs strand cards, as in production traces; capped so that a one-node job fits its smallest node.
+            double share = milli / 1000.0 * (0.3 + 1.4 * random.nextDouble());
+            int nodeCards = model >= 0 ? maxCards[model] : 1;
+            long cpu = Math.min((long) (cpuPerCard * gpus * share), cpuPerCard * Math.max(gpus, nodeCards));
+            long mem = Math.min((long) (memPerCard * gpus * share), memPerCard * Math.max(gpus, nodeCards));
             double duration = Math.min(7 * 86400, Math.max(30, Math.exp(Math.log(1800) + 1.8 * gaussian(random))));
             durations[n] = duration;
             int tenant = pick(tenantWeight, sum, random);
