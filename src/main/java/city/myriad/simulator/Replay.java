@@ -6,12 +6,10 @@ import city.myriad.allocation.Placement;
 import city.myriad.allocation.PlacementPolicy;
 import city.myriad.allocation.PlacementResult;
 import city.myriad.allocation.Topology;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.PriorityQueue;
 
 /**
  * Event-driven replay of a workload in simulated time: arrivals, completions and preemptions. After the events
@@ -38,11 +36,11 @@ public final class Replay {
         }
 
         public static Options easy() {
-            return new Options(false, true, false, 0, 5000);
+            return new Options(false, true, false, 0, 2000);
         }
 
         public static Options myriad() {
-            return new Options(true, true, true, 86_400, 5000);
+            return new Options(true, true, true, 86_400, 2000);
         }
     }
 
@@ -57,12 +55,14 @@ public final class Replay {
         final Placement placement;
         final double start;
         final double end;
+        final long seq;
         boolean evicted;
 
-        Running(Placement placement, double start, double end) {
+        Running(Placement placement, double start, double end, long seq) {
             this.placement = placement;
             this.start = start;
             this.end = end;
+            this.seq = seq;
         }
     }
 
@@ -71,9 +71,17 @@ public final class Replay {
     private final PlacementPolicy policy;
     private final Options options;
     private final ClusterState state;
-    private final PriorityQueue<Running> completions = new PriorityQueue<>(Comparator.comparingDouble(r -> r.end));
+    /** Running jobs with a finite run time, by declared end: completions come from the front, reservations walk it. */
+    private final java.util.TreeSet<Running> completions = new java.util.TreeSet<>(
+            Comparator.comparingDouble((Running r) -> r.end).thenComparingLong(r -> r.seq));
+    private long runningSeq;
+    /** Evicted jobs, queued again after the pass that evicted them. */
+    private final List<Job> requeue = new ArrayList<>();
     private final List<List<Running>> onNode;
-    private final List<ArrayDeque<Job>> pendingByTenant = new ArrayList<>();
+    /** Pending jobs per queue (one per tenant with fair share, else one), by priority then submission. */
+    private final List<java.util.TreeSet<Job>> pendingByTenant = new ArrayList<>();
+    static final Comparator<Job> QUEUE_ORDER = Comparator.comparingInt((Job j) -> -j.priority())
+            .thenComparingDouble(Job::submitS).thenComparingInt(Job::id);
     private final double[] usage;
     private final double[] usageAt;
     private final List<TraceFiles.Segment> segments = new ArrayList<>();
@@ -98,7 +106,7 @@ public final class Replay {
         }
         int queues = options.fairShare() ? Math.max(1, tenants) : 1;
         for (int i = 0; i < queues; i++) {
-            pendingByTenant.add(new ArrayDeque<>());
+            pendingByTenant.add(new java.util.TreeSet<>(QUEUE_ORDER));
         }
         usage = new double[queues];
         usageAt = new double[queues];
@@ -114,13 +122,13 @@ public final class Replay {
         double lastSample = Double.NEGATIVE_INFINITY;
         while (next < order.length || !completions.isEmpty()) {
             double tArrival = next < order.length ? jobs.get(order[next]).submitS() : Double.POSITIVE_INFINITY;
-            double tDone = completions.isEmpty() ? Double.POSITIVE_INFINITY : completions.peek().end;
+            double tDone = completions.isEmpty() ? Double.POSITIVE_INFINITY : completions.first().end;
             double t = Math.min(tArrival, tDone);
             if (t == Double.POSITIVE_INFINITY) {
                 break;  // only never-ending jobs remain
             }
-            while (!completions.isEmpty() && completions.peek().end <= t) {
-                Running r = completions.poll();
+            while (!completions.isEmpty() && completions.first().end <= t) {
+                Running r = completions.pollFirst();
                 if (!r.evicted) {
                     finish(r);
                 }
@@ -128,7 +136,7 @@ public final class Replay {
             while (next < order.length && jobs.get(order[next]).submitS() <= t) {
                 Job j = jobs.get(order[next++]);
                 policy.observe(j);
-                queueOf(j).addLast(j);
+                queueOf(j).add(j);
                 pending++;
             }
             schedule(t);
@@ -143,7 +151,7 @@ public final class Replay {
                 decisions, samples);
     }
 
-    private ArrayDeque<Job> queueOf(Job j) {
+    private java.util.TreeSet<Job> queueOf(Job j) {
         return pendingByTenant.get(options.fairShare() ? j.tenant() : 0);
     }
 
@@ -160,15 +168,63 @@ public final class Replay {
         if (pending == 0) {
             return;
         }
-        List<Job> candidates = ordered(t);
+        java.util.Iterator<Job> candidates = ordered(t);
+        List<Job> startedNow = new ArrayList<>();
+        Capacity free = new Capacity(topology, state);
+        // Within a pass the cluster only fills up: a shape that did not fit will not fit later in the same pass.
+        java.util.Map<Long, long[]> didNotFit = new java.util.HashMap<>();
+        try {
+            scan(t, candidates, startedNow, free, didNotFit);
+        } finally {
+            for (Job j : startedNow) {
+                remove(j);
+            }
+            for (Job j : requeue) {
+                queueOf(j).add(j);
+                pending++;
+            }
+            requeue.clear();
+        }
+    }
+
+    private void scan(double t, java.util.Iterator<Job> candidates, List<Job> startedNow, Capacity free,
+            java.util.Map<Long, long[]> didNotFit) {
         boolean haveHead = false;
         double shadow = Double.POSITIVE_INFINITY;
         long extra = 0;
         long headModels = 0;
-        for (Job j : candidates) {
+        int scanned = 0;
+        while (candidates.hasNext() && scanned++ < options.scanLimit()) {
+            Job j = candidates.next();
+            if (haveHead && (!free.mayFit(j) || !(t + j.durationS() <= shadow || !overlaps(j, headModels)
+                    || j.totalMilli() <= extra))) {
+                continue;  // cannot fit anywhere now, or would delay the head: no decision needed
+            }
+            if (haveHead && free.exhausted()) {
+                return;  // nothing left to backfill into
+            }
+            long shape = shapeKey(j);
+            long[] failed = didNotFit.get(shape);
+            if (failed != null && j.cpuMilli() >= failed[0] && j.memoryMib() >= failed[1]) {
+                if (!haveHead && options.backfill()) {
+                    // Still the head: reserve for it as if it had been asked.
+                    haveHead = true;
+                    headModels = j.allowedModels();
+                    double[] reservation = reservation(j, t);
+                    shadow = reservation[0];
+                    extra = (long) reservation[1];
+                } else if (!haveHead) {
+                    return;
+                }
+                continue;
+            }
             PlacementResult r = decide(j);
+            if (r instanceof PlacementResult.Deferred) {
+                didNotFit.merge(shape, new long[] {j.cpuMilli(), j.memoryMib()},
+                        (a, b) -> new long[] {Math.min(a[0], b[0]), Math.min(a[1], b[1])});
+            }
             if (r instanceof PlacementResult.Rejected) {
-                remove(j);
+                startedNow.add(j);  // leaves the queue after the scan
                 rejected++;
                 continue;
             }
@@ -180,13 +236,15 @@ public final class Replay {
                         extra -= j.totalMilli();
                     }
                     start(p.placement(), t);
-                    remove(j);
+                    free.took(p.placement());
+                    startedNow.add(j);
                 }
                 continue;
             }
             if (!haveHead) {
                 if (options.preemption() && !j.preemptible() && preemptFor(j, t)) {
-                    continue;
+                    startedNow.add(j);
+                    return;  // evictions changed the cluster and the queues: the next pass starts afresh
                 }
                 if (!options.backfill()) {
                     return;  // strict FIFO: nothing passes the head
@@ -200,6 +258,65 @@ public final class Replay {
         }
     }
 
+    /**
+     * Upper bounds of what is free, per card model, taken at the start of a pass and only lowered during it: a job
+     * that exceeds them cannot fit, so the policy need not be asked.
+     */
+    private static final class Capacity {
+        final int[] maxWhole;
+        final int[] maxCard;
+        final long[] wholeCards;
+        final Topology t;
+        long anyFree;
+
+        Capacity(Topology t, ClusterState s) {
+            this.t = t;
+            int models = Math.max(1, t.models().size());
+            maxWhole = new int[models];
+            maxCard = new int[models];
+            wholeCards = new long[models];
+            for (int n = 0; n < t.nodes(); n++) {
+                if (t.cards(n) == 0) {
+                    continue;
+                }
+                int m = t.model(n);
+                int whole = s.wholeFree(n);
+                maxWhole[m] = Math.max(maxWhole[m], whole);
+                wholeCards[m] += whole;
+                for (int c = 0; c < t.cards(n); c++) {
+                    maxCard[m] = Math.max(maxCard[m], s.freeOn(n, c));
+                    anyFree += s.freeOn(n, c);
+                }
+            }
+        }
+
+        boolean exhausted() {
+            return anyFree <= 0;
+        }
+
+        boolean mayFit(Job j) {
+            if (j.gpus() == 0) {
+                return true;
+            }
+            boolean single = j.gpus() <= Math.max(1, t.maxCardsOnOneNode(j.allowedModels()));
+            long whole = 0;
+            for (int m = 0; m < maxWhole.length; m++) {
+                if (!j.allows(m)) {
+                    continue;
+                }
+                if (j.fractional() ? maxCard[m] >= j.gpuMilli() : single && maxWhole[m] >= j.gpus()) {
+                    return true;
+                }
+                whole += wholeCards[m];
+            }
+            return !single && whole >= j.gpus();
+        }
+
+        void took(Placement p) {
+            anyFree -= p.job().totalMilli();
+        }
+    }
+
     private PlacementResult decide(Job j) {
         long t0 = System.nanoTime();
         PlacementResult r = policy.place(state, j);
@@ -210,56 +327,66 @@ public final class Replay {
         return r;
     }
 
+    private static long shapeKey(Job j) {
+        return ((long) j.gpus() << 48) ^ ((long) j.gpuMilli() << 36) ^ j.allowedModels() * 0x9E3779B97F4A7C15L;
+    }
+
     private static boolean overlaps(Job j, long models) {
         return (j.allowedModels() & models) != 0;
     }
 
-    /** Pending jobs in scheduling order, at most scanLimit of them. */
-    private List<Job> ordered(double t) {
-        List<Job> out = new ArrayList<>(Math.min(pending, options.scanLimit()));
-        if (!options.fairShare()) {
-            ArrayDeque<Job> q = pendingByTenant.get(0);
-            List<Job> all = new ArrayList<>(q);
-            all.sort(Comparator.comparingInt((Job j) -> -j.priority()).thenComparingDouble(Job::submitS));
-            return all.size() > options.scanLimit() ? all.subList(0, options.scanLimit()) : all;
+    /**
+     * Pending jobs in scheduling order, merged lazily from the queues: highest priority first, then the tenant
+     * with the least decayed usage (charged as the scan goes, so that tenants interleave), then submission.
+     */
+    private java.util.Iterator<Job> ordered(double t) {
+        int queues = pendingByTenant.size();
+        if (queues == 1) {
+            return pendingByTenant.get(0).iterator();
         }
-        // Merge the tenants' queues: highest priority first, then the tenant with the least decayed usage.
-        int tenants = pendingByTenant.size();
-        List<List<Job>> sorted = new ArrayList<>(tenants);
-        int[] pos = new int[tenants];
-        double[] share = new double[tenants];
-        for (int i = 0; i < tenants; i++) {
-            List<Job> q = new ArrayList<>(pendingByTenant.get(i));
-            q.sort(Comparator.comparingInt((Job j) -> -j.priority()).thenComparingDouble(Job::submitS));
-            sorted.add(q);
+        List<java.util.Iterator<Job>> its = new ArrayList<>(queues);
+        Job[] heads = new Job[queues];
+        double[] share = new double[queues];
+        for (int i = 0; i < queues; i++) {
+            its.add(pendingByTenant.get(i).iterator());
+            heads[i] = its.get(i).hasNext() ? its.get(i).next() : null;
             share[i] = decayedUsage(i, t);
         }
-        while (out.size() < options.scanLimit()) {
-            int best = -1;
-            for (int i = 0; i < tenants; i++) {
-                if (pos[i] >= sorted.get(i).size()) {
-                    continue;
+        return new java.util.Iterator<>() {
+            int best = pick();
+
+            private int pick() {
+                int b = -1;
+                for (int i = 0; i < queues; i++) {
+                    Job h = heads[i];
+                    if (h == null) {
+                        continue;
+                    }
+                    if (b < 0) {
+                        b = i;
+                        continue;
+                    }
+                    Job x = heads[b];
+                    if (h.priority() > x.priority() || (h.priority() == x.priority()
+                            && (share[i] < share[b] || (share[i] == share[b] && h.submitS() < x.submitS())))) {
+                        b = i;
+                    }
                 }
-                Job head = sorted.get(i).get(pos[i]);
-                if (best < 0) {
-                    best = i;
-                    continue;
-                }
-                Job b = sorted.get(best).get(pos[best]);
-                if (head.priority() > b.priority() || (head.priority() == b.priority()
-                        && (share[i] < share[best] || (share[i] == share[best] && head.submitS() < b.submitS())))) {
-                    best = i;
-                }
+                return b;
             }
-            if (best < 0) {
-                break;
+
+            public boolean hasNext() {
+                return best >= 0;
             }
-            Job j = sorted.get(best).get(pos[best]++);
-            out.add(j);
-            // The order a pass works in charges each tenant as if its jobs started, so tenants interleave.
-            share[best] += cardSeconds(j);
-        }
-        return out;
+
+            public Job next() {
+                Job j = heads[best];
+                share[best] += cardSeconds(j);
+                heads[best] = its.get(best).hasNext() ? its.get(best).next() : null;
+                best = pick();
+                return j;
+            }
+        };
     }
 
     private double decayedUsage(int tenant, double t) {
@@ -283,7 +410,7 @@ public final class Replay {
 
     private void start(Placement p, double t) {
         state.allocate(p);
-        Running r = new Running(p, t, t + p.job().durationS());
+        Running r = new Running(p, t, t + p.job().durationS(), runningSeq++);
         if (!Double.isInfinite(r.end)) {
             completions.add(r);
         } else {
@@ -316,9 +443,7 @@ public final class Replay {
         if (available >= need) {
             return new double[] {t, available - need};  // fits in aggregate, not on one node: reserve now
         }
-        List<Running> byEnd = new ArrayList<>(completions);
-        byEnd.sort(Comparator.comparingDouble(r -> r.end));
-        for (Running r : byEnd) {
+        for (Running r : completions) {
             Placement p = r.placement;
             for (int i = 0; i < p.nodes().length; i++) {
                 int n = p.nodes()[i];
@@ -408,13 +533,10 @@ public final class Replay {
             completions.remove(v);
             segments.add(new TraceFiles.Segment(v.placement, v.start, t));
             preemptions++;
-            Job back = v.placement.job();
-            queueOf(back).addLast(back);
-            pending++;
+            requeue.add(v.placement.job());
         }
         int[] cards = state.chooseCards(head, bestNode);
-        start(Placement.class.cast(placementOn(head, bestNode, cards)), t);
-        remove(head);
+        start(placementOn(head, bestNode, cards), t);
         return true;
     }
 
