@@ -13,7 +13,7 @@ import java.util.Map;
  */
 public final class DemandProfile {
 
-    static final int MAX_SHAPES = 24;
+    static final int MAX_SHAPES = 64;
     static final int REBUILD_EVERY = 256;
 
     /** One task shape and its weight; the arrays are parallel and sorted by weight. */
