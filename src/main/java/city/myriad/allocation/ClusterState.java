@@ -17,6 +17,8 @@ public final class ClusterState {
     final int[] freeMilli;
     /** Bumped on every change of a node, so that scores cached per node know when they are stale. */
     final int[] version;
+    /** Per node: the tenant holding it (a reservation), or Reservations.NONE. */
+    final int[] heldBy;
     /** Per card model: free milli-cards over all nodes of that model. */
     final long[] freeMilliOfModel;
     long allocatedMilli;
@@ -34,6 +36,8 @@ public final class ClusterState {
             freeMilli[i] = topology.cards[i] * Topology.MILLI_PER_CARD;
         }
         version = new int[n];
+        heldBy = new int[n];
+        Arrays.fill(heldBy, Reservations.NONE);
         freeMilliOfModel = new long[Math.max(1, topology.models.size())];
         for (int i = 0; i < n; i++) {
             freeMilliOfModel[topology.model[i]] += freeMilli[i];
@@ -48,6 +52,7 @@ public final class ClusterState {
         wholeFree = o.wholeFree.clone();
         freeMilli = o.freeMilli.clone();
         version = o.version.clone();
+        heldBy = o.heldBy.clone();
         freeMilliOfModel = o.freeMilliOfModel.clone();
         allocatedMilli = o.allocatedMilli;
     }
@@ -91,9 +96,25 @@ public final class ClusterState {
         return topology.totalCards() == 0 ? 0 : allocatedMilli / (topology.totalCards() * 1000.0);
     }
 
+    /** Takes the current reservations: from now on a held node takes only its holder's jobs. */
+    public void applyReservations(Reservations reservations) {
+        for (int n = 0; n < heldBy.length; n++) {
+            int holder = reservations.holder(n);
+            if (holder != heldBy[n]) {
+                heldBy[n] = holder;
+                version[n]++;
+            }
+        }
+    }
+
+    /** Whether the job's tenant may use this node: it is held by nobody, or by that tenant. */
+    public boolean mayUse(Job job, int node) {
+        return heldBy[node] == Reservations.NONE || heldBy[node] == job.tenant();
+    }
+
     /** Whether the whole job fits on this one node now. */
     public boolean fitsOnNode(Job job, int node) {
-        if (job.cpuMilli() > cpuFree[node] || job.memoryMib() > memFree[node]) {
+        if (job.cpuMilli() > cpuFree[node] || job.memoryMib() > memFree[node] || !mayUse(job, node)) {
             return false;
         }
         if (job.gpus() == 0) {

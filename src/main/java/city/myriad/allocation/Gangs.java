@@ -41,7 +41,7 @@ final class Gangs {
 
     /** A node's CPU and memory can carry {@code cards} of the gang's cards with their share of CPU and memory. */
     static boolean carries(ClusterState s, Job job, int node, int cards) {
-        return Placement.ceilShare(job.cpuMilli(), cards, job.gpus()) <= s.cpuFree[node]
+        return s.mayUse(job, node) && Placement.ceilShare(job.cpuMilli(), cards, job.gpus()) <= s.cpuFree[node]
                 && Placement.ceilShare(job.memoryMib(), cards, job.gpus()) <= s.memFree[node];
     }
 
@@ -156,7 +156,7 @@ final class Gangs {
             List<Integer> inRack = new ArrayList<>();
             for (int n = 0; n < t.nodes(); n++) {
                 if (t.rack[n] == r && t.block[n] == block && t.cards[n] > 0 && job.allows(t.model[n])
-                        && s.wholeFree[n] > 0) {
+                        && s.wholeFree[n] > 0 && s.mayUse(job, n)) {
                     inRack.add(n);
                 }
             }

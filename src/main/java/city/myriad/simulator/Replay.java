@@ -1,10 +1,12 @@
 package city.myriad.simulator;
 
+import city.myriad.allocation.Admission;
 import city.myriad.allocation.ClusterState;
 import city.myriad.allocation.Job;
 import city.myriad.allocation.Placement;
 import city.myriad.allocation.PlacementPolicy;
 import city.myriad.allocation.PlacementResult;
+import city.myriad.allocation.Reservations;
 import city.myriad.allocation.Topology;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -75,6 +77,7 @@ public final class Replay {
     private final java.util.TreeSet<Running> completions = new java.util.TreeSet<>(
             Comparator.comparingDouble((Running r) -> r.end).thenComparingLong(r -> r.seq));
     private long runningSeq;
+    private Admission admission = Admission.ALWAYS;
     /** Evicted jobs, queued again after the pass that evicted them. */
     private final List<Job> requeue = new ArrayList<>();
     private final List<List<Running>> onNode;
@@ -110,6 +113,18 @@ public final class Replay {
         }
         usage = new double[queues];
         usageAt = new double[queues];
+    }
+
+    /** Quota and budget admission: a job that is not admitted waits, without blocking the jobs behind it. */
+    public Replay withAdmission(Admission admission) {
+        this.admission = admission;
+        return this;
+    }
+
+    /** Nodes held for tenants (reserved blocks): they take only their holder's jobs. */
+    public Replay withReservations(Reservations reservations) {
+        state.applyReservations(reservations);
+        return this;
     }
 
     public Result run(Progress progress) {
@@ -202,6 +217,9 @@ public final class Replay {
             }
             if (haveHead && free.exhausted()) {
                 return;  // nothing left to backfill into
+            }
+            if (Admission.refusal(admission, j, t) != null) {
+                continue;  // over its tenant's quota or budget: waits, blocks nobody
             }
             long shape = shapeKey(j);
             long[] failed = didNotFit.get(shape);

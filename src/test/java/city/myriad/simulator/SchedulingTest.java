@@ -62,4 +62,35 @@ class SchedulingTest {
         assertTrue(startOf(r, 0) >= 110, "the evicted job runs again later, from the start");
         assertEquals(4, r.finished());
     }
+
+    @Test
+    void a_job_over_its_tenants_quota_waits_without_blocking_the_next_tenant() {
+        List<Job> jobs = List.of(
+                new Job(0, 0, 0, 100, 4, 1000, Job.ANY_MODEL, 0, 0, 0, false),   // tenant 0, over quota until t=50
+                new Job(1, 1, 1, 100, 4, 1000, Job.ANY_MODEL, 0, 0, 0, false),   // tenant 1
+                new Job(2, 1, 60, 10, 1, 1000, Job.ANY_MODEL, 0, 0, 0, false));  // an arrival after the quota frees
+        city.myriad.allocation.Admission quota = (job, now) -> job.tenant() == 0 && now < 50
+                ? city.myriad.allocation.Admission.Verdict.QUOTA_EXCEEDED : city.myriad.allocation.Admission.Verdict.ADMIT;
+        Replay.Result r = new Replay(oneNodeOf8(), jobs, 2, new FirstFitPolicy(), Replay.Options.myriad())
+                .withAdmission(quota).run(Progress.none());
+        assertEquals(1, startOf(r, 1), "tenant 1 starts at once");
+        assertEquals(60, startOf(r, 0), "tenant 0's job starts at the first pass after its quota allows it");
+    }
+
+    @Test
+    void a_node_held_for_one_tenant_takes_only_that_tenants_jobs() {
+        Topology two = Topology.builder().node("held", "H800", 8, 64_000, 512_000, "r0", "b0")
+                .node("open", "H800", 8, 64_000, 512_000, "r0", "b0").build();
+        List<Job> jobs = List.of(
+                new Job(0, 0, 0, 100, 8, 1000, Job.ANY_MODEL, 0, 0, 0, false),   // tenant 0 fills the open node
+                new Job(1, 0, 1, 100, 8, 1000, Job.ANY_MODEL, 0, 0, 0, false),   // tenant 0 may not use the held one
+                new Job(2, 1, 2, 100, 8, 1000, Job.ANY_MODEL, 0, 0, 0, false));  // tenant 1 holds it
+        Replay.Result r = new Replay(two, jobs, 2, new FragmentationAwarePolicy(), Replay.Options.myriad())
+                .withReservations(node -> node == 0 ? 1 : city.myriad.allocation.Reservations.NONE).run(Progress.none());
+        assertEquals(0, startOf(r, 0));
+        assertEquals(2, startOf(r, 2), "the holder starts on its node at once");
+        assertEquals(100, startOf(r, 1), "the other tenant waits for the open node");
+        assertTrue(r.segments().stream().filter(s -> s.placement().job().tenant() == 0)
+                .allMatch(s -> s.placement().nodes()[0] == 1), "tenant 0 never ran on the held node");
+    }
 }
