@@ -19,11 +19,11 @@ final class Plot {
         double t1 = samples.isEmpty() ? 1 : Math.max(t0 + 1, samples.get(samples.size() - 1).timeS());
         int maxPending = Math.max(1, samples.stream().mapToInt(Replay.Sample::pending).max().orElse(1));
         StringBuilder s = new StringBuilder();
-        s.append(String.format(Locale.ROOT, "<svg xmlns='http://www.w3.org/2000/svg' width='%d' height='%d' font-family='sans-serif' font-size='12'>%n", w + 80, 2 * h + 90));
+        s.append(String.format(Locale.ROOT, "<svg xmlns='http://www.w3.org/2000/svg' width='%d' height='%d' font-family='sans-serif' font-size='12'>%n", w + 80, 2 * h + 110));
         s.append(String.format(Locale.ROOT, "<text x='40' y='20' font-size='15'>%s</text>%n", escape(title)));
         panel(s, samples, 40, 40, w, h, t0, t1, 1.0, true, "utilization (allocated / all milli-cards)", "#1f77b4");
         panel(s, samples, 40, 70 + h, w, h, t0, t1, maxPending, false, "pending jobs (max " + maxPending + ")", "#d62728");
-        s.append(String.format(Locale.ROOT, "<text x='%d' y='%d'>simulated time: %.1f days</text>%n", 40 + w / 2 - 60, 2 * h + 85, (t1 - t0) / 86400));
+        s.append(String.format(Locale.ROOT, "<text x='%d' y='%d'>simulated time: %.1f days</text>%n", 40 + w / 2 - 60, 2 * h + 105, (t1 - t0) / 86400));
         s.append("</svg>\n");
         try {
             Files.writeString(file, s.toString());
@@ -35,12 +35,20 @@ final class Plot {
     private static void panel(StringBuilder s, List<Replay.Sample> samples, int x, int y, int w, int h, double t0,
             double t1, double max, boolean utilization, String label, String color) {
         s.append(String.format(Locale.ROOT, "<rect x='%d' y='%d' width='%d' height='%d' fill='none' stroke='#999'/>%n", x, y, w, h));
-        s.append(String.format(Locale.ROOT, "<text x='%d' y='%d'>%s</text>%n", x + 5, y + 15, escape(label)));
+        s.append(String.format(Locale.ROOT, "<text x='%d' y='%d'>%s</text>%n", x + w - 5, y + 15, escape(label))
+                .replace("<text ", "<text text-anchor='end' "));
         for (int i = 0; i <= 4; i++) {
             double v = max * i / 4;
             int yy = y + h - h * i / 4;
             s.append(String.format(Locale.ROOT, "<text x='%d' y='%d' text-anchor='end' font-size='10'>%s</text>%n", x - 3, yy + 3,
                     utilization ? String.format(Locale.ROOT, "%.0f%%", v * 100) : String.format(Locale.ROOT, "%.0f", v)));
+        }
+        double days = (t1 - t0) / 86400;
+        double every = days <= 14 ? 1 : Math.ceil(days / 14);
+        for (double d = 0; d <= days; d += every) {
+            double xx = x + w * d * 86400 / (t1 - t0);
+            s.append(String.format(Locale.ROOT, "<line x1='%.1f' y1='%d' x2='%.1f' y2='%d' stroke='#ddd'/>%n", xx, y, xx, y + h));
+            s.append(String.format(Locale.ROOT, "<text x='%.1f' y='%d' text-anchor='middle' font-size='10'>day %.0f</text>%n", xx, y + h + 12, d));
         }
         StringBuilder pts = new StringBuilder();
         int step = Math.max(1, samples.size() / (2 * w));
