@@ -4,6 +4,7 @@ import city.myriad.catalog.model.Cluster;
 import city.myriad.catalog.model.Node;
 import city.myriad.catalog.model.NodeState;
 import city.myriad.catalog.model.Operator;
+import city.myriad.platform.Slugs;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
@@ -18,8 +19,8 @@ public final class CatalogApi {
 
     private CatalogApi() {}
 
-    static final String SLUG = "^[a-z][a-z0-9-]{1,38}[a-z0-9]$";
-    static final String SLUG_RULE = "3-40 characters: lower-case letters, digits and '-', starting with a letter";
+    static final String SLUG = Slugs.PATTERN;
+    static final String SLUG_RULE = Slugs.RULE;
 
     @Schema(name = "Operator", description = "A city or its contractor that runs clusters")
     public record OperatorView(UUID id, @Schema(examples = "hangzhou") String slug,

@@ -3,6 +3,7 @@ package city.myriad.tenancy.mapping;
 import city.myriad.tenancy.model.Member;
 import city.myriad.tenancy.model.Project;
 import city.myriad.tenancy.model.Tenant;
+import city.myriad.platform.Slugs;
 import jakarta.validation.constraints.Email;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
@@ -19,8 +20,8 @@ public final class TenancyApi {
 
     private TenancyApi() {}
 
-    public static final String SLUG = "^[a-z][a-z0-9-]{1,38}[a-z0-9]$";
-    public static final String SLUG_RULE = "3-40 characters: lower-case letters, digits and '-', starting with a letter";
+    static final String SLUG = Slugs.PATTERN;
+    static final String SLUG_RULE = Slugs.RULE;
 
     @Schema(name = "Tenant", description = "A customer organisation of the marketplace")
     public record TenantView(UUID id, @Schema(examples = "acme") String slug, @Schema(examples = "ACME Robotics") String name,
