@@ -21,6 +21,10 @@ public final class ClusterState {
     final int[] heldBy;
     /** Per card model: free milli-cards over all nodes of that model. */
     final long[] freeMilliOfModel;
+    /** Per card model: how many nodes have w wholly free cards, for every w (a histogram: max in O(cards)). */
+    final int[][] nodesByWholeFree;
+    /** Per card model: how many cards have a free share in each tenth (0-99, 100-199, ..., 1000). */
+    final int[][] cardsByFreeTenth;
     long allocatedMilli;
 
     public ClusterState(Topology topology) {
@@ -38,9 +42,21 @@ public final class ClusterState {
         version = new int[n];
         heldBy = new int[n];
         Arrays.fill(heldBy, Reservations.NONE);
-        freeMilliOfModel = new long[Math.max(1, topology.models.size())];
+        int models = Math.max(1, topology.models.size());
+        freeMilliOfModel = new long[models];
+        int maxCards = 0;
         for (int i = 0; i < n; i++) {
+            maxCards = Math.max(maxCards, topology.cards[i]);
+        }
+        nodesByWholeFree = new int[models][maxCards + 1];
+        cardsByFreeTenth = new int[models][11];
+        for (int i = 0; i < n; i++) {
+            if (topology.cards[i] == 0) {
+                continue;
+            }
             freeMilliOfModel[topology.model[i]] += freeMilli[i];
+            nodesByWholeFree[topology.model[i]][wholeFree[i]]++;
+            cardsByFreeTenth[topology.model[i]][10] += topology.cards[i];
         }
     }
 
@@ -54,7 +70,39 @@ public final class ClusterState {
         version = o.version.clone();
         heldBy = o.heldBy.clone();
         freeMilliOfModel = o.freeMilliOfModel.clone();
+        nodesByWholeFree = deepClone(o.nodesByWholeFree);
+        cardsByFreeTenth = deepClone(o.cardsByFreeTenth);
         allocatedMilli = o.allocatedMilli;
+    }
+
+    private static int[][] deepClone(int[][] a) {
+        int[][] c = new int[a.length][];
+        for (int i = 0; i < a.length; i++) {
+            c[i] = a[i].clone();
+        }
+        return c;
+    }
+
+    /** The most wholly free cards on one node of this model (0 if none). */
+    public int maxWholeFree(int model) {
+        int[] h = nodesByWholeFree[model];
+        for (int w = h.length - 1; w > 0; w--) {
+            if (h[w] > 0) {
+                return w;
+            }
+        }
+        return 0;
+    }
+
+    /** Whether some card of this model may have {@code milli} free (exact to the tenth; an upper bound). */
+    public boolean mayHaveCardWith(int model, int milli) {
+        int[] h = cardsByFreeTenth[model];
+        for (int b = milli / 100; b <= 10; b++) {
+            if (h[b] > 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** An independent copy for what-ifs. */
@@ -136,6 +184,49 @@ public final class ClusterState {
     }
 
     /**
+     * Whether the job would fit on this node if these placements released their share of it: a what-if on one
+     * node, without copying the cluster.
+     */
+    public boolean fitsOnNodeAfterReleasing(Job job, int node, java.util.List<Placement> released) {
+        long cpu = cpuFree[node];
+        long mem = memFree[node];
+        int k = topology.cards[node];
+        int off = topology.cardOffset[node];
+        int[] f = Arrays.copyOfRange(free, off, off + k);
+        for (Placement p : released) {
+            for (int i = 0; i < p.nodes().length; i++) {
+                if (p.nodes()[i] != node) {
+                    continue;
+                }
+                for (int c : p.cards()[i]) {
+                    f[c] += p.milli();
+                }
+                cpu += p.cpu()[i];
+                mem += p.memory()[i];
+            }
+        }
+        if (job.cpuMilli() > cpu || job.memoryMib() > mem || !mayUse(job, node)) {
+            return false;
+        }
+        if (job.gpus() == 0) {
+            return true;
+        }
+        if (k == 0 || !job.allows(topology.model[node])) {
+            return false;
+        }
+        int whole = 0;
+        for (int c = 0; c < k; c++) {
+            if (job.fractional() && f[c] >= job.gpuMilli()) {
+                return true;
+            }
+            if (f[c] == Topology.MILLI_PER_CARD) {
+                whole++;
+            }
+        }
+        return !job.fractional() && whole >= job.gpus();
+    }
+
+    /**
      * The cards the job would take on this node: for a fractional job the card with the least free share that
      * still fits (best fit within the node); for whole cards the first wholly free ones.
      */
@@ -177,9 +268,15 @@ public final class ClusterState {
         for (int i = 0; i < p.nodes().length; i++) {
             int node = p.nodes()[i];
             int off = topology.cardOffset[node];
+            int model = topology.model[node];
+            if (topology.cards[node] > 0) {
+                nodesByWholeFree[model][wholeFree[node]]--;
+            }
             for (int c : p.cards()[i]) {
                 int before = free[off + c];
                 int after = before + sign * milli;
+                cardsByFreeTenth[model][Math.max(0, before) / 100]--;
+                cardsByFreeTenth[model][Math.min(1000, Math.max(0, after)) / 100]++;
                 if (after < 0 || after > Topology.MILLI_PER_CARD) {
                     throw new IllegalStateException("card " + c + " of node " + node + " over- or under-allocated by " + p);
                 }
@@ -192,6 +289,9 @@ public final class ClusterState {
                 }
                 freeMilli[node] += sign * milli;
                 freeMilliOfModel[topology.model[node]] += sign * milli;
+            }
+            if (topology.cards[node] > 0) {
+                nodesByWholeFree[model][wholeFree[node]]++;
             }
             cpuFree[node] += sign * p.cpu()[i];
             memFree[node] += sign * p.memory()[i];

@@ -277,39 +277,20 @@ public final class Replay {
     }
 
     /**
-     * Upper bounds of what is free, per card model, taken at the start of a pass and only lowered during it: a job
-     * that exceeds them cannot fit, so the policy need not be asked.
+     * Cheap necessary conditions for a job to fit now, from the cluster's histograms of free capacity: a job that
+     * fails them cannot fit anywhere, so the policy need not be asked.
      */
     private static final class Capacity {
-        final int[] maxWhole;
-        final int[] maxCard;
-        final long[] wholeCards;
         final Topology t;
-        long anyFree;
+        final ClusterState s;
 
         Capacity(Topology t, ClusterState s) {
             this.t = t;
-            int models = Math.max(1, t.models().size());
-            maxWhole = new int[models];
-            maxCard = new int[models];
-            wholeCards = new long[models];
-            for (int n = 0; n < t.nodes(); n++) {
-                if (t.cards(n) == 0) {
-                    continue;
-                }
-                int m = t.model(n);
-                int whole = s.wholeFree(n);
-                maxWhole[m] = Math.max(maxWhole[m], whole);
-                wholeCards[m] += whole;
-                for (int c = 0; c < t.cards(n); c++) {
-                    maxCard[m] = Math.max(maxCard[m], s.freeOn(n, c));
-                    anyFree += s.freeOn(n, c);
-                }
-            }
+            this.s = s;
         }
 
         boolean exhausted() {
-            return anyFree <= 0;
+            return s.allocatedMilli() >= (long) t.totalCards() * 1000;
         }
 
         boolean mayFit(Job j) {
@@ -318,20 +299,22 @@ public final class Replay {
             }
             boolean single = j.gpus() <= Math.max(1, t.maxCardsOnOneNode(j.allowedModels()));
             long whole = 0;
-            for (int m = 0; m < maxWhole.length; m++) {
+            for (int m = 0; m < t.models().size(); m++) {
                 if (!j.allows(m)) {
                     continue;
                 }
-                if (j.fractional() ? maxCard[m] >= j.gpuMilli() : single && maxWhole[m] >= j.gpus()) {
+                if (j.fractional() ? s.mayHaveCardWith(m, j.gpuMilli()) : single && s.maxWholeFree(m) >= j.gpus()) {
                     return true;
                 }
-                whole += wholeCards[m];
+                if (!single) {
+                    whole += s.freeMilliOfModel(m) / 1000;
+                }
             }
             return !single && whole >= j.gpus();
         }
 
         void took(Placement p) {
-            anyFree -= p.job().totalMilli();
+            // the histograms follow the state
         }
     }
 
@@ -510,25 +493,24 @@ public final class Replay {
             }
             // Largest first gives the fewest victims; then drop any victim not needed.
             victims.sort((a, b) -> Long.compare(b.placement.job().totalMilli(), a.placement.job().totalMilli()));
-            ClusterState what = state.copy();
+            List<Placement> released = new ArrayList<>();
             List<Running> taken = new ArrayList<>();
             for (Running v : victims) {
-                if (what.fitsOnNode(head, n)) {
+                if (state.fitsOnNodeAfterReleasing(head, n, released)) {
                     break;
                 }
-                what.release(v.placement);
+                released.add(v.placement);
                 taken.add(v);
             }
-            if (!what.fitsOnNode(head, n)) {
+            if (!state.fitsOnNodeAfterReleasing(head, n, released)) {
                 continue;
             }
             for (int i = taken.size() - 1; i >= 0; i--) {
-                Running v = taken.get(i);
-                what.allocate(v.placement);
-                if (what.fitsOnNode(head, n)) {
+                Placement p = released.remove(i);
+                if (state.fitsOnNodeAfterReleasing(head, n, released)) {
                     taken.remove(i);
                 } else {
-                    what.release(v.placement);
+                    released.add(i, p);
                 }
             }
             double lost = taken.stream().mapToDouble(v -> (t - v.start) * v.placement.job().totalMilli()).sum();
