@@ -254,7 +254,6 @@ public final class Replay {
                         extra -= j.totalMilli();
                     }
                     start(p.placement(), t);
-                    free.took(p.placement());
                     startedNow.add(j);
                 }
                 continue;
@@ -311,10 +310,6 @@ public final class Replay {
                 }
             }
             return !single && whole >= j.gpus();
-        }
-
-        void took(Placement p) {
-            // the histograms follow the state
         }
     }
 

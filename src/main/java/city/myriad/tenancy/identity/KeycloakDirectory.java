@@ -1,6 +1,7 @@
 package city.myriad.tenancy.identity;
 
 import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.security.Caller;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.ws.rs.WebApplicationException;
@@ -25,7 +26,6 @@ import org.keycloak.representations.idm.UserRepresentation;
 public class KeycloakDirectory implements IdentityDirectory {
 
     private static final Logger LOG = Logger.getLogger(KeycloakDirectory.class);
-    static final Set<String> TENANT_ROLES = Set.of("tenant-admin", "tenant-member", "billing-viewer");
 
     private final Keycloak keycloak;
     private final String realm;
@@ -129,7 +129,7 @@ public class KeycloakDirectory implements IdentityDirectory {
 
     private void replaceRoles(UserResource user, Set<String> roles) {
         List<RoleRepresentation> current = user.roles().realmLevel().listAll().stream()
-                .filter(role -> TENANT_ROLES.contains(role.getName())).toList();
+                .filter(role -> Caller.TENANT_ROLES.contains(role.getName())).toList();
         if (!current.isEmpty()) {
             user.roles().realmLevel().remove(current);
         }
