@@ -42,7 +42,7 @@ public final class Replay {
         }
 
         public static Options myriad() {
-            return new Options(true, true, true, 86_400, 2000);
+            return new Options(true, true, true, 86_400, 500);
         }
     }
 
