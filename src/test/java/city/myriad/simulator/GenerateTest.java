@@ -1,0 +1,85 @@
+package city.myriad.simulator;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import city.myriad.allocation.Job;
+import city.myriad.allocation.Topology;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Synthetic workloads: valid per FORMAT.md, at the load asked for, and the same for the same seed. */
+class GenerateTest {
+
+    @TempDir
+    Path dir;
+
+    static Topology cluster() {
+        Topology.Builder b = Topology.builder();
+        for (int n = 0; n < 64; n++) {
+            b.node("a" + n, "A10", 1, 32_000, 128_000, "ra" + n / 16, "ba");
+            b.node("h" + n, "H800", 8, 192_000, 1_536_000, "rh" + n / 16, "bh");
+        }
+        return b.build();
+    }
+
+    @Test
+    void the_offered_load_is_the_one_asked_for() throws Exception {
+        Topology t = cluster();
+        Path jobs = dir.resolve("jobs.csv");
+        Generate.write(t, jobs, 5_000, 0.85, Double.NaN, new SplittableRandom(3));
+        List<Job> w = TraceFiles.readJobs(jobs, t, 1).jobs();
+        double work = 0;
+        double first = Double.MAX_VALUE;
+        double last = 0;
+        for (Job j : w) {
+            work += j.totalMilli() / 1000.0 * j.durationS();
+            first = Math.min(first, j.submitS());
+            last = Math.max(last, j.submitS());
+        }
+        double load = work / (t.totalCards() * (last - first));
+        assertEquals(0.85, load, 0.03, "offered load");
+    }
+
+    @Test
+    void every_job_follows_the_format_and_fits_some_node_of_its_models() throws Exception {
+        Topology t = cluster();
+        Path jobs = dir.resolve("jobs.csv");
+        Generate.write(t, jobs, 3_000, 0.85, Double.NaN, new SplittableRandom(5));
+        for (Job j : TraceFiles.readJobs(jobs, t, 1).jobs()) {
+            assertTrue(j.gpuMilli() == 1000 || j.gpus() == 1, "a slice only on one card: " + j);
+            assertTrue(j.durationS() > 0 && j.submitS() >= 0, "times: " + j);
+            boolean single = j.gpus() <= t.maxCardsOnOneNode(j.allowedModels());
+            if (single) {
+                boolean fits = false;
+                for (int n = 0; n < t.nodes(); n++) {
+                    fits |= t.cards(n) >= j.gpus() && j.allows(t.model(n)) && t.cpu(n) >= j.cpuMilli()
+                            && t.memory(n) >= j.memoryMib();
+                }
+                assertTrue(fits, "a single-node job must fit some node of an allowed model: " + j);
+            }
+        }
+    }
+
+    @Test
+    void the_same_seed_gives_the_same_file_and_static_mode_has_no_run_times() throws Exception {
+        Topology t = cluster();
+        Path a = dir.resolve("a.csv");
+        Path b = dir.resolve("b.csv");
+        Generate.write(t, a, 2_000, 0.85, Double.NaN, new SplittableRandom(11));
+        Generate.write(t, b, 2_000, 0.85, Double.NaN, new SplittableRandom(11));
+        assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(b));
+        Path s = dir.resolve("static.csv");
+        Generate.write(t, s, 100_000, 0.85, 1.3, new SplittableRandom(11));
+        List<Job> w = TraceFiles.readJobs(s, t, 1).jobs();
+        long requested = w.stream().mapToLong(Job::totalMilli).sum();
+        assertTrue(w.stream().allMatch(j -> Double.isInfinite(j.durationS())), "static jobs never end");
+        assertTrue(requested >= 1.3 * t.totalCards() * 1000 && requested < 1.4 * t.totalCards() * 1000,
+                "requests reach 130% of the cards: " + requested);
+    }
+}
