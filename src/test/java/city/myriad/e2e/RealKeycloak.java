@@ -27,6 +27,7 @@ public class RealKeycloak implements QuarkusTestResourceLifecycleManager {
         return Map.of(
                 "quarkus.oidc.auth-server-url", url + "/realms/myriad",
                 "quarkus.keycloak.admin-client.server-url", url,
+                "quarkus.keycloak.admin-client.client-secret", "myriad-admin-secret",
                 "myriad.identity.provisioning.enabled", "true",
                 "myriad.demo.enabled", "true");
     }
