@@ -155,6 +155,29 @@ public final class ClusterState {
         }
     }
 
+    /** The holder of a node kept for the queue's head job: no job may use it while the hold lasts. */
+    static final int HELD_FOR_HEAD = -2;
+
+    /** What a hold replaced, to put back when it is lifted. */
+    public record Hold(int node, int previousHolder) {}
+
+    /**
+     * Keeps a node for the reservation of the queue's head job: while held, no job may be placed on it, so that a
+     * job backfilled past the head's reserved start cannot take the cards the head will need. Undo with
+     * {@link #lift}.
+     */
+    public Hold holdForHead(int node) {
+        Hold h = new Hold(node, heldBy[node]);
+        heldBy[node] = HELD_FOR_HEAD;
+        version[node]++;
+        return h;
+    }
+
+    public void lift(Hold hold) {
+        heldBy[hold.node()] = hold.previousHolder();
+        version[hold.node()]++;
+    }
+
     /** Whether the job's tenant may use this node: it is held by nobody, or by that tenant. */
     public boolean mayUse(Job job, int node) {
         return heldBy[node] == Reservations.NONE || heldBy[node] == job.tenant();

@@ -21,6 +21,11 @@ final class Generate {
 
     static final int[] FRACTIONS = {100, 200, 250, 300, 400, 500, 600, 700, 800};
     static final int TENANTS = 8;
+    /** Share of CPU-only jobs (data preparation, evaluation): they compete for the CPU and memory of card nodes. */
+    static final double CPU_ONLY = 0.03;
+    static final double DAY_S = 86_400;
+    static final double DAILY_SWING = 0.5;
+    static final double PEAK_SHIFT_S = 8 * 3600;
 
     private Generate() {}
 
@@ -54,6 +59,12 @@ final class Generate {
             minMem[m] = Math.min(minMem[m], t.memory(n) / t.cards(n));
             maxCards[m] = Math.max(maxCards[m], t.cards(n));
         }
+        long minNodeCpu = Long.MAX_VALUE;
+        long minNodeMem = Long.MAX_VALUE;
+        for (int node = 0; node < t.nodes(); node++) {
+            minNodeCpu = Math.min(minNodeCpu, t.cpu(node));
+            minNodeMem = Math.min(minNodeMem, t.memory(node));
+        }
         long allCpu = Long.MAX_VALUE;
         long allMem = Long.MAX_VALUE;
         for (int m = 0; m < models; m++) {
@@ -77,7 +88,10 @@ final class Generate {
             double r = random.nextDouble();
             int gpus;
             int milli = 1000;
-            if (r < 0.35) {
+            if (r < CPU_ONLY) {
+                // gpu_milli stays 1000: FORMAT.md allows a share below 1000 only with gpus = 1.
+                gpus = 0;
+            } else if (r < 0.35) {
                 gpus = 1;
                 milli = FRACTIONS[random.nextInt(FRACTIONS.length)];
             } else if (r < 0.72) {
@@ -100,6 +114,17 @@ final class Generate {
                     gpus = Integer.highestOneBit(maxCards[model]);
                 }
             }
+            if (gpus == 0) {
+                // Up to half of the smallest node's CPU and memory, so that every CPU-only job fits any node.
+                long cpu = (long) (minNodeCpu * (0.05 + 0.45 * random.nextDouble()));
+                long mem = (long) (minNodeMem * (0.05 + 0.45 * random.nextDouble()));
+                double duration = Math.min(7 * 86400, Math.max(30, Math.exp(Math.log(1800) + 1.8 * gaussian(random))));
+                durations[n] = duration;
+                int tenant = pick(tenantWeight, sum, random);
+                lines[n] = String.format(Locale.ROOT, "g%06d,t%d,%%s,%s,0,1000,,%d,%d,0,%d", n, tenant,
+                        statics ? "" : TraceFiles.fmt(Math.round(duration)), cpu, mem, random.nextDouble() < 0.25 ? 1 : 0);
+                continue;
+            }
             long cpuPerCard = model >= 0 ? minCpu[model] : allCpu;
             long memPerCard = model >= 0 ? minMem[model] : allMem;
             // CPU and memory in proportion to the cards, from 0.3 to 1.7 times a card's share of its node: CPU-heavy
@@ -118,25 +143,52 @@ final class Generate {
             lines[n] = String.format(Locale.ROOT, "g%06d,t%d,%%s,%s,%d,%d,%s,%d,%d,%d,%d", n, tenant,
                     statics ? "" : TraceFiles.fmt(Math.round(duration)), gpus, milli, allowed, cpu, mem, priority, preemptible);
         }
-        // Arrivals: a Poisson process with a daily cycle, stretched so that the offered load is the one asked.
+        // Arrivals: a Poisson process of rate 1 + 0.5 sin(2π (t - 8 h) / day) in simulated seconds (peak at 14:00, trough
+        // at 02:00), conditioned on the first arrival at 0 and the last at the span, so that the offered load is the
+        // one asked and the cycle keeps a 24-hour period whatever the span.
         double span = statics ? 0 : work / (t.totalCards() * load);
         double[] arrival = new double[n];
         double clock = 0;
         for (int i = 0; i < n; i++) {
-            double rate = 1 + 0.5 * Math.sin(2 * Math.PI * (clock % 86400) / 86400);
-            clock += -Math.log(1 - random.nextDouble()) / rate;
+            clock += -Math.log(1 - random.nextDouble());
             arrival[i] = clock;
         }
-        double scale = n > 1 && arrival[n - 1] > 0 ? span / arrival[n - 1] : 0;
+        double first = n > 0 ? arrival[0] : 0;
+        double width = n > 1 ? arrival[n - 1] - first : 0;
+        double total = cumulativeRate(span);
+        for (int i = 0; i < n; i++) {
+            arrival[i] = width > 0 ? inverseCumulativeRate((arrival[i] - first) / width * total, span) : 0;
+        }
         try (BufferedWriter w = Files.newBufferedWriter(out)) {
             w.write("job_id,tenant,submit_s,duration_s,gpus,gpu_milli,gpu_models,cpu_milli,memory_mib,priority,preemptible\n");
             for (int i = 0; i < n; i++) {
-                w.write(String.format(Locale.ROOT, lines[i], statics ? "0" : TraceFiles.fmt(Math.round(arrival[i] * scale))));
+                w.write(String.format(Locale.ROOT, lines[i], statics ? "0" : TraceFiles.fmt(Math.round(arrival[i]))));
                 w.write('\n');
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Expected arrivals in [0, t] at a mean rate of one per second: the integral of the daily rate. */
+    static double cumulativeRate(double t) {
+        double w = 2 * Math.PI / DAY_S;
+        return t + DAILY_SWING / w * (Math.cos(w * -PEAK_SHIFT_S) - Math.cos(w * (t - PEAK_SHIFT_S)));
+    }
+
+    /** The time at which {@link #cumulativeRate} reaches {@code c}, within [0, span]; the rate is positive, so by bisection. */
+    static double inverseCumulativeRate(double c, double span) {
+        double lo = 0;
+        double hi = span;
+        for (int k = 0; k < 60 && hi - lo > 1e-6; k++) {
+            double mid = (lo + hi) / 2;
+            if (cumulativeRate(mid) < c) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        return (lo + hi) / 2;
     }
 
     private static double gaussian(SplittableRandom r) {

@@ -21,10 +21,11 @@ import java.util.List;
  *       submission time;</li>
  *   <li>start jobs in that order while they fit;</li>
  *   <li>the first job that does not fit is the head: if it is not preemptible, evict the smallest set of
- *       preemptible jobs on one node that lets it start; otherwise reserve for it the earliest time enough
- *       compatible cards free up (from the declared run times of running jobs);</li>
- *   <li>backfill: a later job starts now only if it fits and cannot delay the head (it ends before the
- *       reservation, or uses only cards the head will not need) — EASY backfilling.</li>
+ *       preemptible jobs on one node that lets it start; otherwise reserve for it the earliest time it can start
+ *       (from the declared run times of running jobs) and, if it must run on one node, the node it will start on;</li>
+ *   <li>backfill: a later job starts now only if it fits and cannot delay the head: it ends before the
+ *       reservation, or it stays off the head's node (a gang across nodes: it uses only cards the head will not
+ *       need) — EASY backfilling.</li>
  * </ol>
  * The scheduler never reads a job before its submission time.
  */
@@ -204,74 +205,89 @@ public final class Replay {
 
     private void scan(double t, java.util.Iterator<Job> candidates, List<Job> startedNow, Capacity free,
             java.util.Map<Long, long[]> didNotFit) {
-        boolean haveHead = false;
-        double shadow = Double.POSITIVE_INFINITY;
-        long extra = 0;
-        long headModels = 0;
-        int scanned = 0;
-        while (candidates.hasNext() && scanned++ < options.scanLimit()) {
-            Job j = candidates.next();
-            if (haveHead && (!free.mayFit(j) || !(t + j.durationS() <= shadow || !overlaps(j, headModels)
-                    || j.totalMilli() <= extra))) {
-                continue;  // cannot fit anywhere now, or would delay the head: no decision needed
-            }
-            if (haveHead && free.exhausted()) {
-                return;  // nothing left to backfill into
-            }
-            if (Admission.refusal(admission, j, t) != null) {
-                continue;  // over its tenant's quota or budget: waits, blocks nobody
-            }
-            long shape = shapeKey(j);
-            long[] failed = didNotFit.get(shape);
-            if (failed != null && j.cpuMilli() >= failed[0] && j.memoryMib() >= failed[1]) {
-                if (!haveHead && options.backfill()) {
-                    // Still the head: reserve for it as if it had been asked.
-                    haveHead = true;
-                    headModels = j.allowedModels();
-                    double[] reservation = reservation(j, t);
-                    shadow = reservation[0];
-                    extra = (long) reservation[1];
-                } else if (!haveHead) {
-                    return;
+        Head head = null;
+        ClusterState.Hold hold = null;
+        try {
+            int scanned = 0;
+            while (candidates.hasNext() && scanned++ < options.scanLimit()) {
+                Job j = candidates.next();
+                boolean pastShadow = head != null && t + j.durationS() > head.shadow();
+                if (head != null && (!free.mayFit(j) || (pastShadow && head.node() < 0
+                        && overlaps(j, head.models()) && j.totalMilli() > head.extra()))) {
+                    continue;  // cannot fit anywhere now, or would delay the head: no decision needed
                 }
-                continue;
-            }
-            PlacementResult r = decide(j);
-            if (r instanceof PlacementResult.Deferred) {
-                didNotFit.merge(shape, new long[] {j.cpuMilli(), j.memoryMib()},
-                        (a, b) -> new long[] {Math.min(a[0], b[0]), Math.min(a[1], b[1])});
-            }
-            if (r instanceof PlacementResult.Rejected) {
-                startedNow.add(j);  // leaves the queue after the scan
-                rejected++;
-                continue;
-            }
-            if (r instanceof PlacementResult.Placed p) {
-                boolean safe = !haveHead || t + j.durationS() <= shadow
-                        || (overlaps(j, headModels) ? j.totalMilli() <= extra : true);
-                if (safe) {
-                    if (haveHead && t + j.durationS() > shadow && overlaps(j, headModels)) {
-                        extra -= j.totalMilli();
+                if (head != null && free.exhausted()) {
+                    return;  // nothing left to backfill into
+                }
+                if (Admission.refusal(admission, j, t) != null) {
+                    continue;  // over its tenant's quota or budget: waits, blocks nobody
+                }
+                // A job that would still run at the head's reserved start may not use the node kept for the head.
+                boolean keepHeadNode = pastShadow && head.node() >= 0;
+                if (keepHeadNode && hold == null) {
+                    hold = state.holdForHead(head.node());
+                } else if (!keepHeadNode && hold != null) {
+                    state.lift(hold);
+                    hold = null;
+                }
+                long shape = shapeKey(j) * 31 + (keepHeadNode ? 1 : 0);
+                long[] failed = didNotFit.get(shape);
+                if (failed != null && j.cpuMilli() >= failed[0] && j.memoryMib() >= failed[1]) {
+                    if (head == null && options.backfill()) {
+                        head = reservation(j, t);  // still the head: reserve for it as if it had been asked
+                    } else if (head == null) {
+                        return;
                     }
-                    start(p.placement(), t);
-                    startedNow.add(j);
+                    continue;
                 }
-                continue;
+                PlacementResult r = decide(j);
+                if (r instanceof PlacementResult.Deferred) {
+                    didNotFit.merge(shape, new long[] {j.cpuMilli(), j.memoryMib()},
+                            (a, b) -> new long[] {Math.min(a[0], b[0]), Math.min(a[1], b[1])});
+                }
+                if (r instanceof PlacementResult.Rejected) {
+                    startedNow.add(j);  // leaves the queue after the scan
+                    rejected++;
+                    continue;
+                }
+                if (r instanceof PlacementResult.Placed p) {
+                    boolean aggregate = head != null && head.node() < 0 && pastShadow && overlaps(j, head.models());
+                    if (!aggregate || j.totalMilli() <= head.extra()) {
+                        if (aggregate) {
+                            head = head.spend(j.totalMilli());
+                        }
+                        start(p.placement(), t);
+                        startedNow.add(j);
+                    }
+                    continue;
+                }
+                if (head == null) {
+                    if (options.preemption() && !j.preemptible() && preemptFor(j, t)) {
+                        startedNow.add(j);
+                        return;  // evictions changed the cluster and the queues: the next pass starts afresh
+                    }
+                    if (!options.backfill()) {
+                        return;  // strict FIFO: nothing passes the head
+                    }
+                    head = reservation(j, t);
+                }
             }
-            if (!haveHead) {
-                if (options.preemption() && !j.preemptible() && preemptFor(j, t)) {
-                    startedNow.add(j);
-                    return;  // evictions changed the cluster and the queues: the next pass starts afresh
-                }
-                if (!options.backfill()) {
-                    return;  // strict FIFO: nothing passes the head
-                }
-                haveHead = true;
-                headModels = j.allowedModels();
-                double[] reservation = reservation(j, t);
-                shadow = reservation[0];
-                extra = (long) reservation[1];
+        } finally {
+            if (hold != null) {
+                state.lift(hold);
             }
+        }
+    }
+
+    /**
+     * The head's reservation: its earliest start {@code shadow} from the declared ends of running jobs and, for a
+     * head that must run on one node, the node it will start on ({@code node}, kept from later jobs that would
+     * still run then); for a gang across nodes, the milli-cards of its models that will be spare at the shadow
+     * ({@code extra}, which later jobs may use), with node -1.
+     */
+    private record Head(double shadow, int node, long models, long extra) {
+        Head spend(long milli) {
+            return new Head(shadow, node, models, extra - milli);
         }
     }
 
@@ -424,20 +440,23 @@ public final class Replay {
     }
 
     /**
-     * The earliest time at which enough cards of the head's models will be free, from the declared ends of the
-     * running jobs, and the milli-cards that will be spare then (which backfilled jobs may use).
+     * The earliest time at which the head can start, from the declared ends of the running jobs. A head that must
+     * run on one node gets the first node where it fits once the jobs ending by then have released their share
+     * (cards, CPU and memory); a gang across nodes counts the wholly free cards of its models in aggregate.
      */
-    private double[] reservation(Job head, double t) {
+    private Head reservation(Job head, double t) {
+        if (head.gpus() <= Math.max(1, topology.maxCardsOnOneNode(head.allowedModels()))) {
+            return nodeReservation(head, t);
+        }
         long need = head.totalMilli();
-        boolean whole = !head.fractional();
         long available = 0;
         for (int n = 0; n < topology.nodes(); n++) {
             if (topology.cards(n) > 0 && head.allows(topology.model(n))) {
-                available += whole ? state.wholeFree(n) * 1000L : freeMilli(n);
+                available += state.wholeFree(n) * 1000L;
             }
         }
         if (available >= need) {
-            return new double[] {t, available - need};  // fits in aggregate, not on one node: reserve now
+            return new Head(t, -1, head.allowedModels(), available - need);  // fits in aggregate: reserve now
         }
         for (Running r : completions) {
             Placement p = r.placement;
@@ -448,18 +467,39 @@ public final class Replay {
                 }
             }
             if (available >= need) {
-                return new double[] {r.end, available - need};
+                return new Head(r.end, -1, head.allowedModels(), available - need);
             }
         }
-        return new double[] {Double.POSITIVE_INFINITY, 0};
+        return new Head(Double.POSITIVE_INFINITY, -1, head.allowedModels(), 0);
     }
 
-    private long freeMilli(int node) {
-        long f = 0;
-        for (int c = 0; c < topology.cards(node); c++) {
-            f += state.freeOn(node, c);
+    private Head nodeReservation(Job head, double t) {
+        List<Placement> none = List.of();
+        for (int n = 0; n < topology.nodes(); n++) {
+            if (usableBy(head, n) && state.fitsOnNodeAfterReleasing(head, n, none)) {
+                return new Head(t, n, head.allowedModels(), 0);  // fits now (CPU or memory held it back before)
+            }
         }
-        return f;
+        java.util.Map<Integer, List<Placement>> released = new java.util.HashMap<>();
+        for (Running r : completions) {
+            Placement p = r.placement;
+            for (int n : p.nodes()) {
+                if (!usableBy(head, n)) {
+                    continue;
+                }
+                List<Placement> onN = released.computeIfAbsent(n, k -> new ArrayList<>());
+                onN.add(p);
+                if (state.fitsOnNodeAfterReleasing(head, n, onN)) {
+                    return new Head(r.end, n, head.allowedModels(), 0);
+                }
+            }
+        }
+        return new Head(Double.POSITIVE_INFINITY, -1, head.allowedModels(), 0);
+    }
+
+    private boolean usableBy(Job head, int n) {
+        return state.mayUse(head, n) && topology.cards(n) >= head.gpus()
+                && (head.gpus() == 0 || (topology.cards(n) > 0 && head.allows(topology.model(n))));
     }
 
     /**

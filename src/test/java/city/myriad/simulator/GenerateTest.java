@@ -82,4 +82,34 @@ class GenerateTest {
         assertTrue(requested >= 1.3 * t.totalCards() * 1000 && requested < 1.4 * t.totalCards() * 1000,
                 "requests reach 130% of the cards: " + requested);
     }
+
+    @Test
+    void arrivals_follow_a_daily_cycle_peaking_in_the_afternoon() throws Exception {
+        Topology t = cluster();
+        Path jobs = dir.resolve("daily.csv");
+        Generate.write(t, jobs, 30_000, 0.3, Double.NaN, new SplittableRandom(7));
+        List<Job> w = TraceFiles.readJobs(jobs, t, 1).jobs();
+        double last = w.stream().mapToDouble(Job::submitS).max().orElseThrow();
+        assertTrue(last > 3 * 86_400, "the workload spans several days: " + last);
+        int[] byHour = new int[24];
+        for (Job j : w) {
+            if (j.submitS() < Math.floor(last / 86_400) * 86_400) {  // whole days only
+                byHour[(int) (j.submitS() % 86_400 / 3600)]++;
+            }
+        }
+        int afternoon = byHour[12] + byHour[13] + byHour[14] + byHour[15];
+        int night = byHour[0] + byHour[1] + byHour[2] + byHour[3];
+        assertTrue(afternoon > 2 * night, "12:00-16:00 " + afternoon + " vs 00:00-04:00 " + night);
+    }
+
+    @Test
+    void a_few_jobs_need_no_cards_only_cpu_and_memory() throws Exception {
+        Topology t = cluster();
+        Path jobs = dir.resolve("cpu.csv");
+        Generate.write(t, jobs, 10_000, 0.85, Double.NaN, new SplittableRandom(9));
+        List<Job> w = TraceFiles.readJobs(jobs, t, 1).jobs();
+        long cpuOnly = w.stream().filter(j -> j.gpus() == 0).count();
+        assertEquals(0.03, cpuOnly / (double) w.size(), 0.01, "share of CPU-only jobs");
+        assertTrue(w.stream().filter(j -> j.gpus() == 0).allMatch(j -> j.cpuMilli() > 0 && j.memoryMib() > 0));
+    }
 }

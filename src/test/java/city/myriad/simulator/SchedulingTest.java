@@ -3,9 +3,11 @@ package city.myriad.simulator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import city.myriad.allocation.BestFitPolicy;
 import city.myriad.allocation.FirstFitPolicy;
 import city.myriad.allocation.FragmentationAwarePolicy;
 import city.myriad.allocation.Job;
+import city.myriad.allocation.PlacementPolicy;
 import city.myriad.allocation.Topology;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -46,6 +48,31 @@ class SchedulingTest {
         assertEquals(2, startOf(r, 2), "the 50 s job fits in the hole before t=100");
         assertEquals(100, startOf(r, 1), "and the head still starts at its reservation");
         assertEquals(150, startOf(r, 3), "the 500 s job would have delayed the head, so it waits");
+    }
+
+    // Two nodes of 8: n0 has 4 cards free until t=100, n1 has 5 free until t=1000 (memory keeps b off n0). In
+    // aggregate the 8-card head "fits" at once, but on one node only at t=100, on n0.
+    static final List<Job> HEAD_NEEDS_ONE_NODE = List.of(
+            new Job(0, 0, 0, 100, 4, 1000, Job.ANY_MODEL, 0, 300_000, 0, false),
+            new Job(1, 0, 0, 1000, 3, 1000, Job.ANY_MODEL, 0, 300_000, 0, false),
+            job(2, 1, 100, 8, false),
+            job(3, 2, 1000, 1, false));
+
+    static Topology twoNodesOf8() {
+        return Topology.builder().node("n0", "H800", 8, 64_000, 512_000, "r0", "b0")
+                .node("n1", "H800", 8, 64_000, 512_000, "r0", "b0").build();
+    }
+
+    @Test
+    void a_long_backfilled_job_stays_off_the_node_the_head_will_start_on() {
+        for (Replay.Options queue : List.of(Replay.Options.easy(), Replay.Options.myriad())) {
+            for (PlacementPolicy policy : List.<PlacementPolicy>of(new BestFitPolicy(), new FragmentationAwarePolicy())) {
+                Replay.Result r = new Replay(twoNodesOf8(), HEAD_NEEDS_ONE_NODE, 1, policy, queue).run(Progress.none());
+                String where = policy.name() + " with " + queue;
+                assertEquals(100, startOf(r, 2), where + ": the head starts when n0 frees up, as under FIFO");
+                assertEquals(2, startOf(r, 3), where + ": the long 1-card job is still backfilled, on n1");
+            }
+        }
     }
 
     @Test
