@@ -1,10 +1,12 @@
 package city.myriad.simulator;
 
 import city.myriad.allocation.BestFitPolicy;
+import city.myriad.allocation.FairShare;
 import city.myriad.allocation.FirstFitPolicy;
 import city.myriad.allocation.FragmentationAwarePolicy;
 import city.myriad.allocation.Job;
 import city.myriad.allocation.PlacementPolicy;
+import city.myriad.allocation.Scheduler;
 import city.myriad.allocation.Topology;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -14,7 +16,7 @@ import java.util.Map;
  * {@code bin/myriad-sim}: replays workloads through the allocation core.
  * <pre>
  *   replay --nodes N.csv --jobs J.csv [--policy default|fifo-firstfit|easy-bestfit|best-fit|first-fit]
- *          [--static] [--compress K] [--out placements.csv] [--plot FILE.svg] [--no-progress]
+ *          [--static] [--compress K] [--weights T=W,...] [--out placements.csv] [--plot FILE.svg] [--no-progress]
  *   bounds --nodes N.csv --jobs J.csv [--compress K]
  *   generate --nodes N.csv --out J.csv [--jobs 10000] [--load 0.85] [--static-ratio 1.3] [--seed 1]
  * </pre>
@@ -51,11 +53,11 @@ public final class Main {
         };
     }
 
-    static Replay.Options queue(String policy) {
+    static Scheduler.Options queue(String policy) {
         return switch (policy) {
-            case "default" -> Replay.Options.myriad();
-            case "easy-bestfit" -> Replay.Options.easy();
-            default -> Replay.Options.fifo();
+            case "default" -> Scheduler.Options.myriad();
+            case "easy-bestfit" -> Scheduler.Options.easy();
+            default -> Scheduler.Options.fifo();
         };
     }
 
@@ -73,7 +75,9 @@ public final class Main {
             segments = r.segments();
             figures = Metrics.statics(w.jobs(), r, (System.nanoTime() - t0) / 1e9);
         } else {
-            Replay.Result r = new Replay(t, w.jobs(), w.tenants().size(), placement(policy), queue(policy)).run(progress);
+            Scheduler.Options queue = queue(policy);
+            FairShare shares = weights(o.get("weights"), w.tenants(), new FairShare(queue.fairShareHalfLifeS()));
+            Replay.Result r = new Replay(t, w.jobs(), placement(policy), queue, shares).run(progress);
             segments = r.segments();
             figures = Metrics.dynamic(t, w.jobs(), r, (System.nanoTime() - t0) / 1e9);
             if (o.containsKey("plot")) {
@@ -85,6 +89,26 @@ public final class Main {
         }
         System.out.println(Metrics.json(figures));
         return 0;
+    }
+
+    /** Fair-share weights from {@code --weights tenantA=2,tenantB=0.5}; unnamed tenants weigh 1. */
+    static FairShare weights(String spec, java.util.List<String> tenants, FairShare shares) {
+        if (spec == null || spec.isBlank()) {
+            return shares;
+        }
+        for (String part : spec.split(",")) {
+            String[] kv = part.split("=", 2);
+            int tenant = tenants.indexOf(kv[0].trim());
+            if (kv.length != 2 || tenant < 0) {
+                throw new IllegalArgumentException("--weights: unknown tenant or missing weight in '" + part + "'");
+            }
+            try {
+                shares.weight(tenant, Double.parseDouble(kv[1].trim()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--weights: not a number in '" + part + "'");
+            }
+        }
+        return shares;
     }
 
     private static int bounds(Map<String, String> o) {
@@ -147,7 +171,7 @@ public final class Main {
         System.err.println("""
                 usage:
                   myriad-sim replay --nodes N.csv --jobs J.csv [--policy default|fifo-firstfit|easy-bestfit|best-fit|first-fit]
-                                    [--static] [--compress K] [--out placements.csv] [--plot FILE.svg] [--no-progress]
+                                    [--static] [--compress K] [--weights T=W,...] [--out placements.csv] [--plot FILE.svg] [--no-progress]
                   myriad-sim bounds --nodes N.csv --jobs J.csv [--compress K]
                   myriad-sim generate --nodes N.csv --out J.csv [--jobs 10000] [--load 0.85] [--static-ratio 1.3] [--seed 1]""");
         return 2;

@@ -7,6 +7,7 @@ import city.myriad.allocation.BestFitPolicy;
 import city.myriad.allocation.FirstFitPolicy;
 import city.myriad.allocation.FragmentationAwarePolicy;
 import city.myriad.allocation.Job;
+import city.myriad.allocation.Scheduler;
 import city.myriad.allocation.PlacementPolicy;
 import city.myriad.allocation.Topology;
 import java.util.ArrayList;
@@ -35,8 +36,8 @@ class ReplayPropertiesTest {
         SplittableRandom r = new SplittableRandom(seed);
         Topology t = randomCluster(r);
         List<Job> jobs = randomJobs(r, t, 150, true);
-        Replay.Options options = List.of(Replay.Options.fifo(), Replay.Options.easy(), Replay.Options.myriad()).get(queue);
-        Replay.Result result = new Replay(t, jobs, 4, POLICIES.get(policy).get(), options).run(Progress.none());
+        Scheduler.Options options = List.of(Scheduler.Options.fifo(), Scheduler.Options.easy(), Scheduler.Options.myriad()).get(queue);
+        Replay.Result result = new Replay(t, jobs, POLICIES.get(policy).get(), options).run(Progress.none());
         List<String> violations = PlacementsValidator.violations(t, jobs, result.segments());
         assertTrue(violations.isEmpty(), violations.toString());
         assertEquals(jobs.size(), result.finished() + result.rejected(), "every job finishes or is rejected as unplaceable");

@@ -7,6 +7,7 @@ import city.myriad.allocation.BestFitPolicy;
 import city.myriad.allocation.FirstFitPolicy;
 import city.myriad.allocation.FragmentationAwarePolicy;
 import city.myriad.allocation.Job;
+import city.myriad.allocation.Scheduler;
 import city.myriad.allocation.PlacementPolicy;
 import city.myriad.allocation.Topology;
 import java.util.List;
@@ -37,14 +38,14 @@ class SchedulingTest {
 
     @Test
     void fifo_starts_nothing_past_a_head_that_does_not_fit() {
-        Replay.Result r = new Replay(oneNodeOf8(), BLOCKED_HEAD, 1, new FirstFitPolicy(), Replay.Options.fifo()).run(Progress.none());
+        Replay.Result r = new Replay(oneNodeOf8(), BLOCKED_HEAD, new FirstFitPolicy(), Scheduler.Options.fifo()).run(Progress.none());
         assertEquals(100, startOf(r, 1));
         assertEquals(150, startOf(r, 2), "the short job waits behind the head");
     }
 
     @Test
     void backfilling_starts_a_short_job_that_ends_before_the_heads_reservation_but_not_a_long_one() {
-        Replay.Result r = new Replay(oneNodeOf8(), BLOCKED_HEAD, 1, new FirstFitPolicy(), Replay.Options.easy()).run(Progress.none());
+        Replay.Result r = new Replay(oneNodeOf8(), BLOCKED_HEAD, new FirstFitPolicy(), Scheduler.Options.easy()).run(Progress.none());
         assertEquals(2, startOf(r, 2), "the 50 s job fits in the hole before t=100");
         assertEquals(100, startOf(r, 1), "and the head still starts at its reservation");
         assertEquals(150, startOf(r, 3), "the 500 s job would have delayed the head, so it waits");
@@ -65,9 +66,9 @@ class SchedulingTest {
 
     @Test
     void a_long_backfilled_job_stays_off_the_node_the_head_will_start_on() {
-        for (Replay.Options queue : List.of(Replay.Options.easy(), Replay.Options.myriad())) {
+        for (Scheduler.Options queue : List.of(Scheduler.Options.easy(), Scheduler.Options.myriad())) {
             for (PlacementPolicy policy : List.<PlacementPolicy>of(new BestFitPolicy(), new FragmentationAwarePolicy())) {
-                Replay.Result r = new Replay(twoNodesOf8(), HEAD_NEEDS_ONE_NODE, 1, policy, queue).run(Progress.none());
+                Replay.Result r = new Replay(twoNodesOf8(), HEAD_NEEDS_ONE_NODE, policy, queue).run(Progress.none());
                 String where = policy.name() + " with " + queue;
                 assertEquals(100, startOf(r, 2), where + ": the head starts when n0 frees up, as under FIFO");
                 assertEquals(2, startOf(r, 3), where + ": the long 1-card job is still backfilled, on n1");
@@ -82,7 +83,7 @@ class SchedulingTest {
                 job(1, 1, 1000, 2, true),   // two small spot jobs
                 job(2, 2, 1000, 2, true),
                 job(3, 10, 100, 4, false)); // needs 4 cards: evicting job 0 alone is enough
-        Replay.Result r = new Replay(oneNodeOf8(), jobs, 1, new FragmentationAwarePolicy(), Replay.Options.myriad())
+        Replay.Result r = new Replay(oneNodeOf8(), jobs, new FragmentationAwarePolicy(), Scheduler.Options.myriad())
                 .run(Progress.none());
         assertEquals(10, startOf(r, 3));
         assertEquals(1, r.preemptions(), "one victim, not two");
@@ -98,7 +99,7 @@ class SchedulingTest {
                 new Job(2, 1, 60, 10, 1, 1000, Job.ANY_MODEL, 0, 0, 0, false));  // an arrival after the quota frees
         city.myriad.allocation.Admission quota = (job, now) -> job.tenant() == 0 && now < 50
                 ? city.myriad.allocation.Admission.Verdict.QUOTA_EXCEEDED : city.myriad.allocation.Admission.Verdict.ADMIT;
-        Replay.Result r = new Replay(oneNodeOf8(), jobs, 2, new FirstFitPolicy(), Replay.Options.myriad())
+        Replay.Result r = new Replay(oneNodeOf8(), jobs, new FirstFitPolicy(), Scheduler.Options.myriad())
                 .withAdmission(quota).run(Progress.none());
         assertEquals(1, startOf(r, 1), "tenant 1 starts at once");
         assertEquals(60, startOf(r, 0), "tenant 0's job starts at the first pass after its quota allows it");
@@ -112,7 +113,7 @@ class SchedulingTest {
                 new Job(0, 0, 0, 100, 8, 1000, Job.ANY_MODEL, 0, 0, 0, false),   // tenant 0 fills the open node
                 new Job(1, 0, 1, 100, 8, 1000, Job.ANY_MODEL, 0, 0, 0, false),   // tenant 0 may not use the held one
                 new Job(2, 1, 2, 100, 8, 1000, Job.ANY_MODEL, 0, 0, 0, false));  // tenant 1 holds it
-        Replay.Result r = new Replay(two, jobs, 2, new FragmentationAwarePolicy(), Replay.Options.myriad())
+        Replay.Result r = new Replay(two, jobs, new FragmentationAwarePolicy(), Scheduler.Options.myriad())
                 .withReservations(node -> node == 0 ? 1 : city.myriad.allocation.Reservations.NONE).run(Progress.none());
         assertEquals(0, startOf(r, 0));
         assertEquals(2, startOf(r, 2), "the holder starts on its node at once");

@@ -1,0 +1,568 @@
+package city.myriad.allocation;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.LongSupplier;
+
+/**
+ * One cluster's scheduler: the pending queue, the running jobs and the cards they hold. The caller tells it what
+ * arrived ({@link #submit}) and what ended ({@link #finished}), and asks it at a point in time what to do
+ * ({@link #cycle}). Time is always given by the caller, in seconds; the scheduler never reads a clock.
+ *
+ * <p>A cycle, over the current state:
+ * <ol>
+ *   <li>order the pending jobs: priority, then (with fair share) the tenant with the least usage per weight, charged
+ *       as the scan goes so that tenants interleave, then submission time;</li>
+ *   <li>start jobs in that order while they fit, placing each with the {@link PlacementPolicy};</li>
+ *   <li>the first job that does not fit is the head: if it is not preemptible, evict the smallest set of
+ *       preemptible jobs on one node that lets it start; otherwise reserve for it the earliest time it can start,
+ *       from the declared run times of the running jobs, and, if it must run on one node, the node it will start
+ *       on;</li>
+ *   <li>backfill: a later job starts now only if it fits and cannot delay the head: it ends before the
+ *       reservation, or it stays off the head's node (for a gang across nodes: it uses only cards the head will
+ *       not need). This is EASY backfilling;</li>
+ *   <li>return the decisions, in order.</li>
+ * </ol>
+ * A job that its tenant's quota or budget does not admit ({@link Admission}) is skipped and blocks nobody.
+ * Job ids must be unique among the jobs a scheduler has seen. Not thread-safe: one writer per cluster.
+ */
+public final class Scheduler {
+
+    /** How the queue is ordered and worked. */
+    public record Options(boolean fairShare, boolean backfill, boolean preemption, double fairShareHalfLifeS,
+            int scanLimit) {
+
+        public Options {
+            if (scanLimit < 1) {
+                throw new IllegalArgumentException("scan limit must be positive");
+            }
+        }
+
+        /** Strict FIFO: nothing passes a head that does not fit. */
+        public static Options fifo() {
+            return new Options(false, false, false, 0, Integer.MAX_VALUE);
+        }
+
+        /** Classic EASY backfilling in submission order. */
+        public static Options easy() {
+            return new Options(false, true, false, 0, 2000);
+        }
+
+        /** Myriad's default: priorities, fair share with a one-day half-life, EASY backfilling, preemption. */
+        public static Options myriad() {
+            return new Options(true, true, true, 86_400, 500);
+        }
+    }
+
+    /** Pending order within one queue: higher priority, then earlier submission, then id. */
+    static final Comparator<Job> QUEUE_ORDER = Comparator.comparingInt((Job j) -> -j.priority())
+            .thenComparingDouble(Job::submitS).thenComparingInt(Job::id);
+
+    private static final class Running {
+        final Placement placement;
+        final double start;
+        final double end;
+        final long seq;
+
+        Running(Placement placement, double start, long seq) {
+            this.placement = placement;
+            this.start = start;
+            this.end = start + placement.job().durationS();
+            this.seq = seq;
+        }
+    }
+
+    private final Topology topology;
+    private final PlacementPolicy policy;
+    private final Options options;
+    private final ClusterState state;
+    private final FairShare fairShare;
+    private Admission admission = Admission.ALWAYS;
+    private LongSupplier ticker = () -> 0L;
+    /** Running jobs with a finite declared run time, by declared end: reservations walk it. */
+    private final TreeSet<Running> byEnd = new TreeSet<>(
+            Comparator.comparingDouble((Running r) -> r.end).thenComparingLong(r -> r.seq));
+    private final Map<Integer, Running> running = new HashMap<>();
+    private final List<List<Running>> onNode;
+    private long runningSeq;
+    /** Pending jobs per queue (one per tenant with fair share, else one). */
+    private final List<TreeSet<Job>> queues = new ArrayList<>();
+    private int pending;
+    private long[] nanos = new long[1 << 12];
+    private int decisions;
+
+    public Scheduler(Topology topology, PlacementPolicy policy, Options options) {
+        this(topology, policy, options, new FairShare(options.fairShareHalfLifeS()));
+    }
+
+    /** With the tenants' fair-share weights (and usage) kept in {@code fairShare}. */
+    public Scheduler(Topology topology, PlacementPolicy policy, Options options, FairShare fairShare) {
+        this.topology = topology;
+        this.policy = policy;
+        this.options = options;
+        this.fairShare = fairShare;
+        this.state = new ClusterState(topology);
+        this.onNode = new ArrayList<>(topology.nodes());
+        for (int n = 0; n < topology.nodes(); n++) {
+            onNode.add(new ArrayList<>());
+        }
+        queues.add(new TreeSet<>(QUEUE_ORDER));
+    }
+
+    /** Quota and budget admission: a job that is not admitted waits, without blocking the jobs behind it. */
+    public Scheduler withAdmission(Admission admission) {
+        this.admission = admission;
+        return this;
+    }
+
+    /** Nodes held for tenants (reserved blocks): they take only their holder's jobs. Call again when they change. */
+    public Scheduler withReservations(Reservations reservations) {
+        state.applyReservations(reservations);
+        return this;
+    }
+
+    /** The time source for measuring placement decisions (nanoseconds); none by default. */
+    public Scheduler withTicker(LongSupplier nanoTicker) {
+        this.ticker = nanoTicker;
+        return this;
+    }
+
+    /** A job arrived: it waits for a cycle. */
+    public void submit(Job job) {
+        policy.observe(job);
+        queueOf(job).add(job);
+        pending++;
+    }
+
+    /** A running job ended (finished, failed or was cancelled): its cards are free again. */
+    public void finished(Job job) {
+        Running r = running.remove(job.id());
+        if (r == null) {
+            throw new IllegalArgumentException("job " + job.id() + " is not running");
+        }
+        release(r);
+    }
+
+    /** A pending job was withdrawn by its tenant. Returns whether it was pending. */
+    public boolean withdraw(Job job) {
+        boolean removed = queueOf(job).remove(job);
+        if (removed) {
+            pending--;
+        }
+        return removed;
+    }
+
+    public int pending() {
+        return pending;
+    }
+
+    public int running() {
+        return running.size();
+    }
+
+    /** Allocated milli-cards / all milli-cards now. */
+    public double allocationRatio() {
+        return state.allocationRatio();
+    }
+
+    /** The time each placement decision took, in nanoseconds, as measured with the ticker. */
+    public long[] decisionNanos() {
+        return Arrays.copyOf(nanos, decisions);
+    }
+
+    /** One scheduling cycle at {@code nowS}: what to start, preempt and reject now, in order. */
+    public List<Decision> cycle(double nowS) {
+        List<Decision> out = new ArrayList<>();
+        if (pending == 0) {
+            return out;
+        }
+        List<Job> leaving = new ArrayList<>();
+        List<Job> evicted = new ArrayList<>();
+        try {
+            scan(nowS, ordered(nowS), new Capacity(topology, state), out, leaving, evicted);
+        } finally {
+            for (Job j : leaving) {
+                queueOf(j).remove(j);
+                pending--;
+            }
+            for (Job j : evicted) {
+                queueOf(j).add(j);
+                pending++;
+            }
+        }
+        return out;
+    }
+
+    private void scan(double t, Iterator<Job> candidates, Capacity free, List<Decision> out, List<Job> leaving,
+            List<Job> evicted) {
+        // Within a cycle the cluster only fills up: a shape that did not fit will not fit later in the same cycle.
+        Map<Long, long[]> didNotFit = new HashMap<>();
+        Head head = null;
+        ClusterState.Hold hold = null;
+        try {
+            int scanned = 0;
+            while (candidates.hasNext() && scanned++ < options.scanLimit()) {
+                Job j = candidates.next();
+                boolean pastShadow = head != null && t + j.durationS() > head.shadow();
+                if (head != null && (!free.mayFit(j) || (pastShadow && head.node() < 0
+                        && overlaps(j, head.models()) && j.totalMilli() > head.extra()))) {
+                    continue;  // cannot fit anywhere now, or would delay the head: no decision needed
+                }
+                if (head != null && free.exhausted()) {
+                    return;  // nothing left to backfill into
+                }
+                if (Admission.refusal(admission, j, t) != null) {
+                    continue;  // over its tenant's quota or budget: waits, blocks nobody
+                }
+                // A job that would still run at the head's reserved start may not use the node kept for the head.
+                boolean keepHeadNode = pastShadow && head.node() >= 0;
+                if (keepHeadNode && hold == null) {
+                    hold = state.holdForHead(head.node());
+                } else if (!keepHeadNode && hold != null) {
+                    state.lift(hold);
+                    hold = null;
+                }
+                long shape = shapeKey(j) * 31 + (keepHeadNode ? 1 : 0);
+                long[] failed = didNotFit.get(shape);
+                if (failed != null && j.cpuMilli() >= failed[0] && j.memoryMib() >= failed[1]) {
+                    if (head == null && options.backfill()) {
+                        head = reservation(j, t);  // still the head: reserve for it as if it had been asked
+                    } else if (head == null) {
+                        return;
+                    }
+                    continue;
+                }
+                PlacementResult r = decide(j);
+                if (r instanceof PlacementResult.Deferred) {
+                    didNotFit.merge(shape, new long[] {j.cpuMilli(), j.memoryMib()},
+                            (a, b) -> new long[] {Math.min(a[0], b[0]), Math.min(a[1], b[1])});
+                }
+                if (r instanceof PlacementResult.Rejected rejected) {
+                    leaving.add(j);
+                    out.add(new Decision.Reject(j, rejected.reason()));
+                    continue;
+                }
+                if (r instanceof PlacementResult.Placed p) {
+                    boolean aggregate = head != null && head.node() < 0 && pastShadow && overlaps(j, head.models());
+                    if (!aggregate || j.totalMilli() <= head.extra()) {
+                        if (aggregate) {
+                            head = head.spend(j.totalMilli());
+                        }
+                        start(p.placement(), t, out);
+                        leaving.add(j);
+                    }
+                    continue;
+                }
+                if (head == null) {
+                    if (options.preemption() && !j.preemptible() && preemptFor(j, t, out, evicted)) {
+                        leaving.add(j);
+                        return;  // evictions changed the cluster and the queues: the next cycle starts afresh
+                    }
+                    if (!options.backfill()) {
+                        return;  // strict FIFO: nothing passes the head
+                    }
+                    head = reservation(j, t);
+                }
+            }
+        } finally {
+            if (hold != null) {
+                state.lift(hold);
+            }
+        }
+    }
+
+    /**
+     * The head's reservation: its earliest start {@code shadow} from the declared ends of running jobs and, for a
+     * head that must run on one node, the node it will start on ({@code node}, kept from later jobs that would
+     * still run then); for a gang across nodes, the milli-cards of its models that will be spare at the shadow
+     * ({@code extra}, which later jobs may use), with node -1.
+     */
+    private record Head(double shadow, int node, long models, long extra) {
+        Head spend(long milli) {
+            return new Head(shadow, node, models, extra - milli);
+        }
+    }
+
+    /**
+     * Cheap necessary conditions for a job to fit now, from the cluster's histograms of free capacity: a job that
+     * fails them cannot fit anywhere, so the policy need not be asked.
+     */
+    private static final class Capacity {
+        final Topology t;
+        final ClusterState s;
+
+        Capacity(Topology t, ClusterState s) {
+            this.t = t;
+            this.s = s;
+        }
+
+        boolean exhausted() {
+            return s.allocatedMilli() >= (long) t.totalCards() * 1000;
+        }
+
+        boolean mayFit(Job j) {
+            if (j.gpus() == 0) {
+                return true;
+            }
+            boolean single = j.gpus() <= Math.max(1, t.maxCardsOnOneNode(j.allowedModels()));
+            long whole = 0;
+            for (int m = 0; m < t.models().size(); m++) {
+                if (!j.allows(m)) {
+                    continue;
+                }
+                if (j.fractional() ? s.mayHaveCardWith(m, j.gpuMilli()) : single && s.maxWholeFree(m) >= j.gpus()) {
+                    return true;
+                }
+                if (!single) {
+                    whole += s.freeMilliOfModel(m) / 1000;
+                }
+            }
+            return !single && whole >= j.gpus();
+        }
+    }
+
+    private PlacementResult decide(Job j) {
+        long t0 = ticker.getAsLong();
+        PlacementResult r = policy.place(state, j);
+        if (decisions == nanos.length) {
+            nanos = Arrays.copyOf(nanos, nanos.length * 2);
+        }
+        nanos[decisions++] = ticker.getAsLong() - t0;
+        return r;
+    }
+
+    private static long shapeKey(Job j) {
+        return ((long) j.gpus() << 48) ^ ((long) j.gpuMilli() << 36) ^ j.allowedModels() * 0x9E3779B97F4A7C15L;
+    }
+
+    private static boolean overlaps(Job j, long models) {
+        return (j.allowedModels() & models) != 0;
+    }
+
+    private TreeSet<Job> queueOf(Job j) {
+        if (!options.fairShare()) {
+            return queues.get(0);
+        }
+        while (queues.size() <= j.tenant()) {
+            queues.add(new TreeSet<>(QUEUE_ORDER));
+        }
+        return queues.get(j.tenant());
+    }
+
+    /**
+     * Pending jobs in scheduling order, merged lazily from the tenants' queues: highest priority first, then the
+     * tenant with the least usage per weight (charged as the scan goes, so that tenants interleave), then submission.
+     */
+    private Iterator<Job> ordered(double t) {
+        int n = queues.size();
+        if (n == 1) {
+            return queues.get(0).iterator();
+        }
+        List<Iterator<Job>> its = new ArrayList<>(n);
+        Job[] heads = new Job[n];
+        double[] standing = new double[n];
+        for (int i = 0; i < n; i++) {
+            its.add(queues.get(i).iterator());
+            heads[i] = its.get(i).hasNext() ? its.get(i).next() : null;
+            standing[i] = fairShare.standing(i, t);
+        }
+        return new Iterator<>() {
+            int best = pick();
+
+            private int pick() {
+                int b = -1;
+                for (int i = 0; i < n; i++) {
+                    Job h = heads[i];
+                    if (h == null) {
+                        continue;
+                    }
+                    if (b < 0) {
+                        b = i;
+                        continue;
+                    }
+                    Job x = heads[b];
+                    if (h.priority() > x.priority() || (h.priority() == x.priority() && (standing[i] < standing[b]
+                            || (standing[i] == standing[b] && h.submitS() < x.submitS())))) {
+                        b = i;
+                    }
+                }
+                return b;
+            }
+
+            @Override
+            public boolean hasNext() {
+                return best >= 0;
+            }
+
+            @Override
+            public Job next() {
+                Job j = heads[best];
+                standing[best] += FairShare.cardSeconds(j) / fairShare.weightOf(best);
+                heads[best] = its.get(best).hasNext() ? its.get(best).next() : null;
+                best = pick();
+                return j;
+            }
+        };
+    }
+
+    private void start(Placement p, double t, List<Decision> out) {
+        state.allocate(p);
+        Running r = new Running(p, t, runningSeq++);
+        running.put(p.job().id(), r);
+        if (!Double.isInfinite(r.end)) {
+            byEnd.add(r);
+        }
+        for (int n : p.nodes()) {
+            onNode.get(n).add(r);
+        }
+        if (options.fairShare()) {
+            fairShare.charge(p.job(), t);
+        }
+        out.add(new Decision.Start(p));
+    }
+
+    private void release(Running r) {
+        state.release(r.placement);
+        byEnd.remove(r);
+        for (int n : r.placement.nodes()) {
+            onNode.get(n).remove(r);
+        }
+    }
+
+    /**
+     * The earliest time at which the head can start, from the declared ends of the running jobs. A head that must
+     * run on one node gets the first node where it fits once the jobs ending by then have released their share
+     * (cards, CPU and memory); a gang across nodes counts the wholly free cards of its models in aggregate.
+     */
+    private Head reservation(Job head, double t) {
+        if (head.gpus() <= Math.max(1, topology.maxCardsOnOneNode(head.allowedModels()))) {
+            return nodeReservation(head, t);
+        }
+        long need = head.totalMilli();
+        long available = 0;
+        for (int n = 0; n < topology.nodes(); n++) {
+            if (topology.cards(n) > 0 && head.allows(topology.model(n))) {
+                available += state.wholeFree(n) * 1000L;
+            }
+        }
+        if (available >= need) {
+            return new Head(t, -1, head.allowedModels(), available - need);  // fits in aggregate: reserve now
+        }
+        for (Running r : byEnd) {
+            Placement p = r.placement;
+            for (int i = 0; i < p.nodes().length; i++) {
+                int n = p.nodes()[i];
+                if (topology.cards(n) > 0 && head.allows(topology.model(n))) {
+                    available += (long) p.cards()[i].length * p.milli();
+                }
+            }
+            if (available >= need) {
+                return new Head(r.end, -1, head.allowedModels(), available - need);
+            }
+        }
+        return new Head(Double.POSITIVE_INFINITY, -1, head.allowedModels(), 0);
+    }
+
+    private Head nodeReservation(Job head, double t) {
+        List<Placement> none = List.of();
+        for (int n = 0; n < topology.nodes(); n++) {
+            if (usableBy(head, n) && state.fitsOnNodeAfterReleasing(head, n, none)) {
+                return new Head(t, n, head.allowedModels(), 0);  // fits now (CPU or memory held it back before)
+            }
+        }
+        Map<Integer, List<Placement>> released = new HashMap<>();
+        for (Running r : byEnd) {
+            Placement p = r.placement;
+            for (int n : p.nodes()) {
+                if (!usableBy(head, n)) {
+                    continue;
+                }
+                List<Placement> onN = released.computeIfAbsent(n, k -> new ArrayList<>());
+                onN.add(p);
+                if (state.fitsOnNodeAfterReleasing(head, n, onN)) {
+                    return new Head(r.end, n, head.allowedModels(), 0);
+                }
+            }
+        }
+        return new Head(Double.POSITIVE_INFINITY, -1, head.allowedModels(), 0);
+    }
+
+    private boolean usableBy(Job head, int n) {
+        return state.mayUse(head, n) && topology.cards(n) >= head.gpus()
+                && (head.gpus() == 0 || (topology.cards(n) > 0 && head.allows(topology.model(n))));
+    }
+
+    /**
+     * Evicts the smallest set of preemptible jobs on one node that lets the head start there (fewest victims, then
+     * least lost work), and starts it. Single-node heads only.
+     */
+    private boolean preemptFor(Job head, double t, List<Decision> out, List<Job> evicted) {
+        if (head.gpus() > topology.maxCardsOnOneNode(head.allowedModels())) {
+            return false;
+        }
+        int bestNode = -1;
+        List<Running> bestVictims = null;
+        double bestLost = Double.MAX_VALUE;
+        for (int n = 0; n < topology.nodes(); n++) {
+            if (topology.cards(n) < head.gpus() || (head.gpus() > 0 && !head.allows(topology.model(n)))) {
+                continue;
+            }
+            List<Running> victims = new ArrayList<>();
+            for (Running r : onNode.get(n)) {
+                if (r.placement.job().preemptible() && r.placement.nodes().length == 1) {
+                    victims.add(r);
+                }
+            }
+            if (victims.isEmpty()) {
+                continue;
+            }
+            // Largest first gives the fewest victims; then drop any victim not needed.
+            victims.sort((a, b) -> Long.compare(b.placement.job().totalMilli(), a.placement.job().totalMilli()));
+            List<Placement> released = new ArrayList<>();
+            List<Running> taken = new ArrayList<>();
+            for (Running v : victims) {
+                if (state.fitsOnNodeAfterReleasing(head, n, released)) {
+                    break;
+                }
+                released.add(v.placement);
+                taken.add(v);
+            }
+            if (!state.fitsOnNodeAfterReleasing(head, n, released)) {
+                continue;
+            }
+            for (int i = taken.size() - 1; i >= 0; i--) {
+                Placement p = released.remove(i);
+                if (state.fitsOnNodeAfterReleasing(head, n, released)) {
+                    taken.remove(i);
+                } else {
+                    released.add(i, p);
+                }
+            }
+            double lost = taken.stream().mapToDouble(v -> (t - v.start) * v.placement.job().totalMilli()).sum();
+            if (bestVictims == null || taken.size() < bestVictims.size()
+                    || (taken.size() == bestVictims.size() && lost < bestLost)) {
+                bestNode = n;
+                bestVictims = taken;
+                bestLost = lost;
+            }
+        }
+        if (bestVictims == null) {
+            return false;
+        }
+        for (Running v : bestVictims) {
+            running.remove(v.placement.job().id());
+            release(v);
+            evicted.add(v.placement.job());
+            out.add(new Decision.Preempt(v.placement, head));
+        }
+        int[] cards = state.chooseCards(head, bestNode);
+        start(Placement.onNodes(head, new int[] {bestNode}, new int[][] {cards}), t, out);
+        return true;
+    }
+}

@@ -1,0 +1,156 @@
+package city.myriad.allocation;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The scheduler as the service calls it: submit, cycle, carry out the decisions, report what ended. */
+class SchedulerTest {
+
+    static Topology nodesOf8(int nodes) {
+        Topology.Builder b = Topology.builder();
+        for (int n = 0; n < nodes; n++) {
+            b.node("n" + n, "H800", 8, 64_000, 512_000, "r0", "b0");
+        }
+        return b.build();
+    }
+
+    static Job job(int id, int tenant, double submit, double duration, int gpus, boolean preemptible) {
+        return new Job(id, tenant, submit, duration, gpus, 1000, Job.ANY_MODEL, 0, 0, 0, preemptible);
+    }
+
+    static List<Job> started(List<Decision> decisions) {
+        List<Job> out = new ArrayList<>();
+        for (Decision d : decisions) {
+            if (d instanceof Decision.Start s) {
+                out.add(s.placement().job());
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void a_cycle_starts_what_fits_and_the_rest_waits_until_cards_are_reported_free() {
+        Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.fifo());
+        Job a = job(0, 0, 0, 100, 6, false);
+        Job b = job(1, 0, 0, 100, 4, false);
+        s.submit(a);
+        s.submit(b);
+        assertEquals(List.of(a), started(s.cycle(0)));
+        assertEquals(1, s.pending());
+        assertEquals(List.of(), s.cycle(50), "nothing ended: b still does not fit");
+        s.finished(a);
+        assertEquals(List.of(b), started(s.cycle(100)));
+        assertEquals(0, s.pending());
+        assertEquals(0.5, s.allocationRatio(), 1e-9);
+    }
+
+    @Test
+    void a_job_that_can_never_fit_is_rejected_with_its_reason_and_leaves_the_queue() {
+        Scheduler s = new Scheduler(nodesOf8(1), new FragmentationAwarePolicy(), Scheduler.Options.myriad());
+        Job huge = job(0, 0, 0, 100, 9, false);
+        s.submit(huge);
+        List<Decision> d = s.cycle(0);
+        Decision.Reject r = assertInstanceOf(Decision.Reject.class, d.get(0));
+        assertEquals(huge, r.job());
+        assertEquals(PlacementResult.Reason.LARGER_THAN_CLUSTER, r.reason());
+        assertEquals(0, s.pending());
+    }
+
+    @Test
+    void preemption_names_its_victims_and_puts_them_back_in_the_queue() {
+        Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.myriad());
+        Job spot = job(0, 0, 0, 1000, 8, true);
+        s.submit(spot);
+        s.cycle(0);
+        Job urgent = job(1, 1, 10, 100, 4, false);
+        s.submit(urgent);
+        List<Decision> d = s.cycle(10);
+        Decision.Preempt p = assertInstanceOf(Decision.Preempt.class, d.get(0));
+        assertEquals(spot, p.victim().job());
+        assertEquals(urgent, p.forJob());
+        assertEquals(List.of(urgent), started(d));
+        assertEquals(1, s.pending(), "the spot job waits to start again");
+        assertEquals(1, s.running());
+        s.finished(urgent);
+        assertEquals(List.of(spot), started(s.cycle(110)));
+    }
+
+    @Test
+    void a_tenant_of_weight_two_gets_twice_the_cards_of_a_tenant_of_weight_one_under_contention() {
+        FairShare shares = new FairShare(7 * 86_400).weight(0, 2).weight(1, 1);
+        Scheduler s = new Scheduler(nodesOf8(3), new BestFitPolicy(), Scheduler.Options.myriad(), shares);
+        int id = 0;
+        for (int i = 0; i < 2_000; i++) {
+            s.submit(job(id++, 0, 0, 100, 1, false));
+            s.submit(job(id++, 1, 0, 100, 1, false));
+        }
+        long[] cardSeconds = new long[2];
+        List<Job> runningNow = new ArrayList<>();
+        for (int round = 0; round < 60; round++) {
+            double t = round * 100;
+            runningNow.forEach(s::finished);
+            runningNow.clear();
+            for (Job j : started(s.cycle(t))) {
+                runningNow.add(j);
+                cardSeconds[j.tenant()] += 100L * j.gpus();
+            }
+            assertEquals(24, runningNow.size(), "all 24 cards busy in round " + round);
+        }
+        double ratio = cardSeconds[0] / (double) cardSeconds[1];
+        assertEquals(2.0, ratio, 0.1, "card-seconds of the weight-2 tenant per card-second of the weight-1 tenant");
+    }
+
+    @Test
+    void with_equal_weights_a_tenant_that_used_a_lot_waits_behind_one_that_did_not() {
+        Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.myriad());
+        Job heavy = job(0, 0, 0, 10_000, 8, false);
+        s.submit(heavy);
+        s.cycle(0);
+        s.finished(heavy);
+        Job heavyAgain = job(1, 0, 10_000, 100, 8, false);
+        Job light = job(2, 1, 10_001, 100, 8, false);
+        s.submit(heavyAgain);
+        s.submit(light);
+        assertEquals(List.of(light), started(s.cycle(10_001)), "the tenant with no usage goes first despite submitting later");
+    }
+
+    @Test
+    void usage_halves_every_half_life() {
+        FairShare f = new FairShare(3600);
+        f.charge(job(0, 0, 0, 1000, 2, false), 0);
+        assertEquals(2000, f.usage(0, 0), 1e-9);
+        assertEquals(1000, f.usage(0, 3600), 1e-9);
+        assertEquals(250, f.usage(0, 3 * 3600), 1e-9);
+        assertEquals(0, f.usage(5, 3600), "a tenant never charged has no usage");
+        assertThrows(IllegalArgumentException.class, () -> f.weight(1, 0));
+    }
+
+    @Test
+    void a_withdrawn_job_never_starts_and_reporting_an_unknown_job_is_a_bug() {
+        Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.easy());
+        Job a = job(0, 0, 0, 100, 8, false);
+        s.submit(a);
+        assertTrue(s.withdraw(a));
+        assertFalse(s.withdraw(a));
+        assertEquals(List.of(), s.cycle(0));
+        assertThrows(IllegalArgumentException.class, () -> s.finished(a));
+    }
+
+    @Test
+    void the_scheduler_measures_decisions_only_with_the_ticker_it_is_given() {
+        long[] now = {0};
+        Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.easy())
+                .withTicker(() -> now[0] += 7);
+        s.submit(job(0, 0, 0, 100, 1, false));
+        s.cycle(0);
+        assertEquals(1, s.decisionNanos().length);
+        assertEquals(7, s.decisionNanos()[0]);
+    }
+}
