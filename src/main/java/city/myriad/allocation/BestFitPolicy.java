@@ -18,7 +18,7 @@ public final class BestFitPolicy implements PlacementPolicy {
         int best = -1;
         long bestLeft = Long.MAX_VALUE;
         long bestCpu = Long.MAX_VALUE;
-        for (int n = 0; n < s.topology.nodes(); n++) {
+        for (int n = s.nextCandidate(job, 0); n >= 0; n = s.nextCandidate(job, n + 1)) {
             if (!s.fitsOnNode(job, n)) {
                 continue;
             }

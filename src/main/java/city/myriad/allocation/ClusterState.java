@@ -25,6 +25,11 @@ public final class ClusterState {
     final int[][] nodesByWholeFree;
     /** Per card model: how many cards have a free share in each tenth (0-99, 100-199, ..., 1000). */
     final int[][] cardsByFreeTenth;
+    /**
+     * Per card model, one bit per node (in node order): set while the node has a free share of some card. The
+     * policies walk these instead of every node: on a busy cluster most nodes have nothing free.
+     */
+    final long[][] nodesWithFree;
     long allocatedMilli;
 
     public ClusterState(Topology topology) {
@@ -50,10 +55,12 @@ public final class ClusterState {
         }
         nodesByWholeFree = new int[models][maxCards + 1];
         cardsByFreeTenth = new int[models][11];
+        nodesWithFree = new long[models][(n + 63) >>> 6];
         for (int i = 0; i < n; i++) {
             if (topology.cards[i] == 0) {
                 continue;
             }
+            nodesWithFree[topology.model[i]][i >>> 6] |= 1L << i;
             freeMilliOfModel[topology.model[i]] += freeMilli[i];
             nodesByWholeFree[topology.model[i]][wholeFree[i]]++;
             cardsByFreeTenth[topology.model[i]][10] += topology.cards[i];
@@ -72,6 +79,10 @@ public final class ClusterState {
         freeMilliOfModel = o.freeMilliOfModel.clone();
         nodesByWholeFree = deepClone(o.nodesByWholeFree);
         cardsByFreeTenth = deepClone(o.cardsByFreeTenth);
+        nodesWithFree = new long[o.nodesWithFree.length][];
+        for (int m = 0; m < nodesWithFree.length; m++) {
+            nodesWithFree[m] = o.nodesWithFree[m].clone();
+        }
         allocatedMilli = o.allocatedMilli;
     }
 
@@ -103,6 +114,44 @@ public final class ClusterState {
             }
         }
         return false;
+    }
+
+    /**
+     * The first node at or after {@code from} that the job could use by its cards: for a job with cards, a node of
+     * an allowed model with a free share of some card; for a CPU-only job, any node. -1 when there is none. Walking
+     * these visits, in node order, every node where the job might fit (and maybe some where it does not).
+     */
+    public int nextCandidate(Job job, int from) {
+        int n = topology.nodes();
+        if (from >= n) {
+            return -1;
+        }
+        if (job.gpus() == 0) {
+            return from;
+        }
+        long allowed = job.allowedModels();
+        int word = from >>> 6;
+        long bits = union(allowed, word) & (-1L << (from & 63));
+        while (true) {
+            if (bits != 0) {
+                int node = (word << 6) + Long.numberOfTrailingZeros(bits);
+                return node < n ? node : -1;
+            }
+            if (++word >= nodesWithFree[0].length) {
+                return -1;
+            }
+            bits = union(allowed, word);
+        }
+    }
+
+    private long union(long allowedModels, int word) {
+        long bits = 0;
+        for (int m = 0; m < nodesWithFree.length; m++) {
+            if ((allowedModels & (1L << m)) != 0) {
+                bits |= nodesWithFree[m][word];
+            }
+        }
+        return bits;
     }
 
     /** An independent copy for what-ifs. */
@@ -315,6 +364,11 @@ public final class ClusterState {
             }
             if (topology.cards[node] > 0) {
                 nodesByWholeFree[model][wholeFree[node]]++;
+                if (freeMilli[node] > 0) {
+                    nodesWithFree[model][node >>> 6] |= 1L << node;
+                } else {
+                    nodesWithFree[model][node >>> 6] &= ~(1L << node);
+                }
             }
             cpuFree[node] += sign * p.cpu()[i];
             memFree[node] += sign * p.memory()[i];

@@ -12,7 +12,7 @@ public final class FirstFitPolicy implements PlacementPolicy {
         if (!Gangs.singleNode(s.topology, job)) {
             return Gangs.firstFit(s, job);
         }
-        for (int n = 0; n < s.topology.nodes(); n++) {
+        for (int n = s.nextCandidate(job, 0); n >= 0; n = s.nextCandidate(job, n + 1)) {
             if (s.fitsOnNode(job, n)) {
                 return new PlacementResult.Placed(Placement.onNodes(job, new int[] {n}, new int[][] {s.chooseCards(job, n)}));
             }

@@ -41,7 +41,7 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
         int best = -1;
         double bestDelta = Double.MAX_VALUE;
         long bestLeft = Long.MAX_VALUE;
-        for (int n = 0; n < t.nodes(); n++) {
+        for (int n = s.nextCandidate(job, 0); n >= 0; n = s.nextCandidate(job, n + 1)) {
             if (!s.fitsOnNode(job, n)) {
                 continue;
             }

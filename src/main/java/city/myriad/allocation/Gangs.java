@@ -22,12 +22,7 @@ final class Gangs {
         if (job.gpus() == 0) {
             return null;
         }
-        long cards = 0;
-        for (int n = 0; n < t.nodes(); n++) {
-            if (t.cards[n] > 0 && job.allows(t.model[n])) {
-                cards += t.cards[n];
-            }
-        }
+        long cards = t.cardsOfModels(job.allowedModels());
         if (cards == 0) {
             return new PlacementResult.Rejected(PlacementResult.Reason.NO_ALLOWED_MODEL);
         }
@@ -51,7 +46,7 @@ final class Gangs {
         List<Integer> nodes = new ArrayList<>();
         List<Integer> takes = new ArrayList<>();
         int need = job.gpus();
-        for (int n = 0; n < t.nodes() && need > 0; n++) {
+        for (int n = s.nextCandidate(job, 0); n >= 0 && need > 0; n = s.nextCandidate(job, n + 1)) {
             if (t.cards[n] == 0 || !job.allows(t.model[n]) || s.wholeFree[n] == 0) {
                 continue;
             }
@@ -75,10 +70,17 @@ final class Gangs {
     static PlacementResult topologyAware(ClusterState s, Job job) {
         Topology t = s.topology;
         int[] blockFree = new int[t.blocks];
-        for (int n = 0; n < t.nodes(); n++) {
-            if (t.cards[n] > 0 && job.allows(t.model[n]) && carries(s, job, n, s.wholeFree[n])) {
-                blockFree[t.block[n]] += s.wholeFree[n];
+        long wholeFree = 0;
+        for (int n = s.nextCandidate(job, 0); n >= 0; n = s.nextCandidate(job, n + 1)) {
+            if (t.cards[n] > 0 && job.allows(t.model[n]) && s.mayUse(job, n)) {
+                wholeFree += s.wholeFree[n];
+                if (carries(s, job, n, s.wholeFree[n])) {
+                    blockFree[t.block[n]] += s.wholeFree[n];
+                }
             }
+        }
+        if (wholeFree < job.gpus()) {
+            return deferred(s, job);  // not enough wholly free cards anywhere: no need to look further
         }
         int bestBlock = -1;
         int bestRacks = Integer.MAX_VALUE;
@@ -104,7 +106,7 @@ final class Gangs {
     private static int[] rackFree(ClusterState s, Job job, int block) {
         Topology t = s.topology;
         int[] rackFree = new int[t.racks];
-        for (int n = 0; n < t.nodes(); n++) {
+        for (int n = s.nextCandidate(job, 0); n >= 0; n = s.nextCandidate(job, n + 1)) {
             if (t.block[n] == block && t.cards[n] > 0 && job.allows(t.model[n]) && carries(s, job, n, s.wholeFree[n])) {
                 rackFree[t.rack[n]] += s.wholeFree[n];
             }
@@ -154,7 +156,7 @@ final class Gangs {
             }
             // Fully free nodes first, so that partly used nodes stay for small jobs.
             List<Integer> inRack = new ArrayList<>();
-            for (int n = 0; n < t.nodes(); n++) {
+            for (int n = s.nextCandidate(job, 0); n >= 0; n = s.nextCandidate(job, n + 1)) {
                 if (t.rack[n] == r && t.block[n] == block && t.cards[n] > 0 && job.allows(t.model[n])
                         && s.wholeFree[n] > 0 && s.mayUse(job, n)) {
                     inRack.add(n);

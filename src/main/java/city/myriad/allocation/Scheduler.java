@@ -470,9 +470,8 @@ public final class Scheduler {
     }
 
     private Head nodeReservation(Job head, double t) {
-        List<Placement> none = List.of();
-        for (int n = 0; n < topology.nodes(); n++) {
-            if (usableBy(head, n) && state.fitsOnNodeAfterReleasing(head, n, none)) {
+        for (int n = state.nextCandidate(head, 0); n >= 0; n = state.nextCandidate(head, n + 1)) {
+            if (usableBy(head, n) && state.fitsOnNode(head, n)) {
                 return new Head(t, n, head.allowedModels(), 0);  // fits now (CPU or memory held it back before)
             }
         }

@@ -22,6 +22,8 @@ public final class Topology {
     final int[] block;
     final int[] cardOffset;
     final List<String> models;
+    /** Per model: the cards of all its nodes. */
+    final long[] cardsOfModel;
     final int racks;
     final int blocks;
     final int totalCards;
@@ -46,11 +48,24 @@ public final class Topology {
         }
         totalCards = cardOffset[n];
         maxCardsOfModel = new int[Math.max(1, models.size())];
+        cardsOfModel = new long[Math.max(1, models.size())];
         for (int i = 0; i < n; i++) {
             if (cards[i] > 0) {
                 maxCardsOfModel[model[i]] = Math.max(maxCardsOfModel[model[i]], cards[i]);
+                cardsOfModel[model[i]] += cards[i];
             }
         }
+    }
+
+    /** All cards of the allowed models. */
+    public long cardsOfModels(long allowedModels) {
+        long total = 0;
+        for (int m = 0; m < cardsOfModel.length; m++) {
+            if ((allowedModels & (1L << m)) != 0) {
+                total += cardsOfModel[m];
+            }
+        }
+        return total;
     }
 
     public int nodes() {
