@@ -1,0 +1,70 @@
+package city.myriad.allocation;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** The indexes ClusterState keeps beside its arrays agree with the arrays, whatever was allocated and released. */
+class ClusterStateTest {
+
+    static Topology mixed() {
+        Topology.Builder b = Topology.builder();
+        for (int n = 0; n < 150; n++) {
+            switch (n % 3) {
+                case 0 -> b.node("h" + n, "H800", 8, 64_000, 512_000, "r" + n / 30, "b0");
+                case 1 -> b.node("a" + n, "ASCEND-910B", 4, 64_000, 512_000, "r" + n / 30, "b1");
+                default -> b.node("c" + n, "", 0, 64_000, 512_000, "r" + n / 30, "b1");
+            }
+        }
+        return b.build();
+    }
+
+    @Test
+    void walking_candidates_visits_exactly_the_nodes_of_allowed_models_with_a_free_share() {
+        Topology t = mixed();
+        ClusterState s = new ClusterState(t);
+        SplittableRandom random = new SplittableRandom(42);
+        BestFitPolicy policy = new BestFitPolicy();
+        List<Placement> live = new ArrayList<>();
+        for (int step = 0; step < 3_000; step++) {
+            if (!live.isEmpty() && random.nextInt(3) == 0) {
+                s.release(live.remove(random.nextInt(live.size())));
+            } else {
+                int gpus = random.nextInt(4) == 0 ? 1 + random.nextInt(8) : 1;
+                int milli = gpus == 1 && random.nextBoolean() ? 100 * (1 + random.nextInt(9)) : 1000;
+                long models = random.nextInt(3) == 0 ? 1L << random.nextInt(2) : Job.ANY_MODEL;
+                Job j = new Job(step, 0, 0, 1, gpus, milli, models, 100, 100, 0, false);
+                if (policy.place(s, j) instanceof PlacementResult.Placed p) {
+                    s.allocate(p.placement());
+                    live.add(p.placement());
+                }
+            }
+            for (long models : new long[] {1L, 2L, Job.ANY_MODEL}) {
+                Job probe = new Job(-1, 0, 0, 1, 1, 100, models, 0, 0, 0, false);
+                List<Integer> walked = new ArrayList<>();
+                for (int n = s.nextCandidate(probe, 0); n >= 0; n = s.nextCandidate(probe, n + 1)) {
+                    walked.add(n);
+                }
+                List<Integer> expected = new ArrayList<>();
+                for (int n = 0; n < t.nodes(); n++) {
+                    int free = 0;
+                    for (int c = 0; c < t.cards(n); c++) {
+                        free += s.freeOn(n, c);
+                    }
+                    if (t.cards(n) > 0 && probe.allows(t.model(n)) && free > 0) {
+                        expected.add(n);
+                    }
+                }
+                assertEquals(expected, walked, "step " + step + ", models " + models);
+            }
+        }
+        Job cpuOnly = new Job(-2, 0, 0, 1, 0, 1000, Job.ANY_MODEL, 1, 1, 0, false);
+        assertEquals(0, s.nextCandidate(cpuOnly, 0), "a CPU-only job may use any node");
+        assertEquals(-1, s.nextCandidate(cpuOnly, t.nodes()));
+        assertInstanceOf(PlacementResult.Placed.class, policy.place(s, cpuOnly));
+    }
+}
