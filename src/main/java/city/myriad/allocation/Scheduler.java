@@ -17,8 +17,9 @@ import java.util.function.LongSupplier;
  *
  * <p>A cycle, over the current state:
  * <ol>
- *   <li>order the pending jobs: priority, then (with fair share) the tenant with the least usage per weight, charged
- *       as the scan goes so that tenants interleave, then submission time;</li>
+ *   <li>order the pending jobs: priority, then (with fair share) jobs pending longer than the aging threshold,
+ *       oldest first, then the tenant with the least usage per weight, charged as the scan goes so that tenants
+ *       interleave, then submission time;</li>
  *   <li>start jobs in that order while they fit, placing each with the {@link PlacementPolicy};</li>
  *   <li>the first job that does not fit is the head: if it is not preemptible, evict the smallest set of
  *       preemptible jobs on one node that lets it start; otherwise reserve for it the earliest time it can start,
@@ -36,29 +37,43 @@ public final class Scheduler {
 
     /** How the queue is ordered and worked. */
     public record Options(boolean fairShare, boolean backfill, boolean preemption, double fairShareHalfLifeS,
-            int scanLimit) {
+            int scanLimit, double agingS) {
 
         public Options {
             if (scanLimit < 1) {
                 throw new IllegalArgumentException("scan limit must be positive");
             }
+            if (!(agingS > 0)) {
+                throw new IllegalArgumentException("aging must be positive (infinite: none)");
+            }
+        }
+
+        /** The same options with another aging threshold. */
+        public Options withAging(double seconds) {
+            return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, scanLimit, seconds);
         }
 
         /** Strict FIFO: nothing passes a head that does not fit. */
         public static Options fifo() {
-            return new Options(false, false, false, 0, Integer.MAX_VALUE);
+            return new Options(false, false, false, 0, Integer.MAX_VALUE, Double.POSITIVE_INFINITY);
         }
 
         /** Classic EASY backfilling in submission order. */
         public static Options easy() {
-            return new Options(false, true, false, 0, 2000);
+            return new Options(false, true, false, 0, 2000, Double.POSITIVE_INFINITY);
         }
 
-        /** Myriad's default: priorities, fair share with a one-day half-life, EASY backfilling, preemption. */
+        /**
+         * Myriad's default: priorities, fair share with a one-day half-life, aging after 4 hours, EASY backfilling,
+         * preemption.
+         */
         public static Options myriad() {
-            return new Options(true, true, true, 86_400, 500);
+            return new Options(true, true, true, 86_400, 500, AGING_S);
         }
     }
+
+    /** Default aging threshold: a job pending this long goes ahead of fair share (among its priority). */
+    static final double AGING_S = 4 * 3600;
 
     /** Pending order within one queue: higher priority, then earlier submission, then id. */
     static final Comparator<Job> QUEUE_ORDER = Comparator.comparingInt((Job j) -> -j.priority())
@@ -386,13 +401,31 @@ public final class Scheduler {
                         b = i;
                         continue;
                     }
-                    Job x = heads[b];
-                    if (h.priority() > x.priority() || (h.priority() == x.priority() && (standing[i] < standing[b]
-                            || (standing[i] == standing[b] && h.submitS() < x.submitS())))) {
+                    if (before(h, standing[i], heads[b], standing[b])) {
                         b = i;
                     }
                 }
                 return b;
+            }
+
+            /**
+             * Priority first; then a job pending longer than the aging threshold goes ahead of fair share, the
+             * oldest first, so that no tenant's job starves behind lighter tenants; then usage per weight; then
+             * submission.
+             */
+            private boolean before(Job h, double hStanding, Job x, double xStanding) {
+                if (h.priority() != x.priority()) {
+                    return h.priority() > x.priority();
+                }
+                boolean hAged = t - h.submitS() >= options.agingS();
+                boolean xAged = t - x.submitS() >= options.agingS();
+                if (hAged != xAged) {
+                    return hAged;
+                }
+                if (hAged) {
+                    return h.submitS() < x.submitS();
+                }
+                return hStanding < xStanding || (hStanding == xStanding && h.submitS() < x.submitS());
             }
 
             @Override

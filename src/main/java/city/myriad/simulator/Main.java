@@ -16,7 +16,7 @@ import java.util.Map;
  * {@code bin/myriad-sim}: replays workloads through the allocation core.
  * <pre>
  *   replay --nodes N.csv --jobs J.csv [--policy default|fifo-firstfit|easy-bestfit|best-fit|first-fit]
- *          [--static] [--compress K] [--weights T=W,...] [--out placements.csv] [--plot FILE.svg] [--no-progress]
+ *          [--static] [--compress K] [--weights T=W,...] [--aging-h H|none] [--out placements.csv] [--plot FILE.svg] [--no-progress]
  *   bounds --nodes N.csv --jobs J.csv [--compress K]
  *   generate --nodes N.csv --out J.csv [--jobs 10000] [--load 0.85] [--static-ratio 1.3] [--seed 1]
  * </pre>
@@ -76,6 +76,10 @@ public final class Main {
             figures = Metrics.statics(w.jobs(), r, (System.nanoTime() - t0) / 1e9);
         } else {
             Scheduler.Options queue = queue(policy);
+            if (o.containsKey("aging-h")) {
+                queue = queue.withAging("none".equals(o.get("aging-h")) ? Double.POSITIVE_INFINITY
+                        : Double.parseDouble(o.get("aging-h")) * 3600);
+            }
             FairShare shares = weights(o.get("weights"), w.tenants(), new FairShare(queue.fairShareHalfLifeS()));
             Replay.Result r = new Replay(t, w.jobs(), placement(policy), queue, shares).run(progress);
             segments = r.segments();
@@ -127,6 +131,11 @@ public final class Main {
                 longest = Math.max(longest, j.submitS() + j.durationS());
             }
         }
+        // In the submission window a job can run at most from its submission to the window's end.
+        double windowWork = 0;
+        for (Job j : w.jobs()) {
+            windowWork += j.totalMilli() / 1000.0 * Math.min(j.durationS(), last - j.submitS());
+        }
         double span = last - first;
         double load = span <= 0 ? Double.NaN : work / (t.totalCards() * span);
         // No schedule ends before the last job could end, nor before all work fits on all cards.
@@ -138,6 +147,7 @@ public final class Main {
         m.put("card_seconds", Metrics.round(work));
         m.put("makespan_lower_bound_s", Metrics.round(makespanLower));
         m.put("utilization_upper_bound", Metrics.round(Math.min(1, work / (t.totalCards() * makespanLower))));
+        m.put("utilization_window_upper_bound", span <= 0 ? null : Metrics.round(Math.min(1, windowWork / (t.totalCards() * span))));
         System.out.println(Metrics.json(m));
         return 0;
     }
@@ -171,7 +181,7 @@ public final class Main {
         System.err.println("""
                 usage:
                   myriad-sim replay --nodes N.csv --jobs J.csv [--policy default|fifo-firstfit|easy-bestfit|best-fit|first-fit]
-                                    [--static] [--compress K] [--weights T=W,...] [--out placements.csv] [--plot FILE.svg] [--no-progress]
+                                    [--static] [--compress K] [--weights T=W,...] [--aging-h H|none] [--out placements.csv] [--plot FILE.svg] [--no-progress]
                   myriad-sim bounds --nodes N.csv --jobs J.csv [--compress K]
                   myriad-sim generate --nodes N.csv --out J.csv [--jobs 10000] [--load 0.85] [--static-ratio 1.3] [--seed 1]""");
         return 2;

@@ -20,7 +20,10 @@ final class Metrics {
             maxEnd = Math.max(maxEnd, Double.isNaN(s.endS()) ? s.startS() : s.endS());
         }
         double makespan = maxEnd - minSubmit;
+        double maxSubmit = jobs.stream().mapToDouble(Job::submitS).max().orElse(0);
         double busy = 0;
+        double busyWindow = 0;
+        double useful = 0;
         double[] finishStart = new double[jobs.size()];
         double[] finishEnd = new double[jobs.size()];
         Arrays.fill(finishStart, Double.NaN);
@@ -28,7 +31,9 @@ final class Metrics {
             Job j = s.placement().job();
             double end = Double.isNaN(s.endS()) ? maxEnd : s.endS();
             busy += j.totalMilli() / 1000.0 * (end - s.startS());
+            busyWindow += j.totalMilli() / 1000.0 * Math.max(0, Math.min(end, maxSubmit) - Math.max(s.startS(), minSubmit));
             if (!Double.isNaN(s.endS()) && s.endS() - s.startS() >= j.durationS() - 1e-6) {
+                useful += j.totalMilli() / 1000.0 * (s.endS() - s.startS());
                 finishStart[j.id()] = s.startS();
                 finishEnd[j.id()] = s.endS();
             }
@@ -55,11 +60,14 @@ final class Metrics {
         m.put("finished", n);
         m.put("preemptions", r.preemptions());
         m.put("utilization", round(makespan <= 0 ? 0 : busy / (t.totalCards() * makespan)));
+        m.put("useful_utilization", round(makespan <= 0 ? 0 : useful / (t.totalCards() * makespan)));
+        m.put("utilization_window", maxSubmit > minSubmit ? round(busyWindow / (t.totalCards() * (maxSubmit - minSubmit))) : null);
         m.put("makespan_s", round(makespan));
         m.put("mean_wait_s", round(n == 0 ? 0 : Arrays.stream(waits).average().orElse(0)));
         m.put("p50_wait_s", round(percentile(waits, 50)));
         m.put("p95_wait_s", round(percentile(waits, 95)));
         m.put("p99_wait_s", round(percentile(waits, 99)));
+        m.put("max_wait_s", round(n == 0 ? 0 : waits[n - 1]));
         m.put("mean_jct_s", round(n == 0 ? 0 : jct / n));
         m.put("mean_bounded_slowdown", round(n == 0 ? 0 : bsld / n));
         decisions(m, r.decisionNanos());
@@ -75,6 +83,15 @@ final class Metrics {
         m.put("finished", 0);
         m.put("preemptions", 0);
         m.put("utilization", round(r.finalRatio()));
+        // Static protocol: jobs never end and are placed at arrival or never, so there is no makespan, no wait
+        // and no completion time to report.
+        m.put("makespan_s", 0.0);
+        m.put("mean_wait_s", 0.0);
+        m.put("p50_wait_s", 0.0);
+        m.put("p95_wait_s", 0.0);
+        m.put("p99_wait_s", 0.0);
+        m.put("mean_jct_s", null);
+        m.put("mean_bounded_slowdown", null);
         m.put("alloc_ratio_100", round(r.allocRatio100()));
         m.put("alloc_ratio_130", round(r.allocRatio130()));
         decisions(m, r.decisionNanos());
@@ -112,7 +129,7 @@ final class Metrics {
                 b.append(", ");
             }
             b.append('"').append(k).append("\": ");
-            b.append(v instanceof Double d ? (Double.isFinite(d) ? String.format(Locale.ROOT, "%s", d) : "null") : v);
+            b.append(v instanceof Double d ? (Double.isFinite(d) ? String.format(Locale.ROOT, "%s", d) : "null") : v == null ? "null" : v);
         });
         return b.append('}').toString();
     }

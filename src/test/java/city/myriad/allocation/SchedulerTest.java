@@ -122,6 +122,30 @@ class SchedulerTest {
     }
 
     @Test
+    void a_job_pending_past_the_aging_threshold_goes_ahead_of_fair_share() {
+        Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.myriad().withAging(3600));
+        Job heavy = job(0, 0, 0, 10_000, 8, false);
+        s.submit(heavy);
+        s.cycle(0);
+        Job heavyWaiting = job(1, 0, 100, 100, 8, false);
+        s.submit(heavyWaiting);
+        s.cycle(100);
+        s.finished(heavy);
+        Job light = job(2, 1, 9_999, 100, 8, false);
+        s.submit(light);
+        // Without aging the light tenant would go first (see above); heavyWaiting has waited 9,900 s > 3,600 s.
+        assertEquals(List.of(heavyWaiting), started(s.cycle(10_000)));
+        Scheduler young = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.myriad().withAging(86_400));
+        young.submit(heavy);
+        young.cycle(0);
+        young.submit(heavyWaiting);
+        young.cycle(100);
+        young.finished(heavy);
+        young.submit(light);
+        assertEquals(List.of(light), started(young.cycle(10_000)), "below the threshold fair share decides");
+    }
+
+    @Test
     void usage_halves_every_half_life() {
         FairShare f = new FairShare(3600);
         f.charge(job(0, 0, 0, 1000, 2, false), 0);
