@@ -30,6 +30,8 @@ public final class ClusterState {
      * policies walk these instead of every node: on a busy cluster most nodes have nothing free.
      */
     final long[][] nodesWithFree;
+    /** Per card model: wholly free cards over all nodes of that model. */
+    final long[] wholeFreeOfModel;
     long allocatedMilli;
 
     public ClusterState(Topology topology) {
@@ -56,11 +58,13 @@ public final class ClusterState {
         nodesByWholeFree = new int[models][maxCards + 1];
         cardsByFreeTenth = new int[models][11];
         nodesWithFree = new long[models][(n + 63) >>> 6];
+        wholeFreeOfModel = new long[models];
         for (int i = 0; i < n; i++) {
             if (topology.cards[i] == 0) {
                 continue;
             }
             nodesWithFree[topology.model[i]][i >>> 6] |= 1L << i;
+            wholeFreeOfModel[topology.model[i]] += topology.cards[i];
             freeMilliOfModel[topology.model[i]] += freeMilli[i];
             nodesByWholeFree[topology.model[i]][wholeFree[i]]++;
             cardsByFreeTenth[topology.model[i]][10] += topology.cards[i];
@@ -79,6 +83,7 @@ public final class ClusterState {
         freeMilliOfModel = o.freeMilliOfModel.clone();
         nodesByWholeFree = deepClone(o.nodesByWholeFree);
         cardsByFreeTenth = deepClone(o.cardsByFreeTenth);
+        wholeFreeOfModel = o.wholeFreeOfModel.clone();
         nodesWithFree = new long[o.nodesWithFree.length][];
         for (int m = 0; m < nodesWithFree.length; m++) {
             nodesWithFree[m] = o.nodesWithFree[m].clone();
@@ -177,6 +182,11 @@ public final class ClusterState {
 
     public long memoryFree(int node) {
         return memFree[node];
+    }
+
+    /** Wholly free cards over all nodes of a card model. */
+    public long wholeFreeOfModel(int model) {
+        return wholeFreeOfModel[model];
     }
 
     /** Free milli-cards over all nodes of a card model. */
@@ -343,6 +353,7 @@ public final class ClusterState {
             int model = topology.model[node];
             if (topology.cards[node] > 0) {
                 nodesByWholeFree[model][wholeFree[node]]--;
+                wholeFreeOfModel[model] -= wholeFree[node];
             }
             for (int c : p.cards()[i]) {
                 int before = free[off + c];
@@ -364,6 +375,7 @@ public final class ClusterState {
             }
             if (topology.cards[node] > 0) {
                 nodesByWholeFree[model][wholeFree[node]]++;
+                wholeFreeOfModel[model] += wholeFree[node];
                 if (freeMilli[node] > 0) {
                     nodesWithFree[model][node >>> 6] |= 1L << node;
                 } else {

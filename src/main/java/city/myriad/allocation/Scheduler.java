@@ -108,6 +108,13 @@ public final class Scheduler {
     private long runningSeq;
     /** Pending jobs per queue (one per tenant with fair share, else one). */
     private final List<TreeSet<Job>> queues = new ArrayList<>();
+    /**
+     * Shapes that did not fit, with the least CPU and memory tried: a job of that shape asking at least as much
+     * does not fit either. Until capacity is released the cluster only fills up, so this stays true across cycles;
+     * cleared on every release and reservation change.
+     */
+    private final Map<Shape, long[]> notFitting = new HashMap<>();
+    private static final PlacementResult NOT_NOW = new PlacementResult.Deferred(PlacementResult.Reason.NO_NODE_WITH_FREE_CARDS);
     private int pending;
     private long[] nanos = new long[1 << 12];
     private int decisions;
@@ -139,6 +146,7 @@ public final class Scheduler {
     /** Nodes held for tenants (reserved blocks): they take only their holder's jobs. Call again when they change. */
     public Scheduler withReservations(Reservations reservations) {
         state.applyReservations(reservations);
+        notFitting.clear();
         return this;
     }
 
@@ -216,8 +224,6 @@ public final class Scheduler {
 
     private void scan(double t, Iterator<Job> candidates, Capacity free, List<Decision> out, List<Job> leaving,
             List<Job> evicted) {
-        // Within a cycle the cluster only fills up: a shape that did not fit will not fit later in the same cycle.
-        Map<Long, long[]> didNotFit = new HashMap<>();
         Head head = null;
         ClusterState.Hold hold = null;
         try {
@@ -243,19 +249,12 @@ public final class Scheduler {
                     state.lift(hold);
                     hold = null;
                 }
-                long shape = shapeKey(j) * 31 + (keepHeadNode ? 1 : 0);
-                long[] failed = didNotFit.get(shape);
-                if (failed != null && j.cpuMilli() >= failed[0] && j.memoryMib() >= failed[1]) {
-                    if (head == null && options.backfill()) {
-                        head = reservation(j, t);  // still the head: reserve for it as if it had been asked
-                    } else if (head == null) {
-                        return;
-                    }
-                    continue;
-                }
-                PlacementResult r = decide(j);
-                if (r instanceof PlacementResult.Deferred) {
-                    didNotFit.merge(shape, new long[] {j.cpuMilli(), j.memoryMib()},
+                Shape shape = new Shape(j, keepHeadNode ? head.node() : -1);
+                long[] failed = notFitting.get(shape);
+                boolean known = failed != null && j.cpuMilli() >= failed[0] && j.memoryMib() >= failed[1];
+                PlacementResult r = known ? NOT_NOW : decide(j);
+                if (r instanceof PlacementResult.Deferred && !known) {
+                    notFitting.merge(shape, new long[] {j.cpuMilli(), j.memoryMib()},
                             (a, b) -> new long[] {Math.min(a[0], b[0]), Math.min(a[1], b[1])});
                 }
                 if (r instanceof PlacementResult.Rejected rejected) {
@@ -335,7 +334,7 @@ public final class Scheduler {
                     return true;
                 }
                 if (!single) {
-                    whole += s.freeMilliOfModel(m) / 1000;
+                    whole += s.wholeFreeOfModel(m);
                 }
             }
             return !single && whole >= j.gpus();
@@ -352,8 +351,14 @@ public final class Scheduler {
         return r;
     }
 
-    private static long shapeKey(Job j) {
-        return ((long) j.gpus() << 48) ^ ((long) j.gpuMilli() << 36) ^ j.allowedModels() * 0x9E3779B97F4A7C15L;
+    /**
+     * What decides whether a job can fit now, but its CPU and memory: its cards, its models, its tenant (nodes
+     * held for a tenant) and the node held for the head, if any.
+     */
+    private record Shape(int gpus, int milli, long models, int tenant, int heldNode) {
+        Shape(Job j, int heldNode) {
+            this(j.gpus(), j.gpuMilli(), j.allowedModels(), j.tenant(), heldNode);
+        }
     }
 
     private static boolean overlaps(Job j, long models) {
@@ -462,6 +467,7 @@ public final class Scheduler {
 
     private void release(Running r) {
         state.release(r.placement);
+        notFitting.clear();
         byEnd.remove(r);
         for (int n : r.placement.nodes()) {
             onNode.get(n).remove(r);

@@ -61,6 +61,15 @@ class ClusterStateTest {
                 }
                 assertEquals(expected, walked, "step " + step + ", models " + models);
             }
+            for (int m = 0; m < t.models().size(); m++) {
+                long whole = 0;
+                for (int n = 0; n < t.nodes(); n++) {
+                    if (t.cards(n) > 0 && t.model(n) == m) {
+                        whole += s.wholeFree(n);
+                    }
+                }
+                assertEquals(whole, s.wholeFreeOfModel(m), "wholly free cards of model " + m + " at step " + step);
+            }
         }
         Job cpuOnly = new Job(-2, 0, 0, 1, 0, 1000, Job.ANY_MODEL, 1, 1, 0, false);
         assertEquals(0, s.nextCandidate(cpuOnly, 0), "a CPU-only job may use any node");
