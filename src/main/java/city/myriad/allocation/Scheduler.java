@@ -21,8 +21,9 @@ import java.util.function.LongSupplier;
  *       oldest first, then the tenant with the least usage per weight, charged as the scan goes so that tenants
  *       interleave, then submission time;</li>
  *   <li>start jobs in that order while they fit, placing each with the {@link PlacementPolicy};</li>
- *   <li>the first job that does not fit is the head: if it is not preemptible, evict the smallest set of
- *       preemptible jobs on one node that lets it start; otherwise reserve for it the earliest time it can start,
+ *   <li>the first job that does not fit is the head: if it is not preemptible and preempting pays (the victims'
+ *       lost work is less than the head's wait spared), evict a minimal set of preemptible jobs that lets it
+ *       start; otherwise reserve for it the earliest time it can start,
  *       from the declared run times of the running jobs, and, if it must run on one node, the node it will start
  *       on;</li>
  *   <li>backfill: a later job starts now only if it fits and cannot delay the head: it ends before the
@@ -104,6 +105,8 @@ public final class Scheduler {
     private final TreeSet<Running> byEnd = new TreeSet<>(
             Comparator.comparingDouble((Running r) -> r.end).thenComparingLong(r -> r.seq));
     private final Map<Integer, Running> running = new HashMap<>();
+    /** Per card model: milli-cards held by running preemptible jobs. */
+    private final long[] preemptibleMilli;
     private final List<List<Running>> onNode;
     private long runningSeq;
     /** Pending jobs per queue (one per tenant with fair share, else one). */
@@ -130,6 +133,7 @@ public final class Scheduler {
         this.options = options;
         this.fairShare = fairShare;
         this.state = new ClusterState(topology);
+        this.preemptibleMilli = new long[Math.max(1, topology.models().size())];
         this.onNode = new ArrayList<>(topology.nodes());
         for (int n = 0; n < topology.nodes(); n++) {
             onNode.add(new ArrayList<>());
@@ -274,9 +278,13 @@ public final class Scheduler {
                     continue;
                 }
                 if (head == null) {
-                    if (options.preemption() && !j.preemptible() && preemptFor(j, t, out, evicted)) {
-                        leaving.add(j);
-                        return;  // evictions changed the cluster and the queues: the next cycle starts afresh
+                    if (options.preemption() && !j.preemptible()) {
+                        // What preempting saves: the head's card-seconds of waiting until its reservation.
+                        double gain = j.totalMilli() / 1000.0 * (reservation(j, t).shadow() - t);
+                        if (preemptFor(j, t, gain, out, evicted)) {
+                            leaving.add(j);
+                            return;  // evictions changed the cluster and the queues: the next cycle starts afresh
+                        }
                     }
                     if (!options.backfill()) {
                         return;  // strict FIFO: nothing passes the head
@@ -459,6 +467,7 @@ public final class Scheduler {
         for (int n : p.nodes()) {
             onNode.get(n).add(r);
         }
+        countPreemptible(p, +1);
         if (options.fairShare()) {
             fairShare.charge(p.job(), t);
         }
@@ -472,6 +481,7 @@ public final class Scheduler {
         for (int n : r.placement.nodes()) {
             onNode.get(n).remove(r);
         }
+        countPreemptible(r.placement, -1);
     }
 
     /**
@@ -537,12 +547,16 @@ public final class Scheduler {
     }
 
     /**
-     * Evicts the smallest set of preemptible jobs on one node that lets the head start there (fewest victims, then
-     * least lost work), and starts it. Single-node heads only.
+     * Makes room for a non-preemptible head by evicting preemptible jobs, and starts it. A head that fits one node
+     * evicts the smallest set of preemptible jobs on one node (fewest victims, then least lost work); a gang across
+     * nodes evicts per {@link #preemptForGang}. Preemption must pay: the work the victims lose (their cards times
+     * the time they have run, all lost since they restart from the beginning) must be less than {@code gain}, the
+     * head's cards times the wait it is spared (until its reservation). So a head that would start soon anyway
+     * does not evict jobs that have run for hours, and spot jobs are not evicted over and over.
      */
-    private boolean preemptFor(Job head, double t, List<Decision> out, List<Job> evicted) {
+    private boolean preemptFor(Job head, double t, double gain, List<Decision> out, List<Job> evicted) {
         if (head.gpus() > topology.maxCardsOnOneNode(head.allowedModels())) {
-            return false;
+            return preemptForGang(head, t, gain, out, evicted);
         }
         int bestNode = -1;
         List<Running> bestVictims = null;
@@ -590,7 +604,7 @@ public final class Scheduler {
                 bestLost = lost;
             }
         }
-        if (bestVictims == null) {
+        if (bestVictims == null || bestLost / 1000.0 >= gain) {
             return false;
         }
         for (Running v : bestVictims) {
@@ -602,5 +616,157 @@ public final class Scheduler {
         int[] cards = state.chooseCards(head, bestNode);
         start(Placement.onNodes(head, new int[] {bestNode}, new int[][] {cards}), t, out);
         return true;
+    }
+
+    /**
+     * Preemption for a gang across nodes, as a what-if with undo: while the policy cannot place the gang, evict the
+     * preemptible jobs of the node that frees the most wholly free cards of the gang's models per victim (then the
+     * least lost work); once it fits, put back every victim the gang can do without, last chosen first, so that
+     * no victim is needless. If evicting every preemptible job could not make room, nothing is evicted. Greedy:
+     * the set is minimal (no victim can be spared), not always the smallest possible.
+     */
+    private boolean preemptForGang(Job head, double t, double gain, List<Decision> out, List<Job> evicted) {
+        long reachable = 0;
+        for (int m = 0; m < topology.models().size(); m++) {
+            if (head.allows(m)) {
+                reachable += state.wholeFreeOfModel(m) * 1000L + preemptibleMilli[m];
+            }
+        }
+        if (reachable < head.totalMilli()) {
+            return false;  // even evicting every preemptible job of its models would not free enough cards
+        }
+        List<Running> victims = new ArrayList<>();
+        PlacementResult placed = policy.place(state, head);
+        while (!(placed instanceof PlacementResult.Placed)) {
+            List<Running> best = null;
+            double bestGainPerVictim = 0;
+            double bestLost = Double.MAX_VALUE;
+            for (int n = 0; n < topology.nodes(); n++) {
+                if (topology.cards(n) == 0 || !head.allows(topology.model(n)) || !state.mayUse(head, n)) {
+                    continue;
+                }
+                List<Running> onN = new ArrayList<>();
+                for (Running r : onNode.get(n)) {
+                    if (r.placement.job().preemptible()) {
+                        onN.add(r);
+                    }
+                }
+                if (onN.isEmpty()) {
+                    continue;
+                }
+                int freed = wholeCardsFreedOn(n, onN);
+                if (freed == 0) {
+                    continue;
+                }
+                double perVictim = freed / (double) onN.size();
+                double lost = 0;
+                for (Running r : onN) {
+                    lost += (t - r.start) * r.placement.job().totalMilli();
+                }
+                if (perVictim > bestGainPerVictim || (perVictim == bestGainPerVictim && lost < bestLost)) {
+                    best = onN;
+                    bestGainPerVictim = perVictim;
+                    bestLost = lost;
+                }
+            }
+            if (best == null) {
+                break;
+            }
+            for (Running v : best) {
+                evictForWhatIf(v);
+                victims.add(v);
+            }
+            placed = policy.place(state, head);
+        }
+        if (!(placed instanceof PlacementResult.Placed)) {
+            for (int i = victims.size() - 1; i >= 0; i--) {
+                restore(victims.get(i));
+            }
+            return false;
+        }
+        for (int i = victims.size() - 1; i >= 0; i--) {
+            Running v = victims.get(i);
+            restore(v);
+            PlacementResult without = policy.place(state, head);
+            if (without instanceof PlacementResult.Placed) {
+                victims.remove(i);  // not needed
+                placed = without;
+            } else {
+                evictForWhatIf(v);
+            }
+        }
+        double lost = 0;
+        for (Running v : victims) {
+            lost += (t - v.start) * v.placement.job().totalMilli() / 1000.0;
+        }
+        if (lost >= gain) {
+            for (int i = victims.size() - 1; i >= 0; i--) {
+                restore(victims.get(i));
+            }
+            return false;
+        }
+        for (Running v : victims) {
+            running.remove(v.placement.job().id());
+            notFitting.clear();
+            evicted.add(v.placement.job());
+            out.add(new Decision.Preempt(v.placement, head));
+        }
+        start(((PlacementResult.Placed) placed).placement(), t, out);
+        return true;
+    }
+
+    /** Cards of node n that would be wholly free if these jobs released their share of it. */
+    private int wholeCardsFreedOn(int n, List<Running> released) {
+        int k = topology.cards(n);
+        int[] f = new int[k];
+        for (int c = 0; c < k; c++) {
+            f[c] = state.freeOn(n, c);
+        }
+        for (Running r : released) {
+            Placement p = r.placement;
+            for (int i = 0; i < p.nodes().length; i++) {
+                if (p.nodes()[i] == n) {
+                    for (int c : p.cards()[i]) {
+                        f[c] += p.milli();
+                    }
+                }
+            }
+        }
+        int gained = 0;
+        for (int c = 0; c < k; c++) {
+            if (f[c] == Topology.MILLI_PER_CARD && state.freeOn(n, c) < Topology.MILLI_PER_CARD) {
+                gained++;
+            }
+        }
+        return gained;
+    }
+
+    /** Releases a running job's cards for a what-if; {@link #restore} undoes it. */
+    private void evictForWhatIf(Running r) {
+        release(r);
+    }
+
+    private void restore(Running r) {
+        state.allocate(r.placement);
+        if (!Double.isInfinite(r.end)) {
+            byEnd.add(r);
+        }
+        for (int n : r.placement.nodes()) {
+            onNode.get(n).add(r);
+        }
+        countPreemptible(r.placement, +1);
+    }
+
+    /** Keeps {@link #preemptibleMilli} in step as preemptible jobs start and stop. */
+    private void countPreemptible(Placement p, int sign) {
+        if (!p.job().preemptible()) {
+            return;
+        }
+        for (int i = 0; i < p.nodes().length; i++) {
+            int n = p.nodes()[i];
+            if (topology.cards(n) > 0) {
+                preemptibleMilli[topology.model(n)] += sign * (long) p.cards()[i].length * p.milli();
+            }
+        }
     }
 }

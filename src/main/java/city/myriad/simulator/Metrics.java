@@ -42,11 +42,15 @@ final class Metrics {
         double[] waits = new double[jobs.size()];
         double jct = 0;
         double bsld = 0;
+        double[] waitByClass = new double[2];
+        int[] countByClass = new int[2];
         for (Job j : jobs) {
             if (Double.isNaN(finishStart[j.id()])) {
                 continue;
             }
             waits[n++] = finishStart[j.id()] - j.submitS();
+            waitByClass[j.preemptible() ? 1 : 0] += waits[n - 1];
+            countByClass[j.preemptible() ? 1 : 0]++;
             double c = finishEnd[j.id()] - j.submitS();
             jct += c;
             bsld += Math.max(1, c / Math.max(j.durationS(), 10));
@@ -68,6 +72,8 @@ final class Metrics {
         m.put("p95_wait_s", round(percentile(waits, 95)));
         m.put("p99_wait_s", round(percentile(waits, 99)));
         m.put("max_wait_s", round(n == 0 ? 0 : waits[n - 1]));
+        m.put("mean_wait_s_on_demand", countByClass[0] == 0 ? null : round(waitByClass[0] / countByClass[0]));
+        m.put("mean_wait_s_preemptible", countByClass[1] == 0 ? null : round(waitByClass[1] / countByClass[1]));
         m.put("mean_jct_s", round(n == 0 ? 0 : jct / n));
         m.put("mean_bounded_slowdown", round(n == 0 ? 0 : bsld / n));
         decisions(m, r.decisionNanos());

@@ -83,6 +83,48 @@ class SchedulerTest {
     }
 
     @Test
+    void a_gang_evicts_a_minimal_set_preferring_nodes_freed_by_one_victim() {
+        Scheduler s = new Scheduler(nodesOf8(4), new FragmentationAwarePolicy(), Scheduler.Options.myriad());
+        List<Job> running = List.of(
+                job(0, 0, 0, 10_000, 8, true),    // fills one node: 8 cards for one victim
+                job(1, 0, 0, 10_000, 4, true),    // these two fill another: 8 cards for two victims
+                job(2, 0, 0, 10_000, 4, true),
+                job(3, 0, 0, 10_000, 8, true),
+                job(4, 0, 0, 10_000, 8, false));  // not preemptible
+        running.forEach(s::submit);
+        assertEquals(5, started(s.cycle(0)).size());
+        Job gang = job(5, 1, 10, 100, 16, false);
+        s.submit(gang);
+        List<Decision> d = s.cycle(10);
+        List<Integer> victims = new ArrayList<>();
+        for (Decision x : d) {
+            if (x instanceof Decision.Preempt p) {
+                victims.add(p.victim().job().id());
+                assertEquals(gang, p.forJob());
+            }
+        }
+        assertEquals(List.of(0, 3), victims.stream().sorted().toList(), "two whole-node victims, not three");
+        assertEquals(List.of(gang), started(d));
+    }
+
+    @Test
+    void a_head_that_would_start_soon_does_not_evict_work_that_ran_long() {
+        Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.myriad());
+        Job ending = job(0, 0, 0, 1_010, 4, false);
+        Job spot = job(1, 0, 0, 100_000, 4, true);
+        s.submit(ending);
+        s.submit(spot);
+        s.cycle(0);
+        Job head = job(2, 1, 1_000, 100, 4, false);
+        s.submit(head);
+        // Evicting the spot job loses 4 cards x 1,000 s; waiting costs the head 4 cards x 10 s.
+        assertEquals(List.of(), s.cycle(1_000), "no preemption");
+        s.finished(ending);
+        assertEquals(List.of(head), started(s.cycle(1_010)));
+        assertEquals(2, s.running());
+    }
+
+    @Test
     void a_tenant_of_weight_two_gets_twice_the_cards_of_a_tenant_of_weight_one_under_contention() {
         FairShare shares = new FairShare(7 * 86_400).weight(0, 2).weight(1, 1);
         Scheduler s = new Scheduler(nodesOf8(3), new BestFitPolicy(), Scheduler.Options.myriad(), shares);
