@@ -167,6 +167,27 @@ public final class Scheduler {
         pending++;
     }
 
+    /**
+     * A job that is already running where the placement says, since {@code startedAtS}: after a restart the service
+     * rebuilds the scheduler from its records with this (fair-share usage is not charged again). Throws if the
+     * placement does not fit the current state, which would mean the records are inconsistent.
+     */
+    public void resume(Placement placement, double startedAtS) {
+        if (running.containsKey(placement.job().id())) {
+            throw new IllegalArgumentException("job " + placement.job().id() + " is already running");
+        }
+        state.allocate(placement);
+        Running r = new Running(placement, startedAtS, runningSeq++);
+        running.put(placement.job().id(), r);
+        if (!Double.isInfinite(r.end)) {
+            byEnd.add(r);
+        }
+        for (int n : placement.nodes()) {
+            onNode.get(n).add(r);
+        }
+        countPreemptible(placement, +1);
+    }
+
     /** A running job ended (finished, failed or was cancelled): its cards are free again. */
     public void finished(Job job) {
         Running r = running.remove(job.id());
@@ -458,16 +479,7 @@ public final class Scheduler {
     }
 
     private void start(Placement p, double t, List<Decision> out) {
-        state.allocate(p);
-        Running r = new Running(p, t, runningSeq++);
-        running.put(p.job().id(), r);
-        if (!Double.isInfinite(r.end)) {
-            byEnd.add(r);
-        }
-        for (int n : p.nodes()) {
-            onNode.get(n).add(r);
-        }
-        countPreemptible(p, +1);
+        resume(p, t);
         if (options.fairShare()) {
             fairShare.charge(p.job(), t);
         }

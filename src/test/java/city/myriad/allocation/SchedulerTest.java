@@ -125,6 +125,24 @@ class SchedulerTest {
     }
 
     @Test
+    void after_a_restart_running_jobs_are_resumed_and_hold_their_cards() {
+        Topology t = nodesOf8(1);
+        Scheduler before = new Scheduler(t, new BestFitPolicy(), Scheduler.Options.myriad());
+        Job a = job(0, 0, 0, 1_000, 6, false);
+        before.submit(a);
+        Placement where = ((Decision.Start) before.cycle(0).get(0)).placement();
+
+        Scheduler after = new Scheduler(t, new BestFitPolicy(), Scheduler.Options.myriad());
+        after.resume(where, 0);
+        Job b = job(1, 1, 10, 100, 4, false);
+        after.submit(b);
+        assertEquals(List.of(), after.cycle(10), "the resumed job still holds 6 of 8 cards");
+        assertThrows(IllegalArgumentException.class, () -> after.resume(where, 0));
+        after.finished(a);
+        assertEquals(List.of(b), started(after.cycle(1_000)));
+    }
+
+    @Test
     void a_tenant_of_weight_two_gets_twice_the_cards_of_a_tenant_of_weight_one_under_contention() {
         FairShare shares = new FairShare(7 * 86_400).weight(0, 2).weight(1, 1);
         Scheduler s = new Scheduler(nodesOf8(3), new BestFitPolicy(), Scheduler.Options.myriad(), shares);
