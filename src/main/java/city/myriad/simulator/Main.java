@@ -2,6 +2,7 @@ package city.myriad.simulator;
 
 import city.myriad.allocation.BestFitPolicy;
 import city.myriad.allocation.FairShare;
+import city.myriad.allocation.FgdPolicy;
 import city.myriad.allocation.FirstFitPolicy;
 import city.myriad.allocation.FragmentationAwarePolicy;
 import city.myriad.allocation.Job;
@@ -15,7 +16,7 @@ import java.util.Map;
 /**
  * {@code bin/myriad-sim}: replays workloads through the allocation core.
  * <pre>
- *   replay --nodes N.csv --jobs J.csv [--policy default|fifo-firstfit|easy-bestfit|best-fit|first-fit]
+ *   replay --nodes N.csv --jobs J.csv [--policy default|fifo-firstfit|easy-bestfit|best-fit|first-fit|fgd]
  *          [--static] [--compress K] [--weights T=W,...] [--aging-h H|none] [--out placements.csv] [--plot FILE.svg] [--no-progress]
  *   bounds --nodes N.csv --jobs J.csv [--compress K]
  *   generate --nodes N.csv --out J.csv [--jobs 10000] [--load 0.85] [--static-ratio 1.3] [--seed 1]
@@ -49,6 +50,7 @@ public final class Main {
             case "default" -> new FragmentationAwarePolicy();
             case "fifo-firstfit", "first-fit" -> new FirstFitPolicy();
             case "easy-bestfit", "best-fit" -> new BestFitPolicy();
+            case "fgd" -> new FgdPolicy();
             default -> throw new IllegalArgumentException("unknown policy " + policy);
         };
     }
@@ -180,7 +182,7 @@ public final class Main {
         System.err.println("myriad-sim: " + problem);
         System.err.println("""
                 usage:
-                  myriad-sim replay --nodes N.csv --jobs J.csv [--policy default|fifo-firstfit|easy-bestfit|best-fit|first-fit]
+                  myriad-sim replay --nodes N.csv --jobs J.csv [--policy default|fifo-firstfit|easy-bestfit|best-fit|first-fit|fgd]
                                     [--static] [--compress K] [--weights T=W,...] [--aging-h H|none] [--out placements.csv] [--plot FILE.svg] [--no-progress]
                   myriad-sim bounds --nodes N.csv --jobs J.csv [--compress K]
                   myriad-sim generate --nodes N.csv --out J.csv [--jobs 10000] [--load 0.85] [--static-ratio 1.3] [--seed 1]""");

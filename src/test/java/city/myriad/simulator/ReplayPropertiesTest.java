@@ -28,10 +28,10 @@ import net.jqwik.api.constraints.IntRange;
 class ReplayPropertiesTest {
 
     static final List<Supplier<PlacementPolicy>> POLICIES = List.of(FragmentationAwarePolicy::new, BestFitPolicy::new,
-            FirstFitPolicy::new);
+            FirstFitPolicy::new, city.myriad.allocation.FgdPolicy::new);
 
     @Property(tries = 60)
-    void dynamic_replays_never_break_a_rule(@ForAll("seeds") long seed, @ForAll @IntRange(min = 0, max = 2) int policy,
+    void dynamic_replays_never_break_a_rule(@ForAll("seeds") long seed, @ForAll @IntRange(min = 0, max = 3) int policy,
             @ForAll @IntRange(min = 0, max = 2) int queue) {
         SplittableRandom r = new SplittableRandom(seed);
         Topology t = randomCluster(r);
@@ -44,7 +44,7 @@ class ReplayPropertiesTest {
     }
 
     @Property(tries = 60)
-    void static_packing_never_breaks_a_rule(@ForAll("seeds") long seed, @ForAll @IntRange(min = 0, max = 2) int policy) {
+    void static_packing_never_breaks_a_rule(@ForAll("seeds") long seed, @ForAll @IntRange(min = 0, max = 3) int policy) {
         SplittableRandom r = new SplittableRandom(seed);
         Topology t = randomCluster(r);
         List<Job> jobs = randomJobs(r, t, 300, false);
