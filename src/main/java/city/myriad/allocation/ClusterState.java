@@ -127,14 +127,18 @@ public final class ClusterState {
      * these visits, in node order, every node where the job might fit (and maybe some where it does not).
      */
     public int nextCandidate(Job job, int from) {
+        if (job.gpus() == 0) {
+            return from < topology.nodes() ? from : -1;
+        }
+        return nextNodeWithFree(job.allowedModels(), from);
+    }
+
+    /** The first node at or after {@code from} of an allowed model with a free share of some card, or -1. */
+    public int nextNodeWithFree(long allowed, int from) {
         int n = topology.nodes();
         if (from >= n) {
             return -1;
         }
-        if (job.gpus() == 0) {
-            return from;
-        }
-        long allowed = job.allowedModels();
         int word = from >>> 6;
         long bits = union(allowed, word) & (-1L << (from & 63));
         while (true) {

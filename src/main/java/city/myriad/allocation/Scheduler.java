@@ -49,6 +49,11 @@ public final class Scheduler {
             }
         }
 
+        /** The same options with another scan depth (pending jobs looked at per cycle). */
+        public Options withScanLimit(int jobs) {
+            return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, jobs, agingS);
+        }
+
         /** The same options with another aging threshold. */
         public Options withAging(double seconds) {
             return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, scanLimit, seconds);
@@ -105,6 +110,12 @@ public final class Scheduler {
     private final TreeSet<Running> byEnd = new TreeSet<>(
             Comparator.comparingDouble((Running r) -> r.end).thenComparingLong(r -> r.seq));
     private final Map<Integer, Running> running = new HashMap<>();
+    /** Counters that tell the gang-preemption memo whether anything it depends on changed. */
+    private long releases;
+    private long preemptibleStarts;
+    private int gangPreemptionFailedFor = -1;
+    private long releasesAtFailure;
+    private long preemptibleStartsAtFailure;
     /** Per card model: milli-cards held by running preemptible jobs. */
     private final long[] preemptibleMilli;
     private final List<List<Running>> onNode;
@@ -277,7 +288,10 @@ public final class Scheduler {
                 Shape shape = new Shape(j, keepHeadNode ? head.node() : -1);
                 long[] failed = notFitting.get(shape);
                 boolean known = failed != null && j.cpuMilli() >= failed[0] && j.memoryMib() >= failed[1];
-                PlacementResult r = known ? NOT_NOW : decide(j);
+                // Before a head exists mayFit was not asked yet; a job that can never fit must still reach the policy
+                // to be rejected.
+                boolean hopeless = head == null && !free.mayFit(j) && Gangs.neverFits(topology, j) == null;
+                PlacementResult r = known || hopeless ? NOT_NOW : decide(j);
                 if (r instanceof PlacementResult.Deferred && !known) {
                     notFitting.merge(shape, new long[] {j.cpuMilli(), j.memoryMib()},
                             (a, b) -> new long[] {Math.min(a[0], b[0]), Math.min(a[1], b[1])});
@@ -333,12 +347,18 @@ public final class Scheduler {
     }
 
     /**
-     * Cheap necessary conditions for a job to fit now, from the cluster's histograms of free capacity: a job that
-     * fails them cannot fit anywhere, so the policy need not be asked.
+     * Cheap necessary conditions for a job to fit now, from the cluster's histograms of free capacity and, taken
+     * once per cycle when first needed, the most CPU and memory free on a node of each model with at least w
+     * wholly free cards. Within a cycle capacity is only taken, never given back, so these stay upper bounds. A
+     * job that fails them cannot fit anywhere, so the policy need not be asked.
      */
     private static final class Capacity {
         final Topology t;
         final ClusterState s;
+        long[][] maxCpu;
+        long[][] maxMem;
+        long maxCpuAnyNode = -1;
+        long maxMemAnyNode = -1;
 
         Capacity(Topology t, ClusterState s) {
             this.t = t;
@@ -351,7 +371,13 @@ public final class Scheduler {
 
         boolean mayFit(Job j) {
             if (j.gpus() == 0) {
-                return true;
+                if (maxCpuAnyNode < 0) {
+                    for (int n = 0; n < t.nodes(); n++) {
+                        maxCpuAnyNode = Math.max(maxCpuAnyNode, s.cpuFree(n));
+                        maxMemAnyNode = Math.max(maxMemAnyNode, s.memoryFree(n));
+                    }
+                }
+                return j.cpuMilli() <= maxCpuAnyNode && j.memoryMib() <= maxMemAnyNode;
             }
             boolean single = j.gpus() <= Math.max(1, t.maxCardsOnOneNode(j.allowedModels()));
             long whole = 0;
@@ -359,7 +385,8 @@ public final class Scheduler {
                 if (!j.allows(m)) {
                     continue;
                 }
-                if (j.fractional() ? s.mayHaveCardWith(m, j.gpuMilli()) : single && s.maxWholeFree(m) >= j.gpus()) {
+                if (single && (j.fractional() ? s.mayHaveCardWith(m, j.gpuMilli()) : s.maxWholeFree(m) >= j.gpus())
+                        && roomFor(j, m)) {
                     return true;
                 }
                 if (!single) {
@@ -367,6 +394,39 @@ public final class Scheduler {
                 }
             }
             return !single && whole >= j.gpus();
+        }
+
+        /** Whether some node of model m with enough wholly free cards might have the job's CPU and memory. */
+        private boolean roomFor(Job j, int m) {
+            if (maxCpu == null) {
+                bounds();
+            }
+            int w = j.fractional() ? 0 : j.gpus();
+            return w < maxCpu[m].length && maxCpu[m][w] >= j.cpuMilli() && maxMem[m][w] >= j.memoryMib();
+        }
+
+        private void bounds() {
+            int models = Math.max(1, t.models().size());
+            maxCpu = new long[models][];
+            maxMem = new long[models][];
+            for (int m = 0; m < models; m++) {
+                maxCpu[m] = new long[t.maxCardsOnOneNode(1L << m) + 1];
+                maxMem[m] = new long[maxCpu[m].length];
+                java.util.Arrays.fill(maxCpu[m], -1);
+                java.util.Arrays.fill(maxMem[m], -1);
+            }
+            for (int n = s.nextNodeWithFree(Job.ANY_MODEL, 0); n >= 0; n = s.nextNodeWithFree(Job.ANY_MODEL, n + 1)) {
+                int m = t.model(n);
+                int w = s.wholeFree(n);
+                maxCpu[m][w] = Math.max(maxCpu[m][w], s.cpuFree(n));
+                maxMem[m][w] = Math.max(maxMem[m][w], s.memoryFree(n));
+            }
+            for (int m = 0; m < models; m++) {
+                for (int w = maxCpu[m].length - 2; w >= 0; w--) {
+                    maxCpu[m][w] = Math.max(maxCpu[m][w], maxCpu[m][w + 1]);
+                    maxMem[m][w] = Math.max(maxMem[m][w], maxMem[m][w + 1]);
+                }
+            }
         }
     }
 
@@ -415,27 +475,40 @@ public final class Scheduler {
         }
         List<Iterator<Job>> its = new ArrayList<>(n);
         Job[] heads = new Job[n];
+        // The heads' sort keys in primitive arrays: the merge compares them for every job it yields.
+        int[] priority = new int[n];
+        boolean[] aged = new boolean[n];
+        double[] submit = new double[n];
         double[] standing = new double[n];
+        double[] weight = new double[n];
         for (int i = 0; i < n; i++) {
             its.add(queues.get(i).iterator());
-            heads[i] = its.get(i).hasNext() ? its.get(i).next() : null;
             standing[i] = fairShare.standing(i, t);
+            weight[i] = fairShare.weightOf(i);
         }
         return new Iterator<>() {
+            {
+                for (int i = 0; i < n; i++) {
+                    advance(i);
+                }
+            }
+
             int best = pick();
+
+            private void advance(int i) {
+                Job h = its.get(i).hasNext() ? its.get(i).next() : null;
+                heads[i] = h;
+                if (h != null) {
+                    priority[i] = h.priority();
+                    aged[i] = t - h.submitS() >= options.agingS();
+                    submit[i] = h.submitS();
+                }
+            }
 
             private int pick() {
                 int b = -1;
                 for (int i = 0; i < n; i++) {
-                    Job h = heads[i];
-                    if (h == null) {
-                        continue;
-                    }
-                    if (b < 0) {
-                        b = i;
-                        continue;
-                    }
-                    if (before(h, standing[i], heads[b], standing[b])) {
+                    if (heads[i] != null && (b < 0 || before(i, b))) {
                         b = i;
                     }
                 }
@@ -447,19 +520,17 @@ public final class Scheduler {
              * oldest first, so that no tenant's job starves behind lighter tenants; then usage per weight; then
              * submission.
              */
-            private boolean before(Job h, double hStanding, Job x, double xStanding) {
-                if (h.priority() != x.priority()) {
-                    return h.priority() > x.priority();
+            private boolean before(int i, int b) {
+                if (priority[i] != priority[b]) {
+                    return priority[i] > priority[b];
                 }
-                boolean hAged = t - h.submitS() >= options.agingS();
-                boolean xAged = t - x.submitS() >= options.agingS();
-                if (hAged != xAged) {
-                    return hAged;
+                if (aged[i] != aged[b]) {
+                    return aged[i];
                 }
-                if (hAged) {
-                    return h.submitS() < x.submitS();
+                if (aged[i]) {
+                    return submit[i] < submit[b];
                 }
-                return hStanding < xStanding || (hStanding == xStanding && h.submitS() < x.submitS());
+                return standing[i] < standing[b] || (standing[i] == standing[b] && submit[i] < submit[b]);
             }
 
             @Override
@@ -470,8 +541,8 @@ public final class Scheduler {
             @Override
             public Job next() {
                 Job j = heads[best];
-                standing[best] += FairShare.cardSeconds(j) / fairShare.weightOf(best);
-                heads[best] = its.get(best).hasNext() ? its.get(best).next() : null;
+                standing[best] += FairShare.cardSeconds(j) / weight[best];
+                advance(best);
                 best = pick();
                 return j;
             }
@@ -487,6 +558,7 @@ public final class Scheduler {
     }
 
     private void release(Running r) {
+        releases++;
         state.release(r.placement);
         notFitting.clear();
         byEnd.remove(r);
@@ -647,42 +719,50 @@ public final class Scheduler {
         if (reachable < head.totalMilli()) {
             return false;  // even evicting every preemptible job of its models would not free enough cards
         }
+        if (head.id() == gangPreemptionFailedFor && releases == releasesAtFailure
+                && preemptibleStarts == preemptibleStartsAtFailure) {
+            return false;  // it did not pay before; since then the victims only lost more work and none were added
+        }
         List<Running> victims = new ArrayList<>();
         PlacementResult placed = policy.place(state, head);
         while (!(placed instanceof PlacementResult.Placed)) {
-            List<Running> best = null;
+            int bestNode = -1;
             double bestGainPerVictim = 0;
             double bestLost = Double.MAX_VALUE;
             for (int n = 0; n < topology.nodes(); n++) {
                 if (topology.cards(n) == 0 || !head.allows(topology.model(n)) || !state.mayUse(head, n)) {
                     continue;
                 }
-                List<Running> onN = new ArrayList<>();
+                int count = 0;
+                double lost = 0;
                 for (Running r : onNode.get(n)) {
                     if (r.placement.job().preemptible()) {
-                        onN.add(r);
+                        count++;
+                        lost += (t - r.start) * r.placement.job().totalMilli();
                     }
                 }
-                if (onN.isEmpty()) {
+                if (count == 0) {
                     continue;
                 }
-                int freed = wholeCardsFreedOn(n, onN);
+                int freed = wholeCardsFreedOn(n);
                 if (freed == 0) {
                     continue;
                 }
-                double perVictim = freed / (double) onN.size();
-                double lost = 0;
-                for (Running r : onN) {
-                    lost += (t - r.start) * r.placement.job().totalMilli();
-                }
+                double perVictim = freed / (double) count;
                 if (perVictim > bestGainPerVictim || (perVictim == bestGainPerVictim && lost < bestLost)) {
-                    best = onN;
+                    bestNode = n;
                     bestGainPerVictim = perVictim;
                     bestLost = lost;
                 }
             }
-            if (best == null) {
+            if (bestNode < 0) {
                 break;
+            }
+            List<Running> best = new ArrayList<>();
+            for (Running r : onNode.get(bestNode)) {
+                if (r.placement.job().preemptible()) {
+                    best.add(r);
+                }
             }
             for (Running v : best) {
                 evictForWhatIf(v);
@@ -694,7 +774,7 @@ public final class Scheduler {
             for (int i = victims.size() - 1; i >= 0; i--) {
                 restore(victims.get(i));
             }
-            return false;
+            return failedFor(head);
         }
         for (int i = victims.size() - 1; i >= 0; i--) {
             Running v = victims.get(i);
@@ -715,7 +795,7 @@ public final class Scheduler {
             for (int i = victims.size() - 1; i >= 0; i--) {
                 restore(victims.get(i));
             }
-            return false;
+            return failedFor(head);
         }
         for (Running v : victims) {
             running.remove(v.placement.job().id());
@@ -727,15 +807,18 @@ public final class Scheduler {
         return true;
     }
 
-    /** Cards of node n that would be wholly free if these jobs released their share of it. */
-    private int wholeCardsFreedOn(int n, List<Running> released) {
+    /** Cards of node n that would be wholly free if its preemptible jobs released their share of it. */
+    private int wholeCardsFreedOn(int n) {
         int k = topology.cards(n);
         int[] f = new int[k];
         for (int c = 0; c < k; c++) {
             f[c] = state.freeOn(n, c);
         }
-        for (Running r : released) {
+        for (Running r : onNode.get(n)) {
             Placement p = r.placement;
+            if (!p.job().preemptible()) {
+                continue;
+            }
             for (int i = 0; i < p.nodes().length; i++) {
                 if (p.nodes()[i] == n) {
                     for (int c : p.cards()[i]) {
@@ -751,6 +834,14 @@ public final class Scheduler {
             }
         }
         return gained;
+    }
+
+    /** Remembers that preemption for this gang did not pay (or could not make room), for the memo above. */
+    private boolean failedFor(Job head) {
+        gangPreemptionFailedFor = head.id();
+        releasesAtFailure = releases;
+        preemptibleStartsAtFailure = preemptibleStarts;
+        return false;
     }
 
     /** Releases a running job's cards for a what-if; {@link #restore} undoes it. */
@@ -773,6 +864,9 @@ public final class Scheduler {
     private void countPreemptible(Placement p, int sign) {
         if (!p.job().preemptible()) {
             return;
+        }
+        if (sign > 0) {
+            preemptibleStarts++;
         }
         for (int i = 0; i < p.nodes().length; i++) {
             int n = p.nodes()[i];

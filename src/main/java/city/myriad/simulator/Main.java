@@ -17,7 +17,7 @@ import java.util.Map;
  * {@code bin/myriad-sim}: replays workloads through the allocation core.
  * <pre>
  *   replay --nodes N.csv --jobs J.csv [--policy default|fifo-firstfit|easy-bestfit|best-fit|first-fit|fgd]
- *          [--static] [--compress K] [--weights T=W,...] [--aging-h H|none] [--out placements.csv] [--plot FILE.svg] [--no-progress]
+ *          [--static] [--compress K] [--weights T=W,...] [--aging-h H|none] [--scan-limit N] [--out placements.csv] [--plot FILE.svg] [--no-progress]
  *   bounds --nodes N.csv --jobs J.csv [--compress K]
  *   generate --nodes N.csv --out J.csv [--jobs 10000] [--load 0.85] [--static-ratio 1.3] [--seed 1]
  * </pre>
@@ -78,6 +78,9 @@ public final class Main {
             figures = Metrics.statics(w.jobs(), r, (System.nanoTime() - t0) / 1e9);
         } else {
             Scheduler.Options queue = queue(policy);
+            if (o.containsKey("scan-limit")) {
+                queue = queue.withScanLimit(Integer.parseInt(o.get("scan-limit")));
+            }
             if (o.containsKey("aging-h")) {
                 queue = queue.withAging("none".equals(o.get("aging-h")) ? Double.POSITIVE_INFINITY
                         : Double.parseDouble(o.get("aging-h")) * 3600);
@@ -183,7 +186,7 @@ public final class Main {
         System.err.println("""
                 usage:
                   myriad-sim replay --nodes N.csv --jobs J.csv [--policy default|fifo-firstfit|easy-bestfit|best-fit|first-fit|fgd]
-                                    [--static] [--compress K] [--weights T=W,...] [--aging-h H|none] [--out placements.csv] [--plot FILE.svg] [--no-progress]
+                                    [--static] [--compress K] [--weights T=W,...] [--aging-h H|none] [--scan-limit N] [--out placements.csv] [--plot FILE.svg] [--no-progress]
                   myriad-sim bounds --nodes N.csv --jobs J.csv [--compress K]
                   myriad-sim generate --nodes N.csv --out J.csv [--jobs 10000] [--load 0.85] [--static-ratio 1.3] [--seed 1]""");
         return 2;
