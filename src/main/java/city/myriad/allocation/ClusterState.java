@@ -241,6 +241,12 @@ public final class ClusterState {
         version[hold.node()]++;
     }
 
+    /** Whether nothing runs on the node: all its cards, CPU and memory are free. */
+    public boolean untouched(int node) {
+        return freeMilli[node] == topology.cards[node] * Topology.MILLI_PER_CARD && cpuFree[node] == topology.cpu[node]
+                && memFree[node] == topology.memory[node];
+    }
+
     /** Whether the job's tenant may use this node: it is held by nobody, or by that tenant. */
     public boolean mayUse(Job job, int node) {
         return heldBy[node] == Reservations.NONE || heldBy[node] == job.tenant();

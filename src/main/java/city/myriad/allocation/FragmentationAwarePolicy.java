@@ -41,9 +41,17 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
         int best = -1;
         double bestDelta = Double.MAX_VALUE;
         long bestLeft = Long.MAX_VALUE;
+        int stamp = nextStamp(t);
         for (int n = s.nextCandidate(job, 0); n >= 0; n = s.nextCandidate(job, n + 1)) {
             if (!s.fitsOnNode(job, n)) {
                 continue;
+            }
+            if (s.untouched(n)) {
+                // Untouched nodes of one class score alike, and ties go to the first: look at the first only.
+                if (classSeen[t.nodeClass[n]] == stamp) {
+                    continue;
+                }
+                classSeen[t.nodeClass[n]] = stamp;
             }
             int[] cards = s.chooseCards(job, n);
             double delta = fragmentationAfter(s, n, job, cards) - fragmentation(s, n)
@@ -164,6 +172,17 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
             frag += p.weight[i] * unusable;
         }
         return frag;
+    }
+
+    private int[] classSeen = new int[0];
+    private int stamp;
+
+    /** A fresh mark for "class already looked at in this decision". */
+    private int nextStamp(Topology t) {
+        if (classSeen.length != t.nodeClasses) {
+            classSeen = new int[t.nodeClasses];
+        }
+        return ++stamp;
     }
 
     @Override

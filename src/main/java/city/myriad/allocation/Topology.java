@@ -29,6 +29,9 @@ public final class Topology {
     final int totalCards;
     /** Per model: the largest card count of a node of that model. */
     final int[] maxCardsOfModel;
+    /** Per node: its class, shared by all nodes of the same model, card count, CPU and memory (0-based). */
+    final int[] nodeClass;
+    final int nodeClasses;
 
     private Topology(Builder b) {
         int n = b.names.size();
@@ -47,6 +50,13 @@ public final class Topology {
             cardOffset[i + 1] = cardOffset[i] + cards[i];
         }
         totalCards = cardOffset[n];
+        nodeClass = new int[n];
+        Map<List<Long>, Integer> classes = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            nodeClass[i] = classes.computeIfAbsent(List.of((long) model[i], (long) cards[i], cpu[i], memory[i]),
+                    k -> classes.size());
+        }
+        nodeClasses = classes.size();
         maxCardsOfModel = new int[Math.max(1, models.size())];
         cardsOfModel = new long[Math.max(1, models.size())];
         for (int i = 0; i < n; i++) {
