@@ -27,6 +27,33 @@ final class Generate {
     static final double DAILY_SWING = 0.5;
     static final double PEAK_SHIFT_S = 8 * 3600;
 
+    /**
+     * The mix of job shapes: cumulative shares of CPU-only jobs, slices of a card, one card, 2, 4 and 8 cards (the
+     * rest are 16-64-card gangs); the share bound to one card model; and the spread of CPU and memory per card, as
+     * a multiple of a card's share of its node, from {@code cpuLow} to {@code cpuLow + cpuSpread}.
+     */
+    record Mix(String name, double cpuOnly, double slices, double one, double two, double four, double eight,
+            double modelBound, double cpuLow, double cpuSpread) {
+
+        /** Training-heavy: gangs of every size, many jobs bound to a model. */
+        static final Mix TRAINING = new Mix("training", CPU_ONLY, 0.35, 0.72, 0.84, 0.92, 0.975, 0.4, 0.3, 1.4);
+
+        /**
+         * GPU sharing, in the proportions the FGD paper reports for Alibaba's production trace (about 13% CPU-only
+         * tasks, 38% slices, 47% one card, a few multi-card tasks, no gangs across nodes) with CPU-heavy tasks, so
+         * that CPU and slices strand cards.
+         */
+        static final Mix SHARING = new Mix("sharing", 0.13, 0.51, 0.98, 0.99, 0.995, 1.0, 0.2, 0.5, 2.5);
+
+        static Mix named(String name) {
+            return switch (name) {
+                case "training" -> TRAINING;
+                case "sharing" -> SHARING;
+                default -> throw new IllegalArgumentException("unknown mix " + name + " (training or sharing)");
+            };
+        }
+    }
+
     private Generate() {}
 
     static int run(Map<String, String> o) {
@@ -36,11 +63,16 @@ final class Generate {
         double load = Double.parseDouble(o.getOrDefault("load", "0.85"));
         double staticRatio = o.containsKey("static-ratio") ? Double.parseDouble(o.get("static-ratio")) : Double.NaN;
         SplittableRandom random = new SplittableRandom(Long.parseLong(o.getOrDefault("seed", "1")));
-        write(t, out, jobs, load, staticRatio, random);
+        write(t, out, jobs, load, staticRatio, random, Mix.named(o.getOrDefault("mix", "training")));
         return 0;
     }
 
     static void write(Topology t, Path out, int count, double load, double staticRatio, SplittableRandom random) {
+        write(t, out, count, load, staticRatio, random, Mix.TRAINING);
+    }
+
+    static void write(Topology t, Path out, int count, double load, double staticRatio, SplittableRandom random,
+            Mix mix) {
         boolean statics = !Double.isNaN(staticRatio);
         int models = t.models().size();
         long[] cardsOfModel = new long[models];
@@ -88,26 +120,26 @@ final class Generate {
             double r = random.nextDouble();
             int gpus;
             int milli = 1000;
-            if (r < CPU_ONLY) {
+            if (r < mix.cpuOnly()) {
                 // gpu_milli stays 1000: FORMAT.md allows a share below 1000 only with gpus = 1.
                 gpus = 0;
-            } else if (r < 0.35) {
+            } else if (r < mix.slices()) {
                 gpus = 1;
                 milli = FRACTIONS[random.nextInt(FRACTIONS.length)];
-            } else if (r < 0.72) {
+            } else if (r < mix.one()) {
                 gpus = 1;
-            } else if (r < 0.84) {
+            } else if (r < mix.two()) {
                 gpus = 2;
-            } else if (r < 0.92) {
+            } else if (r < mix.four()) {
                 gpus = 4;
-            } else if (r < 0.975) {
+            } else if (r < mix.eight()) {
                 gpus = 8;
             } else {
                 gpus = 16 << random.nextInt(3);
             }
             int model = -1;
             String allowed = "";
-            if (models > 0 && random.nextDouble() < 0.4) {
+            if (models > 0 && random.nextDouble() < mix.modelBound()) {
                 model = pick(cardsOfModel, random);
                 allowed = t.models().get(model);
                 if (gpus > maxCards[model] && gpus <= 8) {
@@ -129,7 +161,7 @@ final class Generate {
             long memPerCard = model >= 0 ? minMem[model] : allMem;
             // CPU and memory in proportion to the cards, from 0.3 to 1.7 times a card's share of its node: CPU-heavy
             // jobs strand cards, as in production traces; capped so that a one-node job fits its smallest node.
-            double share = milli / 1000.0 * (0.3 + 1.4 * random.nextDouble());
+            double share = milli / 1000.0 * (mix.cpuLow() + mix.cpuSpread() * random.nextDouble());
             int nodeCards = model >= 0 ? maxCards[model] : 1;
             long cpu = Math.min((long) (cpuPerCard * gpus * share), cpuPerCard * Math.max(gpus, nodeCards));
             long mem = Math.min((long) (memPerCard * gpus * share), memPerCard * Math.max(gpus, nodeCards));

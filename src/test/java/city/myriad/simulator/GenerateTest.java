@@ -112,4 +112,17 @@ class GenerateTest {
         assertEquals(0.03, cpuOnly / (double) w.size(), 0.01, "share of CPU-only jobs");
         assertTrue(w.stream().filter(j -> j.gpus() == 0).allMatch(j -> j.cpuMilli() > 0 && j.memoryMib() > 0));
     }
+
+    @Test
+    void the_sharing_mix_has_the_proportions_of_the_fgd_paper_and_no_gangs_across_nodes() throws Exception {
+        Topology t = cluster();
+        Path jobs = dir.resolve("sharing.csv");
+        Generate.write(t, jobs, 20_000, 0.85, Double.NaN, new SplittableRandom(13), Generate.Mix.SHARING);
+        List<Job> w = TraceFiles.readJobs(jobs, t, 1).jobs();
+        double n = w.size();
+        assertEquals(0.13, w.stream().filter(j -> j.gpus() == 0).count() / n, 0.01, "CPU-only");
+        assertEquals(0.38, w.stream().filter(Job::fractional).count() / n, 0.015, "slices");
+        assertEquals(0.47, w.stream().filter(j -> j.gpus() == 1 && !j.fractional()).count() / n, 0.015, "one card");
+        assertTrue(w.stream().allMatch(j -> j.gpus() <= 8), "no gang larger than a node");
+    }
 }
