@@ -110,10 +110,10 @@ public final class Scheduler {
     private final TreeSet<Running> byEnd = new TreeSet<>(
             Comparator.comparingDouble((Running r) -> r.end).thenComparingLong(r -> r.seq));
     private final Map<Integer, Running> running = new HashMap<>();
-    /** Counters that tell the gang-preemption memo whether anything it depends on changed. */
+    /** Counters that tell the preemption memo whether anything it depends on changed. */
     private long releases;
     private long preemptibleStarts;
-    private int gangPreemptionFailedFor = -1;
+    private int preemptionFailedFor = -1;
     private long releasesAtFailure;
     private long preemptibleStartsAtFailure;
     /** Per card model: milli-cards held by running preemptible jobs. */
@@ -313,9 +313,10 @@ public final class Scheduler {
                     continue;
                 }
                 if (head == null) {
+                    Head reserved = options.backfill() || options.preemption() ? reservation(j, t) : null;
                     if (options.preemption() && !j.preemptible()) {
                         // What preempting saves: the head's card-seconds of waiting until its reservation.
-                        double gain = j.totalMilli() / 1000.0 * (reservation(j, t).shadow() - t);
+                        double gain = j.totalMilli() / 1000.0 * (reserved.shadow() - t);
                         if (preemptFor(j, t, gain, out, evicted)) {
                             leaving.add(j);
                             return;  // evictions changed the cluster and the queues: the next cycle starts afresh
@@ -324,7 +325,7 @@ public final class Scheduler {
                     if (!options.backfill()) {
                         return;  // strict FIFO: nothing passes the head
                     }
-                    head = reservation(j, t);
+                    head = reserved;
                 }
             }
         } finally {
@@ -639,6 +640,12 @@ public final class Scheduler {
      * does not evict jobs that have run for hours, and spot jobs are not evicted over and over.
      */
     private boolean preemptFor(Job head, double t, double gain, List<Decision> out, List<Job> evicted) {
+        if (head.id() == preemptionFailedFor && releases == releasesAtFailure
+                && preemptibleStarts == preemptibleStartsAtFailure) {
+            // It did not pay (or found no room) for this head before; since then no capacity was released and no
+            // preemptible job started, so the candidate victims only lost more work and the head's wait shrank.
+            return false;
+        }
         if (head.gpus() > topology.maxCardsOnOneNode(head.allowedModels())) {
             return preemptForGang(head, t, gain, out, evicted);
         }
@@ -689,7 +696,7 @@ public final class Scheduler {
             }
         }
         if (bestVictims == null || bestLost / 1000.0 >= gain) {
-            return false;
+            return failedFor(head);
         }
         for (Running v : bestVictims) {
             running.remove(v.placement.job().id());
@@ -718,10 +725,6 @@ public final class Scheduler {
         }
         if (reachable < head.totalMilli()) {
             return false;  // even evicting every preemptible job of its models would not free enough cards
-        }
-        if (head.id() == gangPreemptionFailedFor && releases == releasesAtFailure
-                && preemptibleStarts == preemptibleStartsAtFailure) {
-            return false;  // it did not pay before; since then the victims only lost more work and none were added
         }
         List<Running> victims = new ArrayList<>();
         PlacementResult placed = policy.place(state, head);
@@ -836,9 +839,9 @@ public final class Scheduler {
         return gained;
     }
 
-    /** Remembers that preemption for this gang did not pay (or could not make room), for the memo above. */
+    /** Remembers that preemption for this head did not pay (or could not make room), for the memo in preemptFor. */
     private boolean failedFor(Job head) {
-        gangPreemptionFailedFor = head.id();
+        preemptionFailedFor = head.id();
         releasesAtFailure = releases;
         preemptibleStartsAtFailure = preemptibleStarts;
         return false;

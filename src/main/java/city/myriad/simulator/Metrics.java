@@ -76,6 +76,7 @@ final class Metrics {
         m.put("mean_wait_s_preemptible", countByClass[1] == 0 ? null : round(waitByClass[1] / countByClass[1]));
         m.put("mean_jct_s", round(n == 0 ? 0 : jct / n));
         m.put("mean_bounded_slowdown", round(n == 0 ? 0 : bsld / n));
+        m.put("max_pending", r.maxPending());
         decisions(m, r.decisionNanos());
         m.put("wall_s", round(wallS));
         return m;

@@ -30,7 +30,7 @@ public final class Replay {
 
     /** Everything a replay produced. */
     public record Result(List<TraceFiles.Segment> segments, int started, int finished, int preemptions,
-            int rejected, long[] decisionNanos, int decisions, List<Sample> samples) {}
+            int rejected, long[] decisionNanos, int decisions, List<Sample> samples, int maxPending) {}
 
     /** One run of a job: from its start to its declared end, unless preempted first. */
     private record Run(Placement placement, double start, double end, long seq) {}
@@ -48,6 +48,7 @@ public final class Replay {
     private int finished;
     private int preemptions;
     private int rejected;
+    private int maxPending;
 
     public Replay(Topology topology, List<Job> jobs, PlacementPolicy policy, Scheduler.Options options) {
         this(topology, jobs, policy, options, new FairShare(options.fairShareHalfLifeS()));
@@ -106,6 +107,7 @@ public final class Replay {
             for (Decision d : scheduler.cycle(t)) {
                 carryOut(d, t);
             }
+            maxPending = Math.max(maxPending, scheduler.pending());
             progress.update(next, order.length);
             if (t - lastSample >= 600 || next == order.length) {
                 samples.add(new Sample(t, scheduler.allocationRatio(), scheduler.pending()));
@@ -117,7 +119,7 @@ public final class Replay {
         }
         rejected += scheduler.pending();  // never started: waiting behind never-ending jobs
         long[] nanos = scheduler.decisionNanos();
-        return new Result(segments, started, finished, preemptions, rejected, nanos, nanos.length, samples);
+        return new Result(segments, started, finished, preemptions, rejected, nanos, nanos.length, samples, maxPending);
     }
 
     private void carryOut(Decision d, double t) {
