@@ -6,13 +6,13 @@ import { readFileSync } from "node:fs";
 import yaml from "js-yaml";
 
 const structural = {
-  "k8s.keycloak.org/v2alpha1/Keycloak": (o) => [
+  "k8s.keycloak.org/v2beta1/Keycloak": (o) => [
     ["spec.instances is a positive integer", Number.isInteger(o.spec?.instances) && o.spec.instances > 0],
     ["spec.db names a vendor, host and credentials secrets", !!(o.spec?.db?.vendor && o.spec.db.host
       && o.spec.db.usernameSecret?.name && o.spec.db.passwordSecret?.name)],
     ["spec.hostname.hostname is set", typeof o.spec?.hostname?.hostname === "string"],
   ],
-  "k8s.keycloak.org/v2alpha1/KeycloakRealmImport": (o) => [
+  "k8s.keycloak.org/v2beta1/KeycloakRealmImport": (o) => [
     ["spec.keycloakCRName is set", typeof o.spec?.keycloakCRName === "string"],
     ["spec.realm.realm is set", typeof o.spec?.realm?.realm === "string"],
     ["spec.realm.clients is a list", Array.isArray(o.spec?.realm?.clients)],
