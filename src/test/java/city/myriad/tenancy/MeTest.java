@@ -44,4 +44,12 @@ class MeTest {
                 .contentType("application/problem+json")
                 .body("code", equalTo("UNAUTHENTICATED"));
     }
+
+    @Test
+    void a_bearer_token_that_is_not_a_jwt_is_refused_without_asking_the_identity_provider() {
+        given().auth().oauth2("not-a-jwt").when().get("/api/v1/me")
+                .then().statusCode(401)
+                .contentType("application/problem+json")
+                .body("code", equalTo("UNAUTHENTICATED"));
+    }
 }
