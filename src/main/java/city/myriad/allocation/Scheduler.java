@@ -118,6 +118,9 @@ public final class Scheduler {
     private long preemptibleStartsAtFailure;
     /** Per card model: milli-cards held by running preemptible jobs. */
     private final long[] preemptibleMilli;
+    /** Per node: running preemptible jobs on it; and a bit per node that has any. */
+    private final int[] preemptibleOn;
+    private final long[] nodesWithPreemptible;
     private final List<List<Running>> onNode;
     private long runningSeq;
     /** Pending jobs per queue (one per tenant with fair share, else one). */
@@ -145,6 +148,8 @@ public final class Scheduler {
         this.fairShare = fairShare;
         this.state = new ClusterState(topology);
         this.preemptibleMilli = new long[Math.max(1, topology.models().size())];
+        this.preemptibleOn = new int[topology.nodes()];
+        this.nodesWithPreemptible = new long[(topology.nodes() + 63) >>> 6];
         this.onNode = new ArrayList<>(topology.nodes());
         for (int n = 0; n < topology.nodes(); n++) {
             onNode.add(new ArrayList<>());
@@ -652,7 +657,7 @@ public final class Scheduler {
         int bestNode = -1;
         List<Running> bestVictims = null;
         double bestLost = Double.MAX_VALUE;
-        for (int n = 0; n < topology.nodes(); n++) {
+        for (int n = nextWithPreemptible(0); n >= 0; n = nextWithPreemptible(n + 1)) {
             if (topology.cards(n) < head.gpus() || (head.gpus() > 0 && !head.allows(topology.model(n)))) {
                 continue;
             }
@@ -727,12 +732,12 @@ public final class Scheduler {
             return false;  // even evicting every preemptible job of its models would not free enough cards
         }
         List<Running> victims = new ArrayList<>();
-        PlacementResult placed = policy.place(state, head);
+        PlacementResult placed = NOT_NOW;  // the caller just found that the gang does not fit
         while (!(placed instanceof PlacementResult.Placed)) {
             int bestNode = -1;
             double bestGainPerVictim = 0;
             double bestLost = Double.MAX_VALUE;
-            for (int n = 0; n < topology.nodes(); n++) {
+            for (int n = nextWithPreemptible(0); n >= 0; n = nextWithPreemptible(n + 1)) {
                 if (topology.cards(n) == 0 || !head.allows(topology.model(n)) || !state.mayUse(head, n)) {
                     continue;
                 }
@@ -863,7 +868,23 @@ public final class Scheduler {
         countPreemptible(r.placement, +1);
     }
 
-    /** Keeps {@link #preemptibleMilli} in step as preemptible jobs start and stop. */
+    /** The first node at or after {@code from} where a preemptible job runs, or -1. */
+    private int nextWithPreemptible(int from) {
+        int word = from >>> 6;
+        if (word >= nodesWithPreemptible.length) {
+            return -1;
+        }
+        long bits = nodesWithPreemptible[word] & (-1L << (from & 63));
+        while (bits == 0) {
+            if (++word >= nodesWithPreemptible.length) {
+                return -1;
+            }
+            bits = nodesWithPreemptible[word];
+        }
+        return (word << 6) + Long.numberOfTrailingZeros(bits);
+    }
+
+    /** Keeps {@link #preemptibleMilli} and the nodes with preemptible jobs in step as such jobs start and stop. */
     private void countPreemptible(Placement p, int sign) {
         if (!p.job().preemptible()) {
             return;
@@ -873,6 +894,12 @@ public final class Scheduler {
         }
         for (int i = 0; i < p.nodes().length; i++) {
             int n = p.nodes()[i];
+            preemptibleOn[n] += sign;
+            if (preemptibleOn[n] > 0) {
+                nodesWithPreemptible[n >>> 6] |= 1L << n;
+            } else {
+                nodesWithPreemptible[n >>> 6] &= ~(1L << n);
+            }
             if (topology.cards(n) > 0) {
                 preemptibleMilli[topology.model(n)] += sign * (long) p.cards()[i].length * p.milli();
             }
