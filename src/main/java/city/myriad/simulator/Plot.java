@@ -50,14 +50,33 @@ final class Plot {
             s.append(String.format(Locale.ROOT, "<line x1='%.1f' y1='%d' x2='%.1f' y2='%d' stroke='#ddd'/>%n", xx, y, xx, y + h));
             s.append(String.format(Locale.ROOT, "<text x='%.1f' y='%d' text-anchor='middle' font-size='10'>day %.0f</text>%n", xx, y + h + 12, d));
         }
+        // One column per pixel: the samples in it draw as a vertical stroke from their lowest to their highest value,
+        // so that no spike or dip disappears however many samples share the pixel.
         StringBuilder pts = new StringBuilder();
-        int step = Math.max(1, samples.size() / (2 * w));
-        for (int i = 0; i < samples.size(); i += step) {
-            Replay.Sample p = samples.get(i);
-            double v = utilization ? p.utilization() : p.pending();
-            pts.append(String.format(Locale.ROOT, "%.1f,%.1f ", x + w * (p.timeS() - t0) / (t1 - t0), y + h - h * Math.min(1, v / max)));
+        int i = 0;
+        while (i < samples.size()) {
+            int column = (int) Math.min(w, Math.floor(w * (samples.get(i).timeS() - t0) / (t1 - t0)));
+            double first = value(samples.get(i), utilization);
+            double lo = first;
+            double hi = first;
+            double last = first;
+            int j = i + 1;
+            while (j < samples.size() && (int) Math.min(w, Math.floor(w * (samples.get(j).timeS() - t0) / (t1 - t0))) == column) {
+                last = value(samples.get(j), utilization);
+                lo = Math.min(lo, last);
+                hi = Math.max(hi, last);
+                j++;
+            }
+            for (double v : new double[] {first, lo, hi, last}) {
+                pts.append(String.format(Locale.ROOT, "%d,%.1f ", x + column, y + h - h * Math.min(1, v / max)));
+            }
+            i = j;
         }
         s.append(String.format(Locale.ROOT, "<polyline fill='none' stroke='%s' stroke-width='1.2' points='%s'/>%n", color, pts));
+    }
+
+    private static double value(Replay.Sample p, boolean utilization) {
+        return utilization ? p.utilization() : p.pending();
     }
 
     private static String escape(String text) {
