@@ -18,6 +18,7 @@ package city.myriad.allocation;
 public final class FgdPolicy implements PlacementPolicy {
 
     private final DemandProfile profile = new DemandProfile();
+    private final UntouchedNodes untouched = new UntouchedNodes();
     private int[] scratch = new int[0];
 
     @Override
@@ -38,17 +39,10 @@ public final class FgdPolicy implements PlacementPolicy {
         int bestNode = -1;
         int bestCard = -1;
         double bestDelta = Double.MAX_VALUE;
-        int stamp = nextStamp(t);
+        untouched.startDecision(t);
         for (int n = s.nextCandidate(job, 0); n >= 0; n = s.nextCandidate(job, n + 1)) {
-            if (!s.fitsOnNode(job, n)) {
+            if (!s.fitsOnNode(job, n) || untouched.skip(s, n)) {
                 continue;
-            }
-            if (s.untouched(n)) {
-                // Untouched nodes of one class score alike, and ties go to the first: look at the first only.
-                if (classSeen[t.nodeClass[n]] == stamp) {
-                    continue;
-                }
-                classSeen[t.nodeClass[n]] = stamp;
             }
             double before = fragmentation(s, n, -1, null);
             if (job.fractional()) {
@@ -132,17 +126,6 @@ public final class FgdPolicy implements PlacementPolicy {
             frag += p.weight[i] * (runs ? tooSmall : total);
         }
         return frag;
-    }
-
-    private int[] classSeen = new int[0];
-    private int stamp;
-
-    /** A fresh mark for "class already looked at in this decision". */
-    private int nextStamp(Topology t) {
-        if (classSeen.length != t.nodeClasses) {
-            classSeen = new int[t.nodeClasses];
-        }
-        return ++stamp;
     }
 
     @Override

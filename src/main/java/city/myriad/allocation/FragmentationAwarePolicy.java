@@ -12,6 +12,7 @@ package city.myriad.allocation;
 public final class FragmentationAwarePolicy implements PlacementPolicy {
 
     private final DemandProfile profile = new DemandProfile();
+    private final UntouchedNodes untouched = new UntouchedNodes();
     private double[] cachedFrag = new double[0];
     private int[] cachedVersion = new int[0];
     private int cachedEpoch = -1;
@@ -41,17 +42,10 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
         int best = -1;
         double bestDelta = Double.MAX_VALUE;
         long bestLeft = Long.MAX_VALUE;
-        int stamp = nextStamp(t);
+        untouched.startDecision(t);
         for (int n = s.nextCandidate(job, 0); n >= 0; n = s.nextCandidate(job, n + 1)) {
-            if (!s.fitsOnNode(job, n)) {
+            if (!s.fitsOnNode(job, n) || untouched.skip(s, n)) {
                 continue;
-            }
-            if (s.untouched(n)) {
-                // Untouched nodes of one class score alike, and ties go to the first: look at the first only.
-                if (classSeen[t.nodeClass[n]] == stamp) {
-                    continue;
-                }
-                classSeen[t.nodeClass[n]] = stamp;
             }
             int[] cards = s.chooseCards(job, n);
             double delta = fragmentationAfter(s, n, job, cards) - fragmentation(s, n)
@@ -172,17 +166,6 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
             frag += p.weight[i] * unusable;
         }
         return frag;
-    }
-
-    private int[] classSeen = new int[0];
-    private int stamp;
-
-    /** A fresh mark for "class already looked at in this decision". */
-    private int nextStamp(Topology t) {
-        if (classSeen.length != t.nodeClasses) {
-            classSeen = new int[t.nodeClasses];
-        }
-        return ++stamp;
     }
 
     @Override
