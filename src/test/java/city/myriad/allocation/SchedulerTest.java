@@ -236,5 +236,9 @@ class SchedulerTest {
         s.cycle(0);
         assertEquals(1, s.decisionNanos().length);
         assertEquals(7, s.decisionNanos()[0]);
+        Scheduler untimed = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.easy());
+        untimed.submit(job(0, 0, 0, 100, 1, false));
+        assertEquals(1, started(untimed.cycle(0)).size());
+        assertEquals(0, untimed.decisionNanos().length, "without a ticker nothing is recorded");
     }
 }
