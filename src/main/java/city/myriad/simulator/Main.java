@@ -17,7 +17,8 @@ import java.util.Map;
  * {@code bin/myriad-sim}: replays workloads through the allocation core.
  * <pre>
  *   replay --nodes N.csv --jobs J.csv [--policy default|fifo-firstfit|easy-bestfit|best-fit|first-fit|fgd]
- *          [--static] [--compress K] [--weights T=W,...] [--aging-h H|none] [--scan-limit N] [--out placements.csv] [--plot FILE.svg] [--no-progress]
+ *          [--static] [--compress K] [--weights T=W,...] [--aging-h H|none] [--scan-limit N]
+ *          [--out placements.csv] [--plot FILE.svg] [--no-progress]
  *   bounds --nodes N.csv --jobs J.csv [--compress K]
  *   generate --nodes N.csv --out J.csv [--jobs 10000] [--load 0.85] [--static-ratio 1.3] [--seed 1] [--mix training|sharing]
  * </pre>
@@ -186,7 +187,8 @@ public final class Main {
         System.err.println("""
                 usage:
                   myriad-sim replay --nodes N.csv --jobs J.csv [--policy default|fifo-firstfit|easy-bestfit|best-fit|first-fit|fgd]
-                                    [--static] [--compress K] [--weights T=W,...] [--aging-h H|none] [--scan-limit N] [--out placements.csv] [--plot FILE.svg] [--no-progress]
+                                    [--static] [--compress K] [--weights T=W,...] [--aging-h H|none] [--scan-limit N]
+                                    [--out placements.csv] [--plot FILE.svg] [--no-progress]
                   myriad-sim bounds --nodes N.csv --jobs J.csv [--compress K]
                   myriad-sim generate --nodes N.csv --out J.csv [--jobs 10000] [--load 0.85] [--static-ratio 1.3] [--seed 1] [--mix training|sharing]""");
         return 2;
