@@ -28,14 +28,11 @@ public final class FgdPolicy implements PlacementPolicy {
 
     @Override
     public PlacementResult place(ClusterState s, Job job) {
+        PlacementResult notSingle = Gangs.rejectedOrGang(s, job);
+        if (notSingle != null) {
+            return notSingle;
+        }
         Topology t = s.topology;
-        PlacementResult.Rejected never = Gangs.neverFits(t, job);
-        if (never != null) {
-            return never;
-        }
-        if (!Gangs.singleNode(t, job)) {
-            return Gangs.topologyAware(s, job);
-        }
         int bestNode = -1;
         int bestCard = -1;
         double bestDelta = Double.MAX_VALUE;

@@ -29,14 +29,11 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
 
     @Override
     public PlacementResult place(ClusterState s, Job job) {
+        PlacementResult notSingle = Gangs.rejectedOrGang(s, job);
+        if (notSingle != null) {
+            return notSingle;
+        }
         Topology t = s.topology;
-        PlacementResult.Rejected never = Gangs.neverFits(t, job);
-        if (never != null) {
-            return never;
-        }
-        if (!Gangs.singleNode(t, job)) {
-            return Gangs.topologyAware(s, job);
-        }
         prepareCache(s);
         double[] pressure = pressure(s, job);
         int best = -1;

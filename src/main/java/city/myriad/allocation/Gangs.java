@@ -29,6 +29,18 @@ final class Gangs {
         return cards < job.gpus() ? new PlacementResult.Rejected(PlacementResult.Reason.LARGER_THAN_CLUSTER) : null;
     }
 
+    /**
+     * What a topology-aware policy answers before it looks at single nodes: the rejection of a job that can never
+     * fit, the placement (or deferral) of a gang that spans nodes, or null for a job that belongs on one node.
+     */
+    static PlacementResult rejectedOrGang(ClusterState s, Job job) {
+        PlacementResult.Rejected never = neverFits(s.topology, job);
+        if (never != null) {
+            return never;
+        }
+        return singleNode(s.topology, job) ? null : topologyAware(s, job);
+    }
+
     static PlacementResult deferred(ClusterState s, Job job) {
         return new PlacementResult.Deferred(job.gpus() == 0 ? PlacementResult.Reason.NO_NODE_WITH_FREE_CPU_OR_MEMORY
                 : PlacementResult.Reason.NO_NODE_WITH_FREE_CARDS);
