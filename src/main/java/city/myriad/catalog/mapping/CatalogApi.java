@@ -5,10 +5,10 @@ import city.myriad.catalog.model.Node;
 import city.myriad.catalog.model.NodeState;
 import city.myriad.catalog.model.Operator;
 import city.myriad.platform.Slugs;
+import city.myriad.platform.validation.MaxChars;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
-import jakarta.validation.constraints.Size;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -33,7 +33,7 @@ public final class CatalogApi {
     @Schema(name = "CreateOperator")
     public record CreateOperator(
             @NotBlank @Pattern(regexp = SLUG, message = SLUG_RULE) @Schema(examples = "shenzhen") String slug,
-            @NotBlank @Size(max = 200) @Schema(examples = "Shenzhen Municipal Computing Center") String name) {}
+            @NotBlank @MaxChars(200) @Schema(maxLength = 200, examples = "Shenzhen Municipal Computing Center") String name) {}
 
     @Schema(name = "Cluster", description = "A city-run cluster of accelerator cards")
     public record ClusterView(UUID id, UUID operatorId, @Schema(examples = "hangzhou-city") String slug,
@@ -47,8 +47,8 @@ public final class CatalogApi {
     @Schema(name = "CreateCluster")
     public record CreateCluster(
             @NotBlank @Pattern(regexp = SLUG, message = SLUG_RULE) @Schema(examples = "hangzhou-east") String slug,
-            @NotBlank @Size(max = 200) @Schema(examples = "Hangzhou East AI Computing Center") String name,
-            @NotBlank @Size(max = 100) @Schema(examples = "cn-east-hangzhou") String region,
+            @NotBlank @MaxChars(200) @Schema(maxLength = 200, examples = "Hangzhou East AI Computing Center") String name,
+            @NotBlank @MaxChars(100) @Schema(maxLength = 100, examples = "cn-east-hangzhou") String region,
             @Schema(description = "The operating city; platform admins must give it, operators may omit it")
             UUID operatorId) {}
 

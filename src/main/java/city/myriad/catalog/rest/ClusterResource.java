@@ -9,7 +9,7 @@ import city.myriad.catalog.mapping.CatalogApi.NodeView;
 import city.myriad.catalog.service.ClusterService;
 import city.myriad.platform.idempotency.IdempotentResponses;
 import city.myriad.platform.paging.Page;
-import city.myriad.platform.paging.PageRequest;
+import city.myriad.platform.paging.Paging;
 import city.myriad.platform.security.Caller;
 import city.myriad.platform.security.CurrentCaller;
 import io.quarkus.security.Authenticated;
@@ -29,6 +29,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
@@ -43,21 +44,25 @@ public class ClusterResource {
 
     private final ClusterService clusters;
     private final CurrentCaller callers;
+    private final Paging paging;
 
-    ClusterResource(ClusterService clusters, CurrentCaller callers) {
+    ClusterResource(ClusterService clusters, CurrentCaller callers, Paging paging) {
+        this.paging = paging;
         this.clusters = clusters;
         this.callers = callers;
     }
 
     @GET
+    @Extension(name = "x-problem-codes", value = "OPERATOR_IDENTITY_UNKNOWN")
     @Operation(operationId = "listClusters", summary = "List clusters",
             description = "Operators see their own clusters; everybody else sees the whole catalog.")
-    public Uni<Page<ClusterView>> list(@QueryParam("cursor") String cursor, @QueryParam("limit") Integer limit) {
-        return clusters.list(caller(), PageRequest.of(cursor, limit));
+    public Uni<Page<ClusterView>> list(@QueryParam("cursor") String cursor, @QueryParam("limit") String limit) {
+        return clusters.list(caller(), paging.request(cursor, limit));
     }
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
+    @Extension(name = "x-problem-codes", value = "OPERATOR_REQUIRED, UNKNOWN_OPERATOR, NOT_YOUR_OPERATOR, OPERATOR_ROLE_REQUIRED, OPERATOR_IDENTITY_UNKNOWN, CLUSTER_SLUG_TAKEN")
     @Operation(operationId = "createCluster", summary = "Register a cluster (operator or platform admin)")
     @APIResponse(responseCode = "201", description = "Created",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ClusterView.class)))
@@ -67,6 +72,7 @@ public class ClusterResource {
 
     @GET
     @Path("/{clusterId}")
+    @Extension(name = "x-problem-codes", value = "CLUSTER_NOT_FOUND")
     @Operation(operationId = "getCluster", summary = "Get a cluster")
     public Uni<ClusterView> get(@PathParam("clusterId") UUID clusterId) {
         return clusters.get(caller(), clusterId);
@@ -75,26 +81,29 @@ public class ClusterResource {
     @POST
     @Path("/{clusterId}/nodes")
     @Consumes("text/csv")
+    @Extension(name = "x-problem-codes", value = "CLUSTER_NOT_FOUND, NOT_CLUSTER_OPERATOR, OPERATOR_ROLE_REQUIRED, OPERATOR_IDENTITY_UNKNOWN, INVALID_INVENTORY, INVALID_INVENTORY_HEADER, EMPTY_INVENTORY, RACK_IN_TWO_BLOCKS")
     @Operation(operationId = "importNodes", summary = "Import the cluster's inventory (CSV)",
             description = "All or nothing: every row is checked first, and a bad file is answered with every bad row."
                     + " Nodes are matched by node_id, so re-importing a file changes nothing; node states are kept.")
     @RequestBody(content = @Content(mediaType = "text/csv", schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING),
             example = "node_id,gpu_model,gpus,cpu_milli,memory_mib,rack,block\nhz-n0001,ASCEND-910B,8,192000,1572864,hz-r001,hz-b01\n"))
-    public Uni<ImportResult> importNodes(@PathParam("clusterId") UUID clusterId, String csv) {
+    public Uni<ImportResult> importNodes(@PathParam("clusterId") UUID clusterId, byte[] csv) {
         return clusters.importInventory(caller(), clusterId, csv);
     }
 
     @GET
     @Path("/{clusterId}/nodes")
+    @Extension(name = "x-problem-codes", value = "CLUSTER_NOT_FOUND, NOT_CLUSTER_OPERATOR, OPERATOR_ROLE_REQUIRED, OPERATOR_IDENTITY_UNKNOWN")
     @Operation(operationId = "listNodes", summary = "List the cluster's nodes (operator or platform admin)")
     public Uni<Page<NodeView>> nodes(@PathParam("clusterId") UUID clusterId, @QueryParam("cursor") String cursor,
-            @QueryParam("limit") Integer limit) {
-        return clusters.nodes(caller(), clusterId, PageRequest.of(cursor, limit));
+            @QueryParam("limit") String limit) {
+        return clusters.nodes(caller(), clusterId, paging.request(cursor, limit));
     }
 
     @PUT
     @Path("/{clusterId}/nodes/{nodeName}/state")
     @Consumes(MediaType.APPLICATION_JSON)
+    @Extension(name = "x-problem-codes", value = "CLUSTER_NOT_FOUND, NOT_CLUSTER_OPERATOR, OPERATOR_ROLE_REQUIRED, OPERATOR_IDENTITY_UNKNOWN, NODE_NOT_FOUND")
     @Operation(operationId = "setNodeState", summary = "Drain, take down or restore a node (operator or platform admin)")
     public Uni<NodeView> setState(@PathParam("clusterId") UUID clusterId, @PathParam("nodeName") String nodeName,
             @Valid @NotNull NodeStateChange body) {
@@ -103,6 +112,7 @@ public class ClusterResource {
 
     @GET
     @Path("/{clusterId}/capacity")
+    @Extension(name = "x-problem-codes", value = "CLUSTER_NOT_FOUND")
     @Operation(operationId = "getClusterCapacity", summary = "Cards per model: total, available, draining, down")
     public Uni<Capacity> capacity(@PathParam("clusterId") UUID clusterId) {
         return clusters.capacity(caller(), clusterId);

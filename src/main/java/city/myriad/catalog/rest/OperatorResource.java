@@ -5,7 +5,7 @@ import city.myriad.catalog.mapping.CatalogApi.OperatorView;
 import city.myriad.catalog.service.OperatorService;
 import city.myriad.platform.idempotency.IdempotentResponses;
 import city.myriad.platform.paging.Page;
-import city.myriad.platform.paging.PageRequest;
+import city.myriad.platform.paging.Paging;
 import city.myriad.platform.security.Caller;
 import city.myriad.platform.security.CurrentCaller;
 import io.quarkus.security.Authenticated;
@@ -22,6 +22,7 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
@@ -36,19 +37,23 @@ public class OperatorResource {
 
     private final OperatorService operators;
     private final CurrentCaller callers;
+    private final Paging paging;
 
-    OperatorResource(OperatorService operators, CurrentCaller callers) {
+    OperatorResource(OperatorService operators, CurrentCaller callers, Paging paging) {
+        this.paging = paging;
         this.operators = operators;
         this.callers = callers;
     }
 
     @GET
+    @Extension(name = "x-problem-codes", value = "")
     @Operation(operationId = "listOperators", summary = "List cluster operators")
-    public Uni<Page<OperatorView>> list(@QueryParam("cursor") String cursor, @QueryParam("limit") Integer limit) {
-        return operators.list(PageRequest.of(cursor, limit));
+    public Uni<Page<OperatorView>> list(@QueryParam("cursor") String cursor, @QueryParam("limit") String limit) {
+        return operators.list(paging.request(cursor, limit));
     }
 
     @POST
+    @Extension(name = "x-problem-codes", value = "PLATFORM_ADMIN_REQUIRED, OPERATOR_SLUG_TAKEN")
     @Operation(operationId = "createOperator", summary = "Register a cluster operator (platform admin)")
     @APIResponse(responseCode = "201", description = "Created",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = OperatorView.class)))

@@ -16,6 +16,7 @@ import city.myriad.catalog.repository.OperatorRepository;
 import city.myriad.platform.db.Constraints;
 import city.myriad.platform.db.Scoped;
 import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.error.ProblemCode;
 import city.myriad.platform.idempotency.Idempotency;
 import city.myriad.platform.paging.Page;
 import city.myriad.platform.paging.PageRequest;
@@ -98,14 +99,13 @@ public class ClusterService {
     }
 
     /** Imports a whole inventory file: every row valid or nothing written; re-importing changes nothing. */
-    public Uni<ImportResult> importInventory(Caller caller, UUID clusterId, String csv) {
+    public Uni<ImportResult> importInventory(Caller caller, UUID clusterId, byte[] csv) {
         return owned(caller, clusterId).chain(cluster -> {
             List<InventoryFile.NodeRow> rows = InventoryFile.parse(csv);
             int cards = rows.stream().mapToInt(InventoryFile.NodeRow::gpus).sum();
             List<String> models = List.copyOf(new TreeSet<>(InventoryFile.models(rows)));
             return inventory.write(cluster.id, rows, OffsetDateTime.now(clock))
-                    .onFailure(InventoryWriter.RackInTwoBlocks.class).transform(e -> new MyriadProblem.Validation(
-                            "RACK_IN_TWO_BLOCKS", "After this import rack '" + ((InventoryWriter.RackInTwoBlocks) e).rack
+                    .onFailure(InventoryWriter.RackInTwoBlocks.class).transform(e -> new MyriadProblem.Validation(ProblemCode.RACK_IN_TWO_BLOCKS, "After this import rack '" + ((InventoryWriter.RackInTwoBlocks) e).rack
                             + "' would be in two blocks; a rack belongs to one block. Nothing was imported."))
                     .map(o -> new ImportResult(rows.size(), cards, models, o.created(), o.updated(), o.unchanged()));
         });
@@ -121,7 +121,7 @@ public class ClusterService {
         return owned(caller, clusterId).chain(c -> scoped.unscoped(() -> nodes.findByName(c.id, nodeName)
                 .map(n -> {
                     if (n == null) {
-                        throw new MyriadProblem.NotFound("NODE_NOT_FOUND", "No node '" + nodeName + "' in cluster " + clusterId);
+                        throw new MyriadProblem.NotFound(ProblemCode.NODE_NOT_FOUND, "No node '" + nodeName + "' in cluster " + clusterId);
                     }
                     if (!n.state.equals(state.name())) {
                         n.state = state.name();
@@ -165,7 +165,7 @@ public class ClusterService {
     private Uni<Cluster> cluster(UUID clusterId) {
         return clusters.findById(clusterId).map(c -> {
             if (c == null) {
-                throw new MyriadProblem.NotFound("CLUSTER_NOT_FOUND", "No cluster " + clusterId);
+                throw new MyriadProblem.NotFound(ProblemCode.CLUSTER_NOT_FOUND, "No cluster " + clusterId);
             }
             return c;
         });
@@ -179,7 +179,7 @@ public class ClusterService {
         }
         return operatorLookup.of(caller).chain(op -> cluster.map(c -> {
             if (!c.operatorId.equals(op.id())) {
-                throw new MyriadProblem.Forbidden("NOT_CLUSTER_OPERATOR", "Only the cluster's operator may do this");
+                throw new MyriadProblem.Forbidden(ProblemCode.NOT_CLUSTER_OPERATOR, "Only the cluster's operator may do this");
             }
             return c;
         }));
@@ -189,13 +189,13 @@ public class ClusterService {
     private Uni<UUID> owningOperator(Caller caller, UUID requested) {
         if (caller.isPlatformAdmin()) {
             if (requested == null) {
-                return Uni.createFrom().failure(new MyriadProblem.Validation("OPERATOR_REQUIRED",
+                return Uni.createFrom().failure(new MyriadProblem.Validation(ProblemCode.OPERATOR_REQUIRED,
                         "operatorId is required when a platform admin registers a cluster",
                         List.of(MyriadProblem.Violation.field("operatorId", "must not be null"))));
             }
             return scoped.unscoped(() -> operators.findById(requested)).map(o -> {
                 if (o == null) {
-                    throw new MyriadProblem.Validation("UNKNOWN_OPERATOR", "No operator " + requested,
+                    throw new MyriadProblem.Validation(ProblemCode.UNKNOWN_OPERATOR, "No operator " + requested,
                             List.of(MyriadProblem.Violation.field("operatorId", "no such operator")));
                 }
                 return o.id;
@@ -203,13 +203,13 @@ public class ClusterService {
         }
         return operatorLookup.of(caller).map(op -> {
             if (requested != null && !requested.equals(op.id())) {
-                throw new MyriadProblem.Forbidden("NOT_YOUR_OPERATOR", "Operators register clusters for themselves only");
+                throw new MyriadProblem.Forbidden(ProblemCode.NOT_YOUR_OPERATOR, "Operators register clusters for themselves only");
             }
             return op.id();
         });
     }
 
     private static MyriadProblem.Conflict slugTaken(String slug) {
-        return new MyriadProblem.Conflict("CLUSTER_SLUG_TAKEN", "The operator has a cluster with slug '" + slug + "'");
+        return new MyriadProblem.Conflict(ProblemCode.CLUSTER_SLUG_TAKEN, "The operator has a cluster with slug '" + slug + "'");
     }
 }

@@ -1,13 +1,20 @@
 package city.myriad.catalog.service;
 
 import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.error.ProblemCode;
 import city.myriad.platform.error.MyriadProblem.Violation;
+import city.myriad.platform.TextRules;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Reads a cluster inventory in the cluster file format ({@code node_id,gpu_model,gpus,cpu_milli,memory_mib,rack,
@@ -22,6 +29,7 @@ public final class InventoryFile {
     static final int MAX_LISTED = 200;
     static final int MAX_CARDS_PER_NODE = 64;
     static final int MAX_NAME = 128;
+    static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/-]{0," + (MAX_NAME - 1) + "}");
 
     /** One valid row. {@code gpuModel} is null for a node without cards. */
     public record NodeRow(String name, String gpuModel, int gpus, long cpuMilli, long memoryMib, String rack,
@@ -29,16 +37,29 @@ public final class InventoryFile {
 
     private InventoryFile() {}
 
+    /** Reads the file's bytes, which must be UTF-8: a byte that is not is refused, never stored as U+FFFD. */
+    public static List<NodeRow> parse(byte[] bytes) {
+        String body;
+        try {
+            body = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new MyriadProblem.Validation(ProblemCode.INVALID_CHARACTER,
+                    "The inventory file is not valid UTF-8; save it as UTF-8 and send it again");
+        }
+        return parse(body);
+    }
+
     public static List<NodeRow> parse(String body) {
         if (body == null || body.isBlank()) {
-            throw new MyriadProblem.Validation("EMPTY_INVENTORY", "The inventory file is empty; expected a header line "
+            throw new MyriadProblem.Validation(ProblemCode.EMPTY_INVENTORY, "The inventory file is empty; expected a header line "
                     + String.join(",", COLUMNS) + " and one line per node");
         }
         String[] lines = body.split("\r?\n", -1);
         String header = lines[0].startsWith("\uFEFF") ? lines[0].substring(1) : lines[0];
         List<String> columns = List.of(header.strip().split(",", -1));
         if (!columns.equals(COLUMNS)) {
-            throw new MyriadProblem.Validation("INVALID_INVENTORY_HEADER",
+            throw new MyriadProblem.Validation(ProblemCode.INVALID_INVENTORY_HEADER,
                     "The first line must be exactly: " + String.join(",", COLUMNS),
                     List.of(new Violation(1, "header", "got '" + abbreviate(header) + "'")));
         }
@@ -78,12 +99,12 @@ public final class InventoryFile {
             }
         }
         if (!violations.isEmpty()) {
-            throw new MyriadProblem.Validation("INVALID_INVENTORY", violationCount[0] + " problem(s) in the inventory"
+            throw new MyriadProblem.Validation(ProblemCode.INVALID_INVENTORY, violationCount[0] + " problem(s) in the inventory"
                     + (violationCount[0] > MAX_LISTED ? ", the first " + MAX_LISTED + " listed" : "")
                     + "; nothing was imported", violations);
         }
         if (rows.isEmpty()) {
-            throw new MyriadProblem.Validation("EMPTY_INVENTORY", "The inventory file has a header but no nodes");
+            throw new MyriadProblem.Validation(ProblemCode.EMPTY_INVENTORY, "The inventory file has a header but no nodes");
         }
         return rows;
     }
@@ -96,33 +117,43 @@ public final class InventoryFile {
         }
         String name = f[0].strip();
         String model = f[1].strip();
-        if (name.isEmpty() || name.length() > MAX_NAME) {
-            errors.add(new Violation(line, "node_id", "must be 1 to " + MAX_NAME + " characters"));
-        }
+        identifier(line, "node_id", name, errors);
         Integer gpus = integer(line, "gpus", f[2], 0, MAX_CARDS_PER_NODE, errors);
         Long cpu = longValue(line, "cpu_milli", f[3], errors);
         Long mem = longValue(line, "memory_mib", f[4], errors);
         String rack = f[5].strip();
         String block = f[6].strip();
-        if (rack.isEmpty() || rack.length() > MAX_NAME) {
-            errors.add(new Violation(line, "rack", "must be 1 to " + MAX_NAME + " characters"));
-        }
-        if (block.isEmpty() || block.length() > MAX_NAME) {
-            errors.add(new Violation(line, "block", "must be 1 to " + MAX_NAME + " characters"));
-        }
+        identifier(line, "rack", rack, errors);
+        identifier(line, "block", block, errors);
         if (gpus != null && gpus > 0 && model.isEmpty()) {
             errors.add(new Violation(line, "gpu_model", "a node with cards needs its card model"));
         }
         if (gpus != null && gpus == 0 && !model.isEmpty()) {
             errors.add(new Violation(line, "gpu_model", "a node without cards has no card model"));
         }
-        if (model.length() > MAX_NAME) {
-            errors.add(new Violation(line, "gpu_model", "must be at most " + MAX_NAME + " characters"));
+        if (!model.isEmpty()) {
+            identifier(line, "gpu_model", model, errors);
         }
         if (!errors.isEmpty()) {
             return null;
         }
         return new NodeRow(name, model.isEmpty() ? null : model, gpus, cpu, mem, rack, block);
+    }
+
+    /**
+     * Node ids, card models, racks and blocks are identifiers: they appear in every tenant's capacity view and in
+     * CSV exports, so they may not hold control characters or spaces, nor start like a spreadsheet formula
+     * ({@code = + - @}, OWASP CSV injection).
+     */
+    private static void identifier(int line, String field, String value, List<Violation> errors) {
+        if (!IDENTIFIER.matcher(value).matches()) {
+            String why = value.isEmpty() ? "must not be empty"
+                    : TextRules.looksLikeFormula(value) ? "must not start with = + - @ (it would be read as a spreadsheet formula)"
+                    : TextRules.problem(value, false) != null ? TextRules.problem(value, false)
+                    : "must be 1 to " + MAX_NAME + " characters: letters, digits, '.', '_', ':', '/' and '-', "
+                            + "starting with a letter or digit";
+            errors.add(new Violation(line, field, why));
+        }
     }
 
     private static Integer integer(int line, String field, String raw, int min, int max, List<Violation> errors) {

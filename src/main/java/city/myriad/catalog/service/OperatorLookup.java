@@ -3,6 +3,7 @@ package city.myriad.catalog.service;
 import city.myriad.catalog.repository.OperatorRepository;
 import city.myriad.platform.db.Scoped;
 import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.error.ProblemCode;
 import city.myriad.platform.security.Caller;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -29,7 +30,7 @@ public class OperatorLookup {
     /** The caller's operator; 403 unless the caller is an operator of one that exists. */
     public Uni<OperatorRef> of(Caller caller) {
         if (!caller.is(Caller.OPERATOR) || caller.operatorSlug().isEmpty()) {
-            return Uni.createFrom().failure(new MyriadProblem.Forbidden("OPERATOR_REQUIRED",
+            return Uni.createFrom().failure(new MyriadProblem.Forbidden(ProblemCode.OPERATOR_ROLE_REQUIRED,
                     "Only a cluster operator may do this"));
         }
         String slug = caller.operatorSlug().get();
@@ -39,7 +40,7 @@ public class OperatorLookup {
         }
         return scoped.unscoped(() -> operators.findBySlug(slug)).map(o -> {
             if (o == null) {
-                throw new MyriadProblem.Forbidden("UNKNOWN_OPERATOR",
+                throw new MyriadProblem.Forbidden(ProblemCode.OPERATOR_IDENTITY_UNKNOWN,
                         "Your identity names operator '" + slug + "', which does not exist");
             }
             OperatorRef ref = new OperatorRef(o.id, o.slug, o.name);

@@ -7,6 +7,7 @@ import city.myriad.catalog.repository.OperatorRepository;
 import city.myriad.platform.db.Constraints;
 import city.myriad.platform.db.Scoped;
 import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.error.ProblemCode;
 import city.myriad.platform.idempotency.Idempotency;
 import city.myriad.platform.paging.Page;
 import city.myriad.platform.paging.PageRequest;
@@ -36,7 +37,7 @@ public class OperatorService {
 
     public Uni<Idempotency.StoredResponse> create(Caller caller, CreateOperator command, String key) {
         if (!caller.isPlatformAdmin()) {
-            return Uni.createFrom().failure(new MyriadProblem.Forbidden("PLATFORM_ADMIN_REQUIRED",
+            return Uni.createFrom().failure(new MyriadProblem.Forbidden(ProblemCode.PLATFORM_ADMIN_REQUIRED,
                     "Only a platform admin may register an operator"));
         }
         return scoped.unscoped(() -> idempotency.once(caller.subject(), null, key, "POST /operators", command,
@@ -60,6 +61,6 @@ public class OperatorService {
     }
 
     private static MyriadProblem.Conflict slugTaken(String slug) {
-        return new MyriadProblem.Conflict("OPERATOR_SLUG_TAKEN", "An operator with slug '" + slug + "' exists");
+        return new MyriadProblem.Conflict(ProblemCode.OPERATOR_SLUG_TAKEN, "An operator with slug '" + slug + "' exists");
     }
 }

@@ -5,18 +5,20 @@ import java.util.List;
 
 /**
  * The body of every error response: RFC 9457 problem details with Myriad's stable {@code code} and, for input
- * errors, the list of violations.
+ * errors, the list of violations. Empty fields are omitted, never sent as null (the API's rule, docs/api.md).
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
-public record Problem(String type, String title, int status, String detail, String code, String instance,
+public record Problem(String type, String title, int status, String detail, ProblemCode code, String instance,
         List<MyriadProblem.Violation> errors) {
 
     public static final String MEDIA_TYPE = "application/problem+json";
     static final String TYPE_BASE = "https://myriad.city/problems/";
 
-    public static Problem of(int status, String title, String code, String detail, String instance,
-            List<MyriadProblem.Violation> errors) {
-        return new Problem(TYPE_BASE + code.toLowerCase().replace('_', '-'), title, status, detail, code, instance,
-                errors);
+    public static Problem of(ProblemCode code, String detail, String instance, List<MyriadProblem.Violation> errors) {
+        return new Problem(code.type(), code.title(), code.status(), detail, code, instance, errors);
+    }
+
+    public static Problem of(ProblemCode code, String detail, String instance) {
+        return of(code, detail, instance, List.of());
     }
 }

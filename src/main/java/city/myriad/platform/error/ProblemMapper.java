@@ -33,7 +33,7 @@ public class ProblemMapper {
     @ServerExceptionMapper
     public Response problem(MyriadProblem e, UriInfo uri) {
         List<MyriadProblem.Violation> errors = e instanceof MyriadProblem.Validation v ? v.violations() : List.of();
-        return respond(Problem.of(e.status(), e.title(), e.code(), e.getMessage(), path(uri), errors));
+        return respond(Problem.of(e.code(), e.getMessage(), path(uri), errors));
     }
 
     // Quarkus REST ships its own mappers for these Jackson types; naming them here puts ours first.
@@ -50,27 +50,32 @@ public class ProblemMapper {
     @ServerExceptionMapper
     public Response json(JsonProcessingException e, UriInfo uri) {
         String detail;
-        String code;
-        if (e instanceof UnrecognizedPropertyException u) {
-            code = "UNKNOWN_FIELD";
+        ProblemCode code;
+        List<MyriadProblem.Violation> errors = List.of();
+        if (e instanceof city.myriad.platform.json.StrictJson.InvalidText t) {
+            code = ProblemCode.INVALID_CHARACTER;
+            detail = "Field '" + pointer(t) + "' " + t.reason();
+            errors = List.of(MyriadProblem.Violation.field(pointer(t), t.reason()));
+        } else if (e instanceof UnrecognizedPropertyException u) {
+            code = ProblemCode.UNKNOWN_FIELD;
             detail = "Unknown field '" + u.getPropertyName() + "'" + known(u);
         } else if (e instanceof InvalidFormatException f) {
-            code = "INVALID_FIELD_TYPE";
+            code = ProblemCode.INVALID_FIELD_TYPE;
             detail = "Field '" + pointer(f) + "' has the wrong type or format: got " + printable(f.getValue())
                     + ", expected " + f.getTargetType().getSimpleName();
         } else if (e instanceof MismatchedInputException m) {
-            code = "INVALID_FIELD_TYPE";
+            code = ProblemCode.INVALID_FIELD_TYPE;
             String at = pointer(m);
             detail = at.isEmpty() ? "The body does not have the expected shape (a JSON object is expected)"
                     : "Field '" + at + "' has the wrong type or shape";
         } else if (e instanceof JsonParseException) {
-            code = "MALFORMED_JSON";
+            code = ProblemCode.MALFORMED_JSON;
             detail = "The body is not valid JSON: " + e.getOriginalMessage();
         } else {
-            code = "MALFORMED_JSON";
+            code = ProblemCode.MALFORMED_JSON;
             detail = "The body cannot be read: " + e.getOriginalMessage();
         }
-        return respond(Problem.of(400, "Invalid request", code, detail, path(uri), List.of()));
+        return respond(Problem.of(code, detail, path(uri), errors));
     }
 
     @ServerExceptionMapper
@@ -80,50 +85,57 @@ public class ProblemMapper {
                 .sorted(Comparator.comparing(MyriadProblem.Violation::field))
                 .toList();
         String detail = errors.stream().map(v -> v.field() + ": " + v.reason()).collect(Collectors.joining("; "));
-        return respond(Problem.of(400, "Invalid request", "VALIDATION_FAILED", detail, path(uri), errors));
+        return respond(Problem.of(ProblemCode.VALIDATION_FAILED, detail, path(uri), errors));
     }
 
     @ServerExceptionMapper({UnauthorizedException.class, AuthenticationFailedException.class})
-    public Response unauthorized(RuntimeException e, UriInfo uri) {
-        Response r = respond(Problem.of(401, "Unauthorized", "UNAUTHENTICATED",
-                "A valid bearer token is required", path(uri), List.of()));
-        return Response.fromResponse(r).header(HttpHeaders.WWW_AUTHENTICATE, "Bearer").build();
+    public Response unauthorized(RuntimeException e, UriInfo uri, HttpHeaders headers) {
+        boolean sent = headers != null && headers.getHeaderString(HttpHeaders.AUTHORIZATION) != null;
+        TokenRefusal refusal = sent ? TokenRefusal.of(e) : TokenRefusal.MISSING;
+        Response r = respond(Problem.of(ProblemCode.UNAUTHENTICATED, refusal.detail(), path(uri)));
+        return Response.fromResponse(r).header(HttpHeaders.WWW_AUTHENTICATE, refusal.challenge()).build();
     }
 
     @ServerExceptionMapper
     public Response forbidden(ForbiddenException e, UriInfo uri) {
-        return respond(Problem.of(403, "Forbidden", "FORBIDDEN",
-                "Your roles do not allow this operation", path(uri), List.of()));
+        return respond(Problem.of(ProblemCode.FORBIDDEN, "Your roles do not allow this operation", path(uri)));
     }
 
     @ServerExceptionMapper
     public Response identityProviderDown(io.quarkus.oidc.OIDCException e, UriInfo uri) {
         LOG.warnf("Identity provider unavailable: %s", e.getMessage());
-        return respond(Problem.of(503, "Service unavailable", "IDENTITY_PROVIDER_UNAVAILABLE",
-                "The identity provider cannot be reached to verify your token; retry shortly", path(uri), List.of()));
+        return Response.fromResponse(respond(Problem.of(ProblemCode.IDENTITY_PROVIDER_UNAVAILABLE,
+                "The identity provider cannot be reached to verify your token; retry shortly", path(uri))))
+                .header("Retry-After", "5").build();
     }
 
     @ServerExceptionMapper
     public Response web(WebApplicationException e, UriInfo uri) {
         int status = e.getResponse().getStatus();
+        for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            if (c instanceof JsonProcessingException json) {
+                return json(json, uri);
+            }
+            if (c instanceof MyriadProblem p) {
+                return problem(p, uri);
+            }
+        }
         if (status >= 500) {
             LOG.error("Request failed", e);
-            return respond(Problem.of(status, "Server error", "INTERNAL", "The request failed", path(uri), List.of()));
+            return respond(Problem.of(ProblemCode.INTERNAL, "The request failed on our side; it is logged", path(uri)));
         }
-        String code = switch (status) {
-            case 400 -> "BAD_REQUEST";
-            case 401 -> "UNAUTHENTICATED";
-            case 403 -> "FORBIDDEN";
-            case 404 -> "NOT_FOUND";
-            case 405 -> "METHOD_NOT_ALLOWED";
-            case 406 -> "NOT_ACCEPTABLE";
-            case 413 -> "PAYLOAD_TOO_LARGE";
-            case 415 -> "UNSUPPORTED_MEDIA_TYPE";
-            default -> "HTTP_" + status;
+        ProblemCode code = switch (status) {
+            case 401 -> ProblemCode.UNAUTHENTICATED;
+            case 403 -> ProblemCode.FORBIDDEN;
+            case 404 -> ProblemCode.NOT_FOUND;
+            case 405 -> ProblemCode.METHOD_NOT_ALLOWED;
+            case 406 -> ProblemCode.NOT_ACCEPTABLE;
+            case 413 -> ProblemCode.PAYLOAD_TOO_LARGE;
+            case 414 -> ProblemCode.URI_TOO_LONG;
+            case 415 -> ProblemCode.UNSUPPORTED_MEDIA_TYPE;
+            default -> ProblemCode.BAD_REQUEST;
         };
-        Response.StatusType reason = Response.Status.fromStatusCode(status);
-        String title = reason != null ? reason.getReasonPhrase() : "Client error";
-        Response r = respond(Problem.of(status, title, code, e.getMessage(), path(uri), List.of()));
+        Response r = respond(Problem.of(code, detail(e, code), path(uri)));
         if (e.getResponse().getHeaderString(HttpHeaders.ALLOW) != null) {
             r = Response.fromResponse(r).header(HttpHeaders.ALLOW, e.getResponse().getHeaderString(HttpHeaders.ALLOW))
                     .build();
@@ -131,11 +143,23 @@ public class ProblemMapper {
         return r;
     }
 
+    /** The detail of a client error that JAX-RS raised itself; its own messages ("HTTP 400 Bad Request") say nothing. */
+    private static String detail(WebApplicationException e, ProblemCode code) {
+        return switch (code) {
+            case NOT_FOUND -> "No such route; see /q/openapi for the API's routes";
+            case METHOD_NOT_ALLOWED -> "This route does not take this method; the Allow header lists those it takes";
+            case NOT_ACCEPTABLE -> "The Accept header asks for a media type this route does not produce "
+                    + "(application/json, and application/problem+json for errors)";
+            case UNSUPPORTED_MEDIA_TYPE -> "This route does not take a body of this Content-Type; see the contract";
+            default -> "The request cannot be read: " + e.getMessage();
+        };
+    }
+
     @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER + 1000)
     public Response unexpected(Throwable e, UriInfo uri) {
         LOG.error("Unexpected failure", e);
-        return respond(Problem.of(500, "Server error", "INTERNAL",
-                "The request failed on our side; it is logged and safe to retry", path(uri), List.of()));
+        return respond(Problem.of(ProblemCode.INTERNAL,
+                "The request failed on our side; it is logged", path(uri)));
     }
 
     static Response respond(Problem p) {

@@ -1,6 +1,8 @@
 package city.myriad.platform.idempotency;
 
+import city.myriad.platform.TextRules;
 import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.error.ProblemCode;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -47,21 +49,24 @@ public class Idempotency {
     /**
      * Runs {@code create} once per (scope, key).
      *
-     * @param scope who asked: the caller's subject, so that two callers never share keys
+     * @param caller who asked: the caller's subject, so that two callers never share keys
      * @param tenantId the tenant the write belongs to, or null for platform-level writes
      * @param key the client's Idempotency-Key header; null runs {@code create} without a record
      * @param operation the route, part of the fingerprint (same key on two routes is a conflict)
      * @param request the request body, part of the fingerprint
      */
-    public Uni<StoredResponse> once(String scope, UUID tenantId, String key, String operation, Object request,
+    public Uni<StoredResponse> once(String caller, UUID tenantId, String key, String operation, Object request,
             Supplier<Uni<Created<?>>> create) {
         if (key == null) {
             return create.get().map(this::store);
         }
-        if (key.isBlank() || key.length() > 255) {
-            return Uni.createFrom().failure(new MyriadProblem.Validation("INVALID_IDEMPOTENCY_KEY",
-                    "Idempotency-Key must be 1 to 255 characters"));
+        if (key.isBlank() || key.length() > 255 || TextRules.problem(key, false) != null) {
+            return Uni.createFrom().failure(new MyriadProblem.Validation(ProblemCode.INVALID_IDEMPOTENCY_KEY,
+                    "Idempotency-Key must be 1 to 255 printable characters"));
         }
+        // A platform admin acts in many tenants: each tenant (and the platform itself) is a scope of its own, so
+        // the same key in two tenants names two independent writes, and row-level security never hides a record.
+        String scope = caller + "|" + (tenantId == null ? "platform" : tenantId);
         String fingerprint = fingerprint(operation, request);
         return Panache.getSession().chain(s -> s.createNativeQuery("""
                         insert into idempotency_records (scope, idempotency_key, tenant_id, request_hash, created_at)
@@ -95,10 +100,14 @@ public class Idempotency {
                           from idempotency_records where scope = :scope and idempotency_key = :key""", Object[].class)
                 .setParameter("scope", scope)
                 .setParameter("key", key)
-                .getSingleResult()
+                .getSingleResultOrNull()
                 .map(row -> {
+                    if (row == null) {
+                        throw new MyriadProblem.Conflict(ProblemCode.IDEMPOTENCY_KEY_REUSED,
+                                "This Idempotency-Key is in use for another request; use a new key");
+                    }
                     if (!fingerprint.equals(row[0])) {
-                        throw new MyriadProblem.Conflict("IDEMPOTENCY_KEY_REUSED",
+                        throw new MyriadProblem.Conflict(ProblemCode.IDEMPOTENCY_KEY_REUSED,
                                 "This Idempotency-Key was used for a different request; use a new key");
                     }
                     return new StoredResponse(((Number) row[1]).intValue(), (String) row[2], (String) row[3], true);

@@ -1,14 +1,24 @@
 package city.myriad.platform.openapi;
 
+import city.myriad.platform.error.ProblemCode;
+import city.myriad.platform.security.Caller;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 import org.eclipse.microprofile.openapi.OASFactory;
 import org.eclipse.microprofile.openapi.OASFilter;
 import org.eclipse.microprofile.openapi.models.OpenAPI;
 import org.eclipse.microprofile.openapi.models.Operation;
 import org.eclipse.microprofile.openapi.models.PathItem;
+import org.eclipse.microprofile.openapi.models.examples.Example;
+import org.eclipse.microprofile.openapi.models.headers.Header;
 import org.eclipse.microprofile.openapi.models.media.Content;
 import org.eclipse.microprofile.openapi.models.media.MediaType;
 import org.eclipse.microprofile.openapi.models.media.Schema;
@@ -18,53 +28,63 @@ import org.eclipse.microprofile.openapi.models.responses.APIResponses;
 
 /**
  * Completes the generated contract with what every operation shares, so that resources stay thin and the
- * contract stays uniform: the problem+json error responses with their stable codes, the bearer security scheme,
- * the Idempotency-Key and paging parameters' documentation, tag descriptions, and an example for every success
- * response built from the examples of its schema. {@code openapi/myriad.yaml} is this output, committed.
+ * contract stays uniform and true:
+ * <ul>
+ * <li>the error responses of each operation, one per status, listing exactly the {@link ProblemCode}s the
+ * operation can answer with: the ones the edge gives every operation of its kind (a body, an id, paging, an
+ * Idempotency-Key), plus the domain codes its resource method declares in {@code x-problem-codes};</li>
+ * <li>the {@code ProblemCode} enum, the {@code Problem} and {@code ProblemViolation} schemas, named enums for
+ * tenant status and roles;</li>
+ * <li>path parameters in URL order, the paging parameters' bounds, the response headers ({@code Location},
+ * {@code Idempotent-Replayed}, {@code Retry-After}, {@code WWW-Authenticate});</li>
+ * <li>servers, tags, the bearer scheme, and an example for every body built from its schema.</li>
+ * </ul>
+ * {@code openapi/myriad.yaml} is this output, committed.
  */
 public class ContractFilter implements OASFilter {
 
     static final String PROBLEM = "application/problem+json";
     static final String PROBLEM_REF = "#/components/schemas/Problem";
-
-    /** Error responses every operation may give, by status: description and an example code. */
-    static final Map<String, String[]> ERRORS = new LinkedHashMap<>();
-
-    static {
-        ERRORS.put("400", new String[] {"Invalid request: malformed JSON, a wrong type, an unknown field, or a value that breaks a rule", "VALIDATION_FAILED"});
-        ERRORS.put("401", new String[] {"No valid bearer token", "UNAUTHENTICATED"});
-        ERRORS.put("403", new String[] {"The caller's roles do not allow this", "FORBIDDEN"});
-        ERRORS.put("404", new String[] {"Not found, or not visible to the caller (another tenant's data is never revealed)", "NOT_FOUND"});
-        ERRORS.put("409", new String[] {"Conflicts with the current state (a taken slug, a reused Idempotency-Key)", "IDEMPOTENCY_KEY_REUSED"});
-        ERRORS.put("413", new String[] {"The body is larger than the limit (16 MiB)", "PAYLOAD_TOO_LARGE"});
-        ERRORS.put("415", new String[] {"The body's content type is not the one this operation takes", "UNSUPPORTED_MEDIA_TYPE"});
-        ERRORS.put("502", new String[] {"The identity provider failed; nothing was changed, retry later", "IDENTITY_PROVIDER_FAILED"});
-        ERRORS.put("503", new String[] {"The identity provider cannot be reached to verify the token; retry shortly", "IDENTITY_PROVIDER_UNAVAILABLE"});
-    }
-
-    /** The titles ProblemMapper gives each status. */
-    static final Map<String, String> TITLES = Map.of("400", "Invalid request", "401", "Unauthorized",
-            "403", "Forbidden", "404", "Not found", "409", "Conflict", "413", "Request Entity Too Large",
-            "415", "Unsupported Media Type", "502", "Upstream failure", "503", "Service unavailable");
+    /** The extension a resource method lists its domain codes in; consumed here, never served. */
+    public static final String CODES_EXTENSION = "x-problem-codes";
 
     static final Map<String, String> TAGS = Map.of(
             "identity", "Who the caller is",
             "tenancy", "Tenants, their projects and members",
             "catalog", "Operators, clusters, their inventory and capacity");
 
+    /** Codes every authenticated operation can answer with, whatever it does. */
+    static final Set<ProblemCode> EVERY_OPERATION = EnumSet.of(ProblemCode.UNAUTHENTICATED,
+            ProblemCode.NOT_ACCEPTABLE, ProblemCode.URI_TOO_LONG, ProblemCode.INTERNAL,
+            ProblemCode.IDENTITY_PROVIDER_UNAVAILABLE);
+    /** Codes of an operation that takes a JSON body. */
+    static final Set<ProblemCode> JSON_BODY = EnumSet.of(ProblemCode.MALFORMED_JSON, ProblemCode.UNKNOWN_FIELD,
+            ProblemCode.INVALID_FIELD_TYPE, ProblemCode.INVALID_CHARACTER, ProblemCode.VALIDATION_FAILED,
+            ProblemCode.BAD_CONTENT_LENGTH, ProblemCode.PAYLOAD_TOO_LARGE, ProblemCode.UNSUPPORTED_MEDIA_TYPE);
+    /** Codes of an operation that takes another body (CSV). */
+    static final Set<ProblemCode> OTHER_BODY = EnumSet.of(ProblemCode.INVALID_CHARACTER,
+            ProblemCode.BAD_CONTENT_LENGTH, ProblemCode.PAYLOAD_TOO_LARGE, ProblemCode.UNSUPPORTED_MEDIA_TYPE);
+
     @Override
     public void filterOpenAPI(OpenAPI api) {
         api.getInfo().description("""
                 The Myriad marketplace API: tenants buy and use slices of city-run AI clusters; operators register \
                 their clusters. All routes take an OIDC bearer token from the Keycloak realm `myriad`. Errors are \
-                RFC 9457 problem details with a stable `code`; lists are cursor-paged; creating POSTs accept an \
-                `Idempotency-Key`.""");
+                RFC 9457 problem details with a stable `code` (the `ProblemCode` enum; each operation lists the \
+                codes it can answer with); lists are cursor-paged; creating POSTs accept an `Idempotency-Key`. A \
+                field without a value is left out of a response, never sent as null.""");
         api.getInfo().license(OASFactory.createLicense().name("Proprietary").url("https://myriad.city/terms"))
                 .contact(OASFactory.createContact().name("Myriad platform team").email("platform@myriad.city"));
-        api.setServers(List.of(OASFactory.createServer().url("http://localhost:8080").description("Local dev start (bin/myriad-dev)")));
-        api.setTags(new java.util.ArrayList<>(new TreeMap<>(TAGS).entrySet().stream()
+        api.setServers(List.of(
+                OASFactory.createServer().url("https://{host}")
+                        .description("A Myriad deployment (production or staging)")
+                        .variables(Map.of("host", OASFactory.createServerVariable().defaultValue("api.myriad.city")
+                                .description("The deployment's public host name")))
+                        .url("https://{host}"),
+                OASFactory.createServer().url("http://localhost:8080").description("Local dev start (bin/myriad-dev)")));
+        api.setTags(new ArrayList<>(new TreeMap<>(TAGS).entrySet().stream()
                 .map(t -> OASFactory.createTag().name(t.getKey()).description(t.getValue())).toList()));
-        api.getComponents().addSchema("Problem", problemSchema());
+        addSchemas(api);
         api.getComponents().setSecuritySchemes(Map.of("bearer", OASFactory.createSecurityScheme()
                 .type(org.eclipse.microprofile.openapi.models.security.SecurityScheme.Type.HTTP)
                 .scheme("bearer").bearerFormat("JWT")
@@ -73,37 +93,33 @@ public class ContractFilter implements OASFilter {
         if (api.getPaths() == null) {
             return;
         }
-        for (PathItem path : api.getPaths().getPathItems().values()) {
-            path.getOperations().forEach((method, op) -> complete(api, method, op));
-        }
+        api.getPaths().getPathItems().forEach((template, path) ->
+                path.getOperations().forEach((method, op) -> complete(api, template, method, op)));
     }
 
-    private void complete(OpenAPI api, PathItem.HttpMethod method, Operation op) {
+    private void complete(OpenAPI api, String template, PathItem.HttpMethod method, Operation op) {
         op.setSecurity(null);
-        boolean hasBody = op.getRequestBody() != null;
-        APIResponses responses = op.getResponses();
-        for (Map.Entry<String, String[]> e : ERRORS.entrySet()) {
-            String status = e.getKey();
-            boolean applies = switch (status) {
-                case "400" -> hasBody || op.getParameters() != null && !op.getParameters().isEmpty();
-                case "409" -> method == PathItem.HttpMethod.POST || method == PathItem.HttpMethod.PUT
-                        || method == PathItem.HttpMethod.DELETE;
-                case "413", "415" -> hasBody;
-                case "502" -> op.getOperationId() != null && List.of("createTenant", "addMember", "setMemberRoles",
-                        "removeMember").contains(op.getOperationId());
-                case "404" -> true;
-                default -> true;
-            };
-            if (applies) {
-                responses.addAPIResponse(status, problem(status, e.getValue()[0], e.getValue()[1]));
-            }
-        }
+        orderParameters(template, op);
         if (op.getParameters() != null) {
-            for (Parameter p : op.getParameters()) {
-                describe(p);
-            }
+            op.getParameters().forEach(ContractFilter::describe);
         }
+        APIResponses responses = op.getResponses();
+        for (Map.Entry<Integer, List<ProblemCode>> e : codes(op).entrySet()) {
+            responses.addAPIResponse(String.valueOf(e.getKey()), problem(e.getKey(), e.getValue()));
+        }
+        boolean idempotent = hasParameter(op, "Idempotency-Key");
         responses.getAPIResponses().forEach((status, response) -> {
+            if (status.equals("201")) {
+                response.addHeader("Location", header("Where the new resource lives: its path (a relative "
+                        + "reference), or the deployment's public base URL followed by it", "uri-reference"));
+                if (idempotent) {
+                    response.addHeader("Idempotent-Replayed", OASFactory.createHeader()
+                            .description("`true` when this is the stored response of an earlier request with the "
+                                    + "same Idempotency-Key, `false` when the resource was created now")
+                            .schema(OASFactory.createSchema().addType(Schema.SchemaType.STRING)
+                                    .enumeration(List.of("true", "false"))));
+                }
+            }
             if (status.startsWith("2") && response.getContent() != null) {
                 MediaType json = response.getContent().getMediaType("application/json");
                 if (json != null && json.getSchema() != null && json.getExample() == null) {
@@ -111,7 +127,7 @@ public class ContractFilter implements OASFilter {
                 }
             }
         });
-        if (hasBody && op.getRequestBody().getContent() != null) {
+        if (op.getRequestBody() != null && op.getRequestBody().getContent() != null) {
             MediaType json = op.getRequestBody().getContent().getMediaType("application/json");
             if (json != null && json.getSchema() != null && json.getExample() == null) {
                 json.setExample(Examples.of(api, json.getSchema(), 0));
@@ -119,14 +135,74 @@ public class ContractFilter implements OASFilter {
         }
     }
 
+    /** The codes an operation can answer with, by status: the edge's for its kind, and its own declared ones. */
+    static Map<Integer, List<ProblemCode>> codes(Operation op) {
+        Set<ProblemCode> codes = EnumSet.copyOf(EVERY_OPERATION);
+        if (op.getRequestBody() != null && op.getRequestBody().getContent() != null) {
+            codes.addAll(op.getRequestBody().getContent().hasMediaType("application/json") ? JSON_BODY : OTHER_BODY);
+        }
+        if (op.getParameters() != null && !op.getParameters().isEmpty()) {
+            codes.add(ProblemCode.INVALID_CHARACTER);
+        }
+        if (op.getParameters() != null && op.getParameters().stream().anyMatch(p -> p.getIn() == Parameter.In.PATH
+                && p.getName().endsWith("Id"))) {
+            codes.add(ProblemCode.INVALID_ID);
+        }
+        if (hasParameter(op, "limit")) {
+            codes.add(ProblemCode.INVALID_LIMIT);
+            codes.add(ProblemCode.INVALID_CURSOR);
+        }
+        if (hasParameter(op, "Idempotency-Key")) {
+            codes.add(ProblemCode.INVALID_IDEMPOTENCY_KEY);
+            codes.add(ProblemCode.IDEMPOTENCY_KEY_REUSED);
+        }
+        codes.addAll(declared(op));
+        return codes.stream().collect(Collectors.groupingBy(ProblemCode::status, TreeMap::new, Collectors.toList()));
+    }
+
+    /** The domain codes the resource method declares; an operation that declares none fails the build. */
+    private static List<ProblemCode> declared(Operation op) {
+        Object value = op.getExtensions() == null ? null : op.getExtensions().get(CODES_EXTENSION);
+        if (value == null) {
+            throw new IllegalStateException("Operation " + op.getOperationId() + " does not declare its problem codes: "
+                    + "give its resource method @Extension(name = \"" + CODES_EXTENSION + "\", value = \"…\")");
+        }
+        op.removeExtension(CODES_EXTENSION);
+        return Arrays.stream(value.toString().split(",")).map(String::strip).filter(s -> !s.isEmpty())
+                .map(ProblemCode::valueOf).toList();
+    }
+
+    private static boolean hasParameter(Operation op, String name) {
+        return op.getParameters() != null && op.getParameters().stream().anyMatch(p -> p.getName().equals(name));
+    }
+
+    /** Path parameters in the order the URL names them (generated clients take them in this order), then the rest. */
+    private static void orderParameters(String template, Operation op) {
+        if (op.getParameters() == null) {
+            return;
+        }
+        List<Parameter> ordered = new ArrayList<>(op.getParameters());
+        ordered.sort(Comparator.comparingInt((Parameter p) -> p.getIn() == Parameter.In.PATH
+                ? template.indexOf("{" + p.getName() + "}") : Integer.MAX_VALUE));
+        op.setParameters(ordered);
+    }
+
     private static void describe(Parameter p) {
         switch (p.getName()) {
             case "Idempotency-Key" -> p.description("Makes the creation safe to retry: the same key with the same body "
-                    + "returns the first response (with `Idempotent-Replayed: true`); with another body, 409.")
+                    + "returns the first response (with `Idempotent-Replayed: true`); with another body, 409. Keys are "
+                    + "per caller and per tenant.")
+                    .schema(OASFactory.createSchema().addType(Schema.SchemaType.STRING).minLength(1).maxLength(255))
                     .example("7f3c2a9e-1b0d-4c55-9a61-3d2f0c8e4b10");
-            case "cursor" -> p.description("The `nextCursor` of the previous page; omit for the first page")
-                    .example("MDE5MzAwMDAtMDAwMC03MDAwLTgwMDAtMDAwMDAwMDBlMTAx");
-            case "limit" -> p.description("Items per page, 1 to 500 (default 50)").example(50);
+            case "cursor" -> p.description("The `nextCursor` of the previous page of this same list and filters; omit "
+                    + "for the first page")
+                    .schema(OASFactory.createSchema().addType(Schema.SchemaType.STRING).maxLength(600))
+                    .example("MDE5MzAwMDAtMDAwMC03MDAwLTgwMDAtMDAwMDAwMDBlMTAx.q1w2e3r4t5y6u7i8o9p0aa");
+            case "limit" -> p.description("Items per page")
+                    .schema(OASFactory.createSchema().addType(Schema.SchemaType.INTEGER).format("int32")
+                            .minimum(java.math.BigDecimal.ONE).maximum(java.math.BigDecimal.valueOf(500))
+                            .defaultValue(50))
+                    .example(50);
             default -> {
                 if (p.getExample() == null && p.getName().endsWith("Id")) {
                     p.example("01930000-0000-7000-8000-00000000e001");
@@ -137,42 +213,114 @@ public class ContractFilter implements OASFilter {
         }
     }
 
-    private static APIResponse problem(String status, String description, String code) {
-        Map<String, Object> example = new LinkedHashMap<>();
-        example.put("type", "https://myriad.city/problems/" + code.toLowerCase().replace('_', '-'));
-        example.put("title", TITLES.get(status));
-        example.put("status", Integer.parseInt(status));
-        example.put("detail", description);
-        example.put("code", code);
-        example.put("instance", "/api/v1/...");
-        MediaType media = OASFactory.createMediaType()
-                .schema(OASFactory.createSchema().ref(PROBLEM_REF))
-                .example(example);
-        Content content = OASFactory.createContent().addMediaType(PROBLEM, media);
-        return OASFactory.createAPIResponse().description(description).content(content);
+    private static Header header(String description, String format) {
+        return OASFactory.createHeader().description(description)
+                .schema(OASFactory.createSchema().addType(Schema.SchemaType.STRING).format(format));
     }
 
-    private static Schema problemSchema() {
-        Schema violation = OASFactory.createSchema().addType(Schema.SchemaType.OBJECT)
+    private static APIResponse problem(int status, List<ProblemCode> codes) {
+        MediaType media = OASFactory.createMediaType().schema(OASFactory.createSchema().ref(PROBLEM_REF));
+        for (ProblemCode code : codes) {
+            Map<String, Object> value = new LinkedHashMap<>();
+            value.put("type", code.type());
+            value.put("title", code.title());
+            value.put("status", status);
+            value.put("detail", code.meaning());
+            value.put("code", code.name());
+            value.put("instance", "/api/v1/...");
+            media.addExample(code.name(), OASFactory.createExample().summary(code.meaning()).value(value));
+        }
+        String description = ProblemCode.titleOf(status) + ": " + codes.stream().map(c -> "`" + c.name() + "`")
+                .collect(Collectors.joining(", "));
+        APIResponse response = OASFactory.createAPIResponse().description(description)
+                .content(OASFactory.createContent().addMediaType(PROBLEM, media))
+                .addExtension(CODES_EXTENSION, codes.stream().map(Enum::name).toList());
+        if (status == 503) {
+            response.addHeader("Retry-After", OASFactory.createHeader().description("Seconds to wait before retrying")
+                    .schema(OASFactory.createSchema().addType(Schema.SchemaType.INTEGER)));
+        }
+        if (status == 401) {
+            response.addHeader("WWW-Authenticate", OASFactory.createHeader()
+                    .description("The Bearer challenge (RFC 6750), with `error=\"invalid_token\"` for a token that "
+                            + "was sent but refused")
+                    .schema(OASFactory.createSchema().addType(Schema.SchemaType.STRING)));
+        }
+        return response;
+    }
+
+    private static void addSchemas(OpenAPI api) {
+        Map<String, Schema> schemas = api.getComponents().getSchemas();
+        api.getComponents().addSchema("ProblemCode", OASFactory.createSchema().addType(Schema.SchemaType.STRING)
+                .description("Stable machine-readable error codes; clients branch on them. New codes may be added: "
+                        + "treat an unknown one by its HTTP status.")
+                .enumeration(Arrays.stream(ProblemCode.values()).map(c -> (Object) c.name()).toList()));
+        api.getComponents().addSchema("ProblemViolation", OASFactory.createSchema().addType(Schema.SchemaType.OBJECT)
                 .description("Where an input broke a rule")
-                .addProperty("row", OASFactory.createSchema().addType(Schema.SchemaType.INTEGER)
+                .addRequired("reason")
+                .addProperty("row", OASFactory.createSchema().addType(Schema.SchemaType.INTEGER).format("int32")
                         .description("1-based line of a CSV body; absent for JSON").addExample(3))
-                .addProperty("field", OASFactory.createSchema().addType(Schema.SchemaType.STRING).addExample("gpus"))
+                .addProperty("field", OASFactory.createSchema().addType(Schema.SchemaType.STRING)
+                        .description("The field, column or parameter; absent when the whole row is wrong")
+                        .addExample("gpus"))
                 .addProperty("reason", OASFactory.createSchema().addType(Schema.SchemaType.STRING)
-                        .addExample("must be a whole number, got 'eight'"));
-        return OASFactory.createSchema().addType(Schema.SchemaType.OBJECT)
+                        .addExample("must be a whole number, got 'eight'")));
+        api.getComponents().addSchema("Problem", OASFactory.createSchema().addType(Schema.SchemaType.OBJECT)
                 .description("RFC 9457 problem details, with Myriad's stable `code`")
                 .addRequired("type").addRequired("title").addRequired("status").addRequired("code")
                 .addProperty("type", OASFactory.createSchema().addType(Schema.SchemaType.STRING).format("uri")
                         .addExample("https://myriad.city/problems/validation-failed"))
                 .addProperty("title", OASFactory.createSchema().addType(Schema.SchemaType.STRING).addExample("Invalid request"))
-                .addProperty("status", OASFactory.createSchema().addType(Schema.SchemaType.INTEGER).addExample(400))
+                .addProperty("status", OASFactory.createSchema().addType(Schema.SchemaType.INTEGER).format("int32")
+                        .addExample(400))
                 .addProperty("detail", OASFactory.createSchema().addType(Schema.SchemaType.STRING)
                         .addExample("slug: 3-40 characters: lower-case letters, digits and '-', starting with a letter"))
-                .addProperty("code", OASFactory.createSchema().addType(Schema.SchemaType.STRING)
-                        .description("Stable machine-readable code; clients branch on it").addExample("VALIDATION_FAILED"))
+                .addProperty("code", OASFactory.createSchema().ref("#/components/schemas/ProblemCode"))
                 .addProperty("instance", OASFactory.createSchema().addType(Schema.SchemaType.STRING)
                         .addExample("/api/v1/tenants"))
-                .addProperty("errors", OASFactory.createSchema().addType(Schema.SchemaType.ARRAY).items(violation));
+                .addProperty("errors", OASFactory.createSchema().addType(Schema.SchemaType.ARRAY)
+                        .items(OASFactory.createSchema().ref("#/components/schemas/ProblemViolation"))));
+        api.getComponents().addSchema("TenantStatus", OASFactory.createSchema().addType(Schema.SchemaType.STRING)
+                .description("ACTIVE tenants buy and run; SUSPENDED ones keep their data but cannot")
+                .enumeration(List.of("ACTIVE", "SUSPENDED")));
+        api.getComponents().addSchema("Role", OASFactory.createSchema().addType(Schema.SchemaType.STRING)
+                .description("A realm role: platform-admin and operator are the platform's; the others are tenant roles")
+                .enumeration(List.of(Caller.PLATFORM_ADMIN, Caller.OPERATOR, Caller.TENANT_ADMIN,
+                        Caller.TENANT_MEMBER, Caller.BILLING_VIEWER)));
+        api.getComponents().addSchema("TenantRole", OASFactory.createSchema().addType(Schema.SchemaType.STRING)
+                .description("A role within one tenant")
+                .enumeration(List.of(Caller.TENANT_ADMIN, Caller.TENANT_MEMBER, Caller.BILLING_VIEWER)));
+        if (schemas == null) {
+            return;
+        }
+        replaceProperty(schemas.get("Tenant"), "status", OASFactory.createSchema().ref("#/components/schemas/TenantStatus"));
+        itemsRef(schemas.get("Me"), "roles", "Role");
+        for (String s : List.of("Member", "AddMember", "MemberRoles")) {
+            itemsRef(schemas.get(s), "roles", "TenantRole");
+        }
+        // A $ref stands alone: a `type` beside it (which the scanner adds for annotated UUID fields) is noise that
+        // generators warn about.
+        schemas.values().forEach(schema -> {
+            if (schema.getProperties() != null) {
+                schema.getProperties().values().forEach(p -> {
+                    if (p.getRef() != null) {
+                        p.setType(null);
+                    }
+                });
+            }
+        });
+    }
+
+    private static void replaceProperty(Schema schema, String property, Schema replacement) {
+        if (schema != null && schema.getProperties() != null && schema.getProperties().containsKey(property)) {
+            Schema old = schema.getProperties().get(property);
+            schema.addProperty(property, replacement.description(old.getDescription()));
+        }
+    }
+
+    private static void itemsRef(Schema schema, String property, String ref) {
+        if (schema != null && schema.getProperties() != null && schema.getProperties().get(property) != null) {
+            Schema array = schema.getProperties().get(property);
+            array.setItems(OASFactory.createSchema().ref("#/components/schemas/" + ref));
+        }
     }
 }

@@ -7,7 +7,7 @@ import java.util.List;
  * Lists are keyset-paged, so a page is stable while rows are added elsewhere.
  */
 public record Page<T>(List<T> items,
-        @org.eclipse.microprofile.openapi.annotations.media.Schema(description = "Cursor of the next page; null on the last page",
+        @org.eclipse.microprofile.openapi.annotations.media.Schema(description = "Cursor of the next page; absent on the last page",
                 examples = "MDE5MzAwMDAtMDAwMC03MDAwLTgwMDAtMDAwMDAwMDBlMTAx") String nextCursor) {
 
     public <R> Page<R> map(java.util.function.Function<T, R> f) {

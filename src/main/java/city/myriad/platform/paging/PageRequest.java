@@ -1,54 +1,77 @@
 package city.myriad.platform.paging;
 
 import city.myriad.platform.error.MyriadProblem;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
+import city.myriad.platform.error.ProblemCode;
+import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Function;
 
 /**
- * A validated request for one page: after which key to start (decoded from the client's cursor) and how many
- * items at most. Cursors are opaque to clients: base64url of the last key of the previous page.
+ * A validated request for one page of one list: after which key to start (from the client's cursor) and how
+ * many items at most. Built by {@link Paging}, which checked that the cursor was issued for this very list and
+ * these filters; {@link #page} issues the next one the same way.
  */
-public record PageRequest(Optional<String> after, int limit) {
+public final class PageRequest {
 
     public static final int DEFAULT_LIMIT = 50;
     public static final int MAX_LIMIT = 500;
 
-    public static PageRequest of(String cursor, Integer limit) {
-        int l = limit == null ? DEFAULT_LIMIT : limit;
-        if (l < 1 || l > MAX_LIMIT) {
-            throw new MyriadProblem.Validation("INVALID_LIMIT",
-                    "limit must be between 1 and " + MAX_LIMIT + ", got " + l);
-        }
-        if (cursor == null || cursor.isBlank()) {
-            return new PageRequest(Optional.empty(), l);
-        }
+    private final Optional<String> after;
+    private final int limit;
+    private final Function<String, String> issue;
+
+    PageRequest(Optional<String> after, int limit, Function<String, String> issue) {
+        this.after = after;
+        this.limit = limit;
+        this.issue = issue;
+    }
+
+    public Optional<String> after() {
+        return after;
+    }
+
+    public int limit() {
+        return limit;
+    }
+
+    /** The key to start after, as a UUID (lists keyed by id). */
+    public UUID afterUuid() {
         try {
-            return new PageRequest(Optional.of(new String(Base64.getUrlDecoder().decode(cursor),
-                    StandardCharsets.UTF_8)), l);
+            return after.map(UUID::fromString).orElse(null);
         } catch (IllegalArgumentException e) {
-            throw new MyriadProblem.Validation("INVALID_CURSOR",
-                    "cursor is not one this service issued; start again without a cursor");
+            throw new MyriadProblem.Validation(ProblemCode.INVALID_CURSOR, Paging.FOREIGN_CURSOR);
         }
     }
 
     /** Builds the page from up to limit+1 rows fetched: the extra row only says that there is a next page. */
-    public <T> Page<T> page(java.util.List<T> rowsPlusOne, java.util.function.Function<T, String> key) {
+    public <T> Page<T> page(List<T> rowsPlusOne, Function<T, String> key) {
         if (rowsPlusOne.size() <= limit) {
-            return new Page<>(rowsPlusOne, null);
+            return new Page<>(List.copyOf(rowsPlusOne), null);
         }
-        java.util.List<T> items = rowsPlusOne.subList(0, limit);
-        String last = key.apply(items.get(items.size() - 1));
-        return new Page<>(java.util.List.copyOf(items),
-                Base64.getUrlEncoder().withoutPadding().encodeToString(last.getBytes(StandardCharsets.UTF_8)));
+        List<T> items = List.copyOf(rowsPlusOne.subList(0, limit));
+        return new Page<>(items, issue.apply(key.apply(items.get(items.size() - 1))));
     }
 
-    public java.util.UUID afterUuid() {
-        try {
-            return after.map(java.util.UUID::fromString).orElse(null);
-        } catch (IllegalArgumentException e) {
-            throw new MyriadProblem.Validation("INVALID_CURSOR",
-                    "cursor is not one this service issued; start again without a cursor");
+    /** Reads {@code limit} as the client sent it: a whole number from 1 to 500, or absent. */
+    static int limit(String raw) {
+        if (raw == null) {
+            return DEFAULT_LIMIT;
         }
+        if (!raw.matches("[0-9]{1,4}")) {
+            throw invalidLimit(raw);
+        }
+        int l = Integer.parseInt(raw);
+        if (l < 1 || l > MAX_LIMIT) {
+            throw invalidLimit(raw);
+        }
+        return l;
+    }
+
+    private static MyriadProblem.Validation invalidLimit(String raw) {
+        String shown = raw.length() > 20 ? raw.substring(0, 20) + "…" : raw;
+        return new MyriadProblem.Validation(ProblemCode.INVALID_LIMIT,
+                "limit must be a whole number from 1 to " + MAX_LIMIT + ", got '" + shown + "'",
+                List.of(MyriadProblem.Violation.field("limit", "a whole number from 1 to " + MAX_LIMIT)));
     }
 }

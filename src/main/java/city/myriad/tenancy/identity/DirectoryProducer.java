@@ -22,7 +22,7 @@ public class DirectoryProducer {
     @ApplicationScoped
     IdentityDirectory directory(IdentityConfig config, Instance<Keycloak> keycloak) {
         if (config.provisioning().enabled()) {
-            return new KeycloakDirectory(keycloak.get(), config.realm());
+            return new KeycloakDirectory(keycloak.get(), config.realm(), config.provisioning().invitations());
         }
         LOG.warn("Identity provisioning is off (myriad.identity.provisioning.enabled=false): tenants and members"
                 + " are not created in Keycloak");

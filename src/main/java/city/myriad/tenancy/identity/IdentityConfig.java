@@ -20,5 +20,13 @@ public interface IdentityConfig {
          */
         @WithDefault("true")
         boolean enabled();
+
+        /**
+         * Send a new member Keycloak's invitation email (set a password, verify the address; the link lasts 72 h).
+         * Default {@code true}; it needs the realm's SMTP settings. Without them the member is created and the
+         * failure to send is logged as a WARN.
+         */
+        @WithDefault("true")
+        boolean invitations();
     }
 }

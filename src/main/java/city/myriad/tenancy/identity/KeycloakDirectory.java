@@ -1,11 +1,13 @@
 package city.myriad.tenancy.identity;
 
 import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.error.ProblemCode;
 import city.myriad.platform.security.Caller;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,12 +29,19 @@ public class KeycloakDirectory implements IdentityDirectory {
 
     private static final Logger LOG = Logger.getLogger(KeycloakDirectory.class);
 
+    static final String TENANT = "tenant";
+    /** Marks the accounts tenant routes may touch: {@code tenant} on every account made for a member. */
+    static final String ACCOUNT_KIND = "myriad-account";
+    static final int INVITATION_LIFESPAN_S = 72 * 3600;
+
     private final Keycloak keycloak;
     private final String realm;
+    private final boolean invitations;
 
-    public KeycloakDirectory(Keycloak keycloak, String realm) {
+    public KeycloakDirectory(Keycloak keycloak, String realm, boolean invitations) {
         this.keycloak = keycloak;
         this.realm = realm;
+        this.invitations = invitations;
     }
 
     @Override
@@ -44,34 +53,49 @@ public class KeycloakDirectory implements IdentityDirectory {
     public Uni<String> provisionMember(String tenantSlug, NewIdentity identity, Set<String> roles) {
         return blocking("create the member", () -> {
             RealmResource r = keycloak.realm(realm);
-            String userId = existingUser(identity.username());
-            if (userId == null) {
+            UserRepresentation existing = existingUser(identity.username());
+            String userId;
+            if (existing == null) {
                 UserRepresentation u = new UserRepresentation();
                 u.setUsername(identity.username());
-                u.setEmail(identity.email());
-                u.setFirstName(identity.firstName() == null ? identity.username() : identity.firstName());
-                u.setLastName(identity.lastName() == null ? tenantSlug : identity.lastName());
-                u.setEnabled(true);
-                u.setEmailVerified(true);
-                u.setAttributes(Map.of("tenant", List.of(tenantSlug)));
+                describe(u, tenantSlug, identity);
                 try (Response created = r.users().create(u)) {
+                    if (created.getStatus() == 409) {
+                        // The user name was free a moment ago, so the email is taken (or the name just was):
+                        // say so without saying by whom.
+                        throw emailTaken();
+                    }
                     if (created.getStatus() != 201) {
-                        throw new MyriadProblem.Upstream("IDENTITY_PROVIDER_FAILED",
-                                "Keycloak refused the new user (HTTP " + created.getStatus() + ")");
+                        throw new MyriadProblem.Upstream(ProblemCode.IDENTITY_PROVIDER_FAILED,
+                                "The identity provider refused the new account; nothing was changed, retry later");
                     }
                 }
-                userId = existingUser(identity.username());
+                userId = existingUser(identity.username()).getId();
             } else {
-                UserRepresentation u = r.users().get(userId).toRepresentation();
-                List<String> tenant = u.getAttributes() == null ? null : u.getAttributes().get("tenant");
-                if (tenant != null && !tenant.isEmpty() && !tenant.contains(tenantSlug)) {
-                    throw new MyriadProblem.Conflict("USERNAME_TAKEN",
-                            "User name '" + identity.username() + "' is already in use");
+                UserResource user = r.users().get(existing.getId());
+                if (!adoptable(user, existing, tenantSlug)) {
+                    throw usernameTaken(identity.username());
                 }
+                // A clean start: the old password, sessions and other tenants' groups go; the account is enabled
+                // again with this tenant's details only.
+                user.credentials().forEach(c -> user.removeCredential(c.getId()));
+                user.logout();
+                leaveTenantGroups(user, null);
+                describe(existing, tenantSlug, identity);
+                try {
+                    user.update(existing);
+                } catch (WebApplicationException e) {
+                    if (e.getResponse().getStatus() == 409) {
+                        throw emailTaken();
+                    }
+                    throw e;
+                }
+                userId = existing.getId();
             }
             UserResource user = r.users().get(userId);
             user.joinGroup(groupId(tenantSlug, tenantSlug));
             replaceRoles(user, roles);
+            invite(user, identity.username());
             return userId;
         });
     }
@@ -79,9 +103,12 @@ public class KeycloakDirectory implements IdentityDirectory {
     @Override
     public Uni<Void> assignRoles(String tenantSlug, String username, Set<String> roles) {
         return blocking("change the member's roles", () -> {
-            String userId = existingUser(username);
-            if (userId != null) {
-                replaceRoles(keycloak.realm(realm).users().get(userId), roles);
+            UserRepresentation u = existingUser(username);
+            if (u != null && belongsTo(u, tenantSlug)) {
+                replaceRoles(keycloak.realm(realm).users().get(u.getId()), roles);
+            } else {
+                LOG.warnf("Member %s of tenant %s has no tenant account of that tenant in Keycloak; roles not changed",
+                        username, tenantSlug);
             }
             return null;
         });
@@ -90,17 +117,107 @@ public class KeycloakDirectory implements IdentityDirectory {
     @Override
     public Uni<Void> removeMember(String tenantSlug, String username) {
         return blocking("remove the member", () -> {
-            String userId = existingUser(username);
-            if (userId != null) {
-                UserResource user = keycloak.realm(realm).users().get(userId);
-                replaceRoles(user, Set.of());
-                UserRepresentation u = user.toRepresentation();
-                u.setEnabled(false);
-                u.setAttributes(Map.of());
-                user.update(u);
+            UserRepresentation u = existingUser(username);
+            if (u == null || !belongsTo(u, tenantSlug)) {
+                LOG.warnf("Member %s of tenant %s has no tenant account of that tenant in Keycloak; nothing changed "
+                        + "there", username, tenantSlug);
+                return null;
             }
+            UserResource user = keycloak.realm(realm).users().get(u.getId());
+            replaceRoles(user, Set.of());
+            leaveTenantGroups(user, null);
+            Map<String, List<String>> attributes = new HashMap<>(u.getAttributes());
+            attributes.remove(TENANT);
+            u.setAttributes(attributes);
+            u.setEnabled(false);
+            user.update(u);
+            user.logout();
             return null;
         });
+    }
+
+    /**
+     * The adoption rule: an existing account may become a member of this tenant only when it is a tenant account
+     * (made by Myriad for a member, {@code myriad-account=tenant}) that belongs to no tenant now or already to
+     * this one, and is no service account and holds no platform or operator role. Everything else (platform
+     * admins, operators, service accounts, other tenants' members, accounts made in Keycloak by hand) is refused.
+     */
+    static boolean adoptable(UserResource user, UserRepresentation u, String tenantSlug) {
+        if (!isTenantAccount(u) || u.getServiceAccountClientId() != null
+                || u.getUsername().startsWith("service-account-")) {
+            return false;
+        }
+        List<String> tenant = attribute(u, TENANT);
+        if (!tenant.isEmpty() && !tenant.equals(List.of(tenantSlug))) {
+            return false;
+        }
+        if (!attribute(u, "operator").isEmpty()) {
+            return false;
+        }
+        return user.roles().realmLevel().listEffective().stream().map(RoleRepresentation::getName)
+                .noneMatch(role -> role.equals(Caller.PLATFORM_ADMIN) || role.equals(Caller.OPERATOR));
+    }
+
+    /** A tenant route may change an account only if it is a tenant account of that very tenant. */
+    static boolean belongsTo(UserRepresentation u, String tenantSlug) {
+        return isTenantAccount(u) && attribute(u, TENANT).equals(List.of(tenantSlug))
+                && u.getServiceAccountClientId() == null;
+    }
+
+    private static boolean isTenantAccount(UserRepresentation u) {
+        return attribute(u, ACCOUNT_KIND).equals(List.of("tenant"));
+    }
+
+    private static List<String> attribute(UserRepresentation u, String name) {
+        List<String> values = u.getAttributes() == null ? null : u.getAttributes().get(name);
+        return values == null ? List.of() : values;
+    }
+
+    /** The account's details as this tenant gives them; it must set a password before it can log in. */
+    private static void describe(UserRepresentation u, String tenantSlug, NewIdentity identity) {
+        u.setEmail(identity.email());
+        u.setFirstName(identity.firstName() == null ? identity.username() : identity.firstName());
+        u.setLastName(identity.lastName() == null ? tenantSlug : identity.lastName());
+        u.setEnabled(true);
+        u.setEmailVerified(false);
+        u.setAttributes(Map.of(TENANT, List.of(tenantSlug), ACCOUNT_KIND, List.of("tenant")));
+        u.setRequiredActions(List.of("UPDATE_PASSWORD", "VERIFY_EMAIL"));
+    }
+
+    /** Leaves every tenant group but {@code keep}'s (null: all of them). */
+    private static void leaveTenantGroups(UserResource user, String keep) {
+        for (GroupRepresentation g : user.groups()) {
+            if (g.getName().startsWith("tenant-") && !g.getName().equals(keep)) {
+                user.leaveGroup(g.getId());
+            }
+        }
+    }
+
+    /**
+     * Sends the invitation: Keycloak's own email with a link to set a password and verify the address. A realm
+     * without mail settings (the dev realm) cannot send it; the member is created all the same and a tenant or
+     * platform admin sets a temporary password in Keycloak instead (docs/tenancy.md).
+     */
+    private void invite(UserResource user, String username) {
+        if (!invitations) {
+            return;
+        }
+        try {
+            user.executeActionsEmail(List.of("UPDATE_PASSWORD", "VERIFY_EMAIL"), INVITATION_LIFESPAN_S);
+        } catch (WebApplicationException e) {
+            LOG.warnf("No invitation email for %s (Keycloak answered HTTP %d: is the realm's SMTP server set?); "
+                    + "the account waits for a password set by an admin", username, e.getResponse().getStatus());
+        }
+    }
+
+    private static MyriadProblem.Conflict usernameTaken(String username) {
+        return new MyriadProblem.Conflict(ProblemCode.USERNAME_TAKEN,
+                "User name '" + username + "' is not available for a new member; choose another");
+    }
+
+    private static MyriadProblem.Conflict emailTaken() {
+        return new MyriadProblem.Conflict(ProblemCode.EMAIL_TAKEN,
+                "This email address cannot be used for a new member; use another");
     }
 
     private String groupId(String tenantSlug, String tenantName) {
@@ -115,16 +232,16 @@ public class KeycloakDirectory implements IdentityDirectory {
         g.setAttributes(Map.of("tenant", List.of(tenantSlug), "tenant-name", List.of(tenantName)));
         try (Response created = r.groups().add(g)) {
             if (created.getStatus() != 201 && created.getStatus() != 409) {
-                throw new MyriadProblem.Upstream("IDENTITY_PROVIDER_FAILED",
+                throw new MyriadProblem.Upstream(ProblemCode.IDENTITY_PROVIDER_FAILED,
                         "Keycloak refused the tenant group (HTTP " + created.getStatus() + ")");
             }
         }
         return r.groups().groups(name, true, 0, 1, true).get(0).getId();
     }
 
-    private String existingUser(String username) {
+    private UserRepresentation existingUser(String username) {
         List<UserRepresentation> users = keycloak.realm(realm).users().search(username, true);
-        return users.isEmpty() ? null : users.get(0).getId();
+        return users.isEmpty() ? null : users.get(0);
     }
 
     private void replaceRoles(UserResource user, Set<String> roles) {
@@ -153,11 +270,11 @@ public class KeycloakDirectory implements IdentityDirectory {
                 throw p;
             } catch (WebApplicationException e) {
                 LOG.warnf("Keycloak failed to %s: HTTP %d", what, e.getResponse().getStatus());
-                throw new MyriadProblem.Upstream("IDENTITY_PROVIDER_FAILED",
+                throw new MyriadProblem.Upstream(ProblemCode.IDENTITY_PROVIDER_FAILED,
                         "The identity provider failed to " + what + "; nothing was changed, retry later");
             } catch (Exception e) {
                 LOG.warnf("Keycloak failed to %s: %s", what, e.toString());
-                throw new MyriadProblem.Upstream("IDENTITY_PROVIDER_FAILED",
+                throw new MyriadProblem.Upstream(ProblemCode.IDENTITY_PROVIDER_FAILED,
                         "The identity provider is unreachable; nothing was changed, retry later");
             }
         }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());

@@ -4,11 +4,11 @@ import city.myriad.tenancy.model.Member;
 import city.myriad.tenancy.model.Project;
 import city.myriad.tenancy.model.Tenant;
 import city.myriad.platform.Slugs;
+import city.myriad.platform.validation.MaxChars;
 import jakarta.validation.constraints.Email;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.Pattern;
-import jakarta.validation.constraints.Size;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
@@ -34,7 +34,7 @@ public final class TenancyApi {
     @Schema(name = "CreateTenant")
     public record CreateTenant(
             @NotBlank @Pattern(regexp = SLUG, message = SLUG_RULE) @Schema(examples = "initech") String slug,
-            @NotBlank @Size(max = 200) @Schema(examples = "Initech AI Lab") String name) {}
+            @NotBlank @MaxChars(200) @Schema(maxLength = 200, examples = "Initech AI Lab") String name) {}
 
     @Schema(name = "Project", description = "A tenant's unit of work and accounting")
     public record ProjectView(UUID id, UUID tenantId, @Schema(examples = "vision") String slug,
@@ -48,8 +48,8 @@ public final class TenancyApi {
     @Schema(name = "CreateProject")
     public record CreateProject(
             @NotBlank @Pattern(regexp = SLUG, message = SLUG_RULE) @Schema(examples = "llm-pretraining") String slug,
-            @NotBlank @Size(max = 200) @Schema(examples = "LLM pre-training") String name,
-            @Size(max = 2000) String description) {}
+            @NotBlank @MaxChars(200) @Schema(maxLength = 200, examples = "LLM pre-training") String name,
+            @MaxChars(2000) @Schema(maxLength = 2000) String description) {}
 
     @Schema(name = "Member", description = "A person or integration acting for one tenant")
     public record MemberView(UUID id, UUID tenantId, @Schema(examples = "amy") String username,
@@ -67,9 +67,9 @@ public final class TenancyApi {
             @NotBlank @Pattern(regexp = "^[a-z0-9][a-z0-9._-]{1,62}$",
                     message = "2-63 characters: lower-case letters, digits, '.', '_' and '-'")
             @Schema(examples = "carol") String username,
-            @NotBlank @Email @Size(max = 254) @Schema(examples = "carol@acme.example") String email,
-            @Size(max = 100) String firstName,
-            @Size(max = 100) String lastName,
+            @NotBlank @Email @MaxChars(254) @Schema(maxLength = 254, examples = "carol@acme.example") String email,
+            @MaxChars(100) @Schema(maxLength = 100) String firstName,
+            @MaxChars(100) @Schema(maxLength = 100) String lastName,
             @NotEmpty @Schema(examples = "[\"tenant-member\"]") Set<@NotBlank String> roles) {}
 
     @Schema(name = "MemberRoles")

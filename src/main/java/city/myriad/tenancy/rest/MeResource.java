@@ -11,6 +11,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 @Path("/api/v1/me")
@@ -28,6 +29,7 @@ public class MeResource {
     }
 
     @GET
+    @Extension(name = "x-problem-codes", value = "")
     @Operation(operationId = "getMe", summary = "Who am I",
             description = "The caller as the bearer token says: user, realm roles, and the tenant or operator.")
     public Uni<Me> me() {

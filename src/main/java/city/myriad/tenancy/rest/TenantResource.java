@@ -2,7 +2,7 @@ package city.myriad.tenancy.rest;
 
 import city.myriad.platform.idempotency.IdempotentResponses;
 import city.myriad.platform.paging.Page;
-import city.myriad.platform.paging.PageRequest;
+import city.myriad.platform.paging.Paging;
 import city.myriad.platform.security.Caller;
 import city.myriad.platform.security.CurrentCaller;
 import city.myriad.tenancy.mapping.TenancyApi.AddMember;
@@ -33,6 +33,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
@@ -51,8 +52,10 @@ public class TenantResource {
     private final ProjectService projects;
     private final MemberService members;
     private final CurrentCaller callers;
+    private final Paging paging;
 
-    TenantResource(TenantService tenants, ProjectService projects, MemberService members, CurrentCaller callers) {
+    TenantResource(TenantService tenants, ProjectService projects, MemberService members, CurrentCaller callers, Paging paging) {
+        this.paging = paging;
         this.tenants = tenants;
         this.projects = projects;
         this.members = members;
@@ -60,13 +63,15 @@ public class TenantResource {
     }
 
     @GET
+    @Extension(name = "x-problem-codes", value = "UNKNOWN_TENANT")
     @Operation(operationId = "listTenants", summary = "List tenants",
             description = "Platform admins see every tenant; anybody else sees the tenant they belong to.")
-    public Uni<Page<TenantView>> list(@QueryParam("cursor") String cursor, @QueryParam("limit") Integer limit) {
-        return tenants.list(caller(), PageRequest.of(cursor, limit));
+    public Uni<Page<TenantView>> list(@QueryParam("cursor") String cursor, @QueryParam("limit") String limit) {
+        return tenants.list(caller(), paging.request(cursor, limit));
     }
 
     @POST
+    @Extension(name = "x-problem-codes", value = "PLATFORM_ADMIN_REQUIRED, TENANT_SLUG_TAKEN, IDENTITY_PROVIDER_FAILED")
     @Operation(operationId = "createTenant", summary = "Create a tenant (platform admin)",
             description = "Creates the tenant and provisions its group in the identity provider.")
     @APIResponse(responseCode = "201", description = "Created",
@@ -77,6 +82,7 @@ public class TenantResource {
 
     @GET
     @Path("/{tenantId}")
+    @Extension(name = "x-problem-codes", value = "TENANT_NOT_FOUND, TENANT_ROLE_REQUIRED, UNKNOWN_TENANT")
     @Operation(operationId = "getTenant", summary = "Get a tenant")
     public Uni<TenantView> get(@PathParam("tenantId") UUID tenantId) {
         return tenants.get(caller(), tenantId);
@@ -84,14 +90,16 @@ public class TenantResource {
 
     @GET
     @Path("/{tenantId}/projects")
+    @Extension(name = "x-problem-codes", value = "TENANT_NOT_FOUND, TENANT_ROLE_REQUIRED, UNKNOWN_TENANT")
     @Operation(operationId = "listProjects", summary = "List a tenant's projects")
     public Uni<Page<ProjectView>> projects(@PathParam("tenantId") UUID tenantId, @QueryParam("cursor") String cursor,
-            @QueryParam("limit") Integer limit) {
-        return projects.list(caller(), tenantId, PageRequest.of(cursor, limit));
+            @QueryParam("limit") String limit) {
+        return projects.list(caller(), tenantId, paging.request(cursor, limit));
     }
 
     @POST
     @Path("/{tenantId}/projects")
+    @Extension(name = "x-problem-codes", value = "TENANT_NOT_FOUND, TENANT_ROLE_REQUIRED, UNKNOWN_TENANT, PROJECT_SLUG_TAKEN")
     @Operation(operationId = "createProject", summary = "Create a project (tenant admin)")
     @APIResponse(responseCode = "201", description = "Created",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ProjectView.class)))
@@ -102,6 +110,7 @@ public class TenantResource {
 
     @GET
     @Path("/{tenantId}/projects/{projectId}")
+    @Extension(name = "x-problem-codes", value = "TENANT_NOT_FOUND, TENANT_ROLE_REQUIRED, UNKNOWN_TENANT, PROJECT_NOT_FOUND")
     @Operation(operationId = "getProject", summary = "Get a project")
     public Uni<ProjectView> project(@PathParam("tenantId") UUID tenantId, @PathParam("projectId") UUID projectId) {
         return projects.get(caller(), tenantId, projectId);
@@ -109,14 +118,16 @@ public class TenantResource {
 
     @GET
     @Path("/{tenantId}/members")
+    @Extension(name = "x-problem-codes", value = "TENANT_NOT_FOUND, TENANT_ROLE_REQUIRED, UNKNOWN_TENANT")
     @Operation(operationId = "listMembers", summary = "List a tenant's members")
     public Uni<Page<MemberView>> members(@PathParam("tenantId") UUID tenantId, @QueryParam("cursor") String cursor,
-            @QueryParam("limit") Integer limit) {
-        return members.list(caller(), tenantId, PageRequest.of(cursor, limit));
+            @QueryParam("limit") String limit) {
+        return members.list(caller(), tenantId, paging.request(cursor, limit));
     }
 
     @POST
     @Path("/{tenantId}/members")
+    @Extension(name = "x-problem-codes", value = "TENANT_NOT_FOUND, TENANT_ROLE_REQUIRED, UNKNOWN_TENANT, UNKNOWN_ROLE, USERNAME_TAKEN, EMAIL_TAKEN, IDENTITY_PROVIDER_FAILED")
     @Operation(operationId = "addMember", summary = "Add a member (tenant admin)",
             description = "Creates the member's account in the identity provider, bound to this tenant with the given roles.")
     @APIResponse(responseCode = "201", description = "Created",
@@ -128,6 +139,7 @@ public class TenantResource {
 
     @PUT
     @Path("/{tenantId}/members/{memberId}")
+    @Extension(name = "x-problem-codes", value = "TENANT_NOT_FOUND, TENANT_ROLE_REQUIRED, UNKNOWN_TENANT, UNKNOWN_ROLE, MEMBER_NOT_FOUND, LAST_TENANT_ADMIN, IDENTITY_PROVIDER_FAILED")
     @Operation(operationId = "setMemberRoles", summary = "Replace a member's roles (tenant admin)")
     public Uni<MemberView> setRoles(@PathParam("tenantId") UUID tenantId, @PathParam("memberId") UUID memberId,
             @Valid @NotNull MemberRoles body) {
@@ -136,6 +148,7 @@ public class TenantResource {
 
     @DELETE
     @Path("/{tenantId}/members/{memberId}")
+    @Extension(name = "x-problem-codes", value = "TENANT_NOT_FOUND, TENANT_ROLE_REQUIRED, UNKNOWN_TENANT, MEMBER_NOT_FOUND, LAST_TENANT_ADMIN, IDENTITY_PROVIDER_FAILED")
     @Operation(operationId = "removeMember", summary = "Remove a member (tenant admin)",
             description = "Disables the member's account and takes its tenant roles away.")
     @APIResponse(responseCode = "204", description = "Removed")

@@ -3,6 +3,7 @@ package city.myriad.tenancy.service;
 import city.myriad.platform.db.Constraints;
 import city.myriad.platform.db.Scoped;
 import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.error.ProblemCode;
 import city.myriad.platform.idempotency.Idempotency;
 import city.myriad.platform.paging.Page;
 import city.myriad.platform.paging.PageRequest;
@@ -74,8 +75,7 @@ public class MemberService {
                                 })
                                 .map(m -> new Idempotency.Created<>(MemberView.of(m),
                                         "/api/v1/tenants/" + tenant + "/members/" + m.id)))))
-                .onFailure(Constraints::isUniqueViolation).transform(e -> new MyriadProblem.Conflict(
-                        "USERNAME_TAKEN", "User name '" + command.username() + "' is already in use"));
+                .onFailure(Constraints::isUniqueViolation).transform(e -> new MyriadProblem.Conflict(ProblemCode.USERNAME_TAKEN, "User name '" + command.username() + "' is already in use"));
     }
 
     public Uni<Page<MemberView>> list(Caller caller, UUID tenantId, PageRequest page) {
@@ -111,7 +111,7 @@ public class MemberService {
     private Uni<Member> member(UUID tenant, UUID memberId) {
         return members.find(tenant, memberId).map(m -> {
             if (m == null) {
-                throw new MyriadProblem.NotFound("MEMBER_NOT_FOUND", "No member " + memberId);
+                throw new MyriadProblem.NotFound(ProblemCode.MEMBER_NOT_FOUND, "No member " + memberId);
             }
             return m;
         });
@@ -126,7 +126,7 @@ public class MemberService {
             long otherAdmins = all.stream()
                     .filter(o -> !o.id.equals(m.id) && o.roleSet().contains(Caller.TENANT_ADMIN)).count();
             if (otherAdmins == 0) {
-                throw new MyriadProblem.Conflict("LAST_TENANT_ADMIN",
+                throw new MyriadProblem.Conflict(ProblemCode.LAST_TENANT_ADMIN,
                         "This is the tenant's last tenant-admin; make another member tenant-admin first");
             }
             return null;
@@ -137,7 +137,7 @@ public class MemberService {
         Set<String> roles = new TreeSet<>(requested);
         for (String r : roles) {
             if (!Caller.TENANT_ROLES.contains(r)) {
-                throw new MyriadProblem.Validation("UNKNOWN_ROLE", "Unknown tenant role '" + r + "'; use "
+                throw new MyriadProblem.Validation(ProblemCode.UNKNOWN_ROLE, "Unknown tenant role '" + r + "'; use "
                         + new TreeSet<>(Caller.TENANT_ROLES),
                         java.util.List.of(MyriadProblem.Violation.field("roles", "unknown role " + r)));
             }

@@ -3,6 +3,7 @@ package city.myriad.tenancy.service;
 import city.myriad.platform.db.Constraints;
 import city.myriad.platform.db.Scoped;
 import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.error.ProblemCode;
 import city.myriad.platform.idempotency.Idempotency;
 import city.myriad.platform.paging.Page;
 import city.myriad.platform.paging.PageRequest;
@@ -67,13 +68,13 @@ public class ProjectService {
                 .chain(tenant -> scoped.asTenant(tenant, () -> projects.find(tenant, projectId)))
                 .map(p -> {
                     if (p == null) {
-                        throw new MyriadProblem.NotFound("PROJECT_NOT_FOUND", "No project " + projectId);
+                        throw new MyriadProblem.NotFound(ProblemCode.PROJECT_NOT_FOUND, "No project " + projectId);
                     }
                     return ProjectView.of(p);
                 });
     }
 
     private static MyriadProblem.Conflict slugTaken(String slug) {
-        return new MyriadProblem.Conflict("PROJECT_SLUG_TAKEN", "The tenant has a project with slug '" + slug + "'");
+        return new MyriadProblem.Conflict(ProblemCode.PROJECT_SLUG_TAKEN, "The tenant has a project with slug '" + slug + "'");
     }
 }

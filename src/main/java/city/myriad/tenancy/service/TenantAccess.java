@@ -2,6 +2,7 @@ package city.myriad.tenancy.service;
 
 import city.myriad.platform.db.Scoped;
 import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.error.ProblemCode;
 import city.myriad.platform.security.Caller;
 import city.myriad.tenancy.repository.TenantRepository;
 import io.smallrye.mutiny.Uni;
@@ -51,7 +52,7 @@ public class TenantAccess {
                 case ADMINISTER -> caller.is(Caller.TENANT_ADMIN);
             };
             if (!allowed) {
-                throw new MyriadProblem.Forbidden("TENANT_ROLE_REQUIRED", action == Action.ADMINISTER
+                throw new MyriadProblem.Forbidden(ProblemCode.TENANT_ROLE_REQUIRED, action == Action.ADMINISTER
                         ? "Only a tenant-admin may do this" : "A tenant role is required to read this tenant");
             }
             return tenantId;
@@ -59,6 +60,6 @@ public class TenantAccess {
     }
 
     static MyriadProblem.NotFound notFound(UUID tenantId) {
-        return new MyriadProblem.NotFound("TENANT_NOT_FOUND", "No tenant " + tenantId);
+        return new MyriadProblem.NotFound(ProblemCode.TENANT_NOT_FOUND, "No tenant " + tenantId);
     }
 }

@@ -2,6 +2,7 @@ package city.myriad.tenancy.service;
 
 import city.myriad.platform.db.Scoped;
 import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.error.ProblemCode;
 import city.myriad.platform.security.Caller;
 import city.myriad.tenancy.mapping.TenancyApi.TenantRef;
 import city.myriad.tenancy.repository.TenantRepository;
@@ -28,7 +29,7 @@ public class TenantLookup {
 
     /** The caller's tenant; 403 if the token names none or one that does not exist. */
     public Uni<TenantRef> of(Caller caller) {
-        String slug = caller.tenantSlug().orElseThrow(() -> new MyriadProblem.Forbidden("NO_TENANT",
+        String slug = caller.tenantSlug().orElseThrow(() -> new MyriadProblem.Forbidden(ProblemCode.NO_TENANT,
                 "Your identity belongs to no tenant"));
         TenantRef cached = bySlug.get(slug);
         if (cached != null) {
@@ -36,7 +37,7 @@ public class TenantLookup {
         }
         return scoped.asPlatform(() -> tenants.findBySlug(slug)).map(t -> {
             if (t == null) {
-                throw new MyriadProblem.Forbidden("UNKNOWN_TENANT",
+                throw new MyriadProblem.Forbidden(ProblemCode.UNKNOWN_TENANT,
                         "Your identity names tenant '" + slug + "', which does not exist");
             }
             TenantRef ref = new TenantRef(t.id, t.slug, t.name);

@@ -3,6 +3,7 @@ package city.myriad.tenancy.service;
 import city.myriad.platform.db.Constraints;
 import city.myriad.platform.db.Scoped;
 import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.error.ProblemCode;
 import city.myriad.platform.idempotency.Idempotency;
 import city.myriad.platform.paging.Page;
 import city.myriad.platform.paging.PageRequest;
@@ -88,11 +89,11 @@ public class TenantService {
 
     static void requirePlatformAdmin(Caller caller) {
         if (!caller.isPlatformAdmin()) {
-            throw new MyriadProblem.Forbidden("PLATFORM_ADMIN_REQUIRED", "Only a platform admin may do this");
+            throw new MyriadProblem.Forbidden(ProblemCode.PLATFORM_ADMIN_REQUIRED, "Only a platform admin may do this");
         }
     }
 
     private static MyriadProblem.Conflict slugTaken(String slug) {
-        return new MyriadProblem.Conflict("TENANT_SLUG_TAKEN", "A tenant with slug '" + slug + "' exists");
+        return new MyriadProblem.Conflict(ProblemCode.TENANT_SLUG_TAKEN, "A tenant with slug '" + slug + "' exists");
     }
 }

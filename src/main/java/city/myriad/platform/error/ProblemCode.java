@@ -1,0 +1,126 @@
+package city.myriad.platform.error;
+
+/**
+ * Every stable error code the service can answer with, and the one HTTP status each belongs to. This enum is the
+ * single source: the contract's {@code ProblemCode} schema, each operation's documented codes and the table in
+ * {@code docs/api.md} are generated from it, and the response validation of the test suite refuses a code that
+ * an operation does not declare. A code never changes meaning; a new failure gets a new code.
+ */
+public enum ProblemCode {
+
+    // 400: the request is wrong; the detail says what to fix
+    VALIDATION_FAILED(400, "A field breaks a rule (length, pattern, range); `errors[]` says which"),
+    MALFORMED_JSON(400, "The body is not valid JSON (or not valid UTF-8)"),
+    UNKNOWN_FIELD(400, "The body has a field the operation does not know (typos never pass silently)"),
+    INVALID_FIELD_TYPE(400, "A field has the wrong JSON type (`\"name\": 123`) or shape"),
+    INVALID_CHARACTER(400, "A value holds a character that is never valid: NUL or another control character, "
+            + "or a lone UTF-16 surrogate"),
+    INVALID_ID(400, "An id in the path or query is not a canonical 36-character UUID"),
+    INVALID_CURSOR(400, "The cursor was not issued by this service for this list and these filters"),
+    INVALID_LIMIT(400, "`limit` is not a whole number from 1 to 500"),
+    INVALID_IDEMPOTENCY_KEY(400, "`Idempotency-Key` is empty or longer than 255 characters"),
+    BAD_CONTENT_LENGTH(400, "`Content-Length` is not a number"),
+    BAD_REQUEST(400, "The request cannot be read at all (a malformed header or parameter)"),
+    UNKNOWN_ROLE(400, "A role that is not a tenant role (tenant-admin, tenant-member, billing-viewer)"),
+    OPERATOR_REQUIRED(400, "A platform admin registering a cluster must name its `operatorId`"),
+    UNKNOWN_OPERATOR(400, "The `operatorId` names no operator"),
+    INVALID_INVENTORY(400, "Rows of the inventory CSV break its rules; `errors[]` gives row, column and reason"),
+    INVALID_INVENTORY_HEADER(400, "The inventory CSV's header is not the expected one"),
+    EMPTY_INVENTORY(400, "The inventory CSV has no nodes"),
+    RACK_IN_TWO_BLOCKS(400, "The inventory puts one rack in two blocks"),
+
+    // 401
+    UNAUTHENTICATED(401, "No bearer token, or one that does not verify; the detail says why (expired, wrong "
+            + "issuer, bad signature)"),
+
+    // 403: the caller is known but may not do this
+    FORBIDDEN(403, "The caller's roles do not allow this operation"),
+    PLATFORM_ADMIN_REQUIRED(403, "Only a platform admin may do this"),
+    TENANT_ROLE_REQUIRED(403, "The caller's tenant roles do not allow this (tenant-admin needed to administer)"),
+    NO_TENANT(403, "The token names no tenant"),
+    UNKNOWN_TENANT(403, "The token names a tenant that does not exist"),
+    OPERATOR_ROLE_REQUIRED(403, "Only a cluster operator may do this"),
+    OPERATOR_IDENTITY_UNKNOWN(403, "The token names an operator that does not exist"),
+    NOT_CLUSTER_OPERATOR(403, "Only the cluster's own operator (or a platform admin) may do this"),
+    NOT_YOUR_OPERATOR(403, "Operators register clusters for themselves only"),
+
+    // 404: absent, or not the caller's to know about
+    NOT_FOUND(404, "No such route or resource"),
+    TENANT_NOT_FOUND(404, "No such tenant, or not visible to the caller"),
+    PROJECT_NOT_FOUND(404, "No such project in the tenant"),
+    MEMBER_NOT_FOUND(404, "No such member in the tenant"),
+    CLUSTER_NOT_FOUND(404, "No such cluster"),
+    NODE_NOT_FOUND(404, "No such node in the cluster"),
+
+    // 405, 406
+    METHOD_NOT_ALLOWED(405, "The route exists but not with this method; `Allow` lists those it takes"),
+    NOT_ACCEPTABLE(406, "The `Accept` header asks for a media type the operation does not produce"),
+
+    // 409: contradicts the current state
+    TENANT_SLUG_TAKEN(409, "A tenant with this slug exists"),
+    PROJECT_SLUG_TAKEN(409, "The tenant has a project with this slug"),
+    OPERATOR_SLUG_TAKEN(409, "An operator with this slug exists"),
+    CLUSTER_SLUG_TAKEN(409, "The operator has a cluster with this slug"),
+    USERNAME_TAKEN(409, "The user name cannot be used for a new member of this tenant"),
+    EMAIL_TAKEN(409, "The email address cannot be used for a new member"),
+    LAST_TENANT_ADMIN(409, "The change would leave the tenant without a tenant-admin"),
+    IDEMPOTENCY_KEY_REUSED(409, "The `Idempotency-Key` was used by this caller for a different request"),
+
+    // 413, 414, 415
+    PAYLOAD_TOO_LARGE(413, "The body is larger than 16 MiB"),
+    URI_TOO_LONG(414, "The request line is longer than 8 KiB"),
+    UNSUPPORTED_MEDIA_TYPE(415, "The body's content type is not one the operation takes"),
+
+    // 5xx: not the caller's fault
+    INTERNAL(500, "A bug: logged on our side, no internals in the body"),
+    IDENTITY_PROVIDER_FAILED(502, "The identity provider refused or failed a change; nothing was changed, retry "
+            + "later"),
+    IDENTITY_PROVIDER_UNAVAILABLE(503, "The identity provider cannot be reached to verify the token; retry shortly");
+
+    private final int status;
+    private final String meaning;
+
+    ProblemCode(int status, String meaning) {
+        this.status = status;
+        this.meaning = meaning;
+    }
+
+    /** The one HTTP status this code is answered with. */
+    public int status() {
+        return status;
+    }
+
+    /** What the code means, for the contract and the docs. */
+    public String meaning() {
+        return meaning;
+    }
+
+    /** The RFC 9457 {@code type} URI of the code. */
+    public String type() {
+        return Problem.TYPE_BASE + name().toLowerCase().replace('_', '-');
+    }
+
+    /** The title every problem of this status carries. */
+    public String title() {
+        return titleOf(status);
+    }
+
+    public static String titleOf(int status) {
+        return switch (status) {
+            case 400 -> "Invalid request";
+            case 401 -> "Unauthorized";
+            case 403 -> "Forbidden";
+            case 404 -> "Not found";
+            case 405 -> "Method Not Allowed";
+            case 406 -> "Not Acceptable";
+            case 409 -> "Conflict";
+            case 413 -> "Request Entity Too Large";
+            case 414 -> "URI Too Long";
+            case 415 -> "Unsupported Media Type";
+            case 422 -> "Unprocessable request";
+            case 502 -> "Upstream failure";
+            case 503 -> "Service unavailable";
+            default -> "Server error";
+        };
+    }
+}
