@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import city.myriad.platform.error.ProblemCode;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -83,13 +84,76 @@ class OpenApiContractTest {
                     }
                 }
                 if (!successExample) problems.add(where + ": the success response has no example");
-                for (String status : List.of("401", "403", "404")) {
-                    if (op.path("responses").path(status).isMissingNode()) problems.add(where + ": no " + status);
+                if (op.path("responses").path("401").isMissingNode()) problems.add(where + ": no 401");
+                problems.addAll(codesAgreeWithStatuses(where, op));
+                problems.addAll(pathParametersInUrlOrder(where, path.getKey(), op));
+                JsonNode created = op.path("responses").path("201");
+                if (!created.isMissingNode() && created.path("headers").path("Location").isMissingNode()) {
+                    problems.add(where + " 201: Location header not declared");
+                }
+                for (JsonNode p : op.path("parameters")) {
+                    if (p.path("name").asText().equals("limit") && (p.path("schema").path("minimum").asInt() != 1
+                            || p.path("schema").path("maximum").asInt() != 500)) {
+                        problems.add(where + ": limit without its bounds 1..500 in the schema");
+                    }
                 }
             }
         }
         assertTrue(operations >= 18, "expected the whole API in the contract, found " + operations + " operations");
         assertTrue(problems.isEmpty(), String.join("\n", problems));
+    }
+
+    @Test
+    void the_problem_codes_of_the_contract_are_the_enum_and_every_schema_ref_stands_alone() throws IOException {
+        JsonNode contract = new YAMLMapper().readTree(CONTRACT.toFile());
+        List<String> enumerated = new ArrayList<>();
+        contract.path("components").path("schemas").path("ProblemCode").path("enum").forEach(c -> enumerated.add(c.asText()));
+        assertEquals(java.util.Arrays.stream(ProblemCode.values()).map(Enum::name).toList(), enumerated);
+        List<String> problems = new ArrayList<>();
+        contract.path("components").path("schemas").fields().forEachRemaining(schema ->
+                schema.getValue().path("properties").fields().forEachRemaining(p -> {
+                    if (p.getValue().has("$ref") && p.getValue().has("type")) {
+                        problems.add(schema.getKey() + "." + p.getKey() + ": a type beside its $ref");
+                    }
+                }));
+        assertTrue(problems.isEmpty(), String.join("\n", problems));
+    }
+
+    /** Each error response lists its codes, and each listed code belongs to that status. */
+    static List<String> codesAgreeWithStatuses(String where, JsonNode op) {
+        List<String> problems = new ArrayList<>();
+        op.path("responses").fields().forEachRemaining(r -> {
+            if (Integer.parseInt(r.getKey()) < 400) {
+                return;
+            }
+            JsonNode codes = r.getValue().path("x-problem-codes");
+            if (codes.isEmpty()) {
+                problems.add(where + " " + r.getKey() + ": no x-problem-codes");
+            }
+            codes.forEach(c -> {
+                if (ProblemCode.valueOf(c.asText()).status() != Integer.parseInt(r.getKey())) {
+                    problems.add(where + " " + r.getKey() + ": code " + c.asText() + " belongs to another status");
+                }
+            });
+        });
+        return problems;
+    }
+
+    /** Generated clients take path parameters in the order the contract lists them: it must be the URL's. */
+    static List<String> pathParametersInUrlOrder(String where, String template, JsonNode op) {
+        List<String> listed = new ArrayList<>();
+        op.path("parameters").forEach(p -> {
+            if (p.path("in").asText().equals("path")) {
+                listed.add(p.path("name").asText());
+            }
+        });
+        List<String> inUrl = new ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\{([^}]+)}").matcher(template);
+        while (m.find()) {
+            inUrl.add(m.group(1));
+        }
+        return listed.equals(inUrl) ? List.of() : List.of(where + ": path parameters listed as " + listed
+                + ", the URL has " + inUrl);
     }
 
     /** The JSON pointer of the first place where the two documents differ, or null if they are equal. */

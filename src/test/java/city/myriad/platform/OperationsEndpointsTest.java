@@ -3,30 +3,64 @@ package city.myriad.platform;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import city.myriad.support.Tokens;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.oidc.server.OidcWiremockTestResource;
+import io.restassured.specification.RequestSpecification;
+import java.util.UUID;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
-/** What a platform team wires into Kubernetes and Prometheus: probes and metrics, without a token. */
+/**
+ * What a platform team wires into Kubernetes and Prometheus: probes and metrics, without a token, on the
+ * management port only (never on the public API port), with route templates as the only URI tags.
+ */
 @QuarkusTest
 @QuarkusTestResource(OidcWiremockTestResource.class)
 class OperationsEndpointsTest {
 
+    static RequestSpecification management() {
+        return given().port(ConfigProvider.getConfig().getValue("quarkus.management.test-port", Integer.class));
+    }
+
     @Test
     void probes_report_up_with_the_database_checked() {
-        given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
-        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
+        management().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+        management().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
                 .body("checks.name", org.hamcrest.Matchers.hasItem("Reactive PostgreSQL connections health check"));
-        given().get("/q/health/started").then().statusCode(200);
+        management().get("/q/health/started").then().statusCode(200);
+    }
+
+    @Test
+    void health_and_metrics_are_not_served_on_the_public_port() {
+        given().get("/q/metrics").then().statusCode(404);
+        given().get("/q/health").then().statusCode(404);
+    }
+
+    @Test
+    void requests_that_match_no_route_add_no_series_and_show_no_ids() {
+        String before = management().get("/q/metrics").asString();
+        for (int i = 0; i < 50; i++) {
+            given().delete("/api/v1/tenants/" + UUID.randomUUID()).then().statusCode(org.hamcrest.Matchers.oneOf(401, 405));
+            given().get("/api/v1/no-such-" + UUID.randomUUID()).then().statusCode(org.hamcrest.Matchers.oneOf(401, 404));
+        }
+        String after = management().get("/q/metrics").asString();
+        long seriesBefore = before.lines().filter(l -> l.startsWith("http_server_requests_seconds_count")).count();
+        long seriesAfter = after.lines().filter(l -> l.startsWith("http_server_requests_seconds_count")).count();
+        assertTrue(seriesAfter - seriesBefore <= 3, "unmatched requests added " + (seriesAfter - seriesBefore)
+                + " series:\n" + after.lines().filter(l -> l.startsWith("http_server_requests_seconds_count"))
+                        .collect(java.util.stream.Collectors.joining("\n")));
+        assertTrue(after.lines().filter(l -> l.startsWith("http_server_requests"))
+                .noneMatch(l -> l.matches(".*[0-9a-f]{8}-[0-9a-f]{4}-.*")), "a metric carries an id from a URI");
     }
 
     @Test
     void prometheus_metrics_count_api_requests() {
         given().auth().oauth2(Tokens.alice()).get("/api/v1/me").then().statusCode(200);
-        given().get("/q/metrics").then().statusCode(200)
+        management().get("/q/metrics").then().statusCode(200)
                 .body(containsString("http_server_requests_seconds_count"))
                 .body(containsString("uri=\"/api/v1/me\""));
     }

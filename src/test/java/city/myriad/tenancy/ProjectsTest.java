@@ -1,6 +1,7 @@
 package city.myriad.tenancy;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
@@ -132,7 +133,32 @@ class ProjectsTest {
                 .body("code", equalTo("INVALID_CURSOR"));
         given().auth().oauth2(Tokens.bob()).get(GLOBEX_PROJECTS + "?limit=0").then().statusCode(400)
                 .body("code", equalTo("INVALID_LIMIT"));
-        given().auth().oauth2(Tokens.bob()).get(GLOBEX_PROJECTS + "?limit=abc").then().statusCode(404);
+        for (String limit : new String[] {"abc", "1.5", "2147483648", "-1", "501", "0x10"}) {
+            given().auth().oauth2(Tokens.bob()).queryParam("limit", limit).get(GLOBEX_PROJECTS).then()
+                    .statusCode(400).body("code", equalTo("INVALID_LIMIT")).body("errors[0].field", equalTo("limit"));
+        }
+    }
+
+    @Test
+    void a_cursor_works_only_for_the_list_that_issued_it() {
+        for (String slug : List.of("cursor-a", "cursor-b", "cursor-c")) {
+            given().auth().oauth2(Tokens.bob()).contentType("application/json")
+                    .body("{\"slug\":\"" + slug + "\",\"name\":\"Cursor\"}").post(GLOBEX_PROJECTS);
+        }
+        String cursor = given().auth().oauth2(Tokens.bob()).get(GLOBEX_PROJECTS + "?limit=1").path("nextCursor");
+        // The same cursor on another list (the members of the same tenant) is refused and says why.
+        given().auth().oauth2(Tokens.bob()).queryParam("cursor", cursor)
+                .get("/api/v1/tenants/" + city.myriad.demo.DemoData.GLOBEX + "/members").then().statusCode(400)
+                .body("code", equalTo("INVALID_CURSOR")).body("detail", containsString("another list"));
+        // A cursor whose key was edited (to start anywhere) no longer verifies.
+        String forged = java.util.Base64.getUrlEncoder().withoutPadding()
+                .encodeToString("00000000-0000-7000-8000-000000000000".getBytes()) + cursor.substring(cursor.indexOf('.'));
+        given().auth().oauth2(Tokens.bob()).queryParam("cursor", forged).get(GLOBEX_PROJECTS).then()
+                .statusCode(400).body("code", equalTo("INVALID_CURSOR"));
+        // The plain base64 of an id, which the old cursors were, is malformed now.
+        given().auth().oauth2(Tokens.bob()).queryParam("cursor", "MDE5MzAwMDAtMDAwMC03MDAwLTgwMDAtMDAwMDAwMDBlMTAx")
+                .get(GLOBEX_PROJECTS).then().statusCode(400).body("code", equalTo("INVALID_CURSOR"))
+                .body("detail", containsString("malformed"));
     }
 
     @Test

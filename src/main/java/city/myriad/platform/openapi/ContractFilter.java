@@ -104,6 +104,9 @@ public class ContractFilter implements OASFilter {
             op.getParameters().forEach(ContractFilter::describe);
         }
         APIResponses responses = op.getResponses();
+        // The scanner's own error responses (a bare 401/403 for secured methods) give way to the true list.
+        new ArrayList<>(responses.getAPIResponses().keySet()).stream().filter(s -> !s.startsWith("2"))
+                .forEach(responses::removeAPIResponse);
         for (Map.Entry<Integer, List<ProblemCode>> e : codes(op).entrySet()) {
             responses.addAPIResponse(String.valueOf(e.getKey()), problem(e.getKey(), e.getValue()));
         }
