@@ -104,6 +104,13 @@ class OpenApiContractTest {
     }
 
     @Test
+    void every_test_request_passes_through_the_contract_validation() {
+        assertTrue(io.restassured.RestAssured.filters().stream()
+                .anyMatch(f -> f instanceof city.myriad.support.ContractValidationExtension.ServedContract),
+                "ContractValidationExtension did not install the response check");
+    }
+
+    @Test
     void the_problem_codes_of_the_contract_are_the_enum_and_every_schema_ref_stands_alone() throws IOException {
         JsonNode contract = new YAMLMapper().readTree(CONTRACT.toFile());
         List<String> enumerated = new ArrayList<>();
