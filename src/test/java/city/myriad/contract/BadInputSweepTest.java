@@ -76,6 +76,163 @@ class BadInputSweepTest {
         assertEquals(before, state(), "bad input must change nothing");
     }
 
+    /**
+     * Every route of the served contract, with every method, gets hostile parameters and headers: NUL and
+     * control characters and invalid UTF-8 in path and query, ids that are UUIDs only to a lenient parser, bad
+     * limits, an empty Idempotency-Key, a foreign Host, and (on write routes) NUL, lone surrogates and invalid
+     * UTF-8 inside the body. Each must be a 4xx problem (validated against the contract like every response),
+     * never a 5xx, no answer may point at the foreign host, and nothing may change.
+     */
+    @Test
+    void every_route_refuses_hostile_characters_ids_limits_and_keys() throws Exception {
+        JsonNode contract = JSON.readTree(given().get("/q/openapi?format=json").then().statusCode(200).extract().asString());
+        String before = state();
+        List<String> failures = new ArrayList<>();
+        int requests = 0;
+        for (Iterator<Map.Entry<String, JsonNode>> paths = contract.path("paths").fields(); paths.hasNext(); ) {
+            Map.Entry<String, JsonNode> path = paths.next();
+            for (String method : List.of("get", "post", "put", "patch", "delete")) {
+                JsonNode op = path.getValue().path(method);
+                if (op.isMissingNode()) {
+                    continue;
+                }
+                String template = path.getKey();
+                String token = template.startsWith("/api/v1/clusters") ? Tokens.olga() : Tokens.admin();
+                JsonNode content = op.path("requestBody").path("content");
+                String type = content.has("text/csv") ? "text/csv" : "application/json";
+                String validBody = content.has("text/csv") ? content.path("text/csv").path("example").asText()
+                        : content.path("application/json").path("example").toString();
+                Map<String, Hostile> cases = new LinkedHashMap<>();
+                for (JsonNode p : op.path("parameters")) {
+                    String name = p.path("name").asText();
+                    if (p.path("in").asText().equals("path")) {
+                        cases.put(name + " with a NUL", Hostile.path(name, "a%00b"));
+                        cases.put(name + " with a control character", Hostile.path(name, "a%01b"));
+                        cases.put(name + " that is not UTF-8", Hostile.path(name, "a%FFb"));
+                        if (name.endsWith("Id")) {
+                            cases.put(name + " as 1-1-1-1-1", Hostile.path(name, "1-1-1-1-1"));
+                            cases.put(name + " with a short last group", Hostile.path(name, "01930000-0000-7000-8000-00000000e01"));
+                            cases.put(name + " with braces", Hostile.path(name, "%7B01930000-0000-7000-8000-00000000e001%7D"));
+                        }
+                    }
+                    if (name.equals("limit")) {
+                        for (String bad : List.of("abc", "1.5", "2147483648", "0", "-1")) {
+                            cases.put("limit=" + bad, Hostile.query("limit=" + bad));
+                        }
+                        cases.put("a cursor with a NUL", Hostile.query("cursor=%00"));
+                        cases.put("a cursor of another kind", Hostile.query("cursor=bm90LWEtY3Vyc29y"));
+                    }
+                    if (name.equals("Idempotency-Key")) {
+                        cases.put("an empty Idempotency-Key", Hostile.header("Idempotency-Key", ""));
+                    }
+                }
+                cases.put("a NUL in the query", Hostile.query("x=%00"));
+                if (!content.isMissingNode() && !content.isEmpty()) {
+                    if (type.equals("application/json")) {
+                        for (String field : stringFields(content.path("application/json").path("example"))) {
+                            cases.put(field + " with a NUL", Hostile.body(type, withField(validBody, field, "a\\u0000b")));
+                            cases.put(field + " with a lone surrogate", Hostile.body(type, withField(validBody, field, "a\\ud800b")));
+                            cases.put(field + " with a control character", Hostile.body(type, withField(validBody, field, "a\\u0007b")));
+                            cases.put(field + " as a number", Hostile.body(type, validBody.replaceFirst(
+                                    "\"" + field + "\":\"[^\"]*\"", "\"" + field + "\":123")));
+                        }
+                    } else {
+                        cases.put("a node id with a NUL", Hostile.body(type, validBody.replace("hz-n0001", "hz-\u0000n1")));
+                        cases.put("a formula in gpu_model", Hostile.body(type, validBody.replace("ASCEND-910B", "=HYPERLINK(\"x\")")));
+                        cases.put("a formula in node_id", Hostile.body(type, validBody.replace("hz-n0001", "@SUM(1)")));
+                        cases.put("+cmd in rack", Hostile.body(type, validBody.replace("hz-r001", "+cmd|' /C calc'!A0")));
+                    }
+                    byte[] invalidUtf8 = validBody.replaceFirst("[A-Za-z]", "\u0001").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    for (int i = 0; i < invalidUtf8.length; i++) {
+                        if (invalidUtf8[i] == 1) {
+                            invalidUtf8[i] = (byte) 0xC3; // a lead byte without its continuation
+                        }
+                    }
+                    cases.put("a body that is not UTF-8", new Hostile(null, null, null, (String[]) null, type, invalidUtf8));
+                }
+                for (Map.Entry<String, Hostile> c : cases.entrySet()) {
+                    requests++;
+                    Hostile h = c.getValue();
+                    String url = template;
+                    for (Map.Entry<String, String> v : PATH_VALUES.entrySet()) {
+                        url = url.replace("{" + v.getKey() + "}", v.getKey().equals(h.pathParam()) ? h.pathValue() : v.getValue());
+                    }
+                    io.restassured.specification.RequestSpecification r = given().auth().oauth2(token)
+                            .urlEncodingEnabled(false).header("Host", "evil.example");
+                    if (h.headerName() != null) {
+                        r = r.header(h.headerName(), h.headerValue());
+                    }
+                    if (h.body() != null) {
+                        r = r.contentType(h.contentType()).body(h.body());
+                    } else if (!content.isMissingNode() && !content.isEmpty()) {
+                        r = r.contentType(type).body(validBody);
+                    }
+                    String full = url + (h.query() == null ? "" : "?" + h.query());
+                    String where = method.toUpperCase() + " " + template + " with " + c.getKey();
+                    Response resp;
+                    try {
+                        resp = r.request(method.toUpperCase(), full);
+                    } catch (AssertionError contractBroken) {
+                        failures.add(where + ": " + contractBroken.getMessage());
+                        continue;
+                    }
+                    if (resp.statusCode() < 400 || resp.statusCode() >= 500) {
+                        failures.add(where + ": HTTP " + resp.statusCode() + " " + resp.asString());
+                    } else if (resp.headers().toString().contains("evil.example") || resp.asString().contains("evil.example")) {
+                        failures.add(where + ": the answer points at the foreign Host");
+                    }
+                }
+            }
+        }
+        assertTrue(requests > 150, "expected hostile requests on every route, sent " + requests);
+        assertTrue(failures.isEmpty(), failures.size() + " of " + requests + " hostile requests were mishandled:\n"
+                + String.join("\n", failures));
+        assertEquals(before, state(), "hostile input must change nothing");
+    }
+
+    /** One hostile variation of a request; null parts are left as in a valid request. */
+    record Hostile(String pathParam, String pathValue, String query, String[] header, String contentType, byte[] body) {
+        static Hostile path(String param, String value) {
+            return new Hostile(param, value, null, (String[]) null, null, null);
+        }
+
+        static Hostile query(String query) {
+            return new Hostile(null, null, query, (String[]) null, null, null);
+        }
+
+        static Hostile header(String name, String value) {
+            return new Hostile(null, null, null, new String[] {name, value}, null, null);
+        }
+
+        static Hostile body(String contentType, String body) {
+            return new Hostile(null, null, null, (String[]) null, contentType, body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+
+        String headerName() {
+            return header == null ? null : header[0];
+        }
+
+        String headerValue() {
+            return header == null ? null : header[1];
+        }
+    }
+
+    static List<String> stringFields(JsonNode example) {
+        List<String> fields = new ArrayList<>();
+        example.fields().forEachRemaining(f -> {
+            if (f.getValue().isTextual()) {
+                fields.add(f.getKey());
+            }
+        });
+        return fields;
+    }
+
+    /** The body with one string field's value replaced by raw JSON string content (escapes kept as written). */
+    static String withField(String body, String field, String rawJsonContent) {
+        return body.replaceFirst("\"" + field + "\":\"[^\"]*\"",
+                java.util.regex.Matcher.quoteReplacement("\"" + field + "\":\"" + rawJsonContent + "\""));
+    }
+
     /** Bad bodies for the route: name → {content type, body}. */
     static Map<String, String[]> badBodies(JsonNode content) throws Exception {
         Map<String, String[]> bodies = new LinkedHashMap<>();

@@ -53,8 +53,8 @@ public class ContractFilter implements OASFilter {
             "tenancy", "Tenants, their projects and members",
             "catalog", "Operators, clusters, their inventory and capacity");
 
-    /** Codes every authenticated operation can answer with, whatever it does. */
-    static final Set<ProblemCode> EVERY_OPERATION = EnumSet.of(ProblemCode.UNAUTHENTICATED,
+    /** Codes every authenticated operation can answer with, whatever it does (any URL can carry a bad query). */
+    static final Set<ProblemCode> EVERY_OPERATION = EnumSet.of(ProblemCode.UNAUTHENTICATED, ProblemCode.INVALID_CHARACTER,
             ProblemCode.NOT_ACCEPTABLE, ProblemCode.URI_TOO_LONG, ProblemCode.INTERNAL,
             ProblemCode.IDENTITY_PROVIDER_UNAVAILABLE);
     /** Codes of an operation that takes a JSON body. */
@@ -143,9 +143,6 @@ public class ContractFilter implements OASFilter {
         Set<ProblemCode> codes = EnumSet.copyOf(EVERY_OPERATION);
         if (op.getRequestBody() != null && op.getRequestBody().getContent() != null) {
             codes.addAll(op.getRequestBody().getContent().hasMediaType("application/json") ? JSON_BODY : OTHER_BODY);
-        }
-        if (op.getParameters() != null && !op.getParameters().isEmpty()) {
-            codes.add(ProblemCode.INVALID_CHARACTER);
         }
         if (op.getParameters() != null && op.getParameters().stream().anyMatch(p -> p.getIn() == Parameter.In.PATH
                 && p.getName().endsWith("Id"))) {
