@@ -38,7 +38,8 @@ public final class ContractValidation implements Filter {
     private final Map<JsonNode, Schema> compiled = new java.util.IdentityHashMap<>();
 
     public ContractValidation(String contractJson) {
-        this.contract = JSON.readTree(contractJson);
+        // The contract's schemas become $defs, which JSON Schema knows, so that each response schema can carry them.
+        this.contract = JSON.readTree(contractJson.replace("\"#/components/schemas/", "\"#/$defs/"));
         this.schemas = SchemaRegistry.withDialect(Dialects.getOpenApi31());
     }
 
@@ -117,9 +118,9 @@ public final class ContractValidation implements Filter {
             return;
         }
         Schema schema = compiled.computeIfAbsent(schemaNode, node -> {
-            // The schema with the contract's components beside it, so that its "#/components/..." refs resolve.
+            // The schema with the contract's schemas beside it, so that its refs resolve.
             tools.jackson.databind.node.ObjectNode document = ((tools.jackson.databind.node.ObjectNode) node).deepCopy();
-            document.set("components", contract.path("components"));
+            document.set("$defs", contract.path("components").path("schemas"));
             return schemas.getSchema(SchemaLocation.of(CONTRACT_URI + "/schema-" + compiled.size()), document);
         });
         for (Error e : schema.validate(body, InputFormat.JSON)) {

@@ -140,6 +140,36 @@ class ProjectsTest {
     }
 
     @Test
+    void location_never_comes_from_the_host_header() {
+        given().auth().oauth2(Tokens.bob()).header("Host", "evil.example").contentType("application/json")
+                .body("{\"slug\":\"hosted\",\"name\":\"Hosted\"}").post(GLOBEX_PROJECTS).then().statusCode(201)
+                .header("Location", org.hamcrest.Matchers.startsWith(GLOBEX_PROJECTS + "/"))
+                .header("Location", org.hamcrest.Matchers.not(containsString("evil")));
+    }
+
+    @Test
+    void lengths_count_characters_not_utf16_units_and_types_are_strict() {
+        String emoji = "\uD83D\uDE80"; // one character, two UTF-16 units
+        given().auth().oauth2(Tokens.bob()).contentType("application/json")
+                .body("{\"slug\":\"rockets\",\"name\":\"" + emoji.repeat(200) + "\"}").post(GLOBEX_PROJECTS)
+                .then().statusCode(201).body("name", equalTo(emoji.repeat(200)));
+        given().auth().oauth2(Tokens.bob()).contentType("application/json")
+                .body("{\"slug\":\"rockets-2\",\"name\":\"" + emoji.repeat(201) + "\"}").post(GLOBEX_PROJECTS)
+                .then().statusCode(400).body("code", equalTo("VALIDATION_FAILED")).body("errors[0].field", equalTo("name"));
+        given().auth().oauth2(Tokens.bob()).contentType("application/json")
+                .body("{\"slug\":\"typed\",\"name\":123}").post(GLOBEX_PROJECTS)
+                .then().statusCode(400).body("code", equalTo("INVALID_FIELD_TYPE"));
+        given().auth().oauth2(Tokens.bob()).contentType("application/json")
+                .body("{\"slug\":\"nul\",\"name\":\"a\\u0000b\"}").post(GLOBEX_PROJECTS)
+                .then().statusCode(400).body("code", equalTo("INVALID_CHARACTER")).body("errors[0].field", equalTo("name"));
+        given().auth().oauth2(Tokens.bob()).contentType("application/json")
+                .body("{\"slug\":\"surrogate\",\"name\":\"a\\ud800b\"}").post(GLOBEX_PROJECTS)
+                .then().statusCode(400).body("code", equalTo("INVALID_CHARACTER"));
+        given().auth().oauth2(Tokens.bob()).get(GLOBEX_PROJECTS + "/1-1-1-1-1").then().statusCode(400)
+                .body("code", equalTo("INVALID_ID"));
+    }
+
+    @Test
     void a_cursor_works_only_for_the_list_that_issued_it() {
         for (String slug : List.of("cursor-a", "cursor-b", "cursor-c")) {
             given().auth().oauth2(Tokens.bob()).contentType("application/json")

@@ -54,6 +54,31 @@ class TenantIsolationTest {
         assertEquals(before, acmeAsItsAdminSeesIt(), "acme's projects and members must be unchanged");
     }
 
+    @Test
+    void a_platform_admin_reusing_a_key_in_two_tenants_makes_two_independent_creations() {
+        String key = "shared-key-" + UUID.randomUUID();
+        String body = "{\"slug\":\"same-slug-x\",\"name\":\"Same\"}";
+        String acmeProject = given().auth().oauth2(Tokens.admin()).header("Idempotency-Key", key).contentType("application/json")
+                .body(body).post(ACME + "/projects").then().statusCode(201)
+                .header("Idempotent-Replayed", "false").extract().path("id");
+        String globexProject = given().auth().oauth2(Tokens.admin()).header("Idempotency-Key", key).contentType("application/json")
+                .body(body).post("/api/v1/tenants/" + DemoData.GLOBEX + "/projects").then().statusCode(201)
+                .header("Idempotent-Replayed", "false").body("tenantId", equalTo(DemoData.GLOBEX.toString()))
+                .extract().path("id");
+        org.junit.jupiter.api.Assertions.assertNotEquals(acmeProject, globexProject);
+        // The same key on the platform-level route is a scope of its own too, and a replay in one tenant replays
+        // that tenant's answer.
+        given().auth().oauth2(Tokens.admin()).header("Idempotency-Key", key).contentType("application/json")
+                .body("{\"slug\":\"keyed-operator\",\"name\":\"Keyed\"}").post("/api/v1/operators").then().statusCode(201);
+        given().auth().oauth2(Tokens.admin()).header("Idempotency-Key", key).contentType("application/json")
+                .body(body).post(ACME + "/projects").then().statusCode(201)
+                .header("Idempotent-Replayed", "true").body("id", equalTo(acmeProject));
+        // And another body under the same key in the same tenant is a conflict, not a 500.
+        given().auth().oauth2(Tokens.admin()).header("Idempotency-Key", key).contentType("application/json")
+                .body("{\"slug\":\"other-slug-x\",\"name\":\"Other\"}").post(ACME + "/projects").then().statusCode(409)
+                .body("code", equalTo("IDEMPOTENCY_KEY_REUSED"));
+    }
+
     private static String acmeAsItsAdminSeesIt() {
         return given().auth().oauth2(Tokens.alice()).get(ACME + "/projects?limit=500").then().statusCode(200)
                 .extract().asString()
