@@ -80,6 +80,96 @@ class IdentityEndToEndIT {
         assertTrue(Keycloak.realmRoles((String) users.get(0).get("id")).contains("billing-viewer"));
     }
 
+    @Test
+    void a_tenant_admin_cannot_adopt_platform_accounts_operators_service_accounts_or_other_tenants_members() {
+        String bob = Keycloak.password("bob");
+        for (String victim : List.of("admin", "olga", "service-account-myriad-admin", "service-account-acme-integration",
+                "alice")) {
+            given().auth().oauth2(bob).contentType("application/json")
+                    .body("{\"username\":\"" + victim + "\",\"email\":\"x-" + victim + "@globex.example\","
+                            + "\"roles\":[\"tenant-member\"]}")
+                    .post(GLOBEX + "/members").then().statusCode(409).body("code", equalTo("USERNAME_TAKEN"));
+            Map<String, Object> account = Keycloak.user(victim);
+            assertEquals(true, account.get("enabled"), victim + " stays enabled");
+            assertTrue(!Keycloak.groupsOf((String) account.get("id")).contains("/tenant-globex"),
+                    victim + " did not join globex");
+        }
+        // Nothing was touched: every one of them still is who the realm says, and provisioning still works.
+        me("admin").body("roles", contains("platform-admin")).body("tenant", nullValue());
+        me("olga").body("roles", contains("operator")).body("operator.slug", equalTo("hangzhou"));
+        me("alice").body("tenant.slug", equalTo("acme"));
+        String fresh = "e2e" + UUID.randomUUID().toString().substring(0, 6);
+        given().auth().oauth2(bob).contentType("application/json")
+                .body("{\"username\":\"" + fresh + "\",\"email\":\"" + fresh + "@globex.example\",\"roles\":[\"tenant-member\"]}")
+                .post(GLOBEX + "/members").then().statusCode(201);
+    }
+
+    @Test
+    void removal_is_complete_and_a_re_adding_tenant_gets_a_clean_account() {
+        String username = "e2e" + UUID.randomUUID().toString().substring(0, 6);
+        String alice = Keycloak.password("alice");
+        String memberId = given().auth().oauth2(alice).contentType("application/json")
+                .body("{\"username\":\"" + username + "\",\"email\":\"" + username + "@acme.example\",\"roles\":[\"tenant-member\"]}")
+                .post(ACME + "/members").then().statusCode(201).extract().path("id");
+        Map<String, Object> created = Keycloak.user(username);
+        String userId = (String) created.get("id");
+        // A new member cannot log in until a password is set: by the invitation email, or in the dev realm
+        // (no mail server) by an admin, as docs/tenancy.md says.
+        assertTrue(((List<?>) created.get("requiredActions")).contains("UPDATE_PASSWORD"));
+        assertTrue(Keycloak.credentialTypes(userId).isEmpty(), "no password is chosen for the member");
+        Keycloak.setPassword(userId, "acme-secret-1");
+        Keycloak.completeSetup(userId);
+        assertTrue(Keycloak.canLogIn(username, "acme-secret-1"), "with a password set the member logs in");
+
+        given().auth().oauth2(alice).delete(ACME + "/members/" + memberId).then().statusCode(204);
+        Map<String, Object> removed = Keycloak.user(username);
+        assertEquals(false, removed.get("enabled"));
+        assertEquals(List.of(), Keycloak.groupsOf(userId), "no tenant group is left behind");
+        @SuppressWarnings("unchecked")
+        Map<String, List<String>> attributes = (Map<String, List<String>>) removed.get("attributes");
+        assertTrue(attributes == null || !attributes.containsKey("tenant"), "the tenant attribute is gone");
+        assertTrue(Keycloak.realmRoles(userId).stream().noneMatch(r -> r.startsWith("tenant-") || r.equals("billing-viewer")));
+        assertTrue(!Keycloak.canLogIn(username, "acme-secret-1"), "a removed member cannot log in");
+
+        given().auth().oauth2(Keycloak.password("bob")).contentType("application/json")
+                .body("{\"username\":\"" + username + "\",\"email\":\"" + username + "@globex.example\",\"roles\":[\"billing-viewer\"]}")
+                .post(GLOBEX + "/members").then().statusCode(201);
+        Map<String, Object> readded = Keycloak.user(username);
+        assertEquals(userId, readded.get("id"));
+        assertEquals(true, readded.get("enabled"));
+        assertEquals(username + "@globex.example", readded.get("email"));
+        assertEquals(List.of("/tenant-globex"), Keycloak.groupsOf(userId));
+        @SuppressWarnings("unchecked")
+        Map<String, List<String>> now = (Map<String, List<String>>) readded.get("attributes");
+        assertEquals(List.of("globex"), now.get("tenant"));
+        assertTrue(Keycloak.credentialTypes(userId).isEmpty(), "acme's password does not open globex's account");
+        assertTrue(!Keycloak.canLogIn(username, "acme-secret-1"));
+        assertTrue(Keycloak.realmRoles(userId).contains("billing-viewer"));
+        assertTrue(!Keycloak.realmRoles(userId).contains("tenant-member"));
+    }
+
+    @Test
+    void another_tenants_email_is_a_conflict_that_names_no_tenant() {
+        String username = "e2e" + UUID.randomUUID().toString().substring(0, 6);
+        given().auth().oauth2(Keycloak.password("bob")).contentType("application/json")
+                .body("{\"username\":\"" + username + "\",\"email\":\"amy@acme.example\",\"roles\":[\"tenant-member\"]}")
+                .post(GLOBEX + "/members").then().statusCode(409).body("code", equalTo("EMAIL_TAKEN"))
+                .body("detail", org.hamcrest.Matchers.not(org.hamcrest.Matchers.containsStringIgnoringCase("acme")))
+                .body("detail", org.hamcrest.Matchers.not(org.hamcrest.Matchers.containsString("HTTP")));
+        assertEquals(List.of(), Keycloak.users(username), "nothing was created");
+        given().auth().oauth2(Keycloak.password("bob")).get(GLOBEX + "/members?limit=500").then().statusCode(200)
+                .body("items.username", org.hamcrest.Matchers.not(hasItem(username)));
+    }
+
+    @Test
+    void a_token_fetched_from_127_0_0_1_is_accepted_because_the_hostname_is_pinned() {
+        String token = given().formParam("grant_type", "password").formParam("client_id", "myriad-portal")
+                .formParam("username", "alice").formParam("password", "alice")
+                .post(RealKeycloak.url().replace("localhost", "127.0.0.1") + "/realms/myriad/protocol/openid-connect/token")
+                .then().statusCode(200).extract().path("access_token");
+        given().auth().oauth2(token).get("/api/v1/me").then().statusCode(200).body("username", equalTo("alice"));
+    }
+
     private static io.restassured.response.ValidatableResponse me(String user) {
         return given().auth().oauth2(Keycloak.password(user)).get("/api/v1/me").then().statusCode(200)
                 .body("username", equalTo(user));

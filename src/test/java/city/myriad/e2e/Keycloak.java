@@ -28,6 +28,47 @@ final class Keycloak {
                 .getList("$");
     }
 
+    /** The one user with this exact user name. */
+    static Map<String, Object> user(String username) {
+        List<Map<String, Object>> found = users(username);
+        if (found.size() != 1) {
+            throw new AssertionError("expected one Keycloak user " + username + ", found " + found.size());
+        }
+        return found.get(0);
+    }
+
+    /** The paths of the user's groups, e.g. {@code /tenant-acme}. */
+    static List<String> groupsOf(String userId) {
+        return admin().get(RealKeycloak.url() + "/admin/realms/myriad/users/" + userId + "/groups").then()
+                .statusCode(200).extract().jsonPath().getList("path");
+    }
+
+    static List<String> credentialTypes(String userId) {
+        return admin().get(RealKeycloak.url() + "/admin/realms/myriad/users/" + userId + "/credentials").then()
+                .statusCode(200).extract().jsonPath().getList("type");
+    }
+
+    /** Gives the user a password, as an admin does in the console for a new member of the dev realm. */
+    static void setPassword(String userId, String password) {
+        admin().contentType("application/json")
+                .body("{\"type\":\"password\",\"value\":\"" + password + "\",\"temporary\":false}")
+                .put(RealKeycloak.url() + "/admin/realms/myriad/users/" + userId + "/reset-password")
+                .then().statusCode(204);
+    }
+
+    /** Marks the account's setup done (what the member does through the invitation link). */
+    static void completeSetup(String userId) {
+        admin().contentType("application/json").body("{\"requiredActions\":[],\"emailVerified\":true}")
+                .put(RealKeycloak.url() + "/admin/realms/myriad/users/" + userId).then().statusCode(204);
+    }
+
+    /** Whether Keycloak's token endpoint grants a password login (false for a disabled user or a wrong password). */
+    static boolean canLogIn(String user, String password) {
+        return given().formParam("grant_type", "password").formParam("client_id", "myriad-portal")
+                .formParam("username", user).formParam("password", password)
+                .post(RealKeycloak.url() + "/realms/myriad/protocol/openid-connect/token").statusCode() == 200;
+    }
+
     static List<Map<String, Object>> groups(String name) {
         return admin().queryParam("search", name).queryParam("exact", "true")
                 .get(RealKeycloak.url() + "/admin/realms/myriad/groups").then().statusCode(200).extract().jsonPath()
