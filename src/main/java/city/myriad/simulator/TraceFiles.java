@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** Reads and writes the cluster, workload and placements files of shared/traces/FORMAT.md (format v1). */
+/** Reads and writes the cluster, workload and placements files of data/traces/FORMAT.md (format v1). */
 public final class TraceFiles {
 
     private TraceFiles() {}

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The rules of shared/traces/check.py, in Java, over a replay's segments: no card, CPU or memory over-allocated
+ * The rules of data/traces/check.py, in Java, over a replay's segments: no card, CPU or memory over-allocated
  * at any instant, gangs whole, models respected, single-node jobs on one node, no start before submission, no
  * segment longer than the job, non-preemptible jobs never stopped early. Returns the violations found.
  */

@@ -253,7 +253,10 @@ public class ContractFilter implements OASFilter {
         api.getComponents().addSchema("ProblemCode", OASFactory.createSchema().addType(Schema.SchemaType.STRING)
                 .description("Stable machine-readable error codes; clients branch on them. New codes may be added: "
                         + "treat an unknown one by its HTTP status.")
-                .enumeration(Arrays.stream(ProblemCode.values()).map(c -> (Object) c.name()).toList()));
+                .enumeration(Arrays.stream(ProblemCode.values()).map(c -> (Object) c.name()).toList())
+                .addExtension("x-enum-descriptions", Arrays.stream(ProblemCode.values()).map(ProblemCode::meaning).toList())
+                .addExtension("x-problem-status", Arrays.stream(ProblemCode.values()).collect(Collectors.toMap(
+                        Enum::name, ProblemCode::status, (a, b) -> a, LinkedHashMap::new))));
         api.getComponents().addSchema("ProblemViolation", OASFactory.createSchema().addType(Schema.SchemaType.OBJECT)
                 .description("Where an input broke a rule")
                 .addRequired("reason")
