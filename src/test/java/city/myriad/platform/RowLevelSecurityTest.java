@@ -30,6 +30,20 @@ class RowLevelSecurityTest {
     Pool pool;
 
     @Test
+    void the_embedded_database_trusts_nobody_by_address() {
+        String url = org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getValue("quarkus.datasource.jdbc.url", String.class);
+        for (String user : new String[] {"postgres", "myriad"}) {
+            for (String password : new String[] {"", "postgres", "myriad"}) {
+                java.sql.SQLException refused = assertThrows(java.sql.SQLException.class,
+                        () -> java.sql.DriverManager.getConnection(url, user, password).close(),
+                        user + " must not connect with the password '" + password + "'");
+                assertTrue(refused.getMessage().contains("password"), refused.getMessage());
+            }
+        }
+    }
+
+    @Test
     void a_query_that_forgets_the_tenant_sees_nothing() {
         for (String table : new String[] {"tenants", "projects", "members"}) {
             long rows = pool.query("select count(*) from " + table).execute().await().indefinitely()
