@@ -190,6 +190,25 @@ class BadInputSweepTest {
         assertEquals(before, state(), "hostile input must change nothing");
     }
 
+    @Test
+    void the_edge_answers_each_kind_of_unreadable_request_with_its_documented_code() {
+        String projects = "/api/v1/tenants/" + DemoData.ACME + "/projects";
+        given().auth().oauth2(Tokens.alice()).contentType("application/json").body("{\"slug\": ").post(projects)
+                .then().statusCode(400).body("code", org.hamcrest.Matchers.equalTo("MALFORMED_JSON"));
+        given().auth().oauth2(Tokens.alice()).contentType("text/plain").body("slug=x").post(projects)
+                .then().statusCode(415).body("code", org.hamcrest.Matchers.equalTo("UNSUPPORTED_MEDIA_TYPE"));
+        given().auth().oauth2(Tokens.alice()).accept("text/csv").get("/api/v1/me")
+                .then().statusCode(406).body("code", org.hamcrest.Matchers.equalTo("NOT_ACCEPTABLE"));
+        given().auth().oauth2(Tokens.alice()).patch("/api/v1/me").then().statusCode(405)
+                .header("Allow", org.hamcrest.Matchers.containsString("GET"))
+                .body("code", org.hamcrest.Matchers.equalTo("METHOD_NOT_ALLOWED"));
+        given().auth().oauth2(Tokens.alice()).queryParam("limit", "9".repeat(9000)).get(projects)
+                .then().statusCode(414).contentType("application/problem+json")
+                .body("code", org.hamcrest.Matchers.equalTo("URI_TOO_LONG"));
+        given().auth().oauth2(Tokens.alice()).get("/api/v1/no-such-route").then().statusCode(404)
+                .contentType("application/problem+json").body("code", org.hamcrest.Matchers.equalTo("NOT_FOUND"));
+    }
+
     /** One hostile variation of a request; null parts are left as in a valid request. */
     record Hostile(String pathParam, String pathValue, String query, String[] header, String contentType, byte[] body) {
         static Hostile path(String param, String value) {

@@ -170,6 +170,21 @@ class IdentityEndToEndIT {
         given().auth().oauth2(token).get("/api/v1/me").then().statusCode(200).body("username", equalTo("alice"));
     }
 
+    @Test
+    void refresh_tokens_and_other_realms_tokens_are_refused_locally_with_a_reason() {
+        io.restassured.response.Response grant = given().formParam("grant_type", "password")
+                .formParam("client_id", "myriad-portal").formParam("username", "alice").formParam("password", "alice")
+                .post(RealKeycloak.url() + "/realms/myriad/protocol/openid-connect/token");
+        String refresh = grant.path("refresh_token");
+        given().auth().oauth2(refresh).get("/api/v1/me").then().statusCode(401)
+                .body("code", equalTo("UNAUTHENTICATED")).body("detail", org.hamcrest.Matchers.containsString("does not verify"));
+        String master = given().formParam("grant_type", "password").formParam("client_id", "admin-cli")
+                .formParam("username", "admin").formParam("password", "admin")
+                .post(RealKeycloak.url() + "/realms/master/protocol/openid-connect/token").then().statusCode(200)
+                .extract().path("access_token");
+        given().auth().oauth2(master).get("/api/v1/me").then().statusCode(401).body("code", equalTo("UNAUTHENTICATED"));
+    }
+
     private static io.restassured.response.ValidatableResponse me(String user) {
         return given().auth().oauth2(Keycloak.password(user)).get("/api/v1/me").then().statusCode(200)
                 .body("username", equalTo(user));

@@ -12,14 +12,14 @@ import org.junit.jupiter.api.Test;
 class TextRulesTest {
 
     @ParameterizedTest(name = "{0} is written as {1}")
-    @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
-            "=cmd|' /C calc'!A0 | '=cmd|' /C calc'!A0",
-            "=HYPERLINK(\"http://x\") | '=HYPERLINK(\"http://x\")",
-            "+SUM(1;2) | '+SUM(1;2)",
-            "-2+3 | '-2+3",
-            "@x | '@x",
-            "ASCEND-910B | ASCEND-910B",
-            "hz-n0001 | hz-n0001"})
+    @CsvSource(delimiterString = " => ", quoteCharacter = '`', value = {
+            "=cmd|' /C calc'!A0 => '=cmd|' /C calc'!A0",
+            "=HYPERLINK(\"http://x\") => '=HYPERLINK(\"http://x\")",
+            "+SUM(1;2) => '+SUM(1;2)",
+            "-2+3 => '-2+3",
+            "@x => '@x",
+            "ASCEND-910B => ASCEND-910B",
+            "hz-n0001 => hz-n0001"})
     void a_csv_cell_that_a_spreadsheet_would_evaluate_is_neutralised(String value, String written) {
         assertEquals(written, TextRules.csvSafe(value));
     }

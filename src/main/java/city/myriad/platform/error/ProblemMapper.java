@@ -30,6 +30,12 @@ public class ProblemMapper {
 
     private static final Logger LOG = Logger.getLogger(ProblemMapper.class);
 
+    private final city.myriad.platform.http.Routes routes;
+
+    ProblemMapper(city.myriad.platform.http.Routes routes) {
+        this.routes = routes;
+    }
+
     @ServerExceptionMapper
     public Response problem(MyriadProblem e, UriInfo uri) {
         List<MyriadProblem.Violation> errors = e instanceof MyriadProblem.Validation v ? v.violations() : List.of();
@@ -136,9 +142,11 @@ public class ProblemMapper {
             default -> ProblemCode.BAD_REQUEST;
         };
         Response r = respond(Problem.of(code, detail(e, code), path(uri)));
-        if (e.getResponse().getHeaderString(HttpHeaders.ALLOW) != null) {
-            r = Response.fromResponse(r).header(HttpHeaders.ALLOW, e.getResponse().getHeaderString(HttpHeaders.ALLOW))
-                    .build();
+        if (code == ProblemCode.METHOD_NOT_ALLOWED && uri != null) {
+            java.util.Set<String> allowed = routes.allowed(uri.getRequestUri().getRawPath());
+            if (!allowed.isEmpty()) {
+                r = Response.fromResponse(r).header(HttpHeaders.ALLOW, String.join(", ", allowed)).build();
+            }
         }
         return r;
     }

@@ -1,0 +1,74 @@
+package city.myriad.platform.http;
+
+import io.quarkus.arc.Arc;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.spi.Bean;
+import jakarta.ws.rs.HttpMethod;
+import jakarta.ws.rs.Path;
+import java.lang.annotation.Annotation;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/**
+ * The API's routes, read once from the resource classes, to say which methods a path takes: the {@code Allow}
+ * header that RFC 9110 requires on every 405, which the REST layer does not fill in itself.
+ */
+@ApplicationScoped
+public class Routes {
+
+    private record Route(Pattern path, String method) {}
+
+    private volatile List<Route> routes;
+
+    /** The methods the path takes, sorted; empty if no route matches it. */
+    public Set<String> allowed(String path) {
+        Set<String> methods = new TreeSet<>();
+        for (Route r : routes()) {
+            if (r.path().matcher(path).matches()) {
+                methods.add(r.method());
+            }
+        }
+        return methods;
+    }
+
+    private List<Route> routes() {
+        if (routes == null) {
+            List<Route> found = new ArrayList<>();
+            for (Bean<?> bean : Arc.container().beanManager().getBeans(Object.class)) {
+                Class<?> type = bean.getBeanClass();
+                Path base = type.getAnnotation(Path.class);
+                if (base == null || !type.getPackageName().startsWith("city.myriad")) {
+                    continue;
+                }
+                for (Method m : type.getDeclaredMethods()) {
+                    String verb = verb(m);
+                    if (verb != null) {
+                        Path sub = m.getAnnotation(Path.class);
+                        found.add(new Route(template(base.value() + (sub == null ? "" : "/" + sub.value())), verb));
+                    }
+                }
+            }
+            routes = List.copyOf(found);
+        }
+        return routes;
+    }
+
+    private static String verb(Method m) {
+        for (Annotation a : m.getAnnotations()) {
+            HttpMethod http = a.annotationType().getAnnotation(HttpMethod.class);
+            if (http != null) {
+                return http.value();
+            }
+        }
+        return null;
+    }
+
+    private static Pattern template(String path) {
+        String normalized = ("/" + path).replaceAll("/+", "/").replaceAll("/$", "");
+        return Pattern.compile(Pattern.quote(normalized).replaceAll("\\{[^}/]+}", "\\\\E[^/]+\\\\Q"));
+    }
+}
