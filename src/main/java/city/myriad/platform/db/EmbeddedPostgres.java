@@ -26,6 +26,9 @@ import org.jboss.logging.Logger;
 public final class EmbeddedPostgres {
 
     private static final Logger LOG = Logger.getLogger(EmbeddedPostgres.class);
+    private static final String PGPASS = "pgpass";
+    private static final String SERVICE_ROLE = "myriad";
+    private static final String DATABASE = "myriad";
     private static Endpoint endpoint;
 
     /** Where the embedded server listens and how the service logs in. */
@@ -40,33 +43,118 @@ public final class EmbeddedPostgres {
         return HexFormat.of().formatHex(bytes);
     }
 
-    public static synchronized Endpoint shared() {
+    /**
+     * The shared server: in a temporary directory removed at exit when {@code dataDir} is null, or in
+     * {@code dataDir}, which keeps the data, the passwords and the port hint across restarts (the dev start).
+     */
+    public static synchronized Endpoint shared(Path dataDir) {
         if (endpoint == null) {
-            endpoint = start();
+            endpoint = dataDir == null ? startTemporary() : startPersistent(dataDir.toAbsolutePath());
         }
         return endpoint;
     }
 
-    private static Endpoint start() {
-        long started = System.nanoTime();
+    private static Endpoint startTemporary() {
         try {
             Path home = Files.createTempDirectory("myriad-pg");
+            Running run = start(home, true, null);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    run.pg().close();
+                    Files.deleteIfExists(home.resolve(PGPASS));
+                    Files.deleteIfExists(home);
+                } catch (IOException e) {
+                    // the JVM is going away; the data directory is temporary
+                }
+            }, "embedded-postgres-stop"));
+            return run.endpoint();
+        } catch (IOException e) {
+            throw failed(e);
+        }
+    }
+
+    /**
+     * Starts on kept data. A server left running by a JVM that was killed (kill -9 skips shutdown hooks) still
+     * holds the data directory: it is stopped first, so that the next start comes up on the same data.
+     */
+    private static Endpoint startPersistent(Path home) {
+        try {
+            Files.createDirectories(home);
             Path data = home.resolve("data");
-            io.zonky.test.db.postgres.embedded.EmbeddedPostgres pg =
-                    io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder()
-                            .setDataDirectory(data)
-                            .setCleanDataDirectory(true)
-                            .setServerConfig("max_connections", "200")
-                            .setServerConfig("fsync", "off")
-                            .setServerConfig("synchronous_commit", "off")
-                            .setServerConfig("password_encryption", "scram-sha-256")
-                            .start();
-            Endpoint ep = new Endpoint(pg.getPort(), "myriad", "myriad", secret());
-            String superuserPassword = secret();
+            boolean fresh = !Files.exists(data.resolve("PG_VERSION"));
+            Credentials kept = null;
+            if (!fresh) {
+                kept = Credentials.read(home.resolve(PGPASS)).orElseThrow(() -> new IllegalStateException(
+                        "The embedded PostgreSQL data in " + data + " has no passwords beside it (" + PGPASS
+                                + "); remove " + home + " (bin/myriad-dev --fresh) to start afresh"));
+                stopOrphan(data);
+            }
+            Running run = start(home, false, kept);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    run.pg().close();
+                } catch (IOException e) {
+                    // the JVM is going away; the data stays for the next start
+                }
+            }, "embedded-postgres-stop"));
+            return run.endpoint();
+        } catch (IOException e) {
+            throw failed(e);
+        }
+    }
+
+    private record Running(io.zonky.test.db.postgres.embedded.EmbeddedPostgres pg, Endpoint endpoint) {}
+
+    /** The two roles' passwords; kept in {@code pgpass} (libpq's format, mode 600) beside the data. */
+    record Credentials(String service, String superuser) {
+        static java.util.Optional<Credentials> read(Path pgpass) throws IOException {
+            if (!Files.exists(pgpass)) {
+                return java.util.Optional.empty();
+            }
+            String service = null;
+            String superuser = null;
+            for (String line : Files.readAllLines(pgpass)) {
+                String[] f = line.split(":", 5);
+                if (f.length == 5 && f[3].equals(SERVICE_ROLE)) {
+                    service = f[4];
+                } else if (f.length == 5 && f[3].equals("postgres")) {
+                    superuser = f[4];
+                }
+            }
+            return service == null || superuser == null ? java.util.Optional.empty()
+                    : java.util.Optional.of(new Credentials(service, superuser));
+        }
+
+        void write(Path pgpass, int port) throws IOException {
+            Files.writeString(pgpass, "127.0.0.1:" + port + ":*:" + SERVICE_ROLE + ":" + service + "\n"
+                    + "127.0.0.1:" + port + ":*:postgres:" + superuser + "\n");
+            Files.setPosixFilePermissions(pgpass, PosixFilePermissions.fromString("rw-------"));
+        }
+    }
+
+    private static Running start(Path home, boolean temporary, Credentials kept) throws IOException {
+        long started = System.nanoTime();
+        Path data = home.resolve("data");
+        var builder = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder()
+                .setDataDirectory(data)
+                .setCleanDataDirectory(temporary)
+                .setServerConfig("max_connections", "200")
+                .setServerConfig("synchronous_commit", "off")
+                .setServerConfig("password_encryption", "scram-sha-256");
+        if (temporary) {
+            builder.setServerConfig("fsync", "off"); // nothing to keep: speed over durability
+        }
+        if (kept != null) {
+            builder.setConnectConfig("password", kept.superuser());
+        }
+        io.zonky.test.db.postgres.embedded.EmbeddedPostgres pg = builder.start();
+        Credentials credentials = kept != null ? kept : new Credentials(secret(), secret());
+        if (kept == null) {
             try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
-                s.execute("create role " + ep.user() + " login nosuperuser nocreatedb password '" + ep.password() + "'");
-                s.execute("create database " + ep.database() + " owner " + ep.user());
-                s.execute("alter role postgres password '" + superuserPassword + "'");
+                s.execute("create role " + SERVICE_ROLE + " login nosuperuser nocreatedb password '"
+                        + credentials.service() + "'");
+                s.execute("create database " + DATABASE + " owner " + SERVICE_ROLE);
+                s.execute("alter role postgres password '" + credentials.superuser() + "'");
                 Files.writeString(data.resolve("pg_hba.conf"), """
                         # Written by Myriad's EmbeddedPostgres: passwords for everyone, trust for no one.
                         local all all scram-sha-256
@@ -74,26 +162,48 @@ public final class EmbeddedPostgres {
                         host  all all ::1/128      scram-sha-256
                         """);
                 s.execute("select pg_reload_conf()");
+            } catch (SQLException e) {
+                pg.close();
+                throw new IOException(e.getMessage(), e);
             }
-            Path pgpass = home.resolve("pgpass");
-            Files.writeString(pgpass, "127.0.0.1:" + ep.port() + ":*:" + ep.user() + ":" + ep.password() + "\n"
-                    + "127.0.0.1:" + ep.port() + ":*:postgres:" + superuserPassword + "\n");
-            Files.setPosixFilePermissions(pgpass, PosixFilePermissions.fromString("rw-------"));
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                try {
-                    pg.close();
-                    Files.deleteIfExists(pgpass);
-                    Files.deleteIfExists(home);
-                } catch (IOException e) {
-                    // the JVM is going away; the data directory is temporary
-                }
-            }, "embedded-postgres-stop"));
-            LOG.infof("Embedded PostgreSQL started on 127.0.0.1:%d in %d ms (database %s, user %s; passwords in %s)",
-                    ep.port(), (System.nanoTime() - started) / 1_000_000, ep.database(), ep.user(), pgpass);
-            return ep;
-        } catch (IOException | SQLException e) {
-            throw new IllegalStateException("Cannot start the embedded PostgreSQL: " + e.getMessage()
-                    + ". Configure quarkus.datasource.reactive.url to use an external server.", e);
         }
+        Path pgpass = home.resolve(PGPASS);
+        credentials.write(pgpass, pg.getPort());
+        Endpoint ep = new Endpoint(pg.getPort(), DATABASE, SERVICE_ROLE, credentials.service());
+        LOG.infof("Embedded PostgreSQL %s on 127.0.0.1:%d in %d ms (database %s, user %s; passwords in %s)",
+                temporary ? "started" : kept == null ? "created in " + data : "started on the data in " + data,
+                ep.port(), (System.nanoTime() - started) / 1_000_000, ep.database(), ep.user(), pgpass);
+        return new Running(pg, ep);
+    }
+
+    /** Stops a postmaster that a killed JVM left running on this data directory. */
+    private static void stopOrphan(Path data) throws IOException {
+        Path pidFile = data.resolve("postmaster.pid");
+        if (!Files.exists(pidFile)) {
+            return;
+        }
+        long pid;
+        try {
+            pid = Long.parseLong(Files.readAllLines(pidFile).get(0).strip());
+        } catch (RuntimeException e) {
+            return; // unreadable: PostgreSQL itself decides whether the lock is stale
+        }
+        java.util.Optional<ProcessHandle> orphan = ProcessHandle.of(pid)
+                .filter(p -> p.info().command().map(c -> c.contains("postgres")).orElse(false));
+        if (orphan.isEmpty()) {
+            return;
+        }
+        LOG.warnf("A PostgreSQL server (pid %d) left by an earlier run still holds %s; stopping it", pid, data);
+        orphan.get().destroy(); // SIGTERM: a smart shutdown, and nobody is connected any more
+        try {
+            orphan.get().onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            orphan.get().destroyForcibly();
+        }
+    }
+
+    private static IllegalStateException failed(IOException e) {
+        return new IllegalStateException("Cannot start the embedded PostgreSQL: " + e.getMessage()
+                + ". Configure quarkus.datasource.reactive.url to use an external server.", e);
     }
 }

@@ -17,11 +17,15 @@ import org.eclipse.microprofile.config.spi.ConfigSource;
  * <p>The server starts on the first read of one of these values at run time, not when the source is built, and
  * never while Quarkus builds the application (augmentation reads configuration too). Registered through
  * {@code META-INF/services/io.smallrye.config.ConfigSourceFactory}; set
- * {@code myriad.embedded-postgres.enabled=false} to fail fast instead.
+ * {@code myriad.embedded-postgres.enabled=false} to fail fast instead. With
+ * {@code myriad.embedded-postgres.data-dir} the data survives restarts (the dev start keeps it in
+ * {@code .myriad/dev/postgres}).
  */
 public final class EmbeddedPostgresConfigSourceFactory implements ConfigSourceFactory {
 
     static final String REACTIVE_URL = "quarkus.datasource.reactive.url";
+    /** Where the embedded server keeps its data across restarts; unset, it starts empty and is removed at exit. */
+    static final String DATA_DIR = "myriad.embedded-postgres.data-dir";
     static final Map<String, Function<EmbeddedPostgres.Endpoint, String>> PROPERTIES = Map.of(
             REACTIVE_URL, db -> "postgresql://127.0.0.1:" + db.port() + "/" + db.database(),
             "quarkus.datasource.jdbc.url", db -> "jdbc:postgresql://127.0.0.1:" + db.port() + "/" + db.database(),
@@ -33,7 +37,8 @@ public final class EmbeddedPostgresConfigSourceFactory implements ConfigSourceFa
         if (isSet(context.getValue(REACTIVE_URL)) || !enabled(context)) {
             return List.of();
         }
-        return List.of(new LazySource());
+        ConfigValue dir = context.getValue(DATA_DIR);
+        return List.of(new LazySource(isSet(dir) ? java.nio.file.Path.of(dir.getValue()) : null));
     }
 
     private static boolean enabled(ConfigSourceContext context) {
@@ -47,6 +52,12 @@ public final class EmbeddedPostgresConfigSourceFactory implements ConfigSourceFa
 
     /** Ordinal 200: below application.properties (250), env (300) and system properties (400). */
     static final class LazySource implements ConfigSource {
+        private final java.nio.file.Path dataDir;
+
+        LazySource(java.nio.file.Path dataDir) {
+            this.dataDir = dataDir;
+        }
+
         @Override
         public Set<String> getPropertyNames() {
             return PROPERTIES.keySet();
@@ -58,7 +69,7 @@ public final class EmbeddedPostgresConfigSourceFactory implements ConfigSourceFa
             if (f == null || duringBuild()) {
                 return null;
             }
-            return f.apply(EmbeddedPostgres.shared());
+            return f.apply(EmbeddedPostgres.shared(dataDir));
         }
 
         /** The build (augmentation) reads configuration too; it needs no database. */
