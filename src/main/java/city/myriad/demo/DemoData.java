@@ -5,7 +5,7 @@ import city.myriad.catalog.model.Operator;
 import city.myriad.catalog.repository.ClusterRepository;
 import city.myriad.catalog.repository.InventoryWriter;
 import city.myriad.catalog.repository.OperatorRepository;
-import city.myriad.catalog.service.InventoryFile.NodeRow;
+import city.myriad.catalog.model.NodeSpec;
 import city.myriad.platform.db.Scoped;
 import city.myriad.tenancy.model.Member;
 import city.myriad.tenancy.model.Project;
@@ -109,12 +109,12 @@ public class DemoData {
     }
 
     /** The Hangzhou inventory, as the operator's import file would give it. */
-    public static List<NodeRow> hangzhouNodes() {
-        List<NodeRow> rows = new ArrayList<>(NODES);
+    public static List<NodeSpec> hangzhouNodes() {
+        List<NodeSpec> rows = new ArrayList<>(NODES);
         for (int n = 0; n < NODES; n++) {
             int rack = n / NODES_PER_RACK;
             int block = rack / RACKS_PER_BLOCK;
-            rows.add(new NodeRow("hz-n%04d".formatted(n + 1), "ASCEND-910B", CARDS_PER_NODE, 192_000, 1_572_864,
+            rows.add(new NodeSpec("hz-n%04d".formatted(n + 1), "ASCEND-910B", CARDS_PER_NODE, 192_000, 1_572_864,
                     "hz-r%03d".formatted(rack + 1), "hz-b%02d".formatted(block + 1)));
         }
         return rows;

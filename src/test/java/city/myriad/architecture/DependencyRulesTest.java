@@ -60,10 +60,53 @@ class DependencyRulesTest {
             .orShould().callConstructor(java.util.Random.class)
             .because("time and randomness are injected into the core (Clock, seeded RandomGenerator)");
 
+    /** The business domains; each may use another one only through that one's declared ports (its services). */
+    static final String[] DOMAINS = {"tenancy", "catalog", "market", "jobs", "quota", "metering", "billing"};
+
+    static final ArchRule platform_depends_on_no_domain = noClasses()
+            .that().resideInAPackage("city.myriad.platform..")
+            .should().dependOnClassesThat().resideInAnyPackage(domainPackages("city.myriad.demo.."))
+            .because("platform is what every domain shares; it knows none of them (docs/architecture.md)");
+
+    static final ArchRule catalog_uses_only_the_platform = classes()
+            .that().resideInAPackage("city.myriad.catalog..")
+            .should().onlyDependOnClassesThat().resideOutsideOfPackages(without("catalog", domainPackages(
+                    "city.myriad.demo..", "city.myriad.simulator..", "city.myriad.allocation..")))
+            .because("the catalog is the bottom domain: tenancy and the marketplace build on it, not the reverse");
+
+    static final ArchRule repositories_never_use_services = noClasses()
+            .that().resideInAPackage("..repository..")
+            .should().dependOnClassesThat().resideInAPackage("..service..")
+            .because("a repository stores what a use case decided; the types they share live in model/");
+
+    static ArchRule onlyThroughPorts(String domain) {
+        String[] inner = Stream.of(DOMAINS).filter(d -> !d.equals(domain))
+                .flatMap(d -> Stream.of("city.myriad." + d + ".repository..", "city.myriad." + d + ".model..",
+                        "city.myriad." + d + ".rest..", "city.myriad." + d + ".mapping..",
+                        "city.myriad." + d + ".identity.."))
+                .toArray(String[]::new);
+        return noClasses().that().resideInAPackage("city.myriad." + domain + "..")
+                .should().dependOnClassesThat().resideInAnyPackage(inner)
+                .allowEmptyShould(true)
+                .because("domains talk through declared ports (another domain's service types), never its tables, "
+                        + "entities or HTTP");
+    }
+
+    static String[] domainPackages(String... more) {
+        return Stream.concat(Stream.of(DOMAINS).map(d -> "city.myriad." + d + ".."), Stream.of(more))
+                .toArray(String[]::new);
+    }
+
+    static String[] without(String domain, String[] packages) {
+        return Stream.of(packages).filter(p -> !p.equals("city.myriad." + domain + "..")).toArray(String[]::new);
+    }
+
     static Stream<ArchRule> rules() {
-        return Stream.of(allocation_core_imports_only_the_jdk, simulator_uses_only_the_jdk_and_the_core,
+        return Stream.concat(Stream.of(allocation_core_imports_only_the_jdk, simulator_uses_only_the_jdk_and_the_core,
                 only_billing_stripe_talks_to_stripe, resources_never_touch_repositories, resources_never_touch_entities,
-                nothing_outside_the_web_layer_depends_on_resources, core_never_reads_the_wall_clock);
+                nothing_outside_the_web_layer_depends_on_resources, core_never_reads_the_wall_clock,
+                platform_depends_on_no_domain, catalog_uses_only_the_platform, repositories_never_use_services),
+                Stream.of(DOMAINS).map(DependencyRulesTest::onlyThroughPorts));
     }
 
     @ParameterizedTest

@@ -4,6 +4,7 @@ import city.myriad.catalog.model.Cluster;
 import city.myriad.catalog.model.Node;
 import city.myriad.catalog.model.NodeState;
 import city.myriad.catalog.model.Operator;
+import city.myriad.platform.Identified;
 import city.myriad.platform.Slugs;
 import city.myriad.platform.validation.MaxChars;
 import jakarta.validation.constraints.NotBlank;
@@ -24,7 +25,7 @@ public final class CatalogApi {
 
     @Schema(name = "Operator", description = "A city or its contractor that runs clusters")
     public record OperatorView(UUID id, @Schema(examples = "hangzhou") String slug,
-            @Schema(examples = "Hangzhou Municipal AI Computing Center") String name, Instant createdAt) {
+            @Schema(examples = "Hangzhou Municipal AI Computing Center") String name, Instant createdAt) implements Identified {
         public static OperatorView of(Operator o) {
             return new OperatorView(o.id, o.slug, o.name, o.createdAt);
         }
@@ -38,7 +39,7 @@ public final class CatalogApi {
     @Schema(name = "Cluster", description = "A city-run cluster of accelerator cards")
     public record ClusterView(UUID id, UUID operatorId, @Schema(examples = "hangzhou-city") String slug,
             @Schema(examples = "Hangzhou City Cluster") String name, @Schema(examples = "cn-east-hangzhou") String region,
-            Instant createdAt) {
+            Instant createdAt) implements Identified {
         public static ClusterView of(Cluster c) {
             return new ClusterView(c.id, c.operatorId, c.slug, c.name, c.region, c.createdAt);
         }

@@ -1,6 +1,6 @@
 package city.myriad.catalog.repository;
 
-import city.myriad.catalog.service.InventoryFile.NodeRow;
+import city.myriad.catalog.model.NodeSpec;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -63,7 +63,7 @@ public class InventoryWriter {
         this.pool = pool;
     }
 
-    public Uni<Outcome> write(UUID clusterId, List<NodeRow> rows, OffsetDateTime now) {
+    public Uni<Outcome> write(UUID clusterId, List<NodeSpec> rows, OffsetDateTime now) {
         int n = rows.size();
         String[] names = new String[n];
         String[] models = new String[n];
@@ -73,7 +73,7 @@ public class InventoryWriter {
         String[] racks = new String[n];
         String[] blocks = new String[n];
         for (int i = 0; i < n; i++) {
-            NodeRow r = rows.get(i);
+            NodeSpec r = rows.get(i);
             names[i] = r.name();
             models[i] = r.gpuModel();
             gpus[i] = r.gpus();

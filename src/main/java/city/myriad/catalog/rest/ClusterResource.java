@@ -7,7 +7,7 @@ import city.myriad.catalog.mapping.CatalogApi.ImportResult;
 import city.myriad.catalog.mapping.CatalogApi.NodeStateChange;
 import city.myriad.catalog.mapping.CatalogApi.NodeView;
 import city.myriad.catalog.service.ClusterService;
-import city.myriad.platform.idempotency.IdempotentResponses;
+import city.myriad.platform.idempotency.Creations;
 import city.myriad.platform.paging.Page;
 import city.myriad.platform.paging.Paging;
 import city.myriad.platform.security.Caller;
@@ -45,8 +45,10 @@ public class ClusterResource {
     private final ClusterService clusters;
     private final CurrentCaller callers;
     private final Paging paging;
+    private final Creations creations;
 
-    ClusterResource(ClusterService clusters, CurrentCaller callers, Paging paging) {
+    ClusterResource(ClusterService clusters, CurrentCaller callers, Paging paging, Creations creations) {
+        this.creations = creations;
         this.paging = paging;
         this.clusters = clusters;
         this.callers = callers;
@@ -67,7 +69,7 @@ public class ClusterResource {
     @APIResponse(responseCode = "201", description = "Created",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ClusterView.class)))
     public Uni<Response> create(@HeaderParam("Idempotency-Key") String key, @Valid @NotNull CreateCluster body) {
-        return clusters.create(caller(), body, key).map(IdempotentResponses::toResponse);
+        return creations.create(caller(), key, body, () -> clusters.create(caller(), body));
     }
 
     @GET

@@ -3,7 +3,7 @@ package city.myriad.catalog.rest;
 import city.myriad.catalog.mapping.CatalogApi.CreateOperator;
 import city.myriad.catalog.mapping.CatalogApi.OperatorView;
 import city.myriad.catalog.service.OperatorService;
-import city.myriad.platform.idempotency.IdempotentResponses;
+import city.myriad.platform.idempotency.Creations;
 import city.myriad.platform.paging.Page;
 import city.myriad.platform.paging.Paging;
 import city.myriad.platform.security.Caller;
@@ -38,8 +38,10 @@ public class OperatorResource {
     private final OperatorService operators;
     private final CurrentCaller callers;
     private final Paging paging;
+    private final Creations creations;
 
-    OperatorResource(OperatorService operators, CurrentCaller callers, Paging paging) {
+    OperatorResource(OperatorService operators, CurrentCaller callers, Paging paging, Creations creations) {
+        this.creations = creations;
         this.paging = paging;
         this.operators = operators;
         this.callers = callers;
@@ -58,7 +60,7 @@ public class OperatorResource {
     @APIResponse(responseCode = "201", description = "Created",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = OperatorView.class)))
     public Uni<Response> create(@HeaderParam("Idempotency-Key") String key, @Valid @NotNull CreateOperator body) {
-        return operators.create(caller(), body, key).map(IdempotentResponses::toResponse);
+        return creations.create(caller(), key, body, () -> operators.create(caller(), body));
     }
 
     private Caller caller() {

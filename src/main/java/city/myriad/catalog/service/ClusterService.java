@@ -8,6 +8,7 @@ import city.myriad.catalog.mapping.CatalogApi.ImportResult;
 import city.myriad.catalog.mapping.CatalogApi.ModelCapacity;
 import city.myriad.catalog.mapping.CatalogApi.NodeView;
 import city.myriad.catalog.model.Cluster;
+import city.myriad.catalog.model.NodeSpec;
 import city.myriad.catalog.model.NodeState;
 import city.myriad.catalog.repository.ClusterRepository;
 import city.myriad.catalog.repository.InventoryWriter;
@@ -64,10 +65,10 @@ public class ClusterService {
         this.clock = clock;
     }
 
-    public Uni<Idempotency.StoredResponse> create(Caller caller, CreateCluster command, String key) {
+    public Uni<ClusterView> create(Caller caller, CreateCluster command) {
         return owningOperator(caller, command.operatorId())
-                .chain(operatorId -> scoped.unscoped(() -> idempotency.once(caller.subject(), null, key,
-                        "POST /clusters", command, () -> clusters.slugTaken(operatorId, command.slug())
+                .chain(operatorId -> scoped.unscoped(() -> idempotency.once(null, ClusterView.class,
+                        () -> clusters.slugTaken(operatorId, command.slug())
                                 .chain(taken -> {
                                     if (taken) {
                                         throw slugTaken(command.slug());
@@ -81,7 +82,7 @@ public class ClusterService {
                                     c.createdAt = clock.instant();
                                     return clusters.persistAndFlush(c);
                                 })
-                                .map(c -> new Idempotency.Created<>(ClusterView.of(c), "/api/v1/clusters/" + c.id)))))
+                                .map(ClusterView::of))))
                 .onFailure(Constraints::isUniqueViolation).transform(e -> slugTaken(command.slug()));
     }
 
@@ -101,8 +102,8 @@ public class ClusterService {
     /** Imports a whole inventory file: every row valid or nothing written; re-importing changes nothing. */
     public Uni<ImportResult> importInventory(Caller caller, UUID clusterId, byte[] csv) {
         return owned(caller, clusterId).chain(cluster -> {
-            List<InventoryFile.NodeRow> rows = InventoryFile.parse(csv);
-            int cards = rows.stream().mapToInt(InventoryFile.NodeRow::gpus).sum();
+            List<NodeSpec> rows = InventoryFile.parse(csv);
+            int cards = rows.stream().mapToInt(NodeSpec::gpus).sum();
             List<String> models = List.copyOf(new TreeSet<>(InventoryFile.models(rows)));
             return inventory.write(cluster.id, rows, OffsetDateTime.now(clock))
                     .onFailure(InventoryWriter.RackInTwoBlocks.class).transform(e -> new MyriadProblem.Validation(ProblemCode.RACK_IN_TWO_BLOCKS, "After this import rack '" + ((InventoryWriter.RackInTwoBlocks) e).rack

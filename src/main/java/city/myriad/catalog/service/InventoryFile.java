@@ -3,6 +3,7 @@ package city.myriad.catalog.service;
 import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.ProblemCode;
 import city.myriad.platform.error.MyriadProblem.Violation;
+import city.myriad.catalog.model.NodeSpec;
 import city.myriad.platform.TextRules;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -31,14 +32,10 @@ public final class InventoryFile {
     static final int MAX_NAME = 128;
     static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/-]{0," + (MAX_NAME - 1) + "}");
 
-    /** One valid row. {@code gpuModel} is null for a node without cards. */
-    public record NodeRow(String name, String gpuModel, int gpus, long cpuMilli, long memoryMib, String rack,
-            String block) {}
-
     private InventoryFile() {}
 
     /** Reads the file's bytes, which must be UTF-8: a byte that is not is refused, never stored as U+FFFD. */
-    public static List<NodeRow> parse(byte[] bytes) {
+    public static List<NodeSpec> parse(byte[] bytes) {
         String body;
         try {
             body = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
@@ -50,7 +47,7 @@ public final class InventoryFile {
         return parse(body);
     }
 
-    public static List<NodeRow> parse(String body) {
+    public static List<NodeSpec> parse(String body) {
         if (body == null || body.isBlank()) {
             throw new MyriadProblem.Validation(ProblemCode.EMPTY_INVENTORY, "The inventory file is empty; expected a header line "
                     + String.join(",", COLUMNS) + " and one line per node");
@@ -63,7 +60,7 @@ public final class InventoryFile {
                     "The first line must be exactly: " + String.join(",", COLUMNS),
                     List.of(new Violation(1, "header", "got '" + abbreviate(header) + "'")));
         }
-        List<NodeRow> rows = new ArrayList<>(lines.length);
+        List<NodeSpec> rows = new ArrayList<>(lines.length);
         List<Violation> violations = new ArrayList<>();
         int[] violationCount = {0};
         Map<String, Integer> firstLineOfNode = new HashMap<>();
@@ -75,7 +72,7 @@ public final class InventoryFile {
                 continue;
             }
             List<Violation> rowErrors = new ArrayList<>();
-            NodeRow row = row(line, text, rowErrors);
+            NodeSpec row = row(line, text, rowErrors);
             if (row != null) {
                 Integer seen = firstLineOfNode.putIfAbsent(row.name(), line);
                 if (seen != null) {
@@ -109,7 +106,7 @@ public final class InventoryFile {
         return rows;
     }
 
-    private static NodeRow row(int line, String text, List<Violation> errors) {
+    private static NodeSpec row(int line, String text, List<Violation> errors) {
         String[] f = text.split(",", -1);
         if (f.length != COLUMNS.size()) {
             errors.add(new Violation(line, null, "expected " + COLUMNS.size() + " fields, got " + f.length));
@@ -137,7 +134,7 @@ public final class InventoryFile {
         if (!errors.isEmpty()) {
             return null;
         }
-        return new NodeRow(name, model.isEmpty() ? null : model, gpus, cpu, mem, rack, block);
+        return new NodeSpec(name, model.isEmpty() ? null : model, gpus, cpu, mem, rack, block);
     }
 
     /**
@@ -189,7 +186,7 @@ public final class InventoryFile {
     }
 
     /** The distinct card models and the total of cards in a valid file. */
-    static Set<String> models(List<NodeRow> rows) {
+    static Set<String> models(List<NodeSpec> rows) {
         Set<String> models = new HashSet<>();
         rows.forEach(r -> {
             if (r.gpuModel() != null) {

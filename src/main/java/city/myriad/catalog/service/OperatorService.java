@@ -35,12 +35,12 @@ public class OperatorService {
         this.clock = clock;
     }
 
-    public Uni<Idempotency.StoredResponse> create(Caller caller, CreateOperator command, String key) {
+    public Uni<OperatorView> create(Caller caller, CreateOperator command) {
         if (!caller.isPlatformAdmin()) {
             return Uni.createFrom().failure(new MyriadProblem.Forbidden(ProblemCode.PLATFORM_ADMIN_REQUIRED,
                     "Only a platform admin may register an operator"));
         }
-        return scoped.unscoped(() -> idempotency.once(caller.subject(), null, key, "POST /operators", command,
+        return scoped.unscoped(() -> idempotency.once(null, OperatorView.class,
                 () -> operators.findBySlug(command.slug()).chain(existing -> {
                     if (existing != null) {
                         throw slugTaken(command.slug());
@@ -51,7 +51,7 @@ public class OperatorService {
                     o.name = command.name().strip();
                     o.createdAt = clock.instant();
                     return operators.persistAndFlush(o);
-                }).map(o -> new Idempotency.Created<>(OperatorView.of(o), "/api/v1/operators/" + o.id))))
+                }).map(OperatorView::of)))
                 .onFailure(Constraints::isUniqueViolation).transform(e -> slugTaken(command.slug()));
     }
 

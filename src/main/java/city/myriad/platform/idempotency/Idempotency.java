@@ -26,8 +26,9 @@ import java.util.function.Supplier;
  * with the same key and a different body gets 409 {@code IDEMPOTENCY_KEY_REUSED}. The primary key on
  * (scope, key) is what enforces it: a concurrent duplicate waits on the first one's insert and then replays.
  *
- * <p>Must be called inside the transaction of the write it guards. A failed write rolls the record back, so
- * a retry after an error runs again.
+ * <p>The edge ({@link Creations}) reads the key and fingerprints the request; a use case only marks which part
+ * of its work is the creation, inside its transaction, with {@link #once}. A failed write rolls the record back,
+ * so a retry after an error runs again. See docs/design/idempotency.md.
  */
 @ApplicationScoped
 public class Idempotency {
@@ -47,27 +48,22 @@ public class Idempotency {
     }
 
     /**
-     * Runs {@code create} once per (scope, key).
+     * Runs the creating work of the request in flight once per (caller, tenant scope, Idempotency-Key); a request
+     * without a key, or work outside a creating request, just runs.
      *
-     * @param caller who asked: the caller's subject, so that two callers never share keys
      * @param tenantId the tenant the write belongs to, or null for platform-level writes
-     * @param key the client's Idempotency-Key header; null runs {@code create} without a record
-     * @param operation the route, part of the fingerprint (same key on two routes is a conflict)
-     * @param request the request body, part of the fingerprint
+     * @param view the type of the view the work returns; a replay is read back into it
+     * @param create the write, inside the caller's transaction
      */
-    public Uni<StoredResponse> once(String caller, UUID tenantId, String key, String operation, Object request,
-            Supplier<Uni<Created<?>>> create) {
-        if (key == null) {
-            return create.get().map(this::store);
-        }
-        if (key.isBlank() || key.length() > 255 || TextRules.problem(key, false) != null) {
-            return Uni.createFrom().failure(new MyriadProblem.Validation(ProblemCode.INVALID_IDEMPOTENCY_KEY,
-                    "Idempotency-Key must be 1 to 255 printable characters"));
+    public <V> Uni<V> once(UUID tenantId, Class<V> view, Supplier<Uni<V>> create) {
+        IdempotentCreate request = IdempotentCreate.current().orElse(null);
+        if (request == null || request.key() == null) {
+            return create.get();
         }
         // A platform admin acts in many tenants: each tenant (and the platform itself) is a scope of its own, so
         // the same key in two tenants names two independent writes, and row-level security never hides a record.
-        String scope = caller + "|" + (tenantId == null ? "platform" : tenantId);
-        String fingerprint = fingerprint(operation, request);
+        String scope = request.caller() + "|" + (tenantId == null ? "platform" : tenantId);
+        String key = request.key();
         return Panache.getSession().chain(s -> s.createNativeQuery("""
                         insert into idempotency_records (scope, idempotency_key, tenant_id, request_hash, created_at)
                         values (:scope, :key, :tenant, :hash, :now)
@@ -75,54 +71,57 @@ public class Idempotency {
                 .setParameter("scope", scope)
                 .setParameter("key", key)
                 .setParameter("tenant", tenantId)
-                .setParameter("hash", fingerprint)
+                .setParameter("hash", request.fingerprint())
                 .setParameter("now", OffsetDateTime.now(clock))
                 .executeUpdate()
                 .chain(inserted -> inserted == 1
-                        ? create.get().map(this::store).call(r -> s.createNativeQuery("""
+                        ? create.get().call(v -> s.createNativeQuery("""
                                         update idempotency_records
-                                           set response_status = :status, response_body = :body,
-                                               response_location = :location
+                                           set response_status = 201, response_body = :body
                                          where scope = :scope and idempotency_key = :key""")
-                                .setParameter("status", r.status())
-                                .setParameter("body", r.body())
-                                .setParameter("location", r.location())
+                                .setParameter("body", serialise(v))
                                 .setParameter("scope", scope)
                                 .setParameter("key", key)
                                 .executeUpdate())
-                        : replay(s, scope, key, fingerprint)));
+                        : replay(s, scope, key, request, view)));
     }
 
-    private Uni<StoredResponse> replay(org.hibernate.reactive.mutiny.Mutiny.Session s, String scope, String key,
-            String fingerprint) {
+    private <V> Uni<V> replay(org.hibernate.reactive.mutiny.Mutiny.Session s, String scope, String key,
+            IdempotentCreate request, Class<V> view) {
         return s.createNativeQuery("""
-                        select request_hash, response_status, response_body, response_location
+                        select request_hash, response_body
                           from idempotency_records where scope = :scope and idempotency_key = :key""", Object[].class)
                 .setParameter("scope", scope)
                 .setParameter("key", key)
                 .getSingleResultOrNull()
                 .map(row -> {
-                    if (row == null) {
-                        throw new MyriadProblem.Conflict(ProblemCode.IDEMPOTENCY_KEY_REUSED,
-                                "This Idempotency-Key is in use for another request; use a new key");
-                    }
-                    if (!fingerprint.equals(row[0])) {
+                    if (row == null || !request.fingerprint().equals(row[0])) {
                         throw new MyriadProblem.Conflict(ProblemCode.IDEMPOTENCY_KEY_REUSED,
                                 "This Idempotency-Key was used for a different request; use a new key");
                     }
-                    return new StoredResponse(((Number) row[1]).intValue(), (String) row[2], (String) row[3], true);
+                    request.markReplayed();
+                    try {
+                        return json.readValue((String) row[1], view);
+                    } catch (JsonProcessingException e) {
+                        throw new IllegalStateException("A stored response no longer reads as " + view.getSimpleName(), e);
+                    }
                 });
     }
 
-    private StoredResponse store(Created<?> created) {
+    private String serialise(Object view) {
         try {
-            return new StoredResponse(201, json.writeValueAsString(created.body()), created.location(), false);
+            return json.writeValueAsString(view);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("Cannot serialise a response", e);
         }
     }
 
-    private static String fingerprint(String operation, Object request) {
+    /** The fingerprint of a creating request: its method and path, and its body in a canonical form. */
+    static String fingerprint(String route, Object body) {
+        return fingerprintOf(route, body);
+    }
+
+    private static String fingerprintOf(String operation, Object request) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             sha.update(operation.getBytes(StandardCharsets.UTF_8));
@@ -135,9 +134,4 @@ public class Idempotency {
         }
     }
 
-    /** What a creating use case returns: the new resource and where it lives. */
-    public record Created<T>(T body, String location) {}
-
-    /** The response to send, first or replayed; {@code replayed} is true for a stored one. */
-    public record StoredResponse(int status, String body, String location, boolean replayed) {}
 }

@@ -3,6 +3,7 @@ package city.myriad.tenancy.mapping;
 import city.myriad.tenancy.model.Member;
 import city.myriad.tenancy.model.Project;
 import city.myriad.tenancy.model.Tenant;
+import city.myriad.platform.Identified;
 import city.myriad.platform.Slugs;
 import city.myriad.platform.validation.MaxChars;
 import jakarta.validation.constraints.Email;
@@ -25,7 +26,7 @@ public final class TenancyApi {
 
     @Schema(name = "Tenant", description = "A customer organisation of the marketplace")
     public record TenantView(UUID id, @Schema(examples = "acme") String slug, @Schema(examples = "ACME Robotics") String name,
-            @Schema(examples = "ACTIVE", enumeration = {"ACTIVE", "SUSPENDED"}) String status, Instant createdAt) {
+            @Schema(examples = "ACTIVE", enumeration = {"ACTIVE", "SUSPENDED"}) String status, Instant createdAt) implements Identified {
         public static TenantView of(Tenant t) {
             return new TenantView(t.id, t.slug, t.name, t.status, t.createdAt);
         }
@@ -39,7 +40,7 @@ public final class TenancyApi {
     @Schema(name = "Project", description = "A tenant's unit of work and accounting")
     public record ProjectView(UUID id, UUID tenantId, @Schema(examples = "vision") String slug,
             @Schema(examples = "Vision models") String name, @Schema(examples = "Perception training") String description,
-            Instant createdAt) {
+            Instant createdAt) implements Identified {
         public static ProjectView of(Project p) {
             return new ProjectView(p.id, p.tenantId, p.slug, p.name, p.description, p.createdAt);
         }
@@ -55,7 +56,7 @@ public final class TenancyApi {
     public record MemberView(UUID id, UUID tenantId, @Schema(examples = "amy") String username,
             @Schema(examples = "amy@acme.example") String email, @Schema(examples = "Amy") String firstName,
             @Schema(examples = "Acme") String lastName, @Schema(examples = "[\"tenant-member\"]") Set<String> roles,
-            Instant createdAt) {
+            Instant createdAt) implements Identified {
         public static MemberView of(Member m) {
             return new MemberView(m.id, m.tenantId, m.username, m.email, m.firstName, m.lastName, m.roleSet(),
                     m.createdAt);

@@ -1,6 +1,6 @@
 package city.myriad.tenancy.rest;
 
-import city.myriad.platform.idempotency.IdempotentResponses;
+import city.myriad.platform.idempotency.Creations;
 import city.myriad.platform.paging.Page;
 import city.myriad.platform.paging.Paging;
 import city.myriad.platform.security.Caller;
@@ -53,8 +53,10 @@ public class TenantResource {
     private final MemberService members;
     private final CurrentCaller callers;
     private final Paging paging;
+    private final Creations creations;
 
-    TenantResource(TenantService tenants, ProjectService projects, MemberService members, CurrentCaller callers, Paging paging) {
+    TenantResource(TenantService tenants, ProjectService projects, MemberService members, CurrentCaller callers, Paging paging, Creations creations) {
+        this.creations = creations;
         this.paging = paging;
         this.tenants = tenants;
         this.projects = projects;
@@ -77,7 +79,7 @@ public class TenantResource {
     @APIResponse(responseCode = "201", description = "Created",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TenantView.class)))
     public Uni<Response> create(@HeaderParam(IDEMPOTENCY_KEY) String key, @Valid @NotNull CreateTenant body) {
-        return tenants.create(caller(), body, key).map(IdempotentResponses::toResponse);
+        return creations.create(caller(), key, body, () -> tenants.create(caller(), body));
     }
 
     @GET
@@ -105,7 +107,7 @@ public class TenantResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ProjectView.class)))
     public Uni<Response> createProject(@PathParam("tenantId") UUID tenantId, @HeaderParam(IDEMPOTENCY_KEY) String key,
             @Valid @NotNull CreateProject body) {
-        return projects.create(caller(), tenantId, body, key).map(IdempotentResponses::toResponse);
+        return creations.create(caller(), key, body, () -> projects.create(caller(), tenantId, body));
     }
 
     @GET
@@ -134,7 +136,7 @@ public class TenantResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = MemberView.class)))
     public Uni<Response> addMember(@PathParam("tenantId") UUID tenantId, @HeaderParam(IDEMPOTENCY_KEY) String key,
             @Valid @NotNull AddMember body) {
-        return members.add(caller(), tenantId, body, key).map(IdempotentResponses::toResponse);
+        return creations.create(caller(), key, body, () -> members.add(caller(), tenantId, body));
     }
 
     @PUT

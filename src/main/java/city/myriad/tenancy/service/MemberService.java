@@ -52,11 +52,10 @@ public class MemberService {
         this.clock = clock;
     }
 
-    public Uni<Idempotency.StoredResponse> add(Caller caller, UUID tenantId, AddMember command, String key) {
+    public Uni<MemberView> add(Caller caller, UUID tenantId, AddMember command) {
         Set<String> roles = tenantRoles(command.roles());
         return access.authorize(caller, tenantId, TenantAccess.Action.ADMINISTER)
-                .chain(tenant -> scoped.asTenant(tenant, () -> idempotency.once(caller.subject(), tenant, key,
-                        "POST /tenants/" + tenant + "/members", command, () -> tenants.findById(tenant)
+                .chain(tenant -> scoped.asTenant(tenant, () -> idempotency.once(tenant, MemberView.class, () -> tenants.findById(tenant)
                                 .chain(t -> {
                                     Member m = new Member();
                                     m.id = ids.next();
@@ -73,9 +72,9 @@ public class MemberService {
                                                             m.firstName, m.lastName), roles)
                                                     .invoke(userId -> saved.identityUserId = userId));
                                 })
-                                .map(m -> new Idempotency.Created<>(MemberView.of(m),
-                                        "/api/v1/tenants/" + tenant + "/members/" + m.id)))))
-                .onFailure(Constraints::isUniqueViolation).transform(e -> new MyriadProblem.Conflict(ProblemCode.USERNAME_TAKEN, "User name '" + command.username() + "' is already in use"));
+                                .map(MemberView::of))))
+                .onFailure(Constraints::isUniqueViolation).transform(e -> new MyriadProblem.Conflict(ProblemCode.USERNAME_TAKEN,
+                        "User name '" + command.username() + "' is not available for a new member; choose another"));
     }
 
     public Uni<Page<MemberView>> list(Caller caller, UUID tenantId, PageRequest page) {

@@ -39,11 +39,9 @@ public class ProjectService {
         this.clock = clock;
     }
 
-    public Uni<Idempotency.StoredResponse> create(Caller caller, UUID tenantId, CreateProject command,
-            String idempotencyKey) {
+    public Uni<ProjectView> create(Caller caller, UUID tenantId, CreateProject command) {
         return access.authorize(caller, tenantId, TenantAccess.Action.ADMINISTER)
-                .chain(tenant -> scoped.asTenant(tenant, () -> idempotency.once(caller.subject(), tenant,
-                        idempotencyKey, "POST /tenants/" + tenant + "/projects", command,
+                .chain(tenant -> scoped.asTenant(tenant, () -> idempotency.once(tenant, ProjectView.class,
                         () -> projects.slugTaken(tenant, command.slug()).chain(taken -> {
                             if (taken) {
                                 throw slugTaken(command.slug());
@@ -51,8 +49,7 @@ public class ProjectService {
                             Project p = Project.create(ids.next(), tenant, command.slug(), command.name().strip(),
                                     command.description(), clock.instant());
                             return projects.persistAndFlush(p);
-                        }).map(p -> new Idempotency.Created<>(ProjectView.of(p),
-                                "/api/v1/tenants/" + tenant + "/projects/" + p.id)))))
+                        }).map(ProjectView::of))))
                 .onFailure(Constraints::isUniqueViolation).transform(e -> slugTaken(command.slug()));
     }
 

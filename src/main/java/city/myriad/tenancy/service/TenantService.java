@@ -46,10 +46,9 @@ public class TenantService {
     }
 
     /** Creates a tenant and its group in the identity provider; both happen or neither does. */
-    public Uni<Idempotency.StoredResponse> create(Caller caller, CreateTenant command, String idempotencyKey) {
+    public Uni<TenantView> create(Caller caller, CreateTenant command) {
         requirePlatformAdmin(caller);
-        return scoped.asPlatform(() -> idempotency.once(caller.subject(), null, idempotencyKey, "POST /tenants",
-                command, () -> tenants.findBySlug(command.slug())
+        return scoped.asPlatform(() -> idempotency.once(null, TenantView.class, () -> tenants.findBySlug(command.slug())
                         .chain(existing -> {
                             if (existing != null) {
                                 throw slugTaken(command.slug());
@@ -59,7 +58,7 @@ public class TenantService {
                             return tenants.persistAndFlush(t);
                         })
                         .call(t -> directory.provisionTenant(t.slug, t.name))
-                        .map(t -> new Idempotency.Created<>(TenantView.of(t), "/api/v1/tenants/" + t.id))))
+                        .map(TenantView::of)))
                 .onFailure(Constraints::isUniqueViolation).transform(e -> slugTaken(command.slug()));
     }
 
