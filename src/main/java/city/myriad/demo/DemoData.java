@@ -1,6 +1,14 @@
 package city.myriad.demo;
 
 import city.myriad.catalog.model.Cluster;
+import city.myriad.market.mapping.MarketApi.PriceEntry;
+import city.myriad.market.mapping.MarketApi.SetPrices;
+import city.myriad.market.model.PriceClass;
+import city.myriad.market.service.PriceBookService;
+import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.money.Money;
+import city.myriad.platform.security.Caller;
+import java.util.Optional;
 import city.myriad.catalog.model.Operator;
 import city.myriad.catalog.repository.ClusterRepository;
 import city.myriad.catalog.repository.InventoryWriter;
@@ -55,11 +63,13 @@ public class DemoData {
     private final ProjectRepository projects;
     private final MemberRepository members;
     private final Clock clock;
+    private final PriceBookService priceBooks;
     private final boolean enabled;
 
     DemoData(Scoped scoped, OperatorRepository operators, ClusterRepository clusters, InventoryWriter inventory,
             TenantRepository tenants, ProjectRepository projects, MemberRepository members, Clock clock,
-            DemoConfig config) {
+            PriceBookService priceBooks, DemoConfig config) {
+        this.priceBooks = priceBooks;
         this.scoped = scoped;
         this.operators = operators;
         this.clusters = clusters;
@@ -105,7 +115,21 @@ public class DemoData {
                             + " tenants acme and globex", (System.nanoTime() - started) / 1_000_000, o.created(),
                             o.created() * CARDS_PER_NODE))
                     .replaceWithVoid();
-        });
+        }).chain(this::priceBook);
+    }
+
+    /** The Hangzhou cluster's prices, set through the use case as its operator would, unless it has a book. */
+    private Uni<Void> priceBook() {
+        Caller demo = new Caller("demo-data", "demo-data", Set.of(Caller.PLATFORM_ADMIN), Optional.empty(),
+                Optional.empty());
+        SetPrices prices = new SetPrices(List.of(
+                new PriceEntry("ASCEND-910B", PriceClass.RESERVED, Money.of(900, "CNY"), null, null),
+                new PriceEntry("ASCEND-910B", PriceClass.ON_DEMAND, Money.of(1200, "CNY"), null, null),
+                new PriceEntry("ASCEND-910B", PriceClass.SPOT, Money.of(600, "CNY"), Money.of(400, "CNY"),
+                        Money.of(1000, "CNY"))), 10);
+        return priceBooks.get(HANGZHOU_CLUSTER).replaceWithVoid()
+                .onFailure(MyriadProblem.NotFound.class).recoverWithUni(() -> priceBooks.set(demo, HANGZHOU_CLUSTER,
+                        prices).invoke(b -> LOG.infof("Demo price book set: version %d", b.version())).replaceWithVoid());
     }
 
     /** The Hangzhou inventory, as the operator's import file would give it. */

@@ -30,4 +30,23 @@ public class NodeRepository implements PanacheRepositoryBase<Node, UUID> {
                 .setParameter("cluster", clusterId)
                 .getResultList());
     }
+
+    /** Cards of available nodes per model and block. Rows: model, block, cards. */
+    public Uni<List<Object[]>> availableByBlock(UUID clusterId) {
+        return getSession().chain(s -> s.createNativeQuery("""
+                        select gpu_model, block, sum(gpus)
+                          from nodes where cluster_id = :cluster and gpus > 0 and state = 'AVAILABLE'
+                         group by gpu_model, block order by 1, 2""", Object[].class)
+                .setParameter("cluster", clusterId)
+                .getResultList());
+    }
+
+    /** The card models the cluster has, whatever their nodes' state. */
+    public Uni<List<String>> models(UUID clusterId) {
+        return getSession().chain(s -> s.createNativeQuery("""
+                        select distinct gpu_model from nodes
+                         where cluster_id = :cluster and gpu_model is not null order by 1""", String.class)
+                .setParameter("cluster", clusterId)
+                .getResultList());
+    }
 }

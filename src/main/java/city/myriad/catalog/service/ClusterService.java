@@ -43,6 +43,7 @@ import java.util.UUID;
 public class ClusterService {
 
     private final Scoped scoped;
+    private final ClusterSupply supply;
     private final ClusterRepository clusters;
     private final OperatorRepository operators;
     private final NodeRepository nodes;
@@ -53,7 +54,9 @@ public class ClusterService {
     private final Clock clock;
 
     ClusterService(Scoped scoped, ClusterRepository clusters, OperatorRepository operators, NodeRepository nodes,
-            InventoryWriter inventory, OperatorLookup operatorLookup, Idempotency idempotency, Ids ids, Clock clock) {
+            InventoryWriter inventory, OperatorLookup operatorLookup, Idempotency idempotency, Ids ids, Clock clock,
+            ClusterSupply supply) {
+        this.supply = supply;
         this.scoped = scoped;
         this.clusters = clusters;
         this.operators = operators;
@@ -172,18 +175,9 @@ public class ClusterService {
         });
     }
 
-    /** The cluster if the caller may manage it: its operator or a platform admin. */
+    /** The cluster if the caller may manage it: its operator or a platform admin (the rule is ClusterSupply's). */
     private Uni<Cluster> owned(Caller caller, UUID clusterId) {
-        Uni<Cluster> cluster = scoped.unscoped(() -> cluster(clusterId));
-        if (caller.isPlatformAdmin()) {
-            return cluster;
-        }
-        return operatorLookup.of(caller).chain(op -> cluster.map(c -> {
-            if (!c.operatorId.equals(op.id())) {
-                throw new MyriadProblem.Forbidden(ProblemCode.NOT_CLUSTER_OPERATOR, "Only the cluster's operator may do this");
-            }
-            return c;
-        }));
+        return supply.managed(caller, clusterId).chain(ref -> scoped.unscoped(() -> cluster(ref.id())));
     }
 
     /** The operator a new cluster belongs to: the caller's own, or the one a platform admin names. */

@@ -28,6 +28,11 @@ public enum ProblemCode {
     INVALID_INVENTORY_HEADER(400, "The inventory CSV's header is not the expected one"),
     EMPTY_INVENTORY(400, "The inventory CSV has no nodes"),
     RACK_IN_TWO_BLOCKS(400, "The inventory puts one rack in two blocks"),
+    UNKNOWN_MODEL(400, "A price names a card model the cluster does not have"),
+    CURRENCY_MISMATCH(400, "A price book mixes currencies; a cluster sells in one"),
+    DUPLICATE_PRICE(400, "A price book gives two prices for one model and class"),
+    INVALID_SPOT_BOUNDS(400, "Spot bounds need both floor and ceiling, on SPOT prices only, with floor <= unit price "
+            + "<= ceiling"),
 
     // 401
     UNAUTHENTICATED(401, "No bearer token, or one that does not verify; the detail says why (expired, wrong "
@@ -51,6 +56,7 @@ public enum ProblemCode {
     MEMBER_NOT_FOUND(404, "No such member in the tenant"),
     CLUSTER_NOT_FOUND(404, "No such cluster"),
     NODE_NOT_FOUND(404, "No such node in the cluster"),
+    PRICE_BOOK_NOT_FOUND(404, "The cluster has no price book yet: nothing of it is for sale"),
 
     // 405, 406
     METHOD_NOT_ALLOWED(405, "The route exists but not with this method; `Allow` lists those it takes"),
@@ -65,6 +71,7 @@ public enum ProblemCode {
     EMAIL_TAKEN(409, "The email address cannot be used for a new member"),
     LAST_TENANT_ADMIN(409, "The change would leave the tenant without a tenant-admin"),
     IDEMPOTENCY_KEY_REUSED(409, "The `Idempotency-Key` was used by this caller for a different request"),
+    PRICE_BOOK_CHANGED(409, "Another change of the price book landed at the same moment; read it and retry"),
 
     // 413, 414, 415
     PAYLOAD_TOO_LARGE(413, "The body is larger than 16 MiB"),

@@ -51,7 +51,8 @@ public class ContractFilter implements OASFilter {
     static final Map<String, String> TAGS = Map.of(
             "identity", "Who the caller is",
             "tenancy", "Tenants, their projects and members",
-            "catalog", "Operators, clusters, their inventory and capacity");
+            "catalog", "Operators, clusters, their inventory and capacity",
+            "market", "Price books and what is for sale");
 
     /** Codes every authenticated operation can answer with, whatever it does (any URL can carry a bad query). */
     static final Set<ProblemCode> EVERY_OPERATION = EnumSet.of(ProblemCode.UNAUTHENTICATED, ProblemCode.INVALID_CHARACTER,
@@ -144,8 +145,7 @@ public class ContractFilter implements OASFilter {
         if (op.getRequestBody() != null && op.getRequestBody().getContent() != null) {
             codes.addAll(op.getRequestBody().getContent().hasMediaType("application/json") ? JSON_BODY : OTHER_BODY);
         }
-        if (op.getParameters() != null && op.getParameters().stream().anyMatch(p -> p.getIn() == Parameter.In.PATH
-                && p.getName().endsWith("Id"))) {
+        if (op.getParameters() != null && op.getParameters().stream().anyMatch(p -> p.getName().endsWith("Id"))) {
             codes.add(ProblemCode.INVALID_ID);
         }
         if (hasParameter(op, "limit")) {

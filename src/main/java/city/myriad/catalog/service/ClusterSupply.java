@@ -1,0 +1,98 @@
+package city.myriad.catalog.service;
+
+import city.myriad.catalog.model.Cluster;
+import city.myriad.catalog.repository.ClusterRepository;
+import city.myriad.catalog.repository.NodeRepository;
+import city.myriad.platform.db.Scoped;
+import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.error.ProblemCode;
+import city.myriad.platform.security.Caller;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * The catalog's port for the domains that sell and schedule its cards (market, jobs): which clusters exist, who
+ * manages each, which card models a cluster has, and how many of its cards are available now, in total and in
+ * the largest block (a gang that must stay in one block fits in no more).
+ */
+@ApplicationScoped
+public class ClusterSupply {
+
+    /** A cluster as other domains see it. */
+    public record ClusterRef(UUID id, UUID operatorId, String slug, String name, String region) {}
+
+    /** One card model of a cluster: cards on available nodes, and the most of them in any one block. */
+    public record ModelSupply(String model, long availableCards, long largestBlockCards) {}
+
+    private final Scoped scoped;
+    private final ClusterRepository clusters;
+    private final NodeRepository nodes;
+    private final OperatorLookup operators;
+
+    ClusterSupply(Scoped scoped, ClusterRepository clusters, NodeRepository nodes, OperatorLookup operators) {
+        this.scoped = scoped;
+        this.clusters = clusters;
+        this.nodes = nodes;
+        this.operators = operators;
+    }
+
+    /** The cluster; 404 {@code CLUSTER_NOT_FOUND} if there is none. */
+    public Uni<ClusterRef> find(UUID clusterId) {
+        return scoped.unscoped(() -> clusters.findById(clusterId)).map(c -> {
+            if (c == null) {
+                throw new MyriadProblem.NotFound(ProblemCode.CLUSTER_NOT_FOUND, "No cluster " + clusterId);
+            }
+            return ref(c);
+        });
+    }
+
+    /** The cluster if the caller may manage it: its operator, or a platform admin; 403 otherwise. */
+    public Uni<ClusterRef> managed(Caller caller, UUID clusterId) {
+        if (caller.isPlatformAdmin()) {
+            return find(clusterId);
+        }
+        return operators.of(caller).chain(op -> find(clusterId).map(c -> {
+            if (!c.operatorId().equals(op.id())) {
+                throw new MyriadProblem.Forbidden(ProblemCode.NOT_CLUSTER_OPERATOR,
+                        "Only the cluster's operator may do this");
+            }
+            return c;
+        }));
+    }
+
+    /** Every cluster, in id order. */
+    public Uni<List<ClusterRef>> all() {
+        return scoped.unscoped(() -> clusters.listAll()).map(list -> list.stream().map(ClusterSupply::ref)
+                .sorted(java.util.Comparator.comparing(ClusterRef::id)).toList());
+    }
+
+    /** The card models the cluster has. */
+    public Uni<List<String>> models(UUID clusterId) {
+        return scoped.unscoped(() -> nodes.models(clusterId));
+    }
+
+    /** Per model, the cards available now and the most of them in one block. */
+    public Uni<List<ModelSupply>> supply(UUID clusterId) {
+        return scoped.unscoped(() -> nodes.availableByBlock(clusterId)).map(rows -> {
+            Map<String, long[]> byModel = new TreeMap<>(); // model -> total, largest block
+            for (Object[] r : rows) {
+                long cards = ((Number) r[2]).longValue();
+                long[] acc = byModel.computeIfAbsent((String) r[0], m -> new long[2]);
+                acc[0] += cards;
+                acc[1] = Math.max(acc[1], cards);
+            }
+            List<ModelSupply> supply = new ArrayList<>();
+            byModel.forEach((model, acc) -> supply.add(new ModelSupply(model, acc[0], acc[1])));
+            return supply;
+        });
+    }
+
+    private static ClusterRef ref(Cluster c) {
+        return new ClusterRef(c.id, c.operatorId, c.slug, c.name, c.region);
+    }
+}

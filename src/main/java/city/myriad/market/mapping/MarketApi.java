@@ -1,0 +1,73 @@
+package city.myriad.market.mapping;
+
+import city.myriad.market.model.Price;
+import city.myriad.market.model.PriceBook;
+import city.myriad.market.model.PriceClass;
+import city.myriad.platform.money.Money;
+import city.myriad.platform.validation.MaxChars;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Size;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+/** The market domain's API models, kept apart from its values. */
+public final class MarketApi {
+
+    private MarketApi() {}
+
+    @Schema(name = "PriceEntry", description = "The price of one card-hour of one model in one class")
+    public record PriceEntry(
+            @NotBlank @MaxChars(128) @Schema(maxLength = 128, examples = "ASCEND-910B") String model,
+            @NotNull @JsonProperty("class") @Schema(name = "class", examples = "ON_DEMAND") PriceClass priceClass,
+            @NotNull @Valid Money unitPrice,
+            @Valid @Schema(description = "SPOT only, with ceiling: the price at 0% utilization") Money floor,
+            @Valid @Schema(description = "SPOT only, with floor: the price at 100% utilization") Money ceiling) {
+
+        public static PriceEntry of(Price p) {
+            return new PriceEntry(p.model(), p.priceClass(), p.unitPrice(), p.floor(), p.ceiling());
+        }
+    }
+
+    @Schema(name = "SetPrices", description = "A cluster's whole price book: one currency, one price per model and class")
+    public record SetPrices(
+            @NotEmpty @Size(max = 300) @Valid List<@NotNull PriceEntry> prices,
+            @Min(0) @Max(1000) @Schema(description = "Surcharge in percent for keeping a gang inside one block "
+                    + "(default 0)", examples = "10", minimum = "0", maximum = "1000") Integer sameBlockPremiumPercent) {}
+
+    @Schema(name = "PriceBook", description = "The price book in force: a version, never changed once set")
+    public record PriceBookView(UUID clusterId, @Schema(examples = "3") int version,
+            @Schema(examples = "CNY") String currency, @Schema(examples = "10") int sameBlockPremiumPercent,
+            Instant effectiveAt, List<PriceEntry> prices) {
+
+        public static PriceBookView of(PriceBook b) {
+            return new PriceBookView(b.clusterId(), b.version(), b.currency(), b.sameBlockPremiumPercent(),
+                    b.effectiveAt(), b.prices().stream().map(PriceEntry::of).toList());
+        }
+    }
+
+    @Schema(name = "Offer", description = "Cards of one model in one class on one cluster, for sale now")
+    public record OfferView(UUID clusterId, @Schema(examples = "hangzhou-city") String clusterSlug,
+            @Schema(examples = "cn-east-hangzhou") String region, @Schema(examples = "ASCEND-910B") String model,
+            @JsonProperty("class") @Schema(name = "class", examples = "ON_DEMAND") PriceClass priceClass,
+            @Schema(description = "Per card-hour, now (a SPOT price that follows utilization is today's)")
+            Money unitPrice,
+            @Schema(description = "Per card-hour with the guarantee that a gang stays inside one block") Money sameBlockUnitPrice,
+            @Schema(examples = "false") boolean priceFollowsUtilization,
+            @Schema(description = "Cards on available nodes now", examples = "10000") long cardsAvailable,
+            @Schema(description = "The most cards available in one block: the largest gang that fits in one block now",
+                    examples = "1280") long largestGangInOneBlock,
+            @Schema(examples = "3") int priceBookVersion) {
+
+        public String key() {
+            return clusterId + "|" + model + "|" + priceClass;
+        }
+    }
+}

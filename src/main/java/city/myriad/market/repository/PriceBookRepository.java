@@ -1,0 +1,120 @@
+package city.myriad.market.repository;
+
+import city.myriad.market.model.Price;
+import city.myriad.market.model.PriceBook;
+import city.myriad.market.model.PriceClass;
+import city.myriad.platform.money.Money;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/** Price books, append-only: a new version is inserted whole, nothing is ever updated. Runs in the caller's transaction. */
+@ApplicationScoped
+public class PriceBookRepository {
+
+    /** The version in force of every cluster that has a price book, in cluster order. */
+    public Uni<List<PriceBook>> currentOfAll() {
+        return Panache.getSession().chain(s -> s.createNativeQuery(CURRENT.formatted(""), Object[].class)
+                .getResultList()).map(PriceBookRepository::books);
+    }
+
+    /** The version in force of the cluster's price book; empty if it has none. */
+    public Uni<java.util.Optional<PriceBook>> current(UUID clusterId) {
+        return Panache.getSession().chain(s -> s.createNativeQuery(CURRENT.formatted("where cluster_id = :cluster"),
+                        Object[].class)
+                .setParameter("cluster", clusterId)
+                .getResultList()).map(rows -> books(rows).stream().findFirst());
+    }
+
+    private static final String CURRENT = """
+            select b.cluster_id, b.version, b.currency, b.same_block_premium_percent, b.effective_at,
+                   b.set_by, p.model, p.price_class, p.unit_price_minor, p.floor_minor, p.ceiling_minor
+              from (select distinct on (cluster_id) * from price_books %s
+                     order by cluster_id, version desc) b
+              join prices p on p.cluster_id = b.cluster_id and p.version = b.version
+             order by b.cluster_id, p.model, p.price_class""";
+
+    /** The newest version number of the cluster's price book, 0 if it has none. */
+    public Uni<Integer> latestVersion(UUID clusterId) {
+        return Panache.getSession().chain(s -> s.createNativeQuery(
+                        "select coalesce(max(version), 0) from price_books where cluster_id = :cluster", Integer.class)
+                .setParameter("cluster", clusterId)
+                .getSingleResult());
+    }
+
+    /** Inserts a new version; a concurrent writer of the same version makes this fail on the primary key. */
+    public Uni<Void> insert(PriceBook book) {
+        return Panache.getSession().chain(s -> s.createNativeQuery("""
+                        insert into price_books (cluster_id, version, currency, same_block_premium_percent,
+                                                 effective_at, set_by)
+                        values (:cluster, :version, :currency, :premium, :at, :by)""")
+                .setParameter("cluster", book.clusterId())
+                .setParameter("version", book.version())
+                .setParameter("currency", book.currency())
+                .setParameter("premium", book.sameBlockPremiumPercent())
+                .setParameter("at", OffsetDateTime.ofInstant(book.effectiveAt(), ZoneOffset.UTC))
+                .setParameter("by", book.setBy())
+                .executeUpdate()
+                .chain(() -> insertPrices(s, book, 0)))
+                .replaceWithVoid();
+    }
+
+    private static Uni<Void> insertPrices(org.hibernate.reactive.mutiny.Mutiny.Session s, PriceBook book, int from) {
+        if (from >= book.prices().size()) {
+            return Uni.createFrom().voidItem();
+        }
+        Price p = book.prices().get(from);
+        return s.createNativeQuery("""
+                        insert into prices (cluster_id, version, model, price_class, unit_price_minor, floor_minor,
+                                            ceiling_minor)
+                        values (:cluster, :version, :model, :class, :unit, :floor, :ceiling)""")
+                .setParameter("cluster", book.clusterId())
+                .setParameter("version", book.version())
+                .setParameter("model", p.model())
+                .setParameter("class", p.priceClass().name())
+                .setParameter("unit", p.unitPrice().amountMinor())
+                .setParameter("floor", p.floor() == null ? null : p.floor().amountMinor())
+                .setParameter("ceiling", p.ceiling() == null ? null : p.ceiling().amountMinor())
+                .executeUpdate()
+                .chain(() -> insertPrices(s, book, from + 1));
+    }
+
+    private static List<PriceBook> books(List<Object[]> rows) {
+        Map<String, PriceBook> books = new LinkedHashMap<>();
+        Map<String, List<Price>> prices = new LinkedHashMap<>();
+        for (Object[] r : rows) {
+            UUID cluster = (UUID) r[0];
+            int version = ((Number) r[1]).intValue();
+            String currency = (String) r[2];
+            String key = cluster + "/" + version;
+            books.computeIfAbsent(key, k -> new PriceBook(cluster, version, currency, ((Number) r[3]).intValue(),
+                    instant(r[4]), (String) r[5], List.of()));
+            Money floor = r[9] == null ? null : Money.of(((Number) r[9]).longValue(), currency);
+            Money ceiling = r[10] == null ? null : Money.of(((Number) r[10]).longValue(), currency);
+            prices.computeIfAbsent(key, k -> new ArrayList<>()).add(new Price((String) r[6],
+                    PriceClass.valueOf((String) r[7]), Money.of(((Number) r[8]).longValue(), currency), floor, ceiling));
+        }
+        List<PriceBook> result = new ArrayList<>();
+        books.forEach((key, b) -> result.add(new PriceBook(b.clusterId(), b.version(), b.currency(),
+                b.sameBlockPremiumPercent(), b.effectiveAt(), b.setBy(), prices.get(key))));
+        return result;
+    }
+
+    private static Instant instant(Object value) {
+        if (value instanceof OffsetDateTime t) {
+            return t.toInstant();
+        }
+        if (value instanceof java.time.LocalDateTime t) {
+            return t.toInstant(ZoneOffset.UTC);
+        }
+        return (Instant) value;
+    }
+}
