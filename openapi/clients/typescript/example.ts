@@ -1,0 +1,43 @@
+// How an integrator uses the contract from TypeScript (openapi-typescript + openapi-fetch), type-checked against
+// the committed contract with `tsc --strict` on every build (bin/check-ts-client). It is compiled, not run.
+import createClient from "openapi-fetch";
+import type { components, paths } from "./myriad";
+
+type Problem = components["schemas"]["Problem"];
+type Project = components["schemas"]["Project"];
+
+export async function allProjects(baseUrl: string, token: string, tenantId: string): Promise<Project[]> {
+  const client = createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${token}` } });
+  const all: Project[] = [];
+  let cursor = undefined as string | undefined;
+  // nextCursor is absent on the last page (never null): loop while it is present.
+  do {
+    const { data, error } = await client.GET("/api/v1/tenants/{tenantId}/projects", {
+      params: { path: { tenantId }, query: { limit: 100, cursor } },
+    });
+    if (error) {
+      throw new Error(`${error.code}: ${error.detail ?? error.title}`);
+    }
+    all.push(...(data.items ?? []));
+    cursor = data.nextCursor;
+  } while (cursor !== undefined);
+  return all;
+}
+
+/** A typed Problem on a conflict: branch on its code, an enum of the contract. */
+export async function createProject(baseUrl: string, token: string, tenantId: string, slug: string,
+    key: string): Promise<Project | "slug-taken"> {
+  const client = createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${token}` } });
+  const { data, error } = await client.POST("/api/v1/tenants/{tenantId}/projects", {
+    params: { path: { tenantId }, header: { "Idempotency-Key": key } },
+    body: { slug, name: slug },
+  });
+  if (error) {
+    const problem: Problem = error;
+    if (problem.code === "PROJECT_SLUG_TAKEN") {
+      return "slug-taken";
+    }
+    throw new Error(problem.code);
+  }
+  return data;
+}
