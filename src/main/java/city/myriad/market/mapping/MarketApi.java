@@ -38,7 +38,7 @@ public final class MarketApi {
 
     @Schema(name = "SetPrices", description = "A cluster's whole price book: one currency, one price per model and class")
     public record SetPrices(
-            @NotEmpty @Size(max = 300) @Valid List<@NotNull PriceEntry> prices,
+            @NotEmpty @Size(max = 300) List<@Valid @NotNull PriceEntry> prices,
             @Min(0) @Max(1000) @Schema(description = "Surcharge in percent for keeping a gang inside one block "
                     + "(default 0)", examples = "10", minimum = "0", maximum = "1000") Integer sameBlockPremiumPercent) {}
 
