@@ -35,7 +35,8 @@ class BadInputSweepTest {
             "clusterId", DemoData.HANGZHOU_CLUSTER.toString(),
             "memberId", "01930000-0000-7000-8000-00000000e112",
             "projectId", "01930000-0000-7000-8000-00000000e101",
-            "nodeName", "hz-n0001");
+            "nodeName", "hz-n0001",
+            "reservationId", "01930000-0000-7000-8000-00000000f001");
 
     @Test
     void every_write_route_answers_bad_input_with_a_problem_and_changes_nothing() throws Exception {

@@ -49,4 +49,15 @@ public class NodeRepository implements PanacheRepositoryBase<Node, UUID> {
                 .setParameter("cluster", clusterId)
                 .getResultList());
     }
+
+    /** Cards of one model per block, on nodes that are not down: what reservations may be sold from. */
+    public Uni<List<Object[]>> sellableByBlock(UUID clusterId, String model) {
+        return getSession().chain(s -> s.createNativeQuery("""
+                        select block, sum(gpus) from nodes
+                         where cluster_id = :cluster and gpu_model = :model and state <> 'DOWN'
+                         group by block order by 1""", Object[].class)
+                .setParameter("cluster", clusterId)
+                .setParameter("model", model)
+                .getResultList());
+    }
 }

@@ -95,4 +95,13 @@ public class ClusterSupply {
     private static ClusterRef ref(Cluster c) {
         return new ClusterRef(c.id, c.operatorId, c.slug, c.name, c.region);
     }
+
+    /** Cards of one model per block that reservations may be sold from (nodes not down); empty: no such model. */
+    public Uni<Map<String, Integer>> sellableByBlock(UUID clusterId, String model) {
+        return scoped.unscoped(() -> nodes.sellableByBlock(clusterId, model)).map(rows -> {
+            Map<String, Integer> byBlock = new TreeMap<>();
+            rows.forEach(r -> byBlock.put((String) r[0], ((Number) r[1]).intValue()));
+            return byBlock;
+        });
+    }
 }

@@ -70,4 +70,27 @@ public final class MarketApi {
             return clusterId + "|" + model + "|" + priceClass;
         }
     }
+
+    @Schema(name = "CreateReservation", description = "A block of cards to buy for a window")
+    public record CreateReservation(
+            @NotNull UUID clusterId,
+            @NotNull UUID projectId,
+            @NotBlank @MaxChars(128) @Schema(maxLength = 128, examples = "ASCEND-910B") String model,
+            @NotNull @Min(1) @Max(1000000) @Schema(examples = "64", minimum = "1", maximum = "1000000") Integer cards,
+            @NotNull @Schema(examples = "2026-12-01T08:00:00Z") Instant startAt,
+            @NotNull @Schema(examples = "2026-12-01T20:00:00Z") Instant endAt,
+            @Schema(description = "Keep all cards inside one block (the same-block premium applies); default false")
+            Boolean sameBlock) {}
+
+    @Schema(name = "Reservation", description = "Cards bought for a window, at the price they were sold at")
+    public record ReservationView(UUID id, UUID tenantId, UUID projectId, UUID clusterId,
+            @Schema(examples = "ASCEND-910B") String model, @Schema(examples = "64") int cards, Instant startAt,
+            Instant endAt, @Schema(examples = "false") boolean sameBlock,
+            @Schema(description = "The block that holds the cards of a same-block reservation", examples = "hz-b01")
+            String block,
+            @Schema(examples = "CONFIRMED", enumeration = {"CONFIRMED", "ACTIVE", "ENDED", "CANCELLED"}) String state,
+            @Schema(description = "Per card-hour") Money unitPrice, Money totalPrice,
+            @Schema(examples = "1") int priceBookVersion,
+            @Schema(description = "What the cancellation cost, if cancelled") Money cancellationFee,
+            Instant cancelledAt, Instant createdAt) implements city.myriad.platform.Identified {}
 }

@@ -63,6 +63,29 @@ public abstract sealed class MyriadProblem extends RuntimeException {
         }
     }
 
+    /**
+     * Not enough capacity for the whole window asked for; {@code earliestStart}/{@code earliestEnd} is the earliest
+     * window of the same length that fits now, or null if none ever can (more cards than exist).
+     */
+    public static final class CapacityUnavailable extends MyriadProblem {
+        private final java.time.Instant earliestStart;
+        private final java.time.Instant earliestEnd;
+
+        public CapacityUnavailable(String detail, java.time.Instant earliestStart, java.time.Instant earliestEnd) {
+            super(ProblemCode.CAPACITY_UNAVAILABLE, detail, 409);
+            this.earliestStart = earliestStart;
+            this.earliestEnd = earliestEnd;
+        }
+
+        public java.time.Instant earliestStart() {
+            return earliestStart;
+        }
+
+        public java.time.Instant earliestEnd() {
+            return earliestEnd;
+        }
+    }
+
     /** The caller is known but not allowed to do this. */
     public static final class Forbidden extends MyriadProblem {
         public Forbidden(ProblemCode code, String detail) {

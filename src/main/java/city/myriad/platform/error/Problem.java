@@ -9,13 +9,16 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 public record Problem(String type, String title, int status, String detail, ProblemCode code, String instance,
-        List<MyriadProblem.Violation> errors) {
+        List<MyriadProblem.Violation> errors, Window earliestWindow) {
+
+    /** A window of time; on CAPACITY_UNAVAILABLE, the earliest one of the asked length that fits. */
+    public record Window(java.time.Instant startAt, java.time.Instant endAt) {}
 
     public static final String MEDIA_TYPE = "application/problem+json";
     static final String TYPE_BASE = "https://myriad.city/problems/";
 
     public static Problem of(ProblemCode code, String detail, String instance, List<MyriadProblem.Violation> errors) {
-        return new Problem(code.type(), code.title(), code.status(), detail, code, instance, errors);
+        return new Problem(code.type(), code.title(), code.status(), detail, code, instance, errors, null);
     }
 
     public static Problem of(ProblemCode code, String detail, String instance) {

@@ -57,6 +57,7 @@ public enum ProblemCode {
     CLUSTER_NOT_FOUND(404, "No such cluster"),
     NODE_NOT_FOUND(404, "No such node in the cluster"),
     PRICE_BOOK_NOT_FOUND(404, "The cluster has no price book yet: nothing of it is for sale"),
+    RESERVATION_NOT_FOUND(404, "No such reservation of the caller's tenant"),
 
     // 405, 406
     METHOD_NOT_ALLOWED(405, "The route exists but not with this method; `Allow` lists those it takes"),
@@ -72,6 +73,9 @@ public enum ProblemCode {
     LAST_TENANT_ADMIN(409, "The change would leave the tenant without a tenant-admin"),
     IDEMPOTENCY_KEY_REUSED(409, "The `Idempotency-Key` was used by this caller for a different request"),
     PRICE_BOOK_CHANGED(409, "Another change of the price book landed at the same moment; read it and retry"),
+    NOT_FOR_SALE(409, "The cluster's price book has no price for this model and class"),
+    CAPACITY_UNAVAILABLE(409, "Not enough cards for the whole window; `earliestWindow` is the earliest one that fits"),
+    RESERVATION_NOT_CANCELLABLE(409, "Only a reservation that has not begun can be cancelled"),
 
     // 413, 414, 415
     PAYLOAD_TOO_LARGE(413, "The body is larger than 16 MiB"),

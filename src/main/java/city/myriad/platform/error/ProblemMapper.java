@@ -39,7 +39,12 @@ public class ProblemMapper {
     @ServerExceptionMapper
     public Response problem(MyriadProblem e, UriInfo uri) {
         List<MyriadProblem.Violation> errors = e instanceof MyriadProblem.Validation v ? v.violations() : List.of();
-        return respond(Problem.of(e.code(), e.getMessage(), path(uri), errors));
+        Problem p = Problem.of(e.code(), e.getMessage(), path(uri), errors);
+        if (e instanceof MyriadProblem.CapacityUnavailable c && c.earliestStart() != null) {
+            p = new Problem(p.type(), p.title(), p.status(), p.detail(), p.code(), p.instance(), p.errors(),
+                    new Problem.Window(c.earliestStart(), c.earliestEnd()));
+        }
+        return respond(p);
     }
 
     // Quarkus REST ships its own mappers for these Jackson types; naming them here puts ours first.

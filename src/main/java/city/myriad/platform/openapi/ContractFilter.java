@@ -281,7 +281,14 @@ public class ContractFilter implements OASFilter {
                 .addProperty("instance", OASFactory.createSchema().addType(Schema.SchemaType.STRING)
                         .addExample("/api/v1/tenants"))
                 .addProperty("errors", OASFactory.createSchema().addType(Schema.SchemaType.ARRAY)
-                        .items(OASFactory.createSchema().ref("#/components/schemas/ProblemViolation"))));
+                        .items(OASFactory.createSchema().ref("#/components/schemas/ProblemViolation")))
+                .addProperty("earliestWindow", OASFactory.createSchema().addType(Schema.SchemaType.OBJECT)
+                        .description("On CAPACITY_UNAVAILABLE: the earliest window of the asked length that fits now")
+                        .addRequired("startAt").addRequired("endAt")
+                        .addProperty("startAt", OASFactory.createSchema().addType(Schema.SchemaType.STRING)
+                                .format("date-time").addExample("2026-12-01T08:00:00Z"))
+                        .addProperty("endAt", OASFactory.createSchema().addType(Schema.SchemaType.STRING)
+                                .format("date-time").addExample("2026-12-01T20:00:00Z"))));
         api.getComponents().addSchema("TenantStatus", OASFactory.createSchema().addType(Schema.SchemaType.STRING)
                 .description("ACTIVE tenants buy and run; SUSPENDED ones keep their data but cannot")
                 .enumeration(List.of("ACTIVE", "SUSPENDED")));

@@ -1,0 +1,52 @@
+package city.myriad.market.model;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import jakarta.persistence.Version;
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * A block of cards a tenant bought: {@code cards} of {@code model} on a cluster from {@code startAt} to
+ * {@code endAt}, paid whether used or not, at the price of the price book version it was sold at. Its stored
+ * status is CONFIRMED or CANCELLED; ACTIVE and ENDED follow from the clock ({@link ReservationState}).
+ */
+@Entity
+@Table(name = "reservations")
+public class Reservation {
+    @Id
+    public UUID id;
+    @Column(name = "tenant_id")
+    public UUID tenantId;
+    @Column(name = "project_id")
+    public UUID projectId;
+    @Column(name = "cluster_id")
+    public UUID clusterId;
+    public String model;
+    public int cards;
+    @Column(name = "start_at")
+    public Instant startAt;
+    @Column(name = "end_at")
+    public Instant endAt;
+    @Column(name = "same_block")
+    public boolean sameBlock;
+    public String block;
+    public String status;
+    @Column(name = "price_book_version")
+    public int priceBookVersion;
+    public String currency;
+    @Column(name = "unit_price_minor")
+    public long unitPriceMinor;
+    @Column(name = "total_minor")
+    public long totalMinor;
+    @Column(name = "cancellation_fee_minor")
+    public Long cancellationFeeMinor;
+    @Column(name = "cancelled_at")
+    public Instant cancelledAt;
+    @Column(name = "created_at")
+    public Instant createdAt;
+    @Version
+    public long version;
+}

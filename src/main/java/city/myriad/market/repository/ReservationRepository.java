@@ -1,0 +1,80 @@
+package city.myriad.market.repository;
+
+import city.myriad.market.model.CapacityCalendar.Hold;
+import city.myriad.market.model.Reservation;
+import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Reservations (every method takes the tenant) and the capacity calendar they hold. Runs in the caller's
+ * transaction; {@link #lockCalendar} serialises the writers of one cluster and model across replicas.
+ */
+@ApplicationScoped
+public class ReservationRepository implements PanacheRepositoryBase<Reservation, UUID> {
+
+    public Uni<Reservation> find(UUID tenantId, UUID id) {
+        return find("tenantId = ?1 and id = ?2", tenantId, id).firstResult();
+    }
+
+    public Uni<List<Reservation>> page(UUID tenantId, UUID after, int limit) {
+        return (after == null ? find("tenantId = ?1 order by id", tenantId)
+                : find("tenantId = ?1 and id > ?2 order by id", tenantId, after)).page(0, limit).list();
+    }
+
+    /** Waits for, then holds until the transaction ends, the calendar of this cluster and model. */
+    public Uni<Void> lockCalendar(UUID clusterId, String model) {
+        return getSession().chain(s -> s.createNativeQuery(
+                        "select cast(pg_advisory_xact_lock(hashtextextended(:key, 0)) as text)", String.class)
+                .setParameter("key", "calendar/" + clusterId + "/" + model)
+                .getSingleResult()).replaceWithVoid();
+    }
+
+    /** The holds of this cluster and model that have not ended by {@code from}. */
+    public Uni<List<Hold>> holds(UUID clusterId, String model, Instant from) {
+        return getSession().chain(s -> s.createNativeQuery("""
+                        select start_at, end_at, cards, block from capacity_holds
+                         where cluster_id = :cluster and model = :model and end_at > :from""", Object[].class)
+                .setParameter("cluster", clusterId)
+                .setParameter("model", model)
+                .setParameter("from", OffsetDateTime.ofInstant(from, ZoneOffset.UTC))
+                .getResultList())
+                .map(rows -> rows.stream().map(r -> new Hold(instant(r[0]), instant(r[1]), ((Number) r[2]).intValue(),
+                        (String) r[3])).toList());
+    }
+
+    public Uni<Void> hold(Reservation r) {
+        return getSession().chain(s -> s.createNativeQuery("""
+                        insert into capacity_holds (reservation_id, cluster_id, model, block, cards, start_at, end_at)
+                        values (:id, :cluster, :model, :block, :cards, :start, :end)""")
+                .setParameter("id", r.id)
+                .setParameter("cluster", r.clusterId)
+                .setParameter("model", r.model)
+                .setParameter("block", r.block)
+                .setParameter("cards", r.cards)
+                .setParameter("start", OffsetDateTime.ofInstant(r.startAt, ZoneOffset.UTC))
+                .setParameter("end", OffsetDateTime.ofInstant(r.endAt, ZoneOffset.UTC))
+                .executeUpdate()).replaceWithVoid();
+    }
+
+    public Uni<Void> release(UUID reservationId) {
+        return getSession().chain(s -> s.createNativeQuery("delete from capacity_holds where reservation_id = :id")
+                .setParameter("id", reservationId)
+                .executeUpdate()).replaceWithVoid();
+    }
+
+    private static Instant instant(Object value) {
+        if (value instanceof OffsetDateTime t) {
+            return t.toInstant();
+        }
+        if (value instanceof java.time.LocalDateTime t) {
+            return t.toInstant(ZoneOffset.UTC);
+        }
+        return (Instant) value;
+    }
+}

@@ -1,0 +1,90 @@
+package city.myriad.market.rest;
+
+import city.myriad.market.mapping.MarketApi.CreateReservation;
+import city.myriad.market.mapping.MarketApi.ReservationView;
+import city.myriad.market.service.ReservationService;
+import city.myriad.platform.idempotency.Creations;
+import city.myriad.platform.paging.Page;
+import city.myriad.platform.paging.Paging;
+import city.myriad.platform.security.CurrentCaller;
+import io.quarkus.security.Authenticated;
+import io.smallrye.mutiny.Uni;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+@Path("/api/v1/reservations")
+@Authenticated
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "market")
+public class ReservationResource {
+
+    static final String TENANT_CODES = "NO_TENANT, UNKNOWN_TENANT, TENANT_ROLE_REQUIRED, TENANT_NOT_FOUND";
+
+    private final ReservationService reservations;
+    private final CurrentCaller callers;
+    private final Paging paging;
+    private final Creations creations;
+
+    ReservationResource(ReservationService reservations, CurrentCaller callers, Paging paging, Creations creations) {
+        this.reservations = reservations;
+        this.callers = callers;
+        this.paging = paging;
+        this.creations = creations;
+    }
+
+    @POST
+    @Extension(name = "x-problem-codes", value = TENANT_CODES + ", PROJECT_NOT_FOUND, CLUSTER_NOT_FOUND, UNKNOWN_MODEL, "
+            + "NOT_FOR_SALE, CAPACITY_UNAVAILABLE")
+    @Operation(operationId = "createReservation", summary = "Buy a reservation (tenant admin)",
+            description = "Cards of one model on one cluster for a window, paid whether used or not, at the RESERVED "
+                    + "price of the book in force (plus the same-block premium with sameBlock). Never oversold: when "
+                    + "the window does not fit, 409 CAPACITY_UNAVAILABLE gives the earliest window that does.")
+    @APIResponse(responseCode = "201", description = "Created",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ReservationView.class)))
+    public Uni<Response> create(@HeaderParam(Creations.KEY) String key, @Valid @NotNull CreateReservation body) {
+        return creations.create(callers.get(), key, body, () -> reservations.create(callers.get(), body));
+    }
+
+    @GET
+    @Extension(name = "x-problem-codes", value = TENANT_CODES)
+    @Operation(operationId = "listReservations", summary = "The tenant's reservations")
+    public Uni<Page<ReservationView>> list(@QueryParam("cursor") String cursor, @QueryParam("limit") String limit) {
+        return reservations.list(callers.get(), paging.request(cursor, limit));
+    }
+
+    @GET
+    @Path("/{reservationId}")
+    @Extension(name = "x-problem-codes", value = TENANT_CODES + ", RESERVATION_NOT_FOUND")
+    @Operation(operationId = "getReservation", summary = "Get a reservation")
+    public Uni<ReservationView> get(@PathParam("reservationId") UUID reservationId) {
+        return reservations.get(callers.get(), reservationId);
+    }
+
+    @POST
+    @Path("/{reservationId}/cancel")
+    @Consumes(MediaType.WILDCARD)
+    @Extension(name = "x-problem-codes", value = TENANT_CODES + ", RESERVATION_NOT_FOUND, RESERVATION_NOT_CANCELLABLE")
+    @Operation(operationId = "cancelReservation", summary = "Cancel a reservation that has not begun (tenant admin)",
+            description = "Free until 24 hours before the start, then half of the total; the cards are released.")
+    public Uni<ReservationView> cancel(@PathParam("reservationId") UUID reservationId) {
+        return reservations.cancel(callers.get(), reservationId);
+    }
+}

@@ -1,0 +1,204 @@
+package city.myriad.market.service;
+
+import city.myriad.catalog.service.ClusterSupply;
+import city.myriad.market.mapping.MarketApi.CreateReservation;
+import city.myriad.market.mapping.MarketApi.ReservationView;
+import city.myriad.market.model.CapacityCalendar;
+import city.myriad.market.model.Price;
+import city.myriad.market.model.PriceBook;
+import city.myriad.market.model.PriceClass;
+import city.myriad.market.model.Reservation;
+import city.myriad.market.model.ReservationState;
+import city.myriad.market.repository.PriceBookRepository;
+import city.myriad.market.repository.ReservationRepository;
+import city.myriad.platform.db.Scoped;
+import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.error.MyriadProblem.Violation;
+import city.myriad.platform.error.ProblemCode;
+import city.myriad.platform.idempotency.Idempotency;
+import city.myriad.platform.money.Money;
+import city.myriad.platform.paging.Page;
+import city.myriad.platform.paging.PageRequest;
+import city.myriad.platform.security.Caller;
+import city.myriad.platform.time.Ids;
+import city.myriad.tenancy.service.TenantProjects;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Reservations: a tenant-admin buys cards of one model on one cluster for a window, at the RESERVED price of the
+ * book in force (with the same-block premium when asked). Overselling is impossible: the writers of one cluster
+ * and model take a PostgreSQL advisory lock, then check the capacity calendar (every live hold, whoever's) and
+ * write the reservation and its hold in the same transaction.
+ *
+ * <p>Cancellation: only before the window begins; free until 24 hours before its start, then half of the total.
+ */
+@ApplicationScoped
+public class ReservationService {
+
+    static final Duration FREE_CANCELLATION = Duration.ofHours(24);
+    static final Duration LONGEST = Duration.ofDays(366);
+    static final Duration CLOCK_SKEW = Duration.ofMinutes(1);
+
+    private final Scoped scoped;
+    private final TenantProjects projects;
+    private final ClusterSupply clusters;
+    private final PriceBookRepository books;
+    private final ReservationRepository reservations;
+    private final Idempotency idempotency;
+    private final Ids ids;
+    private final Clock clock;
+
+    ReservationService(Scoped scoped, TenantProjects projects, ClusterSupply clusters, PriceBookRepository books,
+            ReservationRepository reservations, Idempotency idempotency, Ids ids, Clock clock) {
+        this.scoped = scoped;
+        this.projects = projects;
+        this.clusters = clusters;
+        this.books = books;
+        this.reservations = reservations;
+        this.idempotency = idempotency;
+        this.ids = ids;
+        this.clock = clock;
+    }
+
+    public Uni<ReservationView> create(Caller caller, CreateReservation command) {
+        Instant now = clock.instant();
+        validateWindow(command, now);
+        boolean sameBlock = Boolean.TRUE.equals(command.sameBlock());
+        return projects.project(caller, command.projectId(), true).chain(project -> clusters.find(command.clusterId())
+                .chain(cluster -> clusters.sellableByBlock(cluster.id(), command.model()))
+                .chain(capacity -> {
+                    if (capacity.isEmpty()) {
+                        throw new MyriadProblem.Validation(ProblemCode.UNKNOWN_MODEL, "Cluster " + command.clusterId()
+                                + " has no cards of model '" + command.model() + "'",
+                                List.of(Violation.field("model", "not a card model of the cluster")));
+                    }
+                    return scoped.unscoped(() -> books.current(command.clusterId())).map(book -> book
+                            .flatMap(b -> b.price(command.model(), PriceClass.RESERVED).map(p -> new Priced(b, p)))
+                            .orElseThrow(() -> new MyriadProblem.Conflict(ProblemCode.NOT_FOR_SALE, "Cluster "
+                                    + command.clusterId() + " sells no reserved " + command.model() + " cards")))
+                            .chain(priced -> scoped.asTenant(project.tenantId(), () -> idempotency.once(
+                                    project.tenantId(), ReservationView.class, () -> reservations
+                                            .lockCalendar(command.clusterId(), command.model())
+                                            .chain(() -> reservations.holds(command.clusterId(), command.model(), now))
+                                            .chain(holds -> book(project, command, sameBlock, priced,
+                                                    new CapacityCalendar(capacity, holds), now)))));
+                }));
+    }
+
+    private record Priced(PriceBook book, Price price) {}
+
+    private Uni<ReservationView> book(TenantProjects.ProjectRef project, CreateReservation command, boolean sameBlock,
+            Priced priced, CapacityCalendar calendar, Instant now) {
+        var placement = calendar.fit(command.startAt(), command.endAt(), command.cards(), sameBlock);
+        if (placement.isEmpty()) {
+            Duration length = Duration.between(command.startAt(), command.endAt());
+            var earliest = calendar.earliestStart(command.startAt(), length, command.cards(), sameBlock);
+            throw new MyriadProblem.CapacityUnavailable(earliest.isPresent()
+                    ? "Not enough " + command.model() + " cards for the whole window; the earliest window that fits "
+                            + "starts at " + earliest.get()
+                    : "The cluster has only " + calendar.mostCards(sameBlock) + " " + command.model() + " cards"
+                            + (sameBlock ? " in its largest block" : ""),
+                    earliest.orElse(null), earliest.map(s -> s.plus(length)).orElse(null));
+        }
+        Money unit = priced.price().unitPrice();
+        if (sameBlock) {
+            unit = unit.times(BigDecimal.ONE.add(BigDecimal.valueOf(priced.book().sameBlockPremiumPercent(), 2)));
+        }
+        long seconds = Duration.between(command.startAt(), command.endAt()).getSeconds();
+        Money total = unit.times(BigDecimal.valueOf(command.cards()).multiply(BigDecimal.valueOf(seconds))
+                .divide(BigDecimal.valueOf(3600), MathContext.DECIMAL128));
+        Reservation r = new Reservation();
+        r.id = ids.next();
+        r.tenantId = project.tenantId();
+        r.projectId = project.projectId();
+        r.clusterId = command.clusterId();
+        r.model = command.model();
+        r.cards = command.cards();
+        r.startAt = command.startAt();
+        r.endAt = command.endAt();
+        r.sameBlock = sameBlock;
+        r.block = placement.get().block();
+        r.status = "CONFIRMED";
+        r.priceBookVersion = priced.book().version();
+        r.currency = unit.currency();
+        r.unitPriceMinor = unit.amountMinor();
+        r.totalMinor = total.amountMinor();
+        r.createdAt = now;
+        return reservations.persistAndFlush(r).call(saved -> reservations.hold(saved)).map(saved -> view(saved, now));
+    }
+
+    public Uni<Page<ReservationView>> list(Caller caller, PageRequest page) {
+        Instant now = clock.instant();
+        return projects.readableTenant(caller)
+                .chain(tenant -> scoped.asTenant(tenant, () -> reservations.page(tenant, page.afterUuid(),
+                        page.limit() + 1)))
+                .map(rows -> page.page(rows, r -> r.id.toString()).map(r -> view(r, now)));
+    }
+
+    public Uni<ReservationView> get(Caller caller, UUID id) {
+        Instant now = clock.instant();
+        return projects.readableTenant(caller)
+                .chain(tenant -> scoped.asTenant(tenant, () -> found(tenant, id))).map(r -> view(r, now));
+    }
+
+    /** Cancels a reservation that has not begun, releasing its cards; the fee follows the rule above. */
+    public Uni<ReservationView> cancel(Caller caller, UUID id) {
+        Instant now = clock.instant();
+        return projects.administeredTenant(caller)
+                .chain(tenant -> scoped.asTenant(tenant, () -> found(tenant, id).chain(r -> {
+                    ReservationState state = ReservationState.of(r, now);
+                    if (!state.canBecome(ReservationState.CANCELLED)) {
+                        throw new MyriadProblem.Conflict(ProblemCode.RESERVATION_NOT_CANCELLABLE,
+                                "Reservation " + id + " is " + state + "; only a CONFIRMED one (not yet begun) can be "
+                                        + "cancelled");
+                    }
+                    r.status = "CANCELLED";
+                    r.cancelledAt = now;
+                    r.cancellationFeeMinor = Duration.between(now, r.startAt).compareTo(FREE_CANCELLATION) >= 0
+                            ? 0L : Money.of(r.totalMinor, r.currency).times(new BigDecimal("0.5")).amountMinor();
+                    return reservations.release(r.id).chain(() -> reservations.flush()).replaceWith(r);
+                }))).map(r -> view(r, now));
+    }
+
+    private Uni<Reservation> found(UUID tenant, UUID id) {
+        return reservations.find(tenant, id).map(r -> {
+            if (r == null) {
+                throw new MyriadProblem.NotFound(ProblemCode.RESERVATION_NOT_FOUND, "No reservation " + id);
+            }
+            return r;
+        });
+    }
+
+    private static void validateWindow(CreateReservation c, Instant now) {
+        if (c.startAt().isBefore(now.minus(CLOCK_SKEW))) {
+            throw invalid("startAt", "must not be in the past");
+        }
+        if (!c.endAt().isAfter(c.startAt())) {
+            throw invalid("endAt", "must be after startAt");
+        }
+        if (Duration.between(c.startAt(), c.endAt()).compareTo(LONGEST) > 0) {
+            throw invalid("endAt", "a reservation lasts at most 366 days");
+        }
+    }
+
+    private static MyriadProblem.Validation invalid(String field, String reason) {
+        return new MyriadProblem.Validation(ProblemCode.VALIDATION_FAILED, field + ": " + reason,
+                List.of(Violation.field(field, reason)));
+    }
+
+    static ReservationView view(Reservation r, Instant now) {
+        return new ReservationView(r.id, r.tenantId, r.projectId, r.clusterId, r.model, r.cards, r.startAt, r.endAt,
+                r.sameBlock, r.block, ReservationState.of(r, now).name(), Money.of(r.unitPriceMinor, r.currency),
+                Money.of(r.totalMinor, r.currency), r.priceBookVersion,
+                r.cancellationFeeMinor == null ? null : Money.of(r.cancellationFeeMinor, r.currency), r.cancelledAt,
+                r.createdAt);
+    }
+}

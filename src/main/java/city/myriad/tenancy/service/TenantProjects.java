@@ -1,0 +1,57 @@
+package city.myriad.tenancy.service;
+
+import city.myriad.platform.db.Scoped;
+import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.error.ProblemCode;
+import city.myriad.platform.security.Caller;
+import city.myriad.tenancy.repository.ProjectRepository;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.UUID;
+
+/**
+ * Tenancy's port for the domains that sell to tenants (market, jobs): the caller's own tenant, and a project of
+ * it that the caller may buy for (tenant-admin) or read (any tenant role). Anything else is 403 or 404, so ids of
+ * other tenants reveal nothing.
+ */
+@ApplicationScoped
+public class TenantProjects {
+
+    /** A project and the tenant it belongs to. */
+    public record ProjectRef(UUID tenantId, UUID projectId) {}
+
+    private final TenantLookup lookup;
+    private final TenantAccess access;
+    private final Scoped scoped;
+    private final ProjectRepository projects;
+
+    TenantProjects(TenantLookup lookup, TenantAccess access, Scoped scoped, ProjectRepository projects) {
+        this.lookup = lookup;
+        this.access = access;
+        this.scoped = scoped;
+        this.projects = projects;
+    }
+
+    /** The caller's tenant, if the caller may read in it. */
+    public Uni<UUID> readableTenant(Caller caller) {
+        return lookup.of(caller).chain(t -> access.authorize(caller, t.id(), TenantAccess.Action.READ));
+    }
+
+    /** The caller's tenant, if the caller administers it (tenant-admin): who may buy and cancel. */
+    public Uni<UUID> administeredTenant(Caller caller) {
+        return lookup.of(caller).chain(t -> access.authorize(caller, t.id(), TenantAccess.Action.ADMINISTER));
+    }
+
+    /** The project of the caller's tenant; {@code buy} needs tenant-admin, reading any tenant role. */
+    public Uni<ProjectRef> project(Caller caller, UUID projectId, boolean buy) {
+        return lookup.of(caller)
+                .chain(t -> access.authorize(caller, t.id(), buy ? TenantAccess.Action.ADMINISTER
+                        : TenantAccess.Action.READ))
+                .chain(tenant -> scoped.asTenant(tenant, () -> projects.find(tenant, projectId)).map(p -> {
+                    if (p == null) {
+                        throw new MyriadProblem.NotFound(ProblemCode.PROJECT_NOT_FOUND, "No project " + projectId);
+                    }
+                    return new ProjectRef(tenant, p.id);
+                }));
+    }
+}

@@ -1,0 +1,53 @@
+package city.myriad.market;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import city.myriad.market.model.CapacityCalendar;
+import city.myriad.market.model.CapacityCalendar.Hold;
+import city.myriad.market.model.CapacityCalendar.Placement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Whether one more reservation fits the calendar, and the earliest window that would, computed by hand. */
+class CapacityCalendarTest {
+
+    static final Instant T0 = Instant.parse("2026-12-01T00:00:00Z");
+
+    static Instant h(int hours) {
+        return T0.plus(Duration.ofHours(hours));
+    }
+
+    /** Two blocks of 8 cards; 6 held anywhere from 0 to 4 h, 5 held in block b2 from 2 to 6 h. */
+    static final CapacityCalendar CALENDAR = new CapacityCalendar(Map.of("b1", 8, "b2", 8),
+            List.of(new Hold(h(0), h(4), 6, null), new Hold(h(2), h(6), 5, "b2")));
+
+    @Test
+    void what_is_left_at_the_busiest_instant_is_what_can_be_sold() {
+        assertEquals(Optional.of(new Placement(null)), CALENDAR.fit(h(0), h(2), 10, false), "16 - 6 = 10 free");
+        assertEquals(Optional.empty(), CALENDAR.fit(h(0), h(3), 6, false), "at 2 h only 16 - 11 = 5 are free");
+        assertEquals(Optional.of(new Placement(null)), CALENDAR.fit(h(4), h(8), 11, false), "from 4 h: 16 - 5");
+        assertEquals(Optional.of(new Placement(null)), CALENDAR.fit(h(6), h(7), 16, false), "from 6 h: all");
+    }
+
+    @Test
+    void a_same_block_reservation_needs_its_cards_inside_one_block() {
+        assertEquals(Optional.of(new Placement("b1")), CALENDAR.fit(h(4), h(5), 8, true));
+        assertEquals(Optional.of(new Placement("b1")), CALENDAR.fit(h(6), h(7), 8, true), "both free: b1 first");
+        assertEquals(Optional.of(new Placement("b1")), CALENDAR.fit(h(2), h(3), 5, true),
+                "b2 has 3 left; the 6 held anywhere take 3 of b2 and 3 of b1, which leaves 5 in b1");
+        assertEquals(Optional.empty(), CALENDAR.fit(h(2), h(3), 6, true), "16 - 11 = 5 at 2 h");
+        assertEquals(Optional.empty(), CALENDAR.fit(h(4), h(5), 9, true), "no block has 9 cards");
+    }
+
+    @Test
+    void the_earliest_window_starts_when_enough_holds_have_ended() {
+        assertEquals(Optional.of(h(0)), CALENDAR.earliestStart(h(0), Duration.ofHours(1), 10, false));
+        assertEquals(Optional.of(h(4)), CALENDAR.earliestStart(h(0), Duration.ofHours(2), 11, false));
+        assertEquals(Optional.of(h(6)), CALENDAR.earliestStart(h(1), Duration.ofHours(1), 16, false));
+        assertEquals(Optional.empty(), CALENDAR.earliestStart(h(0), Duration.ofHours(1), 17, false), "never: 16 cards");
+    }
+}

@@ -1,0 +1,183 @@
+package city.myriad.market;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import city.myriad.demo.DemoData;
+import city.myriad.support.Tokens;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.oidc.server.OidcWiremockTestResource;
+import io.restassured.response.Response;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Reservations on a small cluster of 16 cards (two blocks of 8): the price they are sold at, the calendar that
+ * never oversells (also under a race of buyers from two tenants), cancellation and its fee, and the walls
+ * between tenants.
+ */
+@QuarkusTest
+@QuarkusTestResource(OidcWiremockTestResource.class)
+class ReservationsTest {
+
+    static final String ACME_PROJECT = "01930000-0000-7000-8000-00000000e101";
+    static final String GLOBEX_PROJECT = "01930000-0000-7000-8000-00000000e201";
+    static final Instant BASE = Instant.now().truncatedTo(ChronoUnit.HOURS).plus(Duration.ofDays(30));
+    static String small;
+
+    /** A cluster of 16 ASCEND-910B cards in two blocks of 8, RESERVED at 10.00 CNY, 10 % same-block premium. */
+    static synchronized String small() {
+        if (small == null) {
+            small = given().auth().oauth2(Tokens.olga()).contentType("application/json")
+                    .body("{\"slug\":\"small-" + UUID.randomUUID().toString().substring(0, 8) + "\",\"name\":\"Small\","
+                            + "\"region\":\"cn-east\"}").post("/api/v1/clusters").then().statusCode(201).extract().path("id");
+            given().auth().oauth2(Tokens.olga()).contentType("text/csv")
+                    .body("node_id,gpu_model,gpus,cpu_milli,memory_mib,rack,block\n"
+                            + "s-n1,ASCEND-910B,8,192000,1572864,s-r1,s-b1\ns-n2,ASCEND-910B,8,192000,1572864,s-r2,s-b2\n")
+                    .post("/api/v1/clusters/" + small + "/nodes").then().statusCode(200);
+            given().auth().oauth2(Tokens.olga()).contentType("application/json")
+                    .body("{\"prices\":[{\"model\":\"ASCEND-910B\",\"class\":\"RESERVED\",\"unitPrice\":{\"amountMinor\":1000,"
+                            + "\"currency\":\"CNY\"}}],\"sameBlockPremiumPercent\":10}")
+                    .put("/api/v1/clusters/" + small + "/prices").then().statusCode(200);
+        }
+        return small;
+    }
+
+    static String body(String project, int cards, Instant start, Instant end, boolean sameBlock) {
+        return "{\"clusterId\":\"" + small() + "\",\"projectId\":\"" + project + "\",\"model\":\"ASCEND-910B\",\"cards\":"
+                + cards + ",\"startAt\":\"" + start + "\",\"endAt\":\"" + end + "\",\"sameBlock\":" + sameBlock + "}";
+    }
+
+    static Response buy(String token, String body) {
+        return given().auth().oauth2(token).contentType("application/json").body(body).post("/api/v1/reservations");
+    }
+
+    @Test
+    void a_reservation_is_sold_at_the_book_price_and_readable_by_its_tenant() {
+        Instant start = BASE.plus(Duration.ofHours(1));
+        String id = buy(Tokens.alice(), body(ACME_PROJECT, 4, start, start.plus(Duration.ofHours(2)), false)).then()
+                .statusCode(201).header("Location", startsWith("/api/v1/reservations/"))
+                .body("state", equalTo("CONFIRMED")).body("unitPrice.amountMinor", equalTo(1000))
+                .body("totalPrice.amountMinor", equalTo(8000)).body("priceBookVersion", equalTo(1))
+                .extract().path("id");
+        given().auth().oauth2(Tokens.amy()).get("/api/v1/reservations/" + id).then().statusCode(200)
+                .body("cards", equalTo(4));
+        given().auth().oauth2(Tokens.amy()).get("/api/v1/reservations?limit=500").then().statusCode(200)
+                .body("items.id", hasItem(id));
+        String block = buy(Tokens.alice(), body(ACME_PROJECT, 8, start, start.plus(Duration.ofMinutes(30)), true)).then()
+                .statusCode(201).body("unitPrice.amountMinor", equalTo(1100)).body("totalPrice.amountMinor", equalTo(4400))
+                .extract().path("block");
+        assertTrue(block.equals("s-b1") || block.equals("s-b2"));
+    }
+
+    @Test
+    void racing_buyers_from_two_tenants_get_exactly_the_capacity_and_the_rest_the_earliest_window() throws Exception {
+        Instant start = BASE.plus(Duration.ofHours(100));
+        Instant end = start.plus(Duration.ofHours(3));
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<Response> answers;
+        try {
+            List<CompletableFuture<Response>> calls = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                boolean acme = i % 2 == 0;
+                String token = acme ? Tokens.alice() : Tokens.bob();
+                String b = body(acme ? ACME_PROJECT : GLOBEX_PROJECT, 4, start, end, false);
+                calls.add(CompletableFuture.supplyAsync(() -> buy(token, b), pool));
+            }
+            answers = calls.stream().map(CompletableFuture::join).toList();
+        } finally {
+            pool.shutdown();
+        }
+        long sold = answers.stream().filter(r -> r.statusCode() == 201).count();
+        assertEquals(4, sold, "16 cards, 4 each: exactly 4 buyers win");
+        for (Response r : answers) {
+            if (r.statusCode() != 201) {
+                assertEquals(409, r.statusCode(), r.asString());
+                assertEquals("CAPACITY_UNAVAILABLE", r.path("code"));
+                assertEquals(end.toString(), r.path("earliestWindow.startAt"));
+            }
+        }
+        int held = 0;
+        for (String token : List.of(Tokens.alice(), Tokens.bob())) {
+            List<Integer> cards = given().auth().oauth2(token).get("/api/v1/reservations?limit=500").jsonPath()
+                    .getList("items.findAll { it.startAt == '" + start + "' }.cards");
+            held += cards.stream().mapToInt(Integer::intValue).sum();
+        }
+        assertEquals(16, held, "what the tenants hold adds up to the capacity, nothing half-written");
+    }
+
+    @Test
+    void more_cards_than_exist_is_refused_without_a_window() {
+        Instant start = BASE.plus(Duration.ofHours(200));
+        buy(Tokens.alice(), body(ACME_PROJECT, 17, start, start.plus(Duration.ofHours(1)), false)).then().statusCode(409)
+                .body("code", equalTo("CAPACITY_UNAVAILABLE")).body("earliestWindow", org.hamcrest.Matchers.nullValue());
+        buy(Tokens.alice(), body(ACME_PROJECT, 9, start, start.plus(Duration.ofHours(1)), true)).then().statusCode(409)
+                .body("code", equalTo("CAPACITY_UNAVAILABLE"));
+    }
+
+    @Test
+    void cancelling_releases_the_cards_with_the_fee_the_rule_says() {
+        Instant start = BASE.plus(Duration.ofHours(300));
+        String id = buy(Tokens.alice(), body(ACME_PROJECT, 16, start, start.plus(Duration.ofHours(1)), false)).then()
+                .statusCode(201).extract().path("id");
+        buy(Tokens.bob(), body(GLOBEX_PROJECT, 1, start, start.plus(Duration.ofHours(1)), false)).then().statusCode(409);
+        given().auth().oauth2(Tokens.amy()).post("/api/v1/reservations/" + id + "/cancel").then().statusCode(403)
+                .body("code", equalTo("TENANT_ROLE_REQUIRED"));
+        given().auth().oauth2(Tokens.bob()).post("/api/v1/reservations/" + id + "/cancel").then().statusCode(404)
+                .body("code", equalTo("RESERVATION_NOT_FOUND"));
+        given().auth().oauth2(Tokens.alice()).post("/api/v1/reservations/" + id + "/cancel").then().statusCode(200)
+                .body("state", equalTo("CANCELLED")).body("cancellationFee.amountMinor", equalTo(0));
+        given().auth().oauth2(Tokens.alice()).post("/api/v1/reservations/" + id + "/cancel").then().statusCode(409)
+                .body("code", equalTo("RESERVATION_NOT_CANCELLABLE"));
+        buy(Tokens.bob(), body(GLOBEX_PROJECT, 16, start, start.plus(Duration.ofHours(1)), false)).then().statusCode(201);
+
+        Instant soon = Instant.now().plus(Duration.ofHours(2)).truncatedTo(ChronoUnit.SECONDS);
+        String late = buy(Tokens.alice(), body(ACME_PROJECT, 2, soon, soon.plus(Duration.ofHours(1)), false)).then()
+                .statusCode(201).body("totalPrice.amountMinor", equalTo(2000)).extract().path("id");
+        given().auth().oauth2(Tokens.alice()).post("/api/v1/reservations/" + late + "/cancel").then().statusCode(200)
+                .body("cancellationFee.amountMinor", equalTo(1000));
+    }
+
+    @Test
+    void other_tenants_members_operators_and_strangers_are_walled_off() {
+        Instant start = BASE.plus(Duration.ofHours(400));
+        String id = buy(Tokens.alice(), body(ACME_PROJECT, 1, start, start.plus(Duration.ofHours(1)), false)).then()
+                .statusCode(201).extract().path("id");
+        given().auth().oauth2(Tokens.bob()).get("/api/v1/reservations/" + id).then().statusCode(404)
+                .body("code", equalTo("RESERVATION_NOT_FOUND"));
+        given().auth().oauth2(Tokens.bob()).get("/api/v1/reservations?limit=500").then().statusCode(200)
+                .body("items.id", org.hamcrest.Matchers.not(hasItem(id)));
+        buy(Tokens.bob(), body(ACME_PROJECT, 1, start, start.plus(Duration.ofHours(1)), false)).then().statusCode(404)
+                .body("code", equalTo("PROJECT_NOT_FOUND"));
+        buy(Tokens.amy(), body(ACME_PROJECT, 1, start, start.plus(Duration.ofHours(1)), false)).then().statusCode(403)
+                .body("code", equalTo("TENANT_ROLE_REQUIRED"));
+        buy(Tokens.olga(), body(ACME_PROJECT, 1, start, start.plus(Duration.ofHours(1)), false)).then().statusCode(403)
+                .body("code", equalTo("NO_TENANT"));
+        given().get("/api/v1/reservations/" + id).then().statusCode(401);
+    }
+
+    @Test
+    void a_window_in_the_past_backwards_or_of_an_unknown_model_is_refused() {
+        Instant past = Instant.now().minus(Duration.ofHours(2));
+        buy(Tokens.alice(), body(ACME_PROJECT, 1, past, past.plus(Duration.ofHours(1)), false)).then().statusCode(400)
+                .body("code", equalTo("VALIDATION_FAILED")).body("errors[0].field", equalTo("startAt"));
+        Instant start = BASE.plus(Duration.ofHours(500));
+        buy(Tokens.alice(), body(ACME_PROJECT, 1, start, start, false)).then().statusCode(400)
+                .body("errors[0].field", equalTo("endAt"));
+        buy(Tokens.alice(), body(ACME_PROJECT, 1, start, start.plus(Duration.ofHours(1)), false).replace("ASCEND-910B", "H100"))
+                .then().statusCode(400).body("code", equalTo("UNKNOWN_MODEL"));
+    }
+}
