@@ -80,7 +80,34 @@ public final class MarketApi {
             @NotNull @Schema(examples = "2026-12-01T08:00:00Z") Instant startAt,
             @NotNull @Schema(examples = "2026-12-01T20:00:00Z") Instant endAt,
             @Schema(description = "Keep all cards inside one block (the same-block premium applies); default false")
-            Boolean sameBlock) {}
+            Boolean sameBlock,
+            @Schema(description = "A quote of this tenant for this very shape: the reservation gets its price")
+            UUID quoteId) {}
+
+    @Schema(name = "CreateQuote", description = "A shape to price: a reservation (startAt, endAt) or a job (maxRunSeconds)")
+    public record CreateQuote(
+            @NotNull UUID clusterId,
+            @NotBlank @MaxChars(128) @Schema(maxLength = 128, examples = "ASCEND-910B") String model,
+            @NotNull @Min(1) @Max(1000000) @Schema(examples = "16", minimum = "1", maximum = "1000000") Integer cards,
+            @NotNull @JsonProperty("class") @Schema(name = "class", examples = "RESERVED") PriceClass priceClass,
+            @Schema(description = "RESERVED: the window's start", examples = "2026-12-01T08:00:00Z") Instant startAt,
+            @Schema(description = "RESERVED: the window's end", examples = "2026-12-01T20:00:00Z") Instant endAt,
+            @Min(1) @Max(31622400) @Schema(description = "ON_DEMAND and SPOT: the job's longest run, in seconds",
+                    examples = "3600", minimum = "1", maximum = "31622400") Long maxRunSeconds,
+            @Schema(description = "Keep all cards inside one block (the same-block premium applies)") Boolean sameBlock) {}
+
+    @Schema(name = "Quote", description = "When, where and at what price; valid until expiresAt")
+    public record QuoteView(UUID id, UUID clusterId, @Schema(examples = "ASCEND-910B") String model,
+            @Schema(examples = "16") int cards,
+            @JsonProperty("class") @Schema(name = "class", examples = "RESERVED") PriceClass priceClass,
+            @Schema(examples = "false") boolean sameBlock, Instant startAt, Instant endAt,
+            @Schema(examples = "3600") Long maxRunSeconds,
+            @Schema(description = "Per card-hour") Money unitPrice,
+            @Schema(description = "For the whole window; for a job, for its longest run") Money totalPrice,
+            @Schema(description = "The earliest start the cluster can honour now (see docs/market.md for how it is "
+                    + "estimated)") Instant earliestStartAt,
+            @Schema(examples = "1") int priceBookVersion, Instant expiresAt, Instant createdAt)
+            implements city.myriad.platform.Identified {}
 
     @Schema(name = "Reservation", description = "Cards bought for a window, at the price they were sold at")
     public record ReservationView(UUID id, UUID tenantId, UUID projectId, UUID clusterId,

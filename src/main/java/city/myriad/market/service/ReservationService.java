@@ -53,11 +53,13 @@ public class ReservationService {
     private final PriceBookRepository books;
     private final ReservationRepository reservations;
     private final Idempotency idempotency;
+    private final QuoteService quotes;
     private final Ids ids;
     private final Clock clock;
 
     ReservationService(Scoped scoped, TenantProjects projects, ClusterSupply clusters, PriceBookRepository books,
-            ReservationRepository reservations, Idempotency idempotency, Ids ids, Clock clock) {
+            ReservationRepository reservations, Idempotency idempotency, QuoteService quotes, Ids ids, Clock clock) {
+        this.quotes = quotes;
         this.scoped = scoped;
         this.projects = projects;
         this.clusters = clusters;
@@ -80,10 +82,7 @@ public class ReservationService {
                                 + " has no cards of model '" + command.model() + "'",
                                 List.of(Violation.field("model", "not a card model of the cluster")));
                     }
-                    return scoped.unscoped(() -> books.current(command.clusterId())).map(book -> book
-                            .flatMap(b -> b.price(command.model(), PriceClass.RESERVED).map(p -> new Priced(b, p)))
-                            .orElseThrow(() -> new MyriadProblem.Conflict(ProblemCode.NOT_FOR_SALE, "Cluster "
-                                    + command.clusterId() + " sells no reserved " + command.model() + " cards")))
+                    return priced(project.tenantId(), command, sameBlock)
                             .chain(priced -> scoped.asTenant(project.tenantId(), () -> idempotency.once(
                                     project.tenantId(), ReservationView.class, () -> reservations
                                             .lockCalendar(command.clusterId(), command.model())
@@ -93,7 +92,28 @@ public class ReservationService {
                 }));
     }
 
-    private record Priced(PriceBook book, Price price) {}
+    /** The unit price a reservation is sold at (premium included) and the price book version it comes from. */
+    private record Priced(int version, Money unit) {}
+
+    /** The quote's price when the command names one, else the RESERVED price of the book in force. */
+    private Uni<Priced> priced(UUID tenant, CreateReservation command, boolean sameBlock) {
+        if (command.quoteId() != null) {
+            return scoped.asTenant(tenant, () -> quotes.forReservation(tenant, command.quoteId(), command.clusterId(),
+                    command.model(), command.cards(), command.startAt(), command.endAt(), sameBlock))
+                    .map(q -> new Priced(q.priceBookVersion, Money.of(q.unitPriceMinor, q.currency)));
+        }
+        return scoped.unscoped(() -> books.current(command.clusterId())).map(book -> {
+            PriceBook b = book.orElse(null);
+            Price p = b == null ? null : b.price(command.model(), PriceClass.RESERVED).orElse(null);
+            if (p == null) {
+                throw new MyriadProblem.Conflict(ProblemCode.NOT_FOR_SALE, "Cluster " + command.clusterId()
+                        + " sells no reserved " + command.model() + " cards");
+            }
+            Money unit = sameBlock ? p.unitPrice().times(BigDecimal.ONE.add(
+                    BigDecimal.valueOf(b.sameBlockPremiumPercent(), 2))) : p.unitPrice();
+            return new Priced(b.version(), unit);
+        });
+    }
 
     private Uni<ReservationView> book(TenantProjects.ProjectRef project, CreateReservation command, boolean sameBlock,
             Priced priced, CapacityCalendar calendar, Instant now) {
@@ -108,13 +128,8 @@ public class ReservationService {
                             + (sameBlock ? " in its largest block" : ""),
                     earliest.orElse(null), earliest.map(s -> s.plus(length)).orElse(null));
         }
-        Money unit = priced.price().unitPrice();
-        if (sameBlock) {
-            unit = unit.times(BigDecimal.ONE.add(BigDecimal.valueOf(priced.book().sameBlockPremiumPercent(), 2)));
-        }
-        long seconds = Duration.between(command.startAt(), command.endAt()).getSeconds();
-        Money total = unit.times(BigDecimal.valueOf(command.cards()).multiply(BigDecimal.valueOf(seconds))
-                .divide(BigDecimal.valueOf(3600), MathContext.DECIMAL128));
+        Money unit = priced.unit();
+        Money total = QuoteService.total(unit, command.cards(), Duration.between(command.startAt(), command.endAt()));
         Reservation r = new Reservation();
         r.id = ids.next();
         r.tenantId = project.tenantId();
@@ -127,7 +142,7 @@ public class ReservationService {
         r.sameBlock = sameBlock;
         r.block = placement.get().block();
         r.status = "CONFIRMED";
-        r.priceBookVersion = priced.book().version();
+        r.priceBookVersion = priced.version();
         r.currency = unit.currency();
         r.unitPriceMinor = unit.amountMinor();
         r.totalMinor = total.amountMinor();

@@ -28,6 +28,7 @@ public enum ProblemCode {
     INVALID_INVENTORY_HEADER(400, "The inventory CSV's header is not the expected one"),
     EMPTY_INVENTORY(400, "The inventory CSV has no nodes"),
     RACK_IN_TWO_BLOCKS(400, "The inventory puts one rack in two blocks"),
+    QUOTE_MISMATCH(400, "The quote was made for another shape (cluster, model, cards, class, window or block)"),
     UNKNOWN_MODEL(400, "A price names a card model the cluster does not have"),
     CURRENCY_MISMATCH(400, "A price book mixes currencies; a cluster sells in one"),
     DUPLICATE_PRICE(400, "A price book gives two prices for one model and class"),
@@ -58,6 +59,7 @@ public enum ProblemCode {
     NODE_NOT_FOUND(404, "No such node in the cluster"),
     PRICE_BOOK_NOT_FOUND(404, "The cluster has no price book yet: nothing of it is for sale"),
     RESERVATION_NOT_FOUND(404, "No such reservation of the caller's tenant"),
+    QUOTE_NOT_FOUND(404, "No such quote of the caller's tenant"),
 
     // 405, 406
     METHOD_NOT_ALLOWED(405, "The route exists but not with this method; `Allow` lists those it takes"),
@@ -76,6 +78,7 @@ public enum ProblemCode {
     NOT_FOR_SALE(409, "The cluster's price book has no price for this model and class"),
     CAPACITY_UNAVAILABLE(409, "Not enough cards for the whole window; `earliestWindow` is the earliest one that fits"),
     RESERVATION_NOT_CANCELLABLE(409, "Only a reservation that has not begun can be cancelled"),
+    QUOTE_EXPIRED(409, "The quote is no longer valid; ask for a new one"),
 
     // 413, 414, 415
     PAYLOAD_TOO_LARGE(413, "The body is larger than 16 MiB"),

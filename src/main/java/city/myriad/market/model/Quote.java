@@ -1,0 +1,48 @@
+package city.myriad.market.model;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import jakarta.persistence.Version;
+import java.time.Instant;
+import java.util.UUID;
+
+/** A priced shape and the earliest start the cluster can honour, valid until {@code expiresAt}. */
+@Entity
+@Table(name = "quotes")
+public class Quote {
+    @Id
+    public UUID id;
+    @Column(name = "tenant_id")
+    public UUID tenantId;
+    @Column(name = "cluster_id")
+    public UUID clusterId;
+    public String model;
+    public int cards;
+    @Column(name = "price_class")
+    public String priceClass;
+    @Column(name = "same_block")
+    public boolean sameBlock;
+    @Column(name = "start_at")
+    public Instant startAt;
+    @Column(name = "end_at")
+    public Instant endAt;
+    @Column(name = "max_run_seconds")
+    public Long maxRunSeconds;
+    @Column(name = "price_book_version")
+    public int priceBookVersion;
+    public String currency;
+    @Column(name = "unit_price_minor")
+    public long unitPriceMinor;
+    @Column(name = "total_minor")
+    public long totalMinor;
+    @Column(name = "earliest_start_at")
+    public Instant earliestStartAt;
+    @Column(name = "expires_at")
+    public Instant expiresAt;
+    @Column(name = "created_at")
+    public Instant createdAt;
+    @Version
+    public long version;
+}

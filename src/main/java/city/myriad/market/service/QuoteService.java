@@ -1,0 +1,191 @@
+package city.myriad.market.service;
+
+import city.myriad.catalog.service.ClusterSupply;
+import city.myriad.market.mapping.MarketApi.CreateQuote;
+import city.myriad.market.mapping.MarketApi.QuoteView;
+import city.myriad.market.model.CapacityCalendar;
+import city.myriad.market.model.Price;
+import city.myriad.market.model.PriceBook;
+import city.myriad.market.model.PriceClass;
+import city.myriad.market.model.Quote;
+import city.myriad.market.repository.PriceBookRepository;
+import city.myriad.market.repository.QuoteRepository;
+import city.myriad.market.repository.ReservationRepository;
+import city.myriad.platform.db.Scoped;
+import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.error.MyriadProblem.Violation;
+import city.myriad.platform.error.ProblemCode;
+import city.myriad.platform.idempotency.Idempotency;
+import city.myriad.platform.money.Money;
+import city.myriad.platform.security.Caller;
+import city.myriad.platform.time.Ids;
+import city.myriad.tenancy.service.TenantProjects;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Quotes answer "when, where and at what price" in one call: the unit and total price from the book in force,
+ * and the earliest start the cluster can honour now, from the capacity calendar (every reservation sold) and
+ * the cards of nodes that are not down. A quote is valid for {@link #VALID}; a reservation made with its id gets
+ * exactly its price. For ON_DEMAND and SPOT the total is the price of the longest run ({@code maxRunSeconds}).
+ */
+@ApplicationScoped
+public class QuoteService {
+
+    static final Duration VALID = Duration.ofMinutes(10);
+
+    private final Scoped scoped;
+    private final TenantProjects tenants;
+    private final ClusterSupply clusters;
+    private final PriceBookRepository books;
+    private final ReservationRepository reservations;
+    private final QuoteRepository quotes;
+    private final Idempotency idempotency;
+    private final Ids ids;
+    private final Clock clock;
+
+    QuoteService(Scoped scoped, TenantProjects tenants, ClusterSupply clusters, PriceBookRepository books,
+            ReservationRepository reservations, QuoteRepository quotes, Idempotency idempotency, Ids ids, Clock clock) {
+        this.scoped = scoped;
+        this.tenants = tenants;
+        this.clusters = clusters;
+        this.books = books;
+        this.reservations = reservations;
+        this.quotes = quotes;
+        this.idempotency = idempotency;
+        this.ids = ids;
+        this.clock = clock;
+    }
+
+    public Uni<QuoteView> create(Caller caller, CreateQuote command) {
+        Instant now = clock.instant();
+        Shape shape = Shape.of(command, now);
+        boolean sameBlock = Boolean.TRUE.equals(command.sameBlock());
+        return tenants.readableTenant(caller).chain(tenant -> clusters.find(command.clusterId())
+                .chain(cluster -> clusters.sellableByBlock(cluster.id(), command.model()))
+                .chain(capacity -> {
+                    if (capacity.isEmpty()) {
+                        throw new MyriadProblem.Validation(ProblemCode.UNKNOWN_MODEL, "Cluster " + command.clusterId()
+                                + " has no cards of model '" + command.model() + "'",
+                                List.of(Violation.field("model", "not a card model of the cluster")));
+                    }
+                    return scoped.unscoped(() -> books.current(command.clusterId())
+                            .chain(book -> reservations.holds(command.clusterId(), command.model(), now)
+                                    .map(holds -> quote(tenant, command, shape, sameBlock, book.orElse(null),
+                                            new CapacityCalendar(capacity, holds), now))));
+                })
+                .chain(q -> scoped.asTenant(tenant, () -> idempotency.once(tenant, QuoteView.class,
+                        () -> quotes.persistAndFlush(q).map(QuoteService::view)))));
+    }
+
+    /** The window or run the quote is for: a reservation's window, or a job's longest run from now. */
+    record Shape(Instant from, Duration length) {
+        static Shape of(CreateQuote c, Instant now) {
+            if (c.priceClass() == PriceClass.RESERVED) {
+                if (c.startAt() == null || c.endAt() == null || !c.endAt().isAfter(c.startAt())) {
+                    throw invalid("endAt", "a RESERVED quote needs startAt and a later endAt");
+                }
+                if (c.startAt().isBefore(now.minus(ReservationService.CLOCK_SKEW))) {
+                    throw invalid("startAt", "must not be in the past");
+                }
+                if (c.maxRunSeconds() != null) {
+                    throw invalid("maxRunSeconds", "is for ON_DEMAND and SPOT quotes");
+                }
+                return new Shape(c.startAt(), Duration.between(c.startAt(), c.endAt()));
+            }
+            if (c.maxRunSeconds() == null) {
+                throw invalid("maxRunSeconds", "an ON_DEMAND or SPOT quote needs the job's longest run");
+            }
+            if (c.startAt() != null || c.endAt() != null) {
+                throw invalid("startAt", "a job starts as soon as it can; startAt and endAt are for RESERVED");
+            }
+            return new Shape(now, Duration.ofSeconds(c.maxRunSeconds()));
+        }
+    }
+
+    private Quote quote(UUID tenant, CreateQuote command, Shape shape, boolean sameBlock, PriceBook book,
+            CapacityCalendar calendar, Instant now) {
+        Price price = book == null ? null : book.price(command.model(), command.priceClass()).orElse(null);
+        if (price == null) {
+            throw new MyriadProblem.Conflict(ProblemCode.NOT_FOR_SALE, "Cluster " + command.clusterId() + " sells no "
+                    + command.priceClass() + " " + command.model() + " cards");
+        }
+        Instant earliest = calendar.earliestStart(shape.from(), shape.length(), command.cards(), sameBlock)
+                .orElseThrow(() -> new MyriadProblem.CapacityUnavailable("The cluster has only "
+                        + calendar.mostCards(sameBlock) + " " + command.model() + " cards"
+                        + (sameBlock ? " in its largest block" : ""), null, null));
+        Money unit = price.at(BigDecimal.ZERO);
+        if (sameBlock) {
+            unit = unit.times(BigDecimal.ONE.add(BigDecimal.valueOf(book.sameBlockPremiumPercent(), 2)));
+        }
+        Quote q = new Quote();
+        q.id = ids.next();
+        q.tenantId = tenant;
+        q.clusterId = command.clusterId();
+        q.model = command.model();
+        q.cards = command.cards();
+        q.priceClass = command.priceClass().name();
+        q.sameBlock = sameBlock;
+        q.startAt = command.startAt();
+        q.endAt = command.endAt();
+        q.maxRunSeconds = command.maxRunSeconds();
+        q.priceBookVersion = book.version();
+        q.currency = unit.currency();
+        q.unitPriceMinor = unit.amountMinor();
+        q.totalMinor = total(unit, command.cards(), shape.length()).amountMinor();
+        q.earliestStartAt = earliest;
+        q.expiresAt = now.plus(VALID);
+        q.createdAt = now;
+        return q;
+    }
+
+    /** A unit price per card-hour times cards times hours, rounded half-even to a minor unit. */
+    static Money total(Money unitPerCardHour, int cards, Duration length) {
+        return unitPerCardHour.times(BigDecimal.valueOf(cards).multiply(BigDecimal.valueOf(length.getSeconds()))
+                .divide(BigDecimal.valueOf(3600), MathContext.DECIMAL128));
+    }
+
+    static QuoteView view(Quote q) {
+        return new QuoteView(q.id, q.clusterId, q.model, q.cards, PriceClass.valueOf(q.priceClass), q.sameBlock,
+                q.startAt, q.endAt, q.maxRunSeconds, Money.of(q.unitPriceMinor, q.currency),
+                Money.of(q.totalMinor, q.currency), q.earliestStartAt, q.priceBookVersion, q.expiresAt, q.createdAt);
+    }
+
+    private static MyriadProblem.Validation invalid(String field, String reason) {
+        return new MyriadProblem.Validation(ProblemCode.VALIDATION_FAILED, field + ": " + reason,
+                List.of(Violation.field(field, reason)));
+    }
+
+    /** The price a reservation gets from a quote: the quote must be this tenant's, valid, and for this shape. */
+    public Uni<Quote> forReservation(UUID tenant, UUID quoteId, UUID clusterId, String model, int cards,
+            Instant startAt, Instant endAt, boolean sameBlock) {
+        return quotes.find(tenant, quoteId).map(q -> {
+            if (q == null) {
+                throw new MyriadProblem.NotFound(ProblemCode.QUOTE_NOT_FOUND, "No quote " + quoteId);
+            }
+            if (!clock.instant().isBefore(q.expiresAt)) {
+                throw new MyriadProblem.Conflict(ProblemCode.QUOTE_EXPIRED, "Quote " + quoteId + " expired at "
+                        + q.expiresAt + "; ask for a new one");
+            }
+            boolean same = q.priceClass.equals(PriceClass.RESERVED.name()) && q.clusterId.equals(clusterId)
+                    && q.model.equals(model) && q.cards == cards && q.sameBlock == sameBlock
+                    && startAt.equals(q.startAt) && endAt.equals(q.endAt);
+            if (!same) {
+                throw new MyriadProblem.Validation(ProblemCode.QUOTE_MISMATCH, "Quote " + quoteId + " was made for "
+                        + q.cards + " " + q.model + " " + q.priceClass + " from " + q.startAt + " to " + q.endAt
+                        + (q.sameBlock ? " in one block" : ""),
+                        List.of(Violation.field("quoteId", "made for another shape")));
+            }
+            return q;
+        });
+    }
+
+}

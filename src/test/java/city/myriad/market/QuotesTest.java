@@ -1,0 +1,86 @@
+package city.myriad.market;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+
+import city.myriad.support.Tokens;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.oidc.server.OidcWiremockTestResource;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+/** Quotes: the price and the earliest start in one call, and a reservation made with a quote gets its price. */
+@QuarkusTest
+@QuarkusTestResource(OidcWiremockTestResource.class)
+class QuotesTest {
+
+    static final Instant BASE = ReservationsTest.BASE.plus(Duration.ofDays(3));
+
+    static String quote(String cluster, int cards, String cls, Instant start, Instant end, Long maxRun) {
+        return "{\"clusterId\":\"" + cluster + "\",\"model\":\"ASCEND-910B\",\"cards\":" + cards + ",\"class\":\"" + cls
+                + "\"" + (start == null ? "" : ",\"startAt\":\"" + start + "\",\"endAt\":\"" + end + "\"")
+                + (maxRun == null ? "" : ",\"maxRunSeconds\":" + maxRun) + "}";
+    }
+
+    @Test
+    void a_reservation_quote_gives_the_price_and_the_earliest_window_and_its_price_is_kept() {
+        String cluster = ReservationsTest.small();
+        Instant start = BASE;
+        Instant end = start.plus(Duration.ofHours(2));
+        // 12 of 16 cards are sold for the window: a quote for 8 must start when they are released.
+        ReservationsTest.buy(Tokens.bob(), ReservationsTest.body(ReservationsTest.GLOBEX_PROJECT, 12, start, end, false))
+                .then().statusCode(201);
+        given().auth().oauth2(Tokens.alice()).contentType("application/json")
+                .body(quote(cluster, 8, "RESERVED", start, end, null)).post("/api/v1/quotes").then().statusCode(201)
+                .body("earliestStartAt", equalTo(end.toString())).body("totalPrice.amountMinor", equalTo(16000));
+        String quoteId = given().auth().oauth2(Tokens.alice()).contentType("application/json")
+                .body(quote(cluster, 4, "RESERVED", start, end, null)).post("/api/v1/quotes").then().statusCode(201)
+                .body("earliestStartAt", equalTo(start.toString())).body("unitPrice.amountMinor", equalTo(1000))
+                .extract().path("id");
+        // The operator raises the price; the quote keeps the old one.
+        given().auth().oauth2(Tokens.olga()).contentType("application/json")
+                .body("{\"prices\":[{\"model\":\"ASCEND-910B\",\"class\":\"RESERVED\",\"unitPrice\":{\"amountMinor\":5000,"
+                        + "\"currency\":\"CNY\"}}],\"sameBlockPremiumPercent\":10}")
+                .put("/api/v1/clusters/" + cluster + "/prices").then().statusCode(200);
+        String withQuote = ReservationsTest.body(ReservationsTest.ACME_PROJECT, 4, start, end, false)
+                .replace("}", ",\"quoteId\":\"" + quoteId + "\"}");
+        ReservationsTest.buy(Tokens.alice(), withQuote).then().statusCode(201)
+                .body("unitPrice.amountMinor", equalTo(1000)).body("totalPrice.amountMinor", equalTo(8000));
+        // Another shape, or another tenant, cannot use it.
+        ReservationsTest.buy(Tokens.alice(), ReservationsTest.body(ReservationsTest.ACME_PROJECT, 3, end,
+                end.plus(Duration.ofHours(2)), false).replace("}", ",\"quoteId\":\"" + quoteId + "\"}"))
+                .then().statusCode(400).body("code", equalTo("QUOTE_MISMATCH"));
+        ReservationsTest.buy(Tokens.bob(), ReservationsTest.body(ReservationsTest.GLOBEX_PROJECT, 4, start, end, false)
+                .replace("}", ",\"quoteId\":\"" + quoteId + "\"}")).then().statusCode(404)
+                .body("code", equalTo("QUOTE_NOT_FOUND"));
+        // Without a quote, the book in force applies.
+        ReservationsTest.buy(Tokens.alice(), ReservationsTest.body(ReservationsTest.ACME_PROJECT, 1, end,
+                end.plus(Duration.ofHours(1)), false)).then().statusCode(201).body("unitPrice.amountMinor", equalTo(5000));
+        given().auth().oauth2(Tokens.olga()).contentType("application/json")
+                .body("{\"prices\":[{\"model\":\"ASCEND-910B\",\"class\":\"RESERVED\",\"unitPrice\":{\"amountMinor\":1000,"
+                        + "\"currency\":\"CNY\"}}],\"sameBlockPremiumPercent\":10}")
+                .put("/api/v1/clusters/" + cluster + "/prices").then().statusCode(200);
+    }
+
+    @Test
+    void a_job_quote_prices_its_longest_run_and_refuses_what_the_book_does_not_sell() {
+        String hangzhou = city.myriad.demo.DemoData.HANGZHOU_CLUSTER.toString();
+        given().auth().oauth2(Tokens.amy()).contentType("application/json")
+                .body(quote(hangzhou, 8, "ON_DEMAND", null, null, 1800L)).post("/api/v1/quotes").then().statusCode(201)
+                .body("class", equalTo("ON_DEMAND")).body("maxRunSeconds", equalTo(1800));
+        given().auth().oauth2(Tokens.amy()).contentType("application/json")
+                .body(quote(ReservationsTest.small(), 8, "SPOT", null, null, 1800L)).post("/api/v1/quotes").then()
+                .statusCode(409).body("code", equalTo("NOT_FOR_SALE"));
+        given().auth().oauth2(Tokens.amy()).contentType("application/json")
+                .body(quote(hangzhou, 8, "ON_DEMAND", null, null, null)).post("/api/v1/quotes").then().statusCode(400)
+                .body("errors[0].field", equalTo("maxRunSeconds"));
+        given().auth().oauth2(Tokens.amy()).contentType("application/json")
+                .body(quote(hangzhou, 8, "RESERVED", null, null, null)).post("/api/v1/quotes").then().statusCode(400)
+                .body("code", equalTo("VALIDATION_FAILED"));
+        given().auth().oauth2(Tokens.olga()).contentType("application/json")
+                .body(quote(hangzhou, 8, "ON_DEMAND", null, null, 60L)).post("/api/v1/quotes").then().statusCode(403)
+                .body("code", equalTo("NO_TENANT"));
+    }
+}
