@@ -40,7 +40,11 @@ class TenantIsolationTest {
                 Arguments.of("POST", ACME + "/members",
                         "{\"username\":\"mallory\",\"email\":\"m@globex.example\",\"roles\":[\"tenant-admin\"]}"),
                 Arguments.of("PUT", ACME_MEMBER, "{\"roles\":[\"billing-viewer\"]}"),
-                Arguments.of("DELETE", ACME_MEMBER, null));
+                Arguments.of("DELETE", ACME_MEMBER, null),
+                Arguments.of("GET", ACME + "/quotas", null),
+                Arguments.of("PUT", ACME + "/quotas", "{\"cards\":[]}"),
+                Arguments.of("GET", ACME_PROJECT + "/quotas", null),
+                Arguments.of("PUT", ACME_PROJECT + "/quotas", "{\"cards\":[]}"));
     }
 
     @ParameterizedTest(name = "{0} {1}")

@@ -29,6 +29,8 @@ public enum ProblemCode {
     EMPTY_INVENTORY(400, "The inventory CSV has no nodes"),
     RACK_IN_TWO_BLOCKS(400, "The inventory puts one rack in two blocks"),
     QUOTE_MISMATCH(400, "The quote was made for another shape (cluster, model, cards, class, window or block)"),
+    DUPLICATE_LIMIT(400, "Two limits for the same cluster, model and class"),
+    QUOTA_EXCEEDS_TENANT(400, "A project's limit or budget is above its tenant's"),
     UNKNOWN_MODEL(400, "A price names a card model the cluster does not have"),
     CURRENCY_MISMATCH(400, "A price book mixes currencies; a cluster sells in one"),
     DUPLICATE_PRICE(400, "A price book gives two prices for one model and class"),

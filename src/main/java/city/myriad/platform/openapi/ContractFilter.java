@@ -52,7 +52,8 @@ public class ContractFilter implements OASFilter {
             "identity", "Who the caller is",
             "tenancy", "Tenants, their projects and members",
             "catalog", "Operators, clusters, their inventory and capacity",
-            "market", "Price books and what is for sale");
+            "market", "Price books, offers, quotes and reservations",
+            "quota", "Card limits and budgets of tenants and projects");
 
     /** Codes every authenticated operation can answer with, whatever it does (any URL can carry a bad query). */
     static final Set<ProblemCode> EVERY_OPERATION = EnumSet.of(ProblemCode.UNAUTHENTICATED, ProblemCode.INVALID_CHARACTER,

@@ -42,6 +42,22 @@ public class TenantProjects {
         return lookup.of(caller).chain(t -> access.authorize(caller, t.id(), TenantAccess.Action.ADMINISTER));
     }
 
+    /** The tenant, if the caller may read it (any of its roles) or administer it (tenant-admin); admins: any. */
+    public Uni<UUID> tenant(Caller caller, UUID tenantId, boolean administer) {
+        return access.authorize(caller, tenantId, administer ? TenantAccess.Action.ADMINISTER
+                : TenantAccess.Action.READ);
+    }
+
+    /** The project of that tenant; 404 if it has none of that id. */
+    public Uni<UUID> projectOf(UUID tenantId, UUID projectId) {
+        return scoped.asTenant(tenantId, () -> projects.find(tenantId, projectId)).map(p -> {
+            if (p == null) {
+                throw new MyriadProblem.NotFound(ProblemCode.PROJECT_NOT_FOUND, "No project " + projectId);
+            }
+            return p.id;
+        });
+    }
+
     /** The project of the caller's tenant; {@code buy} needs tenant-admin, reading any tenant role. */
     public Uni<ProjectRef> project(Caller caller, UUID projectId, boolean buy) {
         return lookup.of(caller)

@@ -1,0 +1,53 @@
+package city.myriad.quota.repository;
+
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Optional;
+import java.util.UUID;
+
+/** Quota documents of one tenant, by scope ({@code tenant} or {@code project:<id>}). Runs in the caller's transaction. */
+@ApplicationScoped
+public class QuotaRepository {
+
+    /** A stored quota document, as JSON, with who set it when. */
+    public record Stored(String document, Instant updatedAt, String updatedBy) {}
+
+    public Uni<Optional<Stored>> find(UUID tenantId, String scope) {
+        return Panache.getSession().chain(s -> s.createNativeQuery("""
+                        select document, updated_at, updated_by from quotas where tenant_id = :tenant and scope = :scope""",
+                        Object[].class)
+                .setParameter("tenant", tenantId)
+                .setParameter("scope", scope)
+                .getResultList())
+                .map(rows -> rows.stream().findFirst().map(r -> new Stored((String) r[0], instant(r[1]), (String) r[2])));
+    }
+
+    public Uni<Void> put(UUID tenantId, String scope, Stored stored) {
+        return Panache.getSession().chain(s -> s.createNativeQuery("""
+                        insert into quotas (tenant_id, scope, document, updated_at, updated_by)
+                        values (:tenant, :scope, :document, :at, :by)
+                        on conflict (tenant_id, scope) do update
+                           set document = excluded.document, updated_at = excluded.updated_at,
+                               updated_by = excluded.updated_by""")
+                .setParameter("tenant", tenantId)
+                .setParameter("scope", scope)
+                .setParameter("document", stored.document())
+                .setParameter("at", OffsetDateTime.ofInstant(stored.updatedAt(), ZoneOffset.UTC))
+                .setParameter("by", stored.updatedBy())
+                .executeUpdate()).replaceWithVoid();
+    }
+
+    private static Instant instant(Object value) {
+        if (value instanceof OffsetDateTime t) {
+            return t.toInstant();
+        }
+        if (value instanceof java.time.LocalDateTime t) {
+            return t.toInstant(ZoneOffset.UTC);
+        }
+        return (Instant) value;
+    }
+}

@@ -1,0 +1,170 @@
+package city.myriad.quota.service;
+
+import city.myriad.catalog.service.ClusterSupply;
+import city.myriad.platform.db.Scoped;
+import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.error.MyriadProblem.Violation;
+import city.myriad.platform.error.ProblemCode;
+import city.myriad.platform.security.Caller;
+import city.myriad.quota.mapping.QuotaApi.CardLimit;
+import city.myriad.quota.mapping.QuotaApi.Quotas;
+import city.myriad.quota.mapping.QuotaApi.QuotasView;
+import city.myriad.quota.repository.QuotaRepository;
+import city.myriad.tenancy.service.TenantProjects;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Quotas of tenants and projects: limits of concurrent cards per cluster × model (× class; a limit without a
+ * class covers all classes) and a money budget per month. Platform admins set a tenant's; tenant-admins set a
+ * project's, which must nest within the tenant's (no project limit above the tenant's limit for the same cluster,
+ * model and class, or the tenant's class-less one; no project budget above the tenant's). Without a limit or a
+ * budget there is none. Admission (jobs, next) applies the smaller of a project's and its tenant's.
+ */
+@ApplicationScoped
+public class QuotaService {
+
+    static final String TENANT = "tenant";
+
+    private final Scoped scoped;
+    private final TenantProjects tenants;
+    private final ClusterSupply clusters;
+    private final QuotaRepository quotas;
+    private final ObjectMapper json;
+    private final Clock clock;
+
+    QuotaService(Scoped scoped, TenantProjects tenants, ClusterSupply clusters, QuotaRepository quotas,
+            ObjectMapper json, Clock clock) {
+        this.scoped = scoped;
+        this.tenants = tenants;
+        this.clusters = clusters;
+        this.quotas = quotas;
+        this.json = json;
+        this.clock = clock;
+    }
+
+    public Uni<QuotasView> tenantQuotas(Caller caller, UUID tenantId) {
+        return tenants.tenant(caller, tenantId, false).chain(tenant -> read(tenant, null));
+    }
+
+    public Uni<QuotasView> setTenantQuotas(Caller caller, UUID tenantId, Quotas command) {
+        // Another tenant's id is 404 before anything else: ids reveal nothing.
+        return tenants.tenant(caller, tenantId, false)
+                .invoke(tenant -> {
+                    if (!caller.isPlatformAdmin()) {
+                        throw new MyriadProblem.Forbidden(ProblemCode.PLATFORM_ADMIN_REQUIRED,
+                                "Only a platform admin sets a tenant's quotas");
+                    }
+                })
+                .chain(tenant -> clustersExist(command).replaceWith(tenant))
+                .invoke(tenant -> noDuplicates(command))
+                .chain(tenant -> write(caller, tenant, null, command));
+    }
+
+    public Uni<QuotasView> projectQuotas(Caller caller, UUID tenantId, UUID projectId) {
+        return tenants.tenant(caller, tenantId, false)
+                .chain(tenant -> tenants.projectOf(tenant, projectId).chain(project -> read(tenant, project)));
+    }
+
+    public Uni<QuotasView> setProjectQuotas(Caller caller, UUID tenantId, UUID projectId, Quotas command) {
+        return tenants.tenant(caller, tenantId, true)
+                .chain(tenant -> tenants.projectOf(tenant, projectId)
+                        .call(project -> clustersExist(command))
+                        .invoke(project -> noDuplicates(command))
+                        .call(project -> read(tenant, null).invoke(tenantQuotas -> nests(command, tenantQuotas)))
+                        .chain(project -> write(caller, tenant, project, command)));
+    }
+
+    private Uni<QuotasView> read(UUID tenant, UUID project) {
+        return scoped.asTenant(tenant, () -> quotas.find(tenant, scope(project))).map(stored -> stored.map(s -> {
+            Quotas q = parse(s.document());
+            return new QuotasView(tenant, project, q.cards(), q.budget(), s.updatedAt(), s.updatedBy());
+        }).orElse(new QuotasView(tenant, project, List.of(), null, null, null)));
+    }
+
+    private Uni<QuotasView> write(Caller caller, UUID tenant, UUID project, Quotas command) {
+        QuotaRepository.Stored stored = new QuotaRepository.Stored(serialise(command), clock.instant(), caller.username());
+        return scoped.asTenant(tenant, () -> quotas.put(tenant, scope(project), stored))
+                .replaceWith(new QuotasView(tenant, project, command.cards(), command.budget(), stored.updatedAt(),
+                        stored.updatedBy()));
+    }
+
+    private Uni<Void> clustersExist(Quotas command) {
+        Set<UUID> ids = new HashSet<>();
+        command.cards().forEach(l -> ids.add(l.clusterId()));
+        Uni<Void> all = Uni.createFrom().voidItem();
+        for (UUID id : ids) {
+            all = all.call(() -> clusters.find(id));
+        }
+        return all;
+    }
+
+    private static void noDuplicates(Quotas command) {
+        Set<String> seen = new HashSet<>();
+        List<Violation> violations = new ArrayList<>();
+        for (int i = 0; i < command.cards().size(); i++) {
+            CardLimit l = command.cards().get(i);
+            if (!seen.add(l.clusterId() + "/" + l.model() + "/" + l.priceClass())) {
+                violations.add(Violation.field("cards[" + i + "]", "a second limit for the same cluster, model and class"));
+            }
+        }
+        if (!violations.isEmpty()) {
+            throw new MyriadProblem.Validation(ProblemCode.DUPLICATE_LIMIT, "Duplicate limits; nothing was changed",
+                    violations);
+        }
+    }
+
+    /** Every project limit and budget must fit within the tenant's. */
+    static void nests(Quotas project, QuotasView tenant) {
+        List<Violation> violations = new ArrayList<>();
+        for (int i = 0; i < project.cards().size(); i++) {
+            CardLimit p = project.cards().get(i);
+            for (CardLimit t : tenant.cards()) {
+                boolean covers = t.clusterId().equals(p.clusterId()) && t.model().equals(p.model())
+                        && (t.priceClass() == null || Objects.equals(t.priceClass(), p.priceClass()));
+                if (covers && p.limit() > t.limit()) {
+                    violations.add(Violation.field("cards[" + i + "].limit", "above the tenant's limit of " + t.limit()));
+                }
+            }
+        }
+        if (project.budget() != null && tenant.budget() != null
+                && (!project.budget().currency().equals(tenant.budget().currency())
+                        || project.budget().amountMinor() > tenant.budget().amountMinor())) {
+            violations.add(Violation.field("budget", "above the tenant's budget of " + tenant.budget().amountMinor()
+                    + " " + tenant.budget().currency()));
+        }
+        if (!violations.isEmpty()) {
+            throw new MyriadProblem.Validation(ProblemCode.QUOTA_EXCEEDS_TENANT,
+                    "A project's quotas nest within its tenant's; nothing was changed", violations);
+        }
+    }
+
+    private static String scope(UUID project) {
+        return project == null ? TENANT : "project:" + project;
+    }
+
+    private Quotas parse(String document) {
+        try {
+            return json.readValue(document, Quotas.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("A stored quota document does not read", e);
+        }
+    }
+
+    private String serialise(Quotas quotas) {
+        try {
+            return json.writeValueAsString(quotas);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Cannot serialise quotas", e);
+        }
+    }
+}
