@@ -96,6 +96,20 @@ public class ClusterSupply {
         return new ClusterRef(c.id, c.operatorId, c.slug, c.name, c.region);
     }
 
+    /**
+     * Cards of one model per block that may be sold (nodes not down), for a buyer who named the model: 400
+     * {@code UNKNOWN_MODEL} when the cluster has no such cards.
+     */
+    public Uni<Map<String, Integer>> sellableOf(UUID clusterId, String model) {
+        return sellableByBlock(clusterId, model).invoke(byBlock -> {
+            if (byBlock.isEmpty()) {
+                throw new MyriadProblem.Validation(ProblemCode.UNKNOWN_MODEL, "Cluster " + clusterId
+                        + " has no cards of model '" + model + "'",
+                        List.of(MyriadProblem.Violation.field("model", "not a card model of the cluster")));
+            }
+        });
+    }
+
     /** Cards of one model per block that reservations may be sold from (nodes not down); empty: no such model. */
     public Uni<Map<String, Integer>> sellableByBlock(UUID clusterId, String model) {
         return scoped.unscoped(() -> nodes.sellableByBlock(clusterId, model)).map(rows -> {

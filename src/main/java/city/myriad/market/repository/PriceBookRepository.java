@@ -1,5 +1,7 @@
 package city.myriad.market.repository;
 
+import city.myriad.platform.db.SqlTimes;
+
 import city.myriad.market.model.Price;
 import city.myriad.market.model.PriceBook;
 import city.myriad.market.model.PriceClass;
@@ -60,7 +62,7 @@ public class PriceBookRepository {
                 .setParameter("version", book.version())
                 .setParameter("currency", book.currency())
                 .setParameter("premium", book.sameBlockPremiumPercent())
-                .setParameter("at", OffsetDateTime.ofInstant(book.effectiveAt(), ZoneOffset.UTC))
+                .setParameter("at", SqlTimes.utc(book.effectiveAt()))
                 .setParameter("by", book.setBy())
                 .executeUpdate()
                 .chain(() -> insertPrices(s, book, 0)))
@@ -96,7 +98,7 @@ public class PriceBookRepository {
             String currency = (String) r[2];
             String key = cluster + "/" + version;
             books.computeIfAbsent(key, k -> new PriceBook(cluster, version, currency, ((Number) r[3]).intValue(),
-                    instant(r[4]), (String) r[5], List.of()));
+                    SqlTimes.instant(r[4]), (String) r[5], List.of()));
             Money floor = r[9] == null ? null : Money.of(((Number) r[9]).longValue(), currency);
             Money ceiling = r[10] == null ? null : Money.of(((Number) r[10]).longValue(), currency);
             prices.computeIfAbsent(key, k -> new ArrayList<>()).add(new Price((String) r[6],
@@ -106,15 +108,5 @@ public class PriceBookRepository {
         books.forEach((key, b) -> result.add(new PriceBook(b.clusterId(), b.version(), b.currency(),
                 b.sameBlockPremiumPercent(), b.effectiveAt(), b.setBy(), prices.get(key))));
         return result;
-    }
-
-    private static Instant instant(Object value) {
-        if (value instanceof OffsetDateTime t) {
-            return t.toInstant();
-        }
-        if (value instanceof java.time.LocalDateTime t) {
-            return t.toInstant(ZoneOffset.UTC);
-        }
-        return (Instant) value;
     }
 }

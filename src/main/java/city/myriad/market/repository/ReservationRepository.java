@@ -1,5 +1,7 @@
 package city.myriad.market.repository;
 
+import city.myriad.platform.db.SqlTimes;
+
 import city.myriad.market.model.CapacityCalendar.Hold;
 import city.myriad.market.model.Reservation;
 import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
@@ -42,9 +44,9 @@ public class ReservationRepository implements PanacheRepositoryBase<Reservation,
                          where cluster_id = :cluster and model = :model and end_at > :from""", Object[].class)
                 .setParameter("cluster", clusterId)
                 .setParameter("model", model)
-                .setParameter("from", OffsetDateTime.ofInstant(from, ZoneOffset.UTC))
+                .setParameter("from", SqlTimes.utc(from))
                 .getResultList())
-                .map(rows -> rows.stream().map(r -> new Hold(instant(r[0]), instant(r[1]), ((Number) r[2]).intValue(),
+                .map(rows -> rows.stream().map(r -> new Hold(SqlTimes.instant(r[0]), SqlTimes.instant(r[1]), ((Number) r[2]).intValue(),
                         (String) r[3])).toList());
     }
 
@@ -57,8 +59,8 @@ public class ReservationRepository implements PanacheRepositoryBase<Reservation,
                 .setParameter("model", r.model)
                 .setParameter("block", r.block)
                 .setParameter("cards", r.cards)
-                .setParameter("start", OffsetDateTime.ofInstant(r.startAt, ZoneOffset.UTC))
-                .setParameter("end", OffsetDateTime.ofInstant(r.endAt, ZoneOffset.UTC))
+                .setParameter("start", SqlTimes.utc(r.startAt))
+                .setParameter("end", SqlTimes.utc(r.endAt))
                 .executeUpdate()).replaceWithVoid();
     }
 
@@ -66,15 +68,5 @@ public class ReservationRepository implements PanacheRepositoryBase<Reservation,
         return getSession().chain(s -> s.createNativeQuery("delete from capacity_holds where reservation_id = :id")
                 .setParameter("id", reservationId)
                 .executeUpdate()).replaceWithVoid();
-    }
-
-    private static Instant instant(Object value) {
-        if (value instanceof OffsetDateTime t) {
-            return t.toInstant();
-        }
-        if (value instanceof java.time.LocalDateTime t) {
-            return t.toInstant(ZoneOffset.UTC);
-        }
-        return (Instant) value;
     }
 }

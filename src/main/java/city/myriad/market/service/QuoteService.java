@@ -70,13 +70,8 @@ public class QuoteService {
         Shape shape = Shape.of(command, now);
         boolean sameBlock = Boolean.TRUE.equals(command.sameBlock());
         return tenants.readableTenant(caller).chain(tenant -> clusters.find(command.clusterId())
-                .chain(cluster -> clusters.sellableByBlock(cluster.id(), command.model()))
+                .chain(cluster -> clusters.sellableOf(cluster.id(), command.model()))
                 .chain(capacity -> {
-                    if (capacity.isEmpty()) {
-                        throw new MyriadProblem.Validation(ProblemCode.UNKNOWN_MODEL, "Cluster " + command.clusterId()
-                                + " has no cards of model '" + command.model() + "'",
-                                List.of(Violation.field("model", "not a card model of the cluster")));
-                    }
                     return scoped.unscoped(() -> books.current(command.clusterId())
                             .chain(book -> reservations.holds(command.clusterId(), command.model(), now)
                                     .map(holds -> quote(tenant, command, shape, sameBlock, book.orElse(null),

@@ -75,13 +75,8 @@ public class ReservationService {
         validateWindow(command, now);
         boolean sameBlock = Boolean.TRUE.equals(command.sameBlock());
         return projects.project(caller, command.projectId(), true).chain(project -> clusters.find(command.clusterId())
-                .chain(cluster -> clusters.sellableByBlock(cluster.id(), command.model()))
+                .chain(cluster -> clusters.sellableOf(cluster.id(), command.model()))
                 .chain(capacity -> {
-                    if (capacity.isEmpty()) {
-                        throw new MyriadProblem.Validation(ProblemCode.UNKNOWN_MODEL, "Cluster " + command.clusterId()
-                                + " has no cards of model '" + command.model() + "'",
-                                List.of(Violation.field("model", "not a card model of the cluster")));
-                    }
                     return priced(project.tenantId(), command, sameBlock)
                             .chain(priced -> scoped.asTenant(project.tenantId(), () -> idempotency.once(
                                     project.tenantId(), ReservationView.class, () -> reservations

@@ -1,6 +1,5 @@
 package city.myriad.platform.idempotency;
 
-import city.myriad.platform.TextRules;
 import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.ProblemCode;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -117,11 +116,7 @@ public class Idempotency {
     }
 
     /** The fingerprint of a creating request: its method and path, and its body in a canonical form. */
-    static String fingerprint(String route, Object body) {
-        return fingerprintOf(route, body);
-    }
-
-    private static String fingerprintOf(String operation, Object request) {
+    static String fingerprint(String operation, Object request) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             sha.update(operation.getBytes(StandardCharsets.UTF_8));

@@ -1,5 +1,7 @@
 package city.myriad.quota.repository;
 
+import city.myriad.platform.db.SqlTimes;
+
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -23,7 +25,7 @@ public class QuotaRepository {
                 .setParameter("tenant", tenantId)
                 .setParameter("scope", scope)
                 .getResultList())
-                .map(rows -> rows.stream().findFirst().map(r -> new Stored((String) r[0], instant(r[1]), (String) r[2])));
+                .map(rows -> rows.stream().findFirst().map(r -> new Stored((String) r[0], SqlTimes.instant(r[1]), (String) r[2])));
     }
 
     public Uni<Void> put(UUID tenantId, String scope, Stored stored) {
@@ -36,18 +38,8 @@ public class QuotaRepository {
                 .setParameter("tenant", tenantId)
                 .setParameter("scope", scope)
                 .setParameter("document", stored.document())
-                .setParameter("at", OffsetDateTime.ofInstant(stored.updatedAt(), ZoneOffset.UTC))
+                .setParameter("at", SqlTimes.utc(stored.updatedAt()))
                 .setParameter("by", stored.updatedBy())
                 .executeUpdate()).replaceWithVoid();
-    }
-
-    private static Instant instant(Object value) {
-        if (value instanceof OffsetDateTime t) {
-            return t.toInstant();
-        }
-        if (value instanceof java.time.LocalDateTime t) {
-            return t.toInstant(ZoneOffset.UTC);
-        }
-        return (Instant) value;
     }
 }
