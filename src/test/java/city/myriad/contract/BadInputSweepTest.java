@@ -319,6 +319,9 @@ class BadInputSweepTest {
                 + given().auth().oauth2(Tokens.alice()).get("/api/v1/tenants/" + DemoData.ACME + "/projects?limit=500").asString()
                 + given().auth().oauth2(Tokens.alice()).get("/api/v1/tenants/" + DemoData.ACME + "/members?limit=500").asString()
                 + given().auth().oauth2(Tokens.olga()).get("/api/v1/clusters/" + DemoData.HANGZHOU_CLUSTER + "/nodes?limit=3").asString()
-                + given().auth().oauth2(Tokens.olga()).get("/api/v1/clusters/" + DemoData.HANGZHOU_CLUSTER + "/capacity").asString();
+                + given().auth().oauth2(Tokens.olga()).get("/api/v1/clusters/" + DemoData.HANGZHOU_CLUSTER + "/capacity").asString()
+                + given().auth().oauth2(Tokens.alice()).get("/api/v1/clusters/" + DemoData.HANGZHOU_CLUSTER + "/prices").asString()
+                + given().auth().oauth2(Tokens.alice()).get("/api/v1/tenants/" + DemoData.ACME + "/quotas").asString()
+                + given().auth().oauth2(Tokens.alice()).get("/api/v1/reservations?limit=500").asString();
     }
 }
