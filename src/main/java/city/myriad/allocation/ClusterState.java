@@ -19,6 +19,8 @@ public final class ClusterState {
     final int[] version;
     /** Per node: the tenant holding it (a reservation), or Reservations.NONE. */
     final int[] heldBy;
+    /** The tenants that hold at least one node. */
+    private final java.util.Set<Integer> holders = new java.util.HashSet<>();
     /** Per card model: free milli-cards over all nodes of that model. */
     final long[] freeMilliOfModel;
     /** Per card model: how many nodes have w wholly free cards, for every w (a histogram: max in O(cards)). */
@@ -80,6 +82,7 @@ public final class ClusterState {
         freeMilli = o.freeMilli.clone();
         version = o.version.clone();
         heldBy = o.heldBy.clone();
+        holders.addAll(o.holders);
         freeMilliOfModel = o.freeMilliOfModel.clone();
         nodesByWholeFree = deepClone(o.nodesByWholeFree);
         cardsByFreeTenth = deepClone(o.cardsByFreeTenth);
@@ -209,8 +212,12 @@ public final class ClusterState {
 
     /** Takes the current reservations: from now on a held node takes only its holder's jobs. */
     public void applyReservations(Reservations reservations) {
+        holders.clear();
         for (int n = 0; n < heldBy.length; n++) {
             int holder = reservations.holder(n);
+            if (holder >= 0) {
+                holders.add(holder);
+            }
             if (holder != heldBy[n]) {
                 heldBy[n] = holder;
                 version[n]++;
@@ -247,9 +254,24 @@ public final class ClusterState {
                 && memFree[node] == topology.memory[node];
     }
 
-    /** Whether the job's tenant may use this node: it is held by nobody, or by that tenant. */
+    /**
+     * Whether the job may use this node: it is held by nobody, or by the job's tenant; a node held for a tenant also
+     * takes other tenants' preemptible jobs while its cards are idle (its holder reclaims them at once, see
+     * {@link Scheduler}). A node out of service or kept for the queue's head takes nothing.
+     */
     public boolean mayUse(Job job, int node) {
-        return heldBy[node] == Reservations.NONE || heldBy[node] == job.tenant();
+        int holder = heldBy[node];
+        return holder == Reservations.NONE || holder == job.tenant() || (holder >= 0 && job.preemptible());
+    }
+
+    /** Whether the tenant holds any node now. */
+    public boolean holdsAny(int tenant) {
+        return holders.contains(tenant);
+    }
+
+    /** The tenant holding the node, or a negative value (nobody, out of service, kept for the head). */
+    public int holder(int node) {
+        return heldBy[node];
     }
 
     /** Whether the whole job fits on this one node now. */

@@ -321,6 +321,13 @@ public final class Scheduler {
                     }
                     continue;
                 }
+                if (options.preemption() && !j.preemptible() && state.holdsAny(j.tenant())
+                        && preemptFor(j, t, Double.POSITIVE_INFINITY, out, evicted)) {
+                    // The tenant holds reserved cards: its work reclaims them (and spot work elsewhere) at once,
+                    // whether or not it heads the queue and whatever the victims have run.
+                    leaving.add(j);
+                    return;
+                }
                 if (head == null) {
                     Head reserved = options.backfill() || options.preemption() ? reservation(j, t) : null;
                     if (options.preemption() && !j.preemptible()) {
@@ -457,9 +464,9 @@ public final class Scheduler {
      * What decides whether a job can fit now, but its CPU and memory: its cards, its models, its tenant (nodes
      * held for a tenant) and the node held for the head, if any.
      */
-    private record Shape(int gpus, int milli, long models, int tenant, int heldNode) {
+    private record Shape(int gpus, int milli, long models, int tenant, boolean preemptible, int heldNode) {
         Shape(Job j, int heldNode) {
-            this(j.gpus(), j.gpuMilli(), j.allowedModels(), j.tenant(), heldNode);
+            this(j.gpus(), j.gpuMilli(), j.allowedModels(), j.tenant(), j.preemptible(), heldNode);
         }
     }
 

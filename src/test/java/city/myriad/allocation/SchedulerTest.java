@@ -241,4 +241,35 @@ class SchedulerTest {
         assertEquals(1, started(untimed.cycle(0)).size());
         assertEquals(0, untimed.decisionNanos().length, "without a ticker nothing is recorded");
     }
+
+    @Test
+    void idle_reserved_cards_run_other_tenants_spot_work_until_the_holder_reclaims_them_at_once() {
+        Scheduler s = new Scheduler(nodesOf8(2), new BestFitPolicy(), Scheduler.Options.myriad())
+                .withReservations(node -> node == 0 ? 7 : Reservations.NONE);
+        Job fill = job(0, 1, 0, 100_000, 8, false);     // tenant 1 fills the open node
+        Job onDemand = job(1, 1, 0, 100_000, 8, false); // and may not use the held one
+        Job spot = job(2, 1, 0, 100_000, 8, true);      // but its spot work may, while the holder leaves it idle
+        s.submit(fill);
+        s.submit(onDemand);
+        s.submit(spot);
+        assertEquals(List.of(fill, spot), started(s.cycle(0)));
+        Job owner = job(3, 7, 3_000, 600, 4, false);
+        s.submit(owner);
+        // The spot job ran 3,000 s on 8 cards, far more than the owner's wait would cost: reclaimed all the same.
+        List<Decision> reclaim = s.cycle(3_000);
+        assertInstanceOf(Decision.Preempt.class, reclaim.get(0));
+        assertEquals(spot, ((Decision.Preempt) reclaim.get(0)).victim().job());
+        assertEquals(List.of(owner), started(reclaim));
+    }
+
+    @Test
+    void a_node_out_of_service_takes_no_job() {
+        Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.myriad())
+                .withReservations(node -> Reservations.OUT_OF_SERVICE);
+        s.submit(job(0, 0, 0, 100, 1, true));
+        s.submit(job(1, 0, 0, 100, 1, false));
+        assertEquals(List.of(), s.cycle(0));
+        s.withReservations(Reservations.NONE_HELD);
+        assertEquals(2, started(s.cycle(1)).size());
+    }
 }
