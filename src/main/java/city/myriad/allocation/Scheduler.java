@@ -677,7 +677,7 @@ public final class Scheduler {
             }
             List<Running> victims = new ArrayList<>();
             for (Running r : onNode.get(n)) {
-                if (r.placement.job().preemptible() && r.placement.nodes().length == 1) {
+                if (r.placement.job().preemptible()) {  // a gang across nodes too: all its work is lost
                     victims.add(r);
                 }
             }

@@ -36,7 +36,8 @@ class BadInputSweepTest {
             "memberId", "01930000-0000-7000-8000-00000000e112",
             "projectId", "01930000-0000-7000-8000-00000000e101",
             "nodeName", "hz-n0001",
-            "reservationId", "01930000-0000-7000-8000-00000000f001");
+            "reservationId", "01930000-0000-7000-8000-00000000f001",
+            "jobId", "01930000-0000-7000-8000-00000000f101");
 
     @Test
     void every_write_route_answers_bad_input_with_a_problem_and_changes_nothing() throws Exception {
@@ -322,6 +323,8 @@ class BadInputSweepTest {
                 + given().auth().oauth2(Tokens.olga()).get("/api/v1/clusters/" + DemoData.HANGZHOU_CLUSTER + "/capacity").asString()
                 + given().auth().oauth2(Tokens.alice()).get("/api/v1/clusters/" + DemoData.HANGZHOU_CLUSTER + "/prices").asString()
                 + given().auth().oauth2(Tokens.alice()).get("/api/v1/tenants/" + DemoData.ACME + "/quotas").asString()
-                + given().auth().oauth2(Tokens.alice()).get("/api/v1/reservations?limit=500").asString();
+                + given().auth().oauth2(Tokens.alice()).get("/api/v1/reservations?limit=500").asString()
+                + given().auth().oauth2(Tokens.alice()).get("/api/v1/jobs?limit=500").jsonPath().getList("items.id")
+                + given().auth().oauth2(Tokens.bob()).get("/api/v1/jobs?limit=500").jsonPath().getList("items.id");
     }
 }

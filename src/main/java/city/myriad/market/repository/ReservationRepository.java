@@ -69,4 +69,29 @@ public class ReservationRepository implements PanacheRepositoryBase<Reservation,
                 .setParameter("id", reservationId)
                 .executeUpdate()).replaceWithVoid();
     }
+
+    /** The cluster's reservations, of every tenant, not cancelled and in their window at {@code at}. */
+    public Uni<List<Reservation>> activeOn(UUID clusterId, Instant at) {
+        return find("clusterId = ?1 and status = 'CONFIRMED' and startAt <= ?2 and endAt > ?2 order by createdAt, id",
+                clusterId, at).list();
+    }
+
+    /** Totals of reservations bought in the window and not cancelled, plus fees of those cancelled. */
+    public Uni<Long> spend(UUID tenantId, UUID projectId, String currency, OffsetDateTime from, OffsetDateTime to) {
+        String project = projectId == null ? "" : " and project_id = :project";
+        return getSession().chain(s -> {
+            var q = s.createNativeQuery("""
+                    select coalesce(sum(case when status = 'CANCELLED' then coalesce(cancellation_fee_minor, 0)
+                                             else total_minor end), 0)
+                      from reservations
+                     where tenant_id = :tenant and currency = :currency and created_at >= :from and created_at < :to"""
+                    + project, Object.class)
+                    .setParameter("tenant", tenantId).setParameter("currency", currency)
+                    .setParameter("from", from).setParameter("to", to);
+            if (projectId != null) {
+                q.setParameter("project", projectId);
+            }
+            return q.getSingleResult();
+        }).map(v -> ((Number) v).longValue());
+    }
 }

@@ -20,7 +20,8 @@ public final class SqlTimes {
         return (Instant) value;
     }
 
+    /** The instant as a UTC timestamp to bind; null stays null. */
     public static OffsetDateTime utc(Instant instant) {
-        return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+        return instant == null ? null : OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
     }
 }

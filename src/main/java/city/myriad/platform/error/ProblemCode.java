@@ -34,6 +34,10 @@ public enum ProblemCode {
     UNKNOWN_MODEL(400, "A price names a card model the cluster does not have"),
     CURRENCY_MISMATCH(400, "A price book mixes currencies; a cluster sells in one"),
     DUPLICATE_PRICE(400, "A price book gives two prices for one model and class"),
+    INVALID_CARDS(400, "`cards` is a whole number of cards, or a fraction of one card in thousandths (0.25, 0.5)"),
+    RESERVATION_MISMATCH(400, "The reservation is for another cluster or model, or a job of class RESERVED names "
+            + "none (or another class names one)"),
+    UNKNOWN_NODE(400, "An event names a node the cluster does not have"),
     INVALID_SPOT_BOUNDS(400, "Spot bounds need both floor and ceiling, on SPOT prices only, with floor <= unit price "
             + "<= ceiling"),
 
@@ -62,6 +66,7 @@ public enum ProblemCode {
     PRICE_BOOK_NOT_FOUND(404, "The cluster has no price book yet: nothing of it is for sale"),
     RESERVATION_NOT_FOUND(404, "No such reservation of the caller's tenant"),
     QUOTE_NOT_FOUND(404, "No such quote of the caller's tenant"),
+    JOB_NOT_FOUND(404, "No such job of the caller's tenant"),
 
     // 405, 406
     METHOD_NOT_ALLOWED(405, "The route exists but not with this method; `Allow` lists those it takes"),
@@ -81,6 +86,14 @@ public enum ProblemCode {
     CAPACITY_UNAVAILABLE(409, "Not enough cards for the whole window; `earliestWindow` is the earliest one that fits"),
     RESERVATION_NOT_CANCELLABLE(409, "Only a reservation that has not begun can be cancelled"),
     QUOTE_EXPIRED(409, "The quote is no longer valid; ask for a new one"),
+    JOB_NOT_CANCELLABLE(409, "The job has ended (SUCCEEDED, FAILED or CANCELLED); nothing to cancel"),
+    RESERVATION_NOT_USABLE(409, "The reservation was cancelled or has ended; its cards run no more jobs"),
+    JOB_LARGER_THAN_RESERVATION(409, "The job asks more cards than its reservation holds"),
+
+    // 422: valid, but over a limit the tenant set or was given
+    QUOTA_EXCEEDED(422, "The job asks more cards than its quota allows at any time (tenant's or project's)"),
+    BUDGET_EXCEEDED(422, "The job's projected cost at its maxRunSeconds would take the period's spending past the "
+            + "budget"),
 
     // 413, 414, 415
     PAYLOAD_TOO_LARGE(413, "The body is larger than 16 MiB"),

@@ -27,6 +27,14 @@ public final class PageRequest {
         this.issue = issue;
     }
 
+    /**
+     * A request made in process, not from a client (the cluster emulator): the cursor is the raw key and the page's
+     * next cursor is the raw key too, never sent to anyone.
+     */
+    public static PageRequest internal(String after, int limit) {
+        return new PageRequest(Optional.ofNullable(after), Math.min(Math.max(limit, 1), MAX_LIMIT), key -> key);
+    }
+
     public Optional<String> after() {
         return after;
     }

@@ -18,7 +18,8 @@ import java.util.UUID;
 public class TenantAccess {
 
     /** What the caller wants to do with a tenant's data. */
-    public enum Action { READ, ADMINISTER }
+    /** READ: any tenant role; RUN (submit and cancel jobs): tenant-admin or tenant-member; ADMINISTER: tenant-admin. */
+    public enum Action { READ, RUN, ADMINISTER }
 
     private final TenantLookup lookup;
     private final Scoped scoped;
@@ -49,11 +50,15 @@ public class TenantAccess {
             }
             boolean allowed = switch (action) {
                 case READ -> Caller.TENANT_ROLES.stream().anyMatch(caller::is);
+                case RUN -> caller.is(Caller.TENANT_ADMIN) || caller.is(Caller.TENANT_MEMBER);
                 case ADMINISTER -> caller.is(Caller.TENANT_ADMIN);
             };
             if (!allowed) {
-                throw new MyriadProblem.Forbidden(ProblemCode.TENANT_ROLE_REQUIRED, action == Action.ADMINISTER
-                        ? "Only a tenant-admin may do this" : "A tenant role is required to read this tenant");
+                throw new MyriadProblem.Forbidden(ProblemCode.TENANT_ROLE_REQUIRED, switch (action) {
+                    case ADMINISTER -> "Only a tenant-admin may do this";
+                    case RUN -> "Only a tenant-admin or tenant-member may run jobs";
+                    case READ -> "A tenant role is required to read this tenant";
+                });
             }
             return tenantId;
         });

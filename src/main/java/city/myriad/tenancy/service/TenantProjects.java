@@ -60,9 +60,22 @@ public class TenantProjects {
 
     /** The project of the caller's tenant; {@code buy} needs tenant-admin, reading any tenant role. */
     public Uni<ProjectRef> project(Caller caller, UUID projectId, boolean buy) {
+        return project(caller, projectId, buy ? TenantAccess.Action.ADMINISTER : TenantAccess.Action.READ);
+    }
+
+    /** The project of the caller's tenant in which the caller may run jobs: tenant-admin or tenant-member. */
+    public Uni<ProjectRef> runnableProject(Caller caller, UUID projectId) {
+        return project(caller, projectId, TenantAccess.Action.RUN);
+    }
+
+    /** The caller's tenant, if the caller may run (and cancel) its jobs: tenant-admin or tenant-member. */
+    public Uni<UUID> runningTenant(Caller caller) {
+        return lookup.of(caller).chain(t -> access.authorize(caller, t.id(), TenantAccess.Action.RUN));
+    }
+
+    private Uni<ProjectRef> project(Caller caller, UUID projectId, TenantAccess.Action action) {
         return lookup.of(caller)
-                .chain(t -> access.authorize(caller, t.id(), buy ? TenantAccess.Action.ADMINISTER
-                        : TenantAccess.Action.READ))
+                .chain(t -> access.authorize(caller, t.id(), action))
                 .chain(tenant -> scoped.asTenant(tenant, () -> projects.find(tenant, projectId)).map(p -> {
                     if (p == null) {
                         throw new MyriadProblem.NotFound(ProblemCode.PROJECT_NOT_FOUND, "No project " + projectId);

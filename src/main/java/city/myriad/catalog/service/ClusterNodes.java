@@ -1,0 +1,71 @@
+package city.myriad.catalog.service;
+
+import city.myriad.catalog.model.NodeState;
+import city.myriad.catalog.repository.NodeRepository;
+import city.myriad.platform.db.Scoped;
+import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.error.ProblemCode;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The catalog's port for the scheduling loop and the cluster's agents: a cluster's nodes as the allocation core
+ * needs them (in name order, with their state), and the node states the agents report.
+ */
+@ApplicationScoped
+public class ClusterNodes {
+
+    /** A node: its cards, CPU, memory, place in the topology and state (AVAILABLE, DRAINING or DOWN). */
+    public record NodeRef(String name, String model, int cards, long cpuMilli, long memoryMib, String rack,
+            String block, String state) {
+
+        /** Whether the node takes new work. */
+        public boolean inService() {
+            return NodeState.AVAILABLE.name().equals(state);
+        }
+
+        public boolean down() {
+            return NodeState.DOWN.name().equals(state);
+        }
+    }
+
+    private final Scoped scoped;
+    private final NodeRepository nodes;
+    private final Clock clock;
+
+    ClusterNodes(Scoped scoped, NodeRepository nodes, Clock clock) {
+        this.scoped = scoped;
+        this.nodes = nodes;
+        this.clock = clock;
+    }
+
+    /** Every node of the cluster, in name order. */
+    public Uni<List<NodeRef>> of(UUID clusterId) {
+        return scoped.unscoped(() -> nodes.find("clusterId = ?1 order by name", clusterId).list())
+                .map(list -> list.stream().map(n -> new NodeRef(n.name, n.gpuModel, n.gpus, n.cpuMilli, n.memoryMib,
+                        n.rack, n.block, n.state)).toList());
+    }
+
+    /**
+     * Sets a node's state as its agent reported it (AVAILABLE, DRAINING or DOWN); 400 UNKNOWN_NODE if the cluster
+     * has no such node. Returns whether the state changed.
+     */
+    public Uni<Boolean> report(UUID clusterId, String nodeName, String state) {
+        NodeState next = NodeState.valueOf(state);
+        return scoped.unscoped(() -> nodes.findByName(clusterId, nodeName).map(n -> {
+            if (n == null) {
+                throw new MyriadProblem.Validation(ProblemCode.UNKNOWN_NODE, "No node '" + nodeName + "' in cluster "
+                        + clusterId, List.of(MyriadProblem.Violation.field("node", "not a node of the cluster")));
+            }
+            if (n.state.equals(next.name())) {
+                return false;
+            }
+            n.state = next.name();
+            n.updatedAt = clock.instant();
+            return true;
+        }));
+    }
+}

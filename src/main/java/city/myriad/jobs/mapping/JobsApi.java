@@ -1,0 +1,118 @@
+package city.myriad.jobs.mapping;
+
+import city.myriad.platform.Identified;
+import city.myriad.platform.money.Money;
+import city.myriad.platform.validation.MaxChars;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+/** The jobs domain's API models: jobs for tenants, assignments and events for the cluster's agents. */
+public final class JobsApi {
+
+    private JobsApi() {}
+
+    @Schema(name = "CreateJob", description = "Work to run on one cluster: cards of one model, in a class")
+    public record CreateJob(
+            @NotNull UUID projectId,
+            @NotNull UUID clusterId,
+            @NotBlank @MaxChars(128) @Schema(maxLength = 128, examples = "ASCEND-910B") String model,
+            @NotNull @DecimalMin(value = "0.001") @DecimalMax("1000000")
+            @Schema(description = "Whole cards, or a fraction of one card in thousandths (0.25, 0.5)", examples = "8",
+                    minimum = "0.001", maximum = "1000000") BigDecimal cards,
+            @NotNull @JsonProperty("class") @Pattern(regexp = "ON_DEMAND|SPOT|RESERVED",
+                    message = "ON_DEMAND, SPOT or RESERVED")
+            @Schema(name = "class", enumeration = {"ON_DEMAND", "SPOT", "RESERVED"}, examples = "ON_DEMAND")
+            String jobClass,
+            @Schema(description = "RESERVED: the reservation whose cards the job runs on") UUID reservationId,
+            @NotNull @Min(1) @Max(31622400)
+            @Schema(description = "The longest the job may run, in seconds: it is stopped (FAILED, TIME_LIMIT) after "
+                    + "it; admission prices the job at it", examples = "3600", minimum = "1", maximum = "31622400")
+            Integer maxRunSeconds,
+            @Schema(description = "Keep a gang inside one block (the same-block premium applies); default false")
+            Boolean sameBlock,
+            @Schema(description = "A quote of this tenant for this very shape: the job gets its price") UUID quoteId) {}
+
+    @Schema(name = "NodeCards", description = "The cards a run uses on one node")
+    public record NodeCards(@Schema(examples = "hz-n0001") String node,
+            @Schema(examples = "[0, 1, 2, 3]") List<Integer> cards) {}
+
+    @Schema(name = "Transition", description = "One change of a job's state")
+    public record TransitionView(Instant at, @Schema(examples = "QUEUED") String from,
+            @Schema(examples = "RUNNING") String to, @Schema(examples = "SCHEDULED") String reason) {}
+
+    @Schema(name = "Job", description = "A job, where it runs or why it waits, and what it has cost")
+    public record JobView(UUID id, UUID tenantId, UUID projectId, UUID clusterId,
+            @Schema(examples = "ASCEND-910B") String model, @Schema(examples = "8") BigDecimal cards,
+            @JsonProperty("class") @Schema(name = "class", enumeration = {"ON_DEMAND", "SPOT", "RESERVED"},
+                    examples = "ON_DEMAND") String jobClass,
+            UUID reservationId, @Schema(examples = "3600") int maxRunSeconds, boolean sameBlock, UUID quoteId,
+            @Schema(enumeration = {"QUEUED", "RUNNING", "PREEMPTED", "SUCCEEDED", "FAILED", "CANCELLED"},
+                    examples = "RUNNING") String state,
+            @Schema(description = "Why it waits (QUEUED: CAPACITY, QUOTA, RESERVATION_NOT_STARTED, RESERVATION_FULL, "
+                    + "BLOCK) or why it ended (COMPLETED, TIME_LIMIT, NODE_DOWN, CANCELLED_BY_TENANT, ...)",
+                    examples = "CAPACITY") String reason,
+            @Schema(description = "The run number: 1 for the first run, one more after each requeue", examples = "1")
+            int attempt,
+            @Schema(description = "Where the current (or last) run is") List<NodeCards> placement,
+            @Schema(description = "Of a fraction of one card: the share taken, in thousandths", examples = "500")
+            Integer shareMilli,
+            @Schema(description = "QUEUED: jobs of the same cluster and model submitted earlier and still waiting, "
+                    + "plus one", examples = "3") Long queuePosition,
+            @Schema(description = "QUEUED: when it should start, from the declared ends of the running jobs "
+                    + "(docs/market.md)") Instant estimatedStartAt,
+            @Schema(description = "Per card-hour, as sold (RESERVED: 0, the reservation is paid)") Money unitPrice,
+            @Schema(description = "Charges of its runs so far, the current one included") Money cost,
+            @Schema(description = "Credited for runs interrupted by preemption or a node failure") Money credit,
+            @Schema(description = "The most it can cost: unitPrice x cards x maxRunSeconds") Money projectedCost,
+            @Schema(description = "A SPOT job running beyond its tenant's card quota on idle capacity") boolean borrowed,
+            Instant startedAt, Instant endedAt, @Schema(examples = "alice") String submittedBy, Instant createdAt,
+            List<TransitionView> history) implements Identified {}
+
+    @Schema(name = "Assignment", description = "What the cluster's agents must do: START a run or STOP it")
+    public record AssignmentView(@Schema(examples = "42") long seq, UUID jobId, @Schema(examples = "1") int attempt,
+            @Schema(enumeration = {"START", "STOP"}, examples = "START") String action,
+            List<NodeCards> placement, @Schema(examples = "1000") Integer shareMilli,
+            @Schema(examples = "8") BigDecimal cards, @Schema(examples = "3600") int maxRunSeconds,
+            @Schema(examples = "PREEMPTED") String reason, Instant createdAt) {}
+
+    @Schema(name = "ClusterEvent", description = "What an agent saw: a run started, ended or was stopped; a node's "
+            + "state")
+    public record ClusterEvent(
+            @NotBlank @MaxChars(128) @Schema(description = "Unique per cluster: a retried event is applied once",
+                    maxLength = 128, examples = "agent-7:000123") String eventId,
+            @NotNull @Pattern(regexp = "JOB_STARTED|JOB_SUCCEEDED|JOB_FAILED|JOB_STOPPED|NODE_UP|NODE_DRAINING|NODE_DOWN",
+                    message = "JOB_STARTED, JOB_SUCCEEDED, JOB_FAILED, JOB_STOPPED, NODE_UP, NODE_DRAINING or NODE_DOWN")
+            @Schema(enumeration = {"JOB_STARTED", "JOB_SUCCEEDED", "JOB_FAILED", "JOB_STOPPED", "NODE_UP",
+                    "NODE_DRAINING", "NODE_DOWN"}, examples = "JOB_SUCCEEDED") String type,
+            @Schema(description = "JOB_*: the job") UUID jobId,
+            @Min(1) @Schema(description = "JOB_*: the run (attempt) of the assignment", examples = "1") Integer attempt,
+            @MaxChars(128) @Schema(description = "NODE_*: the node", maxLength = 128, examples = "hz-n0001") String node,
+            @Schema(description = "When it happened at the agent; default: when received") Instant at,
+            @MaxChars(1000) @Schema(description = "Free text, e.g. an exit code", maxLength = 1000) String detail) {}
+
+    @Schema(name = "ClusterEvents", description = "A batch of events, applied in order")
+    public record ClusterEvents(@NotNull @NotEmpty @Size(max = 1000) List<@Valid @NotNull ClusterEvent> events) {}
+
+    @Schema(name = "EventResult", description = "What became of one event")
+    public record EventResult(@Schema(examples = "agent-7:000123") String eventId,
+            @Schema(description = "APPLIED; DUPLICATE (seen before: nothing done again); STALE (the job's run had "
+                    + "already ended or moved on)", enumeration = {"APPLIED", "DUPLICATE", "STALE"},
+                    examples = "APPLIED") String outcome) {}
+
+    @Schema(name = "EventResults", description = "One result per event, in order")
+    public record EventResults(List<EventResult> results) {}
+}

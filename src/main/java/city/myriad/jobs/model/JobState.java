@@ -1,0 +1,40 @@
+package city.myriad.jobs.model;
+
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The lifecycle of a job, whole in the table below: {@code QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED},
+ * {@code RUNNING → PREEMPTED → QUEUED} (requeued, to start again from the beginning), {@code QUEUED → CANCELLED},
+ * and {@code QUEUED → FAILED} for a job the cluster can never run. A job over its {@code maxRunSeconds} is stopped
+ * and ends FAILED with reason {@code TIME_LIMIT}. Every writer asks this table before it changes a state.
+ */
+public enum JobState {
+    QUEUED, RUNNING, PREEMPTED, SUCCEEDED, FAILED, CANCELLED;
+
+    static final Map<JobState, Set<JobState>> ALLOWED = Map.of(
+            QUEUED, EnumSet.of(RUNNING, CANCELLED, FAILED),
+            RUNNING, EnumSet.of(SUCCEEDED, FAILED, CANCELLED, PREEMPTED),
+            PREEMPTED, EnumSet.of(QUEUED),
+            SUCCEEDED, EnumSet.noneOf(JobState.class),
+            FAILED, EnumSet.noneOf(JobState.class),
+            CANCELLED, EnumSet.noneOf(JobState.class));
+
+    public boolean canBecome(JobState next) {
+        return ALLOWED.get(this).contains(next);
+    }
+
+    /** SUCCEEDED, FAILED and CANCELLED: nothing follows. */
+    public boolean ended() {
+        return ALLOWED.get(this).isEmpty();
+    }
+
+    /** Throws unless the table allows {@code this → next}: a bug if it ever does. */
+    public JobState to(JobState next) {
+        if (!canBecome(next)) {
+            throw new IllegalStateException("A job cannot go from " + this + " to " + next);
+        }
+        return next;
+    }
+}

@@ -1,0 +1,32 @@
+package city.myriad.jobs.model;
+
+/** The reasons a job's history and view give, as stable strings clients may branch on. */
+public final class Reasons {
+
+    private Reasons() {}
+
+    // Why a QUEUED job waits
+    /** Not enough free cards of its model now (or jobs ahead of it take them first). */
+    public static final String CAPACITY = "CAPACITY";
+    /** Its tenant's or project's concurrent-card quota is in use by its other jobs. */
+    public static final String QUOTA = "QUOTA";
+    /** Its reservation's window has not begun. */
+    public static final String RESERVATION_NOT_STARTED = "RESERVATION_NOT_STARTED";
+    /** Its reservation's cards are taken by the tenant's other jobs. */
+    public static final String RESERVATION_FULL = "RESERVATION_FULL";
+    /** It asked for one block and no block has room now. */
+    public static final String BLOCK = "BLOCK";
+
+    // Why a transition happened
+    public static final String SUBMITTED = "SUBMITTED";
+    public static final String SCHEDULED = "SCHEDULED";
+    public static final String COMPLETED = "COMPLETED";
+    public static final String CANCELLED_BY_TENANT = "CANCELLED_BY_TENANT";
+    public static final String TIME_LIMIT = "TIME_LIMIT";
+    public static final String PREEMPTED = "PREEMPTED";
+    public static final String REQUEUED = "REQUEUED";
+    public static final String NODE_DOWN = "NODE_DOWN";
+    public static final String AGENT_REPORTED_FAILURE = "AGENT_REPORTED_FAILURE";
+    public static final String RESERVATION_ENDED = "RESERVATION_ENDED";
+    public static final String NEVER_FITS = "NEVER_FITS";
+}

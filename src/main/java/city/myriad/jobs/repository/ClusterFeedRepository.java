@@ -1,0 +1,137 @@
+package city.myriad.jobs.repository;
+
+import city.myriad.platform.db.SqlTimes;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.hibernate.reactive.mutiny.Mutiny;
+
+/**
+ * The tables between the scheduling loop and the rest: the loop's inbox, the agents' assignments, the events
+ * they reported (kept by id), and the leader epochs that fence a replica that lost its lock. Runs in the caller's
+ * transaction.
+ */
+@ApplicationScoped
+public class ClusterFeedRepository {
+
+    /** An inbox entry: what changed outside the loop. */
+    public record InboxEntry(long id, UUID jobId, String kind) {}
+
+    /** An assignment for the cluster's agents. */
+    public record Assignment(long seq, UUID jobId, int attempt, String action, String placement, int cardsMilli,
+            int maxRunSeconds, String reason, Instant createdAt) {}
+
+    public Uni<Void> notify(UUID clusterId, UUID jobId, String kind, Instant at) {
+        return session().chain(s -> s.createNativeQuery("""
+                        insert into scheduler_inbox (cluster_id, job_id, kind, at) values (:cluster, :job, :kind, :at)""")
+                .setParameter("cluster", clusterId).setParameter("job", jobId).setParameter("kind", kind)
+                .setParameter("at", SqlTimes.utc(at)).executeUpdate()).replaceWithVoid();
+    }
+
+    /** Takes up to {@code limit} inbox entries of the cluster, oldest first, deleting them. */
+    public Uni<List<InboxEntry>> drain(UUID clusterId, int limit) {
+        return session().chain(s -> s.createNativeQuery("""
+                        delete from scheduler_inbox where id in (
+                            select id from scheduler_inbox where cluster_id = :cluster order by id limit :limit)
+                        returning id, job_id, kind""", Object[].class)
+                .setParameter("cluster", clusterId).setParameter("limit", limit).getResultList())
+                .map(rows -> rows.stream().map(r -> new InboxEntry(((Number) r[0]).longValue(), (UUID) r[1],
+                        (String) r[2])).sorted(java.util.Comparator.comparingLong(InboxEntry::id)).toList());
+    }
+
+    public Uni<Void> assign(UUID clusterId, UUID jobId, int attempt, String action, String placement, int cardsMilli,
+            int maxRunSeconds, String reason, Instant at) {
+        return session().chain(s -> s.createNativeQuery("""
+                        insert into assignments (cluster_id, job_id, attempt, action, placement, cards_milli,
+                                                 max_run_seconds, reason, created_at)
+                        values (:cluster, :job, :attempt, :action, :placement, :cards, :maxRun, :reason, :at)""")
+                .setParameter("cluster", clusterId).setParameter("job", jobId).setParameter("attempt", attempt)
+                .setParameter("action", action).setParameter("placement", placement).setParameter("cards", cardsMilli)
+                .setParameter("maxRun", maxRunSeconds).setParameter("reason", reason)
+                .setParameter("at", SqlTimes.utc(at)).executeUpdate()).replaceWithVoid();
+    }
+
+    /** Closes the open assignments of a job's attempt with this action; returns how many. */
+    public Uni<Integer> acknowledge(UUID jobId, int attempt, String action, Instant at) {
+        return session().chain(s -> s.createNativeQuery("""
+                        update assignments set acknowledged_at = :at
+                         where job_id = :job and attempt = :attempt and action = :action and acknowledged_at is null""")
+                .setParameter("at", SqlTimes.utc(at)).setParameter("job", jobId).setParameter("attempt", attempt)
+                .setParameter("action", action).executeUpdate());
+    }
+
+    /** The cluster's open assignments after {@code afterSeq}, in order. */
+    public Uni<List<Assignment>> open(UUID clusterId, long afterSeq, int limit) {
+        return session().chain(s -> s.createNativeQuery("""
+                        select seq, job_id, attempt, action, placement, cards_milli, max_run_seconds, reason, created_at
+                          from assignments
+                         where cluster_id = :cluster and acknowledged_at is null and seq > :after
+                         order by seq limit :limit""", Object[].class)
+                .setParameter("cluster", clusterId).setParameter("after", afterSeq).setParameter("limit", limit)
+                .getResultList())
+                .map(rows -> rows.stream().map(r -> new Assignment(((Number) r[0]).longValue(), (UUID) r[1],
+                        ((Number) r[2]).intValue(), (String) r[3], (String) r[4], ((Number) r[5]).intValue(),
+                        ((Number) r[6]).intValue(), (String) r[7], SqlTimes.instant(r[8]))).toList());
+    }
+
+    /** The outcome recorded for an event id before, if the cluster reported it already. */
+    public Uni<Optional<String>> eventOutcome(UUID clusterId, String eventId) {
+        return session().chain(s -> s.createNativeQuery("""
+                        select outcome from cluster_events where cluster_id = :cluster and event_id = :id""", String.class)
+                .setParameter("cluster", clusterId).setParameter("id", eventId).getResultList())
+                .map(rows -> rows.stream().findFirst());
+    }
+
+    /** Records an event by id; false if that id was recorded first by a concurrent delivery. */
+    public Uni<Boolean> recordEvent(UUID clusterId, String eventId, String type, UUID jobId, Integer attempt,
+            String node, Instant at, Instant receivedAt, String outcome) {
+        return session().chain(s -> s.createNativeQuery("""
+                        insert into cluster_events (cluster_id, event_id, type, job_id, attempt, node, at, received_at,
+                                                    outcome)
+                        values (:cluster, :id, :type, :job, :attempt, :node, :at, :received, :outcome)
+                        on conflict (cluster_id, event_id) do nothing""")
+                .setParameter("cluster", clusterId).setParameter("id", eventId).setParameter("type", type)
+                .setParameter("job", jobId).setParameter("attempt", attempt).setParameter("node", node)
+                .setParameter("at", SqlTimes.utc(at)).setParameter("received", SqlTimes.utc(receivedAt))
+                .setParameter("outcome", outcome).executeUpdate()).map(n -> n == 1);
+    }
+
+    /** Makes {@code replica} the cluster's scheduler with an epoch one higher than any before; returns it. */
+    public Uni<Long> lead(UUID clusterId, String replica, Instant at) {
+        return session().chain(s -> s.createNativeQuery("""
+                        insert into scheduler_leaders (cluster_id, epoch, replica, since, heartbeat_at)
+                        values (:cluster, 1, :replica, :at, :at)
+                        on conflict (cluster_id) do update
+                           set epoch = scheduler_leaders.epoch + 1, replica = excluded.replica, since = excluded.since,
+                               heartbeat_at = excluded.heartbeat_at
+                        returning epoch""", Object.class)
+                .setParameter("cluster", clusterId).setParameter("replica", replica).setParameter("at", SqlTimes.utc(at))
+                .getSingleResult()).map(v -> ((Number) v).longValue());
+    }
+
+    /**
+     * The fence of every cycle: true if {@code epoch} is still the cluster's (the row stays locked until the
+     * transaction ends, so no newer leader can slip in between), false if another replica took over.
+     */
+    public Uni<Boolean> stillLeader(UUID clusterId, long epoch, Instant at) {
+        return session().chain(s -> s.createNativeQuery("""
+                        update scheduler_leaders set heartbeat_at = :at where cluster_id = :cluster and epoch = :epoch""")
+                .setParameter("at", SqlTimes.utc(at)).setParameter("cluster", clusterId).setParameter("epoch", epoch)
+                .executeUpdate()).map(n -> n == 1);
+    }
+
+    /** The replica that schedules the cluster now, and its epoch, if any. */
+    public Uni<Optional<Object[]>> leader(UUID clusterId) {
+        return session().chain(s -> s.createNativeQuery(
+                        "select replica, epoch from scheduler_leaders where cluster_id = :cluster", Object[].class)
+                .setParameter("cluster", clusterId).getResultList()).map(rows -> rows.stream().findFirst());
+    }
+
+    private static Uni<Mutiny.Session> session() {
+        return Panache.getSession();
+    }
+}

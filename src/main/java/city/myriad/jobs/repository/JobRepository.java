@@ -1,0 +1,301 @@
+package city.myriad.jobs.repository;
+
+import city.myriad.jobs.model.JobClass;
+import city.myriad.jobs.model.JobRow;
+import city.myriad.jobs.model.JobState;
+import city.myriad.platform.db.SqlTimes;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.hibernate.reactive.mutiny.Mutiny;
+
+/**
+ * Jobs, their history and their run segments, in plain SQL: every write is conditional on the state (and attempt)
+ * the writer read, so that the tenant's API, the cluster's agents and the scheduling loop never overwrite each
+ * other's transitions. Runs in the caller's transaction.
+ */
+@ApplicationScoped
+public class JobRepository {
+
+    static final String COLUMNS = """
+            id, tenant_id, project_id, cluster_id, model, cards_milli, price_class, reservation_id, max_run_seconds,
+            same_block, quote_id, currency, unit_price_minor, price_book_version, projected_minor, state, reason,
+            attempt, placement, started_at, ended_at, charged_minor, credited_minor, borrowed, submitted_by,
+            created_at, updated_at""";
+
+    /** A transition as the history shows it. */
+    public record Transition(Instant at, String from, String to, String reason) {}
+
+    public Uni<Void> insert(JobRow j) {
+        return session().chain(s -> s.createNativeQuery("insert into jobs (" + COLUMNS + """
+                        ) values (:id, :tenant, :project, :cluster, :model, :cards, :class, :reservation, :maxRun,
+                                  :sameBlock, :quote, :currency, :unit, :version, :projected, :state, :reason, 0, null,
+                                  null, null, 0, 0, false, :by, :at, :at)""")
+                .setParameter("id", j.id())
+                .setParameter("tenant", j.tenantId())
+                .setParameter("project", j.projectId())
+                .setParameter("cluster", j.clusterId())
+                .setParameter("model", j.model())
+                .setParameter("cards", j.cardsMilli())
+                .setParameter("class", j.jobClass().name())
+                .setParameter("reservation", j.reservationId())
+                .setParameter("maxRun", j.maxRunSeconds())
+                .setParameter("sameBlock", j.sameBlock())
+                .setParameter("quote", j.quoteId())
+                .setParameter("currency", j.currency())
+                .setParameter("unit", j.unitPriceMinor())
+                .setParameter("version", j.priceBookVersion())
+                .setParameter("projected", j.projectedMinor())
+                .setParameter("state", j.state().name())
+                .setParameter("reason", j.reason())
+                .setParameter("by", j.submittedBy())
+                .setParameter("at", SqlTimes.utc(j.createdAt()))
+                .executeUpdate()).replaceWithVoid();
+    }
+
+    public Uni<Optional<JobRow>> find(UUID tenantId, UUID id) {
+        return rows("select " + COLUMNS + " from jobs where tenant_id = :tenant and id = :id",
+                q -> q.setParameter("tenant", tenantId).setParameter("id", id))
+                .map(list -> list.stream().findFirst());
+    }
+
+    /** The job, its row locked until the transaction ends; whatever its tenant (the caller's scope decides). */
+    public Uni<Optional<JobRow>> lock(UUID id) {
+        return rows("select " + COLUMNS + " from jobs where id = :id for update", q -> q.setParameter("id", id))
+                .map(list -> list.stream().findFirst());
+    }
+
+    /** Several jobs by id, locked, in id order (a fixed order: no deadlock between two lockers). */
+    public Uni<List<JobRow>> lockAll(List<UUID> ids) {
+        if (ids.isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
+        return rows("select " + COLUMNS + " from jobs where id in (:ids) order by id for update",
+                q -> q.setParameter("ids", ids));
+    }
+
+    /** A tenant's jobs in id order after {@code after}, optionally of one project, state and cluster. */
+    public Uni<List<JobRow>> page(UUID tenantId, UUID after, UUID project, JobState state, UUID cluster, int limit) {
+        StringBuilder sql = new StringBuilder("select " + COLUMNS + " from jobs where tenant_id = :tenant");
+        if (after != null) {
+            sql.append(" and id > :after");
+        }
+        if (project != null) {
+            sql.append(" and project_id = :project");
+        }
+        if (state != null) {
+            sql.append(" and state = :state");
+        }
+        if (cluster != null) {
+            sql.append(" and cluster_id = :cluster");
+        }
+        sql.append(" order by id limit :limit");
+        return rows(sql.toString(), q -> {
+            q.setParameter("tenant", tenantId).setParameter("limit", limit);
+            if (after != null) {
+                q.setParameter("after", after);
+            }
+            if (project != null) {
+                q.setParameter("project", project);
+            }
+            if (state != null) {
+                q.setParameter("state", state.name());
+            }
+            if (cluster != null) {
+                q.setParameter("cluster", cluster);
+            }
+        });
+    }
+
+    /** The jobs of a cluster that are QUEUED or RUNNING, oldest first: what a scheduler resumes from. */
+    public Uni<List<JobRow>> live(UUID clusterId) {
+        return rows("select " + COLUMNS + " from jobs where cluster_id = :cluster and state in ('QUEUED', 'RUNNING') "
+                + "order by created_at, id", q -> q.setParameter("cluster", clusterId));
+    }
+
+    /** Jobs by id, whatever their state (the loop reconciles what the inbox names). */
+    public Uni<List<JobRow>> byIds(List<UUID> ids) {
+        if (ids.isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
+        return rows("select " + COLUMNS + " from jobs where id in (:ids)", q -> q.setParameter("ids", ids));
+    }
+
+    /**
+     * Writes the job's mutable fields if it is still in {@code expectedState} at {@code expectedAttempt}; false if
+     * another writer changed it first (then nothing was written).
+     */
+    public Uni<Boolean> update(JobRow j, JobState expectedState, int expectedAttempt) {
+        return session().chain(s -> s.createNativeQuery("""
+                        update jobs set state = :state, reason = :reason, attempt = :attempt, placement = :placement,
+                               started_at = :startedAt, ended_at = :endedAt, charged_minor = :charged,
+                               credited_minor = :credited, borrowed = :borrowed, updated_at = :at
+                         where id = :id and state = :expected and attempt = :expectedAttempt""")
+                .setParameter("state", j.state().name())
+                .setParameter("reason", j.reason())
+                .setParameter("attempt", j.attempt())
+                .setParameter("placement", j.placement())
+                .setParameter("startedAt", SqlTimes.utc(j.startedAt()))
+                .setParameter("endedAt", SqlTimes.utc(j.endedAt()))
+                .setParameter("charged", j.chargedMinor())
+                .setParameter("credited", j.creditedMinor())
+                .setParameter("borrowed", j.borrowed())
+                .setParameter("at", SqlTimes.utc(j.updatedAt()))
+                .setParameter("id", j.id())
+                .setParameter("expected", expectedState.name())
+                .setParameter("expectedAttempt", expectedAttempt)
+                .executeUpdate()).map(n -> n == 1);
+    }
+
+    /** Sets the reason a QUEUED job waits (only while it is QUEUED). */
+    public Uni<Void> waitReason(UUID id, String reason) {
+        return session().chain(s -> s.createNativeQuery(
+                        "update jobs set reason = :reason where id = :id and state = 'QUEUED'")
+                .setParameter("reason", reason).setParameter("id", id).executeUpdate()).replaceWithVoid();
+    }
+
+    public Uni<Void> transition(UUID jobId, UUID tenantId, Instant at, JobState from, JobState to, String reason) {
+        return session().chain(s -> s.createNativeQuery("""
+                        insert into job_transitions (job_id, seq, tenant_id, at, from_state, to_state, reason)
+                        values (:job, (select coalesce(max(seq), 0) + 1 from job_transitions where job_id = :job),
+                                :tenant, :at, :from, :to, :reason)""")
+                .setParameter("job", jobId)
+                .setParameter("tenant", tenantId)
+                .setParameter("at", SqlTimes.utc(at))
+                .setParameter("from", from == null ? null : from.name())
+                .setParameter("to", to.name())
+                .setParameter("reason", reason)
+                .executeUpdate()).replaceWithVoid();
+    }
+
+    public Uni<List<Transition>> history(UUID jobId) {
+        return session().chain(s -> s.createNativeQuery("""
+                        select at, from_state, to_state, reason from job_transitions where job_id = :job
+                         order by seq""", Object[].class)
+                .setParameter("job", jobId)
+                .getResultList())
+                .map(rows -> rows.stream().map(r -> new Transition(SqlTimes.instant(r[0]), (String) r[1],
+                        (String) r[2], (String) r[3])).toList());
+    }
+
+    /** Records a closed run: where the charge and any credit of the run are kept for metering and billing. */
+    public Uni<Void> segment(JobRow j, Instant endedAt, String outcome, long chargeMinor, long creditMinor) {
+        return session().chain(s -> s.createNativeQuery("""
+                        insert into job_segments (job_id, attempt, tenant_id, project_id, cluster_id, model, price_class,
+                                                  cards_milli, started_at, ended_at, outcome, currency,
+                                                  unit_price_minor, charge_minor, credit_minor)
+                        values (:job, :attempt, :tenant, :project, :cluster, :model, :class, :cards, :start, :end,
+                                :outcome, :currency, :unit, :charge, :credit)""")
+                .setParameter("job", j.id())
+                .setParameter("attempt", j.attempt())
+                .setParameter("tenant", j.tenantId())
+                .setParameter("project", j.projectId())
+                .setParameter("cluster", j.clusterId())
+                .setParameter("model", j.model())
+                .setParameter("class", j.jobClass().name())
+                .setParameter("cards", j.cardsMilli())
+                .setParameter("start", SqlTimes.utc(j.startedAt()))
+                .setParameter("end", SqlTimes.utc(endedAt))
+                .setParameter("outcome", outcome)
+                .setParameter("currency", j.currency())
+                .setParameter("unit", j.unitPriceMinor())
+                .setParameter("charge", chargeMinor)
+                .setParameter("credit", creditMinor)
+                .executeUpdate()).replaceWithVoid();
+    }
+
+    /**
+     * What a tenant (or one of its projects) has committed to spend in {@code currency} within [from, to): the
+     * charges less credits of runs that ended in the window, plus the projected cost (at maxRunSeconds) of its jobs
+     * that are still QUEUED or RUNNING.
+     */
+    public Uni<Long> committed(UUID tenantId, UUID projectId, String currency, Instant from, Instant to) {
+        String project = projectId == null ? "" : " and project_id = :project";
+        return session().chain(s -> {
+            var q = s.createNativeQuery("select (select coalesce(sum(charge_minor - credit_minor), 0) from job_segments"
+                    + " where tenant_id = :tenant and currency = :currency and ended_at >= :from and ended_at < :to"
+                    + project + ") + (select coalesce(sum(projected_minor), 0) from jobs where tenant_id = :tenant"
+                    + " and currency = :currency and state in ('QUEUED', 'RUNNING')" + project + ")", Object.class)
+                    .setParameter("tenant", tenantId)
+                    .setParameter("currency", currency)
+                    .setParameter("from", SqlTimes.utc(from))
+                    .setParameter("to", SqlTimes.utc(to));
+            if (projectId != null) {
+                q.setParameter("project", projectId);
+            }
+            return q.getSingleResult();
+        }).map(v -> ((Number) v).longValue());
+    }
+
+    /** Milli-cards of QUEUED jobs of this cluster and model submitted before {@code before}: who waits ahead. */
+    public Uni<long[]> queuedAhead(UUID clusterId, String model, Instant before, UUID id) {
+        return session().chain(s -> s.createNativeQuery("""
+                        select count(*), coalesce(sum(cards_milli), 0) from jobs
+                         where cluster_id = :cluster and model = :model and state = 'QUEUED'
+                           and (created_at, id) < (:before, :id)""", Object[].class)
+                .setParameter("cluster", clusterId)
+                .setParameter("model", model)
+                .setParameter("before", SqlTimes.utc(before))
+                .setParameter("id", id)
+                .getSingleResult())
+                .map(r -> new long[] {((Number) r[0]).longValue(), ((Number) r[1]).longValue()});
+    }
+
+    /** The running jobs of a cluster and model: milli-cards and declared end, soonest first. */
+    public Uni<List<Object[]>> runningEnds(UUID clusterId, String model) {
+        return session().chain(s -> s.createNativeQuery("""
+                        select cards_milli, started_at + make_interval(secs => max_run_seconds) as ends from jobs
+                         where cluster_id = :cluster and model = :model and state = 'RUNNING' order by ends""",
+                        Object[].class)
+                .setParameter("cluster", clusterId)
+                .setParameter("model", model)
+                .getResultList());
+    }
+
+    /** Milli-cards of this cluster and model that running jobs hold now. */
+    public Uni<Long> runningMilli(UUID clusterId, String model) {
+        return session().chain(s -> s.createNativeQuery("""
+                        select coalesce(sum(cards_milli), 0) from jobs
+                         where cluster_id = :cluster and model = :model and state = 'RUNNING'""", Object.class)
+                .setParameter("cluster", clusterId).setParameter("model", model).getSingleResult())
+                .map(v -> ((Number) v).longValue());
+    }
+
+    /** Serialises the budget checks of one tenant's submissions until the transaction ends (across replicas). */
+    public Uni<Void> lockBudget(UUID tenantId) {
+        return session().chain(s -> s.createNativeQuery(
+                        "select cast(pg_advisory_xact_lock(hashtextextended(:key, 0)) as text)", String.class)
+                .setParameter("key", "budget/" + tenantId).getSingleResult()).replaceWithVoid();
+    }
+
+    private interface Binder {
+        void bind(Mutiny.SelectionQuery<Object[]> q);
+    }
+
+    private static Uni<List<JobRow>> rows(String sql, Binder binder) {
+        return session().chain(s -> {
+            Mutiny.SelectionQuery<Object[]> q = s.createNativeQuery(sql, Object[].class);
+            binder.bind(q);
+            return q.getResultList();
+        }).map(list -> list.stream().map(JobRepository::row).toList());
+    }
+
+    static JobRow row(Object[] r) {
+        return new JobRow((UUID) r[0], (UUID) r[1], (UUID) r[2], (UUID) r[3], (String) r[4],
+                ((Number) r[5]).intValue(), JobClass.valueOf((String) r[6]), (UUID) r[7], ((Number) r[8]).intValue(),
+                (Boolean) r[9], (UUID) r[10], (String) r[11], ((Number) r[12]).longValue(),
+                r[13] == null ? null : ((Number) r[13]).intValue(), ((Number) r[14]).longValue(),
+                JobState.valueOf((String) r[15]), (String) r[16], ((Number) r[17]).intValue(), (String) r[18],
+                SqlTimes.instant(r[19]), SqlTimes.instant(r[20]), ((Number) r[21]).longValue(),
+                ((Number) r[22]).longValue(), (Boolean) r[23], (String) r[24], SqlTimes.instant(r[25]),
+                SqlTimes.instant(r[26]));
+    }
+
+    private static Uni<Mutiny.Session> session() {
+        return Panache.getSession();
+    }
+}

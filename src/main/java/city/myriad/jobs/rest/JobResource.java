@@ -1,0 +1,100 @@
+package city.myriad.jobs.rest;
+
+import city.myriad.jobs.mapping.JobsApi.CreateJob;
+import city.myriad.jobs.mapping.JobsApi.JobView;
+import city.myriad.jobs.service.JobService;
+import city.myriad.platform.idempotency.Creations;
+import city.myriad.platform.paging.Page;
+import city.myriad.platform.paging.Paging;
+import city.myriad.platform.security.CurrentCaller;
+import io.quarkus.security.Authenticated;
+import io.smallrye.mutiny.Uni;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+@Path("/api/v1/jobs")
+@Authenticated
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "jobs")
+public class JobResource {
+
+    static final String TENANT_CODES = "NO_TENANT, UNKNOWN_TENANT, TENANT_ROLE_REQUIRED, TENANT_NOT_FOUND";
+
+    private final JobService jobs;
+    private final CurrentCaller callers;
+    private final Paging paging;
+    private final Creations creations;
+
+    JobResource(JobService jobs, CurrentCaller callers, Paging paging, Creations creations) {
+        this.jobs = jobs;
+        this.callers = callers;
+        this.paging = paging;
+        this.creations = creations;
+    }
+
+    @POST
+    @Extension(name = "x-problem-codes", value = TENANT_CODES + ", PROJECT_NOT_FOUND, CLUSTER_NOT_FOUND, UNKNOWN_MODEL, "
+            + "INVALID_CARDS, NOT_FOR_SALE, CAPACITY_UNAVAILABLE, RESERVATION_MISMATCH, RESERVATION_NOT_FOUND, "
+            + "RESERVATION_NOT_USABLE, JOB_LARGER_THAN_RESERVATION, QUOTE_NOT_FOUND, QUOTE_EXPIRED, QUOTE_MISMATCH, "
+            + "QUOTA_EXCEEDED, BUDGET_EXCEEDED")
+    @Operation(operationId = "createJob", summary = "Submit a job (tenant-admin or tenant-member)",
+            description = "Priced at submission (the book's price now, or the quote's), checked against the card "
+                    + "quotas (422 QUOTA_EXCEEDED if it can never fit them) and the month's budget at its "
+                    + "maxRunSeconds (422 BUDGET_EXCEEDED), then QUEUED for the cluster's scheduling loop, which "
+                    + "places it on cards when they are free.")
+    @APIResponse(responseCode = "201", description = "Created",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobView.class)))
+    public Uni<Response> create(@HeaderParam(Creations.KEY) String key, @Valid @NotNull CreateJob body) {
+        return creations.create(callers.get(), key, body, () -> jobs.create(callers.get(), body));
+    }
+
+    @GET
+    @Extension(name = "x-problem-codes", value = TENANT_CODES + ", VALIDATION_FAILED")
+    @Operation(operationId = "listJobs", summary = "The tenant's jobs, optionally of one project, state and cluster")
+    public Uni<Page<JobView>> list(@QueryParam("cursor") String cursor, @QueryParam("limit") String limit,
+            @QueryParam("projectId") UUID projectId,
+            @Parameter(schema = @Schema(type = SchemaType.STRING, enumeration = {"QUEUED", "RUNNING", "SUCCEEDED",
+                    "FAILED", "CANCELLED"})) @QueryParam("state") String state,
+            @QueryParam("clusterId") UUID clusterId) {
+        return jobs.list(callers.get(), paging.request(cursor, limit), projectId, state, clusterId);
+    }
+
+    @GET
+    @Path("/{jobId}")
+    @Extension(name = "x-problem-codes", value = TENANT_CODES + ", JOB_NOT_FOUND")
+    @Operation(operationId = "getJob", summary = "A job: where it runs or why it waits, its cost and its history")
+    public Uni<JobView> get(@PathParam("jobId") UUID jobId) {
+        return jobs.get(callers.get(), jobId);
+    }
+
+    @POST
+    @Path("/{jobId}/cancel")
+    @Consumes(MediaType.WILDCARD)
+    @Extension(name = "x-problem-codes", value = TENANT_CODES + ", JOB_NOT_FOUND, JOB_NOT_CANCELLABLE")
+    @Operation(operationId = "cancelJob", summary = "Cancel a job (tenant-admin or tenant-member)",
+            description = "A QUEUED job leaves the queue; a RUNNING one is charged for the time it ran and its agents "
+                    + "are told to stop it. Cancelling a cancelled job again answers it unchanged.")
+    public Uni<JobView> cancel(@PathParam("jobId") UUID jobId) {
+        return jobs.cancel(callers.get(), jobId);
+    }
+}

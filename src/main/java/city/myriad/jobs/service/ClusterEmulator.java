@@ -1,0 +1,164 @@
+package city.myriad.jobs.service;
+
+import city.myriad.catalog.service.ClusterSupply;
+import city.myriad.jobs.mapping.JobsApi.AssignmentView;
+import city.myriad.jobs.mapping.JobsApi.ClusterEvent;
+import city.myriad.platform.paging.PageRequest;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Plays the agents of every cluster, so that the whole loop runs without hardware: it pulls each cluster's open
+ * assignments, reports each START as JOB_STARTED, and reports JOB_SUCCEEDED when the job's maxRunSeconds divided
+ * by the speed-up have passed (a 600-second job ends 10 s after it starts at a speed-up of 60); it acknowledges a
+ * STOP with JOB_STOPPED and forgets the run. It goes through the same service as the agents' HTTP routes.
+ *
+ * <p>Off unless {@code myriad.emulator.enabled=true}: {@code bin/myriad-dev} and the tests turn it on; a
+ * production deployment never does. The speed-up is {@code myriad.emulator.speedup} (MYRIAD_EMULATOR_SPEEDUP).
+ */
+@ApplicationScoped
+public class ClusterEmulator {
+
+    private static final Logger LOG = Logger.getLogger(ClusterEmulator.class);
+
+    private final ClusterAgentService agents;
+    private final ClusterSupply clusters;
+    private final LoopParts parts;
+    private final Clock clock;
+    private final boolean enabled;
+    private final double speedup;
+    private final Duration poll;
+    /** Runs started and not yet reported ended: job/attempt -> when the emulator ends it. */
+    private final Map<String, Ending> running = new ConcurrentHashMap<>();
+    /** The seq of the last assignment handled, per cluster. */
+    private final Map<UUID, Long> seen = new HashMap<>();
+    private volatile boolean stopped;
+    private final Map<UUID, Boolean> failNext = new ConcurrentHashMap<>();
+    private final Map<UUID, Boolean> hung = new ConcurrentHashMap<>();
+    private Thread thread;
+
+    private record Ending(UUID clusterId, UUID jobId, int attempt, Instant at) {}
+
+    ClusterEmulator(ClusterAgentService agents, ClusterSupply clusters, LoopParts parts, Clock clock,
+            @ConfigProperty(name = "myriad.emulator.enabled", defaultValue = "false") boolean enabled,
+            @ConfigProperty(name = "myriad.emulator.speedup", defaultValue = "60") double speedup,
+            @ConfigProperty(name = "myriad.emulator.poll", defaultValue = "PT0.2S") Duration poll) {
+        this.agents = agents;
+        this.clusters = clusters;
+        this.parts = parts;
+        this.clock = clock;
+        this.enabled = enabled;
+        if (!(speedup > 0)) {
+            throw new IllegalArgumentException("myriad.emulator.speedup must be positive");
+        }
+        this.speedup = speedup;
+        this.poll = poll;
+    }
+
+    void start(@Observes StartupEvent event) {
+        if (!enabled) {
+            return;
+        }
+        thread = new Thread(this::run, "myriad-cluster-emulator");
+        thread.setDaemon(true);
+        thread.start();
+        LOG.infof("Cluster emulator on: every cluster's agents are played, speed-up %.0f", speedup);
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        stopped = true;
+        if (thread != null) {
+            thread.interrupt();
+        }
+    }
+
+    public boolean enabled() {
+        return enabled;
+    }
+
+    /** Tests: the emulator starts this job's runs but never reports their end (a hung job). */
+    public void hang(UUID jobId) {
+        hung.put(jobId, true);
+    }
+
+    /** Tests: the next run of this job the emulator ends is reported JOB_FAILED instead of JOB_SUCCEEDED. */
+    public void failNextRun(UUID jobId) {
+        failNext.put(jobId, true);
+    }
+
+    private void run() {
+        while (!stopped) {
+            try {
+                for (ClusterSupply.ClusterRef c : parts.await(clusters::all)) {
+                    pull(c.id());
+                }
+                endDue();
+            } catch (RuntimeException e) {
+                if (!stopped) {
+                    LOG.warnf(e, "Cluster emulator round failed; trying again");
+                }
+            }
+            try {
+                Thread.sleep(poll.toMillis());
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private void pull(UUID clusterId) {
+        long after = seen.getOrDefault(clusterId, 0L);
+        List<AssignmentView> open = parts.await(() -> agents.open(clusterId,
+                PageRequest.internal(after == 0 ? null : Long.toString(after), 500))).items();
+        List<ClusterEvent> events = new ArrayList<>();
+        Instant now = clock.instant();
+        for (AssignmentView a : open) {
+            String run = a.jobId() + "/" + a.attempt();
+            if (a.action().equals(JobRuns.START)) {
+                long millis = (long) Math.ceil(a.maxRunSeconds() * 1000.0 / speedup);
+                running.put(run, new Ending(clusterId, a.jobId(), a.attempt(), now.plusMillis(millis)));
+                events.add(event("emu-start-" + run, "JOB_STARTED", a.jobId(), a.attempt(), now));
+            } else {
+                running.remove(run);
+                events.add(event("emu-stop-" + run + "-" + a.seq(), "JOB_STOPPED", a.jobId(), a.attempt(), now));
+            }
+            seen.put(clusterId, a.seq());
+        }
+        if (!events.isEmpty()) {
+            parts.await(() -> agents.apply(clusterId, events));
+        }
+    }
+
+    private void endDue() {
+        Instant now = clock.instant();
+        Map<UUID, List<ClusterEvent>> byCluster = new HashMap<>();
+        for (var it = running.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            Ending end = e.getValue();
+            if (!now.isBefore(end.at()) && !hung.containsKey(end.jobId())) {
+                boolean fail = failNext.remove(end.jobId()) != null;
+                byCluster.computeIfAbsent(end.clusterId(), k -> new ArrayList<>()).add(event("emu-end-" + e.getKey(),
+                        fail ? "JOB_FAILED" : "JOB_SUCCEEDED", end.jobId(), end.attempt(), now));
+                it.remove();
+            }
+        }
+        byCluster.forEach((cluster, events) -> parts.await(() -> agents.apply(cluster, events)));
+    }
+
+    private static ClusterEvent event(String id, String type, UUID job, int attempt, Instant at) {
+        return new ClusterEvent(id, type, job, attempt, null, at, "emulated");
+    }
+}

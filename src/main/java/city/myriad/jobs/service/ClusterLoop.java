@@ -1,0 +1,752 @@
+package city.myriad.jobs.service;
+
+import city.myriad.allocation.Admission;
+import city.myriad.allocation.Decision;
+import city.myriad.allocation.FragmentationAwarePolicy;
+import city.myriad.allocation.Placement;
+import city.myriad.allocation.Reservations;
+import city.myriad.allocation.Scheduler;
+import city.myriad.allocation.Topology;
+import city.myriad.catalog.service.ClusterNodes.NodeRef;
+import city.myriad.jobs.model.JobClass;
+import city.myriad.jobs.model.JobPlacement;
+import city.myriad.jobs.model.JobRow;
+import city.myriad.jobs.model.JobState;
+import city.myriad.jobs.model.Reasons;
+import city.myriad.jobs.repository.ClusterFeedRepository.InboxEntry;
+import city.myriad.market.service.JobPricing.ReservationRef;
+import city.myriad.quota.service.QuotaLimits;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.smallrye.mutiny.Uni;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/**
+ * The single writer of one cluster: it owns the cluster's allocation core ({@link Scheduler}) and runs its cycles
+ * on a thread of its own, woken by submissions and events and at least every {@link #TICK}. A cycle:
+ * <ol>
+ *   <li>takes the inbox (what the API and the agents changed) and brings the core in line with the database;</li>
+ *   <li>every few seconds, or when nodes changed, reloads node states and the reservations in their window, and
+ *       applies them as holds (a reservation holds whole nodes of its model; nodes not in service hold nothing);
+ *       jobs on a node that went down end (SPOT: requeued; others: FAILED), credited;</li>
+ *   <li>stops runs past their maxRunSeconds (FAILED, TIME_LIMIT);</li>
+ *   <li>asks the core for decisions and commits them all in one transaction, fenced by the leader epoch; the
+ *       agents then see them as assignments.</li>
+ * </ol>
+ * The database is the truth: a write that finds the job moved by someone else changes nothing and the job is
+ * reconciled at the next cycle; a cycle that fails to commit throws the core away and rebuilds it from the
+ * database ({@link Scheduler#resume}), so a restart or a failover loses no job and never starts one twice.
+ */
+final class ClusterLoop implements Runnable {
+
+    private static final Logger LOG = Logger.getLogger(ClusterLoop.class);
+    static final Duration TICK = Duration.ofMillis(250);
+    /** How often reservations are reloaded (their windows open and close with the clock). */
+    static final Duration REFRESH = Duration.ofSeconds(2);
+    /** How often node states are reloaded when no event announced a change (an operator may set them directly). */
+    static final Duration NODES_REFRESH = Duration.ofSeconds(10);
+    static final Duration QUOTA_TTL = Duration.ofSeconds(5);
+
+    /** The leader epoch moved on: another replica schedules this cluster now. */
+    static final class LostLeadership extends RuntimeException {
+        LostLeadership(UUID cluster) {
+            super("Another replica schedules cluster " + cluster + " now", null, false, false);
+        }
+    }
+
+    /** The cluster's nodes changed (an inventory import): the core is rebuilt on the new topology. */
+    static final class TopologyChanged extends RuntimeException {
+        TopologyChanged() {
+            super("topology changed", null, false, false);
+        }
+    }
+
+    /** One job as the loop tracks it. */
+    private static final class Tracked {
+        JobRow row;
+        city.myriad.allocation.Job core;
+        boolean running;
+        boolean borrowNext;
+        String refusal;
+
+        Tracked(JobRow row) {
+            this.row = row;
+        }
+    }
+
+    /** A write the cycle will commit, and what to do once committed. */
+    private sealed interface Write permits Start, EndRun, EndQueued, WaitReason {}
+
+    private record Start(Tracked t, String placement, boolean borrowed) implements Write {}
+
+    /** {@code resubmit}: a requeued job goes back into the core once the write is committed. */
+    private record EndRun(Tracked t, JobRuns.RunEnd end, boolean resubmit) implements Write {}
+
+    private record EndQueued(Tracked t, JobState to, String reason) implements Write {}
+
+    private record WaitReason(Tracked t, String reason) implements Write {}
+
+    private final UUID clusterId;
+    private final long epoch;
+    private final LoopParts parts;
+    private final Semaphore wake = new Semaphore(0);
+    private volatile boolean stopped;
+    private volatile Thread thread;
+    private volatile Instant lastCycle;
+
+    private Instant origin;
+    private Topology topology;
+    private Map<String, Integer> nodeIndex;
+    private List<NodeRef> nodeRefs;
+    /** Per node index: its block's name, as when the core was built. */
+    private String[] blockOf;
+    private Scheduler scheduler;
+    private final Map<UUID, Tracked> byId = new HashMap<>();
+    private final Map<Integer, Tracked> byCore = new HashMap<>();
+    private final Map<UUID, Integer> tenants = new HashMap<>();
+    private int nextCoreId;
+    private final Set<UUID> reconcile = new HashSet<>();
+    /** Jobs the core cannot hold: a run on nodes that no longer exist, a job of a model the cluster lost. */
+    private final List<Tracked> orphans = new ArrayList<>();
+    private Map<UUID, ReservationRef> active = Map.of();
+    private final Map<UUID, int[]> heldNodes = new HashMap<>();
+    private final Map<UUID, Long> reservedRunning = new HashMap<>();
+    private final Map<String, Long> usage = new HashMap<>();
+    private final Map<String, QuotaLimits.Effective> limits = new HashMap<>();
+    private final Map<String, Instant> limitsAt = new HashMap<>();
+    private Set<String> down = Set.of();
+    /** The topology the core was built on no longer matches the cluster's nodes. */
+    private boolean stale;
+    private boolean rebuilding;
+    private Instant refreshedAt = Instant.EPOCH;
+    private Instant nodesAt = Instant.EPOCH;
+    private boolean nodesChanged;
+
+    ClusterLoop(UUID clusterId, long epoch, LoopParts parts) {
+        this.clusterId = clusterId;
+        this.epoch = epoch;
+        this.parts = parts;
+    }
+
+    UUID clusterId() {
+        return clusterId;
+    }
+
+    long epoch() {
+        return epoch;
+    }
+
+    void wake() {
+        wake.release();
+    }
+
+    void stop() {
+        stopped = true;
+        wake.release();
+    }
+
+    boolean stopped() {
+        return stopped;
+    }
+
+    /** When the last cycle committed (null before the first). */
+    Instant lastCycle() {
+        return lastCycle;
+    }
+
+    /** Waits until the loop's thread has ended. */
+    void join(Duration atMost) throws InterruptedException {
+        Thread t = thread;
+        if (t != null) {
+            t.join(atMost.toMillis());
+        }
+    }
+
+    @Override
+    public void run() {
+        thread = Thread.currentThread();
+        while (!stopped) {
+            try {
+                rebuild();
+                while (!stopped) {
+                    cycle();
+                    wake.tryAcquire(TICK.toMillis(), TimeUnit.MILLISECONDS);
+                    wake.drainPermits();
+                }
+            } catch (TopologyChanged e) {
+                LOG.infof("Cluster %s: its nodes changed; rebuilding its scheduler", clusterId);
+            } catch (LostLeadership e) {
+                LOG.infof("%s", e.getMessage());
+                stopped = true;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                stopped = true;
+            } catch (RuntimeException e) {
+                if (stopped) {
+                    break;
+                }
+                LOG.errorf(e, "Scheduling cycle of cluster %s failed; rebuilding its scheduler from the database",
+                        clusterId);
+                sleepQuietly(Duration.ofSeconds(1));
+            }
+        }
+    }
+
+    /** Builds the core afresh from the database: the topology, then running jobs resumed, queued jobs submitted. */
+    private void rebuild() {
+        stale = false;
+        byId.clear();
+        byCore.clear();
+        reservedRunning.clear();
+        usage.clear();
+        heldNodes.clear();
+        reconcile.clear();
+        orphans.clear();
+        origin = parts.clock.instant();
+        nodeRefs = parts.await(() -> parts.nodes.of(clusterId));
+        nodesAt = origin;
+        Topology.Builder b = Topology.builder();
+        nodeIndex = new HashMap<>();
+        for (NodeRef n : nodeRefs) {
+            nodeIndex.put(n.name(), nodeIndex.size());
+            b.node(n.name(), n.model(), n.cards(), Math.max(n.cpuMilli(), 1), Math.max(n.memoryMib(), 1), n.rack(),
+                    n.block());
+        }
+        topology = b.build();
+        blockOf = nodeRefs.stream().map(NodeRef::block).toArray(String[]::new);
+        scheduler = new Scheduler(topology, new FragmentationAwarePolicy(), Scheduler.Options.myriad())
+                .withAdmission(this::admit);
+        // What is in the inbox now is in the rows read next: drop it first, so nothing is applied twice.
+        parts.await(() -> parts.scoped.asPlatform(() -> parts.feed.drain(clusterId, 1_000_000)));
+        List<JobRow> live = parts.await(() -> parts.scoped.asPlatform(() -> parts.jobs.live(clusterId)));
+        refresh(parts.clock.instant());
+        rebuilding = true;
+        for (JobRow row : live) {
+            Tracked t = track(row);
+            if (row.state() == JobState.RUNNING) {
+                Placement p = placementOf(t.core, row.placement());
+                if (p == null) {
+                    orphans.add(t);  // its nodes are gone: the next cycle ends it
+                    continue;
+                }
+                scheduler.resume(p, seconds(row.startedAt()));
+                t.running = true;
+                count(t, +1);
+            } else if (t.core != null) {
+                scheduler.submit(t.core);
+            }
+        }
+        rebuilding = false;
+        LOG.infof("Scheduler of cluster %s (epoch %d) resumed: %d nodes, %d running, %d queued", clusterId, epoch,
+                topology.nodes(), scheduler.running(), scheduler.pending());
+    }
+
+    private void cycle() {
+        Instant now = parts.clock.instant();
+        List<Write> writes = new ArrayList<>();
+        // 1. the inbox, and jobs whose last write found them moved
+        List<InboxEntry> inbox = parts.await(() -> parts.scoped.asPlatform(() -> parts.feed.drain(clusterId, 5000)));
+        Set<UUID> changed = new HashSet<>(reconcile);
+        reconcile.clear();
+        for (InboxEntry e : inbox) {
+            if ("NODES".equals(e.kind())) {
+                nodesChanged = true;
+            } else if (e.jobId() != null) {
+                changed.add(e.jobId());
+            }
+        }
+        if (!changed.isEmpty()) {
+            List<UUID> ids = List.copyOf(changed);
+            List<JobRow> rows = parts.await(() -> parts.scoped.asPlatform(() -> parts.jobs.byIds(ids)));
+            rows.forEach(this::reconcile);
+        }
+        // 2. nodes and reservations
+        if (nodesChanged || Duration.between(refreshedAt, now).compareTo(REFRESH) >= 0) {
+            refresh(now);
+            nodesChanged = false;
+            endRunsOnDownNodes(writes);
+        }
+        if (stale) {
+            throw new TopologyChanged();
+        }
+        for (Tracked t : orphans) {
+            if (t.row.state() == JobState.RUNNING) {
+                writes.add(new EndRun(t, new JobRuns.RunEnd(JobState.FAILED, Reasons.NODE_DOWN, true, true, false),
+                        false));
+            } else {
+                writes.add(new EndQueued(t, JobState.FAILED, Reasons.NEVER_FITS + ": NO_ALLOWED_MODEL"));
+            }
+        }
+        orphans.clear();
+        // 3. time limits
+        for (Tracked t : byId.values()) {
+            if (t.running && !now.isBefore(t.row.startedAt().plusSeconds(t.row.maxRunSeconds()))) {
+                finish(t);
+                writes.add(new EndRun(t, new JobRuns.RunEnd(JobState.FAILED, Reasons.TIME_LIMIT, false, true, false),
+                        false));
+            }
+        }
+        loadLimits(now);
+        // 4. the core's decisions
+        byId.values().forEach(t -> t.refusal = null);
+        for (Decision d : scheduler.cycle(seconds(now))) {
+            if (d instanceof Decision.Start s) {
+                started(s.placement(), writes);
+            } else if (d instanceof Decision.Preempt p) {
+                // The core has put the victim back in its queue already.
+                Tracked t = byCore.get(p.victim().job().id());
+                t.running = false;
+                count(t, -1);
+                writes.add(new EndRun(t, new JobRuns.RunEnd(JobState.PREEMPTED, Reasons.PREEMPTED, true, true, false),
+                        false));
+            } else if (d instanceof Decision.Reject r) {
+                Tracked t = byCore.get(r.job().id());
+                writes.add(new EndQueued(t, JobState.FAILED, Reasons.NEVER_FITS + ": " + r.reason()));
+            }
+        }
+        for (Tracked t : byId.values()) {
+            if (!t.running && t.row.state() == JobState.QUEUED) {
+                String reason = t.refusal != null ? t.refusal : Reasons.CAPACITY;
+                if (!reason.equals(t.row.reason()) && !startedNow(writes, t)) {
+                    writes.add(new WaitReason(t, reason));
+                }
+            }
+        }
+        commit(writes, now);
+    }
+
+    private static boolean startedNow(List<Write> writes, Tracked t) {
+        return writes.stream().anyMatch(w -> w instanceof Start s && s.t() == t);
+    }
+
+    /** Commits the cycle's writes in one transaction, fenced by the epoch; then updates what the loop knows. */
+    private void commit(List<Write> writes, Instant now) {
+        if (writes.isEmpty()) {
+            lastCycle = now;
+            return;
+        }
+        List<JobRow> results = parts.await(() -> parts.scoped.asPlatform(() -> parts.feed.stillLeader(clusterId,
+                epoch, now).chain(leader -> {
+                    if (!leader) {
+                        throw new LostLeadership(clusterId);
+                    }
+                    Uni<List<JobRow>> all = Uni.createFrom().item(new ArrayList<>());
+                    for (Write w : writes) {
+                        all = all.chain(list -> write(w, now).map(r -> {
+                            list.add(r);
+                            return list;
+                        }));
+                    }
+                    return all;
+                })));
+        for (int i = 0; i < writes.size(); i++) {
+            Write w = writes.get(i);
+            JobRow after = results.get(i);
+            Tracked t = tracked(w);
+            if (w instanceof WaitReason r) {
+                t.row = reasoned(t.row, r.reason());
+                continue;
+            }
+            if (after == null) {
+                reconcile.add(t.row.id());  // someone else moved it first: read it again next cycle
+                continue;
+            }
+            t.row = after;
+            if (after.state().ended()) {
+                untrack(t);
+            } else if (w instanceof EndRun e && e.resubmit()) {
+                scheduler.submit(t.core);
+            }
+        }
+        lastCycle = now;
+    }
+
+    private static Tracked tracked(Write w) {
+        if (w instanceof Start s) {
+            return s.t();
+        }
+        if (w instanceof EndRun e) {
+            return e.t();
+        }
+        if (w instanceof EndQueued q) {
+            return q.t();
+        }
+        return ((WaitReason) w).t();
+    }
+
+    private Uni<JobRow> write(Write w, Instant now) {
+        if (w instanceof Start s) {
+            return parts.runs.start(s.t().row, s.placement(), s.borrowed(), now);
+        }
+        if (w instanceof EndRun e) {
+            return parts.runs.endRun(e.t().row, e.end(), now);
+        }
+        if (w instanceof EndQueued q) {
+            return parts.runs.endQueued(q.t().row, q.to(), q.reason(), now, false);
+        }
+        WaitReason r = (WaitReason) w;
+        return parts.jobs.waitReason(r.t().row.id(), r.reason()).replaceWith((JobRow) null);
+    }
+
+    private void started(Placement p, List<Write> writes) {
+        Tracked t = byCore.get(p.job().id());
+        if (t.row.sameBlock() && blocksOf(p) > 1) {
+            // Asked for one block and the core could only place it across blocks: it waits instead.
+            scheduler.finished(p.job());
+            scheduler.submit(p.job());
+            t.refusal = Reasons.BLOCK;
+            return;
+        }
+        t.running = true;
+        boolean borrowed = t.borrowNext;
+        t.borrowNext = false;
+        count(t, +1, borrowed);
+        writes.add(new Start(t, json(p), borrowed));
+    }
+
+    private int blocksOf(Placement p) {
+        Set<Integer> blocks = new HashSet<>();
+        for (int n : p.nodes()) {
+            blocks.add(topology.block(n));
+        }
+        return blocks.size();
+    }
+
+    /** Brings the core in line with a job's row as stored. */
+    private void reconcile(JobRow row) {
+        Tracked t = byId.get(row.id());
+        switch (row.state()) {
+            case QUEUED -> {
+                if (t == null) {
+                    t = track(row);
+                    if (t.core != null) {
+                        scheduler.submit(t.core);
+                    }
+                    return;
+                }
+                if (t.running) {  // requeued outside the loop (its node went down)
+                    finish(t);
+                    t.row = row;
+                    scheduler.submit(t.core);
+                }
+                t.row = row;
+            }
+            case RUNNING -> {
+                if (t != null) {
+                    t.row = row;
+                }
+            }
+            default -> {
+                if (t != null) {
+                    if (t.running) {
+                        finish(t);
+                    } else if (t.core != null) {
+                        scheduler.withdraw(t.core);
+                    }
+                    untrack(t);
+                }
+            }
+        }
+    }
+
+    private Tracked track(JobRow row) {
+        Tracked t = new Tracked(row);
+        byId.put(row.id(), t);
+
+        int modelId = topology.models().indexOf(row.model());
+        if (modelId < 0) {
+            if (rebuilding) {
+                orphans.add(t);  // the cluster no longer has this model at all: the job fails
+            } else {
+                stale = true;  // the API sells only models the cluster has: the core predates the nodes' import
+            }
+            return t;
+        }
+        int id = nextCoreId++;
+        int tenant = tenants.computeIfAbsent(row.tenantId(), k -> tenants.size());
+        boolean whole = row.cardsMilli() >= 1000;
+        t.core = new city.myriad.allocation.Job(id, tenant, seconds(row.createdAt()), row.maxRunSeconds(),
+                whole ? row.cardsMilli() / 1000 : 1, whole ? 1000 : row.cardsMilli(), 1L << modelId, 0, 0,
+                row.jobClass() == JobClass.RESERVED ? 1 : 0, row.jobClass().preemptible());
+        byCore.put(id, t);
+        return t;
+    }
+
+    private void untrack(Tracked t) {
+        byId.remove(t.row.id());
+        if (t.core != null) {
+            byCore.remove(t.core.id());
+        }
+    }
+
+    /** The core lets go of a running job's cards. */
+    private void finish(Tracked t) {
+        scheduler.finished(t.core);
+        t.running = false;
+        count(t, -1);
+    }
+
+    // Usage: running milli-cards per quota scope (tenant or project) x model x class, borrowed runs apart.
+
+    private void count(Tracked t, int sign) {
+        count(t, sign, t.row.borrowed());
+    }
+
+    private void count(Tracked t, int sign, boolean borrowed) {
+        long milli = sign * (long) t.row.cardsMilli();
+        if (t.row.reservationId() != null) {
+            reservedRunning.merge(t.row.reservationId(), milli, Long::sum);
+        }
+        if (borrowed) {
+            return;
+        }
+        usage.merge(key(t.row.tenantId(), t.row.model(), t.row.jobClass().name()), milli, Long::sum);
+        usage.merge(key(t.row.projectId(), t.row.model(), t.row.jobClass().name()), milli, Long::sum);
+    }
+
+    private static String key(UUID scope, String model, String jobClass) {
+        return scope + "/" + model + "/" + jobClass;
+    }
+
+    private long used(UUID scope, String model, String jobClass) {
+        if (jobClass != null) {
+            return usage.getOrDefault(key(scope, model, jobClass), 0L);
+        }
+        long sum = 0;
+        for (JobClass c : JobClass.values()) {
+            sum += usage.getOrDefault(key(scope, model, c.name()), 0L);
+        }
+        return sum;
+    }
+
+    /** The core's admission: reservations in their window with room, card quotas, borrowing for SPOT. */
+    private Admission.Verdict admit(city.myriad.allocation.Job job, double nowS) {
+        Tracked t = byCore.get(job.id());
+        JobRow r = t.row;
+        if (r.jobClass() == JobClass.RESERVED) {
+            ReservationRef res = active.get(r.reservationId());
+            if (res == null) {
+                t.refusal = Reasons.RESERVATION_NOT_STARTED;
+                return Admission.Verdict.QUOTA_EXCEEDED;
+            }
+            if (reservedRunning.getOrDefault(res.id(), 0L) + r.cardsMilli() > res.cards() * 1000L) {
+                t.refusal = Reasons.RESERVATION_FULL;
+                return Admission.Verdict.QUOTA_EXCEEDED;
+            }
+        }
+        QuotaLimits.Effective q = limits.get(r.tenantId() + "/" + r.projectId());
+        if (q == null) {
+            return Admission.Verdict.ADMIT;
+        }
+        for (CardQuota.Binding b : CardQuota.bindings(q, clusterId, r.model(), r.jobClass(), false)) {
+            UUID scope = b.tenantWide() ? r.tenantId() : r.projectId();
+            if (used(scope, r.model(), b.limit().priceClass()) + r.cardsMilli() > b.limit().limit() * 1000L) {
+                t.refusal = Reasons.QUOTA;
+                return Admission.Verdict.QUOTA_EXCEEDED;
+            }
+        }
+        t.borrowNext = false;
+        for (CardQuota.Binding b : CardQuota.bindings(q, clusterId, r.model(), r.jobClass(), true)) {
+            UUID scope = b.tenantWide() ? r.tenantId() : r.projectId();
+            if (used(scope, r.model(), null) + r.cardsMilli() > b.limit().limit() * 1000L) {
+                t.borrowNext = true;  // beyond the quota on idle capacity: borrowed, reclaimed first
+            }
+        }
+        return Admission.Verdict.ADMIT;
+    }
+
+    private void loadLimits(Instant now) {
+        Set<String> needed = new HashSet<>();
+        for (Tracked t : byId.values()) {
+            if (!t.running) {
+                needed.add(t.row.tenantId() + "/" + t.row.projectId());
+            }
+        }
+        for (String k : needed) {
+            Instant at = limitsAt.get(k);
+            if (at == null || Duration.between(at, now).compareTo(QUOTA_TTL) > 0) {
+                String[] ids = k.split("/");
+                UUID tenant = UUID.fromString(ids[0]);
+                UUID project = UUID.fromString(ids[1]);
+                limits.put(k, parts.await(() -> parts.quotas.of(tenant, project)));
+                limitsAt.put(k, now);
+            }
+        }
+    }
+
+    /** Reloads node states and the reservations in their window, and applies them to the core as holds. */
+    private void refresh(Instant now) {
+        if (nodesDue(now)) {
+            nodeRefs = parts.await(() -> parts.nodes.of(clusterId));
+            nodesAt = now;
+            if (nodeRefs.size() != topology.nodes()
+                    || nodeRefs.stream().anyMatch(n -> !nodeIndex.containsKey(n.name()))) {
+                stale = true;
+            }
+        }
+        Set<String> nowDown = new HashSet<>();
+        int[] holder = new int[topology.nodes()];
+        java.util.Arrays.fill(holder, Reservations.NONE);
+        for (NodeRef n : nodeRefs) {
+            Integer i = nodeIndex.get(n.name());
+            if (i == null) {
+                continue;  // a node added since the core was built: taken in at the next rebuild
+            }
+            if (!n.inService()) {
+                holder[i] = Reservations.OUT_OF_SERVICE;
+            }
+            if (n.down()) {
+                nowDown.add(n.name());
+            }
+        }
+        down = nowDown;
+        List<ReservationRef> list = parts.await(() -> parts.pricing.active(clusterId, now));
+        Map<UUID, ReservationRef> byRes = new LinkedHashMap<>();
+        list.forEach(r -> byRes.put(r.id(), r));
+        active = byRes;
+        heldNodes.keySet().retainAll(byRes.keySet());
+        for (ReservationRef r : list) {
+            int tenant = tenants.computeIfAbsent(r.tenantId(), k -> tenants.size());
+            int[] kept = heldNodes.get(r.id());
+            int[] nodes = kept != null && stillHoldable(kept, holder) ? kept : chooseNodes(r, holder);
+            if (nodes == null) {
+                LOG.warnf("Reservation %s: not enough whole %s nodes in service to hold %d cards", r.id(), r.model(),
+                        r.cards());
+                heldNodes.remove(r.id());
+                continue;
+            }
+            heldNodes.put(r.id(), nodes);
+            for (int n : nodes) {
+                holder[n] = tenant;
+            }
+        }
+        scheduler.withReservations(n -> holder[n]);
+        refreshedAt = now;
+    }
+
+    private boolean nodesDue(Instant now) {
+        return nodesChanged || Duration.between(nodesAt, now).compareTo(NODES_REFRESH) >= 0;
+    }
+
+    private static boolean stillHoldable(int[] nodes, int[] holder) {
+        for (int n : nodes) {
+            if (holder[n] != Reservations.NONE) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whole nodes of the reservation's model (and block) in service and free of other holds, enough for its cards. */
+    private int[] chooseNodes(ReservationRef r, int[] holder) {
+        List<Integer> chosen = new ArrayList<>();
+        int cards = 0;
+        for (int n = 0; n < topology.nodes() && cards < r.cards(); n++) {
+            if (holder[n] != Reservations.NONE || topology.cards(n) == 0
+                    || !topology.models().get(topology.model(n)).equals(r.model())
+                    || (r.block() != null && !r.block().equals(blockOf[n]))) {
+                continue;
+            }
+            chosen.add(n);
+            cards += topology.cards(n);
+        }
+        return cards >= r.cards() ? chosen.stream().mapToInt(Integer::intValue).toArray() : null;
+    }
+
+    /** Runs on nodes that are down end: SPOT requeued, the others FAILED; both credited for the lost run. */
+    private void endRunsOnDownNodes(List<Write> writes) {
+        if (down.isEmpty()) {
+            return;
+        }
+        for (Tracked t : List.copyOf(byId.values())) {
+            if (!t.running) {
+                continue;
+            }
+            JobPlacement p = placement(t.row.placement());
+            if (p != null && p.nodes().stream().anyMatch(n -> down.contains(n.node()))) {
+                finish(t);
+                JobState to = t.row.jobClass().preemptible() ? JobState.PREEMPTED : JobState.FAILED;
+                writes.add(new EndRun(t, new JobRuns.RunEnd(to, Reasons.NODE_DOWN, true, true, false),
+                        to == JobState.PREEMPTED));
+            }
+        }
+    }
+
+    private static JobRow reasoned(JobRow r, String reason) {
+        return new JobRow(r.id(), r.tenantId(), r.projectId(), r.clusterId(), r.model(), r.cardsMilli(), r.jobClass(),
+                r.reservationId(), r.maxRunSeconds(), r.sameBlock(), r.quoteId(), r.currency(), r.unitPriceMinor(),
+                r.priceBookVersion(), r.projectedMinor(), r.state(), reason, r.attempt(), r.placement(), r.startedAt(),
+                r.endedAt(), r.chargedMinor(), r.creditedMinor(), r.borrowed(), r.submittedBy(), r.createdAt(),
+                r.updatedAt());
+    }
+
+    private double seconds(Instant at) {
+        return Duration.between(origin, at).toMillis() / 1000.0;
+    }
+
+    private String json(Placement p) {
+        List<JobPlacement.NodeCards> nodes = new ArrayList<>();
+        for (int i = 0; i < p.nodes().length; i++) {
+            List<Integer> cards = new ArrayList<>();
+            for (int c : p.cards()[i]) {
+                cards.add(c);
+            }
+            nodes.add(new JobPlacement.NodeCards(topology.nodeName(p.nodes()[i]), cards));
+        }
+        try {
+            return parts.json.writeValueAsString(new JobPlacement(nodes, p.milli()));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private JobPlacement placement(String stored) {
+        if (stored == null) {
+            return null;
+        }
+        try {
+            return parts.json.readValue(stored, JobPlacement.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("A stored placement does not read", e);
+        }
+    }
+
+    /** The core's placement of a running job from its stored one; null if a node of it no longer exists. */
+    private Placement placementOf(city.myriad.allocation.Job job, String stored) {
+        JobPlacement p = placement(stored);
+        if (job == null || p == null) {
+            return null;
+        }
+        int k = p.nodes().size();
+        int[] nodes = new int[k];
+        int[][] cards = new int[k][];
+        for (int i = 0; i < k; i++) {
+            Integer n = nodeIndex.get(p.nodes().get(i).node());
+            if (n == null) {
+                return null;
+            }
+            nodes[i] = n;
+            cards[i] = p.nodes().get(i).cards().stream().mapToInt(Integer::intValue).toArray();
+        }
+        return new Placement(job, nodes, cards, new long[k], new long[k]);
+    }
+
+    private static void sleepQuietly(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

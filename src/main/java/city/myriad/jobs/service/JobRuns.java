@@ -1,0 +1,131 @@
+package city.myriad.jobs.service;
+
+import city.myriad.jobs.model.Charges;
+import city.myriad.jobs.model.JobRow;
+import city.myriad.jobs.model.JobState;
+import city.myriad.jobs.model.Reasons;
+import city.myriad.jobs.repository.ClusterFeedRepository;
+import city.myriad.jobs.repository.JobRepository;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Every transition of a job, written the one way: the job row changes only if it is still in the state (and run)
+ * the writer read, and in the same transaction the history gains the transition, a closed run gains its
+ * segment (charge and credit), the agents gain their assignment and the scheduling loop its notice. Whoever
+ * writes (the tenant's API, the agents' events, the loop) goes through here, in the caller's transaction.
+ * Each method completes with the job as written, or null when another writer moved the job first: then
+ * nothing was written.
+ */
+@ApplicationScoped
+public class JobRuns {
+
+    static final String START = "START";
+    static final String STOP = "STOP";
+
+    private final JobRepository jobs;
+    private final ClusterFeedRepository feed;
+
+    JobRuns(JobRepository jobs, ClusterFeedRepository feed) {
+        this.jobs = jobs;
+        this.feed = feed;
+    }
+
+    /** QUEUED → RUNNING on {@code placement} (JSON): run number attempt + 1; the agents are told to start it. */
+    public Uni<JobRow> start(JobRow queued, String placement, boolean borrowed, Instant at) {
+        JobRow running = new JobRow(queued.id(), queued.tenantId(), queued.projectId(), queued.clusterId(),
+                queued.model(), queued.cardsMilli(), queued.jobClass(), queued.reservationId(), queued.maxRunSeconds(),
+                queued.sameBlock(), queued.quoteId(), queued.currency(), queued.unitPriceMinor(),
+                queued.priceBookVersion(), queued.projectedMinor(), queued.state().to(JobState.RUNNING),
+                Reasons.SCHEDULED, queued.attempt() + 1, placement, at, null, queued.chargedMinor(),
+                queued.creditedMinor(), borrowed, queued.submittedBy(), queued.createdAt(), at);
+        return jobs.update(running, JobState.QUEUED, queued.attempt()).call(done -> !done ? Uni.createFrom().voidItem()
+                : jobs.transition(queued.id(), queued.tenantId(), at, JobState.QUEUED, JobState.RUNNING,
+                                Reasons.SCHEDULED)
+                        .chain(() -> feed.assign(queued.clusterId(), queued.id(), running.attempt(), START, placement,
+                                queued.cardsMilli(), queued.maxRunSeconds(), null, at)))
+                .map(done -> done ? running : null);
+    }
+
+    /**
+     * A QUEUED job leaves the queue for good (CANCELLED by its tenant, or FAILED because the cluster can never run
+     * it). {@code tellLoop}: the loop did not make this change and must hear of it.
+     */
+    public Uni<JobRow> endQueued(JobRow queued, JobState to, String reason, Instant at, boolean tellLoop) {
+        JobRow ended = ended(queued.withState(to, reason, at), at, 0, 0);
+        return jobs.update(ended, JobState.QUEUED, queued.attempt()).call(done -> !done ? Uni.createFrom().voidItem()
+                : jobs.transition(queued.id(), queued.tenantId(), at, JobState.QUEUED, to, reason)
+                        .chain(() -> tellLoop ? feed.notify(queued.clusterId(), queued.id(), "ENDED", at)
+                                : Uni.createFrom().voidItem()))
+                .map(done -> done ? ended : null);
+    }
+
+    /** How a run ends: the job's next state, the reason, and who must act on it. */
+    public record RunEnd(JobState to, String reason, boolean credit, boolean stopAgents, boolean tellLoop) {
+
+        /** The agents reported the run's end: nothing to stop. */
+        public static RunEnd reported(JobState to, String reason) {
+            return new RunEnd(to, reason, false, false, true);
+        }
+    }
+
+    /**
+     * Closes the running attempt: its segment is charged (unit price × cards × time run) and, with credit, credited
+     * the same amount. To PREEMPTED, the job is requeued at once (PREEMPTED → QUEUED) to start again from the
+     * beginning.
+     */
+    public Uni<JobRow> endRun(JobRow running, RunEnd end, Instant at) {
+        Instant endAt = at.isBefore(running.startedAt()) ? running.startedAt() : at;
+        long charge = Charges.of(running.unitPriceMinor(), running.cardsMilli(),
+                Duration.between(running.startedAt(), endAt));
+        long credit = end.credit() ? charge : 0;
+        boolean requeue = end.to() == JobState.PREEMPTED;
+        JobRow after = running.withState(end.to(), end.reason(), at);
+        after = requeue ? queuedAgain(after.withState(JobState.QUEUED, end.reason(), at), charge, credit)
+                : ended(after, endAt, charge, credit);
+        JobRow written = after;
+        return jobs.update(written, JobState.RUNNING, running.attempt()).call(done -> {
+            if (!done) {
+                return Uni.createFrom().voidItem();
+            }
+            String outcome = end.to().name();
+            Uni<Void> work = jobs.segment(running, endAt, outcome, charge, credit)
+                    .chain(() -> jobs.transition(running.id(), running.tenantId(), at, JobState.RUNNING, end.to(),
+                            end.reason()));
+            if (requeue) {
+                work = work.chain(() -> jobs.transition(running.id(), running.tenantId(), at, JobState.PREEMPTED,
+                        JobState.QUEUED, Reasons.REQUEUED));
+            }
+            if (end.stopAgents()) {
+                work = work.chain(() -> feed.acknowledge(running.id(), running.attempt(), START, at).replaceWithVoid())
+                        .chain(() -> feed.assign(running.clusterId(), running.id(), running.attempt(), STOP,
+                                running.placement(), running.cardsMilli(), running.maxRunSeconds(), end.reason(), at));
+            } else {
+                work = work.chain(() -> feed.acknowledge(running.id(), running.attempt(), START, at).replaceWithVoid());
+            }
+            if (end.tellLoop()) {
+                work = work.chain(() -> feed.notify(running.clusterId(), running.id(), requeue ? "REQUEUED" : "ENDED",
+                        at));
+            }
+            return work;
+        }).map(done -> done ? written : null);
+    }
+
+    private static JobRow ended(JobRow j, Instant endedAt, long charge, long credit) {
+        return new JobRow(j.id(), j.tenantId(), j.projectId(), j.clusterId(), j.model(), j.cardsMilli(), j.jobClass(),
+                j.reservationId(), j.maxRunSeconds(), j.sameBlock(), j.quoteId(), j.currency(), j.unitPriceMinor(),
+                j.priceBookVersion(), j.projectedMinor(), j.state(), j.reason(), j.attempt(), j.placement(),
+                j.startedAt(), endedAt, j.chargedMinor() + charge, j.creditedMinor() + credit, j.borrowed(),
+                j.submittedBy(), j.createdAt(), j.updatedAt());
+    }
+
+    private static JobRow queuedAgain(JobRow j, long charge, long credit) {
+        return new JobRow(j.id(), j.tenantId(), j.projectId(), j.clusterId(), j.model(), j.cardsMilli(), j.jobClass(),
+                j.reservationId(), j.maxRunSeconds(), j.sameBlock(), j.quoteId(), j.currency(), j.unitPriceMinor(),
+                j.priceBookVersion(), j.projectedMinor(), j.state(), j.reason(), j.attempt(), null, null, null,
+                j.chargedMinor() + charge, j.creditedMinor() + credit, false, j.submittedBy(), j.createdAt(),
+                j.updatedAt());
+    }
+}

@@ -1,0 +1,378 @@
+package city.myriad.jobs.service;
+
+import city.myriad.catalog.service.ClusterSupply;
+import city.myriad.jobs.mapping.JobsApi.CreateJob;
+import city.myriad.jobs.mapping.JobsApi.JobView;
+import city.myriad.jobs.mapping.JobsApi.NodeCards;
+import city.myriad.jobs.mapping.JobsApi.TransitionView;
+import city.myriad.jobs.model.Charges;
+import city.myriad.jobs.model.JobClass;
+import city.myriad.jobs.model.JobPlacement;
+import city.myriad.jobs.model.JobRow;
+import city.myriad.jobs.model.JobState;
+import city.myriad.jobs.model.Reasons;
+import city.myriad.jobs.repository.ClusterFeedRepository;
+import city.myriad.jobs.repository.JobRepository;
+import city.myriad.market.service.JobPricing;
+import city.myriad.platform.db.Scoped;
+import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.error.MyriadProblem.Violation;
+import city.myriad.platform.error.ProblemCode;
+import city.myriad.platform.idempotency.Idempotency;
+import city.myriad.platform.money.Money;
+import city.myriad.platform.paging.Page;
+import city.myriad.platform.paging.PageRequest;
+import city.myriad.platform.security.Caller;
+import city.myriad.platform.time.Ids;
+import city.myriad.quota.service.QuotaLimits;
+import city.myriad.tenancy.service.TenantProjects;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Jobs for tenants: submit (priced, checked against quotas and the budget, then QUEUED for the cluster's
+ * scheduling loop), list, read (where it runs or why it waits, what it cost, its history) and cancel.
+ *
+ * <p>Admission at submission: a job larger than a card limit that applies to it can never run (422
+ * QUOTA_EXCEEDED); a limit without class does not bind SPOT jobs, which may borrow idle cards beyond it. A job
+ * whose projected cost (unit price × cards × maxRunSeconds) would take the month's committed spending (charges
+ * less credits of ended runs, reservations bought, projections of live jobs) past the tenant's or the project's
+ * budget is refused (422 BUDGET_EXCEEDED); submissions of one tenant serialise on an advisory lock for that check.
+ */
+@ApplicationScoped
+public class JobService {
+
+    private final Scoped scoped;
+    private final TenantProjects projects;
+    private final ClusterSupply clusters;
+    private final JobPricing pricing;
+    private final QuotaLimits quotas;
+    private final JobRepository jobs;
+    private final ClusterFeedRepository feed;
+    private final JobRuns runs;
+    private final Idempotency idempotency;
+    private final SchedulingLoops loops;
+    private final ObjectMapper json;
+    private final Ids ids;
+    private final Clock clock;
+
+    JobService(Scoped scoped, TenantProjects projects, ClusterSupply clusters, JobPricing pricing, QuotaLimits quotas,
+            JobRepository jobs, ClusterFeedRepository feed, JobRuns runs, Idempotency idempotency,
+            SchedulingLoops loops, ObjectMapper json, Ids ids, Clock clock) {
+        this.scoped = scoped;
+        this.projects = projects;
+        this.clusters = clusters;
+        this.pricing = pricing;
+        this.quotas = quotas;
+        this.jobs = jobs;
+        this.feed = feed;
+        this.runs = runs;
+        this.idempotency = idempotency;
+        this.loops = loops;
+        this.json = json;
+        this.ids = ids;
+        this.clock = clock;
+    }
+
+    /** The fields of a submission once checked: cards in thousandths, the class, the reservation when RESERVED. */
+    private record Shape(int cardsMilli, JobClass jobClass, boolean sameBlock) {}
+
+    public Uni<JobView> create(Caller caller, CreateJob command) {
+        Instant now = clock.instant();
+        Shape shape = shape(command);
+        return projects.runnableProject(caller, command.projectId()).chain(project -> clusters.find(command.clusterId())
+                .chain(cluster -> clusters.sellableOf(cluster.id(), command.model()))
+                .map(byBlock -> byBlock.values().stream().mapToLong(Integer::longValue).sum())
+                .invoke(cardsOfModel -> fits(command, shape, cardsOfModel))
+                .chain(cardsOfModel -> priced(project.tenantId(), command, shape, cardsOfModel, now))
+                .chain(priced -> quotas.of(project.tenantId(), project.projectId())
+                        .invoke(limits -> withinCardLimits(command, shape, limits))
+                        .chain(limits -> scoped.asTenant(project.tenantId(), () -> idempotency.once(
+                                project.tenantId(), JobView.class, () -> withinBudget(limits, priced, now)
+                                        .chain(() -> insert(caller, project, command, shape, priced, now)))))))
+                .invoke(view -> loops.wake(view.clusterId()));
+    }
+
+    /** The price a job is sold at, and its projection. */
+    private record Priced(String currency, long unitPriceMinor, Integer priceBookVersion, long projectedMinor) {}
+
+    private Uni<Priced> priced(UUID tenant, CreateJob c, Shape shape, long cardsOfModel, Instant now) {
+        if (shape.jobClass() == JobClass.RESERVED) {
+            return pricing.reservation(tenant, c.reservationId()).map(r -> {
+                if (!r.clusterId().equals(c.clusterId()) || !r.model().equals(c.model())) {
+                    throw new MyriadProblem.Validation(ProblemCode.RESERVATION_MISMATCH, "Reservation "
+                            + r.id() + " holds " + r.model() + " cards of cluster " + r.clusterId(),
+                            List.of(Violation.field("reservationId", "for another cluster or model")));
+                }
+                if (!r.state().equals("CONFIRMED") && !r.state().equals("ACTIVE")) {
+                    throw new MyriadProblem.Conflict(ProblemCode.RESERVATION_NOT_USABLE, "Reservation " + r.id()
+                            + " is " + r.state());
+                }
+                if (shape.cardsMilli() > r.cards() * 1000L) {
+                    throw new MyriadProblem.Conflict(ProblemCode.JOB_LARGER_THAN_RESERVATION, "Reservation " + r.id()
+                            + " holds " + r.cards() + " cards");
+                }
+                Instant earliest = now.isAfter(r.startAt()) ? now : r.startAt();
+                if (earliest.plusSeconds(c.maxRunSeconds()).isAfter(r.endAt())) {
+                    throw invalid("maxRunSeconds", "longer than what is left of the reservation's window (it ends at "
+                            + r.endAt() + ")");
+                }
+                return new Priced(r.currency(), 0, null, 0);
+            });
+        }
+        return scoped.asPlatform(() -> jobs.runningMilli(c.clusterId(), c.model()))
+                .map(busy -> BigDecimal.valueOf(busy).divide(BigDecimal.valueOf(Math.max(1, cardsOfModel * 1000)),
+                        MathContext.DECIMAL64))
+                .chain(utilization -> pricing.price(tenant, c.clusterId(), c.model(), shape.jobClass().name(),
+                        shape.cardsMilli(), c.maxRunSeconds(), shape.sameBlock(), utilization, c.quoteId()))
+                .map(p -> new Priced(p.unitPrice().currency(), p.unitPrice().amountMinor(), p.priceBookVersion(),
+                        Charges.of(p.unitPrice().amountMinor(), shape.cardsMilli(),
+                                Duration.ofSeconds(c.maxRunSeconds()))));
+    }
+
+    private static Shape shape(CreateJob c) {
+        BigDecimal milli = c.cards().multiply(BigDecimal.valueOf(1000));
+        if (milli.stripTrailingZeros().scale() > 0 || (c.cards().compareTo(BigDecimal.ONE) > 0
+                && c.cards().stripTrailingZeros().scale() > 0)) {
+            throw new MyriadProblem.Validation(ProblemCode.INVALID_CARDS, "cards: " + c.cards().toPlainString()
+                    + " is neither whole cards nor a fraction of one card in thousandths",
+                    List.of(Violation.field("cards", "whole cards, or a fraction of one card in thousandths")));
+        }
+        JobClass jobClass = JobClass.valueOf(c.jobClass());
+        if ((jobClass == JobClass.RESERVED) != (c.reservationId() != null)) {
+            throw new MyriadProblem.Validation(ProblemCode.RESERVATION_MISMATCH, jobClass == JobClass.RESERVED
+                    ? "A RESERVED job names its reservationId" : "Only a RESERVED job names a reservationId",
+                    List.of(Violation.field("reservationId", jobClass == JobClass.RESERVED ? "required for RESERVED"
+                            : "only for RESERVED")));
+        }
+        if (jobClass == JobClass.RESERVED && c.quoteId() != null) {
+            throw invalid("quoteId", "a RESERVED job is paid by its reservation: no quote");
+        }
+        return new Shape(milli.intValueExact(), jobClass, Boolean.TRUE.equals(c.sameBlock()));
+    }
+
+    private static void fits(CreateJob c, Shape shape, long cardsOfModel) {
+        if (shape.cardsMilli() > cardsOfModel * 1000) {
+            throw new MyriadProblem.CapacityUnavailable("Cluster " + c.clusterId() + " has only " + cardsOfModel + " "
+                    + c.model() + " cards in service: the job can never run there", null, null);
+        }
+    }
+
+    /** 422 QUOTA_EXCEEDED for a job larger than a limit that binds it (tenant's or project's). */
+    private static void withinCardLimits(CreateJob c, Shape shape, QuotaLimits.Effective limits) {
+        CardQuota.binding(limits, c.clusterId(), c.model(), shape.jobClass()).forEach(limit -> {
+            if (shape.cardsMilli() > limit.limit() * 1000L) {
+                throw new MyriadProblem.QuotaExceeded(ProblemCode.QUOTA_EXCEEDED, "The job asks "
+                        + shape.cardsMilli() / 1000.0 + " " + c.model() + " cards; the quota allows at most "
+                        + limit.limit() + (limit.priceClass() == null ? "" : " " + limit.priceClass()));
+            }
+        });
+    }
+
+    /** 422 BUDGET_EXCEEDED if the projection takes the month's committed spending past a budget. */
+    private Uni<Void> withinBudget(QuotaLimits.Effective limits, Priced priced, Instant now) {
+        var tenantBudget = limits.tenant().budgetIn().filter(b -> b.currency().equals(priced.currency()));
+        var projectBudget = limits.project().budgetIn().filter(b -> b.currency().equals(priced.currency()));
+        if (tenantBudget.isEmpty() && projectBudget.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        YearMonth month = YearMonth.from(now.atOffset(ZoneOffset.UTC));
+        Instant from = month.atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+        Instant to = month.plusMonths(1).atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+        Uni<Void> check = jobs.lockBudget(limits.tenantId());
+        if (tenantBudget.isPresent()) {
+            long budget = tenantBudget.get().amountMinor();
+            check = check.chain(() -> spent(limits.tenantId(), null, priced.currency(), from, to))
+                    .invoke(spent -> refuseOver(spent, priced, budget, "tenant")).replaceWithVoid();
+        }
+        if (projectBudget.isPresent()) {
+            long budget = projectBudget.get().amountMinor();
+            check = check.chain(() -> spent(limits.tenantId(), limits.projectId(), priced.currency(), from, to))
+                    .invoke(spent -> refuseOver(spent, priced, budget, "project")).replaceWithVoid();
+        }
+        return check;
+    }
+
+    private Uni<Long> spent(UUID tenant, UUID project, String currency, Instant from, Instant to) {
+        return jobs.committed(tenant, project, currency, from, to)
+                .chain(jobsSpent -> pricing.reservationSpend(tenant, project, currency, from, to)
+                        .map(reserved -> jobsSpent + reserved));
+    }
+
+    private static void refuseOver(long spent, Priced priced, long budget, String whose) {
+        if (spent + priced.projectedMinor() > budget) {
+            throw new MyriadProblem.QuotaExceeded(ProblemCode.BUDGET_EXCEEDED, "The job may cost up to "
+                    + priced.projectedMinor() + " " + priced.currency() + " (minor units); with " + spent
+                    + " already committed this month it would pass the " + whose + "'s budget of " + budget);
+        }
+    }
+
+    private Uni<JobView> insert(Caller caller, TenantProjects.ProjectRef project, CreateJob c, Shape shape,
+            Priced priced, Instant now) {
+        JobRow row = new JobRow(ids.next(), project.tenantId(), project.projectId(), c.clusterId(), c.model(),
+                shape.cardsMilli(), shape.jobClass(), c.reservationId(), c.maxRunSeconds(), shape.sameBlock(),
+                c.quoteId(), priced.currency(), priced.unitPriceMinor(), priced.priceBookVersion(),
+                priced.projectedMinor(), JobState.QUEUED, Reasons.CAPACITY, 0, null, null, null, 0, 0, false,
+                caller.username(), now, now);
+        return jobs.insert(row)
+                .chain(() -> jobs.transition(row.id(), row.tenantId(), now, null, JobState.QUEUED, Reasons.SUBMITTED))
+                .chain(() -> feed.notify(row.clusterId(), row.id(), "SUBMITTED", now))
+                .chain(() -> view(row, now));
+    }
+
+    public Uni<Page<JobView>> list(Caller caller, PageRequest page, UUID project, String state, UUID cluster) {
+        JobState s = state == null ? null : parseState(state);
+        Instant now = clock.instant();
+        return projects.readableTenant(caller).chain(tenant -> scoped.asTenant(tenant, () -> jobs.page(tenant,
+                        page.afterUuid(), project, s, cluster, page.limit() + 1)
+                .map(rows -> page.page(rows, r -> r.id().toString()))
+                .chain(p -> {
+                    List<JobView> views = p.items().stream().map(r -> summary(r, now)).toList();
+                    return Uni.createFrom().item(new Page<>(views, p.nextCursor()));
+                })));
+    }
+
+    public Uni<JobView> get(Caller caller, UUID id) {
+        Instant now = clock.instant();
+        return projects.readableTenant(caller).chain(tenant -> scoped.asTenant(tenant, () -> jobs.find(tenant, id)
+                .chain(found -> view(found.orElseThrow(() -> notFound(id)), now))))
+                .chain(view -> withEstimate(view, now));
+    }
+
+    /** A QUEUED job's view with its queue position and estimated start (read across tenants, as counts only). */
+    private Uni<JobView> withEstimate(JobView v, Instant now) {
+        if (!v.state().equals(JobState.QUEUED.name())) {
+            return Uni.createFrom().item(v);
+        }
+        return scoped.asPlatform(() -> estimate(v, now)).map(e -> new JobView(v.id(), v.tenantId(), v.projectId(),
+                v.clusterId(), v.model(), v.cards(), v.jobClass(), v.reservationId(), v.maxRunSeconds(),
+                v.sameBlock(), v.quoteId(), v.state(), v.reason(), v.attempt(), v.placement(), v.shareMilli(),
+                e.position(), e.startAt(), v.unitPrice(), v.cost(), v.credit(), v.projectedCost(), v.borrowed(),
+                v.startedAt(), v.endedAt(), v.submittedBy(), v.createdAt(), v.history()));
+    }
+
+    /**
+     * Cancels a job of the caller's tenant: a QUEUED job leaves the queue; a RUNNING one is charged for the time it
+     * ran and its agents are told to stop it. Cancelling a CANCELLED job again answers it as it is; an ended one is
+     * 409 JOB_NOT_CANCELLABLE.
+     */
+    public Uni<JobView> cancel(Caller caller, UUID id) {
+        Instant now = clock.instant();
+        return projects.runningTenant(caller).chain(tenant -> scoped.asTenant(tenant, () -> jobs.find(tenant, id)
+                .chain(found -> jobs.lock(found.orElseThrow(() -> notFound(id)).id()))
+                .chain(locked -> {
+                    JobRow j = locked.orElseThrow(() -> notFound(id));
+                    Uni<?> done = switch (j.state()) {
+                        case QUEUED -> runs.endQueued(j, JobState.CANCELLED, Reasons.CANCELLED_BY_TENANT, now, true);
+                        case RUNNING -> runs.endRun(j, new JobRuns.RunEnd(JobState.CANCELLED,
+                                Reasons.CANCELLED_BY_TENANT, false, true, true), now);
+                        case CANCELLED -> Uni.createFrom().item(j);
+                        default -> throw new MyriadProblem.Conflict(ProblemCode.JOB_NOT_CANCELLABLE, "Job " + id
+                                + " has ended " + j.state());
+                    };
+                    return done.chain(() -> jobs.find(tenant, id)).chain(after -> view(after.orElseThrow(), now));
+                }))).invoke(view -> loops.wake(view.clusterId()));
+    }
+
+    private Uni<JobView> view(JobRow r, Instant now) {
+        return jobs.history(r.id()).map(list -> view(r, now, list.stream()
+                .map(t -> new TransitionView(t.at(), t.from(), t.to(), t.reason())).toList(), null, null));
+    }
+
+    private JobView summary(JobRow r, Instant now) {
+        return view(r, now, null, null, null);
+    }
+
+    private record Estimate(long position, Instant startAt) {}
+
+    /**
+     * Where a QUEUED job stands: its position among the jobs of its cluster and model submitted before it and still
+     * waiting, and when it should start: the moment the declared ends of running jobs free the cards of the jobs
+     * ahead plus its own (from the cards in service). An estimate: jobs that end early, preemption, fair share and
+     * new reservations move it.
+     */
+    private Uni<Estimate> estimate(JobView r, Instant now) {
+        long cardsMilli = r.cards().multiply(BigDecimal.valueOf(1000)).longValueExact();
+        return jobs.queuedAhead(r.clusterId(), r.model(), r.createdAt(), r.id())
+                .chain(ahead -> clusters.sellableByBlock(r.clusterId(), r.model())
+                        .chain(byBlock -> jobs.runningEnds(r.clusterId(), r.model()).map(running -> {
+                            long capacity = byBlock.values().stream().mapToLong(Integer::longValue).sum() * 1000;
+                            long busy = running.stream().mapToLong(x -> ((Number) x[0]).longValue()).sum();
+                            long need = ahead[1] + cardsMilli;
+                            long free = capacity - busy;
+                            Instant start = null;
+                            if (free >= need) {
+                                start = now;
+                            } else {
+                                for (Object[] x : running) {
+                                    free += ((Number) x[0]).longValue();
+                                    if (free >= need) {
+                                        Instant end = city.myriad.platform.db.SqlTimes.instant(x[1]);
+                                        start = end.isBefore(now) ? now : end;
+                                        break;
+                                    }
+                                }
+                            }
+                            return new Estimate(ahead[0] + 1, start);
+                        })));
+    }
+
+    private JobView view(JobRow r, Instant now, List<TransitionView> history, Long position, Instant estimate) {
+        JobPlacement placement = placement(r.placement());
+        long live = r.state() == JobState.RUNNING
+                ? Charges.of(r.unitPriceMinor(), r.cardsMilli(), Duration.between(r.startedAt(), now)) : 0;
+        BigDecimal cards = BigDecimal.valueOf(r.cardsMilli()).divide(BigDecimal.valueOf(1000), MathContext.DECIMAL64)
+                .stripTrailingZeros();
+        if (cards.scale() < 0) {
+            cards = cards.setScale(0);
+        }
+        return new JobView(r.id(), r.tenantId(), r.projectId(), r.clusterId(), r.model(), cards, r.jobClass().name(),
+                r.reservationId(), r.maxRunSeconds(), r.sameBlock(), r.quoteId(), r.state().name(), r.reason(),
+                r.attempt(), placement == null ? null : placement.nodes().stream()
+                        .map(n -> new NodeCards(n.node(), n.cards())).toList(),
+                placement == null || placement.shareMilli() == 1000 ? null : placement.shareMilli(),
+                position, estimate, Money.of(r.unitPriceMinor(), r.currency()),
+                Money.of(r.chargedMinor() + live, r.currency()), Money.of(r.creditedMinor(), r.currency()),
+                Money.of(r.projectedMinor(), r.currency()), r.borrowed(), r.startedAt(), r.endedAt(),
+                r.submittedBy(), r.createdAt(), history);
+    }
+
+    JobPlacement placement(String stored) {
+        if (stored == null) {
+            return null;
+        }
+        try {
+            return json.readValue(stored, JobPlacement.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("A stored placement does not read", e);
+        }
+    }
+
+    private static JobState parseState(String state) {
+        try {
+            return JobState.valueOf(state);
+        } catch (IllegalArgumentException e) {
+            throw invalid("state", "one of QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED");
+        }
+    }
+
+    static MyriadProblem.NotFound notFound(UUID id) {
+        return new MyriadProblem.NotFound(ProblemCode.JOB_NOT_FOUND, "No job " + id);
+    }
+
+    static MyriadProblem.Validation invalid(String field, String reason) {
+        return new MyriadProblem.Validation(ProblemCode.VALIDATION_FAILED, field + ": " + reason,
+                List.of(Violation.field(field, reason)));
+    }
+}

@@ -1,0 +1,56 @@
+package city.myriad.jobs.service;
+
+import city.myriad.catalog.service.ClusterNodes;
+import city.myriad.jobs.repository.ClusterFeedRepository;
+import city.myriad.jobs.repository.JobRepository;
+import city.myriad.market.service.JobPricing;
+import city.myriad.platform.db.Scoped;
+import city.myriad.quota.service.QuotaLimits;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.vertx.VertxContextSupport;
+import io.smallrye.mutiny.Uni;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.util.function.Supplier;
+
+/**
+ * What a cluster's scheduling loop works with; and the one way its thread waits for the database. A singleton, not
+ * a client proxy: the loop reads its fields directly.
+ */
+@Singleton
+public class LoopParts {
+
+    final Scoped scoped;
+    final JobRepository jobs;
+    final ClusterFeedRepository feed;
+    final JobRuns runs;
+    final ClusterNodes nodes;
+    final JobPricing pricing;
+    final QuotaLimits quotas;
+    final ObjectMapper json;
+    final Clock clock;
+
+    LoopParts(Scoped scoped, JobRepository jobs, ClusterFeedRepository feed, JobRuns runs, ClusterNodes nodes,
+            JobPricing pricing, QuotaLimits quotas, ObjectMapper json, Clock clock) {
+        this.scoped = scoped;
+        this.jobs = jobs;
+        this.feed = feed;
+        this.runs = runs;
+        this.nodes = nodes;
+        this.pricing = pricing;
+        this.quotas = quotas;
+        this.json = json;
+        this.clock = clock;
+    }
+
+    /** Runs reactive work from the loop's own (blocking) thread, on a Vert.x context, and waits for it. */
+    <T> T await(Supplier<Uni<T>> work) {
+        try {
+            return VertxContextSupport.subscribeAndAwait(work);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package city.myriad.jobs.service;
+
+import city.myriad.catalog.service.ClusterSupply;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * This replica's share of the scheduling: for every cluster whose advisory lock it wins, it runs that cluster's
+ * loop ({@link ClusterLoop}). Which replica schedules a cluster is decided by PostgreSQL alone (see
+ * {@link Leadership}), so replicas need no other coordination. Off with {@code myriad.scheduler.enabled=false}.
+ */
+@ApplicationScoped
+public class SchedulingLoops {
+
+    private static final Logger LOG = Logger.getLogger(SchedulingLoops.class);
+
+    private final Pool pool;
+    private final LoopParts parts;
+    private final ClusterSupply clusters;
+    private final boolean enabled;
+    private final String replica;
+    private volatile Leadership leadership;
+
+    SchedulingLoops(Pool pool, LoopParts parts, ClusterSupply clusters,
+            @ConfigProperty(name = "myriad.scheduler.enabled", defaultValue = "true") boolean enabled,
+            @ConfigProperty(name = "myriad.scheduler.replica") Optional<String> replica) {
+        this.pool = pool;
+        this.parts = parts;
+        this.clusters = clusters;
+        this.enabled = enabled;
+        this.replica = replica.orElse("replica-" + UUID.randomUUID().toString().substring(0, 8));
+    }
+
+    void start(@Observes StartupEvent event) {
+        if (enabled) {
+            leadership = new Leadership(replica, pool, parts, clusters, Duration.ofSeconds(1));
+            leadership.start();
+            LOG.infof("Scheduling loops on, as %s", replica);
+        }
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        Leadership l = leadership;
+        if (l != null) {
+            l.close();
+        }
+    }
+
+    /** Something changed for the cluster: if this replica schedules it, its loop runs a cycle now. */
+    public void wake(UUID clusterId) {
+        Leadership l = leadership;
+        if (l != null) {
+            l.wake(clusterId);
+        }
+    }
+
+    /** This replica's leadership (null when scheduling is off). */
+    public Leadership leadership() {
+        return leadership;
+    }
+
+    /**
+     * Failover, for tests: this replica's leadership dies as a crashed process would (its lock session is cut, its
+     * loops are not told), and a new one named {@code replica} takes its place. Returns the one that died.
+     */
+    public Leadership failover(String replica) {
+        Leadership dead = leadership;
+        Leadership next = new Leadership(replica, pool, parts, clusters, Duration.ofMillis(200));
+        if (dead != null) {
+            dead.dropSessionAbruptly();
+        }
+        leadership = next;
+        next.start();
+        return dead;
+    }
+
+    /** A second replica's leadership in this process, for tests of failover: same database, its own lock session. */
+    public Leadership replica(String name) {
+        return new Leadership(name, pool, parts, clusters, Duration.ofMillis(200));
+    }
+}

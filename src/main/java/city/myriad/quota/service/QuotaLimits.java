@@ -1,0 +1,89 @@
+package city.myriad.quota.service;
+
+import city.myriad.platform.db.Scoped;
+import city.myriad.quota.mapping.QuotaApi.Budget;
+import city.myriad.quota.mapping.QuotaApi.Quotas;
+import city.myriad.quota.repository.QuotaRepository;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.UUID;
+
+/**
+ * The quota domain's port for admission (jobs): the limits and budgets in force for a project and its tenant.
+ * The smaller of a project's and its tenant's applies; a class-less limit covers every class.
+ */
+@ApplicationScoped
+public class QuotaLimits {
+
+    /** Concurrent cards of one model on one cluster, in one class or (priceClass null) all. */
+    public record Limit(UUID clusterId, String model, String priceClass, int limit) {}
+
+    /** The most to spend per month, in one currency. */
+    public record MonthlyBudget(long amountMinor, String currency) {}
+
+    /** One scope's quotas (a tenant's or a project's); empty: no limit, no budget. */
+    public record Scope(List<Limit> cards, MonthlyBudget budget) {
+        static final Scope NONE = new Scope(List.of(), null);
+
+        /** The tightest limit of this scope on concurrent cards of this cluster, model and class. */
+        public OptionalInt limit(UUID clusterId, String model, String priceClass) {
+            return cards.stream()
+                    .filter(l -> l.clusterId().equals(clusterId) && l.model().equals(model)
+                            && (l.priceClass() == null || l.priceClass().equals(priceClass)))
+                    .mapToInt(Limit::limit).min();
+        }
+
+        public Optional<MonthlyBudget> budgetIn() {
+            return Optional.ofNullable(budget);
+        }
+    }
+
+    /** A project's quotas and its tenant's. */
+    public record Effective(UUID tenantId, UUID projectId, Scope tenant, Scope project) {
+
+        /** The smaller of the tenant's and the project's limits, if any. */
+        public OptionalInt limit(UUID clusterId, String model, String priceClass) {
+            OptionalInt t = tenant.limit(clusterId, model, priceClass);
+            OptionalInt p = project.limit(clusterId, model, priceClass);
+            if (t.isEmpty()) {
+                return p;
+            }
+            return p.isEmpty() ? t : OptionalInt.of(Math.min(t.getAsInt(), p.getAsInt()));
+        }
+    }
+
+    private final Scoped scoped;
+    private final QuotaRepository quotas;
+    private final ObjectMapper json;
+
+    QuotaLimits(Scoped scoped, QuotaRepository quotas, ObjectMapper json) {
+        this.scoped = scoped;
+        this.quotas = quotas;
+        this.json = json;
+    }
+
+    /** The quotas in force for the project and its tenant, read in a transaction of their own. */
+    public Uni<Effective> of(UUID tenantId, UUID projectId) {
+        return scoped.asTenant(tenantId, () -> quotas.find(tenantId, QuotaService.TENANT)
+                .chain(t -> quotas.find(tenantId, "project:" + projectId).map(p -> new Effective(tenantId, projectId,
+                        t.map(s -> scope(s.document())).orElse(Scope.NONE),
+                        p.map(s -> scope(s.document())).orElse(Scope.NONE)))));
+    }
+
+    private Scope scope(String document) {
+        try {
+            Quotas q = json.readValue(document, Quotas.class);
+            List<Limit> cards = q.cards().stream()
+                    .map(l -> new Limit(l.clusterId(), l.model(), l.priceClass(), l.limit())).toList();
+            Budget b = q.budget();
+            return new Scope(cards, b == null ? null : new MonthlyBudget(b.amountMinor(), b.currency()));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("A stored quota document does not read", e);
+        }
+    }
+}

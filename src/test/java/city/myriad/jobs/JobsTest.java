@@ -1,0 +1,321 @@
+package city.myriad.jobs;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import city.myriad.jobs.service.ClusterEmulator;
+import city.myriad.support.Tokens;
+import city.myriad.support.World;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.oidc.server.OidcWiremockTestResource;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Jobs through the HTTP API with the scheduling loop and the cluster emulator (speed-up 600 in tests: a job of
+ * 60 s ends 0.1 s after it starts), each test on a cluster and tenants of its own.
+ */
+@QuarkusTest
+@QuarkusTestResource(OidcWiremockTestResource.class)
+class JobsTest {
+
+    @Inject
+    ClusterEmulator emulator;
+
+    static String job(String cluster, String project, String cards, String cls, int maxRun) {
+        return "{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + project + "\",\"model\":\"ASCEND-910B\","
+                + "\"cards\":" + cards + ",\"class\":\"" + cls + "\",\"maxRunSeconds\":" + maxRun + "}";
+    }
+
+    static Response submit(String token, String body) {
+        return given().auth().oauth2(token).contentType("application/json").body(body).post("/api/v1/jobs");
+    }
+
+    static String submitted(String token, String body) {
+        return submit(token, body).then().statusCode(201).extract().path("id");
+    }
+
+    /** Polls the job until it matches (at most 30 s: a wait for the loop, never a timing assertion). */
+    static JsonPath until(String token, String job, Predicate<JsonPath> done) {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        JsonPath last = null;
+        while (Instant.now().isBefore(deadline)) {
+            last = given().auth().oauth2(token).get("/api/v1/jobs/" + job).then().statusCode(200).extract().jsonPath();
+            if (done.test(last)) {
+                return last;
+            }
+            sleep(50);
+        }
+        throw new AssertionError("job " + job + " never got there; last seen: " + (last == null ? null : last.prettify()));
+    }
+
+    static Predicate<JsonPath> state(String s) {
+        return j -> s.equals(j.getString("state"));
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
+    void an_on_demand_job_is_placed_on_cards_runs_and_succeeds_with_its_history_and_cost() {
+        String cluster = World.cluster(2);
+        World.Tenant t = World.tenant();
+        Response created = submit(t.member(), job(cluster, t.projectId(), "4", "ON_DEMAND", 3600));
+        created.then().statusCode(201).body("state", equalTo("QUEUED")).body("unitPrice.amountMinor", equalTo(1200))
+                .body("projectedCost.amountMinor", equalTo(4800)).body("history[0].to", equalTo("QUEUED"));
+        String id = created.path("id");
+        JsonPath running = until(t.member(), id, state("RUNNING").or(state("SUCCEEDED")));
+        JsonPath done = until(t.member(), id, state("SUCCEEDED"));
+        List<Map<String, Object>> placement = done.getList("placement");
+        assertEquals(1, placement.size(), "4 cards fit one node: " + placement);
+        assertEquals(4, ((List<?>) placement.get(0).get("cards")).size());
+        assertTrue(((String) placement.get(0).get("node")).contains("-n"));
+        assertEquals(List.of("QUEUED", "RUNNING", "SUCCEEDED"), done.getList("history.to"));
+        assertEquals("COMPLETED", done.getString("reason"));
+        assertEquals(1, done.getInt("attempt"));
+        // 6 s of run (3600 s / 600) at 12.00 per card-hour on 4 cards: 8 fen, give or take a second.
+        long cost = done.getLong("cost.amountMinor");
+        assertTrue(cost >= 0 && cost <= 20, "cost " + cost);
+        assertEquals(0, done.getLong("credit.amountMinor"));
+        assertTrue(running.getString("startedAt") != null);
+    }
+
+    @Test
+    void a_fraction_of_a_card_is_a_job_and_a_malformed_fraction_is_refused() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        String half = submitted(t.admin(), job(cluster, t.projectId(), "0.5", "ON_DEMAND", 60));
+        JsonPath done = until(t.admin(), half, state("SUCCEEDED"));
+        assertEquals(500, done.getInt("shareMilli"));
+        assertEquals(1, ((List<?>) done.getList("placement.cards").get(0)).size());
+        submit(t.admin(), job(cluster, t.projectId(), "1.5", "ON_DEMAND", 60)).then().statusCode(400)
+                .body("code", equalTo("INVALID_CARDS"));
+        submit(t.admin(), job(cluster, t.projectId(), "0.0005", "ON_DEMAND", 60)).then().statusCode(400);
+        submit(t.admin(), job(cluster, t.projectId(), "9", "ON_DEMAND", 60)).then().statusCode(409)
+                .body("code", equalTo("CAPACITY_UNAVAILABLE"));
+    }
+
+    @Test
+    void a_spot_job_is_preempted_for_an_on_demand_job_requeued_and_credited() {
+        String cluster = World.cluster(2);
+        World.Tenant spotTenant = World.tenant();
+        World.Tenant onDemandTenant = World.tenant();
+        String spot = submitted(spotTenant.admin(), job(cluster, spotTenant.projectId(), "16", "SPOT", 36000));
+        until(spotTenant.admin(), spot, state("RUNNING"));
+        sleep(2100);  // let the spot run be charged at least two whole seconds
+        String urgent = submitted(onDemandTenant.admin(), job(cluster, onDemandTenant.projectId(), "8", "ON_DEMAND",
+                36000));
+        until(onDemandTenant.admin(), urgent, state("RUNNING"));
+        JsonPath requeued = until(spotTenant.admin(), spot, j -> j.getList("history.to").contains("PREEMPTED"));
+        List<String> to = requeued.getList("history.to");
+        assertEquals(List.of("QUEUED", "RUNNING", "PREEMPTED", "QUEUED"), to.subList(0, 4));
+        assertEquals("QUEUED", requeued.getString("state"));
+        long credit = requeued.getLong("credit.amountMinor");
+        assertTrue(credit > 0, "the interrupted run is credited: " + requeued.prettify());
+        assertEquals(requeued.getLong("cost.amountMinor"), credit, "credit = the charge of the interrupted run");
+        // The operator's agents were told to stop the spot run.
+        List<Map<String, Object>> open = given().auth().oauth2(Tokens.olga())
+                .get("/api/v1/clusters/" + cluster + "/assignments?limit=500").then().statusCode(200).extract()
+                .jsonPath().getList("items");
+        assertTrue(open.stream().noneMatch(a -> spot.equals(a.get("jobId")) && "START".equals(a.get("action"))
+                && ((Number) a.get("attempt")).intValue() == 1), "the preempted run's START is closed");
+        given().auth().oauth2(onDemandTenant.admin()).post("/api/v1/jobs/" + urgent + "/cancel").then().statusCode(200);
+        given().auth().oauth2(spotTenant.admin()).post("/api/v1/jobs/" + spot + "/cancel").then().statusCode(200);
+    }
+
+    @Test
+    void a_job_over_its_time_limit_is_stopped_and_fails_with_TIME_LIMIT() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        String id = submit(t.admin(), job(cluster, t.projectId(), "1", "ON_DEMAND", 2)).then().statusCode(201)
+                .extract().path("id");
+        emulator.hang(UUID.fromString(id));
+        JsonPath failed = until(t.admin(), id, state("FAILED"));
+        assertEquals("TIME_LIMIT", failed.getString("reason"));
+        assertEquals(List.of("QUEUED", "RUNNING", "FAILED"), failed.getList("history.to"));
+        Instant started = Instant.parse(failed.getString("startedAt"));
+        Instant ended = Instant.parse(failed.getString("endedAt"));
+        assertTrue(!ended.isBefore(started.plusSeconds(2)), "stopped no earlier than its limit");
+    }
+
+    @Test
+    void cancelling_a_queued_or_running_job_and_again_is_safe_and_an_ended_one_is_409() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        String running = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 36000));
+        until(t.admin(), running, state("RUNNING"));
+        String queued = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 36000));
+        JsonPath waiting = until(t.admin(), queued, j -> "CAPACITY".equals(j.getString("reason")));
+        assertEquals(1, waiting.getInt("queuePosition"));
+        assertTrue(waiting.getString("estimatedStartAt") != null, waiting.prettify());
+        given().auth().oauth2(t.member()).post("/api/v1/jobs/" + queued + "/cancel").then().statusCode(200)
+                .body("state", equalTo("CANCELLED")).body("reason", equalTo("CANCELLED_BY_TENANT"));
+        given().auth().oauth2(t.member()).post("/api/v1/jobs/" + running + "/cancel").then().statusCode(200)
+                .body("state", equalTo("CANCELLED")).body("endedAt", notNullValue());
+        given().auth().oauth2(t.member()).post("/api/v1/jobs/" + running + "/cancel").then().statusCode(200)
+                .body("state", equalTo("CANCELLED"));
+        given().auth().oauth2(t.viewer()).post("/api/v1/jobs/" + running + "/cancel").then().statusCode(403)
+                .body("code", equalTo("TENANT_ROLE_REQUIRED"));
+        String quick = submitted(t.admin(), job(cluster, t.projectId(), "1", "ON_DEMAND", 60));
+        until(t.admin(), quick, state("SUCCEEDED"));
+        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + quick + "/cancel").then().statusCode(409)
+                .body("code", equalTo("JOB_NOT_CANCELLABLE"));
+    }
+
+    @Test
+    void quotas_refuse_what_can_never_fit_and_hold_back_what_does_not_fit_now() {
+        String cluster = World.cluster(2);
+        World.Tenant t = World.tenant();
+        given().auth().oauth2(Tokens.admin()).contentType("application/json")
+                .body("{\"cards\":[{\"clusterId\":\"" + cluster + "\",\"model\":\"ASCEND-910B\",\"limit\":8}]}")
+                .put("/api/v1/tenants/" + t.id() + "/quotas").then().statusCode(200);
+        submit(t.admin(), job(cluster, t.projectId(), "9", "ON_DEMAND", 60)).then().statusCode(422)
+                .body("code", equalTo("QUOTA_EXCEEDED"));
+        String first = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 36000));
+        until(t.admin(), first, state("RUNNING"));
+        String second = submitted(t.admin(), job(cluster, t.projectId(), "4", "ON_DEMAND", 36000));
+        JsonPath held = until(t.admin(), second, j -> "QUOTA".equals(j.getString("reason")));
+        assertEquals("QUEUED", held.getString("state"));
+        // Spot work may borrow idle cards beyond the class-less limit: it runs, marked borrowed.
+        String borrowed = submitted(t.admin(), job(cluster, t.projectId(), "4", "SPOT", 36000));
+        JsonPath b = until(t.admin(), borrowed, state("RUNNING"));
+        assertTrue(b.getBoolean("borrowed"));
+        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + first + "/cancel").then().statusCode(200);
+        until(t.admin(), second, state("RUNNING"));
+        for (String id : List.of(second, borrowed)) {
+            given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + id + "/cancel").then().statusCode(200);
+        }
+    }
+
+    @Test
+    void a_budget_refuses_a_job_whose_projected_cost_would_pass_it() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        given().auth().oauth2(Tokens.admin()).contentType("application/json")
+                .body("{\"cards\":[],\"budget\":{\"amountMinor\":10000,\"currency\":\"CNY\",\"period\":\"MONTH\"}}")
+                .put("/api/v1/tenants/" + t.id() + "/quotas").then().statusCode(200);
+        // 8 cards x 1 h x 12.00 = 96.00 CNY: within the 100.00 budget.
+        String first = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 3600));
+        // Another 4 cards x 1 h = 48.00 would take the committed 96.00 past it.
+        submit(t.admin(), job(cluster, t.projectId(), "4", "ON_DEMAND", 3600)).then().statusCode(422)
+                .body("code", equalTo("BUDGET_EXCEEDED"));
+        // A small one still fits: 1 card x 60 s = 0.20 CNY.
+        submit(t.admin(), job(cluster, t.projectId(), "1", "ON_DEMAND", 60)).then().statusCode(201);
+        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + first + "/cancel").then().statusCode(200);
+    }
+
+    @Test
+    void a_reserved_job_reclaims_its_reserved_cards_from_other_tenants_spot_work_at_once() {
+        String cluster = World.cluster(2);
+        World.Tenant owner = World.tenant();
+        World.Tenant other = World.tenant();
+        Instant start = Instant.now().plusSeconds(1);
+        String reservation = given().auth().oauth2(owner.admin()).contentType("application/json")
+                .body("{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + owner.projectId() + "\",\"model\":"
+                        + "\"ASCEND-910B\",\"cards\":8,\"startAt\":\"" + start + "\",\"endAt\":\""
+                        + start.plus(Duration.ofHours(2)) + "\"}")
+                .post("/api/v1/reservations").then().statusCode(201).extract().path("id");
+        String spot = submitted(other.admin(), job(cluster, other.projectId(), "16", "SPOT", 36000));
+        until(other.admin(), spot, state("RUNNING"));
+        String mine = submitted(owner.admin(), "{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + owner.projectId()
+                + "\",\"model\":\"ASCEND-910B\",\"cards\":8,\"class\":\"RESERVED\",\"reservationId\":\"" + reservation
+                + "\",\"maxRunSeconds\":3600}");
+        JsonPath ran = until(owner.admin(), mine, state("RUNNING").or(state("SUCCEEDED")));
+        assertEquals(0, ran.getLong("unitPrice.amountMinor"), "paid by the reservation");
+        JsonPath preempted = until(other.admin(), spot, j -> j.getList("history.to").contains("PREEMPTED"));
+        assertTrue(preempted.getLong("credit.amountMinor") >= 0);
+        given().auth().oauth2(other.admin()).post("/api/v1/jobs/" + spot + "/cancel").then().statusCode(200);
+        // A RESERVED job larger than its reservation, or on another class's terms, is refused.
+        submit(owner.admin(), "{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + owner.projectId()
+                + "\",\"model\":\"ASCEND-910B\",\"cards\":9,\"class\":\"RESERVED\",\"reservationId\":\"" + reservation
+                + "\",\"maxRunSeconds\":60}").then().statusCode(409).body("code", equalTo("JOB_LARGER_THAN_RESERVATION"));
+        submit(owner.admin(), job(cluster, owner.projectId(), "1", "RESERVED", 60)).then().statusCode(400)
+                .body("code", equalTo("RESERVATION_MISMATCH"));
+        submit(other.admin(), "{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + other.projectId()
+                + "\",\"model\":\"ASCEND-910B\",\"cards\":1,\"class\":\"RESERVED\",\"reservationId\":\"" + reservation
+                + "\",\"maxRunSeconds\":60}").then().statusCode(404).body("code", equalTo("RESERVATION_NOT_FOUND"));
+    }
+
+    @Test
+    void no_tenant_sees_or_touches_another_tenants_jobs_and_tenants_never_reach_the_cluster_routes() {
+        String cluster = World.cluster(1);
+        World.Tenant a = World.tenant();
+        World.Tenant b = World.tenant();
+        String id = submitted(a.admin(), job(cluster, a.projectId(), "1", "ON_DEMAND", 36000));
+        given().auth().oauth2(b.admin()).get("/api/v1/jobs/" + id).then().statusCode(404)
+                .body("code", equalTo("JOB_NOT_FOUND"));
+        given().auth().oauth2(b.admin()).post("/api/v1/jobs/" + id + "/cancel").then().statusCode(404);
+        given().auth().oauth2(b.admin()).get("/api/v1/jobs?limit=500").then().statusCode(200)
+                .body("items.id", org.hamcrest.Matchers.not(hasItem(id)));
+        submit(b.admin(), job(cluster, a.projectId(), "1", "ON_DEMAND", 60)).then().statusCode(404)
+                .body("code", equalTo("PROJECT_NOT_FOUND"));
+        given().auth().oauth2(a.admin()).get("/api/v1/clusters/" + cluster + "/assignments").then().statusCode(403);
+        given().auth().oauth2(a.admin()).contentType("application/json")
+                .body("{\"events\":[{\"eventId\":\"x\",\"type\":\"JOB_SUCCEEDED\",\"jobId\":\"" + id + "\",\"attempt\":1}]}")
+                .post("/api/v1/clusters/" + cluster + "/events").then().statusCode(403);
+        given().auth().oauth2(a.admin()).get("/api/v1/jobs?state=QUEUED&limit=500").then().statusCode(200);
+        given().auth().oauth2(a.admin()).get("/api/v1/jobs?state=LOST").then().statusCode(400);
+        given().auth().oauth2(a.admin()).post("/api/v1/jobs/" + id + "/cancel").then().statusCode(200);
+    }
+
+    @Test
+    void agent_events_are_applied_once_and_a_node_that_goes_down_fails_or_requeues_its_jobs_by_class() {
+        String cluster = World.cluster(2);
+        World.Tenant t = World.tenant();
+        String onDemand = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 36000));
+        String spot = submitted(t.admin(), job(cluster, t.projectId(), "8", "SPOT", 36000));
+        JsonPath od = until(t.admin(), onDemand, state("RUNNING"));
+        JsonPath sp = until(t.admin(), spot, state("RUNNING"));
+        String odNode = od.getString("placement[0].node");
+        String spNode = sp.getString("placement[0].node");
+        String events = "{\"events\":[{\"eventId\":\"down-1\",\"type\":\"NODE_DOWN\",\"node\":\"" + odNode + "\"},"
+                + "{\"eventId\":\"down-2\",\"type\":\"NODE_DOWN\",\"node\":\"" + spNode + "\"}]}";
+        given().auth().oauth2(Tokens.olga()).contentType("application/json").body(events)
+                .post("/api/v1/clusters/" + cluster + "/events").then().statusCode(200)
+                .body("results.outcome", equalTo(List.of("APPLIED", "APPLIED")));
+        given().auth().oauth2(Tokens.olga()).contentType("application/json").body(events)
+                .post("/api/v1/clusters/" + cluster + "/events").then().statusCode(200)
+                .body("results.outcome", equalTo(List.of("DUPLICATE", "DUPLICATE")));
+        JsonPath failed = until(t.admin(), onDemand, state("FAILED"));
+        assertEquals("NODE_DOWN", failed.getString("reason"));
+        JsonPath requeued = until(t.admin(), spot, j -> j.getList("history.to").contains("PREEMPTED"));
+        assertEquals("QUEUED", requeued.getString("state"), "both nodes are down: it waits");
+        given().auth().oauth2(Tokens.olga()).contentType("application/json")
+                .body("{\"events\":[{\"eventId\":\"up-1\",\"type\":\"NODE_UP\",\"node\":\"" + spNode + "\"}]}")
+                .post("/api/v1/clusters/" + cluster + "/events").then().statusCode(200);
+        JsonPath again = until(t.admin(), spot, state("RUNNING"));
+        assertEquals(2, again.getInt("attempt"));
+        assertEquals(spNode, again.getString("placement[0].node"));
+        given().auth().oauth2(Tokens.olga()).contentType("application/json")
+                .body("{\"events\":[{\"eventId\":\"bad\",\"type\":\"NODE_DOWN\",\"node\":\"no-such-node\"}]}")
+                .post("/api/v1/clusters/" + cluster + "/events").then().statusCode(400)
+                .body("code", equalTo("UNKNOWN_NODE"));
+        given().auth().oauth2(Tokens.olga()).contentType("application/json")
+                .body("{\"events\":[{\"eventId\":\"late\",\"type\":\"JOB_SUCCEEDED\",\"jobId\":\"" + onDemand
+                        + "\",\"attempt\":1}]}")
+                .post("/api/v1/clusters/" + cluster + "/events").then().statusCode(200)
+                .body("results[0].outcome", equalTo("STALE"));
+        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + spot + "/cancel").then().statusCode(200);
+    }
+}
