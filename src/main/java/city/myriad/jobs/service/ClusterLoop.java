@@ -228,7 +228,7 @@ final class ClusterLoop implements Runnable {
         scheduler = new Scheduler(topology, new FragmentationAwarePolicy(), Scheduler.Options.myriad())
                 .withAdmission(this::admit);
         // What is in the inbox now is in the rows read next: drop it first, so nothing is applied twice.
-        parts.await(() -> parts.scoped.asPlatform(() -> parts.feed.drain(clusterId, 1_000_000)));
+        drain(1_000_000, parts.clock.instant());
         List<JobRow> live = parts.await(() -> parts.scoped.asPlatform(() -> parts.jobs.live(clusterId)));
         refresh(parts.clock.instant());
         rebuilding = true;
@@ -256,7 +256,7 @@ final class ClusterLoop implements Runnable {
         Instant now = parts.clock.instant();
         List<Write> writes = new ArrayList<>();
         // 1. the inbox, and jobs whose last write found them moved
-        List<InboxEntry> inbox = parts.await(() -> parts.scoped.asPlatform(() -> parts.feed.drain(clusterId, 5000)));
+        List<InboxEntry> inbox = drain(5000, now);
         Set<UUID> changed = new HashSet<>(reconcile);
         reconcile.clear();
         for (InboxEntry e : inbox) {
@@ -324,6 +324,20 @@ final class ClusterLoop implements Runnable {
             }
         }
         commit(writes, now);
+    }
+
+    /**
+     * Takes inbox entries, fenced like a commit: a replica that is no longer the leader takes nothing (the entries
+     * are the new leader's to apply) and stops.
+     */
+    private List<InboxEntry> drain(int limit, Instant now) {
+        return parts.await(() -> parts.scoped.asPlatform(() -> parts.feed.stillLeader(clusterId, epoch, now)
+                .chain(leader -> {
+                    if (!leader) {
+                        throw new LostLeadership(clusterId);
+                    }
+                    return parts.feed.drain(clusterId, limit);
+                })));
     }
 
     private static boolean startedNow(List<Write> writes, Tracked t) {

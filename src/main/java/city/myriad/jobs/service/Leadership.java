@@ -1,7 +1,6 @@
 package city.myriad.jobs.service;
 
 import city.myriad.catalog.service.ClusterSupply;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import java.time.Duration;
@@ -25,7 +24,7 @@ public final class Leadership implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Leadership.class);
 
     private final String replica;
-    private final Pool pool;
+    private final LockSessions sessions;
     private final LoopParts parts;
     private final ClusterSupply clusters;
     private final Duration every;
@@ -34,9 +33,9 @@ public final class Leadership implements AutoCloseable {
     private volatile boolean closed;
     private Thread thread;
 
-    Leadership(String replica, Pool pool, LoopParts parts, ClusterSupply clusters, Duration every) {
+    Leadership(String replica, LockSessions sessions, LoopParts parts, ClusterSupply clusters, Duration every) {
         this.replica = replica;
-        this.pool = pool;
+        this.sessions = sessions;
         this.parts = parts;
         this.clusters = clusters;
         this.every = every;
@@ -77,7 +76,7 @@ public final class Leadership implements AutoCloseable {
         try {
             SqlConnection s = session;
             if (s == null) {
-                s = pool.getConnection().await().atMost(Duration.ofSeconds(10));
+                s = sessions.open();
                 session = s;
             }
             s.query("select 1").execute().await().atMost(Duration.ofSeconds(10));

@@ -3,7 +3,6 @@ package city.myriad.jobs.service;
 import city.myriad.catalog.service.ClusterSupply;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
@@ -22,17 +21,17 @@ public class SchedulingLoops {
 
     private static final Logger LOG = Logger.getLogger(SchedulingLoops.class);
 
-    private final Pool pool;
+    private final LockSessions sessions;
     private final LoopParts parts;
     private final ClusterSupply clusters;
     private final boolean enabled;
     private final String replica;
     private volatile Leadership leadership;
 
-    SchedulingLoops(Pool pool, LoopParts parts, ClusterSupply clusters,
+    SchedulingLoops(LockSessions sessions, LoopParts parts, ClusterSupply clusters,
             @ConfigProperty(name = "myriad.scheduler.enabled", defaultValue = "true") boolean enabled,
             @ConfigProperty(name = "myriad.scheduler.replica") Optional<String> replica) {
-        this.pool = pool;
+        this.sessions = sessions;
         this.parts = parts;
         this.clusters = clusters;
         this.enabled = enabled;
@@ -41,7 +40,7 @@ public class SchedulingLoops {
 
     void start(@Observes StartupEvent event) {
         if (enabled) {
-            leadership = new Leadership(replica, pool, parts, clusters, Duration.ofSeconds(1));
+            leadership = new Leadership(replica, sessions, parts, clusters, Duration.ofSeconds(1));
             leadership.start();
             LOG.infof("Scheduling loops on, as %s", replica);
         }
@@ -73,7 +72,7 @@ public class SchedulingLoops {
      */
     public Leadership failover(String replica) {
         Leadership dead = leadership;
-        Leadership next = new Leadership(replica, pool, parts, clusters, Duration.ofMillis(200));
+        Leadership next = new Leadership(replica, sessions, parts, clusters, Duration.ofMillis(200));
         if (dead != null) {
             dead.dropSessionAbruptly();
         }
@@ -84,6 +83,6 @@ public class SchedulingLoops {
 
     /** A second replica's leadership in this process, for tests of failover: same database, its own lock session. */
     public Leadership replica(String name) {
-        return new Leadership(name, pool, parts, clusters, Duration.ofMillis(200));
+        return new Leadership(name, sessions, parts, clusters, Duration.ofMillis(200));
     }
 }
