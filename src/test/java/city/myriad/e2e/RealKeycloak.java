@@ -29,7 +29,9 @@ public class RealKeycloak implements QuarkusTestResourceLifecycleManager {
                 "quarkus.keycloak.admin-client.server-url", url,
                 "quarkus.keycloak.admin-client.client-secret", "myriad-admin-secret",
                 "myriad.identity.provisioning.enabled", "true",
-                "myriad.demo.enabled", "true");
+                "myriad.demo.enabled", "true",
+                "myriad.emulator.enabled", "true",
+                "myriad.emulator.speedup", "600");
     }
 
     @Override
