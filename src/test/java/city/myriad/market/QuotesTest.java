@@ -83,4 +83,19 @@ class QuotesTest {
                 .body(quote(hangzhou, 8, "ON_DEMAND", null, null, 60L)).post("/api/v1/quotes").then().statusCode(403)
                 .body("code", equalTo("NO_TENANT"));
     }
+
+    @Test
+    void a_quote_made_with_nanosecond_times_is_honoured_though_the_database_keeps_microseconds() {
+        String cluster = city.myriad.support.World.cluster(1);
+        city.myriad.support.World.Tenant t = city.myriad.support.World.tenant();
+        Instant start = Instant.now().plus(Duration.ofDays(3)).plusNanos(123_456_789 - Instant.now().getNano());
+        Instant end = start.plus(Duration.ofHours(1));
+        String quoteId = given().auth().oauth2(t.admin()).contentType("application/json")
+                .body(quote(cluster, 2, "RESERVED", start, end, null)).post("/api/v1/quotes").then().statusCode(201)
+                .extract().path("id");
+        given().auth().oauth2(t.admin()).contentType("application/json")
+                .body("{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + t.projectId() + "\",\"model\":\"ASCEND-910B\","
+                        + "\"cards\":2,\"startAt\":\"" + start + "\",\"endAt\":\"" + end + "\",\"quoteId\":\"" + quoteId + "\"}")
+                .post("/api/v1/reservations").then().statusCode(201).body("unitPrice.amountMinor", equalTo(1000));
+    }
 }

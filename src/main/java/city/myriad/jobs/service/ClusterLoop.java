@@ -364,9 +364,15 @@ final class ClusterLoop implements Runnable {
                     }
                     return all;
                 })));
+        Instant committed = parts.clock.instant();
+        parts.cycles(clusterId).record(Duration.between(now, committed));
+        var decisions = parts.decisions(clusterId);
         for (int i = 0; i < writes.size(); i++) {
             Write w = writes.get(i);
             JobRow after = results.get(i);
+            if (w instanceof Start && after != null && after.attempt() == 1) {
+                decisions.record(Duration.between(after.createdAt(), committed));
+            }
             Tracked t = tracked(w);
             if (w instanceof WaitReason r) {
                 t.row = reasoned(t.row, r.reason());

@@ -159,6 +159,12 @@ public class QuoteService {
                 List.of(Violation.field(field, reason)));
     }
 
+    /** Whether two instants are the same to the microsecond: PostgreSQL keeps no finer time than that. */
+    static boolean sameMicros(Instant a, Instant b) {
+        return a != null && b != null && a.truncatedTo(java.time.temporal.ChronoUnit.MICROS)
+                .equals(b.truncatedTo(java.time.temporal.ChronoUnit.MICROS));
+    }
+
     /** The price a reservation gets from a quote: the quote must be this tenant's, valid, and for this shape. */
     public Uni<Quote> forReservation(UUID tenant, UUID quoteId, UUID clusterId, String model, int cards,
             Instant startAt, Instant endAt, boolean sameBlock) {
@@ -172,7 +178,7 @@ public class QuoteService {
             }
             boolean same = q.priceClass.equals(PriceClass.RESERVED.name()) && q.clusterId.equals(clusterId)
                     && q.model.equals(model) && q.cards == cards && q.sameBlock == sameBlock
-                    && startAt.equals(q.startAt) && endAt.equals(q.endAt);
+                    && sameMicros(startAt, q.startAt) && sameMicros(endAt, q.endAt);
             if (!same) {
                 throw new MyriadProblem.Validation(ProblemCode.QUOTE_MISMATCH, "Quote " + quoteId + " was made for "
                         + q.cards + " " + q.model + " " + q.priceClass + " from " + q.startAt + " to " + q.endAt

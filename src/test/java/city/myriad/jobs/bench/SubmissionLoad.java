@@ -1,0 +1,196 @@
+package city.myriad.jobs.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * Job submissions through the HTTP API of a running Myriad (bin/myriad-dev: PostgreSQL, Keycloak, the scheduling
+ * loop and the emulator), on a fresh 10,000-card cluster. Bounded: a fixed number of requests, on 127.0.0.1 only.
+ *
+ * <p>Measures, in one run: the submission rate with {@code concurrency} requests in flight, the client-side
+ * latency of each submission, and the server's submission-to-decision quantiles (the
+ * {@code myriad.scheduler.decision} timer: from submission until the cycle that started the job committed),
+ * against a baseline measured in the same run on the same server: {@code GET /api/v1/me} (authentication, one
+ * read) at the same concurrency. Then cancels every job it submitted.
+ *
+ * <p>Arguments: api keycloak management jobs concurrency nodes-csv.
+ */
+public final class SubmissionLoad {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    public static void main(String[] args) throws Exception {
+        String api = args[0];
+        String keycloak = args[1];
+        String management = args[2];
+        int jobs = Integer.parseInt(args[3]);
+        int concurrency = Integer.parseInt(args[4]);
+        Path csv = Path.of(args[5]);
+        for (String url : List.of(api, management)) {
+            String host = URI.create(url).getHost();
+            if (!host.equals("127.0.0.1") && !host.equals("localhost")) {
+                throw new IllegalArgumentException("load only servers on this machine, not " + host);
+            }
+        }
+        String olga = token(keycloak, "olga");
+        String alice = token(keycloak, "alice");
+        String project = "01930000-0000-7000-8000-00000000e101";
+
+        String slug = "bench-" + Long.toString(System.currentTimeMillis(), 36);
+        String cluster = JSON.readTree(send(olga, "POST", api + "/api/v1/clusters", "application/json",
+                "{\"slug\":\"" + slug + "\",\"name\":\"Submission bench\",\"region\":\"bench\"}", 201)).path("id").asText();
+        send(olga, "POST", api + "/api/v1/clusters/" + cluster + "/nodes", "text/csv", Files.readString(csv), 200);
+        send(olga, "PUT", api + "/api/v1/clusters/" + cluster + "/prices", "application/json", "{\"prices\":["
+                + "{\"model\":\"ASCEND-910B\",\"class\":\"ON_DEMAND\",\"unitPrice\":{\"amountMinor\":1200,\"currency\":\"CNY\"}}]}", 200);
+        Thread.sleep(3000);  // the cluster's loop is won and built within a second or two
+
+        // Baseline and warm-up, same concurrency.
+        run(300, concurrency, i -> request(alice, "GET", api + "/api/v1/me", null, null));
+        long[] baseline = run(jobs, concurrency, i -> request(alice, "GET", api + "/api/v1/me", null, null));
+        Random random = new Random(7);
+        int[] sizes = {1, 1, 1, 1, 2, 2, 2, 4, 4, 8};  // 2.6 cards on average
+        List<String> ids = java.util.Collections.synchronizedList(new ArrayList<>());
+        long started = System.nanoTime();
+        long[] submit = run(jobs, concurrency, i -> {
+            int cards = sizes[random.nextInt(sizes.length)];
+            return request(alice, "POST", api + "/api/v1/jobs", "application/json", "{\"projectId\":\"" + project
+                    + "\",\"clusterId\":\"" + cluster + "\",\"model\":\"ASCEND-910B\",\"cards\":" + cards
+                    + ",\"class\":\"ON_DEMAND\",\"maxRunSeconds\":86400}").thenApply(r -> {
+                        if (r.statusCode() == 201) {
+                            ids.add(idOf(r.body()));
+                        }
+                        return r;
+                    });
+        });
+        double submitSeconds = (System.nanoTime() - started) / 1e9;
+        // Wait (bounded) until the loop has decided every job that fits.
+        long deadline = System.currentTimeMillis() + 120_000;
+        int queued;
+        do {
+            Thread.sleep(500);
+            queued = JSON.readTree(send(alice, "GET", api + "/api/v1/jobs?limit=500&state=QUEUED&clusterId=" + cluster,
+                    null, null, 200)).path("items").size();
+        } while (queued > 0 && System.currentTimeMillis() < deadline);
+        String metrics = send(null, "GET", management + "/q/metrics", null, null, 200);
+
+        StringBuilder out = new StringBuilder();
+        out.append(String.format("cluster %s (%s), %d jobs of 1-8 cards, %d in flight%n", slug, cluster, jobs,
+                concurrency));
+        out.append(String.format("submissions: %d accepted (201) of %d in %.1f s = %.0f per second%n", ids.size(),
+                jobs, submitSeconds, ids.size() / submitSeconds));
+        out.append(String.format("submission latency (client): median %.1f ms, p99 %.1f ms%n", q(submit, 0.5), q(submit, 0.99)));
+        out.append(String.format("baseline GET /api/v1/me latency: median %.1f ms, p99 %.1f ms; submission/baseline median "
+                + "ratio %.2f%n", q(baseline, 0.5), q(baseline, 0.99), q(submit, 0.5) / q(baseline, 0.5)));
+        out.append(String.format("still QUEUED after the wait: %d%n", queued));
+        for (String line : metrics.split("\n")) {
+            if ((line.startsWith("myriad_scheduler_decision_seconds") || line.startsWith("myriad_scheduler_cycle_seconds"))
+                    && line.contains(cluster)) {
+                out.append(line).append('\n');
+            }
+        }
+        System.out.print(out);
+        Path report = Path.of("target/bench/jobs-submission.txt");
+        Files.createDirectories(report.getParent());
+        Files.writeString(report, out.toString());
+
+        run(ids.size(), concurrency, i -> request(alice, "POST", api + "/api/v1/jobs/" + ids.get(i) + "/cancel", null, null));
+        System.out.println("cancelled the " + ids.size() + " jobs; report in " + report);
+    }
+
+    interface Call {
+        CompletableFuture<HttpResponse<String>> call(int i);
+    }
+
+    /** Runs n calls with at most {@code concurrency} in flight; returns each call's latency in nanoseconds. */
+    static long[] run(int n, int concurrency, Call call) throws InterruptedException {
+        Semaphore slots = new Semaphore(concurrency);
+        long[] latency = new long[n];
+        AtomicInteger failures = new AtomicInteger();
+        CompletableFuture<?>[] all = new CompletableFuture<?>[n];
+        for (int i = 0; i < n; i++) {
+            slots.acquire();
+            int k = i;
+            long t0 = System.nanoTime();
+            all[i] = call.call(i).whenComplete((r, e) -> {
+                latency[k] = System.nanoTime() - t0;
+                if (e != null || r.statusCode() >= 300) {
+                    if (failures.incrementAndGet() <= 3) {
+                        System.err.println("failed: " + (e != null ? e : r.statusCode() + " " + r.body()));
+                    }
+                }
+                slots.release();
+            });
+        }
+        CompletableFuture.allOf(all).join();
+        if (failures.get() > 0) {
+            System.err.println(failures.get() + " of " + n + " calls failed");
+        }
+        return latency;
+    }
+
+    static double q(long[] nanos, double quantile) {
+        long[] s = nanos.clone();
+        Arrays.sort(s);
+        return s[Math.min(s.length - 1, (int) Math.ceil(quantile * s.length) - 1)] / 1e6;
+    }
+
+    static CompletableFuture<HttpResponse<String>> request(String token, String method, String url, String type,
+            String body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        if (type != null) {
+            b.header("Content-Type", type);
+        }
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return HTTP.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static String send(String token, String method, String url, String type, String body, int expect)
+            throws IOException, InterruptedException {
+        HttpResponse<String> r = request(token, method, url, type, body).join();
+        if (r.statusCode() != expect) {
+            throw new IllegalStateException(method + " " + url + ": HTTP " + r.statusCode() + " " + r.body());
+        }
+        return r.body();
+    }
+
+    static String idOf(String body) {
+        try {
+            return JSON.readTree(body).path("id").asText();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String token(String keycloak, String user) throws IOException, InterruptedException {
+        String form = "grant_type=password&client_id=myriad-portal&username=" + user + "&password="
+                + URLEncoder.encode(user, StandardCharsets.UTF_8);
+        JsonNode t = JSON.readTree(send(null, "POST", keycloak + "/realms/myriad/protocol/openid-connect/token",
+                "application/x-www-form-urlencoded", form, 200));
+        return t.path("access_token").asText();
+    }
+
+    private SubmissionLoad() {}
+}
