@@ -318,4 +318,21 @@ class JobsTest {
                 .body("results[0].outcome", equalTo("STALE"));
         given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + spot + "/cancel").then().statusCode(200);
     }
+
+    @Test
+    void offers_show_the_cards_running_work_leaves_free() {
+        String cluster = World.cluster(2);
+        World.Tenant t = World.tenant();
+        String id = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 36000));
+        until(t.admin(), id, state("RUNNING"));
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        int available;
+        do {
+            sleep(100);
+            available = given().auth().oauth2(t.admin()).get("/api/v1/offers?class=ON_DEMAND&clusterId=" + cluster)
+                    .then().statusCode(200).extract().path("items[0].cardsAvailable");
+        } while (available != 8 && Instant.now().isBefore(deadline));
+        assertEquals(8, available, "16 cards, 8 of them running a job");
+        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + id + "/cancel").then().statusCode(200);
+    }
 }

@@ -31,12 +31,17 @@ public class NodeRepository implements PanacheRepositoryBase<Node, UUID> {
                 .getResultList());
     }
 
-    /** Cards of available nodes per model and block. Rows: model, block, cards. */
+    /**
+     * Cards of available nodes per model and block, and the milli-cards running work holds there (as last reported
+     * by the cluster's scheduling loop). Rows: model, block, cards, milli-cards in use.
+     */
     public Uni<List<Object[]>> availableByBlock(UUID clusterId) {
         return getSession().chain(s -> s.createNativeQuery("""
-                        select gpu_model, block, sum(gpus)
-                          from nodes where cluster_id = :cluster and gpus > 0 and state = 'AVAILABLE'
-                         group by gpu_model, block order by 1, 2""", Object[].class)
+                        select n.gpu_model, n.block, sum(n.gpus),
+                               coalesce((select u.in_use_milli from cluster_usage u where u.cluster_id = n.cluster_id
+                                           and u.model = n.gpu_model and u.block = n.block), 0)
+                          from nodes n where n.cluster_id = :cluster and n.gpus > 0 and n.state = 'AVAILABLE'
+                         group by n.cluster_id, n.gpu_model, n.block order by 1, 2""", Object[].class)
                 .setParameter("cluster", clusterId)
                 .getResultList());
     }
@@ -59,5 +64,23 @@ public class NodeRepository implements PanacheRepositoryBase<Node, UUID> {
                 .setParameter("cluster", clusterId)
                 .setParameter("model", model)
                 .getResultList());
+    }
+
+    /** Replaces what the cluster's scheduling loop reports running, per model and block, in milli-cards. */
+    public Uni<Void> reportUsage(UUID clusterId, java.util.Map<String, java.util.Map<String, Long>> milliByModelAndBlock,
+            java.time.OffsetDateTime at) {
+        Uni<Void> work = getSession().chain(s -> s.createNativeQuery("delete from cluster_usage where cluster_id = :cluster")
+                .setParameter("cluster", clusterId).executeUpdate()).replaceWithVoid();
+        for (var model : milliByModelAndBlock.entrySet()) {
+            for (var block : model.getValue().entrySet()) {
+                work = work.chain(() -> getSession().chain(s -> s.createNativeQuery("""
+                                insert into cluster_usage (cluster_id, model, block, in_use_milli, updated_at)
+                                values (:cluster, :model, :block, :milli, :at)""")
+                        .setParameter("cluster", clusterId).setParameter("model", model.getKey())
+                        .setParameter("block", block.getKey()).setParameter("milli", block.getValue())
+                        .setParameter("at", at).executeUpdate())).replaceWithVoid();
+            }
+        }
+        return work;
     }
 }

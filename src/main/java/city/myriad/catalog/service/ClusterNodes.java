@@ -68,4 +68,13 @@ public class ClusterNodes {
             return true;
         }));
     }
+
+    /**
+     * What runs on the cluster now, per model and block, in milli-cards, as its scheduling loop sees it: offers and
+     * SPOT prices read it. Replaces the previous report.
+     */
+    public Uni<Void> reportUsage(UUID clusterId, java.util.Map<String, java.util.Map<String, Long>> milliByModelAndBlock) {
+        return scoped.unscoped(() -> nodes.reportUsage(clusterId, milliByModelAndBlock,
+                java.time.OffsetDateTime.now(clock)));
+    }
 }

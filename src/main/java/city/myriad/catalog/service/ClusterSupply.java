@@ -26,8 +26,12 @@ public class ClusterSupply {
     /** A cluster as other domains see it. */
     public record ClusterRef(UUID id, UUID operatorId, String slug, String name, String region) {}
 
-    /** One card model of a cluster: cards on available nodes, and the most of them in any one block. */
-    public record ModelSupply(String model, long availableCards, long largestBlockCards) {}
+    /**
+     * One card model of a cluster: cards free now on available nodes (not held by running work), the most of them in
+     * any one block, and the share of the available cards that running work holds (0 to 1).
+     */
+    public record ModelSupply(String model, long availableCards, long largestBlockCards,
+            java.math.BigDecimal utilization) {}
 
     private final Scoped scoped;
     private final ClusterRepository clusters;
@@ -76,18 +80,24 @@ public class ClusterSupply {
         return scoped.unscoped(() -> nodes.models(clusterId));
     }
 
-    /** Per model, the cards available now and the most of them in one block. */
+    /** Per model, the cards free now, the most of them in one block, and the utilization of running work. */
     public Uni<List<ModelSupply>> supply(UUID clusterId) {
         return scoped.unscoped(() -> nodes.availableByBlock(clusterId)).map(rows -> {
-            Map<String, long[]> byModel = new TreeMap<>(); // model -> total, largest block
+            Map<String, long[]> byModel = new TreeMap<>(); // model -> free, largest free block, cards, milli in use
             for (Object[] r : rows) {
                 long cards = ((Number) r[2]).longValue();
-                long[] acc = byModel.computeIfAbsent((String) r[0], m -> new long[2]);
-                acc[0] += cards;
-                acc[1] = Math.max(acc[1], cards);
+                long inUse = Math.min(((Number) r[3]).longValue(), cards * 1000);
+                long free = (cards * 1000 - inUse) / 1000;
+                long[] acc = byModel.computeIfAbsent((String) r[0], m -> new long[4]);
+                acc[0] += free;
+                acc[1] = Math.max(acc[1], free);
+                acc[2] += cards;
+                acc[3] += inUse;
             }
             List<ModelSupply> supply = new ArrayList<>();
-            byModel.forEach((model, acc) -> supply.add(new ModelSupply(model, acc[0], acc[1])));
+            byModel.forEach((model, acc) -> supply.add(new ModelSupply(model, acc[0], acc[1], acc[2] == 0
+                    ? java.math.BigDecimal.ZERO : java.math.BigDecimal.valueOf(acc[3])
+                            .divide(java.math.BigDecimal.valueOf(acc[2] * 1000), java.math.MathContext.DECIMAL64))));
             return supply;
         });
     }

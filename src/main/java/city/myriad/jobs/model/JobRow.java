@@ -15,10 +15,24 @@ public record JobRow(UUID id, UUID tenantId, UUID projectId, UUID clusterId, Str
         String placement, Instant startedAt, Instant endedAt, long chargedMinor, long creditedMinor, boolean borrowed,
         String submittedBy, Instant createdAt, Instant updatedAt) {
 
+    /** The job moved to {@code next} (the lifecycle table must allow it) for {@code why}, at {@code at}. */
     public JobRow withState(JobState next, String why, Instant at) {
+        return run(state.to(next), why, attempt, placement, startedAt, endedAt, chargedMinor, creditedMinor, borrowed,
+                at);
+    }
+
+    /** The job with its state and run fields replaced; what it is (who, where, what, at what price) stays. */
+    public JobRow run(JobState state, String reason, int attempt, String placement, Instant startedAt,
+            Instant endedAt, long chargedMinor, long creditedMinor, boolean borrowed, Instant updatedAt) {
         return new JobRow(id, tenantId, projectId, clusterId, model, cardsMilli, jobClass, reservationId,
-                maxRunSeconds, sameBlock, quoteId, currency, unitPriceMinor, priceBookVersion, projectedMinor,
-                state.to(next), why, attempt, placement, startedAt, endedAt, chargedMinor, creditedMinor, borrowed,
-                submittedBy, createdAt, at);
+                maxRunSeconds, sameBlock, quoteId, currency, unitPriceMinor, priceBookVersion, projectedMinor, state,
+                reason, attempt, placement, startedAt, endedAt, chargedMinor, creditedMinor, borrowed, submittedBy,
+                createdAt, updatedAt);
+    }
+
+    /** The same job waiting for another reason. */
+    public JobRow waitingFor(String why) {
+        return run(state, why, attempt, placement, startedAt, endedAt, chargedMinor, creditedMinor, borrowed,
+                updatedAt);
     }
 }

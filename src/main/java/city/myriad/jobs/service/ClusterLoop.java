@@ -131,6 +131,8 @@ final class ClusterLoop implements Runnable {
     private boolean rebuilding;
     private Instant refreshedAt = Instant.EPOCH;
     private Instant nodesAt = Instant.EPOCH;
+    /** The usage last reported to the catalog. */
+    private Map<String, Map<String, Long>> reported;
     private boolean nodesChanged;
 
     ClusterLoop(UUID clusterId, long epoch, LoopParts parts) {
@@ -230,8 +232,9 @@ final class ClusterLoop implements Runnable {
         // What is in the inbox now is in the rows read next: drop it first, so nothing is applied twice.
         drain(1_000_000, parts.clock.instant());
         List<JobRow> live = parts.await(() -> parts.scoped.asPlatform(() -> parts.jobs.live(clusterId)));
-        refresh(parts.clock.instant());
         rebuilding = true;
+        reported = null;
+        refresh(parts.clock.instant());
         for (JobRow row : live) {
             Tracked t = track(row);
             if (row.state() == JobState.RUNNING) {
@@ -248,6 +251,7 @@ final class ClusterLoop implements Runnable {
             }
         }
         rebuilding = false;
+        reportUsage();
         LOG.infof("Scheduler of cluster %s (epoch %d) resumed: %d nodes, %d running, %d queued", clusterId, epoch,
                 topology.nodes(), scheduler.running(), scheduler.pending());
     }
@@ -375,7 +379,7 @@ final class ClusterLoop implements Runnable {
             }
             Tracked t = tracked(w);
             if (w instanceof WaitReason r) {
-                t.row = reasoned(t.row, r.reason());
+                t.row = t.row.waitingFor(r.reason());
                 continue;
             }
             if (after == null) {
@@ -653,6 +657,31 @@ final class ClusterLoop implements Runnable {
         }
         scheduler.withReservations(n -> holder[n]);
         refreshedAt = now;
+        if (!rebuilding) {
+            reportUsage();
+        }
+    }
+
+    /** Tells the catalog what runs now, per model and block, when it changed since the last report. */
+    private void reportUsage() {
+        Map<String, Map<String, Long>> usage = new java.util.TreeMap<>();
+        for (Tracked t : byId.values()) {
+            JobPlacement p = t.running ? placement(t.row.placement()) : null;
+            if (p == null) {
+                continue;
+            }
+            for (JobPlacement.NodeCards n : p.nodes()) {
+                Integer i = nodeIndex.get(n.node());
+                if (i != null) {
+                    usage.computeIfAbsent(t.row.model(), m -> new java.util.TreeMap<>())
+                            .merge(blockOf[i], (long) n.cards().size() * p.shareMilli(), Long::sum);
+                }
+            }
+        }
+        if (!usage.equals(reported)) {
+            parts.await(() -> parts.nodes.reportUsage(clusterId, usage));
+            reported = usage;
+        }
     }
 
     private boolean nodesDue(Instant now) {
@@ -701,14 +730,6 @@ final class ClusterLoop implements Runnable {
                         to == JobState.PREEMPTED));
             }
         }
-    }
-
-    private static JobRow reasoned(JobRow r, String reason) {
-        return new JobRow(r.id(), r.tenantId(), r.projectId(), r.clusterId(), r.model(), r.cardsMilli(), r.jobClass(),
-                r.reservationId(), r.maxRunSeconds(), r.sameBlock(), r.quoteId(), r.currency(), r.unitPriceMinor(),
-                r.priceBookVersion(), r.projectedMinor(), r.state(), reason, r.attempt(), r.placement(), r.startedAt(),
-                r.endedAt(), r.chargedMinor(), r.creditedMinor(), r.borrowed(), r.submittedBy(), r.createdAt(),
-                r.updatedAt());
     }
 
     private double seconds(Instant at) {

@@ -35,12 +35,8 @@ public class JobRuns {
 
     /** QUEUED → RUNNING on {@code placement} (JSON): run number attempt + 1; the agents are told to start it. */
     public Uni<JobRow> start(JobRow queued, String placement, boolean borrowed, Instant at) {
-        JobRow running = new JobRow(queued.id(), queued.tenantId(), queued.projectId(), queued.clusterId(),
-                queued.model(), queued.cardsMilli(), queued.jobClass(), queued.reservationId(), queued.maxRunSeconds(),
-                queued.sameBlock(), queued.quoteId(), queued.currency(), queued.unitPriceMinor(),
-                queued.priceBookVersion(), queued.projectedMinor(), queued.state().to(JobState.RUNNING),
-                Reasons.SCHEDULED, queued.attempt() + 1, placement, at, null, queued.chargedMinor(),
-                queued.creditedMinor(), borrowed, queued.submittedBy(), queued.createdAt(), at);
+        JobRow running = queued.run(queued.state().to(JobState.RUNNING), Reasons.SCHEDULED, queued.attempt() + 1,
+                placement, at, null, queued.chargedMinor(), queued.creditedMinor(), borrowed, at);
         return jobs.update(running, JobState.QUEUED, queued.attempt()).call(done -> !done ? Uni.createFrom().voidItem()
                 : jobs.transition(queued.id(), queued.tenantId(), at, JobState.QUEUED, JobState.RUNNING,
                                 Reasons.SCHEDULED)
@@ -114,18 +110,13 @@ public class JobRuns {
     }
 
     private static JobRow ended(JobRow j, Instant endedAt, long charge, long credit) {
-        return new JobRow(j.id(), j.tenantId(), j.projectId(), j.clusterId(), j.model(), j.cardsMilli(), j.jobClass(),
-                j.reservationId(), j.maxRunSeconds(), j.sameBlock(), j.quoteId(), j.currency(), j.unitPriceMinor(),
-                j.priceBookVersion(), j.projectedMinor(), j.state(), j.reason(), j.attempt(), j.placement(),
-                j.startedAt(), endedAt, j.chargedMinor() + charge, j.creditedMinor() + credit, j.borrowed(),
-                j.submittedBy(), j.createdAt(), j.updatedAt());
+        return j.run(j.state(), j.reason(), j.attempt(), j.placement(), j.startedAt(), endedAt,
+                j.chargedMinor() + charge, j.creditedMinor() + credit, j.borrowed(), j.updatedAt());
     }
 
+    /** Back in the queue after a run: no placement, no start, not borrowed; the run's charge and credit kept. */
     private static JobRow queuedAgain(JobRow j, long charge, long credit) {
-        return new JobRow(j.id(), j.tenantId(), j.projectId(), j.clusterId(), j.model(), j.cardsMilli(), j.jobClass(),
-                j.reservationId(), j.maxRunSeconds(), j.sameBlock(), j.quoteId(), j.currency(), j.unitPriceMinor(),
-                j.priceBookVersion(), j.projectedMinor(), j.state(), j.reason(), j.attempt(), null, null, null,
-                j.chargedMinor() + charge, j.creditedMinor() + credit, false, j.submittedBy(), j.createdAt(),
-                j.updatedAt());
+        return j.run(j.state(), j.reason(), j.attempt(), null, null, null, j.chargedMinor() + charge,
+                j.creditedMinor() + credit, false, j.updatedAt());
     }
 }

@@ -30,8 +30,8 @@ import java.util.stream.Collectors;
  * What is for sale now: for every cluster with a price book, every priced model and class, with today's price,
  * the cards available now and the largest gang that fits in one block. Offers are computed, not stored.
  *
- * <p>Utilization is that of running work; until the scheduling loop runs jobs it is 0, so a SPOT price that
- * follows utilization is at its floor.
+ * <p>Utilization is that of running work per model, as the cluster's scheduling loop last reported it (every few
+ * seconds): a SPOT price that follows utilization moves with it, and the cards available are those free now.
  */
 @ApplicationScoped
 public class OfferService {
@@ -75,7 +75,7 @@ public class OfferService {
         }
         PriceBook book = books.get(from);
         return clusters.supply(book.clusterId()).chain(supply -> {
-            into.addAll(offersOf(clustersById.get(book.clusterId()), book, supply, BigDecimal.ZERO));
+            into.addAll(offersOf(clustersById.get(book.clusterId()), book, supply));
             return offers(books, clustersById, from + 1, into);
         });
     }
@@ -90,15 +90,14 @@ public class OfferService {
         }
     }
 
-    static List<OfferView> offersOf(ClusterRef cluster, PriceBook book, List<ModelSupply> supply,
-            BigDecimal utilization) {
+    static List<OfferView> offersOf(ClusterRef cluster, PriceBook book, List<ModelSupply> supply) {
         Map<String, ModelSupply> byModel = supply.stream()
                 .collect(Collectors.toMap(ModelSupply::model, Function.identity()));
         BigDecimal premium = BigDecimal.ONE.add(BigDecimal.valueOf(book.sameBlockPremiumPercent(), 2));
         List<OfferView> offers = new ArrayList<>();
         for (Price p : book.prices()) {
-            ModelSupply s = byModel.getOrDefault(p.model(), new ModelSupply(p.model(), 0, 0));
-            Money now = p.at(utilization);
+            ModelSupply s = byModel.getOrDefault(p.model(), new ModelSupply(p.model(), 0, 0, BigDecimal.ZERO));
+            Money now = p.at(s.utilization());
             offers.add(new OfferView(cluster.id(), cluster.slug(), cluster.region(), p.model(), p.priceClass(), now,
                     now.times(premium), p.followsUtilization(), s.availableCards(), s.largestBlockCards(),
                     book.version()));
