@@ -69,15 +69,6 @@ public class JobRepository {
                 .map(list -> list.stream().findFirst());
     }
 
-    /** Several jobs by id, locked, in id order (a fixed order: no deadlock between two lockers). */
-    public Uni<List<JobRow>> lockAll(List<UUID> ids) {
-        if (ids.isEmpty()) {
-            return Uni.createFrom().item(List.of());
-        }
-        return rows("select " + COLUMNS + " from jobs where id in (:ids) order by id for update",
-                q -> q.setParameter("ids", ids));
-    }
-
     /** A tenant's jobs in id order after {@code after}, optionally of one project, state and cluster. */
     public Uni<List<JobRow>> page(UUID tenantId, UUID after, UUID project, JobState state, UUID cluster, int limit) {
         StringBuilder sql = new StringBuilder("select " + COLUMNS + " from jobs where tenant_id = :tenant");
@@ -122,7 +113,11 @@ public class JobRepository {
         if (ids.isEmpty()) {
             return Uni.createFrom().item(List.of());
         }
-        return rows("select " + COLUMNS + " from jobs where id in (:ids)", q -> q.setParameter("ids", ids));
+        // One statement whatever the number of ids (an IN list would be a new statement, and a new entry of
+        // Hibernate's query cache, for every size).
+        String joined = String.join(",", ids.stream().map(UUID::toString).toList());
+        return rows("select " + COLUMNS + " from jobs where id = any(cast(string_to_array(cast(:ids as text), ',') as uuid[]))",
+                q -> q.setParameter("ids", joined));
     }
 
     /**
@@ -151,6 +146,50 @@ public class JobRepository {
                 .executeUpdate()).map(n -> n == 1);
     }
 
+    /**
+     * Starts many QUEUED jobs in one statement: each job of {@code batch} (a JSON array of
+     * {@code {"id", "attempt", "placement", "borrowed"}}) that is still QUEUED at that attempt becomes RUNNING on its
+     * placement, at attempt + 1, with its history row and its START assignment. Returns the ids it started; a job
+     * another writer moved first is left alone.
+     */
+    public Uni<List<UUID>> startAll(String batch, Instant at) {
+        return session().chain(s -> s.createNativeQuery("""
+                        with v as (
+                            select * from jsonb_to_recordset(cast(cast(:batch as text) as jsonb))
+                                as v(id uuid, attempt int, placement text, borrowed boolean)),
+                        moved as (
+                            update jobs j set state = 'RUNNING', reason = 'SCHEDULED', attempt = v.attempt + 1,
+                                   placement = v.placement, started_at = :at, borrowed = v.borrowed, updated_at = :at
+                              from v
+                             where j.id = v.id and j.state = 'QUEUED' and j.attempt = v.attempt
+                            returning j.id, j.tenant_id, j.cluster_id, j.attempt, j.placement, j.cards_milli,
+                                      j.max_run_seconds),
+                        history as (
+                            insert into job_transitions (job_id, seq, tenant_id, at, from_state, to_state, reason)
+                            select m.id, (select coalesce(max(t.seq), 0) + 1 from job_transitions t where t.job_id = m.id),
+                                   m.tenant_id, :at, 'QUEUED', 'RUNNING', 'SCHEDULED'
+                              from moved m),
+                        assigned as (
+                            insert into assignments (cluster_id, job_id, attempt, action, placement, cards_milli,
+                                                     max_run_seconds, reason, created_at)
+                            select m.cluster_id, m.id, m.attempt, 'START', m.placement, m.cards_milli,
+                                   m.max_run_seconds, null, :at
+                              from moved m)
+                        select id from moved""", UUID.class)
+                .setParameter("batch", batch)
+                .setParameter("at", SqlTimes.utc(at))
+                .getResultList());
+    }
+
+    /** Sets why many QUEUED jobs wait: {@code batch} is a JSON array of {@code {"id", "reason"}}. */
+    public Uni<Void> waitReasons(String batch) {
+        return session().chain(s -> s.createNativeQuery("""
+                        update jobs j set reason = v.reason
+                          from jsonb_to_recordset(cast(cast(:batch as text) as jsonb)) as v(id uuid, reason text)
+                         where j.id = v.id and j.state = 'QUEUED'""")
+                .setParameter("batch", batch).executeUpdate()).replaceWithVoid();
+    }
+
     /** Sets the reason a QUEUED job waits (only while it is QUEUED). */
     public Uni<Void> waitReason(UUID id, String reason) {
         return session().chain(s -> s.createNativeQuery(
@@ -167,6 +206,19 @@ public class JobRepository {
                 .setParameter("tenant", tenantId)
                 .setParameter("at", SqlTimes.utc(at))
                 .setParameter("from", from == null ? null : from.name())
+                .setParameter("to", to.name())
+                .setParameter("reason", reason)
+                .executeUpdate()).replaceWithVoid();
+    }
+
+    /** The first transition of a job just inserted. */
+    public Uni<Void> firstTransition(UUID jobId, UUID tenantId, Instant at, JobState to, String reason) {
+        return session().chain(s -> s.createNativeQuery("""
+                        insert into job_transitions (job_id, seq, tenant_id, at, from_state, to_state, reason)
+                        values (:job, 1, :tenant, :at, null, :to, :reason)""")
+                .setParameter("job", jobId)
+                .setParameter("tenant", tenantId)
+                .setParameter("at", SqlTimes.utc(at))
                 .setParameter("to", to.name())
                 .setParameter("reason", reason)
                 .executeUpdate()).replaceWithVoid();
@@ -254,15 +306,6 @@ public class JobRepository {
                 .setParameter("cluster", clusterId)
                 .setParameter("model", model)
                 .getResultList());
-    }
-
-    /** Milli-cards of this cluster and model that running jobs hold now. */
-    public Uni<Long> runningMilli(UUID clusterId, String model) {
-        return session().chain(s -> s.createNativeQuery("""
-                        select coalesce(sum(cards_milli), 0) from jobs
-                         where cluster_id = :cluster and model = :model and state = 'RUNNING'""", Object.class)
-                .setParameter("cluster", clusterId).setParameter("model", model).getSingleResult())
-                .map(v -> ((Number) v).longValue());
     }
 
     /** Serialises the budget checks of one tenant's submissions until the transaction ends (across replicas). */

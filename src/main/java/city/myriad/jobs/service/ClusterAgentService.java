@@ -35,7 +35,7 @@ import java.util.UUID;
 /**
  * The cluster side, for its operator (and platform admins): the assignments its agents must carry out, and the
  * events they report. Events are idempotent by id: the first delivery is applied and its outcome kept; a retry
- * gets the same outcome (as DUPLICATE) and changes nothing. A job event for a run that has already ended or moved
+ * is answered DUPLICATE and changes nothing. A batch is applied in one transaction, whole or not at all. A job event for a run that has already ended or moved
  * on is STALE (the agents may report late, or after a preemption); it changes nothing either.
  */
 @ApplicationScoped
@@ -85,29 +85,34 @@ public class ClusterAgentService {
                 .map(rows -> page.page(rows, a -> Long.toString(a.seq())).map(this::view));
     }
 
-    /** Applies the events in order, each in a transaction of its own with its record. */
+    /**
+     * Applies the events in order, all in one transaction with their records: a batch is applied whole or, if one
+     * of its events is refused (an unknown node), not at all, and sending it again is safe either way.
+     */
     Uni<EventResults> apply(UUID clusterId, List<ClusterEvent> events) {
-        Uni<List<EventResult>> all = Uni.createFrom().item(new ArrayList<>());
-        for (ClusterEvent e : events) {
-            all = all.chain(list -> one(clusterId, e).map(r -> {
-                list.add(r);
-                return list;
-            }));
-        }
-        return all.map(EventResults::new).invoke(() -> loops.wake(clusterId));
+        Instant received = clock.instant();
+        return scoped.asPlatform(() -> {
+            Uni<List<EventResult>> all = Uni.createFrom().item(new ArrayList<>());
+            for (ClusterEvent e : events) {
+                all = all.chain(list -> one(clusterId, e, received).map(r -> {
+                    list.add(r);
+                    return list;
+                }));
+            }
+            return all;
+        }).map(EventResults::new).invoke(() -> loops.wake(clusterId));
     }
 
-    private Uni<EventResult> one(UUID clusterId, ClusterEvent e) {
-        Instant received = clock.instant();
+    private Uni<EventResult> one(UUID clusterId, ClusterEvent e, Instant received) {
         Instant at = e.at() == null ? received : e.at();
-        return scoped.asPlatform(() -> feed.eventOutcome(clusterId, e.eventId()).chain(seen -> {
+        return feed.eventOutcome(clusterId, e.eventId()).chain(seen -> {
             if (seen.isPresent()) {
                 return Uni.createFrom().item(DUPLICATE);
             }
             Uni<String> effect = e.type().startsWith("NODE_") ? node(clusterId, e, received) : job(clusterId, e, received);
             return effect.call(outcome -> feed.recordEvent(clusterId, e.eventId(), e.type(), e.jobId(), e.attempt(),
                     e.node(), at, received, outcome));
-        })).map(outcome -> new EventResult(e.eventId(), outcome));
+        }).map(outcome -> new EventResult(e.eventId(), outcome));
     }
 
     private Uni<String> node(UUID clusterId, ClusterEvent e, Instant at) {

@@ -259,22 +259,16 @@ final class ClusterLoop implements Runnable {
     private void cycle() {
         Instant now = parts.clock.instant();
         List<Write> writes = new ArrayList<>();
-        // 1. the inbox, and jobs whose last write found them moved
-        List<InboxEntry> inbox = drain(5000, now);
-        Set<UUID> changed = new HashSet<>(reconcile);
+        // 1. the inbox, and jobs whose last write found them moved: taken and read in one transaction
+        Set<UUID> again = new HashSet<>(reconcile);
         reconcile.clear();
-        for (InboxEntry e : inbox) {
+        Taken taken = take(5000, again, now);
+        for (InboxEntry e : taken.inbox()) {
             if ("NODES".equals(e.kind())) {
                 nodesChanged = true;
-            } else if (e.jobId() != null) {
-                changed.add(e.jobId());
             }
         }
-        if (!changed.isEmpty()) {
-            List<UUID> ids = List.copyOf(changed);
-            List<JobRow> rows = parts.await(() -> parts.scoped.asPlatform(() -> parts.jobs.byIds(ids)));
-            rows.forEach(this::reconcile);
-        }
+        taken.rows().forEach(this::reconcile);
         // 2. nodes and reservations
         if (nodesChanged || Duration.between(refreshedAt, now).compareTo(REFRESH) >= 0) {
             refresh(now);
@@ -335,12 +329,25 @@ final class ClusterLoop implements Runnable {
      * are the new leader's to apply) and stops.
      */
     private List<InboxEntry> drain(int limit, Instant now) {
+        return take(limit, Set.of(), now).inbox();
+    }
+
+    /** What a cycle takes: the inbox entries, and the rows of the jobs they (and {@code again}) name. */
+    private record Taken(List<InboxEntry> inbox, List<JobRow> rows) {}
+
+    private Taken take(int limit, Set<UUID> again, Instant now) {
         return parts.await(() -> parts.scoped.asPlatform(() -> parts.feed.stillLeader(clusterId, epoch, now)
                 .chain(leader -> {
                     if (!leader) {
                         throw new LostLeadership(clusterId);
                     }
                     return parts.feed.drain(clusterId, limit);
+                })
+                .chain(inbox -> {
+                    Set<UUID> ids = new HashSet<>(again);
+                    inbox.stream().filter(e -> e.jobId() != null).forEach(e -> ids.add(e.jobId()));
+                    return ids.isEmpty() ? Uni.createFrom().item(new Taken(inbox, List.of()))
+                            : parts.jobs.byIds(List.copyOf(ids)).map(rows -> new Taken(inbox, rows));
                 })));
     }
 
@@ -354,36 +361,67 @@ final class ClusterLoop implements Runnable {
             lastCycle = now;
             return;
         }
-        List<JobRow> results = parts.await(() -> parts.scoped.asPlatform(() -> parts.feed.stillLeader(clusterId,
-                epoch, now).chain(leader -> {
+        // Starts and wait reasons go in one statement each (a cycle may start thousands of jobs); the rarer ends
+        // (preemptions, time limits, rejections, node failures) one by one through JobRuns.
+        List<Start> starts = new ArrayList<>();
+        List<WaitReason> reasons = new ArrayList<>();
+        List<Write> others = new ArrayList<>();
+        for (Write w : writes) {
+            if (w instanceof Start s) {
+                starts.add(s);
+            } else if (w instanceof WaitReason r) {
+                reasons.add(r);
+            } else {
+                others.add(w);
+            }
+        }
+        String startBatch = batch(starts.stream().map(s -> Map.<String, Object>of("id", s.t().row.id(), "attempt",
+                s.t().row.attempt(), "placement", s.placement(), "borrowed", s.borrowed())).toList());
+        String reasonBatch = batch(reasons.stream().map(r -> Map.<String, Object>of("id", r.t().row.id(), "reason",
+                r.reason())).toList());
+        record Outcome(Set<UUID> started, List<JobRow> others) {}
+        Outcome outcome = parts.await(() -> parts.scoped.asPlatform(() -> parts.feed.stillLeader(clusterId, epoch, now)
+                .chain(leader -> {
                     if (!leader) {
                         throw new LostLeadership(clusterId);
                     }
                     Uni<List<JobRow>> all = Uni.createFrom().item(new ArrayList<>());
-                    for (Write w : writes) {
+                    for (Write w : others) {
                         all = all.chain(list -> write(w, now).map(r -> {
                             list.add(r);
                             return list;
                         }));
                     }
                     return all;
-                })));
+                })
+                .chain(ended -> (starts.isEmpty() ? Uni.createFrom().item(List.<UUID>of())
+                        : parts.jobs.startAll(startBatch, now))
+                        .call(() -> reasons.isEmpty() ? Uni.createFrom().voidItem() : parts.jobs.waitReasons(reasonBatch))
+                        .map(started -> new Outcome(new HashSet<>(started), ended)))));
         Instant committed = parts.clock.instant();
         parts.cycles(clusterId).record(Duration.between(now, committed));
         var decisions = parts.decisions(clusterId);
-        for (int i = 0; i < writes.size(); i++) {
-            Write w = writes.get(i);
-            JobRow after = results.get(i);
-            if (w instanceof Start && after != null && after.attempt() == 1) {
-                decisions.record(Duration.between(after.createdAt(), committed));
-            }
-            Tracked t = tracked(w);
-            if (w instanceof WaitReason r) {
-                t.row = t.row.waitingFor(r.reason());
+        for (Start s : starts) {
+            Tracked t = s.t();
+            if (!outcome.started().contains(t.row.id())) {
+                reconcile.add(t.row.id());  // someone else moved it first: read it again next cycle
                 continue;
             }
+            t.row = t.row.run(JobState.RUNNING, Reasons.SCHEDULED, t.row.attempt() + 1, s.placement(), now, null,
+                    t.row.chargedMinor(), t.row.creditedMinor(), s.borrowed(), now);
+            if (t.row.attempt() == 1) {
+                decisions.record(Duration.between(t.row.createdAt(), committed));
+            }
+        }
+        for (WaitReason r : reasons) {
+            r.t().row = r.t().row.waitingFor(r.reason());
+        }
+        for (int i = 0; i < others.size(); i++) {
+            Write w = others.get(i);
+            JobRow after = outcome.others().get(i);
+            Tracked t = tracked(w);
             if (after == null) {
-                reconcile.add(t.row.id());  // someone else moved it first: read it again next cycle
+                reconcile.add(t.row.id());
                 continue;
             }
             t.row = after;
@@ -394,6 +432,14 @@ final class ClusterLoop implements Runnable {
             }
         }
         lastCycle = now;
+    }
+
+    private String batch(List<Map<String, Object>> rows) {
+        try {
+            return parts.json.writeValueAsString(rows);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static Tracked tracked(Write w) {

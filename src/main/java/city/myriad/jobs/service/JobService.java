@@ -88,26 +88,32 @@ public class JobService {
     /** The fields of a submission once checked: cards in thousandths, the class, the reservation when RESERVED. */
     private record Shape(int cardsMilli, JobClass jobClass, boolean sameBlock) {}
 
+    /**
+     * Submits a job. After the caller's project is found, everything (cluster and model, price, quotas, budget,
+     * the insert) runs in one transaction of the tenant: the ports called join it. A replay of an idempotent
+     * submission answers the first job without pricing it again.
+     */
     public Uni<JobView> create(Caller caller, CreateJob command) {
         Instant now = clock.instant();
         Shape shape = shape(command);
-        return projects.runnableProject(caller, command.projectId()).chain(project -> clusters.find(command.clusterId())
-                .chain(cluster -> clusters.sellableOf(cluster.id(), command.model()))
-                .map(byBlock -> byBlock.values().stream().mapToLong(Integer::longValue).sum())
-                .invoke(cardsOfModel -> fits(command, shape, cardsOfModel))
-                .chain(cardsOfModel -> priced(project.tenantId(), command, shape, cardsOfModel, now))
-                .chain(priced -> quotas.of(project.tenantId(), project.projectId())
-                        .invoke(limits -> withinCardLimits(command, shape, limits))
-                        .chain(limits -> scoped.asTenant(project.tenantId(), () -> idempotency.once(
-                                project.tenantId(), JobView.class, () -> withinBudget(limits, priced, now)
-                                        .chain(() -> insert(caller, project, command, shape, priced, now)))))))
+        return projects.runnableProject(caller, command.projectId())
+                .chain(project -> scoped.asTenant(project.tenantId(), () -> idempotency.once(project.tenantId(),
+                        JobView.class, () -> clusters.find(command.clusterId())
+                                .chain(cluster -> clusters.sellableOf(cluster.id(), command.model()))
+                                .map(byBlock -> byBlock.values().stream().mapToLong(Integer::longValue).sum())
+                                .invoke(cardsOfModel -> fits(command, shape, cardsOfModel))
+                                .chain(cardsOfModel -> priced(project.tenantId(), command, shape, now))
+                                .chain(priced -> quotas.of(project.tenantId(), project.projectId())
+                                        .invoke(limits -> withinCardLimits(command, shape, limits))
+                                        .chain(limits -> withinBudget(limits, priced, now))
+                                        .chain(() -> insert(caller, project, command, shape, priced, now))))))
                 .invoke(view -> loops.wake(view.clusterId()));
     }
 
     /** The price a job is sold at, and its projection. */
     private record Priced(String currency, long unitPriceMinor, Integer priceBookVersion, long projectedMinor) {}
 
-    private Uni<Priced> priced(UUID tenant, CreateJob c, Shape shape, long cardsOfModel, Instant now) {
+    private Uni<Priced> priced(UUID tenant, CreateJob c, Shape shape, Instant now) {
         if (shape.jobClass() == JobClass.RESERVED) {
             return pricing.reservation(tenant, c.reservationId()).map(r -> {
                 if (!r.clusterId().equals(c.clusterId()) || !r.model().equals(c.model())) {
@@ -131,9 +137,12 @@ public class JobService {
                 return new Priced(r.currency(), 0, null, 0);
             });
         }
-        return scoped.asPlatform(() -> jobs.runningMilli(c.clusterId(), c.model()))
-                .map(busy -> BigDecimal.valueOf(busy).divide(BigDecimal.valueOf(Math.max(1, cardsOfModel * 1000)),
-                        MathContext.DECIMAL64))
+        // A SPOT price follows the model's utilization, as the cluster's loop last reported it to the catalog.
+        Uni<BigDecimal> utilizationNow = shape.jobClass() != JobClass.SPOT ? Uni.createFrom().item(BigDecimal.ZERO)
+                : clusters.supply(c.clusterId()).map(supply -> supply.stream()
+                        .filter(m -> m.model().equals(c.model())).map(ClusterSupply.ModelSupply::utilization)
+                        .findFirst().orElse(BigDecimal.ZERO));
+        return utilizationNow
                 .chain(utilization -> pricing.price(tenant, c.clusterId(), c.model(), shape.jobClass().name(),
                         shape.cardsMilli(), c.maxRunSeconds(), shape.sameBlock(), utilization, c.quoteId()))
                 .map(p -> new Priced(p.unitPrice().currency(), p.unitPrice().amountMinor(), p.priceBookVersion(),
@@ -226,7 +235,7 @@ public class JobService {
                 priced.projectedMinor(), JobState.QUEUED, Reasons.CAPACITY, 0, null, null, null, 0, 0, false,
                 caller.username(), now, now);
         return jobs.insert(row)
-                .chain(() -> jobs.transition(row.id(), row.tenantId(), now, null, JobState.QUEUED, Reasons.SUBMITTED))
+                .chain(() -> jobs.firstTransition(row.id(), row.tenantId(), now, JobState.QUEUED, Reasons.SUBMITTED))
                 .chain(() -> feed.notify(row.clusterId(), row.id(), "SUBMITTED", now))
                 .chain(() -> view(row, now));
     }

@@ -13,6 +13,7 @@ import io.quarkus.vertx.VertxContextSupport;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Singleton;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.function.Supplier;
 
 /**
@@ -49,17 +50,19 @@ public class LoopParts {
 
     /**
      * Submission to decision: from a job's submission until the cycle that started it has committed (first runs
-     * only). Published with its 0.5, 0.95 and 0.99 quantiles, per cluster, at /q/metrics.
+     * only). Published with its 0.5, 0.95 and 0.99 quantiles over the last 10 minutes, per cluster, at /q/metrics.
      */
     Timer decisions(java.util.UUID clusterId) {
         return Timer.builder("myriad.scheduler.decision").description("Job submission to committed start")
-                .tag("cluster", clusterId.toString()).publishPercentiles(0.5, 0.95, 0.99).register(meters);
+                .tag("cluster", clusterId.toString()).publishPercentiles(0.5, 0.95, 0.99)
+                .distributionStatisticExpiry(Duration.ofMinutes(10)).register(meters);
     }
 
     /** One scheduling cycle with writes: from its start until its transaction committed. */
     Timer cycles(java.util.UUID clusterId) {
         return Timer.builder("myriad.scheduler.cycle").description("Scheduling cycle, start to commit")
-                .tag("cluster", clusterId.toString()).publishPercentiles(0.5, 0.99).register(meters);
+                .tag("cluster", clusterId.toString()).publishPercentiles(0.5, 0.99)
+                .distributionStatisticExpiry(Duration.ofMinutes(10)).register(meters);
     }
 
     /** Runs reactive work from the loop's own (blocking) thread, on a Vert.x context, and waits for it. */

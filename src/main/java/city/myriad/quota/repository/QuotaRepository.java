@@ -8,6 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -26,6 +27,22 @@ public class QuotaRepository {
                 .setParameter("scope", scope)
                 .getResultList())
                 .map(rows -> rows.stream().findFirst().map(r -> new Stored((String) r[0], SqlTimes.instant(r[1]), (String) r[2])));
+    }
+
+    /** The documents of several scopes of one tenant, by scope (absent: none set). */
+    public Uni<java.util.Map<String, Stored>> findAll(UUID tenantId, List<String> scopes) {
+        return Panache.getSession().chain(s -> s.createNativeQuery("""
+                        select scope, document, updated_at, updated_by from quotas
+                         where tenant_id = :tenant and scope in (:scopes)""", Object[].class)
+                .setParameter("tenant", tenantId)
+                .setParameter("scopes", scopes)
+                .getResultList())
+                .map(rows -> {
+                    java.util.Map<String, Stored> byScope = new java.util.HashMap<>();
+                    rows.forEach(r -> byScope.put((String) r[0], new Stored((String) r[1], SqlTimes.instant(r[2]),
+                            (String) r[3])));
+                    return byScope;
+                });
     }
 
     public Uni<Void> put(UUID tenantId, String scope, Stored stored) {

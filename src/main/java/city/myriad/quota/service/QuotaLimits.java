@@ -69,10 +69,12 @@ public class QuotaLimits {
 
     /** The quotas in force for the project and its tenant, read in a transaction of their own. */
     public Uni<Effective> of(UUID tenantId, UUID projectId) {
-        return scoped.asTenant(tenantId, () -> quotas.find(tenantId, QuotaService.TENANT)
-                .chain(t -> quotas.find(tenantId, "project:" + projectId).map(p -> new Effective(tenantId, projectId,
-                        t.map(s -> scope(s.document())).orElse(Scope.NONE),
-                        p.map(s -> scope(s.document())).orElse(Scope.NONE)))));
+        String project = "project:" + projectId;
+        return scoped.asTenant(tenantId, () -> quotas.findAll(tenantId, List.of(QuotaService.TENANT, project)))
+                .map(found -> new Effective(tenantId, projectId,
+                        found.containsKey(QuotaService.TENANT) ? scope(found.get(QuotaService.TENANT).document())
+                                : Scope.NONE,
+                        found.containsKey(project) ? scope(found.get(project).document()) : Scope.NONE));
     }
 
     private Scope scope(String document) {

@@ -22,8 +22,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
- * Job submissions through the HTTP API of a running Myriad (bin/myriad-dev: PostgreSQL, Keycloak, the scheduling
- * loop and the emulator), on a fresh 10,000-card cluster. Bounded: a fixed number of requests, on 127.0.0.1 only.
+ * Job submissions through the HTTP API of a Myriad that bin/bench-jobs started on this machine (the packaged service
+ * with its PostgreSQL, the scheduling loop and the emulator, and Keycloak), on a fresh 10,000-card cluster. Bounded:
+ * a fixed number of requests, to 127.0.0.1 only.
  *
  * <p>Measures, in one run: the submission rate with {@code concurrency} requests in flight, the client-side
  * latency of each submission, and the server's submission-to-decision quantiles (the
@@ -31,7 +32,8 @@ import java.util.function.Supplier;
  * against a baseline measured in the same run on the same server: {@code GET /api/v1/me} (authentication, one
  * read) at the same concurrency. Then cancels every job it submitted.
  *
- * <p>Arguments: api keycloak management jobs concurrency nodes-csv.
+ * <p>Arguments: api keycloak management jobs concurrency. The cluster: 1,250 nodes of 8 ASCEND-910B cards, 10
+ * nodes per rack, 25 racks per block.
  */
 public final class SubmissionLoad {
 
@@ -45,7 +47,6 @@ public final class SubmissionLoad {
         String management = args[2];
         int jobs = Integer.parseInt(args[3]);
         int concurrency = Integer.parseInt(args[4]);
-        Path csv = Path.of(args[5]);
         for (String url : List.of(api, management)) {
             String host = URI.create(url).getHost();
             if (!host.equals("127.0.0.1") && !host.equals("localhost")) {
@@ -59,7 +60,7 @@ public final class SubmissionLoad {
         String slug = "bench-" + Long.toString(System.currentTimeMillis(), 36);
         String cluster = JSON.readTree(send(olga, "POST", api + "/api/v1/clusters", "application/json",
                 "{\"slug\":\"" + slug + "\",\"name\":\"Submission bench\",\"region\":\"bench\"}", 201)).path("id").asText();
-        send(olga, "POST", api + "/api/v1/clusters/" + cluster + "/nodes", "text/csv", Files.readString(csv), 200);
+        send(olga, "POST", api + "/api/v1/clusters/" + cluster + "/nodes", "text/csv", nodes(slug), 200);
         send(olga, "PUT", api + "/api/v1/clusters/" + cluster + "/prices", "application/json", "{\"prices\":["
                 + "{\"model\":\"ASCEND-910B\",\"class\":\"ON_DEMAND\",\"unitPrice\":{\"amountMinor\":1200,\"currency\":\"CNY\"}}]}", 200);
         Thread.sleep(3000);  // the cluster's loop is won and built within a second or two
@@ -146,6 +147,17 @@ public final class SubmissionLoad {
             System.err.println(failures.get() + " of " + n + " calls failed");
         }
         return latency;
+    }
+
+    /** 1,250 nodes x 8 cards: 10,000 cards in 5 blocks of 25 racks of 10 nodes. */
+    static String nodes(String slug) {
+        StringBuilder csv = new StringBuilder("node_id,gpu_model,gpus,cpu_milli,memory_mib,rack,block\n");
+        for (int n = 0; n < 1250; n++) {
+            int rack = n / 10;
+            csv.append(String.format("%s-n%04d,ASCEND-910B,8,192000,1572864,%s-r%03d,%s-b%d%n", slug, n, slug, rack, slug,
+                    rack / 25));
+        }
+        return csv.toString();
     }
 
     static double q(long[] nanos, double quantile) {
