@@ -395,7 +395,7 @@ final class ClusterLoop implements Runnable {
                     return all;
                 })
                 .chain(ended -> (starts.isEmpty() ? Uni.createFrom().item(List.<UUID>of())
-                        : parts.jobs.startAll(startBatch, now))
+                        : parts.runs.startAll(startBatch, now))
                         .call(() -> reasons.isEmpty() ? Uni.createFrom().voidItem() : parts.jobs.waitReasons(reasonBatch))
                         .map(started -> new Outcome(new HashSet<>(started), ended)))));
         Instant committed = parts.clock.instant();
@@ -443,30 +443,16 @@ final class ClusterLoop implements Runnable {
     }
 
     private static Tracked tracked(Write w) {
-        if (w instanceof Start s) {
-            return s.t();
-        }
-        if (w instanceof EndRun e) {
-            return e.t();
-        }
-        if (w instanceof EndQueued q) {
-            return q.t();
-        }
-        return ((WaitReason) w).t();
+        return w instanceof EndRun e ? e.t() : ((EndQueued) w).t();
     }
 
+    /** One end, through JobRuns (starts and wait reasons are written in bulk by {@link #commit}). */
     private Uni<JobRow> write(Write w, Instant now) {
-        if (w instanceof Start s) {
-            return parts.runs.start(s.t().row, s.placement(), s.borrowed(), now);
-        }
         if (w instanceof EndRun e) {
             return parts.runs.endRun(e.t().row, e.end(), now);
         }
-        if (w instanceof EndQueued q) {
-            return parts.runs.endQueued(q.t().row, q.to(), q.reason(), now, false);
-        }
-        WaitReason r = (WaitReason) w;
-        return parts.jobs.waitReason(r.t().row.id(), r.reason()).replaceWith((JobRow) null);
+        EndQueued q = (EndQueued) w;
+        return parts.runs.endQueued(q.t().row, q.to(), q.reason(), now, false);
     }
 
     private void started(Placement p, List<Write> writes) {

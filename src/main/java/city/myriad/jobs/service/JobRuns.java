@@ -33,16 +33,13 @@ public class JobRuns {
         this.feed = feed;
     }
 
-    /** QUEUED → RUNNING on {@code placement} (JSON): run number attempt + 1; the agents are told to start it. */
-    public Uni<JobRow> start(JobRow queued, String placement, boolean borrowed, Instant at) {
-        JobRow running = queued.run(queued.state().to(JobState.RUNNING), Reasons.SCHEDULED, queued.attempt() + 1,
-                placement, at, null, queued.chargedMinor(), queued.creditedMinor(), borrowed, at);
-        return jobs.update(running, JobState.QUEUED, queued.attempt()).call(done -> !done ? Uni.createFrom().voidItem()
-                : jobs.transition(queued.id(), queued.tenantId(), at, JobState.QUEUED, JobState.RUNNING,
-                                Reasons.SCHEDULED)
-                        .chain(() -> feed.assign(queued.clusterId(), queued.id(), running.attempt(), START, placement,
-                                queued.cardsMilli(), queued.maxRunSeconds(), null, at)))
-                .map(done -> done ? running : null);
+    /**
+     * QUEUED → RUNNING for many jobs at once (a cycle may start thousands): {@code batch} is a JSON array of
+     * {@code {"id", "attempt", "placement", "borrowed"}}; each job still QUEUED at that attempt runs at attempt + 1
+     * with its history row and its START assignment, in one statement. Returns the ids started.
+     */
+    public Uni<java.util.List<java.util.UUID>> startAll(String batch, Instant at) {
+        return jobs.startAll(batch, at);
     }
 
     /**
