@@ -108,6 +108,14 @@ public class JobRepository {
                 + "order by created_at, id", q -> q.setParameter("cluster", clusterId));
     }
 
+    /** The runs going on on a cluster: job, attempt, start, maxRunSeconds. */
+    public Uni<List<Object[]>> runs(UUID clusterId) {
+        return session().chain(s -> s.createNativeQuery("""
+                        select id, attempt, started_at, max_run_seconds from jobs
+                         where cluster_id = :cluster and state = 'RUNNING'""", Object[].class)
+                .setParameter("cluster", clusterId).getResultList());
+    }
+
     /** Jobs by id, whatever their state (the loop reconciles what the inbox names). */
     public Uni<List<JobRow>> byIds(List<UUID> ids) {
         if (ids.isEmpty()) {

@@ -85,6 +85,16 @@ public class ClusterAgentService {
                 .map(rows -> page.page(rows, a -> Long.toString(a.seq())).map(this::view));
     }
 
+    /** A run going on on the cluster, as an agent that reconnects reports it has. */
+    record Run(UUID jobId, int attempt, Instant startedAt, int maxRunSeconds) {}
+
+    /** The runs going on on the cluster now (the emulator takes them back after a restart of the service). */
+    Uni<List<Run>> runs(UUID clusterId) {
+        return scoped.asPlatform(() -> jobs.runs(clusterId)).map(rows -> rows.stream()
+                .map(r -> new Run((UUID) r[0], ((Number) r[1]).intValue(),
+                        city.myriad.platform.db.SqlTimes.instant(r[2]), ((Number) r[3]).intValue())).toList());
+    }
+
     /**
      * Applies the events in order, all in one transaction with their records: a batch is applied whole or, if one
      * of its events is refused (an unknown node), not at all, and sending it again is safe either way.

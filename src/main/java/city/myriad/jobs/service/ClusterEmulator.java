@@ -24,7 +24,8 @@ import org.jboss.logging.Logger;
  * Plays the agents of every cluster, so that the whole loop runs without hardware: it pulls each cluster's open
  * assignments, reports each START as JOB_STARTED, and reports JOB_SUCCEEDED when the job's maxRunSeconds divided
  * by the speed-up have passed (a 600-second job ends 10 s after it starts at a speed-up of 60); it acknowledges a
- * STOP with JOB_STOPPED and forgets the run. It goes through the same service as the agents' HTTP routes.
+ * STOP with JOB_STOPPED and forgets the run. It goes through the same service as the agents' HTTP routes. The
+ * first time it sees a cluster it takes over the runs already going on there (after a restart of the service).
  *
  * <p>Off unless {@code myriad.emulator.enabled=true}: {@code bin/myriad-dev} and the tests turn it on; a
  * production deployment never does. The speed-up is {@code myriad.emulator.speedup} (MYRIAD_EMULATOR_SPEEDUP).
@@ -120,6 +121,9 @@ public class ClusterEmulator {
     }
 
     private void pull(UUID clusterId) {
+        if (!seen.containsKey(clusterId)) {
+            adopt(clusterId);
+        }
         long after = seen.getOrDefault(clusterId, 0L);
         List<AssignmentView> open = parts.await(() -> agents.open(clusterId,
                 PageRequest.internal(after == 0 ? null : Long.toString(after), 500))).items();
@@ -140,6 +144,21 @@ public class ClusterEmulator {
         if (!events.isEmpty()) {
             parts.await(() -> agents.apply(clusterId, events));
         }
+    }
+
+    /**
+     * The first time it sees a cluster, the emulator takes over the runs already going on there (as agents that
+     * reconnect would): each ends maxRunSeconds / speed-up after it started, or now if that has passed. So a run
+     * started before a restart of the service still ends, instead of hanging until its time limit.
+     */
+    private void adopt(UUID clusterId) {
+        Instant now = clock.instant();
+        for (ClusterAgentService.Run r : parts.await(() -> agents.runs(clusterId))) {
+            Instant end = r.startedAt().plusMillis((long) Math.ceil(r.maxRunSeconds() * 1000.0 / speedup));
+            running.putIfAbsent(r.jobId() + "/" + r.attempt(),
+                    new Ending(clusterId, r.jobId(), r.attempt(), end.isBefore(now) ? now : end));
+        }
+        seen.put(clusterId, 0L);
     }
 
     private void endDue() {
