@@ -124,13 +124,6 @@ public class ClusterFeedRepository {
                 .executeUpdate()).map(n -> n == 1);
     }
 
-    /** The replica that schedules the cluster now, and its epoch, if any. */
-    public Uni<Optional<Object[]>> leader(UUID clusterId) {
-        return session().chain(s -> s.createNativeQuery(
-                        "select replica, epoch from scheduler_leaders where cluster_id = :cluster", Object[].class)
-                .setParameter("cluster", clusterId).getResultList()).map(rows -> rows.stream().findFirst());
-    }
-
     private static Uni<Mutiny.Session> session() {
         return Panache.getSession();
     }

@@ -198,13 +198,6 @@ public class JobRepository {
                 .setParameter("batch", batch).executeUpdate()).replaceWithVoid();
     }
 
-    /** Sets the reason a QUEUED job waits (only while it is QUEUED). */
-    public Uni<Void> waitReason(UUID id, String reason) {
-        return session().chain(s -> s.createNativeQuery(
-                        "update jobs set reason = :reason where id = :id and state = 'QUEUED'")
-                .setParameter("reason", reason).setParameter("id", id).executeUpdate()).replaceWithVoid();
-    }
-
     public Uni<Void> transition(UUID jobId, UUID tenantId, Instant at, JobState from, JobState to, String reason) {
         return session().chain(s -> s.createNativeQuery("""
                         insert into job_transitions (job_id, seq, tenant_id, at, from_state, to_state, reason)

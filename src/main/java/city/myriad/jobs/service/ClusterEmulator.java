@@ -47,7 +47,6 @@ public class ClusterEmulator {
     /** The seq of the last assignment handled, per cluster. */
     private final Map<UUID, Long> seen = new HashMap<>();
     private volatile boolean stopped;
-    private final Map<UUID, Boolean> failNext = new ConcurrentHashMap<>();
     private final Map<UUID, Boolean> hung = new ConcurrentHashMap<>();
     private Thread thread;
 
@@ -86,18 +85,9 @@ public class ClusterEmulator {
         }
     }
 
-    public boolean enabled() {
-        return enabled;
-    }
-
     /** Tests: the emulator starts this job's runs but never reports their end (a hung job). */
     public void hang(UUID jobId) {
         hung.put(jobId, true);
-    }
-
-    /** Tests: the next run of this job the emulator ends is reported JOB_FAILED instead of JOB_SUCCEEDED. */
-    public void failNextRun(UUID jobId) {
-        failNext.put(jobId, true);
     }
 
     private void run() {
@@ -168,9 +158,8 @@ public class ClusterEmulator {
             var e = it.next();
             Ending end = e.getValue();
             if (!now.isBefore(end.at()) && !hung.containsKey(end.jobId())) {
-                boolean fail = failNext.remove(end.jobId()) != null;
                 byCluster.computeIfAbsent(end.clusterId(), k -> new ArrayList<>()).add(event("emu-end-" + e.getKey(),
-                        fail ? "JOB_FAILED" : "JOB_SUCCEEDED", end.jobId(), end.attempt(), now));
+                        "JOB_SUCCEEDED", end.jobId(), end.attempt(), now));
                 it.remove();
             }
         }

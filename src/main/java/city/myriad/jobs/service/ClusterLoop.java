@@ -103,7 +103,6 @@ final class ClusterLoop implements Runnable {
     private final Semaphore wake = new Semaphore(0);
     private volatile boolean stopped;
     private volatile Thread thread;
-    private volatile Instant lastCycle;
 
     private Instant origin;
     private Topology topology;
@@ -160,11 +159,6 @@ final class ClusterLoop implements Runnable {
 
     boolean stopped() {
         return stopped;
-    }
-
-    /** When the last cycle committed (null before the first). */
-    Instant lastCycle() {
-        return lastCycle;
     }
 
     /** Waits until the loop's thread has ended. */
@@ -358,7 +352,6 @@ final class ClusterLoop implements Runnable {
     /** Commits the cycle's writes in one transaction, fenced by the epoch; then updates what the loop knows. */
     private void commit(List<Write> writes, Instant now) {
         if (writes.isEmpty()) {
-            lastCycle = now;
             return;
         }
         // Starts and wait reasons go in one statement each (a cycle may start thousands of jobs); the rarer ends
@@ -431,7 +424,6 @@ final class ClusterLoop implements Runnable {
                 scheduler.submit(t.core);
             }
         }
-        lastCycle = now;
     }
 
     private String batch(List<Map<String, Object>> rows) {
