@@ -29,4 +29,6 @@ public final class Reasons {
     public static final String AGENT_REPORTED_FAILURE = "AGENT_REPORTED_FAILURE";
     public static final String RESERVATION_ENDED = "RESERVATION_ENDED";
     public static final String NEVER_FITS = "NEVER_FITS";
+    /** Its tenant's (or project's) budget was used up and the policy says STOP for running ON_DEMAND work. */
+    public static final String BUDGET_EXHAUSTED = "BUDGET_EXHAUSTED";
 }

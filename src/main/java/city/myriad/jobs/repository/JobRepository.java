@@ -69,6 +69,18 @@ public class JobRepository {
                 .map(list -> list.stream().findFirst());
     }
 
+    /** The RUNNING jobs of a tenant (or one project) in one class, locked. */
+    public Uni<List<JobRow>> lockRunning(UUID tenantId, UUID projectId, JobClass jobClass) {
+        return rows("select " + COLUMNS + " from jobs where tenant_id = :tenant and state = 'RUNNING'"
+                + " and price_class = :class" + (projectId == null ? "" : " and project_id = :project")
+                + " order by id for update", q -> {
+                    q.setParameter("tenant", tenantId).setParameter("class", jobClass.name());
+                    if (projectId != null) {
+                        q.setParameter("project", projectId);
+                    }
+                });
+    }
+
     /** A tenant's jobs in id order after {@code after}, optionally of one project, state and cluster. */
     public Uni<List<JobRow>> page(UUID tenantId, UUID after, UUID project, JobState state, UUID cluster, int limit) {
         StringBuilder sql = new StringBuilder("select " + COLUMNS + " from jobs where tenant_id = :tenant");
@@ -240,9 +252,10 @@ public class JobRepository {
         return session().chain(s -> s.createNativeQuery("""
                         insert into job_segments (job_id, attempt, tenant_id, project_id, cluster_id, model, price_class,
                                                   cards_milli, started_at, ended_at, outcome, currency,
-                                                  unit_price_minor, charge_minor, credit_minor)
+                                                  unit_price_minor, charge_minor, credit_minor, placement)
                         values (:job, :attempt, :tenant, :project, :cluster, :model, :class, :cards, :start, :end,
-                                :outcome, :currency, :unit, :charge, :credit)""")
+                                :outcome, :currency, :unit, :charge, :credit, :placement)""")
+                .setParameter("placement", j.placement())
                 .setParameter("job", j.id())
                 .setParameter("attempt", j.attempt())
                 .setParameter("tenant", j.tenantId())
@@ -262,26 +275,26 @@ public class JobRepository {
     }
 
     /**
-     * What a tenant (or one of its projects) has committed to spend in {@code currency} within [from, to): the
-     * charges less credits of runs that ended in the window, plus the projected cost (at maxRunSeconds) of its jobs
-     * that are still QUEUED or RUNNING.
+     * What the jobs of a tenant (or one of its projects) still QUEUED or RUNNING are projected to use, each at its
+     * maxRunSeconds: {cost in minor units of {@code currency}, card-milli-seconds}. {@code currency} null: every
+     * currency (read only the card-seconds).
      */
-    public Uni<Long> committed(UUID tenantId, UUID projectId, String currency, Instant from, Instant to) {
-        String project = projectId == null ? "" : " and project_id = :project";
+    public Uni<long[]> projected(UUID tenantId, UUID projectId, String currency) {
+        String filter = (projectId == null ? "" : " and project_id = :project")
+                + (currency == null ? "" : " and currency = :currency");
         return session().chain(s -> {
-            var q = s.createNativeQuery("select (select coalesce(sum(charge_minor - credit_minor), 0) from job_segments"
-                    + " where tenant_id = :tenant and currency = :currency and ended_at >= :from and ended_at < :to"
-                    + project + ") + (select coalesce(sum(projected_minor), 0) from jobs where tenant_id = :tenant"
-                    + " and currency = :currency and state in ('QUEUED', 'RUNNING')" + project + ")", Object.class)
-                    .setParameter("tenant", tenantId)
-                    .setParameter("currency", currency)
-                    .setParameter("from", SqlTimes.utc(from))
-                    .setParameter("to", SqlTimes.utc(to));
+            var q = s.createNativeQuery("select coalesce(sum(projected_minor), 0),"
+                    + " coalesce(sum(cast(cards_milli as bigint) * max_run_seconds), 0) from jobs"
+                    + " where tenant_id = :tenant and state in ('QUEUED', 'RUNNING')" + filter, Object[].class)
+                    .setParameter("tenant", tenantId);
             if (projectId != null) {
                 q.setParameter("project", projectId);
             }
+            if (currency != null) {
+                q.setParameter("currency", currency);
+            }
             return q.getSingleResult();
-        }).map(v -> ((Number) v).longValue());
+        }).map(r -> new long[] {((Number) r[0]).longValue(), ((Number) r[1]).longValue()});
     }
 
     /** Milli-cards of QUEUED jobs of this cluster and model submitted before {@code before}: who waits ahead. */

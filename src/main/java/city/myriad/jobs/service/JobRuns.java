@@ -1,6 +1,6 @@
 package city.myriad.jobs.service;
 
-import city.myriad.jobs.model.Charges;
+import city.myriad.platform.money.Charges;
 import city.myriad.jobs.model.JobRow;
 import city.myriad.jobs.model.JobState;
 import city.myriad.jobs.model.Reasons;

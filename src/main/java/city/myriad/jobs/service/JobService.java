@@ -5,7 +5,7 @@ import city.myriad.jobs.mapping.JobsApi.CreateJob;
 import city.myriad.jobs.mapping.JobsApi.JobView;
 import city.myriad.jobs.mapping.JobsApi.NodeCards;
 import city.myriad.jobs.mapping.JobsApi.TransitionView;
-import city.myriad.jobs.model.Charges;
+import city.myriad.platform.money.Charges;
 import city.myriad.jobs.model.JobClass;
 import city.myriad.jobs.model.JobPlacement;
 import city.myriad.jobs.model.JobRow;
@@ -24,6 +24,7 @@ import city.myriad.platform.paging.Page;
 import city.myriad.platform.paging.PageRequest;
 import city.myriad.platform.security.Caller;
 import city.myriad.platform.time.Ids;
+import city.myriad.metering.service.MeterReadings;
 import city.myriad.quota.service.QuotaLimits;
 import city.myriad.tenancy.service.TenantProjects;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -58,6 +59,7 @@ public class JobService {
     private final ClusterSupply clusters;
     private final JobPricing pricing;
     private final QuotaLimits quotas;
+    private final MeterReadings meter;
     private final JobRepository jobs;
     private final ClusterFeedRepository feed;
     private final JobRuns runs;
@@ -68,13 +70,14 @@ public class JobService {
     private final Clock clock;
 
     JobService(Scoped scoped, TenantProjects projects, ClusterSupply clusters, JobPricing pricing, QuotaLimits quotas,
-            JobRepository jobs, ClusterFeedRepository feed, JobRuns runs, Idempotency idempotency,
+            MeterReadings meter, JobRepository jobs, ClusterFeedRepository feed, JobRuns runs, Idempotency idempotency,
             SchedulingLoops loops, ObjectMapper json, Ids ids, Clock clock) {
         this.scoped = scoped;
         this.projects = projects;
         this.clusters = clusters;
         this.pricing = pricing;
         this.quotas = quotas;
+        this.meter = meter;
         this.jobs = jobs;
         this.feed = feed;
         this.runs = runs;
@@ -105,7 +108,8 @@ public class JobService {
                                 .chain(cardsOfModel -> priced(project.tenantId(), command, shape, now))
                                 .chain(priced -> quotas.of(project.tenantId(), project.projectId())
                                         .invoke(limits -> withinCardLimits(command, shape, limits))
-                                        .chain(limits -> withinBudget(limits, priced, now))
+                                        .chain(limits -> withinBudget(limits, priced, now)
+                                                .chain(() -> withinGpuHours(limits, shape, command, now)))
                                         .chain(() -> insert(caller, project, command, shape, priced, now))))))
                 .invoke(view -> loops.wake(view.clusterId()));
     }
@@ -189,7 +193,11 @@ public class JobService {
         });
     }
 
-    /** 422 BUDGET_EXCEEDED if the projection takes the month's committed spending past a budget. */
+    /**
+     * 422 BUDGET_EXCEEDED if the projection takes the month's committed spending past a budget: what the meter has
+     * billed this period (ended runs less credits, late usage included), the projections of the jobs still QUEUED or
+     * RUNNING, and the reservations bought for the month.
+     */
     private Uni<Void> withinBudget(QuotaLimits.Effective limits, Priced priced, Instant now) {
         var tenantBudget = limits.tenant().budgetIn().filter(b -> b.currency().equals(priced.currency()));
         var projectBudget = limits.project().budgetIn().filter(b -> b.currency().equals(priced.currency()));
@@ -202,21 +210,61 @@ public class JobService {
         Uni<Void> check = jobs.lockBudget(limits.tenantId());
         if (tenantBudget.isPresent()) {
             long budget = tenantBudget.get().amountMinor();
-            check = check.chain(() -> spent(limits.tenantId(), null, priced.currency(), from, to))
+            check = check.chain(() -> spent(limits.tenantId(), null, priced.currency(), from, to, now))
                     .invoke(spent -> refuseOver(spent, priced, budget, "tenant")).replaceWithVoid();
         }
         if (projectBudget.isPresent()) {
             long budget = projectBudget.get().amountMinor();
-            check = check.chain(() -> spent(limits.tenantId(), limits.projectId(), priced.currency(), from, to))
+            check = check.chain(() -> spent(limits.tenantId(), limits.projectId(), priced.currency(), from, to, now))
                     .invoke(spent -> refuseOver(spent, priced, budget, "project")).replaceWithVoid();
         }
         return check;
     }
 
-    private Uni<Long> spent(UUID tenant, UUID project, String currency, Instant from, Instant to) {
-        return jobs.committed(tenant, project, currency, from, to)
+    private Uni<Long> spent(UUID tenant, UUID project, String currency, Instant from, Instant to, Instant now) {
+        return meter.billed(tenant, project, currency, now)
+                .chain(billed -> jobs.projected(tenant, project, currency).map(p -> billed.minor() + p[0]))
                 .chain(jobsSpent -> pricing.reservationSpend(tenant, project, currency, from, to)
                         .map(reserved -> jobsSpent + reserved));
+    }
+
+    /**
+     * 422 QUOTA_EXCEEDED if the job, run to its maxRunSeconds, would take the month's GPU-hours past a limit: the
+     * card-seconds the meter has billed this period plus those projected for the jobs still QUEUED or RUNNING.
+     * Refused before it runs, never cancelled after the fact. (Serialised with the budget check.)
+     */
+    private Uni<Void> withinGpuHours(QuotaLimits.Effective limits, Shape shape, CreateJob c, Instant now) {
+        long need = (long) shape.cardsMilli() * c.maxRunSeconds();
+        Uni<Void> check = Uni.createFrom().voidItem();
+        if (limits.tenant().gpuHours() != null) {
+            long limit = limits.tenant().gpuHours() * 3_600_000L;
+            check = check.chain(() -> gpuUsed(limits.tenantId(), null, now))
+                    .invoke(used -> refuseGpuHours(used, need, limit, "tenant")).replaceWithVoid();
+        }
+        if (limits.project().gpuHours() != null) {
+            long limit = limits.project().gpuHours() * 3_600_000L;
+            check = check.chain(() -> gpuUsed(limits.tenantId(), limits.projectId(), now))
+                    .invoke(used -> refuseGpuHours(used, need, limit, "project")).replaceWithVoid();
+        }
+        return check;
+    }
+
+    private Uni<Long> gpuUsed(UUID tenant, UUID project, Instant now) {
+        return jobs.lockBudget(tenant).chain(() -> meter.billed(tenant, project, null, now))
+                .chain(billed -> jobs.projected(tenant, project, null).map(p -> billed.cardMilliSeconds() + p[1]));
+    }
+
+    private static void refuseGpuHours(long usedMilli, long needMilli, long limitMilli, String whose) {
+        if (usedMilli + needMilli > limitMilli) {
+            throw new MyriadProblem.QuotaExceeded(ProblemCode.QUOTA_EXCEEDED, "The job may run up to "
+                    + hours(needMilli) + " GPU-hours; with " + hours(usedMilli) + " used or committed this month "
+                    + "it would pass the " + whose + "'s limit of " + hours(limitMilli) + " GPU-hours");
+        }
+    }
+
+    private static String hours(long cardMilliSeconds) {
+        return BigDecimal.valueOf(cardMilliSeconds).divide(BigDecimal.valueOf(3_600_000L), 2,
+                java.math.RoundingMode.HALF_UP).stripTrailingZeros().toPlainString();
     }
 
     private static void refuseOver(long spent, Priced priced, long budget, String whose) {

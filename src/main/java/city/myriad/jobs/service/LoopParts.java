@@ -67,12 +67,6 @@ public class LoopParts {
 
     /** Runs reactive work from the loop's own (blocking) thread, on a Vert.x context, and waits for it. */
     <T> T await(Supplier<Uni<T>> work) {
-        try {
-            return VertxContextSupport.subscribeAndAwait(work);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+        return city.myriad.platform.db.Blocking.await(work);
     }
 }

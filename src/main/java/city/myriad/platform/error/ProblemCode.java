@@ -38,6 +38,7 @@ public enum ProblemCode {
     RESERVATION_MISMATCH(400, "The reservation is for another cluster or model, or a job of class RESERVED names "
             + "none (or another class names one)"),
     UNKNOWN_NODE(400, "An event names a node the cluster does not have"),
+    INVALID_PERIOD(400, "A billing period is a month written yyyy-MM, like 2026-11"),
     INVALID_SPOT_BOUNDS(400, "Spot bounds need both floor and ceiling, on SPOT prices only, with floor <= unit price "
             + "<= ceiling"),
 
@@ -67,6 +68,7 @@ public enum ProblemCode {
     RESERVATION_NOT_FOUND(404, "No such reservation of the caller's tenant"),
     QUOTE_NOT_FOUND(404, "No such quote of the caller's tenant"),
     JOB_NOT_FOUND(404, "No such job of the caller's tenant"),
+    WEBHOOK_NOT_FOUND(404, "The tenant has no webhook set"),
 
     // 405, 406
     METHOD_NOT_ALLOWED(405, "The route exists but not with this method; `Allow` lists those it takes"),
@@ -87,6 +89,7 @@ public enum ProblemCode {
     RESERVATION_NOT_CANCELLABLE(409, "Only a reservation that has not begun can be cancelled"),
     QUOTE_EXPIRED(409, "The quote is no longer valid; ask for a new one"),
     JOB_NOT_CANCELLABLE(409, "The job has ended (SUCCEEDED, FAILED or CANCELLED); nothing to cancel"),
+    PERIOD_NOT_ENDED(409, "The billing period has not ended yet; it can be closed after its last hour"),
     RESERVATION_NOT_USABLE(409, "The reservation was cancelled or has ended; its cards run no more jobs"),
     JOB_LARGER_THAN_RESERVATION(409, "The job asks more cards than its reservation holds"),
 

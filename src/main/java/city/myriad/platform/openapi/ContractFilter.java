@@ -53,7 +53,9 @@ public class ContractFilter implements OASFilter {
             "tenancy", "Tenants, their projects and members",
             "catalog", "Operators, clusters, their inventory and capacity",
             "market", "Price books, offers, quotes and reservations",
-            "quota", "Card limits and budgets of tenants and projects");
+            "quota", "Card limits, budgets and GPU-hour limits of tenants and projects",
+            "jobs", "Jobs, their runs on the cards, and the cluster agents' side: assignments and events",
+            "metering", "Usage events, hourly usage, reconciliation, billing periods, alerts and webhooks");
 
     /** Codes every authenticated operation can answer with, whatever it does (any URL can carry a bad query). */
     static final Set<ProblemCode> EVERY_OPERATION = EnumSet.of(ProblemCode.UNAUTHENTICATED, ProblemCode.INVALID_CHARACTER,

@@ -36,10 +36,44 @@ public final class QuotaApi {
             @NotNull @Pattern(regexp = "MONTH", message = "MONTH") @Schema(enumeration = {"MONTH"}, examples = "MONTH")
             String period) {}
 
-    @Schema(name = "Quotas", description = "Card limits and a budget; without a limit or a budget there is none")
-    public record Quotas(@NotNull @Size(max = 500) List<@Valid @NotNull CardLimit> cards, @Valid Budget budget) {}
+    @Schema(name = "GpuHours", description = "The most card-hours (GPU-hours) to run per period, all classes")
+    public record GpuHours(
+            @NotNull @Min(0) @Max(1000000000) @Schema(examples = "10000", minimum = "0", maximum = "1000000000")
+            Long limit,
+            @NotNull @Pattern(regexp = "MONTH", message = "MONTH") @Schema(enumeration = {"MONTH"}, examples = "MONTH")
+            String period) {}
+
+    /** The thresholds (percent of a budget or GPU-hour limit) that raise alerts when none are set. */
+    public static final List<Integer> DEFAULT_THRESHOLDS = List.of(50, 80, 100);
+
+    @Schema(name = "Quotas", description = "Card limits, a budget and GPU-hours; without a limit there is none")
+    public record Quotas(@NotNull @Size(max = 500) List<@Valid @NotNull CardLimit> cards, @Valid Budget budget,
+            @Valid GpuHours gpuHours,
+            @Size(max = 10) @Schema(description = "Percentages of the budget and GPU-hours that raise an alert "
+                    + "once per period; default [50, 80, 100]", examples = "[50, 80, 100]")
+            List<@NotNull @Min(1) @Max(100) Integer> alertThresholds,
+            @Pattern(regexp = "FINISH|STOP", message = "FINISH or STOP")
+            @Schema(description = "At 100% of the budget new work is refused; running ON_DEMAND jobs FINISH "
+                    + "(default) or are stopped (STOP)", enumeration = {"FINISH", "STOP"}, examples = "FINISH")
+            String onBudgetExhausted) {
+
+        public Quotas(List<CardLimit> cards, Budget budget) {
+            this(cards, budget, null, null, null);
+        }
+
+        public List<Integer> thresholds() {
+            return alertThresholds == null || alertThresholds.isEmpty() ? DEFAULT_THRESHOLDS
+                    : alertThresholds.stream().distinct().sorted().toList();
+        }
+
+        public String exhaustion() {
+            return onBudgetExhausted == null ? "FINISH" : onBudgetExhausted;
+        }
+    }
 
     @Schema(name = "QuotasView", description = "The quotas in force")
-    public record QuotasView(UUID tenantId, UUID projectId, List<CardLimit> cards, Budget budget, Instant updatedAt,
+    public record QuotasView(UUID tenantId, UUID projectId, List<CardLimit> cards, Budget budget, GpuHours gpuHours,
+            @Schema(examples = "[50, 80, 100]") List<Integer> alertThresholds,
+            @Schema(enumeration = {"FINISH", "STOP"}) String onBudgetExhausted, Instant updatedAt,
             @Schema(examples = "admin") String updatedBy) {}
 }

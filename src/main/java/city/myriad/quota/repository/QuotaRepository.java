@@ -45,6 +45,17 @@ public class QuotaRepository {
                 });
     }
 
+    /** A stored document with its owner and scope. */
+    public record Row(UUID tenantId, String scope, String document) {}
+
+    /** Every document of every tenant (a platform transaction): for the meter's alerts. */
+    public Uni<List<Row>> all() {
+        return Panache.getSession().chain(s -> s.createNativeQuery(
+                        "select tenant_id, scope, document from quotas order by tenant_id, scope", Object[].class)
+                .getResultList())
+                .map(rows -> rows.stream().map(r -> new Row((UUID) r[0], (String) r[1], (String) r[2])).toList());
+    }
+
     public Uni<Void> put(UUID tenantId, String scope, Stored stored) {
         return Panache.getSession().chain(s -> s.createNativeQuery("""
                         insert into quotas (tenant_id, scope, document, updated_at, updated_by)

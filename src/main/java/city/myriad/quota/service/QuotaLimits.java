@@ -1,6 +1,7 @@
 package city.myriad.quota.service;
 
 import city.myriad.platform.db.Scoped;
+import city.myriad.quota.mapping.QuotaApi;
 import city.myriad.quota.mapping.QuotaApi.Budget;
 import city.myriad.quota.mapping.QuotaApi.Quotas;
 import city.myriad.quota.repository.QuotaRepository;
@@ -26,9 +27,18 @@ public class QuotaLimits {
     /** The most to spend per month, in one currency. */
     public record MonthlyBudget(long amountMinor, String currency) {}
 
-    /** One scope's quotas (a tenant's or a project's); empty: no limit, no budget. */
-    public record Scope(List<Limit> cards, MonthlyBudget budget) {
-        static final Scope NONE = new Scope(List.of(), null);
+    /**
+     * One scope's quotas (a tenant's or a project's); empty: no limit, no budget. {@code gpuHours}: card-hours per
+     * month (null: none); {@code thresholds}: alert percentages; {@code stopOnExhausted}: at 100% of the budget,
+     * stop running ON_DEMAND work (else let it finish).
+     */
+    public record Scope(List<Limit> cards, MonthlyBudget budget, Long gpuHours, List<Integer> thresholds,
+            boolean stopOnExhausted) {
+        static final Scope NONE = new Scope(List.of(), null, null, QuotaApi.DEFAULT_THRESHOLDS, false);
+
+        public Optional<Long> gpuHoursIn() {
+            return Optional.ofNullable(gpuHours);
+        }
 
         /** The tightest limit of this scope on concurrent cards of this cluster, model and class. */
         public OptionalInt limit(UUID clusterId, String model, String priceClass) {
@@ -77,13 +87,25 @@ public class QuotaLimits {
                         found.containsKey(project) ? scope(found.get(project).document()) : Scope.NONE));
     }
 
+    /** A tenant's or project's scope that limits money or GPU-hours: what the meter's alerts watch. */
+    public record Watched(UUID tenantId, UUID projectId, Scope scope) {}
+
+    /** Every scope, of every tenant, with a budget or a GPU-hour limit (read in a platform transaction). */
+    public Uni<List<Watched>> watched() {
+        return scoped.asPlatform(() -> quotas.all()).map(rows -> rows.stream()
+                .map(r -> new Watched(r.tenantId(), r.scope().equals(QuotaService.TENANT) ? null
+                        : UUID.fromString(r.scope().substring("project:".length())), scope(r.document())))
+                .filter(w -> w.scope().budget() != null || w.scope().gpuHours() != null).toList());
+    }
+
     private Scope scope(String document) {
         try {
             Quotas q = json.readValue(document, Quotas.class);
             List<Limit> cards = q.cards().stream()
                     .map(l -> new Limit(l.clusterId(), l.model(), l.priceClass(), l.limit())).toList();
             Budget b = q.budget();
-            return new Scope(cards, b == null ? null : new MonthlyBudget(b.amountMinor(), b.currency()));
+            return new Scope(cards, b == null ? null : new MonthlyBudget(b.amountMinor(), b.currency()),
+                    q.gpuHours() == null ? null : q.gpuHours().limit(), q.thresholds(), q.exhaustion().equals("STOP"));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("A stored quota document does not read", e);
         }

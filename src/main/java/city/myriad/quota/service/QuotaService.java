@@ -6,6 +6,7 @@ import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.MyriadProblem.Violation;
 import city.myriad.platform.error.ProblemCode;
 import city.myriad.platform.security.Caller;
+import city.myriad.quota.mapping.QuotaApi;
 import city.myriad.quota.mapping.QuotaApi.CardLimit;
 import city.myriad.quota.mapping.QuotaApi.Quotas;
 import city.myriad.quota.mapping.QuotaApi.QuotasView;
@@ -87,15 +88,17 @@ public class QuotaService {
     private Uni<QuotasView> read(UUID tenant, UUID project) {
         return scoped.asTenant(tenant, () -> quotas.find(tenant, scope(project))).map(stored -> stored.map(s -> {
             Quotas q = parse(s.document());
-            return new QuotasView(tenant, project, q.cards(), q.budget(), s.updatedAt(), s.updatedBy());
-        }).orElse(new QuotasView(tenant, project, List.of(), null, null, null)));
+            return new QuotasView(tenant, project, q.cards(), q.budget(), q.gpuHours(), q.thresholds(), q.exhaustion(),
+                    s.updatedAt(), s.updatedBy());
+        }).orElse(new QuotasView(tenant, project, List.of(), null, null, QuotaApi.DEFAULT_THRESHOLDS, "FINISH", null,
+                null)));
     }
 
     private Uni<QuotasView> write(Caller caller, UUID tenant, UUID project, Quotas command) {
         QuotaRepository.Stored stored = new QuotaRepository.Stored(serialise(command), clock.instant(), caller.username());
         return scoped.asTenant(tenant, () -> quotas.put(tenant, scope(project), stored))
-                .replaceWith(new QuotasView(tenant, project, command.cards(), command.budget(), stored.updatedAt(),
-                        stored.updatedBy()));
+                .replaceWith(new QuotasView(tenant, project, command.cards(), command.budget(), command.gpuHours(),
+                        command.thresholds(), command.exhaustion(), stored.updatedAt(), stored.updatedBy()));
     }
 
     private Uni<Void> clustersExist(Quotas command) {
@@ -141,6 +144,11 @@ public class QuotaService {
                         || project.budget().amountMinor() > tenant.budget().amountMinor())) {
             violations.add(Violation.field("budget", "above the tenant's budget of " + tenant.budget().amountMinor()
                     + " " + tenant.budget().currency()));
+        }
+        if (project.gpuHours() != null && tenant.gpuHours() != null
+                && project.gpuHours().limit() > tenant.gpuHours().limit()) {
+            violations.add(Violation.field("gpuHours.limit", "above the tenant's limit of "
+                    + tenant.gpuHours().limit()));
         }
         if (!violations.isEmpty()) {
             throw new MyriadProblem.Validation(ProblemCode.QUOTA_EXCEEDS_TENANT,

@@ -1,4 +1,4 @@
-package city.myriad.jobs.model;
+package city.myriad.platform.money;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;

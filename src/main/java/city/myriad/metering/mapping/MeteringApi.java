@@ -1,0 +1,126 @@
+package city.myriad.metering.mapping;
+
+import city.myriad.platform.money.Money;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+/** The metering domain's API models: usage events in, usage and alerts out, webhooks. */
+public final class MeteringApi {
+
+    private MeteringApi() {}
+
+    /**
+     * One measured interval. The fields are checked one event at a time (a bad one is REJECTED, MALFORMED, and the
+     * rest of the batch goes on), so none of them is checked by the batch's validation.
+     */
+    @Schema(name = "UsageEvent", description = "What an agent measured: one job's use of cards on one node over an "
+            + "interval")
+    public record UsageEvent(
+            @Schema(description = "Unique per cluster, 1 to 128 characters: a retried event is counted once",
+                    maxLength = 128, examples = "agent-7:2026-11-29T10:00Z:job-1") String eventId,
+            @Schema(required = true) UUID clusterId,
+            @Schema(required = true) UUID jobId,
+            @Schema(required = true, description = "A node of the job's run", examples = "hz-n0001") String node,
+            @Schema(required = true, description = "Cards used on that node: whole, or a fraction in thousandths",
+                    examples = "8", minimum = "0.001") BigDecimal cards,
+            @Schema(required = true, description = "Start of the measured interval") Instant startAt,
+            @Schema(required = true, description = "End of the measured interval (after startAt)") Instant endAt,
+            @Schema(description = "Mean utilization of the cards, 0 to 1", minimum = "0", maximum = "1",
+                    examples = "0.93") BigDecimal utilization,
+            @Schema(description = "Energy used, in watt-hours", minimum = "0", examples = "2400") BigDecimal energyWh) {}
+
+    @Schema(name = "UsageEvents", description = "A batch of 1 to 1,000 events; the valid ones commit together")
+    public record UsageEvents(@NotNull @NotEmpty @Size(max = 1000) List<@NotNull UsageEvent> events) {}
+
+    @Schema(name = "UsageEventResult", description = "What became of one event")
+    public record UsageEventResult(@Schema(examples = "agent-7:2026-11-29T10:00Z:job-1") String eventId,
+            @Schema(enumeration = {"ACCEPTED", "DUPLICATE", "REJECTED"}, examples = "ACCEPTED") String status,
+            @Schema(description = "REJECTED: why", enumeration = {"MALFORMED", "UNKNOWN_JOB", "OUTSIDE_RUN",
+                    "NODE_NOT_IN_PLACEMENT", "CARDS_ABOVE_PLACEMENT", "TOO_LATE"}) String reason,
+            @Schema(description = "REJECTED: the detail") String detail) {}
+
+    @Schema(name = "UsageEventResults", description = "One result per event, in order; counted after the commit is "
+            + "durable")
+    public record UsageEventResults(long accepted, long duplicates, long rejected, List<UsageEventResult> results) {}
+
+    @Schema(name = "UsageLine", description = "Usage of one group (by project, cluster, model, class, hour or day)")
+    public record UsageLine(
+            @Schema(description = "The group's key: a project or cluster id, a model, a class, an hour or a day "
+                    + "(ISO-8601), or the billing period", examples = "ON_DEMAND") String key,
+            @Schema(description = "Card-seconds run, from the job lifecycle (what bills)", examples = "28800")
+            BigDecimal cardSeconds,
+            @Schema(description = "The same in card-hours (GPU-hours)", examples = "8") BigDecimal gpuHours,
+            @Schema(description = "Cost at the prices the jobs were sold at, before credits") Money cost,
+            @Schema(description = "Preemption and node-failure credits") Money credit,
+            @Schema(description = "Card-seconds the agents measured (usage events)", examples = "28750")
+            BigDecimal measuredCardSeconds,
+            @Schema(description = "Usage events counted", examples = "8") long eventCount) {}
+
+    @Schema(name = "Usage", description = "A tenant's (or a cluster's) usage over [from, to), by the hour it ran")
+    public record UsageView(UUID tenantId, Instant from, Instant to,
+            @Schema(enumeration = {"project", "cluster", "model", "class", "hour", "day", "period"}) String groupBy,
+            List<UsageLine> lines,
+            @Schema(description = "Card-seconds of runs still going on, not yet in the lines (they count when the run "
+                    + "ends)") BigDecimal runningCardSeconds) {}
+
+    @Schema(name = "JobUsage", description = "One job's usage from its lifecycle and from its agents, side by side")
+    public record JobUsageView(UUID jobId, UUID tenantId, UUID clusterId, @Schema(examples = "SUCCEEDED") String state,
+            @Schema(description = "Card-seconds of the job's ended runs plus the run going on (to now)")
+            BigDecimal lifecycleCardSeconds,
+            @Schema(description = "Card-seconds its usage events measured") BigDecimal measuredCardSeconds,
+            @Schema(description = "Usage events counted for the job") long eventCount,
+            @Schema(description = "Cost of the ended runs, before credits") Money cost,
+            @Schema(description = "PENDING (running, or not yet compared), UNMEASURED (ended, no events), MATCHED, "
+                    + "DISCREPANT (flagged for the operator)",
+                    enumeration = {"PENDING", "UNMEASURED", "MATCHED", "DISCREPANT"}) String reconciliation,
+            List<RunUsage> runs) {}
+
+    @Schema(name = "RunUsage", description = "One run (attempt) of a job")
+    public record RunUsage(int attempt, Instant startedAt, Instant endedAt, BigDecimal lifecycleCardSeconds,
+            BigDecimal measuredCardSeconds, long eventCount) {}
+
+    @Schema(name = "UsageDiscrepancy", description = "An ended job whose agents measured other usage than its "
+            + "lifecycle")
+    public record DiscrepancyView(UUID jobId, UUID tenantId, UUID clusterId, BigDecimal lifecycleCardSeconds,
+            BigDecimal measuredCardSeconds, @Schema(description = "(measured - lifecycle) / lifecycle",
+                    examples = "-0.05") BigDecimal difference, long eventCount, Instant checkedAt) {}
+
+    @Schema(name = "BillingPeriod", description = "A billing period (a UTC month)")
+    public record PeriodView(@Schema(examples = "2026-11") String period,
+            @Schema(enumeration = {"OPEN", "CLOSED"}) String state, Instant closedAt, String closedBy) {}
+
+    @Schema(name = "Alert", description = "A threshold of a budget or GPU-hour limit crossed in a period")
+    public record AlertView(UUID id, UUID tenantId, @Schema(description = "Absent: the tenant's own limit")
+            UUID projectId, @Schema(enumeration = {"BUDGET", "GPU_HOURS"}) String measure,
+            @Schema(examples = "2026-11") String period, @Schema(examples = "80") int threshold,
+            @Schema(description = "Used when raised: minor units of the currency, or GPU-hours", examples = "400000")
+            BigDecimal used, @Schema(examples = "500000") BigDecimal limit,
+            @Schema(description = "The currency, or GPU_HOURS", examples = "CNY") String unit, Instant raisedAt,
+            @Schema(description = "The webhook delivery: PENDING, DELIVERED, FAILED; absent without a webhook")
+            String delivery) {}
+
+    @Schema(name = "SetWebhook", description = "Where the tenant's alerts go")
+    public record SetWebhook(@NotNull @Size(max = 2000) @Pattern(regexp = "^https?://[^\\s]+$",
+            message = "an http or https URL") @Schema(examples = "https://hooks.example.com/myriad", maxLength = 2000)
+            String url) {}
+
+    @Schema(name = "Webhook", description = "The tenant's webhook; the secret only in the answer that made it")
+    public record WebhookView(UUID tenantId, String url,
+            @Schema(description = "Signs every delivery (HMAC-SHA256): shown once, when set") String secret,
+            Instant updatedAt, String updatedBy) {}
+
+    @Schema(name = "WebhookAttempt", description = "One try to deliver")
+    public record AttemptView(int attempt, Instant at, String url, Integer statusCode, String error, int durationMs) {}
+
+    @Schema(name = "WebhookDelivery", description = "One alert's delivery and its attempts")
+    public record DeliveryView(UUID id, UUID alertId, String eventType,
+            @Schema(enumeration = {"PENDING", "DELIVERED", "FAILED"}) String state, int attempts,
+            Instant nextAttemptAt, Instant createdAt, Instant deliveredAt, List<AttemptView> log) {}
+}

@@ -1,0 +1,185 @@
+package city.myriad.metering.repository;
+
+import city.myriad.platform.db.SqlTimes;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.hibernate.reactive.mutiny.Mutiny;
+
+/** Alerts, the webhook outbox (deliveries) and its log (attempts). Plain SQL, in the caller's transaction. */
+@ApplicationScoped
+public class AlertRepository {
+
+    /** An alert as stored, with its delivery's state (null: no webhook when it was raised). */
+    public record AlertRow(UUID id, UUID tenantId, UUID projectId, String measure, String period, int threshold,
+            BigDecimal used, BigDecimal limit, String unit, Instant raisedAt, String delivery) {}
+
+    /** A delivery as stored. */
+    public record DeliveryRow(UUID id, UUID tenantId, UUID alertId, String eventType, String payload, String state,
+            int attempts, Instant nextAttemptAt, Instant createdAt, Instant deliveredAt) {}
+
+    /** One attempt as logged. */
+    public record AttemptRow(UUID deliveryId, int attempt, Instant at, String url, Integer statusCode, String error,
+            int durationMs) {}
+
+    /**
+     * Raises the alert unless this tenant's scope, measure, period and threshold already has one (the unique key
+     * decides, across replicas). True if this call raised it.
+     */
+    public Uni<Boolean> raise(AlertRow a, String scope) {
+        return session().chain(s -> s.createNativeQuery("""
+                        insert into alerts (id, tenant_id, project_id, scope, measure, period, threshold, used, lim,
+                                            unit, raised_at)
+                        values (:id, :tenant, :project, :scope, :measure, :period, :threshold, :used, :lim, :unit, :at)
+                        on conflict (tenant_id, scope, measure, period, threshold) do nothing""")
+                .setParameter("id", a.id()).setParameter("tenant", a.tenantId()).setParameter("project", a.projectId())
+                .setParameter("scope", scope).setParameter("measure", a.measure()).setParameter("period", a.period())
+                .setParameter("threshold", a.threshold()).setParameter("used", a.used()).setParameter("lim", a.limit())
+                .setParameter("unit", a.unit()).setParameter("at", SqlTimes.utc(a.raisedAt()))
+                .executeUpdate()).map(n -> n == 1);
+    }
+
+    /** The thresholds already raised for a scope, measure and period. */
+    public Uni<List<Integer>> raised(UUID tenantId, String scope, String measure, String period) {
+        return session().chain(s -> s.createNativeQuery("""
+                        select threshold from alerts
+                         where tenant_id = :tenant and scope = :scope and measure = :measure and period = :period""",
+                        Integer.class)
+                .setParameter("tenant", tenantId).setParameter("scope", scope).setParameter("measure", measure)
+                .setParameter("period", period).getResultList());
+    }
+
+    public Uni<Void> enqueue(DeliveryRow d) {
+        return session().chain(s -> s.createNativeQuery("""
+                        insert into webhook_deliveries (id, tenant_id, alert_id, event_type, payload, state, attempts,
+                                                        next_attempt_at, created_at)
+                        values (:id, :tenant, :alert, :type, :payload, 'PENDING', 0, :next, :at)""")
+                .setParameter("id", d.id()).setParameter("tenant", d.tenantId()).setParameter("alert", d.alertId())
+                .setParameter("type", d.eventType()).setParameter("payload", d.payload())
+                .setParameter("next", SqlTimes.utc(d.nextAttemptAt())).setParameter("at", SqlTimes.utc(d.createdAt()))
+                .executeUpdate()).replaceWithVoid();
+    }
+
+    /** A tenant's alerts, newest first, after the cursor (raised_at, id). */
+    public Uni<List<AlertRow>> page(UUID tenantId, UUID after, int limit) {
+        return session().chain(s -> {
+            var q = s.createNativeQuery("""
+                    select a.id, a.tenant_id, a.project_id, a.measure, a.period, a.threshold, a.used, a.lim, a.unit,
+                           a.raised_at, d.state
+                      from alerts a left join webhook_deliveries d on d.alert_id = a.id
+                     where a.tenant_id = :tenant""" + (after == null ? "" : " and a.id < :after") + """
+                     order by a.id desc limit :limit""", Object[].class)
+                    .setParameter("tenant", tenantId).setParameter("limit", limit);
+            if (after != null) {
+                q.setParameter("after", after);
+            }
+            return q.getResultList();
+        }).map(rows -> rows.stream().map(r -> new AlertRow((UUID) r[0], (UUID) r[1], (UUID) r[2], (String) r[3],
+                (String) r[4], ((Number) r[5]).intValue(), (BigDecimal) r[6], (BigDecimal) r[7], (String) r[8],
+                SqlTimes.instant(r[9]), (String) r[10])).toList());
+    }
+
+    /**
+     * Leases up to {@code limit} deliveries due now: their next attempt moves to {@code leaseUntil}, so that no
+     * other replica sends them meanwhile. Returns them as they were.
+     */
+    public Uni<List<DeliveryRow>> leaseDue(Instant now, Instant leaseUntil, int limit) {
+        return session().chain(s -> s.createNativeQuery("""
+                        update webhook_deliveries d set next_attempt_at = :lease
+                          from (select id from webhook_deliveries
+                                 where state = 'PENDING' and next_attempt_at <= :now
+                                 order by next_attempt_at limit :limit for update skip locked) due
+                         where d.id = due.id
+                        returning d.id, d.tenant_id, d.alert_id, d.event_type, d.payload, d.state, d.attempts,
+                                  d.next_attempt_at, d.created_at, d.delivered_at""", Object[].class)
+                .setParameter("now", SqlTimes.utc(now)).setParameter("lease", SqlTimes.utc(leaseUntil))
+                .setParameter("limit", limit).getResultList())
+                .map(rows -> rows.stream().map(AlertRepository::delivery).toList());
+    }
+
+    /** Logs an attempt and moves the delivery on: DELIVERED, FAILED (no more tries) or PENDING until {@code next}. */
+    public Uni<Void> attempted(AttemptRow a, UUID tenantId, String state, Instant next) {
+        return session().chain(s -> s.createNativeQuery("""
+                        insert into webhook_attempts (delivery_id, attempt, tenant_id, at, url, status_code, error,
+                                                      duration_ms)
+                        values (:delivery, :attempt, :tenant, :at, :url, :status, :error, :ms)""")
+                .setParameter("delivery", a.deliveryId()).setParameter("attempt", a.attempt())
+                .setParameter("tenant", tenantId).setParameter("at", SqlTimes.utc(a.at())).setParameter("url", a.url())
+                .setParameter("status", a.statusCode()).setParameter("error", a.error())
+                .setParameter("ms", a.durationMs()).executeUpdate()
+                .chain(() -> s.createNativeQuery("""
+                        update webhook_deliveries set attempts = :attempt, state = :state, next_attempt_at = :next,
+                               delivered_at = case when :state = 'DELIVERED' then :at else delivered_at end
+                         where id = :delivery""")
+                        .setParameter("attempt", a.attempt()).setParameter("state", state)
+                        .setParameter("next", SqlTimes.utc(next)).setParameter("at", SqlTimes.utc(a.at()))
+                        .setParameter("delivery", a.deliveryId()).executeUpdate()))
+                .replaceWithVoid();
+    }
+
+    /** A tenant's deliveries, newest first, after the cursor (id). */
+    public Uni<List<DeliveryRow>> deliveries(UUID tenantId, UUID after, int limit) {
+        return session().chain(s -> {
+            var q = s.createNativeQuery("""
+                    select id, tenant_id, alert_id, event_type, payload, state, attempts, next_attempt_at, created_at,
+                           delivered_at
+                      from webhook_deliveries where tenant_id = :tenant""" + (after == null ? "" : " and id < :after")
+                    + " order by id desc limit :limit", Object[].class)
+                    .setParameter("tenant", tenantId).setParameter("limit", limit);
+            if (after != null) {
+                q.setParameter("after", after);
+            }
+            return q.getResultList();
+        }).map(rows -> rows.stream().map(AlertRepository::delivery).toList());
+    }
+
+    public Uni<List<AttemptRow>> attempts(List<UUID> deliveryIds) {
+        if (deliveryIds.isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
+        return session().chain(s -> s.createNativeQuery("""
+                        select delivery_id, attempt, at, url, status_code, error, duration_ms from webhook_attempts
+                         where delivery_id = any(cast(string_to_array(cast(:ids as text), ',') as uuid[]))
+                         order by delivery_id, attempt""", Object[].class)
+                .setParameter("ids", UsageEventRepository.joined(deliveryIds)).getResultList())
+                .map(rows -> rows.stream().map(r -> new AttemptRow((UUID) r[0], ((Number) r[1]).intValue(),
+                        SqlTimes.instant(r[2]), (String) r[3], r[4] == null ? null : ((Number) r[4]).intValue(),
+                        (String) r[5], ((Number) r[6]).intValue())).toList());
+    }
+
+    /** The tenant's webhook: url and secret. */
+    public Uni<Optional<String[]>> webhook(UUID tenantId) {
+        return session().chain(s -> s.createNativeQuery(
+                        "select url, secret, updated_at, updated_by from webhooks where tenant_id = :tenant",
+                        Object[].class)
+                .setParameter("tenant", tenantId).getResultList())
+                .map(rows -> rows.stream().findFirst().map(r -> new String[] {(String) r[0], (String) r[1],
+                        SqlTimes.instant(r[2]).toString(), (String) r[3]}));
+    }
+
+    public Uni<Void> setWebhook(UUID tenantId, String url, String secret, Instant at, String by) {
+        return session().chain(s -> s.createNativeQuery("""
+                        insert into webhooks (tenant_id, url, secret, updated_at, updated_by)
+                        values (:tenant, :url, :secret, :at, :by)
+                        on conflict (tenant_id) do update set url = excluded.url, secret = excluded.secret,
+                                                              updated_at = excluded.updated_at,
+                                                              updated_by = excluded.updated_by""")
+                .setParameter("tenant", tenantId).setParameter("url", url).setParameter("secret", secret)
+                .setParameter("at", SqlTimes.utc(at)).setParameter("by", by).executeUpdate()).replaceWithVoid();
+    }
+
+    private static DeliveryRow delivery(Object[] r) {
+        return new DeliveryRow((UUID) r[0], (UUID) r[1], (UUID) r[2], (String) r[3], (String) r[4], (String) r[5],
+                ((Number) r[6]).intValue(), SqlTimes.instant(r[7]), SqlTimes.instant(r[8]),
+                r[9] == null ? null : SqlTimes.instant(r[9]));
+    }
+
+    private static Uni<Mutiny.Session> session() {
+        return Panache.getSession();
+    }
+}

@@ -1,0 +1,226 @@
+package city.myriad.metering.repository;
+
+import city.myriad.platform.db.SqlTimes;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.hibernate.reactive.mutiny.Mutiny;
+
+/**
+ * What the meter reads (closed runs and accepted batches not yet rolled up) and writes (hourly rollups, the marks
+ * that they were rolled up, billing periods, reconciliations). Plain SQL, in the caller's transaction.
+ */
+@ApplicationScoped
+public class RollupRepository {
+
+    /** A closed run not yet metered. */
+    public record PendingSegment(UUID jobId, int attempt, UUID tenantId, UUID projectId, UUID clusterId, String model,
+            String priceClass, String currency, int cardsMilli, Instant startedAt, Instant endedAt,
+            long unitPriceMinor, long chargeMinor, long creditMinor) {}
+
+    /** An accepted event not yet rolled up. */
+    public record PendingEvent(UUID jobId, UUID tenantId, UUID projectId, UUID clusterId, String model,
+            String priceClass, String currency, int cardsMilli, Instant startAt, Instant endAt) {}
+
+    /** Takes (locks) up to {@code limit} closed runs not yet metered, oldest end first; other meters skip them. */
+    public Uni<List<PendingSegment>> pendingSegments(int limit) {
+        return session().chain(s -> s.createNativeQuery("""
+                        select job_id, attempt, tenant_id, project_id, cluster_id, model, price_class, currency,
+                               cards_milli, started_at, ended_at, unit_price_minor, charge_minor, credit_minor
+                          from job_segments where metered_at is null
+                         order by ended_at limit :limit for update skip locked""", Object[].class)
+                .setParameter("limit", limit).getResultList())
+                .map(rows -> rows.stream().map(r -> new PendingSegment((UUID) r[0], ((Number) r[1]).intValue(),
+                        (UUID) r[2], (UUID) r[3], (UUID) r[4], (String) r[5], (String) r[6], (String) r[7],
+                        ((Number) r[8]).intValue(), SqlTimes.instant(r[9]), SqlTimes.instant(r[10]),
+                        ((Number) r[11]).longValue(), ((Number) r[12]).longValue(), ((Number) r[13]).longValue()))
+                        .toList());
+    }
+
+    /** Marks runs metered: {@code keys} is a JSON array of {@code {"job_id", "attempt"}}. */
+    public Uni<Integer> markMetered(String keys, Instant at) {
+        return session().chain(s -> s.createNativeQuery("""
+                        update job_segments g set metered_at = :at
+                          from jsonb_to_recordset(cast(cast(:keys as text) as jsonb)) as k(job_id uuid, attempt int)
+                         where g.job_id = k.job_id and g.attempt = k.attempt and g.metered_at is null""")
+                .setParameter("keys", keys).setParameter("at", SqlTimes.utc(at)).executeUpdate());
+    }
+
+    /**
+     * Takes up to {@code limit} accepted batches not yet rolled up, oldest first, deleting their pending marks (in
+     * the caller's transaction: if it fails, they stay pending), and returns their events.
+     */
+    public Uni<List<PendingEvent>> takeBatches(int limit) {
+        return session().chain(s -> s.createNativeQuery("""
+                        with taken as (
+                            delete from usage_pending_batches where batch_id in (
+                                select batch_id from usage_pending_batches order by received_at limit :limit
+                                   for update skip locked)
+                            returning batch_id)
+                        select e.job_id, e.tenant_id, e.project_id, e.cluster_id, e.model, e.price_class, e.currency,
+                               e.cards_milli, e.start_at, e.end_at
+                          from usage_events e join taken t on e.batch_id = t.batch_id""", Object[].class)
+                .setParameter("limit", limit).getResultList())
+                .map(rows -> rows.stream().map(r -> new PendingEvent((UUID) r[0], (UUID) r[1], (UUID) r[2],
+                        (UUID) r[3], (String) r[4], (String) r[5], (String) r[6], ((Number) r[7]).intValue(),
+                        SqlTimes.instant(r[8]), SqlTimes.instant(r[9]))).toList());
+    }
+
+    /**
+     * The states of these periods, each row locked FOR SHARE until the transaction ends (a period missing is made
+     * OPEN first), so that a close waits for the usage being written into it.
+     */
+    public Uni<Map<String, String>> lockPeriods(Collection<String> periods) {
+        String list = String.join(",", periods);
+        return session().chain(s -> s.createNativeQuery("""
+                        insert into billing_periods (period, state)
+                        select p, 'OPEN' from unnest(string_to_array(cast(:periods as text), ',')) as p
+                        order by p
+                        on conflict (period) do nothing""").setParameter("periods", list).executeUpdate()
+                .chain(() -> s.createNativeQuery("""
+                        select period, state from billing_periods
+                         where period = any(string_to_array(cast(:periods as text), ','))
+                         order by period for share""", Object[].class).setParameter("periods", list).getResultList()))
+                .map(rows -> {
+                    Map<String, String> states = new HashMap<>();
+                    rows.forEach(r -> states.put((String) r[0], (String) r[1]));
+                    return states;
+                });
+    }
+
+    /**
+     * Adds to the hourly rollups: {@code deltas} is a JSON array of rows keyed by tenant, period, hour, project,
+     * cluster, model, class and currency, in key order (so that writers never wait for each other in a cycle).
+     */
+    public Uni<Void> add(String deltas) {
+        return session().chain(s -> s.createNativeQuery("""
+                        insert into usage_rollups as u (tenant_id, period, hour, project_id, cluster_id, model,
+                                                        price_class, currency, card_milli_seconds, cost_minor,
+                                                        credit_minor, measured_card_milli_seconds, event_count)
+                        select tenant_id, period, hour, project_id, cluster_id, model, price_class, currency, cms,
+                               cost, credit, measured, events
+                          from jsonb_to_recordset(cast(cast(:deltas as text) as jsonb)) as d(
+                               tenant_id uuid, period text, hour timestamptz, project_id uuid, cluster_id uuid,
+                               model text, price_class text, currency text, cms bigint, cost bigint, credit bigint,
+                               measured bigint, events bigint)
+                        on conflict (tenant_id, period, hour, project_id, cluster_id, model, price_class, currency)
+                        do update set card_milli_seconds = u.card_milli_seconds + excluded.card_milli_seconds,
+                                      cost_minor = u.cost_minor + excluded.cost_minor,
+                                      credit_minor = u.credit_minor + excluded.credit_minor,
+                                      measured_card_milli_seconds = u.measured_card_milli_seconds
+                                                                    + excluded.measured_card_milli_seconds,
+                                      event_count = u.event_count + excluded.event_count""")
+                .setParameter("deltas", deltas).executeUpdate()).replaceWithVoid();
+    }
+
+    /**
+     * Compares both sources for those of these jobs that have ended and have events: DISCREPANT when they differ by
+     * more than {@code relative} of the lifecycle's card-seconds and more than {@code absoluteMilli} card-milli-
+     * seconds, else MATCHED. Whole seconds per run and per event, as the rollups count them.
+     */
+    public Uni<Void> reconcile(Collection<UUID> jobIds, double relative, long absoluteMilli, Instant at) {
+        String ids = UsageEventRepository.joined(jobIds);
+        return session().chain(s -> s.createNativeQuery("""
+                        with ids as (select unnest(cast(string_to_array(cast(:ids as text), ',') as uuid[])) as id),
+                        life as (
+                            select g.job_id, sum(cast(g.cards_milli as bigint)
+                                                 * floor(extract(epoch from g.ended_at - g.started_at))) as cms
+                              from job_segments g join ids on g.job_id = ids.id group by g.job_id),
+                        measured as (
+                            select e.job_id, sum(cast(e.cards_milli as bigint)
+                                                 * floor(extract(epoch from e.end_at - e.start_at))) as cms,
+                                   count(*) as n
+                              from usage_events e join ids on e.job_id = ids.id group by e.job_id)
+                        insert into usage_reconciliations as r (job_id, tenant_id, cluster_id,
+                                                                lifecycle_card_milli_seconds,
+                                                                measured_card_milli_seconds, event_count, status,
+                                                                checked_at)
+                        select j.id, j.tenant_id, j.cluster_id, coalesce(l.cms, 0), m.cms, m.n,
+                               case when abs(m.cms - coalesce(l.cms, 0)) > greatest(:absolute, coalesce(l.cms, 0) * :relative)
+                                    then 'DISCREPANT' else 'MATCHED' end, :at
+                          from jobs j join ids on j.id = ids.id join measured m on m.job_id = j.id
+                          left join life l on l.job_id = j.id
+                         where j.state in ('SUCCEEDED', 'FAILED', 'CANCELLED')
+                        on conflict (job_id) do update set
+                            lifecycle_card_milli_seconds = excluded.lifecycle_card_milli_seconds,
+                            measured_card_milli_seconds = excluded.measured_card_milli_seconds,
+                            event_count = excluded.event_count, status = excluded.status,
+                            checked_at = excluded.checked_at""")
+                .setParameter("ids", ids).setParameter("relative", relative).setParameter("absolute", absoluteMilli)
+                .setParameter("at", SqlTimes.utc(at)).executeUpdate()).replaceWithVoid();
+    }
+
+    /**
+     * Billed in {@code period} so far for the tenant (or one project), in one currency (null: any, for card-seconds
+     * only): the rollups' cost less credits and card-milli-seconds, plus closed runs the meter has not rolled up yet.
+     * Returns {minor units, card-milli-seconds}.
+     */
+    public Uni<long[]> billed(UUID tenantId, UUID projectId, String currency, String period) {
+        String filter = (projectId == null ? "" : " and project_id = :project")
+                + (currency == null ? "" : " and currency = :currency");
+        return session().chain(s -> {
+            var q = s.createNativeQuery("select"
+                    + " (select coalesce(sum(cost_minor - credit_minor), 0) from usage_rollups where tenant_id = :tenant"
+                    + " and period = :period" + filter + ")"
+                    + " + (select coalesce(sum(charge_minor - credit_minor), 0) from job_segments where metered_at is null"
+                    + " and tenant_id = :tenant" + filter + "),"
+                    + " (select coalesce(sum(card_milli_seconds), 0) from usage_rollups where tenant_id = :tenant"
+                    + " and period = :period" + filter + ")"
+                    + " + (select coalesce(sum(cast(cards_milli as bigint) * floor(extract(epoch from ended_at - started_at))), 0)"
+                    + " from job_segments where metered_at is null and tenant_id = :tenant" + filter + ")",
+                    Object[].class)
+                    .setParameter("tenant", tenantId).setParameter("period", period);
+            if (projectId != null) {
+                q.setParameter("project", projectId);
+            }
+            if (currency != null) {
+                q.setParameter("currency", currency);
+            }
+            return q.getSingleResult();
+        }).map(r -> new long[] {((Number) r[0]).longValue(), ((Number) r[1]).longValue()});
+    }
+
+    /**
+     * The runs going on for the tenant (or one project) in one currency (null: any), from their start (or the
+     * period's, if later) to {@code now}: {cost in minor units (rounded half-even per run), card-milli-seconds}.
+     */
+    public Uni<long[]> running(UUID tenantId, UUID projectId, String currency, Instant periodStart, Instant now) {
+        String filter = (projectId == null ? "" : " and project_id = :project")
+                + (currency == null ? "" : " and currency = :currency");
+        return session().chain(s -> {
+            var q = s.createNativeQuery("""
+                    select coalesce(sum(round(unit_price_minor * cards_milli * secs / 3600000.0)), 0),
+                           coalesce(sum(cards_milli * secs), 0)
+                      from (select unit_price_minor, cast(cards_milli as bigint) as cards_milli,
+                                   greatest(0, floor(extract(epoch from :now - greatest(started_at, :from)))) as secs
+                              from jobs where state = 'RUNNING' and tenant_id = :tenant""" + filter + ") r",
+                    Object[].class)
+                    .setParameter("tenant", tenantId).setParameter("now", SqlTimes.utc(now))
+                    .setParameter("from", SqlTimes.utc(periodStart));
+            if (projectId != null) {
+                q.setParameter("project", projectId);
+            }
+            if (currency != null) {
+                q.setParameter("currency", currency);
+            }
+            return q.getSingleResult();
+        }).map(r -> new long[] {((Number) r[0]).longValue(), ((Number) r[1]).longValue()});
+    }
+
+    /** Takes the meter's turn: false if another replica's meter holds it (until its transaction ends). */
+    public Uni<Boolean> tryTurn() {
+        return session().chain(s -> s.createNativeQuery(
+                        "select pg_try_advisory_xact_lock(hashtextextended('myriad/meter', 0))", Boolean.class)
+                .getSingleResult());
+    }
+
+    private static Uni<Mutiny.Session> session() {
+        return Panache.getSession();
+    }
+}

@@ -1,0 +1,201 @@
+package city.myriad.metering.repository;
+
+import city.myriad.platform.db.SqlTimes;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.hibernate.reactive.mutiny.Mutiny;
+
+/** What the usage API reads: rollups grouped, one job's runs and events, reconciliations, periods. */
+@ApplicationScoped
+public class UsageRepository {
+
+    /** One group's sums. */
+    public record Group(String key, String currency, long cardMilliSeconds, long costMinor, long creditMinor,
+            long measuredCardMilliSeconds, long eventCount) {}
+
+    /** One run of a job with both sources: lifecycle (to now while running) and its events. */
+    public record RunRow(int attempt, Instant startedAt, Instant endedAt, long lifecycleCms, long chargeMinor,
+            long measuredCms, long events) {}
+
+    /** A job as its usage shows it. */
+    public record JobRow(UUID id, UUID tenantId, UUID clusterId, String state, String currency) {}
+
+    /** A reconciliation as stored. */
+    public record Reconciliation(UUID jobId, UUID tenantId, UUID clusterId, long lifecycleCms, long measuredCms,
+            long events, String status, Instant checkedAt) {}
+
+    /** The SQL expression of each grouping. */
+    private static String keyOf(String groupBy) {
+        return switch (groupBy) {
+            case "project" -> "cast(project_id as text)";
+            case "cluster" -> "cast(cluster_id as text)";
+            case "model" -> "model";
+            case "class" -> "price_class";
+            case "hour" -> "to_char(hour at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:00:00\"Z\"')";
+            case "day" -> "to_char(hour at time zone 'UTC', 'YYYY-MM-DD')";
+            case "period" -> "period";
+            default -> throw new IllegalArgumentException(groupBy);
+        };
+    }
+
+    /**
+     * Sums of the rollups whose hour is in [from, to), by the grouping and currency, of one tenant (tenantId) or
+     * of these clusters (clusterIds, every tenant): whichever is not null, or both.
+     */
+    public Uni<List<Group>> grouped(UUID tenantId, Collection<UUID> clusterIds, Instant from, Instant to,
+            String groupBy) {
+        String key = keyOf(groupBy);
+        StringBuilder where = new StringBuilder(" where hour >= :from and hour < :to");
+        if (tenantId != null) {
+            where.append(" and tenant_id = :tenant");
+        }
+        if (clusterIds != null) {
+            where.append(" and cluster_id = any(cast(string_to_array(cast(:clusters as text), ',') as uuid[]))");
+        }
+        return session().chain(s -> {
+            var q = s.createNativeQuery("select " + key + " as k, currency, sum(card_milli_seconds), sum(cost_minor),"
+                    + " sum(credit_minor), sum(measured_card_milli_seconds), sum(event_count) from usage_rollups"
+                    + where + " group by k, currency order by k, currency", Object[].class)
+                    .setParameter("from", SqlTimes.utc(from)).setParameter("to", SqlTimes.utc(to));
+            if (tenantId != null) {
+                q.setParameter("tenant", tenantId);
+            }
+            if (clusterIds != null) {
+                q.setParameter("clusters", UsageEventRepository.joined(clusterIds));
+            }
+            return q.getResultList();
+        }).map(rows -> rows.stream().map(r -> new Group((String) r[0], (String) r[1], ((Number) r[2]).longValue(),
+                ((Number) r[3]).longValue(), ((Number) r[4]).longValue(), ((Number) r[5]).longValue(),
+                ((Number) r[6]).longValue())).toList());
+    }
+
+    /** Card-milli-seconds of the runs going on (to now), of one tenant or of these clusters. */
+    public Uni<Long> running(UUID tenantId, Collection<UUID> clusterIds, Instant now) {
+        StringBuilder where = new StringBuilder(" where state = 'RUNNING'");
+        if (tenantId != null) {
+            where.append(" and tenant_id = :tenant");
+        }
+        if (clusterIds != null) {
+            where.append(" and cluster_id = any(cast(string_to_array(cast(:clusters as text), ',') as uuid[]))");
+        }
+        return session().chain(s -> {
+            var q = s.createNativeQuery("select coalesce(sum(cast(cards_milli as bigint)"
+                    + " * greatest(0, floor(extract(epoch from :now - started_at)))), 0) from jobs" + where,
+                    Object.class).setParameter("now", SqlTimes.utc(now));
+            if (tenantId != null) {
+                q.setParameter("tenant", tenantId);
+            }
+            if (clusterIds != null) {
+                q.setParameter("clusters", UsageEventRepository.joined(clusterIds));
+            }
+            return q.getSingleResult();
+        }).map(v -> ((Number) v).longValue());
+    }
+
+    public Uni<Optional<JobRow>> job(UUID jobId) {
+        return session().chain(s -> s.createNativeQuery(
+                        "select id, tenant_id, cluster_id, state, currency from jobs where id = :id", Object[].class)
+                .setParameter("id", jobId).getResultList())
+                .map(rows -> rows.stream().findFirst().map(r -> new JobRow((UUID) r[0], (UUID) r[1], (UUID) r[2],
+                        (String) r[3], (String) r[4])));
+    }
+
+    /** The job's runs, ended and going on, with the events counted against each. */
+    public Uni<List<RunRow>> runs(UUID jobId, Instant now) {
+        return session().chain(s -> s.createNativeQuery("""
+                        with runs as (
+                            select attempt, started_at, ended_at, cards_milli, charge_minor from job_segments
+                             where job_id = :job
+                            union all
+                            select attempt, started_at, null, cards_milli, 0 from jobs
+                             where id = :job and state = 'RUNNING'),
+                        measured as (
+                            select attempt, sum(cast(cards_milli as bigint) * floor(extract(epoch from end_at - start_at)))
+                                       as cms, count(*) as n
+                              from usage_events where job_id = :job group by attempt)
+                        select r.attempt, r.started_at, r.ended_at,
+                               cast(r.cards_milli as bigint)
+                                   * greatest(0, floor(extract(epoch from coalesce(r.ended_at, :now) - r.started_at))),
+                               r.charge_minor, coalesce(m.cms, 0), coalesce(m.n, 0)
+                          from runs r left join measured m on m.attempt = r.attempt
+                         order by r.attempt""", Object[].class)
+                .setParameter("job", jobId).setParameter("now", SqlTimes.utc(now)).getResultList())
+                .map(rows -> rows.stream().map(r -> new RunRow(((Number) r[0]).intValue(), SqlTimes.instant(r[1]),
+                        r[2] == null ? null : SqlTimes.instant(r[2]), ((Number) r[3]).longValue(),
+                        ((Number) r[4]).longValue(), ((Number) r[5]).longValue(), ((Number) r[6]).longValue()))
+                        .toList());
+    }
+
+    public Uni<Optional<Reconciliation>> reconciliation(UUID jobId) {
+        return reconciliations("select job_id, tenant_id, cluster_id, lifecycle_card_milli_seconds,"
+                + " measured_card_milli_seconds, event_count, status, checked_at from usage_reconciliations"
+                + " where job_id = :job", q -> q.setParameter("job", jobId))
+                .map(list -> list.stream().findFirst());
+    }
+
+    /** Jobs flagged DISCREPANT on these clusters (null: all), in job id order after {@code after}. */
+    public Uni<List<Reconciliation>> discrepant(Collection<UUID> clusterIds, UUID after, int limit) {
+        String where = " where status = 'DISCREPANT'"
+                + (clusterIds == null ? "" : " and cluster_id = any(cast(string_to_array(cast(:clusters as text), ',')"
+                        + " as uuid[]))")
+                + (after == null ? "" : " and job_id > :after");
+        return reconciliations("select job_id, tenant_id, cluster_id, lifecycle_card_milli_seconds,"
+                + " measured_card_milli_seconds, event_count, status, checked_at from usage_reconciliations" + where
+                + " order by job_id limit :limit", q -> {
+                    q.setParameter("limit", limit);
+                    if (clusterIds != null) {
+                        q.setParameter("clusters", UsageEventRepository.joined(clusterIds));
+                    }
+                    if (after != null) {
+                        q.setParameter("after", after);
+                    }
+                });
+    }
+
+    private interface Binder {
+        void bind(Mutiny.SelectionQuery<Object[]> q);
+    }
+
+    private static Uni<List<Reconciliation>> reconciliations(String sql, Binder binder) {
+        return session().chain(s -> {
+            Mutiny.SelectionQuery<Object[]> q = s.createNativeQuery(sql, Object[].class);
+            binder.bind(q);
+            return q.getResultList();
+        }).map(rows -> rows.stream().map(r -> new Reconciliation((UUID) r[0], (UUID) r[1], (UUID) r[2],
+                ((Number) r[3]).longValue(), ((Number) r[4]).longValue(), ((Number) r[5]).longValue(), (String) r[6],
+                SqlTimes.instant(r[7]))).toList());
+    }
+
+    /** The period's row (absent: never written to, so OPEN). */
+    public Uni<Optional<Object[]>> period(String period) {
+        return session().chain(s -> s.createNativeQuery(
+                        "select period, state, closed_at, closed_by from billing_periods where period = :p",
+                        Object[].class).setParameter("p", period).getResultList())
+                .map(rows -> rows.stream().findFirst());
+    }
+
+    /**
+     * Closes the period: waits for the meter transactions writing into it (they hold its row FOR SHARE), so that
+     * after this commits no usage lands in it. Closing a closed period changes nothing. Returns true if closed now.
+     */
+    public Uni<Boolean> close(String period, Instant at, String by) {
+        return session().chain(s -> s.createNativeQuery("""
+                        insert into billing_periods (period, state, closed_at, closed_by)
+                        values (:p, 'CLOSED', :at, :by)
+                        on conflict (period) do update set state = 'CLOSED', closed_at = excluded.closed_at,
+                                                           closed_by = excluded.closed_by
+                         where billing_periods.state = 'OPEN'""")
+                .setParameter("p", period).setParameter("at", SqlTimes.utc(at)).setParameter("by", by)
+                .executeUpdate()).map(n -> n == 1);
+    }
+
+    private static Uni<Mutiny.Session> session() {
+        return Panache.getSession();
+    }
+}

@@ -1,0 +1,46 @@
+package city.myriad.metering.rest;
+
+import city.myriad.metering.mapping.MeteringApi.AlertView;
+import city.myriad.metering.service.Alerts;
+import city.myriad.platform.paging.Page;
+import city.myriad.platform.paging.Paging;
+import city.myriad.platform.security.CurrentCaller;
+import io.quarkus.security.Authenticated;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+@Path("/api/v1/alerts")
+@Authenticated
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "metering")
+public class AlertResource {
+
+    private final Alerts alerts;
+    private final CurrentCaller callers;
+    private final Paging paging;
+
+    AlertResource(Alerts alerts, CurrentCaller callers, Paging paging) {
+        this.alerts = alerts;
+        this.callers = callers;
+        this.paging = paging;
+    }
+
+    @GET
+    @Extension(name = "x-problem-codes", value = UsageResource.TENANT_CODES)
+    @Operation(operationId = "listAlerts", summary = "Budget and GPU-hour alerts, newest first",
+            description = "One alert per threshold crossed (50, 80 and 100% unless the quotas set others) per tenant "
+                    + "or project, measure and period, with its webhook delivery's state.")
+    public Uni<Page<AlertView>> list(@QueryParam("cursor") String cursor, @QueryParam("limit") String limit,
+            @Parameter(description = "Platform admins: this tenant's") @QueryParam("tenantId") UUID tenantId) {
+        return alerts.list(callers.get(), tenantId, paging.request(cursor, limit));
+    }
+}

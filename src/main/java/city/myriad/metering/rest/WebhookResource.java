@@ -1,0 +1,71 @@
+package city.myriad.metering.rest;
+
+import city.myriad.metering.mapping.MeteringApi.DeliveryView;
+import city.myriad.metering.mapping.MeteringApi.SetWebhook;
+import city.myriad.metering.mapping.MeteringApi.WebhookView;
+import city.myriad.metering.service.Webhooks;
+import city.myriad.platform.paging.Page;
+import city.myriad.platform.paging.Paging;
+import city.myriad.platform.security.CurrentCaller;
+import io.quarkus.security.Authenticated;
+import io.smallrye.mutiny.Uni;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+@Path("/api/v1/tenants/{tenantId}/webhook")
+@Authenticated
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "metering")
+public class WebhookResource {
+
+    private final Webhooks webhooks;
+    private final CurrentCaller callers;
+    private final Paging paging;
+
+    WebhookResource(Webhooks webhooks, CurrentCaller callers, Paging paging) {
+        this.webhooks = webhooks;
+        this.callers = callers;
+        this.paging = paging;
+    }
+
+    @PUT
+    @Extension(name = "x-problem-codes", value = UsageResource.TENANT_CODES + ", VALIDATION_FAILED")
+    @Operation(operationId = "setWebhook", summary = "Set where alerts go (tenant-admin)",
+            description = "Generates a new signing secret and shows it once, in this answer (setting the webhook "
+                    + "again rotates it). Each delivery is signed: Myriad-Signature: t=<unix seconds>,v1=<hex "
+                    + "HMAC-SHA256 of \"<t>.<body>\">; Myriad-Event-Id is the alert's id on every try.")
+    public Uni<WebhookView> set(@PathParam("tenantId") UUID tenantId, @Valid @NotNull SetWebhook body) {
+        return webhooks.set(callers.get(), tenantId, body.url());
+    }
+
+    @GET
+    @Extension(name = "x-problem-codes", value = UsageResource.TENANT_CODES + ", WEBHOOK_NOT_FOUND")
+    @Operation(operationId = "getWebhook", summary = "The tenant's webhook, without its secret (tenant-admin)")
+    public Uni<WebhookView> get(@PathParam("tenantId") UUID tenantId) {
+        return webhooks.get(callers.get(), tenantId);
+    }
+
+    @GET
+    @Path("/deliveries")
+    @Extension(name = "x-problem-codes", value = UsageResource.TENANT_CODES)
+    @Operation(operationId = "listWebhookDeliveries", summary = "The delivery log, newest first (tenant-admin)",
+            description = "Each alert's delivery: PENDING (with its next attempt), DELIVERED or FAILED, and every "
+                    + "attempt with its HTTP status or error and duration. Retries back off exponentially.")
+    public Uni<Page<DeliveryView>> deliveries(@PathParam("tenantId") UUID tenantId,
+            @QueryParam("cursor") String cursor, @QueryParam("limit") String limit) {
+        return webhooks.deliveries(callers.get(), tenantId, paging.request(cursor, limit));
+    }
+}

@@ -1,0 +1,153 @@
+package city.myriad.metering.service;
+
+import city.myriad.jobs.service.BudgetStops;
+import city.myriad.metering.mapping.MeteringApi.AlertView;
+import city.myriad.metering.model.Period;
+import city.myriad.metering.repository.AlertRepository;
+import city.myriad.metering.repository.AlertRepository.AlertRow;
+import city.myriad.metering.repository.AlertRepository.DeliveryRow;
+import city.myriad.platform.db.Scoped;
+import city.myriad.platform.paging.Page;
+import city.myriad.platform.paging.PageRequest;
+import city.myriad.platform.security.Caller;
+import city.myriad.platform.time.Ids;
+import city.myriad.quota.service.QuotaLimits;
+import city.myriad.quota.service.QuotaLimits.Watched;
+import city.myriad.tenancy.service.TenantProjects;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+
+/**
+ * Alerts on budgets and GPU-hour limits. Every few seconds the meter's reading (billed this period plus the runs
+ * going on) of each tenant or project with a limit is compared with its thresholds (50, 80 and 100% unless set);
+ * each threshold crossed raises one alert per period, never two (a unique key), and in the same transaction its
+ * webhook delivery enters the outbox if the tenant has a webhook. At 100% of a budget whose policy is STOP, the
+ * running ON_DEMAND jobs of that tenant (or project) are stopped in that transaction too.
+ */
+@ApplicationScoped
+public class Alerts {
+
+    private static final Logger LOG = Logger.getLogger(Alerts.class);
+    static final String EVENT_TYPE = "alert.raised";
+
+    private final Scoped scoped;
+    private final QuotaLimits quotas;
+    private final MeterReadings meter;
+    private final AlertRepository alerts;
+    private final BudgetStops stops;
+    private final TenantProjects projects;
+    private final ObjectMapper json;
+    private final Ids ids;
+    private final Clock clock;
+
+    Alerts(Scoped scoped, QuotaLimits quotas, MeterReadings meter, AlertRepository alerts, BudgetStops stops,
+            TenantProjects projects, ObjectMapper json, Ids ids, Clock clock) {
+        this.scoped = scoped;
+        this.quotas = quotas;
+        this.meter = meter;
+        this.alerts = alerts;
+        this.stops = stops;
+        this.projects = projects;
+        this.json = json;
+        this.ids = ids;
+        this.clock = clock;
+    }
+
+    /** Looks at every watched scope once; completes with the number of alerts raised. */
+    public Uni<Integer> check() {
+        Instant now = clock.instant();
+        return quotas.watched().chain(all -> {
+            Uni<Integer> raised = Uni.createFrom().item(0);
+            for (Watched w : all) {
+                raised = raised.chain(n -> scoped.asTenant(w.tenantId(), () -> check(w, now)).map(m -> n + m));
+            }
+            return raised;
+        });
+    }
+
+    private Uni<Integer> check(Watched w, Instant now) {
+        Uni<Integer> raised = Uni.createFrom().item(0);
+        var budget = w.scope().budget();
+        if (budget != null) {
+            raised = raised.chain(n -> meter.used(w.tenantId(), w.projectId(), budget.currency(), now)
+                    .chain(used -> cross(w, "BUDGET", BigDecimal.valueOf(used.minor()),
+                            BigDecimal.valueOf(budget.amountMinor()), budget.currency(), now))
+                    .map(m -> n + m));
+        }
+        Long gpuHours = w.scope().gpuHours();
+        if (gpuHours != null) {
+            raised = raised.chain(n -> meter.used(w.tenantId(), w.projectId(), null, now)
+                    .chain(used -> cross(w, "GPU_HOURS", BigDecimal.valueOf(used.cardMilliSeconds())
+                            .divide(BigDecimal.valueOf(3_600_000L), 3, RoundingMode.DOWN), BigDecimal.valueOf(gpuHours),
+                            "GPU_HOURS", now))
+                    .map(m -> n + m));
+        }
+        return raised;
+    }
+
+    /** Raises each threshold the reading has reached and that this period has not raised yet. */
+    private Uni<Integer> cross(Watched w, String measure, BigDecimal used, BigDecimal limit, String unit, Instant now) {
+        String scope = w.projectId() == null ? "tenant" : "project:" + w.projectId();
+        String period = Period.of(now).toString();
+        if (used.signum() <= 0) {
+            return Uni.createFrom().item(0);
+        }
+        return alerts.raised(w.tenantId(), scope, measure, period).chain(already -> {
+            Uni<Integer> n = Uni.createFrom().item(0);
+            for (int t : w.scope().thresholds()) {
+                boolean reached = used.multiply(BigDecimal.valueOf(100)).compareTo(limit.multiply(BigDecimal.valueOf(t)))
+                        >= 0;
+                if (!reached || already.contains(t)) {
+                    continue;
+                }
+                AlertRow a = new AlertRow(ids.next(), w.tenantId(), w.projectId(), measure, period, t, used, limit,
+                        unit, now, null);
+                boolean stop = t == 100 && measure.equals("BUDGET") && w.scope().stopOnExhausted();
+                n = n.chain(count -> alerts.raise(a, scope).chain(fresh -> !fresh ? Uni.createFrom().item(count)
+                        : enqueue(a, now)
+                                .chain(() -> stop ? stops.stopOnDemand(w.tenantId(), w.projectId(), now)
+                                        .invoke(stopped -> LOG.infof("Budget of %s %s used up: stopped %d ON_DEMAND "
+                                                + "jobs", w.tenantId(), scope, stopped.size()))
+                                        .replaceWithVoid() : Uni.createFrom().voidItem())
+                                .replaceWith(count + 1)));
+            }
+            return n;
+        });
+    }
+
+    /** The alert's webhook delivery, if the tenant has a webhook now (the outbox row, in the alert's transaction). */
+    private Uni<Void> enqueue(AlertRow a, Instant now) {
+        return alerts.webhook(a.tenantId()).chain(hook -> {
+            if (hook.isEmpty()) {
+                return Uni.createFrom().voidItem();
+            }
+            ObjectNode payload = json.createObjectNode();
+            payload.put("id", a.id().toString());
+            payload.put("type", EVENT_TYPE);
+            payload.put("createdAt", now.toString());
+            payload.set("data", json.valueToTree(view(a)));
+            return alerts.enqueue(new DeliveryRow(ids.next(), a.tenantId(), a.id(), EVENT_TYPE, payload.toString(),
+                    "PENDING", 0, now, now, null));
+        });
+    }
+
+    /** A tenant's alerts, newest first: the caller's own tenant, or (platform admins) the one named. */
+    public Uni<Page<AlertView>> list(Caller caller, UUID tenantId, PageRequest page) {
+        Uni<UUID> tenant = tenantId == null ? projects.readableTenant(caller) : projects.tenant(caller, tenantId, false);
+        return tenant.chain(t -> scoped.asTenant(t, () -> alerts.page(t, page.afterUuid(), page.limit() + 1)))
+                .map(rows -> page.page(rows, r -> r.id().toString()).map(Alerts::view));
+    }
+
+    static AlertView view(AlertRow a) {
+        return new AlertView(a.id(), a.tenantId(), a.projectId(), a.measure(), a.period(), a.threshold(),
+                a.used().stripTrailingZeros(), a.limit().stripTrailingZeros(), a.unit(), a.raisedAt(), a.delivery());
+    }
+}

@@ -1,0 +1,46 @@
+package city.myriad.metering.service;
+
+import city.myriad.metering.model.Period;
+import city.myriad.metering.repository.RollupRepository;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * The metering domain's port for admission and alerts: what a tenant (or one of its projects) has used in the
+ * current period, from the meter. Runs in the caller's transaction (which must see the tenant's rows).
+ */
+@ApplicationScoped
+public class MeterReadings {
+
+    /** Money in minor units of one currency, and card-seconds in thousandths of a card. */
+    public record Used(long minor, long cardMilliSeconds) {
+
+        public Used plus(Used o) {
+            return new Used(minor + o.minor, cardMilliSeconds + o.cardMilliSeconds);
+        }
+    }
+
+    private final RollupRepository rollups;
+
+    MeterReadings(RollupRepository rollups) {
+        this.rollups = rollups;
+    }
+
+    /**
+     * Billed in the period of {@code now} so far: the ended runs (rolled up, or closed and waiting for the meter),
+     * their credits taken off, late usage of closed periods included. {@code currency} null: money of every
+     * currency adds up, so read only the card-seconds.
+     */
+    public Uni<Used> billed(UUID tenantId, UUID projectId, String currency, Instant now) {
+        return rollups.billed(tenantId, projectId, currency, Period.of(now).toString())
+                .map(r -> new Used(r[0], r[1]));
+    }
+
+    /** Billed so far plus the runs going on, to {@code now}: what alerts compare with budgets and GPU-hours. */
+    public Uni<Used> used(UUID tenantId, UUID projectId, String currency, Instant now) {
+        return billed(tenantId, projectId, currency, now).chain(b -> rollups.running(tenantId, projectId, currency,
+                Period.of(now).start(), now).map(r -> b.plus(new Used(r[0], r[1]))));
+    }
+}

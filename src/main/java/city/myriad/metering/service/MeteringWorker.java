@@ -1,0 +1,109 @@
+package city.myriad.metering.service;
+
+import city.myriad.platform.db.Blocking;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * The metering domain's background work, on one thread of its own: roll up what is pending (until nothing is),
+ * check alert thresholds every few seconds, send the webhook deliveries due. Every step is safe to run on several
+ * replicas at once and to stop at any point (each commits whole or not at all).
+ */
+@ApplicationScoped
+public class MeteringWorker {
+
+    private static final Logger LOG = Logger.getLogger(MeteringWorker.class);
+    private static final int TURNS_PER_ROUND = 50;
+
+    private final Meter meter;
+    private final Alerts alerts;
+    private final Webhooks webhooks;
+    private final boolean enabled;
+    private final Duration interval;
+    private final Duration alertInterval;
+    private volatile boolean stopped;
+    private Thread thread;
+
+    MeteringWorker(Meter meter, Alerts alerts, Webhooks webhooks,
+            @ConfigProperty(name = "myriad.metering.worker.enabled", defaultValue = "true") boolean enabled,
+            @ConfigProperty(name = "myriad.metering.interval", defaultValue = "PT1S") Duration interval,
+            @ConfigProperty(name = "myriad.metering.alert-interval", defaultValue = "PT5S") Duration alertInterval) {
+        this.meter = meter;
+        this.alerts = alerts;
+        this.webhooks = webhooks;
+        this.enabled = enabled;
+        this.interval = interval;
+        this.alertInterval = alertInterval;
+    }
+
+    void start(@Observes StartupEvent event) {
+        if (!enabled) {
+            return;
+        }
+        thread = new Thread(this::run, "myriad-metering");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        stopped = true;
+        if (thread != null) {
+            thread.interrupt();
+        }
+    }
+
+    /** Rolls up everything pending now, waiting for another meter's turn if need be (tests, and the worker). */
+    public void drain() {
+        for (int i = 0; i < 10_000; i++) {
+            Meter.Turn t = Blocking.await(meter::turn);
+            if (t.ran() && !t.busy()) {
+                return;
+            }
+            if (!t.ran()) {
+                sleep(Duration.ofMillis(20));
+            }
+        }
+        throw new IllegalStateException("The meter did not catch up");
+    }
+
+    /** One alert check and one round of deliveries now (tests). */
+    public void alertsNow() {
+        Blocking.await(alerts::check);
+        webhooks.deliverDue();
+    }
+
+    private void run() {
+        long lastCheck = 0;
+        while (!stopped) {
+            try {
+                for (int i = 0; i < TURNS_PER_ROUND && Blocking.await(meter::turn).busy(); i++) {
+                    // rolled up a bound's worth: go on while there is more
+                }
+                if (System.nanoTime() - lastCheck >= alertInterval.toNanos()) {
+                    lastCheck = System.nanoTime();
+                    Blocking.await(alerts::check);
+                }
+                webhooks.deliverDue();
+            } catch (RuntimeException e) {
+                if (!stopped) {
+                    LOG.warnf(e, "Metering round failed; trying again");
+                }
+            }
+            sleep(interval);
+        }
+    }
+
+    private void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopped = true;
+        }
+    }
+}

@@ -1,0 +1,284 @@
+package city.myriad.metering.service;
+
+import city.myriad.catalog.service.ClusterSupply;
+import city.myriad.catalog.service.OperatorLookup;
+import city.myriad.jobs.service.RunPlacements;
+import city.myriad.metering.mapping.MeteringApi.UsageEvent;
+import city.myriad.metering.mapping.MeteringApi.UsageEventResult;
+import city.myriad.metering.mapping.MeteringApi.UsageEventResults;
+import city.myriad.metering.repository.UsageEventRepository;
+import city.myriad.metering.repository.UsageEventRepository.JobFacts;
+import city.myriad.metering.repository.UsageEventRepository.RunFacts;
+import city.myriad.platform.TextRules;
+import city.myriad.platform.db.Scoped;
+import city.myriad.platform.security.Caller;
+import city.myriad.platform.time.Ids;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Takes the agents' usage events in. Rules:
+ * <ul>
+ * <li>Only the operator of every cluster the batch names, or a platform admin, may post it (else 403 or 404 for
+ * the whole batch, and nothing is kept).</li>
+ * <li>Each event is checked on its own: a malformed one, one for an unknown job (or a job of another cluster),
+ * one outside every run of its job (give or take the clock skew), on a node the run does not use or with more
+ * cards than the run has there, or one that ended longer ago than the late window, is REJECTED with its reason;
+ * the others go on.</li>
+ * <li>The valid events commit together, in one transaction that waits for the WAL flush: the answer comes only
+ * once they are durable. An event whose (cluster, eventId) is already kept, by an earlier batch or by a concurrent
+ * one that committed first, is a DUPLICATE: the primary key decides, so it is counted once, however late the
+ * retry (no dedup window).</li>
+ * </ul>
+ */
+@ApplicationScoped
+public class UsageIngestion {
+
+    static final String ACCEPTED = "ACCEPTED";
+    static final String DUPLICATE = "DUPLICATE";
+    static final String REJECTED = "REJECTED";
+
+    private final Scoped scoped;
+    private final ClusterSupply clusters;
+    private final OperatorLookup operators;
+    private final UsageEventRepository events;
+    private final RunPlacements placements;
+    private final ObjectMapper json;
+    private final Ids ids;
+    private final Clock clock;
+    private final Duration lateWindow;
+    private final Duration clockSkew;
+
+    UsageIngestion(Scoped scoped, ClusterSupply clusters, OperatorLookup operators, UsageEventRepository events,
+            RunPlacements placements, ObjectMapper json, Ids ids, Clock clock,
+            @ConfigProperty(name = "myriad.metering.late-window", defaultValue = "P35D") Duration lateWindow,
+            @ConfigProperty(name = "myriad.metering.clock-skew", defaultValue = "PT5S") Duration clockSkew) {
+        this.scoped = scoped;
+        this.clusters = clusters;
+        this.operators = operators;
+        this.events = events;
+        this.placements = placements;
+        this.json = json;
+        this.ids = ids;
+        this.clock = clock;
+        this.lateWindow = lateWindow;
+        this.clockSkew = clockSkew;
+    }
+
+    /** An event's verdict before the database has its say. */
+    private record Checked(UsageEvent event, String reason, String detail, JobFacts job, int attempt, int cardsMilli) {
+
+        boolean valid() {
+            return reason == null;
+        }
+
+        String key() {
+            return event.clusterId() + "/" + event.eventId();
+        }
+    }
+
+    public Uni<UsageEventResults> ingest(Caller caller, List<UsageEvent> batch) {
+        Instant now = clock.instant();
+        List<Checked> shaped = batch.stream().map(e -> shape(e, now)).toList();
+        Set<UUID> named = shaped.stream().filter(Checked::valid).map(c -> c.event().clusterId())
+                .collect(Collectors.toCollection(LinkedHashSet::new));
+        return authorize(caller, named).chain(() -> scoped.asPlatform(() -> events.durableCommit()
+                .chain(() -> {
+                    Set<UUID> jobIds = shaped.stream().filter(Checked::valid).map(c -> c.event().jobId())
+                            .collect(Collectors.toSet());
+                    if (jobIds.isEmpty()) {
+                        return Uni.createFrom().item(shaped);
+                    }
+                    return events.jobs(jobIds).chain(jobs -> events.runs(jobIds)
+                            .map(runs -> check(shaped, jobs, runs, now)));
+                })
+                .chain(checked -> store(checked, now))));
+    }
+
+    /** 403/404 unless the caller operates every cluster named (platform admins may post for any). */
+    private Uni<Void> authorize(Caller caller, Set<UUID> clusterIds) {
+        if (caller.isPlatformAdmin()) {
+            return Uni.createFrom().voidItem();
+        }
+        Uni<Void> all = operators.of(caller).replaceWithVoid();
+        for (UUID id : clusterIds) {
+            all = all.chain(() -> clusters.managed(caller, id)).replaceWithVoid();
+        }
+        return all;
+    }
+
+    /** The event's own rules, before any job is looked at. */
+    private Checked shape(UsageEvent e, Instant now) {
+        String problem = malformed(e);
+        if (problem != null) {
+            return new Checked(e, "MALFORMED", problem, null, 0, 0);
+        }
+        if (e.endAt().isBefore(now.minus(lateWindow))) {
+            return new Checked(e, "TOO_LATE", "the interval ended more than " + lateWindow.toDays()
+                    + " days ago: past the late window", null, 0, 0);
+        }
+        return new Checked(e, null, null, null, 0, e.cards().movePointRight(3).intValueExact());
+    }
+
+    static String malformed(UsageEvent e) {
+        if (e.eventId() == null || e.eventId().isBlank()) {
+            return "eventId is required";
+        }
+        if (TextRules.length(e.eventId()) > 128) {
+            return "eventId is longer than 128 characters";
+        }
+        String text = TextRules.problem(e.eventId(), false);
+        if (text != null) {
+            return "eventId " + text;
+        }
+        if (e.clusterId() == null || e.jobId() == null) {
+            return "clusterId and jobId are required";
+        }
+        if (e.node() == null || e.node().isBlank() || TextRules.length(e.node()) > 128
+                || TextRules.problem(e.node(), false) != null) {
+            return "node is required: 1 to 128 characters, no control characters";
+        }
+        if (e.cards() == null || e.cards().signum() <= 0 || e.cards().stripTrailingZeros().scale() > 3
+                || e.cards().compareTo(BigDecimal.valueOf(1_000_000)) > 0
+                || (e.cards().compareTo(BigDecimal.ONE) > 0 && e.cards().stripTrailingZeros().scale() > 0)) {
+            return "cards must be whole cards, or a fraction of one card in thousandths (0.5)";
+        }
+        if (e.startAt() == null || e.endAt() == null || !e.endAt().isAfter(e.startAt())) {
+            return "startAt and endAt are required, endAt after startAt";
+        }
+        if (e.utilization() != null && (e.utilization().signum() < 0 || e.utilization().compareTo(BigDecimal.ONE) > 0
+                || e.utilization().stripTrailingZeros().scale() > 3)) {
+            return "utilization is from 0 to 1, at most three decimals";
+        }
+        if (e.energyWh() != null && (e.energyWh().signum() < 0 || e.energyWh().stripTrailingZeros().scale() > 3
+                || e.energyWh().compareTo(BigDecimal.valueOf(1_000_000_000_000L)) >= 0)) {
+            return "energyWh is at least 0, at most three decimals";
+        }
+        return null;
+    }
+
+    /** The job's rules: known on this cluster, inside one of its runs, on that run's nodes and cards. */
+    private List<Checked> check(List<Checked> shaped, List<JobFacts> jobs, List<RunFacts> runs, Instant now) {
+        Map<UUID, JobFacts> byId = new HashMap<>();
+        jobs.forEach(j -> byId.put(j.id(), j));
+        Map<UUID, List<RunFacts>> runsOf = runs.stream().collect(Collectors.groupingBy(RunFacts::jobId));
+        List<Checked> out = new ArrayList<>(shaped.size());
+        for (Checked c : shaped) {
+            out.add(c.valid() ? check(c, byId.get(c.event().jobId()), runsOf.getOrDefault(c.event().jobId(),
+                    List.of()), now) : c);
+        }
+        return out;
+    }
+
+    private Checked check(Checked c, JobFacts job, List<RunFacts> runs, Instant now) {
+        UsageEvent e = c.event();
+        if (job == null || !job.clusterId().equals(e.clusterId())) {
+            return new Checked(e, "UNKNOWN_JOB", "no job " + e.jobId() + " on cluster " + e.clusterId(), null, 0, 0);
+        }
+        RunFacts run = null;
+        for (RunFacts r : runs) {
+            Instant end = r.endedAt() == null ? now : r.endedAt();
+            if (!e.startAt().isBefore(r.startedAt().minus(clockSkew)) && !e.endAt().isAfter(end.plus(clockSkew))) {
+                run = r;
+                break;
+            }
+        }
+        if (run == null) {
+            return new Checked(e, "OUTSIDE_RUN", "the interval is not inside any run of job " + e.jobId()
+                    + " (allowing " + clockSkew.toSeconds() + " s of clock skew)", null, 0, 0);
+        }
+        int allowed = job.cardsMilli();
+        if (run.placement() != null) {
+            var onNode = placements.cardsMilliOn(run.placement(), e.node());
+            if (onNode.isEmpty()) {
+                return new Checked(e, "NODE_NOT_IN_PLACEMENT", "run " + run.attempt() + " of job " + e.jobId()
+                        + " does not use node " + e.node(), null, 0, 0);
+            }
+            allowed = onNode.getAsInt();
+        }
+        if (c.cardsMilli() > allowed) {
+            return new Checked(e, "CARDS_ABOVE_PLACEMENT", "run " + run.attempt() + " has "
+                    + BigDecimal.valueOf(allowed, 3).stripTrailingZeros().toPlainString() + " cards on "
+                    + e.node() + ", the event says " + e.cards().stripTrailingZeros().toPlainString(), null, 0, 0);
+        }
+        return new Checked(e, null, null, job, run.attempt(), c.cardsMilli());
+    }
+
+    /** Inserts the valid events (the first of a key within the batch) and answers for every event, in order. */
+    private Uni<UsageEventResults> store(List<Checked> checked, Instant now) {
+        // In key order, so that two batches sharing events wait for each other in one order, never in a cycle.
+        Map<String, Checked> firsts = new java.util.TreeMap<>();
+        for (Checked c : checked) {
+            if (c.valid()) {
+                firsts.putIfAbsent(c.key(), c);
+            }
+        }
+        ArrayNode rows = json.createArrayNode();
+        firsts.values().forEach(c -> rows.add(row(c)));
+        Uni<Set<String>> inserted = rows.isEmpty() ? Uni.createFrom().item(Set.of())
+                : events.insert(ids.next(), rows.toString(), now);
+        return inserted.map(keys -> {
+            List<UsageEventResult> results = new ArrayList<>(checked.size());
+            long accepted = 0;
+            long duplicates = 0;
+            long rejected = 0;
+            Set<String> answered = new HashSet<>();
+            for (Checked c : checked) {
+                if (!c.valid()) {
+                    rejected++;
+                    results.add(new UsageEventResult(c.event().eventId(), REJECTED, c.reason(), c.detail()));
+                } else if (keys.contains(c.key()) && answered.add(c.key())) {
+                    accepted++;
+                    results.add(new UsageEventResult(c.event().eventId(), ACCEPTED, null, null));
+                } else {
+                    duplicates++;
+                    results.add(new UsageEventResult(c.event().eventId(), DUPLICATE, null, null));
+                }
+            }
+            return new UsageEventResults(accepted, duplicates, rejected, results);
+        });
+    }
+
+    private ObjectNode row(Checked c) {
+        UsageEvent e = c.event();
+        JobFacts j = c.job();
+        ObjectNode row = json.createObjectNode();
+        row.put("cluster_id", e.clusterId().toString());
+        row.put("event_id", e.eventId());
+        row.put("job_id", e.jobId().toString());
+        row.put("attempt", c.attempt());
+        row.put("tenant_id", j.tenantId().toString());
+        row.put("project_id", j.projectId().toString());
+        row.put("model", j.model());
+        row.put("price_class", j.priceClass());
+        row.put("currency", j.currency());
+        row.put("node", e.node());
+        row.put("cards_milli", c.cardsMilli());
+        row.put("start_at", e.startAt().toString());
+        row.put("end_at", e.endAt().toString());
+        if (e.utilization() != null) {
+            row.put("utilization", e.utilization());
+        }
+        if (e.energyWh() != null) {
+            row.put("energy_wh", e.energyWh());
+        }
+        return row;
+    }
+}

@@ -1,0 +1,248 @@
+package city.myriad.metering.service;
+
+import city.myriad.catalog.service.ClusterSupply;
+import city.myriad.catalog.service.OperatorLookup;
+import city.myriad.metering.mapping.MeteringApi.DiscrepancyView;
+import city.myriad.metering.mapping.MeteringApi.JobUsageView;
+import city.myriad.metering.mapping.MeteringApi.PeriodView;
+import city.myriad.metering.mapping.MeteringApi.RunUsage;
+import city.myriad.metering.mapping.MeteringApi.UsageLine;
+import city.myriad.metering.mapping.MeteringApi.UsageView;
+import city.myriad.metering.model.Period;
+import city.myriad.metering.repository.UsageRepository;
+import city.myriad.metering.repository.UsageRepository.Reconciliation;
+import city.myriad.platform.db.Scoped;
+import city.myriad.platform.db.SqlTimes;
+import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.error.MyriadProblem.Violation;
+import city.myriad.platform.error.ProblemCode;
+import city.myriad.platform.money.Money;
+import city.myriad.platform.paging.Page;
+import city.myriad.platform.paging.PageRequest;
+import city.myriad.platform.security.Caller;
+import city.myriad.tenancy.service.TenantProjects;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * What the meter shows. Who sees what:
+ * <ul>
+ * <li>a tenant (any tenant role) its own usage, jobs and nothing else;</li>
+ * <li>an operator the usage on its own clusters, of every tenant, without tenant-internal groupings (projects)
+ * and without naming a tenant;</li>
+ * <li>a platform admin everything, one tenant's if it names it.</li>
+ * </ul>
+ * Usage lines are by the hour the cards ran (a late adjustment appears in its own hour), from the rollups: runs
+ * that have ended. The runs going on are given apart, to now.
+ */
+@ApplicationScoped
+public class UsageReports {
+
+    static final Set<String> GROUPINGS = Set.of("project", "cluster", "model", "class", "hour", "day", "period");
+    static final Duration MAX_RANGE = Duration.ofDays(400);
+    static final Duration MAX_HOURLY_RANGE = Duration.ofDays(31);
+
+    private final Scoped scoped;
+    private final UsageRepository usage;
+    private final TenantProjects projects;
+    private final ClusterSupply clusters;
+    private final OperatorLookup operators;
+    private final Clock clock;
+
+    UsageReports(Scoped scoped, UsageRepository usage, TenantProjects projects, ClusterSupply clusters,
+            OperatorLookup operators, Clock clock) {
+        this.scoped = scoped;
+        this.usage = usage;
+        this.projects = projects;
+        this.clusters = clusters;
+        this.operators = operators;
+        this.clock = clock;
+    }
+
+    /** Whose usage a caller reads: one tenant, some clusters, or both; null for none (all). */
+    private record Reach(UUID tenantId, List<UUID> clusterIds) {}
+
+    public Uni<UsageView> usage(Caller caller, String fromText, String toText, String groupByText, UUID tenantId) {
+        Instant from = instant("from", fromText);
+        Instant to = instant("to", toText);
+        String groupBy = groupByText == null ? "day" : groupByText;
+        if (!GROUPINGS.contains(groupBy)) {
+            throw invalid("groupBy", "one of project, cluster, model, class, hour, day, period");
+        }
+        if (!to.isAfter(from)) {
+            throw invalid("to", "after from");
+        }
+        if (Duration.between(from, to).compareTo(groupBy.equals("hour") ? MAX_HOURLY_RANGE : MAX_RANGE) > 0) {
+            throw invalid("to", groupBy.equals("hour") ? "at most 31 days after from when grouped by hour"
+                    : "at most 400 days after from");
+        }
+        Instant now = clock.instant();
+        return reach(caller, tenantId, groupBy).chain(r -> inScope(r, () -> usage.grouped(r.tenantId(),
+                        r.clusterIds(), from, to, groupBy)
+                .chain(groups -> usage.running(r.tenantId(), r.clusterIds(), now).map(running -> new UsageView(
+                        r.tenantId(), from, to, groupBy, groups.stream().map(g -> new UsageLine(g.key(),
+                                cardSeconds(g.cardMilliSeconds()), gpuHours(g.cardMilliSeconds()),
+                                Money.of(g.costMinor(), g.currency()), Money.of(g.creditMinor(), g.currency()),
+                                cardSeconds(g.measuredCardMilliSeconds()), g.eventCount())).toList(),
+                        cardSeconds(running))))));
+    }
+
+    private Uni<Reach> reach(Caller caller, UUID tenantId, String groupBy) {
+        if (caller.isPlatformAdmin()) {
+            return tenantId == null ? Uni.createFrom().item(new Reach(null, null))
+                    : projects.tenant(caller, tenantId, false).map(t -> new Reach(t, null));
+        }
+        if (caller.is(Caller.OPERATOR)) {
+            if (tenantId != null) {
+                throw new MyriadProblem.Forbidden(ProblemCode.PLATFORM_ADMIN_REQUIRED,
+                        "Operators see the usage of their clusters, not of one tenant");
+            }
+            if (groupBy.equals("project")) {
+                throw invalid("groupBy", "operators group by cluster, model, class, hour, day or period");
+            }
+            return ownClusters(caller).map(ids -> new Reach(null, ids));
+        }
+        Uni<UUID> tenant = tenantId == null ? projects.readableTenant(caller) : projects.tenant(caller, tenantId, false);
+        return tenant.map(t -> new Reach(t, null));
+    }
+
+    private Uni<List<UUID>> ownClusters(Caller caller) {
+        return operators.of(caller).chain(op -> clusters.all().map(all -> all.stream()
+                .filter(c -> c.operatorId().equals(op.id())).map(ClusterSupply.ClusterRef::id).toList()));
+    }
+
+    private <T> Uni<T> inScope(Reach r, java.util.function.Supplier<Uni<T>> work) {
+        return r.tenantId() != null ? scoped.asTenant(r.tenantId(), work) : scoped.asPlatform(work);
+    }
+
+    /** One job's usage: its tenant, its cluster's operator and platform admins may read it; others get 404. */
+    public Uni<JobUsageView> jobUsage(Caller caller, UUID jobId) {
+        Instant now = clock.instant();
+        Uni<UUID> tenantScope;
+        Uni<List<UUID>> clusterScope;
+        if (caller.isPlatformAdmin()) {
+            tenantScope = Uni.createFrom().nullItem();
+            clusterScope = Uni.createFrom().nullItem();
+        } else if (caller.is(Caller.OPERATOR)) {
+            tenantScope = Uni.createFrom().nullItem();
+            clusterScope = ownClusters(caller);
+        } else {
+            tenantScope = projects.readableTenant(caller);
+            clusterScope = Uni.createFrom().nullItem();
+        }
+        return tenantScope.chain(tenant -> clusterScope.chain(own -> inScope(new Reach(tenant, own),
+                () -> usage.job(jobId).chain(found -> {
+                    var job = found.filter(j -> (tenant == null || j.tenantId().equals(tenant))
+                            && (own == null || own.contains(j.clusterId())))
+                            .orElseThrow(() -> new MyriadProblem.NotFound(ProblemCode.JOB_NOT_FOUND, "No job " + jobId));
+                    return usage.runs(jobId, now).chain(runs -> usage.reconciliation(jobId).map(rec -> {
+                        long life = runs.stream().mapToLong(UsageRepository.RunRow::lifecycleCms).sum();
+                        long measured = runs.stream().mapToLong(UsageRepository.RunRow::measuredCms).sum();
+                        long events = runs.stream().mapToLong(UsageRepository.RunRow::events).sum();
+                        long cost = runs.stream().mapToLong(UsageRepository.RunRow::chargeMinor).sum();
+                        boolean live = job.state().equals("QUEUED") || job.state().equals("RUNNING");
+                        String status = live ? "PENDING" : rec.map(Reconciliation::status)
+                                .orElse(events == 0 ? "UNMEASURED" : "PENDING");
+                        return new JobUsageView(job.id(), job.tenantId(), job.clusterId(), job.state(),
+                                cardSeconds(life), cardSeconds(measured), events, Money.of(cost, job.currency()),
+                                status, runs.stream().map(r -> new RunUsage(r.attempt(), r.startedAt(), r.endedAt(),
+                                        cardSeconds(r.lifecycleCms()), cardSeconds(r.measuredCms()), r.events()))
+                                        .toList());
+                    }));
+                }))));
+    }
+
+    /** Jobs flagged DISCREPANT: an operator's on its clusters, a platform admin's anywhere. */
+    public Uni<Page<DiscrepancyView>> discrepancies(Caller caller, PageRequest page) {
+        Uni<List<UUID>> scope;
+        if (caller.isPlatformAdmin()) {
+            scope = Uni.createFrom().nullItem();
+        } else {
+            scope = ownClusters(caller);
+        }
+        return scope.chain(own -> scoped.asPlatform(() -> usage.discrepant(own, page.afterUuid(), page.limit() + 1)))
+                .map(rows -> page.page(rows, r -> r.jobId().toString()).map(r -> new DiscrepancyView(r.jobId(),
+                        r.tenantId(), r.clusterId(), cardSeconds(r.lifecycleCms()), cardSeconds(r.measuredCms()),
+                        r.lifecycleCms() == 0 ? null : BigDecimal.valueOf(r.measuredCms() - r.lifecycleCms())
+                                .divide(BigDecimal.valueOf(r.lifecycleCms()), 4, RoundingMode.HALF_EVEN),
+                        r.events(), r.checkedAt())));
+    }
+
+    /** A billing period's state (platform admins). */
+    public Uni<PeriodView> period(Caller caller, String text) {
+        Period p = period(text);
+        requireAdmin(caller);
+        return scoped.asPlatform(() -> usage.period(p.toString())).map(found -> found
+                .map(r -> new PeriodView((String) r[0], (String) r[1], r[2] == null ? null : SqlTimes.instant(r[2]),
+                        (String) r[3]))
+                .orElse(new PeriodView(p.toString(), "OPEN", null, null)));
+    }
+
+    /**
+     * Closes a period that has ended (platform admins): no usage lands in it after the close; usage of its hours
+     * that comes later is billed in the next open period. Closing it again changes nothing.
+     */
+    public Uni<PeriodView> close(Caller caller, String text) {
+        Period p = period(text);
+        requireAdmin(caller);
+        Instant now = clock.instant();
+        if (now.isBefore(p.end())) {
+            throw new MyriadProblem.Conflict(ProblemCode.PERIOD_NOT_ENDED, "Period " + p + " ends at " + p.end()
+                    + "; it can be closed after that");
+        }
+        return scoped.asPlatform(() -> usage.close(p.toString(), now, caller.username()))
+                .chain(() -> period(caller, text));
+    }
+
+    private static Period period(String text) {
+        return Period.parse(text).orElseThrow(() -> new MyriadProblem.Validation(ProblemCode.INVALID_PERIOD,
+                "A period is a month written yyyy-MM, like 2026-11", List.of(Violation.field("period",
+                        "a month written yyyy-MM"))));
+    }
+
+    private static void requireAdmin(Caller caller) {
+        if (!caller.isPlatformAdmin()) {
+            throw new MyriadProblem.Forbidden(ProblemCode.PLATFORM_ADMIN_REQUIRED, "Only a platform admin may do this");
+        }
+    }
+
+    private static Instant instant(String field, String text) {
+        if (text == null || text.isBlank()) {
+            throw invalid(field, "required: an ISO-8601 instant like 2026-11-01T00:00:00Z");
+        }
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            throw invalid(field, "an ISO-8601 instant like 2026-11-01T00:00:00Z");
+        }
+    }
+
+    private static MyriadProblem.Validation invalid(String field, String reason) {
+        return new MyriadProblem.Validation(ProblemCode.VALIDATION_FAILED, "`" + field + "` must be " + reason,
+                List.of(Violation.field(field, reason)));
+    }
+
+    static BigDecimal cardSeconds(long cardMilliSeconds) {
+        return plain(BigDecimal.valueOf(cardMilliSeconds, 3));
+    }
+
+    static BigDecimal gpuHours(long cardMilliSeconds) {
+        return plain(BigDecimal.valueOf(cardMilliSeconds).divide(BigDecimal.valueOf(3_600_000L), 6,
+                RoundingMode.HALF_EVEN));
+    }
+
+    /** No trailing zeros, and never an exponent (28800, not 2.88E+4). */
+    static BigDecimal plain(BigDecimal v) {
+        BigDecimal s = v.stripTrailingZeros();
+        return s.scale() < 0 ? s.setScale(0) : s;
+    }
+}

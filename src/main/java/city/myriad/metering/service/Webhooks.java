@@ -1,0 +1,222 @@
+package city.myriad.metering.service;
+
+import city.myriad.metering.mapping.MeteringApi.AttemptView;
+import city.myriad.metering.mapping.MeteringApi.DeliveryView;
+import city.myriad.metering.mapping.MeteringApi.WebhookView;
+import city.myriad.metering.repository.AlertRepository;
+import city.myriad.metering.repository.AlertRepository.AttemptRow;
+import city.myriad.metering.repository.AlertRepository.DeliveryRow;
+import city.myriad.platform.db.Blocking;
+import city.myriad.platform.db.Scoped;
+import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.error.MyriadProblem.Violation;
+import city.myriad.platform.error.ProblemCode;
+import city.myriad.platform.paging.Page;
+import city.myriad.platform.paging.PageRequest;
+import city.myriad.platform.security.Caller;
+import city.myriad.tenancy.service.TenantProjects;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.InvalidKeyException;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Tenants' webhooks and the delivery of their alerts from the outbox. Rules:
+ * <ul>
+ * <li>Setting a webhook (tenant-admin, or a platform admin) generates a new secret, shown once in that answer;
+ * setting it again rotates the secret.</li>
+ * <li>Each delivery is a POST of the alert's JSON, signed as Stripe signs its webhooks: header
+ * {@code Myriad-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" under the secret>}; the receiver
+ * checks the signature and that t is recent. {@code Myriad-Event-Id} (the alert's id) is the same on every try.</li>
+ * <li>A 2xx answer delivers it. Otherwise it is tried again after 2^(attempt-1) times the base delay (capped at an
+ * hour) up to the maximum number of attempts, then FAILED. Every attempt is logged (status or error, duration).</li>
+ * <li>A delivery is leased before it is sent, so no two replicas send it at once. A crash after the send and
+ * before the log leaves it to be sent again when the lease ends: delivery is at least once, and the receiver
+ * deduplicates by {@code Myriad-Event-Id}. An alert itself is raised once per crossing.</li>
+ * </ul>
+ */
+@ApplicationScoped
+public class Webhooks {
+
+    private static final Logger LOG = Logger.getLogger(Webhooks.class);
+    static final String SIGNATURE = "Myriad-Signature";
+    static final String EVENT_ID = "Myriad-Event-Id";
+
+    private final Scoped scoped;
+    private final AlertRepository alerts;
+    private final TenantProjects projects;
+    private final Clock clock;
+    private final Duration retryBase;
+    private final int maxAttempts;
+    private final boolean allowPrivate;
+    private final SecureRandom random = new SecureRandom();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+            .followRedirects(HttpClient.Redirect.NEVER).build();
+
+    Webhooks(Scoped scoped, AlertRepository alerts, TenantProjects projects, Clock clock,
+            @ConfigProperty(name = "myriad.webhooks.retry-base", defaultValue = "PT10S") Duration retryBase,
+            @ConfigProperty(name = "myriad.webhooks.max-attempts", defaultValue = "12") int maxAttempts,
+            @ConfigProperty(name = "myriad.webhooks.allow-private-targets", defaultValue = "false")
+            boolean allowPrivate) {
+        this.scoped = scoped;
+        this.alerts = alerts;
+        this.projects = projects;
+        this.clock = clock;
+        this.retryBase = retryBase;
+        this.maxAttempts = maxAttempts;
+        this.allowPrivate = allowPrivate;
+    }
+
+    public Uni<WebhookView> set(Caller caller, UUID tenantId, String url) {
+        URI target = target(url);
+        byte[] raw = new byte[32];
+        random.nextBytes(raw);
+        String secret = "whsec_" + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+        Instant now = clock.instant();
+        return projects.tenant(caller, tenantId, true).chain(t -> scoped.asTenant(t, () -> alerts.setWebhook(t,
+                target.toString(), secret, now, caller.username())))
+                .replaceWith(new WebhookView(tenantId, target.toString(), secret, now, caller.username()));
+    }
+
+    public Uni<WebhookView> get(Caller caller, UUID tenantId) {
+        return projects.tenant(caller, tenantId, true).chain(t -> scoped.asTenant(t, () -> alerts.webhook(t)))
+                .map(found -> found.map(h -> new WebhookView(tenantId, h[0], null, Instant.parse(h[2]), h[3]))
+                        .orElseThrow(() -> new MyriadProblem.NotFound(ProblemCode.WEBHOOK_NOT_FOUND,
+                                "Tenant " + tenantId + " has no webhook")));
+    }
+
+    public Uni<Page<DeliveryView>> deliveries(Caller caller, UUID tenantId, PageRequest page) {
+        return projects.tenant(caller, tenantId, true).chain(t -> scoped.asTenant(t, () -> alerts.deliveries(t,
+                        page.afterUuid(), page.limit() + 1)
+                .chain(rows -> alerts.attempts(rows.stream().map(DeliveryRow::id).toList()).map(log -> {
+                    Map<UUID, List<AttemptView>> byDelivery = log.stream().collect(Collectors.groupingBy(
+                            AttemptRow::deliveryId, Collectors.mapping(a -> new AttemptView(a.attempt(), a.at(), a.url(),
+                                    a.statusCode(), a.error(), a.durationMs()), Collectors.toList())));
+                    return page.page(rows, d -> d.id().toString()).map(d -> new DeliveryView(d.id(), d.alertId(),
+                            d.eventType(), d.state(), d.attempts(), d.state().equals("PENDING") ? d.nextAttemptAt()
+                            : null, d.createdAt(), d.deliveredAt(), byDelivery.getOrDefault(d.id(), List.of())));
+                }))));
+    }
+
+    /** An http(s) URL with a host; in production not one on a loopback, private or link-local address. */
+    private URI target(String url) {
+        URI uri;
+        try {
+            uri = URI.create(url);
+        } catch (IllegalArgumentException e) {
+            throw invalid("not a URL");
+        }
+        if (uri.getHost() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+                || uri.getUserInfo() != null) {
+            throw invalid("an http or https URL with a host and no user information");
+        }
+        if (!allowPrivate) {
+            try {
+                for (InetAddress a : InetAddress.getAllByName(uri.getHost())) {
+                    if (a.isLoopbackAddress() || a.isSiteLocalAddress() || a.isLinkLocalAddress()
+                            || a.isAnyLocalAddress()) {
+                        throw invalid("resolves to a loopback, private or link-local address");
+                    }
+                }
+            } catch (UnknownHostException e) {
+                throw invalid("the host does not resolve");
+            }
+        }
+        return uri;
+    }
+
+    private static MyriadProblem.Validation invalid(String reason) {
+        return new MyriadProblem.Validation(ProblemCode.VALIDATION_FAILED, "The webhook URL cannot be used: " + reason,
+                List.of(Violation.field("url", reason)));
+    }
+
+    /** Sends the deliveries due (leased first); completes with how many were tried. Worker thread only. */
+    int deliverDue() {
+        Instant now = clock.instant();
+        List<DeliveryRow> due = Blocking.await(() -> scoped.asPlatform(() -> alerts.leaseDue(now, now.plusSeconds(60),
+                20)));
+        for (DeliveryRow d : due) {
+            var hook = Blocking.await(() -> scoped.asTenant(d.tenantId(), () -> alerts.webhook(d.tenantId())));
+            Instant at = clock.instant();
+            int attempt = d.attempts() + 1;
+            Integer status = null;
+            String error = null;
+            String url = hook.map(h -> h[0]).orElse("");
+            long started = System.nanoTime();
+            if (hook.isEmpty()) {
+                error = "the tenant has no webhook any more";
+            } else {
+                try {
+                    HttpResponse<Void> r = http.send(request(hook.get()[0], hook.get()[1], d, at),
+                            HttpResponse.BodyHandlers.discarding());
+                    status = r.statusCode();
+                } catch (java.io.IOException e) {
+                    error = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return due.size();
+                }
+            }
+            int ms = (int) Math.min(Integer.MAX_VALUE, (System.nanoTime() - started) / 1_000_000);
+            boolean delivered = status != null && status >= 200 && status < 300;
+            String state = delivered ? "DELIVERED" : attempt >= maxAttempts ? "FAILED" : "PENDING";
+            Instant next = delivered || state.equals("FAILED") ? at : at.plus(backoff(attempt));
+            AttemptRow row = new AttemptRow(d.id(), attempt, at, url, status, error == null ? null
+                    : error.substring(0, Math.min(error.length(), 500)), ms);
+            Blocking.await(() -> scoped.asTenant(d.tenantId(), () -> alerts.attempted(row, d.tenantId(), state, next)));
+            if (!delivered) {
+                LOG.infof("Webhook delivery %s attempt %d failed (%s); %s", d.id(), attempt,
+                        status != null ? "HTTP " + status : row.error(), state);
+            }
+        }
+        return due.size();
+    }
+
+    /** 2^(attempt-1) times the base, at most an hour. */
+    Duration backoff(int attempt) {
+        Duration d = retryBase.multipliedBy(1L << Math.min(20, attempt - 1));
+        return d.compareTo(Duration.ofHours(1)) > 0 ? Duration.ofHours(1) : d;
+    }
+
+    private HttpRequest request(String url, String secret, DeliveryRow d, Instant at) {
+        long t = at.getEpochSecond();
+        return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+                .header("Content-Type", "application/json")
+                .header(EVENT_ID, d.alertId().toString())
+                .header("Myriad-Delivery-Id", d.id().toString())
+                .header(SIGNATURE, "t=" + t + ",v1=" + sign(secret, t, d.payload()))
+                .POST(HttpRequest.BodyPublishers.ofString(d.payload(), StandardCharsets.UTF_8)).build();
+    }
+
+    /** Hex HMAC-SHA256 of "t.body" under the secret: what a receiver recomputes to verify. */
+    public static String sign(String secret, long t, String body) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            return HexFormat.of().formatHex(mac.doFinal((t + "." + body).getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,323 @@
+package city.myriad.metering;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import city.myriad.metering.service.MeteringWorker;
+import city.myriad.metering.model.Period;
+import city.myriad.support.History;
+import city.myriad.support.Tokens;
+import city.myriad.support.World;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.oidc.server.OidcWiremockTestResource;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.inject.Inject;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Usage events in, rollups, the usage API, reconciliation and late usage, through the HTTP API against the real
+ * database, with the scheduling loop and the cluster emulator running the jobs (speed-up 600).
+ */
+@QuarkusTest
+@QuarkusTestResource(OidcWiremockTestResource.class)
+class MeteringTest {
+
+    @Inject
+    MeteringWorker worker;
+
+    @Inject
+    Pool pool;
+
+    /** A job that ran to its end on the emulator: its id, node, start and end. */
+    record Ran(String id, String node, Instant startedAt, Instant endedAt, int cards) {}
+
+    static Ran ranJob(World.Tenant t, String cluster, int cards, int maxRun) {
+        String id = given().auth().oauth2(t.member()).contentType("application/json")
+                .body("{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + t.projectId() + "\",\"model\":"
+                        + "\"ASCEND-910B\",\"cards\":" + cards + ",\"class\":\"ON_DEMAND\",\"maxRunSeconds\":" + maxRun
+                        + "}")
+                .post("/api/v1/jobs").then().statusCode(201).extract().path("id");
+        JsonPath done = until(t.member(), "/api/v1/jobs/" + id, j -> "SUCCEEDED".equals(j.getString("state")));
+        return new Ran(id, done.getString("placement[0].node"), Instant.parse(done.getString("startedAt")),
+                Instant.parse(done.getString("endedAt")), cards);
+    }
+
+    static JsonPath until(String token, String path, Predicate<JsonPath> done) {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        JsonPath last = null;
+        while (Instant.now().isBefore(deadline)) {
+            last = given().auth().oauth2(token).get(path).then().statusCode(200).extract().jsonPath();
+            if (done.test(last)) {
+                return last;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        throw new AssertionError(path + " never got there; last seen: " + (last == null ? null : last.prettify()));
+    }
+
+    static String event(String eventId, String cluster, String job, String node, String cards, Instant start,
+            Instant end) {
+        return "{\"eventId\":\"" + eventId + "\",\"clusterId\":\"" + cluster + "\",\"jobId\":\"" + job + "\",\"node\":\""
+                + node + "\",\"cards\":" + cards + ",\"startAt\":\"" + start + "\",\"endAt\":\"" + end + "\"}";
+    }
+
+    static Response post(String token, List<String> events) {
+        return given().auth().oauth2(token).contentType("application/json")
+                .body("{\"events\":[" + String.join(",", events) + "]}").post("/api/v1/usage-events");
+    }
+
+    static String node1(String cluster) {
+        return given().auth().oauth2(Tokens.admin()).get("/api/v1/clusters/" + cluster).then().statusCode(200)
+                .extract().path("slug") + "-n1";
+    }
+
+    @Test
+    void each_event_is_accepted_once_duplicates_are_counted_once_and_bad_ones_are_rejected_with_their_reason() {
+        String cluster = World.cluster(2);
+        World.Tenant t = World.tenant();
+        Ran r = ranJob(t, cluster, 8, 3600);
+        String p = "e-" + UUID.randomUUID() + "-";
+        Instant old = Instant.now().minus(40, ChronoUnit.DAYS);
+        List<String> batch = List.of(
+                event(p + "ok", cluster, r.id(), r.node(), "8", r.startedAt(), r.endedAt()),
+                event(p + "ok", cluster, r.id(), r.node(), "8", r.startedAt(), r.endedAt()),
+                event(p + "fraction", cluster, r.id(), r.node(), "1.5", r.startedAt(), r.endedAt()),
+                event(p + "backwards", cluster, r.id(), r.node(), "8", r.endedAt(), r.startedAt()),
+                "{\"eventId\":\"" + p + "no-job\",\"clusterId\":\"" + cluster + "\",\"node\":\"x\",\"cards\":1,"
+                        + "\"startAt\":\"" + r.startedAt() + "\",\"endAt\":\"" + r.endedAt() + "\"}",
+                event(p + "unknown", cluster, UUID.randomUUID().toString(), r.node(), "8", r.startedAt(), r.endedAt()),
+                event(p + "before", cluster, r.id(), r.node(), "8", r.startedAt().minusSeconds(3600),
+                        r.startedAt().minusSeconds(1800)),
+                event(p + "elsewhere", cluster, r.id(), "no-such-node", "8", r.startedAt(), r.endedAt()),
+                event(p + "too-many", cluster, r.id(), r.node(), "16", r.startedAt(), r.endedAt()),
+                event(p + "late", cluster, r.id(), r.node(), "8", old, old.plusSeconds(60)));
+        JsonPath first = post(Tokens.olga(), batch).then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of("ACCEPTED", "DUPLICATE", "REJECTED", "REJECTED", "REJECTED", "REJECTED", "REJECTED",
+                "REJECTED", "REJECTED", "REJECTED"), first.getList("results.status"));
+        List<String> reasons = first.getList("results.reason");
+        assertEquals(Arrays.asList(null, null, "MALFORMED", "MALFORMED", "MALFORMED", "UNKNOWN_JOB", "OUTSIDE_RUN",
+                "NODE_NOT_IN_PLACEMENT", "CARDS_ABOVE_PLACEMENT", "TOO_LATE"), reasons);
+        assertEquals(1, first.getLong("accepted"));
+        assertEquals(1, first.getLong("duplicates"));
+        assertEquals(8, first.getLong("rejected"));
+
+        // The whole batch again, as a client that lost the answer sends it: nothing more is counted.
+        JsonPath again = post(Tokens.olga(), batch).then().statusCode(200).extract().jsonPath();
+        assertEquals(0, again.getLong("accepted"));
+        assertEquals("DUPLICATE", again.getString("results[0].status"));
+
+        worker.drain();
+        JsonPath usage = given().auth().oauth2(t.member()).get("/api/v1/jobs/" + r.id() + "/usage").then()
+                .statusCode(200).extract().jsonPath();
+        assertEquals(1, usage.getLong("eventCount"));
+        long seconds = Duration.between(r.startedAt(), r.endedAt()).getSeconds();
+        assertEquals(0, new BigDecimal(usage.getString("lifecycleCardSeconds")).compareTo(BigDecimal.valueOf(8 * seconds)));
+        assertEquals(0, new BigDecimal(usage.getString("measuredCardSeconds")).compareTo(BigDecimal.valueOf(8 * seconds)));
+        assertEquals("MATCHED", usage.getString("reconciliation"));
+    }
+
+    @Test
+    void the_same_events_in_concurrent_batches_are_counted_exactly_once() throws Exception {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        Ran r = ranJob(t, cluster, 8, 3600);
+        String p = "c-" + UUID.randomUUID() + "-";
+        List<String> events = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            events.add(event(p + i, cluster, r.id(), r.node(), "1", r.startedAt(), r.endedAt()));
+        }
+        ExecutorService pool8 = Executors.newFixedThreadPool(8);
+        List<Future<JsonPath>> answers = new ArrayList<>();
+        for (int c = 0; c < 8; c++) {
+            List<String> shuffled = new ArrayList<>(events);
+            Collections.shuffle(shuffled, new java.util.Random(c));
+            Callable<JsonPath> send = () -> post(Tokens.olga(), shuffled).then().statusCode(200).extract().jsonPath();
+            answers.add(pool8.submit(send));
+        }
+        long accepted = 0;
+        long duplicates = 0;
+        for (Future<JsonPath> a : answers) {
+            accepted += a.get().getLong("accepted");
+            duplicates += a.get().getLong("duplicates");
+        }
+        pool8.shutdown();
+        assertEquals(200, accepted, "each event accepted by exactly one batch");
+        assertEquals(7 * 200, duplicates);
+        worker.drain();
+        JsonPath usage = given().auth().oauth2(Tokens.olga()).get("/api/v1/jobs/" + r.id() + "/usage").then()
+                .statusCode(200).extract().jsonPath();
+        assertEquals(200, usage.getLong("eventCount"));
+        // 200 events of one card over the whole run: 25 times the run's 8 cards, far off: flagged for olga.
+        assertEquals("DISCREPANT", usage.getString("reconciliation"));
+        List<String> flagged = given().auth().oauth2(Tokens.olga()).get("/api/v1/usage/discrepancies?limit=500").then()
+                .statusCode(200).extract().path("items.jobId");
+        assertTrue(flagged.contains(r.id()), "olga's discrepancies list the job");
+    }
+
+    @Test
+    void only_the_clusters_operator_posts_and_only_the_jobs_tenant_operator_and_admins_read_its_usage() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        World.Tenant other = World.tenant();
+        Ran r = ranJob(t, cluster, 8, 3600);
+        String slug = "op-" + UUID.randomUUID().toString().substring(0, 8);
+        given().auth().oauth2(Tokens.admin()).contentType("application/json")
+                .body("{\"slug\":\"" + slug + "\",\"name\":\"Other city\"}").post("/api/v1/operators").then()
+                .statusCode(201);
+        String stranger = Tokens.token("stranger", null, slug, "operator");
+        List<String> one = List.of(event("a-" + UUID.randomUUID(), cluster, r.id(), r.node(), "8", r.startedAt(),
+                r.endedAt()));
+        post(t.admin(), one).then().statusCode(403).body("code", equalTo("OPERATOR_ROLE_REQUIRED"));
+        post(stranger, one).then().statusCode(403).body("code", equalTo("NOT_CLUSTER_OPERATOR"));
+        post(Tokens.admin(), one).then().statusCode(200).body("accepted", equalTo(1));
+
+        String usage = "/api/v1/jobs/" + r.id() + "/usage";
+        given().auth().oauth2(t.viewer()).get(usage).then().statusCode(200);
+        given().auth().oauth2(Tokens.olga()).get(usage).then().statusCode(200);
+        given().auth().oauth2(Tokens.admin()).get(usage).then().statusCode(200);
+        given().auth().oauth2(other.admin()).get(usage).then().statusCode(404).body("code", equalTo("JOB_NOT_FOUND"));
+        given().auth().oauth2(stranger).get(usage).then().statusCode(404).body("code", equalTo("JOB_NOT_FOUND"));
+
+        worker.drain();
+        String window = "?from=" + r.startedAt().truncatedTo(ChronoUnit.DAYS) + "&to="
+                + r.endedAt().truncatedTo(ChronoUnit.DAYS).plus(1, ChronoUnit.DAYS);
+        assertEquals(List.of(), given().auth().oauth2(other.admin()).get("/api/v1/usage" + window + "&groupBy=cluster")
+                .then().statusCode(200).extract().path("lines"), "another tenant sees none of it");
+        assertEquals(List.of(), given().auth().oauth2(stranger).get("/api/v1/usage" + window + "&groupBy=cluster")
+                .then().statusCode(200).extract().path("lines"), "another operator sees none of it");
+        List<String> olgas = given().auth().oauth2(Tokens.olga()).get("/api/v1/usage" + window + "&groupBy=cluster")
+                .then().statusCode(200).extract().path("lines.key");
+        assertTrue(olgas.contains(cluster), "the operator sees the usage on its cluster");
+        given().auth().oauth2(Tokens.olga()).get("/api/v1/usage" + window + "&groupBy=project").then().statusCode(400);
+        given().auth().oauth2(t.admin()).get("/api/v1/usage" + window + "&tenantId=" + other.id()).then()
+                .statusCode(404);
+        given().auth().oauth2(Tokens.admin()).get("/api/v1/usage" + window + "&tenantId=" + t.id()).then()
+                .statusCode(200).body("tenantId", equalTo(t.id()));
+    }
+
+    @Test
+    void hourly_rollups_sum_to_the_raw_runs_to_the_card_second_and_cost_to_the_minor_unit() {
+        String cluster = World.cluster(2);
+        World.Tenant t = World.tenant();
+        String node = node1(cluster);
+        // Runs that cross hour boundaries, at odd seconds, in this month.
+        Instant base = Instant.now().truncatedTo(ChronoUnit.DAYS).minus(1, ChronoUnit.DAYS);
+        long seconds = 0;
+        long cost = 0;
+        int[][] runs = {{8, 1337, 7261}, {3, 3599, 3602}, {1, 5000, 17}, {5, 10, 36001}};
+        for (int[] run : runs) {
+            Instant start = base.plusSeconds(run[1]);
+            Instant end = start.plusSeconds(run[2]).plusMillis(731);
+            History.ran(pool, t.id(), t.projectId(), cluster, node, run[0], start, end, 1200);
+            seconds += (long) run[0] * run[2];
+            cost += city.myriad.platform.money.Charges.of(1200, run[0] * 1000, Duration.ofSeconds(run[2]));
+        }
+        Ran live = ranJob(t, cluster, 4, 3600);
+        seconds += 4 * Duration.between(live.startedAt(), live.endedAt()).getSeconds();
+        cost += given().auth().oauth2(t.member()).get("/api/v1/jobs/" + live.id()).then().extract()
+                .jsonPath().getLong("cost.amountMinor");
+        worker.drain();
+
+        String window = "?from=" + base + "&to=" + Instant.now().plus(1, ChronoUnit.HOURS);
+        JsonPath byHour = given().auth().oauth2(t.member()).get("/api/v1/usage" + window + "&groupBy=hour").then()
+                .statusCode(200).extract().jsonPath();
+        BigDecimal hourly = byHour.getList("lines.cardSeconds", String.class).stream().map(BigDecimal::new)
+                .reduce(BigDecimal.ZERO, BigDecimal::add);
+        long hourlyCost = byHour.getList("lines.cost.amountMinor", Long.class).stream().mapToLong(Long::longValue).sum();
+        assertEquals(0, hourly.compareTo(BigDecimal.valueOf(seconds)), "card-seconds by hour " + hourly + " vs " + seconds);
+        assertEquals(cost, hourlyCost, "cost by hour sums to the runs' charges");
+        assertTrue(byHour.getList("lines").size() >= 11, "the runs cover at least 11 hours");
+        JsonPath byClass = given().auth().oauth2(t.member()).get("/api/v1/usage" + window + "&groupBy=class").then()
+                .statusCode(200).extract().jsonPath();
+        assertEquals(1, byClass.getList("lines").size());
+        assertEquals("ON_DEMAND", byClass.getString("lines[0].key"));
+        assertEquals(0, new BigDecimal(byClass.getString("lines[0].cardSeconds")).compareTo(BigDecimal.valueOf(seconds)));
+        assertEquals(cost, byClass.getLong("lines[0].cost.amountMinor"));
+    }
+
+    @Test
+    void late_usage_of_a_closed_period_is_billed_in_the_next_one_and_usage_past_the_window_is_too_late() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        String node = node1(cluster);
+        Period current = Period.of(Instant.now());
+        Period previous = new Period(current.month().minusMonths(1));
+        Instant lastHour = current.start().minus(1, ChronoUnit.HOURS); // the previous period's last hour
+        UUID ranBefore = History.ran(pool, t.id(), t.projectId(), cluster, node, 8, lastHour,
+                lastHour.plusSeconds(3600), 1200);
+        worker.drain();
+        String p = "l-" + UUID.randomUUID() + "-";
+        post(Tokens.olga(), List.of(event(p + 1, cluster, ranBefore.toString(), node, "8", lastHour,
+                lastHour.plusSeconds(1800)))).then().statusCode(200).body("accepted", equalTo(1));
+        worker.drain();
+
+        given().auth().oauth2(t.admin()).post("/api/v1/billing/periods/" + previous + "/close").then().statusCode(403);
+        given().auth().oauth2(Tokens.admin()).post("/api/v1/billing/periods/" + current + "/close").then()
+                .statusCode(409).body("code", equalTo("PERIOD_NOT_ENDED"));
+        given().auth().oauth2(Tokens.admin()).post("/api/v1/billing/periods/2026-13/close").then().statusCode(400)
+                .body("code", equalTo("INVALID_PERIOD"));
+        given().auth().oauth2(Tokens.admin()).post("/api/v1/billing/periods/" + previous + "/close").then()
+                .statusCode(200).body("state", equalTo("CLOSED"));
+        given().auth().oauth2(Tokens.admin()).post("/api/v1/billing/periods/" + previous + "/close").then()
+                .statusCode(200).body("state", equalTo("CLOSED"));
+
+        // After the close: the second half hour measured, and a run of that hour the meter had not seen.
+        post(Tokens.olga(), List.of(event(p + 2, cluster, ranBefore.toString(), node, "8", lastHour.plusSeconds(1800),
+                lastHour.plusSeconds(3600)))).then().statusCode(200).body("accepted", equalTo(1));
+        History.ran(pool, t.id(), t.projectId(), cluster, node, 2, lastHour.plusSeconds(600), lastHour.plusSeconds(1200),
+                1200);
+        worker.drain();
+
+        String window = "?from=" + lastHour + "&to=" + current.start();
+        JsonPath byPeriod = given().auth().oauth2(t.member()).get("/api/v1/usage" + window + "&groupBy=period").then()
+                .statusCode(200).extract().jsonPath();
+        Map<String, Object> before = line(byPeriod, previous.toString());
+        Map<String, Object> after = line(byPeriod, current.toString());
+        assertEquals(0, new BigDecimal(before.get("cardSeconds").toString()).compareTo(BigDecimal.valueOf(8 * 3600)));
+        assertEquals(0, new BigDecimal(before.get("measuredCardSeconds").toString()).compareTo(BigDecimal.valueOf(8 * 1800)));
+        assertEquals(0, new BigDecimal(after.get("cardSeconds").toString()).compareTo(BigDecimal.valueOf(2 * 600)),
+                "the run the meter saw after the close is billed in the next period");
+        assertEquals(0, new BigDecimal(after.get("measuredCardSeconds").toString()).compareTo(BigDecimal.valueOf(8 * 1800)),
+                "the late event is billed in the next period");
+        // Still counted in the hour it belongs to.
+        JsonPath byHour = given().auth().oauth2(t.member()).get("/api/v1/usage" + window + "&groupBy=hour").then()
+                .statusCode(200).extract().jsonPath();
+        assertEquals(1, byHour.getList("lines").size());
+        assertEquals(0, new BigDecimal(byHour.getString("lines[0].measuredCardSeconds"))
+                .compareTo(BigDecimal.valueOf(8 * 3600)));
+
+        Instant tooOld = Instant.now().minus(36, ChronoUnit.DAYS);
+        post(Tokens.olga(), List.of(event(p + 3, cluster, ranBefore.toString(), node, "8", tooOld,
+                tooOld.plusSeconds(60)))).then().statusCode(200).body("results[0].reason", equalTo("TOO_LATE"));
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> line(JsonPath usage, String key) {
+        return usage.getList("lines", Map.class).stream().filter(l -> key.equals(l.get("key"))).findFirst()
+                .orElseThrow(() -> new AssertionError("no line " + key + " in " + usage.prettify()));
+    }
+}

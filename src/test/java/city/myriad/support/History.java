@@ -1,0 +1,60 @@
+package city.myriad.support;
+
+import city.myriad.platform.money.Charges;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.UUID;
+
+/**
+ * Usage that happened before the test: a job that ran (and SUCCEEDED) over a given past interval, written as the
+ * scheduling loop writes an ended run (the job, its run segment, not yet metered), in a platform transaction. The
+ * emulator runs jobs in the present only, so late usage, closed periods and spend near a budget start here.
+ */
+public final class History {
+
+    private History() {}
+
+    /** A run on the cluster's first node ({@code <slug>-n1}), cards 0..cards-1; returns the job id. */
+    public static UUID ran(Pool pool, String tenantId, String projectId, String clusterId, String node, int cards,
+            Instant start, Instant end, long unitPriceMinor) {
+        UUID id = UUID.randomUUID();
+        int milli = cards * 1000;
+        long charge = Charges.of(unitPriceMinor, milli, Duration.between(start, end));
+        StringBuilder indices = new StringBuilder();
+        for (int i = 0; i < cards; i++) {
+            indices.append(i == 0 ? "" : ",").append(i);
+        }
+        String placement = "{\"nodes\":[{\"node\":\"" + node + "\",\"cards\":[" + indices + "]}],\"shareMilli\":1000}";
+        OffsetDateTime s = OffsetDateTime.ofInstant(start, ZoneOffset.UTC);
+        OffsetDateTime e = OffsetDateTime.ofInstant(end, ZoneOffset.UTC);
+        int maxRun = (int) Math.max(1, Duration.between(start, end).getSeconds());
+        pool.withTransaction(c -> c.query("select set_config('myriad.scope', 'platform', true)").execute()
+                .chain(() -> c.preparedQuery("""
+                        insert into jobs (id, tenant_id, project_id, cluster_id, model, cards_milli, price_class,
+                                          max_run_seconds, same_block, currency, unit_price_minor, projected_minor,
+                                          state, reason, attempt, placement, started_at, ended_at, charged_minor,
+                                          credited_minor, submitted_by, created_at, updated_at)
+                        values ($1, $2, $3, $4, 'ASCEND-910B', $5, 'ON_DEMAND', $6, false, 'CNY', $7, $8,
+                                'SUCCEEDED', 'COMPLETED', 1, $9, $10, $11, $8, 0, 'history', $10, $11)""")
+                        .execute(Tuple.tuple().addValue(id).addValue(UUID.fromString(tenantId))
+                                .addValue(UUID.fromString(projectId)).addValue(UUID.fromString(clusterId))
+                                .addValue(milli).addValue(maxRun).addValue(unitPriceMinor).addValue(charge)
+                                .addValue(placement).addValue(s).addValue(e)))
+                .chain(() -> c.preparedQuery("""
+                        insert into job_segments (job_id, attempt, tenant_id, project_id, cluster_id, model,
+                                                  price_class, cards_milli, started_at, ended_at, outcome, currency,
+                                                  unit_price_minor, charge_minor, credit_minor, placement)
+                        values ($1, 1, $2, $3, $4, 'ASCEND-910B', 'ON_DEMAND', $5, $6, $7, 'SUCCEEDED', 'CNY', $8,
+                                $9, 0, $10)""")
+                        .execute(Tuple.tuple().addValue(id).addValue(UUID.fromString(tenantId))
+                                .addValue(UUID.fromString(projectId)).addValue(UUID.fromString(clusterId))
+                                .addValue(milli).addValue(s).addValue(e).addValue(unitPriceMinor).addValue(charge)
+                                .addValue(placement))))
+                .await().indefinitely();
+        return id;
+    }
+}
