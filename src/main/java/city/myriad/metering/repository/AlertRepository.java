@@ -72,8 +72,8 @@ public class AlertRepository {
                     select a.id, a.tenant_id, a.project_id, a.measure, a.period, a.threshold, a.used, a.lim, a.unit,
                            a.raised_at, d.state
                       from alerts a left join webhook_deliveries d on d.alert_id = a.id
-                     where a.tenant_id = :tenant""" + (after == null ? "" : " and a.id < :after") + """
-                     order by a.id desc limit :limit""", Object[].class)
+                     where a.tenant_id = :tenant""" + (after == null ? "" : " and a.id < :after")
+                    + " order by a.id desc limit :limit", Object[].class)
                     .setParameter("tenant", tenantId).setParameter("limit", limit);
             if (after != null) {
                 q.setParameter("after", after);

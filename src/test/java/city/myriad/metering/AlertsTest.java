@@ -1,0 +1,228 @@
+package city.myriad.metering;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import city.myriad.metering.service.MeteringWorker;
+import city.myriad.metering.service.Webhooks;
+import city.myriad.support.History;
+import city.myriad.support.Tokens;
+import city.myriad.support.World;
+import com.sun.net.httpserver.HttpServer;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.oidc.server.OidcWiremockTestResource;
+import io.restassured.path.json.JsonPath;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Budgets and GPU-hour limits against the meter: alerts at their thresholds, once per crossing, delivered signed
+ * to a webhook (a real HTTP server on 127.0.0.1 that fails the first try), the STOP policy, and admission.
+ */
+@QuarkusTest
+@QuarkusTestResource(OidcWiremockTestResource.class)
+class AlertsTest {
+
+    @Inject
+    MeteringWorker worker;
+
+    @Inject
+    Pool pool;
+
+    /** A webhook receiver: answers 500 to the first {@code failures} posts, 200 after; checks signatures. */
+    static final class Receiver implements AutoCloseable {
+        final HttpServer server;
+        final List<String> delivered = new CopyOnWriteArrayList<>();
+        final AtomicInteger posts = new AtomicInteger();
+        final AtomicInteger badSignatures = new AtomicInteger();
+        volatile String secret;
+
+        Receiver(int failures) throws IOException {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            server.createContext("/hook", exchange -> {
+                int n = posts.incrementAndGet();
+                String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+                String header = exchange.getRequestHeaders().getFirst("Myriad-Signature");
+                Map<String, String> parts = new ConcurrentHashMap<>();
+                for (String kv : header == null ? new String[0] : header.split(",")) {
+                    String[] p = kv.split("=", 2);
+                    parts.put(p[0], p[1]);
+                }
+                boolean valid = parts.containsKey("t") && parts.containsKey("v1")
+                        && Webhooks.sign(secret, Long.parseLong(parts.get("t")), body).equals(parts.get("v1"));
+                if (!valid) {
+                    badSignatures.incrementAndGet();
+                }
+                int status = n <= failures ? 500 : 200;
+                if (status == 200) {
+                    delivered.add(exchange.getRequestHeaders().getFirst("Myriad-Event-Id"));
+                }
+                exchange.sendResponseHeaders(status, -1);
+                exchange.close();
+            });
+            server.start();
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + server.getAddress().getPort() + "/hook";
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
+    }
+
+    static void quotas(World.Tenant t, String body) {
+        given().auth().oauth2(Tokens.admin()).contentType("application/json").body(body)
+                .put("/api/v1/tenants/" + t.id() + "/quotas").then().statusCode(200);
+    }
+
+    static JsonPath until(String token, String path, Predicate<JsonPath> done) {
+        return MeteringTest.until(token, path, done);
+    }
+
+    static String node1(String cluster) {
+        return MeteringTest.node1(cluster);
+    }
+
+    /** A start in this month, so the usage counts in the current period, and ending before now. */
+    static Instant earlierThisMonth(long seconds) {
+        Instant now = Instant.now();
+        Instant start = now.minusSeconds(seconds + 60).truncatedTo(ChronoUnit.SECONDS);
+        Instant monthStart = city.myriad.metering.model.Period.of(now).start();
+        return start.isBefore(monthStart) ? monthStart : start;
+    }
+
+    @Test
+    void budget_thresholds_raise_one_alert_each_delivered_signed_to_the_webhook_after_a_failed_try() throws Exception {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        quotas(t, "{\"cards\":[],\"budget\":{\"amountMinor\":10000,\"currency\":\"CNY\",\"period\":\"MONTH\"}}");
+        given().auth().oauth2(t.admin()).get("/api/v1/tenants/" + t.id() + "/webhook").then().statusCode(404)
+                .body("code", equalTo("WEBHOOK_NOT_FOUND"));
+        try (Receiver receiver = new Receiver(1)) {
+            given().auth().oauth2(t.member()).contentType("application/json").body("{\"url\":\"" + receiver.url() + "\"}")
+                    .put("/api/v1/tenants/" + t.id() + "/webhook").then().statusCode(403);
+            receiver.secret = given().auth().oauth2(t.admin()).contentType("application/json")
+                    .body("{\"url\":\"" + receiver.url() + "\"}").put("/api/v1/tenants/" + t.id() + "/webhook").then()
+                    .statusCode(200).extract().path("secret");
+            assertTrue(receiver.secret.startsWith("whsec_"));
+            given().auth().oauth2(t.admin()).get("/api/v1/tenants/" + t.id() + "/webhook").then().statusCode(200)
+                    .body("url", equalTo(receiver.url())).body("secret", nullValue());
+
+            // 8 cards for 1 h at 12.00: 96.00 of the 100.00 budget: 50% and 80% crossed, not 100%.
+            Instant start = earlierThisMonth(3600);
+            History.ran(pool, t.id(), t.projectId(), cluster, node1(cluster), 8, start, start.plusSeconds(3600), 1200);
+            worker.drain();
+            for (int i = 0; i < 3; i++) {
+                worker.alertsNow(); // however often the meter looks, a crossing raises one alert
+            }
+            JsonPath alerts = given().auth().oauth2(t.viewer()).get("/api/v1/alerts").then().statusCode(200)
+                    .extract().jsonPath();
+            assertEquals(List.of(80, 50), alerts.getList("items.threshold", Integer.class));
+            assertEquals(List.of("BUDGET", "BUDGET"), alerts.getList("items.measure"));
+            assertEquals("CNY", alerts.getString("items[0].unit"));
+
+            String log = "/api/v1/tenants/" + t.id() + "/webhook/deliveries";
+            JsonPath deliveries = until(t.admin(), log, d -> d.getList("items.state").stream()
+                    .allMatch("DELIVERED"::equals) && d.getList("items").size() == 2);
+            int attempts = deliveries.getList("items.attempts", Integer.class).stream().mapToInt(Integer::intValue).sum();
+            assertEquals(3, attempts, "one try failed (HTTP 500) and was retried");
+            assertTrue(deliveries.getList("items.log.statusCode").toString().contains("500"));
+            assertEquals(0, receiver.badSignatures.get(), "every delivery carries a valid signature");
+            assertEquals(2, receiver.delivered.size());
+            assertEquals(2, receiver.delivered.stream().distinct().count(), "each alert delivered once");
+
+            // Another 10.56: past 100%.
+            Instant more = earlierThisMonth(600);
+            History.ran(pool, t.id(), t.projectId(), cluster, node1(cluster), 8, more, more.plusSeconds(396), 1200);
+            worker.drain();
+            worker.alertsNow();
+            assertEquals(List.of(100, 80, 50), given().auth().oauth2(t.viewer()).get("/api/v1/alerts").then()
+                    .statusCode(200).extract().jsonPath().getList("items.threshold", Integer.class));
+            until(t.admin(), log, d -> d.getList("items").size() == 3 && d.getList("items.state").stream()
+                    .allMatch("DELIVERED"::equals));
+            assertEquals(3, receiver.delivered.size());
+
+            // Admission reads the same meter: 106.56 spent, nothing more may start.
+            given().auth().oauth2(t.member()).contentType("application/json")
+                    .body("{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + t.projectId() + "\",\"model\":"
+                            + "\"ASCEND-910B\",\"cards\":1,\"class\":\"SPOT\",\"maxRunSeconds\":60}")
+                    .post("/api/v1/jobs").then().statusCode(422).body("code", equalTo("BUDGET_EXCEEDED"));
+        }
+        World.Tenant other = World.tenant();
+        assertEquals(List.of(), given().auth().oauth2(other.admin()).get("/api/v1/alerts").then().statusCode(200)
+                .extract().path("items"), "another tenant sees none of them");
+        given().auth().oauth2(other.admin()).get("/api/v1/tenants/" + t.id() + "/webhook/deliveries").then()
+                .statusCode(404);
+    }
+
+    @Test
+    void at_a_used_up_budget_with_the_stop_policy_running_on_demand_jobs_are_stopped() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        quotas(t, "{\"cards\":[],\"budget\":{\"amountMinor\":100000,\"currency\":\"CNY\",\"period\":\"MONTH\"},"
+                + "\"onBudgetExhausted\":\"STOP\"}");
+        // 8 cards x 10 h x 12.00 = 960.00 projected: within 1000.00. It runs 60 s here (speed-up 600).
+        String job = given().auth().oauth2(t.member()).contentType("application/json")
+                .body("{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + t.projectId() + "\",\"model\":"
+                        + "\"ASCEND-910B\",\"cards\":8,\"class\":\"ON_DEMAND\",\"maxRunSeconds\":36000}")
+                .post("/api/v1/jobs").then().statusCode(201).extract().path("id");
+        until(t.member(), "/api/v1/jobs/" + job, j -> "RUNNING".equals(j.getString("state")));
+        Instant start = earlierThisMonth(3600);
+        History.ran(pool, t.id(), t.projectId(), cluster, node1(cluster) + "-x", 8, start, start.plusSeconds(3600 * 11),
+                1200);
+        worker.drain();
+        worker.alertsNow();
+        JsonPath stopped = until(t.member(), "/api/v1/jobs/" + job, j -> !"RUNNING".equals(j.getString("state")));
+        assertEquals("CANCELLED", stopped.getString("state"));
+        assertEquals("BUDGET_EXHAUSTED", stopped.getString("reason"));
+        assertTrue(stopped.getLong("cost.amountMinor") > 0 || Duration.between(
+                Instant.parse(stopped.getString("startedAt")), Instant.parse(stopped.getString("endedAt"))).getSeconds() < 1,
+                "charged for the time it ran");
+    }
+
+    @Test
+    void a_gpu_hour_limit_refuses_work_that_could_pass_it_and_raises_alerts() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        quotas(t, "{\"cards\":[],\"gpuHours\":{\"limit\":10,\"period\":\"MONTH\"},\"alertThresholds\":[25,75]}");
+        String job = "{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + t.projectId() + "\",\"model\":"
+                + "\"ASCEND-910B\",\"cards\":1,\"class\":\"SPOT\",\"maxRunSeconds\":%d}";
+        // 1 card for up to 10 h: the whole limit, committed while it is queued or running (60 s here).
+        given().auth().oauth2(t.member()).contentType("application/json").body(String.format(job, 36000))
+                .post("/api/v1/jobs").then().statusCode(201);
+        given().auth().oauth2(t.member()).contentType("application/json").body(String.format(job, 60))
+                .post("/api/v1/jobs").then().statusCode(422).body("code", equalTo("QUOTA_EXCEEDED"));
+        Instant start = earlierThisMonth(3600);
+        History.ran(pool, t.id(), t.projectId(), cluster, node1(cluster) + "-x", 8, start, start.plusSeconds(3600), 1200);
+        worker.drain();
+        worker.alertsNow();
+        JsonPath alerts = given().auth().oauth2(t.admin()).get("/api/v1/alerts").then().statusCode(200).extract()
+                .jsonPath();
+        assertTrue(alerts.getList("items.threshold", Integer.class).contains(75), alerts.prettify());
+        assertEquals("GPU_HOURS", alerts.getString("items[0].measure"));
+        assertEquals("GPU_HOURS", alerts.getString("items[0].unit"));
+        given().auth().oauth2(t.admin()).get("/api/v1/tenants/" + t.id() + "/quotas").then().statusCode(200)
+                .body("gpuHours.limit", equalTo(10)).body("alertThresholds", equalTo(List.of(25, 75)))
+                .body("onBudgetExhausted", equalTo("FINISH"));
+    }
+}
