@@ -37,7 +37,8 @@ class BadInputSweepTest {
             "projectId", "01930000-0000-7000-8000-00000000e101",
             "nodeName", "hz-n0001",
             "reservationId", "01930000-0000-7000-8000-00000000f001",
-            "jobId", "01930000-0000-7000-8000-00000000f101");
+            "jobId", "01930000-0000-7000-8000-00000000f101",
+            "period", "2026-10");
 
     @Test
     void every_write_route_answers_bad_input_with_a_problem_and_changes_nothing() throws Exception {
@@ -325,6 +326,11 @@ class BadInputSweepTest {
                 + given().auth().oauth2(Tokens.alice()).get("/api/v1/tenants/" + DemoData.ACME + "/quotas").asString()
                 + given().auth().oauth2(Tokens.alice()).get("/api/v1/reservations?limit=500").asString()
                 + given().auth().oauth2(Tokens.alice()).get("/api/v1/jobs?limit=500").jsonPath().getList("items.id")
-                + given().auth().oauth2(Tokens.bob()).get("/api/v1/jobs?limit=500").jsonPath().getList("items.id");
+                + given().auth().oauth2(Tokens.bob()).get("/api/v1/jobs?limit=500").jsonPath().getList("items.id")
+                + given().auth().oauth2(Tokens.alice()).get("/api/v1/alerts?limit=500").asString()
+                + given().auth().oauth2(Tokens.alice()).get("/api/v1/tenants/" + DemoData.ACME + "/webhook").asString()
+                + given().auth().oauth2(Tokens.admin()).get("/api/v1/billing/periods/2026-10").asString()
+                + given().auth().oauth2(Tokens.admin()).get("/api/v1/usage?from=2026-01-01T00:00:00Z"
+                        + "&to=2027-01-01T00:00:00Z&groupBy=cluster").jsonPath().getList("lines.eventCount");
     }
 }
