@@ -315,6 +315,24 @@ class MeteringTest {
                 tooOld.plusSeconds(60)))).then().statusCode(200).body("results[0].reason", equalTo("TOO_LATE"));
     }
 
+    @Test
+    void the_background_meter_rolls_up_accepted_events_by_itself() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        Ran r = ranJob(t, cluster, 8, 3600);
+        String p = "b-" + UUID.randomUUID() + "-";
+        List<String> events = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            events.add(event(p + i, cluster, r.id(), r.node(), "1", r.startedAt(), r.startedAt().plusSeconds(1)));
+        }
+        post(Tokens.olga(), events).then().statusCode(200).body("accepted", equalTo(300));
+        String window = "?from=" + r.startedAt().truncatedTo(ChronoUnit.HOURS) + "&to="
+                + r.startedAt().plus(2, ChronoUnit.HOURS) + "&groupBy=class";
+        JsonPath usage = until(t.member(), "/api/v1/usage" + window, u -> u.getList("lines").size() == 1
+                && u.getLong("lines[0].eventCount") == 300);
+        assertEquals(0, new BigDecimal(usage.getString("lines[0].measuredCardSeconds")).compareTo(BigDecimal.valueOf(300)));
+    }
+
     @SuppressWarnings("unchecked")
     static Map<String, Object> line(JsonPath usage, String key) {
         return usage.getList("lines", Map.class).stream().filter(l -> key.equals(l.get("key"))).findFirst()

@@ -107,16 +107,17 @@ public class Meter {
             return Uni.createFrom().item(new Turn(true, 0, 0));
         }
         Set<Period> periods = new TreeSet<>();
-        Map<PendingSegment, List<Slice>> runSlices = new java.util.HashMap<>();
+        // Lists, not maps: two events may be equal in every field but their ids, and each counts.
+        List<List<Slice>> runSlices = new java.util.ArrayList<>(segments.size());
         for (PendingSegment g : segments) {
             List<Slice> slices = charged(g);
-            runSlices.put(g, slices);
+            runSlices.add(slices);
             slices.forEach(s -> periods.add(Period.of(s.hour())));
         }
-        Map<PendingEvent, List<Slice>> eventSlices = new java.util.HashMap<>();
+        List<List<Slice>> eventSlices = new java.util.ArrayList<>(events.size());
         for (PendingEvent e : events) {
             List<Slice> slices = HourSlices.of(e.startAt(), e.endAt(), e.cardsMilli(), 0);
-            eventSlices.put(e, slices);
+            eventSlices.add(slices);
             periods.add(Period.of(e.startAt()));
             slices.forEach(s -> periods.add(Period.of(s.hour())));
         }
@@ -128,7 +129,9 @@ public class Meter {
         return rollups.lockPeriods(periods.stream().map(Period::toString).toList()).chain(states -> {
             Map<Key, Delta> deltas = new TreeMap<>();
             Set<UUID> touched = new HashSet<>();
-            runSlices.forEach((g, slices) -> {
+            for (int r = 0; r < segments.size(); r++) {
+                PendingSegment g = segments.get(r);
+                List<Slice> slices = runSlices.get(r);
                 touched.add(g.jobId());
                 boolean credited = g.creditMinor() > 0 && g.creditMinor() == g.chargeMinor();
                 for (int i = 0; i < slices.size(); i++) {
@@ -144,8 +147,10 @@ public class Meter {
                 if (slices.isEmpty() && g.creditMinor() > 0) {
                     throw new IllegalStateException("A run of no whole second credited " + g.creditMinor());
                 }
-            });
-            eventSlices.forEach((e, slices) -> {
+            }
+            for (int v = 0; v < events.size(); v++) {
+                PendingEvent e = events.get(v);
+                List<Slice> slices = eventSlices.get(v);
                 touched.add(e.jobId());
                 if (slices.isEmpty()) { // under a second: no card-second, but the event is counted
                     deltas.computeIfAbsent(key(e.tenantId(), states, e.startAt().truncatedTo(
@@ -159,7 +164,7 @@ public class Meter {
                     d.measured += s.cardMilliSeconds();
                     d.events += i == 0 ? 1 : 0; // an event counts once, in its first hour
                 }
-            });
+            }
             Uni<Void> work = deltas.isEmpty() ? Uni.createFrom().voidItem() : rollups.add(rows(deltas));
             if (!segments.isEmpty()) {
                 work = work.chain(() -> rollups.markMetered(keys(segments), now).replaceWithVoid());

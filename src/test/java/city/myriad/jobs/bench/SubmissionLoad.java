@@ -118,12 +118,12 @@ public final class SubmissionLoad {
         System.out.println("cancelled the " + ids.size() + " jobs; report in " + report);
     }
 
-    interface Call {
+    public interface Call {
         CompletableFuture<HttpResponse<String>> call(int i);
     }
 
     /** Runs n calls with at most {@code concurrency} in flight; returns each call's latency in nanoseconds. */
-    static long[] run(int n, int concurrency, Call call) throws InterruptedException {
+    public static long[] run(int n, int concurrency, Call call) throws InterruptedException {
         Semaphore slots = new Semaphore(concurrency);
         long[] latency = new long[n];
         AtomicInteger failures = new AtomicInteger();
@@ -160,13 +160,13 @@ public final class SubmissionLoad {
         return csv.toString();
     }
 
-    static double q(long[] nanos, double quantile) {
+    public static double q(long[] nanos, double quantile) {
         long[] s = nanos.clone();
         Arrays.sort(s);
         return s[Math.min(s.length - 1, (int) Math.ceil(quantile * s.length) - 1)] / 1e6;
     }
 
-    static CompletableFuture<HttpResponse<String>> request(String token, String method, String url, String type,
+    public static CompletableFuture<HttpResponse<String>> request(String token, String method, String url, String type,
             String body) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30));
         if (token != null) {
@@ -179,7 +179,7 @@ public final class SubmissionLoad {
         return HTTP.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    static String send(String token, String method, String url, String type, String body, int expect)
+    public static String send(String token, String method, String url, String type, String body, int expect)
             throws IOException, InterruptedException {
         HttpResponse<String> r = request(token, method, url, type, body).join();
         if (r.statusCode() != expect) {
@@ -188,7 +188,7 @@ public final class SubmissionLoad {
         return r.body();
     }
 
-    static String idOf(String body) {
+    public static String idOf(String body) {
         try {
             return JSON.readTree(body).path("id").asText();
         } catch (IOException e) {
@@ -196,7 +196,7 @@ public final class SubmissionLoad {
         }
     }
 
-    static String token(String keycloak, String user) throws IOException, InterruptedException {
+    public static String token(String keycloak, String user) throws IOException, InterruptedException {
         String form = "grant_type=password&client_id=myriad-portal&username=" + user + "&password="
                 + URLEncoder.encode(user, StandardCharsets.UTF_8);
         JsonNode t = JSON.readTree(send(null, "POST", keycloak + "/realms/myriad/protocol/openid-connect/token",
