@@ -22,12 +22,15 @@ create index job_segments_job on job_segments (job_id);
 
 -- What the operators' agents measured: one interval of one job's run on one node. Unique per cluster and event id
 -- (the primary key): a retried event is a DUPLICATE, counted once, however late the retry.
+-- No foreign keys, on purpose: ingestion reads the job (its cluster and tenant) in the same transaction, and jobs,
+-- clusters and tenants are never deleted; a foreign key check would share-lock the same few job, cluster and
+-- tenant rows for every event of every concurrent batch (MultiXact churn at thousands of events per second).
 create table usage_events (
-    cluster_id    uuid          not null references clusters (id),
-    event_id      text          not null,
-    job_id        uuid          not null references jobs (id),
+    cluster_id    uuid          not null,
+    event_id      text          collate "C" not null,
+    job_id        uuid          not null,
     attempt       int           not null,
-    tenant_id     uuid          not null references tenants (id),
+    tenant_id     uuid          not null,
     project_id    uuid          not null,
     model         text          not null,
     price_class   text          not null,

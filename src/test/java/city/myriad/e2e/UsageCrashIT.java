@@ -82,7 +82,8 @@ class UsageCrashIT {
                 .toString(), "-Xmx512m", "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=" + port,
                 "-Dquarkus.management.host=127.0.0.1", "-Dquarkus.management.port=" + managementPort,
                 "-Dmyriad.embedded-postgres.data-dir=" + STATE.resolve("postgres"),
-                "-Dmyriad.emulator.speedup=1", "-Dquarkus.log.console.json.enabled=false"));
+                "-Dmyriad.emulator.speedup=1", "-Dmyriad.emulator.usage-events=false",
+                "-Dquarkus.log.console.json.enabled=false"));
         oidc.forEach((k, v) -> command.add("-D" + k + "=" + (k.equals("myriad.emulator.speedup") ? "1" : v)));
         command.add("-jar");
         command.add(Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString());

@@ -315,6 +315,28 @@ class MeteringTest {
                 tooOld.plusSeconds(60)))).then().statusCode(200).body("results[0].reason", equalTo("TOO_LATE"));
     }
 
+    @Inject
+    city.myriad.jobs.service.ClusterEmulator emulator;
+
+    @Test
+    void the_emulator_reports_a_run_as_its_agents_would_and_the_job_reconciles_matched() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        emulator.reportUsage(true);
+        Ran r;
+        try {
+            r = ranJob(t, cluster, 4, 3600);
+        } finally {
+            emulator.reportUsage(false);
+        }
+        JsonPath usage = until(t.member(), "/api/v1/jobs/" + r.id() + "/usage", u -> {
+            worker.drain();
+            return u.getLong("eventCount") == 1 && "MATCHED".equals(u.getString("reconciliation"));
+        });
+        assertEquals(0, new BigDecimal(usage.getString("measuredCardSeconds"))
+                .compareTo(new BigDecimal(usage.getString("lifecycleCardSeconds"))));
+    }
+
     @Test
     void the_background_meter_rolls_up_accepted_events_by_itself() {
         String cluster = World.cluster(1);

@@ -2,6 +2,7 @@ package city.myriad.jobs.service;
 
 import city.myriad.catalog.service.ClusterSupply;
 import city.myriad.jobs.mapping.JobsApi.AssignmentView;
+import city.myriad.metering.service.UsageIngestion;
 import city.myriad.jobs.mapping.JobsApi.ClusterEvent;
 import city.myriad.platform.paging.PageRequest;
 import io.quarkus.runtime.ShutdownEvent;
@@ -36,6 +37,7 @@ public class ClusterEmulator {
     private static final Logger LOG = Logger.getLogger(ClusterEmulator.class);
 
     private final ClusterAgentService agents;
+    private final UsageIngestion usage;
     private final ClusterSupply clusters;
     private final LoopParts parts;
     private final Clock clock;
@@ -48,15 +50,22 @@ public class ClusterEmulator {
     private final Map<UUID, Long> seen = new HashMap<>();
     private volatile boolean stopped;
     private final Map<UUID, Boolean> hung = new ConcurrentHashMap<>();
+    /** Whether ended runs are also reported as usage events (off in the tests that post their own). */
+    private volatile boolean usageEvents;
     private Thread thread;
 
-    private record Ending(UUID clusterId, UUID jobId, int attempt, Instant at) {}
+    /** A run the emulator will end at {@code at}; {@code placement} null for a run taken over after a restart. */
+    private record Ending(UUID clusterId, UUID jobId, int attempt, Instant at, Instant startedAt,
+            List<city.myriad.jobs.mapping.JobsApi.NodeCards> placement, Integer shareMilli) {}
 
-    ClusterEmulator(ClusterAgentService agents, ClusterSupply clusters, LoopParts parts, Clock clock,
+    ClusterEmulator(ClusterAgentService agents, UsageIngestion usage, ClusterSupply clusters, LoopParts parts, Clock clock,
             @ConfigProperty(name = "myriad.emulator.enabled", defaultValue = "false") boolean enabled,
             @ConfigProperty(name = "myriad.emulator.speedup", defaultValue = "60") double speedup,
-            @ConfigProperty(name = "myriad.emulator.poll", defaultValue = "PT0.2S") Duration poll) {
+            @ConfigProperty(name = "myriad.emulator.poll", defaultValue = "PT0.2S") Duration poll,
+            @ConfigProperty(name = "myriad.emulator.usage-events", defaultValue = "true") boolean usageEvents) {
+        this.usageEvents = usageEvents;
         this.agents = agents;
+        this.usage = usage;
         this.clusters = clusters;
         this.parts = parts;
         this.clock = clock;
@@ -83,6 +92,11 @@ public class ClusterEmulator {
         if (thread != null) {
             thread.interrupt();
         }
+    }
+
+    /** Tests: whether the runs that end are also reported as usage events, one per node. */
+    public void reportUsage(boolean on) {
+        usageEvents = on;
     }
 
     /** Tests: the emulator starts this job's runs but never reports their end (a hung job). */
@@ -123,7 +137,8 @@ public class ClusterEmulator {
             String run = a.jobId() + "/" + a.attempt();
             if (a.action().equals(JobRuns.START)) {
                 long millis = (long) Math.ceil(a.maxRunSeconds() * 1000.0 / speedup);
-                running.put(run, new Ending(clusterId, a.jobId(), a.attempt(), now.plusMillis(millis)));
+                running.put(run, new Ending(clusterId, a.jobId(), a.attempt(), now.plusMillis(millis), a.createdAt(),
+                        a.placement(), a.shareMilli()));
                 events.add(event("emu-start-" + run, "JOB_STARTED", a.jobId(), a.attempt(), now));
             } else {
                 running.remove(run);
@@ -146,7 +161,8 @@ public class ClusterEmulator {
         for (ClusterAgentService.Run r : parts.await(() -> agents.runs(clusterId))) {
             Instant end = r.startedAt().plusMillis((long) Math.ceil(r.maxRunSeconds() * 1000.0 / speedup));
             running.putIfAbsent(r.jobId() + "/" + r.attempt(),
-                    new Ending(clusterId, r.jobId(), r.attempt(), end.isBefore(now) ? now : end));
+                    new Ending(clusterId, r.jobId(), r.attempt(), end.isBefore(now) ? now : end, r.startedAt(), null,
+                            null));
         }
         seen.put(clusterId, 0L);
     }
@@ -154,16 +170,34 @@ public class ClusterEmulator {
     private void endDue() {
         Instant now = clock.instant();
         Map<UUID, List<ClusterEvent>> byCluster = new HashMap<>();
+        List<UsageIngestion.Measured> measured = new ArrayList<>();
         for (var it = running.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
             Ending end = e.getValue();
             if (!now.isBefore(end.at()) && !hung.containsKey(end.jobId())) {
                 byCluster.computeIfAbsent(end.clusterId(), k -> new ArrayList<>()).add(event("emu-end-" + e.getKey(),
                         "JOB_SUCCEEDED", end.jobId(), end.attempt(), now));
+                if (usageEvents) {
+                    measured.addAll(measured(e.getKey(), end, now));
+                }
                 it.remove();
             }
         }
         byCluster.forEach((cluster, events) -> parts.await(() -> agents.apply(cluster, events)));
+        if (!measured.isEmpty()) {
+            parts.await(() -> usage.fromEmulator(measured));
+        }
+    }
+
+    /** As an agent measures a run that ended: one usage event per node, its cards from start to end. */
+    private static List<UsageIngestion.Measured> measured(String run, Ending end, Instant now) {
+        if (end.placement() == null || end.startedAt() == null) {
+            return List.of();
+        }
+        int share = end.shareMilli() == null ? 1000 : end.shareMilli();
+        return end.placement().stream().map(n -> new UsageIngestion.Measured("emu-usage-" + run + "-" + n.node(),
+                end.clusterId(), end.jobId(), n.node(), share < 1000 ? share : n.cards().size() * 1000,
+                end.startedAt(), now)).toList();
     }
 
     private static ClusterEvent event(String id, String type, UUID job, int attempt, Instant at) {

@@ -24,9 +24,19 @@ public class RollupRepository {
             String priceClass, String currency, int cardsMilli, Instant startedAt, Instant endedAt,
             long unitPriceMinor, long chargeMinor, long creditMinor) {}
 
-    /** An accepted event not yet rolled up. */
+    /**
+     * Accepted events not yet rolled up: either one event whose interval crosses an hour boundary ({@code startAt}
+     * and {@code endAt} set, {@code count} 1), or the sum of a job's events inside one UTC hour ({@code hour},
+     * their whole-second card-milli-seconds and their count), summed by the database.
+     */
     public record PendingEvent(UUID jobId, UUID tenantId, UUID projectId, UUID clusterId, String model,
-            String priceClass, String currency, int cardsMilli, Instant startAt, Instant endAt) {}
+            String priceClass, String currency, int cardsMilli, Instant startAt, Instant endAt, Instant hour,
+            long cardMilliSeconds, long count) {
+
+        public boolean summed() {
+            return hour != null;
+        }
+    }
 
     /** Takes (locks) up to {@code limit} closed runs not yet metered, oldest end first; other meters skip them. */
     public Uni<List<PendingSegment>> pendingSegments(int limit) {
@@ -54,7 +64,9 @@ public class RollupRepository {
 
     /**
      * Takes up to {@code limit} accepted batches not yet rolled up, oldest first, deleting their pending marks (in
-     * the caller's transaction: if it fails, they stay pending), and returns their events.
+     * the caller's transaction: if it fails, they stay pending), and returns their events: those inside one UTC
+     * hour summed per job and hour by the database (whole seconds per event, as {@code HourSlices} counts them),
+     * those crossing an hour one by one.
      */
     public Uni<List<PendingEvent>> takeBatches(int limit) {
         return session().chain(s -> s.createNativeQuery("""
@@ -62,14 +74,29 @@ public class RollupRepository {
                             delete from usage_pending_batches where batch_id in (
                                 select batch_id from usage_pending_batches order by received_at limit :limit
                                    for update skip locked)
-                            returning batch_id)
-                        select e.job_id, e.tenant_id, e.project_id, e.cluster_id, e.model, e.price_class, e.currency,
-                               e.cards_milli, e.start_at, e.end_at
-                          from usage_events e join taken t on e.batch_id = t.batch_id""", Object[].class)
+                            returning batch_id),
+                        ev as (
+                            select e.job_id, e.tenant_id, e.project_id, e.cluster_id, e.model, e.price_class,
+                                   e.currency, e.cards_milli, e.start_at, e.end_at,
+                                   date_trunc('hour', e.start_at, 'UTC') = date_trunc('hour', e.end_at, 'UTC') as one_hour
+                              from usage_events e join taken t on e.batch_id = t.batch_id)
+                        select job_id, tenant_id, project_id, cluster_id, model, price_class, currency, 0, null, null,
+                               date_trunc('hour', start_at, 'UTC'),
+                               sum(cast(cards_milli as bigint) * floor(extract(epoch from end_at - start_at))),
+                               count(*)
+                          from ev where one_hour
+                         group by job_id, tenant_id, project_id, cluster_id, model, price_class, currency,
+                                  date_trunc('hour', start_at, 'UTC')
+                        union all
+                        select job_id, tenant_id, project_id, cluster_id, model, price_class, currency, cards_milli,
+                               start_at, end_at, null, 0, 1
+                          from ev where not one_hour""", Object[].class)
                 .setParameter("limit", limit).getResultList())
                 .map(rows -> rows.stream().map(r -> new PendingEvent((UUID) r[0], (UUID) r[1], (UUID) r[2],
                         (UUID) r[3], (String) r[4], (String) r[5], (String) r[6], ((Number) r[7]).intValue(),
-                        SqlTimes.instant(r[8]), SqlTimes.instant(r[9]))).toList());
+                        r[8] == null ? null : SqlTimes.instant(r[8]), r[9] == null ? null : SqlTimes.instant(r[9]),
+                        r[10] == null ? null : SqlTimes.instant(r[10]), ((Number) r[11]).longValue(),
+                        ((Number) r[12]).longValue())).toList());
     }
 
     /**

@@ -116,9 +116,11 @@ public class Meter {
         }
         List<List<Slice>> eventSlices = new java.util.ArrayList<>(events.size());
         for (PendingEvent e : events) {
-            List<Slice> slices = HourSlices.of(e.startAt(), e.endAt(), e.cardsMilli(), 0);
+            // Summed by the database inside one hour: one slice of that hour. Else split here.
+            List<Slice> slices = e.summed() ? List.of(new Slice(e.hour(), 0, e.cardMilliSeconds(), 0))
+                    : HourSlices.of(e.startAt(), e.endAt(), e.cardsMilli(), 0);
             eventSlices.add(slices);
-            periods.add(Period.of(e.startAt()));
+            periods.add(Period.of(e.summed() ? e.hour() : e.startAt()));
             slices.forEach(s -> periods.add(Period.of(s.hour())));
         }
         if (!periods.isEmpty()) {
@@ -152,7 +154,7 @@ public class Meter {
                 PendingEvent e = events.get(v);
                 List<Slice> slices = eventSlices.get(v);
                 touched.add(e.jobId());
-                if (slices.isEmpty()) { // under a second: no card-second, but the event is counted
+                if (slices.isEmpty()) { // crossing an hour in under a second: no card-second, but it counts
                     deltas.computeIfAbsent(key(e.tenantId(), states, e.startAt().truncatedTo(
                             java.time.temporal.ChronoUnit.HOURS), e.projectId(), e.clusterId(), e.model(),
                             e.priceClass(), e.currency()), k -> new Delta()).events += 1;
@@ -162,7 +164,7 @@ public class Meter {
                     Delta d = deltas.computeIfAbsent(key(e.tenantId(), states, s.hour(), e.projectId(), e.clusterId(),
                             e.model(), e.priceClass(), e.currency()), k -> new Delta());
                     d.measured += s.cardMilliSeconds();
-                    d.events += i == 0 ? 1 : 0; // an event counts once, in its first hour
+                    d.events += i == 0 ? e.count() : 0; // an event counts once, in its first hour
                 }
             }
             Uni<Void> work = deltas.isEmpty() ? Uni.createFrom().voidItem() : rollups.add(rows(deltas));

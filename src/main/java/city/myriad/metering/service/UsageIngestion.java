@@ -112,6 +112,24 @@ public class UsageIngestion {
                 .chain(checked -> store(checked, now))));
     }
 
+    /** One measured interval, as an in-process agent (the cluster emulator) reports it. */
+    public record Measured(String eventId, UUID clusterId, UUID jobId, String node, int cardsMilli, Instant startAt,
+            Instant endAt) {}
+
+    /**
+     * The port for the cluster emulator, which plays the operators' agents inside the service (dev start, tests):
+     * its events go through every rule of {@link #ingest} but the caller's, as it has no token.
+     */
+    public Uni<UsageEventResults> fromEmulator(List<Measured> measured) {
+        Instant now = clock.instant();
+        List<Checked> shaped = measured.stream().map(m -> shape(new UsageEvent(m.eventId(), m.clusterId(), m.jobId(),
+                m.node(), BigDecimal.valueOf(m.cardsMilli(), 3), m.startAt(), m.endAt(), null, null), now)).toList();
+        return scoped.asPlatform(() -> events.durableCommit().chain(() -> {
+            Set<UUID> jobIds = measured.stream().map(Measured::jobId).collect(Collectors.toSet());
+            return events.jobs(jobIds).chain(jobs -> events.runs(jobIds).map(runs -> check(shaped, jobs, runs, now)));
+        }).chain(checked -> store(checked, now)));
+    }
+
     /** 403/404 unless the caller operates every cluster named (platform admins may post for any). */
     private Uni<Void> authorize(Caller caller, Set<UUID> clusterIds) {
         if (caller.isPlatformAdmin()) {
