@@ -4,6 +4,8 @@ import city.myriad.jobs.model.JobPlacement;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.OptionalInt;
 
 /** The jobs domain's port for metering: what a run's stored placement holds on one node. */
@@ -21,14 +23,20 @@ public class RunPlacements {
      * {@code node}: its whole cards there, or its share of one card; empty if the run is not on that node.
      */
     public OptionalInt cardsMilliOn(String stored, String node) {
+        Integer milli = cardsMilliByNode(stored).get(node);
+        return milli == null ? OptionalInt.empty() : OptionalInt.of(milli);
+    }
+
+    /** Every node of a run placed as {@code stored}, with the cards (in thousandths) it uses there. */
+    public Map<String, Integer> cardsMilliByNode(String stored) {
         JobPlacement p;
         try {
             p = json.readValue(stored, JobPlacement.class);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("A stored placement does not parse: " + stored, e);
         }
-        return p.nodes().stream().filter(n -> n.node().equals(node)).findFirst()
-                .map(n -> OptionalInt.of(p.shareMilli() < 1000 ? p.shareMilli() : n.cards().size() * 1000))
-                .orElse(OptionalInt.empty());
+        Map<String, Integer> byNode = new HashMap<>();
+        p.nodes().forEach(n -> byNode.put(n.node(), p.shareMilli() < 1000 ? p.shareMilli() : n.cards().size() * 1000));
+        return byNode;
     }
 }
