@@ -13,7 +13,6 @@ import city.myriad.platform.TextRules;
 import city.myriad.platform.db.Scoped;
 import city.myriad.platform.security.Caller;
 import city.myriad.platform.time.Ids;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.math.BigDecimal;
@@ -58,14 +57,13 @@ public class UsageIngestion {
     private final OperatorLookup operators;
     private final UsageEventRepository events;
     private final RunPlacements placements;
-    private final ObjectMapper json;
     private final Ids ids;
     private final Clock clock;
     private final Duration lateWindow;
     private final Duration clockSkew;
 
     UsageIngestion(Scoped scoped, ClusterSupply clusters, OperatorLookup operators, UsageEventRepository events,
-            RunPlacements placements, ObjectMapper json, Ids ids, Clock clock,
+            RunPlacements placements, Ids ids, Clock clock,
             @ConfigProperty(name = "myriad.metering.late-window", defaultValue = "P35D") Duration lateWindow,
             @ConfigProperty(name = "myriad.metering.clock-skew", defaultValue = "PT5S") Duration clockSkew) {
         this.scoped = scoped;
@@ -73,7 +71,6 @@ public class UsageIngestion {
         this.operators = operators;
         this.events = events;
         this.placements = placements;
-        this.json = json;
         this.ids = ids;
         this.clock = clock;
         this.lateWindow = lateWindow;
@@ -97,17 +94,23 @@ public class UsageIngestion {
         List<Checked> shaped = batch.stream().map(e -> shape(e, now)).toList();
         Set<UUID> named = shaped.stream().filter(Checked::valid).map(c -> c.event().clusterId())
                 .collect(Collectors.toCollection(LinkedHashSet::new));
-        return authorize(caller, named).chain(() -> scoped.asPlatform(() -> events.durableCommit()
-                .chain(() -> {
-                    Set<UUID> jobIds = shaped.stream().filter(Checked::valid).map(c -> c.event().jobId())
-                            .collect(Collectors.toSet());
-                    if (jobIds.isEmpty()) {
-                        return Uni.createFrom().item(shaped);
-                    }
-                    return events.jobs(jobIds).chain(jobs -> events.runs(jobIds)
-                            .map(runs -> check(shaped, jobs, runs, now)));
-                })
-                .chain(checked -> store(checked, now))));
+        return authorize(caller, named).chain(() -> checked(shaped, now)).chain(checked -> store(checked, now));
+    }
+
+    /**
+     * The jobs' rules, read in one platform transaction. The insert that follows runs in a transaction of its own:
+     * what it relies on (a job, its cluster and tenant, its runs' bounds and placements) never changes once read
+     * (jobs are never deleted; a run's start and placement are fixed; a run read as going on can only end later
+     * than the interval checked against it).
+     */
+    private Uni<List<Checked>> checked(List<Checked> shaped, Instant now) {
+        Set<UUID> jobIds = shaped.stream().filter(Checked::valid).map(c -> c.event().jobId())
+                .collect(Collectors.toSet());
+        if (jobIds.isEmpty()) {
+            return Uni.createFrom().item(shaped);
+        }
+        return scoped.asPlatform(() -> events.jobs(jobIds).chain(jobs -> events.runs(jobIds)
+                .map(runs -> check(shaped, jobs, runs, now))));
     }
 
     /** One measured interval, as an in-process agent (the cluster emulator) reports it. */
@@ -122,10 +125,7 @@ public class UsageIngestion {
         Instant now = clock.instant();
         List<Checked> shaped = measured.stream().map(m -> shape(new UsageEvent(m.eventId(), m.clusterId(), m.jobId(),
                 m.node(), BigDecimal.valueOf(m.cardsMilli(), 3), m.startAt(), m.endAt(), null, null), now)).toList();
-        return scoped.asPlatform(() -> events.durableCommit().chain(() -> {
-            Set<UUID> jobIds = measured.stream().map(Measured::jobId).collect(Collectors.toSet());
-            return events.jobs(jobIds).chain(jobs -> events.runs(jobIds).map(runs -> check(shaped, jobs, runs, now)));
-        }).chain(checked -> store(checked, now)));
+        return checked(shaped, now).chain(checked -> store(checked, now));
     }
 
     /** 403/404 unless the caller operates every cluster named (platform admins may post for any). */
@@ -248,7 +248,7 @@ public class UsageIngestion {
                 firsts.putIfAbsent(c.key(), c);
             }
         }
-        String rows = rows(firsts.values());
+        List<UsageEventRepository.NewEvent> rows = firsts.values().stream().map(UsageIngestion::row).toList();
         Uni<Set<String>> inserted = firsts.isEmpty() ? Uni.createFrom().item(Set.of())
                 : events.insert(ids.next(), rows, now);
         return inserted.map(keys -> {
@@ -273,40 +273,11 @@ public class UsageIngestion {
         });
     }
 
-    /** The rows to insert, as one JSON array, written field by field (no tree: a batch is a thousand rows). */
-    private String rows(java.util.Collection<Checked> valid) {
-        java.io.StringWriter out = new java.io.StringWriter(valid.size() * 420);
-        try (com.fasterxml.jackson.core.JsonGenerator g = json.getFactory().createGenerator(out)) {
-            g.writeStartArray();
-            for (Checked c : valid) {
-                UsageEvent e = c.event();
-                JobFacts j = c.job();
-                g.writeStartObject();
-                g.writeStringField("cluster_id", e.clusterId().toString());
-                g.writeStringField("event_id", e.eventId());
-                g.writeStringField("job_id", e.jobId().toString());
-                g.writeNumberField("attempt", c.attempt());
-                g.writeStringField("tenant_id", j.tenantId().toString());
-                g.writeStringField("project_id", j.projectId().toString());
-                g.writeStringField("model", j.model());
-                g.writeStringField("price_class", j.priceClass());
-                g.writeStringField("currency", j.currency());
-                g.writeStringField("node", e.node());
-                g.writeNumberField("cards_milli", c.cardsMilli());
-                g.writeStringField("start_at", e.startAt().toString());
-                g.writeStringField("end_at", e.endAt().toString());
-                if (e.utilization() != null) {
-                    g.writeNumberField("utilization", e.utilization());
-                }
-                if (e.energyWh() != null) {
-                    g.writeNumberField("energy_wh", e.energyWh());
-                }
-                g.writeEndObject();
-            }
-            g.writeEndArray();
-        } catch (java.io.IOException ex) {
-            throw new java.io.UncheckedIOException(ex);
-        }
-        return out.toString();
+    private static UsageEventRepository.NewEvent row(Checked c) {
+        UsageEvent e = c.event();
+        JobFacts j = c.job();
+        return new UsageEventRepository.NewEvent(e.clusterId(), e.eventId(), e.jobId(), c.attempt(), j.tenantId(),
+                j.projectId(), j.model(), j.priceClass(), j.currency(), e.node(), c.cardsMilli(), e.startAt(),
+                e.endAt(), e.utilization(), e.energyWh());
     }
 }
