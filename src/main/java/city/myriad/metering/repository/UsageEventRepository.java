@@ -1,7 +1,6 @@
 package city.myriad.metering.repository;
 
 import city.myriad.platform.db.SqlTimes;
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -17,12 +16,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
-import org.hibernate.reactive.mutiny.Mutiny;
 
-/**
- * Usage events as the agents reported them, and what ingestion must know of the jobs they name. The reads run in
- * the caller's transaction; the insert in one of its own (see {@link #insert}).
- */
+/** Usage events as the agents reported them, and what ingestion must know of the jobs they name. */
 @ApplicationScoped
 public class UsageEventRepository {
 
@@ -39,28 +34,62 @@ public class UsageEventRepository {
     /** One run of a job: ended (endedAt set) or going on; its placement as JSON (null for runs before V8). */
     public record RunFacts(UUID jobId, int attempt, Instant startedAt, Instant endedAt, String placement) {}
 
-    /** The jobs named (of any tenant) with their runs: ended ones from the segments, the one going on from the job. */
-    public Uni<List<JobFacts>> jobs(Collection<UUID> ids) {
-        return session().chain(s -> s.createNativeQuery("""
-                        select id, cluster_id, tenant_id, project_id, model, price_class, currency, cards_milli
-                          from jobs where id = any(cast(string_to_array(cast(:ids as text), ',') as uuid[]))""",
-                        Object[].class)
-                .setParameter("ids", joined(ids)).getResultList())
-                .map(rows -> rows.stream().map(r -> new JobFacts((UUID) r[0], (UUID) r[1], (UUID) r[2], (UUID) r[3],
-                        (String) r[4], (String) r[5], (String) r[6], ((Number) r[7]).intValue())).toList());
+    private static final String JOBS = """
+            select id, cluster_id, tenant_id, project_id, model, price_class, currency, cards_milli
+              from jobs where id = any($1::uuid[])""";
+
+    private static final String RUNS = """
+            select job_id, attempt, started_at, ended_at, placement from job_segments where job_id = any($1::uuid[])
+            union all
+            select id, attempt, started_at, null, placement from jobs where id = any($1::uuid[]) and state = 'RUNNING'""";
+
+    /** What ingestion decides to keep, once it has read the jobs named and their runs. */
+    public interface Decision {
+        List<NewEvent> keep(List<JobFacts> jobs, List<RunFacts> runs);
     }
 
-    public Uni<List<RunFacts>> runs(Collection<UUID> ids) {
-        return session().chain(s -> s.createNativeQuery("""
-                        select job_id, attempt, started_at, ended_at, placement from job_segments
-                         where job_id = any(cast(string_to_array(cast(:ids as text), ',') as uuid[]))
-                        union all
-                        select id, attempt, started_at, null, placement from jobs
-                         where id = any(cast(string_to_array(cast(:ids as text), ',') as uuid[])) and state = 'RUNNING'""",
-                        Object[].class)
-                .setParameter("ids", joined(ids)).getResultList())
-                .map(rows -> rows.stream().map(r -> new RunFacts((UUID) r[0], ((Number) r[1]).intValue(),
-                        SqlTimes.instant(r[2]), r[3] == null ? null : SqlTimes.instant(r[3]), (String) r[4])).toList());
+    /**
+     * One batch, in one transaction on the plain client (platform scope; its commit waits for the WAL flush
+     * whatever the server's default): reads the jobs named (of any tenant) and their runs (ended ones from the
+     * segments, the one going on from the job), lets {@code decision} choose the events to keep, and inserts those
+     * (see {@link #INSERT}). Returns "cluster/event" of the events inserted.
+     */
+    public Uni<Set<String>> ingest(Collection<UUID> jobIds, Decision decision, UUID batchId, Instant receivedAt) {
+        UUID[] ids = jobIds.toArray(UUID[]::new);
+        return pool.withTransaction((SqlConnection c) -> c.query("select set_config('myriad.scope', 'platform', true),"
+                        + " set_config('synchronous_commit', 'on', true)").execute()
+                .chain(() -> ids.length == 0 ? Uni.createFrom().item(List.<JobFacts>of())
+                        : c.preparedQuery(JOBS).execute(Tuple.of(ids)).map(UsageEventRepository::jobFacts))
+                .chain(jobs -> (ids.length == 0 ? Uni.createFrom().item(List.<RunFacts>of())
+                        : c.preparedQuery(RUNS).execute(Tuple.of(ids)).map(UsageEventRepository::runFacts))
+                        .map(runs -> decision.keep(jobs, runs)))
+                .chain(keep -> keep.isEmpty() ? Uni.createFrom().item(Set.<String>of())
+                        : c.preparedQuery(INSERT).execute(insertArgs(keep, batchId, receivedAt)).map(result -> {
+                            Set<String> keys = new HashSet<>();
+                            for (Row r : result) {
+                                keys.add(r.getString(0));
+                            }
+                            return keys;
+                        })));
+    }
+
+    private static List<JobFacts> jobFacts(io.vertx.mutiny.sqlclient.RowSet<Row> rows) {
+        List<JobFacts> out = new java.util.ArrayList<>();
+        for (Row r : rows) {
+            out.add(new JobFacts(r.getUUID(0), r.getUUID(1), r.getUUID(2), r.getUUID(3), r.getString(4),
+                    r.getString(5), r.getString(6), r.getInteger(7)));
+        }
+        return out;
+    }
+
+    private static List<RunFacts> runFacts(io.vertx.mutiny.sqlclient.RowSet<Row> rows) {
+        List<RunFacts> out = new java.util.ArrayList<>();
+        for (Row r : rows) {
+            OffsetDateTime ended = r.getOffsetDateTime(3);
+            out.add(new RunFacts(r.getUUID(0), r.getInteger(1), r.getOffsetDateTime(2).toInstant(),
+                    ended == null ? null : ended.toInstant(), r.getString(4)));
+        }
+        return out;
     }
 
     /** An event to keep, with what ingestion read of its job. */
@@ -68,6 +97,12 @@ public class UsageEventRepository {
             String model, String priceClass, String currency, String node, int cardsMilli, Instant startAt,
             Instant endAt, BigDecimal utilization, BigDecimal energyWh) {}
 
+    /**
+     * Inserts the events (in the order given: key order, so that two batches sharing events wait for each other in
+     * one order) that no earlier batch recorded, and notes the batch for the meter. The primary key (cluster,
+     * event id) decides: a row it already holds is skipped (and waits, if a concurrent batch holds it uncommitted,
+     * for that batch's outcome). Rows bound as arrays: nothing for the database to parse again.
+     */
     private static final String INSERT = """
             with v as (
                 select * from unnest($1::uuid[], $2::text[], $3::uuid[], $4::int[], $5::uuid[], $6::uuid[], $7::text[],
@@ -90,15 +125,8 @@ public class UsageEventRepository {
                 select $17, $16 where exists (select 1 from inserted))
             select cast(cluster_id as text) || '/' || event_id as key from inserted""";
 
-    /**
-     * Inserts the events (in the order given: key order, so that two batches sharing events wait for each other in
-     * one order) that no earlier batch recorded, and notes the batch for the meter, in one transaction of its own
-     * on the plain client (rows bound as arrays: nothing to parse again) that waits for the WAL flush whatever the
-     * server's default. The primary key (cluster, event id) decides: a row it already holds is skipped (and waits,
-     * if a concurrent batch holds it uncommitted, for that batch's outcome). Returns "cluster/event" of those
-     * inserted.
-     */
-    public Uni<Set<String>> insert(UUID batchId, List<NewEvent> rows, Instant receivedAt) {
+    /** The arguments of {@link #INSERT}: the rows as arrays, in the order given (key order). */
+    private static Tuple insertArgs(List<NewEvent> rows, UUID batchId, Instant receivedAt) {
         int n = rows.size();
         UUID[] clusters = new UUID[n];
         String[] eventIds = new String[n];
@@ -133,29 +161,15 @@ public class UsageEventRepository {
             utilization[i] = e.utilization() == null ? null : e.utilization().toPlainString();
             energy[i] = e.energyWh() == null ? null : e.energyWh().toPlainString();
         }
-        Tuple args = Tuple.tuple().addArrayOfUUID(clusters).addArrayOfString(eventIds).addArrayOfUUID(jobs)
+        return Tuple.tuple().addArrayOfUUID(clusters).addArrayOfString(eventIds).addArrayOfUUID(jobs)
                 .addArrayOfInteger(attempts).addArrayOfUUID(tenants).addArrayOfUUID(projects)
                 .addArrayOfString(models).addArrayOfString(classes).addArrayOfString(currencies)
                 .addArrayOfString(nodes).addArrayOfInteger(cards).addArrayOfOffsetDateTime(starts)
                 .addArrayOfOffsetDateTime(ends).addArrayOfString(utilization).addArrayOfString(energy)
                 .addOffsetDateTime(SqlTimes.utc(receivedAt)).addUUID(batchId);
-        return pool.withTransaction((SqlConnection c) -> c.query("select set_config('myriad.scope', 'platform', true),"
-                        + " set_config('synchronous_commit', 'on', true)").execute()
-                .chain(() -> c.preparedQuery(INSERT).execute(args))
-                .map(result -> {
-                    Set<String> keys = new HashSet<>();
-                    for (Row r : result) {
-                        keys.add(r.getString(0));
-                    }
-                    return keys;
-                }));
     }
 
     static String joined(Collection<UUID> ids) {
         return ids.stream().map(UUID::toString).collect(Collectors.joining(","));
-    }
-
-    private static Uni<Mutiny.Session> session() {
-        return Panache.getSession();
     }
 }

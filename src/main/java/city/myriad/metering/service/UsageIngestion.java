@@ -10,7 +10,6 @@ import city.myriad.metering.repository.UsageEventRepository;
 import city.myriad.metering.repository.UsageEventRepository.JobFacts;
 import city.myriad.metering.repository.UsageEventRepository.RunFacts;
 import city.myriad.platform.TextRules;
-import city.myriad.platform.db.Scoped;
 import city.myriad.platform.security.Caller;
 import city.myriad.platform.time.Ids;
 import io.smallrye.mutiny.Uni;
@@ -52,7 +51,6 @@ public class UsageIngestion {
     static final String DUPLICATE = "DUPLICATE";
     static final String REJECTED = "REJECTED";
 
-    private final Scoped scoped;
     private final ClusterSupply clusters;
     private final OperatorLookup operators;
     private final UsageEventRepository events;
@@ -62,11 +60,10 @@ public class UsageIngestion {
     private final Duration lateWindow;
     private final Duration clockSkew;
 
-    UsageIngestion(Scoped scoped, ClusterSupply clusters, OperatorLookup operators, UsageEventRepository events,
+    UsageIngestion(ClusterSupply clusters, OperatorLookup operators, UsageEventRepository events,
             RunPlacements placements, Ids ids, Clock clock,
             @ConfigProperty(name = "myriad.metering.late-window", defaultValue = "P35D") Duration lateWindow,
             @ConfigProperty(name = "myriad.metering.clock-skew", defaultValue = "PT5S") Duration clockSkew) {
-        this.scoped = scoped;
         this.clusters = clusters;
         this.operators = operators;
         this.events = events;
@@ -94,23 +91,7 @@ public class UsageIngestion {
         List<Checked> shaped = batch.stream().map(e -> shape(e, now)).toList();
         Set<UUID> named = shaped.stream().filter(Checked::valid).map(c -> c.event().clusterId())
                 .collect(Collectors.toCollection(LinkedHashSet::new));
-        return authorize(caller, named).chain(() -> checked(shaped, now)).chain(checked -> store(checked, now));
-    }
-
-    /**
-     * The jobs' rules, read in one platform transaction. The insert that follows runs in a transaction of its own:
-     * what it relies on (a job, its cluster and tenant, its runs' bounds and placements) never changes once read
-     * (jobs are never deleted; a run's start and placement are fixed; a run read as going on can only end later
-     * than the interval checked against it).
-     */
-    private Uni<List<Checked>> checked(List<Checked> shaped, Instant now) {
-        Set<UUID> jobIds = shaped.stream().filter(Checked::valid).map(c -> c.event().jobId())
-                .collect(Collectors.toSet());
-        if (jobIds.isEmpty()) {
-            return Uni.createFrom().item(shaped);
-        }
-        return scoped.asPlatform(() -> events.jobs(jobIds).chain(jobs -> events.runs(jobIds)
-                .map(runs -> check(shaped, jobs, runs, now))));
+        return authorize(caller, named).chain(() -> apply(shaped, now));
     }
 
     /** One measured interval, as an in-process agent (the cluster emulator) reports it. */
@@ -125,7 +106,7 @@ public class UsageIngestion {
         Instant now = clock.instant();
         List<Checked> shaped = measured.stream().map(m -> shape(new UsageEvent(m.eventId(), m.clusterId(), m.jobId(),
                 m.node(), BigDecimal.valueOf(m.cardsMilli(), 3), m.startAt(), m.endAt(), null, null), now)).toList();
-        return checked(shaped, now).chain(checked -> store(checked, now));
+        return apply(shaped, now);
     }
 
     /** 403/404 unless the caller operates every cluster named (platform admins may post for any). */
@@ -239,38 +220,48 @@ public class UsageIngestion {
         return new Checked(e, null, null, job, run.attempt(), c.cardsMilli());
     }
 
-    /** Inserts the valid events (the first of a key within the batch) and answers for every event, in order. */
-    private Uni<UsageEventResults> store(List<Checked> checked, Instant now) {
-        // In key order, so that two batches sharing events wait for each other in one order, never in a cycle.
-        Map<String, Checked> firsts = new java.util.TreeMap<>();
-        for (Checked c : checked) {
-            if (c.valid()) {
-                firsts.putIfAbsent(c.key(), c);
-            }
-        }
-        List<UsageEventRepository.NewEvent> rows = firsts.values().stream().map(UsageIngestion::row).toList();
-        Uni<Set<String>> inserted = firsts.isEmpty() ? Uni.createFrom().item(Set.of())
-                : events.insert(ids.next(), rows, now);
-        return inserted.map(keys -> {
-            List<UsageEventResult> results = new ArrayList<>(checked.size());
-            long accepted = 0;
-            long duplicates = 0;
-            long rejected = 0;
-            Set<String> answered = new HashSet<>();
+    /**
+     * Checks the events against their jobs and runs and keeps the valid ones (the first of a key within the batch),
+     * all in one transaction (UsageEventRepository#ingest), then answers for every event, in order.
+     */
+    private Uni<UsageEventResults> apply(List<Checked> shaped, Instant now) {
+        Set<UUID> jobIds = shaped.stream().filter(Checked::valid).map(c -> c.event().jobId())
+                .collect(Collectors.toSet());
+        List<List<Checked>> decided = new ArrayList<>(1);
+        return events.ingest(jobIds, (jobs, runs) -> {
+            List<Checked> checked = jobIds.isEmpty() ? shaped : check(shaped, jobs, runs, now);
+            decided.clear();
+            decided.add(checked);
+            // In key order, so that two batches sharing events wait for each other in one order, never in a cycle.
+            Map<String, Checked> firsts = new java.util.TreeMap<>();
             for (Checked c : checked) {
-                if (!c.valid()) {
-                    rejected++;
-                    results.add(new UsageEventResult(c.event().eventId(), REJECTED, c.reason(), c.detail()));
-                } else if (keys.contains(c.key()) && answered.add(c.key())) {
-                    accepted++;
-                    results.add(new UsageEventResult(c.event().eventId(), ACCEPTED, null, null));
-                } else {
-                    duplicates++;
-                    results.add(new UsageEventResult(c.event().eventId(), DUPLICATE, null, null));
+                if (c.valid()) {
+                    firsts.putIfAbsent(c.key(), c);
                 }
             }
-            return new UsageEventResults(accepted, duplicates, rejected, results);
-        });
+            return firsts.values().stream().map(UsageIngestion::row).toList();
+        }, ids.next(), now).map(keys -> answer(decided.get(0), keys));
+    }
+
+    private static UsageEventResults answer(List<Checked> checked, Set<String> keys) {
+        List<UsageEventResult> results = new ArrayList<>(checked.size());
+        long accepted = 0;
+        long duplicates = 0;
+        long rejected = 0;
+        Set<String> answered = new HashSet<>();
+        for (Checked c : checked) {
+            if (!c.valid()) {
+                rejected++;
+                results.add(new UsageEventResult(c.event().eventId(), REJECTED, c.reason(), c.detail()));
+            } else if (keys.contains(c.key()) && answered.add(c.key())) {
+                accepted++;
+                results.add(new UsageEventResult(c.event().eventId(), ACCEPTED, null, null));
+            } else {
+                duplicates++;
+                results.add(new UsageEventResult(c.event().eventId(), DUPLICATE, null, null));
+            }
+        }
+        return new UsageEventResults(accepted, duplicates, rejected, results);
     }
 
     private static UsageEventRepository.NewEvent row(Checked c) {
