@@ -40,6 +40,7 @@ public final class MeteringApi {
     public record UsageEvents(@NotNull @NotEmpty @Size(max = 1000) List<@NotNull UsageEvent> events) {}
 
     @Schema(name = "UsageEventResult", description = "What became of one event")
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
     public record UsageEventResult(@Schema(examples = "agent-7:2026-11-29T10:00Z:job-1") String eventId,
             @Schema(enumeration = {"ACCEPTED", "DUPLICATE", "REJECTED"}, examples = "ACCEPTED") String status,
             @Schema(description = "REJECTED: why", enumeration = {"MALFORMED", "UNKNOWN_JOB", "OUTSIDE_RUN",

@@ -10,6 +10,8 @@ import city.myriad.metering.repository.UsageEventRepository;
 import city.myriad.metering.repository.UsageEventRepository.JobFacts;
 import city.myriad.metering.repository.UsageEventRepository.RunFacts;
 import city.myriad.platform.TextRules;
+import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.error.ProblemCode;
 import city.myriad.platform.security.Caller;
 import city.myriad.platform.time.Ids;
 import io.smallrye.mutiny.Uni;
@@ -58,6 +60,8 @@ public class UsageIngestion {
     private final Ids ids;
     private final Clock clock;
     private final Duration lateWindow;
+    /** Clusters whose operator a batch has checked: a cluster never changes operator, so it is asked once. */
+    private final Map<UUID, UUID> operatorOf = new java.util.concurrent.ConcurrentHashMap<>();
     private final Duration clockSkew;
 
     UsageIngestion(ClusterSupply clusters, OperatorLookup operators, UsageEventRepository events,
@@ -114,11 +118,20 @@ public class UsageIngestion {
         if (caller.isPlatformAdmin()) {
             return Uni.createFrom().voidItem();
         }
-        Uni<Void> all = operators.of(caller).replaceWithVoid();
-        for (UUID id : clusterIds) {
-            all = all.chain(() -> clusters.managed(caller, id)).replaceWithVoid();
-        }
-        return all;
+        return operators.of(caller).chain(op -> {
+            Uni<Void> all = Uni.createFrom().voidItem();
+            for (UUID id : clusterIds) {
+                UUID known = operatorOf.get(id);
+                if (known == null) {
+                    all = all.chain(() -> clusters.managed(caller, id).invoke(c -> operatorOf.put(id, c.operatorId())))
+                            .replaceWithVoid();
+                } else if (!known.equals(op.id())) {
+                    return Uni.createFrom().failure(new MyriadProblem.Forbidden(ProblemCode.NOT_CLUSTER_OPERATOR,
+                            "Only the cluster's operator may do this"));
+                }
+            }
+            return all;
+        });
     }
 
     /** The event's own rules, before any job is looked at. */
