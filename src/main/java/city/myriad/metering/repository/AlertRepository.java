@@ -152,14 +152,16 @@ public class AlertRepository {
                         (String) r[5], ((Number) r[6]).intValue())).toList());
     }
 
-    /** The tenant's webhook: url and secret. */
-    public Uni<Optional<String[]>> webhook(UUID tenantId) {
+    /** A tenant's webhook as stored. */
+    public record Hook(String url, String secret, Instant updatedAt, String updatedBy) {}
+
+    public Uni<Optional<Hook>> webhook(UUID tenantId) {
         return session().chain(s -> s.createNativeQuery(
                         "select url, secret, updated_at, updated_by from webhooks where tenant_id = :tenant",
                         Object[].class)
                 .setParameter("tenant", tenantId).getResultList())
-                .map(rows -> rows.stream().findFirst().map(r -> new String[] {(String) r[0], (String) r[1],
-                        SqlTimes.instant(r[2]).toString(), (String) r[3]}));
+                .map(rows -> rows.stream().findFirst().map(r -> new Hook((String) r[0], (String) r[1],
+                        SqlTimes.instant(r[2]), (String) r[3])));
     }
 
     public Uni<Void> setWebhook(UUID tenantId, String url, String secret, Instant at, String by) {

@@ -148,6 +148,6 @@ public class Alerts {
 
     static AlertView view(AlertRow a) {
         return new AlertView(a.id(), a.tenantId(), a.projectId(), a.measure(), a.period(), a.threshold(),
-                a.used().stripTrailingZeros(), a.limit().stripTrailingZeros(), a.unit(), a.raisedAt(), a.delivery());
+                UsageReports.plain(a.used()), UsageReports.plain(a.limit()), a.unit(), a.raisedAt(), a.delivery());
     }
 }

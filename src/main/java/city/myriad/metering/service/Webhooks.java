@@ -101,7 +101,7 @@ public class Webhooks {
 
     public Uni<WebhookView> get(Caller caller, UUID tenantId) {
         return projects.tenant(caller, tenantId, true).chain(t -> scoped.asTenant(t, () -> alerts.webhook(t)))
-                .map(found -> found.map(h -> new WebhookView(tenantId, h[0], null, Instant.parse(h[2]), h[3]))
+                .map(found -> found.map(h -> new WebhookView(tenantId, h.url(), null, h.updatedAt(), h.updatedBy()))
                         .orElseThrow(() -> new MyriadProblem.NotFound(ProblemCode.WEBHOOK_NOT_FOUND,
                                 "Tenant " + tenantId + " has no webhook")));
     }
@@ -162,13 +162,13 @@ public class Webhooks {
             int attempt = d.attempts() + 1;
             Integer status = null;
             String error = null;
-            String url = hook.map(h -> h[0]).orElse("");
+            String url = hook.map(AlertRepository.Hook::url).orElse("");
             long started = System.nanoTime();
             if (hook.isEmpty()) {
                 error = "the tenant has no webhook any more";
             } else {
                 try {
-                    HttpResponse<Void> r = http.send(request(hook.get()[0], hook.get()[1], d, at),
+                    HttpResponse<Void> r = http.send(request(hook.get().url(), hook.get().secret(), d, at),
                             HttpResponse.BodyHandlers.discarding());
                     status = r.statusCode();
                 } catch (java.io.IOException e) {
