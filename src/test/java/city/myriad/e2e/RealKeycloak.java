@@ -17,12 +17,23 @@ public class RealKeycloak implements QuarkusTestResourceLifecycleManager {
 
     static final Path ROOT = Path.of("").toAbsolutePath();
     static final Path STATE = ROOT.resolve("target/keycloak-it");
+    /** Where this instance keeps its Keycloak: one directory per Keycloak, or one's stop would miss the other. */
+    private final Path state;
+
+    public RealKeycloak() {
+        this(STATE);
+    }
+
+    /** A Keycloak of its own, in {@code state}, for a test that starts one beside the test resources'. */
+    public RealKeycloak(Path state) {
+        this.state = state;
+    }
     static volatile String url;
 
     @Override
     public Map<String, String> start() {
         int port = freePort();
-        run("start", String.valueOf(port), STATE.toString());
+        run(state, "start", String.valueOf(port), state.toString());
         url = "http://localhost:" + port;
         return Map.of(
                 "quarkus.oidc.auth-server-url", url + "/realms/myriad",
@@ -36,7 +47,7 @@ public class RealKeycloak implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public void stop() {
-        run("stop", STATE.toString());
+        run(state, "stop", state.toString());
     }
 
     /** The Keycloak base URL of this run, e.g. {@code http://localhost:41234}. */
@@ -44,17 +55,17 @@ public class RealKeycloak implements QuarkusTestResourceLifecycleManager {
         return url;
     }
 
-    private static void run(String... args) {
+    private static void run(Path state, String... args) {
         String[] command = new String[args.length + 1];
         command[0] = ROOT.resolve("bin/myriad-keycloak").toString();
         System.arraycopy(args, 0, command, 1, args.length);
         try {
-            Files.createDirectories(STATE);
+            Files.createDirectories(state);
             Process p = new ProcessBuilder(command).directory(ROOT.toFile()).inheritIO().start();
             if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
                 p.destroyForcibly();
                 throw new IllegalStateException("bin/myriad-keycloak " + String.join(" ", args) + " failed; see "
-                        + STATE.resolve("keycloak.log"));
+                        + state.resolve("keycloak.log"));
             }
         } catch (IOException e) {
             throw new IllegalStateException(e);

@@ -44,7 +44,7 @@ class UsageCrashIT {
     static final int BATCHES = 24;
     static final int EVENTS_PER_BATCH = 250;
 
-    static final RealKeycloak KEYCLOAK = new RealKeycloak();
+    static final RealKeycloak KEYCLOAK = new RealKeycloak(Path.of("target/keycloak-crash-it").toAbsolutePath());
     static final Path STATE = Path.of("target/usage-crash-it").toAbsolutePath();
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     static Map<String, String> oidc;
