@@ -30,15 +30,19 @@ import org.junit.jupiter.api.Test;
 class BadInputSweepTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    static final Map<String, String> PATH_VALUES = Map.of(
-            "tenantId", DemoData.ACME.toString(),
-            "clusterId", DemoData.HANGZHOU_CLUSTER.toString(),
-            "memberId", "01930000-0000-7000-8000-00000000e112",
-            "projectId", "01930000-0000-7000-8000-00000000e101",
-            "nodeName", "hz-n0001",
-            "reservationId", "01930000-0000-7000-8000-00000000f001",
-            "jobId", "01930000-0000-7000-8000-00000000f101",
-            "period", "2026-10");
+    static final Map<String, String> PATH_VALUES = Map.ofEntries(
+            Map.entry("tenantId", DemoData.ACME.toString()),
+            Map.entry("clusterId", DemoData.HANGZHOU_CLUSTER.toString()),
+            Map.entry("memberId", "01930000-0000-7000-8000-00000000e112"),
+            Map.entry("projectId", "01930000-0000-7000-8000-00000000e101"),
+            Map.entry("nodeName", "hz-n0001"),
+            Map.entry("reservationId", "01930000-0000-7000-8000-00000000f001"),
+            Map.entry("jobId", "01930000-0000-7000-8000-00000000f101"),
+            Map.entry("invoiceId", "01930000-0000-7000-8000-00000000f201"),
+            Map.entry("operatorId", "01930000-0000-7000-8000-00000000f301"),
+            Map.entry("grantId", "01930000-0000-7000-8000-00000000f401"),
+            Map.entry("commitmentId", "01930000-0000-7000-8000-00000000f501"),
+            Map.entry("period", "2026-10"));
 
     @Test
     void every_write_route_answers_bad_input_with_a_problem_and_changes_nothing() throws Exception {

@@ -111,7 +111,7 @@ class AlertsTest {
     static Instant earlierThisMonth(long seconds) {
         Instant now = Instant.now();
         Instant start = now.minusSeconds(seconds + 60).truncatedTo(ChronoUnit.SECONDS);
-        Instant monthStart = city.myriad.metering.model.Period.of(now).start();
+        Instant monthStart = city.myriad.platform.time.Period.of(now).start();
         return start.isBefore(monthStart) ? monthStart : start;
     }
 

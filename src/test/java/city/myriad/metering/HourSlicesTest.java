@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import city.myriad.metering.model.HourSlices;
 import city.myriad.metering.model.HourSlices.Slice;
-import city.myriad.metering.model.Period;
+import city.myriad.platform.time.Period;
 import city.myriad.platform.money.Charges;
 import java.time.Duration;
 import java.time.Instant;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import city.myriad.metering.service.MeteringWorker;
-import city.myriad.metering.model.Period;
+import city.myriad.platform.time.Period;
 import city.myriad.support.History;
 import city.myriad.support.Tokens;
 import city.myriad.support.World;

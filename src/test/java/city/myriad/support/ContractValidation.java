@@ -96,6 +96,9 @@ public final class ContractValidation implements Filter {
                     + content.propertyNames() + ")");
             return problems;
         }
+        if (!mediaType.endsWith("json")) {
+            return problems; // text/html, text/csv: declared, and not JSON to hold to a schema
+        }
         validate(content.path(mediaType).path("schema"), body, problems);
         if (mediaType.equals("application/problem+json")) {
             JsonNode codes = response.path("x-problem-codes");

@@ -21,9 +21,21 @@ public final class History {
     /** A run on the cluster's first node ({@code <slug>-n1}), cards 0..cards-1; returns the job id. */
     public static UUID ran(Pool pool, String tenantId, String projectId, String clusterId, String node, int cards,
             Instant start, Instant end, long unitPriceMinor) {
+        return ran(pool, tenantId, projectId, clusterId, node, cards, start, end, unitPriceMinor, "ON_DEMAND", false);
+    }
+
+    /**
+     * A run of that class; {@code credited}: it ended FAILED on a node that went down and was credited whole, as
+     * the scheduling loop credits such runs.
+     */
+    public static UUID ran(Pool pool, String tenantId, String projectId, String clusterId, String node, int cards,
+            Instant start, Instant end, long unitPriceMinor, String priceClass, boolean credited) {
         UUID id = UUID.randomUUID();
         int milli = cards * 1000;
         long charge = Charges.of(unitPriceMinor, milli, Duration.between(start, end));
+        long credit = credited ? charge : 0;
+        String state = credited ? "FAILED" : "SUCCEEDED";
+        String reason = credited ? "NODE_DOWN" : "COMPLETED";
         StringBuilder indices = new StringBuilder();
         for (int i = 0; i < cards; i++) {
             indices.append(i == 0 ? "" : ",").append(i);
@@ -38,23 +50,52 @@ public final class History {
                                           max_run_seconds, same_block, currency, unit_price_minor, projected_minor,
                                           state, reason, attempt, placement, started_at, ended_at, charged_minor,
                                           credited_minor, submitted_by, created_at, updated_at)
-                        values ($1, $2, $3, $4, 'ASCEND-910B', $5, 'ON_DEMAND', $6, false, 'CNY', $7, $8,
-                                'SUCCEEDED', 'COMPLETED', 1, $9, $10, $11, $8, 0, 'history', $10, $11)""")
+                        values ($1, $2, $3, $4, 'ASCEND-910B', $5, $12, $6, false, 'CNY', $7, $8,
+                                $14, $15, 1, $9, $10, $11, $8, $13, 'history', $10, $11)""")
                         .execute(Tuple.tuple().addValue(id).addValue(UUID.fromString(tenantId))
                                 .addValue(UUID.fromString(projectId)).addValue(UUID.fromString(clusterId))
                                 .addValue(milli).addValue(maxRun).addValue(unitPriceMinor).addValue(charge)
-                                .addValue(placement).addValue(s).addValue(e)))
+                                .addValue(placement).addValue(s).addValue(e).addValue(priceClass).addValue(credit)
+                                .addValue(state).addValue(reason)))
                 .chain(() -> c.preparedQuery("""
                         insert into job_segments (job_id, attempt, tenant_id, project_id, cluster_id, model,
                                                   price_class, cards_milli, started_at, ended_at, outcome, currency,
                                                   unit_price_minor, charge_minor, credit_minor, placement)
-                        values ($1, 1, $2, $3, $4, 'ASCEND-910B', 'ON_DEMAND', $5, $6, $7, 'SUCCEEDED', 'CNY', $8,
-                                $9, 0, $10)""")
+                        values ($1, 1, $2, $3, $4, 'ASCEND-910B', $11, $5, $6, $7, $12, 'CNY', $8,
+                                $9, $13, $10)""")
                         .execute(Tuple.tuple().addValue(id).addValue(UUID.fromString(tenantId))
                                 .addValue(UUID.fromString(projectId)).addValue(UUID.fromString(clusterId))
                                 .addValue(milli).addValue(s).addValue(e).addValue(unitPriceMinor).addValue(charge)
-                                .addValue(placement))))
+                                .addValue(placement).addValue(priceClass).addValue(state).addValue(credit))))
                 .await().indefinitely();
         return id;
+    }
+
+    /**
+     * A reservation bought at {@code boughtAt} for [start, end), at {@code totalMinor} CNY, as the market writes
+     * one (its capacity hold aside: billing does not read it); {@code cancelledAt} and {@code feeMinor} if it was
+     * cancelled.
+     */
+    public static UUID reserved(Pool pool, String tenantId, String projectId, String clusterId, int cards,
+            Instant start, Instant end, long totalMinor, Instant boughtAt, Instant cancelledAt, Long feeMinor) {
+        UUID id = UUID.randomUUID();
+        pool.withTransaction(c -> c.query("select set_config('myriad.scope', 'platform', true)").execute()
+                .chain(() -> c.preparedQuery("""
+                        insert into reservations (id, tenant_id, project_id, cluster_id, model, cards, start_at, end_at,
+                                                  same_block, status, price_book_version, currency, unit_price_minor,
+                                                  total_minor, cancellation_fee_minor, cancelled_at, created_at)
+                        values ($1, $2, $3, $4, 'ASCEND-910B', $5, $6, $7, false, $8, 1, 'CNY', 1000, $9, $10, $11,
+                                $12)""")
+                        .execute(Tuple.tuple().addValue(id).addValue(UUID.fromString(tenantId))
+                                .addValue(UUID.fromString(projectId)).addValue(UUID.fromString(clusterId))
+                                .addValue(cards).addValue(utc(start)).addValue(utc(end))
+                                .addValue(cancelledAt == null ? "CONFIRMED" : "CANCELLED").addValue(totalMinor)
+                                .addValue(feeMinor).addValue(utc(cancelledAt)).addValue(utc(boughtAt)))))
+                .await().indefinitely();
+        return id;
+    }
+
+    private static OffsetDateTime utc(Instant t) {
+        return t == null ? null : OffsetDateTime.ofInstant(t, ZoneOffset.UTC);
     }
 }

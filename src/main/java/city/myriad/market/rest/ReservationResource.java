@@ -52,7 +52,7 @@ public class ReservationResource {
 
     @POST
     @Extension(name = "x-problem-codes", value = TENANT_CODES + ", PROJECT_NOT_FOUND, CLUSTER_NOT_FOUND, UNKNOWN_MODEL, "
-            + "NOT_FOR_SALE, CAPACITY_UNAVAILABLE, QUOTE_NOT_FOUND, QUOTE_EXPIRED, QUOTE_MISMATCH")
+            + "NOT_FOR_SALE, CAPACITY_UNAVAILABLE, QUOTE_NOT_FOUND, QUOTE_EXPIRED, QUOTE_MISMATCH, TENANT_SUSPENDED")
     @Operation(operationId = "createReservation", summary = "Buy a reservation (tenant admin)",
             description = "Cards of one model on one cluster for a window, paid whether used or not, at the RESERVED "
                     + "price of the book in force (plus the same-block premium with sameBlock). Never oversold: when "

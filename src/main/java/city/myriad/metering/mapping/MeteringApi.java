@@ -93,10 +93,6 @@ public final class MeteringApi {
             BigDecimal measuredCardSeconds, @Schema(description = "(measured - lifecycle) / lifecycle",
                     examples = "-0.05") BigDecimal difference, long eventCount, Instant checkedAt) {}
 
-    @Schema(name = "BillingPeriod", description = "A billing period (a UTC month)")
-    public record PeriodView(@Schema(examples = "2026-11") String period,
-            @Schema(enumeration = {"OPEN", "CLOSED"}) String state, Instant closedAt, String closedBy) {}
-
     @Schema(name = "Alert", description = "A threshold of a budget or GPU-hour limit crossed in a period")
     public record AlertView(UUID id, UUID tenantId, @Schema(description = "Absent: the tenant's own limit")
             UUID projectId, @Schema(enumeration = {"BUDGET", "GPU_HOURS"}) String measure,

@@ -22,7 +22,7 @@ public class RollupRepository {
     /** A closed run not yet metered. */
     public record PendingSegment(UUID jobId, int attempt, UUID tenantId, UUID projectId, UUID clusterId, String model,
             String priceClass, String currency, int cardsMilli, Instant startedAt, Instant endedAt,
-            long unitPriceMinor, long chargeMinor, long creditMinor) {}
+            long unitPriceMinor, long chargeMinor, long creditMinor, UUID reservationId) {}
 
     /**
      * Accepted events not yet rolled up: either one event whose interval crosses an hour boundary ({@code startAt}
@@ -41,15 +41,17 @@ public class RollupRepository {
     /** Takes (locks) up to {@code limit} closed runs not yet metered, oldest end first; other meters skip them. */
     public Uni<List<PendingSegment>> pendingSegments(int limit) {
         return session().chain(s -> s.createNativeQuery("""
-                        select job_id, attempt, tenant_id, project_id, cluster_id, model, price_class, currency,
-                               cards_milli, started_at, ended_at, unit_price_minor, charge_minor, credit_minor
-                          from job_segments where metered_at is null
-                         order by ended_at limit :limit for update skip locked""", Object[].class)
+                        select g.job_id, g.attempt, g.tenant_id, g.project_id, g.cluster_id, g.model, g.price_class,
+                               g.currency, g.cards_milli, g.started_at, g.ended_at, g.unit_price_minor, g.charge_minor,
+                               g.credit_minor, (select j.reservation_id from jobs j where j.id = g.job_id)
+                          from job_segments g where g.metered_at is null
+                         order by g.ended_at limit :limit for update of g skip locked""", Object[].class)
                 .setParameter("limit", limit).getResultList())
                 .map(rows -> rows.stream().map(r -> new PendingSegment((UUID) r[0], ((Number) r[1]).intValue(),
                         (UUID) r[2], (UUID) r[3], (UUID) r[4], (String) r[5], (String) r[6], (String) r[7],
                         ((Number) r[8]).intValue(), SqlTimes.instant(r[9]), SqlTimes.instant(r[10]),
-                        ((Number) r[11]).longValue(), ((Number) r[12]).longValue(), ((Number) r[13]).longValue()))
+                        ((Number) r[11]).longValue(), ((Number) r[12]).longValue(), ((Number) r[13]).longValue(),
+                        (UUID) r[14]))
                         .toList());
     }
 
@@ -144,6 +146,25 @@ public class RollupRepository {
                                                                     + excluded.measured_card_milli_seconds,
                                       event_count = u.event_count + excluded.event_count""")
                 .setParameter("deltas", deltas).executeUpdate()).replaceWithVoid();
+    }
+
+    /**
+     * Keeps the rated usage at the job's grain: {@code charges} is a JSON array of (job, attempt, hour) rows with the
+     * period they are billed in, written with the rollups they sum to.
+     */
+    public Uni<Void> addCharges(String charges) {
+        return session().chain(s -> s.createNativeQuery("""
+                        insert into usage_charges (job_id, attempt, hour, period, tenant_id, project_id, cluster_id,
+                                                   model, price_class, currency, reservation_id, unit_price_minor,
+                                                   card_milli_seconds, cost_minor, credit_minor)
+                        select job_id, attempt, hour, period, tenant_id, project_id, cluster_id, model, price_class,
+                               currency, reservation_id, unit_price_minor, cms, cost, credit
+                          from jsonb_to_recordset(cast(cast(:charges as text) as jsonb)) as d(
+                               job_id uuid, attempt int, hour timestamptz, period text, tenant_id uuid,
+                               project_id uuid, cluster_id uuid, model text, price_class text, currency text,
+                               reservation_id uuid, unit_price_minor bigint, cms bigint, cost bigint, credit bigint)
+                         order by job_id, attempt, hour""")
+                .setParameter("charges", charges).executeUpdate()).replaceWithVoid();
     }
 
     /**

@@ -172,29 +172,6 @@ public class UsageRepository {
                 SqlTimes.instant(r[7]))).toList());
     }
 
-    /** The period's row (absent: never written to, so OPEN). */
-    public Uni<Optional<Object[]>> period(String period) {
-        return session().chain(s -> s.createNativeQuery(
-                        "select period, state, closed_at, closed_by from billing_periods where period = :p",
-                        Object[].class).setParameter("p", period).getResultList())
-                .map(rows -> rows.stream().findFirst());
-    }
-
-    /**
-     * Closes the period: waits for the meter transactions writing into it (they hold its row FOR SHARE), so that
-     * after this commits no usage lands in it. Closing a closed period changes nothing. Returns true if closed now.
-     */
-    public Uni<Boolean> close(String period, Instant at, String by) {
-        return session().chain(s -> s.createNativeQuery("""
-                        insert into billing_periods (period, state, closed_at, closed_by)
-                        values (:p, 'CLOSED', :at, :by)
-                        on conflict (period) do update set state = 'CLOSED', closed_at = excluded.closed_at,
-                                                           closed_by = excluded.closed_by
-                         where billing_periods.state = 'OPEN'""")
-                .setParameter("p", period).setParameter("at", SqlTimes.utc(at)).setParameter("by", by)
-                .executeUpdate()).map(n -> n == 1);
-    }
-
     private static Uni<Mutiny.Session> session() {
         return Panache.getSession();
     }

@@ -2,7 +2,7 @@ package city.myriad.metering.service;
 
 import city.myriad.jobs.service.BudgetStops;
 import city.myriad.metering.mapping.MeteringApi.AlertView;
-import city.myriad.metering.model.Period;
+import city.myriad.platform.time.Period;
 import city.myriad.metering.repository.AlertRepository;
 import city.myriad.metering.repository.AlertRepository.AlertRow;
 import city.myriad.metering.repository.AlertRepository.DeliveryRow;

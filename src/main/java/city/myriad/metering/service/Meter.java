@@ -2,7 +2,7 @@ package city.myriad.metering.service;
 
 import city.myriad.metering.model.HourSlices;
 import city.myriad.metering.model.HourSlices.Slice;
-import city.myriad.metering.model.Period;
+import city.myriad.platform.time.Period;
 import city.myriad.metering.repository.RollupRepository;
 import city.myriad.metering.repository.RollupRepository.PendingEvent;
 import city.myriad.metering.repository.RollupRepository.PendingSegment;
@@ -130,6 +130,7 @@ public class Meter {
         }
         return rollups.lockPeriods(periods.stream().map(Period::toString).toList()).chain(states -> {
             Map<Key, Delta> deltas = new TreeMap<>();
+            ArrayNode charges = json.createArrayNode();
             Set<UUID> touched = new HashSet<>();
             for (int r = 0; r < segments.size(); r++) {
                 PendingSegment g = segments.get(r);
@@ -138,13 +139,16 @@ public class Meter {
                 boolean credited = g.creditMinor() > 0 && g.creditMinor() == g.chargeMinor();
                 for (int i = 0; i < slices.size(); i++) {
                     Slice s = slices.get(i);
-                    Delta d = deltas.computeIfAbsent(key(g.tenantId(), states, s.hour(), g.projectId(), g.clusterId(),
-                            g.model(), g.priceClass(), g.currency()), k -> new Delta());
-                    d.cms += s.cardMilliSeconds();
-                    d.cost += s.costMinor();
+                    Key k = key(g.tenantId(), states, s.hour(), g.projectId(), g.clusterId(), g.model(),
+                            g.priceClass(), g.currency());
+                    Delta d = deltas.computeIfAbsent(k, x -> new Delta());
                     // A run is credited whole (preemption, node failure) or not at all; any other credit is
                     // kept in the run's last hour.
-                    d.credit += credited ? s.costMinor() : (i == slices.size() - 1 ? g.creditMinor() : 0);
+                    long credit = credited ? s.costMinor() : (i == slices.size() - 1 ? g.creditMinor() : 0);
+                    d.cms += s.cardMilliSeconds();
+                    d.cost += s.costMinor();
+                    d.credit += credit;
+                    charges.add(charge(g, k, s, credit));
                 }
                 if (slices.isEmpty() && g.creditMinor() > 0) {
                     throw new IllegalStateException("A run of no whole second credited " + g.creditMinor());
@@ -168,6 +172,9 @@ public class Meter {
                 }
             }
             Uni<Void> work = deltas.isEmpty() ? Uni.createFrom().voidItem() : rollups.add(rows(deltas));
+            if (!charges.isEmpty()) {
+                work = work.chain(() -> rollups.addCharges(charges.toString()));
+            }
             if (!segments.isEmpty()) {
                 work = work.chain(() -> rollups.markMetered(keys(segments), now).replaceWithVoid());
             }
@@ -216,6 +223,26 @@ public class Meter {
             r.put("events", d.events);
         });
         return rows.toString();
+    }
+
+    private ObjectNode charge(PendingSegment g, Key k, Slice s, long credit) {
+        ObjectNode r = json.createObjectNode();
+        r.put("job_id", g.jobId().toString());
+        r.put("attempt", g.attempt());
+        r.put("hour", s.hour().toString());
+        r.put("period", k.period());
+        r.put("tenant_id", g.tenantId().toString());
+        r.put("project_id", g.projectId().toString());
+        r.put("cluster_id", g.clusterId().toString());
+        r.put("model", g.model());
+        r.put("price_class", g.priceClass());
+        r.put("currency", g.currency());
+        r.put("reservation_id", g.reservationId() == null ? null : g.reservationId().toString());
+        r.put("unit_price_minor", g.unitPriceMinor());
+        r.put("cms", s.cardMilliSeconds());
+        r.put("cost", s.costMinor());
+        r.put("credit", credit);
+        return r;
     }
 
     private String keys(List<PendingSegment> segments) {

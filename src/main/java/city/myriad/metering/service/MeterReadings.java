@@ -1,6 +1,6 @@
 package city.myriad.metering.service;
 
-import city.myriad.metering.model.Period;
+import city.myriad.platform.time.Period;
 import city.myriad.metering.repository.RollupRepository;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -4,15 +4,12 @@ import city.myriad.catalog.service.ClusterSupply;
 import city.myriad.catalog.service.OperatorLookup;
 import city.myriad.metering.mapping.MeteringApi.DiscrepancyView;
 import city.myriad.metering.mapping.MeteringApi.JobUsageView;
-import city.myriad.metering.mapping.MeteringApi.PeriodView;
 import city.myriad.metering.mapping.MeteringApi.RunUsage;
 import city.myriad.metering.mapping.MeteringApi.UsageLine;
 import city.myriad.metering.mapping.MeteringApi.UsageView;
-import city.myriad.metering.model.Period;
 import city.myriad.metering.repository.UsageRepository;
 import city.myriad.metering.repository.UsageRepository.Reconciliation;
 import city.myriad.platform.db.Scoped;
-import city.myriad.platform.db.SqlTimes;
 import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.MyriadProblem.Violation;
 import city.myriad.platform.error.ProblemCode;
@@ -175,44 +172,6 @@ public class UsageReports {
                         r.lifecycleCms() == 0 ? null : BigDecimal.valueOf(r.measuredCms() - r.lifecycleCms())
                                 .divide(BigDecimal.valueOf(r.lifecycleCms()), 4, RoundingMode.HALF_EVEN),
                         r.events(), r.checkedAt())));
-    }
-
-    /** A billing period's state (platform admins). */
-    public Uni<PeriodView> period(Caller caller, String text) {
-        Period p = period(text);
-        requireAdmin(caller);
-        return scoped.asPlatform(() -> usage.period(p.toString())).map(found -> found
-                .map(r -> new PeriodView((String) r[0], (String) r[1], r[2] == null ? null : SqlTimes.instant(r[2]),
-                        (String) r[3]))
-                .orElse(new PeriodView(p.toString(), "OPEN", null, null)));
-    }
-
-    /**
-     * Closes a period that has ended (platform admins): no usage lands in it after the close; usage of its hours
-     * that comes later is billed in the next open period. Closing it again changes nothing.
-     */
-    public Uni<PeriodView> close(Caller caller, String text) {
-        Period p = period(text);
-        requireAdmin(caller);
-        Instant now = clock.instant();
-        if (now.isBefore(p.end())) {
-            throw new MyriadProblem.Conflict(ProblemCode.PERIOD_NOT_ENDED, "Period " + p + " ends at " + p.end()
-                    + "; it can be closed after that");
-        }
-        return scoped.asPlatform(() -> usage.close(p.toString(), now, caller.username()))
-                .chain(() -> period(caller, text));
-    }
-
-    private static Period period(String text) {
-        return Period.parse(text).orElseThrow(() -> new MyriadProblem.Validation(ProblemCode.INVALID_PERIOD,
-                "A period is a month written yyyy-MM, like 2026-11", List.of(Violation.field("period",
-                        "a month written yyyy-MM"))));
-    }
-
-    private static void requireAdmin(Caller caller) {
-        if (!caller.isPlatformAdmin()) {
-            throw new MyriadProblem.Forbidden(ProblemCode.PLATFORM_ADMIN_REQUIRED, "Only a platform admin may do this");
-        }
     }
 
     private static Instant instant(String field, String text) {

@@ -39,6 +39,9 @@ public enum ProblemCode {
             + "none (or another class names one)"),
     UNKNOWN_NODE(400, "An event names a node the cluster does not have"),
     INVALID_PERIOD(400, "A billing period is a month written yyyy-MM, like 2026-11"),
+    INVALID_SIGNATURE(400, "A Stripe webhook without a valid `Stripe-Signature` (unsigned, forged, stale, or no "
+            + "webhook secret configured); nothing was changed"),
+    INVALID_EXPORT_FORMAT(400, "`format` is csv or json"),
     INVALID_SPOT_BOUNDS(400, "Spot bounds need both floor and ceiling, on SPOT prices only, with floor <= unit price "
             + "<= ceiling"),
 
@@ -56,6 +59,8 @@ public enum ProblemCode {
     OPERATOR_IDENTITY_UNKNOWN(403, "The token names an operator that does not exist"),
     NOT_CLUSTER_OPERATOR(403, "Only the cluster's own operator (or a platform admin) may do this"),
     NOT_YOUR_OPERATOR(403, "Operators register clusters for themselves only"),
+    TENANT_SUSPENDED(403, "The tenant is suspended from new work (an invoice unpaid past its grace period); it "
+            + "reads its data, and is restored when the invoice is paid"),
 
     // 404: absent, or not the caller's to know about
     NOT_FOUND(404, "No such route or resource"),
@@ -69,6 +74,10 @@ public enum ProblemCode {
     QUOTE_NOT_FOUND(404, "No such quote of the caller's tenant"),
     JOB_NOT_FOUND(404, "No such job of the caller's tenant"),
     WEBHOOK_NOT_FOUND(404, "The tenant has no webhook set"),
+    INVOICE_NOT_FOUND(404, "No such invoice visible to the caller"),
+    OPERATOR_NOT_FOUND(404, "No such operator visible to the caller"),
+    CREDIT_GRANT_NOT_FOUND(404, "No such credit grant of the tenant"),
+    COMMITMENT_NOT_FOUND(404, "No such commitment of the tenant"),
 
     // 405, 406
     METHOD_NOT_ALLOWED(405, "The route exists but not with this method; `Allow` lists those it takes"),
@@ -92,6 +101,8 @@ public enum ProblemCode {
     PERIOD_NOT_ENDED(409, "The billing period has not ended yet; it can be closed after its last hour"),
     RESERVATION_NOT_USABLE(409, "The reservation was cancelled or has ended; its cards run no more jobs"),
     JOB_LARGER_THAN_RESERVATION(409, "The job asks more cards than its reservation holds"),
+    INVOICE_STATE_CONFLICT(409, "The invoice's state does not allow this transition (see the invoice state table)"),
+    COMMITMENT_OVERLAPS(409, "The tenant already has a commitment in this currency for one of these periods"),
 
     // 422: valid, but over a limit the tenant set or was given
     QUOTA_EXCEEDED(422, "The job asks more cards than its quota allows at any time (tenant's or project's)"),

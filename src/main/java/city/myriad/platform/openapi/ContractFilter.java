@@ -55,7 +55,12 @@ public class ContractFilter implements OASFilter {
             "market", "Price books, offers, quotes and reservations",
             "quota", "Card limits, budgets and GPU-hour limits of tenants and projects",
             "jobs", "Jobs, their runs on the cards, and the cluster agents' side: assignments and events",
-            "metering", "Usage events, hourly usage, reconciliation, billing periods, alerts and webhooks");
+            "metering", "Usage events, hourly usage, reconciliation, alerts and webhooks",
+            "billing", "Billing periods and their close, invoices, the ledger's balances, prepaid credit, "
+                    + "commitments, operator settlements, FOCUS exports and Stripe's webhooks");
+
+    /** Operations without a bearer token: Stripe signs its webhooks instead. */
+    static final Set<String> PUBLIC = Set.of("receiveStripeWebhook");
 
     /** Codes every authenticated operation can answer with, whatever it does (any URL can carry a bad query). */
     static final Set<ProblemCode> EVERY_OPERATION = EnumSet.of(ProblemCode.UNAUTHENTICATED, ProblemCode.INVALID_CHARACTER,
@@ -102,7 +107,7 @@ public class ContractFilter implements OASFilter {
     }
 
     private void complete(OpenAPI api, String template, PathItem.HttpMethod method, Operation op) {
-        op.setSecurity(null);
+        op.setSecurity(PUBLIC.contains(op.getOperationId()) ? new ArrayList<>() : null);
         orderParameters(template, op);
         if (op.getParameters() != null) {
             op.getParameters().forEach(ContractFilter::describe);
@@ -145,6 +150,10 @@ public class ContractFilter implements OASFilter {
     /** The codes an operation can answer with, by status: the edge's for its kind, and its own declared ones. */
     static Map<Integer, List<ProblemCode>> codes(Operation op) {
         Set<ProblemCode> codes = EnumSet.copyOf(EVERY_OPERATION);
+        if (PUBLIC.contains(op.getOperationId())) {
+            codes.remove(ProblemCode.UNAUTHENTICATED);
+            codes.remove(ProblemCode.IDENTITY_PROVIDER_UNAVAILABLE);
+        }
         if (op.getRequestBody() != null && op.getRequestBody().getContent() != null) {
             codes.addAll(op.getRequestBody().getContent().hasMediaType("application/json") ? JSON_BODY : OTHER_BODY);
         }

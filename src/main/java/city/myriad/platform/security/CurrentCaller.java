@@ -26,6 +26,11 @@ public class CurrentCaller {
     }
 
     private Caller build() {
+        return of(identity);
+    }
+
+    /** The caller an identity stands for; 401 if it is anonymous. */
+    public static Caller of(SecurityIdentity identity) {
         if (identity.isAnonymous()) {
             throw new io.quarkus.security.UnauthorizedException();
         }

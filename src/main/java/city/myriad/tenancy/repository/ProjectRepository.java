@@ -15,6 +15,12 @@ public class ProjectRepository implements PanacheRepositoryBase<Project, UUID> {
         return find("tenantId = ?1 and id = ?2", tenantId, projectId).firstResult();
     }
 
+    /** The tenant's status (ACTIVE or SUSPENDED). */
+    public Uni<String> tenantStatus(UUID tenantId) {
+        return getSession().chain(s -> s.createNativeQuery("select status from tenants where id = :id", String.class)
+                .setParameter("id", tenantId).getSingleResult());
+    }
+
     public Uni<Boolean> slugTaken(UUID tenantId, String slug) {
         return count("tenantId = ?1 and slug = ?2", tenantId, slug).map(n -> n > 0);
     }

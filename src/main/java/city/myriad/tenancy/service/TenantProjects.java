@@ -76,11 +76,22 @@ public class TenantProjects {
     private Uni<ProjectRef> project(Caller caller, UUID projectId, TenantAccess.Action action) {
         return lookup.of(caller)
                 .chain(t -> access.authorize(caller, t.id(), action))
-                .chain(tenant -> scoped.asTenant(tenant, () -> projects.find(tenant, projectId)).map(p -> {
+                .chain(tenant -> scoped.asTenant(tenant, () -> projects.find(tenant, projectId).chain(p -> {
                     if (p == null) {
                         throw new MyriadProblem.NotFound(ProblemCode.PROJECT_NOT_FOUND, "No project " + projectId);
                     }
-                    return new ProjectRef(tenant, p.id);
-                }));
+                    if (action == TenantAccess.Action.READ) {
+                        return Uni.createFrom().item(new ProjectRef(tenant, p.id));
+                    }
+                    // New work (a job, a reservation) needs an ACTIVE tenant; a suspended one still reads.
+                    return projects.tenantStatus(tenant).map(status -> {
+                        if ("SUSPENDED".equals(status)) {
+                            throw new MyriadProblem.Forbidden(ProblemCode.TENANT_SUSPENDED, "The tenant is suspended "
+                                    + "from new work: an invoice is unpaid past its grace period (GET "
+                                    + "/api/v1/tenants/" + tenant + "/balance says which); paying it lifts this");
+                        }
+                        return new ProjectRef(tenant, p.id);
+                    });
+                })));
     }
 }

@@ -1,7 +1,7 @@
-package city.myriad.metering.rest;
+package city.myriad.billing.rest;
 
-import city.myriad.metering.mapping.MeteringApi.PeriodView;
-import city.myriad.metering.service.UsageReports;
+import city.myriad.billing.mapping.BillingApi.PeriodView;
+import city.myriad.billing.service.PeriodClose;
 import city.myriad.platform.security.CurrentCaller;
 import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
@@ -19,16 +19,16 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Path("/api/v1/billing/periods/{period}")
 @Authenticated
 @Produces(MediaType.APPLICATION_JSON)
-@Tag(name = "metering")
+@Tag(name = "billing")
 public class BillingPeriodResource {
 
     static final String CODES = "INVALID_PERIOD, PLATFORM_ADMIN_REQUIRED";
 
-    private final UsageReports reports;
+    private final PeriodClose periods;
     private final CurrentCaller callers;
 
-    BillingPeriodResource(UsageReports reports, CurrentCaller callers) {
-        this.reports = reports;
+    BillingPeriodResource(PeriodClose periods, CurrentCaller callers) {
+        this.periods = periods;
         this.callers = callers;
     }
 
@@ -36,19 +36,22 @@ public class BillingPeriodResource {
     @Extension(name = "x-problem-codes", value = CODES)
     @Operation(operationId = "getBillingPeriod", summary = "A billing period's state (platform admin)")
     public Uni<PeriodView> get(@PathParam("period") String period) {
-        return reports.period(callers.get(), period);
+        return periods.get(callers.get(), period);
     }
 
     @POST
     @Path("/close")
     @Consumes(MediaType.WILDCARD)
     @Extension(name = "x-problem-codes", value = CODES + ", PERIOD_NOT_ENDED")
-    @Operation(operationId = "closePeriod", summary = "Close a billing period (platform admin)",
-            description = "A month that has ended, like 2026-11. After the close no usage lands in it: usage of its "
-                    + "hours that arrives later (a late usage event) is billed in the next open period as an "
-                    + "adjustment. Idempotent: closing a closed period answers it unchanged. Rating, the ledger and "
-                    + "invoices will hang off this close (billing).")
+    @Operation(operationId = "closePeriod", summary = "Close a billing period: rate, write the ledger, issue the "
+            + "invoices (platform admin)",
+            description = "A month that has ended, like 2026-11, in one transaction: the period stops taking usage "
+                    + "(usage of its hours metered later is billed in the next open period, as an adjustment line), "
+                    + "every tenant's usage, reservations, commitments and prepaid credit are rated, one invoice per "
+                    + "tenant and currency is issued (an invoice of zero is PAID at once), the ledger gets one "
+                    + "balanced transaction per invoice, and the invoices are queued for Stripe. Idempotent and safe "
+                    + "to retry after a crash at any point: closing a closed, invoiced period answers it unchanged.")
     public Uni<PeriodView> close(@PathParam("period") String period) {
-        return reports.close(callers.get(), period);
+        return periods.close(callers.get(), period);
     }
 }

@@ -1,4 +1,4 @@
-package city.myriad.metering.model;
+package city.myriad.platform.time;
 
 import java.time.Instant;
 import java.time.YearMonth;

@@ -1,0 +1,131 @@
+package city.myriad.billing.mapping;
+
+import city.myriad.platform.Identified;
+import city.myriad.platform.money.Money;
+import city.myriad.platform.money.SignedMoney;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+/** The billing domain's API models: invoices, balances and credit, commitments, settlements, period closes. */
+public final class BillingApi {
+
+    private BillingApi() {}
+
+    @Schema(name = "InvoiceLine", description = "One line of an invoice, traced to what it bills")
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record InvoiceLineView(
+            @Schema(examples = "1") int lineNo,
+            @Schema(enumeration = {"USAGE", "ADJUSTMENT", "PREEMPTION_CREDIT", "RESERVATION",
+                    "RESERVATION_CANCELLATION", "COMMITMENT_DISCOUNT", "COMMITMENT_SHORTFALL", "PREPAID_CREDIT",
+                    "CREDIT_CARRIED"}, examples = "USAGE") String kind,
+            @Schema(examples = "ASCEND-910B ON_DEMAND on hangzhou-a, project research: 12.5 GPU-hours")
+            String description,
+            UUID projectId, UUID clusterId,
+            @Schema(examples = "ASCEND-910B") String model,
+            @Schema(name = "class", enumeration = {"ON_DEMAND", "SPOT", "RESERVED"}) String priceClass,
+            @Schema(description = "First hour billed (usage), or the reservation's start") Instant from,
+            @Schema(description = "End of the last hour billed, or the reservation's end") Instant to,
+            @Schema(description = "Card-hours billed", examples = "12.5") BigDecimal gpuHours,
+            SignedMoney amount,
+            UUID reservationId, UUID commitmentId,
+            @Schema(description = "Where the line comes from: the rollups (period, hours, project, cluster, model, "
+                    + "class), a reservation, a commitment or the prepaid wallet",
+                    examples = "usage_rollups period=2026-11 hours=[2026-11-03T08:00Z,2026-11-03T11:00Z)")
+            String source) {}
+
+    @Schema(name = "Invoice", description = "One invoice of a tenant, period and currency. A DRAFT follows usage "
+            + "as it is rated (its amounts are live); from ISSUED on, its lines and amounts never change")
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record InvoiceView(
+            UUID id,
+            @Schema(description = "Set at issue", examples = "MYR-202611-000001") String number,
+            UUID tenantId,
+            @Schema(examples = "2026-11") String period,
+            Instant periodStart, Instant periodEnd,
+            @Schema(examples = "CNY") String currency,
+            @Schema(enumeration = {"DRAFT", "ISSUED", "PAID", "VOID", "UNCOLLECTIBLE"}) String state,
+            @Schema(description = "Sum of the lines before prepaid credit") SignedMoney subtotal,
+            @Schema(description = "Prepaid credit consumed") Money creditApplied,
+            @Schema(description = "What is to be paid: the sum of all lines") Money total,
+            Money refunded,
+            Instant issuedAt, Instant dueAt, Instant paidAt,
+            @Schema(description = "When a payment failed (Stripe); the grace period runs from here")
+            Instant paymentFailedAt,
+            @Schema(description = "The invoice in Stripe, once pushed") String stripeInvoiceId,
+            @Schema(description = "Stripe push: PENDING, PUSHED, FAILED (retrying), SKIPPED (no Stripe key "
+                    + "configured: the invoice stays in Myriad)",
+                    enumeration = {"PENDING", "PUSHED", "FAILED", "SKIPPED"}) String stripeState,
+            @Schema(description = "Only on getInvoice") List<InvoiceLineView> lines) {}
+
+    @Schema(name = "CreditGrant", description = "Prepaid credit for a tenant; consumed before anything is invoiced")
+    public record CreditGrantRequest(
+            @NotNull @Valid Money amount,
+            @Size(max = 500) @Schema(examples = "Welcome credit") String reason) {}
+
+    @Schema(name = "CreditGranted", description = "A grant as the ledger recorded it")
+    public record CreditGrantView(@Schema(description = "The grant: its ledger transaction") UUID id, UUID tenantId,
+            Money amount, String reason, Instant grantedAt,
+            @Schema(description = "The wallet's balance now") Money walletBalance) implements Identified {}
+
+    @Schema(name = "Balance", description = "A tenant's balances, each a query over the ledger, per currency")
+    public record BalanceView(UUID tenantId,
+            @Schema(enumeration = {"GOOD", "GRACE", "SUSPENDED"}, description = "GOOD; GRACE while a failed "
+                    + "payment is inside its grace period; SUSPENDED from new work after it") String standing,
+            @Schema(description = "GRACE: when the suspension takes effect; SUSPENDED: since when") Instant standingUntil,
+            List<CurrencyBalance> balances) {}
+
+    @Schema(name = "CurrencyBalance", description = "One currency's balances")
+    public record CurrencyBalance(@Schema(examples = "CNY") String currency,
+            @Schema(description = "Owed on issued invoices (the receivable)") SignedMoney receivable,
+            @Schema(description = "Prepaid credit not yet consumed") SignedMoney prepaidCredit,
+            @Schema(description = "This period's bill so far: the open drafts' totals") SignedMoney openDrafts) {}
+
+    @Schema(name = "Commitment", description = "A committed-use discount: the tenant commits to a minimum spend per "
+            + "period in one currency, for a term, and gets a discount on its ON_DEMAND usage")
+    public record CommitmentRequest(
+            @NotNull @DecimalMin(value = "0.01") @DecimalMax(value = "99.99") @Schema(examples = "15")
+            BigDecimal discountPercent,
+            @NotNull @Valid @Schema(description = "Minimum spend per period; less bills the shortfall")
+            Money minimumPerPeriod,
+            @NotNull @Pattern(regexp = "^[0-9]{4}-(0[1-9]|1[0-2])$") @Schema(examples = "2026-12") String firstPeriod,
+            @NotNull @Pattern(regexp = "^[0-9]{4}-(0[1-9]|1[0-2])$") @Schema(examples = "2027-11") String lastPeriod) {}
+
+    @Schema(name = "CommitmentView", description = "A commitment in force or to come")
+    public record CommitmentView(UUID id, UUID tenantId, BigDecimal discountPercent, Money minimumPerPeriod,
+            String firstPeriod, String lastPeriod, Instant createdAt) implements Identified {}
+
+    @Schema(name = "BillingPeriod", description = "A billing period's state: OPEN takes usage; CLOSED takes no more "
+            + "(late usage goes to the next open period); invoicedAt is set when its invoices were issued")
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record PeriodView(@Schema(examples = "2026-11") String period,
+            @Schema(enumeration = {"OPEN", "CLOSED"}) String state, Instant closedAt, String closedBy,
+            Instant invoicedAt,
+            @Schema(description = "Invoices issued by the close") Integer invoiceCount) {}
+
+    @Schema(name = "Settlement", description = "An operator's statement for a period: revenue of its clusters, the "
+            + "marketplace fee and what is payable, from the ledger, reconciled with the issued invoices' lines")
+    public record SettlementView(UUID operatorId, String period,
+            @Schema(examples = "10") BigDecimal feePercent,
+            List<SettlementLine> clusters, List<SettlementTotal> totals,
+            @Schema(description = "True when the ledger's figures equal those recomputed from the invoice lines")
+            boolean reconciled) {}
+
+    @Schema(name = "SettlementLine", description = "One cluster's revenue in one currency")
+    public record SettlementLine(UUID clusterId, @Schema(examples = "hangzhou-a") String clusterSlug,
+            SignedMoney revenue, SignedMoney marketplaceFee, SignedMoney payable, long invoiceCount) {}
+
+    @Schema(name = "SettlementTotal", description = "One currency's totals; ledgerPayable is the movement of the "
+            + "operator's payable account for the period")
+    public record SettlementTotal(String currency, SignedMoney revenue, SignedMoney marketplaceFee,
+            SignedMoney payable, SignedMoney ledgerPayable) {}
+}

@@ -1,0 +1,28 @@
+package city.myriad.billing.model;
+
+/** What an invoice line bills, in the order lines are listed; the sign of its amount follows from the kind. */
+public enum LineKind {
+    /** Ended runs of the period's hours, at the prices the jobs were sold at (rollups). */
+    USAGE,
+    /** Usage of an earlier, already closed period's hours that was metered late (rollups). */
+    ADJUSTMENT,
+    /** Runs interrupted by a preemption or a node failure, given back (negative; rollups). */
+    PREEMPTION_CREDIT,
+    /** A reservation bought: its whole window, used or not. */
+    RESERVATION,
+    /** A cancelled reservation: what is given back, its total less the cancellation fee (negative). */
+    RESERVATION_CANCELLATION,
+    /** The committed-use discount on ON_DEMAND usage (negative). */
+    COMMITMENT_DISCOUNT,
+    /** What the period's spend fell short of the commitment's minimum. */
+    COMMITMENT_SHORTFALL,
+    /** Prepaid credit consumed, before anything is invoiced (negative). */
+    PREPAID_CREDIT,
+    /** A negative subtotal (refunds above the period's charges) carried to the prepaid wallet (positive). */
+    CREDIT_CARRIED;
+
+    /** Lines that pay for the subtotal rather than make it. */
+    public boolean settles() {
+        return this == PREPAID_CREDIT || this == CREDIT_CARRIED;
+    }
+}

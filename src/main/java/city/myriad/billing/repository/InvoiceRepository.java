@@ -1,0 +1,114 @@
+package city.myriad.billing.repository;
+
+import city.myriad.platform.db.SqlTimes;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/** Invoices and their lines: stored ones, and the live lines of a draft (RatingSql read for one tenant). */
+@ApplicationScoped
+public class InvoiceRepository {
+
+    /** An invoice row; amounts null while DRAFT. */
+    public record InvoiceRow(UUID id, String number, UUID tenantId, String period, String currency, String state,
+            Long subtotalMinor, Long creditAppliedMinor, Long totalMinor, long refundedMinor, Instant issuedAt,
+            Instant dueAt, Instant paidAt, Instant paymentFailedAt, String stripeInvoiceId, String stripeState) {}
+
+    /** A line, stored or live, with the slugs its description names. */
+    public record LineRow(int lineNo, String kind, UUID projectId, UUID clusterId, String model, String priceClass,
+            Instant hoursFrom, Instant hoursTo, Long cardMilliSeconds, long amountMinor, UUID reservationId,
+            UUID commitmentId, String clusterSlug, String projectSlug) {}
+
+    private static final String INVOICE = """
+            select i.id, i.number, i.tenant_id, i.period, i.currency, i.state, i.subtotal_minor,
+                   i.credit_applied_minor, i.total_minor, i.refunded_minor, i.issued_at, i.due_at, i.paid_at,
+                   i.payment_failed_at, i.stripe_invoice_id, s.state
+              from invoices i left join stripe_pushes s on s.invoice_id = i.id""";
+
+    /**
+     * A page of invoices in id order: one tenant's (or all, for null), optionally of one period and state. Drafts
+     * of a period already invoiced (left by a purchase that crossed the close) are not invoices: never listed.
+     */
+    public Uni<List<InvoiceRow>> page(SqlConnection c, UUID tenantId, String period, String state, UUID after,
+            int limit) {
+        return c.preparedQuery(INVOICE + " " + """
+                 where ($1::uuid is null or i.tenant_id = $1::uuid) and ($2::text is null or i.period = $2::text)
+                   and ($3::text is null or i.state = $3::text) and ($4::uuid is null or i.id > $4::uuid)
+                   and not (i.state = 'DRAFT' and exists (select 1 from billing_periods p where p.period = i.period
+                                                                                        and p.invoiced_at is not null))
+                 order by i.id limit $5""").execute(Tuple.of(tenantId, period, state, after, limit))
+                .map(InvoiceRepository::invoices);
+    }
+
+    public Uni<Optional<InvoiceRow>> find(SqlConnection c, UUID id) {
+        return c.preparedQuery(INVOICE + " where i.id = $1").execute(Tuple.of(id))
+                .map(rows -> invoices(rows).stream().findFirst());
+    }
+
+    public Uni<Optional<InvoiceRow>> forUpdate(SqlConnection c, UUID id) {
+        return c.preparedQuery(INVOICE + " where i.id = $1 for update of i").execute(Tuple.of(id))
+                .map(rows -> invoices(rows).stream().findFirst());
+    }
+
+    public Uni<Optional<InvoiceRow>> byStripeId(SqlConnection c, String stripeInvoiceId) {
+        return c.preparedQuery(INVOICE + " where i.stripe_invoice_id = $1 for update of i")
+                .execute(Tuple.of(stripeInvoiceId)).map(rows -> invoices(rows).stream().findFirst());
+    }
+
+    public Uni<List<LineRow>> stored(SqlConnection c, UUID invoiceId) {
+        return c.preparedQuery("""
+                select l.line_no, l.kind, l.project_id, l.cluster_id, l.model, l.price_class, l.hours_from,
+                       l.hours_to, l.card_milli_seconds, l.amount_minor, l.reservation_id, l.commitment_id, cl.slug,
+                       p.slug
+                  from invoice_lines l left join clusters cl on cl.id = l.cluster_id
+                  left join projects p on p.id = l.project_id
+                 where l.invoice_id = $1 order by l.line_no""").execute(Tuple.of(invoiceId))
+                .map(InvoiceRepository::lines);
+    }
+
+    /** A draft's lines now: rating read live for its tenant and period, in the order the close would number them. */
+    public Uni<List<LineRow>> live(SqlConnection c, UUID tenantId, String period, String currency, Instant start,
+            Instant end) {
+        return c.preparedQuery("select row_number() over (order by l.sort, l.cluster_id, l.project_id, l.model, "
+                        + "l.price_class, l.hours_from, l.reservation_id)::int, l.kind, l.project_id, l.cluster_id, "
+                        + "l.model, l.price_class, l.hours_from, l.hours_to, l.cms, l.amount, l.reservation_id, "
+                        + "l.commitment_id, cl.slug, p.slug from (" + RatingSql.LINES + ") l "
+                        + "left join clusters cl on cl.id = l.cluster_id left join projects p on p.id = l.project_id "
+                        + "where l.currency = $6 order by 1")
+                .execute(Tuple.tuple().addValue(period).addValue(SqlTimes.utc(start)).addValue(SqlTimes.utc(end))
+                        .addValue(tenantId).addValue(true).addValue(currency))
+                .map(InvoiceRepository::lines);
+    }
+
+    private static List<InvoiceRow> invoices(RowSet<Row> rows) {
+        List<InvoiceRow> out = new ArrayList<>();
+        for (Row r : rows) {
+            out.add(new InvoiceRow(r.getUUID(0), r.getString(1), r.getUUID(2), r.getString(3), r.getString(4),
+                    r.getString(5), r.getLong(6), r.getLong(7), r.getLong(8), r.getLong(9), instant(r, 10),
+                    instant(r, 11), instant(r, 12), instant(r, 13), r.getString(14), r.getString(15)));
+        }
+        return out;
+    }
+
+    private static List<LineRow> lines(RowSet<Row> rows) {
+        List<LineRow> out = new ArrayList<>();
+        for (Row r : rows) {
+            out.add(new LineRow(r.getInteger(0), r.getString(1), r.getUUID(2), r.getUUID(3), r.getString(4),
+                    r.getString(5), instant(r, 6), instant(r, 7), r.getLong(8), r.getLong(9), r.getUUID(10),
+                    r.getUUID(11), r.getString(12), r.getString(13)));
+        }
+        return out;
+    }
+
+    static Instant instant(Row r, int i) {
+        return r.getValue(i) == null ? null : r.getOffsetDateTime(i).toInstant();
+    }
+}

@@ -1,0 +1,110 @@
+package city.myriad.billing.rest;
+
+import city.myriad.billing.mapping.BillingApi.InvoiceLineView;
+import city.myriad.billing.mapping.BillingApi.InvoiceView;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.MultivaluedMap;
+import jakarta.ws.rs.ext.MessageBodyWriter;
+import jakarta.ws.rs.ext.Provider;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.annotation.Annotation;
+import java.lang.reflect.Type;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.Currency;
+
+/** The printable invoice: {@code getInvoice} under {@code Accept: text/html}. Every value is HTML-escaped. */
+@Provider
+@Produces(MediaType.TEXT_HTML)
+public class InvoiceHtmlWriter implements MessageBodyWriter<InvoiceView> {
+
+    @Override
+    public boolean isWriteable(Class<?> type, Type genericType, Annotation[] annotations, MediaType mediaType) {
+        return InvoiceView.class.isAssignableFrom(type) && mediaType.isCompatible(MediaType.TEXT_HTML_TYPE);
+    }
+
+    @Override
+    public void writeTo(InvoiceView i, Class<?> type, Type genericType, Annotation[] annotations, MediaType mediaType,
+            MultivaluedMap<String, Object> headers, OutputStream out) throws IOException, WebApplicationException {
+        headers.putSingle("Content-Type", "text/html; charset=utf-8");
+        out.write(render(i).getBytes(StandardCharsets.UTF_8));
+    }
+
+    static String render(InvoiceView i) {
+        StringBuilder b = new StringBuilder(4096);
+        String title = i.number() == null ? "Draft invoice " + i.period() : "Invoice " + i.number();
+        b.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(title))
+                .append("</title><style>body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:"
+                        + "collapse;width:100%}th,td{padding:4px 8px;border-bottom:1px solid #ddd;text-align:left}"
+                        + "td.n,th.n{text-align:right}.total td{font-weight:bold}.state{color:#555}</style></head>"
+                        + "<body>");
+        b.append("<h1>").append(esc(title)).append("</h1>");
+        b.append("<p class=\"state\">").append(esc(i.state())).append(i.state().equals("DRAFT")
+                ? " &mdash; follows usage as it is rated; not final" : "").append("</p>");
+        b.append("<dl><dt>Tenant</dt><dd>").append(esc(String.valueOf(i.tenantId()))).append("</dd>")
+                .append("<dt>Billing period</dt><dd>").append(esc(i.period())).append(" (")
+                .append(esc(String.valueOf(i.periodStart()))).append(" to ").append(esc(String.valueOf(i.periodEnd())))
+                .append(")</dd>");
+        if (i.issuedAt() != null) {
+            b.append("<dt>Issued</dt><dd>").append(esc(i.issuedAt().toString())).append("</dd><dt>Due</dt><dd>")
+                    .append(esc(String.valueOf(i.dueAt()))).append("</dd>");
+        }
+        if (i.paidAt() != null) {
+            b.append("<dt>Paid</dt><dd>").append(esc(i.paidAt().toString())).append("</dd>");
+        }
+        b.append("</dl><table><thead><tr><th>#</th><th>Description</th><th class=\"n\">GPU-hours</th>"
+                + "<th class=\"n\">Amount (").append(esc(i.currency())).append(")</th></tr></thead><tbody>");
+        int digits = digits(i.currency());
+        if (i.lines() != null) {
+            for (InvoiceLineView l : i.lines()) {
+                b.append("<tr><td>").append(l.lineNo()).append("</td><td>").append(esc(l.description()))
+                        .append("</td><td class=\"n\">").append(l.gpuHours() == null ? "" : esc(l.gpuHours()
+                                .toPlainString())).append("</td><td class=\"n\">")
+                        .append(money(l.amount().amountMinor(), digits)).append("</td></tr>");
+            }
+        }
+        b.append("</tbody><tfoot><tr><td></td><td>Subtotal</td><td></td><td class=\"n\">")
+                .append(money(i.subtotal().amountMinor(), digits)).append("</td></tr><tr><td></td><td>Prepaid credit "
+                        + "applied</td><td></td><td class=\"n\">-").append(money(i.creditApplied().amountMinor(),
+                        digits)).append("</td></tr><tr class=\"total\"><td></td><td>Total due</td><td></td>"
+                        + "<td class=\"n\">").append(money(i.total().amountMinor(), digits)).append(" ")
+                .append(esc(i.currency())).append("</td></tr></tfoot></table>");
+        b.append("<p>Issued by Myriad. Amounts in minor units are exact; see docs/billing.md for the rounding rule."
+                + "</p></body></html>");
+        return b.toString();
+    }
+
+    private static int digits(String currency) {
+        try {
+            return Math.max(0, Currency.getInstance(currency).getDefaultFractionDigits());
+        } catch (IllegalArgumentException e) {
+            return 2;
+        }
+    }
+
+    private static String money(long minor, int digits) {
+        return BigDecimal.valueOf(minor, digits).toPlainString();
+    }
+
+    static String esc(String s) {
+        if (s == null) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder(s.length() + 16);
+        for (int k = 0; k < s.length(); k++) {
+            char c = s.charAt(k);
+            switch (c) {
+                case '<' -> b.append("&lt;");
+                case '>' -> b.append("&gt;");
+                case '&' -> b.append("&amp;");
+                case '"' -> b.append("&quot;");
+                case '\'' -> b.append("&#39;");
+                default -> b.append(c);
+            }
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,98 @@
+package city.myriad.billing.rest;
+
+import city.myriad.billing.mapping.BillingApi.InvoiceView;
+import city.myriad.billing.service.Invoices;
+import city.myriad.billing.service.Payments;
+import city.myriad.platform.paging.Page;
+import city.myriad.platform.paging.Paging;
+import city.myriad.platform.security.CurrentCaller;
+import io.quarkus.security.Authenticated;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+@Path("/api/v1/invoices")
+@Authenticated
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "billing")
+public class InvoiceResource {
+
+    static final String TENANT_CODES = "NO_TENANT, UNKNOWN_TENANT, TENANT_ROLE_REQUIRED, TENANT_NOT_FOUND";
+
+    private final Invoices invoices;
+    private final Payments payments;
+    private final CurrentCaller callers;
+    private final Paging paging;
+
+    InvoiceResource(Invoices invoices, Payments payments, CurrentCaller callers, Paging paging) {
+        this.invoices = invoices;
+        this.payments = payments;
+        this.callers = callers;
+        this.paging = paging;
+    }
+
+    @GET
+    @Extension(name = "x-problem-codes", value = TENANT_CODES + ", VALIDATION_FAILED")
+    @Operation(operationId = "listInvoices", summary = "Invoices, oldest first",
+            description = "A tenant's own (any tenant role), or everyone's for platform admins (tenantId: one "
+                    + "tenant's). The current period's invoice is a DRAFT whose amounts follow usage as it is rated.")
+    public Uni<Page<InvoiceView>> list(@Parameter(description = "Platform admins: one tenant's") @QueryParam("tenantId")
+            UUID tenantId, @Parameter(description = "A period like 2026-11") @QueryParam("period") String period,
+            @Parameter(schema = @Schema(type = SchemaType.STRING, enumeration = {"DRAFT", "ISSUED", "PAID", "VOID",
+                    "UNCOLLECTIBLE"})) @QueryParam("state") String state,
+            @QueryParam("cursor") String cursor, @QueryParam("limit") String limit) {
+        return invoices.list(callers.get(), tenantId, period, state, paging.request(cursor, limit));
+    }
+
+    @GET
+    @Path("/{invoiceId}")
+    @Produces({MediaType.APPLICATION_JSON, MediaType.TEXT_HTML})
+    @Extension(name = "x-problem-codes", value = TENANT_CODES + ", INVOICE_NOT_FOUND")
+    @Operation(operationId = "getInvoice", summary = "An invoice with its lines (JSON, or printable HTML)",
+            description = "JSON by default; `Accept: text/html` gives the printable invoice. Every line says where it "
+                    + "comes from (the rollups, a reservation, a commitment, the prepaid wallet).")
+    @APIResponse(responseCode = "200", description = "The invoice", content = {
+            @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = InvoiceView.class)),
+            @Content(mediaType = MediaType.TEXT_HTML, schema = @Schema(type = SchemaType.STRING))})
+    public Uni<InvoiceView> get(@PathParam("invoiceId") UUID invoiceId) {
+        return invoices.get(callers.get(), invoiceId);
+    }
+
+    @POST
+    @Path("/{invoiceId}/void")
+    @Consumes(MediaType.WILDCARD)
+    @Extension(name = "x-problem-codes", value = "PLATFORM_ADMIN_REQUIRED, INVOICE_NOT_FOUND, INVOICE_STATE_CONFLICT")
+    @Operation(operationId = "voidInvoice", summary = "Void an issued invoice (platform admin)",
+            description = "ISSUED or UNCOLLECTIBLE to VOID: the ledger gets the exact reversal of the invoice's "
+                    + "transaction (prepaid credit consumed goes back to the wallet). Voiding a void invoice answers "
+                    + "it unchanged.")
+    public Uni<InvoiceView> voidInvoice(@PathParam("invoiceId") UUID invoiceId) {
+        return payments.voidInvoice(callers.get(), invoiceId);
+    }
+
+    @POST
+    @Path("/{invoiceId}/mark-uncollectible")
+    @Consumes(MediaType.WILDCARD)
+    @Extension(name = "x-problem-codes", value = "PLATFORM_ADMIN_REQUIRED, INVOICE_NOT_FOUND, INVOICE_STATE_CONFLICT")
+    @Operation(operationId = "markInvoiceUncollectible", summary = "Write an issued invoice off (platform admin)",
+            description = "ISSUED to UNCOLLECTIBLE: the receivable is written off against marketplace revenue "
+                    + "(operators keep their share). If it is paid after all, the write-off is reversed.")
+    public Uni<InvoiceView> uncollectible(@PathParam("invoiceId") UUID invoiceId) {
+        return payments.markUncollectible(callers.get(), invoiceId);
+    }
+}

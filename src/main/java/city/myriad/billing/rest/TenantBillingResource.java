@@ -1,0 +1,132 @@
+package city.myriad.billing.rest;
+
+import city.myriad.billing.mapping.BillingApi.BalanceView;
+import city.myriad.billing.mapping.BillingApi.CommitmentRequest;
+import city.myriad.billing.mapping.BillingApi.CommitmentView;
+import city.myriad.billing.mapping.BillingApi.CreditGrantRequest;
+import city.myriad.billing.service.Wallets;
+import city.myriad.platform.idempotency.Creations;
+import city.myriad.platform.security.CurrentCaller;
+import io.quarkus.security.Authenticated;
+import io.smallrye.mutiny.Uni;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.List;
+import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+@Path("/api/v1/tenants/{tenantId}")
+@Authenticated
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "billing")
+public class TenantBillingResource {
+
+    private final Wallets wallets;
+    private final CurrentCaller callers;
+
+    TenantBillingResource(Wallets wallets, CurrentCaller callers) {
+        this.wallets = wallets;
+        this.callers = callers;
+    }
+
+    @GET
+    @Path("/balance")
+    @Extension(name = "x-problem-codes", value = InvoiceResource.TENANT_CODES)
+    @Operation(operationId = "getBalance", summary = "The tenant's balances and standing",
+            description = "Per currency: the receivable (owed on issued invoices), the prepaid credit left, and the "
+                    + "open drafts' total (this period's bill so far); each a query over the ledger. Standing: GOOD, "
+                    + "GRACE after a failed payment (until when), SUSPENDED from new work once the grace period "
+                    + "has passed (since when). The tenant's own (any tenant role), any for platform admins.")
+    public Uni<BalanceView> balance(@PathParam("tenantId") UUID tenantId) {
+        return wallets.balance(callers.get(), tenantId);
+    }
+
+    @POST
+    @Path("/credits")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Extension(name = "x-problem-codes", value = "PLATFORM_ADMIN_REQUIRED, TENANT_NOT_FOUND, VALIDATION_FAILED, "
+            + "INVALID_IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_REUSED")
+    @Operation(operationId = "grantCredit", summary = "Grant prepaid credit (platform admin)",
+            description = "Credits the tenant's prepaid wallet (the ledger: marketplace revenue debited, the wallet "
+                    + "credited). Credit is consumed by the next invoices before anything is charged. With an "
+                    + "Idempotency-Key the grant is posted once, however often it is sent (Idempotent-Replayed: "
+                    + "true on a replay).")
+    @APIResponse(responseCode = "201", description = "Granted", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation =
+            city.myriad.billing.mapping.BillingApi.CreditGrantView.class)))
+    public Uni<Response> grant(@PathParam("tenantId") UUID tenantId, @HeaderParam(Creations.KEY) String key,
+            @Valid @NotNull CreditGrantRequest body) {
+        return wallets.grant(callers.get(), tenantId, key, body).map(g -> Response.status(Response.Status.CREATED)
+                .type(MediaType.APPLICATION_JSON).entity(g.view())
+                .header(HttpHeaders.LOCATION, "/api/v1/tenants/" + tenantId + "/credits/" + g.view().id())
+                .header(Creations.REPLAYED, String.valueOf(g.replayed())).build());
+    }
+
+    @GET
+    @Path("/credits")
+    @Extension(name = "x-problem-codes", value = InvoiceResource.TENANT_CODES)
+    @Operation(operationId = "listCreditGrants", summary = "The tenant's prepaid credit grants, newest first",
+            description = "At most 500; each with the wallet's balance now.")
+    public Uni<List<city.myriad.billing.mapping.BillingApi.CreditGrantView>> grants(
+            @PathParam("tenantId") UUID tenantId) {
+        return wallets.grants(callers.get(), tenantId);
+    }
+
+    @GET
+    @Path("/credits/{grantId}")
+    @Extension(name = "x-problem-codes", value = InvoiceResource.TENANT_CODES + ", CREDIT_GRANT_NOT_FOUND")
+    @Operation(operationId = "getCreditGrant", summary = "One prepaid credit grant")
+    public Uni<city.myriad.billing.mapping.BillingApi.CreditGrantView> grant(@PathParam("tenantId") UUID tenantId,
+            @PathParam("grantId") UUID grantId) {
+        return wallets.grant(callers.get(), tenantId, grantId);
+    }
+
+    @POST
+    @Path("/commitments")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Extension(name = "x-problem-codes", value = "PLATFORM_ADMIN_REQUIRED, TENANT_NOT_FOUND, VALIDATION_FAILED, "
+            + "COMMITMENT_OVERLAPS")
+    @Operation(operationId = "createCommitment", summary = "Add a committed-use discount (platform admin)",
+            description = "From firstPeriod to lastPeriod (this period or later): discountPercent off the tenant's "
+                    + "ON_DEMAND usage in that currency, and, if a period's spend stays below minimumPerPeriod, a "
+                    + "shortfall line for the difference. Terms of one currency never overlap.")
+    @APIResponse(responseCode = "201", description = "Created", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CommitmentView.class)))
+    public Uni<Response> commit(@PathParam("tenantId") UUID tenantId, @Valid @NotNull CommitmentRequest body) {
+        return wallets.commit(callers.get(), tenantId, body).map(v -> Response.status(Response.Status.CREATED)
+                .type(MediaType.APPLICATION_JSON).entity(v)
+                .header(HttpHeaders.LOCATION, "/api/v1/tenants/" + tenantId + "/commitments/" + v.id()).build());
+    }
+
+    @GET
+    @Path("/commitments/{commitmentId}")
+    @Extension(name = "x-problem-codes", value = InvoiceResource.TENANT_CODES + ", COMMITMENT_NOT_FOUND")
+    @Operation(operationId = "getCommitment", summary = "One committed-use discount of the tenant")
+    public Uni<CommitmentView> commitment(@PathParam("tenantId") UUID tenantId,
+            @PathParam("commitmentId") UUID commitmentId) {
+        return wallets.commitment(callers.get(), tenantId, commitmentId);
+    }
+
+    @GET
+    @Path("/commitments")
+    @Extension(name = "x-problem-codes", value = InvoiceResource.TENANT_CODES)
+    @Operation(operationId = "listCommitments", summary = "The tenant's committed-use discounts")
+    public Uni<List<CommitmentView>> commitments(@PathParam("tenantId") UUID tenantId) {
+        return wallets.commitments(callers.get(), tenantId);
+    }
+}

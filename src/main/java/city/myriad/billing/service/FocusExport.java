@@ -1,0 +1,509 @@
+package city.myriad.billing.service;
+
+import city.myriad.catalog.service.ClusterSupply;
+import city.myriad.catalog.service.OperatorLookup;
+import city.myriad.platform.db.PlainTx;
+import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.error.ProblemCode;
+import city.myriad.platform.security.Caller;
+import city.myriad.tenancy.service.TenantProjects;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Currency;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The FOCUS export: one row per job, run and hour of rated usage (ResourceId the job), a Credit row beside it when
+ * the run was credited, and one row per invoice-level line of the issued invoices (reservations with their
+ * CapacityReservationId, cancellations, commitments, prepaid credit). The sum of BilledCost for an InvoiceId is the
+ * invoice's total. Rows stream in chunks of {@value #CHUNK} read by keyset, one short transaction each, so memory
+ * stays flat however many rows there are. Who sees what: a tenant its own rows, an operator the rows of its
+ * clusters, a platform admin everyone's (or one tenant's).
+ */
+@ApplicationScoped
+public class FocusExport {
+
+    static final int CHUNK = 5000;
+    static final Duration MAX_RANGE = Duration.ofDays(400);
+    static final String PROVIDER = "Myriad";
+    static final String SERVICE = "Myriad GPU Compute";
+    private static final DateTimeFormatter FOCUS_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss'Z'")
+            .withZone(ZoneOffset.UTC);
+
+    /** Whose rows: a tenant, some clusters, or all (both null). */
+    public record Scope(UUID tenantId, List<UUID> clusterIds) {}
+
+    private final PlainTx tx;
+    private final TenantProjects tenants;
+    private final OperatorLookup operators;
+    private final ClusterSupply clusters;
+
+    FocusExport(PlainTx tx, TenantProjects tenants, OperatorLookup operators, ClusterSupply clusters) {
+        this.tx = tx;
+        this.tenants = tenants;
+        this.operators = operators;
+        this.clusters = clusters;
+    }
+
+    /** The validated request: checked before anything streams, so a bad one is a 400 problem. */
+    public record Request(Instant from, Instant to, boolean csv) {}
+
+    public static Request request(String from, String to, String format) {
+        Instant f = instant("from", from);
+        Instant t = instant("to", to);
+        if (!t.isAfter(f)) {
+            throw Invoices.invalid("to", "after from");
+        }
+        if (Duration.between(f, t).compareTo(MAX_RANGE) > 0) {
+            throw Invoices.invalid("to", "at most 400 days after from");
+        }
+        String fmt = format == null ? "csv" : format;
+        if (!fmt.equals("csv") && !fmt.equals("json")) {
+            throw new MyriadProblem.Validation(ProblemCode.INVALID_EXPORT_FORMAT, "`format` is csv or json",
+                    List.of(MyriadProblem.Violation.field("format", "csv or json")));
+        }
+        return new Request(f, t, fmt.equals("csv"));
+    }
+
+    public Uni<Scope> scope(Caller caller, UUID tenantId) {
+        if (caller.isPlatformAdmin()) {
+            return tenantId == null ? Uni.createFrom().item(new Scope(null, null))
+                    : tenants.tenant(caller, tenantId, false).map(t -> new Scope(t, null));
+        }
+        if (caller.is(Caller.OPERATOR)) {
+            if (tenantId != null) {
+                throw new MyriadProblem.Forbidden(ProblemCode.PLATFORM_ADMIN_REQUIRED,
+                        "Operators export the rows of their clusters, not of one tenant");
+            }
+            return operators.of(caller).chain(op -> clusters.all().map(all -> new Scope(null, all.stream()
+                    .filter(c -> c.operatorId().equals(op.id())).map(ClusterSupply.ClusterRef::id).toList())));
+        }
+        return (tenantId == null ? tenants.readableTenant(caller) : tenants.tenant(caller, tenantId, false))
+                .map(t -> new Scope(t, null));
+    }
+
+    /**
+     * The rows as CSV (a header line, then one line per row, lines ending in LF) or a JSON array of objects. Each
+     * item of the stream is a chunk of whole lines without its last line break: the HTTP layer ends every item with
+     * one (Quarkus REST's streaming of a Multi), so the document comes out exactly as written here.
+     */
+    public Multi<Buffer> stream(Scope scope, Request r) {
+        Buffer head = Buffer.buffer(r.csv() ? String.join(",", FocusColumns.ALL) : "[");
+        boolean[] first = {true};
+        Multi<Buffer> usage = Multi.createBy().repeating()
+                .uni(() -> new Cursor[] {new Cursor(r.from(), new UUID(0, 0), 0)},
+                        cur -> usageChunk(scope, r, cur[0]).map(rows -> {
+                            if (!rows.isEmpty()) {
+                                cur[0] = rows.get(rows.size() - 1).cursor;
+                            }
+                            return rows;
+                        }))
+                .until(List::isEmpty)
+                .map(rows -> render(rows, r.csv(), first));
+        Multi<Buffer> lines = Multi.createBy().repeating()
+                .uni(() -> new LineCursor[] {new LineCursor(new UUID(0, 0), 0)},
+                        cur -> lineChunk(scope, r, cur[0]).map(rows -> {
+                            if (!rows.isEmpty()) {
+                                cur[0] = rows.get(rows.size() - 1).lineCursor;
+                            }
+                            return rows;
+                        }))
+                .until(List::isEmpty)
+                .map(rows -> render(rows, r.csv(), first));
+        Multi<Buffer> tail = r.csv() ? Multi.createFrom().empty() : Multi.createFrom().item(() -> Buffer.buffer("]"));
+        return Multi.createBy().concatenating().streams(Multi.createFrom().item(head), usage, lines, tail);
+    }
+
+    private record Cursor(Instant hour, UUID job, int attempt) {}
+
+    private record LineCursor(UUID invoice, int line) {}
+
+    /** One or two FOCUS rows and where the next chunk starts. */
+    private static final class Out {
+        final List<String[]> rows = new ArrayList<>(2);
+        Cursor cursor;
+        LineCursor lineCursor;
+    }
+
+    private static final String USAGE = """
+            select u.hour, u.job_id, u.attempt, u.period, u.tenant_id, t.name, u.project_id, p.slug, p.name,
+                   u.cluster_id, cl.slug, cl.region, o.name, u.model, u.price_class, u.currency, u.reservation_id,
+                   u.unit_price_minor, u.card_milli_seconds, u.cost_minor, u.credit_minor, i.id
+              from usage_charges u
+              join tenants t on t.id = u.tenant_id
+              join projects p on p.id = u.project_id
+              join clusters cl on cl.id = u.cluster_id
+              join operators o on o.id = cl.operator_id
+              left join invoices i on i.tenant_id = u.tenant_id and i.period = u.period and i.currency = u.currency
+                                  and i.state <> 'DRAFT'
+             where u.hour >= $1 and u.hour < $2 and (u.hour, u.job_id, u.attempt) > ($3, $4, $5)
+               and ($6::uuid is null or u.tenant_id = $6::uuid)
+               and ($7::uuid[] is null or u.cluster_id = any($7::uuid[]))
+             order by u.hour, u.job_id, u.attempt limit $8""";
+
+    private Uni<List<Out>> usageChunk(Scope s, Request r, Cursor c) {
+        Tuple args = Tuple.tuple().addValue(utc(r.from())).addValue(utc(r.to())).addValue(utc(c.hour()))
+                .addValue(c.job()).addValue(c.attempt()).addValue(s.tenantId())
+                .addValue(s.clusterIds() == null ? null : s.clusterIds().toArray(UUID[]::new)).addValue(CHUNK);
+        return tx.in(s.tenantId(), conn -> conn.preparedQuery(USAGE).execute(args)).map(FocusExport::usageRows);
+    }
+
+    private static List<Out> usageRows(RowSet<Row> rows) {
+        List<Out> out = new ArrayList<>(rows.size());
+        for (Row x : rows) {
+            Instant hour = x.getOffsetDateTime(0).toInstant();
+            UUID job = x.getUUID(1);
+            int attempt = x.getInteger(2);
+            String period = x.getString(3);
+            String currency = x.getString(15);
+            int digits = digits(currency);
+            long cms = x.getLong(18);
+            long cost = x.getLong(19);
+            long credit = x.getLong(20);
+            UUID invoice = x.getUUID(21);
+            String priceClass = x.getString(14);
+            String model = x.getString(13);
+            String clusterSlug = x.getString(10);
+            UUID reservation = x.getUUID(16);
+            BigDecimal gpuHours = BigDecimal.valueOf(cms).divide(BigDecimal.valueOf(3_600_000L), 6,
+                    RoundingMode.HALF_EVEN);
+            String unitPrice = money(x.getLong(17), digits);
+            Instant periodStart = periodStart(period);
+            boolean correction = hour.isBefore(periodStart);
+            String[] v = base(x.getUUID(4), x.getString(5), currency, period, invoice, x.getUUID(6), x.getString(8),
+                    x.getString(7), x.getString(11), clusterSlug, x.getString(12));
+            set(v, "BilledCost", money(cost, digits));
+            set(v, "ListCost", money(cost, digits));
+            set(v, "ContractedCost", money(cost, digits));
+            set(v, "EffectiveCost", money(cost, digits));
+            set(v, "ChargeCategory", "Usage");
+            set(v, "ChargeClass", correction ? "Correction" : null);
+            set(v, "ChargeFrequency", "Usage-Based");
+            set(v, "ChargePeriodStart", time(hour));
+            set(v, "ChargePeriodEnd", time(hour.plusSeconds(3600)));
+            set(v, "ChargeDescription", model + " " + priceClass + " on " + clusterSlug + ": job " + job + ", "
+                    + gpuHours.stripTrailingZeros().toPlainString() + " GPU-hours in this hour"
+                    + (correction ? " (metered after its period closed)" : ""));
+            set(v, "PricingQuantity", plain(gpuHours));
+            set(v, "PricingUnit", "GPU-Hours");
+            set(v, "ConsumedQuantity", plain(gpuHours));
+            set(v, "ConsumedUnit", "GPU-Hours");
+            set(v, "ListUnitPrice", unitPrice);
+            set(v, "ContractedUnitPrice", unitPrice);
+            set(v, "PricingCategory", priceClass.equals("SPOT") ? "Dynamic" : "Standard");
+            set(v, "CapacityReservationId", reservation == null ? null : reservation.toString());
+            set(v, "CapacityReservationStatus", reservation == null ? null : "Used");
+            set(v, "ResourceId", job.toString());
+            set(v, "ResourceName", "job " + job);
+            set(v, "ResourceType", "GPU Job");
+            set(v, "SkuId", model + "/" + priceClass);
+            set(v, "SkuMeter", "Card time");
+            set(v, "SkuPriceId", clusterSlug + "/" + model + "/" + priceClass + "@" + unitPrice);
+            set(v, "SkuPriceDetails", "{\"x_CardHourPrice\":" + unitPrice + ",\"x_Currency\":\"" + currency + "\"}");
+            set(v, "x_PriceClass", priceClass);
+            set(v, "x_Model", model);
+            set(v, "x_JobAttempt", Integer.toString(attempt));
+            set(v, "x_CardSeconds", plain(BigDecimal.valueOf(cms, 3)));
+            Out o = new Out();
+            o.rows.add(v);
+            if (credit > 0) {
+                String[] c = v.clone();
+                String amount = money(-credit, digits);
+                for (String col : List.of("BilledCost", "ListCost", "ContractedCost", "EffectiveCost")) {
+                    set(c, col, amount);
+                }
+                for (String col : List.of("PricingQuantity", "PricingUnit", "ConsumedQuantity", "ConsumedUnit",
+                        "ListUnitPrice", "ContractedUnitPrice", "PricingCategory", "CapacityReservationId",
+                        "CapacityReservationStatus", "SkuPriceId", "SkuPriceDetails")) {
+                    set(c, col, null);
+                }
+                set(c, "ChargeCategory", "Credit");
+                set(c, "ChargeFrequency", "One-Time");
+                set(c, "ChargeDescription", "Credit for job " + job + " run " + attempt
+                        + ", interrupted by preemption or node failure");
+                o.rows.add(c);
+            }
+            o.cursor = new Cursor(hour, job, attempt);
+            out.add(o);
+        }
+        return out;
+    }
+
+    private static final String LINES = """
+            select l.invoice_id, l.line_no, l.kind, i.tenant_id, t.name, i.period, i.currency, l.project_id, p.name,
+                   p.slug, l.cluster_id, cl.slug, cl.region, o.name, l.model, l.price_class, l.hours_from,
+                   l.hours_to, l.card_milli_seconds, l.amount_minor, l.reservation_id, l.commitment_id
+              from invoice_lines l
+              join invoices i on i.id = l.invoice_id
+              join tenants t on t.id = i.tenant_id
+              left join projects p on p.id = l.project_id
+              left join clusters cl on cl.id = l.cluster_id
+              left join operators o on o.id = cl.operator_id
+             where i.state in ('ISSUED', 'PAID', 'UNCOLLECTIBLE')
+               and l.kind not in ('USAGE', 'ADJUSTMENT', 'PREEMPTION_CREDIT')
+               and to_date(i.period || '-01', 'YYYY-MM-DD') >= $1::date
+               and to_date(i.period || '-01', 'YYYY-MM-DD') < $2::date
+               and (l.invoice_id, l.line_no) > ($3, $4)
+               and ($5::uuid is null or i.tenant_id = $5::uuid)
+               and ($6::uuid[] is null or l.cluster_id = any($6::uuid[]))
+             order by l.invoice_id, l.line_no limit $7""";
+
+    private Uni<List<Out>> lineChunk(Scope s, Request r, LineCursor c) {
+        Tuple args = Tuple.tuple().addValue(r.from().atOffset(ZoneOffset.UTC).toLocalDate())
+                .addValue(r.to().atOffset(ZoneOffset.UTC).toLocalDate()).addValue(c.invoice()).addValue(c.line())
+                .addValue(s.tenantId()).addValue(s.clusterIds() == null ? null : s.clusterIds().toArray(UUID[]::new))
+                .addValue(CHUNK);
+        return tx.in(s.tenantId(), conn -> conn.preparedQuery(LINES).execute(args)).map(FocusExport::lineRows);
+    }
+
+    private static List<Out> lineRows(RowSet<Row> rows) {
+        List<Out> out = new ArrayList<>(rows.size());
+        for (Row x : rows) {
+            UUID invoice = x.getUUID(0);
+            int lineNo = x.getInteger(1);
+            String kind = x.getString(2);
+            String period = x.getString(5);
+            String currency = x.getString(6);
+            int digits = digits(currency);
+            long amount = x.getLong(19);
+            UUID reservation = x.getUUID(20);
+            UUID commitment = x.getUUID(21);
+            String clusterSlug = x.getString(11);
+            String model = x.getString(14);
+            String[] v = base(x.getUUID(3), x.getString(4), currency, period, invoice, x.getUUID(7), x.getString(8),
+                    x.getString(9), x.getString(12), clusterSlug, x.getString(13));
+            String money = money(amount, digits);
+            for (String col : List.of("BilledCost", "ListCost", "ContractedCost", "EffectiveCost")) {
+                set(v, col, money);
+            }
+            Instant ps = periodStart(period);
+            Instant from = x.getValue(16) == null ? ps : x.getOffsetDateTime(16).toInstant();
+            Instant to = x.getValue(17) == null ? periodStart(next(period)) : x.getOffsetDateTime(17).toInstant();
+            set(v, "ChargePeriodStart", time(from));
+            set(v, "ChargePeriodEnd", time(to));
+            set(v, "ChargeFrequency", "One-Time");
+            set(v, "x_InvoiceLineKind", kind);
+            set(v, "x_Model", model);
+            set(v, "x_PriceClass", x.getString(15));
+            switch (kind) {
+                case "RESERVATION" -> {
+                    BigDecimal hours = BigDecimal.valueOf(x.getLong(18)).divide(BigDecimal.valueOf(3_600_000L), 6,
+                            RoundingMode.HALF_EVEN);
+                    String unit = BigDecimal.valueOf(amount).movePointLeft(digits)
+                            .divide(hours, 6, RoundingMode.HALF_EVEN).stripTrailingZeros().toPlainString();
+                    set(v, "ChargeCategory", "Purchase");
+                    set(v, "ChargeDescription", "Reservation " + reservation + ": " + plain(hours) + " card-hours of "
+                            + model + " on " + clusterSlug + ", paid whether used or not");
+                    set(v, "PricingQuantity", plain(hours));
+                    set(v, "PricingUnit", "GPU-Hours");
+                    set(v, "ListUnitPrice", unit);
+                    set(v, "ContractedUnitPrice", unit);
+                    set(v, "PricingCategory", "Standard");
+                    set(v, "CapacityReservationId", reservation.toString());
+                    set(v, "SkuId", model + "/RESERVED");
+                    set(v, "SkuMeter", "Reserved card time");
+                }
+                case "RESERVATION_CANCELLATION" -> {
+                    set(v, "ChargeCategory", "Credit");
+                    set(v, "ChargeDescription", "Reservation " + reservation + " cancelled: its price less the fee");
+                    set(v, "CapacityReservationId", reservation.toString());
+                }
+                case "COMMITMENT_DISCOUNT" -> {
+                    set(v, "ChargeCategory", "Credit");
+                    set(v, "ChargeDescription", "Committed-use discount (commitment " + commitment + ") on "
+                            + model + " ON_DEMAND on " + clusterSlug);
+                }
+                case "COMMITMENT_SHORTFALL" -> {
+                    set(v, "ChargeCategory", "Purchase");
+                    set(v, "ChargeFrequency", "Recurring");
+                    set(v, "ChargeDescription", "Commitment " + commitment + ": spend below the period's minimum");
+                    set(v, "PricingQuantity", "1");
+                    set(v, "PricingUnit", "Months");
+                    set(v, "ListUnitPrice", money);
+                    set(v, "ContractedUnitPrice", money);
+                    set(v, "PricingCategory", "Committed");
+                }
+                case "PREPAID_CREDIT" -> {
+                    set(v, "ChargeCategory", "Credit");
+                    set(v, "ChargeDescription", "Prepaid credit applied");
+                }
+                default -> {
+                    set(v, "ChargeCategory", "Adjustment");
+                    set(v, "ChargeDescription", "Credit above the period's charges, carried to the prepaid wallet");
+                }
+            }
+            Out o = new Out();
+            o.rows.add(v);
+            o.lineCursor = new LineCursor(invoice, lineNo);
+            out.add(o);
+        }
+        return out;
+    }
+
+    /** The columns every row shares: who is billed, in which period and invoice, where the cards were. */
+    private static String[] base(UUID tenant, String tenantName, String currency, String period, UUID invoice,
+            UUID project, String projectName, String projectSlug, String region, String clusterSlug,
+            String operatorName) {
+        String[] v = new String[FocusColumns.ALL.size()];
+        set(v, "BillingAccountId", tenant.toString());
+        set(v, "BillingAccountName", tenantName);
+        set(v, "BillingAccountType", "Tenant");
+        set(v, "BillingCurrency", currency);
+        set(v, "BillingPeriodStart", time(periodStart(period)));
+        set(v, "BillingPeriodEnd", time(periodStart(next(period))));
+        set(v, "InvoiceId", invoice == null ? null : invoice.toString());
+        set(v, "InvoiceIssuerName", PROVIDER);
+        set(v, "ProviderName", PROVIDER);
+        set(v, "PublisherName", PROVIDER);
+        set(v, "ServiceProviderName", PROVIDER);
+        set(v, "HostProviderName", operatorName == null ? "Not Applicable" : operatorName);
+        set(v, "ServiceCategory", "AI and Machine Learning");
+        set(v, "ServiceSubcategory", "AI Platforms");
+        set(v, "ServiceName", SERVICE);
+        set(v, "RegionId", region);
+        set(v, "RegionName", region);
+        set(v, "AvailabilityZone", clusterSlug);
+        if (project != null) {
+            set(v, "SubAccountId", project.toString());
+            set(v, "SubAccountName", projectName);
+            set(v, "SubAccountType", "Project");
+            set(v, "Tags", "{\"myriad/project\":" + jsonString(projectSlug) + "}");
+        }
+        return v;
+    }
+
+    /** A chunk of rows: whole lines, the last one without its line break (see {@link #stream}). */
+    private static Buffer render(List<Out> chunk, boolean csv, boolean[] first) {
+        StringBuilder b = new StringBuilder(chunk.size() * 900);
+        for (Out o : chunk) {
+            for (String[] row : o.rows) {
+                if (b.length() > 0) {
+                    b.append('\n');
+                }
+                if (csv) {
+                    csvRow(b, row);
+                } else {
+                    b.append(first[0] ? "" : ",");
+                    jsonRow(b, row);
+                }
+                first[0] = false;
+            }
+        }
+        return Buffer.buffer(b.toString());
+    }
+
+    private static void csvRow(StringBuilder b, String[] row) {
+        for (int i = 0; i < row.length; i++) {
+            if (i > 0) {
+                b.append(',');
+            }
+            String v = row[i];
+            if (v == null) {
+                continue;
+            }
+            if (v.indexOf(',') >= 0 || v.indexOf('"') >= 0 || v.indexOf('\n') >= 0 || v.indexOf('\r') >= 0) {
+                b.append('"').append(v.replace("\"", "\"\"")).append('"');
+            } else {
+                b.append(v);
+            }
+        }
+    }
+
+    private static final boolean[] RAW = new boolean[FocusColumns.ALL.size()];
+
+    static {
+        for (String c : FocusColumns.JSON) {
+            RAW[FocusColumns.index(c)] = true;
+        }
+        for (String c : FocusColumns.DECIMAL) {
+            RAW[FocusColumns.index(c)] = true;
+        }
+    }
+
+    private static void jsonRow(StringBuilder b, String[] row) {
+        b.append('{');
+        for (int i = 0; i < row.length; i++) {
+            if (i > 0) {
+                b.append(',');
+            }
+            b.append('"').append(FocusColumns.ALL.get(i)).append("\":");
+            String v = row[i];
+            if (v == null) {
+                b.append("null");
+            } else if (RAW[i]) {
+                b.append(v);
+            } else {
+                b.append(jsonString(v));
+            }
+        }
+        b.append('}');
+    }
+
+    private static String jsonString(String s) {
+        return "\"" + new String(JsonStringEncoder.getInstance().quoteAsString(s)) + "\"";
+    }
+
+    private static void set(String[] row, String column, String value) {
+        row[FocusColumns.index(column)] = value;
+    }
+
+    static int digits(String currency) {
+        try {
+            return Math.max(0, Currency.getInstance(currency).getDefaultFractionDigits());
+        } catch (IllegalArgumentException e) {
+            return 2;
+        }
+    }
+
+    static String money(long minor, int digits) {
+        return BigDecimal.valueOf(minor, digits).toPlainString();
+    }
+
+    private static String plain(BigDecimal v) {
+        BigDecimal s = v.stripTrailingZeros();
+        return (s.scale() < 0 ? s.setScale(0) : s).toPlainString();
+    }
+
+    static String time(Instant t) {
+        return FOCUS_TIME.format(t);
+    }
+
+    static Instant periodStart(String period) {
+        return Instant.parse(period + "-01T00:00:00Z");
+    }
+
+    static String next(String period) {
+        return java.time.YearMonth.parse(period).plusMonths(1).toString();
+    }
+
+    private static OffsetDateTime utc(Instant t) {
+        return OffsetDateTime.ofInstant(t, ZoneOffset.UTC);
+    }
+
+    private static Instant instant(String field, String text) {
+        if (text == null || text.isBlank()) {
+            throw Invoices.invalid(field, "required: an ISO-8601 instant like 2026-11-01T00:00:00Z");
+        }
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            throw Invoices.invalid(field, "an ISO-8601 instant like 2026-11-01T00:00:00Z");
+        }
+    }
+}

@@ -1,0 +1,187 @@
+package city.myriad.billing.service;
+
+import city.myriad.billing.mapping.BillingApi.InvoiceView;
+import city.myriad.billing.model.Account;
+import city.myriad.billing.model.InvoiceState;
+import city.myriad.billing.repository.InvoiceRepository;
+import city.myriad.billing.repository.InvoiceRepository.InvoiceRow;
+import city.myriad.billing.repository.LedgerRepository;
+import city.myriad.billing.repository.LedgerRepository.Entry;
+import city.myriad.billing.repository.LedgerRepository.Posting;
+import city.myriad.platform.db.PlainTx;
+import city.myriad.platform.db.SqlTimes;
+import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.error.ProblemCode;
+import city.myriad.platform.security.Caller;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * What happens to an issued invoice: paid, its payment failed, refunded, voided or written off. Each is one
+ * transaction that moves the invoice along {@code invoice_transitions} and posts to the ledger; each is safe to
+ * repeat (the ledger's unique (kind, reference) and the state checks make a repeat change nothing) and to arrive
+ * out of order (a failure reported after the payment changes nothing).
+ * <p>
+ * Ledger: a payment debits Stripe clearing and credits the receivable; a refund credits Stripe clearing and debits
+ * marketplace revenue (the marketplace bears refunds; operators keep their share); a void reverses the issue
+ * transaction whole (prepaid credit consumed goes back to the wallet); a write-off (UNCOLLECTIBLE) debits
+ * marketplace revenue and credits the receivable, and is reversed if the invoice is paid after all.
+ */
+@ApplicationScoped
+public class Payments {
+
+    private final PlainTx tx;
+    private final InvoiceRepository invoices;
+    private final LedgerRepository ledger;
+    private final Invoices views;
+    private final BillingConfig config;
+    private final Clock clock;
+
+    Payments(PlainTx tx, InvoiceRepository invoices, LedgerRepository ledger, Invoices views, BillingConfig config,
+            Clock clock) {
+        this.tx = tx;
+        this.invoices = invoices;
+        this.ledger = ledger;
+        this.views = views;
+        this.config = config;
+        this.clock = clock;
+    }
+
+    /** Marks the invoice paid (once); answers what happened. */
+    public Uni<String> paid(SqlConnection c, InvoiceRow i, Instant at, String by) {
+        InvoiceState state = InvoiceState.valueOf(i.state());
+        if (!state.canGo(InvoiceState.PAID)) {
+            return Uni.createFrom().item(state == InvoiceState.PAID ? "ALREADY_PAID" : "IGNORED_" + state);
+        }
+        Uni<?> unwriteOff = state != InvoiceState.UNCOLLECTIBLE ? Uni.createFrom().voidItem()
+                : ledger.find(c, "INVOICE_UNCOLLECTIBLE", i.id().toString()).chain(w -> w.isEmpty()
+                        ? Uni.createFrom().voidItem()
+                        : ledger.reverse(c, w.get(), new Posting("INVOICE_UNCOLLECTIBLE", i.id() + ":reversed",
+                                i.tenantId(), i.id(), i.period(), "Write-off reversed: paid after all", by, at)));
+        return unwriteOff.chain(() -> ledger.post(c, new Posting("PAYMENT", i.id().toString(), i.tenantId(), i.id(),
+                        i.period(), "Invoice " + i.number() + " paid", by, at), List.of(
+                        new Entry(Account.STRIPE_CLEARING, null, null, i.currency(), i.totalMinor()),
+                        new Entry(Account.TENANT_RECEIVABLE, i.tenantId(), null, i.currency(), -i.totalMinor()))))
+                .chain(() -> move(c, i, InvoiceState.PAID, at, "paid_at = $3"))
+                .chain(() -> lift(c, i.tenantId(), at)).replaceWith("PAID");
+    }
+
+    /** Records a failed payment (the first one starts the grace period); nothing if the invoice is settled. */
+    public Uni<String> paymentFailed(SqlConnection c, InvoiceRow i, Instant at) {
+        if (!"ISSUED".equals(i.state())) {
+            return Uni.createFrom().item("IGNORED_" + i.state());
+        }
+        return c.preparedQuery("update invoices set payment_failed_at = coalesce(payment_failed_at, $2), "
+                        + "updated_at = $2 where id = $1").execute(Tuple.of(i.id(), SqlTimes.utc(at)))
+                .replaceWith("PAYMENT_FAILED");
+    }
+
+    /** Records refunds up to {@code refundedTotal} (Stripe's cumulative figure): only the part not yet recorded. */
+    public Uni<String> refunded(SqlConnection c, InvoiceRow i, long refundedTotal, Instant at, String by) {
+        long delta = refundedTotal - i.refundedMinor();
+        if (delta <= 0) {
+            return Uni.createFrom().item("ALREADY_REFUNDED");
+        }
+        return ledger.post(c, new Posting("REFUND", i.id() + ":" + refundedTotal, i.tenantId(), i.id(), i.period(),
+                        "Refund on invoice " + i.number(), by, at), List.of(
+                        new Entry(Account.MARKETPLACE_REVENUE, null, null, i.currency(), delta),
+                        new Entry(Account.STRIPE_CLEARING, null, null, i.currency(), -delta)))
+                .chain(() -> c.preparedQuery("update invoices set refunded_minor = $2, updated_at = $3 where id = $1")
+                        .execute(Tuple.of(i.id(), refundedTotal, SqlTimes.utc(at))))
+                .replaceWith("REFUNDED");
+    }
+
+    /** Platform admins: voids an issued (or uncollectible) invoice, reversing its ledger transaction. */
+    public Uni<InvoiceView> voidInvoice(Caller caller, UUID id) {
+        PeriodClose.requireAdmin(caller);
+        Instant now = clock.instant();
+        return transition(id, InvoiceState.VOID, (c, i) -> ledger.find(c, "INVOICE_ISSUED", i.id().toString())
+                .chain(issue -> issue.isEmpty() ? Uni.createFrom().voidItem()
+                        : ledger.reverse(c, issue.get(), new Posting("INVOICE_VOIDED", i.id().toString(), i.tenantId(),
+                                i.id(), i.period(), "Invoice " + i.number() + " voided", caller.username(), now))
+                        .replaceWithVoid())
+                .chain(() -> "UNCOLLECTIBLE".equals(i.state())
+                        ? ledger.find(c, "INVOICE_UNCOLLECTIBLE", i.id().toString()).chain(w -> w.isEmpty()
+                                ? Uni.createFrom().voidItem()
+                                : ledger.reverse(c, w.get(), new Posting("INVOICE_UNCOLLECTIBLE", i.id() + ":reversed",
+                                        i.tenantId(), i.id(), i.period(), "Write-off reversed: voided",
+                                        caller.username(), now)).replaceWithVoid())
+                        : Uni.createFrom().voidItem())
+                .chain(() -> move(c, i, InvoiceState.VOID, now, "closed_at = $3"))
+                .chain(() -> lift(c, i.tenantId(), now)));
+    }
+
+    /** Platform admins: writes an issued invoice off as uncollectible; the marketplace bears it. */
+    public Uni<InvoiceView> markUncollectible(Caller caller, UUID id) {
+        PeriodClose.requireAdmin(caller);
+        Instant now = clock.instant();
+        return transition(id, InvoiceState.UNCOLLECTIBLE, (c, i) -> ledger.post(c, new Posting(
+                        "INVOICE_UNCOLLECTIBLE", i.id().toString(), i.tenantId(), i.id(), i.period(),
+                        "Invoice " + i.number() + " written off", caller.username(), now), List.of(
+                        new Entry(Account.MARKETPLACE_REVENUE, null, null, i.currency(), i.totalMinor()),
+                        new Entry(Account.TENANT_RECEIVABLE, i.tenantId(), null, i.currency(), -i.totalMinor())))
+                .chain(() -> move(c, i, InvoiceState.UNCOLLECTIBLE, now, "closed_at = $3"))
+                .chain(() -> lift(c, i.tenantId(), now)));
+    }
+
+    interface Step {
+        Uni<Void> apply(SqlConnection c, InvoiceRow i);
+    }
+
+    private Uni<InvoiceView> transition(UUID id, InvoiceState next, Step step) {
+        return tx.asPlatform(c -> invoices.forUpdate(c, id).chain(found -> {
+            InvoiceRow i = found.orElseThrow(() -> new MyriadProblem.NotFound(ProblemCode.INVOICE_NOT_FOUND,
+                    "No invoice " + id));
+            InvoiceState state = InvoiceState.valueOf(i.state());
+            if (state == next) {
+                return views.view(c, i, true); // asked again: nothing more to do
+            }
+            if (!state.canGo(next)) {
+                throw new MyriadProblem.Conflict(ProblemCode.INVOICE_STATE_CONFLICT, "Invoice " + id + " is "
+                        + state + "; it cannot become " + next + " (allowed from " + state + ": "
+                        + InvoiceState.ALLOWED.get(state) + ")");
+            }
+            return step.apply(c, i).chain(() -> invoices.find(c, id)).chain(r -> views.view(c, r.orElseThrow(), true));
+        }));
+    }
+
+    private static Uni<Void> move(SqlConnection c, InvoiceRow i, InvoiceState next, Instant at, String also) {
+        return c.preparedQuery("update invoices set state = $2, updated_at = $3, " + also + " where id = $1")
+                .execute(Tuple.of(i.id(), next.name(), SqlTimes.utc(at))).replaceWithVoid();
+    }
+
+    /** Lifts the tenant's billing suspension once no invoice of it is overdue past the grace period. */
+    Uni<Void> lift(SqlConnection c, UUID tenant, Instant at) {
+        return c.preparedQuery("""
+                        with lifted as (
+                            delete from billing_suspensions s where s.tenant_id = $1
+                               and not exists (select 1 from invoices i where i.tenant_id = $1 and i.state = 'ISSUED'
+                                                                          and i.payment_failed_at <= $2)
+                            returning s.tenant_id)
+                        update tenants set status = 'ACTIVE' where id in (select tenant_id from lifted)""")
+                .execute(Tuple.of(tenant, SqlTimes.utc(at.minus(config.paymentGrace())))).replaceWithVoid();
+    }
+
+    /** Suspends from new work every tenant with an invoice unpaid past the grace period after a failed payment. */
+    public Uni<Integer> suspendOverdue(Instant at) {
+        return tx.asPlatform(c -> c.preparedQuery("""
+                        with overdue as (
+                            select distinct on (tenant_id) tenant_id, id from invoices
+                             where state = 'ISSUED' and payment_failed_at <= $1
+                             order by tenant_id, payment_failed_at),
+                        suspended as (
+                            insert into billing_suspensions (tenant_id, invoice_id, since)
+                            select tenant_id, id, $2 from overdue
+                            on conflict (tenant_id) do nothing returning tenant_id)
+                        update tenants set status = 'SUSPENDED'
+                         where id in (select tenant_id from suspended) returning id""")
+                .execute(Tuple.of(SqlTimes.utc(at.minus(config.paymentGrace())), SqlTimes.utc(at)))
+                .map(rows -> rows.rowCount()));
+    }
+}

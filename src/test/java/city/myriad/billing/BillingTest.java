@@ -1,0 +1,557 @@
+package city.myriad.billing;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import city.myriad.billing.model.InvoiceState;
+import city.myriad.billing.service.BillingWorker;
+import city.myriad.metering.service.MeteringWorker;
+import city.myriad.platform.money.Charges;
+import city.myriad.support.FocusValidator;
+import city.myriad.support.History;
+import city.myriad.support.StripeStubs;
+import city.myriad.support.Tokens;
+import city.myriad.support.World;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.oidc.server.OidcWiremockTestResource;
+import io.restassured.path.json.JsonPath;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Inject;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Billing through the HTTP API against the real database: past months of usage (written as the scheduling loop
+ * writes ended runs), the meter, the close, the ledger, Stripe (the real stripe-java client against WireMock stubs
+ * of Stripe's own objects), its webhooks, settlements and the FOCUS export. Each test bills a month of its own in
+ * the past, so that tests never close each other's periods.
+ */
+@QuarkusTest
+@QuarkusTestResource(OidcWiremockTestResource.class)
+@QuarkusTestResource(StripeStubs.class)
+class BillingTest {
+
+    @Inject
+    MeteringWorker meter;
+
+    @Inject
+    BillingWorker billing;
+
+    @Inject
+    Pool pool;
+
+    static final long ON_DEMAND = 1200;
+
+    /** A tenant's past month: its runs' charges and credits as the test computed them, independently of billing. */
+    record Month(World.Tenant tenant, String cluster, String node, String period, long charged, long credited) {}
+
+    Month month(String period, int runs, boolean withCredit) {
+        World.Tenant t = World.tenant();
+        String cluster = World.cluster(1);
+        String node = slug(cluster) + "-n1";
+        Instant start = Instant.parse(period + "-03T08:00:00Z");
+        long charged = 0;
+        long credited = 0;
+        for (int i = 0; i < runs; i++) {
+            // Odd lengths and card counts, across hour boundaries: rounding shows if it is wrong.
+            Instant s = start.plus(Duration.ofHours(5L * i)).plusSeconds(17 * i);
+            Instant e = s.plusSeconds(3 * 3600 + 1234 + 71 * i);
+            int cards = 1 + (i % 8);
+            boolean credit = withCredit && i == runs - 1;
+            History.ran(pool, t.id(), t.projectId(), cluster, node, cards, s, e, ON_DEMAND, "ON_DEMAND", credit);
+            long charge = Charges.of(ON_DEMAND, cards * 1000, Duration.between(s, e));
+            charged += charge;
+            credited += credit ? charge : 0;
+        }
+        return new Month(t, cluster, node, period, charged, credited);
+    }
+
+    static String slug(String cluster) {
+        return given().auth().oauth2(Tokens.admin()).get("/api/v1/clusters/" + cluster).then().statusCode(200)
+                .extract().path("slug");
+    }
+
+    JsonPath invoiceOf(String token, String period) {
+        List<Map<String, Object>> items = given().auth().oauth2(token).queryParam("period", period)
+                .get("/api/v1/invoices").then().statusCode(200).extract().jsonPath().getList("items");
+        assertEquals(1, items.size(), "one invoice per tenant, period and currency: " + items);
+        return given().auth().oauth2(token).get("/api/v1/invoices/" + items.get(0).get("id")).then().statusCode(200)
+                .extract().jsonPath();
+    }
+
+    static JsonPath close(String period) {
+        return given().auth().oauth2(Tokens.admin()).post("/api/v1/billing/periods/" + period + "/close").then()
+                .statusCode(200).extract().jsonPath();
+    }
+
+    long sql(String query, Object... args) {
+        Row r = pool.withTransaction(c -> c.query("select set_config('myriad.scope', 'platform', true)").execute()
+                .chain(() -> c.preparedQuery(query).execute(Tuple.from(args)))).await().indefinitely().iterator().next();
+        return r.getValue(0) == null ? 0 : r.getLong(0);
+    }
+
+    void grant(World.Tenant t, long minor, String key) {
+        given().auth().oauth2(Tokens.admin()).contentType("application/json").header("Idempotency-Key", key)
+                .body("{\"amount\":{\"amountMinor\":" + minor + ",\"currency\":\"CNY\"},\"reason\":\"welcome\"}")
+                .post("/api/v1/tenants/" + t.id() + "/credits").then().statusCode(201);
+    }
+
+    @Test
+    void a_month_is_rated_and_invoiced_once_and_every_figure_reconciles_to_the_minor_unit() {
+        Month m = month("2024-03", 6, true);
+        UUID reservation = History.reserved(pool, m.tenant().id(), m.tenant().projectId(), m.cluster(), 8,
+                Instant.parse("2024-03-20T00:00:00Z"), Instant.parse("2024-03-21T00:00:00Z"), 192_000,
+                Instant.parse("2024-03-10T00:00:00Z"), null, null);
+        grant(m.tenant(), 5_000, "grant-" + m.tenant().id());
+        grant(m.tenant(), 5_000, "grant-" + m.tenant().id()); // a retry: posted once
+        meter.drain();
+
+        // The draft follows usage as it is rated: this month's bill at any time.
+        JsonPath draft = invoiceOf(m.tenant().viewer(), "2024-03");
+        assertEquals("DRAFT", draft.getString("state"));
+        long expectedSubtotal = m.charged() - m.credited() + 192_000;
+        assertEquals(expectedSubtotal, draft.getLong("subtotal.amountMinor"));
+        assertEquals(5_000, draft.getLong("creditApplied.amountMinor"));
+        assertEquals(expectedSubtotal - 5_000, draft.getLong("total.amountMinor"));
+
+        JsonPath closed = close("2024-03");
+        assertEquals("CLOSED", closed.getString("state"));
+        assertNotNull(closed.getString("invoicedAt"));
+        long transactions = sql("select count(*) from ledger_transactions");
+        long lines = sql("select count(*) from invoice_lines");
+        assertEquals(closed.getInt("invoiceCount"), close("2024-03").getInt("invoiceCount"), "closing again");
+        assertEquals(transactions, sql("select count(*) from ledger_transactions"), "closing twice posts nothing");
+        assertEquals(lines, sql("select count(*) from invoice_lines"));
+
+        JsonPath invoice = invoiceOf(m.tenant().viewer(), "2024-03");
+        String id = invoice.getString("id");
+        assertEquals("ISSUED", invoice.getString("state"));
+        assertTrue(invoice.getString("number").startsWith("MYR-202403-"));
+        long total = invoice.getLong("total.amountMinor");
+        // The invariant: total = sum of lines = the ledger's movement for the invoice = the rated usage.
+        List<Long> amounts = invoice.getList("lines.amount.amountMinor", Long.class);
+        assertEquals(total, amounts.stream().mapToLong(Long::longValue).sum());
+        assertEquals(total, sql("""
+                select sum(e.amount_minor) from ledger_entries e join ledger_transactions t on t.id = e.transaction_id
+                 where t.kind = 'INVOICE_ISSUED' and t.invoice_id = $1 and e.account = 'TENANT_RECEIVABLE'""",
+                UUID.fromString(id)));
+        assertEquals(expectedSubtotal - 5_000, total);
+        assertEquals(m.charged(), sql("select sum(cost_minor) from usage_rollups where tenant_id = $1 and period = "
+                + "'2024-03'", UUID.fromString(m.tenant().id())));
+        assertEquals(m.charged(), sql("select sum(cost_minor) from usage_charges where tenant_id = $1",
+                UUID.fromString(m.tenant().id())), "the per-job charges sum to the rollups");
+        assertEquals(0, sql("""
+                select count(*) from (select transaction_id, currency from ledger_entries
+                                       group by transaction_id, currency having sum(amount_minor) <> 0) x"""),
+                "every ledger transaction sums to zero");
+
+        // Every line traces to its source.
+        List<String> kinds = invoice.getList("lines.kind");
+        assertEquals(List.of("USAGE", "PREEMPTION_CREDIT", "RESERVATION", "PREPAID_CREDIT"), kinds);
+        assertEquals(reservation.toString(), invoice.getString("lines[2].reservationId"));
+        assertTrue(invoice.getString("lines[0].source").startsWith("usage_rollups period=2024-03"));
+
+        // Balances are queries over the ledger.
+        JsonPath balance = given().auth().oauth2(m.tenant().viewer()).get("/api/v1/tenants/" + m.tenant().id()
+                + "/balance").then().statusCode(200).extract().jsonPath();
+        assertEquals(total, balance.getLong("balances[0].receivable.amountMinor"));
+        assertEquals(0, balance.getLong("balances[0].prepaidCredit.amountMinor"), "the credit was consumed whole");
+        assertEquals("GOOD", balance.getString("standing"));
+
+        // The printable invoice.
+        given().auth().oauth2(m.tenant().viewer()).accept("text/html").get("/api/v1/invoices/" + id).then()
+                .statusCode(200).contentType(containsString("text/html"))
+                .body(containsString(invoice.getString("number")), containsString("Total due"));
+    }
+
+    @Test
+    void usage_metered_after_its_period_closed_is_an_adjustment_line_on_the_next_invoice() {
+        Month m = month("2024-05", 2, false);
+        meter.drain();
+        close("2024-05");
+        long first = invoiceOf(m.tenant().viewer(), "2024-05").getLong("total.amountMinor");
+        assertEquals(m.charged(), first);
+        // A run of May the meter had not seen before the close.
+        Instant s = Instant.parse("2024-05-31T20:00:00Z");
+        History.ran(pool, m.tenant().id(), m.tenant().projectId(), m.cluster(), m.node(), 2, s, s.plusSeconds(5000),
+                ON_DEMAND);
+        meter.drain();
+        close("2024-06");
+        JsonPath june = invoiceOf(m.tenant().viewer(), "2024-06");
+        assertEquals(List.of("ADJUSTMENT"), june.getList("lines.kind"));
+        assertEquals(Charges.of(ON_DEMAND, 2000, Duration.ofSeconds(5000)), june.getLong("total.amountMinor"));
+        assertEquals(first, invoiceOf(m.tenant().viewer(), "2024-05").getLong("total.amountMinor"),
+                "an issued invoice never changes");
+    }
+
+    @Test
+    void invoices_go_to_stripe_with_keys_from_myriad_ids_and_a_signed_paid_webhook_marks_them_paid_once() {
+        Month m = month("2024-07", 3, false);
+        meter.drain();
+        close("2024-07");
+        JsonPath invoice = invoiceOf(m.tenant().viewer(), "2024-07");
+        String id = invoice.getString("id");
+        long total = invoice.getLong("total.amountMinor");
+        JsonPath pushed = untilPushed(m.tenant().viewer(), id);
+        String stripeId = pushed.getString("stripeInvoiceId");
+        assertEquals("in_myriad-invoice-" + id, stripeId);
+        List<LoggedRequest> items = StripeStubs.server().findAll(postRequestedFor(urlPathEqualTo("/v1/invoiceitems")))
+                .stream().filter(r -> r.getBodyAsString().contains(id)).toList();
+        assertEquals(1, items.size(), "one line, one invoice item");
+        assertEquals("myriad-invoice-" + id + "-line-1", items.get(0).getHeader("Idempotency-Key"));
+        assertTrue(items.get(0).getBodyAsString().contains("amount=" + total));
+        assertEquals(1, StripeStubs.server().findAll(postRequestedFor(urlPathMatching("/v1/invoices/"
+                + stripeId + "/finalize"))).size());
+
+        // A push that crashed after its first line resumes after it, with the same keys: nothing twice.
+        sqlRun("update stripe_pushes set state = 'PENDING', lines_pushed = 1, next_attempt_at = now() "
+                + "where invoice_id = $1", UUID.fromString(id));
+        untilPushed(m.tenant().viewer(), id);
+        assertEquals(1, StripeStubs.server().findAll(postRequestedFor(urlPathEqualTo("/v1/invoiceitems"))).stream()
+                .filter(r -> r.getBodyAsString().contains(id)).count());
+
+        // Forged and unsigned webhooks change nothing.
+        String paid = paidEvent("evt_" + UUID.randomUUID(), stripeId, id, "invoice.paid");
+        given().contentType("application/json").header("Stripe-Signature", StripeStubs.sign(paid, "whsec_forged"))
+                .body(paid).post("/api/v1/stripe/webhooks").then().statusCode(400)
+                .body("code", equalTo("INVALID_SIGNATURE"));
+        given().contentType("application/json").body(paid).post("/api/v1/stripe/webhooks").then().statusCode(400)
+                .body("code", equalTo("INVALID_SIGNATURE"));
+        assertEquals("ISSUED", invoiceOf(m.tenant().viewer(), "2024-07").getString("state"));
+
+        // The signed one marks it paid; again, nothing more.
+        signed(paid).then().statusCode(200).body("outcome", equalTo("PAID"));
+        signed(paid).then().statusCode(200).body("duplicate", equalTo(true));
+        // Out of order: a failure reported after the payment changes nothing.
+        signed(paidEvent("evt_" + UUID.randomUUID(), stripeId, id, "invoice.payment_failed")).then().statusCode(200)
+                .body("outcome", equalTo("IGNORED_PAID"));
+        JsonPath after = invoiceOf(m.tenant().viewer(), "2024-07");
+        assertEquals("PAID", after.getString("state"));
+        assertEquals(0, given().auth().oauth2(m.tenant().viewer()).get("/api/v1/tenants/" + m.tenant().id()
+                + "/balance").then().statusCode(200).extract().jsonPath().getLong("balances[0].receivable.amountMinor"));
+        assertEquals(1, sql("select count(*) from ledger_transactions where kind = 'PAYMENT' and invoice_id = $1",
+                UUID.fromString(id)));
+
+        // A refund, told twice: recorded once, as the cumulative figure says.
+        ObjectNode charge = StripeStubs.object("charge");
+        charge.put("id", "ch_" + UUID.randomUUID());
+        charge.put("invoice", stripeId);
+        charge.put("amount_refunded", 500);
+        String refund = StripeStubs.event("evt_" + UUID.randomUUID(), "charge.refunded", charge);
+        signed(refund).then().statusCode(200).body("outcome", equalTo("REFUNDED"));
+        String sameRefund = StripeStubs.event("evt_" + UUID.randomUUID(), "charge.refunded", charge);
+        signed(sameRefund).then().statusCode(200).body("outcome", equalTo("ALREADY_REFUNDED"));
+        assertEquals(500, invoiceOf(m.tenant().viewer(), "2024-07").getLong("refunded.amountMinor"));
+    }
+
+    @Test
+    void a_failed_payment_suspends_new_work_after_the_grace_period_and_paying_lifts_it() {
+        Month m = month("2024-08", 1, false);
+        meter.drain();
+        close("2024-08");
+        String id = invoiceOf(m.tenant().viewer(), "2024-08").getString("id");
+        String stripeId = untilPushed(m.tenant().viewer(), id).getString("stripeInvoiceId");
+        signed(paidEvent("evt_" + UUID.randomUUID(), stripeId, id, "invoice.payment_failed")).then().statusCode(200)
+                .body("outcome", equalTo("PAYMENT_FAILED"));
+        billing.roundNow();
+        assertEquals("GRACE", balance(m.tenant()).getString("standing"), "inside the grace period");
+        submit(m).then().statusCode(201);
+        // Eight days later (the grace period is seven).
+        sqlRun("update invoices set payment_failed_at = now() - interval '8 days' where id = $1", UUID.fromString(id));
+        billing.roundNow();
+        assertEquals("SUSPENDED", balance(m.tenant()).getString("standing"));
+        submit(m).then().statusCode(403).body("code", equalTo("TENANT_SUSPENDED"));
+        given().auth().oauth2(m.tenant().viewer()).get("/api/v1/invoices/" + id).then().statusCode(200);
+        signed(paidEvent("evt_" + UUID.randomUUID(), stripeId, id, "invoice.paid")).then().statusCode(200);
+        assertEquals("GOOD", balance(m.tenant()).getString("standing"));
+        submit(m).then().statusCode(201);
+    }
+
+    @Test
+    void void_reverses_the_ledger_and_the_state_table_holds_in_code_and_in_the_database() {
+        Month m = month("2024-09", 2, false);
+        grant(m.tenant(), 1_000, "g-" + UUID.randomUUID());
+        meter.drain();
+        close("2024-09");
+        String id = invoiceOf(m.tenant().viewer(), "2024-09").getString("id");
+        given().auth().oauth2(m.tenant().admin()).post("/api/v1/invoices/" + id + "/void").then().statusCode(403);
+        given().auth().oauth2(Tokens.admin()).post("/api/v1/invoices/" + id + "/void").then().statusCode(200)
+                .body("state", equalTo("VOID"));
+        given().auth().oauth2(Tokens.admin()).post("/api/v1/invoices/" + id + "/mark-uncollectible").then()
+                .statusCode(409).body("code", equalTo("INVOICE_STATE_CONFLICT"));
+        JsonPath b = balance(m.tenant());
+        assertEquals(0, b.getLong("balances[0].receivable.amountMinor"));
+        assertEquals(1_000, b.getLong("balances[0].prepaidCredit.amountMinor"), "the credit consumed came back");
+        assertEquals(0, sql("select sum(e.amount_minor) from ledger_entries e join ledger_transactions t "
+                + "on t.id = e.transaction_id where t.invoice_id = $1", UUID.fromString(id)));
+
+        Map<InvoiceState, Set<InvoiceState>> table = new HashMap<>();
+        for (InvoiceState s : InvoiceState.values()) {
+            table.put(s, EnumSet.noneOf(InvoiceState.class));
+        }
+        pool.query("select from_state, to_state from invoice_transitions").execute().await().indefinitely()
+                .forEach(r -> table.get(InvoiceState.valueOf(r.getString(0))).add(InvoiceState.valueOf(r.getString(1))));
+        assertEquals(InvoiceState.ALLOWED, table);
+        // The database holds it too: a PAID invoice back to ISSUED is refused, whoever writes.
+        assertThrows(RuntimeException.class, () -> sqlRun("update invoices set state = 'DRAFT' where id = $1",
+                UUID.fromString(id)));
+    }
+
+    @Test
+    void the_ledger_refuses_unbalanced_transactions_and_every_update_or_delete() {
+        UUID tx = UUID.randomUUID();
+        sqlRun("insert into ledger_transactions (id, kind, reference, memo, created_by, created_at) "
+                + "values ($1, 'CREDIT_GRANTED', $2, 'test', 'test', now())", tx, "test-" + tx);
+        RuntimeException unbalanced = assertThrows(RuntimeException.class, () -> sqlRun("""
+                insert into ledger_entries (transaction_id, line, account, owner_id, currency, amount_minor)
+                values ($1, 1, 'MARKETPLACE_REVENUE', null, 'CNY', 100), ($1, 2, 'STRIPE_CLEARING', null, 'CNY', -99)""",
+                tx));
+        assertTrue(unbalanced.getMessage().contains("does not balance"), unbalanced.getMessage());
+        sqlRun("""
+                insert into ledger_entries (transaction_id, line, account, owner_id, currency, amount_minor)
+                values ($1, 1, 'MARKETPLACE_REVENUE', null, 'CNY', 100), ($1, 2, 'STRIPE_CLEARING', null, 'CNY', -100)""",
+                tx);
+        assertThrows(RuntimeException.class, () -> sqlRun("update ledger_entries set amount_minor = 0 "
+                + "where transaction_id = $1", tx));
+        assertThrows(RuntimeException.class, () -> sqlRun("delete from ledger_entries where transaction_id = $1", tx));
+        assertThrows(RuntimeException.class, () -> sqlRun("delete from ledger_transactions where id = $1", tx));
+        assertEquals(2, sql("select count(*) from ledger_entries where transaction_id = $1", tx));
+    }
+
+    @Test
+    void committed_use_discounts_and_shortfalls_are_lines_of_their_own() {
+        Month m = month("2024-10", 2, false);
+        sqlRun("insert into commitments (id, tenant_id, currency, discount_percent, minimum_minor, first_period, "
+                        + "last_period, created_by, created_at) values ($1, $2, 'CNY', 15, $3, '2024-10', '2024-10', "
+                        + "'test', now())", UUID.randomUUID(), UUID.fromString(m.tenant().id()), m.charged() * 2);
+        meter.drain();
+        close("2024-10");
+        JsonPath invoice = invoiceOf(m.tenant().viewer(), "2024-10");
+        assertEquals(List.of("USAGE", "COMMITMENT_DISCOUNT", "COMMITMENT_SHORTFALL"), invoice.getList("lines.kind"));
+        long discount = new BigDecimal(m.charged()).multiply(new BigDecimal("0.15"))
+                .setScale(0, java.math.RoundingMode.HALF_EVEN).longValueExact();
+        assertEquals(-discount, invoice.getLong("lines[1].amount.amountMinor"));
+        assertEquals(m.charged() * 2, invoice.getLong("total.amountMinor"), "the minimum is what is billed");
+
+        // The API: for this period on only, and never overlapping.
+        String current = java.time.YearMonth.now(java.time.ZoneOffset.UTC).toString();
+        String body = "{\"discountPercent\":10,\"minimumPerPeriod\":{\"amountMinor\":100000,\"currency\":\"CNY\"},"
+                + "\"firstPeriod\":\"" + current + "\",\"lastPeriod\":\"" + current + "\"}";
+        String location = given().auth().oauth2(Tokens.admin()).contentType("application/json").body(body)
+                .post("/api/v1/tenants/" + m.tenant().id() + "/commitments").then().statusCode(201).extract()
+                .header("Location");
+        given().auth().oauth2(m.tenant().viewer()).get(location).then().statusCode(200)
+                .body("discountPercent", equalTo(10));
+        given().auth().oauth2(Tokens.admin()).contentType("application/json").body(body)
+                .post("/api/v1/tenants/" + m.tenant().id() + "/commitments").then().statusCode(409)
+                .body("code", equalTo("COMMITMENT_OVERLAPS"));
+        given().auth().oauth2(Tokens.admin()).contentType("application/json").body(body.replace(current, "2020-01"))
+                .post("/api/v1/tenants/" + m.tenant().id() + "/commitments").then().statusCode(400);
+        given().auth().oauth2(m.tenant().admin()).contentType("application/json").body(body)
+                .post("/api/v1/tenants/" + m.tenant().id() + "/commitments").then().statusCode(403);
+    }
+
+    @Test
+    void the_settlement_and_the_focus_export_reconcile_with_the_invoices_to_the_minor_unit() {
+        Month a = month("2024-11", 4, true);
+        Month b = month("2024-11", 3, false);
+        UUID r = History.reserved(pool, a.tenant().id(), a.tenant().projectId(), a.cluster(), 4,
+                Instant.parse("2024-11-20T00:00:00Z"), Instant.parse("2024-11-20T12:00:00Z"), 48_000,
+                Instant.parse("2024-11-02T00:00:00Z"), null, null);
+        meter.drain();
+        close("2024-11");
+        long totalA = invoiceOf(a.tenant().viewer(), "2024-11").getLong("total.amountMinor");
+        long totalB = invoiceOf(b.tenant().viewer(), "2024-11").getLong("total.amountMinor");
+
+        // Settlement: olga's clusters, 10% fee, reconciled with the ledger.
+        String operator = given().auth().oauth2(Tokens.admin()).get("/api/v1/clusters/" + a.cluster()).then()
+                .extract().path("operatorId");
+        JsonPath s = given().auth().oauth2(Tokens.olga()).queryParam("period", "2024-11")
+                .get("/api/v1/operators/" + operator + "/settlements").then().statusCode(200).extract().jsonPath();
+        assertTrue(s.getBoolean("reconciled"));
+        Map<String, Long> revenue = new HashMap<>();
+        for (Map<String, Object> line : s.<Map<String, Object>>getList("clusters")) {
+            revenue.put((String) line.get("clusterId"), ((Number) ((Map<?, ?>) line.get("revenue")).get("amountMinor"))
+                    .longValue());
+            long rev = ((Number) ((Map<?, ?>) line.get("revenue")).get("amountMinor")).longValue();
+            long fee = ((Number) ((Map<?, ?>) line.get("marketplaceFee")).get("amountMinor")).longValue();
+            long payable = ((Number) ((Map<?, ?>) line.get("payable")).get("amountMinor")).longValue();
+            assertEquals(rev, fee + payable);
+            assertEquals(new BigDecimal(rev).multiply(new BigDecimal("0.10")).setScale(0,
+                    java.math.RoundingMode.HALF_EVEN).longValueExact(), fee);
+        }
+        assertEquals(totalA, revenue.get(a.cluster()), "tenant a used only its own cluster");
+        assertEquals(totalB, revenue.get(b.cluster()));
+        given().auth().oauth2(a.tenant().admin()).queryParam("period", "2024-11")
+                .get("/api/v1/operators/" + operator + "/settlements").then().statusCode(403);
+        given().auth().oauth2(Tokens.olga()).queryParam("period", "2024-11")
+                .get("/api/v1/operators/" + UUID.randomUUID() + "/settlements").then().statusCode(404);
+
+        // FOCUS: every row passes the validator; BilledCost sums to each invoice's total.
+        FocusValidator validator = new FocusValidator();
+        for (World.Tenant t : List.of(a.tenant(), b.tenant())) {
+            String csv = given().auth().oauth2(t.viewer()).queryParam("from", "2024-11-01T00:00:00Z")
+                    .queryParam("to", "2024-12-01T00:00:00Z").queryParam("format", "csv")
+                    .get("/api/v1/exports/focus").then().statusCode(200).contentType(containsString("text/csv"))
+                    .extract().asString();
+            List<String> header = new ArrayList<>();
+            List<Map<String, String>> rows = FocusValidator.Csv.rows(csv, header);
+            assertEquals(List.of(), validator.validate(header, rows));
+            assertFalse(rows.isEmpty());
+            assertEquals(Set.of(t.id()), rows.stream().map(x -> x.get("BillingAccountId")).collect(Collectors.toSet()),
+                    "a tenant gets its own rows only");
+            Map<String, BigDecimal> byInvoice = new HashMap<>();
+            rows.forEach(x -> byInvoice.merge(x.get("InvoiceId"), new BigDecimal(x.get("BilledCost")),
+                    BigDecimal::add));
+            long total = t == a.tenant() ? totalA : totalB;
+            assertEquals(1, byInvoice.size());
+            assertEquals(0, byInvoice.values().iterator().next().compareTo(BigDecimal.valueOf(total, 2)));
+            assertTrue(rows.stream().allMatch(x -> x.get("Tags") != null || x.get("SubAccountId") == null));
+        }
+        String json = given().auth().oauth2(a.tenant().viewer()).queryParam("from", "2024-11-01T00:00:00Z")
+                .queryParam("to", "2024-12-01T00:00:00Z").queryParam("format", "json").get("/api/v1/exports/focus")
+                .then().statusCode(200).extract().asString();
+        List<Map<String, Object>> jsonRows = JsonPath.from(json).getList("$");
+        assertTrue(jsonRows.stream().anyMatch(x -> r.toString().equals(x.get("CapacityReservationId"))
+                && "Purchase".equals(x.get("ChargeCategory"))));
+        assertTrue(jsonRows.stream().filter(x -> "Usage".equals(x.get("ChargeCategory")))
+                .allMatch(x -> "GPU-Hours".equals(x.get("ConsumedUnit")) && x.get("ResourceId") != null));
+        // The operator sees both tenants' rows on its clusters; nobody else's.
+        String ops = given().auth().oauth2(Tokens.olga()).queryParam("from", "2024-11-01T00:00:00Z")
+                .queryParam("to", "2024-12-01T00:00:00Z").get("/api/v1/exports/focus").then().statusCode(200)
+                .extract().asString();
+        List<String> opsHeader = new ArrayList<>();
+        Set<String> accounts = new TreeSet<>();
+        FocusValidator.Csv.rows(ops, opsHeader).forEach(x -> accounts.add(x.get("BillingAccountId")));
+        assertTrue(accounts.containsAll(Set.of(a.tenant().id(), b.tenant().id())));
+    }
+
+    @Test
+    void tenants_never_see_each_others_invoices_balances_or_credit_and_bad_input_is_a_clear_problem() {
+        Month m = month("2024-12", 1, false);
+        World.Tenant other = World.tenant();
+        meter.drain();
+        String id = invoiceOf(m.tenant().viewer(), "2024-12").getString("id");
+        given().auth().oauth2(other.admin()).get("/api/v1/invoices/" + id).then().statusCode(404)
+                .body("code", equalTo("INVOICE_NOT_FOUND"));
+        assertEquals(0, given().auth().oauth2(other.admin()).get("/api/v1/invoices").then().statusCode(200)
+                .extract().jsonPath().getList("items").size());
+        given().auth().oauth2(other.admin()).get("/api/v1/tenants/" + m.tenant().id() + "/balance").then()
+                .statusCode(404);
+        given().auth().oauth2(other.admin()).queryParam("tenantId", m.tenant().id()).get("/api/v1/invoices").then()
+                .statusCode(404);
+        given().auth().oauth2(m.tenant().admin()).contentType("application/json")
+                .body("{\"amount\":{\"amountMinor\":100,\"currency\":\"CNY\"}}")
+                .post("/api/v1/tenants/" + m.tenant().id() + "/credits").then().statusCode(403)
+                .body("code", equalTo("PLATFORM_ADMIN_REQUIRED"));
+        String key = "k-" + UUID.randomUUID();
+        grant(m.tenant(), 700, key);
+        given().auth().oauth2(Tokens.admin()).contentType("application/json").header("Idempotency-Key", key)
+                .body("{\"amount\":{\"amountMinor\":800,\"currency\":\"CNY\"}}")
+                .post("/api/v1/tenants/" + m.tenant().id() + "/credits").then().statusCode(409)
+                .body("code", equalTo("IDEMPOTENCY_KEY_REUSED"));
+        given().auth().oauth2(Tokens.admin()).contentType("application/json")
+                .body("{\"amount\":{\"amountMinor\":-5,\"currency\":\"CNY\"}}")
+                .post("/api/v1/tenants/" + m.tenant().id() + "/credits").then().statusCode(400);
+        assertEquals(700, balance(m.tenant()).getLong("balances[0].prepaidCredit.amountMinor"));
+        List<Map<String, Object>> grants = given().auth().oauth2(m.tenant().viewer()).get("/api/v1/tenants/"
+                + m.tenant().id() + "/credits").then().statusCode(200).extract().jsonPath().getList("$");
+        assertEquals(1, grants.size());
+        given().auth().oauth2(m.tenant().viewer()).get("/api/v1/tenants/" + m.tenant().id() + "/credits/"
+                + grants.get(0).get("id")).then().statusCode(200).body("amount.amountMinor", equalTo(700));
+        given().auth().oauth2(other.admin()).get("/api/v1/tenants/" + m.tenant().id() + "/credits/"
+                + grants.get(0).get("id")).then().statusCode(404);
+        given().auth().oauth2(other.admin()).get("/api/v1/tenants/" + other.id() + "/credits/"
+                + grants.get(0).get("id")).then().statusCode(404).body("code", equalTo("CREDIT_GRANT_NOT_FOUND"));
+        given().auth().oauth2(m.tenant().viewer()).queryParam("from", "2024-12-01T00:00:00Z")
+                .queryParam("to", "2024-12-02T00:00:00Z").queryParam("format", "xml").get("/api/v1/exports/focus")
+                .then().statusCode(400).body("code", equalTo("INVALID_EXPORT_FORMAT"));
+        given().auth().oauth2(m.tenant().viewer()).queryParam("from", "yesterday").get("/api/v1/exports/focus")
+                .then().statusCode(400).body("code", equalTo("VALIDATION_FAILED"));
+        given().auth().oauth2(m.tenant().viewer()).queryParam("state", "LOST").get("/api/v1/invoices").then()
+                .statusCode(400);
+        given().auth().oauth2(Tokens.olga()).queryParam("period", "2024-13").get("/api/v1/operators/"
+                + UUID.randomUUID() + "/settlements").then().statusCode(400).body("code", equalTo("INVALID_PERIOD"));
+        given().contentType("application/json").header("Stripe-Signature", "t=1,v1=00").body("{}")
+                .post("/api/v1/stripe/webhooks").then().statusCode(400).body("code", equalTo("INVALID_SIGNATURE"));
+    }
+
+    // --- helpers
+
+    JsonPath untilPushed(String token, String invoiceId) {
+        Instant deadline = Instant.now().plusSeconds(30);
+        while (Instant.now().isBefore(deadline)) {
+            billing.roundNow();
+            JsonPath j = given().auth().oauth2(token).get("/api/v1/invoices/" + invoiceId).then().statusCode(200)
+                    .extract().jsonPath();
+            if ("PUSHED".equals(j.getString("stripeState"))) {
+                return j;
+            }
+            sleep(100);
+        }
+        throw new AssertionError("invoice " + invoiceId + " never reached Stripe");
+    }
+
+    static String paidEvent(String eventId, String stripeInvoice, String invoiceId, String type) {
+        ObjectNode object = StripeStubs.object("invoice");
+        object.put("id", stripeInvoice);
+        object.putObject("metadata").put("myriad_invoice_id", invoiceId);
+        return StripeStubs.event(eventId, type, object);
+    }
+
+    static io.restassured.response.Response signed(String payload) {
+        return given().contentType("application/json")
+                .header("Stripe-Signature", StripeStubs.sign(payload, StripeStubs.WEBHOOK_SECRET)).body(payload)
+                .post("/api/v1/stripe/webhooks");
+    }
+
+    static JsonPath balance(World.Tenant t) {
+        return given().auth().oauth2(t.viewer()).get("/api/v1/tenants/" + t.id() + "/balance").then().statusCode(200)
+                .extract().jsonPath();
+    }
+
+    static io.restassured.response.Response submit(Month m) {
+        return given().auth().oauth2(m.tenant().member()).contentType("application/json")
+                .body("{\"clusterId\":\"" + m.cluster() + "\",\"projectId\":\"" + m.tenant().projectId()
+                        + "\",\"model\":\"ASCEND-910B\",\"cards\":1,\"class\":\"ON_DEMAND\",\"maxRunSeconds\":60}")
+                .post("/api/v1/jobs");
+    }
+
+    void sqlRun(String query, Object... args) {
+        pool.withTransaction(c -> c.query("select set_config('myriad.scope', 'platform', true)").execute()
+                .chain(() -> c.preparedQuery(query).execute(Tuple.from(args)))).await().indefinitely();
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
