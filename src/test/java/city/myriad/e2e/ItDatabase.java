@@ -50,7 +50,7 @@ public class ItDatabase implements QuarkusTestResourceLifecycleManager {
         for (String line : Files.readAllLines(pgpass)) {
             String[] f = line.split(":");
             if (f.length == 5 && f[3].equals("myriad")) {
-                return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + f[1] + "/" + f[2], f[3], f[4]);
+                return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + f[1] + "/" + (f[2].equals("*") ? "myriad" : f[2]), f[3], f[4]);
             }
         }
         throw new IllegalStateException("no service role in " + pgpass);

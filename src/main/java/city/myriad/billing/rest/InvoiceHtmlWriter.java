@@ -2,6 +2,7 @@ package city.myriad.billing.rest;
 
 import city.myriad.billing.mapping.BillingApi.InvoiceLineView;
 import city.myriad.billing.mapping.BillingApi.InvoiceView;
+import city.myriad.platform.money.MinorUnits;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
@@ -12,9 +13,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Type;
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.util.Currency;
 
 /** The printable invoice: {@code getInvoice} under {@code Accept: text/html}. Every value is HTML-escaped. */
 @Provider
@@ -57,36 +56,26 @@ public class InvoiceHtmlWriter implements MessageBodyWriter<InvoiceView> {
         }
         b.append("</dl><table><thead><tr><th>#</th><th>Description</th><th class=\"n\">GPU-hours</th>"
                 + "<th class=\"n\">Amount (").append(esc(i.currency())).append(")</th></tr></thead><tbody>");
-        int digits = digits(i.currency());
         if (i.lines() != null) {
             for (InvoiceLineView l : i.lines()) {
                 b.append("<tr><td>").append(l.lineNo()).append("</td><td>").append(esc(l.description()))
                         .append("</td><td class=\"n\">").append(l.gpuHours() == null ? "" : esc(l.gpuHours()
                                 .toPlainString())).append("</td><td class=\"n\">")
-                        .append(money(l.amount().amountMinor(), digits)).append("</td></tr>");
+                        .append(MinorUnits.decimal(l.amount().amountMinor(), i.currency()))
+                        .append("</td></tr>");
             }
         }
+        String currency = i.currency();
         b.append("</tbody><tfoot><tr><td></td><td>Subtotal</td><td></td><td class=\"n\">")
-                .append(money(i.subtotal().amountMinor(), digits)).append("</td></tr><tr><td></td><td>Prepaid credit "
-                        + "applied</td><td></td><td class=\"n\">-").append(money(i.creditApplied().amountMinor(),
-                        digits)).append("</td></tr><tr class=\"total\"><td></td><td>Total due</td><td></td>"
-                        + "<td class=\"n\">").append(money(i.total().amountMinor(), digits)).append(" ")
-                .append(esc(i.currency())).append("</td></tr></tfoot></table>");
+                .append(MinorUnits.decimal(i.subtotal().amountMinor(), currency))
+                .append("</td></tr><tr><td></td><td>Prepaid credit applied</td><td></td><td class=\"n\">")
+                .append(MinorUnits.decimal(-i.creditApplied().amountMinor(), currency))
+                .append("</td></tr><tr class=\"total\"><td></td><td>Total due</td><td></td><td class=\"n\">")
+                .append(MinorUnits.decimal(i.total().amountMinor(), currency)).append(" ").append(esc(currency))
+                .append("</td></tr></tfoot></table>");
         b.append("<p>Issued by Myriad. Amounts in minor units are exact; see docs/billing.md for the rounding rule."
                 + "</p></body></html>");
         return b.toString();
-    }
-
-    private static int digits(String currency) {
-        try {
-            return Math.max(0, Currency.getInstance(currency).getDefaultFractionDigits());
-        } catch (IllegalArgumentException e) {
-            return 2;
-        }
-    }
-
-    private static String money(long minor, int digits) {
-        return BigDecimal.valueOf(minor, digits).toPlainString();
     }
 
     static String esc(String s) {

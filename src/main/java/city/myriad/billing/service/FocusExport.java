@@ -5,6 +5,7 @@ import city.myriad.catalog.service.OperatorLookup;
 import city.myriad.platform.db.PlainTx;
 import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.ProblemCode;
+import city.myriad.platform.money.MinorUnits;
 import city.myriad.platform.security.Caller;
 import city.myriad.tenancy.service.TenantProjects;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
@@ -24,7 +25,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Currency;
 import java.util.List;
 import java.util.UUID;
 
@@ -464,11 +464,7 @@ public class FocusExport {
     }
 
     static int digits(String currency) {
-        try {
-            return Math.max(0, Currency.getInstance(currency).getDefaultFractionDigits());
-        } catch (IllegalArgumentException e) {
-            return 2;
-        }
+        return MinorUnits.digits(currency);
     }
 
     static String money(long minor, int digits) {
