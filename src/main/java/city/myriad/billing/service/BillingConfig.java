@@ -23,6 +23,10 @@ public interface BillingConfig {
     @WithDefault("P7D")
     Duration paymentGrace();
 
+    /** Rows read per chunk of a FOCUS export (each chunk one short transaction). */
+    @WithDefault("5000")
+    int exportChunk();
+
     /** Whether this replica runs the billing worker. */
     @WithName("worker.enabled")
     @WithDefault("true")

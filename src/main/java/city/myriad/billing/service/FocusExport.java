@@ -32,14 +32,14 @@ import java.util.UUID;
  * The FOCUS export: one row per job, run and hour of rated usage (ResourceId the job), a Credit row beside it when
  * the run was credited, and one row per invoice-level line of the issued invoices (reservations with their
  * CapacityReservationId, cancellations, commitments, prepaid credit). The sum of BilledCost for an InvoiceId is the
- * invoice's total. Rows stream in chunks of {@value #CHUNK} read by keyset, one short transaction each, so memory
- * stays flat however many rows there are. Who sees what: a tenant its own rows, an operator the rows of its
+ * invoice's total. Rows stream in chunks read by keyset, one short transaction each, so memory
+ * stays flat however many rows there are. The chunk size is {@code myriad.billing.export-chunk} (5,000; the
+ * tests use a few rows, so that every chunk boundary is crossed). Who sees what: a tenant its own rows, an operator the rows of its
  * clusters, a platform admin everyone's (or one tenant's).
  */
 @ApplicationScoped
 public class FocusExport {
 
-    static final int CHUNK = 5000;
     static final Duration MAX_RANGE = Duration.ofDays(400);
     static final String PROVIDER = "Myriad";
     static final String SERVICE = "Myriad GPU Compute";
@@ -54,7 +54,11 @@ public class FocusExport {
     private final OperatorLookup operators;
     private final ClusterSupply clusters;
 
-    FocusExport(PlainTx tx, TenantProjects tenants, OperatorLookup operators, ClusterSupply clusters) {
+    private final int chunk;
+
+    FocusExport(PlainTx tx, TenantProjects tenants, OperatorLookup operators, ClusterSupply clusters,
+            BillingConfig config) {
+        this.chunk = config.exportChunk();
         this.tx = tx;
         this.tenants = tenants;
         this.operators = operators;
@@ -107,12 +111,10 @@ public class FocusExport {
         Buffer head = Buffer.buffer(r.csv() ? String.join(",", FocusColumns.ALL) : "[");
         boolean[] first = {true};
         Multi<Buffer> usage = Multi.createBy().repeating()
-                .uni(() -> new Cursor[] {new Cursor(r.from(), new UUID(0, 0), 0)},
-                        cur -> usageChunk(scope, r, cur[0]).map(rows -> {
-                            if (!rows.isEmpty()) {
-                                cur[0] = rows.get(rows.size() - 1).cursor;
-                            }
-                            return rows;
+                .uni(() -> new Cursor[] {new Cursor(null, new UUID(0, 0), 0, false)},
+                        cur -> usageChunk(scope, r, cur[0]).map(chunk -> {
+                            cur[0] = chunk.next();
+                            return chunk.rows();
                         }))
                 .until(List::isEmpty)
                 .map(rows -> render(rows, r.csv(), first));
@@ -130,7 +132,11 @@ public class FocusExport {
         return Multi.createBy().concatenating().streams(Multi.createFrom().item(head), usage, lines, tail);
     }
 
-    private record Cursor(Instant hour, UUID job, int attempt) {}
+    /** Where the next usage chunk starts: an hour (null: the first with rows) and the last job and run read in it. */
+    private record Cursor(Instant hour, UUID job, int attempt, boolean done) {}
+
+    /** A chunk of rows and the cursor after it. */
+    private record UsageChunk(List<Out> rows, Cursor next) {}
 
     private record LineCursor(UUID invoice, int line) {}
 
@@ -141,27 +147,75 @@ public class FocusExport {
         LineCursor lineCursor;
     }
 
+    /*
+     * Usage is read one hour at a time, by keyset within the hour on (job, run): the equality on the hour keeps the
+     * plan on the (hour, job_id, attempt) index whatever the row-level-security filter does to the planner's row
+     * estimates (a keyset over the whole range let it choose a full scan and sort per chunk: quadratic).
+     */
     private static final String USAGE = """
+            with page as materialized (
+                select u.* from usage_charges u
+                 where u.hour = $1 and (u.job_id, u.attempt) > ($2, $3)
+                   and ($4::uuid is null or u.tenant_id = $4::uuid)
+                   and ($5::uuid[] is null or u.cluster_id = any($5::uuid[]))
+                 order by u.job_id, u.attempt limit $6)
             select u.hour, u.job_id, u.attempt, u.period, u.tenant_id, t.name, u.project_id, p.slug, p.name,
                    u.cluster_id, cl.slug, cl.region, o.name, u.model, u.price_class, u.currency, u.reservation_id,
                    u.unit_price_minor, u.card_milli_seconds, u.cost_minor, u.credit_minor, i.id
-              from usage_charges u
+              from page u
               join tenants t on t.id = u.tenant_id
               join projects p on p.id = u.project_id
               join clusters cl on cl.id = u.cluster_id
               join operators o on o.id = cl.operator_id
               left join invoices i on i.tenant_id = u.tenant_id and i.period = u.period and i.currency = u.currency
                                   and i.state <> 'DRAFT'
-             where u.hour >= $1 and u.hour < $2 and (u.hour, u.job_id, u.attempt) > ($3, $4, $5)
-               and ($6::uuid is null or u.tenant_id = $6::uuid)
-               and ($7::uuid[] is null or u.cluster_id = any($7::uuid[]))
-             order by u.hour, u.job_id, u.attempt limit $8""";
+             order by u.job_id, u.attempt""";
 
-    private Uni<List<Out>> usageChunk(Scope s, Request r, Cursor c) {
-        Tuple args = Tuple.tuple().addValue(utc(r.from())).addValue(utc(r.to())).addValue(utc(c.hour()))
-                .addValue(c.job()).addValue(c.attempt()).addValue(s.tenantId())
-                .addValue(s.clusterIds() == null ? null : s.clusterIds().toArray(UUID[]::new)).addValue(CHUNK);
-        return tx.in(s.tenantId(), conn -> conn.preparedQuery(USAGE).execute(args)).map(FocusExport::usageRows);
+    /** The first hour in [after or from, to) with rows in scope; null when there is none. */
+    private static final String NEXT_HOUR = """
+            select min(u.hour) from usage_charges u
+             where u.hour >= $1 and u.hour < $2
+               and ($3::uuid is null or u.tenant_id = $3::uuid)
+               and ($4::uuid[] is null or u.cluster_id = any($4::uuid[]))""";
+
+    /** The next chunk: rows of the cursor's hour after its (job, run), moving on to later hours while it is empty. */
+    private Uni<UsageChunk> usageChunk(Scope s, Request r, Cursor c) {
+        if (c.done()) {
+            return Uni.createFrom().item(new UsageChunk(List.of(), c));
+        }
+        UUID[] clusters = s.clusterIds() == null ? null : s.clusterIds().toArray(UUID[]::new);
+        return tx.in(s.tenantId(), conn -> {
+            Uni<Instant> hour = c.hour() != null ? Uni.createFrom().item(c.hour()) : nextHour(conn, r.from(), r.to(),
+                    s.tenantId(), clusters);
+            return hour.chain(h -> h == null ? Uni.createFrom().item(new UsageChunk(List.of(), new Cursor(null,
+                    c.job(), 0, true))) : conn.preparedQuery(USAGE).execute(Tuple.tuple().addValue(utc(h))
+                            .addValue(c.hour() == null ? new UUID(0, 0) : c.job())
+                            .addValue(c.hour() == null ? 0 : c.attempt()).addValue(s.tenantId()).addValue(clusters)
+                            .addValue(chunk))
+                    .chain(rows -> {
+                        List<Out> out = usageRows(rows);
+                        if (out.size() == chunk) {
+                            Cursor last = out.get(out.size() - 1).cursor;
+                            return Uni.createFrom().item(new UsageChunk(out, new Cursor(h, last.job(), last.attempt(),
+                                    false)));
+                        }
+                        // The hour is done: the next chunk starts at the next hour with rows.
+                        return nextHour(conn, h.plusSeconds(3600), r.to(), s.tenantId(), clusters)
+                                .map(next -> new UsageChunk(out, next == null ? new Cursor(null, c.job(), 0, true)
+                                        : new Cursor(next, new UUID(0, 0), 0, false)));
+                    }));
+        }).chain(chunk -> chunk.rows().isEmpty() && !chunk.next().done() ? usageChunk(s, r, chunk.next())
+                : Uni.createFrom().item(chunk));
+    }
+
+    private static Uni<Instant> nextHour(io.vertx.mutiny.sqlclient.SqlConnection conn, Instant from, Instant to,
+            UUID tenant, UUID[] clusters) {
+        return conn.preparedQuery(NEXT_HOUR).execute(Tuple.tuple().addValue(utc(from)).addValue(utc(to))
+                        .addValue(tenant).addValue(clusters))
+                .map(rows -> {
+                    Row x = rows.iterator().next();
+                    return x.getValue(0) == null ? null : x.getOffsetDateTime(0).toInstant();
+                });
     }
 
     private static List<Out> usageRows(RowSet<Row> rows) {
@@ -239,36 +293,42 @@ public class FocusExport {
                         + ", interrupted by preemption or node failure");
                 o.rows.add(c);
             }
-            o.cursor = new Cursor(hour, job, attempt);
+            o.cursor = new Cursor(hour, job, attempt, false);
             out.add(o);
         }
         return out;
     }
 
     private static final String LINES = """
-            select l.invoice_id, l.line_no, l.kind, i.tenant_id, t.name, i.period, i.currency, l.project_id, p.name,
-                   p.slug, l.cluster_id, cl.slug, cl.region, o.name, l.model, l.price_class, l.hours_from,
+            with page as materialized (
+                select l.*, i.tenant_id as invoice_tenant, i.period, i.currency
+                  from invoice_lines l join invoices i on i.id = l.invoice_id
+                 where i.state in ('ISSUED', 'PAID', 'UNCOLLECTIBLE')
+                   and l.kind not in ('USAGE', 'ADJUSTMENT', 'PREEMPTION_CREDIT')
+                   and i.period >= $1 and i.period < $2
+                   and (l.invoice_id, l.line_no) > ($3, $4)
+                   and ($5::uuid is null or i.tenant_id = $5::uuid)
+                   and ($6::uuid[] is null or l.cluster_id = any($6::uuid[]))
+                 order by l.invoice_id, l.line_no limit $7)
+            select l.invoice_id, l.line_no, l.kind, l.invoice_tenant, t.name, l.period, l.currency, l.project_id,
+                   p.name, p.slug, l.cluster_id, cl.slug, cl.region, o.name, l.model, l.price_class, l.hours_from,
                    l.hours_to, l.card_milli_seconds, l.amount_minor, l.reservation_id, l.commitment_id
-              from invoice_lines l
-              join invoices i on i.id = l.invoice_id
-              join tenants t on t.id = i.tenant_id
+              from page l
+              join tenants t on t.id = l.invoice_tenant
               left join projects p on p.id = l.project_id
               left join clusters cl on cl.id = l.cluster_id
               left join operators o on o.id = cl.operator_id
-             where i.state in ('ISSUED', 'PAID', 'UNCOLLECTIBLE')
-               and l.kind not in ('USAGE', 'ADJUSTMENT', 'PREEMPTION_CREDIT')
-               and to_date(i.period || '-01', 'YYYY-MM-DD') >= $1::date
-               and to_date(i.period || '-01', 'YYYY-MM-DD') < $2::date
-               and (l.invoice_id, l.line_no) > ($3, $4)
-               and ($5::uuid is null or i.tenant_id = $5::uuid)
-               and ($6::uuid[] is null or l.cluster_id = any($6::uuid[]))
-             order by l.invoice_id, l.line_no limit $7""";
+             order by l.invoice_id, l.line_no""";
 
     private Uni<List<Out>> lineChunk(Scope s, Request r, LineCursor c) {
-        Tuple args = Tuple.tuple().addValue(r.from().atOffset(ZoneOffset.UTC).toLocalDate())
-                .addValue(r.to().atOffset(ZoneOffset.UTC).toLocalDate()).addValue(c.invoice()).addValue(c.line())
+        // Periods starting in [from, to): 'yyyy-MM' compares as the months do.
+        String firstPeriod = java.time.YearMonth.from(r.from().atOffset(ZoneOffset.UTC)).toString();
+        String firstStart = periodStart(firstPeriod).equals(r.from()) ? firstPeriod : next(firstPeriod);
+        Instant last = r.to().minusNanos(1);
+        String endPeriod = next(java.time.YearMonth.from(last.atOffset(ZoneOffset.UTC)).toString());
+        Tuple args = Tuple.tuple().addValue(firstStart).addValue(endPeriod).addValue(c.invoice()).addValue(c.line())
                 .addValue(s.tenantId()).addValue(s.clusterIds() == null ? null : s.clusterIds().toArray(UUID[]::new))
-                .addValue(CHUNK);
+                .addValue(chunk);
         return tx.in(s.tenantId(), conn -> conn.preparedQuery(LINES).execute(args)).map(FocusExport::lineRows);
     }
 
