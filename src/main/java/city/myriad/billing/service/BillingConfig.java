@@ -24,7 +24,7 @@ public interface BillingConfig {
     Duration paymentGrace();
 
     /** Rows read per chunk of a FOCUS export (each chunk one short transaction). */
-    @WithDefault("5000")
+    @WithDefault("10000")
     int exportChunk();
 
     /** Whether this replica runs the billing worker. */

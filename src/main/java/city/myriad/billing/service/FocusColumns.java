@@ -37,9 +37,18 @@ public final class FocusColumns {
             // Myriad's own
             "x_PriceClass", "x_Model", "x_JobAttempt", "x_CardSeconds", "x_InvoiceLineKind");
 
+    private static final java.util.Map<String, Integer> INDEX = new java.util.HashMap<>();
+
+    static {
+        for (int i = 0; i < ALL.size(); i++) {
+            INDEX.put(ALL.get(i), i);
+        }
+    }
+
+    /** The column's position (a hash look-up: the export sets some forty columns per row). */
     static int index(String column) {
-        int i = ALL.indexOf(column);
-        if (i < 0) {
+        Integer i = INDEX.get(column);
+        if (i == null) {
             throw new IllegalArgumentException(column);
         }
         return i;

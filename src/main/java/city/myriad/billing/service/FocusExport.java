@@ -33,7 +33,7 @@ import java.util.UUID;
  * the run was credited, and one row per invoice-level line of the issued invoices (reservations with their
  * CapacityReservationId, cancellations, commitments, prepaid credit). The sum of BilledCost for an InvoiceId is the
  * invoice's total. Rows stream in chunks read by keyset, one short transaction each, so memory
- * stays flat however many rows there are. The chunk size is {@code myriad.billing.export-chunk} (5,000; the
+ * stays flat however many rows there are. The chunk size is {@code myriad.billing.export-chunk} (10,000; the
  * tests use a few rows, so that every chunk boundary is crossed). Who sees what: a tenant its own rows, an operator the rows of its
  * clusters, a platform admin everyone's (or one tenant's).
  */
@@ -220,6 +220,7 @@ public class FocusExport {
 
     private static List<Out> usageRows(RowSet<Row> rows) {
         List<Out> out = new ArrayList<>(rows.size());
+        java.util.Map<Instant, String[]> hours = new java.util.HashMap<>(); // the chunk's hours, formatted once
         for (Row x : rows) {
             Instant hour = x.getOffsetDateTime(0).toInstant();
             UUID job = x.getUUID(1);
@@ -238,25 +239,28 @@ public class FocusExport {
             BigDecimal gpuHours = BigDecimal.valueOf(cms).divide(BigDecimal.valueOf(3_600_000L), 6,
                     RoundingMode.HALF_EVEN);
             String unitPrice = money(x.getLong(17), digits);
+            String quantity = plain(gpuHours);
             Instant periodStart = periodStart(period);
             boolean correction = hour.isBefore(periodStart);
             String[] v = base(x.getUUID(4), x.getString(5), currency, period, invoice, x.getUUID(6), x.getString(8),
                     x.getString(7), x.getString(11), clusterSlug, x.getString(12));
-            set(v, "BilledCost", money(cost, digits));
-            set(v, "ListCost", money(cost, digits));
-            set(v, "ContractedCost", money(cost, digits));
-            set(v, "EffectiveCost", money(cost, digits));
+            String costText = money(cost, digits);
+            set(v, "BilledCost", costText);
+            set(v, "ListCost", costText);
+            set(v, "ContractedCost", costText);
+            set(v, "EffectiveCost", costText);
             set(v, "ChargeCategory", "Usage");
             set(v, "ChargeClass", correction ? "Correction" : null);
             set(v, "ChargeFrequency", "Usage-Based");
-            set(v, "ChargePeriodStart", time(hour));
-            set(v, "ChargePeriodEnd", time(hour.plusSeconds(3600)));
+            String[] bounds = hours.computeIfAbsent(hour, h -> new String[] {time(h), time(h.plusSeconds(3600))});
+            set(v, "ChargePeriodStart", bounds[0]);
+            set(v, "ChargePeriodEnd", bounds[1]);
             set(v, "ChargeDescription", model + " " + priceClass + " on " + clusterSlug + ": job " + job + ", "
-                    + gpuHours.stripTrailingZeros().toPlainString() + " GPU-hours in this hour"
+                    + quantity + " GPU-hours in this hour"
                     + (correction ? " (metered after its period closed)" : ""));
-            set(v, "PricingQuantity", plain(gpuHours));
+            set(v, "PricingQuantity", quantity);
             set(v, "PricingUnit", "GPU-Hours");
-            set(v, "ConsumedQuantity", plain(gpuHours));
+            set(v, "ConsumedQuantity", quantity);
             set(v, "ConsumedUnit", "GPU-Hours");
             set(v, "ListUnitPrice", unitPrice);
             set(v, "ContractedUnitPrice", unitPrice);
@@ -416,6 +420,9 @@ public class FocusExport {
         return out;
     }
 
+    /** Billing periods' bounds, formatted once (a handful of months per export; safe to share). */
+    private static final java.util.Map<String, String[]> PERIODS = new java.util.concurrent.ConcurrentHashMap<>();
+
     /** The columns every row shares: who is billed, in which period and invoice, where the cards were. */
     private static String[] base(UUID tenant, String tenantName, String currency, String period, UUID invoice,
             UUID project, String projectName, String projectSlug, String region, String clusterSlug,
@@ -425,8 +432,10 @@ public class FocusExport {
         set(v, "BillingAccountName", tenantName);
         set(v, "BillingAccountType", "Tenant");
         set(v, "BillingCurrency", currency);
-        set(v, "BillingPeriodStart", time(periodStart(period)));
-        set(v, "BillingPeriodEnd", time(periodStart(next(period))));
+        String[] bounds = PERIODS.computeIfAbsent(period, p -> new String[] {time(periodStart(p)),
+                time(periodStart(next(p)))});
+        set(v, "BillingPeriodStart", bounds[0]);
+        set(v, "BillingPeriodEnd", bounds[1]);
         set(v, "InvoiceId", invoice == null ? null : invoice.toString());
         set(v, "InvoiceIssuerName", PROVIDER);
         set(v, "ProviderName", PROVIDER);

@@ -104,11 +104,14 @@ public final class BillingLoad {
             // The export, heap sampled meanwhile.
             AtomicBoolean exporting = new AtomicBoolean(true);
             AtomicLong peakHeap = new AtomicLong();
+            AtomicLong peakOld = new AtomicLong();
             long heapBefore = heap(http, management);
+            long oldBefore = oldGen(http, management);
             Thread sampler = new Thread(() -> {
                 while (exporting.get()) {
                     try {
                         peakHeap.accumulateAndGet(heap(http, management), Math::max);
+                        peakOld.accumulateAndGet(oldGen(http, management), Math::max);
                         Thread.sleep(100);
                     } catch (Exception e) {
                         return;
@@ -135,9 +138,10 @@ public final class BillingLoad {
             sampler.join();
             long exported = lines - 1;
             say(report, String.format(Locale.ROOT, "FOCUS export (CSV, all tenants): HTTP %d, %,d rows, %,d MB in %.1f s "
-                            + "= %,.0f rows/s; service heap %,d MB before, peak %,d MB while streaming",
+                            + "= %,.0f rows/s; service heap in use %,d MB before, at most %,d MB while streaming "
+                            + "(garbage included); old generation %,d MB before, at most %,d MB",
                     export.statusCode(), exported, bytes >> 20, exportSeconds, exported / exportSeconds,
-                    heapBefore >> 20, peakHeap.get() >> 20));
+                    heapBefore >> 20, peakHeap.get() >> 20, oldBefore >> 20, peakOld.get() >> 20));
             say(report, String.format(Locale.ROOT, "ratios to the baseline median: close %.0fx, export per 100,000 rows "
                     + "%.0fx", closeSeconds * 1000 / baseline, exportSeconds / (exported / 100_000.0) * 1000 / baseline));
         }
@@ -196,13 +200,22 @@ public final class BillingLoad {
         }
     }
 
-    /** The service's heap in use, from its Prometheus metrics. */
+    /** The service's heap in use (all of it, garbage included), from its Prometheus metrics. */
     static long heap(HttpClient http, String management) throws Exception {
+        return memory(http, management, "area=\"heap\"");
+    }
+
+    /** What survived into the old generation: retained data, which a stream that holds rows would grow. */
+    static long oldGen(HttpClient http, String management) throws Exception {
+        return memory(http, management, "Old Gen");
+    }
+
+    static long memory(HttpClient http, String management, String filter) throws Exception {
         String metrics = http.send(HttpRequest.newBuilder(URI.create(management + "/q/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         double sum = 0;
         for (String line : metrics.split("\n")) {
-            if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {
+            if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"") && line.contains(filter)) {
                 sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }
         }
