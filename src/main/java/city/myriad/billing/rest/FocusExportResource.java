@@ -61,7 +61,9 @@ public class FocusExportResource {
         return RestMulti.fromMultiData(identities.getDeferredIdentity().map(CurrentCaller::of)
                         .chain(caller -> export.scope(caller, tenantId)).toMulti()
                         .onItem().transformToMultiAndConcatenate(scope -> export.stream(scope, request)))
-                .status(200).header("Content-Type", type)
+                // Up to four chunks ahead: the next chunks are read while one is written (at most four chunks'
+                // text in memory).
+                .withDemand(4).status(200).header("Content-Type", type)
                 .header("Content-Disposition", "attachment; filename=\"myriad-focus." + (request.csv() ? "csv" : "json")
                         + "\"").encodeAsJsonArray(false).build();
     }

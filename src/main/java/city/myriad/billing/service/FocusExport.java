@@ -486,8 +486,9 @@ public class FocusExport {
             if (v == null) {
                 continue;
             }
-            if (v.indexOf(',') >= 0 || v.indexOf('"') >= 0 || v.indexOf('\n') >= 0 || v.indexOf('\r') >= 0) {
-                b.append('"').append(v.replace("\"", "\"\"")).append('"');
+            boolean quote = v.indexOf('"') >= 0;
+            if (quote || v.indexOf(',') >= 0 || v.indexOf('\n') >= 0 || v.indexOf('\r') >= 0) {
+                b.append('"').append(quote ? v.replace("\"", "\"\"") : v).append('"');
             } else {
                 b.append(v);
             }
