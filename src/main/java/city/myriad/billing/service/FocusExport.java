@@ -110,9 +110,10 @@ public class FocusExport {
     public Multi<Buffer> stream(Scope scope, Request r) {
         Buffer head = Buffer.buffer(r.csv() ? String.join(",", FocusColumns.ALL) : "[");
         boolean[] first = {true};
+        Dimensions dims = new Dimensions();
         Multi<Buffer> usage = Multi.createBy().repeating()
                 .uni(() -> new Cursor[] {new Cursor(null, new UUID(0, 0), 0, false)},
-                        cur -> usageChunk(scope, r, cur[0]).map(chunk -> {
+                        cur -> usageChunk(scope, r, cur[0], dims).map(chunk -> {
                             cur[0] = chunk.next();
                             return chunk.rows();
                         }))
@@ -153,23 +154,14 @@ public class FocusExport {
      * estimates (a keyset over the whole range let it choose a full scan and sort per chunk: quadratic).
      */
     private static final String USAGE = """
-            with page as materialized (
-                select u.* from usage_charges u
-                 where u.hour = $1 and (u.job_id, u.attempt) > ($2, $3)
-                   and ($4::uuid is null or u.tenant_id = $4::uuid)
-                   and ($5::uuid[] is null or u.cluster_id = any($5::uuid[]))
-                 order by u.job_id, u.attempt limit $6)
-            select u.hour, u.job_id, u.attempt, u.period, u.tenant_id, t.name, u.project_id, p.slug, p.name,
-                   u.cluster_id, cl.slug, cl.region, o.name, u.model, u.price_class, u.currency, u.reservation_id,
-                   u.unit_price_minor, u.card_milli_seconds, u.cost_minor, u.credit_minor, i.id
-              from page u
-              join tenants t on t.id = u.tenant_id
-              join projects p on p.id = u.project_id
-              join clusters cl on cl.id = u.cluster_id
-              join operators o on o.id = cl.operator_id
-              left join invoices i on i.tenant_id = u.tenant_id and i.period = u.period and i.currency = u.currency
-                                  and i.state <> 'DRAFT'
-             order by u.job_id, u.attempt""";
+            select u.hour, u.job_id, u.attempt, u.period, u.tenant_id, u.project_id, u.cluster_id, u.model,
+                   u.price_class, u.currency, u.reservation_id, u.unit_price_minor, u.card_milli_seconds,
+                   u.cost_minor, u.credit_minor
+              from usage_charges u
+             where u.hour = $1 and (u.job_id, u.attempt) > ($2, $3)
+               and ($4::uuid is null or u.tenant_id = $4::uuid)
+               and ($5::uuid[] is null or u.cluster_id = any($5::uuid[]))
+             order by u.job_id, u.attempt limit $6""";
 
     /** The first hour in [after or from, to) with rows in scope; null when there is none. */
     private static final String NEXT_HOUR = """
@@ -179,7 +171,7 @@ public class FocusExport {
                and ($4::uuid[] is null or u.cluster_id = any($4::uuid[]))""";
 
     /** The next chunk: rows of the cursor's hour after its (job, run), moving on to later hours while it is empty. */
-    private Uni<UsageChunk> usageChunk(Scope s, Request r, Cursor c) {
+    private Uni<UsageChunk> usageChunk(Scope s, Request r, Cursor c, Dimensions dims) {
         if (c.done()) {
             return Uni.createFrom().item(new UsageChunk(List.of(), c));
         }
@@ -192,8 +184,8 @@ public class FocusExport {
                             .addValue(c.hour() == null ? new UUID(0, 0) : c.job())
                             .addValue(c.hour() == null ? 0 : c.attempt()).addValue(s.tenantId()).addValue(clusters)
                             .addValue(chunk))
-                    .chain(rows -> {
-                        List<Out> out = usageRows(rows);
+                    .chain(rows -> dims.load(conn, rows).map(loaded -> usageRows(rows, dims)))
+                    .chain(out -> {
                         if (out.size() == chunk) {
                             Cursor last = out.get(out.size() - 1).cursor;
                             return Uni.createFrom().item(new UsageChunk(out, new Cursor(h, last.job(), last.attempt(),
@@ -204,7 +196,7 @@ public class FocusExport {
                                 .map(next -> new UsageChunk(out, next == null ? new Cursor(null, c.job(), 0, true)
                                         : new Cursor(next, new UUID(0, 0), 0, false)));
                     }));
-        }).chain(chunk -> chunk.rows().isEmpty() && !chunk.next().done() ? usageChunk(s, r, chunk.next())
+        }).chain(chunk -> chunk.rows().isEmpty() && !chunk.next().done() ? usageChunk(s, r, chunk.next(), dims)
                 : Uni.createFrom().item(chunk));
     }
 
@@ -218,7 +210,7 @@ public class FocusExport {
                 });
     }
 
-    private static List<Out> usageRows(RowSet<Row> rows) {
+    private static List<Out> usageRows(RowSet<Row> rows, Dimensions dims) {
         List<Out> out = new ArrayList<>(rows.size());
         java.util.Map<Instant, String[]> hours = new java.util.HashMap<>(); // the chunk's hours, formatted once
         for (Row x : rows) {
@@ -226,24 +218,28 @@ public class FocusExport {
             UUID job = x.getUUID(1);
             int attempt = x.getInteger(2);
             String period = x.getString(3);
-            String currency = x.getString(15);
+            UUID tenant = x.getUUID(4);
+            UUID project = x.getUUID(5);
+            String model = x.getString(7);
+            String priceClass = x.getString(8);
+            String currency = x.getString(9);
+            UUID reservation = x.getUUID(10);
             int digits = digits(currency);
-            long cms = x.getLong(18);
-            long cost = x.getLong(19);
-            long credit = x.getLong(20);
-            UUID invoice = x.getUUID(21);
-            String priceClass = x.getString(14);
-            String model = x.getString(13);
-            String clusterSlug = x.getString(10);
-            UUID reservation = x.getUUID(16);
+            long cms = x.getLong(12);
+            long cost = x.getLong(13);
+            long credit = x.getLong(14);
+            String[] project3 = dims.projects.get(project);
+            String[] cluster = dims.clusters.get(x.getUUID(6));
+            String clusterSlug = cluster[0];
+            UUID invoice = dims.invoices.get(tenant + "|" + period + "|" + currency);
             BigDecimal gpuHours = BigDecimal.valueOf(cms).divide(BigDecimal.valueOf(3_600_000L), 6,
                     RoundingMode.HALF_EVEN);
-            String unitPrice = money(x.getLong(17), digits);
+            String unitPrice = money(x.getLong(11), digits);
             String quantity = plain(gpuHours);
             Instant periodStart = periodStart(period);
             boolean correction = hour.isBefore(periodStart);
-            String[] v = base(x.getUUID(4), x.getString(5), currency, period, invoice, x.getUUID(6), x.getString(8),
-                    x.getString(7), x.getString(11), clusterSlug, x.getString(12));
+            String[] v = base(tenant, dims.tenants.get(tenant), currency, period, invoice, project, project3[1],
+                    project3[0], cluster[1], clusterSlug, cluster[2]);
             String costText = money(cost, digits);
             set(v, "BilledCost", costText);
             set(v, "ListCost", costText);
@@ -418,6 +414,76 @@ public class FocusExport {
             out.add(o);
         }
         return out;
+    }
+
+    /**
+     * What the rows name, looked up once per export (a handful of tenants, projects, clusters and invoices per
+     * thousands of rows) instead of joined into every chunk's query: the chunk query stays a plain index scan.
+     * Invoices are those issued when first looked up (an export is not one snapshot: see the class comment).
+     */
+    static final class Dimensions {
+        final java.util.Map<UUID, String> tenants = new java.util.HashMap<>();
+        final java.util.Map<UUID, String[]> projects = new java.util.HashMap<>(); // slug, name
+        final java.util.Map<UUID, String[]> clusters = new java.util.HashMap<>(); // slug, region, operator name
+        final java.util.Map<String, UUID> invoices = new java.util.HashMap<>(); // tenant|period|currency
+        private final java.util.Set<String> invoiceKeys = new java.util.HashSet<>();
+
+        Uni<Void> load(io.vertx.mutiny.sqlclient.SqlConnection c, RowSet<Row> rows) {
+            java.util.Set<UUID> t = new java.util.HashSet<>();
+            java.util.Set<UUID> p = new java.util.HashSet<>();
+            java.util.Set<UUID> k = new java.util.HashSet<>();
+            java.util.Set<String> periods = new java.util.HashSet<>();
+            java.util.Set<UUID> invoiceTenants = new java.util.HashSet<>();
+            java.util.List<String> keys = new ArrayList<>();
+            for (Row x : rows) {
+                UUID tenant = x.getUUID(4);
+                if (!tenants.containsKey(tenant)) {
+                    t.add(tenant);
+                }
+                if (!projects.containsKey(x.getUUID(5))) {
+                    p.add(x.getUUID(5));
+                }
+                if (!clusters.containsKey(x.getUUID(6))) {
+                    k.add(x.getUUID(6));
+                }
+                String key = tenant + "|" + x.getString(3) + "|" + x.getString(9);
+                if (!invoiceKeys.contains(key)) {
+                    keys.add(key);
+                    invoiceTenants.add(tenant);
+                    periods.add(x.getString(3));
+                }
+            }
+            Uni<Void> work = Uni.createFrom().voidItem();
+            if (!t.isEmpty()) {
+                work = work.chain(() -> c.preparedQuery("select id, name from tenants where id = any($1::uuid[])")
+                        .execute(Tuple.of(t.toArray(UUID[]::new)))
+                        .invoke(rs -> rs.forEach(r -> tenants.put(r.getUUID(0), r.getString(1)))).replaceWithVoid());
+            }
+            if (!p.isEmpty()) {
+                work = work.chain(() -> c.preparedQuery("select id, slug, name from projects where id = any($1::uuid[])")
+                        .execute(Tuple.of(p.toArray(UUID[]::new)))
+                        .invoke(rs -> rs.forEach(r -> projects.put(r.getUUID(0), new String[] {r.getString(1),
+                                r.getString(2)}))).replaceWithVoid());
+            }
+            if (!k.isEmpty()) {
+                work = work.chain(() -> c.preparedQuery("select c.id, c.slug, c.region, o.name from clusters c "
+                                + "join operators o on o.id = c.operator_id where c.id = any($1::uuid[])")
+                        .execute(Tuple.of(k.toArray(UUID[]::new)))
+                        .invoke(rs -> rs.forEach(r -> clusters.put(r.getUUID(0), new String[] {r.getString(1),
+                                r.getString(2), r.getString(3)}))).replaceWithVoid());
+            }
+            if (!keys.isEmpty()) {
+                work = work.chain(() -> c.preparedQuery("select tenant_id, period, currency, id from invoices "
+                                + "where tenant_id = any($1::uuid[]) and period = any($2::text[]) and state <> 'DRAFT'")
+                        .execute(Tuple.of(invoiceTenants.toArray(UUID[]::new), periods.toArray(String[]::new)))
+                        .invoke(rs -> {
+                            rs.forEach(r -> invoices.put(r.getUUID(0) + "|" + r.getString(1) + "|" + r.getString(2),
+                                    r.getUUID(3)));
+                            invoiceKeys.addAll(keys);
+                        }).replaceWithVoid());
+            }
+            return work;
+        }
     }
 
     /** Billing periods' bounds, formatted once (a handful of months per export; safe to share). */
