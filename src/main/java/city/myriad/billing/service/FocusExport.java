@@ -11,6 +11,7 @@ import city.myriad.tenancy.service.TenantProjects;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
@@ -109,7 +110,8 @@ public class FocusExport {
      */
     public Multi<Buffer> stream(Scope scope, Request r) {
         Buffer head = Buffer.buffer(r.csv() ? String.join(",", FocusColumns.ALL) : "[");
-        boolean[] first = {true};
+        // Whether no row was written yet (JSON: no comma before it); read and written by one thread at a time.
+        java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
         Dimensions dims = new Dimensions();
         Multi<Buffer> usage = Multi.createBy().repeating()
                 .uni(() -> new Cursor[] {new Cursor(null, new UUID(0, 0), 0, false)},
@@ -118,7 +120,10 @@ public class FocusExport {
                             return chunk.rows();
                         }))
                 .until(List::isEmpty)
-                .map(rows -> render(rows, r.csv(), first));
+                // Rows become text on a worker thread, while the event loop reads the next chunk and writes the
+                // last one: two cores at work instead of one.
+                .emitOn(Infrastructure.getDefaultWorkerPool())
+                .map(rows -> render(usageRows(rows, dims), r.csv(), first));
         Multi<Buffer> lines = Multi.createBy().repeating()
                 .uni(() -> new LineCursor[] {new LineCursor(new UUID(0, 0), 0)},
                         cur -> lineChunk(scope, r, cur[0]).map(rows -> {
@@ -137,7 +142,7 @@ public class FocusExport {
     private record Cursor(Instant hour, UUID job, int attempt, boolean done) {}
 
     /** A chunk of rows and the cursor after it. */
-    private record UsageChunk(List<Out> rows, Cursor next) {}
+    private record UsageChunk(List<Row> rows, Cursor next) {}
 
     private record LineCursor(UUID invoice, int line) {}
 
@@ -184,12 +189,16 @@ public class FocusExport {
                             .addValue(c.hour() == null ? new UUID(0, 0) : c.job())
                             .addValue(c.hour() == null ? 0 : c.attempt()).addValue(s.tenantId()).addValue(clusters)
                             .addValue(chunk))
-                    .chain(rows -> dims.load(conn, rows).map(loaded -> usageRows(rows, dims)))
+                    .chain(rows -> dims.load(conn, rows).map(loaded -> {
+                        List<Row> list = new ArrayList<>(rows.size());
+                        rows.forEach(list::add);
+                        return list;
+                    }))
                     .chain(out -> {
                         if (out.size() == chunk) {
-                            Cursor last = out.get(out.size() - 1).cursor;
-                            return Uni.createFrom().item(new UsageChunk(out, new Cursor(h, last.job(), last.attempt(),
-                                    false)));
+                            Row last = out.get(out.size() - 1);
+                            return Uni.createFrom().item(new UsageChunk(out, new Cursor(h, last.getUUID(1),
+                                    last.getInteger(2), false)));
                         }
                         // The hour is done: the next chunk starts at the next hour with rows.
                         return nextHour(conn, h.plusSeconds(3600), r.to(), s.tenantId(), clusters)
@@ -210,7 +219,7 @@ public class FocusExport {
                 });
     }
 
-    private static List<Out> usageRows(RowSet<Row> rows, Dimensions dims) {
+    private static List<Out> usageRows(List<Row> rows, Dimensions dims) {
         List<Out> out = new ArrayList<>(rows.size());
         java.util.Map<Instant, String[]> hours = new java.util.HashMap<>(); // the chunk's hours, formatted once
         for (Row x : rows) {
@@ -241,55 +250,53 @@ public class FocusExport {
             String[] v = base(tenant, dims.tenants.get(tenant), currency, period, invoice, project, project3[1],
                     project3[0], cluster[1], clusterSlug, cluster[2]);
             String costText = money(cost, digits);
-            set(v, "BilledCost", costText);
-            set(v, "ListCost", costText);
-            set(v, "ContractedCost", costText);
-            set(v, "EffectiveCost", costText);
-            set(v, "ChargeCategory", "Usage");
-            set(v, "ChargeClass", correction ? "Correction" : null);
-            set(v, "ChargeFrequency", "Usage-Based");
+            set(v, C_BilledCost, costText);
+            set(v, C_ListCost, costText);
+            set(v, C_ContractedCost, costText);
+            set(v, C_EffectiveCost, costText);
+            set(v, C_ChargeCategory, "Usage");
+            set(v, C_ChargeClass, correction ? "Correction" : null);
+            set(v, C_ChargeFrequency, "Usage-Based");
             String[] bounds = hours.computeIfAbsent(hour, h -> new String[] {time(h), time(h.plusSeconds(3600))});
-            set(v, "ChargePeriodStart", bounds[0]);
-            set(v, "ChargePeriodEnd", bounds[1]);
-            set(v, "ChargeDescription", model + " " + priceClass + " on " + clusterSlug + ": job " + job + ", "
+            set(v, C_ChargePeriodStart, bounds[0]);
+            set(v, C_ChargePeriodEnd, bounds[1]);
+            set(v, C_ChargeDescription, model + " " + priceClass + " on " + clusterSlug + ": job " + job + ", "
                     + quantity + " GPU-hours in this hour"
                     + (correction ? " (metered after its period closed)" : ""));
-            set(v, "PricingQuantity", quantity);
-            set(v, "PricingUnit", "GPU-Hours");
-            set(v, "ConsumedQuantity", quantity);
-            set(v, "ConsumedUnit", "GPU-Hours");
-            set(v, "ListUnitPrice", unitPrice);
-            set(v, "ContractedUnitPrice", unitPrice);
-            set(v, "PricingCategory", priceClass.equals("SPOT") ? "Dynamic" : "Standard");
-            set(v, "CapacityReservationId", reservation == null ? null : reservation.toString());
-            set(v, "CapacityReservationStatus", reservation == null ? null : "Used");
-            set(v, "ResourceId", job.toString());
-            set(v, "ResourceName", "job " + job);
-            set(v, "ResourceType", "GPU Job");
-            set(v, "SkuId", model + "/" + priceClass);
-            set(v, "SkuMeter", "Card time");
-            set(v, "SkuPriceId", clusterSlug + "/" + model + "/" + priceClass + "@" + unitPrice);
-            set(v, "SkuPriceDetails", "{\"x_CardHourPrice\":" + unitPrice + ",\"x_Currency\":\"" + currency + "\"}");
-            set(v, "x_PriceClass", priceClass);
-            set(v, "x_Model", model);
-            set(v, "x_JobAttempt", Integer.toString(attempt));
-            set(v, "x_CardSeconds", plain(BigDecimal.valueOf(cms, 3)));
+            set(v, C_PricingQuantity, quantity);
+            set(v, C_PricingUnit, "GPU-Hours");
+            set(v, C_ConsumedQuantity, quantity);
+            set(v, C_ConsumedUnit, "GPU-Hours");
+            set(v, C_ListUnitPrice, unitPrice);
+            set(v, C_ContractedUnitPrice, unitPrice);
+            set(v, C_PricingCategory, priceClass.equals("SPOT") ? "Dynamic" : "Standard");
+            set(v, C_CapacityReservationId, reservation == null ? null : reservation.toString());
+            set(v, C_CapacityReservationStatus, reservation == null ? null : "Used");
+            set(v, C_ResourceId, job.toString());
+            set(v, C_ResourceName, "job " + job);
+            set(v, C_ResourceType, "GPU Job");
+            set(v, C_SkuId, model + "/" + priceClass);
+            set(v, C_SkuMeter, "Card time");
+            set(v, C_SkuPriceId, clusterSlug + "/" + model + "/" + priceClass + "@" + unitPrice);
+            set(v, C_SkuPriceDetails, "{\"x_CardHourPrice\":" + unitPrice + ",\"x_Currency\":\"" + currency + "\"}");
+            set(v, C_x_PriceClass, priceClass);
+            set(v, C_x_Model, model);
+            set(v, C_x_JobAttempt, Integer.toString(attempt));
+            set(v, C_x_CardSeconds, plain(BigDecimal.valueOf(cms, 3)));
             Out o = new Out();
             o.rows.add(v);
             if (credit > 0) {
                 String[] c = v.clone();
                 String amount = money(-credit, digits);
-                for (String col : List.of("BilledCost", "ListCost", "ContractedCost", "EffectiveCost")) {
+                for (int col : COSTS) {
                     set(c, col, amount);
                 }
-                for (String col : List.of("PricingQuantity", "PricingUnit", "ConsumedQuantity", "ConsumedUnit",
-                        "ListUnitPrice", "ContractedUnitPrice", "PricingCategory", "CapacityReservationId",
-                        "CapacityReservationStatus", "SkuPriceId", "SkuPriceDetails")) {
+                for (int col : PRICED_ONLY) {
                     set(c, col, null);
                 }
-                set(c, "ChargeCategory", "Credit");
-                set(c, "ChargeFrequency", "One-Time");
-                set(c, "ChargeDescription", "Credit for job " + job + " run " + attempt
+                set(c, C_ChargeCategory, "Credit");
+                set(c, C_ChargeFrequency, "One-Time");
+                set(c, C_ChargeDescription, "Credit for job " + job + " run " + attempt
                         + ", interrupted by preemption or node failure");
                 o.rows.add(c);
             }
@@ -349,63 +356,63 @@ public class FocusExport {
             String[] v = base(x.getUUID(3), x.getString(4), currency, period, invoice, x.getUUID(7), x.getString(8),
                     x.getString(9), x.getString(12), clusterSlug, x.getString(13));
             String money = money(amount, digits);
-            for (String col : List.of("BilledCost", "ListCost", "ContractedCost", "EffectiveCost")) {
+            for (int col : COSTS) {
                 set(v, col, money);
             }
             Instant ps = periodStart(period);
             Instant from = x.getValue(16) == null ? ps : x.getOffsetDateTime(16).toInstant();
             Instant to = x.getValue(17) == null ? periodStart(next(period)) : x.getOffsetDateTime(17).toInstant();
-            set(v, "ChargePeriodStart", time(from));
-            set(v, "ChargePeriodEnd", time(to));
-            set(v, "ChargeFrequency", "One-Time");
-            set(v, "x_InvoiceLineKind", kind);
-            set(v, "x_Model", model);
-            set(v, "x_PriceClass", x.getString(15));
+            set(v, C_ChargePeriodStart, time(from));
+            set(v, C_ChargePeriodEnd, time(to));
+            set(v, C_ChargeFrequency, "One-Time");
+            set(v, C_x_InvoiceLineKind, kind);
+            set(v, C_x_Model, model);
+            set(v, C_x_PriceClass, x.getString(15));
             switch (kind) {
                 case "RESERVATION" -> {
                     BigDecimal hours = BigDecimal.valueOf(x.getLong(18)).divide(BigDecimal.valueOf(3_600_000L), 6,
                             RoundingMode.HALF_EVEN);
                     String unit = BigDecimal.valueOf(amount).movePointLeft(digits)
                             .divide(hours, 6, RoundingMode.HALF_EVEN).stripTrailingZeros().toPlainString();
-                    set(v, "ChargeCategory", "Purchase");
-                    set(v, "ChargeDescription", "Reservation " + reservation + ": " + plain(hours) + " card-hours of "
+                    set(v, C_ChargeCategory, "Purchase");
+                    set(v, C_ChargeDescription, "Reservation " + reservation + ": " + plain(hours) + " card-hours of "
                             + model + " on " + clusterSlug + ", paid whether used or not");
-                    set(v, "PricingQuantity", plain(hours));
-                    set(v, "PricingUnit", "GPU-Hours");
-                    set(v, "ListUnitPrice", unit);
-                    set(v, "ContractedUnitPrice", unit);
-                    set(v, "PricingCategory", "Standard");
-                    set(v, "CapacityReservationId", reservation.toString());
-                    set(v, "SkuId", model + "/RESERVED");
-                    set(v, "SkuMeter", "Reserved card time");
+                    set(v, C_PricingQuantity, plain(hours));
+                    set(v, C_PricingUnit, "GPU-Hours");
+                    set(v, C_ListUnitPrice, unit);
+                    set(v, C_ContractedUnitPrice, unit);
+                    set(v, C_PricingCategory, "Standard");
+                    set(v, C_CapacityReservationId, reservation.toString());
+                    set(v, C_SkuId, model + "/RESERVED");
+                    set(v, C_SkuMeter, "Reserved card time");
                 }
                 case "RESERVATION_CANCELLATION" -> {
-                    set(v, "ChargeCategory", "Credit");
-                    set(v, "ChargeDescription", "Reservation " + reservation + " cancelled: its price less the fee");
-                    set(v, "CapacityReservationId", reservation.toString());
+                    set(v, C_ChargeCategory, "Credit");
+                    set(v, C_ChargeDescription, "Reservation " + reservation + " cancelled: its price less the fee");
+                    set(v, C_CapacityReservationId, reservation.toString());
                 }
                 case "COMMITMENT_DISCOUNT" -> {
-                    set(v, "ChargeCategory", "Credit");
-                    set(v, "ChargeDescription", "Committed-use discount (commitment " + commitment + ") on "
+                    set(v, C_ChargeCategory, "Credit");
+                    set(v, C_ChargeDescription, "Committed-use discount (commitment " + commitment + ") on "
                             + model + " ON_DEMAND on " + clusterSlug);
                 }
                 case "COMMITMENT_SHORTFALL" -> {
-                    set(v, "ChargeCategory", "Purchase");
-                    set(v, "ChargeFrequency", "Recurring");
-                    set(v, "ChargeDescription", "Commitment " + commitment + ": spend below the period's minimum");
-                    set(v, "PricingQuantity", "1");
-                    set(v, "PricingUnit", "Months");
-                    set(v, "ListUnitPrice", money);
-                    set(v, "ContractedUnitPrice", money);
-                    set(v, "PricingCategory", "Committed");
+                    set(v, C_ChargeCategory, "Purchase");
+                    set(v, C_ChargeFrequency, "Recurring");
+                    set(v, C_ChargeDescription, "Commitment " + commitment + ": spend below the period's minimum");
+                    set(v, C_PricingQuantity, "1");
+                    set(v, C_PricingUnit, "Months");
+                    set(v, C_ListUnitPrice, money);
+                    set(v, C_ContractedUnitPrice, money);
+                    set(v, C_PricingCategory, "Committed");
                 }
                 case "PREPAID_CREDIT" -> {
-                    set(v, "ChargeCategory", "Credit");
-                    set(v, "ChargeDescription", "Prepaid credit applied");
+                    set(v, C_ChargeCategory, "Credit");
+                    set(v, C_ChargeDescription, "Prepaid credit applied");
                 }
                 default -> {
-                    set(v, "ChargeCategory", "Adjustment");
-                    set(v, "ChargeDescription", "Credit above the period's charges, carried to the prepaid wallet");
+                    set(v, C_ChargeCategory, "Adjustment");
+                    set(v, C_ChargeDescription, "Credit above the period's charges, carried to the prepaid wallet");
                 }
             }
             Out o = new Out();
@@ -422,10 +429,11 @@ public class FocusExport {
      * Invoices are those issued when first looked up (an export is not one snapshot: see the class comment).
      */
     static final class Dimensions {
-        final java.util.Map<UUID, String> tenants = new java.util.HashMap<>();
-        final java.util.Map<UUID, String[]> projects = new java.util.HashMap<>(); // slug, name
-        final java.util.Map<UUID, String[]> clusters = new java.util.HashMap<>(); // slug, region, operator name
-        final java.util.Map<String, UUID> invoices = new java.util.HashMap<>(); // tenant|period|currency
+        // Written by the reading side, read by the rendering thread: concurrent maps.
+        final java.util.Map<UUID, String> tenants = new java.util.concurrent.ConcurrentHashMap<>();
+        final java.util.Map<UUID, String[]> projects = new java.util.concurrent.ConcurrentHashMap<>(); // slug, name
+        final java.util.Map<UUID, String[]> clusters = new java.util.concurrent.ConcurrentHashMap<>(); // slug, region, op
+        final java.util.Map<String, UUID> invoices = new java.util.concurrent.ConcurrentHashMap<>(); // tenant|period|currency
         private final java.util.Set<String> invoiceKeys = new java.util.HashSet<>();
 
         Uni<Void> load(io.vertx.mutiny.sqlclient.SqlConnection c, RowSet<Row> rows) {
@@ -486,6 +494,66 @@ public class FocusExport {
         }
     }
 
+    private static final int C_AvailabilityZone = FocusColumns.index("AvailabilityZone");
+    private static final int C_BilledCost = FocusColumns.index("BilledCost");
+    private static final int C_BillingAccountId = FocusColumns.index("BillingAccountId");
+    private static final int C_BillingAccountName = FocusColumns.index("BillingAccountName");
+    private static final int C_BillingAccountType = FocusColumns.index("BillingAccountType");
+    private static final int C_BillingCurrency = FocusColumns.index("BillingCurrency");
+    private static final int C_BillingPeriodEnd = FocusColumns.index("BillingPeriodEnd");
+    private static final int C_BillingPeriodStart = FocusColumns.index("BillingPeriodStart");
+    private static final int C_CapacityReservationId = FocusColumns.index("CapacityReservationId");
+    private static final int C_CapacityReservationStatus = FocusColumns.index("CapacityReservationStatus");
+    private static final int C_ChargeCategory = FocusColumns.index("ChargeCategory");
+    private static final int C_ChargeClass = FocusColumns.index("ChargeClass");
+    private static final int C_ChargeDescription = FocusColumns.index("ChargeDescription");
+    private static final int C_ChargeFrequency = FocusColumns.index("ChargeFrequency");
+    private static final int C_ChargePeriodEnd = FocusColumns.index("ChargePeriodEnd");
+    private static final int C_ChargePeriodStart = FocusColumns.index("ChargePeriodStart");
+    private static final int C_ConsumedQuantity = FocusColumns.index("ConsumedQuantity");
+    private static final int C_ConsumedUnit = FocusColumns.index("ConsumedUnit");
+    private static final int C_ContractedCost = FocusColumns.index("ContractedCost");
+    private static final int C_ContractedUnitPrice = FocusColumns.index("ContractedUnitPrice");
+    private static final int C_EffectiveCost = FocusColumns.index("EffectiveCost");
+    private static final int C_HostProviderName = FocusColumns.index("HostProviderName");
+    private static final int C_InvoiceId = FocusColumns.index("InvoiceId");
+    private static final int C_InvoiceIssuerName = FocusColumns.index("InvoiceIssuerName");
+    private static final int C_ListCost = FocusColumns.index("ListCost");
+    private static final int C_ListUnitPrice = FocusColumns.index("ListUnitPrice");
+    private static final int C_PricingCategory = FocusColumns.index("PricingCategory");
+    private static final int C_PricingQuantity = FocusColumns.index("PricingQuantity");
+    private static final int C_PricingUnit = FocusColumns.index("PricingUnit");
+    private static final int C_ProviderName = FocusColumns.index("ProviderName");
+    private static final int C_PublisherName = FocusColumns.index("PublisherName");
+    private static final int C_RegionId = FocusColumns.index("RegionId");
+    private static final int C_RegionName = FocusColumns.index("RegionName");
+    private static final int C_ResourceId = FocusColumns.index("ResourceId");
+    private static final int C_ResourceName = FocusColumns.index("ResourceName");
+    private static final int C_ResourceType = FocusColumns.index("ResourceType");
+    private static final int C_ServiceCategory = FocusColumns.index("ServiceCategory");
+    private static final int C_ServiceName = FocusColumns.index("ServiceName");
+    private static final int C_ServiceProviderName = FocusColumns.index("ServiceProviderName");
+    private static final int C_ServiceSubcategory = FocusColumns.index("ServiceSubcategory");
+    private static final int C_SkuId = FocusColumns.index("SkuId");
+    private static final int C_SkuMeter = FocusColumns.index("SkuMeter");
+    private static final int C_SkuPriceDetails = FocusColumns.index("SkuPriceDetails");
+    private static final int C_SkuPriceId = FocusColumns.index("SkuPriceId");
+    private static final int C_SubAccountId = FocusColumns.index("SubAccountId");
+    private static final int C_SubAccountName = FocusColumns.index("SubAccountName");
+    private static final int C_SubAccountType = FocusColumns.index("SubAccountType");
+    private static final int C_Tags = FocusColumns.index("Tags");
+    private static final int C_x_CardSeconds = FocusColumns.index("x_CardSeconds");
+    private static final int C_x_InvoiceLineKind = FocusColumns.index("x_InvoiceLineKind");
+    private static final int C_x_JobAttempt = FocusColumns.index("x_JobAttempt");
+    private static final int C_x_Model = FocusColumns.index("x_Model");
+    private static final int C_x_PriceClass = FocusColumns.index("x_PriceClass");
+    /** The four cost columns, equal on every row Myriad writes (no amortization, no list/contract difference). */
+    private static final int[] COSTS = {C_BilledCost, C_ListCost, C_ContractedCost, C_EffectiveCost};
+    /** Columns of a priced usage row that a credit beside it leaves empty. */
+    private static final int[] PRICED_ONLY = {C_PricingQuantity, C_PricingUnit, C_ConsumedQuantity, C_ConsumedUnit,
+            C_ListUnitPrice, C_ContractedUnitPrice, C_PricingCategory, C_CapacityReservationId,
+            C_CapacityReservationStatus, C_SkuPriceId, C_SkuPriceDetails};
+
     /** Billing periods' bounds, formatted once (a handful of months per export; safe to share). */
     private static final java.util.Map<String, String[]> PERIODS = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -494,37 +562,37 @@ public class FocusExport {
             UUID project, String projectName, String projectSlug, String region, String clusterSlug,
             String operatorName) {
         String[] v = new String[FocusColumns.ALL.size()];
-        set(v, "BillingAccountId", tenant.toString());
-        set(v, "BillingAccountName", tenantName);
-        set(v, "BillingAccountType", "Tenant");
-        set(v, "BillingCurrency", currency);
+        set(v, C_BillingAccountId, tenant.toString());
+        set(v, C_BillingAccountName, tenantName);
+        set(v, C_BillingAccountType, "Tenant");
+        set(v, C_BillingCurrency, currency);
         String[] bounds = PERIODS.computeIfAbsent(period, p -> new String[] {time(periodStart(p)),
                 time(periodStart(next(p)))});
-        set(v, "BillingPeriodStart", bounds[0]);
-        set(v, "BillingPeriodEnd", bounds[1]);
-        set(v, "InvoiceId", invoice == null ? null : invoice.toString());
-        set(v, "InvoiceIssuerName", PROVIDER);
-        set(v, "ProviderName", PROVIDER);
-        set(v, "PublisherName", PROVIDER);
-        set(v, "ServiceProviderName", PROVIDER);
-        set(v, "HostProviderName", operatorName == null ? "Not Applicable" : operatorName);
-        set(v, "ServiceCategory", "AI and Machine Learning");
-        set(v, "ServiceSubcategory", "AI Platforms");
-        set(v, "ServiceName", SERVICE);
-        set(v, "RegionId", region);
-        set(v, "RegionName", region);
-        set(v, "AvailabilityZone", clusterSlug);
+        set(v, C_BillingPeriodStart, bounds[0]);
+        set(v, C_BillingPeriodEnd, bounds[1]);
+        set(v, C_InvoiceId, invoice == null ? null : invoice.toString());
+        set(v, C_InvoiceIssuerName, PROVIDER);
+        set(v, C_ProviderName, PROVIDER);
+        set(v, C_PublisherName, PROVIDER);
+        set(v, C_ServiceProviderName, PROVIDER);
+        set(v, C_HostProviderName, operatorName == null ? "Not Applicable" : operatorName);
+        set(v, C_ServiceCategory, "AI and Machine Learning");
+        set(v, C_ServiceSubcategory, "AI Platforms");
+        set(v, C_ServiceName, SERVICE);
+        set(v, C_RegionId, region);
+        set(v, C_RegionName, region);
+        set(v, C_AvailabilityZone, clusterSlug);
         if (project != null) {
-            set(v, "SubAccountId", project.toString());
-            set(v, "SubAccountName", projectName);
-            set(v, "SubAccountType", "Project");
-            set(v, "Tags", "{\"myriad/project\":" + jsonString(projectSlug) + "}");
+            set(v, C_SubAccountId, project.toString());
+            set(v, C_SubAccountName, projectName);
+            set(v, C_SubAccountType, "Project");
+            set(v, C_Tags, "{\"myriad/project\":" + jsonString(projectSlug) + "}");
         }
         return v;
     }
 
     /** A chunk of rows: whole lines, the last one without its line break (see {@link #stream}). */
-    private static Buffer render(List<Out> chunk, boolean csv, boolean[] first) {
+    private static Buffer render(List<Out> chunk, boolean csv, java.util.concurrent.atomic.AtomicBoolean first) {
         StringBuilder b = new StringBuilder(chunk.size() * 900);
         for (Out o : chunk) {
             for (String[] row : o.rows) {
@@ -534,10 +602,10 @@ public class FocusExport {
                 if (csv) {
                     csvRow(b, row);
                 } else {
-                    b.append(first[0] ? "" : ",");
+                    b.append(first.get() ? "" : ",");
                     jsonRow(b, row);
                 }
-                first[0] = false;
+                first.set(false);
             }
         }
         return Buffer.buffer(b.toString());
@@ -595,8 +663,8 @@ public class FocusExport {
         return "\"" + new String(JsonStringEncoder.getInstance().quoteAsString(s)) + "\"";
     }
 
-    private static void set(String[] row, String column, String value) {
-        row[FocusColumns.index(column)] = value;
+    private static void set(String[] row, int column, String value) {
+        row[column] = value;
     }
 
     static int digits(String currency) {
