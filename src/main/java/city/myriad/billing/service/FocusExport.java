@@ -121,8 +121,9 @@ public class FocusExport {
                         }))
                 .until(List::isEmpty)
                 // Rows become text on a worker thread, while the event loop reads the next chunk and writes the
-                // last one: two cores at work instead of one.
-                .emitOn(Infrastructure.getDefaultWorkerPool())
+                // last one: two cores at work instead of one. At most two chunks wait between them: without the
+                // bound, emitOn asks for many chunks ahead and memory grows with the export.
+                .emitOn(Infrastructure.getDefaultWorkerPool(), 2)
                 .map(rows -> render(usageRows(rows, dims), r.csv(), first));
         Multi<Buffer> lines = Multi.createBy().repeating()
                 .uni(() -> new LineCursor[] {new LineCursor(new UUID(0, 0), 0)},
