@@ -174,6 +174,7 @@ class BillingTest {
         List<String> kinds = invoice.getList("lines.kind");
         assertEquals(List.of("USAGE", "PREEMPTION_CREDIT", "RESERVATION", "PREPAID_CREDIT"), kinds);
         assertEquals(reservation.toString(), invoice.getString("lines[2].reservationId"));
+        assertEquals("ON_DEMAND", invoice.getString("lines[0].class"), "the contract's name for the price class");
         assertTrue(invoice.getString("lines[0].source").startsWith("usage_rollups period=2024-03"));
 
         // Balances are queries over the ledger.

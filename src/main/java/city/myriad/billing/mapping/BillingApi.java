@@ -32,6 +32,7 @@ public final class BillingApi {
             String description,
             UUID projectId, UUID clusterId,
             @Schema(examples = "ASCEND-910B") String model,
+            @com.fasterxml.jackson.annotation.JsonProperty("class")
             @Schema(name = "class", enumeration = {"ON_DEMAND", "SPOT", "RESERVED"}) String priceClass,
             @Schema(description = "First hour billed (usage), or the reservation's start") Instant from,
             @Schema(description = "End of the last hour billed, or the reservation's end") Instant to,
