@@ -6,6 +6,7 @@ import city.myriad.platform.db.PlainTx;
 import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.ProblemCode;
 import city.myriad.platform.money.MinorUnits;
+import city.myriad.platform.validation.Fields;
 import city.myriad.platform.security.Caller;
 import city.myriad.tenancy.service.TenantProjects;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
@@ -24,7 +25,6 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -70,8 +70,8 @@ public class FocusExport {
     public record Request(Instant from, Instant to, boolean csv) {}
 
     public static Request request(String from, String to, String format) {
-        Instant f = instant("from", from);
-        Instant t = instant("to", to);
+        Instant f = Fields.instant("from", from);
+        Instant t = Fields.instant("to", to);
         if (!t.isAfter(f)) {
             throw Invoices.invalid("to", "after from");
         }
@@ -695,16 +695,5 @@ public class FocusExport {
 
     private static OffsetDateTime utc(Instant t) {
         return OffsetDateTime.ofInstant(t, ZoneOffset.UTC);
-    }
-
-    private static Instant instant(String field, String text) {
-        if (text == null || text.isBlank()) {
-            throw Invoices.invalid(field, "required: an ISO-8601 instant like 2026-11-01T00:00:00Z");
-        }
-        try {
-            return Instant.parse(text);
-        } catch (DateTimeParseException e) {
-            throw Invoices.invalid(field, "an ISO-8601 instant like 2026-11-01T00:00:00Z");
-        }
     }
 }

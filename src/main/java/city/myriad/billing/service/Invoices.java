@@ -8,6 +8,8 @@ import city.myriad.billing.repository.InvoiceRepository.InvoiceRow;
 import city.myriad.billing.repository.InvoiceRepository.LineRow;
 import city.myriad.platform.time.Period;
 import city.myriad.platform.db.PlainTx;
+import city.myriad.platform.json.Decimals;
+import city.myriad.platform.validation.Fields;
 import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.MyriadProblem.Violation;
 import city.myriad.platform.error.ProblemCode;
@@ -154,12 +156,10 @@ public class Invoices {
     }
 
     static BigDecimal plain(BigDecimal v) {
-        BigDecimal s = v.stripTrailingZeros();
-        return s.scale() < 0 ? s.setScale(0) : s;
+        return Decimals.plain(v);
     }
 
     static MyriadProblem.Validation invalid(String field, String reason) {
-        return new MyriadProblem.Validation(ProblemCode.VALIDATION_FAILED, "`" + field + "` must be " + reason,
-                List.of(Violation.field(field, reason)));
+        return Fields.invalid(field, reason);
     }
 }

@@ -10,8 +10,9 @@ import city.myriad.metering.mapping.MeteringApi.UsageView;
 import city.myriad.metering.repository.UsageRepository;
 import city.myriad.metering.repository.UsageRepository.Reconciliation;
 import city.myriad.platform.db.Scoped;
+import city.myriad.platform.json.Decimals;
+import city.myriad.platform.validation.Fields;
 import city.myriad.platform.error.MyriadProblem;
-import city.myriad.platform.error.MyriadProblem.Violation;
 import city.myriad.platform.error.ProblemCode;
 import city.myriad.platform.money.Money;
 import city.myriad.platform.paging.Page;
@@ -25,7 +26,6 @@ import java.math.RoundingMode;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -69,17 +69,17 @@ public class UsageReports {
     private record Reach(UUID tenantId, List<UUID> clusterIds) {}
 
     public Uni<UsageView> usage(Caller caller, String fromText, String toText, String groupByText, UUID tenantId) {
-        Instant from = instant("from", fromText);
-        Instant to = instant("to", toText);
+        Instant from = Fields.instant("from", fromText);
+        Instant to = Fields.instant("to", toText);
         String groupBy = groupByText == null ? "day" : groupByText;
         if (!GROUPINGS.contains(groupBy)) {
-            throw invalid("groupBy", "one of project, cluster, model, class, hour, day, period");
+            throw Fields.invalid("groupBy", "one of project, cluster, model, class, hour, day, period");
         }
         if (!to.isAfter(from)) {
-            throw invalid("to", "after from");
+            throw Fields.invalid("to", "after from");
         }
         if (Duration.between(from, to).compareTo(groupBy.equals("hour") ? MAX_HOURLY_RANGE : MAX_RANGE) > 0) {
-            throw invalid("to", groupBy.equals("hour") ? "at most 31 days after from when grouped by hour"
+            throw Fields.invalid("to", groupBy.equals("hour") ? "at most 31 days after from when grouped by hour"
                     : "at most 400 days after from");
         }
         Instant now = clock.instant();
@@ -104,7 +104,7 @@ public class UsageReports {
                         "Operators see the usage of their clusters, not of one tenant");
             }
             if (groupBy.equals("project")) {
-                throw invalid("groupBy", "operators group by cluster, model, class, hour, day or period");
+                throw Fields.invalid("groupBy", "operators group by cluster, model, class, hour, day or period");
             }
             return ownClusters(caller).map(ids -> new Reach(null, ids));
         }
@@ -174,22 +174,6 @@ public class UsageReports {
                         r.events(), r.checkedAt())));
     }
 
-    private static Instant instant(String field, String text) {
-        if (text == null || text.isBlank()) {
-            throw invalid(field, "required: an ISO-8601 instant like 2026-11-01T00:00:00Z");
-        }
-        try {
-            return Instant.parse(text);
-        } catch (DateTimeParseException e) {
-            throw invalid(field, "an ISO-8601 instant like 2026-11-01T00:00:00Z");
-        }
-    }
-
-    private static MyriadProblem.Validation invalid(String field, String reason) {
-        return new MyriadProblem.Validation(ProblemCode.VALIDATION_FAILED, "`" + field + "` must be " + reason,
-                List.of(Violation.field(field, reason)));
-    }
-
     static BigDecimal cardSeconds(long cardMilliSeconds) {
         return plain(BigDecimal.valueOf(cardMilliSeconds, 3));
     }
@@ -199,9 +183,7 @@ public class UsageReports {
                 RoundingMode.HALF_EVEN));
     }
 
-    /** No trailing zeros, and never an exponent (28800, not 2.88E+4). */
     static BigDecimal plain(BigDecimal v) {
-        BigDecimal s = v.stripTrailingZeros();
-        return s.scale() < 0 ? s.setScale(0) : s;
+        return Decimals.plain(v);
     }
 }
