@@ -122,8 +122,11 @@ final class ClusterLoop implements Runnable {
     private final Map<UUID, int[]> heldNodes = new HashMap<>();
     private final Map<UUID, Long> reservedRunning = new HashMap<>();
     private final Map<String, Long> usage = new HashMap<>();
-    private final Map<String, QuotaLimits.Effective> limits = new HashMap<>();
-    private final Map<String, Instant> limitsAt = new HashMap<>();
+    private final Map<Owner, QuotaLimits.Effective> limits = new HashMap<>();
+    private final Map<Owner, Instant> limitsAt = new HashMap<>();
+
+    /** Whose quota a job counts against. */
+    private record Owner(UUID tenant, UUID project) {}
     private Set<String> down = Set.of();
     /** The topology the core was built on no longer matches the cluster's nodes. */
     private boolean stale;
@@ -593,7 +596,7 @@ final class ClusterLoop implements Runnable {
                 return Admission.Verdict.QUOTA_EXCEEDED;
             }
         }
-        QuotaLimits.Effective q = limits.get(r.tenantId() + "/" + r.projectId());
+        QuotaLimits.Effective q = limits.get(new Owner(r.tenantId(), r.projectId()));
         if (q == null) {
             return Admission.Verdict.ADMIT;
         }
@@ -615,19 +618,16 @@ final class ClusterLoop implements Runnable {
     }
 
     private void loadLimits(Instant now) {
-        Set<String> needed = new HashSet<>();
+        Set<Owner> needed = new HashSet<>();
         for (Tracked t : byId.values()) {
             if (!t.running) {
-                needed.add(t.row.tenantId() + "/" + t.row.projectId());
+                needed.add(new Owner(t.row.tenantId(), t.row.projectId()));
             }
         }
-        for (String k : needed) {
+        for (Owner k : needed) {
             Instant at = limitsAt.get(k);
             if (at == null || Duration.between(at, now).compareTo(QUOTA_TTL) > 0) {
-                String[] ids = k.split("/");
-                UUID tenant = UUID.fromString(ids[0]);
-                UUID project = UUID.fromString(ids[1]);
-                limits.put(k, parts.await(() -> parts.quotas.of(tenant, project)));
+                limits.put(k, parts.await(() -> parts.quotas.of(k.tenant(), k.project())));
                 limitsAt.put(k, now);
             }
         }

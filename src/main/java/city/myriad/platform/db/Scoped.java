@@ -29,10 +29,15 @@ public class Scoped {
         return Panache.withTransaction(work);
     }
 
-    private static Uni<Object> set(String name, String value) {
+    /**
+     * Run as an update, not a select: Hibernate Reactive (3.2) caches no native select's plan (its result mapping
+     * equals only itself), so each one stores one more copy of its plan, and this statement runs in every
+     * transaction. An update's plan is cached by its SQL alone.
+     */
+    private static Uni<Integer> set(String name, String value) {
         return Panache.getSession().chain(s -> s.createNativeQuery("select set_config(:name, :value, true)")
                 .setParameter("name", name)
                 .setParameter("value", value)
-                .getSingleResult());
+                .executeUpdate());
     }
 }

@@ -5,7 +5,8 @@ import static city.myriad.jobs.bench.SubmissionLoad.request;
 import static city.myriad.jobs.bench.SubmissionLoad.run;
 import static city.myriad.jobs.bench.SubmissionLoad.token;
 
-import java.io.InputStream;
+import city.myriad.support.LoadClient;
+
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -46,7 +47,11 @@ public final class BillingLoad {
     static final String PERIOD = "2025-01";
     static final String HANGZHOU = "01930000-0000-7000-8000-00000000c001";
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        city.myriad.support.LoadClient.main(args, BillingLoad::measure);
+    }
+
+    static void measure(String[] args) throws Exception {
         String api = args[0];
         String keycloak = args[1];
         String management = args[2];
@@ -98,9 +103,10 @@ public final class BillingLoad {
                     (System.nanoTime() - a0) / 1e9, single(db, "select count(*) from invoices where period = '"
                             + PERIOD + "' and state <> 'DRAFT'")));
 
-            // Warm-up: the first three days, not measured (the service's JIT compiles the export's code).
-            long[] warm = export(http, api, token(keycloak, "admin"), PERIOD + "-01T00:00:00Z", PERIOD + "-04T00:00:00Z");
-            say(report, String.format(Locale.ROOT, "warm-up export (3 days): %,d rows", warm[0]));
+            // Warm-up: the first ten days, not measured (the service's JIT compiles the export's code: with three
+            // days its compiler still took a fifth of a core during the measured export).
+            long[] warm = export(api, token(keycloak, "admin"), PERIOD + "-01T00:00:00Z", PERIOD + "-11T00:00:00Z");
+            say(report, String.format(Locale.ROOT, "warm-up export (10 days): %,d rows", warm[0]));
 
             // The export, heap sampled meanwhile.
             AtomicBoolean exporting = new AtomicBoolean(true);
@@ -113,7 +119,7 @@ public final class BillingLoad {
                     try {
                         peakHeap.accumulateAndGet(heap(http, management), Math::max);
                         peakOld.accumulateAndGet(oldGen(http, management), Math::max);
-                        Thread.sleep(100);
+                        Thread.sleep(500);  // each sample renders the service's metrics: not too often
                     } catch (Exception e) {
                         return;
                     }
@@ -121,7 +127,7 @@ public final class BillingLoad {
             });
             sampler.start();
             long e0 = System.nanoTime();
-            long[] counted = export(http, api, token(keycloak, "admin"), PERIOD + "-01T00:00:00Z",
+            long[] counted = export(api, token(keycloak, "admin"), PERIOD + "-01T00:00:00Z",
                     "2025-02-01T00:00:00Z");
             long lines = counted[0];
             long bytes = counted[1];
@@ -135,6 +141,26 @@ public final class BillingLoad {
                             + "(garbage included); old generation %,d MB before, at most %,d MB",
                     status, exported, bytes >> 20, exportSeconds, exported / exportSeconds,
                     heapBefore >> 20, peakHeap.get() >> 20, oldBefore >> 20, peakOld.get() >> 20));
+            // What the export retains, apart from its garbage: the same export again, not timed (a full collection
+            // pauses the service), the live heap measured after a full GC before, in the middle and after.
+            long liveBefore = live(http, management);
+            AtomicLong liveDuring = new AtomicLong(-1);
+            Thread gcInTheMiddle = new Thread(() -> {
+                try {
+                    Thread.sleep((long) (exportSeconds * 500));
+                    liveDuring.set(live(http, management));
+                } catch (Exception e) {
+                    liveDuring.set(-1);
+                }
+            });
+            gcInTheMiddle.start();
+            long[] again2 = export(api, token(keycloak, "admin"), PERIOD + "-01T00:00:00Z", "2025-02-01T00:00:00Z");
+            gcInTheMiddle.join();
+            long liveAfter = live(http, management);
+            say(report, String.format(Locale.ROOT, "service heap live after a full GC, in a second export of %,d rows "
+                    + "(not timed): %,d MB before, %,d MB halfway, %,d MB after (what the export holds is the halfway "
+                    + "figure less the first)", again2[0] - 1, liveBefore >> 20, liveDuring.get() >> 20,
+                    liveAfter >> 20));
             say(report, String.format(Locale.ROOT, "ratios to the baseline median: close %.0fx, export per 100,000 rows "
                     + "%.0fx", closeSeconds * 1000 / baseline, exportSeconds / (exported / 100_000.0) * 1000 / baseline));
         }
@@ -144,28 +170,15 @@ public final class BillingLoad {
     }
 
     /**
-     * Streams an export (CSV, platform admin) and counts its lines and bytes without building strings: the client
-     * shares the machine's cores with the service, so it stays as cheap as reading can be. Returns lines (the header
+     * Streams an export (CSV, platform admin) and counts its lines and bytes as they arrive, without building
+     * strings or copying into a stream: the client shares the machine's two cores with the service, so it stays as
+     * cheap as reading can be (Vert.x, the same event-loop I/O as the service). Returns lines (the header
      * included), bytes and the HTTP status.
      */
-    static long[] export(HttpClient http, String api, String token, String from, String to) throws Exception {
-        HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(URI.create(api
-                        + "/api/v1/exports/focus?format=csv&from=" + from + "&to=" + to))
-                .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
-        long lines = 0;
-        long bytes = 0;
-        byte[] buf = new byte[1 << 16];
-        try (InputStream in = r.body()) {
-            for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
-                bytes += n;
-                for (int i = 0; i < n; i++) {
-                    if (buf[i] == '\n') {
-                        lines++;
-                    }
-                }
-            }
-        }
-        return new long[] {lines, bytes, r.statusCode()};
+    static long[] export(String api, String token, String from, String to) {
+        LoadClient.Streamed r = LoadClient.stream(token, api + "/api/v1/exports/focus?format=csv&from=" + from + "&to="
+                + to).join();
+        return new long[] {r.lines(), r.bytes(), r.statusCode()};
     }
 
     /** Tenants, projects and rows straight into the service's database (platform scope, unsynchronised commits). */
@@ -226,6 +239,21 @@ public final class BillingLoad {
     /** What survived into the old generation: retained data, which a stream that holds rows would grow. */
     static long oldGen(HttpClient http, String management) throws Exception {
         return memory(http, management, "Old Gen");
+    }
+
+    /**
+     * The service's heap in use right after a full collection (jcmd GC.run on the pid that bin/bench-service
+     * passes): what it retains, garbage excluded. -1 without the pid.
+     */
+    static long live(HttpClient http, String management) throws Exception {
+        String pid = System.getenv("MYRIAD_BENCH_SERVICE_PID");
+        if (pid == null) {
+            return -1;
+        }
+        Process gc = new ProcessBuilder("jcmd", pid, "GC.run").redirectErrorStream(true).start();
+        gc.getInputStream().readAllBytes();
+        gc.waitFor();
+        return heap(http, management);
     }
 
     static long memory(HttpClient http, String management, String filter) throws Exception {

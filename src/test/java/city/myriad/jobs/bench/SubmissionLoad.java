@@ -1,17 +1,15 @@
 package city.myriad.jobs.bench;
 
+import city.myriad.support.LoadClient;
+import city.myriad.support.LoadClient.Reply;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -30,7 +28,8 @@ import java.util.function.Supplier;
  * latency of each submission, and the server's submission-to-decision quantiles (the
  * {@code myriad.scheduler.decision} timer: from submission until the cycle that started the job committed),
  * against a baseline measured in the same run on the same server: {@code GET /api/v1/me} (authentication, one
- * read) at the same concurrency. Then cancels every job it submitted.
+ * read) at the same concurrency. Before that it warms the service up with as many submissions to a second cluster
+ * (cancelled before the measured run). Then cancels every job it submitted.
  *
  * <p>Arguments: api keycloak management jobs concurrency. The cluster: 1,250 nodes of 8 ASCEND-910B cards, 10
  * nodes per rack, 25 racks per block.
@@ -38,10 +37,12 @@ import java.util.function.Supplier;
 public final class SubmissionLoad {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        city.myriad.support.LoadClient.main(args, SubmissionLoad::measure);
+    }
+
+    static void measure(String[] args) throws Exception {
         String api = args[0];
         String keycloak = args[1];
         String management = args[2];
@@ -58,32 +59,22 @@ public final class SubmissionLoad {
         String project = "01930000-0000-7000-8000-00000000e101";
 
         String slug = "bench-" + Long.toString(System.currentTimeMillis(), 36);
-        String cluster = JSON.readTree(send(olga, "POST", api + "/api/v1/clusters", "application/json",
-                "{\"slug\":\"" + slug + "\",\"name\":\"Submission bench\",\"region\":\"bench\"}", 201)).path("id").asText();
-        send(olga, "POST", api + "/api/v1/clusters/" + cluster + "/nodes", "text/csv", nodes(slug), 200);
-        send(olga, "PUT", api + "/api/v1/clusters/" + cluster + "/prices", "application/json", "{\"prices\":["
-                + "{\"model\":\"ASCEND-910B\",\"class\":\"ON_DEMAND\",\"unitPrice\":{\"amountMinor\":1200,\"currency\":\"CNY\"}}]}", 200);
-        Thread.sleep(3000);  // the cluster's loop is won and built within a second or two
+        String warmCluster = cluster(api, olga, slug + "-warm");
+        String cluster = cluster(api, olga, slug);
+        Thread.sleep(3000);  // the clusters' loops are won and built within a second or two
 
-        // Baseline and warm-up, same concurrency.
-        run(300, concurrency, i -> request(alice, "GET", api + "/api/v1/me", null, null));
+        // Warm-up on a cluster of its own (its decisions stay out of the measured cluster's timers): the service's
+        // JIT compiles for minutes after a start on two shared cores, and a production service runs warm.
+        run(3000, concurrency, i -> request(alice, "GET", api + "/api/v1/me", null, null));
+        List<String> warm = submit(api, alice, project, warmCluster, jobs, concurrency, new Random(5)).ids();
+        run(warm.size(), concurrency, i -> request(alice, "POST", api + "/api/v1/jobs/" + warm.get(i) + "/cancel", null, null));
+
         long[] baseline = run(jobs, concurrency, i -> request(alice, "GET", api + "/api/v1/me", null, null));
-        Random random = new Random(7);
-        int[] sizes = {1, 1, 1, 1, 2, 2, 2, 4, 4, 8};  // 2.6 cards on average
-        List<String> ids = java.util.Collections.synchronizedList(new ArrayList<>());
         long started = System.nanoTime();
-        long[] submit = run(jobs, concurrency, i -> {
-            int cards = sizes[random.nextInt(sizes.length)];
-            return request(alice, "POST", api + "/api/v1/jobs", "application/json", "{\"projectId\":\"" + project
-                    + "\",\"clusterId\":\"" + cluster + "\",\"model\":\"ASCEND-910B\",\"cards\":" + cards
-                    + ",\"class\":\"ON_DEMAND\",\"maxRunSeconds\":86400}").thenApply(r -> {
-                        if (r.statusCode() == 201) {
-                            ids.add(idOf(r.body()));
-                        }
-                        return r;
-                    });
-        });
+        Submitted measured = submit(api, alice, project, cluster, jobs, concurrency, new Random(7));
         double submitSeconds = (System.nanoTime() - started) / 1e9;
+        List<String> ids = measured.ids();
+        long[] submit = measured.latency();
         // Wait (bounded) until the loop has decided every job that fits.
         long deadline = System.currentTimeMillis() + 120_000;
         int queued;
@@ -118,8 +109,39 @@ public final class SubmissionLoad {
         System.out.println("cancelled the " + ids.size() + " jobs; report in " + report);
     }
 
+    /** A fresh 10,000-card cluster with an on-demand price. */
+    static String cluster(String api, String olga, String slug) throws IOException, InterruptedException {
+        String cluster = JSON.readTree(send(olga, "POST", api + "/api/v1/clusters", "application/json",
+                "{\"slug\":\"" + slug + "\",\"name\":\"Submission bench\",\"region\":\"bench\"}", 201)).path("id").asText();
+        send(olga, "POST", api + "/api/v1/clusters/" + cluster + "/nodes", "text/csv", nodes(slug), 200);
+        send(olga, "PUT", api + "/api/v1/clusters/" + cluster + "/prices", "application/json", "{\"prices\":["
+                + "{\"model\":\"ASCEND-910B\",\"class\":\"ON_DEMAND\",\"unitPrice\":{\"amountMinor\":1200,\"currency\":\"CNY\"}}]}", 200);
+        return cluster;
+    }
+
+    record Submitted(List<String> ids, long[] latency) {}
+
+    /** {@code jobs} on-demand jobs of 1 to 8 cards (2.6 on average), {@code concurrency} in flight. */
+    static Submitted submit(String api, String token, String project, String cluster, int jobs, int concurrency,
+            Random random) throws InterruptedException {
+        int[] sizes = {1, 1, 1, 1, 2, 2, 2, 4, 4, 8};
+        List<String> ids = java.util.Collections.synchronizedList(new ArrayList<>());
+        long[] latency = run(jobs, concurrency, i -> {
+            int cards = sizes[random.nextInt(sizes.length)];
+            return request(token, "POST", api + "/api/v1/jobs", "application/json", "{\"projectId\":\"" + project
+                    + "\",\"clusterId\":\"" + cluster + "\",\"model\":\"ASCEND-910B\",\"cards\":" + cards
+                    + ",\"class\":\"ON_DEMAND\",\"maxRunSeconds\":86400}").thenApply(r -> {
+                        if (r.statusCode() == 201) {
+                            ids.add(idOf(r.body()));
+                        }
+                        return r;
+                    });
+        });
+        return new Submitted(List.copyOf(ids), latency);
+    }
+
     public interface Call {
-        CompletableFuture<HttpResponse<String>> call(int i);
+        CompletableFuture<Reply> call(int i);
     }
 
     /** Runs n calls with at most {@code concurrency} in flight; returns each call's latency in nanoseconds. */
@@ -166,22 +188,13 @@ public final class SubmissionLoad {
         return s[Math.min(s.length - 1, (int) Math.ceil(quantile * s.length) - 1)] / 1e6;
     }
 
-    public static CompletableFuture<HttpResponse<String>> request(String token, String method, String url, String type,
-            String body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30));
-        if (token != null) {
-            b.header("Authorization", "Bearer " + token);
-        }
-        if (type != null) {
-            b.header("Content-Type", type);
-        }
-        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        return HTTP.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString());
+    public static CompletableFuture<Reply> request(String token, String method, String url, String type, String body) {
+        return LoadClient.request(token, method, url, type, body);
     }
 
     public static String send(String token, String method, String url, String type, String body, int expect)
             throws IOException, InterruptedException {
-        HttpResponse<String> r = request(token, method, url, type, body).join();
+        Reply r = request(token, method, url, type, body).join();
         if (r.statusCode() != expect) {
             throw new IllegalStateException(method + " " + url + ": HTTP " + r.statusCode() + " " + r.body());
         }

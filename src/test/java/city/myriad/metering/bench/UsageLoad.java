@@ -39,7 +39,11 @@ public final class UsageLoad {
 
     record Running(String id, String node, Instant startedAt) {}
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        city.myriad.support.LoadClient.main(args, UsageLoad::measure);
+    }
+
+    static void measure(String[] args) throws Exception {
         String api = args[0];
         String keycloak = args[1];
         int batches = Integer.parseInt(args[3]);
@@ -75,10 +79,10 @@ public final class UsageLoad {
 
         String runId = Long.toString(System.currentTimeMillis(), 36);
         Random random = new Random(11);
-        List<String> warmup = bodies(jobs, runId + "-w", 20, random);
+        List<String> warmup = bodies(jobs, runId + "-w", 100, random);  // the JIT is cold for the first ~50
         List<String> measured = bodies(jobs, runId + "-m", batches, random);
 
-        run(300, concurrency, i -> request(alice, "GET", api + "/api/v1/me", null, null));
+        run(3000, concurrency, i -> request(alice, "GET", api + "/api/v1/me", null, null));
         long[] baseline = run(Math.max(1000, batches), concurrency,
                 i -> request(alice, "GET", api + "/api/v1/me", null, null));
         AtomicLong accepted = new AtomicLong();
@@ -118,7 +122,7 @@ public final class UsageLoad {
         }
     }
 
-    static java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>> ingest(String api, String token,
+    static java.util.concurrent.CompletableFuture<city.myriad.support.LoadClient.Reply> ingest(String api, String token,
             String body, AtomicLong accepted) {
         return request(token, "POST", api + "/api/v1/usage-events", "application/json", body).thenApply(r -> {
             if (r.statusCode() == 200) {
