@@ -1,5 +1,8 @@
 package city.myriad.billing;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
@@ -268,6 +271,64 @@ class BillingTest {
         String sameRefund = StripeStubs.event("evt_" + UUID.randomUUID(), "charge.refunded", charge);
         signed(sameRefund).then().statusCode(200).body("outcome", equalTo("ALREADY_REFUNDED"));
         assertEquals(500, invoiceOf(m.tenant().viewer(), "2024-07").getLong("refunded.amountMinor"));
+    }
+
+    @Test
+    void a_void_reaches_stripe_a_push_not_finished_never_finalizes_and_an_open_invoice_is_voided_there() {
+        Month open = month("2024-04", 1, false);
+        Month unpushed = month("2024-04", 2, false);
+        // Stripe refuses the second tenant's Customer for now: its push fails and waits to retry.
+        var refuse = StripeStubs.server().stubFor(post(urlPathEqualTo("/v1/customers")).atPriority(1)
+                .withRequestBody(containing(unpushed.tenant().id().toString()))
+                .willReturn(aResponse().withStatus(500).withHeader("Content-Type", "application/json")
+                        .withBody("{\"error\":{\"type\":\"api_error\",\"message\":\"unavailable\"}}")));
+        String openId;
+        String unpushedId;
+        String stripeId;
+        try {
+            meter.drain();
+            close("2024-04");
+            openId = invoiceOf(open.tenant().viewer(), "2024-04").getString("id");
+            unpushedId = invoiceOf(unpushed.tenant().viewer(), "2024-04").getString("id");
+            stripeId = untilPushed(open.tenant().viewer(), openId).getString("stripeInvoiceId");
+            Instant deadline = Instant.now().plusSeconds(30);
+            while (sql("select attempts from stripe_pushes where invoice_id = $1", UUID.fromString(unpushedId)) == 0
+                    && Instant.now().isBefore(deadline)) {
+                billing.roundNow();
+                sleep(100);
+            }
+            assertEquals("PENDING", invoiceOf(unpushed.tenant().viewer(), "2024-04").getString("stripeState"),
+                    "a failed push waits to retry");
+            for (String id : List.of(openId, unpushedId)) {
+                given().auth().oauth2(Tokens.admin()).post("/api/v1/invoices/" + id + "/void").then().statusCode(200)
+                        .body("state", equalTo("VOID"));
+            }
+        } finally {
+            StripeStubs.server().removeStub(refuse);
+        }
+        // Stripe answers again, and the retry is due: the voided push is not taken up.
+        sqlRun("update stripe_pushes set next_attempt_at = now() where invoice_id = $1", UUID.fromString(unpushedId));
+        Instant deadline = Instant.now().plusSeconds(30);
+        String openState = null;
+        while (Instant.now().isBefore(deadline)) {
+            billing.roundNow();
+            openState = invoiceOf(open.tenant().viewer(), "2024-04").getString("stripeState");
+            if (openState.equals("VOIDED")) {
+                break;
+            }
+            sleep(100);
+        }
+        assertEquals("VOIDED", openState, "the invoice open in Stripe is voided there");
+        List<LoggedRequest> voids = StripeStubs.server().findAll(postRequestedFor(urlPathEqualTo("/v1/invoices/"
+                + stripeId + "/void")));
+        assertEquals(1, voids.size());
+        assertEquals("myriad-invoice-" + openId + "-void", voids.get(0).getHeader("Idempotency-Key"));
+        assertEquals("SKIPPED", invoiceOf(unpushed.tenant().viewer(), "2024-04").getString("stripeState"));
+        assertEquals(0, StripeStubs.server().findAll(postRequestedFor(urlPathEqualTo("/v1/invoices"))).stream()
+                .filter(r -> r.getBodyAsString().contains(unpushedId)).count(), "never created in Stripe");
+        billing.roundNow();
+        assertEquals(1, StripeStubs.server().findAll(postRequestedFor(urlPathEqualTo("/v1/invoices/" + stripeId
+                + "/void"))).size(), "voided once");
     }
 
     @Test

@@ -164,11 +164,18 @@ class JobsTest {
         String cluster = World.cluster(1);
         World.Tenant t = World.tenant();
         String running = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 36000));
-        until(t.admin(), running, state("RUNNING"));
+        Instant startedAt = Instant.parse(until(t.admin(), running, state("RUNNING")).getString("startedAt"));
         String queued = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 36000));
         JsonPath waiting = until(t.admin(), queued, j -> "CAPACITY".equals(j.getString("reason")));
         assertEquals(1, waiting.getInt("queuePosition"));
-        assertTrue(waiting.getString("estimatedStartAt") != null, waiting.prettify());
+        assertEquals(startedAt.plusSeconds(36000), Instant.parse(waiting.getString("estimatedStartAt")),
+                "when the running job reaches its limit");
+        // A quote for the same cards now waits behind both: the running job's end, then the queued one's run.
+        String quoted = given().auth().oauth2(t.member()).contentType("application/json")
+                .body("{\"clusterId\":\"" + cluster + "\",\"model\":\"ASCEND-910B\",\"cards\":8,"
+                        + "\"class\":\"ON_DEMAND\",\"maxRunSeconds\":600}")
+                .post("/api/v1/quotes").then().statusCode(201).extract().path("earliestStartAt");
+        assertEquals(startedAt.plusSeconds(72000), Instant.parse(quoted));
         given().auth().oauth2(t.member()).post("/api/v1/jobs/" + queued + "/cancel").then().statusCode(200)
                 .body("state", equalTo("CANCELLED")).body("reason", equalTo("CANCELLED_BY_TENANT"));
         given().auth().oauth2(t.member()).post("/api/v1/jobs/" + running + "/cancel").then().statusCode(200)

@@ -48,6 +48,11 @@ public class StripeStubs implements QuarkusTestResourceLifecycleManager {
         finalized.put("status", "open");
         server.stubFor(post(urlPathMatching("/v1/invoices/[^/]+/finalize")).willReturn(aResponse().withStatus(200)
                 .withHeader("Content-Type", "application/json").withBody(finalized.toString())));
+        ObjectNode voided = fixture("invoice");
+        voided.put("id", "{{request.pathSegments.[2]}}");
+        voided.put("status", "void");
+        server.stubFor(post(urlPathMatching("/v1/invoices/[^/]+/void")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody(voided.toString())));
         return Map.of("myriad.billing.stripe.api-key", API_KEY,
                 "myriad.billing.stripe.api-base", server.baseUrl(),
                 "myriad.billing.stripe.webhook-secret", WEBHOOK_SECRET);

@@ -63,9 +63,12 @@ public final class BillingApi {
             @Schema(description = "When a payment failed (Stripe); the grace period runs from here")
             Instant paymentFailedAt,
             @Schema(description = "The invoice in Stripe, once pushed") String stripeInvoiceId,
-            @Schema(description = "Stripe push: PENDING, PUSHED, FAILED (retrying), SKIPPED (no Stripe key "
-                    + "configured: the invoice stays in Myriad)",
-                    enumeration = {"PENDING", "PUSHED", "FAILED", "SKIPPED"}) String stripeState,
+            @Schema(description = "Stripe push: PENDING (to push, or retrying), PUSHED, FAILED (given up after 12 "
+                    + "attempts), SKIPPED (no Stripe key configured: the invoice stays in Myriad; or voided before "
+                    + "it was pushed), VOID_PENDING (voided in Myriad, to be voided in Stripe), VOIDED (voided in "
+                    + "Stripe too), VOID_FAILED (the void in Stripe given up after 12 attempts)",
+                    enumeration = {"PENDING", "PUSHED", "FAILED", "SKIPPED", "VOID_PENDING", "VOIDED", "VOID_FAILED"})
+            String stripeState,
             @Schema(description = "Only on getInvoice") List<InvoiceLineView> lines) {}
 
     @Schema(name = "CreditGrant", description = "Prepaid credit for a tenant; consumed before anything is invoiced")

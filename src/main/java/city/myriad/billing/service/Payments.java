@@ -114,7 +114,23 @@ public class Payments {
                                         caller.username(), now)).replaceWithVoid())
                         : Uni.createFrom().voidItem())
                 .chain(() -> move(c, i, InvoiceState.VOID, now, "closed_at = $3"))
+                .chain(() -> voidInStripe(c, i.id(), now))
                 .chain(() -> lift(c, i.tenantId(), now)));
+    }
+
+    /**
+     * The void goes to Stripe through the push outbox, in the void's transaction: a push not yet finished stops
+     * (SKIPPED: it never finalizes), an invoice already open in Stripe is voided there by the billing worker
+     * (VOID_PENDING, with the invoice's own idempotency key).
+     */
+    private static Uni<Void> voidInStripe(SqlConnection c, UUID invoice, Instant at) {
+        return c.preparedQuery("""
+                        update stripe_pushes
+                           set state = case when state = 'PUSHED' then 'VOID_PENDING' else 'SKIPPED' end,
+                               attempts = 0, next_attempt_at = $2,
+                               last_error = case when state = 'PUSHED' then null else 'voided before it was pushed' end
+                         where invoice_id = $1 and state in ('PENDING', 'FAILED', 'PUSHED')""")
+                .execute(Tuple.of(invoice, SqlTimes.utc(at))).replaceWithVoid();
     }
 
     /** Platform admins: writes an issued invoice off as uncollectible; the marketplace bears it. */

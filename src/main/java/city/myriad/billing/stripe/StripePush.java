@@ -16,6 +16,7 @@ import com.stripe.param.CustomerCreateParams;
 import com.stripe.param.InvoiceCreateParams;
 import com.stripe.param.InvoiceFinalizeInvoiceParams;
 import com.stripe.param.InvoiceItemCreateParams;
+import com.stripe.param.InvoiceVoidInvoiceParams;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -36,6 +37,9 @@ import org.jboss.logging.Logger;
  * before the next, so a retry after any failure resumes where it stopped and never bills twice. Failures back off
  * exponentially (base x 2^attempts, at most an hour); after 12 attempts the push is FAILED for an admin to look at.
  * Blocking (stripe-java is): runs on the billing worker's thread, never on an event loop.
+ *
+ * <p>Voids use the same outbox: an invoice Myriad voided before its push finished is never finalized (SKIPPED);
+ * one already open in Stripe is voided there ({@code myriad-invoice-<id>-void}), with the same retries.
  */
 @ApplicationScoped
 public class StripePush {
@@ -62,7 +66,7 @@ public class StripePush {
 
     /** An invoice to push, as leased. */
     record Due(UUID invoiceId, UUID tenantId, String tenantSlug, String tenantName, String number, String period,
-            String currency, String customerId, String stripeInvoiceId, int linesPushed, int attempts) {}
+            String currency, String customerId, String stripeInvoiceId, int linesPushed, int attempts, String state) {}
 
     /** Pushes what is due now; returns how many invoices were pushed whole. */
     public int pushDue() {
@@ -73,13 +77,14 @@ public class StripePush {
         List<Due> due = Blocking.await(() -> tx.asPlatform(c -> c.preparedQuery("""
                         with due as (
                             select invoice_id from stripe_pushes
-                             where state = 'PENDING' and next_attempt_at <= $1
+                             where state in ('PENDING', 'VOID_PENDING') and next_attempt_at <= $1
                              order by next_attempt_at limit 20 for update skip locked),
                         leased as (
                             update stripe_pushes s set next_attempt_at = $2 from due
-                             where s.invoice_id = due.invoice_id returning s.invoice_id, s.lines_pushed, s.attempts)
+                             where s.invoice_id = due.invoice_id
+                         returning s.invoice_id, s.lines_pushed, s.attempts, s.state)
                         select l.invoice_id, i.tenant_id, t.slug, t.name, i.number, i.period, i.currency,
-                               sc.customer_id, i.stripe_invoice_id, l.lines_pushed, l.attempts
+                               sc.customer_id, i.stripe_invoice_id, l.lines_pushed, l.attempts, l.state
                           from leased l join invoices i on i.id = l.invoice_id join tenants t on t.id = i.tenant_id
                           left join stripe_customers sc on sc.tenant_id = i.tenant_id""")
                 .execute(Tuple.of(SqlTimes.utc(now), SqlTimes.utc(now.plus(LEASE)))).map(rows -> {
@@ -87,13 +92,17 @@ public class StripePush {
                     for (Row r : rows) {
                         out.add(new Due(r.getUUID(0), r.getUUID(1), r.getString(2), r.getString(3), r.getString(4),
                                 r.getString(5), r.getString(6), r.getString(7), r.getString(8), r.getInteger(9),
-                                r.getInteger(10)));
+                                r.getInteger(10), r.getString(11)));
                     }
                     return out;
                 })));
         int pushed = 0;
         for (Due d : due) {
             try {
+                if (d.state().equals("VOID_PENDING")) {
+                    voidOpen(d);
+                    continue;
+                }
                 push(d);
                 pushed++;
             } catch (StripeException | RuntimeException e) {
@@ -147,22 +156,45 @@ public class StripePush {
             run("update stripe_pushes set lines_pushed = $2 where invoice_id = $1", Tuple.of(d.invoiceId(),
                     l.lineNo()));
         }
+        // Voided meanwhile? Then it stays a draft in Stripe, which charges nobody (see voidInStripe in Payments).
+        if (!"PENDING".equals(state(d.invoiceId()))) {
+            return;
+        }
         stripe.invoices().finalizeInvoice(stripeInvoice, InvoiceFinalizeInvoiceParams.builder().build(),
                 key("myriad-invoice-" + d.invoiceId() + "-finalize"));
-        run("update stripe_pushes set state = 'PUSHED', pushed_at = $2, last_error = null where invoice_id = $1",
-                Tuple.of(d.invoiceId(), SqlTimes.utc(clock.instant())));
+        run("update stripe_pushes set state = 'PUSHED', pushed_at = $2, last_error = null "
+                + "where invoice_id = $1 and state = 'PENDING'", Tuple.of(d.invoiceId(), SqlTimes.utc(clock.instant())));
+        // A void recorded between the check and the finalize finds PENDING gone to SKIPPED: void it in Stripe too.
+        run("update stripe_pushes set state = 'VOID_PENDING', next_attempt_at = $2 "
+                + "where invoice_id = $1 and state = 'SKIPPED'", Tuple.of(d.invoiceId(), SqlTimes.utc(clock.instant())));
+    }
+
+    /** Voids in Stripe an invoice that Myriad voided after it was open there. */
+    private void voidOpen(Due d) throws StripeException {
+        client.orElseThrow().invoices().voidInvoice(d.stripeInvoiceId(), InvoiceVoidInvoiceParams.builder().build(),
+                key("myriad-invoice-" + d.invoiceId() + "-void"));
+        run("update stripe_pushes set state = 'VOIDED', last_error = null where invoice_id = $1",
+                Tuple.of(d.invoiceId()));
+    }
+
+    private String state(UUID invoice) {
+        return Blocking.await(() -> tx.asPlatform(c -> c.preparedQuery(
+                        "select state from stripe_pushes where invoice_id = $1").execute(Tuple.of(invoice))
+                .map(rows -> rows.iterator().next().getString(0))));
     }
 
     private void failed(Due d, Exception e) {
         int attempts = d.attempts() + 1;
         long backoff = Math.min(config.stripe().retryBase().toMillis() << Math.min(attempts - 1, 20),
                 Duration.ofHours(1).toMillis());
-        String state = attempts >= MAX_ATTEMPTS ? "FAILED" : "PENDING";
-        LOG.warnf("Stripe push of invoice %s failed (attempt %d, %s): %s", d.invoiceId(), attempts, state,
+        boolean voiding = d.state().equals("VOID_PENDING");
+        String state = attempts < MAX_ATTEMPTS ? d.state() : voiding ? "VOID_FAILED" : "FAILED";
+        LOG.warnf("Stripe %s of invoice %s failed (attempt %d, %s): %s", voiding ? "void" : "push", d.invoiceId(),
+                attempts, state,
                 e.getMessage());
         run("update stripe_pushes set attempts = $2, state = $3, next_attempt_at = $4, last_error = $5 "
-                + "where invoice_id = $1", Tuple.of(d.invoiceId(), attempts, state,
-                SqlTimes.utc(clock.instant().plusMillis(backoff)), String.valueOf(e.getMessage())));
+                + "where invoice_id = $1 and state = $6", Tuple.of(d.invoiceId(), attempts, state,
+                SqlTimes.utc(clock.instant().plusMillis(backoff)), String.valueOf(e.getMessage()), d.state()));
     }
 
     private void run(String sql, Tuple args) {

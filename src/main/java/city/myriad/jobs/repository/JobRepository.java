@@ -3,6 +3,7 @@ package city.myriad.jobs.repository;
 import city.myriad.jobs.model.JobClass;
 import city.myriad.jobs.model.JobRow;
 import city.myriad.jobs.model.JobState;
+import city.myriad.jobs.model.StartEstimate;
 import city.myriad.platform.db.SqlTimes;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
@@ -297,18 +298,21 @@ public class JobRepository {
         }).map(r -> new long[] {((Number) r[0]).longValue(), ((Number) r[1]).longValue()});
     }
 
-    /** Milli-cards of QUEUED jobs of this cluster and model submitted before {@code before}: who waits ahead. */
-    public Uni<long[]> queuedAhead(UUID clusterId, String model, Instant before, UUID id) {
+
+    /** The QUEUED jobs of a cluster and model submitted before ({@code before}, {@code id}), first first. */
+    public Uni<List<StartEstimate.Waiting>> queuedBefore(UUID clusterId, String model, Instant before, UUID id) {
         return session().chain(s -> s.createNativeQuery("""
-                        select count(*), coalesce(sum(cards_milli), 0) from jobs
+                        select cards_milli, max_run_seconds from jobs
                          where cluster_id = :cluster and model = :model and state = 'QUEUED'
-                           and (created_at, id) < (:before, :id)""", Object[].class)
+                           and (created_at, id) < (:before, :id)
+                         order by created_at, id""", Object[].class)
                 .setParameter("cluster", clusterId)
                 .setParameter("model", model)
                 .setParameter("before", SqlTimes.utc(before))
                 .setParameter("id", id)
-                .getSingleResult())
-                .map(r -> new long[] {((Number) r[0]).longValue(), ((Number) r[1]).longValue()});
+                .getResultList())
+                .map(rows -> rows.stream().map(r -> new StartEstimate.Waiting(((Number) r[0]).longValue(),
+                        ((Number) r[1]).longValue())).toList());
     }
 
     /** The running jobs of a cluster and model: milli-cards and declared end, soonest first. */

@@ -11,6 +11,7 @@ import city.myriad.jobs.model.JobPlacement;
 import city.myriad.jobs.model.JobRow;
 import city.myriad.jobs.model.JobState;
 import city.myriad.jobs.model.Reasons;
+import city.myriad.jobs.model.StartEstimate;
 import city.myriad.jobs.repository.ClusterFeedRepository;
 import city.myriad.jobs.repository.JobRepository;
 import city.myriad.market.service.JobPricing;
@@ -355,34 +356,26 @@ public class JobService {
 
     /**
      * Where a QUEUED job stands: its position among the jobs of its cluster and model submitted before it and still
-     * waiting, and when it should start: the moment the declared ends of running jobs free the cards of the jobs
-     * ahead plus its own (from the cards in service). An estimate: jobs that end early, preemption, fair share and
-     * new reservations move it.
+     * waiting, and when it should start: the queue ahead of it played first come, first served on the cards in
+     * service, each job holding its cards for its maxRunSeconds ({@link StartEstimate}). An estimate: jobs that end
+     * early, backfilling, preemption and new reservations move it.
      */
     private Uni<Estimate> estimate(JobView r, Instant now) {
         long cardsMilli = r.cards().multiply(BigDecimal.valueOf(1000)).longValueExact();
-        return jobs.queuedAhead(r.clusterId(), r.model(), r.createdAt(), r.id())
-                .chain(ahead -> clusters.sellableByBlock(r.clusterId(), r.model())
-                        .chain(byBlock -> jobs.runningEnds(r.clusterId(), r.model()).map(running -> {
-                            long capacity = byBlock.values().stream().mapToLong(Integer::longValue).sum() * 1000;
-                            long busy = running.stream().mapToLong(x -> ((Number) x[0]).longValue()).sum();
-                            long need = ahead[1] + cardsMilli;
-                            long free = capacity - busy;
-                            Instant start = null;
-                            if (free >= need) {
-                                start = now;
-                            } else {
-                                for (Object[] x : running) {
-                                    free += ((Number) x[0]).longValue();
-                                    if (free >= need) {
-                                        Instant end = city.myriad.platform.db.SqlTimes.instant(x[1]);
-                                        start = end.isBefore(now) ? now : end;
-                                        break;
-                                    }
-                                }
-                            }
-                            return new Estimate(ahead[0] + 1, start);
-                        })));
+        return jobs.queuedBefore(r.clusterId(), r.model(), r.createdAt(), r.id())
+                .chain(ahead -> startAt(r.clusterId(), r.model(), ahead, cardsMilli, now)
+                        .map(start -> new Estimate(ahead.size() + 1, start.orElse(null))));
+    }
+
+    /** When a job of {@code cardsMilli} behind {@code ahead} should start, from the cards in service and running. */
+    Uni<java.util.Optional<Instant>> startAt(UUID cluster, String model, List<StartEstimate.Waiting> ahead,
+            long cardsMilli, Instant now) {
+        return clusters.sellableByBlock(cluster, model)
+                .chain(byBlock -> jobs.runningEnds(cluster, model).map(running -> StartEstimate.earliest(
+                        byBlock.values().stream().mapToLong(Integer::longValue).sum() * 1000,
+                        running.stream().map(x -> new StartEstimate.Running(((Number) x[0]).longValue(),
+                                city.myriad.platform.db.SqlTimes.instant(x[1]))).toList(),
+                        ahead, cardsMilli, now)));
     }
 
     private JobView view(JobRow r, Instant now, List<TransitionView> history, Long position, Instant estimate) {

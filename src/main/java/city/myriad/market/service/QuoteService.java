@@ -29,12 +29,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
  * Quotes answer "when, where and at what price" in one call: the unit and total price from the book in force,
  * and the earliest start the cluster can honour now, from the capacity calendar (every reservation sold) and
- * the cards of nodes that are not down. A quote is valid for {@link #VALID}; a reservation made with its id gets
+ * the cards of nodes that are not down, and for a job also from the work running and queued there
+ * ({@link QueueOutlook}). A quote is valid for {@link #VALID}; a reservation made with its id gets
  * exactly its price. For ON_DEMAND and SPOT the total is the price of the longest run ({@code maxRunSeconds}).
  */
 @ApplicationScoped
@@ -49,11 +51,13 @@ public class QuoteService {
     private final ReservationRepository reservations;
     private final QuoteRepository quotes;
     private final Idempotency idempotency;
+    private final QueueOutlook queue;
     private final Ids ids;
     private final Clock clock;
 
     QuoteService(Scoped scoped, TenantProjects tenants, ClusterSupply clusters, PriceBookRepository books,
-            ReservationRepository reservations, QuoteRepository quotes, Idempotency idempotency, Ids ids, Clock clock) {
+            ReservationRepository reservations, QuoteRepository quotes, Idempotency idempotency, QueueOutlook queue,
+            Ids ids, Clock clock) {
         this.scoped = scoped;
         this.tenants = tenants;
         this.clusters = clusters;
@@ -61,6 +65,7 @@ public class QuoteService {
         this.reservations = reservations;
         this.quotes = quotes;
         this.idempotency = idempotency;
+        this.queue = queue;
         this.ids = ids;
         this.clock = clock;
     }
@@ -71,12 +76,11 @@ public class QuoteService {
         boolean sameBlock = Boolean.TRUE.equals(command.sameBlock());
         return tenants.readableTenant(caller).chain(tenant -> clusters.find(command.clusterId())
                 .chain(cluster -> clusters.sellableOf(cluster.id(), command.model()))
-                .chain(capacity -> {
-                    return scoped.unscoped(() -> books.current(command.clusterId())
-                            .chain(book -> reservations.holds(command.clusterId(), command.model(), now)
-                                    .map(holds -> quote(tenant, command, shape, sameBlock, book.orElse(null),
-                                            new CapacityCalendar(capacity, holds), now))));
-                })
+                .chain(capacity -> behindTheQueue(command, now)
+                        .chain(queued -> scoped.unscoped(() -> books.current(command.clusterId())
+                                .chain(book -> reservations.holds(command.clusterId(), command.model(), now)
+                                        .map(holds -> quote(tenant, command, shape, sameBlock, book.orElse(null),
+                                                new CapacityCalendar(capacity, holds), queued, now))))))
                 .chain(q -> scoped.asTenant(tenant, () -> idempotency.once(tenant, QuoteView.class,
                         () -> quotes.persistAndFlush(q).map(QuoteService::view)))));
     }
@@ -106,8 +110,16 @@ public class QuoteService {
         }
     }
 
+    /** A job's start behind the running and queued work (the scheduler's view); none for a reservation. */
+    private Uni<Optional<Instant>> behindTheQueue(CreateQuote command, Instant now) {
+        if (command.priceClass() == PriceClass.RESERVED) {
+            return Uni.createFrom().item(Optional.empty());
+        }
+        return queue.earliestStart(command.clusterId(), command.model(), command.cards() * 1000L, now);
+    }
+
     private Quote quote(UUID tenant, CreateQuote command, Shape shape, boolean sameBlock, PriceBook book,
-            CapacityCalendar calendar, Instant now) {
+            CapacityCalendar calendar, Optional<Instant> queued, Instant now) {
         Price price = book == null ? null : book.price(command.model(), command.priceClass()).orElse(null);
         if (price == null) {
             throw new MyriadProblem.Conflict(ProblemCode.NOT_FOR_SALE, "Cluster " + command.clusterId() + " sells no "
@@ -117,6 +129,10 @@ public class QuoteService {
                 .orElseThrow(() -> new MyriadProblem.CapacityUnavailable("The cluster has only "
                         + calendar.mostCards(sameBlock) + " " + command.model() + " cards"
                         + (sameBlock ? " in its largest block" : ""), null, null));
+        // A job also waits for the work running and queued before it: the later of the two.
+        if (queued.isPresent() && queued.get().isAfter(earliest)) {
+            earliest = queued.get();
+        }
         Money unit = price.at(BigDecimal.ZERO);
         if (sameBlock) {
             unit = unit.times(BigDecimal.ONE.add(BigDecimal.valueOf(book.sameBlockPremiumPercent(), 2)));

@@ -1,0 +1,19 @@
+package city.myriad.market.service;
+
+import io.smallrye.mutiny.Uni;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The port through which a quote sees the work the cluster's loop is running and has queued (the jobs domain
+ * implements it: the market does not depend on jobs, jobs depends on the market).
+ */
+public interface QueueOutlook {
+
+    /**
+     * When a job of {@code cardsMilli} thousandths of a card of {@code model}, submitted now, would start on the
+     * cluster behind the jobs running and queued there; empty if the model's cards in service can never hold it.
+     */
+    Uni<Optional<Instant>> earliestStart(UUID clusterId, String model, long cardsMilli, Instant now);
+}
