@@ -103,8 +103,9 @@ public class StripePush {
                     voidOpen(d);
                     continue;
                 }
-                push(d);
-                pushed++;
+                if (push(d)) {
+                    pushed++;
+                }
             } catch (StripeException | RuntimeException e) {
                 failed(d, e);
             }
@@ -112,7 +113,8 @@ public class StripePush {
         return pushed;
     }
 
-    private void push(Due d) throws StripeException {
+    /** Pushes one invoice, resuming after its last stored step; false if it was voided before its finalize. */
+    private boolean push(Due d) throws StripeException {
         StripeClient stripe = client.orElseThrow();
         String customer = d.customerId();
         if (customer == null) {
@@ -158,7 +160,7 @@ public class StripePush {
         }
         // Voided meanwhile? Then it stays a draft in Stripe, which charges nobody (see voidInStripe in Payments).
         if (!"PENDING".equals(state(d.invoiceId()))) {
-            return;
+            return false;
         }
         stripe.invoices().finalizeInvoice(stripeInvoice, InvoiceFinalizeInvoiceParams.builder().build(),
                 key("myriad-invoice-" + d.invoiceId() + "-finalize"));
@@ -167,6 +169,7 @@ public class StripePush {
         // A void recorded between the check and the finalize finds PENDING gone to SKIPPED: void it in Stripe too.
         run("update stripe_pushes set state = 'VOID_PENDING', next_attempt_at = $2 "
                 + "where invoice_id = $1 and state = 'SKIPPED'", Tuple.of(d.invoiceId(), SqlTimes.utc(clock.instant())));
+        return true;
     }
 
     /** Voids in Stripe an invoice that Myriad voided after it was open there. */
@@ -190,8 +193,7 @@ public class StripePush {
         boolean voiding = d.state().equals("VOID_PENDING");
         String state = attempts < MAX_ATTEMPTS ? d.state() : voiding ? "VOID_FAILED" : "FAILED";
         LOG.warnf("Stripe %s of invoice %s failed (attempt %d, %s): %s", voiding ? "void" : "push", d.invoiceId(),
-                attempts, state,
-                e.getMessage());
+                attempts, state, e.getMessage());
         run("update stripe_pushes set attempts = $2, state = $3, next_attempt_at = $4, last_error = $5 "
                 + "where invoice_id = $1 and state = $6", Tuple.of(d.invoiceId(), attempts, state,
                 SqlTimes.utc(clock.instant().plusMillis(backoff)), String.valueOf(e.getMessage()), d.state()));
