@@ -102,4 +102,35 @@ public final class LoadClient {
     }
 
     private LoadClient() {}
+
+    /**
+     * CPU seconds the service's JIT compiler threads have used so far (Linux /proc, on the pid that bin/bench-service
+     * passes), or -1 without the pid. A warm-up repeats until a round costs the compiler little: on two shared
+     * cores the C2 compiler of a fresh Quarkus service keeps a core busy for minutes, and a benchmark run in that
+     * time measures the compiler, not the service.
+     */
+    public static double compilerSeconds() {
+        String pid = System.getenv("MYRIAD_BENCH_SERVICE_PID");
+        if (pid == null) {
+            return -1;
+        }
+        long ticks = 0;
+        java.io.File[] tasks = new java.io.File("/proc/" + pid + "/task").listFiles();
+        if (tasks == null) {
+            return -1;
+        }
+        for (java.io.File task : tasks) {
+            try {
+                String stat = java.nio.file.Files.readString(task.toPath().resolve("stat"));
+                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                if (name.contains("CompilerThre")) {
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                // a thread that ended meanwhile
+            }
+        }
+        return ticks / 100.0;  // USER_HZ
+    }
 }

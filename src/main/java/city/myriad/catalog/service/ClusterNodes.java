@@ -35,8 +35,10 @@ public class ClusterNodes {
     private final Scoped scoped;
     private final NodeRepository nodes;
     private final Clock clock;
+    private final ClusterSupply supply;
 
-    ClusterNodes(Scoped scoped, NodeRepository nodes, Clock clock) {
+    ClusterNodes(Scoped scoped, NodeRepository nodes, Clock clock, ClusterSupply supply) {
+        this.supply = supply;
         this.scoped = scoped;
         this.nodes = nodes;
         this.clock = clock;
@@ -66,7 +68,11 @@ public class ClusterNodes {
             n.state = next.name();
             n.updatedAt = clock.instant();
             return true;
-        }));
+        })).invoke(changed -> {
+            if (changed) {
+                supply.nodesChanged();
+            }
+        });
     }
 
     /**

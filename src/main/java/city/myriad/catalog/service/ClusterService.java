@@ -111,6 +111,7 @@ public class ClusterService {
             return inventory.write(cluster.id, rows, OffsetDateTime.now(clock))
                     .onFailure(InventoryWriter.RackInTwoBlocks.class).transform(e -> new MyriadProblem.Validation(ProblemCode.RACK_IN_TWO_BLOCKS, "After this import rack '" + ((InventoryWriter.RackInTwoBlocks) e).rack
                             + "' would be in two blocks; a rack belongs to one block. Nothing was imported."))
+                    .invoke(supply::nodesChanged)
                     .map(o -> new ImportResult(rows.size(), cards, models, o.created(), o.updated(), o.unchanged()));
         });
     }
@@ -132,7 +133,7 @@ public class ClusterService {
                         n.updatedAt = clock.instant();
                     }
                     return NodeView.of(n);
-                })));
+                }))).invoke(supply::nodesChanged);
     }
 
     public Uni<Capacity> capacity(Caller caller, UUID clusterId) {

@@ -3,11 +3,13 @@ package city.myriad.catalog.service;
 import city.myriad.catalog.model.Cluster;
 import city.myriad.catalog.repository.ClusterRepository;
 import city.myriad.catalog.repository.NodeRepository;
+import city.myriad.platform.cache.Recent;
 import city.myriad.platform.db.Scoped;
 import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.ProblemCode;
 import city.myriad.platform.security.Caller;
 import io.smallrye.mutiny.Uni;
+import java.time.Duration;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,6 +39,12 @@ public class ClusterSupply {
     private final ClusterRepository clusters;
     private final NodeRepository nodes;
     private final OperatorLookup operators;
+    /** Clusters as read within the last second (a cluster's identity and operator do not change). */
+    private final Recent<UUID, ClusterRef> found = new Recent<>(Duration.ofSeconds(1), 10_000);
+    /** Cards in service per cluster x model, as read within the last second; forgotten when nodes change here. */
+    private final Recent<ModelOf, Long> inService = new Recent<>(Duration.ofSeconds(1), 10_000);
+
+    private record ModelOf(UUID cluster, String model) {}
 
     ClusterSupply(Scoped scoped, ClusterRepository clusters, NodeRepository nodes, OperatorLookup operators) {
         this.scoped = scoped;
@@ -47,12 +55,35 @@ public class ClusterSupply {
 
     /** The cluster; 404 {@code CLUSTER_NOT_FOUND} if there is none. */
     public Uni<ClusterRef> find(UUID clusterId) {
-        return scoped.unscoped(() -> clusters.findById(clusterId)).map(c -> {
-            if (c == null) {
-                throw new MyriadProblem.NotFound(ProblemCode.CLUSTER_NOT_FOUND, "No cluster " + clusterId);
-            }
-            return ref(c);
-        });
+        return found.get(clusterId, () -> scoped.unscoped(() -> clusters.findById(clusterId))
+                .map(c -> c == null ? null : ref(c))).map(c -> {
+                    if (c == null) {
+                        throw new MyriadProblem.NotFound(ProblemCode.CLUSTER_NOT_FOUND, "No cluster " + clusterId);
+                    }
+                    return c;
+                });
+    }
+
+    /**
+     * The cards of a model on the cluster's nodes that are not down, as read within the last second: what a job
+     * checks it can ever run on (the scheduling loop refuses one that no longer fits). 400 {@code UNKNOWN_MODEL}
+     * when the cluster has no such cards.
+     */
+    public Uni<Long> cardsInService(UUID clusterId, String model) {
+        return inService.get(new ModelOf(clusterId, model), () -> sellableByBlock(clusterId, model)
+                .map(byBlock -> byBlock.isEmpty() ? null
+                        : byBlock.values().stream().mapToLong(Integer::longValue).sum()))
+                .map(cards -> {
+                    if (cards == null) {
+                        throw unknownModel(clusterId, model);
+                    }
+                    return cards;
+                });
+    }
+
+    /** The cluster's nodes changed (an import, a node's state): what was read of them is forgotten. */
+    void nodesChanged() {
+        inService.forgetAll();
     }
 
     /** The cluster if the caller may manage it: its operator, or a platform admin; 403 otherwise. */
@@ -113,11 +144,15 @@ public class ClusterSupply {
     public Uni<Map<String, Integer>> sellableOf(UUID clusterId, String model) {
         return sellableByBlock(clusterId, model).invoke(byBlock -> {
             if (byBlock.isEmpty()) {
-                throw new MyriadProblem.Validation(ProblemCode.UNKNOWN_MODEL, "Cluster " + clusterId
-                        + " has no cards of model '" + model + "'",
-                        List.of(MyriadProblem.Violation.field("model", "not a card model of the cluster")));
+                throw unknownModel(clusterId, model);
             }
         });
+    }
+
+    private static MyriadProblem unknownModel(UUID clusterId, String model) {
+        return new MyriadProblem.Validation(ProblemCode.UNKNOWN_MODEL, "Cluster " + clusterId
+                + " has no cards of model '" + model + "'",
+                List.of(MyriadProblem.Violation.field("model", "not a card model of the cluster")));
     }
 
     /** Cards of one model per block that reservations may be sold from (nodes not down); empty: no such model. */

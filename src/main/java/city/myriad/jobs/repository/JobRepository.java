@@ -31,11 +31,20 @@ public class JobRepository {
     /** A transition as the history shows it. */
     public record Transition(Instant at, String from, String to, String reason) {}
 
-    public Uni<Void> insert(JobRow j) {
-        return session().chain(s -> s.createNativeQuery("insert into jobs (" + COLUMNS + """
+    /**
+     * Inserts a QUEUED job with its first transition and the entry that tells its cluster's scheduling loop: one
+     * statement (an update for Hibernate, whose plan it caches), in the caller's transaction.
+     */
+    public Uni<Void> insertQueued(JobRow j, String reason) {
+        return session().chain(s -> s.createNativeQuery("with j as (insert into jobs (" + COLUMNS + """
                         ) values (:id, :tenant, :project, :cluster, :model, :cards, :class, :reservation, :maxRun,
-                                  :sameBlock, :quote, :currency, :unit, :version, :projected, :state, :reason, 0, null,
-                                  null, null, 0, 0, false, :by, :at, :at)""")
+                                  :sameBlock, :quote, :currency, :unit, :version, :projected, 'QUEUED', :reason, 0,
+                                  null, null, null, 0, 0, false, :by, :at, :at)
+                            returning id, tenant_id, cluster_id, created_at),
+                        h as (insert into job_transitions (job_id, seq, tenant_id, at, from_state, to_state, reason)
+                              select id, 1, tenant_id, created_at, null, 'QUEUED', :transition from j)
+                        insert into scheduler_inbox (cluster_id, job_id, kind, at)
+                        select cluster_id, id, 'SUBMITTED', created_at from j""")
                 .setParameter("id", j.id())
                 .setParameter("tenant", j.tenantId())
                 .setParameter("project", j.projectId())
@@ -51,8 +60,8 @@ public class JobRepository {
                 .setParameter("unit", j.unitPriceMinor())
                 .setParameter("version", j.priceBookVersion())
                 .setParameter("projected", j.projectedMinor())
-                .setParameter("state", j.state().name())
                 .setParameter("reason", j.reason())
+                .setParameter("transition", reason)
                 .setParameter("by", j.submittedBy())
                 .setParameter("at", SqlTimes.utc(j.createdAt()))
                 .executeUpdate()).replaceWithVoid();
@@ -61,6 +70,12 @@ public class JobRepository {
     public Uni<Optional<JobRow>> find(UUID tenantId, UUID id) {
         return rows("select " + COLUMNS + " from jobs where tenant_id = :tenant and id = :id",
                 q -> q.setParameter("tenant", tenantId).setParameter("id", id))
+                .map(list -> list.stream().findFirst());
+    }
+
+    /** The job as committed, whatever its tenant (the caller's scope decides); nothing locked. */
+    public Uni<Optional<JobRow>> read(UUID id) {
+        return rows("select " + COLUMNS + " from jobs where id = :id", q -> q.setParameter("id", id))
                 .map(list -> list.stream().findFirst());
     }
 
@@ -220,19 +235,6 @@ public class JobRepository {
                 .setParameter("tenant", tenantId)
                 .setParameter("at", SqlTimes.utc(at))
                 .setParameter("from", from == null ? null : from.name())
-                .setParameter("to", to.name())
-                .setParameter("reason", reason)
-                .executeUpdate()).replaceWithVoid();
-    }
-
-    /** The first transition of a job just inserted. */
-    public Uni<Void> firstTransition(UUID jobId, UUID tenantId, Instant at, JobState to, String reason) {
-        return session().chain(s -> s.createNativeQuery("""
-                        insert into job_transitions (job_id, seq, tenant_id, at, from_state, to_state, reason)
-                        values (:job, 1, :tenant, :at, null, :to, :reason)""")
-                .setParameter("job", jobId)
-                .setParameter("tenant", tenantId)
-                .setParameter("at", SqlTimes.utc(at))
                 .setParameter("to", to.name())
                 .setParameter("reason", reason)
                 .executeUpdate()).replaceWithVoid();

@@ -137,7 +137,10 @@ public class ClusterAgentService {
     }
 
     private Uni<String> job(UUID clusterId, ClusterEvent e, Instant at) {
-        return jobs.lock(e.jobId()).chain(found -> {
+        // An end changes the job, so it locks the row first; an acknowledgment (started, stopped) changes only its
+        // assignment and reads the job without waiting for a writer of it.
+        boolean ack = e.type().equals("JOB_STARTED") || e.type().equals("JOB_STOPPED");
+        return (ack ? jobs.read(e.jobId()) : jobs.lock(e.jobId())).chain(found -> {
             JobRow j = found.filter(r -> r.clusterId().equals(clusterId)).orElse(null);
             if (j == null) {
                 return Uni.createFrom().item(UNKNOWN_JOB);

@@ -12,7 +12,6 @@ import city.myriad.jobs.model.JobRow;
 import city.myriad.jobs.model.JobState;
 import city.myriad.jobs.model.Reasons;
 import city.myriad.jobs.model.StartEstimate;
-import city.myriad.jobs.repository.ClusterFeedRepository;
 import city.myriad.jobs.repository.JobRepository;
 import city.myriad.market.service.JobPricing;
 import city.myriad.platform.db.Scoped;
@@ -62,7 +61,6 @@ public class JobService {
     private final QuotaLimits quotas;
     private final MeterReadings meter;
     private final JobRepository jobs;
-    private final ClusterFeedRepository feed;
     private final JobRuns runs;
     private final Idempotency idempotency;
     private final SchedulingLoops loops;
@@ -71,7 +69,7 @@ public class JobService {
     private final Clock clock;
 
     JobService(Scoped scoped, TenantProjects projects, ClusterSupply clusters, JobPricing pricing, QuotaLimits quotas,
-            MeterReadings meter, JobRepository jobs, ClusterFeedRepository feed, JobRuns runs, Idempotency idempotency,
+            MeterReadings meter, JobRepository jobs, JobRuns runs, Idempotency idempotency,
             SchedulingLoops loops, ObjectMapper json, Ids ids, Clock clock) {
         this.scoped = scoped;
         this.projects = projects;
@@ -80,7 +78,6 @@ public class JobService {
         this.quotas = quotas;
         this.meter = meter;
         this.jobs = jobs;
-        this.feed = feed;
         this.runs = runs;
         this.idempotency = idempotency;
         this.loops = loops;
@@ -93,25 +90,28 @@ public class JobService {
     private record Shape(int cardsMilli, JobClass jobClass, boolean sameBlock) {}
 
     /**
-     * Submits a job. After the caller's project is found, everything (cluster and model, price, quotas, budget,
-     * the insert) runs in one transaction of the tenant: the ports called join it. A replay of an idempotent
-     * submission answers the first job without pricing it again.
+     * Submits a job in one transaction of the caller's tenant: the project (and that the tenant is not suspended),
+     * the cluster and model, the price, the quotas, the budget when one applies, and the insert. The reference data
+     * (cluster, cards in service, price book, quotas) comes from the ports' one-second caches, so a submission
+     * without a budget or GPU-hour limit is two statements: the project check and one insert of the job, its first
+     * transition and the loop's inbox entry. A replay of an idempotent submission answers the first job without
+     * pricing it again.
      */
     public Uni<JobView> create(Caller caller, CreateJob command) {
         Instant now = clock.instant();
         Shape shape = shape(command);
-        return projects.runnableProject(caller, command.projectId())
-                .chain(project -> scoped.asTenant(project.tenantId(), () -> idempotency.once(project.tenantId(),
-                        JobView.class, () -> clusters.find(command.clusterId())
-                                .chain(cluster -> clusters.sellableOf(cluster.id(), command.model()))
-                                .map(byBlock -> byBlock.values().stream().mapToLong(Integer::longValue).sum())
+        return projects.runningTenant(caller)
+                .chain(tenant -> scoped.asTenant(tenant, () -> idempotency.once(tenant, JobView.class,
+                        () -> projects.runnableIn(tenant, command.projectId()).chain(project -> clusters
+                                .find(command.clusterId())
+                                .chain(cluster -> clusters.cardsInService(cluster.id(), command.model()))
                                 .invoke(cardsOfModel -> fits(command, shape, cardsOfModel))
-                                .chain(cardsOfModel -> priced(project.tenantId(), command, shape, now))
-                                .chain(priced -> quotas.of(project.tenantId(), project.projectId())
+                                .chain(cardsOfModel -> priced(tenant, command, shape, now))
+                                .chain(priced -> quotas.of(tenant, project.projectId())
                                         .invoke(limits -> withinCardLimits(command, shape, limits))
                                         .chain(limits -> withinBudget(limits, priced, now)
                                                 .chain(() -> withinGpuHours(limits, shape, command, now)))
-                                        .chain(() -> insert(caller, project, command, shape, priced, now))))))
+                                        .chain(() -> insert(caller, project, command, shape, priced, now)))))))
                 .invoke(view -> loops.wake(view.clusterId()));
     }
 
@@ -283,10 +283,8 @@ public class JobService {
                 c.quoteId(), priced.currency(), priced.unitPriceMinor(), priced.priceBookVersion(),
                 priced.projectedMinor(), JobState.QUEUED, Reasons.CAPACITY, 0, null, null, null, 0, 0, false,
                 caller.username(), now, now);
-        return jobs.insert(row)
-                .chain(() -> jobs.firstTransition(row.id(), row.tenantId(), now, JobState.QUEUED, Reasons.SUBMITTED))
-                .chain(() -> feed.notify(row.clusterId(), row.id(), "SUBMITTED", now))
-                .chain(() -> view(row, now));
+        return jobs.insertQueued(row, Reasons.SUBMITTED).map(ignored -> view(row, now,
+                List.of(new TransitionView(now, null, JobState.QUEUED.name(), Reasons.SUBMITTED)), null, null));
     }
 
     public Uni<Page<JobView>> list(Caller caller, PageRequest page, UUID project, String state, UUID cluster) {

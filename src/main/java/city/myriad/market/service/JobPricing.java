@@ -9,6 +9,7 @@ import city.myriad.market.model.ReservationState;
 import city.myriad.market.repository.PriceBookRepository;
 import city.myriad.market.repository.QuoteRepository;
 import city.myriad.market.repository.ReservationRepository;
+import city.myriad.platform.cache.Recent;
 import city.myriad.platform.db.Scoped;
 import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.ProblemCode;
@@ -18,6 +19,7 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.math.BigDecimal;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -42,6 +44,11 @@ public class JobPricing {
     private final QuoteRepository quotes;
     private final ReservationRepository reservations;
     private final Clock clock;
+    /**
+     * The book in force per cluster, as read within the last second: a new version set through this replica is
+     * seen at once, one set through another within a second (the job records the version it was sold at).
+     */
+    private final Recent<UUID, PriceBook> inForce = new Recent<>(Duration.ofSeconds(1), 10_000);
 
     JobPricing(Scoped scoped, PriceBookRepository books, QuoteRepository quotes, ReservationRepository reservations,
             Clock clock) {
@@ -65,19 +72,24 @@ public class JobPricing {
                 return new JobPrice(Money.of(q.unitPriceMinor, q.currency), q.priceBookVersion);
             });
         }
-        return scoped.unscoped(() -> books.current(clusterId)).map(book -> {
-            PriceBook b = book.orElse(null);
-            Price p = b == null ? null : b.price(model, PriceClass.valueOf(priceClass)).orElse(null);
-            if (p == null) {
-                throw new MyriadProblem.Conflict(ProblemCode.NOT_FOR_SALE, "Cluster " + clusterId + " sells no "
-                        + priceClass + " " + model + " cards");
-            }
-            Money unit = p.at(utilization);
-            if (sameBlock) {
-                unit = unit.times(BigDecimal.ONE.add(BigDecimal.valueOf(b.sameBlockPremiumPercent(), 2)));
-            }
-            return new JobPrice(unit, b.version());
-        });
+        return inForce.get(clusterId, () -> scoped.unscoped(() -> books.current(clusterId)).map(b -> b.orElse(null)))
+                .map(b -> {
+                    Price p = b == null ? null : b.price(model, PriceClass.valueOf(priceClass)).orElse(null);
+                    if (p == null) {
+                        throw new MyriadProblem.Conflict(ProblemCode.NOT_FOR_SALE, "Cluster " + clusterId + " sells no "
+                                + priceClass + " " + model + " cards");
+                    }
+                    Money unit = p.at(utilization);
+                    if (sameBlock) {
+                        unit = unit.times(BigDecimal.ONE.add(BigDecimal.valueOf(b.sameBlockPremiumPercent(), 2)));
+                    }
+                    return new JobPrice(unit, b.version());
+                });
+    }
+
+    /** A new version of the cluster's book was set here: sell at it from now on. */
+    void priceBookChanged(UUID clusterId) {
+        inForce.forget(clusterId);
     }
 
     private void fromQuote(Quote q, UUID quoteId, UUID clusterId, String model, String priceClass, int cardsMilli,

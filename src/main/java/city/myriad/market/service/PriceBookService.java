@@ -35,8 +35,11 @@ public class PriceBookService {
     private final ClusterSupply clusters;
     private final PriceBookRepository books;
     private final Clock clock;
+    private final JobPricing pricing;
 
-    PriceBookService(Scoped scoped, ClusterSupply clusters, PriceBookRepository books, Clock clock) {
+    PriceBookService(Scoped scoped, ClusterSupply clusters, PriceBookRepository books, Clock clock,
+            JobPricing pricing) {
+        this.pricing = pricing;
         this.scoped = scoped;
         this.clusters = clusters;
         this.books = books;
@@ -54,6 +57,7 @@ public class PriceBookService {
                             clock.instant(), caller.username(), prices);
                     return books.insert(book).replaceWith(book);
                 })))
+                .invoke(book -> pricing.priceBookChanged(clusterId))
                 .onFailure(Constraints::isUniqueViolation).transform(e -> new MyriadProblem.Conflict(
                         ProblemCode.PRICE_BOOK_CHANGED, "The price book of cluster " + clusterId
                                 + " changed at the same moment; read it and set it again"))

@@ -1,5 +1,6 @@
 package city.myriad.quota.service;
 
+import city.myriad.platform.cache.Recent;
 import city.myriad.platform.db.Scoped;
 import city.myriad.quota.mapping.QuotaApi;
 import city.myriad.quota.mapping.QuotaApi.Budget;
@@ -9,6 +10,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -70,6 +72,10 @@ public class QuotaLimits {
     private final Scoped scoped;
     private final QuotaRepository quotas;
     private final ObjectMapper json;
+    /** Quotas as read within the last second: set through this replica they apply at once, else within a second. */
+    private final Recent<Owner, Effective> recent = new Recent<>(Duration.ofSeconds(1), 100_000);
+
+    private record Owner(UUID tenant, UUID project) {}
 
     QuotaLimits(Scoped scoped, QuotaRepository quotas, ObjectMapper json) {
         this.scoped = scoped;
@@ -80,11 +86,17 @@ public class QuotaLimits {
     /** The quotas in force for the project and its tenant, read in a transaction of their own. */
     public Uni<Effective> of(UUID tenantId, UUID projectId) {
         String project = "project:" + projectId;
-        return scoped.asTenant(tenantId, () -> quotas.findAll(tenantId, List.of(QuotaService.TENANT, project)))
+        return recent.get(new Owner(tenantId, projectId), () -> scoped.asTenant(tenantId,
+                        () -> quotas.findAll(tenantId, List.of(QuotaService.TENANT, project)))
                 .map(found -> new Effective(tenantId, projectId,
                         found.containsKey(QuotaService.TENANT) ? scope(found.get(QuotaService.TENANT).document())
                                 : Scope.NONE,
-                        found.containsKey(project) ? scope(found.get(project).document()) : Scope.NONE));
+                        found.containsKey(project) ? scope(found.get(project).document()) : Scope.NONE)));
+    }
+
+    /** A quota was set here: every cached one is forgotten (a tenant's limits bound all its projects'). */
+    void changed() {
+        recent.forgetAll();
     }
 
     /** A tenant's or project's scope that limits money or GPU-hours: what the meter's alerts watch. */

@@ -42,9 +42,11 @@ public class QuotaService {
     private final QuotaRepository quotas;
     private final ObjectMapper json;
     private final Clock clock;
+    private final QuotaLimits limits;
 
     QuotaService(Scoped scoped, TenantProjects tenants, ClusterSupply clusters, QuotaRepository quotas,
-            ObjectMapper json, Clock clock) {
+            ObjectMapper json, Clock clock, QuotaLimits limits) {
+        this.limits = limits;
         this.scoped = scoped;
         this.tenants = tenants;
         this.clusters = clusters;
@@ -97,6 +99,7 @@ public class QuotaService {
     private Uni<QuotasView> write(Caller caller, UUID tenant, UUID project, Quotas command) {
         QuotaRepository.Stored stored = new QuotaRepository.Stored(serialise(command), clock.instant(), caller.username());
         return scoped.asTenant(tenant, () -> quotas.put(tenant, scope(project), stored))
+                .invoke(limits::changed)
                 .replaceWith(new QuotasView(tenant, project, command.cards(), command.budget(), command.gpuHours(),
                         command.thresholds(), command.exhaustion(), stored.updatedAt(), stored.updatedBy()));
     }

@@ -63,14 +63,32 @@ public class TenantProjects {
         return project(caller, projectId, buy ? TenantAccess.Action.ADMINISTER : TenantAccess.Action.READ);
     }
 
-    /** The project of the caller's tenant in which the caller may run jobs: tenant-admin or tenant-member. */
-    public Uni<ProjectRef> runnableProject(Caller caller, UUID projectId) {
-        return project(caller, projectId, TenantAccess.Action.RUN);
-    }
-
     /** The caller's tenant, if the caller may run (and cancel) its jobs: tenant-admin or tenant-member. */
     public Uni<UUID> runningTenant(Caller caller) {
         return lookup.of(caller).chain(t -> access.authorize(caller, t.id(), TenantAccess.Action.RUN));
+    }
+
+    /**
+     * Inside the caller's transaction of {@code tenantId} (from {@link #runningTenant}): the project, 404 if the
+     * tenant has none of that id, 403 TENANT_SUSPENDED if the tenant may not start new work. One read, made in the
+     * transaction that writes the new work, so a suspension committed before it is always seen.
+     */
+    public Uni<ProjectRef> runnableIn(UUID tenantId, UUID projectId) {
+        return projects.statusIfProject(tenantId, projectId).map(status -> {
+            if (status == null) {
+                throw new MyriadProblem.NotFound(ProblemCode.PROJECT_NOT_FOUND, "No project " + projectId);
+            }
+            refuseSuspended(tenantId, status);
+            return new ProjectRef(tenantId, projectId);
+        });
+    }
+
+    private static void refuseSuspended(UUID tenant, String status) {
+        if ("SUSPENDED".equals(status)) {
+            throw new MyriadProblem.Forbidden(ProblemCode.TENANT_SUSPENDED, "The tenant is suspended "
+                    + "from new work: an invoice is unpaid past its grace period (GET "
+                    + "/api/v1/tenants/" + tenant + "/balance says which); paying it lifts this");
+        }
     }
 
     private Uni<ProjectRef> project(Caller caller, UUID projectId, TenantAccess.Action action) {
@@ -85,11 +103,7 @@ public class TenantProjects {
                     }
                     // New work (a job, a reservation) needs an ACTIVE tenant; a suspended one still reads.
                     return projects.tenantStatus(tenant).map(status -> {
-                        if ("SUSPENDED".equals(status)) {
-                            throw new MyriadProblem.Forbidden(ProblemCode.TENANT_SUSPENDED, "The tenant is suspended "
-                                    + "from new work: an invoice is unpaid past its grace period (GET "
-                                    + "/api/v1/tenants/" + tenant + "/balance says which); paying it lifts this");
-                        }
+                        refuseSuspended(tenant, status);
                         return new ProjectRef(tenant, p.id);
                     });
                 })));
