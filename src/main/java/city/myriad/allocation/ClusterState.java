@@ -73,35 +73,6 @@ public final class ClusterState {
         }
     }
 
-    private ClusterState(ClusterState o) {
-        topology = o.topology;
-        free = o.free.clone();
-        cpuFree = o.cpuFree.clone();
-        memFree = o.memFree.clone();
-        wholeFree = o.wholeFree.clone();
-        freeMilli = o.freeMilli.clone();
-        version = o.version.clone();
-        heldBy = o.heldBy.clone();
-        holders.addAll(o.holders);
-        freeMilliOfModel = o.freeMilliOfModel.clone();
-        nodesByWholeFree = deepClone(o.nodesByWholeFree);
-        cardsByFreeTenth = deepClone(o.cardsByFreeTenth);
-        wholeFreeOfModel = o.wholeFreeOfModel.clone();
-        nodesWithFree = new long[o.nodesWithFree.length][];
-        for (int m = 0; m < nodesWithFree.length; m++) {
-            nodesWithFree[m] = o.nodesWithFree[m].clone();
-        }
-        allocatedMilli = o.allocatedMilli;
-    }
-
-    private static int[][] deepClone(int[][] a) {
-        int[][] c = new int[a.length][];
-        for (int i = 0; i < a.length; i++) {
-            c[i] = a[i].clone();
-        }
-        return c;
-    }
-
     /** The most wholly free cards on one node of this model (0 if none). */
     public int maxWholeFree(int model) {
         int[] h = nodesByWholeFree[model];
@@ -166,11 +137,6 @@ public final class ClusterState {
         return bits;
     }
 
-    /** An independent copy for what-ifs. */
-    public ClusterState copy() {
-        return new ClusterState(this);
-    }
-
     public Topology topology() {
         return topology;
     }
@@ -194,11 +160,6 @@ public final class ClusterState {
     /** Wholly free cards over all nodes of a card model. */
     public long wholeFreeOfModel(int model) {
         return wholeFreeOfModel[model];
-    }
-
-    /** Free milli-cards over all nodes of a card model. */
-    public long freeMilliOfModel(int model) {
-        return freeMilliOfModel[model];
     }
 
     public long allocatedMilli() {

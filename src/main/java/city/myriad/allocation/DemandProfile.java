@@ -67,10 +67,6 @@ public final class DemandProfile {
         return epoch;
     }
 
-    public int shapes() {
-        return weight.length;
-    }
-
     private void rebuild() {
         sinceRebuild = 0;
         List<Map.Entry<Shape, long[]>> top = new ArrayList<>(counts.entrySet());

@@ -106,10 +106,6 @@ public final class Topology {
         return memory[node];
     }
 
-    public int rack(int node) {
-        return rack[node];
-    }
-
     public int block(int node) {
         return block[node];
     }

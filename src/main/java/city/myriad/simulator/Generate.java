@@ -109,8 +109,6 @@ final class Generate {
             tenantWeight[i] = 1.0 / (i + 1);
             sum += tenantWeight[i];
         }
-        StringBuilder rows = new StringBuilder();
-        double[] durations = new double[count];
         long requestMilli = 0;
         long targetMilli = statics ? (long) (staticRatio * t.totalCards() * 1000) : Long.MAX_VALUE;
         int n = 0;
@@ -151,7 +149,6 @@ final class Generate {
                 long cpu = (long) (minNodeCpu * (0.05 + 0.45 * random.nextDouble()));
                 long mem = (long) (minNodeMem * (0.05 + 0.45 * random.nextDouble()));
                 double duration = Math.min(7 * 86400, Math.max(30, Math.exp(Math.log(1800) + 1.8 * gaussian(random))));
-                durations[n] = duration;
                 int tenant = pick(tenantWeight, sum, random);
                 lines[n] = String.format(Locale.ROOT, "g%06d,t%d,%%s,%s,0,1000,,%d,%d,0,%d", n, tenant,
                         statics ? "" : TraceFiles.fmt(Math.round(duration)), cpu, mem, random.nextDouble() < 0.25 ? 1 : 0);
@@ -166,7 +163,6 @@ final class Generate {
             long cpu = Math.min((long) (cpuPerCard * gpus * share), cpuPerCard * Math.max(gpus, nodeCards));
             long mem = Math.min((long) (memPerCard * gpus * share), memPerCard * Math.max(gpus, nodeCards));
             double duration = Math.min(7 * 86400, Math.max(30, Math.exp(Math.log(1800) + 1.8 * gaussian(random))));
-            durations[n] = duration;
             int tenant = pick(tenantWeight, sum, random);
             int priority = random.nextDouble() < 0.1 ? 1 : 0;
             int preemptible = priority == 0 && random.nextDouble() < 0.25 ? 1 : 0;

@@ -32,17 +32,6 @@ public class ClusterFeedRepository {
                 .setParameter("at", SqlTimes.utc(at)).executeUpdate()).replaceWithVoid();
     }
 
-    /** Takes up to {@code limit} inbox entries of the cluster, oldest first, deleting them. */
-    public Uni<List<InboxEntry>> drain(UUID clusterId, int limit) {
-        return session().chain(s -> s.createNativeQuery("""
-                        delete from scheduler_inbox where id in (
-                            select id from scheduler_inbox where cluster_id = :cluster order by id limit :limit)
-                        returning id, job_id, kind""", Object[].class)
-                .setParameter("cluster", clusterId).setParameter("limit", limit).getResultList())
-                .map(rows -> rows.stream().map(r -> new InboxEntry(((Number) r[0]).longValue(), (UUID) r[1],
-                        (String) r[2])).sorted(java.util.Comparator.comparingLong(InboxEntry::id)).toList());
-    }
-
     public Uni<Void> assign(UUID clusterId, UUID jobId, int attempt, String action, String placement, int cardsMilli,
             int maxRunSeconds, String reason, Instant at) {
         return session().chain(s -> s.createNativeQuery("""
@@ -118,9 +107,8 @@ public class ClusterFeedRepository {
      * transaction ends, so no newer leader can slip in between), false if another replica took over.
      */
     public Uni<Boolean> stillLeader(UUID clusterId, long epoch, Instant at) {
-        return session().chain(s -> s.createNativeQuery("""
-                        update scheduler_leaders set heartbeat_at = :at where cluster_id = :cluster and epoch = :epoch""")
-                .setParameter("at", SqlTimes.utc(at)).setParameter("cluster", clusterId).setParameter("epoch", epoch)
+        return session().chain(s -> s.createNativeQuery(LoopStatements.hibernate(LoopStatements.STILL_LEADER))
+                .setParameter(1, SqlTimes.utc(at)).setParameter(2, clusterId).setParameter(3, epoch)
                 .executeUpdate()).map(n -> n == 1);
     }
 

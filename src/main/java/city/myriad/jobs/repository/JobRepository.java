@@ -144,18 +144,6 @@ public class JobRepository {
                 .setParameter("cluster", clusterId).getResultList());
     }
 
-    /** Jobs by id, whatever their state (the loop reconciles what the inbox names). */
-    public Uni<List<JobRow>> byIds(List<UUID> ids) {
-        if (ids.isEmpty()) {
-            return Uni.createFrom().item(List.of());
-        }
-        // One statement whatever the number of ids (an IN list would be a new statement, and a new entry of
-        // Hibernate's query cache, for every size).
-        String joined = String.join(",", ids.stream().map(UUID::toString).toList());
-        return rows("select " + COLUMNS + " from jobs where id = any(cast(string_to_array(cast(:ids as text), ',') as uuid[]))",
-                q -> q.setParameter("ids", joined));
-    }
-
     /**
      * Writes the job's mutable fields if it is still in {@code expectedState} at {@code expectedAttempt}; false if
      * another writer changed it first (then nothing was written).
@@ -189,41 +177,16 @@ public class JobRepository {
      * another writer moved first is left alone.
      */
     public Uni<List<UUID>> startAll(String batch, Instant at) {
-        return session().chain(s -> s.createNativeQuery("""
-                        with v as (
-                            select * from jsonb_to_recordset(cast(cast(:batch as text) as jsonb))
-                                as v(id uuid, attempt int, placement text, borrowed boolean)),
-                        moved as (
-                            update jobs j set state = 'RUNNING', reason = 'SCHEDULED', attempt = v.attempt + 1,
-                                   placement = v.placement, started_at = :at, borrowed = v.borrowed, updated_at = :at
-                              from v
-                             where j.id = v.id and j.state = 'QUEUED' and j.attempt = v.attempt
-                            returning j.id, j.tenant_id, j.cluster_id, j.attempt, j.placement, j.cards_milli,
-                                      j.max_run_seconds),
-                        history as (
-                            insert into job_transitions (job_id, seq, tenant_id, at, from_state, to_state, reason)
-                            select m.id, (select coalesce(max(t.seq), 0) + 1 from job_transitions t where t.job_id = m.id),
-                                   m.tenant_id, :at, 'QUEUED', 'RUNNING', 'SCHEDULED'
-                              from moved m),
-                        assigned as (
-                            insert into assignments (cluster_id, job_id, attempt, action, placement, cards_milli,
-                                                     max_run_seconds, reason, created_at)
-                            select m.cluster_id, m.id, m.attempt, 'START', m.placement, m.cards_milli,
-                                   m.max_run_seconds, null, :at
-                              from moved m)
-                        select id from moved""", UUID.class)
-                .setParameter("batch", batch)
-                .setParameter("at", SqlTimes.utc(at))
+        return session().chain(s -> s.createNativeQuery(LoopStatements.hibernate(LoopStatements.START_ALL), UUID.class)
+                .setParameter(1, batch)
+                .setParameter(2, SqlTimes.utc(at))
                 .getResultList());
     }
 
     /** Sets why many QUEUED jobs wait: {@code batch} is a JSON array of {@code {"id", "reason"}}. */
     public Uni<Void> waitReasons(String batch) {
-        return session().chain(s -> s.createNativeQuery("""
-                        update jobs j set reason = v.reason
-                          from jsonb_to_recordset(cast(cast(:batch as text) as jsonb)) as v(id uuid, reason text)
-                         where j.id = v.id and j.state = 'QUEUED'""")
-                .setParameter("batch", batch).executeUpdate()).replaceWithVoid();
+        return session().chain(s -> s.createNativeQuery(LoopStatements.hibernate(LoopStatements.WAIT_REASONS))
+                .setParameter(1, batch).executeUpdate()).replaceWithVoid();
     }
 
     public Uni<Void> transition(UUID jobId, UUID tenantId, Instant at, JobState from, JobState to, String reason) {

@@ -3,6 +3,8 @@ package city.myriad.jobs.service;
 import city.myriad.catalog.service.ClusterNodes;
 import city.myriad.jobs.repository.ClusterFeedRepository;
 import city.myriad.jobs.repository.JobRepository;
+import city.myriad.jobs.repository.LoopStatements;
+import city.myriad.platform.db.OwnPool;
 import city.myriad.market.service.JobPricing;
 import city.myriad.platform.db.Scoped;
 import city.myriad.quota.service.QuotaLimits;
@@ -33,9 +35,15 @@ public class LoopParts {
     final ObjectMapper json;
     final Clock clock;
     final MeterRegistry meters;
+    /** The loops' own pool and the cycle's statements on it (take, and commits without run ends). */
+    final OwnPool own;
+    final LoopStatements statements;
 
     LoopParts(Scoped scoped, JobRepository jobs, ClusterFeedRepository feed, JobRuns runs, ClusterNodes nodes,
-            JobPricing pricing, QuotaLimits quotas, ObjectMapper json, Clock clock, MeterRegistry meters) {
+            JobPricing pricing, QuotaLimits quotas, ObjectMapper json, Clock clock, MeterRegistry meters, OwnPool own,
+            LoopStatements statements) {
+        this.own = own;
+        this.statements = statements;
         this.meters = meters;
         this.scoped = scoped;
         this.jobs = jobs;

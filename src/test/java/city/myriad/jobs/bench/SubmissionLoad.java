@@ -28,8 +28,9 @@ import java.util.function.Supplier;
  * latency of each submission, and the server's submission-to-decision quantiles (the
  * {@code myriad.scheduler.decision} timer: from submission until the cycle that started the job committed),
  * against a baseline measured in the same run on the same server: {@code GET /api/v1/me} (authentication, one
- * read) at the same concurrency. Before that it warms the service up with as many submissions to a second cluster
- * (cancelled before the measured run). Then cancels every job it submitted.
+ * read) at the same concurrency. Before that it warms the service up with rounds of as many submissions to a second
+ * cluster (each cancelled), until the JIT compiler is quiet ({@link LoadClient#compilerSeconds}). Then cancels every
+ * job it submitted.
  *
  * <p>Arguments: api keycloak management jobs concurrency. The cluster: 1,250 nodes of 8 ASCEND-910B cards, 10
  * nodes per rack, 25 racks per block.
