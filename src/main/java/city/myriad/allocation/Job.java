@@ -37,4 +37,88 @@ public record Job(int id, int tenant, double submitS, double durationS, int gpus
     public long totalMilli() {
         return (long) gpus * gpuMilli;
     }
+
+    /**
+     * A job built field by field: one whole card of any model, tenant 0, submitted at 0, running until it is
+     * finished, no CPU or memory asked, normal priority, not preemptible, unless set otherwise.
+     */
+    public static Builder of(int id) {
+        return new Builder(id);
+    }
+
+    /** See {@link #of}. */
+    public static final class Builder {
+        private final int id;
+        private int tenant;
+        private double submitS;
+        private double durationS = Double.POSITIVE_INFINITY;
+        private int gpus = 1;
+        private int gpuMilli = 1000;
+        private long allowedModels = ANY_MODEL;
+        private long cpuMilli;
+        private long memoryMib;
+        private int priority;
+        private boolean preemptible;
+
+        private Builder(int id) {
+            this.id = id;
+        }
+
+        public Builder tenant(int tenant) {
+            this.tenant = tenant;
+            return this;
+        }
+
+        public Builder submittedAt(double seconds) {
+            this.submitS = seconds;
+            return this;
+        }
+
+        public Builder runsFor(double seconds) {
+            this.durationS = seconds;
+            return this;
+        }
+
+        /** A gang of whole cards. */
+        public Builder cards(int gpus) {
+            this.gpus = gpus;
+            return this;
+        }
+
+        /** A slice of one card, in thousandths (or a gang of {@code gpus} with this share of each). */
+        public Builder milliPerCard(int milli) {
+            this.gpuMilli = milli;
+            return this;
+        }
+
+        public Builder models(long allowedModels) {
+            this.allowedModels = allowedModels;
+            return this;
+        }
+
+        public Builder cpu(long milli) {
+            this.cpuMilli = milli;
+            return this;
+        }
+
+        public Builder memory(long mib) {
+            this.memoryMib = mib;
+            return this;
+        }
+
+        public Builder priority(int priority) {
+            this.priority = priority;
+            return this;
+        }
+
+        public Builder preemptible(boolean preemptible) {
+            this.preemptible = preemptible;
+            return this;
+        }
+
+        public Job build() {
+            return new Job(id, tenant, submitS, durationS, gpus, gpuMilli, allowedModels, cpuMilli, memoryMib,
+                    priority, preemptible);
+        }
+    }
 }

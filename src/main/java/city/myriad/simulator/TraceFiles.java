@@ -52,9 +52,10 @@ public final class TraceFiles {
                 }
             }
             double duration = f[3].isEmpty() ? Double.POSITIVE_INFINITY : Double.parseDouble(f[3]);
-            jobs.add(new Job(jobs.size(), tenant, Double.parseDouble(f[2]) / compress, duration,
-                    Integer.parseInt(f[4]), Integer.parseInt(f[5]), models, Long.parseLong(f[7]),
-                    Long.parseLong(f[8]), Integer.parseInt(f[9]), "1".equals(f[10])));
+            jobs.add(Job.of(jobs.size()).tenant(tenant).submittedAt(Double.parseDouble(f[2]) / compress)
+                    .runsFor(duration).cards(Integer.parseInt(f[4])).milliPerCard(Integer.parseInt(f[5]))
+                    .models(models).cpu(Long.parseLong(f[7])).memory(Long.parseLong(f[8]))
+                    .priority(Integer.parseInt(f[9])).preemptible("1".equals(f[10])).build());
             ids.add(f[0]);
         }
         return new Workload(jobs, ids, tenants);

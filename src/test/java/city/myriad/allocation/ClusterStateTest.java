@@ -37,14 +37,15 @@ class ClusterStateTest {
                 int gpus = random.nextInt(4) == 0 ? 1 + random.nextInt(8) : 1;
                 int milli = gpus == 1 && random.nextBoolean() ? 100 * (1 + random.nextInt(9)) : 1000;
                 long models = random.nextInt(3) == 0 ? 1L << random.nextInt(2) : Job.ANY_MODEL;
-                Job j = new Job(step, 0, 0, 1, gpus, milli, models, 100, 100, 0, false);
+                Job j = Job.of(step).runsFor(1).cards(gpus).milliPerCard(milli).models(models).cpu(100).memory(100)
+                        .build();
                 if (policy.place(s, j) instanceof PlacementResult.Placed p) {
                     s.allocate(p.placement());
                     live.add(p.placement());
                 }
             }
             for (long models : new long[] {1L, 2L, Job.ANY_MODEL}) {
-                Job probe = new Job(-1, 0, 0, 1, 1, 100, models, 0, 0, 0, false);
+                Job probe = Job.of(-1).runsFor(1).milliPerCard(100).models(models).build();
                 List<Integer> walked = new ArrayList<>();
                 for (int n = s.nextCandidate(probe, 0); n >= 0; n = s.nextCandidate(probe, n + 1)) {
                     walked.add(n);
@@ -71,7 +72,7 @@ class ClusterStateTest {
                 assertEquals(whole, s.wholeFreeOfModel(m), "wholly free cards of model " + m + " at step " + step);
             }
         }
-        Job cpuOnly = new Job(-2, 0, 0, 1, 0, 1000, Job.ANY_MODEL, 1, 1, 0, false);
+        Job cpuOnly = Job.of(-2).runsFor(1).cards(0).cpu(1).memory(1).build();
         assertEquals(0, s.nextCandidate(cpuOnly, 0), "a CPU-only job may use any node");
         assertEquals(-1, s.nextCandidate(cpuOnly, t.nodes()));
         assertInstanceOf(PlacementResult.Placed.class, policy.place(s, cpuOnly));

@@ -8,10 +8,6 @@ import org.junit.jupiter.api.Test;
 /** The FGD baseline on cases small enough to compute by hand. */
 class FgdPolicyTest {
 
-    static Job job(int id, int gpus, int milli, long models) {
-        return new Job(id, 0, 0, Double.POSITIVE_INFINITY, gpus, milli, models, 1000, 1000, 0, false);
-    }
-
     static Placement placed(PlacementResult r) {
         return assertInstanceOf(PlacementResult.Placed.class, r).placement();
     }
@@ -23,13 +19,14 @@ class FgdPolicyTest {
         ClusterState s = new ClusterState(t);
         FgdPolicy fgd = new FgdPolicy();
         for (int i = 0; i < 100; i++) {
-            fgd.observe(job(100 + i, 1, 1000, Job.ANY_MODEL));  // typical task: one whole card
+            fgd.observe(Job.of(100 + i).cpu(1000).memory(1000).build());  // typical task: one whole card
         }
-        s.allocate(Placement.onNodes(job(0, 1, 500, Job.ANY_MODEL), new int[] {0}, new int[][] {{0}}));
+        s.allocate(Placement.onNodes(Job.of(0).milliPerCard(500).cpu(1000).memory(1000)
+                .build(), new int[] {0}, new int[][] {{0}}));
         // Node a is [500, 1000] free: its 500 is a fragment for whole-card tasks (F = 500). A half slice on a's card 0
         // leaves [0, 1000] (F = 0, delta -500); on a's card 1, [500, 500] (no whole card: F = 1000, delta +500); on
         // node b, [500, 1000] (F = 500, delta +500).
-        Placement p = placed(fgd.place(s, job(1, 1, 500, Job.ANY_MODEL)));
+        Placement p = placed(fgd.place(s, Job.of(1).milliPerCard(500).cpu(1000).memory(1000).build()));
         assertArrayEquals(new int[] {0}, p.nodes());
         assertArrayEquals(new int[] {0}, p.cards()[0]);
     }
@@ -42,12 +39,13 @@ class FgdPolicyTest {
         FgdPolicy fgd = new FgdPolicy();
         long a100 = 1L << t.modelId("A100");
         for (int i = 0; i < 100; i++) {
-            fgd.observe(job(100 + i, 1, 1000, a100));  // typical task: one A100 card
+            fgd.observe(Job.of(100 + i).models(a100).cpu(1000).memory(1000).build());  // typical task: one A100 card
         }
         // On x the free A100 card is usable by the typical task (F = 0 before and after: delta 0). On y both H800
         // cards are fragments for it (F = 2000), and taking one leaves F = 1000: delta -1000. FGD takes y, where
         // best fit would take x (nothing left over).
-        assertArrayEquals(new int[] {1}, placed(fgd.place(s, job(1, 1, 1000, Job.ANY_MODEL))).nodes());
-        assertArrayEquals(new int[] {0}, placed(new BestFitPolicy().place(s, job(1, 1, 1000, Job.ANY_MODEL))).nodes());
+        assertArrayEquals(new int[] {1}, placed(fgd.place(s, Job.of(1).cpu(1000).memory(1000).build())).nodes());
+        assertArrayEquals(new int[] {0}, placed(new BestFitPolicy().place(s, Job.of(1).cpu(1000).memory(1000)
+                .build())).nodes());
     }
 }

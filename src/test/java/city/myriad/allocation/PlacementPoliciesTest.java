@@ -21,10 +21,6 @@ class PlacementPoliciesTest {
         return b.build();
     }
 
-    static Job job(int id, int gpus, int milli) {
-        return new Job(id, 0, 0, Double.POSITIVE_INFINITY, gpus, milli, Job.ANY_MODEL, 1000, 1000, 0, false);
-    }
-
     static Placement placed(PlacementResult r) {
         return assertInstanceOf(PlacementResult.Placed.class, r).placement();
     }
@@ -35,10 +31,11 @@ class PlacementPoliciesTest {
         ClusterState s = new ClusterState(t);
         FragmentationAwarePolicy policy = new FragmentationAwarePolicy();
         for (int i = 0; i < 300; i++) {
-            policy.observe(job(1000 + i, i % 3 == 0 ? 8 : 1, 1000));  // demand: mostly whole cards and full nodes
+            policy.observe(Job.of(1000 + i).cards(i % 3 == 0 ? 8 : 1).cpu(1000).memory(1000)
+                    .build());  // demand: mostly whole cards and full nodes
         }
-        s.allocate(placed(policy.place(s, job(1, 1, 500))));
-        Placement second = placed(policy.place(s, job(2, 1, 500)));
+        s.allocate(placed(policy.place(s, Job.of(1).milliPerCard(500).cpu(1000).memory(1000).build())));
+        Placement second = placed(policy.place(s, Job.of(2).milliPerCard(500).cpu(1000).memory(1000).build()));
         // The second half card lands on the half-used card (500 free there): no whole card is broken.
         assertEquals(500, s.freeOn(second.nodes()[0], second.cards()[0][0]));
     }
@@ -47,8 +44,10 @@ class PlacementPoliciesTest {
     void a_gang_larger_than_a_node_goes_to_one_rack_and_leaves_the_big_block_whole() {
         Topology t = twoBlocks();
         ClusterState s = new ClusterState(t);
-        s.allocate(placed(new FirstFitPolicy().place(s, job(0, 1, 1000))));  // takes card 0 of n0 (rack r0)
-        Placement gang = placed(new FragmentationAwarePolicy().place(s, job(1, 16, 1000)));
+        s.allocate(placed(new FirstFitPolicy().place(s, Job.of(0).cpu(1000).memory(1000)
+                .build())));  // takes card 0 of n0 (rack r0)
+        Placement gang = placed(new FragmentationAwarePolicy().place(s, Job.of(1).cards(16).cpu(1000).memory(1000)
+                .build()));
         // Rack r1 holds 16 whole cards alone, in block b0, which it fills best; block b1 stays whole for a
         // 32-card gang; the partly used rack r0 is not split.
         assertArrayEquals(new int[] {2, 3}, gang.nodes(), "two whole nodes of rack r1");
@@ -58,18 +57,19 @@ class PlacementPoliciesTest {
     void first_fit_spreads_a_gang_over_whatever_comes_first() {
         Topology t = twoBlocks();
         ClusterState s = new ClusterState(t);
-        s.allocate(placed(new FirstFitPolicy().place(s, job(0, 1, 1000))));
-        Placement gang = placed(new FirstFitPolicy().place(s, job(1, 16, 1000)));
+        s.allocate(placed(new FirstFitPolicy().place(s, Job.of(0).cpu(1000).memory(1000).build())));
+        Placement gang = placed(new FirstFitPolicy().place(s, Job.of(1).cards(16).cpu(1000).memory(1000).build()));
         assertArrayEquals(new int[] {0, 1, 2}, gang.nodes(), "first fit takes n0's 7 free cards, n1's 8, one of n2");
     }
 
     @Test
     void a_job_for_a_model_the_cluster_lacks_is_rejected_with_a_reason() {
         Topology t = twoBlocks();
-        Job wantsAscend = new Job(1, 0, 0, 10, 1, 1000, 0L, 0, 0, 0, false);
+        Job wantsAscend = Job.of(1).runsFor(10).models(0L).build();
         PlacementResult r = new FragmentationAwarePolicy().place(new ClusterState(t), wantsAscend);
         assertEquals(PlacementResult.Reason.NO_ALLOWED_MODEL, assertInstanceOf(PlacementResult.Rejected.class, r).reason());
-        PlacementResult tooBig = new BestFitPolicy().place(new ClusterState(t), job(2, 65, 1000));
+        PlacementResult tooBig = new BestFitPolicy().place(new ClusterState(t), Job.of(2).cards(65).cpu(1000)
+                .memory(1000).build());
         assertEquals(PlacementResult.Reason.LARGER_THAN_CLUSTER, assertInstanceOf(PlacementResult.Rejected.class, tooBig).reason());
     }
 
@@ -77,15 +77,17 @@ class PlacementPoliciesTest {
     void a_full_cluster_defers_instead_of_rejecting() {
         Topology t = twoBlocks();
         ClusterState s = new ClusterState(t);
-        s.allocate(placed(new FirstFitPolicy().place(s, job(1, 64, 1000))));
-        assertInstanceOf(PlacementResult.Deferred.class, new FragmentationAwarePolicy().place(s, job(2, 1, 100)));
+        s.allocate(placed(new FirstFitPolicy().place(s, Job.of(1).cards(64).cpu(1000).memory(1000).build())));
+        assertInstanceOf(PlacementResult.Deferred.class, new FragmentationAwarePolicy().place(s, Job.of(2)
+                .milliPerCard(100).cpu(1000).memory(1000).build()));
     }
 
     @Test
     void over_allocating_a_card_is_a_bug_that_throws() {
         Topology t = twoBlocks();
         ClusterState s = new ClusterState(t);
-        Placement half = Placement.onNodes(job(1, 1, 600), new int[] {0}, new int[][] {{0}});
+        Placement half = Placement.onNodes(Job.of(1).milliPerCard(600).cpu(1000).memory(1000)
+                .build(), new int[] {0}, new int[][] {{0}});
         s.allocate(half);
         assertThrows(IllegalStateException.class, () -> s.allocate(half));
     }

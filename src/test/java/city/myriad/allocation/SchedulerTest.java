@@ -21,10 +21,6 @@ class SchedulerTest {
         return b.build();
     }
 
-    static Job job(int id, int tenant, double submit, double duration, int gpus, boolean preemptible) {
-        return new Job(id, tenant, submit, duration, gpus, 1000, Job.ANY_MODEL, 0, 0, 0, preemptible);
-    }
-
     static List<Job> started(List<Decision> decisions) {
         List<Job> out = new ArrayList<>();
         for (Decision d : decisions) {
@@ -38,8 +34,8 @@ class SchedulerTest {
     @Test
     void a_cycle_starts_what_fits_and_the_rest_waits_until_cards_are_reported_free() {
         Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.fifo());
-        Job a = job(0, 0, 0, 100, 6, false);
-        Job b = job(1, 0, 0, 100, 4, false);
+        Job a = Job.of(0).runsFor(100).cards(6).build();
+        Job b = Job.of(1).runsFor(100).cards(4).build();
         s.submit(a);
         s.submit(b);
         assertEquals(List.of(a), started(s.cycle(0)));
@@ -54,7 +50,7 @@ class SchedulerTest {
     @Test
     void a_job_that_can_never_fit_is_rejected_with_its_reason_and_leaves_the_queue() {
         Scheduler s = new Scheduler(nodesOf8(1), new FragmentationAwarePolicy(), Scheduler.Options.myriad());
-        Job huge = job(0, 0, 0, 100, 9, false);
+        Job huge = Job.of(0).runsFor(100).cards(9).build();
         s.submit(huge);
         List<Decision> d = s.cycle(0);
         Decision.Reject r = assertInstanceOf(Decision.Reject.class, d.get(0));
@@ -66,10 +62,10 @@ class SchedulerTest {
     @Test
     void preemption_names_its_victims_and_puts_them_back_in_the_queue() {
         Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.myriad());
-        Job spot = job(0, 0, 0, 1000, 8, true);
+        Job spot = Job.of(0).runsFor(1000).cards(8).preemptible(true).build();
         s.submit(spot);
         s.cycle(0);
-        Job urgent = job(1, 1, 10, 100, 4, false);
+        Job urgent = Job.of(1).tenant(1).submittedAt(10).runsFor(100).cards(4).build();
         s.submit(urgent);
         List<Decision> d = s.cycle(10);
         Decision.Preempt p = assertInstanceOf(Decision.Preempt.class, d.get(0));
@@ -86,14 +82,16 @@ class SchedulerTest {
     void a_gang_evicts_a_minimal_set_preferring_nodes_freed_by_one_victim() {
         Scheduler s = new Scheduler(nodesOf8(4), new FragmentationAwarePolicy(), Scheduler.Options.myriad());
         List<Job> running = List.of(
-                job(0, 0, 0, 10_000, 8, true),    // fills one node: 8 cards for one victim
-                job(1, 0, 0, 10_000, 4, true),    // these two fill another: 8 cards for two victims
-                job(2, 0, 0, 10_000, 4, true),
-                job(3, 0, 0, 10_000, 8, true),
-                job(4, 0, 0, 10_000, 8, false));  // not preemptible
+                Job.of(0).runsFor(10_000).cards(8).preemptible(true)
+                        .build(),    // fills one node: 8 cards for one victim
+                Job.of(1).runsFor(10_000).cards(4).preemptible(true)
+                        .build(),    // these two fill another: 8 cards for two victims
+                Job.of(2).runsFor(10_000).cards(4).preemptible(true).build(),
+                Job.of(3).runsFor(10_000).cards(8).preemptible(true).build(),
+                Job.of(4).runsFor(10_000).cards(8).build());  // not preemptible
         running.forEach(s::submit);
         assertEquals(5, started(s.cycle(0)).size());
-        Job gang = job(5, 1, 10, 100, 16, false);
+        Job gang = Job.of(5).tenant(1).submittedAt(10).runsFor(100).cards(16).build();
         s.submit(gang);
         List<Decision> d = s.cycle(10);
         List<Integer> victims = new ArrayList<>();
@@ -110,12 +108,12 @@ class SchedulerTest {
     @Test
     void a_head_that_would_start_soon_does_not_evict_work_that_ran_long() {
         Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.myriad());
-        Job ending = job(0, 0, 0, 1_010, 4, false);
-        Job spot = job(1, 0, 0, 100_000, 4, true);
+        Job ending = Job.of(0).runsFor(1_010).cards(4).build();
+        Job spot = Job.of(1).runsFor(100_000).cards(4).preemptible(true).build();
         s.submit(ending);
         s.submit(spot);
         s.cycle(0);
-        Job head = job(2, 1, 1_000, 100, 4, false);
+        Job head = Job.of(2).tenant(1).submittedAt(1_000).runsFor(100).cards(4).build();
         s.submit(head);
         // Evicting the spot job loses 4 cards x 1,000 s; waiting costs the head 4 cards x 10 s.
         assertEquals(List.of(), s.cycle(1_000), "no preemption");
@@ -128,13 +126,13 @@ class SchedulerTest {
     void after_a_restart_running_jobs_are_resumed_and_hold_their_cards() {
         Topology t = nodesOf8(1);
         Scheduler before = new Scheduler(t, new BestFitPolicy(), Scheduler.Options.myriad());
-        Job a = job(0, 0, 0, 1_000, 6, false);
+        Job a = Job.of(0).runsFor(1_000).cards(6).build();
         before.submit(a);
         Placement where = ((Decision.Start) before.cycle(0).get(0)).placement();
 
         Scheduler after = new Scheduler(t, new BestFitPolicy(), Scheduler.Options.myriad());
         after.resume(where, 0);
-        Job b = job(1, 1, 10, 100, 4, false);
+        Job b = Job.of(1).tenant(1).submittedAt(10).runsFor(100).cards(4).build();
         after.submit(b);
         assertEquals(List.of(), after.cycle(10), "the resumed job still holds 6 of 8 cards");
         assertThrows(IllegalArgumentException.class, () -> after.resume(where, 0));
@@ -148,8 +146,8 @@ class SchedulerTest {
         Scheduler s = new Scheduler(nodesOf8(3), new BestFitPolicy(), Scheduler.Options.myriad(), shares);
         int id = 0;
         for (int i = 0; i < 2_000; i++) {
-            s.submit(job(id++, 0, 0, 100, 1, false));
-            s.submit(job(id++, 1, 0, 100, 1, false));
+            s.submit(Job.of(id++).runsFor(100).build());
+            s.submit(Job.of(id++).tenant(1).runsFor(100).build());
         }
         long[] cardSeconds = new long[2];
         List<Job> runningNow = new ArrayList<>();
@@ -170,12 +168,12 @@ class SchedulerTest {
     @Test
     void with_equal_weights_a_tenant_that_used_a_lot_waits_behind_one_that_did_not() {
         Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.myriad());
-        Job heavy = job(0, 0, 0, 10_000, 8, false);
+        Job heavy = Job.of(0).runsFor(10_000).cards(8).build();
         s.submit(heavy);
         s.cycle(0);
         s.finished(heavy);
-        Job heavyAgain = job(1, 0, 10_000, 100, 8, false);
-        Job light = job(2, 1, 10_001, 100, 8, false);
+        Job heavyAgain = Job.of(1).submittedAt(10_000).runsFor(100).cards(8).build();
+        Job light = Job.of(2).tenant(1).submittedAt(10_001).runsFor(100).cards(8).build();
         s.submit(heavyAgain);
         s.submit(light);
         assertEquals(List.of(light), started(s.cycle(10_001)), "the tenant with no usage goes first despite submitting later");
@@ -184,14 +182,14 @@ class SchedulerTest {
     @Test
     void a_job_pending_past_the_aging_threshold_goes_ahead_of_fair_share() {
         Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.myriad().withAging(3600));
-        Job heavy = job(0, 0, 0, 10_000, 8, false);
+        Job heavy = Job.of(0).runsFor(10_000).cards(8).build();
         s.submit(heavy);
         s.cycle(0);
-        Job heavyWaiting = job(1, 0, 100, 100, 8, false);
+        Job heavyWaiting = Job.of(1).submittedAt(100).runsFor(100).cards(8).build();
         s.submit(heavyWaiting);
         s.cycle(100);
         s.finished(heavy);
-        Job light = job(2, 1, 9_999, 100, 8, false);
+        Job light = Job.of(2).tenant(1).submittedAt(9_999).runsFor(100).cards(8).build();
         s.submit(light);
         // Without aging the light tenant would go first (see above); heavyWaiting has waited 9,900 s > 3,600 s.
         assertEquals(List.of(heavyWaiting), started(s.cycle(10_000)));
@@ -208,7 +206,7 @@ class SchedulerTest {
     @Test
     void usage_halves_every_half_life() {
         FairShare f = new FairShare(3600);
-        f.charge(job(0, 0, 0, 1000, 2, false), 0);
+        f.charge(Job.of(0).runsFor(1000).cards(2).build(), 0);
         assertEquals(2000, f.usage(0, 0), 1e-9);
         assertEquals(1000, f.usage(0, 3600), 1e-9);
         assertEquals(250, f.usage(0, 3 * 3600), 1e-9);
@@ -219,7 +217,7 @@ class SchedulerTest {
     @Test
     void a_withdrawn_job_never_starts_and_reporting_an_unknown_job_is_a_bug() {
         Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.easy());
-        Job a = job(0, 0, 0, 100, 8, false);
+        Job a = Job.of(0).runsFor(100).cards(8).build();
         s.submit(a);
         assertTrue(s.withdraw(a));
         assertFalse(s.withdraw(a));
@@ -232,12 +230,12 @@ class SchedulerTest {
         long[] now = {0};
         Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.easy())
                 .withTicker(() -> now[0] += 7);
-        s.submit(job(0, 0, 0, 100, 1, false));
+        s.submit(Job.of(0).runsFor(100).build());
         s.cycle(0);
         assertEquals(1, s.decisionNanos().length);
         assertEquals(7, s.decisionNanos()[0]);
         Scheduler untimed = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.easy());
-        untimed.submit(job(0, 0, 0, 100, 1, false));
+        untimed.submit(Job.of(0).runsFor(100).build());
         assertEquals(1, started(untimed.cycle(0)).size());
         assertEquals(0, untimed.decisionNanos().length, "without a ticker nothing is recorded");
     }
@@ -246,14 +244,15 @@ class SchedulerTest {
     void idle_reserved_cards_run_other_tenants_spot_work_until_the_holder_reclaims_them_at_once() {
         Scheduler s = new Scheduler(nodesOf8(2), new BestFitPolicy(), Scheduler.Options.myriad())
                 .withReservations(node -> node == 0 ? 7 : Reservations.NONE);
-        Job fill = job(0, 1, 0, 100_000, 8, false);     // tenant 1 fills the open node
-        Job onDemand = job(1, 1, 0, 100_000, 8, false); // and may not use the held one
-        Job spot = job(2, 1, 0, 100_000, 8, true);      // but its spot work may, while the holder leaves it idle
+        Job fill = Job.of(0).tenant(1).runsFor(100_000).cards(8).build();     // tenant 1 fills the open node
+        Job onDemand = Job.of(1).tenant(1).runsFor(100_000).cards(8).build(); // and may not use the held one
+        Job spot = Job.of(2).tenant(1).runsFor(100_000).cards(8).preemptible(true)
+                .build();      // but its spot work may, while the holder leaves it idle
         s.submit(fill);
         s.submit(onDemand);
         s.submit(spot);
         assertEquals(List.of(fill, spot), started(s.cycle(0)));
-        Job owner = job(3, 7, 3_000, 600, 4, false);
+        Job owner = Job.of(3).tenant(7).submittedAt(3_000).runsFor(600).cards(4).build();
         s.submit(owner);
         // The spot job ran 3,000 s on 8 cards, far more than the owner's wait would cost: reclaimed all the same.
         List<Decision> reclaim = s.cycle(3_000);
@@ -266,8 +265,8 @@ class SchedulerTest {
     void a_node_out_of_service_takes_no_job() {
         Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.myriad())
                 .withReservations(node -> Reservations.OUT_OF_SERVICE);
-        s.submit(job(0, 0, 0, 100, 1, true));
-        s.submit(job(1, 0, 0, 100, 1, false));
+        s.submit(Job.of(0).runsFor(100).preemptible(true).build());
+        s.submit(Job.of(1).runsFor(100).build());
         assertEquals(List.of(), s.cycle(0));
         s.withReservations(Reservations.NONE_HELD);
         assertEquals(2, started(s.cycle(1)).size());

@@ -85,9 +85,10 @@ class ReplayPropertiesTest {
                 milli = 0;
             }
             long models = r.nextInt(3) == 0 && !t.models().isEmpty() ? 1L << r.nextInt(t.models().size()) : Job.ANY_MODEL;
-            jobs.add(new Job(i, r.nextInt(4), durations ? clock : 0,
-                    durations ? 10 + r.nextInt(600) : Double.POSITIVE_INFINITY, gpus, milli, models,
-                    r.nextInt(20_000), r.nextInt(80_000), r.nextInt(5) == 0 ? 1 : 0, r.nextInt(3) == 0));
+            jobs.add(Job.of(i).tenant(r.nextInt(4)).submittedAt(durations ? clock : 0)
+                    .runsFor(durations ? 10 + r.nextInt(600) : Double.POSITIVE_INFINITY).cards(gpus).milliPerCard(milli)
+                    .models(models).cpu(r.nextInt(20_000)).memory(r.nextInt(80_000)).priority(r.nextInt(5) == 0 ? 1 : 0)
+                    .preemptible(r.nextInt(3) == 0).build());
         }
         return jobs;
     }

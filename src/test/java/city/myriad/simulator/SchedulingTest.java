@@ -20,10 +20,6 @@ class SchedulingTest {
         return Topology.builder().node("n0", "H800", 8, 64_000, 512_000, "r0", "b0").build();
     }
 
-    static Job job(int id, double submit, double duration, int gpus, boolean preemptible) {
-        return new Job(id, 0, submit, duration, gpus, 1000, Job.ANY_MODEL, 0, 0, 0, preemptible);
-    }
-
     static double startOf(Replay.Result r, int job) {
         return r.segments().stream().filter(s -> s.placement().job().id() == job)
                 .mapToDouble(TraceFiles.Segment::startS).max().orElse(Double.NaN);
@@ -31,10 +27,10 @@ class SchedulingTest {
 
     // 6 cards busy until t=100; the head wants 8; a short 2-card job and a long 2-card job wait behind it.
     static final List<Job> BLOCKED_HEAD = List.of(
-            job(0, 0, 100, 6, false),
-            job(1, 1, 50, 8, false),
-            job(2, 2, 50, 2, false),
-            job(3, 3, 500, 2, false));
+            Job.of(0).runsFor(100).cards(6).build(),
+            Job.of(1).submittedAt(1).runsFor(50).cards(8).build(),
+            Job.of(2).submittedAt(2).runsFor(50).cards(2).build(),
+            Job.of(3).submittedAt(3).runsFor(500).cards(2).build());
 
     @Test
     void fifo_starts_nothing_past_a_head_that_does_not_fit() {
@@ -54,10 +50,10 @@ class SchedulingTest {
     // Two nodes of 8: n0 has 4 cards free until t=100, n1 has 5 free until t=1000 (memory keeps b off n0). In
     // aggregate the 8-card head "fits" at once, but on one node only at t=100, on n0.
     static final List<Job> HEAD_NEEDS_ONE_NODE = List.of(
-            new Job(0, 0, 0, 100, 4, 1000, Job.ANY_MODEL, 0, 300_000, 0, false),
-            new Job(1, 0, 0, 1000, 3, 1000, Job.ANY_MODEL, 0, 300_000, 0, false),
-            job(2, 1, 100, 8, false),
-            job(3, 2, 1000, 1, false));
+            Job.of(0).runsFor(100).cards(4).memory(300_000).build(),
+            Job.of(1).runsFor(1000).cards(3).memory(300_000).build(),
+            Job.of(2).submittedAt(1).runsFor(100).cards(8).build(),
+            Job.of(3).submittedAt(2).runsFor(1000).build());
 
     static Topology twoNodesOf8() {
         return Topology.builder().node("n0", "H800", 8, 64_000, 512_000, "r0", "b0")
@@ -79,10 +75,11 @@ class SchedulingTest {
     @Test
     void a_non_preemptible_job_evicts_the_fewest_preemptible_ones() {
         List<Job> jobs = List.of(
-                job(0, 0, 1000, 4, true),   // one big spot job
-                job(1, 1, 1000, 2, true),   // two small spot jobs
-                job(2, 2, 1000, 2, true),
-                job(3, 10, 100, 4, false)); // needs 4 cards: evicting job 0 alone is enough
+                Job.of(0).runsFor(1000).cards(4).preemptible(true).build(),   // one big spot job
+                Job.of(1).submittedAt(1).runsFor(1000).cards(2).preemptible(true).build(),   // two small spot jobs
+                Job.of(2).submittedAt(2).runsFor(1000).cards(2).preemptible(true).build(),
+                Job.of(3).submittedAt(10).runsFor(100).cards(4)
+                        .build()); // needs 4 cards: evicting job 0 alone is enough
         Replay.Result r = new Replay(oneNodeOf8(), jobs, new FragmentationAwarePolicy(), Scheduler.Options.myriad())
                 .run(Progress.none());
         assertEquals(10, startOf(r, 3));
@@ -94,9 +91,9 @@ class SchedulingTest {
     @Test
     void a_job_over_its_tenants_quota_waits_without_blocking_the_next_tenant() {
         List<Job> jobs = List.of(
-                new Job(0, 0, 0, 100, 4, 1000, Job.ANY_MODEL, 0, 0, 0, false),   // tenant 0, over quota until t=50
-                new Job(1, 1, 1, 100, 4, 1000, Job.ANY_MODEL, 0, 0, 0, false),   // tenant 1
-                new Job(2, 1, 60, 10, 1, 1000, Job.ANY_MODEL, 0, 0, 0, false));  // an arrival after the quota frees
+                Job.of(0).runsFor(100).cards(4).build(),   // tenant 0, over quota until t=50
+                Job.of(1).tenant(1).submittedAt(1).runsFor(100).cards(4).build(),   // tenant 1
+                Job.of(2).tenant(1).submittedAt(60).runsFor(10).build());  // an arrival after the quota frees
         city.myriad.allocation.Admission quota = (job, now) -> job.tenant() == 0 && now < 50
                 ? city.myriad.allocation.Admission.Verdict.QUOTA_EXCEEDED : city.myriad.allocation.Admission.Verdict.ADMIT;
         Replay.Result r = new Replay(oneNodeOf8(), jobs, new FirstFitPolicy(), Scheduler.Options.myriad())
@@ -110,9 +107,9 @@ class SchedulingTest {
         Topology two = Topology.builder().node("held", "H800", 8, 64_000, 512_000, "r0", "b0")
                 .node("open", "H800", 8, 64_000, 512_000, "r0", "b0").build();
         List<Job> jobs = List.of(
-                new Job(0, 0, 0, 100, 8, 1000, Job.ANY_MODEL, 0, 0, 0, false),   // tenant 0 fills the open node
-                new Job(1, 0, 1, 100, 8, 1000, Job.ANY_MODEL, 0, 0, 0, false),   // tenant 0 may not use the held one
-                new Job(2, 1, 2, 100, 8, 1000, Job.ANY_MODEL, 0, 0, 0, false));  // tenant 1 holds it
+                Job.of(0).runsFor(100).cards(8).build(),   // tenant 0 fills the open node
+                Job.of(1).submittedAt(1).runsFor(100).cards(8).build(),   // tenant 0 may not use the held one
+                Job.of(2).tenant(1).submittedAt(2).runsFor(100).cards(8).build());  // tenant 1 holds it
         Replay.Result r = new Replay(two, jobs, new FragmentationAwarePolicy(), Scheduler.Options.myriad())
                 .withReservations(node -> node == 0 ? 1 : city.myriad.allocation.Reservations.NONE).run(Progress.none());
         assertEquals(0, startOf(r, 0));

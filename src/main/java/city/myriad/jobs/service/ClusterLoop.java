@@ -556,9 +556,11 @@ final class ClusterLoop implements Runnable {
         int id = nextCoreId++;
         int tenant = tenants.computeIfAbsent(row.tenantId(), k -> tenants.size());
         boolean whole = row.cardsMilli() >= 1000;
-        t.core = new city.myriad.allocation.Job(id, tenant, seconds(row.createdAt()), row.maxRunSeconds(),
-                whole ? row.cardsMilli() / 1000 : 1, whole ? 1000 : row.cardsMilli(), 1L << modelId, 0, 0,
-                row.jobClass() == JobClass.RESERVED ? 1 : 0, row.jobClass().preemptible());
+        t.core = city.myriad.allocation.Job.of(id).tenant(tenant).submittedAt(seconds(row.createdAt()))
+                .runsFor(row.maxRunSeconds()).cards(whole ? row.cardsMilli() / 1000 : 1)
+                .milliPerCard(whole ? 1000 : row.cardsMilli()).models(1L << modelId)
+                .priority(row.jobClass() == JobClass.RESERVED ? 1 : 0).preemptible(row.jobClass().preemptible())
+                .build();
         byCore.put(id, t);
         return t;
     }

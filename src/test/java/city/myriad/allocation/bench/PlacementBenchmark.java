@@ -79,8 +79,8 @@ public class PlacementBenchmark {
         int k = r.nextInt(20);
         int gpus = k < 7 ? 1 : k < 14 ? 1 : k < 17 ? 2 : k < 19 ? 4 : 8;
         int milli = k < 7 ? 100 * (1 + r.nextInt(9)) : 1000;
-        return new Job(id, r.nextInt(8), 0, 3600, gpus, milli, Job.ANY_MODEL, gpus * 8_000L, gpus * 64_000L, 0,
-                r.nextInt(4) == 0);
+        return Job.of(id).tenant(r.nextInt(8)).runsFor(3600).cards(gpus).milliPerCard(milli).cpu(gpus * 8_000L)
+                .memory(gpus * 64_000L).preemptible(r.nextInt(4) == 0).build();
     }
 
     /** One decision for the next pending job; the state is not changed, so every call sees the same cluster. */
