@@ -55,13 +55,32 @@ final class Gangs {
     /** First fit for a multi-node gang: wholly free cards from nodes in index order. */
     static PlacementResult firstFit(ClusterState s, Job job) {
         Topology t = s.topology;
-        List<Integer> nodes = new ArrayList<>();
-        List<Integer> takes = new ArrayList<>();
-        int need = job.gpus();
-        for (int n = s.nextCandidate(job, 0); n >= 0 && need > 0; n = s.nextCandidate(job, n + 1)) {
-            if (t.cards[n] == 0 || !job.allows(t.model[n]) || s.wholeFree[n] == 0) {
-                continue;
+        Picks picks = new Picks(job.gpus());
+        for (int n = s.nextCandidate(job, 0); n >= 0 && !picks.done(); n = s.nextCandidate(job, n + 1)) {
+            if (ofAllowedModel(t, job, n) && s.wholeFree[n] > 0) {
+                picks.takeFrom(s, job, n);
             }
+        }
+        return picks.done() ? gang(s, job, picks) : deferred(s, job);
+    }
+
+    /** A node with cards of a model the job allows. */
+    private static boolean ofAllowedModel(Topology t, Job job, int n) {
+        return t.cards[n] > 0 && job.allows(t.model[n]);
+    }
+
+    /** The nodes a gang takes wholly free cards from so far, and how many it still needs. */
+    private static final class Picks {
+        final List<Integer> nodes = new ArrayList<>();
+        final List<Integer> takes = new ArrayList<>();
+        int need;
+
+        Picks(int need) {
+            this.need = need;
+        }
+
+        /** Takes from node {@code n} the most of its wholly free cards that its CPU and memory carry, up to need. */
+        void takeFrom(ClusterState s, Job job, int n) {
             int take = Math.min(need, s.wholeFree[n]);
             while (take > 0 && !carries(s, job, n, take)) {
                 take--;
@@ -72,7 +91,10 @@ final class Gangs {
                 need -= take;
             }
         }
-        return need > 0 ? deferred(s, job) : gang(s, job, nodes, takes);
+
+        boolean done() {
+            return need == 0;
+        }
     }
 
     /**
@@ -84,7 +106,7 @@ final class Gangs {
         int[] blockFree = new int[t.blocks];
         long wholeFree = 0;
         for (int n = s.nextCandidate(job, 0); n >= 0; n = s.nextCandidate(job, n + 1)) {
-            if (t.cards[n] > 0 && job.allows(t.model[n]) && s.mayUse(job, n)) {
+            if (ofAllowedModel(t, job, n) && s.mayUse(job, n)) {
                 wholeFree += s.wholeFree[n];
                 if (carries(s, job, n, s.wholeFree[n])) {
                     blockFree[t.block[n]] += s.wholeFree[n];
@@ -119,7 +141,7 @@ final class Gangs {
         Topology t = s.topology;
         int[] rackFree = new int[t.racks];
         for (int n = s.nextCandidate(job, 0); n >= 0; n = s.nextCandidate(job, n + 1)) {
-            if (t.block[n] == block && t.cards[n] > 0 && job.allows(t.model[n]) && carries(s, job, n, s.wholeFree[n])) {
+            if (t.block[n] == block && ofAllowedModel(t, job, n) && carries(s, job, n, s.wholeFree[n])) {
                 rackFree[t.rack[n]] += s.wholeFree[n];
             }
         }
@@ -160,45 +182,36 @@ final class Gangs {
         } else {
             order.addAll(Arrays.asList(racks));
         }
-        List<Integer> nodes = new ArrayList<>();
-        List<Integer> takes = new ArrayList<>();
+        Picks picks = new Picks(need);
         for (int r : order) {
-            if (need == 0) {
+            if (picks.done()) {
                 break;
             }
             // Fully free nodes first, so that partly used nodes stay for small jobs.
             List<Integer> inRack = new ArrayList<>();
             for (int n = s.nextCandidate(job, 0); n >= 0; n = s.nextCandidate(job, n + 1)) {
-                if (t.rack[n] == r && t.block[n] == block && t.cards[n] > 0 && job.allows(t.model[n])
-                        && s.wholeFree[n] > 0 && s.mayUse(job, n)) {
+                if (t.rack[n] == r && t.block[n] == block && ofAllowedModel(t, job, n) && s.wholeFree[n] > 0
+                        && s.mayUse(job, n)) {
                     inRack.add(n);
                 }
             }
             inRack.sort((a, b) -> s.wholeFree[b] - s.wholeFree[a]);
             for (int n : inRack) {
-                int take = Math.min(need, s.wholeFree[n]);
-                while (take > 0 && !carries(s, job, n, take)) {
-                    take--;
-                }
-                if (take > 0) {
-                    nodes.add(n);
-                    takes.add(take);
-                    need -= take;
-                }
-                if (need == 0) {
+                picks.takeFrom(s, job, n);
+                if (picks.done()) {
                     break;
                 }
             }
         }
-        return need > 0 ? firstFit(s, job) : gang(s, job, nodes, takes);
+        return picks.done() ? gang(s, job, picks) : firstFit(s, job);
     }
 
-    private static PlacementResult gang(ClusterState s, Job job, List<Integer> nodes, List<Integer> takes) {
-        int[] ns = new int[nodes.size()];
-        int[][] cards = new int[nodes.size()][];
+    private static PlacementResult gang(ClusterState s, Job job, Picks picks) {
+        int[] ns = new int[picks.nodes.size()];
+        int[][] cards = new int[ns.length][];
         for (int i = 0; i < ns.length; i++) {
-            ns[i] = nodes.get(i);
-            int[] c = new int[takes.get(i)];
+            ns[i] = picks.nodes.get(i);
+            int[] c = new int[picks.takes.get(i)];
             int k = 0;
             int off = s.topology.cardOffset[ns[i]];
             for (int card = 0; card < s.topology.cards[ns[i]] && k < c.length; card++) {

@@ -49,11 +49,7 @@ public class CycleBenchmark {
 
     @Setup
     public void setUp() {
-        Topology.Builder b = Topology.builder();
-        for (int n = 0; n < 1250; n++) {
-            b.node("n" + n, "ASCEND-910B", 8, 192_000, 1_572_864, "r" + n / 16, "b" + n / 128);
-        }
-        Topology t = b.build();
+        Topology t = city.myriad.support.CityCluster.topology();
         scheduler = switch (policy) {
             case "default" -> new Scheduler(t, new FragmentationAwarePolicy(), Scheduler.Options.myriad());
             case "easy-bestfit" -> new Scheduler(t, new BestFitPolicy(), Scheduler.Options.easy());

@@ -47,11 +47,7 @@ public class PlacementBenchmark {
 
     @Setup
     public void setUp() {
-        Topology.Builder b = Topology.builder();
-        for (int n = 0; n < 1250; n++) {
-            b.node("n" + n, "ASCEND-910B", 8, 192_000, 1_572_864, "r" + n / 16, "b" + n / 128);
-        }
-        Topology t = b.build();
+        Topology t = city.myriad.support.CityCluster.topology();
         placement = switch (policy) {
             case "default" -> new FragmentationAwarePolicy();
             case "best-fit" -> new BestFitPolicy();
