@@ -8,11 +8,11 @@ public final class BestFitPolicy implements PlacementPolicy {
 
     @Override
     public PlacementResult place(ClusterState s, Job job) {
-        PlacementResult.Rejected never = Gangs.neverFits(s.topology, job);
+        PlacementResult.Rejected never = Gangs.neverFits(s.topology(), job);
         if (never != null) {
             return never;
         }
-        if (!Gangs.singleNode(s.topology, job)) {
+        if (!Gangs.singleNode(s.topology(), job)) {
             return Gangs.firstFit(s, job);
         }
         int best = -1;
@@ -22,8 +22,8 @@ public final class BestFitPolicy implements PlacementPolicy {
             if (!s.fitsOnNode(job, n)) {
                 continue;
             }
-            long left = s.freeMilli[n] - job.totalMilli();
-            long cpu = s.cpuFree[n] - job.cpuMilli();
+            long left = s.freeMilli(n) - job.totalMilli();
+            long cpu = s.cpuFree(n) - job.cpuMilli();
             if (left < bestLeft || (left == bestLeft && cpu < bestCpu)) {
                 best = n;
                 bestLeft = left;

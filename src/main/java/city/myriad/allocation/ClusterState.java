@@ -9,31 +9,31 @@ import java.util.Arrays;
  */
 public final class ClusterState {
 
-    final Topology topology;
-    final int[] free;
-    final long[] cpuFree;
-    final long[] memFree;
-    final int[] wholeFree;
-    final int[] freeMilli;
+    private final Topology topology;
+    private final int[] free;
+    private final long[] cpuFree;
+    private final long[] memFree;
+    private final int[] wholeFree;
+    private final int[] freeMilli;
     /** Bumped on every change of a node, so that scores cached per node know when they are stale. */
-    final int[] version;
+    private final int[] version;
     /** Per node: the tenant holding it (a reservation), or Reservations.NONE. */
-    final int[] heldBy;
+    private final int[] heldBy;
     /** The tenants that hold at least one node. */
     private final java.util.Set<Integer> holders = new java.util.HashSet<>();
     /** Per card model: free milli-cards over all nodes of that model. */
-    final long[] freeMilliOfModel;
+    private final long[] freeMilliOfModel;
     /** Per card model: how many nodes have w wholly free cards, for every w (a histogram: max in O(cards)). */
-    final int[][] nodesByWholeFree;
+    private final int[][] nodesByWholeFree;
     /** Per card model: how many cards have a free share in each tenth (0-99, 100-199, ..., 1000). */
-    final int[][] cardsByFreeTenth;
+    private final int[][] cardsByFreeTenth;
     /**
      * Per card model, one bit per node (in node order): set while the node has a free share of some card. The
      * policies walk these instead of every node: on a busy cluster most nodes have nothing free.
      */
-    final long[][] nodesWithFree;
+    private final long[][] nodesWithFree;
     /** Per card model: wholly free cards over all nodes of that model. */
-    final long[] wholeFreeOfModel;
+    private final long[] wholeFreeOfModel;
     long allocatedMilli;
 
     public ClusterState(Topology topology) {
@@ -143,6 +143,26 @@ public final class ClusterState {
 
     public int freeOn(int node, int card) {
         return free[topology.cardOffset[node] + card];
+    }
+
+    /** Free milli-cards of the node, over all its cards. */
+    public int freeMilli(int node) {
+        return freeMilli[node];
+    }
+
+    /** Free milli-cards over all nodes of a card model. */
+    public long freeMilliOfModel(int model) {
+        return freeMilliOfModel[model];
+    }
+
+    /** Changes each time the node's free cards, CPU or memory change: what a cache of a per-node score keys on. */
+    public int version(int node) {
+        return version[node];
+    }
+
+    /** The free milli-cards of each card of the node, copied into the start of {@code into}. */
+    public void copyFreeOf(int node, int[] into) {
+        System.arraycopy(free, topology.cardOffset[node], into, 0, topology.cards[node]);
     }
 
     public int wholeFree(int node) {

@@ -32,7 +32,7 @@ public final class FgdPolicy implements PlacementPolicy {
         if (notSingle != null) {
             return notSingle;
         }
-        Topology t = s.topology;
+        Topology t = s.topology();
         int bestNode = -1;
         int bestCard = -1;
         double bestDelta = Double.MAX_VALUE;
@@ -44,9 +44,8 @@ public final class FgdPolicy implements PlacementPolicy {
             double before = fragmentation(s, n, -1, null);
             if (job.fractional()) {
                 // Every card with room is a candidate: the slice goes where fragmentation grows least.
-                int off = t.cardOffset[n];
                 for (int c = 0; c < t.cards[n]; c++) {
-                    if (s.free[off + c] >= job.gpuMilli()) {
+                    if (s.freeOn(n, c) >= job.gpuMilli()) {
                         double delta = fragmentation(s, n, c, job) - before;
                         if (delta < bestDelta) {
                             bestNode = n;
@@ -75,15 +74,14 @@ public final class FgdPolicy implements PlacementPolicy {
      * {@code sliceCard} for a slice; on the first wholly free cards otherwise, which are all alike).
      */
     private double fragmentation(ClusterState s, int node, int sliceCard, Job job) {
-        Topology t = s.topology;
+        Topology t = s.topology();
         int k = t.cards[node];
         if (scratch.length < k) {
             scratch = new int[k];
         }
-        int off = t.cardOffset[node];
-        System.arraycopy(s.free, off, scratch, 0, k);
-        long cpu = s.cpuFree[node];
-        long mem = s.memFree[node];
+        s.copyFreeOf(node, scratch);
+        long cpu = s.cpuFree(node);
+        long mem = s.memoryFree(node);
         if (job != null) {
             cpu -= job.cpuMilli();
             mem -= job.memoryMib();

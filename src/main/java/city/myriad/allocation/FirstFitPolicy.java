@@ -5,11 +5,11 @@ public final class FirstFitPolicy implements PlacementPolicy {
 
     @Override
     public PlacementResult place(ClusterState s, Job job) {
-        PlacementResult.Rejected never = Gangs.neverFits(s.topology, job);
+        PlacementResult.Rejected never = Gangs.neverFits(s.topology(), job);
         if (never != null) {
             return never;
         }
-        if (!Gangs.singleNode(s.topology, job)) {
+        if (!Gangs.singleNode(s.topology(), job)) {
             return Gangs.firstFit(s, job);
         }
         for (int n = s.nextCandidate(job, 0); n >= 0; n = s.nextCandidate(job, n + 1)) {

@@ -33,7 +33,7 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
         if (notSingle != null) {
             return notSingle;
         }
-        Topology t = s.topology;
+        Topology t = s.topology();
         prepareCache(s);
         double[] pressure = pressure(s, job);
         int best = -1;
@@ -47,7 +47,7 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
             int[] cards = s.chooseCards(job, n);
             double delta = fragmentationAfter(s, n, job, cards) - fragmentation(s, n)
                     + job.totalMilli() * pressure[t.model[n]];
-            long left = s.freeMilli[n] - job.totalMilli();
+            long left = s.freeMilli(n) - job.totalMilli();
             // Deltas within a milli-card are ties: best fit decides.
             if (delta < bestDelta - 0.5 || (Math.abs(delta - bestDelta) <= 0.5 && left < bestLeft)) {
                 best = n;
@@ -67,23 +67,23 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
      * more than taking one of a model in surplus. Zero for a job of one model: it has no choice to make.
      */
     private double[] pressure(ClusterState s, Job job) {
-        int models = s.topology.models.size();
+        int models = s.topology().models.size();
         double[] pressure = new double[Math.max(1, models)];
         if (job.gpus() == 0 || Long.bitCount(job.allowedModels() & ((1L << models) - 1 | (models == 64 ? -1L : 0))) <= 1) {
             return pressure;
         }
         long allFree = 0;
         for (int m = 0; m < models; m++) {
-            allFree += s.freeMilliOfModel[m];
+            allFree += s.freeMilliOfModel(m);
         }
         for (int m = 0; m < models; m++) {
-            pressure[m] = profile.boundShare(m) * allFree / Math.max(1.0, s.freeMilliOfModel[m]);
+            pressure[m] = profile.boundShare(m) * allFree / Math.max(1.0, s.freeMilliOfModel(m));
         }
         return pressure;
     }
 
     private void prepareCache(ClusterState s) {
-        int n = s.topology.nodes();
+        int n = s.topology().nodes();
         if (cachedFrag.length != n || cachedEpoch != profile.epoch()) {
             cachedFrag = new double[n];
             cachedVersion = new int[n];
@@ -92,7 +92,7 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
         }
         int maxCards = 0;
         for (int i = 0; i < n; i++) {
-            maxCards = Math.max(maxCards, s.topology.cards[i]);
+            maxCards = Math.max(maxCards, s.topology().cards[i]);
         }
         if (scratch.length < maxCards) {
             scratch = new int[maxCards];
@@ -101,25 +101,23 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
 
     /** Expected unusable free milli-cards of the node as it is (cached per node version and profile epoch). */
     double fragmentation(ClusterState s, int node) {
-        if (cachedVersion[node] != s.version[node]) {
-            int off = s.topology.cardOffset[node];
-            int k = s.topology.cards[node];
-            System.arraycopy(s.free, off, scratch, 0, k);
-            cachedFrag[node] = fragmentation(s.topology, node, scratch, k, s.cpuFree[node], s.memFree[node]);
-            cachedVersion[node] = s.version[node];
+        if (cachedVersion[node] != s.version(node)) {
+            int k = s.topology().cards[node];
+            s.copyFreeOf(node, scratch);
+            cachedFrag[node] = fragmentation(s.topology(), node, scratch, k, s.cpuFree(node), s.memoryFree(node));
+            cachedVersion[node] = s.version(node);
         }
         return cachedFrag[node];
     }
 
     private double fragmentationAfter(ClusterState s, int node, Job job, int[] cards) {
-        int off = s.topology.cardOffset[node];
-        int k = s.topology.cards[node];
-        System.arraycopy(s.free, off, scratch, 0, k);
+        int k = s.topology().cards[node];
+        s.copyFreeOf(node, scratch);
         for (int c : cards) {
             scratch[c] -= job.gpuMilli();
         }
-        return fragmentation(s.topology, node, scratch, k, s.cpuFree[node] - job.cpuMilli(),
-                s.memFree[node] - job.memoryMib());
+        return fragmentation(s.topology(), node, scratch, k, s.cpuFree(node) - job.cpuMilli(),
+                s.memoryFree(node) - job.memoryMib());
     }
 
     /**

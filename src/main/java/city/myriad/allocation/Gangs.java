@@ -34,11 +34,11 @@ final class Gangs {
      * fit, the placement (or deferral) of a gang that spans nodes, or null for a job that belongs on one node.
      */
     static PlacementResult rejectedOrGang(ClusterState s, Job job) {
-        PlacementResult.Rejected never = neverFits(s.topology, job);
+        PlacementResult.Rejected never = neverFits(s.topology(), job);
         if (never != null) {
             return never;
         }
-        return singleNode(s.topology, job) ? null : topologyAware(s, job);
+        return singleNode(s.topology(), job) ? null : topologyAware(s, job);
     }
 
     static PlacementResult deferred(ClusterState s, Job job) {
@@ -48,16 +48,16 @@ final class Gangs {
 
     /** A node's CPU and memory can carry {@code cards} of the gang's cards with their share of CPU and memory. */
     static boolean carries(ClusterState s, Job job, int node, int cards) {
-        return s.mayUse(job, node) && Placement.ceilShare(job.cpuMilli(), cards, job.gpus()) <= s.cpuFree[node]
-                && Placement.ceilShare(job.memoryMib(), cards, job.gpus()) <= s.memFree[node];
+        return s.mayUse(job, node) && Placement.ceilShare(job.cpuMilli(), cards, job.gpus()) <= s.cpuFree(node)
+                && Placement.ceilShare(job.memoryMib(), cards, job.gpus()) <= s.memoryFree(node);
     }
 
     /** First fit for a multi-node gang: wholly free cards from nodes in index order. */
     static PlacementResult firstFit(ClusterState s, Job job) {
-        Topology t = s.topology;
+        Topology t = s.topology();
         Picks picks = new Picks(job.gpus());
         for (int n = s.nextCandidate(job, 0); n >= 0 && !picks.done(); n = s.nextCandidate(job, n + 1)) {
-            if (ofAllowedModel(t, job, n) && s.wholeFree[n] > 0) {
+            if (ofAllowedModel(t, job, n) && s.wholeFree(n) > 0) {
                 picks.takeFrom(s, job, n);
             }
         }
@@ -81,7 +81,7 @@ final class Gangs {
 
         /** Takes from node {@code n} the most of its wholly free cards that its CPU and memory carry, up to need. */
         void takeFrom(ClusterState s, Job job, int n) {
-            int take = Math.min(need, s.wholeFree[n]);
+            int take = Math.min(need, s.wholeFree(n));
             while (take > 0 && !carries(s, job, n, take)) {
                 take--;
             }
@@ -102,14 +102,14 @@ final class Gangs {
      * possible, preferring the block that it fills best (least whole-free capacity left); fully free nodes first.
      */
     static PlacementResult topologyAware(ClusterState s, Job job) {
-        Topology t = s.topology;
+        Topology t = s.topology();
         int[] blockFree = new int[t.blocks];
         long wholeFree = 0;
         for (int n = s.nextCandidate(job, 0); n >= 0; n = s.nextCandidate(job, n + 1)) {
             if (ofAllowedModel(t, job, n) && s.mayUse(job, n)) {
-                wholeFree += s.wholeFree[n];
-                if (carries(s, job, n, s.wholeFree[n])) {
-                    blockFree[t.block[n]] += s.wholeFree[n];
+                wholeFree += s.wholeFree(n);
+                if (carries(s, job, n, s.wholeFree(n))) {
+                    blockFree[t.block[n]] += s.wholeFree(n);
                 }
             }
         }
@@ -138,11 +138,11 @@ final class Gangs {
     }
 
     private static int[] rackFree(ClusterState s, Job job, int block) {
-        Topology t = s.topology;
+        Topology t = s.topology();
         int[] rackFree = new int[t.racks];
         for (int n = s.nextCandidate(job, 0); n >= 0; n = s.nextCandidate(job, n + 1)) {
-            if (t.block[n] == block && ofAllowedModel(t, job, n) && carries(s, job, n, s.wholeFree[n])) {
-                rackFree[t.rack[n]] += s.wholeFree[n];
+            if (t.block[n] == block && ofAllowedModel(t, job, n) && carries(s, job, n, s.wholeFree(n))) {
+                rackFree[t.rack[n]] += s.wholeFree(n);
             }
         }
         return rackFree;
@@ -161,7 +161,7 @@ final class Gangs {
     }
 
     private static PlacementResult fillBlock(ClusterState s, Job job, int block) {
-        Topology t = s.topology;
+        Topology t = s.topology();
         int[] rackFree = rackFree(s, job, block);
         Integer[] racks = new Integer[t.racks];
         for (int r = 0; r < racks.length; r++) {
@@ -190,12 +190,12 @@ final class Gangs {
             // Fully free nodes first, so that partly used nodes stay for small jobs.
             List<Integer> inRack = new ArrayList<>();
             for (int n = s.nextCandidate(job, 0); n >= 0; n = s.nextCandidate(job, n + 1)) {
-                if (t.rack[n] == r && t.block[n] == block && ofAllowedModel(t, job, n) && s.wholeFree[n] > 0
+                if (t.rack[n] == r && t.block[n] == block && ofAllowedModel(t, job, n) && s.wholeFree(n) > 0
                         && s.mayUse(job, n)) {
                     inRack.add(n);
                 }
             }
-            inRack.sort((a, b) -> s.wholeFree[b] - s.wholeFree[a]);
+            inRack.sort((a, b) -> s.wholeFree(b) - s.wholeFree(a));
             for (int n : inRack) {
                 picks.takeFrom(s, job, n);
                 if (picks.done()) {
@@ -213,9 +213,8 @@ final class Gangs {
             ns[i] = picks.nodes.get(i);
             int[] c = new int[picks.takes.get(i)];
             int k = 0;
-            int off = s.topology.cardOffset[ns[i]];
-            for (int card = 0; card < s.topology.cards[ns[i]] && k < c.length; card++) {
-                if (s.free[off + card] == Topology.MILLI_PER_CARD) {
+            for (int card = 0; card < s.topology().cards[ns[i]] && k < c.length; card++) {
+                if (s.freeOn(ns[i], card) == Topology.MILLI_PER_CARD) {
                     c[k++] = card;
                 }
             }

@@ -23,7 +23,7 @@ final class UntouchedNodes {
         if (!s.untouched(node)) {
             return false;
         }
-        int c = s.topology.nodeClass[node];
+        int c = s.topology().nodeClass[node];
         if (seen[c] == decision) {
             return true;
         }
