@@ -8,12 +8,9 @@ public final class BestFitPolicy implements PlacementPolicy {
 
     @Override
     public PlacementResult place(ClusterState s, Job job) {
-        PlacementResult.Rejected never = Gangs.neverFits(s.topology(), job);
-        if (never != null) {
-            return never;
-        }
-        if (!Gangs.singleNode(s.topology(), job)) {
-            return Gangs.firstFit(s, job);
+        PlacementResult notSingle = Gangs.rejectedOrFirstFitGang(s, job);
+        if (notSingle != null) {
+            return notSingle;
         }
         int best = -1;
         long bestLeft = Long.MAX_VALUE;
@@ -30,8 +27,7 @@ public final class BestFitPolicy implements PlacementPolicy {
                 bestCpu = cpu;
             }
         }
-        return best < 0 ? Gangs.deferred(s, job)
-                : new PlacementResult.Placed(Placement.onNodes(job, new int[] {best}, new int[][] {s.chooseCards(job, best)}));
+        return best < 0 ? Gangs.deferred(s, job) : Gangs.onNode(s, job, best);
     }
 
     @Override

@@ -58,7 +58,7 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
         if (best < 0) {
             return Gangs.deferred(s, job);
         }
-        return new PlacementResult.Placed(Placement.onNodes(job, new int[] {best}, new int[][] {s.chooseCards(job, best)}));
+        return Gangs.onNode(s, job, best);
     }
 
     /**

@@ -41,6 +41,23 @@ final class Gangs {
         return singleNode(s.topology(), job) ? null : topologyAware(s, job);
     }
 
+    /**
+     * What a policy without topology answers before it looks at single nodes: the rejection of a job that can never
+     * fit, first fit for a gang that spans nodes, or null for a job that belongs on one node.
+     */
+    static PlacementResult rejectedOrFirstFitGang(ClusterState s, Job job) {
+        PlacementResult.Rejected never = neverFits(s.topology(), job);
+        if (never != null) {
+            return never;
+        }
+        return singleNode(s.topology(), job) ? null : firstFit(s, job);
+    }
+
+    /** The job placed on one node, on the cards the state chooses there. */
+    static PlacementResult.Placed onNode(ClusterState s, Job job, int node) {
+        return new PlacementResult.Placed(Placement.onNodes(job, new int[] {node}, new int[][] {s.chooseCards(job, node)}));
+    }
+
     static PlacementResult deferred(ClusterState s, Job job) {
         return new PlacementResult.Deferred(job.gpus() == 0 ? PlacementResult.Reason.NO_NODE_WITH_FREE_CPU_OR_MEMORY
                 : PlacementResult.Reason.NO_NODE_WITH_FREE_CARDS);
