@@ -253,7 +253,7 @@ public final class Scheduler {
         List<Job> leaving = new ArrayList<>();
         List<Job> evicted = new ArrayList<>();
         try {
-            scan(nowS, ordered(nowS), new Capacity(topology, state), out, leaving, evicted);
+            scan(nowS, ordered(nowS), new FitBounds(topology, state), out, leaving, evicted);
         } finally {
             for (Job j : leaving) {
                 queueOf(j).remove(j);
@@ -267,7 +267,7 @@ public final class Scheduler {
         return out;
     }
 
-    private void scan(double t, Iterator<Job> candidates, Capacity free, List<Decision> out, List<Job> leaving,
+    private void scan(double t, Iterator<Job> candidates, FitBounds free, List<Decision> out, List<Job> leaving,
             List<Job> evicted) {
         Head head = null;
         ClusterState.Hold hold = null;
@@ -360,90 +360,6 @@ public final class Scheduler {
     private record Head(double shadow, int node, long models, long extra) {
         Head spend(long milli) {
             return new Head(shadow, node, models, extra - milli);
-        }
-    }
-
-    /**
-     * Cheap necessary conditions for a job to fit now, from the cluster's histograms of free capacity and, taken
-     * once per cycle when first needed, the most CPU and memory free on a node of each model with at least w
-     * wholly free cards. Within a cycle capacity is only taken, never given back, so these stay upper bounds. A
-     * job that fails them cannot fit anywhere, so the policy need not be asked.
-     */
-    private static final class Capacity {
-        final Topology t;
-        final ClusterState s;
-        long[][] maxCpu;
-        long[][] maxMem;
-        long maxCpuAnyNode = -1;
-        long maxMemAnyNode = -1;
-
-        Capacity(Topology t, ClusterState s) {
-            this.t = t;
-            this.s = s;
-        }
-
-        boolean exhausted() {
-            return s.allocatedMilli() >= (long) t.totalCards() * 1000;
-        }
-
-        boolean mayFit(Job j) {
-            if (j.gpus() == 0) {
-                if (maxCpuAnyNode < 0) {
-                    for (int n = 0; n < t.nodes(); n++) {
-                        maxCpuAnyNode = Math.max(maxCpuAnyNode, s.cpuFree(n));
-                        maxMemAnyNode = Math.max(maxMemAnyNode, s.memoryFree(n));
-                    }
-                }
-                return j.cpuMilli() <= maxCpuAnyNode && j.memoryMib() <= maxMemAnyNode;
-            }
-            boolean single = j.gpus() <= Math.max(1, t.maxCardsOnOneNode(j.allowedModels()));
-            long whole = 0;
-            for (int m = 0; m < t.models().size(); m++) {
-                if (!j.allows(m)) {
-                    continue;
-                }
-                if (single && (j.fractional() ? s.mayHaveCardWith(m, j.gpuMilli()) : s.maxWholeFree(m) >= j.gpus())
-                        && roomFor(j, m)) {
-                    return true;
-                }
-                if (!single) {
-                    whole += s.wholeFreeOfModel(m);
-                }
-            }
-            return !single && whole >= j.gpus();
-        }
-
-        /** Whether some node of model m with enough wholly free cards might have the job's CPU and memory. */
-        private boolean roomFor(Job j, int m) {
-            if (maxCpu == null) {
-                bounds();
-            }
-            int w = j.fractional() ? 0 : j.gpus();
-            return w < maxCpu[m].length && maxCpu[m][w] >= j.cpuMilli() && maxMem[m][w] >= j.memoryMib();
-        }
-
-        private void bounds() {
-            int models = Math.max(1, t.models().size());
-            maxCpu = new long[models][];
-            maxMem = new long[models][];
-            for (int m = 0; m < models; m++) {
-                maxCpu[m] = new long[t.maxCardsOnOneNode(1L << m) + 1];
-                maxMem[m] = new long[maxCpu[m].length];
-                java.util.Arrays.fill(maxCpu[m], -1);
-                java.util.Arrays.fill(maxMem[m], -1);
-            }
-            for (int n = s.nextNodeWithFree(Job.ANY_MODEL, 0); n >= 0; n = s.nextNodeWithFree(Job.ANY_MODEL, n + 1)) {
-                int m = t.model(n);
-                int w = s.wholeFree(n);
-                maxCpu[m][w] = Math.max(maxCpu[m][w], s.cpuFree(n));
-                maxMem[m][w] = Math.max(maxMem[m][w], s.memoryFree(n));
-            }
-            for (int m = 0; m < models; m++) {
-                for (int w = maxCpu[m].length - 2; w >= 0; w--) {
-                    maxCpu[m][w] = Math.max(maxCpu[m][w], maxCpu[m][w + 1]);
-                    maxMem[m][w] = Math.max(maxMem[m][w], maxMem[m][w + 1]);
-                }
-            }
         }
     }
 
