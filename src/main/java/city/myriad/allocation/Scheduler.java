@@ -124,8 +124,8 @@ public final class Scheduler {
     private final long[] nodesWithPreemptible;
     private final List<List<Running>> onNode;
     private long runningSeq;
-    /** Pending jobs per queue (one per tenant with fair share, else one). */
-    private final List<TreeSet<Job>> queues = new ArrayList<>();
+    /** The jobs waiting, one queue per tenant with fair share (else one). */
+    private final PendingQueues queues;
     /**
      * Shapes that did not fit, with the least CPU and memory tried: a job of that shape asking at least as much
      * does not fit either. Until capacity is released the cluster only fills up, so this stays true across cycles;
@@ -133,7 +133,6 @@ public final class Scheduler {
      */
     private final Map<Shape, long[]> notFitting = new HashMap<>();
     private static final PlacementResult NOT_NOW = new PlacementResult.Deferred(PlacementResult.Reason.NO_NODE_WITH_FREE_CARDS);
-    private int pending;
     private long[] nanos = new long[1 << 12];
     private int decisions;
 
@@ -155,7 +154,7 @@ public final class Scheduler {
         for (int n = 0; n < topology.nodes(); n++) {
             onNode.add(new ArrayList<>());
         }
-        queues.add(new TreeSet<>(QUEUE_ORDER));
+        this.queues = new PendingQueues(options.fairShare(), options.agingS(), fairShare);
     }
 
     /** Quota and budget admission: a job that is not admitted waits, without blocking the jobs behind it. */
@@ -183,8 +182,7 @@ public final class Scheduler {
     /** A job arrived: it waits for a cycle. */
     public void submit(Job job) {
         policy.observe(job);
-        queueOf(job).add(job);
-        pending++;
+        queues.add(job);
     }
 
     /**
@@ -219,15 +217,11 @@ public final class Scheduler {
 
     /** A pending job was withdrawn by its tenant. Returns whether it was pending. */
     public boolean withdraw(Job job) {
-        boolean removed = queueOf(job).remove(job);
-        if (removed) {
-            pending--;
-        }
-        return removed;
+        return queues.remove(job);
     }
 
     public int pending() {
-        return pending;
+        return queues.size();
     }
 
     public int running() {
@@ -247,21 +241,19 @@ public final class Scheduler {
     /** One scheduling cycle at {@code nowS}: what to start, preempt and reject now, in order. */
     public List<Decision> cycle(double nowS) {
         List<Decision> out = new ArrayList<>();
-        if (pending == 0) {
+        if (queues.size() == 0) {
             return out;
         }
         List<Job> leaving = new ArrayList<>();
         List<Job> evicted = new ArrayList<>();
         try {
-            scan(nowS, ordered(nowS), new FitBounds(topology, state), out, leaving, evicted);
+            scan(nowS, queues.ordered(nowS), new FitBounds(topology, state), out, leaving, evicted);
         } finally {
             for (Job j : leaving) {
-                queueOf(j).remove(j);
-                pending--;
+                queues.remove(j);
             }
             for (Job j : evicted) {
-                queueOf(j).add(j);
-                pending++;
+                queues.add(j);
             }
         }
         return out;
@@ -388,101 +380,6 @@ public final class Scheduler {
 
     private static boolean overlaps(Job j, long models) {
         return (j.allowedModels() & models) != 0;
-    }
-
-    private TreeSet<Job> queueOf(Job j) {
-        if (!options.fairShare()) {
-            return queues.get(0);
-        }
-        while (queues.size() <= j.tenant()) {
-            queues.add(new TreeSet<>(QUEUE_ORDER));
-        }
-        return queues.get(j.tenant());
-    }
-
-    /**
-     * Pending jobs in scheduling order, merged lazily from the tenants' queues: highest priority first, then the
-     * tenant with the least usage per weight (charged as the scan goes, so that tenants interleave), then submission.
-     */
-    private Iterator<Job> ordered(double t) {
-        int n = queues.size();
-        if (n == 1) {
-            return queues.get(0).iterator();
-        }
-        List<Iterator<Job>> its = new ArrayList<>(n);
-        Job[] heads = new Job[n];
-        // The heads' sort keys in primitive arrays: the merge compares them for every job it yields.
-        int[] priority = new int[n];
-        boolean[] aged = new boolean[n];
-        double[] submit = new double[n];
-        double[] standing = new double[n];
-        double[] weight = new double[n];
-        for (int i = 0; i < n; i++) {
-            its.add(queues.get(i).iterator());
-            standing[i] = fairShare.standing(i, t);
-            weight[i] = fairShare.weightOf(i);
-        }
-        return new Iterator<>() {
-            {
-                for (int i = 0; i < n; i++) {
-                    advance(i);
-                }
-            }
-
-            int best = pick();
-
-            private void advance(int i) {
-                Job h = its.get(i).hasNext() ? its.get(i).next() : null;
-                heads[i] = h;
-                if (h != null) {
-                    priority[i] = h.priority();
-                    aged[i] = t - h.submitS() >= options.agingS();
-                    submit[i] = h.submitS();
-                }
-            }
-
-            private int pick() {
-                int b = -1;
-                for (int i = 0; i < n; i++) {
-                    if (heads[i] != null && (b < 0 || before(i, b))) {
-                        b = i;
-                    }
-                }
-                return b;
-            }
-
-            /**
-             * Priority first; then a job pending longer than the aging threshold goes ahead of fair share, the
-             * oldest first, so that no tenant's job starves behind lighter tenants; then usage per weight; then
-             * submission.
-             */
-            private boolean before(int i, int b) {
-                if (priority[i] != priority[b]) {
-                    return priority[i] > priority[b];
-                }
-                if (aged[i] != aged[b]) {
-                    return aged[i];
-                }
-                if (aged[i]) {
-                    return submit[i] < submit[b];
-                }
-                return standing[i] < standing[b] || (standing[i] == standing[b] && submit[i] < submit[b]);
-            }
-
-            @Override
-            public boolean hasNext() {
-                return best >= 0;
-            }
-
-            @Override
-            public Job next() {
-                Job j = heads[best];
-                standing[best] += FairShare.cardSeconds(j) / weight[best];
-                advance(best);
-                best = pick();
-                return j;
-            }
-        };
     }
 
     private void start(Placement p, double t, List<Decision> out) {
