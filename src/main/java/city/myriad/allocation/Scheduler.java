@@ -85,7 +85,8 @@ public final class Scheduler {
     static final Comparator<Job> QUEUE_ORDER = Comparator.comparingInt((Job j) -> -j.priority())
             .thenComparingDouble(Job::submitS).thenComparingInt(Job::id);
 
-    private static final class Running {
+    /** A running job: its placement, start, declared end, and the order it started in. */
+    static final class Running {
         final Placement placement;
         final double start;
         final double end;
@@ -321,7 +322,7 @@ public final class Scheduler {
                     return;
                 }
                 if (head == null) {
-                    Head reserved = options.backfill() || options.preemption() ? reservation(j, t) : null;
+                    Head reserved = options.backfill() || options.preemption() ? Head.reserve(j, t, topology, state, byEnd) : null;
                     if (options.preemption() && !j.preemptible()) {
                         // What preempting saves: the head's card-seconds of waiting until its reservation.
                         double gain = j.totalMilli() / 1000.0 * (reserved.shadow() - t);
@@ -340,18 +341,6 @@ public final class Scheduler {
             if (hold != null) {
                 state.lift(hold);
             }
-        }
-    }
-
-    /**
-     * The head's reservation: its earliest start {@code shadow} from the declared ends of running jobs and, for a
-     * head that must run on one node, the node it will start on ({@code node}, kept from later jobs that would
-     * still run then); for a gang across nodes, the milli-cards of its models that will be spare at the shadow
-     * ({@code extra}, which later jobs may use), with node -1.
-     */
-    private record Head(double shadow, int node, long models, long extra) {
-        Head spend(long milli) {
-            return new Head(shadow, node, models, extra - milli);
         }
     }
 
@@ -399,68 +388,6 @@ public final class Scheduler {
             onNode.get(n).remove(r);
         }
         countPreemptible(r.placement, -1);
-    }
-
-    /**
-     * The earliest time at which the head can start, from the declared ends of the running jobs. A head that must
-     * run on one node gets the first node where it fits once the jobs ending by then have released their share
-     * (cards, CPU and memory); a gang across nodes counts the wholly free cards of its models in aggregate.
-     */
-    private Head reservation(Job head, double t) {
-        if (head.gpus() <= Math.max(1, topology.maxCardsOnOneNode(head.allowedModels()))) {
-            return nodeReservation(head, t);
-        }
-        long need = head.totalMilli();
-        long available = 0;
-        for (int n = 0; n < topology.nodes(); n++) {
-            if (topology.cards(n) > 0 && head.allows(topology.model(n))) {
-                available += state.wholeFree(n) * 1000L;
-            }
-        }
-        if (available >= need) {
-            return new Head(t, -1, head.allowedModels(), available - need);  // fits in aggregate: reserve now
-        }
-        for (Running r : byEnd) {
-            Placement p = r.placement;
-            for (int i = 0; i < p.nodes().length; i++) {
-                int n = p.nodes()[i];
-                if (topology.cards(n) > 0 && head.allows(topology.model(n))) {
-                    available += (long) p.cards()[i].length * p.milli();
-                }
-            }
-            if (available >= need) {
-                return new Head(r.end, -1, head.allowedModels(), available - need);
-            }
-        }
-        return new Head(Double.POSITIVE_INFINITY, -1, head.allowedModels(), 0);
-    }
-
-    private Head nodeReservation(Job head, double t) {
-        for (int n = state.nextCandidate(head, 0); n >= 0; n = state.nextCandidate(head, n + 1)) {
-            if (usableBy(head, n) && state.fitsOnNode(head, n)) {
-                return new Head(t, n, head.allowedModels(), 0);  // fits now (CPU or memory held it back before)
-            }
-        }
-        Map<Integer, List<Placement>> released = new HashMap<>();
-        for (Running r : byEnd) {
-            Placement p = r.placement;
-            for (int n : p.nodes()) {
-                if (!usableBy(head, n)) {
-                    continue;
-                }
-                List<Placement> onN = released.computeIfAbsent(n, k -> new ArrayList<>());
-                onN.add(p);
-                if (state.fitsOnNodeAfterReleasing(head, n, onN)) {
-                    return new Head(r.end, n, head.allowedModels(), 0);
-                }
-            }
-        }
-        return new Head(Double.POSITIVE_INFINITY, -1, head.allowedModels(), 0);
-    }
-
-    private boolean usableBy(Job head, int n) {
-        return state.mayUse(head, n) && topology.cards(n) >= head.gpus()
-                && (head.gpus() == 0 || (topology.cards(n) > 0 && head.allows(topology.model(n))));
     }
 
     /**

@@ -1,0 +1,61 @@
+package city.myriad.allocation;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The blocked head's reservation: when, and for a one-node head where, it will start as running jobs end. */
+class HeadTest {
+
+    private static Topology twoNodesOf8() {
+        return Topology.builder().node("n0", "A100", 8, 64_000, 512_000, "r0", "b0")
+                .node("n1", "A100", 8, 64_000, 512_000, "r0", "b0").build();
+    }
+
+    /** Starts {@code job} on {@code node} at {@code start}, as the scheduler would, and keeps it by its end. */
+    private static Scheduler.Running run(ClusterState s, List<Scheduler.Running> byEnd, Job job, int node, double start,
+            int... cards) {
+        Placement p = Placement.onNodes(job, new int[] {node}, new int[][] {cards});
+        s.allocate(p);
+        Scheduler.Running r = new Scheduler.Running(p, start, byEnd.size());
+        byEnd.add(r);
+        return r;
+    }
+
+    @Test
+    void a_one_node_head_is_reserved_the_node_that_frees_first() {
+        Topology t = twoNodesOf8();
+        ClusterState s = new ClusterState(t);
+        List<Scheduler.Running> byEnd = new ArrayList<>();
+        run(s, byEnd, Job.of(0).runsFor(100).cards(6).build(), 1, 0, 0, 1, 2, 3, 4, 5);   // n1 frees 6 at t=100
+        run(s, byEnd, Job.of(1).runsFor(500).cards(8).build(), 0, 0, 0, 1, 2, 3, 4, 5, 6, 7);
+        Head h = Head.reserve(Job.of(2).cards(4).build(), 10, t, s, byEnd);
+        assertEquals(100, h.shadow());
+        assertEquals(1, h.node());
+    }
+
+    @Test
+    void a_head_that_fits_now_is_reserved_now() {
+        Topology t = twoNodesOf8();
+        ClusterState s = new ClusterState(t);
+        Head h = Head.reserve(Job.of(0).cards(8).build(), 42, t, s, List.of());
+        assertEquals(42, h.shadow());
+        assertEquals(0, h.node());
+    }
+
+    @Test
+    void a_gang_across_nodes_counts_cards_in_aggregate_and_keeps_the_spare_for_backfill() {
+        Topology t = twoNodesOf8();
+        ClusterState s = new ClusterState(t);
+        List<Scheduler.Running> byEnd = new ArrayList<>();
+        run(s, byEnd, Job.of(0).runsFor(50).cards(4).build(), 0, 0, 0, 1, 2, 3);
+        run(s, byEnd, Job.of(1).runsFor(80).cards(4).build(), 1, 0, 0, 1, 2, 3);
+        Head h = Head.reserve(Job.of(2).cards(10).build(), 0, t, s, byEnd);  // 8 free now, 12 at t=50
+        assertEquals(50, h.shadow());
+        assertEquals(-1, h.node());
+        assertEquals(2_000, h.extra(), "two cards spare at the shadow, for backfill");
+        assertEquals(1_000, h.spend(1_000).extra());
+    }
+}
