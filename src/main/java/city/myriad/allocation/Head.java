@@ -1,9 +1,8 @@
 package city.myriad.allocation;
 
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The head's reservation: its earliest start {@code shadow} from the declared ends of running jobs and, for a
@@ -55,30 +54,138 @@ record Head(double shadow, int node, long models, long extra) {
 
     private static Head onOneNode(Job head, double t, Topology topology, ClusterState state,
             Iterable<Scheduler.Running> byEnd) {
+        Head now = fitsNow(head, t, topology, state);
+        return now != null ? now : new Walk(head, topology, state, byEnd, new Releases(topology.nodes())).next();
+    }
+
+    /** A node where the head fits now (CPU or memory held it back before), or null. */
+    static Head fitsNow(Job head, double t, Topology topology, ClusterState state) {
         for (int n = state.nextCandidate(head, 0); n >= 0; n = state.nextCandidate(head, n + 1)) {
             if (usableBy(head, n, topology, state) && state.fitsOnNode(head, n)) {
-                return new Head(t, n, head.allowedModels(), 0);  // fits now (CPU or memory held it back before)
+                return new Head(t, n, head.allowedModels(), 0);
             }
         }
-        Map<Integer, List<Placement>> released = new HashMap<>();
-        for (Scheduler.Running r : byEnd) {
-            Placement p = r.placement;
-            for (int n : p.nodes()) {
-                if (!usableBy(head, n, topology, state)) {
+        return null;
+    }
+
+    /**
+     * The walk over the running jobs by declared end for a one-node head, adding up what each node gets back, until
+     * a node fits the head. It can go on for the next head once the found node is kept from it, if that head asks
+     * at least as much in every respect (cards, share, CPU, memory, no other model, same tenant and class): every
+     * node passed so far did not fit the last head, so it does not fit this one either, and nothing else changed.
+     */
+    static final class Walk {
+        private Job shape;
+        private final Topology topology;
+        private final ClusterState state;
+        private final Iterator<Scheduler.Running> running;
+        private final Releases released;
+        private Scheduler.Running current;
+        private int index;
+        /** Running jobs looked at so far. */
+        private long steps;
+
+        /** A walk that adds up into {@code released}, which it clears first (the caller reuses it). */
+        Walk(Job shape, Topology topology, ClusterState state, Iterable<Scheduler.Running> byEnd, Releases released) {
+            this.shape = shape;
+            this.topology = topology;
+            this.state = state;
+            this.running = byEnd.iterator();
+            this.released = released;
+            released.clear();
+        }
+
+        /** Whether the walk can go on for this job: it asks at least what the last one did, in every respect. */
+        boolean covers(Job j) {
+            return j.gpus() >= shape.gpus() && j.gpuMilli() >= shape.gpuMilli() && j.cpuMilli() >= shape.cpuMilli()
+                    && j.memoryMib() >= shape.memoryMib() && (j.allowedModels() & ~shape.allowedModels()) == 0
+                    && j.tenant() == shape.tenant() && j.preemptible() == shape.preemptible();
+        }
+
+        /** How many running jobs the walk has looked at. */
+        long steps() {
+            return steps;
+        }
+
+        /** Goes on with the walk for {@code j} (which it {@link #covers}). */
+        Head next(Job j) {
+            shape = j;
+            return next();
+        }
+
+        /** The next node, by the time it frees enough, where the shape fits; its reservation. */
+        Head next() {
+            while (true) {
+                if (current == null || index == current.placement.nodes().length) {
+                    if (!running.hasNext()) {
+                        return new Head(Double.POSITIVE_INFINITY, -1, shape.allowedModels(), 0);
+                    }
+                    current = running.next();
+                    index = 0;
+                    steps++;
+                }
+                Placement p = current.placement;
+                int i = index++;
+                int n = p.nodes()[i];
+                if (!usableBy(shape, n, topology, state)) {
                     continue;
                 }
-                List<Placement> onN = released.computeIfAbsent(n, k -> new ArrayList<>());
-                onN.add(p);
-                if (state.fitsOnNodeAfterReleasing(head, n, onN)) {
-                    return new Head(r.end, n, head.allowedModels(), 0);
+                released.add(n, p, i);
+                // What is free once these jobs end must cover the head before the exact (per card) check.
+                if (state.freeMilli(n) + released.milli[n] >= shape.totalMilli()
+                        && state.cpuFree(n) + released.cpu[n] >= shape.cpuMilli()
+                        && state.memoryFree(n) + released.memory[n] >= shape.memoryMib()
+                        && state.fitsOnNodeAfterReleasing(shape, n, released.on.get(n))) {
+                    return new Head(current.end, n, shape.allowedModels(), 0);
                 }
             }
         }
-        return new Head(Double.POSITIVE_INFINITY, -1, head.allowedModels(), 0);
     }
 
     private static boolean usableBy(Job head, int n, Topology topology, ClusterState state) {
         return state.mayUse(head, n) && topology.cards(n) >= head.gpus()
                 && (head.gpus() == 0 || (topology.cards(n) > 0 && head.allows(topology.model(n))));
+    }
+
+    /** What the running jobs walked so far release, per node; reused from walk to walk. */
+    static final class Releases {
+        final long[] milli;
+        final long[] cpu;
+        final long[] memory;
+        final List<List<Placement>> on;
+        private final int[] touched;
+        private int count;
+
+        Releases(int nodes) {
+            milli = new long[nodes];
+            cpu = new long[nodes];
+            memory = new long[nodes];
+            on = new ArrayList<>(nodes);
+            for (int n = 0; n < nodes; n++) {
+                on.add(new ArrayList<>(4));
+            }
+            touched = new int[nodes];
+        }
+
+        void add(int n, Placement p, int i) {
+            if (on.get(n).isEmpty()) {
+                touched[count++] = n;
+            }
+            milli[n] += (long) p.cards()[i].length * p.milli();
+            cpu[n] += p.cpu()[i];
+            memory[n] += p.memory()[i];
+            on.get(n).add(p);
+        }
+
+        void clear() {
+            for (int k = 0; k < count; k++) {
+                int n = touched[k];
+                milli[n] = 0;
+                cpu[n] = 0;
+                memory[n] = 0;
+                on.get(n).clear();
+            }
+            count = 0;
+        }
     }
 }

@@ -1,42 +1,107 @@
 package city.myriad.allocation;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.TreeSet;
 
 /**
- * The jobs waiting to start: one queue per tenant with fair share (else one), each in {@link Scheduler#QUEUE_ORDER},
- * and the order a cycle looks at them in ({@link #ordered}).
+ * The jobs waiting to start and the order a cycle looks at them in ({@link #ordered}): one queue per tenant with
+ * fair share (else one), each in the options' {@link Scheduler.Order}; and, when jobs age, every waiting job by
+ * submission, from which the aged ones go first.
  */
 final class PendingQueues {
 
+    /** Submission order among equal priority: the aged jobs, and the queues of FIFO and EASY. */
+    static final Comparator<Job> BY_SUBMISSION = Comparator.comparingInt((Job j) -> -j.priority())
+            .thenComparingDouble(Job::submitS).thenComparingInt(Job::id);
+
+    /**
+     * Smallest area first among equal priority: cards times declared run time, so that short and narrow jobs do
+     * not wait behind long and wide ones (shortest job first, which minimizes the mean wait); then submission.
+     */
+    static final Comparator<Job> BY_AREA = Comparator.comparingInt((Job j) -> -j.priority())
+            .thenComparingDouble(PendingQueues::area).thenComparingDouble(Job::submitS).thenComparingInt(Job::id);
+
+    /**
+     * How much a tenant's usage weighs in the smallest-area order: a job counts as {@code area × (1 + 0.5 × usage
+     * per weight / the tenants' mean)}. So jobs of one size go to the lighter tenant first (fair share), while a
+     * heavy tenant's short job still goes before a light tenant's long one (the mean wait). Chosen on Philly
+     * Sep-Oct: 0 (size alone) and 2 gave within 2% of the same waits; see docs/design/queue-order.md.
+     */
+    static final double USAGE_WEIGHT = 0.5;
+
+    /** Among jobs that age: who ages next (submission alone, whatever the priority). */
+    private static final Comparator<Job> BY_AGE = Comparator.comparingDouble(Job::submitS).thenComparingInt(Job::id);
+
     private final boolean perTenant;
     private final double agingS;
+    private final Comparator<Job> order;
     private final FairShare fairShare;
+    /** Per tenant (or one), the waiting jobs not aged yet, in {@link #order}. */
     private final List<TreeSet<Job>> queues = new ArrayList<>();
+    /** When jobs age (else null): the jobs of {@link #queues} by age, and the aged jobs, in submission order. */
+    private final TreeSet<Job> young;
+    private final TreeSet<Job> aged;
     private int size;
 
-    PendingQueues(boolean perTenant, double agingS, FairShare fairShare) {
+    PendingQueues(boolean perTenant, double agingS, Scheduler.Order order, FairShare fairShare) {
         this.perTenant = perTenant;
         this.agingS = agingS;
+        this.order = order == Scheduler.Order.SMALLEST_AREA ? BY_AREA : BY_SUBMISSION;
         this.fairShare = fairShare;
-        queues.add(new TreeSet<>(Scheduler.QUEUE_ORDER));
+        boolean ages = !Double.isInfinite(agingS);
+        this.young = ages ? new TreeSet<>(BY_AGE) : null;
+        this.aged = ages ? new TreeSet<>(BY_SUBMISSION) : null;
+        queues.add(new TreeSet<>(this.order));
+    }
+
+    /** Card-seconds: the job's cards times its declared run time (0 for a job without cards). */
+    static double area(Job j) {
+        return j.totalMilli() == 0 ? 0 : j.totalMilli() / 1000.0 * j.durationS();
     }
 
     void add(Job j) {
+        if (aged != null && aged.contains(j)) {
+            return;
+        }
         if (queueOf(j).add(j)) {
             size++;
+            if (young != null) {
+                young.add(j);
+            }
         }
     }
 
     /** Whether the job was waiting (and is no longer). */
     boolean remove(Job j) {
-        boolean removed = queueOf(j).remove(j);
+        boolean removed = aged != null && aged.remove(j);
+        if (!removed && queueOf(j).remove(j)) {
+            removed = true;
+            if (young != null) {
+                young.remove(j);
+            }
+        }
         if (removed) {
             size--;
         }
         return removed;
+    }
+
+    /**
+     * Moves the jobs waiting since {@code t - agingS} or longer out of their tenant's queue into the aged jobs, so
+     * that neither ever walks past the other's jobs. A job stays aged until it leaves (time only moves forward).
+     */
+    private void age(double t) {
+        if (young == null) {
+            return;
+        }
+        while (!young.isEmpty() && t - young.first().submitS() >= agingS) {
+            Job j = young.pollFirst();
+            queueOf(j).remove(j);
+            aged.add(j);
+        }
     }
 
     int size() {
@@ -48,93 +113,119 @@ final class PendingQueues {
             return queues.get(0);
         }
         while (queues.size() <= j.tenant()) {
-            queues.add(new TreeSet<>(Scheduler.QUEUE_ORDER));
+            queues.add(new TreeSet<>(order));
         }
         return queues.get(j.tenant());
     }
 
     /**
-     * Pending jobs in scheduling order, merged lazily from the tenants' queues: highest priority first, then the
-     * tenant with the least usage per weight (charged as the scan goes, so that tenants interleave), then submission.
+     * Pending jobs in scheduling order, merged lazily: highest priority first; among equal priority, jobs pending
+     * longer than the aging threshold, oldest first, so that no job starves behind lighter tenants or smaller
+     * jobs; then the tenant with the least usage per weight (charged as the scan goes, so that tenants
+     * interleave), each tenant's jobs in its queue's order.
      */
     Iterator<Job> ordered(double t) {
-        int n = queues.size();
-        if (n == 1) {
+        age(t);
+        if (queues.size() == 1 && aged == null) {
             return queues.get(0).iterator();
         }
-        List<Iterator<Job>> its = new ArrayList<>(n);
-        Job[] heads = new Job[n];
+        return new Merge(t);
+    }
+
+    /** The merge of {@link #ordered}: stream 0 is the aged jobs, stream i + 1 tenant i's queue without them. */
+    private final class Merge implements Iterator<Job> {
+        private final int n;
+        private final List<Iterator<Job>> its;
+        private final Job[] heads;
         // The heads' sort keys in primitive arrays: the merge compares them for every job it yields.
-        int[] priority = new int[n];
-        boolean[] aged = new boolean[n];
-        double[] submit = new double[n];
-        double[] standing = new double[n];
-        double[] weight = new double[n];
-        for (int i = 0; i < n; i++) {
-            its.add(queues.get(i).iterator());
-            standing[i] = fairShare.standing(i, t);
-            weight[i] = fairShare.weightOf(i);
+        private final int[] priority;
+        private final double[] standing;
+        private final double[] weight;
+        private int best;
+        /** The tenants' usage per weight added up, kept as the scan charges them: the mean weighs the order. */
+        private double standingSum;
+
+        Merge(double t) {
+            this.n = queues.size() + 1;
+            this.its = new ArrayList<>(n);
+            this.heads = new Job[n];
+            this.priority = new int[n];
+            this.standing = new double[n];
+            this.weight = new double[n];
+            its.add(aged == null ? null : aged.iterator());
+            for (int i = 1; i < n; i++) {
+                its.add(queues.get(i - 1).iterator());
+                standing[i] = fairShare.standing(i - 1, t);
+                weight[i] = fairShare.weightOf(i - 1);
+            }
+            double sum = 0;
+            for (int i = 1; i < n; i++) {
+                sum += standing[i];
+            }
+            standingSum = sum;
+            for (int i = 0; i < n; i++) {
+                advance(i);
+            }
+            best = pick();
         }
-        return new Iterator<>() {
-            {
-                for (int i = 0; i < n; i++) {
-                    advance(i);
+
+        private void advance(int i) {
+            Iterator<Job> it = its.get(i);
+            Job h = it != null && it.hasNext() ? it.next() : null;
+            heads[i] = h;
+            if (h != null) {
+                priority[i] = h.priority();
+            }
+        }
+
+        private int pick() {
+            int b = -1;
+            for (int i = 0; i < n; i++) {
+                if (heads[i] != null && (b < 0 || before(i, b))) {
+                    b = i;
                 }
             }
+            return b;
+        }
 
-            int best = pick();
-
-            private void advance(int i) {
-                Job h = its.get(i).hasNext() ? its.get(i).next() : null;
-                heads[i] = h;
-                if (h != null) {
-                    priority[i] = h.priority();
-                    aged[i] = t - h.submitS() >= agingS;
-                    submit[i] = h.submitS();
+        /**
+         * Priority first; then the aged stream; then, smallest first, by area the job's area made larger by its
+         * tenant's usage per weight against the tenants' mean ({@link #USAGE_WEIGHT}), or else usage per weight
+         * alone; then submission.
+         */
+        private boolean before(int i, int b) {
+            if (priority[i] != priority[b]) {
+                return priority[i] > priority[b];
+            }
+            if (i == 0 || b == 0) {
+                return i == 0;
+            }
+            if (order == BY_AREA) {
+                double mean = Math.max(1e-9, standingSum / (n - 1));
+                double ki = area(heads[i]) * (1 + USAGE_WEIGHT * standing[i] / mean);
+                double kb = area(heads[b]) * (1 + USAGE_WEIGHT * standing[b] / mean);
+                if (ki != kb) {
+                    return ki < kb;
                 }
             }
+            return standing[i] < standing[b] || (standing[i] == standing[b] && heads[i].submitS() < heads[b].submitS());
+        }
 
-            private int pick() {
-                int b = -1;
-                for (int i = 0; i < n; i++) {
-                    if (heads[i] != null && (b < 0 || before(i, b))) {
-                        b = i;
-                    }
-                }
-                return b;
-            }
+        @Override
+        public boolean hasNext() {
+            return best >= 0;
+        }
 
-            /**
-             * Priority first; then a job pending longer than the aging threshold goes ahead of fair share, the
-             * oldest first, so that no tenant's job starves behind lighter tenants; then usage per weight; then
-             * submission.
-             */
-            private boolean before(int i, int b) {
-                if (priority[i] != priority[b]) {
-                    return priority[i] > priority[b];
-                }
-                if (aged[i] != aged[b]) {
-                    return aged[i];
-                }
-                if (aged[i]) {
-                    return submit[i] < submit[b];
-                }
-                return standing[i] < standing[b] || (standing[i] == standing[b] && submit[i] < submit[b]);
-            }
-
-            @Override
-            public boolean hasNext() {
-                return best >= 0;
-            }
-
-            @Override
-            public Job next() {
-                Job j = heads[best];
-                standing[best] += FairShare.cardSeconds(j) / weight[best];
-                advance(best);
-                best = pick();
-                return j;
-            }
-        };
+        @Override
+        public Job next() {
+            Job j = heads[best];
+            int tenantStream = perTenant ? j.tenant() + 1 : 1;
+            double charge = FairShare.cardSeconds(j) / weight[tenantStream];
+            standing[tenantStream] += charge;
+            standingSum += charge;
+            advance(best);
+            best = pick();
+            return j;
+        }
     }
 }

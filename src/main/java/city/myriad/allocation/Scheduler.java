@@ -17,18 +17,18 @@ import java.util.function.LongSupplier;
  *
  * <p>A cycle, over the current state:
  * <ol>
- *   <li>order the pending jobs: priority, then (with fair share) jobs pending longer than the aging threshold,
- *       oldest first, then the tenant with the least usage per weight, charged as the scan goes so that tenants
- *       interleave, then submission time;</li>
+ *   <li>order the pending jobs ({@link PendingQueues}): priority, then jobs pending longer than the aging
+ *       threshold, oldest first, then (by default) smallest area (cards × declared run time) first, a tenant's
+ *       jobs counted larger by its usage per weight (fair share), then submission time;</li>
  *   <li>start jobs in that order while they fit, placing each with the {@link PlacementPolicy};</li>
  *   <li>the first job that does not fit is the head: if it is not preemptible and preempting pays (the victims'
  *       lost work is less than the head's wait spared), evict a minimal set of preemptible jobs that lets it
- *       start; otherwise reserve for it the earliest time it can start,
- *       from the declared run times of the running jobs, and, if it must run on one node, the node it will start
- *       on;</li>
- *   <li>backfill: a later job starts now only if it fits and cannot delay the head: it ends before the
- *       reservation, or it stays off the head's node (for a gang across nodes: it uses only cards the head will
- *       not need). This is EASY backfilling;</li>
+ *       start; otherwise reserve for it the earliest time it can start, from the declared run times of the
+ *       running jobs, and, if it must run on one node, the node it will start on ({@link Head});</li>
+ *   <li>backfill: a later job starts now only if it fits and delays no reserved job ({@link Heads}): the first
+ *       few blocked jobs that fit one node each get a reservation of their own node, kept from jobs that would
+ *       still run at its start; a gang head lets such jobs use only the cards it will not need. With one
+ *       reservation this is EASY backfilling;</li>
  *   <li>return the decisions, in order.</li>
  * </ol>
  * A job that its tenant's quota or budget does not admit ({@link Admission}) is skipped and blocks nobody.
@@ -36,13 +36,24 @@ import java.util.function.LongSupplier;
  */
 public final class Scheduler {
 
+    /** The order of each tenant's queue among jobs of equal priority (aged jobs always go oldest first). */
+    public enum Order {
+        /** First come, first served. */
+        SUBMISSION,
+        /** Smallest cards × declared run time first, then submission: see {@link PendingQueues#BY_AREA}. */
+        SMALLEST_AREA
+    }
+
     /** How the queue is ordered and worked. */
     public record Options(boolean fairShare, boolean backfill, boolean preemption, double fairShareHalfLifeS,
-            int scanLimit, double agingS) {
+            int scanLimit, double agingS, Order order, int heads) {
 
         public Options {
             if (scanLimit < 1) {
                 throw new IllegalArgumentException("scan limit must be positive");
+            }
+            if (heads < 1) {
+                throw new IllegalArgumentException("at least the first blocked job is reserved for");
             }
             if (!(agingS > 0)) {
                 throw new IllegalArgumentException("aging must be positive (infinite: none)");
@@ -51,39 +62,55 @@ public final class Scheduler {
 
         /** The same options with another scan depth (pending jobs looked at per cycle). */
         public Options withScanLimit(int jobs) {
-            return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, jobs, agingS);
+            return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, jobs, agingS, order, heads);
         }
 
         /** The same options with another aging threshold. */
         public Options withAging(double seconds) {
-            return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, scanLimit, seconds);
+            return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, scanLimit, seconds, order, heads);
+        }
+
+        /** The same options with another order within a tenant's queue. */
+        public Options withOrder(Order queueOrder) {
+            return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, scanLimit, agingS, queueOrder, heads);
+        }
+
+        /** The same options with another number of blocked jobs that get a reservation. */
+        public Options withHeads(int reserved) {
+            return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, scanLimit, agingS, order, reserved);
         }
 
         /** Strict FIFO: nothing passes a head that does not fit. */
         public static Options fifo() {
-            return new Options(false, false, false, 0, Integer.MAX_VALUE, Double.POSITIVE_INFINITY);
+            return new Options(false, false, false, 0, Integer.MAX_VALUE, Double.POSITIVE_INFINITY, Order.SUBMISSION, 1);
         }
 
         /** Classic EASY backfilling in submission order. */
         public static Options easy() {
-            return new Options(false, true, false, 0, 2000, Double.POSITIVE_INFINITY);
+            return new Options(false, true, false, 0, 2000, Double.POSITIVE_INFINITY, Order.SUBMISSION, 1);
         }
 
         /**
-         * Myriad's default: priorities, fair share with a one-day half-life, aging after 4 hours, EASY backfilling,
-         * preemption.
+         * Myriad's default: priorities; aging after 5 hours; each tenant's jobs smallest area first, the tenants
+         * weighed by fair share with a one-day half-life; reservations for the first 8 blocked jobs and
+         * backfilling around them; preemption.
          */
         public static Options myriad() {
-            return new Options(true, true, true, 86_400, 500, AGING_S);
+            return new Options(true, true, true, 86_400, 500, AGING_S, Order.SMALLEST_AREA, RESERVED_HEADS);
         }
     }
 
-    /** Default aging threshold: a job pending this long goes ahead of fair share (among its priority). */
-    static final double AGING_S = 4 * 3600;
+    /** Default aging threshold: a job pending this long goes ahead of fair share and size (among its priority). */
+    static final double AGING_S = 5 * 3600;
 
-    /** Pending order within one queue: higher priority, then earlier submission, then id. */
-    static final Comparator<Job> QUEUE_ORDER = Comparator.comparingInt((Job j) -> -j.priority())
-            .thenComparingDouble(Job::submitS).thenComparingInt(Job::id);
+    /** Default number of blocked jobs per cycle that get a reservation (see {@link Heads}). */
+    static final int RESERVED_HEADS = 8;
+
+    /**
+     * The reservations of one cycle look at most this many times at every running job in all (the first head's
+     * walk may take one pass alone): a bound on a cycle's cost that no measured workload reached.
+     */
+    static final long WALK_PASSES = 2;
 
     /** A running job: its placement, start, declared end, and the order it started in. */
     static final class Running {
@@ -134,6 +161,8 @@ public final class Scheduler {
      */
     private final Map<Shape, long[]> notFitting = new HashMap<>();
     private static final PlacementResult NOT_NOW = new PlacementResult.Deferred(PlacementResult.Reason.NO_NODE_WITH_FREE_CARDS);
+    /** The per-node sums the heads' reservations add up in (see {@link Head.Walk}). */
+    private final Head.Releases walkSums;
     private long[] nanos = new long[1 << 12];
     private int decisions;
 
@@ -148,6 +177,7 @@ public final class Scheduler {
         this.options = options;
         this.fairShare = fairShare;
         this.state = new ClusterState(topology);
+        this.walkSums = new Head.Releases(topology.nodes());
         this.preemptibleMilli = new long[Math.max(1, topology.models().size())];
         this.preemptibleOn = new int[topology.nodes()];
         this.nodesWithPreemptible = new long[(topology.nodes() + 63) >>> 6];
@@ -155,7 +185,7 @@ public final class Scheduler {
         for (int n = 0; n < topology.nodes(); n++) {
             onNode.add(new ArrayList<>());
         }
-        this.queues = new PendingQueues(options.fairShare(), options.agingS(), fairShare);
+        this.queues = new PendingQueues(options.fairShare(), options.agingS(), options.order(), fairShare);
     }
 
     /** Quota and budget admission: a job that is not admitted waits, without blocking the jobs behind it. */
@@ -262,41 +292,38 @@ public final class Scheduler {
 
     private void scan(double t, Iterator<Job> candidates, FitBounds free, List<Decision> out, List<Job> leaving,
             List<Job> evicted) {
-        Head head = null;
-        ClusterState.Hold hold = null;
+        Heads heads = new Heads(topology, state, options.heads(), walkSums, WALK_PASSES * Math.max(1, byEnd.size()));
         try {
             int scanned = 0;
             while (candidates.hasNext() && scanned++ < options.scanLimit()) {
                 Job j = candidates.next();
-                boolean pastShadow = head != null && t + j.durationS() > head.shadow();
-                if (head != null && (!free.mayFit(j) || (pastShadow && head.node() < 0
-                        && overlaps(j, head.models()) && j.totalMilli() > head.extra()))) {
-                    continue;  // cannot fit anywhere now, or would delay the head: no decision needed
+                if (heads.any() && heads.delaysGang(j, t)) {
+                    continue;  // would delay the gang head: no decision needed
                 }
-                if (head != null && free.exhausted()) {
-                    return;  // nothing left to backfill into
+                if (heads.any() && (!free.mayFit(j) || free.exhausted())) {
+                    // Cannot fit anywhere now: no placement needed, but it may be owed a reservation.
+                    if (heads.reserves(j) && Admission.refusal(admission, j, t) == null) {
+                        heads.add(heads.reserve(j, t, byEnd));
+                    }
+                    if (free.exhausted() && heads.full()) {
+                        return;  // nothing left to backfill into, nobody left to reserve for
+                    }
+                    continue;
                 }
                 if (Admission.refusal(admission, j, t) != null) {
                     continue;  // over its tenant's quota or budget: waits, blocks nobody
                 }
-                // A job that would still run at the head's reserved start may not use the node kept for the head.
-                boolean keepHeadNode = pastShadow && head.node() >= 0;
-                if (keepHeadNode && hold == null) {
-                    hold = state.holdForHead(head.node());
-                } else if (!keepHeadNode && hold != null) {
-                    state.lift(hold);
-                    hold = null;
-                }
-                Shape shape = new Shape(j, keepHeadNode ? head.node() : -1);
+                // A job that would still run at a head's reserved start may not use the node kept for that head.
+                Shape shape = new Shape(j, heads.keepFrom(j, t));
                 long[] failed = notFitting.get(shape);
                 boolean known = failed != null && j.cpuMilli() >= failed[0] && j.memoryMib() >= failed[1];
                 // Before a head exists mayFit was not asked yet; a job that can never fit must still reach the policy
                 // to be rejected.
-                boolean hopeless = head == null && !free.mayFit(j) && Gangs.neverFits(topology, j) == null;
+                boolean hopeless = !heads.any() && !free.mayFit(j) && Gangs.neverFits(topology, j) == null;
                 PlacementResult r = known || hopeless ? NOT_NOW : decide(j);
                 if (r instanceof PlacementResult.Deferred && !known) {
                     notFitting.merge(shape, new long[] {j.cpuMilli(), j.memoryMib()},
-                            (a, b) -> new long[] {Math.min(a[0], b[0]), Math.min(a[1], b[1])});
+                            (x, y) -> new long[] {Math.min(x[0], y[0]), Math.min(x[1], y[1])});
                 }
                 if (r instanceof PlacementResult.Rejected rejected) {
                     leaving.add(j);
@@ -304,14 +331,9 @@ public final class Scheduler {
                     continue;
                 }
                 if (r instanceof PlacementResult.Placed p) {
-                    boolean aggregate = head != null && head.node() < 0 && pastShadow && overlaps(j, head.models());
-                    if (!aggregate || j.totalMilli() <= head.extra()) {
-                        if (aggregate) {
-                            head = head.spend(j.totalMilli());
-                        }
-                        start(p.placement(), t, out);
-                        leaving.add(j);
-                    }
+                    heads.started(j, t);
+                    start(p.placement(), t, out);
+                    leaving.add(j);
                     continue;
                 }
                 if (options.preemption() && !j.preemptible() && state.holdsAny(j.tenant())
@@ -321,8 +343,8 @@ public final class Scheduler {
                     leaving.add(j);
                     return;
                 }
-                if (head == null) {
-                    Head reserved = options.backfill() || options.preemption() ? Head.reserve(j, t, topology, state, byEnd) : null;
+                if (!heads.any()) {
+                    Head reserved = options.backfill() || options.preemption() ? heads.reserve(j, t, byEnd) : null;
                     if (options.preemption() && !j.preemptible()) {
                         // What preempting saves: the head's card-seconds of waiting until its reservation.
                         double gain = j.totalMilli() / 1000.0 * (reserved.shadow() - t);
@@ -334,13 +356,13 @@ public final class Scheduler {
                     if (!options.backfill()) {
                         return;  // strict FIFO: nothing passes the head
                     }
-                    head = reserved;
+                    heads.add(reserved);
+                } else if (heads.reserves(j)) {
+                    heads.add(heads.reserve(j, t, byEnd));
                 }
             }
         } finally {
-            if (hold != null) {
-                state.lift(hold);
-            }
+            heads.liftAll();
         }
     }
 
@@ -359,11 +381,11 @@ public final class Scheduler {
 
     /**
      * What decides whether a job can fit now, but its CPU and memory: its cards, its models, its tenant (nodes
-     * held for a tenant) and the node held for the head, if any.
+     * held for a tenant) and the nodes kept for heads, if any.
      */
-    private record Shape(int gpus, int milli, long models, int tenant, boolean preemptible, int heldNode) {
-        Shape(Job j, int heldNode) {
-            this(j.gpus(), j.gpuMilli(), j.allowedModels(), j.tenant(), j.preemptible(), heldNode);
+    private record Shape(int gpus, int milli, long models, int tenant, boolean preemptible, List<Integer> heldNodes) {
+        Shape(Job j, List<Integer> heldNodes) {
+            this(j.gpus(), j.gpuMilli(), j.allowedModels(), j.tenant(), j.preemptible(), heldNodes);
         }
     }
 
@@ -446,7 +468,7 @@ public final class Scheduler {
                     released.add(i, p);
                 }
             }
-            double lost = taken.stream().mapToDouble(v -> (t - v.start) * v.placement.job().totalMilli()).sum();
+            double lost = taken.stream().mapToDouble(v -> lostWork(v, t)).sum();
             if (bestVictims == null || taken.size() < bestVictims.size()
                     || (taken.size() == bestVictims.size() && lost < bestLost)) {
                 bestNode = n;
@@ -466,6 +488,26 @@ public final class Scheduler {
         int[] cards = state.chooseCards(head, bestNode);
         start(Placement.onNodes(head, new int[] {bestNode}, new int[][] {cards}), t, out);
         return true;
+    }
+
+    /**
+     * The work a victim loses if stopped at {@code t}: the time it has run times its footprint in milli-cards, the
+     * larger of its cards and its share of its nodes' CPU or memory counted in their cards. A job holding no card
+     * (CPU only) or little of one still keeps the rest of a node from others: counting its cards alone would make
+     * it free to evict, and it would be evicted over and over.
+     */
+    private double lostWork(Running v, double t) {
+        Job j = v.placement.job();
+        long cards = 0;
+        long cpu = 0;
+        long memory = 0;
+        for (int n : v.placement.nodes()) {
+            cards += topology.cards(n);
+            cpu += topology.cpu(n);
+            memory += topology.memory(n);
+        }
+        double share = Math.max(cpu == 0 ? 0 : (double) j.cpuMilli() / cpu, memory == 0 ? 0 : (double) j.memoryMib() / memory);
+        return (t - v.start) * Math.max(j.totalMilli(), share * cards * 1000);
     }
 
     /**
@@ -500,7 +542,7 @@ public final class Scheduler {
                 for (Running r : onNode.get(n)) {
                     if (r.placement.job().preemptible()) {
                         count++;
-                        lost += (t - r.start) * r.placement.job().totalMilli();
+                        lost += lostWork(r, t);
                     }
                 }
                 if (count == 0) {
@@ -551,7 +593,7 @@ public final class Scheduler {
         }
         double lost = 0;
         for (Running v : victims) {
-            lost += (t - v.start) * v.placement.job().totalMilli() / 1000.0;
+            lost += lostWork(v, t) / 1000.0;
         }
         if (lost >= gain) {
             for (int i = victims.size() - 1; i >= 0; i--) {

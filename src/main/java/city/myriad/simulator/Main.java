@@ -11,6 +11,7 @@ import city.myriad.allocation.Scheduler;
 import city.myriad.allocation.Topology;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -86,6 +87,12 @@ public final class Main {
                 queue = queue.withAging("none".equals(o.get("aging-h")) ? Double.POSITIVE_INFINITY
                         : Double.parseDouble(o.get("aging-h")) * 3600);
             }
+            if (o.containsKey("heads")) {
+                queue = queue.withHeads(Integer.parseInt(o.get("heads")));
+            }
+            if (o.containsKey("order")) {
+                queue = queue.withOrder(Scheduler.Order.valueOf(o.get("order").toUpperCase().replace('-', '_')));
+            }
             FairShare shares = weights(o.get("weights"), w.tenants(), new FairShare(queue.fairShareHalfLifeS()));
             Replay.Result r = new Replay(t, w.jobs(), placement(policy), queue, shares).run(progress);
             segments = r.segments();
@@ -96,6 +103,9 @@ public final class Main {
         }
         if (o.containsKey("out")) {
             TraceFiles.writePlacements(Path.of(o.get("out")), t, w, segments);
+        }
+        if (o.containsKey("out-jobs")) {
+            writeCompressedJobs(Path.of(required(o, "jobs")), compress, Path.of(o.get("out-jobs")));
         }
         System.out.println(Metrics.json(figures));
         return 0;
@@ -182,13 +192,39 @@ public final class Main {
         return o;
     }
 
+    /**
+     * The jobs file as the replay saw it, submit times divided by the compression (in full precision), so that
+     * {@code check.py} can check a compressed replay's placements against it.
+     */
+    private static void writeCompressedJobs(Path jobs, double compress, Path out) {
+        try {
+            List<String> lines = java.nio.file.Files.readAllLines(jobs);
+            List<String> header = List.of(lines.get(0).split(",", -1));
+            int submit = header.indexOf("submit_s");
+            List<String> rows = new java.util.ArrayList<>(lines.size());
+            rows.add(lines.get(0));
+            for (String line : lines.subList(1, lines.size())) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                String[] c = line.split(",", -1);
+                c[submit] = Double.toString(Double.parseDouble(c[submit]) / compress);
+                rows.add(String.join(",", c));
+            }
+            java.nio.file.Files.write(out, rows);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private static int usage(String problem) {
         System.err.println("myriad-sim: " + problem);
         System.err.println("""
                 usage:
                   myriad-sim replay --nodes N.csv --jobs J.csv [--policy default|fifo-firstfit|easy-bestfit|best-fit|first-fit|fgd]
                                     [--static] [--compress K] [--weights T=W,...] [--aging-h H|none] [--scan-limit N]
-                                    [--out placements.csv] [--plot FILE.svg] [--no-progress]
+                                    [--order submission|smallest-area] [--heads K]
+                                    [--out placements.csv] [--out-jobs jobs-as-replayed.csv] [--plot FILE.svg] [--no-progress]
                   myriad-sim bounds --nodes N.csv --jobs J.csv [--compress K]
                   myriad-sim generate --nodes N.csv --out J.csv [--jobs 10000] [--load 0.85] [--static-ratio 1.3] [--seed 1] [--mix training|sharing]""");
         return 2;

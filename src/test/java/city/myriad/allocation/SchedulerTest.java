@@ -123,6 +123,28 @@ class SchedulerTest {
     }
 
     @Test
+    void a_cpu_only_spot_job_counts_its_share_of_the_node_as_work_lost_and_is_not_evicted_for_free() {
+        Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.myriad());
+        // No card, but 60 of the node's 64 cores: 7.5 cards' worth of the node.
+        Job cpuOnly = Job.of(0).runsFor(1_000_000).cards(0).cpu(60_000).preemptible(true).build();
+        s.submit(cpuOnly);
+        s.cycle(0);
+        Job head = Job.of(1).tenant(1).submittedAt(200_000).runsFor(100).cards(1).cpu(8_000).build();
+        s.submit(head);
+        // Evicting it loses 7.5 x 200,000 card-seconds; waiting until it ends costs the head 1 x 800,000.
+        assertEquals(List.of(), s.cycle(200_000), "no preemption: counted by its cards alone it would lose nothing");
+
+        Scheduler early = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.myriad());
+        early.submit(cpuOnly);
+        early.cycle(0);
+        Job soon = Job.of(2).tenant(1).submittedAt(10_000).runsFor(100).cards(1).cpu(8_000).build();
+        early.submit(soon);
+        List<Decision> d = early.cycle(10_000);  // loses 7.5 x 10,000 against 1 x 990,000 spared: it pays
+        assertTrue(d.get(0) instanceof Decision.Preempt p && p.victim().job().equals(cpuOnly));
+        assertEquals(List.of(soon), started(d));
+    }
+
+    @Test
     void after_a_restart_running_jobs_are_resumed_and_hold_their_cards() {
         Topology t = nodesOf8(1);
         Scheduler before = new Scheduler(t, new BestFitPolicy(), Scheduler.Options.myriad());

@@ -176,6 +176,16 @@ class JobsTest {
                         + "\"class\":\"ON_DEMAND\",\"maxRunSeconds\":600}")
                 .post("/api/v1/quotes").then().statusCode(201).extract().path("earliestStartAt");
         assertEquals(startedAt.plusSeconds(72000), Instant.parse(quoted));
+        // A later but shorter job goes ahead in the scheduler's order (smallest cards x maxRunSeconds first).
+        String shorter = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 600));
+        JsonPath ahead = until(t.admin(), shorter, j -> "CAPACITY".equals(j.getString("reason")));
+        assertEquals(1, ahead.getInt("queuePosition"));
+        assertEquals(startedAt.plusSeconds(36000), Instant.parse(ahead.getString("estimatedStartAt")));
+        JsonPath behind = given().auth().oauth2(t.admin()).get("/api/v1/jobs/" + queued).then().statusCode(200)
+                .extract().jsonPath();
+        assertEquals(2, behind.getInt("queuePosition"));
+        assertEquals(startedAt.plusSeconds(36600), Instant.parse(behind.getString("estimatedStartAt")));
+        given().auth().oauth2(t.member()).post("/api/v1/jobs/" + shorter + "/cancel").then().statusCode(200);
         given().auth().oauth2(t.member()).post("/api/v1/jobs/" + queued + "/cancel").then().statusCode(200)
                 .body("state", equalTo("CANCELLED")).body("reason", equalTo("CANCELLED_BY_TENANT"));
         given().auth().oauth2(t.member()).post("/api/v1/jobs/" + running + "/cancel").then().statusCode(200)

@@ -93,7 +93,7 @@ class SchedulingTest {
         List<Job> jobs = List.of(
                 Job.of(0).runsFor(100).cards(4).build(),   // tenant 0, over quota until t=50
                 Job.of(1).tenant(1).submittedAt(1).runsFor(100).cards(4).build(),   // tenant 1
-                Job.of(2).tenant(1).submittedAt(60).runsFor(10).build());  // an arrival after the quota frees
+                Job.of(2).tenant(1).submittedAt(60).runsFor(1_000).build());  // a later, larger arrival
         city.myriad.allocation.Admission quota = (job, now) -> job.tenant() == 0 && now < 50
                 ? city.myriad.allocation.Admission.Verdict.QUOTA_EXCEEDED : city.myriad.allocation.Admission.Verdict.ADMIT;
         Replay.Result r = new Replay(oneNodeOf8(), jobs, new FirstFitPolicy(), Scheduler.Options.myriad())

@@ -280,6 +280,35 @@ public class JobRepository {
                         ((Number) r[1]).longValue())).toList());
     }
 
+    /**
+     * The jobs of a cluster and model still waiting ahead of one, in the scheduling core's order (fair share aside):
+     * jobs waiting since {@code agedBefore} or earlier go first, oldest first; then the smallest area (cards ×
+     * maxRunSeconds) first, then the oldest. Milli-cards and maxRunSeconds, in that order.
+     */
+    public Uni<List<StartEstimate.Waiting>> queuedAhead(UUID clusterId, String model, Instant createdAt, UUID id,
+            long areaMilliSeconds, Instant agedBefore) {
+        return session().chain(s -> s.createNativeQuery("""
+                        select cards_milli, max_run_seconds from jobs
+                         where cluster_id = :cluster and model = :model and state = 'QUEUED' and id <> :id
+                           and (case when created_at <= :aged then (created_at, id) < (:before, :id)
+                                     else :fresh
+                                          and (cards_milli::numeric * max_run_seconds, created_at, id)
+                                              < (:area, :before, :id) end)
+                         order by created_at <= :aged desc,
+                                  case when created_at <= :aged then 0 else cards_milli::numeric * max_run_seconds end,
+                                  created_at, id""", Object[].class)
+                .setParameter("cluster", clusterId)
+                .setParameter("model", model)
+                .setParameter("before", SqlTimes.utc(createdAt))
+                .setParameter("id", id)
+                .setParameter("area", java.math.BigDecimal.valueOf(areaMilliSeconds))
+                .setParameter("aged", SqlTimes.utc(agedBefore))
+                .setParameter("fresh", createdAt.isAfter(agedBefore))
+                .getResultList())
+                .map(rows -> rows.stream().map(r -> new StartEstimate.Waiting(((Number) r[0]).longValue(),
+                        ((Number) r[1]).longValue())).toList());
+    }
+
     /** The running jobs of a cluster and model: milli-cards and declared end, soonest first. */
     public Uni<List<Object[]>> runningEnds(UUID clusterId, String model) {
         return session().chain(s -> s.createNativeQuery("""

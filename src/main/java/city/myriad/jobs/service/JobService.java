@@ -1,5 +1,7 @@
 package city.myriad.jobs.service;
 
+import city.myriad.allocation.Scheduler;
+
 import city.myriad.catalog.service.ClusterSupply;
 import city.myriad.jobs.mapping.JobsApi.CreateJob;
 import city.myriad.jobs.mapping.JobsApi.JobView;
@@ -353,14 +355,17 @@ public class JobService {
     private record Estimate(long position, Instant startAt) {}
 
     /**
-     * Where a QUEUED job stands: its position among the jobs of its cluster and model submitted before it and still
-     * waiting, and when it should start: the queue ahead of it played first come, first served on the cards in
-     * service, each job holding its cards for its maxRunSeconds ({@link StartEstimate}). An estimate: jobs that end
-     * early, backfilling, preemption and new reservations move it.
+     * Where a QUEUED job stands: its position among the jobs of its cluster and model still waiting, in the order
+     * the scheduling core looks at them (aged jobs oldest first, then smallest cards × maxRunSeconds first; fair
+     * share between tenants is left out), and when it should start: the queue ahead of it played in that order on
+     * the cards in service, each job holding its cards for its maxRunSeconds ({@link StartEstimate}). An estimate:
+     * jobs that end early, backfilling, preemption, fair share, later smaller jobs and new reservations move it.
      */
     private Uni<Estimate> estimate(JobView r, Instant now) {
         long cardsMilli = r.cards().multiply(BigDecimal.valueOf(1000)).longValueExact();
-        return jobs.queuedBefore(r.clusterId(), r.model(), r.createdAt(), r.id())
+        Instant agedBefore = now.minusSeconds((long) Scheduler.Options.myriad().agingS());
+        return jobs.queuedAhead(r.clusterId(), r.model(), r.createdAt(), r.id(), cardsMilli * r.maxRunSeconds(),
+                        agedBefore)
                 .chain(ahead -> startAt(r.clusterId(), r.model(), ahead, cardsMilli, now)
                         .map(start -> new Estimate(ahead.size() + 1, start.orElse(null))));
     }

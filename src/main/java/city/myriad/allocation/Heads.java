@@ -1,0 +1,172 @@
+package city.myriad.allocation;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * The reservations of one cycle's blocked jobs, and the nodes they keep from later jobs. The first job of the scan
+ * that cannot start is the first head; up to {@code limit} blocked jobs get a reservation ({@link Head}) in scan
+ * order. A later job may start now only if it delays none of them:
+ * <ul>
+ *   <li>a head that runs on one node keeps its node from every job that would still run at the head's start;</li>
+ *   <li>a gang across nodes (only ever the first head, and then the only one) lets a job that would still run
+ *       at its start use only the cards it will not need ({@link Head#extra}).</li>
+ * </ul>
+ * With a limit of one this is EASY backfilling; with more, the first few blocked jobs are protected as in
+ * conservative backfilling, so that wide jobs are not passed for ever by a stream of narrow ones. Each later
+ * one-node head is reserved with the earlier heads' nodes kept, so no two heads count on the same node.
+ */
+final class Heads {
+
+    private final Topology topology;
+    private final ClusterState state;
+    private final int limit;
+    private boolean blocked;
+    private Head gang;
+    /** One-node heads in order of reserved start: a job past the k-th start keeps off the first k nodes. */
+    private final List<Head> onNodes = new ArrayList<>();
+    private final Deque<ClusterState.Hold> holds = new ArrayDeque<>();
+    private final List<List<Integer>> heldSets = new ArrayList<>();
+    /** The last walk over the running jobs' ends, to go on with for a head that asks at least as much. */
+    private Head.Walk walk;
+    /** The per-node sums a walk adds up in: one for the scheduler's life, cleared by each new walk. */
+    private final Head.Releases scratch;
+    /**
+     * Running jobs the walks of this scan may look at in all, and have: once spent, no later job is reserved for.
+     * The first head's walk alone may take a whole pass; the later ones share one more.
+     */
+    private final long budget;
+    private long walked;
+
+    Heads(Topology topology, ClusterState state, int limit, Head.Releases scratch, long budget) {
+        this.budget = budget;
+        this.topology = topology;
+        this.scratch = scratch;
+        this.state = state;
+        this.limit = limit;
+        heldSets.add(List.of());
+    }
+
+    /** Whether a job of this scan was blocked (and the rest of the scan is backfill). */
+    boolean any() {
+        return blocked;
+    }
+
+    /** Whether no further blocked job gets a reservation in this scan. */
+    boolean full() {
+        return blocked && (gang != null || onNodes.size() >= limit || walked >= budget);
+    }
+
+    /** Whether a job that cannot start now should get a reservation too. */
+    boolean reserves(Job j) {
+        return !blocked || (!full() && j.gpus() <= Math.max(1, topology.maxCardsOnOneNode(j.allowedModels())));
+    }
+
+    /**
+     * The reservation of a blocked job, with the earlier heads' nodes kept from it. A head that asks at least what the
+     * last one reserved from the running jobs' ends did, with no job started since, goes on with that walk.
+     */
+    Head reserve(Job j, double t, Iterable<Scheduler.Running> byEnd) {
+        liftAll();
+        for (Head h : onNodes) {
+            holds.push(state.holdForHead(h.node()));
+        }
+        try {
+            if (walk != null && walk.covers(j)) {
+                long before = walk.steps();
+                Head h = walk.next(j);
+                walked += walk.steps() - before;
+                return h;
+            }
+            walk = null;
+            if (j.gpus() > Math.max(1, topology.maxCardsOnOneNode(j.allowedModels()))) {
+                return Head.reserve(j, t, topology, state, byEnd);
+            }
+            // A later head did not fit with fewer nodes kept (or cannot fit anywhere now): only the first may.
+            Head now = blocked ? null : Head.fitsNow(j, t, topology, state);
+            if (now != null) {
+                return now;
+            }
+            walk = new Head.Walk(j, topology, state, byEnd, scratch);
+            Head h = walk.next();
+            walked += walk.steps();
+            return h;
+        } finally {
+            liftAll();
+        }
+    }
+
+    /** Protects the reservation of the job just blocked from here on. A head that can never start protects nothing. */
+    void add(Head h) {
+        blocked = true;
+        if (Double.isInfinite(h.shadow())) {
+            return;
+        }
+        if (h.node() < 0) {
+            if (onNodes.isEmpty()) {
+                gang = h;
+            }
+            return;
+        }
+        liftAll();
+        int at = 0;
+        while (at < onNodes.size() && onNodes.get(at).shadow() <= h.shadow()) {
+            at++;
+        }
+        onNodes.add(at, h);
+        heldSets.clear();
+        heldSets.add(List.of());
+        List<Integer> nodes = new ArrayList<>();
+        for (Head o : onNodes) {
+            nodes.add(o.node());
+            heldSets.add(List.copyOf(nodes));
+        }
+    }
+
+    /**
+     * Whether starting {@code j} now would take cards the gang head needs at its start: it would still run then,
+     * may use the gang's models, and asks more than the gang leaves spare.
+     */
+    boolean delaysGang(Job j, double t) {
+        return gang != null && t + j.durationS() > gang.shadow() && overlaps(j, gang) && j.totalMilli() > gang.extra();
+    }
+
+    /** A job starts now (the last walk no longer holds): if it still runs at the gang head's start on the gang's models, it spends the spare. */
+    void started(Job j, double t) {
+        walk = null;  // the running jobs and what is free changed: a walk from before would be wrong
+        if (gang != null && t + j.durationS() > gang.shadow() && overlaps(j, gang)) {
+            gang = gang.spend(j.totalMilli());
+        }
+    }
+
+    /**
+     * Keeps from {@code j} the nodes of the heads whose reserved start it would still run at (placing it sees them
+     * as unusable), and returns that set of nodes: whether a shape fits depends on it.
+     */
+    List<Integer> keepFrom(Job j, double t) {
+        int level = 0;
+        while (level < onNodes.size() && t + j.durationS() > onNodes.get(level).shadow()) {
+            level++;
+        }
+        while (holds.size() > level) {
+            state.lift(holds.pop());
+        }
+        while (holds.size() < level) {
+            holds.push(state.holdForHead(onNodes.get(holds.size()).node()));
+        }
+        return heldSets.get(level);
+    }
+
+    /** Gives every kept node back; the scan calls it when it ends. */
+    void liftAll() {
+        while (!holds.isEmpty()) {
+            state.lift(holds.pop());
+        }
+    }
+
+    private static boolean overlaps(Job j, Head h) {
+        return (j.allowedModels() & h.models()) != 0;
+    }
+}
