@@ -31,6 +31,8 @@ final class Heads {
     private final List<List<Integer>> heldSets = new ArrayList<>();
     /** The last walk over the running jobs' ends, to go on with for a head that asks at least as much. */
     private Head.Walk walk;
+    /** The scheduler's count of changes to the running jobs when the walk began: any change since voids it. */
+    private long walkVersion;
     /** The per-node sums a walk adds up in: one for the scheduler's life, cleared by each new walk. */
     private final Head.Releases scratch;
     /**
@@ -66,15 +68,16 @@ final class Heads {
 
     /**
      * The reservation of a blocked job, with the earlier heads' nodes kept from it. A head that asks at least what the
-     * last one reserved from the running jobs' ends did, with no job started since, goes on with that walk.
+     * last one reserved from the running jobs' ends did goes on with that walk, if the running jobs did not change
+     * since ({@code runningVersion}: a start, an end, or a preemption what-if undone).
      */
-    Head reserve(Job j, double t, Iterable<Scheduler.Running> byEnd) {
+    Head reserve(Job j, double t, Iterable<Scheduler.Running> byEnd, long runningVersion) {
         liftAll();
         for (Head h : onNodes) {
             holds.push(state.holdForHead(h.node()));
         }
         try {
-            if (walk != null && walk.covers(j)) {
+            if (walk != null && walkVersion == runningVersion && walk.covers(j)) {
                 long before = walk.steps();
                 Head h = walk.next(j);
                 walked += walk.steps() - before;
@@ -90,6 +93,7 @@ final class Heads {
                 return now;
             }
             walk = new Head.Walk(j, topology, state, byEnd, scratch);
+            walkVersion = runningVersion;
             Head h = walk.next();
             walked += walk.steps();
             return h;
@@ -133,9 +137,8 @@ final class Heads {
         return gang != null && t + j.durationS() > gang.shadow() && overlaps(j, gang) && j.totalMilli() > gang.extra();
     }
 
-    /** A job starts now (the last walk no longer holds): if it still runs at the gang head's start on the gang's models, it spends the spare. */
+    /** A job starts now: if it still runs at the gang head's start on the gang's models, it spends the spare. */
     void started(Job j, double t) {
-        walk = null;  // the running jobs and what is free changed: a walk from before would be wrong
         if (gang != null && t + j.durationS() > gang.shadow() && overlaps(j, gang)) {
             gang = gang.spend(j.totalMilli());
         }

@@ -139,19 +139,11 @@ public final class Scheduler {
     private final TreeSet<Running> byEnd = new TreeSet<>(
             Comparator.comparingDouble((Running r) -> r.end).thenComparingLong(r -> r.seq));
     private final Map<Integer, Running> running = new HashMap<>();
-    /** Counters that tell the preemption memo whether anything it depends on changed. */
-    private long releases;
-    private long preemptibleStarts;
-    private int preemptionFailedFor = -1;
-    private long releasesAtFailure;
-    private long preemptibleStartsAtFailure;
-    /** Per card model: milli-cards held by running preemptible jobs. */
-    private final long[] preemptibleMilli;
-    /** Per node: running preemptible jobs on it; and a bit per node that has any. */
-    private final int[] preemptibleOn;
-    private final long[] nodesWithPreemptible;
-    private final List<List<Running>> onNode;
+    /** Who runs where, and what evicting whom would gain; consulted for non-preemptible jobs that do not fit. */
+    private final Preemption preemption;
     private long runningSeq;
+    /** Counts every change to the running jobs (starts, ends, what-ifs and their undoing), for {@link Heads}. */
+    private long runningVersion;
     /** The jobs waiting, one queue per tenant with fair share (else one). */
     private final PendingQueues queues;
     /**
@@ -178,13 +170,17 @@ public final class Scheduler {
         this.fairShare = fairShare;
         this.state = new ClusterState(topology);
         this.walkSums = new Head.Releases(topology.nodes());
-        this.preemptibleMilli = new long[Math.max(1, topology.models().size())];
-        this.preemptibleOn = new int[topology.nodes()];
-        this.nodesWithPreemptible = new long[(topology.nodes() + 63) >>> 6];
-        this.onNode = new ArrayList<>(topology.nodes());
-        for (int n = 0; n < topology.nodes(); n++) {
-            onNode.add(new ArrayList<>());
-        }
+        this.preemption = new Preemption(topology, state, policy, new Preemption.WhatIf() {
+            @Override
+            public void evict(Running r) {
+                release(r);
+            }
+
+            @Override
+            public void restore(Running r) {
+                Scheduler.this.restore(r);
+            }
+        });
         this.queues = new PendingQueues(options.fairShare(), options.agingS(), options.order(), fairShare);
     }
 
@@ -227,14 +223,12 @@ public final class Scheduler {
         }
         state.allocate(placement);
         Running r = new Running(placement, startedAtS, runningSeq++);
+        runningVersion++;
         running.put(placement.job().id(), r);
         if (!Double.isInfinite(r.end)) {
             byEnd.add(r);
         }
-        for (int n : placement.nodes()) {
-            onNode.get(n).add(r);
-        }
-        countPreemptible(placement, +1);
+        preemption.started(r);
     }
 
     /** A running job ended (finished, failed or was cancelled): its cards are free again. */
@@ -269,7 +263,12 @@ public final class Scheduler {
         return Arrays.copyOf(nanos, decisions);
     }
 
-    /** One scheduling cycle at {@code nowS}: what to start, preempt and reject now, in order. */
+    /**
+     * One scheduling cycle at {@code nowS}: what to start, preempt and reject now, in order. The pending jobs are
+     * looked at in scheduling order ({@link PendingQueues#ordered}), at most {@code scanLimit} of them, each
+     * through the steps of {@link #scan}; the jobs that started or were rejected leave the queue and the evicted
+     * ones go back into it at the end.
+     */
     public List<Decision> cycle(double nowS) {
         List<Decision> out = new ArrayList<>();
         if (queues.size() == 0) {
@@ -290,41 +289,49 @@ public final class Scheduler {
         return out;
     }
 
+    /**
+     * The cycle's walk over the ordered pending jobs. For each job:
+     * <ol>
+     *   <li><b>skip</b> without a placement call what cannot start now once a job is blocked: it would delay the
+     *       gang head, or it fits nowhere now (it may still be owed a reservation, step 6);</li>
+     *   <li><b>admit</b>: a job over its tenant's quota or budget waits and blocks nobody;</li>
+     *   <li><b>nominate</b>: the policy's placement, kept off the nodes reserved for the heads whose start the job
+     *       would run past, unless the shape is known not to fit;</li>
+     *   <li><b>start</b> it there (before any job is blocked, or as backfill that delays no head), or
+     *       <b>reject</b> it if it can never fit;</li>
+     *   <li><b>preempt</b>: a job of a tenant holding reserved cards reclaims them at once ({@link #reclaims}); the
+     *       first blocked job evicts preemptible work when that pays ({@link #pays}, {@link Preemption}). Either
+     *       ends the cycle;</li>
+     *   <li><b>reserve</b>: the first blocked job is the head (strict FIFO stops here); it and the next blocked
+     *       jobs get their reservations ({@link Heads}).</li>
+     * </ol>
+     */
     private void scan(double t, Iterator<Job> candidates, FitBounds free, List<Decision> out, List<Job> leaving,
             List<Job> evicted) {
         Heads heads = new Heads(topology, state, options.heads(), walkSums, WALK_PASSES * Math.max(1, byEnd.size()));
         try {
-            int scanned = 0;
-            while (candidates.hasNext() && scanned++ < options.scanLimit()) {
+            for (int scanned = 0; candidates.hasNext() && scanned < options.scanLimit(); scanned++) {
                 Job j = candidates.next();
+                // 1. Skip.
                 if (heads.any() && heads.delaysGang(j, t)) {
-                    continue;  // would delay the gang head: no decision needed
+                    continue;
                 }
                 if (heads.any() && (!free.mayFit(j) || free.exhausted())) {
-                    // Cannot fit anywhere now: no placement needed, but it may be owed a reservation.
                     if (heads.reserves(j) && Admission.refusal(admission, j, t) == null) {
-                        heads.add(heads.reserve(j, t, byEnd));
+                        heads.add(heads.reserve(j, t, byEnd, runningVersion));
                     }
                     if (free.exhausted() && heads.full()) {
                         return;  // nothing left to backfill into, nobody left to reserve for
                     }
                     continue;
                 }
+                // 2. Admit.
                 if (Admission.refusal(admission, j, t) != null) {
-                    continue;  // over its tenant's quota or budget: waits, blocks nobody
+                    continue;
                 }
-                // A job that would still run at a head's reserved start may not use the node kept for that head.
-                Shape shape = new Shape(j, heads.keepFrom(j, t));
-                long[] failed = notFitting.get(shape);
-                boolean known = failed != null && j.cpuMilli() >= failed[0] && j.memoryMib() >= failed[1];
-                // Before a head exists mayFit was not asked yet; a job that can never fit must still reach the policy
-                // to be rejected.
-                boolean hopeless = !heads.any() && !free.mayFit(j) && Gangs.neverFits(topology, j) == null;
-                PlacementResult r = known || hopeless ? NOT_NOW : decide(j);
-                if (r instanceof PlacementResult.Deferred && !known) {
-                    notFitting.merge(shape, new long[] {j.cpuMilli(), j.memoryMib()},
-                            (x, y) -> new long[] {Math.min(x[0], y[0]), Math.min(x[1], y[1])});
-                }
+                // 3. Nominate.
+                PlacementResult r = nominate(j, t, heads, free);
+                // 4. Start or reject.
                 if (r instanceof PlacementResult.Rejected rejected) {
                     leaving.add(j);
                     out.add(new Decision.Reject(j, rejected.reason()));
@@ -336,34 +343,70 @@ public final class Scheduler {
                     leaving.add(j);
                     continue;
                 }
-                if (options.preemption() && !j.preemptible() && state.holdsAny(j.tenant())
-                        && preemptFor(j, t, Double.POSITIVE_INFINITY, out, evicted)) {
-                    // The tenant holds reserved cards: its work reclaims them (and spot work elsewhere) at once,
-                    // whether or not it heads the queue and whatever the victims have run.
+                // 5. Preempt, or 6. reserve: the job does not fit now.
+                if (reclaims(j, t, out, evicted)) {
+                    leaving.add(j);
+                    return;  // evictions changed the cluster and the queues: the next cycle starts afresh
+                }
+                if (heads.any()) {
+                    if (heads.reserves(j)) {
+                        heads.add(heads.reserve(j, t, byEnd, runningVersion));
+                    }
+                    continue;
+                }
+                Head reserved = options.backfill() || options.preemption()
+                        ? heads.reserve(j, t, byEnd, runningVersion) : null;
+                if (pays(j, t, reserved, out, evicted)) {
                     leaving.add(j);
                     return;
                 }
-                if (!heads.any()) {
-                    Head reserved = options.backfill() || options.preemption() ? heads.reserve(j, t, byEnd) : null;
-                    if (options.preemption() && !j.preemptible()) {
-                        // What preempting saves: the head's card-seconds of waiting until its reservation.
-                        double gain = j.totalMilli() / 1000.0 * (reserved.shadow() - t);
-                        if (preemptFor(j, t, gain, out, evicted)) {
-                            leaving.add(j);
-                            return;  // evictions changed the cluster and the queues: the next cycle starts afresh
-                        }
-                    }
-                    if (!options.backfill()) {
-                        return;  // strict FIFO: nothing passes the head
-                    }
-                    heads.add(reserved);
-                } else if (heads.reserves(j)) {
-                    heads.add(heads.reserve(j, t, byEnd));
+                if (!options.backfill()) {
+                    return;  // strict FIFO: nothing passes the head
                 }
+                heads.add(reserved);
             }
         } finally {
             heads.liftAll();
         }
+    }
+
+    /**
+     * Step 3: where the policy would place the job now, with the nodes of the heads it would run past kept from it;
+     * {@code NOT_NOW} without asking the policy for a shape known not to fit (until capacity is released).
+     */
+    private PlacementResult nominate(Job j, double t, Heads heads, FitBounds free) {
+        Shape shape = new Shape(j, heads.keepFrom(j, t));
+        long[] failed = notFitting.get(shape);
+        boolean known = failed != null && j.cpuMilli() >= failed[0] && j.memoryMib() >= failed[1];
+        // Before a head exists mayFit was not asked yet; a job that can never fit must still reach the policy to be
+        // rejected.
+        boolean hopeless = !heads.any() && !free.mayFit(j) && Gangs.neverFits(topology, j) == null;
+        PlacementResult r = known || hopeless ? NOT_NOW : decide(j);
+        if (r instanceof PlacementResult.Deferred && !known) {
+            notFitting.merge(shape, new long[] {j.cpuMilli(), j.memoryMib()},
+                    (x, y) -> new long[] {Math.min(x[0], y[0]), Math.min(x[1], y[1])});
+        }
+        return r;
+    }
+
+    /**
+     * Step 5, for any job: a non-preemptible job of a tenant holding reserved cards reclaims them (and spot work
+     * elsewhere) at once, whether or not it heads the queue and whatever the victims have run.
+     */
+    private boolean reclaims(Job j, double t, List<Decision> out, List<Job> evicted) {
+        return options.preemption() && !j.preemptible() && state.holdsAny(j.tenant())
+                && preemptFor(j, t, Double.POSITIVE_INFINITY, out, evicted);
+    }
+
+    /**
+     * Step 5, for the first blocked job: a non-preemptible head evicts preemptible work if that pays, that is if
+     * the victims lose less than the head's card-seconds of waiting until its reservation.
+     */
+    private boolean pays(Job head, double t, Head reserved, List<Decision> out, List<Job> evicted) {
+        if (!options.preemption() || head.preemptible()) {
+            return false;
+        }
+        return preemptFor(head, t, head.totalMilli() / 1000.0 * (reserved.shadow() - t), out, evicted);
     }
 
     private PlacementResult decide(Job j) {
@@ -402,303 +445,38 @@ public final class Scheduler {
     }
 
     private void release(Running r) {
-        releases++;
+        runningVersion++;
         state.release(r.placement);
         notFitting.clear();
         byEnd.remove(r);
-        for (int n : r.placement.nodes()) {
-            onNode.get(n).remove(r);
-        }
-        countPreemptible(r.placement, -1);
+        preemption.ended(r);
     }
 
     /**
-     * Makes room for a non-preemptible head by evicting preemptible jobs, and starts it. A head that fits one node
-     * evicts the smallest set of preemptible jobs on one node (fewest victims, then least lost work); a gang across
-     * nodes evicts per {@link #preemptForGang}. Preemption must pay: the work the victims lose (their cards times
-     * the time they have run, all lost since they restart from the beginning) must be less than {@code gain}, the
-     * head's cards times the wait it is spared (until its reservation). So a head that would start soon anyway
-     * does not evict jobs that have run for hours, and spot jobs are not evicted over and over.
+     * Evicts what {@link Preemption} says pays for the head and starts the head; false (nothing done) if nothing
+     * pays or no room can be made.
      */
     private boolean preemptFor(Job head, double t, double gain, List<Decision> out, List<Job> evicted) {
-        if (head.id() == preemptionFailedFor && releases == releasesAtFailure
-                && preemptibleStarts == preemptibleStartsAtFailure) {
-            // It did not pay (or found no room) for this head before; since then no capacity was released and no
-            // preemptible job started, so the candidate victims only lost more work and the head's wait shrank.
+        Preemption.Plan plan = preemption.plan(head, t, gain);
+        if (plan == null) {
             return false;
         }
-        if (head.gpus() > topology.maxCardsOnOneNode(head.allowedModels())) {
-            return preemptForGang(head, t, gain, out, evicted);
-        }
-        int bestNode = -1;
-        List<Running> bestVictims = null;
-        double bestLost = Double.MAX_VALUE;
-        for (int n = nextWithPreemptible(0); n >= 0; n = nextWithPreemptible(n + 1)) {
-            if (topology.cards(n) < head.gpus() || (head.gpus() > 0 && !head.allows(topology.model(n)))) {
-                continue;
-            }
-            List<Running> victims = new ArrayList<>();
-            for (Running r : onNode.get(n)) {
-                if (r.placement.job().preemptible()) {  // a gang across nodes too: all its work is lost
-                    victims.add(r);
-                }
-            }
-            if (victims.isEmpty()) {
-                continue;
-            }
-            // Largest first gives the fewest victims; then drop any victim not needed.
-            victims.sort((a, b) -> Long.compare(b.placement.job().totalMilli(), a.placement.job().totalMilli()));
-            List<Placement> released = new ArrayList<>();
-            List<Running> taken = new ArrayList<>();
-            for (Running v : victims) {
-                if (state.fitsOnNodeAfterReleasing(head, n, released)) {
-                    break;
-                }
-                released.add(v.placement);
-                taken.add(v);
-            }
-            if (!state.fitsOnNodeAfterReleasing(head, n, released)) {
-                continue;
-            }
-            for (int i = taken.size() - 1; i >= 0; i--) {
-                Placement p = released.remove(i);
-                if (state.fitsOnNodeAfterReleasing(head, n, released)) {
-                    taken.remove(i);
-                } else {
-                    released.add(i, p);
-                }
-            }
-            double lost = taken.stream().mapToDouble(v -> lostWork(v, t)).sum();
-            if (bestVictims == null || taken.size() < bestVictims.size()
-                    || (taken.size() == bestVictims.size() && lost < bestLost)) {
-                bestNode = n;
-                bestVictims = taken;
-                bestLost = lost;
-            }
-        }
-        if (bestVictims == null || bestLost / 1000.0 >= gain) {
-            return failedFor(head);
-        }
-        for (Running v : bestVictims) {
+        for (Running v : plan.victims()) {
             running.remove(v.placement.job().id());
-            release(v);
             evicted.add(v.placement.job());
             out.add(new Decision.Preempt(v.placement, head));
         }
-        int[] cards = state.chooseCards(head, bestNode);
-        start(Placement.onNodes(head, new int[] {bestNode}, new int[][] {cards}), t, out);
+        start(plan.placement(), t, out);
         return true;
     }
 
-    /**
-     * The work a victim loses if stopped at {@code t}: the time it has run times its footprint in milli-cards, the
-     * larger of its cards and its share of its nodes' CPU or memory counted in their cards. A job holding no card
-     * (CPU only) or little of one still keeps the rest of a node from others: counting its cards alone would make
-     * it free to evict, and it would be evicted over and over.
-     */
-    private double lostWork(Running v, double t) {
-        Job j = v.placement.job();
-        long cards = 0;
-        long cpu = 0;
-        long memory = 0;
-        for (int n : v.placement.nodes()) {
-            cards += topology.cards(n);
-            cpu += topology.cpu(n);
-            memory += topology.memory(n);
-        }
-        double share = Math.max(cpu == 0 ? 0 : (double) j.cpuMilli() / cpu, memory == 0 ? 0 : (double) j.memoryMib() / memory);
-        return (t - v.start) * Math.max(j.totalMilli(), share * cards * 1000);
-    }
-
-    /**
-     * Preemption for a gang across nodes, as a what-if with undo: while the policy cannot place the gang, evict the
-     * preemptible jobs of the node that frees the most wholly free cards of the gang's models per victim (then the
-     * least lost work); once it fits, put back every victim the gang can do without, last chosen first, so that
-     * no victim is needless. If evicting every preemptible job could not make room, nothing is evicted. Greedy:
-     * the set is minimal (no victim can be spared), not always the smallest possible.
-     */
-    private boolean preemptForGang(Job head, double t, double gain, List<Decision> out, List<Job> evicted) {
-        long reachable = 0;
-        for (int m = 0; m < topology.models().size(); m++) {
-            if (head.allows(m)) {
-                reachable += state.wholeFreeOfModel(m) * 1000L + preemptibleMilli[m];
-            }
-        }
-        if (reachable < head.totalMilli()) {
-            return false;  // even evicting every preemptible job of its models would not free enough cards
-        }
-        List<Running> victims = new ArrayList<>();
-        PlacementResult placed = NOT_NOW;  // the caller just found that the gang does not fit
-        while (!(placed instanceof PlacementResult.Placed)) {
-            int bestNode = -1;
-            double bestGainPerVictim = 0;
-            double bestLost = Double.MAX_VALUE;
-            for (int n = nextWithPreemptible(0); n >= 0; n = nextWithPreemptible(n + 1)) {
-                if (topology.cards(n) == 0 || !head.allows(topology.model(n)) || !state.mayUse(head, n)) {
-                    continue;
-                }
-                int count = 0;
-                double lost = 0;
-                for (Running r : onNode.get(n)) {
-                    if (r.placement.job().preemptible()) {
-                        count++;
-                        lost += lostWork(r, t);
-                    }
-                }
-                if (count == 0) {
-                    continue;
-                }
-                int freed = wholeCardsFreedOn(n);
-                if (freed == 0) {
-                    continue;
-                }
-                double perVictim = freed / (double) count;
-                if (perVictim > bestGainPerVictim || (perVictim == bestGainPerVictim && lost < bestLost)) {
-                    bestNode = n;
-                    bestGainPerVictim = perVictim;
-                    bestLost = lost;
-                }
-            }
-            if (bestNode < 0) {
-                break;
-            }
-            List<Running> best = new ArrayList<>();
-            for (Running r : onNode.get(bestNode)) {
-                if (r.placement.job().preemptible()) {
-                    best.add(r);
-                }
-            }
-            for (Running v : best) {
-                evictForWhatIf(v);
-                victims.add(v);
-            }
-            placed = policy.place(state, head);
-        }
-        if (!(placed instanceof PlacementResult.Placed)) {
-            for (int i = victims.size() - 1; i >= 0; i--) {
-                restore(victims.get(i));
-            }
-            return failedFor(head);
-        }
-        for (int i = victims.size() - 1; i >= 0; i--) {
-            Running v = victims.get(i);
-            restore(v);
-            PlacementResult without = policy.place(state, head);
-            if (without instanceof PlacementResult.Placed) {
-                victims.remove(i);  // not needed
-                placed = without;
-            } else {
-                evictForWhatIf(v);
-            }
-        }
-        double lost = 0;
-        for (Running v : victims) {
-            lost += lostWork(v, t) / 1000.0;
-        }
-        if (lost >= gain) {
-            for (int i = victims.size() - 1; i >= 0; i--) {
-                restore(victims.get(i));
-            }
-            return failedFor(head);
-        }
-        for (Running v : victims) {
-            running.remove(v.placement.job().id());
-            notFitting.clear();
-            evicted.add(v.placement.job());
-            out.add(new Decision.Preempt(v.placement, head));
-        }
-        start(((PlacementResult.Placed) placed).placement(), t, out);
-        return true;
-    }
-
-    /** Cards of node n that would be wholly free if its preemptible jobs released their share of it. */
-    private int wholeCardsFreedOn(int n) {
-        int k = topology.cards(n);
-        int[] f = new int[k];
-        for (int c = 0; c < k; c++) {
-            f[c] = state.freeOn(n, c);
-        }
-        for (Running r : onNode.get(n)) {
-            Placement p = r.placement;
-            if (!p.job().preemptible()) {
-                continue;
-            }
-            for (int i = 0; i < p.nodes().length; i++) {
-                if (p.nodes()[i] == n) {
-                    for (int c : p.cards()[i]) {
-                        f[c] += p.milli();
-                    }
-                }
-            }
-        }
-        int gained = 0;
-        for (int c = 0; c < k; c++) {
-            if (f[c] == Topology.MILLI_PER_CARD && state.freeOn(n, c) < Topology.MILLI_PER_CARD) {
-                gained++;
-            }
-        }
-        return gained;
-    }
-
-    /** Remembers that preemption for this head did not pay (or could not make room), for the memo in preemptFor. */
-    private boolean failedFor(Job head) {
-        preemptionFailedFor = head.id();
-        releasesAtFailure = releases;
-        preemptibleStartsAtFailure = preemptibleStarts;
-        return false;
-    }
-
-    /** Releases a running job's cards for a what-if; {@link #restore} undoes it. */
-    private void evictForWhatIf(Running r) {
-        release(r);
-    }
-
+    /** Gives a job evicted for a what-if its cards back. */
     private void restore(Running r) {
+        runningVersion++;
         state.allocate(r.placement);
         if (!Double.isInfinite(r.end)) {
             byEnd.add(r);
         }
-        for (int n : r.placement.nodes()) {
-            onNode.get(n).add(r);
-        }
-        countPreemptible(r.placement, +1);
-    }
-
-    /** The first node at or after {@code from} where a preemptible job runs, or -1. */
-    private int nextWithPreemptible(int from) {
-        int word = from >>> 6;
-        if (word >= nodesWithPreemptible.length) {
-            return -1;
-        }
-        long bits = nodesWithPreemptible[word] & (-1L << (from & 63));
-        while (bits == 0) {
-            if (++word >= nodesWithPreemptible.length) {
-                return -1;
-            }
-            bits = nodesWithPreemptible[word];
-        }
-        return (word << 6) + Long.numberOfTrailingZeros(bits);
-    }
-
-    /** Keeps {@link #preemptibleMilli} and the nodes with preemptible jobs in step as such jobs start and stop. */
-    private void countPreemptible(Placement p, int sign) {
-        if (!p.job().preemptible()) {
-            return;
-        }
-        if (sign > 0) {
-            preemptibleStarts++;
-        }
-        for (int i = 0; i < p.nodes().length; i++) {
-            int n = p.nodes()[i];
-            preemptibleOn[n] += sign;
-            if (preemptibleOn[n] > 0) {
-                nodesWithPreemptible[n >>> 6] |= 1L << n;
-            } else {
-                nodesWithPreemptible[n >>> 6] &= ~(1L << n);
-            }
-            if (topology.cards(n) > 0) {
-                preemptibleMilli[topology.model(n)] += sign * (long) p.cards()[i].length * p.milli();
-            }
-        }
+        preemption.started(r);
     }
 }

@@ -57,7 +57,7 @@ class HeadsTest {
         List<Head> reserved = new ArrayList<>();
         for (int id = 10; id < 13; id++) {
             assertTrue(heads.reserves(wholeNode(id)));
-            Head h = heads.reserve(wholeNode(id), 0, byEnd);
+            Head h = heads.reserve(wholeNode(id), 0, byEnd, 0);
             heads.add(h);
             reserved.add(h);
         }
@@ -71,8 +71,8 @@ class HeadsTest {
         Topology t = nodesOf8(2);
         ClusterState s = fullUntil(t, 100, 200);
         Heads heads = heads(t, s, 8);
-        heads.add(heads.reserve(wholeNode(10), 0, byEnd));  // n0 at 100
-        heads.add(heads.reserve(wholeNode(11), 0, byEnd));  // n1 at 200
+        heads.add(heads.reserve(wholeNode(10), 0, byEnd, 0));  // n0 at 100
+        heads.add(heads.reserve(wholeNode(11), 0, byEnd, 0));  // n1 at 200
         assertEquals(List.of(), heads.keepFrom(Job.of(20).runsFor(50).build(), 0), "ends before both starts");
         assertEquals(List.of(0), heads.keepFrom(Job.of(21).runsFor(150).build(), 0));
         assertFalse(s.mayUse(Job.of(21).build(), 0), "the first head's node is kept while that job is looked at");
@@ -90,14 +90,14 @@ class HeadsTest {
         Topology t = nodesOf8(3);
         ClusterState s = fullUntil(t, 100, 200, 300);
         Heads two = heads(t, s, 2);
-        two.add(two.reserve(wholeNode(10), 0, byEnd));
-        two.add(two.reserve(wholeNode(11), 0, byEnd));
+        two.add(two.reserve(wholeNode(10), 0, byEnd, 0));
+        two.add(two.reserve(wholeNode(11), 0, byEnd, 0));
         assertFalse(two.reserves(wholeNode(12)));
         assertTrue(two.full());
 
         Heads gang = heads(t, s, 8);
         Job wide = Job.of(13).runsFor(1_000).cards(12).build();
-        Head h = gang.reserve(wide, 0, byEnd);
+        Head h = gang.reserve(wide, 0, byEnd, 0);
         assertEquals(-1, h.node());
         assertEquals(200, h.shadow(), "16 whole cards back at 200: 12 for the gang, 4 spare");
         gang.add(h);
@@ -112,8 +112,8 @@ class HeadsTest {
         Topology t = nodesOf8(4);
         ClusterState s = fullUntil(t, 400, 100, 300, 200);
         Heads heads = heads(t, s, 8);
-        heads.add(heads.reserve(wholeNode(10), 0, byEnd));  // a new walk: n1 at 100
-        Head second = heads.reserve(wholeNode(11), 0, byEnd);  // the same shape: the walk goes on
+        heads.add(heads.reserve(wholeNode(10), 0, byEnd, 0));  // a new walk: n1 at 100
+        Head second = heads.reserve(wholeNode(11), 0, byEnd, 0);  // the same shape: the walk goes on
         // A fresh walk with the first head's node kept:
         ClusterState.Hold hold = s.holdForHead(1);
         Head fresh = Head.reserve(wholeNode(11), 0, t, s, byEnd);

@@ -1,0 +1,338 @@
+package city.myriad.allocation;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Preemption: which preemptible running jobs to evict so that a non-preemptible job starts now, and whether that
+ * pays. It keeps, per node, the jobs running there and which nodes hold preemptible work. The scheduler tells it
+ * what starts and ends ({@link #started}, {@link #ended}) and carries out a {@link Plan}; for a gang across nodes
+ * it tries victims as a what-if through the scheduler ({@link WhatIf}), so that the policy places the gang on the
+ * cluster as it would be.
+ */
+final class Preemption {
+
+    /** Takes a running job's cards away from the cluster and gives them back, as the scheduler does on an end. */
+    interface WhatIf {
+        void evict(Scheduler.Running r);
+
+        void restore(Scheduler.Running r);
+    }
+
+    /** A preemption that pays: the victims, already evicted, and the head's placement on the cards they free. */
+    record Plan(List<Scheduler.Running> victims, Placement placement) {}
+
+    private static final PlacementResult NOT_NOW = new PlacementResult.Deferred(PlacementResult.Reason.NO_NODE_WITH_FREE_CARDS);
+
+    private final Topology topology;
+    private final ClusterState state;
+    private final PlacementPolicy policy;
+    private final WhatIf whatIf;
+    /** Counters that tell the memo whether anything it depends on changed. */
+    private long releases;
+    private long preemptibleStarts;
+    private int preemptionFailedFor = -1;
+    private long releasesAtFailure;
+    private long preemptibleStartsAtFailure;
+    /** Per card model: milli-cards held by running preemptible jobs. */
+    private final long[] preemptibleMilli;
+    /** Per node: running preemptible jobs on it; and a bit per node that has any. */
+    private final int[] preemptibleOn;
+    private final long[] nodesWithPreemptible;
+    private final List<List<Scheduler.Running>> onNode;
+
+    Preemption(Topology topology, ClusterState state, PlacementPolicy policy, WhatIf whatIf) {
+        this.topology = topology;
+        this.state = state;
+        this.policy = policy;
+        this.whatIf = whatIf;
+        this.preemptibleMilli = new long[Math.max(1, topology.models().size())];
+        this.preemptibleOn = new int[topology.nodes()];
+        this.nodesWithPreemptible = new long[(topology.nodes() + 63) >>> 6];
+        this.onNode = new ArrayList<>(topology.nodes());
+        for (int n = 0; n < topology.nodes(); n++) {
+            onNode.add(new ArrayList<>());
+        }
+    }
+
+    /** A job runs (started, resumed, or restored after a what-if). */
+    void started(Scheduler.Running r) {
+        for (int n : r.placement.nodes()) {
+            onNode.get(n).add(r);
+        }
+        count(r.placement, +1);
+    }
+
+    /** A job stopped running (ended, evicted, or evicted for a what-if). */
+    void ended(Scheduler.Running r) {
+        releases++;
+        for (int n : r.placement.nodes()) {
+            onNode.get(n).remove(r);
+        }
+        count(r.placement, -1);
+    }
+
+    /**
+     * Makes room for a non-preemptible head by evicting preemptible jobs: the victims (already evicted through
+     * {@link WhatIf#evict}) and where the head starts, or null if it does not pay or cannot make room. A head that fits one node
+     * evicts the smallest set of preemptible jobs on one node (fewest victims, then least lost work); a gang across
+     * nodes evicts per {@link #forGang}. Preemption must pay: the work the victims lose (their cards times
+     * the time they have run, all lost since they restart from the beginning) must be less than {@code gain}, the
+     * head's cards times the wait it is spared (until its reservation). So a head that would start soon anyway
+     * does not evict jobs that have run for hours, and spot jobs are not evicted over and over.
+     */
+    Plan plan(Job head, double t, double gain) {
+        if (head.id() == preemptionFailedFor && releases == releasesAtFailure
+                && preemptibleStarts == preemptibleStartsAtFailure) {
+            // It did not pay (or found no room) for this head before; since then no capacity was released and no
+            // preemptible job started, so the candidate victims only lost more work and the head's wait shrank.
+            return null;
+        }
+        if (head.gpus() > topology.maxCardsOnOneNode(head.allowedModels())) {
+            return forGang(head, t, gain);
+        }
+        int bestNode = -1;
+        List<Scheduler.Running> bestVictims = null;
+        double bestLost = Double.MAX_VALUE;
+        for (int n = nextWithPreemptible(0); n >= 0; n = nextWithPreemptible(n + 1)) {
+            if (topology.cards(n) < head.gpus() || (head.gpus() > 0 && !head.allows(topology.model(n)))) {
+                continue;
+            }
+            List<Scheduler.Running> victims = new ArrayList<>();
+            for (Scheduler.Running r : onNode.get(n)) {
+                if (r.placement.job().preemptible()) {  // a gang across nodes too: all its work is lost
+                    victims.add(r);
+                }
+            }
+            if (victims.isEmpty()) {
+                continue;
+            }
+            // Largest first gives the fewest victims; then drop any victim not needed.
+            victims.sort((a, b) -> Long.compare(b.placement.job().totalMilli(), a.placement.job().totalMilli()));
+            List<Placement> released = new ArrayList<>();
+            List<Scheduler.Running> taken = new ArrayList<>();
+            for (Scheduler.Running v : victims) {
+                if (state.fitsOnNodeAfterReleasing(head, n, released)) {
+                    break;
+                }
+                released.add(v.placement);
+                taken.add(v);
+            }
+            if (!state.fitsOnNodeAfterReleasing(head, n, released)) {
+                continue;
+            }
+            for (int i = taken.size() - 1; i >= 0; i--) {
+                Placement p = released.remove(i);
+                if (state.fitsOnNodeAfterReleasing(head, n, released)) {
+                    taken.remove(i);
+                } else {
+                    released.add(i, p);
+                }
+            }
+            double lost = taken.stream().mapToDouble(v -> lostWork(v, t)).sum();
+            if (bestVictims == null || taken.size() < bestVictims.size()
+                    || (taken.size() == bestVictims.size() && lost < bestLost)) {
+                bestNode = n;
+                bestVictims = taken;
+                bestLost = lost;
+            }
+        }
+        if (bestVictims == null || bestLost / 1000.0 >= gain) {
+            return failedFor(head);
+        }
+        for (Scheduler.Running v : bestVictims) {
+            whatIf.evict(v);
+        }
+        int[] cards = state.chooseCards(head, bestNode);
+        return new Plan(bestVictims, Placement.onNodes(head, new int[] {bestNode}, new int[][] {cards}));
+    }
+
+    /**
+     * The work a victim loses if stopped at {@code t}: the time it has run times its footprint in milli-cards, the
+     * larger of its cards and its share of its nodes' CPU or memory counted in their cards. A job holding no card
+     * (CPU only) or little of one still keeps the rest of a node from others: counting its cards alone would make
+     * it free to evict, and it would be evicted over and over.
+     */
+    private double lostWork(Scheduler.Running v, double t) {
+        Job j = v.placement.job();
+        long cards = 0;
+        long cpu = 0;
+        long memory = 0;
+        for (int n : v.placement.nodes()) {
+            cards += topology.cards(n);
+            cpu += topology.cpu(n);
+            memory += topology.memory(n);
+        }
+        double share = Math.max(cpu == 0 ? 0 : (double) j.cpuMilli() / cpu, memory == 0 ? 0 : (double) j.memoryMib() / memory);
+        return (t - v.start) * Math.max(j.totalMilli(), share * cards * 1000);
+    }
+
+    /**
+     * Preemption for a gang across nodes, as a what-if with undo: while the policy cannot place the gang, evict the
+     * preemptible jobs of the node that frees the most wholly free cards of the gang's models per victim (then the
+     * least lost work); once it fits, put back every victim the gang can do without, last chosen first, so that
+     * no victim is needless. If evicting every preemptible job could not make room, nothing is evicted. Greedy:
+     * the set is minimal (no victim can be spared), not always the smallest possible.
+     */
+    private Plan forGang(Job head, double t, double gain) {
+        long reachable = 0;
+        for (int m = 0; m < topology.models().size(); m++) {
+            if (head.allows(m)) {
+                reachable += state.wholeFreeOfModel(m) * 1000L + preemptibleMilli[m];
+            }
+        }
+        if (reachable < head.totalMilli()) {
+            return null;  // even evicting every preemptible job of its models would not free enough cards
+        }
+        List<Scheduler.Running> victims = new ArrayList<>();
+        PlacementResult placed = NOT_NOW;  // the caller just found that the gang does not fit
+        while (!(placed instanceof PlacementResult.Placed)) {
+            int bestNode = -1;
+            double bestGainPerVictim = 0;
+            double bestLost = Double.MAX_VALUE;
+            for (int n = nextWithPreemptible(0); n >= 0; n = nextWithPreemptible(n + 1)) {
+                if (topology.cards(n) == 0 || !head.allows(topology.model(n)) || !state.mayUse(head, n)) {
+                    continue;
+                }
+                int count = 0;
+                double lost = 0;
+                for (Scheduler.Running r : onNode.get(n)) {
+                    if (r.placement.job().preemptible()) {
+                        count++;
+                        lost += lostWork(r, t);
+                    }
+                }
+                if (count == 0) {
+                    continue;
+                }
+                int freed = wholeCardsFreedOn(n);
+                if (freed == 0) {
+                    continue;
+                }
+                double perVictim = freed / (double) count;
+                if (perVictim > bestGainPerVictim || (perVictim == bestGainPerVictim && lost < bestLost)) {
+                    bestNode = n;
+                    bestGainPerVictim = perVictim;
+                    bestLost = lost;
+                }
+            }
+            if (bestNode < 0) {
+                break;
+            }
+            List<Scheduler.Running> best = new ArrayList<>();
+            for (Scheduler.Running r : onNode.get(bestNode)) {
+                if (r.placement.job().preemptible()) {
+                    best.add(r);
+                }
+            }
+            for (Scheduler.Running v : best) {
+                whatIf.evict(v);
+                victims.add(v);
+            }
+            placed = policy.place(state, head);
+        }
+        if (!(placed instanceof PlacementResult.Placed)) {
+            for (int i = victims.size() - 1; i >= 0; i--) {
+                whatIf.restore(victims.get(i));
+            }
+            return failedFor(head);
+        }
+        for (int i = victims.size() - 1; i >= 0; i--) {
+            Scheduler.Running v = victims.get(i);
+            whatIf.restore(v);
+            PlacementResult without = policy.place(state, head);
+            if (without instanceof PlacementResult.Placed) {
+                victims.remove(i);  // not needed
+                placed = without;
+            } else {
+                whatIf.evict(v);
+            }
+        }
+        double lost = 0;
+        for (Scheduler.Running v : victims) {
+            lost += lostWork(v, t) / 1000.0;
+        }
+        if (lost >= gain) {
+            for (int i = victims.size() - 1; i >= 0; i--) {
+                whatIf.restore(victims.get(i));
+            }
+            return failedFor(head);
+        }
+        return new Plan(victims, ((PlacementResult.Placed) placed).placement());
+    }
+
+    /** Cards of node n that would be wholly free if its preemptible jobs released their share of it. */
+    private int wholeCardsFreedOn(int n) {
+        int k = topology.cards(n);
+        int[] f = new int[k];
+        for (int c = 0; c < k; c++) {
+            f[c] = state.freeOn(n, c);
+        }
+        for (Scheduler.Running r : onNode.get(n)) {
+            Placement p = r.placement;
+            if (!p.job().preemptible()) {
+                continue;
+            }
+            for (int i = 0; i < p.nodes().length; i++) {
+                if (p.nodes()[i] == n) {
+                    for (int c : p.cards()[i]) {
+                        f[c] += p.milli();
+                    }
+                }
+            }
+        }
+        int gained = 0;
+        for (int c = 0; c < k; c++) {
+            if (f[c] == Topology.MILLI_PER_CARD && state.freeOn(n, c) < Topology.MILLI_PER_CARD) {
+                gained++;
+            }
+        }
+        return gained;
+    }
+
+    /** Remembers that preemption for this head did not pay (or could not make room), for the memo in plan. */
+    private Plan failedFor(Job head) {
+        preemptionFailedFor = head.id();
+        releasesAtFailure = releases;
+        preemptibleStartsAtFailure = preemptibleStarts;
+        return null;
+    }
+
+    /** The first node at or after {@code from} where a preemptible job runs, or -1. */
+    private int nextWithPreemptible(int from) {
+        int word = from >>> 6;
+        if (word >= nodesWithPreemptible.length) {
+            return -1;
+        }
+        long bits = nodesWithPreemptible[word] & (-1L << (from & 63));
+        while (bits == 0) {
+            if (++word >= nodesWithPreemptible.length) {
+                return -1;
+            }
+            bits = nodesWithPreemptible[word];
+        }
+        return (word << 6) + Long.numberOfTrailingZeros(bits);
+    }
+
+    /** Keeps {@link #preemptibleMilli} and the nodes with preemptible jobs in step as such jobs start and stop. */
+    private void count(Placement p, int sign) {
+        if (!p.job().preemptible()) {
+            return;
+        }
+        if (sign > 0) {
+            preemptibleStarts++;
+        }
+        for (int i = 0; i < p.nodes().length; i++) {
+            int n = p.nodes()[i];
+            preemptibleOn[n] += sign;
+            if (preemptibleOn[n] > 0) {
+                nodesWithPreemptible[n >>> 6] |= 1L << n;
+            } else {
+                nodesWithPreemptible[n >>> 6] &= ~(1L << n);
+            }
+            if (topology.cards(n) > 0) {
+                preemptibleMilli[topology.model(n)] += sign * (long) p.cards()[i].length * p.milli();
+            }
+        }
+    }
+}
