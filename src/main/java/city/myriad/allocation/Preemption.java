@@ -39,6 +39,10 @@ final class Preemption {
     /** Per node: running preemptible jobs on it; and a bit per node that has any. */
     private final int[] preemptibleOn;
     private final long[] nodesWithPreemptible;
+    /** Per node: milli-cards, CPU and memory held there by running preemptible jobs. */
+    private final long[] preemptibleMilliOn;
+    private final long[] preemptibleCpuOn;
+    private final long[] preemptibleMemoryOn;
     private final List<List<Scheduler.Running>> onNode;
 
     Preemption(Topology topology, ClusterState state, PlacementPolicy policy, WhatIf whatIf) {
@@ -49,6 +53,9 @@ final class Preemption {
         this.preemptibleMilli = new long[Math.max(1, topology.models().size())];
         this.preemptibleOn = new int[topology.nodes()];
         this.nodesWithPreemptible = new long[(topology.nodes() + 63) >>> 6];
+        this.preemptibleMilliOn = new long[topology.nodes()];
+        this.preemptibleCpuOn = new long[topology.nodes()];
+        this.preemptibleMemoryOn = new long[topology.nodes()];
         this.onNode = new ArrayList<>(topology.nodes());
         for (int n = 0; n < topology.nodes(); n++) {
             onNode.add(new ArrayList<>());
@@ -97,6 +104,11 @@ final class Preemption {
         for (int n = nextWithPreemptible(0); n >= 0; n = nextWithPreemptible(n + 1)) {
             if (topology.cards(n) < head.gpus() || (head.gpus() > 0 && !head.allows(topology.model(n)))) {
                 continue;
+            }
+            if (state.freeMilli(n) + preemptibleMilliOn[n] < head.totalMilli()
+                    || state.cpuFree(n) + preemptibleCpuOn[n] < head.cpuMilli()
+                    || state.memoryFree(n) + preemptibleMemoryOn[n] < head.memoryMib()) {
+                continue;  // even evicting every preemptible job here would not make room
             }
             List<Scheduler.Running> victims = new ArrayList<>();
             for (Scheduler.Running r : onNode.get(n)) {
@@ -330,8 +342,12 @@ final class Preemption {
             } else {
                 nodesWithPreemptible[n >>> 6] &= ~(1L << n);
             }
+            long milli = (long) p.cards()[i].length * p.milli();
+            preemptibleMilliOn[n] += sign * milli;
+            preemptibleCpuOn[n] += sign * p.cpu()[i];
+            preemptibleMemoryOn[n] += sign * p.memory()[i];
             if (topology.cards(n) > 0) {
-                preemptibleMilli[topology.model(n)] += sign * (long) p.cards()[i].length * p.milli();
+                preemptibleMilli[topology.model(n)] += sign * milli;
             }
         }
     }

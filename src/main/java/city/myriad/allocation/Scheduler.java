@@ -112,6 +112,9 @@ public final class Scheduler {
      */
     static final long WALK_PASSES = 2;
 
+    private static final Comparator<Running> BY_END = Comparator.comparingDouble((Running r) -> r.end)
+            .thenComparingLong(r -> r.seq);
+
     /** A running job: its placement, start, declared end, and the order it started in. */
     static final class Running {
         final Placement placement;
@@ -136,8 +139,12 @@ public final class Scheduler {
     /** Measures decisions when set (the simulator and benchmarks); null in the service: nothing is recorded. */
     private LongSupplier ticker;
     /** Running jobs with a finite declared run time, by declared end: reservations walk it. */
-    private final TreeSet<Running> byEnd = new TreeSet<>(
-            Comparator.comparingDouble((Running r) -> r.end).thenComparingLong(r -> r.seq));
+    private final TreeSet<Running> byEnd = new TreeSet<>(BY_END);
+    /**
+     * The same per card model, of the jobs with a card on a node of that model: a reservation for a job bound to
+     * one model walks only these (the others free nothing it can use), in the same order.
+     */
+    private final List<TreeSet<Running>> byEndOfModel = new ArrayList<>();
     private final Map<Integer, Running> running = new HashMap<>();
     /** Who runs where, and what evicting whom would gain; consulted for non-preemptible jobs that do not fit. */
     private final Preemption preemption;
@@ -170,6 +177,9 @@ public final class Scheduler {
         this.fairShare = fairShare;
         this.state = new ClusterState(topology);
         this.walkSums = new Head.Releases(topology.nodes());
+        for (int m = 0; m < Math.max(1, topology.models().size()); m++) {
+            byEndOfModel.add(new TreeSet<>(BY_END));
+        }
         this.preemption = new Preemption(topology, state, policy, new Preemption.WhatIf() {
             @Override
             public void evict(Running r) {
@@ -225,9 +235,7 @@ public final class Scheduler {
         Running r = new Running(placement, startedAtS, runningSeq++);
         runningVersion++;
         running.put(placement.job().id(), r);
-        if (!Double.isInfinite(r.end)) {
-            byEnd.add(r);
-        }
+        ends(r, true);
         preemption.started(r);
     }
 
@@ -318,7 +326,7 @@ public final class Scheduler {
                 }
                 if (heads.any() && (!free.mayFit(j) || free.exhausted())) {
                     if (heads.reserves(j) && Admission.refusal(admission, j, t) == null) {
-                        heads.add(heads.reserve(j, t, byEnd, runningVersion));
+                        heads.add(heads.reserve(j, t, endsFor(j), runningVersion));
                     }
                     if (free.exhausted() && heads.full()) {
                         return;  // nothing left to backfill into, nobody left to reserve for
@@ -350,12 +358,12 @@ public final class Scheduler {
                 }
                 if (heads.any()) {
                     if (heads.reserves(j)) {
-                        heads.add(heads.reserve(j, t, byEnd, runningVersion));
+                        heads.add(heads.reserve(j, t, endsFor(j), runningVersion));
                     }
                     continue;
                 }
                 Head reserved = options.backfill() || options.preemption()
-                        ? heads.reserve(j, t, byEnd, runningVersion) : null;
+                        ? heads.reserve(j, t, endsFor(j), runningVersion) : null;
                 if (pays(j, t, reserved, out, evicted)) {
                     leaving.add(j);
                     return;
@@ -448,7 +456,7 @@ public final class Scheduler {
         runningVersion++;
         state.release(r.placement);
         notFitting.clear();
-        byEnd.remove(r);
+        ends(r, false);
         preemption.ended(r);
     }
 
@@ -474,9 +482,39 @@ public final class Scheduler {
     private void restore(Running r) {
         runningVersion++;
         state.allocate(r.placement);
-        if (!Double.isInfinite(r.end)) {
-            byEnd.add(r);
-        }
+        ends(r, true);
         preemption.started(r);
+    }
+
+    /** Adds a running job to (or removes it from) the sets by declared end. */
+    private void ends(Running r, boolean add) {
+        if (Double.isInfinite(r.end)) {
+            return;
+        }
+        if (add) {
+            byEnd.add(r);
+        } else {
+            byEnd.remove(r);
+        }
+        for (int n : r.placement.nodes()) {
+            if (topology.cards(n) > 0) {
+                TreeSet<Running> ofModel = byEndOfModel.get(topology.model(n));
+                if (add) {
+                    ofModel.add(r);
+                } else {
+                    ofModel.remove(r);
+                }
+            }
+        }
+    }
+
+    /** The running jobs by declared end that can free cards for {@code j}: those of its model, if it has one. */
+    private Iterable<Running> endsFor(Job j) {
+        int models = topology.models().size();
+        long allowed = models >= 64 ? j.allowedModels() : j.allowedModels() & ((1L << models) - 1);
+        if (models > 1 && j.gpus() > 0 && Long.bitCount(allowed) == 1) {
+            return byEndOfModel.get(Long.numberOfTrailingZeros(allowed));
+        }
+        return byEnd;
     }
 }
