@@ -44,6 +44,15 @@ final class Preemption {
     private final long[] preemptibleCpuOn;
     private final long[] preemptibleMemoryOn;
     private final List<List<Scheduler.Running>> onNode;
+    /**
+     * For a gang's greedy steps, per node: its preemptible jobs, their lost work and the whole cards evicting them
+     * frees, valid while {@code seen[n] == pass} (one pass per gang preemption attempt).
+     */
+    private final int[] seen;
+    private final int[] victimsOn;
+    private final double[] lostOn;
+    private final int[] freedOn;
+    private int pass;
 
     Preemption(Topology topology, ClusterState state, PlacementPolicy policy, WhatIf whatIf) {
         this.topology = topology;
@@ -56,6 +65,10 @@ final class Preemption {
         this.preemptibleMilliOn = new long[topology.nodes()];
         this.preemptibleCpuOn = new long[topology.nodes()];
         this.preemptibleMemoryOn = new long[topology.nodes()];
+        this.seen = new int[topology.nodes()];
+        this.victimsOn = new int[topology.nodes()];
+        this.lostOn = new double[topology.nodes()];
+        this.freedOn = new int[topology.nodes()];
         this.onNode = new ArrayList<>(topology.nodes());
         for (int n = 0; n < topology.nodes(); n++) {
             onNode.add(new ArrayList<>());
@@ -197,6 +210,10 @@ final class Preemption {
             return null;  // even evicting every preemptible job of its models would not free enough cards
         }
         List<Scheduler.Running> victims = new ArrayList<>();
+        if (++pass == Integer.MAX_VALUE) {
+            pass = 1;
+            java.util.Arrays.fill(seen, 0);
+        }
         PlacementResult placed = NOT_NOW;  // the caller just found that the gang does not fit
         while (!(placed instanceof PlacementResult.Placed)) {
             int bestNode = -1;
@@ -206,26 +223,29 @@ final class Preemption {
                 if (topology.cards(n) == 0 || !head.allows(topology.model(n)) || !state.mayUse(head, n)) {
                     continue;
                 }
-                int count = 0;
-                double lost = 0;
-                for (Scheduler.Running r : onNode.get(n)) {
-                    if (r.placement.job().preemptible()) {
-                        count++;
-                        lost += lostWork(r, t);
+                if (seen[n] != pass) {
+                    // What evicting this node's preemptible jobs would give; kept until a victim touches the node.
+                    int count = 0;
+                    double lost = 0;
+                    for (Scheduler.Running r : onNode.get(n)) {
+                        if (r.placement.job().preemptible()) {
+                            count++;
+                            lost += lostWork(r, t);
+                        }
                     }
+                    victimsOn[n] = count;
+                    lostOn[n] = lost;
+                    freedOn[n] = count == 0 ? 0 : wholeCardsFreedOn(n);
+                    seen[n] = pass;
                 }
-                if (count == 0) {
+                if (victimsOn[n] == 0 || freedOn[n] == 0) {
                     continue;
                 }
-                int freed = wholeCardsFreedOn(n);
-                if (freed == 0) {
-                    continue;
-                }
-                double perVictim = freed / (double) count;
-                if (perVictim > bestGainPerVictim || (perVictim == bestGainPerVictim && lost < bestLost)) {
+                double perVictim = freedOn[n] / (double) victimsOn[n];
+                if (perVictim > bestGainPerVictim || (perVictim == bestGainPerVictim && lostOn[n] < bestLost)) {
                     bestNode = n;
                     bestGainPerVictim = perVictim;
-                    bestLost = lost;
+                    bestLost = lostOn[n];
                 }
             }
             if (bestNode < 0) {
@@ -240,6 +260,9 @@ final class Preemption {
             for (Scheduler.Running v : best) {
                 whatIf.evict(v);
                 victims.add(v);
+                for (int m : v.placement.nodes()) {
+                    seen[m] = 0;  // its cards, victims and work changed
+                }
             }
             placed = policy.place(state, head);
         }
