@@ -8,8 +8,9 @@ import java.util.TreeSet;
 
 /**
  * The jobs waiting to start and the order a cycle looks at them in ({@link #ordered}): one queue per tenant with
- * fair share (else one), each in the options' {@link Scheduler.Order}; and, when jobs age, every waiting job by
- * submission, from which the aged ones go first.
+ * fair share (else one), each in the options' {@link Scheduler.Order}, of the jobs not aged yet; and, when jobs
+ * age, the aged jobs in one set by submission, which go first. A job moves from its tenant's queue to the aged
+ * set when a cycle finds it waiting past the threshold.
  */
 final class PendingQueues {
 
