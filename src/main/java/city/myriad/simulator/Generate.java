@@ -28,29 +28,92 @@ final class Generate {
     static final double PEAK_SHIFT_S = 8 * 3600;
 
     /**
-     * The mix of job shapes: cumulative shares of CPU-only jobs, slices of a card, one card, 2, 4 and 8 cards (the
-     * rest are 16-64-card gangs); the share bound to one card model; and the spread of CPU and memory per card, as
-     * a multiple of a card's share of its node, from {@code cpuLow} to {@code cpuLow + cpuSpread}.
+     * The mix of job shapes: the shares of CPU-only jobs, slices of a card, one card, 2, 4 and 8 cards and 16-64-card
+     * gangs (summing to 1); the share bound to one card model; the spread of CPU and memory per card, as a multiple of
+     * a card's share of its node, from {@code cpuLow} to {@code cpuLow + cpuSpread}; and the sizes of slices (in
+     * milli-cards) with their weights.
      */
     record Mix(String name, double cpuOnly, double slices, double one, double two, double four, double eight,
-            double modelBound, double cpuLow, double cpuSpread) {
+            double gangs, double modelBound, double cpuLow, double cpuSpread, int[] sliceMilli, double[] sliceWeight) {
 
         /** Training-heavy: gangs of every size, many jobs bound to a model. */
-        static final Mix TRAINING = new Mix("training", CPU_ONLY, 0.35, 0.72, 0.84, 0.92, 0.975, 0.4, 0.3, 1.4);
+        static final Mix TRAINING = new Mix("training", CPU_ONLY, 0.32, 0.37, 0.12, 0.08, 0.055, 0.025, 0.4, 0.3, 1.4,
+                FRACTIONS, null);
 
         /**
-         * GPU sharing, in the proportions the FGD paper reports for Alibaba's production trace (about 13% CPU-only
-         * tasks, 38% slices, 47% one card, a few multi-card tasks, no gangs across nodes) with CPU-heavy tasks, so
-         * that CPU and slices strand cards.
+         * GPU sharing with CPU-heavy tasks, so that CPU and slices strand cards: about 13% CPU-only tasks, 38%
+         * slices, 47% one card, a few multi-card tasks, no gangs across nodes; slices of 10-80% of a card, evenly.
          */
-        static final Mix SHARING = new Mix("sharing", 0.13, 0.51, 0.98, 0.99, 0.995, 1.0, 0.2, 0.5, 2.5);
+        static final Mix SHARING = new Mix("sharing", 0.13, 0.38, 0.47, 0.01, 0.005, 0.005, 0, 0.2, 0.5, 2.5,
+                FRACTIONS, null);
+
+        /**
+         * The task classes of the FGD paper's production trace (Weng et al., USENIX ATC '23: 13% CPU-only tasks, 38%
+         * GPU-sharing, 47% one card, about 2% multi-card, none across nodes; few bound to a card model) with slices
+         * of 5-90% of a card, most at or below half, and CPU-heavy tasks. {@link #withSharing}, {@link #withMulti}
+         * and {@link #withBound} give the paper's sweeps (shares of GPU-sharing, multi-card and model-bound tasks).
+         */
+        static final Mix FGD = new Mix("fgd", 0.13, 0.38, 0.47, 0.01, 0.005, 0.005, 0, 0.05, 0.5, 2.5,
+                new int[] {50, 100, 150, 200, 250, 300, 400, 500, 600, 700, 800, 900},
+                new double[] {4, 10, 4, 10, 10, 8, 8, 20, 6, 6, 8, 6});
 
         static Mix named(String name) {
             return switch (name) {
                 case "training" -> TRAINING;
                 case "sharing" -> SHARING;
-                default -> throw new IllegalArgumentException("unknown mix " + name + " (training or sharing)");
+                case "fgd" -> FGD;
+                default -> throw new IllegalArgumentException("unknown mix " + name + " (training, sharing or fgd)");
             };
+        }
+
+        double gpuTasks() {
+            return 1 - cpuOnly;
+        }
+
+        double multi() {
+            return two + four + eight + gangs;
+        }
+
+        /** Slices make {@code share} of the GPU tasks; the whole-card tasks keep their proportions among themselves. */
+        Mix withSharing(double share) {
+            double whole = gpuTasks() * (1 - share) / (one + multi());
+            return new Mix(name + "-sharing" + pct(share), cpuOnly, gpuTasks() * share, one * whole, two * whole,
+                    four * whole, eight * whole, gangs * whole, modelBound, cpuLow, cpuSpread, sliceMilli, sliceWeight);
+        }
+
+        /**
+         * Multi-card tasks make {@code share} of the GPU tasks, in this mix's proportions of 2, 4 and 8 cards and gangs
+         * (half 2 cards, a quarter each 4 and 8 if it has none); slices and one-card tasks keep their proportions.
+         */
+        Mix withMulti(double share) {
+            double single = gpuTasks() * (1 - share) / (slices + one);
+            double m = gpuTasks() * share / (multi() > 0 ? multi() : 1);
+            boolean none = multi() == 0;
+            return new Mix(name + "-multi" + pct(share), cpuOnly, slices * single, one * single,
+                    (none ? 0.5 : two) * m, (none ? 0.25 : four) * m, (none ? 0.25 : eight) * m, gangs * m,
+                    modelBound, cpuLow, cpuSpread, sliceMilli, sliceWeight);
+        }
+
+        /** A share {@code share} of the jobs is bound to one card model. */
+        Mix withBound(double share) {
+            return new Mix(name + "-bound" + pct(share), cpuOnly, slices, one, two, four, eight, gangs, share, cpuLow,
+                    cpuSpread, sliceMilli, sliceWeight);
+        }
+
+        private static String pct(double share) {
+            return Long.toString(Math.round(share * 100));
+        }
+
+        /** A slice's size: from {@code sliceMilli} by weight, evenly when there are no weights. */
+        int sliceMilli(SplittableRandom random) {
+            if (sliceWeight == null) {
+                return sliceMilli[random.nextInt(sliceMilli.length)];
+            }
+            double total = 0;
+            for (double w : sliceWeight) {
+                total += w;
+            }
+            return sliceMilli[pick(sliceWeight, total, random)];
         }
     }
 
@@ -63,7 +126,17 @@ final class Generate {
         double load = Double.parseDouble(o.getOrDefault("load", "0.85"));
         double staticRatio = o.containsKey("static-ratio") ? Double.parseDouble(o.get("static-ratio")) : Double.NaN;
         SplittableRandom random = new SplittableRandom(Long.parseLong(o.getOrDefault("seed", "1")));
-        write(t, out, jobs, load, staticRatio, random, Mix.named(o.getOrDefault("mix", "training")));
+        Mix mix = Mix.named(o.getOrDefault("mix", "training"));
+        if (o.containsKey("sharing")) {
+            mix = mix.withSharing(Double.parseDouble(o.get("sharing")));
+        }
+        if (o.containsKey("multi")) {
+            mix = mix.withMulti(Double.parseDouble(o.get("multi")));
+        }
+        if (o.containsKey("bound")) {
+            mix = mix.withBound(Double.parseDouble(o.get("bound")));
+        }
+        write(t, out, jobs, load, staticRatio, random, mix);
         return 0;
     }
 
@@ -121,16 +194,16 @@ final class Generate {
             if (r < mix.cpuOnly()) {
                 // gpu_milli stays 1000: FORMAT.md allows a share below 1000 only with gpus = 1.
                 gpus = 0;
-            } else if (r < mix.slices()) {
+            } else if (r < mix.cpuOnly() + mix.slices()) {
                 gpus = 1;
-                milli = FRACTIONS[random.nextInt(FRACTIONS.length)];
-            } else if (r < mix.one()) {
+                milli = mix.sliceMilli(random);
+            } else if (r < mix.cpuOnly() + mix.slices() + mix.one()) {
                 gpus = 1;
-            } else if (r < mix.two()) {
+            } else if (r < mix.cpuOnly() + mix.slices() + mix.one() + mix.two()) {
                 gpus = 2;
-            } else if (r < mix.four()) {
+            } else if (r < mix.cpuOnly() + mix.slices() + mix.one() + mix.two() + mix.four()) {
                 gpus = 4;
-            } else if (r < mix.eight()) {
+            } else if (r < 1 - mix.gangs()) {
                 gpus = 8;
             } else {
                 gpus = 16 << random.nextInt(3);

@@ -21,7 +21,7 @@ import java.util.Map;
  *          [--static] [--compress K] [--weights T=W,...] [--aging-h H|none] [--scan-limit N]
  *          [--out placements.csv] [--plot FILE.svg] [--no-progress]
  *   bounds --nodes N.csv --jobs J.csv [--compress K]
- *   generate --nodes N.csv --out J.csv [--jobs 10000] [--load 0.85] [--static-ratio 1.3] [--seed 1] [--mix training|sharing]
+ *   generate --nodes N.csv --out J.csv [--jobs 10000] [--load 0.85] [--static-ratio 1.3] [--seed 1] [--mix training|sharing|fgd] [--sharing S] [--multi M] [--bound B]
  * </pre>
  */
 public final class Main {
@@ -226,7 +226,7 @@ public final class Main {
                                     [--order submission|smallest-area] [--heads K]
                                     [--out placements.csv] [--out-jobs jobs-as-replayed.csv] [--plot FILE.svg] [--no-progress]
                   myriad-sim bounds --nodes N.csv --jobs J.csv [--compress K]
-                  myriad-sim generate --nodes N.csv --out J.csv [--jobs 10000] [--load 0.85] [--static-ratio 1.3] [--seed 1] [--mix training|sharing]""");
+                  myriad-sim generate --nodes N.csv --out J.csv [--jobs 10000] [--load 0.85] [--static-ratio 1.3] [--seed 1] [--mix training|sharing|fgd] [--sharing S] [--multi M] [--bound B]""");
         return 2;
     }
 }

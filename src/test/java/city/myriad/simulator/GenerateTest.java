@@ -125,4 +125,34 @@ class GenerateTest {
         assertEquals(0.47, w.stream().filter(j -> j.gpus() == 1 && !j.fractional()).count() / n, 0.015, "one card");
         assertTrue(w.stream().allMatch(j -> j.gpus() <= 8), "no gang larger than a node");
     }
+
+    @Test
+    void the_fgd_sweeps_set_the_share_of_sharing_multi_card_and_model_bound_tasks_among_gpu_tasks() throws Exception {
+        Topology t = cluster();
+        Generate.Mix base = Generate.Mix.named("fgd");
+        record Case(Generate.Mix mix, java.util.function.Predicate<Job> kind, double share) {}
+        for (Case c : List.of(
+                new Case(base.withSharing(0.4), Job::fractional, 0.4),
+                new Case(base.withMulti(0.2), j -> j.gpus() > 1, 0.2),
+                new Case(base.withMulti(0.5), j -> j.gpus() > 1, 0.5),
+                new Case(base.withBound(0.33), j -> j.allowedModels() != Job.ANY_MODEL, 0.33))) {
+            Path jobs = dir.resolve(c.mix().name() + ".csv");
+            Generate.write(t, jobs, 20_000, 0.85, Double.NaN, new SplittableRandom(5), c.mix());
+            List<Job> gpuTasks = TraceFiles.readJobs(jobs, t, 1).jobs().stream().filter(j -> j.gpus() > 0).toList();
+            double share = gpuTasks.stream().filter(c.kind()).count() / (double) gpuTasks.size();
+            assertEquals(c.share(), share, 0.015, c.mix().name());
+        }
+    }
+
+    @Test
+    void fgd_slices_follow_their_weights_from_5_to_90_percent_of_a_card() throws Exception {
+        Topology t = cluster();
+        Path jobs = dir.resolve("fgd.csv");
+        Generate.write(t, jobs, 20_000, 0.85, Double.NaN, new SplittableRandom(21), Generate.Mix.named("fgd"));
+        List<Job> slices = TraceFiles.readJobs(jobs, t, 1).jobs().stream().filter(Job::fractional).toList();
+        double half = slices.stream().filter(j -> j.gpuMilli() == 500).count() / (double) slices.size();
+        assertEquals(0.2, half, 0.02, "a fifth of the slices are half a card");
+        assertEquals(50, slices.stream().mapToInt(Job::gpuMilli).min().orElseThrow());
+        assertEquals(900, slices.stream().mapToInt(Job::gpuMilli).max().orElseThrow());
+    }
 }
