@@ -7,9 +7,9 @@ import java.util.Map;
 
 /**
  * The shape of demand, learned online from the jobs that arrived: the most frequent task shapes (cards, share of
- * a card, allowed models) with their popularity and mean CPU and memory. It is rebuilt every
- * {@link #REBUILD_EVERY} observations; {@link #epoch()} changes when it is, so scores cached against the old
- * profile are recomputed.
+ * a card, allowed models and, if asked, a class of CPU per card) with their popularity and mean CPU and memory,
+ * and the share of jobs that never end. It is rebuilt every {@link #REBUILD_EVERY} observations;
+ * {@link #epoch()} changes when it is, so scores cached against the old profile are recomputed.
  */
 public final class DemandProfile {
 
@@ -23,21 +23,41 @@ public final class DemandProfile {
     long[] cpu = new long[0];
     long[] memory = new long[0];
     double[] weight = new double[0];
+    /** The share of the jobs seen that never end (no declared run time), as of the last rebuild. */
+    double endless;
     private int epoch;
 
     private final Map<Shape, long[]> counts = new HashMap<>();  // count, cpu sum, memory sum
     /** Per model: milli-cards requested by jobs that may run only on a few models, spread over them. */
     private double[] boundMilli = new double[64];
     private double requestedMilli;
+    private long observed;
+    private long endlessObserved;
     private int sinceRebuild;
 
-    private record Shape(int gpus, int milli, long models) {}
+    /** Apart by CPU per card, in classes a factor of two wide, so that a mean does not hide CPU-heavy tasks. */
+    private final boolean cpuClasses;
+
+    private record Shape(int gpus, int milli, long models, int cpuClass) {}
+
+    /** Shapes by cards, share and models only (FGD's typical tasks). */
+    public DemandProfile() {
+        this(false);
+    }
+
+    public DemandProfile(boolean cpuClasses) {
+        this.cpuClasses = cpuClasses;
+    }
 
     public void observe(Job job) {
         if (job.gpus() == 0) {
             return;
         }
         requestedMilli += job.totalMilli();
+        observed++;
+        if (Double.isInfinite(job.durationS())) {
+            endlessObserved++;
+        }
         if (job.allowedModels() != Job.ANY_MODEL) {
             int models = Long.bitCount(job.allowedModels());
             for (int m = 0; m < 64; m++) {
@@ -46,13 +66,19 @@ public final class DemandProfile {
                 }
             }
         }
-        long[] c = counts.computeIfAbsent(new Shape(job.gpus(), job.gpuMilli(), job.allowedModels()), k -> new long[3]);
+        long[] c = counts.computeIfAbsent(new Shape(job.gpus(), job.gpuMilli(), job.allowedModels(), cpuClass(job)), k -> new long[3]);
         c[0]++;
         c[1] += job.cpuMilli();
         c[2] += job.memoryMib();
         if (++sinceRebuild >= REBUILD_EVERY || epoch == 0) {
             rebuild();
         }
+    }
+
+    /** floor(log2(CPU millicores per milli-card)): 0 for none. */
+    private int cpuClass(Job job) {
+        long perMilli = job.cpuMilli() / job.totalMilli();
+        return cpuClasses && perMilli > 0 ? 63 - Long.numberOfLeadingZeros(perMilli) : 0;
     }
 
     /**
@@ -69,6 +95,7 @@ public final class DemandProfile {
 
     private void rebuild() {
         sinceRebuild = 0;
+        endless = (double) endlessObserved / observed;
         List<Map.Entry<Shape, long[]>> top = new ArrayList<>(counts.entrySet());
         top.sort((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]));
         top = top.subList(0, Math.min(MAX_SHAPES, top.size()));

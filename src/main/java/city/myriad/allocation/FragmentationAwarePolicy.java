@@ -11,12 +11,14 @@ package city.myriad.allocation;
  */
 public final class FragmentationAwarePolicy implements PlacementPolicy {
 
-    private final DemandProfile profile = new DemandProfile();
+    private final DemandProfile profile = new DemandProfile(true);
     private final UntouchedNodes untouched = new UntouchedNodes();
     private double[] cachedFrag = new double[0];
     private int[] cachedVersion = new int[0];
     private int cachedEpoch = -1;
     private int[] scratch = new int[0];
+    /** Per profile shape: whether its tasks must run on one node (some node of its models has as many cards). */
+    private boolean[] oneNode = new boolean[0];
 
     @Override
     public void observe(Job job) {
@@ -89,6 +91,10 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
             cachedVersion = new int[n];
             java.util.Arrays.fill(cachedVersion, -1);
             cachedEpoch = profile.epoch();
+            oneNode = new boolean[profile.gpus.length];
+            for (int i = 0; i < oneNode.length; i++) {
+                oneNode[i] = profile.gpus[i] <= s.topology().maxCardsOnOneNode(profile.models[i]);
+            }
         }
         int maxCards = 0;
         for (int i = 0; i < n; i++) {
@@ -121,9 +127,14 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
     }
 
     /**
-     * The weighted sum over task shapes of the free milli-cards a task of that shape could not use on this node:
-     * all of them if the task cannot run there at all (model, CPU, memory, too few whole cards), otherwise the
-     * free shares of the cards too small for it.
+     * The weighted sum over task shapes of the free milli-cards a task of that shape could not use on this node.
+     * All of them if the task cannot run there at all (model, CPU, memory, too few whole cards, or fewer cards on
+     * the node than a task that must stay on one node needs). Otherwise the free shares of the cards too small for
+     * it, and beyond those what the node's free CPU and memory cannot carry: a node with three free cards and CPU
+     * for one more task of the shape holds two cards that shape cannot use while the CPU stays taken. That part
+     * counts in the share of jobs that never end (see docs/design/cpu-stranding.md): CPU held by a job that ends
+     * comes back, and then keeping whole nodes for whole-node jobs matters more. Shapes larger than any node
+     * (gangs) take a node's cards with CPU and memory in proportion.
      */
     private double fragmentation(Topology t, int node, int[] free, int k, long cpuFree, long memFree) {
         int total = 0;
@@ -140,27 +151,52 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
         double frag = 0;
         DemandProfile p = profile;
         for (int i = 0; i < p.weight.length; i++) {
-            int unusable;
             if ((p.models[i] & (1L << t.model[node])) == 0) {
                 continue;  // not a fragment: this node was never for that shape (scarcity is priced apart)
             }
+            long usable;
             if (p.cpu[i] > cpuFree || p.memory[i] > memFree) {
-                unusable = total;
+                usable = 0;
             } else if (p.milli[i] < Topology.MILLI_PER_CARD) {
-                unusable = 0;
+                usable = 0;
                 for (int c = 0; c < k; c++) {
-                    if (free[c] < p.milli[i]) {
-                        unusable += free[c];
+                    if (free[c] >= p.milli[i]) {
+                        usable += free[c];
                     }
                 }
+            } else if (p.gpus[i] > k && oneNode[i]) {
+                usable = 0;
             } else if (whole < Math.min(p.gpus[i], k)) {
-                unusable = total;
+                usable = 0;
             } else {
-                unusable = total - whole * Topology.MILLI_PER_CARD;
+                usable = (long) whole * Topology.MILLI_PER_CARD;
             }
-            frag += p.weight[i] * unusable;
+            if (usable > 0 && p.endless > 0) {
+                long carried = carried(p, i, k, cpuFree, memFree);
+                if (carried < usable) {
+                    usable -= (long) (p.endless * (usable - carried));
+                }
+            }
+            frag += p.weight[i] * (total - usable);
         }
         return frag;
+    }
+
+    /** The milli-cards of tasks of shape {@code i} that the node's free CPU and memory can carry. */
+    private static long carried(DemandProfile p, int i, int k, long cpuFree, long memFree) {
+        double tasks = Double.MAX_VALUE;
+        if (p.cpu[i] > 0) {
+            tasks = (double) cpuFree / p.cpu[i];
+        }
+        if (p.memory[i] > 0) {
+            tasks = Math.min(tasks, (double) memFree / p.memory[i]);
+        }
+        if (tasks == Double.MAX_VALUE) {
+            return Long.MAX_VALUE;
+        }
+        // A task on one node runs whole or not at all; a gang's part on this node takes CPU per card.
+        double carriedTasks = p.gpus[i] > k ? tasks : Math.floor(tasks);
+        return (long) (carriedTasks * p.gpus[i] * p.milli[i]);
     }
 
     @Override

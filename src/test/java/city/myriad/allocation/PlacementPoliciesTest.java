@@ -41,6 +41,37 @@ class PlacementPoliciesTest {
     }
 
     @Test
+    void a_task_goes_where_the_cpu_left_can_still_carry_the_free_cards() {
+        Topology t = Topology.builder().node("lean", "H800", 3, 30_000, 512_000, "r0", "b0")
+                .node("rich", "H800", 3, 60_000, 512_000, "r0", "b0").build();
+        ClusterState s = new ClusterState(t);
+        FragmentationAwarePolicy policy = new FragmentationAwarePolicy();
+        for (int i = 0; i < 300; i++) {
+            policy.observe(Job.of(1000 + i).cpu(10_000).memory(1000).build());  // one card, 10 cores each
+        }
+        // On "lean" the 15-core task would leave 2 cards and 15 cores: CPU for one more such task, so one card
+        // stranded. On "rich" 45 cores carry both. Cards alone cannot tell the nodes apart.
+        Placement p = placed(policy.place(s, Job.of(1).cpu(15_000).memory(1000).build()));
+        assertEquals(1, p.nodes()[0], "the node whose CPU still carries its free cards");
+    }
+
+    @Test
+    void a_small_task_fills_a_node_too_small_for_the_multi_card_tasks_instead_of_breaking_a_bigger_one() {
+        Topology t = Topology.builder().node("big", "H800", 8, 64_000, 512_000, "r0", "b0")
+                .node("small", "H800", 2, 64_000, 512_000, "r0", "b0").build();
+        ClusterState s = new ClusterState(t);
+        s.allocate(Placement.onNodes(Job.of(0).cpu(1000).memory(1000).build(), new int[] {0}, new int[][] {{0}}));
+        FragmentationAwarePolicy policy = new FragmentationAwarePolicy();
+        for (int i = 0; i < 300; i++) {
+            policy.observe(Job.of(1000 + i).cards(i % 2 == 0 ? 4 : 1).cpu(1000).memory(1000).build());
+        }
+        // A 4-card task must run on one node and never fits "small": its cards serve only small tasks, while
+        // "big" keeps 7 whole cards, room for a 4-card task and three small ones.
+        Placement p = placed(policy.place(s, Job.of(1).cpu(1000).memory(1000).build()));
+        assertEquals(1, p.nodes()[0], "the 2-card node");
+    }
+
+    @Test
     void a_gang_larger_than_a_node_goes_to_one_rack_and_leaves_the_big_block_whole() {
         Topology t = twoBlocks();
         ClusterState s = new ClusterState(t);
