@@ -120,12 +120,17 @@ final class Heads {
             at++;
         }
         onNodes.add(at, h);
-        heldSets.clear();
-        heldSets.add(List.of());
-        List<Integer> nodes = new ArrayList<>();
-        for (Head o : onNodes) {
-            nodes.add(o.node());
-            heldSets.add(List.copyOf(nodes));
+        // The sets of the first `at` heads stand (the same lists, so memo keys made with them still match); the
+        // longer ones are made anew with the new head in its place.
+        while (heldSets.size() > at + 1) {
+            heldSets.remove(heldSets.size() - 1);
+        }
+        for (int level = at + 1; level <= onNodes.size(); level++) {
+            Integer[] nodes = new Integer[level];
+            for (int i = 0; i < level; i++) {
+                nodes[i] = onNodes.get(i).node();
+            }
+            heldSets.add(List.of(nodes));
         }
     }
 

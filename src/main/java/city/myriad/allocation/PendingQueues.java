@@ -142,6 +142,9 @@ final class PendingQueues {
         private final int[] priority;
         private final double[] standing;
         private final double[] weight;
+        /** The heads' areas, and their keys of the pick under way (area made larger by the tenant's usage). */
+        private final double[] area;
+        private final double[] key;
         private int best;
         /** The tenants' usage per weight added up, kept as the scan charges them: the mean weighs the order. */
         private double standingSum;
@@ -153,6 +156,8 @@ final class PendingQueues {
             this.priority = new int[n];
             this.standing = new double[n];
             this.weight = new double[n];
+            this.area = new double[n];
+            this.key = new double[n];
             its.add(aged == null ? null : aged.iterator());
             for (int i = 1; i < n; i++) {
                 its.add(queues.get(i - 1).iterator());
@@ -176,10 +181,19 @@ final class PendingQueues {
             heads[i] = h;
             if (h != null) {
                 priority[i] = h.priority();
+                area[i] = area(h);
             }
         }
 
         private int pick() {
+            if (order == BY_AREA) {
+                double mean = Math.max(1e-9, standingSum / (n - 1));
+                for (int i = 1; i < n; i++) {
+                    if (heads[i] != null) {
+                        key[i] = area[i] * (1 + USAGE_WEIGHT * standing[i] / mean);
+                    }
+                }
+            }
             int b = -1;
             for (int i = 0; i < n; i++) {
                 if (heads[i] != null && (b < 0 || before(i, b))) {
@@ -201,13 +215,8 @@ final class PendingQueues {
             if (i == 0 || b == 0) {
                 return i == 0;
             }
-            if (order == BY_AREA) {
-                double mean = Math.max(1e-9, standingSum / (n - 1));
-                double ki = area(heads[i]) * (1 + USAGE_WEIGHT * standing[i] / mean);
-                double kb = area(heads[b]) * (1 + USAGE_WEIGHT * standing[b] / mean);
-                if (ki != kb) {
-                    return ki < kb;
-                }
+            if (order == BY_AREA && key[i] != key[b]) {
+                return key[i] < key[b];
             }
             return standing[i] < standing[b] || (standing[i] == standing[b] && heads[i].submitS() < heads[b].submitS());
         }
