@@ -11,6 +11,8 @@ public final class ClusterState {
 
     private final Topology topology;
     private final int[] free;
+    /** Scratch for one node's what-if (a node's free shares with some jobs released). */
+    private int[] whatIf = new int[0];
     private final long[] cpuFree;
     private final long[] memFree;
     private final int[] wholeFree;
@@ -286,8 +288,7 @@ public final class ClusterState {
         long cpu = cpuFree[node];
         long mem = memFree[node];
         int k = topology.cards[node];
-        int off = topology.cardOffset[node];
-        int[] f = Arrays.copyOfRange(free, off, off + k);
+        int[] f = whatIf(node);
         for (Placement p : released) {
             for (int i = 0; i < p.nodes().length; i++) {
                 if (p.nodes()[i] != node) {
@@ -300,6 +301,34 @@ public final class ClusterState {
                 mem += p.memory()[i];
             }
         }
+        return fitsWith(job, node, f, k, cpu, mem);
+    }
+
+    /**
+     * The same what-if with the released shares added up already: per card of the cluster ({@code cardMilli}, by
+     * the topology's card offsets) and the node's CPU and memory.
+     */
+    public boolean fitsOnNodeAfterReleasing(Job job, int node, int[] cardMilli, long cpu, long memory) {
+        int k = topology.cards[node];
+        int off = topology.cardOffset[node];
+        int[] f = whatIf(node);
+        for (int c = 0; c < k; c++) {
+            f[c] += cardMilli[off + c];
+        }
+        return fitsWith(job, node, f, k, cpuFree[node] + cpu, memFree[node] + memory);
+    }
+
+    /** The node's free shares per card, in a buffer the next what-if reuses. */
+    private int[] whatIf(int node) {
+        int k = topology.cards[node];
+        if (whatIf.length < k) {
+            whatIf = new int[k];
+        }
+        System.arraycopy(free, topology.cardOffset[node], whatIf, 0, k);
+        return whatIf;
+    }
+
+    private boolean fitsWith(Job job, int node, int[] f, int k, long cpu, long mem) {
         if (job.cpuMilli() > cpu || job.memoryMib() > mem || !mayUse(job, node)) {
             return false;
         }

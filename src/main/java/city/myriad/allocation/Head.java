@@ -1,8 +1,6 @@
 package city.myriad.allocation;
 
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.List;
 
 /**
  * The head's reservation: its earliest start {@code shadow} from the declared ends of running jobs and, for a
@@ -55,7 +53,7 @@ record Head(double shadow, int node, long models, long extra) {
     private static Head onOneNode(Job head, double t, Topology topology, ClusterState state,
             Iterable<Scheduler.Running> byEnd) {
         Head now = fitsNow(head, t, topology, state);
-        return now != null ? now : new Walk(head, topology, state, byEnd, new Releases(topology.nodes())).next();
+        return now != null ? now : new Walk(head, topology, state, byEnd, new Releases(topology)).next();
     }
 
     /** A node where the head fits now (CPU or memory held it back before), or null. */
@@ -135,7 +133,8 @@ record Head(double shadow, int node, long models, long extra) {
                 if (state.freeMilli(n) + released.milli[n] >= shape.totalMilli()
                         && state.cpuFree(n) + released.cpu[n] >= shape.cpuMilli()
                         && state.memoryFree(n) + released.memory[n] >= shape.memoryMib()
-                        && state.fitsOnNodeAfterReleasing(shape, n, released.on.get(n))) {
+                        && state.fitsOnNodeAfterReleasing(shape, n, released.cardMilli, released.cpu[n],
+                                released.memory[n])) {
                     return new Head(current.end, n, shape.allowedModels(), 0);
                 }
             }
@@ -147,34 +146,42 @@ record Head(double shadow, int node, long models, long extra) {
                 && (head.gpus() == 0 || (topology.cards(n) > 0 && head.allows(topology.model(n))));
     }
 
-    /** What the running jobs walked so far release, per node; reused from walk to walk. */
+    /** What the running jobs walked so far release, per node and per card; reused from walk to walk. */
     static final class Releases {
         final long[] milli;
         final long[] cpu;
         final long[] memory;
-        final List<List<Placement>> on;
+        /** Per card of the cluster (by the topology's card offsets): the share released on it. */
+        final int[] cardMilli;
+        private final Topology topology;
         private final int[] touched;
+        private final boolean[] isTouched;
         private int count;
 
-        Releases(int nodes) {
+        Releases(Topology topology) {
+            this.topology = topology;
+            int nodes = topology.nodes();
             milli = new long[nodes];
             cpu = new long[nodes];
             memory = new long[nodes];
-            on = new ArrayList<>(nodes);
-            for (int n = 0; n < nodes; n++) {
-                on.add(new ArrayList<>(4));
-            }
+            cardMilli = new int[topology.totalCards()];
             touched = new int[nodes];
+            isTouched = new boolean[nodes];
         }
 
         void add(int n, Placement p, int i) {
-            if (on.get(n).isEmpty()) {
+            if (!isTouched[n]) {
+                isTouched[n] = true;
                 touched[count++] = n;
             }
-            milli[n] += (long) p.cards()[i].length * p.milli();
+            int[] cards = p.cards()[i];
+            milli[n] += (long) cards.length * p.milli();
             cpu[n] += p.cpu()[i];
             memory[n] += p.memory()[i];
-            on.get(n).add(p);
+            int off = topology.cardOffset[n];
+            for (int c : cards) {
+                cardMilli[off + c] += p.milli();
+            }
         }
 
         void clear() {
@@ -183,7 +190,8 @@ record Head(double shadow, int node, long models, long extra) {
                 milli[n] = 0;
                 cpu[n] = 0;
                 memory[n] = 0;
-                on.get(n).clear();
+                isTouched[n] = false;
+                java.util.Arrays.fill(cardMilli, topology.cardOffset[n], topology.cardOffset[n] + topology.cards[n], 0);
             }
             count = 0;
         }

@@ -176,7 +176,7 @@ public final class Scheduler {
         this.options = options;
         this.fairShare = fairShare;
         this.state = new ClusterState(topology);
-        this.walkSums = new Head.Releases(topology.nodes());
+        this.walkSums = new Head.Releases(topology);
         for (int m = 0; m < Math.max(1, topology.models().size()); m++) {
             byEndOfModel.add(new TreeSet<>(BY_END));
         }

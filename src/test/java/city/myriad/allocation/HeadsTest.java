@@ -42,7 +42,7 @@ class HeadsTest {
     }
 
     private static Heads heads(Topology t, ClusterState s, int limit) {
-        return new Heads(t, s, limit, new Head.Releases(t.nodes()), Long.MAX_VALUE);
+        return new Heads(t, s, limit, new Head.Releases(t), Long.MAX_VALUE);
     }
 
     private static Job wholeNode(int id) {
