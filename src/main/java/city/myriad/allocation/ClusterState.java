@@ -11,6 +11,8 @@ public final class ClusterState {
 
     private final Topology topology;
     private final int[] free;
+    /** Per node: how many times a job was placed on it or left it. */
+    private final long[] allocations;
     /** Scratch for one node's what-if (a node's free shares with some jobs released). */
     private int[] whatIf = new int[0];
     private final long[] cpuFree;
@@ -40,6 +42,7 @@ public final class ClusterState {
 
     public ClusterState(Topology topology) {
         this.topology = topology;
+        this.allocations = new long[topology.nodes()];
         int n = topology.nodes();
         free = new int[topology.totalCards()];
         Arrays.fill(free, Topology.MILLI_PER_CARD);
@@ -158,6 +161,11 @@ public final class ClusterState {
     }
 
     /** Changes each time the node's free cards, CPU or memory change: what a cache of a per-node score keys on. */
+    /** Changes whenever a job is placed on the node or leaves it (not when it is held or let go). */
+    public long allocations(int node) {
+        return allocations[node];
+    }
+
     public int version(int node) {
         return version[node];
     }
@@ -431,6 +439,7 @@ public final class ClusterState {
                 throw new IllegalStateException("CPU or memory of node " + node + " over-allocated by " + p);
             }
             version[node]++;
+            allocations[node]++;
         }
         allocatedMilli -= (long) sign * p.job().totalMilli();
     }

@@ -95,6 +95,11 @@ record Head(double shadow, int node, long models, long extra) {
 
         /** Whether the walk can go on for this job: it asks at least what the last one did, in every respect. */
         boolean covers(Job j) {
+            return covers(j, shape);
+        }
+
+        /** Whether {@code j} asks at least what {@code shape} does, in every respect (a walk for one goes on for it). */
+        static boolean covers(Job j, Job shape) {
             return j.gpus() >= shape.gpus() && j.gpuMilli() >= shape.gpuMilli() && j.cpuMilli() >= shape.cpuMilli()
                     && j.memoryMib() >= shape.memoryMib() && (j.allowedModels() & ~shape.allowedModels()) == 0
                     && j.tenant() == shape.tenant() && j.preemptible() == shape.preemptible();

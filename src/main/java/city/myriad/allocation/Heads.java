@@ -41,8 +41,17 @@ final class Heads {
      */
     private final long budget;
     private long walked;
+    /** The first head's reservation kept between scans (null: none kept). */
+    private final HeadMemo memo;
+    /** The running jobs' count of changes when this scan's first head came from the memo; -1 if it did not. */
+    private long keptVersion = -1;
 
     Heads(Topology topology, ClusterState state, int limit, Head.Releases scratch, long budget) {
+        this(topology, state, limit, scratch, budget, null);
+    }
+
+    Heads(Topology topology, ClusterState state, int limit, Head.Releases scratch, long budget, HeadMemo memo) {
+        this.memo = memo;
         this.budget = budget;
         this.topology = topology;
         this.scratch = scratch;
@@ -92,10 +101,25 @@ final class Heads {
             if (now != null) {
                 return now;
             }
+            if (!blocked && memo != null) {
+                Head kept = memo.lookup(j, t, state);
+                if (kept != null) {
+                    walked += memo.steps();
+                    keptVersion = runningVersion;
+                    return kept;
+                }
+            }
             walk = new Head.Walk(j, topology, state, byEnd, scratch);
             walkVersion = runningVersion;
             Head h = walk.next();
-            walked += walk.steps();
+            long steps = walk.steps();
+            if (!blocked && memo != null) {
+                memo.keep(j, h, state, steps);
+            } else if (keptVersion == runningVersion && Head.Walk.covers(j, memo.shape())) {
+                // Without the memo this head would have gone on with the first head's walk: count what it adds.
+                steps = Math.max(0, steps - memo.steps());
+            }
+            walked += steps;
             return h;
         } finally {
             liftAll();

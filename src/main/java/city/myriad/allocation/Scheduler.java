@@ -162,6 +162,8 @@ public final class Scheduler {
     private static final PlacementResult NOT_NOW = new PlacementResult.Deferred(PlacementResult.Reason.NO_NODE_WITH_FREE_CARDS);
     /** The per-node sums the heads' reservations add up in (see {@link Head.Walk}). */
     private final Head.Releases walkSums;
+    /** The first head's reservation, kept from cycle to cycle while nothing could move it. */
+    private final HeadMemo headMemo;
     private long[] nanos = new long[1 << 12];
     private int decisions;
 
@@ -177,6 +179,7 @@ public final class Scheduler {
         this.fairShare = fairShare;
         this.state = new ClusterState(topology);
         this.walkSums = new Head.Releases(topology);
+        this.headMemo = new HeadMemo();
         for (int m = 0; m < Math.max(1, topology.models().size()); m++) {
             byEndOfModel.add(new TreeSet<>(BY_END));
         }
@@ -204,6 +207,7 @@ public final class Scheduler {
     public Scheduler withReservations(Reservations reservations) {
         state.applyReservations(reservations);
         notFitting.clear();
+        headMemo.forget();
         return this;
     }
 
@@ -316,7 +320,8 @@ public final class Scheduler {
      */
     private void scan(double t, Iterator<Job> candidates, FitBounds free, List<Decision> out, List<Job> leaving,
             List<Job> evicted) {
-        Heads heads = new Heads(topology, state, options.heads(), walkSums, WALK_PASSES * Math.max(1, byEnd.size()));
+        Heads heads = new Heads(topology, state, options.heads(), walkSums, WALK_PASSES * Math.max(1, byEnd.size()),
+                headMemo);
         try {
             for (int scanned = 0; candidates.hasNext() && scanned < options.scanLimit(); scanned++) {
                 Job j = candidates.next();
@@ -454,6 +459,7 @@ public final class Scheduler {
 
     private void release(Running r) {
         runningVersion++;
+        headMemo.gone(r.end);
         state.release(r.placement);
         notFitting.clear();
         ends(r, false);

@@ -1,0 +1,96 @@
+package city.myriad.allocation;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+
+/** The first head's reservation kept between cycles: when it stands, and what makes the next cycle walk again. */
+class HeadMemoTest {
+
+    private final Topology t = nodes(3);
+    private final ClusterState s = new ClusterState(t);
+    private final TreeSet<Scheduler.Running> byEnd = new TreeSet<>(
+            (a, b) -> a.end != b.end ? Double.compare(a.end, b.end) : Long.compare(a.seq, b.seq));
+    private final HeadMemo memo = new HeadMemo();
+    private final Job head = Job.of(100).runsFor(1_000).cards(8).build();
+
+    private static Topology nodes(int count) {
+        Topology.Builder b = Topology.builder();
+        for (int n = 0; n < count; n++) {
+            b.node("n" + n, "A100", 8, 64_000, 512_000, "r0", "b0");
+        }
+        return b.build();
+    }
+
+    private Scheduler.Running fill(int id, int node, double end) {
+        Placement p = Placement.onNodes(Job.of(id).runsFor(end).cards(8).build(), new int[] {node},
+                new int[][] {{0, 1, 2, 3, 4, 5, 6, 7}});
+        s.allocate(p);
+        Scheduler.Running r = new Scheduler.Running(p, 0, id);
+        byEnd.add(r);
+        return r;
+    }
+
+    /** The first head's reservation as a scan makes it, kept in the memo. */
+    private Head firstHead(double now) {
+        Head h = new Heads(t, s, 8, new Head.Releases(t), Long.MAX_VALUE, memo).reserve(head, now, byEnd, 0);
+        return h;
+    }
+
+    @Test
+    void the_same_head_gets_the_kept_reservation_while_its_node_and_the_earlier_ends_are_unchanged() {
+        fill(0, 0, 300);
+        fill(1, 1, 100);
+        Placement early = Placement.onNodes(Job.of(2).runsFor(40).cards(4).build(), new int[] {2},
+                new int[][] {{0, 1, 2, 3}});
+        s.allocate(early);
+        byEnd.add(new Scheduler.Running(early, 0, 2));
+        Placement late = Placement.onNodes(Job.of(3).runsFor(200).cards(4).build(), new int[] {2},
+                new int[][] {{4, 5, 6, 7}});
+        s.allocate(late);
+        byEnd.add(new Scheduler.Running(late, 0, 3));
+        Head h = firstHead(0);
+        assertEquals(1, h.node());
+        assertEquals(100, h.shadow());
+        // At 50: the job on node 2 that was declared to end at 40 has ended; another starts on node 2. Neither can
+        // make a node free before node 1 does.
+        s.release(early);
+        memo.gone(40);
+        s.allocate(Placement.onNodes(Job.of(4).runsFor(500).cards(4).build(), new int[] {2},
+                new int[][] {{0, 1, 2, 3}}));
+        assertSame(h, memo.lookup(head, 50, s), "kept");
+        assertNull(memo.lookup(Job.of(101).runsFor(1_000).cards(8).build(), 50, s), "another job walks");
+        assertNull(memo.lookup(head, 100, s), "its start is no longer ahead");
+    }
+
+    @Test
+    void a_job_placed_on_or_leaving_the_reserved_node_voids_it() {
+        fill(0, 0, 300);
+        Scheduler.Running onOne = fill(1, 1, 100);
+        fill(2, 2, 200);
+        firstHead(0);
+        s.release(onOne.placement);
+        assertNull(memo.lookup(head, 10, s));
+    }
+
+    @Test
+    void a_job_gone_before_its_declared_end_voids_it_because_its_node_may_now_free_first() {
+        Scheduler.Running longest = fill(0, 0, 300);
+        fill(1, 1, 100);
+        fill(2, 2, 200);
+        assertNotNull(firstHead(0));
+        // Node 0's job (declared to end at 300) is preempted at 10: node 0 is free now, before node 1.
+        s.release(longest.placement);
+        memo.gone(longest.end);
+        assertNull(memo.lookup(head, 10, s));
+        // A job gone at its declared end (100 <= now) leaves the kept answer standing.
+        HeadMemo other = new HeadMemo();
+        other.keep(head, new Head(200, 2, head.allowedModels(), 0), s, 3);
+        other.gone(100);
+        assertNotNull(other.lookup(head, 150, s));
+    }
+}
