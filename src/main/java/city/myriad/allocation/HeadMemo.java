@@ -1,69 +1,88 @@
 package city.myriad.allocation;
 
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
 /**
- * The first head's reservation, kept from one cycle to the next: a queue's first blocked job is often the same for
- * many cycles, and its walk over the running jobs' ends is the longest of a scan. The kept answer (start
- * {@code shadow} on {@code node}) stands while nothing could move it:
+ * The reservations of one scan's blocked jobs, kept for the next scan: the same jobs head the queue for many
+ * cycles, and walking the running jobs' ends for them is the costliest step of a scan. A kept reservation (start
+ * {@code shadow} on {@code node}, with the earlier heads' nodes held) stands while nothing could move it:
  * <ul>
- *   <li>the same job, and its start still ahead;</li>
- *   <li>no job placed on or gone from that node since (its capacity over time is unchanged);</li>
- *   <li>every job gone since had its declared end by now: then each other node's capacity at every time up to
- *       the shadow is the same or smaller (jobs started since only take), so none fits earlier;</li>
- *   <li>no change to the nodes held for tenants (the scheduler forgets the memo then).</li>
+ *   <li>the same job, with the same earlier heads' nodes held, and its start still ahead;</li>
+ *   <li>no job placed on or gone from its node since (that node's capacity over time is unchanged);</li>
+ *   <li>every job gone since had its declared end by the time of the scan: then each other node's capacity at
+ *       every time up to the shadow is the same or smaller (jobs started since only take), so none fits
+ *       earlier;</li>
+ *   <li>no change to the nodes held for tenants (the scheduler forgets everything then).</li>
  * </ul>
- * A walk counts the running jobs it looks at against a budget; a kept answer counts the steps of the walk that
- * found it.
+ * Walks count the running jobs they look at against a budget; a kept reservation counts the steps of the walk
+ * that found it.
  */
 final class HeadMemo {
 
-    private int job = -1;
-    private Head head;
-    private long nodeAllocations;
-    private long steps;
-    private Job shape;
-    /** The latest declared end among the jobs gone since the answer was kept. */
+    private record Kept(Head head, List<Integer> held, long nodeAllocations, long steps) {}
+
+    /** Kept by the last scan, looked up by this one. */
+    private Map<Integer, Kept> last = new HashMap<>();
+    /** Kept by this scan, for the next. */
+    private Map<Integer, Kept> current = new HashMap<>();
+    /** The latest declared end among the jobs gone since the last scan began. */
     private double latestEndGone = Double.NEGATIVE_INFINITY;
 
-    /** The kept reservation for {@code j} at time {@code t}, or null if it may have moved. */
-    Head lookup(Job j, double t, ClusterState state) {
-        if (head == null || j.id() != job || t >= head.shadow() || latestEndGone > t
-                || state.allocations(head.node()) != nodeAllocations) {
-            return null;
+    /** A scan at time {@code t} begins: what the last one kept is what this one may use. */
+    void beginScan(double t) {
+        Map<Integer, Kept> previous = last;
+        last = current;
+        current = previous;
+        current.clear();
+        if (latestEndGone > t) {
+            last.clear();  // a job left before its declared end: any node may free earlier than walked
         }
-        return head;
-    }
-
-    /** Keeps the reservation a walk of {@code steps} found for {@code j}, a job that runs on one node. */
-    void keep(Job j, Head h, ClusterState state, long steps) {
-        if (h.node() < 0 || Double.isInfinite(h.shadow())) {
-            forget();
-            return;
-        }
-        job = j.id();
-        head = h;
-        shape = j;
-        nodeAllocations = state.allocations(h.node());
-        this.steps = steps;
         latestEndGone = Double.NEGATIVE_INFINITY;
     }
 
-    /** A running job is gone (ended, preempted, or evicted for a what-if). */
+    /** A running job is gone between scans (it ended, or was cancelled). */
     void gone(double declaredEnd) {
         latestEndGone = Math.max(latestEndGone, declaredEnd);
     }
 
+    /** A running job is gone during the scan at {@code t} (preempted, or evicted for a what-if). */
+    void goneDuringScan(double declaredEnd, double t) {
+        if (declaredEnd > t) {
+            last.clear();
+            current.clear();
+        }
+    }
+
+    /**
+     * The reservation kept for {@code j} with the nodes {@code held} (the earlier heads'), or null if it may have
+     * moved. A hit is kept again for the next scan.
+     */
+    Head lookup(Job j, double t, ClusterState state, List<Integer> held) {
+        Kept k = last.get(j.id());
+        if (k == null || t >= k.head().shadow() || state.allocations(k.head().node()) != k.nodeAllocations()
+                || !k.held().equals(held)) {
+            return null;
+        }
+        current.put(j.id(), k);
+        return k.head();
+    }
+
+    /** The steps of the walk that found the reservation {@link #lookup} just gave for {@code j}. */
+    long steps(Job j) {
+        return current.get(j.id()).steps();
+    }
+
+    /** Keeps the reservation a walk of {@code steps} found for {@code j}, a job that runs on one node. */
+    void keep(Job j, Head h, ClusterState state, List<Integer> held, long steps) {
+        if (h.node() >= 0 && !Double.isInfinite(h.shadow())) {
+            current.put(j.id(), new Kept(h, held, state.allocations(h.node()), steps));
+        }
+    }
+
     void forget() {
-        head = null;
-        job = -1;
-        shape = null;
-    }
-
-    long steps() {
-        return steps;
-    }
-
-    /** The job the kept reservation is for. */
-    Job shape() {
-        return shape;
+        last.clear();
+        current.clear();
     }
 }

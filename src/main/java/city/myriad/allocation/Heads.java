@@ -41,10 +41,8 @@ final class Heads {
      */
     private final long budget;
     private long walked;
-    /** The first head's reservation kept between scans (null: none kept). */
+    /** Reservations kept between scans (null: none kept). */
     private final HeadMemo memo;
-    /** The running jobs' count of changes when this scan's first head came from the memo; -1 if it did not. */
-    private long keptVersion = -1;
 
     Heads(Topology topology, ClusterState state, int limit, Head.Releases scratch, long budget) {
         this(topology, state, limit, scratch, budget, null);
@@ -86,14 +84,21 @@ final class Heads {
             holds.push(state.holdForHead(h.node()));
         }
         try {
+            List<Integer> held = heldSets.get(onNodes.size());
+            boolean oneNode = j.gpus() <= Math.max(1, topology.maxCardsOnOneNode(j.allowedModels()));
+            if (blocked && oneNode) {
+                Head kept = kept(j, t, held);
+                if (kept != null) {
+                    return kept;
+                }
+            }
             if (walk != null && walkVersion == runningVersion && walk.covers(j)) {
                 long before = walk.steps();
                 Head h = walk.next(j);
-                walked += walk.steps() - before;
-                return h;
+                return walked(j, h, held, walk.steps() - before);
             }
             walk = null;
-            if (j.gpus() > Math.max(1, topology.maxCardsOnOneNode(j.allowedModels()))) {
+            if (!oneNode) {
                 return Head.reserve(j, t, topology, state, byEnd);
             }
             // A later head did not fit with fewer nodes kept (or cannot fit anywhere now): only the first may.
@@ -101,29 +106,37 @@ final class Heads {
             if (now != null) {
                 return now;
             }
-            if (!blocked && memo != null) {
-                Head kept = memo.lookup(j, t, state);
+            if (!blocked) {
+                Head kept = kept(j, t, held);
                 if (kept != null) {
-                    walked += memo.steps();
-                    keptVersion = runningVersion;
                     return kept;
                 }
             }
             walk = new Head.Walk(j, topology, state, byEnd, scratch);
             walkVersion = runningVersion;
             Head h = walk.next();
-            long steps = walk.steps();
-            if (!blocked && memo != null) {
-                memo.keep(j, h, state, steps);
-            } else if (keptVersion == runningVersion && Head.Walk.covers(j, memo.shape())) {
-                // Without the memo this head would have gone on with the first head's walk: count what it adds.
-                steps = Math.max(0, steps - memo.steps());
-            }
-            walked += steps;
-            return h;
+            return walked(j, h, held, walk.steps());
         } finally {
             liftAll();
         }
+    }
+
+    /** The reservation the last scan kept for {@code j}, if it stands; its walk's steps count against the budget. */
+    private Head kept(Job j, double t, List<Integer> held) {
+        Head kept = memo == null ? null : memo.lookup(j, t, state, held);
+        if (kept != null) {
+            walked += memo.steps(j);
+        }
+        return kept;
+    }
+
+    /** A reservation a walk of {@code steps} found: counted against the budget and kept for the next scan. */
+    private Head walked(Job j, Head h, List<Integer> held, long steps) {
+        walked += steps;
+        if (memo != null) {
+            memo.keep(j, h, state, held, steps);
+        }
+        return h;
     }
 
     /** Protects the reservation of the job just blocked from here on. A head that can never start protects nothing. */

@@ -162,8 +162,10 @@ public final class Scheduler {
     private static final PlacementResult NOT_NOW = new PlacementResult.Deferred(PlacementResult.Reason.NO_NODE_WITH_FREE_CARDS);
     /** The per-node sums the heads' reservations add up in (see {@link Head.Walk}). */
     private final Head.Releases walkSums;
-    /** The first head's reservation, kept from cycle to cycle while nothing could move it. */
+    /** The blocked jobs' reservations, kept from cycle to cycle while nothing could move them. */
     private final HeadMemo headMemo;
+    /** The time of the scan under way; NaN between cycles. */
+    private double scanTime = Double.NaN;
     private long[] nanos = new long[1 << 12];
     private int decisions;
 
@@ -289,8 +291,11 @@ public final class Scheduler {
         List<Job> leaving = new ArrayList<>();
         List<Job> evicted = new ArrayList<>();
         try {
+            scanTime = nowS;
+            headMemo.beginScan(nowS);
             scan(nowS, queues.ordered(nowS), new FitBounds(topology, state), out, leaving, evicted);
         } finally {
+            scanTime = Double.NaN;
             for (Job j : leaving) {
                 queues.remove(j);
             }
@@ -459,7 +464,11 @@ public final class Scheduler {
 
     private void release(Running r) {
         runningVersion++;
-        headMemo.gone(r.end);
+        if (Double.isNaN(scanTime)) {
+            headMemo.gone(r.end);
+        } else {
+            headMemo.goneDuringScan(r.end, scanTime);
+        }
         state.release(r.placement);
         notFitting.clear();
         ends(r, false);

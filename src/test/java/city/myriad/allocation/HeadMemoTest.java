@@ -1,10 +1,10 @@
 package city.myriad.allocation;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
+import java.util.List;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
@@ -35,10 +35,20 @@ class HeadMemoTest {
         return r;
     }
 
-    /** The first head's reservation as a scan makes it, kept in the memo. */
+    /** The first head's reservation as a scan at {@code now} makes it, kept in the memo for the next scan. */
     private Head firstHead(double now) {
-        Head h = new Heads(t, s, 8, new Head.Releases(t), Long.MAX_VALUE, memo).reserve(head, now, byEnd, 0);
-        return h;
+        memo.beginScan(now);
+        return new Heads(t, s, 8, new Head.Releases(t), Long.MAX_VALUE, memo).reserve(head, now, byEnd, 0);
+    }
+
+    /** Nodes full until 300, 100 and 200: the head is reserved node 1 at 100. Returns node 0's job. */
+    private Scheduler.Running reservedOnNode1() {
+        Scheduler.Running longest = fill(0, 0, 300);
+        fill(1, 1, 100);
+        fill(2, 2, 200);
+        Head h = firstHead(0);
+        assertEquals(1, h.node());
+        return longest;
     }
 
     @Test
@@ -62,9 +72,12 @@ class HeadMemoTest {
         memo.gone(40);
         s.allocate(Placement.onNodes(Job.of(4).runsFor(500).cards(4).build(), new int[] {2},
                 new int[][] {{0, 1, 2, 3}}));
-        assertSame(h, memo.lookup(head, 50, s), "kept");
-        assertNull(memo.lookup(Job.of(101).runsFor(1_000).cards(8).build(), 50, s), "another job walks");
-        assertNull(memo.lookup(head, 100, s), "its start is no longer ahead");
+        memo.beginScan(50);
+        assertSame(h, memo.lookup(head, 50, s, List.of()), "kept");
+        assertNull(memo.lookup(Job.of(101).runsFor(1_000).cards(8).build(), 50, s, List.of()), "another job walks");
+        assertNull(memo.lookup(head, 50, s, List.of(0)), "other nodes held for earlier heads");
+        memo.beginScan(100);
+        assertNull(memo.lookup(head, 100, s, List.of()), "its start is no longer ahead");
     }
 
     @Test
@@ -74,23 +87,27 @@ class HeadMemoTest {
         fill(2, 2, 200);
         firstHead(0);
         s.release(onOne.placement);
-        assertNull(memo.lookup(head, 10, s));
+        memo.gone(onOne.end);
+        memo.beginScan(100);
+        assertNull(memo.lookup(head, 50, s, List.of()));
     }
 
     @Test
     void a_job_gone_before_its_declared_end_voids_it_because_its_node_may_now_free_first() {
-        Scheduler.Running longest = fill(0, 0, 300);
-        fill(1, 1, 100);
-        fill(2, 2, 200);
-        assertNotNull(firstHead(0));
-        // Node 0's job (declared to end at 300) is preempted at 10: node 0 is free now, before node 1.
+        Scheduler.Running longest = reservedOnNode1();
+        // Node 0's job (declared to end at 300) is cancelled at 10: node 0 is free now, before node 1.
         s.release(longest.placement);
         memo.gone(longest.end);
-        assertNull(memo.lookup(head, 10, s));
-        // A job gone at its declared end (100 <= now) leaves the kept answer standing.
-        HeadMemo other = new HeadMemo();
-        other.keep(head, new Head(200, 2, head.allowedModels(), 0), s, 3);
-        other.gone(100);
-        assertNotNull(other.lookup(head, 150, s));
+        memo.beginScan(10);
+        assertNull(memo.lookup(head, 10, s, List.of()));
+    }
+
+    @Test
+    void a_job_preempted_during_a_scan_voids_what_the_scan_and_the_last_one_kept() {
+        Scheduler.Running victim = reservedOnNode1();
+        memo.beginScan(10);
+        s.release(victim.placement);
+        memo.goneDuringScan(victim.end, 10);
+        assertNull(memo.lookup(head, 10, s, List.of()));
     }
 }
