@@ -27,6 +27,13 @@ final class HeadMemo {
     private Map<Integer, Kept> last = new HashMap<>();
     /** Kept by this scan, for the next. */
     private Map<Integer, Kept> current = new HashMap<>();
+    /**
+     * Sets of held nodes made by earlier scans, so that equal sets are the same list: the scheduler's memo of
+     * shapes that do not fit and this one compare them at every lookup. Emptied when it grows past
+     * {@link #INTERNED}.
+     */
+    private final Map<List<Integer>, List<Integer>> interned = new HashMap<>();
+    static final int INTERNED = 4096;
     /** The latest declared end among the jobs gone since the last scan began. */
     private double latestEndGone = Double.NEGATIVE_INFINITY;
 
@@ -79,6 +86,15 @@ final class HeadMemo {
         if (h.node() >= 0 && !Double.isInfinite(h.shadow())) {
             current.put(j.id(), new Kept(h, held, state.allocations(h.node()), steps));
         }
+    }
+
+    /** The list equal to {@code held} that an earlier scan made, or {@code held} itself from now on. */
+    List<Integer> intern(List<Integer> held) {
+        if (interned.size() >= INTERNED) {
+            interned.clear();
+        }
+        List<Integer> earlier = interned.putIfAbsent(held, held);
+        return earlier != null ? earlier : held;
     }
 
     void forget() {

@@ -167,7 +167,7 @@ final class Heads {
             for (int i = 0; i < level; i++) {
                 nodes[i] = onNodes.get(i).node();
             }
-            heldSets.add(List.of(nodes));
+            heldSets.add(memo == null ? List.of(nodes) : memo.intern(List.of(nodes)));
         }
     }
 
