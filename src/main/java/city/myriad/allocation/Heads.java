@@ -87,7 +87,7 @@ final class Heads {
             List<Integer> held = heldSets.get(onNodes.size());
             boolean oneNode = j.gpus() <= Math.max(1, topology.maxCardsOnOneNode(j.allowedModels()));
             if (blocked && oneNode) {
-                Head kept = kept(j, t, held);
+                Head kept = kept(j, t, held, byEnd);
                 if (kept != null) {
                     return kept;
                 }
@@ -107,7 +107,7 @@ final class Heads {
                 return now;
             }
             if (!blocked) {
-                Head kept = kept(j, t, held);
+                Head kept = kept(j, t, held, byEnd);
                 if (kept != null) {
                     return kept;
                 }
@@ -122,10 +122,12 @@ final class Heads {
     }
 
     /** The reservation the last scan kept for {@code j}, if it stands; its walk's steps count against the budget. */
-    private Head kept(Job j, double t, List<Integer> held) {
+    private Head kept(Job j, double t, List<Integer> held, Iterable<Scheduler.Running> byEnd) {
         Head kept = memo == null ? null : memo.lookup(j, t, state, held);
         if (kept != null) {
             walked += memo.steps(j);
+            assert kept.equals(new Head.Walk(j, topology, state, byEnd, new Head.Releases(topology)).next())
+                    : "kept reservation " + kept + " of job " + j.id() + " differs from a fresh walk at " + t;
         }
         return kept;
     }
