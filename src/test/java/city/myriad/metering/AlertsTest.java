@@ -194,9 +194,14 @@ class AlertsTest {
                         + "\"ASCEND-910B\",\"cards\":8,\"class\":\"ON_DEMAND\",\"maxRunSeconds\":36000}")
                 .post("/api/v1/jobs").then().statusCode(201).extract().path("id");
         until(t.member(), "/api/v1/jobs/" + job, j -> "RUNNING".equals(j.getString("state")));
+        // 1,056.00 CNY billed this month (11 h of 8 cards at 12.00, priced into the hour before now): past the
+        // budget. Ended in the past and inside this month on any day, also in a month's first hour.
         Instant start = earlierThisMonth(3600);
-        History.ran(pool, t.id(), t.projectId(), cluster, node1(cluster) + "-x", 8, start, start.plusSeconds(3600 * 11),
-                1200);
+        Instant now = Instant.now();
+        Instant end = start.plusSeconds(3600).isAfter(now) ? now : start.plusSeconds(3600);
+        long seconds = Math.max(1, Duration.between(start, end).getSeconds());
+        long unitPrice = (105_600L * 3600 + 8 * seconds - 1) / (8 * seconds);
+        History.ran(pool, t.id(), t.projectId(), cluster, node1(cluster) + "-x", 8, start, end, unitPrice);
         worker.drain();
         worker.alertsNow();
         JsonPath stopped = until(t.member(), "/api/v1/jobs/" + job, j -> !"RUNNING".equals(j.getString("state")));
