@@ -3,6 +3,7 @@ package city.myriad.jobs;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -242,6 +243,52 @@ class JobsTest {
         given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + first + "/cancel").then().statusCode(200);
     }
 
+    /**
+     * A retried submission with its Idempotency-Key answers the first job and queues nothing more, with a budget
+     * (ORM transaction, advisory lock) and without (the key's record); a key reused for another job is 409.
+     */
+    @Test
+    void a_retried_submission_with_its_key_is_one_job_and_is_charged_once() {
+        String cluster = World.cluster(1);
+        for (boolean budget : new boolean[] {false, true}) {
+            World.Tenant t = World.tenant();
+            if (budget) {
+                given().auth().oauth2(Tokens.admin()).contentType("application/json")
+                        .body("{\"cards\":[],\"budget\":{\"amountMinor\":10000,\"currency\":\"CNY\",\"period\":\"MONTH\"}}")
+                        .put("/api/v1/tenants/" + t.id() + "/quotas").then().statusCode(200);
+            }
+            String body = job(cluster, t.projectId(), "8", "ON_DEMAND", 3600);
+            String key = "retry-" + UUID.randomUUID();
+            String first = given().auth().oauth2(t.admin()).header("Idempotency-Key", key).contentType("application/json")
+                    .body(body).post("/api/v1/jobs").then().statusCode(201).header("Idempotent-Replayed", "false")
+                    .extract().path("id");
+            // 8 cards x 1 h = 96.00 CNY of a 100.00 budget: a second job would be refused, a replay is not one.
+            given().auth().oauth2(t.admin()).header("Idempotency-Key", key).contentType("application/json")
+                    .body(body).post("/api/v1/jobs").then().statusCode(201).header("Idempotent-Replayed", "true")
+                    .body("id", equalTo(first));
+            given().auth().oauth2(t.admin()).header("Idempotency-Key", key).contentType("application/json")
+                    .body(job(cluster, t.projectId(), "1", "ON_DEMAND", 60)).post("/api/v1/jobs").then()
+                    .statusCode(409).body("code", equalTo("IDEMPOTENCY_KEY_REUSED"));
+            given().auth().oauth2(t.admin()).get("/api/v1/jobs?projectId=" + t.projectId()).then().statusCode(200)
+                    .body("items.id", org.hamcrest.Matchers.contains(first));
+            given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + first + "/cancel").then().statusCode(200);
+        }
+    }
+
+    /** A project of no tenant, or of the caller's tenant that does not exist, is 404 on every path to the insert. */
+    @Test
+    void a_job_for_an_unknown_project_is_404_and_nothing_is_queued() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        String unknown = UUID.randomUUID().toString();
+        submit(t.admin(), job(cluster, unknown, "1", "ON_DEMAND", 60)).then().statusCode(404)
+                .body("code", equalTo("PROJECT_NOT_FOUND"));
+        given().auth().oauth2(t.admin()).header("Idempotency-Key", "k-" + unknown).contentType("application/json")
+                .body(job(cluster, unknown, "1", "ON_DEMAND", 60)).post("/api/v1/jobs").then().statusCode(404)
+                .body("code", equalTo("PROJECT_NOT_FOUND"));
+        given().auth().oauth2(t.admin()).get("/api/v1/jobs").then().statusCode(200).body("items", hasSize(0));
+    }
+
     @Test
     void a_reserved_job_reclaims_its_reserved_cards_from_other_tenants_spot_work_at_once() {
         String cluster = World.cluster(2);
@@ -334,6 +381,48 @@ class JobsTest {
                 .post("/api/v1/clusters/" + cluster + "/events").then().statusCode(200)
                 .body("results[0].outcome", equalTo("STALE"));
         given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + spot + "/cancel").then().statusCode(200);
+    }
+
+    /**
+     * A batch of acknowledgments only (one statement) answers what the same events get one by one in a mixed
+     * batch (event by event): APPLIED, DUPLICATE for an id seen before or repeated, STALE, UNKNOWN_JOB.
+     */
+    @Test
+    void a_batch_of_acknowledgments_gets_the_outcomes_of_one_by_one() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        String id = submitted(t.admin(), job(cluster, t.projectId(), "1", "ON_DEMAND", 36000));
+        String node = until(t.admin(), id, state("RUNNING")).getString("placement[0].node");
+        String unknown = UUID.randomUUID().toString();
+        String run = UUID.randomUUID().toString();
+        List<String> expected = List.of("APPLIED", "DUPLICATE", "UNKNOWN_JOB", "STALE", "STALE");
+        String acks = "{\"events\":[" + ack("a-" + run, "JOB_STARTED", id, 1) + "," + ack("a-" + run, "JOB_STARTED", id, 1)
+                + "," + ack("b-" + run, "JOB_STARTED", unknown, 1) + "," + ack("c-" + run, "JOB_STARTED", id, 7)
+                + "," + ack("d-" + run, "JOB_STOPPED", id, 1) + "]}";
+        events(cluster, acks).body("results.outcome", equalTo(expected))
+                .body("results.eventId", equalTo(List.of("a-" + run, "a-" + run, "b-" + run, "c-" + run, "d-" + run)));
+        events(cluster, acks).body("results.outcome", equalTo(List.of("DUPLICATE", "DUPLICATE", "DUPLICATE",
+                "DUPLICATE", "DUPLICATE")));
+        // The same events with a node event first go one by one.
+        String mixed = "{\"events\":[{\"eventId\":\"up-" + run + "\",\"type\":\"NODE_UP\",\"node\":\"" + node + "\"},"
+                + ack("e-" + run, "JOB_STARTED", id, 1) + "," + ack("e-" + run, "JOB_STARTED", id, 1) + ","
+                + ack("f-" + run, "JOB_STARTED", unknown, 1) + "," + ack("g-" + run, "JOB_STARTED", id, 7) + ","
+                + ack("h-" + run, "JOB_STOPPED", id, 1) + "]}";
+        events(cluster, mixed).body("results.outcome", equalTo(List.of("APPLIED", "APPLIED", "DUPLICATE",
+                "UNKNOWN_JOB", "STALE", "STALE")));
+        assertEquals("RUNNING", given().auth().oauth2(t.admin()).get("/api/v1/jobs/" + id).then().statusCode(200)
+                .extract().path("state"));
+        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + id + "/cancel").then().statusCode(200);
+    }
+
+    private static String ack(String eventId, String type, String job, int attempt) {
+        return "{\"eventId\":\"" + eventId + "\",\"type\":\"" + type + "\",\"jobId\":\"" + job + "\",\"attempt\":"
+                + attempt + "}";
+    }
+
+    private static io.restassured.response.ValidatableResponse events(String cluster, String body) {
+        return given().auth().oauth2(Tokens.olga()).contentType("application/json").body(body)
+                .post("/api/v1/clusters/" + cluster + "/events").then().statusCode(200);
     }
 
     @Test

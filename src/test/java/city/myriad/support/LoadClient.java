@@ -133,4 +133,37 @@ public final class LoadClient {
         }
         return ticks / 100.0;  // USER_HZ
     }
+
+    /**
+     * CPU seconds used so far (Linux /proc, user + system, USER_HZ 100) by the service (the pid bin/bench-service
+     * passes; -1 without it) and by every PostgreSQL process of the machine (the embedded server's backends, which
+     * come and go, are counted while they live; a backend that ended between two readings is missed, which
+     * understates PostgreSQL a little). Read before and after a measured run, it gives CPU per request: a figure
+     * the machine's noise moves less than throughput.
+     */
+    public static double[] serviceAndPostgresCpuSeconds() {
+        String pid = System.getenv("MYRIAD_BENCH_SERVICE_PID");
+        long service = -100;
+        long postgres = 0;
+        java.io.File[] processes = new java.io.File("/proc").listFiles();
+        for (java.io.File p : processes == null ? new java.io.File[0] : processes) {
+            if (!p.getName().chars().allMatch(Character::isDigit)) {
+                continue;
+            }
+            try {
+                String stat = java.nio.file.Files.readString(p.toPath().resolve("stat"));
+                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                if (p.getName().equals(pid)) {
+                    service = ticks;
+                } else if (name.equals("postgres")) {
+                    postgres += ticks;
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                // a process that ended meanwhile
+            }
+        }
+        return new double[] {service / 100.0, postgres / 100.0};
+    }
 }

@@ -111,7 +111,8 @@ public final class JobsApi {
     @Schema(name = "EventResult", description = "What became of one event")
     public record EventResult(@Schema(examples = "agent-7:000123") String eventId,
             @Schema(description = "APPLIED; DUPLICATE (seen before: nothing done again); STALE (the job's run had "
-                    + "already ended or moved on)", enumeration = {"APPLIED", "DUPLICATE", "STALE"},
+                    + "already ended or moved on); UNKNOWN_JOB (no such job on this cluster: nothing done)",
+                    enumeration = {"APPLIED", "DUPLICATE", "STALE", "UNKNOWN_JOB"},
                     examples = "APPLIED") String outcome) {}
 
     @Schema(name = "EventResults", description = "One result per event, in order")

@@ -3,9 +3,15 @@ package city.myriad.jobs.repository;
 import city.myriad.platform.db.SqlTimes;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.hibernate.reactive.mutiny.Mutiny;
@@ -88,6 +94,71 @@ public class ClusterFeedRepository {
                 .setParameter("at", SqlTimes.utc(at)).setParameter("received", SqlTimes.utc(receivedAt))
                 .setParameter("outcome", outcome).executeUpdate()).map(n -> n == 1);
     }
+
+    /** An agent's acknowledgment: JOB_STARTED or JOB_STOPPED of a job's attempt. */
+    public record Ack(String eventId, String type, UUID jobId, int attempt, Instant at) {}
+
+    /**
+     * A batch of acknowledgments in one statement, with the outcome each would have one by one: the first of each
+     * event id not recorded before closes the open START (JOB_STARTED) or STOP (JOB_STOPPED) assignment of its
+     * job's attempt, and is recorded APPLIED (a start of the job's current run; a stop that closed an assignment),
+     * STALE, or UNKNOWN_JOB (no such job on this cluster). Returns the outcomes recorded by this call, by event id;
+     * an event missing from it was recorded before (or by a concurrent delivery): a DUPLICATE.
+     */
+    public Uni<Map<String, String>> acknowledgeAll(SqlConnection c, UUID clusterId, List<Ack> acks, Instant received) {
+        String[] ids = new String[acks.size()];
+        String[] types = new String[acks.size()];
+        UUID[] jobs = new UUID[acks.size()];
+        Integer[] attempts = new Integer[acks.size()];
+        OffsetDateTime[] ats = new OffsetDateTime[acks.size()];
+        for (int i = 0; i < ids.length; i++) {
+            Ack a = acks.get(i);
+            ids[i] = a.eventId();
+            types[i] = a.type();
+            jobs[i] = a.jobId();
+            attempts[i] = a.attempt();
+            ats[i] = SqlTimes.utc(a.at());
+        }
+        return c.preparedQuery(ACKNOWLEDGE_ALL)
+                .execute(Tuple.from(new Object[] {clusterId, ids, types, jobs, attempts, ats, SqlTimes.utc(received)}))
+                .map(rows -> {
+                    Map<String, String> recorded = new HashMap<>();
+                    for (Row r : rows) {
+                        recorded.put(r.getString(0), r.getString(1));
+                    }
+                    return recorded;
+                });
+    }
+
+    private static final String ACKNOWLEDGE_ALL = """
+            with e as (
+                select * from unnest($2::text[], $3::text[], $4::uuid[], $5::int[], $6::timestamptz[])
+                    with ordinality as e (event_id, type, job_id, attempt, at, ord)),
+            fresh as (
+                select distinct on (e.event_id) e.* from e
+                 where not exists (select 1 from cluster_events ce where ce.cluster_id = $1 and ce.event_id = e.event_id)
+                 order by e.event_id, e.ord),
+            j as (
+                select f.*, jobs.id is not null as known,
+                       coalesce(jobs.state = 'RUNNING' and jobs.attempt = f.attempt, false) as current_run
+                  from fresh f left join jobs on jobs.id = f.job_id and jobs.cluster_id = $1),
+            closed as (
+                update assignments a set acknowledged_at = $7
+                  from j
+                 where j.known and a.job_id = j.job_id and a.attempt = j.attempt
+                   and a.action = case j.type when 'JOB_STARTED' then 'START' else 'STOP' end
+                   and a.acknowledged_at is null
+                returning j.event_id)
+            insert into cluster_events (cluster_id, event_id, type, job_id, attempt, node, at, received_at, outcome)
+            select $1, j.event_id, j.type, j.job_id, j.attempt, null, j.at, $7,
+                   case when not j.known then 'UNKNOWN_JOB'
+                        when j.type = 'JOB_STARTED' and j.current_run then 'APPLIED'
+                        when j.type = 'JOB_STOPPED' and exists (select 1 from closed where closed.event_id = j.event_id)
+                             then 'APPLIED'
+                        else 'STALE' end
+              from j
+            on conflict (cluster_id, event_id) do nothing
+            returning event_id, outcome""";
 
     /** Makes {@code replica} the cluster's scheduler with an epoch one higher than any before; returns it. */
     public Uni<Long> lead(UUID clusterId, String replica, Instant at) {

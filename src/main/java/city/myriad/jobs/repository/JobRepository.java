@@ -7,6 +7,8 @@ import city.myriad.jobs.model.StartEstimate;
 import city.myriad.platform.db.SqlTimes;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.List;
@@ -33,38 +35,39 @@ public class JobRepository {
 
     /**
      * Inserts a QUEUED job with its first transition and the entry that tells its cluster's scheduling loop: one
-     * statement (an update for Hibernate, whose plan it caches), in the caller's transaction.
+     * statement. Its parameters are {@link #queuedValues}.
      */
+    static final String INSERT_QUEUED = "with j as (insert into jobs (" + COLUMNS + """
+                ) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'QUEUED', $16, 0,
+                          null, null, null, 0, 0, false, $17, $18, $19)
+                    returning id, tenant_id, cluster_id, created_at),
+                h as (insert into job_transitions (job_id, seq, tenant_id, at, from_state, to_state, reason)
+                      select id, 1, tenant_id, created_at, null, 'QUEUED', $20 from j)
+                insert into scheduler_inbox (cluster_id, job_id, kind, at)
+                select cluster_id, id, 'SUBMITTED', created_at from j""";
+
+    private static Object[] queuedValues(JobRow j, String reason) {
+        return new Object[] {j.id(), j.tenantId(), j.projectId(), j.clusterId(), j.model(), j.cardsMilli(),
+                j.jobClass().name(), j.reservationId(), j.maxRunSeconds(), j.sameBlock(), j.quoteId(), j.currency(),
+                j.unitPriceMinor(), j.priceBookVersion(), j.projectedMinor(), j.reason(), j.submittedBy(),
+                SqlTimes.utc(j.createdAt()), SqlTimes.utc(j.updatedAt()), reason};
+    }
+
+    /** {@link #INSERT_QUEUED} in the caller's Hibernate transaction (as an update, whose plan Hibernate caches). */
     public Uni<Void> insertQueued(JobRow j, String reason) {
-        return session().chain(s -> s.createNativeQuery("with j as (insert into jobs (" + COLUMNS + """
-                        ) values (:id, :tenant, :project, :cluster, :model, :cards, :class, :reservation, :maxRun,
-                                  :sameBlock, :quote, :currency, :unit, :version, :projected, 'QUEUED', :reason, 0,
-                                  null, null, null, 0, 0, false, :by, :at, :at)
-                            returning id, tenant_id, cluster_id, created_at),
-                        h as (insert into job_transitions (job_id, seq, tenant_id, at, from_state, to_state, reason)
-                              select id, 1, tenant_id, created_at, null, 'QUEUED', :transition from j)
-                        insert into scheduler_inbox (cluster_id, job_id, kind, at)
-                        select cluster_id, id, 'SUBMITTED', created_at from j""")
-                .setParameter("id", j.id())
-                .setParameter("tenant", j.tenantId())
-                .setParameter("project", j.projectId())
-                .setParameter("cluster", j.clusterId())
-                .setParameter("model", j.model())
-                .setParameter("cards", j.cardsMilli())
-                .setParameter("class", j.jobClass().name())
-                .setParameter("reservation", j.reservationId())
-                .setParameter("maxRun", j.maxRunSeconds())
-                .setParameter("sameBlock", j.sameBlock())
-                .setParameter("quote", j.quoteId())
-                .setParameter("currency", j.currency())
-                .setParameter("unit", j.unitPriceMinor())
-                .setParameter("version", j.priceBookVersion())
-                .setParameter("projected", j.projectedMinor())
-                .setParameter("reason", j.reason())
-                .setParameter("transition", reason)
-                .setParameter("by", j.submittedBy())
-                .setParameter("at", SqlTimes.utc(j.createdAt()))
-                .executeUpdate()).replaceWithVoid();
+        Object[] values = queuedValues(j, reason);
+        return session().chain(s -> {
+            var q = s.createNativeQuery(LoopStatements.hibernate(INSERT_QUEUED));
+            for (int i = 0; i < values.length; i++) {
+                q.setParameter(i + 1, values[i]);
+            }
+            return q.executeUpdate();
+        }).replaceWithVoid();
+    }
+
+    /** {@link #INSERT_QUEUED} in the caller's transaction on the plain client. */
+    public Uni<Void> insertQueued(SqlConnection c, JobRow j, String reason) {
+        return c.preparedQuery(INSERT_QUEUED).execute(Tuple.from(queuedValues(j, reason))).replaceWithVoid();
     }
 
     public Uni<Optional<JobRow>> find(UUID tenantId, UUID id) {

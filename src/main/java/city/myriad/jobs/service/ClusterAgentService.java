@@ -13,6 +13,7 @@ import city.myriad.jobs.model.JobState;
 import city.myriad.jobs.model.Reasons;
 import city.myriad.jobs.repository.ClusterFeedRepository;
 import city.myriad.jobs.repository.JobRepository;
+import city.myriad.platform.db.PlainTx;
 import city.myriad.platform.db.Scoped;
 import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.MyriadProblem.Violation;
@@ -47,6 +48,7 @@ public class ClusterAgentService {
     static final String UNKNOWN_JOB = "UNKNOWN_JOB";
 
     private final Scoped scoped;
+    private final PlainTx plain;
     private final ClusterSupply clusters;
     private final ClusterNodes nodes;
     private final JobRepository jobs;
@@ -56,9 +58,10 @@ public class ClusterAgentService {
     private final ObjectMapper json;
     private final Clock clock;
 
-    ClusterAgentService(Scoped scoped, ClusterSupply clusters, ClusterNodes nodes, JobRepository jobs,
+    ClusterAgentService(Scoped scoped, PlainTx plain, ClusterSupply clusters, ClusterNodes nodes, JobRepository jobs,
             ClusterFeedRepository feed, JobRuns runs, SchedulingLoops loops, ObjectMapper json, Clock clock) {
         this.scoped = scoped;
+        this.plain = plain;
         this.clusters = clusters;
         this.nodes = nodes;
         this.jobs = jobs;
@@ -101,6 +104,9 @@ public class ClusterAgentService {
      */
     Uni<EventResults> apply(UUID clusterId, List<ClusterEvent> events) {
         Instant received = clock.instant();
+        if (events.stream().allMatch(ClusterAgentService::acknowledgment)) {
+            return acknowledgeAll(clusterId, events, received).invoke(() -> loops.wake(clusterId));
+        }
         return scoped.asPlatform(() -> {
             Uni<List<EventResult>> all = Uni.createFrom().item(new ArrayList<>());
             for (ClusterEvent e : events) {
@@ -111,6 +117,28 @@ public class ClusterAgentService {
             }
             return all;
         }).map(EventResults::new).invoke(() -> loops.wake(clusterId));
+    }
+
+    /** JOB_STARTED and JOB_STOPPED change only an assignment: the bulk of what agents report, one per run. */
+    private static boolean acknowledgment(ClusterEvent e) {
+        return e.type().equals("JOB_STARTED") || e.type().equals("JOB_STOPPED");
+    }
+
+    /**
+     * A batch of acknowledgments only: one statement on the plain client, with the outcomes {@link #one} gives
+     * event by event (a repeated id in the batch, or one recorded before, is DUPLICATE).
+     */
+    private Uni<EventResults> acknowledgeAll(UUID clusterId, List<ClusterEvent> events, Instant received) {
+        List<ClusterFeedRepository.Ack> acks = events.stream().map(e -> new ClusterFeedRepository.Ack(e.eventId(),
+                e.type(), e.jobId(), e.attempt(), e.at() == null ? received : e.at())).toList();
+        return plain.asPlatform(c -> feed.acknowledgeAll(c, clusterId, acks, received)).map(recorded -> {
+            List<EventResult> results = new ArrayList<>(events.size());
+            for (ClusterEvent e : events) {
+                String outcome = recorded.remove(e.eventId());
+                results.add(new EventResult(e.eventId(), outcome == null ? DUPLICATE : outcome));
+            }
+            return new EventResults(results);
+        });
     }
 
     private Uni<EventResult> one(UUID clusterId, ClusterEvent e, Instant received) {

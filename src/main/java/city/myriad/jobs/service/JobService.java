@@ -16,6 +16,7 @@ import city.myriad.jobs.model.Reasons;
 import city.myriad.jobs.model.StartEstimate;
 import city.myriad.jobs.repository.JobRepository;
 import city.myriad.market.service.JobPricing;
+import city.myriad.platform.db.PlainTx;
 import city.myriad.platform.db.Scoped;
 import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.MyriadProblem.Violation;
@@ -42,6 +43,7 @@ import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * Jobs for tenants: submit (priced, checked against quotas and the budget, then QUEUED for the cluster's
@@ -57,6 +59,7 @@ import java.util.UUID;
 public class JobService {
 
     private final Scoped scoped;
+    private final PlainTx plain;
     private final TenantProjects projects;
     private final ClusterSupply clusters;
     private final JobPricing pricing;
@@ -70,10 +73,11 @@ public class JobService {
     private final Ids ids;
     private final Clock clock;
 
-    JobService(Scoped scoped, TenantProjects projects, ClusterSupply clusters, JobPricing pricing, QuotaLimits quotas,
+    JobService(Scoped scoped, PlainTx plain, TenantProjects projects, ClusterSupply clusters, JobPricing pricing, QuotaLimits quotas,
             MeterReadings meter, JobRepository jobs, JobRuns runs, Idempotency idempotency,
             SchedulingLoops loops, ObjectMapper json, Ids ids, Clock clock) {
         this.scoped = scoped;
+        this.plain = plain;
         this.projects = projects;
         this.clusters = clusters;
         this.pricing = pricing;
@@ -92,29 +96,53 @@ public class JobService {
     private record Shape(int cardsMilli, JobClass jobClass, boolean sameBlock) {}
 
     /**
-     * Submits a job in one transaction of the caller's tenant: the project (and that the tenant is not suspended),
-     * the cluster and model, the price, the quotas, the budget when one applies, and the insert. The reference data
-     * (cluster, cards in service, price book, quotas) comes from the ports' one-second caches, so a submission
-     * without a budget or GPU-hour limit is two statements: the project check and one insert of the job, its first
-     * transition and the loop's inbox entry. A replay of an idempotent submission answers the first job without
-     * pricing it again.
+     * Submits a job: checked against the reference data (cluster, cards in service, price, card quotas; from the
+     * owning ports' one-second caches), then written in one transaction of the caller's tenant that reads the
+     * project (and that the tenant is not suspended), checks the budget and GPU-hour limits when any applies, and
+     * inserts the job, its first transition and the loop's inbox entry in one statement.
+     *
+     * <p>Two ways to that transaction, one outcome. Most submissions name no Idempotency-Key and no limit on money
+     * or GPU-hours applies: their transaction runs on the plain client, two statements (docs/design/
+     * submission-path.md). Otherwise it runs in the ORM's session, which the idempotency record and the metering
+     * and market ports it reads need; with a key the whole submission runs inside {@link Idempotency#once}, so a
+     * replay answers the first job without checking or pricing it again.
      */
     public Uni<JobView> create(Caller caller, CreateJob command) {
         Instant now = clock.instant();
         Shape shape = shape(command);
         return projects.runningTenant(caller)
-                .chain(tenant -> scoped.asTenant(tenant, () -> idempotency.once(tenant, JobView.class,
-                        () -> projects.runnableIn(tenant, command.projectId()).chain(project -> clusters
-                                .find(command.clusterId())
-                                .chain(cluster -> clusters.cardsInService(cluster.id(), command.model()))
-                                .invoke(cardsOfModel -> fits(command, shape, cardsOfModel))
-                                .chain(cardsOfModel -> priced(tenant, command, shape, now))
-                                .chain(priced -> quotas.of(tenant, project.projectId())
-                                        .invoke(limits -> withinCardLimits(command, shape, limits))
-                                        .chain(limits -> withinBudget(limits, priced, now)
-                                                .chain(() -> withinGpuHours(limits, shape, command, now)))
-                                        .chain(() -> insert(caller, project, command, shape, priced, now)))))))
+                .chain(tenant -> idempotency.keyed()
+                        ? scoped.asTenant(tenant, () -> idempotency.once(tenant, JobView.class,
+                                () -> checked(tenant, command, shape, now).chain(s -> ledgered(caller, s))))
+                        : checked(tenant, command, shape, now).chain(s -> s.limits().spendLimited()
+                                ? scoped.asTenant(tenant, () -> ledgered(caller, s))
+                                : plain.asTenant(tenant, c -> projects.runnableIn(c, tenant, command.projectId())
+                                        .chain(project -> insert(caller, project, s, row -> jobs.insertQueued(c, row,
+                                                Reasons.SUBMITTED))))))
                 .invoke(view -> loops.wake(view.clusterId()));
+    }
+
+    /** A submission that passed the checks against the reference data: its shape, price and limits. */
+    private record Submission(CreateJob command, Shape shape, Priced priced, QuotaLimits.Effective limits,
+            Instant now) {}
+
+    /** The cluster and its cards of the model (409 if the job can never run there), the price, the card quotas. */
+    private Uni<Submission> checked(UUID tenant, CreateJob command, Shape shape, Instant now) {
+        return clusters.find(command.clusterId())
+                .chain(cluster -> clusters.cardsInService(cluster.id(), command.model()))
+                .invoke(cardsOfModel -> fits(command, shape, cardsOfModel))
+                .chain(cardsOfModel -> priced(tenant, command, shape, now))
+                .chain(priced -> quotas.of(tenant, command.projectId())
+                        .invoke(limits -> withinCardLimits(command, shape, limits))
+                        .map(limits -> new Submission(command, shape, priced, limits, now)));
+    }
+
+    /** In the ORM's transaction: the project, the budget and GPU-hour limits (serialised per tenant), the insert. */
+    private Uni<JobView> ledgered(Caller caller, Submission s) {
+        return projects.runnableIn(s.limits().tenantId(), s.command().projectId())
+                .chain(project -> withinBudget(s.limits(), s.priced(), s.now())
+                        .chain(() -> withinGpuHours(s.limits(), s.shape(), s.command(), s.now()))
+                        .chain(() -> insert(caller, project, s, row -> jobs.insertQueued(row, Reasons.SUBMITTED))));
     }
 
     /** The price a job is sold at, and its projection. */
@@ -278,14 +306,18 @@ public class JobService {
         }
     }
 
-    private Uni<JobView> insert(Caller caller, TenantProjects.ProjectRef project, CreateJob c, Shape shape,
-            Priced priced, Instant now) {
+    private Uni<JobView> insert(Caller caller, TenantProjects.ProjectRef project, Submission s,
+            Function<JobRow, Uni<Void>> write) {
+        CreateJob c = s.command();
+        Shape shape = s.shape();
+        Priced priced = s.priced();
+        Instant now = s.now();
         JobRow row = new JobRow(ids.next(), project.tenantId(), project.projectId(), c.clusterId(), c.model(),
                 shape.cardsMilli(), shape.jobClass(), c.reservationId(), c.maxRunSeconds(), shape.sameBlock(),
                 c.quoteId(), priced.currency(), priced.unitPriceMinor(), priced.priceBookVersion(),
                 priced.projectedMinor(), JobState.QUEUED, Reasons.CAPACITY, 0, null, null, null, 0, 0, false,
                 caller.username(), now, now);
-        return jobs.insertQueued(row, Reasons.SUBMITTED).map(ignored -> view(row, now,
+        return write.apply(row).map(ignored -> view(row, now,
                 List.of(new TransitionView(now, null, JobState.QUEUED.name(), Reasons.SUBMITTED)), null, null));
     }
 

@@ -46,6 +46,11 @@ public class Idempotency {
         this.clock = clock;
     }
 
+    /** Whether the creating request in flight carries an Idempotency-Key (then {@link #once} needs its session). */
+    public boolean keyed() {
+        return IdempotentCreate.current().map(r -> r.key() != null).orElse(false);
+    }
+
     /**
      * Runs the creating work of the request in flight once per (caller, tenant scope, Idempotency-Key); a request
      * without a key, or work outside a creating request, just runs.

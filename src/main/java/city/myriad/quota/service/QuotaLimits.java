@@ -53,10 +53,20 @@ public class QuotaLimits {
         public Optional<MonthlyBudget> budgetIn() {
             return Optional.ofNullable(budget);
         }
+
+        /** Whether this scope limits what may be spent: a budget or GPU-hours per month. */
+        boolean spendLimited() {
+            return budget != null || gpuHours != null;
+        }
     }
 
     /** A project's quotas and its tenant's. */
     public record Effective(UUID tenantId, UUID projectId, Scope tenant, Scope project) {
+
+        /** Whether the tenant or the project has a budget or a GPU-hour limit: new work must be checked against it. */
+        public boolean spendLimited() {
+            return tenant.spendLimited() || project.spendLimited();
+        }
 
         /** The smaller of the tenant's and the project's limits, if any. */
         public OptionalInt limit(UUID clusterId, String model, String priceClass) {

@@ -3,6 +3,8 @@ package city.myriad.tenancy.repository;
 import city.myriad.tenancy.model.Project;
 import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 import java.util.UUID;
@@ -29,6 +31,14 @@ public class ProjectRepository implements PanacheRepositoryBase<Project, UUID> {
         return getSession().chain(s -> s.createSelectionQuery("select t.status from Tenant t, Project p"
                         + " where p.tenantId = t.id and t.id = :tenant and p.id = :project", String.class)
                 .setParameter("tenant", tenantId).setParameter("project", projectId).getSingleResultOrNull());
+    }
+
+    /** The same read on the plain client, in the caller's transaction on {@code c}. */
+    public Uni<String> statusIfProject(SqlConnection c, UUID tenantId, UUID projectId) {
+        return c.preparedQuery("select t.status from tenants t join projects p on p.tenant_id = t.id"
+                        + " where t.id = $1 and p.id = $2")
+                .execute(Tuple.of(tenantId, projectId))
+                .map(rows -> rows.rowCount() == 0 ? null : rows.iterator().next().getString(0));
     }
 
     public Uni<Boolean> slugTaken(UUID tenantId, String slug) {

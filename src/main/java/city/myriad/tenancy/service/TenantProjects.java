@@ -6,6 +6,7 @@ import city.myriad.platform.error.ProblemCode;
 import city.myriad.platform.security.Caller;
 import city.myriad.tenancy.repository.ProjectRepository;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.UUID;
 
@@ -74,13 +75,20 @@ public class TenantProjects {
      * transaction that writes the new work, so a suspension committed before it is always seen.
      */
     public Uni<ProjectRef> runnableIn(UUID tenantId, UUID projectId) {
-        return projects.statusIfProject(tenantId, projectId).map(status -> {
-            if (status == null) {
-                throw new MyriadProblem.NotFound(ProblemCode.PROJECT_NOT_FOUND, "No project " + projectId);
-            }
-            refuseSuspended(tenantId, status);
-            return new ProjectRef(tenantId, projectId);
-        });
+        return projects.statusIfProject(tenantId, projectId).map(status -> runnable(tenantId, projectId, status));
+    }
+
+    /** {@link #runnableIn(UUID, UUID)} in a transaction of the plain client (PlainTx), scoped to the tenant. */
+    public Uni<ProjectRef> runnableIn(SqlConnection c, UUID tenantId, UUID projectId) {
+        return projects.statusIfProject(c, tenantId, projectId).map(status -> runnable(tenantId, projectId, status));
+    }
+
+    private static ProjectRef runnable(UUID tenantId, UUID projectId, String status) {
+        if (status == null) {
+            throw new MyriadProblem.NotFound(ProblemCode.PROJECT_NOT_FOUND, "No project " + projectId);
+        }
+        refuseSuspended(tenantId, status);
+        return new ProjectRef(tenantId, projectId);
     }
 
     private static void refuseSuspended(UUID tenant, String status) {

@@ -32,7 +32,9 @@ import java.util.function.Supplier;
  * cluster (each cancelled), until the JIT compiler is quiet ({@link LoadClient#compilerSeconds}). Then cancels every
  * job it submitted.
  *
- * <p>Arguments: api keycloak management jobs concurrency. The cluster: 1,250 nodes of 8 ASCEND-910B cards, 10
+ * <p>Arguments: api keycloak management jobs concurrency [rate]. With a rate (submissions per second), the measured
+ * submissions start on a fixed schedule, as arrivals that do not wait for the server (never more than
+ * {@code concurrency} in flight): the decision latency at a load the service sustains, not at saturation. The cluster: 1,250 nodes of 8 ASCEND-910B cards, 10
  * nodes per rack, 25 racks per block.
  */
 public final class SubmissionLoad {
@@ -49,6 +51,7 @@ public final class SubmissionLoad {
         String management = args[2];
         int jobs = Integer.parseInt(args[3]);
         int concurrency = Integer.parseInt(args[4]);
+        double rate = args.length > 5 ? Double.parseDouble(args[5]) : 0;
         for (String url : List.of(api, management)) {
             String host = URI.create(url).getHost();
             if (!host.equals("127.0.0.1") && !host.equals("localhost")) {
@@ -71,7 +74,7 @@ public final class SubmissionLoad {
         for (int round = 1; round <= 8; round++) {
             double compiler = LoadClient.compilerSeconds();
             long t0 = System.nanoTime();
-            List<String> warm = submit(api, alice, project, warmCluster, jobs, concurrency, new Random(round)).ids();
+            List<String> warm = submit(api, alice, project, warmCluster, jobs, concurrency, 0, new Random(round)).ids();
             run(warm.size(), concurrency, i -> request(alice, "POST", api + "/api/v1/jobs/" + warm.get(i) + "/cancel",
                     null, null));
             Thread.sleep(5000);  // the STOP assignments acknowledged by the emulator before the next round
@@ -83,11 +86,13 @@ public final class SubmissionLoad {
         }
 
         long[] baseline = run(jobs, concurrency, i -> request(alice, "GET", api + "/api/v1/me", null, null));
+        double[] cpuBefore = LoadClient.serviceAndPostgresCpuSeconds();
         long started = System.nanoTime();
         java.time.Instant from = java.time.Instant.now();
-        Submitted measured = submit(api, alice, project, cluster, jobs, concurrency, new Random(7));
+        Submitted measured = submit(api, alice, project, cluster, jobs, concurrency, rate, new Random(7));
         double submitSeconds = (System.nanoTime() - started) / 1e9;
         java.time.Instant to = java.time.Instant.now();
+        double[] cpuAfter = LoadClient.serviceAndPostgresCpuSeconds();
         List<String> ids = measured.ids();
         long[] submit = measured.latency();
         // Wait (bounded) until the loop has decided every job that fits.
@@ -101,14 +106,19 @@ public final class SubmissionLoad {
         String metrics = send(null, "GET", management + "/q/metrics", null, null, 200);
 
         StringBuilder out = new StringBuilder();
-        out.append(String.format("cluster %s (%s), %d jobs of 1-8 cards, %d in flight%n", slug, cluster, jobs,
-                concurrency));
+        out.append(String.format("cluster %s (%s), %d jobs of 1-8 cards, %d in flight%s%n", slug, cluster, jobs,
+                concurrency, rate > 0 ? String.format(" at most, offered at %.0f per second", rate) : ""));
         out.append(String.format("measured submissions from %s to %s%n", from, to));
         out.append(String.format("submissions: %d accepted (201) of %d in %.1f s = %.0f per second%n", ids.size(),
                 jobs, submitSeconds, ids.size() / submitSeconds));
         out.append(String.format("submission latency (client): median %.1f ms, p99 %.1f ms%n", q(submit, 0.5), q(submit, 0.99)));
         out.append(String.format("baseline GET /api/v1/me latency: median %.1f ms, p99 %.1f ms; submission/baseline median "
                 + "ratio %.2f%n", q(baseline, 0.5), q(baseline, 0.99), q(submit, 0.5) / q(baseline, 0.5)));
+        if (cpuBefore[0] >= 0) {
+            out.append(String.format("CPU per submission during the measured run: service %.2f ms, PostgreSQL %.2f ms"
+                    + " (the loop and the emulator's acknowledgments included)%n",
+                    (cpuAfter[0] - cpuBefore[0]) * 1000 / ids.size(), (cpuAfter[1] - cpuBefore[1]) * 1000 / ids.size()));
+        }
         out.append(String.format("still QUEUED after the wait: %d%n", queued));
         for (String line : metrics.split("\n")) {
             if ((line.startsWith("myriad_scheduler_decision_seconds") || line.startsWith("myriad_scheduler_cycle_seconds"))
@@ -137,12 +147,15 @@ public final class SubmissionLoad {
 
     record Submitted(List<String> ids, long[] latency) {}
 
-    /** {@code jobs} on-demand jobs of 1 to 8 cards (2.6 on average), {@code concurrency} in flight. */
+    /**
+     * {@code jobs} on-demand jobs of 1 to 8 cards (2.6 on average), {@code concurrency} in flight; with a
+     * {@code rate} above zero, started on a schedule of that many per second.
+     */
     static Submitted submit(String api, String token, String project, String cluster, int jobs, int concurrency,
-            Random random) throws InterruptedException {
+            double rate, Random random) throws InterruptedException {
         int[] sizes = {1, 1, 1, 1, 2, 2, 2, 4, 4, 8};
         List<String> ids = java.util.Collections.synchronizedList(new ArrayList<>());
-        long[] latency = run(jobs, concurrency, i -> {
+        long[] latency = run(jobs, concurrency, rate, i -> {
             int cards = sizes[random.nextInt(sizes.length)];
             return request(token, "POST", api + "/api/v1/jobs", "application/json", "{\"projectId\":\"" + project
                     + "\",\"clusterId\":\"" + cluster + "\",\"model\":\"ASCEND-910B\",\"cards\":" + cards
@@ -162,11 +175,27 @@ public final class SubmissionLoad {
 
     /** Runs n calls with at most {@code concurrency} in flight; returns each call's latency in nanoseconds. */
     public static long[] run(int n, int concurrency, Call call) throws InterruptedException {
+        return run(n, concurrency, 0, call);
+    }
+
+    /**
+     * Runs n calls with at most {@code concurrency} in flight, the i-th not before i / {@code rate} seconds
+     * (when {@code rate} > 0); returns each call's latency in nanoseconds, from its start.
+     */
+    public static long[] run(int n, int concurrency, double rate, Call call) throws InterruptedException {
         Semaphore slots = new Semaphore(concurrency);
         long[] latency = new long[n];
         AtomicInteger failures = new AtomicInteger();
         CompletableFuture<?>[] all = new CompletableFuture<?>[n];
+        long begin = System.nanoTime();
         for (int i = 0; i < n; i++) {
+            if (rate > 0) {
+                long due = begin + (long) (i * 1e9 / rate);
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                }
+            }
             slots.acquire();
             int k = i;
             long t0 = System.nanoTime();
