@@ -1,6 +1,9 @@
 package city.myriad.demo;
 
-import city.myriad.catalog.model.Cluster;
+import city.myriad.catalog.mapping.CatalogApi.CreateCluster;
+import city.myriad.catalog.mapping.CatalogApi.CreateOperator;
+import city.myriad.catalog.service.ClusterService;
+import city.myriad.catalog.service.OperatorService;
 import city.myriad.market.mapping.MarketApi.PriceEntry;
 import city.myriad.market.mapping.MarketApi.SetPrices;
 import city.myriad.market.model.PriceClass;
@@ -8,38 +11,36 @@ import city.myriad.market.service.PriceBookService;
 import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.money.Money;
 import city.myriad.platform.security.Caller;
-import java.util.Optional;
-import city.myriad.catalog.model.Operator;
-import city.myriad.catalog.repository.ClusterRepository;
-import city.myriad.catalog.repository.InventoryWriter;
-import city.myriad.catalog.repository.OperatorRepository;
-import city.myriad.catalog.model.NodeSpec;
-import city.myriad.platform.db.Scoped;
-import city.myriad.tenancy.model.Member;
-import city.myriad.tenancy.model.Project;
-import city.myriad.tenancy.model.Tenant;
-import city.myriad.tenancy.repository.MemberRepository;
-import city.myriad.tenancy.repository.ProjectRepository;
-import city.myriad.tenancy.repository.TenantRepository;
+import city.myriad.tenancy.mapping.TenancyApi.AddMember;
+import city.myriad.tenancy.mapping.TenancyApi.CreateProject;
+import city.myriad.tenancy.mapping.TenancyApi.CreateTenant;
+import city.myriad.tenancy.service.MemberService;
+import city.myriad.tenancy.service.ProjectService;
+import city.myriad.tenancy.service.TenantService;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.VertxContextSupport;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.util.ArrayList;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
- * The demo world of the dev start and the end-to-end tests, loaded once when {@code myriad.demo.enabled}: the
+ * The demo world of the dev start and the end-to-end tests, loaded when {@code myriad.demo.enabled}: the
  * Hangzhou city cluster (1,250 nodes of 8 ASCEND-910B = 10,000 cards, 16 nodes a rack, 8 racks a block) run by
- * operator {@code hangzhou}, and tenants {@code acme} and {@code globex} with a project each and the members
- * of the demo realm. The identities themselves come with the realm export, so nothing is provisioned here.
+ * operator {@code hangzhou}, with a price book, and tenants {@code acme} and {@code globex} with a project each
+ * and the members of the demo realm.
+ *
+ * <p>Everything goes through the use cases, as a platform admin would do it through the API, so the demo world
+ * obeys every rule a real one does. Two things differ from the API: the rows get the well-known ids that the README
+ * and the end-to-end tests use, and the members are linked to the realm's existing accounts (which keep the demo
+ * passwords) rather than created. Each step is skipped when what it makes is there, so a start after a crash
+ * half-way through the load completes it.
  */
 @ApplicationScoped
 public class DemoData {
@@ -55,29 +56,26 @@ public class DemoData {
     static final int NODES_PER_RACK = 16;
     static final int RACKS_PER_BLOCK = 8;
 
-    private final Scoped scoped;
-    private final OperatorRepository operators;
-    private final ClusterRepository clusters;
-    private final InventoryWriter inventory;
-    private final TenantRepository tenants;
-    private final ProjectRepository projects;
-    private final MemberRepository members;
-    private final Clock clock;
+    /** Who loads the demo world: a platform admin, as the person setting up a city would be. */
+    private static final Caller LOADER = new Caller("demo-data", "demo-data", Set.of(Caller.PLATFORM_ADMIN),
+            Optional.empty(), Optional.empty());
+
+    private final OperatorService operators;
+    private final ClusterService clusters;
+    private final TenantService tenants;
+    private final ProjectService projects;
+    private final MemberService members;
     private final PriceBookService priceBooks;
     private final boolean enabled;
 
-    DemoData(Scoped scoped, OperatorRepository operators, ClusterRepository clusters, InventoryWriter inventory,
-            TenantRepository tenants, ProjectRepository projects, MemberRepository members, Clock clock,
-            PriceBookService priceBooks, DemoConfig config) {
-        this.priceBooks = priceBooks;
-        this.scoped = scoped;
+    DemoData(OperatorService operators, ClusterService clusters, TenantService tenants, ProjectService projects,
+            MemberService members, PriceBookService priceBooks, DemoConfig config) {
         this.operators = operators;
         this.clusters = clusters;
-        this.inventory = inventory;
         this.tenants = tenants;
         this.projects = projects;
         this.members = members;
-        this.clock = clock;
+        this.priceBooks = priceBooks;
         this.enabled = config.enabled();
     }
 
@@ -88,93 +86,84 @@ public class DemoData {
         }
     }
 
-    /** Loads the demo world unless it is there already. */
+    /** Loads the demo world unless it is there already; the price book is its last step. */
     public Uni<Void> load() {
-        Instant now = clock.instant();
-        return scoped.asPlatform(() -> tenants.findById(ACME)).chain(existing -> {
-            if (existing != null) {
-                LOG.info("Demo data present");
-                return Uni.createFrom().voidItem();
-            }
-            long started = System.nanoTime();
-            return scoped.asPlatform(() -> operators.persist(operator(now))
-                            .chain(() -> clusters.persist(cluster(now)))
-                            .chain(() -> tenants.persist(Tenant.create(ACME, "acme", "ACME Robotics", now)))
-                            .chain(() -> tenants.persist(Tenant.create(GLOBEX, "globex", "Globex Corporation", now)))
-                            .chain(() -> tenants.flush())
-                            .chain(() -> projects.persist(Project.create(id("e101"), ACME, "vision", "Vision models",
-                                    "Perception training for the warehouse fleet", now)))
-                            .chain(() -> projects.persist(Project.create(id("e201"), GLOBEX, "llm", "LLM pre-training",
-                                    "Foundation model pre-training", now)))
-                            .chain(() -> members.persist(member("e111", ACME, "alice", "tenant-admin", now)))
-                            .chain(() -> members.persist(member("e112", ACME, "amy", "tenant-member", now)))
-                            .chain(() -> members.persist(member("e211", GLOBEX, "bob", "tenant-admin", now)))
-                            .chain(() -> members.flush()))
-                    .chain(() -> inventory.write(HANGZHOU_CLUSTER, hangzhouNodes(), OffsetDateTime.now(clock)))
-                    .invoke(o -> LOG.infof("Demo data loaded in %d ms: Hangzhou city cluster with %d nodes, %d cards;"
-                            + " tenants acme and globex", (System.nanoTime() - started) / 1_000_000, o.created(),
-                            o.created() * CARDS_PER_NODE))
-                    .replaceWithVoid();
-        }).chain(this::priceBook);
+        return priceBooks.get(HANGZHOU_CLUSTER).map(book -> true)
+                .onFailure(MyriadProblem.NotFound.class).recoverWithItem(false)
+                .chain(present -> {
+                    if (present) {
+                        LOG.info("Demo data present");
+                        return Uni.createFrom().voidItem();
+                    }
+                    long started = System.nanoTime();
+                    return world().invoke(() -> LOG.infof("Demo data loaded in %d ms: Hangzhou city cluster with %d"
+                            + " nodes, %d cards, and its price book; tenants acme and globex",
+                            (System.nanoTime() - started) / 1_000_000, NODES, NODES * CARDS_PER_NODE));
+                });
     }
 
-    /** The Hangzhou cluster's prices, set through the use case as its operator would, unless it has a book. */
+    private Uni<Void> world() {
+        return unlessPresent("operator hangzhou", () -> operators.create(LOADER, new CreateOperator("hangzhou",
+                        "Hangzhou Municipal AI Computing Center"), HANGZHOU))
+                .chain(() -> unlessPresent("cluster hangzhou-city", () -> clusters.create(LOADER,
+                        new CreateCluster("hangzhou-city", "Hangzhou City Cluster", "cn-east-hangzhou", HANGZHOU),
+                        HANGZHOU_CLUSTER)))
+                // Re-importing the same file changes nothing, so this step needs no presence check.
+                .chain(() -> clusters.importInventory(LOADER, HANGZHOU_CLUSTER,
+                        hangzhouInventory().getBytes(StandardCharsets.UTF_8)))
+                .chain(() -> unlessPresent("tenant acme", () -> tenants.create(LOADER,
+                        new CreateTenant("acme", "ACME Robotics"), ACME)))
+                .chain(() -> unlessPresent("tenant globex", () -> tenants.create(LOADER,
+                        new CreateTenant("globex", "Globex Corporation"), GLOBEX)))
+                .chain(() -> unlessPresent("project vision", () -> projects.create(LOADER, ACME,
+                        new CreateProject("vision", "Vision models", "Perception training for the warehouse fleet"),
+                        id("e101"))))
+                .chain(() -> unlessPresent("project llm", () -> projects.create(LOADER, GLOBEX,
+                        new CreateProject("llm", "LLM pre-training", "Foundation model pre-training"), id("e201"))))
+                .chain(() -> member("e111", ACME, "alice", Caller.TENANT_ADMIN))
+                .chain(() -> member("e112", ACME, "amy", Caller.TENANT_MEMBER))
+                .chain(() -> member("e211", GLOBEX, "bob", Caller.TENANT_ADMIN))
+                .chain(this::priceBook);
+    }
+
+    /** A member linked to the demo realm's account of that name, which keeps its demo password. */
+    private Uni<Void> member(String suffix, UUID tenant, String username, String role) {
+        String domain = tenant.equals(ACME) ? "acme" : "globex";
+        String first = Character.toUpperCase(username.charAt(0)) + username.substring(1);
+        String last = tenant.equals(ACME) ? "Acme" : "Globex";
+        return unlessPresent("member " + username, () -> members.link(LOADER, tenant, id(suffix),
+                new AddMember(username, username + "@" + domain + ".example", first, last, Set.of(role))));
+    }
+
+    /** Runs a creating step; a conflict means that a start before this one made it already. */
+    private static Uni<Void> unlessPresent(String what, Supplier<Uni<?>> create) {
+        return create.get().replaceWithVoid().onFailure(MyriadProblem.Conflict.class).recoverWithUni(e -> {
+            LOG.infof("Demo %s present (%s)", what, ((MyriadProblem) e).code());
+            return Uni.createFrom().voidItem();
+        });
+    }
+
+    /** The Hangzhou cluster's prices, set through the use case as its operator would. */
     private Uni<Void> priceBook() {
-        Caller demo = new Caller("demo-data", "demo-data", Set.of(Caller.PLATFORM_ADMIN), Optional.empty(),
-                Optional.empty());
         SetPrices prices = new SetPrices(List.of(
                 new PriceEntry("ASCEND-910B", PriceClass.RESERVED, Money.of(900, "CNY"), null, null),
                 new PriceEntry("ASCEND-910B", PriceClass.ON_DEMAND, Money.of(1200, "CNY"), null, null),
                 new PriceEntry("ASCEND-910B", PriceClass.SPOT, Money.of(600, "CNY"), Money.of(400, "CNY"),
                         Money.of(1000, "CNY"))), 10);
-        return priceBooks.get(HANGZHOU_CLUSTER).replaceWithVoid()
-                .onFailure(MyriadProblem.NotFound.class).recoverWithUni(() -> priceBooks.set(demo, HANGZHOU_CLUSTER,
-                        prices).invoke(b -> LOG.infof("Demo price book set: version %d", b.version())).replaceWithVoid());
+        return priceBooks.set(LOADER, HANGZHOU_CLUSTER, prices)
+                .invoke(b -> LOG.infof("Demo price book set: version %d", b.version())).replaceWithVoid();
     }
 
-    /** The Hangzhou inventory, as the operator's import file would give it. */
-    public static List<NodeSpec> hangzhouNodes() {
-        List<NodeSpec> rows = new ArrayList<>(NODES);
+    /** The Hangzhou inventory as its operator's import file (docs/catalog.md) gives it. */
+    public static String hangzhouInventory() {
+        StringBuilder csv = new StringBuilder("node_id,gpu_model,gpus,cpu_milli,memory_mib,rack,block\n");
         for (int n = 0; n < NODES; n++) {
             int rack = n / NODES_PER_RACK;
             int block = rack / RACKS_PER_BLOCK;
-            rows.add(new NodeSpec("hz-n%04d".formatted(n + 1), "ASCEND-910B", CARDS_PER_NODE, 192_000, 1_572_864,
-                    "hz-r%03d".formatted(rack + 1), "hz-b%02d".formatted(block + 1)));
+            csv.append("hz-n%04d,ASCEND-910B,%d,192000,1572864,hz-r%03d,hz-b%02d\n".formatted(n + 1, CARDS_PER_NODE,
+                    rack + 1, block + 1));
         }
-        return rows;
-    }
-
-    private static Operator operator(Instant now) {
-        Operator o = new Operator();
-        o.id = HANGZHOU;
-        o.slug = "hangzhou";
-        o.name = "Hangzhou Municipal AI Computing Center";
-        o.createdAt = now;
-        return o;
-    }
-
-    private static Cluster cluster(Instant now) {
-        Cluster c = new Cluster();
-        c.id = HANGZHOU_CLUSTER;
-        c.operatorId = HANGZHOU;
-        c.slug = "hangzhou-city";
-        c.name = "Hangzhou City Cluster";
-        c.region = "cn-east-hangzhou";
-        c.createdAt = now;
-        return c;
-    }
-
-    private static Member member(String suffix, UUID tenant, String username, String role, Instant now) {
-        Member m = new Member();
-        m.id = id(suffix);
-        m.tenantId = tenant;
-        m.username = username;
-        m.email = username + "@" + (tenant.equals(ACME) ? "acme" : "globex") + ".example";
-        m.firstName = Character.toUpperCase(username.charAt(0)) + username.substring(1);
-        m.lastName = tenant.equals(ACME) ? "Acme" : "Globex";
-        m.assignRoles(Set.of(role));
-        m.createdAt = now;
-        return m;
+        return csv.toString();
     }
 
     private static UUID id(String suffix) {

@@ -79,6 +79,14 @@ class DependencyRulesTest {
             .should().dependOnClassesThat().resideInAPackage("..service..")
             .because("a repository stores what a use case decided; the types they share live in model/");
 
+    static final ArchRule demo_goes_through_the_use_cases = noClasses()
+            .that().resideInAPackage("city.myriad.demo..")
+            .should().dependOnClassesThat().resideInAnyPackage("..repository..", "..identity..", "..rest..",
+                    "city.myriad.platform.db..")
+            .orShould().dependOnClassesThat().areAnnotatedWith(jakarta.persistence.Entity.class)
+            .because("the demo world is made as a platform admin would make it, so it obeys every rule a real one"
+                    + " does");
+
     static ArchRule onlyThroughPorts(String domain) {
         String[] inner = Stream.of(DOMAINS).filter(d -> !d.equals(domain))
                 .flatMap(d -> Stream.of("city.myriad." + d + ".repository..", "city.myriad." + d + ".model..",
@@ -105,7 +113,8 @@ class DependencyRulesTest {
         return Stream.concat(Stream.of(allocation_core_imports_only_the_jdk, simulator_uses_only_the_jdk_and_the_core,
                 only_billing_stripe_talks_to_stripe, resources_never_touch_repositories, resources_never_touch_entities,
                 nothing_outside_the_web_layer_depends_on_resources, core_never_reads_the_wall_clock,
-                platform_depends_on_no_domain, catalog_uses_only_the_platform, repositories_never_use_services),
+                platform_depends_on_no_domain, catalog_uses_only_the_platform, repositories_never_use_services,
+                demo_goes_through_the_use_cases),
                 Stream.of(DOMAINS).map(DependencyRulesTest::onlyThroughPorts));
     }
 

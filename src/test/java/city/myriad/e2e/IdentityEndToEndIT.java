@@ -37,6 +37,17 @@ class IdentityEndToEndIT {
     }
 
     @Test
+    void the_demo_members_are_linked_to_the_realms_accounts_with_their_well_known_ids() {
+        // The demo data links its members through the member use case; the passwords above still work, so the link
+        // left the accounts' credentials alone.
+        given().auth().oauth2(Keycloak.password("alice")).get(ACME + "/members").then().statusCode(200)
+                .body("items.find { it.username == 'alice' }.id", equalTo("01930000-0000-7000-8000-00000000e111"))
+                .body("items.find { it.username == 'amy' }.roles", contains("tenant-member"));
+        given().auth().oauth2(Keycloak.password("bob")).get(GLOBEX + "/members").then().statusCode(200)
+                .body("items.find { it.username == 'bob' }.id", equalTo("01930000-0000-7000-8000-00000000e211"));
+    }
+
+    @Test
     void the_enterprise_integration_acts_as_acme_with_client_credentials() {
         String token = Keycloak.clientCredentials("acme-integration", "acme-secret");
         given().auth().oauth2(token).get("/api/v1/me").then().statusCode(200)

@@ -2,6 +2,7 @@ package city.myriad.support;
 
 import city.myriad.allocation.Topology;
 import city.myriad.catalog.model.NodeSpec;
+import city.myriad.catalog.service.InventoryFile;
 import city.myriad.demo.DemoData;
 
 /**
@@ -15,7 +16,7 @@ public final class CityCluster {
 
     public static Topology topology() {
         Topology.Builder b = Topology.builder();
-        for (NodeSpec n : DemoData.hangzhouNodes()) {
+        for (NodeSpec n : InventoryFile.parse(DemoData.hangzhouInventory())) {
             b.node(n.name(), n.gpuModel(), n.gpus(), n.cpuMilli(), n.memoryMib(), n.rack(), n.block());
         }
         return b.build();

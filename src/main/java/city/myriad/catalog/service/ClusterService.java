@@ -69,6 +69,11 @@ public class ClusterService {
     }
 
     public Uni<ClusterView> create(Caller caller, CreateCluster command) {
+        return create(caller, command, ids.next());
+    }
+
+    /** Registers the cluster with an id the caller chose: imports, and the demo world with its well-known ids. */
+    public Uni<ClusterView> create(Caller caller, CreateCluster command, UUID clusterId) {
         return owningOperator(caller, command.operatorId())
                 .chain(operatorId -> scoped.unscoped(() -> idempotency.once(null, ClusterView.class,
                         () -> clusters.slugTaken(operatorId, command.slug())
@@ -77,7 +82,7 @@ public class ClusterService {
                                         throw slugTaken(command.slug());
                                     }
                                     Cluster c = new Cluster();
-                                    c.id = ids.next();
+                                    c.id = clusterId;
                                     c.operatorId = operatorId;
                                     c.slug = command.slug();
                                     c.name = command.name().strip();

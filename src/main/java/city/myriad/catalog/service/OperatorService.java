@@ -16,6 +16,7 @@ import city.myriad.platform.time.Ids;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
+import java.util.UUID;
 
 /** Operators (cities): platform admins register them; everybody may list them. */
 @ApplicationScoped
@@ -36,6 +37,11 @@ public class OperatorService {
     }
 
     public Uni<OperatorView> create(Caller caller, CreateOperator command) {
+        return create(caller, command, ids.next());
+    }
+
+    /** Registers the operator with an id the caller chose: imports, and the demo world with its well-known ids. */
+    public Uni<OperatorView> create(Caller caller, CreateOperator command, UUID operatorId) {
         if (!caller.isPlatformAdmin()) {
             return Uni.createFrom().failure(new MyriadProblem.Forbidden(ProblemCode.PLATFORM_ADMIN_REQUIRED,
                     "Only a platform admin may register an operator"));
@@ -46,7 +52,7 @@ public class OperatorService {
                         throw slugTaken(command.slug());
                     }
                     Operator o = new Operator();
-                    o.id = ids.next();
+                    o.id = operatorId;
                     o.slug = command.slug();
                     o.name = command.name().strip();
                     o.createdAt = clock.instant();

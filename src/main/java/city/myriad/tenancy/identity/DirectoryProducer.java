@@ -39,6 +39,10 @@ public class DirectoryProducer {
             return Uni.createFrom().nullItem();
         }
 
+        public Uni<String> linkMember(String tenantSlug, String username, Set<String> roles) {
+            return Uni.createFrom().nullItem();
+        }
+
         public Uni<Void> assignRoles(String tenantSlug, String username, Set<String> roles) {
             return Uni.createFrom().voidItem();
         }

@@ -16,6 +16,13 @@ public interface IdentityDirectory {
     /** Creates the member's account bound to the tenant with these roles; returns the provider's user id. */
     Uni<String> provisionMember(String tenantSlug, NewIdentity identity, Set<String> roles);
 
+    /**
+     * Binds an account the provider already holds for this tenant (a tenant account carrying this tenant, as an
+     * imported realm or a directory synchronised from the tenant's own gives it) with these roles, and leaves its
+     * password, sessions and details as they are; returns the provider's user id. Any other account is refused.
+     */
+    Uni<String> linkMember(String tenantSlug, String username, Set<String> roles);
+
     /** Replaces the member's tenant roles. */
     Uni<Void> assignRoles(String tenantSlug, String username, Set<String> roles);
 

@@ -101,6 +101,21 @@ public class KeycloakDirectory implements IdentityDirectory {
     }
 
     @Override
+    public Uni<String> linkMember(String tenantSlug, String username, Set<String> roles) {
+        return blocking("link the member", () -> {
+            UserRepresentation u = existingUser(username);
+            if (u == null || !belongsTo(u, tenantSlug)) {
+                throw new MyriadProblem.Conflict(ProblemCode.USERNAME_TAKEN, "The identity provider holds no account '"
+                        + username + "' of this tenant to link; add the member instead, which creates the account");
+            }
+            UserResource user = keycloak.realm(realm).users().get(u.getId());
+            user.joinGroup(groupId(tenantSlug, tenantSlug));
+            replaceRoles(user, roles);
+            return u.getId();
+        });
+    }
+
+    @Override
     public Uni<Void> assignRoles(String tenantSlug, String username, Set<String> roles) {
         return blocking("change the member's roles", () -> {
             UserRepresentation u = existingUser(username);

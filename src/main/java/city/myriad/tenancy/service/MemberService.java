@@ -52,13 +52,35 @@ public class MemberService {
         this.clock = clock;
     }
 
+    /** Adds a member and creates (or adopts, see the directory's rule) the account, which sets its own password. */
     public Uni<MemberView> add(Caller caller, UUID tenantId, AddMember command) {
+        return admit(caller, tenantId, ids.next(), command, (slug, roles) -> directory.provisionMember(slug,
+                new IdentityDirectory.NewIdentity(command.username(), command.email(), command.firstName(),
+                        command.lastName()), roles));
+    }
+
+    /**
+     * Makes an account that the identity provider already holds for this tenant a member, with an id the caller
+     * chose: an imported realm, a directory synchronised from the tenant's own, the demo world. The account keeps
+     * its password and sessions (adding would reset them); an account of no tenant or of another one is refused.
+     */
+    public Uni<MemberView> link(Caller caller, UUID tenantId, UUID memberId, AddMember command) {
+        return admit(caller, tenantId, memberId, command,
+                (slug, roles) -> directory.linkMember(slug, command.username(), roles));
+    }
+
+    /** How a new member's account is bound in the identity provider; gives the provider's user id. */
+    private interface Binding {
+        Uni<String> bind(String tenantSlug, Set<String> roles);
+    }
+
+    private Uni<MemberView> admit(Caller caller, UUID tenantId, UUID memberId, AddMember command, Binding binding) {
         Set<String> roles = tenantRoles(command.roles());
         return access.authorize(caller, tenantId, TenantAccess.Action.ADMINISTER)
                 .chain(tenant -> scoped.asTenant(tenant, () -> idempotency.once(tenant, MemberView.class, () -> tenants.findById(tenant)
                                 .chain(t -> {
                                     Member m = new Member();
-                                    m.id = ids.next();
+                                    m.id = memberId;
                                     m.tenantId = tenant;
                                     m.username = command.username();
                                     m.email = command.email();
@@ -67,9 +89,7 @@ public class MemberService {
                                     m.assignRoles(roles);
                                     m.createdAt = clock.instant();
                                     return members.persistAndFlush(m)
-                                            .call(saved -> directory.provisionMember(t.slug,
-                                                    new IdentityDirectory.NewIdentity(m.username, m.email,
-                                                            m.firstName, m.lastName), roles)
+                                            .call(saved -> binding.bind(t.slug, roles)
                                                     .invoke(userId -> saved.identityUserId = userId));
                                 })
                                 .map(MemberView::of))))

@@ -40,13 +40,18 @@ public class ProjectService {
     }
 
     public Uni<ProjectView> create(Caller caller, UUID tenantId, CreateProject command) {
+        return create(caller, tenantId, command, ids.next());
+    }
+
+    /** Creates the project with an id the caller chose: imports, and the demo world with its well-known ids. */
+    public Uni<ProjectView> create(Caller caller, UUID tenantId, CreateProject command, UUID projectId) {
         return access.authorize(caller, tenantId, TenantAccess.Action.ADMINISTER)
                 .chain(tenant -> scoped.asTenant(tenant, () -> idempotency.once(tenant, ProjectView.class,
                         () -> projects.slugTaken(tenant, command.slug()).chain(taken -> {
                             if (taken) {
                                 throw slugTaken(command.slug());
                             }
-                            Project p = Project.create(ids.next(), tenant, command.slug(), command.name().strip(),
+                            Project p = Project.create(projectId, tenant, command.slug(), command.name().strip(),
                                     command.description(), clock.instant());
                             return projects.persistAndFlush(p);
                         }).map(ProjectView::of))))

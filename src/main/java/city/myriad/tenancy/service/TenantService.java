@@ -47,13 +47,18 @@ public class TenantService {
 
     /** Creates a tenant and its group in the identity provider; both happen or neither does. */
     public Uni<TenantView> create(Caller caller, CreateTenant command) {
+        return create(caller, command, ids.next());
+    }
+
+    /** Creates the tenant with an id the caller chose: imports, and the demo world with its well-known ids. */
+    public Uni<TenantView> create(Caller caller, CreateTenant command, UUID tenantId) {
         requirePlatformAdmin(caller);
         return scoped.asPlatform(() -> idempotency.once(null, TenantView.class, () -> tenants.findBySlug(command.slug())
                         .chain(existing -> {
                             if (existing != null) {
                                 throw slugTaken(command.slug());
                             }
-                            Tenant t = Tenant.create(ids.next(), command.slug(), command.name().strip(),
+                            Tenant t = Tenant.create(tenantId, command.slug(), command.name().strip(),
                                     clock.instant());
                             return tenants.persistAndFlush(t);
                         })
