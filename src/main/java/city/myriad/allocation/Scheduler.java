@@ -44,13 +44,17 @@ public final class Scheduler {
         SMALLEST_AREA
     }
 
-    /** How the queue is ordered and worked. */
+    /**
+     * How the queue is ordered and worked. A cycle looks at up to {@code scanLimit} pending jobs while the cluster
+     * has idle cards to fill, but at only {@code busyScanLimit} once {@link #BUSY} of its cards are allocated
+     * ({@link #scan}).
+     */
     public record Options(boolean fairShare, boolean backfill, boolean preemption, double fairShareHalfLifeS,
-            int scanLimit, double agingS, Order order, int heads) {
+            int scanLimit, int busyScanLimit, double agingS, Order order, int heads) {
 
         public Options {
-            if (scanLimit < 1) {
-                throw new IllegalArgumentException("scan limit must be positive");
+            if (scanLimit < 1 || busyScanLimit < 1) {
+                throw new IllegalArgumentException("scan limits must be positive");
             }
             if (heads < 1) {
                 throw new IllegalArgumentException("at least the first blocked job is reserved for");
@@ -60,43 +64,55 @@ public final class Scheduler {
             }
         }
 
-        /** The same options with another scan depth (pending jobs looked at per cycle). */
+        /** The same options with another scan depth (pending jobs looked at per cycle), busy or not. */
         public Options withScanLimit(int jobs) {
-            return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, jobs, agingS, order, heads);
+            return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, jobs, jobs, agingS, order, heads);
+        }
+
+        /** The same options with a scan depth while cards are idle and another one once the cluster is busy. */
+        public Options withScanLimits(int jobs, int whenBusy) {
+            return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, jobs, whenBusy, agingS, order,
+                    heads);
         }
 
         /** The same options with another aging threshold. */
         public Options withAging(double seconds) {
-            return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, scanLimit, seconds, order, heads);
+            return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, scanLimit, busyScanLimit, seconds,
+                    order, heads);
         }
 
         /** The same options with another order within a tenant's queue. */
         public Options withOrder(Order queueOrder) {
-            return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, scanLimit, agingS, queueOrder, heads);
+            return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, scanLimit, busyScanLimit, agingS,
+                    queueOrder, heads);
         }
 
         /** The same options with another number of blocked jobs that get a reservation. */
         public Options withHeads(int reserved) {
-            return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, scanLimit, agingS, order, reserved);
+            return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, scanLimit, busyScanLimit, agingS,
+                    order, reserved);
         }
 
         /** Strict FIFO: nothing passes a head that does not fit. */
         public static Options fifo() {
-            return new Options(false, false, false, 0, Integer.MAX_VALUE, Double.POSITIVE_INFINITY, Order.SUBMISSION, 1);
+            return new Options(false, false, false, 0, Integer.MAX_VALUE, Integer.MAX_VALUE, Double.POSITIVE_INFINITY,
+                    Order.SUBMISSION, 1);
         }
 
         /** Classic EASY backfilling in submission order. */
         public static Options easy() {
-            return new Options(false, true, false, 0, 2000, Double.POSITIVE_INFINITY, Order.SUBMISSION, 1);
+            return new Options(false, true, false, 0, 2000, 2000, Double.POSITIVE_INFINITY, Order.SUBMISSION, 1);
         }
 
         /**
          * Myriad's default: priorities; aging after 5 hours; each tenant's jobs smallest area first, the tenants
-         * weighed by fair share with a one-day half-life; reservations for the first 8 blocked jobs and
-         * backfilling around them; preemption.
+         * weighed by fair share with a one-day half-life; reservations for the first 9 blocked jobs and
+         * backfilling around them, over up to 1,000 pending jobs while cards are idle and 150 once the cluster
+         * is busy; preemption.
          */
         public static Options myriad() {
-            return new Options(true, true, true, 86_400, 500, AGING_S, Order.SMALLEST_AREA, RESERVED_HEADS);
+            return new Options(true, true, true, 86_400, SCAN_LIMIT, BUSY_SCAN_LIMIT, AGING_S, Order.SMALLEST_AREA,
+                    RESERVED_HEADS);
         }
     }
 
@@ -104,7 +120,19 @@ public final class Scheduler {
     static final double AGING_S = 5 * 3600;
 
     /** Default number of blocked jobs per cycle that get a reservation (see {@link Heads}). */
-    static final int RESERVED_HEADS = 8;
+    static final int RESERVED_HEADS = 9;
+
+    /**
+     * A cluster with this share of its cards allocated is busy: a cycle's scan stops at the busy scan limit. While
+     * more cards are idle, looking deeper finds work for them (models, shapes and tenants that the first jobs in
+     * the queue do not want); once the cluster is busy, what a deeper look finds is mostly late, small jobs that
+     * slip past the blocked ones without reservations, which then wait longer (docs/design/scan-depth.md).
+     */
+    static final double BUSY = 0.95;
+
+    /** Default scan depths, idle and busy (see {@link #BUSY}). */
+    static final int SCAN_LIMIT = 1000;
+    static final int BUSY_SCAN_LIMIT = 150;
 
     /**
      * The reservations of one cycle look at most this many times at every running job in all (the first head's
@@ -329,6 +357,9 @@ public final class Scheduler {
                 headMemo);
         try {
             for (int scanned = 0; candidates.hasNext() && scanned < options.scanLimit(); scanned++) {
+                if (scanned >= options.busyScanLimit() && state.allocationRatio() >= BUSY) {
+                    return;
+                }
                 Job j = candidates.next();
                 // 1. Skip.
                 if (heads.any() && heads.delaysGang(j, t)) {

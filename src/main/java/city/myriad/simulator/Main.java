@@ -19,7 +19,7 @@ import java.util.Map;
  * <pre>
  *   replay --nodes N.csv --jobs J.csv [--policy default|fifo-firstfit|easy-bestfit|best-fit|first-fit|fgd]
  *          [--static] [--compress K] [--weights T=W,...] [--aging-h H|none] [--scan-limit N]
- *          [--out placements.csv] [--plot FILE.svg] [--no-progress]
+ *          [--busy-scan-limit N] [--order submission|smallest-area] [--heads K] [--out placements.csv] [--plot FILE.svg] [--no-progress]
  *   bounds --nodes N.csv --jobs J.csv [--compress K]
  *   generate --nodes N.csv --out J.csv [--jobs 10000] [--load 0.85] [--static-ratio 1.3] [--seed 1] [--mix training|sharing|fgd] [--sharing S] [--multi M] [--bound B]
  * </pre>
@@ -82,6 +82,9 @@ public final class Main {
             Scheduler.Options queue = queue(policy);
             if (o.containsKey("scan-limit")) {
                 queue = queue.withScanLimit(Integer.parseInt(o.get("scan-limit")));
+            }
+            if (o.containsKey("busy-scan-limit")) {
+                queue = queue.withScanLimits(queue.scanLimit(), Integer.parseInt(o.get("busy-scan-limit")));
             }
             if (o.containsKey("aging-h")) {
                 queue = queue.withAging("none".equals(o.get("aging-h")) ? Double.POSITIVE_INFINITY
@@ -223,7 +226,7 @@ public final class Main {
                 usage:
                   myriad-sim replay --nodes N.csv --jobs J.csv [--policy default|fifo-firstfit|easy-bestfit|best-fit|first-fit|fgd]
                                     [--static] [--compress K] [--weights T=W,...] [--aging-h H|none] [--scan-limit N]
-                                    [--order submission|smallest-area] [--heads K]
+                                    [--busy-scan-limit N] [--order submission|smallest-area] [--heads K]
                                     [--out placements.csv] [--out-jobs jobs-as-replayed.csv] [--plot FILE.svg] [--no-progress]
                   myriad-sim bounds --nodes N.csv --jobs J.csv [--compress K]
                   myriad-sim generate --nodes N.csv --out J.csv [--jobs 10000] [--load 0.85] [--static-ratio 1.3] [--seed 1] [--mix training|sharing|fgd] [--sharing S] [--multi M] [--bound B]""");

@@ -48,6 +48,37 @@ class SchedulerTest {
     }
 
     @Test
+    void once_the_cluster_is_busy_a_cycle_looks_only_as_deep_as_the_busy_scan_limit() {
+        // Ten nodes of 2 cards, with 19 (95%: busy) or 18 (90%) cards taken by long jobs. The first two jobs of the
+        // queue (smallest area first) are not admitted, and each takes a place of the scan; the third could start.
+        for (int taken : new int[] {19, 18}) {
+            Topology.Builder b = Topology.builder();
+            for (int n = 0; n < 10; n++) {
+                b.node("n" + n, "H800", 2, 64_000, 512_000, "r0", "b0");
+            }
+            Scheduler s = new Scheduler(b.build(), new BestFitPolicy(),
+                    Scheduler.Options.myriad().withScanLimits(50, 2));
+            for (int i = 0; i < taken; i++) {
+                s.submit(Job.of(100 + i).runsFor(1000).cards(1).build());
+            }
+            assertEquals(taken, started(s.cycle(0)).size());
+            Job refused1 = Job.of(1).runsFor(5).cards(1).build();
+            Job refused2 = Job.of(2).runsFor(6).cards(1).build();
+            Job third = Job.of(3).runsFor(30).cards(1).build();
+            s.withAdmission((job, now) -> job.id() == 3 ? Admission.Verdict.ADMIT : Admission.Verdict.QUOTA_EXCEEDED);
+            s.submit(refused1);
+            s.submit(refused2);
+            s.submit(third);
+            List<Job> now = started(s.cycle(1));
+            if (taken == 19) {
+                assertEquals(List.of(), now, "busy: the scan stops after two jobs, before the third");
+            } else {
+                assertEquals(List.of(third), now, "cards idle: the scan goes on to the third");
+            }
+        }
+    }
+
+    @Test
     void a_job_that_can_never_fit_is_rejected_with_its_reason_and_leaves_the_queue() {
         Scheduler s = new Scheduler(nodesOf8(1), new FragmentationAwarePolicy(), Scheduler.Options.myriad());
         Job huge = Job.of(0).runsFor(100).cards(9).build();
