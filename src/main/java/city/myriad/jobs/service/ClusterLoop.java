@@ -85,6 +85,9 @@ final class ClusterLoop implements Runnable {
         boolean running;
         boolean borrowNext;
         String refusal;
+        /** The stored placement last read, and what it read as: read once per placement, not once per report. */
+        private String placementRead;
+        private JobPlacement placement;
 
         Tracked(JobRow row) {
             this.row = row;
@@ -142,6 +145,8 @@ final class ClusterLoop implements Runnable {
     /** The usage last reported to the catalog. */
     private Map<String, Map<String, Long>> reported;
     private boolean nodesChanged;
+    /** The holds last given to the core: the same ones again would only throw away its memos. */
+    private int[] appliedHolds;
 
     ClusterLoop(UUID clusterId, long epoch, LoopParts parts) {
         this.clusterId = clusterId;
@@ -238,6 +243,7 @@ final class ClusterLoop implements Runnable {
         blockOf = nodeRefs.stream().map(NodeRef::block).toArray(String[]::new);
         scheduler = new Scheduler(topology, new FragmentationAwarePolicy(), Scheduler.Options.myriad())
                 .withAdmission(this::admit);
+        appliedHolds = null;
         // What is in the inbox now is in the rows read next: drop it first, so nothing is applied twice.
         drain(1_000_000, parts.clock.instant());
         List<JobRow> live = parts.await(() -> parts.scoped.asPlatform(() -> parts.jobs.live(clusterId)));
@@ -710,7 +716,11 @@ final class ClusterLoop implements Runnable {
                 holder[n] = tenant;
             }
         }
-        scheduler.withReservations(n -> holder[n]);
+        // Applying holds forgets the core's memos (shapes that do not fit, kept reservations): only on a change.
+        if (!java.util.Arrays.equals(holder, appliedHolds)) {
+            scheduler.withReservations(n -> holder[n]);
+            appliedHolds = holder;
+        }
         refreshedAt = now;
         if (!rebuilding) {
             reportUsage();
@@ -721,7 +731,7 @@ final class ClusterLoop implements Runnable {
     private void reportUsage() {
         Map<String, Map<String, Long>> usage = new java.util.TreeMap<>();
         for (Tracked t : byId.values()) {
-            JobPlacement p = t.running ? placement(t.row.placement()) : null;
+            JobPlacement p = t.running ? placement(t) : null;
             if (p == null) {
                 continue;
             }
@@ -777,7 +787,7 @@ final class ClusterLoop implements Runnable {
             if (!t.running) {
                 continue;
             }
-            JobPlacement p = placement(t.row.placement());
+            JobPlacement p = placement(t);
             if (p != null && p.nodes().stream().anyMatch(n -> down.contains(n.node()))) {
                 finish(t);
                 JobState to = t.row.jobClass().preemptible() ? JobState.PREEMPTED : JobState.FAILED;
@@ -805,6 +815,16 @@ final class ClusterLoop implements Runnable {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The tracked job's stored placement, read once for each placement it is given. */
+    private JobPlacement placement(Tracked t) {
+        String stored = t.row.placement();
+        if (!java.util.Objects.equals(stored, t.placementRead)) {
+            t.placement = placement(stored);
+            t.placementRead = stored;
+        }
+        return t.placement;
     }
 
     private JobPlacement placement(String stored) {
