@@ -37,7 +37,14 @@ public final class LoadClient {
         }
         return HTTP.request(options)
                 .compose(req -> body == null ? req.send() : req.send(Buffer.buffer(body)))
-                .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), b.toString())))
+                .compose(resp -> resp.body().map(b -> {
+                    if (b.length() == 0 && resp.statusCode() == 201) {
+                        // Seen twice in six runs at 500/s on 2026-11-30, not explained yet: say what came back.
+                        System.err.println("201 without a body: " + method + " " + url + ", " + resp.version()
+                                + ", headers " + resp.headers());
+                    }
+                    return new Reply(resp.statusCode(), b.toString());
+                }))
                 .toCompletionStage().toCompletableFuture();
     }
 
