@@ -17,6 +17,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.oidc.server.OidcWiremockTestResource;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,6 +40,9 @@ class JobsTest {
 
     @Inject
     ClusterEmulator emulator;
+
+    @Inject
+    Pool pool;
 
     static String job(String cluster, String project, String cards, String cls, int maxRun) {
         return "{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + project + "\",\"model\":\"ASCEND-910B\","
@@ -287,6 +292,39 @@ class JobsTest {
                 .body(job(cluster, unknown, "1", "ON_DEMAND", 60)).post("/api/v1/jobs").then().statusCode(404)
                 .body("code", equalTo("PROJECT_NOT_FOUND"));
         given().auth().oauth2(t.admin()).get("/api/v1/jobs").then().statusCode(200).body("items", hasSize(0));
+    }
+
+    /**
+     * On the plain path the insert is sent with the project read, before its answer: a suspended tenant's job is
+     * refused by that answer, and the insert is rolled back with the transaction.
+     */
+    @Test
+    void a_suspended_tenants_job_is_refused_and_nothing_is_queued() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        platformSql("update tenants set status = 'SUSPENDED' where id = $1", UUID.fromString(t.id()));
+        try {
+            submit(t.admin(), job(cluster, t.projectId(), "1", "ON_DEMAND", 60)).then().statusCode(403)
+                    .body("code", equalTo("TENANT_SUSPENDED"));
+            given().auth().oauth2(t.admin()).get("/api/v1/jobs").then().statusCode(200).body("items", hasSize(0));
+            assertEquals(0L, platformCount("select count(*) from jobs where tenant_id = $1", UUID.fromString(t.id())));
+            assertEquals(0L, platformCount("select count(*) from scheduler_inbox where cluster_id = $1 and job_id in"
+                    + " (select id from jobs where tenant_id = $2)", UUID.fromString(cluster), UUID.fromString(t.id())));
+        } finally {
+            platformSql("update tenants set status = 'ACTIVE' where id = $1", UUID.fromString(t.id()));
+        }
+        submit(t.admin(), job(cluster, t.projectId(), "1", "ON_DEMAND", 60)).then().statusCode(201);
+    }
+
+    private void platformSql(String sql, Object... args) {
+        pool.withTransaction(c -> c.query("select set_config('myriad.scope', 'platform', true)").execute()
+                .chain(() -> c.preparedQuery(sql).execute(Tuple.from(args)))).await().indefinitely();
+    }
+
+    private long platformCount(String sql, Object... args) {
+        return pool.withTransaction(c -> c.query("select set_config('myriad.scope', 'platform', true)").execute()
+                .chain(() -> c.preparedQuery(sql).execute(Tuple.from(args))))
+                .map(rows -> rows.iterator().next().getLong(0)).await().indefinitely();
     }
 
     @Test

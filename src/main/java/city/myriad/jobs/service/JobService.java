@@ -102,10 +102,10 @@ public class JobService {
      * inserts the job, its first transition and the loop's inbox entry in one statement.
      *
      * <p>Two ways to that transaction, one outcome. Most submissions name no Idempotency-Key and no limit on money
-     * or GPU-hours applies: their transaction runs on the plain client, two statements (docs/design/
-     * submission-path.md). Otherwise it runs in the ORM's session, which the idempotency record and the metering
-     * and market ports it reads need; with a key the whole submission runs inside {@link Idempotency#once}, so a
-     * replay answers the first job without checking or pricing it again.
+     * or GPU-hours applies: their transaction runs on the plain client, two statements sent with the tenant's
+     * scope in one round trip (docs/design/submission-path.md). Otherwise it runs in the ORM's session, which the
+     * idempotency record and the metering and market ports it reads need; with a key the whole submission runs
+     * inside {@link Idempotency#once}, so a replay answers the first job without checking or pricing it again.
      */
     public Uni<JobView> create(Caller caller, CreateJob command) {
         Instant now = clock.instant();
@@ -116,8 +116,8 @@ public class JobService {
                                 () -> checked(tenant, command, shape, now).chain(s -> ledgered(caller, s))))
                         : checked(tenant, command, shape, now).chain(s -> s.limits().spendLimited()
                                 ? scoped.asTenant(tenant, () -> ledgered(caller, s))
-                                : plain.asTenant(tenant, c -> projects.runnableIn(c, tenant, command.projectId())
-                                        .chain(project -> insert(caller, project, s, row -> jobs.insertQueued(c, row,
+                                : plain.asTenant(tenant, c -> projects.runnableWith(c, tenant, command.projectId(),
+                                        project -> insert(caller, project, s, row -> jobs.insertQueued(c, row,
                                                 Reasons.SUBMITTED))))))
                 .invoke(view -> loops.wake(view.clusterId()));
     }

@@ -7,10 +7,15 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Transactions on the plain PostgreSQL client (for set-based statements and streams), scoped for row-level
  * security as {@link Scoped} scopes the ORM's: one tenant, or the whole platform.
+ *
+ * <p>The scope's {@code set_config} is pipelined with the work's first statement: both are written to the
+ * connection before either answer is read (the client keeps their order, and PostgreSQL runs a connection's
+ * statements in the order they arrive), so scoping costs no round trip of its own.
  */
 @ApplicationScoped
 public class PlainTx {
@@ -22,13 +27,21 @@ public class PlainTx {
     }
 
     public <T> Uni<T> asPlatform(Function<SqlConnection, Uni<T>> work) {
-        return pool.withTransaction(c -> c.query("select set_config('myriad.scope', 'platform', true)").execute()
-                .chain(() -> work.apply(c)));
+        return pool.withTransaction(c -> pipelined(c.query("select set_config('myriad.scope', 'platform', true)")
+                .execute(), () -> work.apply(c)));
     }
 
     public <T> Uni<T> asTenant(UUID tenantId, Function<SqlConnection, Uni<T>> work) {
-        return pool.withTransaction(c -> c.preparedQuery("select set_config('myriad.tenant_id', $1, true)")
-                .execute(Tuple.of(tenantId.toString())).chain(() -> work.apply(c)));
+        return pool.withTransaction(c -> pipelined(c.preparedQuery("select set_config('myriad.tenant_id', $1, true)")
+                .execute(Tuple.of(tenantId.toString())), () -> work.apply(c)));
+    }
+
+    /**
+     * {@code first}, then {@code then}'s statements, sent without waiting for {@code first}'s answer; the result is
+     * {@code then}'s, and a failure of either fails it (and so rolls the transaction back).
+     */
+    public static <F, T> Uni<T> pipelined(Uni<F> first, Supplier<Uni<T>> then) {
+        return Uni.combine().all().unis(first, Uni.createFrom().<T>deferred(then::get)).with((f, t) -> t);
     }
 
     /** Platform scope when {@code tenantId} is null, else that tenant's. */

@@ -1,5 +1,6 @@
 package city.myriad.tenancy.service;
 
+import city.myriad.platform.db.PlainTx;
 import city.myriad.platform.db.Scoped;
 import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.ProblemCode;
@@ -9,6 +10,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * Tenancy's port for the domains that sell to tenants (market, jobs): the caller's own tenant, and a project of
@@ -81,6 +83,17 @@ public class TenantProjects {
     /** {@link #runnableIn(UUID, UUID)} in a transaction of the plain client (PlainTx), scoped to the tenant. */
     public Uni<ProjectRef> runnableIn(SqlConnection c, UUID tenantId, UUID projectId) {
         return projects.statusIfProject(c, tenantId, projectId).map(status -> runnable(tenantId, projectId, status));
+    }
+
+    /**
+     * {@link #runnableIn(SqlConnection, UUID, UUID)} and {@code write} sent together (pipelined, one round trip):
+     * the write is optimistic and stands only if the project is runnable. Otherwise this fails with the check's
+     * problem (its answer arrives first) and the caller's transaction rolls the write back.
+     */
+    public <T> Uni<T> runnableWith(SqlConnection c, UUID tenantId, UUID projectId,
+            Function<ProjectRef, Uni<T>> write) {
+        ProjectRef project = new ProjectRef(tenantId, projectId);
+        return PlainTx.pipelined(runnableIn(c, tenantId, projectId), () -> write.apply(project));
     }
 
     private static ProjectRef runnable(UUID tenantId, UUID projectId, String status) {
