@@ -15,9 +15,11 @@ import city.myriad.jobs.model.JobState;
 import city.myriad.jobs.model.Reasons;
 import city.myriad.jobs.repository.ClusterFeedRepository.InboxEntry;
 import city.myriad.market.service.JobPricing.ReservationRef;
+import city.myriad.platform.db.PlainTx;
 import city.myriad.quota.service.QuotaLimits;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -351,18 +353,23 @@ final class ClusterLoop implements Runnable {
     private record Taken(List<InboxEntry> inbox, List<JobRow> rows) {}
 
     private Taken take(int limit, Set<UUID> again, Instant now) {
-        return parts.own.platform(c -> parts.statements.stillLeader(c, clusterId, epoch, now)
-                .chain(leader -> {
-                    if (!leader) {
-                        throw new LostLeadership(clusterId);
-                    }
-                    return parts.statements.drain(c, clusterId, limit);
-                })
+        // The lease check and the take are sent together; a replica that lost the lease rolls its take back.
+        return parts.own.platform(c -> PlainTx.pipelined(fenced(c, now), () -> parts.statements.drain(c, clusterId,
+                        limit))
                 .chain(inbox -> {
                     Set<UUID> ids = new HashSet<>(again);
                     inbox.stream().filter(e -> e.jobId() != null).forEach(e -> ids.add(e.jobId()));
                     return parts.statements.byIds(c, ids).map(rows -> new Taken(inbox, rows));
                 }));
+    }
+
+    /** Renews the lease on {@code c}; fails the transaction with {@link LostLeadership} if another replica has it. */
+    private Uni<Void> fenced(SqlConnection c, Instant now) {
+        return parts.statements.stillLeader(c, clusterId, epoch, now).invoke(leader -> {
+            if (!leader) {
+                throw new LostLeadership(clusterId);
+            }
+        }).replaceWithVoid();
     }
 
     private static boolean startedNow(List<Write> writes, Tracked t) {
@@ -396,17 +403,15 @@ final class ClusterLoop implements Runnable {
         Outcome outcome;
         if (others.isEmpty()) {
             // The common cycle: starts and wait reasons only, two statements on the loops' own pool.
-            outcome = parts.own.platform(c -> parts.statements.stillLeader(c, clusterId, epoch, now)
-                    .chain(leader -> {
-                        if (!leader) {
-                            throw new LostLeadership(clusterId);
-                        }
-                        return starts.isEmpty() ? Uni.createFrom().item(List.<UUID>of())
-                                : parts.statements.startAll(c, startBatch, now);
-                    })
-                    .call(() -> reasons.isEmpty() ? Uni.createFrom().voidItem()
-                            : parts.statements.waitReasons(c, reasonBatch))
-                    .map(started -> new Outcome(new HashSet<>(started), List.of())));
+            // The lease check and the writes are sent together (pipelined); without the lease, all roll back.
+            outcome = parts.own.platform(c -> PlainTx.pipelined(fenced(c, now), () -> {
+                Uni<List<UUID>> started = starts.isEmpty() ? Uni.createFrom().item(List.<UUID>of())
+                        : parts.statements.startAll(c, startBatch, now);
+                Uni<Void> waiting = reasons.isEmpty() ? Uni.createFrom().voidItem()
+                        : parts.statements.waitReasons(c, reasonBatch);
+                return Uni.combine().all().unis(started, waiting)
+                        .with((ids, ignored) -> new Outcome(new HashSet<>(ids), List.of()));
+            }));
         } else {
             // Ends of runs go through JobRuns (Hibernate): the whole cycle commits in that one transaction.
             outcome = parts.await(() -> parts.scoped.asPlatform(() -> parts.feed.stillLeader(clusterId, epoch, now)

@@ -43,10 +43,13 @@ public class OwnPool {
         this.password = password;
     }
 
-    /** Runs {@code work} in one transaction that sees every tenant's rows, and waits for its outcome. */
+    /**
+     * Runs {@code work} in one transaction that sees every tenant's rows, and waits for its outcome; the scope is
+     * pipelined with the work's first statement, as {@link PlainTx} does.
+     */
     public <T> T platform(Function<SqlConnection, Uni<T>> work) {
-        return pool().withTransaction(c -> c.query("select set_config('myriad.scope', 'platform', true)").execute()
-                .chain(() -> work.apply(c))).await().atMost(AT_MOST);
+        return pool().withTransaction(c -> PlainTx.pipelined(c.query("select set_config('myriad.scope', 'platform',"
+                + " true)").execute(), () -> work.apply(c))).await().atMost(AT_MOST);
     }
 
     private synchronized Pool pool() {
