@@ -49,7 +49,7 @@ public class VerifiedTokens implements IdentityProvider<TokenAuthenticationReque
 
     VerifiedTokens(OidcIdentityProvider oidc, Clock clock,
             @ConfigProperty(name = "myriad.security.verified-token-ttl", defaultValue = "PT60S") Duration ttl,
-            @ConfigProperty(name = "myriad.security.verified-token-max-entries", defaultValue = "20000")
+            @ConfigProperty(name = "myriad.security.verified-token-max-entries", defaultValue = "4096")
             int maxEntries) {
         this.oidc = oidc;
         this.clock = clock;
