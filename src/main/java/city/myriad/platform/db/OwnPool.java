@@ -48,8 +48,8 @@ public class OwnPool {
      * pipelined with the work's first statement, as {@link PlainTx} does.
      */
     public <T> T platform(Function<SqlConnection, Uni<T>> work) {
-        return pool().withTransaction(c -> PlainTx.pipelined(c.query("select set_config('myriad.scope', 'platform',"
-                + " true)").execute(), () -> work.apply(c))).await().atMost(AT_MOST);
+        return pool().withTransaction(c -> PlainTx.pipelined(PlainTx.platformScope(c), () -> work.apply(c)))
+                .await().atMost(AT_MOST);
     }
 
     private synchronized Pool pool() {

@@ -27,8 +27,12 @@ public class PlainTx {
     }
 
     public <T> Uni<T> asPlatform(Function<SqlConnection, Uni<T>> work) {
-        return pool.withTransaction(c -> pipelined(c.query("select set_config('myriad.scope', 'platform', true)")
-                .execute(), () -> work.apply(c)));
+        return pool.withTransaction(c -> pipelined(platformScope(c), () -> work.apply(c)));
+    }
+
+    /** Sets the transaction on {@code c} to see every tenant's rows (row-level security's platform scope). */
+    public static Uni<?> platformScope(SqlConnection c) {
+        return c.query("select set_config('myriad.scope', 'platform', true)").execute();
     }
 
     public <T> Uni<T> asTenant(UUID tenantId, Function<SqlConnection, Uni<T>> work) {

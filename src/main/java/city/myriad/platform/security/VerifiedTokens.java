@@ -41,18 +41,21 @@ public class VerifiedTokens implements IdentityProvider<TokenAuthenticationReque
     private static final String ROUTING_CONTEXT = RoutingContext.class.getName();
     private static final String BLOCKING_CONTEXT = AuthenticationRequestContext.class.getName();
 
+    /**
+     * OIDC checks {@code exp} against the system clock, so this does too: not the service's {@code Clock} bean,
+     * which tests and simulations may move.
+     */
+    private final Clock clock = Clock.systemUTC();
     private final OidcIdentityProvider oidc;
-    private final Clock clock;
     private final long ttlMillis;
     private final int maxEntries;
     private final Map<String, Verified> verified = new ConcurrentHashMap<>();
 
-    VerifiedTokens(OidcIdentityProvider oidc, Clock clock,
+    VerifiedTokens(OidcIdentityProvider oidc,
             @ConfigProperty(name = "myriad.security.verified-token-ttl", defaultValue = "PT60S") Duration ttl,
             @ConfigProperty(name = "myriad.security.verified-token-max-entries", defaultValue = "4096")
             int maxEntries) {
         this.oidc = oidc;
-        this.clock = clock;
         this.ttlMillis = ttl.toMillis();
         this.maxEntries = maxEntries;
     }
@@ -75,7 +78,8 @@ public class VerifiedTokens implements IdentityProvider<TokenAuthenticationReque
         Verified hit = token == null ? null : verified.get(token);
         if (hit != null) {
             if (now < hit.usableUntilMillis()) {
-                return Uni.createFrom().item(forRequest(hit.identity(), HttpSecurityUtils.getRoutingContextAttribute(request)));
+                RoutingContext current = HttpSecurityUtils.getRoutingContextAttribute(request);
+                return Uni.createFrom().item(forRequest(hit.identity(), current));
             }
             verified.remove(token, hit);
         }
