@@ -31,9 +31,9 @@ public final class LoadClient {
      * Every call starts on the client's one event-loop context ({@code ON_LOOP}), so the response's body handler
      * is set on the thread that reads the connection, before its bytes are read. Called from the load tool's own
      * threads instead, {@code resp.body()} could run on one of them while the event loop was already delivering
-     * the body, which was then dropped: 2 of 3,500 answers read as "201 without a body" in 3 of 9 runs, although
-     * the service had sent {@code content-length: 700} and its 700 bytes (Vert.x 4.5 client; see vert.x issues
-     * 5904 and 6038).
+     * the body, which was then dropped (most likely; vert.x issues 5904 and 6038): on 2026-11-30, 2, 27 and 1 of
+     * 3,500 answers read as "201 without a body" in three of nine runs, each with {@code content-length: 700} from
+     * the service; none in the nine runs after this change.
      */
     public static CompletableFuture<Reply> request(String token, String method, String url, String type, String body) {
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.valueOf(method)).setAbsoluteURI(url)
