@@ -1,5 +1,6 @@
 package city.myriad.catalog.repository;
 
+import city.myriad.platform.db.SessionSql;
 import city.myriad.catalog.model.Node;
 import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
 import io.smallrye.mutiny.Uni;
@@ -23,12 +24,12 @@ public class NodeRepository implements PanacheRepositoryBase<Node, UUID> {
 
     /** Per model and state: node count and card count. Rows: model, state, nodes, cards. */
     public Uni<List<Object[]>> capacity(UUID clusterId) {
-        return getSession().chain(s -> s.createNativeQuery("""
+        return SessionSql.select("""
                         select coalesce(gpu_model, ''), state, count(*), coalesce(sum(gpus), 0)
                           from nodes where cluster_id = :cluster
-                         group by gpu_model, state order by 1, 2""", Object[].class)
+                         group by gpu_model, state order by 1, 2""")
                 .setParameter("cluster", clusterId)
-                .getResultList());
+                .getResultList();
     }
 
     /**
@@ -36,34 +37,34 @@ public class NodeRepository implements PanacheRepositoryBase<Node, UUID> {
      * by the cluster's scheduling loop). Rows: model, block, cards, milli-cards in use.
      */
     public Uni<List<Object[]>> availableByBlock(UUID clusterId) {
-        return getSession().chain(s -> s.createNativeQuery("""
+        return SessionSql.select("""
                         select n.gpu_model, n.block, sum(n.gpus),
                                coalesce((select u.in_use_milli from cluster_usage u where u.cluster_id = n.cluster_id
                                            and u.model = n.gpu_model and u.block = n.block), 0)
                           from nodes n where n.cluster_id = :cluster and n.gpus > 0 and n.state = 'AVAILABLE'
-                         group by n.cluster_id, n.gpu_model, n.block order by 1, 2""", Object[].class)
+                         group by n.cluster_id, n.gpu_model, n.block order by 1, 2""")
                 .setParameter("cluster", clusterId)
-                .getResultList());
+                .getResultList();
     }
 
     /** The card models the cluster has, whatever their nodes' state. */
     public Uni<List<String>> models(UUID clusterId) {
-        return getSession().chain(s -> s.createNativeQuery("""
+        return SessionSql.select("""
                         select distinct gpu_model from nodes
-                         where cluster_id = :cluster and gpu_model is not null order by 1""", String.class)
+                         where cluster_id = :cluster and gpu_model is not null order by 1""")
                 .setParameter("cluster", clusterId)
-                .getResultList());
+                .column(String.class);
     }
 
     /** Cards of one model per block, on nodes that are not down: what reservations may be sold from. */
     public Uni<List<Object[]>> sellableByBlock(UUID clusterId, String model) {
-        return getSession().chain(s -> s.createNativeQuery("""
+        return SessionSql.select("""
                         select block, sum(gpus) from nodes
                          where cluster_id = :cluster and gpu_model = :model and state <> 'DOWN'
-                         group by block order by 1""", Object[].class)
+                         group by block order by 1""")
                 .setParameter("cluster", clusterId)
                 .setParameter("model", model)
-                .getResultList());
+                .getResultList();
     }
 
     /** Replaces what the cluster's scheduling loop reports running, per model and block, in milli-cards. */

@@ -1,5 +1,6 @@
 package city.myriad.jobs.repository;
 
+import city.myriad.platform.db.SessionSql;
 import city.myriad.platform.db.SqlTimes;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
@@ -61,13 +62,13 @@ public class ClusterFeedRepository {
 
     /** The cluster's open assignments after {@code afterSeq}, in order. */
     public Uni<List<Assignment>> open(UUID clusterId, long afterSeq, int limit) {
-        return session().chain(s -> s.createNativeQuery("""
+        return SessionSql.select("""
                         select seq, job_id, attempt, action, placement, cards_milli, max_run_seconds, reason, created_at
                           from assignments
                          where cluster_id = :cluster and acknowledged_at is null and seq > :after
-                         order by seq limit :limit""", Object[].class)
+                         order by seq limit :limit""")
                 .setParameter("cluster", clusterId).setParameter("after", afterSeq).setParameter("limit", limit)
-                .getResultList())
+                .getResultList()
                 .map(rows -> rows.stream().map(r -> new Assignment(((Number) r[0]).longValue(), (UUID) r[1],
                         ((Number) r[2]).intValue(), (String) r[3], (String) r[4], ((Number) r[5]).intValue(),
                         ((Number) r[6]).intValue(), (String) r[7], SqlTimes.instant(r[8]))).toList());
@@ -75,9 +76,9 @@ public class ClusterFeedRepository {
 
     /** The outcome recorded for an event id before, if the cluster reported it already. */
     public Uni<Optional<String>> eventOutcome(UUID clusterId, String eventId) {
-        return session().chain(s -> s.createNativeQuery("""
-                        select outcome from cluster_events where cluster_id = :cluster and event_id = :id""", String.class)
-                .setParameter("cluster", clusterId).setParameter("id", eventId).getResultList())
+        return SessionSql.select("""
+                        select outcome from cluster_events where cluster_id = :cluster and event_id = :id""")
+                .setParameter("cluster", clusterId).setParameter("id", eventId).column(String.class)
                 .map(rows -> rows.stream().findFirst());
     }
 
@@ -162,15 +163,15 @@ public class ClusterFeedRepository {
 
     /** Makes {@code replica} the cluster's scheduler with an epoch one higher than any before; returns it. */
     public Uni<Long> lead(UUID clusterId, String replica, Instant at) {
-        return session().chain(s -> s.createNativeQuery("""
+        return SessionSql.select("""
                         insert into scheduler_leaders (cluster_id, epoch, replica, since, heartbeat_at)
                         values (:cluster, 1, :replica, :at, :at)
                         on conflict (cluster_id) do update
                            set epoch = scheduler_leaders.epoch + 1, replica = excluded.replica, since = excluded.since,
                                heartbeat_at = excluded.heartbeat_at
-                        returning epoch""", Object.class)
+                        returning epoch""")
                 .setParameter("cluster", clusterId).setParameter("replica", replica).setParameter("at", SqlTimes.utc(at))
-                .getSingleResult()).map(v -> ((Number) v).longValue());
+                .singleValue(Number.class).map(Number::longValue);
     }
 
     /**

@@ -4,6 +4,7 @@ import city.myriad.jobs.model.JobClass;
 import city.myriad.jobs.model.JobRow;
 import city.myriad.jobs.model.JobState;
 import city.myriad.jobs.model.StartEstimate;
+import city.myriad.platform.db.SessionSql;
 import city.myriad.platform.db.SqlTimes;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
@@ -141,10 +142,10 @@ public class JobRepository {
 
     /** The runs going on on a cluster: job, attempt, start, maxRunSeconds. */
     public Uni<List<Object[]>> runs(UUID clusterId) {
-        return session().chain(s -> s.createNativeQuery("""
+        return SessionSql.select("""
                         select id, attempt, started_at, max_run_seconds from jobs
-                         where cluster_id = :cluster and state = 'RUNNING'""", Object[].class)
-                .setParameter("cluster", clusterId).getResultList());
+                         where cluster_id = :cluster and state = 'RUNNING'""")
+                .setParameter("cluster", clusterId).getResultList();
     }
 
     /**
@@ -180,10 +181,7 @@ public class JobRepository {
      * another writer moved first is left alone.
      */
     public Uni<List<UUID>> startAll(String batch, Instant at) {
-        return session().chain(s -> s.createNativeQuery(LoopStatements.hibernate(LoopStatements.START_ALL), UUID.class)
-                .setParameter(1, batch)
-                .setParameter(2, SqlTimes.utc(at))
-                .getResultList());
+        return SessionSql.selectPositional(LoopStatements.START_ALL, batch, SqlTimes.utc(at)).column(UUID.class);
     }
 
     /** Sets why many QUEUED jobs wait: {@code batch} is a JSON array of {@code {"id", "reason"}}. */
@@ -207,11 +205,11 @@ public class JobRepository {
     }
 
     public Uni<List<Transition>> history(UUID jobId) {
-        return session().chain(s -> s.createNativeQuery("""
+        return SessionSql.select("""
                         select at, from_state, to_state, reason from job_transitions where job_id = :job
-                         order by seq""", Object[].class)
+                         order by seq""")
                 .setParameter("job", jobId)
-                .getResultList())
+                .getResultList()
                 .map(rows -> rows.stream().map(r -> new Transition(SqlTimes.instant(r[0]), (String) r[1],
                         (String) r[2], (String) r[3])).toList());
     }
@@ -251,34 +249,32 @@ public class JobRepository {
     public Uni<long[]> projected(UUID tenantId, UUID projectId, String currency) {
         String filter = (projectId == null ? "" : " and project_id = :project")
                 + (currency == null ? "" : " and currency = :currency");
-        return session().chain(s -> {
-            var q = s.createNativeQuery("select coalesce(sum(projected_minor), 0),"
-                    + " coalesce(sum(cast(cards_milli as bigint) * max_run_seconds), 0) from jobs"
-                    + " where tenant_id = :tenant and state in ('QUEUED', 'RUNNING')" + filter, Object[].class)
-                    .setParameter("tenant", tenantId);
-            if (projectId != null) {
-                q.setParameter("project", projectId);
-            }
-            if (currency != null) {
-                q.setParameter("currency", currency);
-            }
-            return q.getSingleResult();
-        }).map(r -> new long[] {((Number) r[0]).longValue(), ((Number) r[1]).longValue()});
+        SessionSql q = SessionSql.select("select coalesce(sum(projected_minor), 0),"
+                + " coalesce(sum(cast(cards_milli as bigint) * max_run_seconds), 0) from jobs"
+                + " where tenant_id = :tenant and state in ('QUEUED', 'RUNNING')" + filter)
+                .setParameter("tenant", tenantId);
+        if (projectId != null) {
+            q.setParameter("project", projectId);
+        }
+        if (currency != null) {
+            q.setParameter("currency", currency);
+        }
+        return q.single().map(r -> new long[] {((Number) r[0]).longValue(), ((Number) r[1]).longValue()});
     }
 
 
     /** The QUEUED jobs of a cluster and model submitted before ({@code before}, {@code id}), first first. */
     public Uni<List<StartEstimate.Waiting>> queuedBefore(UUID clusterId, String model, Instant before, UUID id) {
-        return session().chain(s -> s.createNativeQuery("""
+        return SessionSql.select("""
                         select cards_milli, max_run_seconds from jobs
                          where cluster_id = :cluster and model = :model and state = 'QUEUED'
                            and (created_at, id) < (:before, :id)
-                         order by created_at, id""", Object[].class)
+                         order by created_at, id""")
                 .setParameter("cluster", clusterId)
                 .setParameter("model", model)
                 .setParameter("before", SqlTimes.utc(before))
                 .setParameter("id", id)
-                .getResultList())
+                .getResultList()
                 .map(rows -> rows.stream().map(r -> new StartEstimate.Waiting(((Number) r[0]).longValue(),
                         ((Number) r[1]).longValue())).toList());
     }
@@ -290,7 +286,7 @@ public class JobRepository {
      */
     public Uni<List<StartEstimate.Waiting>> queuedAhead(UUID clusterId, String model, Instant createdAt, UUID id,
             long areaMilliSeconds, Instant agedBefore) {
-        return session().chain(s -> s.createNativeQuery("""
+        return SessionSql.select("""
                         select cards_milli, max_run_seconds from jobs
                          where cluster_id = :cluster and model = :model and state = 'QUEUED' and id <> :id
                            and (case when created_at <= :aged then (created_at, id) < (:before, :id)
@@ -299,7 +295,7 @@ public class JobRepository {
                                               < (:area, :before, :id) end)
                          order by created_at <= :aged desc,
                                   case when created_at <= :aged then 0 else cards_milli::numeric * max_run_seconds end,
-                                  created_at, id""", Object[].class)
+                                  created_at, id""")
                 .setParameter("cluster", clusterId)
                 .setParameter("model", model)
                 .setParameter("before", SqlTimes.utc(createdAt))
@@ -307,39 +303,35 @@ public class JobRepository {
                 .setParameter("area", java.math.BigDecimal.valueOf(areaMilliSeconds))
                 .setParameter("aged", SqlTimes.utc(agedBefore))
                 .setParameter("fresh", createdAt.isAfter(agedBefore))
-                .getResultList())
+                .getResultList()
                 .map(rows -> rows.stream().map(r -> new StartEstimate.Waiting(((Number) r[0]).longValue(),
                         ((Number) r[1]).longValue())).toList());
     }
 
     /** The running jobs of a cluster and model: milli-cards and declared end, soonest first. */
     public Uni<List<Object[]>> runningEnds(UUID clusterId, String model) {
-        return session().chain(s -> s.createNativeQuery("""
+        return SessionSql.select("""
                         select cards_milli, started_at + make_interval(secs => max_run_seconds) as ends from jobs
-                         where cluster_id = :cluster and model = :model and state = 'RUNNING' order by ends""",
-                        Object[].class)
+                         where cluster_id = :cluster and model = :model and state = 'RUNNING' order by ends""")
                 .setParameter("cluster", clusterId)
                 .setParameter("model", model)
-                .getResultList());
+                .getResultList();
     }
 
     /** Serialises the budget checks of one tenant's submissions until the transaction ends (across replicas). */
     public Uni<Void> lockBudget(UUID tenantId) {
-        return session().chain(s -> s.createNativeQuery(
-                        "select cast(pg_advisory_xact_lock(hashtextextended(:key, 0)) as text)", String.class)
-                .setParameter("key", "budget/" + tenantId).getSingleResult()).replaceWithVoid();
+        return SessionSql.select("select cast(pg_advisory_xact_lock(hashtextextended(:key, 0)) as text)")
+                .setParameter("key", "budget/" + tenantId).single().replaceWithVoid();
     }
 
     private interface Binder {
-        void bind(Mutiny.SelectionQuery<Object[]> q);
+        void bind(SessionSql q);
     }
 
     private static Uni<List<JobRow>> rows(String sql, Binder binder) {
-        return session().chain(s -> {
-            Mutiny.SelectionQuery<Object[]> q = s.createNativeQuery(sql, Object[].class);
-            binder.bind(q);
-            return q.getResultList();
-        }).map(list -> list.stream().map(JobRepository::row).toList());
+        SessionSql q = SessionSql.select(sql);
+        binder.bind(q);
+        return q.getResultList().map(list -> list.stream().map(JobRepository::row).toList());
     }
 
     static JobRow row(Object[] r) {

@@ -1,5 +1,6 @@
 package city.myriad.market.repository;
 
+import city.myriad.platform.db.SessionSql;
 import city.myriad.platform.db.SqlTimes;
 
 import city.myriad.market.model.Price;
@@ -24,16 +25,14 @@ public class PriceBookRepository {
 
     /** The version in force of every cluster that has a price book, in cluster order. */
     public Uni<List<PriceBook>> currentOfAll() {
-        return Panache.getSession().chain(s -> s.createNativeQuery(CURRENT.formatted(""), Object[].class)
-                .getResultList()).map(PriceBookRepository::books);
+        return SessionSql.select(CURRENT.formatted("")).getResultList().map(PriceBookRepository::books);
     }
 
     /** The version in force of the cluster's price book; empty if it has none. */
     public Uni<java.util.Optional<PriceBook>> current(UUID clusterId) {
-        return Panache.getSession().chain(s -> s.createNativeQuery(CURRENT.formatted("where cluster_id = :cluster"),
-                        Object[].class)
+        return SessionSql.select(CURRENT.formatted("where cluster_id = :cluster"))
                 .setParameter("cluster", clusterId)
-                .getResultList()).map(rows -> books(rows).stream().findFirst());
+                .getResultList().map(rows -> books(rows).stream().findFirst());
     }
 
     private static final String CURRENT = """
@@ -46,10 +45,9 @@ public class PriceBookRepository {
 
     /** The newest version number of the cluster's price book, 0 if it has none. */
     public Uni<Integer> latestVersion(UUID clusterId) {
-        return Panache.getSession().chain(s -> s.createNativeQuery(
-                        "select coalesce(max(version), 0) from price_books where cluster_id = :cluster", Integer.class)
+        return SessionSql.select("select coalesce(max(version), 0) from price_books where cluster_id = :cluster")
                 .setParameter("cluster", clusterId)
-                .getSingleResult());
+                .singleValue(Integer.class);
     }
 
     /** Inserts a new version; a concurrent writer of the same version makes this fail on the primary key. */

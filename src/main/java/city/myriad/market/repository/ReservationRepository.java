@@ -1,5 +1,6 @@
 package city.myriad.market.repository;
 
+import city.myriad.platform.db.SessionSql;
 import city.myriad.platform.db.SqlTimes;
 
 import city.myriad.market.model.CapacityCalendar.Hold;
@@ -31,21 +32,20 @@ public class ReservationRepository implements PanacheRepositoryBase<Reservation,
 
     /** Waits for, then holds until the transaction ends, the calendar of this cluster and model. */
     public Uni<Void> lockCalendar(UUID clusterId, String model) {
-        return getSession().chain(s -> s.createNativeQuery(
-                        "select cast(pg_advisory_xact_lock(hashtextextended(:key, 0)) as text)", String.class)
+        return SessionSql.select("select cast(pg_advisory_xact_lock(hashtextextended(:key, 0)) as text)")
                 .setParameter("key", "calendar/" + clusterId + "/" + model)
-                .getSingleResult()).replaceWithVoid();
+                .single().replaceWithVoid();
     }
 
     /** The holds of this cluster and model that have not ended by {@code from}. */
     public Uni<List<Hold>> holds(UUID clusterId, String model, Instant from) {
-        return getSession().chain(s -> s.createNativeQuery("""
+        return SessionSql.select("""
                         select start_at, end_at, cards, block from capacity_holds
-                         where cluster_id = :cluster and model = :model and end_at > :from""", Object[].class)
+                         where cluster_id = :cluster and model = :model and end_at > :from""")
                 .setParameter("cluster", clusterId)
                 .setParameter("model", model)
                 .setParameter("from", SqlTimes.utc(from))
-                .getResultList())
+                .getResultList()
                 .map(rows -> rows.stream().map(r -> new Hold(SqlTimes.instant(r[0]), SqlTimes.instant(r[1]), ((Number) r[2]).intValue(),
                         (String) r[3])).toList());
     }
@@ -79,19 +79,17 @@ public class ReservationRepository implements PanacheRepositoryBase<Reservation,
     /** Totals of reservations bought in the window and not cancelled, plus fees of those cancelled. */
     public Uni<Long> spend(UUID tenantId, UUID projectId, String currency, OffsetDateTime from, OffsetDateTime to) {
         String project = projectId == null ? "" : " and project_id = :project";
-        return getSession().chain(s -> {
-            var q = s.createNativeQuery("""
-                    select coalesce(sum(case when status = 'CANCELLED' then coalesce(cancellation_fee_minor, 0)
-                                             else total_minor end), 0)
-                      from reservations
-                     where tenant_id = :tenant and currency = :currency and created_at >= :from and created_at < :to"""
-                    + project, Object.class)
-                    .setParameter("tenant", tenantId).setParameter("currency", currency)
-                    .setParameter("from", from).setParameter("to", to);
-            if (projectId != null) {
-                q.setParameter("project", projectId);
-            }
-            return q.getSingleResult();
-        }).map(v -> ((Number) v).longValue());
+        SessionSql q = SessionSql.select("""
+                select coalesce(sum(case when status = 'CANCELLED' then coalesce(cancellation_fee_minor, 0)
+                                         else total_minor end), 0)
+                  from reservations
+                 where tenant_id = :tenant and currency = :currency and created_at >= :from and created_at < :to"""
+                + project)
+                .setParameter("tenant", tenantId).setParameter("currency", currency)
+                .setParameter("from", from).setParameter("to", to);
+        if (projectId != null) {
+            q.setParameter("project", projectId);
+        }
+        return q.singleValue(Number.class).map(Number::longValue);
     }
 }

@@ -1,5 +1,6 @@
 package city.myriad.metering.repository;
 
+import city.myriad.platform.db.SessionSql;
 import city.myriad.platform.db.SqlTimes;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
@@ -46,12 +47,11 @@ public class AlertRepository {
 
     /** The thresholds already raised for a scope, measure and period. */
     public Uni<List<Integer>> raised(UUID tenantId, String scope, String measure, String period) {
-        return session().chain(s -> s.createNativeQuery("""
+        return SessionSql.select("""
                         select threshold from alerts
-                         where tenant_id = :tenant and scope = :scope and measure = :measure and period = :period""",
-                        Integer.class)
+                         where tenant_id = :tenant and scope = :scope and measure = :measure and period = :period""")
                 .setParameter("tenant", tenantId).setParameter("scope", scope).setParameter("measure", measure)
-                .setParameter("period", period).getResultList());
+                .setParameter("period", period).column(Integer.class);
     }
 
     public Uni<Void> enqueue(DeliveryRow d) {
@@ -67,20 +67,18 @@ public class AlertRepository {
 
     /** A tenant's alerts, newest first, after the cursor (raised_at, id). */
     public Uni<List<AlertRow>> page(UUID tenantId, UUID after, int limit) {
-        return session().chain(s -> {
-            var q = s.createNativeQuery("""
-                    select a.id, a.tenant_id, a.project_id, a.measure, a.period, a.threshold, a.used, a.lim, a.unit,
-                           a.raised_at, d.state
-                      from alerts a left join webhook_deliveries d on d.alert_id = a.id
-                     where a.tenant_id = :tenant""" + (after == null ? "" : " and a.id < :after")
-                    + " order by a.id desc limit :limit", Object[].class)
-                    .setParameter("tenant", tenantId).setParameter("limit", limit);
-            if (after != null) {
-                q.setParameter("after", after);
-            }
-            return q.getResultList();
-        }).map(rows -> rows.stream().map(r -> new AlertRow((UUID) r[0], (UUID) r[1], (UUID) r[2], (String) r[3],
-                (String) r[4], ((Number) r[5]).intValue(), (BigDecimal) r[6], (BigDecimal) r[7], (String) r[8],
+        SessionSql q = SessionSql.select("""
+                select a.id, a.tenant_id, a.project_id, a.measure, a.period, a.threshold, a.used, a.lim, a.unit,
+                       a.raised_at, d.state
+                  from alerts a left join webhook_deliveries d on d.alert_id = a.id
+                 where a.tenant_id = :tenant""" + (after == null ? "" : " and a.id < :after")
+                + " order by a.id desc limit :limit")
+                .setParameter("tenant", tenantId).setParameter("limit", limit);
+        if (after != null) {
+            q.setParameter("after", after);
+        }
+        return q.getResultList().map(rows -> rows.stream().map(r -> new AlertRow((UUID) r[0], (UUID) r[1], (UUID) r[2], (String) r[3],
+                (String) r[4], ((Number) r[5]).intValue(), SessionSql.decimal(r[6]), SessionSql.decimal(r[7]), (String) r[8],
                 SqlTimes.instant(r[9]), (String) r[10])).toList());
     }
 
@@ -89,16 +87,16 @@ public class AlertRepository {
      * other replica sends them meanwhile. Returns them as they were.
      */
     public Uni<List<DeliveryRow>> leaseDue(Instant now, Instant leaseUntil, int limit) {
-        return session().chain(s -> s.createNativeQuery("""
+        return SessionSql.select("""
                         update webhook_deliveries d set next_attempt_at = :lease
                           from (select id from webhook_deliveries
                                  where state = 'PENDING' and next_attempt_at <= :now
                                  order by next_attempt_at limit :limit for update skip locked) due
                          where d.id = due.id
                         returning d.id, d.tenant_id, d.alert_id, d.event_type, d.payload, d.state, d.attempts,
-                                  d.next_attempt_at, d.created_at, d.delivered_at""", Object[].class)
+                                  d.next_attempt_at, d.created_at, d.delivered_at""")
                 .setParameter("now", SqlTimes.utc(now)).setParameter("lease", SqlTimes.utc(leaseUntil))
-                .setParameter("limit", limit).getResultList())
+                .setParameter("limit", limit).getResultList()
                 .map(rows -> rows.stream().map(AlertRepository::delivery).toList());
     }
 
@@ -124,29 +122,27 @@ public class AlertRepository {
 
     /** A tenant's deliveries, newest first, after the cursor (id). */
     public Uni<List<DeliveryRow>> deliveries(UUID tenantId, UUID after, int limit) {
-        return session().chain(s -> {
-            var q = s.createNativeQuery("""
-                    select id, tenant_id, alert_id, event_type, payload, state, attempts, next_attempt_at, created_at,
-                           delivered_at
-                      from webhook_deliveries where tenant_id = :tenant""" + (after == null ? "" : " and id < :after")
-                    + " order by id desc limit :limit", Object[].class)
-                    .setParameter("tenant", tenantId).setParameter("limit", limit);
-            if (after != null) {
-                q.setParameter("after", after);
-            }
-            return q.getResultList();
-        }).map(rows -> rows.stream().map(AlertRepository::delivery).toList());
+        SessionSql q = SessionSql.select("""
+                select id, tenant_id, alert_id, event_type, payload, state, attempts, next_attempt_at, created_at,
+                       delivered_at
+                  from webhook_deliveries where tenant_id = :tenant""" + (after == null ? "" : " and id < :after")
+                + " order by id desc limit :limit")
+                .setParameter("tenant", tenantId).setParameter("limit", limit);
+        if (after != null) {
+            q.setParameter("after", after);
+        }
+        return q.getResultList().map(rows -> rows.stream().map(AlertRepository::delivery).toList());
     }
 
     public Uni<List<AttemptRow>> attempts(List<UUID> deliveryIds) {
         if (deliveryIds.isEmpty()) {
             return Uni.createFrom().item(List.of());
         }
-        return session().chain(s -> s.createNativeQuery("""
+        return SessionSql.select("""
                         select delivery_id, attempt, at, url, status_code, error, duration_ms from webhook_attempts
                          where delivery_id = any(cast(string_to_array(cast(:ids as text), ',') as uuid[]))
-                         order by delivery_id, attempt""", Object[].class)
-                .setParameter("ids", UsageEventRepository.joined(deliveryIds)).getResultList())
+                         order by delivery_id, attempt""")
+                .setParameter("ids", UsageEventRepository.joined(deliveryIds)).getResultList()
                 .map(rows -> rows.stream().map(r -> new AttemptRow((UUID) r[0], ((Number) r[1]).intValue(),
                         SqlTimes.instant(r[2]), (String) r[3], r[4] == null ? null : ((Number) r[4]).intValue(),
                         (String) r[5], ((Number) r[6]).intValue())).toList());
@@ -156,10 +152,9 @@ public class AlertRepository {
     public record Hook(String url, String secret, Instant updatedAt, String updatedBy) {}
 
     public Uni<Optional<Hook>> webhook(UUID tenantId) {
-        return session().chain(s -> s.createNativeQuery(
-                        "select url, secret, updated_at, updated_by from webhooks where tenant_id = :tenant",
-                        Object[].class)
-                .setParameter("tenant", tenantId).getResultList())
+        return SessionSql.select(
+                        "select url, secret, updated_at, updated_by from webhooks where tenant_id = :tenant")
+                .setParameter("tenant", tenantId).getResultList()
                 .map(rows -> rows.stream().findFirst().map(r -> new Hook((String) r[0], (String) r[1],
                         SqlTimes.instant(r[2]), (String) r[3])));
     }

@@ -1,5 +1,6 @@
 package city.myriad.metering.repository;
 
+import city.myriad.platform.db.SessionSql;
 import city.myriad.platform.db.SqlTimes;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
@@ -40,13 +41,13 @@ public class RollupRepository {
 
     /** Takes (locks) up to {@code limit} closed runs not yet metered, oldest end first; other meters skip them. */
     public Uni<List<PendingSegment>> pendingSegments(int limit) {
-        return session().chain(s -> s.createNativeQuery("""
+        return SessionSql.select("""
                         select g.job_id, g.attempt, g.tenant_id, g.project_id, g.cluster_id, g.model, g.price_class,
                                g.currency, g.cards_milli, g.started_at, g.ended_at, g.unit_price_minor, g.charge_minor,
                                g.credit_minor, (select j.reservation_id from jobs j where j.id = g.job_id)
                           from job_segments g where g.metered_at is null
-                         order by g.ended_at limit :limit for update of g skip locked""", Object[].class)
-                .setParameter("limit", limit).getResultList())
+                         order by g.ended_at limit :limit for update of g skip locked""")
+                .setParameter("limit", limit).getResultList()
                 .map(rows -> rows.stream().map(r -> new PendingSegment((UUID) r[0], ((Number) r[1]).intValue(),
                         (UUID) r[2], (UUID) r[3], (UUID) r[4], (String) r[5], (String) r[6], (String) r[7],
                         ((Number) r[8]).intValue(), SqlTimes.instant(r[9]), SqlTimes.instant(r[10]),
@@ -71,7 +72,7 @@ public class RollupRepository {
      * those crossing an hour one by one.
      */
     public Uni<List<PendingEvent>> takeBatches(int limit) {
-        return session().chain(s -> s.createNativeQuery("""
+        return SessionSql.select("""
                         with taken as (
                             delete from usage_pending_batches where batch_id in (
                                 select batch_id from usage_pending_batches order by received_at limit :limit
@@ -92,8 +93,8 @@ public class RollupRepository {
                         union all
                         select job_id, tenant_id, project_id, cluster_id, model, price_class, currency, cards_milli,
                                start_at, end_at, null, 0, 1
-                          from ev where not one_hour""", Object[].class)
-                .setParameter("limit", limit).getResultList())
+                          from ev where not one_hour""")
+                .setParameter("limit", limit).getResultList()
                 .map(rows -> rows.stream().map(r -> new PendingEvent((UUID) r[0], (UUID) r[1], (UUID) r[2],
                         (UUID) r[3], (String) r[4], (String) r[5], (String) r[6], ((Number) r[7]).intValue(),
                         r[8] == null ? null : SqlTimes.instant(r[8]), r[9] == null ? null : SqlTimes.instant(r[9]),
@@ -112,10 +113,10 @@ public class RollupRepository {
                         select p, 'OPEN' from unnest(string_to_array(cast(:periods as text), ',')) as p
                         order by p
                         on conflict (period) do nothing""").setParameter("periods", list).executeUpdate()
-                .chain(() -> s.createNativeQuery("""
+                .chain(() -> SessionSql.select("""
                         select period, state from billing_periods
                          where period = any(string_to_array(cast(:periods as text), ','))
-                         order by period for share""", Object[].class).setParameter("periods", list).getResultList()))
+                         order by period for share""").setParameter("periods", list).getResultList()))
                 .map(rows -> {
                     Map<String, String> states = new HashMap<>();
                     rows.forEach(r -> states.put((String) r[0], (String) r[1]));
@@ -212,26 +213,23 @@ public class RollupRepository {
     public Uni<long[]> billed(UUID tenantId, UUID projectId, String currency, String period) {
         String filter = (projectId == null ? "" : " and project_id = :project")
                 + (currency == null ? "" : " and currency = :currency");
-        return session().chain(s -> {
-            var q = s.createNativeQuery("select"
-                    + " (select coalesce(sum(cost_minor - credit_minor), 0) from usage_rollups where tenant_id = :tenant"
-                    + " and period = :period" + filter + ")"
-                    + " + (select coalesce(sum(charge_minor - credit_minor), 0) from job_segments where metered_at is null"
-                    + " and tenant_id = :tenant" + filter + "),"
-                    + " (select coalesce(sum(card_milli_seconds), 0) from usage_rollups where tenant_id = :tenant"
-                    + " and period = :period" + filter + ")"
-                    + " + (select coalesce(sum(cast(cards_milli as bigint) * floor(extract(epoch from ended_at - started_at))), 0)"
-                    + " from job_segments where metered_at is null and tenant_id = :tenant" + filter + ")",
-                    Object[].class)
-                    .setParameter("tenant", tenantId).setParameter("period", period);
-            if (projectId != null) {
-                q.setParameter("project", projectId);
-            }
-            if (currency != null) {
-                q.setParameter("currency", currency);
-            }
-            return q.getSingleResult();
-        }).map(r -> new long[] {((Number) r[0]).longValue(), ((Number) r[1]).longValue()});
+        SessionSql q = SessionSql.select("select"
+                + " (select coalesce(sum(cost_minor - credit_minor), 0) from usage_rollups where tenant_id = :tenant"
+                + " and period = :period" + filter + ")"
+                + " + (select coalesce(sum(charge_minor - credit_minor), 0) from job_segments where metered_at is null"
+                + " and tenant_id = :tenant" + filter + "),"
+                + " (select coalesce(sum(card_milli_seconds), 0) from usage_rollups where tenant_id = :tenant"
+                + " and period = :period" + filter + ")"
+                + " + (select coalesce(sum(cast(cards_milli as bigint) * floor(extract(epoch from ended_at - started_at))), 0)"
+                + " from job_segments where metered_at is null and tenant_id = :tenant" + filter + ")")
+                .setParameter("tenant", tenantId).setParameter("period", period);
+        if (projectId != null) {
+            q.setParameter("project", projectId);
+        }
+        if (currency != null) {
+            q.setParameter("currency", currency);
+        }
+        return q.single().map(r -> new long[] {((Number) r[0]).longValue(), ((Number) r[1]).longValue()});
     }
 
     /**
@@ -241,31 +239,28 @@ public class RollupRepository {
     public Uni<long[]> running(UUID tenantId, UUID projectId, String currency, Instant periodStart, Instant now) {
         String filter = (projectId == null ? "" : " and project_id = :project")
                 + (currency == null ? "" : " and currency = :currency");
-        return session().chain(s -> {
-            var q = s.createNativeQuery("""
-                    select coalesce(sum(round(unit_price_minor * cards_milli * secs / 3600000.0)), 0),
-                           coalesce(sum(cards_milli * secs), 0)
-                      from (select unit_price_minor, cast(cards_milli as bigint) as cards_milli,
-                                   greatest(0, floor(extract(epoch from :now - greatest(started_at, :from)))) as secs
-                              from jobs where state = 'RUNNING' and tenant_id = :tenant""" + filter + ") r",
-                    Object[].class)
-                    .setParameter("tenant", tenantId).setParameter("now", SqlTimes.utc(now))
-                    .setParameter("from", SqlTimes.utc(periodStart));
-            if (projectId != null) {
-                q.setParameter("project", projectId);
-            }
-            if (currency != null) {
-                q.setParameter("currency", currency);
-            }
-            return q.getSingleResult();
-        }).map(r -> new long[] {((Number) r[0]).longValue(), ((Number) r[1]).longValue()});
+        SessionSql q = SessionSql.select("""
+                select coalesce(sum(round(unit_price_minor * cards_milli * secs / 3600000.0)), 0),
+                       coalesce(sum(cards_milli * secs), 0)
+                  from (select unit_price_minor, cast(cards_milli as bigint) as cards_milli,
+                               greatest(0, floor(extract(epoch from :now - greatest(started_at, :from)))) as secs
+                          from jobs where state = 'RUNNING' and tenant_id = :tenant""" + filter + ") r")
+                .setParameter("tenant", tenantId).setParameter("now", SqlTimes.utc(now))
+                .setParameter("from", SqlTimes.utc(periodStart));
+        if (projectId != null) {
+            q.setParameter("project", projectId);
+        }
+        if (currency != null) {
+            q.setParameter("currency", currency);
+        }
+        return q.single().map(r -> new long[] {((Number) r[0]).longValue(), ((Number) r[1]).longValue()});
     }
 
     /** Takes the meter's turn: false if another replica's meter holds it (until its transaction ends). */
     public Uni<Boolean> tryTurn() {
-        return session().chain(s -> s.createNativeQuery(
-                        "select pg_try_advisory_xact_lock(hashtextextended('myriad/meter', 0))", Boolean.class)
-                .getSingleResult());
+        return SessionSql.select(
+                        "select pg_try_advisory_xact_lock(hashtextextended('myriad/meter', 0))")
+                .singleValue(Boolean.class);
     }
 
     private static Uni<Mutiny.Session> session() {

@@ -1,5 +1,6 @@
 package city.myriad.metering.repository;
 
+import city.myriad.platform.db.SessionSql;
 import city.myriad.platform.db.SqlTimes;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
@@ -58,19 +59,18 @@ public class UsageRepository {
         if (clusterIds != null) {
             where.append(" and cluster_id = any(cast(string_to_array(cast(:clusters as text), ',') as uuid[]))");
         }
-        return session().chain(s -> {
-            var q = s.createNativeQuery("select " + key + " as k, currency, sum(card_milli_seconds), sum(cost_minor),"
-                    + " sum(credit_minor), sum(measured_card_milli_seconds), sum(event_count) from usage_rollups"
-                    + where + " group by k, currency order by k, currency", Object[].class)
-                    .setParameter("from", SqlTimes.utc(from)).setParameter("to", SqlTimes.utc(to));
-            if (tenantId != null) {
-                q.setParameter("tenant", tenantId);
-            }
-            if (clusterIds != null) {
-                q.setParameter("clusters", UsageEventRepository.joined(clusterIds));
-            }
-            return q.getResultList();
-        }).map(rows -> rows.stream().map(r -> new Group((String) r[0], (String) r[1], ((Number) r[2]).longValue(),
+        SessionSql q = SessionSql.select("select " + key + " as k, currency, sum(card_milli_seconds), sum(cost_minor),"
+                + " sum(credit_minor), sum(measured_card_milli_seconds), sum(event_count) from usage_rollups"
+                + where + " group by k, currency order by k, currency")
+                .setParameter("from", SqlTimes.utc(from)).setParameter("to", SqlTimes.utc(to));
+        if (tenantId != null) {
+            q.setParameter("tenant", tenantId);
+        }
+        if (clusterIds != null) {
+            q.setParameter("clusters", UsageEventRepository.joined(clusterIds));
+        }
+        return q.getResultList().map(rows -> rows.stream().map(r -> new Group((String) r[0], (String) r[1],
+                ((Number) r[2]).longValue(),
                 ((Number) r[3]).longValue(), ((Number) r[4]).longValue(), ((Number) r[5]).longValue(),
                 ((Number) r[6]).longValue())).toList());
     }
@@ -84,31 +84,29 @@ public class UsageRepository {
         if (clusterIds != null) {
             where.append(" and cluster_id = any(cast(string_to_array(cast(:clusters as text), ',') as uuid[]))");
         }
-        return session().chain(s -> {
-            var q = s.createNativeQuery("select coalesce(sum(cast(cards_milli as bigint)"
-                    + " * greatest(0, floor(extract(epoch from :now - started_at)))), 0) from jobs" + where,
-                    Object.class).setParameter("now", SqlTimes.utc(now));
-            if (tenantId != null) {
-                q.setParameter("tenant", tenantId);
-            }
-            if (clusterIds != null) {
-                q.setParameter("clusters", UsageEventRepository.joined(clusterIds));
-            }
-            return q.getSingleResult();
-        }).map(v -> ((Number) v).longValue());
+        SessionSql q = SessionSql.select("select coalesce(sum(cast(cards_milli as bigint)"
+                + " * greatest(0, floor(extract(epoch from :now - started_at)))), 0) from jobs" + where)
+                .setParameter("now", SqlTimes.utc(now));
+        if (tenantId != null) {
+            q.setParameter("tenant", tenantId);
+        }
+        if (clusterIds != null) {
+            q.setParameter("clusters", UsageEventRepository.joined(clusterIds));
+        }
+        return q.singleValue(Number.class).map(Number::longValue);
     }
 
     public Uni<Optional<JobRow>> job(UUID jobId) {
-        return session().chain(s -> s.createNativeQuery(
-                        "select id, tenant_id, cluster_id, state, currency from jobs where id = :id", Object[].class)
-                .setParameter("id", jobId).getResultList())
+        return SessionSql.select(
+                        "select id, tenant_id, cluster_id, state, currency from jobs where id = :id")
+                .setParameter("id", jobId).getResultList()
                 .map(rows -> rows.stream().findFirst().map(r -> new JobRow((UUID) r[0], (UUID) r[1], (UUID) r[2],
                         (String) r[3], (String) r[4])));
     }
 
     /** The job's runs, ended and going on, with the events counted against each. */
     public Uni<List<RunRow>> runs(UUID jobId, Instant now) {
-        return session().chain(s -> s.createNativeQuery("""
+        return SessionSql.select("""
                         with runs as (
                             select attempt, started_at, ended_at, cards_milli, charge_minor from job_segments
                              where job_id = :job
@@ -124,8 +122,8 @@ public class UsageRepository {
                                    * greatest(0, floor(extract(epoch from coalesce(r.ended_at, :now) - r.started_at))),
                                r.charge_minor, coalesce(m.cms, 0), coalesce(m.n, 0)
                           from runs r left join measured m on m.attempt = r.attempt
-                         order by r.attempt""", Object[].class)
-                .setParameter("job", jobId).setParameter("now", SqlTimes.utc(now)).getResultList())
+                         order by r.attempt""")
+                .setParameter("job", jobId).setParameter("now", SqlTimes.utc(now)).getResultList()
                 .map(rows -> rows.stream().map(r -> new RunRow(((Number) r[0]).intValue(), SqlTimes.instant(r[1]),
                         r[2] == null ? null : SqlTimes.instant(r[2]), ((Number) r[3]).longValue(),
                         ((Number) r[4]).longValue(), ((Number) r[5]).longValue(), ((Number) r[6]).longValue()))
@@ -159,15 +157,13 @@ public class UsageRepository {
     }
 
     private interface Binder {
-        void bind(Mutiny.SelectionQuery<Object[]> q);
+        void bind(SessionSql q);
     }
 
     private static Uni<List<Reconciliation>> reconciliations(String sql, Binder binder) {
-        return session().chain(s -> {
-            Mutiny.SelectionQuery<Object[]> q = s.createNativeQuery(sql, Object[].class);
-            binder.bind(q);
-            return q.getResultList();
-        }).map(rows -> rows.stream().map(r -> new Reconciliation((UUID) r[0], (UUID) r[1], (UUID) r[2],
+        SessionSql q = SessionSql.select(sql);
+        binder.bind(q);
+        return q.getResultList().map(rows -> rows.stream().map(r -> new Reconciliation((UUID) r[0], (UUID) r[1], (UUID) r[2],
                 ((Number) r[3]).longValue(), ((Number) r[4]).longValue(), ((Number) r[5]).longValue(), (String) r[6],
                 SqlTimes.instant(r[7]))).toList());
     }

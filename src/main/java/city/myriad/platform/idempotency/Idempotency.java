@@ -1,5 +1,6 @@
 package city.myriad.platform.idempotency;
 
+import city.myriad.platform.db.SessionSql;
 import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.ProblemCode;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -87,18 +88,18 @@ public class Idempotency {
                                 .setParameter("scope", scope)
                                 .setParameter("key", key)
                                 .executeUpdate())
-                        : replay(s, scope, key, request, view)));
+                        : replay(scope, key, request, view)));
     }
 
-    private <V> Uni<V> replay(org.hibernate.reactive.mutiny.Mutiny.Session s, String scope, String key,
-            IdempotentCreate request, Class<V> view) {
-        return s.createNativeQuery("""
+    private <V> Uni<V> replay(String scope, String key, IdempotentCreate request, Class<V> view) {
+        return SessionSql.select("""
                         select request_hash, response_body
-                          from idempotency_records where scope = :scope and idempotency_key = :key""", Object[].class)
+                          from idempotency_records where scope = :scope and idempotency_key = :key""")
                 .setParameter("scope", scope)
                 .setParameter("key", key)
-                .getSingleResultOrNull()
-                .map(row -> {
+                .first()
+                .map(found -> {
+                    Object[] row = found.orElse(null);
                     if (row == null || !request.fingerprint().equals(row[0])) {
                         throw new MyriadProblem.Conflict(ProblemCode.IDEMPOTENCY_KEY_REUSED,
                                 "This Idempotency-Key was used for a different request; use a new key");

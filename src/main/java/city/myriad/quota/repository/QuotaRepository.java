@@ -1,5 +1,6 @@
 package city.myriad.quota.repository;
 
+import city.myriad.platform.db.SessionSql;
 import city.myriad.platform.db.SqlTimes;
 
 import io.quarkus.hibernate.reactive.panache.Panache;
@@ -20,23 +21,22 @@ public class QuotaRepository {
     public record Stored(String document, Instant updatedAt, String updatedBy) {}
 
     public Uni<Optional<Stored>> find(UUID tenantId, String scope) {
-        return Panache.getSession().chain(s -> s.createNativeQuery("""
-                        select document, updated_at, updated_by from quotas where tenant_id = :tenant and scope = :scope""",
-                        Object[].class)
+        return SessionSql.select("""
+                        select document, updated_at, updated_by from quotas where tenant_id = :tenant and scope = :scope""")
                 .setParameter("tenant", tenantId)
                 .setParameter("scope", scope)
-                .getResultList())
+                .getResultList()
                 .map(rows -> rows.stream().findFirst().map(r -> new Stored((String) r[0], SqlTimes.instant(r[1]), (String) r[2])));
     }
 
     /** The documents of several scopes of one tenant, by scope (absent: none set). */
     public Uni<java.util.Map<String, Stored>> findAll(UUID tenantId, List<String> scopes) {
-        return Panache.getSession().chain(s -> s.createNativeQuery("""
+        return SessionSql.select("""
                         select scope, document, updated_at, updated_by from quotas
-                         where tenant_id = :tenant and scope in (:scopes)""", Object[].class)
+                         where tenant_id = :tenant and scope = any(:scopes)""")
                 .setParameter("tenant", tenantId)
-                .setParameter("scopes", scopes)
-                .getResultList())
+                .setParameter("scopes", scopes.toArray(String[]::new))
+                .getResultList()
                 .map(rows -> {
                     java.util.Map<String, Stored> byScope = new java.util.HashMap<>();
                     rows.forEach(r -> byScope.put((String) r[0], new Stored((String) r[1], SqlTimes.instant(r[2]),
@@ -50,9 +50,8 @@ public class QuotaRepository {
 
     /** Every document of every tenant (a platform transaction): for the meter's alerts. */
     public Uni<List<Row>> all() {
-        return Panache.getSession().chain(s -> s.createNativeQuery(
-                        "select tenant_id, scope, document from quotas order by tenant_id, scope", Object[].class)
-                .getResultList())
+        return SessionSql.select("select tenant_id, scope, document from quotas order by tenant_id, scope")
+                .getResultList()
                 .map(rows -> rows.stream().map(r -> new Row((UUID) r[0], (String) r[1], (String) r[2])).toList());
     }
 

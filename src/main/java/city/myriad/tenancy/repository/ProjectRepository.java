@@ -1,5 +1,6 @@
 package city.myriad.tenancy.repository;
 
+import city.myriad.platform.db.SessionSql;
 import city.myriad.tenancy.model.Project;
 import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
 import io.smallrye.mutiny.Uni;
@@ -19,8 +20,8 @@ public class ProjectRepository implements PanacheRepositoryBase<Project, UUID> {
 
     /** The tenant's status (ACTIVE or SUSPENDED). */
     public Uni<String> tenantStatus(UUID tenantId) {
-        return getSession().chain(s -> s.createNativeQuery("select status from tenants where id = :id", String.class)
-                .setParameter("id", tenantId).getSingleResult());
+        return SessionSql.select("select status from tenants where id = :id")
+                .setParameter("id", tenantId).singleValue(String.class);
     }
 
     /**
