@@ -189,21 +189,34 @@ final class Heads {
     }
 
     /**
-     * Keeps from {@code j} the nodes of the heads whose reserved start it would still run at (placing it sees them
-     * as unusable), and returns that set of nodes: whether a shape fits depends on it.
+     * The nodes of the heads whose reserved start {@code j} would still run at: whether a shape fits depends on
+     * them. Nothing is held yet ({@link #keepFrom}).
      */
-    List<Integer> keepFrom(Job j, double t) {
+    List<Integer> keptFrom(Job j, double t) {
+        return heldSets.get(level(j, t));
+    }
+
+    private int level(Job j, double t) {
         int level = 0;
         while (level < onNodes.size() && t + j.durationS() > onNodes.get(level).shadow()) {
             level++;
         }
+        return level;
+    }
+
+    /**
+     * Keeps from {@code j} the nodes of {@link #keptFrom} in the cluster state, so that placing it, or preempting
+     * for it, sees them as unusable. Only what reads the state for {@code j} needs them: a job whose shape is known
+     * not to fit is passed over without holding or lifting anything.
+     */
+    void keepFrom(Job j, double t) {
+        int level = level(j, t);
         while (holds.size() > level) {
             state.lift(holds.pop());
         }
         while (holds.size() < level) {
             holds.push(state.holdForHead(onNodes.get(holds.size()).node()));
         }
-        return heldSets.get(level);
     }
 
     /** Gives every kept node back; the scan calls it when it ends. */

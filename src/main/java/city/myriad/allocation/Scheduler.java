@@ -393,7 +393,7 @@ public final class Scheduler {
                     continue;
                 }
                 // 5. Preempt, or 6. reserve: the job does not fit now.
-                if (reclaims(j, t, out, evicted)) {
+                if (reclaims(j, t, heads, out, evicted)) {
                     leaving.add(j);
                     return;  // evictions changed the cluster and the queues: the next cycle starts afresh
                 }
@@ -424,13 +424,17 @@ public final class Scheduler {
      * {@code NOT_NOW} without asking the policy for a shape known not to fit (until capacity is released).
      */
     private PlacementResult nominate(Job j, double t, Heads heads, FitBounds free) {
-        Shape shape = new Shape(j, heads.keepFrom(j, t));
+        Shape shape = new Shape(j, heads.keptFrom(j, t));
         long[] failed = notFitting.get(shape);
         boolean known = failed != null && j.cpuMilli() >= failed[0] && j.memoryMib() >= failed[1];
         // Before a head exists mayFit was not asked yet; a job that can never fit must still reach the policy to be
         // rejected.
         boolean hopeless = !heads.any() && !free.mayFit(j) && Gangs.neverFits(topology, j) == null;
-        PlacementResult r = known || hopeless ? NOT_NOW : decide(j);
+        PlacementResult r = NOT_NOW;
+        if (!known && !hopeless) {
+            heads.keepFrom(j, t);
+            r = decide(j);
+        }
         if (r instanceof PlacementResult.Deferred && !known) {
             notFitting.merge(shape, new long[] {j.cpuMilli(), j.memoryMib()},
                     (x, y) -> new long[] {Math.min(x[0], y[0]), Math.min(x[1], y[1])});
@@ -442,9 +446,12 @@ public final class Scheduler {
      * Step 5, for any job: a non-preemptible job of a tenant holding reserved cards reclaims them (and spot work
      * elsewhere) at once, whether or not it heads the queue and whatever the victims have run.
      */
-    private boolean reclaims(Job j, double t, List<Decision> out, List<Job> evicted) {
-        return options.preemption() && !j.preemptible() && state.holdsAny(j.tenant())
-                && preemptFor(j, t, Double.POSITIVE_INFINITY, out, evicted);
+    private boolean reclaims(Job j, double t, Heads heads, List<Decision> out, List<Job> evicted) {
+        if (!options.preemption() || j.preemptible() || !state.holdsAny(j.tenant())) {
+            return false;
+        }
+        heads.keepFrom(j, t);  // the victims are chosen off the nodes kept for the heads, as a placement would be
+        return preemptFor(j, t, Double.POSITIVE_INFINITY, out, evicted);
     }
 
     /**
