@@ -1,7 +1,6 @@
 package city.myriad.allocation;
 
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -21,7 +20,7 @@ import java.util.Map;
  */
 final class HeadMemo {
 
-    private record Kept(Head head, List<Integer> held, long nodeAllocations, long steps) {}
+    private record Kept(Head head, HeldNodes held, long nodeAllocations, long steps) {}
 
     /** Kept by the last scan, looked up by this one. */
     private Map<Integer, Kept> last = new HashMap<>();
@@ -32,7 +31,7 @@ final class HeadMemo {
      * shapes that do not fit and this one compare them at every lookup. Emptied when it grows past
      * {@link #INTERNED}.
      */
-    private final Map<List<Integer>, List<Integer>> interned = new HashMap<>();
+    private final Map<HeldNodes, HeldNodes> interned = new HashMap<>();
     static final int INTERNED = 4096;
     /** The latest declared end among the jobs gone since the last scan began. */
     private double latestEndGone = Double.NEGATIVE_INFINITY;
@@ -66,7 +65,7 @@ final class HeadMemo {
      * The reservation kept for {@code j} with the nodes {@code held} (the earlier heads'), or null if it may have
      * moved. A hit is kept again for the next scan.
      */
-    Head lookup(Job j, double t, ClusterState state, List<Integer> held) {
+    Head lookup(Job j, double t, ClusterState state, HeldNodes held) {
         Kept k = last.get(j.id());
         if (k == null || t >= k.head().shadow() || state.allocations(k.head().node()) != k.nodeAllocations()
                 || !k.held().equals(held)) {
@@ -82,18 +81,18 @@ final class HeadMemo {
     }
 
     /** Keeps the reservation a walk of {@code steps} found for {@code j}, a job that runs on one node. */
-    void keep(Job j, Head h, ClusterState state, List<Integer> held, long steps) {
+    void keep(Job j, Head h, ClusterState state, HeldNodes held, long steps) {
         if (h.node() >= 0 && !Double.isInfinite(h.shadow())) {
             current.put(j.id(), new Kept(h, held, state.allocations(h.node()), steps));
         }
     }
 
     /** The list equal to {@code held} that an earlier scan made, or {@code held} itself from now on. */
-    List<Integer> intern(List<Integer> held) {
+    HeldNodes intern(HeldNodes held) {
         if (interned.size() >= INTERNED) {
             interned.clear();
         }
-        List<Integer> earlier = interned.putIfAbsent(held, held);
+        HeldNodes earlier = interned.putIfAbsent(held, held);
         return earlier != null ? earlier : held;
     }
 

@@ -28,7 +28,7 @@ final class Heads {
     /** One-node heads in order of reserved start: a job past the k-th start keeps off the first k nodes. */
     private final List<Head> onNodes = new ArrayList<>();
     private final Deque<ClusterState.Hold> holds = new ArrayDeque<>();
-    private final List<List<Integer>> heldSets = new ArrayList<>();
+    private final List<HeldNodes> heldSets = new ArrayList<>();
     /** The last walk over the running jobs' ends, to go on with for a head that asks at least as much. */
     private Head.Walk walk;
     /** The scheduler's count of changes to the running jobs when the walk began: any change since voids it. */
@@ -55,7 +55,7 @@ final class Heads {
         this.scratch = scratch;
         this.state = state;
         this.limit = limit;
-        heldSets.add(List.of());
+        heldSets.add(HeldNodes.NONE);
     }
 
     /** Whether a job of this scan was blocked (and the rest of the scan is backfill). */
@@ -84,7 +84,7 @@ final class Heads {
             holds.push(state.holdForHead(h.node()));
         }
         try {
-            List<Integer> held = heldSets.get(onNodes.size());
+            HeldNodes held = heldSets.get(onNodes.size());
             boolean oneNode = j.gpus() <= Math.max(1, topology.maxCardsOnOneNode(j.allowedModels()));
             if (blocked && oneNode) {
                 Head kept = kept(j, t, held, byEnd);
@@ -122,7 +122,7 @@ final class Heads {
     }
 
     /** The reservation the last scan kept for {@code j}, if it stands; its walk's steps count against the budget. */
-    private Head kept(Job j, double t, List<Integer> held, Iterable<Scheduler.Running> byEnd) {
+    private Head kept(Job j, double t, HeldNodes held, Iterable<Scheduler.Running> byEnd) {
         Head kept = memo == null ? null : memo.lookup(j, t, state, held);
         if (kept != null) {
             walked += memo.steps(j);
@@ -133,7 +133,7 @@ final class Heads {
     }
 
     /** A reservation a walk of {@code steps} found: counted against the budget and kept for the next scan. */
-    private Head walked(Job j, Head h, List<Integer> held, long steps) {
+    private Head walked(Job j, Head h, HeldNodes held, long steps) {
         walked += steps;
         if (memo != null) {
             memo.keep(j, h, state, held, steps);
@@ -165,11 +165,11 @@ final class Heads {
             heldSets.remove(heldSets.size() - 1);
         }
         for (int level = at + 1; level <= onNodes.size(); level++) {
-            Integer[] nodes = new Integer[level];
+            int[] nodes = new int[level];
             for (int i = 0; i < level; i++) {
                 nodes[i] = onNodes.get(i).node();
             }
-            heldSets.add(memo == null ? List.of(nodes) : memo.intern(List.of(nodes)));
+            heldSets.add(memo == null ? HeldNodes.of(nodes) : memo.intern(HeldNodes.of(nodes)));
         }
     }
 
@@ -192,7 +192,7 @@ final class Heads {
      * The nodes of the heads whose reserved start {@code j} would still run at: whether a shape fits depends on
      * them. Nothing is held yet ({@link #keepFrom}).
      */
-    List<Integer> keptFrom(Job j, double t) {
+    HeldNodes keptFrom(Job j, double t) {
         return heldSets.get(level(j, t));
     }
 

@@ -41,10 +41,10 @@ final class PendingQueues {
     private final Comparator<Job> order;
     private final FairShare fairShare;
     /** Per tenant (or one), the waiting jobs not aged yet, in {@link #order}. */
-    private final List<TreeSet<Job>> queues = new ArrayList<>();
+    private final List<SortedJobs> queues = new ArrayList<>();
     /** When jobs age (else null): the jobs of {@link #queues} by age, and the aged jobs, in submission order. */
     private final TreeSet<Job> young;
-    private final TreeSet<Job> aged;
+    private final SortedJobs aged;
     private int size;
 
     PendingQueues(boolean perTenant, double agingS, Scheduler.Order order, FairShare fairShare) {
@@ -54,8 +54,8 @@ final class PendingQueues {
         this.fairShare = fairShare;
         boolean ages = !Double.isInfinite(agingS);
         this.young = ages ? new TreeSet<>(BY_AGE) : null;
-        this.aged = ages ? new TreeSet<>(BY_SUBMISSION) : null;
-        queues.add(new TreeSet<>(this.order));
+        this.aged = ages ? new SortedJobs(BY_SUBMISSION) : null;
+        queues.add(new SortedJobs(this.order));
     }
 
     /** Card-seconds: the job's cards times its declared run time (0 for a job without cards). */
@@ -109,12 +109,12 @@ final class PendingQueues {
         return size;
     }
 
-    private TreeSet<Job> queueOf(Job j) {
+    private SortedJobs queueOf(Job j) {
         if (!perTenant) {
             return queues.get(0);
         }
         while (queues.size() <= j.tenant()) {
-            queues.add(new TreeSet<>(order));
+            queues.add(new SortedJobs(order));
         }
         return queues.get(j.tenant());
     }
@@ -136,7 +136,7 @@ final class PendingQueues {
     /** The merge of {@link #ordered}: stream 0 is the aged jobs, stream i + 1 tenant i's queue without them. */
     private final class Merge implements Iterator<Job> {
         private final int n;
-        private final List<Iterator<Job>> its;
+        private final Iterator<Job>[] its;
         private final Job[] heads;
         // The heads' sort keys in primitive arrays: the merge compares them for every job it yields.
         private final int[] priority;
@@ -151,16 +151,18 @@ final class PendingQueues {
 
         Merge(double t) {
             this.n = queues.size() + 1;
-            this.its = new ArrayList<>(n);
+            @SuppressWarnings("unchecked")
+            Iterator<Job>[] streams = new Iterator[n];
+            this.its = streams;
             this.heads = new Job[n];
             this.priority = new int[n];
             this.standing = new double[n];
             this.weight = new double[n];
             this.area = new double[n];
             this.key = new double[n];
-            its.add(aged == null ? null : aged.iterator());
+            its[0] = aged == null ? null : aged.iterator();
             for (int i = 1; i < n; i++) {
-                its.add(queues.get(i - 1).iterator());
+                its[i] = queues.get(i - 1).iterator();
                 standing[i] = fairShare.standing(i - 1, t);
                 weight[i] = fairShare.weightOf(i - 1);
             }
@@ -176,7 +178,7 @@ final class PendingQueues {
         }
 
         private void advance(int i) {
-            Iterator<Job> it = its.get(i);
+            Iterator<Job> it = its[i];
             Job h = it != null && it.hasNext() ? it.next() : null;
             heads[i] = h;
             if (h != null) {

@@ -482,9 +482,25 @@ public final class Scheduler {
      * What decides whether a job can fit now, but its CPU and memory: its cards, its models, its tenant (nodes
      * held for a tenant) and the nodes kept for heads, if any.
      */
-    private record Shape(int gpus, int milli, long models, int tenant, boolean preemptible, List<Integer> heldNodes) {
-        Shape(Job j, List<Integer> heldNodes) {
+    private record Shape(int gpus, int milli, long models, int tenant, boolean preemptible, HeldNodes heldNodes) {
+        Shape(Job j, HeldNodes heldNodes) {
             this(j.gpus(), j.gpuMilli(), j.allowedModels(), j.tenant(), j.preemptible(), heldNodes);
+        }
+
+        // Written out: a scan looks up a shape for nearly every job it passes, and the generated methods cost more.
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Shape s && s.gpus == gpus && s.milli == milli && s.models == models
+                    && s.tenant == tenant && s.preemptible == preemptible && s.heldNodes.equals(heldNodes);
+        }
+
+        @Override
+        public int hashCode() {
+            int h = 31 * gpus + milli;
+            h = 31 * h + Long.hashCode(models);
+            h = 31 * h + tenant;
+            h = 31 * h + (preemptible ? 1 : 0);
+            return 31 * h + heldNodes.hashCode();
         }
     }
 

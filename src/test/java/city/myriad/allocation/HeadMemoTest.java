@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
-import java.util.List;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
@@ -73,11 +72,11 @@ class HeadMemoTest {
         s.allocate(Placement.onNodes(Job.of(4).runsFor(500).cards(4).build(), new int[] {2},
                 new int[][] {{0, 1, 2, 3}}));
         memo.beginScan(50);
-        assertSame(h, memo.lookup(head, 50, s, List.of()), "kept");
-        assertNull(memo.lookup(Job.of(101).runsFor(1_000).cards(8).build(), 50, s, List.of()), "another job walks");
-        assertNull(memo.lookup(head, 50, s, List.of(0)), "other nodes held for earlier heads");
+        assertSame(h, memo.lookup(head, 50, s, HeldNodes.NONE), "kept");
+        assertNull(memo.lookup(Job.of(101).runsFor(1_000).cards(8).build(), 50, s, HeldNodes.NONE), "another job walks");
+        assertNull(memo.lookup(head, 50, s, HeldNodes.of(0)), "other nodes held for earlier heads");
         memo.beginScan(100);
-        assertNull(memo.lookup(head, 100, s, List.of()), "its start is no longer ahead");
+        assertNull(memo.lookup(head, 100, s, HeldNodes.NONE), "its start is no longer ahead");
     }
 
     @Test
@@ -89,7 +88,7 @@ class HeadMemoTest {
         s.release(onOne.placement);
         memo.gone(onOne.end);
         memo.beginScan(100);
-        assertNull(memo.lookup(head, 50, s, List.of()));
+        assertNull(memo.lookup(head, 50, s, HeldNodes.NONE));
     }
 
     @Test
@@ -99,7 +98,7 @@ class HeadMemoTest {
         s.release(longest.placement);
         memo.gone(longest.end);
         memo.beginScan(10);
-        assertNull(memo.lookup(head, 10, s, List.of()));
+        assertNull(memo.lookup(head, 10, s, HeldNodes.NONE));
     }
 
     @Test
@@ -108,6 +107,6 @@ class HeadMemoTest {
         memo.beginScan(10);
         s.release(victim.placement);
         memo.goneDuringScan(victim.end, 10);
-        assertNull(memo.lookup(head, 10, s, List.of()));
+        assertNull(memo.lookup(head, 10, s, HeldNodes.NONE));
     }
 }

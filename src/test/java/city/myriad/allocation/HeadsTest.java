@@ -73,16 +73,16 @@ class HeadsTest {
         Heads heads = heads(t, s, 8);
         heads.add(heads.reserve(wholeNode(10), 0, byEnd, 0));  // n0 at 100
         heads.add(heads.reserve(wholeNode(11), 0, byEnd, 0));  // n1 at 200
-        assertEquals(List.of(), heads.keptFrom(Job.of(20).runsFor(50).build(), 0), "ends before both starts");
-        assertEquals(List.of(0), heads.keptFrom(Job.of(21).runsFor(150).build(), 0));
+        assertEquals(HeldNodes.NONE, heads.keptFrom(Job.of(20).runsFor(50).build(), 0), "ends before both starts");
+        assertEquals(HeldNodes.of(0), heads.keptFrom(Job.of(21).runsFor(150).build(), 0));
         assertTrue(s.mayUse(Job.of(21).build(), 0), "naming the kept nodes holds nothing");
         heads.keepFrom(Job.of(21).runsFor(150).build(), 0);
         assertFalse(s.mayUse(Job.of(21).build(), 0), "the first head's node is kept while that job is looked at");
         assertTrue(s.mayUse(Job.of(21).build(), 1));
-        assertEquals(List.of(0, 1), heads.keptFrom(Job.of(22).runsFor(500).build(), 0));
+        assertEquals(HeldNodes.of(0, 1), heads.keptFrom(Job.of(22).runsFor(500).build(), 0));
         heads.keepFrom(Job.of(22).runsFor(500).build(), 0);
         assertFalse(s.mayUse(Job.of(22).build(), 1));
-        assertEquals(List.of(), heads.keptFrom(Job.of(23).runsFor(10).build(), 0));
+        assertEquals(HeldNodes.NONE, heads.keptFrom(Job.of(23).runsFor(10).build(), 0));
         heads.keepFrom(Job.of(23).runsFor(10).build(), 0);
         assertTrue(s.mayUse(Job.of(23).build(), 0) && s.mayUse(Job.of(23).build(), 1), "holds are lifted again");
         heads.keepFrom(Job.of(24).runsFor(500).build(), 0);
