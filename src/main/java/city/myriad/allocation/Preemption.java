@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * Preemption: which preemptible running jobs to evict so that a non-preemptible job starts now, and whether that
- * pays. It keeps, per node, the jobs running there and which nodes hold preemptible work. The scheduler tells it
+ * pays. It keeps, per node, the preemptible jobs running there and which nodes hold any. The scheduler tells it
  * what starts and ends ({@link #started}, {@link #ended}) and carries out a {@link Plan}; for a gang across nodes
  * it tries victims as a what-if through the scheduler ({@link WhatIf}), so that the policy places the gang on the
  * cluster as it would be.
@@ -43,6 +43,7 @@ final class Preemption {
     private final long[] preemptibleMilliOn;
     private final long[] preemptibleCpuOn;
     private final long[] preemptibleMemoryOn;
+    /** Per node: the preemptible jobs running there, in the order they started (the candidate victims). */
     private final List<List<Scheduler.Running>> onNode;
     /**
      * For a gang's greedy steps, per node: its preemptible jobs, their lost work and the whole cards evicting them
@@ -77,8 +78,10 @@ final class Preemption {
 
     /** A job runs (started, resumed, or restored after a what-if). */
     void started(Scheduler.Running r) {
-        for (int n : r.placement.nodes()) {
-            onNode.get(n).add(r);
+        if (r.placement.job().preemptible()) {
+            for (int n : r.placement.nodes()) {
+                onNode.get(n).add(r);
+            }
         }
         count(r.placement, +1);
     }
@@ -86,8 +89,10 @@ final class Preemption {
     /** A job stopped running (ended, evicted, or evicted for a what-if). */
     void ended(Scheduler.Running r) {
         releases++;
-        for (int n : r.placement.nodes()) {
-            onNode.get(n).remove(r);
+        if (r.placement.job().preemptible()) {
+            for (int n : r.placement.nodes()) {
+                onNode.get(n).remove(r);
+            }
         }
         count(r.placement, -1);
     }
@@ -123,12 +128,11 @@ final class Preemption {
                     || state.memoryFree(n) + preemptibleMemoryOn[n] < head.memoryMib()) {
                 continue;  // even evicting every preemptible job here would not make room
             }
-            List<Scheduler.Running> victims = new ArrayList<>();
-            for (Scheduler.Running r : onNode.get(n)) {
-                if (r.placement.job().preemptible()) {  // a gang across nodes too: all its work is lost
-                    victims.add(r);
-                }
+            if (bestVictims != null && cannotBeat(head, n, bestVictims.size(), bestLost, t)) {
+                continue;
             }
+            // Every preemptible job here, a gang across nodes too: all its work is lost.
+            List<Scheduler.Running> victims = new ArrayList<>(onNode.get(n));
             if (victims.isEmpty()) {
                 continue;
             }
@@ -170,6 +174,63 @@ final class Preemption {
         }
         int[] cards = state.chooseCards(head, bestNode);
         return new Plan(bestVictims, Placement.onNodes(head, new int[] {bestNode}, new int[][] {cards}));
+    }
+
+    /**
+     * Whether node n's victims cannot be chosen over the best so far ({@code bestSize} victims losing
+     * {@code bestLost}), without trying them: a set is chosen only if it is smaller, or as small and loses
+     * strictly less. Whatever set frees room here has at least as many victims as the fewest whose cards, CPU and
+     * memory on n could cover what the head lacks there; and if that is the best's size, it loses at least the
+     * work of that many of the node's least costly victims. (A margin of 1e-9 keeps rounding from sparing a set.)
+     */
+    private boolean cannotBeat(Job head, int n, int bestSize, double bestLost, double t) {
+        List<Scheduler.Running> here = onNode.get(n);
+        int v = here.size();
+        long[] milli = new long[v];
+        long[] cpu = new long[v];
+        long[] memory = new long[v];
+        for (int k = 0; k < v; k++) {
+            Placement p = here.get(k).placement;
+            for (int i = 0; i < p.nodes().length; i++) {
+                if (p.nodes()[i] == n) {
+                    milli[k] += (long) p.cards()[i].length * p.milli();
+                    cpu[k] += p.cpu()[i];
+                    memory[k] += p.memory()[i];
+                }
+            }
+        }
+        int fewest = Math.max(fewestCovering(head.totalMilli() - state.freeMilli(n), milli),
+                Math.max(fewestCovering(head.cpuMilli() - state.cpuFree(n), cpu),
+                        fewestCovering(head.memoryMib() - state.memoryFree(n), memory)));
+        if (fewest != bestSize) {
+            return fewest > bestSize;
+        }
+        double[] lost = new double[v];
+        for (int k = 0; k < v; k++) {
+            lost[k] = lostWork(here.get(k), t);
+        }
+        java.util.Arrays.sort(lost);
+        double least = 0;
+        for (int k = 0; k < bestSize; k++) {
+            least += lost[k];
+        }
+        return least >= bestLost * (1 + 1e-9);
+    }
+
+    /** The fewest of {@code amounts} that add up to {@code need} or more (0 if nothing is needed; sorts them). */
+    private static int fewestCovering(long need, long[] amounts) {
+        if (need <= 0) {
+            return 0;
+        }
+        java.util.Arrays.sort(amounts);
+        long sum = 0;
+        for (int k = amounts.length - 1; k >= 0; k--) {
+            sum += amounts[k];
+            if (sum >= need) {
+                return amounts.length - k;
+            }
+        }
+        return amounts.length + 1;
     }
 
     /**
@@ -228,10 +289,8 @@ final class Preemption {
                     int count = 0;
                     double lost = 0;
                     for (Scheduler.Running r : onNode.get(n)) {
-                        if (r.placement.job().preemptible()) {
-                            count++;
-                            lost += lostWork(r, t);
-                        }
+                        count++;
+                        lost += lostWork(r, t);
                     }
                     victimsOn[n] = count;
                     lostOn[n] = lost;
@@ -251,12 +310,7 @@ final class Preemption {
             if (bestNode < 0) {
                 break;
             }
-            List<Scheduler.Running> best = new ArrayList<>();
-            for (Scheduler.Running r : onNode.get(bestNode)) {
-                if (r.placement.job().preemptible()) {
-                    best.add(r);
-                }
-            }
+            List<Scheduler.Running> best = new ArrayList<>(onNode.get(bestNode));
             for (Scheduler.Running v : best) {
                 whatIf.evict(v);
                 victims.add(v);
@@ -305,9 +359,6 @@ final class Preemption {
         }
         for (Scheduler.Running r : onNode.get(n)) {
             Placement p = r.placement;
-            if (!p.job().preemptible()) {
-                continue;
-            }
             for (int i = 0; i < p.nodes().length; i++) {
                 if (p.nodes()[i] == n) {
                     for (int c : p.cards()[i]) {

@@ -58,6 +58,25 @@ class PreemptionTest {
     }
 
     @Test
+    void among_nodes_that_need_as_few_victims_the_one_losing_least_work_is_chosen() {
+        run(spot(0, 8), 0, 0, 0, 1, 2, 3, 4, 5, 6, 7);                 // ran 10 s by t = 10
+        Scheduler.Running younger = run(spot(1, 8), 1, 6, 0, 1, 2, 3, 4, 5, 6, 7);  // ran 4 s
+        Job head = Job.of(2).tenant(1).runsFor(100).cards(8).build();
+        Preemption.Plan plan = preemption.plan(head, 10, Double.POSITIVE_INFINITY);
+        assertEquals(List.of(younger), plan.victims(), "n0 is looked at first, but n1 loses less");
+        assertEquals(1, plan.placement().nodes()[0]);
+    }
+
+    @Test
+    void a_node_needing_more_victims_loses_to_one_needing_fewer_whatever_their_work() {
+        run(spot(0, 4), 0, 9, 0, 1, 2, 3);                             // two young victims on n0
+        run(spot(1, 4), 0, 9, 4, 5, 6, 7);
+        Scheduler.Running old = run(spot(2, 8), 1, 0, 0, 1, 2, 3, 4, 5, 6, 7);  // one old victim on n1
+        Job head = Job.of(3).tenant(1).runsFor(100).cards(8).build();
+        assertEquals(List.of(old), preemption.plan(head, 10, Double.POSITIVE_INFINITY).victims());
+    }
+
+    @Test
     void nothing_is_evicted_when_the_lost_work_outweighs_the_wait_spared() {
         run(spot(0, 8), 0, 0, 0, 1, 2, 3, 4, 5, 6, 7);
         run(spot(1, 8), 1, 0, 0, 1, 2, 3, 4, 5, 6, 7);
