@@ -54,6 +54,9 @@ final class Preemption {
     private final double[] lostOn;
     private final int[] freedOn;
     private int pass;
+    /** Scratch for {@link #cannotBeat}: per victim on a node, what it holds there, and its lost work. */
+    private long[] victimHolds = new long[8];
+    private double[] victimLost = new double[8];
 
     Preemption(Topology topology, ClusterState state, PlacementPolicy policy, WhatIf whatIf) {
         this.topology = topology;
@@ -186,51 +189,88 @@ final class Preemption {
     private boolean cannotBeat(Job head, int n, int bestSize, double bestLost, double t) {
         List<Scheduler.Running> here = onNode.get(n);
         int v = here.size();
-        long[] milli = new long[v];
-        long[] cpu = new long[v];
-        long[] memory = new long[v];
-        for (int k = 0; k < v; k++) {
-            Placement p = here.get(k).placement;
-            for (int i = 0; i < p.nodes().length; i++) {
-                if (p.nodes()[i] == n) {
-                    milli[k] += (long) p.cards()[i].length * p.milli();
-                    cpu[k] += p.cpu()[i];
-                    memory[k] += p.memory()[i];
-                }
-            }
+        if (victimHolds.length < v) {
+            victimHolds = new long[Math.max(v, 2 * victimHolds.length)];
+            victimLost = new double[victimHolds.length];
         }
-        int fewest = Math.max(fewestCovering(head.totalMilli() - state.freeMilli(n), milli),
-                Math.max(fewestCovering(head.cpuMilli() - state.cpuFree(n), cpu),
-                        fewestCovering(head.memoryMib() - state.memoryFree(n), memory)));
+        int fewest = 0;
+        for (int resource = 0; resource < 3 && fewest <= bestSize; resource++) {
+            long need = switch (resource) {
+                case 0 -> head.totalMilli() - state.freeMilli(n);
+                case 1 -> head.cpuMilli() - state.cpuFree(n);
+                default -> head.memoryMib() - state.memoryFree(n);
+            };
+            if (need <= 0) {
+                continue;
+            }
+            for (int k = 0; k < v; k++) {
+                victimHolds[k] = onThisNode(here.get(k).placement, n, resource);
+            }
+            fewest = Math.max(fewest, fewestCovering(need, victimHolds, v));
+        }
+        if (fewest > v) {
+            return true;  // even all of them would not make room: this node is never chosen
+        }
         if (fewest != bestSize) {
             return fewest > bestSize;
         }
-        double[] lost = new double[v];
         for (int k = 0; k < v; k++) {
-            lost[k] = lostWork(here.get(k), t);
+            victimLost[k] = lostWork(here.get(k), t);
         }
-        java.util.Arrays.sort(lost);
+        // The sum of the bestSize smallest, by selection: bestSize is small (the fewest victims found so far).
         double least = 0;
         for (int k = 0; k < bestSize; k++) {
-            least += lost[k];
+            int min = k;
+            for (int i = k + 1; i < v; i++) {
+                if (victimLost[i] < victimLost[min]) {
+                    min = i;
+                }
+            }
+            double x = victimLost[min];
+            victimLost[min] = victimLost[k];
+            victimLost[k] = x;
+            least += x;
         }
         return least >= bestLost * (1 + 1e-9);
     }
 
-    /** The fewest of {@code amounts} that add up to {@code need} or more (0 if nothing is needed; sorts them). */
-    private static int fewestCovering(long need, long[] amounts) {
-        if (need <= 0) {
-            return 0;
-        }
-        java.util.Arrays.sort(amounts);
+    /** What the placement holds on node n: 0 its milli-cards, 1 its CPU, 2 its memory. */
+    private static long onThisNode(Placement p, int n, int resource) {
         long sum = 0;
-        for (int k = amounts.length - 1; k >= 0; k--) {
-            sum += amounts[k];
-            if (sum >= need) {
-                return amounts.length - k;
+        for (int i = 0; i < p.nodes().length; i++) {
+            if (p.nodes()[i] == n) {
+                sum += switch (resource) {
+                    case 0 -> (long) p.cards()[i].length * p.milli();
+                    case 1 -> p.cpu()[i];
+                    default -> p.memory()[i];
+                };
             }
         }
-        return amounts.length + 1;
+        return sum;
+    }
+
+    /**
+     * The fewest of the first {@code count} amounts that add up to {@code need} (more than {@code count} if all
+     * of them do not), taking the largest first by selection; reorders them.
+     */
+    private static int fewestCovering(long need, long[] amounts, int count) {
+        long sum = 0;
+        for (int k = 0; k < count; k++) {
+            int max = k;
+            for (int i = k + 1; i < count; i++) {
+                if (amounts[i] > amounts[max]) {
+                    max = i;
+                }
+            }
+            long x = amounts[max];
+            amounts[max] = amounts[k];
+            amounts[k] = x;
+            sum += x;
+            if (sum >= need) {
+                return k + 1;
+            }
+        }
+        return count + 1;
     }
 
     /**
