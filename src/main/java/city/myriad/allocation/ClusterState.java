@@ -36,6 +36,9 @@ public final class ClusterState {
      * policies walk these instead of every node: on a busy cluster most nodes have nothing free.
      */
     private final long[][] nodesWithFree;
+    /** The same bits for all models at once (a node has one model), and the mask of all models: most jobs allow any. */
+    private final long[] nodesWithFreeAny;
+    private final long allModels;
     /** Per card model: wholly free cards over all nodes of that model. */
     private final long[] wholeFreeOfModel;
     long allocatedMilli;
@@ -65,12 +68,15 @@ public final class ClusterState {
         nodesByWholeFree = new int[models][maxCards + 1];
         cardsByFreeTenth = new int[models][11];
         nodesWithFree = new long[models][(n + 63) >>> 6];
+        nodesWithFreeAny = new long[(n + 63) >>> 6];
+        allModels = models >= 64 ? -1L : (1L << models) - 1;
         wholeFreeOfModel = new long[models];
         for (int i = 0; i < n; i++) {
             if (topology.cards[i] == 0) {
                 continue;
             }
             nodesWithFree[topology.model[i]][i >>> 6] |= 1L << i;
+            nodesWithFreeAny[i >>> 6] |= 1L << i;
             wholeFreeOfModel[topology.model[i]] += topology.cards[i];
             freeMilliOfModel[topology.model[i]] += freeMilli[i];
             nodesByWholeFree[topology.model[i]][wholeFree[i]]++;
@@ -133,6 +139,9 @@ public final class ClusterState {
     }
 
     private long union(long allowedModels, int word) {
+        if ((allowedModels & allModels) == allModels) {
+            return nodesWithFreeAny[word];
+        }
         long bits = 0;
         for (int m = 0; m < nodesWithFree.length; m++) {
             if ((allowedModels & (1L << m)) != 0) {
@@ -428,8 +437,10 @@ public final class ClusterState {
                 wholeFreeOfModel[model] += wholeFree[node];
                 if (freeMilli[node] > 0) {
                     nodesWithFree[model][node >>> 6] |= 1L << node;
+                    nodesWithFreeAny[node >>> 6] |= 1L << node;
                 } else {
                     nodesWithFree[model][node >>> 6] &= ~(1L << node);
+                    nodesWithFreeAny[node >>> 6] &= ~(1L << node);
                 }
             }
             cpuFree[node] += sign * p.cpu()[i];

@@ -95,13 +95,13 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
             for (int i = 0; i < oneNode.length; i++) {
                 oneNode[i] = profile.gpus[i] <= s.topology().maxCardsOnOneNode(profile.models[i]);
             }
-        }
-        int maxCards = 0;
-        for (int i = 0; i < n; i++) {
-            maxCards = Math.max(maxCards, s.topology().cards[i]);
-        }
-        if (scratch.length < maxCards) {
-            scratch = new int[maxCards];
+            int maxCards = 0;
+            for (int i = 0; i < n; i++) {
+                maxCards = Math.max(maxCards, s.topology().cards[i]);
+            }
+            if (scratch.length < maxCards) {
+                scratch = new int[maxCards];
+            }
         }
     }
 
