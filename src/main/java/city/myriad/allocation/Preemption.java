@@ -43,8 +43,14 @@ final class Preemption {
     private final long[] preemptibleMilliOn;
     private final long[] preemptibleCpuOn;
     private final long[] preemptibleMemoryOn;
+    /**
+     * A preemptible job running on a node, with what it holds there and its footprint (see {@link #lostWork}),
+     * kept so that weighing a node's victims does not go through their placements.
+     */
+    private record Victim(Scheduler.Running running, long milli, long cpu, long memory, double footprint) {}
+
     /** Per node: the preemptible jobs running there, in the order they started (the candidate victims). */
-    private final List<List<Scheduler.Running>> onNode;
+    private final List<List<Victim>> onNode;
     /**
      * For a gang's greedy steps, per node: its preemptible jobs, their lost work and the whole cards evicting them
      * frees, valid while {@code seen[n] == pass} (one pass per gang preemption attempt).
@@ -81,12 +87,15 @@ final class Preemption {
 
     /** A job runs (started, resumed, or restored after a what-if). */
     void started(Scheduler.Running r) {
-        if (r.placement.job().preemptible()) {
-            for (int n : r.placement.nodes()) {
-                onNode.get(n).add(r);
+        Placement p = r.placement;
+        if (p.job().preemptible()) {
+            double footprint = footprint(p);
+            for (int i = 0; i < p.nodes().length; i++) {
+                onNode.get(p.nodes()[i]).add(new Victim(r, (long) p.cards()[i].length * p.milli(), p.cpu()[i],
+                        p.memory()[i], footprint));
             }
         }
-        count(r.placement, +1);
+        count(p, +1);
     }
 
     /** A job stopped running (ended, evicted, or evicted for a what-if). */
@@ -94,7 +103,7 @@ final class Preemption {
         releases++;
         if (r.placement.job().preemptible()) {
             for (int n : r.placement.nodes()) {
-                onNode.get(n).remove(r);
+                onNode.get(n).removeIf(v -> v.running() == r);
             }
         }
         count(r.placement, -1);
@@ -135,7 +144,7 @@ final class Preemption {
                 continue;
             }
             // Every preemptible job here, a gang across nodes too: all its work is lost.
-            List<Scheduler.Running> victims = new ArrayList<>(onNode.get(n));
+            List<Scheduler.Running> victims = runningOn(n);
             if (victims.isEmpty()) {
                 continue;
             }
@@ -187,7 +196,7 @@ final class Preemption {
      * work of that many of the node's least costly victims. (A margin of 1e-9 keeps rounding from sparing a set.)
      */
     private boolean cannotBeat(Job head, int n, int bestSize, double bestLost, double t) {
-        List<Scheduler.Running> here = onNode.get(n);
+        List<Victim> here = onNode.get(n);
         int v = here.size();
         if (victimHolds.length < v) {
             victimHolds = new long[Math.max(v, 2 * victimHolds.length)];
@@ -204,7 +213,8 @@ final class Preemption {
                 continue;
             }
             for (int k = 0; k < v; k++) {
-                victimHolds[k] = onThisNode(here.get(k).placement, n, resource);
+                Victim victim = here.get(k);
+                victimHolds[k] = resource == 0 ? victim.milli() : resource == 1 ? victim.cpu() : victim.memory();
             }
             fewest = Math.max(fewest, fewestCovering(need, victimHolds, v));
         }
@@ -215,7 +225,8 @@ final class Preemption {
             return fewest > bestSize;
         }
         for (int k = 0; k < v; k++) {
-            victimLost[k] = lostWork(here.get(k), t);
+            Victim victim = here.get(k);
+            victimLost[k] = (t - victim.running().start) * victim.footprint();
         }
         // The sum of the bestSize smallest, by selection: bestSize is small (the fewest victims found so far).
         double least = 0;
@@ -232,21 +243,6 @@ final class Preemption {
             least += x;
         }
         return least >= bestLost * (1 + 1e-9);
-    }
-
-    /** What the placement holds on node n: 0 its milli-cards, 1 its CPU, 2 its memory. */
-    private static long onThisNode(Placement p, int n, int resource) {
-        long sum = 0;
-        for (int i = 0; i < p.nodes().length; i++) {
-            if (p.nodes()[i] == n) {
-                sum += switch (resource) {
-                    case 0 -> (long) p.cards()[i].length * p.milli();
-                    case 1 -> p.cpu()[i];
-                    default -> p.memory()[i];
-                };
-            }
-        }
-        return sum;
     }
 
     /**
@@ -280,17 +276,32 @@ final class Preemption {
      * it free to evict, and it would be evicted over and over.
      */
     private double lostWork(Scheduler.Running v, double t) {
-        Job j = v.placement.job();
+        return (t - v.start) * footprint(v.placement);
+    }
+
+    /** The larger of the job's milli-cards and its share of its nodes' CPU or memory counted in their milli-cards. */
+    private double footprint(Placement p) {
+        Job j = p.job();
         long cards = 0;
         long cpu = 0;
         long memory = 0;
-        for (int n : v.placement.nodes()) {
+        for (int n : p.nodes()) {
             cards += topology.cards(n);
             cpu += topology.cpu(n);
             memory += topology.memory(n);
         }
         double share = Math.max(cpu == 0 ? 0 : (double) j.cpuMilli() / cpu, memory == 0 ? 0 : (double) j.memoryMib() / memory);
-        return (t - v.start) * Math.max(j.totalMilli(), share * cards * 1000);
+        return Math.max(j.totalMilli(), share * cards * 1000);
+    }
+
+    /** The preemptible jobs running on node n, in the order they started. */
+    private List<Scheduler.Running> runningOn(int n) {
+        List<Victim> here = onNode.get(n);
+        List<Scheduler.Running> running = new ArrayList<>(here.size());
+        for (Victim victim : here) {
+            running.add(victim.running());
+        }
+        return running;
     }
 
     /**
@@ -328,9 +339,9 @@ final class Preemption {
                     // What evicting this node's preemptible jobs would give; kept until a victim touches the node.
                     int count = 0;
                     double lost = 0;
-                    for (Scheduler.Running r : onNode.get(n)) {
+                    for (Victim victim : onNode.get(n)) {
                         count++;
-                        lost += lostWork(r, t);
+                        lost += lostWork(victim.running(), t);
                     }
                     victimsOn[n] = count;
                     lostOn[n] = lost;
@@ -350,7 +361,7 @@ final class Preemption {
             if (bestNode < 0) {
                 break;
             }
-            List<Scheduler.Running> best = new ArrayList<>(onNode.get(bestNode));
+            List<Scheduler.Running> best = runningOn(bestNode);
             for (Scheduler.Running v : best) {
                 whatIf.evict(v);
                 victims.add(v);
@@ -397,8 +408,8 @@ final class Preemption {
         for (int c = 0; c < k; c++) {
             f[c] = state.freeOn(n, c);
         }
-        for (Scheduler.Running r : onNode.get(n)) {
-            Placement p = r.placement;
+        for (Victim victim : onNode.get(n)) {
+            Placement p = victim.running().placement;
             for (int i = 0; i < p.nodes().length; i++) {
                 if (p.nodes()[i] == n) {
                     for (int c : p.cards()[i]) {
