@@ -141,41 +141,18 @@ final class Preemption {
                 continue;  // even evicting every preemptible job here would not make room
             }
             if (bestVictims != null && cannotBeat(head, n, bestVictims.size(), bestLost, t)) {
+                assert !beats(victimsOn(head, n), bestVictims.size(), bestLost, t)
+                        : "node " + n + " was passed over for job " + head.id() + " but beats the best set";
                 continue;
             }
-            // Every preemptible job here, a gang across nodes too: all its work is lost.
-            List<Scheduler.Running> victims = runningOn(n);
-            if (victims.isEmpty()) {
+            List<Scheduler.Running> taken = victimsOn(head, n);
+            if (taken == null) {
                 continue;
             }
-            // Largest first gives the fewest victims; then drop any victim not needed.
-            victims.sort((a, b) -> Long.compare(b.placement.job().totalMilli(), a.placement.job().totalMilli()));
-            List<Placement> released = new ArrayList<>();
-            List<Scheduler.Running> taken = new ArrayList<>();
-            for (Scheduler.Running v : victims) {
-                if (state.fitsOnNodeAfterReleasing(head, n, released)) {
-                    break;
-                }
-                released.add(v.placement);
-                taken.add(v);
-            }
-            if (!state.fitsOnNodeAfterReleasing(head, n, released)) {
-                continue;
-            }
-            for (int i = taken.size() - 1; i >= 0; i--) {
-                Placement p = released.remove(i);
-                if (state.fitsOnNodeAfterReleasing(head, n, released)) {
-                    taken.remove(i);
-                } else {
-                    released.add(i, p);
-                }
-            }
-            double lost = taken.stream().mapToDouble(v -> lostWork(v, t)).sum();
-            if (bestVictims == null || taken.size() < bestVictims.size()
-                    || (taken.size() == bestVictims.size() && lost < bestLost)) {
+            if (bestVictims == null || beats(taken, bestVictims.size(), bestLost, t)) {
                 bestNode = n;
                 bestVictims = taken;
-                bestLost = lost;
+                bestLost = lostWork(taken, t);
             }
         }
         if (bestVictims == null || bestLost / 1000.0 >= gain) {
@@ -186,6 +163,50 @@ final class Preemption {
         }
         int[] cards = state.chooseCards(head, bestNode);
         return new Plan(bestVictims, Placement.onNodes(head, new int[] {bestNode}, new int[][] {cards}));
+    }
+
+    /**
+     * The victims that make room for the head on node n, or null if even all its preemptible jobs do not: largest
+     * first gives the fewest victims; then any victim not needed is dropped, last taken first.
+     */
+    private List<Scheduler.Running> victimsOn(Job head, int n) {
+        // Every preemptible job here, a gang across nodes too: all its work is lost.
+        List<Scheduler.Running> victims = runningOn(n);
+        if (victims.isEmpty()) {
+            return null;
+        }
+        victims.sort((a, b) -> Long.compare(b.placement.job().totalMilli(), a.placement.job().totalMilli()));
+        List<Placement> released = new ArrayList<>();
+        List<Scheduler.Running> taken = new ArrayList<>();
+        for (Scheduler.Running v : victims) {
+            if (state.fitsOnNodeAfterReleasing(head, n, released)) {
+                break;
+            }
+            released.add(v.placement);
+            taken.add(v);
+        }
+        if (!state.fitsOnNodeAfterReleasing(head, n, released)) {
+            return null;
+        }
+        for (int i = taken.size() - 1; i >= 0; i--) {
+            Placement p = released.remove(i);
+            if (state.fitsOnNodeAfterReleasing(head, n, released)) {
+                taken.remove(i);
+            } else {
+                released.add(i, p);
+            }
+        }
+        return taken;
+    }
+
+    /** Whether these victims are chosen over the best set so far: fewer of them, or as many losing strictly less. */
+    private boolean beats(List<Scheduler.Running> victims, int bestSize, double bestLost, double t) {
+        return victims != null && (victims.size() < bestSize
+                || (victims.size() == bestSize && lostWork(victims, t) < bestLost));
+    }
+
+    private double lostWork(List<Scheduler.Running> victims, double t) {
+        return victims.stream().mapToDouble(v -> lostWork(v, t)).sum();
     }
 
     /**
