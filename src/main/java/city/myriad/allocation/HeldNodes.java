@@ -23,14 +23,6 @@ final class HeldNodes {
         return nodes.length == 0 ? NONE : new HeldNodes(nodes.clone());
     }
 
-    int size() {
-        return nodes.length;
-    }
-
-    int node(int i) {
-        return nodes[i];
-    }
-
     @Override
     public boolean equals(Object o) {
         return o == this || o instanceof HeldNodes other && other.hash == hash && Arrays.equals(other.nodes, nodes);

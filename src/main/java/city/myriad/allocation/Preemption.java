@@ -47,7 +47,12 @@ final class Preemption {
      * A preemptible job running on a node, with what it holds there and its footprint (see {@link #lostWork}),
      * kept so that weighing a node's victims does not go through their placements.
      */
-    private record Victim(Scheduler.Running running, long milli, long cpu, long memory, double footprint) {}
+    private record Victim(Scheduler.Running running, long milli, long cpu, long memory, double footprint) {
+        /** The work it loses if stopped at {@code t}, as {@link #lostWork} counts it. */
+        double lost(double t) {
+            return (t - running.start) * footprint;
+        }
+    }
 
     /** Per node: the preemptible jobs running there, in the order they started (the candidate victims). */
     private final List<List<Victim>> onNode;
@@ -247,7 +252,7 @@ final class Preemption {
         }
         for (int k = 0; k < v; k++) {
             Victim victim = here.get(k);
-            victimLost[k] = (t - victim.running().start) * victim.footprint();
+            victimLost[k] = victim.lost(t);
         }
         // The sum of the bestSize smallest, by selection: bestSize is small (the fewest victims found so far).
         double least = 0;
@@ -362,7 +367,7 @@ final class Preemption {
                     double lost = 0;
                     for (Victim victim : onNode.get(n)) {
                         count++;
-                        lost += lostWork(victim.running(), t);
+                        lost += victim.lost(t);
                     }
                     victimsOn[n] = count;
                     lostOn[n] = lost;
