@@ -25,10 +25,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -87,6 +90,8 @@ final class ClusterLoop implements Runnable {
         boolean running;
         boolean borrowNext;
         String refusal;
+        /** While it runs: when its time limit passes (its key in {@code limitsDue}); null otherwise. */
+        Instant limitAt;
         /** The stored placement last read, and what it read as: read once per placement, not once per report. */
         private String placementRead;
         private JobPlacement placement;
@@ -123,6 +128,11 @@ final class ClusterLoop implements Runnable {
     private String[] blockOf;
     private Scheduler scheduler;
     private final Map<UUID, Tracked> byId = new HashMap<>();
+    /** The tracked jobs that do not run (in arrival order): what a cycle's admission and wait reasons look at. */
+    private final Set<Tracked> waiting = new LinkedHashSet<>();
+    /** Running jobs by when their time limit passes: a cycle reads only those due, not every job it tracks. */
+    private final TreeSet<Tracked> limitsDue = new TreeSet<>(
+            Comparator.comparing((Tracked t) -> t.limitAt).thenComparing(t -> t.row.id()));
     private final Map<Integer, Tracked> byCore = new HashMap<>();
     private final Map<UUID, Integer> tenants = new HashMap<>();
     private int nextCoreId;
@@ -225,6 +235,8 @@ final class ClusterLoop implements Runnable {
     private void rebuild() {
         stale = false;
         byId.clear();
+        waiting.clear();
+        limitsDue.clear();
         byCore.clear();
         reservedRunning.clear();
         usage.clear();
@@ -261,7 +273,8 @@ final class ClusterLoop implements Runnable {
                     continue;
                 }
                 scheduler.resume(p, seconds(row.startedAt()));
-                t.running = true;
+                runs(t);
+                limitFrom(t);
                 count(t, +1);
             } else if (t.core != null) {
                 scheduler.submit(t.core);
@@ -305,23 +318,22 @@ final class ClusterLoop implements Runnable {
         }
         orphans.clear();
         // 3. time limits
-        for (Tracked t : byId.values()) {
-            if (t.running && !now.isBefore(t.row.startedAt().plusSeconds(t.row.maxRunSeconds()))) {
-                finish(t);
-                writes.add(new EndRun(t, new JobRuns.RunEnd(JobState.FAILED, Reasons.TIME_LIMIT, false, true, false),
-                        false));
-            }
+        while (!limitsDue.isEmpty() && !now.isBefore(limitsDue.first().limitAt)) {
+            Tracked t = limitsDue.first();
+            finish(t);
+            writes.add(new EndRun(t, new JobRuns.RunEnd(JobState.FAILED, Reasons.TIME_LIMIT, false, true, false),
+                    false));
         }
         loadLimits(now);
         // 4. the core's decisions
-        byId.values().forEach(t -> t.refusal = null);
+        waiting.forEach(t -> t.refusal = null);
         for (Decision d : scheduler.cycle(seconds(now))) {
             if (d instanceof Decision.Start s) {
                 started(s.placement(), writes);
             } else if (d instanceof Decision.Preempt p) {
                 // The core has put the victim back in its queue already.
                 Tracked t = byCore.get(p.victim().job().id());
-                t.running = false;
+                stops(t);
                 count(t, -1);
                 writes.add(new EndRun(t, new JobRuns.RunEnd(JobState.PREEMPTED, Reasons.PREEMPTED, true, true, false),
                         false));
@@ -330,8 +342,8 @@ final class ClusterLoop implements Runnable {
                 writes.add(new EndQueued(t, JobState.FAILED, Reasons.NEVER_FITS + ": " + r.reason()));
             }
         }
-        for (Tracked t : byId.values()) {
-            if (!t.running && t.row.state() == JobState.QUEUED) {
+        for (Tracked t : waiting) {
+            if (t.row.state() == JobState.QUEUED) {
                 String reason = t.refusal != null ? t.refusal : Reasons.CAPACITY;
                 if (!reason.equals(t.row.reason()) && !startedNow(writes, t)) {
                     writes.add(new WaitReason(t, reason));
@@ -445,6 +457,7 @@ final class ClusterLoop implements Runnable {
             }
             t.row = t.row.run(JobState.RUNNING, Reasons.SCHEDULED, t.row.attempt() + 1, s.placement(), now, null,
                     t.row.chargedMinor(), t.row.creditedMinor(), s.borrowed(), now);
+            limitFrom(t);
             if (t.row.attempt() == 1) {
                 decisions.record(Duration.between(t.row.createdAt(), committed));
             }
@@ -499,7 +512,7 @@ final class ClusterLoop implements Runnable {
             t.refusal = Reasons.BLOCK;
             return;
         }
-        t.running = true;
+        runs(t);
         boolean borrowed = t.borrowNext;
         t.borrowNext = false;
         count(t, +1, borrowed);
@@ -536,6 +549,7 @@ final class ClusterLoop implements Runnable {
             case RUNNING -> {
                 if (t != null) {
                     t.row = row;
+                    limitFrom(t);
                 }
             }
             default -> {
@@ -554,6 +568,7 @@ final class ClusterLoop implements Runnable {
     private Tracked track(JobRow row) {
         Tracked t = new Tracked(row);
         byId.put(row.id(), t);
+        waiting.add(t);
 
         int modelId = topology.models().indexOf(row.model());
         if (modelId < 0) {
@@ -577,6 +592,8 @@ final class ClusterLoop implements Runnable {
     }
 
     private void untrack(Tracked t) {
+        unlimit(t);
+        waiting.remove(t);
         byId.remove(t.row.id());
         if (t.core != null) {
             byCore.remove(t.core.id());
@@ -586,8 +603,35 @@ final class ClusterLoop implements Runnable {
     /** The core lets go of a running job's cards. */
     private void finish(Tracked t) {
         scheduler.finished(t.core);
-        t.running = false;
+        stops(t);
         count(t, -1);
+    }
+
+    private void runs(Tracked t) {
+        t.running = true;
+        waiting.remove(t);
+    }
+
+    private void stops(Tracked t) {
+        t.running = false;
+        unlimit(t);
+        waiting.add(t);
+    }
+
+    /** A running job's time limit, from its row's start (again after the row changed). */
+    private void limitFrom(Tracked t) {
+        unlimit(t);
+        if (t.running && t.row.startedAt() != null) {
+            t.limitAt = t.row.startedAt().plusSeconds(t.row.maxRunSeconds());
+            limitsDue.add(t);
+        }
+    }
+
+    private void unlimit(Tracked t) {
+        if (t.limitAt != null) {
+            limitsDue.remove(t);
+            t.limitAt = null;
+        }
     }
 
     // Usage: running milli-cards per quota scope (tenant or project) x model x class, borrowed runs apart.
@@ -661,10 +705,8 @@ final class ClusterLoop implements Runnable {
 
     private void loadLimits(Instant now) {
         Set<Owner> needed = new HashSet<>();
-        for (Tracked t : byId.values()) {
-            if (!t.running) {
-                needed.add(new Owner(t.row.tenantId(), t.row.projectId()));
-            }
+        for (Tracked t : waiting) {
+            needed.add(new Owner(t.row.tenantId(), t.row.projectId()));
         }
         for (Owner k : needed) {
             Instant at = limitsAt.get(k);
