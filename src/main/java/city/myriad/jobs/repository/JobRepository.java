@@ -71,6 +71,19 @@ public class JobRepository {
         return c.preparedQuery(INSERT_QUEUED).execute(Tuple.from(queuedValues(j, reason))).replaceWithVoid();
     }
 
+    /**
+     * {@link #INSERT_QUEUED} for each row, in the caller's transaction on the plain client: the statement prepared
+     * once and its executions sent together (one round trip for the lot).
+     */
+    public Uni<Void> insertQueued(SqlConnection c, List<JobRow> rows, String reason) {
+        if (rows.size() == 1) {
+            return insertQueued(c, rows.get(0), reason);
+        }
+        return c.preparedQuery(INSERT_QUEUED)
+                .executeBatch(rows.stream().map(r -> Tuple.from(queuedValues(r, reason))).toList())
+                .replaceWithVoid();
+    }
+
     public Uni<Optional<JobRow>> find(UUID tenantId, UUID id) {
         return rows("select " + COLUMNS + " from jobs where tenant_id = :tenant and id = :id",
                 q -> q.setParameter("tenant", tenantId).setParameter("id", id))

@@ -16,7 +16,6 @@ import city.myriad.jobs.model.Reasons;
 import city.myriad.jobs.model.StartEstimate;
 import city.myriad.jobs.repository.JobRepository;
 import city.myriad.market.service.JobPricing;
-import city.myriad.platform.db.PlainTx;
 import city.myriad.platform.db.Scoped;
 import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.MyriadProblem.Violation;
@@ -59,7 +58,7 @@ import java.util.function.Function;
 public class JobService {
 
     private final Scoped scoped;
-    private final PlainTx plain;
+    private final SubmissionBatches batches;
     private final TenantProjects projects;
     private final ClusterSupply clusters;
     private final JobPricing pricing;
@@ -73,11 +72,11 @@ public class JobService {
     private final Ids ids;
     private final Clock clock;
 
-    JobService(Scoped scoped, PlainTx plain, TenantProjects projects, ClusterSupply clusters, JobPricing pricing, QuotaLimits quotas,
+    JobService(Scoped scoped, SubmissionBatches batches, TenantProjects projects, ClusterSupply clusters, JobPricing pricing, QuotaLimits quotas,
             MeterReadings meter, JobRepository jobs, JobRuns runs, Idempotency idempotency,
             SchedulingLoops loops, ObjectMapper json, Ids ids, Clock clock) {
         this.scoped = scoped;
-        this.plain = plain;
+        this.batches = batches;
         this.projects = projects;
         this.clusters = clusters;
         this.pricing = pricing;
@@ -103,7 +102,8 @@ public class JobService {
      *
      * <p>Two ways to that transaction, one outcome. Most submissions name no Idempotency-Key and no limit on money
      * or GPU-hours applies: their transaction runs on the plain client, two statements sent with the tenant's
-     * scope in one round trip (docs/design/submission-path.md). Otherwise it runs in the ORM's session, which the
+     * scope in one round trip (docs/design/submission-path.md), shared by the tenant's submissions that arrive
+     * while earlier ones are being written ({@link SubmissionBatches}). Otherwise it runs in the ORM's session, which the
      * idempotency record and the metering and market ports it reads need; with a key the whole submission runs
      * inside {@link Idempotency#once}, so a replay answers the first job without checking or pricing it again.
      */
@@ -116,9 +116,8 @@ public class JobService {
                                 () -> checked(tenant, command, shape, now).chain(s -> ledgered(caller, s))))
                         : checked(tenant, command, shape, now).chain(s -> s.limits().spendLimited()
                                 ? scoped.asTenant(tenant, () -> ledgered(caller, s))
-                                : plain.asTenant(tenant, c -> projects.runnableWith(c, tenant, command.projectId(),
-                                        project -> insert(caller, project, s, row -> jobs.insertQueued(c, row,
-                                                Reasons.SUBMITTED))))))
+                                : insert(caller, new TenantProjects.ProjectRef(tenant, command.projectId()), s,
+                                        batches::insert)))
                 .invoke(view -> loops.wake(view.clusterId()));
     }
 

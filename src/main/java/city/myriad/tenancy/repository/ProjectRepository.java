@@ -42,6 +42,17 @@ public class ProjectRepository implements PanacheRepositoryBase<Project, UUID> {
                 .map(rows -> rows.rowCount() == 0 ? null : rows.iterator().next().getString(0));
     }
 
+    /**
+     * How many of {@code projectIds} (distinct) are the tenant's, counting none while the tenant is SUSPENDED; in
+     * the caller's transaction on {@code c}.
+     */
+    public Uni<Long> runnableCount(SqlConnection c, UUID tenantId, UUID[] projectIds) {
+        return c.preparedQuery("select count(*) from tenants t join projects p on p.tenant_id = t.id"
+                        + " where t.id = $1 and p.id = any($2) and t.status <> 'SUSPENDED'")
+                .execute(Tuple.of(tenantId, projectIds))
+                .map(rows -> rows.iterator().next().getLong(0));
+    }
+
     public Uni<Boolean> slugTaken(UUID tenantId, String slug) {
         return count("tenantId = ?1 and slug = ?2", tenantId, slug).map(n -> n > 0);
     }

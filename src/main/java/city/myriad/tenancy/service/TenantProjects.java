@@ -9,8 +9,10 @@ import city.myriad.tenancy.repository.ProjectRepository;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Tenancy's port for the domains that sell to tenants (market, jobs): the caller's own tenant, and a project of
@@ -94,6 +96,27 @@ public class TenantProjects {
             Function<ProjectRef, Uni<T>> write) {
         ProjectRef project = new ProjectRef(tenantId, projectId);
         return PlainTx.pipelined(runnableIn(c, tenantId, projectId), () -> write.apply(project));
+    }
+
+    /**
+     * {@link #runnableWith} for several projects of one tenant: {@code write} is sent with one read of them all and
+     * stands only if every one is the tenant's and the tenant may start new work. Otherwise this fails with
+     * {@link NotAllRunnable}, which names no project: the caller learns which, and why, one project at a time.
+     */
+    public <T> Uni<T> allRunnableWith(SqlConnection c, UUID tenantId, Set<UUID> projectIds, Supplier<Uni<T>> write) {
+        Uni<Long> check = projects.runnableCount(c, tenantId, projectIds.toArray(UUID[]::new)).invoke(n -> {
+            if (n != projectIds.size()) {
+                throw new NotAllRunnable();
+            }
+        });
+        return PlainTx.pipelined(check, write);
+    }
+
+    /** Some project of a set is not the tenant's, or the tenant is suspended (which one: ask one by one). */
+    public static final class NotAllRunnable extends RuntimeException {
+        NotAllRunnable() {
+            super("not every project is runnable", null, false, false);
+        }
     }
 
     private static ProjectRef runnable(UUID tenantId, UUID projectId, String status) {

@@ -123,7 +123,7 @@ public final class SubmissionLoad {
         out.append(String.format("still QUEUED after the wait: %d%n", queued));
         for (String line : metrics.split("\n")) {
             if ((line.startsWith("myriad_scheduler_decision_seconds") || line.startsWith("myriad_scheduler_cycle_seconds"))
-                    && line.contains(cluster)) {
+                    && line.contains(cluster) || line.startsWith("myriad_jobs_submission_batch_jobs")) {
                 out.append(line).append('\n');
             }
         }
