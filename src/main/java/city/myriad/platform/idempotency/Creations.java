@@ -50,7 +50,9 @@ public class Creations {
         }
         String path = request.getCurrent().request().path();
         String route = request.getCurrent().request().method().name() + " " + path;
-        IdempotentCreate create = new IdempotentCreate(caller.subject(), key, Idempotency.fingerprint(route, body));
+        // Only a keyed request is ever compared with another: the others are not fingerprinted (a hash of the body).
+        IdempotentCreate create = new IdempotentCreate(caller.subject(), key,
+                key == null ? null : Idempotency.fingerprint(route, body));
         IdempotentCreate.begin(create);
         return Uni.createFrom().<V>deferred(useCase::get).map(view -> Response.status(Response.Status.CREATED)
                 .type(MediaType.APPLICATION_JSON)

@@ -5,7 +5,7 @@ import java.util.Optional;
 
 /**
  * The creating request in flight, as the edge saw it: who asked, the client's Idempotency-Key (or none), and the
- * fingerprint of what was asked (method, path, body). Kept in the request's Vert.x context, so that
+ * fingerprint of what was asked (method, path, body; only with a key). Kept in the request's Vert.x context, so that
  * {@link Idempotency#once}, deep in the use case's transaction, finds it without every service passing it on;
  * {@link #replayed()} tells the edge whether the answer is the stored one.
  */
