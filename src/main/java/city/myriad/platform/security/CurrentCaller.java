@@ -48,7 +48,7 @@ public class CurrentCaller {
     }
 
     private static Optional<String> claim(JsonWebToken jwt, String name) {
-        Object value = jwt.getClaim(name);
+        Object value = TokenClaims.custom(jwt, name);
         if (value == null) {
             return Optional.empty();
         }

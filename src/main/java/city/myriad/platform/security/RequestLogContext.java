@@ -26,8 +26,8 @@ public class RequestLogContext {
                 .invoke(identity -> {
                     if (!identity.isAnonymous() && identity.getPrincipal() instanceof JsonWebToken jwt) {
                         MDC.put("subject", String.valueOf(jwt.getSubject()));
-                        put("tenant", jwt.getClaim("tenant"));
-                        put("operator", jwt.getClaim("operator"));
+                        put("tenant", TokenClaims.custom(jwt, "tenant"));
+                        put("operator", TokenClaims.custom(jwt, "operator"));
                     }
                 })
                 .onFailure().recoverWithNull()
