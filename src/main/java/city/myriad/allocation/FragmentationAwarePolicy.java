@@ -7,7 +7,8 @@ package city.myriad.allocation;
  * arrives — the idea of Fragmentation Gradient Descent (Weng et al., USENIX ATC '23). Ties, frequent when the
  * profile is young or nodes are alike, go to the best fit (least free capacity left), which packs nodes instead
  * of spreading; then to the lower node index. A gang that spans nodes is placed topology-aware: inside one
- * block, in as few racks as possible.
+ * block, in as few racks as possible; a gang that may run on several models goes first to the blocks of the
+ * model that jobs bound to one model need least (the same scarcity price as a single-node job pays).
  */
 public final class FragmentationAwarePolicy implements PlacementPolicy {
 
@@ -31,9 +32,13 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
 
     @Override
     public PlacementResult place(ClusterState s, Job job) {
-        PlacementResult notSingle = Gangs.rejectedOrGang(s, job);
-        if (notSingle != null) {
-            return notSingle;
+        PlacementResult.Rejected never = Gangs.neverFits(s.topology(), job);
+        if (never != null) {
+            return never;
+        }
+        if (!Gangs.singleNode(s.topology(), job)) {
+            // A gang free to run on several models prices them as a single-node job does.
+            return Gangs.topologyAware(s, job, pressure(s, job));
         }
         Topology t = s.topology();
         prepareCache(s);

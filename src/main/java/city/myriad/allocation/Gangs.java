@@ -119,14 +119,29 @@ final class Gangs {
      * possible, preferring the block that it fills best (least whole-free capacity left); fully free nodes first.
      */
     static PlacementResult topologyAware(ClusterState s, Job job) {
+        return topologyAware(s, job, null);
+    }
+
+    /**
+     * The same, for a gang that may run on several models, with a price per milli-card of each model
+     * ({@code modelPrice}, null for none): the blocks whose free cards cost least come first, then fewest racks,
+     * then the best fill. The price is the default policy's model scarcity: a gang free to run anywhere leaves the
+     * models that jobs bound to them will need. It is compared rounded to hundredths, so that models about as
+     * scarce still go by topology.
+     */
+    static PlacementResult topologyAware(ClusterState s, Job job, double[] modelPrice) {
         Topology t = s.topology();
         int[] blockFree = new int[t.blocks];
+        double[] blockPrice = new double[t.blocks];
         long wholeFree = 0;
         for (int n = s.nextCandidate(job, 0); n >= 0; n = s.nextCandidate(job, n + 1)) {
             if (ofAllowedModel(t, job, n) && s.mayUse(job, n)) {
                 wholeFree += s.wholeFree(n);
                 if (carries(s, job, n, s.wholeFree(n))) {
                     blockFree[t.block[n]] += s.wholeFree(n);
+                    if (modelPrice != null) {
+                        blockPrice[t.block[n]] += s.wholeFree(n) * modelPrice[t.model[n]];
+                    }
                 }
             }
         }
@@ -134,16 +149,20 @@ final class Gangs {
             return deferred(s, job);  // not enough wholly free cards anywhere: no need to look further
         }
         int bestBlock = -1;
+        long bestPrice = Long.MAX_VALUE;
         int bestRacks = Integer.MAX_VALUE;
         int bestLeft = Integer.MAX_VALUE;
         for (int b = 0; b < t.blocks; b++) {
             if (blockFree[b] < job.gpus()) {
                 continue;
             }
+            // Mean price of the block's free cards, in hundredths.
+            long price = Math.round(blockPrice[b] / blockFree[b] * 100);
             int racks = racksNeeded(s, job, b);
             int left = blockFree[b] - job.gpus();
-            if (racks < bestRacks || (racks == bestRacks && left < bestLeft)) {
+            if (price < bestPrice || price == bestPrice && (racks < bestRacks || (racks == bestRacks && left < bestLeft))) {
                 bestBlock = b;
+                bestPrice = price;
                 bestRacks = racks;
                 bestLeft = left;
             }

@@ -21,6 +21,16 @@ class PlacementPoliciesTest {
         return b.build();
     }
 
+    /** H800: two 8-card nodes in one rack. A10: sixteen 1-card nodes in two racks. One block each. */
+    static Topology h800RackAndA10Racks() {
+        Topology.Builder b = Topology.builder();
+        b.node("h0", "H800", 8, 64_000, 512_000, "rh", "bh").node("h1", "H800", 8, 64_000, 512_000, "rh", "bh");
+        for (int i = 0; i < 16; i++) {
+            b.node("a" + i, "A10", 1, 8_000, 64_000, i < 8 ? "ra0" : "ra1", "ba");
+        }
+        return b.build();
+    }
+
     static Placement placed(PlacementResult r) {
         return assertInstanceOf(PlacementResult.Placed.class, r).placement();
     }
@@ -82,6 +92,34 @@ class PlacementPoliciesTest {
         // Rack r1 holds 16 whole cards alone, in block b0, which it fills best; block b1 stays whole for a
         // 32-card gang; the partly used rack r0 is not split.
         assertArrayEquals(new int[] {2, 3}, gang.nodes(), "two whole nodes of rack r1");
+    }
+
+    @Test
+    void a_gang_free_to_run_on_any_model_leaves_the_model_that_bound_jobs_need() {
+        Topology t = h800RackAndA10Racks();
+        long h800 = 1L << t.modelId("H800");
+        FragmentationAwarePolicy policy = new FragmentationAwarePolicy();
+        for (int i = 0; i < 300; i++) {
+            // Half the demand may run only on H800; the rest anywhere.
+            policy.observe(Job.of(1000 + i).models(i % 2 == 0 ? h800 : Job.ANY_MODEL).cpu(1000).memory(1000).build());
+        }
+        Placement gang = placed(policy.place(new ClusterState(t), Job.of(1).cards(16).cpu(1000).memory(1000).build()));
+        // One rack of H800 would be the tighter topology, but the jobs bound to H800 need those cards: the gang
+        // takes the sixteen A10 nodes instead.
+        for (int n : gang.nodes()) {
+            assertEquals("A10", t.models().get(t.model(n)), "node " + n);
+        }
+    }
+
+    @Test
+    void a_gang_goes_by_topology_between_models_alike() {
+        Topology t = h800RackAndA10Racks();
+        FragmentationAwarePolicy policy = new FragmentationAwarePolicy();
+        for (int i = 0; i < 300; i++) {
+            policy.observe(Job.of(1000 + i).cpu(1000).memory(1000).build());  // nothing bound to a model
+        }
+        Placement gang = placed(policy.place(new ClusterState(t), Job.of(1).cards(16).cpu(1000).memory(1000).build()));
+        assertEquals(2, gang.nodes().length, "the two H800 nodes of one rack");
     }
 
     @Test
