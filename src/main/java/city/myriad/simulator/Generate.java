@@ -94,6 +94,18 @@ final class Generate {
                     modelBound, cpuLow, cpuSpread, sliceMilli, sliceWeight);
         }
 
+        /**
+         * CPU and memory per task from {@code low} to {@code high} times its cards' share of its node (evenly): how
+         * heavy the tasks are on CPU decides how many cards CPU strands.
+         */
+        Mix withCpu(double low, double high) {
+            if (!(low >= 0 && high >= low)) {
+                throw new IllegalArgumentException("--cpu wants LOW-HIGH with 0 <= LOW <= HIGH, e.g. 0.3-1.7");
+            }
+            return new Mix(name + "-cpu" + pct(low) + "-" + pct(high), cpuOnly, slices, one, two, four, eight, gangs,
+                    modelBound, low, high - low, sliceMilli, sliceWeight);
+        }
+
         /** A share {@code share} of the jobs is bound to one card model. */
         Mix withBound(double share) {
             return new Mix(name + "-bound" + pct(share), cpuOnly, slices, one, two, four, eight, gangs, share, cpuLow,
@@ -135,6 +147,13 @@ final class Generate {
         }
         if (o.containsKey("bound")) {
             mix = mix.withBound(Double.parseDouble(o.get("bound")));
+        }
+        if (o.containsKey("cpu")) {
+            String[] range = o.get("cpu").split("-", 2);
+            if (range.length != 2) {
+                throw new IllegalArgumentException("--cpu wants LOW-HIGH, e.g. 0.3-1.7");
+            }
+            mix = mix.withCpu(Double.parseDouble(range[0]), Double.parseDouble(range[1]));
         }
         write(t, out, jobs, load, staticRatio, random, mix);
         return 0;

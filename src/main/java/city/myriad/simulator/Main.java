@@ -21,7 +21,7 @@ import java.util.Map;
  *          [--static] [--compress K] [--weights T=W,...] [--aging-h H|none] [--scan-limit N]
  *          [--busy-scan-limit N] [--order submission|smallest-area] [--heads K] [--out placements.csv] [--plot FILE.svg] [--no-progress]
  *   bounds --nodes N.csv --jobs J.csv [--compress K]
- *   generate --nodes N.csv --out J.csv [--jobs 10000] [--load 0.85] [--static-ratio 1.3] [--seed 1] [--mix training|sharing|fgd] [--sharing S] [--multi M] [--bound B]
+ *   generate --nodes N.csv --out J.csv [--jobs 10000] [--load 0.85] [--static-ratio 1.3] [--seed 1] [--mix training|sharing|fgd] [--sharing S] [--multi M] [--bound B] [--cpu LOW-HIGH]
  * </pre>
  */
 public final class Main {
@@ -229,7 +229,7 @@ public final class Main {
                                     [--busy-scan-limit N] [--order submission|smallest-area] [--heads K]
                                     [--out placements.csv] [--out-jobs jobs-as-replayed.csv] [--plot FILE.svg] [--no-progress]
                   myriad-sim bounds --nodes N.csv --jobs J.csv [--compress K]
-                  myriad-sim generate --nodes N.csv --out J.csv [--jobs 10000] [--load 0.85] [--static-ratio 1.3] [--seed 1] [--mix training|sharing|fgd] [--sharing S] [--multi M] [--bound B]""");
+                  myriad-sim generate --nodes N.csv --out J.csv [--jobs 10000] [--load 0.85] [--static-ratio 1.3] [--seed 1] [--mix training|sharing|fgd] [--sharing S] [--multi M] [--bound B] [--cpu LOW-HIGH]""");
         return 2;
     }
 }

@@ -145,6 +145,26 @@ class GenerateTest {
     }
 
     @Test
+    void cpu_per_task_spans_the_range_asked_for_as_a_multiple_of_its_cards_share_of_the_node() throws Exception {
+        Topology t = cluster();
+        Generate.Mix mix = Generate.Mix.named("fgd").withCpu(0.3, 1.7).withBound(0.5);
+        Path jobs = dir.resolve("cpu.csv");
+        Generate.write(t, jobs, 20_000, 0.85, Double.NaN, new SplittableRandom(8), mix);
+        long h800 = 1L << t.modelId("H800");
+        // On H800 a card's share of its node is 24 cores; one-card tasks and slices stay under the cap of a node.
+        double[] ratios = TraceFiles.readJobs(jobs, t, 1).jobs().stream()
+                .filter(j -> j.allowedModels() == h800 && j.gpus() == 1)
+                .mapToDouble(j -> j.cpuMilli() / (24_000.0 * j.gpuMilli() / 1000)).toArray();
+        assertTrue(ratios.length > 1000, "enough tasks bound to H800: " + ratios.length);
+        double min = java.util.Arrays.stream(ratios).min().orElseThrow();
+        double max = java.util.Arrays.stream(ratios).max().orElseThrow();
+        double mean = java.util.Arrays.stream(ratios).average().orElseThrow();
+        assertTrue(min >= 0.299 && min < 0.32, "lowest " + min);
+        assertTrue(max <= 1.7 && max > 1.68, "highest " + max);
+        assertEquals(1.0, mean, 0.03, "mean");
+    }
+
+    @Test
     void fgd_slices_follow_their_weights_from_5_to_90_percent_of_a_card() throws Exception {
         Topology t = cluster();
         Path jobs = dir.resolve("fgd.csv");
