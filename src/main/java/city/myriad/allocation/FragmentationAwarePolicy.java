@@ -17,7 +17,8 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
      * need when counting what a node's free CPU carries. A shape's CPU is the mean of a class a factor of two wide,
      * and the lighter tasks of the class still fit where the mean does not: counting every such card as lost
      * (1 and 1) overstates the stranding. Chosen on 50 static workloads (docs/allocation.md, 2026-12-01): 0.8 and
-     * 0.9 raised the mean of every mix; 0.7 or 0.5 for the first, or 0.8 for the second, lowered some.
+     * 0.9 together raised the mean of every mix; either alone, 0.7 or 0.5 for the first, or 0.8 for the second,
+     * lowered some.
      */
     static final double STRANDED_WEIGHT = 0.8;
     static final double CARRY_CPU = 0.9;
