@@ -20,6 +20,7 @@ import java.util.Map;
  *   replay --nodes N.csv --jobs J.csv [--policy default|fifo-firstfit|easy-bestfit|best-fit|first-fit|fgd]
  *          [--static] [--compress K] [--weights T=W,...] [--aging-h H|none] [--scan-limit N]
  *          [--busy-scan-limit N] [--order submission|smallest-area] [--heads K] [--out placements.csv] [--plot FILE.svg] [--no-progress]
+ *          [--estimates estimates.csv] (the service's start estimates at each submission against the real starts)
  *   bounds --nodes N.csv --jobs J.csv [--compress K]
  *   generate --nodes N.csv --out J.csv [--jobs 10000] [--load 0.85] [--static-ratio 1.3] [--seed 1] [--mix training|sharing|fgd] [--sharing S] [--multi M] [--bound B] [--cpu LOW-HIGH]
  * </pre>
@@ -97,9 +98,16 @@ public final class Main {
                 queue = queue.withOrder(Scheduler.Order.valueOf(o.get("order").toUpperCase().replace('-', '_')));
             }
             FairShare shares = weights(o.get("weights"), w.tenants(), new FairShare(queue.fairShareHalfLifeS()));
-            Replay.Result r = new Replay(t, w.jobs(), placement(policy), queue, shares).run(progress);
+            Replay replay = new Replay(t, w.jobs(), placement(policy), queue, shares);
+            StartEstimates estimates = o.containsKey("estimates") ? new StartEstimates(t, queue.agingS()) : null;
+            Replay.Result r = (estimates == null ? replay : replay.withEstimates(estimates)).run(progress);
             segments = r.segments();
             figures = Metrics.dynamic(t, w.jobs(), r, (System.nanoTime() - t0) / 1e9);
+            if (estimates != null) {
+                List<StartEstimates.Row> rows = estimates.rows(w.jobs());
+                figures.putAll(StartEstimates.figures(rows));
+                StartEstimates.write(Path.of(o.get("estimates")), rows, w.jobIds());
+            }
             if (o.containsKey("plot")) {
                 Plot.write(Path.of(o.get("plot")), "Myriad replay: " + policy, r.samples());
             }
@@ -228,6 +236,7 @@ public final class Main {
                                     [--static] [--compress K] [--weights T=W,...] [--aging-h H|none] [--scan-limit N]
                                     [--busy-scan-limit N] [--order submission|smallest-area] [--heads K]
                                     [--out placements.csv] [--out-jobs jobs-as-replayed.csv] [--plot FILE.svg] [--no-progress]
+                                    [--estimates estimates.csv]   (dynamic replays: the service's start estimates against the starts)
                   myriad-sim bounds --nodes N.csv --jobs J.csv [--compress K]
                   myriad-sim generate --nodes N.csv --out J.csv [--jobs 10000] [--load 0.85] [--static-ratio 1.3] [--seed 1] [--mix training|sharing|fgd] [--sharing S] [--multi M] [--bound B] [--cpu LOW-HIGH]""");
         return 2;

@@ -33,7 +33,7 @@ public final class Replay {
             int rejected, long[] decisionNanos, int decisions, List<Sample> samples, int maxPending) {}
 
     /** One run of a job: from its start to its declared end, unless preempted first. */
-    private record Run(Placement placement, double start, double end, long seq) {}
+    record Run(Placement placement, double start, double end, long seq) {}
 
     private final List<Job> jobs;
     private final Scheduler scheduler;
@@ -49,6 +49,8 @@ public final class Replay {
     private int preemptions;
     private int rejected;
     private int maxPending;
+    /** The start estimates to measure, if asked for (null: none). */
+    private StartEstimates estimates;
 
     public Replay(Topology topology, List<Job> jobs, PlacementPolicy policy, Scheduler.Options options) {
         this(topology, jobs, policy, options, new FairShare(options.fairShareHalfLifeS()));
@@ -70,6 +72,12 @@ public final class Replay {
     /** Nodes held for tenants (reserved blocks): they take only their holder's jobs. */
     public Replay withReservations(Reservations reservations) {
         scheduler.withReservations(reservations);
+        return this;
+    }
+
+    /** Measures the service's start estimates at each submission ({@link StartEstimates}). */
+    Replay withEstimates(StartEstimates estimates) {
+        this.estimates = estimates;
         return this;
     }
 
@@ -102,7 +110,11 @@ public final class Replay {
                 }
             }
             while (next < order.length && jobs.get(order[next]).submitS() <= t) {
-                scheduler.submit(jobs.get(order[next++]));
+                Job job = jobs.get(order[next++]);
+                if (estimates != null) {
+                    estimates.submitted(job, t, current.values());
+                }
+                scheduler.submit(job);
             }
             for (Decision d : scheduler.cycle(t)) {
                 carryOut(d, t);
@@ -127,6 +139,9 @@ public final class Replay {
             Placement p = s.placement();
             Run r = new Run(p, t, t + p.job().durationS(), seq++);
             current.put(p.job().id(), r);
+            if (estimates != null) {
+                estimates.started(p.job(), t);
+            }
             if (!Double.isInfinite(r.end())) {
                 completions.add(r);
             }
@@ -135,8 +150,14 @@ public final class Replay {
             Run r = current.remove(p.victim().job().id());
             segments.add(new TraceFiles.Segment(p.victim(), r.start(), t));
             preemptions++;
-        } else if (d instanceof Decision.Reject) {
+            if (estimates != null) {
+                estimates.waiting(p.victim().job(), true);
+            }
+        } else if (d instanceof Decision.Reject reject) {
             rejected++;
+            if (estimates != null) {
+                estimates.waiting(reject.job(), false);
+            }
         }
     }
 }

@@ -1,9 +1,9 @@
 package city.myriad.jobs.repository;
 
+import city.myriad.allocation.StartEstimate;
 import city.myriad.jobs.model.JobClass;
 import city.myriad.jobs.model.JobRow;
 import city.myriad.jobs.model.JobState;
-import city.myriad.jobs.model.StartEstimate;
 import city.myriad.platform.db.SessionSql;
 import city.myriad.platform.db.SqlTimes;
 import io.quarkus.hibernate.reactive.panache.Panache;

@@ -13,7 +13,7 @@ import city.myriad.jobs.model.JobPlacement;
 import city.myriad.jobs.model.JobRow;
 import city.myriad.jobs.model.JobState;
 import city.myriad.jobs.model.Reasons;
-import city.myriad.jobs.model.StartEstimate;
+import city.myriad.allocation.StartEstimate;
 import city.myriad.jobs.repository.JobRepository;
 import city.myriad.market.service.JobPricing;
 import city.myriad.platform.db.Scoped;

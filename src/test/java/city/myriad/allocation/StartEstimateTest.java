@@ -1,10 +1,9 @@
-package city.myriad.jobs;
+package city.myriad.allocation;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import city.myriad.jobs.model.StartEstimate;
-import city.myriad.jobs.model.StartEstimate.Running;
-import city.myriad.jobs.model.StartEstimate.Waiting;
+import city.myriad.allocation.StartEstimate.Running;
+import city.myriad.allocation.StartEstimate.Waiting;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package city.myriad.jobs.model;
+package city.myriad.allocation;
 
 import java.time.Instant;
 import java.util.List;

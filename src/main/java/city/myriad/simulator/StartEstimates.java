@@ -1,0 +1,213 @@
+package city.myriad.simulator;
+
+import city.myriad.allocation.Job;
+import city.myriad.allocation.Placement;
+import city.myriad.allocation.StartEstimate;
+import city.myriad.allocation.Topology;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * How good the service's start estimates are: at each job's submission, the two answers the service gives, computed
+ * by the same {@link StartEstimate} on what the replay holds then, against when the job first started in the replay.
+ * <ul>
+ *   <li><b>quote</b> (`createQuote` for a job): every job waiting on the job's models ahead of it, first come, first
+ *       served;</li>
+ *   <li><b>queued</b> (a QUEUED job's `estimatedStartAt` right after its submission): the waiting jobs ahead of it
+ *       in the core's order, fair share aside: jobs waiting past the aging threshold, oldest first, then those of a
+ *       smaller area (milli-cards × run time), as `JobRepository.queuedAhead` selects them.</li>
+ * </ul>
+ * Both play that queue on the cards of the job's models taken together, each running job releasing its cards at
+ * its declared end. The replay's declared run time is the job's real one, so the error measured here is the queue
+ * model's alone (one pool of cards, no backfilling, preemption or fair share, no later arrivals); in the service a
+ * job that ends before its {@code maxRunSeconds} makes the estimate later than the real start as well.
+ */
+final class StartEstimates {
+
+    /** One job's answers and its first start, in replay seconds (NaN: never started). */
+    record Row(Job job, double quoted, double queued, double started) {}
+
+    private final Topology topology;
+    private final double agingS;
+    /** The jobs waiting now, first come, first served (a preempted job keeps its place: created_at stays). */
+    private final TreeSet<Job> bySubmission = new TreeSet<>(
+            Comparator.comparingDouble(Job::submitS).thenComparingInt(Job::id));
+    /** The same jobs by area, then submission: the order of the jobs not yet aged. */
+    private final TreeSet<Job> byArea = new TreeSet<>(Comparator.comparingDouble(StartEstimates::area)
+            .thenComparingDouble(Job::submitS).thenComparingInt(Job::id));
+    private final Map<Integer, double[]> answers = new LinkedHashMap<>();
+    private final Map<Integer, Double> firstStart = new LinkedHashMap<>();
+
+    StartEstimates(Topology topology, double agingS) {
+        this.topology = topology;
+        this.agingS = agingS;
+    }
+
+    /** Milli-card-seconds, as the service orders by {@code cards_milli × max_run_seconds}. */
+    private static double area(Job j) {
+        return (double) j.totalMilli() * runSeconds(j);
+    }
+
+    private static long runSeconds(Job j) {
+        return Math.round(j.durationS());
+    }
+
+    /** A job is submitted at {@code t} with {@code running} on the cards: what the service would answer. */
+    void submitted(Job j, double t, Collection<Replay.Run> running) {
+        if (j.totalMilli() == 0) {
+            return;  // a job without cards: the service has none, and nothing to estimate
+        }
+        long capacity = 0;
+        for (int n = 0; n < topology.nodes(); n++) {
+            if (topology.cards(n) > 0 && j.allows(topology.model(n))) {
+                capacity += topology.cards(n) * 1000L;
+            }
+        }
+        List<StartEstimate.Running> holding = new ArrayList<>();
+        for (Replay.Run r : running) {
+            Placement p = r.placement();
+            if (p.nodes().length > 0 && topology.cards(p.nodes()[0]) > 0 && j.allows(topology.model(p.nodes()[0]))) {
+                holding.add(new StartEstimate.Running(p.job().totalMilli(), instant(r.end())));
+            }
+        }
+        List<StartEstimate.Waiting> fcfs = new ArrayList<>();
+        for (Job w : bySubmission) {
+            if (sharesModels(w, j)) {
+                fcfs.add(waiting(w));
+            }
+        }
+        List<StartEstimate.Waiting> coreOrder = new ArrayList<>();
+        double agedBefore = t - agingS;
+        for (Job w : bySubmission) {
+            if (w.submitS() > agedBefore) {
+                break;
+            }
+            if (sharesModels(w, j)) {
+                coreOrder.add(waiting(w));
+            }
+        }
+        double mine = area(j);
+        for (Job w : byArea) {
+            if (area(w) > mine || (area(w) == mine && w.submitS() > j.submitS())) {
+                break;
+            }
+            if (w.submitS() > agedBefore && sharesModels(w, j)) {
+                coreOrder.add(waiting(w));
+            }
+        }
+        Instant now = instant(t);
+        answers.put(j.id(), new double[] {
+                seconds(StartEstimate.earliest(capacity, holding, fcfs, j.totalMilli(), now).orElse(null)),
+                seconds(StartEstimate.earliest(capacity, holding, coreOrder, j.totalMilli(), now).orElse(null))});
+        waiting(j, true);
+    }
+
+    /** The job waits (submitted, or back after a preemption) or no longer does (started, rejected). */
+    void waiting(Job j, boolean waits) {
+        if (waits && j.totalMilli() > 0) {
+            bySubmission.add(j);
+            byArea.add(j);
+        } else {
+            bySubmission.remove(j);
+            byArea.remove(j);
+        }
+    }
+
+    void started(Job j, double t) {
+        firstStart.putIfAbsent(j.id(), t);
+        waiting(j, false);
+    }
+
+    List<Row> rows(List<Job> jobs) {
+        List<Row> rows = new ArrayList<>();
+        for (Job j : jobs) {
+            double[] a = answers.get(j.id());
+            if (a != null) {
+                rows.add(new Row(j, a[0], a[1], firstStart.getOrDefault(j.id(), Double.NaN)));
+            }
+        }
+        return rows;
+    }
+
+    /** The figures: for each answer, over the jobs that started and over those that waited more than a minute. */
+    static Map<String, Object> figures(List<Row> rows) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        List<Row> started = rows.stream().filter(r -> !Double.isNaN(r.started())).toList();
+        List<Row> waited = started.stream().filter(r -> r.started() - r.job().submitS() > 60).toList();
+        m.put("estimate_jobs", started.size());
+        m.put("estimate_jobs_waited", waited.size());
+        errors(m, "estimate_quote_", started, Row::quoted);
+        errors(m, "estimate_quote_waited_", waited, Row::quoted);
+        errors(m, "estimate_queued_", started, Row::queued);
+        errors(m, "estimate_queued_waited_", waited, Row::queued);
+        return m;
+    }
+
+    private interface Answer {
+        double of(Row r);
+    }
+
+    /**
+     * Error = real start - estimate (positive: the job started later than told). The median and the 10th and 90th
+     * percentiles, the share within a minute and within an hour, and the share that started no later than told.
+     */
+    private static void errors(Map<String, Object> m, String prefix, List<Row> rows, Answer answer) {
+        double[] e = rows.stream().filter(r -> !Double.isNaN(answer.of(r)))
+                .mapToDouble(r -> r.started() - answer.of(r)).sorted().toArray();
+        m.put(prefix + "error_p10_s", Metrics.round(Metrics.percentile(e, 10)));
+        m.put(prefix + "error_p50_s", Metrics.round(Metrics.percentile(e, 50)));
+        m.put(prefix + "error_p90_s", Metrics.round(Metrics.percentile(e, 90)));
+        m.put(prefix + "within_1min", share(e, x -> Math.abs(x) <= 60));
+        m.put(prefix + "within_1h", share(e, x -> Math.abs(x) <= 3600));
+        m.put(prefix + "no_later", share(e, x -> x <= 1));
+    }
+
+    private static Double share(double[] e, java.util.function.DoublePredicate p) {
+        return e.length == 0 ? null : Metrics.round(Arrays.stream(e).filter(p).count() / (double) e.length);
+    }
+
+    static void write(Path path, List<Row> rows, List<String> jobIds) {
+        try (Writer w = Files.newBufferedWriter(path)) {
+            w.write("job_id,submit_s,quote_start_s,queued_start_s,start_s\n");
+            for (Row r : rows) {
+                w.write(String.format(Locale.ROOT, "%s,%s,%s,%s,%s%n", jobIds.get(r.job().id()), num(r.job().submitS()),
+                        num(r.quoted()), num(r.queued()), num(r.started())));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String num(double v) {
+        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.3f", v);
+    }
+
+    private static boolean sharesModels(Job a, Job b) {
+        return (a.allowedModels() & b.allowedModels()) != 0;
+    }
+
+    private static StartEstimate.Waiting waiting(Job w) {
+        return new StartEstimate.Waiting(w.totalMilli(), runSeconds(w));
+    }
+
+    private static Instant instant(double s) {
+        return Instant.EPOCH.plusNanos(Math.round(s * 1e9));
+    }
+
+    private static double seconds(Instant i) {
+        return i == null ? Double.NaN : i.getEpochSecond() + i.getNano() / 1e9;
+    }
+}

@@ -1,0 +1,62 @@
+package city.myriad.simulator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import city.myriad.allocation.FirstFitPolicy;
+import city.myriad.allocation.Job;
+import city.myriad.allocation.Scheduler;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The service's two start estimates, measured in a replay against the real starts. */
+class StartEstimatesTest {
+
+    /** Replays {@link SchedulingTest#BLOCKED_HEAD} with EASY backfilling and returns each job's answers and start. */
+    static List<StartEstimates.Row> blockedHead() {
+        StartEstimates estimates = new StartEstimates(SchedulingTest.oneNodeOf8(), Scheduler.Options.myriad().agingS());
+        new Replay(SchedulingTest.oneNodeOf8(), SchedulingTest.BLOCKED_HEAD, new FirstFitPolicy(), Scheduler.Options.easy())
+                .withEstimates(estimates).run(Progress.none());
+        return estimates.rows(SchedulingTest.BLOCKED_HEAD);
+    }
+
+    @Test
+    void each_job_is_told_what_the_service_would_tell_it_at_its_submission_and_its_real_start_is_kept() {
+        List<StartEstimates.Row> rows = blockedHead();
+        // Job 0 finds the node empty; job 1 (8 cards) needs job 0's 6 cards back at t=100: both answers exact.
+        assertRow(rows.get(0), 0, 0, 0);
+        assertRow(rows.get(1), 100, 100, 100);
+        // Job 2 (2 cards, 50 s) at t=2: first come, first served it is behind job 1 (100..150); in the core's order
+        // its smaller area goes first and 2 cards are free now, and backfilling starts it now.
+        assertRow(rows.get(2), 150, 2, 2);
+        // Job 3 (2 cards, 500 s) is larger than job 1 in area: behind it either way, and it starts when job 1 ends.
+        assertRow(rows.get(3), 150, 150, 150);
+    }
+
+    @Test
+    void the_figures_count_the_error_as_real_start_minus_estimate_over_all_jobs_and_those_that_waited() {
+        Map<String, Object> f = StartEstimates.figures(blockedHead());
+        assertEquals(4, f.get("estimate_jobs"));
+        assertEquals(2, f.get("estimate_jobs_waited"), "jobs 1 and 3 waited more than a minute");
+        assertEquals(0.75, f.get("estimate_quote_within_1min"), "job 2 started 148 s before its quote");
+        assertEquals(1.0, f.get("estimate_quote_no_later"));
+        assertEquals(1.0, f.get("estimate_queued_within_1min"));
+        assertEquals(0.0, f.get("estimate_queued_waited_error_p50_s"));
+    }
+
+    @Test
+    void a_job_without_cards_gets_no_estimate() {
+        List<Job> jobs = List.of(Job.of(0).runsFor(10).cards(0).cpu(1_000).build());
+        StartEstimates estimates = new StartEstimates(SchedulingTest.oneNodeOf8(), Scheduler.Options.myriad().agingS());
+        new Replay(SchedulingTest.oneNodeOf8(), jobs, new FirstFitPolicy(), Scheduler.Options.easy())
+                .withEstimates(estimates).run(Progress.none());
+        assertEquals(List.of(), estimates.rows(jobs));
+    }
+
+    private static void assertRow(StartEstimates.Row row, double quoted, double queued, double started) {
+        int id = row.job().id();
+        assertEquals(quoted, row.quoted(), 1e-6, "job " + id + ": quote");
+        assertEquals(queued, row.queued(), 1e-6, "job " + id + ": estimate once queued");
+        assertEquals(started, row.started(), 1e-6, "job " + id + ": real start");
+    }
+}
