@@ -21,14 +21,15 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * How good the service's start estimates are: at each job's submission, the two answers the service gives, computed
- * by the same {@link StartEstimate} on what the replay holds then, against when the job first started in the replay.
+ * How good the service's start estimate is: at each job's submission, the answer the service gives (a job quote's
+ * {@code earliestStartAt}, and a QUEUED job's {@code estimatedStartAt} right after its submission), computed by the
+ * same {@link StartEstimate} on what the replay holds then, against when the job first started in the replay.
  * <ul>
- *   <li><b>quote</b> (`createQuote` for a job): every job waiting on the job's models ahead of it, first come, first
- *       served;</li>
- *   <li><b>queued</b> (a QUEUED job's `estimatedStartAt` right after its submission): the waiting jobs ahead of it
- *       in the core's order, fair share aside: jobs waiting past the aging threshold, oldest first, then those of a
- *       smaller area (milli-cards × run time), as `JobRepository.queuedAhead` selects them.</li>
+ *   <li><b>estimate</b>, the service's: the waiting jobs ahead of it in the core's order, fair share aside: jobs
+ *       waiting past the aging threshold, oldest first, then those of a smaller area (milli-cards × run time), as
+ *       {@code JobRepository.queuedAhead} selects them;</li>
+ *   <li><b>fcfs</b>, for comparison (what quotes answered until 2026-12-01): every job waiting on the job's models
+ *       ahead of it, first come, first served.</li>
  * </ul>
  * Both play that queue on the cards of the job's models taken together, each running job releasing its cards at
  * its declared end. The replay's declared run time is the job's real one, so the error measured here is the queue
@@ -37,8 +38,8 @@ import java.util.TreeSet;
  */
 final class StartEstimates {
 
-    /** One job's answers and its first start, in replay seconds (NaN: never started). */
-    record Row(Job job, double quoted, double queued, double started) {}
+    /** One job's estimates (the service's, first come first served) and its first start, in replay seconds (NaN: never). */
+    record Row(Job job, double estimate, double fcfs, double started) {}
 
     private final Topology topology;
     private final double agingS;
@@ -110,8 +111,8 @@ final class StartEstimates {
         }
         Instant now = instant(t);
         answers.put(j.id(), new double[] {
-                seconds(StartEstimate.earliest(capacity, holding, fcfs, j.totalMilli(), now).orElse(null)),
-                seconds(StartEstimate.earliest(capacity, holding, coreOrder, j.totalMilli(), now).orElse(null))});
+                seconds(StartEstimate.earliest(capacity, holding, coreOrder, j.totalMilli(), now).orElse(null)),
+                seconds(StartEstimate.earliest(capacity, holding, fcfs, j.totalMilli(), now).orElse(null))});
         waiting(j, true);
     }
 
@@ -142,17 +143,17 @@ final class StartEstimates {
         return rows;
     }
 
-    /** The figures: for each answer, over the jobs that started and over those that waited more than a minute. */
+    /** The figures: for each estimate, over the jobs that started and over those that waited more than a minute. */
     static Map<String, Object> figures(List<Row> rows) {
         Map<String, Object> m = new LinkedHashMap<>();
         List<Row> started = rows.stream().filter(r -> !Double.isNaN(r.started())).toList();
         List<Row> waited = started.stream().filter(r -> r.started() - r.job().submitS() > 60).toList();
         m.put("estimate_jobs", started.size());
         m.put("estimate_jobs_waited", waited.size());
-        errors(m, "estimate_quote_", started, Row::quoted);
-        errors(m, "estimate_quote_waited_", waited, Row::quoted);
-        errors(m, "estimate_queued_", started, Row::queued);
-        errors(m, "estimate_queued_waited_", waited, Row::queued);
+        errors(m, "estimate_", started, Row::estimate);
+        errors(m, "estimate_waited_", waited, Row::estimate);
+        errors(m, "estimate_fcfs_", started, Row::fcfs);
+        errors(m, "estimate_fcfs_waited_", waited, Row::fcfs);
         return m;
     }
 
@@ -181,10 +182,10 @@ final class StartEstimates {
 
     static void write(Path path, List<Row> rows, List<String> jobIds) {
         try (Writer w = Files.newBufferedWriter(path)) {
-            w.write("job_id,submit_s,quote_start_s,queued_start_s,start_s\n");
+            w.write("job_id,submit_s,estimate_s,fcfs_estimate_s,start_s\n");
             for (Row r : rows) {
                 w.write(String.format(Locale.ROOT, "%s,%s,%s,%s,%s%n", jobIds.get(r.job().id()), num(r.job().submitS()),
-                        num(r.quoted()), num(r.queued()), num(r.started())));
+                        num(r.estimate()), num(r.fcfs()), num(r.started())));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

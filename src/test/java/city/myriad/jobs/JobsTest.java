@@ -150,6 +150,14 @@ class JobsTest {
         given().auth().oauth2(spotTenant.admin()).post("/api/v1/jobs/" + spot + "/cancel").then().statusCode(200);
     }
 
+    /** The earliest start a quote gives for a job of 8 cards running at most {@code maxRunSeconds}. */
+    static Instant quotedStart(World.Tenant t, String cluster, long maxRunSeconds) {
+        return Instant.parse(given().auth().oauth2(t.member()).contentType("application/json")
+                .body("{\"clusterId\":\"" + cluster + "\",\"model\":\"ASCEND-910B\",\"cards\":8,"
+                        + "\"class\":\"ON_DEMAND\",\"maxRunSeconds\":" + maxRunSeconds + "}")
+                .post("/api/v1/quotes").then().statusCode(201).extract().<String>path("earliestStartAt"));
+    }
+
     @Test
     void a_job_over_its_time_limit_is_stopped_and_fails_with_TIME_LIMIT() {
         String cluster = World.cluster(1);
@@ -176,12 +184,11 @@ class JobsTest {
         assertEquals(1, waiting.getInt("queuePosition"));
         assertEquals(startedAt.plusSeconds(36000), Instant.parse(waiting.getString("estimatedStartAt")),
                 "when the running job reaches its limit");
-        // A quote for the same cards now waits behind both: the running job's end, then the queued one's run.
-        String quoted = given().auth().oauth2(t.member()).contentType("application/json")
-                .body("{\"clusterId\":\"" + cluster + "\",\"model\":\"ASCEND-910B\",\"cards\":8,"
-                        + "\"class\":\"ON_DEMAND\",\"maxRunSeconds\":600}")
-                .post("/api/v1/quotes").then().statusCode(201).extract().path("earliestStartAt");
-        assertEquals(startedAt.plusSeconds(72000), Instant.parse(quoted));
+        // A quote sees the queue in the scheduler's order, as the job's own view will once it is submitted: a job of
+        // the same cards for longer waits behind both (the running job's end, then the queued one's run), a shorter
+        // one only for the running job's end.
+        assertEquals(startedAt.plusSeconds(72000), quotedStart(t, cluster, 36001));
+        assertEquals(startedAt.plusSeconds(36000), quotedStart(t, cluster, 600));
         // A later but shorter job goes ahead in the scheduler's order (smallest cards x maxRunSeconds first).
         String shorter = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 600));
         JsonPath ahead = until(t.admin(), shorter, j -> "CAPACITY".equals(j.getString("reason")));

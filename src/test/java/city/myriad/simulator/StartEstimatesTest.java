@@ -9,10 +9,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The service's two start estimates, measured in a replay against the real starts. */
+/** The service's start estimate (and first come, first served beside it), measured in a replay against the real starts. */
 class StartEstimatesTest {
 
-    /** Replays {@link SchedulingTest#BLOCKED_HEAD} with EASY backfilling and returns each job's answers and start. */
+    /** Replays {@link SchedulingTest#BLOCKED_HEAD} with EASY backfilling and returns each job's estimates and start. */
     static List<StartEstimates.Row> blockedHead() {
         StartEstimates estimates = new StartEstimates(SchedulingTest.oneNodeOf8(), Scheduler.Options.myriad().agingS());
         new Replay(SchedulingTest.oneNodeOf8(), SchedulingTest.BLOCKED_HEAD, new FirstFitPolicy(), Scheduler.Options.easy())
@@ -23,12 +23,12 @@ class StartEstimatesTest {
     @Test
     void each_job_is_told_what_the_service_would_tell_it_at_its_submission_and_its_real_start_is_kept() {
         List<StartEstimates.Row> rows = blockedHead();
-        // Job 0 finds the node empty; job 1 (8 cards) needs job 0's 6 cards back at t=100: both answers exact.
+        // Job 0 finds the node empty; job 1 (8 cards) needs job 0's 6 cards back at t=100: both estimates exact.
         assertRow(rows.get(0), 0, 0, 0);
         assertRow(rows.get(1), 100, 100, 100);
-        // Job 2 (2 cards, 50 s) at t=2: first come, first served it is behind job 1 (100..150); in the core's order
-        // its smaller area goes first and 2 cards are free now, and backfilling starts it now.
-        assertRow(rows.get(2), 150, 2, 2);
+        // Job 2 (2 cards, 50 s) at t=2: in the core's order its smaller area goes before job 1 and 2 cards are free
+        // now, and backfilling starts it now; first come, first served it would be behind job 1 (100..150).
+        assertRow(rows.get(2), 2, 150, 2);
         // Job 3 (2 cards, 500 s) is larger than job 1 in area: behind it either way, and it starts when job 1 ends.
         assertRow(rows.get(3), 150, 150, 150);
     }
@@ -38,10 +38,10 @@ class StartEstimatesTest {
         Map<String, Object> f = StartEstimates.figures(blockedHead());
         assertEquals(4, f.get("estimate_jobs"));
         assertEquals(2, f.get("estimate_jobs_waited"), "jobs 1 and 3 waited more than a minute");
-        assertEquals(0.75, f.get("estimate_quote_within_1min"), "job 2 started 148 s before its quote");
-        assertEquals(1.0, f.get("estimate_quote_no_later"));
-        assertEquals(1.0, f.get("estimate_queued_within_1min"));
-        assertEquals(0.0, f.get("estimate_queued_waited_error_p50_s"));
+        assertEquals(1.0, f.get("estimate_within_1min"));
+        assertEquals(0.0, f.get("estimate_waited_error_p50_s"));
+        assertEquals(0.75, f.get("estimate_fcfs_within_1min"), "job 2 started 148 s before first come, first served");
+        assertEquals(1.0, f.get("estimate_fcfs_no_later"));
     }
 
     @Test
@@ -53,10 +53,10 @@ class StartEstimatesTest {
         assertEquals(List.of(), estimates.rows(jobs));
     }
 
-    private static void assertRow(StartEstimates.Row row, double quoted, double queued, double started) {
+    private static void assertRow(StartEstimates.Row row, double estimate, double fcfs, double started) {
         int id = row.job().id();
-        assertEquals(quoted, row.quoted(), 1e-6, "job " + id + ": quote");
-        assertEquals(queued, row.queued(), 1e-6, "job " + id + ": estimate once queued");
+        assertEquals(estimate, row.estimate(), 1e-6, "job " + id + ": the service's estimate");
+        assertEquals(fcfs, row.fcfs(), 1e-6, "job " + id + ": first come, first served");
         assertEquals(started, row.started(), 1e-6, "job " + id + ": real start");
     }
 }

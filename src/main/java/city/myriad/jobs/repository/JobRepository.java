@@ -275,23 +275,6 @@ public class JobRepository {
         return q.single().map(r -> new long[] {((Number) r[0]).longValue(), ((Number) r[1]).longValue()});
     }
 
-
-    /** The QUEUED jobs of a cluster and model submitted before ({@code before}, {@code id}), first first. */
-    public Uni<List<StartEstimate.Waiting>> queuedBefore(UUID clusterId, String model, Instant before, UUID id) {
-        return SessionSql.select("""
-                        select cards_milli, max_run_seconds from jobs
-                         where cluster_id = :cluster and model = :model and state = 'QUEUED'
-                           and (created_at, id) < (:before, :id)
-                         order by created_at, id""")
-                .setParameter("cluster", clusterId)
-                .setParameter("model", model)
-                .setParameter("before", SqlTimes.utc(before))
-                .setParameter("id", id)
-                .getResultList()
-                .map(rows -> rows.stream().map(r -> new StartEstimate.Waiting(((Number) r[0]).longValue(),
-                        ((Number) r[1]).longValue())).toList());
-    }
-
     /**
      * The jobs of a cluster and model still waiting ahead of one, in the scheduling core's order (fair share aside):
      * jobs waiting since {@code agedBefore} or earlier go first, oldest first; then the smallest area (cards ×

@@ -1,5 +1,6 @@
 package city.myriad.jobs.service;
 
+import city.myriad.allocation.Scheduler;
 import city.myriad.jobs.repository.JobRepository;
 import city.myriad.market.service.QueueOutlook;
 import city.myriad.platform.db.Scoped;
@@ -10,9 +11,11 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * The market's view of the queue, for quotes: a job submitted now waits behind every job QUEUED on its cluster and
- * model (whatever their tenant: only their sizes and limits are read), and the running ones free their cards at
- * their declared ends. The same estimate a queued job's view shows ({@code JobService}).
+ * The market's view of the queue, for quotes: a job submitted now waits behind the jobs QUEUED on its cluster and
+ * model that the scheduling core would start before it (those waiting past the aging threshold, then those of a
+ * smaller cards × maxRunSeconds; whatever their tenant: only their sizes and limits are read), and the running ones
+ * free their cards at their declared ends. So a quote gives the start the job's own view will show once it is
+ * submitted ({@code JobService}); docs/design/quote-estimate-order.md says why.
  */
 @ApplicationScoped
 public class JobQueueOutlook implements QueueOutlook {
@@ -31,8 +34,11 @@ public class JobQueueOutlook implements QueueOutlook {
     }
 
     @Override
-    public Uni<Optional<Instant>> earliestStart(UUID clusterId, String model, long cardsMilli, Instant now) {
-        return scoped.asPlatform(() -> jobs.queuedBefore(clusterId, model, now, LAST)
+    public Uni<Optional<Instant>> earliestStart(UUID clusterId, String model, long cardsMilli, long maxRunSeconds,
+            Instant now) {
+        Instant agedBefore = now.minusSeconds((long) Scheduler.Options.myriad().agingS());
+        return scoped.asPlatform(() -> jobs.queuedAhead(clusterId, model, now, LAST, cardsMilli * maxRunSeconds,
+                        agedBefore)
                 .chain(ahead -> service.startAt(clusterId, model, ahead, cardsMilli, now)));
     }
 }

@@ -104,8 +104,10 @@ public final class MarketApi {
             @Schema(examples = "3600") Long maxRunSeconds,
             @Schema(description = "Per card-hour") Money unitPrice,
             @Schema(description = "For the whole window; for a job, for its longest run") Money totalPrice,
-            @Schema(description = "The earliest start the cluster can honour now (see docs/market.md for how it is "
-                    + "estimated)") Instant earliestStartAt,
+            @Schema(description = "The earliest start the cluster can honour now: for a reservation from the "
+                    + "capacity calendar; for a job also behind the work running and the queued jobs the scheduler "
+                    + "would start first, the estimatedStartAt its view shows once submitted (docs/market.md: how "
+                    + "it is estimated, and how good it is)") Instant earliestStartAt,
             @Schema(examples = "1") int priceBookVersion, Instant expiresAt, Instant createdAt)
             implements city.myriad.platform.Identified {}
 

@@ -12,8 +12,10 @@ import java.util.UUID;
 public interface QueueOutlook {
 
     /**
-     * When a job of {@code cardsMilli} thousandths of a card of {@code model}, submitted now, would start on the
-     * cluster behind the jobs running and queued there; empty if the model's cards in service can never hold it.
+     * When a job of {@code cardsMilli} thousandths of a card of {@code model} running at most {@code maxRunSeconds},
+     * submitted now, would start on the cluster behind the jobs running there and the queued ones it would wait
+     * behind; empty if the model's cards in service can never hold it.
      */
-    Uni<Optional<Instant>> earliestStart(UUID clusterId, String model, long cardsMilli, Instant now);
+    Uni<Optional<Instant>> earliestStart(UUID clusterId, String model, long cardsMilli, long maxRunSeconds,
+            Instant now);
 }

@@ -115,7 +115,8 @@ public class QuoteService {
         if (command.priceClass() == PriceClass.RESERVED) {
             return Uni.createFrom().item(Optional.empty());
         }
-        return queue.earliestStart(command.clusterId(), command.model(), command.cards() * 1000L, now);
+        return queue.earliestStart(command.clusterId(), command.model(), command.cards() * 1000L,
+                command.maxRunSeconds(), now);
     }
 
     private Quote quote(UUID tenant, CreateQuote command, Shape shape, boolean sameBlock, PriceBook book,
