@@ -42,8 +42,8 @@ final class FitBounds {
             if (!j.allows(m)) {
                 continue;
             }
-            if (single && (j.fractional() ? s.mayHaveCardWith(m, j.gpuMilli()) : s.maxWholeFree(m) >= j.gpus())
-                    && roomFor(j, m)) {
+            if (single && (j.fractional() ? s.mayHaveCardWith(m, j.gpuMilli()) && roomFor(j, m)
+                    : s.maxWholeFree(m) >= j.gpus() && (asksCardsOnly(j) || roomFor(j, m)))) {
                 return true;
             }
             if (!single) {
@@ -51,6 +51,15 @@ final class FitBounds {
             }
         }
         return !single && whole >= j.gpus();
+    }
+
+    /**
+     * A whole-card job that asks no CPU or memory: a node with its wholly free cards (which the histogram just
+     * found) has room for it, so the per-node bounds need not be taken (traces without CPU requests, such as
+     * Philly's, never take them).
+     */
+    private static boolean asksCardsOnly(Job j) {
+        return j.cpuMilli() <= 0 && j.memoryMib() <= 0;
     }
 
     /** Whether some node of model m with enough wholly free cards might have the job's CPU and memory. */
