@@ -62,8 +62,11 @@ final class StartEstimates {
         return (double) j.totalMilli() * runSeconds(j);
     }
 
+    /** A job that never ends (no run time in the trace) holds its cards for a century: for ever, in any replay. */
+    private static final double FOREVER_S = 100 * 365 * 86_400.0;
+
     private static long runSeconds(Job j) {
-        return Math.round(j.durationS());
+        return Math.round(Math.min(j.durationS(), FOREVER_S));
     }
 
     /** A job is submitted at {@code t} with {@code running} on the cards: what the service would answer. */
@@ -205,10 +208,10 @@ final class StartEstimates {
     }
 
     private static Instant instant(double s) {
-        return Instant.EPOCH.plusNanos(Math.round(s * 1e9));
+        return Instant.EPOCH.plusMillis(Math.round(Math.min(s, 2 * FOREVER_S) * 1000));
     }
 
     private static double seconds(Instant i) {
-        return i == null ? Double.NaN : i.getEpochSecond() + i.getNano() / 1e9;
+        return i == null ? Double.NaN : i.toEpochMilli() / 1000.0;
     }
 }

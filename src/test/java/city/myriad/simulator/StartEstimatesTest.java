@@ -1,6 +1,7 @@
 package city.myriad.simulator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import city.myriad.allocation.FirstFitPolicy;
 import city.myriad.allocation.Job;
@@ -51,6 +52,19 @@ class StartEstimatesTest {
         new Replay(SchedulingTest.oneNodeOf8(), jobs, new FirstFitPolicy(), Scheduler.Options.easy())
                 .withEstimates(estimates).run(Progress.none());
         assertEquals(List.of(), estimates.rows(jobs));
+    }
+
+    @Test
+    void a_job_that_never_ends_holds_its_cards_for_ever_in_the_estimate() {
+        List<Job> jobs = List.of(Job.of(0).runsFor(Double.POSITIVE_INFINITY).cards(8).build(),
+                Job.of(1).submittedAt(5).runsFor(10).cards(8).build());
+        StartEstimates estimates = new StartEstimates(SchedulingTest.oneNodeOf8(), Scheduler.Options.myriad().agingS());
+        new Replay(SchedulingTest.oneNodeOf8(), jobs, new FirstFitPolicy(), Scheduler.Options.easy())
+                .withEstimates(estimates).run(Progress.none());
+        StartEstimates.Row behind = estimates.rows(jobs).get(1);
+        assertTrue(behind.estimate() > 3e9, "a century or more: " + behind.estimate());
+        assertTrue(Double.isNaN(behind.started()), "and it never starts");
+        assertEquals(1, StartEstimates.figures(estimates.rows(jobs)).get("estimate_jobs"));
     }
 
     private static void assertRow(StartEstimates.Row row, double estimate, double fcfs, double started) {
