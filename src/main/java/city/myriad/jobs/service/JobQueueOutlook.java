@@ -20,7 +20,7 @@ import java.util.UUID;
 @ApplicationScoped
 public class JobQueueOutlook implements QueueOutlook {
 
-    /** Sorts after every job id: with "now", it takes in the whole queue. */
+    /** Sorts after every job id: the quoted job goes after every queued job of its area created by now. */
     private static final UUID LAST = new UUID(-1L, -1L);
 
     private final Scoped scoped;
