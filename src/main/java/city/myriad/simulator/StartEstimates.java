@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -51,10 +52,23 @@ final class StartEstimates {
             .thenComparingDouble(Job::submitS).thenComparingInt(Job::id));
     private final Map<Integer, double[]> answers = new LinkedHashMap<>();
     private final Map<Integer, Double> firstStart = new LinkedHashMap<>();
+    /** The capacity of each set of allowed models met so far. */
+    private final Map<Long, Long> capacityOf = new HashMap<>();
 
     StartEstimates(Topology topology, double agingS) {
         this.topology = topology;
         this.agingS = agingS;
+    }
+
+    /** The milli-cards of the models a job may use: what the service calls the model's cards in service. */
+    private long capacity(long allowedModels) {
+        long milli = 0;
+        for (int n = 0; n < topology.nodes(); n++) {
+            if (topology.cards(n) > 0 && (allowedModels & (1L << topology.model(n))) != 0) {
+                milli += topology.cards(n) * 1000L;
+            }
+        }
+        return milli;
     }
 
     /** Milli-card-seconds, as the service orders by {@code cards_milli × max_run_seconds}. */
@@ -74,12 +88,7 @@ final class StartEstimates {
         if (j.totalMilli() == 0) {
             return;  // a job without cards: the service has none, and nothing to estimate
         }
-        long capacity = 0;
-        for (int n = 0; n < topology.nodes(); n++) {
-            if (topology.cards(n) > 0 && j.allows(topology.model(n))) {
-                capacity += topology.cards(n) * 1000L;
-            }
-        }
+        long capacity = capacityOf.computeIfAbsent(j.allowedModels(), this::capacity);
         List<StartEstimate.Running> holding = new ArrayList<>();
         for (Replay.Run r : running) {
             Placement p = r.placement();
