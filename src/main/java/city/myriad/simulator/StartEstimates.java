@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.DoublePredicate;
+import java.util.function.ToDoubleFunction;
 
 /**
  * How good the service's start estimate is: at each job's submission, the answer the service gives (a job quote's
@@ -169,17 +171,13 @@ final class StartEstimates {
         return m;
     }
 
-    private interface Answer {
-        double of(Row r);
-    }
-
     /**
      * Error = real start - estimate (positive: the job started later than told). The median and the 10th and 90th
      * percentiles, the share within a minute and within an hour, and the share that started no later than told.
      */
-    private static void errors(Map<String, Object> m, String prefix, List<Row> rows, Answer answer) {
-        double[] e = rows.stream().filter(r -> !Double.isNaN(answer.of(r)))
-                .mapToDouble(r -> r.started() - answer.of(r)).sorted().toArray();
+    private static void errors(Map<String, Object> m, String prefix, List<Row> rows, ToDoubleFunction<Row> answer) {
+        double[] e = rows.stream().filter(r -> !Double.isNaN(answer.applyAsDouble(r)))
+                .mapToDouble(r -> r.started() - answer.applyAsDouble(r)).sorted().toArray();
         m.put(prefix + "error_p10_s", Metrics.round(Metrics.percentile(e, 10)));
         m.put(prefix + "error_p50_s", Metrics.round(Metrics.percentile(e, 50)));
         m.put(prefix + "error_p90_s", Metrics.round(Metrics.percentile(e, 90)));
@@ -188,7 +186,7 @@ final class StartEstimates {
         m.put(prefix + "no_later", share(e, x -> x <= 1));
     }
 
-    private static Double share(double[] e, java.util.function.DoublePredicate p) {
+    private static Double share(double[] e, DoublePredicate p) {
         return e.length == 0 ? null : Metrics.round(Arrays.stream(e).filter(p).count() / (double) e.length);
     }
 
