@@ -41,6 +41,16 @@ public final class ClusterState {
     private final long allModels;
     /** Per card model: wholly free cards over all nodes of that model. */
     private final long[] wholeFreeOfModel;
+    /**
+     * For every k from 1 to the most cards of a node, one bit per node: set while the node has at least k wholly
+     * free cards. A job of k whole cards on one node walks these: most nodes with a free card have too few.
+     */
+    private final long[][] wholeAtLeast;
+    /**
+     * Per node class, one bit per node: set while nothing runs on the node ({@link #untouched}). Untouched nodes of
+     * one class score alike, so a decision passes over all but the first (see UntouchedNodes) a word at a time.
+     */
+    private final long[][] untouchedOfClass;
     long allocatedMilli;
 
     public ClusterState(Topology topology) {
@@ -71,7 +81,13 @@ public final class ClusterState {
         nodesWithFreeAny = new long[(n + 63) >>> 6];
         allModels = models >= 64 ? -1L : (1L << models) - 1;
         wholeFreeOfModel = new long[models];
+        wholeAtLeast = new long[maxCards + 1][(n + 63) >>> 6];
+        untouchedOfClass = new long[topology.nodeClasses][(n + 63) >>> 6];
         for (int i = 0; i < n; i++) {
+            untouchedOfClass[topology.nodeClass[i]][i >>> 6] |= 1L << i;
+            for (int k = 1; k <= wholeFree[i]; k++) {
+                wholeAtLeast[k][i >>> 6] |= 1L << i;
+            }
             if (topology.cards[i] == 0) {
                 continue;
             }
@@ -136,6 +152,33 @@ public final class ClusterState {
             }
             bits = union(allowed, word);
         }
+    }
+
+    /** How many 64-node words the bit sets of nodes have (node n is bit n % 64 of word n / 64). */
+    public int words() {
+        return nodesWithFreeAny.length;
+    }
+
+    /**
+     * The nodes of one word where a single-node job could fit by its cards: of an allowed model with at least its
+     * cards wholly free (a whole-card job), with a free share of some card (a slice), or any node (a CPU-only
+     * job). A superset: the caller still checks {@link #fitsOnNode}.
+     */
+    public long candidatesOnOneNode(Job job, int word) {
+        if (job.gpus() == 0) {
+            int n = topology.nodes();
+            return word < (n >>> 6) ? -1L : (1L << (n & 63)) - 1;
+        }
+        long bits = union(job.allowedModels(), word);
+        if (job.fractional()) {
+            return bits;
+        }
+        return job.gpus() < wholeAtLeast.length ? bits & wholeAtLeast[job.gpus()][word] : 0;
+    }
+
+    /** The untouched nodes of a node class in one word (see {@link #untouched}). */
+    long untouchedOfClass(int nodeClass, int word) {
+        return untouchedOfClass[nodeClass][word];
     }
 
     private long union(long allowedModels, int word) {
@@ -262,6 +305,11 @@ public final class ClusterState {
     public boolean mayUse(Job job, int node) {
         int holder = heldBy[node];
         return holder == Reservations.NONE || holder == job.tenant() || (holder >= 0 && job.preemptible());
+    }
+
+    /** Whether any tenant holds a node now: only then does the tenant of a job decide which nodes it may use. */
+    public boolean heldForTenants() {
+        return !holders.isEmpty();
     }
 
     /** Whether the tenant holds any node now. */
@@ -410,6 +458,7 @@ public final class ClusterState {
             int node = p.nodes()[i];
             int off = topology.cardOffset[node];
             int model = topology.model[node];
+            int wholeBefore = wholeFree[node];
             if (topology.cards[node] > 0) {
                 nodesByWholeFree[model][wholeFree[node]]--;
                 wholeFreeOfModel[model] -= wholeFree[node];
@@ -443,8 +492,19 @@ public final class ClusterState {
                     nodesWithFreeAny[node >>> 6] &= ~(1L << node);
                 }
             }
+            for (int k = wholeBefore + 1; k <= wholeFree[node]; k++) {
+                wholeAtLeast[k][node >>> 6] |= 1L << node;
+            }
+            for (int k = wholeFree[node] + 1; k <= wholeBefore; k++) {
+                wholeAtLeast[k][node >>> 6] &= ~(1L << node);
+            }
             cpuFree[node] += sign * p.cpu()[i];
             memFree[node] += sign * p.memory()[i];
+            if (untouched(node)) {
+                untouchedOfClass[topology.nodeClass[node]][node >>> 6] |= 1L << node;
+            } else {
+                untouchedOfClass[topology.nodeClass[node]][node >>> 6] &= ~(1L << node);
+            }
             if (cpuFree[node] < 0 || memFree[node] < 0 || cpuFree[node] > topology.cpu[node]
                     || memFree[node] > topology.memory[node]) {
                 throw new IllegalStateException("CPU or memory of node " + node + " over-allocated by " + p);

@@ -58,19 +58,28 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
         double bestDelta = Double.MAX_VALUE;
         long bestLeft = Long.MAX_VALUE;
         untouched.startDecision(t);
-        for (int n = s.nextCandidate(job, 0); n >= 0; n = s.nextCandidate(job, n + 1)) {
-            if (!s.fitsOnNode(job, n) || untouched.skip(s, n)) {
-                continue;
-            }
-            int[] cards = s.chooseCards(job, n);
-            double delta = fragmentationAfter(s, n, job, cards) - fragmentation(s, n)
-                    + job.totalMilli() * pressure[t.model[n]];
-            long left = s.freeMilli(n) - job.totalMilli();
-            // Deltas within a milli-card are ties: best fit decides.
-            if (delta < bestDelta - 0.5 || (Math.abs(delta - bestDelta) <= 0.5 && left < bestLeft)) {
-                best = n;
-                bestDelta = delta;
-                bestLeft = left;
+        // The candidate nodes a word at a time, in node order (ties go to the first).
+        for (int w = 0, words = s.words(); w < words; w++) {
+            long bits = s.candidatesOnOneNode(job, w) & ~untouched.passed(s, w);
+            while (bits != 0) {
+                int n = (w << 6) + Long.numberOfTrailingZeros(bits);
+                bits &= bits - 1;
+                if (!s.fitsOnNode(job, n) || untouched.skip(s, n)) {
+                    continue;
+                }
+                if (s.untouched(n)) {
+                    bits &= ~s.untouchedOfClass(t.nodeClass[n], w);  // they score as this one does
+                }
+                int[] cards = s.chooseCards(job, n);
+                double delta = fragmentationAfter(s, n, job, cards) - fragmentation(s, n)
+                        + job.totalMilli() * pressure[t.model[n]];
+                long left = s.freeMilli(n) - job.totalMilli();
+                // Deltas within a milli-card are ties: best fit decides.
+                if (delta < bestDelta - 0.5 || (Math.abs(delta - bestDelta) <= 0.5 && left < bestLeft)) {
+                    best = n;
+                    bestDelta = delta;
+                    bestLeft = left;
+                }
             }
         }
         if (best < 0) {

@@ -58,9 +58,12 @@ record Head(double shadow, int node, long models, long extra) {
 
     /** A node where the head fits now (CPU or memory held it back before), or null. */
     static Head fitsNow(Job head, double t, Topology topology, ClusterState state) {
-        for (int n = state.nextCandidate(head, 0); n >= 0; n = state.nextCandidate(head, n + 1)) {
-            if (usableBy(head, n, topology, state) && state.fitsOnNode(head, n)) {
-                return new Head(t, n, head.allowedModels(), 0);
+        for (int w = 0, words = state.words(); w < words; w++) {
+            for (long bits = state.candidatesOnOneNode(head, w); bits != 0; bits &= bits - 1) {
+                int n = (w << 6) + Long.numberOfTrailingZeros(bits);
+                if (usableBy(head, n, topology, state) && state.fitsOnNode(head, n)) {
+                    return new Head(t, n, head.allowedModels(), 0);
+                }
             }
         }
         return null;
@@ -95,14 +98,19 @@ record Head(double shadow, int node, long models, long extra) {
 
         /** Whether the walk can go on for this job: it asks at least what the last one did, in every respect. */
         boolean covers(Job j) {
-            return covers(j, shape);
+            return covers(j, shape, state.heldForTenants());
         }
 
-        /** Whether {@code j} asks at least what {@code shape} does, in every respect (a walk for one goes on for it). */
-        static boolean covers(Job j, Job shape) {
+        /**
+         * Whether {@code j} asks at least what {@code shape} does, in every respect (a walk for one goes on for it):
+         * cards, share, CPU, memory, no other model; and, while tenants hold nodes ({@code byTenant}), the same
+         * tenant and class, since those decide which held nodes a job may use. With no node held for a tenant,
+         * every job may use the same nodes.
+         */
+        static boolean covers(Job j, Job shape, boolean byTenant) {
             return j.gpus() >= shape.gpus() && j.gpuMilli() >= shape.gpuMilli() && j.cpuMilli() >= shape.cpuMilli()
                     && j.memoryMib() >= shape.memoryMib() && (j.allowedModels() & ~shape.allowedModels()) == 0
-                    && j.tenant() == shape.tenant() && j.preemptible() == shape.preemptible();
+                    && (!byTenant || (j.tenant() == shape.tenant() && j.preemptible() == shape.preemptible()));
         }
 
         /** How many running jobs the walk has looked at. */

@@ -142,9 +142,8 @@ final class PendingQueues {
         private final int[] priority;
         private final double[] standing;
         private final double[] weight;
-        /** The heads' areas, and their keys of the pick under way (area made larger by the tenant's usage). */
+        /** The heads' areas (cards × declared run time). */
         private final double[] area;
-        private final double[] key;
         private int best;
         /** The tenants' usage per weight added up, kept as the scan charges them: the mean weighs the order. */
         private double standingSum;
@@ -159,7 +158,6 @@ final class PendingQueues {
             this.standing = new double[n];
             this.weight = new double[n];
             this.area = new double[n];
-            this.key = new double[n];
             its[0] = aged == null ? null : aged.iterator();
             for (int i = 1; i < n; i++) {
                 its[i] = queues.get(i - 1).iterator();
@@ -187,40 +185,35 @@ final class PendingQueues {
             }
         }
 
+        /**
+         * The stream whose head goes next. Priority first; then the aged stream; then, smallest first, the job's
+         * area made larger by its tenant's usage per weight against the tenants' mean ({@link #USAGE_WEIGHT}), or
+         * else usage per weight alone; then submission; then the first stream. One pass: a key is computed only for
+         * a head of the best priority so far.
+         */
         private int pick() {
-            if (order == BY_AREA) {
-                double mean = Math.max(1e-9, standingSum / (n - 1));
-                for (int i = 1; i < n; i++) {
-                    if (heads[i] != null) {
-                        key[i] = area[i] * (1 + USAGE_WEIGHT * standing[i] / mean);
-                    }
+            boolean byArea = order == BY_AREA;
+            double mean = byArea ? Math.max(1e-9, standingSum / (n - 1)) : 0;
+            int b = heads[0] != null ? 0 : -1;
+            int bPriority = b == 0 ? priority[0] : 0;
+            double bKey = 0;
+            for (int i = 1; i < n; i++) {
+                if (heads[i] == null) {
+                    continue;
                 }
-            }
-            int b = -1;
-            for (int i = 0; i < n; i++) {
-                if (heads[i] != null && (b < 0 || before(i, b))) {
+                int p = priority[i];
+                if (b >= 0 && (p < bPriority || (p == bPriority && b == 0))) {
+                    continue;
+                }
+                double k = byArea ? area[i] * (1 + USAGE_WEIGHT * standing[i] / mean) : 0;
+                if (b < 0 || p > bPriority || k < bKey || (k == bKey && (standing[i] < standing[b]
+                        || (standing[i] == standing[b] && heads[i].submitS() < heads[b].submitS())))) {
                     b = i;
+                    bPriority = p;
+                    bKey = k;
                 }
             }
             return b;
-        }
-
-        /**
-         * Priority first; then the aged stream; then, smallest first, by area the job's area made larger by its
-         * tenant's usage per weight against the tenants' mean ({@link #USAGE_WEIGHT}), or else usage per weight
-         * alone; then submission.
-         */
-        private boolean before(int i, int b) {
-            if (priority[i] != priority[b]) {
-                return priority[i] > priority[b];
-            }
-            if (i == 0 || b == 0) {
-                return i == 0;
-            }
-            if (order == BY_AREA && key[i] != key[b]) {
-                return key[i] < key[b];
-            }
-            return standing[i] < standing[b] || (standing[i] == standing[b] && heads[i].submitS() < heads[b].submitS());
         }
 
         @Override
