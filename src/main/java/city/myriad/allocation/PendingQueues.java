@@ -202,8 +202,8 @@ final class PendingQueues {
                     continue;
                 }
                 int p = priority[i];
-                if (b >= 0 && (p < bPriority || (p == bPriority && b == 0))) {
-                    continue;
+                if (b >= 0 && (p < bPriority || (p == bPriority && (b == 0 || (byArea && area[i] > bKey))))) {
+                    continue;  // a key is never below the area (usage only makes a job count larger)
                 }
                 double k = byArea ? area[i] * (1 + USAGE_WEIGHT * standing[i] / mean) : 0;
                 if (b < 0 || p > bPriority || k < bKey || (k == bKey && (standing[i] < standing[b]
