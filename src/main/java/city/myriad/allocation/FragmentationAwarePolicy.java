@@ -31,6 +31,15 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
     private int[] scratch = new int[0];
     /** Per profile shape: whether its tasks must run on one node (some node of its models has as many cards). */
     private boolean[] oneNode = new boolean[0];
+    /**
+     * Per profile shape: the first shape with the same cards, share and one-node rule. Shapes that differ only in
+     * models or CPU class can use the same cards of a node, so a score computes that once per group
+     * ({@link #groupUsable}, valid while {@link #groupStamp} is the score's {@link #stamp}).
+     */
+    private int[] cardGroup = new int[0];
+    private long[] groupUsable = new long[0];
+    private long[] groupStamp = new long[0];
+    private long stamp;
 
     @Override
     public void observe(Job job) {
@@ -120,6 +129,19 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
             for (int i = 0; i < oneNode.length; i++) {
                 oneNode[i] = profile.gpus[i] <= s.topology().maxCardsOnOneNode(profile.models[i]);
             }
+            cardGroup = new int[oneNode.length];
+            for (int i = 0; i < oneNode.length; i++) {
+                cardGroup[i] = i;
+                for (int j = 0; j < i; j++) {
+                    if (profile.gpus[j] == profile.gpus[i] && profile.milli[j] == profile.milli[i]
+                            && oneNode[j] == oneNode[i]) {
+                        cardGroup[i] = cardGroup[j];
+                        break;
+                    }
+                }
+            }
+            groupUsable = new long[oneNode.length];
+            groupStamp = new long[oneNode.length];
             int maxCards = 0;
             for (int i = 0; i < n; i++) {
                 maxCards = Math.max(maxCards, s.topology().cards[i]);
@@ -175,6 +197,7 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
         }
         double frag = 0;
         DemandProfile p = profile;
+        stamp++;
         for (int i = 0; i < p.weight.length; i++) {
             if ((p.models[i] & (1L << t.model[node])) == 0) {
                 continue;  // not a fragment: this node was never for that shape (scarcity is priced apart)
@@ -182,19 +205,13 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
             long usable;
             if (p.cpu[i] > cpuFree || p.memory[i] > memFree) {
                 usable = 0;
-            } else if (p.milli[i] < Topology.MILLI_PER_CARD) {
-                usable = 0;
-                for (int c = 0; c < k; c++) {
-                    if (free[c] >= p.milli[i]) {
-                        usable += free[c];
-                    }
-                }
-            } else if (p.gpus[i] > k && oneNode[i]) {
-                usable = 0;
-            } else if (whole < Math.min(p.gpus[i], k)) {
-                usable = 0;
             } else {
-                usable = (long) whole * Topology.MILLI_PER_CARD;
+                int g = cardGroup[i];
+                if (groupStamp[g] != stamp) {
+                    groupUsable[g] = usableCards(g, free, k, whole);
+                    groupStamp[g] = stamp;
+                }
+                usable = groupUsable[g];
             }
             if (usable > 0 && p.endless > 0) {
                 long carried = carried(p, i, k, cpuFree, memFree);
@@ -205,6 +222,24 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
             frag += p.weight[i] * (total - usable);
         }
         return frag;
+    }
+
+    /** The free milli-cards of a node a task of shape {@code i} can use by its cards alone. */
+    private long usableCards(int i, int[] free, int k, int whole) {
+        DemandProfile p = profile;
+        if (p.milli[i] < Topology.MILLI_PER_CARD) {
+            long usable = 0;
+            for (int c = 0; c < k; c++) {
+                if (free[c] >= p.milli[i]) {
+                    usable += free[c];
+                }
+            }
+            return usable;
+        }
+        if ((p.gpus[i] > k && oneNode[i]) || whole < Math.min(p.gpus[i], k)) {
+            return 0;
+        }
+        return (long) whole * Topology.MILLI_PER_CARD;
     }
 
     /** The milli-cards of tasks of shape {@code i} that the node's free CPU and memory can carry. */
