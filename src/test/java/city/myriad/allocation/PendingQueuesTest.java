@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -99,5 +101,109 @@ class PendingQueuesTest {
         q.add(Job.of(2).tenant(1).submittedAt(1_900).runsFor(60).priority(1).build());  // young
         q.add(Job.of(3).tenant(1).submittedAt(50).runsFor(60).build());
         assertEquals(List.of(1, 2, 0, 3), order(q, 2_000));
+    }
+
+    /**
+     * The merge, written the plain way: at each pick every stream's head gets its key, and the best by the rules
+     * wins (priority; the aged stream; area made larger by usage; usage; submission; the first stream). The merge
+     * of PendingQueues computes keys only where they can win; it must pick exactly the same jobs.
+     */
+    private static List<Integer> plainMerge(List<Job> jobs, double t, double agingS, FairShare share, int tenants) {
+        List<List<Job>> streams = new ArrayList<>();
+        List<Job> aged = new ArrayList<>();
+        for (Job j : jobs) {
+            if (t - j.submitS() >= agingS) {
+                aged.add(j);
+            }
+        }
+        aged.sort(PendingQueues.BY_SUBMISSION);
+        streams.add(aged);
+        double[] standing = new double[tenants + 1];
+        double[] weight = new double[tenants + 1];
+        for (int i = 0; i < tenants; i++) {
+            List<Job> own = new ArrayList<>();
+            for (Job j : jobs) {
+                if (j.tenant() == i && !aged.contains(j)) {
+                    own.add(j);
+                }
+            }
+            own.sort(PendingQueues.BY_AREA);
+            streams.add(own);
+            standing[i + 1] = share.standing(i, t);
+            weight[i + 1] = share.weightOf(i);
+        }
+        int[] at = new int[streams.size()];
+        List<Integer> out = new ArrayList<>();
+        while (out.size() < jobs.size()) {
+            double sum = 0;
+            for (int i = 1; i <= tenants; i++) {
+                sum += standing[i];
+            }
+            double mean = Math.max(1e-9, sum / tenants);
+            int best = -1;
+            double bestKey = 0;
+            for (int i = 0; i < streams.size(); i++) {
+                if (at[i] == streams.get(i).size()) {
+                    continue;
+                }
+                Job h = streams.get(i).get(at[i]);
+                double key = i == 0 ? 0 : PendingQueues.area(h) * (1 + PendingQueues.USAGE_WEIGHT * standing[i] / mean);
+                if (best < 0) {
+                    best = i;
+                    bestKey = key;
+                    continue;
+                }
+                Job b = streams.get(best).get(at[best]);
+                boolean before;
+                if (h.priority() != b.priority()) {
+                    before = h.priority() > b.priority();
+                } else if (best == 0) {
+                    before = false;
+                } else if (key != bestKey) {
+                    before = key < bestKey;
+                } else {
+                    before = standing[i] < standing[best]
+                            || (standing[i] == standing[best] && h.submitS() < b.submitS());
+                }
+                if (before) {
+                    best = i;
+                    bestKey = key;
+                }
+            }
+            Job j = streams.get(best).get(at[best]++);
+            double charge = FairShare.cardSeconds(j) / weight[j.tenant() + 1];
+            standing[j.tenant() + 1] += charge;
+            out.add(j.id());
+        }
+        return out;
+    }
+
+    @Test
+    void the_merge_picks_what_the_plain_merge_picks() {
+        SplittableRandom random = new SplittableRandom(7);
+        for (int round = 0; round < 200; round++) {
+            int tenants = 1 + random.nextInt(6);
+            FairShare share = new FairShare(3600);
+            for (int i = 0; i < tenants; i++) {
+                share.weight(i, 1 + random.nextInt(3));
+                if (random.nextBoolean()) {
+                    share.charge(Job.of(-1 - i).tenant(i).runsFor(60 + random.nextInt(7200))
+                            .cards(1 + random.nextInt(8)).build(), 0);
+                }
+            }
+            double agingS = 1_000;
+            PendingQueues q = new PendingQueues(true, agingS, Scheduler.Order.SMALLEST_AREA, share);
+            List<Job> jobs = new ArrayList<>();
+            for (int id = 0; id < 60; id++) {
+                // Few distinct sizes and times, so that keys and submissions tie often.
+                Job j = Job.of(id).tenant(random.nextInt(tenants)).submittedAt(100 * random.nextInt(15))
+                        .runsFor(60 * (1 + random.nextInt(4))).cards(random.nextInt(5) == 0 ? 0 : 1 + random.nextInt(2))
+                        .cpu(1).priority(random.nextInt(4) == 0 ? 1 : 0).build();
+                jobs.add(j);
+                q.add(j);
+            }
+            double t = 1_500;
+            assertEquals(plainMerge(jobs, t, agingS, share, tenants), order(q, t), "round " + round);
+        }
     }
 }
