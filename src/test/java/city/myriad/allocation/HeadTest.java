@@ -1,6 +1,8 @@
 package city.myriad.allocation;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -57,5 +59,29 @@ class HeadTest {
         assertEquals(-1, h.node());
         assertEquals(2_000, h.extra(), "two cards spare at the shadow, for backfill");
         assertEquals(1_000, h.spend(1_000).extra());
+    }
+
+    @Test
+    void a_walk_goes_on_for_another_tenants_job_only_while_no_tenant_holds_a_node() {
+        Topology t = twoNodesOf8();
+        ClusterState s = new ClusterState(t);
+        List<Scheduler.Running> byEnd = new ArrayList<>();
+        run(s, byEnd, Job.of(0).runsFor(100).cards(8).build(), 0, 0, 0, 1, 2, 3, 4, 5, 6, 7);
+        run(s, byEnd, Job.of(1).runsFor(200).cards(8).build(), 1, 0, 0, 1, 2, 3, 4, 5, 6, 7);
+        Job first = Job.of(2).tenant(0).cards(4).build();
+        Job other = Job.of(3).tenant(1).cards(4).build();
+        Head.Walk walk = new Head.Walk(first, t, s, byEnd, new Head.Releases(t));
+        assertEquals(new Head(100, 0, first.allowedModels(), 0), walk.next());
+        assertTrue(walk.covers(other), "nobody holds a node: every job may use the same nodes");
+        // n0 is kept for the first head, so the walk goes on to the next node that frees: n1 at t=200.
+        ClusterState.Hold hold = s.holdForHead(0);
+        assertEquals(new Head(200, 1, other.allowedModels(), 0), walk.next(other));
+        s.lift(hold);
+
+        s.applyReservations(node -> node == 1 ? 0 : Reservations.NONE);  // tenant 0 holds n1
+        Head.Walk held = new Head.Walk(first, t, s, byEnd, new Head.Releases(t));
+        held.next();
+        assertFalse(held.covers(other), "tenant 1 may not use n1, which tenant 0's walk counted on");
+        assertTrue(held.covers(Job.of(4).tenant(0).cards(6).build()), "the same tenant asking more: it goes on");
     }
 }
