@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.ObjIntConsumer;
 import org.junit.jupiter.api.Test;
 
 /** The indexes ClusterState keeps beside its arrays agree with the arrays, whatever was allocated and released. */
@@ -24,7 +25,7 @@ class ClusterStateTest {
     }
 
     /** Allocates and releases at random (best fit, mixed shapes and models), checking after every step. */
-    private static ClusterState churn(Topology t, StepCheck check) {
+    private static ClusterState churn(Topology t, ObjIntConsumer<ClusterState> check) {
         ClusterState s = new ClusterState(t);
         SplittableRandom random = new SplittableRandom(42);
         BestFitPolicy policy = new BestFitPolicy();
@@ -46,10 +47,6 @@ class ClusterStateTest {
             check.accept(s, step);
         }
         return s;
-    }
-
-    interface StepCheck {
-        void accept(ClusterState s, int step);
     }
 
     @Test
