@@ -14,16 +14,38 @@ import java.util.TreeSet;
  */
 final class PendingQueues {
 
+    /*
+     * The orders below are written out rather than chained from Comparator.comparingDouble and thenComparing: those
+     * share one lambda body among every comparator built with them, so the JIT sees many key extractors at each call
+     * and inlines none; the queues and sets compare millions of times per replay.
+     */
+
     /** Submission order among equal priority: the aged jobs, and the queues of FIFO and EASY. */
-    static final Comparator<Job> BY_SUBMISSION = Comparator.comparingInt((Job j) -> -j.priority())
-            .thenComparingDouble(Job::submitS).thenComparingInt(Job::id);
+    static final Comparator<Job> BY_SUBMISSION = (a, b) -> {
+        int c = Integer.compare(-a.priority(), -b.priority());
+        if (c != 0) {
+            return c;
+        }
+        c = Double.compare(a.submitS(), b.submitS());
+        return c != 0 ? c : Integer.compare(a.id(), b.id());
+    };
 
     /**
      * Smallest area first among equal priority: cards times declared run time, so that short and narrow jobs do
      * not wait behind long and wide ones (shortest job first, which minimizes the mean wait); then submission.
      */
-    static final Comparator<Job> BY_AREA = Comparator.comparingInt((Job j) -> -j.priority())
-            .thenComparingDouble(PendingQueues::area).thenComparingDouble(Job::submitS).thenComparingInt(Job::id);
+    static final Comparator<Job> BY_AREA = (a, b) -> {
+        int c = Integer.compare(-a.priority(), -b.priority());
+        if (c != 0) {
+            return c;
+        }
+        c = Double.compare(area(a), area(b));
+        if (c != 0) {
+            return c;
+        }
+        c = Double.compare(a.submitS(), b.submitS());
+        return c != 0 ? c : Integer.compare(a.id(), b.id());
+    };
 
     /**
      * How much a tenant's usage weighs in the smallest-area order: a job counts as {@code area × (1 + 0.5 × usage
@@ -34,7 +56,10 @@ final class PendingQueues {
     static final double USAGE_WEIGHT = 0.5;
 
     /** Among jobs that age: who ages next (submission alone, whatever the priority). */
-    private static final Comparator<Job> BY_AGE = Comparator.comparingDouble(Job::submitS).thenComparingInt(Job::id);
+    private static final Comparator<Job> BY_AGE = (a, b) -> {
+        int c = Double.compare(a.submitS(), b.submitS());
+        return c != 0 ? c : Integer.compare(a.id(), b.id());
+    };
 
     private final boolean perTenant;
     private final double agingS;

@@ -140,8 +140,11 @@ public final class Scheduler {
      */
     static final long WALK_PASSES = 2;
 
-    private static final Comparator<Running> BY_END = Comparator.comparingDouble((Running r) -> r.end)
-            .thenComparingLong(r -> r.seq);
+    /** By declared end, then start order; written out for the JIT (see {@link PendingQueues#BY_SUBMISSION}). */
+    private static final Comparator<Running> BY_END = (a, b) -> {
+        int c = Double.compare(a.end, b.end);
+        return c != 0 ? c : Long.compare(a.seq, b.seq);
+    };
 
     /** A running job: its placement, start, declared end, and the order it started in. */
     static final class Running {

@@ -24,8 +24,9 @@ public final class TraceFiles {
 
     public static Topology readNodes(Path file) {
         Topology.Builder b = Topology.builder();
-        for (String[] f : rows(file, 7)) {
-            b.node(f[0], f[1], Integer.parseInt(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4]), f[5], f[6]);
+        CsvRows f = new CsvRows(file, 7);
+        while (f.next()) {
+            b.node(f.text(0), f.text(1), f.parseInt(2), f.parseLong(3), f.parseLong(4), f.text(5), f.text(6));
         }
         return b.build();
     }
@@ -36,50 +37,30 @@ public final class TraceFiles {
         List<String> ids = new ArrayList<>();
         List<String> tenants = new ArrayList<>();
         Map<String, Integer> tenantIndex = new HashMap<>();
-        for (String[] f : rows(file, 11)) {
-            int tenant = tenantIndex.computeIfAbsent(f[1], k -> {
+        CsvRows f = new CsvRows(file, 11);
+        while (f.next()) {
+            int tenant = tenantIndex.computeIfAbsent(f.text(1), k -> {
                 tenants.add(k);
                 return tenants.size() - 1;
             });
             long models = Job.ANY_MODEL;
-            if (!f[6].isEmpty()) {
+            if (!f.isEmpty(6)) {
                 models = 0;
-                for (String m : f[6].split("\\|")) {
+                for (String m : f.text(6).split("\\|")) {
                     int id = topology.modelId(m);
                     if (id >= 0) {
                         models |= 1L << id;
                     }
                 }
             }
-            double duration = f[3].isEmpty() ? Double.POSITIVE_INFINITY : Double.parseDouble(f[3]);
-            jobs.add(Job.of(jobs.size()).tenant(tenant).submittedAt(Double.parseDouble(f[2]) / compress)
-                    .runsFor(duration).cards(Integer.parseInt(f[4])).milliPerCard(Integer.parseInt(f[5]))
-                    .models(models).cpu(Long.parseLong(f[7])).memory(Long.parseLong(f[8]))
-                    .priority(Integer.parseInt(f[9])).preemptible("1".equals(f[10])).build());
-            ids.add(f[0]);
+            double duration = f.isEmpty(3) ? Double.POSITIVE_INFINITY : f.parseDouble(3);
+            jobs.add(Job.of(jobs.size()).tenant(tenant).submittedAt(f.parseDouble(2) / compress)
+                    .runsFor(duration).cards(f.parseInt(4)).milliPerCard(f.parseInt(5))
+                    .models(models).cpu(f.parseLong(7)).memory(f.parseLong(8))
+                    .priority(f.parseInt(9)).preemptible("1".equals(f.text(10))).build());
+            ids.add(f.text(0));
         }
         return new Workload(jobs, ids, tenants);
-    }
-
-    private static List<String[]> rows(Path file, int columns) {
-        try {
-            List<String> lines = Files.readAllLines(file);
-            List<String[]> rows = new ArrayList<>(lines.size());
-            for (int i = 1; i < lines.size(); i++) {
-                String line = lines.get(i);
-                if (line.isBlank()) {
-                    continue;
-                }
-                String[] f = line.split(",", -1);
-                if (f.length != columns) {
-                    throw new IllegalArgumentException(file + " line " + (i + 1) + ": expected " + columns + " fields");
-                }
-                rows.add(f);
-            }
-            return rows;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** One run segment of a job, as written to the placements file. */

@@ -1,0 +1,89 @@
+package city.myriad.simulator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import city.myriad.allocation.Job;
+import city.myriad.allocation.Topology;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Reading trace files: every line ending, blank lines, wrong rows named by line, numbers as Java parses them. */
+class TraceFilesTest {
+
+    static final String HEADER = "job_id,tenant,submit_s,duration_s,gpus,gpu_milli,gpu_models,cpu_milli,memory_mib,"
+            + "priority,preemptible";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void lines_may_end_with_lf_cr_or_crlf_and_blank_lines_are_skipped() throws Exception {
+        Topology t = GenerateTest.cluster();
+        String[] rows = {"j1,t0,10,100,1,1000,,0,0,0,0", "j2,t1,20,,8,1000,H800,96000,512,2,1",
+            "j3,t0,30.5,7.25,1,500,A10|H800,1000,64,0,0"};
+        for (String eol : new String[] {"\n", "\r", "\r\n"}) {
+            Path f = dir.resolve("jobs.csv");
+            Files.writeString(f, HEADER + eol + rows[0] + eol + "  " + eol + eol + rows[1] + eol + rows[2]);
+            TraceFiles.Workload w = TraceFiles.readJobs(f, t, 2);
+            assertEquals(List.of("j1", "j2", "j3"), w.jobIds(), "line end " + eol.replace("\r", "CR").replace("\n", "LF"));
+            assertEquals(List.of("t0", "t1"), w.tenants());
+            Job j2 = w.jobs().get(1);
+            assertEquals(10.0, j2.submitS());
+            assertEquals(Double.POSITIVE_INFINITY, j2.durationS());
+            assertEquals(8, j2.gpus());
+            assertEquals(96_000, j2.cpuMilli());
+            assertEquals(2, j2.priority());
+            assertTrue(j2.preemptible());
+            Job j3 = w.jobs().get(2);
+            assertEquals(15.25, j3.submitS());
+            assertEquals(7.25, j3.durationS());
+            assertEquals(500, j3.gpuMilli());
+            assertTrue(j3.allows(t.modelId("A10")) && j3.allows(t.modelId("H800")));
+        }
+    }
+
+    @Test
+    void a_row_with_too_few_or_too_many_fields_is_named_by_its_line() throws Exception {
+        Topology t = GenerateTest.cluster();
+        Path f = dir.resolve("jobs.csv");
+        for (String bad : new String[] {"j2,t0,1,1,1,1000,,0,0,0", "j2,t0,1,1,1,1000,,0,0,0,0,"}) {
+            Files.writeString(f, HEADER + "\nj1,t0,0,1,1,1000,,0,0,0,0\n\n" + bad + "\n");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TraceFiles.readJobs(f, t, 1));
+            assertTrue(e.getMessage().endsWith("line 4: expected 11 fields"), e.getMessage());
+        }
+    }
+
+    @Test
+    void numbers_read_as_java_parses_their_text() throws Exception {
+        Topology t = GenerateTest.cluster();
+        SplittableRandom r = new SplittableRandom(5);
+        String[] texts = new String[400];
+        for (int i = 0; i < texts.length; i++) {
+            texts[i] = switch (i % 5) {
+                case 0 -> Long.toString(r.nextLong(1L << 53));  // many digits: past the short path
+                case 1 -> Long.toString(r.nextLong(1_000_000_000L));
+                case 2 -> Double.toString(r.nextDouble() * 1e7);
+                case 3 -> String.format(java.util.Locale.ROOT, "%.3e", r.nextDouble() * 1e9);
+                default -> "00" + r.nextInt(1000);
+            };
+        }
+        StringBuilder csv = new StringBuilder(HEADER).append('\n');
+        for (int i = 0; i < texts.length; i++) {
+            csv.append("j").append(i).append(",t0,").append(texts[i]).append(',').append(texts[i])
+                    .append(",1,1000,,0,0,0,0\n");
+        }
+        Path f = dir.resolve("jobs.csv");
+        Files.writeString(f, csv);
+        List<Job> jobs = TraceFiles.readJobs(f, t, 1).jobs();
+        for (int i = 0; i < texts.length; i++) {
+            assertEquals(Double.parseDouble(texts[i]), jobs.get(i).submitS(), texts[i]);
+            assertEquals(Double.parseDouble(texts[i]), jobs.get(i).durationS(), texts[i]);
+        }
+    }
+}
