@@ -87,6 +87,16 @@ final class HeadMemo {
         }
     }
 
+    /**
+     * A scan ends before asking for every reservation the last one kept: those it did not ask for are kept for the
+     * next scan as they are. Whether one still stands is checked when it is looked up, against what changed since it
+     * was found (its node's placements and departures, the held nodes, its start), and every early departure since
+     * has emptied the memo; so a reservation kept over a scan that skipped it is as good as one kept by that scan.
+     */
+    void keepUnasked() {
+        last.forEach(current::putIfAbsent);
+    }
+
     /** The list equal to {@code held} that an earlier scan made, or {@code held} itself from now on. */
     HeldNodes intern(HeldNodes held) {
         if (interned.size() >= INTERNED) {

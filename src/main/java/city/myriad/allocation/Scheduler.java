@@ -363,17 +363,21 @@ public final class Scheduler {
                 if (scanned >= options.busyScanLimit() && state.allocationRatio() >= BUSY) {
                     return;
                 }
+                if (heads.any() && free.exhausted()) {
+                    // Every card is taken: no later job of this scan can start, reject or preempt (only the first
+                    // blocked job preempts), so their reservations would decide nothing. The last scan's kept ones
+                    // stay for the next.
+                    headMemo.keepUnasked();
+                    return;
+                }
                 Job j = candidates.next();
                 // 1. Skip.
                 if (heads.any() && heads.delaysGang(j, t)) {
                     continue;
                 }
-                if (heads.any() && (!free.mayFit(j) || free.exhausted())) {
+                if (heads.any() && !free.mayFit(j)) {
                     if (heads.reserves(j) && Admission.refusal(admission, j, t) == null) {
                         heads.add(heads.reserve(j, t, endsFor(j), runningVersion));
-                    }
-                    if (free.exhausted() && heads.full()) {
-                        return;  // nothing left to backfill into, nobody left to reserve for
                     }
                     continue;
                 }

@@ -109,4 +109,31 @@ class HeadMemoTest {
         memo.goneDuringScan(victim.end, 10);
         assertNull(memo.lookup(head, 10, s, HeldNodes.NONE));
     }
+
+    @Test
+    void a_scan_that_stops_early_keeps_what_it_did_not_ask_for_until_something_voids_it() {
+        Scheduler.Running longest = reservedOnNode1();
+        memo.beginScan(10);
+        memo.keepUnasked();  // every card taken: the scan stopped before reaching the head
+        memo.beginScan(20);
+        assertEquals(1, memo.lookup(head, 20, s, HeldNodes.NONE).node(), "kept over the scan that skipped it");
+        memo.keepUnasked();
+        memo.beginScan(30);
+        memo.keepUnasked();
+        // Node 0's job leaves at 35, long before its declared end: node 0 frees first now.
+        s.release(longest.placement);
+        memo.gone(longest.end);
+        memo.beginScan(35);
+        memo.keepUnasked();
+        memo.beginScan(40);
+        assertNull(memo.lookup(head, 40, s, HeldNodes.NONE));
+    }
+
+    @Test
+    void without_keeping_the_unasked_a_scan_forgets_what_it_did_not_ask_for() {
+        reservedOnNode1();
+        memo.beginScan(10);
+        memo.beginScan(20);
+        assertNull(memo.lookup(head, 20, s, HeldNodes.NONE));
+    }
 }
