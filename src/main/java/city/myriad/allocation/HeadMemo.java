@@ -94,7 +94,10 @@ final class HeadMemo {
      * has emptied the memo; so a reservation kept over a scan that skipped it is as good as one kept by that scan.
      */
     void keepUnasked() {
-        last.forEach(current::putIfAbsent);
+        last.putAll(current);  // what this scan kept goes over what the last one did; then they trade places
+        Map<Integer, Kept> kept = last;
+        last = current;
+        current = kept;
     }
 
     /** The list equal to {@code held} that an earlier scan made, or {@code held} itself from now on. */
