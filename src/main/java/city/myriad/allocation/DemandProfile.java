@@ -38,7 +38,21 @@ public final class DemandProfile {
     /** Apart by CPU per card, in classes a factor of two wide, so that a mean does not hide CPU-heavy tasks. */
     private final boolean cpuClasses;
 
-    private record Shape(int gpus, int milli, long models, int cpuClass) {}
+    private record Shape(int gpus, int milli, long models, int cpuClass) {
+        // Written out: every arrival looks its shape up, and the generated methods go through method handles.
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Shape s && s.gpus == gpus && s.milli == milli && s.models == models
+                    && s.cpuClass == cpuClass;
+        }
+
+        @Override
+        public int hashCode() {
+            int h = 31 * gpus + milli;
+            h = 31 * h + Long.hashCode(models);
+            return 31 * h + cpuClass;
+        }
+    }
 
     /** Shapes by cards, share and models only (FGD's typical tasks). */
     public DemandProfile() {

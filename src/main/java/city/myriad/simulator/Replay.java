@@ -15,7 +15,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 
 /**
  * Event-driven replay of a workload in simulated time around the core's {@link Scheduler}: at each instant with an
@@ -37,11 +36,8 @@ public final class Replay {
 
     private final List<Job> jobs;
     private final Scheduler scheduler;
-    /** By end, then start order (written out: a chained comparator's shared lambda is not inlined by the JIT). */
-    private final PriorityQueue<Run> completions = new PriorityQueue<>((a, b) -> {
-        int c = Double.compare(a.end(), b.end());
-        return c != 0 ? c : Long.compare(a.seq(), b.seq());
-    });
+    /** By end, then start order. */
+    private final EndQueue completions = new EndQueue();
     /** The current run of each running job, by job id: a completion of an older run (preempted) is stale. */
     private final Map<Integer, Run> current = new HashMap<>();
     private final List<TraceFiles.Segment> segments = new ArrayList<>();
