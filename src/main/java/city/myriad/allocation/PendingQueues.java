@@ -9,8 +9,9 @@ import java.util.TreeSet;
 /**
  * The jobs waiting to start and the order a cycle looks at them in ({@link #ordered}): one queue per tenant with
  * fair share (else one), each in the options' {@link Scheduler.Order}, of the jobs not aged yet; and, when jobs
- * age, the aged jobs in one set by submission, which go first. A job moves from its tenant's queue to the aged
- * set when a cycle finds it waiting past the threshold.
+ * age, the aged jobs, which go first: the oldest of them, as many as a cycle reserves for, then the others in
+ * the options' order. A job moves from its tenant's queue to the aged jobs when a cycle finds it waiting past the
+ * threshold.
  */
 final class PendingQueues {
 
@@ -70,16 +71,32 @@ final class PendingQueues {
     /** When jobs age (else null): the jobs of {@link #queues} by age, and the aged jobs, in submission order. */
     private final TreeSet<Job> young;
     private final SortedJobs aged;
+    /** The aged jobs again, in {@link #order} (the same set when that is submission order). */
+    private final SortedJobs agedInOrder;
+    /**
+     * How many of the oldest aged jobs go before the other aged jobs: as many as a cycle reserves for. Those are the
+     * jobs a cycle protects from being passed (each that does not fit gets a reservation), so nobody starves: an
+     * aged job becomes one of them once the older ones have started. Behind them the aged jobs go in the queue's
+     * order, so that under a long overload, when most waiting jobs have aged, the jobs a scan looks at are not all
+     * the oldest and widest ones while small aged jobs could fill what the cluster has free
+     * (docs/design/queue-order.md).
+     */
+    private final int oldestFirst;
     private int size;
 
-    PendingQueues(boolean perTenant, double agingS, Scheduler.Order order, FairShare fairShare) {
+    PendingQueues(boolean perTenant, double agingS, Scheduler.Order order, FairShare fairShare, int oldestFirst) {
+        if (oldestFirst < 1) {
+            throw new IllegalArgumentException("at least the oldest aged job goes first");
+        }
         this.perTenant = perTenant;
         this.agingS = agingS;
         this.order = order == Scheduler.Order.SMALLEST_AREA ? BY_AREA : BY_SUBMISSION;
         this.fairShare = fairShare;
+        this.oldestFirst = oldestFirst;
         boolean ages = !Double.isInfinite(agingS);
         this.young = ages ? new TreeSet<>(BY_AGE) : null;
         this.aged = ages ? new SortedJobs(BY_SUBMISSION) : null;
+        this.agedInOrder = !ages ? null : this.order == BY_SUBMISSION ? aged : new SortedJobs(this.order);
         queues.add(new SortedJobs(this.order));
     }
 
@@ -103,6 +120,9 @@ final class PendingQueues {
     /** Whether the job was waiting (and is no longer). */
     boolean remove(Job j) {
         boolean removed = aged != null && aged.remove(j);
+        if (removed && agedInOrder != aged) {
+            agedInOrder.remove(j);
+        }
         if (!removed && queueOf(j).remove(j)) {
             removed = true;
             if (young != null) {
@@ -127,6 +147,9 @@ final class PendingQueues {
             Job j = young.pollFirst();
             queueOf(j).remove(j);
             aged.add(j);
+            if (agedInOrder != aged) {
+                agedInOrder.add(j);
+            }
         }
     }
 
@@ -158,6 +181,48 @@ final class PendingQueues {
         return new Merge(t);
     }
 
+    /** The aged jobs in their order: the {@link #oldestFirst} oldest, then the others in {@link #agedInOrder}. */
+    private Iterator<Job> agedJobs() {
+        if (agedInOrder == aged || aged.size() <= oldestFirst) {
+            return aged.iterator();
+        }
+        return new Iterator<>() {
+            private final Iterator<Job> oldest = aged.iterator();
+            private final Iterator<Job> rest = agedInOrder.iterator();
+            private int fromOldest;
+            /** The last of the oldest: the others are after it in submission order. */
+            private Job lastOldest;
+            private Job next = advance();
+
+            private Job advance() {
+                if (fromOldest < oldestFirst) {
+                    fromOldest++;
+                    lastOldest = oldest.next();
+                    return lastOldest;
+                }
+                while (rest.hasNext()) {
+                    Job j = rest.next();
+                    if (BY_SUBMISSION.compare(j, lastOldest) > 0) {
+                        return j;
+                    }
+                }
+                return null;
+            }
+
+            @Override
+            public boolean hasNext() {
+                return next != null;
+            }
+
+            @Override
+            public Job next() {
+                Job j = next;
+                next = advance();
+                return j;
+            }
+        };
+    }
+
     /** The merge of {@link #ordered}: stream 0 is the aged jobs, stream i + 1 tenant i's queue without them. */
     private final class Merge implements Iterator<Job> {
         private final int n;
@@ -183,7 +248,7 @@ final class PendingQueues {
             this.standing = new double[n];
             this.weight = new double[n];
             this.area = new double[n];
-            its[0] = aged == null ? null : aged.iterator();
+            its[0] = aged == null ? null : agedJobs();
             for (int i = 1; i < n; i++) {
                 its[i] = queues.get(i - 1).iterator();
                 standing[i] = fairShare.standing(i - 1, t);

@@ -227,7 +227,8 @@ public final class Scheduler {
                 Scheduler.this.restore(r);
             }
         });
-        this.queues = new PendingQueues(options.fairShare(), options.agingS(), options.order(), fairShare);
+        this.queues = new PendingQueues(options.fairShare(), options.agingS(), options.order(), fairShare,
+                options.heads());
     }
 
     /** Quota and budget admission: a job that is not admitted waits, without blocking the jobs behind it. */

@@ -99,7 +99,7 @@ public final class Main {
             }
             FairShare shares = weights(o.get("weights"), w.tenants(), new FairShare(queue.fairShareHalfLifeS()));
             Replay replay = new Replay(t, w.jobs(), placement(policy), queue, shares);
-            StartEstimates estimates = o.containsKey("estimates") ? new StartEstimates(t, queue.agingS()) : null;
+            StartEstimates estimates = o.containsKey("estimates") ? new StartEstimates(t, queue.agingS(), queue.heads()) : null;
             Replay.Result r = (estimates == null ? replay : replay.withEstimates(estimates)).run(progress);
             segments = r.segments();
             figures = Metrics.dynamic(t, w.jobs(), r, (System.nanoTime() - t0) / 1e9);

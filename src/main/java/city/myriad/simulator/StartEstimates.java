@@ -29,7 +29,8 @@ import java.util.function.ToDoubleFunction;
  * same {@link StartEstimate} on what the replay holds then, against when the job first started in the replay.
  * <ul>
  *   <li><b>estimate</b>, the service's: the waiting jobs ahead of it in the core's order, fair share aside: jobs
- *       waiting past the aging threshold, oldest first, then those of a smaller area (milli-cards × run time), as
+ *       waiting past the aging threshold (the oldest few first, as many as a cycle reserves for, then the others
+ *       by area), then those of a smaller area (milli-cards × run time), as
  *       {@code JobRepository.queuedAhead} selects them;</li>
  *   <li><b>fcfs</b>, for comparison (what quotes answered until 2026-12-01): every job waiting on the job's models
  *       ahead of it, first come, first served.</li>
@@ -46,6 +47,8 @@ final class StartEstimates {
 
     private final Topology topology;
     private final double agingS;
+    /** How many of the oldest aged jobs go first; the other aged jobs follow smallest area first. */
+    private final int oldestFirst;
     /** The jobs waiting now, first come, first served (a preempted job keeps its place: created_at stays). */
     private final TreeSet<Job> bySubmission = new TreeSet<>(
             Comparator.comparingDouble(Job::submitS).thenComparingInt(Job::id));
@@ -57,7 +60,8 @@ final class StartEstimates {
     /** The capacity of each set of allowed models met so far. */
     private final Map<Long, Long> capacityOf = new HashMap<>();
 
-    StartEstimates(Topology topology, double agingS) {
+    StartEstimates(Topology topology, double agingS, int oldestFirst) {
+        this.oldestFirst = oldestFirst;
         this.topology = topology;
         this.agingS = agingS;
     }
@@ -106,13 +110,22 @@ final class StartEstimates {
         }
         List<StartEstimate.Waiting> coreOrder = new ArrayList<>();
         double agedBefore = t - agingS;
+        List<Job> agedOthers = new ArrayList<>();
         for (Job w : bySubmission) {
             if (w.submitS() > agedBefore) {
                 break;
             }
             if (sharesModels(w, j)) {
-                coreOrder.add(waiting(w));
+                if (coreOrder.size() < oldestFirst) {
+                    coreOrder.add(waiting(w));
+                } else {
+                    agedOthers.add(w);
+                }
             }
+        }
+        agedOthers.sort(byArea.comparator());
+        for (Job w : agedOthers) {
+            coreOrder.add(waiting(w));
         }
         double mine = area(j);
         for (Job w : byArea) {

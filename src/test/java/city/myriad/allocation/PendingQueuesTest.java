@@ -29,7 +29,7 @@ class PendingQueuesTest {
     void tenants_interleave_by_usage_per_weight_and_a_heavy_user_goes_last() {
         FairShare share = new FairShare(3600);
         share.charge(Job.of(99).tenant(0).runsFor(3600).cards(8).build(), 0);  // tenant 0 has used a lot already
-        PendingQueues q = new PendingQueues(true, 86_400, Scheduler.Order.SUBMISSION, share);
+        PendingQueues q = new PendingQueues(true, 86_400, Scheduler.Order.SUBMISSION, share, Scheduler.RESERVED_HEADS);
         q.add(Job.of(0).tenant(0).submittedAt(0).runsFor(600).build());
         q.add(Job.of(1).tenant(0).submittedAt(1).runsFor(600).build());
         q.add(Job.of(2).tenant(1).submittedAt(2).runsFor(600).build());
@@ -42,7 +42,7 @@ class PendingQueuesTest {
     void priority_comes_first_and_an_aged_job_passes_fair_share() {
         FairShare share = new FairShare(3600);
         share.charge(Job.of(99).tenant(0).runsFor(3600).cards(8).build(), 0);
-        PendingQueues q = new PendingQueues(true, 1_000, Scheduler.Order.SUBMISSION, share);
+        PendingQueues q = new PendingQueues(true, 1_000, Scheduler.Order.SUBMISSION, share, Scheduler.RESERVED_HEADS);
         q.add(Job.of(0).tenant(0).submittedAt(0).runsFor(600).build());      // heavy tenant, but waiting 1,500 s
         q.add(Job.of(1).tenant(1).submittedAt(1_400).runsFor(600).build());  // light tenant, fresh
         q.add(Job.of(2).tenant(0).submittedAt(1_450).runsFor(600).priority(1).build());
@@ -52,7 +52,8 @@ class PendingQueuesTest {
 
     @Test
     void removing_a_job_that_is_not_waiting_changes_nothing() {
-        PendingQueues q = new PendingQueues(false, 86_400, Scheduler.Order.SMALLEST_AREA, new FairShare(3600));
+        PendingQueues q = new PendingQueues(false, 86_400, Scheduler.Order.SMALLEST_AREA, new FairShare(3600),
+                Scheduler.RESERVED_HEADS);
         Job a = Job.of(0).build();
         q.add(a);
         q.add(a);
@@ -67,7 +68,8 @@ class PendingQueuesTest {
     void smallest_area_goes_first_and_usage_weighs_only_between_jobs_of_like_size() {
         FairShare share = new FairShare(3600);
         share.charge(Job.of(99).tenant(0).runsFor(3600).cards(8).build(), 0);  // tenant 0 has used a lot already
-        PendingQueues q = new PendingQueues(true, 86_400, Scheduler.Order.SMALLEST_AREA, share);
+        PendingQueues q = new PendingQueues(true, 86_400, Scheduler.Order.SMALLEST_AREA, share,
+                Scheduler.RESERVED_HEADS);
         q.add(Job.of(0).tenant(0).submittedAt(0).runsFor(36_000).cards(8).build());  // heavy tenant, huge
         q.add(Job.of(1).tenant(0).submittedAt(1).runsFor(60).build());               // heavy tenant, tiny
         q.add(Job.of(2).tenant(1).submittedAt(2).runsFor(3_600).cards(2).build());   // light tenant, mid
@@ -78,7 +80,8 @@ class PendingQueuesTest {
 
     @Test
     void an_aged_job_deep_in_a_queue_by_size_comes_first_and_only_once() {
-        PendingQueues q = new PendingQueues(true, 1_000, Scheduler.Order.SMALLEST_AREA, new FairShare(3600));
+        PendingQueues q = new PendingQueues(true, 1_000, Scheduler.Order.SMALLEST_AREA, new FairShare(3600),
+                Scheduler.RESERVED_HEADS);
         q.add(Job.of(0).tenant(0).submittedAt(0).runsFor(86_400).cards(8).build());  // largest, oldest: aged
         q.add(Job.of(1).tenant(0).submittedAt(300).runsFor(60).build());              // not aged at 1,250
         q.add(Job.of(2).tenant(1).submittedAt(200).runsFor(7_200).cards(4).build());  // aged too, younger
@@ -95,7 +98,8 @@ class PendingQueuesTest {
 
     @Test
     void aged_jobs_of_a_higher_priority_go_before_older_aged_jobs_of_a_lower_one() {
-        PendingQueues q = new PendingQueues(true, 1_000, Scheduler.Order.SMALLEST_AREA, new FairShare(3600));
+        PendingQueues q = new PendingQueues(true, 1_000, Scheduler.Order.SMALLEST_AREA, new FairShare(3600),
+                Scheduler.RESERVED_HEADS);
         q.add(Job.of(0).tenant(0).submittedAt(0).runsFor(600).build());
         q.add(Job.of(1).tenant(0).submittedAt(100).runsFor(600).priority(1).build());
         q.add(Job.of(2).tenant(1).submittedAt(1_900).runsFor(60).priority(1).build());  // young
@@ -103,12 +107,32 @@ class PendingQueuesTest {
         assertEquals(List.of(1, 2, 0, 3), order(q, 2_000));
     }
 
+    @Test
+    void the_oldest_aged_jobs_as_many_as_get_reservations_go_first_then_the_other_aged_jobs_smallest_first() {
+        PendingQueues q = new PendingQueues(true, 1_000, Scheduler.Order.SMALLEST_AREA, new FairShare(3600), 2);
+        q.add(Job.of(0).tenant(0).submittedAt(0).runsFor(86_400).cards(8).build());   // oldest, widest
+        q.add(Job.of(1).tenant(1).submittedAt(10).runsFor(7_200).cards(4).build());
+        q.add(Job.of(2).tenant(0).submittedAt(20).runsFor(36_000).cards(8).build());
+        q.add(Job.of(3).tenant(1).submittedAt(30).runsFor(60).build());               // smallest aged
+        q.add(Job.of(4).tenant(0).submittedAt(40).runsFor(600).build());
+        q.add(Job.of(5).tenant(1).submittedAt(1_900).runsFor(10).build());            // young
+        assertEquals(List.of(0, 1, 3, 4, 2, 5), order(q, 2_000));
+        q.remove(Job.of(0).tenant(0).submittedAt(0).runsFor(86_400).cards(8).build());
+        assertEquals(List.of(1, 2, 3, 4, 5), order(q, 2_000), "the next oldest moves up when the oldest starts");
+        PendingQueues fifo = new PendingQueues(true, 1_000, Scheduler.Order.SUBMISSION, new FairShare(3600), 2);
+        for (int id : new int[] {4, 2, 0, 3, 1}) {
+            fifo.add(Job.of(id).tenant(id % 2).submittedAt(10 * id).runsFor(60 * (5 - id)).build());
+        }
+        assertEquals(List.of(0, 1, 2, 3, 4), order(fifo, 2_000), "in submission order the aged stay oldest first");
+    }
+
     /**
      * The merge, written the plain way: at each pick every stream's head gets its key, and the best by the rules
      * wins (priority; the aged stream; area made larger by usage; usage; submission; the first stream). The merge
      * of PendingQueues computes keys only where they can win; it must pick exactly the same jobs.
      */
-    private static List<Integer> plainMerge(List<Job> jobs, double t, double agingS, FairShare share, int tenants) {
+    private static List<Integer> plainMerge(List<Job> jobs, double t, double agingS, int oldestFirst, FairShare share,
+            int tenants) {
         List<List<Job>> streams = new ArrayList<>();
         List<Job> aged = new ArrayList<>();
         for (Job j : jobs) {
@@ -117,6 +141,11 @@ class PendingQueuesTest {
             }
         }
         aged.sort(PendingQueues.BY_SUBMISSION);
+        List<Job> oldest = new ArrayList<>(aged.subList(0, Math.min(oldestFirst, aged.size())));
+        List<Job> others = new ArrayList<>(aged.subList(oldest.size(), aged.size()));
+        others.sort(PendingQueues.BY_AREA);
+        aged = new ArrayList<>(oldest);
+        aged.addAll(others);
         streams.add(aged);
         double[] standing = new double[tenants + 1];
         double[] weight = new double[tenants + 1];
@@ -192,7 +221,8 @@ class PendingQueuesTest {
                 }
             }
             double agingS = 1_000;
-            PendingQueues q = new PendingQueues(true, agingS, Scheduler.Order.SMALLEST_AREA, share);
+            int oldestFirst = 1 + random.nextInt(12);  // about 24 jobs aged: fewer or more than them
+            PendingQueues q = new PendingQueues(true, agingS, Scheduler.Order.SMALLEST_AREA, share, oldestFirst);
             List<Job> jobs = new ArrayList<>();
             for (int id = 0; id < 60; id++) {
                 // Few distinct sizes and times, so that keys and submissions tie often.
@@ -203,7 +233,7 @@ class PendingQueuesTest {
                 q.add(j);
             }
             double t = 1_500;
-            assertEquals(plainMerge(jobs, t, agingS, share, tenants), order(q, t), "round " + round);
+            assertEquals(plainMerge(jobs, t, agingS, oldestFirst, share, tenants), order(q, t), "round " + round);
         }
     }
 }

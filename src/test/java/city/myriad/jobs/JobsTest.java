@@ -71,6 +71,12 @@ class JobsTest {
         throw new AssertionError("job " + job + " never got there; last seen: " + (last == null ? null : last.prettify()));
     }
 
+    /** A job of 8 cards for 10 hours, submitted and seen RUNNING: it fills one node. */
+    static JsonPath runningWholeNode(World.Tenant t, String cluster) {
+        return until(t.admin(), submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 36000)),
+                state("RUNNING"));
+    }
+
     static Predicate<JsonPath> state(String s) {
         return j -> s.equals(j.getString("state"));
     }
@@ -174,11 +180,46 @@ class JobsTest {
     }
 
     @Test
+    void a_queued_job_counts_the_oldest_aged_jobs_then_the_other_aged_ones_smallest_first_then_the_rest() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        String running = runningWholeNode(t, cluster).getString("id");
+        // Eleven jobs that have waited over 5 h (q0 the oldest), each shorter than the one before, and one just
+        // submitted, the shortest of all.
+        List<String> queued = new java.util.ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            int maxRun = i < 11 ? 36000 - 1000 * i : 600;
+            queued.add(submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", maxRun)));
+        }
+        for (String q : queued) {
+            until(t.admin(), q, j -> "CAPACITY".equals(j.getString("reason")));
+        }
+        Instant sixHoursAgo = Instant.now().minus(Duration.ofHours(6));
+        for (int i = 0; i < 11; i++) {
+            platformSql("update jobs set created_at = $1 where id = $2",
+                    java.time.OffsetDateTime.ofInstant(sixHoursAgo.plusSeconds(60L * i), java.time.ZoneOffset.UTC),
+                    UUID.fromString(queued.get(i)));
+        }
+        // The scheduler reserves for 9 blocked jobs: the 9 oldest aged jobs go first, oldest first; the other two
+        // aged jobs smallest first (q10 before q9); the young one after every aged job, though it is the smallest.
+        List<Integer> expected = List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 10, 12);
+        for (int i = 0; i < 12; i++) {
+            assertEquals(expected.get(i), given().auth().oauth2(t.admin()).get("/api/v1/jobs/" + queued.get(i)).then()
+                    .statusCode(200).extract().jsonPath().getInt("queuePosition"), "q" + i);
+        }
+        for (String q : queued) {
+            given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + q + "/cancel").then().statusCode(200);
+        }
+        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + running + "/cancel").then().statusCode(200);
+    }
+
+    @Test
     void cancelling_a_queued_or_running_job_and_again_is_safe_and_an_ended_one_is_409() {
         String cluster = World.cluster(1);
         World.Tenant t = World.tenant();
-        String running = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 36000));
-        Instant startedAt = Instant.parse(until(t.admin(), running, state("RUNNING")).getString("startedAt"));
+        JsonPath runningView = runningWholeNode(t, cluster);
+        String running = runningView.getString("id");
+        Instant startedAt = Instant.parse(runningView.getString("startedAt"));
         String queued = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 36000));
         JsonPath waiting = until(t.admin(), queued, j -> "CAPACITY".equals(j.getString("reason")));
         assertEquals(1, waiting.getInt("queuePosition"));
@@ -474,8 +515,7 @@ class JobsTest {
     void offers_show_the_cards_running_work_leaves_free() {
         String cluster = World.cluster(2);
         World.Tenant t = World.tenant();
-        String id = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 36000));
-        until(t.admin(), id, state("RUNNING"));
+        String id = runningWholeNode(t, cluster).getString("id");
         Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
         int available;
         do {

@@ -276,22 +276,34 @@ public class JobRepository {
     }
 
     /**
-     * The jobs of a cluster and model still waiting ahead of one, in the scheduling core's order (fair share aside):
-     * jobs waiting since {@code agedBefore} or earlier go first, oldest first; then the smallest area (cards ×
-     * maxRunSeconds) first, then the oldest. Milli-cards and maxRunSeconds, in that order.
+     * The jobs of a cluster and model still waiting ahead of one, in the scheduling core's order (fair share and
+     * priority aside): of the jobs waiting since {@code agedBefore} or earlier, the {@code oldestFirst} oldest first,
+     * oldest first, then the others smallest area (cards × maxRunSeconds) first; then the jobs not aged yet, smallest
+     * area first; ties oldest first. Milli-cards and maxRunSeconds, in that order.
      */
     public Uni<List<StartEstimate.Waiting>> queuedAhead(UUID clusterId, String model, Instant createdAt, UUID id,
-            long areaMilliSeconds, Instant agedBefore) {
+            long areaMilliSeconds, Instant agedBefore, int oldestFirst) {
         return SessionSql.select("""
-                        select cards_milli, max_run_seconds from jobs
-                         where cluster_id = :cluster and model = :model and state = 'QUEUED' and id <> :id
-                           and (case when created_at <= :aged then (created_at, id) < (:before, :id)
-                                     else :fresh
-                                          and (cards_milli::numeric * max_run_seconds, created_at, id)
-                                              < (:area, :before, :id) end)
-                         order by created_at <= :aged desc,
-                                  case when created_at <= :aged then 0 else cards_milli::numeric * max_run_seconds end,
-                                  created_at, id""")
+                        with queued as (
+                          select id, cards_milli, max_run_seconds, created_at,
+                                 cards_milli::numeric * max_run_seconds as area,
+                                 created_at <= :aged as aged,
+                                 row_number() over (partition by created_at <= :aged
+                                                    order by created_at, id) as age_rank
+                            from jobs
+                           where cluster_id = :cluster and model = :model and state = 'QUEUED'),
+                        mine as (
+                          select count(*) as age_rank from queued where aged and (created_at, id) <= (:before, :id))
+                        select q.cards_milli, q.max_run_seconds from queued q, mine
+                         where q.id <> :id
+                           and case when not q.aged then :fresh and (q.area, q.created_at, q.id) < (:area, :before, :id)
+                                    when :fresh then true
+                                    when q.age_rank <= :oldest then q.age_rank < mine.age_rank
+                                    else mine.age_rank > :oldest
+                                         and (q.area, q.created_at, q.id) < (:area, :before, :id) end
+                         order by q.aged desc, (q.aged and q.age_rank <= :oldest) desc,
+                                  case when q.aged and q.age_rank <= :oldest then q.age_rank else 0 end,
+                                  q.area, q.created_at, q.id""")
                 .setParameter("cluster", clusterId)
                 .setParameter("model", model)
                 .setParameter("before", SqlTimes.utc(createdAt))
@@ -299,6 +311,7 @@ public class JobRepository {
                 .setParameter("area", java.math.BigDecimal.valueOf(areaMilliSeconds))
                 .setParameter("aged", SqlTimes.utc(agedBefore))
                 .setParameter("fresh", createdAt.isAfter(agedBefore))
+                .setParameter("oldest", oldestFirst)
                 .getResultList()
                 .map(rows -> rows.stream().map(r -> new StartEstimate.Waiting(((Number) r[0]).longValue(),
                         ((Number) r[1]).longValue())).toList());

@@ -38,7 +38,7 @@ public class JobQueueOutlook implements QueueOutlook {
             Instant now) {
         Instant agedBefore = now.minusSeconds((long) Scheduler.Options.myriad().agingS());
         return scoped.asPlatform(() -> jobs.queuedAhead(clusterId, model, now, LAST, cardsMilli * maxRunSeconds,
-                        agedBefore)
+                        agedBefore, Scheduler.Options.myriad().heads())
                 .chain(ahead -> service.startAt(clusterId, model, ahead, cardsMilli, now)));
     }
 }

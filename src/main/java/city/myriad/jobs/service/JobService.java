@@ -387,8 +387,9 @@ public class JobService {
 
     /**
      * Where a QUEUED job stands: its position among the jobs of its cluster and model still waiting, in the order
-     * the scheduling core looks at them (aged jobs oldest first, then smallest cards × maxRunSeconds first; fair
-     * share between tenants is left out), and when it should start: the queue ahead of it played in that order on
+     * the scheduling core looks at them (of the jobs waiting over the aging threshold the oldest few first, as many
+     * as a cycle reserves for, then the others smallest cards × maxRunSeconds first; then the rest smallest first;
+     * fair share between tenants is left out), and when it should start: the queue ahead of it played in that order on
      * the cards in service, each job holding its cards for its maxRunSeconds ({@link StartEstimate}). An estimate:
      * jobs that end early, backfilling, preemption, fair share, later smaller jobs and new reservations move it.
      */
@@ -396,7 +397,7 @@ public class JobService {
         long cardsMilli = r.cards().multiply(BigDecimal.valueOf(1000)).longValueExact();
         Instant agedBefore = now.minusSeconds((long) Scheduler.Options.myriad().agingS());
         return jobs.queuedAhead(r.clusterId(), r.model(), r.createdAt(), r.id(), cardsMilli * r.maxRunSeconds(),
-                        agedBefore)
+                        agedBefore, Scheduler.Options.myriad().heads())
                 .chain(ahead -> startAt(r.clusterId(), r.model(), ahead, cardsMilli, now)
                         .map(start -> new Estimate(ahead.size() + 1, start.orElse(null))));
     }
