@@ -8,10 +8,10 @@ import java.util.TreeSet;
 
 /**
  * The jobs waiting to start and the order a cycle looks at them in ({@link #ordered}): one queue per tenant with
- * fair share (else one), each in the options' {@link Scheduler.Order}, of the jobs not aged yet; and, when jobs
- * age, the aged jobs, which go first: the oldest of them, as many as a cycle reserves for, then the others in
- * the options' order. A job moves from its tenant's queue to the aged jobs when a cycle finds it waiting past the
- * threshold.
+ * fair share (else one), each in the options' {@link Scheduler.Order}; ahead of them, the oldest of the jobs that
+ * have waited past the aging threshold, as many as a cycle reserves for. Those are the jobs protected from
+ * starving: each that does not fit gets a reservation. Every other job, aged or not, keeps its place in its
+ * tenant's queue (docs/design/queue-order.md, "Aged jobs").
  */
 final class PendingQueues {
 
@@ -66,20 +66,17 @@ final class PendingQueues {
     private final double agingS;
     private final Comparator<Job> order;
     private final FairShare fairShare;
-    /** Per tenant (or one), the waiting jobs not aged yet, in {@link #order}. */
+    /** Per tenant (or one), its waiting jobs, aged or not, in {@link #order}. */
     private final List<SortedJobs> queues = new ArrayList<>();
-    /** When jobs age (else null): the jobs of {@link #queues} by age, and the aged jobs, in submission order. */
+    /** When jobs age (else null): the jobs not aged yet by age, and the aged jobs, in submission order. */
     private final TreeSet<Job> young;
     private final SortedJobs aged;
-    /** The aged jobs again, in {@link #order} (the same set when that is submission order). */
-    private final SortedJobs agedInOrder;
     /**
-     * How many of the oldest aged jobs go before the other aged jobs: as many as a cycle reserves for. Those are the
-     * jobs a cycle protects from being passed (each that does not fit gets a reservation), so nobody starves: an
-     * aged job becomes one of them once the older ones have started. Behind them the aged jobs go in the queue's
-     * order, so that under a long overload, when most waiting jobs have aged, the jobs a scan looks at are not all
-     * the oldest and widest ones while small aged jobs could fill what the cluster has free
-     * (docs/design/queue-order.md).
+     * How many of the oldest aged jobs go before every other job: as many as a cycle reserves for. Those are the jobs
+     * a cycle protects from being passed (each that does not fit gets a reservation), so nobody starves: an aged job
+     * becomes one of them once the older ones have started. The other aged jobs stay in their tenants' queues, in
+     * the queue's order: under a long overload, when most waiting jobs have aged, a scan then looks at the small jobs
+     * that can fill what is free rather than at the oldest and widest ones, most of which cannot start.
      */
     private final int oldestFirst;
     private int size;
@@ -96,7 +93,6 @@ final class PendingQueues {
         boolean ages = !Double.isInfinite(agingS);
         this.young = ages ? new TreeSet<>(BY_AGE) : null;
         this.aged = ages ? new SortedJobs(BY_SUBMISSION) : null;
-        this.agedInOrder = !ages ? null : this.order == BY_SUBMISSION ? aged : new SortedJobs(this.order);
         queues.add(new SortedJobs(this.order));
     }
 
@@ -106,9 +102,6 @@ final class PendingQueues {
     }
 
     void add(Job j) {
-        if (aged != null && aged.contains(j)) {
-            return;
-        }
         if (queueOf(j).add(j)) {
             size++;
             if (young != null) {
@@ -119,37 +112,26 @@ final class PendingQueues {
 
     /** Whether the job was waiting (and is no longer). */
     boolean remove(Job j) {
-        boolean removed = aged != null && aged.remove(j);
-        if (removed && agedInOrder != aged) {
-            agedInOrder.remove(j);
+        if (!queueOf(j).remove(j)) {
+            return false;
         }
-        if (!removed && queueOf(j).remove(j)) {
-            removed = true;
-            if (young != null) {
-                young.remove(j);
-            }
+        size--;
+        if (young != null && !aged.remove(j)) {
+            young.remove(j);
         }
-        if (removed) {
-            size--;
-        }
-        return removed;
+        return true;
     }
 
     /**
-     * Moves the jobs waiting since {@code t - agingS} or longer out of their tenant's queue into the aged jobs, so
-     * that neither ever walks past the other's jobs. A job stays aged until it leaves (time only moves forward).
+     * Moves the jobs waiting since {@code t - agingS} or longer from the young jobs to the aged ones (both stay in
+     * their tenant's queue). A job stays aged until it leaves (time only moves forward).
      */
     private void age(double t) {
         if (young == null) {
             return;
         }
         while (!young.isEmpty() && t - young.first().submitS() >= agingS) {
-            Job j = young.pollFirst();
-            queueOf(j).remove(j);
-            aged.add(j);
-            if (agedInOrder != aged) {
-                agedInOrder.add(j);
-            }
+            aged.add(young.pollFirst());
         }
     }
 
@@ -168,10 +150,10 @@ final class PendingQueues {
     }
 
     /**
-     * Pending jobs in scheduling order, merged lazily: highest priority first; among equal priority, jobs pending
-     * longer than the aging threshold, oldest first, so that no job starves behind lighter tenants or smaller
-     * jobs; then the tenant with the least usage per weight (charged as the scan goes, so that tenants
-     * interleave), each tenant's jobs in its queue's order.
+     * Pending jobs in scheduling order, merged lazily: highest priority first; among equal priority, the
+     * {@link #oldestFirst} oldest of the jobs pending longer than the aging threshold, oldest first, so that no job
+     * starves behind lighter tenants or smaller jobs; then the tenant with the least usage per weight (charged as
+     * the scan goes, so that tenants interleave), each tenant's jobs in its queue's order.
      */
     Iterator<Job> ordered(double t) {
         age(t);
@@ -181,52 +163,15 @@ final class PendingQueues {
         return new Merge(t);
     }
 
-    /** The aged jobs in their order: the {@link #oldestFirst} oldest, then the others in {@link #agedInOrder}. */
-    private Iterator<Job> agedJobs() {
-        if (agedInOrder == aged || aged.size() <= oldestFirst) {
-            return aged.iterator();
-        }
-        return new Iterator<>() {
-            private final Iterator<Job> oldest = aged.iterator();
-            private final Iterator<Job> rest = agedInOrder.iterator();
-            private int fromOldest;
-            /** The last of the oldest: the others are after it in submission order. */
-            private Job lastOldest;
-            private Job next = advance();
-
-            private Job advance() {
-                if (fromOldest < oldestFirst) {
-                    fromOldest++;
-                    lastOldest = oldest.next();
-                    return lastOldest;
-                }
-                while (rest.hasNext()) {
-                    Job j = rest.next();
-                    if (BY_SUBMISSION.compare(j, lastOldest) > 0) {
-                        return j;
-                    }
-                }
-                return null;
-            }
-
-            @Override
-            public boolean hasNext() {
-                return next != null;
-            }
-
-            @Override
-            public Job next() {
-                Job j = next;
-                next = advance();
-                return j;
-            }
-        };
-    }
-
-    /** The merge of {@link #ordered}: stream 0 is the aged jobs, stream i + 1 tenant i's queue without them. */
+    /**
+     * The merge of {@link #ordered}: stream 0 is the {@link #oldestFirst} oldest aged jobs, stream i + 1 tenant i's
+     * queue without them.
+     */
     private final class Merge implements Iterator<Job> {
         private final int n;
         private final Iterator<Job>[] its;
+        /** The oldest aged jobs, which stream 0 yields; the tenants' streams pass over them. */
+        private final Job[] oldest;
         private final Job[] heads;
         // The heads' sort keys in primitive arrays: the merge compares them for every job it yields.
         private final int[] priority;
@@ -248,7 +193,14 @@ final class PendingQueues {
             this.standing = new double[n];
             this.weight = new double[n];
             this.area = new double[n];
-            its[0] = aged == null ? null : agedJobs();
+            int protectedCount = aged == null ? 0 : Math.min(oldestFirst, aged.size());
+            Job[] oldest = new Job[protectedCount];
+            Iterator<Job> byAge = protectedCount == 0 ? null : aged.iterator();
+            for (int i = 0; i < protectedCount; i++) {
+                oldest[i] = byAge.next();
+            }
+            this.oldest = oldest;
+            its[0] = java.util.Arrays.asList(oldest).iterator();
             for (int i = 1; i < n; i++) {
                 its[i] = queues.get(i - 1).iterator();
                 standing[i] = fairShare.standing(i - 1, t);
@@ -268,6 +220,9 @@ final class PendingQueues {
         private void advance(int i) {
             Iterator<Job> it = its[i];
             Job h = it != null && it.hasNext() ? it.next() : null;
+            while (i > 0 && h != null && isOldest(h)) {
+                h = it.hasNext() ? it.next() : null;  // it went first, in stream 0
+            }
             heads[i] = h;
             if (h != null) {
                 priority[i] = h.priority();
@@ -275,8 +230,17 @@ final class PendingQueues {
             }
         }
 
+        private boolean isOldest(Job j) {
+            for (Job o : oldest) {
+                if (o == j) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
         /**
-         * The stream whose head goes next. Priority first; then the aged stream; then, smallest first, the job's
+         * The stream whose head goes next. Priority first; then the oldest aged jobs' stream; then, smallest first, the job's
          * area made larger by its tenant's usage per weight against the tenants' mean ({@link #USAGE_WEIGHT}), or
          * else usage per weight alone; then submission; then the first stream. One pass: a key is computed only for
          * a head of the best priority so far.

@@ -17,9 +17,10 @@ import java.util.function.LongSupplier;
  *
  * <p>A cycle, over the current state:
  * <ol>
- *   <li>order the pending jobs ({@link PendingQueues}): priority, then jobs pending longer than the aging
- *       threshold, oldest first, then (by default) smallest area (cards × declared run time) first, a tenant's
- *       jobs counted larger by its usage per weight (fair share), then submission time;</li>
+ *   <li>order the pending jobs ({@link PendingQueues}): priority, then the oldest of the jobs pending longer than
+ *       the aging threshold, as many as get reservations, oldest first, then (by default) smallest area (cards ×
+ *       declared run time) first, a tenant's jobs counted larger by its usage per weight (fair share), then
+ *       submission time;</li>
  *   <li>start jobs in that order while they fit, placing each with the {@link PlacementPolicy};</li>
  *   <li>the first job that does not fit is the head: if it is not preemptible and preempting pays (the victims'
  *       lost work is less than the head's wait spared), evict a minimal set of preemptible jobs that lets it
@@ -105,10 +106,10 @@ public final class Scheduler {
         }
 
         /**
-         * Myriad's default: priorities; aging after 5 hours; each tenant's jobs smallest area first, the tenants
-         * weighed by fair share with a one-day half-life; reservations for the first 9 blocked jobs and
-         * backfilling around them, over up to 1,000 pending jobs while cards are idle and 150 once the cluster
-         * is busy; preemption.
+         * Myriad's default: priorities; the 9 oldest jobs pending over 5 hours first; each tenant's jobs smallest
+         * area first, the tenants weighed by fair share with a one-day half-life; reservations for the first 9
+         * blocked jobs and backfilling around them, over up to 1,000 pending jobs while cards are idle and 150 once
+         * the cluster is busy; preemption.
          */
         public static Options myriad() {
             return new Options(true, true, true, 86_400, SCAN_LIMIT, BUSY_SCAN_LIMIT, AGING_S, Order.SMALLEST_AREA,
@@ -116,7 +117,10 @@ public final class Scheduler {
         }
     }
 
-    /** Default aging threshold: a job pending this long goes ahead of fair share and size (among its priority). */
+    /**
+     * Default aging threshold: a job pending this long is among the aged jobs, the oldest of which (as many as get
+     * reservations) go ahead of fair share and size, among their priority.
+     */
     static final double AGING_S = 5 * 3600;
 
     /** Default number of blocked jobs per cycle that get a reservation (see {@link Heads}). */

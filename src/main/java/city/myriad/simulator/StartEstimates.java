@@ -29,8 +29,8 @@ import java.util.function.ToDoubleFunction;
  * same {@link StartEstimate} on what the replay holds then, against when the job first started in the replay.
  * <ul>
  *   <li><b>estimate</b>, the service's: the waiting jobs ahead of it in the core's order, fair share aside: jobs
- *       waiting past the aging threshold (the oldest few first, as many as a cycle reserves for, then the others
- *       by area), then those of a smaller area (milli-cards × run time), as
+ *       waiting past the aging threshold, the oldest few (as many as a cycle reserves for), then every other job
+ *       of a smaller area (milli-cards × run time), as
  *       {@code JobRepository.queuedAhead} selects them;</li>
  *   <li><b>fcfs</b>, for comparison (what quotes answered until 2026-12-01): every job waiting on the job's models
  *       ahead of it, first come, first served.</li>
@@ -47,7 +47,7 @@ final class StartEstimates {
 
     private final Topology topology;
     private final double agingS;
-    /** How many of the oldest aged jobs go first; the other aged jobs follow smallest area first. */
+    /** How many of the oldest aged jobs go first; every other job follows smallest area first. */
     private final int oldestFirst;
     /** The jobs waiting now, first come, first served (a preempted job keeps its place: created_at stays). */
     private final TreeSet<Job> bySubmission = new TreeSet<>(
@@ -110,29 +110,22 @@ final class StartEstimates {
         }
         List<StartEstimate.Waiting> coreOrder = new ArrayList<>();
         double agedBefore = t - agingS;
-        List<Job> agedOthers = new ArrayList<>();
+        java.util.Set<Job> oldest = new java.util.HashSet<>();
         for (Job w : bySubmission) {
-            if (w.submitS() > agedBefore) {
+            if (w.submitS() > agedBefore || oldest.size() == oldestFirst) {
                 break;
             }
             if (sharesModels(w, j)) {
-                if (coreOrder.size() < oldestFirst) {
-                    coreOrder.add(waiting(w));
-                } else {
-                    agedOthers.add(w);
-                }
+                coreOrder.add(waiting(w));
+                oldest.add(w);
             }
-        }
-        agedOthers.sort(byArea.comparator());
-        for (Job w : agedOthers) {
-            coreOrder.add(waiting(w));
         }
         double mine = area(j);
         for (Job w : byArea) {
             if (area(w) > mine || (area(w) == mine && w.submitS() > j.submitS())) {
                 break;
             }
-            if (w.submitS() > agedBefore && sharesModels(w, j)) {
+            if (!oldest.contains(w) && sharesModels(w, j)) {
                 coreOrder.add(waiting(w));
             }
         }

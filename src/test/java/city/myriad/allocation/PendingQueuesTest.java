@@ -108,22 +108,26 @@ class PendingQueuesTest {
     }
 
     @Test
-    void the_oldest_aged_jobs_as_many_as_get_reservations_go_first_then_the_other_aged_jobs_smallest_first() {
+    void the_oldest_aged_jobs_as_many_as_get_reservations_go_first_then_every_other_job_by_size() {
         PendingQueues q = new PendingQueues(true, 1_000, Scheduler.Order.SMALLEST_AREA, new FairShare(3600), 2);
         q.add(Job.of(0).tenant(0).submittedAt(0).runsFor(86_400).cards(8).build());   // oldest, widest
         q.add(Job.of(1).tenant(1).submittedAt(10).runsFor(7_200).cards(4).build());
         q.add(Job.of(2).tenant(0).submittedAt(20).runsFor(36_000).cards(8).build());
         q.add(Job.of(3).tenant(1).submittedAt(30).runsFor(60).build());               // smallest aged
         q.add(Job.of(4).tenant(0).submittedAt(40).runsFor(600).build());
-        q.add(Job.of(5).tenant(1).submittedAt(1_900).runsFor(10).build());            // young
-        assertEquals(List.of(0, 1, 3, 4, 2, 5), order(q, 2_000));
+        q.add(Job.of(5).tenant(1).submittedAt(1_900).runsFor(10).build());            // young, the smallest
+        q.add(Job.of(6).tenant(0).submittedAt(1_950).runsFor(50_000).cards(8).build());  // young, the largest
+        // The two oldest aged jobs first, however wide; then aged or not, smallest area first (fair share aside:
+        // the tenants alternate here as their usage grows).
+        assertEquals(List.of(0, 1, 5, 3, 4, 2, 6), order(q, 2_000));
         q.remove(Job.of(0).tenant(0).submittedAt(0).runsFor(86_400).cards(8).build());
-        assertEquals(List.of(1, 2, 3, 4, 5), order(q, 2_000), "the next oldest moves up when the oldest starts");
-        PendingQueues fifo = new PendingQueues(true, 1_000, Scheduler.Order.SUBMISSION, new FairShare(3600), 2);
+        assertEquals(List.of(1, 2, 5, 3, 4, 6), order(q, 2_000), "the next oldest moves up when the oldest starts");
+        assertEquals(6, q.size());
+        PendingQueues fifo = new PendingQueues(false, 1_000, Scheduler.Order.SUBMISSION, new FairShare(3600), 2);
         for (int id : new int[] {4, 2, 0, 3, 1}) {
             fifo.add(Job.of(id).tenant(id % 2).submittedAt(10 * id).runsFor(60 * (5 - id)).build());
         }
-        assertEquals(List.of(0, 1, 2, 3, 4), order(fifo, 2_000), "in submission order the aged stay oldest first");
+        assertEquals(List.of(0, 1, 2, 3, 4), order(fifo, 2_000), "one queue in submission order: oldest first throughout");
     }
 
     /**
@@ -141,11 +145,7 @@ class PendingQueuesTest {
             }
         }
         aged.sort(PendingQueues.BY_SUBMISSION);
-        List<Job> oldest = new ArrayList<>(aged.subList(0, Math.min(oldestFirst, aged.size())));
-        List<Job> others = new ArrayList<>(aged.subList(oldest.size(), aged.size()));
-        others.sort(PendingQueues.BY_AREA);
-        aged = new ArrayList<>(oldest);
-        aged.addAll(others);
+        aged = new ArrayList<>(aged.subList(0, Math.min(oldestFirst, aged.size())));  // the protected oldest
         streams.add(aged);
         double[] standing = new double[tenants + 1];
         double[] weight = new double[tenants + 1];

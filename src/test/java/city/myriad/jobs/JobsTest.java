@@ -180,7 +180,7 @@ class JobsTest {
     }
 
     @Test
-    void a_queued_job_counts_the_oldest_aged_jobs_then_the_other_aged_ones_smallest_first_then_the_rest() {
+    void a_queued_job_counts_the_oldest_aged_jobs_then_every_other_job_smallest_first() {
         String cluster = World.cluster(1);
         World.Tenant t = World.tenant();
         String running = runningWholeNode(t, cluster).getString("id");
@@ -200,9 +200,9 @@ class JobsTest {
                     java.time.OffsetDateTime.ofInstant(sixHoursAgo.plusSeconds(60L * i), java.time.ZoneOffset.UTC),
                     UUID.fromString(queued.get(i)));
         }
-        // The scheduler reserves for 9 blocked jobs: the 9 oldest aged jobs go first, oldest first; the other two
-        // aged jobs smallest first (q10 before q9); the young one after every aged job, though it is the smallest.
-        List<Integer> expected = List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 10, 12);
+        // The scheduler reserves for 9 blocked jobs: the 9 oldest aged jobs go first, oldest first; then every
+        // other job smallest first: the young one (the smallest of all), then the two other aged jobs (q10 before q9).
+        List<Integer> expected = List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 11, 10);
         for (int i = 0; i < 12; i++) {
             assertEquals(expected.get(i), given().auth().oauth2(t.admin()).get("/api/v1/jobs/" + queued.get(i)).then()
                     .statusCode(200).extract().jsonPath().getInt("queuePosition"), "q" + i);

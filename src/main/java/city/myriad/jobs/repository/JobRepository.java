@@ -277,32 +277,29 @@ public class JobRepository {
 
     /**
      * The jobs of a cluster and model still waiting ahead of one, in the scheduling core's order (fair share and
-     * priority aside): of the jobs waiting since {@code agedBefore} or earlier, the {@code oldestFirst} oldest first,
-     * oldest first, then the others smallest area (cards × maxRunSeconds) first; then the jobs not aged yet, smallest
-     * area first; ties oldest first. Milli-cards and maxRunSeconds, in that order.
+     * priority aside): the {@code oldestFirst} oldest of the jobs waiting since {@code agedBefore} or earlier, oldest
+     * first; then every other job smallest area (cards × maxRunSeconds) first, then oldest first. Milli-cards and
+     * maxRunSeconds, in that order.
      */
     public Uni<List<StartEstimate.Waiting>> queuedAhead(UUID clusterId, String model, Instant createdAt, UUID id,
             long areaMilliSeconds, Instant agedBefore, int oldestFirst) {
         return SessionSql.select("""
-                        with queued as (
+                        with ranked as (
                           select id, cards_milli, max_run_seconds, created_at,
-                                 cards_milli::numeric * max_run_seconds as area,
-                                 created_at <= :aged as aged,
+                                 cards_milli::numeric * max_run_seconds as area, created_at <= :aged as aged,
                                  row_number() over (partition by created_at <= :aged
                                                     order by created_at, id) as age_rank
                             from jobs
                            where cluster_id = :cluster and model = :model and state = 'QUEUED'),
+                        queued as (select ranked.*, aged and age_rank <= :oldest as oldest from ranked),
                         mine as (
-                          select count(*) as age_rank from queued where aged and (created_at, id) <= (:before, :id))
+                          select not :fresh and count(*) <= :oldest as oldest, count(*) as age_rank from queued
+                           where created_at <= :aged and (created_at, id) <= (:before, :id))
                         select q.cards_milli, q.max_run_seconds from queued q, mine
                          where q.id <> :id
-                           and case when not q.aged then :fresh and (q.area, q.created_at, q.id) < (:area, :before, :id)
-                                    when :fresh then true
-                                    when q.age_rank <= :oldest then q.age_rank < mine.age_rank
-                                    else mine.age_rank > :oldest
-                                         and (q.area, q.created_at, q.id) < (:area, :before, :id) end
-                         order by q.aged desc, (q.aged and q.age_rank <= :oldest) desc,
-                                  case when q.aged and q.age_rank <= :oldest then q.age_rank else 0 end,
+                           and case when q.oldest then not mine.oldest or q.age_rank < mine.age_rank
+                                    else not mine.oldest and (q.area, q.created_at, q.id) < (:area, :before, :id) end
+                         order by q.oldest desc, case when q.oldest then q.age_rank else 0 end,
                                   q.area, q.created_at, q.id""")
                 .setParameter("cluster", clusterId)
                 .setParameter("model", model)
