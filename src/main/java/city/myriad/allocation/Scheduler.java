@@ -369,9 +369,10 @@ public final class Scheduler {
                     return;
                 }
                 if (heads.any() && free.exhausted()) {
-                    // Every card is taken: no later job of this scan can start, reject or preempt (only the first
-                    // blocked job preempts), so their reservations would decide nothing. The last scan's kept ones
-                    // stay for the next.
+                    // Every card is taken and a job is blocked: every later job would be passed over at step 1
+                    // (a job without cards too, as always once the cards are gone), so none can start, be rejected
+                    // or preempt, and their reservations would decide nothing. The last scan's kept ones stay for
+                    // the next.
                     headMemo.keepUnasked();
                     return;
                 }
