@@ -118,4 +118,41 @@ class SchedulingTest {
         assertTrue(r.segments().stream().filter(s -> s.placement().job().tenant() == 0)
                 .allMatch(s -> s.placement().nodes()[0] == 1), "tenant 0 never ran on the held node");
     }
+
+    /**
+     * Twelve whole-node jobs against a stream of one-card jobs that keeps both nodes partly busy: smallest area first
+     * alone would pass the wide jobs for ever. After 5 h the oldest of them, as many as get reservations, go first
+     * and each that does not fit drains a node for itself; the wide jobs behind them move up as those start.
+     */
+    static List<Job> wideJobsInAStreamOfSmallOnes(int wide) {
+        List<Job> jobs = new java.util.ArrayList<>();
+        for (int i = 0; i < wide; i++) {
+            jobs.add(Job.of(i).tenant(0).submittedAt(i).runsFor(3_600).cards(8).build());
+        }
+        for (int k = 0; k < 2_000; k++) {
+            jobs.add(Job.of(wide + k).tenant(1).submittedAt(100.0 * k).runsFor(1_000).cards(1).build());
+        }
+        return jobs;
+    }
+
+    @Test
+    void wide_jobs_are_not_starved_by_small_ones_when_more_have_aged_than_get_reservations() {
+        int wide = 12;  // more than the 9 reservations of the default
+        List<Job> jobs = wideJobsInAStreamOfSmallOnes(wide);
+        Replay.Result aging = new Replay(twoNodesOf8(), jobs, new FragmentationAwarePolicy(),
+                Scheduler.Options.myriad()).run(Progress.none());
+        Replay.Result noAging = new Replay(twoNodesOf8(), jobs, new FragmentationAwarePolicy(),
+                Scheduler.Options.myriad().withAging(Double.POSITIVE_INFINITY)).run(Progress.none());
+        double lastWide = 0;
+        int starvedWithout = 0;
+        for (int i = 0; i < wide; i++) {
+            lastWide = Math.max(lastWide, startOf(aging, i));
+            if (!(startOf(noAging, i) < 200_000)) {
+                starvedWithout++;
+            }
+        }
+        // Bound: 5 h of aging, then at worst one wide job at a time, each after a one-card job's drain (36,900 s here).
+        assertTrue(lastWide < 18_000 + wide * (3_600 + 1_000), "every wide job started, the last at " + lastWide);
+        assertTrue(starvedWithout > 0, "without aging wide jobs wait past the stream's end (11 of 12 here)");
+    }
 }
