@@ -106,6 +106,31 @@ final class Generate {
                     modelBound, low, high - low, sliceMilli, sliceWeight);
         }
 
+        /**
+         * Slices of the sizes and weights given as {@code MILLI:WEIGHT,...} (e.g. {@code 250:1,500:3,900:1}): how
+         * the slices' sizes combine on a card decides how much of the cards' shares stays unusable.
+         */
+        Mix withSlices(String spec) {
+            String[] parts = spec.split(",");
+            int[] milli = new int[parts.length];
+            double[] weight = new double[parts.length];
+            for (int i = 0; i < parts.length; i++) {
+                String[] mw = parts[i].split(":", 2);
+                try {
+                    milli[i] = Integer.parseInt(mw[0].trim());
+                    weight[i] = mw.length == 2 ? Double.parseDouble(mw[1].trim()) : 1;
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("--slices wants MILLI:WEIGHT,..., e.g. 250:1,500:3: " + spec);
+                }
+                if (milli[i] < 1 || milli[i] >= Topology.MILLI_PER_CARD || !(weight[i] > 0)) {
+                    throw new IllegalArgumentException(
+                            "--slices: a slice is 1-999 milli-cards with a positive weight, not " + parts[i]);
+                }
+            }
+            return new Mix(name + "-slices", cpuOnly, slices, one, two, four, eight, gangs, modelBound, cpuLow,
+                    cpuSpread, milli, weight);
+        }
+
         /** A share {@code share} of the jobs is bound to one card model. */
         Mix withBound(double share) {
             return new Mix(name + "-bound" + pct(share), cpuOnly, slices, one, two, four, eight, gangs, share, cpuLow,
@@ -147,6 +172,9 @@ final class Generate {
         }
         if (o.containsKey("bound")) {
             mix = mix.withBound(Double.parseDouble(o.get("bound")));
+        }
+        if (o.containsKey("slices")) {
+            mix = mix.withSlices(o.get("slices"));
         }
         if (o.containsKey("cpu")) {
             String[] range = o.get("cpu").split("-", 2);

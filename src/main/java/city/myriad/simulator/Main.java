@@ -22,7 +22,7 @@ import java.util.Map;
  *          [--busy-scan-limit N] [--order submission|smallest-area] [--heads K] [--out placements.csv] [--plot FILE.svg] [--no-progress]
  *          [--estimates estimates.csv] (the service's start estimates at each submission against the real starts)
  *   bounds --nodes N.csv --jobs J.csv [--compress K]
- *   generate --nodes N.csv --out J.csv [--jobs 10000] [--load 0.85] [--static-ratio 1.3] [--seed 1] [--mix training|sharing|fgd] [--sharing S] [--multi M] [--bound B] [--cpu LOW-HIGH]
+ *   generate --nodes N.csv --out J.csv [--jobs 10000] [--load 0.85] [--static-ratio 1.3] [--seed 1] [--mix training|sharing|fgd] [--sharing S] [--multi M] [--bound B] [--cpu LOW-HIGH] [--slices MILLI:WEIGHT,...]
  * </pre>
  */
 public final class Main {
@@ -238,7 +238,7 @@ public final class Main {
                                     [--out placements.csv] [--out-jobs jobs-as-replayed.csv] [--plot FILE.svg] [--no-progress]
                                     [--estimates estimates.csv]   (dynamic replays: the service's start estimates against the starts)
                   myriad-sim bounds --nodes N.csv --jobs J.csv [--compress K]
-                  myriad-sim generate --nodes N.csv --out J.csv [--jobs 10000] [--load 0.85] [--static-ratio 1.3] [--seed 1] [--mix training|sharing|fgd] [--sharing S] [--multi M] [--bound B] [--cpu LOW-HIGH]""");
+                  myriad-sim generate --nodes N.csv --out J.csv [--jobs 10000] [--load 0.85] [--static-ratio 1.3] [--seed 1] [--mix training|sharing|fgd] [--sharing S] [--multi M] [--bound B] [--cpu LOW-HIGH] [--slices MILLI:WEIGHT,...]""");
         return 2;
     }
 }

@@ -175,4 +175,27 @@ class GenerateTest {
         assertEquals(50, slices.stream().mapToInt(Job::gpuMilli).min().orElseThrow());
         assertEquals(900, slices.stream().mapToInt(Job::gpuMilli).max().orElseThrow());
     }
+    @Test
+    void slices_take_the_sizes_and_weights_asked_for() throws Exception {
+        Topology t = cluster();
+        Path jobs = dir.resolve("slices.csv");
+        Generate.Mix mix = Generate.Mix.named("fgd").withSlices("250:1,600:3");
+        Generate.write(t, jobs, 20_000, 0.85, Double.NaN, new SplittableRandom(22), mix);
+        List<Job> slices = TraceFiles.readJobs(jobs, t, 1).jobs().stream().filter(Job::fractional).toList();
+        assertTrue(slices.size() > 5000, "slices: " + slices.size());
+        assertTrue(slices.stream().allMatch(j -> j.gpuMilli() == 250 || j.gpuMilli() == 600), "only the sizes asked for");
+        double big = slices.stream().filter(j -> j.gpuMilli() == 600).count() / (double) slices.size();
+        assertEquals(0.75, big, 0.02, "three in four slices weigh 600");
+    }
+
+    @Test
+    void slices_out_of_a_card_or_without_weight_are_refused_with_the_rule() {
+        Generate.Mix fgd = Generate.Mix.named("fgd");
+        for (String bad : new String[] {"1000:1", "0:1", "500:0", "half:1", "500:-1"}) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> fgd.withSlices(bad), bad);
+            assertTrue(e.getMessage().startsWith("--slices"), e.getMessage());
+        }
+        assertEquals(1, fgd.withSlices("300").sliceWeight().length, "a weight defaults to 1");
+    }
 }
