@@ -23,11 +23,22 @@ public final class DemandProfile {
     long[] cpu = new long[0];
     long[] memory = new long[0];
     double[] weight = new double[0];
+    /**
+     * Per shape: the CPU a task of it is taken to need when counting how many such tasks a node's free CPU carries.
+     * A shape's CPU is the mean of a class a factor of two wide, and its lighter tasks still fit where the mean does
+     * not: so 10% below the mean ({@link #LIGHTER}), chosen on 50 static workloads (docs/allocation.md). But never
+     * further below than the shape's tasks actually spread ({@link #SPREADS} standard deviations of their CPU): when
+     * they all ask the same CPU there are no lighter ones, and counting them overstates what a node carries (on
+     * workloads whose CPU is a fixed multiple of the cards, that cost the default 1-2 points of cards allocated).
+     */
+    long[] cpuCarried = new long[0];
+    static final double LIGHTER = 0.1;
+    static final double SPREADS = 10;
     /** The share of the jobs seen that never end (no declared run time), as of the last rebuild. */
     double endless;
     private int epoch;
 
-    private final Map<Shape, long[]> counts = new HashMap<>();  // count, cpu sum, memory sum
+    private final Map<Shape, Tally> counts = new HashMap<>();
     /** Per model: milli-cards requested by jobs that may run only on a few models, spread over them. */
     private double[] boundMilli = new double[64];
     private double requestedMilli;
@@ -52,6 +63,14 @@ public final class DemandProfile {
             h = 31 * h + Long.hashCode(models);
             return 31 * h + cpuClass;
         }
+    }
+
+    /** What arrived of one shape: how many tasks, their CPU (and its squares, for the spread) and memory. */
+    private static final class Tally {
+        long count;
+        long cpu;
+        double cpuSquares;
+        long memory;
     }
 
     /** Shapes by cards, share and models only (FGD's typical tasks). */
@@ -80,10 +99,12 @@ public final class DemandProfile {
                 }
             }
         }
-        long[] c = counts.computeIfAbsent(new Shape(job.gpus(), job.gpuMilli(), job.allowedModels(), cpuClass(job)), k -> new long[3]);
-        c[0]++;
-        c[1] += job.cpuMilli();
-        c[2] += job.memoryMib();
+        Tally c = counts.computeIfAbsent(new Shape(job.gpus(), job.gpuMilli(), job.allowedModels(), cpuClass(job)),
+                k -> new Tally());
+        c.count++;
+        c.cpu += job.cpuMilli();
+        c.cpuSquares += (double) job.cpuMilli() * job.cpuMilli();
+        c.memory += job.memoryMib();
         if (++sinceRebuild >= REBUILD_EVERY || epoch == 0) {
             rebuild();
         }
@@ -110,26 +131,30 @@ public final class DemandProfile {
     private void rebuild() {
         sinceRebuild = 0;
         endless = (double) endlessObserved / observed;
-        List<Map.Entry<Shape, long[]>> top = new ArrayList<>(counts.entrySet());
-        top.sort((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]));
+        List<Map.Entry<Shape, Tally>> top = new ArrayList<>(counts.entrySet());
+        top.sort((a, b) -> Long.compare(b.getValue().count, a.getValue().count));
         top = top.subList(0, Math.min(MAX_SHAPES, top.size()));
-        long total = top.stream().mapToLong(e -> e.getValue()[0]).sum();
+        long total = top.stream().mapToLong(e -> e.getValue().count).sum();
         int k = top.size();
         gpus = new int[k];
         milli = new int[k];
         models = new long[k];
         cpu = new long[k];
         memory = new long[k];
+        cpuCarried = new long[k];
         weight = new double[k];
         for (int i = 0; i < k; i++) {
             Shape s = top.get(i).getKey();
-            long[] c = top.get(i).getValue();
+            Tally c = top.get(i).getValue();
             gpus[i] = s.gpus();
             milli[i] = s.milli();
             models[i] = s.models();
-            cpu[i] = c[1] / c[0];
-            memory[i] = c[2] / c[0];
-            weight[i] = (double) c[0] / total;
+            cpu[i] = c.cpu / c.count;
+            memory[i] = c.memory / c.count;
+            double mean = (double) c.cpu / c.count;
+            double spread = Math.sqrt(Math.max(0, c.cpuSquares / c.count - mean * mean));
+            cpuCarried[i] = Math.round(mean - Math.min(LIGHTER * mean, SPREADS * spread));
+            weight[i] = (double) c.count / total;
         }
         epoch++;
     }

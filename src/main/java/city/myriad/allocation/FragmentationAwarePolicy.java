@@ -13,15 +13,13 @@ package city.myriad.allocation;
 public final class FragmentationAwarePolicy implements PlacementPolicy {
 
     /**
-     * How much of a card stranded by CPU counts as lost, and how much of a shape's mean CPU a task of it is taken to
-     * need when counting what a node's free CPU carries. A shape's CPU is the mean of a class a factor of two wide,
-     * and the lighter tasks of the class still fit where the mean does not: counting every such card as lost
-     * (1 and 1) overstates the stranding. Chosen on 50 static workloads (docs/allocation.md, 2026-12-01): 0.8 and
-     * 0.9 together raised the mean of every mix; either alone, 0.7 or 0.5 for the first, or 0.8 for the second,
-     * lowered some.
+     * How much of a card stranded by CPU counts as lost. Tasks of a shape vary, and some still fit where the shape's
+     * CPU does not: counting every such card as lost overstates the stranding. With a task taken to need
+     * {@link DemandProfile#cpuCarried} (10% under its shape's mean CPU then), chosen on 50 static workloads
+     * (docs/allocation.md, 2026-12-01): 0.8 and 0.9 together raised the mean of every mix; either alone, 0.7 or
+     * 0.5 for the first, or 0.8 for the second, lowered some.
      */
     static final double STRANDED_WEIGHT = 0.8;
-    static final double CARRY_CPU = 0.9;
 
     private final DemandProfile profile = new DemandProfile(true);
     private final UntouchedNodes untouched = new UntouchedNodes();
@@ -246,7 +244,7 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
     private static long carried(DemandProfile p, int i, int k, long cpuFree, long memFree) {
         double tasks = Double.MAX_VALUE;
         if (p.cpu[i] > 0) {
-            tasks = cpuFree / (p.cpu[i] * CARRY_CPU);
+            tasks = cpuFree / (double) Math.max(1, p.cpuCarried[i]);
         }
         if (p.memory[i] > 0) {
             tasks = Math.min(tasks, (double) memFree / p.memory[i]);

@@ -33,4 +33,31 @@ class DemandProfileTest {
         assertEquals(32_000, cpu[1]);
         assertEquals(0.5, p.weight[0], 0.01);
     }
+    /**
+     * The profile after one task of {@code first} cores and 256 more taking {@code others} in turn: the profile is
+     * rebuilt on the first task and every 256 after, so it is made of these 257.
+     */
+    private static DemandProfile observed(long first, long... others) {
+        DemandProfile p = new DemandProfile(true);
+        p.observe(Job.of(0).cpu(first).memory(1000).build());
+        for (int i = 0; i < DemandProfile.REBUILD_EVERY; i++) {
+            p.observe(Job.of(i + 1).cpu(others[i % others.length]).memory(1000).build());
+        }
+        return p;
+    }
+
+    @Test
+    void a_shape_whose_tasks_vary_is_carried_at_a_tenth_under_its_mean_cpu() {
+        DemandProfile p = observed(10_000, 9_000, 11_000);  // one class: 9 and 11 cores a card, 10 on average
+        assertEquals(1, p.cpu.length);
+        assertEquals(10_000, p.cpu[0]);
+        assertEquals(9_000, p.cpuCarried[0], "its lighter tasks fit where the mean does not");
+    }
+
+    @Test
+    void a_shape_whose_tasks_all_ask_the_same_cpu_is_carried_at_that_cpu() {
+        assertEquals(10_000, observed(10_000, 10_000).cpuCarried[0], "no lighter tasks to count on");
+        // Hardly varying (5 millicores either side): at most ten standard deviations under the mean.
+        assertEquals(10_000 - 50, observed(10_000, 9_995, 10_005).cpuCarried[0]);
+    }
 }

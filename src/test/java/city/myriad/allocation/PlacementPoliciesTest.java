@@ -66,6 +66,25 @@ class PlacementPoliciesTest {
     }
 
     @Test
+    void cpu_that_carries_only_lighter_tasks_than_any_seen_counts_the_cards_as_stranded() {
+        // Both nodes carry three 10-core tasks now. After a 12-core one-card task "lean" keeps 2 cards and 19 cores,
+        // "rich" 2 cards and 28 cores.
+        Topology t = Topology.builder().node("lean", "H800", 3, 31_000, 512_000, "r0", "b0")
+                .node("rich", "H800", 3, 40_000, 512_000, "r0", "b0").build();
+        FragmentationAwarePolicy same = new FragmentationAwarePolicy();
+        FragmentationAwarePolicy varied = new FragmentationAwarePolicy();
+        for (int i = 0; i < 300; i++) {
+            same.observe(Job.of(1000 + i).cpu(10_000).memory(1000).build());
+            varied.observe(Job.of(1000 + i).cpu(i % 2 == 0 ? 9_000 : 11_000).memory(1000).build());
+        }
+        Job task = Job.of(1).cpu(12_000).memory(1000).build();
+        // Every task seen asked 10 cores: 19 cores carry one, so a card on "lean" would be stranded.
+        assertEquals(1, placed(same.place(new ClusterState(t), task)).nodes()[0], "rich");
+        // Half asked 9 cores: two of those fit in 19, so "lean" strands nothing and, the first node, is taken.
+        assertEquals(0, placed(varied.place(new ClusterState(t), task)).nodes()[0], "lean");
+    }
+
+    @Test
     void a_small_task_fills_a_node_too_small_for_the_multi_card_tasks_instead_of_breaking_a_bigger_one() {
         Topology t = Topology.builder().node("big", "H800", 8, 64_000, 512_000, "r0", "b0")
                 .node("small", "H800", 2, 64_000, 512_000, "r0", "b0").build();
