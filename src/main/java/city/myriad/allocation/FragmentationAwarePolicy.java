@@ -13,11 +13,11 @@ package city.myriad.allocation;
 public final class FragmentationAwarePolicy implements PlacementPolicy {
 
     /**
-     * How much of a card stranded by CPU counts as lost. Tasks of a shape vary, and some still fit where the shape's
-     * CPU does not: counting every such card as lost overstates the stranding. With a task taken to need
-     * {@link DemandProfile#cpuCarried} (10% under its shape's mean CPU then), chosen on 50 static workloads
-     * (docs/allocation.md, 2026-12-01): 0.8 and 0.9 together raised the mean of every mix; either alone, 0.7 or
-     * 0.5 for the first, or 0.8 for the second, lowered some.
+     * How much of a card stranded by CPU counts as lost: tasks of a shape vary, and some still fit where the
+     * shape's CPU does not, so counting every such card as lost overstates the stranding. Chosen on 50 static
+     * workloads (docs/allocation.md, 2026-12-01) together with the carry of {@link DemandProfile#cpuCarried} (then
+     * 0.9 of the mean for every shape): the pair raised the mean of every mix; either alone, 0.7 or 0.5 for this
+     * weight, or 0.8 for the carry, lowered some.
      */
     static final double STRANDED_WEIGHT = 0.8;
 
