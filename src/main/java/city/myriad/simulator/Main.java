@@ -35,8 +35,9 @@ public final class Main {
         if (args.length == 0) {
             return usage("a command is needed");
         }
-        Map<String, String> o = options(args);
         try {
+            Map<String, String> o = options(args);
+            known(args[0], o);
             return switch (args[0]) {
                 case "replay" -> replay(o);
                 case "bounds" -> bounds(o);
@@ -185,6 +186,27 @@ public final class Main {
             throw new IllegalArgumentException("--" + name + " is required");
         }
         return v;
+    }
+
+    /** The options each command reads: any other is a mistake (a misspelt option must not be ignored in silence). */
+    private static final Map<String, java.util.Set<String>> KNOWN = Map.of(
+            "replay", java.util.Set.of("nodes", "jobs", "compress", "policy", "static", "no-progress", "weights",
+                    "aging-h", "scan-limit", "busy-scan-limit", "order", "heads", "out", "out-jobs", "plot",
+                    "estimates"),
+            "bounds", java.util.Set.of("nodes", "jobs", "compress"),
+            "generate", java.util.Set.of("nodes", "out", "jobs", "load", "static-ratio", "seed", "mix", "sharing",
+                    "multi", "bound", "cpu", "slices"));
+
+    static void known(String command, Map<String, String> o) {
+        java.util.Set<String> known = KNOWN.get(command);
+        if (known == null) {
+            return;  // the command itself is reported unknown
+        }
+        for (String name : new java.util.TreeSet<>(o.keySet())) {
+            if (!known.contains(name)) {
+                throw new IllegalArgumentException("unknown option --" + name + " for " + command);
+            }
+        }
     }
 
     static Map<String, String> options(String[] args) {

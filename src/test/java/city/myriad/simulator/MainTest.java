@@ -1,0 +1,42 @@
+package city.myriad.simulator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The command line: a misspelt option is an error, not a run that silently ignores it. */
+class MainTest {
+
+    @Test
+    void an_unknown_option_stops_the_command_with_its_name() {
+        PrintStream err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = Main.run(new String[] {"replay", "--nodes", "n.csv", "--jobs", "j.csv", "--aging", "6"});
+        } finally {
+            System.setErr(err);
+        }
+        assertNotEquals(0, code);
+        assertTrue(captured.toString(StandardCharsets.UTF_8).contains("unknown option --aging for replay"),
+                captured.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void each_command_takes_its_own_options_only() {
+        Main.known("replay", Map.of("nodes", "n", "jobs", "j", "aging-h", "6", "heads", "4", "static", "true"));
+        Main.known("generate", Map.of("nodes", "n", "out", "o", "slices", "500:1", "cpu", "1-2"));
+        Main.known("bounds", Map.of("nodes", "n", "jobs", "j", "compress", "5"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Main.known("bounds", Map.of("nodes", "n", "policy", "fgd")));
+        assertEquals("unknown option --policy for bounds", e.getMessage());
+    }
+}
