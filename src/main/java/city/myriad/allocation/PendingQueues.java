@@ -35,18 +35,56 @@ final class PendingQueues {
      * Smallest area first among equal priority: cards times declared run time, so that short and narrow jobs do
      * not wait behind long and wide ones (shortest job first, which minimizes the mean wait); then submission.
      */
-    static final Comparator<Job> BY_AREA = (a, b) -> {
-        int c = Integer.compare(-a.priority(), -b.priority());
-        if (c != 0) {
-            return c;
+    static final Comparator<Job> BY_AREA = new BySize(0);
+
+    /**
+     * Smallest {@link #sizeKey size key} first among equal priority, then submission, then id. A class of its own
+     * rather than a lambda per rate, for the reason above.
+     */
+    static final class BySize implements Comparator<Job> {
+        private final double rate;
+
+        BySize(double rate) {
+            this.rate = rate;
         }
-        c = Double.compare(area(a), area(b));
-        if (c != 0) {
-            return c;
+
+        @Override
+        public int compare(Job a, Job b) {
+            int c = Integer.compare(-a.priority(), -b.priority());
+            if (c != 0) {
+                return c;
+            }
+            double areaA = area(a);
+            double areaB = area(b);
+            c = Double.compare(areaA, areaB);
+            int bySubmission = Double.compare(a.submitS(), b.submitS());
+            if (rate != 0 && c != 0 && bySubmission != 0 && c != bySubmission) {
+                // The smaller job came later: only here do the keys need their logs (the key grows with both).
+                c = Double.compare(Math.log(1 + areaA) + rate * a.submitS(), Math.log(1 + areaB) + rate * b.submitS());
+            } else if (rate != 0 && c == 0) {
+                c = bySubmission;  // of one area, the older job's key is the smaller
+            }
+            if (c != 0) {
+                return c;
+            }
+            c = Double.compare(a.submitS(), b.submitS());
+            return c != 0 ? c : Integer.compare(a.id(), b.id());
         }
-        c = Double.compare(a.submitS(), b.submitS());
-        return c != 0 ? c : Integer.compare(a.id(), b.id());
-    };
+    }
+
+    /**
+     * The key of the smallest-area order. With rate 0 (no half-life), the area itself. Otherwise the area counts
+     * half as much for every half-life the job has waited, {@code rate} being ln 2 / the half-life: the key is
+     * ln(1 + area) - rate × wait, and as every waiting job's wait grows alike, ln(1 + area) + rate × submission
+     * orders them the same at any time. So the key is static (the sorted queues stay sorted) and a job that has
+     * waited long goes before a younger one of up to 2^(its wait ahead / half-life) times its area: a long job
+     * is not passed for ever by each small one that arrives, which is what keeps the p99 wait down
+     * (docs/design/queue-order.md, "Area half-life"). Math.log rather than log1p: the JIT makes it an intrinsic,
+     * and a scan computes a key for every job it yields.
+     */
+    static double sizeKey(Job j, double rate) {
+        return rate == 0 ? area(j) : Math.log(1 + area(j)) + rate * j.submitS();
+    }
 
     /**
      * How much a tenant's usage weighs in the smallest-area order: a job counts as {@code area × (1 + 0.5 × usage
@@ -65,6 +103,8 @@ final class PendingQueues {
     private final boolean perTenant;
     private final double agingS;
     private final Comparator<Job> order;
+    /** ln 2 / the area half-life (0: none): see {@link #sizeKey}. */
+    private final double rate;
     private final FairShare fairShare;
     /** Per tenant (or one), its waiting jobs, aged or not, in {@link #order}. */
     private final List<SortedJobs> queues = new ArrayList<>();
@@ -82,12 +122,22 @@ final class PendingQueues {
     private int size;
 
     PendingQueues(boolean perTenant, double agingS, Scheduler.Order order, FairShare fairShare, int oldestFirst) {
+        this(perTenant, agingS, order, Double.POSITIVE_INFINITY, fairShare, oldestFirst);
+    }
+
+    /** As above, the smallest-area order with a job's area halving for every {@code areaHalfLifeS} it waits. */
+    PendingQueues(boolean perTenant, double agingS, Scheduler.Order order, double areaHalfLifeS, FairShare fairShare,
+            int oldestFirst) {
         if (oldestFirst < 1) {
             throw new IllegalArgumentException("at least the oldest aged job goes first");
         }
         this.perTenant = perTenant;
         this.agingS = agingS;
-        this.order = order == Scheduler.Order.SMALLEST_AREA ? BY_AREA : BY_SUBMISSION;
+        if (!(areaHalfLifeS > 0)) {
+            throw new IllegalArgumentException("an area half-life must be positive (infinite: none)");
+        }
+        this.rate = Double.isInfinite(areaHalfLifeS) ? 0 : Math.log(2) / areaHalfLifeS;  // as Options.areaRate
+        this.order = order != Scheduler.Order.SMALLEST_AREA ? BY_SUBMISSION : rate == 0 ? BY_AREA : new BySize(rate);
         this.fairShare = fairShare;
         this.oldestFirst = oldestFirst;
         boolean ages = !Double.isInfinite(agingS);
@@ -177,7 +227,7 @@ final class PendingQueues {
         private final int[] priority;
         private final double[] standing;
         private final double[] weight;
-        /** The heads' areas (cards × declared run time). */
+        /** The heads' size keys ({@link #sizeKey}: cards × declared run time, or its log with the half-life). */
         private final double[] area;
         private int best;
         /** The tenants' usage per weight added up, kept as the scan charges them: the mean weighs the order. */
@@ -226,7 +276,7 @@ final class PendingQueues {
             heads[i] = h;
             if (h != null) {
                 priority[i] = h.priority();
-                area[i] = area(h);
+                area[i] = sizeKey(h, rate);
             }
         }
 
@@ -246,7 +296,7 @@ final class PendingQueues {
          * a head of the best priority so far.
          */
         private int pick() {
-            boolean byArea = order == BY_AREA;
+            boolean byArea = order != BY_SUBMISSION;
             double mean = byArea ? Math.max(1e-9, standingSum / (n - 1)) : 0;
             int b = heads[0] != null ? 0 : -1;
             int bPriority = b == 0 ? priority[0] : 0;
@@ -259,7 +309,8 @@ final class PendingQueues {
                 if (b >= 0 && (p < bPriority || (p == bPriority && (b == 0 || (byArea && area[i] > bKey))))) {
                     continue;  // a key is never below the area (usage only makes a job count larger)
                 }
-                double k = byArea ? area[i] * (1 + USAGE_WEIGHT * standing[i] / mean) : 0;
+                double k = !byArea ? 0 : rate == 0 ? area[i] * (1 + USAGE_WEIGHT * standing[i] / mean)
+                        : area[i] + Math.log(1 + USAGE_WEIGHT * standing[i] / mean);  // the same factor, in logs
                 if (b < 0 || p > bPriority || k < bKey || (k == bKey && (standing[i] < standing[b]
                         || (standing[i] == standing[b] && heads[i].submitS() < heads[b].submitS())))) {
                     b = i;

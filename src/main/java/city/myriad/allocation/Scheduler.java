@@ -51,7 +51,7 @@ public final class Scheduler {
      * ({@link #scan}).
      */
     public record Options(boolean fairShare, boolean backfill, boolean preemption, double fairShareHalfLifeS,
-            int scanLimit, int busyScanLimit, double agingS, Order order, int heads) {
+            int scanLimit, int busyScanLimit, double agingS, Order order, double areaHalfLifeS, int heads) {
 
         public Options {
             if (scanLimit < 1 || busyScanLimit < 1) {
@@ -63,57 +63,76 @@ public final class Scheduler {
             if (!(agingS > 0)) {
                 throw new IllegalArgumentException("aging must be positive (infinite: none)");
             }
+            if (!(areaHalfLifeS > 0)) {
+                throw new IllegalArgumentException("the area half-life must be positive (infinite: none)");
+            }
         }
 
         /** The same options with another scan depth (pending jobs looked at per cycle), busy or not. */
         public Options withScanLimit(int jobs) {
-            return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, jobs, jobs, agingS, order, heads);
+            return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, jobs, jobs, agingS, order,
+                    areaHalfLifeS, heads);
         }
 
         /** The same options with a scan depth while cards are idle and another one once the cluster is busy. */
         public Options withScanLimits(int jobs, int whenBusy) {
             return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, jobs, whenBusy, agingS, order,
-                    heads);
+                    areaHalfLifeS, heads);
         }
 
         /** The same options with another aging threshold. */
         public Options withAging(double seconds) {
             return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, scanLimit, busyScanLimit, seconds,
-                    order, heads);
+                    order, areaHalfLifeS, heads);
         }
 
         /** The same options with another order within a tenant's queue. */
         public Options withOrder(Order queueOrder) {
             return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, scanLimit, busyScanLimit, agingS,
-                    queueOrder, heads);
+                    queueOrder, areaHalfLifeS, heads);
         }
 
         /** The same options with another number of blocked jobs that get a reservation. */
         public Options withHeads(int reserved) {
             return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, scanLimit, busyScanLimit, agingS,
-                    order, reserved);
+                    order, areaHalfLifeS, reserved);
+        }
+
+        /**
+         * The same options with another area half-life: in the smallest-area order a waiting job's area counts half
+         * as much for every {@code seconds} it has waited (infinite: the area alone; {@link PendingQueues#sizeKey}).
+         */
+        public Options withAreaHalfLife(double seconds) {
+            return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, scanLimit, busyScanLimit, agingS,
+                    order, seconds, heads);
+        }
+
+        /** ln 2 / the area half-life, 0 without one: the rate in {@link PendingQueues#sizeKey}. */
+        public double areaRate() {
+            return Double.isInfinite(areaHalfLifeS) ? 0 : Math.log(2) / areaHalfLifeS;
         }
 
         /** Strict FIFO: nothing passes a head that does not fit. */
         public static Options fifo() {
             return new Options(false, false, false, 0, Integer.MAX_VALUE, Integer.MAX_VALUE, Double.POSITIVE_INFINITY,
-                    Order.SUBMISSION, 1);
+                    Order.SUBMISSION, Double.POSITIVE_INFINITY, 1);
         }
 
         /** Classic EASY backfilling in submission order. */
         public static Options easy() {
-            return new Options(false, true, false, 0, 2000, 2000, Double.POSITIVE_INFINITY, Order.SUBMISSION, 1);
+            return new Options(false, true, false, 0, 2000, 2000, Double.POSITIVE_INFINITY, Order.SUBMISSION,
+                    Double.POSITIVE_INFINITY, 1);
         }
 
         /**
-         * Myriad's default: priorities; the 9 oldest jobs pending over 5 hours first; each tenant's jobs smallest
-         * area first, the tenants weighed by fair share with a one-day half-life; reservations for the first 9
-         * blocked jobs and backfilling around them, over up to 1,000 pending jobs while cards are idle and 150 once
-         * the cluster is busy; preemption.
+         * Myriad's default: priorities; the 9 oldest jobs pending over 6.25 hours first; each tenant's jobs smallest
+         * area first, an area counting half for every 1.75 hours waited; the tenants weighed by fair share with a
+         * one-day half-life; reservations for the first 9 blocked jobs and backfilling around them, over up to 1,000
+         * pending jobs while cards are idle and 150 once the cluster is busy; preemption.
          */
         public static Options myriad() {
             return new Options(true, true, true, 86_400, SCAN_LIMIT, BUSY_SCAN_LIMIT, AGING_S, Order.SMALLEST_AREA,
-                    RESERVED_HEADS);
+                    AREA_HALF_LIFE_S, RESERVED_HEADS);
         }
     }
 
@@ -121,7 +140,15 @@ public final class Scheduler {
      * Default aging threshold: a job pending this long is among the aged jobs, the oldest of which (as many as get
      * reservations) go ahead of fair share and size, among their priority.
      */
-    static final double AGING_S = 5 * 3600;
+    static final double AGING_S = 6.25 * 3600;
+
+    /**
+     * Default area half-life: in the smallest-area order a waiting job's area counts half as much for every 1.75
+     * hours it has waited ({@link PendingQueues#sizeKey}). With it the aging threshold is 6.25 hours rather than
+     * 5: chosen on 43 replays (Philly near offered load 0.85, Philly near the held-out period's EASY figures, and
+     * generated workloads; docs/design/queue-order.md, "Area half-life").
+     */
+    static final double AREA_HALF_LIFE_S = 1.75 * 3600;
 
     /** Default number of blocked jobs per cycle that get a reservation (see {@link Heads}). */
     static final int RESERVED_HEADS = 9;
@@ -231,8 +258,8 @@ public final class Scheduler {
                 Scheduler.this.restore(r);
             }
         });
-        this.queues = new PendingQueues(options.fairShare(), options.agingS(), options.order(), fairShare,
-                options.heads());
+        this.queues = new PendingQueues(options.fairShare(), options.agingS(), options.order(), options.areaHalfLifeS(),
+                fairShare, options.heads());
     }
 
     /** Quota and budget admission: a job that is not admitted waits, without blocking the jobs behind it. */

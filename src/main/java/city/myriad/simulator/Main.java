@@ -18,7 +18,7 @@ import java.util.Map;
  * {@code bin/myriad-sim}: replays workloads through the allocation core.
  * <pre>
  *   replay --nodes N.csv --jobs J.csv [--policy default|fifo-firstfit|easy-bestfit|best-fit|first-fit|fgd]
- *          [--static] [--compress K] [--weights T=W,...] [--aging-h H|none] [--scan-limit N]
+ *          [--static] [--compress K] [--weights T=W,...] [--aging-h H|none] [--area-half-life-h H|none] [--scan-limit N]
  *          [--busy-scan-limit N] [--order submission|smallest-area] [--heads K] [--out placements.csv] [--plot FILE.svg] [--no-progress]
  *          [--estimates estimates.csv] (the service's start estimates at each submission against the real starts)
  *   bounds --nodes N.csv --jobs J.csv [--compress K]
@@ -92,6 +92,10 @@ public final class Main {
                 queue = queue.withAging("none".equals(o.get("aging-h")) ? Double.POSITIVE_INFINITY
                         : Double.parseDouble(o.get("aging-h")) * 3600);
             }
+            if (o.containsKey("area-half-life-h")) {
+                queue = queue.withAreaHalfLife("none".equals(o.get("area-half-life-h")) ? Double.POSITIVE_INFINITY
+                        : Double.parseDouble(o.get("area-half-life-h")) * 3600);
+            }
             if (o.containsKey("heads")) {
                 queue = queue.withHeads(Integer.parseInt(o.get("heads")));
             }
@@ -100,7 +104,7 @@ public final class Main {
             }
             FairShare shares = weights(o.get("weights"), w.tenants(), new FairShare(queue.fairShareHalfLifeS()));
             Replay replay = new Replay(t, w.jobs(), placement(policy), queue, shares);
-            StartEstimates estimates = o.containsKey("estimates") ? new StartEstimates(t, queue.agingS(), queue.heads()) : null;
+            StartEstimates estimates = o.containsKey("estimates") ? new StartEstimates(t, queue) : null;
             Replay.Result r = (estimates == null ? replay : replay.withEstimates(estimates)).run(progress);
             segments = r.segments();
             figures = Metrics.dynamic(t, w.jobs(), r, (System.nanoTime() - t0) / 1e9);
@@ -191,7 +195,7 @@ public final class Main {
     /** The options each command reads: any other is a mistake (a misspelt option must not be ignored in silence). */
     private static final Map<String, java.util.Set<String>> KNOWN = Map.of(
             "replay", java.util.Set.of("nodes", "jobs", "compress", "policy", "static", "no-progress", "weights",
-                    "aging-h", "scan-limit", "busy-scan-limit", "order", "heads", "out", "out-jobs", "plot",
+                    "aging-h", "area-half-life-h", "scan-limit", "busy-scan-limit", "order", "heads", "out", "out-jobs", "plot",
                     "estimates"),
             "bounds", java.util.Set.of("nodes", "jobs", "compress"),
             "generate", java.util.Set.of("nodes", "out", "jobs", "load", "static-ratio", "seed", "mix", "sharing",
@@ -255,7 +259,7 @@ public final class Main {
         System.err.println("""
                 usage:
                   myriad-sim replay --nodes N.csv --jobs J.csv [--policy default|fifo-firstfit|easy-bestfit|best-fit|first-fit|fgd]
-                                    [--static] [--compress K] [--weights T=W,...] [--aging-h H|none] [--scan-limit N]
+                                    [--static] [--compress K] [--weights T=W,...] [--aging-h H|none] [--area-half-life-h H|none] [--scan-limit N]
                                     [--busy-scan-limit N] [--order submission|smallest-area] [--heads K]
                                     [--out placements.csv] [--out-jobs jobs-as-replayed.csv] [--plot FILE.svg] [--no-progress]
                                     [--estimates estimates.csv]   (dynamic replays: the service's start estimates against the starts)

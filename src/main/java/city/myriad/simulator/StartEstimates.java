@@ -2,6 +2,7 @@ package city.myriad.simulator;
 
 import city.myriad.allocation.Job;
 import city.myriad.allocation.Placement;
+import city.myriad.allocation.Scheduler;
 import city.myriad.allocation.StartEstimate;
 import city.myriad.allocation.Topology;
 import java.io.IOException;
@@ -30,7 +31,8 @@ import java.util.function.ToDoubleFunction;
  * <ul>
  *   <li><b>estimate</b>, the service's: the waiting jobs ahead of it in the core's order, fair share aside: jobs
  *       waiting past the aging threshold, the oldest few (as many as a cycle reserves for), then every other job
- *       of a smaller area (milli-cards × run time), as
+ *       of a smaller size key (milli-cards × run time, or with the core's area half-life its log plus the rate
+ *       times the submission), as
  *       {@code JobRepository.queuedAhead} selects them;</li>
  *   <li><b>fcfs</b>, for comparison (what quotes answered until 2026-12-01): every job waiting on the job's models
  *       ahead of it, first come, first served.</li>
@@ -52,18 +54,22 @@ final class StartEstimates {
     /** The jobs waiting now, first come, first served (a preempted job keeps its place: created_at stays). */
     private final TreeSet<Job> bySubmission = new TreeSet<>(
             Comparator.comparingDouble(Job::submitS).thenComparingInt(Job::id));
-    /** The same jobs by area, then submission: the order of the jobs not yet aged. */
-    private final TreeSet<Job> byArea = new TreeSet<>(Comparator.comparingDouble(StartEstimates::area)
-            .thenComparingDouble(Job::submitS).thenComparingInt(Job::id));
+    /** ln 2 / the core's area half-life (0: none), as {@code JobRepository.queuedAhead} reads it. */
+    private final double areaRate;
+    /** The same jobs by size key, then submission: the order of the jobs not yet aged. */
+    private final TreeSet<Job> byArea;
     private final Map<Integer, double[]> answers = new LinkedHashMap<>();
     private final Map<Integer, Double> firstStart = new LinkedHashMap<>();
     /** The capacity of each set of allowed models met so far. */
     private final Map<Long, Long> capacityOf = new HashMap<>();
 
-    StartEstimates(Topology topology, double agingS, int oldestFirst) {
-        this.oldestFirst = oldestFirst;
+    StartEstimates(Topology topology, Scheduler.Options queue) {
+        this.oldestFirst = queue.heads();
         this.topology = topology;
-        this.agingS = agingS;
+        this.agingS = queue.agingS();
+        this.areaRate = queue.areaRate();
+        this.byArea = new TreeSet<>(Comparator.comparingDouble(this::sizeKey).thenComparingDouble(Job::submitS)
+                .thenComparingInt(Job::id));
     }
 
     /** The milli-cards of the models a job may use: what the service calls the model's cards in service. */
@@ -80,6 +86,11 @@ final class StartEstimates {
     /** Milli-card-seconds, as the service orders by {@code cards_milli × max_run_seconds}. */
     private static double area(Job j) {
         return (double) j.totalMilli() * runSeconds(j);
+    }
+
+    /** The service's size key: the area, or with a half-life ln(1 + card-seconds) + rate × submission. */
+    private double sizeKey(Job j) {
+        return areaRate == 0 ? area(j) : Math.log(1 + area(j) / 1000) + areaRate * j.submitS();
     }
 
     /** A job that never ends (no run time in the trace) holds its cards for a century: for ever, in any replay. */
@@ -120,9 +131,9 @@ final class StartEstimates {
                 oldest.add(w);
             }
         }
-        double mine = area(j);
+        double mine = sizeKey(j);
         for (Job w : byArea) {
-            if (area(w) > mine || (area(w) == mine && w.submitS() > j.submitS())) {
+            if (sizeKey(w) > mine || (sizeKey(w) == mine && w.submitS() > j.submitS())) {
                 break;
             }
             if (!oldest.contains(w) && sharesModels(w, j)) {

@@ -132,11 +132,12 @@ class PendingQueuesTest {
 
     /**
      * The merge, written the plain way: at each pick every stream's head gets its key, and the best by the rules
-     * wins (priority; the aged stream; area made larger by usage; usage; submission; the first stream). The merge
-     * of PendingQueues computes keys only where they can win; it must pick exactly the same jobs.
+     * wins (priority; the aged stream; area made larger by usage, or with a half-life (rate > 0) the size key plus
+     * the log of that factor; usage; submission; the first stream). The merge of PendingQueues computes keys only
+     * where they can win; it must pick exactly the same jobs.
      */
     private static List<Integer> plainMerge(List<Job> jobs, double t, double agingS, int oldestFirst, FairShare share,
-            int tenants) {
+            int tenants, double rate) {
         List<List<Job>> streams = new ArrayList<>();
         List<Job> aged = new ArrayList<>();
         for (Job j : jobs) {
@@ -156,7 +157,7 @@ class PendingQueuesTest {
                     own.add(j);
                 }
             }
-            own.sort(PendingQueues.BY_AREA);
+            own.sort(new PendingQueues.BySize(rate));
             streams.add(own);
             standing[i + 1] = share.standing(i, t);
             weight[i + 1] = share.weightOf(i);
@@ -176,7 +177,9 @@ class PendingQueuesTest {
                     continue;
                 }
                 Job h = streams.get(i).get(at[i]);
-                double key = i == 0 ? 0 : PendingQueues.area(h) * (1 + PendingQueues.USAGE_WEIGHT * standing[i] / mean);
+                double usage = 1 + PendingQueues.USAGE_WEIGHT * standing[i] / mean;
+                double key = i == 0 ? 0 : rate == 0 ? PendingQueues.area(h) * usage
+                        : PendingQueues.sizeKey(h, rate) + Math.log(usage);
                 if (best < 0) {
                     best = i;
                     bestKey = key;
@@ -208,9 +211,32 @@ class PendingQueuesTest {
     }
 
     @Test
+    void with_an_area_half_life_a_job_that_waited_passes_smaller_newer_ones_once_its_wait_outweighs_its_size() {
+        double halfLife = 3_600;
+        PendingQueues q = new PendingQueues(false, 86_400, Scheduler.Order.SMALLEST_AREA, halfLife,
+                new FairShare(3600), Scheduler.RESERVED_HEADS);
+        q.add(Job.of(0).submittedAt(0).runsFor(4_000).build());           // area 4,000: four times the others'
+        q.add(Job.of(1).submittedAt(7_000).runsFor(1_000).build());       // 7,000 s later: under 2 half-lives
+        q.add(Job.of(2).submittedAt(7_400).runsFor(1_000).build());       // 7,400 s later: over 2 half-lives
+        // ln(4,001) + rate × 0 against ln(1,001) + rate × 7,000 and × 7,400: the old job is worth 2^(wait / h)
+        // times less, and 4 = 2^2, so it goes between them; the order does not change as time goes on.
+        assertEquals(List.of(1, 0, 2), order(q, 8_000));
+        assertEquals(List.of(1, 0, 2), order(q, 80_000), "a static order: the same later");
+        PendingQueues plain = new PendingQueues(false, 86_400, Scheduler.Order.SMALLEST_AREA, new FairShare(3600),
+                Scheduler.RESERVED_HEADS);
+        for (Job j : List.of(Job.of(0).submittedAt(0).runsFor(4_000).build(),
+                Job.of(1).submittedAt(7_000).runsFor(1_000).build(), Job.of(2).submittedAt(7_400).runsFor(1_000).build())) {
+            plain.add(j);
+        }
+        assertEquals(List.of(1, 2, 0), order(plain, 8_000), "by area alone the large job waits behind both");
+    }
+
+    @Test
     void the_merge_picks_what_the_plain_merge_picks() {
         SplittableRandom random = new SplittableRandom(7);
-        for (int round = 0; round < 200; round++) {
+        for (int round = 0; round < 400; round++) {
+            double halfLifeS = round % 2 == 0 ? Double.POSITIVE_INFINITY : 300 + random.nextInt(3_000);
+            double rate = Double.isInfinite(halfLifeS) ? 0 : Math.log(2) / halfLifeS;
             int tenants = 1 + random.nextInt(6);
             FairShare share = new FairShare(3600);
             for (int i = 0; i < tenants; i++) {
@@ -222,7 +248,8 @@ class PendingQueuesTest {
             }
             double agingS = 1_000;
             int oldestFirst = 1 + random.nextInt(12);  // about 24 jobs aged: fewer or more than them
-            PendingQueues q = new PendingQueues(true, agingS, Scheduler.Order.SMALLEST_AREA, share, oldestFirst);
+            PendingQueues q = new PendingQueues(true, agingS, Scheduler.Order.SMALLEST_AREA, halfLifeS, share,
+                    oldestFirst);
             List<Job> jobs = new ArrayList<>();
             for (int id = 0; id < 60; id++) {
                 // Few distinct sizes and times, so that keys and submissions tie often.
@@ -233,7 +260,7 @@ class PendingQueuesTest {
                 q.add(j);
             }
             double t = 1_500;
-            assertEquals(plainMerge(jobs, t, agingS, oldestFirst, share, tenants), order(q, t), "round " + round);
+            assertEquals(plainMerge(jobs, t, agingS, oldestFirst, share, tenants, rate), order(q, t), "round " + round);
         }
     }
 }

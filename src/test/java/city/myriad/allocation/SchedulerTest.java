@@ -246,7 +246,9 @@ class SchedulerTest {
         s.submit(light);
         // Without aging the light tenant would go first (see above); heavyWaiting has waited 9,900 s > 3,600 s.
         assertEquals(List.of(heavyWaiting), started(s.cycle(10_000)));
-        Scheduler young = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.myriad().withAging(86_400));
+        // Without the area half-life too: with it, 9,900 s of waiting counts for more than the tenants' usage.
+        Scheduler young = new Scheduler(nodesOf8(1), new BestFitPolicy(),
+                Scheduler.Options.myriad().withAging(86_400).withAreaHalfLife(Double.POSITIVE_INFINITY));
         young.submit(heavy);
         young.cycle(0);
         young.submit(heavyWaiting);

@@ -184,8 +184,8 @@ class JobsTest {
         String cluster = World.cluster(1);
         World.Tenant t = World.tenant();
         String running = runningWholeNode(t, cluster).getString("id");
-        // Eleven jobs that have waited over 5 h (q0 the oldest), each shorter than the one before, and one just
-        // submitted, the shortest of all.
+        // Eleven jobs that have waited over the 6.25 h aging threshold (q0 the oldest), each shorter than the one
+        // before, and one just submitted, the shortest of all.
         List<String> queued = new java.util.ArrayList<>();
         for (int i = 0; i < 12; i++) {
             int maxRun = i < 11 ? 36000 - 1000 * i : 600;
@@ -194,14 +194,16 @@ class JobsTest {
         for (String q : queued) {
             until(t.admin(), q, j -> "CAPACITY".equals(j.getString("reason")));
         }
-        Instant sixHoursAgo = Instant.now().minus(Duration.ofHours(6));
+        Instant sevenHoursAgo = Instant.now().minus(Duration.ofHours(7));
         for (int i = 0; i < 11; i++) {
             platformSql("update jobs set created_at = $1 where id = $2",
-                    java.time.OffsetDateTime.ofInstant(sixHoursAgo.plusSeconds(60L * i), java.time.ZoneOffset.UTC),
+                    java.time.OffsetDateTime.ofInstant(sevenHoursAgo.plusSeconds(60L * i), java.time.ZoneOffset.UTC),
                     UUID.fromString(queued.get(i)));
         }
         // The scheduler reserves for 9 blocked jobs: the 9 oldest aged jobs go first, oldest first; then every
-        // other job smallest first: the young one (the smallest of all), then the two other aged jobs (q10 before q9).
+        // other job smallest first: the young one (the smallest of all: 7 h of waiting, four half-lives, make the
+        // aged ones' areas of 26,000-27,000 s count as about 1,700 s, still over its 600 s), then the two other aged
+        // jobs (q10 before q9: one minute older is not worth 1,000 s more).
         List<Integer> expected = List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 11, 10);
         for (int i = 0; i < 12; i++) {
             assertEquals(expected.get(i), given().auth().oauth2(t.admin()).get("/api/v1/jobs/" + queued.get(i)).then()
@@ -211,6 +213,33 @@ class JobsTest {
             given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + q + "/cancel").then().statusCode(200);
         }
         given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + running + "/cancel").then().statusCode(200);
+    }
+
+    @Test
+    void a_job_that_has_waited_goes_before_a_smaller_newer_one_once_its_wait_outweighs_its_size() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        String running = runningWholeNode(t, cluster).getString("id");
+        String older = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 18000));
+        String newer = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 3000));
+        for (String q : List.of(older, newer)) {
+            until(t.admin(), q, j -> "CAPACITY".equals(j.getString("reason")));
+        }
+        assertEquals(2, position(t, older), "by area alone: 18,000 s behind 3,000 s");
+        // Five hours of waiting (under the 6.25 h aging threshold) are 2.9 half-lives of 1.75 h: the older job's
+        // area counts 7.2 times less, under the newer one's a sixth of it. The view and a quote follow the core.
+        platformSql("update jobs set created_at = $1 where id = $2", java.time.OffsetDateTime.ofInstant(
+                Instant.now().minus(Duration.ofHours(5)), java.time.ZoneOffset.UTC), UUID.fromString(older));
+        assertEquals(1, position(t, older));
+        assertEquals(2, position(t, newer));
+        for (String q : List.of(older, newer, running)) {
+            given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + q + "/cancel").then().statusCode(200);
+        }
+    }
+
+    private static int position(World.Tenant t, String job) {
+        return given().auth().oauth2(t.admin()).get("/api/v1/jobs/" + job).then().statusCode(200).extract()
+                .jsonPath().getInt("queuePosition");
     }
 
     @Test

@@ -15,8 +15,7 @@ class StartEstimatesTest {
 
     /** Replays {@link SchedulingTest#BLOCKED_HEAD} with EASY backfilling and returns each job's estimates and start. */
     static List<StartEstimates.Row> blockedHead() {
-        StartEstimates estimates = new StartEstimates(SchedulingTest.oneNodeOf8(), Scheduler.Options.myriad().agingS(),
-                Scheduler.Options.myriad().heads());
+        StartEstimates estimates = new StartEstimates(SchedulingTest.oneNodeOf8(), Scheduler.Options.myriad());
         new Replay(SchedulingTest.oneNodeOf8(), SchedulingTest.BLOCKED_HEAD, new FirstFitPolicy(), Scheduler.Options.easy())
                 .withEstimates(estimates).run(Progress.none());
         return estimates.rows(SchedulingTest.BLOCKED_HEAD);
@@ -49,8 +48,7 @@ class StartEstimatesTest {
     @Test
     void a_job_without_cards_gets_no_estimate() {
         List<Job> jobs = List.of(Job.of(0).runsFor(10).cards(0).cpu(1_000).build());
-        StartEstimates estimates = new StartEstimates(SchedulingTest.oneNodeOf8(), Scheduler.Options.myriad().agingS(),
-                Scheduler.Options.myriad().heads());
+        StartEstimates estimates = new StartEstimates(SchedulingTest.oneNodeOf8(), Scheduler.Options.myriad());
         new Replay(SchedulingTest.oneNodeOf8(), jobs, new FirstFitPolicy(), Scheduler.Options.easy())
                 .withEstimates(estimates).run(Progress.none());
         assertEquals(List.of(), estimates.rows(jobs));
@@ -60,8 +58,7 @@ class StartEstimatesTest {
     void a_job_that_never_ends_holds_its_cards_for_ever_in_the_estimate() {
         List<Job> jobs = List.of(Job.of(0).runsFor(Double.POSITIVE_INFINITY).cards(8).build(),
                 Job.of(1).submittedAt(5).runsFor(10).cards(8).build());
-        StartEstimates estimates = new StartEstimates(SchedulingTest.oneNodeOf8(), Scheduler.Options.myriad().agingS(),
-                Scheduler.Options.myriad().heads());
+        StartEstimates estimates = new StartEstimates(SchedulingTest.oneNodeOf8(), Scheduler.Options.myriad());
         new Replay(SchedulingTest.oneNodeOf8(), jobs, new FirstFitPolicy(), Scheduler.Options.easy())
                 .withEstimates(estimates).run(Progress.none());
         StartEstimates.Row behind = estimates.rows(jobs).get(1);

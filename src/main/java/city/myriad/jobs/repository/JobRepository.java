@@ -278,34 +278,45 @@ public class JobRepository {
     /**
      * The jobs of a cluster and model still waiting ahead of one, in the scheduling core's order (fair share and
      * priority aside): the {@code oldestFirst} oldest of the jobs waiting since {@code agedBefore} or earlier, oldest
-     * first; then every other job smallest area (cards × maxRunSeconds) first, then oldest first. Milli-cards and
-     * maxRunSeconds, in that order.
+     * first; then every other job smallest size key first, then oldest first. The size key is the area (cards ×
+     * maxRunSeconds) with {@code areaRate} 0, else ln(1 + area in card-seconds) + areaRate × creation in epoch
+     * seconds, as the core's {@code PendingQueues.sizeKey}. Milli-cards and maxRunSeconds, in that order.
      */
     public Uni<List<StartEstimate.Waiting>> queuedAhead(UUID clusterId, String model, Instant createdAt, UUID id,
-            long areaMilliSeconds, Instant agedBefore, int oldestFirst) {
+            long areaMilliSeconds, double areaRate, Instant agedBefore, int oldestFirst) {
+        // The rate is cast wherever it is read: left to itself, PostgreSQL types it from "= 0" as an integer.
         return SessionSql.select("""
                         with ranked as (
                           select id, cards_milli, max_run_seconds, created_at,
-                                 cards_milli::numeric * max_run_seconds as area, created_at <= :aged as aged,
+                                 case when cast(:rate as float8) = 0 then cards_milli::float8 * max_run_seconds
+                                      else ln(1 + cards_milli::float8 * max_run_seconds / 1000)
+                                           + extract(epoch from created_at)::float8 * cast(:rate as float8) end as area,
+                                 created_at <= :aged as aged,
                                  row_number() over (partition by created_at <= :aged
                                                     order by created_at, id) as age_rank
                             from jobs
                            where cluster_id = :cluster and model = :model and state = 'QUEUED'),
                         queued as (select ranked.*, aged and age_rank <= :oldest as oldest from ranked),
                         mine as (
-                          select not :fresh and count(*) <= :oldest as oldest, count(*) as age_rank from queued
+                          select not :fresh and count(*) <= :oldest as oldest, count(*) as age_rank,
+                                 case when cast(:rate as float8) = 0 then :area::float8
+                                      else ln(1 + :area::float8 / 1000)
+                                           + extract(epoch from cast(:before as timestamptz))::float8
+                                             * cast(:rate as float8) end as area
+                            from queued
                            where created_at <= :aged and (created_at, id) <= (:before, :id))
                         select q.cards_milli, q.max_run_seconds from queued q, mine
                          where q.id <> :id
                            and case when q.oldest then not mine.oldest or q.age_rank < mine.age_rank
-                                    else not mine.oldest and (q.area, q.created_at, q.id) < (:area, :before, :id) end
+                                    else not mine.oldest and (q.area, q.created_at, q.id) < (mine.area, :before, :id) end
                          order by q.oldest desc, case when q.oldest then q.age_rank else 0 end,
                                   q.area, q.created_at, q.id""")
                 .setParameter("cluster", clusterId)
                 .setParameter("model", model)
                 .setParameter("before", SqlTimes.utc(createdAt))
                 .setParameter("id", id)
-                .setParameter("area", java.math.BigDecimal.valueOf(areaMilliSeconds))
+                .setParameter("area", areaMilliSeconds)
+                .setParameter("rate", areaRate)
                 .setParameter("aged", SqlTimes.utc(agedBefore))
                 .setParameter("fresh", createdAt.isAfter(agedBefore))
                 .setParameter("oldest", oldestFirst)

@@ -388,8 +388,8 @@ public class JobService {
     /**
      * Where a QUEUED job stands: its position among the jobs of its cluster and model still waiting, in the order
      * the scheduling core looks at them (the oldest few of the jobs waiting over the aging threshold first, as many
-     * as a cycle reserves for; then every other job smallest cards × maxRunSeconds first; fair share between
-     * tenants is left out), and when it should start: the queue ahead of it played in that order on
+     * as a cycle reserves for; then every other job smallest cards × maxRunSeconds first, a job's area counting half
+     * for every area half-life it has waited; fair share between tenants is left out), and when it should start: the queue ahead of it played in that order on
      * the cards in service, each job holding its cards for its maxRunSeconds ({@link StartEstimate}). An estimate:
      * jobs that end early, backfilling, preemption, fair share, later smaller jobs and new reservations move it.
      */
@@ -397,7 +397,7 @@ public class JobService {
         long cardsMilli = r.cards().multiply(BigDecimal.valueOf(1000)).longValueExact();
         Instant agedBefore = now.minusSeconds((long) Scheduler.Options.myriad().agingS());
         return jobs.queuedAhead(r.clusterId(), r.model(), r.createdAt(), r.id(), cardsMilli * r.maxRunSeconds(),
-                        agedBefore, Scheduler.Options.myriad().heads())
+                        Scheduler.Options.myriad().areaRate(), agedBefore, Scheduler.Options.myriad().heads())
                 .chain(ahead -> startAt(r.clusterId(), r.model(), ahead, cardsMilli, now)
                         .map(start -> new Estimate(ahead.size() + 1, start.orElse(null))));
     }
