@@ -13,9 +13,10 @@ import java.util.UUID;
 /**
  * The market's view of the queue, for quotes: a job submitted now waits behind the jobs QUEUED on its cluster and
  * model that the scheduling core would start before it (those waiting past the aging threshold, then those of a
- * smaller cards × maxRunSeconds, an area counting half for every area half-life waited; whatever their tenant: only their sizes and limits are read), and the running ones
- * free their cards at their declared ends. So a quote gives the start the job's own view will show once it is
- * submitted ({@code JobService}); docs/design/quote-estimate-order.md says why.
+ * smaller cards × maxRunSeconds, an area counting half for every area half-life waited; whatever their tenant:
+ * only their sizes and limits are read), and the running ones free their cards at their declared ends. So a quote
+ * gives the start the job's own view will show once it is submitted ({@code JobService});
+ * docs/design/quote-estimate-order.md says why.
  */
 @ApplicationScoped
 public class JobQueueOutlook implements QueueOutlook {

@@ -389,8 +389,9 @@ public class JobService {
      * Where a QUEUED job stands: its position among the jobs of its cluster and model still waiting, in the order
      * the scheduling core looks at them (the oldest few of the jobs waiting over the aging threshold first, as many
      * as a cycle reserves for; then every other job smallest cards × maxRunSeconds first, a job's area counting half
-     * for every area half-life it has waited; fair share between tenants is left out), and when it should start: the queue ahead of it played in that order on
-     * the cards in service, each job holding its cards for its maxRunSeconds ({@link StartEstimate}). An estimate:
+     * for every area half-life it has waited; fair share between tenants is left out), and when it should start:
+     * the queue ahead of it played in that order on the cards in service, each job holding its cards for its
+     * maxRunSeconds ({@link StartEstimate}). An estimate:
      * jobs that end early, backfilling, preemption, fair share, later smaller jobs and new reservations move it.
      */
     private Uni<Estimate> estimate(JobView r, Instant now) {
