@@ -60,7 +60,8 @@ final class PendingQueues {
             int bySubmission = Double.compare(a.submitS(), b.submitS());
             if (rate != 0 && c != 0 && bySubmission != 0 && c != bySubmission) {
                 // The smaller job came later: only here do the keys need their logs (the key grows with both).
-                c = Double.compare(Math.log(1 + areaA) + rate * a.submitS(), Math.log(1 + areaB) + rate * b.submitS());
+                c = Double.compare(Scheduler.sizeKey(areaA, a.submitS(), rate),
+                        Scheduler.sizeKey(areaB, b.submitS(), rate));
             } else if (rate != 0 && c == 0) {
                 c = bySubmission;  // of one area, the older job's key is the smaller
             }
@@ -83,7 +84,7 @@ final class PendingQueues {
      * and a scan computes a key for every job it yields.
      */
     static double sizeKey(Job j, double rate) {
-        return rate == 0 ? area(j) : Math.log(1 + area(j)) + rate * j.submitS();
+        return Scheduler.sizeKey(area(j), j.submitS(), rate);
     }
 
     /**

@@ -150,6 +150,16 @@ public final class Scheduler {
      */
     static final double AREA_HALF_LIFE_S = 1.75 * 3600;
 
+    /**
+     * The smallest-area order's key of a job of {@code cardSeconds} (cards × declared run time) submitted at
+     * {@code submittedS}, with {@code rate} = ln 2 / the area half-life ({@link Options#areaRate}): the area itself
+     * with rate 0, else ln(1 + area) + rate × submission ({@code PendingQueues.sizeKey} says why). The queue-order
+     * estimates outside the core (the simulator's, and the SQL of {@code JobRepository.queuedAhead}) use the same.
+     */
+    public static double sizeKey(double cardSeconds, double submittedS, double rate) {
+        return rate == 0 ? cardSeconds : Math.log(1 + cardSeconds) + rate * submittedS;
+    }
+
     /** Default number of blocked jobs per cycle that get a reservation (see {@link Heads}). */
     static final int RESERVED_HEADS = 9;
 

@@ -88,9 +88,9 @@ final class StartEstimates {
         return (double) j.totalMilli() * runSeconds(j);
     }
 
-    /** The service's size key: the area, or with a half-life ln(1 + card-seconds) + rate × submission. */
+    /** The service's size key, as the core's on the area in card-seconds. */
     private double sizeKey(Job j) {
-        return areaRate == 0 ? area(j) : Math.log(1 + area(j) / 1000) + areaRate * j.submitS();
+        return Scheduler.sizeKey(area(j) / 1000, j.submitS(), areaRate);
     }
 
     /** A job that never ends (no run time in the trace) holds its cards for a century: for ever, in any replay. */
