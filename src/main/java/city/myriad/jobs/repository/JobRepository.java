@@ -280,7 +280,7 @@ public class JobRepository {
      * priority aside): the {@code oldestFirst} oldest of the jobs waiting since {@code agedBefore} or earlier, oldest
      * first; then every other job smallest size key first, then oldest first. The size key is the area (cards ×
      * maxRunSeconds) with {@code areaRate} 0, else ln(1 + area in card-seconds) + areaRate × creation in epoch
-     * seconds, as the core's {@code PendingQueues.sizeKey}. Milli-cards and maxRunSeconds, in that order.
+     * seconds, as {@code Scheduler.sizeKey}. Milli-cards and maxRunSeconds, in that order.
      */
     public Uni<List<StartEstimate.Waiting>> queuedAhead(UUID clusterId, String model, Instant createdAt, UUID id,
             long areaMilliSeconds, double areaRate, Instant agedBefore, int oldestFirst) {
