@@ -212,12 +212,12 @@ public final class ClusterState {
         return freeMilliOfModel[model];
     }
 
-    /** Changes each time the node's free cards, CPU or memory change: what a cache of a per-node score keys on. */
     /** Changes whenever a job is placed on the node or leaves it (not when it is held or let go). */
     public long allocations(int node) {
         return allocations[node];
     }
 
+    /** Changes each time the node's free cards, CPU or memory change: what a cache of a per-node score keys on. */
     public int version(int node) {
         return version[node];
     }

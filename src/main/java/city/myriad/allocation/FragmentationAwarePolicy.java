@@ -30,14 +30,19 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
     /** Per profile shape: whether its tasks must run on one node (some node of its models has as many cards). */
     private boolean[] oneNode = new boolean[0];
     /**
-     * Per profile shape: the first shape with the same cards, share and one-node rule. Shapes that differ only in
-     * models or CPU class can use the same cards of a node, so a score computes that once per group
-     * ({@link #groupUsable}, valid while {@link #groupStamp} is the score's {@link #stamp}).
+     * Per profile shape: its slice's slot, or -1 for a shape of whole cards. Shapes of one slice (they differ in
+     * models or CPU class) can use the same free shares of a node, so a score sums those once per slot.
      */
-    private int[] cardGroup = new int[0];
-    private long[] groupUsable = new long[0];
-    private long[] groupStamp = new long[0];
-    private long stamp;
+    private int[] sliceSlot = new int[0];
+    /** Per slot: the slice's milli-cards. */
+    private int[] sliceMilli = new int[0];
+    /**
+     * Per node and slot ({@code node * slots + slot}): the node's free milli-cards on cards with at least the
+     * slot's slice free, as of {@link #cachedVersion}. A candidate placement changes a few cards, so the score after
+     * it adjusts these for those cards instead of walking every card once per slot.
+     */
+    private long[] cachedSliceUsable = new long[0];
+    private long[] afterSliceUsable = new long[0];
 
     @Override
     public void observe(Job job) {
@@ -78,7 +83,8 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
                     bits &= ~s.untouchedOfClass(t.nodeClass[n], w);  // they score as this one does
                 }
                 int[] cards = s.chooseCards(job, n);
-                double delta = fragmentationAfter(s, n, job, cards) - fragmentation(s, n)
+                double before = fragmentation(s, n);  // refreshes the node's cached slice sums, which the after reads
+                double delta = fragmentationAfter(s, n, job, cards) - before
                         + job.totalMilli() * pressure[t.model[n]];
                 long left = s.freeMilli(n) - job.totalMilli();
                 // Deltas within a milli-card are ties: best fit decides.
@@ -127,19 +133,26 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
             for (int i = 0; i < oneNode.length; i++) {
                 oneNode[i] = profile.gpus[i] <= s.topology().maxCardsOnOneNode(profile.models[i]);
             }
-            cardGroup = new int[oneNode.length];
+            sliceSlot = new int[oneNode.length];
+            int[] milli = new int[oneNode.length];
+            int slots = 0;
             for (int i = 0; i < oneNode.length; i++) {
-                cardGroup[i] = i;
-                for (int j = 0; j < i; j++) {
-                    if (profile.gpus[j] == profile.gpus[i] && profile.milli[j] == profile.milli[i]
-                            && oneNode[j] == oneNode[i]) {
-                        cardGroup[i] = cardGroup[j];
-                        break;
+                sliceSlot[i] = -1;
+                if (profile.milli[i] < Topology.MILLI_PER_CARD) {
+                    for (int j = 0; j < slots && sliceSlot[i] < 0; j++) {
+                        if (milli[j] == profile.milli[i]) {
+                            sliceSlot[i] = j;
+                        }
+                    }
+                    if (sliceSlot[i] < 0) {
+                        milli[slots] = profile.milli[i];
+                        sliceSlot[i] = slots++;
                     }
                 }
             }
-            groupUsable = new long[oneNode.length];
-            groupStamp = new long[oneNode.length];
+            sliceMilli = java.util.Arrays.copyOf(milli, slots);
+            cachedSliceUsable = new long[n * slots];
+            afterSliceUsable = new long[slots];
             int maxCards = 0;
             for (int i = 0; i < n; i++) {
                 maxCards = Math.max(maxCards, s.topology().cards[i]);
@@ -155,20 +168,40 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
         if (cachedVersion[node] != s.version(node)) {
             int k = s.topology().cards[node];
             s.copyFreeOf(node, scratch);
-            cachedFrag[node] = fragmentation(s.topology(), node, scratch, k, s.cpuFree(node), s.memoryFree(node));
+            int slots = sliceMilli.length;
+            for (int j = 0; j < slots; j++) {
+                long usable = 0;
+                for (int c = 0; c < k; c++) {
+                    if (scratch[c] >= sliceMilli[j]) {
+                        usable += scratch[c];
+                    }
+                }
+                cachedSliceUsable[node * slots + j] = usable;
+            }
+            cachedFrag[node] = fragmentation(s.topology(), node, scratch, k, s.cpuFree(node), s.memoryFree(node),
+                    cachedSliceUsable, node * slots);
             cachedVersion[node] = s.version(node);
         }
         return cachedFrag[node];
     }
 
+    /** The same after placing the job on these cards; the node's cached slice sums must be current. */
     private double fragmentationAfter(ClusterState s, int node, Job job, int[] cards) {
         int k = s.topology().cards[node];
         s.copyFreeOf(node, scratch);
+        int slots = sliceMilli.length;
+        System.arraycopy(cachedSliceUsable, node * slots, afterSliceUsable, 0, slots);
         for (int c : cards) {
-            scratch[c] -= job.gpuMilli();
+            int was = scratch[c];
+            int now = was - job.gpuMilli();
+            scratch[c] = now;
+            for (int j = 0; j < slots; j++) {
+                int m = sliceMilli[j];
+                afterSliceUsable[j] += (now >= m ? now : 0) - (was >= m ? was : 0);
+            }
         }
         return fragmentation(s.topology(), node, scratch, k, s.cpuFree(node) - job.cpuMilli(),
-                s.memoryFree(node) - job.memoryMib());
+                s.memoryFree(node) - job.memoryMib(), afterSliceUsable, 0);
     }
 
     /**
@@ -181,7 +214,8 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
      * comes back, and then keeping whole nodes for whole-node jobs matters more. Shapes larger than any node
      * (gangs) take a node's cards with CPU and memory in proportion.
      */
-    private double fragmentation(Topology t, int node, int[] free, int k, long cpuFree, long memFree) {
+    private double fragmentation(Topology t, int node, int[] free, int k, long cpuFree, long memFree,
+            long[] sliceUsable, int slotOffset) {
         int total = 0;
         int whole = 0;
         for (int c = 0; c < k; c++) {
@@ -195,7 +229,6 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
         }
         double frag = 0;
         DemandProfile p = profile;
-        stamp++;
         for (int i = 0; i < p.weight.length; i++) {
             if ((p.models[i] & (1L << t.model[node])) == 0) {
                 continue;  // not a fragment: this node was never for that shape (scarcity is priced apart)
@@ -203,13 +236,10 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
             long usable;
             if (p.cpu[i] > cpuFree || p.memory[i] > memFree) {
                 usable = 0;
+            } else if (sliceSlot[i] >= 0) {
+                usable = sliceUsable[slotOffset + sliceSlot[i]];
             } else {
-                int g = cardGroup[i];
-                if (groupStamp[g] != stamp) {
-                    groupUsable[g] = usableCards(g, free, k, whole);
-                    groupStamp[g] = stamp;
-                }
-                usable = groupUsable[g];
+                usable = wholeCardsUsable(i, k, whole);
             }
             if (usable > 0 && p.endless > 0) {
                 long carried = carried(p, i, k, cpuFree, memFree);
@@ -222,18 +252,12 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
         return frag;
     }
 
-    /** The free milli-cards of a node a task of shape {@code i} can use by its cards alone. */
-    private long usableCards(int i, int[] free, int k, int whole) {
+    /**
+     * The free milli-cards of a node a task of whole-card shape {@code i} can use by its cards alone: its whole
+     * cards, unless it needs more of them (or more cards than the node has, if it must stay on one node).
+     */
+    private long wholeCardsUsable(int i, int k, int whole) {
         DemandProfile p = profile;
-        if (p.milli[i] < Topology.MILLI_PER_CARD) {
-            long usable = 0;
-            for (int c = 0; c < k; c++) {
-                if (free[c] >= p.milli[i]) {
-                    usable += free[c];
-                }
-            }
-            return usable;
-        }
         if ((p.gpus[i] > k && oneNode[i]) || whole < Math.min(p.gpus[i], k)) {
             return 0;
         }
