@@ -3,7 +3,11 @@ package city.myriad.allocation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** Which preemptible jobs to evict for a non-preemptible one, and only when it pays. */
@@ -98,5 +102,96 @@ class PreemptionTest {
         assertEquals(List.of(0), plan.victims().stream().map(v -> v.placement.job().id()).toList(),
                 "n0's job frees 8 cards, with n1's 4 free ones enough; n1's victim is given back");
         assertEquals(12, plan.placement().job().gpus());
+    }
+
+    @Test
+    void a_gang_whose_cheapest_possible_victims_lose_more_than_the_wait_spared_evicts_nothing() {
+        run(spot(0, 8), 0, 0, 0, 1, 2, 3, 4, 5, 6, 7);
+        run(spot(1, 8), 1, 500, 0, 1, 2, 3, 4, 5, 6, 7);
+        Job gang = Job.of(2).tenant(1).runsFor(100).cards(12).build();
+        // It needs 12 cards freed; the cheapest are n1's at 500 s each: 6,000 card-seconds at least.
+        assertNull(preemption.plan(gang, 1_000, 5_999));
+        assertEquals(0, state.wholeFree(0) + state.wholeFree(1), "nothing evicted");
+        Job same = Job.of(3).tenant(1).runsFor(100).cards(12).build();
+        // Worth it now: both victims go (8 x 1,000 + 8 x 500 = 12,000 card-seconds lost).
+        assertEquals(2, preemption.plan(same, 1_000, 12_001).victims().size());
+    }
+
+    /**
+     * Gang preemption is skipped when a bound shows no set of victims can pay; the bound must never pass over a
+     * plan the greedy steps would make. With assertions on (as in these tests) {@code Preemption} checks each
+     * skip against the greedy steps; here random clusters, victims and gains drive it through both outcomes.
+     */
+    @Test
+    void the_bound_that_skips_gang_preemption_never_passes_over_a_plan_that_pays() {
+        Random random = new Random(11);
+        int planned = 0;
+        int refused = 0;
+        for (int round = 0; round < 600; round++) {
+            Topology.Builder b = Topology.builder();
+            int nodes = 2 + random.nextInt(5);
+            for (int n = 0; n < nodes; n++) {
+                b.node("n" + n, "A100", 8, 64_000, 512_000, "r" + (n % 2), "b0");
+            }
+            Topology t = b.build();
+            ClusterState s = new ClusterState(t);
+            Preemption[] holder = new Preemption[1];
+            Preemption p = new Preemption(t, s, new FragmentationAwarePolicy(), new Preemption.WhatIf() {
+                @Override
+                public void evict(Scheduler.Running r) {
+                    s.release(r.placement);
+                    holder[0].ended(r);
+                }
+
+                @Override
+                public void restore(Scheduler.Running r) {
+                    s.allocate(r.placement);
+                    holder[0].started(r);
+                }
+            });
+            holder[0] = p;
+            int id = 0;
+            for (int n = 0; n < nodes; n++) {
+                int card = 0;
+                while (card < 8 && random.nextInt(5) > 0) {
+                    int cards = Math.min(8 - card, 1 + random.nextInt(4));
+                    boolean slice = cards == 1 && random.nextBoolean();
+                    Job.Builder job = Job.of(id++).runsFor(100_000).preemptible(random.nextInt(4) > 0);
+                    Job j = slice ? job.cards(1).milliPerCard(100 * (1 + random.nextInt(9))).build() : job.cards(cards).build();
+                    int[] taken = new int[cards];
+                    for (int c = 0; c < cards; c++) {
+                        taken[c] = card + c;
+                    }
+                    Placement placement = Placement.onNodes(j, new int[] {n}, new int[][] {taken});
+                    s.allocate(placement);
+                    p.started(new Scheduler.Running(placement, random.nextInt(1_000), id));
+                    card += cards;
+                }
+            }
+            long freeBefore = freeMilli(s, nodes);
+            Job gang = Job.of(id).tenant(1).runsFor(100).cards(9 + random.nextInt(8 * nodes - 8)).build();
+            double gain = Math.pow(10, 3 + 4 * random.nextDouble());
+            Preemption.Plan plan = p.plan(gang, 1_000, gain);
+            if (plan == null) {
+                refused++;
+                assertEquals(freeBefore, freeMilli(s, nodes), "a refused plan evicts nothing");
+            } else {
+                planned++;
+                double lost = 0;
+                for (Scheduler.Running v : plan.victims()) {
+                    lost += (1_000 - v.start) * v.placement.job().totalMilli() / 1000.0;
+                }
+                assertTrue(lost <= gain, "a plan pays: lost " + lost + " against " + gain);
+            }
+        }
+        assertTrue(planned > 20 && refused > 20, planned + " planned, " + refused + " refused: both outcomes");
+    }
+
+    private static long freeMilli(ClusterState s, int nodes) {
+        long free = 0;
+        for (int n = 0; n < nodes; n++) {
+            free += s.freeMilli(n);
+        }
+        return free;
     }
 }
