@@ -37,6 +37,15 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
     /** Per slot: the slice's milli-cards. */
     private int[] sliceMilli = new int[0];
     /**
+     * Per profile shape: its group, the slots first, then one group per whole-card count and one-node rule
+     * ({@link #wholeGroupCards}, {@link #wholeGroupOneNode}). A score finds each group's usable milli-cards once
+     * ({@link #usableOfGroup}), then weighs every shape of it.
+     */
+    private int[] group = new int[0];
+    private int[] wholeGroupCards = new int[0];
+    private boolean[] wholeGroupOneNode = new boolean[0];
+    private long[] usableOfGroup = new long[0];
+    /**
      * Per node and slot ({@code node * slots + slot}): the node's free milli-cards on cards with at least the
      * slot's slice free, as of {@link #cachedVersion}. A candidate placement changes a few cards, so the score after
      * it adjusts these for those cards instead of walking every card once per slot.
@@ -151,6 +160,30 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
                 }
             }
             sliceMilli = java.util.Arrays.copyOf(milli, slots);
+            group = new int[oneNode.length];
+            int[] cards = new int[oneNode.length];
+            boolean[] one = new boolean[oneNode.length];
+            int wholeGroups = 0;
+            for (int i = 0; i < oneNode.length; i++) {
+                if (sliceSlot[i] >= 0) {
+                    group[i] = sliceSlot[i];
+                    continue;
+                }
+                group[i] = -1;
+                for (int g = 0; g < wholeGroups && group[i] < 0; g++) {
+                    if (cards[g] == profile.gpus[i] && one[g] == oneNode[i]) {
+                        group[i] = slots + g;
+                    }
+                }
+                if (group[i] < 0) {
+                    cards[wholeGroups] = profile.gpus[i];
+                    one[wholeGroups] = oneNode[i];
+                    group[i] = slots + wholeGroups++;
+                }
+            }
+            wholeGroupCards = java.util.Arrays.copyOf(cards, wholeGroups);
+            wholeGroupOneNode = java.util.Arrays.copyOf(one, wholeGroups);
+            usableOfGroup = new long[slots + wholeGroups];
             cachedSliceUsable = new long[n * slots];
             afterSliceUsable = new long[slots];
             int maxCards = 0;
@@ -227,20 +260,19 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
         if (total == 0) {
             return 0;
         }
+        int slots = sliceMilli.length;
+        System.arraycopy(sliceUsable, slotOffset, usableOfGroup, 0, slots);
+        for (int g = 0; g < wholeGroupCards.length; g++) {
+            usableOfGroup[slots + g] = wholeCardsUsable(wholeGroupCards[g], wholeGroupOneNode[g], k, whole);
+        }
         double frag = 0;
         DemandProfile p = profile;
+        long modelBit = 1L << t.model[node];
         for (int i = 0; i < p.weight.length; i++) {
-            if ((p.models[i] & (1L << t.model[node])) == 0) {
+            if ((p.models[i] & modelBit) == 0) {
                 continue;  // not a fragment: this node was never for that shape (scarcity is priced apart)
             }
-            long usable;
-            if (p.cpu[i] > cpuFree || p.memory[i] > memFree) {
-                usable = 0;
-            } else if (sliceSlot[i] >= 0) {
-                usable = sliceUsable[slotOffset + sliceSlot[i]];
-            } else {
-                usable = wholeCardsUsable(i, k, whole);
-            }
+            long usable = p.cpu[i] > cpuFree || p.memory[i] > memFree ? 0 : usableOfGroup[group[i]];
             if (usable > 0 && p.endless > 0) {
                 long carried = carried(p, i, k, cpuFree, memFree);
                 if (carried < usable) {
@@ -253,12 +285,11 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
     }
 
     /**
-     * The free milli-cards of a node a task of whole-card shape {@code i} can use by its cards alone: its whole
-     * cards, unless it needs more of them (or more cards than the node has, if it must stay on one node).
+     * The free milli-cards of a node a task of {@code gpus} whole cards can use by its cards alone: its whole cards,
+     * unless it needs more of them (or more cards than the node has, if it must stay on one node).
      */
-    private long wholeCardsUsable(int i, int k, int whole) {
-        DemandProfile p = profile;
-        if ((p.gpus[i] > k && oneNode[i]) || whole < Math.min(p.gpus[i], k)) {
+    private static long wholeCardsUsable(int gpus, boolean oneNode, int k, int whole) {
+        if ((gpus > k && oneNode) || whole < Math.min(gpus, k)) {
             return 0;
         }
         return (long) whole * Topology.MILLI_PER_CARD;
