@@ -121,6 +121,11 @@ final class PendingQueues {
      */
     private final int oldestFirst;
     private int size;
+    /** The aging threshold rises with the queue's drain time up to this cap ({@link Scheduler#agingThreshold}). */
+    private final double agingCapS;
+    private final long cards;
+    /** The waiting jobs' milli-cards × declared run time, summed (jobs without one count nothing). */
+    private long queuedMilliSeconds;
 
     PendingQueues(boolean perTenant, double agingS, Scheduler.Order order, FairShare fairShare, int oldestFirst) {
         this(perTenant, agingS, order, Double.POSITIVE_INFINITY, fairShare, oldestFirst);
@@ -129,6 +134,17 @@ final class PendingQueues {
     /** As above, the smallest-area order with a job's area halving for every {@code areaHalfLifeS} it waits. */
     PendingQueues(boolean perTenant, double agingS, Scheduler.Order order, double areaHalfLifeS, FairShare fairShare,
             int oldestFirst) {
+        this(perTenant, agingS, order, areaHalfLifeS, fairShare, oldestFirst, 0, 0);
+    }
+
+    /**
+     * As above, with the aging threshold rising with the time the queue would take to drain on {@code cards} cards,
+     * up to {@code agingCapS}.
+     */
+    PendingQueues(boolean perTenant, double agingS, Scheduler.Order order, double areaHalfLifeS, FairShare fairShare,
+            int oldestFirst, double agingCapS, long cards) {
+        this.agingCapS = agingCapS;
+        this.cards = cards;
         if (oldestFirst < 1) {
             throw new IllegalArgumentException("at least the oldest aged job goes first");
         }
@@ -152,8 +168,14 @@ final class PendingQueues {
         return j.totalMilli() == 0 ? 0 : j.totalMilli() / 1000.0 * j.durationS();
     }
 
+    /** What a job adds to the queue's drain: milli-cards × declared run time, nothing without one. */
+    private static long drainOf(Job j) {
+        return Double.isInfinite(j.durationS()) ? 0 : j.totalMilli() * Math.round(j.durationS());
+    }
+
     void add(Job j) {
         if (queueOf(j).add(j)) {
+            queuedMilliSeconds += drainOf(j);
             size++;
             if (young != null) {
                 young.add(j);
@@ -166,6 +188,7 @@ final class PendingQueues {
         if (!queueOf(j).remove(j)) {
             return false;
         }
+        queuedMilliSeconds -= drainOf(j);
         size--;
         if (young != null && !aged.remove(j)) {
             young.remove(j);
@@ -174,20 +197,26 @@ final class PendingQueues {
     }
 
     /**
-     * Moves the jobs waiting since {@code t - agingS} or longer from the young jobs to the aged ones (both stay in
-     * their tenant's queue). A job stays aged until it leaves (time only moves forward).
+     * Moves the jobs waiting for the aging threshold or longer from the young jobs to the aged ones (both stay in
+     * their tenant's queue). A job stays aged until it leaves, even if the threshold rises later.
      */
     private void age(double t) {
         if (young == null) {
             return;
         }
-        while (!young.isEmpty() && t - young.first().submitS() >= agingS) {
+        double threshold = agingThreshold();
+        while (!young.isEmpty() && t - young.first().submitS() >= threshold) {
             aged.add(young.pollFirst());
         }
     }
 
     int size() {
         return size;
+    }
+
+    /** How long a job waits before it ages, with the queue as it is now. */
+    double agingThreshold() {
+        return Scheduler.agingThreshold(agingS, agingCapS, queuedMilliSeconds, cards);
     }
 
     private SortedJobs queueOf(Job j) {

@@ -51,7 +51,8 @@ public final class Scheduler {
      * ({@link #scan}).
      */
     public record Options(boolean fairShare, boolean backfill, boolean preemption, double fairShareHalfLifeS,
-            int scanLimit, int busyScanLimit, double agingS, Order order, double areaHalfLifeS, int heads) {
+            int scanLimit, int busyScanLimit, double agingS, Order order, double areaHalfLifeS, int heads,
+            double agingCapS) {
 
         public Options {
             if (scanLimit < 1 || busyScanLimit < 1) {
@@ -66,36 +67,39 @@ public final class Scheduler {
             if (!(areaHalfLifeS > 0)) {
                 throw new IllegalArgumentException("the area half-life must be positive (infinite: none)");
             }
+            if (Double.isNaN(agingCapS)) {
+                throw new IllegalArgumentException("the aging cap must be a number (at most agingS: a fixed threshold)");
+            }
         }
 
         /** The same options with another scan depth (pending jobs looked at per cycle), busy or not. */
         public Options withScanLimit(int jobs) {
             return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, jobs, jobs, agingS, order,
-                    areaHalfLifeS, heads);
+                    areaHalfLifeS, heads, agingCapS);
         }
 
         /** The same options with a scan depth while cards are idle and another one once the cluster is busy. */
         public Options withScanLimits(int jobs, int whenBusy) {
             return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, jobs, whenBusy, agingS, order,
-                    areaHalfLifeS, heads);
+                    areaHalfLifeS, heads, agingCapS);
         }
 
         /** The same options with another aging threshold. */
         public Options withAging(double seconds) {
             return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, scanLimit, busyScanLimit, seconds,
-                    order, areaHalfLifeS, heads);
+                    order, areaHalfLifeS, heads, agingCapS);
         }
 
         /** The same options with another order within a tenant's queue. */
         public Options withOrder(Order queueOrder) {
             return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, scanLimit, busyScanLimit, agingS,
-                    queueOrder, areaHalfLifeS, heads);
+                    queueOrder, areaHalfLifeS, heads, agingCapS);
         }
 
         /** The same options with another number of blocked jobs that get a reservation. */
         public Options withHeads(int reserved) {
             return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, scanLimit, busyScanLimit, agingS,
-                    order, areaHalfLifeS, reserved);
+                    order, areaHalfLifeS, reserved, agingCapS);
         }
 
         /**
@@ -104,7 +108,16 @@ public final class Scheduler {
          */
         public Options withAreaHalfLife(double seconds) {
             return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, scanLimit, busyScanLimit, agingS,
-                    order, seconds, heads);
+                    order, seconds, heads, agingCapS);
+        }
+
+        /**
+         * The same options with another cap on the aging threshold: it rises with the queue's drain time up to this
+         * ({@link #agingThreshold}); at most {@code agingS}, it stays at {@code agingS}.
+         */
+        public Options withAgingCap(double seconds) {
+            return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, scanLimit, busyScanLimit, agingS,
+                    order, areaHalfLifeS, heads, seconds);
         }
 
         /** ln 2 / the area half-life, 0 without one: the rate in {@link PendingQueues#sizeKey}. */
@@ -115,24 +128,25 @@ public final class Scheduler {
         /** Strict FIFO: nothing passes a head that does not fit. */
         public static Options fifo() {
             return new Options(false, false, false, 0, Integer.MAX_VALUE, Integer.MAX_VALUE, Double.POSITIVE_INFINITY,
-                    Order.SUBMISSION, Double.POSITIVE_INFINITY, 1);
+                    Order.SUBMISSION, Double.POSITIVE_INFINITY, 1, 0);
         }
 
         /** Classic EASY backfilling in submission order. */
         public static Options easy() {
             return new Options(false, true, false, 0, 2000, 2000, Double.POSITIVE_INFINITY, Order.SUBMISSION,
-                    Double.POSITIVE_INFINITY, 1);
+                    Double.POSITIVE_INFINITY, 1, 0);
         }
 
         /**
-         * Myriad's default: priorities; the 9 oldest jobs pending over 6.25 hours first; each tenant's jobs smallest
+         * Myriad's default: priorities; the 9 oldest jobs pending over 6.25 hours (or the queue's drain time, up to a
+         * day: {@link #agingThreshold}) first; each tenant's jobs smallest
          * area first, an area counting half for every 1.75 hours waited; the tenants weighed by fair share with a
          * one-day half-life; reservations for the first 9 blocked jobs and backfilling around them, over up to 1,000
          * pending jobs while cards are idle and 150 once the cluster is busy; preemption.
          */
         public static Options myriad() {
             return new Options(true, true, true, 86_400, SCAN_LIMIT, BUSY_SCAN_LIMIT, AGING_S, Order.SMALLEST_AREA,
-                    AREA_HALF_LIFE_S, RESERVED_HEADS);
+                    AREA_HALF_LIFE_S, RESERVED_HEADS, AGING_CAP_S);
         }
     }
 
@@ -141,6 +155,27 @@ public final class Scheduler {
      * reservations) go ahead of fair share and size, among their priority.
      */
     static final double AGING_S = 6.25 * 3600;
+
+    /**
+     * Default cap on the aging threshold. The threshold is {@link #AGING_S} or, when the queue is longer, the time the
+     * queue would take to drain on all the cards (its jobs' declared card-seconds over the cluster's cards), but never
+     * over a day: nobody waits past it unprotected, however long an overload lasts. Measured on 43 replays and two
+     * overloads (docs/design/queue-order.md, "Aging with the queue's drain time").
+     */
+    static final double AGING_CAP_S = 24 * 3600;
+
+    /**
+     * The aging threshold for a queue of {@code queuedMilliSeconds} (its jobs' milli-cards × declared run time; jobs
+     * without one count nothing) on {@code cards} cards: the queue's drain time, {@code queued / 1000 / cards}
+     * seconds, between {@code agingS} and {@code agingCapS} (a cap at most {@code agingS}: {@code agingS}). Under a
+     * queue longer than the aging time, jobs that age on a fixed threshold would be served oldest first in bulk,
+     * FIFO for the whole queue; a job has waited too long when it has waited longer than the queue ahead of it
+     * takes to drain. One formula for the core, the service's estimates and the simulator's.
+     */
+    public static double agingThreshold(double agingS, double agingCapS, double queuedMilliSeconds, long cards) {
+        double drain = cards <= 0 ? 0 : queuedMilliSeconds / 1000.0 / cards;
+        return Math.max(agingS, Math.min(agingCapS, drain));
+    }
 
     /**
      * Default area half-life: in the smallest-area order a waiting job's area counts half as much for every 1.75
@@ -269,7 +304,7 @@ public final class Scheduler {
             }
         });
         this.queues = new PendingQueues(options.fairShare(), options.agingS(), options.order(), options.areaHalfLifeS(),
-                fairShare, options.heads());
+                fairShare, options.heads(), options.agingCapS(), topology.totalCards());
     }
 
     /** Quota and budget admission: a job that is not admitted waits, without blocking the jobs behind it. */

@@ -18,7 +18,7 @@ import java.util.Map;
  * {@code bin/myriad-sim}: replays workloads through the allocation core.
  * <pre>
  *   replay --nodes N.csv --jobs J.csv [--policy default|fifo-firstfit|easy-bestfit|best-fit|first-fit|fgd]
- *          [--static] [--compress K] [--weights T=W,...] [--aging-h H|none] [--area-half-life-h H|none] [--scan-limit N]
+ *          [--static] [--compress K] [--weights T=W,...] [--aging-h H|none] [--aging-cap-h H|none] [--area-half-life-h H|none] [--scan-limit N]
  *          [--busy-scan-limit N] [--order submission|smallest-area] [--heads K] [--out placements.csv] [--plot FILE.svg] [--no-progress]
  *          [--estimates estimates.csv] (the service's start estimates at each submission against the real starts)
  *   bounds --nodes N.csv --jobs J.csv [--compress K]
@@ -91,6 +91,10 @@ public final class Main {
             if (o.containsKey("aging-h")) {
                 queue = queue.withAging("none".equals(o.get("aging-h")) ? Double.POSITIVE_INFINITY
                         : Double.parseDouble(o.get("aging-h")) * 3600);
+            }
+            if (o.containsKey("aging-cap-h")) {
+                queue = queue.withAgingCap("none".equals(o.get("aging-cap-h")) ? 0
+                        : Double.parseDouble(o.get("aging-cap-h")) * 3600);
             }
             if (o.containsKey("area-half-life-h")) {
                 queue = queue.withAreaHalfLife("none".equals(o.get("area-half-life-h")) ? Double.POSITIVE_INFINITY
@@ -195,7 +199,7 @@ public final class Main {
     /** The options each command reads: any other is a mistake (a misspelt option must not be ignored in silence). */
     private static final Map<String, java.util.Set<String>> KNOWN = Map.of(
             "replay", java.util.Set.of("nodes", "jobs", "compress", "policy", "static", "no-progress", "weights",
-                    "aging-h", "area-half-life-h", "scan-limit", "busy-scan-limit", "order", "heads", "out", "out-jobs", "plot",
+                    "aging-h", "aging-cap-h", "area-half-life-h", "scan-limit", "busy-scan-limit", "order", "heads", "out", "out-jobs", "plot",
                     "estimates"),
             "bounds", java.util.Set.of("nodes", "jobs", "compress"),
             "generate", java.util.Set.of("nodes", "out", "jobs", "load", "static-ratio", "seed", "mix", "sharing",
@@ -259,7 +263,7 @@ public final class Main {
         System.err.println("""
                 usage:
                   myriad-sim replay --nodes N.csv --jobs J.csv [--policy default|fifo-firstfit|easy-bestfit|best-fit|first-fit|fgd]
-                                    [--static] [--compress K] [--weights T=W,...] [--aging-h H|none] [--area-half-life-h H|none] [--scan-limit N]
+                                    [--static] [--compress K] [--weights T=W,...] [--aging-h H|none] [--aging-cap-h H|none] [--area-half-life-h H|none] [--scan-limit N]
                                     [--busy-scan-limit N] [--order submission|smallest-area] [--heads K]
                                     [--out placements.csv] [--out-jobs jobs-as-replayed.csv] [--plot FILE.svg] [--no-progress]
                                     [--estimates estimates.csv]   (dynamic replays: the service's start estimates against the starts)

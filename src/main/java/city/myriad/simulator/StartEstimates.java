@@ -30,7 +30,7 @@ import java.util.function.ToDoubleFunction;
  * same {@link StartEstimate} on what the replay holds then, against when the job first started in the replay.
  * <ul>
  *   <li><b>estimate</b>, the service's: the waiting jobs ahead of it in the core's order, fair share aside: jobs
- *       waiting past the aging threshold, the oldest few (as many as a cycle reserves for), then every other job
+ *       waiting past the aging threshold (6.25 h, or the queue's drain time up to a day), the oldest few (as many as a cycle reserves for), then every other job
  *       of a smaller size key (milli-cards × run time, or with the core's area half-life its log plus the rate
  *       times the submission), as
  *       {@code JobRepository.queuedAhead} selects them;</li>
@@ -49,6 +49,9 @@ final class StartEstimates {
 
     private final Topology topology;
     private final double agingS;
+    private final double agingCapS;
+    /** The waiting jobs' milli-cards × declared run time (none without one): the queue's drain, for the aging. */
+    private long queuedMilliSeconds;
     /** How many of the oldest aged jobs go first; every other job follows smallest area first. */
     private final int oldestFirst;
     /** The jobs waiting now, first come, first served (a preempted job keeps its place: created_at stays). */
@@ -67,6 +70,7 @@ final class StartEstimates {
         this.oldestFirst = queue.heads();
         this.topology = topology;
         this.agingS = queue.agingS();
+        this.agingCapS = queue.agingCapS();
         this.areaRate = queue.areaRate();
         this.byArea = new TreeSet<>(Comparator.comparingDouble(this::sizeKey).thenComparingDouble(Job::submitS)
                 .thenComparingInt(Job::id));
@@ -120,7 +124,7 @@ final class StartEstimates {
             }
         }
         List<StartEstimate.Waiting> coreOrder = new ArrayList<>();
-        double agedBefore = t - agingS;
+        double agedBefore = t - Scheduler.agingThreshold(agingS, agingCapS, queuedMilliSeconds, topology.totalCards());
         java.util.Set<Job> oldest = new java.util.HashSet<>();
         for (Job w : bySubmission) {
             if (w.submitS() > agedBefore || oldest.size() == oldestFirst) {
@@ -149,11 +153,16 @@ final class StartEstimates {
 
     /** The job waits (submitted, or back after a preemption) or no longer does (started, rejected). */
     void waiting(Job j, boolean waits) {
+        long drain = Double.isInfinite(j.durationS()) ? 0 : j.totalMilli() * Math.round(j.durationS());
         if (waits && j.totalMilli() > 0) {
-            bySubmission.add(j);
+            if (bySubmission.add(j)) {
+                queuedMilliSeconds += drain;
+            }
             byArea.add(j);
         } else {
-            bySubmission.remove(j);
+            if (bySubmission.remove(j)) {
+                queuedMilliSeconds -= drain;
+            }
             byArea.remove(j);
         }
     }

@@ -97,6 +97,25 @@ class PendingQueuesTest {
     }
 
     @Test
+    void the_aging_threshold_is_the_time_the_queue_takes_to_drain_when_longer_up_to_the_cap() {
+        // Aging at 1,000 s, capped at 5,000 s, on 2 cards, in submission order (only aging moves a job up).
+        PendingQueues q = new PendingQueues(false, 1_000, Scheduler.Order.SMALLEST_AREA, Double.POSITIVE_INFINITY,
+                new FairShare(3600), 1, 5_000, 2);
+        q.add(Job.of(0).submittedAt(0).runsFor(3_000).cards(2).build());    // 6,000 card-seconds: drains in 3,000 s
+        q.add(Job.of(1).submittedAt(10).runsFor(100).cards(1).build());
+        assertEquals(3_050, q.agingThreshold(), 1e-9, "(6,000 + 100) card-seconds over 2 cards");
+        assertEquals(List.of(1, 0), order(q, 2_000), "waited 2,000 s, under the queue's drain: not aged");
+        assertEquals(List.of(0, 1), order(q, 3_100), "waited past the drain: aged, it goes first");
+        q.add(Job.of(2).submittedAt(3_200).runsFor(Double.POSITIVE_INFINITY).cards(1).build());
+        assertEquals(3_050, q.agingThreshold(), 1e-9, "a job without a run time adds nothing to the drain");
+        q.add(Job.of(3).submittedAt(3_300).runsFor(20_000).cards(2).build());
+        assertEquals(5_000, q.agingThreshold(), 1e-9, "never over the cap");
+        q.remove(Job.of(3).submittedAt(3_300).runsFor(20_000).cards(2).build());
+        q.remove(Job.of(0).submittedAt(0).runsFor(3_000).cards(2).build());
+        assertEquals(1_000, q.agingThreshold(), 1e-9, "a short queue: the fixed threshold");
+    }
+
+    @Test
     void aged_jobs_of_a_higher_priority_go_before_older_aged_jobs_of_a_lower_one() {
         PendingQueues q = new PendingQueues(true, 1_000, Scheduler.Order.SMALLEST_AREA, new FairShare(3600),
                 Scheduler.RESERVED_HEADS);

@@ -181,11 +181,31 @@ class JobsTest {
 
     @Test
     void a_queued_job_counts_the_oldest_aged_jobs_then_every_other_job_smallest_first() {
+        // Eleven jobs that have waited a day and an hour (q0 the oldest), each shorter than the one before, and one
+        // just submitted, the shortest of all. The queue would take 95 h to drain on the cluster's 8 cards, so the
+        // aging threshold is at its cap, 24 h: the eleven have aged. The scheduler reserves for 9 blocked jobs: the
+        // 9 oldest aged jobs go first, oldest first; then every other job smallest first: the two other aged jobs
+        // (25 h of waiting, 14 half-lives, make their areas of 26,000-27,000 s count as about 1.3 s, under the young
+        // one's 600 s; q10 before q9: one minute older is not worth 1,000 s more), then the young one.
+        assertPositionsInQueueOfTwelve(Duration.ofHours(25), List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 10, 12));
+    }
+
+    @Test
+    void the_aging_threshold_follows_the_time_the_queue_takes_to_drain() {
+        // The same queue, its eleven older jobs 7 h old: past the 6.25 h a short queue ages at, but the queue would
+        // take 95 h to drain, so none has aged. Every job goes by size alone: the young one first (7 h of waiting,
+        // four half-lives, make the others' areas count as 1,600-2,300 s, still over its 600 s), then q10 to q0.
+        assertPositionsInQueueOfTwelve(Duration.ofHours(7), List.of(12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1));
+    }
+
+    /**
+     * Twelve 8-card jobs waiting on a busy one-node cluster: q0-q10 of 36,000 s down to 26,000 s, created
+     * {@code age} ago a minute apart (q0 the oldest), and q11 of 600 s, just submitted; then their positions.
+     */
+    private void assertPositionsInQueueOfTwelve(Duration age, List<Integer> expected) {
         String cluster = World.cluster(1);
         World.Tenant t = World.tenant();
         String running = runningWholeNode(t, cluster).getString("id");
-        // Eleven jobs that have waited over the 6.25 h aging threshold (q0 the oldest), each shorter than the one
-        // before, and one just submitted, the shortest of all.
         List<String> queued = new java.util.ArrayList<>();
         for (int i = 0; i < 12; i++) {
             int maxRun = i < 11 ? 36000 - 1000 * i : 600;
@@ -194,20 +214,14 @@ class JobsTest {
         for (String q : queued) {
             until(t.admin(), q, j -> "CAPACITY".equals(j.getString("reason")));
         }
-        Instant sevenHoursAgo = Instant.now().minus(Duration.ofHours(7));
+        Instant created = Instant.now().minus(age);
         for (int i = 0; i < 11; i++) {
             platformSql("update jobs set created_at = $1 where id = $2",
-                    java.time.OffsetDateTime.ofInstant(sevenHoursAgo.plusSeconds(60L * i), java.time.ZoneOffset.UTC),
+                    java.time.OffsetDateTime.ofInstant(created.plusSeconds(60L * i), java.time.ZoneOffset.UTC),
                     UUID.fromString(queued.get(i)));
         }
-        // The scheduler reserves for 9 blocked jobs: the 9 oldest aged jobs go first, oldest first; then every
-        // other job smallest first: the young one (the smallest of all: 7 h of waiting, four half-lives, make the
-        // aged ones' areas of 26,000-27,000 s count as about 1,700 s, still over its 600 s), then the two other aged
-        // jobs (q10 before q9: one minute older is not worth 1,000 s more).
-        List<Integer> expected = List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 11, 10);
-        for (int i = 0; i < 12; i++) {
-            assertEquals(expected.get(i), given().auth().oauth2(t.admin()).get("/api/v1/jobs/" + queued.get(i)).then()
-                    .statusCode(200).extract().jsonPath().getInt("queuePosition"), "q" + i);
+        for (int i = 0; i < queued.size(); i++) {
+            assertEquals(expected.get(i), position(t, queued.get(i)), "q" + i);
         }
         for (String q : queued) {
             given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + q + "/cancel").then().statusCode(200);

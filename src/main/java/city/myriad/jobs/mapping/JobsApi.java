@@ -71,7 +71,9 @@ public final class JobsApi {
             @Schema(description = "Of a fraction of one card: the share taken, in thousandths", examples = "500")
             Integer shareMilli,
             @Schema(description = "QUEUED: jobs of the same cluster and model still waiting ahead of it in the "
-                    + "scheduler's order (the 9 oldest of those waiting over 6.25 hours first, oldest first; then "
+                    + "scheduler's order (the 9 oldest of those waiting over 6.25 hours, or over the time the "
+                    + "cluster's queue would take to drain on its cards when that is longer, up to a day, first, "
+                    + "oldest first; then "
                     + "every other job smallest cards x maxRunSeconds first, a job's size counting half for every "
                     + "1.75 hours it has waited), plus one",
                     examples = "3") Long queuePosition,

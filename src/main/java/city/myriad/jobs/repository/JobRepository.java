@@ -325,6 +325,20 @@ public class JobRepository {
                         ((Number) r[1]).longValue())).toList());
     }
 
+    /**
+     * What the scheduling core's aging threshold reads ({@code Scheduler.agingThreshold}): the QUEUED jobs of the
+     * cluster, every model, as milli-cards × maxRunSeconds summed, and the cards of all its nodes.
+     */
+    public Uni<long[]> queueDrain(UUID clusterId) {
+        return SessionSql.select("""
+                        select (select coalesce(sum(cards_milli::numeric * max_run_seconds), 0) from jobs
+                                 where cluster_id = :cluster and state = 'QUEUED'),
+                               (select coalesce(sum(gpus), 0) from nodes where cluster_id = :cluster)""")
+                .setParameter("cluster", clusterId)
+                .single()
+                .map(r -> new long[] {((Number) r[0]).longValue(), ((Number) r[1]).longValue()});
+    }
+
     /** The running jobs of a cluster and model: milli-cards and declared end, soonest first. */
     public Uni<List<Object[]>> runningEnds(UUID clusterId, String model) {
         return SessionSql.select("""

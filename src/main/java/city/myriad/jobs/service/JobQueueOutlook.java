@@ -12,7 +12,8 @@ import java.util.UUID;
 
 /**
  * The market's view of the queue, for quotes: a job submitted now waits behind the jobs QUEUED on its cluster and
- * model that the scheduling core would start before it (those waiting past the aging threshold, then those of a
+ * model that the scheduling core would start before it (those waiting past the aging threshold, 6.25 hours or the
+ * queue's drain time up to a day, then those of a
  * smaller cards × maxRunSeconds, an area counting half for every area half-life waited; whatever their tenant:
  * only their sizes and limits are read), and the running ones free their cards at their declared ends. So a quote
  * gives the start the job's own view will show once it is submitted ({@code JobService});
@@ -37,9 +38,9 @@ public class JobQueueOutlook implements QueueOutlook {
     @Override
     public Uni<Optional<Instant>> earliestStart(UUID clusterId, String model, long cardsMilli, long maxRunSeconds,
             Instant now) {
-        Instant agedBefore = now.minusSeconds((long) Scheduler.Options.myriad().agingS());
-        return scoped.asPlatform(() -> jobs.queuedAhead(clusterId, model, now, LAST, cardsMilli * maxRunSeconds,
-                        Scheduler.Options.myriad().areaRate(), agedBefore, Scheduler.Options.myriad().heads())
+        return scoped.asPlatform(() -> service.agedBefore(clusterId, now)
+                .chain(agedBefore -> jobs.queuedAhead(clusterId, model, now, LAST, cardsMilli * maxRunSeconds,
+                        Scheduler.Options.myriad().areaRate(), agedBefore, Scheduler.Options.myriad().heads()))
                 .chain(ahead -> service.startAt(clusterId, model, ahead, cardsMilli, now)));
     }
 }

@@ -396,11 +396,21 @@ public class JobService {
      */
     private Uni<Estimate> estimate(JobView r, Instant now) {
         long cardsMilli = r.cards().multiply(BigDecimal.valueOf(1000)).longValueExact();
-        Instant agedBefore = now.minusSeconds((long) Scheduler.Options.myriad().agingS());
-        return jobs.queuedAhead(r.clusterId(), r.model(), r.createdAt(), r.id(), cardsMilli * r.maxRunSeconds(),
-                        Scheduler.Options.myriad().areaRate(), agedBefore, Scheduler.Options.myriad().heads())
+        return agedBefore(r.clusterId(), now).chain(agedBefore -> jobs.queuedAhead(r.clusterId(), r.model(),
+                        r.createdAt(), r.id(), cardsMilli * r.maxRunSeconds(), Scheduler.Options.myriad().areaRate(),
+                        agedBefore, Scheduler.Options.myriad().heads()))
                 .chain(ahead -> startAt(r.clusterId(), r.model(), ahead, cardsMilli, now)
                         .map(start -> new Estimate(ahead.size() + 1, start.orElse(null))));
+    }
+
+    /**
+     * The jobs of the cluster created at or before this instant have aged: the core's threshold, 6.25 hours or the
+     * time the cluster's queue would take to drain on its cards, up to a day ({@code Scheduler.agingThreshold}).
+     */
+    Uni<Instant> agedBefore(UUID cluster, Instant now) {
+        Scheduler.Options options = Scheduler.Options.myriad();
+        return jobs.queueDrain(cluster).map(d -> now.minusMillis(Math.round(1000
+                * Scheduler.agingThreshold(options.agingS(), options.agingCapS(), d[0], d[1]))));
     }
 
     /** When a job of {@code cardsMilli} behind {@code ahead} should start, from the cards in service and running. */
