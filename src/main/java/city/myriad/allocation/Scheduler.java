@@ -138,8 +138,8 @@ public final class Scheduler {
         }
 
         /**
-         * Myriad's default: priorities; the 9 oldest jobs pending over 6.25 hours (or the queue's drain time, up to a
-         * day: {@link #agingThreshold}) first; each tenant's jobs smallest
+         * Myriad's default: priorities; the 9 oldest jobs pending over 6.25 hours (or the queue's drain time, up to
+         * 18 hours: {@link #agingThreshold}) first; each tenant's jobs smallest
          * area first, an area counting half for every 1.75 hours waited; the tenants weighed by fair share with a
          * one-day half-life; reservations for the first 9 blocked jobs and backfilling around them, over up to 1,000
          * pending jobs while cards are idle and 150 once the cluster is busy; preemption.
@@ -159,10 +159,11 @@ public final class Scheduler {
     /**
      * Default cap on the aging threshold. The threshold is {@link #AGING_S} or, when the queue is longer, the time the
      * queue would take to drain on all the cards (its jobs' declared card-seconds over the cluster's cards), but never
-     * over a day: nobody waits past it unprotected, however long an overload lasts. Measured on 43 replays and two
-     * overloads (docs/design/queue-order.md, "Aging with the queue's drain time").
+     * over 18 hours: nobody waits past it unprotected, however long an overload lasts (a day let the 100k overload's
+     * worst wait pass FIFO's). Measured on 43 replays and two overloads (docs/design/queue-order.md, "Aging with the
+     * queue's drain time").
      */
-    static final double AGING_CAP_S = 24 * 3600;
+    static final double AGING_CAP_S = 18 * 3600;
 
     /**
      * The aging threshold for a queue of {@code queuedMilliSeconds} (its jobs' milli-cards × declared run time; jobs

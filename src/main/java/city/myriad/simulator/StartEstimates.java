@@ -30,7 +30,7 @@ import java.util.function.ToDoubleFunction;
  * same {@link StartEstimate} on what the replay holds then, against when the job first started in the replay.
  * <ul>
  *   <li><b>estimate</b>, the service's: the waiting jobs ahead of it in the core's order, fair share aside: jobs
- *       waiting past the aging threshold (6.25 h, or the queue's drain time up to a day), the oldest few (as many as a cycle reserves for), then every other job
+ *       waiting past the aging threshold (6.25 h, or the queue's drain time up to 18 h), the oldest few (as many as a cycle reserves for), then every other job
  *       of a smaller size key (milli-cards × run time, or with the core's area half-life its log plus the rate
  *       times the submission), as
  *       {@code JobRepository.queuedAhead} selects them;</li>

@@ -183,7 +183,7 @@ class JobsTest {
     void a_queued_job_counts_the_oldest_aged_jobs_then_every_other_job_smallest_first() {
         // Eleven jobs that have waited a day and an hour (q0 the oldest), each shorter than the one before, and one
         // just submitted, the shortest of all. The queue would take 95 h to drain on the cluster's 8 cards, so the
-        // aging threshold is at its cap, 24 h: the eleven have aged. The scheduler reserves for 9 blocked jobs: the
+        // aging threshold is at its cap, 18 h: the eleven have aged. The scheduler reserves for 9 blocked jobs: the
         // 9 oldest aged jobs go first, oldest first; then every other job smallest first: the two other aged jobs
         // (25 h of waiting, 14 half-lives, make their areas of 26,000-27,000 s count as about 1.3 s, under the young
         // one's 600 s; q10 before q9: one minute older is not worth 1,000 s more), then the young one.

@@ -72,7 +72,7 @@ public final class JobsApi {
             Integer shareMilli,
             @Schema(description = "QUEUED: jobs of the same cluster and model still waiting ahead of it in the "
                     + "scheduler's order (the 9 oldest of those waiting over 6.25 hours, or over the time the "
-                    + "cluster's queue would take to drain on its cards when that is longer, up to a day, first, "
+                    + "cluster's queue would take to drain on its cards when that is longer, up to 18 hours, first, "
                     + "oldest first; then "
                     + "every other job smallest cards x maxRunSeconds first, a job's size counting half for every "
                     + "1.75 hours it has waited), plus one",

@@ -13,7 +13,7 @@ import java.util.UUID;
 /**
  * The market's view of the queue, for quotes: a job submitted now waits behind the jobs QUEUED on its cluster and
  * model that the scheduling core would start before it (those waiting past the aging threshold, 6.25 hours or the
- * queue's drain time up to a day, then those of a
+ * queue's drain time up to 18 hours, then those of a
  * smaller cards × maxRunSeconds, an area counting half for every area half-life waited; whatever their tenant:
  * only their sizes and limits are read), and the running ones free their cards at their declared ends. So a quote
  * gives the start the job's own view will show once it is submitted ({@code JobService});

@@ -405,7 +405,7 @@ public class JobService {
 
     /**
      * The jobs of the cluster created at or before this instant have aged: the core's threshold, 6.25 hours or the
-     * time the cluster's queue would take to drain on its cards, up to a day ({@code Scheduler.agingThreshold}).
+     * time the cluster's queue would take to drain on its cards, up to 18 hours ({@code Scheduler.agingThreshold}).
      */
     Uni<Instant> agedBefore(UUID cluster, Instant now) {
         Scheduler.Options options = Scheduler.Options.myriad();
