@@ -184,7 +184,9 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
             wholeGroupCards = java.util.Arrays.copyOf(cards, wholeGroups);
             wholeGroupOneNode = java.util.Arrays.copyOf(one, wholeGroups);
             usableOfGroup = new long[slots + wholeGroups];
-            cachedSliceUsable = new long[n * slots];
+            if (cachedSliceUsable.length < n * slots) {
+                cachedSliceUsable = new long[n * slots];  // else reused: every node's row is rewritten before it is read
+            }
             afterSliceUsable = new long[slots];
             int maxCards = 0;
             for (int i = 0; i < n; i++) {
