@@ -33,6 +33,13 @@ public record Job(int id, int tenant, double submitS, double durationS, int gpus
         return gpus == 1 && gpuMilli < 1000;
     }
 
+    /** This job running until it is stopped: as it is in static packing, whatever run time it declared. */
+    public Job endless() {
+        return Double.isInfinite(durationS) ? this
+                : new Job(id, tenant, submitS, Double.POSITIVE_INFINITY, gpus, gpuMilli, allowedModels, cpuMilli,
+                        memoryMib, priority, preemptible);
+    }
+
     /** Milli-cards of the whole gang. */
     public long totalMilli() {
         return (long) gpus * gpuMilli;

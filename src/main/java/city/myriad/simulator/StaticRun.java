@@ -12,6 +12,11 @@ import java.util.List;
  * The static-packing protocol of FORMAT.md: jobs arrive in file order and never leave; each is placed at once or
  * rejected. The figure of merit is the allocation ratio read when the arrived requests reach 100% and 130% of the
  * cluster's cards.
+ *
+ * <p>Nothing leaves, so a run time in the jobs file does not apply: the policy is given every job as endless. A
+ * policy may weigh what a placement holds for good (the default counts the cards a node's spent CPU strands in
+ * the share of endless jobs it has seen), and a file converted with the jobs' run times must be packed as one
+ * without them.
  */
 public final class StaticRun {
 
@@ -31,7 +36,7 @@ public final class StaticRun {
         int placed = 0;
         long[] nanos = new long[jobs.size()];
         for (int i = 0; i < jobs.size(); i++) {
-            Job job = jobs.get(i);
+            Job job = jobs.get(i).endless();
             policy.observe(job);
             long started = System.nanoTime();
             PlacementResult r = policy.place(state, job);

@@ -55,6 +55,25 @@ class ReplayPropertiesTest {
         assertTrue(result.finalRatio() <= 1.0);
     }
 
+    /** Static packing: nothing leaves, so the run times a jobs file may carry change no placement. */
+    @Property(tries = 40)
+    void static_packing_ignores_declared_run_times(@ForAll("seeds") long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        Topology t = randomCluster(r);
+        List<Job> endless = randomJobs(r, t, 300, false);
+        List<Job> timed = endless.stream().map(j -> Job.of(j.id()).tenant(j.tenant()).runsFor(60 + r.nextInt(86_400))
+                .cards(j.gpus()).milliPerCard(j.gpuMilli()).models(j.allowedModels()).cpu(j.cpuMilli())
+                .memory(j.memoryMib()).priority(j.priority()).preemptible(j.preemptible()).build()).toList();
+        assertEquals(placements(StaticRun.run(t, endless, new FragmentationAwarePolicy(), Progress.none())),
+                placements(StaticRun.run(t, timed, new FragmentationAwarePolicy(), Progress.none())));
+    }
+
+    private static List<String> placements(StaticRun.Result result) {
+        return result.segments().stream().map(s -> s.placement().job().id() + "@"
+                + java.util.Arrays.toString(s.placement().nodes()) + java.util.Arrays.deepToString(s.placement().cards()))
+                .toList();
+    }
+
     @net.jqwik.api.Provide
     net.jqwik.api.Arbitrary<Long> seeds() {
         return net.jqwik.api.Arbitraries.longs();
