@@ -7,7 +7,10 @@ public sealed interface PlacementResult permits PlacementResult.Placed, Placemen
     /** The job runs here from now on. */
     record Placed(Placement placement) implements PlacementResult {}
 
-    /** The job could run on this cluster, but not now: not enough free capacity of an allowed model. */
+    /**
+     * The job could run on this cluster, but not now: not enough free capacity of an allowed model, or (the default
+     * policy, for jobs that never end) no place where it would not strand more cards than it takes.
+     */
     record Deferred(Reason reason) implements PlacementResult {}
 
     /** The job can never run on this cluster as it is (or is refused by admission). */
@@ -20,6 +23,8 @@ public sealed interface PlacementResult permits PlacementResult.Placed, Placemen
         NO_ALLOWED_MODEL,
         LARGER_THAN_CLUSTER,
         QUOTA_EXCEEDED,
-        BUDGET_EXCEEDED
+        BUDGET_EXCEEDED,
+        /** It fits, but every place for it would leave more free cards useless than it takes (never-ending work). */
+        WOULD_STRAND_CARDS
     }
 }

@@ -87,6 +87,7 @@ final class Metrics {
         m.put("jobs", jobs.size());
         m.put("placed", r.placed());
         m.put("rejected", r.rejected());
+        m.put("rejected_would_strand", r.wouldStrand());
         m.put("finished", 0);
         m.put("preemptions", 0);
         m.put("utilization", round(r.finalRatio()));

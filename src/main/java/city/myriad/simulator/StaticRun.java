@@ -20,9 +20,12 @@ import java.util.List;
  */
 public final class StaticRun {
 
-    /** What a static run produced. */
-    public record Result(List<TraceFiles.Segment> segments, int placed, int rejected, double allocRatio100,
-            double allocRatio130, double finalRatio, long[] decisionNanos) {}
+    /**
+     * What a static run produced. {@code wouldStrand}: of the jobs rejected, those that fitted but that the policy
+     * held back because every place for them would strand more cards than they take (the default's rule).
+     */
+    public record Result(List<TraceFiles.Segment> segments, int placed, int rejected, int wouldStrand,
+            double allocRatio100, double allocRatio130, double finalRatio, long[] decisionNanos) {}
 
     private StaticRun() {}
 
@@ -34,6 +37,7 @@ public final class StaticRun {
         double at100 = Double.NaN;
         double at130 = Double.NaN;
         int placed = 0;
+        int wouldStrand = 0;
         long[] nanos = new long[jobs.size()];
         for (int i = 0; i < jobs.size(); i++) {
             Job job = jobs.get(i).endless();
@@ -45,6 +49,9 @@ public final class StaticRun {
                 state.allocate(p.placement());
                 segments.add(new TraceFiles.Segment(p.placement(), job.submitS(), Double.NaN));
                 placed++;
+            } else if (r instanceof PlacementResult.Deferred d
+                    && d.reason() == PlacementResult.Reason.WOULD_STRAND_CARDS) {
+                wouldStrand++;
             }
             arrivedMilli += job.totalMilli();
             if (Double.isNaN(at100) && arrivedMilli >= cardsMilli) {
@@ -56,7 +63,7 @@ public final class StaticRun {
             progress.update(i + 1, jobs.size());
         }
         double last = state.allocationRatio();
-        return new Result(segments, placed, jobs.size() - placed, Double.isNaN(at100) ? last : at100,
+        return new Result(segments, placed, jobs.size() - placed, wouldStrand, Double.isNaN(at100) ? last : at100,
                 Double.isNaN(at130) ? last : at130, last, nanos);
     }
 }

@@ -85,6 +85,42 @@ class PlacementPoliciesTest {
     }
 
     @Test
+    void a_task_that_would_strand_more_cards_than_it_takes_waits_while_work_never_ends() {
+        Topology t = Topology.builder().node("g", "H800", 4, 40_000, 512_000, "r0", "b0").build();
+        FragmentationAwarePolicy endless = new FragmentationAwarePolicy();
+        FragmentationAwarePolicy ending = new FragmentationAwarePolicy();
+        for (int i = 0; i < 300; i++) {
+            endless.observe(Job.of(1000 + i).cpu(10_000).memory(1000).build());  // one card, 10 cores, never ends
+            ending.observe(Job.of(1000 + i).runsFor(3600).cpu(10_000).memory(1000).build());
+        }
+        Job hungry = Job.of(1).cpu(36_000).memory(1000).build();
+        // 36 cores leave 4 beside 3 free cards: none of the expected tasks fits there again, 3,000 milli-cards lost
+        // for 1,000 taken.
+        PlacementResult r = endless.place(new ClusterState(t), hungry);
+        assertEquals(PlacementResult.Reason.WOULD_STRAND_CARDS, assertInstanceOf(PlacementResult.Deferred.class, r).reason());
+        // 20 cores leave 20, which carry two of the 3 free cards: 800 counted lost (0.8 of a card) for 1,000 taken.
+        placed(endless.place(new ClusterState(t), Job.of(2).cpu(20_000).memory(1000).build()));
+        // Where every job ends, stranded cards come back within a run time: the job is placed.
+        placed(ending.place(new ClusterState(t), hungry));
+    }
+
+    @Test
+    void cpu_only_work_never_strands_cards_while_work_never_ends() {
+        Topology gpuOnly = Topology.builder().node("g", "H800", 2, 20_000, 512_000, "r0", "b0").build();
+        Topology withCpuNode = Topology.builder().node("g", "H800", 2, 20_000, 512_000, "r0", "b0")
+                .node("c", "", 0, 32_000, 512_000, "r0", "b0").build();
+        FragmentationAwarePolicy policy = new FragmentationAwarePolicy();
+        for (int i = 0; i < 300; i++) {
+            policy.observe(Job.of(1000 + i).cpu(8_000).memory(1000).build());
+        }
+        Job cpuOnly = Job.of(1).cards(0).milliPerCard(0).cpu(16_000).memory(1000).build();
+        // On the GPU node it would leave 4 cores beside 2 free cards that need 8 each: it waits rather than strand them.
+        PlacementResult r = policy.place(new ClusterState(gpuOnly), cpuOnly);
+        assertEquals(PlacementResult.Reason.WOULD_STRAND_CARDS, assertInstanceOf(PlacementResult.Deferred.class, r).reason());
+        assertEquals(1, placed(policy.place(new ClusterState(withCpuNode), cpuOnly)).nodes()[0], "the CPU-only node");
+    }
+
+    @Test
     void a_small_task_fills_a_node_too_small_for_the_multi_card_tasks_instead_of_breaking_a_bigger_one() {
         Topology t = Topology.builder().node("big", "H800", 8, 64_000, 512_000, "r0", "b0")
                 .node("small", "H800", 2, 64_000, 512_000, "r0", "b0").build();
