@@ -43,6 +43,23 @@ class ReplayPropertiesTest {
         assertEquals(jobs.size(), result.finished() + result.rejected(), "every job finishes or is rejected as unplaceable");
     }
 
+    /**
+     * Never-ending work among jobs that end: the default then defers a job that would strand more cards than it takes
+     * (in the share of endless jobs), and the queue, preemption and reservations must still keep every rule.
+     */
+    @Property(tries = 40)
+    void dynamic_replays_with_never_ending_jobs_never_break_a_rule(@ForAll("seeds") long seed,
+            @ForAll @IntRange(min = 0, max = 2) int queue) {
+        SplittableRandom r = new SplittableRandom(seed);
+        Topology t = randomCluster(r);
+        List<Job> jobs = randomJobs(r, t, 150, true).stream().map(j -> r.nextInt(3) == 0 ? j.endless() : j).toList();
+        Scheduler.Options options = List.of(Scheduler.Options.fifo(), Scheduler.Options.easy(), Scheduler.Options.myriad()).get(queue);
+        Replay.Result result = new Replay(t, jobs, new FragmentationAwarePolicy(), options).run(Progress.none());
+        List<String> violations = PlacementsValidator.violations(t, jobs, result.segments());
+        assertTrue(violations.isEmpty(), violations.toString());
+        assertTrue(result.finished() + result.rejected() <= jobs.size());
+    }
+
     @Property(tries = 60)
     void static_packing_never_breaks_a_rule(@ForAll("seeds") long seed, @ForAll @IntRange(min = 0, max = 3) int policy) {
         SplittableRandom r = new SplittableRandom(seed);
