@@ -131,8 +131,9 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
      * job that asks no card (CPU only) is placed only where it strands none, as GPU clusters keep CPU work off GPU
      * nodes. The break-even point, not a fitted constant; measured on the 88 static workloads of docs/allocation.md
      * (2026-12-02): deferring at 1.25, 1.5 or 2 times the job's milli-cards left more figures below FGD or best fit
-     * (24, 31, 33 of 176 against 22), and so did counting every fragment a placement adds, not only the stranded
-     * ones (24; it also refused a slice that breaks a whole card).
+     * (24, 31, 33 of 176 against 22), at 0.5 or 0.6 times too (29); at 0.75 or 0.9 as many (22), but lower at 100%
+     * arrived on most mixes for gains at 130%; counting every fragment a placement adds, not only the stranded ones,
+     * left 24 (and refused a slice that breaks a whole card).
      */
     private PlacementResult placeWhereItPays(ClusterState s, Job job, int node, double strandedMore) {
         if (strandedMore * profile.endless > job.totalMilli()) {
