@@ -478,6 +478,11 @@ public final class Scheduler {
                     leaving.add(j);
                     continue;
                 }
+                if (r instanceof PlacementResult.Deferred d && d.reason() == PlacementResult.Reason.WOULD_STRAND_CARDS) {
+                    // It fits now, but the policy holds it back (never-ending work that would strand cards): it waits
+                    // without a reservation, an eviction or a hold on the queue, since none of them would place it.
+                    continue;
+                }
                 // 5. Preempt, or 6. reserve: the job does not fit now.
                 if (reclaims(j, t, heads, out, evicted)) {
                     leaving.add(j);
@@ -521,7 +526,9 @@ public final class Scheduler {
             heads.keepFrom(j, t);
             r = decide(j);
         }
-        if (r instanceof PlacementResult.Deferred && !known) {
+        // A job held back for the cards it would strand fits by capacity: the shape is not remembered as not fitting
+        // (the policy's answer turns on what it has learned, not only on what was released).
+        if (r instanceof PlacementResult.Deferred d && d.reason() != PlacementResult.Reason.WOULD_STRAND_CARDS && !known) {
             notFitting.merge(shape, new long[] {j.cpuMilli(), j.memoryMib()},
                     (x, y) -> new long[] {Math.min(x[0], y[0]), Math.min(x[1], y[1])});
         }

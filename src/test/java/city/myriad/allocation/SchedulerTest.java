@@ -79,6 +79,25 @@ class SchedulerTest {
     }
 
     @Test
+    void a_job_held_back_for_the_cards_it_would_strand_waits_without_holding_up_the_queue() {
+        Topology t = Topology.builder().node("g", "H800", 2, 20_000, 512_000, "r0", "b0").build();
+        FragmentationAwarePolicy policy = new FragmentationAwarePolicy();
+        for (int i = 0; i < 300; i++) {
+            policy.observe(Job.of(1000 + i).cpu(8_000).memory(1000).build());  // endless one-card work, 8 cores
+        }
+        Scheduler s = new Scheduler(t, policy, Scheduler.Options.fifo());
+        Job cpuOnly = Job.of(1).cards(0).milliPerCard(0).cpu(16_000).memory(1000).build();
+        Job oneCard = Job.of(2).cpu(8_000).memory(1000).build();
+        s.submit(cpuOnly);
+        s.submit(oneCard);
+        // The CPU-only job would leave 4 cores beside 2 free cards: held back, it neither blocks strict FIFO nor
+        // is rejected.
+        List<Decision> d = s.cycle(0);
+        assertEquals(List.of(oneCard), started(d));
+        assertTrue(d.stream().noneMatch(x -> x instanceof Decision.Reject), d.toString());
+    }
+
+    @Test
     void a_job_that_can_never_fit_is_rejected_with_its_reason_and_leaves_the_queue() {
         Scheduler s = new Scheduler(nodesOf8(1), new FragmentationAwarePolicy(), Scheduler.Options.myriad());
         Job huge = Job.of(0).runsFor(100).cards(9).build();

@@ -47,7 +47,7 @@ class ReplayPropertiesTest {
      * Never-ending work among jobs that end: the default then defers a job that would strand more cards than it takes
      * (in the share of endless jobs), and the queue, preemption and reservations must still keep every rule.
      */
-    @Property(tries = 40)
+    @Property(tries = 60)
     void dynamic_replays_with_never_ending_jobs_never_break_a_rule(@ForAll("seeds") long seed,
             @ForAll @IntRange(min = 0, max = 2) int queue) {
         SplittableRandom r = new SplittableRandom(seed);
