@@ -24,6 +24,9 @@ public final class Topology {
     final List<String> models;
     /** Per model: the cards of all its nodes. */
     final long[] cardsOfModel;
+    /** Per model: the CPU (milli-cores) and memory (MiB) of its nodes per card. */
+    final double[] cpuPerCardOfModel;
+    final double[] memoryPerCardOfModel;
     final int racks;
     final int blocks;
     final int totalCards;
@@ -59,11 +62,19 @@ public final class Topology {
         nodeClasses = classes.size();
         maxCardsOfModel = new int[Math.max(1, models.size())];
         cardsOfModel = new long[Math.max(1, models.size())];
+        cpuPerCardOfModel = new double[cardsOfModel.length];
+        memoryPerCardOfModel = new double[cardsOfModel.length];
         for (int i = 0; i < n; i++) {
             if (cards[i] > 0) {
                 maxCardsOfModel[model[i]] = Math.max(maxCardsOfModel[model[i]], cards[i]);
                 cardsOfModel[model[i]] += cards[i];
+                cpuPerCardOfModel[model[i]] += cpu[i];
+                memoryPerCardOfModel[model[i]] += memory[i];
             }
+        }
+        for (int m = 0; m < cardsOfModel.length; m++) {
+            cpuPerCardOfModel[m] /= Math.max(1, cardsOfModel[m]);
+            memoryPerCardOfModel[m] /= Math.max(1, cardsOfModel[m]);
         }
     }
 
@@ -117,6 +128,17 @@ public final class Topology {
     /** The model id of a model name, or -1 if no node has it. */
     public int modelId(String name) {
         return models.indexOf(name);
+    }
+
+    /**
+     * The cards of a model that a job's CPU and memory take at the model's CPU and memory per card (the larger of
+     * the two), in milli-cards: a job asking more of them than its own milli-cards takes, over the model's nodes, the
+     * CPU or memory of cards it does not use.
+     */
+    public double besideCardsOfModel(int model, long cpuMilli, long memoryMib) {
+        double byCpu = cpuMilli * (double) MILLI_PER_CARD / Math.max(1.0, cpuPerCardOfModel[model]);
+        double byMemory = memoryMib * (double) MILLI_PER_CARD / Math.max(1.0, memoryPerCardOfModel[model]);
+        return Math.max(byCpu, byMemory);
     }
 
     /** The most cards one node of an allowed model offers: a job with more cards must span nodes. */

@@ -31,6 +31,16 @@ class PlacementPoliciesTest {
         return b.build();
     }
 
+    /** The default after 300 one-card tasks of this CPU, each never ending or each running an hour. */
+    static FragmentationAwarePolicy afterOneCardTasks(long cpuMilli, boolean neverEnding) {
+        FragmentationAwarePolicy policy = new FragmentationAwarePolicy();
+        for (int i = 0; i < 300; i++) {
+            Job.Builder task = Job.of(1000 + i).cpu(cpuMilli).memory(1000);
+            policy.observe((neverEnding ? task : task.runsFor(3600)).build());
+        }
+        return policy;
+    }
+
     static Placement placed(PlacementResult r) {
         return assertInstanceOf(PlacementResult.Placed.class, r).placement();
     }
@@ -87,12 +97,8 @@ class PlacementPoliciesTest {
     @Test
     void a_task_that_would_strand_more_cards_than_it_takes_waits_while_work_never_ends() {
         Topology t = Topology.builder().node("g", "H800", 4, 40_000, 512_000, "r0", "b0").build();
-        FragmentationAwarePolicy endless = new FragmentationAwarePolicy();
-        FragmentationAwarePolicy ending = new FragmentationAwarePolicy();
-        for (int i = 0; i < 300; i++) {
-            endless.observe(Job.of(1000 + i).cpu(10_000).memory(1000).build());  // one card, 10 cores, never ends
-            ending.observe(Job.of(1000 + i).runsFor(3600).cpu(10_000).memory(1000).build());
-        }
+        FragmentationAwarePolicy endless = afterOneCardTasks(10_000, true);
+        FragmentationAwarePolicy ending = afterOneCardTasks(10_000, false);
         Job hungry = Job.of(1).cpu(36_000).memory(1000).build();
         // 36 cores leave 4 beside 3 free cards: none of the expected tasks fits there again, 3,000 milli-cards lost
         // for 1,000 taken.
@@ -118,6 +124,23 @@ class PlacementPoliciesTest {
         PlacementResult r = policy.place(new ClusterState(gpuOnly), cpuOnly);
         assertEquals(PlacementResult.Reason.WOULD_STRAND_CARDS, assertInstanceOf(PlacementResult.Deferred.class, r).reason());
         assertEquals(1, placed(policy.place(new ClusterState(withCpuNode), cpuOnly)).nodes()[0], "the CPU-only node");
+    }
+
+    @Test
+    void a_cpu_heavy_task_free_to_run_on_any_model_goes_to_the_model_with_cpu_to_spare_while_work_never_ends() {
+        // Same cards, nothing bound to a model; "lean" has 8 cores a card, "rich" 24.
+        Topology t = Topology.builder().node("lean", "L40", 8, 64_000, 512_000, "r0", "b0")
+                .node("rich", "H800", 8, 192_000, 512_000, "r1", "b0").build();
+        FragmentationAwarePolicy endless = afterOneCardTasks(4_000, true);
+        FragmentationAwarePolicy ending = afterOneCardTasks(4_000, false);
+        Job hungry = Job.of(1).cpu(16_000).memory(1000).build();
+        // On either node the 48 or 176 cores left carry the 7 free cards for the expected tasks: the node alone
+        // cannot tell them apart, and the tie goes to the first. Over the whole model, though, 16 cores are two
+        // cards' worth of "lean" and two thirds of one of "rich": on "lean" the job takes the CPU of a card it does
+        // not use.
+        assertEquals(1, placed(endless.place(new ClusterState(t), hungry)).nodes()[0], "rich");
+        // Where every job ends that CPU comes back within a run time: no price, the first node.
+        assertEquals(0, placed(ending.place(new ClusterState(t), hungry)).nodes()[0], "lean");
     }
 
     @Test
