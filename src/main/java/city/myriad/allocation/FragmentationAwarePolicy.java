@@ -155,7 +155,7 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
      * this part sees it over the model: a CPU-heavy job goes to the model with CPU to spare per card.</li>
      * </ul>
      * Measured on the 88 static workloads of docs/allocation.md (2026-12-02): the stranding part raised 140 of the
-     * 176 figures (up to 1.2 points a mix), lowered 17 (the training mix at 100% arrived up to 0.15).
+     * 176 figures (0.40 points on average, up to 2.39), lowered 17 (the training mix at 100% arrived up to 0.15).
      */
     private double[] modelPrice(ClusterState s, Job job) {
         Topology t = s.topology();
