@@ -8,7 +8,7 @@ import java.util.Map;
 /**
  * The shape of demand, learned online from the jobs that arrived: the most frequent task shapes (cards, share of
  * a card, allowed models and, if asked, a class of CPU per card) with their popularity and mean CPU and memory,
- * and the share of jobs that never end. It is rebuilt every {@link #REBUILD_EVERY} observations;
+ * how the requested cards spread over CPU per card, and the share of jobs that never end. It is rebuilt every {@link #REBUILD_EVERY} observations;
  * {@link #epoch()} changes when it is, so scores cached against the old profile are recomputed.
  */
 public final class DemandProfile {
@@ -42,6 +42,15 @@ public final class DemandProfile {
     /** Per model: milli-cards requested by jobs that may run only on a few models, spread over them. */
     private double[] boundMilli = new double[64];
     private double requestedMilli;
+    /**
+     * Requested milli-cards by the CPU their job asks per milli-card, in steps of {@link #RATIO_STEPS} per millicore
+     * (the last step holds everything above).
+     */
+    private final double[] milliByCpuRatio = new double[RATIO_BUCKETS];
+    /** Per step of CPU per milli-card: the share of requested milli-cards asking less, as of the last rebuild. */
+    private final double[] lighter = new double[RATIO_BUCKETS];
+    private static final int RATIO_STEPS = 4;
+    private static final int RATIO_BUCKETS = 1025;
     private long observed;
     private long endlessObserved;
     private int sinceRebuild;
@@ -87,6 +96,7 @@ public final class DemandProfile {
             return;
         }
         requestedMilli += job.totalMilli();
+        milliByCpuRatio[ratioBucket(job)] += job.totalMilli();
         observed++;
         if (Double.isInfinite(job.durationS())) {
             endlessObserved++;
@@ -124,6 +134,23 @@ public final class DemandProfile {
         return requestedMilli == 0 ? 0 : boundMilli[model] / requestedMilli;
     }
 
+    /**
+     * The share of the requested milli-cards whose jobs ask less CPU per milli-card than this one (by at least a
+     * quarter of a millicore): the demand that could use, with less CPU, the cards this job's CPU takes. A job that
+     * asks no card takes CPU from every kind of task: 1.
+     */
+    public double lighterShare(Job job) {
+        if (job.totalMilli() == 0) {
+            return 1;
+        }
+        int b = ratioBucket(job);
+        return b == 0 ? 0 : lighter[b - 1];
+    }
+
+    private static int ratioBucket(Job job) {
+        return (int) Math.min(RATIO_BUCKETS - 1, RATIO_STEPS * job.cpuMilli() / job.totalMilli());
+    }
+
     public int epoch() {
         return epoch;
     }
@@ -131,6 +158,11 @@ public final class DemandProfile {
     private void rebuild() {
         sinceRebuild = 0;
         endless = (double) endlessObserved / observed;
+        double below = 0;
+        for (int b = 0; b < RATIO_BUCKETS; b++) {
+            below += milliByCpuRatio[b];
+            lighter[b] = below / requestedMilli;
+        }
         List<Map.Entry<Shape, Tally>> top = new ArrayList<>(counts.entrySet());
         top.sort((a, b) -> Long.compare(b.getValue().count, a.getValue().count));
         top = top.subList(0, Math.min(MAX_SHAPES, top.size()));

@@ -60,4 +60,20 @@ class DemandProfileTest {
         // Hardly varying (5 millicores either side): at most ten standard deviations under the mean.
         assertEquals(10_000 - 50, observed(10_000, 9_995, 10_005).cpuCarried[0]);
     }
+
+    @Test
+    void the_lighter_share_is_of_the_cards_requested_with_less_cpu_a_card() {
+        DemandProfile p = new DemandProfile(true);
+        for (int i = 0; i < 300; i++) {
+            // by cards: a quarter in one-card tasks of 4 cores, three quarters in 3-card tasks of 36 cores
+            p.observe(Job.of(i).cards(i % 2 == 0 ? 1 : 3).cpu(i % 2 == 0 ? 4_000 : 36_000).memory(1000).build());
+        }
+        assertEquals(0, p.lighterShare(Job.of(1).cpu(4_000).build()), "nobody asks less than 4 cores a card");
+        assertEquals(0.25, p.lighterShare(Job.of(2).cpu(12_000).build()), 0.01, "12 cores a card: the 4-core quarter");
+        assertEquals(p.lighterShare(Job.of(2).cpu(12_000).build()), p.lighterShare(Job.of(3).cards(2).cpu(24_000).build()),
+                "the same, per card");
+        assertEquals(1, p.lighterShare(Job.of(4).cpu(13_000).build()), 1e-9, "above everyone's 12 a card");
+        assertEquals(1, p.lighterShare(Job.of(5).cards(0).milliPerCard(0).cpu(1_000).build()),
+                "a job of no card takes CPU from every kind of task");
+    }
 }

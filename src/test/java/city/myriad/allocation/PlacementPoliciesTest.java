@@ -77,10 +77,10 @@ class PlacementPoliciesTest {
 
     @Test
     void cpu_that_carries_only_lighter_tasks_than_any_seen_counts_the_cards_as_stranded() {
-        // Both nodes carry three 10-core tasks now. After a 12-core one-card task "lean" keeps 2 cards and 19 cores,
-        // "rich" 2 cards and 28 cores.
-        Topology t = Topology.builder().node("lean", "H800", 3, 31_000, 512_000, "r0", "b0")
-                .node("rich", "H800", 3, 40_000, 512_000, "r0", "b0").build();
+        // Both nodes have 10.3 cores a free card, so a 12-core task takes as much of either's CPU per card. After it
+        // "three" keeps 2 cards and 19 cores, "six" 5 cards and 50 cores.
+        Topology t = Topology.builder().node("three", "H800", 3, 31_000, 512_000, "r0", "b0")
+                .node("six", "H800", 6, 62_000, 512_000, "r0", "b0").build();
         FragmentationAwarePolicy same = new FragmentationAwarePolicy();
         FragmentationAwarePolicy varied = new FragmentationAwarePolicy();
         for (int i = 0; i < 300; i++) {
@@ -88,10 +88,40 @@ class PlacementPoliciesTest {
             varied.observe(Job.of(1000 + i).cpu(i % 2 == 0 ? 9_000 : 11_000).memory(1000).build());
         }
         Job task = Job.of(1).cpu(12_000).memory(1000).build();
-        // Every task seen asked 10 cores: 19 cores carry one, so a card on "lean" would be stranded.
-        assertEquals(1, placed(same.place(new ClusterState(t), task)).nodes()[0], "rich");
-        // Half asked 9 cores: two of those fit in 19, so "lean" strands nothing and, the first node, is taken.
-        assertEquals(0, placed(varied.place(new ClusterState(t), task)).nodes()[0], "lean");
+        // Every task seen asked 10 cores: 19 cores carry one, so a card on "three" would be stranded; 50 carry five.
+        assertEquals(1, placed(same.place(new ClusterState(t), task)).nodes()[0], "six");
+        // Half asked 9 cores: two of those fit in 19, so "three" strands nothing and, the best fit, is taken.
+        assertEquals(0, placed(varied.place(new ClusterState(t), task)).nodes()[0], "three");
+    }
+
+    @Test
+    void a_task_heavier_on_cpu_than_others_leaves_a_node_short_of_cpu_to_the_lighter_ones_while_work_never_ends() {
+        Topology t = Topology.builder().node("short", "H800", 8, 128_000, 1_024_000, "r0", "b0")
+                .node("fresh", "H800", 8, 128_000, 1_024_000, "r0", "b0").build();
+        ClusterState s = new ClusterState(t);
+        // A 4-card job of 107 cores leaves "short" 4 cards and 21 cores: 5 cores a card, "fresh" has 16.
+        s.allocate(Placement.onNodes(Job.of(1).cards(4).cpu(107_000).memory(1000).build(), new int[] {0},
+                new int[][] {{0, 1, 2, 3}}));
+        FragmentationAwarePolicy endless = new FragmentationAwarePolicy();
+        FragmentationAwarePolicy ending = new FragmentationAwarePolicy();
+        FragmentationAwarePolicy alike = new FragmentationAwarePolicy();
+        for (int i = 0; i < 300; i++) {
+            Job.Builder task = Job.of(1000 + i).cpu(i % 4 == 0 ? 12_000 : 4_000).memory(1000);
+            endless.observe(task.build());
+            ending.observe(task.runsFor(3600).build());
+            alike.observe(Job.of(1000 + i).cpu(9_000).memory(1000).build());
+        }
+        Job moderate = Job.of(2).cpu(9_000).memory(1000).build();
+        // Three tasks in four ask 4 cores, one 12. 9 cores are 1.7 cards' worth of "short": the task would take the
+        // CPU of a card it does not use, one that the tasks asking 4 cores could have used. The expected shapes alone
+        // would put it there (it leaves 12 cores, as many 12-core tasks as 21 did, on fewer free cards); it goes
+        // to "fresh".
+        assertEquals(1, placed(endless.place(s, moderate)).nodes()[0], "fresh");
+        // A 4-core task takes less than its card's share there: it fills "short".
+        assertEquals(0, placed(endless.place(s, Job.of(3).cpu(4_000).memory(1000).build())).nodes()[0], "short");
+        // Where no demand asks less CPU a card, or every job ends, nobody lighter is kept waiting for: best fit.
+        assertEquals(0, placed(alike.place(s, moderate)).nodes()[0], "short, when nobody is lighter");
+        assertEquals(0, placed(ending.place(s, moderate)).nodes()[0], "short, when every job ends");
     }
 
     @Test
