@@ -8,8 +8,9 @@ import java.util.Map;
 /**
  * The shape of demand, learned online from the jobs that arrived: the most frequent task shapes (cards, share of
  * a card, allowed models and, if asked, a class of CPU per card) with their popularity and mean CPU and memory,
- * how the requested cards spread over CPU per card, and the share of jobs that never end. It is rebuilt every {@link #REBUILD_EVERY} observations;
- * {@link #epoch()} changes when it is, so scores cached against the old profile are recomputed.
+ * how the requested cards spread over CPU per card, and the share of jobs that never end. It is rebuilt every
+ * {@link #REBUILD_EVERY} observations; {@link #epoch()} changes when it is, so scores cached against the old profile
+ * are recomputed.
  */
 public final class DemandProfile {
 
@@ -43,8 +44,8 @@ public final class DemandProfile {
     private double[] boundMilli = new double[64];
     private double requestedMilli;
     /**
-     * Requested milli-cards by the CPU their job asks per milli-card, in steps of {@link #RATIO_STEPS} per millicore
-     * (the last step holds everything above).
+     * Requested milli-cards by the CPU their job asks per milli-card, in {@link #RATIO_STEPS} steps a millicore (the
+     * last step holds everything above 256 millicores a milli-card).
      */
     private final double[] milliByCpuRatio = new double[RATIO_BUCKETS];
     /** Per step of CPU per milli-card: the share of requested milli-cards asking less, as of the last rebuild. */

@@ -10,6 +10,9 @@ package city.myriad.allocation;
  * block, in as few racks as possible; a gang that may run on several models goes first to the blocks of the
  * models it costs least on (the same price per model as a single-node job pays: see {@link #modelPrice}).
  *
+ * <p>Where jobs never end, a single-node job also pays for the node's free cards its CPU takes beyond its own, in the
+ * share of the demand that asks less CPU per card ({@link #cardsItsCpuTakes}).
+ *
  * <p>A single-node job whose best placement would strand more free milli-cards (by the CPU or memory it takes from
  * beside them) than it takes itself is deferred ({@link PlacementResult.Reason#WOULD_STRAND_CARDS}), in the share of
  * jobs that never end: see {@link #placeWhereItPays}.
