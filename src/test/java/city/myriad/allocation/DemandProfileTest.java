@@ -70,8 +70,8 @@ class DemandProfileTest {
         }
         assertEquals(0, p.lighterShare(Job.of(1).cpu(4_000).build()), "nobody asks less than 4 cores a card");
         assertEquals(0.25, p.lighterShare(Job.of(2).cpu(12_000).build()), 0.01, "12 cores a card: the 4-core quarter");
-        assertEquals(p.lighterShare(Job.of(2).cpu(12_000).build()), p.lighterShare(Job.of(3).cards(2).cpu(24_000).build()),
-                "the same, per card");
+        assertEquals(p.lighterShare(Job.of(2).cpu(12_000).build()),
+                p.lighterShare(Job.of(3).cards(2).cpu(24_000).build()), "the same, per card");
         assertEquals(1, p.lighterShare(Job.of(4).cpu(13_000).build()), 1e-9, "above everyone's 12 a card");
         assertEquals(1, p.lighterShare(Job.of(5).cards(0).milliPerCard(0).cpu(1_000).build()),
                 "a job of no card takes CPU from every kind of task");
