@@ -93,8 +93,8 @@ public final class DemandProfile {
     }
 
     public void observe(Job job) {
-        if (job.gpus() == 0) {
-            return;
+        if (job.totalMilli() == 0) {
+            return;  // no card asked (a CPU-only job, or a card of no share): nothing to learn of card demand
         }
         requestedMilli += job.totalMilli();
         milliByCpuRatio[ratioBucket(job)] += job.totalMilli();

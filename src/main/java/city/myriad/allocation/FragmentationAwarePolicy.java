@@ -192,7 +192,7 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
         Topology t = s.topology();
         int models = t.models.size();
         double[] price = new double[Math.max(1, models)];
-        if (job.gpus() == 0 || Long.bitCount(job.allowedModels() & ((1L << models) - 1 | (models == 64 ? -1L : 0))) <= 1) {
+        if (job.totalMilli() == 0 || Long.bitCount(job.allowedModels() & ((1L << models) - 1 | (models == 64 ? -1L : 0))) <= 1) {
             return price;
         }
         long allFree = 0;

@@ -76,4 +76,14 @@ class DemandProfileTest {
         assertEquals(1, p.lighterShare(Job.of(5).cards(0).milliPerCard(0).cpu(1_000).build()),
                 "a job of no card takes CPU from every kind of task");
     }
+
+    @Test
+    void a_job_asking_no_share_of_a_card_is_not_card_demand() {
+        DemandProfile p = new DemandProfile(true);
+        p.observe(Job.of(1).cards(0).milliPerCard(0).cpu(4_000).build());
+        p.observe(Job.of(2).cards(1).milliPerCard(0).cpu(4_000).build());
+        p.observe(Job.of(3).cpu(8_000).build());
+        assertEquals(1, p.cpu.length, "only the one-card job is a shape");
+        assertEquals(0, p.lighterShare(Job.of(4).cpu(8_000).build()), "and nobody asked less CPU a card");
+    }
 }

@@ -174,6 +174,17 @@ class PlacementPoliciesTest {
     }
 
     @Test
+    void a_card_of_no_share_is_placed_as_work_of_no_card() {
+        // FORMAT.md allows gpu_milli 0 with a card: it holds no share, so it prices and teaches nothing.
+        Topology t = Topology.builder().node("a", "L40", 8, 64_000, 512_000, "r0", "b0")
+                .node("b", "H800", 8, 64_000, 512_000, "r0", "b0").build();
+        FragmentationAwarePolicy policy = afterOneCardTasks(4_000, true);
+        Job noShare = Job.of(1).milliPerCard(0).cpu(1_000).memory(1000).build();
+        policy.observe(noShare);
+        placed(policy.place(new ClusterState(t), noShare));
+    }
+
+    @Test
     void a_small_task_fills_a_node_too_small_for_the_multi_card_tasks_instead_of_breaking_a_bigger_one() {
         Topology t = Topology.builder().node("big", "H800", 8, 64_000, 512_000, "r0", "b0")
                 .node("small", "H800", 2, 64_000, 512_000, "r0", "b0").build();
