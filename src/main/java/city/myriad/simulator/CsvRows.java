@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The data rows of a trace file (data/traces/FORMAT.md: a header line, then comma-separated fields without quoting),
@@ -23,17 +25,44 @@ final class CsvRows {
     private int next;
     private int lineNo;
 
-    CsvRows(Path file, int columns) {
+    /** The header's column names, in file order. */
+    private final List<String> names;
+
+    /**
+     * Opens a file whose header names at least the {@code required} columns, in any order (as the reference checker
+     * reads them, by name); every row must have as many fields as the header.
+     */
+    CsvRows(Path file, String... required) {
         this.file = file;
         try {
             this.text = Files.readString(file);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        this.columns = columns;
+        int headerEnd = lineEnd(0);
+        List<String> header = new ArrayList<>();
+        for (String name : text.substring(0, headerEnd).split(",", -1)) {
+            header.add(name.replace("\uFEFF", "").trim());
+        }
+        this.names = List.copyOf(header);
+        List<String> missing = new ArrayList<>();
+        for (String r : required) {
+            if (!names.contains(r)) {
+                missing.add(r);
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException(file + ": missing columns " + missing + " (header: " + names + ")");
+        }
+        this.columns = names.size();
         this.starts = new int[columns + 1];
-        this.next = skipTerminator(lineEnd(0));  // the header
+        this.next = skipTerminator(headerEnd);
         this.lineNo = 1;
+    }
+
+    /** The index of a column by its header name; -1 if the file has none of that name. */
+    int column(String name) {
+        return names.indexOf(name);
     }
 
     /** Moves to the next data row; false at the end of the file. Throws if the row has another count of fields. */

@@ -22,45 +22,82 @@ public final class TraceFiles {
     /** A workload read against a topology: jobs in file order, their ids and tenant names. */
     public record Workload(List<Job> jobs, List<String> jobIds, List<String> tenants) {}
 
+    /**
+     * Reads nodes by the header's column names, as `check.py` does: node_id, gpu_model, gpus, cpu_milli and
+     * memory_mib are required, rack and block may be missing or empty (one rack, one block).
+     */
     public static Topology readNodes(Path file) {
         Topology.Builder b = Topology.builder();
-        CsvRows f = new CsvRows(file, 7);
+        CsvRows f = new CsvRows(file, "node_id", "gpu_model", "gpus", "cpu_milli", "memory_mib");
+        int id = f.column("node_id");
+        int model = f.column("gpu_model");
+        int gpus = f.column("gpus");
+        int cpu = f.column("cpu_milli");
+        int memory = f.column("memory_mib");
+        int rack = f.column("rack");
+        int block = f.column("block");
         while (f.next()) {
-            b.node(f.text(0), f.text(1), f.parseInt(2), f.parseLong(3), f.parseLong(4), f.text(5), f.text(6));
+            b.node(f.text(id), f.text(model), f.parseInt(gpus), f.parseLong(cpu), f.parseLong(memory),
+                    rack < 0 ? "" : f.text(rack), block < 0 ? "" : f.text(block));
         }
         return b.build();
     }
 
-    /** Reads jobs; {@code compress} divides submit times (K of FORMAT.md). Unknown models are simply not allowed. */
+    /**
+     * Reads jobs; {@code compress} divides submit times (K of FORMAT.md). Unknown models are simply not allowed.
+     * Columns are found by their header names, as `check.py` finds them: job_id, submit_s, duration_s, gpus,
+     * gpu_milli, gpu_models, cpu_milli and memory_mib are required; tenant, priority and preemptible may be missing.
+     * Empty fields read as the checker reads them: no CPU, memory or priority, not preemptible, and a job of cards
+     * with no share (empty or 0) takes whole cards.
+     */
     public static Workload readJobs(Path file, Topology topology, double compress) {
         List<Job> jobs = new ArrayList<>();
         List<String> ids = new ArrayList<>();
         List<String> tenants = new ArrayList<>();
         Map<String, Integer> tenantIndex = new HashMap<>();
-        CsvRows f = new CsvRows(file, 11);
+        CsvRows f = new CsvRows(file, "job_id", "submit_s", "duration_s", "gpus", "gpu_milli", "gpu_models",
+                "cpu_milli", "memory_mib");
+        int id = f.column("job_id");
+        int tenantColumn = f.column("tenant");
+        int submit = f.column("submit_s");
+        int durationColumn = f.column("duration_s");
+        int gpus = f.column("gpus");
+        int milli = f.column("gpu_milli");
+        int modelsColumn = f.column("gpu_models");
+        int cpu = f.column("cpu_milli");
+        int memory = f.column("memory_mib");
+        int priority = f.column("priority");
+        int preemptible = f.column("preemptible");
         while (f.next()) {
-            int tenant = tenantIndex.computeIfAbsent(f.text(1), k -> {
+            int tenant = tenantIndex.computeIfAbsent(tenantColumn < 0 ? "" : f.text(tenantColumn), k -> {
                 tenants.add(k);
                 return tenants.size() - 1;
             });
             long models = Job.ANY_MODEL;
-            if (!f.isEmpty(6)) {
+            if (!f.isEmpty(modelsColumn)) {
                 models = 0;
-                for (String m : f.text(6).split("\\|")) {
-                    int id = topology.modelId(m);
-                    if (id >= 0) {
-                        models |= 1L << id;
+                for (String m : f.text(modelsColumn).split("\\|")) {
+                    int model = topology.modelId(m);
+                    if (model >= 0) {
+                        models |= 1L << model;
                     }
                 }
             }
-            double duration = f.isEmpty(3) ? Double.POSITIVE_INFINITY : f.parseDouble(3);
-            jobs.add(Job.of(jobs.size()).tenant(tenant).submittedAt(f.parseDouble(2) / compress)
-                    .runsFor(duration).cards(f.parseInt(4)).milliPerCard(f.parseInt(5))
-                    .models(models).cpu(f.parseLong(7)).memory(f.parseLong(8))
-                    .priority(f.parseInt(9)).preemptible("1".equals(f.text(10))).build());
-            ids.add(f.text(0));
+            double duration = f.isEmpty(durationColumn) ? Double.POSITIVE_INFINITY : f.parseDouble(durationColumn);
+            int cards = f.parseInt(gpus);
+            int share = f.isEmpty(milli) ? 0 : f.parseInt(milli);
+            jobs.add(Job.of(jobs.size()).tenant(tenant).submittedAt(f.parseDouble(submit) / compress)
+                    .runsFor(duration).cards(cards).milliPerCard(cards > 0 && share <= 0 ? 1000 : share)
+                    .models(models).cpu(longOrZero(f, cpu)).memory(longOrZero(f, memory))
+                    .priority(priority < 0 ? 0 : (int) longOrZero(f, priority))
+                    .preemptible(preemptible >= 0 && "1".equals(f.text(preemptible))).build());
+            ids.add(f.text(id));
         }
         return new Workload(jobs, ids, tenants);
+    }
+
+    private static long longOrZero(CsvRows f, int column) {
+        return f.isEmpty(column) ? 0 : f.parseLong(column);
     }
 
     /** One run segment of a job, as written to the placements file. */

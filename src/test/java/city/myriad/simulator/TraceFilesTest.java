@@ -49,6 +49,56 @@ class TraceFilesTest {
     }
 
     @Test
+    void columns_are_found_by_name_and_empty_fields_read_as_the_checker_reads_them() throws Exception {
+        Topology t = GenerateTest.cluster();
+        Path f = dir.resolve("jobs.csv");
+        // Another order, no tenant, priority or preemptible column; empty CPU, memory and shares.
+        Files.writeString(f, "gpus,job_id,gpu_models,submit_s,duration_s,gpu_milli,memory_mib,cpu_milli\n"
+                + "2,a,,5,10,,,\n"
+                + "1,b,H800,6,,0,64,8000\n"
+                + "0,c,,7,,,,4000\n"
+                + "1,d,,8,,250,,\n");
+        TraceFiles.Workload w = TraceFiles.readJobs(f, t, 1);
+        assertEquals(List.of("a", "b", "c", "d"), w.jobIds());
+        assertEquals(List.of(""), w.tenants(), "one tenant without a name");
+        Job a = w.jobs().get(0);
+        assertEquals(2, a.gpus());
+        assertEquals(1000, a.gpuMilli(), "a job of cards without a share takes whole cards");
+        assertEquals(0, a.cpuMilli());
+        assertEquals(0, a.memoryMib());
+        assertEquals(0, a.priority());
+        assertEquals(false, a.preemptible());
+        assertEquals(10.0, a.durationS());
+        Job b = w.jobs().get(1);
+        assertEquals(1000, b.gpuMilli(), "a share of 0 on a card too");
+        assertEquals(8000, b.cpuMilli());
+        assertEquals(64, b.memoryMib());
+        assertTrue(b.allows(t.modelId("H800")) && !b.allows(t.modelId("A10")));
+        assertEquals(0, w.jobs().get(2).totalMilli(), "a CPU-only job");
+        assertEquals(250, w.jobs().get(3).gpuMilli());
+    }
+
+    @Test
+    void a_missing_required_column_is_named() throws Exception {
+        Topology t = GenerateTest.cluster();
+        Path f = dir.resolve("jobs.csv");
+        Files.writeString(f, "job_id,submit_s,duration_s,gpus,gpu_models,cpu_milli,memory_mib\na,0,,1,,0,0\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TraceFiles.readJobs(f, t, 1));
+        assertTrue(e.getMessage().contains("missing columns [gpu_milli]"), e.getMessage());
+    }
+
+    @Test
+    void nodes_are_read_by_name_and_racks_and_blocks_may_be_missing() throws Exception {
+        Path f = dir.resolve("nodes.csv");
+        Files.writeString(f, "gpus,node_id,memory_mib,cpu_milli,gpu_model\n8,n0,1024,64000,H800\n1,n1,256,16000,A10\n");
+        Topology t = TraceFiles.readNodes(f);
+        assertEquals(2, t.nodes());
+        assertEquals(8, t.cards(0));
+        assertEquals(9, t.totalCards());
+        assertTrue(t.modelId("H800") >= 0 && t.modelId("A10") >= 0);
+    }
+
+    @Test
     void a_row_with_too_few_or_too_many_fields_is_named_by_its_line() throws Exception {
         Topology t = GenerateTest.cluster();
         Path f = dir.resolve("jobs.csv");
