@@ -58,18 +58,33 @@ public final class EmbeddedPostgres {
         try {
             Path home = Files.createTempDirectory("myriad-pg");
             Running run = start(home, true, null);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                try {
-                    run.pg().close();
-                    Files.deleteIfExists(home.resolve(PGPASS));
-                    Files.deleteIfExists(home);
-                } catch (IOException e) {
-                    // the JVM is going away; the data directory is temporary
-                }
-            }, "embedded-postgres-stop"));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> removeAtExit(run, home), "embedded-postgres-stop"));
             return run.endpoint();
         } catch (IOException e) {
             throw failed(e);
+        }
+    }
+
+    /**
+     * Stops the temporary server and removes its directory. zonky's own shutdown hook may be closing the server at
+     * the same time (then {@code close()} returns at once while the other hook still deletes the data directory), so
+     * the directory is removed once the data directory is gone, waiting for it a few seconds at most: otherwise
+     * every test JVM left an empty {@code myriad-pg…} directory behind.
+     */
+    private static void removeAtExit(Running run, Path home) {
+        try {
+            run.pg().close();
+            Path data = home.resolve("data");
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (Files.exists(data) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            Files.deleteIfExists(home.resolve(PGPASS));
+            Files.deleteIfExists(home);
+        } catch (IOException e) {
+            // the JVM is going away; what is left is in the temporary directory
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
