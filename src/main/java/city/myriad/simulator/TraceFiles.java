@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /** Reads and writes the cluster, workload and placements files of data/traces/FORMAT.md (format v1). */
@@ -129,7 +128,13 @@ public final class TraceFiles {
         }
     }
 
+    /**
+     * A time as the text that reads back as the same double (the shortest such, never in exponent form): a
+     * placement's start and end rounded apart to a few decimals could make a run look longer than its duration, or
+     * start before its job's submission, to check.py.
+     */
     static String fmt(double v) {
-        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : String.format(Locale.ROOT, "%.6f", v);
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v)
+                : java.math.BigDecimal.valueOf(v).toPlainString();
     }
 }

@@ -136,4 +136,28 @@ class TraceFilesTest {
             assertEquals(Double.parseDouble(texts[i]), jobs.get(i).durationS(), texts[i]);
         }
     }
+
+    @Test
+    void a_segment_is_written_with_the_times_it_has_so_the_checker_reads_back_its_run_time() throws Exception {
+        // Philly job p021056 at --compress 6.071: printed to 6 decimals, its start rounded down and its end up, and
+        // check.py found it ran 1e-6 s longer than its duration (an overrun).
+        Path nodes = dir.resolve("nodes.csv");
+        Files.writeString(nodes, "node_id,gpu_model,gpus,cpu_milli,memory_mib,rack,block\nn1,V100,8,0,0,r1,b1\n");
+        Path jobs = dir.resolve("jobs.csv");
+        Files.writeString(jobs, HEADER + "\np021056,t0,3149582,111838,1,1000,,0,0,0,0\n");
+        Path placements = dir.resolve("placements.csv");
+        java.io.PrintStream out = System.out;
+        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        try {
+            assertEquals(0, Main.run(new String[] {"replay", "--nodes", nodes.toString(), "--jobs", jobs.toString(),
+                "--compress", "6.071", "--policy", "fifo-firstfit", "--out", placements.toString(), "--no-progress"}));
+        } finally {
+            System.setOut(out);
+        }
+        String[] row = Files.readAllLines(placements).get(1).split(",", -1);
+        double start = Double.parseDouble(row[4]);
+        double end = Double.parseDouble(row[5]);
+        assertEquals(3149582 / 6.071, start, 0.0, "the start as the replay had it: never before the job's submission");
+        assertTrue(end - start <= 111838 + 1e-6 && end - start >= 111838 - 1e-6, row[4] + " to " + row[5]);
+    }
 }
