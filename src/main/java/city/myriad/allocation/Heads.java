@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * The reservations of one cycle's blocked jobs, and the nodes they keep from later jobs. The first job of the scan
  * that cannot start is the first head; up to {@code limit} blocked jobs get a reservation ({@link Head}) in scan
- * order. A later job may start now only if it delays none of them:
+ * order, and after them every blocked job that needs a whole node and has waited long enough ({@link #reserves}).
+ * A later job may start now only if it delays none of them:
  * <ul>
  *   <li>a head that runs on one node keeps its node from every job that would still run at the head's start;</li>
  *   <li>a gang across nodes (only ever the first head, and then the only one) lets a job that would still run
@@ -23,6 +24,8 @@ final class Heads {
     private final Topology topology;
     private final ClusterState state;
     private final int limit;
+    /** The wait after which a blocked whole-node job is reserved for beyond the limit (infinite: never). */
+    private final double wholeNodeAfterS;
     private boolean blocked;
     private Head gang;
     /** One-node heads in order of reserved start: a job past the k-th start keeps off the first k nodes. */
@@ -45,10 +48,20 @@ final class Heads {
     private final HeadMemo memo;
 
     Heads(Topology topology, ClusterState state, int limit, Head.Releases scratch, long budget) {
-        this(topology, state, limit, scratch, budget, null);
+        this(topology, state, limit, Double.POSITIVE_INFINITY, scratch, budget, null);
     }
 
     Heads(Topology topology, ClusterState state, int limit, Head.Releases scratch, long budget, HeadMemo memo) {
+        this(topology, state, limit, Double.POSITIVE_INFINITY, scratch, budget, memo);
+    }
+
+    /**
+     * The reservations of a scan that gives the first {@code limit} blocked jobs a reservation, and every blocked job
+     * that needs a whole node once it has waited {@code wholeNodeAfterS} (infinite: none beyond the limit).
+     */
+    Heads(Topology topology, ClusterState state, int limit, double wholeNodeAfterS, Head.Releases scratch,
+            long budget, HeadMemo memo) {
+        this.wholeNodeAfterS = wholeNodeAfterS;
         this.memo = memo;
         this.budget = budget;
         this.topology = topology;
@@ -63,14 +76,25 @@ final class Heads {
         return blocked;
     }
 
-    /** Whether no further blocked job gets a reservation in this scan. */
-    boolean full() {
-        return blocked && (gang != null || onNodes.size() >= limit || walked >= budget);
-    }
-
-    /** Whether a job that cannot start now should get a reservation too. */
-    boolean reserves(Job j) {
-        return !blocked || (!full() && j.gpus() <= Math.max(1, topology.maxCardsOnOneNode(j.allowedModels())));
+    /**
+     * Whether a job that cannot start now at {@code t} should get a reservation too: the first blocked job always;
+     * after it, while the walks' budget lasts and no gang is the head, a one-node job among the first {@code limit},
+     * or one that needs every card of a node and has waited {@code wholeNodeAfterS} (Scheduler's
+     * WHOLE_NODE_RESERVATION_S says why).
+     */
+    boolean reserves(Job j, double t) {
+        if (!blocked) {
+            return true;
+        }
+        if (gang != null || walked >= budget) {
+            return false;
+        }
+        int node = Math.max(1, topology.maxCardsOnOneNode(j.allowedModels()));
+        if (j.gpus() > node) {
+            return false;
+        }
+        return onNodes.size() < limit
+                || (t - j.submitS() >= wholeNodeAfterS && j.totalMilli() >= node * 1000L);
     }
 
     /**

@@ -52,7 +52,7 @@ public final class Scheduler {
      */
     public record Options(boolean fairShare, boolean backfill, boolean preemption, double fairShareHalfLifeS,
             int scanLimit, int busyScanLimit, double agingS, Order order, double areaHalfLifeS, int heads,
-            double agingCapS) {
+            double agingCapS, double wholeNodeReservationS) {
 
         public Options {
             if (scanLimit < 1 || busyScanLimit < 1) {
@@ -70,36 +70,39 @@ public final class Scheduler {
             if (Double.isNaN(agingCapS)) {
                 throw new IllegalArgumentException("the aging cap must be a number (at most agingS: a fixed threshold)");
             }
+            if (!(wholeNodeReservationS >= 0)) {
+                throw new IllegalArgumentException("the whole-node reservation wait must be at least 0 (infinite: none)");
+            }
         }
 
         /** The same options with another scan depth (pending jobs looked at per cycle), busy or not. */
         public Options withScanLimit(int jobs) {
             return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, jobs, jobs, agingS, order,
-                    areaHalfLifeS, heads, agingCapS);
+                    areaHalfLifeS, heads, agingCapS, wholeNodeReservationS);
         }
 
         /** The same options with a scan depth while cards are idle and another one once the cluster is busy. */
         public Options withScanLimits(int jobs, int whenBusy) {
             return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, jobs, whenBusy, agingS, order,
-                    areaHalfLifeS, heads, agingCapS);
+                    areaHalfLifeS, heads, agingCapS, wholeNodeReservationS);
         }
 
         /** The same options with another aging threshold. */
         public Options withAging(double seconds) {
             return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, scanLimit, busyScanLimit, seconds,
-                    order, areaHalfLifeS, heads, agingCapS);
+                    order, areaHalfLifeS, heads, agingCapS, wholeNodeReservationS);
         }
 
         /** The same options with another order within a tenant's queue. */
         public Options withOrder(Order queueOrder) {
             return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, scanLimit, busyScanLimit, agingS,
-                    queueOrder, areaHalfLifeS, heads, agingCapS);
+                    queueOrder, areaHalfLifeS, heads, agingCapS, wholeNodeReservationS);
         }
 
         /** The same options with another number of blocked jobs that get a reservation. */
         public Options withHeads(int reserved) {
             return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, scanLimit, busyScanLimit, agingS,
-                    order, areaHalfLifeS, reserved, agingCapS);
+                    order, areaHalfLifeS, reserved, agingCapS, wholeNodeReservationS);
         }
 
         /**
@@ -108,7 +111,7 @@ public final class Scheduler {
          */
         public Options withAreaHalfLife(double seconds) {
             return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, scanLimit, busyScanLimit, agingS,
-                    order, seconds, heads, agingCapS);
+                    order, seconds, heads, agingCapS, wholeNodeReservationS);
         }
 
         /**
@@ -117,7 +120,16 @@ public final class Scheduler {
          */
         public Options withAgingCap(double seconds) {
             return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, scanLimit, busyScanLimit, agingS,
-                    order, areaHalfLifeS, heads, seconds);
+                    order, areaHalfLifeS, heads, seconds, wholeNodeReservationS);
+        }
+
+        /**
+         * The same options with another wait after which a blocked job that needs a whole node gets a reservation
+         * even past the first {@code heads} blocked jobs (infinite: none; {@link #WHOLE_NODE_RESERVATION_S}).
+         */
+        public Options withWholeNodeReservation(double seconds) {
+            return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, scanLimit, busyScanLimit, agingS,
+                    order, areaHalfLifeS, heads, agingCapS, seconds);
         }
 
         /** ln 2 / the area half-life, 0 without one: the rate in {@link PendingQueues#sizeKey}. */
@@ -128,25 +140,26 @@ public final class Scheduler {
         /** Strict FIFO: nothing passes a head that does not fit. */
         public static Options fifo() {
             return new Options(false, false, false, 0, Integer.MAX_VALUE, Integer.MAX_VALUE, Double.POSITIVE_INFINITY,
-                    Order.SUBMISSION, Double.POSITIVE_INFINITY, 1, 0);
+                    Order.SUBMISSION, Double.POSITIVE_INFINITY, 1, 0, Double.POSITIVE_INFINITY);
         }
 
         /** Classic EASY backfilling in submission order. */
         public static Options easy() {
             return new Options(false, true, false, 0, 2000, 2000, Double.POSITIVE_INFINITY, Order.SUBMISSION,
-                    Double.POSITIVE_INFINITY, 1, 0);
+                    Double.POSITIVE_INFINITY, 1, 0, Double.POSITIVE_INFINITY);
         }
 
         /**
          * Myriad's default: priorities; the 9 oldest jobs pending over 6.25 hours (or the queue's drain time, up to
          * 18 hours: {@link #agingThreshold}) first; each tenant's jobs smallest
          * area first, an area counting half for every 1.75 hours waited; the tenants weighed by fair share with a
-         * one-day half-life; reservations for the first 9 blocked jobs and backfilling around them, over up to 1,000
-         * pending jobs while cards are idle and 150 once the cluster is busy; preemption.
+         * one-day half-life; reservations for the first 9 blocked jobs, and for every blocked job that needs a whole
+         * node once it has waited 2 hours while the queue drains within the aging time, and backfilling around them,
+         * over up to 1,000 pending jobs while cards are idle and 150 once the cluster is busy; preemption.
          */
         public static Options myriad() {
             return new Options(true, true, true, 86_400, SCAN_LIMIT, BUSY_SCAN_LIMIT, AGING_S, Order.SMALLEST_AREA,
-                    AREA_HALF_LIFE_S, RESERVED_HEADS, AGING_CAP_S);
+                    AREA_HALF_LIFE_S, RESERVED_HEADS, AGING_CAP_S, WHOLE_NODE_RESERVATION_S);
         }
     }
 
@@ -198,6 +211,19 @@ public final class Scheduler {
 
     /** Default number of blocked jobs per cycle that get a reservation (see {@link Heads}). */
     static final int RESERVED_HEADS = 9;
+
+    /**
+     * Default wait after which a blocked job that needs a whole node (every card of the largest node of its models)
+     * gets a reservation of its own, however far back in the order it is, beyond the first {@link #RESERVED_HEADS}
+     * blocked jobs. Such a job starts only on a node that is wholly free at once, which backfilled narrow jobs never
+     * leave unless the node is kept for it; in the smallest-area order it comes late, so without this it waited for
+     * the aging threshold: on generated workloads one-node 8-card jobs were 6% of the jobs and 82% of the summed
+     * wait. Only while the queue drains within the aging time ({@link #agingThreshold} is {@code agingS}): under an
+     * overload the aged jobs' reservations protect the widest jobs, and one more reservation per waiting wide job
+     * doubled the stress replay's time. Measured on 53 replays (docs/design/queue-order.md, "Whole-node
+     * reservations").
+     */
+    static final double WHOLE_NODE_RESERVATION_S = 2 * 3600;
 
     /**
      * A cluster with this share of its cards allocated is busy: a cycle's scan stops at the busy scan limit. While
@@ -434,8 +460,11 @@ public final class Scheduler {
      */
     private void scan(double t, Iterator<Job> candidates, FitBounds free, List<Decision> out, List<Job> leaving,
             List<Job> evicted) {
-        Heads heads = new Heads(topology, state, options.heads(), walkSums, WALK_PASSES * Math.max(1, byEnd.size()),
-                headMemo);
+        // Whole-node jobs get reservations of their own only while the queue drains within the aging time.
+        double wholeNodeAfter = queues.agingThreshold() > options.agingS() ? Double.POSITIVE_INFINITY
+                : options.wholeNodeReservationS();
+        Heads heads = new Heads(topology, state, options.heads(), wholeNodeAfter, walkSums,
+                WALK_PASSES * Math.max(1, byEnd.size()), headMemo);
         try {
             for (int scanned = 0; candidates.hasNext() && scanned < options.scanLimit(); scanned++) {
                 if (scanned >= options.busyScanLimit() && state.allocationRatio() >= BUSY) {
@@ -455,7 +484,7 @@ public final class Scheduler {
                     continue;
                 }
                 if (heads.any() && !free.mayFit(j)) {
-                    if (heads.reserves(j) && Admission.refusal(admission, j, t) == null) {
+                    if (heads.reserves(j, t) && Admission.refusal(admission, j, t) == null) {
                         heads.add(heads.reserve(j, t, endsFor(j), runningVersion));
                     }
                     continue;
@@ -489,7 +518,7 @@ public final class Scheduler {
                     return;  // evictions changed the cluster and the queues: the next cycle starts afresh
                 }
                 if (heads.any()) {
-                    if (heads.reserves(j)) {
+                    if (heads.reserves(j, t)) {
                         heads.add(heads.reserve(j, t, endsFor(j), runningVersion));
                     }
                     continue;

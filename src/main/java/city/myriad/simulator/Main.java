@@ -19,7 +19,7 @@ import java.util.Map;
  * <pre>
  *   replay --nodes N.csv --jobs J.csv [--policy default|fifo-firstfit|easy-bestfit|best-fit|first-fit|fgd]
  *          [--static] [--compress K] [--weights T=W,...] [--aging-h H|none] [--aging-cap-h H|none] [--area-half-life-h H|none] [--scan-limit N]
- *          [--busy-scan-limit N] [--order submission|smallest-area] [--heads K] [--out placements.csv] [--plot FILE.svg] [--no-progress]
+ *          [--busy-scan-limit N] [--order submission|smallest-area] [--heads K] [--whole-node-reservation-h H|none] [--out placements.csv] [--plot FILE.svg] [--no-progress]
  *          [--estimates estimates.csv] (the service's start estimates at each submission against the real starts)
  *   bounds --nodes N.csv --jobs J.csv [--compress K]
  *   generate --nodes N.csv --out J.csv [--jobs 10000] [--load 0.85] [--static-ratio 1.3] [--seed 1] [--mix training|sharing|fgd] [--sharing S] [--multi M] [--bound B] [--cpu LOW-HIGH] [--slices MILLI:WEIGHT,...]
@@ -102,6 +102,10 @@ public final class Main {
             }
             if (o.containsKey("heads")) {
                 queue = queue.withHeads(Integer.parseInt(o.get("heads")));
+            }
+            if (o.containsKey("whole-node-reservation-h")) {
+                queue = queue.withWholeNodeReservation("none".equals(o.get("whole-node-reservation-h"))
+                        ? Double.POSITIVE_INFINITY : Double.parseDouble(o.get("whole-node-reservation-h")) * 3600);
             }
             if (o.containsKey("order")) {
                 queue = queue.withOrder(Scheduler.Order.valueOf(o.get("order").toUpperCase().replace('-', '_')));
@@ -199,7 +203,7 @@ public final class Main {
     /** The options each command reads: any other is a mistake (a misspelt option must not be ignored in silence). */
     private static final Map<String, java.util.Set<String>> KNOWN = Map.of(
             "replay", java.util.Set.of("nodes", "jobs", "compress", "policy", "static", "no-progress", "weights",
-                    "aging-h", "aging-cap-h", "area-half-life-h", "scan-limit", "busy-scan-limit", "order", "heads", "out", "out-jobs", "plot",
+                    "aging-h", "aging-cap-h", "area-half-life-h", "scan-limit", "busy-scan-limit", "order", "heads", "whole-node-reservation-h", "out", "out-jobs", "plot",
                     "estimates"),
             "bounds", java.util.Set.of("nodes", "jobs", "compress"),
             "generate", java.util.Set.of("nodes", "out", "jobs", "load", "static-ratio", "seed", "mix", "sharing",
@@ -264,7 +268,7 @@ public final class Main {
                 usage:
                   myriad-sim replay --nodes N.csv --jobs J.csv [--policy default|fifo-firstfit|easy-bestfit|best-fit|first-fit|fgd]
                                     [--static] [--compress K] [--weights T=W,...] [--aging-h H|none] [--aging-cap-h H|none] [--area-half-life-h H|none] [--scan-limit N]
-                                    [--busy-scan-limit N] [--order submission|smallest-area] [--heads K]
+                                    [--busy-scan-limit N] [--order submission|smallest-area] [--heads K] [--whole-node-reservation-h H|none]
                                     [--out placements.csv] [--out-jobs jobs-as-replayed.csv] [--plot FILE.svg] [--no-progress]
                                     [--estimates estimates.csv]   (dynamic replays: the service's start estimates against the starts)
                   myriad-sim bounds --nodes N.csv --jobs J.csv [--compress K]

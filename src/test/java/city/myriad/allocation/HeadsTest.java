@@ -56,7 +56,7 @@ class HeadsTest {
         Heads heads = heads(t, s, 8);
         List<Head> reserved = new ArrayList<>();
         for (int id = 10; id < 13; id++) {
-            assertTrue(heads.reserves(wholeNode(id)));
+            assertTrue(heads.reserves(wholeNode(id), 0));
             Head h = heads.reserve(wholeNode(id), 0, byEnd, 0);
             heads.add(h);
             reserved.add(h);
@@ -97,8 +97,7 @@ class HeadsTest {
         Heads two = heads(t, s, 2);
         two.add(two.reserve(wholeNode(10), 0, byEnd, 0));
         two.add(two.reserve(wholeNode(11), 0, byEnd, 0));
-        assertFalse(two.reserves(wholeNode(12)));
-        assertTrue(two.full());
+        assertFalse(two.reserves(wholeNode(12), 0));
 
         Heads gang = heads(t, s, 8);
         Job wide = Job.of(13).runsFor(1_000).cards(12).build();
@@ -106,10 +105,36 @@ class HeadsTest {
         assertEquals(-1, h.node());
         assertEquals(200, h.shadow(), "16 whole cards back at 200: 12 for the gang, 4 spare");
         gang.add(h);
-        assertFalse(gang.reserves(wholeNode(14)));
+        assertFalse(gang.reserves(wholeNode(14), 0));
         assertTrue(gang.delaysGang(Job.of(15).runsFor(500).cards(5).build(), 0), "past its start, more than the spare");
         assertFalse(gang.delaysGang(Job.of(16).runsFor(500).cards(4).build(), 0));
         assertFalse(gang.delaysGang(Job.of(17).runsFor(100).cards(8).build(), 0), "ends before the gang starts");
+    }
+
+    @Test
+    void past_the_limit_a_whole_node_job_that_has_waited_long_enough_is_still_reserved_a_node() {
+        Topology t = nodesOf8(4);
+        ClusterState s = fullUntil(t, 100, 200, 300, 400);
+        Heads heads = new Heads(t, s, 1, 7_200, new Head.Releases(t), Long.MAX_VALUE, null);
+        double now = 10_000;
+        heads.add(heads.reserve(Job.of(10).submittedAt(now).runsFor(50).build(), now, byEnd, 0));  // the limit's one
+        Job waitedLong = Job.of(11).submittedAt(now - 7_200).runsFor(1_000).cards(8).build();
+        assertFalse(heads.reserves(Job.of(12).submittedAt(now - 1).runsFor(1_000).cards(8).build(), now),
+                "a whole-node job that has not waited 2 hours yet");
+        assertFalse(heads.reserves(Job.of(13).submittedAt(0).runsFor(1_000).cards(4).build(), now),
+                "half a node finds room without a node kept for it");
+        assertFalse(heads.reserves(Job.of(14).submittedAt(0).runsFor(1_000).cards(16).build(), now),
+                "a gang past the first head is never reserved for");
+        assertTrue(heads.reserves(waitedLong, now));
+        Head h = heads.reserve(waitedLong, now, byEnd, 0);
+        heads.add(h);
+        assertEquals(200, h.shadow(), "the first head has node 0; the whole-node job gets node 1, free at 200");
+        assertEquals(1, h.node());
+        assertEquals(HeldNodes.of(0, 1), heads.keptFrom(Job.of(20).runsFor(10_000).build(), now));
+
+        Heads none = new Heads(t, s, 1, Double.POSITIVE_INFINITY, new Head.Releases(t), Long.MAX_VALUE, null);
+        none.add(none.reserve(Job.of(10).submittedAt(now).runsFor(50).build(), now, byEnd, 0));
+        assertFalse(none.reserves(waitedLong, now), "without the rule the limit is the limit");
     }
 
     @Test

@@ -278,6 +278,36 @@ class SchedulerTest {
     }
 
     @Test
+    void a_whole_node_job_waiting_two_hours_has_a_node_kept_for_it_beyond_the_reserved_heads() {
+        // Three nodes: n0 busy for long, n1 free at 9,000, n2 half free at 7,500 and wholly at 12,000. One head gets
+        // a reservation (B: n1). W needs a whole node and has waited 7,500 s; S comes after W in the order (larger
+        // area) and would fill n2's free half past W's start there.
+        for (boolean rule : new boolean[] {true, false}) {
+            Scheduler.Options options = Scheduler.Options.myriad().withHeads(1);
+            Scheduler s = new Scheduler(nodesOf8(3), new BestFitPolicy(),
+                    rule ? options : options.withWholeNodeReservation(Double.POSITIVE_INFINITY));
+            int[] all = {0, 1, 2, 3, 4, 5, 6, 7};
+            s.resume(Placement.onNodes(Job.of(100).runsFor(100_000).cards(8).build(), new int[] {0}, new int[][] {all}), 0);
+            s.resume(Placement.onNodes(Job.of(101).runsFor(9_000).cards(8).build(), new int[] {1}, new int[][] {all}), 0);
+            Job endsFirst = Job.of(102).runsFor(7_500).cards(4).build();
+            s.resume(Placement.onNodes(endsFirst, new int[] {2}, new int[][] {{0, 1, 2, 3}}), 0);
+            s.resume(Placement.onNodes(Job.of(103).runsFor(12_000).cards(4).build(), new int[] {2},
+                    new int[][] {{4, 5, 6, 7}}), 0);
+            s.submit(Job.of(1).runsFor(100).cards(8).build());        // B
+            s.submit(Job.of(2).runsFor(10_000).cards(8).build());     // W
+            assertEquals(List.of(), started(s.cycle(0)));
+            s.finished(endsFirst);
+            Job later = Job.of(3).submittedAt(7_500).runsFor(30_000).cards(4).build();  // S
+            s.submit(later);
+            if (rule) {
+                assertEquals(List.of(), started(s.cycle(7_500)), "n2 is kept for W, which starts there at 12,000");
+            } else {
+                assertEquals(List.of(later), started(s.cycle(7_500)), "without the rule S takes half of W's node");
+            }
+        }
+    }
+
+    @Test
     void usage_halves_every_half_life() {
         FairShare f = new FairShare(3600);
         f.charge(Job.of(0).runsFor(1000).cards(2).build(), 0);
