@@ -32,7 +32,8 @@ class MainTest {
 
     @Test
     void each_command_takes_its_own_options_only() {
-        Main.known("replay", Map.of("nodes", "n", "jobs", "j", "aging-h", "6", "aging-cap-h", "24", "heads", "4", "static", "true"));
+        Main.known("replay", Map.of("nodes", "n", "jobs", "j", "aging-h", "6", "aging-cap-h", "24", "heads", "4", "static", "true",
+                "whole-node-reservation-h", "none"));
         Main.known("generate", Map.of("nodes", "n", "out", "o", "slices", "500:1", "cpu", "1-2"));
         Main.known("bounds", Map.of("nodes", "n", "jobs", "j", "compress", "5"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
