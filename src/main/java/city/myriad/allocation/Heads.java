@@ -51,10 +51,6 @@ final class Heads {
         this(topology, state, limit, Double.POSITIVE_INFINITY, scratch, budget, null);
     }
 
-    Heads(Topology topology, ClusterState state, int limit, Head.Releases scratch, long budget, HeadMemo memo) {
-        this(topology, state, limit, Double.POSITIVE_INFINITY, scratch, budget, memo);
-    }
-
     /**
      * The reservations of a scan that gives the first {@code limit} blocked jobs a reservation, and every blocked job
      * that needs a whole node once it has waited {@code wholeNodeAfterS} (infinite: none beyond the limit).

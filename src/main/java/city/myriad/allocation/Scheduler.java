@@ -28,8 +28,9 @@ import java.util.function.LongSupplier;
  *       running jobs, and, if it must run on one node, the node it will start on ({@link Head});</li>
  *   <li>backfill: a later job starts now only if it fits and delays no reserved job ({@link Heads}): the first
  *       few blocked jobs that fit one node each get a reservation of their own node, kept from jobs that would
- *       still run at its start; a gang head lets such jobs use only the cards it will not need. With one
- *       reservation this is EASY backfilling;</li>
+ *       still run at its start; a gang head lets such jobs use only the cards it will not need. While the queue
+ *       is short, every blocked job that needs a whole node gets one too once it has waited 2 hours
+ *       ({@link #WHOLE_NODE_RESERVATION_S}). With one reservation this is EASY backfilling;</li>
  *   <li>return the decisions, in order.</li>
  * </ol>
  * A job that its tenant's quota or budget does not admit ({@link Admission}) is skipped and blocks nobody.

@@ -37,7 +37,7 @@ class HeadMemoTest {
     /** The first head's reservation as a scan at {@code now} makes it, kept in the memo for the next scan. */
     private Head firstHead(double now) {
         memo.beginScan(now);
-        return new Heads(t, s, 8, new Head.Releases(t), Long.MAX_VALUE, memo).reserve(head, now, byEnd, 0);
+        return new Heads(t, s, 8, Double.POSITIVE_INFINITY, new Head.Releases(t), Long.MAX_VALUE, memo).reserve(head, now, byEnd, 0);
     }
 
     /** Nodes full until 300, 100 and 200: the head is reserved node 1 at 100. Returns node 0's job. */
