@@ -8,6 +8,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -78,32 +79,30 @@ public final class Scheduler {
 
         /** The same options with another scan depth (pending jobs looked at per cycle), busy or not. */
         public Options withScanLimit(int jobs) {
-            return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, jobs, jobs, agingS, order,
-                    areaHalfLifeS, heads, agingCapS, wholeNodeReservationS);
+            return with(b -> b.scanLimit = b.busyScanLimit = jobs);
         }
 
         /** The same options with a scan depth while cards are idle and another one once the cluster is busy. */
         public Options withScanLimits(int jobs, int whenBusy) {
-            return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, jobs, whenBusy, agingS, order,
-                    areaHalfLifeS, heads, agingCapS, wholeNodeReservationS);
+            return with(b -> {
+                b.scanLimit = jobs;
+                b.busyScanLimit = whenBusy;
+            });
         }
 
         /** The same options with another aging threshold. */
         public Options withAging(double seconds) {
-            return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, scanLimit, busyScanLimit, seconds,
-                    order, areaHalfLifeS, heads, agingCapS, wholeNodeReservationS);
+            return with(b -> b.agingS = seconds);
         }
 
         /** The same options with another order within a tenant's queue. */
         public Options withOrder(Order queueOrder) {
-            return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, scanLimit, busyScanLimit, agingS,
-                    queueOrder, areaHalfLifeS, heads, agingCapS, wholeNodeReservationS);
+            return with(b -> b.order = queueOrder);
         }
 
         /** The same options with another number of blocked jobs that get a reservation. */
         public Options withHeads(int reserved) {
-            return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, scanLimit, busyScanLimit, agingS,
-                    order, areaHalfLifeS, reserved, agingCapS, wholeNodeReservationS);
+            return with(b -> b.heads = reserved);
         }
 
         /**
@@ -111,8 +110,7 @@ public final class Scheduler {
          * as much for every {@code seconds} it has waited (infinite: the area alone; {@link PendingQueues#sizeKey}).
          */
         public Options withAreaHalfLife(double seconds) {
-            return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, scanLimit, busyScanLimit, agingS,
-                    order, seconds, heads, agingCapS, wholeNodeReservationS);
+            return with(b -> b.areaHalfLifeS = seconds);
         }
 
         /**
@@ -120,8 +118,7 @@ public final class Scheduler {
          * ({@link #agingThreshold}); at most {@code agingS}, it stays at {@code agingS}.
          */
         public Options withAgingCap(double seconds) {
-            return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, scanLimit, busyScanLimit, agingS,
-                    order, areaHalfLifeS, heads, seconds, wholeNodeReservationS);
+            return with(b -> b.agingCapS = seconds);
         }
 
         /**
@@ -129,8 +126,44 @@ public final class Scheduler {
          * even past the first {@code heads} blocked jobs (infinite: none; {@link #WHOLE_NODE_RESERVATION_S}).
          */
         public Options withWholeNodeReservation(double seconds) {
-            return new Options(fairShare, backfill, preemption, fairShareHalfLifeS, scanLimit, busyScanLimit, agingS,
-                    order, areaHalfLifeS, heads, agingCapS, seconds);
+            return with(b -> b.wholeNodeReservationS = seconds);
+        }
+
+        /** These options with the components {@code change} sets, validated again by the constructor. */
+        private Options with(Consumer<Copy> change) {
+            Copy copy = new Copy(this);
+            change.accept(copy);
+            return copy.build();
+        }
+
+        /** A mutable copy of the components a wither may change, so that each wither names only what it changes. */
+        private static final class Copy {
+            private final Options from;
+            int scanLimit;
+            int busyScanLimit;
+            double agingS;
+            Order order;
+            double areaHalfLifeS;
+            int heads;
+            double agingCapS;
+            double wholeNodeReservationS;
+
+            Copy(Options from) {
+                this.from = from;
+                scanLimit = from.scanLimit;
+                busyScanLimit = from.busyScanLimit;
+                agingS = from.agingS;
+                order = from.order;
+                areaHalfLifeS = from.areaHalfLifeS;
+                heads = from.heads;
+                agingCapS = from.agingCapS;
+                wholeNodeReservationS = from.wholeNodeReservationS;
+            }
+
+            Options build() {
+                return new Options(from.fairShare, from.backfill, from.preemption, from.fairShareHalfLifeS, scanLimit,
+                        busyScanLimit, agingS, order, areaHalfLifeS, heads, agingCapS, wholeNodeReservationS);
+            }
         }
 
         /** ln 2 / the area half-life, 0 without one: the rate in {@link PendingQueues#sizeKey}. */
