@@ -36,7 +36,7 @@ public final class TraceFiles {
         int rack = f.column("rack");
         int block = f.column("block");
         while (f.next()) {
-            b.node(f.text(id), f.text(model), f.parseInt(gpus), f.parseLong(cpu), f.parseLong(memory),
+            b.node(f.text(id), f.text(model).strip(), f.parseInt(gpus), f.parseLong(cpu), f.parseLong(memory),
                     rack < 0 ? "" : f.text(rack), block < 0 ? "" : f.text(block));
         }
         return b.build();
@@ -72,16 +72,7 @@ public final class TraceFiles {
                 tenants.add(k);
                 return tenants.size() - 1;
             });
-            long models = Job.ANY_MODEL;
-            if (!f.isEmpty(modelsColumn)) {
-                models = 0;
-                for (String m : f.text(modelsColumn).split("\\|")) {
-                    int model = topology.modelId(m);
-                    if (model >= 0) {
-                        models |= 1L << model;
-                    }
-                }
-            }
+            long models = allowedModels(topology, f.text(modelsColumn));
             double duration = f.isEmpty(durationColumn) ? Double.POSITIVE_INFINITY : f.parseDouble(durationColumn);
             int cards = f.parseInt(gpus);
             int share = f.isEmpty(milli) ? 0 : f.parseInt(milli);
@@ -89,10 +80,30 @@ public final class TraceFiles {
                     .runsFor(duration).cards(cards).milliPerCard(cards > 0 && share <= 0 ? 1000 : share)
                     .models(models).cpu(longOrZero(f, cpu)).memory(longOrZero(f, memory))
                     .priority(priority < 0 ? 0 : (int) longOrZero(f, priority))
-                    .preemptible(preemptible >= 0 && "1".equals(f.text(preemptible))).build());
+                    .preemptible(preemptible >= 0 && longOrZero(f, preemptible) != 0).build());
             ids.add(f.text(id));
         }
         return new Workload(jobs, ids, tenants);
+    }
+
+    /**
+     * The models a job's {@code gpu_models} field allows, as the checker reads it: names separated by {@code |},
+     * blanks around them ignored; no name at all allows any model. A name the cluster does not have allows nothing.
+     */
+    static long allowedModels(Topology topology, String field) {
+        long models = 0;
+        boolean named = false;
+        for (String name : field.split("\\|")) {
+            String m = name.strip();
+            if (!m.isEmpty()) {
+                named = true;
+                int model = topology.modelId(m);
+                if (model >= 0) {
+                    models |= 1L << model;
+                }
+            }
+        }
+        return named ? models : Job.ANY_MODEL;
     }
 
     private static long longOrZero(CsvRows f, int column) {

@@ -79,6 +79,23 @@ class TraceFilesTest {
     }
 
     @Test
+    void models_and_the_preemptible_flag_read_as_the_checker_reads_them() throws Exception {
+        Topology t = GenerateTest.cluster();
+        Path f = dir.resolve("jobs.csv");
+        Files.writeString(f, HEADER + "\n"
+                + "a,t0,0,,1,1000, A10 | H800 ,0,0,0,2\n"
+                + "b,t0,0,,1,1000,|,0,0,0,0\n"
+                + "c,t0,0,,1,1000,B200|,0,0,0,1\n");
+        List<Job> jobs = TraceFiles.readJobs(f, t, 1).jobs();
+        Job a = jobs.get(0);
+        assertTrue(a.allows(t.modelId("A10")) && a.allows(t.modelId("H800")), "blanks around a name are not part of it");
+        assertTrue(a.preemptible(), "any flag but 0 is preemptible");
+        assertEquals(Job.ANY_MODEL, jobs.get(1).allowedModels(), "separators and no name: any model");
+        assertEquals(false, jobs.get(1).preemptible());
+        assertEquals(0L, jobs.get(2).allowedModels(), "a model the cluster lacks allows nothing");
+    }
+
+    @Test
     void a_missing_required_column_is_named() throws Exception {
         Topology t = GenerateTest.cluster();
         Path f = dir.resolve("jobs.csv");
