@@ -124,6 +124,12 @@ class JobsTest {
         submit(t.admin(), job(cluster, t.projectId(), "1.5", "ON_DEMAND", 60)).then().statusCode(400)
                 .body("code", equalTo("INVALID_CARDS"));
         submit(t.admin(), job(cluster, t.projectId(), "0.0005", "ON_DEMAND", 60)).then().statusCode(400);
+        // Errors name the fields as the request carries them: "class", not the Java component behind it.
+        submit(t.admin(), "{\"projectId\":\"" + t.projectId() + "\",\"cards\":1}").then().statusCode(400)
+                .body("code", equalTo("VALIDATION_FAILED"))
+                .body("errors.field", org.hamcrest.Matchers.containsInAnyOrder("class", "clusterId", "maxRunSeconds",
+                        "model"))
+                .body("detail", org.hamcrest.Matchers.containsString("class: must not be null"));
         submit(t.admin(), job(cluster, t.projectId(), "9", "ON_DEMAND", 60)).then().statusCode(409)
                 .body("code", equalTo("CAPACITY_UNAVAILABLE"));
     }

@@ -1,5 +1,6 @@
 package city.myriad.platform.error;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -11,6 +12,7 @@ import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ConstraintViolationException;
+import jakarta.validation.Path;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
@@ -202,10 +204,33 @@ public class ProblemMapper {
         return s.length() > 60 ? "'" + s.substring(0, 60) + "…'" : "'" + s + "'";
     }
 
+    /**
+     * The field as the client names it. Paths look like "create.body.jobClass": keep the part after the parameter,
+     * with the last property under its JSON name ({@code class} for a component annotated
+     * {@code @JsonProperty("class")}), so that the error names what the request carried.
+     */
     private static String field(ConstraintViolation<?> v) {
-        // Paths look like "create.body.name": keep what the client sent, the part after the parameter.
         String p = v.getPropertyPath().toString();
         String[] parts = p.split("\\.", 3);
-        return parts.length == 3 ? parts[2] : parts[parts.length - 1];
+        String field = parts.length == 3 ? parts[2] : parts[parts.length - 1];
+        String property = null;
+        for (Path.Node node : v.getPropertyPath()) {
+            property = node.getName();
+        }
+        Object bean = v.getLeafBean();
+        if (property == null || bean == null || !field.endsWith(property)) {
+            return field;
+        }
+        String json = jsonName(bean.getClass(), property);
+        return field.substring(0, field.length() - property.length()) + json;
+    }
+
+    private static String jsonName(Class<?> type, String property) {
+        try {
+            JsonProperty named = type.getDeclaredField(property).getAnnotation(JsonProperty.class);
+            return named == null || named.value().isEmpty() ? property : named.value();
+        } catch (NoSuchFieldException e) {
+            return property;  // a method parameter (a query or path parameter): named as declared
+        }
     }
 }
