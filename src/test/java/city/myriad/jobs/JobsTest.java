@@ -130,6 +130,11 @@ class JobsTest {
                 .body("errors.field", org.hamcrest.Matchers.containsInAnyOrder("class", "clusterId", "maxRunSeconds",
                         "model"))
                 .body("detail", org.hamcrest.Matchers.containsString("class: must not be null"));
+        // A number too large for its field is a field error, not unreadable JSON.
+        submit(t.admin(), job(cluster, t.projectId(), "1", "ON_DEMAND", 60).replace("60}", "99999999999999}"))
+                .then().statusCode(400).body("code", equalTo("INVALID_FIELD_TYPE"))
+                .body("errors[0].field", equalTo("maxRunSeconds"))
+                .body("detail", org.hamcrest.Matchers.startsWith("Field 'maxRunSeconds' is out of range"));
         submit(t.admin(), job(cluster, t.projectId(), "9", "ON_DEMAND", 60)).then().statusCode(409)
                 .body("code", equalTo("CAPACITY_UNAVAILABLE"));
     }

@@ -104,7 +104,7 @@ public class UsageReports {
                         "Operators see the usage of their clusters, not of one tenant");
             }
             if (groupBy.equals("project")) {
-                throw Fields.invalid("groupBy", "operators group by cluster, model, class, hour, day or period");
+                throw Fields.invalid("groupBy", "one of cluster, model, class, hour, day, period for an operator");
             }
             return ownClusters(caller).map(ids -> new Reach(null, ids));
         }

@@ -2,6 +2,7 @@ package city.myriad.platform.error;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
@@ -81,6 +82,17 @@ public class ProblemMapper {
             String at = pointer(m);
             detail = at.isEmpty() ? "The body does not have the expected shape (a JSON object is expected)"
                     : "Field '" + at + "' has the wrong type or shape";
+        } else if (e instanceof InputCoercionException
+                || (e instanceof JsonMappingException w && w.getCause() instanceof InputCoercionException)) {
+            // A number too large for its field: the JSON is valid, the value is not (Jackson's message names the range).
+            code = ProblemCode.INVALID_FIELD_TYPE;
+            String at = e instanceof JsonMappingException w ? pointer(w) : "";
+            InputCoercionException c = e instanceof InputCoercionException i ? i : (InputCoercionException) e.getCause();
+            String reason = "out of range: " + c.getOriginalMessage();
+            detail = at.isEmpty() ? "A number is " + reason : "Field '" + at + "' is " + reason;
+            if (!at.isEmpty()) {
+                errors = List.of(MyriadProblem.Violation.field(at, "a number out of range"));
+            }
         } else if (e instanceof JsonParseException) {
             code = ProblemCode.MALFORMED_JSON;
             detail = "The body is not valid JSON: " + e.getOriginalMessage();

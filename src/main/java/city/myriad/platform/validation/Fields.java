@@ -17,10 +17,16 @@ public final class Fields {
                 List.of(Violation.field(field, reason)));
     }
 
+    /** A field that must be present: "`from` is required: an ISO-8601 instant ...". */
+    public static MyriadProblem.Validation missing(String field, String what) {
+        return new MyriadProblem.Validation(ProblemCode.VALIDATION_FAILED, "`" + field + "` is required: " + what,
+                List.of(Violation.field(field, "required: " + what)));
+    }
+
     /** A required ISO-8601 instant. */
     public static Instant instant(String field, String text) {
         if (text == null || text.isBlank()) {
-            throw invalid(field, "required: an ISO-8601 instant like 2026-11-01T00:00:00Z");
+            throw missing(field, "an ISO-8601 instant like 2026-11-01T00:00:00Z");
         }
         try {
             return Instant.parse(text);
