@@ -2,8 +2,8 @@ package city.myriad.platform.error;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonParseException;
-import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
@@ -82,13 +82,11 @@ public class ProblemMapper {
             String at = pointer(m);
             detail = at.isEmpty() ? "The body does not have the expected shape (a JSON object is expected)"
                     : "Field '" + at + "' has the wrong type or shape";
-        } else if (e instanceof InputCoercionException
-                || (e instanceof JsonMappingException w && w.getCause() instanceof InputCoercionException)) {
+        } else if (outOfRange(e) != null) {
             // A number too large for its field: the JSON is valid, the value is not (Jackson's message names the range).
             code = ProblemCode.INVALID_FIELD_TYPE;
             String at = e instanceof JsonMappingException w ? pointer(w) : "";
-            InputCoercionException c = e instanceof InputCoercionException i ? i : (InputCoercionException) e.getCause();
-            String reason = "out of range: " + c.getOriginalMessage();
+            String reason = "out of range: " + outOfRange(e).getOriginalMessage();
             detail = at.isEmpty() ? "A number is " + reason : "Field '" + at + "' is " + reason;
             if (!at.isEmpty()) {
                 errors = List.of(MyriadProblem.Violation.field(at, "a number out of range"));
@@ -195,6 +193,14 @@ public class ProblemMapper {
 
     private static String path(UriInfo uri) {
         return uri == null ? null : uri.getRequestUri().getRawPath();
+    }
+
+    /** The number-out-of-range error behind {@code e} (itself, or the cause of a mapping error), or null. */
+    private static InputCoercionException outOfRange(JsonProcessingException e) {
+        if (e instanceof InputCoercionException c) {
+            return c;
+        }
+        return e instanceof JsonMappingException && e.getCause() instanceof InputCoercionException c ? c : null;
     }
 
     private static String pointer(JsonMappingException e) {
