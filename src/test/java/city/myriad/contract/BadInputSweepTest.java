@@ -46,47 +46,44 @@ class BadInputSweepTest {
 
     @Test
     void every_write_route_answers_bad_input_with_a_problem_and_changes_nothing() throws Exception {
-        JsonNode contract = JSON.readTree(given().get("/q/openapi?format=json").then().statusCode(200).extract().asString());
         String before = state();
         List<String> failures = new ArrayList<>();
         int routes = 0;
         int requests = 0;
-        for (Iterator<Map.Entry<String, JsonNode>> paths = contract.path("paths").fields(); paths.hasNext(); ) {
-            Map.Entry<String, JsonNode> path = paths.next();
-            for (String method : List.of("post", "put", "patch")) {
-                JsonNode op = path.getValue().path(method);
-                if (op.isMissingNode() || op.path("requestBody").isMissingNode()) {
+        for (Operation operation : operations("post", "put", "patch")) {
+            JsonNode op = operation.op();
+            String method = operation.method();
+            if (op.path("requestBody").isMissingNode()) {
+                continue;
+            }
+            routes++;
+            String url = fill(operation.template());
+            String token = url.startsWith("/api/v1/clusters") ? Tokens.olga() : Tokens.admin();
+            JsonNode content = op.path("requestBody").path("content");
+            for (Map.Entry<String, String[]> bad : badBodies(content).entrySet()) {
+                requests++;
+                Response r = given().auth().oauth2(token).contentType(bad.getValue()[0]).body(bad.getValue()[1])
+                        .request(method.toUpperCase(), url);
+                String where = method.toUpperCase() + " " + operation.template() + " with " + bad.getKey();
+                if (r.statusCode() == 200 && r.path("results") != null) {
+                    // A batch route answers per item: every bad item rejected with its reason, none accepted.
+                    if (!Integer.valueOf(0).equals(r.path("accepted"))
+                            || !List.of("REJECTED").equals(r.path("results.status.unique()"))) {
+                        failures.add(where + ": a bad item was not rejected: " + r.asString());
+                    }
                     continue;
                 }
-                routes++;
-                String url = fill(path.getKey());
-                String token = url.startsWith("/api/v1/clusters") ? Tokens.olga() : Tokens.admin();
-                JsonNode content = op.path("requestBody").path("content");
-                for (Map.Entry<String, String[]> bad : badBodies(content).entrySet()) {
-                    requests++;
-                    Response r = given().auth().oauth2(token).contentType(bad.getValue()[0]).body(bad.getValue()[1])
-                            .request(method.toUpperCase(), url);
-                    String where = method.toUpperCase() + " " + path.getKey() + " with " + bad.getKey();
-                    if (r.statusCode() == 200 && r.path("results") != null) {
-                        // A batch route answers per item: every bad item rejected with its reason, none accepted.
-                        if (!Integer.valueOf(0).equals(r.path("accepted"))
-                                || !List.of("REJECTED").equals(r.path("results.status.unique()"))) {
-                            failures.add(where + ": a bad item was not rejected: " + r.asString());
-                        }
-                        continue;
-                    }
-                    if (r.statusCode() < 400 || r.statusCode() >= 500) {
-                        failures.add(where + ": HTTP " + r.statusCode());
-                    } else if (!String.valueOf(r.contentType()).startsWith("application/problem+json")) {
-                        failures.add(where + ": HTTP " + r.statusCode() + " as " + r.contentType());
-                    } else if (r.path("code") == null || r.path("detail") == null) {
-                        failures.add(where + ": problem without code or detail");
-                    } else if (bad.getKey().startsWith("numbers") && (r.statusCode() != 400
-                            || !List.of("VALIDATION_FAILED", "INVALID_FIELD_TYPE").contains(r.path("code").toString())
-                            || r.path("errors[0].field") == null)) {
-                        // Valid JSON with a number out of a field's range: a field error that names the field.
-                        failures.add(where + ": not a field error: " + r.asString());
-                    }
+                if (r.statusCode() < 400 || r.statusCode() >= 500) {
+                    failures.add(where + ": HTTP " + r.statusCode());
+                } else if (!String.valueOf(r.contentType()).startsWith("application/problem+json")) {
+                    failures.add(where + ": HTTP " + r.statusCode() + " as " + r.contentType());
+                } else if (r.path("code") == null || r.path("detail") == null) {
+                    failures.add(where + ": problem without code or detail");
+                } else if (bad.getKey().startsWith("numbers") && (r.statusCode() != 400
+                        || !List.of("VALIDATION_FAILED", "INVALID_FIELD_TYPE").contains(r.path("code").toString())
+                        || r.path("errors[0].field") == null)) {
+                    // Valid JSON with a number out of a field's range: a field error that names the field.
+                    failures.add(where + ": not a field error: " + r.asString());
                 }
             }
         }
@@ -105,102 +102,96 @@ class BadInputSweepTest {
      */
     @Test
     void every_route_refuses_hostile_characters_ids_limits_and_keys() throws Exception {
-        JsonNode contract = JSON.readTree(given().get("/q/openapi?format=json").then().statusCode(200).extract().asString());
         String before = state();
         List<String> failures = new ArrayList<>();
         int requests = 0;
-        for (Iterator<Map.Entry<String, JsonNode>> paths = contract.path("paths").fields(); paths.hasNext(); ) {
-            Map.Entry<String, JsonNode> path = paths.next();
-            for (String method : List.of("get", "post", "put", "patch", "delete")) {
-                JsonNode op = path.getValue().path(method);
-                if (op.isMissingNode()) {
+        for (Operation operation : operations("get", "post", "put", "patch", "delete")) {
+            JsonNode op = operation.op();
+            String method = operation.method();
+            String template = operation.template();
+            String token = template.startsWith("/api/v1/clusters") ? Tokens.olga() : Tokens.admin();
+            JsonNode content = op.path("requestBody").path("content");
+            String type = content.has("text/csv") ? "text/csv" : "application/json";
+            String validBody = content.has("text/csv") ? content.path("text/csv").path("example").asText()
+                    : content.path("application/json").path("example").toString();
+            Map<String, Hostile> cases = new LinkedHashMap<>();
+            for (JsonNode p : op.path("parameters")) {
+                String name = p.path("name").asText();
+                if (p.path("in").asText().equals("path")) {
+                    cases.put(name + " with a NUL", Hostile.path(name, "a%00b"));
+                    cases.put(name + " with a control character", Hostile.path(name, "a%01b"));
+                    cases.put(name + " that is not UTF-8", Hostile.path(name, "a%FFb"));
+                    if (name.endsWith("Id")) {
+                        cases.put(name + " as 1-1-1-1-1", Hostile.path(name, "1-1-1-1-1"));
+                        cases.put(name + " with a short last group", Hostile.path(name, "01930000-0000-7000-8000-00000000e01"));
+                        cases.put(name + " with braces", Hostile.path(name, "%7B01930000-0000-7000-8000-00000000e001%7D"));
+                    }
+                }
+                if (name.equals("limit")) {
+                    for (String bad : List.of("abc", "1.5", "2147483648", "0", "-1")) {
+                        cases.put("limit=" + bad, Hostile.query("limit=" + bad));
+                    }
+                    cases.put("a cursor with a NUL", Hostile.query("cursor=%00"));
+                    cases.put("a cursor of another kind", Hostile.query("cursor=bm90LWEtY3Vyc29y"));
+                }
+                if (name.equals("Idempotency-Key")) {
+                    cases.put("an empty Idempotency-Key", Hostile.header("Idempotency-Key", ""));
+                }
+            }
+            cases.put("a NUL in the query", Hostile.query("x=%00"));
+            if (!content.isMissingNode() && !content.isEmpty()) {
+                if (type.equals("application/json")) {
+                    for (String field : stringFields(content.path("application/json").path("example"))) {
+                        cases.put(field + " with a NUL", Hostile.body(type, withField(validBody, field, "a\\u0000b")));
+                        cases.put(field + " with a lone surrogate", Hostile.body(type, withField(validBody, field, "a\\ud800b")));
+                        cases.put(field + " with a control character", Hostile.body(type, withField(validBody, field, "a\\u0007b")));
+                        cases.put(field + " as a number", Hostile.body(type, validBody.replaceFirst(
+                                "\"" + field + "\":\"[^\"]*\"", "\"" + field + "\":123")));
+                    }
+                } else {
+                    cases.put("a node id with a NUL", Hostile.body(type, validBody.replace("hz-n0001", "hz-\u0000n1")));
+                    cases.put("a formula in gpu_model", Hostile.body(type, validBody.replace("ASCEND-910B", "=HYPERLINK(\"x\")")));
+                    cases.put("a formula in node_id", Hostile.body(type, validBody.replace("hz-n0001", "@SUM(1)")));
+                    cases.put("+cmd in rack", Hostile.body(type, validBody.replace("hz-r001", "+cmd|' /C calc'!A0")));
+                }
+                byte[] invalidUtf8 = validBody.replaceFirst("[A-Za-z]", "\u0001").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                for (int i = 0; i < invalidUtf8.length; i++) {
+                    if (invalidUtf8[i] == 1) {
+                        invalidUtf8[i] = (byte) 0xC3; // a lead byte without its continuation
+                    }
+                }
+                cases.put("a body that is not UTF-8", new Hostile(null, null, null, (String[]) null, type, invalidUtf8));
+            }
+            for (Map.Entry<String, Hostile> c : cases.entrySet()) {
+                requests++;
+                Hostile h = c.getValue();
+                String url = template;
+                for (Map.Entry<String, String> v : PATH_VALUES.entrySet()) {
+                    url = url.replace("{" + v.getKey() + "}", v.getKey().equals(h.pathParam()) ? h.pathValue() : v.getValue());
+                }
+                io.restassured.specification.RequestSpecification r = given().auth().oauth2(token)
+                        .urlEncodingEnabled(false).header("Host", "evil.example");
+                if (h.headerName() != null) {
+                    r = r.header(h.headerName(), h.headerValue());
+                }
+                if (h.body() != null) {
+                    r = r.contentType(h.contentType()).body(h.body());
+                } else if (!content.isMissingNode() && !content.isEmpty()) {
+                    r = r.contentType(type).body(validBody);
+                }
+                String full = url + (h.query() == null ? "" : "?" + h.query());
+                String where = method.toUpperCase() + " " + template + " with " + c.getKey();
+                Response resp;
+                try {
+                    resp = r.request(method.toUpperCase(), full);
+                } catch (AssertionError contractBroken) {
+                    failures.add(where + ": " + contractBroken.getMessage());
                     continue;
                 }
-                String template = path.getKey();
-                String token = template.startsWith("/api/v1/clusters") ? Tokens.olga() : Tokens.admin();
-                JsonNode content = op.path("requestBody").path("content");
-                String type = content.has("text/csv") ? "text/csv" : "application/json";
-                String validBody = content.has("text/csv") ? content.path("text/csv").path("example").asText()
-                        : content.path("application/json").path("example").toString();
-                Map<String, Hostile> cases = new LinkedHashMap<>();
-                for (JsonNode p : op.path("parameters")) {
-                    String name = p.path("name").asText();
-                    if (p.path("in").asText().equals("path")) {
-                        cases.put(name + " with a NUL", Hostile.path(name, "a%00b"));
-                        cases.put(name + " with a control character", Hostile.path(name, "a%01b"));
-                        cases.put(name + " that is not UTF-8", Hostile.path(name, "a%FFb"));
-                        if (name.endsWith("Id")) {
-                            cases.put(name + " as 1-1-1-1-1", Hostile.path(name, "1-1-1-1-1"));
-                            cases.put(name + " with a short last group", Hostile.path(name, "01930000-0000-7000-8000-00000000e01"));
-                            cases.put(name + " with braces", Hostile.path(name, "%7B01930000-0000-7000-8000-00000000e001%7D"));
-                        }
-                    }
-                    if (name.equals("limit")) {
-                        for (String bad : List.of("abc", "1.5", "2147483648", "0", "-1")) {
-                            cases.put("limit=" + bad, Hostile.query("limit=" + bad));
-                        }
-                        cases.put("a cursor with a NUL", Hostile.query("cursor=%00"));
-                        cases.put("a cursor of another kind", Hostile.query("cursor=bm90LWEtY3Vyc29y"));
-                    }
-                    if (name.equals("Idempotency-Key")) {
-                        cases.put("an empty Idempotency-Key", Hostile.header("Idempotency-Key", ""));
-                    }
-                }
-                cases.put("a NUL in the query", Hostile.query("x=%00"));
-                if (!content.isMissingNode() && !content.isEmpty()) {
-                    if (type.equals("application/json")) {
-                        for (String field : stringFields(content.path("application/json").path("example"))) {
-                            cases.put(field + " with a NUL", Hostile.body(type, withField(validBody, field, "a\\u0000b")));
-                            cases.put(field + " with a lone surrogate", Hostile.body(type, withField(validBody, field, "a\\ud800b")));
-                            cases.put(field + " with a control character", Hostile.body(type, withField(validBody, field, "a\\u0007b")));
-                            cases.put(field + " as a number", Hostile.body(type, validBody.replaceFirst(
-                                    "\"" + field + "\":\"[^\"]*\"", "\"" + field + "\":123")));
-                        }
-                    } else {
-                        cases.put("a node id with a NUL", Hostile.body(type, validBody.replace("hz-n0001", "hz-\u0000n1")));
-                        cases.put("a formula in gpu_model", Hostile.body(type, validBody.replace("ASCEND-910B", "=HYPERLINK(\"x\")")));
-                        cases.put("a formula in node_id", Hostile.body(type, validBody.replace("hz-n0001", "@SUM(1)")));
-                        cases.put("+cmd in rack", Hostile.body(type, validBody.replace("hz-r001", "+cmd|' /C calc'!A0")));
-                    }
-                    byte[] invalidUtf8 = validBody.replaceFirst("[A-Za-z]", "\u0001").getBytes(java.nio.charset.StandardCharsets.UTF_8);
-                    for (int i = 0; i < invalidUtf8.length; i++) {
-                        if (invalidUtf8[i] == 1) {
-                            invalidUtf8[i] = (byte) 0xC3; // a lead byte without its continuation
-                        }
-                    }
-                    cases.put("a body that is not UTF-8", new Hostile(null, null, null, (String[]) null, type, invalidUtf8));
-                }
-                for (Map.Entry<String, Hostile> c : cases.entrySet()) {
-                    requests++;
-                    Hostile h = c.getValue();
-                    String url = template;
-                    for (Map.Entry<String, String> v : PATH_VALUES.entrySet()) {
-                        url = url.replace("{" + v.getKey() + "}", v.getKey().equals(h.pathParam()) ? h.pathValue() : v.getValue());
-                    }
-                    io.restassured.specification.RequestSpecification r = given().auth().oauth2(token)
-                            .urlEncodingEnabled(false).header("Host", "evil.example");
-                    if (h.headerName() != null) {
-                        r = r.header(h.headerName(), h.headerValue());
-                    }
-                    if (h.body() != null) {
-                        r = r.contentType(h.contentType()).body(h.body());
-                    } else if (!content.isMissingNode() && !content.isEmpty()) {
-                        r = r.contentType(type).body(validBody);
-                    }
-                    String full = url + (h.query() == null ? "" : "?" + h.query());
-                    String where = method.toUpperCase() + " " + template + " with " + c.getKey();
-                    Response resp;
-                    try {
-                        resp = r.request(method.toUpperCase(), full);
-                    } catch (AssertionError contractBroken) {
-                        failures.add(where + ": " + contractBroken.getMessage());
-                        continue;
-                    }
-                    if (resp.statusCode() < 400 || resp.statusCode() >= 500) {
-                        failures.add(where + ": HTTP " + resp.statusCode() + " " + resp.asString());
-                    } else if (resp.headers().toString().contains("evil.example") || resp.asString().contains("evil.example")) {
-                        failures.add(where + ": the answer points at the foreign Host");
-                    }
+                if (resp.statusCode() < 400 || resp.statusCode() >= 500) {
+                    failures.add(where + ": HTTP " + resp.statusCode() + " " + resp.asString());
+                } else if (resp.headers().toString().contains("evil.example") || resp.asString().contains("evil.example")) {
+                    failures.add(where + ": the answer points at the foreign Host");
                 }
             }
         }
@@ -227,6 +218,80 @@ class BadInputSweepTest {
                 .body("code", org.hamcrest.Matchers.equalTo("URI_TOO_LONG"));
         given().auth().oauth2(Tokens.alice()).get("/api/v1/no-such-route").then().statusCode(404)
                 .contentType("application/problem+json").body("code", org.hamcrest.Matchers.equalTo("NOT_FOUND"));
+    }
+
+    /**
+     * Every operation of the served contract refuses a query parameter it does not take (a misspelt filter would
+     * otherwise answer the unfiltered data) and a parameter it takes given twice, naming the parameter, and changes
+     * nothing. A write route is sent its valid example body, so only the query is wrong.
+     */
+    @Test
+    void every_operation_refuses_query_parameters_it_does_not_take_or_that_are_repeated() throws Exception {
+        String before = state();
+        List<String> failures = new ArrayList<>();
+        List<Operation> operations = operations("get", "post", "put", "patch", "delete");
+        int repeated = 0;
+        for (Operation operation : operations) {
+            JsonNode op = operation.op();
+            String method = operation.method();
+            String url = fill(operation.template());
+            String token = url.startsWith("/api/v1/clusters") ? Tokens.olga() : Tokens.admin();
+            JsonNode content = op.path("requestBody").path("content");
+            List<String> queries = new ArrayList<>(List.of("unexpectedParameter=1"));
+            for (JsonNode p : op.path("parameters")) {
+                if (p.path("in").asText().equals("query")) {
+                    String name = p.path("name").asText();
+                    // a near miss of a real name is unknown too: names are case-sensitive
+                    queries.add(name.toLowerCase().equals(name) ? name.toUpperCase() + "=1" : name.toLowerCase() + "=1");
+                    queries.add(name + "=1&" + name + "=2");
+                    repeated++;
+                }
+            }
+            for (String query : queries) {
+                io.restassured.specification.RequestSpecification r = given().auth().oauth2(token).urlEncodingEnabled(false);
+                if (content.has("application/json")) {
+                    r = r.contentType("application/json").body(content.path("application/json").path("example").toString());
+                } else if (content.has("text/csv")) {
+                    r = r.contentType("text/csv").body(content.path("text/csv").path("example").asText());
+                }
+                Response resp = r.request(method.toUpperCase(), url + "?" + query);
+                String name = query.substring(0, query.indexOf('='));
+                String code = query.contains("&") ? "REPEATED_QUERY_PARAMETER" : "UNKNOWN_QUERY_PARAMETER";
+                if (resp.statusCode() != 400 || !code.equals(resp.path("code"))
+                        || !name.equals(resp.path("errors[0].field"))) {
+                    failures.add(method.toUpperCase() + " " + operation.template() + "?" + query + ": HTTP "
+                            + resp.statusCode() + " " + resp.asString());
+                }
+            }
+        }
+        assertTrue(operations.size() >= 40, "expected every operation of the contract, found " + operations.size());
+        assertTrue(repeated >= 14, "expected the query parameters of the contract, found " + repeated);
+        assertTrue(failures.isEmpty(), failures.size() + " requests were not refused as they should be:\n"
+                + String.join("\n", failures));
+        assertEquals(before, state(), "a refused query must change nothing");
+        // The detail says what the operation takes, so the client can correct itself.
+        given().auth().oauth2(Tokens.alice()).get("/api/v1/usage?from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z&projectid=x")
+                .then().statusCode(400).contentType("application/problem+json")
+                .body("detail", org.hamcrest.Matchers.equalTo(
+                        "Query parameter 'projectid' is not taken here; it takes from, to, groupBy, tenantId"));
+    }
+
+    /** One operation of the served contract: its path template, its HTTP method (lower case) and its description. */
+    record Operation(String template, String method, JsonNode op) {}
+
+    /** The operations of the served contract with one of these methods, read from {@code /q/openapi}. */
+    static List<Operation> operations(String... methods) throws Exception {
+        JsonNode contract = JSON.readTree(given().get("/q/openapi?format=json").then().statusCode(200).extract().asString());
+        List<Operation> operations = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> paths = contract.path("paths").fields(); paths.hasNext(); ) {
+            Map.Entry<String, JsonNode> path = paths.next();
+            for (String method : methods) {
+                if (!path.getValue().path(method).isMissingNode()) {
+                    operations.add(new Operation(path.getKey(), method, path.getValue().path(method)));
+                }
+            }
+        }
+        return operations;
     }
 
     /** One hostile variation of a request; null parts are left as in a valid request. */

@@ -15,6 +15,9 @@ public enum ProblemCode {
     INVALID_FIELD_TYPE(400, "A field has the wrong JSON type (`\"name\": 123`) or shape, or a number too large for it"),
     INVALID_CHARACTER(400, "A value holds a character that is never valid: NUL or another control character, "
             + "or a lone UTF-16 surrogate"),
+    UNKNOWN_QUERY_PARAMETER(400, "A query parameter the operation does not take (a misspelt filter is refused, never "
+            + "ignored); the detail lists the ones it takes"),
+    REPEATED_QUERY_PARAMETER(400, "A query parameter given more than once; each takes one value"),
     INVALID_ID(400, "An id in the path or query is not a canonical 36-character UUID"),
     INVALID_CURSOR(400, "The cursor was not issued by this service for this list and these filters"),
     INVALID_LIMIT(400, "`limit` is not a whole number from 1 to 500"),

@@ -65,7 +65,8 @@ public class ContractFilter implements OASFilter {
     /** Codes every authenticated operation can answer with, whatever it does (any URL can carry a bad query). */
     static final Set<ProblemCode> EVERY_OPERATION = EnumSet.of(ProblemCode.UNAUTHENTICATED, ProblemCode.INVALID_CHARACTER,
             ProblemCode.NOT_ACCEPTABLE, ProblemCode.URI_TOO_LONG, ProblemCode.INTERNAL,
-            ProblemCode.IDENTITY_PROVIDER_UNAVAILABLE);
+            ProblemCode.IDENTITY_PROVIDER_UNAVAILABLE, ProblemCode.UNKNOWN_QUERY_PARAMETER,
+            ProblemCode.REPEATED_QUERY_PARAMETER);
     /** Codes of an operation that takes a JSON body. */
     static final Set<ProblemCode> JSON_BODY = EnumSet.of(ProblemCode.MALFORMED_JSON, ProblemCode.UNKNOWN_FIELD,
             ProblemCode.INVALID_FIELD_TYPE, ProblemCode.INVALID_CHARACTER, ProblemCode.VALIDATION_FAILED,
