@@ -21,7 +21,6 @@ import city.myriad.platform.error.ProblemCode;
 import city.myriad.platform.paging.Page;
 import city.myriad.platform.paging.PageRequest;
 import city.myriad.platform.security.Caller;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -216,12 +215,7 @@ public class ClusterAgentService {
     }
 
     private AssignmentView view(ClusterFeedRepository.Assignment a) {
-        JobPlacement p;
-        try {
-            p = json.readValue(a.placement(), JobPlacement.class);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("A stored placement does not read", e);
-        }
+        JobPlacement p = StoredPlacements.read(json, a.placement());
         BigDecimal cards = BigDecimal.valueOf(a.cardsMilli()).divide(BigDecimal.valueOf(1000), MathContext.DECIMAL64)
                 .stripTrailingZeros();
         if (cards.scale() < 0) {

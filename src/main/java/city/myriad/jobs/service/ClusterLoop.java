@@ -16,7 +16,6 @@ import city.myriad.jobs.model.Reasons;
 import city.myriad.jobs.repository.ClusterFeedRepository.InboxEntry;
 import city.myriad.market.service.JobPricing.ReservationRef;
 import city.myriad.platform.db.PlainTx;
-import city.myriad.quota.service.QuotaLimits;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.SqlConnection;
@@ -67,7 +66,6 @@ final class ClusterLoop implements Runnable {
     static final Duration REFRESH = Duration.ofSeconds(2);
     /** How often node states are reloaded when no event announced a change (an operator may set them directly). */
     static final Duration NODES_REFRESH = Duration.ofSeconds(10);
-    static final Duration QUOTA_TTL = Duration.ofSeconds(5);
 
     /** The leader epoch moved on: another replica schedules this cluster now. */
     static final class LostLeadership extends RuntimeException {
@@ -139,15 +137,9 @@ final class ClusterLoop implements Runnable {
     private final Set<UUID> reconcile = new HashSet<>();
     /** Jobs the core cannot hold: a run on nodes that no longer exist, a job of a model the cluster lost. */
     private final List<Tracked> orphans = new ArrayList<>();
-    private Map<UUID, ReservationRef> active = Map.of();
-    private final Map<UUID, int[]> heldNodes = new HashMap<>();
-    private final Map<UUID, Long> reservedRunning = new HashMap<>();
-    private final Map<String, Long> usage = new HashMap<>();
-    private final Map<Owner, QuotaLimits.Effective> limits = new HashMap<>();
-    private final Map<Owner, Instant> limitsAt = new HashMap<>();
-
-    /** Whose quota a job counts against. */
-    private record Owner(UUID tenant, UUID project) {}
+    private ReservationHolds holds;
+    private StoredPlacements placements;
+    private final LoopAdmission admission;
     private Set<String> down = Set.of();
     /** The topology the core was built on no longer matches the cluster's nodes. */
     private boolean stale;
@@ -164,6 +156,8 @@ final class ClusterLoop implements Runnable {
         this.clusterId = clusterId;
         this.epoch = epoch;
         this.parts = parts;
+        this.admission = new LoopAdmission(clusterId, (tenant, project) -> parts.await(() -> parts.quotas.of(tenant,
+                project)));
     }
 
     UUID clusterId() {
@@ -238,9 +232,7 @@ final class ClusterLoop implements Runnable {
         waiting.clear();
         limitsDue.clear();
         byCore.clear();
-        reservedRunning.clear();
-        usage.clear();
-        heldNodes.clear();
+        admission.clearRunning();
         reconcile.clear();
         orphans.clear();
         origin = parts.clock.instant();
@@ -255,6 +247,8 @@ final class ClusterLoop implements Runnable {
         }
         topology = b.build();
         blockOf = nodeRefs.stream().map(NodeRef::block).toArray(String[]::new);
+        holds = new ReservationHolds(topology, blockOf);
+        placements = new StoredPlacements(topology, nodeIndex, parts.json);
         scheduler = new Scheduler(topology, new FragmentationAwarePolicy(), Scheduler.Options.myriad())
                 .withAdmission(this::admit);
         appliedHolds = null;
@@ -267,7 +261,7 @@ final class ClusterLoop implements Runnable {
         for (JobRow row : live) {
             Tracked t = track(row);
             if (row.state() == JobState.RUNNING) {
-                Placement p = placementOf(t.core, row.placement());
+                Placement p = placements.of(t.core, row.placement());
                 if (p == null) {
                     orphans.add(t);  // its nodes are gone: the next cycle ends it
                     continue;
@@ -324,7 +318,7 @@ final class ClusterLoop implements Runnable {
             writes.add(new EndRun(t, new JobRuns.RunEnd(JobState.FAILED, Reasons.TIME_LIMIT, false, true, false),
                     false));
         }
-        loadLimits(now);
+        admission.loadLimits(() -> waiting.stream().map(t -> t.row).iterator(), now);
         // 4. the core's decisions
         waiting.forEach(t -> t.refusal = null);
         for (Decision d : scheduler.cycle(seconds(now))) {
@@ -515,8 +509,8 @@ final class ClusterLoop implements Runnable {
         runs(t);
         boolean borrowed = t.borrowNext;
         t.borrowNext = false;
-        count(t, +1, borrowed);
-        writes.add(new Start(t, json(p), borrowed));
+        admission.count(t.row, +1, borrowed);
+        writes.add(new Start(t, placements.write(p), borrowed));
     }
 
     private int blocksOf(Placement p) {
@@ -580,7 +574,7 @@ final class ClusterLoop implements Runnable {
             return t;
         }
         int id = nextCoreId++;
-        int tenant = tenants.computeIfAbsent(row.tenantId(), k -> tenants.size());
+        int tenant = tenantIndex(row.tenantId());
         boolean whole = row.cardsMilli() >= 1000;
         t.core = city.myriad.allocation.Job.of(id).tenant(tenant).submittedAt(seconds(row.createdAt()))
                 .runsFor(row.maxRunSeconds()).cards(whole ? row.cardsMilli() / 1000 : 1)
@@ -589,6 +583,11 @@ final class ClusterLoop implements Runnable {
                 .build();
         byCore.put(id, t);
         return t;
+    }
+
+    /** A tenant's index in the core, given in the order tenants are first seen. */
+    private int tenantIndex(UUID tenant) {
+        return tenants.computeIfAbsent(tenant, k -> tenants.size());
     }
 
     private void untrack(Tracked t) {
@@ -634,87 +633,20 @@ final class ClusterLoop implements Runnable {
         }
     }
 
-    // Usage: running milli-cards per quota scope (tenant or project) x model x class, borrowed runs apart.
-
     private void count(Tracked t, int sign) {
-        count(t, sign, t.row.borrowed());
+        admission.count(t.row, sign, t.row.borrowed());
     }
 
-    private void count(Tracked t, int sign, boolean borrowed) {
-        long milli = sign * (long) t.row.cardsMilli();
-        if (t.row.reservationId() != null) {
-            reservedRunning.merge(t.row.reservationId(), milli, Long::sum);
-        }
-        if (borrowed) {
-            return;
-        }
-        usage.merge(key(t.row.tenantId(), t.row.model(), t.row.jobClass().name()), milli, Long::sum);
-        usage.merge(key(t.row.projectId(), t.row.model(), t.row.jobClass().name()), milli, Long::sum);
-    }
-
-    private static String key(UUID scope, String model, String jobClass) {
-        return scope + "/" + model + "/" + jobClass;
-    }
-
-    private long used(UUID scope, String model, String jobClass) {
-        if (jobClass != null) {
-            return usage.getOrDefault(key(scope, model, jobClass), 0L);
-        }
-        long sum = 0;
-        for (JobClass c : JobClass.values()) {
-            sum += usage.getOrDefault(key(scope, model, c.name()), 0L);
-        }
-        return sum;
-    }
-
-    /** The core's admission: reservations in their window with room, card quotas, borrowing for SPOT. */
+    /** The core's admission ({@link LoopAdmission}); a refusal is the job's wait reason, a borrowed start marked. */
     private Admission.Verdict admit(city.myriad.allocation.Job job, double nowS) {
         Tracked t = byCore.get(job.id());
-        JobRow r = t.row;
-        if (r.jobClass() == JobClass.RESERVED) {
-            ReservationRef res = active.get(r.reservationId());
-            if (res == null) {
-                t.refusal = Reasons.RESERVATION_NOT_STARTED;
-                return Admission.Verdict.QUOTA_EXCEEDED;
-            }
-            if (reservedRunning.getOrDefault(res.id(), 0L) + r.cardsMilli() > res.cards() * 1000L) {
-                t.refusal = Reasons.RESERVATION_FULL;
-                return Admission.Verdict.QUOTA_EXCEEDED;
-            }
+        LoopAdmission.Verdict v = admission.admit(t.row);
+        if (!v.admitted()) {
+            t.refusal = v.refusal();
+            return Admission.Verdict.QUOTA_EXCEEDED;
         }
-        QuotaLimits.Effective q = limits.get(new Owner(r.tenantId(), r.projectId()));
-        if (q == null) {
-            return Admission.Verdict.ADMIT;
-        }
-        for (CardQuota.Binding b : CardQuota.bindings(q, clusterId, r.model(), r.jobClass(), false)) {
-            UUID scope = b.tenantWide() ? r.tenantId() : r.projectId();
-            if (used(scope, r.model(), b.limit().priceClass()) + r.cardsMilli() > b.limit().limit() * 1000L) {
-                t.refusal = Reasons.QUOTA;
-                return Admission.Verdict.QUOTA_EXCEEDED;
-            }
-        }
-        t.borrowNext = false;
-        for (CardQuota.Binding b : CardQuota.bindings(q, clusterId, r.model(), r.jobClass(), true)) {
-            UUID scope = b.tenantWide() ? r.tenantId() : r.projectId();
-            if (used(scope, r.model(), null) + r.cardsMilli() > b.limit().limit() * 1000L) {
-                t.borrowNext = true;  // beyond the quota on idle capacity: borrowed, reclaimed first
-            }
-        }
+        t.borrowNext = v.borrowed();
         return Admission.Verdict.ADMIT;
-    }
-
-    private void loadLimits(Instant now) {
-        Set<Owner> needed = new HashSet<>();
-        for (Tracked t : waiting) {
-            needed.add(new Owner(t.row.tenantId(), t.row.projectId()));
-        }
-        for (Owner k : needed) {
-            Instant at = limitsAt.get(k);
-            if (at == null || Duration.between(at, now).compareTo(QUOTA_TTL) > 0) {
-                limits.put(k, parts.await(() -> parts.quotas.of(k.tenant(), k.project())));
-                limitsAt.put(k, now);
-            }
-        }
     }
 
     /** Reloads node states and the reservations in their window, and applies them to the core as holds. */
@@ -743,26 +675,11 @@ final class ClusterLoop implements Runnable {
             }
         }
         down = nowDown;
-        List<ReservationRef> list = parts.await(() -> parts.pricing.active(clusterId, now));
-        Map<UUID, ReservationRef> byRes = new LinkedHashMap<>();
-        list.forEach(r -> byRes.put(r.id(), r));
-        active = byRes;
-        heldNodes.keySet().retainAll(byRes.keySet());
-        for (ReservationRef r : list) {
-            int tenant = tenants.computeIfAbsent(r.tenantId(), k -> tenants.size());
-            int[] kept = heldNodes.get(r.id());
-            int[] nodes = kept != null && stillHoldable(kept, holder) ? kept : chooseNodes(r, holder);
-            if (nodes == null) {
-                LOG.warnf("Reservation %s: not enough whole %s nodes in service to hold %d cards", r.id(), r.model(),
-                        r.cards());
-                heldNodes.remove(r.id());
-                continue;
-            }
-            heldNodes.put(r.id(), nodes);
-            for (int n : nodes) {
-                holder[n] = tenant;
-            }
-        }
+        List<ReservationRef> open = parts.await(() -> parts.pricing.active(clusterId, now));
+        Map<UUID, ReservationRef> byId = new LinkedHashMap<>();
+        open.forEach(r -> byId.put(r.id(), r));
+        admission.openReservations(byId);
+        holds.hold(holder, open, this::tenantIndex);
         // Applying holds forgets the core's memos (shapes that do not fit, kept reservations): only on a change.
         if (!java.util.Arrays.equals(holder, appliedHolds)) {
             scheduler.withReservations(n -> holder[n]);
@@ -800,31 +717,6 @@ final class ClusterLoop implements Runnable {
         return nodesChanged || Duration.between(nodesAt, now).compareTo(NODES_REFRESH) >= 0;
     }
 
-    private static boolean stillHoldable(int[] nodes, int[] holder) {
-        for (int n : nodes) {
-            if (holder[n] != Reservations.NONE) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Whole nodes of the reservation's model (and block) in service and free of other holds, enough for its cards. */
-    private int[] chooseNodes(ReservationRef r, int[] holder) {
-        List<Integer> chosen = new ArrayList<>();
-        int cards = 0;
-        for (int n = 0; n < topology.nodes() && cards < r.cards(); n++) {
-            if (holder[n] != Reservations.NONE || topology.cards(n) == 0
-                    || !topology.models().get(topology.model(n)).equals(r.model())
-                    || (r.block() != null && !r.block().equals(blockOf[n]))) {
-                continue;
-            }
-            chosen.add(n);
-            cards += topology.cards(n);
-        }
-        return cards >= r.cards() ? chosen.stream().mapToInt(Integer::intValue).toArray() : null;
-    }
-
     /** Runs on nodes that are down end: SPOT requeued, the others FAILED; both credited for the lost run. */
     private void endRunsOnDownNodes(List<Write> writes) {
         if (down.isEmpty()) {
@@ -848,61 +740,14 @@ final class ClusterLoop implements Runnable {
         return Duration.between(origin, at).toMillis() / 1000.0;
     }
 
-    private String json(Placement p) {
-        List<JobPlacement.NodeCards> nodes = new ArrayList<>();
-        for (int i = 0; i < p.nodes().length; i++) {
-            List<Integer> cards = new ArrayList<>();
-            for (int c : p.cards()[i]) {
-                cards.add(c);
-            }
-            nodes.add(new JobPlacement.NodeCards(topology.nodeName(p.nodes()[i]), cards));
-        }
-        try {
-            return parts.json.writeValueAsString(new JobPlacement(nodes, p.milli()));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     /** The tracked job's stored placement, read once for each placement it is given. */
     private JobPlacement placement(Tracked t) {
         String stored = t.row.placement();
         if (!java.util.Objects.equals(stored, t.placementRead)) {
-            t.placement = placement(stored);
+            t.placement = placements.read(stored);
             t.placementRead = stored;
         }
         return t.placement;
-    }
-
-    private JobPlacement placement(String stored) {
-        if (stored == null) {
-            return null;
-        }
-        try {
-            return parts.json.readValue(stored, JobPlacement.class);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("A stored placement does not read", e);
-        }
-    }
-
-    /** The core's placement of a running job from its stored one; null if a node of it no longer exists. */
-    private Placement placementOf(city.myriad.allocation.Job job, String stored) {
-        JobPlacement p = placement(stored);
-        if (job == null || p == null) {
-            return null;
-        }
-        int k = p.nodes().size();
-        int[] nodes = new int[k];
-        int[][] cards = new int[k][];
-        for (int i = 0; i < k; i++) {
-            Integer n = nodeIndex.get(p.nodes().get(i).node());
-            if (n == null) {
-                return null;
-            }
-            nodes[i] = n;
-            cards[i] = p.nodes().get(i).cards().stream().mapToInt(Integer::intValue).toArray();
-        }
-        return new Placement(job, nodes, cards, new long[k], new long[k]);
     }
 
     private static void sleepQuietly(Duration d) {

@@ -29,7 +29,6 @@ import city.myriad.platform.time.Ids;
 import city.myriad.metering.service.MeterReadings;
 import city.myriad.quota.service.QuotaLimits;
 import city.myriad.tenancy.service.TenantProjects;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -445,14 +444,7 @@ public class JobService {
     }
 
     JobPlacement placement(String stored) {
-        if (stored == null) {
-            return null;
-        }
-        try {
-            return json.readValue(stored, JobPlacement.class);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("A stored placement does not read", e);
-        }
+        return StoredPlacements.read(json, stored);
     }
 
     private static JobState parseState(String state) {

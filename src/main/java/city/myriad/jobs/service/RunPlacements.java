@@ -1,7 +1,6 @@
 package city.myriad.jobs.service;
 
 import city.myriad.jobs.model.JobPlacement;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.HashMap;
@@ -29,11 +28,9 @@ public class RunPlacements {
 
     /** Every node of a run placed as {@code stored}, with the cards (in thousandths) it uses there. */
     public Map<String, Integer> cardsMilliByNode(String stored) {
-        JobPlacement p;
-        try {
-            p = json.readValue(stored, JobPlacement.class);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("A stored placement does not parse: " + stored, e);
+        JobPlacement p = StoredPlacements.read(json, stored);
+        if (p == null) {
+            throw new IllegalStateException("The run has no stored placement");
         }
         Map<String, Integer> byNode = new HashMap<>();
         p.nodes().forEach(n -> byNode.put(n.node(), p.shareMilli() < 1000 ? p.shareMilli() : n.cards().size() * 1000));

@@ -1,0 +1,83 @@
+package city.myriad.jobs.service;
+
+import city.myriad.allocation.Job;
+import city.myriad.allocation.Placement;
+import city.myriad.allocation.Topology;
+import city.myriad.jobs.model.JobPlacement;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A run's placement as the core holds it (node indexes of one topology) and as a job's row stores it (JSON naming
+ * nodes and cards, {@link JobPlacement}), each read from the other. Node names are the link: a stored placement
+ * survives a rebuild of the core on a new topology as long as its nodes still exist.
+ */
+final class StoredPlacements {
+
+    private final Topology topology;
+    private final Map<String, Integer> nodeIndex;
+    private final ObjectMapper json;
+
+    StoredPlacements(Topology topology, Map<String, Integer> nodeIndex, ObjectMapper json) {
+        this.topology = topology;
+        this.nodeIndex = nodeIndex;
+        this.json = json;
+    }
+
+    /** What a job's row stores for the core's placement {@code p}. */
+    String write(Placement p) {
+        List<JobPlacement.NodeCards> nodes = new ArrayList<>();
+        for (int i = 0; i < p.nodes().length; i++) {
+            List<Integer> cards = new ArrayList<>();
+            for (int c : p.cards()[i]) {
+                cards.add(c);
+            }
+            nodes.add(new JobPlacement.NodeCards(topology.nodeName(p.nodes()[i]), cards));
+        }
+        try {
+            return json.writeValueAsString(new JobPlacement(nodes, p.milli()));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The stored placement as written; null for none. */
+    JobPlacement read(String stored) {
+        return read(json, stored);
+    }
+
+    /** A placement as a job's row (or a run segment, or an assignment) stores it; null for none. */
+    static JobPlacement read(ObjectMapper json, String stored) {
+        if (stored == null) {
+            return null;
+        }
+        try {
+            return json.readValue(stored, JobPlacement.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("A stored placement does not read", e);
+        }
+    }
+
+    /** The core's placement of a running {@code job} from its stored one; null if a node of it no longer exists. */
+    Placement of(Job job, String stored) {
+        JobPlacement p = read(stored);
+        if (job == null || p == null) {
+            return null;
+        }
+        int k = p.nodes().size();
+        int[] nodes = new int[k];
+        int[][] cards = new int[k][];
+        for (int i = 0; i < k; i++) {
+            Integer n = nodeIndex.get(p.nodes().get(i).node());
+            if (n == null) {
+                return null;
+            }
+            nodes[i] = n;
+            cards[i] = p.nodes().get(i).cards().stream().mapToInt(Integer::intValue).toArray();
+        }
+        return new Placement(job, nodes, cards, new long[k], new long[k]);
+    }
+}

@@ -1,0 +1,70 @@
+package city.myriad.jobs.service;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import city.myriad.allocation.Reservations;
+import city.myriad.allocation.Topology;
+import city.myriad.market.service.JobPricing.ReservationRef;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class ReservationHoldsTest {
+
+    static final int N = Reservations.NONE;
+    static final int OUT = Reservations.OUT_OF_SERVICE;
+    static final UUID ACME = UUID.randomUUID();
+    static final UUID GLOBEX = UUID.randomUUID();
+
+    /** Nodes 0-3: 8 ASCEND cards each, blocks b1, b1, b2, b2; node 4: 8 H800 cards in b2. */
+    static final Topology TOPOLOGY = Topology.builder()
+            .node("n0", "ASCEND-910B", 8, 96_000, 1_000_000, "r1", "b1")
+            .node("n1", "ASCEND-910B", 8, 96_000, 1_000_000, "r1", "b1")
+            .node("n2", "ASCEND-910B", 8, 96_000, 1_000_000, "r2", "b2")
+            .node("n3", "ASCEND-910B", 8, 96_000, 1_000_000, "r2", "b2")
+            .node("n4", "H800", 8, 96_000, 1_000_000, "r2", "b2")
+            .build();
+    static final String[] BLOCKS = {"b1", "b1", "b2", "b2", "b2"};
+
+    final Map<UUID, Integer> tenants = new HashMap<>();
+
+    int tenant(UUID id) {
+        return tenants.computeIfAbsent(id, k -> tenants.size());
+    }
+
+    static ReservationRef reservation(UUID tenant, String model, int cards, String block) {
+        Instant now = Instant.parse("2026-12-02T12:00:00Z");
+        return new ReservationRef(UUID.randomUUID(), tenant, UUID.randomUUID(), UUID.randomUUID(), model, cards, now,
+                now.plusSeconds(3600), "ACTIVE", "CNY", block);
+    }
+
+    @Test
+    void a_reservation_holds_whole_nodes_of_its_model_and_block_enough_for_its_cards() {
+        ReservationHolds holds = new ReservationHolds(TOPOLOGY, BLOCKS);
+        ReservationRef acme = reservation(ACME, "ASCEND-910B", 12, null);      // 12 cards: two whole nodes
+        ReservationRef globex = reservation(GLOBEX, "ASCEND-910B", 8, "b2");   // one node, in b2
+        ReservationRef h800 = reservation(GLOBEX, "H800", 16, null);           // more than the cluster has
+        int[] holder = holds.hold(new int[] {N, N, N, N, N}, List.of(acme, globex, h800), this::tenant);
+        assertArrayEquals(new int[] {0, 0, 1, N, N}, holder);
+    }
+
+    @Test
+    void a_reservation_keeps_its_nodes_while_they_are_holdable_and_moves_when_one_leaves_service() {
+        ReservationHolds holds = new ReservationHolds(TOPOLOGY, BLOCKS);
+        ReservationRef globex = reservation(GLOBEX, "ASCEND-910B", 8, null);
+        ReservationRef acme = reservation(ACME, "ASCEND-910B", 8, null);
+        assertArrayEquals(new int[] {0, N, N, N, N}, holds.hold(new int[] {N, N, N, N, N}, List.of(globex), this::tenant));
+        // A reservation opening later takes the next node; the first keeps node 0.
+        assertArrayEquals(new int[] {0, 1, N, N, N},
+                holds.hold(new int[] {N, N, N, N, N}, List.of(globex, acme), this::tenant));
+        // Node 0 out of service: the first reservation moves to the first node no other keeps; the second keeps node
+        // 1 (where its jobs run), though it comes later in the list.
+        assertArrayEquals(new int[] {OUT, 1, 0, N, N},
+                holds.hold(new int[] {OUT, N, N, N, N}, List.of(globex, acme), this::tenant));
+        // A reservation whose window closed holds nothing.
+        assertArrayEquals(new int[] {N, 1, N, N, N}, holds.hold(new int[] {N, N, N, N, N}, List.of(acme), this::tenant));
+    }
+}
