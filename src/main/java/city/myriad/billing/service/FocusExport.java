@@ -9,7 +9,6 @@ import city.myriad.platform.money.MinorUnits;
 import city.myriad.platform.validation.Fields;
 import city.myriad.platform.security.Caller;
 import city.myriad.tenancy.service.TenantProjects;
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -112,7 +111,7 @@ public class FocusExport {
         Buffer head = Buffer.buffer(r.csv() ? String.join(",", FocusColumns.ALL) : "[");
         // Whether no row was written yet (JSON: no comma before it); read and written by one thread at a time.
         java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
-        Dimensions dims = new Dimensions();
+        FocusDimensions dims = new FocusDimensions();
         Multi<Buffer> usage = Multi.createBy().repeating()
                 .uni(() -> new Cursor[] {new Cursor(null, new UUID(0, 0), 0, false)},
                         cur -> usageChunk(scope, r, cur[0], dims).map(chunk -> {
@@ -124,7 +123,7 @@ public class FocusExport {
                 // last one: two cores at work instead of one. At most two chunks wait between them: without the
                 // bound, emitOn asks for many chunks ahead and memory grows with the export.
                 .emitOn(Infrastructure.getDefaultWorkerPool(), 2)
-                .map(rows -> render(usageRows(rows, dims), r.csv(), first));
+                .map(rows -> FocusRendering.render(rowsOf(usageRows(rows, dims)), r.csv(), first));
         Multi<Buffer> lines = Multi.createBy().repeating()
                 .uni(() -> new LineCursor[] {new LineCursor(new UUID(0, 0), 0)},
                         cur -> lineChunk(scope, r, cur[0]).map(rows -> {
@@ -134,7 +133,7 @@ public class FocusExport {
                             return rows;
                         }))
                 .until(List::isEmpty)
-                .map(rows -> render(rows, r.csv(), first));
+                .map(rows -> FocusRendering.render(rowsOf(rows), r.csv(), first));
         Multi<Buffer> tail = r.csv() ? Multi.createFrom().empty() : Multi.createFrom().item(() -> Buffer.buffer("]"));
         return Multi.createBy().concatenating().streams(Multi.createFrom().item(head), usage, lines, tail);
     }
@@ -152,6 +151,14 @@ public class FocusExport {
         final List<String[]> rows = new ArrayList<>(2);
         Cursor cursor;
         LineCursor lineCursor;
+    }
+
+    private static List<String[]> rowsOf(List<Out> chunk) {
+        List<String[]> rows = new ArrayList<>(chunk.size() * 2);
+        for (Out o : chunk) {
+            rows.addAll(o.rows);
+        }
+        return rows;
     }
 
     /*
@@ -177,7 +184,7 @@ public class FocusExport {
                and ($4::uuid[] is null or u.cluster_id = any($4::uuid[]))""";
 
     /** The next chunk: rows of the cursor's hour after its (job, run), moving on to later hours while it is empty. */
-    private Uni<UsageChunk> usageChunk(Scope s, Request r, Cursor c, Dimensions dims) {
+    private Uni<UsageChunk> usageChunk(Scope s, Request r, Cursor c, FocusDimensions dims) {
         if (c.done()) {
             return Uni.createFrom().item(new UsageChunk(List.of(), c));
         }
@@ -220,7 +227,7 @@ public class FocusExport {
                 });
     }
 
-    private static List<Out> usageRows(List<Row> rows, Dimensions dims) {
+    private static List<Out> usageRows(List<Row> rows, FocusDimensions dims) {
         List<Out> out = new ArrayList<>(rows.size());
         java.util.Map<Instant, String[]> hours = new java.util.HashMap<>(); // the chunk's hours, formatted once
         for (Row x : rows) {
@@ -241,7 +248,7 @@ public class FocusExport {
             String[] project3 = dims.projects.get(project);
             String[] cluster = dims.clusters.get(x.getUUID(6));
             String clusterSlug = cluster[0];
-            UUID invoice = dims.invoices.get(new InvoiceKey(tenant, period, currency));
+            UUID invoice = dims.invoices.get(new FocusDimensions.InvoiceKey(tenant, period, currency));
             BigDecimal gpuHours = BigDecimal.valueOf(cms).divide(BigDecimal.valueOf(3_600_000L), 6,
                     RoundingMode.HALF_EVEN);
             String unitPrice = money(x.getLong(11), digits);
@@ -423,77 +430,6 @@ public class FocusExport {
         return out;
     }
 
-    /**
-     * What the rows name, looked up once per export (a handful of tenants, projects, clusters and invoices per
-     * thousands of rows) instead of joined into every chunk's query: the chunk query stays a plain index scan.
-     * Invoices are those issued when first looked up (an export is not one snapshot: see the class comment).
-     */
-    static final class Dimensions {
-        // Written by the reading side, read by the rendering thread: concurrent maps.
-        final java.util.Map<UUID, String> tenants = new java.util.concurrent.ConcurrentHashMap<>();
-        final java.util.Map<UUID, String[]> projects = new java.util.concurrent.ConcurrentHashMap<>(); // slug, name
-        final java.util.Map<UUID, String[]> clusters = new java.util.concurrent.ConcurrentHashMap<>(); // slug, region, op
-        final java.util.Map<InvoiceKey, UUID> invoices = new java.util.concurrent.ConcurrentHashMap<>();
-        private final java.util.Set<InvoiceKey> invoiceKeys = new java.util.HashSet<>();
-
-        Uni<Void> load(io.vertx.mutiny.sqlclient.SqlConnection c, RowSet<Row> rows) {
-            java.util.Set<UUID> t = new java.util.HashSet<>();
-            java.util.Set<UUID> p = new java.util.HashSet<>();
-            java.util.Set<UUID> k = new java.util.HashSet<>();
-            java.util.Set<String> periods = new java.util.HashSet<>();
-            java.util.Set<UUID> invoiceTenants = new java.util.HashSet<>();
-            java.util.List<InvoiceKey> keys = new ArrayList<>();
-            for (Row x : rows) {
-                UUID tenant = x.getUUID(4);
-                if (!tenants.containsKey(tenant)) {
-                    t.add(tenant);
-                }
-                if (!projects.containsKey(x.getUUID(5))) {
-                    p.add(x.getUUID(5));
-                }
-                if (!clusters.containsKey(x.getUUID(6))) {
-                    k.add(x.getUUID(6));
-                }
-                InvoiceKey key = new InvoiceKey(tenant, x.getString(3), x.getString(9));
-                if (!invoiceKeys.contains(key)) {
-                    keys.add(key);
-                    invoiceTenants.add(tenant);
-                    periods.add(x.getString(3));
-                }
-            }
-            Uni<Void> work = Uni.createFrom().voidItem();
-            if (!t.isEmpty()) {
-                work = work.chain(() -> c.preparedQuery("select id, name from tenants where id = any($1::uuid[])")
-                        .execute(Tuple.of(t.toArray(UUID[]::new)))
-                        .invoke(rs -> rs.forEach(r -> tenants.put(r.getUUID(0), r.getString(1)))).replaceWithVoid());
-            }
-            if (!p.isEmpty()) {
-                work = work.chain(() -> c.preparedQuery("select id, slug, name from projects where id = any($1::uuid[])")
-                        .execute(Tuple.of(p.toArray(UUID[]::new)))
-                        .invoke(rs -> rs.forEach(r -> projects.put(r.getUUID(0), new String[] {r.getString(1),
-                                r.getString(2)}))).replaceWithVoid());
-            }
-            if (!k.isEmpty()) {
-                work = work.chain(() -> c.preparedQuery("select c.id, c.slug, c.region, o.name from clusters c "
-                                + "join operators o on o.id = c.operator_id where c.id = any($1::uuid[])")
-                        .execute(Tuple.of(k.toArray(UUID[]::new)))
-                        .invoke(rs -> rs.forEach(r -> clusters.put(r.getUUID(0), new String[] {r.getString(1),
-                                r.getString(2), r.getString(3)}))).replaceWithVoid());
-            }
-            if (!keys.isEmpty()) {
-                work = work.chain(() -> c.preparedQuery("select tenant_id, period, currency, id from invoices "
-                                + "where tenant_id = any($1::uuid[]) and period = any($2::text[]) and state <> 'DRAFT'")
-                        .execute(Tuple.of(invoiceTenants.toArray(UUID[]::new), periods.toArray(String[]::new)))
-                        .invoke(rs -> {
-                            rs.forEach(r -> invoices.put(new InvoiceKey(r.getUUID(0), r.getString(1), r.getString(2)),
-                                    r.getUUID(3)));
-                            invoiceKeys.addAll(keys);
-                        }).replaceWithVoid());
-            }
-            return work;
-        }
-    }
-
     private static final int C_AvailabilityZone = FocusColumns.index("AvailabilityZone");
     private static final int C_BilledCost = FocusColumns.index("BilledCost");
     private static final int C_BillingAccountId = FocusColumns.index("BillingAccountId");
@@ -559,9 +495,6 @@ public class FocusExport {
     /** Parsed once per period, not once per row (parsing was a fifth of the rendering). */
     private static final java.util.Map<String, Instant> PERIOD_STARTS = new java.util.concurrent.ConcurrentHashMap<>();
 
-    /** The invoice a row belongs to. */
-    private record InvoiceKey(UUID tenant, String period, String currency) {}
-
     /** The columns every row shares: who is billed, in which period and invoice, where the cards were. */
     private static String[] base(UUID tenant, String tenantName, String currency, String period, UUID invoice,
             UUID project, String projectName, String projectSlug, String region, String clusterSlug,
@@ -591,94 +524,9 @@ public class FocusExport {
             set(v, C_SubAccountId, project.toString());
             set(v, C_SubAccountName, projectName);
             set(v, C_SubAccountType, "Project");
-            set(v, C_Tags, "{\"myriad/project\":" + jsonString(projectSlug) + "}");
+            set(v, C_Tags, "{\"myriad/project\":" + FocusRendering.jsonString(projectSlug) + "}");
         }
         return v;
-    }
-
-    /** A chunk of rows: whole lines, the last one without its line break (see {@link #stream}). */
-    private static Buffer render(List<Out> chunk, boolean csv, java.util.concurrent.atomic.AtomicBoolean first) {
-        StringBuilder b = new StringBuilder(chunk.size() * 1200);  // a usage row is about 850 characters
-        for (Out o : chunk) {
-            for (String[] row : o.rows) {
-                if (b.length() > 0) {
-                    b.append('\n');
-                }
-                if (csv) {
-                    csvRow(b, row);
-                } else {
-                    b.append(first.get() ? "" : ",");
-                    jsonRow(b, row);
-                }
-                first.set(false);
-            }
-        }
-        return Buffer.buffer(b.toString());
-    }
-
-    private static void csvRow(StringBuilder b, String[] row) {
-        for (int i = 0; i < row.length; i++) {
-            if (i > 0) {
-                b.append(',');
-            }
-            String v = row[i];
-            if (v == null) {
-                continue;
-            }
-            if (!needsQuotes(v)) {
-                b.append(v);
-                continue;
-            }
-            b.append('"');
-            for (int k = 0; k < v.length(); k++) {
-                char ch = v.charAt(k);
-                if (ch == '"') {
-                    b.append('"');
-                }
-                b.append(ch);
-            }
-            b.append('"');
-        }
-    }
-
-    /** RFC 4180: a field with a quote, a comma or a line break is quoted (and its quotes doubled). */
-    private static boolean needsQuotes(String v) {
-        // indexOf is a vectorised intrinsic: four scans are faster than one loop over the characters.
-        return v.indexOf(',') >= 0 || v.indexOf('"') >= 0 || v.indexOf('\n') >= 0 || v.indexOf('\r') >= 0;
-    }
-
-    private static final boolean[] RAW = new boolean[FocusColumns.ALL.size()];
-
-    static {
-        for (String c : FocusColumns.JSON) {
-            RAW[FocusColumns.index(c)] = true;
-        }
-        for (String c : FocusColumns.DECIMAL) {
-            RAW[FocusColumns.index(c)] = true;
-        }
-    }
-
-    private static void jsonRow(StringBuilder b, String[] row) {
-        b.append('{');
-        for (int i = 0; i < row.length; i++) {
-            if (i > 0) {
-                b.append(',');
-            }
-            b.append('"').append(FocusColumns.ALL.get(i)).append("\":");
-            String v = row[i];
-            if (v == null) {
-                b.append("null");
-            } else if (RAW[i]) {
-                b.append(v);
-            } else {
-                b.append(jsonString(v));
-            }
-        }
-        b.append('}');
-    }
-
-    private static String jsonString(String s) {
-        return "\"" + new String(JsonStringEncoder.getInstance().quoteAsString(s)) + "\"";
     }
 
     private static void set(String[] row, int column, String value) {
