@@ -273,7 +273,8 @@ class BadInputSweepTest {
         given().auth().oauth2(Tokens.alice()).get("/api/v1/usage?from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z&projectid=x")
                 .then().statusCode(400).contentType("application/problem+json")
                 .body("detail", org.hamcrest.Matchers.equalTo(
-                        "Query parameter 'projectid' is not taken here; it takes from, to, groupBy, tenantId"));
+                        "Query parameter 'projectid' is not taken here; it takes from, to, groupBy, tenantId, projectId, "
+                        + "clusterId"));
     }
 
     /** One operation of the served contract: its path template, its HTTP method (lower case) and its description. */

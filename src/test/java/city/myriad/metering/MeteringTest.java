@@ -260,6 +260,64 @@ class MeteringTest {
     }
 
     @Test
+    void usage_narrows_to_one_project_and_one_cluster_and_refuses_what_the_caller_cannot_narrow_to() {
+        String c1 = World.cluster(1);
+        String c2 = World.cluster(1);
+        World.Tenant t = World.tenant();
+        String lab = given().auth().oauth2(t.admin()).contentType("application/json")
+                .body("{\"slug\":\"lab\",\"name\":\"Lab\"}").post("/api/v1/tenants/" + t.id() + "/projects").then()
+                .statusCode(201).extract().path("id");
+        Instant base = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(5, ChronoUnit.HOURS);
+        History.ran(pool, t.id(), t.projectId(), c1, node1(c1), 2, base, base.plusSeconds(3600), 1200);
+        History.ran(pool, t.id(), lab, c1, node1(c1), 1, base, base.plusSeconds(1800), 1200);
+        History.ran(pool, t.id(), t.projectId(), c2, node1(c2), 4, base, base.plusSeconds(600), 1200);
+        worker.drain();
+        String window = "/api/v1/usage?from=" + base + "&to=" + base.plus(1, ChronoUnit.DAYS);
+
+        JsonPath work = given().auth().oauth2(t.member()).get(window + "&groupBy=cluster&projectId=" + t.projectId())
+                .then().statusCode(200).extract().jsonPath();
+        assertEquals(Map.of(c1, "7200", c2, "2400"), byKey(work));
+        assertEquals(Map.of(lab, "1800"), byKey(given().auth().oauth2(t.member())
+                .get(window + "&groupBy=project&projectId=" + lab).then().statusCode(200).extract().jsonPath()));
+        JsonPath onC2 = given().auth().oauth2(t.member()).get(window + "&groupBy=project&clusterId=" + c2).then()
+                .statusCode(200).extract().jsonPath();
+        assertEquals(Map.of(t.projectId(), "2400"), byKey(onC2));
+        // The operator narrows to one of its clusters: every tenant's usage there.
+        JsonPath olga = given().auth().oauth2(Tokens.olga()).get(window + "&groupBy=cluster&clusterId=" + c1).then()
+                .statusCode(200).extract().jsonPath();
+        assertEquals(Map.of(c1, "9000"), byKey(olga));
+        // A platform admin names the tenant of the project.
+        assertEquals(Map.of(lab, "1800"), byKey(given().auth().oauth2(Tokens.admin())
+                .get(window + "&groupBy=project&tenantId=" + t.id() + "&projectId=" + lab).then().statusCode(200)
+                .extract().jsonPath()));
+
+        World.Tenant other = World.tenant();
+        given().auth().oauth2(t.member()).get(window + "&projectId=" + other.projectId()).then().statusCode(404)
+                .body("code", equalTo("PROJECT_NOT_FOUND"));
+        given().auth().oauth2(t.member()).get(window + "&clusterId=" + UUID.randomUUID()).then().statusCode(404)
+                .body("code", equalTo("CLUSTER_NOT_FOUND"));
+        given().auth().oauth2(Tokens.admin()).get(window + "&projectId=" + lab).then().statusCode(400)
+                .body("code", equalTo("VALIDATION_FAILED")).body("errors[0].field", equalTo("tenantId"));
+        given().auth().oauth2(Tokens.olga()).get(window + "&projectId=" + lab).then().statusCode(400)
+                .body("code", equalTo("VALIDATION_FAILED")).body("errors[0].field", equalTo("projectId"));
+        String slug = "op-" + UUID.randomUUID().toString().substring(0, 8);
+        given().auth().oauth2(Tokens.admin()).contentType("application/json")
+                .body("{\"slug\":\"" + slug + "\",\"name\":\"Other city\"}").post("/api/v1/operators").then()
+                .statusCode(201);
+        given().auth().oauth2(Tokens.token("oscar", null, slug, "operator")).get(window + "&clusterId=" + c1).then()
+                .statusCode(403).body("code", equalTo("NOT_CLUSTER_OPERATOR"));
+    }
+
+    /** A usage answer's lines as key → card-seconds. */
+    static Map<String, String> byKey(JsonPath usage) {
+        Map<String, String> lines = new java.util.HashMap<>();
+        for (int i = 0; i < usage.getList("lines").size(); i++) {
+            lines.put(usage.getString("lines[" + i + "].key"), usage.getString("lines[" + i + "].cardSeconds"));
+        }
+        return lines;
+    }
+
+    @Test
     void late_usage_of_a_closed_period_is_billed_in_the_next_one_and_usage_past_the_window_is_too_late() {
         String cluster = World.cluster(1);
         World.Tenant t = World.tenant();

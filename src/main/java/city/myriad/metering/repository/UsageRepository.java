@@ -46,54 +46,55 @@ public class UsageRepository {
     }
 
     /**
-     * Sums of the rollups whose hour is in [from, to), by the grouping and currency, of one tenant (tenantId) or
-     * of these clusters (clusterIds, every tenant): whichever is not null, or both.
+     * Sums of the rollups whose hour is in [from, to), by the grouping and currency, of one tenant (tenantId), of
+     * these clusters (clusterIds, every tenant) and of one project (projectId): those that are not null.
      */
-    public Uni<List<Group>> grouped(UUID tenantId, Collection<UUID> clusterIds, Instant from, Instant to,
-            String groupBy) {
+    public Uni<List<Group>> grouped(UUID tenantId, Collection<UUID> clusterIds, UUID projectId, Instant from,
+            Instant to, String groupBy) {
         String key = keyOf(groupBy);
-        StringBuilder where = new StringBuilder(" where hour >= :from and hour < :to");
-        if (tenantId != null) {
-            where.append(" and tenant_id = :tenant");
-        }
-        if (clusterIds != null) {
-            where.append(" and cluster_id = any(cast(string_to_array(cast(:clusters as text), ',') as uuid[]))");
-        }
-        SessionSql q = SessionSql.select("select " + key + " as k, currency, sum(card_milli_seconds), sum(cost_minor),"
+        SessionSql q = scoped("select " + key + " as k, currency, sum(card_milli_seconds), sum(cost_minor),"
                 + " sum(credit_minor), sum(measured_card_milli_seconds), sum(event_count) from usage_rollups"
-                + where + " group by k, currency order by k, currency")
+                + " where hour >= :from and hour < :to", " group by k, currency order by k, currency", tenantId,
+                clusterIds, projectId)
                 .setParameter("from", SqlTimes.utc(from)).setParameter("to", SqlTimes.utc(to));
-        if (tenantId != null) {
-            q.setParameter("tenant", tenantId);
-        }
-        if (clusterIds != null) {
-            q.setParameter("clusters", UsageEventRepository.joined(clusterIds));
-        }
         return q.getResultList().map(rows -> rows.stream().map(r -> new Group((String) r[0], (String) r[1],
                 ((Number) r[2]).longValue(),
                 ((Number) r[3]).longValue(), ((Number) r[4]).longValue(), ((Number) r[5]).longValue(),
                 ((Number) r[6]).longValue())).toList());
     }
 
-    /** Card-milli-seconds of the runs going on (to now), of one tenant or of these clusters. */
-    public Uni<Long> running(UUID tenantId, Collection<UUID> clusterIds, Instant now) {
-        StringBuilder where = new StringBuilder(" where state = 'RUNNING'");
+    /** Card-milli-seconds of the runs going on (to now), narrowed as {@link #grouped} is. */
+    public Uni<Long> running(UUID tenantId, Collection<UUID> clusterIds, UUID projectId, Instant now) {
+        return scoped("select coalesce(sum(cast(cards_milli as bigint)"
+                + " * greatest(0, floor(extract(epoch from :now - started_at)))), 0) from jobs where state = 'RUNNING'",
+                "", tenantId, clusterIds, projectId)
+                .setParameter("now", SqlTimes.utc(now)).singleValue(Number.class).map(Number::longValue);
+    }
+
+    /** {@code select} (ending in a where clause) and {@code rest}, with the filters that are not null between. */
+    private static SessionSql scoped(String select, String rest, UUID tenantId, Collection<UUID> clusterIds,
+            UUID projectId) {
+        StringBuilder sql = new StringBuilder(select);
         if (tenantId != null) {
-            where.append(" and tenant_id = :tenant");
+            sql.append(" and tenant_id = :tenant");
         }
         if (clusterIds != null) {
-            where.append(" and cluster_id = any(cast(string_to_array(cast(:clusters as text), ',') as uuid[]))");
+            sql.append(" and cluster_id = any(cast(string_to_array(cast(:clusters as text), ',') as uuid[]))");
         }
-        SessionSql q = SessionSql.select("select coalesce(sum(cast(cards_milli as bigint)"
-                + " * greatest(0, floor(extract(epoch from :now - started_at)))), 0) from jobs" + where)
-                .setParameter("now", SqlTimes.utc(now));
+        if (projectId != null) {
+            sql.append(" and project_id = :project");
+        }
+        SessionSql q = SessionSql.select(sql + rest);
         if (tenantId != null) {
             q.setParameter("tenant", tenantId);
         }
         if (clusterIds != null) {
             q.setParameter("clusters", UsageEventRepository.joined(clusterIds));
         }
-        return q.singleValue(Number.class).map(Number::longValue);
+        if (projectId != null) {
+            q.setParameter("project", projectId);
+        }
+        return q;
     }
 
     public Uni<Optional<JobRow>> job(UUID jobId) {

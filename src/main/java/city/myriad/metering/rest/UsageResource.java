@@ -41,13 +41,16 @@ public class UsageResource {
 
     @GET
     @Extension(name = "x-problem-codes", value = TENANT_CODES + ", VALIDATION_FAILED, PLATFORM_ADMIN_REQUIRED, "
-            + "OPERATOR_ROLE_REQUIRED, OPERATOR_IDENTITY_UNKNOWN")
+            + "OPERATOR_ROLE_REQUIRED, OPERATOR_IDENTITY_UNKNOWN, PROJECT_NOT_FOUND, CLUSTER_NOT_FOUND, "
+            + "NOT_CLUSTER_OPERATOR")
     @Operation(operationId = "getUsage", summary = "Usage over a window, grouped",
             description = "Card-seconds (and GPU-hours), cost at the prices the jobs were sold at, credits, and what "
                     + "the agents measured, over [from, to) by the hour the cards ran, grouped by project, cluster, "
                     + "model, class, hour, day or the billing period it is billed in (period: usage of a closed period's hours that came late shows under the next period), and currency. A tenant sees its own; a platform admin everyone's "
-                    + "or one tenant's (tenantId); an operator the usage on its clusters (not by project). Lines hold "
-                    + "ended runs; runningCardSeconds gives the runs going on, to now.")
+                    + "or one tenant's (tenantId); an operator the usage on its clusters (not by project). projectId "
+                    + "narrows it to one project of the tenant read (a platform admin names the tenant too), "
+                    + "clusterId to one cluster (an operator's own). Lines hold ended runs; runningCardSeconds gives "
+                    + "the runs going on, to now, narrowed alike.")
     public Uni<UsageView> usage(
             @Parameter(required = true, description = "ISO-8601 instant", example = "2026-11-01T00:00:00Z")
             @QueryParam("from") String from,
@@ -56,8 +59,12 @@ public class UsageResource {
             @Parameter(description = "Default day", schema = @Schema(type = SchemaType.STRING,
                     enumeration = {"project", "cluster", "model", "class", "hour", "day", "period"}))
             @QueryParam("groupBy") String groupBy,
-            @Parameter(description = "Platform admins: one tenant's usage") @QueryParam("tenantId") UUID tenantId) {
-        return reports.usage(callers.get(), from, to, groupBy, tenantId);
+            @Parameter(description = "Platform admins: one tenant's usage") @QueryParam("tenantId") UUID tenantId,
+            @Parameter(description = "One project of the tenant read; not for operators") @QueryParam("projectId")
+            UUID projectId,
+            @Parameter(description = "One cluster (an operator: one of its own)") @QueryParam("clusterId")
+            UUID clusterId) {
+        return reports.usage(callers.get(), from, to, groupBy, tenantId, projectId, clusterId);
     }
 
     @GET

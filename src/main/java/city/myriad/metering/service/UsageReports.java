@@ -66,9 +66,21 @@ public class UsageReports {
     }
 
     /** Whose usage a caller reads: one tenant, some clusters, or both; null for none (all). */
-    private record Reach(UUID tenantId, List<UUID> clusterIds) {}
+    /** Whose usage: one tenant's (or every tenant's: null), on these clusters (or all: null), of one project (or all). */
+    private record Reach(UUID tenantId, List<UUID> clusterIds, UUID projectId) {
+        Reach(UUID tenantId, List<UUID> clusterIds) {
+            this(tenantId, clusterIds, null);
+        }
+    }
 
-    public Uni<UsageView> usage(Caller caller, String fromText, String toText, String groupByText, UUID tenantId) {
+    /**
+     * Usage over [from, to), grouped; narrowed to one project ({@code projectId}, of the tenant read: 404
+     * {@code PROJECT_NOT_FOUND} if it has none of that id; a platform admin names the tenant too; not for operators)
+     * and to one cluster ({@code clusterId}: 404 {@code CLUSTER_NOT_FOUND} if there is none; an operator's own
+     * only).
+     */
+    public Uni<UsageView> usage(Caller caller, String fromText, String toText, String groupByText, UUID tenantId,
+            UUID projectId, UUID clusterId) {
         Instant from = Fields.instant("from", fromText);
         Instant to = Fields.instant("to", toText);
         String groupBy = groupByText == null ? "day" : groupByText;
@@ -82,10 +94,18 @@ public class UsageReports {
             throw Fields.invalid("to", groupBy.equals("hour") ? "at most 31 days after from when grouped by hour"
                     : "at most 400 days after from");
         }
+        if (projectId != null && caller.isPlatformAdmin() && tenantId == null) {
+            throw Fields.invalid("tenantId", "given with projectId: a platform admin reads one tenant's project");
+        }
+        if (projectId != null && !caller.isPlatformAdmin() && caller.is(Caller.OPERATOR)) {
+            throw Fields.invalid("projectId", "not for an operator: operators see the usage of their clusters, not "
+                    + "of a tenant's projects");
+        }
         Instant now = clock.instant();
-        return reach(caller, tenantId, groupBy).chain(r -> inScope(r, () -> usage.grouped(r.tenantId(),
-                        r.clusterIds(), from, to, groupBy)
-                .chain(groups -> usage.running(r.tenantId(), r.clusterIds(), now).map(running -> new UsageView(
+        return reach(caller, tenantId, groupBy).chain(r -> narrowed(caller, r, projectId, clusterId))
+                .chain(r -> inScope(r, () -> usage.grouped(r.tenantId(), r.clusterIds(), r.projectId(), from, to,
+                        groupBy)
+                .chain(groups -> usage.running(r.tenantId(), r.clusterIds(), r.projectId(), now).map(running -> new UsageView(
                         r.tenantId(), from, to, groupBy, groups.stream().map(g -> new UsageLine(g.key(),
                                 cardSeconds(g.cardMilliSeconds()), gpuHours(g.cardMilliSeconds()),
                                 Money.of(g.costMinor(), g.currency()), Money.of(g.creditMinor(), g.currency()),
@@ -110,6 +130,19 @@ public class UsageReports {
         }
         Uni<UUID> tenant = tenantId == null ? projects.readableTenant(caller) : projects.tenant(caller, tenantId, false);
         return tenant.map(t -> new Reach(t, null));
+    }
+
+    /** The reach narrowed to one project of its tenant and to one cluster, as asked. */
+    private Uni<Reach> narrowed(Caller caller, Reach r, UUID projectId, UUID clusterId) {
+        Uni<UUID> project = projectId == null ? Uni.createFrom().nullItem() : projects.projectOf(r.tenantId(), projectId);
+        return project.chain(p -> {
+            if (clusterId == null) {
+                return Uni.createFrom().item(new Reach(r.tenantId(), r.clusterIds(), p));
+            }
+            Uni<ClusterSupply.ClusterRef> cluster = r.clusterIds() != null ? clusters.managed(caller, clusterId)
+                    : clusters.find(clusterId);
+            return cluster.map(c -> new Reach(r.tenantId(), List.of(c.id()), p));
+        });
     }
 
     private Uni<List<UUID>> ownClusters(Caller caller) {
