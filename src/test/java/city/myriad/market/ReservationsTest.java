@@ -8,16 +8,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import city.myriad.demo.DemoData;
+import city.myriad.support.History;
 import city.myriad.support.Tokens;
+import city.myriad.support.World;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.oidc.server.OidcWiremockTestResource;
 import io.restassured.response.Response;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -151,6 +156,52 @@ class ReservationsTest {
                 .statusCode(201).body("totalPrice.amountMinor", equalTo(2000)).extract().path("id");
         given().auth().oauth2(Tokens.alice()).post("/api/v1/reservations/" + late + "/cancel").then().statusCode(200)
                 .body("cancellationFee.amountMinor", equalTo(1000));
+    }
+
+    @Inject
+    Pool db;
+
+    @Test
+    void the_list_narrows_to_a_state_as_of_now_a_project_and_a_cluster() {
+        World.Tenant t = World.tenant();
+        String lab = given().auth().oauth2(t.admin()).contentType("application/json")
+                .body("{\"slug\":\"lab\",\"name\":\"Lab\"}").post("/api/v1/tenants/" + t.id() + "/projects").then()
+                .statusCode(201).extract().path("id");
+        String c1 = World.cluster(1);
+        String c2 = World.cluster(1);
+        Instant now = Instant.now();
+        Instant bought = now.minus(Duration.ofDays(2));
+        Map<String, String> ids = Map.of(
+                "ACTIVE", History.reserved(db, t.id(), t.projectId(), c1, 8, now.minus(Duration.ofHours(1)),
+                        now.plus(Duration.ofHours(1)), 16000, bought, null, null).toString(),
+                "ENDED", History.reserved(db, t.id(), lab, c1, 8, now.minus(Duration.ofHours(3)),
+                        now.minus(Duration.ofHours(2)), 8000, bought, null, null).toString(),
+                "CONFIRMED", History.reserved(db, t.id(), t.projectId(), c2, 8, now.plus(Duration.ofDays(1)),
+                        now.plus(Duration.ofDays(1)).plus(Duration.ofHours(1)), 8000, bought, null, null).toString(),
+                "CANCELLED", History.reserved(db, t.id(), lab, c2, 8, now.plus(Duration.ofDays(2)),
+                        now.plus(Duration.ofDays(2)).plus(Duration.ofHours(1)), 8000, bought, bought.plusSeconds(60), 0L)
+                        .toString());
+        for (Map.Entry<String, String> e : ids.entrySet()) {
+            given().auth().oauth2(t.member()).get("/api/v1/reservations?state=" + e.getKey()).then().statusCode(200)
+                    .body("items.id", equalTo(List.of(e.getValue()))).body("items[0].state", equalTo(e.getKey()));
+        }
+        assertEquals(List.of(ids.get("ACTIVE"), ids.get("ENDED")).stream().sorted().toList(), given().auth()
+                .oauth2(t.member()).get("/api/v1/reservations?clusterId=" + c1).then().statusCode(200).extract()
+                .jsonPath().getList("items.id"));
+        assertEquals(List.of(ids.get("ENDED"), ids.get("CANCELLED")).stream().sorted().toList(), given().auth()
+                .oauth2(t.member()).get("/api/v1/reservations?projectId=" + lab).then().statusCode(200).extract()
+                .jsonPath().getList("items.id"));
+        given().auth().oauth2(t.member()).get("/api/v1/reservations?projectId=" + lab + "&clusterId=" + c2
+                + "&state=CANCELLED").then().statusCode(200).body("items.id", equalTo(List.of(ids.get("CANCELLED"))));
+        given().auth().oauth2(t.member()).get("/api/v1/reservations?state=active").then().statusCode(400)
+                .body("code", equalTo("VALIDATION_FAILED")).body("errors[0].field", equalTo("state"));
+        // Pages follow the filters: a cursor of one state's list is not one of another's.
+        String cursor = given().auth().oauth2(t.member()).get("/api/v1/reservations?clusterId=" + c1 + "&limit=1")
+                .then().statusCode(200).body("items.size()", equalTo(1)).extract().path("nextCursor");
+        given().auth().oauth2(t.member()).get("/api/v1/reservations?clusterId=" + c1 + "&limit=1&cursor=" + cursor)
+                .then().statusCode(200).body("items.size()", equalTo(1));
+        given().auth().oauth2(t.member()).get("/api/v1/reservations?clusterId=" + c2 + "&limit=1&cursor=" + cursor)
+                .then().statusCode(400).body("code", equalTo("INVALID_CURSOR"));
     }
 
     @Test

@@ -5,7 +5,9 @@ import city.myriad.platform.db.SqlTimes;
 
 import city.myriad.market.model.CapacityCalendar.Hold;
 import city.myriad.market.model.Reservation;
+import city.myriad.market.model.ReservationState;
 import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
+import io.quarkus.panache.common.Parameters;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
@@ -25,9 +27,38 @@ public class ReservationRepository implements PanacheRepositoryBase<Reservation,
         return find("tenantId = ?1 and id = ?2", tenantId, id).firstResult();
     }
 
-    public Uni<List<Reservation>> page(UUID tenantId, UUID after, int limit) {
-        return (after == null ? find("tenantId = ?1 order by id", tenantId)
-                : find("tenantId = ?1 and id > ?2 order by id", tenantId, after)).page(0, limit).list();
+    /**
+     * The tenant's reservations after {@code after} in id order, of one project, state and cluster where not null;
+     * the state is the one {@link ReservationState#of} gives at {@code now}.
+     */
+    public Uni<List<Reservation>> page(UUID tenantId, UUID after, UUID projectId, ReservationState state,
+            UUID clusterId, Instant now, int limit) {
+        StringBuilder q = new StringBuilder("tenantId = :tenant");
+        Parameters p = Parameters.with("tenant", tenantId);
+        if (after != null) {
+            q.append(" and id > :after");
+            p.and("after", after);
+        }
+        if (projectId != null) {
+            q.append(" and projectId = :project");
+            p.and("project", projectId);
+        }
+        if (clusterId != null) {
+            q.append(" and clusterId = :cluster");
+            p.and("cluster", clusterId);
+        }
+        if (state != null) {
+            q.append(switch (state) {
+                case CANCELLED -> " and status = 'CANCELLED'";
+                case CONFIRMED -> " and status <> 'CANCELLED' and startAt > :now";
+                case ACTIVE -> " and status <> 'CANCELLED' and startAt <= :now and endAt > :now";
+                case ENDED -> " and status <> 'CANCELLED' and endAt <= :now";
+            });
+            if (state != ReservationState.CANCELLED) {
+                p.and("now", now);
+            }
+        }
+        return find(q + " order by id", p).page(0, limit).list();
     }
 
     /** Waits for, then holds until the transaction ends, the calendar of this cluster and model. */

@@ -23,6 +23,8 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -64,10 +66,16 @@ public class ReservationResource {
     }
 
     @GET
-    @Extension(name = "x-problem-codes", value = TENANT_CODES)
-    @Operation(operationId = "listReservations", summary = "The tenant's reservations")
-    public Uni<Page<ReservationView>> list(@QueryParam("cursor") String cursor, @QueryParam("limit") String limit) {
-        return reservations.list(callers.get(), paging.request(cursor, limit));
+    @Extension(name = "x-problem-codes", value = TENANT_CODES + ", VALIDATION_FAILED")
+    @Operation(operationId = "listReservations", summary = "The tenant's reservations, optionally of one project, "
+            + "state and cluster", description = "The state is the reservation's now: CONFIRMED before its window, "
+            + "ACTIVE in it, ENDED after it, or CANCELLED.")
+    public Uni<Page<ReservationView>> list(@QueryParam("cursor") String cursor, @QueryParam("limit") String limit,
+            @QueryParam("projectId") UUID projectId,
+            @Parameter(schema = @Schema(type = SchemaType.STRING, enumeration = {"CONFIRMED", "ACTIVE", "ENDED",
+                    "CANCELLED"})) @QueryParam("state") String state,
+            @QueryParam("clusterId") UUID clusterId) {
+        return reservations.list(callers.get(), paging.request(cursor, limit), projectId, state, clusterId);
     }
 
     @GET
