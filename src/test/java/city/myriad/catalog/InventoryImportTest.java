@@ -110,6 +110,26 @@ class InventoryImportTest {
     }
 
     @Test
+    void nodes_narrow_to_one_state_and_one_model() {
+        String cluster = "/api/v1/clusters/" + city.myriad.support.World.cluster(4) + "/nodes";
+        String slug = given().auth().oauth2(Tokens.olga()).get(cluster + "?limit=1").then().statusCode(200).extract()
+                .path("items[0].name").toString().replace("-n1", "");
+        for (String[] change : new String[][] {{"-n2", "DOWN"}, {"-n3", "DRAINING"}}) {
+            given().auth().oauth2(Tokens.olga()).contentType("application/json")
+                    .body("{\"state\":\"" + change[1] + "\"}").put(cluster + "/" + slug + change[0] + "/state").then()
+                    .statusCode(200);
+        }
+        given().auth().oauth2(Tokens.olga()).get(cluster + "?state=DOWN").then().statusCode(200)
+                .body("items.name", contains(slug + "-n2"));
+        given().auth().oauth2(Tokens.olga()).get(cluster + "?state=AVAILABLE&model=ASCEND-910B").then().statusCode(200)
+                .body("items.name", contains(slug + "-n1", slug + "-n4"));
+        given().auth().oauth2(Tokens.olga()).get(cluster + "?model=H800").then().statusCode(200)
+                .body("items", hasSize(0));
+        given().auth().oauth2(Tokens.olga()).get(cluster + "?state=down").then().statusCode(400)
+                .body("code", equalTo("VALIDATION_FAILED")).body("errors[0].field", equalTo("state"));
+    }
+
+    @Test
     void only_the_owning_operator_or_an_admin_manages_a_cluster() {
         String cluster = "/api/v1/clusters/" + DemoData.HANGZHOU_CLUSTER;
         String otherCity = Tokens.token("oscar", null, "shenzhen", "operator");

@@ -2,6 +2,8 @@ package city.myriad.catalog.repository;
 
 import city.myriad.platform.db.SessionSql;
 import city.myriad.catalog.model.Node;
+import city.myriad.catalog.model.NodeState;
+import io.quarkus.panache.common.Parameters;
 import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -17,9 +19,23 @@ public class NodeRepository implements PanacheRepositoryBase<Node, UUID> {
     }
 
     /** Nodes in name order after {@code afterName} (null: from the first). */
-    public Uni<List<Node>> page(UUID clusterId, String afterName, int limit) {
-        return (afterName == null ? find("clusterId = ?1 order by name", clusterId)
-                : find("clusterId = ?1 and name > ?2 order by name", clusterId, afterName)).page(0, limit).list();
+    /** The cluster's nodes after {@code afterName} in name order, in one state and of one model where not null. */
+    public Uni<List<Node>> page(UUID clusterId, String afterName, NodeState state, String model, int limit) {
+        StringBuilder q = new StringBuilder("clusterId = :cluster");
+        Parameters p = Parameters.with("cluster", clusterId);
+        if (afterName != null) {
+            q.append(" and name > :after");
+            p.and("after", afterName);
+        }
+        if (state != null) {
+            q.append(" and state = :state");
+            p.and("state", state.name());
+        }
+        if (model != null) {
+            q.append(" and gpuModel = :model");
+            p.and("model", model);
+        }
+        return find(q + " order by name", p).page(0, limit).list();
     }
 
     /** Per model and state: node count and card count. Rows: model, state, nodes, cards. */

@@ -31,7 +31,9 @@ import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -95,11 +97,17 @@ public class ClusterResource {
 
     @GET
     @Path("/{clusterId}/nodes")
-    @Extension(name = "x-problem-codes", value = "CLUSTER_NOT_FOUND, NOT_CLUSTER_OPERATOR, OPERATOR_ROLE_REQUIRED, OPERATOR_IDENTITY_UNKNOWN")
-    @Operation(operationId = "listNodes", summary = "List the cluster's nodes (operator or platform admin)")
+    @Extension(name = "x-problem-codes", value = "CLUSTER_NOT_FOUND, NOT_CLUSTER_OPERATOR, OPERATOR_ROLE_REQUIRED, "
+            + "OPERATOR_IDENTITY_UNKNOWN, VALIDATION_FAILED")
+    @Operation(operationId = "listNodes", summary = "List the cluster's nodes, optionally in one state and of one "
+            + "model (operator or platform admin)")
     public Uni<Page<NodeView>> nodes(@PathParam("clusterId") UUID clusterId, @QueryParam("cursor") String cursor,
-            @QueryParam("limit") String limit) {
-        return clusters.nodes(caller(), clusterId, paging.request(cursor, limit));
+            @QueryParam("limit") String limit,
+            @Parameter(schema = @Schema(type = SchemaType.STRING, enumeration = {"AVAILABLE", "DRAINING", "DOWN"}))
+            @QueryParam("state") String state,
+            @Parameter(description = "A card model, as the inventory names it", example = "ASCEND-910B")
+            @QueryParam("model") String model) {
+        return clusters.nodes(caller(), clusterId, paging.request(cursor, limit), state, model);
     }
 
     @PUT
