@@ -394,6 +394,11 @@ class JobsTest {
                 .body(job(cluster, unknown, "1", "ON_DEMAND", 60)).post("/api/v1/jobs").then().statusCode(404)
                 .body("code", equalTo("PROJECT_NOT_FOUND"));
         given().auth().oauth2(t.admin()).get("/api/v1/jobs").then().statusCode(200).body("items", hasSize(0));
+        // Listing by a project the tenant does not have (unknown, or another tenant's) is 404 too, not an empty page.
+        given().auth().oauth2(t.admin()).get("/api/v1/jobs?projectId=" + unknown).then().statusCode(404)
+                .body("code", equalTo("PROJECT_NOT_FOUND"));
+        given().auth().oauth2(t.admin()).get("/api/v1/jobs?projectId=" + World.tenant().projectId()).then()
+                .statusCode(404).body("code", equalTo("PROJECT_NOT_FOUND"));
     }
 
     /**

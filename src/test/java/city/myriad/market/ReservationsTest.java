@@ -193,6 +193,8 @@ class ReservationsTest {
                 .jsonPath().getList("items.id"));
         given().auth().oauth2(t.member()).get("/api/v1/reservations?projectId=" + lab + "&clusterId=" + c2
                 + "&state=CANCELLED").then().statusCode(200).body("items.id", equalTo(List.of(ids.get("CANCELLED"))));
+        given().auth().oauth2(t.member()).get("/api/v1/reservations?projectId=" + ACME_PROJECT).then().statusCode(404)
+                .body("code", equalTo("PROJECT_NOT_FOUND"));  // another tenant's project is none of this one's
         given().auth().oauth2(t.member()).get("/api/v1/reservations?state=active").then().statusCode(400)
                 .body("code", equalTo("VALIDATION_FAILED")).body("errors[0].field", equalTo("state"));
         // Pages follow the filters: a cursor of one state's list is not one of another's.

@@ -69,7 +69,7 @@ public class JobResource {
     }
 
     @GET
-    @Extension(name = "x-problem-codes", value = TENANT_CODES + ", VALIDATION_FAILED")
+    @Extension(name = "x-problem-codes", value = TENANT_CODES + ", VALIDATION_FAILED, PROJECT_NOT_FOUND")
     @Operation(operationId = "listJobs", summary = "The tenant's jobs, optionally of one project, state and cluster")
     public Uni<Page<JobView>> list(@QueryParam("cursor") String cursor, @QueryParam("limit") String limit,
             @QueryParam("projectId") UUID projectId,

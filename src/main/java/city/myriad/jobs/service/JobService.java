@@ -322,7 +322,9 @@ public class JobService {
     public Uni<Page<JobView>> list(Caller caller, PageRequest page, UUID project, String state, UUID cluster) {
         JobState s = state == null ? null : parseState(state);
         Instant now = clock.instant();
-        return projects.readableTenant(caller).chain(tenant -> scoped.asTenant(tenant, () -> jobs.page(tenant,
+        return projects.readableTenant(caller).call(tenant -> project == null ? Uni.createFrom().voidItem()
+                        : projects.projectOf(tenant, project))
+                .chain(tenant -> scoped.asTenant(tenant, () -> jobs.page(tenant,
                         page.afterUuid(), project, s, cluster, page.limit() + 1)
                 .map(rows -> page.page(rows, r -> r.id().toString()))
                 .chain(p -> {

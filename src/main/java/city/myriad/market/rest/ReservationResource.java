@@ -66,7 +66,7 @@ public class ReservationResource {
     }
 
     @GET
-    @Extension(name = "x-problem-codes", value = TENANT_CODES + ", VALIDATION_FAILED")
+    @Extension(name = "x-problem-codes", value = TENANT_CODES + ", VALIDATION_FAILED, PROJECT_NOT_FOUND")
     @Operation(operationId = "listReservations", summary = "The tenant's reservations, optionally of one project, "
             + "state and cluster", description = "The state is the reservation's now: CONFIRMED before its window, "
             + "ACTIVE in it, ENDED after it, or CANCELLED.")

@@ -151,6 +151,7 @@ public class ReservationService {
         ReservationState s = state == null ? null : parseState(state);
         Instant now = clock.instant();
         return projects.readableTenant(caller)
+                .call(tenant -> projectId == null ? Uni.createFrom().voidItem() : projects.projectOf(tenant, projectId))
                 .chain(tenant -> scoped.asTenant(tenant, () -> reservations.page(tenant, page.afterUuid(), projectId,
                         s, clusterId, now, page.limit() + 1)))
                 .map(rows -> page.page(rows, r -> r.id.toString()).map(r -> view(r, now)));
