@@ -168,6 +168,12 @@ class AlertsTest {
             until(t.admin(), log, d -> d.getList("items").size() == 3 && d.getList("items.state").stream()
                     .allMatch("DELIVERED"::equals));
             assertEquals(3, receiver.delivered.size());
+            given().auth().oauth2(t.admin()).get(log + "?state=DELIVERED").then().statusCode(200)
+                    .body("items.size()", equalTo(3));
+            given().auth().oauth2(t.admin()).get(log + "?state=FAILED").then().statusCode(200)
+                    .body("items.size()", equalTo(0));
+            given().auth().oauth2(t.admin()).get(log + "?state=delivered").then().statusCode(400)
+                    .body("code", equalTo("VALIDATION_FAILED")).body("errors[0].field", equalTo("state"));
 
             // Admission reads the same meter: 106.56 spent, nothing more may start.
             given().auth().oauth2(t.member()).contentType("application/json")

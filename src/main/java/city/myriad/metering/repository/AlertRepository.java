@@ -120,16 +120,19 @@ public class AlertRepository {
                 .replaceWithVoid();
     }
 
-    /** A tenant's deliveries, newest first, after the cursor (id). */
-    public Uni<List<DeliveryRow>> deliveries(UUID tenantId, UUID after, int limit) {
+    /** A tenant's deliveries, newest first, after the cursor (id), in one state if not null. */
+    public Uni<List<DeliveryRow>> deliveries(UUID tenantId, UUID after, String state, int limit) {
         SessionSql q = SessionSql.select("""
                 select id, tenant_id, alert_id, event_type, payload, state, attempts, next_attempt_at, created_at,
                        delivered_at
                   from webhook_deliveries where tenant_id = :tenant""" + (after == null ? "" : " and id < :after")
-                + " order by id desc limit :limit")
+                + (state == null ? "" : " and state = :state") + " order by id desc limit :limit")
                 .setParameter("tenant", tenantId).setParameter("limit", limit);
         if (after != null) {
             q.setParameter("after", after);
+        }
+        if (state != null) {
+            q.setParameter("state", state);
         }
         return q.getResultList().map(rows -> rows.stream().map(AlertRepository::delivery).toList());
     }

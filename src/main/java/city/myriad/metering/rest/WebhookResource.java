@@ -21,6 +21,9 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -60,12 +63,16 @@ public class WebhookResource {
 
     @GET
     @Path("/deliveries")
-    @Extension(name = "x-problem-codes", value = UsageResource.TENANT_CODES)
-    @Operation(operationId = "listWebhookDeliveries", summary = "The delivery log, newest first (tenant-admin)",
+    @Extension(name = "x-problem-codes", value = UsageResource.TENANT_CODES + ", VALIDATION_FAILED")
+    @Operation(operationId = "listWebhookDeliveries", summary = "The delivery log, newest first, optionally in one "
+            + "state (tenant-admin)",
             description = "Each alert's delivery: PENDING (with its next attempt), DELIVERED or FAILED, and every "
                     + "attempt with its HTTP status or error and duration. Retries back off exponentially.")
     public Uni<Page<DeliveryView>> deliveries(@PathParam("tenantId") UUID tenantId,
-            @QueryParam("cursor") String cursor, @QueryParam("limit") String limit) {
-        return webhooks.deliveries(callers.get(), tenantId, paging.request(cursor, limit));
+            @QueryParam("cursor") String cursor, @QueryParam("limit") String limit,
+            @Parameter(description = "FAILED: the deliveries that gave up, to look into", schema = @Schema(
+                    type = SchemaType.STRING, enumeration = {"PENDING", "DELIVERED", "FAILED"}))
+            @QueryParam("state") String state) {
+        return webhooks.deliveries(callers.get(), tenantId, paging.request(cursor, limit), state);
     }
 }

@@ -106,9 +106,15 @@ public class Webhooks {
                                 "Tenant " + tenantId + " has no webhook")));
     }
 
-    public Uni<Page<DeliveryView>> deliveries(Caller caller, UUID tenantId, PageRequest page) {
+    /** The tenant's deliveries, newest first, in one state (PENDING, DELIVERED, FAILED) if given. */
+    static final java.util.Set<String> DELIVERY_STATES = java.util.Set.of("PENDING", "DELIVERED", "FAILED");
+
+    public Uni<Page<DeliveryView>> deliveries(Caller caller, UUID tenantId, PageRequest page, String state) {
+        if (state != null && !DELIVERY_STATES.contains(state)) {
+            throw city.myriad.platform.validation.Fields.invalid("state", "one of PENDING, DELIVERED, FAILED");
+        }
         return projects.tenant(caller, tenantId, true).chain(t -> scoped.asTenant(t, () -> alerts.deliveries(t,
-                        page.afterUuid(), page.limit() + 1)
+                        page.afterUuid(), state, page.limit() + 1)
                 .chain(rows -> alerts.attempts(rows.stream().map(DeliveryRow::id).toList()).map(log -> {
                     Map<UUID, List<AttemptView>> byDelivery = log.stream().collect(Collectors.groupingBy(
                             AttemptRow::deliveryId, Collectors.mapping(a -> new AttemptView(a.attempt(), a.at(), a.url(),
