@@ -1,6 +1,7 @@
 package city.myriad.contract;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,6 +19,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -269,6 +271,15 @@ class BadInputSweepTest {
         assertTrue(failures.isEmpty(), failures.size() + " requests were not refused as they should be:\n"
                 + String.join("\n", failures));
         assertEquals(before, state(), "a refused query must change nothing");
+        // Who is asking comes first: an anonymous caller learns nothing about the operation's parameters.
+        given().get("/api/v1/me?unexpectedParameter=1").then().statusCode(401).body("code", equalTo("UNAUTHENTICATED"));
+        // The query is checked before the tenant is: the same 400 for another tenant's id as for one that does not
+        // exist, so the answer tells nothing about the tenant.
+        String foreign = given().auth().oauth2(Tokens.bob()).get("/api/v1/tenants/" + DemoData.ACME
+                + "/members?unexpectedParameter=1").then().statusCode(400).extract().path("detail");
+        String none = given().auth().oauth2(Tokens.bob()).get("/api/v1/tenants/" + UUID.randomUUID()
+                + "/members?unexpectedParameter=1").then().statusCode(400).extract().path("detail");
+        assertEquals(none, foreign);
         // The detail says what the operation takes, so the client can correct itself.
         given().auth().oauth2(Tokens.alice()).get("/api/v1/usage?from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z&projectid=x")
                 .then().statusCode(400).contentType("application/problem+json")
