@@ -123,19 +123,11 @@ public class ClusterService {
 
     /** The cluster's nodes in name order, in one state and of one model where given. */
     public Uni<Page<NodeView>> nodes(Caller caller, UUID clusterId, PageRequest page, String state, String model) {
-        NodeState s = state == null ? null : nodeState(state);
+        NodeState s = city.myriad.platform.validation.Fields.oneOf("state", state, NodeState.class);
         return owned(caller, clusterId)
                 .chain(c -> scoped.unscoped(() -> nodes.page(c.id, page.after().orElse(null), s, model,
                         page.limit() + 1)))
                 .map(rows -> page.page(rows, n -> n.name).map(NodeView::of));
-    }
-
-    private static NodeState nodeState(String state) {
-        try {
-            return NodeState.valueOf(state);
-        } catch (IllegalArgumentException e) {
-            throw city.myriad.platform.validation.Fields.invalid("state", "one of AVAILABLE, DRAINING, DOWN");
-        }
     }
 
     public Uni<NodeView> setNodeState(Caller caller, UUID clusterId, String nodeName, NodeState state) {

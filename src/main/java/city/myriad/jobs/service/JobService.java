@@ -320,7 +320,7 @@ public class JobService {
     }
 
     public Uni<Page<JobView>> list(Caller caller, PageRequest page, UUID project, String state, UUID cluster) {
-        JobState s = state == null ? null : parseState(state);
+        JobState s = city.myriad.platform.validation.Fields.oneOf("state", state, JobState.class);
         Instant now = clock.instant();
         return projects.readableTenant(caller).call(tenant -> project == null ? Uni.createFrom().voidItem()
                         : projects.projectOf(tenant, project))
@@ -447,14 +447,6 @@ public class JobService {
 
     JobPlacement placement(String stored) {
         return StoredPlacements.read(json, stored);
-    }
-
-    private static JobState parseState(String state) {
-        try {
-            return JobState.valueOf(state);
-        } catch (IllegalArgumentException e) {
-            throw invalid("state", "one of QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED");
-        }
     }
 
     static MyriadProblem.NotFound notFound(UUID id) {

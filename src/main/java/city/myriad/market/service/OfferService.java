@@ -9,8 +9,6 @@ import city.myriad.market.model.PriceBook;
 import city.myriad.market.model.PriceClass;
 import city.myriad.market.repository.PriceBookRepository;
 import city.myriad.platform.db.Scoped;
-import city.myriad.platform.error.MyriadProblem;
-import city.myriad.platform.error.ProblemCode;
 import city.myriad.platform.money.Money;
 import city.myriad.platform.paging.Page;
 import city.myriad.platform.paging.PageRequest;
@@ -49,7 +47,7 @@ public class OfferService {
     /** The offers, filtered by cluster, model and class when given, in (cluster, model, class) order. */
     public Uni<Page<OfferView>> list(Caller caller, UUID clusterId, String model, String classFilter,
             PageRequest page) {
-        PriceClass priceClass = classFilter == null ? null : parse(classFilter);
+        PriceClass priceClass = city.myriad.platform.validation.Fields.oneOf("class", classFilter, PriceClass.class);
         return clusters.all().chain(all -> scoped.unscoped(books::currentOfAll).chain(priced -> {
             Map<UUID, ClusterRef> byId = all.stream().collect(Collectors.toMap(ClusterRef::id, Function.identity()));
             List<PriceBook> selected = priced.stream()
@@ -78,16 +76,6 @@ public class OfferService {
             into.addAll(offersOf(clustersById.get(book.clusterId()), book, supply));
             return offers(books, clustersById, from + 1, into);
         });
-    }
-
-    private static PriceClass parse(String raw) {
-        try {
-            return PriceClass.valueOf(raw);
-        } catch (IllegalArgumentException e) {
-            String known = java.util.Arrays.toString(PriceClass.values());
-            throw new MyriadProblem.Validation(ProblemCode.VALIDATION_FAILED, "class must be one of " + known,
-                    List.of(MyriadProblem.Violation.field("class", "one of " + known)));
-        }
     }
 
     static List<OfferView> offersOf(ClusterRef cluster, PriceBook book, List<ModelSupply> supply) {

@@ -23,6 +23,23 @@ public final class Fields {
                 List.of(Violation.field(field, "required: " + what)));
     }
 
+    /**
+     * An optional field naming one constant of an enum, spelt as the constant is ({@code state=RUNNING}): null when
+     * absent, 400 naming the field and every constant otherwise.
+     */
+    public static <E extends Enum<E>> E oneOf(String field, String raw, Class<E> type) {
+        if (raw == null) {
+            return null;
+        }
+        for (E e : type.getEnumConstants()) {
+            if (e.name().equals(raw)) {
+                return e;
+            }
+        }
+        throw invalid(field, "one of " + String.join(", ", java.util.Arrays.stream(type.getEnumConstants())
+                .map(Enum::name).toList()));
+    }
+
     /** A required ISO-8601 instant. */
     public static Instant instant(String field, String text) {
         if (text == null || text.isBlank()) {
