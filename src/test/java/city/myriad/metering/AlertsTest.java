@@ -168,6 +168,18 @@ class AlertsTest {
             until(t.admin(), log, d -> d.getList("items").size() == 3 && d.getList("items.state").stream()
                     .allMatch("DELIVERED"::equals));
             assertEquals(3, receiver.delivered.size());
+            String period = given().auth().oauth2(t.viewer()).get("/api/v1/alerts").then().extract().path("items[0].period");
+            given().auth().oauth2(t.viewer()).get("/api/v1/alerts?period=" + period).then().statusCode(200)
+                    .body("items.size()", equalTo(3));
+            given().auth().oauth2(t.viewer()).get("/api/v1/alerts?period=2020-01").then().statusCode(200)
+                    .body("items.size()", equalTo(0));
+            // These are the tenant's own budget's alerts: none is of the project.
+            given().auth().oauth2(t.viewer()).get("/api/v1/alerts?projectId=" + t.projectId()).then().statusCode(200)
+                    .body("items.size()", equalTo(0));
+            given().auth().oauth2(t.viewer()).get("/api/v1/alerts?period=2026-13").then().statusCode(400)
+                    .body("code", equalTo("VALIDATION_FAILED")).body("errors[0].field", equalTo("period"));
+            given().auth().oauth2(t.viewer()).get("/api/v1/alerts?projectId=" + World.tenant().projectId()).then()
+                    .statusCode(404).body("code", equalTo("PROJECT_NOT_FOUND"));
             given().auth().oauth2(t.admin()).get(log + "?state=DELIVERED").then().statusCode(200)
                     .body("items.size()", equalTo(3));
             given().auth().oauth2(t.admin()).get(log + "?state=FAILED").then().statusCode(200)
@@ -230,12 +242,21 @@ class AlertsTest {
                 .post("/api/v1/jobs").then().statusCode(201);
         given().auth().oauth2(t.member()).contentType("application/json").body(String.format(job, 60))
                 .post("/api/v1/jobs").then().statusCode(422).body("code", equalTo("QUOTA_EXCEEDED"));
+        // The project's own limit, half the tenant's, with its own thresholds.
+        given().auth().oauth2(Tokens.admin()).contentType("application/json")
+                .body("{\"cards\":[],\"gpuHours\":{\"limit\":5,\"period\":\"MONTH\"},\"alertThresholds\":[50]}")
+                .put("/api/v1/tenants/" + t.id() + "/projects/" + t.projectId() + "/quotas").then().statusCode(200);
         Instant start = earlierThisMonth(3600);
         History.ran(pool, t.id(), t.projectId(), cluster, node1(cluster) + "-x", 8, start, start.plusSeconds(3600), 1200);
         worker.drain();
         worker.alertsNow();
         JsonPath alerts = given().auth().oauth2(t.admin()).get("/api/v1/alerts").then().statusCode(200).extract()
                 .jsonPath();
+        JsonPath ofProject = given().auth().oauth2(t.admin()).get("/api/v1/alerts?projectId=" + t.projectId()).then()
+                .statusCode(200).extract().jsonPath();
+        assertEquals(List.of(50), ofProject.getList("items.threshold", Integer.class), ofProject.prettify());
+        assertEquals(List.of(t.projectId()), ofProject.getList("items.projectId"));
+        assertTrue(alerts.getList("items.projectId").contains(null), "the tenant's own alerts are there too");
         assertTrue(alerts.getList("items.threshold", Integer.class).contains(75), alerts.prettify());
         assertEquals("GPU_HOURS", alerts.getString("items[0].measure"));
         assertEquals("GPU_HOURS", alerts.getString("items[0].unit"));

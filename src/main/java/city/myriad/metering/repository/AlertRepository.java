@@ -66,16 +66,23 @@ public class AlertRepository {
     }
 
     /** A tenant's alerts, newest first, after the cursor (raised_at, id). */
-    public Uni<List<AlertRow>> page(UUID tenantId, UUID after, int limit) {
+    public Uni<List<AlertRow>> page(UUID tenantId, UUID after, UUID projectId, String period, int limit) {
         SessionSql q = SessionSql.select("""
                 select a.id, a.tenant_id, a.project_id, a.measure, a.period, a.threshold, a.used, a.lim, a.unit,
                        a.raised_at, d.state
                   from alerts a left join webhook_deliveries d on d.alert_id = a.id
                  where a.tenant_id = :tenant""" + (after == null ? "" : " and a.id < :after")
-                + " order by a.id desc limit :limit")
+                + (projectId == null ? "" : " and a.project_id = :project")
+                + (period == null ? "" : " and a.period = :period") + " order by a.id desc limit :limit")
                 .setParameter("tenant", tenantId).setParameter("limit", limit);
         if (after != null) {
             q.setParameter("after", after);
+        }
+        if (projectId != null) {
+            q.setParameter("project", projectId);
+        }
+        if (period != null) {
+            q.setParameter("period", period);
         }
         return q.getResultList().map(rows -> rows.stream().map(r -> new AlertRow((UUID) r[0], (UUID) r[1], (UUID) r[2], (String) r[3],
                 (String) r[4], ((Number) r[5]).intValue(), SessionSql.decimal(r[6]), SessionSql.decimal(r[7]), (String) r[8],

@@ -35,12 +35,17 @@ public class AlertResource {
     }
 
     @GET
-    @Extension(name = "x-problem-codes", value = UsageResource.TENANT_CODES)
-    @Operation(operationId = "listAlerts", summary = "Budget and GPU-hour alerts, newest first",
+    @Extension(name = "x-problem-codes", value = UsageResource.TENANT_CODES + ", VALIDATION_FAILED, PROJECT_NOT_FOUND")
+    @Operation(operationId = "listAlerts", summary = "Budget and GPU-hour alerts, newest first, optionally of one "
+            + "project and period",
             description = "One alert per threshold crossed (50, 80 and 100% unless the quotas set others) per tenant "
                     + "or project, measure and period, with its webhook delivery's state.")
     public Uni<Page<AlertView>> list(@QueryParam("cursor") String cursor, @QueryParam("limit") String limit,
-            @Parameter(description = "Platform admins: this tenant's") @QueryParam("tenantId") UUID tenantId) {
-        return alerts.list(callers.get(), tenantId, paging.request(cursor, limit));
+            @Parameter(description = "Platform admins: this tenant's") @QueryParam("tenantId") UUID tenantId,
+            @Parameter(description = "One project's alerts (of the tenant read)") @QueryParam("projectId")
+            UUID projectId,
+            @Parameter(description = "The alerts of one billing period, yyyy-MM", example = "2026-11")
+            @QueryParam("period") String period) {
+        return alerts.list(callers.get(), tenantId, projectId, period, paging.request(cursor, limit));
     }
 }

@@ -140,9 +140,15 @@ public class Alerts {
     }
 
     /** A tenant's alerts, newest first: the caller's own tenant, or (platform admins) the one named. */
-    public Uni<Page<AlertView>> list(Caller caller, UUID tenantId, PageRequest page) {
+    /** The tenant's alerts, newest first, of one project (404 if the tenant has none of that id) and period. */
+    public Uni<Page<AlertView>> list(Caller caller, UUID tenantId, UUID projectId, String period, PageRequest page) {
+        if (period != null && city.myriad.platform.time.Period.parse(period).isEmpty()) {
+            throw city.myriad.platform.validation.Fields.invalid("period", "a month written yyyy-MM, like 2026-11");
+        }
         Uni<UUID> tenant = tenantId == null ? projects.readableTenant(caller) : projects.tenant(caller, tenantId, false);
-        return tenant.chain(t -> scoped.asTenant(t, () -> alerts.page(t, page.afterUuid(), page.limit() + 1)))
+        return tenant.call(t -> projectId == null ? Uni.createFrom().voidItem() : projects.projectOf(t, projectId))
+                .chain(t -> scoped.asTenant(t, () -> alerts.page(t, page.afterUuid(), projectId, period,
+                        page.limit() + 1)))
                 .map(rows -> page.page(rows, r -> r.id().toString()).map(Alerts::view));
     }
 
