@@ -242,24 +242,28 @@ public final class Main {
      * {@code check.py} can check a compressed replay's placements against it.
      */
     private static void writeCompressedJobs(Path jobs, double compress, Path out) {
+        CsvRows f = new CsvRows(jobs, "submit_s");
+        int submit = f.column("submit_s");
+        StringBuilder text = new StringBuilder();
+        row(text, f.names(), i -> f.names().get(i));
+        while (f.next()) {
+            row(text, f.names(), i -> i == submit ? Double.toString(f.parseDouble(submit) / compress) : f.text(i));
+        }
         try {
-            List<String> lines = java.nio.file.Files.readAllLines(jobs);
-            List<String> header = List.of(lines.get(0).split(",", -1));
-            int submit = header.indexOf("submit_s");
-            List<String> rows = new java.util.ArrayList<>(lines.size());
-            rows.add(lines.get(0));
-            for (String line : lines.subList(1, lines.size())) {
-                if (line.isBlank()) {
-                    continue;
-                }
-                String[] c = line.split(",", -1);
-                c[submit] = Double.toString(Double.parseDouble(c[submit]) / compress);
-                rows.add(String.join(",", c));
-            }
-            java.nio.file.Files.write(out, rows);
+            java.nio.file.Files.writeString(out, text);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    private static void row(StringBuilder text, List<String> names, java.util.function.IntFunction<String> field) {
+        for (int i = 0; i < names.size(); i++) {
+            if (i > 0) {
+                text.append(',');
+            }
+            TraceFiles.field(text, field.apply(i));
+        }
+        text.append('\n');
     }
 
     private static int usage(String problem) {

@@ -36,8 +36,8 @@ public final class TraceFiles {
         int rack = f.column("rack");
         int block = f.column("block");
         while (f.next()) {
-            b.node(f.text(id), f.text(model).strip(), f.parseInt(gpus), f.parseLong(cpu), f.parseLong(memory),
-                    rack < 0 ? "" : f.text(rack), block < 0 ? "" : f.text(block));
+            b.node(f.text(id).strip(), f.text(model).strip(), f.parseInt(gpus), f.parseLong(cpu),
+                    f.parseLong(memory), rack < 0 ? "" : f.text(rack).strip(), block < 0 ? "" : f.text(block).strip());
         }
         return b.build();
     }
@@ -68,7 +68,7 @@ public final class TraceFiles {
         int priority = f.column("priority");
         int preemptible = f.column("preemptible");
         while (f.next()) {
-            int tenant = tenantIndex.computeIfAbsent(tenantColumn < 0 ? "" : f.text(tenantColumn), k -> {
+            int tenant = tenantIndex.computeIfAbsent(tenantColumn < 0 ? "" : f.text(tenantColumn).strip(), k -> {
                 tenants.add(k);
                 return tenants.size() - 1;
             });
@@ -81,7 +81,7 @@ public final class TraceFiles {
                     .models(models).cpu(longOrZero(f, cpu)).memory(longOrZero(f, memory))
                     .priority(priority < 0 ? 0 : (int) longOrZero(f, priority))
                     .preemptible(preemptible >= 0 && longOrZero(f, preemptible) != 0).build());
-            ids.add(f.text(id));
+            ids.add(f.text(id).strip());
         }
         return new Workload(jobs, ids, tenants);
     }
@@ -121,7 +121,8 @@ public final class TraceFiles {
                 Placement p = s.placement();
                 for (int i = 0; i < p.nodes().length; i++) {
                     line.setLength(0);
-                    line.append(w.jobIds().get(p.job().id())).append(',').append(t.nodeName(p.nodes()[i])).append(',');
+                    field(line, w.jobIds().get(p.job().id())).append(',');
+                    field(line, t.nodeName(p.nodes()[i])).append(',');
                     int[] cards = p.cards()[i];
                     for (int c = 0; c < cards.length; c++) {
                         if (c > 0) {
@@ -137,6 +138,14 @@ public final class TraceFiles {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Appends a name as a CSV field: quoted, its quotes doubled, when it holds a comma, a quote or a line break. */
+    static StringBuilder field(StringBuilder line, String name) {
+        if (name.indexOf(',') < 0 && name.indexOf('"') < 0 && name.indexOf('\n') < 0 && name.indexOf('\r') < 0) {
+            return line.append(name);
+        }
+        return line.append('"').append(name.replace("\"", "\"\"")).append('"');
     }
 
     /**

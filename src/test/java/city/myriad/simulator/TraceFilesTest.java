@@ -116,14 +116,83 @@ class TraceFilesTest {
     }
 
     @Test
-    void a_row_with_too_few_or_too_many_fields_is_named_by_its_line() throws Exception {
+    void a_short_row_reads_its_missing_fields_as_empty_and_a_long_one_ignores_the_extra_as_the_checker_does()
+            throws Exception {
         Topology t = GenerateTest.cluster();
         Path f = dir.resolve("jobs.csv");
-        for (String bad : new String[] {"j2,t0,1,1,1,1000,,0,0,0", "j2,t0,1,1,1,1000,,0,0,0,0,"}) {
+        Files.writeString(f, HEADER + "\nj1,t0,0,1,1,1000,,0,0,0,1\nj2,t0,1,1,1,1000,,0,0\nj3,t0,2,1,1,1000,,0,0,5,1,x,y\n");
+        List<Job> jobs = TraceFiles.readJobs(f, t, 1).jobs();
+        assertEquals(3, jobs.size());
+        assertEquals(0, jobs.get(1).priority(), "a missing priority is 0");
+        assertEquals(false, jobs.get(1).preemptible(), "a missing flag is not preemptible");
+        assertEquals(5, jobs.get(2).priority());
+        assertTrue(jobs.get(2).preemptible());
+    }
+
+    @Test
+    void a_field_that_is_no_number_is_named_by_its_line_and_column() throws Exception {
+        Topology t = GenerateTest.cluster();
+        Path f = dir.resolve("jobs.csv");
+        for (String bad : new String[] {"j2,t0,1,1,one,1000,,0,0,0,0", "j2,t0,1,1", "j2,t0,1,1,\"1\"x,1000,,0,0,0,0"}) {
             Files.writeString(f, HEADER + "\nj1,t0,0,1,1,1000,,0,0,0,0\n\n" + bad + "\n");
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TraceFiles.readJobs(f, t, 1));
-            assertTrue(e.getMessage().endsWith("line 4: expected 11 fields"), e.getMessage());
+            assertTrue(e.getMessage().contains("line 4: gpus is not a number"), e.getMessage());
         }
+    }
+
+    @Test
+    void quoted_fields_and_blanks_around_numbers_read_as_the_checker_reads_them() throws Exception {
+        Topology t = GenerateTest.cluster();
+        Path f = dir.resolve("jobs.csv");
+        // Every field quoted (csv.QUOTE_ALL), an id with a comma, a doubled quote and a line break, blanks around
+        // numbers, then a plain row: the row after the line break is on line 5.
+        Files.writeString(f, "\"job_id\",\"tenant\",\"submit_s\",\"duration_s\",\"gpus\",\"gpu_milli\","
+                + "\"gpu_models\",\"cpu_milli\",\"memory_mib\",\"priority\",\"preemptible\"\r\n"
+                + "\"a,1\",\"t0\",\"3\",\"\",\"1\",\"500\",\"A10|H800\",\"1000\",\"64\",\"0\",\"0\"\r\n"
+                + "\"say \"\"b\"\"\n2\",t1, 4 ,7.5 , 2,,H800, 8000 ,,\" 1\",1\r\n"
+                + "c,t0,5,,1,1000,,0,0,0,0\r\n"
+                + "d,t0,x5,,1,1000,,0,0,0,0\r\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TraceFiles.readJobs(f, t, 1));
+        assertTrue(e.getMessage().contains("line 6: submit_s is not a number: 'x5'"), e.getMessage());
+        Files.writeString(f, Files.readString(f).replace("x5", "6"));
+        TraceFiles.Workload w = TraceFiles.readJobs(f, t, 1);
+        assertEquals(List.of("a,1", "say \"b\"\n2", "c", "d"), w.jobIds());
+        Job a = w.jobs().get(0);
+        assertEquals(500, a.gpuMilli());
+        assertEquals(Double.POSITIVE_INFINITY, a.durationS(), "a quoted empty field is empty");
+        assertTrue(a.allows(t.modelId("A10")) && a.allows(t.modelId("H800")));
+        Job b = w.jobs().get(1);
+        assertEquals(4.0, b.submitS());
+        assertEquals(7.5, b.durationS());
+        assertEquals(2, b.gpus());
+        assertEquals(1000, b.gpuMilli());
+        assertEquals(8000, b.cpuMilli());
+        assertEquals(1, b.priority());
+        assertEquals(5.0, w.jobs().get(2).submitS());
+    }
+
+    @Test
+    void a_quote_left_open_is_named_by_the_line_its_row_starts_on() throws Exception {
+        Topology t = GenerateTest.cluster();
+        Path f = dir.resolve("jobs.csv");
+        Files.writeString(f, HEADER + "\nj1,t0,0,1,1,1000,,0,0,0,0\n\"j2,t0,1,1,1,1000,,0,0,0,0\nj3,t0,0,1,1,1000,,0,0,0,0\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TraceFiles.readJobs(f, t, 1));
+        assertTrue(e.getMessage().endsWith("line 3: a quoted field is not closed"), e.getMessage());
+    }
+
+    @Test
+    void names_with_a_comma_or_a_quote_are_written_quoted_so_the_placements_read_back() throws Exception {
+        Path nodes = dir.resolve("nodes.csv");
+        Files.writeString(nodes, "node_id,gpu_model,gpus,cpu_milli,memory_mib,rack,block\n\"n,1\",V100,8,0,0,r1,b1\n");
+        Path jobs = dir.resolve("jobs.csv");
+        Files.writeString(jobs, HEADER + "\n\"j \"\"1\"\"\",t0,0,,1,1000,,0,0,0,0\n");
+        Path placements = dir.resolve("placements.csv");
+        assertEquals(0, quietly("replay", "--static", "--nodes", nodes.toString(), "--jobs", jobs.toString(), "--policy",
+                "default", "--out", placements.toString(), "--no-progress"));
+        CsvRows rows = new CsvRows(placements, "job_id", "node_id");
+        assertTrue(rows.next());
+        assertEquals("j \"1\"", rows.text(rows.column("job_id")));
+        assertEquals("n,1", rows.text(rows.column("node_id")));
     }
 
     @Test
@@ -163,18 +232,23 @@ class TraceFilesTest {
         Path jobs = dir.resolve("jobs.csv");
         Files.writeString(jobs, HEADER + "\np021056,t0,3149582,111838,1,1000,,0,0,0,0\n");
         Path placements = dir.resolve("placements.csv");
-        java.io.PrintStream out = System.out;
-        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
-        try {
-            assertEquals(0, Main.run(new String[] {"replay", "--nodes", nodes.toString(), "--jobs", jobs.toString(),
-                "--compress", "6.071", "--policy", "fifo-firstfit", "--out", placements.toString(), "--no-progress"}));
-        } finally {
-            System.setOut(out);
-        }
+        assertEquals(0, quietly("replay", "--nodes", nodes.toString(), "--jobs", jobs.toString(), "--compress", "6.071",
+                "--policy", "fifo-firstfit", "--out", placements.toString(), "--no-progress"));
         String[] row = Files.readAllLines(placements).get(1).split(",", -1);
         double start = Double.parseDouble(row[4]);
         double end = Double.parseDouble(row[5]);
         assertEquals(3149582 / 6.071, start, 0.0, "the start as the replay had it: never before the job's submission");
         assertTrue(end - start <= 111838 + 1e-6 && end - start >= 111838 - 1e-6, row[4] + " to " + row[5]);
+    }
+
+    /** Runs the simulator's command line with its report to standard output dropped. */
+    private static int quietly(String... args) {
+        java.io.PrintStream out = System.out;
+        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        try {
+            return Main.run(args);
+        } finally {
+            System.setOut(out);
+        }
     }
 }
