@@ -20,8 +20,15 @@ public record Job(int id, int tenant, double submitS, double durationS, int gpus
     public static final long ANY_MODEL = -1L;
 
     public Job {
-        if (gpus < 0 || gpuMilli < 0 || gpuMilli > 1000 || (gpuMilli < 1000 && gpus > 1)) {
-            throw new IllegalArgumentException("job " + id + ": a fractional share needs exactly one card");
+        if (gpus < 0) {
+            throw new IllegalArgumentException("job " + id + ": gpus must be 0 or more, got " + gpus);
+        }
+        if (gpuMilli < 0 || gpuMilli > 1000) {
+            throw new IllegalArgumentException("job " + id + ": gpu_milli must be 0 to 1000, got " + gpuMilli);
+        }
+        if (gpuMilli < 1000 && gpus > 1) {
+            throw new IllegalArgumentException("job " + id + ": a fractional share (gpu_milli " + gpuMilli
+                    + ") needs exactly one card, got " + gpus);
         }
     }
 

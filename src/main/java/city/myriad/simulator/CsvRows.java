@@ -129,6 +129,15 @@ final class CsvRows {
         return false;
     }
 
+    Path file() {
+        return file;
+    }
+
+    /** The line the current row starts on (1 is the header). */
+    int line() {
+        return rowLine;
+    }
+
     /** The field's text as it stands in the file (without the quotes around it, if quoted). */
     String text(int field) {
         return fields != null ? fields[field] : text.substring(starts[field], end(field));

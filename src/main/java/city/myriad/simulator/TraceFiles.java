@@ -35,7 +35,9 @@ public final class TraceFiles {
         int memory = f.column("memory_mib");
         int rack = f.column("rack");
         int block = f.column("block");
+        java.util.Set<String> seen = new java.util.HashSet<>();
         while (f.next()) {
+            unique(seen, f, id, "node_id");
             b.node(f.text(id).strip(), f.text(model).strip(), f.parseInt(gpus), f.parseLong(cpu),
                     f.parseLong(memory), rack < 0 ? "" : f.text(rack).strip(), block < 0 ? "" : f.text(block).strip());
         }
@@ -67,7 +69,9 @@ public final class TraceFiles {
         int memory = f.column("memory_mib");
         int priority = f.column("priority");
         int preemptible = f.column("preemptible");
+        java.util.Set<String> seen = new java.util.HashSet<>();
         while (f.next()) {
+            unique(seen, f, id, "job_id");
             int tenant = tenantIndex.computeIfAbsent(tenantColumn < 0 ? "" : f.text(tenantColumn).strip(), k -> {
                 tenants.add(k);
                 return tenants.size() - 1;
@@ -76,11 +80,17 @@ public final class TraceFiles {
             double duration = f.isEmpty(durationColumn) ? Double.POSITIVE_INFINITY : f.parseDouble(durationColumn);
             int cards = f.parseInt(gpus);
             int share = f.isEmpty(milli) ? 0 : f.parseInt(milli);
-            jobs.add(Job.of(jobs.size()).tenant(tenant).submittedAt(f.parseDouble(submit) / compress)
+            Job.Builder job = Job.of(jobs.size()).tenant(tenant).submittedAt(f.parseDouble(submit) / compress)
                     .runsFor(duration).cards(cards).milliPerCard(cards > 0 && share <= 0 ? 1000 : share)
                     .models(models).cpu(longOrZero(f, cpu)).memory(longOrZero(f, memory))
                     .priority(priority < 0 ? 0 : (int) longOrZero(f, priority))
-                    .preemptible(preemptible >= 0 && longOrZero(f, preemptible) != 0).build());
+                    .preemptible(preemptible >= 0 && longOrZero(f, preemptible) != 0);
+            try {
+                jobs.add(job.build());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(file + " line " + f.line() + " (job_id " + f.text(id).strip() + "): "
+                        + e.getMessage().replaceFirst("^job \\d+: ", ""));
+            }
             ids.add(f.text(id).strip());
         }
         return new Workload(jobs, ids, tenants);
@@ -104,6 +114,14 @@ public final class TraceFiles {
             }
         }
         return named ? models : Job.ANY_MODEL;
+    }
+
+    /** Refuses a second row of one id, as the checker does. */
+    private static void unique(java.util.Set<String> seen, CsvRows f, int column, String name) {
+        String value = f.text(column).strip();
+        if (!seen.add(value)) {
+            throw new IllegalArgumentException(f.file() + " line " + f.line() + ": duplicate " + name + " " + value);
+        }
     }
 
     private static long longOrZero(CsvRows f, int column) {

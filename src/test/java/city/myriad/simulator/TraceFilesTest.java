@@ -172,6 +172,33 @@ class TraceFilesTest {
     }
 
     @Test
+    void a_job_the_format_does_not_allow_is_named_by_its_line_and_id() throws Exception {
+        Topology t = GenerateTest.cluster();
+        Path f = dir.resolve("jobs.csv");
+        String[][] cases = {{"j2,t0,1,,2,500,,0,0,0,0", "a fractional share (gpu_milli 500) needs exactly one card, got 2"},
+            {"j2,t0,1,,-1,1000,,0,0,0,0", "gpus must be 0 or more, got -1"},
+            {"j2,t0,1,,1,1500,,0,0,0,0", "gpu_milli must be 0 to 1000, got 1500"}};
+        for (String[] c : cases) {
+            Files.writeString(f, HEADER + "\nj1,t0,0,1,1,1000,,0,0,0,0\n" + c[0] + "\n");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TraceFiles.readJobs(f, t, 1));
+            assertTrue(e.getMessage().endsWith("line 3 (job_id j2): " + c[1]), e.getMessage());
+        }
+    }
+
+    @Test
+    void a_second_row_of_one_id_is_refused_as_the_checker_refuses_it() throws Exception {
+        Topology t = GenerateTest.cluster();
+        Path f = dir.resolve("jobs.csv");
+        Files.writeString(f, HEADER + "\nj1,t0,0,1,1,1000,,0,0,0,0\nj2,t0,0,1,1,1000,,0,0,0,0\n j1 ,t0,0,1,1,1000,,0,0,0,0\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TraceFiles.readJobs(f, t, 1));
+        assertTrue(e.getMessage().endsWith("line 4: duplicate job_id j1"), e.getMessage());
+        Path n = dir.resolve("nodes.csv");
+        Files.writeString(n, "node_id,gpu_model,gpus,cpu_milli,memory_mib\nn0,A10,1,1000,1000\nn0,A10,1,1000,1000\n");
+        e = assertThrows(IllegalArgumentException.class, () -> TraceFiles.readNodes(n));
+        assertTrue(e.getMessage().endsWith("line 3: duplicate node_id n0"), e.getMessage());
+    }
+
+    @Test
     void a_quote_left_open_is_named_by_the_line_its_row_starts_on() throws Exception {
         Topology t = GenerateTest.cluster();
         Path f = dir.resolve("jobs.csv");
