@@ -172,7 +172,10 @@ public final class Topology {
         public Builder node(String name, String gpuModel, int gpus, long cpuMilli, long memoryMib, String rackName,
                 String blockName) {
             names.add(name);
-            int m = gpuModel == null || gpuModel.isEmpty() ? -1 : models.computeIfAbsent(gpuModel, k -> models.size());
+            // A node of cards without a model name has cards of the model "", which no job names: any-model jobs
+            // use them (as the reference checker lets them); a node without cards has no model.
+            String modelName = gpuModel == null ? "" : gpuModel;
+            int m = modelName.isEmpty() && gpus == 0 ? -1 : models.computeIfAbsent(modelName, k -> models.size());
             if (models.size() > 64) {
                 throw new IllegalArgumentException("at most 64 card models");
             }

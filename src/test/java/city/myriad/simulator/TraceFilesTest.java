@@ -116,6 +116,22 @@ class TraceFilesTest {
     }
 
     @Test
+    void a_node_of_cards_without_a_model_name_counts_its_cards_for_jobs_of_any_model_as_the_checker_does()
+            throws Exception {
+        Path n = dir.resolve("nodes.csv");
+        Files.writeString(n, "node_id,gpu_model,gpus,cpu_milli,memory_mib\nn0,A10,1,1000,1000\nn1,,4,1000,1000\n"
+                + "n2,,0,1000,1000\n");
+        Topology t = TraceFiles.readNodes(n);
+        assertEquals(5, t.totalCards());
+        assertEquals(4, t.cards(1));
+        Path f = dir.resolve("jobs.csv");
+        Files.writeString(f, HEADER + "\nany,t0,0,,4,1000,,0,0,0,0\nbound,t0,0,,1,1000,A10,0,0,0,0\n");
+        List<Job> jobs = TraceFiles.readJobs(f, t, 1).jobs();
+        assertTrue(jobs.get(0).allows(t.model(1)), "a job of any model may use the unnamed cards");
+        assertTrue(!jobs.get(1).allows(t.model(1)), "a job bound to a model may not");
+    }
+
+    @Test
     void a_short_row_reads_its_missing_fields_as_empty_and_a_long_one_ignores_the_extra_as_the_checker_does()
             throws Exception {
         Topology t = GenerateTest.cluster();
