@@ -17,16 +17,25 @@ final class Gangs {
         return job.gpus() <= Math.max(1, t.maxCardsOnOneNode(job.allowedModels()));
     }
 
-    /** Rejected if no node has an allowed model, or the gang exceeds every card of the allowed models. */
+    /**
+     * Rejected if no node has an allowed model, the gang exceeds every card of the allowed models, or the job belongs on
+     * one node and no node carries its cards, CPU and memory even when empty (it would wait forever, and under strict
+     * first come, first served everyone behind it too).
+     */
     static PlacementResult.Rejected neverFits(Topology t, Job job) {
-        if (job.gpus() == 0) {
-            return null;
+        if (job.gpus() > 0) {
+            long cards = t.cardsOfModels(job.allowedModels());
+            if (cards == 0) {
+                return new PlacementResult.Rejected(PlacementResult.Reason.NO_ALLOWED_MODEL);
+            }
+            if (cards < job.gpus()) {
+                return new PlacementResult.Rejected(PlacementResult.Reason.LARGER_THAN_CLUSTER);
+            }
         }
-        long cards = t.cardsOfModels(job.allowedModels());
-        if (cards == 0) {
-            return new PlacementResult.Rejected(PlacementResult.Reason.NO_ALLOWED_MODEL);
+        if (singleNode(t, job) && !t.someNodeCarries(job.allowedModels(), job.gpus(), job.cpuMilli(), job.memoryMib())) {
+            return new PlacementResult.Rejected(PlacementResult.Reason.NO_NODE_LARGE_ENOUGH);
         }
-        return cards < job.gpus() ? new PlacementResult.Rejected(PlacementResult.Reason.LARGER_THAN_CLUSTER) : null;
+        return null;
     }
 
     /**

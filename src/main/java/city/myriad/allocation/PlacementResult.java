@@ -22,6 +22,8 @@ public sealed interface PlacementResult permits PlacementResult.Placed, Placemen
         NO_NODE_WITH_FREE_CPU_OR_MEMORY,
         NO_ALLOWED_MODEL,
         LARGER_THAN_CLUSTER,
+        /** It belongs on one node, and no node of an allowed model has its cards, CPU and memory at once. */
+        NO_NODE_LARGE_ENOUGH,
         QUOTA_EXCEEDED,
         BUDGET_EXCEEDED,
         /** It fits, but every place for it would leave more free cards useless than it takes (never-ending work). */

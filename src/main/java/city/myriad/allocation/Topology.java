@@ -35,6 +35,8 @@ public final class Topology {
     /** Per node: its class, shared by all nodes of the same model, card count, CPU and memory (0-based). */
     final int[] nodeClass;
     final int nodeClasses;
+    /** The model, card count, CPU and memory of each node class that no other class of its model exceeds in all three. */
+    private final long[][] classShape;
 
     private Topology(Builder b) {
         int n = b.names.size();
@@ -60,6 +62,7 @@ public final class Topology {
                     k -> classes.size());
         }
         nodeClasses = classes.size();
+        classShape = largest(classes.keySet());
         maxCardsOfModel = new int[Math.max(1, models.size())];
         cardsOfModel = new long[Math.max(1, models.size())];
         cpuPerCardOfModel = new double[cardsOfModel.length];
@@ -139,6 +142,39 @@ public final class Topology {
         double byCpu = cpuMilli * (double) MILLI_PER_CARD / Math.max(1.0, cpuPerCardOfModel[model]);
         double byMemory = memoryMib * (double) MILLI_PER_CARD / Math.max(1.0, memoryPerCardOfModel[model]);
         return Math.max(byCpu, byMemory);
+    }
+
+    private static long[][] largest(java.util.Collection<List<Long>> classes) {
+        List<long[]> shapes = classes.stream().map(c -> c.stream().mapToLong(Long::longValue).toArray()).toList();
+        List<long[]> kept = new java.util.ArrayList<>();
+        for (long[] c : shapes) {
+            boolean exceeded = false;
+            for (long[] o : shapes) {
+                if (o != c && o[0] == c[0] && o[1] >= c[1] && o[2] >= c[2] && o[3] >= c[3]
+                        && (o[1] > c[1] || o[2] > c[2] || o[3] > c[3])) {
+                    exceeded = true;
+                    break;
+                }
+            }
+            if (!exceeded) {
+                kept.add(c);
+            }
+        }
+        return kept.toArray(long[][]::new);
+    }
+
+    /**
+     * Whether some node has, when empty, the cards, CPU and memory a one-node job asks: of an allowed model for a job
+     * of cards, any node for a job without.
+     */
+    public boolean someNodeCarries(long allowedModels, int gpus, long cpuMilli, long memoryMib) {
+        for (long[] c : classShape) {
+            boolean model = gpus == 0 || (allowedModels & (1L << c[0])) != 0;
+            if (model && c[1] >= gpus && c[2] >= cpuMilli && c[3] >= memoryMib) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The most cards one node of an allowed model offers: a job with more cards must span nodes. */

@@ -110,6 +110,34 @@ class SchedulerTest {
     }
 
     @Test
+    void a_job_no_node_carries_is_rejected_so_that_strict_fifo_does_not_wait_behind_it_forever() {
+        // One 8-card node of 64 cores and a CPU-only node of 128: a 4-card job of 100 cores (more than any card node
+        // has) can never start, nor a CPU-only job of 200 cores or 1 TB; a CPU-only job of 100 cores can.
+        Topology t = Topology.builder().node("g0", "H800", 8, 64_000, 512_000, "r0", "b0")
+                .node("c0", "", 0, 128_000, 512_000, "r0", "b0").build();
+        Scheduler s = new Scheduler(t, new FirstFitPolicy(), Scheduler.Options.fifo());
+        Job tooMuchCpu = Job.of(0).runsFor(100).cards(4).cpu(100_000).build();
+        Job cpuOnlyTooBig = Job.of(1).runsFor(100).cards(0).cpu(200_000).build();
+        Job cpuOnlyTooMuchMemory = Job.of(2).runsFor(100).cards(0).cpu(1_000).memory(1_000_000).build();
+        Job cpuOnly = Job.of(3).runsFor(100).cards(0).cpu(100_000).build();
+        Job oneCard = Job.of(4).runsFor(100).cpu(8_000).build();
+        for (Job j : List.of(tooMuchCpu, cpuOnlyTooBig, cpuOnlyTooMuchMemory, cpuOnly, oneCard)) {
+            s.submit(j);
+        }
+        List<Decision> d = s.cycle(0);
+        List<Job> rejected = new ArrayList<>();
+        for (Decision x : d) {
+            if (x instanceof Decision.Reject r) {
+                assertEquals(PlacementResult.Reason.NO_NODE_LARGE_ENOUGH, r.reason(), r.job().toString());
+                rejected.add(r.job());
+            }
+        }
+        assertEquals(List.of(tooMuchCpu, cpuOnlyTooBig, cpuOnlyTooMuchMemory), rejected);
+        assertEquals(List.of(cpuOnly, oneCard), started(d));
+        assertEquals(0, s.pending());
+    }
+
+    @Test
     void preemption_names_its_victims_and_puts_them_back_in_the_queue() {
         Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.myriad());
         Job spot = Job.of(0).runsFor(1000).cards(8).preemptible(true).build();
