@@ -63,19 +63,21 @@ final class Metrics {
         m.put("rejected", r.rejected());
         m.put("finished", n);
         m.put("preemptions", r.preemptions());
-        m.put("utilization", round(makespan <= 0 ? 0 : busy / (t.totalCards() * makespan)));
-        m.put("useful_utilization", round(makespan <= 0 ? 0 : useful / (t.totalCards() * makespan)));
+        // Without a finished job (or any run) there is no wait, completion or utilization to report: null, as
+        // check.py reports them.
+        m.put("utilization", makespan <= 0 ? null : round(busy / (t.totalCards() * makespan)));
+        m.put("useful_utilization", makespan <= 0 ? null : round(useful / (t.totalCards() * makespan)));
         m.put("utilization_window", maxSubmit > minSubmit ? round(busyWindow / (t.totalCards() * (maxSubmit - minSubmit))) : null);
         m.put("makespan_s", round(makespan));
-        m.put("mean_wait_s", round(n == 0 ? 0 : Arrays.stream(waits).average().orElse(0)));
-        m.put("p50_wait_s", round(percentile(waits, 50)));
-        m.put("p95_wait_s", round(percentile(waits, 95)));
-        m.put("p99_wait_s", round(percentile(waits, 99)));
-        m.put("max_wait_s", round(n == 0 ? 0 : waits[n - 1]));
+        m.put("mean_wait_s", n == 0 ? null : round(Arrays.stream(waits).average().orElse(0)));
+        m.put("p50_wait_s", n == 0 ? null : round(percentile(waits, 50)));
+        m.put("p95_wait_s", n == 0 ? null : round(percentile(waits, 95)));
+        m.put("p99_wait_s", n == 0 ? null : round(percentile(waits, 99)));
+        m.put("max_wait_s", n == 0 ? null : round(waits[n - 1]));
         m.put("mean_wait_s_on_demand", countByClass[0] == 0 ? null : round(waitByClass[0] / countByClass[0]));
         m.put("mean_wait_s_preemptible", countByClass[1] == 0 ? null : round(waitByClass[1] / countByClass[1]));
-        m.put("mean_jct_s", round(n == 0 ? 0 : jct / n));
-        m.put("mean_bounded_slowdown", round(n == 0 ? 0 : bsld / n));
+        m.put("mean_jct_s", n == 0 ? null : round(jct / n));
+        m.put("mean_bounded_slowdown", n == 0 ? null : round(bsld / n));
         m.put("max_pending", r.maxPending());
         decisions(m, r.decisionNanos());
         m.put("wall_s", round(wallS));

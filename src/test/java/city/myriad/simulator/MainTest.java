@@ -40,4 +40,27 @@ class MainTest {
                 () -> Main.known("bounds", Map.of("nodes", "n", "policy", "fgd")));
         assertEquals("unknown option --policy for bounds", e.getMessage());
     }
+
+    @Test
+    void a_replay_in_which_no_job_finishes_reports_no_wait_rather_than_a_wait_of_zero(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path nodes = dir.resolve("nodes.csv");
+        java.nio.file.Files.writeString(nodes, "node_id,gpu_model,gpus,cpu_milli,memory_mib\nn0,A10,1,1000,1000\n");
+        java.nio.file.Path jobs = dir.resolve("jobs.csv");
+        java.nio.file.Files.writeString(jobs, TraceFilesTest.HEADER + "\nj0,t0,0,100,1,1000,H800,0,0,0,0\n");
+        PrintStream out = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            assertEquals(0, Main.run(new String[] {"replay", "--nodes", nodes.toString(), "--jobs", jobs.toString(),
+                "--no-progress"}));
+        } finally {
+            System.setOut(out);
+        }
+        String json = captured.toString(StandardCharsets.UTF_8);
+        for (String figure : new String[] {"mean_wait_s", "p99_wait_s", "max_wait_s", "mean_jct_s", "utilization"}) {
+            assertTrue(json.contains("\"" + figure + "\": null"), figure + " in " + json);
+        }
+        assertTrue(json.contains("\"finished\": 0"), json);
+    }
 }
