@@ -49,12 +49,14 @@ class AlertsTest {
     /** A webhook receiver: answers 500 to the first {@code failures} posts, 200 after; checks signatures. */
     static final class Receiver implements AutoCloseable {
         final HttpServer server;
+        volatile int failures;
         final List<String> delivered = new CopyOnWriteArrayList<>();
         final AtomicInteger posts = new AtomicInteger();
         final AtomicInteger badSignatures = new AtomicInteger();
         volatile String secret;
 
         Receiver(int failures) throws IOException {
+            this.failures = failures;
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
             server.createContext("/hook", exchange -> {
                 int n = posts.incrementAndGet();
@@ -70,7 +72,7 @@ class AlertsTest {
                 if (!valid) {
                     badSignatures.incrementAndGet();
                 }
-                int status = n <= failures ? 500 : 200;
+                int status = n <= Receiver.this.failures ? 500 : 200;
                 if (status == 200) {
                     delivered.add(exchange.getRequestHeaders().getFirst("Myriad-Event-Id"));
                 }
@@ -198,6 +200,90 @@ class AlertsTest {
                 .extract().path("items"), "another tenant sees none of them");
         given().auth().oauth2(other.admin()).get("/api/v1/tenants/" + t.id() + "/webhook/deliveries").then()
                 .statusCode(404);
+    }
+
+    @Test
+    void a_failed_delivery_is_sent_again_on_request_with_a_new_round_of_tries() throws Exception {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        quotas(t, "{\"cards\":[],\"budget\":{\"amountMinor\":10000,\"currency\":\"CNY\",\"period\":\"MONTH\"}}");
+        String log = "/api/v1/tenants/" + t.id() + "/webhook/deliveries";
+        try (Receiver receiver = new Receiver(Integer.MAX_VALUE)) {
+            // No webhook yet: nothing to send to.
+            given().auth().oauth2(t.admin()).post(log + "/" + java.util.UUID.randomUUID() + "/redeliver").then()
+                    .statusCode(404).body("code", equalTo("WEBHOOK_NOT_FOUND"));
+            receiver.secret = given().auth().oauth2(t.admin()).contentType("application/json")
+                    .body("{\"url\":\"" + receiver.url() + "\"}").put("/api/v1/tenants/" + t.id() + "/webhook").then()
+                    .statusCode(200).extract().path("secret");
+            // 96.00 of the 100.00 budget: the 50% and 80% alerts, each delivery failing its 3 tries (the test
+            // profile's budget) against a receiver that is down.
+            Instant start = earlierThisMonth(3600);
+            History.ran(pool, t.id(), t.projectId(), cluster, node1(cluster), 8, start, start.plusSeconds(3600), 1200);
+            worker.drain();
+            worker.alertsNow();
+            JsonPath failed = until(t.admin(), log, d -> d.getList("items").size() == 2
+                    && d.getList("items.state").stream().allMatch("FAILED"::equals));
+            assertEquals(List.of(3, 3), failed.getList("items.attempts", Integer.class));
+            String id = failed.getString("items[0].id");
+            String other = failed.getString("items[1].id");
+
+            // The receiver is fixed; the tenant asks for one delivery again.
+            receiver.failures = 0;
+            given().auth().oauth2(t.member()).post(log + "/" + id + "/redeliver").then().statusCode(403);
+            World.Tenant stranger = World.tenant();
+            given().auth().oauth2(stranger.admin()).post(log + "/" + id + "/redeliver").then().statusCode(404)
+                    .body("code", equalTo("TENANT_NOT_FOUND"));
+            given().auth().oauth2(stranger.admin()).contentType("application/json")
+                    .body("{\"url\":\"" + receiver.url() + "\"}").put("/api/v1/tenants/" + stranger.id() + "/webhook")
+                    .then().statusCode(200);
+            given().auth().oauth2(stranger.admin()).post("/api/v1/tenants/" + stranger.id() + "/webhook/deliveries/"
+                    + id + "/redeliver").then().statusCode(404).body("code", equalTo("WEBHOOK_DELIVERY_NOT_FOUND"));
+            given().auth().oauth2(t.admin()).post(log + "/" + id + "/redeliver").then().statusCode(200)
+                    .body("id", equalTo(id)).body("state", equalTo("PENDING")).body("attempts", equalTo(3))
+                    .body("redeliveredBy", equalTo(t.slug() + "-admin")).body("log.size()", equalTo(3));
+            JsonPath after = until(t.admin(), log + "?state=DELIVERED", d -> d.getList("items").size() == 1);
+            assertEquals(id, after.getString("items[0].id"));
+            assertEquals(4, after.getInt("items[0].attempts"), "the log goes on: three failed tries, then one");
+            assertEquals(List.of(500, 500, 500, 200), after.getList("items[0].log.statusCode", Integer.class));
+            assertEquals(1, receiver.delivered.size());
+            assertEquals(0, receiver.badSignatures.get());
+            given().auth().oauth2(t.admin()).get(log + "?state=FAILED").then().statusCode(200)
+                    .body("items.size()", equalTo(1)).body("items[0].id", equalTo(other))
+                    .body("items[0].redeliveredAt", nullValue());
+
+            // A DELIVERED one may be sent again too (the receiver lost it); the event id stays the alert's.
+            given().auth().oauth2(t.admin()).post(log + "/" + id + "/redeliver").then().statusCode(200)
+                    .body("state", equalTo("PENDING"));
+            until(t.admin(), log + "?state=DELIVERED", d -> d.getList("items").size() == 1
+                    && d.getInt("items[0].attempts") == 5);
+            assertEquals(2, receiver.delivered.size());
+            assertEquals(1, receiver.delivered.stream().distinct().count(), "the same event, twice");
+
+            // A new round of tries: down again, the other delivery fails its own 3 tries once more, not one.
+            receiver.failures = Integer.MAX_VALUE;
+            given().auth().oauth2(t.admin()).post(log + "/" + other + "/redeliver").then().statusCode(200);
+            JsonPath again = until(t.admin(), log + "?state=FAILED", d -> d.getList("items").size() == 1
+                    && d.getInt("items[0].attempts") == 6);
+            assertEquals(6, again.getList("items[0].log").size());
+            // Asking again while it is PENDING changes nothing (no second round, no earlier try: a PENDING delivery
+            // may be leased and being sent by a replica right now).
+            JsonPath first = given().auth().oauth2(t.admin()).post(log + "/" + other + "/redeliver").then()
+                    .statusCode(200).body("state", equalTo("PENDING")).extract().jsonPath();
+            given().auth().oauth2(t.admin()).post(log + "/" + other + "/redeliver").then().statusCode(200)
+                    .body("state", equalTo("PENDING"))
+                    .body("redeliveredAt", equalTo(first.getString("redeliveredAt")));
+            JsonPath once = until(t.admin(), log + "?state=FAILED", d -> d.getList("items").size() == 1
+                    && d.getInt("items[0].attempts") >= 9);
+            assertEquals(9, once.getInt("items[0].attempts"), "one more round of 3 tries, not two");
+            // Fixed again: delivered at its next round's first try.
+            receiver.failures = 0;
+            given().auth().oauth2(t.admin()).post(log + "/" + other + "/redeliver").then().statusCode(200);
+            JsonPath done = until(t.admin(), log + "?state=DELIVERED", d -> d.getList("items").size() == 2);
+            int otherIndex = done.getString("items[0].id").equals(other) ? 0 : 1;
+            assertEquals(10, done.getInt("items[" + otherIndex + "].attempts"));
+        }
+        given().auth().oauth2(t.admin()).post(log + "/not-an-id/redeliver").then().statusCode(400)
+                .body("code", equalTo("INVALID_ID"));
     }
 
     @Test

@@ -119,5 +119,8 @@ public final class MeteringApi {
     @Schema(name = "WebhookDelivery", description = "One alert's delivery and its attempts")
     public record DeliveryView(UUID id, UUID alertId, String eventType,
             @Schema(enumeration = {"PENDING", "DELIVERED", "FAILED"}) String state, int attempts,
-            Instant nextAttemptAt, Instant createdAt, Instant deliveredAt, List<AttemptView> log) {}
+            Instant nextAttemptAt, Instant createdAt, Instant deliveredAt,
+            @Schema(description = "When it was last sent again on request (redeliverWebhookDelivery), and by whom; "
+                    + "null if never") Instant redeliveredAt, String redeliveredBy,
+            List<AttemptView> log) {}
 }

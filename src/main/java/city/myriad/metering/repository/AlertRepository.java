@@ -22,7 +22,14 @@ public class AlertRepository {
 
     /** A delivery as stored. */
     public record DeliveryRow(UUID id, UUID tenantId, UUID alertId, String eventType, String payload, String state,
-            int attempts, Instant nextAttemptAt, Instant createdAt, Instant deliveredAt) {}
+            int attempts, Instant nextAttemptAt, Instant createdAt, Instant deliveredAt, int attemptsBeforeRedelivery,
+            Instant redeliveredAt, String redeliveredBy) {
+
+        /** The tries of the current round: since the last redelivery, or since it was queued. */
+        public int roundAttempts() {
+            return attempts - attemptsBeforeRedelivery;
+        }
+    }
 
     /** One attempt as logged. */
     public record AttemptRow(UUID deliveryId, int attempt, Instant at, String url, Integer statusCode, String error,
@@ -101,7 +108,8 @@ public class AlertRepository {
                                  order by next_attempt_at limit :limit for update skip locked) due
                          where d.id = due.id
                         returning d.id, d.tenant_id, d.alert_id, d.event_type, d.payload, d.state, d.attempts,
-                                  d.next_attempt_at, d.created_at, d.delivered_at""")
+                                  d.next_attempt_at, d.created_at, d.delivered_at, d.attempts_before_redelivery,
+                                  d.redelivered_at, d.redelivered_by""")
                 .setParameter("now", SqlTimes.utc(now)).setParameter("lease", SqlTimes.utc(leaseUntil))
                 .setParameter("limit", limit).getResultList()
                 .map(rows -> rows.stream().map(AlertRepository::delivery).toList());
@@ -130,8 +138,7 @@ public class AlertRepository {
     /** A tenant's deliveries, newest first, after the cursor (id), in one state if not null. */
     public Uni<List<DeliveryRow>> deliveries(UUID tenantId, UUID after, String state, int limit) {
         SessionSql q = SessionSql.select("""
-                select id, tenant_id, alert_id, event_type, payload, state, attempts, next_attempt_at, created_at,
-                       delivered_at
+                select """ + DELIVERY_COLUMNS + """
                   from webhook_deliveries where tenant_id = :tenant""" + (after == null ? "" : " and id < :after")
                 + (state == null ? "" : " and state = :state") + " order by id desc limit :limit")
                 .setParameter("tenant", tenantId).setParameter("limit", limit);
@@ -180,10 +187,36 @@ public class AlertRepository {
                 .setParameter("at", SqlTimes.utc(at)).setParameter("by", by).executeUpdate()).replaceWithVoid();
     }
 
+    private static final String DELIVERY_COLUMNS = " id, tenant_id, alert_id, event_type, payload, state, attempts,"
+            + " next_attempt_at, created_at, delivered_at, attempts_before_redelivery, redelivered_at, redelivered_by ";
+
+    /**
+     * Puts a delivery that is DELIVERED or FAILED back to PENDING, due now, with a new round of tries (its log goes on);
+     * a PENDING one is left as it is. Empty if the tenant has no such delivery. The update is one statement, so a
+     * delivery is never put back twice by two concurrent requests, nor while a replica sends it (only PENDING ones are
+     * leased).
+     */
+    public Uni<java.util.Optional<DeliveryRow>> redeliver(UUID tenantId, UUID id, Instant now, String by) {
+        return SessionSql.select("""
+                        update webhook_deliveries set state = 'PENDING', next_attempt_at = :now,
+                               attempts_before_redelivery = attempts, redelivered_at = :now, redelivered_by = :by
+                         where tenant_id = :tenant and id = :id and state <> 'PENDING'
+                        returning """ + DELIVERY_COLUMNS)
+                .setParameter("now", SqlTimes.utc(now)).setParameter("by", by).setParameter("tenant", tenantId)
+                .setParameter("id", id).getResultList()
+                .chain(rows -> rows.isEmpty()
+                        ? SessionSql.select("select " + DELIVERY_COLUMNS
+                                + " from webhook_deliveries where tenant_id = :tenant and id = :id")
+                                .setParameter("tenant", tenantId).setParameter("id", id).getResultList()
+                        : Uni.createFrom().item(rows))
+                .map(rows -> rows.stream().map(AlertRepository::delivery).findFirst());
+    }
+
     private static DeliveryRow delivery(Object[] r) {
         return new DeliveryRow((UUID) r[0], (UUID) r[1], (UUID) r[2], (String) r[3], (String) r[4], (String) r[5],
                 ((Number) r[6]).intValue(), SqlTimes.instant(r[7]), SqlTimes.instant(r[8]),
-                r[9] == null ? null : SqlTimes.instant(r[9]));
+                r[9] == null ? null : SqlTimes.instant(r[9]), ((Number) r[10]).intValue(),
+                r[11] == null ? null : SqlTimes.instant(r[11]), (String) r[12]);
     }
 
     private static Uni<Mutiny.Session> session() {

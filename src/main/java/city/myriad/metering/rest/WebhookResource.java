@@ -13,6 +13,7 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -74,5 +75,21 @@ public class WebhookResource {
                     type = SchemaType.STRING, enumeration = {"PENDING", "DELIVERED", "FAILED"}))
             @QueryParam("state") String state) {
         return webhooks.deliveries(callers.get(), tenantId, paging.request(cursor, limit), state);
+    }
+
+    @POST
+    @Path("/deliveries/{deliveryId}/redeliver")
+    @Consumes(MediaType.WILDCARD)
+    @Extension(name = "x-problem-codes", value = UsageResource.TENANT_CODES
+            + ", WEBHOOK_NOT_FOUND, WEBHOOK_DELIVERY_NOT_FOUND")
+    @Operation(operationId = "redeliverWebhookDelivery", summary = "Send a delivery again (tenant-admin)",
+            description = "A FAILED delivery (once the receiver is fixed) or a DELIVERED one the receiver lost goes back "
+                    + "to PENDING, due now, with a new round of tries and back-off; its attempt log goes on. "
+                    + "Myriad-Event-Id stays the alert's id, so a receiver that deduplicates sees one event. A PENDING "
+                    + "delivery is already on its way and is answered as it is: asking again changes nothing. The "
+                    + "tenant needs a webhook (404 WEBHOOK_NOT_FOUND otherwise).")
+    public Uni<DeliveryView> redeliver(@PathParam("tenantId") UUID tenantId,
+            @PathParam("deliveryId") UUID deliveryId) {
+        return webhooks.redeliver(callers.get(), tenantId, deliveryId);
     }
 }

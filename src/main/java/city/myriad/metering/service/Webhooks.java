@@ -54,6 +54,8 @@ import org.jboss.logging.Logger;
  * <li>A delivery is leased before it is sent, so no two replicas send it at once. A crash after the send and
  * before the log leaves it to be sent again when the lease ends: delivery is at least once, and the receiver
  * deduplicates by {@code Myriad-Event-Id}. An alert itself is raised once per crossing.</li>
+ * <li>A FAILED or DELIVERED delivery can be sent again on request ({@link #redeliver}): a new round of tries, the log
+ * going on.</li>
  * </ul>
  */
 @ApplicationScoped
@@ -119,10 +121,41 @@ public class Webhooks {
                     Map<UUID, List<AttemptView>> byDelivery = log.stream().collect(Collectors.groupingBy(
                             AttemptRow::deliveryId, Collectors.mapping(a -> new AttemptView(a.attempt(), a.at(), a.url(),
                                     a.statusCode(), a.error(), a.durationMs()), Collectors.toList())));
-                    return page.page(rows, d -> d.id().toString()).map(d -> new DeliveryView(d.id(), d.alertId(),
-                            d.eventType(), d.state(), d.attempts(), d.state().equals("PENDING") ? d.nextAttemptAt()
-                            : null, d.createdAt(), d.deliveredAt(), byDelivery.getOrDefault(d.id(), List.of())));
+                    return page.page(rows, d -> d.id().toString()).map(d -> view(d, byDelivery.getOrDefault(d.id(),
+                            List.of())));
                 }))));
+    }
+
+    /**
+     * Sends a delivery again (tenant-admin, or a platform admin): a FAILED one after the receiver is fixed, or a
+     * DELIVERED one the receiver lost. It goes back to PENDING, due now, with a new round of tries and back-off (its
+     * attempt log goes on); the signature is made afresh at each try and {@code Myriad-Event-Id} stays the alert's, so
+     * a receiver that deduplicates sees one event. A PENDING delivery is already on its way and is left as it is: asking
+     * twice changes nothing more. The tenant needs a webhook now.
+     */
+    public Uni<DeliveryView> redeliver(Caller caller, UUID tenantId, UUID deliveryId) {
+        Instant now = clock.instant();
+        return projects.tenant(caller, tenantId, true).chain(t -> scoped.asTenant(t, () -> alerts.webhook(t)
+                .chain(hook -> {
+                    if (hook.isEmpty()) {
+                        throw new MyriadProblem.NotFound(ProblemCode.WEBHOOK_NOT_FOUND, "Tenant " + tenantId
+                                + " has no webhook to send to; set one first (setWebhook)");
+                    }
+                    return alerts.redeliver(t, deliveryId, now, caller.username());
+                })
+                .chain(found -> {
+                    DeliveryRow d = found.orElseThrow(() -> new MyriadProblem.NotFound(
+                            ProblemCode.WEBHOOK_DELIVERY_NOT_FOUND, "No delivery " + deliveryId + " of tenant "
+                            + tenantId));
+                    return alerts.attempts(List.of(d.id())).map(log -> view(d, log.stream().map(a -> new AttemptView(
+                            a.attempt(), a.at(), a.url(), a.statusCode(), a.error(), a.durationMs())).toList()));
+                })));
+    }
+
+    private static DeliveryView view(DeliveryRow d, List<AttemptView> log) {
+        return new DeliveryView(d.id(), d.alertId(), d.eventType(), d.state(), d.attempts(),
+                d.state().equals("PENDING") ? d.nextAttemptAt() : null, d.createdAt(), d.deliveredAt(),
+                d.redeliveredAt(), d.redeliveredBy(), log);
     }
 
     /** An http(s) URL with a host; in production not one on a loopback, private or link-local address. */
@@ -186,8 +219,9 @@ public class Webhooks {
             }
             int ms = (int) Math.min(Integer.MAX_VALUE, (System.nanoTime() - started) / 1_000_000);
             boolean delivered = status != null && status >= 200 && status < 300;
-            String state = delivered ? "DELIVERED" : attempt >= maxAttempts ? "FAILED" : "PENDING";
-            Instant next = delivered || state.equals("FAILED") ? at : at.plus(backoff(attempt));
+            int round = d.roundAttempts() + 1;  // a redelivery starts a new round of tries
+            String state = delivered ? "DELIVERED" : round >= maxAttempts ? "FAILED" : "PENDING";
+            Instant next = delivered || state.equals("FAILED") ? at : at.plus(backoff(round));
             AttemptRow row = new AttemptRow(d.id(), attempt, at, url, status, error == null ? null
                     : error.substring(0, Math.min(error.length(), 500)), ms);
             Blocking.await(() -> scoped.asTenant(d.tenantId(), () -> alerts.attempted(row, d.tenantId(), state, next)));

@@ -77,6 +77,7 @@ public enum ProblemCode {
     QUOTE_NOT_FOUND(404, "No such quote of the caller's tenant"),
     JOB_NOT_FOUND(404, "No such job of the caller's tenant"),
     WEBHOOK_NOT_FOUND(404, "The tenant has no webhook set"),
+    WEBHOOK_DELIVERY_NOT_FOUND(404, "No such webhook delivery of the tenant"),
     INVOICE_NOT_FOUND(404, "No such invoice visible to the caller"),
     OPERATOR_NOT_FOUND(404, "No such operator visible to the caller"),
     CREDIT_GRANT_NOT_FOUND(404, "No such credit grant of the tenant"),
