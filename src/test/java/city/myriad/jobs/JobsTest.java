@@ -485,6 +485,10 @@ class JobsTest {
                 .post("/api/v1/clusters/" + cluster + "/events").then().statusCode(403);
         given().auth().oauth2(a.admin()).get("/api/v1/jobs?state=QUEUED&limit=500").then().statusCode(200);
         given().auth().oauth2(a.admin()).get("/api/v1/jobs?state=LOST").then().statusCode(400);
+        // PREEMPTED is a passage, never a state a job is found in: the contract does not list it, nor does the check.
+        given().auth().oauth2(a.admin()).get("/api/v1/jobs?state=PREEMPTED").then().statusCode(400)
+                .body("errors[0].field", equalTo("state"))
+                .body("detail", org.hamcrest.Matchers.containsString("QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED"));
         given().auth().oauth2(a.admin()).post("/api/v1/jobs/" + id + "/cancel").then().statusCode(200);
     }
 

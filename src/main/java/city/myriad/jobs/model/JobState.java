@@ -21,6 +21,12 @@ public enum JobState {
             FAILED, EnumSet.noneOf(JobState.class),
             CANCELLED, EnumSet.noneOf(JobState.class));
 
+    /**
+     * The states a job rests in, those a list can filter by: PREEMPTED is a passage (a preempted job is QUEUED again in
+     * the same transaction), never a job's state when read.
+     */
+    public static final Set<JobState> RESTING = EnumSet.complementOf(EnumSet.of(PREEMPTED));
+
     public boolean canBecome(JobState next) {
         return ALLOWED.get(this).contains(next);
     }

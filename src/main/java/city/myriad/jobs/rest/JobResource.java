@@ -73,8 +73,10 @@ public class JobResource {
     @Operation(operationId = "listJobs", summary = "The tenant's jobs, optionally of one project, state and cluster")
     public Uni<Page<JobView>> list(@QueryParam("cursor") String cursor, @QueryParam("limit") String limit,
             @QueryParam("projectId") UUID projectId,
-            @Parameter(schema = @Schema(type = SchemaType.STRING, enumeration = {"QUEUED", "RUNNING", "SUCCEEDED",
-                    "FAILED", "CANCELLED"})) @QueryParam("state") String state,
+            @Parameter(description = "A state a job rests in; PREEMPTED is not one (a preempted job is QUEUED again "
+                    + "at once, its transitions show the preemption)", schema = @Schema(type = SchemaType.STRING,
+                    enumeration = {"QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"}))
+            @QueryParam("state") String state,
             @QueryParam("clusterId") UUID clusterId) {
         return jobs.list(callers.get(), paging.request(cursor, limit), projectId, state, clusterId);
     }

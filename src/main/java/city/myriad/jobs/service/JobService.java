@@ -320,7 +320,7 @@ public class JobService {
     }
 
     public Uni<Page<JobView>> list(Caller caller, PageRequest page, UUID project, String state, UUID cluster) {
-        JobState s = city.myriad.platform.validation.Fields.oneOf("state", state, JobState.class);
+        JobState s = city.myriad.platform.validation.Fields.oneOf("state", state, JobState.RESTING);
         Instant now = clock.instant();
         return projects.readableTenant(caller).call(tenant -> project == null ? Uni.createFrom().voidItem()
                         : projects.projectOf(tenant, project))

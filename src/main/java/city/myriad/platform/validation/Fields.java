@@ -28,16 +28,20 @@ public final class Fields {
      * absent, 400 naming the field and every constant otherwise.
      */
     public static <E extends Enum<E>> E oneOf(String field, String raw, Class<E> type) {
+        return oneOf(field, raw, java.util.Arrays.asList(type.getEnumConstants()));
+    }
+
+    /** The value of {@code raw} among {@code allowed} (a query field), null if absent; 400 naming them otherwise. */
+    public static <E extends Enum<E>> E oneOf(String field, String raw, java.util.Collection<E> allowed) {
         if (raw == null) {
             return null;
         }
-        for (E e : type.getEnumConstants()) {
+        for (E e : allowed) {
             if (e.name().equals(raw)) {
                 return e;
             }
         }
-        throw invalid(field, "one of " + String.join(", ", java.util.Arrays.stream(type.getEnumConstants())
-                .map(Enum::name).toList()));
+        throw invalid(field, "one of " + String.join(", ", allowed.stream().map(Enum::name).toList()));
     }
 
     /** A required ISO-8601 instant. */

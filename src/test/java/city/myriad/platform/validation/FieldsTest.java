@@ -24,4 +24,13 @@ class FieldsTest {
             assertEquals("colour", e.violations().get(0).field());
         }
     }
+
+    @Test
+    void one_of_some_constants_refuses_the_others_and_names_only_those_it_takes() {
+        java.util.List<Colour> onlyGreen = java.util.List.of(Colour.GREEN);
+        assertEquals(Colour.GREEN, Fields.oneOf("colour", "GREEN", onlyGreen));
+        MyriadProblem.Validation e = assertThrows(MyriadProblem.Validation.class,
+                () -> Fields.oneOf("colour", "RED", onlyGreen));
+        assertEquals("`colour` must be one of GREEN", e.getMessage());
+    }
 }
