@@ -289,6 +289,49 @@ class BadInputSweepTest {
                         + "clusterId"));
     }
 
+    /**
+     * Every value the served contract lists for a query parameter (an enum) is taken: a client generated from the
+     * contract may send any of them. (The other way round, a value the contract does not list is refused: the unit
+     * test of each filter, e.g. `listJobs?state=PREEMPTED` in JobsTest.)
+     */
+    @Test
+    void every_value_the_contract_lists_for_a_query_parameter_is_taken() throws Exception {
+        Map<String, String> required = Map.of("from", "2026-11-01T00:00:00Z", "to", "2026-12-01T00:00:00Z");
+        List<String> failures = new ArrayList<>();
+        int values = 0;
+        for (Operation operation : operations("get")) {
+            String url = fill(operation.template());
+            String token = url.startsWith("/api/v1/clusters") ? Tokens.olga() : Tokens.alice();
+            StringBuilder base = new StringBuilder();
+            List<JsonNode> enums = new ArrayList<>();
+            for (JsonNode p : operation.op().path("parameters")) {
+                if (!p.path("in").asText().equals("query")) {
+                    continue;
+                }
+                if (p.path("required").asBoolean()) {
+                    base.append(base.isEmpty() ? "" : "&").append(p.path("name").asText()).append('=')
+                            .append(required.get(p.path("name").asText()));
+                }
+                if (p.path("schema").has("enum")) {
+                    enums.add(p);
+                }
+            }
+            for (JsonNode p : enums) {
+                for (JsonNode value : p.path("schema").path("enum")) {
+                    values++;
+                    String query = (base.isEmpty() ? "" : base + "&") + p.path("name").asText() + "=" + value.asText();
+                    Response resp = given().auth().oauth2(token).get(url + "?" + query);
+                    if (resp.statusCode() != 200) {
+                        failures.add("GET " + operation.template() + "?" + query + ": HTTP " + resp.statusCode() + " "
+                                + resp.asString());
+                    }
+                }
+            }
+        }
+        assertTrue(values >= 30, "expected the enum values of the contract's query parameters, found " + values);
+        assertTrue(failures.isEmpty(), failures.size() + " listed values were not taken:\n" + String.join("\n", failures));
+    }
+
     /** One operation of the served contract: its path template, its HTTP method (lower case) and its description. */
     record Operation(String template, String method, JsonNode op) {}
 
