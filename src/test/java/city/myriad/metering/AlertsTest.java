@@ -287,6 +287,61 @@ class AlertsTest {
     }
 
     @Test
+    void a_removed_webhook_gets_no_more_deliveries_and_those_pending_fail_with_the_reason() throws Exception {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        quotas(t, "{\"cards\":[],\"budget\":{\"amountMinor\":10000,\"currency\":\"CNY\",\"period\":\"MONTH\"}}");
+        String hook = "/api/v1/tenants/" + t.id() + "/webhook";
+        String log = hook + "/deliveries";
+        given().auth().oauth2(t.admin()).delete(hook).then().statusCode(404).body("code", equalTo("WEBHOOK_NOT_FOUND"));
+        try (Receiver receiver = new Receiver(Integer.MAX_VALUE)) {
+            receiver.secret = given().auth().oauth2(t.admin()).contentType("application/json")
+                    .body("{\"url\":\"" + receiver.url() + "\"}").put(hook).then().statusCode(200).extract()
+                    .path("secret");
+            given().auth().oauth2(t.member()).delete(hook).then().statusCode(403);
+            given().auth().oauth2(World.tenant().admin()).delete(hook).then().statusCode(404)
+                    .body("code", equalTo("TENANT_NOT_FOUND"));
+            // 96.00 of 100.00: two alerts, each delivery failing its first try against a receiver that is down...
+            Instant start = earlierThisMonth(3600);
+            History.ran(pool, t.id(), t.projectId(), cluster, node1(cluster), 8, start, start.plusSeconds(3600), 1200);
+            worker.drain();
+            worker.alertsNow();
+            // ...then the webhook is removed: both end FAILED at their next try, the reason logged.
+            given().auth().oauth2(t.admin()).delete(hook).then().statusCode(204);
+            given().auth().oauth2(t.admin()).get(hook).then().statusCode(404).body("code", equalTo("WEBHOOK_NOT_FOUND"));
+            JsonPath failed = until(t.admin(), log, d -> d.getList("items").size() == 2
+                    && d.getList("items.state").stream().allMatch("FAILED"::equals));
+            for (int i = 0; i < 2; i++) {
+                List<String> errors = failed.getList("items[" + i + "].log.error");
+                assertEquals("the tenant has no webhook any more", errors.get(errors.size() - 1), errors.toString());
+            }
+            given().auth().oauth2(t.admin()).post(log + "/" + failed.getString("items[0].id") + "/redeliver").then()
+                    .statusCode(404).body("code", equalTo("WEBHOOK_NOT_FOUND"));
+
+            // Past 100%: the alert is raised and listed, with no delivery.
+            Instant more = earlierThisMonth(600);
+            History.ran(pool, t.id(), t.projectId(), cluster, node1(cluster), 8, more, more.plusSeconds(396), 1200);
+            worker.drain();
+            worker.alertsNow();
+            JsonPath alerts = given().auth().oauth2(t.viewer()).get("/api/v1/alerts").then().statusCode(200)
+                    .extract().jsonPath();
+            assertEquals(100, alerts.getInt("items[0].threshold"));
+            assertEquals(null, alerts.getString("items[0].delivery"), "raised without a webhook: no delivery");
+            given().auth().oauth2(t.admin()).get(log).then().statusCode(200).body("items.size()", equalTo(2));
+
+            // A webhook again, the receiver up: what failed meanwhile can be sent.
+            receiver.failures = 0;
+            receiver.secret = given().auth().oauth2(t.admin()).contentType("application/json")
+                    .body("{\"url\":\"" + receiver.url() + "\"}").put(hook).then().statusCode(200).extract()
+                    .path("secret");
+            given().auth().oauth2(t.admin()).post(log + "/" + failed.getString("items[0].id") + "/redeliver").then()
+                    .statusCode(200);
+            until(t.admin(), log + "?state=DELIVERED", d -> d.getList("items").size() == 1);
+            assertEquals(0, receiver.badSignatures.get(), "signed with the new secret");
+        }
+    }
+
+    @Test
     void at_a_used_up_budget_with_the_stop_policy_running_on_demand_jobs_are_stopped() {
         String cluster = World.cluster(1);
         World.Tenant t = World.tenant();

@@ -187,6 +187,12 @@ public class AlertRepository {
                 .setParameter("at", SqlTimes.utc(at)).setParameter("by", by).executeUpdate()).replaceWithVoid();
     }
 
+    /** Removes the tenant's webhook; false if it had none. */
+    public Uni<Boolean> deleteWebhook(UUID tenantId) {
+        return session().chain(s -> s.createNativeQuery("delete from webhooks where tenant_id = :tenant")
+                .setParameter("tenant", tenantId).executeUpdate()).map(n -> n > 0);
+    }
+
     private static final String DELIVERY_COLUMNS = " id, tenant_id, alert_id, event_type, payload, state, attempts,"
             + " next_attempt_at, created_at, delivered_at, attempts_before_redelivery, redelivered_at, redelivered_by ";
 

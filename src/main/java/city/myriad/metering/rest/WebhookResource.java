@@ -12,6 +12,7 @@ import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
@@ -20,11 +21,13 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -60,6 +63,18 @@ public class WebhookResource {
     @Operation(operationId = "getWebhook", summary = "The tenant's webhook, without its secret (tenant-admin)")
     public Uni<WebhookView> get(@PathParam("tenantId") UUID tenantId) {
         return webhooks.get(callers.get(), tenantId);
+    }
+
+    @DELETE
+    @Consumes(MediaType.WILDCARD)
+    @Extension(name = "x-problem-codes", value = UsageResource.TENANT_CODES + ", WEBHOOK_NOT_FOUND")
+    @Operation(operationId = "deleteWebhook", summary = "Stop sending alerts to a webhook (tenant-admin)",
+            description = "Removes the webhook and its secret. Alerts are still raised and listed (listAlerts), with no "
+                    + "delivery; a delivery still PENDING ends FAILED at its next try, its reason logged, and can be "
+                    + "sent again (redeliverWebhookDelivery) once a webhook is set.")
+    @APIResponse(responseCode = "204", description = "Removed")
+    public Uni<Response> delete(@PathParam("tenantId") UUID tenantId) {
+        return webhooks.delete(callers.get(), tenantId).map(v -> Response.noContent().build());
     }
 
     @GET

@@ -55,7 +55,7 @@ import org.jboss.logging.Logger;
  * before the log leaves it to be sent again when the lease ends: delivery is at least once, and the receiver
  * deduplicates by {@code Myriad-Event-Id}. An alert itself is raised once per crossing.</li>
  * <li>A FAILED or DELIVERED delivery can be sent again on request ({@link #redeliver}): a new round of tries, the log
- * going on.</li>
+ * going on. A delivery due when the tenant has no webhook any more fails at once, its reason logged.</li>
  * </ul>
  */
 @ApplicationScoped
@@ -106,6 +106,22 @@ public class Webhooks {
                 .map(found -> found.map(h -> new WebhookView(tenantId, h.url(), null, h.updatedAt(), h.updatedBy()))
                         .orElseThrow(() -> new MyriadProblem.NotFound(ProblemCode.WEBHOOK_NOT_FOUND,
                                 "Tenant " + tenantId + " has no webhook")));
+    }
+
+    /**
+     * Removes the tenant's webhook (tenant-admin, or a platform admin): alerts raised from now on queue no delivery,
+     * and a delivery still PENDING ends FAILED at its next try, logged with the reason; once a webhook is set again,
+     * those can be sent with {@link #redeliver}.
+     */
+    public Uni<Void> delete(Caller caller, UUID tenantId) {
+        return projects.tenant(caller, tenantId, true).chain(t -> scoped.asTenant(t, () -> alerts.deleteWebhook(t)))
+                .map(deleted -> {
+                    if (!deleted) {
+                        throw new MyriadProblem.NotFound(ProblemCode.WEBHOOK_NOT_FOUND, "Tenant " + tenantId
+                                + " has no webhook");
+                    }
+                    return null;
+                });
     }
 
     /** The tenant's deliveries, newest first, in one state (PENDING, DELIVERED, FAILED) if given. */
@@ -220,7 +236,8 @@ public class Webhooks {
             int ms = (int) Math.min(Integer.MAX_VALUE, (System.nanoTime() - started) / 1_000_000);
             boolean delivered = status != null && status >= 200 && status < 300;
             int round = d.roundAttempts() + 1;  // a redelivery starts a new round of tries
-            String state = delivered ? "DELIVERED" : round >= maxAttempts ? "FAILED" : "PENDING";
+            // Without a webhook there is nowhere to try again: FAILED at once (redeliver once one is set).
+            String state = delivered ? "DELIVERED" : round >= maxAttempts || hook.isEmpty() ? "FAILED" : "PENDING";
             Instant next = delivered || state.equals("FAILED") ? at : at.plus(backoff(round));
             AttemptRow row = new AttemptRow(d.id(), attempt, at, url, status, error == null ? null
                     : error.substring(0, Math.min(error.length(), 500)), ms);
