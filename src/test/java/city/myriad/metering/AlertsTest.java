@@ -92,6 +92,18 @@ class AlertsTest {
         }
     }
 
+    /** A monthly budget of 100.00 CNY for the tenant. */
+    static void budgetOf100(World.Tenant t) {
+        quotas(t, "{\"cards\":[],\"budget\":{\"amountMinor\":10000,\"currency\":\"CNY\",\"period\":\"MONTH\"}}");
+    }
+
+    /** Points the tenant's webhook at the receiver; the signing secret, shown once. */
+    static String setWebhook(World.Tenant t, Receiver receiver) {
+        return given().auth().oauth2(t.admin()).contentType("application/json")
+                .body("{\"url\":\"" + receiver.url() + "\"}").put("/api/v1/tenants/" + t.id() + "/webhook").then()
+                .statusCode(200).extract().path("secret");
+    }
+
     static List<Integer> sorted(List<Integer> values) {
         return values.stream().sorted().toList();
     }
@@ -121,15 +133,13 @@ class AlertsTest {
     void budget_thresholds_raise_one_alert_each_delivered_signed_to_the_webhook_after_a_failed_try() throws Exception {
         String cluster = World.cluster(1);
         World.Tenant t = World.tenant();
-        quotas(t, "{\"cards\":[],\"budget\":{\"amountMinor\":10000,\"currency\":\"CNY\",\"period\":\"MONTH\"}}");
+        budgetOf100(t);
         given().auth().oauth2(t.admin()).get("/api/v1/tenants/" + t.id() + "/webhook").then().statusCode(404)
                 .body("code", equalTo("WEBHOOK_NOT_FOUND"));
         try (Receiver receiver = new Receiver(1)) {
             given().auth().oauth2(t.member()).contentType("application/json").body("{\"url\":\"" + receiver.url() + "\"}")
                     .put("/api/v1/tenants/" + t.id() + "/webhook").then().statusCode(403);
-            receiver.secret = given().auth().oauth2(t.admin()).contentType("application/json")
-                    .body("{\"url\":\"" + receiver.url() + "\"}").put("/api/v1/tenants/" + t.id() + "/webhook").then()
-                    .statusCode(200).extract().path("secret");
+            receiver.secret = setWebhook(t, receiver);
             assertTrue(receiver.secret.startsWith("whsec_"));
             given().auth().oauth2(t.admin()).get("/api/v1/tenants/" + t.id() + "/webhook").then().statusCode(200)
                     .body("url", equalTo(receiver.url())).body("secret", nullValue());
@@ -206,15 +216,13 @@ class AlertsTest {
     void a_failed_delivery_is_sent_again_on_request_with_a_new_round_of_tries() throws Exception {
         String cluster = World.cluster(1);
         World.Tenant t = World.tenant();
-        quotas(t, "{\"cards\":[],\"budget\":{\"amountMinor\":10000,\"currency\":\"CNY\",\"period\":\"MONTH\"}}");
+        budgetOf100(t);
         String log = "/api/v1/tenants/" + t.id() + "/webhook/deliveries";
         try (Receiver receiver = new Receiver(Integer.MAX_VALUE)) {
             // No webhook yet: nothing to send to.
             given().auth().oauth2(t.admin()).post(log + "/" + java.util.UUID.randomUUID() + "/redeliver").then()
                     .statusCode(404).body("code", equalTo("WEBHOOK_NOT_FOUND"));
-            receiver.secret = given().auth().oauth2(t.admin()).contentType("application/json")
-                    .body("{\"url\":\"" + receiver.url() + "\"}").put("/api/v1/tenants/" + t.id() + "/webhook").then()
-                    .statusCode(200).extract().path("secret");
+            receiver.secret = setWebhook(t, receiver);
             // 96.00 of the 100.00 budget: the 50% and 80% alerts, each delivery failing its 3 tries (the test
             // profile's budget) against a receiver that is down.
             Instant start = earlierThisMonth(3600);
@@ -290,14 +298,12 @@ class AlertsTest {
     void a_removed_webhook_gets_no_more_deliveries_and_those_pending_fail_with_the_reason() throws Exception {
         String cluster = World.cluster(1);
         World.Tenant t = World.tenant();
-        quotas(t, "{\"cards\":[],\"budget\":{\"amountMinor\":10000,\"currency\":\"CNY\",\"period\":\"MONTH\"}}");
+        budgetOf100(t);
         String hook = "/api/v1/tenants/" + t.id() + "/webhook";
         String log = hook + "/deliveries";
         given().auth().oauth2(t.admin()).delete(hook).then().statusCode(404).body("code", equalTo("WEBHOOK_NOT_FOUND"));
         try (Receiver receiver = new Receiver(Integer.MAX_VALUE)) {
-            receiver.secret = given().auth().oauth2(t.admin()).contentType("application/json")
-                    .body("{\"url\":\"" + receiver.url() + "\"}").put(hook).then().statusCode(200).extract()
-                    .path("secret");
+            receiver.secret = setWebhook(t, receiver);
             given().auth().oauth2(t.member()).delete(hook).then().statusCode(403);
             given().auth().oauth2(World.tenant().admin()).delete(hook).then().statusCode(404)
                     .body("code", equalTo("TENANT_NOT_FOUND"));
@@ -331,9 +337,7 @@ class AlertsTest {
 
             // A webhook again, the receiver up: what failed meanwhile can be sent.
             receiver.failures = 0;
-            receiver.secret = given().auth().oauth2(t.admin()).contentType("application/json")
-                    .body("{\"url\":\"" + receiver.url() + "\"}").put(hook).then().statusCode(200).extract()
-                    .path("secret");
+            receiver.secret = setWebhook(t, receiver);
             given().auth().oauth2(t.admin()).post(log + "/" + failed.getString("items[0].id") + "/redeliver").then()
                     .statusCode(200);
             until(t.admin(), log + "?state=DELIVERED", d -> d.getList("items").size() == 1);
