@@ -346,6 +346,33 @@ class AlertsTest {
     }
 
     @Test
+    void a_test_event_reaches_the_receiver_signed_and_its_answer_is_shown_without_storing_anything() throws Exception {
+        World.Tenant t = World.tenant();
+        String hook = "/api/v1/tenants/" + t.id() + "/webhook";
+        given().auth().oauth2(t.admin()).post(hook + "/test").then().statusCode(404)
+                .body("code", equalTo("WEBHOOK_NOT_FOUND"));
+        try (Receiver receiver = new Receiver(0)) {
+            receiver.secret = setWebhook(t, receiver);
+            given().auth().oauth2(t.member()).post(hook + "/test").then().statusCode(403);
+            JsonPath sent = given().auth().oauth2(t.admin()).post(hook + "/test").then().statusCode(200)
+                    .body("eventType", equalTo("webhook.test")).body("url", equalTo(receiver.url()))
+                    .body("delivered", equalTo(true)).body("statusCode", equalTo(200)).body("error", nullValue())
+                    .extract().jsonPath();
+            assertEquals(List.of(sent.getString("eventId")), receiver.delivered, "the event id is the header's");
+            assertEquals(0, receiver.badSignatures.get(), "signed as every delivery is");
+            receiver.failures = Integer.MAX_VALUE;
+            given().auth().oauth2(t.admin()).post(hook + "/test").then().statusCode(200)
+                    .body("delivered", equalTo(false)).body("statusCode", equalTo(500));
+            given().auth().oauth2(t.admin()).get(hook + "/deliveries").then().statusCode(200)
+                    .body("items.size()", equalTo(0));
+        }
+        // Nobody listens there any more: not reached, and why.
+        given().auth().oauth2(t.admin()).post(hook + "/test").then().statusCode(200)
+                .body("delivered", equalTo(false)).body("statusCode", nullValue())
+                .body("error", org.hamcrest.Matchers.not(org.hamcrest.Matchers.emptyOrNullString()));
+    }
+
+    @Test
     void at_a_used_up_budget_with_the_stop_policy_running_on_demand_jobs_are_stopped() {
         String cluster = World.cluster(1);
         World.Tenant t = World.tenant();

@@ -116,6 +116,15 @@ public final class MeteringApi {
     @Schema(name = "WebhookAttempt", description = "One try to deliver")
     public record AttemptView(int attempt, Instant at, String url, Integer statusCode, String error, int durationMs) {}
 
+    @Schema(name = "WebhookTest", description = "A test event sent to the webhook now, and how the receiver answered")
+    public record WebhookTestView(
+            @Schema(description = "The test event's id (its Myriad-Event-Id)") UUID eventId,
+            @Schema(examples = "webhook.test") String eventType, String url, Instant at,
+            @Schema(description = "Whether the receiver answered 2xx") boolean delivered,
+            @Schema(description = "The receiver's HTTP status; absent if it could not be reached") Integer statusCode,
+            @Schema(description = "Why it could not be reached (connection refused, timeout, ...)") String error,
+            int durationMs) {}
+
     @Schema(name = "WebhookDelivery", description = "One alert's delivery and its attempts")
     public record DeliveryView(UUID id, UUID alertId, String eventType,
             @Schema(enumeration = {"PENDING", "DELIVERED", "FAILED"}) String state, int attempts,

@@ -2,6 +2,7 @@ package city.myriad.metering.rest;
 
 import city.myriad.metering.mapping.MeteringApi.DeliveryView;
 import city.myriad.metering.mapping.MeteringApi.SetWebhook;
+import city.myriad.metering.mapping.MeteringApi.WebhookTestView;
 import city.myriad.metering.mapping.MeteringApi.WebhookView;
 import city.myriad.metering.service.Webhooks;
 import city.myriad.platform.paging.Page;
@@ -75,6 +76,19 @@ public class WebhookResource {
     @APIResponse(responseCode = "204", description = "Removed")
     public Uni<Response> delete(@PathParam("tenantId") UUID tenantId) {
         return webhooks.delete(callers.get(), tenantId).map(v -> Response.noContent().build());
+    }
+
+    @POST
+    @Path("/test")
+    @Consumes(MediaType.WILDCARD)
+    @Extension(name = "x-problem-codes", value = UsageResource.TENANT_CODES + ", WEBHOOK_NOT_FOUND")
+    @Operation(operationId = "testWebhook", summary = "Send a signed test event to the webhook now (tenant-admin)",
+            description = "Posts {\"id\", \"type\": \"webhook.test\", \"createdAt\", \"data\": {\"tenantId\"}} signed as "
+                    + "every delivery is, and answers how the receiver answered: its HTTP status, or why it could not "
+                    + "be reached, and the time it took. Nothing is stored or retried. 200 whatever the receiver "
+                    + "answered: `delivered` says whether it took it.")
+    public Uni<WebhookTestView> test(@PathParam("tenantId") UUID tenantId) {
+        return webhooks.test(callers.get(), tenantId);
     }
 
     @GET

@@ -2,6 +2,7 @@ package city.myriad.metering.service;
 
 import city.myriad.metering.mapping.MeteringApi.AttemptView;
 import city.myriad.metering.mapping.MeteringApi.DeliveryView;
+import city.myriad.metering.mapping.MeteringApi.WebhookTestView;
 import city.myriad.metering.mapping.MeteringApi.WebhookView;
 import city.myriad.metering.repository.AlertRepository;
 import city.myriad.metering.repository.AlertRepository.AttemptRow;
@@ -206,6 +207,47 @@ public class Webhooks {
                 List.of(Violation.field("url", reason)));
     }
 
+    static final String TEST_EVENT_TYPE = "webhook.test";
+
+    /**
+     * Sends a signed test event to the tenant's webhook now and answers how the receiver answered (tenant-admin, or a
+     * platform admin): to check a receiver and its signature check before an alert depends on it. Nothing is stored
+     * and nothing is retried; the event has its own id and type {@code webhook.test}, so a receiver can tell it from
+     * an alert. Sent without blocking the caller's thread.
+     */
+    public Uni<WebhookTestView> test(Caller caller, UUID tenantId) {
+        return projects.tenant(caller, tenantId, true).chain(t -> scoped.asTenant(t, () -> alerts.webhook(t)))
+                .chain(found -> {
+                    AlertRepository.Hook hook = found.orElseThrow(() -> new MyriadProblem.NotFound(
+                            ProblemCode.WEBHOOK_NOT_FOUND, "Tenant " + tenantId + " has no webhook to test; set one "
+                            + "first (setWebhook)"));
+                    UUID eventId = UUID.randomUUID();
+                    Instant at = clock.instant();
+                    String body = "{\"id\":\"" + eventId + "\",\"type\":\"" + TEST_EVENT_TYPE + "\",\"createdAt\":\""
+                            + at + "\",\"data\":{\"tenantId\":\"" + tenantId + "\"}}";
+                    HttpRequest request = request(hook.url(), hook.secret(), eventId, eventId, body, at);
+                    long started = System.nanoTime();
+                    return Uni.createFrom().completionStage(() -> http.sendAsync(request,
+                                    HttpResponse.BodyHandlers.discarding()))
+                            .map(r -> new WebhookTestView(eventId, TEST_EVENT_TYPE, hook.url(), at,
+                                    r.statusCode() >= 200 && r.statusCode() < 300, r.statusCode(), null, millis(started)))
+                            .onFailure().recoverWithItem(e -> new WebhookTestView(eventId, TEST_EVENT_TYPE, hook.url(),
+                                    at, false, null, reason(e), millis(started)));
+                });
+    }
+
+    private static int millis(long startedNanos) {
+        return (int) Math.min(Integer.MAX_VALUE, (System.nanoTime() - startedNanos) / 1_000_000);
+    }
+
+    /** What went wrong reaching a receiver, in at most 500 characters. */
+    private static String reason(Throwable e) {
+        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                ? e.getCause() : e;
+        String text = cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+        return text.substring(0, Math.min(text.length(), 500));
+    }
+
     /** Sends the deliveries due (leased first); completes with how many were tried. Worker thread only. */
     int deliverDue() {
         Instant now = clock.instant();
@@ -257,13 +299,17 @@ public class Webhooks {
     }
 
     private HttpRequest request(String url, String secret, DeliveryRow d, Instant at) {
+        return request(url, secret, d.alertId(), d.id(), d.payload(), at);
+    }
+
+    private HttpRequest request(String url, String secret, UUID eventId, UUID deliveryId, String body, Instant at) {
         long t = at.getEpochSecond();
         return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
                 .header("Content-Type", "application/json")
-                .header(EVENT_ID, d.alertId().toString())
-                .header("Myriad-Delivery-Id", d.id().toString())
-                .header(SIGNATURE, "t=" + t + ",v1=" + sign(secret, t, d.payload()))
-                .POST(HttpRequest.BodyPublishers.ofString(d.payload(), StandardCharsets.UTF_8)).build();
+                .header(EVENT_ID, eventId.toString())
+                .header("Myriad-Delivery-Id", deliveryId.toString())
+                .header(SIGNATURE, "t=" + t + ",v1=" + sign(secret, t, body))
+                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
     }
 
     /** Hex HMAC-SHA256 of "t.body" under the secret: what a receiver recomputes to verify. */
