@@ -370,6 +370,16 @@ class AlertsTest {
         given().auth().oauth2(t.admin()).post(hook + "/test").then().statusCode(200)
                 .body("delivered", equalTo(false)).body("statusCode", nullValue())
                 .body("error", org.hamcrest.Matchers.not(org.hamcrest.Matchers.emptyOrNullString()));
+        // The fifth of the minute is taken, the sixth is refused with when to try again.
+        given().auth().oauth2(t.admin()).post(hook + "/test").then().statusCode(200);
+        String wait = given().auth().oauth2(t.admin()).post(hook + "/test").then().statusCode(429)
+                .contentType("application/problem+json").body("code", equalTo("WEBHOOK_TEST_RATE_LIMITED"))
+                .extract().header("Retry-After");
+        assertTrue(Integer.parseInt(wait) >= 1 && Integer.parseInt(wait) <= 61, wait);
+        // Per tenant: another tenant's tests are not held back by these.
+        World.Tenant other = World.tenant();
+        given().auth().oauth2(other.admin()).post("/api/v1/tenants/" + other.id() + "/webhook/test").then()
+                .statusCode(404).body("code", equalTo("WEBHOOK_NOT_FOUND"));
     }
 
     @Test

@@ -81,12 +81,13 @@ public class WebhookResource {
     @POST
     @Path("/test")
     @Consumes(MediaType.WILDCARD)
-    @Extension(name = "x-problem-codes", value = UsageResource.TENANT_CODES + ", WEBHOOK_NOT_FOUND")
+    @Extension(name = "x-problem-codes", value = UsageResource.TENANT_CODES
+            + ", WEBHOOK_NOT_FOUND, WEBHOOK_TEST_RATE_LIMITED")
     @Operation(operationId = "testWebhook", summary = "Send a signed test event to the webhook now (tenant-admin)",
             description = "Posts {\"id\", \"type\": \"webhook.test\", \"createdAt\", \"data\": {\"tenantId\"}} signed as "
                     + "every delivery is, and answers how the receiver answered: its HTTP status, or why it could not "
                     + "be reached, and the time it took. Nothing is stored or retried. 200 whatever the receiver "
-                    + "answered: `delivered` says whether it took it.")
+                    + "answered: `delivered` says whether it took it. At most 5 a minute per tenant (429 with Retry-After).")
     public Uni<WebhookTestView> test(@PathParam("tenantId") UUID tenantId) {
         return webhooks.test(callers.get(), tenantId);
     }

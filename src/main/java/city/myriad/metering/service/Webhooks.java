@@ -210,6 +210,34 @@ public class Webhooks {
     static final String TEST_EVENT_TYPE = "webhook.test";
 
     /**
+     * Test events per tenant: at most {@link #TESTS_PER_MINUTE} in any minute, on each replica, so that the service
+     * is not a way to send requests at will to an address of the tenant's choosing.
+     */
+    static final int TESTS_PER_MINUTE = 5;
+    private final TestEvents testsPerTenant = new TestEvents();
+
+    /** The times of each tenant's recent test events (the last minute's, at most {@link #TESTS_PER_MINUTE}). */
+    static final class TestEvents {
+        private final Map<UUID, java.util.ArrayDeque<Instant>> recent = new java.util.concurrent.ConcurrentHashMap<>();
+
+        /** Counts one more test event now, or throws 429 with the seconds until the oldest leaves the minute. */
+        void take(UUID tenantId, Instant now) {
+            java.util.ArrayDeque<Instant> times = recent.computeIfAbsent(tenantId, k -> new java.util.ArrayDeque<>());
+            synchronized (times) {
+                while (!times.isEmpty() && !times.peekFirst().isAfter(now.minusSeconds(60))) {
+                    times.pollFirst();
+                }
+                if (times.size() >= TESTS_PER_MINUTE) {
+                    long wait = Math.max(1, Duration.between(now, times.peekFirst().plusSeconds(60)).toSeconds() + 1);
+                    throw new MyriadProblem.TooManyRequests(ProblemCode.WEBHOOK_TEST_RATE_LIMITED, "At most "
+                            + TESTS_PER_MINUTE + " test events a minute; try again in " + wait + " s", wait);
+                }
+                times.addLast(now);
+            }
+        }
+    }
+
+    /**
      * Sends a signed test event to the tenant's webhook now and answers how the receiver answered (tenant-admin, or a
      * platform admin): to check a receiver and its signature check before an alert depends on it. Nothing is stored
      * and nothing is retried; the event has its own id and type {@code webhook.test}, so a receiver can tell it from
@@ -218,6 +246,7 @@ public class Webhooks {
     public Uni<WebhookTestView> test(Caller caller, UUID tenantId) {
         return projects.tenant(caller, tenantId, true).chain(t -> scoped.asTenant(t, () -> alerts.webhook(t)))
                 .chain(found -> {
+                    testsPerTenant.take(tenantId, clock.instant());
                     AlertRepository.Hook hook = found.orElseThrow(() -> new MyriadProblem.NotFound(
                             ProblemCode.WEBHOOK_NOT_FOUND, "Tenant " + tenantId + " has no webhook to test; set one "
                             + "first (setWebhook)"));

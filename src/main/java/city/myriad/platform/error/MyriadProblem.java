@@ -100,6 +100,20 @@ public abstract sealed class MyriadProblem extends RuntimeException {
         }
     }
 
+    /** Too many requests of one kind in a short time; {@link #retryAfterSeconds()} says when to try again. */
+    public static final class TooManyRequests extends MyriadProblem {
+        private final long retryAfterSeconds;
+
+        public TooManyRequests(ProblemCode code, String detail, long retryAfterSeconds) {
+            super(code, detail, 429);
+            this.retryAfterSeconds = retryAfterSeconds;
+        }
+
+        public long retryAfterSeconds() {
+            return retryAfterSeconds;
+        }
+    }
+
     /** A system we depend on (Keycloak, Stripe) failed; the request changed nothing and may be retried. */
     public static final class Upstream extends MyriadProblem {
         public Upstream(ProblemCode code, String detail) {

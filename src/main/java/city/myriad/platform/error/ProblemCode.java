@@ -119,6 +119,10 @@ public enum ProblemCode {
     UNSUPPORTED_MEDIA_TYPE(415, "The body's content type is not one the operation takes"),
 
     // 5xx: not the caller's fault
+    // 429: too many of one kind of request in a short time (Retry-After says when to try again)
+    WEBHOOK_TEST_RATE_LIMITED(429, "Too many test events for the tenant's webhook in the last minute; wait for the "
+            + "seconds of Retry-After"),
+
     INTERNAL(500, "A bug: logged on our side, no internals in the body"),
     IDENTITY_PROVIDER_FAILED(502, "The identity provider refused or failed a change; nothing was changed, retry "
             + "later"),
@@ -165,6 +169,7 @@ public enum ProblemCode {
             case 414 -> "URI Too Long";
             case 415 -> "Unsupported Media Type";
             case 422 -> "Unprocessable request";
+            case 429 -> "Too Many Requests";
             case 502 -> "Upstream failure";
             case 503 -> "Service unavailable";
             default -> "Server error";

@@ -248,7 +248,7 @@ public class ContractFilter implements OASFilter {
         APIResponse response = OASFactory.createAPIResponse().description(description)
                 .content(OASFactory.createContent().addMediaType(PROBLEM, media))
                 .addExtension(CODES_EXTENSION, codes.stream().map(Enum::name).toList());
-        if (status == 503) {
+        if (status == 503 || status == 429) {
             response.addHeader("Retry-After", OASFactory.createHeader().description("Seconds to wait before retrying")
                     .schema(OASFactory.createSchema().addType(Schema.SchemaType.INTEGER)));
         }
