@@ -246,10 +246,10 @@ public class Webhooks {
     public Uni<WebhookTestView> test(Caller caller, UUID tenantId) {
         return projects.tenant(caller, tenantId, true).chain(t -> scoped.asTenant(t, () -> alerts.webhook(t)))
                 .chain(found -> {
-                    testsPerTenant.take(tenantId, clock.instant());
                     AlertRepository.Hook hook = found.orElseThrow(() -> new MyriadProblem.NotFound(
                             ProblemCode.WEBHOOK_NOT_FOUND, "Tenant " + tenantId + " has no webhook to test; set one "
                             + "first (setWebhook)"));
+                    testsPerTenant.take(tenantId, clock.instant());  // only a test that is sent counts
                     UUID eventId = UUID.randomUUID();
                     Instant at = clock.instant();
                     String body = "{\"id\":\"" + eventId + "\",\"type\":\"" + TEST_EVENT_TYPE + "\",\"createdAt\":\""
