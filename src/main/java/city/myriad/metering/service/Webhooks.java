@@ -298,20 +298,19 @@ public class Webhooks {
                             HttpResponse.BodyHandlers.discarding());
                     status = r.statusCode();
                 } catch (java.io.IOException e) {
-                    error = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+                    error = reason(e);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return due.size();
                 }
             }
-            int ms = (int) Math.min(Integer.MAX_VALUE, (System.nanoTime() - started) / 1_000_000);
+            int ms = millis(started);
             boolean delivered = status != null && status >= 200 && status < 300;
             int round = d.roundAttempts() + 1;  // a redelivery starts a new round of tries
             // Without a webhook there is nowhere to try again: FAILED at once (redeliver once one is set).
             String state = delivered ? "DELIVERED" : round >= maxAttempts || hook.isEmpty() ? "FAILED" : "PENDING";
             Instant next = delivered || state.equals("FAILED") ? at : at.plus(backoff(round));
-            AttemptRow row = new AttemptRow(d.id(), attempt, at, url, status, error == null ? null
-                    : error.substring(0, Math.min(error.length(), 500)), ms);
+            AttemptRow row = new AttemptRow(d.id(), attempt, at, url, status, error, ms);
             Blocking.await(() -> scoped.asTenant(d.tenantId(), () -> alerts.attempted(row, d.tenantId(), state, next)));
             if (!delivered) {
                 LOG.infof("Webhook delivery %s attempt %d failed (%s); %s", d.id(), attempt,
