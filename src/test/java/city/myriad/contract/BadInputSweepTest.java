@@ -204,6 +204,61 @@ class BadInputSweepTest {
         assertEquals(before, state(), "hostile input must change nothing");
     }
 
+    /**
+     * Every path of the served contract: each method it does not take gets 405 METHOD_NOT_ALLOWED (never 404) with
+     * an Allow header of exactly the contract's methods, HEAD beside GET and OPTIONS; OPTIONS answers that list.
+     */
+    @Test
+    void every_path_answers_a_method_it_does_not_take_with_405_and_the_contracts_methods() throws Exception {
+        java.util.Map<String, java.util.TreeSet<String>> methods = new java.util.TreeMap<>();
+        for (Operation o : operations("get", "post", "put", "patch", "delete")) {
+            methods.computeIfAbsent(o.template(), t -> new java.util.TreeSet<>()).add(o.method().toUpperCase());
+        }
+        List<String> failures = new ArrayList<>();
+        int requests = 0;
+        for (Map.Entry<String, java.util.TreeSet<String>> e : methods.entrySet()) {
+            java.util.TreeSet<String> allow = new java.util.TreeSet<>(e.getValue());
+            if (allow.contains("GET")) {
+                allow.add("HEAD");
+            }
+            allow.add("OPTIONS");
+            String expected = String.join(", ", allow);
+            String url = fill(e.getKey());
+            String token = url.startsWith("/api/v1/clusters") ? Tokens.olga() : Tokens.admin();
+            for (String m : List.of("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")) {
+                if (allow.contains(m) && !m.equals("OPTIONS")) {
+                    continue;
+                }
+                requests++;
+                Response r = given().auth().oauth2(token).request(m, url);
+                int want = m.equals("OPTIONS") ? 204 : 405;
+                if (r.statusCode() != want || !expected.equals(r.header("Allow"))) {
+                    failures.add(m + " " + e.getKey() + ": HTTP " + r.statusCode() + ", Allow " + r.header("Allow")
+                            + " (expected " + want + ", Allow " + expected + ")");
+                } else if (want == 405 && !"METHOD_NOT_ALLOWED".equals(r.jsonPath().getString("code"))) {
+                    failures.add(m + " " + e.getKey() + ": " + r.asString());
+                }
+            }
+        }
+        assertTrue(requests > 150, "the contract's paths were swept: " + requests);
+        assertTrue(failures.isEmpty(), failures.size() + " of " + requests + ":\n" + String.join("\n", failures));
+    }
+
+    @Test
+    void options_lists_the_methods_of_the_path_itself_the_same_list_a_405_carries() {
+        String tenant = "/api/v1/tenants/" + DemoData.ACME;
+        given().auth().oauth2(Tokens.alice()).options("/api/v1/jobs").then().statusCode(204)
+                .header("Allow", "GET, HEAD, OPTIONS, POST");
+        given().auth().oauth2(Tokens.alice()).options(tenant + "/webhook/test").then().statusCode(204)
+                .header("Allow", "OPTIONS, POST");
+        given().auth().oauth2(Tokens.alice()).get(tenant + "/webhook/test").then().statusCode(405)
+                .header("Allow", "OPTIONS, POST");
+        given().auth().oauth2(Tokens.alice()).options(tenant + "/webhook").then().statusCode(204)
+                .header("Allow", "DELETE, GET, HEAD, OPTIONS, PUT");
+        given().auth().oauth2(Tokens.alice()).options("/api/v1/no-such-route").then().statusCode(404)
+                .body("code", org.hamcrest.Matchers.equalTo("NOT_FOUND"));
+    }
+
     @Test
     void the_edge_answers_each_kind_of_unreadable_request_with_its_documented_code() {
         String projects = "/api/v1/tenants/" + DemoData.ACME + "/projects";
@@ -214,7 +269,7 @@ class BadInputSweepTest {
         given().auth().oauth2(Tokens.alice()).accept("text/csv").get("/api/v1/me")
                 .then().statusCode(406).body("code", org.hamcrest.Matchers.equalTo("NOT_ACCEPTABLE"));
         given().auth().oauth2(Tokens.alice()).patch("/api/v1/me").then().statusCode(405)
-                .header("Allow", org.hamcrest.Matchers.containsString("GET"))
+                .header("Allow", "GET, HEAD, OPTIONS")
                 .body("code", org.hamcrest.Matchers.equalTo("METHOD_NOT_ALLOWED"));
         given().auth().oauth2(Tokens.alice()).queryParam("limit", "9".repeat(9000)).get(projects)
                 .then().statusCode(414).contentType("application/problem+json")

@@ -137,7 +137,7 @@ public class ProblemMapper {
     }
 
     @ServerExceptionMapper
-    public Response web(WebApplicationException e, UriInfo uri) {
+    public Response web(WebApplicationException e, UriInfo uri, jakarta.ws.rs.core.Request request) {
         int status = e.getResponse().getStatus();
         for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
             if (c instanceof JsonProcessingException json) {
@@ -162,14 +162,25 @@ public class ProblemMapper {
             case 415 -> ProblemCode.UNSUPPORTED_MEDIA_TYPE;
             default -> ProblemCode.BAD_REQUEST;
         };
+        if (code == ProblemCode.NOT_FOUND && uri != null && request != null
+                && takesOtherMethods(uri.getRequestUri().getRawPath(), request.getMethod())) {
+            // The REST layer answers 404 when the classes it tries for a path all lack the method, where the route
+            // table knows the path: that is a wrong method, not a missing route.
+            code = ProblemCode.METHOD_NOT_ALLOWED;
+        }
         Response r = respond(Problem.of(code, detail(e, code), path(uri)));
         if (code == ProblemCode.METHOD_NOT_ALLOWED && uri != null) {
-            java.util.Set<String> allowed = routes.allowed(uri.getRequestUri().getRawPath());
-            if (!allowed.isEmpty()) {
-                r = Response.fromResponse(r).header(HttpHeaders.ALLOW, String.join(", ", allowed)).build();
+            String allow = routes.allowHeader(uri.getRequestUri().getRawPath());
+            if (allow != null) {
+                r = Response.fromResponse(r).header(HttpHeaders.ALLOW, allow).build();
             }
         }
         return r;
+    }
+
+    private boolean takesOtherMethods(String path, String method) {
+        java.util.Set<String> allowed = routes.allowed(path);
+        return !allowed.isEmpty() && !allowed.contains("HEAD".equals(method) ? "GET" : method);
     }
 
     /** The detail of a client error that JAX-RS raised itself; its own messages ("HTTP 400 Bad Request") say nothing. */

@@ -15,7 +15,9 @@ import java.util.regex.Pattern;
 
 /**
  * The API's routes, read once from the resource classes, to say which methods a path takes: the {@code Allow}
- * header that RFC 9110 requires on every 405, which the REST layer does not fill in itself.
+ * header that RFC 9110 requires on every 405, which the REST layer does not fill in itself, and the answer to
+ * {@code OPTIONS} ({@link OptionsAnswer}), which the REST layer gives for the whole resource class rather than the
+ * path.
  */
 @ApplicationScoped
 public class Routes {
@@ -33,6 +35,22 @@ public class Routes {
             }
         }
         return methods;
+    }
+
+    /**
+     * The {@code Allow} header of a path: the methods its routes take, with {@code HEAD} wherever {@code GET} is
+     * (the REST layer answers it) and {@code OPTIONS}, sorted; null if no route matches the path.
+     */
+    public String allowHeader(String path) {
+        Set<String> methods = allowed(path);
+        if (methods.isEmpty()) {
+            return null;
+        }
+        if (methods.contains("GET")) {
+            methods.add("HEAD");
+        }
+        methods.add("OPTIONS");
+        return String.join(", ", methods);
     }
 
     private List<Route> routes() {
