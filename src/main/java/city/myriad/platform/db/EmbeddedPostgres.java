@@ -49,9 +49,32 @@ public final class EmbeddedPostgres {
      */
     public static synchronized Endpoint shared(Path dataDir) {
         if (endpoint == null) {
-            endpoint = dataDir == null ? startTemporary() : startPersistent(dataDir.toAbsolutePath());
+            endpoint = dataDir == null ? startTemporary() : persistent(dataDir.toAbsolutePath());
         }
         return endpoint;
+    }
+
+    /**
+     * The server on kept data, started once per JVM. Dev mode's live reload starts the application again in a new
+     * class loader, where {@link #endpoint} is null; the server of the first start still runs and holds the data
+     * directory's lock, so a second start failed ({@code OverlappingFileLockException}) and every edit of a class or
+     * of the configuration in {@code bin/myriad-dev} ended in an error page. The endpoint is therefore kept in a
+     * system property, which every class loader of the JVM sees, keyed by the data directory (the passwords in it are
+     * those of {@code pgpass}, readable by the same user).
+     */
+    private static Endpoint persistent(Path home) {
+        String key = "myriad.embedded-postgres.endpoint." + home;
+        synchronized (System.getProperties()) {
+            String kept = System.getProperty(key);
+            if (kept != null) {
+                String[] f = kept.split(" ", 4);
+                return new Endpoint(Integer.parseInt(f[0]), f[1], f[2], f[3]);
+            }
+            Endpoint started = startPersistent(home);
+            System.setProperty(key, started.port() + " " + started.database() + " " + started.user() + " "
+                    + started.password());
+            return started;
+        }
     }
 
     private static Endpoint startTemporary() {
