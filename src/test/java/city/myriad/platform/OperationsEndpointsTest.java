@@ -46,6 +46,10 @@ class OperationsEndpointsTest {
         for (int i = 0; i < 50; i++) {
             given().delete("/api/v1/tenants/" + UUID.randomUUID()).then().statusCode(org.hamcrest.Matchers.oneOf(401, 405));
             given().get("/api/v1/no-such-" + UUID.randomUUID()).then().statusCode(org.hamcrest.Matchers.oneOf(401, 404));
+            // answered before any route matches: the route table names them
+            given().options("/api/v1/tenants/" + UUID.randomUUID()).then().statusCode(204);
+            given().header("Origin", CorsTest.PORTAL).header("Access-Control-Request-Method", "PUT")
+                    .options("/api/v1/tenants/" + UUID.randomUUID() + "/webhook").then().statusCode(204);
         }
         String after = management().get("/q/metrics").asString();
         long seriesBefore = before.lines().filter(l -> l.startsWith("http_server_requests_seconds_count")).count();
@@ -55,6 +59,9 @@ class OperationsEndpointsTest {
                         .collect(java.util.stream.Collectors.joining("\n")));
         assertTrue(after.lines().filter(l -> l.startsWith("http_server_requests"))
                 .noneMatch(l -> l.matches(".*[0-9a-f]{8}-[0-9a-f]{4}-.*")), "a metric carries an id from a URI");
+        assertTrue(after.lines().anyMatch(l -> l.startsWith("http_server_requests_seconds_count")
+                && l.contains("method=\"OPTIONS\"") && l.contains("uri=\"/api/v1/tenants/{tenantId}/webhook\"")),
+                "OPTIONS answers are counted under their route template");
     }
 
     @Test

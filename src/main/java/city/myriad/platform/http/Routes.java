@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
 @ApplicationScoped
 public class Routes {
 
-    private record Route(Pattern path, String method) {}
+    private record Route(String template, Pattern path, String method) {}
 
     private volatile List<Route> routes;
 
@@ -35,6 +35,16 @@ public class Routes {
             }
         }
         return methods;
+    }
+
+    /** The route template a path matches ({@code /api/v1/jobs/{jobId}}), or null if none does. */
+    public String template(String path) {
+        for (Route r : routes()) {
+            if (r.path().matcher(path).matches()) {
+                return r.template();
+            }
+        }
+        return null;
     }
 
     /**
@@ -66,7 +76,8 @@ public class Routes {
                     String verb = verb(m);
                     if (verb != null) {
                         Path sub = m.getAnnotation(Path.class);
-                        found.add(new Route(template(base.value() + (sub == null ? "" : "/" + sub.value())), verb));
+                        String template = normalized(base.value() + (sub == null ? "" : "/" + sub.value()));
+                        found.add(new Route(template, pattern(template), verb));
                     }
                 }
             }
@@ -85,8 +96,11 @@ public class Routes {
         return null;
     }
 
-    private static Pattern template(String path) {
-        String normalized = ("/" + path).replaceAll("/+", "/").replaceAll("/$", "");
-        return Pattern.compile(Pattern.quote(normalized).replaceAll("\\{[^}/]+}", "\\\\E[^/]+\\\\Q"));
+    private static String normalized(String path) {
+        return ("/" + path).replaceAll("/+", "/").replaceAll("/$", "");
+    }
+
+    private static Pattern pattern(String template) {
+        return Pattern.compile(Pattern.quote(template).replaceAll("\\{[^}/]+}", "\\\\E[^/]+\\\\Q"));
     }
 }
