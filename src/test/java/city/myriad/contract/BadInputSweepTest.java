@@ -144,7 +144,12 @@ class BadInputSweepTest {
             cases.put("a NUL in the query", Hostile.query("x=%00"));
             if (!content.isMissingNode() && !content.isEmpty()) {
                 if (type.equals("application/json")) {
-                    for (String field : stringFields(content.path("application/json").path("example"))) {
+                    List<String> strings = stringFields(content.path("application/json").path("example"));
+                    if (!strings.isEmpty()) {
+                        cases.put("a field given twice", Hostile.body(type,
+                                validBody.replaceFirst("\\{", "{\"" + strings.get(0) + "\":\"twice\",")));
+                    }
+                    for (String field : strings) {
                         cases.put(field + " with a NUL", Hostile.body(type, withField(validBody, field, "a\\u0000b")));
                         cases.put(field + " with a lone surrogate", Hostile.body(type, withField(validBody, field, "a\\ud800b")));
                         cases.put(field + " with a control character", Hostile.body(type, withField(validBody, field, "a\\u0007b")));
@@ -244,6 +249,25 @@ class BadInputSweepTest {
         }
         assertTrue(requests > 150, "the contract's paths were swept: " + requests);
         assertTrue(failures.isEmpty(), failures.size() + " of " + requests + ":\n" + String.join("\n", failures));
+    }
+
+    @Test
+    void a_field_given_twice_is_refused_with_its_name_and_nothing_is_created() {
+        List<Object> jobs = given().auth().oauth2(Tokens.alice()).get("/api/v1/jobs?limit=500").jsonPath().getList("items.id");
+        given().auth().oauth2(Tokens.alice()).contentType("application/json")
+                .body("{\"projectId\":\"01930000-0000-7000-8000-00000000e101\",\"clusterId\":\""
+                        + DemoData.HANGZHOU_CLUSTER + "\",\"model\":\"ASCEND-910B\",\"cards\":1,\"class\":\"ON_DEMAND\","
+                        + "\"maxRunSeconds\":60,\"cards\":64}")
+                .post("/api/v1/jobs").then().statusCode(400)
+                .body("code", equalTo("DUPLICATE_FIELD"))
+                .body("errors[0].field", equalTo("cards"));
+        given().auth().oauth2(Tokens.admin()).contentType("application/json")
+                .body("{\"slug\":\"dup-nested\",\"name\":\"x\",\"description\":\"y\",\"description\":\"z\"}")
+                .post("/api/v1/tenants/" + DemoData.ACME + "/projects").then().statusCode(400)
+                .body("code", equalTo("DUPLICATE_FIELD"))
+                .body("errors[0].field", equalTo("description"));
+        assertEquals(jobs, given().auth().oauth2(Tokens.alice()).get("/api/v1/jobs?limit=500").jsonPath().getList("items.id"),
+                "nothing submitted");
     }
 
     @Test

@@ -12,6 +12,7 @@ public enum ProblemCode {
     VALIDATION_FAILED(400, "A field breaks a rule (length, pattern, range); `errors[]` says which"),
     MALFORMED_JSON(400, "The body is not valid JSON (or not valid UTF-8)"),
     UNKNOWN_FIELD(400, "The body has a field the operation does not know (typos never pass silently)"),
+    DUPLICATE_FIELD(400, "A field appears twice in one JSON object: which one counts would be a guess"),
     INVALID_FIELD_TYPE(400, "A field has the wrong JSON type (`\"name\": 123`) or shape, or a number too large for it"),
     INVALID_CHARACTER(400, "A value holds a character that is never valid: NUL or another control character, "
             + "or a lone UTF-16 surrogate"),

@@ -95,6 +95,11 @@ public class ProblemMapper {
             if (!at.isEmpty()) {
                 errors = List.of(MyriadProblem.Violation.field(at, "a number out of range"));
             }
+        } else if (e instanceof JsonParseException && duplicate(e) != null) {
+            code = ProblemCode.DUPLICATE_FIELD;
+            String field = duplicate(e);
+            detail = "Field '" + field + "' is given twice; send each field once";
+            errors = List.of(MyriadProblem.Violation.field(field, "given twice"));
         } else if (e instanceof JsonParseException) {
             code = ProblemCode.MALFORMED_JSON;
             detail = "The body is not valid JSON: " + e.getOriginalMessage();
@@ -103,6 +108,24 @@ public class ProblemMapper {
             detail = "The body cannot be read: " + e.getOriginalMessage();
         }
         return respond(Problem.of(code, detail, path(uri), errors));
+    }
+
+    private static final java.util.regex.Pattern DUPLICATE = java.util.regex.Pattern.compile("Duplicate field '(.*)'");
+
+    /** The field a body names twice (Jackson's strict duplicate detection), with its parents; null otherwise. */
+    private static String duplicate(JsonProcessingException e) {
+        java.util.regex.Matcher m = DUPLICATE.matcher(String.valueOf(e.getOriginalMessage()));
+        if (!m.matches()) {
+            return null;
+        }
+        if (e.getProcessor() instanceof com.fasterxml.jackson.core.JsonParser p && p.getParsingContext() != null
+                && p.getParsingContext().getParent() != null) {
+            String parent = p.getParsingContext().getParent().pathAsPointer().toString();
+            if (!parent.isEmpty()) {
+                return parent.substring(1).replace('/', '.') + "." + m.group(1);
+            }
+        }
+        return m.group(1);
     }
 
     @ServerExceptionMapper

@@ -19,7 +19,7 @@ import java.util.UUID;
 /**
  * Makes request bodies strict about types and text, for every route at once: a JSON string is accepted only
  * where a string is expected ({@code "name": 123} is refused, not stored as "123"), numbers are not read from
- * strings or truncated from fractions, and no string may hold a NUL, another control character than line
+ * strings or truncated from fractions, no object may name a field twice, and no string may hold a NUL, another control character than line
  * breaks and tabs, or a lone surrogate ({@link TextRules}). Such input is a 400, never a 500 from the database.
  */
 @Singleton
@@ -31,6 +31,8 @@ public class StrictJson implements ObjectMapperCustomizer {
         mapper.configure(MapperFeature.ALLOW_COERCION_OF_SCALARS, false);
         mapper.configure(DeserializationFeature.ACCEPT_FLOAT_AS_INT, false);
         mapper.configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true);
+        // {"cards": 1, "cards": 64}: a proxy or a log may read the first, Jackson would keep the last. Refused.
+        mapper.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
         mapper.registerModule(new SimpleModule("myriad-strict-text").addDeserializer(String.class, new Text())
                 .addDeserializer(UUID.class, new CanonicalUuid()));
     }

@@ -69,6 +69,7 @@ public class ContractFilter implements OASFilter {
             ProblemCode.REPEATED_QUERY_PARAMETER);
     /** Codes of an operation that takes a JSON body. */
     static final Set<ProblemCode> JSON_BODY = EnumSet.of(ProblemCode.MALFORMED_JSON, ProblemCode.UNKNOWN_FIELD,
+            ProblemCode.DUPLICATE_FIELD,
             ProblemCode.INVALID_FIELD_TYPE, ProblemCode.INVALID_CHARACTER, ProblemCode.VALIDATION_FAILED,
             ProblemCode.BAD_CONTENT_LENGTH, ProblemCode.PAYLOAD_TOO_LARGE, ProblemCode.UNSUPPORTED_MEDIA_TYPE);
     /** Codes of an operation that takes another body (CSV). */
