@@ -266,6 +266,11 @@ class BadInputSweepTest {
                 .post("/api/v1/tenants/" + DemoData.ACME + "/projects").then().statusCode(400)
                 .body("code", equalTo("DUPLICATE_FIELD"))
                 .body("errors[0].field", equalTo("description"));
+        given().auth().oauth2(Tokens.admin()).contentType("application/json")
+                .body("{\"amount\":{\"amountMinor\":100,\"currency\":\"CNY\",\"currency\":\"USD\"},\"reason\":\"x\"}")
+                .post("/api/v1/tenants/" + DemoData.ACME + "/credits").then().statusCode(400)
+                .body("code", equalTo("DUPLICATE_FIELD"))
+                .body("errors[0].field", equalTo("amount.currency"));
         assertEquals(jobs, given().auth().oauth2(Tokens.alice()).get("/api/v1/jobs?limit=500").jsonPath().getList("items.id"),
                 "nothing submitted");
     }

@@ -70,7 +70,12 @@ public class ProblemMapper {
         String detail;
         ProblemCode code;
         List<MyriadProblem.Violation> errors = List.of();
-        if (e instanceof city.myriad.platform.json.StrictJson.InvalidText t) {
+        String twice = duplicate(e);
+        if (twice != null) {
+            code = ProblemCode.DUPLICATE_FIELD;
+            detail = "Field '" + twice + "' is given twice; send each field once";
+            errors = List.of(MyriadProblem.Violation.field(twice, "given twice"));
+        } else if (e instanceof city.myriad.platform.json.StrictJson.InvalidText t) {
             code = ProblemCode.INVALID_CHARACTER;
             detail = "Field '" + pointer(t) + "' " + t.reason();
             errors = List.of(MyriadProblem.Violation.field(pointer(t), t.reason()));
@@ -95,11 +100,6 @@ public class ProblemMapper {
             if (!at.isEmpty()) {
                 errors = List.of(MyriadProblem.Violation.field(at, "a number out of range"));
             }
-        } else if (e instanceof JsonParseException && duplicate(e) != null) {
-            code = ProblemCode.DUPLICATE_FIELD;
-            String field = duplicate(e);
-            detail = "Field '" + field + "' is given twice; send each field once";
-            errors = List.of(MyriadProblem.Violation.field(field, "given twice"));
         } else if (e instanceof JsonParseException) {
             code = ProblemCode.MALFORMED_JSON;
             detail = "The body is not valid JSON: " + e.getOriginalMessage();
@@ -112,20 +112,29 @@ public class ProblemMapper {
 
     private static final java.util.regex.Pattern DUPLICATE = java.util.regex.Pattern.compile("Duplicate field '(.*)'");
 
-    /** The field a body names twice (Jackson's strict duplicate detection), with its parents; null otherwise. */
+    /**
+     * The field a body names twice (Jackson's strict duplicate detection), with its parents ({@code amount.currency});
+     * null if that is not what went wrong. Inside a nested value the parser's exception comes wrapped.
+     */
     private static String duplicate(JsonProcessingException e) {
-        java.util.regex.Matcher m = DUPLICATE.matcher(String.valueOf(e.getOriginalMessage()));
-        if (!m.matches()) {
-            return null;
-        }
-        if (e.getProcessor() instanceof com.fasterxml.jackson.core.JsonParser p && p.getParsingContext() != null
-                && p.getParsingContext().getParent() != null) {
-            String parent = p.getParsingContext().getParent().pathAsPointer().toString();
-            if (!parent.isEmpty()) {
-                return parent.substring(1).replace('/', '.') + "." + m.group(1);
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (!(c instanceof JsonParseException p)) {
+                continue;
             }
+            java.util.regex.Matcher m = DUPLICATE.matcher(String.valueOf(p.getOriginalMessage()));
+            if (!m.matches()) {
+                return null;
+            }
+            com.fasterxml.jackson.core.JsonParser parser = p.getProcessor();
+            if (parser != null && parser.getParsingContext() != null && parser.getParsingContext().getParent() != null) {
+                String parent = parser.getParsingContext().getParent().pathAsPointer().toString();
+                if (!parent.isEmpty()) {
+                    return parent.substring(1).replace('/', '.') + "." + m.group(1);
+                }
+            }
+            return m.group(1);
         }
-        return m.group(1);
+        return null;
     }
 
     @ServerExceptionMapper
