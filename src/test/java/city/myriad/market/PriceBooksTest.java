@@ -174,4 +174,40 @@ class PriceBooksTest {
             pool.shutdown();
         }
     }
+
+    @Test
+    void a_change_with_if_match_lands_only_on_the_version_it_was_read_from_and_of_concurrent_ones_exactly_one() throws Exception {
+        Response read = given().auth().oauth2(Tokens.olga()).get(PRICES);
+        read.then().statusCode(200).header("Cache-Control", equalTo("private, no-cache"));
+        String tag = read.header("ETag");
+        int version = read.path("version");
+        String body = book(price("ASCEND-910B", "ON_DEMAND", 1400, "CNY"), price("ASCEND-910B", "RESERVED", 950, "CNY"),
+                spot(600, 400, 1000));
+        given().auth().oauth2(Tokens.olga()).contentType("application/json").header("If-Match", tag).body(body)
+                .put(PRICES).then().statusCode(200).body("version", equalTo(version + 1));
+        String now = given().auth().oauth2(Tokens.olga()).get(PRICES).header("ETag");
+        given().auth().oauth2(Tokens.olga()).contentType("application/json").header("If-Match", tag).body(body)
+                .put(PRICES).then().statusCode(412).body("code", equalTo("PRECONDITION_FAILED")).header("ETag", now);
+        given().auth().oauth2(Tokens.olga()).get(PRICES).then().body("version", equalTo(version + 1))
+                .header("ETag", now);
+
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        try {
+            List<CompletableFuture<Integer>> calls = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                long minor = 1500 + i;
+                calls.add(CompletableFuture.supplyAsync(() -> given().auth().oauth2(Tokens.olga())
+                        .contentType("application/json").header("If-Match", now)
+                        .body(book(price("ASCEND-910B", "ON_DEMAND", minor, "CNY"),
+                                price("ASCEND-910B", "RESERVED", 950, "CNY"), spot(600, 400, 1000)))
+                        .put(PRICES).statusCode(), pool));
+            }
+            List<Integer> statuses = calls.stream().map(CompletableFuture::join).toList();
+            assertEquals(1, statuses.stream().filter(s -> s == 200).count(), "exactly one lands: " + statuses);
+            assertEquals(5, statuses.stream().filter(s -> s == 412).count(), "the others are 412: " + statuses);
+            given().auth().oauth2(Tokens.olga()).get(PRICES).then().body("version", equalTo(version + 2));
+        } finally {
+            pool.shutdown();
+        }
+    }
 }

@@ -51,6 +51,10 @@ public final class ContractValidation implements Filter {
         if (path != null && path.startsWith("/api/")) {
             List<String> problems = check(request.getMethod(), path, response.statusCode(), response.contentType(),
                     response.asString());
+            if (response.statusCode() == 304 || (response.contentType() != null
+                    && response.contentType().startsWith("application/json"))) {
+                problems.addAll(checkHeaders(request.getMethod(), path, response.statusCode(), response::header));
+            }
             if (!problems.isEmpty()) {
                 throw new AssertionError("The response to " + request.getMethod() + " " + path + " (HTTP "
                         + response.statusCode() + ") breaks the contract:\n  " + String.join("\n  ", problems)
@@ -58,6 +62,30 @@ public final class ContractValidation implements Filter {
             }
         }
         return response;
+    }
+
+    /**
+     * The headers a success must carry: where the contract declares an {@code ETag} for a 200 or 304 (every JSON
+     * GET), a JSON answer or a 304 has one (the conditional GET of every route, checked by every test that reads
+     * one; the filter leaves CSV and HTML answers alone).
+     */
+    public List<String> checkHeaders(String method, String path, int status,
+            java.util.function.Function<String, String> header) {
+        List<String> problems = new ArrayList<>();
+        String template = template(path);
+        if (template == null || (status != 200 && status != 304)) {
+            return problems;
+        }
+        String name = "HEAD".equals(method) ? "get" : method.toLowerCase();
+        JsonNode declared = contract.path("paths").path(template).path(name).path("responses")
+                .path(String.valueOf(status)).path("headers");
+        if (declared.has("ETag")) {
+            String tag = header.apply("ETag");
+            if (tag == null || !tag.matches("\"[A-Za-z0-9_-]+\"")) {
+                problems.add("no strong ETag on HTTP " + status + " where the contract declares one (got " + tag + ")");
+            }
+        }
+        return problems;
     }
 
     /** What is wrong with a response, by the contract; empty when nothing is. */

@@ -47,6 +47,16 @@ class ContractValidationTest {
     }
 
     @Test
+    void a_json_get_without_its_etag_fails_and_a_304_with_one_passes() {
+        assertFails(validation.checkHeaders("GET", ME, 200, h -> null), "ETag");
+        assertFails(validation.checkHeaders("GET", ME, 200, h -> "W/\"abc\""), "ETag");
+        assertEquals(List.of(), validation.checkHeaders("GET", ME, 200, h -> h.equals("ETag") ? "\"abc_-9\"" : null));
+        assertEquals(List.of(), validation.checkHeaders("HEAD", ME, 304, h -> h.equals("ETag") ? "\"abc\"" : null));
+        assertEquals(List.of(), validation.check("GET", ME, 304, null, ""));
+        assertEquals(List.of(), validation.checkHeaders("GET", PROJECT, 404, h -> null));
+    }
+
+    @Test
     void an_undeclared_status_fails() {
         assertFails(validation.check("GET", ME, 418, "application/problem+json", "{}"), "418");
     }

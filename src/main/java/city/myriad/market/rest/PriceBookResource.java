@@ -10,6 +10,7 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -42,9 +43,11 @@ public class PriceBookResource {
     @Operation(operationId = "setPrices", summary = "Set the cluster's price book (its operator or a platform admin)",
             description = "Replaces the whole book with a new version: one currency, one price per card-hour for each "
                     + "model and class, optional spot bounds, and the premium for keeping a gang in one block. Old "
-                    + "versions stay: what was sold keeps the price it was sold at.")
-    public Uni<PriceBookView> set(@PathParam("clusterId") UUID clusterId, @Valid @NotNull SetPrices body) {
-        return books.set(callers.get(), clusterId, body);
+                    + "versions stay: what was sold keeps the price it was sold at. With `If-Match` (the `ETag` of "
+                    + "`getPrices`), only if no other version landed since.")
+    public Uni<PriceBookView> set(@PathParam("clusterId") UUID clusterId, @Valid @NotNull SetPrices body,
+            @HeaderParam("If-Match") String ifMatch) {
+        return books.set(callers.get(), clusterId, body, ifMatch);
     }
 
     @GET

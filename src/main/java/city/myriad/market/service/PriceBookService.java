@@ -13,6 +13,7 @@ import city.myriad.platform.db.Scoped;
 import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.MyriadProblem.Violation;
 import city.myriad.platform.error.ProblemCode;
+import city.myriad.platform.http.Preconditions;
 import city.myriad.platform.security.Caller;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -36,9 +37,11 @@ public class PriceBookService {
     private final PriceBookRepository books;
     private final Clock clock;
     private final JobPricing pricing;
+    private final Preconditions preconditions;
 
     PriceBookService(Scoped scoped, ClusterSupply clusters, PriceBookRepository books, Clock clock,
-            JobPricing pricing) {
+            JobPricing pricing, Preconditions preconditions) {
+        this.preconditions = preconditions;
         this.pricing = pricing;
         this.scoped = scoped;
         this.clusters = clusters;
@@ -46,22 +49,44 @@ public class PriceBookService {
         this.clock = clock;
     }
 
-    /** Sets the cluster's prices as a new version of its price book. */
-    public Uni<PriceBookView> set(Caller caller, UUID clusterId, SetPrices command) {
+    /**
+     * Sets the cluster's prices as a new version of its price book. {@code ifMatch} (the If-Match header, or null):
+     * the entity tag of the book as last read; if a newer version landed since, or there is no book yet, 412 and
+     * nothing changes ({@link Preconditions}). Two conditional writers that read the same version both pass the
+     * check, and the unique version then refuses the second: it gets 412 too (without a condition, 409
+     * PRICE_BOOK_CHANGED as before).
+     */
+    public Uni<PriceBookView> set(Caller caller, UUID clusterId, SetPrices command, String ifMatch) {
         return clusters.managed(caller, clusterId)
                 .chain(cluster -> clusters.models(cluster.id()))
                 .map(models -> validated(command, models))
-                .chain(prices -> scoped.unscoped(() -> books.latestVersion(clusterId).chain(latest -> {
+                .chain(prices -> scoped.unscoped(() -> latest(clusterId, ifMatch).chain(latest -> {
                     PriceBook book = new PriceBook(clusterId, latest + 1, prices.get(0).unitPrice().currency(),
                             command.sameBlockPremiumPercent() == null ? 0 : command.sameBlockPremiumPercent(),
                             clock.instant(), caller.username(), prices);
                     return books.insert(book).replaceWith(book);
                 })))
                 .invoke(book -> pricing.priceBookChanged(clusterId))
-                .onFailure(Constraints::isUniqueViolation).transform(e -> new MyriadProblem.Conflict(
-                        ProblemCode.PRICE_BOOK_CHANGED, "The price book of cluster " + clusterId
-                                + " changed at the same moment; read it and set it again"))
+                .onFailure(Constraints::isUniqueViolation).transform(e -> ifMatch != null
+                        ? new MyriadProblem.PreconditionFailed(ProblemCode.PRECONDITION_FAILED, "The price book of "
+                                + "cluster " + clusterId + " changed at the same moment; nothing was changed", null)
+                        : new MyriadProblem.Conflict(ProblemCode.PRICE_BOOK_CHANGED, "The price book of cluster "
+                                + clusterId + " changed at the same moment; read it and set it again"))
                 .map(PriceBookView::of);
+    }
+
+    /** The latest version (0: none yet), after checking {@code ifMatch} against the book in force when given. */
+    private Uni<Integer> latest(UUID clusterId, String ifMatch) {
+        if (ifMatch == null) {
+            return books.latestVersion(clusterId);
+        }
+        return books.current(clusterId).map(current -> {
+            if (current.isEmpty()) {
+                preconditions.checkAbsent(ifMatch);
+            }
+            preconditions.check(ifMatch, PriceBookView.of(current.get()));
+            return current.get().version();
+        });
     }
 
     /** The price book in force; 404 when the cluster sells nothing yet. */

@@ -100,6 +100,23 @@ public abstract sealed class MyriadProblem extends RuntimeException {
         }
     }
 
+    /**
+     * A conditional write's {@code If-Match} names no tag of the resource as it is now: someone changed it since the
+     * caller read it. Nothing was changed; {@link #currentTag()} (the answer's {@code ETag}) is the tag to read again.
+     */
+    public static final class PreconditionFailed extends MyriadProblem {
+        private final String currentTag;
+
+        public PreconditionFailed(ProblemCode code, String detail, String currentTag) {
+            super(code, detail, 412);
+            this.currentTag = currentTag;
+        }
+
+        public String currentTag() {
+            return currentTag;
+        }
+    }
+
     /** Too many requests of one kind in a short time; {@link #retryAfterSeconds()} says when to try again. */
     public static final class TooManyRequests extends MyriadProblem {
         private final long retryAfterSeconds;

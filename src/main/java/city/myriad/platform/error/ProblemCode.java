@@ -114,6 +114,10 @@ public enum ProblemCode {
     BUDGET_EXCEEDED(422, "The job's projected cost at its maxRunSeconds would take the period's spending past the "
             + "budget"),
 
+    // 412: a conditional write (If-Match) whose tag is no longer the resource's
+    PRECONDITION_FAILED(412, "The resource changed since the representation whose ETag If-Match names was read; "
+            + "nothing was changed: read it again (the answer's ETag is the current tag) and reapply the change"),
+
     // 413, 414, 415
     PAYLOAD_TOO_LARGE(413, "The body is larger than 16 MiB"),
     URI_TOO_LONG(414, "The request line is longer than 8 KiB"),
@@ -166,6 +170,7 @@ public enum ProblemCode {
             case 405 -> "Method Not Allowed";
             case 406 -> "Not Acceptable";
             case 409 -> "Conflict";
+            case 412 -> "Precondition Failed";
             case 413 -> "Request Entity Too Large";
             case 414 -> "URI Too Long";
             case 415 -> "Unsupported Media Type";

@@ -47,6 +47,9 @@ public class ProblemMapper {
             p = new Problem(p.type(), p.title(), p.status(), p.detail(), p.code(), p.instance(), p.errors(),
                     new Problem.Window(c.earliestStart(), c.earliestEnd()));
         }
+        if (e instanceof MyriadProblem.PreconditionFailed f && f.currentTag() != null) {
+            return Response.fromResponse(respond(p)).header(HttpHeaders.ETAG, f.currentTag()).build();
+        }
         if (e instanceof MyriadProblem.TooManyRequests t) {
             return Response.fromResponse(respond(p)).header("Retry-After", Long.toString(t.retryAfterSeconds()))
                     .build();

@@ -59,6 +59,9 @@ public class ContractFilter implements OASFilter {
             "billing", "Billing periods and their close, invoices, the ledger's balances, prepaid credit, "
                     + "commitments, operator settlements, FOCUS exports and Stripe's webhooks");
 
+    /** GETs whose answer is streamed as it is produced: not tagged (ConditionalGet tags a body it holds whole). */
+    static final Set<String> STREAMED = Set.of("exportFocus");
+
     /** Operations without a bearer token: Stripe signs its webhooks instead. */
     static final Set<String> PUBLIC = Set.of("receiveStripeWebhook");
 
@@ -110,6 +113,10 @@ public class ContractFilter implements OASFilter {
 
     private void complete(OpenAPI api, String template, PathItem.HttpMethod method, Operation op) {
         op.setSecurity(PUBLIC.contains(op.getOperationId()) ? new ArrayList<>() : null);
+        // Not a declared parameter: If-None-Match is HTTP's (a browser sends it by itself), and a parameter on every
+        // GET would change every generated client's method signatures.
+        boolean conditionalGet = method == PathItem.HttpMethod.GET && answersJson(op)
+                && !STREAMED.contains(op.getOperationId());
         orderParameters(template, op);
         if (op.getParameters() != null) {
             op.getParameters().forEach(ContractFilter::describe);
@@ -120,6 +127,19 @@ public class ContractFilter implements OASFilter {
                 .forEach(responses::removeAPIResponse);
         for (Map.Entry<Integer, List<ProblemCode>> e : codes(op).entrySet()) {
             responses.addAPIResponse(String.valueOf(e.getKey()), problem(e.getKey(), e.getValue()));
+        }
+        if (conditionalGet) {
+            // ConditionalGet: every JSON answer of a GET is tagged, and a matching If-None-Match is answered 304.
+            APIResponse ok = responses.getAPIResponse("200");
+            ok.addHeader("ETag", header("On a JSON answer, the strong entity tag of this representation: send it back in "
+                    + "`If-None-Match` to be answered 304 while it has not changed, or in `If-Match` of the replacing "
+                    + "PUT where the operation takes one", null));
+            ok.addHeader("Cache-Control", header("`private, no-cache`: a client may keep the answer and revalidate "
+                    + "it with its ETag; a shared cache keeps nothing", null));
+            responses.addAPIResponse("304", OASFactory.createAPIResponse()
+                    .description("Not Modified: the request's `If-None-Match` header (HTTP's, sent by browsers by "
+                            + "themselves) names the representation's current tag; no body")
+                    .addHeader("ETag", header("The current entity tag, the one `If-None-Match` named", null)));
         }
         boolean idempotent = hasParameter(op, "Idempotency-Key");
         responses.getAPIResponses().forEach((status, response) -> {
@@ -166,6 +186,9 @@ public class ContractFilter implements OASFilter {
             codes.add(ProblemCode.INVALID_LIMIT);
             codes.add(ProblemCode.INVALID_CURSOR);
         }
+        if (hasParameter(op, "If-Match")) {
+            codes.add(ProblemCode.PRECONDITION_FAILED);
+        }
         if (hasParameter(op, "Idempotency-Key")) {
             codes.add(ProblemCode.INVALID_IDEMPOTENCY_KEY);
             codes.add(ProblemCode.IDEMPOTENCY_KEY_REUSED);
@@ -184,6 +207,12 @@ public class ContractFilter implements OASFilter {
         op.removeExtension(CODES_EXTENSION);
         return Arrays.stream(value.toString().split(",")).map(String::strip).filter(s -> !s.isEmpty())
                 .map(ProblemCode::valueOf).toList();
+    }
+
+    /** Whether the operation's 200 answer is JSON (what {@code ConditionalGet} tags). */
+    private static boolean answersJson(Operation op) {
+        APIResponse ok = op.getResponses() == null ? null : op.getResponses().getAPIResponse("200");
+        return ok != null && ok.getContent() != null && ok.getContent().hasMediaType("application/json");
     }
 
     private static boolean hasParameter(Operation op, String name) {
@@ -208,6 +237,12 @@ public class ContractFilter implements OASFilter {
                     + "per caller and per tenant.")
                     .schema(OASFactory.createSchema().addType(Schema.SchemaType.STRING).minLength(1).maxLength(255))
                     .example("7f3c2a9e-1b0d-4c55-9a61-3d2f0c8e4b10");
+            case "If-Match" -> p.description("Makes the replacement conditional: the `ETag` of the representation "
+                    + "as last read (its GET answers it). If the resource changed since, nothing is changed and the "
+                    + "answer is 412 `PRECONDITION_FAILED` with the current `ETag`; `*` matches whatever is there. "
+                    + "Without it the replacement is unconditional.")
+                    .schema(OASFactory.createSchema().addType(Schema.SchemaType.STRING).maxLength(1000))
+                    .example("\"3q2Xk1aB0cD9eF8gH7iJ6k\"");
             case "cursor" -> p.description("The `nextCursor` of the previous page of this same list and filters; omit "
                     + "for the first page")
                     .schema(OASFactory.createSchema().addType(Schema.SchemaType.STRING).maxLength(600))
@@ -249,6 +284,9 @@ public class ContractFilter implements OASFilter {
         APIResponse response = OASFactory.createAPIResponse().description(description)
                 .content(OASFactory.createContent().addMediaType(PROBLEM, media))
                 .addExtension(CODES_EXTENSION, codes.stream().map(Enum::name).toList());
+        if (status == 412) {
+            response.addHeader("ETag", header("The resource's current entity tag", null));
+        }
         if (status == 503 || status == 429) {
             response.addHeader("Retry-After", OASFactory.createHeader().description("Seconds to wait before retrying")
                     .schema(OASFactory.createSchema().addType(Schema.SchemaType.INTEGER)));

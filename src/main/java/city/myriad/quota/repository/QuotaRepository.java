@@ -55,6 +55,15 @@ public class QuotaRepository {
                 .map(rows -> rows.stream().map(r -> new Row((UUID) r[0], (String) r[1], (String) r[2])).toList());
     }
 
+    /**
+     * Serialises the writes of one scope's document until the transaction ends (across replicas), so that a
+     * conditional write reads, compares and replaces it as one step. The row may not exist yet: a lock by key.
+     */
+    public Uni<Void> lock(UUID tenantId, String scope) {
+        return SessionSql.select("select cast(pg_advisory_xact_lock(hashtextextended(:key, 0)) as text)")
+                .setParameter("key", "quotas/" + tenantId + "/" + scope).single().replaceWithVoid();
+    }
+
     public Uni<Void> put(UUID tenantId, String scope, Stored stored) {
         return Panache.getSession().chain(s -> s.createNativeQuery("""
                         insert into quotas (tenant_id, scope, document, updated_at, updated_by)

@@ -10,6 +10,7 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -47,9 +48,10 @@ public class ProjectQuotaResource {
     @PUT
     @Extension(name = "x-problem-codes", value = READ_CODES + ", CLUSTER_NOT_FOUND, DUPLICATE_LIMIT, QUOTA_EXCEEDS_TENANT")
     @Operation(operationId = "setProjectQuotas", summary = "Set a project's quotas (tenant admin)",
-            description = "Replaces them whole; every limit and the budget must fit within the tenant's.")
+            description = "Replaces them whole; every limit and the budget must fit within the tenant's. With "
+                    + "`If-Match` (the `ETag` of `getProjectQuotas`), only if they have not changed since.")
     public Uni<QuotasView> set(@PathParam("tenantId") UUID tenantId, @PathParam("projectId") UUID projectId,
-            @Valid @NotNull Quotas body) {
-        return quotas.setProjectQuotas(callers.get(), tenantId, projectId, body);
+            @Valid @NotNull Quotas body, @HeaderParam("If-Match") String ifMatch) {
+        return quotas.setProjectQuotas(callers.get(), tenantId, projectId, body, ifMatch);
     }
 }

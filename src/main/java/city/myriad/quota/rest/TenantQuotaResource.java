@@ -10,6 +10,7 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -48,8 +49,10 @@ public class TenantQuotaResource {
     @PUT
     @Extension(name = "x-problem-codes", value = READ_CODES + ", PLATFORM_ADMIN_REQUIRED, CLUSTER_NOT_FOUND, DUPLICATE_LIMIT")
     @Operation(operationId = "setTenantQuotas", summary = "Set a tenant's quotas (platform admin)",
-            description = "Replaces them whole. Projects' quotas nest within these.")
-    public Uni<QuotasView> set(@PathParam("tenantId") UUID tenantId, @Valid @NotNull Quotas body) {
-        return quotas.setTenantQuotas(callers.get(), tenantId, body);
+            description = "Replaces them whole. Projects' quotas nest within these. With `If-Match` (the `ETag` of "
+                    + "`getTenantQuotas`), only if they have not changed since.")
+    public Uni<QuotasView> set(@PathParam("tenantId") UUID tenantId, @Valid @NotNull Quotas body,
+            @HeaderParam("If-Match") String ifMatch) {
+        return quotas.setTenantQuotas(callers.get(), tenantId, body, ifMatch);
     }
 }

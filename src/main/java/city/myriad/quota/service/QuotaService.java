@@ -5,6 +5,7 @@ import city.myriad.platform.db.Scoped;
 import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.MyriadProblem.Violation;
 import city.myriad.platform.error.ProblemCode;
+import city.myriad.platform.http.Preconditions;
 import city.myriad.platform.security.Caller;
 import city.myriad.quota.mapping.QuotaApi;
 import city.myriad.quota.mapping.QuotaApi.CardLimit;
@@ -41,11 +42,13 @@ public class QuotaService {
     private final ClusterSupply clusters;
     private final QuotaRepository quotas;
     private final ObjectMapper json;
+    private final Preconditions preconditions;
     private final Clock clock;
     private final QuotaLimits limits;
 
     QuotaService(Scoped scoped, TenantProjects tenants, ClusterSupply clusters, QuotaRepository quotas,
-            ObjectMapper json, Clock clock, QuotaLimits limits) {
+            ObjectMapper json, Clock clock, QuotaLimits limits, Preconditions preconditions) {
+        this.preconditions = preconditions;
         this.limits = limits;
         this.scoped = scoped;
         this.tenants = tenants;
@@ -59,7 +62,11 @@ public class QuotaService {
         return tenants.tenant(caller, tenantId, false).chain(tenant -> read(tenant, null));
     }
 
-    public Uni<QuotasView> setTenantQuotas(Caller caller, UUID tenantId, Quotas command) {
+    /**
+     * Replaces a tenant's quotas. {@code ifMatch} (the If-Match header, or null): the entity tag of the quotas as
+     * last read; if they changed since, 412 and nothing changes ({@link Preconditions}).
+     */
+    public Uni<QuotasView> setTenantQuotas(Caller caller, UUID tenantId, Quotas command, String ifMatch) {
         // Another tenant's id is 404 before anything else: ids reveal nothing.
         return tenants.tenant(caller, tenantId, false)
                 .invoke(tenant -> {
@@ -70,7 +77,7 @@ public class QuotaService {
                 })
                 .chain(tenant -> clustersExist(command).replaceWith(tenant))
                 .invoke(tenant -> noDuplicates(command))
-                .chain(tenant -> write(caller, tenant, null, command));
+                .chain(tenant -> write(caller, tenant, null, command, ifMatch));
     }
 
     public Uni<QuotasView> projectQuotas(Caller caller, UUID tenantId, UUID projectId) {
@@ -78,27 +85,43 @@ public class QuotaService {
                 .chain(tenant -> tenants.projectOf(tenant, projectId).chain(project -> read(tenant, project)));
     }
 
-    public Uni<QuotasView> setProjectQuotas(Caller caller, UUID tenantId, UUID projectId, Quotas command) {
+    /** Replaces a project's quotas; {@code ifMatch} as for {@link #setTenantQuotas}. */
+    public Uni<QuotasView> setProjectQuotas(Caller caller, UUID tenantId, UUID projectId, Quotas command,
+            String ifMatch) {
         return tenants.tenant(caller, tenantId, true)
                 .chain(tenant -> tenants.projectOf(tenant, projectId)
                         .call(project -> clustersExist(command))
                         .invoke(project -> noDuplicates(command))
                         .call(project -> read(tenant, null).invoke(tenantQuotas -> nests(command, tenantQuotas)))
-                        .chain(project -> write(caller, tenant, project, command)));
+                        .chain(project -> write(caller, tenant, project, command, ifMatch)));
     }
 
     private Uni<QuotasView> read(UUID tenant, UUID project) {
-        return scoped.asTenant(tenant, () -> quotas.find(tenant, scope(project))).map(stored -> stored.map(s -> {
+        return scoped.asTenant(tenant, () -> quotas.find(tenant, scope(project))).map(stored -> view(tenant, project, stored));
+    }
+
+    /** The quotas as GET renders them: the stored document, or no limits when none was set. */
+    private QuotasView view(UUID tenant, UUID project, java.util.Optional<QuotaRepository.Stored> stored) {
+        return stored.map(s -> {
             Quotas q = parse(s.document());
             return new QuotasView(tenant, project, q.cards(), q.budget(), q.gpuHours(), q.thresholds(), q.exhaustion(),
                     s.updatedAt(), s.updatedBy());
         }).orElse(new QuotasView(tenant, project, List.of(), null, null, QuotaApi.DEFAULT_THRESHOLDS, "FINISH", null,
-                null)));
+                null));
     }
 
-    private Uni<QuotasView> write(Caller caller, UUID tenant, UUID project, Quotas command) {
+    /**
+     * Stores the quotas. With {@code ifMatch}, in one transaction: the scope's lock, the current quotas read as GET
+     * renders them, the tag compared, the write; a concurrent conditional write waits for the lock and then sees
+     * this one's result, so of writers that read the same quotas exactly one lands.
+     */
+    private Uni<QuotasView> write(Caller caller, UUID tenant, UUID project, Quotas command, String ifMatch) {
         QuotaRepository.Stored stored = new QuotaRepository.Stored(serialise(command), clock.instant(), caller.username());
-        return scoped.asTenant(tenant, () -> quotas.put(tenant, scope(project), stored))
+        String scope = scope(project);
+        return scoped.asTenant(tenant, () -> ifMatch == null ? quotas.put(tenant, scope, stored)
+                        : quotas.lock(tenant, scope).chain(() -> quotas.find(tenant, scope))
+                                .invoke(current -> preconditions.check(ifMatch, view(tenant, project, current)))
+                                .chain(() -> quotas.put(tenant, scope, stored)))
                 .invoke(limits::changed)
                 .replaceWith(new QuotasView(tenant, project, command.cards(), command.budget(), command.gpuHours(),
                         command.thresholds(), command.exhaustion(), stored.updatedAt(), stored.updatedBy()));
