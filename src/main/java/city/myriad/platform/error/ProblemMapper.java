@@ -45,7 +45,7 @@ public class ProblemMapper {
         Problem p = Problem.of(e.code(), e.getMessage(), path(uri), errors);
         if (e instanceof MyriadProblem.CapacityUnavailable c && c.earliestStart() != null) {
             p = new Problem(p.type(), p.title(), p.status(), p.detail(), p.code(), p.instance(), p.errors(),
-                    new Problem.Window(c.earliestStart(), c.earliestEnd()));
+                    new Problem.Window(c.earliestStart(), c.earliestEnd()), null);
         }
         if (e instanceof MyriadProblem.PreconditionFailed f && f.currentTag() != null) {
             return Response.fromResponse(respond(p)).header(HttpHeaders.ETAG, f.currentTag()).build();
@@ -237,8 +237,10 @@ public class ProblemMapper {
                 "The request failed on our side; it is logged", path(uri)));
     }
 
+    /** The answer of a problem, naming the request ({@link city.myriad.platform.http.RequestIds}). */
     static Response respond(Problem p) {
-        return Response.status(p.status()).type(Problem.MEDIA_TYPE).entity(p).build();
+        return Response.status(p.status()).type(Problem.MEDIA_TYPE)
+                .entity(p.withRequestId(city.myriad.platform.http.RequestIds.current())).build();
     }
 
     private static String path(UriInfo uri) {

@@ -16,7 +16,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * Cross-origin reads for the portal, which runs on an origin of its own (https://portal.myriad.example beside
  * https://api.myriad.example). A request from a listed origin gets {@code Access-Control-Allow-Origin} and the
  * response headers a client reads ({@code Location}, {@code Retry-After}, {@code Allow},
- * {@code Idempotent-Replayed}, {@code Content-Disposition}, {@code ETag}); its preflight is answered here, 204 with the methods
+ * {@code Idempotent-Replayed}, {@code Content-Disposition}, {@code ETag}, {@code X-Request-Id}); its preflight is answered here, 204 with the methods
  * and request headers the API takes, cached 10 minutes. A request from any other origin is served as if it had no
  * {@code Origin}: without those headers the browser keeps the answer from the page, and every error keeps its
  * problem+json body (Quarkus's own CORS filter answers such a request 403 with no body). Nothing is refused
@@ -28,7 +28,7 @@ public class PortalCors {
 
     static final String METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
     static final String REQUEST_HEADERS = "Authorization, Content-Type, Accept, Idempotency-Key, If-Match, If-None-Match";
-    static final String EXPOSED = "Location, Retry-After, Allow, Idempotent-Replayed, Content-Disposition, ETag";
+    static final String EXPOSED = "Location, Retry-After, Allow, Idempotent-Replayed, Content-Disposition, ETag, X-Request-Id";
     static final String MAX_AGE_S = "600";
     /** Any port of the loopback host, over http or https: a portal under development beside the dev start. */
     private static final Pattern LOCAL = Pattern.compile("https?://(localhost|127\\.0\\.0\\.1|\\[::1])(:[0-9]{1,5})?");

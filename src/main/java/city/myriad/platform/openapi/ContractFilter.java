@@ -86,7 +86,8 @@ public class ContractFilter implements OASFilter {
                 their clusters. All routes take an OIDC bearer token from the Keycloak realm `myriad`. Errors are \
                 RFC 9457 problem details with a stable `code` (the `ProblemCode` enum; each operation lists the \
                 codes it can answer with); lists are cursor-paged; creating POSTs accept an `Idempotency-Key`. A \
-                field without a value is left out of a response, never sent as null.""");
+                field without a value is left out of a response, never sent as null. Every answer names its request \
+                in `X-Request-Id` (a problem repeats it as `requestId`): quote it to support.""");
         api.getInfo().license(OASFactory.createLicense().name("Proprietary").url("https://myriad.city/terms"))
                 .contact(OASFactory.createContact().name("Myriad platform team").email("platform@myriad.city"));
         api.setServers(List.of(
@@ -143,6 +144,9 @@ public class ContractFilter implements OASFilter {
         }
         boolean idempotent = hasParameter(op, "Idempotency-Key");
         responses.getAPIResponses().forEach((status, response) -> {
+            response.addHeader("X-Request-Id", header("The request's id (RequestIds): the caller's own `X-Request-Id` "
+                    + "when it sent 1-128 letters, digits or `. _ : -`, else a new UUID; every log line of the "
+                    + "request carries it", null));
             if (status.equals("201")) {
                 response.addHeader("Location", header("Where the new resource lives: its path (a relative "
                         + "reference), or the deployment's public base URL followed by it", "uri-reference"));
@@ -332,6 +336,10 @@ public class ContractFilter implements OASFilter {
                 .addProperty("code", OASFactory.createSchema().ref("#/components/schemas/ProblemCode"))
                 .addProperty("instance", OASFactory.createSchema().addType(Schema.SchemaType.STRING)
                         .addExample("/api/v1/tenants"))
+                .addProperty("requestId", OASFactory.createSchema().addType(Schema.SchemaType.STRING)
+                        .description("The request's id, as its `X-Request-Id` header gives it: quote it to support, "
+                                + "who find the request's log lines by it")
+                        .addExample("0193a1f4-5c2e-7d0a-9b1e-3f6a2c8d4e71"))
                 .addProperty("errors", OASFactory.createSchema().addType(Schema.SchemaType.ARRAY)
                         .items(OASFactory.createSchema().ref("#/components/schemas/ProblemViolation")))
                 .addProperty("earliestWindow", OASFactory.createSchema().addType(Schema.SchemaType.OBJECT)
