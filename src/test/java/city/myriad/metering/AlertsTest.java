@@ -295,6 +295,31 @@ class AlertsTest {
     }
 
     @Test
+    void a_webhook_is_replaced_or_removed_with_if_match_only_as_it_was_read() throws Exception {
+        World.Tenant t = World.tenant();
+        String hook = "/api/v1/tenants/" + t.id() + "/webhook";
+        try (Receiver receiver = new Receiver(0)) {
+            String body = "{\"url\":\"" + receiver.url() + "\"}";
+            given().auth().oauth2(t.admin()).contentType("application/json").header("If-Match", "*").body(body)
+                    .put(hook).then().statusCode(412).body("code", equalTo("PRECONDITION_FAILED"));
+            given().auth().oauth2(t.admin()).get(hook).then().statusCode(404);  // nothing was created
+
+            given().auth().oauth2(t.admin()).contentType("application/json").body(body).put(hook).then().statusCode(200);
+            String read = given().auth().oauth2(t.admin()).get(hook).then().statusCode(200).extract().header("ETag");
+            given().auth().oauth2(t.admin()).contentType("application/json").header("If-Match", read).body(body)
+                    .put(hook).then().statusCode(200);
+            String now = given().auth().oauth2(t.admin()).get(hook).then().statusCode(200).extract().header("ETag");
+            given().auth().oauth2(t.admin()).contentType("application/json").header("If-Match", read).body(body)
+                    .put(hook).then().statusCode(412).header("ETag", now);
+            given().auth().oauth2(t.admin()).header("If-Match", read).delete(hook).then().statusCode(412)
+                    .body("code", equalTo("PRECONDITION_FAILED"));
+            given().auth().oauth2(t.admin()).get(hook).then().statusCode(200).header("ETag", now);
+            given().auth().oauth2(t.admin()).header("If-Match", now).delete(hook).then().statusCode(204);
+            given().auth().oauth2(t.admin()).get(hook).then().statusCode(404);
+        }
+    }
+
+    @Test
     void a_removed_webhook_gets_no_more_deliveries_and_those_pending_fail_with_the_reason() throws Exception {
         String cluster = World.cluster(1);
         World.Tenant t = World.tenant();

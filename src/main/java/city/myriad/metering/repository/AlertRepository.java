@@ -176,6 +176,12 @@ public class AlertRepository {
                         SqlTimes.instant(r[2]), (String) r[3])));
     }
 
+    /** Serialises conditional changes of a tenant's webhook until the transaction ends (the row may not exist). */
+    public Uni<Void> lockWebhook(UUID tenantId) {
+        return SessionSql.select("select cast(pg_advisory_xact_lock(hashtextextended(:key, 0)) as text)")
+                .setParameter("key", "webhook/" + tenantId).single().replaceWithVoid();
+    }
+
     public Uni<Void> setWebhook(UUID tenantId, String url, String secret, Instant at, String by) {
         return session().chain(s -> s.createNativeQuery("""
                         insert into webhooks (tenant_id, url, secret, updated_at, updated_by)

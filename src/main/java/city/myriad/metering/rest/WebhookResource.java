@@ -15,6 +15,7 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
@@ -54,9 +55,11 @@ public class WebhookResource {
     @Operation(operationId = "setWebhook", summary = "Set where alerts go (tenant-admin)",
             description = "Generates a new signing secret and shows it once, in this answer (setting the webhook "
                     + "again rotates it). Each delivery is signed: Myriad-Signature: t=<unix seconds>,v1=<hex "
-                    + "HMAC-SHA256 of \"<t>.<body>\">; Myriad-Event-Id is the alert's id on every try.")
-    public Uni<WebhookView> set(@PathParam("tenantId") UUID tenantId, @Valid @NotNull SetWebhook body) {
-        return webhooks.set(callers.get(), tenantId, body.url());
+                    + "HMAC-SHA256 of \"<t>.<body>\">; Myriad-Event-Id is the alert's id on every try. With "
+                    + "`If-Match` (the `ETag` of `getWebhook`), only if it has not changed since.")
+    public Uni<WebhookView> set(@PathParam("tenantId") UUID tenantId, @Valid @NotNull SetWebhook body,
+            @HeaderParam("If-Match") String ifMatch) {
+        return webhooks.set(callers.get(), tenantId, body.url(), ifMatch);
     }
 
     @GET
@@ -72,10 +75,11 @@ public class WebhookResource {
     @Operation(operationId = "deleteWebhook", summary = "Stop sending alerts to a webhook (tenant-admin)",
             description = "Removes the webhook and its secret. Alerts are still raised and listed (listAlerts), with no "
                     + "delivery; a delivery still PENDING ends FAILED at its next try, its reason logged, and can be "
-                    + "sent again (redeliverWebhookDelivery) once a webhook is set.")
+                    + "sent again (redeliverWebhookDelivery) once a webhook is set. With `If-Match`, only if it has "
+                    + "not changed since it was read.")
     @APIResponse(responseCode = "204", description = "Removed")
-    public Uni<Response> delete(@PathParam("tenantId") UUID tenantId) {
-        return webhooks.delete(callers.get(), tenantId).map(v -> Response.noContent().build());
+    public Uni<Response> delete(@PathParam("tenantId") UUID tenantId, @HeaderParam("If-Match") String ifMatch) {
+        return webhooks.delete(callers.get(), tenantId, ifMatch).map(v -> Response.noContent().build());
     }
 
     @POST

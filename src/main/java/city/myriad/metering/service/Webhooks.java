@@ -12,6 +12,7 @@ import city.myriad.platform.db.Scoped;
 import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.MyriadProblem.Violation;
 import city.myriad.platform.error.ProblemCode;
+import city.myriad.platform.http.Preconditions;
 import city.myriad.platform.paging.Page;
 import city.myriad.platform.paging.PageRequest;
 import city.myriad.platform.security.Caller;
@@ -73,6 +74,7 @@ public class Webhooks {
     private final Duration retryBase;
     private final int maxAttempts;
     private final boolean allowPrivate;
+    private final Preconditions preconditions;
     private final SecureRandom random = new SecureRandom();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
             .followRedirects(HttpClient.Redirect.NEVER).build();
@@ -81,7 +83,8 @@ public class Webhooks {
             @ConfigProperty(name = "myriad.webhooks.retry-base", defaultValue = "PT10S") Duration retryBase,
             @ConfigProperty(name = "myriad.webhooks.max-attempts", defaultValue = "12") int maxAttempts,
             @ConfigProperty(name = "myriad.webhooks.allow-private-targets", defaultValue = "false")
-            boolean allowPrivate) {
+            boolean allowPrivate, Preconditions preconditions) {
+        this.preconditions = preconditions;
         this.scoped = scoped;
         this.alerts = alerts;
         this.projects = projects;
@@ -91,20 +94,42 @@ public class Webhooks {
         this.allowPrivate = allowPrivate;
     }
 
-    public Uni<WebhookView> set(Caller caller, UUID tenantId, String url) {
+    /**
+     * Sets (or replaces, rotating the secret) the tenant's webhook. {@code ifMatch} (the If-Match header, or null):
+     * the entity tag of the webhook as last read; if it changed since, or there is none, 412 and nothing changes.
+     */
+    public Uni<WebhookView> set(Caller caller, UUID tenantId, String url, String ifMatch) {
         URI target = target(url);
         byte[] raw = new byte[32];
         random.nextBytes(raw);
         String secret = "whsec_" + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
         Instant now = clock.instant();
-        return projects.tenant(caller, tenantId, true).chain(t -> scoped.asTenant(t, () -> alerts.setWebhook(t,
-                target.toString(), secret, now, caller.username())))
+        return projects.tenant(caller, tenantId, true).chain(t -> scoped.asTenant(t, () -> unchangedSince(t, ifMatch)
+                        .chain(() -> alerts.setWebhook(t, target.toString(), secret, now, caller.username()))))
                 .replaceWith(new WebhookView(tenantId, target.toString(), secret, now, caller.username()));
+    }
+
+    /** With {@code ifMatch}: the webhook locked, read as GET renders it, and its tag compared (412 otherwise). */
+    private Uni<Void> unchangedSince(UUID tenant, String ifMatch) {
+        if (ifMatch == null) {
+            return Uni.createFrom().voidItem();
+        }
+        return alerts.lockWebhook(tenant).chain(() -> alerts.webhook(tenant)).invoke(found -> {
+            if (found.isEmpty()) {
+                preconditions.checkAbsent(ifMatch);
+            }
+            preconditions.check(ifMatch, view(tenant, found.get()));
+        }).replaceWithVoid();
+    }
+
+    /** The webhook as GET shows it: without its secret. */
+    private static WebhookView view(UUID tenant, AlertRepository.Hook h) {
+        return new WebhookView(tenant, h.url(), null, h.updatedAt(), h.updatedBy());
     }
 
     public Uni<WebhookView> get(Caller caller, UUID tenantId) {
         return projects.tenant(caller, tenantId, true).chain(t -> scoped.asTenant(t, () -> alerts.webhook(t)))
-                .map(found -> found.map(h -> new WebhookView(tenantId, h.url(), null, h.updatedAt(), h.updatedBy()))
+                .map(found -> found.map(h -> view(tenantId, h))
                         .orElseThrow(() -> new MyriadProblem.NotFound(ProblemCode.WEBHOOK_NOT_FOUND,
                                 "Tenant " + tenantId + " has no webhook")));
     }
@@ -114,8 +139,9 @@ public class Webhooks {
      * and a delivery still PENDING ends FAILED at its next try, logged with the reason; once a webhook is set again,
      * those can be sent with {@link #redeliver}.
      */
-    public Uni<Void> delete(Caller caller, UUID tenantId) {
-        return projects.tenant(caller, tenantId, true).chain(t -> scoped.asTenant(t, () -> alerts.deleteWebhook(t)))
+    public Uni<Void> delete(Caller caller, UUID tenantId, String ifMatch) {
+        return projects.tenant(caller, tenantId, true).chain(t -> scoped.asTenant(t, () -> unchangedSince(t, ifMatch)
+                        .chain(() -> alerts.deleteWebhook(t))))
                 .map(deleted -> {
                     if (!deleted) {
                         throw new MyriadProblem.NotFound(ProblemCode.WEBHOOK_NOT_FOUND, "Tenant " + tenantId
