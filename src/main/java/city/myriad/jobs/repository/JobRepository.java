@@ -351,8 +351,7 @@ public class JobRepository {
 
     /** Serialises the budget checks of one tenant's submissions until the transaction ends (across replicas). */
     public Uni<Void> lockBudget(UUID tenantId) {
-        return SessionSql.select("select cast(pg_advisory_xact_lock(hashtextextended(:key, 0)) as text)")
-                .setParameter("key", "budget/" + tenantId).single().replaceWithVoid();
+        return SessionSql.lockUntilCommit("budget/" + tenantId);
     }
 
     private interface Binder {

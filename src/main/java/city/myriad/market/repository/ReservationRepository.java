@@ -63,9 +63,7 @@ public class ReservationRepository implements PanacheRepositoryBase<Reservation,
 
     /** Waits for, then holds until the transaction ends, the calendar of this cluster and model. */
     public Uni<Void> lockCalendar(UUID clusterId, String model) {
-        return SessionSql.select("select cast(pg_advisory_xact_lock(hashtextextended(:key, 0)) as text)")
-                .setParameter("key", "calendar/" + clusterId + "/" + model)
-                .single().replaceWithVoid();
+        return SessionSql.lockUntilCommit("calendar/" + clusterId + "/" + model);
     }
 
     /** The holds of this cluster and model that have not ended by {@code from}. */

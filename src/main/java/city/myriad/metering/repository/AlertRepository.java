@@ -178,8 +178,7 @@ public class AlertRepository {
 
     /** Serialises conditional changes of a tenant's webhook until the transaction ends (the row may not exist). */
     public Uni<Void> lockWebhook(UUID tenantId) {
-        return SessionSql.select("select cast(pg_advisory_xact_lock(hashtextextended(:key, 0)) as text)")
-                .setParameter("key", "webhook/" + tenantId).single().replaceWithVoid();
+        return SessionSql.lockUntilCommit("webhook/" + tenantId);
     }
 
     public Uni<Void> setWebhook(UUID tenantId, String url, String secret, Instant at, String by) {

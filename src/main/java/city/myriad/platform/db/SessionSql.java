@@ -50,6 +50,16 @@ public final class SessionSql {
         return new SessionSql(sql, null);
     }
 
+    /**
+     * Waits for, then holds until the caller's transaction ends, the advisory lock named {@code key} (across
+     * replicas): what serialises the writers of one thing that may have no row to lock yet (a calendar, a budget, a
+     * quota document, a webhook).
+     */
+    public static io.smallrye.mutiny.Uni<Void> lockUntilCommit(String key) {
+        return select("select cast(pg_advisory_xact_lock(hashtextextended(:key, 0)) as text)")
+                .setParameter("key", key).single().replaceWithVoid();
+    }
+
     /** A select written with PostgreSQL's positional parameters ({@code $1, $2, …}), bound to {@code values}. */
     public static SessionSql selectPositional(String sql, Object... values) {
         return new SessionSql(sql, values.clone());

@@ -60,8 +60,7 @@ public class QuotaRepository {
      * conditional write reads, compares and replaces it as one step. The row may not exist yet: a lock by key.
      */
     public Uni<Void> lock(UUID tenantId, String scope) {
-        return SessionSql.select("select cast(pg_advisory_xact_lock(hashtextextended(:key, 0)) as text)")
-                .setParameter("key", "quotas/" + tenantId + "/" + scope).single().replaceWithVoid();
+        return SessionSql.lockUntilCommit("quotas/" + tenantId + "/" + scope);
     }
 
     public Uni<Void> put(UUID tenantId, String scope, Stored stored) {
