@@ -55,6 +55,7 @@ public final class ContractValidation implements Filter {
                     && response.contentType().startsWith("application/json"))) {
                 problems.addAll(checkHeaders(request.getMethod(), path, response.statusCode(), response::header));
             }
+            problems.addAll(checkRequestId(response.contentType(), response.asString(), response::header));
             if (!problems.isEmpty()) {
                 throw new AssertionError("The response to " + request.getMethod() + " " + path + " (HTTP "
                         + response.statusCode() + ") breaks the contract:\n  " + String.join("\n  ", problems)
@@ -84,6 +85,24 @@ public final class ContractValidation implements Filter {
             if (tag == null || !tag.matches("\"[A-Za-z0-9_-]+\"")) {
                 problems.add("no strong ETag on HTTP " + status + " where the contract declares one (got " + tag + ")");
             }
+        }
+        return problems;
+    }
+
+    /**
+     * Every answer names its request in {@code X-Request-Id}, and a problem repeats the same id as {@code requestId}
+     * (RequestIds): checked on every response of every test.
+     */
+    public List<String> checkRequestId(String contentType, String body,
+            java.util.function.Function<String, String> header) {
+        List<String> problems = new ArrayList<>();
+        String id = header.apply("X-Request-Id");
+        if (id == null || id.isEmpty()) {
+            problems.add("no X-Request-Id");
+        } else if (contentType != null && contentType.startsWith("application/problem+json") && body != null
+                && !body.isEmpty()  // HEAD: no body
+                && !id.equals(JSON.readTree(body).path("requestId").asString())) {
+            problems.add("the problem's requestId is not the X-Request-Id " + id);
         }
         return problems;
     }

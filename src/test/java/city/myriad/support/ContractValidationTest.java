@@ -57,6 +57,16 @@ class ContractValidationTest {
     }
 
     @Test
+    void an_answer_without_its_request_id_or_a_problem_naming_another_fails() {
+        String problem = "{\"type\":\"t\",\"title\":\"Not found\",\"status\":404,\"code\":\"PROJECT_NOT_FOUND\","
+                + "\"requestId\":\"r-1\"}";
+        assertFails(validation.checkRequestId("application/json", "{}", h -> null), "X-Request-Id");
+        assertFails(validation.checkRequestId("application/problem+json", problem, h -> "r-2"), "requestId");
+        assertEquals(List.of(), validation.checkRequestId("application/problem+json", problem, h -> "r-1"));
+        assertEquals(List.of(), validation.checkRequestId("application/json", "{}", h -> "r-3"));
+    }
+
+    @Test
     void an_undeclared_status_fails() {
         assertFails(validation.check("GET", ME, 418, "application/problem+json", "{}"), "418");
     }
