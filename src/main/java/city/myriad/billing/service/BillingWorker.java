@@ -2,6 +2,7 @@ package city.myriad.billing.service;
 
 import city.myriad.billing.stripe.StripePush;
 import city.myriad.platform.db.Blocking;
+import city.myriad.platform.work.Rounds;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -23,8 +24,7 @@ public class BillingWorker {
     private final BillingConfig config;
     private final Clock clock;
     private final boolean enabled;
-    private volatile boolean stopped;
-    private Thread thread;
+    private Rounds rounds;
 
     BillingWorker(StripePush stripe, Payments payments, BillingConfig config, Clock clock) {
         this.stripe = stripe;
@@ -38,15 +38,12 @@ public class BillingWorker {
         if (!enabled) {
             return;
         }
-        thread = new Thread(this::run, "myriad-billing");
-        thread.setDaemon(true);
-        thread.start();
+        rounds = Rounds.start("myriad-billing", config.workerInterval(), this::roundNow, LOG);
     }
 
     void stop(@Observes ShutdownEvent event) {
-        stopped = true;
-        if (thread != null) {
-            thread.interrupt();
+        if (rounds != null) {
+            rounds.stop();
         }
     }
 
@@ -55,23 +52,5 @@ public class BillingWorker {
         int pushed = stripe.pushDue();
         Blocking.await(() -> payments.suspendOverdue(clock.instant()));
         return pushed;
-    }
-
-    private void run() {
-        while (!stopped) {
-            try {
-                roundNow();
-            } catch (RuntimeException e) {
-                if (!stopped) {
-                    LOG.warnf(e, "Billing round failed; trying again");
-                }
-            }
-            try {
-                Thread.sleep(config.workerInterval().toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                stopped = true;
-            }
-        }
     }
 }

@@ -5,6 +5,7 @@ import city.myriad.jobs.mapping.JobsApi.AssignmentView;
 import city.myriad.metering.service.UsageIngestion;
 import city.myriad.jobs.mapping.JobsApi.ClusterEvent;
 import city.myriad.platform.paging.PageRequest;
+import city.myriad.platform.work.Rounds;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -48,11 +49,10 @@ public class ClusterEmulator {
     private final Map<String, Ending> running = new ConcurrentHashMap<>();
     /** The seq of the last assignment handled, per cluster. */
     private final Map<UUID, Long> seen = new HashMap<>();
-    private volatile boolean stopped;
     private final Map<UUID, Boolean> hung = new ConcurrentHashMap<>();
     /** Whether ended runs are also reported as usage events (off in the tests that post their own). */
     private volatile boolean usageEvents;
-    private Thread thread;
+    private Rounds rounds;
 
     /** A run the emulator will end at {@code at}; {@code placement} null for a run taken over after a restart. */
     private record Ending(UUID clusterId, UUID jobId, int attempt, Instant at, Instant startedAt,
@@ -81,16 +81,13 @@ public class ClusterEmulator {
         if (!enabled) {
             return;
         }
-        thread = new Thread(this::run, "myriad-cluster-emulator");
-        thread.setDaemon(true);
-        thread.start();
+        rounds = Rounds.start("myriad-cluster-emulator", poll, this::round, LOG);
         LOG.infof("Cluster emulator on: every cluster's agents are played, speed-up %.0f", speedup);
     }
 
     void stop(@Observes ShutdownEvent event) {
-        stopped = true;
-        if (thread != null) {
-            thread.interrupt();
+        if (rounds != null) {
+            rounds.stop();
         }
     }
 
@@ -104,24 +101,12 @@ public class ClusterEmulator {
         hung.put(jobId, true);
     }
 
-    private void run() {
-        while (!stopped) {
-            try {
-                for (ClusterSupply.ClusterRef c : parts.await(clusters::all)) {
-                    pull(c.id());
-                }
-                endDue();
-            } catch (RuntimeException e) {
-                if (!stopped) {
-                    LOG.warnf(e, "Cluster emulator round failed; trying again");
-                }
-            }
-            try {
-                Thread.sleep(poll.toMillis());
-            } catch (InterruptedException e) {
-                return;
-            }
+    /** One round: every cluster's new assignments handled, then the runs due to end reported ended. */
+    private void round() {
+        for (ClusterSupply.ClusterRef c : parts.await(clusters::all)) {
+            pull(c.id());
         }
+        endDue();
     }
 
     private void pull(UUID clusterId) {

@@ -1,6 +1,7 @@
 package city.myriad.jobs.service;
 
 import city.myriad.catalog.service.ClusterSupply;
+import city.myriad.platform.work.Rounds;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import java.time.Duration;
@@ -31,7 +32,7 @@ public final class Leadership implements AutoCloseable {
     private final Map<UUID, ClusterLoop> loops = new ConcurrentHashMap<>();
     private volatile SqlConnection session;
     private volatile boolean closed;
-    private Thread thread;
+    private Rounds rounds;
 
     Leadership(String replica, LockSessions sessions, LoopParts parts, ClusterSupply clusters, Duration every) {
         this.replica = replica;
@@ -47,9 +48,7 @@ public final class Leadership implements AutoCloseable {
 
     /** Starts trying for clusters, now and then every {@code every}. */
     public void start() {
-        thread = new Thread(this::run, "myriad-leadership-" + replica);
-        thread.setDaemon(true);
-        thread.start();
+        rounds = Rounds.start("myriad-leadership-" + replica, every, this::tryOnce, LOG);
     }
 
     /** The clusters this replica schedules now. */
@@ -109,17 +108,6 @@ public final class Leadership implements AutoCloseable {
         }
     }
 
-    private void run() {
-        while (!closed) {
-            tryOnce();
-            try {
-                Thread.sleep(every.toMillis());
-            } catch (InterruptedException e) {
-                return;
-            }
-        }
-    }
-
     /** The session is gone (or given up): PostgreSQL has released its locks, so the loops must stop. */
     private void loseSession() {
         loops.values().forEach(ClusterLoop::stop);
@@ -143,8 +131,8 @@ public final class Leadership implements AutoCloseable {
         SqlConnection s = session;
         session = null;
         closed = true;
-        if (thread != null) {
-            thread.interrupt();
+        if (rounds != null) {
+            rounds.stop();
         }
         if (s != null) {
             s.close().await().atMost(Duration.ofSeconds(5));
@@ -154,8 +142,8 @@ public final class Leadership implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        if (thread != null) {
-            thread.interrupt();
+        if (rounds != null) {
+            rounds.stop();
         }
         for (ClusterLoop l : loops.values()) {
             l.stop();

@@ -1,6 +1,7 @@
 package city.myriad.metering.service;
 
 import city.myriad.platform.db.Blocking;
+import city.myriad.platform.work.Rounds;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -26,8 +27,8 @@ public class MeteringWorker {
     private final boolean enabled;
     private final Duration interval;
     private final Duration alertInterval;
-    private volatile boolean stopped;
-    private Thread thread;
+    private long lastAlertCheck;
+    private Rounds rounds;
 
     MeteringWorker(Meter meter, Alerts alerts, Webhooks webhooks,
             @ConfigProperty(name = "myriad.metering.worker.enabled", defaultValue = "true") boolean enabled,
@@ -45,15 +46,12 @@ public class MeteringWorker {
         if (!enabled) {
             return;
         }
-        thread = new Thread(this::run, "myriad-metering");
-        thread.setDaemon(true);
-        thread.start();
+        rounds = Rounds.start("myriad-metering", interval, this::round, LOG);
     }
 
     void stop(@Observes ShutdownEvent event) {
-        stopped = true;
-        if (thread != null) {
-            thread.interrupt();
+        if (rounds != null) {
+            rounds.stop();
         }
     }
 
@@ -77,33 +75,24 @@ public class MeteringWorker {
         webhooks.deliverDue();
     }
 
-    private void run() {
-        long lastCheck = 0;
-        while (!stopped) {
-            try {
-                for (int i = 0; i < TURNS_PER_ROUND && Blocking.await(meter::turn).busy(); i++) {
-                    // rolled up a bound's worth: go on while there is more
-                }
-                if (System.nanoTime() - lastCheck >= alertInterval.toNanos()) {
-                    lastCheck = System.nanoTime();
-                    Blocking.await(alerts::check);
-                }
-                webhooks.deliverDue();
-            } catch (RuntimeException e) {
-                if (!stopped) {
-                    LOG.warnf(e, "Metering round failed; trying again");
-                }
-            }
-            sleep(interval);
+    /** The worker's round: roll up while there is more (a bound's worth), check alerts when due, deliver. */
+    private void round() {
+        for (int i = 0; i < TURNS_PER_ROUND && Blocking.await(meter::turn).busy(); i++) {
+            // rolled up a bound's worth: go on while there is more
         }
+        if (System.nanoTime() - lastAlertCheck >= alertInterval.toNanos()) {
+            lastAlertCheck = System.nanoTime();
+            Blocking.await(alerts::check);
+        }
+        webhooks.deliverDue();
     }
 
-    private void sleep(Duration d) {
+    private static void sleep(Duration d) {
         try {
             Thread.sleep(d.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            stopped = true;
+            throw new IllegalStateException("Interrupted while waiting for the meter's turn", e);
         }
     }
 }

@@ -1,0 +1,70 @@
+package city.myriad.platform.work;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.logging.Logger;
+import org.junit.jupiter.api.Test;
+
+/** A background worker's rounds: a failed round is not the last, stopping is prompt, the thread is a daemon. */
+class RoundsTest {
+
+    private static final Logger LOG = Logger.getLogger(RoundsTest.class);
+
+    @Test
+    void a_round_that_fails_is_followed_by_the_next_one() throws InterruptedException {
+        AtomicInteger rounds = new AtomicInteger();
+        CountDownLatch third = new CountDownLatch(3);
+        Rounds worker = Rounds.start("rounds-test-failing", Duration.ofMillis(1), () -> {
+            rounds.incrementAndGet();
+            third.countDown();
+            throw new IllegalStateException("this round fails, as a lost database connection would");
+        }, LOG);
+        try {
+            assertTrue(third.await(10, TimeUnit.SECONDS), "three rounds despite each failing");
+        } finally {
+            worker.stop();
+        }
+        assertTrue(rounds.get() >= 3);
+    }
+
+    @Test
+    void stop_cuts_the_pause_short_and_no_round_runs_after_it() throws InterruptedException {
+        AtomicInteger rounds = new AtomicInteger();
+        CountDownLatch first = new CountDownLatch(1);
+        Thread[] thread = new Thread[1];
+        Rounds worker = Rounds.start("rounds-test-stopping", Duration.ofHours(1), () -> {
+            thread[0] = Thread.currentThread();
+            rounds.incrementAndGet();
+            first.countDown();
+        }, LOG);
+        assertTrue(first.await(10, TimeUnit.SECONDS));
+        worker.stop();
+        thread[0].join(10_000);
+        assertFalse(thread[0].isAlive(), "the thread ends though its pause was an hour");
+        assertTrue(worker.stopped());
+        assertEquals(1, rounds.get());
+    }
+
+    @Test
+    void its_thread_is_a_named_daemon() throws InterruptedException {
+        CountDownLatch ran = new CountDownLatch(1);
+        Thread[] seen = new Thread[1];
+        Rounds worker = Rounds.start("rounds-test-daemon", Duration.ofHours(1), () -> {
+            seen[0] = Thread.currentThread();
+            ran.countDown();
+        }, LOG);
+        try {
+            assertTrue(ran.await(10, TimeUnit.SECONDS));
+            assertEquals("rounds-test-daemon", seen[0].getName());
+            assertTrue(seen[0].isDaemon(), "never keeps the JVM alive");
+        } finally {
+            worker.stop();
+        }
+    }
+}
