@@ -52,9 +52,13 @@ public final class ClusterState {
      */
     private final long[][] untouchedOfClass;
     long allocatedMilli;
+    /** The declared ends of what runs on each node ({@link #drainsAt}). */
+    private final NodeEnds ends;
+    private double decidingAtS = Double.NaN;
 
     public ClusterState(Topology topology) {
         this.topology = topology;
+        this.ends = new NodeEnds(topology.nodes());
         this.allocations = new long[topology.nodes()];
         int n = topology.nodes();
         free = new int[topology.totalCards()];
@@ -444,12 +448,47 @@ public final class ClusterState {
         return k == chosen.length ? chosen : null;
     }
 
+    /** Allocates a placement that runs until released, with no declared end (static packing, tests). */
     public void allocate(Placement p) {
+        allocate(p, Double.POSITIVE_INFINITY);
+    }
+
+    /** Allocates a placement whose job is declared to end at {@code endS} (infinite: never, or not known). */
+    public void allocate(Placement p, double endS) {
         apply(p, -1);
+        for (int node : p.nodes()) {
+            ends.add(node, endS);
+        }
     }
 
     public void release(Placement p) {
+        release(p, Double.POSITIVE_INFINITY);
+    }
+
+    /** Releases a placement allocated with the declared end {@code endS}. */
+    public void release(Placement p, double endS) {
         apply(p, +1);
+        for (int node : p.nodes()) {
+            ends.remove(node, endS);
+        }
+    }
+
+    /**
+     * When the node drains by the declared run times of what runs on it, if nothing more starts there: the latest
+     * declared end of its running jobs; negative infinity when nothing runs, positive when a job runs for ever.
+     */
+    public double drainsAt(int node) {
+        return ends.latest(node);
+    }
+
+    /** The time the decisions being made are made at (the scheduler's cycle); NaN when there is none (static packing). */
+    public double decidingAt() {
+        return decidingAtS;
+    }
+
+    /** Sets the time of the decisions to come: a job placed now is declared to end at this time plus its run time. */
+    public void decideAt(double t) {
+        decidingAtS = t;
     }
 
     private void apply(Placement p, int sign) {

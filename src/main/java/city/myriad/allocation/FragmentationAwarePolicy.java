@@ -91,6 +91,7 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
         double bestDelta = Double.MAX_VALUE;
         double bestStrandedMore = 0;
         long bestLeft = Long.MAX_VALUE;
+        double bestDrainLater = Double.MAX_VALUE;
         untouched.startDecision(t);
         // The candidate nodes a word at a time, in node order (ties go to the first).
         for (int w = 0, words = s.words(); w < words; w++) {
@@ -111,12 +112,16 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
                         + (cpuTakesWeight == 0 ? 0 : cpuTakesWeight * cardsItsCpuTakes(s, n, job));
                 double strandedMore = lastStranded - cachedStranded[n];
                 long left = s.freeMilli(n) - job.totalMilli();
-                // Deltas within a milli-card are ties: best fit decides.
-                if (delta < bestDelta - 0.5 || (Math.abs(delta - bestDelta) <= 0.5 && left < bestLeft)) {
+                double drainLater = drainLater(s, n, job);
+                // Deltas within a milli-card are ties: the node whose drain the job delays least, then best fit.
+                // Drains within a second of each other are ties too.
+                if (delta < bestDelta - 0.5 || (Math.abs(delta - bestDelta) <= 0.5 && (drainLater < bestDrainLater - 1
+                        || (Math.abs(drainLater - bestDrainLater) <= 1 && left < bestLeft)))) {
                     best = n;
                     bestDelta = delta;
                     bestStrandedMore = strandedMore;
                     bestLeft = left;
+                    bestDrainLater = drainLater;
                 }
             }
         }
@@ -124,6 +129,22 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
             return Gangs.deferred(s, job);
         }
         return placeWhereItPays(s, job, best, bestStrandedMore);
+    }
+
+    /**
+     * How much later the node drains if the job starts there now: the seconds its declared end lies past the latest
+     * declared end of what runs there ({@link ClusterState#drainsAt}; on an idle node, its whole run time). Among
+     * nodes that score alike, the job goes where it delays the drain least: short jobs fill the gaps beside long
+     * ones, and the nodes of short jobs free whole soon, for the jobs that need a whole node (a blocked wide job's
+     * reservation takes the node that frees first). 0 where jobs never end or no decision time is set (static
+     * packing), so there nothing changes: design/drain-aware-ties.md.
+     */
+    private static double drainLater(ClusterState s, int node, Job job) {
+        double now = s.decidingAt();
+        if (Double.isNaN(now) || Double.isInfinite(job.durationS())) {
+            return 0;
+        }
+        return Math.max(0, now + job.durationS() - Math.max(now, s.drainsAt(node)));
     }
 
     /**

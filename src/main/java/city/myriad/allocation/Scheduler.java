@@ -406,8 +406,8 @@ public final class Scheduler {
         if (running.containsKey(placement.job().id())) {
             throw new IllegalArgumentException("job " + placement.job().id() + " is already running");
         }
-        state.allocate(placement);
         Running r = new Running(placement, startedAtS, runningSeq++);
+        state.allocate(placement, r.end);
         runningVersion++;
         running.put(placement.job().id(), r);
         ends(r, true);
@@ -461,6 +461,7 @@ public final class Scheduler {
         List<Job> evicted = new ArrayList<>();
         try {
             scanTime = nowS;
+            state.decideAt(nowS);
             headMemo.beginScan(nowS);
             scan(nowS, queues.ordered(nowS), new FitBounds(topology, state), out, leaving, evicted);
         } finally {
@@ -679,7 +680,7 @@ public final class Scheduler {
         } else {
             headMemo.goneDuringScan(r.end, scanTime);
         }
-        state.release(r.placement);
+        state.release(r.placement, r.end);
         notFitting.clear();
         ends(r, false);
         preemption.ended(r);
@@ -706,7 +707,7 @@ public final class Scheduler {
     /** Gives a job evicted for a what-if its cards back. */
     private void restore(Running r) {
         runningVersion++;
-        state.allocate(r.placement);
+        state.allocate(r.placement, r.end);
         ends(r, true);
         preemption.started(r);
     }

@@ -279,4 +279,47 @@ class PlacementPoliciesTest {
         s.allocate(half);
         assertThrows(IllegalStateException.class, () -> s.allocate(half));
     }
+
+    @Test
+    void among_nodes_that_score_alike_a_job_goes_where_it_delays_the_drain_least() {
+        ClusterState s = halfFullUntil100And10000();
+        s.decideAt(0);
+        FragmentationAwarePolicy policy = new FragmentationAwarePolicy();
+        // A one-hour job ends before n1 drains anyway: beside the long job, so that n0 frees whole at 100 s.
+        assertArrayEquals(new int[] {1}, placed(policy.place(s, Job.of(3).runsFor(3600).build())).nodes());
+        // A job of a day delays either node's drain: least where the drain is latest already.
+        assertArrayEquals(new int[] {1}, placed(policy.place(s, Job.of(4).runsFor(86_400).build())).nodes());
+        // Where jobs never end, or no decision time is set (static packing), the tie goes to the first node.
+        assertArrayEquals(new int[] {0}, placed(policy.place(s, Job.of(5).build())).nodes());
+        assertArrayEquals(new int[] {0},
+                placed(policy.place(halfFullUntil100And10000(), Job.of(3).runsFor(3600).build())).nodes());
+    }
+
+    /** n0 runs 4 cards until 100 s, n1 4 cards until 10,000 s: both have 4 free, and best fit ties them. */
+    private static ClusterState halfFullUntil100And10000() {
+        ClusterState s = new ClusterState(twoBlocks());
+        s.allocate(Placement.onNodes(Job.of(1).cards(4).runsFor(100).build(), new int[] {0}, new int[][] {{0, 1, 2, 3}}),
+                100);
+        s.allocate(Placement.onNodes(Job.of(2).cards(4).runsFor(10_000).build(), new int[] {1},
+                new int[][] {{0, 1, 2, 3}}), 10_000);
+        return s;
+    }
+
+    @Test
+    void the_score_still_comes_before_the_drain() {
+        Topology t = twoBlocks();
+        ClusterState s = new ClusterState(t);
+        FragmentationAwarePolicy policy = new FragmentationAwarePolicy();
+        for (int i = 0; i < 300; i++) {
+            policy.observe(Job.of(1000 + i).cards(i % 4 == 0 ? 4 : 1).runsFor(3600).build());
+        }
+        // n0 has 1 card free (its job ends at 100 s), n1 has 4 (until 10,000 s). A one-card job on n1 would leave 3
+        // cards a 4-card task cannot use; on n0 it leaves none: the score decides, and the drain does not enter.
+        s.allocate(Placement.onNodes(Job.of(1).cards(7).runsFor(100).build(), new int[] {0},
+                new int[][] {{0, 1, 2, 3, 4, 5, 6}}), 100);
+        s.allocate(Placement.onNodes(Job.of(2).cards(4).runsFor(10_000).build(), new int[] {1},
+                new int[][] {{0, 1, 2, 3}}), 10_000);
+        s.decideAt(0);
+        assertArrayEquals(new int[] {0}, placed(policy.place(s, Job.of(3).runsFor(3600).build())).nodes());
+    }
 }
