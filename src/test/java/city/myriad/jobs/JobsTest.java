@@ -176,6 +176,37 @@ class JobsTest {
     }
 
     @Test
+    void the_scheduling_loop_publishes_its_queue_running_jobs_and_allocated_share_per_cluster() {
+        String cluster = World.cluster(2);
+        World.Tenant t = World.tenant();
+        runningWholeNode(t, cluster);
+        // A second whole-node job of 10 hours fills the other node; a third waits.
+        until(t.admin(), submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 36000)), state("RUNNING"));
+        String waiting = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 36000));
+        Map<String, Double> expected = Map.of("myriad_scheduler_running", 2.0, "myriad_scheduler_pending", 1.0,
+                "myriad_scheduler_allocated_ratio", 1.0);
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        Map<String, Double> seen = Map.of();
+        while (Instant.now().isBefore(deadline) && !seen.equals(expected)) {
+            seen = gauges(cluster);
+            sleep(50);
+        }
+        assertEquals(expected, seen, "the loop's gauges for cluster " + cluster + " at /q/metrics");
+        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + waiting + "/cancel").then().statusCode(200);
+    }
+
+    /** The scheduler's gauges of one cluster, as Prometheus scrapes them from the management port. */
+    private static Map<String, Double> gauges(String cluster) {
+        Map<String, Double> found = new java.util.TreeMap<>();
+        city.myriad.support.Management.management().get("/q/metrics").asString().lines()
+                .filter(l -> l.startsWith("myriad_scheduler_") && l.contains("cluster=\"" + cluster + "\""))
+                .filter(l -> !l.startsWith("myriad_scheduler_decision") && !l.startsWith("myriad_scheduler_cycle"))
+                .forEach(l -> found.put(l.substring(0, l.indexOf('{')),
+                        Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))));
+        return found;
+    }
+
+    @Test
     void a_job_over_its_time_limit_is_stopped_and_fails_with_TIME_LIMIT() {
         String cluster = World.cluster(1);
         World.Tenant t = World.tenant();

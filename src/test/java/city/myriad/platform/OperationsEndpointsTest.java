@@ -1,5 +1,6 @@
 package city.myriad.platform;
 
+import static city.myriad.support.Management.management;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -9,9 +10,7 @@ import city.myriad.support.Tokens;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.oidc.server.OidcWiremockTestResource;
-import io.restassured.specification.RequestSpecification;
 import java.util.UUID;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,10 +20,6 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @QuarkusTestResource(OidcWiremockTestResource.class)
 class OperationsEndpointsTest {
-
-    static RequestSpecification management() {
-        return given().port(ConfigProvider.getConfig().getValue("quarkus.management.test-port", Integer.class));
-    }
 
     @Test
     void probes_report_up_with_the_database_checked() {

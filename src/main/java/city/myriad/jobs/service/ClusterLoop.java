@@ -192,12 +192,22 @@ final class ClusterLoop implements Runnable {
     @Override
     public void run() {
         thread = Thread.currentThread();
+        LoopGauges.Figures figures = parts.gauges.begin(clusterId);
+        try {
+            loop(figures);
+        } finally {
+            parts.gauges.end(clusterId, figures);
+        }
+    }
+
+    private void loop(LoopGauges.Figures figures) {
         while (!stopped) {
             try {
                 rebuild();
                 while (!stopped) {
                     long started = System.nanoTime();
                     cycle();
+                    figures.update(scheduler);
                     wake.tryAcquire(TICK.toMillis(), TimeUnit.MILLISECONDS);
                     // Under a stream of submissions, wakes within GAP of a cycle's start are taken by one cycle.
                     long rest = GAP.toNanos() - (System.nanoTime() - started);

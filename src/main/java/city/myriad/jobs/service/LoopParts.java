@@ -35,6 +35,8 @@ public class LoopParts {
     final ObjectMapper json;
     final Clock clock;
     final MeterRegistry meters;
+    /** The loops' queue, running jobs and allocated share, per cluster, at /q/metrics. */
+    final LoopGauges gauges;
     /** The loops' own pool and the cycle's statements on it (take, and commits without run ends). */
     final OwnPool own;
     final LoopStatements statements;
@@ -45,6 +47,7 @@ public class LoopParts {
         this.own = own;
         this.statements = statements;
         this.meters = meters;
+        this.gauges = new LoopGauges(meters);
         this.scoped = scoped;
         this.jobs = jobs;
         this.feed = feed;
