@@ -68,6 +68,24 @@ class OperationsEndpointsTest {
     }
 
     @Test
+    void the_background_workers_rounds_are_counted_by_outcome() throws InterruptedException {
+        for (String worker : java.util.List.of("myriad-metering", "myriad-billing", "myriad-cluster-emulator")) {
+            java.time.Instant deadline = java.time.Instant.now().plusSeconds(30);
+            String line = null;
+            while (line == null && java.time.Instant.now().isBefore(deadline)) {
+                line = management().get("/q/metrics").asString().lines()
+                        .filter(l -> l.startsWith("myriad_worker_rounds_total{") && l.contains("outcome=\"ok\"")
+                                && l.contains("worker=\"" + worker + "\"") && !l.endsWith(" 0.0"))
+                        .findFirst().orElse(null);
+                if (line == null) {
+                    Thread.sleep(100);
+                }
+            }
+            assertTrue(line != null, worker + ": no round counted at /q/metrics");
+        }
+    }
+
+    @Test
     void an_unknown_route_is_a_problem_not_a_page() {
         given().auth().oauth2(Tokens.alice()).get("/api/v1/no-such-thing").then().statusCode(404)
                 .contentType("application/problem+json").body("status", equalTo(404));

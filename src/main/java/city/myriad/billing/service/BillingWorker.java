@@ -3,6 +3,7 @@ package city.myriad.billing.service;
 import city.myriad.billing.stripe.StripePush;
 import city.myriad.platform.db.Blocking;
 import city.myriad.platform.work.Rounds;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -23,10 +24,12 @@ public class BillingWorker {
     private final Payments payments;
     private final BillingConfig config;
     private final Clock clock;
+    private final MeterRegistry meters;
     private final boolean enabled;
     private Rounds rounds;
 
-    BillingWorker(StripePush stripe, Payments payments, BillingConfig config, Clock clock) {
+    BillingWorker(StripePush stripe, Payments payments, BillingConfig config, Clock clock, MeterRegistry meters) {
+        this.meters = meters;
         this.stripe = stripe;
         this.payments = payments;
         this.config = config;
@@ -38,7 +41,7 @@ public class BillingWorker {
         if (!enabled) {
             return;
         }
-        rounds = Rounds.start("myriad-billing", config.workerInterval(), this::roundNow, LOG);
+        rounds = Rounds.start("myriad-billing", config.workerInterval(), this::roundNow, LOG, meters);
     }
 
     void stop(@Observes ShutdownEvent event) {

@@ -81,7 +81,7 @@ public class ClusterEmulator {
         if (!enabled) {
             return;
         }
-        rounds = Rounds.start("myriad-cluster-emulator", poll, this::round, LOG);
+        rounds = Rounds.start("myriad-cluster-emulator", poll, this::round, LOG, parts.meters);
         LOG.infof("Cluster emulator on: every cluster's agents are played, speed-up %.0f", speedup);
     }
 

@@ -48,7 +48,7 @@ public final class Leadership implements AutoCloseable {
 
     /** Starts trying for clusters, now and then every {@code every}. */
     public void start() {
-        rounds = Rounds.start("myriad-leadership-" + replica, every, this::tryOnce, LOG);
+        rounds = Rounds.start("myriad-leadership-" + replica, every, this::tryOnce, LOG, parts.meters);
     }
 
     /** The clusters this replica schedules now. */

@@ -2,6 +2,7 @@ package city.myriad.metering.service;
 
 import city.myriad.platform.db.Blocking;
 import city.myriad.platform.work.Rounds;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,10 +28,11 @@ public class MeteringWorker {
     private final boolean enabled;
     private final Duration interval;
     private final Duration alertInterval;
+    private final MeterRegistry meters;
     private long lastAlertCheck;
     private Rounds rounds;
 
-    MeteringWorker(Meter meter, Alerts alerts, Webhooks webhooks,
+    MeteringWorker(Meter meter, Alerts alerts, Webhooks webhooks, MeterRegistry meters,
             @ConfigProperty(name = "myriad.metering.worker.enabled", defaultValue = "true") boolean enabled,
             @ConfigProperty(name = "myriad.metering.interval", defaultValue = "PT1S") Duration interval,
             @ConfigProperty(name = "myriad.metering.alert-interval", defaultValue = "PT5S") Duration alertInterval) {
@@ -40,13 +42,14 @@ public class MeteringWorker {
         this.enabled = enabled;
         this.interval = interval;
         this.alertInterval = alertInterval;
+        this.meters = meters;
     }
 
     void start(@Observes StartupEvent event) {
         if (!enabled) {
             return;
         }
-        rounds = Rounds.start("myriad-metering", interval, this::round, LOG);
+        rounds = Rounds.start("myriad-metering", interval, this::round, LOG, meters);
     }
 
     void stop(@Observes ShutdownEvent event) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -16,6 +17,8 @@ class RoundsTest {
 
     private static final Logger LOG = Logger.getLogger(RoundsTest.class);
 
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
     @Test
     void a_round_that_fails_is_followed_by_the_next_one() throws InterruptedException {
         AtomicInteger rounds = new AtomicInteger();
@@ -24,13 +27,17 @@ class RoundsTest {
             rounds.incrementAndGet();
             third.countDown();
             throw new IllegalStateException("this round fails, as a lost database connection would");
-        }, LOG);
+        }, LOG, meters);
         try {
             assertTrue(third.await(10, TimeUnit.SECONDS), "three rounds despite each failing");
         } finally {
             worker.stop();
         }
         assertTrue(rounds.get() >= 3);
+        assertTrue(meters.get("myriad.worker.rounds").tag("worker", "rounds-test-failing").tag("outcome", "failed")
+                .counter().count() >= 3, "each failed round is counted, for an alert");
+        assertEquals(0, meters.get("myriad.worker.rounds").tag("worker", "rounds-test-failing").tag("outcome", "ok")
+                .counter().count());
     }
 
     @Test
@@ -42,13 +49,15 @@ class RoundsTest {
             thread[0] = Thread.currentThread();
             rounds.incrementAndGet();
             first.countDown();
-        }, LOG);
+        }, LOG, meters);
         assertTrue(first.await(10, TimeUnit.SECONDS));
         worker.stop();
         thread[0].join(10_000);
         assertFalse(thread[0].isAlive(), "the thread ends though its pause was an hour");
         assertTrue(worker.stopped());
         assertEquals(1, rounds.get());
+        assertEquals(1, meters.get("myriad.worker.rounds").tag("worker", "rounds-test-stopping").tag("outcome", "ok")
+                .counter().count());
     }
 
     @Test
@@ -58,7 +67,7 @@ class RoundsTest {
         Rounds worker = Rounds.start("rounds-test-daemon", Duration.ofHours(1), () -> {
             seen[0] = Thread.currentThread();
             ran.countDown();
-        }, LOG);
+        }, LOG, meters);
         try {
             assertTrue(ran.await(10, TimeUnit.SECONDS));
             assertEquals("rounds-test-daemon", seen[0].getName());
