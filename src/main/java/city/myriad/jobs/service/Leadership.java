@@ -48,7 +48,9 @@ public final class Leadership implements AutoCloseable {
 
     /** Starts trying for clusters, now and then every {@code every}. */
     public void start() {
-        rounds = Rounds.start("myriad-leadership-" + replica, every, this::tryOnce, LOG, parts.meters);
+        // One name for every replica: the worker's series at /q/metrics stays one across restarts (the pod labels
+        // tell replicas apart; the log lines name the replica).
+        rounds = Rounds.start("myriad-leadership", every, this::tryOnce, LOG, parts.meters);
     }
 
     /** The clusters this replica schedules now. */
