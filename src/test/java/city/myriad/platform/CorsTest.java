@@ -46,6 +46,7 @@ class CorsTest {
                 .header("Access-Control-Allow-Origin", PORTAL)
                 .header("Access-Control-Expose-Headers", containsString("Location"))
                 .header("Access-Control-Expose-Headers", containsString("Idempotent-Replayed"))
+                .header("Access-Control-Expose-Headers", containsString("RateLimit-Policy"))
                 .header("Access-Control-Allow-Credentials", nullValue());
     }
 

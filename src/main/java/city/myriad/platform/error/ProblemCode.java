@@ -125,6 +125,8 @@ public enum ProblemCode {
 
     // 5xx: not the caller's fault
     // 429: too many of one kind of request in a short time (Retry-After says when to try again)
+    RATE_LIMITED(429, "More requests from the caller's account (its tenant, operator or user) than its allowance; "
+            + "wait for the seconds of Retry-After. Nothing was changed"),
     WEBHOOK_TEST_RATE_LIMITED(429, "Too many test events for the tenant's webhook in the last minute; wait for the "
             + "seconds of Retry-After"),
 

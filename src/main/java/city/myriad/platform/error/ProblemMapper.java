@@ -237,8 +237,11 @@ public class ProblemMapper {
                 "The request failed on our side; it is logged", path(uri)));
     }
 
-    /** The answer of a problem, naming the request ({@link city.myriad.platform.http.RequestIds}). */
-    static Response respond(Problem p) {
+    /**
+     * The answer of a problem, naming the request ({@link city.myriad.platform.http.RequestIds}): for the filters that
+     * refuse a request before any route sees it.
+     */
+    public static Response respond(Problem p) {
         return Response.status(p.status()).type(Problem.MEDIA_TYPE)
                 .entity(p.withRequestId(city.myriad.platform.http.RequestIds.current())).build();
     }

@@ -28,7 +28,8 @@ public class PortalCors {
 
     static final String METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
     static final String REQUEST_HEADERS = "Authorization, Content-Type, Accept, Idempotency-Key, If-Match, If-None-Match";
-    static final String EXPOSED = "Location, Retry-After, Allow, Idempotent-Replayed, Content-Disposition, ETag, X-Request-Id";
+    static final String EXPOSED = "Location, Retry-After, Allow, Idempotent-Replayed, Content-Disposition, ETag, X-Request-Id, "
+            + "RateLimit, RateLimit-Policy";
     static final String MAX_AGE_S = "600";
     /** Any port of the loopback host, over http or https: a portal under development beside the dev start. */
     private static final Pattern LOCAL = Pattern.compile("https?://(localhost|127\\.0\\.0\\.1|\\[::1])(:[0-9]{1,5})?");

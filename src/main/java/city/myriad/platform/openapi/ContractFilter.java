@@ -69,7 +69,7 @@ public class ContractFilter implements OASFilter {
     static final Set<ProblemCode> EVERY_OPERATION = EnumSet.of(ProblemCode.UNAUTHENTICATED, ProblemCode.INVALID_CHARACTER,
             ProblemCode.NOT_ACCEPTABLE, ProblemCode.URI_TOO_LONG, ProblemCode.INTERNAL,
             ProblemCode.IDENTITY_PROVIDER_UNAVAILABLE, ProblemCode.UNKNOWN_QUERY_PARAMETER,
-            ProblemCode.REPEATED_QUERY_PARAMETER);
+            ProblemCode.REPEATED_QUERY_PARAMETER, ProblemCode.RATE_LIMITED);
     /** Codes of an operation that takes a JSON body. */
     static final Set<ProblemCode> JSON_BODY = EnumSet.of(ProblemCode.MALFORMED_JSON, ProblemCode.UNKNOWN_FIELD,
             ProblemCode.DUPLICATE_FIELD,
@@ -87,7 +87,11 @@ public class ContractFilter implements OASFilter {
                 RFC 9457 problem details with a stable `code` (the `ProblemCode` enum; each operation lists the \
                 codes it can answer with); lists are cursor-paged; creating POSTs accept an `Idempotency-Key`. A \
                 field without a value is left out of a response, never sent as null. Every answer names its request \
-                in `X-Request-Id` (a problem repeats it as `requestId`): quote it to support.""");
+                in `X-Request-Id` (a problem repeats it as `requestId`): quote it to support. Each account (a tenant \
+                with all its users and integrations, an operator, a platform user) has an allowance of requests \
+                (by default 2,000 a second, bursts of 4,000, per replica): past it a request is answered 429 \
+                `RATE_LIMITED` with `Retry-After`, and every answer says where the account stands in \
+                `RateLimit-Policy` and `RateLimit` (IETF draft RateLimit header fields for HTTP).""");
         api.getInfo().license(OASFactory.createLicense().name("Proprietary").url("https://myriad.city/terms"))
                 .contact(OASFactory.createContact().name("Myriad platform team").email("platform@myriad.city"));
         api.setServers(List.of(
@@ -128,6 +132,18 @@ public class ContractFilter implements OASFilter {
                 .forEach(responses::removeAPIResponse);
         for (Map.Entry<Integer, List<ProblemCode>> e : codes(op).entrySet()) {
             responses.addAPIResponse(String.valueOf(e.getKey()), problem(e.getKey(), e.getValue()));
+        }
+        if (!PUBLIC.contains(op.getOperationId())) {
+            // RateLimits: every answer of a metered request says where the caller's account stands.
+            responses.getAPIResponses().forEach((status, response) -> {
+                if (status.startsWith("2") || status.equals("429")) {
+                    response.addHeader("RateLimit-Policy", header("The caller's account's allowance (IETF draft "
+                            + "RateLimit header fields for HTTP): `\"account\";q=<burst>;w=<seconds to refill it>`",
+                            null));
+                    response.addHeader("RateLimit", header("Where the caller's account stands after this request: "
+                            + "`\"account\";r=<requests left>;t=<seconds until the allowance is whole again>`", null));
+                }
+            });
         }
         if (conditionalGet) {
             // ConditionalGet: every JSON answer of a GET is tagged, and a matching If-None-Match is answered 304.
@@ -179,6 +195,7 @@ public class ContractFilter implements OASFilter {
         if (PUBLIC.contains(op.getOperationId())) {
             codes.remove(ProblemCode.UNAUTHENTICATED);
             codes.remove(ProblemCode.IDENTITY_PROVIDER_UNAVAILABLE);
+            codes.remove(ProblemCode.RATE_LIMITED);  // RateLimits meters callers with a token
         }
         if (op.getRequestBody() != null && op.getRequestBody().getContent() != null) {
             codes.addAll(op.getRequestBody().getContent().hasMediaType("application/json") ? JSON_BODY : OTHER_BODY);
