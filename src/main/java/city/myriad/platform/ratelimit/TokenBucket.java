@@ -14,6 +14,9 @@ public final class TokenBucket {
      */
     public record Take(boolean allowed, long remaining, long fullInSeconds, long retryAfterSeconds) {}
 
+    /** Rounding of the refill's arithmetic: never a reason to refuse a request that waited as told. */
+    private static final double EPSILON = 1e-9;
+
     private final double perSecond;
     private final double burst;
     private double tokens;
@@ -32,12 +35,12 @@ public final class TokenBucket {
     /** Takes one request's token at {@code nowNanos}, if one is there. */
     public synchronized Take take(long nowNanos) {
         refill(nowNanos);
-        boolean allowed = tokens >= 1;
+        boolean allowed = tokens >= 1 - EPSILON;  // a client back after exactly Retry-After is taken
         if (allowed) {
             tokens -= 1;
         }
         long retry = allowed ? 0 : Math.max(1, ceilSeconds((1 - tokens) / perSecond));
-        return new Take(allowed, (long) Math.floor(tokens), ceilSeconds((burst - tokens) / perSecond), retry);
+        return new Take(allowed, Math.max(0, (long) Math.floor(tokens)), ceilSeconds((burst - tokens) / perSecond), retry);
     }
 
     /** Whether the bucket is full at {@code nowNanos}: its account has been idle long enough to forget it. */
@@ -56,6 +59,6 @@ public final class TokenBucket {
 
     /** Whole seconds, rounded up: a client that waits this long finds what was promised. */
     private static long ceilSeconds(double seconds) {
-        return seconds <= 0 ? 0 : (long) Math.ceil(seconds - 1e-9);
+        return seconds <= 0 ? 0 : (long) Math.ceil(seconds);
     }
 }

@@ -57,6 +57,24 @@ class TokenBucketTest {
     }
 
     @Test
+    void a_client_that_waits_retry_after_is_taken() {
+        java.util.Random random = new java.util.Random(7);
+        for (int trial = 0; trial < 1_000; trial++) {
+            double rate = 0.01 + random.nextDouble() * 50;
+            TokenBucket bucket = new TokenBucket(rate, 1 + random.nextInt(20), 0);
+            long now = 0;
+            TokenBucket.Take take;
+            do {
+                now += (long) (random.nextDouble() * SECOND / rate / 4);
+                take = bucket.take(now);
+            } while (take.allowed());
+            assertTrue(take.retryAfterSeconds() >= 1);
+            assertTrue(bucket.take(now + take.retryAfterSeconds() * SECOND).allowed(),
+                    "rate " + rate + ", told to wait " + take.retryAfterSeconds() + " s");
+        }
+    }
+
+    @Test
     void an_allowance_refills_and_holds_something() {
         assertThrows(IllegalArgumentException.class, () -> new TokenBucket(0, 1, 0));
         assertThrows(IllegalArgumentException.class, () -> new TokenBucket(1, 0, 0));
