@@ -110,6 +110,62 @@ class InventoryImportTest {
     }
 
     @Test
+    void a_node_is_read_alone_and_a_state_change_on_a_stale_read_is_refused() {
+        String cluster = "/api/v1/clusters/" + city.myriad.support.World.cluster(2) + "/nodes";
+        String node = given().auth().oauth2(Tokens.olga()).get(cluster + "?limit=1").path("items[0].name");
+        Response read = given().auth().oauth2(Tokens.olga()).get(cluster + "/" + node);
+        read.then().statusCode(200).body("name", equalTo(node)).body("state", equalTo("AVAILABLE"))
+                .body("gpus", equalTo(8));
+        String tag = read.header("ETag");
+        // Two operators read the node AVAILABLE; the first drains it, the second's "down" is refused, not applied.
+        given().auth().oauth2(Tokens.olga()).header("If-Match", tag).contentType("application/json")
+                .body("{\"state\":\"DRAINING\"}").put(cluster + "/" + node + "/state").then().statusCode(200)
+                .body("state", equalTo("DRAINING"));
+        Response stale = given().auth().oauth2(Tokens.olga()).header("If-Match", tag).contentType("application/json")
+                .body("{\"state\":\"DOWN\"}").put(cluster + "/" + node + "/state");
+        stale.then().statusCode(412).body("code", equalTo("PRECONDITION_FAILED"));
+        Response now = given().auth().oauth2(Tokens.olga()).get(cluster + "/" + node);
+        now.then().statusCode(200).body("state", equalTo("DRAINING"));
+        assertEquals(now.header("ETag"), stale.header("ETag"), "the 412 names the current tag");
+        given().auth().oauth2(Tokens.olga()).header("If-Match", now.header("ETag")).contentType("application/json")
+                .body("{\"state\":\"DOWN\"}").put(cluster + "/" + node + "/state").then().statusCode(200)
+                .body("state", equalTo("DOWN"));
+        // Without If-Match a change is unconditional, as before; an unknown node is a 404 problem.
+        given().auth().oauth2(Tokens.olga()).contentType("application/json").body("{\"state\":\"AVAILABLE\"}")
+                .put(cluster + "/" + node + "/state").then().statusCode(200);
+        given().auth().oauth2(Tokens.olga()).get(cluster + "/no-such-node").then().statusCode(404)
+                .body("code", equalTo("NODE_NOT_FOUND"));
+        // Another operator's node is not readable (only the owner or a platform admin).
+        given().auth().oauth2(Tokens.alice()).get(cluster + "/" + node).then().statusCode(403);
+    }
+
+    @Test
+    void of_concurrent_state_changes_read_from_one_tag_exactly_one_lands() throws Exception {
+        String cluster = "/api/v1/clusters/" + city.myriad.support.World.cluster(1) + "/nodes";
+        String node = given().auth().oauth2(Tokens.olga()).get(cluster + "?limit=1").path("items[0].name");
+        String tag = given().auth().oauth2(Tokens.olga()).get(cluster + "/" + node).header("ETag");
+        String token = Tokens.olga();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+        try {
+            List<java.util.concurrent.Future<Integer>> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                String state = i % 2 == 0 ? "DRAINING" : "DOWN";
+                answers.add(pool.submit(() -> given().auth().oauth2(token).header("If-Match", tag)
+                        .contentType("application/json").body("{\"state\":\"" + state + "\"}")
+                        .put(cluster + "/" + node + "/state").statusCode()));
+            }
+            List<Integer> statuses = new java.util.ArrayList<>();
+            for (java.util.concurrent.Future<Integer> a : answers) {
+                statuses.add(a.get());
+            }
+            assertEquals(1, statuses.stream().filter(c -> c == 200).count(), statuses.toString());
+            assertEquals(5, statuses.stream().filter(c -> c == 412).count(), statuses.toString());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void nodes_narrow_to_one_state_and_one_model() {
         String cluster = "/api/v1/clusters/" + city.myriad.support.World.cluster(4) + "/nodes";
         String slug = given().auth().oauth2(Tokens.olga()).get(cluster + "?limit=1").then().statusCode(200).extract()

@@ -18,6 +18,12 @@ public class NodeRepository implements PanacheRepositoryBase<Node, UUID> {
         return find("clusterId = ?1 and name = ?2", clusterId, name).firstResult();
     }
 
+    /** The node, locked until the transaction ends: a conditional write compares and changes it alone. */
+    public Uni<Node> lockByName(UUID clusterId, String name) {
+        return find("clusterId = ?1 and name = ?2", clusterId, name)
+                .withLock(jakarta.persistence.LockModeType.PESSIMISTIC_WRITE).firstResult();
+    }
+
     /** Nodes in name order after {@code afterName} (null: from the first). */
     /** The cluster's nodes after {@code afterName} in name order, in one state and of one model where not null. */
     public Uni<List<Node>> page(UUID clusterId, String afterName, NodeState state, String model, int limit) {

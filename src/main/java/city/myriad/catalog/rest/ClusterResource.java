@@ -110,14 +110,25 @@ public class ClusterResource {
         return clusters.nodes(caller(), clusterId, paging.request(cursor, limit), state, model);
     }
 
+    @GET
+    @Path("/{clusterId}/nodes/{nodeName}")
+    @Extension(name = "x-problem-codes", value = "CLUSTER_NOT_FOUND, NOT_CLUSTER_OPERATOR, OPERATOR_ROLE_REQUIRED, OPERATOR_IDENTITY_UNKNOWN, NODE_NOT_FOUND")
+    @Operation(operationId = "getNode", summary = "One node of the cluster (operator or platform admin)",
+            description = "As `listNodes` lists it. Its `ETag` is what `setNodeState` takes in `If-Match`.")
+    public Uni<NodeView> node(@PathParam("clusterId") UUID clusterId, @PathParam("nodeName") String nodeName) {
+        return clusters.node(caller(), clusterId, nodeName);
+    }
+
     @PUT
     @Path("/{clusterId}/nodes/{nodeName}/state")
     @Consumes(MediaType.APPLICATION_JSON)
     @Extension(name = "x-problem-codes", value = "CLUSTER_NOT_FOUND, NOT_CLUSTER_OPERATOR, OPERATOR_ROLE_REQUIRED, OPERATOR_IDENTITY_UNKNOWN, NODE_NOT_FOUND")
-    @Operation(operationId = "setNodeState", summary = "Drain, take down or restore a node (operator or platform admin)")
+    @Operation(operationId = "setNodeState", summary = "Drain, take down or restore a node (operator or platform admin)",
+            description = "With `If-Match` (the `ETag` of `getNode`), only if the "
+                    + "node has not changed since: otherwise 412 `PRECONDITION_FAILED` and nothing changes.")
     public Uni<NodeView> setState(@PathParam("clusterId") UUID clusterId, @PathParam("nodeName") String nodeName,
-            @Valid @NotNull NodeStateChange body) {
-        return clusters.setNodeState(caller(), clusterId, nodeName, body.state());
+            @Valid @NotNull NodeStateChange body, @HeaderParam("If-Match") String ifMatch) {
+        return clusters.setNodeState(caller(), clusterId, nodeName, body.state(), ifMatch);
     }
 
     @GET

@@ -18,6 +18,7 @@ import city.myriad.platform.db.Constraints;
 import city.myriad.platform.db.Scoped;
 import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.ProblemCode;
+import city.myriad.platform.http.Preconditions;
 import city.myriad.platform.idempotency.Idempotency;
 import city.myriad.platform.paging.Page;
 import city.myriad.platform.paging.PageRequest;
@@ -52,10 +53,12 @@ public class ClusterService {
     private final Idempotency idempotency;
     private final Ids ids;
     private final Clock clock;
+    private final Preconditions preconditions;
 
     ClusterService(Scoped scoped, ClusterRepository clusters, OperatorRepository operators, NodeRepository nodes,
             InventoryWriter inventory, OperatorLookup operatorLookup, Idempotency idempotency, Ids ids, Clock clock,
-            ClusterSupply supply) {
+            ClusterSupply supply, Preconditions preconditions) {
+        this.preconditions = preconditions;
         this.supply = supply;
         this.scoped = scoped;
         this.clusters = clusters;
@@ -130,18 +133,37 @@ public class ClusterService {
                 .map(rows -> page.page(rows, n -> n.name).map(NodeView::of));
     }
 
-    public Uni<NodeView> setNodeState(Caller caller, UUID clusterId, String nodeName, NodeState state) {
-        return owned(caller, clusterId).chain(c -> scoped.unscoped(() -> nodes.findByName(c.id, nodeName)
+    /** One node of the cluster, as {@link #nodes} lists it (its ETag is what {@link #setNodeState} matches). */
+    public Uni<NodeView> node(Caller caller, UUID clusterId, String nodeName) {
+        return owned(caller, clusterId).chain(c -> scoped.unscoped(() -> nodes.findByName(c.id, nodeName)))
+                .map(n -> NodeView.of(found(n, clusterId, nodeName)));
+    }
+
+    /**
+     * Sets a node's state. With {@code ifMatch} (the ETag of {@link #node}), only if the node has not changed since it
+     * was read: of two operators who read it AVAILABLE and act on it at once, one drains it and the other is told it
+     * changed (412), instead of putting back a state the first one had just left.
+     */
+    public Uni<NodeView> setNodeState(Caller caller, UUID clusterId, String nodeName, NodeState state,
+            String ifMatch) {
+        return owned(caller, clusterId).chain(c -> scoped.unscoped(() -> nodes.lockByName(c.id, nodeName)
                 .map(n -> {
-                    if (n == null) {
-                        throw new MyriadProblem.NotFound(ProblemCode.NODE_NOT_FOUND, "No node '" + nodeName + "' in cluster " + clusterId);
-                    }
+                    found(n, clusterId, nodeName);
+                    preconditions.check(ifMatch, NodeView.of(n));
                     if (!n.state.equals(state.name())) {
                         n.state = state.name();
                         n.updatedAt = clock.instant();
                     }
                     return NodeView.of(n);
                 }))).invoke(supply::nodesChanged);
+    }
+
+    private static city.myriad.catalog.model.Node found(city.myriad.catalog.model.Node n, UUID clusterId,
+            String nodeName) {
+        if (n == null) {
+            throw new MyriadProblem.NotFound(ProblemCode.NODE_NOT_FOUND, "No node '" + nodeName + "' in cluster " + clusterId);
+        }
+        return n;
     }
 
     public Uni<Capacity> capacity(Caller caller, UUID clusterId) {
