@@ -46,6 +46,45 @@ class MembersTest {
     }
 
     @Test
+    void two_admins_who_demote_or_remove_each_other_at_once_leave_one_admin() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < 6; round++) {
+                city.myriad.support.World.Tenant tenant = city.myriad.support.World.tenant();
+                String members = "/api/v1/tenants/" + tenant.id() + "/members";
+                java.util.List<String> admins = new java.util.ArrayList<>();
+                for (String name : java.util.List.of("p", "q")) {
+                    admins.add(given().auth().oauth2(tenant.admin()).contentType("application/json")
+                            .body("{\"username\":\"" + tenant.slug() + "-" + name + "\",\"email\":\"" + name + "@"
+                                    + tenant.slug() + ".example\",\"roles\":[\"tenant-admin\"]}")
+                            .post(members).then().statusCode(201).extract().path("id"));
+                }
+                boolean remove = round % 2 == 1;
+                java.util.List<java.util.concurrent.Future<Integer>> answers = new java.util.ArrayList<>();
+                for (String id : admins) {
+                    answers.add(pool.submit(() -> remove
+                            ? given().auth().oauth2(tenant.admin()).delete(members + "/" + id).statusCode()
+                            : given().auth().oauth2(tenant.admin()).contentType("application/json")
+                                    .body("{\"roles\":[\"tenant-member\"]}").put(members + "/" + id).statusCode()));
+                }
+                java.util.List<Integer> statuses = new java.util.ArrayList<>();
+                for (java.util.concurrent.Future<Integer> a : answers) {
+                    statuses.add(a.get());
+                }
+                statuses.sort(null);
+                org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of(remove ? 204 : 200, 409), statuses,
+                        (remove ? "removals" : "demotions") + ": one lands, the other is the last admin's");
+                java.util.List<java.util.List<String>> roles = given().auth().oauth2(tenant.admin()).get(members)
+                        .path("items.roles");
+                org.junit.jupiter.api.Assertions.assertEquals(1,
+                        roles.stream().filter(r -> r.contains("tenant-admin")).count(), roles.toString());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void a_user_name_belongs_to_one_tenant_only() {
         given().auth().oauth2(Tokens.bob()).contentType("application/json")
                 .body("{\"username\":\"amy\",\"email\":\"amy@globex.example\",\"roles\":[\"tenant-member\"]}")

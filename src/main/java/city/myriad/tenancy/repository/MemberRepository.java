@@ -23,4 +23,13 @@ public class MemberRepository implements PanacheRepositoryBase<Member, UUID> {
     public Uni<List<Member>> all(UUID tenantId) {
         return list("tenantId = ?1 order by id", tenantId);
     }
+
+    /**
+     * Serialises, until the caller's transaction ends, the changes to the tenant's members that could take its last
+     * tenant-admin away: without it, two admins who demote or remove each other at once each see the other still an
+     * admin, and both land.
+     */
+    public Uni<Void> lockRoles(UUID tenantId) {
+        return city.myriad.platform.db.SessionSql.lockUntilCommit("members/" + tenantId);
+    }
 }

@@ -26,7 +26,8 @@ import java.util.UUID;
 /**
  * A tenant's people and their roles. Tenant-admins add, re-role and remove members; each change is made in the
  * identity provider in the same step, so tokens and the member list agree. A tenant always keeps at least one
- * tenant-admin.
+ * tenant-admin, under concurrency too: re-roles and removals of one tenant's members take its lock first
+ * ({@link MemberRepository#lockRoles}), so two admins who demote each other at once cannot both land.
  */
 @ApplicationScoped
 public class MemberService {
@@ -107,7 +108,8 @@ public class MemberService {
     public Uni<MemberView> assignRoles(Caller caller, UUID tenantId, UUID memberId, Set<String> requested) {
         Set<String> roles = tenantRoles(requested);
         return access.authorize(caller, tenantId, TenantAccess.Action.ADMINISTER)
-                .chain(tenant -> scoped.asTenant(tenant, () -> member(tenant, memberId)
+                .chain(tenant -> scoped.asTenant(tenant, () -> members.lockRoles(tenant)
+                        .chain(() -> member(tenant, memberId))
                         .call(m -> roles.contains(Caller.TENANT_ADMIN) ? Uni.createFrom().voidItem()
                                 : keepsAnAdmin(tenant, m))
                         .invoke(m -> m.assignRoles(roles))
@@ -119,7 +121,8 @@ public class MemberService {
 
     public Uni<Void> remove(Caller caller, UUID tenantId, UUID memberId) {
         return access.authorize(caller, tenantId, TenantAccess.Action.ADMINISTER)
-                .chain(tenant -> scoped.asTenant(tenant, () -> member(tenant, memberId)
+                .chain(tenant -> scoped.asTenant(tenant, () -> members.lockRoles(tenant)
+                        .chain(() -> member(tenant, memberId))
                         .call(m -> keepsAnAdmin(tenant, m))
                         .call(m -> tenants.findById(tenant).map((Tenant t) -> t.slug)
                                 .chain(slug -> directory.removeMember(slug, m.username)))
