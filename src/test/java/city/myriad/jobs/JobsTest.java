@@ -466,6 +466,56 @@ class JobsTest {
     }
 
     @Test
+    void a_reserved_job_whose_reservation_is_cancelled_before_it_begins_fails_instead_of_waiting_for_ever() {
+        String cluster = World.cluster(1);
+        World.Tenant owner = World.tenant();
+        Instant start = Instant.now().plus(Duration.ofHours(3)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        String reservation = given().auth().oauth2(owner.admin()).contentType("application/json")
+                .body("{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + owner.projectId() + "\",\"model\":"
+                        + "\"ASCEND-910B\",\"cards\":8,\"startAt\":\"" + start + "\",\"endAt\":\""
+                        + start.plus(Duration.ofHours(2)) + "\"}")
+                .post("/api/v1/reservations").then().statusCode(201).extract().path("id");
+        String job = submitted(owner.admin(), "{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + owner.projectId()
+                + "\",\"model\":\"ASCEND-910B\",\"cards\":8,\"class\":\"RESERVED\",\"reservationId\":\"" + reservation
+                + "\",\"maxRunSeconds\":3600}");
+        until(owner.admin(), job, j -> "RESERVATION_NOT_STARTED".equals(j.getString("reason")));
+        given().auth().oauth2(owner.admin()).post("/api/v1/reservations/" + reservation + "/cancel").then()
+                .statusCode(200).body("state", equalTo("CANCELLED"));
+        JsonPath failed = until(owner.admin(), job, state("FAILED"));
+        assertEquals("RESERVATION_ENDED", failed.getString("reason"));
+        assertEquals(List.of("QUEUED", "FAILED"), failed.getList("history.to"));
+        assertEquals(0, failed.getLong("cost.amountMinor"), "it never ran");
+    }
+
+    @Test
+    void reserved_jobs_still_running_or_waiting_when_the_window_ends_stop_with_RESERVATION_ENDED() {
+        String cluster = World.cluster(1);
+        World.Tenant owner = World.tenant();
+        Instant start = Instant.now().plusSeconds(1);
+        Instant end = start.plusSeconds(12);
+        String reservation = given().auth().oauth2(owner.admin()).contentType("application/json")
+                .body("{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + owner.projectId() + "\",\"model\":"
+                        + "\"ASCEND-910B\",\"cards\":8,\"startAt\":\"" + start + "\",\"endAt\":\"" + end + "\"}")
+                .post("/api/v1/reservations").then().statusCode(201).extract().path("id");
+        String body = "{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + owner.projectId() + "\",\"model\":"
+                + "\"ASCEND-910B\",\"cards\":8,\"class\":\"RESERVED\",\"reservationId\":\"" + reservation
+                + "\",\"maxRunSeconds\":";
+        // The first holds the reservation's cards until its time limit (its agent never reports an end); the second
+        // waits for them, then would run past the window: it is stopped when the window ends, not at its limit.
+        String first = submitted(owner.admin(), body + "5}");
+        emulator.hang(UUID.fromString(first));
+        String second = submitted(owner.admin(), body + "10}");
+        emulator.hang(UUID.fromString(second));
+        assertEquals("TIME_LIMIT", until(owner.admin(), first, state("FAILED")).getString("reason"));
+        JsonPath ended = until(owner.admin(), second, state("FAILED"));
+        // Normally it started once the first stopped (QUEUED, RUNNING, FAILED); on a machine slow enough that the
+        // window closed first, it fails from the queue (QUEUED, FAILED): the same reason either way.
+        assertEquals("RESERVATION_ENDED", ended.getString("reason"), ended.prettify());
+        assertEquals("FAILED", ended.getList("history.to").get(ended.getList("history.to").size() - 1));
+        assertEquals(0, ended.getLong("cost.amountMinor"), "a reserved run is paid by the reservation");
+    }
+
+    @Test
     void a_reserved_job_reclaims_its_reserved_cards_from_other_tenants_spot_work_at_once() {
         String cluster = World.cluster(2);
         World.Tenant owner = World.tenant();

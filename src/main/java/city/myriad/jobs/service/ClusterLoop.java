@@ -138,6 +138,8 @@ final class ClusterLoop implements Runnable {
     /** Jobs the core cannot hold: a run on nodes that no longer exist, a job of a model the cluster lost. */
     private final List<Tracked> orphans = new ArrayList<>();
     private ReservationHolds holds;
+    /** Reservations of tracked RESERVED jobs found closed by the last refresh: their jobs end this cycle. */
+    private Set<UUID> closedReservations = Set.of();
     private StoredPlacements placements;
     private final LoopAdmission admission;
     private Set<String> down = Set.of();
@@ -309,6 +311,7 @@ final class ClusterLoop implements Runnable {
             nodesChanged = false;
             endRunsOnDownNodes(writes);
         }
+        endJobsOfClosedReservations(writes);
         if (stale) {
             throw new TopologyChanged();
         }
@@ -609,6 +612,32 @@ final class ClusterLoop implements Runnable {
         }
     }
 
+    /**
+     * RESERVED jobs whose reservation closed (cancelled before it began, or its window ended), as the last refresh
+     * found them: a queued one can never start and fails; a running one stops, as a reservation's jobs stop at its
+     * end in Slurm (its run was free, paid by the reservation, and the cards are no longer the tenant's). Both with
+     * reason {@code RESERVATION_ENDED}, within a refresh ({@link #REFRESH}) of the close.
+     */
+    private void endJobsOfClosedReservations(List<Write> writes) {
+        if (closedReservations.isEmpty()) {
+            return;
+        }
+        for (Tracked t : new ArrayList<>(byId.values())) {
+            if (t.row.jobClass() != JobClass.RESERVED || !closedReservations.contains(t.row.reservationId())) {
+                continue;
+            }
+            if (t.running) {
+                finish(t);
+                writes.add(new EndRun(t, new JobRuns.RunEnd(JobState.FAILED, Reasons.RESERVATION_ENDED, false, true,
+                        false), false));
+            } else if (t.row.state() == JobState.QUEUED && t.core != null) {
+                scheduler.withdraw(t.core);
+                writes.add(new EndQueued(t, JobState.FAILED, Reasons.RESERVATION_ENDED));
+            }
+        }
+        closedReservations = Set.of();  // a write that finds the job moved reads it again; the next refresh looks again
+    }
+
     /** The core lets go of a running job's cards. */
     private void finish(Tracked t) {
         scheduler.finished(t.core);
@@ -689,6 +718,15 @@ final class ClusterLoop implements Runnable {
         Map<UUID, ReservationRef> byId = new LinkedHashMap<>();
         open.forEach(r -> byId.put(r.id(), r));
         admission.openReservations(byId);
+        Set<UUID> notOpen = new HashSet<>();
+        for (Tracked t : this.byId.values()) {
+            if (t.row.jobClass() == JobClass.RESERVED && t.row.reservationId() != null
+                    && !byId.containsKey(t.row.reservationId())) {
+                notOpen.add(t.row.reservationId());
+            }
+        }
+        closedReservations = notOpen.isEmpty() ? Set.of()
+                : parts.await(() -> parts.pricing.closed(clusterId, notOpen, now));
         holds.hold(holder, open, this::tenantIndex);
         // Applying holds forgets the core's memos (shapes that do not fit, kept reservations): only on a change.
         if (!java.util.Arrays.equals(holder, appliedHolds)) {

@@ -105,6 +105,11 @@ public class ReservationRepository implements PanacheRepositoryBase<Reservation,
                 clusterId, at).list();
     }
 
+    /** Of {@code ids}, the reservations of the cluster that were cancelled or whose window ended by {@code at}. */
+    public Uni<List<Reservation>> closedOn(UUID clusterId, java.util.Collection<UUID> ids, Instant at) {
+        return find("clusterId = ?1 and id in ?2 and (status = 'CANCELLED' or endAt <= ?3)", clusterId, ids, at).list();
+    }
+
     /** Totals of reservations bought in the window and not cancelled, plus fees of those cancelled. */
     public Uni<Long> spend(UUID tenantId, UUID projectId, String currency, OffsetDateTime from, OffsetDateTime to) {
         String project = projectId == null ? "" : " and project_id = :project";

@@ -130,6 +130,18 @@ public class JobPricing {
     }
 
     /**
+     * Of {@code ids}, those of the cluster's reservations that will never open again (cancelled, or their window has
+     * ended by {@code at}): the jobs that wait for them can never start, and those that run in them must stop.
+     */
+    public Uni<java.util.Set<UUID>> closed(UUID clusterId, java.util.Collection<UUID> ids, Instant at) {
+        if (ids.isEmpty()) {
+            return Uni.createFrom().item(java.util.Set.of());
+        }
+        return scoped.asPlatform(() -> reservations.closedOn(clusterId, ids, at))
+                .map(list -> list.stream().map(r -> r.id).collect(java.util.stream.Collectors.toSet()));
+    }
+
+    /**
      * What the tenant (or one project) committed to reservations in {@code currency} bought within [from, to):
      * totals of those not cancelled, and the fees of those cancelled.
      */
