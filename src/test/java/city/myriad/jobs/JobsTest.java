@@ -207,6 +207,30 @@ class JobsTest {
     }
 
     @Test
+    void a_suspended_tenants_queued_job_waits_until_the_suspension_is_lifted() {
+        String cluster = World.cluster(1);
+        World.Tenant other = World.tenant();
+        World.Tenant late = World.tenant();
+        String blocker = submitted(other.admin(), job(cluster, other.projectId(), "8", "ON_DEMAND", 3600));
+        emulator.hang(UUID.fromString(blocker));
+        until(other.admin(), blocker, state("RUNNING"));
+        String waiting = submitted(late.admin(), job(cluster, late.projectId(), "8", "ON_DEMAND", 600));
+        until(late.admin(), waiting, j -> "CAPACITY".equals(j.getString("reason")));
+        // Its invoice went unpaid past the grace period (the billing worker's write, done here directly).
+        platformSql("update tenants set status = 'SUSPENDED' where id = $1", UUID.fromString(late.id()));
+        // The loop reads suspensions with its reservations (every 2 s): once it has, the freed cards are not its.
+        until(late.admin(), waiting, j -> "TENANT_SUSPENDED".equals(j.getString("reason")));
+        given().auth().oauth2(other.admin()).post("/api/v1/jobs/" + blocker + "/cancel").then().statusCode(200);
+        until(other.admin(), blocker, state("CANCELLED"));
+        JsonPath held = given().auth().oauth2(late.admin()).get("/api/v1/jobs/" + waiting).then().statusCode(200)
+                .extract().jsonPath();
+        assertEquals("QUEUED", held.getString("state"));
+        assertEquals("TENANT_SUSPENDED", held.getString("reason"));
+        platformSql("update tenants set status = 'ACTIVE' where id = $1", UUID.fromString(late.id()));
+        until(late.admin(), waiting, state("RUNNING").or(state("SUCCEEDED")));
+    }
+
+    @Test
     void a_job_over_its_time_limit_is_stopped_and_fails_with_TIME_LIMIT() {
         String cluster = World.cluster(1);
         World.Tenant t = World.tenant();

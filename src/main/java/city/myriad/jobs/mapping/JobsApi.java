@@ -63,7 +63,7 @@ public final class JobsApi {
             @Schema(enumeration = {"QUEUED", "RUNNING", "PREEMPTED", "SUCCEEDED", "FAILED", "CANCELLED"},
                     examples = "RUNNING") String state,
             @Schema(description = "Why it waits (QUEUED: CAPACITY, QUOTA, RESERVATION_NOT_STARTED, RESERVATION_FULL, "
-                    + "BLOCK) or why it ended (COMPLETED, TIME_LIMIT, NODE_DOWN, CANCELLED_BY_TENANT, RESERVATION_ENDED, ...)",
+                    + "BLOCK, TENANT_SUSPENDED) or why it ended (COMPLETED, TIME_LIMIT, NODE_DOWN, CANCELLED_BY_TENANT, RESERVATION_ENDED, ...)",
                     examples = "CAPACITY") String reason,
             @Schema(description = "The run number: 1 for the first run, one more after each requeue", examples = "1")
             int attempt,

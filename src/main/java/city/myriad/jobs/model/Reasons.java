@@ -28,6 +28,8 @@ public final class Reasons {
     public static final String NODE_DOWN = "NODE_DOWN";
     public static final String AGENT_REPORTED_FAILURE = "AGENT_REPORTED_FAILURE";
     public static final String RESERVATION_ENDED = "RESERVATION_ENDED";
+    /** Why a job waits: its tenant is suspended from new work (an invoice unpaid past its grace period). */
+    public static final String TENANT_SUSPENDED = "TENANT_SUSPENDED";
     public static final String NEVER_FITS = "NEVER_FITS";
     /** Its tenant's (or project's) budget was used up and the policy says STOP for running ON_DEMAND work. */
     public static final String BUDGET_EXHAUSTED = "BUDGET_EXHAUSTED";

@@ -718,6 +718,7 @@ final class ClusterLoop implements Runnable {
         Map<UUID, ReservationRef> byId = new LinkedHashMap<>();
         open.forEach(r -> byId.put(r.id(), r));
         admission.openReservations(byId);
+        admission.suspendedTenants(parts.await(parts.tenants::suspended));
         Set<UUID> notOpen = new HashSet<>();
         for (Tracked t : this.byId.values()) {
             if (t.row.jobClass() == JobClass.RESERVED && t.row.reservationId() != null

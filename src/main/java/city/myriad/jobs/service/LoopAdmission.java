@@ -19,6 +19,7 @@ import java.util.function.BiFunction;
  * cluster now, in milli-cards: per quota scope (a tenant, or a project) × model × class, borrowed runs apart (a SPOT
  * run beyond a class-less limit, on idle capacity, counts against nobody's quota), and per reservation. The rules:
  * <ul>
+ *   <li>no job of a tenant suspended from new work starts (it waits, {@code TENANT_SUSPENDED});</li>
  *   <li>a RESERVED job starts only while its reservation's window is open, and only within its cards;</li>
  *   <li>a job starts only within every card limit of its tenant and project that binds its model and class;</li>
  *   <li>a SPOT job beyond a class-less limit may still start, borrowed: it is reclaimed first.</li>
@@ -52,6 +53,7 @@ final class LoopAdmission {
     private final Map<Owner, QuotaLimits.Effective> limits = new HashMap<>();
     private final Map<Owner, Instant> limitsAt = new HashMap<>();
     private Map<UUID, ReservationRef> open = Map.of();
+    private Set<UUID> suspended = Set.of();
 
     /** {@code readLimits}: a tenant's and project's effective limits (tenant id, project id), read when needed. */
     LoopAdmission(UUID clusterId, BiFunction<UUID, UUID, QuotaLimits.Effective> readLimits) {
@@ -68,6 +70,11 @@ final class LoopAdmission {
     /** The reservations whose window is open now, by id. */
     void openReservations(Map<UUID, ReservationRef> byId) {
         open = Map.copyOf(byId);
+    }
+
+    /** The tenants suspended from new work now: none of their jobs starts. */
+    void suspendedTenants(Set<UUID> tenants) {
+        suspended = Set.copyOf(tenants);
     }
 
     /** A run of {@code row} starts ({@code sign} +1) or ends (-1); a borrowed run counts against no quota. */
@@ -100,6 +107,9 @@ final class LoopAdmission {
 
     /** Whether {@code r} may start now on top of what runs, and whether it would run borrowed. */
     Verdict admit(JobRow r) {
+        if (suspended.contains(r.tenantId())) {
+            return new Verdict(Reasons.TENANT_SUSPENDED, false);
+        }
         if (r.jobClass() == JobClass.RESERVED) {
             ReservationRef res = open.get(r.reservationId());
             if (res == null) {

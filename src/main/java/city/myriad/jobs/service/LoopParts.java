@@ -32,6 +32,7 @@ public class LoopParts {
     final ClusterNodes nodes;
     final JobPricing pricing;
     final QuotaLimits quotas;
+    final city.myriad.tenancy.service.TenantProjects tenants;
     final ObjectMapper json;
     final Clock clock;
     final MeterRegistry meters;
@@ -43,7 +44,8 @@ public class LoopParts {
 
     LoopParts(Scoped scoped, JobRepository jobs, ClusterFeedRepository feed, JobRuns runs, ClusterNodes nodes,
             JobPricing pricing, QuotaLimits quotas, ObjectMapper json, Clock clock, MeterRegistry meters, OwnPool own,
-            LoopStatements statements) {
+            LoopStatements statements, city.myriad.tenancy.service.TenantProjects tenants) {
+        this.tenants = tenants;
         this.own = own;
         this.statements = statements;
         this.meters = meters;

@@ -18,6 +18,11 @@ public class TenantRepository implements PanacheRepositoryBase<Tenant, UUID> {
         return find("slug", slug).firstResult();
     }
 
+    /** The tenants suspended from new work now. */
+    public Uni<List<Tenant>> suspended() {
+        return list("status", "SUSPENDED");
+    }
+
     /** Up to {@code limit} tenants after {@code after} (null: from the first), oldest first. */
     public Uni<List<Tenant>> page(UUID after, int limit) {
         return (after == null ? find("order by id") : find("id > ?1 order by id", after)).page(0, limit).list();

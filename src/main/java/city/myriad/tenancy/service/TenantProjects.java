@@ -6,6 +6,7 @@ import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.ProblemCode;
 import city.myriad.platform.security.Caller;
 import city.myriad.tenancy.repository.ProjectRepository;
+import city.myriad.tenancy.repository.TenantRepository;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -29,12 +30,24 @@ public class TenantProjects {
     private final TenantAccess access;
     private final Scoped scoped;
     private final ProjectRepository projects;
+    private final TenantRepository tenants;
 
-    TenantProjects(TenantLookup lookup, TenantAccess access, Scoped scoped, ProjectRepository projects) {
+    TenantProjects(TenantLookup lookup, TenantAccess access, Scoped scoped, ProjectRepository projects,
+            TenantRepository tenants) {
+        this.tenants = tenants;
         this.lookup = lookup;
         this.access = access;
         this.scoped = scoped;
         this.projects = projects;
+    }
+
+    /**
+     * The tenants suspended from new work now (an invoice unpaid past its grace period): the scheduling loops start
+     * none of their queued jobs until the suspension is lifted.
+     */
+    public Uni<Set<UUID>> suspended() {
+        return scoped.asPlatform(() -> tenants.suspended())
+                .map(list -> list.stream().map(t -> t.id).collect(java.util.stream.Collectors.toUnmodifiableSet()));
     }
 
     /** The caller's tenant, if the caller may read in it. */
