@@ -31,7 +31,7 @@ import org.jboss.resteasy.reactive.server.ServerResponseFilter;
  */
 public class RateLimits {
 
-    /** The request property that carries the request's {@link TokenBucket.Take} to the response filter. */
+    /** The request property that carries what the request took, and from which allowance, to the response filter. */
     private static final String TAKEN = RateLimits.class.getName() + ".taken";
 
     private final CurrentIdentityAssociation identities;
