@@ -39,6 +39,29 @@ class MembersTest {
     }
 
     @Test
+    void a_role_change_from_a_stale_read_is_refused_and_changes_nothing() {
+        String id = given().auth().oauth2(Tokens.bob()).contentType("application/json")
+                .body("{\"username\":\"hana\",\"email\":\"hana@globex.example\",\"roles\":[\"tenant-member\"]}")
+                .post(GLOBEX_MEMBERS).then().statusCode(201).extract().path("id");
+        io.restassured.response.Response read = given().auth().oauth2(Tokens.bob()).get(GLOBEX_MEMBERS + "/" + id);
+        read.then().statusCode(200).body("username", equalTo("hana")).body("roles", contains("tenant-member"));
+        String tag = read.header("ETag");
+        // Two admins read hana as a member; the first makes her a billing viewer too, the second's edit is refused.
+        given().auth().oauth2(Tokens.bob()).header("If-Match", tag).contentType("application/json")
+                .body("{\"roles\":[\"tenant-member\",\"billing-viewer\"]}").put(GLOBEX_MEMBERS + "/" + id).then()
+                .statusCode(200);
+        given().auth().oauth2(Tokens.bob()).header("If-Match", tag).contentType("application/json")
+                .body("{\"roles\":[\"tenant-admin\"]}").put(GLOBEX_MEMBERS + "/" + id).then().statusCode(412)
+                .body("code", equalTo("PRECONDITION_FAILED"));
+        given().auth().oauth2(Tokens.bob()).get(GLOBEX_MEMBERS + "/" + id).then().statusCode(200)
+                .body("roles", contains("billing-viewer", "tenant-member"));
+        // Another tenant's member is not found from there.
+        given().auth().oauth2(Tokens.alice()).get("/api/v1/tenants/" + DemoData.ACME + "/members/" + id).then()
+                .statusCode(404).body("code", equalTo("MEMBER_NOT_FOUND"));
+        given().auth().oauth2(Tokens.bob()).delete(GLOBEX_MEMBERS + "/" + id).then().statusCode(204);
+    }
+
+    @Test
     void the_last_tenant_admin_cannot_be_demoted_or_removed() {
         given().auth().oauth2(Tokens.bob()).contentType("application/json").body("{\"roles\":[\"tenant-member\"]}")
                 .put(BOB).then().statusCode(409).body("code", equalTo("LAST_TENANT_ADMIN"));

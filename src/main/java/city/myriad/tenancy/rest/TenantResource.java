@@ -139,13 +139,24 @@ public class TenantResource {
         return creations.create(caller(), key, body, () -> members.add(caller(), tenantId, body));
     }
 
+    @GET
+    @Path("/{tenantId}/members/{memberId}")
+    @Extension(name = "x-problem-codes", value = "TENANT_NOT_FOUND, TENANT_ROLE_REQUIRED, UNKNOWN_TENANT, MEMBER_NOT_FOUND")
+    @Operation(operationId = "getMember", summary = "One member of a tenant",
+            description = "As `listMembers` lists it. Its `ETag` is what `setMemberRoles` takes in `If-Match`.")
+    public Uni<MemberView> member(@PathParam("tenantId") UUID tenantId, @PathParam("memberId") UUID memberId) {
+        return members.get(caller(), tenantId, memberId);
+    }
+
     @PUT
     @Path("/{tenantId}/members/{memberId}")
     @Extension(name = "x-problem-codes", value = "TENANT_NOT_FOUND, TENANT_ROLE_REQUIRED, UNKNOWN_TENANT, UNKNOWN_ROLE, MEMBER_NOT_FOUND, LAST_TENANT_ADMIN, IDENTITY_PROVIDER_FAILED")
-    @Operation(operationId = "setMemberRoles", summary = "Replace a member's roles (tenant admin)")
+    @Operation(operationId = "setMemberRoles", summary = "Replace a member's roles (tenant admin)",
+            description = "With `If-Match` (the `ETag` of `getMember`), only if the member has not changed since: "
+                    + "otherwise 412 `PRECONDITION_FAILED` and nothing changes.")
     public Uni<MemberView> setRoles(@PathParam("tenantId") UUID tenantId, @PathParam("memberId") UUID memberId,
-            @Valid @NotNull MemberRoles body) {
-        return members.assignRoles(caller(), tenantId, memberId, body.roles());
+            @Valid @NotNull MemberRoles body, @HeaderParam("If-Match") String ifMatch) {
+        return members.assignRoles(caller(), tenantId, memberId, body.roles(), ifMatch);
     }
 
     @DELETE

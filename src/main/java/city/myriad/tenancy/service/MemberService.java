@@ -4,6 +4,7 @@ import city.myriad.platform.db.Constraints;
 import city.myriad.platform.db.Scoped;
 import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.ProblemCode;
+import city.myriad.platform.http.Preconditions;
 import city.myriad.platform.idempotency.Idempotency;
 import city.myriad.platform.paging.Page;
 import city.myriad.platform.paging.PageRequest;
@@ -40,9 +41,11 @@ public class MemberService {
     private final Idempotency idempotency;
     private final Ids ids;
     private final Clock clock;
+    private final Preconditions preconditions;
 
     MemberService(Scoped scoped, TenantAccess access, TenantRepository tenants, MemberRepository members,
-            IdentityDirectory directory, Idempotency idempotency, Ids ids, Clock clock) {
+            IdentityDirectory directory, Idempotency idempotency, Ids ids, Clock clock, Preconditions preconditions) {
+        this.preconditions = preconditions;
         this.scoped = scoped;
         this.access = access;
         this.tenants = tenants;
@@ -105,11 +108,26 @@ public class MemberService {
                 .map(rows -> page.page(rows, m -> m.id.toString()).map(MemberView::of));
     }
 
-    public Uni<MemberView> assignRoles(Caller caller, UUID tenantId, UUID memberId, Set<String> requested) {
+    /** One member, as {@link #list} lists it (its ETag is what {@link #assignRoles} matches). */
+    public Uni<MemberView> get(Caller caller, UUID tenantId, UUID memberId) {
+        return access.authorize(caller, tenantId, TenantAccess.Action.READ)
+                .chain(tenant -> scoped.asTenant(tenant, () -> member(tenant, memberId)))
+                .map(MemberView::of);
+    }
+
+    /**
+     * Replaces a member's roles. With {@code ifMatch} (the ETag of {@link #get}), only if the member has not changed
+     * since it was read: two admins who each read a member and each replace its roles no longer lose the first
+     * change silently. Compared under the tenant's member lock, on the roles as Myriad keeps them (the identity
+     * provider gets them in the same step).
+     */
+    public Uni<MemberView> assignRoles(Caller caller, UUID tenantId, UUID memberId, Set<String> requested,
+            String ifMatch) {
         Set<String> roles = tenantRoles(requested);
         return access.authorize(caller, tenantId, TenantAccess.Action.ADMINISTER)
                 .chain(tenant -> scoped.asTenant(tenant, () -> members.lockRoles(tenant)
                         .chain(() -> member(tenant, memberId))
+                        .invoke(m -> preconditions.check(ifMatch, MemberView.of(m)))
                         .call(m -> roles.contains(Caller.TENANT_ADMIN) ? Uni.createFrom().voidItem()
                                 : keepsAnAdmin(tenant, m))
                         .invoke(m -> m.assignRoles(roles))
