@@ -39,6 +39,7 @@ class TenantIsolationTest {
                 Arguments.of("GET", ACME + "/members", null),
                 Arguments.of("POST", ACME + "/members",
                         "{\"username\":\"mallory\",\"email\":\"m@globex.example\",\"roles\":[\"tenant-admin\"]}"),
+                Arguments.of("GET", ACME_MEMBER, null),
                 Arguments.of("PUT", ACME_MEMBER, "{\"roles\":[\"billing-viewer\"]}"),
                 Arguments.of("DELETE", ACME_MEMBER, null),
                 Arguments.of("GET", ACME + "/quotas", null),
