@@ -715,14 +715,14 @@ final class ClusterLoop implements Runnable {
         }
         down = nowDown;
         List<ReservationRef> open = parts.await(() -> parts.pricing.active(clusterId, now));
-        Map<UUID, ReservationRef> byId = new LinkedHashMap<>();
-        open.forEach(r -> byId.put(r.id(), r));
-        admission.openReservations(byId);
+        Map<UUID, ReservationRef> openById = new LinkedHashMap<>();
+        open.forEach(r -> openById.put(r.id(), r));
+        admission.openReservations(openById);
         admission.suspendedTenants(parts.await(parts.tenants::suspended));
         Set<UUID> notOpen = new HashSet<>();
-        for (Tracked t : this.byId.values()) {
+        for (Tracked t : byId.values()) {
             if (t.row.jobClass() == JobClass.RESERVED && t.row.reservationId() != null
-                    && !byId.containsKey(t.row.reservationId())) {
+                    && !openById.containsKey(t.row.reservationId())) {
                 notOpen.add(t.row.reservationId());
             }
         }
