@@ -235,4 +235,66 @@ class ReservationsTest {
         buy(Tokens.alice(), body(ACME_PROJECT, 1, start, start.plus(Duration.ofHours(1)), false).replace("ASCEND-910B", "H100"))
                 .then().statusCode(400).body("code", equalTo("UNKNOWN_MODEL"));
     }
+
+    @Test
+    void a_reservation_counts_against_the_budget_and_the_card_quota_and_racing_buyers_cannot_both_use_the_headroom()
+            throws Exception {
+        String cluster = World.cluster(2);
+        World.Tenant t = World.tenant();
+        given().auth().oauth2(Tokens.admin()).contentType("application/json")
+                .body("{\"cards\":[{\"clusterId\":\"" + cluster + "\",\"model\":\"ASCEND-910B\",\"class\":\"RESERVED\","
+                        + "\"limit\":6}],\"budget\":{\"amountMinor\":10000,\"currency\":\"CNY\",\"period\":\"MONTH\"}}")
+                .put("/api/v1/tenants/" + t.id() + "/quotas").then().statusCode(200);
+        Instant start = BASE.plus(Duration.ofHours(600));
+        java.util.function.BiFunction<Integer, Integer, String> order = (cards, hours) -> "{\"clusterId\":\"" + cluster
+                + "\",\"projectId\":\"" + t.projectId() + "\",\"model\":\"ASCEND-910B\",\"cards\":" + cards
+                + ",\"startAt\":\"" + start + "\",\"endAt\":\"" + start.plus(Duration.ofHours(hours)) + "\"}";
+
+        // More cards than RESERVED work may ever use there: refused before anything is priced or held.
+        buy(t.admin(), order.apply(8, 1)).then().statusCode(422).body("code", equalTo("QUOTA_EXCEEDED"))
+                .body("detail", org.hamcrest.Matchers.containsString("at most 6"));
+        // 4 cards x 2 h x 10.00 = 80.00 CNY of the 100.00 budget.
+        buy(t.admin(), order.apply(4, 2)).then().statusCode(201).body("totalPrice.amountMinor", equalTo(8000));
+        // Another 4 x 1 h = 40.00 would pass it: refused, nothing held or written.
+        buy(t.admin(), order.apply(4, 1)).then().statusCode(422).body("code", equalTo("BUDGET_EXCEEDED"))
+                .body("detail", org.hamcrest.Matchers.containsString("The reservation costs 4000 CNY"))
+                .body("detail", org.hamcrest.Matchers.containsString("8000 already committed"));
+        // Reservations and jobs draw on one budget: a job projected at 2 x 1 h x 12.00 = 24.00 is refused too.
+        given().auth().oauth2(t.admin()).contentType("application/json")
+                .body("{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + t.projectId() + "\",\"model\":\"ASCEND-910B\","
+                        + "\"cards\":2,\"class\":\"ON_DEMAND\",\"maxRunSeconds\":3600}")
+                .post("/api/v1/jobs").then().statusCode(422).body("code", equalTo("BUDGET_EXCEEDED"));
+        // A retried purchase is answered, not checked again: 1 x 1 h = 10.00, then the same key once more.
+        String key = UUID.randomUUID().toString();
+        String first = given().auth().oauth2(t.admin()).header("Idempotency-Key", key).contentType("application/json")
+                .body(order.apply(1, 1)).post("/api/v1/reservations").then().statusCode(201).extract().path("id");
+        String again = given().auth().oauth2(t.admin()).header("Idempotency-Key", key).contentType("application/json")
+                .body(order.apply(1, 1)).post("/api/v1/reservations").then().statusCode(201).extract().path("id");
+        assertEquals(first, again);
+        // 10.00 left: of eight buyers of 10.00 at once, on four clusters (whose calendars lock apart), exactly one
+        // fits under it (without the budget lock two or more did in 2 runs of 3).
+        List<String> orders = new ArrayList<>(List.of(order.apply(1, 1)));
+        for (int c = 0; c < 3; c++) {
+            orders.add(order.apply(1, 1).replace(cluster, World.cluster(1)));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<Response> answers;
+        try {
+            List<CompletableFuture<Response>> calls = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                String b = orders.get(i % orders.size());
+                calls.add(CompletableFuture.supplyAsync(() -> buy(t.admin(), b), pool));
+            }
+            answers = calls.stream().map(CompletableFuture::join).toList();
+        } finally {
+            pool.shutdown();
+        }
+        assertEquals(List.of(201, 422, 422, 422, 422, 422, 422, 422), answers.stream().map(Response::statusCode).sorted().toList(),
+                answers.stream().map(Response::asString).toList().toString());
+        answers.stream().filter(r -> r.statusCode() == 422)
+                .forEach(r -> assertEquals("BUDGET_EXCEEDED", r.path("code"), r.asString()));
+        List<Integer> totals = given().auth().oauth2(t.admin()).get("/api/v1/reservations?limit=500").then()
+                .statusCode(200).extract().path("items.totalPrice.amountMinor");
+        assertEquals(List.of(1000, 1000, 8000), totals.stream().sorted().toList(), "the budget, exactly: 100.00");
+    }
 }

@@ -349,11 +349,6 @@ public class JobRepository {
                 .getResultList();
     }
 
-    /** Serialises the budget checks of one tenant's submissions until the transaction ends (across replicas). */
-    public Uni<Void> lockBudget(UUID tenantId) {
-        return SessionSql.lockUntilCommit("budget/" + tenantId);
-    }
-
     private interface Binder {
         void bind(SessionSql q);
     }

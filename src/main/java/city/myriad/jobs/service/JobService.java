@@ -27,6 +27,7 @@ import city.myriad.platform.paging.PageRequest;
 import city.myriad.platform.security.Caller;
 import city.myriad.platform.time.Ids;
 import city.myriad.metering.service.MeterReadings;
+import city.myriad.quota.service.Budgets;
 import city.myriad.quota.service.QuotaLimits;
 import city.myriad.tenancy.service.TenantProjects;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -37,8 +38,6 @@ import java.math.MathContext;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.YearMonth;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Function;
@@ -62,6 +61,7 @@ public class JobService {
     private final ClusterSupply clusters;
     private final JobPricing pricing;
     private final QuotaLimits quotas;
+    private final Budgets budgets;
     private final MeterReadings meter;
     private final JobRepository jobs;
     private final JobRuns runs;
@@ -72,7 +72,7 @@ public class JobService {
     private final Clock clock;
 
     JobService(Scoped scoped, SubmissionBatches batches, TenantProjects projects, ClusterSupply clusters, JobPricing pricing, QuotaLimits quotas,
-            MeterReadings meter, JobRepository jobs, JobRuns runs, Idempotency idempotency,
+            Budgets budgets, MeterReadings meter, JobRepository jobs, JobRuns runs, Idempotency idempotency,
             SchedulingLoops loops, ObjectMapper json, Ids ids, Clock clock) {
         this.scoped = scoped;
         this.batches = batches;
@@ -80,6 +80,7 @@ public class JobService {
         this.clusters = clusters;
         this.pricing = pricing;
         this.quotas = quotas;
+        this.budgets = budgets;
         this.meter = meter;
         this.jobs = jobs;
         this.runs = runs;
@@ -138,7 +139,8 @@ public class JobService {
     /** In the ORM's transaction: the project, the budget and GPU-hour limits (serialised per tenant), the insert. */
     private Uni<JobView> ledgered(Caller caller, Submission s) {
         return projects.runnableIn(s.limits().tenantId(), s.command().projectId())
-                .chain(project -> withinBudget(s.limits(), s.priced(), s.now())
+                .chain(project -> budgets.refuseBeyond(s.limits(), Money.of(s.priced().projectedMinor(), s.priced().currency()),
+                        s.now(), "The job may cost up to")
                         .chain(() -> withinGpuHours(s.limits(), s.shape(), s.command(), s.now()))
                         .chain(() -> insert(caller, project, s, row -> jobs.insertQueued(row, Reasons.SUBMITTED))));
     }
@@ -223,41 +225,6 @@ public class JobService {
     }
 
     /**
-     * 422 BUDGET_EXCEEDED if the projection takes the month's committed spending past a budget: what the meter has
-     * billed this period (ended runs less credits, late usage included), the projections of the jobs still QUEUED or
-     * RUNNING, and the reservations bought for the month.
-     */
-    private Uni<Void> withinBudget(QuotaLimits.Effective limits, Priced priced, Instant now) {
-        var tenantBudget = limits.tenant().budgetIn().filter(b -> b.currency().equals(priced.currency()));
-        var projectBudget = limits.project().budgetIn().filter(b -> b.currency().equals(priced.currency()));
-        if (tenantBudget.isEmpty() && projectBudget.isEmpty()) {
-            return Uni.createFrom().voidItem();
-        }
-        YearMonth month = YearMonth.from(now.atOffset(ZoneOffset.UTC));
-        Instant from = month.atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
-        Instant to = month.plusMonths(1).atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
-        Uni<Void> check = jobs.lockBudget(limits.tenantId());
-        if (tenantBudget.isPresent()) {
-            long budget = tenantBudget.get().amountMinor();
-            check = check.chain(() -> spent(limits.tenantId(), null, priced.currency(), from, to, now))
-                    .invoke(spent -> refuseOver(spent, priced, budget, "tenant")).replaceWithVoid();
-        }
-        if (projectBudget.isPresent()) {
-            long budget = projectBudget.get().amountMinor();
-            check = check.chain(() -> spent(limits.tenantId(), limits.projectId(), priced.currency(), from, to, now))
-                    .invoke(spent -> refuseOver(spent, priced, budget, "project")).replaceWithVoid();
-        }
-        return check;
-    }
-
-    private Uni<Long> spent(UUID tenant, UUID project, String currency, Instant from, Instant to, Instant now) {
-        return meter.billed(tenant, project, currency, now)
-                .chain(billed -> jobs.projected(tenant, project, currency).map(p -> billed.minor() + p[0]))
-                .chain(jobsSpent -> pricing.reservationSpend(tenant, project, currency, from, to)
-                        .map(reserved -> jobsSpent + reserved));
-    }
-
-    /**
      * 422 QUOTA_EXCEEDED if the job, run to its maxRunSeconds, would take the month's GPU-hours past a limit: the
      * card-seconds the meter has billed this period plus those projected for the jobs still QUEUED or RUNNING.
      * Refused before it runs, never cancelled after the fact. (Serialised with the budget check.)
@@ -279,7 +246,7 @@ public class JobService {
     }
 
     private Uni<Long> gpuUsed(UUID tenant, UUID project, Instant now) {
-        return jobs.lockBudget(tenant).chain(() -> meter.billed(tenant, project, null, now))
+        return budgets.lock(tenant).chain(() -> meter.billed(tenant, project, null, now))
                 .chain(billed -> jobs.projected(tenant, project, null).map(p -> billed.cardMilliSeconds() + p[1]));
     }
 
@@ -294,14 +261,6 @@ public class JobService {
     private static String hours(long cardMilliSeconds) {
         return BigDecimal.valueOf(cardMilliSeconds).divide(BigDecimal.valueOf(3_600_000L), 2,
                 java.math.RoundingMode.HALF_UP).stripTrailingZeros().toPlainString();
-    }
-
-    private static void refuseOver(long spent, Priced priced, long budget, String whose) {
-        if (spent + priced.projectedMinor() > budget) {
-            throw new MyriadProblem.QuotaExceeded(ProblemCode.BUDGET_EXCEEDED, "The job may cost up to "
-                    + priced.projectedMinor() + " " + priced.currency() + " (minor units); with " + spent
-                    + " already committed this month it would pass the " + whose + "'s budget of " + budget);
-        }
     }
 
     private Uni<JobView> insert(Caller caller, TenantProjects.ProjectRef project, Submission s,

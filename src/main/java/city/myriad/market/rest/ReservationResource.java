@@ -54,11 +54,14 @@ public class ReservationResource {
 
     @POST
     @Extension(name = "x-problem-codes", value = TENANT_CODES + ", PROJECT_NOT_FOUND, CLUSTER_NOT_FOUND, UNKNOWN_MODEL, "
-            + "NOT_FOR_SALE, CAPACITY_UNAVAILABLE, QUOTE_NOT_FOUND, QUOTE_EXPIRED, QUOTE_MISMATCH, TENANT_SUSPENDED")
+            + "NOT_FOR_SALE, CAPACITY_UNAVAILABLE, QUOTE_NOT_FOUND, QUOTE_EXPIRED, QUOTE_MISMATCH, TENANT_SUSPENDED, "
+            + "QUOTA_EXCEEDED, BUDGET_EXCEEDED")
     @Operation(operationId = "createReservation", summary = "Buy a reservation (tenant admin)",
             description = "Cards of one model on one cluster for a window, paid whether used or not, at the RESERVED "
                     + "price of the book in force (plus the same-block premium with sameBlock). Never oversold: when "
-                    + "the window does not fit, 409 CAPACITY_UNAVAILABLE gives the earliest window that does.")
+                    + "the window does not fit, 409 CAPACITY_UNAVAILABLE gives the earliest window that does. Its total "
+                    + "counts against the month's money budgets like a job's projection (422 BUDGET_EXCEEDED), and it "
+                    + "may hold no more cards than a card quota on RESERVED work there allows (422 QUOTA_EXCEEDED).")
     @APIResponse(responseCode = "201", description = "Created",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ReservationView.class)))
     public Uni<Response> create(@HeaderParam(Creations.KEY) String key, @Valid @NotNull CreateReservation body) {

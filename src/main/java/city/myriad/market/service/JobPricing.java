@@ -14,7 +14,6 @@ import city.myriad.platform.db.Scoped;
 import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.ProblemCode;
 import city.myriad.platform.money.Money;
-import city.myriad.platform.db.SqlTimes;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.math.BigDecimal;
@@ -139,15 +138,6 @@ public class JobPricing {
         }
         return scoped.asPlatform(() -> reservations.closedOn(clusterId, ids, at))
                 .map(list -> list.stream().map(r -> r.id).collect(java.util.stream.Collectors.toSet()));
-    }
-
-    /**
-     * What the tenant (or one project) committed to reservations in {@code currency} bought within [from, to):
-     * totals of those not cancelled, and the fees of those cancelled.
-     */
-    public Uni<Long> reservationSpend(UUID tenant, UUID project, String currency, Instant from, Instant to) {
-        return scoped.asTenant(tenant, () -> reservations.spend(tenant, project, currency, SqlTimes.utc(from),
-                SqlTimes.utc(to)));
     }
 
     private static ReservationRef ref(Reservation r, Instant now) {

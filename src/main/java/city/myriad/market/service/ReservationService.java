@@ -21,6 +21,8 @@ import city.myriad.platform.paging.Page;
 import city.myriad.platform.paging.PageRequest;
 import city.myriad.platform.security.Caller;
 import city.myriad.platform.time.Ids;
+import city.myriad.quota.service.Budgets;
+import city.myriad.quota.service.QuotaLimits;
 import city.myriad.tenancy.service.TenantProjects;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -38,6 +40,12 @@ import java.util.UUID;
  * and model take a PostgreSQL advisory lock, then check the capacity calendar (every live hold, whoever's) and
  * write the reservation and its hold in the same transaction.
  *
+ * <p>Limits: a reservation larger than a card quota that binds RESERVED work on its cluster and model (the tenant's
+ * or the project's) is refused, 422 QUOTA_EXCEEDED, as a job that could never run is: its jobs could never use it
+ * all. Its total is a commitment like a job's projection, checked against the tenant's and the project's money
+ * budgets ({@link Budgets}: 422 BUDGET_EXCEEDED) under the budget lock the job submissions take, after the calendar
+ * has it fit.
+ *
  * <p>Cancellation: only before the window begins; free until 24 hours before its start, then half of the total.
  */
 @ApplicationScoped
@@ -54,12 +62,17 @@ public class ReservationService {
     private final ReservationRepository reservations;
     private final Idempotency idempotency;
     private final QuoteService quotes;
+    private final QuotaLimits limits;
+    private final Budgets budgets;
     private final Ids ids;
     private final Clock clock;
 
     ReservationService(Scoped scoped, TenantProjects projects, ClusterSupply clusters, PriceBookRepository books,
-            ReservationRepository reservations, Idempotency idempotency, QuoteService quotes, Ids ids, Clock clock) {
+            ReservationRepository reservations, Idempotency idempotency, QuoteService quotes, QuotaLimits limits,
+            Budgets budgets, Ids ids, Clock clock) {
         this.quotes = quotes;
+        this.limits = limits;
+        this.budgets = budgets;
         this.scoped = scoped;
         this.projects = projects;
         this.clusters = clusters;
@@ -76,15 +89,27 @@ public class ReservationService {
         boolean sameBlock = Boolean.TRUE.equals(command.sameBlock());
         return projects.project(caller, command.projectId(), true).chain(project -> clusters.find(command.clusterId())
                 .chain(cluster -> clusters.sellableOf(cluster.id(), command.model()))
-                .chain(capacity -> {
-                    return priced(project.tenantId(), command, sameBlock)
-                            .chain(priced -> scoped.asTenant(project.tenantId(), () -> idempotency.once(
-                                    project.tenantId(), ReservationView.class, () -> reservations
-                                            .lockCalendar(command.clusterId(), command.model())
-                                            .chain(() -> reservations.holds(command.clusterId(), command.model(), now))
-                                            .chain(holds -> book(project, command, sameBlock, priced,
-                                                    new CapacityCalendar(capacity, holds), now)))));
-                }));
+                .chain(capacity -> limits.of(project.tenantId(), project.projectId())
+                        .invoke(quota -> withinCardLimit(command, quota))
+                        .chain(quota -> priced(project.tenantId(), command, sameBlock)
+                                .chain(priced -> scoped.asTenant(project.tenantId(), () -> idempotency.once(
+                                        project.tenantId(), ReservationView.class, () -> reservations
+                                                .lockCalendar(command.clusterId(), command.model())
+                                                .chain(() -> reservations.holds(command.clusterId(), command.model(),
+                                                        now))
+                                                .chain(holds -> book(project, quota, command, sameBlock, priced,
+                                                        new CapacityCalendar(capacity, holds), now))))))));
+    }
+
+    /** 422 QUOTA_EXCEEDED for more cards than a limit on RESERVED work here allows at any time (tenant's or project's). */
+    private static void withinCardLimit(CreateReservation command, QuotaLimits.Effective quota) {
+        quota.limit(command.clusterId(), command.model(), PriceClass.RESERVED.name()).ifPresent(limit -> {
+            if (command.cards() > limit) {
+                throw new MyriadProblem.QuotaExceeded(ProblemCode.QUOTA_EXCEEDED, "The reservation holds "
+                        + command.cards() + " " + command.model() + " cards; the quota lets the tenant's RESERVED "
+                        + "jobs there use at most " + limit + " at a time");
+            }
+        });
     }
 
     /** The unit price a reservation is sold at (premium included) and the price book version it comes from. */
@@ -110,8 +135,8 @@ public class ReservationService {
         });
     }
 
-    private Uni<ReservationView> book(TenantProjects.ProjectRef project, CreateReservation command, boolean sameBlock,
-            Priced priced, CapacityCalendar calendar, Instant now) {
+    private Uni<ReservationView> book(TenantProjects.ProjectRef project, QuotaLimits.Effective quota,
+            CreateReservation command, boolean sameBlock, Priced priced, CapacityCalendar calendar, Instant now) {
         var placement = calendar.fit(command.startAt(), command.endAt(), command.cards(), sameBlock);
         if (placement.isEmpty()) {
             Duration length = Duration.between(command.startAt(), command.endAt());
@@ -142,7 +167,9 @@ public class ReservationService {
         r.unitPriceMinor = unit.amountMinor();
         r.totalMinor = total.amountMinor();
         r.createdAt = now;
-        return reservations.persistAndFlush(r).call(saved -> reservations.hold(saved)).map(saved -> view(saved, now));
+        return budgets.refuseBeyond(quota, total, now, "The reservation costs")
+                .chain(() -> reservations.persistAndFlush(r)).call(saved -> reservations.hold(saved))
+                .map(saved -> view(saved, now));
     }
 
     /** The tenant's reservations in id order, of one project, state (as of now) and cluster where given. */

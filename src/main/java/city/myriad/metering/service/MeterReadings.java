@@ -2,6 +2,7 @@ package city.myriad.metering.service;
 
 import city.myriad.platform.time.Period;
 import city.myriad.metering.repository.RollupRepository;
+import city.myriad.quota.service.Commitments;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
@@ -9,10 +10,11 @@ import java.util.UUID;
 
 /**
  * The metering domain's port for admission and alerts: what a tenant (or one of its projects) has used in the
- * current period, from the meter. Runs in the caller's transaction (which must see the tenant's rows).
+ * current period, from the meter. Runs in the caller's transaction (which must see the tenant's rows). As a budget's
+ * {@link Commitments} it reports what it has billed.
  */
 @ApplicationScoped
-public class MeterReadings {
+public class MeterReadings implements Commitments {
 
     /** Money in minor units of one currency, and card-seconds in thousandths of a card. */
     public record Used(long minor, long cardMilliSeconds) {
@@ -42,5 +44,12 @@ public class MeterReadings {
     public Uni<Used> used(UUID tenantId, UUID projectId, String currency, Instant now) {
         return billed(tenantId, projectId, currency, now).chain(b -> rollups.running(tenantId, projectId, currency,
                 Period.of(now).start(), now).map(r -> b.plus(new Used(r[0], r[1]))));
+    }
+
+    /** The meter's share of a budget's commitments: what it has billed in the period so far, credits taken off. */
+    @Override
+    public Uni<Long> committedMinor(UUID tenant, UUID project, String currency, Instant from, Instant to,
+            Instant now) {
+        return billed(tenant, project, currency, now).map(Used::minor);
     }
 }

@@ -110,9 +110,10 @@ public enum ProblemCode {
     COMMITMENT_OVERLAPS(409, "The tenant already has a commitment in this currency for one of these periods"),
 
     // 422: valid, but over a limit the tenant set or was given
-    QUOTA_EXCEEDED(422, "The job asks more cards than its quota allows at any time (tenant's or project's)"),
-    BUDGET_EXCEEDED(422, "The job's projected cost at its maxRunSeconds would take the period's spending past the "
-            + "budget"),
+    QUOTA_EXCEEDED(422, "The job (or reservation) asks more cards than its quota allows at any time (tenant's or "
+            + "project's), or the job's GPU-hours would pass the period's limit"),
+    BUDGET_EXCEEDED(422, "The job's projected cost at its maxRunSeconds, or the reservation's total, would take the "
+            + "period's committed spending past the budget (tenant's or project's)"),
 
     // 412: a conditional write (If-Match) whose tag is no longer the resource's
     PRECONDITION_FAILED(412, "The resource changed since the representation whose ETag If-Match names was read; "

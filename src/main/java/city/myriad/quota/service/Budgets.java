@@ -1,0 +1,83 @@
+package city.myriad.quota.service;
+
+import city.myriad.platform.db.SessionSql;
+import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.error.ProblemCode;
+import city.myriad.platform.money.Money;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The money budgets' gate, for everything that commits a tenant's money ahead of the meter: a job (its projection
+ * at its maxRunSeconds) and a reservation (its total). Rule: what is committed this month (every {@link
+ * Commitments}: billed, the projections of jobs still queued or running, the reservations bought) plus the new
+ * amount may not pass the tenant's budget, nor the project's, in the budget's currency. Checks of one tenant
+ * serialise on an advisory lock held until the caller's transaction commits, so two requests cannot both fit
+ * under the same headroom.
+ */
+@ApplicationScoped
+public class Budgets {
+
+    private final List<Commitments> commitments;
+
+    Budgets(Instance<Commitments> commitments) {
+        this.commitments = commitments.stream().toList();
+    }
+
+    /** Serialises, until the caller's transaction ends, the checks of one tenant's budgets and GPU-hours. */
+    public Uni<Void> lock(UUID tenant) {
+        return SessionSql.lockUntilCommit("budget/" + tenant);
+    }
+
+    /**
+     * 422 BUDGET_EXCEEDED (nothing written) if {@code cost} more would take the month's commitments past the
+     * tenant's or the project's budget in its currency. {@code what} opens the refusal's detail ("The job may cost
+     * up to", "The reservation costs"). Takes the tenant's lock first when a budget applies.
+     */
+    public Uni<Void> refuseBeyond(QuotaLimits.Effective limits, Money cost, Instant now, String what) {
+        var tenantBudget = limits.tenant().budgetIn().filter(b -> b.currency().equals(cost.currency()));
+        var projectBudget = limits.project().budgetIn().filter(b -> b.currency().equals(cost.currency()));
+        if (tenantBudget.isEmpty() && projectBudget.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        YearMonth month = YearMonth.from(now.atOffset(ZoneOffset.UTC));
+        Instant from = month.atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+        Instant to = month.plusMonths(1).atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+        Uni<Void> check = lock(limits.tenantId());
+        if (tenantBudget.isPresent()) {
+            long budget = tenantBudget.get().amountMinor();
+            check = check.chain(() -> committed(limits.tenantId(), null, cost.currency(), from, to, now))
+                    .invoke(spent -> refuseOver(spent, cost, budget, "tenant", what)).replaceWithVoid();
+        }
+        if (projectBudget.isPresent()) {
+            long budget = projectBudget.get().amountMinor();
+            check = check.chain(() -> committed(limits.tenantId(), limits.projectId(), cost.currency(), from, to, now))
+                    .invoke(spent -> refuseOver(spent, cost, budget, "project", what)).replaceWithVoid();
+        }
+        return check;
+    }
+
+    /** The sum of every domain's commitments, read one after the other (one reactive session reads in sequence). */
+    private Uni<Long> committed(UUID tenant, UUID project, String currency, Instant from, Instant to, Instant now) {
+        Uni<Long> sum = Uni.createFrom().item(0L);
+        for (Commitments c : commitments) {
+            sum = sum.chain(total -> c.committedMinor(tenant, project, currency, from, to, now)
+                    .map(more -> Math.addExact(total, more)));
+        }
+        return sum;
+    }
+
+    private static void refuseOver(long spent, Money cost, long budget, String whose, String what) {
+        if (spent + cost.amountMinor() > budget) {
+            throw new MyriadProblem.QuotaExceeded(ProblemCode.BUDGET_EXCEEDED, what + " " + cost.amountMinor() + " "
+                    + cost.currency() + " (minor units); with " + spent + " already committed this month it would "
+                    + "pass the " + whose + "'s budget of " + budget);
+        }
+    }
+}

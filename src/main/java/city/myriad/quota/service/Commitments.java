@@ -1,0 +1,19 @@
+package city.myriad.quota.service;
+
+import io.smallrye.mutiny.Uni;
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * What one domain has committed of a tenant's money in a budget's period: the meter what it has billed, the jobs
+ * the projections of those still queued or running, the marketplace the reservations bought. {@link Budgets} adds
+ * every implementation up; each runs in the caller's transaction, which sees the tenant's rows.
+ */
+public interface Commitments {
+
+    /**
+     * Minor units of {@code currency} committed in the month [{@code from}, {@code to}) as of {@code now}, by the
+     * tenant ({@code project} null) or one of its projects.
+     */
+    Uni<Long> committedMinor(UUID tenant, UUID project, String currency, Instant from, Instant to, Instant now);
+}
