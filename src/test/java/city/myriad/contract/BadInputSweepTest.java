@@ -45,6 +45,7 @@ class BadInputSweepTest {
             Map.entry("grantId", "01930000-0000-7000-8000-00000000f401"),
             Map.entry("commitmentId", "01930000-0000-7000-8000-00000000f501"),
             Map.entry("deliveryId", "01930000-0000-7000-8000-00000000f601"),
+            Map.entry("quoteId", "01930000-0000-7000-8000-00000000f701"),
             Map.entry("period", "2026-10"));
 
     @Test

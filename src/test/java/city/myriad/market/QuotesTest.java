@@ -39,6 +39,15 @@ class QuotesTest {
                 .body(quote(cluster, 4, "RESERVED", start, end, null)).post("/api/v1/quotes").then().statusCode(201)
                 .body("earliestStartAt", equalTo(start.toString())).body("unitPrice.amountMinor", equalTo(1000))
                 .extract().path("id");
+        // Any role of the tenant reads it back as it was made; another tenant, nobody, or no such quote: not found.
+        given().auth().oauth2(Tokens.amy()).get("/api/v1/quotes/" + quoteId).then().statusCode(200)
+                .body("id", equalTo(quoteId)).body("cards", equalTo(4)).body("class", equalTo("RESERVED"))
+                .body("unitPrice.amountMinor", equalTo(1000)).body("startAt", equalTo(start.toString()));
+        given().auth().oauth2(Tokens.bob()).get("/api/v1/quotes/" + quoteId).then().statusCode(404)
+                .body("code", equalTo("QUOTE_NOT_FOUND"));
+        given().auth().oauth2(Tokens.alice()).get("/api/v1/quotes/" + java.util.UUID.randomUUID()).then()
+                .statusCode(404).body("code", equalTo("QUOTE_NOT_FOUND"));
+        given().get("/api/v1/quotes/" + quoteId).then().statusCode(401);
         // The operator raises the price; the quote keeps the old one.
         given().auth().oauth2(Tokens.olga()).contentType("application/json")
                 .body("{\"prices\":[{\"model\":\"ASCEND-910B\",\"class\":\"RESERVED\",\"unitPrice\":{\"amountMinor\":5000,"

@@ -10,12 +10,15 @@ import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -50,5 +53,15 @@ public class QuoteResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = QuoteView.class)))
     public Uni<Response> create(@HeaderParam(Creations.KEY) String key, @Valid @NotNull CreateQuote body) {
         return creations.create(callers.get(), key, body, () -> quotes.create(callers.get(), body));
+    }
+
+    @GET
+    @Path("/{quoteId}")
+    @Extension(name = "x-problem-codes", value = "NO_TENANT, UNKNOWN_TENANT, TENANT_NOT_FOUND, QUOTE_NOT_FOUND")
+    @Operation(operationId = "getQuote", summary = "Read a quote back (any role of its tenant)",
+            description = "The quote as it was made, also once expired (expiresAt says until when a reservation or "
+                    + "job may use it). Another tenant's quote is 404 QUOTE_NOT_FOUND.")
+    public Uni<QuoteView> get(@PathParam("quoteId") UUID quoteId) {
+        return quotes.get(callers.get(), quoteId);
     }
 }

@@ -85,6 +85,17 @@ public class QuoteService {
                         () -> quotes.persistAndFlush(q).map(QuoteService::view)))));
     }
 
+    /** A quote of the caller's tenant, valid or expired; another tenant's, or none, is 404 QUOTE_NOT_FOUND. */
+    public Uni<QuoteView> get(Caller caller, UUID id) {
+        return tenants.readableTenant(caller).chain(tenant -> scoped.asTenant(tenant, () -> quotes.find(tenant, id)))
+                .map(q -> {
+                    if (q == null) {
+                        throw new MyriadProblem.NotFound(ProblemCode.QUOTE_NOT_FOUND, "No quote " + id);
+                    }
+                    return view(q);
+                });
+    }
+
     /** The window or run the quote is for: a reservation's window, or a job's longest run from now. */
     record Shape(Instant from, Duration length) {
         static Shape of(CreateQuote c, Instant now) {
