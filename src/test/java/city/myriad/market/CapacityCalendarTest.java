@@ -50,4 +50,16 @@ class CapacityCalendarTest {
         assertEquals(Optional.of(h(6)), CALENDAR.earliestStart(h(1), Duration.ofHours(1), 16, false));
         assertEquals(Optional.empty(), CALENDAR.earliestStart(h(0), Duration.ofHours(1), 17, false), "never: 16 cards");
     }
+
+    @Test
+    void the_peak_held_in_a_window_is_the_busiest_instant_of_it_not_the_sum_of_what_overlaps() {
+        assertEquals(6, CALENDAR.peakHeld(h(0), h(2)));
+        assertEquals(11, CALENDAR.peakHeld(h(1), h(5)), "6 + 5 from 2 h to 4 h");
+        assertEquals(5, CALENDAR.peakHeld(h(4), h(9)));
+        assertEquals(0, CALENDAR.peakHeld(h(6), h(7)), "the holds end at 6 h: an end is exclusive");
+        assertEquals(0, new CapacityCalendar(Map.of(), List.of(new Hold(h(0), h(1), 4, null), new Hold(h(1), h(2), 4,
+                null))).peakHeld(h(2), h(3)));
+        assertEquals(4, new CapacityCalendar(Map.of(), List.of(new Hold(h(0), h(1), 4, null), new Hold(h(1), h(2), 4,
+                null))).peakHeld(h(0), h(2)), "back to back, never at once");
+    }
 }

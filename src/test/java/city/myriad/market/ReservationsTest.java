@@ -246,18 +246,23 @@ class ReservationsTest {
                         + "\"limit\":6}],\"budget\":{\"amountMinor\":10000,\"currency\":\"CNY\",\"period\":\"MONTH\"}}")
                 .put("/api/v1/tenants/" + t.id() + "/quotas").then().statusCode(200);
         Instant start = BASE.plus(Duration.ofHours(600));
-        java.util.function.BiFunction<Integer, Integer, String> order = (cards, hours) -> "{\"clusterId\":\"" + cluster
-                + "\",\"projectId\":\"" + t.projectId() + "\",\"model\":\"ASCEND-910B\",\"cards\":" + cards
-                + ",\"startAt\":\"" + start + "\",\"endAt\":\"" + start.plus(Duration.ofHours(hours)) + "\"}";
+        // cards from hour `from` to hour `to` of the window's day
+        java.util.function.IntFunction<java.util.function.BiFunction<Integer, Integer, String>> order = cards -> (from,
+                to) -> "{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + t.projectId()
+                + "\",\"model\":\"ASCEND-910B\",\"cards\":" + cards + ",\"startAt\":\""
+                + start.plus(Duration.ofHours(from)) + "\",\"endAt\":\"" + start.plus(Duration.ofHours(to)) + "\"}";
 
-        // More cards than RESERVED work may ever use there: refused before anything is priced or held.
-        buy(t.admin(), order.apply(8, 1)).then().statusCode(422).body("code", equalTo("QUOTA_EXCEEDED"))
-                .body("detail", org.hamcrest.Matchers.containsString("at most 6"));
+        // More cards than RESERVED work may ever use there at once: refused before it is priced or held.
+        buy(t.admin(), order.apply(8).apply(0, 1)).then().statusCode(422).body("code", equalTo("QUOTA_EXCEEDED"))
+                .body("detail", org.hamcrest.Matchers.containsString("quota of 6"));
         // 4 cards x 2 h x 10.00 = 80.00 CNY of the 100.00 budget.
-        buy(t.admin(), order.apply(4, 2)).then().statusCode(201).body("totalPrice.amountMinor", equalTo(8000));
-        // Another 4 x 1 h = 40.00 would pass it: refused, nothing held or written.
-        buy(t.admin(), order.apply(4, 1)).then().statusCode(422).body("code", equalTo("BUDGET_EXCEEDED"))
-                .body("detail", org.hamcrest.Matchers.containsString("The reservation costs 4000 CNY"))
+        buy(t.admin(), order.apply(4).apply(0, 2)).then().statusCode(201).body("totalPrice.amountMinor", equalTo(8000));
+        // 3 more in its second hour would be 7 at once: refused; the same 3 an hour later fit the quota, but their
+        // 30.00 would pass the budget: refused too. Nothing held or written.
+        buy(t.admin(), order.apply(3).apply(1, 2)).then().statusCode(422).body("code", equalTo("QUOTA_EXCEEDED"))
+                .body("detail", org.hamcrest.Matchers.containsString("with 4 already reserved at once"));
+        buy(t.admin(), order.apply(3).apply(2, 3)).then().statusCode(422).body("code", equalTo("BUDGET_EXCEEDED"))
+                .body("detail", org.hamcrest.Matchers.containsString("The reservation costs 3000 CNY"))
                 .body("detail", org.hamcrest.Matchers.containsString("8000 already committed"));
         // Reservations and jobs draw on one budget: a job projected at 2 x 1 h x 12.00 = 24.00 is refused too.
         given().auth().oauth2(t.admin()).contentType("application/json")
@@ -267,15 +272,17 @@ class ReservationsTest {
         // A retried purchase is answered, not checked again: 1 x 1 h = 10.00, then the same key once more.
         String key = UUID.randomUUID().toString();
         String first = given().auth().oauth2(t.admin()).header("Idempotency-Key", key).contentType("application/json")
-                .body(order.apply(1, 1)).post("/api/v1/reservations").then().statusCode(201).extract().path("id");
+                .body(order.apply(1).apply(2, 3)).post("/api/v1/reservations").then().statusCode(201)
+                .extract().path("id");
         String again = given().auth().oauth2(t.admin()).header("Idempotency-Key", key).contentType("application/json")
-                .body(order.apply(1, 1)).post("/api/v1/reservations").then().statusCode(201).extract().path("id");
+                .body(order.apply(1).apply(2, 3)).post("/api/v1/reservations").then().statusCode(201)
+                .extract().path("id");
         assertEquals(first, again);
         // 10.00 left: of eight buyers of 10.00 at once, on four clusters (whose calendars lock apart), exactly one
         // fits under it (without the budget lock two or more did in 2 runs of 3).
-        List<String> orders = new ArrayList<>(List.of(order.apply(1, 1)));
+        List<String> orders = new ArrayList<>(List.of(order.apply(1).apply(2, 3)));
         for (int c = 0; c < 3; c++) {
-            orders.add(order.apply(1, 1).replace(cluster, World.cluster(1)));
+            orders.add(order.apply(1).apply(2, 3).replace(cluster, World.cluster(1)));
         }
         ExecutorService pool = Executors.newFixedThreadPool(8);
         List<Response> answers;
@@ -289,12 +296,41 @@ class ReservationsTest {
         } finally {
             pool.shutdown();
         }
-        assertEquals(List.of(201, 422, 422, 422, 422, 422, 422, 422), answers.stream().map(Response::statusCode).sorted().toList(),
-                answers.stream().map(Response::asString).toList().toString());
+        assertEquals(List.of(201, 422, 422, 422, 422, 422, 422, 422), answers.stream().map(Response::statusCode)
+                .sorted().toList(), answers.stream().map(Response::asString).toList().toString());
         answers.stream().filter(r -> r.statusCode() == 422)
                 .forEach(r -> assertEquals("BUDGET_EXCEEDED", r.path("code"), r.asString()));
         List<Integer> totals = given().auth().oauth2(t.admin()).get("/api/v1/reservations?limit=500").then()
                 .statusCode(200).extract().path("items.totalPrice.amountMinor");
         assertEquals(List.of(1000, 1000, 8000), totals.stream().sorted().toList(), "the budget, exactly: 100.00");
+    }
+
+    @Test
+    void a_project_quota_bounds_the_projects_reservations_and_the_tenants_bounds_them_all() {
+        String cluster = World.cluster(2);
+        World.Tenant t = World.tenant();
+        String other = given().auth().oauth2(t.admin()).contentType("application/json")
+                .body("{\"slug\":\"other\",\"name\":\"Other\"}").post("/api/v1/tenants/" + t.id() + "/projects")
+                .then().statusCode(201).extract().path("id");
+        String limit = "{\"cards\":[{\"clusterId\":\"" + cluster + "\",\"model\":\"ASCEND-910B\",\"limit\":%d}]}";
+        given().auth().oauth2(Tokens.admin()).contentType("application/json").body(limit.formatted(8))
+                .put("/api/v1/tenants/" + t.id() + "/quotas").then().statusCode(200);
+        given().auth().oauth2(t.admin()).contentType("application/json").body(limit.formatted(5))
+                .put("/api/v1/tenants/" + t.id() + "/projects/" + t.projectId() + "/quotas").then().statusCode(200);
+        Instant start = BASE.plus(Duration.ofHours(700));
+        java.util.function.BiFunction<String, Integer, String> order = (project, cards) -> "{\"clusterId\":\"" + cluster
+                + "\",\"projectId\":\"" + project + "\",\"model\":\"ASCEND-910B\",\"cards\":" + cards
+                + ",\"startAt\":\"" + start + "\",\"endAt\":\"" + start.plus(Duration.ofHours(1)) + "\"}";
+        // The class-less limits bind RESERVED work: the project may hold 5 at once, the tenant 8.
+        buy(t.admin(), order.apply(t.projectId(), 4)).then().statusCode(201);
+        buy(t.admin(), order.apply(t.projectId(), 2)).then().statusCode(422).body("code", equalTo("QUOTA_EXCEEDED"))
+                .body("detail", org.hamcrest.Matchers.containsString("project's quota of 5"));
+        buy(t.admin(), order.apply(other, 4)).then().statusCode(201);
+        buy(t.admin(), order.apply(other, 1)).then().statusCode(422).body("code", equalTo("QUOTA_EXCEEDED"))
+                .body("detail", org.hamcrest.Matchers.containsString("tenant's quota of 8"));
+        // The window after the first: nothing held at once, so the project's 5 are free again.
+        buy(t.admin(), order.apply(t.projectId(), 5).replace(start.plus(Duration.ofHours(1)).toString(),
+                start.plus(Duration.ofHours(2)).toString()).replace(start.toString(),
+                start.plus(Duration.ofHours(1)).toString())).then().statusCode(201);
     }
 }

@@ -76,6 +76,11 @@ public final class CapacityCalendar {
         return Optional.empty();
     }
 
+    /** The most cards the holds hold together at any instant of [start, end). */
+    public int peakHeld(Instant start, Instant end) {
+        return peak(start, end, null);
+    }
+
     /** The most cards held at any instant of [start, end), by all holds (block null) or one block's. */
     int peak(Instant start, Instant end, String block) {
         TreeSet<Instant> instants = new TreeSet<>();

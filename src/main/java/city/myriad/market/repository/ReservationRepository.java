@@ -99,6 +99,12 @@ public class ReservationRepository implements PanacheRepositoryBase<Reservation,
                 .executeUpdate()).replaceWithVoid();
     }
 
+    /** The tenant's reservations of this cluster and model, not cancelled, whose windows overlap [start, end). */
+    public Uni<List<Reservation>> overlapping(UUID tenantId, UUID clusterId, String model, Instant start, Instant end) {
+        return find("tenantId = ?1 and clusterId = ?2 and model = ?3 and status = 'CONFIRMED' and endAt > ?4 "
+                + "and startAt < ?5", tenantId, clusterId, model, start, end).list();
+    }
+
     /** The cluster's reservations, of every tenant, not cancelled and in their window at {@code at}. */
     public Uni<List<Reservation>> activeOn(UUID clusterId, Instant at) {
         return find("clusterId = ?1 and status = 'CONFIRMED' and startAt <= ?2 and endAt > ?2 order by createdAt, id",

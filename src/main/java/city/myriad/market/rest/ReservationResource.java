@@ -61,7 +61,8 @@ public class ReservationResource {
                     + "price of the book in force (plus the same-block premium with sameBlock). Never oversold: when "
                     + "the window does not fit, 409 CAPACITY_UNAVAILABLE gives the earliest window that does. Its total "
                     + "counts against the month's money budgets like a job's projection (422 BUDGET_EXCEEDED), and it "
-                    + "may hold no more cards than a card quota on RESERVED work there allows (422 QUOTA_EXCEEDED).")
+                    + "may not, with the buyer's reservations held at the same time, pass a card quota on RESERVED work "
+                    + "there (422 QUOTA_EXCEEDED).")
     @APIResponse(responseCode = "201", description = "Created",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ReservationView.class)))
     public Uni<Response> create(@HeaderParam(Creations.KEY) String key, @Valid @NotNull CreateReservation body) {

@@ -32,6 +32,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.UUID;
 
 /**
@@ -40,11 +41,13 @@ import java.util.UUID;
  * and model take a PostgreSQL advisory lock, then check the capacity calendar (every live hold, whoever's) and
  * write the reservation and its hold in the same transaction.
  *
- * <p>Limits: a reservation larger than a card quota that binds RESERVED work on its cluster and model (the tenant's
- * or the project's) is refused, 422 QUOTA_EXCEEDED, as a job that could never run is: its jobs could never use it
- * all. Its total is a commitment like a job's projection, checked against the tenant's and the project's money
- * budgets ({@link Budgets}: 422 BUDGET_EXCEEDED) under the budget lock the job submissions take, after the calendar
- * has it fit.
+ * <p>Limits: a card quota that binds RESERVED work on the cluster and model (a RESERVED or class-less limit) also
+ * bounds what may be reserved there at once: the tenant's reservations whose windows overlap, at their peak in the
+ * new window, plus the new one's cards may not pass the tenant's limit, nor the project's reservations the
+ * project's (422 QUOTA_EXCEEDED): cards reserved beyond it could never all be used. Checked under the calendar's
+ * lock, which every purchase of that cluster and model takes. The total is a commitment like a job's projection,
+ * checked against the tenant's and the project's money budgets ({@link Budgets}: 422 BUDGET_EXCEEDED) under the
+ * budget lock the job submissions take, after the calendar has it fit.
  *
  * <p>Cancellation: only before the window begins; free until 24 hours before its start, then half of the total.
  */
@@ -90,26 +93,50 @@ public class ReservationService {
         return projects.project(caller, command.projectId(), true).chain(project -> clusters.find(command.clusterId())
                 .chain(cluster -> clusters.sellableOf(cluster.id(), command.model()))
                 .chain(capacity -> limits.of(project.tenantId(), project.projectId())
-                        .invoke(quota -> withinCardLimit(command, quota))
                         .chain(quota -> priced(project.tenantId(), command, sameBlock)
                                 .chain(priced -> scoped.asTenant(project.tenantId(), () -> idempotency.once(
                                         project.tenantId(), ReservationView.class, () -> reservations
                                                 .lockCalendar(command.clusterId(), command.model())
+                                                .chain(() -> withinCardQuota(project, quota, command))
                                                 .chain(() -> reservations.holds(command.clusterId(), command.model(),
                                                         now))
                                                 .chain(holds -> book(project, quota, command, sameBlock, priced,
                                                         new CapacityCalendar(capacity, holds), now))))))));
     }
 
-    /** 422 QUOTA_EXCEEDED for more cards than a limit on RESERVED work here allows at any time (tenant's or project's). */
-    private static void withinCardLimit(CreateReservation command, QuotaLimits.Effective quota) {
-        quota.limit(command.clusterId(), command.model(), PriceClass.RESERVED.name()).ifPresent(limit -> {
-            if (command.cards() > limit) {
-                throw new MyriadProblem.QuotaExceeded(ProblemCode.QUOTA_EXCEEDED, "The reservation holds "
-                        + command.cards() + " " + command.model() + " cards; the quota lets the tenant's RESERVED "
-                        + "jobs there use at most " + limit + " at a time");
-            }
-        });
+    /**
+     * 422 QUOTA_EXCEEDED if the new cards, with the tenant's (or the project's) reservations already held at once in
+     * the window, pass a limit on RESERVED work here. Runs under the calendar's lock.
+     */
+    private Uni<Void> withinCardQuota(TenantProjects.ProjectRef project, QuotaLimits.Effective quota,
+            CreateReservation c) {
+        String reserved = PriceClass.RESERVED.name();
+        OptionalInt tenantLimit = quota.tenant().limit(c.clusterId(), c.model(), reserved);
+        OptionalInt projectLimit = quota.project().limit(c.clusterId(), c.model(), reserved);
+        if (tenantLimit.isEmpty() && projectLimit.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return reservations.overlapping(project.tenantId(), c.clusterId(), c.model(), c.startAt(), c.endAt())
+                .invoke(held -> {
+                    refuseOver(tenantLimit, held, c, "tenant");
+                    refuseOver(projectLimit, held.stream().filter(r -> r.projectId.equals(project.projectId()))
+                            .toList(), c, "project");
+                }).replaceWithVoid();
+    }
+
+    private static void refuseOver(OptionalInt limit, List<Reservation> held, CreateReservation c, String whose) {
+        if (limit.isEmpty()) {
+            return;
+        }
+        int atOnce = new CapacityCalendar(java.util.Map.of(), held.stream()
+                .map(r -> new CapacityCalendar.Hold(r.startAt, r.endAt, r.cards, null)).toList())
+                .peakHeld(c.startAt(), c.endAt());
+        if (atOnce + c.cards() > limit.getAsInt()) {
+            throw new MyriadProblem.QuotaExceeded(ProblemCode.QUOTA_EXCEEDED, "The reservation holds " + c.cards()
+                    + " " + c.model() + " cards" + (atOnce == 0 ? "" : "; with " + atOnce + " already reserved at once "
+                    + "in its window") + " it would pass the " + whose + "'s quota of " + limit.getAsInt()
+                    + " for RESERVED work there at a time");
+        }
     }
 
     /** The unit price a reservation is sold at (premium included) and the price book version it comes from. */
