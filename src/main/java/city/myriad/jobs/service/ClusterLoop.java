@@ -209,7 +209,7 @@ final class ClusterLoop implements Runnable {
                 while (!stopped) {
                     long started = System.nanoTime();
                     cycle();
-                    figures.update(scheduler);
+                    figures.update(scheduler, holds.shortCards());
                     wake.tryAcquire(TICK.toMillis(), TimeUnit.MILLISECONDS);
                     // Under a stream of submissions, wakes within GAP of a cycle's start are taken by one cycle.
                     long rest = GAP.toNanos() - (System.nanoTime() - started);

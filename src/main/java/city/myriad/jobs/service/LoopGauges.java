@@ -11,7 +11,8 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * What an operator watches of each cluster's scheduling loop, at /q/metrics: the jobs waiting in the core, the jobs
- * running, and the share of the cluster's milli-cards allocated, as of the loop's last cycle. A replica publishes
+ * running, the share of the cluster's milli-cards allocated, and the reserved cards no node in service holds (sold
+ * in reservations whose window is open, short since nodes went down), as of the loop's last cycle. A replica publishes
  * them for the clusters it leads; for a cluster it led once and leads no more, NaN (not known here: the leader has
  * them), never stale figures. A loop that ends while its successor on the same replica has begun leaves the
  * successor's figures alone.
@@ -23,12 +24,14 @@ final class LoopGauges {
         private volatile double pending;
         private volatile double running;
         private volatile double allocated;
+        private volatile double reservedShort;
 
         /** The figures of the cycle just run (the loop's thread only: the scheduler is not shared). */
-        void update(Scheduler scheduler) {
+        void update(Scheduler scheduler, int reservedCardsShort) {
             pending = scheduler.pending();
             running = scheduler.running();
             allocated = scheduler.allocationRatio();
+            reservedShort = reservedCardsShort;
         }
     }
 
@@ -49,6 +52,8 @@ final class LoopGauges {
             register(clusterId, "myriad.scheduler.running", "Jobs running on the cluster", f -> f.running);
             register(clusterId, "myriad.scheduler.allocated.ratio", "Share of the cluster's cards (in milli-cards) "
                     + "allocated", f -> f.allocated);
+            register(clusterId, "myriad.reservations.short.cards", "Cards sold in reservations whose window is open "
+                    + "that no node in service holds (nodes down since they were sold)", f -> f.reservedShort);
         }
         return figures;
     }

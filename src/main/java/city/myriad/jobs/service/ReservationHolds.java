@@ -15,9 +15,10 @@ import org.jboss.logging.Logger;
  * Which whole nodes each reservation in its window holds for its tenant, on the topology one core was built on. A
  * reservation holds whole nodes of its model (and of its block, if it names one) that are in service and held by no
  * other reservation, enough for its cards, the first such nodes in the topology's order. It keeps the nodes it was
- * given while they stay holdable (a reservation's running jobs are not moved by a refresh); if one is taken out of
- * service it is given nodes afresh. A reservation that cannot be given enough nodes holds none (logged): its jobs
- * wait.
+ * given while they stay holdable (a reservation's running jobs are not moved by a refresh); a node taken out of
+ * service is replaced by another. A reservation that cannot be given enough nodes (nodes down since it was sold)
+ * holds as many as there are, so that its jobs still have a place, is topped up as nodes come back, and is logged
+ * with its shortfall ({@link #shortCards}).
  */
 final class ReservationHolds {
 
@@ -27,6 +28,9 @@ final class ReservationHolds {
     /** Per node index: its block's name. */
     private final String[] blockOf;
     private final Map<UUID, int[]> held = new HashMap<>();
+    /** The reservations short of nodes whose shortfall was logged (once, until they are whole again). */
+    private final java.util.Set<UUID> warned = new java.util.HashSet<>();
+    private int shortCards;
 
     ReservationHolds(Topology topology, String[] blockOf) {
         this.topology = topology;
@@ -40,60 +44,58 @@ final class ReservationHolds {
      */
     int[] hold(int[] holder, List<ReservationRef> open, ToIntFunction<UUID> tenantIndex) {
         held.keySet().retainAll(open.stream().map(ReservationRef::id).toList());
-        // First every reservation keeps the nodes it holds, if all are still in service and free of other holds;
-        // then the others are given nodes, so a reservation that must move never takes a node another one keeps.
-        List<ReservationRef> moving = new ArrayList<>();
+        // First every reservation keeps those of its nodes still in service and free of other holds; then, in the
+        // order the reservations were bought, each short of its cards is given more, so that a reservation topping
+        // up never takes a node another one keeps.
+        Map<UUID, List<Integer>> nodesOf = new HashMap<>();
         for (ReservationRef r : open) {
             int tenant = tenantIndex.applyAsInt(r.tenantId());
-            int[] kept = held.get(r.id());
-            if (kept != null && stillHoldable(kept, holder)) {
-                mark(holder, kept, tenant);
+            List<Integer> kept = new ArrayList<>();
+            for (int n : held.getOrDefault(r.id(), new int[0])) {
+                if (holder[n] == Reservations.NONE) {
+                    holder[n] = tenant;
+                    kept.add(n);
+                }
+            }
+            nodesOf.put(r.id(), kept);
+        }
+        int shortfall = 0;
+        for (ReservationRef r : open) {
+            List<Integer> nodes = nodesOf.get(r.id());
+            int tenant = tenantIndex.applyAsInt(r.tenantId());
+            int cards = nodes.stream().mapToInt(topology::cards).sum();
+            for (int n = 0; n < topology.nodes() && cards < r.cards(); n++) {
+                if (holdable(r, n, holder)) {
+                    holder[n] = tenant;
+                    nodes.add(n);
+                    cards += topology.cards(n);
+                }
+            }
+            if (cards < r.cards()) {
+                shortfall += r.cards() - cards;
+                if (!warned.contains(r.id())) {
+                    warned.add(r.id());
+                    LOG.warnf("Reservation %s: %d of its %d %s cards in service to hold; it holds %d nodes until more "
+                            + "come back", r.id(), cards, r.cards(), r.model(), nodes.size());
+                }
             } else {
-                moving.add(r);
+                warned.remove(r.id());
             }
+            held.put(r.id(), nodes.stream().mapToInt(Integer::intValue).toArray());
         }
-        for (ReservationRef r : moving) {
-            int[] nodes = choose(r, holder);
-            if (nodes == null) {
-                LOG.warnf("Reservation %s: not enough whole %s nodes in service to hold %d cards", r.id(), r.model(),
-                        r.cards());
-                held.remove(r.id());
-                continue;
-            }
-            held.put(r.id(), nodes);
-            mark(holder, nodes, tenantIndex.applyAsInt(r.tenantId()));
-        }
+        warned.retainAll(held.keySet());
+        shortCards = shortfall;
         return holder;
     }
 
-    private static void mark(int[] holder, int[] nodes, int tenant) {
-        for (int n : nodes) {
-            holder[n] = tenant;
-        }
+    /** The cards the open reservations are short of, as of the last {@link #hold}: sold, but no node to hold them. */
+    int shortCards() {
+        return shortCards;
     }
 
-    private static boolean stillHoldable(int[] nodes, int[] holder) {
-        for (int n : nodes) {
-            if (holder[n] != Reservations.NONE) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Whole nodes of the reservation's model (and block) in service and free of other holds, enough for its cards. */
-    private int[] choose(ReservationRef r, int[] holder) {
-        List<Integer> chosen = new ArrayList<>();
-        int cards = 0;
-        for (int n = 0; n < topology.nodes() && cards < r.cards(); n++) {
-            if (holder[n] != Reservations.NONE || topology.cards(n) == 0
-                    || !topology.models().get(topology.model(n)).equals(r.model())
-                    || (r.block() != null && !r.block().equals(blockOf[n]))) {
-                continue;
-            }
-            chosen.add(n);
-            cards += topology.cards(n);
-        }
-        return cards >= r.cards() ? chosen.stream().mapToInt(Integer::intValue).toArray() : null;
+    private boolean holdable(ReservationRef r, int n, int[] holder) {
+        return holder[n] == Reservations.NONE && topology.cards(n) > 0
+                && topology.models().get(topology.model(n)).equals(r.model())
+                && (r.block() == null || r.block().equals(blockOf[n]));
     }
 }

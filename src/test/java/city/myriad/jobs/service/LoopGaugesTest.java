@@ -21,10 +21,11 @@ class LoopGaugesTest {
     @Test
     void a_loop_publishes_its_last_cycle_and_nothing_once_it_ends() {
         LoopGauges.Figures figures = gauges.begin(cluster);
-        figures.update(busyScheduler());
+        figures.update(busyScheduler(), 4);
         assertEquals(1.0, value("myriad.scheduler.running"));
         assertEquals(1.0, value("myriad.scheduler.pending"));
         assertEquals(0.5, value("myriad.scheduler.allocated.ratio"));
+        assertEquals(4.0, value("myriad.reservations.short.cards"));
         gauges.end(cluster, figures);
         assertTrue(Double.isNaN(value("myriad.scheduler.running")), "not known here once the replica leads no more");
     }
@@ -32,11 +33,11 @@ class LoopGaugesTest {
     @Test
     void a_loop_that_ends_after_its_successor_began_leaves_the_successors_figures() {
         LoopGauges.Figures first = gauges.begin(cluster);
-        first.update(busyScheduler());
+        first.update(busyScheduler(), 0);
         LoopGauges.Figures second = gauges.begin(cluster);  // leadership regained while the first still winds down
         gauges.end(cluster, first);
         assertEquals(0.0, value("myriad.scheduler.running"), "the successor's figures (no cycle yet), not NaN");
-        second.update(busyScheduler());
+        second.update(busyScheduler(), 0);
         assertEquals(1.0, value("myriad.scheduler.running"));
         assertEquals(1, meters.find("myriad.scheduler.running").gauges().size(), "one series per cluster");
     }

@@ -1,6 +1,7 @@
 package city.myriad.jobs.service;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import city.myriad.allocation.Reservations;
 import city.myriad.allocation.Topology;
@@ -48,7 +49,29 @@ class ReservationHoldsTest {
         ReservationRef globex = reservation(GLOBEX, "ASCEND-910B", 8, "b2");   // one node, in b2
         ReservationRef h800 = reservation(GLOBEX, "H800", 16, null);           // more than the cluster has
         int[] holder = holds.hold(new int[] {N, N, N, N, N}, List.of(acme, globex, h800), this::tenant);
-        assertArrayEquals(new int[] {0, 0, 1, N, N}, holder);
+        assertArrayEquals(new int[] {0, 0, 1, N, 1}, holder, "the H800 reservation holds the one node there is");
+        assertEquals(8, holds.shortCards());
+    }
+
+    @Test
+    void a_reservation_short_of_nodes_holds_what_is_in_service_keeps_it_and_is_topped_up_as_nodes_come_back() {
+        ReservationHolds holds = new ReservationHolds(TOPOLOGY, BLOCKS);
+        ReservationRef acme = reservation(ACME, "ASCEND-910B", 24, null);     // three nodes
+        ReservationRef globex = reservation(GLOBEX, "ASCEND-910B", 8, null);  // bought after acme's
+        assertArrayEquals(new int[] {0, 0, 0, 1, N}, holds.hold(new int[] {N, N, N, N, N}, List.of(acme, globex),
+                this::tenant));
+        assertEquals(0, holds.shortCards());
+        // Nodes 1 and 2 go down: acme keeps node 0, where its jobs run, and is 16 cards short; globex keeps node 3.
+        assertArrayEquals(new int[] {0, OUT, OUT, 1, N}, holds.hold(new int[] {N, OUT, OUT, N, N},
+                List.of(acme, globex), this::tenant));
+        assertEquals(16, holds.shortCards());
+        // Node 2 comes back: acme, short, gets it; node 1 back too: acme is whole again.
+        assertArrayEquals(new int[] {0, OUT, 0, 1, N}, holds.hold(new int[] {N, OUT, N, N, N}, List.of(acme, globex),
+                this::tenant));
+        assertEquals(8, holds.shortCards());
+        assertArrayEquals(new int[] {0, 0, 0, 1, N}, holds.hold(new int[] {N, N, N, N, N}, List.of(acme, globex),
+                this::tenant));
+        assertEquals(0, holds.shortCards());
     }
 
     @Test
