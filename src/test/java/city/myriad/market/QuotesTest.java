@@ -107,4 +107,38 @@ class QuotesTest {
                         + "\"cards\":2,\"startAt\":\"" + start + "\",\"endAt\":\"" + end + "\",\"quoteId\":\"" + quoteId + "\"}")
                 .post("/api/v1/reservations").then().statusCode(201).body("unitPrice.amountMinor", equalTo(1000));
     }
+
+    @Test
+    void a_spot_quote_is_priced_at_the_utilization_the_offers_show_and_a_job_made_with_it_pays_that() throws Exception {
+        String cluster = city.myriad.support.World.cluster(2);
+        given().auth().oauth2(Tokens.olga()).contentType("application/json")
+                .body("{\"prices\":[" + PriceBooksTest.price("ASCEND-910B", "ON_DEMAND", 1200, "CNY") + ","
+                        + PriceBooksTest.spot(600, 400, 1000) + "],\"sameBlockPremiumPercent\":10}")
+                .put("/api/v1/clusters/" + cluster + "/prices").then().statusCode(200);
+        city.myriad.support.World.Tenant t = city.myriad.support.World.tenant();
+        String job = "{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + t.projectId()
+                + "\",\"model\":\"ASCEND-910B\",\"cards\":%d,\"class\":\"%s\",\"maxRunSeconds\":%d%s}";
+        // 8 of the 16 cards run on-demand work: utilization 0.5, so spot costs 400 + (1000 - 400) x 0.5 = 700.
+        String busy = given().auth().oauth2(t.admin()).contentType("application/json")
+                .body(job.formatted(8, "ON_DEMAND", 36_000, "")).post("/api/v1/jobs").then().statusCode(201)
+                .extract().path("id");
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        Integer offered = null;
+        while (Instant.now().isBefore(deadline) && !Integer.valueOf(700).equals(offered)) {
+            Thread.sleep(100);  // the loop reports the cards in use to the catalog within its 2 s refresh
+            offered = given().auth().oauth2(t.admin()).get("/api/v1/offers?clusterId=" + cluster + "&class=SPOT")
+                    .then().statusCode(200).extract().path("items[0].unitPrice.amountMinor");
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(700, offered, "the offer at utilization 0.5");
+        String quoteId = given().auth().oauth2(t.admin()).contentType("application/json")
+                .body(quote(cluster, 4, "SPOT", null, null, 3600L)).post("/api/v1/quotes").then().statusCode(201)
+                .body("unitPrice.amountMinor", equalTo(700)).body("totalPrice.amountMinor", equalTo(2800))
+                .extract().path("id");
+        String spot = given().auth().oauth2(t.admin()).contentType("application/json")
+                .body(job.formatted(4, "SPOT", 3600, ",\"quoteId\":\"" + quoteId + "\"")).post("/api/v1/jobs").then()
+                .statusCode(201).body("unitPrice.amountMinor", equalTo(700)).extract().path("id");
+        for (String id : java.util.List.of(busy, spot)) {
+            given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + id + "/cancel").then().statusCode(200);
+        }
+    }
 }

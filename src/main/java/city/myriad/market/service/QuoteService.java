@@ -77,10 +77,12 @@ public class QuoteService {
         return tenants.readableTenant(caller).chain(tenant -> clusters.find(command.clusterId())
                 .chain(cluster -> clusters.sellableOf(cluster.id(), command.model()))
                 .chain(capacity -> behindTheQueue(command, now)
-                        .chain(queued -> scoped.unscoped(() -> books.current(command.clusterId())
+                        .chain(queued -> utilizationNow(command).chain(utilization -> scoped.unscoped(
+                                () -> books.current(command.clusterId())
                                 .chain(book -> reservations.holds(command.clusterId(), command.model(), now)
                                         .map(holds -> quote(tenant, command, shape, sameBlock, book.orElse(null),
-                                                new CapacityCalendar(capacity, holds), queued, now))))))
+                                                new CapacityCalendar(capacity, holds), queued, utilization,
+                                                now)))))))
                 .chain(q -> scoped.asTenant(tenant, () -> idempotency.once(tenant, QuoteView.class,
                         () -> quotes.persistAndFlush(q).map(QuoteService::view)))));
     }
@@ -130,8 +132,21 @@ public class QuoteService {
                 command.maxRunSeconds(), now);
     }
 
+    /**
+     * The model's utilization as the cluster's loop last reported it, which a SPOT price that follows utilization is
+     * quoted at: the price a job submitted now without a quote would get, and the offers show. 0 for other classes.
+     */
+    private Uni<BigDecimal> utilizationNow(CreateQuote command) {
+        if (command.priceClass() != PriceClass.SPOT) {
+            return Uni.createFrom().item(BigDecimal.ZERO);
+        }
+        return clusters.supply(command.clusterId()).map(supply -> supply.stream()
+                .filter(m -> m.model().equals(command.model())).map(ClusterSupply.ModelSupply::utilization)
+                .findFirst().orElse(BigDecimal.ZERO));
+    }
+
     private Quote quote(UUID tenant, CreateQuote command, Shape shape, boolean sameBlock, PriceBook book,
-            CapacityCalendar calendar, Optional<Instant> queued, Instant now) {
+            CapacityCalendar calendar, Optional<Instant> queued, BigDecimal utilization, Instant now) {
         Price price = book == null ? null : book.price(command.model(), command.priceClass()).orElse(null);
         if (price == null) {
             throw new MyriadProblem.Conflict(ProblemCode.NOT_FOR_SALE, "Cluster " + command.clusterId() + " sells no "
@@ -145,7 +160,7 @@ public class QuoteService {
         if (queued.isPresent() && queued.get().isAfter(earliest)) {
             earliest = queued.get();
         }
-        Money unit = price.at(BigDecimal.ZERO);
+        Money unit = price.at(utilization);
         if (sameBlock) {
             unit = unit.times(BigDecimal.ONE.add(BigDecimal.valueOf(book.sameBlockPremiumPercent(), 2)));
         }
