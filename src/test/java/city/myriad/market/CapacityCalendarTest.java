@@ -53,13 +53,13 @@ class CapacityCalendarTest {
 
     @Test
     void the_peak_held_in_a_window_is_the_busiest_instant_of_it_not_the_sum_of_what_overlaps() {
-        assertEquals(6, CALENDAR.peakHeld(h(0), h(2)));
-        assertEquals(11, CALENDAR.peakHeld(h(1), h(5)), "6 + 5 from 2 h to 4 h");
-        assertEquals(5, CALENDAR.peakHeld(h(4), h(9)));
-        assertEquals(0, CALENDAR.peakHeld(h(6), h(7)), "the holds end at 6 h: an end is exclusive");
-        assertEquals(0, new CapacityCalendar(Map.of(), List.of(new Hold(h(0), h(1), 4, null), new Hold(h(1), h(2), 4,
-                null))).peakHeld(h(2), h(3)));
-        assertEquals(4, new CapacityCalendar(Map.of(), List.of(new Hold(h(0), h(1), 4, null), new Hold(h(1), h(2), 4,
-                null))).peakHeld(h(0), h(2)), "back to back, never at once");
+        List<Hold> holds = List.of(new Hold(h(0), h(4), 6, null), new Hold(h(2), h(6), 5, "b2"));
+        assertEquals(6, CapacityCalendar.peakHeld(holds, h(0), h(2)));
+        assertEquals(11, CapacityCalendar.peakHeld(holds, h(1), h(5)), "6 + 5 from 2 h to 4 h, whatever the blocks");
+        assertEquals(5, CapacityCalendar.peakHeld(holds, h(4), h(9)));
+        assertEquals(0, CapacityCalendar.peakHeld(holds, h(6), h(7)), "the holds end at 6 h: an end is exclusive");
+        List<Hold> backToBack = List.of(new Hold(h(0), h(1), 4, null), new Hold(h(1), h(2), 4, null));
+        assertEquals(0, CapacityCalendar.peakHeld(backToBack, h(2), h(3)));
+        assertEquals(4, CapacityCalendar.peakHeld(backToBack, h(0), h(2)), "back to back, never at once");
     }
 }

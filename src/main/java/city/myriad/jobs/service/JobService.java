@@ -174,9 +174,7 @@ public class JobService {
         }
         // A SPOT price follows the model's utilization, as the cluster's loop last reported it to the catalog.
         Uni<BigDecimal> utilizationNow = shape.jobClass() != JobClass.SPOT ? Uni.createFrom().item(BigDecimal.ZERO)
-                : clusters.supply(c.clusterId()).map(supply -> supply.stream()
-                        .filter(m -> m.model().equals(c.model())).map(ClusterSupply.ModelSupply::utilization)
-                        .findFirst().orElse(BigDecimal.ZERO));
+                : clusters.utilization(c.clusterId(), c.model());
         return utilizationNow
                 .chain(utilization -> pricing.price(tenant, c.clusterId(), c.model(), shape.jobClass().name(),
                         shape.cardsMilli(), c.maxRunSeconds(), shape.sameBlock(), utilization, c.quoteId()))

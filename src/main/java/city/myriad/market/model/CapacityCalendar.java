@@ -76,13 +76,14 @@ public final class CapacityCalendar {
         return Optional.empty();
     }
 
-    /** The most cards the holds hold together at any instant of [start, end). */
-    public int peakHeld(Instant start, Instant end) {
-        return peak(start, end, null);
-    }
-
     /** The most cards held at any instant of [start, end), by all holds (block null) or one block's. */
     int peak(Instant start, Instant end, String block) {
+        return peakHeld(block == null ? holds : holds.stream().filter(h -> block.equals(h.block())).toList(), start,
+                end);
+    }
+
+    /** The most cards {@code holds} hold together at any instant of [start, end), wherever they are. */
+    public static int peakHeld(List<Hold> holds, Instant start, Instant end) {
         TreeSet<Instant> instants = new TreeSet<>();
         instants.add(start);
         holds.stream().map(Hold::start).filter(s -> !s.isBefore(start) && s.isBefore(end)).forEach(instants::add);
@@ -90,7 +91,7 @@ public final class CapacityCalendar {
         for (Instant t : instants) {
             int held = 0;
             for (Hold h : holds) {
-                if ((block == null || block.equals(h.block())) && !h.start().isAfter(t) && h.end().isAfter(t)) {
+                if (!h.start().isAfter(t) && h.end().isAfter(t)) {
                     held += h.cards();
                 }
             }

@@ -140,9 +140,7 @@ public class QuoteService {
         if (command.priceClass() != PriceClass.SPOT) {
             return Uni.createFrom().item(BigDecimal.ZERO);
         }
-        return clusters.supply(command.clusterId()).map(supply -> supply.stream()
-                .filter(m -> m.model().equals(command.model())).map(ClusterSupply.ModelSupply::utilization)
-                .findFirst().orElse(BigDecimal.ZERO));
+        return clusters.utilization(command.clusterId(), command.model());
     }
 
     private Quote quote(UUID tenant, CreateQuote command, Shape shape, boolean sameBlock, PriceBook book,

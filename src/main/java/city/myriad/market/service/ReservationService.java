@@ -128,9 +128,8 @@ public class ReservationService {
         if (limit.isEmpty()) {
             return;
         }
-        int atOnce = new CapacityCalendar(java.util.Map.of(), held.stream()
-                .map(r -> new CapacityCalendar.Hold(r.startAt, r.endAt, r.cards, null)).toList())
-                .peakHeld(c.startAt(), c.endAt());
+        int atOnce = CapacityCalendar.peakHeld(held.stream()
+                .map(r -> new CapacityCalendar.Hold(r.startAt, r.endAt, r.cards, null)).toList(), c.startAt(), c.endAt());
         if (atOnce + c.cards() > limit.getAsInt()) {
             throw new MyriadProblem.QuotaExceeded(ProblemCode.QUOTA_EXCEEDED, "The reservation holds " + c.cards()
                     + " " + c.model() + " cards" + (atOnce == 0 ? "" : "; with " + atOnce + " already reserved at once "
