@@ -66,6 +66,9 @@ class BillingTest {
     BillingWorker billing;
 
     @Inject
+    city.myriad.billing.service.Payments payments;
+
+    @Inject
     Pool pool;
 
     static final long ON_DEMAND = 1200;
@@ -352,6 +355,40 @@ class BillingTest {
         signed(paidEvent("evt_" + UUID.randomUUID(), stripeId, id, "invoice.paid")).then().statusCode(200);
         assertEquals("GOOD", balance(m.tenant()).getString("standing"));
         submit(m).then().statusCode(201);
+    }
+
+    @Test
+    void a_payment_that_commits_while_overdue_tenants_are_suspended_is_not_undone_by_the_suspension() throws Exception {
+        Month m = month("2025-03", 1, false);
+        meter.drain();
+        close("2025-03");
+        String id = invoiceOf(m.tenant().viewer(), "2025-03").getString("id");
+        String stripeId = untilPushed(m.tenant().viewer(), id).getString("stripeInvoiceId");
+        signed(paidEvent("evt_" + UUID.randomUUID(), stripeId, id, "invoice.payment_failed")).then().statusCode(200);
+        sqlRun("update invoices set payment_failed_at = now() - interval '8 days' where id = $1", UUID.fromString(id));
+        billing.roundNow();
+        assertEquals("SUSPENDED", balance(m.tenant()).getString("standing"));
+        // A payment's writes (the invoice PAID, the suspension lifted), held open; meanwhile the suspension of
+        // overdue tenants runs, and the payment then commits. Whichever order the database lets them take, the paid
+        // tenant must end in good standing. (Before the invoices were locked, the suspension waited on the row the
+        // payment deleted and wrote it again once the payment committed: SUSPENDED with nothing overdue.)
+        UUID tenant = UUID.fromString(m.tenant().id());
+        var payment = pool.getConnection().await().indefinitely();
+        try {
+            var open = payment.begin().await().indefinitely();
+            payment.query("select set_config('myriad.scope', 'platform', true)").execute().await().indefinitely();
+            payment.preparedQuery("update invoices set state = 'PAID', paid_at = now() where id = $1")
+                    .execute(Tuple.of(UUID.fromString(id))).await().indefinitely();
+            payment.preparedQuery("delete from billing_suspensions where tenant_id = $1").execute(Tuple.of(tenant))
+                    .await().indefinitely();
+            var suspending = payments.suspendOverdue(Instant.now()).subscribeAsCompletionStage();
+            sleep(500);  // lets the suspension reach the rows the payment holds; it cannot finish before the commit
+            open.commit().await().indefinitely();
+            suspending.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            payment.close().await().indefinitely();
+        }
+        assertEquals("GOOD", balance(m.tenant()).getString("standing"));
     }
 
     @Test

@@ -184,12 +184,21 @@ public class Payments {
                 .execute(Tuple.of(tenant, SqlTimes.utc(at.minus(config.paymentGrace())))).replaceWithVoid();
     }
 
-    /** Suspends from new work every tenant with an invoice unpaid past the grace period after a failed payment. */
+    /**
+     * Suspends from new work every tenant with an invoice unpaid past the grace period after a failed payment. The
+     * overdue invoices are locked (FOR UPDATE) before the suspensions are written: a payment, void or write-off
+     * updates its invoice, so it either commits first (the locked row is read again, no longer ISSUED: no suspension)
+     * or waits for this statement and then lifts the suspension it wrote. Without the lock a payment that committed
+     * while this statement ran had its lift undone: the suspension was written after it, from the older snapshot.
+     */
     public Uni<Integer> suspendOverdue(Instant at) {
         return tx.asPlatform(c -> c.preparedQuery("""
-                        with overdue as (
-                            select distinct on (tenant_id) tenant_id, id from invoices
+                        with unpaid as (
+                            select tenant_id, id, payment_failed_at from invoices
                              where state = 'ISSUED' and payment_failed_at <= $1
+                               for update),
+                        overdue as (
+                            select distinct on (tenant_id) tenant_id, id from unpaid
                              order by tenant_id, payment_failed_at),
                         suspended as (
                             insert into billing_suspensions (tenant_id, invoice_id, since)
