@@ -551,6 +551,93 @@ class BillingTest {
     }
 
     @Test
+    void reserved_card_time_not_delivered_is_credited_once_per_period_and_the_operator_is_settled_the_less() {
+        World.Tenant t = World.tenant();
+        String cluster = World.cluster(1);
+        Instant start = Instant.parse("2025-04-29T00:00:00Z");
+        Instant end = Instant.parse("2025-05-02T00:00:00Z");        // 72 hours of 8 cards
+        long total = 576_007;                                         // odd, so that rounding shows
+        UUID r = History.reserved(pool, t.id(), t.projectId(), cluster, 8, start, end, total,
+                Instant.parse("2025-04-02T10:00:00Z"), null, null);
+        // As the loop writes them: 2 cards short for 3.5 h; then 3 cards short from April 30 22:00, never ended
+        // (the window's end bounds it); another tenant's reservation, whole, on the same cluster.
+        History.shortOf(pool, r, t.id(), cluster, 2, Instant.parse("2025-04-29T06:00:00Z"),
+                Instant.parse("2025-04-29T09:30:00Z"));
+        History.shortOf(pool, r, t.id(), cluster, 3, Instant.parse("2025-04-30T22:00:00Z"), null);
+        World.Tenant other = World.tenant();
+        History.reserved(pool, other.id(), other.projectId(), cluster, 8, start, end, total,
+                Instant.parse("2025-04-02T10:00:00Z"), null, null);
+        BigDecimal window = BigDecimal.valueOf(8L * 1000 * 72 * 3600);
+        long aprilCms = 2L * 1000 * 3 * 3600 + 2L * 1000 * 1800 + 3L * 1000 * 2 * 3600;
+        long mayCms = 3L * 1000 * 24 * 3600;
+        long aprilCredit = BigDecimal.valueOf(total).multiply(BigDecimal.valueOf(aprilCms))
+                .divide(window, 0, java.math.RoundingMode.HALF_EVEN).longValueExact();
+        long mayCredit = BigDecimal.valueOf(total).multiply(BigDecimal.valueOf(mayCms))
+                .divide(window, 0, java.math.RoundingMode.HALF_EVEN).longValueExact();
+        assertEquals(13_000, aprilCredit, "576,007 x 13 / 576 card-hours, rounded");
+        assertEquals(72_001, mayCredit, "576,007 / 8, half-even");
+
+        // April's draft already shows the credit as the close will bill it.
+        JsonPath draft = invoiceOf(t.viewer(), "2025-04");
+        assertEquals(List.of("RESERVATION", "RESERVATION_SHORTFALL_CREDIT"), draft.getList("lines.kind"));
+        close("2025-04");
+        JsonPath april = invoiceOf(t.viewer(), "2025-04");
+        assertEquals("ISSUED", april.getString("state"));
+        assertEquals(List.of("RESERVATION", "RESERVATION_SHORTFALL_CREDIT"), april.getList("lines.kind"));
+        assertEquals(draft.getList("lines.amount.amountMinor"), april.getList("lines.amount.amountMinor"));
+        assertEquals(-aprilCredit, april.getLong("lines[1].amount.amountMinor"));
+        assertEquals(r.toString(), april.getString("lines[1].reservationId"));
+        assertEquals(0, new BigDecimal("13").compareTo(new BigDecimal(april.getString("lines[1].gpuHours"))));
+        assertEquals("2025-04-29T06:00:00Z", april.getString("lines[1].from"));
+        assertEquals("2025-05-01T00:00:00Z", april.getString("lines[1].to"), "April's part ends with April");
+        assertEquals(total - aprilCredit, april.getLong("total.amountMinor"));
+        assertEquals(List.of("RESERVATION"), invoiceOf(other.viewer(), "2025-04").getList("lines.kind"),
+                "a whole reservation is not credited");
+
+        // The operator is settled the revenue less the credit.
+        String operator = given().auth().oauth2(Tokens.admin()).get("/api/v1/clusters/" + cluster).then()
+                .extract().path("operatorId");
+        JsonPath s = given().auth().oauth2(Tokens.olga()).queryParam("period", "2025-04")
+                .get("/api/v1/operators/" + operator + "/settlements").then().statusCode(200).extract().jsonPath();
+        assertTrue(s.getBoolean("reconciled"));
+        Map<String, Object> line = s.<Map<String, Object>>getList("clusters").stream()
+                .filter(x -> cluster.equals(x.get("clusterId"))).findFirst().orElseThrow();
+        assertEquals(2 * total - aprilCredit, ((Number) ((Map<?, ?>) line.get("revenue")).get("amountMinor"))
+                .longValue());
+
+        // FOCUS: the credit is a Credit row of the reservation, and the rows still sum to the invoice.
+        String csv = given().auth().oauth2(t.viewer()).queryParam("from", "2025-04-01T00:00:00Z")
+                .queryParam("to", "2025-05-01T00:00:00Z").queryParam("format", "csv").get("/api/v1/exports/focus")
+                .then().statusCode(200).extract().asString();
+        List<String> header = new ArrayList<>();
+        List<Map<String, String>> rows = FocusValidator.Csv.rows(csv, header);
+        assertEquals(List.of(), new FocusValidator().validate(header, rows));
+        Map<String, String> credit = rows.stream()
+                .filter(x -> "RESERVATION_SHORTFALL_CREDIT".equals(x.get("x_InvoiceLineKind"))).findFirst()
+                .orElseThrow();
+        assertEquals("Credit", credit.get("ChargeCategory"));
+        assertEquals(r.toString(), credit.get("CapacityReservationId"));
+        assertEquals(0, new BigDecimal(credit.get("BilledCost")).compareTo(BigDecimal.valueOf(-aprilCredit, 2)));
+        assertEquals(0, rows.stream().map(x -> new BigDecimal(x.get("BilledCost"))).reduce(BigDecimal.ZERO,
+                BigDecimal::add).compareTo(BigDecimal.valueOf(total - aprilCredit, 2)));
+
+        // May: the rest of the open stretch, up to the window's end; nothing of April again. Only a credit: it is
+        // carried to the prepaid wallet.
+        close("2025-05");
+        JsonPath may = invoiceOf(t.viewer(), "2025-05");
+        assertEquals(List.of("RESERVATION_SHORTFALL_CREDIT", "CREDIT_CARRIED"), may.getList("lines.kind"));
+        assertEquals(-mayCredit, may.getLong("lines[0].amount.amountMinor"));
+        assertEquals("2025-05-01T00:00:00Z", may.getString("lines[0].from"));
+        assertEquals("2025-05-02T00:00:00Z", may.getString("lines[0].to"));
+        assertEquals(0, may.getLong("total.amountMinor"));
+        assertEquals(1, sql("select count(*) from invoice_lines where reservation_id = $1 and kind = "
+                + "'RESERVATION_SHORTFALL_CREDIT' and hours_from < '2025-05-01'", r), "April credited once");
+        // Another tenant sees neither the credit nor the shortfall.
+        given().auth().oauth2(other.admin()).get("/api/v1/invoices/" + may.getString("id")).then().statusCode(404);
+        given().auth().oauth2(other.admin()).get("/api/v1/reservations/" + r).then().statusCode(404);
+    }
+
+    @Test
     void tenants_never_see_each_others_invoices_balances_or_credit_and_bad_input_is_a_clear_problem() {
         Month m = month("2024-12", 1, false);
         World.Tenant other = World.tenant();

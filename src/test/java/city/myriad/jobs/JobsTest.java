@@ -512,6 +512,61 @@ class JobsTest {
     }
 
     @Test
+    void a_reservation_left_short_by_a_node_going_down_shows_it_and_the_loop_records_the_stretch_for_billing() {
+        String cluster = World.cluster(2);
+        String slug = given().auth().oauth2(Tokens.admin()).get("/api/v1/clusters/" + cluster).then().statusCode(200)
+                .extract().path("slug");
+        World.Tenant owner = World.tenant();
+        Instant start = Instant.now().plusSeconds(1);
+        String reservation = given().auth().oauth2(owner.admin()).contentType("application/json")
+                .body("{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + owner.projectId() + "\",\"model\":"
+                        + "\"ASCEND-910B\",\"cards\":16,\"startAt\":\"" + start + "\",\"endAt\":\""
+                        + start.plus(Duration.ofHours(2)) + "\"}")
+                .post("/api/v1/reservations").then().statusCode(201).body("cardsShort", equalTo(0)).extract()
+                .path("id");
+        untilReservation(owner, reservation, r -> "ACTIVE".equals(r.getString("state")));
+        setNode(cluster, slug + "-n2", "DOWN");
+        JsonPath shortOf8 = untilReservation(owner, reservation, r -> r.getInt("cardsShort") == 8);
+        assertEquals(16, shortOf8.getInt("cards"));
+        String open = "select count(*) from reservation_shortfalls where reservation_id = $1 and ended_at is null "
+                + "and cards = 8 and tenant_id = $2 and cluster_id = $3";
+        assertEquals(1, platformCount(open, UUID.fromString(reservation), UUID.fromString(owner.id()),
+                UUID.fromString(cluster)));
+        // Listed the same way; another tenant sees neither the reservation nor its shortfall.
+        given().auth().oauth2(owner.admin()).get("/api/v1/reservations").then().statusCode(200)
+                .body("items.find { it.id == '" + reservation + "' }.cardsShort", equalTo(8));
+        World.Tenant other = World.tenant();
+        given().auth().oauth2(other.admin()).get("/api/v1/reservations/" + reservation).then().statusCode(404);
+
+        setNode(cluster, slug + "-n2", "AVAILABLE");
+        untilReservation(owner, reservation, r -> r.getInt("cardsShort") == 0);
+        assertEquals(1, platformCount("select count(*) from reservation_shortfalls where reservation_id = $1 "
+                + "and ended_at >= started_at", UUID.fromString(reservation)), "one stretch, ended");
+        assertEquals(0, platformCount("select count(*) from reservation_shortfalls where reservation_id = $1 "
+                + "and ended_at is null", UUID.fromString(reservation)));
+    }
+
+    private static void setNode(String cluster, String node, String state) {
+        given().auth().oauth2(Tokens.olga()).contentType("application/json").body("{\"state\":\"" + state + "\"}")
+                .put("/api/v1/clusters/" + cluster + "/nodes/" + node + "/state").then().statusCode(200);
+    }
+
+    private static JsonPath untilReservation(World.Tenant t, String id, Predicate<JsonPath> done) {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        JsonPath last = null;
+        while (Instant.now().isBefore(deadline)) {
+            last = given().auth().oauth2(t.admin()).get("/api/v1/reservations/" + id).then().statusCode(200).extract()
+                    .jsonPath();
+            if (done.test(last)) {
+                return last;
+            }
+            sleep(50);
+        }
+        throw new AssertionError("reservation " + id + " never got there; last seen: "
+                + (last == null ? null : last.prettify()));
+    }
+
+    @Test
     void reserved_jobs_still_running_or_waiting_when_the_window_ends_stop_with_RESERVATION_ENDED() {
         String cluster = World.cluster(1);
         World.Tenant owner = World.tenant();

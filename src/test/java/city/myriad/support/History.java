@@ -95,6 +95,23 @@ public final class History {
         return id;
     }
 
+    /**
+     * A stretch of a reservation's shortfall, {@code cards} short from {@code from} until {@code to} (null: still
+     * open), as the scheduling loop writes one.
+     */
+    public static void shortOf(Pool pool, UUID reservationId, String tenantId, String clusterId, int cards,
+            Instant from, Instant to) {
+        pool.withTransaction(c -> c.query("select set_config('myriad.scope', 'platform', true)").execute()
+                .chain(() -> c.preparedQuery("""
+                        insert into reservation_shortfalls (reservation_id, tenant_id, cluster_id, cards, started_at,
+                                                            ended_at)
+                        values ($1, $2, $3, $4, $5, $6)""")
+                        .execute(Tuple.tuple().addValue(reservationId).addValue(UUID.fromString(tenantId))
+                                .addValue(UUID.fromString(clusterId)).addValue(cards).addValue(utc(from))
+                                .addValue(utc(to)))))
+                .await().indefinitely();
+    }
+
     private static OffsetDateTime utc(Instant t) {
         return t == null ? null : OffsetDateTime.ofInstant(t, ZoneOffset.UTC);
     }

@@ -26,17 +26,20 @@ public final class BillingApi {
     public record InvoiceLineView(
             @Schema(examples = "1") int lineNo,
             @Schema(enumeration = {"USAGE", "ADJUSTMENT", "PREEMPTION_CREDIT", "RESERVATION",
-                    "RESERVATION_CANCELLATION", "COMMITMENT_DISCOUNT", "COMMITMENT_SHORTFALL", "PREPAID_CREDIT",
-                    "CREDIT_CARRIED"}, examples = "USAGE") String kind,
+                    "RESERVATION_CANCELLATION", "RESERVATION_SHORTFALL_CREDIT", "COMMITMENT_DISCOUNT",
+                    "COMMITMENT_SHORTFALL", "PREPAID_CREDIT", "CREDIT_CARRIED"}, examples = "USAGE") String kind,
             @Schema(examples = "ASCEND-910B ON_DEMAND on hangzhou-a, project research: 12.5 GPU-hours")
             String description,
             UUID projectId, UUID clusterId,
             @Schema(examples = "ASCEND-910B") String model,
             @com.fasterxml.jackson.annotation.JsonProperty("class")
             @Schema(name = "class", enumeration = {"ON_DEMAND", "SPOT", "RESERVED"}) String priceClass,
-            @Schema(description = "First hour billed (usage), or the reservation's start") Instant from,
-            @Schema(description = "End of the last hour billed, or the reservation's end") Instant to,
-            @Schema(description = "Card-hours billed", examples = "12.5") BigDecimal gpuHours,
+            @Schema(description = "First hour billed (usage), the reservation's start, or the first moment of the "
+                    + "period its cards were short (a shortfall credit)") Instant from,
+            @Schema(description = "End of the last hour billed, the reservation's end, or the last moment of the "
+                    + "period its cards were short") Instant to,
+            @Schema(description = "Card-hours billed (or, for a shortfall credit, not delivered)", examples = "12.5")
+            BigDecimal gpuHours,
             SignedMoney amount,
             UUID reservationId, UUID commitmentId,
             @Schema(description = "Where the line comes from: the rollups (period, hours, project, cluster, model, "

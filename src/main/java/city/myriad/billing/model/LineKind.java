@@ -12,6 +12,11 @@ public enum LineKind {
     RESERVATION,
     /** A cancelled reservation: what is given back, its total less the cancellation fee (negative). */
     RESERVATION_CANCELLATION,
+    /**
+     * Reserved card time not delivered: the reservation held fewer cards than it bought while nodes were out of
+     * service; its price's share for the card-seconds short, per reservation and period (negative).
+     */
+    RESERVATION_SHORTFALL_CREDIT,
     /** The committed-use discount on ON_DEMAND usage (negative). */
     COMMITMENT_DISCOUNT,
     /** What the period's spend fell short of the commitment's minimum. */

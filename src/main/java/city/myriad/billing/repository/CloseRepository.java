@@ -46,7 +46,8 @@ public class CloseRepository {
             BigDecimal feePercent, boolean stripeConfigured, int dueDays) {
         OffsetDateTime now = SqlTimes.utc(at);
         return c.preparedQuery("create temp table rated on commit drop as " + RatingSql.LINES)
-                .execute(Tuple.of(period, SqlTimes.utc(start), SqlTimes.utc(end), null, false))
+                .execute(Tuple.tuple().addValue(period).addValue(SqlTimes.utc(start)).addValue(SqlTimes.utc(end))
+                        .addValue(null).addValue(false).addValue(now))
                 .chain(() -> c.preparedQuery("""
                         insert into invoices (id, tenant_id, period, currency, state, created_at, updated_at)
                         select myriad_uuid_v7(), tenant_id, $1, currency, 'DRAFT', $2, $2

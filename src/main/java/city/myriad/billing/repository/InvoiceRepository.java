@@ -76,15 +76,15 @@ public class InvoiceRepository {
 
     /** A draft's lines now: rating read live for its tenant and period, in the order the close would number them. */
     public Uni<List<LineRow>> live(SqlConnection c, UUID tenantId, String period, String currency, Instant start,
-            Instant end) {
+            Instant end, Instant now) {
         return c.preparedQuery("select row_number() over (order by l.sort, l.cluster_id, l.project_id, l.model, "
                         + "l.price_class, l.hours_from, l.reservation_id)::int, l.kind, l.project_id, l.cluster_id, "
                         + "l.model, l.price_class, l.hours_from, l.hours_to, l.cms, l.amount, l.reservation_id, "
                         + "l.commitment_id, cl.slug, p.slug from (" + RatingSql.LINES + ") l "
                         + "left join clusters cl on cl.id = l.cluster_id left join projects p on p.id = l.project_id "
-                        + "where l.currency = $6 order by 1")
+                        + "where l.currency = $7 order by 1")
                 .execute(Tuple.tuple().addValue(period).addValue(SqlTimes.utc(start)).addValue(SqlTimes.utc(end))
-                        .addValue(tenantId).addValue(true).addValue(currency))
+                        .addValue(tenantId).addValue(true).addValue(SqlTimes.utc(now)).addValue(currency))
                 .map(InvoiceRepository::lines);
     }
 

@@ -8,7 +8,8 @@ package city.myriad.billing.repository;
  * <p>
  * Parameters: $1 period ('2026-11'), $2 its start, $3 its end, $4 a tenant or null for all, $5 true for a draft
  * (a reservation goes on the draft of the period it will be billed in) or false for the close (every reservation
- * bought or cancelled before the period's end and not billed yet).
+ * bought or cancelled before the period's end and not billed yet), $6 the time rated as of (a shortfall still open
+ * is credited up to it within the period: the close's time, which is past the period's end, or a draft's now).
  * <p>
  * Columns: tenant_id, currency, kind, project_id, cluster_id, model, price_class, hours_from, hours_to,
  * card_milli_seconds, amount_minor, reservation_id, commitment_id, sort.
@@ -42,6 +43,23 @@ final class RatingSql {
                   from reservations r
                  where r.created_at < $3 and ($4::uuid is null or r.tenant_id = $4::uuid)
             ),
+            short as (
+                -- The reserved card time not delivered: each stretch of a shortfall, clipped to the reservation's
+                -- window, the period and the time rated as of; one line per reservation and period.
+                select r.tenant_id, r.currency, r.project_id, r.cluster_id, r.model, r.id, r.cards, r.start_at,
+                       r.end_at, r.total_minor,
+                       min(greatest(s.started_at, r.start_at, $2)) as hours_from,
+                       max(least(coalesce(s.ended_at, $6), r.end_at, $3)) as hours_to,
+                       sum(round(s.cards * 1000 * extract(epoch from least(coalesce(s.ended_at, $6), r.end_at, $3)
+                                                                   - greatest(s.started_at, r.start_at, $2))))::bigint
+                           as cms
+                  from reservation_shortfalls s join reservations r on r.id = s.reservation_id
+                 where s.started_at < least($3, $6) and coalesce(s.ended_at, $6) > $2
+                   and least(coalesce(s.ended_at, $6), r.end_at, $3) > greatest(s.started_at, r.start_at, $2)
+                   and ($4::uuid is null or s.tenant_id = $4::uuid)
+                 group by r.tenant_id, r.currency, r.project_id, r.cluster_id, r.model, r.id, r.cards, r.start_at,
+                          r.end_at, r.total_minor
+            ),
             commitment as (
                 select c.* from commitments c
                  where c.first_period <= $1 and c.last_period >= $1 and ($4::uuid is null or c.tenant_id = $4::uuid)
@@ -63,6 +81,14 @@ final class RatingSql {
                 select tenant_id, currency, 'RESERVATION_CANCELLATION', project_id, cluster_id, model, 'RESERVED',
                        start_at, end_at, null, -(total_minor - coalesce(cancellation_fee_minor, 0)), id, null
                   from res where cancel_due
+                union all
+                -- The share of the reservation's price for the card time not delivered, rounded once per line.
+                select tenant_id, currency, 'RESERVATION_SHORTFALL_CREDIT', project_id, cluster_id, model, 'RESERVED',
+                       hours_from, hours_to, cms,
+                       -myriad_round_half_even(total_minor::numeric * cms
+                                               / (cards::numeric * 1000 * extract(epoch from end_at - start_at))),
+                       id, null
+                  from short where cms > 0
                 union all
                 select u.tenant_id, u.currency, 'COMMITMENT_DISCOUNT', u.project_id, u.cluster_id, u.model,
                        u.price_class, u.hours_from, u.hours_to, null,
@@ -105,7 +131,8 @@ final class RatingSql {
             )
             select l.*, case l.kind when 'USAGE' then 1 when 'ADJUSTMENT' then 2 when 'PREEMPTION_CREDIT' then 3
                                     when 'RESERVATION' then 4 when 'RESERVATION_CANCELLATION' then 5
-                                    when 'COMMITMENT_DISCOUNT' then 6 when 'COMMITMENT_SHORTFALL' then 7
-                                    when 'PREPAID_CREDIT' then 8 else 9 end as sort
+                                    when 'RESERVATION_SHORTFALL_CREDIT' then 6
+                                    when 'COMMITMENT_DISCOUNT' then 7 when 'COMMITMENT_SHORTFALL' then 8
+                                    when 'PREPAID_CREDIT' then 9 else 10 end as sort
               from (select * from lines union all select * from settle) l""";
 }

@@ -398,6 +398,14 @@ public class FocusExport {
                     set(v, C_ChargeDescription, "Reservation " + reservation + " cancelled: its price less the fee");
                     set(v, C_CapacityReservationId, reservation.toString());
                 }
+                case "RESERVATION_SHORTFALL_CREDIT" -> {
+                    BigDecimal hours = BigDecimal.valueOf(x.getLong(18)).divide(BigDecimal.valueOf(3_600_000L), 6,
+                            RoundingMode.HALF_EVEN);
+                    set(v, C_ChargeCategory, "Credit");
+                    set(v, C_ChargeDescription, "Reservation " + reservation + ": " + plain(hours) + " reserved "
+                            + model + " card-hours on " + clusterSlug + " not delivered (nodes out of service)");
+                    set(v, C_CapacityReservationId, reservation.toString());
+                }
                 case "COMMITMENT_DISCOUNT" -> {
                     set(v, C_ChargeCategory, "Credit");
                     set(v, C_ChargeDescription, "Committed-use discount (commitment " + commitment + ") on "

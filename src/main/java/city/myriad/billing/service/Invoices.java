@@ -41,11 +41,13 @@ public class Invoices {
     private final PlainTx tx;
     private final InvoiceRepository invoices;
     private final TenantProjects tenants;
+    private final java.time.Clock clock;
 
-    Invoices(PlainTx tx, InvoiceRepository invoices, TenantProjects tenants) {
+    Invoices(PlainTx tx, InvoiceRepository invoices, TenantProjects tenants, java.time.Clock clock) {
         this.tx = tx;
         this.invoices = invoices;
         this.tenants = tenants;
+        this.clock = clock;
     }
 
     public Uni<Page<InvoiceView>> list(Caller caller, UUID tenantId, String period, String state, PageRequest page) {
@@ -100,7 +102,7 @@ public class Invoices {
                     r.paymentFailedAt(), r.stripeInvoiceId(), r.stripeState(),
                     withLines ? ls.stream().map(l -> line(r.period(), r.currency(), l)).toList() : null));
         }
-        return invoices.live(c, r.tenantId(), r.period(), r.currency(), p.start(), p.end()).map(ls -> {
+        return invoices.live(c, r.tenantId(), r.period(), r.currency(), p.start(), p.end(), clock.instant()).map(ls -> {
             long subtotal = ls.stream().filter(l -> !settles(l)).mapToLong(LineRow::amountMinor).sum();
             long applied = -ls.stream().filter(l -> l.kind().equals("PREPAID_CREDIT"))
                     .mapToLong(LineRow::amountMinor).sum();
@@ -136,6 +138,9 @@ public class Invoices {
             case "RESERVATION" -> "Reservation of " + gpuHours.toPlainString() + " card-hours, " + l.model()
                     + " on " + l.clusterSlug() + ", " + l.hoursFrom() + " to " + l.hoursTo();
             case "RESERVATION_CANCELLATION" -> "Reservation cancelled: its price less the cancellation fee";
+            case "RESERVATION_SHORTFALL_CREDIT" -> "Reservation on " + l.clusterSlug() + ": " + gpuHours.toPlainString()
+                    + " reserved " + l.model() + " card-hours not delivered (nodes out of service), " + l.hoursFrom()
+                    + " to " + l.hoursTo() + ", credited";
             case "COMMITMENT_DISCOUNT" -> what + ": committed-use discount";
             case "COMMITMENT_SHORTFALL" -> "Commitment: spend below the period's minimum";
             case "PREPAID_CREDIT" -> "Prepaid credit applied";
@@ -150,6 +155,8 @@ public class Invoices {
                     + l.clusterId() + " model=" + l.model() + " class=" + l.priceClass()
                     + (l.commitmentId() == null ? "" : " commitment=" + l.commitmentId());
             case "RESERVATION", "RESERVATION_CANCELLATION" -> "reservation " + l.reservationId();
+            case "RESERVATION_SHORTFALL_CREDIT" -> "reservation_shortfalls reservation=" + l.reservationId()
+                    + " from=" + l.hoursFrom() + " to=" + l.hoursTo();
             case "COMMITMENT_SHORTFALL" -> "commitment " + l.commitmentId();
             default -> "prepaid wallet (ledger account TENANT_CREDIT)";
         };

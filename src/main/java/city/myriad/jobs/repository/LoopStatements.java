@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -122,5 +123,36 @@ public class LoopStatements {
 
     public Uni<Void> waitReasons(SqlConnection c, String batch) {
         return c.preparedQuery(WAIT_REASONS).execute(Tuple.of(batch)).replaceWithVoid();
+    }
+
+    /**
+     * Makes the cluster's open shortfalls those of {@code shortBy} (reservation to cards short) as of {@code at}: a
+     * stretch whose reservation is no longer short, or short by another number of cards, ends at {@code at}; a
+     * reservation short with no open stretch of that many cards gets one from {@code at}. Idempotent: the same map
+     * again changes nothing, so a loop that resumes (a rebuild, a new leader) syncs what it finds without knowing
+     * what was written before.
+     */
+    public Uni<Void> syncShortfalls(SqlConnection c, UUID clusterId, Map<UUID, Integer> shortBy, Instant at) {
+        UUID[] ids = shortBy.keySet().toArray(new UUID[0]);
+        Integer[] cards = new Integer[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            cards[i] = shortBy.get(ids[i]);
+        }
+        Tuple args = Tuple.of(clusterId, ids, cards, SqlTimes.utc(at));
+        return c.preparedQuery("""
+                        update reservation_shortfalls s set ended_at = greatest(s.started_at, $4)
+                         where s.cluster_id = $1 and s.ended_at is null
+                           and not exists (select 1 from unnest($2::uuid[], $3::int[]) as v(reservation_id, cards)
+                                            where v.reservation_id = s.reservation_id and v.cards = s.cards)""")
+                .execute(args)
+                .chain(() -> c.preparedQuery("""
+                        insert into reservation_shortfalls (reservation_id, tenant_id, cluster_id, cards, started_at)
+                        select v.reservation_id, r.tenant_id, $1, v.cards, $4
+                          from unnest($2::uuid[], $3::int[]) as v(reservation_id, cards)
+                          join reservations r on r.id = v.reservation_id
+                         where not exists (select 1 from reservation_shortfalls s
+                                            where s.reservation_id = v.reservation_id and s.ended_at is null)""")
+                        .execute(args))
+                .replaceWithVoid();
     }
 }

@@ -153,6 +153,8 @@ final class ClusterLoop implements Runnable {
     private boolean nodesChanged;
     /** The holds last given to the core: the same ones again would only throw away its memos. */
     private int[] appliedHolds;
+    /** The reservations' shortfalls as last written (null: not since the core was built, so written at once). */
+    private Map<UUID, Integer> shortWritten;
 
     ClusterLoop(UUID clusterId, long epoch, LoopParts parts) {
         this.clusterId = clusterId;
@@ -264,6 +266,7 @@ final class ClusterLoop implements Runnable {
         scheduler = new Scheduler(topology, new FragmentationAwarePolicy(), Scheduler.Options.myriad())
                 .withAdmission(this::admit);
         appliedHolds = null;
+        shortWritten = null;
         // What is in the inbox now is in the rows read next: drop it first, so nothing is applied twice.
         drain(1_000_000, parts.clock.instant());
         List<JobRow> live = parts.await(() -> parts.scoped.asPlatform(() -> parts.jobs.live(clusterId)));
@@ -729,6 +732,7 @@ final class ClusterLoop implements Runnable {
         closedReservations = notOpen.isEmpty() ? Set.of()
                 : parts.await(() -> parts.pricing.closed(clusterId, notOpen, now));
         holds.hold(holder, open, this::tenantIndex);
+        writeShortfalls(now);
         // Applying holds forgets the core's memos (shapes that do not fit, kept reservations): only on a change.
         if (!java.util.Arrays.equals(holder, appliedHolds)) {
             scheduler.withReservations(n -> holder[n]);
@@ -738,6 +742,20 @@ final class ClusterLoop implements Runnable {
         if (!rebuilding) {
             reportUsage();
         }
+    }
+
+    /**
+     * Records which reservations are short of cards, when that changed (billing credits the card time not delivered):
+     * in its own transaction, fenced like a cycle's commit, so only the leader writes it.
+     */
+    private void writeShortfalls(Instant now) {
+        Map<UUID, Integer> shortBy = holds.shortBy();
+        if (shortBy.equals(shortWritten)) {
+            return;
+        }
+        parts.own.platform(c -> PlainTx.pipelined(fenced(c, now), () -> parts.statements.syncShortfalls(c, clusterId,
+                shortBy, now)));
+        shortWritten = shortBy;
     }
 
     /** Tells the catalog what runs now, per model and block, when it changed since the last report. */

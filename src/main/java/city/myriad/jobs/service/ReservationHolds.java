@@ -31,6 +31,8 @@ final class ReservationHolds {
     /** The reservations short of nodes whose shortfall was logged (once, until they are whole again). */
     private final java.util.Set<UUID> warned = new java.util.HashSet<>();
     private int shortCards;
+    /** Per reservation short of cards as of the last {@link #hold}: the cards it is short of. */
+    private Map<UUID, Integer> shortBy = Map.of();
 
     ReservationHolds(Topology topology, String[] blockOf) {
         this.topology = topology;
@@ -60,6 +62,7 @@ final class ReservationHolds {
             nodesOf.put(r.id(), kept);
         }
         int shortfall = 0;
+        Map<UUID, Integer> shortNow = new HashMap<>();
         for (ReservationRef r : open) {
             List<Integer> nodes = nodesOf.get(r.id());
             int tenant = tenantIndex.applyAsInt(r.tenantId());
@@ -73,6 +76,7 @@ final class ReservationHolds {
             }
             if (cards < r.cards()) {
                 shortfall += r.cards() - cards;
+                shortNow.put(r.id(), r.cards() - cards);
                 if (!warned.contains(r.id())) {
                     warned.add(r.id());
                     LOG.warnf("Reservation %s: %d of its %d %s cards in service to hold; it holds %d nodes until more "
@@ -85,12 +89,18 @@ final class ReservationHolds {
         }
         warned.retainAll(held.keySet());
         shortCards = shortfall;
+        shortBy = Map.copyOf(shortNow);
         return holder;
     }
 
     /** The cards the open reservations are short of, as of the last {@link #hold}: sold, but no node to hold them. */
     int shortCards() {
         return shortCards;
+    }
+
+    /** The open reservations short of cards, as of the last {@link #hold}, each with the cards it is short of. */
+    Map<UUID, Integer> shortBy() {
+        return shortBy;
     }
 
     private boolean holdable(ReservationRef r, int n, int[] holder) {

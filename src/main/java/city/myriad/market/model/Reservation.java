@@ -49,4 +49,11 @@ public class Reservation {
     public Instant createdAt;
     @Version
     public long version;
+    /**
+     * The cards it is short of now (the scheduling loop's open shortfall: nodes of its model out of service and none
+     * to stand in), null when it holds all it bought. Read only; billing credits the card time not delivered.
+     */
+    @org.hibernate.annotations.Formula("(select s.cards from reservation_shortfalls s "
+            + "where s.reservation_id = id and s.ended_at is null)")
+    public Integer cardsShort;
 }

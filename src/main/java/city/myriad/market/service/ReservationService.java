@@ -266,6 +266,6 @@ public class ReservationService {
                 r.sameBlock, r.block, ReservationState.of(r, now).name(), Money.of(r.unitPriceMinor, r.currency),
                 Money.of(r.totalMinor, r.currency), r.priceBookVersion,
                 r.cancellationFeeMinor == null ? null : Money.of(r.cancellationFeeMinor, r.currency), r.cancelledAt,
-                r.createdAt);
+                r.createdAt, r.cardsShort == null ? 0 : r.cardsShort);
     }
 }

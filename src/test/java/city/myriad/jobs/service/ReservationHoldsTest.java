@@ -51,6 +51,7 @@ class ReservationHoldsTest {
         int[] holder = holds.hold(new int[] {N, N, N, N, N}, List.of(acme, globex, h800), this::tenant);
         assertArrayEquals(new int[] {0, 0, 1, N, 1}, holder, "the H800 reservation holds the one node there is");
         assertEquals(8, holds.shortCards());
+        assertEquals(Map.of(h800.id(), 8), holds.shortBy(), "only the H800 reservation is short");
     }
 
     @Test
@@ -65,13 +66,16 @@ class ReservationHoldsTest {
         assertArrayEquals(new int[] {0, OUT, OUT, 1, N}, holds.hold(new int[] {N, OUT, OUT, N, N},
                 List.of(acme, globex), this::tenant));
         assertEquals(16, holds.shortCards());
+        assertEquals(Map.of(acme.id(), 16), holds.shortBy());
         // Node 2 comes back: acme, short, gets it; node 1 back too: acme is whole again.
         assertArrayEquals(new int[] {0, OUT, 0, 1, N}, holds.hold(new int[] {N, OUT, N, N, N}, List.of(acme, globex),
                 this::tenant));
         assertEquals(8, holds.shortCards());
+        assertEquals(Map.of(acme.id(), 8), holds.shortBy());
         assertArrayEquals(new int[] {0, 0, 0, 1, N}, holds.hold(new int[] {N, N, N, N, N}, List.of(acme, globex),
                 this::tenant));
         assertEquals(0, holds.shortCards());
+        assertEquals(Map.of(), holds.shortBy());
     }
 
     @Test
