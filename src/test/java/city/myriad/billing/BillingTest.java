@@ -604,6 +604,8 @@ class BillingTest {
                 .filter(x -> cluster.equals(x.get("clusterId"))).findFirst().orElseThrow();
         assertEquals(2 * total - aprilCredit, ((Number) ((Map<?, ?>) line.get("revenue")).get("amountMinor"))
                 .longValue());
+        assertEquals(-aprilCredit, ((Number) ((Map<?, ?>) line.get("reservationShortfallCredits"))
+                .get("amountMinor")).longValue(), "the statement says why the revenue is lower");
 
         // FOCUS: the credit is a Credit row of the reservation, and the rows still sum to the invoice.
         String csv = given().auth().oauth2(t.viewer()).queryParam("from", "2025-04-01T00:00:00Z")

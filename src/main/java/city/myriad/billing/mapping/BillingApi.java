@@ -129,7 +129,10 @@ public final class BillingApi {
 
     @Schema(name = "SettlementLine", description = "One cluster's revenue in one currency")
     public record SettlementLine(UUID clusterId, @Schema(examples = "hangzhou-a") String clusterSlug,
-            SignedMoney revenue, SignedMoney marketplaceFee, SignedMoney payable, long invoiceCount) {}
+            SignedMoney revenue, SignedMoney marketplaceFee, SignedMoney payable, long invoiceCount,
+            @Schema(description = "Included in `revenue`: the credits to tenants for reserved card time this "
+                    + "cluster did not deliver (nodes out of service under sold reservations), zero or negative")
+            SignedMoney reservationShortfallCredits) {}
 
     @Schema(name = "SettlementTotal", description = "One currency's totals; ledgerPayable is the movement of the "
             + "operator's payable account for the period")

@@ -160,14 +160,18 @@ public class LedgerRepository {
      * The same figures recomputed from the lines of the period's issued invoices that are not void: per cluster
      * and currency, revenue (lines other than prepaid settlement) and the fee by the rule.
      */
-    public record LineRevenue(UUID clusterId, String currency, long revenueMinor, long feeMinor) {}
+    /** A cluster's revenue from the invoice lines, its fee, and the part of it that is shortfall credits (<= 0). */
+    public record LineRevenue(UUID clusterId, String currency, long revenueMinor, long feeMinor,
+            long shortfallCreditsMinor) {}
 
     public Uni<List<LineRevenue>> revenueFromLines(SqlConnection c, UUID operatorId, String period,
             BigDecimal feePercent) {
         return c.preparedQuery("""
                         select p.cluster_id, p.currency, sum(p.revenue)::bigint,
-                               sum(myriad_round_half_even(p.revenue * $3 / 100))::bigint
-                          from (select l.cluster_id, i.currency, l.invoice_id, sum(l.amount_minor) as revenue
+                               sum(myriad_round_half_even(p.revenue * $3 / 100))::bigint, sum(p.short)::bigint
+                          from (select l.cluster_id, i.currency, l.invoice_id, sum(l.amount_minor) as revenue,
+                                       coalesce(sum(l.amount_minor)
+                                                filter (where l.kind = 'RESERVATION_SHORTFALL_CREDIT'), 0) as short
                                   from invoice_lines l join invoices i on i.id = l.invoice_id
                                   join clusters cl on cl.id = l.cluster_id
                                  where i.period = $2 and i.state in ('ISSUED', 'PAID', 'UNCOLLECTIBLE')
@@ -178,7 +182,8 @@ public class LedgerRepository {
                 .map(rows -> {
                     List<LineRevenue> out = new ArrayList<>();
                     for (Row r : rows) {
-                        out.add(new LineRevenue(r.getUUID(0), r.getString(1), r.getLong(2), r.getLong(3)));
+                        out.add(new LineRevenue(r.getUUID(0), r.getString(1), r.getLong(2), r.getLong(3),
+                                r.getLong(4)));
                     }
                     return out;
                 });

@@ -75,17 +75,19 @@ public class Settlements {
                                     boolean reconciled = true;
                                     for (var r : rows) {
                                         long revenue = r.payableMinor() + r.feeMinor();
+                                        LineRevenue check = fromLines.stream().filter(l -> l.clusterId()
+                                                .equals(r.clusterId()) && l.currency().equals(r.currency()))
+                                                .findFirst()
+                                                .orElse(new LineRevenue(r.clusterId(), r.currency(), 0, 0, 0));
                                         lines.add(new SettlementLine(r.clusterId(), r.clusterSlug(),
                                                 SignedMoney.of(revenue, r.currency()),
                                                 SignedMoney.of(r.feeMinor(), r.currency()),
-                                                SignedMoney.of(r.payableMinor(), r.currency()), r.invoiceCount()));
+                                                SignedMoney.of(r.payableMinor(), r.currency()), r.invoiceCount(),
+                                                SignedMoney.of(check.shortfallCreditsMinor(), r.currency())));
                                         long[] t = totals.computeIfAbsent(r.currency(), k -> new long[4]);
                                         t[0] += revenue;
                                         t[1] += r.feeMinor();
                                         t[2] += r.payableMinor();
-                                        LineRevenue check = fromLines.stream().filter(l -> l.clusterId()
-                                                .equals(r.clusterId()) && l.currency().equals(r.currency()))
-                                                .findFirst().orElse(new LineRevenue(r.clusterId(), r.currency(), 0, 0));
                                         reconciled &= check.revenueMinor() == revenue
                                                 && check.feeMinor() == r.feeMinor();
                                     }
