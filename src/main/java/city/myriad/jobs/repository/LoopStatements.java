@@ -139,7 +139,8 @@ public class LoopStatements {
             cards[i] = shortBy.get(ids[i]);
         }
         // Whole seconds: the refresh sees a change within seconds anyway, and the invoice lines read plainly.
-        Tuple args = Tuple.of(clusterId, ids, cards, SqlTimes.utc(at.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
+        Instant second = at.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Tuple args = Tuple.of(clusterId, ids, cards, SqlTimes.utc(second));
         return c.preparedQuery("""
                         update reservation_shortfalls s set ended_at = greatest(s.started_at, $4)
                          where s.cluster_id = $1 and s.ended_at is null
