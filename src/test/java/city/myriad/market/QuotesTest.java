@@ -53,17 +53,28 @@ class QuotesTest {
                 .body("{\"prices\":[{\"model\":\"ASCEND-910B\",\"class\":\"RESERVED\",\"unitPrice\":{\"amountMinor\":5000,"
                         + "\"currency\":\"CNY\"}}],\"sameBlockPremiumPercent\":10}")
                 .put("/api/v1/clusters/" + cluster + "/prices").then().statusCode(200);
-        String withQuote = ReservationsTest.body(ReservationsTest.ACME_PROJECT, 4, start, end, false)
-                .replace("}", ",\"quoteId\":\"" + quoteId + "\"}");
-        ReservationsTest.buy(Tokens.alice(), withQuote).then().statusCode(201)
-                .body("unitPrice.amountMinor", equalTo(1000)).body("totalPrice.amountMinor", equalTo(8000));
-        // Another shape, or another tenant, cannot use it.
+        // Another shape, or another tenant, cannot use it (and the refusals do not use it up).
         ReservationsTest.buy(Tokens.alice(), ReservationsTest.body(ReservationsTest.ACME_PROJECT, 3, end,
                 end.plus(Duration.ofHours(2)), false).replace("}", ",\"quoteId\":\"" + quoteId + "\"}"))
                 .then().statusCode(400).body("code", equalTo("QUOTE_MISMATCH"));
         ReservationsTest.buy(Tokens.bob(), ReservationsTest.body(ReservationsTest.GLOBEX_PROJECT, 4, start, end, false)
                 .replace("}", ",\"quoteId\":\"" + quoteId + "\"}")).then().statusCode(404)
                 .body("code", equalTo("QUOTE_NOT_FOUND"));
+        String withQuote = ReservationsTest.body(ReservationsTest.ACME_PROJECT, 4, start, end, false)
+                .replace("}", ",\"quoteId\":\"" + quoteId + "\"}");
+        String key = "quote-" + quoteId;
+        String bought = given().auth().oauth2(Tokens.alice()).contentType("application/json")
+                .header("Idempotency-Key", key).body(withQuote).post("/api/v1/reservations").then().statusCode(201)
+                .body("unitPrice.amountMinor", equalTo(1000)).body("totalPrice.amountMinor", equalTo(8000))
+                .extract().path("id");
+        // A quote prices one purchase: a retry with the key answers the first; a second purchase is refused, and
+        // the quote says which purchase used it.
+        given().auth().oauth2(Tokens.alice()).contentType("application/json").header("Idempotency-Key", key)
+                .body(withQuote).post("/api/v1/reservations").then().statusCode(201).body("id", equalTo(bought));
+        ReservationsTest.buy(Tokens.alice(), withQuote).then().statusCode(409).body("code", equalTo("QUOTE_USED"))
+                .body("detail", org.hamcrest.Matchers.containsString(bought));
+        given().auth().oauth2(Tokens.amy()).get("/api/v1/quotes/" + quoteId).then().statusCode(200)
+                .body("usedBy", equalTo(bought));
         // Without a quote, the book in force applies.
         ReservationsTest.buy(Tokens.alice(), ReservationsTest.body(ReservationsTest.ACME_PROJECT, 1, end,
                 end.plus(Duration.ofHours(1)), false)).then().statusCode(201).body("unitPrice.amountMinor", equalTo(5000));
@@ -134,10 +145,40 @@ class QuotesTest {
                 .body(quote(cluster, 4, "SPOT", null, null, 3600L)).post("/api/v1/quotes").then().statusCode(201)
                 .body("unitPrice.amountMinor", equalTo(700)).body("totalPrice.amountMinor", equalTo(2800))
                 .extract().path("id");
-        String spot = given().auth().oauth2(t.admin()).contentType("application/json")
-                .body(job.formatted(4, "SPOT", 3600, ",\"quoteId\":\"" + quoteId + "\"")).post("/api/v1/jobs").then()
-                .statusCode(201).body("unitPrice.amountMinor", equalTo(700)).extract().path("id");
-        for (String id : java.util.List.of(busy, spot)) {
+        // Eight submissions with the one quote at once: one job is made at the quote's price, the others are
+        // refused QUOTE_USED (the plain submission path, with its group commits, decides as the keyed one does).
+        String withQuote = job.formatted(4, "SPOT", 3600, ",\"quoteId\":\"" + quoteId + "\"");
+        java.util.List<java.util.concurrent.CompletableFuture<io.restassured.response.Response>> racing =
+                new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            racing.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> given().auth().oauth2(t.admin())
+                    .contentType("application/json").body(withQuote).post("/api/v1/jobs")));
+        }
+        java.util.List<io.restassured.response.Response> answers = racing.stream()
+                .map(java.util.concurrent.CompletableFuture::join).toList();
+        java.util.List<io.restassured.response.Response> made = answers.stream().filter(r -> r.statusCode() == 201)
+                .toList();
+        org.junit.jupiter.api.Assertions.assertEquals(1, made.size(), "one job per quote");
+        org.junit.jupiter.api.Assertions.assertTrue(answers.stream().filter(r -> r.statusCode() != 201)
+                .allMatch(r -> r.statusCode() == 409 && "QUOTE_USED".equals(r.path("code"))));
+        String spot = made.get(0).path("id");
+        org.junit.jupiter.api.Assertions.assertEquals(700, (int) made.get(0).path("unitPrice.amountMinor"));
+        given().auth().oauth2(t.admin()).get("/api/v1/quotes/" + quoteId).then().statusCode(200)
+                .body("usedBy", equalTo(spot));
+        // On the keyed path (the ORM's transaction) too: the purchase uses its quote, a retry answers it.
+        String second = given().auth().oauth2(t.admin()).contentType("application/json")
+                .body(quote(cluster, 4, "SPOT", null, null, 3600L)).post("/api/v1/quotes").then().statusCode(201)
+                .extract().path("id");
+        String keyed = job.formatted(4, "SPOT", 3600, ",\"quoteId\":\"" + second + "\"");
+        String viaKey = given().auth().oauth2(t.admin()).contentType("application/json")
+                .header("Idempotency-Key", "spot-" + second).body(keyed).post("/api/v1/jobs").then().statusCode(201)
+                .extract().path("id");
+        given().auth().oauth2(t.admin()).contentType("application/json").header("Idempotency-Key", "spot-" + second)
+                .body(keyed).post("/api/v1/jobs").then().statusCode(201).body("id", equalTo(viaKey));
+        given().auth().oauth2(t.admin()).contentType("application/json").header("Idempotency-Key", "other-" + second)
+                .body(keyed).post("/api/v1/jobs").then().statusCode(409).body("code", equalTo("QUOTE_USED"));
+        given().auth().oauth2(t.admin()).get("/api/v1/quotes/" + second).then().body("usedBy", equalTo(viaKey));
+        for (String id : java.util.List.of(busy, spot, viaKey)) {
             given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + id + "/cancel").then().statusCode(200);
         }
     }

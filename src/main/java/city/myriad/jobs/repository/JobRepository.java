@@ -35,15 +35,18 @@ public class JobRepository {
     public record Transition(Instant at, String from, String to, String reason) {}
 
     /**
-     * Inserts a QUEUED job with its first transition and the entry that tells its cluster's scheduling loop: one
-     * statement. Its parameters are {@link #queuedValues}.
+     * Inserts a QUEUED job with its first transition, the entry that tells its cluster's scheduling loop and, made
+     * with a quote, the quote's use (a quote prices one purchase: its key refuses a second): one statement. Its
+     * parameters are {@link #queuedValues}.
      */
     static final String INSERT_QUEUED = "with j as (insert into jobs (" + COLUMNS + """
                 ) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'QUEUED', $16, 0,
                           null, null, null, 0, 0, false, $17, $18, $19)
-                    returning id, tenant_id, cluster_id, created_at),
+                    returning id, tenant_id, cluster_id, created_at, quote_id),
                 h as (insert into job_transitions (job_id, seq, tenant_id, at, from_state, to_state, reason)
-                      select id, 1, tenant_id, created_at, null, 'QUEUED', $20 from j)
+                      select id, 1, tenant_id, created_at, null, 'QUEUED', $20 from j),
+                q as (insert into quote_uses (quote_id, tenant_id, used_by, used_at)
+                      select quote_id, tenant_id, id, created_at from j where quote_id is not null)
                 insert into scheduler_inbox (cluster_id, job_id, kind, at)
                 select cluster_id, id, 'SUBMITTED', created_at from j""";
 

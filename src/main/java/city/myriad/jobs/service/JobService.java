@@ -17,6 +17,8 @@ import city.myriad.allocation.StartEstimate;
 import city.myriad.jobs.repository.JobRepository;
 import city.myriad.market.service.JobPricing;
 import city.myriad.platform.db.Scoped;
+import city.myriad.market.service.QuoteService;
+import city.myriad.platform.db.Constraints;
 import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.MyriadProblem.Violation;
 import city.myriad.platform.error.ProblemCode;
@@ -272,7 +274,10 @@ public class JobService {
                 c.quoteId(), priced.currency(), priced.unitPriceMinor(), priced.priceBookVersion(),
                 priced.projectedMinor(), JobState.QUEUED, Reasons.CAPACITY, 0, null, null, null, 0, 0, false,
                 caller.username(), now, now);
-        return write.apply(row).map(ignored -> view(row, now,
+        return write.apply(row)
+                .onFailure(f -> c.quoteId() != null && Constraints.violates(f, QuoteService.USED_ONCE))
+                .transform(f -> QuoteService.usedUp(c.quoteId(), null))
+                .map(ignored -> view(row, now,
                 List.of(new TransitionView(now, null, JobState.QUEUED.name(), Reasons.SUBMITTED)), null, null));
     }
 

@@ -108,7 +108,9 @@ public final class MarketApi {
                     + "capacity calendar; for a job also behind the work running and the queued jobs the scheduler "
                     + "would start first, the estimatedStartAt its view shows once submitted (docs/market.md: how "
                     + "it is estimated, and how good it is)") Instant earliestStartAt,
-            @Schema(examples = "1") int priceBookVersion, Instant expiresAt, Instant createdAt)
+            @Schema(examples = "1") int priceBookVersion, Instant expiresAt, Instant createdAt,
+            @Schema(description = "The reservation or job that used it: a quote prices one purchase (another one "
+                    + "naming it is 409 QUOTE_USED). Absent while unused") UUID usedBy)
             implements city.myriad.platform.Identified {}
 
     @Schema(name = "Reservation", description = "Cards bought for a window, at the price they were sold at")

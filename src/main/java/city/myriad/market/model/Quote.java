@@ -45,4 +45,7 @@ public class Quote {
     public Instant createdAt;
     @Version
     public long version;
+    /** The reservation or job that used it (a quote prices one purchase), null while unused. Read only. */
+    @org.hibernate.annotations.Formula("(select u.used_by from quote_uses u where u.quote_id = id)")
+    public UUID usedBy;
 }

@@ -93,6 +93,18 @@ public class ReservationRepository implements PanacheRepositoryBase<Reservation,
                 .executeUpdate()).replaceWithVoid();
     }
 
+    /** Uses up the quote the reservation was bought with (a quote prices one purchase: see QuoteService). */
+    public Uni<Void> useQuote(UUID quoteId, Reservation r) {
+        return getSession().chain(s -> s.createNativeQuery("""
+                        insert into quote_uses (quote_id, tenant_id, used_by, used_at)
+                        values (:quote, :tenant, :reservation, :at)""")
+                .setParameter("quote", quoteId)
+                .setParameter("tenant", r.tenantId)
+                .setParameter("reservation", r.id)
+                .setParameter("at", SqlTimes.utc(r.createdAt))
+                .executeUpdate()).replaceWithVoid();
+    }
+
     public Uni<Void> release(UUID reservationId) {
         return getSession().chain(s -> s.createNativeQuery("delete from capacity_holds where reservation_id = :id")
                 .setParameter("id", reservationId)

@@ -100,6 +100,9 @@ public class JobPricing {
             throw new MyriadProblem.Conflict(ProblemCode.QUOTE_EXPIRED, "Quote " + quoteId + " expired at "
                     + q.expiresAt + "; ask for a new one");
         }
+        if (q.usedBy != null) {
+            throw QuoteService.usedUp(quoteId, q.usedBy);
+        }
         boolean same = q.priceClass.equals(priceClass) && q.clusterId.equals(clusterId) && q.model.equals(model)
                 && (long) q.cards * 1000 == cardsMilli && q.sameBlock == sameBlock && q.maxRunSeconds != null
                 && q.maxRunSeconds == maxRunSeconds;

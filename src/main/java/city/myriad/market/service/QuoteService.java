@@ -192,7 +192,8 @@ public class QuoteService {
     static QuoteView view(Quote q) {
         return new QuoteView(q.id, q.clusterId, q.model, q.cards, PriceClass.valueOf(q.priceClass), q.sameBlock,
                 q.startAt, q.endAt, q.maxRunSeconds, Money.of(q.unitPriceMinor, q.currency),
-                Money.of(q.totalMinor, q.currency), q.earliestStartAt, q.priceBookVersion, q.expiresAt, q.createdAt);
+                Money.of(q.totalMinor, q.currency), q.earliestStartAt, q.priceBookVersion, q.expiresAt, q.createdAt,
+                q.usedBy);
     }
 
     private static MyriadProblem.Validation invalid(String field, String reason) {
@@ -206,16 +207,16 @@ public class QuoteService {
                 .equals(b.truncatedTo(java.time.temporal.ChronoUnit.MICROS));
     }
 
-    /** The price a reservation gets from a quote: the quote must be this tenant's, valid, and for this shape. */
+    /**
+     * The price a reservation gets from a quote: the quote must be this tenant's and for this shape. Whether it is
+     * still usable ({@link #usable}) is asked inside the purchase's idempotent part, so that a keyed retry of a
+     * purchase made with it answers the purchase, though the quote has since been used (by it) or expired.
+     */
     public Uni<Quote> forReservation(UUID tenant, UUID quoteId, UUID clusterId, String model, int cards,
             Instant startAt, Instant endAt, boolean sameBlock) {
         return quotes.find(tenant, quoteId).map(q -> {
             if (q == null) {
                 throw new MyriadProblem.NotFound(ProblemCode.QUOTE_NOT_FOUND, "No quote " + quoteId);
-            }
-            if (!clock.instant().isBefore(q.expiresAt)) {
-                throw new MyriadProblem.Conflict(ProblemCode.QUOTE_EXPIRED, "Quote " + quoteId + " expired at "
-                        + q.expiresAt + "; ask for a new one");
             }
             boolean same = q.priceClass.equals(PriceClass.RESERVED.name()) && q.clusterId.equals(clusterId)
                     && q.model.equals(model) && q.cards == cards && q.sameBlock == sameBlock
@@ -230,4 +231,26 @@ public class QuoteService {
         });
     }
 
+    /** 409 QUOTE_EXPIRED once the quote's time is up, 409 QUOTE_USED once a purchase used it. */
+    public void usable(Quote q) {
+        if (!clock.instant().isBefore(q.expiresAt)) {
+            throw new MyriadProblem.Conflict(ProblemCode.QUOTE_EXPIRED, "Quote " + q.id + " expired at "
+                    + q.expiresAt + "; ask for a new one");
+        }
+        if (q.usedBy != null) {
+            throw usedUp(q.id, q.usedBy);
+        }
+    }
+
+    /**
+     * The key that lets a quote be used once ({@code quote_uses}): a purchase that names a quote inserts its use in
+     * its own transaction, so of two made at once with one quote the second fails on it.
+     */
+    public static final String USED_ONCE = "quote_uses_pkey";
+
+    /** 409 QUOTE_USED: a quote prices one purchase; {@code by} is the one that used it, when known. */
+    public static MyriadProblem.Conflict usedUp(UUID quoteId, UUID by) {
+        return new MyriadProblem.Conflict(ProblemCode.QUOTE_USED, "Quote " + quoteId + " was used"
+                + (by == null ? "" : " by " + by) + "; a quote prices one reservation or job: ask for a new one");
+    }
 }

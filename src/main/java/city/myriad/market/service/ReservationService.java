@@ -7,11 +7,13 @@ import city.myriad.market.model.CapacityCalendar;
 import city.myriad.market.model.Price;
 import city.myriad.market.model.PriceBook;
 import city.myriad.market.model.PriceClass;
+import city.myriad.market.model.Quote;
 import city.myriad.market.model.Reservation;
 import city.myriad.market.model.ReservationState;
 import city.myriad.market.repository.PriceBookRepository;
 import city.myriad.market.repository.ReservationRepository;
 import city.myriad.platform.db.Scoped;
+import city.myriad.platform.db.Constraints;
 import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.MyriadProblem.Violation;
 import city.myriad.platform.error.ProblemCode;
@@ -139,14 +141,14 @@ public class ReservationService {
     }
 
     /** The unit price a reservation is sold at (premium included) and the price book version it comes from. */
-    private record Priced(int version, Money unit) {}
+    private record Priced(int version, Money unit, Quote quote) {}
 
     /** The quote's price when the command names one, else the RESERVED price of the book in force. */
     private Uni<Priced> priced(UUID tenant, CreateReservation command, boolean sameBlock) {
         if (command.quoteId() != null) {
             return scoped.asTenant(tenant, () -> quotes.forReservation(tenant, command.quoteId(), command.clusterId(),
                     command.model(), command.cards(), command.startAt(), command.endAt(), sameBlock))
-                    .map(q -> new Priced(q.priceBookVersion, Money.of(q.unitPriceMinor, q.currency)));
+                    .map(q -> new Priced(q.priceBookVersion, Money.of(q.unitPriceMinor, q.currency), q));
         }
         return scoped.unscoped(() -> books.current(command.clusterId())).map(book -> {
             PriceBook b = book.orElse(null);
@@ -157,12 +159,15 @@ public class ReservationService {
             }
             Money unit = sameBlock ? p.unitPrice().times(BigDecimal.ONE.add(
                     BigDecimal.valueOf(b.sameBlockPremiumPercent(), 2))) : p.unitPrice();
-            return new Priced(b.version(), unit);
+            return new Priced(b.version(), unit, null);
         });
     }
 
     private Uni<ReservationView> book(TenantProjects.ProjectRef project, QuotaLimits.Effective quota,
             CreateReservation command, boolean sameBlock, Priced priced, CapacityCalendar calendar, Instant now) {
+        if (priced.quote() != null) {
+            quotes.usable(priced.quote());
+        }
         var placement = calendar.fit(command.startAt(), command.endAt(), command.cards(), sameBlock);
         if (placement.isEmpty()) {
             Duration length = Duration.between(command.startAt(), command.endAt());
@@ -195,6 +200,10 @@ public class ReservationService {
         r.createdAt = now;
         return budgets.refuseBeyond(quota, total, now, "The reservation costs")
                 .chain(() -> reservations.persistAndFlush(r)).call(saved -> reservations.hold(saved))
+                .call(saved -> command.quoteId() == null ? Uni.createFrom().voidItem()
+                        : reservations.useQuote(command.quoteId(), saved)
+                                .onFailure(f -> Constraints.violates(f, QuoteService.USED_ONCE))
+                                .transform(f -> QuoteService.usedUp(command.quoteId(), null)))
                 .map(saved -> view(saved, now));
     }
 

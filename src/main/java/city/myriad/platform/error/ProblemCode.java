@@ -102,6 +102,7 @@ public enum ProblemCode {
     CAPACITY_UNAVAILABLE(409, "Not enough cards for the whole window; `earliestWindow` is the earliest one that fits"),
     RESERVATION_NOT_CANCELLABLE(409, "Only a reservation that has not begun can be cancelled"),
     QUOTE_EXPIRED(409, "The quote is no longer valid; ask for a new one"),
+    QUOTE_USED(409, "The quote was used by another reservation or job; a quote prices one purchase"),
     JOB_NOT_CANCELLABLE(409, "The job has ended (SUCCEEDED, FAILED or CANCELLED); nothing to cancel"),
     PERIOD_NOT_ENDED(409, "The billing period has not ended yet; it can be closed after its last hour"),
     RESERVATION_NOT_USABLE(409, "The reservation was cancelled or has ended; its cards run no more jobs"),
