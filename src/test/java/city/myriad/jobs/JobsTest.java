@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import city.myriad.jobs.service.ClusterEmulator;
 import city.myriad.support.Tokens;
+import city.myriad.support.WebhookReceiver;
 import city.myriad.support.World;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -512,38 +513,76 @@ class JobsTest {
     }
 
     @Test
-    void a_reservation_left_short_by_a_node_going_down_shows_it_and_the_loop_records_the_stretch_for_billing() {
-        String cluster = World.cluster(2);
+    void a_reservation_left_short_by_nodes_going_down_shows_it_tells_its_webhook_and_the_loop_records_the_stretches()
+            throws Exception {
+        String cluster = World.cluster(3);
         String slug = given().auth().oauth2(Tokens.admin()).get("/api/v1/clusters/" + cluster).then().statusCode(200)
                 .extract().path("slug");
         World.Tenant owner = World.tenant();
         Instant start = Instant.now().plusSeconds(1);
         String reservation = given().auth().oauth2(owner.admin()).contentType("application/json")
                 .body("{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + owner.projectId() + "\",\"model\":"
-                        + "\"ASCEND-910B\",\"cards\":16,\"startAt\":\"" + start + "\",\"endAt\":\""
+                        + "\"ASCEND-910B\",\"cards\":24,\"startAt\":\"" + start + "\",\"endAt\":\""
                         + start.plus(Duration.ofHours(2)) + "\"}")
                 .post("/api/v1/reservations").then().statusCode(201).body("cardsShort", equalTo(0)).extract()
                 .path("id");
+        UUID id = UUID.fromString(reservation);
         untilReservation(owner, reservation, r -> "ACTIVE".equals(r.getString("state")));
-        setNode(cluster, slug + "-n2", "DOWN");
-        JsonPath shortOf8 = untilReservation(owner, reservation, r -> r.getInt("cardsShort") == 8);
-        assertEquals(16, shortOf8.getInt("cards"));
-        String open = "select count(*) from reservation_shortfalls where reservation_id = $1 and ended_at is null "
-                + "and cards = 8 and tenant_id = $2 and cluster_id = $3";
-        assertEquals(1, platformCount(open, UUID.fromString(reservation), UUID.fromString(owner.id()),
-                UUID.fromString(cluster)));
-        // Listed the same way; another tenant sees neither the reservation nor its shortfall.
-        given().auth().oauth2(owner.admin()).get("/api/v1/reservations").then().statusCode(200)
-                .body("items.find { it.id == '" + reservation + "' }.cardsShort", equalTo(8));
-        World.Tenant other = World.tenant();
-        given().auth().oauth2(other.admin()).get("/api/v1/reservations/" + reservation).then().statusCode(404);
+        try (WebhookReceiver receiver = new WebhookReceiver(0)) {
+            receiver.secret = given().auth().oauth2(owner.admin()).contentType("application/json")
+                    .body("{\"url\":\"" + receiver.url() + "\"}").put("/api/v1/tenants/" + owner.id() + "/webhook")
+                    .then().statusCode(200).extract().path("secret");
+            setNode(cluster, slug + "-n2", "DOWN");
+            untilReservation(owner, reservation, r -> r.getInt("cardsShort") == 8);
+            assertEquals(1, platformCount("select count(*) from reservation_shortfalls where reservation_id = $1 "
+                    + "and ended_at is null and cards = 8 and tenant_id = $2 and cluster_id = $3", id,
+                    UUID.fromString(owner.id()), UUID.fromString(cluster)));
+            // Listed the same way; another tenant sees neither the reservation nor its shortfall.
+            given().auth().oauth2(owner.admin()).get("/api/v1/reservations").then().statusCode(200)
+                    .body("items.find { it.id == '" + reservation + "' }.cardsShort", equalTo(8));
+            given().auth().oauth2(World.tenant().admin()).get("/api/v1/reservations/" + reservation).then()
+                    .statusCode(404);
+            setNode(cluster, slug + "-n3", "DOWN");
+            untilReservation(owner, reservation, r -> r.getInt("cardsShort") == 16);
+            setNode(cluster, slug + "-n2", "AVAILABLE");
+            untilReservation(owner, reservation, r -> r.getInt("cardsShort") == 8);
+            setNode(cluster, slug + "-n3", "AVAILABLE");
+            untilReservation(owner, reservation, r -> r.getInt("cardsShort") == 0);
+            // Three stretches (8, 16, 8 cards short), back to back, all ended.
+            assertEquals(3, platformCount("select count(*) from reservation_shortfalls where reservation_id = $1 "
+                    + "and ended_at >= started_at", id));
+            assertEquals(0, platformCount("select count(*) from reservation_shortfalls where reservation_id = $1 "
+                    + "and ended_at is null", id));
+            assertEquals(0, platformCount("select count(*) from reservation_shortfalls a join reservation_shortfalls b "
+                    + "on a.reservation_id = b.reservation_id and a.id < b.id and b.started_at < a.ended_at "
+                    + "where a.reservation_id = $1", id), "stretches never overlap");
+            // The tenant's webhook is told each change, signed, each event once; restored only at the end (the
+            // outbox rows are written with the stretches, so they are all there now).
+            assertEquals(3, platformCount("select count(*) from webhook_deliveries where tenant_id = $1 and "
+                    + "event_type = 'reservation.short'", UUID.fromString(owner.id())));
+            assertEquals(1, platformCount("select count(*) from webhook_deliveries where tenant_id = $1 and "
+                    + "event_type = 'reservation.restored'", UUID.fromString(owner.id())));
+            List<JsonPath> events = untilEvents(receiver, 4);
+            assertEquals(List.of("reservation.restored:0", "reservation.short:16", "reservation.short:8",
+                    "reservation.short:8"), events.stream().map(e -> e.getString("type") + ":"
+                    + e.getInt("data.cardsShort")).sorted().toList());
+            assertTrue(events.stream().allMatch(e -> reservation.equals(e.getString("data.reservationId"))
+                    && e.getInt("data.cards") == 24 && e.getString("data.since") != null));
+            assertEquals(0, receiver.badSignatures.get());
+            assertEquals(4, receiver.delivered.stream().distinct().count());
+            given().auth().oauth2(owner.admin()).get("/api/v1/tenants/" + owner.id() + "/webhook/deliveries").then()
+                    .statusCode(200).body("items.eventType", hasItem("reservation.restored"));
+        }
+    }
 
-        setNode(cluster, slug + "-n2", "AVAILABLE");
-        untilReservation(owner, reservation, r -> r.getInt("cardsShort") == 0);
-        assertEquals(1, platformCount("select count(*) from reservation_shortfalls where reservation_id = $1 "
-                + "and ended_at >= started_at", UUID.fromString(reservation)), "one stretch, ended");
-        assertEquals(0, platformCount("select count(*) from reservation_shortfalls where reservation_id = $1 "
-                + "and ended_at is null", UUID.fromString(reservation)));
+    /** The bodies of the first {@code n} events the receiver accepted (at most 30 s: a wait, not a timing check). */
+    private static List<JsonPath> untilEvents(WebhookReceiver receiver, int n) {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        while (receiver.bodies.size() < n && Instant.now().isBefore(deadline)) {
+            sleep(50);
+        }
+        assertEquals(n, receiver.bodies.size(), "events delivered: " + receiver.bodies);
+        return receiver.bodies.stream().map(JsonPath::from).toList();
     }
 
     private static void setNode(String cluster, String node, String state) {

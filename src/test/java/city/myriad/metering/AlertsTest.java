@@ -10,25 +10,19 @@ import city.myriad.metering.service.MeteringWorker;
 import city.myriad.metering.service.Webhooks;
 import city.myriad.support.History;
 import city.myriad.support.Tokens;
+import city.myriad.support.WebhookReceiver;
 import city.myriad.support.World;
-import com.sun.net.httpserver.HttpServer;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.oidc.server.OidcWiremockTestResource;
 import io.restassured.path.json.JsonPath;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
@@ -46,59 +40,13 @@ class AlertsTest {
     @Inject
     Pool pool;
 
-    /** A webhook receiver: answers 500 to the first {@code failures} posts, 200 after; checks signatures. */
-    static final class Receiver implements AutoCloseable {
-        final HttpServer server;
-        volatile int failures;
-        final List<String> delivered = new CopyOnWriteArrayList<>();
-        final AtomicInteger posts = new AtomicInteger();
-        final AtomicInteger badSignatures = new AtomicInteger();
-        volatile String secret;
-
-        Receiver(int failures) throws IOException {
-            this.failures = failures;
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            server.createContext("/hook", exchange -> {
-                int n = posts.incrementAndGet();
-                String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-                String header = exchange.getRequestHeaders().getFirst("Myriad-Signature");
-                Map<String, String> parts = new ConcurrentHashMap<>();
-                for (String kv : header == null ? new String[0] : header.split(",")) {
-                    String[] p = kv.split("=", 2);
-                    parts.put(p[0], p[1]);
-                }
-                boolean valid = parts.containsKey("t") && parts.containsKey("v1")
-                        && Webhooks.sign(secret, Long.parseLong(parts.get("t")), body).equals(parts.get("v1"));
-                if (!valid) {
-                    badSignatures.incrementAndGet();
-                }
-                int status = n <= Receiver.this.failures ? 500 : 200;
-                if (status == 200) {
-                    delivered.add(exchange.getRequestHeaders().getFirst("Myriad-Event-Id"));
-                }
-                exchange.sendResponseHeaders(status, -1);
-                exchange.close();
-            });
-            server.start();
-        }
-
-        String url() {
-            return "http://127.0.0.1:" + server.getAddress().getPort() + "/hook";
-        }
-
-        @Override
-        public void close() {
-            server.stop(0);
-        }
-    }
-
     /** A monthly budget of 100.00 CNY for the tenant. */
     static void budgetOf100(World.Tenant t) {
         quotas(t, "{\"cards\":[],\"budget\":{\"amountMinor\":10000,\"currency\":\"CNY\",\"period\":\"MONTH\"}}");
     }
 
     /** Points the tenant's webhook at the receiver; the signing secret, shown once. */
-    static String setWebhook(World.Tenant t, Receiver receiver) {
+    static String setWebhook(World.Tenant t, WebhookReceiver receiver) {
         return given().auth().oauth2(t.admin()).contentType("application/json")
                 .body("{\"url\":\"" + receiver.url() + "\"}").put("/api/v1/tenants/" + t.id() + "/webhook").then()
                 .statusCode(200).extract().path("secret");
@@ -136,7 +84,7 @@ class AlertsTest {
         budgetOf100(t);
         given().auth().oauth2(t.admin()).get("/api/v1/tenants/" + t.id() + "/webhook").then().statusCode(404)
                 .body("code", equalTo("WEBHOOK_NOT_FOUND"));
-        try (Receiver receiver = new Receiver(1)) {
+        try (WebhookReceiver receiver = new WebhookReceiver(1)) {
             given().auth().oauth2(t.member()).contentType("application/json").body("{\"url\":\"" + receiver.url() + "\"}")
                     .put("/api/v1/tenants/" + t.id() + "/webhook").then().statusCode(403);
             receiver.secret = setWebhook(t, receiver);
@@ -218,7 +166,7 @@ class AlertsTest {
         World.Tenant t = World.tenant();
         budgetOf100(t);
         String log = "/api/v1/tenants/" + t.id() + "/webhook/deliveries";
-        try (Receiver receiver = new Receiver(Integer.MAX_VALUE)) {
+        try (WebhookReceiver receiver = new WebhookReceiver(Integer.MAX_VALUE)) {
             // No webhook yet: nothing to send to.
             given().auth().oauth2(t.admin()).post(log + "/" + java.util.UUID.randomUUID() + "/redeliver").then()
                     .statusCode(404).body("code", equalTo("WEBHOOK_NOT_FOUND"));
@@ -298,7 +246,7 @@ class AlertsTest {
     void a_webhook_is_replaced_or_removed_with_if_match_only_as_it_was_read() throws Exception {
         World.Tenant t = World.tenant();
         String hook = "/api/v1/tenants/" + t.id() + "/webhook";
-        try (Receiver receiver = new Receiver(0)) {
+        try (WebhookReceiver receiver = new WebhookReceiver(0)) {
             String body = "{\"url\":\"" + receiver.url() + "\"}";
             given().auth().oauth2(t.admin()).contentType("application/json").header("If-Match", "*").body(body)
                     .put(hook).then().statusCode(412).body("code", equalTo("PRECONDITION_FAILED"));
@@ -327,7 +275,7 @@ class AlertsTest {
         String hook = "/api/v1/tenants/" + t.id() + "/webhook";
         String log = hook + "/deliveries";
         given().auth().oauth2(t.admin()).delete(hook).then().statusCode(404).body("code", equalTo("WEBHOOK_NOT_FOUND"));
-        try (Receiver receiver = new Receiver(Integer.MAX_VALUE)) {
+        try (WebhookReceiver receiver = new WebhookReceiver(Integer.MAX_VALUE)) {
             receiver.secret = setWebhook(t, receiver);
             given().auth().oauth2(t.member()).delete(hook).then().statusCode(403);
             given().auth().oauth2(World.tenant().admin()).delete(hook).then().statusCode(404)
@@ -376,7 +324,7 @@ class AlertsTest {
         String hook = "/api/v1/tenants/" + t.id() + "/webhook";
         given().auth().oauth2(t.admin()).post(hook + "/test").then().statusCode(404)
                 .body("code", equalTo("WEBHOOK_NOT_FOUND"));
-        try (Receiver receiver = new Receiver(0)) {
+        try (WebhookReceiver receiver = new WebhookReceiver(0)) {
             receiver.secret = setWebhook(t, receiver);
             given().auth().oauth2(t.member()).post(hook + "/test").then().statusCode(403);
             JsonPath sent = given().auth().oauth2(t.admin()).post(hook + "/test").then().statusCode(200)

@@ -750,7 +750,9 @@ final class ClusterLoop implements Runnable {
      */
     private void writeShortfalls(Instant now) {
         Map<UUID, Integer> shortBy = holds.shortBy();
-        if (shortBy.equals(shortWritten)) {
+        // Nodes added or removed since the core was built: its holds are of the old nodes (a cluster's first loop
+        // may have none yet), and the rebuild that follows computes them again.
+        if (stale || shortBy.equals(shortWritten)) {
             return;
         }
         parts.own.platform(c -> PlainTx.pipelined(fenced(c, now), () -> parts.statements.syncShortfalls(c, clusterId,

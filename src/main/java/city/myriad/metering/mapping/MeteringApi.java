@@ -125,11 +125,17 @@ public final class MeteringApi {
             @Schema(description = "Why it could not be reached (connection refused, timeout, ...)") String error,
             int durationMs) {}
 
-    @Schema(name = "WebhookDelivery", description = "One alert's delivery and its attempts")
-    public record DeliveryView(UUID id, UUID alertId, String eventType,
+    @Schema(name = "WebhookDelivery", description = "One event's delivery (an alert, or a reservation's shortfall "
+            + "beginning, changing or ending) and its attempts")
+    public record DeliveryView(UUID id,
+            @Schema(description = "The alert delivered; absent for a reservation event") UUID alertId,
+            @Schema(examples = "alert.raised", enumeration = {"alert.raised", "reservation.short",
+                    "reservation.restored"}) String eventType,
             @Schema(enumeration = {"PENDING", "DELIVERED", "FAILED"}) String state, int attempts,
             Instant nextAttemptAt, Instant createdAt, Instant deliveredAt,
             @Schema(description = "When it was last sent again on request (redeliverWebhookDelivery), and by whom; "
                     + "null if never") Instant redeliveredAt, String redeliveredBy,
-            List<AttemptView> log) {}
+            List<AttemptView> log,
+            @Schema(description = "The event's id, sent as `Myriad-Event-Id`: what a receiver deduplicates on")
+            UUID eventId) {}
 }

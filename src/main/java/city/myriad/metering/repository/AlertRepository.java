@@ -20,10 +20,13 @@ public class AlertRepository {
     public record AlertRow(UUID id, UUID tenantId, UUID projectId, String measure, String period, int threshold,
             BigDecimal used, BigDecimal limit, String unit, Instant raisedAt, String delivery) {}
 
-    /** A delivery as stored. */
+    /**
+     * A delivery as stored: of an alert ({@code alertId}, its event id the alert's) or of a reservation event
+     * (written by the database when a reservation's shortfall changes; no alert).
+     */
     public record DeliveryRow(UUID id, UUID tenantId, UUID alertId, String eventType, String payload, String state,
             int attempts, Instant nextAttemptAt, Instant createdAt, Instant deliveredAt, int attemptsBeforeRedelivery,
-            Instant redeliveredAt, String redeliveredBy) {
+            Instant redeliveredAt, String redeliveredBy, UUID eventId) {
 
         /** The tries of the current round: since the last redelivery, or since it was queued. */
         public int roundAttempts() {
@@ -63,10 +66,11 @@ public class AlertRepository {
 
     public Uni<Void> enqueue(DeliveryRow d) {
         return session().chain(s -> s.createNativeQuery("""
-                        insert into webhook_deliveries (id, tenant_id, alert_id, event_type, payload, state, attempts,
-                                                        next_attempt_at, created_at)
-                        values (:id, :tenant, :alert, :type, :payload, 'PENDING', 0, :next, :at)""")
+                        insert into webhook_deliveries (id, tenant_id, alert_id, event_id, event_type, payload, state,
+                                                        attempts, next_attempt_at, created_at)
+                        values (:id, :tenant, :alert, :event, :type, :payload, 'PENDING', 0, :next, :at)""")
                 .setParameter("id", d.id()).setParameter("tenant", d.tenantId()).setParameter("alert", d.alertId())
+                .setParameter("event", d.eventId())
                 .setParameter("type", d.eventType()).setParameter("payload", d.payload())
                 .setParameter("next", SqlTimes.utc(d.nextAttemptAt())).setParameter("at", SqlTimes.utc(d.createdAt()))
                 .executeUpdate()).replaceWithVoid();
@@ -109,7 +113,7 @@ public class AlertRepository {
                          where d.id = due.id
                         returning d.id, d.tenant_id, d.alert_id, d.event_type, d.payload, d.state, d.attempts,
                                   d.next_attempt_at, d.created_at, d.delivered_at, d.attempts_before_redelivery,
-                                  d.redelivered_at, d.redelivered_by""")
+                                  d.redelivered_at, d.redelivered_by, d.event_id""")
                 .setParameter("now", SqlTimes.utc(now)).setParameter("lease", SqlTimes.utc(leaseUntil))
                 .setParameter("limit", limit).getResultList()
                 .map(rows -> rows.stream().map(AlertRepository::delivery).toList());
@@ -199,7 +203,8 @@ public class AlertRepository {
     }
 
     private static final String DELIVERY_COLUMNS = " id, tenant_id, alert_id, event_type, payload, state, attempts,"
-            + " next_attempt_at, created_at, delivered_at, attempts_before_redelivery, redelivered_at, redelivered_by ";
+            + " next_attempt_at, created_at, delivered_at, attempts_before_redelivery, redelivered_at, redelivered_by,"
+            + " event_id ";
 
     /**
      * Puts a delivery that is DELIVERED or FAILED back to PENDING, due now, with a new round of tries (its log goes on);
@@ -227,7 +232,7 @@ public class AlertRepository {
         return new DeliveryRow((UUID) r[0], (UUID) r[1], (UUID) r[2], (String) r[3], (String) r[4], (String) r[5],
                 ((Number) r[6]).intValue(), SqlTimes.instant(r[7]), SqlTimes.instant(r[8]),
                 r[9] == null ? null : SqlTimes.instant(r[9]), ((Number) r[10]).intValue(),
-                r[11] == null ? null : SqlTimes.instant(r[11]), (String) r[12]);
+                r[11] == null ? null : SqlTimes.instant(r[11]), (String) r[12], (UUID) r[13]);
     }
 
     private static Uni<Mutiny.Session> session() {

@@ -135,7 +135,7 @@ public class Alerts {
             payload.put("createdAt", now.toString());
             payload.set("data", json.valueToTree(view(a)));
             return alerts.enqueue(new DeliveryRow(ids.next(), a.tenantId(), a.id(), EVENT_TYPE, payload.toString(),
-                    "PENDING", 0, now, now, null, 0, null, null));
+                    "PENDING", 0, now, now, null, 0, null, null, a.id()));
         });
     }
 

@@ -198,7 +198,7 @@ public class Webhooks {
     private static DeliveryView view(DeliveryRow d, List<AttemptView> log) {
         return new DeliveryView(d.id(), d.alertId(), d.eventType(), d.state(), d.attempts(),
                 d.state().equals("PENDING") ? d.nextAttemptAt() : null, d.createdAt(), d.deliveredAt(),
-                d.redeliveredAt(), d.redeliveredBy(), log);
+                d.redeliveredAt(), d.redeliveredBy(), log, d.eventId());
     }
 
     /** An http(s) URL with a host; in production not one on a loopback, private or link-local address. */
@@ -353,7 +353,7 @@ public class Webhooks {
     }
 
     private HttpRequest request(String url, String secret, DeliveryRow d, Instant at) {
-        return request(url, secret, d.alertId(), d.id(), d.payload(), at);
+        return request(url, secret, d.eventId(), d.id(), d.payload(), at);
     }
 
     private HttpRequest request(String url, String secret, UUID eventId, UUID deliveryId, String body, Instant at) {
