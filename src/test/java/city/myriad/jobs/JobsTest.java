@@ -542,12 +542,24 @@ class JobsTest {
                     .body("items.find { it.id == '" + reservation + "' }.cardsShort", equalTo(8));
             given().auth().oauth2(World.tenant().admin()).get("/api/v1/reservations/" + reservation).then()
                     .statusCode(404);
+            // The operator lists what the node left short; a tenant may not list the cluster's reservations.
+            String onCluster = "/api/v1/clusters/" + cluster + "/reservations";
+            given().auth().oauth2(Tokens.olga()).queryParam("short", "true").get(onCluster).then().statusCode(200)
+                    .body("items.id", equalTo(List.of(reservation))).body("items[0].cardsShort", equalTo(8))
+                    .body("items[0].tenantId", equalTo(owner.id()));
+            given().auth().oauth2(Tokens.olga()).queryParam("short", "yes").get(onCluster).then().statusCode(400)
+                    .body("errors[0].field", equalTo("short"));
+            given().auth().oauth2(owner.admin()).get(onCluster).then().statusCode(403);
             setNode(cluster, slug + "-n3", "DOWN");
             untilReservation(owner, reservation, r -> r.getInt("cardsShort") == 16);
             setNode(cluster, slug + "-n2", "AVAILABLE");
             untilReservation(owner, reservation, r -> r.getInt("cardsShort") == 8);
             setNode(cluster, slug + "-n3", "AVAILABLE");
             untilReservation(owner, reservation, r -> r.getInt("cardsShort") == 0);
+            given().auth().oauth2(Tokens.olga()).queryParam("short", "true").get(onCluster).then().statusCode(200)
+                    .body("items", hasSize(0));
+            given().auth().oauth2(Tokens.admin()).queryParam("state", "ACTIVE").get(onCluster).then().statusCode(200)
+                    .body("items.id", equalTo(List.of(reservation)));
             // Three stretches (8, 16, 8 cards short), back to back, all ended.
             assertEquals(3, platformCount("select count(*) from reservation_shortfalls where reservation_id = $1 "
                     + "and ended_at >= started_at", id));

@@ -28,13 +28,17 @@ public class ReservationRepository implements PanacheRepositoryBase<Reservation,
     }
 
     /**
-     * The tenant's reservations after {@code after} in id order, of one project, state and cluster where not null;
-     * the state is the one {@link ReservationState#of} gives at {@code now}.
+     * The tenant's reservations (every tenant's for null, in platform scope) after {@code after} in id order, of one
+     * project, state and cluster where not null, and only those short of cards now with {@code shortNow}; the state
+     * is the one {@link ReservationState#of} gives at {@code now}.
      */
     public Uni<List<Reservation>> page(UUID tenantId, UUID after, UUID projectId, ReservationState state,
-            UUID clusterId, Instant now, int limit) {
-        StringBuilder q = new StringBuilder("tenantId = :tenant");
-        Parameters p = Parameters.with("tenant", tenantId);
+            UUID clusterId, boolean shortNow, Instant now, int limit) {
+        StringBuilder q = new StringBuilder(tenantId == null ? "1 = 1" : "tenantId = :tenant");
+        Parameters p = tenantId == null ? new Parameters() : Parameters.with("tenant", tenantId);
+        if (shortNow) {
+            q.append(" and cardsShort > 0");
+        }
         if (after != null) {
             q.append(" and id > :after");
             p.and("after", after);

@@ -215,7 +215,21 @@ public class ReservationService {
         return projects.readableTenant(caller)
                 .call(tenant -> projectId == null ? Uni.createFrom().voidItem() : projects.projectOf(tenant, projectId))
                 .chain(tenant -> scoped.asTenant(tenant, () -> reservations.page(tenant, page.afterUuid(), projectId,
-                        s, clusterId, now, page.limit() + 1)))
+                        s, clusterId, false, now, page.limit() + 1)))
+                .map(rows -> page.page(rows, r -> r.id.toString()).map(r -> view(r, now)));
+    }
+
+    /**
+     * Every tenant's reservations on a cluster, for its operator (or a platform admin): in one state, and only those
+     * short of cards now with {@code shortNow} (what a node taken down left short).
+     */
+    public Uni<Page<ReservationView>> onCluster(Caller caller, UUID clusterId, PageRequest page, String state,
+            boolean shortNow) {
+        ReservationState s = city.myriad.platform.validation.Fields.oneOf("state", state, ReservationState.class);
+        Instant now = clock.instant();
+        return clusters.managed(caller, clusterId)
+                .chain(cluster -> scoped.asPlatform(() -> reservations.page(null, page.afterUuid(), null, s,
+                        cluster.id(), shortNow, now, page.limit() + 1)))
                 .map(rows -> page.page(rows, r -> r.id.toString()).map(r -> view(r, now)));
     }
 

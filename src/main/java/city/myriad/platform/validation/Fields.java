@@ -44,6 +44,17 @@ public final class Fields {
         throw invalid(field, "one of " + String.join(", ", allowed.stream().map(Enum::name).toList()));
     }
 
+    /** An optional query flag: {@code true} or {@code false} as JSON spells them, false when absent; 400 otherwise. */
+    public static boolean flag(String field, String raw) {
+        if (raw == null || raw.equals("false")) {
+            return false;
+        }
+        if (raw.equals("true")) {
+            return true;
+        }
+        throw invalid(field, "true or false");
+    }
+
     /** A required ISO-8601 instant. */
     public static Instant instant(String field, String text) {
         if (text == null || text.isBlank()) {
