@@ -640,6 +640,31 @@ class BillingTest {
     }
 
     @Test
+    void this_months_draft_credits_an_open_shortfall_up_to_now_not_to_the_months_end() {
+        World.Tenant t = World.tenant();
+        String cluster = World.cluster(1);
+        Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Instant monthStart = city.myriad.platform.time.Period.of(now).start();
+        // A window of 8 cards that began at the month's start (or two hours ago) and ends in 30 days; 4 cards short
+        // since an hour ago (or since the month began), still open.
+        Instant start = now.minusSeconds(7200).isBefore(monthStart) ? monthStart : now.minusSeconds(7200);
+        Instant shortSince = now.minusSeconds(3600).isBefore(monthStart) ? monthStart : now.minusSeconds(3600);
+        UUID r = History.reserved(pool, t.id(), t.projectId(), cluster, 8, start, now.plus(Duration.ofDays(30)),
+                1_000_000, start, null, null);
+        History.shortOf(pool, r, t.id(), cluster, 4, shortSince, null);
+        JsonPath draft = invoiceOf(t.viewer(), city.myriad.platform.time.Period.of(now).toString());
+        assertEquals("DRAFT", draft.getString("state"));
+        Map<String, Object> credit = draft.<Map<String, Object>>getList("lines").stream()
+                .filter(l -> "RESERVATION_SHORTFALL_CREDIT".equals(l.get("kind"))).findFirst().orElseThrow();
+        // Card-hours short so far: 4 cards since shortSince, up to the draft's now (a few seconds after `now`;
+        // ten minutes is a bound for a slow machine, not a timing check), not to the month's end.
+        double hours = new BigDecimal(credit.get("gpuHours").toString()).doubleValue();
+        double atLeast = 4 * Duration.between(shortSince, now).toSeconds() / 3600.0;
+        assertTrue(hours >= atLeast && hours <= atLeast + 4 * 600 / 3600.0, hours + " card-hours, from " + atLeast);
+        assertEquals(shortSince.toString(), credit.get("from"));
+    }
+
+    @Test
     void tenants_never_see_each_others_invoices_balances_or_credit_and_bad_input_is_a_clear_problem() {
         Month m = month("2024-12", 1, false);
         World.Tenant other = World.tenant();
