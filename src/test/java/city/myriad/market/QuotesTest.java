@@ -75,6 +75,10 @@ class QuotesTest {
                 .body("detail", org.hamcrest.Matchers.containsString(bought));
         given().auth().oauth2(Tokens.amy()).get("/api/v1/quotes/" + quoteId).then().statusCode(200)
                 .body("usedBy", equalTo(bought));
+        // A request for another shape is told so first, used or not.
+        ReservationsTest.buy(Tokens.alice(), ReservationsTest.body(ReservationsTest.ACME_PROJECT, 3, start, end, false)
+                .replace("}", ",\"quoteId\":\"" + quoteId + "\"}")).then().statusCode(400)
+                .body("code", equalTo("QUOTE_MISMATCH"));
         // Without a quote, the book in force applies.
         ReservationsTest.buy(Tokens.alice(), ReservationsTest.body(ReservationsTest.ACME_PROJECT, 1, end,
                 end.plus(Duration.ofHours(1)), false)).then().statusCode(201).body("unitPrice.amountMinor", equalTo(5000));
@@ -165,6 +169,9 @@ class QuotesTest {
         org.junit.jupiter.api.Assertions.assertEquals(700, (int) made.get(0).path("unitPrice.amountMinor"));
         given().auth().oauth2(t.admin()).get("/api/v1/quotes/" + quoteId).then().statusCode(200)
                 .body("usedBy", equalTo(spot));
+        given().auth().oauth2(t.admin()).contentType("application/json")
+                .body(job.formatted(2, "SPOT", 3600, ",\"quoteId\":\"" + quoteId + "\"")).post("/api/v1/jobs").then()
+                .statusCode(400).body("code", equalTo("QUOTE_MISMATCH"));
         // On the keyed path (the ORM's transaction) too: the purchase uses its quote, a retry answers it.
         String second = given().auth().oauth2(t.admin()).contentType("application/json")
                 .body(quote(cluster, 4, "SPOT", null, null, 3600L)).post("/api/v1/quotes").then().statusCode(201)

@@ -100,9 +100,6 @@ public class JobPricing {
             throw new MyriadProblem.Conflict(ProblemCode.QUOTE_EXPIRED, "Quote " + quoteId + " expired at "
                     + q.expiresAt + "; ask for a new one");
         }
-        if (q.usedBy != null) {
-            throw QuoteService.usedUp(quoteId, q.usedBy);
-        }
         boolean same = q.priceClass.equals(priceClass) && q.clusterId.equals(clusterId) && q.model.equals(model)
                 && (long) q.cards * 1000 == cardsMilli && q.sameBlock == sameBlock && q.maxRunSeconds != null
                 && q.maxRunSeconds == maxRunSeconds;
@@ -111,6 +108,10 @@ public class JobPricing {
                     + q.cards + " " + q.model + " " + q.priceClass + " cards for " + q.maxRunSeconds + " s"
                     + (q.sameBlock ? " in one block" : ""),
                     List.of(MyriadProblem.Violation.field("quoteId", "made for another shape")));
+        }
+        // Last, as for a reservation: a request for another shape is told so, whether or not the quote was used.
+        if (q.usedBy != null) {
+            throw QuoteService.usedUp(quoteId, q.usedBy);
         }
     }
 
