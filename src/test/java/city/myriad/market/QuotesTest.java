@@ -41,7 +41,7 @@ class QuotesTest {
                 .extract().path("id");
         // Any role of the tenant reads it back as it was made; another tenant, nobody, or no such quote: not found.
         given().auth().oauth2(Tokens.amy()).get("/api/v1/quotes/" + quoteId).then().statusCode(200)
-                .body("id", equalTo(quoteId)).body("cards", equalTo(4)).body("class", equalTo("RESERVED"))
+                .body("id", equalTo(quoteId)).body("state", equalTo("OPEN")).body("cards", equalTo(4)).body("class", equalTo("RESERVED"))
                 .body("unitPrice.amountMinor", equalTo(1000)).body("startAt", equalTo(start.toString()));
         given().auth().oauth2(Tokens.bob()).get("/api/v1/quotes/" + quoteId).then().statusCode(404)
                 .body("code", equalTo("QUOTE_NOT_FOUND"));
@@ -74,7 +74,7 @@ class QuotesTest {
         ReservationsTest.buy(Tokens.alice(), withQuote).then().statusCode(409).body("code", equalTo("QUOTE_USED"))
                 .body("detail", org.hamcrest.Matchers.containsString(bought));
         given().auth().oauth2(Tokens.amy()).get("/api/v1/quotes/" + quoteId).then().statusCode(200)
-                .body("usedBy", equalTo(bought));
+                .body("usedBy", equalTo(bought)).body("state", equalTo("USED"));
         // A request for another shape is told so first, used or not.
         ReservationsTest.buy(Tokens.alice(), ReservationsTest.body(ReservationsTest.ACME_PROJECT, 3, start, end, false)
                 .replace("}", ",\"quoteId\":\"" + quoteId + "\"}")).then().statusCode(400)
@@ -106,6 +106,43 @@ class QuotesTest {
         given().auth().oauth2(Tokens.olga()).contentType("application/json")
                 .body(quote(hangzhou, 8, "ON_DEMAND", null, null, 60L)).post("/api/v1/quotes").then().statusCode(403)
                 .body("code", equalTo("NO_TENANT"));
+    }
+
+    @jakarta.inject.Inject
+    io.vertx.mutiny.sqlclient.Pool pool;
+
+    @Test
+    void an_expired_quote_prices_nothing_more_but_a_keyed_retry_still_answers_the_purchase_made_with_it() {
+        String cluster = city.myriad.support.World.cluster(1);
+        city.myriad.support.World.Tenant t = city.myriad.support.World.tenant();
+        Instant start = Instant.now().plus(Duration.ofDays(4)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        String made = "{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + t.projectId() + "\",\"model\":"
+                + "\"ASCEND-910B\",\"cards\":2,\"startAt\":\"" + start + "\",\"endAt\":\"" + start.plusSeconds(3600)
+                + "\",\"quoteId\":\"%s\"}";
+        String first = given().auth().oauth2(t.admin()).contentType("application/json")
+                .body(quote(cluster, 2, "RESERVED", start, start.plusSeconds(3600), null)).post("/api/v1/quotes")
+                .then().statusCode(201).body("state", equalTo("OPEN")).extract().path("id");
+        String second = given().auth().oauth2(t.admin()).contentType("application/json")
+                .body(quote(cluster, 2, "RESERVED", start, start.plusSeconds(3600), null)).post("/api/v1/quotes")
+                .then().statusCode(201).extract().path("id");
+        String bought = given().auth().oauth2(t.admin()).contentType("application/json")
+                .header("Idempotency-Key", "exp-" + first).body(made.formatted(first)).post("/api/v1/reservations")
+                .then().statusCode(201).extract().path("id");
+        // Both quotes' time runs out (as if ten minutes had passed).
+        pool.withTransaction(c -> c.query("select set_config('myriad.scope', 'platform', true)").execute()
+                .chain(() -> c.preparedQuery("update quotes set expires_at = now() - interval '1 second' "
+                        + "where id = any($1)").execute(io.vertx.mutiny.sqlclient.Tuple.of(new java.util.UUID[] {
+                        java.util.UUID.fromString(first), java.util.UUID.fromString(second)}))))
+                .await().indefinitely();
+        given().auth().oauth2(t.admin()).get("/api/v1/quotes/" + second).then().statusCode(200)
+                .body("state", equalTo("EXPIRED"));
+        given().auth().oauth2(t.admin()).contentType("application/json").body(made.formatted(second))
+                .post("/api/v1/reservations").then().statusCode(409).body("code", equalTo("QUOTE_EXPIRED"));
+        // The purchase made in time is answered again to a retry with its key (before: 409 QUOTE_EXPIRED).
+        given().auth().oauth2(t.admin()).contentType("application/json").header("Idempotency-Key", "exp-" + first)
+                .body(made.formatted(first)).post("/api/v1/reservations").then().statusCode(201)
+                .body("id", equalTo(bought));
+        given().auth().oauth2(t.admin()).get("/api/v1/quotes/" + first).then().body("state", equalTo("USED"));
     }
 
     @Test

@@ -110,7 +110,9 @@ public final class MarketApi {
                     + "it is estimated, and how good it is)") Instant earliestStartAt,
             @Schema(examples = "1") int priceBookVersion, Instant expiresAt, Instant createdAt,
             @Schema(description = "The reservation or job that used it: a quote prices one purchase (another one "
-                    + "naming it is 409 QUOTE_USED). Absent while unused") UUID usedBy)
+                    + "naming it is 409 QUOTE_USED). Absent while unused") UUID usedBy,
+            @Schema(description = "OPEN while it can price a purchase, USED once one used it, EXPIRED once its "
+                    + "time is up unused", enumeration = {"OPEN", "USED", "EXPIRED"}, examples = "OPEN") String state)
             implements city.myriad.platform.Identified {}
 
     @Schema(name = "Reservation", description = "Cards bought for a window, at the price they were sold at")

@@ -78,8 +78,11 @@ public class ReservationResource {
             @QueryParam("projectId") UUID projectId,
             @Parameter(schema = @Schema(type = SchemaType.STRING, enumeration = {"CONFIRMED", "ACTIVE", "ENDED",
                     "CANCELLED"})) @QueryParam("state") String state,
-            @QueryParam("clusterId") UUID clusterId) {
-        return reservations.list(callers.get(), paging.request(cursor, limit), projectId, state, clusterId);
+            @QueryParam("clusterId") UUID clusterId,
+            @Parameter(description = "Only the reservations short of cards now (`cardsShort` > 0)", schema = @Schema(
+                    type = SchemaType.BOOLEAN)) @QueryParam("short") String shortNow) {
+        return reservations.list(callers.get(), paging.request(cursor, limit), projectId, state, clusterId,
+                city.myriad.platform.validation.Fields.flag("short", shortNow));
     }
 
     @GET

@@ -84,7 +84,7 @@ public class QuoteService {
                                                 new CapacityCalendar(capacity, holds), queued, utilization,
                                                 now)))))))
                 .chain(q -> scoped.asTenant(tenant, () -> idempotency.once(tenant, QuoteView.class,
-                        () -> quotes.persistAndFlush(q).map(QuoteService::view)))));
+                        () -> quotes.persistAndFlush(q).map(saved -> view(saved, clock.instant()))))));
     }
 
     /** A quote of the caller's tenant, valid or expired; another tenant's, or none, is 404 QUOTE_NOT_FOUND. */
@@ -94,7 +94,7 @@ public class QuoteService {
                     if (q == null) {
                         throw new MyriadProblem.NotFound(ProblemCode.QUOTE_NOT_FOUND, "No quote " + id);
                     }
-                    return view(q);
+                    return view(q, clock.instant());
                 });
     }
 
@@ -189,11 +189,16 @@ public class QuoteService {
                 .divide(BigDecimal.valueOf(3600), MathContext.DECIMAL128));
     }
 
-    static QuoteView view(Quote q) {
+    /** OPEN while it can price a purchase, USED once one used it, EXPIRED once its time is up unused. */
+    static String state(Quote q, Instant now) {
+        return q.usedBy != null ? "USED" : now.isBefore(q.expiresAt) ? "OPEN" : "EXPIRED";
+    }
+
+    static QuoteView view(Quote q, Instant now) {
         return new QuoteView(q.id, q.clusterId, q.model, q.cards, PriceClass.valueOf(q.priceClass), q.sameBlock,
                 q.startAt, q.endAt, q.maxRunSeconds, Money.of(q.unitPriceMinor, q.currency),
                 Money.of(q.totalMinor, q.currency), q.earliestStartAt, q.priceBookVersion, q.expiresAt, q.createdAt,
-                q.usedBy);
+                q.usedBy, state(q, now));
     }
 
     private static MyriadProblem.Validation invalid(String field, String reason) {

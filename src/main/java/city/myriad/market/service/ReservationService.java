@@ -209,13 +209,13 @@ public class ReservationService {
 
     /** The tenant's reservations in id order, of one project, state (as of now) and cluster where given. */
     public Uni<Page<ReservationView>> list(Caller caller, PageRequest page, UUID projectId, String state,
-            UUID clusterId) {
+            UUID clusterId, boolean shortNow) {
         ReservationState s = city.myriad.platform.validation.Fields.oneOf("state", state, ReservationState.class);
         Instant now = clock.instant();
         return projects.readableTenant(caller)
                 .call(tenant -> projectId == null ? Uni.createFrom().voidItem() : projects.projectOf(tenant, projectId))
                 .chain(tenant -> scoped.asTenant(tenant, () -> reservations.page(tenant, page.afterUuid(), projectId,
-                        s, clusterId, false, now, page.limit() + 1)))
+                        s, clusterId, shortNow, now, page.limit() + 1)))
                 .map(rows -> page.page(rows, r -> r.id.toString()).map(r -> view(r, now)));
     }
 
