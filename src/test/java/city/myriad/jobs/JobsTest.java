@@ -495,11 +495,7 @@ class JobsTest {
         String cluster = World.cluster(1);
         World.Tenant owner = World.tenant();
         Instant start = Instant.now().plus(Duration.ofHours(3)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-        String reservation = given().auth().oauth2(owner.admin()).contentType("application/json")
-                .body("{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + owner.projectId() + "\",\"model\":"
-                        + "\"ASCEND-910B\",\"cards\":8,\"startAt\":\"" + start + "\",\"endAt\":\""
-                        + start.plus(Duration.ofHours(2)) + "\"}")
-                .post("/api/v1/reservations").then().statusCode(201).extract().path("id");
+        String reservation = reserve(owner, cluster, 8, start, start.plus(Duration.ofHours(2))).extract().path("id");
         String job = submitted(owner.admin(), "{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + owner.projectId()
                 + "\",\"model\":\"ASCEND-910B\",\"cards\":8,\"class\":\"RESERVED\",\"reservationId\":\"" + reservation
                 + "\",\"maxRunSeconds\":3600}");
@@ -520,12 +516,8 @@ class JobsTest {
                 .extract().path("slug");
         World.Tenant owner = World.tenant();
         Instant start = Instant.now().plusSeconds(1);
-        String reservation = given().auth().oauth2(owner.admin()).contentType("application/json")
-                .body("{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + owner.projectId() + "\",\"model\":"
-                        + "\"ASCEND-910B\",\"cards\":24,\"startAt\":\"" + start + "\",\"endAt\":\""
-                        + start.plus(Duration.ofHours(2)) + "\"}")
-                .post("/api/v1/reservations").then().statusCode(201).body("cardsShort", equalTo(0)).extract()
-                .path("id");
+        String reservation = reserve(owner, cluster, 24, start, start.plus(Duration.ofHours(2)))
+                .body("cardsShort", equalTo(0)).extract().path("id");
         UUID id = UUID.fromString(reservation);
         untilReservation(owner, reservation, r -> "ACTIVE".equals(r.getString("state")));
         try (WebhookReceiver receiver = new WebhookReceiver(0)) {
@@ -598,6 +590,16 @@ class JobsTest {
         return receiver.bodies.stream().map(JsonPath::from).toList();
     }
 
+    /** The owner buys {@code cards} ASCEND-910B cards on the cluster for [start, end); 201 expected. */
+    private static io.restassured.response.ValidatableResponse reserve(World.Tenant owner, String cluster, int cards,
+            Instant start, Instant end) {
+        return given().auth().oauth2(owner.admin()).contentType("application/json")
+                .body("{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + owner.projectId() + "\",\"model\":"
+                        + "\"ASCEND-910B\",\"cards\":" + cards + ",\"startAt\":\"" + start + "\",\"endAt\":\"" + end
+                        + "\"}")
+                .post("/api/v1/reservations").then().statusCode(201);
+    }
+
     private static void setNode(String cluster, String node, String state) {
         given().auth().oauth2(Tokens.olga()).contentType("application/json").body("{\"state\":\"" + state + "\"}")
                 .put("/api/v1/clusters/" + cluster + "/nodes/" + node + "/state").then().statusCode(200);
@@ -624,10 +626,7 @@ class JobsTest {
         World.Tenant owner = World.tenant();
         Instant start = Instant.now().plusSeconds(1);
         Instant end = start.plusSeconds(12);
-        String reservation = given().auth().oauth2(owner.admin()).contentType("application/json")
-                .body("{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + owner.projectId() + "\",\"model\":"
-                        + "\"ASCEND-910B\",\"cards\":8,\"startAt\":\"" + start + "\",\"endAt\":\"" + end + "\"}")
-                .post("/api/v1/reservations").then().statusCode(201).extract().path("id");
+        String reservation = reserve(owner, cluster, 8, start, end).extract().path("id");
         String body = "{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + owner.projectId() + "\",\"model\":"
                 + "\"ASCEND-910B\",\"cards\":8,\"class\":\"RESERVED\",\"reservationId\":\"" + reservation
                 + "\",\"maxRunSeconds\":";
@@ -652,11 +651,7 @@ class JobsTest {
         World.Tenant owner = World.tenant();
         World.Tenant other = World.tenant();
         Instant start = Instant.now().plusSeconds(1);
-        String reservation = given().auth().oauth2(owner.admin()).contentType("application/json")
-                .body("{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + owner.projectId() + "\",\"model\":"
-                        + "\"ASCEND-910B\",\"cards\":8,\"startAt\":\"" + start + "\",\"endAt\":\""
-                        + start.plus(Duration.ofHours(2)) + "\"}")
-                .post("/api/v1/reservations").then().statusCode(201).extract().path("id");
+        String reservation = reserve(owner, cluster, 8, start, start.plus(Duration.ofHours(2))).extract().path("id");
         String spot = submitted(other.admin(), job(cluster, other.projectId(), "16", "SPOT", 36000));
         until(other.admin(), spot, state("RUNNING"));
         String mine = submitted(owner.admin(), "{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + owner.projectId()
