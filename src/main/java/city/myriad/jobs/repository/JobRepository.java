@@ -35,20 +35,32 @@ public class JobRepository {
     public record Transition(Instant at, String from, String to, String reason) {}
 
     /**
-     * Inserts a QUEUED job with its first transition, the entry that tells its cluster's scheduling loop and, made
-     * with a quote, the quote's use (a quote prices one purchase: its key refuses a second): one statement. Its
-     * parameters are {@link #queuedValues}.
+     * Inserts a QUEUED job with its first transition and the entry that tells its cluster's scheduling loop: one
+     * statement. Its parameters are {@link #queuedValues}. A job made with a quote goes in with {@link #QUOTED}.
      */
     static final String INSERT_QUEUED = "with j as (insert into jobs (" + COLUMNS + """
                 ) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'QUEUED', $16, 0,
                           null, null, null, 0, 0, false, $17, $18, $19)
                     returning id, tenant_id, cluster_id, created_at, quote_id),
                 h as (insert into job_transitions (job_id, seq, tenant_id, at, from_state, to_state, reason)
-                      select id, 1, tenant_id, created_at, null, 'QUEUED', $20 from j),
-                q as (insert into quote_uses (quote_id, tenant_id, used_by, used_at)
-                      select quote_id, tenant_id, id, created_at from j where quote_id is not null)
+                      select id, 1, tenant_id, created_at, null, 'QUEUED', $20 from j)
                 insert into scheduler_inbox (cluster_id, job_id, kind, at)
                 select cluster_id, id, 'SUBMITTED', created_at from j""";
+
+    /**
+     * {@link #INSERT_QUEUED} that also uses up the job's quote (a quote prices one purchase: the key of
+     * {@code quote_uses} refuses a second). Only for jobs made with a quote, so that the common submission runs the
+     * statement of before.
+     */
+    static final String QUOTED = INSERT_QUEUED.replace("""
+                h as (insert into job_transitions""", """
+                q as (insert into quote_uses (quote_id, tenant_id, used_by, used_at)
+                      select quote_id, tenant_id, id, created_at from j where quote_id is not null),
+                h as (insert into job_transitions""");
+
+    private static String insertOf(JobRow j) {
+        return j.quoteId() == null ? INSERT_QUEUED : QUOTED;
+    }
 
     private static Object[] queuedValues(JobRow j, String reason) {
         return new Object[] {j.id(), j.tenantId(), j.projectId(), j.clusterId(), j.model(), j.cardsMilli(),
@@ -61,7 +73,7 @@ public class JobRepository {
     public Uni<Void> insertQueued(JobRow j, String reason) {
         Object[] values = queuedValues(j, reason);
         return session().chain(s -> {
-            var q = s.createNativeQuery(LoopStatements.hibernate(INSERT_QUEUED));
+            var q = s.createNativeQuery(LoopStatements.hibernate(insertOf(j)));
             for (int i = 0; i < values.length; i++) {
                 q.setParameter(i + 1, values[i]);
             }
@@ -71,7 +83,7 @@ public class JobRepository {
 
     /** {@link #INSERT_QUEUED} in the caller's transaction on the plain client. */
     public Uni<Void> insertQueued(SqlConnection c, JobRow j, String reason) {
-        return c.preparedQuery(INSERT_QUEUED).execute(Tuple.from(queuedValues(j, reason))).replaceWithVoid();
+        return c.preparedQuery(insertOf(j)).execute(Tuple.from(queuedValues(j, reason))).replaceWithVoid();
     }
 
     /**
@@ -82,7 +94,8 @@ public class JobRepository {
         if (rows.size() == 1) {
             return insertQueued(c, rows.get(0), reason);
         }
-        return c.preparedQuery(INSERT_QUEUED)
+        String sql = rows.stream().anyMatch(r -> r.quoteId() != null) ? QUOTED : INSERT_QUEUED;
+        return c.preparedQuery(sql)
                 .executeBatch(rows.stream().map(r -> Tuple.from(queuedValues(r, reason))).toList())
                 .replaceWithVoid();
     }
