@@ -78,6 +78,31 @@ class AlertsTest {
     }
 
     @Test
+    void a_webhook_that_does_not_name_alerts_gets_none_and_the_alert_is_still_raised() throws Exception {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        budgetOf100(t);
+        try (WebhookReceiver receiver = new WebhookReceiver(0)) {
+            given().auth().oauth2(t.admin()).contentType("application/json")
+                    .body("{\"url\":\"" + receiver.url() + "\",\"events\":[\"job.failed\"]}")
+                    .put("/api/v1/tenants/" + t.id() + "/webhook").then().statusCode(200)
+                    .body("events", equalTo(List.of("job.failed")));
+            Instant start = earlierThisMonth(3600);
+            History.ran(pool, t.id(), t.projectId(), cluster, node1(cluster), 8, start, start.plusSeconds(3600), 1200);
+            worker.drain();
+            worker.alertsNow();
+            JsonPath alerts = given().auth().oauth2(t.viewer()).get("/api/v1/alerts").then().statusCode(200)
+                    .extract().jsonPath();
+            assertEquals(List.of(50, 80), sorted(alerts.getList("items.threshold", Integer.class)));
+            assertEquals(java.util.Arrays.asList(null, null), alerts.getList("items.delivery"),
+                    "no delivery: the webhook did not ask for alerts");
+            given().auth().oauth2(t.admin()).get("/api/v1/tenants/" + t.id() + "/webhook/deliveries").then()
+                    .statusCode(200).body("items.size()", equalTo(0));
+            assertEquals(0, receiver.posts.get());
+        }
+    }
+
+    @Test
     void budget_thresholds_raise_one_alert_each_delivered_signed_to_the_webhook_after_a_failed_try() throws Exception {
         String cluster = World.cluster(1);
         World.Tenant t = World.tenant();

@@ -9,6 +9,8 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import city.myriad.metering.service.WebhookEvents;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** The metering domain's API models: usage events in, usage and alerts out, webhooks. */
@@ -103,15 +105,36 @@ public final class MeteringApi {
             @Schema(description = "The webhook delivery: PENDING, DELIVERED, FAILED; absent without a webhook")
             String delivery) {}
 
-    @Schema(name = "SetWebhook", description = "Where the tenant's alerts go")
+    /** The schema of an event type (the contract's enum; the names are {@code WebhookEvents}'). */
+    @Schema(name = "WebhookEventType", type = SchemaType.STRING, description = "What a webhook delivery reports: a "
+            + "threshold crossed (alert.raised), a reservation short of cards or restored, a job started, preempted "
+            + "(and requeued), succeeded, failed or cancelled", enumeration = {WebhookEvents.ALERT_RAISED,
+            WebhookEvents.RESERVATION_SHORT, WebhookEvents.RESERVATION_RESTORED, WebhookEvents.JOB_STARTED,
+            WebhookEvents.JOB_PREEMPTED, WebhookEvents.JOB_SUCCEEDED, WebhookEvents.JOB_FAILED,
+            WebhookEvents.JOB_CANCELLED})
+    public static final class EventType {
+        private EventType() {}
+    }
+
+    @Schema(name = "SetWebhook", description = "Where the tenant's events go, and which")
     public record SetWebhook(@NotNull @Size(max = 2000) @Pattern(regexp = "^https?://[^\\s]+$",
             message = "an http or https URL") @Schema(examples = "https://hooks.example.com/myriad", maxLength = 2000)
-            String url) {}
+            String url,
+            @Size(max = 20) @Schema(type = SchemaType.ARRAY, implementation = EventType.class,
+                    description = "The event types to receive (at least one; repeats are ignored). "
+                    + "Left out: alert.raised, reservation.short and reservation.restored. Jobs' lifecycle events "
+                    + "(job.started, job.preempted, job.succeeded, job.failed, job.cancelled) come only when named.",
+                    examples = "[\"alert.raised\", \"job.preempted\", \"job.failed\"]", maxItems = 20)
+            List<String> events) {}
 
     @Schema(name = "Webhook", description = "The tenant's webhook; the secret only in the answer that made it")
     public record WebhookView(UUID tenantId, String url,
             @Schema(description = "Signs every delivery (HMAC-SHA256): shown once, when set") String secret,
-            Instant updatedAt, String updatedBy) {}
+            Instant updatedAt, String updatedBy,
+            @Schema(type = SchemaType.ARRAY, implementation = EventType.class,
+                    description = "The event types it receives, sorted",
+                    examples = "[\"alert.raised\", \"reservation.restored\", \"reservation.short\"]")
+            List<String> events) {}
 
     @Schema(name = "WebhookAttempt", description = "One try to deliver")
     public record AttemptView(int attempt, Instant at, String url, Integer statusCode, String error, int durationMs) {}
@@ -125,12 +148,11 @@ public final class MeteringApi {
             @Schema(description = "Why it could not be reached (connection refused, timeout, ...)") String error,
             int durationMs) {}
 
-    @Schema(name = "WebhookDelivery", description = "One event's delivery (an alert, or a reservation's shortfall "
-            + "beginning, changing or ending) and its attempts")
+    @Schema(name = "WebhookDelivery", description = "One event's delivery (an alert, a reservation's shortfall "
+            + "beginning, changing or ending, a job's start or end) and its attempts")
     public record DeliveryView(UUID id,
-            @Schema(description = "The alert delivered; absent for a reservation event") UUID alertId,
-            @Schema(examples = "alert.raised", enumeration = {"alert.raised", "reservation.short",
-                    "reservation.restored"}) String eventType,
+            @Schema(description = "The alert delivered; absent for other events") UUID alertId,
+            @Schema(implementation = EventType.class) String eventType,
             @Schema(enumeration = {"PENDING", "DELIVERED", "FAILED"}) String state, int attempts,
             Instant nextAttemptAt, Instant createdAt, Instant deliveredAt,
             @Schema(description = "When it was last sent again on request (redeliverWebhookDelivery), and by whom; "

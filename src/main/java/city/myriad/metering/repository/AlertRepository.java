@@ -140,17 +140,22 @@ public class AlertRepository {
     }
 
     /** A tenant's deliveries, newest first, after the cursor (id), in one state if not null. */
-    public Uni<List<DeliveryRow>> deliveries(UUID tenantId, UUID after, String state, int limit) {
+    /** A tenant's deliveries, newest first, after the cursor; in one state and of one event type if given. */
+    public Uni<List<DeliveryRow>> deliveries(UUID tenantId, UUID after, String state, String eventType, int limit) {
         SessionSql q = SessionSql.select("""
                 select """ + DELIVERY_COLUMNS + """
                   from webhook_deliveries where tenant_id = :tenant""" + (after == null ? "" : " and id < :after")
-                + (state == null ? "" : " and state = :state") + " order by id desc limit :limit")
+                + (state == null ? "" : " and state = :state")
+                + (eventType == null ? "" : " and event_type = :type") + " order by id desc limit :limit")
                 .setParameter("tenant", tenantId).setParameter("limit", limit);
         if (after != null) {
             q.setParameter("after", after);
         }
         if (state != null) {
             q.setParameter("state", state);
+        }
+        if (eventType != null) {
+            q.setParameter("type", eventType);
         }
         return q.getResultList().map(rows -> rows.stream().map(AlertRepository::delivery).toList());
     }
@@ -170,14 +175,20 @@ public class AlertRepository {
     }
 
     /** A tenant's webhook as stored. */
-    public record Hook(String url, String secret, Instant updatedAt, String updatedBy) {}
+    /** A tenant's webhook: where it posts, its secret, and the event types it receives (sorted). */
+    public record Hook(String url, String secret, Instant updatedAt, String updatedBy, List<String> events) {
+
+        public boolean receives(String eventType) {
+            return events.contains(eventType);
+        }
+    }
 
     public Uni<Optional<Hook>> webhook(UUID tenantId) {
-        return SessionSql.select(
-                        "select url, secret, updated_at, updated_by from webhooks where tenant_id = :tenant")
+        return SessionSql.select("select url, secret, updated_at, updated_by, array_to_string(events, ',') "
+                        + "from webhooks where tenant_id = :tenant")
                 .setParameter("tenant", tenantId).getResultList()
                 .map(rows -> rows.stream().findFirst().map(r -> new Hook((String) r[0], (String) r[1],
-                        SqlTimes.instant(r[2]), (String) r[3])));
+                        SqlTimes.instant(r[2]), (String) r[3], List.of(((String) r[4]).split(",")))));
     }
 
     /** Serialises conditional changes of a tenant's webhook until the transaction ends (the row may not exist). */
@@ -185,15 +196,18 @@ public class AlertRepository {
         return SessionSql.lockUntilCommit("webhook/" + tenantId);
     }
 
-    public Uni<Void> setWebhook(UUID tenantId, String url, String secret, Instant at, String by) {
+    /** Sets the tenant's webhook; {@code events} (sorted, distinct, not empty) the types it receives. */
+    public Uni<Void> setWebhook(UUID tenantId, String url, String secret, Instant at, String by, List<String> events) {
         return session().chain(s -> s.createNativeQuery("""
-                        insert into webhooks (tenant_id, url, secret, updated_at, updated_by)
-                        values (:tenant, :url, :secret, :at, :by)
+                        insert into webhooks (tenant_id, url, secret, updated_at, updated_by, events)
+                        values (:tenant, :url, :secret, :at, :by, string_to_array(:events, ','))
                         on conflict (tenant_id) do update set url = excluded.url, secret = excluded.secret,
                                                               updated_at = excluded.updated_at,
-                                                              updated_by = excluded.updated_by""")
+                                                              updated_by = excluded.updated_by,
+                                                              events = excluded.events""")
                 .setParameter("tenant", tenantId).setParameter("url", url).setParameter("secret", secret)
-                .setParameter("at", SqlTimes.utc(at)).setParameter("by", by).executeUpdate()).replaceWithVoid();
+                .setParameter("at", SqlTimes.utc(at)).setParameter("by", by)
+                .setParameter("events", String.join(",", events)).executeUpdate()).replaceWithVoid();
     }
 
     /** Removes the tenant's webhook; false if it had none. */

@@ -52,14 +52,15 @@ public class WebhookResource {
 
     @PUT
     @Extension(name = "x-problem-codes", value = UsageResource.TENANT_CODES + ", VALIDATION_FAILED")
-    @Operation(operationId = "setWebhook", summary = "Set where alerts go (tenant-admin)",
+    @Operation(operationId = "setWebhook", summary = "Set where the tenant's events go, and which (tenant-admin)",
             description = "Generates a new signing secret and shows it once, in this answer (setting the webhook "
                     + "again rotates it). Each delivery is signed: Myriad-Signature: t=<unix seconds>,v1=<hex "
-                    + "HMAC-SHA256 of \"<t>.<body>\">; Myriad-Event-Id is the alert's id on every try. With "
-                    + "`If-Match` (the `ETag` of `getWebhook`), only if it has not changed since.")
+                    + "HMAC-SHA256 of \"<t>.<body>\">; Myriad-Event-Id is the event's id on every try. `events` "
+                    + "chooses the event types (left out: alerts and reservation events; jobs' lifecycle events only "
+                    + "when named). With `If-Match` (the `ETag` of `getWebhook`), only if it has not changed since.")
     public Uni<WebhookView> set(@PathParam("tenantId") UUID tenantId, @Valid @NotNull SetWebhook body,
             @HeaderParam("If-Match") String ifMatch) {
-        return webhooks.set(callers.get(), tenantId, body.url(), ifMatch);
+        return webhooks.set(callers.get(), tenantId, body.url(), body.events(), ifMatch);
     }
 
     @GET
@@ -100,15 +101,18 @@ public class WebhookResource {
     @Path("/deliveries")
     @Extension(name = "x-problem-codes", value = UsageResource.TENANT_CODES + ", VALIDATION_FAILED")
     @Operation(operationId = "listWebhookDeliveries", summary = "The delivery log, newest first, optionally in one "
-            + "state (tenant-admin)",
-            description = "Each alert's delivery: PENDING (with its next attempt), DELIVERED or FAILED, and every "
+            + "state or of one event type (tenant-admin)",
+            description = "Each event's delivery: PENDING (with its next attempt), DELIVERED or FAILED, and every "
                     + "attempt with its HTTP status or error and duration. Retries back off exponentially.")
     public Uni<Page<DeliveryView>> deliveries(@PathParam("tenantId") UUID tenantId,
             @QueryParam("cursor") String cursor, @QueryParam("limit") String limit,
             @Parameter(description = "FAILED: the deliveries that gave up, to look into", schema = @Schema(
                     type = SchemaType.STRING, enumeration = {"PENDING", "DELIVERED", "FAILED"}))
-            @QueryParam("state") String state) {
-        return webhooks.deliveries(callers.get(), tenantId, paging.request(cursor, limit), state);
+            @QueryParam("state") String state,
+            @Parameter(description = "Only the deliveries of this event type", schema = @Schema(
+                    implementation = city.myriad.metering.mapping.MeteringApi.EventType.class))
+            @QueryParam("eventType") String eventType) {
+        return webhooks.deliveries(callers.get(), tenantId, paging.request(cursor, limit), state, eventType);
     }
 
     @POST

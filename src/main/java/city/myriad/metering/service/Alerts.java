@@ -36,7 +36,7 @@ import org.jboss.logging.Logger;
 public class Alerts {
 
     private static final Logger LOG = Logger.getLogger(Alerts.class);
-    static final String EVENT_TYPE = "alert.raised";
+    static final String EVENT_TYPE = WebhookEvents.ALERT_RAISED;
 
     private final Scoped scoped;
     private final QuotaLimits quotas;
@@ -123,10 +123,13 @@ public class Alerts {
         });
     }
 
-    /** The alert's webhook delivery, if the tenant has a webhook now (the outbox row, in the alert's transaction). */
+    /**
+     * The alert's webhook delivery, if the tenant has a webhook now that receives alerts (the outbox row, in the
+     * alert's transaction).
+     */
     private Uni<Void> enqueue(AlertRow a, Instant now) {
         return alerts.webhook(a.tenantId()).chain(hook -> {
-            if (hook.isEmpty()) {
+            if (hook.isEmpty() || !hook.get().receives(EVENT_TYPE)) {
                 return Uni.createFrom().voidItem();
             }
             ObjectNode payload = json.createObjectNode();

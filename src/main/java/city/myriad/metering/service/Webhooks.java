@@ -98,15 +98,18 @@ public class Webhooks {
      * Sets (or replaces, rotating the secret) the tenant's webhook. {@code ifMatch} (the If-Match header, or null):
      * the entity tag of the webhook as last read; if it changed since, or there is none, 412 and nothing changes.
      */
-    public Uni<WebhookView> set(Caller caller, UUID tenantId, String url, String ifMatch) {
+    public Uni<WebhookView> set(Caller caller, UUID tenantId, String url, List<String> requestedEvents,
+            String ifMatch) {
         URI target = target(url);
+        List<String> events = WebhookEvents.chosen(requestedEvents);
         byte[] raw = new byte[32];
         random.nextBytes(raw);
         String secret = "whsec_" + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
         Instant now = clock.instant();
         return projects.tenant(caller, tenantId, true).chain(t -> scoped.asTenant(t, () -> unchangedSince(t, ifMatch)
-                        .chain(() -> alerts.setWebhook(t, target.toString(), secret, now, caller.username()))))
-                .replaceWith(new WebhookView(tenantId, target.toString(), secret, now, caller.username()));
+                        .chain(() -> alerts.setWebhook(t, target.toString(), secret, now, caller.username(),
+                                events))))
+                .replaceWith(new WebhookView(tenantId, target.toString(), secret, now, caller.username(), events));
     }
 
     /** With {@code ifMatch}: the webhook locked, read as GET renders it, and its tag compared (412 otherwise). */
@@ -124,7 +127,7 @@ public class Webhooks {
 
     /** The webhook as GET shows it: without its secret. */
     private static WebhookView view(UUID tenant, AlertRepository.Hook h) {
-        return new WebhookView(tenant, h.url(), null, h.updatedAt(), h.updatedBy());
+        return new WebhookView(tenant, h.url(), null, h.updatedAt(), h.updatedBy(), h.events());
     }
 
     public Uni<WebhookView> get(Caller caller, UUID tenantId) {
@@ -151,15 +154,20 @@ public class Webhooks {
                 });
     }
 
-    /** The tenant's deliveries, newest first, in one state (PENDING, DELIVERED, FAILED) if given. */
     static final java.util.Set<String> DELIVERY_STATES = java.util.Set.of("PENDING", "DELIVERED", "FAILED");
 
-    public Uni<Page<DeliveryView>> deliveries(Caller caller, UUID tenantId, PageRequest page, String state) {
+    /** The tenant's deliveries, newest first, in one state (PENDING, DELIVERED, FAILED) and of one type if given. */
+    public Uni<Page<DeliveryView>> deliveries(Caller caller, UUID tenantId, PageRequest page, String state,
+            String eventType) {
         if (state != null && !DELIVERY_STATES.contains(state)) {
             throw city.myriad.platform.validation.Fields.invalid("state", "one of PENDING, DELIVERED, FAILED");
         }
+        if (eventType != null && !WebhookEvents.ALL.contains(eventType)) {
+            throw city.myriad.platform.validation.Fields.invalid("eventType", "one of "
+                    + String.join(", ", WebhookEvents.ALL));
+        }
         return projects.tenant(caller, tenantId, true).chain(t -> scoped.asTenant(t, () -> alerts.deliveries(t,
-                        page.afterUuid(), state, page.limit() + 1)
+                        page.afterUuid(), state, eventType, page.limit() + 1)
                 .chain(rows -> alerts.attempts(rows.stream().map(DeliveryRow::id).toList()).map(log -> {
                     Map<UUID, List<AttemptView>> byDelivery = log.stream().collect(Collectors.groupingBy(
                             AttemptRow::deliveryId, Collectors.mapping(a -> new AttemptView(a.attempt(), a.at(), a.url(),

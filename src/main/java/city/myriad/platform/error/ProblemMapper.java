@@ -89,11 +89,17 @@ public class ProblemMapper {
             code = ProblemCode.INVALID_FIELD_TYPE;
             detail = "Field '" + pointer(f) + "' has the wrong type or format: got " + printable(f.getValue())
                     + ", expected " + f.getTargetType().getSimpleName();
+            if (!pointer(f).isEmpty()) {
+                errors = List.of(MyriadProblem.Violation.field(pointer(f), "the wrong type or format"));
+            }
         } else if (e instanceof MismatchedInputException m) {
             code = ProblemCode.INVALID_FIELD_TYPE;
             String at = pointer(m);
             detail = at.isEmpty() ? "The body does not have the expected shape (a JSON object is expected)"
                     : "Field '" + at + "' has the wrong type or shape";
+            if (!at.isEmpty()) {
+                errors = List.of(MyriadProblem.Violation.field(at, "the wrong type or shape"));
+            }
         } else if (outOfRange(e) != null) {
             // A number too large for its field: the JSON is valid, the value is not (Jackson's message names the range).
             code = ProblemCode.INVALID_FIELD_TYPE;

@@ -1,0 +1,59 @@
+package city.myriad.metering.service;
+
+import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.validation.Fields;
+import java.util.List;
+import java.util.TreeSet;
+
+/**
+ * The event types a tenant's webhook can receive. Alerts and reservation events are what a webhook receives unless
+ * it names its events; jobs' lifecycle events are asked for (a tenant running thousands of jobs an hour would get
+ * thousands of posts). The database writes the reservation and job events (V15, V16), so the names here and there
+ * must agree: {@code WebhookEventsTest} reads them back from the migrations.
+ */
+public final class WebhookEvents {
+
+    public static final String ALERT_RAISED = "alert.raised";
+    public static final String RESERVATION_SHORT = "reservation.short";
+    public static final String RESERVATION_RESTORED = "reservation.restored";
+    public static final String JOB_STARTED = "job.started";
+    public static final String JOB_PREEMPTED = "job.preempted";
+    public static final String JOB_SUCCEEDED = "job.succeeded";
+    public static final String JOB_FAILED = "job.failed";
+    public static final String JOB_CANCELLED = "job.cancelled";
+
+    /** Every type, in the order the contract lists them. */
+    public static final List<String> ALL = List.of(ALERT_RAISED, RESERVATION_SHORT, RESERVATION_RESTORED,
+            JOB_STARTED, JOB_PREEMPTED, JOB_SUCCEEDED, JOB_FAILED, JOB_CANCELLED);
+
+    /** What a webhook set without {@code events} receives (the column's default too). */
+    public static final List<String> DEFAULT = List.of(ALERT_RAISED, RESERVATION_RESTORED, RESERVATION_SHORT);
+
+    private WebhookEvents() {}
+
+    /**
+     * The types asked for, sorted and without repeats; absent: {@link #DEFAULT}. An empty list or an unknown type is
+     * 400 {@code VALIDATION_FAILED} on {@code events}: a webhook that receives nothing is a mistake, not a setting.
+     */
+    public static List<String> chosen(List<String> requested) {
+        if (requested == null) {
+            return DEFAULT;
+        }
+        if (requested.isEmpty()) {
+            throw invalid("at least one event type (left out: alerts and reservation events)");
+        }
+        TreeSet<String> events = new TreeSet<>();
+        for (String e : requested) {
+            if (e == null || !ALL.contains(e)) {
+                throw invalid("event types this service sends, one of " + String.join(", ", ALL) + "; '" + e
+                        + "' is none");
+            }
+            events.add(e);
+        }
+        return List.copyOf(events);
+    }
+
+    private static MyriadProblem invalid(String reason) {
+        return Fields.invalid("events", reason);
+    }
+}

@@ -1,0 +1,193 @@
+package city.myriad.jobs;
+
+import static city.myriad.jobs.JobsTest.job;
+import static city.myriad.jobs.JobsTest.sleep;
+import static city.myriad.jobs.JobsTest.state;
+import static city.myriad.jobs.JobsTest.submitted;
+import static city.myriad.jobs.JobsTest.until;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import city.myriad.support.WebhookReceiver;
+import city.myriad.support.World;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.oidc.server.OidcWiremockTestResource;
+import io.restassured.path.json.JsonPath;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Jobs' lifecycle events on tenants' webhooks: a webhook receives the types it names, each written with the
+ * transition that makes it (by the database, in the writer's transaction), signed, once.
+ */
+@QuarkusTest
+@QuarkusTestResource(OidcWiremockTestResource.class)
+class JobWebhookEventsTest {
+
+    static final String JOB_EVENTS = "[\"job.started\",\"job.preempted\",\"job.succeeded\",\"job.failed\","
+            + "\"job.cancelled\"]";
+
+    @Inject
+    Pool pool;
+
+    static io.restassured.response.ValidatableResponse setWebhook(World.Tenant t, String url, String events) {
+        return given().auth().oauth2(t.admin()).contentType("application/json")
+                .body("{\"url\":\"" + url + "\"" + (events == null ? "" : ",\"events\":" + events) + "}")
+                .put("/api/v1/tenants/" + t.id() + "/webhook").then();
+    }
+
+    @Test
+    void a_webhook_that_names_job_events_is_told_each_start_and_end_signed_once_and_one_that_does_not_is_not()
+            throws Exception {
+        String cluster = World.cluster(2);
+        World.Tenant t = World.tenant();
+        World.Tenant quiet = World.tenant();
+        try (WebhookReceiver receiver = new WebhookReceiver(0); WebhookReceiver other = new WebhookReceiver(0)) {
+            receiver.secret = setWebhook(t, receiver.url(), JOB_EVENTS).statusCode(200)
+                    .body("events", equalTo(List.of("job.cancelled", "job.failed", "job.preempted", "job.started",
+                            "job.succeeded")))
+                    .extract().path("secret");
+            given().auth().oauth2(t.admin()).get("/api/v1/tenants/" + t.id() + "/webhook").then().statusCode(200)
+                    .body("events", hasSize(5));
+            // A webhook set without events gets alerts and reservation events, as before there were job events.
+            other.secret = setWebhook(quiet, other.url(), null).statusCode(200)
+                    .body("events", equalTo(List.of("alert.raised", "reservation.restored", "reservation.short")))
+                    .extract().path("secret");
+
+            String quick = submitted(t.admin(), job(cluster, t.projectId(), "4", "ON_DEMAND", 3600));
+            String quiets = submitted(quiet.admin(), job(cluster, quiet.projectId(), "0.5", "ON_DEMAND", 60));
+            until(t.admin(), quick, state("SUCCEEDED"));
+            until(quiet.admin(), quiets, state("SUCCEEDED"));
+            String cancelled = submitted(t.admin(), job(cluster, t.projectId(), "0.25", "SPOT", 36000));
+            until(t.admin(), cancelled, state("RUNNING"));
+            given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + cancelled + "/cancel").then().statusCode(200);
+
+            List<JsonPath> events = untilEvents(receiver, 4);
+            assertEquals(List.of(
+                    cancelled + " job.cancelled CANCELLED CANCELLED_BY_TENANT #3",
+                    cancelled + " job.started RUNNING SCHEDULED #2",
+                    quick + " job.started RUNNING SCHEDULED #2",
+                    quick + " job.succeeded SUCCEEDED COMPLETED #3").stream().sorted().toList(),
+                    events.stream().map(e -> e.getString("data.jobId") + " " + e.getString("type") + " "
+                            + e.getString("data.state") + " " + e.getString("data.reason") + " #"
+                            + e.getInt("data.sequence")).sorted().toList());
+            JsonPath done = events.stream().filter(e -> "job.succeeded".equals(e.getString("type"))).findFirst()
+                    .orElseThrow();
+            assertEquals(t.id(), done.getString("data.tenantId"));
+            assertEquals(t.projectId(), done.getString("data.projectId"));
+            assertEquals(cluster, done.getString("data.clusterId"));
+            assertEquals("ASCEND-910B", done.getString("data.model"));
+            assertEquals(4, done.getInt("data.cards"));
+            assertEquals("ON_DEMAND", done.getString("data.class"));
+            assertEquals(1, done.getInt("data.attempt"));
+            JsonPath quickJob = until(t.admin(), quick, state("SUCCEEDED"));
+            assertEquals(Instant.parse(quickJob.getString("history[2].at")).truncatedTo(ChronoUnit.MILLIS),
+                    Instant.parse(done.getString("data.at")), "the event's time is the transition's");
+            JsonPath quarter = events.stream().filter(e -> "job.cancelled".equals(e.getString("type"))).findFirst()
+                    .orElseThrow();
+            assertEquals(0.25f, quarter.getFloat("data.cards"));
+            assertEquals("SPOT", quarter.getString("data.class"));
+            // Signed, each event once, its id the delivery's event id.
+            assertEquals(0, receiver.badSignatures.get());
+            assertEquals(4, receiver.delivered.stream().distinct().count());
+            assertEquals(events.stream().map(e -> e.getString("id")).sorted().toList(),
+                    receiver.delivered.stream().sorted().toList());
+            // The log filters by type; a type the service does not send is a 400 naming the parameter.
+            String log = "/api/v1/tenants/" + t.id() + "/webhook/deliveries";
+            given().auth().oauth2(t.admin()).queryParam("eventType", "job.started").get(log).then().statusCode(200)
+                    .body("items", hasSize(2)).body("items.eventType", equalTo(List.of("job.started", "job.started")));
+            given().auth().oauth2(t.admin()).queryParam("eventType", "job.finished").get(log).then().statusCode(400)
+                    .body("code", equalTo("VALIDATION_FAILED")).body("errors[0].field", equalTo("eventType"));
+            assertEquals(4, platformCount("select count(*) from webhook_deliveries where tenant_id = $1",
+                    UUID.fromString(t.id())), "one row per event: none for the submissions");
+            // The quiet tenant's webhook was told nothing of its job, and no row waits for it.
+            assertEquals(0, platformCount("select count(*) from webhook_deliveries where tenant_id = $1",
+                    UUID.fromString(quiet.id())));
+            assertEquals(0, other.posts.get());
+        }
+    }
+
+    @Test
+    void a_preempted_spot_job_tells_its_webhook_and_the_webhook_hears_only_what_it_named() throws Exception {
+        String cluster = World.cluster(2);
+        World.Tenant spotTenant = World.tenant();
+        World.Tenant onDemandTenant = World.tenant();
+        try (WebhookReceiver receiver = new WebhookReceiver(0)) {
+            receiver.secret = setWebhook(spotTenant, receiver.url(), "[\"job.preempted\",\"job.preempted\"]")
+                    .statusCode(200).body("events", equalTo(List.of("job.preempted"))).extract().path("secret");
+            String spot = submitted(spotTenant.admin(), job(cluster, spotTenant.projectId(), "16", "SPOT", 36000));
+            until(spotTenant.admin(), spot, state("RUNNING"));
+            String urgent = submitted(onDemandTenant.admin(), job(cluster, onDemandTenant.projectId(), "8",
+                    "ON_DEMAND", 36000));
+            until(onDemandTenant.admin(), urgent, state("RUNNING"));
+            JsonPath requeued = until(spotTenant.admin(), spot, j -> j.getList("history.to").contains("PREEMPTED"));
+            List<JsonPath> events = untilEvents(receiver, 1);
+            JsonPath preempted = events.get(0);
+            assertEquals("job.preempted", preempted.getString("type"));
+            assertEquals(spot, preempted.getString("data.jobId"));
+            assertEquals("PREEMPTED", preempted.getString("data.state"));
+            assertEquals("PREEMPTED", preempted.getString("data.reason"));
+            assertEquals(List.of("QUEUED", "RUNNING", "PREEMPTED"),
+                    requeued.getList("history.to").subList(0, 3));
+            assertEquals(3, preempted.getInt("data.sequence"), "the PREEMPTED transition, the third of the job");
+            given().auth().oauth2(onDemandTenant.admin()).post("/api/v1/jobs/" + urgent + "/cancel").then()
+                    .statusCode(200);
+            given().auth().oauth2(spotTenant.admin()).post("/api/v1/jobs/" + spot + "/cancel").then().statusCode(200);
+            until(spotTenant.admin(), spot, state("CANCELLED"));
+            // Started, requeued and cancelled: none of them named, none written.
+            assertEquals(1, platformCount("select count(*) from webhook_deliveries where tenant_id = $1",
+                    UUID.fromString(spotTenant.id())));
+            sleep(300);
+            assertEquals(1, receiver.posts.get());
+            assertEquals(0, receiver.badSignatures.get());
+        }
+    }
+
+    @Test
+    void events_that_are_none_or_not_known_are_refused_and_the_webhook_stays_as_it_was() {
+        World.Tenant t = World.tenant();
+        String hook = "/api/v1/tenants/" + t.id() + "/webhook";
+        setWebhook(t, "https://hooks.example.com/a", "[\"job.failed\"]").statusCode(200);
+        String before = given().auth().oauth2(t.admin()).get(hook).then().statusCode(200).extract().asString();
+        setWebhook(t, "https://hooks.example.com/b", "[]").statusCode(400).body("code", equalTo("VALIDATION_FAILED"))
+                .body("errors[0].field", equalTo("events"))
+                .body("detail", startsWith("`events` must be at least one event type"));
+        setWebhook(t, "https://hooks.example.com/b", "[\"job.failed\",\"job.finished\"]").statusCode(400)
+                .body("code", equalTo("VALIDATION_FAILED")).body("errors[0].field", equalTo("events"))
+                .body("detail", org.hamcrest.Matchers.containsString("'job.finished' is none"));
+        setWebhook(t, "https://hooks.example.com/b", "[null]").statusCode(400).body("errors[0].field",
+                equalTo("events"));
+        setWebhook(t, "https://hooks.example.com/b", "\"job.failed\"").statusCode(400)
+                .body("code", equalTo("INVALID_FIELD_TYPE")).body("errors[0].field", equalTo("events"));
+        assertEquals(before, given().auth().oauth2(t.admin()).get(hook).then().statusCode(200).extract().asString(),
+                "nothing changed");
+    }
+
+    /** The bodies of the first {@code n} events the receiver accepted (at most 30 s: a wait, not a timing check). */
+    private static List<JsonPath> untilEvents(WebhookReceiver receiver, int n) {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        while (receiver.bodies.size() < n && Instant.now().isBefore(deadline)) {
+            sleep(50);
+        }
+        assertTrue(receiver.bodies.size() >= n, "events delivered: " + receiver.bodies);
+        return receiver.bodies.stream().map(JsonPath::from).toList();
+    }
+
+    private long platformCount(String sql, Object... args) {
+        return pool.withTransaction(c -> c.query("select set_config('myriad.scope', 'platform', true)").execute()
+                .chain(() -> c.preparedQuery(sql).execute(Tuple.from(args))))
+                .map(rows -> rows.iterator().next().getLong(0)).await().indefinitely();
+    }
+}
