@@ -85,6 +85,26 @@ public final class SubmissionLoad {
             }
         }
 
+        // MYRIAD_BENCH_JOB_EVENTS=1: the tenant's webhook names every job event, posted to a receiver here that
+        // answers 204, so each start writes its outbox row and the metering worker sends it (the subscribed path);
+        // without it the tenant has no webhook and each transition costs the trigger's look-up alone.
+        com.sun.net.httpserver.HttpServer receiver = null;
+        AtomicInteger posts = new AtomicInteger();
+        if (System.getenv("MYRIAD_BENCH_JOB_EVENTS") != null) {
+            receiver = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+            receiver.createContext("/hook", exchange -> {
+                exchange.getRequestBody().readAllBytes();
+                posts.incrementAndGet();
+                exchange.sendResponseHeaders(204, -1);
+                exchange.close();
+            });
+            receiver.start();
+            send(alice, "PUT", api + "/api/v1/tenants/01930000-0000-7000-8000-00000000e001/webhook",
+                    "application/json", "{\"url\":\"http://127.0.0.1:" + receiver.getAddress().getPort()
+                    + "/hook\",\"events\":[\"job.started\",\"job.succeeded\",\"job.failed\",\"job.cancelled\","
+                    + "\"job.preempted\"]}", 200);
+        }
+
         long[] baseline = run(jobs, concurrency, i -> request(alice, "GET", api + "/api/v1/me", null, null));
         double[] cpuBefore = LoadClient.serviceAndPostgresCpuSeconds();
         long started = System.nanoTime();
@@ -121,6 +141,10 @@ public final class SubmissionLoad {
                     (cpuAfter[0] - cpuBefore[0]) * 1000 / ids.size(), (cpuAfter[1] - cpuBefore[1]) * 1000 / ids.size()));
         }
         out.append(String.format("still QUEUED after the wait: %d%n", queued));
+        if (receiver != null) {
+            out.append(String.format("job events: the tenant's webhook names them all; %d posts received by the end "
+                    + "of the wait%n", posts.get()));
+        }
         for (String line : metrics.split("\n")) {
             if ((line.startsWith("myriad_scheduler_decision_seconds") || line.startsWith("myriad_scheduler_cycle_seconds"))
                     && line.contains(cluster) || line.startsWith("myriad_jobs_submission_batch_jobs")) {
@@ -134,6 +158,9 @@ public final class SubmissionLoad {
 
         run(ids.size(), concurrency, i -> request(alice, "POST", api + "/api/v1/jobs/" + ids.get(i) + "/cancel", null, null));
         System.out.println("cancelled the " + ids.size() + " jobs; report in " + report);
+        if (receiver != null) {
+            receiver.stop(0);
+        }
     }
 
     /** A fresh 10,000-card cluster with an on-demand price. */
