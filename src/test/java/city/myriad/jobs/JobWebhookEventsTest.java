@@ -12,7 +12,9 @@ import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import city.myriad.metering.service.Webhooks;
 import city.myriad.support.WebhookReceiver;
+import com.sun.net.httpserver.HttpServer;
 import city.myriad.support.World;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -21,11 +23,16 @@ import io.restassured.path.json.JsonPath;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,6 +48,9 @@ class JobWebhookEventsTest {
 
     @Inject
     Pool pool;
+
+    @Inject
+    Webhooks webhooks;
 
     static io.restassured.response.ValidatableResponse setWebhook(World.Tenant t, String url, String events) {
         return given().auth().oauth2(t.admin()).contentType("application/json")
@@ -156,6 +166,58 @@ class JobWebhookEventsTest {
     }
 
     @Test
+    void a_receiver_that_does_not_answer_holds_up_no_other_tenants_events() throws Exception {
+        String cluster = World.cluster(1);
+        World.Tenant stuck = World.tenant();
+        World.Tenant other = World.tenant();
+        CountDownLatch answer = new CountDownLatch(1);
+        AtomicInteger arrived = new AtomicInteger();
+        HttpServer hanging = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        hanging.setExecutor(Executors.newCachedThreadPool());
+        hanging.createContext("/hook", exchange -> {
+            arrived.incrementAndGet();
+            try {
+                answer.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        hanging.start();
+        try (WebhookReceiver receiver = new WebhookReceiver(0)) {
+            setWebhook(stuck, "http://127.0.0.1:" + hanging.getAddress().getPort() + "/hook", "[\"job.started\"]")
+                    .statusCode(200);
+            receiver.secret = setWebhook(other, receiver.url(), "[\"job.started\"]").statusCode(200).extract()
+                    .path("secret");
+            submitted(stuck.admin(), job(cluster, stuck.projectId(), "1", "ON_DEMAND", 36000));
+            Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+            while (arrived.get() == 0 && Instant.now().isBefore(deadline)) {
+                sleep(50);
+            }
+            assertEquals(1, arrived.get(), "the stuck tenant's event reached its receiver, which does not answer");
+            submitted(other.admin(), job(cluster, other.projectId(), "1", "ON_DEMAND", 36000));
+            JsonPath started = untilEvents(receiver, 1).get(0);
+            assertEquals("job.started", started.getString("type"));
+            // The other tenant's event was sent and logged while the first post still waits for its answer: no try
+            // of it is logged yet (a sender that waits for each receiver would have given up on it first).
+            assertEquals(0, platformCount("select count(*) from webhook_attempts where tenant_id = $1",
+                    UUID.fromString(stuck.id())));
+            answer.countDown();
+            Instant logged = Instant.now().plus(Duration.ofSeconds(30));
+            while (platformCount("select count(*) from webhook_deliveries where tenant_id = $1 and state = "
+                    + "'DELIVERED'", UUID.fromString(stuck.id())) == 0 && Instant.now().isBefore(logged)) {
+                sleep(100);
+            }
+            assertEquals(1, platformCount("select count(*) from webhook_deliveries where tenant_id = $1 and state = "
+                    + "'DELIVERED'", UUID.fromString(stuck.id())), "answered at last, it is delivered");
+        } finally {
+            answer.countDown();
+            hanging.stop(0);
+        }
+    }
+
+    @Test
     void events_that_are_none_or_not_known_are_refused_and_the_webhook_stays_as_it_was() {
         World.Tenant t = World.tenant();
         String hook = "/api/v1/tenants/" + t.id() + "/webhook";
@@ -173,6 +235,57 @@ class JobWebhookEventsTest {
                 .body("code", equalTo("INVALID_FIELD_TYPE")).body("errors[0].field", equalTo("events"));
         assertEquals(before, given().auth().oauth2(t.admin()).get(hook).then().statusCode(200).extract().asString(),
                 "nothing changed");
+    }
+
+    @Test
+    void event_deliveries_past_the_retention_go_with_their_attempts_and_alerts_and_pending_ones_stay() {
+        World.Tenant t = World.tenant();
+        UUID tenant = UUID.fromString(t.id());
+        Instant old = Instant.now().minus(Duration.ofDays(40));
+        UUID oldDelivered = id(old, 1);
+        UUID oldPending = id(old, 2);  // its next try tomorrow: the worker leaves it alone meanwhile
+        UUID oldOfAlert = id(old, 3);
+        UUID recent = id(Instant.now().minus(Duration.ofDays(2)), 4);
+        UUID alert = UUID.randomUUID();
+        platformSql("insert into alerts (id, tenant_id, project_id, scope, measure, period, threshold, used, lim, unit, "
+                + "raised_at) values ($1, $2, null, 'TENANT', 'BUDGET', '2026-10', 50, 1, 2, 'CNY', now())", alert,
+                tenant);
+        for (Object[] d : List.of(new Object[] {oldDelivered, null, "DELIVERED"}, new Object[] {oldPending, null,
+                "PENDING"}, new Object[] {oldOfAlert, alert, "DELIVERED"}, new Object[] {recent, null, "FAILED"})) {
+            platformSql("insert into webhook_deliveries (id, tenant_id, alert_id, event_id, event_type, payload, state, "
+                    + "attempts, next_attempt_at, created_at) values ($1, $2, $3, $4, 'job.started', '{}', $5, 1, "
+                    + "now() + interval '1 day', now())", d[0], tenant, d[1], UUID.randomUUID(), d[2]);
+            platformSql("insert into webhook_attempts (delivery_id, attempt, tenant_id, at, url, status_code, error, "
+                    + "duration_ms) values ($1, 1, $2, now(), 'https://hooks.example.com', 200, null, 5)", d[0],
+                    tenant);
+        }
+        assertTrue(webhooks.pruneEvents() >= 1);
+        assertEquals(List.of(oldPending, oldOfAlert, recent).stream().sorted().toList(), platformIds(
+                "select id from webhook_deliveries where tenant_id = $1 order by id", tenant));
+        assertEquals(0, platformCount("select count(*) from webhook_attempts where delivery_id = $1", oldDelivered));
+        assertEquals(3, platformCount("select count(*) from webhook_attempts where tenant_id = $1", tenant));
+        webhooks.pruneEvents();
+        assertEquals(3, platformCount("select count(*) from webhook_deliveries where tenant_id = $1", tenant),
+                "a second pass removes nothing more of the tenant's");
+    }
+
+    /** A version-7 id of the instant's millisecond, the n-th of it. */
+    private static UUID id(Instant at, long n) {
+        UUID first = city.myriad.platform.time.Ids.firstAt(at);
+        return new UUID(first.getMostSignificantBits(), first.getLeastSignificantBits() + n);
+    }
+
+    private void platformSql(String sql, Object... args) {
+        pool.withTransaction(c -> c.query("select set_config('myriad.scope', 'platform', true)").execute()
+                .chain(() -> c.preparedQuery(sql).execute(Tuple.from(args)))).await().indefinitely();
+    }
+
+    private List<UUID> platformIds(String sql, Object... args) {
+        List<UUID> ids = new java.util.ArrayList<>();
+        pool.withTransaction(c -> c.query("select set_config('myriad.scope', 'platform', true)").execute()
+                .chain(() -> c.preparedQuery(sql).execute(Tuple.from(args)))).await().indefinitely()
+                .forEach(r -> ids.add(r.getUUID(0)));
+        return ids;
     }
 
     /** The bodies of the first {@code n} events the receiver accepted (at most 30 s: a wait, not a timing check). */

@@ -160,6 +160,22 @@ public class AlertRepository {
         return q.getResultList().map(rows -> rows.stream().map(AlertRepository::delivery).toList());
     }
 
+    /**
+     * Removes up to {@code limit} deliveries of events (not of alerts: an alert shows its delivery) that are no longer
+     * PENDING and were made before the id {@code before} (ids sort by creation time), with their attempts; returns
+     * how many deliveries went.
+     */
+    public Uni<Long> pruneEvents(UUID before, int limit) {
+        return SessionSql.select("""
+                        with old as (select id from webhook_deliveries
+                                      where id < :before and alert_id is null and state <> 'PENDING'
+                                      order by id limit :limit),
+                             attempts as (delete from webhook_attempts where delivery_id in (select id from old)),
+                             gone as (delete from webhook_deliveries where id in (select id from old) returning 1)
+                        select count(*) from gone""")
+                .setParameter("before", before).setParameter("limit", limit).singleValue(Long.class);
+    }
+
     public Uni<List<AttemptRow>> attempts(List<UUID> deliveryIds) {
         if (deliveryIds.isEmpty()) {
             return Uni.createFrom().item(List.of());

@@ -18,6 +18,7 @@ import city.myriad.platform.paging.PageRequest;
 import city.myriad.platform.security.Caller;
 import city.myriad.tenancy.service.TenantProjects;
 import io.smallrye.mutiny.Uni;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.net.InetAddress;
 import java.net.URI;
@@ -32,11 +33,18 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.stream.Collectors;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -74,6 +82,8 @@ public class Webhooks {
     private final Duration retryBase;
     private final int maxAttempts;
     private final boolean allowPrivate;
+    private final Duration requestTimeout;
+    private final Duration retention;
     private final Preconditions preconditions;
     private final SecureRandom random = new SecureRandom();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
@@ -83,7 +93,12 @@ public class Webhooks {
             @ConfigProperty(name = "myriad.webhooks.retry-base", defaultValue = "PT10S") Duration retryBase,
             @ConfigProperty(name = "myriad.webhooks.max-attempts", defaultValue = "12") int maxAttempts,
             @ConfigProperty(name = "myriad.webhooks.allow-private-targets", defaultValue = "false")
-            boolean allowPrivate, Preconditions preconditions) {
+            boolean allowPrivate,
+            @ConfigProperty(name = "myriad.webhooks.request-timeout", defaultValue = "PT10S") Duration requestTimeout,
+            @ConfigProperty(name = "myriad.webhooks.retention", defaultValue = "P30D") Duration retention,
+            Preconditions preconditions) {
+        this.requestTimeout = requestTimeout;
+        this.retention = retention;
         this.preconditions = preconditions;
         this.scoped = scoped;
         this.alerts = alerts;
@@ -311,47 +326,112 @@ public class Webhooks {
         return text.substring(0, Math.min(text.length(), 500));
     }
 
-    /** Sends the deliveries due (leased first); completes with how many were tried. Worker thread only. */
+    /** Deliveries leased at once, at most. */
+    static final int BATCH = 64;
+    /** Posts in flight at once, at most (each holds its delivery's lease until its attempt is logged). */
+    static final int IN_FLIGHT = 256;
+
+    /** How one try went: the receiver's status, or why it could not be reached. */
+    private record Outcome(Integer status, String error, int ms) {}
+
+    private final Semaphore inFlight = new Semaphore(IN_FLIGHT);
+    /** Logs the attempts as the posts complete, off the HTTP client's threads and the worker's. */
+    private final ExecutorService attemptLog = Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "myriad-webhook-attempts");
+        t.setDaemon(true);
+        return t;
+    });
+
+    @PreDestroy
+    void close() {
+        attemptLog.shutdown();
+    }
+
+    /**
+     * Leases the deliveries due (at most {@link #BATCH}, and no more than there is room in flight for) and starts
+     * their posts; each attempt is logged when its post completes. Nothing waits for a receiver: one that is slow or
+     * does not answer (the request timeout, 10 s, inside the lease: a minute longer) holds up no other delivery, its
+     * own tenant's or another's. Each tenant's webhook is read once per batch. Returns how many posts were started. Worker
+     * thread only.
+     */
     int deliverDue() {
+        int room = Math.min(BATCH, inFlight.availablePermits());
+        if (room == 0) {
+            return 0;
+        }
         Instant now = clock.instant();
-        List<DeliveryRow> due = Blocking.await(() -> scoped.asPlatform(() -> alerts.leaseDue(now, now.plusSeconds(60),
-                20)));
+        Instant leaseUntil = now.plus(requestTimeout).plusSeconds(60);
+        List<DeliveryRow> due = Blocking.await(() -> scoped.asPlatform(() -> alerts.leaseDue(now, leaseUntil, room)));
+        Map<UUID, Optional<AlertRepository.Hook>> hooks = new HashMap<>();
         for (DeliveryRow d : due) {
-            var hook = Blocking.await(() -> scoped.asTenant(d.tenantId(), () -> alerts.webhook(d.tenantId())));
+            hooks.computeIfAbsent(d.tenantId(), t -> Blocking.await(() -> scoped.asTenant(t, () -> alerts.webhook(t))));
+        }
+        for (DeliveryRow d : due) {
+            Optional<AlertRepository.Hook> hook = hooks.get(d.tenantId());
             Instant at = clock.instant();
-            int attempt = d.attempts() + 1;
-            Integer status = null;
-            String error = null;
-            String url = hook.map(AlertRepository.Hook::url).orElse("");
             long started = System.nanoTime();
-            if (hook.isEmpty()) {
-                error = "the tenant has no webhook any more";
-            } else {
+            inFlight.acquireUninterruptibly();
+            CompletableFuture<Outcome> sent = hook.isEmpty()
+                    ? CompletableFuture.completedFuture(new Outcome(null, "the tenant has no webhook any more", 0))
+                    : http.sendAsync(request(hook.get().url(), hook.get().secret(), d, at),
+                                    HttpResponse.BodyHandlers.discarding())
+                            .handle((r, e) -> e == null ? new Outcome(r.statusCode(), null, millis(started))
+                                    : new Outcome(null, reason(e), millis(started)));
+            sent.thenAcceptAsync(o -> {
                 try {
-                    HttpResponse<Void> r = http.send(request(hook.get().url(), hook.get().secret(), d, at),
-                            HttpResponse.BodyHandlers.discarding());
-                    status = r.statusCode();
-                } catch (java.io.IOException e) {
-                    error = reason(e);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return due.size();
+                    logAttempt(d, hook, at, o);
+                } catch (RuntimeException e) {
+                    // The lease runs out and the delivery is tried again: at least once, as ever.
+                    LOG.warnf(e, "Webhook delivery %s: its attempt could not be logged", d.id());
+                } finally {
+                    inFlight.release();
                 }
-            }
-            int ms = millis(started);
-            boolean delivered = status != null && status >= 200 && status < 300;
-            int round = d.roundAttempts() + 1;  // a redelivery starts a new round of tries
-            // Without a webhook there is nowhere to try again: FAILED at once (redeliver once one is set).
-            String state = delivered ? "DELIVERED" : round >= maxAttempts || hook.isEmpty() ? "FAILED" : "PENDING";
-            Instant next = delivered || state.equals("FAILED") ? at : at.plus(backoff(round));
-            AttemptRow row = new AttemptRow(d.id(), attempt, at, url, status, error, ms);
-            Blocking.await(() -> scoped.asTenant(d.tenantId(), () -> alerts.attempted(row, d.tenantId(), state, next)));
-            if (!delivered) {
-                LOG.infof("Webhook delivery %s attempt %d failed (%s); %s", d.id(), attempt,
-                        status != null ? "HTTP " + status : row.error(), state);
-            }
+            }, attemptLog);
         }
         return due.size();
+    }
+
+    /**
+     * Removes the deliveries of events (reservations', jobs') older than the retention that are no longer PENDING,
+     * with their attempts, in batches; returns how many went. Alerts' deliveries stay with their alerts.
+     */
+    public long pruneEvents() {
+        UUID before = city.myriad.platform.time.Ids.firstAt(clock.instant().minus(retention));
+        long removed = 0;
+        for (int i = 0; i < 100; i++) {
+            long n = Blocking.await(() -> scoped.asPlatform(() -> alerts.pruneEvents(before, 1_000)));
+            removed += n;
+            if (n < 1_000) {
+                break;
+            }
+        }
+        if (removed > 0) {
+            LOG.infof("Removed %d webhook deliveries of events older than %s", removed, retention);
+        }
+        return removed;
+    }
+
+    /** Waits until every post started has completed and been logged (tests, and a worker's round before its end). */
+    void awaitInFlight() {
+        inFlight.acquireUninterruptibly(IN_FLIGHT);
+        inFlight.release(IN_FLIGHT);
+    }
+
+    /** Logs a try and moves the delivery on: DELIVERED, PENDING until its back-off, or FAILED. */
+    private void logAttempt(DeliveryRow d, Optional<AlertRepository.Hook> hook, Instant at, Outcome o) {
+        int attempt = d.attempts() + 1;
+        boolean delivered = o.status() != null && o.status() >= 200 && o.status() < 300;
+        int round = d.roundAttempts() + 1;  // a redelivery starts a new round of tries
+        // Without a webhook there is nowhere to try again: FAILED at once (redeliver once one is set).
+        String state = delivered ? "DELIVERED" : round >= maxAttempts || hook.isEmpty() ? "FAILED" : "PENDING";
+        Instant next = delivered || state.equals("FAILED") ? at : at.plus(backoff(round));
+        AttemptRow row = new AttemptRow(d.id(), attempt, at, hook.map(AlertRepository.Hook::url).orElse(""),
+                o.status(), o.error(), o.ms());
+        Blocking.await(() -> scoped.asTenant(d.tenantId(), () -> alerts.attempted(row, d.tenantId(), state, next)));
+        if (!delivered) {
+            LOG.infof("Webhook delivery %s attempt %d failed (%s); %s", d.id(), attempt,
+                    o.status() != null ? "HTTP " + o.status() : o.error(), state);
+        }
     }
 
     /** 2^(attempt-1) times the base, at most an hour. */
@@ -364,9 +444,10 @@ public class Webhooks {
         return request(url, secret, d.eventId(), d.id(), d.payload(), at);
     }
 
-    private HttpRequest request(String url, String secret, UUID eventId, UUID deliveryId, String body, Instant at) {
+    private HttpRequest request(String url, String secret, UUID eventId, UUID deliveryId, String body,
+            Instant at) {
         long t = at.getEpochSecond();
-        return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+        return HttpRequest.newBuilder(URI.create(url)).timeout(requestTimeout)
                 .header("Content-Type", "application/json")
                 .header(EVENT_ID, eventId.toString())
                 .header("Myriad-Delivery-Id", deliveryId.toString())

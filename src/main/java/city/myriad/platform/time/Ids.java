@@ -26,6 +26,11 @@ public class Ids {
         this.random = random;
     }
 
+    /** The smallest version-7 id of the instant's millisecond: every id made at or after it sorts at or above it. */
+    public static UUID firstAt(java.time.Instant at) {
+        return new UUID((at.toEpochMilli() << 16) | 0x7000L, 0x8000_0000_0000_0000L);
+    }
+
     public UUID next() {
         long millis = clock.millis();
         long msb = (millis << 16) | 0x7000L | (random.nextLong() & 0x0FFFL);
