@@ -119,27 +119,41 @@ public class AlertRepository {
                 .map(rows -> rows.stream().map(AlertRepository::delivery).toList());
     }
 
-    /** Logs an attempt and moves the delivery on: DELIVERED, FAILED (no more tries) or PENDING until {@code next}. */
-    public Uni<Void> attempted(AttemptRow a, UUID tenantId, String state, Instant next) {
+    /** A try to log: the attempt, and where it leaves its delivery. */
+    public record Tried(AttemptRow attempt, UUID tenantId, String state, Instant next) {}
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /**
+     * Logs many tries in one statement (deliveries of any tenants: the worker's platform scope): each attempt, and
+     * its delivery moved on to DELIVERED, FAILED (no more tries) or PENDING until its next try.
+     */
+    public Uni<Void> attemptedAll(List<Tried> tries) {
+        var rows = JSON.createArrayNode();
+        for (Tried t : tries) {
+            AttemptRow a = t.attempt();
+            rows.addObject().put("delivery", a.deliveryId().toString()).put("attempt", a.attempt())
+                    .put("tenant", t.tenantId().toString()).put("at", a.at().toString()).put("url", a.url())
+                    .put("status", a.statusCode()).put("error", a.error()).put("ms", a.durationMs())
+                    .put("state", t.state()).put("next", t.next().toString());
+        }
         return session().chain(s -> s.createNativeQuery("""
-                        insert into webhook_attempts (delivery_id, attempt, tenant_id, at, url, status_code, error,
-                                                      duration_ms)
-                        values (:delivery, :attempt, :tenant, :at, :url, :status, :error, :ms)""")
-                .setParameter("delivery", a.deliveryId()).setParameter("attempt", a.attempt())
-                .setParameter("tenant", tenantId).setParameter("at", SqlTimes.utc(a.at())).setParameter("url", a.url())
-                .setParameter("status", a.statusCode()).setParameter("error", a.error())
-                .setParameter("ms", a.durationMs()).executeUpdate()
-                .chain(() -> s.createNativeQuery("""
-                        update webhook_deliveries set attempts = :attempt, state = :state, next_attempt_at = :next,
-                               delivered_at = case when :state = 'DELIVERED' then :at else delivered_at end
-                         where id = :delivery""")
-                        .setParameter("attempt", a.attempt()).setParameter("state", state)
-                        .setParameter("next", SqlTimes.utc(next)).setParameter("at", SqlTimes.utc(a.at()))
-                        .setParameter("delivery", a.deliveryId()).executeUpdate()))
-                .replaceWithVoid();
+                        with v as (
+                            select * from jsonb_to_recordset(cast(cast(:rows as text) as jsonb))
+                                as v(delivery uuid, attempt int, tenant uuid, at timestamptz, url text, status int,
+                                     error text, ms int, state text, next timestamptz)),
+                        logged as (
+                            insert into webhook_attempts (delivery_id, attempt, tenant_id, at, url, status_code, error,
+                                                          duration_ms)
+                            select delivery, attempt, tenant, at, url, status, error, ms from v)
+                        update webhook_deliveries d set attempts = v.attempt, state = v.state, next_attempt_at = v.next,
+                               delivered_at = case when v.state = 'DELIVERED' then v.at else d.delivered_at end
+                          from v
+                         where d.id = v.delivery""")
+                .setParameter("rows", rows.toString()).executeUpdate()).replaceWithVoid();
     }
 
-    /** A tenant's deliveries, newest first, after the cursor (id), in one state if not null. */
     /** A tenant's deliveries, newest first, after the cursor; in one state and of one event type if given. */
     public Uni<List<DeliveryRow>> deliveries(UUID tenantId, UUID after, String state, String eventType, int limit) {
         SessionSql q = SessionSql.select("""

@@ -44,6 +44,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.stream.Collectors;
 import javax.crypto.Mac;
@@ -335,8 +336,10 @@ public class Webhooks {
     private record Outcome(Integer status, String error, int ms) {}
 
     private final Semaphore inFlight = new Semaphore(IN_FLIGHT);
-    /** Logs the attempts as the posts complete, off the HTTP client's threads and the worker's. */
-    private final ExecutorService attemptLog = Executors.newFixedThreadPool(2, r -> {
+    /** The tries whose posts completed, waiting to be logged. */
+    private final LinkedBlockingQueue<AlertRepository.Tried> completed = new LinkedBlockingQueue<>();
+    /** Logs the completed tries, many in one statement, off the HTTP client's threads and the worker's. */
+    private final ExecutorService attemptLog = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "myriad-webhook-attempts");
         t.setDaemon(true);
         return t;
@@ -349,7 +352,7 @@ public class Webhooks {
 
     /**
      * Leases the deliveries due (at most {@link #BATCH}, and no more than there is room in flight for) and starts
-     * their posts; each attempt is logged when its post completes. Nothing waits for a receiver: one that is slow or
+     * their posts; the attempts are logged as the posts complete, many in one statement. Nothing waits for a receiver: one that is slow or
      * does not answer (the request timeout, 10 s, inside the lease: a minute longer) holds up no other delivery, its
      * own tenant's or another's. Each tenant's webhook is read once per batch. Returns how many posts were started. Worker
      * thread only.
@@ -377,16 +380,10 @@ public class Webhooks {
                                     HttpResponse.BodyHandlers.discarding())
                             .handle((r, e) -> e == null ? new Outcome(r.statusCode(), null, millis(started))
                                     : new Outcome(null, reason(e), millis(started)));
-            sent.thenAcceptAsync(o -> {
-                try {
-                    logAttempt(d, hook, at, o);
-                } catch (RuntimeException e) {
-                    // The lease runs out and the delivery is tried again: at least once, as ever.
-                    LOG.warnf(e, "Webhook delivery %s: its attempt could not be logged", d.id());
-                } finally {
-                    inFlight.release();
-                }
-            }, attemptLog);
+            sent.thenAccept(o -> {
+                completed.add(tried(d, hook, at, o));
+                attemptLog.execute(this::logCompleted);
+            });
         }
         return due.size();
     }
@@ -417,20 +414,42 @@ public class Webhooks {
         inFlight.release(IN_FLIGHT);
     }
 
-    /** Logs a try and moves the delivery on: DELIVERED, PENDING until its back-off, or FAILED. */
-    private void logAttempt(DeliveryRow d, Optional<AlertRepository.Hook> hook, Instant at, Outcome o) {
+    /** What a try logs, and where it leaves its delivery: DELIVERED, PENDING until its back-off, or FAILED. */
+    private AlertRepository.Tried tried(DeliveryRow d, Optional<AlertRepository.Hook> hook, Instant at, Outcome o) {
         int attempt = d.attempts() + 1;
         boolean delivered = o.status() != null && o.status() >= 200 && o.status() < 300;
         int round = d.roundAttempts() + 1;  // a redelivery starts a new round of tries
         // Without a webhook there is nowhere to try again: FAILED at once (redeliver once one is set).
         String state = delivered ? "DELIVERED" : round >= maxAttempts || hook.isEmpty() ? "FAILED" : "PENDING";
         Instant next = delivered || state.equals("FAILED") ? at : at.plus(backoff(round));
-        AttemptRow row = new AttemptRow(d.id(), attempt, at, hook.map(AlertRepository.Hook::url).orElse(""),
-                o.status(), o.error(), o.ms());
-        Blocking.await(() -> scoped.asTenant(d.tenantId(), () -> alerts.attempted(row, d.tenantId(), state, next)));
-        if (!delivered) {
-            LOG.infof("Webhook delivery %s attempt %d failed (%s); %s", d.id(), attempt,
-                    o.status() != null ? "HTTP " + o.status() : o.error(), state);
+        return new AlertRepository.Tried(new AttemptRow(d.id(), attempt, at,
+                hook.map(AlertRepository.Hook::url).orElse(""), o.status(), o.error(), o.ms()), d.tenantId(), state,
+                next);
+    }
+
+    /**
+     * Logs the tries completed so far, up to 500 in one statement; each one's place in flight is given back once
+     * logged. A log that fails leaves its deliveries leased: they are tried again when the lease ends.
+     */
+    private void logCompleted() {
+        List<AlertRepository.Tried> batch = new ArrayList<>();
+        completed.drainTo(batch, 500);
+        if (batch.isEmpty()) {
+            return;
+        }
+        try {
+            Blocking.await(() -> scoped.asPlatform(() -> alerts.attemptedAll(batch)));
+            for (AlertRepository.Tried t : batch) {
+                if (!t.state().equals("DELIVERED")) {
+                    AttemptRow a = t.attempt();
+                    LOG.infof("Webhook delivery %s attempt %d failed (%s); %s", a.deliveryId(), a.attempt(),
+                            a.statusCode() != null ? "HTTP " + a.statusCode() : a.error(), t.state());
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "%d webhook attempts could not be logged; their deliveries are tried again", batch.size());
+        } finally {
+            inFlight.release(batch.size());
         }
     }
 
