@@ -247,14 +247,14 @@ class JobWebhookEventsTest {
         UUID oldOfAlert = id(old, 3);
         UUID recent = id(Instant.now().minus(Duration.ofDays(2)), 4);
         UUID alert = UUID.randomUUID();
-        platformSql("insert into alerts (id, tenant_id, project_id, scope, measure, period, threshold, used, lim, unit, "
-                + "raised_at) values ($1, $2, null, 'TENANT', 'BUDGET', '2026-10', 50, 1, 2, 'CNY', now())", alert,
-                tenant);
+        platformSql("insert into alerts (id, tenant_id, project_id, scope, measure, period, threshold, used, lim, "
+                + "unit, raised_at) values ($1, $2, null, 'TENANT', 'BUDGET', '2026-10', 50, 1, 2, 'CNY', now())",
+                alert, tenant);
         for (Object[] d : List.of(new Object[] {oldDelivered, null, "DELIVERED"}, new Object[] {oldPending, null,
                 "PENDING"}, new Object[] {oldOfAlert, alert, "DELIVERED"}, new Object[] {recent, null, "FAILED"})) {
-            platformSql("insert into webhook_deliveries (id, tenant_id, alert_id, event_id, event_type, payload, state, "
-                    + "attempts, next_attempt_at, created_at) values ($1, $2, $3, $4, 'job.started', '{}', $5, 1, "
-                    + "now() + interval '1 day', now())", d[0], tenant, d[1], UUID.randomUUID(), d[2]);
+            platformSql("insert into webhook_deliveries (id, tenant_id, alert_id, event_id, event_type, payload, "
+                    + "state, attempts, next_attempt_at, created_at) values ($1, $2, $3, $4, 'job.started', '{}', "
+                    + "$5, 1, now() + interval '1 day', now())", d[0], tenant, d[1], UUID.randomUUID(), d[2]);
             platformSql("insert into webhook_attempts (delivery_id, attempt, tenant_id, at, url, status_code, error, "
                     + "duration_ms) values ($1, 1, $2, now(), 'https://hooks.example.com', 200, null, 5)", d[0],
                     tenant);

@@ -9,7 +9,7 @@ import java.util.TreeSet;
  * The event types a tenant's webhook can receive. Alerts and reservation events are what a webhook receives unless
  * it names its events; jobs' lifecycle events are asked for (a tenant running thousands of jobs an hour would get
  * thousands of posts). The database writes the reservation and job events (V15, V16), so the names here and there
- * must agree: {@code WebhookEventsTest} reads them back from the migrations.
+ * must agree: {@code WebhookEventsTest} reads the types the migrations write.
  */
 public final class WebhookEvents {
 

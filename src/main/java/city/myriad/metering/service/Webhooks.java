@@ -352,10 +352,10 @@ public class Webhooks {
 
     /**
      * Leases the deliveries due (at most {@link #BATCH}, and no more than there is room in flight for) and starts
-     * their posts; the attempts are logged as the posts complete, many in one statement. Nothing waits for a receiver: one that is slow or
-     * does not answer (the request timeout, 10 s, inside the lease: a minute longer) holds up no other delivery, its
-     * own tenant's or another's. Each tenant's webhook is read once per batch. Returns how many posts were started. Worker
-     * thread only.
+     * their posts; the attempts are logged as the posts complete, many in one statement. Nothing waits for a
+     * receiver: one that is slow or does not answer (the request timeout, 10 s, inside the lease: a minute longer)
+     * holds up no other delivery, its own tenant's or another's. Each tenant's webhook is read once per batch.
+     * Returns how many posts were started. Worker thread only.
      */
     int deliverDue() {
         int room = Math.min(BATCH, inFlight.availablePermits());
