@@ -382,7 +382,12 @@ public class Webhooks {
                                     : new Outcome(null, reason(e), millis(started)));
             sent.thenAccept(o -> {
                 completed.add(tried(d, hook, at, o));
-                attemptLog.execute(this::logCompleted);
+                try {
+                    attemptLog.execute(this::logCompleted);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // Shutting down: left leased, the delivery is tried again when the lease ends, here or elsewhere.
+                    LOG.debugf("Webhook delivery %s: its attempt is not logged (shutting down)", d.id());
+                }
             });
         }
         return due.size();
@@ -408,7 +413,7 @@ public class Webhooks {
         return removed;
     }
 
-    /** Waits until every post started has completed and been logged (tests, and a worker's round before its end). */
+    /** Waits until every post started has completed and been logged (tests). */
     void awaitInFlight() {
         inFlight.acquireUninterruptibly(IN_FLIGHT);
         inFlight.release(IN_FLIGHT);
