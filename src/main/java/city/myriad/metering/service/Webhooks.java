@@ -354,7 +354,8 @@ public class Webhooks {
      * Leases the deliveries due (at most {@link #BATCH}, and no more than there is room in flight for) and starts
      * their posts; the attempts are logged as the posts complete, many in one statement. Nothing waits for a
      * receiver: one that is slow or does not answer (the request timeout, 10 s, inside the lease: a minute longer)
-     * holds up no other delivery, its own tenant's or another's. Each tenant's webhook is read once per batch.
+     * holds up no other delivery, its own tenant's or another's, unless {@link #IN_FLIGHT} posts wait on it at once
+     * (then the others wait for room, at most the timeout). Each tenant's webhook is read once per batch.
      * Returns how many posts were started. Worker thread only.
      */
     int deliverDue() {
