@@ -12,7 +12,10 @@ import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import city.myriad.metering.repository.AlertRepository;
 import city.myriad.metering.service.Webhooks;
+import city.myriad.platform.db.Blocking;
+import city.myriad.platform.db.Scoped;
 import city.myriad.support.WebhookReceiver;
 import com.sun.net.httpserver.HttpServer;
 import city.myriad.support.World;
@@ -51,6 +54,12 @@ class JobWebhookEventsTest {
 
     @Inject
     Webhooks webhooks;
+
+    @Inject
+    AlertRepository alerts;
+
+    @Inject
+    Scoped scoped;
 
     static io.restassured.response.ValidatableResponse setWebhook(World.Tenant t, String url, String events) {
         return given().auth().oauth2(t.admin()).contentType("application/json")
@@ -215,6 +224,131 @@ class JobWebhookEventsTest {
             answer.countDown();
             hanging.stop(0);
         }
+    }
+
+    @Test
+    void backlogs_for_receivers_that_do_not_answer_take_only_their_shares_of_the_room_and_others_go_out_first()
+            throws Exception {
+        World.Tenant first = World.tenant();
+        World.Tenant second = World.tenant();
+        World.Tenant other = World.tenant();
+        CountDownLatch answer = new CountDownLatch(1);
+        java.util.Map<String, AtomicInteger> open = new java.util.concurrent.ConcurrentHashMap<>();
+        AtomicInteger mostOpen = new AtomicInteger();
+        AtomicInteger allOpen = new AtomicInteger();
+        HttpServer hanging = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1024);
+        hanging.setExecutor(Executors.newCachedThreadPool());
+        hanging.createContext("/hook", exchange -> {
+            AtomicInteger mine = open.computeIfAbsent(exchange.getRequestURI().getPath(), k -> new AtomicInteger());
+            mine.incrementAndGet();
+            mostOpen.accumulateAndGet(allOpen.incrementAndGet(), Math::max);
+            try {
+                answer.await(40, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            mine.decrementAndGet();
+            allOpen.decrementAndGet();
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        hanging.start();
+        String base = "http://127.0.0.1:" + hanging.getAddress().getPort() + "/hook/";
+        int backlog = 300;
+        try (WebhookReceiver receiver = new WebhookReceiver(0)) {
+            setWebhook(first, base + "first", "[\"job.started\"]").statusCode(200);
+            setWebhook(second, base + "second", "[\"job.started\"]").statusCode(200);
+            receiver.secret = setWebhook(other, receiver.url(), "[\"job.started\"]").statusCode(200).extract()
+                    .path("secret");
+            // A burst of one tenant's events, then of another's, each to a receiver that holds every post open: with
+            // the oldest due sent first they would fill every place in flight, and with a fixed share each the two
+            // would; the third tenant's event, due once they are open, would wait for the timeout.
+            backlog(first, backlog, 0);
+            untilOpen(open, "/hook/first", 64);
+            backlog(second, backlog, backlog);
+            untilOpen(open, "/hook/second", 32);
+            platformSql("insert into webhook_deliveries (id, tenant_id, event_id, event_type, payload, state, "
+                    + "attempts, next_attempt_at, created_at) values ($1, $2, gen_random_uuid(), 'job.started', "
+                    + "'{\"type\":\"job.started\",\"n\":1}', 'PENDING', 0, now(), now())",
+                    id(Instant.now(), 2 * backlog), UUID.fromString(other.id()));
+            assertEquals("job.started", untilEvents(receiver, 1).get(0).getString("type"));
+            for (World.Tenant t : List.of(first, second)) {
+                assertEquals(0, platformCount("select count(*) from webhook_attempts where tenant_id = $1",
+                        UUID.fromString(t.id())), "none of the hanging receivers' posts has an answer yet");
+            }
+            answer.countDown();
+            for (World.Tenant t : List.of(first, second)) {
+                UUID tenant = UUID.fromString(t.id());
+                Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+                while (platformCount("select count(*) from webhook_deliveries where tenant_id = $1 and state = "
+                        + "'DELIVERED'", tenant) < backlog && Instant.now().isBefore(deadline)) {
+                    sleep(100);
+                }
+                assertEquals(backlog, platformCount("select count(*) from webhook_deliveries where tenant_id = $1 "
+                        + "and state = 'DELIVERED'", tenant), "answered at last, the whole backlog is delivered");
+                assertEquals(backlog, platformCount("select count(*) from webhook_attempts where tenant_id = $1",
+                        tenant), "each once");
+            }
+            // The first tenant alone had half the room (128), the second half of what was left (64).
+            assertTrue(mostOpen.get() <= 128 + 64, "at most their shares in flight at once: " + mostOpen.get());
+        } finally {
+            answer.countDown();
+            hanging.stop(0);
+        }
+    }
+
+    /** {@code n} events of the tenant's due now, ids from the {@code from}-th of this millisecond on. */
+    private void backlog(World.Tenant t, int n, int from) {
+        Instant now = Instant.now();
+        UUID[] ids = new UUID[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = id(now, from + i);
+        }
+        platformSql("insert into webhook_deliveries (id, tenant_id, event_id, event_type, payload, state, attempts, "
+                + "next_attempt_at, created_at) select d, $2, gen_random_uuid(), 'job.started', "
+                + "'{\"type\":\"job.started\"}', 'PENDING', 0, now() - interval '1 minute', now() "
+                + "from unnest($1::uuid[]) d", ids, UUID.fromString(t.id()));
+    }
+
+    /** Waits (at most 30 s) until the receiver has {@code n} posts to the path open, and checks it has. */
+    private static void untilOpen(java.util.Map<String, AtomicInteger> open, String path, int n) {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        while (open.getOrDefault(path, new AtomicInteger()).get() < n && Instant.now().isBefore(deadline)) {
+            sleep(50);
+        }
+        assertTrue(open.get(path).get() >= n, path + " has " + open.get(path) + " posts open");
+    }
+
+    @Test
+    void a_lease_takes_each_tenants_oldest_due_delivery_in_turn_not_one_tenants_backlog_first() {
+        UUID busy = UUID.fromString(World.tenant().id());
+        UUID light = UUID.fromString(World.tenant().id());
+        Instant due = Instant.parse("2100-01-01T00:00:00Z");  // far ahead: the sender leaves these alone
+        Instant now = Instant.now();
+        List<UUID> busys = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            busys.add(id(now, i));
+            platformSql("insert into webhook_deliveries (id, tenant_id, event_id, event_type, payload, state, attempts, "
+                    + "next_attempt_at, created_at) values ($1, $2, gen_random_uuid(), 'job.started', '{}', 'PENDING', "
+                    + "0, $3, now())", busys.get(i), busy, due.plusSeconds(i).atOffset(java.time.ZoneOffset.UTC));
+        }
+        UUID lights = id(now, 5);
+        platformSql("insert into webhook_deliveries (id, tenant_id, event_id, event_type, payload, state, attempts, "
+                + "next_attempt_at, created_at) values ($1, $2, gen_random_uuid(), 'job.started', '{}', 'PENDING', 0, "
+                + "$3, now())", lights, light, due.plusSeconds(60).atOffset(java.time.ZoneOffset.UTC));
+        // Only these two tenants may lease (every other tenant's room is 0), three at most: the busy tenant's first,
+        // the light tenant's, the busy tenant's second.
+        List<UUID> leased = Blocking.await(() -> scoped.asPlatform(() -> alerts.leaseDue(due.plusSeconds(3600),
+                due.plusSeconds(7200), 3, 0, java.util.Map.of(busy, 128, light, 128)))).stream()
+                .map(AlertRepository.DeliveryRow::id).sorted().toList();
+        assertEquals(List.of(busys.get(0), busys.get(1), lights), leased);
+        // A tenant's room bounds its part of the lease.
+        List<UUID> more = Blocking.await(() -> scoped.asPlatform(() -> alerts.leaseDue(due.plusSeconds(3600),
+                due.plusSeconds(7200), 10, 0, java.util.Map.of(busy, 2)))).stream()
+                .map(AlertRepository.DeliveryRow::id).sorted().toList();
+        assertEquals(List.of(busys.get(2), busys.get(3)), more);
+        platformSql("delete from webhook_deliveries where tenant_id = any($1::uuid[])", (Object) new UUID[] {busy,
+                light});
     }
 
     @Test

@@ -101,21 +101,47 @@ public class AlertRepository {
     }
 
     /**
-     * Leases up to {@code limit} deliveries due now: their next attempt moves to {@code leaseUntil}, so that no
-     * other replica sends them meanwhile. Returns them as they were.
+     * Leases up to {@code limit} deliveries due now, each tenant's in turn: every tenant with deliveries due gives its
+     * oldest first, at most its {@code room} (a tenant absent from it: {@code perTenant}), and the batch takes the first
+     * of each tenant, then the second of each, and so on; so one tenant's backlog does not fill the batch while another
+     * tenant's event is due. Their next attempt moves to {@code leaseUntil}, so that no other replica sends them
+     * meanwhile. Returns them as they were.
      */
-    public Uni<List<DeliveryRow>> leaseDue(Instant now, Instant leaseUntil, int limit) {
+    public Uni<List<DeliveryRow>> leaseDue(Instant now, Instant leaseUntil, int limit, int perTenant,
+            java.util.Map<UUID, Integer> room) {
+        var rooms = JSON.createObjectNode();
+        room.forEach((tenant, n) -> rooms.put(tenant.toString(), n));
         return SessionSql.select("""
+                        with recursive pending (tenant_id) as (
+                            -- the tenants with PENDING deliveries, one index probe each (a loose index scan)
+                            (select tenant_id from webhook_deliveries where state = 'PENDING'
+                              order by tenant_id limit 1)
+                            union all
+                            select (select d.tenant_id from webhook_deliveries d
+                                     where d.state = 'PENDING' and d.tenant_id > p.tenant_id
+                                     order by d.tenant_id limit 1)
+                              from pending p where p.tenant_id is not null),
+                        due as (
+                            select x.id, x.next_attempt_at,
+                                   row_number() over (partition by p.tenant_id order by x.next_attempt_at, x.id) turn
+                              from pending p cross join lateral (
+                                   select d.id, d.next_attempt_at from webhook_deliveries d
+                                    where d.tenant_id = p.tenant_id and d.state = 'PENDING'
+                                      and d.next_attempt_at <= :now
+                                    order by d.next_attempt_at
+                                    limit coalesce(cast(cast(cast(:rooms as text) as jsonb)
+                                                        ->> cast(p.tenant_id as text) as int), :perTenant)
+                                    for update skip locked) x
+                             where p.tenant_id is not null)
                         update webhook_deliveries d set next_attempt_at = :lease
-                          from (select id from webhook_deliveries
-                                 where state = 'PENDING' and next_attempt_at <= :now
-                                 order by next_attempt_at limit :limit for update skip locked) due
-                         where d.id = due.id
+                          from (select id from due order by turn, next_attempt_at, id limit :limit) chosen
+                         where d.id = chosen.id
                         returning d.id, d.tenant_id, d.alert_id, d.event_type, d.payload, d.state, d.attempts,
                                   d.next_attempt_at, d.created_at, d.delivered_at, d.attempts_before_redelivery,
                                   d.redelivered_at, d.redelivered_by, d.event_id""")
                 .setParameter("now", SqlTimes.utc(now)).setParameter("lease", SqlTimes.utc(leaseUntil))
-                .setParameter("limit", limit).getResultList()
+                .setParameter("limit", limit).setParameter("perTenant", perTenant)
+                .setParameter("rooms", rooms.toString()).getResultList()
                 .map(rows -> rows.stream().map(AlertRepository::delivery).toList());
     }
 

@@ -13,16 +13,15 @@ import org.jboss.logging.Logger;
 
 /**
  * The metering domain's background work, on one thread of its own: roll up what is pending (until nothing is),
- * check alert thresholds every few seconds, send the webhook deliveries due. Every step is safe to run on several
- * replicas at once and to stop at any point (each commits whole or not at all).
+ * check alert thresholds every few seconds (their webhook deliveries are sent by {@link WebhookSender}, on its own
+ * thread). Every step is safe to run on several replicas at once and to stop at any point (each commits whole or not
+ * at all).
  */
 @ApplicationScoped
 public class MeteringWorker {
 
     private static final Logger LOG = Logger.getLogger(MeteringWorker.class);
     private static final int TURNS_PER_ROUND = 50;
-    /** At most this many delivery batches a round, so that rollups and alerts get their turn. */
-    private static final int BATCHES_PER_ROUND = 20;
 
     private final Meter meter;
     private final Alerts alerts;
@@ -32,9 +31,6 @@ public class MeteringWorker {
     private final Duration alertInterval;
     private final MeterRegistry meters;
     private long lastAlertCheck;
-    private long lastPrune;
-    /** How often old event deliveries are removed (docs/metering.md, "Retention"). */
-    private static final Duration PRUNE_INTERVAL = Duration.ofHours(1);
     private Rounds rounds;
 
     MeteringWorker(Meter meter, Alerts alerts, Webhooks webhooks, MeterRegistry meters,
@@ -84,11 +80,7 @@ public class MeteringWorker {
         webhooks.awaitInFlight();
     }
 
-    /**
-     * The worker's round: roll up while there is more (a bound's worth), check alerts when due, start the posts of
-     * the deliveries due while whole batches are (jobs' events come by the thousand when a tenant's webhook names
-     * them); the posts complete and are logged on their own.
-     */
+    /** The worker's round: roll up while there is more (a bound's worth), check alerts when due. */
     private void round() {
         for (int i = 0; i < TURNS_PER_ROUND && Blocking.await(meter::turn).busy(); i++) {
             // rolled up a bound's worth: go on while there is more
@@ -96,13 +88,6 @@ public class MeteringWorker {
         if (System.nanoTime() - lastAlertCheck >= alertInterval.toNanos()) {
             lastAlertCheck = System.nanoTime();
             Blocking.await(alerts::check);
-        }
-        for (int i = 0; i < BATCHES_PER_ROUND && webhooks.deliverDue() == Webhooks.BATCH; i++) {
-            // a whole batch was due: there may be more
-        }
-        if (lastPrune == 0 || System.nanoTime() - lastPrune >= PRUNE_INTERVAL.toNanos()) {
-            lastPrune = System.nanoTime();
-            webhooks.pruneEvents();
         }
     }
 

@@ -331,11 +331,29 @@ public class Webhooks {
     static final int BATCH = 64;
     /** Posts in flight at once, at most (each holds its delivery's lease until its attempt is logged). */
     static final int IN_FLIGHT = 256;
+    /**
+     * A tenant's share of the posts in flight: half the room the other tenants' posts leave ({@link #share}), so a
+     * tenant alone may have 128 (two batches: one sent while the other's attempts are logged), a second one 64 while
+     * the first holds its 128, a third 32, and a receiver that does not answer never holds the room the others need;
+     * at least {@link #MIN_SHARE}.
+     */
+    static int share(int othersInFlight) {
+        return Math.max(MIN_SHARE, (IN_FLIGHT - othersInFlight) / 2);
+    }
+
+    /** The least share of a tenant: one batch's worth of a quarter. */
+    static final int MIN_SHARE = 16;
+    /** How long {@link #sendDue} waits at most for a post to complete before it leases again. */
+    private static final long ROOM_WAIT_MS = 100;
 
     /** How one try went: the receiver's status, or why it could not be reached. */
     private record Outcome(Integer status, String error, int ms) {}
 
     private final Semaphore inFlight = new Semaphore(IN_FLIGHT);
+    /** Each tenant's posts in flight (tenants with none are absent). */
+    private final Map<UUID, Integer> inFlightOf = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Notified each time completed posts are logged and their room given back. */
+    private final Object roomFreed = new Object();
     /** The tries whose posts completed, waiting to be logged. */
     private final LinkedBlockingQueue<AlertRepository.Tried> completed = new LinkedBlockingQueue<>();
     /** Logs the completed tries, many in one statement, off the HTTP client's threads and the worker's. */
@@ -351,21 +369,70 @@ public class Webhooks {
     }
 
     /**
-     * Leases the deliveries due (at most {@link #BATCH}, and no more than there is room in flight for) and starts
+     * Sends what is due until nothing more can be sent now or {@code budget} is spent: leases batch after batch, and
+     * when only the room in flight (all of it, or a tenant's share) holds deliveries back, waits for posts to
+     * complete. Returns how many posts were started. The sender's thread ({@link WebhookSender}).
+     */
+    int sendDue(Duration budget) {
+        long end = System.nanoTime() + budget.toNanos();
+        int started = 0;
+        while (System.nanoTime() < end) {
+            int room = Math.min(BATCH, inFlight.availablePermits());
+            Leased batch = room == 0 ? new Leased(0, true) : deliverDue(room);
+            started += batch.started();
+            if (batch.started() > 0 && batch.started() == room) {
+                continue;  // a whole batch: there may be more due
+            }
+            if (!batch.heldBack()) {
+                break;  // all that was due is on its way
+            }
+            long left = Math.max(1, (end - System.nanoTime()) / 1_000_000);
+            synchronized (roomFreed) {
+                try {
+                    roomFreed.wait(Math.min(ROOM_WAIT_MS, left));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        return started;
+    }
+
+    /**
+     * A lease's outcome: the posts it started, and whether the room may have held deliveries back (the room in
+     * flight was all taken, or a tenant had its share out or got as many as its share had room for).
+     */
+    private record Leased(int started, boolean heldBack) {}
+
+    /**
+     * Leases the deliveries due (at most {@link #BATCH}, no more than there is room in flight for, and no more of a
+     * tenant's than its share of that room ({@link #share}) has left; each tenant's oldest in turn) and starts
      * their posts; the attempts are logged as the posts complete, many in one statement. Nothing waits for a
      * receiver: one that is slow or does not answer (the request timeout, 10 s, inside the lease: a minute longer)
-     * holds up no other delivery, its own tenant's or another's, unless {@link #IN_FLIGHT} posts wait on it at once
-     * (then the others wait for room, at most the timeout). Each tenant's webhook is read once per batch.
-     * Returns how many posts were started. Worker thread only.
+     * holds up no other tenant's delivery: it holds at most its tenant's share of the room, and the tenants with
+     * events due are served in turn, however many events one of them has waiting. Each tenant's webhook is read
+     * once per batch. Returns how many posts were started.
      */
     int deliverDue() {
         int room = Math.min(BATCH, inFlight.availablePermits());
-        if (room == 0) {
-            return 0;
-        }
+        return room == 0 ? 0 : deliverDue(room).started();
+    }
+
+    private Leased deliverDue(int room) {
         Instant now = clock.instant();
         Instant leaseUntil = now.plus(requestTimeout).plusSeconds(60);
-        List<DeliveryRow> due = Blocking.await(() -> scoped.asPlatform(() -> alerts.leaseDue(now, leaseUntil, room)));
+        Map<UUID, Integer> rooms = new HashMap<>();
+        int total = inFlightOf.values().stream().mapToInt(Integer::intValue).sum();
+        inFlightOf.forEach((tenant, n) -> rooms.put(tenant, Math.max(0, share(total - n) - n)));
+        int newcomer = share(total);  // a tenant with nothing in flight
+        boolean heldBack = rooms.containsValue(0);
+        List<DeliveryRow> due = Blocking.await(() -> scoped.asPlatform(() -> alerts.leaseDue(now, leaseUntil, room,
+                newcomer, rooms)));
+        Map<UUID, Integer> leasedOf = new HashMap<>();
+        due.forEach(d -> leasedOf.merge(d.tenantId(), 1, Integer::sum));
+        heldBack |= leasedOf.entrySet().stream().anyMatch(e -> e.getValue() >= rooms.getOrDefault(e.getKey(),
+                newcomer));
         Map<UUID, Optional<AlertRepository.Hook>> hooks = new HashMap<>();
         for (DeliveryRow d : due) {
             hooks.computeIfAbsent(d.tenantId(), t -> Blocking.await(() -> scoped.asTenant(t, () -> alerts.webhook(t))));
@@ -375,6 +442,7 @@ public class Webhooks {
             Instant at = clock.instant();
             long started = System.nanoTime();
             inFlight.acquireUninterruptibly();
+            inFlightOf.merge(d.tenantId(), 1, Integer::sum);
             CompletableFuture<Outcome> sent = hook.isEmpty()
                     ? CompletableFuture.completedFuture(new Outcome(null, "the tenant has no webhook any more", 0))
                     : http.sendAsync(request(hook.get().url(), hook.get().secret(), d, at),
@@ -391,7 +459,7 @@ public class Webhooks {
                 }
             });
         }
-        return due.size();
+        return new Leased(due.size(), heldBack);
     }
 
     /**
@@ -455,7 +523,13 @@ public class Webhooks {
         } catch (RuntimeException e) {
             LOG.warnf(e, "%d webhook attempts could not be logged; their deliveries are tried again", batch.size());
         } finally {
+            for (AlertRepository.Tried t : batch) {
+                inFlightOf.computeIfPresent(t.tenantId(), (tenant, n) -> n == 1 ? null : n - 1);
+            }
             inFlight.release(batch.size());
+            synchronized (roomFreed) {
+                roomFreed.notifyAll();
+            }
         }
     }
 

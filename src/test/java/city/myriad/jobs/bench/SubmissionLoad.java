@@ -86,7 +86,7 @@ public final class SubmissionLoad {
         }
 
         // MYRIAD_BENCH_JOB_EVENTS=1: the tenant's webhook names every job event, posted to a receiver here that
-        // answers 204, so each start writes its outbox row and the metering worker sends it (the subscribed path);
+        // answers 204, so each start writes its outbox row and the webhook sender sends it (the subscribed path);
         // without it the tenant has no webhook and each transition costs the trigger's look-up alone.
         com.sun.net.httpserver.HttpServer receiver = null;
         AtomicInteger posts = new AtomicInteger();
@@ -103,6 +103,38 @@ public final class SubmissionLoad {
                     "application/json", "{\"url\":\"http://127.0.0.1:" + receiver.getAddress().getPort()
                     + "/hook\",\"events\":[\"job.started\",\"job.succeeded\",\"job.failed\",\"job.cancelled\","
                     + "\"job.preempted\"]}", 200);
+        }
+
+        // MYRIAD_BENCH_JOB_EVENTS=neighbour: besides, globex's webhook names job.started too, to a receiver that holds
+        // every post open until the end, and globex starts 1,000 one-card jobs on the warm-up cluster just before the
+        // measured run: a neighbour whose receiver hangs with a backlog of events, while acme's events are measured.
+        com.sun.net.httpserver.HttpServer hanging = null;
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger open = new AtomicInteger();
+        AtomicInteger mostOpen = new AtomicInteger();
+        List<String> neighbours = new ArrayList<>();
+        String bob = null;
+        if ("neighbour".equals(System.getenv("MYRIAD_BENCH_JOB_EVENTS"))) {
+            bob = token(keycloak, "bob");
+            hanging = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 1024);
+            hanging.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+            hanging.createContext("/hook", exchange -> {
+                mostOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
+                try {
+                    release.await(300, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                open.decrementAndGet();
+                exchange.sendResponseHeaders(204, -1);
+                exchange.close();
+            });
+            hanging.start();
+            send(bob, "PUT", api + "/api/v1/tenants/01930000-0000-7000-8000-00000000e002/webhook", "application/json",
+                    "{\"url\":\"http://127.0.0.1:" + hanging.getAddress().getPort() + "/hook\",\"events\":"
+                    + "[\"job.started\"]}", 200);
+            neighbours.addAll(submit(api, bob, "01930000-0000-7000-8000-00000000e201", warmCluster, 1000, concurrency,
+                    0, new Random(1), new int[] {1}).ids());
         }
 
         long[] baseline = run(jobs, concurrency, i -> request(alice, "GET", api + "/api/v1/me", null, null));
@@ -155,6 +187,18 @@ public final class SubmissionLoad {
                     + "submission: %.0f events per second%n", atWaitEnd, posts.get(), ids.size(), eventsSeconds,
                     posts.get() / eventsSeconds));
         }
+        if (hanging != null) {
+            // The receiver counts a post open until it answers: one the sender gave up on (after the request
+            // timeout, 10 s) stays counted, so past 10 s the count is not the sender's posts in flight.
+            out.append(String.format("neighbour: globex started %d jobs on the warm-up cluster, its receiver holding "
+                    + "each post open: at most %d of its posts open at once, %d at the end (posts given up on by the "
+                    + "sender after 10 s included)%n", neighbours.size(), mostOpen.get(), open.get()));
+            release.countDown();
+            String token = bob;
+            run(neighbours.size(), concurrency, i -> request(token, "POST", api + "/api/v1/jobs/" + neighbours.get(i)
+                    + "/cancel", null, null));
+            hanging.stop(0);
+        }
         for (String line : metrics.split("\n")) {
             if ((line.startsWith("myriad_scheduler_decision_seconds") || line.startsWith("myriad_scheduler_cycle_seconds"))
                     && line.contains(cluster) || line.startsWith("myriad_jobs_submission_batch_jobs")) {
@@ -192,7 +236,13 @@ public final class SubmissionLoad {
      */
     static Submitted submit(String api, String token, String project, String cluster, int jobs, int concurrency,
             double rate, Random random) throws InterruptedException {
-        int[] sizes = {1, 1, 1, 1, 2, 2, 2, 4, 4, 8};
+        return submit(api, token, project, cluster, jobs, concurrency, rate, random,
+                new int[] {1, 1, 1, 1, 2, 2, 2, 4, 4, 8});
+    }
+
+    /** The same, each job's cards drawn from {@code sizes}. */
+    static Submitted submit(String api, String token, String project, String cluster, int jobs, int concurrency,
+            double rate, Random random, int[] sizes) throws InterruptedException {
         List<String> ids = java.util.Collections.synchronizedList(new ArrayList<>());
         java.util.concurrent.atomic.AtomicInteger bodiless = new java.util.concurrent.atomic.AtomicInteger();
         long[] latency = run(jobs, concurrency, rate, i -> {
