@@ -6,8 +6,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -25,6 +23,8 @@ public final class WebhookReceiver implements AutoCloseable {
     public final AtomicInteger posts = new AtomicInteger();
     public final AtomicInteger badSignatures = new AtomicInteger();
     public volatile String secret;
+    /** The Myriad-Signature header of the last post. */
+    public volatile String lastSignature;
 
     public WebhookReceiver(int failures) throws IOException {
         this.failures = failures;
@@ -33,13 +33,8 @@ public final class WebhookReceiver implements AutoCloseable {
             int n = posts.incrementAndGet();
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             String header = exchange.getRequestHeaders().getFirst("Myriad-Signature");
-            Map<String, String> parts = new ConcurrentHashMap<>();
-            for (String kv : header == null ? new String[0] : header.split(",")) {
-                String[] p = kv.split("=", 2);
-                parts.put(p[0], p[1]);
-            }
-            boolean valid = parts.containsKey("t") && parts.containsKey("v1")
-                    && Webhooks.sign(secret, Long.parseLong(parts.get("t")), body).equals(parts.get("v1"));
+            lastSignature = header;
+            boolean valid = accepts(header, body, secret);
             if (!valid) {
                 badSignatures.incrementAndGet();
             }
@@ -52,6 +47,32 @@ public final class WebhookReceiver implements AutoCloseable {
             exchange.close();
         });
         server.start();
+    }
+
+    /**
+     * Whether a Myriad-Signature header signs {@code body} under {@code secret}, as a receiver checks it: any of its
+     * {@code v1} signatures (one per secret in force) made with that secret over "t.body".
+     */
+    public static boolean accepts(String header, String body, String secret) {
+        if (header == null || secret == null) {
+            return false;
+        }
+        Long t = null;
+        List<String> v1 = new java.util.ArrayList<>();
+        for (String kv : header.split(",")) {
+            String[] p = kv.split("=", 2);
+            if (p.length == 2 && p[0].equals("t")) {
+                t = Long.parseLong(p[1]);
+            } else if (p.length == 2 && p[0].equals("v1")) {
+                v1.add(p[1]);
+            }
+        }
+        return t != null && v1.contains(Webhooks.sign(secret, t, body));
+    }
+
+    /** How many v1 signatures a Myriad-Signature header carries. */
+    public static int signatures(String header) {
+        return (int) java.util.Arrays.stream(header.split(",")).filter(kv -> kv.startsWith("v1=")).count();
     }
 
     public String url() {

@@ -125,7 +125,13 @@ public final class MeteringApi {
                     + "Left out: alert.raised, reservation.short and reservation.restored. Jobs' lifecycle events "
                     + "(job.started, job.preempted, job.succeeded, job.failed, job.cancelled) come only when named.",
                     examples = "[\"alert.raised\", \"job.preempted\", \"job.failed\"]", maxItems = 20)
-            List<String> events) {}
+            List<String> events,
+            @Schema(description = "true: keep the signing secret (and any earlier one still signing) and change only "
+                    + "the URL and the event types; the answer then shows no secret. Left out or false: a new secret, "
+                    + "shown once, and the one before stops signing at once (to switch receivers over without a gap, "
+                    + "roll it instead: rollWebhookSecret). A tenant without a webhook gets a new secret either way.",
+                    defaultValue = "false", examples = "false")
+            Boolean keepSecret) {}
 
     @Schema(name = "Webhook", description = "The tenant's webhook; the secret only in the answer that made it")
     public record WebhookView(UUID tenantId, String url,
@@ -134,7 +140,11 @@ public final class MeteringApi {
             @Schema(type = SchemaType.ARRAY, implementation = EventType.class,
                     description = "The event types it receives, sorted",
                     examples = "[\"alert.raised\", \"reservation.restored\", \"reservation.short\"]")
-            List<String> events) {}
+            List<String> events,
+            @Schema(description = "Until when the secrets from before the last roll (rollWebhookSecret) still sign "
+                    + "deliveries beside the current one (more `v1` signatures in Myriad-Signature); absent when only "
+                    + "the current one signs")
+            Instant previousSecretExpiresAt) {}
 
     @Schema(name = "WebhookAttempt", description = "One try to deliver")
     public record AttemptView(int attempt, Instant at, String url, Integer statusCode, String error, int durationMs) {}

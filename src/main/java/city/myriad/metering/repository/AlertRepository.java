@@ -1,5 +1,6 @@
 package city.myriad.metering.repository;
 
+import city.myriad.metering.model.SigningSecrets;
 import city.myriad.platform.db.SessionSql;
 import city.myriad.platform.db.SqlTimes;
 import io.quarkus.hibernate.reactive.panache.Panache;
@@ -230,9 +231,11 @@ public class AlertRepository {
                         (String) r[5], ((Number) r[6]).intValue())).toList());
     }
 
-    /** A tenant's webhook as stored. */
-    /** A tenant's webhook: where it posts, its secret, and the event types it receives (sorted). */
-    public record Hook(String url, String secret, Instant updatedAt, String updatedBy, List<String> events) {
+    /**
+     * A tenant's webhook: where it posts, the secrets that sign its deliveries, and the event types it receives
+     * (sorted).
+     */
+    public record Hook(String url, SigningSecrets secrets, Instant updatedAt, String updatedBy, List<String> events) {
 
         public boolean receives(String eventType) {
             return events.contains(eventType);
@@ -240,11 +243,30 @@ public class AlertRepository {
     }
 
     public Uni<Optional<Hook>> webhook(UUID tenantId) {
-        return SessionSql.select("select url, secret, updated_at, updated_by, array_to_string(events, ',') "
-                        + "from webhooks where tenant_id = :tenant")
+        return SessionSql.select("""
+                        select url, secret, updated_at, updated_by, array_to_string(events, ','),
+                               (select string_agg((e->>'secret') || ' ' || (e->>'endsAt'), ',')
+                                  from jsonb_array_elements(earlier_secrets) e)
+                          from webhooks where tenant_id = :tenant""")
                 .setParameter("tenant", tenantId).getResultList()
-                .map(rows -> rows.stream().findFirst().map(r -> new Hook((String) r[0], (String) r[1],
-                        SqlTimes.instant(r[2]), (String) r[3], List.of(((String) r[4]).split(",")))));
+                .map(rows -> rows.stream().findFirst().map(r -> new Hook((String) r[0],
+                        new SigningSecrets((String) r[1], earlier((String) r[5])), SqlTimes.instant(r[2]),
+                        (String) r[3], List.of(((String) r[4]).split(",")))));
+    }
+
+    /** "secret endsAt,secret endsAt" as the query above writes it (a secret is base64url: no blank, no comma). */
+    private static List<SigningSecrets.Earlier> earlier(String joined) {
+        if (joined == null || joined.isEmpty()) {
+            return List.of();
+        }
+        return java.util.Arrays.stream(joined.split(",")).map(pair -> pair.split(" ", 2))
+                .map(p -> new SigningSecrets.Earlier(p[0], Instant.parse(p[1]))).toList();
+    }
+
+    /** The earlier secrets as the column keeps them: a JSON array of {secret, endsAt}. */
+    private static String earlierJson(List<SigningSecrets.Earlier> earlier) {
+        return earlier.stream().map(e -> "{\"secret\":\"" + e.secret() + "\",\"endsAt\":\"" + e.endsAt() + "\"}")
+                .collect(java.util.stream.Collectors.joining(",", "[", "]"));
     }
 
     /** Serialises conditional changes of a tenant's webhook until the transaction ends (the row may not exist). */
@@ -252,18 +274,44 @@ public class AlertRepository {
         return SessionSql.lockUntilCommit("webhook/" + tenantId);
     }
 
-    /** Sets the tenant's webhook; {@code events} (sorted, distinct, not empty) the types it receives. */
+    /**
+     * Sets the tenant's webhook with a new secret and no earlier one; {@code events} (sorted, distinct, not empty) the
+     * types it receives.
+     */
     public Uni<Void> setWebhook(UUID tenantId, String url, String secret, Instant at, String by, List<String> events) {
         return session().chain(s -> s.createNativeQuery("""
                         insert into webhooks (tenant_id, url, secret, updated_at, updated_by, events)
                         values (:tenant, :url, :secret, :at, :by, string_to_array(:events, ','))
                         on conflict (tenant_id) do update set url = excluded.url, secret = excluded.secret,
+                                                              earlier_secrets = '[]',
                                                               updated_at = excluded.updated_at,
                                                               updated_by = excluded.updated_by,
                                                               events = excluded.events""")
                 .setParameter("tenant", tenantId).setParameter("url", url).setParameter("secret", secret)
                 .setParameter("at", SqlTimes.utc(at)).setParameter("by", by)
                 .setParameter("events", String.join(",", events)).executeUpdate()).replaceWithVoid();
+    }
+
+    /** Changes where the tenant's webhook posts and which types it receives, keeping its secrets; false if none. */
+    public Uni<Boolean> updateWebhook(UUID tenantId, String url, Instant at, String by, List<String> events) {
+        return session().chain(s -> s.createNativeQuery("""
+                        update webhooks set url = :url, updated_at = :at, updated_by = :by,
+                                            events = string_to_array(:events, ',')
+                         where tenant_id = :tenant""")
+                .setParameter("tenant", tenantId).setParameter("url", url)
+                .setParameter("at", SqlTimes.utc(at)).setParameter("by", by)
+                .setParameter("events", String.join(",", events)).executeUpdate()).map(n -> n > 0);
+    }
+
+    /** Replaces the tenant's signing secrets (a roll); false if it has no webhook. */
+    public Uni<Boolean> setSecrets(UUID tenantId, SigningSecrets secrets, Instant at, String by) {
+        return session().chain(s -> s.createNativeQuery("""
+                        update webhooks set secret = :secret, earlier_secrets = cast(cast(:earlier as text) as jsonb),
+                                            updated_at = :at, updated_by = :by
+                         where tenant_id = :tenant""")
+                .setParameter("tenant", tenantId).setParameter("secret", secrets.current())
+                .setParameter("earlier", earlierJson(secrets.earlier()))
+                .setParameter("at", SqlTimes.utc(at)).setParameter("by", by).executeUpdate()).map(n -> n > 0);
     }
 
     /** Removes the tenant's webhook; false if it had none. */

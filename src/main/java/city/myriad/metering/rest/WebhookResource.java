@@ -54,13 +54,40 @@ public class WebhookResource {
     @Extension(name = "x-problem-codes", value = UsageResource.TENANT_CODES + ", VALIDATION_FAILED")
     @Operation(operationId = "setWebhook", summary = "Set where the tenant's events go, and which (tenant-admin)",
             description = "Generates a new signing secret and shows it once, in this answer (setting the webhook "
-                    + "again rotates it). Each delivery is signed: Myriad-Signature: t=<unix seconds>,v1=<hex "
+                    + "again rotates it at once, unless `keepSecret` is true; rollWebhookSecret rotates it with an "
+                    + "overlap). Each delivery is signed: Myriad-Signature: t=<unix seconds>,v1=<hex "
                     + "HMAC-SHA256 of \"<t>.<body>\">; Myriad-Event-Id is the event's id on every try. `events` "
                     + "chooses the event types (left out: alerts and reservation events; jobs' lifecycle events only "
                     + "when named). With `If-Match` (the `ETag` of `getWebhook`), only if it has not changed since.")
     public Uni<WebhookView> set(@PathParam("tenantId") UUID tenantId, @Valid @NotNull SetWebhook body,
             @HeaderParam("If-Match") String ifMatch) {
-        return webhooks.set(callers.get(), tenantId, body.url(), body.events(), ifMatch);
+        return webhooks.set(callers.get(), tenantId, body.url(), body.events(), Boolean.TRUE.equals(body.keepSecret()),
+                ifMatch);
+    }
+
+    @POST
+    @Path("/roll-secret")
+    @Consumes(MediaType.WILDCARD)
+    @Extension(name = "x-problem-codes", value = UsageResource.TENANT_CODES
+            + ", VALIDATION_FAILED, WEBHOOK_NOT_FOUND")
+    @Operation(operationId = "rollWebhookSecret", summary = "Replace the webhook's signing secret, the old one still "
+            + "signing for a while (tenant-admin)",
+            description = "A new secret, shown once in this answer. Until `previousSecretExpiresAt` every delivery (and "
+                    + "test event) is signed by the new secret and by the secrets from before the roll: "
+                    + "Myriad-Signature: t=<unix seconds>,v1=<new>,v1=<old>, so a receiver that accepts any matching "
+                    + "`v1` goes on accepting while the new secret is deployed. `previousSecretExpiresIn=0` stops the "
+                    + "old secrets at once (a leaked secret). A second roll inside the overlap keeps the secret from "
+                    + "before the first signing until its own end (at most three earlier secrets sign, those that end "
+                    + "last), so a retry after a lost answer does not cut off the receiver; with `If-Match` (the "
+                    + "`ETag` of `getWebhook`) a retry rolls no second time (412).")
+    public Uni<WebhookView> roll(@PathParam("tenantId") UUID tenantId,
+            @Parameter(description = "Seconds the secrets from before the roll keep signing beside the new one: "
+                    + "0 to 604800 (a week), 86400 (a day) when left out; 0 stops them at once",
+                    schema = @Schema(type = SchemaType.INTEGER, minimum = "0", maximum = "604800",
+                            defaultValue = "86400"))
+            @QueryParam("previousSecretExpiresIn") String previousSecretExpiresIn,
+            @HeaderParam("If-Match") String ifMatch) {
+        return webhooks.roll(callers.get(), tenantId, previousSecretExpiresIn, ifMatch);
     }
 
     @GET

@@ -4,6 +4,7 @@ import city.myriad.metering.mapping.MeteringApi.AttemptView;
 import city.myriad.metering.mapping.MeteringApi.DeliveryView;
 import city.myriad.metering.mapping.MeteringApi.WebhookTestView;
 import city.myriad.metering.mapping.MeteringApi.WebhookView;
+import city.myriad.metering.model.SigningSecrets;
 import city.myriad.metering.repository.AlertRepository;
 import city.myriad.metering.repository.AlertRepository.AttemptRow;
 import city.myriad.metering.repository.AlertRepository.DeliveryRow;
@@ -27,8 +28,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.InvalidKeyException;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,7 +35,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -47,8 +45,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.stream.Collectors;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -56,10 +52,12 @@ import org.jboss.logging.Logger;
  * Tenants' webhooks and the delivery of their alerts from the outbox. Rules:
  * <ul>
  * <li>Setting a webhook (tenant-admin, or a platform admin) generates a new secret, shown once in that answer;
- * setting it again rotates the secret.</li>
+ * setting it again rotates the secret at once, unless it keeps it ({@code keepSecret}: only the URL and the event
+ * types change). {@link #roll} rotates it with an overlap: the secrets before it sign beside it for a while
+ * ({@link SigningSecrets}).</li>
  * <li>Each delivery is a POST of the alert's JSON, signed as Stripe signs its webhooks: header
- * {@code Myriad-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" under the secret>}; the receiver
- * checks the signature and that t is recent. {@code Myriad-Event-Id} (the alert's id) is the same on every try.</li>
+ * {@code Myriad-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" under the secret>}, one {@code v1}
+ * per secret in force; the receiver checks that one matches and that t is recent. {@code Myriad-Event-Id} (the alert's id) is the same on every try.</li>
  * <li>A 2xx answer delivers it. Otherwise it is tried again after 2^(attempt-1) times the base delay (capped at an
  * hour) up to the maximum number of attempts, then FAILED. Every attempt is logged (status or error, duration).</li>
  * <li>A delivery is leased before it is sent, so no two replicas send it at once. A crash after the send and
@@ -111,21 +109,60 @@ public class Webhooks {
     }
 
     /**
-     * Sets (or replaces, rotating the secret) the tenant's webhook. {@code ifMatch} (the If-Match header, or null):
-     * the entity tag of the webhook as last read; if it changed since, or there is none, 412 and nothing changes.
+     * Sets (or replaces) the tenant's webhook. Without {@code keepSecret} a new secret, shown once in the answer, and
+     * the secrets before it stop signing at once; with it, only the URL and the event types change (a tenant without
+     * a webhook gets a new secret all the same). {@code ifMatch} (the If-Match header, or null): the entity tag of the
+     * webhook as last read; if it changed since, or there is none, 412 and nothing changes.
      */
     public Uni<WebhookView> set(Caller caller, UUID tenantId, String url, List<String> requestedEvents,
-            String ifMatch) {
+            boolean keepSecret, String ifMatch) {
         URI target = target(url);
         List<String> events = WebhookEvents.chosen(requestedEvents);
-        byte[] raw = new byte[32];
-        random.nextBytes(raw);
-        String secret = "whsec_" + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+        String secret = newSecret();
         Instant now = clock.instant();
         return projects.tenant(caller, tenantId, true).chain(t -> scoped.asTenant(t, () -> unchangedSince(t, ifMatch)
-                        .chain(() -> alerts.setWebhook(t, target.toString(), secret, now, caller.username(),
-                                events))))
-                .replaceWith(new WebhookView(tenantId, target.toString(), secret, now, caller.username(), events));
+                .chain(() -> keepSecret ? alerts.updateWebhook(t, target.toString(), now, caller.username(), events)
+                        : Uni.createFrom().item(false))
+                .chain(kept -> kept ? alerts.webhook(t).map(h -> view(tenantId, h.orElseThrow(), now))
+                        : alerts.setWebhook(t, target.toString(), secret, now, caller.username(), events)
+                                .replaceWith(new WebhookView(tenantId, target.toString(), secret, now,
+                                        caller.username(), events, null)))));
+    }
+
+    /** whsec_ and 32 random bytes, base64url. */
+    private String newSecret() {
+        byte[] raw = new byte[32];
+        random.nextBytes(raw);
+        return "whsec_" + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+    }
+
+    /** How long the secrets before a roll keep signing when the caller does not say: a day. */
+    static final long DEFAULT_EARLIER_SECONDS = 86_400;
+
+    /**
+     * Rolls the tenant's signing secret: a new one, shown once in the answer, and the secrets before it signing
+     * beside it for {@code earlierSeconds} more (the query parameter as given: 0 to 604800, a day when absent; 0 stops
+     * them at once, after a leak), so that the receiver can switch without rejecting a delivery. With {@code
+     * ifMatch}, only if the webhook has not changed since it was read: a retry after a lost answer then rolls no
+     * second time. Without it, a second roll keeps the secret before the first signing until its own end
+     * ({@link SigningSecrets#rolled}).
+     */
+    public Uni<WebhookView> roll(Caller caller, UUID tenantId, String earlierSeconds, String ifMatch) {
+        Duration keep = Duration.ofSeconds(earlierSeconds == null ? DEFAULT_EARLIER_SECONDS
+                : city.myriad.platform.validation.Fields.intIn("previousSecretExpiresIn", earlierSeconds, 0,
+                        (int) SigningSecrets.MAX_KEEP.toSeconds()));
+        String secret = newSecret();
+        Instant now = clock.instant();
+        return projects.tenant(caller, tenantId, true).chain(t -> scoped.asTenant(t, () -> unchangedSince(t, ifMatch)
+                .chain(() -> alerts.webhook(t)).chain(found -> {
+                    AlertRepository.Hook hook = found.orElseThrow(() -> new MyriadProblem.NotFound(
+                            ProblemCode.WEBHOOK_NOT_FOUND, "Tenant " + tenantId + " has no webhook whose secret to "
+                            + "roll; set one first (setWebhook)"));
+                    SigningSecrets rolled = hook.secrets().rolled(secret, now, keep);
+                    return alerts.setSecrets(t, rolled, now, caller.username()).replaceWith(new WebhookView(tenantId,
+                            hook.url(), secret, now, caller.username(), hook.events(),
+                            rolled.earlierEndAt(now).orElse(null)));
+                })));
     }
 
     /** With {@code ifMatch}: the webhook locked, read as GET renders it, and its tag compared (412 otherwise). */
@@ -133,22 +170,24 @@ public class Webhooks {
         if (ifMatch == null) {
             return Uni.createFrom().voidItem();
         }
+        Instant now = clock.instant();
         return alerts.lockWebhook(tenant).chain(() -> alerts.webhook(tenant)).invoke(found -> {
             if (found.isEmpty()) {
                 preconditions.checkAbsent(ifMatch);
             }
-            preconditions.check(ifMatch, view(tenant, found.get()));
+            preconditions.check(ifMatch, view(tenant, found.get(), now));
         }).replaceWithVoid();
     }
 
-    /** The webhook as GET shows it: without its secret. */
-    private static WebhookView view(UUID tenant, AlertRepository.Hook h) {
-        return new WebhookView(tenant, h.url(), null, h.updatedAt(), h.updatedBy(), h.events());
+    /** The webhook as GET shows it at {@code now}: without its secrets. */
+    private static WebhookView view(UUID tenant, AlertRepository.Hook h, Instant now) {
+        return new WebhookView(tenant, h.url(), null, h.updatedAt(), h.updatedBy(), h.events(),
+                h.secrets().earlierEndAt(now).orElse(null));
     }
 
     public Uni<WebhookView> get(Caller caller, UUID tenantId) {
         return projects.tenant(caller, tenantId, true).chain(t -> scoped.asTenant(t, () -> alerts.webhook(t)))
-                .map(found -> found.map(h -> view(tenantId, h))
+                .map(found -> found.map(h -> view(tenantId, h, clock.instant()))
                         .orElseThrow(() -> new MyriadProblem.NotFound(ProblemCode.WEBHOOK_NOT_FOUND,
                                 "Tenant " + tenantId + " has no webhook")));
     }
@@ -304,7 +343,7 @@ public class Webhooks {
                     Instant at = clock.instant();
                     String body = "{\"id\":\"" + eventId + "\",\"type\":\"" + TEST_EVENT_TYPE + "\",\"createdAt\":\""
                             + at + "\",\"data\":{\"tenantId\":\"" + tenantId + "\"}}";
-                    HttpRequest request = request(hook.url(), hook.secret(), eventId, eventId, body, at);
+                    HttpRequest request = request(hook.url(), hook.secrets(), eventId, eventId, body, at);
                     long started = System.nanoTime();
                     return Uni.createFrom().completionStage(() -> http.sendAsync(request,
                                     HttpResponse.BodyHandlers.discarding()))
@@ -445,7 +484,7 @@ public class Webhooks {
             inFlightOf.merge(d.tenantId(), 1, Integer::sum);
             CompletableFuture<Outcome> sent = hook.isEmpty()
                     ? CompletableFuture.completedFuture(new Outcome(null, "the tenant has no webhook any more", 0))
-                    : http.sendAsync(request(hook.get().url(), hook.get().secret(), d, at),
+                    : http.sendAsync(request(hook.get().url(), hook.get().secrets(), d, at),
                                     HttpResponse.BodyHandlers.discarding())
                             .handle((r, e) -> e == null ? new Outcome(r.statusCode(), null, millis(started))
                                     : new Outcome(null, reason(e), millis(started)));
@@ -539,29 +578,23 @@ public class Webhooks {
         return d.compareTo(Duration.ofHours(1)) > 0 ? Duration.ofHours(1) : d;
     }
 
-    private HttpRequest request(String url, String secret, DeliveryRow d, Instant at) {
-        return request(url, secret, d.eventId(), d.id(), d.payload(), at);
+    private HttpRequest request(String url, SigningSecrets secrets, DeliveryRow d, Instant at) {
+        return request(url, secrets, d.eventId(), d.id(), d.payload(), at);
     }
 
-    private HttpRequest request(String url, String secret, UUID eventId, UUID deliveryId, String body,
+    /** The post of {@code body}, signed at {@code at} by every secret in force then. */
+    private HttpRequest request(String url, SigningSecrets secrets, UUID eventId, UUID deliveryId, String body,
             Instant at) {
-        long t = at.getEpochSecond();
         return HttpRequest.newBuilder(URI.create(url)).timeout(requestTimeout)
                 .header("Content-Type", "application/json")
                 .header(EVENT_ID, eventId.toString())
                 .header("Myriad-Delivery-Id", deliveryId.toString())
-                .header(SIGNATURE, "t=" + t + ",v1=" + sign(secret, t, body))
+                .header(SIGNATURE, secrets.header(at.getEpochSecond(), body, at))
                 .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
     }
 
     /** Hex HMAC-SHA256 of "t.body" under the secret: what a receiver recomputes to verify. */
     public static String sign(String secret, long t, String body) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            return HexFormat.of().formatHex(mac.doFinal((t + "." + body).getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
-            throw new IllegalStateException(e);
-        }
+        return SigningSecrets.sign(secret, t, body);
     }
 }

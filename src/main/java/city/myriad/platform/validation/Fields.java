@@ -55,6 +55,19 @@ public final class Fields {
         throw invalid(field, "true or false");
     }
 
+    /** A query field that must be a whole number from {@code min} to {@code max}, written in decimal digits. */
+    public static int intIn(String field, String raw, int min, int max) {
+        String reason = "a whole number from " + min + " to " + max;
+        if (raw == null || !raw.matches("-?[0-9]{1,10}")) {
+            throw invalid(field, reason);
+        }
+        long value = Long.parseLong(raw);
+        if (value < min || value > max) {
+            throw invalid(field, reason);
+        }
+        return (int) value;
+    }
+
     /** A required ISO-8601 instant. */
     public static Instant instant(String field, String text) {
         if (text == null || text.isBlank()) {
