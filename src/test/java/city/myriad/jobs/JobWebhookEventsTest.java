@@ -297,6 +297,55 @@ class JobWebhookEventsTest {
         }
     }
 
+    @Test
+    void a_receiver_that_fails_every_try_is_paused_its_backlog_keeps_its_tries_and_all_go_out_once_it_takes_one()
+            throws Exception {
+        World.Tenant down = World.tenant();
+        World.Tenant other = World.tenant();
+        int backlog = 40;
+        UUID tenant = UUID.fromString(down.id());
+        try (WebhookReceiver failing = new WebhookReceiver(Integer.MAX_VALUE);
+             WebhookReceiver receiver = new WebhookReceiver(0)) {
+            failing.secret = setWebhook(down, failing.url(), "[\"job.started\"]").statusCode(200).extract()
+                    .path("secret");
+            receiver.secret = setWebhook(other, receiver.url(), "[\"job.started\"]").statusCode(200).extract()
+                    .path("secret");
+            // A backlog to a receiver that answers 500 to everything. Tests retry after 0.2 s, 0.4 s, and give up after
+            // 3 tries: without the pause every delivery would be FAILED within about a second.
+            backlog(down, backlog, 0);
+            String attempts = "select count(*) from webhook_attempts where tenant_id = $1";
+            Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+            while (platformCount(attempts, tenant) < backlog && Instant.now().isBefore(deadline)) {
+                sleep(50);
+            }
+            sleep(3_000);
+            // Paused after the first round's failures: the probes (after 0.5 s, 1 s, 2 s: tests' first pause is
+            // 0.5 s) are the only tries since, each on another delivery, and none has used up its tries.
+            long tried = platformCount(attempts, tenant);
+            assertTrue(tried >= backlog && tried <= backlog + 4, "the first round and a few probes: " + tried);
+            assertEquals(0, platformCount("select count(*) from webhook_deliveries where tenant_id = $1 and state = "
+                    + "'FAILED'", tenant), "the paused receiver's deliveries keep their tries");
+            // Another tenant's events are not held up by it.
+            platformSql("insert into webhook_deliveries (id, tenant_id, event_id, event_type, payload, state, "
+                    + "attempts, next_attempt_at, created_at) values ($1, $2, gen_random_uuid(), 'job.started', "
+                    + "'{\"type\":\"job.started\",\"n\":1}', 'PENDING', 0, now(), now())",
+                    id(Instant.now(), 0), UUID.fromString(other.id()));
+            untilEvents(receiver, 1);
+
+            // The receiver is back: the next probe is taken, and the whole backlog goes out at once.
+            failing.failures = 0;
+            deadline = Instant.now().plus(Duration.ofSeconds(60));
+            String delivered = "select count(*) from webhook_deliveries where tenant_id = $1 and state = 'DELIVERED'";
+            while (platformCount(delivered, tenant) < backlog && Instant.now().isBefore(deadline)) {
+                sleep(100);
+            }
+            assertEquals(backlog, platformCount(delivered, tenant), "all delivered once the receiver takes a probe");
+            assertEquals(backlog, failing.delivered.size(), "each event once");
+            assertEquals(backlog, failing.delivered.stream().distinct().count());
+            assertEquals(0, failing.badSignatures.get());
+        }
+    }
+
     /** {@code n} events of the tenant's due now, ids from the {@code from}-th of this millisecond on. */
     private void backlog(World.Tenant t, int n, int from) {
         Instant now = Instant.now();

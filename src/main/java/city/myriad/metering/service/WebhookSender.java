@@ -43,6 +43,10 @@ public class WebhookSender {
 
     void start(@Observes StartupEvent event) {
         if (enabled) {
+            io.micrometer.core.instrument.Gauge.builder("myriad.webhooks.receivers.paused", webhooks,
+                            Webhooks::pausedReceivers)
+                    .description("Tenants' webhook receivers this replica has paused after failing every try")
+                    .register(meters);
             rounds = Rounds.start("myriad-webhooks", interval, this::round, LOG, meters);
         }
     }

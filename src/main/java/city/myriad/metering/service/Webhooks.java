@@ -60,6 +60,8 @@ import org.jboss.logging.Logger;
  * per secret in force; the receiver checks that one matches and that t is recent. {@code Myriad-Event-Id} (the alert's id) is the same on every try.</li>
  * <li>A 2xx answer delivers it. Otherwise it is tried again after 2^(attempt-1) times the base delay (capped at an
  * hour) up to the maximum number of attempts, then FAILED. Every attempt is logged (status or error, duration).</li>
+ * <li>A receiver that failed 5 tries in a row is paused: its deliveries wait, their tries kept, while one at a time is
+ * tried, further and further apart, until one is delivered ({@link ReceiverPauses}).</li>
  * <li>A delivery is leased before it is sent, so no two replicas send it at once. A crash after the send and
  * before the log leaves it to be sent again when the lease ends: delivery is at least once, and the receiver
  * deduplicates by {@code Myriad-Event-Id}. An alert itself is raised once per crossing.</li>
@@ -95,7 +97,9 @@ public class Webhooks {
             boolean allowPrivate,
             @ConfigProperty(name = "myriad.webhooks.request-timeout", defaultValue = "PT10S") Duration requestTimeout,
             @ConfigProperty(name = "myriad.webhooks.retention", defaultValue = "P30D") Duration retention,
+            @ConfigProperty(name = "myriad.webhooks.first-pause", defaultValue = "PT30S") Duration firstPause,
             Preconditions preconditions) {
+        this.pauses = new ReceiverPauses(firstPause);
         this.requestTimeout = requestTimeout;
         this.retention = retention;
         this.preconditions = preconditions;
@@ -126,7 +130,8 @@ public class Webhooks {
                 .chain(kept -> kept ? alerts.webhook(t).map(h -> view(tenantId, h.orElseThrow(), now))
                         : alerts.setWebhook(t, target.toString(), secret, now, caller.username(), events)
                                 .replaceWith(new WebhookView(tenantId, target.toString(), secret, now,
-                                        caller.username(), events, null)))));
+                                        caller.username(), events, null)))))
+                .invoke(() -> pauses.reset(tenantId));  // a receiver set anew (here) is tried at once
     }
 
     /** whsec_ and 32 random bytes, base64url. */
@@ -347,8 +352,15 @@ public class Webhooks {
                     long started = System.nanoTime();
                     return Uni.createFrom().completionStage(() -> http.sendAsync(request,
                                     HttpResponse.BodyHandlers.discarding()))
-                            .map(r -> new WebhookTestView(eventId, TEST_EVENT_TYPE, hook.url(), at,
-                                    r.statusCode() >= 200 && r.statusCode() < 300, r.statusCode(), null, millis(started)))
+                            .map(r -> {
+                                boolean took = r.statusCode() >= 200 && r.statusCode() < 300;
+                                if (took && pauses.reset(tenantId) == ReceiverPauses.Change.RESUMED) {
+                                    LOG.infof("The webhook receiver of tenant %s took a test event: its deliveries "
+                                            + "go out again", tenantId);
+                                }
+                                return new WebhookTestView(eventId, TEST_EVENT_TYPE, hook.url(), at, took,
+                                        r.statusCode(), null, millis(started));
+                            })
                             .onFailure().recoverWithItem(e -> new WebhookTestView(eventId, TEST_EVENT_TYPE, hook.url(),
                                     at, false, null, reason(e), millis(started)));
                 });
@@ -465,13 +477,17 @@ public class Webhooks {
         int total = inFlightOf.values().stream().mapToInt(Integer::intValue).sum();
         inFlightOf.forEach((tenant, n) -> rooms.put(tenant, Math.max(0, share(total - n) - n)));
         int newcomer = share(total);  // a tenant with nothing in flight
-        boolean heldBack = rooms.containsValue(0);
+        // Only the shares hold deliveries back for a while; a paused receiver's are held back on purpose.
+        java.util.Set<UUID> paused = pauses.pausedTenants();
+        boolean heldBack = rooms.entrySet().stream().anyMatch(e -> e.getValue() == 0 && !paused.contains(e.getKey()));
+        paused.forEach(tenant -> rooms.merge(tenant, Math.min(newcomer, pauses.allowance(tenant, now)), Math::min));
         List<DeliveryRow> due = Blocking.await(() -> scoped.asPlatform(() -> alerts.leaseDue(now, leaseUntil, room,
                 newcomer, rooms)));
         Map<UUID, Integer> leasedOf = new HashMap<>();
         due.forEach(d -> leasedOf.merge(d.tenantId(), 1, Integer::sum));
-        heldBack |= leasedOf.entrySet().stream().anyMatch(e -> e.getValue() >= rooms.getOrDefault(e.getKey(),
-                newcomer));
+        heldBack |= leasedOf.entrySet().stream().anyMatch(e -> !paused.contains(e.getKey())
+                && e.getValue() >= rooms.getOrDefault(e.getKey(), newcomer));
+        due.stream().filter(d -> paused.contains(d.tenantId())).forEach(d -> pauses.probing(d.tenantId(), d.id()));
         Map<UUID, Optional<AlertRepository.Hook>> hooks = new HashMap<>();
         for (DeliveryRow d : due) {
             hooks.computeIfAbsent(d.tenantId(), t -> Blocking.await(() -> scoped.asTenant(t, () -> alerts.webhook(t))));
@@ -489,6 +505,7 @@ public class Webhooks {
                             .handle((r, e) -> e == null ? new Outcome(r.statusCode(), null, millis(started))
                                     : new Outcome(null, reason(e), millis(started)));
             sent.thenAccept(o -> {
+                noteReceiver(d, o);
                 completed.add(tried(d, hook, at, o));
                 try {
                     attemptLog.execute(this::logCompleted);
@@ -499,6 +516,28 @@ public class Webhooks {
             });
         }
         return new Leased(due.size(), heldBack);
+    }
+
+    /** Receivers paused after failing every try ({@link ReceiverPauses}). */
+    private final ReceiverPauses pauses;
+
+    /** Follows each receiver's answers: pauses one that keeps failing, resumes it once a delivery goes through. */
+    private void noteReceiver(DeliveryRow d, Outcome o) {
+        boolean delivered = o.status() != null && o.status() >= 200 && o.status() < 300;
+        switch (pauses.tried(d.tenantId(), d.id(), delivered, clock.instant())) {
+            case PAUSED -> LOG.warnf("The webhook receiver of tenant %s failed %d tries in a row (last: %s): its "
+                    + "deliveries wait, due, their tries kept, while one at a time is tried, %s apart and longer",
+                    d.tenantId(), ReceiverPauses.TRIP_AFTER, o.status() != null ? "HTTP " + o.status() : o.error(),
+                    pauses.firstPause());
+            case RESUMED -> LOG.infof("The webhook receiver of tenant %s took a delivery: its deliveries go out again",
+                    d.tenantId());
+            case NONE -> { }
+        }
+    }
+
+    /** How many receivers this replica has paused (a gauge). */
+    public int pausedReceivers() {
+        return pauses.pausedTenants().size();
     }
 
     /**
