@@ -4,3 +4,7 @@
 -- (`metering.model.SigningSecrets`). Setting the webhook (setWebhook) without `keepSecret` empties it.
 alter table webhooks add column earlier_secrets jsonb not null default '[]'
     check (jsonb_typeof(earlier_secrets) = 'array');
+-- The secrets, current and earlier, are stored sealed (`sealed:v1:…`, AES-256-GCM under myriad.secrets.key, bound to
+-- the tenant's row: `platform.crypto.SecretSeal`); one stored before that key was set is in clear until next written.
+comment on column webhooks.secret is 'sealed:v1:<nonce and ciphertext> (platform.crypto.SecretSeal), or in clear if '
+    'stored without myriad.secrets.key';

@@ -76,6 +76,15 @@ class WebhookSecretsTest {
             given().auth().oauth2(t.admin()).get(hook(t)).then().statusCode(200).body("secret", nullValue())
                     .body("previousSecretExpiresAt", equalTo(rolled.getString("previousSecretExpiresAt")));
 
+            // Sealed where they are stored: neither secret can be read from the database.
+            String stored = pool.withTransaction(c -> c.query("select set_config('myriad.scope', 'platform', true)")
+                    .execute().chain(() -> c.preparedQuery("select secret || ' ' || earlier_secrets::text from webhooks "
+                            + "where tenant_id = $1").execute(io.vertx.mutiny.sqlclient.Tuple.of(
+                                    java.util.UUID.fromString(t.id())))))
+                    .map(rows -> rows.iterator().next().getString(0)).await().indefinitely();
+            assertTrue(stored.startsWith("sealed:v1:") && stored.contains("\"secret\": \"sealed:v1:"), stored);
+            assertFalse(stored.contains(a.substring(6)) || stored.contains(b.substring(6)), stored);
+
             // The receiver still holds A: an alert's delivery is accepted, and carries B's signature too.
             Instant start = AlertsTest.earlierThisMonth(3600);
             History.ran(pool, t.id(), t.projectId(), cluster, AlertsTest.node1(cluster), 8, start,

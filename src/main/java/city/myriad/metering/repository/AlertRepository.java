@@ -1,6 +1,7 @@
 package city.myriad.metering.repository;
 
 import city.myriad.metering.model.SigningSecrets;
+import city.myriad.platform.crypto.SecretSeal;
 import city.myriad.platform.db.SessionSql;
 import city.myriad.platform.db.SqlTimes;
 import io.quarkus.hibernate.reactive.panache.Panache;
@@ -16,6 +17,17 @@ import org.hibernate.reactive.mutiny.Mutiny;
 /** Alerts, the webhook outbox (deliveries) and its log (attempts). Plain SQL, in the caller's transaction. */
 @ApplicationScoped
 public class AlertRepository {
+
+    /** Seals the webhook's signing secrets where they are stored, each bound to its tenant's row. */
+    private final SecretSeal seal;
+
+    AlertRepository(SecretSeal seal) {
+        this.seal = seal;
+    }
+
+    private static String place(UUID tenantId) {
+        return "webhook/" + tenantId;
+    }
 
     /** An alert as stored, with its delivery's state (null: no webhook when it was raised). */
     public record AlertRow(UUID id, UUID tenantId, UUID projectId, String measure, String period, int threshold,
@@ -250,22 +262,27 @@ public class AlertRepository {
                           from webhooks where tenant_id = :tenant""")
                 .setParameter("tenant", tenantId).getResultList()
                 .map(rows -> rows.stream().findFirst().map(r -> new Hook((String) r[0],
-                        new SigningSecrets((String) r[1], earlier((String) r[5])), SqlTimes.instant(r[2]),
-                        (String) r[3], List.of(((String) r[4]).split(",")))));
+                        new SigningSecrets(seal.open((String) r[1], place(tenantId)),
+                                earlier((String) r[5], place(tenantId))),
+                        SqlTimes.instant(r[2]), (String) r[3], List.of(((String) r[4]).split(",")))));
     }
 
-    /** "secret endsAt,secret endsAt" as the query above writes it (a secret is base64url: no blank, no comma). */
-    private static List<SigningSecrets.Earlier> earlier(String joined) {
+    /**
+     * "secret endsAt,secret endsAt" as the query above writes it (a secret, sealed or not, is base64url after its
+     * prefix: no blank, no comma).
+     */
+    private List<SigningSecrets.Earlier> earlier(String joined, String place) {
         if (joined == null || joined.isEmpty()) {
             return List.of();
         }
         return java.util.Arrays.stream(joined.split(",")).map(pair -> pair.split(" ", 2))
-                .map(p -> new SigningSecrets.Earlier(p[0], Instant.parse(p[1]))).toList();
+                .map(p -> new SigningSecrets.Earlier(seal.open(p[0], place), Instant.parse(p[1]))).toList();
     }
 
-    /** The earlier secrets as the column keeps them: a JSON array of {secret, endsAt}. */
-    private static String earlierJson(List<SigningSecrets.Earlier> earlier) {
-        return earlier.stream().map(e -> "{\"secret\":\"" + e.secret() + "\",\"endsAt\":\"" + e.endsAt() + "\"}")
+    /** The earlier secrets as the column keeps them: a JSON array of {secret (sealed), endsAt}. */
+    private String earlierJson(List<SigningSecrets.Earlier> earlier, String place) {
+        return earlier.stream().map(e -> "{\"secret\":\"" + seal.seal(e.secret(), place) + "\",\"endsAt\":\""
+                        + e.endsAt() + "\"}")
                 .collect(java.util.stream.Collectors.joining(",", "[", "]"));
     }
 
@@ -287,7 +304,8 @@ public class AlertRepository {
                                                               updated_at = excluded.updated_at,
                                                               updated_by = excluded.updated_by,
                                                               events = excluded.events""")
-                .setParameter("tenant", tenantId).setParameter("url", url).setParameter("secret", secret)
+                .setParameter("tenant", tenantId).setParameter("url", url)
+                .setParameter("secret", seal.seal(secret, place(tenantId)))
                 .setParameter("at", SqlTimes.utc(at)).setParameter("by", by)
                 .setParameter("events", String.join(",", events)).executeUpdate()).replaceWithVoid();
     }
@@ -309,8 +327,9 @@ public class AlertRepository {
                         update webhooks set secret = :secret, earlier_secrets = cast(cast(:earlier as text) as jsonb),
                                             updated_at = :at, updated_by = :by
                          where tenant_id = :tenant""")
-                .setParameter("tenant", tenantId).setParameter("secret", secrets.current())
-                .setParameter("earlier", earlierJson(secrets.earlier()))
+                .setParameter("tenant", tenantId)
+                .setParameter("secret", seal.seal(secrets.current(), place(tenantId)))
+                .setParameter("earlier", earlierJson(secrets.earlier(), place(tenantId)))
                 .setParameter("at", SqlTimes.utc(at)).setParameter("by", by).executeUpdate()).map(n -> n > 0);
     }
 

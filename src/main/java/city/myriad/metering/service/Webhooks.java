@@ -205,6 +205,7 @@ public class Webhooks {
     public Uni<Void> delete(Caller caller, UUID tenantId, String ifMatch) {
         return projects.tenant(caller, tenantId, true).chain(t -> scoped.asTenant(t, () -> unchangedSince(t, ifMatch)
                         .chain(() -> alerts.deleteWebhook(t))))
+                .invoke(() -> pauses.reset(tenantId))  // what is pending ends FAILED at once, not by probes
                 .map(deleted -> {
                     if (!deleted) {
                         throw new MyriadProblem.NotFound(ProblemCode.WEBHOOK_NOT_FOUND, "Tenant " + tenantId
