@@ -89,6 +89,17 @@ public class NodeRepository implements PanacheRepositoryBase<Node, UUID> {
                 .getResultList();
     }
 
+    /** The shapes of the nodes of one model that are not down: cards, CPU (milli) and memory (MiB), and how many. */
+    public Uni<List<Object[]>> shapes(UUID clusterId, String model) {
+        return SessionSql.select("""
+                        select gpus, cpu_milli, memory_mib, count(*) from nodes
+                         where cluster_id = :cluster and gpu_model = :model and state <> 'DOWN'
+                         group by 1, 2, 3 order by 1, 2, 3""")
+                .setParameter("cluster", clusterId)
+                .setParameter("model", model)
+                .getResultList();
+    }
+
     /** Replaces what the cluster's scheduling loop reports running, per model and block, in milli-cards. */
     public Uni<Void> reportUsage(UUID clusterId, java.util.Map<String, java.util.Map<String, Long>> milliByModelAndBlock,
             java.time.OffsetDateTime at) {

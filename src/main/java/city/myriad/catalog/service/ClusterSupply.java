@@ -46,6 +46,12 @@ public class ClusterSupply {
 
     private record ModelOf(UUID cluster, String model) {}
 
+    /** Nodes of one shape: cards, CPU in thousandths of a core, memory in MiB, and how many nodes have it. */
+    public record NodeShape(int cards, long cpuMilli, long memoryMib, long nodes) {}
+
+    /** The shapes of each cluster x model's nodes in service, as read within the last second. */
+    private final Recent<ModelOf, List<NodeShape>> shapes = new Recent<>(Duration.ofSeconds(1), 10_000);
+
     ClusterSupply(Scoped scoped, ClusterRepository clusters, NodeRepository nodes, OperatorLookup operators) {
         this.scoped = scoped;
         this.clusters = clusters;
@@ -81,9 +87,21 @@ public class ClusterSupply {
                 });
     }
 
+    /**
+     * The shapes of the model's nodes that are not down, as read within the last second: what a job that asks CPU or
+     * memory checks it can ever run on.
+     */
+    public Uni<List<NodeShape>> nodeShapes(UUID clusterId, String model) {
+        return shapes.get(new ModelOf(clusterId, model), () -> scoped.unscoped(() -> nodes.shapes(clusterId, model))
+                .map(rows -> rows.stream().map(r -> new NodeShape(((Number) r[0]).intValue(),
+                        ((Number) r[1]).longValue(), ((Number) r[2]).longValue(), ((Number) r[3]).longValue()))
+                        .toList()));
+    }
+
     /** The cluster's nodes changed (an import, a node's state): what was read of them is forgotten. */
     void nodesChanged() {
         inService.forgetAll();
+        shapes.forgetAll();
     }
 
     /** The cluster if the caller may manage it: its operator, or a platform admin; 403 otherwise. */

@@ -44,7 +44,21 @@ public final class JobsApi {
             Integer maxRunSeconds,
             @Schema(description = "Keep a gang inside one block (the same-block premium applies); default false")
             Boolean sameBlock,
-            @Schema(description = "A quote of this tenant for this very shape: the job gets its price") UUID quoteId) {}
+            @Schema(description = "A quote of this tenant for this very shape: the job gets its price") UUID quoteId,
+            @Min(0) @Max(MAX_CPU_MILLI)
+            @Schema(description = "CPU the whole job needs, in thousandths of a core (16000: 16 cores); a gang's is "
+                    + "spread over its nodes in proportion to its cards on each. Left out or 0: none asked, cards "
+                    + "only. A job no set of the model's nodes in service could ever carry is refused (409 "
+                    + "CAPACITY_UNAVAILABLE)", examples = "64000", minimum = "0", maximum = "1000000000")
+            Long cpuMilli,
+            @Min(0) @Max(MAX_MEMORY_MIB)
+            @Schema(description = "Memory the whole job needs, in MiB, spread like its CPU. Left out or 0: none asked",
+                    examples = "524288", minimum = "0", maximum = "1000000000")
+            Long memoryMib) {}
+
+    /** The most CPU (thousandths of a core) and memory (MiB) a job may ask: far beyond any cluster's. */
+    public static final long MAX_CPU_MILLI = 1_000_000_000L;
+    public static final long MAX_MEMORY_MIB = 1_000_000_000L;
 
     @Schema(name = "NodeCards", description = "The cards a run uses on one node")
     public record NodeCards(@Schema(examples = "hz-n0001") String node,
@@ -57,6 +71,9 @@ public final class JobsApi {
     @Schema(name = "Job", description = "A job, where it runs or why it waits, and what it has cost")
     public record JobView(UUID id, UUID tenantId, UUID projectId, UUID clusterId,
             @Schema(examples = "ASCEND-910B") String model, @Schema(examples = "8") BigDecimal cards,
+            @Schema(description = "CPU the whole job asked, in thousandths of a core (0: none)", examples = "64000")
+            long cpuMilli,
+            @Schema(description = "Memory the whole job asked, in MiB (0: none)", examples = "524288") long memoryMib,
             @JsonProperty("class") @Schema(name = "class", enumeration = {"ON_DEMAND", "SPOT", "RESERVED"},
                     examples = "ON_DEMAND") String jobClass,
             UUID reservationId, @Schema(examples = "3600") int maxRunSeconds, boolean sameBlock, UUID quoteId,
@@ -92,7 +109,11 @@ public final class JobsApi {
             @Schema(enumeration = {"START", "STOP"}, examples = "START") String action,
             List<NodeCards> placement, @Schema(examples = "1000") Integer shareMilli,
             @Schema(examples = "8") BigDecimal cards, @Schema(examples = "3600") int maxRunSeconds,
-            @Schema(examples = "PREEMPTED") String reason, Instant createdAt) {}
+            @Schema(examples = "PREEMPTED") String reason, Instant createdAt,
+            @Schema(description = "CPU the whole job asked, in thousandths of a core (0: none): on each node its share "
+                    + "in proportion to its cards there, rounded up", examples = "64000") long cpuMilli,
+            @Schema(description = "Memory the whole job asked, in MiB (0: none), shared out like its CPU",
+                    examples = "524288") long memoryMib) {}
 
     @Schema(name = "ClusterEvent", description = "What an agent saw: a run started, ended or was stopped; a node's "
             + "state")

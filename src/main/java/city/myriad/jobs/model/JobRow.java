@@ -7,13 +7,14 @@ import java.util.UUID;
  * One job as stored. {@code cardsMilli} counts thousandths of a card (500: half a card; 8000: eight cards);
  * {@code unitPriceMinor} is the price of a card-hour it was sold at (0 for RESERVED: the reservation is paid);
  * {@code startedAt} and {@code placement} (JSON, see {@link JobPlacement}) are those of the current or last run;
- * {@code chargedMinor} and {@code creditedMinor} sum its closed runs.
+ * {@code chargedMinor} and {@code creditedMinor} sum its closed runs; {@code cpuMilli} (thousandths of a core) and
+ * {@code memoryMib} are what the whole job asks besides its cards (0: nothing).
  */
 public record JobRow(UUID id, UUID tenantId, UUID projectId, UUID clusterId, String model, int cardsMilli,
         JobClass jobClass, UUID reservationId, int maxRunSeconds, boolean sameBlock, UUID quoteId, String currency,
         long unitPriceMinor, Integer priceBookVersion, long projectedMinor, JobState state, String reason, int attempt,
         String placement, Instant startedAt, Instant endedAt, long chargedMinor, long creditedMinor, boolean borrowed,
-        String submittedBy, Instant createdAt, Instant updatedAt) {
+        String submittedBy, Instant createdAt, Instant updatedAt, long cpuMilli, long memoryMib) {
 
     /** The job moved to {@code next} (the lifecycle table must allow it) for {@code why}, at {@code at}. */
     public JobRow withState(JobState next, String why, Instant at) {
@@ -27,7 +28,7 @@ public record JobRow(UUID id, UUID tenantId, UUID projectId, UUID clusterId, Str
         return new JobRow(id, tenantId, projectId, clusterId, model, cardsMilli, jobClass, reservationId,
                 maxRunSeconds, sameBlock, quoteId, currency, unitPriceMinor, priceBookVersion, projectedMinor, state,
                 reason, attempt, placement, startedAt, endedAt, chargedMinor, creditedMinor, borrowed, submittedBy,
-                createdAt, updatedAt);
+                createdAt, updatedAt, cpuMilli, memoryMib);
     }
 
     /** The same job waiting for another reason. */

@@ -83,7 +83,8 @@ public class ClusterAgentService {
     /** The open assignments of the cluster, for its agents (the emulator calls this directly). */
     Uni<Page<AssignmentView>> open(UUID clusterId, PageRequest page) {
         long after = page.after().map(ClusterAgentService::seq).orElse(0L);
-        return scoped.unscoped(() -> feed.open(clusterId, after, page.limit() + 1))
+        // Platform scope: each assignment carries its job's CPU and memory, read from the (tenant-owned) jobs.
+        return scoped.asPlatform(() -> feed.open(clusterId, after, page.limit() + 1))
                 .map(rows -> page.page(rows, a -> Long.toString(a.seq())).map(this::view));
     }
 
@@ -223,6 +224,6 @@ public class ClusterAgentService {
         }
         return new AssignmentView(a.seq(), a.jobId(), a.attempt(), a.action(),
                 p.nodes().stream().map(n -> new NodeCards(n.node(), n.cards())).toList(), p.shareMilli(), cards,
-                a.maxRunSeconds(), a.reason(), a.createdAt());
+                a.maxRunSeconds(), a.reason(), a.createdAt(), a.cpuMilli(), a.memoryMib());
     }
 }

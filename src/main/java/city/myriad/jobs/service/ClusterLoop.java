@@ -595,6 +595,7 @@ final class ClusterLoop implements Runnable {
         t.core = city.myriad.allocation.Job.of(id).tenant(tenant).submittedAt(seconds(row.createdAt()))
                 .runsFor(row.maxRunSeconds()).cards(whole ? row.cardsMilli() / 1000 : 1)
                 .milliPerCard(whole ? 1000 : row.cardsMilli()).models(1L << modelId)
+                .cpu(row.cpuMilli()).memory(row.memoryMib())
                 .priority(row.jobClass() == JobClass.RESERVED ? 1 : 0).preemptible(row.jobClass().preemptible())
                 .build();
         byCore.put(id, t);

@@ -94,7 +94,13 @@ public class JobService {
     }
 
     /** The fields of a submission once checked: cards in thousandths, the class, the reservation when RESERVED. */
-    private record Shape(int cardsMilli, JobClass jobClass, boolean sameBlock) {}
+    /** What a job asks: its cards (thousandths), class, block constraint, and CPU (thousandths of a core) and memory. */
+    private record Shape(int cardsMilli, JobClass jobClass, boolean sameBlock, long cpuMilli, long memoryMib) {
+
+        boolean asksCpuOrMemory() {
+            return cpuMilli > 0 || memoryMib > 0;
+        }
+    }
 
     /**
      * Submits a job: checked against the reference data (cluster, cards in service, price, card quotas; from the
@@ -132,6 +138,8 @@ public class JobService {
         return clusters.find(command.clusterId())
                 .chain(cluster -> clusters.cardsInService(cluster.id(), command.model()))
                 .invoke(cardsOfModel -> fits(command, shape, cardsOfModel))
+                .call(() -> shape.asksCpuOrMemory() ? clusters.nodeShapes(command.clusterId(), command.model())
+                        .invoke(nodes -> carried(command, shape, nodes)) : Uni.createFrom().voidItem())
                 .chain(cardsOfModel -> priced(tenant, command, shape, now))
                 .chain(priced -> quotas.of(tenant, command.projectId())
                         .invoke(limits -> withinCardLimits(command, shape, limits))
@@ -203,13 +211,27 @@ public class JobService {
         if (jobClass == JobClass.RESERVED && c.quoteId() != null) {
             throw invalid("quoteId", "a RESERVED job is paid by its reservation: no quote");
         }
-        return new Shape(milli.intValueExact(), jobClass, Boolean.TRUE.equals(c.sameBlock()));
+        return new Shape(milli.intValueExact(), jobClass, Boolean.TRUE.equals(c.sameBlock()),
+                c.cpuMilli() == null ? 0 : c.cpuMilli(), c.memoryMib() == null ? 0 : c.memoryMib());
     }
 
     private static void fits(CreateJob c, Shape shape, long cardsOfModel) {
         if (shape.cardsMilli() > cardsOfModel * 1000) {
             throw new MyriadProblem.CapacityUnavailable("Cluster " + c.clusterId() + " has only " + cardsOfModel + " "
                     + c.model() + " cards in service: the job can never run there", null, null);
+        }
+    }
+
+    /** 409 CAPACITY_UNAVAILABLE for a job whose CPU or memory no set of the model's nodes in service could carry. */
+    private static void carried(CreateJob c, Shape shape, List<ClusterSupply.NodeShape> nodes) {
+        if (!NodeNeeds.canEverRun(shape.cardsMilli(), shape.cpuMilli(), shape.memoryMib(), nodes)) {
+            long mostCpu = nodes.stream().mapToLong(ClusterSupply.NodeShape::cpuMilli).max().orElse(0);
+            long mostMemory = nodes.stream().mapToLong(ClusterSupply.NodeShape::memoryMib).max().orElse(0);
+            throw new MyriadProblem.CapacityUnavailable("No " + c.model() + " nodes in service of cluster "
+                    + c.clusterId() + " could ever carry " + shape.cardsMilli() / 1000.0 + " cards with "
+                    + shape.cpuMilli() + " milli-cores and " + shape.memoryMib() + " MiB (its largest node has "
+                    + mostCpu + " milli-cores and " + mostMemory + " MiB; a gang takes on each node CPU and memory "
+                    + "in proportion to its cards there): the job can never run there", null, null);
         }
     }
 
@@ -273,7 +295,7 @@ public class JobService {
                 shape.cardsMilli(), shape.jobClass(), c.reservationId(), c.maxRunSeconds(), shape.sameBlock(),
                 c.quoteId(), priced.currency(), priced.unitPriceMinor(), priced.priceBookVersion(),
                 priced.projectedMinor(), JobState.QUEUED, Reasons.CAPACITY, 0, null, null, null, 0, 0, false,
-                caller.username(), now, now);
+                caller.username(), now, now, shape.cpuMilli(), shape.memoryMib());
         return write.apply(row)
                 .onFailure(f -> c.quoteId() != null && Constraints.violates(f, QuoteService.USED_ONCE))
                 .transform(f -> QuoteService.usedUp(c.quoteId(), null))
@@ -308,7 +330,7 @@ public class JobService {
             return Uni.createFrom().item(v);
         }
         return scoped.asPlatform(() -> estimate(v, now)).map(e -> new JobView(v.id(), v.tenantId(), v.projectId(),
-                v.clusterId(), v.model(), v.cards(), v.jobClass(), v.reservationId(), v.maxRunSeconds(),
+                v.clusterId(), v.model(), v.cards(), v.cpuMilli(), v.memoryMib(), v.jobClass(), v.reservationId(), v.maxRunSeconds(),
                 v.sameBlock(), v.quoteId(), v.state(), v.reason(), v.attempt(), v.placement(), v.shareMilli(),
                 e.position(), e.startAt(), v.unitPrice(), v.cost(), v.credit(), v.projectedCost(), v.borrowed(),
                 v.startedAt(), v.endedAt(), v.submittedBy(), v.createdAt(), v.history()));
@@ -396,7 +418,8 @@ public class JobService {
         if (cards.scale() < 0) {
             cards = cards.setScale(0);
         }
-        return new JobView(r.id(), r.tenantId(), r.projectId(), r.clusterId(), r.model(), cards, r.jobClass().name(),
+        return new JobView(r.id(), r.tenantId(), r.projectId(), r.clusterId(), r.model(), cards, r.cpuMilli(),
+                r.memoryMib(), r.jobClass().name(),
                 r.reservationId(), r.maxRunSeconds(), r.sameBlock(), r.quoteId(), r.state().name(), r.reason(),
                 r.attempt(), placement == null ? null : placement.nodes().stream()
                         .map(n -> new NodeCards(n.node(), n.cards())).toList(),
