@@ -255,7 +255,7 @@ public class ContractFilter implements OASFilter {
         switch (p.getName()) {
             case "Idempotency-Key" -> p.description("Makes the creation safe to retry: the same key with the same body "
                     + "returns the first response (with `Idempotent-Replayed: true`); with another body, 409. Keys are "
-                    + "per caller and per tenant.")
+                    + "per caller and per tenant, and kept 7 days: after that the same key makes a new request.")
                     .schema(OASFactory.createSchema().addType(Schema.SchemaType.STRING).minLength(1).maxLength(255))
                     .example("7f3c2a9e-1b0d-4c55-9a61-3d2f0c8e4b10");
             case "If-Match" -> p.description("Makes the replacement conditional: the `ETag` of the representation "
