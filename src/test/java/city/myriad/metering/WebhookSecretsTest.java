@@ -140,6 +140,37 @@ class WebhookSecretsTest {
     }
 
     @Test
+    void rolls_at_once_each_keep_their_new_secret_signing_and_the_first_secret_too() throws Exception {
+        World.Tenant t = World.tenant();
+        try (WebhookReceiver receiver = new WebhookReceiver(0)) {
+            receiver.secret = AlertsTest.setWebhook(t, receiver);
+            String first = receiver.secret;
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+            try {
+                java.util.List<java.util.concurrent.Future<String>> rolls = new java.util.ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    rolls.add(pool.submit(() -> given().auth().oauth2(t.admin()).post(hook(t) + "/roll-secret").then()
+                            .statusCode(200).extract().<String>path("secret")));
+                }
+                java.util.List<String> secrets = new java.util.ArrayList<>();
+                for (java.util.concurrent.Future<String> roll : rolls) {
+                    secrets.add(roll.get());
+                }
+                test(t);
+                for (String secret : secrets) {
+                    // Whichever order they ran in, none of the three started from the secrets another replaced.
+                    assertTrue(WebhookReceiver.accepts(receiver.lastSignature, last(receiver.bodies), secret),
+                            receiver.lastSignature);
+                }
+                assertTrue(WebhookReceiver.accepts(receiver.lastSignature, last(receiver.bodies), first));
+                assertEquals(4, WebhookReceiver.signatures(receiver.lastSignature));
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    @Test
     void a_roll_is_refused_clearly_for_bad_overlaps_without_a_webhook_and_to_others() {
         World.Tenant t = World.tenant();
         given().auth().oauth2(t.admin()).post(hook(t) + "/roll-secret").then().statusCode(404)

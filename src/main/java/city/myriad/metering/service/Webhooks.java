@@ -157,9 +157,11 @@ public class Webhooks {
                 : city.myriad.platform.validation.Fields.intIn("previousSecretExpiresIn", earlierSeconds, 0,
                         (int) SigningSecrets.MAX_KEEP.toSeconds()));
         String secret = newSecret();
-        Instant now = clock.instant();
-        return projects.tenant(caller, tenantId, true).chain(t -> scoped.asTenant(t, () -> unchangedSince(t, ifMatch)
-                .chain(() -> alerts.webhook(t)).chain(found -> {
+        // Locked (unchangedSince locks only with If-Match): two rolls at once must not both start from the same secrets;
+        // the time is read once the lock is held, so later rolls end earlier secrets no sooner than earlier rolls did.
+        return projects.tenant(caller, tenantId, true).chain(t -> scoped.asTenant(t, () -> alerts.lockWebhook(t)
+                .chain(() -> unchangedSince(t, ifMatch)).chain(() -> alerts.webhook(t)).chain(found -> {
+                    Instant now = clock.instant();
                     AlertRepository.Hook hook = found.orElseThrow(() -> new MyriadProblem.NotFound(
                             ProblemCode.WEBHOOK_NOT_FOUND, "Tenant " + tenantId + " has no webhook whose secret to "
                             + "roll; set one first (setWebhook)"));
@@ -506,7 +508,7 @@ public class Webhooks {
                             .handle((r, e) -> e == null ? new Outcome(r.statusCode(), null, millis(started))
                                     : new Outcome(null, reason(e), millis(started)));
             sent.thenAccept(o -> {
-                noteReceiver(d, o);
+                noteReceiver(d, hook.isPresent(), o);
                 completed.add(tried(d, hook, at, o));
                 try {
                     attemptLog.execute(this::logCompleted);
@@ -522,8 +524,15 @@ public class Webhooks {
     /** Receivers paused after failing every try ({@link ReceiverPauses}). */
     private final ReceiverPauses pauses;
 
-    /** Follows each receiver's answers: pauses one that keeps failing, resumes it once a delivery goes through. */
-    private void noteReceiver(DeliveryRow d, Outcome o) {
+    /**
+     * Follows each receiver's answers: pauses one that keeps failing, resumes it once a delivery goes through. A try
+     * without a webhook (removed meanwhile) says nothing of a receiver: it ends FAILED at once, and ends any pause.
+     */
+    private void noteReceiver(DeliveryRow d, boolean hadWebhook, Outcome o) {
+        if (!hadWebhook) {
+            pauses.reset(d.tenantId());
+            return;
+        }
         boolean delivered = o.status() != null && o.status() >= 200 && o.status() < 300;
         switch (pauses.tried(d.tenantId(), d.id(), delivered, clock.instant())) {
             case PAUSED -> LOG.warnf("The webhook receiver of tenant %s failed %d tries in a row (last: %s): its "
