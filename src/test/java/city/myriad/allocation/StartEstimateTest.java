@@ -39,4 +39,28 @@ class StartEstimateTest {
         assertEquals(Optional.of(NOW), StartEstimate.earliest(8_000, List.of(new Running(8_000, NOW.minusSeconds(5))),
                 List.of(), 8_000, NOW));
     }
+
+    @Test
+    void a_job_waits_for_the_cpu_and_memory_it_needs_even_with_cards_free() {
+        StartEstimate.Need node = new StartEstimate.Need(8_000, 192_000, 1_572_864);
+        // One card and 120 cores held until +100 s: seven cards free, 72 cores.
+        List<Running> running = List.of(new Running(new StartEstimate.Need(1_000, 120_000, 0), NOW.plusSeconds(100)));
+        assertEquals(Optional.of(NOW.plusSeconds(100)), StartEstimate.earliest(node, running, List.of(),
+                new StartEstimate.Need(1_000, 100_000, 0), NOW));
+        assertEquals(Optional.of(NOW), StartEstimate.earliest(node, running, List.of(),
+                new StartEstimate.Need(1_000, 72_000, 0), NOW));
+        // A job ahead of 60 cores starts now and holds them 500 s: at +100 s 132 cores are free, so 140 wait for both.
+        List<StartEstimate.Waiting> ahead = List.of(new StartEstimate.Waiting(new StartEstimate.Need(1_000, 60_000, 0),
+                500));
+        assertEquals(Optional.of(NOW.plusSeconds(100)), StartEstimate.earliest(node, running, ahead,
+                new StartEstimate.Need(1_000, 132_000, 0), NOW));
+        assertEquals(Optional.of(NOW.plusSeconds(500)), StartEstimate.earliest(node, running, ahead,
+                new StartEstimate.Need(1_000, 140_000, 0), NOW));
+        // Memory binds the same way; more than the nodes have never fits.
+        assertEquals(Optional.of(NOW.plusSeconds(100)), StartEstimate.earliest(node,
+                List.of(new Running(new StartEstimate.Need(1_000, 0, 1_000_000), NOW.plusSeconds(100))), List.of(),
+                new StartEstimate.Need(1_000, 0, 600_000), NOW));
+        assertEquals(Optional.empty(), StartEstimate.earliest(node, running, List.of(),
+                new StartEstimate.Need(1_000, 192_001, 0), NOW));
+    }
 }

@@ -42,6 +42,10 @@ class JobCpuMemoryTest {
         JsonPath asked = given().auth().oauth2(t.member()).get("/api/v1/jobs/" + b).then().statusCode(200)
                 .body("cpuMilli", equalTo(100_000)).body("memoryMib", equalTo(0)).extract().jsonPath();
         assertEquals("QUEUED", asked.getString("state"));
+        // Its estimate waits for the CPU, not the cards: the first job's declared end.
+        java.time.Instant firstEnds = java.time.Instant.parse(given().auth().oauth2(t.member())
+                .get("/api/v1/jobs/" + a).then().extract().<String>path("startedAt")).plusSeconds(360_000);
+        assertEquals(firstEnds, java.time.Instant.parse(asked.getString("estimatedStartAt")));
         // A short job of one card and 60 cores, submitted after it, runs at once (it ends before b's reserved start:
         // backfilled): the loop looked, and left b waiting.
         String c = submitted(t.member(), job(cluster, t.projectId(), 1, 60_000, 0, 60));

@@ -296,14 +296,14 @@ public class JobRepository {
      * priority aside): the {@code oldestFirst} oldest of the jobs waiting since {@code agedBefore} or earlier, oldest
      * first; then every other job smallest size key first, then oldest first. The size key is the area (cards ×
      * maxRunSeconds) with {@code areaRate} 0, else ln(1 + area in card-seconds) + areaRate × creation in epoch
-     * seconds, as {@code Scheduler.sizeKey}. Milli-cards and maxRunSeconds, in that order.
+     * seconds, as {@code Scheduler.sizeKey}. What each needs (cards, CPU, memory) and its maxRunSeconds.
      */
     public Uni<List<StartEstimate.Waiting>> queuedAhead(UUID clusterId, String model, Instant createdAt, UUID id,
             long areaMilliSeconds, double areaRate, Instant agedBefore, int oldestFirst) {
         // The rate is cast wherever it is read: left to itself, PostgreSQL types it from "= 0" as an integer.
         return SessionSql.select("""
                         with ranked as (
-                          select id, cards_milli, max_run_seconds, created_at,
+                          select id, cards_milli, max_run_seconds, cpu_milli, memory_mib, created_at,
                                  case when cast(:rate as float8) = 0 then cards_milli::float8 * max_run_seconds
                                       else ln(1 + cards_milli::float8 * max_run_seconds / 1000)
                                            + extract(epoch from created_at)::float8 * cast(:rate as float8) end as area,
@@ -321,7 +321,7 @@ public class JobRepository {
                                              * cast(:rate as float8) end as area
                             from queued
                            where created_at <= :aged and (created_at, id) <= (:before, :id))
-                        select q.cards_milli, q.max_run_seconds from queued q, mine
+                        select q.cards_milli, q.max_run_seconds, q.cpu_milli, q.memory_mib from queued q, mine
                          where q.id <> :id
                            and case when q.oldest then not mine.oldest or q.age_rank < mine.age_rank
                                     else not mine.oldest and (q.area, q.created_at, q.id) < (mine.area, :before, :id) end
@@ -337,7 +337,8 @@ public class JobRepository {
                 .setParameter("fresh", createdAt.isAfter(agedBefore))
                 .setParameter("oldest", oldestFirst)
                 .getResultList()
-                .map(rows -> rows.stream().map(r -> new StartEstimate.Waiting(((Number) r[0]).longValue(),
+                .map(rows -> rows.stream().map(r -> new StartEstimate.Waiting(new StartEstimate.Need(
+                        ((Number) r[0]).longValue(), ((Number) r[2]).longValue(), ((Number) r[3]).longValue()),
                         ((Number) r[1]).longValue())).toList());
     }
 
@@ -355,10 +356,11 @@ public class JobRepository {
                 .map(r -> new long[] {((Number) r[0]).longValue(), ((Number) r[1]).longValue()});
     }
 
-    /** The running jobs of a cluster and model: milli-cards and declared end, soonest first. */
+    /** The running jobs of a cluster and model: milli-cards, declared end, CPU and memory, soonest first. */
     public Uni<List<Object[]>> runningEnds(UUID clusterId, String model) {
         return SessionSql.select("""
-                        select cards_milli, started_at + make_interval(secs => max_run_seconds) as ends from jobs
+                        select cards_milli, started_at + make_interval(secs => max_run_seconds) as ends, cpu_milli,
+                               memory_mib from jobs
                          where cluster_id = :cluster and model = :model and state = 'RUNNING' order by ends""")
                 .setParameter("cluster", clusterId)
                 .setParameter("model", model)

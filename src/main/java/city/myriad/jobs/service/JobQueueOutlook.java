@@ -41,6 +41,7 @@ public class JobQueueOutlook implements QueueOutlook {
         return scoped.asPlatform(() -> service.agedBefore(clusterId, now)
                 .chain(agedBefore -> jobs.queuedAhead(clusterId, model, now, LAST, cardsMilli * maxRunSeconds,
                         Scheduler.Options.myriad().areaRate(), agedBefore, Scheduler.Options.myriad().heads()))
-                .chain(ahead -> service.startAt(clusterId, model, ahead, cardsMilli, now)));
+                .chain(ahead -> service.startAt(clusterId, model, ahead,
+                        city.myriad.allocation.StartEstimate.Need.cards(cardsMilli), now)));
     }
 }

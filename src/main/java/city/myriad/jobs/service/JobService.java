@@ -384,7 +384,8 @@ public class JobService {
         return agedBefore(r.clusterId(), now).chain(agedBefore -> jobs.queuedAhead(r.clusterId(), r.model(),
                         r.createdAt(), r.id(), cardsMilli * r.maxRunSeconds(), Scheduler.Options.myriad().areaRate(),
                         agedBefore, Scheduler.Options.myriad().heads()))
-                .chain(ahead -> startAt(r.clusterId(), r.model(), ahead, cardsMilli, now)
+                .chain(ahead -> startAt(r.clusterId(), r.model(), ahead,
+                        new StartEstimate.Need(cardsMilli, r.cpuMilli(), r.memoryMib()), now)
                         .map(start -> new Estimate(ahead.size() + 1, start.orElse(null))));
     }
 
@@ -398,15 +399,22 @@ public class JobService {
                 * Scheduler.agingThreshold(options.agingS(), options.agingCapS(), d[0], d[1]))));
     }
 
-    /** When a job of {@code cardsMilli} behind {@code ahead} should start, from the cards in service and running. */
+    /**
+     * When a job that needs {@code need} behind {@code ahead} should start, from the cards, CPU and memory of the
+     * model's nodes in service and what the running jobs hold.
+     */
     Uni<java.util.Optional<Instant>> startAt(UUID cluster, String model, List<StartEstimate.Waiting> ahead,
-            long cardsMilli, Instant now) {
-        return clusters.sellableByBlock(cluster, model)
-                .chain(byBlock -> jobs.runningEnds(cluster, model).map(running -> StartEstimate.earliest(
-                        byBlock.values().stream().mapToLong(Integer::longValue).sum() * 1000,
-                        running.stream().map(x -> new StartEstimate.Running(((Number) x[0]).longValue(),
+            StartEstimate.Need need, Instant now) {
+        return clusters.nodeShapes(cluster, model)
+                .chain(nodes -> jobs.runningEnds(cluster, model).map(running -> StartEstimate.earliest(
+                        new StartEstimate.Need(
+                                nodes.stream().mapToLong(n -> n.cards() * 1000L * n.nodes()).sum(),
+                                nodes.stream().mapToLong(n -> n.cpuMilli() * n.nodes()).sum(),
+                                nodes.stream().mapToLong(n -> n.memoryMib() * n.nodes()).sum()),
+                        running.stream().map(x -> new StartEstimate.Running(new StartEstimate.Need(
+                                ((Number) x[0]).longValue(), ((Number) x[2]).longValue(), ((Number) x[3]).longValue()),
                                 city.myriad.platform.db.SqlTimes.instant(x[1]))).toList(),
-                        ahead, cardsMilli, now)));
+                        ahead, need, now)));
     }
 
     private JobView view(JobRow r, Instant now, List<TransitionView> history, Long position, Instant estimate) {
