@@ -46,6 +46,26 @@ class JobCpuMemoryTest {
         java.time.Instant firstEnds = java.time.Instant.parse(given().auth().oauth2(t.member())
                 .get("/api/v1/jobs/" + a).then().extract().<String>path("startedAt")).plusSeconds(360_000);
         assertEquals(firstEnds, java.time.Instant.parse(asked.getString("estimatedStartAt")));
+        // A quote for such a job says the same; without the CPU, it could start now; more than a node has: refused.
+        String quote = "{\"clusterId\":\"" + cluster + "\",\"model\":\"ASCEND-910B\",\"cards\":1,"
+                + "\"class\":\"ON_DEMAND\",\"maxRunSeconds\":600";
+        JsonPath quoted = given().auth().oauth2(t.member()).contentType("application/json")
+                .body(quote + ",\"cpuMilli\":100000}").post("/api/v1/quotes").then().statusCode(201)
+                .body("cpuMilli", equalTo(100_000)).extract().jsonPath();
+        assertEquals(firstEnds, java.time.Instant.parse(quoted.getString("earliestStartAt")));
+        java.time.Instant cardsOnly = java.time.Instant.parse(given().auth().oauth2(t.member())
+                .contentType("application/json").body(quote + "}").post("/api/v1/quotes").then().statusCode(201)
+                .body("cpuMilli", equalTo(0)).extract().<String>path("earliestStartAt"));
+        org.junit.jupiter.api.Assertions.assertTrue(cardsOnly.isBefore(firstEnds.minusSeconds(350_000)),
+                cardsOnly.toString());
+        given().auth().oauth2(t.member()).contentType("application/json").body(quote + ",\"cpuMilli\":192001}")
+                .post("/api/v1/quotes").then().statusCode(409).body("code", equalTo("CAPACITY_UNAVAILABLE"));
+        given().auth().oauth2(t.member()).contentType("application/json")
+                .body("{\"clusterId\":\"" + cluster + "\",\"model\":\"ASCEND-910B\",\"cards\":1,"
+                        + "\"class\":\"RESERVED\",\"startAt\":\"" + java.time.Instant.now().plusSeconds(86_400)
+                        + "\",\"endAt\":\"" + java.time.Instant.now().plusSeconds(90_000) + "\",\"cpuMilli\":1000}")
+                .post("/api/v1/quotes").then().statusCode(400).body("code", equalTo("VALIDATION_FAILED"));
+
         // A short job of one card and 60 cores, submitted after it, runs at once (it ends before b's reserved start:
         // backfilled): the loop looked, and left b waiting.
         String c = submitted(t.member(), job(cluster, t.projectId(), 1, 60_000, 0, 60));

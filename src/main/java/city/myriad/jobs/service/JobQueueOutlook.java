@@ -28,20 +28,28 @@ public class JobQueueOutlook implements QueueOutlook {
     private final Scoped scoped;
     private final JobRepository jobs;
     private final JobService service;
+    private final city.myriad.catalog.service.ClusterSupply clusters;
 
-    JobQueueOutlook(Scoped scoped, JobRepository jobs, JobService service) {
+    JobQueueOutlook(Scoped scoped, JobRepository jobs, JobService service,
+            city.myriad.catalog.service.ClusterSupply clusters) {
+        this.clusters = clusters;
         this.scoped = scoped;
         this.jobs = jobs;
         this.service = service;
     }
 
     @Override
-    public Uni<Optional<Instant>> earliestStart(UUID clusterId, String model, long cardsMilli, long maxRunSeconds,
-            Instant now) {
-        return scoped.asPlatform(() -> service.agedBefore(clusterId, now)
-                .chain(agedBefore -> jobs.queuedAhead(clusterId, model, now, LAST, cardsMilli * maxRunSeconds,
-                        Scheduler.Options.myriad().areaRate(), agedBefore, Scheduler.Options.myriad().heads()))
-                .chain(ahead -> service.startAt(clusterId, model, ahead,
-                        city.myriad.allocation.StartEstimate.Need.cards(cardsMilli), now)));
+    public Uni<Optional<Instant>> earliestStart(UUID clusterId, String model, long cardsMilli, long cpuMilli,
+            long memoryMib, long maxRunSeconds, Instant now) {
+        Uni<Boolean> carried = cpuMilli == 0 && memoryMib == 0 ? Uni.createFrom().item(true)
+                : clusters.nodeShapes(clusterId, model).map(nodes -> NodeNeeds.canEverRun((int) Math.min(cardsMilli,
+                        Integer.MAX_VALUE), cpuMilli, memoryMib, nodes));
+        return carried.chain(ok -> !ok ? Uni.createFrom().item(Optional.<Instant>empty())
+                : scoped.asPlatform(() -> service.agedBefore(clusterId, now)
+                        .chain(agedBefore -> jobs.queuedAhead(clusterId, model, now, LAST, cardsMilli * maxRunSeconds,
+                                Scheduler.Options.myriad().areaRate(), agedBefore,
+                                Scheduler.Options.myriad().heads()))
+                        .chain(ahead -> service.startAt(clusterId, model, ahead,
+                                new city.myriad.allocation.StartEstimate.Need(cardsMilli, cpuMilli, memoryMib), now))));
     }
 }

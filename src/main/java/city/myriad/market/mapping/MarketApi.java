@@ -94,7 +94,15 @@ public final class MarketApi {
             @Schema(description = "RESERVED: the window's end", examples = "2026-12-01T20:00:00Z") Instant endAt,
             @Min(1) @Max(31622400) @Schema(description = "ON_DEMAND and SPOT: the job's longest run, in seconds",
                     examples = "3600", minimum = "1", maximum = "31622400") Long maxRunSeconds,
-            @Schema(description = "Keep all cards inside one block (the same-block premium applies)") Boolean sameBlock) {}
+            @Schema(description = "Keep all cards inside one block (the same-block premium applies)") Boolean sameBlock,
+            @Min(0) @Max(1000000000)
+            @Schema(description = "ON_DEMAND and SPOT: the CPU the job will ask, in thousandths of a core (createJob's "
+                    + "cpuMilli): earliestStartAt counts it, and a job no nodes could ever carry is not quoted (409). "
+                    + "The price is per card-hour either way", examples = "64000", minimum = "0",
+                    maximum = "1000000000") Long cpuMilli,
+            @Min(0) @Max(1000000000)
+            @Schema(description = "ON_DEMAND and SPOT: the memory the job will ask, in MiB (createJob's memoryMib)",
+                    examples = "524288", minimum = "0", maximum = "1000000000") Long memoryMib) {}
 
     @Schema(name = "Quote", description = "When, where and at what price; valid until expiresAt")
     public record QuoteView(UUID id, UUID clusterId, @Schema(examples = "ASCEND-910B") String model,
@@ -102,6 +110,10 @@ public final class MarketApi {
             @JsonProperty("class") @Schema(name = "class", examples = "RESERVED") PriceClass priceClass,
             @Schema(examples = "false") boolean sameBlock, Instant startAt, Instant endAt,
             @Schema(examples = "3600") Long maxRunSeconds,
+            @Schema(description = "The job's CPU the quote counts, in thousandths of a core (0: none)",
+                    examples = "64000") long cpuMilli,
+            @Schema(description = "The job's memory the quote counts, in MiB (0: none)", examples = "524288")
+            long memoryMib,
             @Schema(description = "Per card-hour") Money unitPrice,
             @Schema(description = "For the whole window; for a job, for its longest run") Money totalPrice,
             @Schema(description = "The earliest start the cluster can honour now: for a reservation from the "

@@ -30,6 +30,12 @@ public class Quote {
     public Instant endAt;
     @Column(name = "max_run_seconds")
     public Long maxRunSeconds;
+    /** A job's CPU in thousandths of a core, 0 if it asks none (and for a reservation). */
+    @Column(name = "cpu_milli")
+    public long cpuMilli;
+    /** A job's memory in MiB, 0 if it asks none (and for a reservation). */
+    @Column(name = "memory_mib")
+    public long memoryMib;
     @Column(name = "price_book_version")
     public int priceBookVersion;
     public String currency;

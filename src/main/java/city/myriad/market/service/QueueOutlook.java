@@ -12,10 +12,11 @@ import java.util.UUID;
 public interface QueueOutlook {
 
     /**
-     * When a job of {@code cardsMilli} thousandths of a card of {@code model} running at most {@code maxRunSeconds},
-     * submitted now, would start on the cluster behind the jobs running there and the queued ones it would wait
-     * behind; empty if the model's cards in service can never hold it.
+     * When a job of {@code cardsMilli} thousandths of a card of {@code model}, with {@code cpuMilli} and
+     * {@code memoryMib} (0: none asked), running at most {@code maxRunSeconds}, submitted now, would start on the
+     * cluster behind the jobs running there and the queued ones it would wait behind; empty if the model's nodes in
+     * service can never carry it.
      */
-    Uni<Optional<Instant>> earliestStart(UUID clusterId, String model, long cardsMilli, long maxRunSeconds,
-            Instant now);
+    Uni<Optional<Instant>> earliestStart(UUID clusterId, String model, long cardsMilli, long cpuMilli, long memoryMib,
+            long maxRunSeconds, Instant now);
 }

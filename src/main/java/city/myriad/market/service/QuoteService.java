@@ -111,6 +111,9 @@ public class QuoteService {
                 if (c.maxRunSeconds() != null) {
                     throw invalid("maxRunSeconds", "is for ON_DEMAND and SPOT quotes");
                 }
+                if (c.cpuMilli() != null || c.memoryMib() != null) {
+                    throw invalid(c.cpuMilli() != null ? "cpuMilli" : "memoryMib", "is for ON_DEMAND and SPOT quotes");
+                }
                 return new Shape(c.startAt(), Duration.between(c.startAt(), c.endAt()));
             }
             if (c.maxRunSeconds() == null) {
@@ -128,8 +131,16 @@ public class QuoteService {
         if (command.priceClass() == PriceClass.RESERVED) {
             return Uni.createFrom().item(Optional.empty());
         }
-        return queue.earliestStart(command.clusterId(), command.model(), command.cards() * 1000L,
-                command.maxRunSeconds(), now);
+        long cpu = command.cpuMilli() == null ? 0 : command.cpuMilli();
+        long memory = command.memoryMib() == null ? 0 : command.memoryMib();
+        return queue.earliestStart(command.clusterId(), command.model(), command.cards() * 1000L, cpu, memory,
+                command.maxRunSeconds(), now).invoke(start -> {
+                    if (start.isEmpty() && (cpu > 0 || memory > 0)) {
+                        throw new MyriadProblem.CapacityUnavailable("No " + command.model() + " nodes in service of "
+                                + "cluster " + command.clusterId() + " could ever carry " + command.cards()
+                                + " cards with " + cpu + " milli-cores and " + memory + " MiB", null, null);
+                    }
+                });
     }
 
     /**
@@ -173,6 +184,8 @@ public class QuoteService {
         q.startAt = command.startAt();
         q.endAt = command.endAt();
         q.maxRunSeconds = command.maxRunSeconds();
+        q.cpuMilli = command.cpuMilli() == null ? 0 : command.cpuMilli();
+        q.memoryMib = command.memoryMib() == null ? 0 : command.memoryMib();
         q.priceBookVersion = book.version();
         q.currency = unit.currency();
         q.unitPriceMinor = unit.amountMinor();
@@ -196,7 +209,7 @@ public class QuoteService {
 
     static QuoteView view(Quote q, Instant now) {
         return new QuoteView(q.id, q.clusterId, q.model, q.cards, PriceClass.valueOf(q.priceClass), q.sameBlock,
-                q.startAt, q.endAt, q.maxRunSeconds, Money.of(q.unitPriceMinor, q.currency),
+                q.startAt, q.endAt, q.maxRunSeconds, q.cpuMilli, q.memoryMib, Money.of(q.unitPriceMinor, q.currency),
                 Money.of(q.totalMinor, q.currency), q.earliestStartAt, q.priceBookVersion, q.expiresAt, q.createdAt,
                 q.usedBy, state(q, now));
     }
