@@ -88,6 +88,23 @@ class JobCpuMemoryTest {
     }
 
     @Test
+    void an_on_demand_job_that_needs_the_cpu_spot_work_holds_evicts_it() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        // Spot work of one card and 150 cores: seven cards free, 42 cores.
+        String spot = submitted(t.member(), job(cluster, t.projectId(), 1, 150_000, 0, 360_000)
+                .replace("ON_DEMAND", "SPOT"));
+        until(t.member(), spot, state("RUNNING"));
+        String onDemand = submitted(t.member(), job(cluster, t.projectId(), 1, 100_000, 0, 360_000));
+        until(t.member(), onDemand, state("RUNNING"));
+        JsonPath evicted = until(t.member(), spot, j -> j.getList("history.reason").contains("PREEMPTED"));
+        assertEquals("QUEUED", evicted.getString("state"), "requeued, waiting for the CPU");
+        for (String j : new String[] {spot, onDemand}) {
+            given().auth().oauth2(t.member()).post("/api/v1/jobs/" + j + "/cancel").then().statusCode(200);
+        }
+    }
+
+    @Test
     void a_job_no_nodes_could_ever_carry_is_refused_and_bad_values_are_400() {
         String cluster = World.cluster(2);
         World.Tenant t = World.tenant();
