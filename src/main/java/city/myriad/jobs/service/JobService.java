@@ -94,7 +94,7 @@ public class JobService {
     }
 
     /** The fields of a submission once checked: cards in thousandths, the class, the reservation when RESERVED. */
-    /** What a job asks: its cards (thousandths), class, block constraint, and CPU (thousandths of a core) and memory. */
+    /** What a job asks: cards (thousandths), class, block constraint, CPU (thousandths of a core) and memory. */
     private record Shape(int cardsMilli, JobClass jobClass, boolean sameBlock, long cpuMilli, long memoryMib) {
 
         boolean asksCpuOrMemory() {
@@ -330,7 +330,8 @@ public class JobService {
             return Uni.createFrom().item(v);
         }
         return scoped.asPlatform(() -> estimate(v, now)).map(e -> new JobView(v.id(), v.tenantId(), v.projectId(),
-                v.clusterId(), v.model(), v.cards(), v.cpuMilli(), v.memoryMib(), v.jobClass(), v.reservationId(), v.maxRunSeconds(),
+                v.clusterId(), v.model(), v.cards(), v.cpuMilli(), v.memoryMib(), v.jobClass(), v.reservationId(),
+                v.maxRunSeconds(),
                 v.sameBlock(), v.quoteId(), v.state(), v.reason(), v.attempt(), v.placement(), v.shareMilli(),
                 e.position(), e.startAt(), v.unitPrice(), v.cost(), v.credit(), v.projectedCost(), v.borrowed(),
                 v.startedAt(), v.endedAt(), v.submittedBy(), v.createdAt(), v.history()));

@@ -34,7 +34,9 @@ final class NodeNeeds {
         return carried >= cards;
     }
 
-    /** The most cards k of a gang of {@code cards} a node with {@code has} carries: ceil(asked × k / cards) ≤ has. */
+    /**
+     * The most cards k of a gang of {@code cards} that a node with {@code has} carries: ceil(asked × k / cards) ≤ has.
+     */
     private static long cardsFor(long has, long asked, int cards) {
         if (asked == 0) {
             return Long.MAX_VALUE;

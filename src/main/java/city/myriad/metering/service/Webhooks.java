@@ -57,7 +57,8 @@ import org.jboss.logging.Logger;
  * ({@link SigningSecrets}).</li>
  * <li>Each delivery is a POST of the alert's JSON, signed as Stripe signs its webhooks: header
  * {@code Myriad-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" under the secret>}, one {@code v1}
- * per secret in force; the receiver checks that one matches and that t is recent. {@code Myriad-Event-Id} (the alert's id) is the same on every try.</li>
+ * per secret in force; the receiver checks that one matches and that t is recent. {@code Myriad-Event-Id} (the
+ * alert's id) is the same on every try.</li>
  * <li>A 2xx answer delivers it. Otherwise it is tried again after 2^(attempt-1) times the base delay (capped at an
  * hour) up to the maximum number of attempts, then FAILED. Every attempt is logged (status or error, duration).</li>
  * <li>A receiver that failed 5 tries in a row is paused: its deliveries wait, their tries kept, while one at a time is
@@ -157,8 +158,9 @@ public class Webhooks {
                 : city.myriad.platform.validation.Fields.intIn("previousSecretExpiresIn", earlierSeconds, 0,
                         (int) SigningSecrets.MAX_KEEP.toSeconds()));
         String secret = newSecret();
-        // Locked (unchangedSince locks only with If-Match): two rolls at once must not both start from the same secrets;
-        // the time is read once the lock is held, so later rolls end earlier secrets no sooner than earlier rolls did.
+        // Locked (unchangedSince locks only with If-Match): two rolls at once must not both start from the same
+        // secrets; the time is read once the lock is held, so later rolls end earlier secrets no sooner than earlier
+        // rolls did.
         return projects.tenant(caller, tenantId, true).chain(t -> scoped.asTenant(t, () -> alerts.lockWebhook(t)
                 .chain(() -> unchangedSince(t, ifMatch)).chain(() -> alerts.webhook(t)).chain(found -> {
                     Instant now = clock.instant();
