@@ -213,13 +213,8 @@ class JobWebhookEventsTest {
             assertEquals(0, platformCount("select count(*) from webhook_attempts where tenant_id = $1",
                     UUID.fromString(stuck.id())));
             answer.countDown();
-            Instant logged = Instant.now().plus(Duration.ofSeconds(30));
-            while (platformCount("select count(*) from webhook_deliveries where tenant_id = $1 and state = "
-                    + "'DELIVERED'", UUID.fromString(stuck.id())) == 0 && Instant.now().isBefore(logged)) {
-                sleep(100);
-            }
-            assertEquals(1, platformCount("select count(*) from webhook_deliveries where tenant_id = $1 and state = "
-                    + "'DELIVERED'", UUID.fromString(stuck.id())), "answered at last, it is delivered");
+            assertEquals(1, untilCount(DELIVERED, UUID.fromString(stuck.id()), 1, Duration.ofSeconds(30)),
+                    "answered at last, it is delivered");
         } finally {
             answer.countDown();
             hanging.stop(0);
@@ -279,13 +274,8 @@ class JobWebhookEventsTest {
             answer.countDown();
             for (World.Tenant t : List.of(first, second)) {
                 UUID tenant = UUID.fromString(t.id());
-                Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-                while (platformCount("select count(*) from webhook_deliveries where tenant_id = $1 and state = "
-                        + "'DELIVERED'", tenant) < backlog && Instant.now().isBefore(deadline)) {
-                    sleep(100);
-                }
-                assertEquals(backlog, platformCount("select count(*) from webhook_deliveries where tenant_id = $1 "
-                        + "and state = 'DELIVERED'", tenant), "answered at last, the whole backlog is delivered");
+                assertEquals(backlog, untilCount(DELIVERED, tenant, backlog, Duration.ofSeconds(60)),
+                        "answered at last, the whole backlog is delivered");
                 assertEquals(backlog, platformCount("select count(*) from webhook_attempts where tenant_id = $1",
                         tenant), "each once");
             }
@@ -314,10 +304,7 @@ class JobWebhookEventsTest {
             // 3 tries: without the pause every delivery would be FAILED within about a second.
             backlog(down, backlog, 0);
             String attempts = "select count(*) from webhook_attempts where tenant_id = $1";
-            Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
-            while (platformCount(attempts, tenant) < backlog && Instant.now().isBefore(deadline)) {
-                sleep(50);
-            }
+            untilCount(attempts, tenant, backlog, Duration.ofSeconds(30));
             sleep(3_000);
             // Paused after the first round's failures: the probes (after 0.5 s, 1 s, 2 s: tests' first pause is
             // 0.5 s) are the only tries since, each on another delivery, and none has used up its tries.
@@ -334,12 +321,8 @@ class JobWebhookEventsTest {
 
             // The receiver is back: the next probe is taken, and the whole backlog goes out at once.
             failing.failures = 0;
-            deadline = Instant.now().plus(Duration.ofSeconds(60));
-            String delivered = "select count(*) from webhook_deliveries where tenant_id = $1 and state = 'DELIVERED'";
-            while (platformCount(delivered, tenant) < backlog && Instant.now().isBefore(deadline)) {
-                sleep(100);
-            }
-            assertEquals(backlog, platformCount(delivered, tenant), "all delivered once the receiver takes a probe");
+            assertEquals(backlog, untilCount(DELIVERED, tenant, backlog, Duration.ofSeconds(60)),
+                    "all delivered once the receiver takes a probe");
             assertEquals(backlog, failing.delivered.size(), "each event once");
             assertEquals(backlog, failing.delivered.stream().distinct().count());
             assertEquals(0, failing.badSignatures.get());
@@ -479,6 +462,24 @@ class JobWebhookEventsTest {
         }
         assertTrue(receiver.bodies.size() >= n, "events delivered: " + receiver.bodies);
         return receiver.bodies.stream().map(JsonPath::from).toList();
+    }
+
+    /** Counts a tenant's deliveries DELIVERED. */
+    private static final String DELIVERED = "select count(*) from webhook_deliveries where tenant_id = $1 and state = "
+            + "'DELIVERED'";
+
+    /**
+     * The count {@code sql} gives for the tenant once it reaches {@code n}, or after {@code within} (a wait for the
+     * sender, never a timing assertion: the caller asserts the count).
+     */
+    private long untilCount(String sql, UUID tenant, long n, Duration within) {
+        Instant deadline = Instant.now().plus(within);
+        long count = platformCount(sql, tenant);
+        while (count < n && Instant.now().isBefore(deadline)) {
+            sleep(50);
+            count = platformCount(sql, tenant);
+        }
+        return count;
     }
 
     private long platformCount(String sql, Object... args) {
