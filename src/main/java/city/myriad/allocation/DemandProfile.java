@@ -152,6 +152,11 @@ public final class DemandProfile {
         return (int) Math.min(RATIO_BUCKETS - 1, RATIO_STEPS * job.cpuMilli() / job.totalMilli());
     }
 
+    /** The mean milli-cards of the jobs seen that ask cards. */
+    public double meanMilli() {
+        return observed == 0 ? Topology.MILLI_PER_CARD : requestedMilli / observed;
+    }
+
     public int epoch() {
         return epoch;
     }

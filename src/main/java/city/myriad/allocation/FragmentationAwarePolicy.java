@@ -13,6 +13,9 @@ package city.myriad.allocation;
  * <p>Where jobs never end, a single-node job also pays for the node's free cards its CPU takes beyond its own, in the
  * share of the demand that asks less CPU per card ({@link #cardsItsCpuTakes}).
  *
+ * <p>Where jobs never end, a job free to run on several models also pays for the whole nodes it breaks, over the
+ * demand still to come: the chance that the tasks needing a whole node will need this one ({@link WholeNodeSlots}).
+ *
  * <p>A single-node job whose best placement would strand more free milli-cards (by the CPU or memory it takes from
  * beside them) than it takes itself is deferred ({@link PlacementResult.Reason#WOULD_STRAND_CARDS}), in the share of
  * jobs that never end: see {@link #placeWhereItPays}.
@@ -30,6 +33,7 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
 
     private final DemandProfile profile = new DemandProfile(true);
     private final UntouchedNodes untouched = new UntouchedNodes();
+    private final WholeNodeSlots wholeNodes = new WholeNodeSlots(profile);
     private double[] cachedFrag = new double[0];
     /** Per node: the part of {@link #cachedFrag} that the node's free CPU and memory strand. */
     private double[] cachedStranded = new double[0];
@@ -93,6 +97,8 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
         long bestLeft = Long.MAX_VALUE;
         double bestDrainLater = Double.MAX_VALUE;
         untouched.startDecision(t);
+        // Only a job free to run on several models pays for the whole nodes it breaks (design/whole-node-slots.md).
+        boolean wholeNodesPriced = severalModels(t, job) && wholeNodes.startDecision(s);
         // The candidate nodes a word at a time, in node order (ties go to the first).
         for (int w = 0, words = s.words(); w < words; w++) {
             long bits = s.candidatesOnOneNode(job, w) & ~untouched.passed(s, w);
@@ -109,7 +115,9 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
                 double before = fragmentation(s, n);  // refreshes the node's cached slice sums, which the after reads
                 double delta = fragmentationAfter(s, n, job, cards) - before
                         + job.totalMilli() * price[t.model[n]]
-                        + (cpuTakesWeight == 0 ? 0 : cpuTakesWeight * cardsItsCpuTakes(s, n, job));
+                        + (cpuTakesWeight == 0 ? 0 : cpuTakesWeight * cardsItsCpuTakes(s, n, job))
+                        + (wholeNodesPriced ? wholeNodes.price(s, n, job.gpus(), wholeIn(scratch, t.cards[n]),
+                                s.cpuFree(n) - job.cpuMilli(), s.memoryFree(n) - job.memoryMib()) : 0);
                 double strandedMore = lastStranded - cachedStranded[n];
                 long left = s.freeMilli(n) - job.totalMilli();
                 double drainLater = drainLater(s, n, job);
@@ -129,6 +137,17 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
             return Gangs.deferred(s, job);
         }
         return placeWhereItPays(s, job, best, bestStrandedMore);
+    }
+
+    /** Whole cards among these free milli-cards ({@link #fragmentationAfter} leaves the node's in the scratch). */
+    private static int wholeIn(int[] free, int k) {
+        int whole = 0;
+        for (int c = 0; c < k; c++) {
+            if (free[c] == Topology.MILLI_PER_CARD) {
+                whole++;
+            }
+        }
+        return whole;
     }
 
     /**
@@ -213,7 +232,7 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
         Topology t = s.topology();
         int models = t.models.size();
         double[] price = new double[Math.max(1, models)];
-        if (job.totalMilli() == 0 || Long.bitCount(job.allowedModels() & ((1L << models) - 1 | (models == 64 ? -1L : 0))) <= 1) {
+        if (job.totalMilli() == 0 || !severalModels(t, job)) {
             return price;
         }
         long allFree = 0;
@@ -227,6 +246,12 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
                     + profile.endless * stranded / milli;
         }
         return price;
+    }
+
+    /** Whether the job may run on more than one of the cluster's models. */
+    private static boolean severalModels(Topology t, Job job) {
+        int models = t.models.size();
+        return Long.bitCount(job.allowedModels() & ((1L << models) - 1 | (models == 64 ? -1L : 0))) > 1;
     }
 
     private void prepareCache(ClusterState s) {
