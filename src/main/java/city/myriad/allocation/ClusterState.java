@@ -25,6 +25,10 @@ public final class ClusterState {
     private final int[] heldBy;
     /** The tenants that hold at least one node. */
     private final java.util.Set<Integer> holders = new java.util.HashSet<>();
+    /** How many of the latest node changes {@link #changedNode} recalls (a power of two). */
+    public static final int CHANGE_LOG = 4096;
+    private final int[] changedNodes = new int[CHANGE_LOG];
+    private long changes;
     /** Per card model: free milli-cards over all nodes of that model. */
     private final long[] freeMilliOfModel;
     /** Per card model: how many nodes have w wholly free cards, for every w (a histogram: max in O(cards)). */
@@ -219,6 +223,20 @@ public final class ClusterState {
     /** Changes whenever a job is placed on the node or leaves it (not when it is held or let go). */
     public long allocations(int node) {
         return allocations[node];
+    }
+
+    /**
+     * How many times a node's free cards, CPU or memory changed since the cluster was made. With {@link #changedNode}
+     * a reader that keeps totals over the nodes re-reads only the nodes changed since its last look, if it looks
+     * again within {@link #CHANGE_LOG} changes (else it reads them all).
+     */
+    public long changes() {
+        return changes;
+    }
+
+    /** The node of the i-th change (0-based), for {@code changes() - CHANGE_LOG <= i < changes()}. */
+    public int changedNode(long i) {
+        return changedNodes[(int) (i & (CHANGE_LOG - 1))];
     }
 
     /** Changes each time the node's free cards, CPU or memory change: what a cache of a per-node score keys on. */
@@ -550,6 +568,7 @@ public final class ClusterState {
             }
             version[node]++;
             allocations[node]++;
+            changedNodes[(int) (changes++ & (CHANGE_LOG - 1))] = node;
         }
         allocatedMilli -= (long) sign * p.job().totalMilli();
     }

@@ -27,9 +27,11 @@ final class WholeNodeSlots {
     private double[] weight = new double[0];
     private long[] cpu = new long[0];
     private long[] memory = new long[0];
-    /** Per node and group ({@code node * groups + g}): the node's slots as of {@link #version}. */
+    /** Per node and group ({@code node * groups + g}): the node's slots as of the cluster's change {@link #read}. */
     private int[] slots = new int[0];
-    private int[] version = new int[0];
+    /** The cluster the slots were counted on, and how many of its changes they include. */
+    private ClusterState counted;
+    private long read;
     /** Per group: its slots over the cluster, and the tasks of it expected until the cluster is full. */
     private long[] supply = new long[0];
     private double[] expected = new double[0];
@@ -44,28 +46,40 @@ final class WholeNodeSlots {
             return false;
         }
         Topology t = s.topology();
-        if (epoch != profile.epoch() || version.length != t.nodes()) {
+        if (epoch != profile.epoch() || counted != s) {
             group(t);
+            counted = s;
+            read = -1;
         }
         int groups = cards.length;
         if (groups == 0) {
             return false;
         }
-        for (int n = 0, nodes = t.nodes(); n < nodes; n++) {
-            if (version[n] != s.version(n)) {
-                version[n] = s.version(n);
-                for (int g = 0; g < groups; g++) {
-                    int now = slotsOf(t, n, g, s.wholeFree(n), s.cpuFree(n), s.memoryFree(n));
-                    supply[g] += now - slots[n * groups + g];
-                    slots[n * groups + g] = now;
-                }
+        long changes = s.changes();
+        if (read < 0 || changes - read > ClusterState.CHANGE_LOG) {
+            for (int n = 0, nodes = t.nodes(); n < nodes; n++) {
+                recount(s, n);
+            }
+        } else {
+            for (long i = read; i < changes; i++) {
+                recount(s, s.changedNode(i));
             }
         }
+        read = changes;
         double tasksLeft = (t.totalCards() * (double) Topology.MILLI_PER_CARD - s.allocatedMilli()) / profile.meanMilli();
         for (int g = 0; g < groups; g++) {
             expected[g] = weight[g] * tasksLeft;
         }
         return true;
+    }
+
+    private void recount(ClusterState s, int n) {
+        int groups = cards.length;
+        for (int g = 0; g < groups; g++) {
+            int now = slotsOf(s.topology(), n, g, s.wholeFree(n), s.cpuFree(n), s.memoryFree(n));
+            supply[g] += now - slots[n * groups + g];
+            slots[n * groups + g] = now;
+        }
     }
 
     /**
@@ -128,8 +142,6 @@ final class WholeNodeSlots {
             memory[g] = Math.round(gMemory[g] / gWeight[g]);
         }
         slots = new int[t.nodes() * groups];
-        version = new int[t.nodes()];
-        java.util.Arrays.fill(version, -1);
         supply = new long[groups];
         expected = new double[groups];
     }

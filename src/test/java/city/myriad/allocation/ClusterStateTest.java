@@ -115,4 +115,22 @@ class ClusterStateTest {
             }
         });
     }
+
+    @Test
+    void the_change_log_names_every_node_whose_version_changed_since_a_readers_last_look() {
+        Topology t = mixed();
+        int[] versions = new int[t.nodes()];
+        long[] read = {0};
+        churn(t, (s, step) -> {
+            java.util.Set<Integer> logged = new java.util.HashSet<>();
+            for (long i = Math.max(read[0], s.changes() - ClusterState.CHANGE_LOG); i < s.changes(); i++) {
+                logged.add(s.changedNode(i));
+            }
+            read[0] = s.changes();
+            for (int n = 0; n < t.nodes(); n++) {
+                assertEquals(versions[n] != s.version(n), logged.contains(n), "node " + n + ", step " + step);
+                versions[n] = s.version(n);
+            }
+        });
+    }
 }

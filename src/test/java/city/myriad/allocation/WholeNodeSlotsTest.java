@@ -104,6 +104,27 @@ class WholeNodeSlotsTest {
     }
 
     @Test
+    void more_changes_than_the_cluster_recalls_between_two_decisions_are_counted_by_reading_every_node() {
+        ClusterState s = new ClusterState(fourNodes());
+        DemandProfile p = demand(10, true);
+        WholeNodeSlots slots = new WholeNodeSlots(p);
+        slots.startDecision(s);
+        Placement onOne = Placement.onNodes(Job.of(7).cpu(4_000).memory(1000).build(), new int[] {1}, new int[][] {{0}});
+        fill(s, 0, 8, 32_000);  // then twice as many changes on node 1 as the cluster recalls: node 0's is forgotten
+        s.allocate(onOne);
+        for (int i = 0; i < ClusterState.CHANGE_LOG; i++) {
+            s.release(onOne);
+            s.allocate(onOne);
+        }
+        slots.startDecision(s);
+        WholeNodeSlots fresh = new WholeNodeSlots(p);
+        fresh.startDecision(s);
+        double lastTwo = fresh.price(s, 3, 1, 7, 124_000, 1_023_000);
+        assertEquals(lastTwo, slots.price(s, 3, 1, 7, 124_000, 1_023_000), 1e-9);
+        assertTrue(lastTwo > 0, "two slots left (node 2 and 3) against λ = 0.5: " + lastTwo);
+    }
+
+    @Test
     void the_poisson_tail() {
         assertEquals(1, WholeNodeSlots.atLeast(2.0, 0));
         assertEquals(1 - Math.exp(-2.0), WholeNodeSlots.atLeast(2.0, 1), 1e-12);
