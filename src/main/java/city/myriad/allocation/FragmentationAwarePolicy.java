@@ -403,7 +403,7 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
             }
             long byCards = usableOfGroup[group[i]];
             long usable = p.cpu[i] > cpuFree || p.memory[i] > memFree ? 0 : byCards;
-            if (usable > 0 && p.endless > 0) {
+            if (usable > 0 && p.endless > 0 && !carriesAll(p, i, usable, cpuFree, memFree)) {
                 long carried = carried(p, i, k, cpuFree, memFree);
                 if (carried < usable) {
                     usable -= (long) (STRANDED_WEIGHT * p.endless * (usable - carried));
@@ -427,8 +427,21 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
         return (long) whole * Topology.MILLI_PER_CARD;
     }
 
+    /**
+     * Whether the node's free CPU and memory surely carry tasks of shape {@code i} for all these milli-cards: room for
+     * one task more than they make up, checked in products (a node evaluation asks this of every shape, and the
+     * divisions of {@link #carried} are the hot path's cost). When it holds, {@link #carried} would be at least
+     * {@code usable}; when it does not, that answers.
+     */
+    static boolean carriesAll(DemandProfile p, int i, long usable, long cpuFree, long memFree) {
+        long task = (long) p.gpus[i] * p.milli[i];
+        long tasksPlusOne = usable + task;  // (tasks + 1) × task milli-cards, at least
+        return (p.cpu[i] <= 0 || cpuFree * task >= tasksPlusOne * Math.max(1, p.cpuCarried[i]))
+                && (p.memory[i] <= 0 || memFree * task >= tasksPlusOne * p.memory[i]);
+    }
+
     /** The milli-cards of tasks of shape {@code i} that the node's free CPU and memory can carry. */
-    private static long carried(DemandProfile p, int i, int k, long cpuFree, long memFree) {
+    static long carried(DemandProfile p, int i, int k, long cpuFree, long memFree) {
         double tasks = Double.MAX_VALUE;
         if (p.cpu[i] > 0) {
             tasks = cpuFree / (double) Math.max(1, p.cpuCarried[i]);
