@@ -99,7 +99,13 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
         untouched.startDecision(t);
         // Only a job free to run on several models pays for the whole nodes it breaks (design/whole-node-slots.md).
         boolean wholeNodesPriced = severalModels(t, job) && wholeNodes.startDecision(s);
+        // A job that asks no card scores 0 or more everywhere (its CPU only lowers what a node's cards can be used by,
+        // and it pays no model price): a node of no free cards where it fits scores 0 and leaves 0, and none after it
+        // can be preferred. The scan stops there (the same node as the whole scan; in static packing these jobs made
+        // most of the slowest decisions).
+        boolean stopsAtNoCardLeft = job.totalMilli() == 0;
         // The candidate nodes a word at a time, in node order (ties go to the first).
+        scan:
         for (int w = 0, words = s.words(); w < words; w++) {
             long bits = s.candidatesOnOneNode(job, w) & ~untouched.passed(s, w);
             while (bits != 0) {
@@ -130,6 +136,9 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
                     bestStrandedMore = strandedMore;
                     bestLeft = left;
                     bestDrainLater = drainLater;
+                    if (stopsAtNoCardLeft && bestDelta <= 0.5 && bestLeft == 0 && bestDrainLater <= 1) {
+                        break scan;
+                    }
                 }
             }
         }

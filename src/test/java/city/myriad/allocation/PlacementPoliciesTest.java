@@ -141,6 +141,24 @@ class PlacementPoliciesTest {
     }
 
     @Test
+    void cpu_only_work_goes_to_the_first_node_with_no_free_card_past_roomy_gpu_nodes() {
+        // Tasks that end (as in the service): g0 and g1 have CPU to spare for their cards, so the job scores 0 there
+        // too, but leaves their cards free. Of the nodes with no free card (the full GPU node f, then the CPU-only
+        // nodes c0 and c1), the first in order wins; the scan may stop there, and must not stop before it.
+        Topology t = Topology.builder().node("g0", "H800", 2, 256_000, 512_000, "r0", "b0")
+                .node("g1", "H800", 2, 256_000, 512_000, "r0", "b0")
+                .node("f", "H800", 1, 64_000, 512_000, "r0", "b0")
+                .node("c0", "", 0, 32_000, 512_000, "r0", "b0").node("c1", "", 0, 32_000, 512_000, "r0", "b0").build();
+        FragmentationAwarePolicy policy = afterOneCardTasks(8_000, false);
+        ClusterState s = new ClusterState(t);
+        s.allocate(Placement.onNodes(Job.of(1).cpu(8_000).memory(1000).build(), new int[] {2}, new int[][] {{0}}));
+        Job cpuOnly = Job.of(2).cards(0).milliPerCard(0).cpu(16_000).memory(1000).build();
+        assertEquals(2, placed(policy.place(s, cpuOnly)).nodes()[0], "f, the first node with no free card");
+        ClusterState empty = new ClusterState(t);
+        assertEquals(3, placed(policy.place(empty, cpuOnly)).nodes()[0], "with f's card free: c0");
+    }
+
+    @Test
     void cpu_only_work_never_strands_cards_while_work_never_ends() {
         Topology gpuOnly = Topology.builder().node("g", "H800", 2, 20_000, 512_000, "r0", "b0").build();
         Topology withCpuNode = Topology.builder().node("g", "H800", 2, 20_000, 512_000, "r0", "b0")
