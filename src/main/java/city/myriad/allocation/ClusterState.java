@@ -35,6 +35,8 @@ public final class ClusterState {
     private final int[][] nodesByWholeFree;
     /** Per card model: how many cards have a free share in each tenth (0-99, 100-199, ..., 1000). */
     private final int[][] cardsByFreeTenth;
+    /** Per card model: how many cards have exactly m milli-cards free, for every m from 0 to 1000. */
+    private final int[][] cardsByFree;
     /**
      * Per card model, one bit per node (in node order): set while the node has a free share of some card. The
      * policies walk these instead of every node: on a busy cluster most nodes have nothing free.
@@ -85,6 +87,7 @@ public final class ClusterState {
         }
         nodesByWholeFree = new int[models][maxCards + 1];
         cardsByFreeTenth = new int[models][11];
+        cardsByFree = new int[models][Topology.MILLI_PER_CARD + 1];
         nodesWithFree = new long[models][(n + 63) >>> 6];
         nodesWithFreeAny = new long[(n + 63) >>> 6];
         allModels = models >= 64 ? -1L : (1L << models) - 1;
@@ -105,6 +108,7 @@ public final class ClusterState {
             freeMilliOfModel[topology.model[i]] += freeMilli[i];
             nodesByWholeFree[topology.model[i]][wholeFree[i]]++;
             cardsByFreeTenth[topology.model[i]][10] += topology.cards[i];
+            cardsByFree[topology.model[i]][Topology.MILLI_PER_CARD] += topology.cards[i];
         }
     }
 
@@ -213,6 +217,11 @@ public final class ClusterState {
     /** Free milli-cards of the node, over all its cards. */
     public int freeMilli(int node) {
         return freeMilli[node];
+    }
+
+    /** How many cards of the model have exactly {@code milli} milli-cards free (0 to 1000). */
+    public int cardsWithFree(int model, int milli) {
+        return cardsByFree[model][milli];
     }
 
     /** Free milli-cards over all nodes of a card model. */
@@ -529,6 +538,8 @@ public final class ClusterState {
                     throw new IllegalStateException("card " + c + " of node " + node + " over- or under-allocated by " + p);
                 }
                 free[off + c] = after;
+                cardsByFree[model][before]--;
+                cardsByFree[model][after]++;
                 if (before == Topology.MILLI_PER_CARD) {
                     wholeFree[node]--;
                 }

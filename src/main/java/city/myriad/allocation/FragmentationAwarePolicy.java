@@ -16,6 +16,9 @@ package city.myriad.allocation;
  * <p>Where jobs never end, a job free to run on several models also pays for the whole nodes it breaks, over the
  * demand still to come: the chance that the tasks needing a whole node will need this one ({@link WholeNodeSlots}).
  *
+ * <p>Where jobs never end, a slice of a card also pays for the leftover share it leaves, by how many of the model's
+ * cards already have that share free and how many have the share it fills ({@link SumOfSquares}).
+ *
  * <p>A single-node job whose best placement would strand more free milli-cards (by the CPU or memory it takes from
  * beside them) than it takes itself is deferred ({@link PlacementResult.Reason#WOULD_STRAND_CARDS}), in the share of
  * jobs that never end: see {@link #placeWhereItPays}.
@@ -104,6 +107,8 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
         // can be preferred. The scan stops there (the same node as the whole scan; in static packing these jobs made
         // most of the slowest decisions).
         boolean stopsAtNoCardLeft = job.totalMilli() == 0;
+        // A slice where jobs never end pays for crowding its leftover share among the model's cards (SumOfSquares).
+        boolean slicesPriced = job.fractional() && profile.endless > 0;
         // The candidate nodes a word at a time, in node order (ties go to the first).
         scan:
         for (int w = 0, words = s.words(); w < words; w++) {
@@ -123,7 +128,9 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
                         + job.totalMilli() * price[t.model[n]]
                         + (cpuTakesWeight == 0 ? 0 : cpuTakesWeight * cardsItsCpuTakes(s, n, job))
                         + (wholeNodesPriced ? wholeNodes.price(s, n, job.gpus(), wholeIn(scratch, t.cards[n]),
-                                s.cpuFree(n) - job.cpuMilli(), s.memoryFree(n) - job.memoryMib()) : 0);
+                                s.cpuFree(n) - job.cpuMilli(), s.memoryFree(n) - job.memoryMib()) : 0)
+                        + (slicesPriced ? profile.endless * SumOfSquares.price(s, t.model[n], s.freeOn(n, cards[0]),
+                                job.gpuMilli()) : 0);
                 double strandedMore = lastStranded - cachedStranded[n];
                 long left = s.freeMilli(n) - job.totalMilli();
                 double drainLater = drainLater(s, n, job);
