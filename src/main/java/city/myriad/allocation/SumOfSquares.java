@@ -8,8 +8,9 @@ package city.myriad.allocation;
  * way for the same later slices (those that fill g, or pair up within it), so the more there are, the less likely
  * one more is ever filled. Best fit alone can pile up cards of one leftover share that the slices to come do not
  * fill (700s on whole cards leaving 300s where 150s are few); the rule spreads the leftovers over the shares that
- * the stream of slices fills. For item sizes drawn from a fixed discrete distribution its expected waste grows
- * like √n where best fit's can grow like n (the paper's theorem).
+ * the stream of slices fills. For item sizes drawn from a fixed discrete distribution that can be packed
+ * perfectly its expected waste grows like √n, where best fit's grows like n for some such distributions (the
+ * paper's results).
  *
  * <p>The fragmentation measure ({@link FragmentationAwarePolicy}) sees each node alone and counts a leftover share
  * as usable when some expected shape fits it, however many such shares there already are; this term sees the
@@ -22,8 +23,8 @@ final class SumOfSquares {
 
     /**
      * The term's weight against the fragmentation measure. Chosen on the 97 static workloads and the second random
-     * draw of docs/allocation.md (2026-12-04; 2 and 5 measured beside it, also gaining everywhere) and checked on the
-     * first draw, which no choice was made on: design/sum-of-squares.md.
+     * draw of docs/allocation.md (2026-12-04; with 2 and 5 the sums rose on every set too) and checked on the first
+     * draw, which no choice was made on: design/sum-of-squares.md.
      */
     static final double WEIGHT = 3;
 
