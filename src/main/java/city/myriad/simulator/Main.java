@@ -21,7 +21,7 @@ import java.util.Map;
  *          [--static] [--compress K] [--weights T=W,...] [--aging-h H|none] [--aging-cap-h H|none] [--area-half-life-h H|none] [--scan-limit N]
  *          [--busy-scan-limit N] [--order submission|smallest-area] [--heads K] [--whole-node-reservation-h H|none] [--out placements.csv] [--plot FILE.svg] [--no-progress]
  *          [--estimates estimates.csv] (the service's start estimates at each submission against the real starts)
- *   bounds --nodes N.csv --jobs J.csv [--compress K]
+ *   bounds --nodes N.csv --jobs J.csv [--compress K] (offered load, utilization bounds, the pooled reference's waits)
  *   generate --nodes N.csv --out J.csv [--jobs 10000] [--load 0.85] [--static-ratio 1.3] [--seed 1] [--mix training|sharing|fgd] [--sharing S] [--multi M] [--bound B] [--cpu LOW-HIGH] [--slices MILLI:WEIGHT,...]
  * </pre>
  */
@@ -188,6 +188,14 @@ public final class Main {
         m.put("makespan_lower_bound_s", Metrics.round(makespanLower));
         m.put("utilization_upper_bound", Metrics.round(Math.min(1, work / (t.totalCards() * makespanLower))));
         m.put("utilization_window_upper_bound", span <= 0 ? null : Metrics.round(Math.min(1, windowWork / (t.totalCards() * span))));
+        // What the queue's mean wait is judged against beside EASY's (PooledSchedule): all cards in one pool, the
+        // smallest area that fits first; not a bound.
+        PooledSchedule.Result pooled = PooledSchedule.run(w.jobs(), t.totalCards() * 1000L);
+        double[] waits = pooled.waits().clone();
+        java.util.Arrays.sort(waits);
+        m.put("pooled_smallest_area_mean_wait_s", waits.length == 0 ? null
+                : Metrics.round(java.util.Arrays.stream(waits).sum() / waits.length));
+        m.put("pooled_smallest_area_p99_wait_s", waits.length == 0 ? null : Metrics.round(Metrics.percentile(waits, 99)));
         System.out.println(Metrics.json(m));
         return 0;
     }
