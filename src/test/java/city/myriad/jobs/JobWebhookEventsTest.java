@@ -329,6 +329,64 @@ class JobWebhookEventsTest {
         }
     }
 
+    @Test
+    void events_of_a_type_the_webhook_no_longer_names_end_failed_unsent_when_it_is_set_and_when_sent_again()
+            throws Exception {
+        World.Tenant t = World.tenant();
+        UUID tenant = UUID.fromString(t.id());
+        int backlog = 20;
+        try (WebhookReceiver down = new WebhookReceiver(Integer.MAX_VALUE)) {
+            down.secret = setWebhook(t, down.url(), "[\"alert.raised\",\"job.started\"]").statusCode(200).extract()
+                    .path("secret");
+            // A receiver in an outage (paused after its first round) with a backlog of job events and one alert.
+            backlog(t, backlog, 0);
+            platformSql("insert into webhook_deliveries (id, tenant_id, event_id, event_type, payload, state, "
+                    + "attempts, next_attempt_at, created_at) values ($1, $2, gen_random_uuid(), 'alert.raised', "
+                    + "'{\"type\":\"alert.raised\"}', 'PENDING', 0, now(), now())", id(Instant.now(), 100), tenant);
+            untilCount("select count(*) from webhook_attempts where tenant_id = $1", tenant, backlog + 1,
+                    Duration.ofSeconds(30));
+
+            // The tenant stops job events, keeping its secret and URL.
+            given().auth().oauth2(t.admin()).contentType("application/json")
+                    .body("{\"url\":\"" + down.url() + "\",\"events\":[\"alert.raised\"],\"keepSecret\":true}")
+                    .put("/api/v1/tenants/" + t.id() + "/webhook").then().statusCode(200)
+                    .body("events", equalTo(List.of("alert.raised")));
+            String reason = AlertRepository.unreceived("job.started");
+            // At once, not when the receiver comes back: every job event ends FAILED, its reason the last attempt.
+            assertEquals(backlog, platformCount("select count(*) from webhook_deliveries where tenant_id = $1 and "
+                    + "event_type = 'job.started' and state = 'FAILED'", tenant));
+            assertEquals(backlog, platformCount("select count(*) from webhook_deliveries d join webhook_attempts a "
+                    + "on a.delivery_id = d.id and a.attempt = d.attempts where d.tenant_id = $1 and a.error = $2 "
+                    + "and a.status_code is null", tenant, reason));
+            assertEquals(0, platformCount("select count(*) from webhook_deliveries where tenant_id = $1 and "
+                    + "event_type = 'alert.raised' and state = 'FAILED'", tenant), "the alert is still named");
+
+            // The receiver is back: the alert goes out, and no job event.
+            down.failures = 0;
+            assertEquals(1, untilCount(DELIVERED, tenant, 1, Duration.ofSeconds(30)));
+            assertEquals(1, down.bodies.size(), "only the alert: " + down.bodies);
+            assertTrue(down.bodies.get(0).contains("alert.raised"), down.bodies.get(0));
+
+            // Sent again by hand, a job event is still not sent while the webhook does not name the type.
+            UUID jobEvent = platformIds("select id from webhook_deliveries where tenant_id = $1 and event_type = "
+                    + "'job.started' order by id limit 1", tenant).get(0);
+            int posts = down.posts.get();
+            given().auth().oauth2(t.admin()).post("/api/v1/tenants/" + t.id() + "/webhook/deliveries/" + jobEvent
+                    + "/redeliver").then().statusCode(200).body("state", equalTo("PENDING"));
+            String failedAgain = "select count(*) from webhook_attempts where tenant_id = $1 and delivery_id = $2 "
+                    + "and error = $3";
+            Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+            while (platformCount(failedAgain, tenant, jobEvent, reason) < 2 && Instant.now().isBefore(deadline)) {
+                sleep(50);
+            }
+            assertEquals(2, platformCount(failedAgain, tenant, jobEvent, reason), "tried again, and not sent");
+            assertEquals(1, platformCount("select count(*) from webhook_deliveries where id = $1 and state = "
+                    + "'FAILED'", jobEvent));
+            assertEquals(posts, down.posts.get(), "nothing posted");
+            assertEquals(0, down.badSignatures.get());
+        }
+    }
+
     /** {@code n} events of the tenant's due now, ids from the {@code from}-th of this millisecond on. */
     private void backlog(World.Tenant t, int n, int from) {
         Instant now = Instant.now();

@@ -123,7 +123,9 @@ public final class MeteringApi {
             @Size(max = 20) @Schema(type = SchemaType.ARRAY, implementation = EventType.class,
                     description = "The event types to receive (at least one; repeats are ignored). "
                     + "Left out: alert.raised, reservation.short and reservation.restored. Jobs' lifecycle events "
-                    + "(job.started, job.preempted, job.succeeded, job.failed, job.cancelled) come only when named.",
+                    + "(job.started, job.preempted, job.succeeded, job.failed, job.cancelled) come only when named. "
+                    + "Deliveries still PENDING of a type the webhook no longer names end FAILED when it is set, "
+                    + "unsent (their log says why).",
                     examples = "[\"alert.raised\", \"job.preempted\", \"job.failed\"]", maxItems = 20)
             List<String> events,
             @Schema(description = "true: keep the signing secret (and any earlier one still signing) and change only "

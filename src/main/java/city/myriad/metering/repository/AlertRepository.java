@@ -321,6 +321,35 @@ public class AlertRepository {
                 .setParameter("events", String.join(",", events)).executeUpdate()).map(n -> n > 0);
     }
 
+    /**
+     * Ends FAILED the tenant's PENDING deliveries of types its webhook no longer receives ({@code events}: what it
+     * receives now), each with one more attempt logged at {@code at}, to {@code url}, giving the reason and no status:
+     * the tenant chose not to receive them, so none is sent, now or when a receiver comes back. How many ended.
+     */
+    public Uni<Integer> failUnreceived(UUID tenantId, List<String> events, String url, Instant at) {
+        return session().chain(s -> s.createNativeQuery("""
+                        with ended as (
+                            update webhook_deliveries set state = 'FAILED', attempts = attempts + 1, next_attempt_at = :at
+                             where tenant_id = :tenant and state = 'PENDING'
+                               and not (event_type = any(string_to_array(:events, ',')))
+                            returning id, attempts, event_type)
+                        insert into webhook_attempts (delivery_id, attempt, tenant_id, at, url, status_code, error,
+                                                      duration_ms)
+                        select id, attempts, :tenant, :at, :url, null,
+                               'the webhook no longer receives ' || event_type || ' events', 0
+                          from ended""")
+                .setParameter("tenant", tenantId).setParameter("events", String.join(",", events))
+                .setParameter("url", url).setParameter("at", SqlTimes.utc(at)).executeUpdate());
+    }
+
+    /**
+     * Why a delivery of a type the webhook does not receive is not sent (the attempt's error; {@link #failUnreceived}
+     * writes the same words).
+     */
+    public static String unreceived(String eventType) {
+        return "the webhook no longer receives " + eventType + " events";
+    }
+
     /** Replaces the tenant's signing secrets (a roll); false if it has no webhook. */
     public Uni<Boolean> setSecrets(UUID tenantId, SigningSecrets secrets, Instant at, String by) {
         return session().chain(s -> s.createNativeQuery("""

@@ -111,6 +111,15 @@ final class ReceiverPauses {
         return change[0];
     }
 
+    /**
+     * A delivery leased and not sent (its type no longer received): if it was the probe, the next may go at once; it
+     * says nothing of the receiver.
+     */
+    void skipped(UUID tenant, UUID delivery) {
+        states.computeIfPresent(tenant, (t, s) -> s.paused() && delivery.equals(s.probe())
+                ? new State(s.streak(), s.probeAt(), s.pause(), null) : s);
+    }
+
     /** A test event the receiver took, or the webhook set again: try it at once. */
     Change reset(UUID tenant) {
         State before = states.remove(tenant);

@@ -68,6 +68,9 @@ import org.jboss.logging.Logger;
  * deduplicates by {@code Myriad-Event-Id}. An alert itself is raised once per crossing.</li>
  * <li>A FAILED or DELIVERED delivery can be sent again on request ({@link #redeliver}): a new round of tries, the log
  * going on. A delivery due when the tenant has no webhook any more fails at once, its reason logged.</li>
+ * <li>A webhook receives the event types it names: setting it ends the deliveries still PENDING of types it no longer
+ * names FAILED, unsent, their reason logged; one of such a type that comes due anyway (sent again, or leased while the
+ * change committed) fails the same way.</li>
  * </ul>
  */
 @ApplicationScoped
@@ -131,7 +134,9 @@ public class Webhooks {
                 .chain(kept -> kept ? alerts.webhook(t).map(h -> view(tenantId, h.orElseThrow(), now))
                         : alerts.setWebhook(t, target.toString(), secret, now, caller.username(), events)
                                 .replaceWith(new WebhookView(tenantId, target.toString(), secret, now,
-                                        caller.username(), events, null)))))
+                                        caller.username(), events, null)))
+                // What is still PENDING of a type no longer named ends FAILED now, not when a receiver comes back.
+                .call(() -> alerts.failUnreceived(t, events, target.toString(), now))))
                 .invoke(() -> pauses.reset(tenantId));  // a receiver set anew (here) is tried at once
     }
 
@@ -503,14 +508,15 @@ public class Webhooks {
             long started = System.nanoTime();
             inFlight.acquireUninterruptibly();
             inFlightOf.merge(d.tenantId(), 1, Integer::sum);
-            CompletableFuture<Outcome> sent = hook.isEmpty()
-                    ? CompletableFuture.completedFuture(new Outcome(null, "the tenant has no webhook any more", 0))
+            String unsent = unsent(hook, d);
+            CompletableFuture<Outcome> sent = unsent != null
+                    ? CompletableFuture.completedFuture(new Outcome(null, unsent, 0))
                     : http.sendAsync(request(hook.get().url(), hook.get().secrets(), d, at),
                                     HttpResponse.BodyHandlers.discarding())
                             .handle((r, e) -> e == null ? new Outcome(r.statusCode(), null, millis(started))
                                     : new Outcome(null, reason(e), millis(started)));
             sent.thenAccept(o -> {
-                noteReceiver(d, hook.isPresent(), o);
+                noteReceiver(d, hook, unsent == null, o);
                 completed.add(tried(d, hook, at, o));
                 try {
                     attemptLog.execute(this::logCompleted);
@@ -527,12 +533,26 @@ public class Webhooks {
     private final ReceiverPauses pauses;
 
     /**
-     * Follows each receiver's answers: pauses one that keeps failing, resumes it once a delivery goes through. A try
-     * without a webhook (removed meanwhile) says nothing of a receiver: it ends FAILED at once, and ends any pause.
+     * Why a due delivery is not sent, or null if it is: the tenant has no webhook any more, or its webhook no longer
+     * receives the delivery's type (changed after the event was queued, or a delivery of such a type sent again).
      */
-    private void noteReceiver(DeliveryRow d, boolean hadWebhook, Outcome o) {
-        if (!hadWebhook) {
+    private static String unsent(Optional<AlertRepository.Hook> hook, DeliveryRow d) {
+        return hook.isEmpty() ? "the tenant has no webhook any more"
+                : hook.get().receives(d.eventType()) ? null : AlertRepository.unreceived(d.eventType());
+    }
+
+    /**
+     * Follows each receiver's answers: pauses one that keeps failing, resumes it once a delivery goes through. A try
+     * not sent says nothing of a receiver: without a webhook (removed meanwhile) it ends any pause; of a type the
+     * webhook no longer receives, it only gives back the probe it may have been.
+     */
+    private void noteReceiver(DeliveryRow d, Optional<AlertRepository.Hook> hook, boolean sent, Outcome o) {
+        if (hook.isEmpty()) {
             pauses.reset(d.tenantId());
+            return;
+        }
+        if (!sent) {
+            pauses.skipped(d.tenantId(), d.id());
             return;
         }
         boolean delivered = o.status() != null && o.status() >= 200 && o.status() < 300;
@@ -583,8 +603,9 @@ public class Webhooks {
         int attempt = d.attempts() + 1;
         boolean delivered = o.status() != null && o.status() >= 200 && o.status() < 300;
         int round = d.roundAttempts() + 1;  // a redelivery starts a new round of tries
-        // Without a webhook there is nowhere to try again: FAILED at once (redeliver once one is set).
-        String state = delivered ? "DELIVERED" : round >= maxAttempts || hook.isEmpty() ? "FAILED" : "PENDING";
+        // Without a webhook there is nowhere to try again, and a type it no longer receives is not to be sent: FAILED
+        // at once (redeliver once one is set, or names the type).
+        String state = delivered ? "DELIVERED" : round >= maxAttempts || unsent(hook, d) != null ? "FAILED" : "PENDING";
         Instant next = delivered || state.equals("FAILED") ? at : at.plus(backoff(round));
         return new AlertRepository.Tried(new AttemptRow(d.id(), attempt, at,
                 hook.map(AlertRepository.Hook::url).orElse(""), o.status(), o.error(), o.ms()), d.tenantId(), state,

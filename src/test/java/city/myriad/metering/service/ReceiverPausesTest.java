@@ -63,6 +63,26 @@ class ReceiverPausesTest {
     }
 
     @Test
+    void a_probe_not_sent_gives_its_turn_to_the_next_delivery_and_leaves_the_pause_as_it_was() {
+        ReceiverPauses pauses = pausedAtT0();
+        Instant first = T0.plus(FIRST);
+        UUID unsent = UUID.randomUUID();
+        pauses.probing(TENANT, unsent);
+        assertEquals(0, pauses.allowance(TENANT, first));
+        pauses.skipped(TENANT, UUID.randomUUID());  // not the probe: nothing changes
+        assertEquals(0, pauses.allowance(TENANT, first));
+        pauses.skipped(TENANT, unsent);
+        assertEquals(1, pauses.allowance(TENANT, first), "the next probe at once");
+        assertTrue(pauses.paused(TENANT), "still paused: nothing was learned of the receiver");
+        // The next probe failing waits twice the first pause, as if the skipped one had not been leased.
+        UUID probe = UUID.randomUUID();
+        pauses.probing(TENANT, probe);
+        pauses.tried(TENANT, probe, false, first);
+        assertEquals(0, pauses.allowance(TENANT, first.plus(FIRST.multipliedBy(2)).minusMillis(1)));
+        assertEquals(1, pauses.allowance(TENANT, first.plus(FIRST.multipliedBy(2))));
+    }
+
+    @Test
     void the_wait_between_probes_stops_growing_at_ten_minutes() {
         ReceiverPauses pauses = pausedAtT0();
         Instant now = T0.plus(FIRST);
