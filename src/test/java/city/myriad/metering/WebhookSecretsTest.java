@@ -82,7 +82,7 @@ class WebhookSecretsTest {
                             + "where tenant_id = $1").execute(io.vertx.mutiny.sqlclient.Tuple.of(
                                     java.util.UUID.fromString(t.id())))))
                     .map(rows -> rows.iterator().next().getString(0)).await().indefinitely();
-            assertTrue(stored.startsWith("sealed:v1:") && stored.contains("\"secret\": \"sealed:v1:"), stored);
+            assertTrue(stored.startsWith("sealed:v2:") && stored.contains("\"secret\": \"sealed:v2:"), stored);
             assertFalse(stored.contains(a.substring(6)) || stored.contains(b.substring(6)), stored);
 
             // The receiver still holds A: an alert's delivery is accepted, and carries B's signature too.

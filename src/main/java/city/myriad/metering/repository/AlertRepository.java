@@ -18,6 +18,8 @@ import org.hibernate.reactive.mutiny.Mutiny;
 @ApplicationScoped
 public class AlertRepository {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(AlertRepository.class);
+
     /** Seals the webhook's signing secrets where they are stored, each bound to its tenant's row. */
     private final SecretSeal seal;
 
@@ -284,6 +286,73 @@ public class AlertRepository {
         return earlier.stream().map(e -> "{\"secret\":\"" + seal.seal(e.secret(), place) + "\",\"endsAt\":\""
                         + e.endsAt() + "\"}")
                 .collect(java.util.stream.Collectors.joining(",", "[", "]"));
+    }
+
+    /**
+     * Seals again under the current key every webhook secret that is not ({@link SecretSeal#current}: sealed under a
+     * previous key after a rotation, or stored in clear before a key was set), the earlier secrets still signing too;
+     * in platform scope. A webhook changed meanwhile (set or rolled: sealed anew then) is left as it is. Returns the
+     * tenants whose webhooks were sealed again; one whose secrets do not open (their key not configured) is logged
+     * and left, and the others go on.
+     */
+    public Uni<List<UUID>> resealWebhooks() {
+        return SessionSql.select("select tenant_id, secret, cast(earlier_secrets as text) from webhooks")
+                .getResultList().chain(rows -> {
+                    Uni<List<UUID>> done = Uni.createFrom().item(new java.util.ArrayList<>());
+                    for (Object[] r : rows) {
+                        UUID tenant = (UUID) r[0];
+                        String secret = (String) r[1];
+                        String earlier = (String) r[2];
+                        String[] fresh;
+                        try {
+                            fresh = resealed(tenant, secret, earlier);
+                        } catch (IllegalStateException e) {
+                            LOG.errorf("The webhook secrets of tenant %s stay as stored: %s", tenant, e.getMessage());
+                            continue;
+                        }
+                        if (fresh == null) {
+                            continue;
+                        }
+                        done = done.chain(list -> session().chain(s -> s.createNativeQuery("""
+                                        update webhooks set secret = :secret,
+                                               earlier_secrets = cast(cast(:earlier as text) as jsonb)
+                                         where tenant_id = :tenant and secret = :old
+                                           and earlier_secrets = cast(cast(:oldEarlier as text) as jsonb)""")
+                                .setParameter("secret", fresh[0]).setParameter("earlier", fresh[1])
+                                .setParameter("tenant", tenant).setParameter("old", secret)
+                                .setParameter("oldEarlier", earlier).executeUpdate())
+                                .map(n -> {
+                                    if (n > 0) {
+                                        list.add(tenant);
+                                    }
+                                    return list;
+                                }));
+                    }
+                    return done.map(List::copyOf);
+                });
+    }
+
+    /** The secret and the earlier secrets' JSON sealed under the current key, or null if they already are. */
+    private String[] resealed(UUID tenant, String secret, String earlierJson) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode earlier = JSON.readTree(earlierJson);
+            boolean stale = !seal.current(secret);
+            for (com.fasterxml.jackson.databind.JsonNode e : earlier) {
+                stale |= !seal.current(e.get("secret").asText());
+            }
+            if (!stale) {
+                return null;
+            }
+            String place = place(tenant);
+            List<SigningSecrets.Earlier> opened = new java.util.ArrayList<>();
+            for (com.fasterxml.jackson.databind.JsonNode e : earlier) {
+                opened.add(new SigningSecrets.Earlier(seal.open(e.get("secret").asText(), place),
+                        Instant.parse(e.get("endsAt").asText())));
+            }
+            return new String[] {seal.seal(seal.open(secret, place), place), earlierJson(opened, place)};
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("earlier_secrets is not JSON", e);
+        }
     }
 
     /** Serialises conditional changes of a tenant's webhook until the transaction ends (the row may not exist). */
