@@ -41,6 +41,14 @@ public final class ClusterState {
      */
     private final int[][] cardsByFree;
     /**
+     * Per card: the part of its free share counted as planned waste (the share an optimal packing of the expected
+     * slices leaves empty, SumOfSquares), at most its free share; and per card model, how many cards have exactly m
+     * milli-cards free beyond that, for every m: the counts the sum-of-squares rule reads. Without planned waste
+     * both are the free shares and {@link #cardsByFree}.
+     */
+    private final int[] planned;
+    private final int[][] cardsByUnplannedFree;
+    /**
      * Per card model, one bit per node (in node order): set while the node has a free share of some card. The
      * policies walk these instead of every node: on a busy cluster most nodes have nothing free.
      */
@@ -91,6 +99,8 @@ public final class ClusterState {
         nodesByWholeFree = new int[models][maxCards + 1];
         cardsByFreeTenth = new int[models][11];
         cardsByFree = new int[models][Topology.MILLI_PER_CARD + 1];
+        cardsByUnplannedFree = new int[models][Topology.MILLI_PER_CARD + 1];
+        planned = new int[topology.totalCards()];
         nodesWithFree = new long[models][(n + 63) >>> 6];
         nodesWithFreeAny = new long[(n + 63) >>> 6];
         allModels = models >= 64 ? -1L : (1L << models) - 1;
@@ -112,6 +122,7 @@ public final class ClusterState {
             nodesByWholeFree[topology.model[i]][wholeFree[i]]++;
             cardsByFreeTenth[topology.model[i]][10] += topology.cards[i];
             cardsByFree[topology.model[i]][Topology.MILLI_PER_CARD] += topology.cards[i];
+            cardsByUnplannedFree[topology.model[i]][Topology.MILLI_PER_CARD] += topology.cards[i];
         }
     }
 
@@ -225,6 +236,43 @@ public final class ClusterState {
     /** How many cards of the model have exactly {@code milli} milli-cards free (0 to 1000). */
     public int cardsWithFree(int model, int milli) {
         return cardsByFree[model][milli];
+    }
+
+    /** How many cards of the model have exactly {@code milli} milli-cards free beyond their planned waste. */
+    public int cardsWithUnplannedFree(int model, int milli) {
+        return cardsByUnplannedFree[model][milli];
+    }
+
+    /** The card's free milli-cards beyond its planned waste. */
+    public int unplannedFreeOn(int node, int card) {
+        int i = topology.cardOffset[node] + card;
+        return free[i] - planned[i];
+    }
+
+    /**
+     * Counts {@code milli} more of a card of the model whose unplanned free share is {@code share} as planned waste
+     * (the first such card in node order); false if no card has that share. It changes no free share: only what
+     * the sum-of-squares rule reads.
+     */
+    boolean planWaste(int model, int share, int milli) {
+        if (milli <= 0 || milli > share || cardsByUnplannedFree[model][share] == 0) {
+            return false;
+        }
+        for (int n = 0; n < topology.nodes(); n++) {
+            if (topology.model[n] != model) {
+                continue;
+            }
+            int off = topology.cardOffset[n];
+            for (int c = 0; c < topology.cards[n]; c++) {
+                if (free[off + c] - planned[off + c] == share) {
+                    cardsByUnplannedFree[model][share]--;
+                    planned[off + c] += milli;
+                    cardsByUnplannedFree[model][share - milli]++;
+                    return true;
+                }
+            }
+        }
+        throw new IllegalStateException("no card of model " + model + " with " + share + " unplanned free milli-cards");
     }
 
     /** Free milli-cards over all nodes of a card model. */
@@ -543,6 +591,10 @@ public final class ClusterState {
                 free[off + c] = after;
                 cardsByFree[model][before]--;
                 cardsByFree[model][after]++;
+                // A slice that takes more than the card's unplanned share takes part of its planned waste.
+                cardsByUnplannedFree[model][before - planned[off + c]]--;
+                planned[off + c] = Math.min(planned[off + c], after);
+                cardsByUnplannedFree[model][after - planned[off + c]]++;
                 if (before == Topology.MILLI_PER_CARD) {
                     wholeFree[node]--;
                 }

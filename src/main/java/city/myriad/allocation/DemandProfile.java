@@ -37,6 +37,18 @@ public final class DemandProfile {
     static final double SPREADS = 10;
     /** The share of the jobs seen that never end (no declared run time), as of the last rebuild. */
     double endless;
+    /**
+     * Milli-cards an optimal packing of the profile's slices (one card, a share of it) leaves empty per slice: the
+     * waste of first-fit-decreasing on {@link #PLANNED_WASTE_SAMPLE} slices drawn from the profile, 0 under
+     * {@link #PLANNED_WASTE_FLOOR} (what a sample's last bins leave) and 0 without slices. Recomputed with the
+     * profile while it is young and at every {@link #PLANNED_WASTE_EVERY}th rebuild after (design/sum-of-squares.md).
+     */
+    double plannedWaste;
+    /** The slices' common unit (the greatest common divisor of their shares, at least 10): the imaginary items' size. */
+    int sliceUnit = Topology.MILLI_PER_CARD;
+    static final int PLANNED_WASTE_SAMPLE = 4_000;
+    static final double PLANNED_WASTE_FLOOR = 10;
+    static final int PLANNED_WASTE_EVERY = 8;
     private int epoch;
 
     private final Map<Shape, Tally> counts = new HashMap<>();
@@ -194,6 +206,69 @@ public final class DemandProfile {
             cpuCarried[i] = Math.round(mean - Math.min(LIGHTER * mean, SPREADS * spread));
             weight[i] = (double) c.count / total;
         }
+        if (epoch < 2 * PLANNED_WASTE_EVERY || epoch % PLANNED_WASTE_EVERY == 0) {
+            plannedWaste();
+        }
         epoch++;
+    }
+
+    /** One card's share of a card, below a whole one: the slices the sum-of-squares rule packs. */
+    private boolean slice(int i) {
+        return gpus[i] == 1 && milli[i] > 0 && milli[i] < Topology.MILLI_PER_CARD;
+    }
+
+    private void plannedWaste() {
+        double sum = 0;
+        int unit = 0;
+        for (int i = 0; i < gpus.length; i++) {
+            if (slice(i)) {
+                sum += weight[i];
+                unit = gcd(unit, milli[i]);
+            }
+        }
+        if (sum == 0) {
+            plannedWaste = 0;
+            sliceUnit = Topology.MILLI_PER_CARD;
+            return;
+        }
+        // A fixed seed: the same profile plans the same waste on every run.
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        int[] items = new int[PLANNED_WASTE_SAMPLE];
+        for (int k = 0; k < items.length; k++) {
+            double x = random.nextDouble() * sum;
+            int drawn = 0;
+            for (int i = 0; i < gpus.length && drawn == 0; i++) {
+                if (slice(i)) {
+                    x -= weight[i];
+                    if (x <= 0) {
+                        drawn = milli[i];
+                    }
+                }
+            }
+            items[k] = drawn == 0 ? Topology.MILLI_PER_CARD - 1 : drawn;  // rounding at the end of the weights
+        }
+        java.util.Arrays.sort(items);
+        int[] room = new int[items.length];
+        int bins = 0;
+        long volume = 0;
+        for (int k = items.length - 1; k >= 0; k--) {  // first fit, largest first
+            int item = items[k];
+            volume += item;
+            int b = 0;
+            while (b < bins && room[b] < item) {
+                b++;
+            }
+            if (b == bins) {
+                room[bins++] = Topology.MILLI_PER_CARD;
+            }
+            room[b] -= item;
+        }
+        double waste = ((double) bins * Topology.MILLI_PER_CARD - volume) / items.length;
+        plannedWaste = waste < PLANNED_WASTE_FLOOR ? 0 : waste;
+        sliceUnit = Math.max(10, unit);
+    }
+
+    private static int gcd(int a, int b) {
+        return b == 0 ? a : gcd(b, a % b);
     }
 }

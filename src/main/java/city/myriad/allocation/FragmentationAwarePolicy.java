@@ -35,6 +35,8 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
     static final double STRANDED_WEIGHT = 0.8;
 
     private final DemandProfile profile = new DemandProfile(true);
+    /** Planned waste owed to the slices placed so far and not yet counted on cards, in milli-cards. */
+    private double plannedOwed;
     private final UntouchedNodes untouched = new UntouchedNodes();
     private final WholeNodeSlots wholeNodes = new WholeNodeSlots(profile);
     private double[] cachedFrag = new double[0];
@@ -129,8 +131,8 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
                         + (cpuTakesWeight == 0 ? 0 : cpuTakesWeight * cardsItsCpuTakes(s, n, job))
                         + (wholeNodesPriced ? wholeNodes.price(s, n, job.gpus(), wholeIn(scratch, t.cards[n]),
                                 s.cpuFree(n) - job.cpuMilli(), s.memoryFree(n) - job.memoryMib()) : 0)
-                        + (slicesPriced ? profile.endless * SumOfSquares.price(s, t.model[n], s.freeOn(n, cards[0]),
-                                job.gpuMilli()) : 0);
+                        + (slicesPriced ? profile.endless * SumOfSquares.price(s, t.model[n],
+                                s.unplannedFreeOn(n, cards[0]), job.gpuMilli()) : 0);
                 double strandedMore = lastStranded - cachedStranded[n];
                 long left = s.freeMilli(n) - job.totalMilli();
                 double drainLater = drainLater(s, n, job);
@@ -152,7 +154,11 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
         if (best < 0) {
             return Gangs.deferred(s, job);
         }
-        return placeWhereItPays(s, job, best, bestStrandedMore);
+        PlacementResult placed = placeWhereItPays(s, job, best, bestStrandedMore);
+        if (slicesPriced && placed instanceof PlacementResult.Placed) {
+            planWaste(s, t.model[best]);
+        }
+        return placed;
     }
 
     /** Whole cards among these free milli-cards ({@link #fragmentationAfter} leaves the node's in the scratch). */
@@ -476,5 +482,22 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
     @Override
     public String name() {
         return "default";
+    }
+
+    /**
+     * After a slice is placed where work never ends: the planned waste it brings ({@link DemandProfile#plannedWaste},
+     * in the share of such work) counted on the model's cards in the slices' unit, as the sum-of-squares rule would
+     * place imaginary items of that size.
+     */
+    private void planWaste(ClusterState s, int model) {
+        plannedOwed += profile.endless * profile.plannedWaste;
+        int unit = profile.sliceUnit;
+        while (plannedOwed >= unit) {
+            plannedOwed -= unit;
+            if (!SumOfSquares.planWaste(s, model, unit)) {
+                plannedOwed = 0;  // no card has room for it: nothing is owed once the cards are full
+                return;
+            }
+        }
     }
 }

@@ -18,6 +18,15 @@ package city.myriad.allocation;
  * milli-cards (about 2,000 × the change in the share of the model's cards left with the slice's leftover, minus
  * that of the share it fills), times {@link #WEIGHT}. Counted per model: a job of one model fills only that model's
  * shares.
+ *
+ * <p>Where the slices cannot be packed without waste (an 850 leaves a 150 that only rare 50s fill), the plain rule
+ * keeps pricing the leftovers an optimal packing leaves empty too, and spreads the slices against them. The paper's
+ * remedy for such distributions: imaginary items, at the rate of the optimal packing's waste, packed by the rule
+ * and dropped. Here, after each slice placed where work never ends, {@link #planWaste} counts that rate's worth of
+ * milli-cards, in the slices' common unit, as planned waste on the cards where the rule would put such an item;
+ * the counts the rule reads are of the shares free beyond it ({@link ClusterState#cardsWithUnplannedFree}). The
+ * rate is first-fit-decreasing's waste on a sample of the profile's slices ({@link DemandProfile#plannedWaste}):
+ * 0 where they pack perfectly, and then the rule is the plain one.
  */
 final class SumOfSquares {
 
@@ -48,9 +57,47 @@ final class SumOfSquares {
         return d;
     }
 
+    /**
+     * The change of Σ N(g)² over the shares free beyond the planned waste, when a slice of {@code milli} goes on a
+     * card with {@code unplanned} of them ({@link ClusterState#unplannedFreeOn}): a slice larger than that share
+     * takes planned waste too and leaves the card with none unplanned. Without planned waste, {@link #change}.
+     */
+    static long unplannedChange(ClusterState s, int model, int unplanned, int milli) {
+        long d = 0;
+        if (unplanned > 0 && unplanned < Topology.MILLI_PER_CARD) {
+            d -= 2L * s.cardsWithUnplannedFree(model, unplanned) - 1;
+        }
+        int left = Math.max(0, unplanned - milli);
+        if (left > 0) {
+            d += 2L * s.cardsWithUnplannedFree(model, left) + 1;
+        }
+        return d;
+    }
+
     /** The change, as a share of the model's cards, in milli-cards and weighted: what a score adds for it. */
-    static double price(ClusterState s, int model, int free, int milli) {
-        return WEIGHT * change(s, model, free, milli) * Topology.MILLI_PER_CARD
+    static double price(ClusterState s, int model, int unplanned, int milli) {
+        return WEIGHT * unplannedChange(s, model, unplanned, milli) * Topology.MILLI_PER_CARD
                 / Math.max(1, s.topology().cardsOfModel[model]);
+    }
+
+    /**
+     * One imaginary item of {@code unit} milli-cards, put where the rule would put it among the model's cards with
+     * some unplanned share, and counted there as planned waste (it opens no whole card: whole cards are for the
+     * work to come). False if no card has room for it.
+     */
+    static boolean planWaste(ClusterState s, int model, int unit) {
+        int best = -1;
+        long bestChange = Long.MAX_VALUE;
+        for (int g = unit; g < Topology.MILLI_PER_CARD; g++) {
+            if (s.cardsWithUnplannedFree(model, g) == 0) {
+                continue;
+            }
+            long d = unplannedChange(s, model, g, unit);
+            if (d < bestChange) {  // ties: the smallest share, best fit
+                bestChange = d;
+                best = g;
+            }
+        }
+        return best > 0 && s.planWaste(model, best, unit);
     }
 }

@@ -86,4 +86,33 @@ class DemandProfileTest {
         assertEquals(1, p.cpu.length, "only the one-card job is a shape");
         assertEquals(0, p.lighterShare(Job.of(4).cpu(8_000).build()), "and nobody asked less CPU a card");
     }
+
+    private static DemandProfile endlessSlices(int... milli) {
+        DemandProfile p = new DemandProfile(true);
+        for (int i = 0; i < 257; i++) {
+            p.observe(Job.of(i).milliPerCard(milli[i % milli.length]).cpu(1_000).memory(1_000).build());
+        }
+        return p;
+    }
+
+    @Test
+    void slices_that_pack_perfectly_plan_no_waste() {
+        DemandProfile p = endlessSlices(500, 250, 250, 500);
+        assertEquals(0, p.plannedWaste, "halves pair, quarters make halves");
+        assertEquals(250, p.sliceUnit);
+    }
+
+    @Test
+    void slices_that_leave_a_share_no_slice_fills_plan_it() {
+        // Half 850s, half 300s: each 850 alone leaves 150, and three 300s leave 100: about (150 + 100 / 3) / 2 a slice.
+        DemandProfile p = endlessSlices(850, 300);
+        assertEquals(91.7, p.plannedWaste, 5);
+        assertEquals(50, p.sliceUnit);
+        // Whole cards only: nothing to plan.
+        DemandProfile whole = new DemandProfile(true);
+        for (int i = 0; i < 257; i++) {
+            whole.observe(Job.of(i).cards(1).cpu(1_000).memory(1_000).build());
+        }
+        assertEquals(0, whole.plannedWaste);
+    }
 }

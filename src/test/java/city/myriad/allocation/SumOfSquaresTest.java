@@ -97,4 +97,112 @@ class SumOfSquaresTest {
         }
         return policy;
     }
+
+    /** Σ N'(g)² over the model's cards, N'(g) the cards with g free beyond their planned waste, from the cards. */
+    private static long unplannedSumOfSquares(ClusterState s, int model) {
+        long[] n = new long[Topology.MILLI_PER_CARD];
+        Topology t = s.topology();
+        for (int node = 0; node < t.nodes(); node++) {
+            if (t.model(node) != model) {
+                continue;
+            }
+            for (int c = 0; c < t.cards(node); c++) {
+                int g = s.unplannedFreeOn(node, c);
+                assertTrue(g >= 0 && g <= s.freeOn(node, c), "planned waste within the free share");
+                if (g > 0 && g < Topology.MILLI_PER_CARD) {
+                    n[g]++;
+                }
+            }
+        }
+        long sum = 0;
+        for (long k : n) {
+            sum += k * k;
+        }
+        return sum;
+    }
+
+    @Test
+    void planned_waste_and_slices_change_the_unplanned_counts_as_the_cards_say() {
+        Topology t = Topology.builder().node("a0", "T4", 4, 64_000, 256_000, "r0", "b0")
+                .node("a1", "T4", 2, 64_000, 256_000, "r0", "b0").build();
+        Random random = new Random(5);
+        int[] sizes = {150, 300, 450, 850};
+        ClusterState s = null;
+        int slices = 0;
+        int planned = 0;
+        for (int i = 0; i < 3_000; i++) {
+            if (i % 25 == 0) {
+                s = new ClusterState(t);
+            }
+            int node = random.nextInt(t.nodes());
+            int card = random.nextInt(t.cards(node));
+            if (random.nextInt(3) == 0) {
+                long before = unplannedSumOfSquares(s, 0);
+                long least = Long.MAX_VALUE;
+                for (int g = 50; g < Topology.MILLI_PER_CARD; g++) {
+                    if (s.cardsWithUnplannedFree(0, g) > 0) {
+                        least = Math.min(least, SumOfSquares.unplannedChange(s, 0, g, 50));
+                    }
+                }
+                if (SumOfSquares.planWaste(s, 0, 50)) {
+                    planned++;
+                    assertEquals(least, unplannedSumOfSquares(s, 0) - before, "an item goes where the sum grows least");
+                } else {
+                    assertEquals(Long.MAX_VALUE, least, "no item only where no card has room for one");
+                }
+                continue;
+            }
+            int free = s.freeOn(node, card);
+            int milli = sizes[random.nextInt(sizes.length)];
+            if (free < milli) {
+                continue;
+            }
+            int unplanned = s.unplannedFreeOn(node, card);
+            long before = unplannedSumOfSquares(s, 0);
+            long change = SumOfSquares.unplannedChange(s, 0, unplanned, milli);
+            s.allocate(Placement.onNodes(Job.of(i).milliPerCard(milli).build(), new int[] {node}, new int[][] {{card}}));
+            assertEquals(unplannedSumOfSquares(s, 0) - before, change,
+                    "slice " + milli + " on a card with " + free + " free, " + unplanned + " unplanned");
+            for (int g = 0; g <= Topology.MILLI_PER_CARD; g++) {
+                int counted = 0;
+                for (int n = 0; n < t.nodes(); n++) {
+                    for (int c = 0; c < t.cards(n); c++) {
+                        counted += s.unplannedFreeOn(n, c) == g ? 1 : 0;
+                    }
+                }
+                assertEquals(counted, s.cardsWithUnplannedFree(0, g), "cards with " + g + " unplanned");
+            }
+            slices++;
+        }
+        assertTrue(slices > 500 && planned > 300, "slices " + slices + ", items planned " + planned);
+    }
+
+    @Test
+    void planned_waste_goes_to_the_crowded_leftover_and_a_slice_takes_it_back() {
+        // Ten one-card nodes with 150 free (850s placed), one with 400 free. An imaginary 50 on a 150 leaves the first
+        // 100 and one 150 fewer of ten; on the 400 it would leave the first 350 for the only 400: the rule puts it on
+        // a 150.
+        Topology.Builder b = Topology.builder();
+        for (int i = 0; i < 11; i++) {
+            b.node("n" + i, "T4", 1, 64_000, 256_000, "r0", "b0");
+        }
+        ClusterState s = new ClusterState(b.build());
+        for (int i = 0; i < 10; i++) {
+            s.allocate(Placement.onNodes(Job.of(i).milliPerCard(850).build(), new int[] {i}, new int[][] {{0}}));
+        }
+        s.allocate(Placement.onNodes(Job.of(10).milliPerCard(600).build(), new int[] {10}, new int[][] {{0}}));
+
+        assertTrue(SumOfSquares.planWaste(s, 0, 50));
+        assertEquals(9, s.cardsWithUnplannedFree(0, 150));
+        assertEquals(1, s.cardsWithUnplannedFree(0, 100));
+        assertEquals(1, s.cardsWithUnplannedFree(0, 400));
+        assertEquals(150, s.freeOn(0, 0), "planned waste changes no free share");
+        assertEquals(100, s.unplannedFreeOn(0, 0));
+        // A 150 on that card takes its unplanned 100 and the planned 50.
+        assertEquals(-1, SumOfSquares.unplannedChange(s, 0, 100, 150), "the only 100 gone, nothing left");
+        s.allocate(Placement.onNodes(Job.of(20).milliPerCard(150).build(), new int[] {0}, new int[][] {{0}}));
+        assertEquals(0, s.unplannedFreeOn(0, 0));
+        assertEquals(0, s.cardsWithUnplannedFree(0, 100));
+        assertEquals(1, s.cardsWithUnplannedFree(0, 0), "the card, now full");
+    }
 }
