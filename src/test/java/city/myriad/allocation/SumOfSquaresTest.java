@@ -5,12 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
+import java.util.function.IntBinaryOperator;
 import org.junit.jupiter.api.Test;
 
 class SumOfSquaresTest {
 
     /** Σ N(g)² over the model's cards with 0 < g < 1000 free, counted from the cards themselves. */
     private static long sumOfSquares(ClusterState s, int model) {
+        return sumOfSquares(s, model, s::freeOn);
+    }
+
+    /** Σ N(g)² over the model's cards, g the share {@code share} gives each card (node, card), 0 < g < 1000. */
+    private static long sumOfSquares(ClusterState s, int model, IntBinaryOperator share) {
         long[] n = new long[Topology.MILLI_PER_CARD];
         Topology t = s.topology();
         for (int node = 0; node < t.nodes(); node++) {
@@ -18,7 +24,7 @@ class SumOfSquaresTest {
                 continue;
             }
             for (int c = 0; c < t.cards(node); c++) {
-                int free = s.freeOn(node, c);
+                int free = share.applyAsInt(node, c);
                 if (free > 0 && free < Topology.MILLI_PER_CARD) {
                     n[free]++;
                 }
@@ -100,25 +106,11 @@ class SumOfSquaresTest {
 
     /** Σ N'(g)² over the model's cards, N'(g) the cards with g free beyond their planned waste, from the cards. */
     private static long unplannedSumOfSquares(ClusterState s, int model) {
-        long[] n = new long[Topology.MILLI_PER_CARD];
-        Topology t = s.topology();
-        for (int node = 0; node < t.nodes(); node++) {
-            if (t.model(node) != model) {
-                continue;
-            }
-            for (int c = 0; c < t.cards(node); c++) {
-                int g = s.unplannedFreeOn(node, c);
-                assertTrue(g >= 0 && g <= s.freeOn(node, c), "planned waste within the free share");
-                if (g > 0 && g < Topology.MILLI_PER_CARD) {
-                    n[g]++;
-                }
-            }
-        }
-        long sum = 0;
-        for (long k : n) {
-            sum += k * k;
-        }
-        return sum;
+        return sumOfSquares(s, model, (node, c) -> {
+            int g = s.unplannedFreeOn(node, c);
+            assertTrue(g >= 0 && g <= s.freeOn(node, c), "planned waste within the free share");
+            return g;
+        });
     }
 
     @Test
@@ -204,5 +196,33 @@ class SumOfSquaresTest {
         assertEquals(0, s.unplannedFreeOn(0, 0));
         assertEquals(0, s.cardsWithUnplannedFree(0, 100));
         assertEquals(1, s.cardsWithUnplannedFree(0, 0), "the card, now full");
+    }
+
+    @Test
+    void the_policy_prices_a_slice_by_the_shares_beyond_the_planned_waste() {
+        // One-card nodes: five with 150 free (850s placed), one with 400 free, one whole. A 250 on the 400 leaves a
+        // sixth 150; on the whole card a 750. Counted as they are, the five 150s make the sixth dear and the slice
+        // goes to the whole card. Once those 150s are planned waste (what an optimal packing leaves), a 150 left
+        // is the first of its kind and the slice fills the 400.
+        Topology.Builder b = Topology.builder();
+        for (int i = 0; i < 7; i++) {
+            b.node("n" + i, "T4", 1, 64_000, 256_000, "r0", "b0");
+        }
+        Topology t = b.build();
+        ClusterState counted = new ClusterState(t);
+        ClusterState planned = new ClusterState(t);
+        for (ClusterState s : new ClusterState[] {counted, planned}) {
+            for (int i = 0; i < 5; i++) {
+                s.allocate(Placement.onNodes(Job.of(i).milliPerCard(850).build(), new int[] {i}, new int[][] {{0}}));
+            }
+            s.allocate(Placement.onNodes(Job.of(5).milliPerCard(600).build(), new int[] {5}, new int[][] {{0}}));
+        }
+        for (int i = 0; i < 5; i++) {
+            assertTrue(planned.planWaste(0, 150, 150));
+        }
+        Job slice = Job.of(99).milliPerCard(250).cpu(1_000).memory(1_000).build();
+
+        assertEquals(6, placed(afterSlices(false).place(counted, slice)).nodes()[0], "the whole card");
+        assertEquals(5, placed(afterSlices(false).place(planned, slice)).nodes()[0], "the 400");
     }
 }
