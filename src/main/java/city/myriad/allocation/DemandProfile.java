@@ -41,7 +41,8 @@ public final class DemandProfile {
      * Milli-cards an optimal packing of the profile's slices (one card, a share of it) leaves empty per slice: the
      * waste of first-fit-decreasing on {@link #PLANNED_WASTE_SAMPLE} slices drawn from the profile, 0 under
      * {@link #PLANNED_WASTE_FLOOR} (what a sample's last bins leave) and 0 without slices. Recomputed with the
-     * profile while it is young and at every {@link #PLANNED_WASTE_EVERY}th rebuild after (design/sum-of-squares.md).
+     * profile while it is young and at every {@link #PLANNED_WASTE_EVERY}th rebuild after, while some jobs never end
+     * (design/sum-of-squares.md).
      */
     double plannedWaste;
     /** The slices' common unit (the greatest common divisor of their shares, at least 10): the imaginary items' size. */
@@ -206,7 +207,8 @@ public final class DemandProfile {
             cpuCarried[i] = Math.round(mean - Math.min(LIGHTER * mean, SPREADS * spread));
             weight[i] = (double) c.count / total;
         }
-        if (epoch < 2 * PLANNED_WASTE_EVERY || epoch % PLANNED_WASTE_EVERY == 0) {
+        // Only work that never ends plans waste (the sum-of-squares term): where every job ends, nothing to estimate.
+        if (endless > 0 && (epoch < 2 * PLANNED_WASTE_EVERY || epoch % PLANNED_WASTE_EVERY == 0)) {
             plannedWaste();
         }
         epoch++;
