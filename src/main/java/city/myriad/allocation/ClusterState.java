@@ -36,15 +36,10 @@ public final class ClusterState {
     /** Per card model: how many cards have a free share in each tenth (0-99, 100-199, ..., 1000). */
     private final int[][] cardsByFreeTenth;
     /**
-     * Per card model: how many cards have exactly m milli-cards free, for every m from 0 to 1000 ({@link SumOfSquares}).
-     * The tenths above sum these, kept apart for {@link #mayHaveCardWith}: 11 steps a look-up instead of 1,001.
-     */
-    private final int[][] cardsByFree;
-    /**
      * Per card: the part of its free share counted as planned waste (the share an optimal packing of the expected
-     * slices leaves empty, SumOfSquares), at most its free share; and per card model, how many cards have exactly m
-     * milli-cards free beyond that, for every m: the counts the sum-of-squares rule reads. Without planned waste
-     * both are the free shares and {@link #cardsByFree}.
+     * slices leaves empty, {@link SumOfSquares}), at most its free share; and per card model, how many cards have
+     * exactly m milli-cards free beyond that, for every m from 0 to 1000: the counts the sum-of-squares rule reads.
+     * Without planned waste these are the cards by free share.
      */
     private final int[] planned;
     private final int[][] cardsByUnplannedFree;
@@ -98,7 +93,6 @@ public final class ClusterState {
         }
         nodesByWholeFree = new int[models][maxCards + 1];
         cardsByFreeTenth = new int[models][11];
-        cardsByFree = new int[models][Topology.MILLI_PER_CARD + 1];
         cardsByUnplannedFree = new int[models][Topology.MILLI_PER_CARD + 1];
         planned = new int[topology.totalCards()];
         nodesWithFree = new long[models][(n + 63) >>> 6];
@@ -121,7 +115,6 @@ public final class ClusterState {
             freeMilliOfModel[topology.model[i]] += freeMilli[i];
             nodesByWholeFree[topology.model[i]][wholeFree[i]]++;
             cardsByFreeTenth[topology.model[i]][10] += topology.cards[i];
-            cardsByFree[topology.model[i]][Topology.MILLI_PER_CARD] += topology.cards[i];
             cardsByUnplannedFree[topology.model[i]][Topology.MILLI_PER_CARD] += topology.cards[i];
         }
     }
@@ -231,11 +224,6 @@ public final class ClusterState {
     /** Free milli-cards of the node, over all its cards. */
     public int freeMilli(int node) {
         return freeMilli[node];
-    }
-
-    /** How many cards of the model have exactly {@code milli} milli-cards free (0 to 1000). */
-    public int cardsWithFree(int model, int milli) {
-        return cardsByFree[model][milli];
     }
 
     /** How many cards of the model have exactly {@code milli} milli-cards free beyond their planned waste. */
@@ -589,8 +577,6 @@ public final class ClusterState {
                     throw new IllegalStateException("card " + c + " of node " + node + " over- or under-allocated by " + p);
                 }
                 free[off + c] = after;
-                cardsByFree[model][before]--;
-                cardsByFree[model][after]++;
                 // A slice that takes more than the card's unplanned share takes part of its planned waste.
                 cardsByUnplannedFree[model][before - planned[off + c]]--;
                 planned[off + c] = Math.min(planned[off + c], after);

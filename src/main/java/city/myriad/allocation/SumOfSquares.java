@@ -41,28 +41,12 @@ final class SumOfSquares {
     }
 
     /**
-     * The change of Σ N(g)² over the model's cards when a slice of {@code milli} goes on a card with {@code free}
-     * milli-cards free ({@code free} ≥ {@code milli}): the card leaves N(free) unless it was whole, and joins
-     * N(free - milli) unless the slice fills it.
-     */
-    static long change(ClusterState s, int model, int free, int milli) {
-        long d = 0;
-        if (free < Topology.MILLI_PER_CARD) {
-            d -= 2L * s.cardsWithFree(model, free) - 1;
-        }
-        int left = free - milli;
-        if (left > 0) {
-            d += 2L * s.cardsWithFree(model, left) + 1;
-        }
-        return d;
-    }
-
-    /**
      * The change of Σ N(g)² over the shares free beyond the planned waste, when a slice of {@code milli} goes on a
      * card with {@code unplanned} of them ({@link ClusterState#unplannedFreeOn}): a slice larger than that share
-     * takes planned waste too and leaves the card with none unplanned. Without planned waste, {@link #change}.
+     * takes planned waste too and leaves the card with none unplanned. Without planned waste the shares are the
+     * free shares: a card leaves N(free) unless it was whole, and joins N(free - milli) unless the slice fills it.
      */
-    static long unplannedChange(ClusterState s, int model, int unplanned, int milli) {
+    static long change(ClusterState s, int model, int unplanned, int milli) {
         long d = 0;
         if (unplanned > 0 && unplanned < Topology.MILLI_PER_CARD) {
             d -= 2L * s.cardsWithUnplannedFree(model, unplanned) - 1;
@@ -76,7 +60,7 @@ final class SumOfSquares {
 
     /** The change, as a share of the model's cards, in milli-cards and weighted: what a score adds for it. */
     static double price(ClusterState s, int model, int unplanned, int milli) {
-        return WEIGHT * unplannedChange(s, model, unplanned, milli) * Topology.MILLI_PER_CARD
+        return WEIGHT * change(s, model, unplanned, milli) * Topology.MILLI_PER_CARD
                 / Math.max(1, s.topology().cardsOfModel[model]);
     }
 
@@ -92,7 +76,7 @@ final class SumOfSquares {
             if (s.cardsWithUnplannedFree(model, g) == 0) {
                 continue;
             }
-            long d = unplannedChange(s, model, g, unit);
+            long d = change(s, model, g, unit);
             if (d < bestChange) {  // ties: the smallest share, best fit
                 bestChange = d;
                 best = g;

@@ -133,7 +133,7 @@ class SumOfSquaresTest {
                 long least = Long.MAX_VALUE;
                 for (int g = 50; g < Topology.MILLI_PER_CARD; g++) {
                     if (s.cardsWithUnplannedFree(0, g) > 0) {
-                        least = Math.min(least, SumOfSquares.unplannedChange(s, 0, g, 50));
+                        least = Math.min(least, SumOfSquares.change(s, 0, g, 50));
                     }
                 }
                 if (SumOfSquares.planWaste(s, 0, 50)) {
@@ -151,7 +151,7 @@ class SumOfSquaresTest {
             }
             int unplanned = s.unplannedFreeOn(node, card);
             long before = unplannedSumOfSquares(s, 0);
-            long change = SumOfSquares.unplannedChange(s, 0, unplanned, milli);
+            long change = SumOfSquares.change(s, 0, unplanned, milli);
             s.allocate(Placement.onNodes(Job.of(i).milliPerCard(milli).build(), new int[] {node}, new int[][] {{card}}));
             assertEquals(unplannedSumOfSquares(s, 0) - before, change,
                     "slice " + milli + " on a card with " + free + " free, " + unplanned + " unplanned");
@@ -191,7 +191,7 @@ class SumOfSquaresTest {
         assertEquals(150, s.freeOn(0, 0), "planned waste changes no free share");
         assertEquals(100, s.unplannedFreeOn(0, 0));
         // A 150 on that card takes its unplanned 100 and the planned 50.
-        assertEquals(-1, SumOfSquares.unplannedChange(s, 0, 100, 150), "the only 100 gone, nothing left");
+        assertEquals(-1, SumOfSquares.change(s, 0, 100, 150), "the only 100 gone, nothing left");
         s.allocate(Placement.onNodes(Job.of(20).milliPerCard(150).build(), new int[] {0}, new int[][] {{0}}));
         assertEquals(0, s.unplannedFreeOn(0, 0));
         assertEquals(0, s.cardsWithUnplannedFree(0, 100));
