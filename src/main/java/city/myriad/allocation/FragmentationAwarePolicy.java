@@ -154,11 +154,18 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
         if (best < 0) {
             return Gangs.deferred(s, job);
         }
-        PlacementResult placed = placeWhereItPays(s, job, best, bestStrandedMore);
-        if (slicesPriced && placed instanceof PlacementResult.Placed) {
-            planWaste(s, t.model[best]);
+        return placeWhereItPays(s, job, best, bestStrandedMore);
+    }
+
+    /**
+     * After a slice is placed where work never ends, the planned waste it brings is booked on the model's cards
+     * ({@link #planWaste}): here, once the slice holds its card, and never for a placement that was only tried.
+     */
+    @Override
+    public void allocated(ClusterState s, Placement p) {
+        if (p.job().fractional() && profile.endless > 0) {
+            planWaste(s, s.topology().model[p.nodes()[0]]);
         }
-        return placed;
     }
 
     /** Whole cards among these free milli-cards ({@link #fragmentationAfter} leaves the node's in the scratch). */

@@ -11,5 +11,12 @@ public interface PlacementPolicy {
     /** Tells the policy that a job arrived (placed or not), so it may learn the demand's shape. */
     default void observe(Job job) {}
 
+    /**
+     * Tells the policy that the caller allocated a placement it chose: a start, not a what-if ({@link #place} is also
+     * asked for placements that are then dropped, e.g. by preemption's trials). What a policy books against the
+     * placements made (the default's planned waste) is booked here, after the allocation.
+     */
+    default void allocated(ClusterState state, Placement placement) {}
+
     String name();
 }

@@ -667,6 +667,7 @@ public final class Scheduler {
 
     private void start(Placement p, double t, List<Decision> out) {
         resume(p, t);
+        policy.allocated(state, p);
         if (options.fairShare()) {
             fairShare.charge(p.job(), t);
         }

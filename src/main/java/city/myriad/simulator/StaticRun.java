@@ -47,6 +47,7 @@ public final class StaticRun {
             nanos[i] = System.nanoTime() - started;
             if (r instanceof PlacementResult.Placed p) {
                 state.allocate(p.placement());
+                policy.allocated(state, p.placement());
                 segments.add(new TraceFiles.Segment(p.placement(), job.submitS(), Double.NaN));
                 placed++;
             } else if (r instanceof PlacementResult.Deferred d
