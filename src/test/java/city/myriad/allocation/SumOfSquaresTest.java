@@ -77,11 +77,7 @@ class SumOfSquaresTest {
         // (both for the 300s only), on the whole card 600 (for the 300s and 400s): the fragmentation measure prefers
         // the 700 (150 milli-cards unusable against 175 and 200). But ten cards already wait with 300 free for the
         // 300s: the slice goes to the 750 and leaves the first 350.
-        Topology.Builder b = Topology.builder();
-        for (int i = 0; i < 13; i++) {
-            b.node("n" + i, "T4", 1, 64_000, 256_000, "r0", "b0");
-        }
-        ClusterState s = new ClusterState(b.build());
+        ClusterState s = new ClusterState(oneCardNodes(13));
         for (int i = 0; i < 10; i++) {
             s.allocate(Placement.onNodes(Job.of(i).milliPerCard(700).build(), new int[] {i}, new int[][] {{0}}));
         }
@@ -174,11 +170,7 @@ class SumOfSquaresTest {
         // Ten one-card nodes with 150 free (850s placed), one with 400 free. An imaginary 50 on a 150 leaves the first
         // 100 and one 150 fewer of ten; on the 400 it would leave the first 350 for the only 400: the rule puts it on
         // a 150.
-        Topology.Builder b = Topology.builder();
-        for (int i = 0; i < 11; i++) {
-            b.node("n" + i, "T4", 1, 64_000, 256_000, "r0", "b0");
-        }
-        ClusterState s = new ClusterState(b.build());
+        ClusterState s = new ClusterState(oneCardNodes(11));
         for (int i = 0; i < 10; i++) {
             s.allocate(Placement.onNodes(Job.of(i).milliPerCard(850).build(), new int[] {i}, new int[][] {{0}}));
         }
@@ -204,11 +196,7 @@ class SumOfSquaresTest {
         // sixth 150; on the whole card a 750. Counted as they are, the five 150s make the sixth dear and the slice
         // goes to the whole card. Once those 150s are planned waste (what an optimal packing leaves), a 150 left
         // is the first of its kind and the slice fills the 400.
-        Topology.Builder b = Topology.builder();
-        for (int i = 0; i < 7; i++) {
-            b.node("n" + i, "T4", 1, 64_000, 256_000, "r0", "b0");
-        }
-        Topology t = b.build();
+        Topology t = oneCardNodes(7);
         ClusterState counted = new ClusterState(t);
         ClusterState planned = new ClusterState(t);
         for (ClusterState s : new ClusterState[] {counted, planned}) {
@@ -229,11 +217,7 @@ class SumOfSquaresTest {
     @Test
     void planned_waste_is_booked_for_slices_allocated_not_for_placements_only_tried() {
         // Endless 850s and 300s: an optimal packing leaves about 92 milli-cards a slice (DemandProfileTest).
-        Topology.Builder b = Topology.builder();
-        for (int i = 0; i < 40; i++) {
-            b.node("n" + i, "T4", 1, 64_000, 256_000, "r0", "b0");
-        }
-        Topology t = b.build();
+        Topology t = oneCardNodes(40);
         FragmentationAwarePolicy policy = new FragmentationAwarePolicy();
         Job[] slices = new Job[512];
         for (int i = 0; i < slices.length; i++) {
@@ -253,6 +237,15 @@ class SumOfSquaresTest {
         long planned = plannedMilli(s);
         assertTrue(planned >= 20 * 92 - 2 * 100 && planned <= 20 * 92 + 100,
                 "about 92 milli-cards planned a slice allocated, got " + planned);
+    }
+
+    /** Nodes of one T4 card each, with CPU and memory to spare. */
+    private static Topology oneCardNodes(int nodes) {
+        Topology.Builder b = Topology.builder();
+        for (int i = 0; i < nodes; i++) {
+            b.node("n" + i, "T4", 1, 64_000, 256_000, "r0", "b0");
+        }
+        return b.build();
     }
 
     /** The planned waste on all cards: their free shares less the shares beyond it. */
