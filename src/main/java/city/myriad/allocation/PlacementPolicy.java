@@ -12,9 +12,10 @@ public interface PlacementPolicy {
     default void observe(Job job) {}
 
     /**
-     * Tells the policy that the caller allocated a placement it chose: a start, not a what-if ({@link #place} is also
-     * asked for placements that are then dropped, e.g. by preemption's trials). What a policy books against the
-     * placements made (the default's planned waste) is booked here, after the allocation.
+     * Tells the policy that the caller allocated a placement for a job that runs: a start, or a running job taken
+     * back after a restart; not a what-if ({@link #place} is also asked for placements that are then dropped, e.g.
+     * by preemption's trials). What a policy books against the placements made (the default's planned waste) is
+     * booked here, after the allocation.
      */
     default void allocated(ClusterState state, Placement placement) {}
 

@@ -408,6 +408,7 @@ public final class Scheduler {
         }
         Running r = new Running(placement, startedAtS, runningSeq++);
         state.allocate(placement, r.end);
+        policy.allocated(state, placement);
         runningVersion++;
         running.put(placement.job().id(), r);
         ends(r, true);
@@ -667,7 +668,6 @@ public final class Scheduler {
 
     private void start(Placement p, double t, List<Decision> out) {
         resume(p, t);
-        policy.allocated(state, p);
         if (options.fairShare()) {
             fairShare.charge(p.job(), t);
         }
