@@ -4,9 +4,10 @@ package city.myriad.allocation;
  * Myriad's default placement. A single-node job goes to the node where placing it increases the expected
  * fragmentation of the cluster least: fragmentation of a node is the share of its free milli-cards that the
  * expected next tasks (the learned {@link DemandProfile}) could not use, weighted by how often each task shape
- * arrives — the idea of Fragmentation Gradient Descent (Weng et al., USENIX ATC '23). Ties, frequent when the
- * profile is young or nodes are alike, go to the best fit (least free capacity left), which packs nodes instead
- * of spreading; then to the lower node index. A gang that spans nodes is placed topology-aware: inside one
+ * arrives — the idea of Fragmentation Gradient Descent (Weng et al., USENIX ATC '23). Ties (scores within half a
+ * milli-card), frequent when the profile is young or nodes are alike, go to the node whose drain the job delays
+ * least (its declared end past the latest declared end of what runs there; 0 where jobs never end), then to the
+ * best fit (least free capacity left), which packs nodes instead of spreading; then to the lower node index. A gang that spans nodes is placed topology-aware: inside one
  * block, in as few racks as possible; a gang that may run on several models goes first to the blocks of the
  * models it costs least on (the same price per model as a single-node job pays: see {@link #modelPrice}).
  *
