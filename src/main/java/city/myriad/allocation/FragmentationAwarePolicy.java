@@ -7,9 +7,10 @@ package city.myriad.allocation;
  * arrives — the idea of Fragmentation Gradient Descent (Weng et al., USENIX ATC '23). Ties (scores within half a
  * milli-card), frequent when the profile is young or nodes are alike, go to the node whose drain the job delays
  * least (its declared end past the latest declared end of what runs there; 0 where jobs never end), then to the
- * best fit (least free capacity left), which packs nodes instead of spreading; then to the lower node index. A gang that spans nodes is placed topology-aware: inside one
- * block, in as few racks as possible; a gang that may run on several models goes first to the blocks of the
- * models it costs least on (the same price per model as a single-node job pays: see {@link #modelPrice}).
+ * best fit (least free capacity left), which packs nodes instead of spreading; then to the lower node index. A gang
+ * that spans nodes is placed topology-aware: inside one block, in as few racks as possible; a gang that may run on
+ * several models goes first to the blocks of the models it costs least on (the same price per model as a
+ * single-node job pays: see {@link #modelPrice}).
  *
  * <p>Where jobs never end, a single-node job also pays for the node's free cards its CPU takes beyond its own, in the
  * share of the demand that asks less CPU per card ({@link #cardsItsCpuTakes}).

@@ -13,9 +13,9 @@ package city.myriad.allocation;
  *
  * <p>FGD's measure ({@link FragmentationAwarePolicy#fragmentation}) weighs the next task only: a shape of 0.3% of the
  * tasks adds 0.3% of a node's cards when the node is broken, and on a cluster whose CPU per card is ample for most
- * tasks, the light tasks break every whole node long before the whole-node tasks come (docs/allocation-log.md, "Why the
- * CPU-light mix breaks the 8-card nodes"). This is the horizon FGD's measure lacks. No fitted constant: the price is
- * in milli-cards, the score's unit. Measured choices are in docs/design/whole-node-slots.md.
+ * tasks, the light tasks break every whole node long before the whole-node tasks come (docs/allocation-log.md,
+ * "Why the CPU-light mix breaks the 8-card nodes"). This is the horizon FGD's measure lacks. No fitted constant: the
+ * price is in milli-cards, the score's unit. Measured choices are in docs/design/whole-node-slots.md.
  */
 final class WholeNodeSlots {
 
