@@ -142,12 +142,14 @@ final class Gangs {
         Topology t = s.topology();
         int[] blockFree = new int[t.blocks];
         double[] blockPrice = new double[t.blocks];
+        int[] rackFree = new int[t.racksInBlocks];
         long wholeFree = 0;
         for (int n = s.nextCandidate(job, 0); n >= 0; n = s.nextCandidate(job, n + 1)) {
             if (ofAllowedModel(t, job, n) && s.mayUse(job, n)) {
                 wholeFree += s.wholeFree(n);
                 if (carries(s, job, n, s.wholeFree(n))) {
                     blockFree[t.block[n]] += s.wholeFree(n);
+                    rackFree[t.rackInBlock[n]] += s.wholeFree(n);
                     if (modelPrice != null) {
                         blockPrice[t.block[n]] += s.wholeFree(n) * modelPrice[t.model[n]];
                     }
@@ -167,7 +169,7 @@ final class Gangs {
             }
             // Mean price of the block's free cards, in hundredths.
             long price = Math.round(blockPrice[b] / blockFree[b] * 100);
-            int racks = racksNeeded(s, job, b);
+            int racks = racksNeeded(t.racksOfBlock[b], rackFree, job.gpus());
             int left = blockFree[b] - job.gpus();
             if (price < bestPrice || price == bestPrice && (racks < bestRacks || (racks == bestRacks && left < bestLeft))) {
                 bestBlock = b;
@@ -179,24 +181,16 @@ final class Gangs {
         if (bestBlock < 0) {
             return firstFit(s, job);  // no single block holds it: span blocks
         }
-        return fillBlock(s, job, bestBlock);
+        return fillBlock(s, job, bestBlock, rackFree);
     }
 
-    private static int[] rackFree(ClusterState s, Job job, int block) {
-        Topology t = s.topology();
-        int[] rackFree = new int[t.racks];
-        for (int n = s.nextCandidate(job, 0); n >= 0; n = s.nextCandidate(job, n + 1)) {
-            if (t.block[n] == block && ofAllowedModel(t, job, n) && carries(s, job, n, s.wholeFree(n))) {
-                rackFree[t.rack[n]] += s.wholeFree(n);
-            }
+    /** The fewest of the block's racks whose free cards (the gang's carried cards per rack) cover {@code need}. */
+    private static int racksNeeded(int[] racksOfBlock, int[] rackFree, int need) {
+        int[] free = new int[racksOfBlock.length];
+        for (int i = 0; i < free.length; i++) {
+            free[i] = rackFree[racksOfBlock[i]];
         }
-        return rackFree;
-    }
-
-    private static int racksNeeded(ClusterState s, Job job, int block) {
-        int[] free = rackFree(s, job, block);
         Arrays.sort(free);
-        int need = job.gpus();
         int racks = 0;
         for (int i = free.length - 1; i >= 0 && need > 0; i--) {
             need -= free[i];
@@ -205,27 +199,33 @@ final class Gangs {
         return racks;
     }
 
-    private static PlacementResult fillBlock(ClusterState s, Job job, int block) {
+    private static PlacementResult fillBlock(ClusterState s, Job job, int block, int[] rackFree) {
         Topology t = s.topology();
-        int[] rackFree = rackFree(s, job, block);
-        Integer[] racks = new Integer[t.racks];
-        for (int r = 0; r < racks.length; r++) {
-            racks[r] = r;
-        }
-        // The rack that alone holds the gang with the least left over; else the fullest racks first.
+        int[] own = t.racksOfBlock[block];
+        // The rack that alone holds the gang with the least left over (the first such rack on ties); else the
+        // fullest racks first.
         int need = job.gpus();
         int single = -1;
-        for (int r = 0; r < t.racks; r++) {
+        for (int r : own) {
             if (rackFree[r] >= need && (single < 0 || rackFree[r] < rackFree[single])) {
                 single = r;
             }
         }
-        Arrays.sort(racks, (a, b) -> rackFree[b] - rackFree[a]);
         List<Integer> order = new ArrayList<>();
         if (single >= 0) {
             order.add(single);
         } else {
-            order.addAll(Arrays.asList(racks));
+            for (int r : own) {
+                order.add(r);
+            }
+            order.sort((a, b) -> rackFree[b] - rackFree[a]);  // stable: equal racks keep their order
+        }
+        // The block's nodes with wholly free cards the job may use, in node order: one pass over the candidates.
+        List<Integer> inBlock = new ArrayList<>();
+        for (int n = s.nextCandidate(job, 0); n >= 0; n = s.nextCandidate(job, n + 1)) {
+            if (t.block[n] == block && ofAllowedModel(t, job, n) && s.wholeFree(n) > 0 && s.mayUse(job, n)) {
+                inBlock.add(n);
+            }
         }
         Picks picks = new Picks(need);
         for (int r : order) {
@@ -234,9 +234,8 @@ final class Gangs {
             }
             // Fully free nodes first, so that partly used nodes stay for small jobs.
             List<Integer> inRack = new ArrayList<>();
-            for (int n = s.nextCandidate(job, 0); n >= 0; n = s.nextCandidate(job, n + 1)) {
-                if (t.rack[n] == r && t.block[n] == block && ofAllowedModel(t, job, n) && s.wholeFree(n) > 0
-                        && s.mayUse(job, n)) {
+            for (int n : inBlock) {
+                if (t.rackInBlock[n] == r) {
                     inRack.add(n);
                 }
             }

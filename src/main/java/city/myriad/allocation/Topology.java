@@ -29,6 +29,15 @@ public final class Topology {
     final double[] memoryPerCardOfModel;
     final int racks;
     final int blocks;
+    /**
+     * Per node: its rack within its block, 0-based over the cluster's (block, rack) pairs (a rack name found in two
+     * blocks is two of them). A gang's placement sums free cards per such rack in one pass over the nodes.
+     */
+    final int[] rackInBlock;
+    /** How many racks within blocks there are (the range of {@link #rackInBlock}). */
+    final int racksInBlocks;
+    /** Per block: its racks within it ({@link #rackInBlock} values), in the order of their interned rack. */
+    final int[][] racksOfBlock;
     final int totalCards;
     /** Per model: the largest card count of a node of that model. */
     final int[] maxCardsOfModel;
@@ -50,6 +59,30 @@ public final class Topology {
         models = List.copyOf(b.models.keySet().stream().sorted((x, y) -> b.models.get(x) - b.models.get(y)).toList());
         racks = b.racks.size();
         blocks = b.blocks.size();
+        rackInBlock = new int[n];
+        Map<Long, Integer> pairs = new HashMap<>();
+        List<List<Integer>> byBlock = new ArrayList<>();
+        for (int i = 0; i < blocks; i++) {
+            byBlock.add(new ArrayList<>());
+        }
+        for (int i = 0; i < n; i++) {
+            long key = (long) block[i] * racks + rack[i];
+            Integer p = pairs.get(key);
+            if (p == null) {
+                p = pairs.size();
+                pairs.put(key, p);
+                byBlock.get(block[i]).add(p);
+            }
+            rackInBlock[i] = p;
+        }
+        racksInBlocks = pairs.size();
+        int[] rackOfPair = new int[racksInBlocks];
+        pairs.forEach((key, p) -> rackOfPair[p] = (int) (key % racks));
+        racksOfBlock = new int[blocks][];
+        for (int i = 0; i < blocks; i++) {
+            racksOfBlock[i] = byBlock.get(i).stream().sorted((x, y) -> rackOfPair[x] - rackOfPair[y])
+                    .mapToInt(Integer::intValue).toArray();
+        }
         cardOffset = new int[n + 1];
         for (int i = 0; i < n; i++) {
             cardOffset[i + 1] = cardOffset[i] + cards[i];

@@ -273,6 +273,19 @@ class PlacementPoliciesTest {
     }
 
     @Test
+    void a_rack_name_found_in_two_blocks_is_two_racks() {
+        Topology.Builder b = Topology.builder();
+        // Block b0: racks r0 and r1, one node each. Block b1: a rack also named r0, with two nodes.
+        b.node("n0", "H800", 8, 64_000, 512_000, "r0", "b0").node("n1", "H800", 8, 64_000, 512_000, "r1", "b0");
+        b.node("n2", "H800", 8, 64_000, 512_000, "r0", "b1").node("n3", "H800", 8, 64_000, 512_000, "r0", "b1");
+        Placement gang = placed(new FragmentationAwarePolicy().place(new ClusterState(b.build()),
+                Job.of(1).cards(16).cpu(1000).memory(1000).build()));
+        // In b0 the gang spans two racks, in b1 one. Counted by name, b0's r0 would seem to hold 24 free cards, one
+        // rack as in b1, and the tie would go to the first block.
+        assertArrayEquals(new int[] {2, 3}, gang.nodes(), "both nodes of b1's rack");
+    }
+
+    @Test
     void a_gang_free_to_run_on_any_model_leaves_the_model_that_bound_jobs_need() {
         Topology t = h800RackAndA10Racks();
         long h800 = 1L << t.modelId("H800");
