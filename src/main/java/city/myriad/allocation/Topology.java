@@ -18,7 +18,6 @@ public final class Topology {
     final int[] cards;
     final long[] cpu;
     final long[] memory;
-    final int[] rack;
     final int[] block;
     final int[] cardOffset;
     final List<String> models;
@@ -27,7 +26,6 @@ public final class Topology {
     /** Per model: the CPU (milli-cores) and memory (MiB) of its nodes per card. */
     final double[] cpuPerCardOfModel;
     final double[] memoryPerCardOfModel;
-    final int racks;
     final int blocks;
     /**
      * Per node: its rack within its block, 0-based over the cluster's (block, rack) pairs (a rack name found in two
@@ -54,11 +52,11 @@ public final class Topology {
         cards = b.cards.stream().mapToInt(Integer::intValue).toArray();
         cpu = b.cpu.stream().mapToLong(Long::longValue).toArray();
         memory = b.memory.stream().mapToLong(Long::longValue).toArray();
-        rack = b.rack.stream().mapToInt(Integer::intValue).toArray();
         block = b.block.stream().mapToInt(Integer::intValue).toArray();
         models = List.copyOf(b.models.keySet().stream().sorted((x, y) -> b.models.get(x) - b.models.get(y)).toList());
-        racks = b.racks.size();
         blocks = b.blocks.size();
+        // Racks within blocks, numbered as first met in node order; each block lists its own by interned rack.
+        int racks = b.racks.size();
         rackInBlock = new int[n];
         Map<Long, Integer> pairs = new HashMap<>();
         List<List<Integer>> byBlock = new ArrayList<>();
@@ -66,7 +64,7 @@ public final class Topology {
             byBlock.add(new ArrayList<>());
         }
         for (int i = 0; i < n; i++) {
-            long key = (long) block[i] * racks + rack[i];
+            long key = (long) block[i] * racks + b.rack.get(i);
             Integer p = pairs.get(key);
             if (p == null) {
                 p = pairs.size();
