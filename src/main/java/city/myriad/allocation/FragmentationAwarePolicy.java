@@ -3,8 +3,9 @@ package city.myriad.allocation;
 /**
  * Myriad's default placement. A single-node job goes to the node where placing it increases the expected
  * fragmentation of the cluster least: fragmentation of a node is the share of its free milli-cards that the
- * expected next tasks (the learned {@link DemandProfile}) could not use, weighted by how often each task shape
- * arrives — the idea of Fragmentation Gradient Descent (Weng et al., USENIX ATC '23). Ties (scores within half a
+ * expected next tasks that may run on its model (the learned {@link DemandProfile}) could not use, weighted by how
+ * often each task shape arrives among them — the idea of Fragmentation Gradient Descent (Weng et al., USENIX ATC
+ * '23), taken per model ({@link #modelShare}). Ties (scores within half a
  * milli-card), frequent when the profile is young or nodes are alike, go to the node whose drain the job delays
  * least (its declared end past the latest declared end of what runs there; 0 where jobs never end), then to the
  * best fit (least free capacity left), which packs nodes instead of spreading; then to the lower node index. A gang
@@ -49,6 +50,16 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
     private int[] cachedVersion = new int[0];
     private int cachedEpoch = -1;
     private int[] scratch = new int[0];
+    /**
+     * Per card model: the profile's weight in the shapes that may run on it, exactly 1 where every shape may, in the
+     * share of jobs that never end (1 where every job ends). A node's fragmentation is divided by it: the expected
+     * waste over the tasks that can use the node, not over all tasks. A shape bound to some models counts only on
+     * their nodes, so without it a model that much demand is bound to would sum more weight per free milli-card than
+     * one no task is bound to, and a job free to run on both would compare their nodes on two scales (the scarcity of
+     * the bound model is its price's part: {@link #modelPrice}). Where jobs end it made the one dynamic replay on
+     * several models wait longer, so there it is left out: docs/design/fragmentation-per-model.md.
+     */
+    private double[] modelShare = new double[0];
     /** Per profile shape: whether its tasks must run on one node (some node of its models has as many cards). */
     private boolean[] oneNode = new boolean[0];
     /**
@@ -293,6 +304,7 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
             cachedVersion = new int[n];
             java.util.Arrays.fill(cachedVersion, -1);
             cachedEpoch = profile.epoch();
+            modelShare = modelShare(s.topology(), profile);
             oneNode = new boolean[profile.gpus.length];
             for (int i = 0; i < oneNode.length; i++) {
                 oneNode[i] = profile.gpus[i] <= s.topology().maxCardsOnOneNode(profile.models[i]);
@@ -351,6 +363,25 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
                 scratch = new int[maxCards];
             }
         }
+    }
+
+    /** Per model: the weight of the profile's shapes that may run on it, where jobs never end (see the field). */
+    private static double[] modelShare(Topology t, DemandProfile p) {
+        double[] share = new double[Math.max(1, t.models.size())];
+        for (int m = 0; m < share.length; m++) {
+            long bit = 1L << m;
+            double weight = 0;
+            boolean all = true;
+            for (int i = 0; i < p.weight.length; i++) {
+                if ((p.models[i] & bit) != 0) {
+                    weight += p.weight[i];
+                } else {
+                    all = false;
+                }
+            }
+            share[m] = all ? 1 : p.endless * weight + (1 - p.endless);  // exact at endless 0 and 1
+        }
+        return share;
     }
 
     /** Expected unusable free milli-cards of the node as it is (cached per node version and profile epoch). */
@@ -442,6 +473,11 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
             }
             frag += p.weight[i] * (total - usable);
             stranded += p.weight[i] * (byCards - usable);
+        }
+        double share = modelShare[t.model[node]];
+        if (share > 0) {
+            frag /= share;
+            stranded /= share;
         }
         lastStranded = stranded;
         return frag;

@@ -61,6 +61,30 @@ class PlacementPoliciesTest {
     }
 
     @Test
+    void a_node_weighs_its_free_shares_against_the_tasks_that_may_run_on_its_model_only() {
+        // Two nodes alike but for their model, each with one whole card and one with half its share taken.
+        Topology t = Topology.builder().node("a10", "A10", 2, 64_000, 512_000, "r0", "b0")
+                .node("t4", "T4", 2, 64_000, 512_000, "r0", "b0").build();
+        ClusterState s = new ClusterState(t);
+        FragmentationAwarePolicy policy = new FragmentationAwarePolicy();
+        long a10 = 1L << t.models().indexOf("A10");
+        for (int i = 0; i < 300; i++) {
+            // Whole cards, half of them bound to the A10: every task that may run on either node asks a whole card.
+            Job.Builder task = Job.of(1000 + i).cpu(1000).memory(1000);
+            policy.observe((i % 2 == 0 ? task.models(a10) : task).build());
+        }
+        for (int node = 0; node < 2; node++) {
+            Job half = Job.of(node + 1).milliPerCard(500).build();
+            s.allocate(Placement.onNodes(half, new int[] {node}, new int[][] {{0}}));
+        }
+        placed(policy.place(s, Job.of(3).build()));  // a decision readies the profile's per-model weights
+        // The half share is what a whole-card task cannot use, on both alike: the T4 is not judged half as wasteful
+        // because the A10's bound tasks never look at it.
+        assertEquals(500, policy.fragmentation(s, 0), 1e-9);
+        assertEquals(500, policy.fragmentation(s, 1), 1e-9);
+    }
+
+    @Test
     void a_task_goes_where_the_cpu_left_can_still_carry_the_free_cards() {
         Topology t = Topology.builder().node("lean", "H800", 3, 30_000, 512_000, "r0", "b0")
                 .node("rich", "H800", 3, 60_000, 512_000, "r0", "b0").build();
