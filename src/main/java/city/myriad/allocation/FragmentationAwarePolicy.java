@@ -5,7 +5,7 @@ package city.myriad.allocation;
  * fragmentation of the cluster least: fragmentation of a node is the share of its free milli-cards that the
  * expected next tasks that may run on its model (the learned {@link DemandProfile}) could not use, weighted by how
  * often each task shape arrives among them — the idea of Fragmentation Gradient Descent (Weng et al., USENIX ATC
- * '23), taken per model ({@link #modelShare}). Ties (scores within half a
+ * '23), taken per model where jobs never end ({@link #modelShare}). Ties (scores within half a
  * milli-card), frequent when the profile is young or nodes are alike, go to the node whose drain the job delays
  * least (its declared end past the latest declared end of what runs there; 0 where jobs never end), then to the
  * best fit (least free capacity left), which packs nodes instead of spreading; then to the lower node index. A gang
