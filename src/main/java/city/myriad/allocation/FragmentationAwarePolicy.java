@@ -427,9 +427,11 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
     }
 
     /**
-     * The weighted sum over task shapes of the free milli-cards a task of that shape could not use on this node.
-     * All of them if the task cannot run there at all (model, CPU, memory, too few whole cards, or fewer cards on
-     * the node than a task that must stay on one node needs). Otherwise the free shares of the cards too small for
+     * The weighted sum over the task shapes that may run on the node's model of the free milli-cards a task of that
+     * shape could not use on this node, over their weight where jobs never end ({@link #modelShare}); the shapes of
+     * other models are no fragments here (the node was never for them). All of them if the task cannot run there at
+     * all (CPU, memory, too few whole cards, or fewer cards on the node than a task that must stay on one node
+     * needs). Otherwise the free shares of the cards too small for
      * it, and beyond those what the node's free CPU and memory cannot carry: a node with three free cards and CPU
      * for one more task of the shape holds two cards that shape cannot use while the CPU stays taken. That part
      * counts in the share of jobs that never end (see docs/design/cpu-stranding.md): CPU held by a job that ends
