@@ -85,6 +85,35 @@ class PlacementPoliciesTest {
     }
 
     @Test
+    void a_group_of_shapes_counts_at_once_where_the_cpu_serves_them_all_and_shape_by_shape_where_it_may_not() {
+        // Three nodes of two cards alike but for their CPU, each with one whole card and half of the other free.
+        Topology t = Topology.builder().node("tight", "A10", 2, 10_000, 512_000, "r0", "b0")
+                .node("ample", "A10", 2, 64_000, 512_000, "r0", "b0")
+                .node("between", "A10", 2, 30_000, 512_000, "r0", "b0").build();
+        ClusterState s = new ClusterState(t);
+        FragmentationAwarePolicy policy = new FragmentationAwarePolicy();
+        for (int i = 0; i < 300; i++) {
+            // One-card tasks that never end, half of 1 core and half of 20: two shapes of one group (a whole card).
+            policy.observe(Job.of(1000 + i).cpu(i % 2 == 0 ? 1_000 : 20_000).memory(1000).build());
+        }
+        for (int node = 0; node < 3; node++) {
+            s.allocate(Placement.onNodes(Job.of(node + 1).milliPerCard(500).build(), new int[] {node}, new int[][] {{0}}));
+        }
+        placed(policy.place(s, Job.of(4).cpu(1_000).memory(1000).build()));  // readies the profile's sums
+        DemandProfile p = policy.profile();
+        assertEquals(2, p.weight.length);
+        double heavy = p.cpu[0] == 20_000 ? p.weight[0] : p.weight[1];  // about half (the profile's last rebuild)
+        // Tight: the 20-core shape fits nowhere on the node, so its weight finds all 1,500 free milli-cards unusable,
+        // the other's the 500 of the broken card.
+        assertEquals(heavy * 1500 + (1 - heavy) * 500, policy.fragmentation(s, 0), 1e-9);
+        // Ample: 64 cores carry either shape on the whole card with room to spare; the group counts at once.
+        assertEquals(500, policy.fragmentation(s, 1), 1e-9);
+        // Between: 30 cores fail the quick test for the group (20 per card and 20 per task more), yet carry one
+        // 20-core task, all its whole card: shape by shape, the same 500.
+        assertEquals(500, policy.fragmentation(s, 2), 1e-9);
+    }
+
+    @Test
     void a_task_goes_where_the_cpu_left_can_still_carry_the_free_cards() {
         Topology t = Topology.builder().node("lean", "H800", 3, 30_000, 512_000, "r0", "b0")
                 .node("rich", "H800", 3, 60_000, 512_000, "r0", "b0").build();
