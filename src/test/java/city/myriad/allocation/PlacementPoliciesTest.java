@@ -45,6 +45,14 @@ class PlacementPoliciesTest {
         return assertInstanceOf(PlacementResult.Placed.class, r).placement();
     }
 
+    /** Takes half of the first card of every node: each keeps a half-free card beside its whole ones. */
+    private static void halfOfFirstCardTaken(ClusterState s) {
+        for (int node = 0; node < s.topology().nodes(); node++) {
+            Job half = Job.of(node + 1).milliPerCard(500).build();
+            s.allocate(Placement.onNodes(half, new int[] {node}, new int[][] {{0}}));
+        }
+    }
+
     @Test
     void a_fractional_slice_joins_a_shared_card_instead_of_breaking_a_whole_one() {
         Topology t = twoBlocks();
@@ -73,10 +81,7 @@ class PlacementPoliciesTest {
             Job.Builder task = Job.of(1000 + i).cpu(1000).memory(1000);
             policy.observe((i % 2 == 0 ? task.models(a10) : task).build());
         }
-        for (int node = 0; node < 2; node++) {
-            Job half = Job.of(node + 1).milliPerCard(500).build();
-            s.allocate(Placement.onNodes(half, new int[] {node}, new int[][] {{0}}));
-        }
+        halfOfFirstCardTaken(s);
         placed(policy.place(s, Job.of(3).build()));  // a decision readies the profile's per-model weights
         // The half share is what a whole-card task cannot use, on both alike: the T4 is not judged half as wasteful
         // because the A10's bound tasks never look at it.
@@ -96,9 +101,7 @@ class PlacementPoliciesTest {
             // One-card tasks that never end, half of 1 core and half of 20: two shapes of one group (a whole card).
             policy.observe(Job.of(1000 + i).cpu(i % 2 == 0 ? 1_000 : 20_000).memory(1000).build());
         }
-        for (int node = 0; node < 3; node++) {
-            s.allocate(Placement.onNodes(Job.of(node + 1).milliPerCard(500).build(), new int[] {node}, new int[][] {{0}}));
-        }
+        halfOfFirstCardTaken(s);
         placed(policy.place(s, Job.of(4).cpu(1_000).memory(1000).build()));  // readies the profile's sums
         DemandProfile p = policy.profile();
         assertEquals(2, p.weight.length);
@@ -108,8 +111,8 @@ class PlacementPoliciesTest {
         assertEquals(heavy * 1500 + (1 - heavy) * 500, policy.fragmentation(s, 0), 1e-9);
         // Ample: 64 cores carry either shape on the whole card with room to spare; the group counts at once.
         assertEquals(500, policy.fragmentation(s, 1), 1e-9);
-        // Between: 30 cores fail the quick test for the group (20 per card and 20 per task more), yet carry one
-        // 20-core task, all its whole card: shape by shape, the same 500.
+        // Between: 30 cores fail the quick test for the group (40: 20 for the whole card and 20 for a task more), yet
+        // carry one 20-core task, all its whole card: shape by shape, the same 500.
         assertEquals(500, policy.fragmentation(s, 2), 1e-9);
     }
 
