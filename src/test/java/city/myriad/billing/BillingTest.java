@@ -2,6 +2,8 @@ package city.myriad.billing;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.containing;
+import static com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
@@ -12,6 +14,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,6 +28,7 @@ import city.myriad.support.StripeStubs;
 import city.myriad.support.Tokens;
 import city.myriad.support.World;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.tomakehurst.wiremock.stubbing.StubMapping;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -326,12 +330,164 @@ class BillingTest {
                 + stripeId + "/void")));
         assertEquals(1, voids.size());
         assertEquals("myriad-invoice-" + openId + "-void", voids.get(0).getHeader("Idempotency-Key"));
+        // A push already running when the void came (the worker retries every half second) may have made a Stripe
+        // draft after it: that draft is deleted, never finalized. Either way nothing of it is left open in Stripe.
+        String unpushedStripeId = "in_myriad-invoice-" + unpushedId;
+        deadline = Instant.now().plusSeconds(30);
+        while (!draftGone(unpushedId, unpushedStripeId) && Instant.now().isBefore(deadline)) {
+            billing.roundNow();
+            sleep(100);
+        }
+        assertTrue(draftGone(unpushedId, unpushedStripeId), "a Stripe invoice made for the voided one is deleted");
         assertEquals("SKIPPED", invoiceOf(unpushed.tenant().viewer(), "2024-04").getString("stripeState"));
-        assertEquals(0, StripeStubs.server().findAll(postRequestedFor(urlPathEqualTo("/v1/invoices"))).stream()
-                .filter(r -> r.getBodyAsString().contains(unpushedId)).count(), "never created in Stripe");
+        assertEquals(0, requests("/v1/invoices/" + unpushedStripeId + "/finalize"), "never finalized in Stripe");
+        assertEquals(0, requests("/v1/invoices/" + unpushedStripeId + "/void"), "a draft is deleted, not voided");
         billing.roundNow();
         assertEquals(1, StripeStubs.server().findAll(postRequestedFor(urlPathEqualTo("/v1/invoices/" + stripeId
                 + "/void"))).size(), "voided once");
+    }
+
+    /** Whether no Stripe invoice was made for this voided one, or the one made was deleted, its row settled. */
+    boolean draftGone(String invoiceId, String stripeId) {
+        boolean made = StripeStubs.server().findAll(postRequestedFor(urlPathEqualTo("/v1/invoices"))).stream()
+                .anyMatch(r -> r.getBodyAsString().contains(invoiceId));
+        boolean settled = sql("select count(*) from stripe_pushes where invoice_id = $1 and state = 'SKIPPED'",
+                UUID.fromString(invoiceId)) == 1;
+        return settled && (!made || deletes(stripeId) > 0);
+    }
+
+    static int requests(String path) {
+        return StripeStubs.server().findAll(postRequestedFor(urlPathEqualTo(path))).size();
+    }
+
+    static int deletes(String stripeId) {
+        return StripeStubs.server().findAll(deleteRequestedFor(urlPathEqualTo("/v1/invoices/" + stripeId))).size();
+    }
+
+    @Test
+    void a_void_after_the_push_made_a_stripe_invoice_deletes_a_draft_voids_an_open_one_and_leaves_a_paid_one_to_an_admin() {
+        Month draft = month("2025-06", 1, false);
+        Month open = month("2025-06", 1, false);
+        Month paid = month("2025-06", 1, false);
+        List<Month> all = List.of(draft, open, paid);
+        // Stripe takes the three invoices but refuses their items for now: each push stops with a Stripe invoice made.
+        List<StubMapping> stubs = new ArrayList<>();
+        for (Month m : all) {
+            stubs.add(StripeStubs.server().stubFor(post(urlPathEqualTo("/v1/invoiceitems")).atPriority(1)
+                    .withRequestBody(containing(m.tenant().id().toString()))
+                    .willReturn(aResponse().withStatus(500).withHeader("Content-Type", "application/json")
+                            .withBody("{\"error\":{\"type\":\"api_error\",\"message\":\"unavailable\"}}"))));
+        }
+        Map<Month, String> ids = new HashMap<>();
+        Map<Month, String> stripeIds = new HashMap<>();
+        try {
+            meter.drain();
+            close("2025-06");
+            for (Month m : all) {
+                String id = invoiceOf(m.tenant().viewer(), "2025-06").getString("id");
+                ids.put(m, id);
+                Instant deadline = Instant.now().plusSeconds(30);
+                while (sql("select attempts from stripe_pushes where invoice_id = $1", UUID.fromString(id)) == 0
+                        && Instant.now().isBefore(deadline)) {
+                    billing.roundNow();
+                    sleep(100);
+                }
+                JsonPath pending = invoiceOf(m.tenant().viewer(), "2025-06");
+                assertEquals("PENDING", pending.getString("stripeState"), "its items refused, the push waits");
+                stripeIds.put(m, pending.getString("stripeInvoiceId"));
+                assertEquals("in_myriad-invoice-" + id, stripeIds.get(m), "the Stripe invoice was made");
+            }
+            // What Stripe holds, as Myriad never heard: one finalized (its answer lost), one paid there already.
+            stubs.add(stubStatus(stripeIds.get(open), "open"));
+            stubs.add(stubStatus(stripeIds.get(paid), "paid"));
+            for (Month m : all) {
+                given().auth().oauth2(Tokens.admin()).post("/api/v1/invoices/" + ids.get(m) + "/void").then()
+                        .statusCode(200).body("state", equalTo("VOID"));
+            }
+            Instant deadline = Instant.now().plusSeconds(30);
+            while (sql("select count(*) from stripe_pushes where invoice_id = any($1) and state = 'VOID_PENDING'",
+                    (Object) ids.values().stream().map(UUID::fromString).toArray(UUID[]::new)) > 0
+                    && Instant.now().isBefore(deadline)) {
+                billing.roundNow();
+                sleep(100);
+            }
+        } finally {
+            stubs.forEach(StripeStubs.server()::removeStub);
+        }
+        assertEquals("SKIPPED", invoiceOf(draft.tenant().viewer(), "2025-06").getString("stripeState"));
+        assertEquals(1, deletes(stripeIds.get(draft)), "the draft is deleted in Stripe");
+        assertEquals(0, requests("/v1/invoices/" + stripeIds.get(draft) + "/void"));
+
+        assertEquals("VOIDED", invoiceOf(open.tenant().viewer(), "2025-06").getString("stripeState"));
+        List<LoggedRequest> voids = StripeStubs.server().findAll(postRequestedFor(urlPathEqualTo("/v1/invoices/"
+                + stripeIds.get(open) + "/void")));
+        assertEquals(1, voids.size(), "the invoice Stripe finalized is voided there");
+        assertEquals("myriad-invoice-" + ids.get(open) + "-void", voids.get(0).getHeader("Idempotency-Key"));
+        assertEquals(0, deletes(stripeIds.get(open)));
+
+        assertEquals("VOID_FAILED", invoiceOf(paid.tenant().viewer(), "2025-06").getString("stripeState"),
+                "money Stripe took is an admin's to refund, not the pusher's to undo");
+        assertEquals(0, requests("/v1/invoices/" + stripeIds.get(paid) + "/void"));
+        assertEquals(0, deletes(stripeIds.get(paid)));
+        for (Month m : all) {
+            assertEquals(0, requests("/v1/invoices/" + stripeIds.get(m) + "/finalize"), "none finalized by Myriad");
+        }
+        billing.roundNow();
+        assertEquals(1, deletes(stripeIds.get(draft)), "a settled row is not taken up again");
+        assertEquals(1, requests("/v1/invoices/" + stripeIds.get(open) + "/void"), "a settled row is not taken up again");
+    }
+
+    @Test
+    void a_push_running_when_the_void_comes_never_finalizes_and_the_draft_it_makes_is_deleted() {
+        Month m = month("2025-07", 1, false);
+        // Stripe takes four seconds to answer this tenant's invoice create: the void lands while the push waits.
+        StubMapping slow = StripeStubs.server().stubFor(post(urlPathEqualTo("/v1/invoices")).atPriority(1)
+                .withRequestBody(containing(m.tenant().id().toString()))
+                .willReturn(aResponse().withFixedDelay(4_000).withStatus(200)
+                        .withHeader("Content-Type", "application/json").withBody(slowInvoice())));
+        String id;
+        try {
+            meter.drain();
+            close("2025-07");
+            id = invoiceOf(m.tenant().viewer(), "2025-07").getString("id");
+            Instant deadline = Instant.now().plusSeconds(30);
+            while (StripeStubs.server().findAll(postRequestedFor(urlPathEqualTo("/v1/invoices"))
+                    .withRequestBody(containing(id))).isEmpty() && Instant.now().isBefore(deadline)) {
+                sleep(20);
+            }
+            assertNull(invoiceOf(m.tenant().viewer(), "2025-07").getString("stripeInvoiceId"), "still waiting");
+            given().auth().oauth2(Tokens.admin()).post("/api/v1/invoices/" + id + "/void").then().statusCode(200)
+                    .body("state", equalTo("VOID"));
+            assertEquals("SKIPPED", invoiceOf(m.tenant().viewer(), "2025-07").getString("stripeState"),
+                    "no Stripe id yet: the push is stopped");
+            String stripeId = "in_myriad-invoice-" + id;
+            deadline = Instant.now().plusSeconds(30);
+            while (deletes(stripeId) == 0 && Instant.now().isBefore(deadline)) {
+                billing.roundNow();
+                sleep(100);
+            }
+            assertEquals(1, deletes(stripeId), "the draft the running push made is deleted");
+            assertEquals(0, requests("/v1/invoices/" + stripeId + "/finalize"), "never finalized");
+            assertEquals("SKIPPED", invoiceOf(m.tenant().viewer(), "2025-07").getString("stripeState"));
+        } finally {
+            StripeStubs.server().removeStub(slow);
+        }
+    }
+
+    static String slowInvoice() {
+        ObjectNode invoice = StripeStubs.object("invoice");
+        invoice.put("id", "in_{{request.headers.[Idempotency-Key]}}");
+        invoice.put("status", "draft");
+        return invoice.toString();
+    }
+
+    static StubMapping stubStatus(String stripeId, String status) {
+        ObjectNode invoice = StripeStubs.object("invoice");
+        invoice.put("id", stripeId);
+        invoice.put("status", status);
+        return StripeStubs.server().stubFor(get(urlPathEqualTo("/v1/invoices/" + stripeId)).atPriority(1)
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
+                        .withBody(invoice.toString())));
     }
 
     @Test

@@ -1,6 +1,8 @@
 package city.myriad.support;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.delete;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
@@ -53,6 +55,15 @@ public class StripeStubs implements QuarkusTestResourceLifecycleManager {
         voided.put("status", "void");
         server.stubFor(post(urlPathMatching("/v1/invoices/[^/]+/void")).willReturn(aResponse().withStatus(200)
                 .withHeader("Content-Type", "application/json").withBody(voided.toString())));
+        // An invoice looked up is a draft (a test stubs another status for its own invoice); a draft deleted says so.
+        ObjectNode draft = fixture("invoice");
+        draft.put("id", "{{request.pathSegments.[2]}}");
+        draft.put("status", "draft");
+        server.stubFor(get(urlPathMatching("/v1/invoices/[^/]+")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody(draft.toString())));
+        server.stubFor(delete(urlPathMatching("/v1/invoices/[^/]+")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"id\":\"{{request.pathSegments.[2]}}\",\"object\":\"invoice\",\"deleted\":true}")));
         return Map.of("myriad.billing.stripe.api-key", API_KEY,
                 "myriad.billing.stripe.api-base", server.baseUrl(),
                 "myriad.billing.stripe.webhook-secret", WEBHOOK_SECRET);

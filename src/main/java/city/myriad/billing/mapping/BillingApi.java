@@ -68,8 +68,10 @@ public final class BillingApi {
             @Schema(description = "The invoice in Stripe, once pushed") String stripeInvoiceId,
             @Schema(description = "Stripe push: PENDING (to push, or retrying), PUSHED, FAILED (given up after 12 "
                     + "attempts), SKIPPED (no Stripe key configured: the invoice stays in Myriad; or voided before "
-                    + "it was pushed), VOID_PENDING (voided in Myriad, to be voided in Stripe), VOIDED (voided in "
-                    + "Stripe too), VOID_FAILED (the void in Stripe given up after 12 attempts)",
+                    + "it was finalized in Stripe, any Stripe draft of it deleted), VOID_PENDING (voided in Myriad, "
+                    + "to be voided in Stripe, or its Stripe draft deleted), VOIDED (voided in Stripe too), "
+                    + "VOID_FAILED (the void in Stripe given up after 12 attempts, or the invoice was paid in Stripe "
+                    + "before the void: an admin refunds it there)",
                     enumeration = {"PENDING", "PUSHED", "FAILED", "SKIPPED", "VOID_PENDING", "VOIDED", "VOID_FAILED"})
             String stripeState,
             @Schema(description = "Only on getInvoice") List<InvoiceLineView> lines) {}

@@ -119,17 +119,22 @@ public class Payments {
     }
 
     /**
-     * The void goes to Stripe through the push outbox, in the void's transaction: a push not yet finished stops
-     * (SKIPPED: it never finalizes), an invoice already open in Stripe is voided there by the billing worker
-     * (VOID_PENDING, with the invoice's own idempotency key).
+     * The void goes to Stripe through the push outbox, in the void's transaction. A push that has made no Stripe
+     * invoice yet stops (SKIPPED: nothing in Stripe to undo; a push still running finds it and hands any draft it
+     * then makes to the void step). One with a Stripe invoice, open or still a draft, goes to the billing worker
+     * (VOID_PENDING): it voids an open one and deletes a draft.
      */
     private static Uni<Void> voidInStripe(SqlConnection c, UUID invoice, Instant at) {
         return c.preparedQuery("""
-                        update stripe_pushes
-                           set state = case when state = 'PUSHED' then 'VOID_PENDING' else 'SKIPPED' end,
+                        update stripe_pushes s
+                           set state = case when s.state = 'PUSHED' or i.stripe_invoice_id is not null
+                                            then 'VOID_PENDING' else 'SKIPPED' end,
                                attempts = 0, next_attempt_at = $2,
-                               last_error = case when state = 'PUSHED' then null else 'voided before it was pushed' end
-                         where invoice_id = $1 and state in ('PENDING', 'FAILED', 'PUSHED')""")
+                               last_error = case when s.state = 'PUSHED' or i.stripe_invoice_id is not null
+                                                 then null else 'voided before it was pushed' end
+                          from invoices i
+                         where s.invoice_id = $1 and i.id = s.invoice_id
+                           and s.state in ('PENDING', 'FAILED', 'PUSHED')""")
                 .execute(Tuple.of(invoice, SqlTimes.utc(at))).replaceWithVoid();
     }
 

@@ -8,6 +8,7 @@ import city.myriad.platform.db.Blocking;
 import city.myriad.platform.db.PlainTx;
 import city.myriad.platform.db.SqlTimes;
 import com.stripe.StripeClient;
+import com.stripe.exception.InvalidRequestException;
 import com.stripe.exception.StripeException;
 import com.stripe.model.Customer;
 import com.stripe.model.Invoice;
@@ -38,8 +39,10 @@ import org.jboss.logging.Logger;
  * exponentially (base x 2^attempts, at most an hour); after 12 attempts the push is FAILED for an admin to look at.
  * Blocking (stripe-java is): runs on the billing worker's thread, never on an event loop.
  *
- * <p>Voids use the same outbox: an invoice Myriad voided before its push finished is never finalized (SKIPPED);
- * one already open in Stripe is voided there ({@code myriad-invoice-<id>-void}), with the same retries.
+ * <p>Voids use the same outbox: an invoice Myriad voided before its push finished is never finalized (SKIPPED),
+ * and a Stripe draft its push had made is deleted there; one already open in Stripe is voided there
+ * ({@code myriad-invoice-<id>-void}), with the same retries. Which of the two Stripe holds when Myriad never saw
+ * the finalize answered is asked of Stripe, never guessed.
  */
 @ApplicationScoped
 public class StripePush {
@@ -66,7 +69,8 @@ public class StripePush {
 
     /** An invoice to push, as leased. */
     record Due(UUID invoiceId, UUID tenantId, String tenantSlug, String tenantName, String number, String period,
-            String currency, String customerId, String stripeInvoiceId, int linesPushed, int attempts, String state) {}
+            String currency, String customerId, String stripeInvoiceId, int linesPushed, int attempts, String state,
+            boolean finalized) {}
 
     /** Pushes what is due now; returns how many invoices were pushed whole. */
     public int pushDue() {
@@ -82,9 +86,10 @@ public class StripePush {
                         leased as (
                             update stripe_pushes s set next_attempt_at = $2 from due
                              where s.invoice_id = due.invoice_id
-                         returning s.invoice_id, s.lines_pushed, s.attempts, s.state)
+                         returning s.invoice_id, s.lines_pushed, s.attempts, s.state,
+                                   s.pushed_at is not null as finalized)
                         select l.invoice_id, i.tenant_id, t.slug, t.name, i.number, i.period, i.currency,
-                               sc.customer_id, i.stripe_invoice_id, l.lines_pushed, l.attempts, l.state
+                               sc.customer_id, i.stripe_invoice_id, l.lines_pushed, l.attempts, l.state, l.finalized
                           from leased l join invoices i on i.id = l.invoice_id join tenants t on t.id = i.tenant_id
                           left join stripe_customers sc on sc.tenant_id = i.tenant_id""")
                 .execute(Tuple.of(SqlTimes.utc(now), SqlTimes.utc(now.plus(LEASE)))).map(rows -> {
@@ -92,7 +97,7 @@ public class StripePush {
                     for (Row r : rows) {
                         out.add(new Due(r.getUUID(0), r.getUUID(1), r.getString(2), r.getString(3), r.getString(4),
                                 r.getString(5), r.getString(6), r.getString(7), r.getString(8), r.getInteger(9),
-                                r.getInteger(10), r.getString(11)));
+                                r.getInteger(10), r.getString(11), r.getBoolean(12)));
                     }
                     return out;
                 })));
@@ -100,7 +105,7 @@ public class StripePush {
         for (Due d : due) {
             try {
                 if (d.state().equals("VOID_PENDING")) {
-                    voidOpen(d);
+                    voidInStripe(d);
                     continue;
                 }
                 if (push(d)) {
@@ -128,6 +133,9 @@ public class StripePush {
         }
         String stripeInvoice = d.stripeInvoiceId();
         if (stripeInvoice == null) {
+            if (!"PENDING".equals(state(d.invoiceId()))) {
+                return false; // voided while this push ran: no Stripe invoice made
+            }
             Invoice created = stripe.invoices().create(InvoiceCreateParams.builder()
                     .setCustomer(customer).setCurrency(d.currency().toLowerCase(Locale.ROOT))
                     .setAutoAdvance(false)
@@ -158,26 +166,81 @@ public class StripePush {
             run("update stripe_pushes set lines_pushed = $2 where invoice_id = $1", Tuple.of(d.invoiceId(),
                     l.lineNo()));
         }
-        // Voided meanwhile? Then it stays a draft in Stripe, which charges nobody (see voidInStripe in Payments).
+        // Voided meanwhile? Never finalized; the void found no Stripe id yet (SKIPPED), so the draft made here is
+        // handed to the void step to delete (VOID_PENDING, see voidInStripe in Payments).
         if (!"PENDING".equals(state(d.invoiceId()))) {
+            toVoid(d.invoiceId());
             return false;
         }
         stripe.invoices().finalizeInvoice(stripeInvoice, InvoiceFinalizeInvoiceParams.builder().build(),
                 key("myriad-invoice-" + d.invoiceId() + "-finalize"));
         run("update stripe_pushes set state = 'PUSHED', pushed_at = $2, last_error = null "
                 + "where invoice_id = $1 and state = 'PENDING'", Tuple.of(d.invoiceId(), SqlTimes.utc(clock.instant())));
-        // A void recorded between the check and the finalize finds PENDING gone to SKIPPED: void it in Stripe too.
-        run("update stripe_pushes set state = 'VOID_PENDING', next_attempt_at = $2 "
-                + "where invoice_id = $1 and state = 'SKIPPED'", Tuple.of(d.invoiceId(), SqlTimes.utc(clock.instant())));
+        // A void recorded between the check and the finalize finds PENDING gone: void it in Stripe too.
+        toVoid(d.invoiceId());
         return true;
     }
 
-    /** Voids in Stripe an invoice that Myriad voided after it was open there. */
-    private void voidOpen(Due d) throws StripeException {
-        client.orElseThrow().invoices().voidInvoice(d.stripeInvoiceId(), InvoiceVoidInvoiceParams.builder().build(),
-                key("myriad-invoice-" + d.invoiceId() + "-void"));
-        run("update stripe_pushes set state = 'VOIDED', last_error = null where invoice_id = $1",
-                Tuple.of(d.invoiceId()));
+    /** A push that found its invoice voided after it had made a Stripe invoice hands that invoice to the void step. */
+    private void toVoid(UUID invoice) {
+        run("update stripe_pushes set state = 'VOID_PENDING', attempts = 0, next_attempt_at = $2, last_error = null "
+                + "where invoice_id = $1 and state = 'SKIPPED'", Tuple.of(invoice, SqlTimes.utc(clock.instant())));
+    }
+
+    /**
+     * Takes a Myriad void to Stripe. An invoice Myriad saw finalized is voided there. One whose finalize Myriad never
+     * saw answered is looked up first: a draft (or one already gone) is deleted and the row ends SKIPPED, as if the
+     * push had never begun; one Stripe finalized after all is voided; one already paid there is not Myriad's to undo
+     * (VOID_FAILED at once, for an admin to refund in Stripe).
+     */
+    private void voidInStripe(Due d) throws StripeException {
+        StripeClient stripe = client.orElseThrow();
+        String status = d.finalized() ? "open" : statusInStripe(d.stripeInvoiceId());
+        switch (status) {
+            case "draft", "deleted" -> {
+                if (status.equals("draft")) {
+                    deleteDraft(d.stripeInvoiceId());
+                }
+                settle(d, "SKIPPED", "voided before it was finalized; its Stripe draft " + d.stripeInvoiceId()
+                        + " deleted");
+            }
+            case "void" -> settle(d, "VOIDED", null);
+            case "paid" -> settle(d, "VOID_FAILED", "paid in Stripe before Myriad's void: refund it there");
+            default -> {
+                stripe.invoices().voidInvoice(d.stripeInvoiceId(), InvoiceVoidInvoiceParams.builder().build(),
+                        key("myriad-invoice-" + d.invoiceId() + "-void"));
+                settle(d, "VOIDED", null);
+            }
+        }
+    }
+
+    /** The invoice's status in Stripe ({@code draft}, {@code open}, {@code paid}, ...), or {@code deleted}. */
+    private String statusInStripe(String stripeInvoice) throws StripeException {
+        try {
+            Invoice found = client.orElseThrow().invoices().retrieve(stripeInvoice);
+            return Boolean.TRUE.equals(found.getDeleted()) ? "deleted" : String.valueOf(found.getStatus());
+        } catch (InvalidRequestException e) {
+            if ("resource_missing".equals(e.getCode())) {
+                return "deleted";
+            }
+            throw e;
+        }
+    }
+
+    /** Deletes a Stripe draft; one deleted already (a retry) counts as done. */
+    private void deleteDraft(String stripeInvoice) throws StripeException {
+        try {
+            client.orElseThrow().invoices().delete(stripeInvoice);
+        } catch (InvalidRequestException e) {
+            if (!"resource_missing".equals(e.getCode())) {
+                throw e;
+            }
+        }
+    }
+
+    private void settle(Due d, String state, String note) {
+        run("update stripe_pushes set state = $2, last_error = $3 where invoice_id = $1 and state = 'VOID_PENDING'",
+                Tuple.of(d.invoiceId(), state, note));
     }
 
     private String state(UUID invoice) {
