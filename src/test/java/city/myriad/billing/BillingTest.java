@@ -462,7 +462,7 @@ class BillingTest {
                     "no Stripe id yet: the push is stopped");
             String stripeId = "in_myriad-invoice-" + id;
             deadline = Instant.now().plusSeconds(30);
-            while (deletes(stripeId) == 0 && Instant.now().isBefore(deadline)) {
+            while (!draftGone(id, stripeId) && Instant.now().isBefore(deadline)) {
                 billing.roundNow();
                 sleep(100);
             }
