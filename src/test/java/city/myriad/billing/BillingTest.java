@@ -440,10 +440,10 @@ class BillingTest {
     @Test
     void a_push_running_when_the_void_comes_never_finalizes_and_the_draft_it_makes_is_deleted() {
         Month m = month("2025-07", 1, false);
-        // Stripe takes four seconds to answer this tenant's invoice create: the void lands while the push waits.
+        // Stripe takes six seconds to answer this tenant's invoice create: the void lands while the push waits.
         StubMapping slow = StripeStubs.server().stubFor(post(urlPathEqualTo("/v1/invoices")).atPriority(1)
                 .withRequestBody(containing(m.tenant().id().toString()))
-                .willReturn(aResponse().withFixedDelay(4_000).withStatus(200)
+                .willReturn(aResponse().withFixedDelay(6_000).withStatus(200)
                         .withHeader("Content-Type", "application/json").withBody(slowInvoice())));
         String id;
         try {
