@@ -304,8 +304,9 @@ class BillingTest {
                 billing.roundNow();
                 sleep(100);
             }
-            assertEquals("PENDING", invoiceOf(unpushed.tenant().viewer(), "2024-04").getString("stripeState"),
-                    "a failed push waits to retry");
+            JsonPath waiting = invoiceOf(unpushed.tenant().viewer(), "2024-04");
+            assertEquals("PENDING", waiting.getString("stripeState"), "a failed push waits to retry");
+            assertEquals("unavailable", waiting.getString("stripeNote"), "Stripe's error, for an admin to read");
             for (String id : List.of(openId, unpushedId)) {
                 given().auth().oauth2(Tokens.admin()).post("/api/v1/invoices/" + id + "/void").then().statusCode(200)
                         .body("state", equalTo("VOID"));
@@ -414,19 +415,27 @@ class BillingTest {
         } finally {
             stubs.forEach(StripeStubs.server()::removeStub);
         }
-        assertEquals("SKIPPED", invoiceOf(draft.tenant().viewer(), "2025-06").getString("stripeState"));
+        JsonPath draftView = invoiceOf(draft.tenant().viewer(), "2025-06");
+        assertEquals("SKIPPED", draftView.getString("stripeState"));
+        assertEquals("voided before it was finalized; its Stripe draft " + stripeIds.get(draft) + " deleted",
+                draftView.getString("stripeNote"));
         assertEquals(1, deletes(stripeIds.get(draft)), "the draft is deleted in Stripe");
         assertEquals(0, requests("/v1/invoices/" + stripeIds.get(draft) + "/void"));
 
-        assertEquals("VOIDED", invoiceOf(open.tenant().viewer(), "2025-06").getString("stripeState"));
+        JsonPath openView = invoiceOf(open.tenant().viewer(), "2025-06");
+        assertEquals("VOIDED", openView.getString("stripeState"));
+        assertNull(openView.getString("stripeNote"), "the items' refusals are behind it: " + openView.get());
         List<LoggedRequest> voids = StripeStubs.server().findAll(postRequestedFor(urlPathEqualTo("/v1/invoices/"
                 + stripeIds.get(open) + "/void")));
         assertEquals(1, voids.size(), "the invoice Stripe finalized is voided there");
         assertEquals("myriad-invoice-" + ids.get(open) + "-void", voids.get(0).getHeader("Idempotency-Key"));
         assertEquals(0, deletes(stripeIds.get(open)));
 
-        assertEquals("VOID_FAILED", invoiceOf(paid.tenant().viewer(), "2025-06").getString("stripeState"),
+        JsonPath paidView = given().auth().oauth2(Tokens.admin()).get("/api/v1/invoices/" + ids.get(paid)).then()
+                .statusCode(200).extract().jsonPath();
+        assertEquals("VOID_FAILED", paidView.getString("stripeState"),
                 "money Stripe took is an admin's to refund, not the pusher's to undo");
+        assertEquals("paid in Stripe before Myriad's void: refund it there", paidView.getString("stripeNote"));
         assertEquals(0, requests("/v1/invoices/" + stripeIds.get(paid) + "/void"));
         assertEquals(0, deletes(stripeIds.get(paid)));
         for (Month m : all) {

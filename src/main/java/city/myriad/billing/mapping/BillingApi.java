@@ -74,6 +74,11 @@ public final class BillingApi {
                     + "before the void: an admin refunds it there)",
                     enumeration = {"PENDING", "PUSHED", "FAILED", "SKIPPED", "VOID_PENDING", "VOIDED", "VOID_FAILED"})
             String stripeState,
+            @Schema(description = "Why the Stripe push stands where it does, when there is more to say than its "
+                    + "state: Stripe's last error on a push or void that retries or was given up (what an admin "
+                    + "looks at), or what a void did there (a Stripe draft deleted, an invoice paid in Stripe left "
+                    + "to refund)", examples = "paid in Stripe before Myriad's void: refund it there")
+            String stripeNote,
             @Schema(description = "Only on getInvoice") List<InvoiceLineView> lines) {}
 
     @Schema(name = "CreditGrant", description = "Prepaid credit for a tenant; consumed before anything is invoiced")

@@ -20,7 +20,8 @@ public class InvoiceRepository {
     /** An invoice row; amounts null while DRAFT. */
     public record InvoiceRow(UUID id, String number, UUID tenantId, String period, String currency, String state,
             Long subtotalMinor, Long creditAppliedMinor, Long totalMinor, long refundedMinor, Instant issuedAt,
-            Instant dueAt, Instant paidAt, Instant paymentFailedAt, String stripeInvoiceId, String stripeState) {}
+            Instant dueAt, Instant paidAt, Instant paymentFailedAt, String stripeInvoiceId, String stripeState,
+            String stripeNote) {}
 
     /** A line, stored or live, with the slugs its description names. */
     public record LineRow(int lineNo, String kind, UUID projectId, UUID clusterId, String model, String priceClass,
@@ -30,7 +31,7 @@ public class InvoiceRepository {
     private static final String INVOICE = """
             select i.id, i.number, i.tenant_id, i.period, i.currency, i.state, i.subtotal_minor,
                    i.credit_applied_minor, i.total_minor, i.refunded_minor, i.issued_at, i.due_at, i.paid_at,
-                   i.payment_failed_at, i.stripe_invoice_id, s.state
+                   i.payment_failed_at, i.stripe_invoice_id, s.state, s.last_error
               from invoices i left join stripe_pushes s on s.invoice_id = i.id""";
 
     /**
@@ -93,7 +94,8 @@ public class InvoiceRepository {
         for (Row r : rows) {
             out.add(new InvoiceRow(r.getUUID(0), r.getString(1), r.getUUID(2), r.getString(3), r.getString(4),
                     r.getString(5), r.getLong(6), r.getLong(7), r.getLong(8), r.getLong(9), instant(r, 10),
-                    instant(r, 11), instant(r, 12), instant(r, 13), r.getString(14), r.getString(15)));
+                    instant(r, 11), instant(r, 12), instant(r, 13), r.getString(14), r.getString(15),
+                    r.getString(16)));
         }
         return out;
     }

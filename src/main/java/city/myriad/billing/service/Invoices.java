@@ -99,7 +99,7 @@ public class Invoices {
                     r.currency(), r.state(), SignedMoney.of(r.subtotalMinor(), r.currency()),
                     Money.of(r.creditAppliedMinor(), r.currency()), Money.of(r.totalMinor(), r.currency()),
                     Money.of(r.refundedMinor(), r.currency()), r.issuedAt(), r.dueAt(), r.paidAt(),
-                    r.paymentFailedAt(), r.stripeInvoiceId(), r.stripeState(),
+                    r.paymentFailedAt(), r.stripeInvoiceId(), r.stripeState(), r.stripeNote(),
                     withLines ? ls.stream().map(l -> line(r.period(), r.currency(), l)).toList() : null));
         }
         return invoices.live(c, r.tenantId(), r.period(), r.currency(), p.start(), p.end(), clock.instant()).map(ls -> {
@@ -109,7 +109,7 @@ public class Invoices {
             long total = ls.stream().mapToLong(LineRow::amountMinor).sum();
             return new InvoiceView(r.id(), null, r.tenantId(), r.period(), p.start(), p.end(), r.currency(),
                     r.state(), SignedMoney.of(subtotal, r.currency()), Money.of(applied, r.currency()),
-                    Money.of(total, r.currency()), Money.of(0, r.currency()), null, null, null, null, null, null,
+                    Money.of(total, r.currency()), Money.of(0, r.currency()), null, null, null, null, null, null, null,
                     withLines ? ls.stream().map(l -> line(r.period(), r.currency(), l)).toList() : null);
         });
     }
