@@ -298,12 +298,7 @@ class BillingTest {
             openId = invoiceOf(open.tenant().viewer(), "2024-04").getString("id");
             unpushedId = invoiceOf(unpushed.tenant().viewer(), "2024-04").getString("id");
             stripeId = untilPushed(open.tenant().viewer(), openId).getString("stripeInvoiceId");
-            Instant deadline = Instant.now().plusSeconds(30);
-            while (sql("select attempts from stripe_pushes where invoice_id = $1", UUID.fromString(unpushedId)) == 0
-                    && Instant.now().isBefore(deadline)) {
-                billing.roundNow();
-                sleep(100);
-            }
+            untilTried(unpushedId);
             JsonPath waiting = invoiceOf(unpushed.tenant().viewer(), "2024-04");
             assertEquals("PENDING", waiting.getString("stripeState"), "a failed push waits to retry");
             assertEquals("unavailable", waiting.getString("stripeNote"), "Stripe's error, for an admin to read");
@@ -387,12 +382,7 @@ class BillingTest {
             for (Month m : all) {
                 String id = invoiceOf(m.tenant().viewer(), "2025-06").getString("id");
                 ids.put(m, id);
-                Instant deadline = Instant.now().plusSeconds(30);
-                while (sql("select attempts from stripe_pushes where invoice_id = $1", UUID.fromString(id)) == 0
-                        && Instant.now().isBefore(deadline)) {
-                    billing.roundNow();
-                    sleep(100);
-                }
+                untilTried(id);
                 JsonPath pending = invoiceOf(m.tenant().viewer(), "2025-06");
                 assertEquals("PENDING", pending.getString("stripeState"), "its items refused, the push waits");
                 stripeIds.put(m, pending.getString("stripeInvoiceId"));
@@ -880,6 +870,16 @@ class BillingTest {
     }
 
     // --- helpers
+
+    /** Runs billing rounds until the invoice's push has been tried (and failed) at least once, for 30 s at most. */
+    void untilTried(String invoiceId) {
+        Instant deadline = Instant.now().plusSeconds(30);
+        while (sql("select attempts from stripe_pushes where invoice_id = $1", UUID.fromString(invoiceId)) == 0
+                && Instant.now().isBefore(deadline)) {
+            billing.roundNow();
+            sleep(100);
+        }
+    }
 
     JsonPath untilPushed(String token, String invoiceId) {
         Instant deadline = Instant.now().plusSeconds(30);
