@@ -28,6 +28,8 @@ import city.myriad.support.StripeStubs;
 import city.myriad.support.Tokens;
 import city.myriad.support.World;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.tomakehurst.wiremock.client.WireMock;
+import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.stubbing.StubMapping;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -457,8 +459,8 @@ class BillingTest {
             assertNull(invoiceOf(m.tenant().viewer(), "2025-07").getString("stripeInvoiceId"), "still waiting");
             given().auth().oauth2(Tokens.admin()).post("/api/v1/invoices/" + id + "/void").then().statusCode(200)
                     .body("state", equalTo("VOID"));
-            assertEquals("SKIPPED", invoiceOf(m.tenant().viewer(), "2025-07").getString("stripeState"),
-                    "no Stripe id yet: the push is stopped");
+            assertEquals("VOID_PENDING", invoiceOf(m.tenant().viewer(), "2025-07").getString("stripeState"),
+                    "no Stripe id yet, but the create was sent: the void goes to Stripe");
             String stripeId = "in_myriad-invoice-" + id;
             deadline = Instant.now().plusSeconds(30);
             while (!draftGone(id, stripeId) && Instant.now().isBefore(deadline)) {
@@ -471,6 +473,122 @@ class BillingTest {
         } finally {
             StripeStubs.server().removeStub(slow);
         }
+    }
+
+    @Test
+    void an_invoice_create_whose_answer_was_lost_is_found_in_stripe_taken_by_the_retry_and_deleted_by_a_void() {
+        Month retried = month("2025-08", 1, false);
+        Month voided = month("2025-08", 2, false);
+        List<Month> both = List.of(retried, voided);
+        // Stripe makes each invoice but the answer never comes back (the connection drops), and for now its list of
+        // the customer's invoices is unavailable: a retry must not create a second invoice without looking first.
+        List<StubMapping> stubs = new ArrayList<>();
+        Map<Month, String> ids = new HashMap<>();
+        for (Month m : both) {
+            stubs.add(StripeStubs.server().stubFor(post(urlPathEqualTo("/v1/invoices")).atPriority(1)
+                    .withRequestBody(containing(m.tenant().id().toString()))
+                    .willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER))));
+        }
+        Map<Month, StubMapping> lists = new HashMap<>();
+        Map<Month, Integer> firstAttempt = new HashMap<>();
+        for (Month m : both) {
+            lists.put(m, StripeStubs.server().stubFor(get(urlPathEqualTo("/v1/invoices")).atPriority(1)
+                    .withQueryParam("customer", WireMock.equalTo(customerOf(m)))
+                    .willReturn(aResponse().withStatus(500).withHeader("Content-Type", "application/json")
+                            .withBody("{\"error\":{\"type\":\"api_error\",\"message\":\"unavailable\"}}"))));
+        }
+        try {
+            meter.drain();
+            close("2025-08");
+            for (Month m : both) {
+                ids.put(m, invoiceOf(m.tenant().viewer(), "2025-08").getString("id"));
+                untilTried(ids.get(m));
+                assertNull(invoiceOf(m.tenant().viewer(), "2025-08").getString("stripeInvoiceId"), "no answer heard");
+                // The JDK's HTTP client may send a POST again itself when the connection drops: the same request,
+                // with the same idempotency key, within the first attempt.
+                firstAttempt.put(m, creates(ids.get(m)).size());
+                assertTrue(firstAttempt.get(m) >= 1);
+            }
+            given().auth().oauth2(Tokens.admin()).post("/api/v1/invoices/" + ids.get(voided) + "/void").then()
+                    .statusCode(200).body("state", equalTo("VOID"));
+            assertEquals("VOID_PENDING", invoiceOf(voided.tenant().viewer(), "2025-08").getString("stripeState"),
+                    "a create was sent: Stripe may hold a draft, so the void goes there");
+            // Stripe lists again: each customer holds the draft the lost create made, and one of another invoice.
+            for (Month m : both) {
+                StripeStubs.server().removeStub(lists.get(m));
+                stubs.add(StripeStubs.server().stubFor(get(urlPathEqualTo("/v1/invoices")).atPriority(1)
+                        .withQueryParam("customer", WireMock.equalTo(customerOf(m)))
+                        .withQueryParam("status", WireMock.equalTo("draft"))
+                        .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
+                                .withBody(drafts(Map.of(lostDraft(ids.get(m)), ids.get(m),
+                                        "in_other_" + m.tenant().id(), UUID.randomUUID().toString()))))));
+            }
+            JsonPath pushed = untilPushed(retried.tenant().viewer(), ids.get(retried));
+            assertEquals(lostDraft(ids.get(retried)), pushed.getString("stripeInvoiceId"), "the draft Stripe made");
+            Instant deadline = Instant.now().plusSeconds(30);
+            while (!"SKIPPED".equals(invoiceOf(voided.tenant().viewer(), "2025-08").getString("stripeState"))
+                    && Instant.now().isBefore(deadline)) {
+                billing.roundNow();
+                sleep(100);
+            }
+        } finally {
+            stubs.forEach(StripeStubs.server()::removeStub);
+            lists.values().forEach(StripeStubs.server()::removeStub);
+        }
+        for (Month m : both) {
+            List<LoggedRequest> creates = creates(ids.get(m));
+            assertEquals(firstAttempt.get(m), creates.size(), "no create after the first attempt: each retry looked");
+            assertTrue(creates.stream().allMatch(r -> ("myriad-invoice-" + ids.get(m))
+                    .equals(r.getHeader("Idempotency-Key"))), "one Stripe invoice asked for, by one key");
+            assertEquals(0, deletes("in_other_" + m.tenant().id()), "another invoice's draft is not touched");
+        }
+        String taken = lostDraft(ids.get(retried));
+        assertEquals(1, requests("/v1/invoices/" + taken + "/finalize"), "the draft taken is finalized");
+        assertFalse(StripeStubs.server().findAll(postRequestedFor(urlPathEqualTo("/v1/invoiceitems"))
+                .withRequestBody(containing(ids.get(retried)))).isEmpty());
+        assertTrue(StripeStubs.server().findAll(postRequestedFor(urlPathEqualTo("/v1/invoiceitems"))
+                .withRequestBody(containing(ids.get(retried)))).stream()
+                .allMatch(r -> r.getBodyAsString().contains("invoice=" + taken)), "its items go on it");
+        assertEquals(0, deletes(taken));
+
+        String lost = lostDraft(ids.get(voided));
+        JsonPath view = invoiceOf(voided.tenant().viewer(), "2025-08");
+        assertEquals("SKIPPED", view.getString("stripeState"));
+        assertEquals("voided before it was finalized; its Stripe draft " + lost + " deleted", view.getString("stripeNote"));
+        assertEquals(1, deletes(lost), "the draft the lost create made is deleted");
+        assertEquals(0, requests("/v1/invoices/" + lost + "/finalize"), "never finalized");
+        assertEquals(0, StripeStubs.server().findAll(postRequestedFor(urlPathEqualTo("/v1/invoiceitems"))
+                .withRequestBody(containing(ids.get(voided)))).size(), "nothing added to it");
+    }
+
+    static List<LoggedRequest> creates(String invoiceId) {
+        return StripeStubs.server().findAll(postRequestedFor(urlPathEqualTo("/v1/invoices"))
+                .withRequestBody(containing(invoiceId)));
+    }
+
+    static String customerOf(Month m) {
+        return "cus_myriad-customer-" + m.tenant().id();
+    }
+
+    static String lostDraft(String invoiceId) {
+        return "in_lost_" + invoiceId;
+    }
+
+    /** Stripe's list of a customer's drafts: each id with the Myriad invoice its metadata names. */
+    static String drafts(Map<String, String> idToInvoice) {
+        ObjectNode list = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        list.put("object", "list");
+        list.put("url", "/v1/invoices");
+        list.put("has_more", false);
+        var data = list.putArray("data");
+        idToInvoice.forEach((id, invoice) -> {
+            ObjectNode i = StripeStubs.object("invoice");
+            i.put("id", id);
+            i.put("status", "draft");
+            i.putObject("metadata").put("myriad_invoice_id", invoice);
+            data.add(i);
+        });
+        return list.toString();
     }
 
     static String slowInvoice() {

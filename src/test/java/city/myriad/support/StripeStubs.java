@@ -61,6 +61,10 @@ public class StripeStubs implements QuarkusTestResourceLifecycleManager {
         draft.put("status", "draft");
         server.stubFor(get(urlPathMatching("/v1/invoices/[^/]+")).willReturn(aResponse().withStatus(200)
                 .withHeader("Content-Type", "application/json").withBody(draft.toString())));
+        // A customer's invoices listed: none (a test stubs the drafts Stripe made for its own customer).
+        server.stubFor(get(urlPathEqualTo("/v1/invoices")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"object\":\"list\",\"url\":\"/v1/invoices\",\"has_more\":false,\"data\":[]}")));
         server.stubFor(delete(urlPathMatching("/v1/invoices/[^/]+")).willReturn(aResponse().withStatus(200)
                 .withHeader("Content-Type", "application/json")
                 .withBody("{\"id\":\"{{request.pathSegments.[2]}}\",\"object\":\"invoice\",\"deleted\":true}")));

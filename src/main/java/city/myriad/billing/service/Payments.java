@@ -119,18 +119,21 @@ public class Payments {
     }
 
     /**
-     * The void goes to Stripe through the push outbox, in the void's transaction. A push that has made no Stripe
-     * invoice yet stops (SKIPPED: nothing in Stripe to undo; a push still running finds it and hands any draft it
-     * then makes to the void step). One with a Stripe invoice, open or still a draft, goes to the billing worker
-     * (VOID_PENDING): it voids an open one and deletes a draft.
+     * The void goes to Stripe through the push outbox, in the void's transaction. A push that has not sent Stripe
+     * its invoice create stops (SKIPPED: nothing in Stripe to undo; a push still running finds it and hands any
+     * draft it then makes to the void step). One with a Stripe invoice, open or still a draft, or whose create was
+     * sent without its id stored (a lost answer, a crash), goes to the billing worker (VOID_PENDING): it voids an
+     * open one and deletes a draft, found by its metadata when Myriad never heard its id.
      */
     private static Uni<Void> voidInStripe(SqlConnection c, UUID invoice, Instant at) {
         return c.preparedQuery("""
                         update stripe_pushes s
                            set state = case when s.state = 'PUSHED' or i.stripe_invoice_id is not null
+                                                 or s.invoice_create_sent_at is not null
                                             then 'VOID_PENDING' else 'SKIPPED' end,
                                attempts = 0, next_attempt_at = $2,
                                last_error = case when s.state = 'PUSHED' or i.stripe_invoice_id is not null
+                                                      or s.invoice_create_sent_at is not null
                                                  then null else 'voided before it was pushed' end
                           from invoices i
                          where s.invoice_id = $1 and i.id = s.invoice_id

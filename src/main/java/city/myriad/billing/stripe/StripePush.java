@@ -16,6 +16,7 @@ import com.stripe.net.RequestOptions;
 import com.stripe.param.CustomerCreateParams;
 import com.stripe.param.InvoiceCreateParams;
 import com.stripe.param.InvoiceFinalizeInvoiceParams;
+import com.stripe.param.InvoiceListParams;
 import com.stripe.param.InvoiceItemCreateParams;
 import com.stripe.param.InvoiceVoidInvoiceParams;
 import io.vertx.mutiny.sqlclient.Row;
@@ -39,10 +40,15 @@ import org.jboss.logging.Logger;
  * exponentially (base x 2^attempts, at most an hour); after 12 attempts the push is FAILED for an admin to look at.
  * Blocking (stripe-java is): runs on the billing worker's thread, never on an event loop.
  *
+ * <p>The Stripe invoice's id is the one step whose answer can be lost with Stripe's work done (a crash, a timeout
+ * after Stripe made it): the push marks the create sent before it sends it, and a push marked so without an id
+ * first looks for its draft among the customer's (by {@code myriad_invoice_id} metadata) and takes it, so no retry
+ * makes a second invoice, even after Stripe's idempotency keys have expired (24 h).
+ *
  * <p>Voids use the same outbox: an invoice Myriad voided before its push finished is never finalized (SKIPPED),
- * and a Stripe draft its push had made is deleted there; one already open in Stripe is voided there
- * ({@code myriad-invoice-<id>-void}), with the same retries. Which of the two Stripe holds when Myriad never saw
- * the finalize answered is asked of Stripe, never guessed.
+ * and a Stripe draft its push had made is deleted there, found by its metadata if its id was never stored; one
+ * already open in Stripe is voided there ({@code myriad-invoice-<id>-void}), with the same retries. Which of the
+ * two Stripe holds when Myriad never saw the finalize answered is asked of Stripe, never guessed.
  */
 @ApplicationScoped
 public class StripePush {
@@ -70,7 +76,7 @@ public class StripePush {
     /** An invoice to push, as leased. */
     record Due(UUID invoiceId, UUID tenantId, String tenantSlug, String tenantName, String number, String period,
             String currency, String customerId, String stripeInvoiceId, int linesPushed, int attempts, String state,
-            boolean finalized) {}
+            boolean finalized, boolean createSent) {}
 
     /** Pushes what is due now; returns how many invoices were pushed whole. */
     public int pushDue() {
@@ -87,9 +93,11 @@ public class StripePush {
                             update stripe_pushes s set next_attempt_at = $2 from due
                              where s.invoice_id = due.invoice_id
                          returning s.invoice_id, s.lines_pushed, s.attempts, s.state,
-                                   s.pushed_at is not null as finalized)
+                                   s.pushed_at is not null as finalized,
+                                   s.invoice_create_sent_at is not null as create_sent)
                         select l.invoice_id, i.tenant_id, t.slug, t.name, i.number, i.period, i.currency,
-                               sc.customer_id, i.stripe_invoice_id, l.lines_pushed, l.attempts, l.state, l.finalized
+                               sc.customer_id, i.stripe_invoice_id, l.lines_pushed, l.attempts, l.state, l.finalized,
+                               l.create_sent
                           from leased l join invoices i on i.id = l.invoice_id join tenants t on t.id = i.tenant_id
                           left join stripe_customers sc on sc.tenant_id = i.tenant_id""")
                 .execute(Tuple.of(SqlTimes.utc(now), SqlTimes.utc(now.plus(LEASE)))).map(rows -> {
@@ -97,7 +105,7 @@ public class StripePush {
                     for (Row r : rows) {
                         out.add(new Due(r.getUUID(0), r.getUUID(1), r.getString(2), r.getString(3), r.getString(4),
                                 r.getString(5), r.getString(6), r.getString(7), r.getString(8), r.getInteger(9),
-                                r.getInteger(10), r.getString(11), r.getBoolean(12)));
+                                r.getInteger(10), r.getString(11), r.getBoolean(12), r.getBoolean(13)));
                     }
                     return out;
                 })));
@@ -133,21 +141,30 @@ public class StripePush {
         }
         String stripeInvoice = d.stripeInvoiceId();
         if (stripeInvoice == null) {
-            if (!"PENDING".equals(state(d.invoiceId()))) {
+            // Marked sent before it is sent, in the same statement as the check that the invoice is still to push.
+            if (!createSending(d.invoiceId())) {
                 return false; // voided while this push ran: no Stripe invoice made
             }
-            Invoice created = stripe.invoices().create(InvoiceCreateParams.builder()
-                    .setCustomer(customer).setCurrency(d.currency().toLowerCase(Locale.ROOT))
-                    .setAutoAdvance(false)
-                    .setCollectionMethod(InvoiceCreateParams.CollectionMethod.CHARGE_AUTOMATICALLY)
-                    .setPendingInvoiceItemsBehavior(InvoiceCreateParams.PendingInvoiceItemsBehavior.EXCLUDE)
-                    .setDescription("Myriad invoice " + d.number() + " for " + d.period())
-                    .putMetadata("myriad_invoice_id", d.invoiceId().toString())
-                    .putMetadata("myriad_invoice_number", d.number()).build(),
-                    key("myriad-invoice-" + d.invoiceId()));
-            stripeInvoice = created.getId();
-            run("update invoices set stripe_invoice_id = $2, updated_at = $3 where id = $1",
-                    Tuple.of(d.invoiceId(), stripeInvoice, SqlTimes.utc(clock.instant())));
+            // A create sent before may have made the invoice with its answer lost: take that draft, never a second.
+            List<String> made = d.createSent() ? draftsOf(customer, d.invoiceId()) : List.of();
+            if (!made.isEmpty()) {
+                stripeInvoice = made.get(0);
+            } else {
+                Invoice created = stripe.invoices().create(InvoiceCreateParams.builder()
+                        .setCustomer(customer).setCurrency(d.currency().toLowerCase(Locale.ROOT))
+                        .setAutoAdvance(false)
+                        .setCollectionMethod(InvoiceCreateParams.CollectionMethod.CHARGE_AUTOMATICALLY)
+                        .setPendingInvoiceItemsBehavior(InvoiceCreateParams.PendingInvoiceItemsBehavior.EXCLUDE)
+                        .setDescription("Myriad invoice " + d.number() + " for " + d.period())
+                        .putMetadata("myriad_invoice_id", d.invoiceId().toString())
+                        .putMetadata("myriad_invoice_number", d.number()).build(),
+                        key("myriad-invoice-" + d.invoiceId()));
+                stripeInvoice = created.getId();
+            }
+            if (!"PENDING".equals(storeStripeId(d.invoiceId(), stripeInvoice))) {
+                toVoid(d.invoiceId()); // voided while the create ran: its draft goes to the void step
+                return false;
+            }
         }
         List<LineRow> lines = Blocking.await(() -> tx.asPlatform(c -> invoices.stored(c, d.invoiceId())));
         for (LineRow l : lines) {
@@ -194,6 +211,10 @@ public class StripePush {
      * (VOID_FAILED at once, for an admin to refund in Stripe).
      */
     private void voidInStripe(Due d) throws StripeException {
+        if (d.stripeInvoiceId() == null) {
+            deleteLostDrafts(d);
+            return;
+        }
         StripeClient stripe = client.orElseThrow();
         String status = d.finalized() ? "open" : statusInStripe(d.stripeInvoiceId());
         switch (status) {
@@ -212,6 +233,46 @@ public class StripePush {
                 settle(d, "VOIDED", null);
             }
         }
+    }
+
+    /**
+     * The void of a push whose invoice create was sent but whose Stripe id Myriad never stored: whatever draft that
+     * create made is found by its metadata and deleted. A push still waiting for that answer elsewhere stores the id
+     * after this and hands the draft back (see {@link #toVoid}).
+     */
+    private void deleteLostDrafts(Due d) throws StripeException {
+        List<String> drafts = d.customerId() == null ? List.of() : draftsOf(d.customerId(), d.invoiceId());
+        for (String draft : drafts) {
+            deleteDraft(draft);
+        }
+        String note = drafts.isEmpty() ? "voided before it was pushed; no Stripe invoice found for it"
+                : "voided before it was finalized; its Stripe draft " + String.join(", ", drafts) + " deleted";
+        // Under the row's lock, as the push stores an id: one stored meanwhile is voided by its id next round.
+        Blocking.await(() -> tx.asPlatform(c -> c.preparedQuery("""
+                        select i.stripe_invoice_id from stripe_pushes s join invoices i on i.id = s.invoice_id
+                         where s.invoice_id = $1 for update of s""").execute(Tuple.of(d.invoiceId()))
+                .chain(rows -> rows.iterator().next().getString(0) == null
+                        ? c.preparedQuery("update stripe_pushes set state = 'SKIPPED', last_error = $2 "
+                                + "where invoice_id = $1 and state = 'VOID_PENDING'").execute(Tuple.of(d.invoiceId(), note))
+                        : c.preparedQuery("update stripe_pushes set next_attempt_at = $2 "
+                                + "where invoice_id = $1 and state = 'VOID_PENDING'")
+                                .execute(Tuple.of(d.invoiceId(), SqlTimes.utc(clock.instant()))))
+                .replaceWithVoid()));
+    }
+
+    /**
+     * The customer's Stripe drafts made for this invoice (its {@code myriad_invoice_id} metadata). Stripe's list is
+     * consistent, unlike its search; a customer holds few drafts, since Myriad finalizes what it pushes.
+     */
+    private List<String> draftsOf(String customer, UUID invoice) throws StripeException {
+        List<String> found = new ArrayList<>();
+        for (Invoice i : client.orElseThrow().invoices().list(InvoiceListParams.builder().setCustomer(customer)
+                .setStatus(InvoiceListParams.Status.DRAFT).setLimit(100L).build()).autoPagingIterable()) {
+            if (i.getMetadata() != null && invoice.toString().equals(i.getMetadata().get("myriad_invoice_id"))) {
+                found.add(i.getId());
+            }
+        }
+        return found;
     }
 
     /** The invoice's status in Stripe ({@code draft}, {@code open}, {@code paid}, ...), or {@code deleted}. */
@@ -241,6 +302,29 @@ public class StripePush {
     private void settle(Due d, String state, String note) {
         run("update stripe_pushes set state = $2, last_error = $3 where invoice_id = $1 and state = 'VOID_PENDING'",
                 Tuple.of(d.invoiceId(), state, note));
+    }
+
+    /** Marks the invoice create as sent if the push is still to be made; false if it was voided meanwhile. */
+    private boolean createSending(UUID invoice) {
+        return Blocking.await(() -> tx.asPlatform(c -> c.preparedQuery("""
+                        update stripe_pushes set invoice_create_sent_at = coalesce(invoice_create_sent_at, $2)
+                         where invoice_id = $1 and state = 'PENDING'""")
+                .execute(Tuple.of(invoice, SqlTimes.utc(clock.instant()))).map(rows -> rows.rowCount() == 1)));
+    }
+
+    /**
+     * Stores the Stripe invoice's id under the push row's lock (the void step settles a push without an id under it
+     * too) and returns the push's state: anything but PENDING means the invoice was voided meanwhile.
+     */
+    private String storeStripeId(UUID invoice, String stripeInvoice) {
+        return Blocking.await(() -> tx.asPlatform(c -> c.preparedQuery(
+                        "select state from stripe_pushes where invoice_id = $1 for update").execute(Tuple.of(invoice))
+                .chain(rows -> {
+                    String state = rows.iterator().next().getString(0);
+                    return c.preparedQuery("update invoices set stripe_invoice_id = $2, updated_at = $3 where id = $1")
+                            .execute(Tuple.of(invoice, stripeInvoice, SqlTimes.utc(clock.instant())))
+                            .replaceWith(state);
+                })));
     }
 
     private String state(UUID invoice) {
