@@ -11,7 +11,9 @@ import java.util.Arrays;
  * <p>Rules:
  * <ul>
  *   <li>usage is charged when a job starts, for its whole declared run time (a job without one counts as a day),
- *       so a tenant cannot start many long jobs in one cycle before its share catches up;</li>
+ *       so a tenant cannot start many long jobs in one cycle before its share catches up; a job stopped before
+ *       its end by the scheduler (evicted) gets the part it did not run back, so a tenant's spot work is charged
+ *       for what ran, not once per restart;</li>
  *   <li>a tenant with no weight given has weight 1; weights must be positive;</li>
  *   <li>decay is exact for any time step: {@code usage(t2) = usage(t1) · 2^-((t2 - t1) / halfLife)}.</li>
  * </ul>
@@ -73,6 +75,25 @@ public final class FairShare {
         grow(job.tenant());
         usage(job.tenant(), nowS);
         usage[job.tenant()] += cardSeconds(job);
+    }
+
+    /**
+     * Gives back what a job started at {@code startedAtS} was charged for the run time it will not have: it was
+     * stopped at {@code nowS} (evicted, or its start taken back in the cycle that made it), so its tenant is charged
+     * only for what it ran. The part given back has decayed since the charge as the rest of the usage has.
+     */
+    public void refund(Job job, double startedAtS, double nowS) {
+        double ran = nowS - startedAtS;
+        double unused = cardSeconds(job) - Math.max(1, job.totalMilli() / 1000.0) * ran;
+        if (unused <= 0 || job.tenant() >= usage.length) {
+            return;
+        }
+        double left = usage(job.tenant(), nowS) - unused * decay(ran);
+        usage[job.tenant()] = Math.max(0, left);
+    }
+
+    private double decay(double elapsedS) {
+        return halfLifeS > 0 ? Math.pow(0.5, elapsedS / halfLifeS) : 1;
     }
 
     /** What a job costs its tenant's share: its cards (at least one, for CPU-only jobs) times its run time. */

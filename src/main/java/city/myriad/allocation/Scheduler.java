@@ -699,10 +699,33 @@ public final class Scheduler {
         for (Running v : plan.victims()) {
             running.remove(v.placement.job().id());
             evicted.add(v.placement.job());
-            out.add(new Decision.Preempt(v.placement, head));
+            if (options.fairShare()) {
+                fairShare.refund(v.placement.job(), v.start, t);
+            }
+            if (!unstarted(v, t, out)) {
+                out.add(new Decision.Preempt(v.placement, head));
+            }
         }
         start(plan.placement(), t, out);
         return true;
+    }
+
+    /**
+     * A victim this very cycle started never ran: its start is taken back rather than evicted (a spot job placed on
+     * the cards a blocked on-demand job then takes), so nothing is started and stopped at once: no container
+     * launched to be killed, no preemption for its tenant to hear of, no lost run. It waits as if never started.
+     */
+    private static boolean unstarted(Running v, double t, List<Decision> out) {
+        if (v.start != t) {
+            return false;
+        }
+        for (int i = out.size() - 1; i >= 0; i--) {
+            if (out.get(i) instanceof Decision.Start s && s.placement().job() == v.placement.job()) {
+                out.remove(i);
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Gives a job evicted for a what-if its cards back. */

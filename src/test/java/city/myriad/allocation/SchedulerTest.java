@@ -157,6 +157,42 @@ class SchedulerTest {
     }
 
     @Test
+    void a_spot_job_whose_cards_a_blocked_job_takes_in_the_same_cycle_is_never_started_and_stopped() {
+        // One node. The spot job is smaller (it goes first) and takes the node; the on-demand job behind it then
+        // pays for the node by evicting it. Started and evicted at once would launch a container to kill it and
+        // tell its tenant of a preemption: its start is taken back instead.
+        FairShare shares = new FairShare(3600);
+        Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.myriad(), shares);
+        Job spot = Job.of(0).runsFor(100).cards(8).preemptible(true).build();
+        Job onDemand = Job.of(1).tenant(1).runsFor(1000).cards(8).build();
+        s.submit(spot);
+        s.submit(onDemand);
+        List<Decision> d = s.cycle(0);
+        assertEquals(List.of(onDemand), started(d));
+        assertEquals(1, d.size(), "no start and preemption of the spot job: " + d);
+        assertEquals(1, s.pending(), "the spot job waits");
+        assertEquals(0, shares.usage(0, 0), 1e-9, "nor is its tenant charged for a run it never had");
+        s.finished(onDemand);
+        assertEquals(List.of(spot), started(s.cycle(1000)));
+    }
+
+    @Test
+    void an_evicted_job_is_charged_to_its_tenants_share_only_for_what_it_ran() {
+        FairShare f = new FairShare(3600);
+        Job spot = Job.of(0).runsFor(400).cards(2).preemptible(true).build();
+        f.charge(spot, 0);
+        f.refund(spot, 0, 100);
+        assertEquals(2 * 100 * Math.pow(0.5, 100 / 3600.0), f.usage(0, 100), 1e-9, "100 s ran, decayed since");
+        FairShare never = new FairShare(0);
+        never.charge(spot, 50);
+        never.charge(spot, 70);
+        never.refund(spot, 70, 70);
+        assertEquals(800, never.usage(0, 70), 1e-9, "a start taken back costs nothing; the first run stands");
+        never.refund(spot, 50, 500);
+        assertEquals(800, never.usage(0, 500), 1e-9, "a run past its declared time has nothing to give back");
+    }
+
+    @Test
     void a_gang_evicts_a_minimal_set_preferring_nodes_freed_by_one_victim() {
         Scheduler s = new Scheduler(nodesOf8(4), new FragmentationAwarePolicy(), Scheduler.Options.myriad());
         List<Job> running = List.of(
