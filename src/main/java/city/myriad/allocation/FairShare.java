@@ -11,9 +11,9 @@ import java.util.Arrays;
  * <p>Rules:
  * <ul>
  *   <li>usage is charged when a job starts, for its whole declared run time (a job without one counts as a day),
- *       so a tenant cannot start many long jobs in one cycle before its share catches up; a job stopped before
- *       its end by the scheduler (evicted) gets the part it did not run back, so a tenant's spot work is charged
- *       for what ran, not once per restart;</li>
+ *       so a tenant cannot start many long jobs in one cycle before its share catches up; a job that stops before
+ *       its declared end (evicted, or finished early) gets the part it did not run back, so a tenant is charged
+ *       for what ran, not once per restart of its spot work nor for the run time it declared to be safe;</li>
  *   <li>a tenant with no weight given has weight 1; weights must be positive;</li>
  *   <li>decay is exact for any time step: {@code usage(t2) = usage(t1) · 2^-((t2 - t1) / halfLife)}.</li>
  * </ul>
@@ -78,9 +78,9 @@ public final class FairShare {
     }
 
     /**
-     * Gives back what a job started at {@code startedAtS} was charged for the run time it will not have: it was
-     * stopped at {@code nowS} (evicted, or its start taken back in the cycle that made it), so its tenant is charged
-     * only for what it ran. The part given back has decayed since the charge as the rest of the usage has.
+     * Gives back what a job started at {@code startedAtS} was charged for the run time it will not have: it stopped
+     * at {@code nowS} (evicted, its start taken back in the cycle that made it, or ended early), so its tenant is
+     * charged only for what it ran. The part given back has decayed since the charge as the rest of the usage has.
      */
     public void refund(Job job, double startedAtS, double nowS) {
         double ran = nowS - startedAtS;

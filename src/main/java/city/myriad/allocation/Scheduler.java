@@ -289,6 +289,8 @@ public final class Scheduler {
         final double start;
         final double end;
         final long seq;
+        /** Whether this scheduler charged its tenant's fair share for it (not so for a job resumed after a restart). */
+        boolean charged;
 
         Running(Placement placement, double start, long seq) {
             this.placement = placement;
@@ -403,6 +405,10 @@ public final class Scheduler {
      * placement does not fit the current state, which would mean the records are inconsistent.
      */
     public void resume(Placement placement, double startedAtS) {
+        run(placement, startedAtS);
+    }
+
+    private Running run(Placement placement, double startedAtS) {
         if (running.containsKey(placement.job().id())) {
             throw new IllegalArgumentException("job " + placement.job().id() + " is already running");
         }
@@ -413,15 +419,25 @@ public final class Scheduler {
         running.put(placement.job().id(), r);
         ends(r, true);
         preemption.started(r);
+        return r;
     }
 
-    /** A running job ended (finished, failed or was cancelled): its cards are free again. */
+    /** A running job ended (finished, failed or was cancelled) at its declared end or later: its cards are free. */
     public void finished(Job job) {
+        finished(job, Double.POSITIVE_INFINITY);
+    }
+
+    /**
+     * A running job ended at {@code nowS}: its cards are free again, and if it ended before its declared run time
+     * its tenant gets back the fair-share charge for the time it did not run (it was charged all of it at start).
+     */
+    public void finished(Job job, double nowS) {
         Running r = running.remove(job.id());
         if (r == null) {
             throw new IllegalArgumentException("job " + job.id() + " is not running");
         }
         release(r);
+        refund(r, nowS);
     }
 
     /** A pending job was withdrawn by its tenant. Returns whether it was pending. */
@@ -667,9 +683,10 @@ public final class Scheduler {
     }
 
     private void start(Placement p, double t, List<Decision> out) {
-        resume(p, t);
+        Running r = run(p, t);
         if (options.fairShare()) {
             fairShare.charge(p.job(), t);
+            r.charged = true;
         }
         out.add(new Decision.Start(p));
     }
@@ -699,9 +716,7 @@ public final class Scheduler {
         for (Running v : plan.victims()) {
             running.remove(v.placement.job().id());
             evicted.add(v.placement.job());
-            if (options.fairShare()) {
-                fairShare.refund(v.placement.job(), v.start, t);
-            }
+            refund(v, t);
             if (!unstarted(v, t, out)) {
                 out.add(new Decision.Preempt(v.placement, head));
             }
@@ -726,6 +741,13 @@ public final class Scheduler {
             }
         }
         return false;
+    }
+
+    /** A job stopped at {@code t}: its tenant gets back what this scheduler charged it for the time it did not run. */
+    private void refund(Running r, double t) {
+        if (r.charged) {
+            fairShare.refund(r.placement.job(), r.start, t);
+        }
     }
 
     /** Gives a job evicted for a what-if its cards back. */

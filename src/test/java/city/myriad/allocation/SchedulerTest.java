@@ -177,6 +177,28 @@ class SchedulerTest {
     }
 
     @Test
+    void a_job_ending_before_its_declared_time_is_charged_for_what_it_ran_and_a_resumed_one_gives_nothing_back() {
+        FairShare shares = new FairShare(0);
+        Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.myriad(), shares);
+        Job early = Job.of(0).runsFor(1000).cards(2).build();
+        s.submit(early);
+        assertEquals(List.of(early), started(s.cycle(0)));
+        assertEquals(2000, shares.usage(0, 0), 1e-9, "charged its whole declared run at start");
+        s.finished(early, 300);
+        assertEquals(600, shares.usage(0, 300), 1e-9, "and given back the 700 s it did not run");
+        // A job resumed after a restart was not charged by this scheduler: ending early gives nothing back.
+        Job resumed = Job.of(1).runsFor(1000).cards(2).build();
+        s.resume(Placement.onNodes(resumed, new int[] {0}, new int[][] {{0, 1}}), 200);
+        s.finished(resumed, 400);
+        assertEquals(600, shares.usage(0, 400), 1e-9);
+        Job full = Job.of(2).runsFor(100).cards(2).build();
+        s.submit(full);
+        s.cycle(400);
+        s.finished(full);
+        assertEquals(800, shares.usage(0, 500), 1e-9, "a job ending at its declared end keeps its charge");
+    }
+
+    @Test
     void an_evicted_job_is_charged_to_its_tenants_share_only_for_what_it_ran() {
         FairShare f = new FairShare(3600);
         Job spot = Job.of(0).runsFor(400).cards(2).preemptible(true).build();

@@ -339,7 +339,7 @@ final class ClusterLoop implements Runnable {
         waiting.forEach(t -> t.refusal = null);
         for (Decision d : scheduler.cycle(seconds(now))) {
             if (d instanceof Decision.Start s) {
-                started(s.placement(), writes);
+                started(s.placement(), writes, now);
             } else if (d instanceof Decision.Preempt p) {
                 // The core has put the victim back in its queue already.
                 Tracked t = byCore.get(p.victim().job().id());
@@ -513,11 +513,12 @@ final class ClusterLoop implements Runnable {
         return parts.runs.endQueued(q.t().row, q.to(), q.reason(), now, false);
     }
 
-    private void started(Placement p, List<Write> writes) {
+    private void started(Placement p, List<Write> writes, Instant now) {
         Tracked t = byCore.get(p.job().id());
         if (t.row.sameBlock() && blocksOf(p) > 1) {
-            // Asked for one block and the core could only place it across blocks: it waits instead.
-            scheduler.finished(p.job());
+            // Asked for one block and the core could only place it across blocks: it waits instead (and its tenant
+            // is not charged for a run it did not have).
+            scheduler.finished(p.job(), seconds(now));
             scheduler.submit(p.job());
             t.refusal = Reasons.BLOCK;
             return;
@@ -642,9 +643,9 @@ final class ClusterLoop implements Runnable {
         closedReservations = Set.of();  // a write that finds the job moved reads it again; the next refresh looks again
     }
 
-    /** The core lets go of a running job's cards. */
+    /** The core lets go of a running job's cards; ended before its declared time, its unused share is refunded. */
     private void finish(Tracked t) {
-        scheduler.finished(t.core);
+        scheduler.finished(t.core, seconds(parts.clock.instant()));
         stops(t);
         count(t, -1);
     }
