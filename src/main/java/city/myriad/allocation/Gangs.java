@@ -35,6 +35,9 @@ final class Gangs {
         if (singleNode(t, job) && !t.someNodeCarries(job.allowedModels(), job.gpus(), job.cpuMilli(), job.memoryMib())) {
             return new PlacementResult.Rejected(PlacementResult.Reason.NO_NODE_LARGE_ENOUGH);
         }
+        if (job.oneBlock() && !singleNode(t, job) && t.maxCardsInOneBlock(job.allowedModels()) < job.gpus()) {
+            return new PlacementResult.Rejected(PlacementResult.Reason.NO_BLOCK_LARGE_ENOUGH);
+        }
         return null;
     }
 
@@ -59,7 +62,7 @@ final class Gangs {
         if (never != null) {
             return never;
         }
-        return singleNode(s.topology(), job) ? null : firstFit(s, job);
+        return singleNode(s.topology(), job) ? null : job.oneBlock() ? topologyAware(s, job) : firstFit(s, job);
     }
 
     /** The job placed on one node, on the cards the state chooses there. */
@@ -179,7 +182,8 @@ final class Gangs {
             }
         }
         if (bestBlock < 0) {
-            return firstFit(s, job);  // no single block holds it: span blocks
+            // No single block holds it: span blocks, unless it must stay in one (it waits for a block to free).
+            return job.oneBlock() ? deferred(s, job) : firstFit(s, job);
         }
         return fillBlock(s, job, bestBlock, rackFree);
     }

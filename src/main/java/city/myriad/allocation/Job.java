@@ -13,9 +13,10 @@ package city.myriad.allocation;
  * @param memoryMib memory request of the whole job
  * @param priority higher first; 0 is normal
  * @param preemptible whether the job may be stopped to make room for non-preemptible work
+ * @param oneBlock whether a gang across nodes must stay inside one block (it waits rather than span blocks)
  */
 public record Job(int id, int tenant, double submitS, double durationS, int gpus, int gpuMilli, long allowedModels,
-        long cpuMilli, long memoryMib, int priority, boolean preemptible) {
+        long cpuMilli, long memoryMib, int priority, boolean preemptible, boolean oneBlock) {
 
     public static final long ANY_MODEL = -1L;
 
@@ -44,7 +45,7 @@ public record Job(int id, int tenant, double submitS, double durationS, int gpus
     public Job endless() {
         return Double.isInfinite(durationS) ? this
                 : new Job(id, tenant, submitS, Double.POSITIVE_INFINITY, gpus, gpuMilli, allowedModels, cpuMilli,
-                        memoryMib, priority, preemptible);
+                        memoryMib, priority, preemptible, oneBlock);
     }
 
     /** Milli-cards of the whole gang. */
@@ -54,7 +55,7 @@ public record Job(int id, int tenant, double submitS, double durationS, int gpus
 
     /**
      * A job built field by field: one whole card of any model, tenant 0, submitted at 0, running until it is
-     * finished, no CPU or memory asked, normal priority, not preemptible, unless set otherwise.
+     * finished, no CPU or memory asked, normal priority, not preemptible, free to span blocks, unless set otherwise.
      */
     public static Builder of(int id) {
         return new Builder(id);
@@ -73,6 +74,7 @@ public record Job(int id, int tenant, double submitS, double durationS, int gpus
         private long memoryMib;
         private int priority;
         private boolean preemptible;
+        private boolean oneBlock;
 
         private Builder(int id) {
             this.id = id;
@@ -130,9 +132,15 @@ public record Job(int id, int tenant, double submitS, double durationS, int gpus
             return this;
         }
 
+        /** A gang that must run inside one block (the marketplace's same-block tier); one node is always in one. */
+        public Builder oneBlock(boolean oneBlock) {
+            this.oneBlock = oneBlock;
+            return this;
+        }
+
         public Job build() {
             return new Job(id, tenant, submitS, durationS, gpus, gpuMilli, allowedModels, cpuMilli, memoryMib,
-                    priority, preemptible);
+                    priority, preemptible, oneBlock);
         }
     }
 }

@@ -24,6 +24,8 @@ public sealed interface PlacementResult permits PlacementResult.Placed, Placemen
         LARGER_THAN_CLUSTER,
         /** It belongs on one node, and no node of an allowed model has its cards, CPU and memory at once. */
         NO_NODE_LARGE_ENOUGH,
+        /** A gang that must stay inside one block is larger than every block's cards of its models. */
+        NO_BLOCK_LARGE_ENOUGH,
         QUOTA_EXCEEDED,
         BUDGET_EXCEEDED,
         /** It fits, but every place for it would leave more free cards useless than it takes (never-ending work). */

@@ -656,16 +656,18 @@ public final class Scheduler {
      * What decides whether a job can fit now, but its CPU and memory: its cards, its models, its tenant (nodes
      * held for a tenant) and the nodes kept for heads, if any.
      */
-    private record Shape(int gpus, int milli, long models, int tenant, boolean preemptible, HeldNodes heldNodes) {
+    private record Shape(int gpus, int milli, long models, int tenant, boolean preemptible, boolean oneBlock,
+            HeldNodes heldNodes) {
         Shape(Job j, HeldNodes heldNodes) {
-            this(j.gpus(), j.gpuMilli(), j.allowedModels(), j.tenant(), j.preemptible(), heldNodes);
+            this(j.gpus(), j.gpuMilli(), j.allowedModels(), j.tenant(), j.preemptible(), j.oneBlock(), heldNodes);
         }
 
         // Written out: a scan looks up a shape for nearly every job it passes, and the generated methods cost more.
         @Override
         public boolean equals(Object o) {
             return o instanceof Shape s && s.gpus == gpus && s.milli == milli && s.models == models
-                    && s.tenant == tenant && s.preemptible == preemptible && s.heldNodes.equals(heldNodes);
+                    && s.tenant == tenant && s.preemptible == preemptible && s.oneBlock == oneBlock
+                    && s.heldNodes.equals(heldNodes);
         }
 
         @Override
@@ -673,7 +675,7 @@ public final class Scheduler {
             int h = 31 * gpus + milli;
             h = 31 * h + Long.hashCode(models);
             h = 31 * h + tenant;
-            h = 31 * h + (preemptible ? 1 : 0);
+            h = 31 * h + (preemptible ? 1 : 0) + (oneBlock ? 2 : 0);
             return 31 * h + heldNodes.hashCode();
         }
     }

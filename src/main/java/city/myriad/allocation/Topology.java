@@ -151,10 +151,6 @@ public final class Topology {
         return memory[node];
     }
 
-    public int block(int node) {
-        return block[node];
-    }
-
     public List<String> models() {
         return models;
     }
@@ -206,6 +202,19 @@ public final class Topology {
             }
         }
         return false;
+    }
+
+    /** The most cards of the allowed models one block holds: a gang that must stay in one block cannot be larger. */
+    public long maxCardsInOneBlock(long allowedModels) {
+        long[] perBlock = new long[blocks];
+        long max = 0;
+        for (int n = 0; n < model.length; n++) {
+            if ((allowedModels & (1L << model[n])) != 0) {
+                perBlock[block[n]] += cards[n];
+                max = Math.max(max, perBlock[block[n]]);
+            }
+        }
+        return max;
     }
 
     /** The most cards one node of an allowed model offers: a job with more cards must span nodes. */

@@ -54,6 +54,33 @@ class PlacementPoliciesTest {
     }
 
     @Test
+    void a_gang_that_must_stay_in_one_block_waits_while_the_free_nodes_span_blocks_and_is_refused_if_no_block_holds_it() {
+        Topology t = twoBlocks();  // b0: n0-n3, b1: n4-n7, 32 cards each
+        int[] all = {0, 1, 2, 3, 4, 5, 6, 7};
+        for (PlacementPolicy policy : new PlacementPolicy[] {new FragmentationAwarePolicy(), new FgdPolicy(),
+                new BestFitPolicy(), new FirstFitPolicy()}) {
+            String name = policy.getClass().getSimpleName();
+            ClusterState s = new ClusterState(t);
+            Placement[] whole = new Placement[8];
+            for (int n : new int[] {0, 1, 2, 4, 5, 6}) {
+                whole[n] = Placement.onNodes(Job.of(100 + n).cards(8).build(), new int[] {n}, new int[][] {all});
+                s.allocate(whole[n]);
+            }
+            // Free: n3 in b0 and n7 in b1, 16 cards, 8 in each block.
+            Job oneBlock = Job.of(1).cards(16).oneBlock(true).build();
+            assertInstanceOf(PlacementResult.Deferred.class, policy.place(s, oneBlock), name);
+            assertArrayEquals(new int[] {3, 7}, placed(policy.place(s, Job.of(2).cards(16).build())).nodes(),
+                    name + ": a gang free to span blocks runs now");
+            s.release(whole[0]);
+            assertArrayEquals(new int[] {0, 3}, placed(policy.place(s, oneBlock)).nodes(), name + ": b0 holds it now");
+            PlacementResult tooWide = policy.place(s, Job.of(3).cards(40).oneBlock(true).build());
+            assertEquals(PlacementResult.Reason.NO_BLOCK_LARGE_ENOUGH,
+                    assertInstanceOf(PlacementResult.Rejected.class, tooWide, name).reason());
+            assertInstanceOf(PlacementResult.Deferred.class, policy.place(s, Job.of(4).cards(40).build()), name);
+        }
+    }
+
+    @Test
     void a_fractional_slice_joins_a_shared_card_instead_of_breaking_a_whole_one() {
         Topology t = twoBlocks();
         ClusterState s = new ClusterState(t);

@@ -324,6 +324,45 @@ class JobsTest {
     }
 
     @Test
+    void a_gang_asking_for_one_block_waits_while_the_free_nodes_span_blocks_and_starts_inside_one() {
+        String cluster = World.cluster(4);  // blocks: nodes 1-2 and 3-4, 16 cards each
+        World.Tenant t = World.tenant();
+        Map<String, String> jobOnNode = new java.util.HashMap<>();
+        for (int i = 0; i < 4; i++) {
+            JsonPath running = runningWholeNode(t, cluster);
+            jobOnNode.put(running.getString("placement[0].node").replaceAll(".*-n", "n"), running.getString("id"));
+        }
+        // One node free in each block: 16 cards, but no block with 16.
+        for (String node : List.of("n1", "n3")) {
+            given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + jobOnNode.get(node) + "/cancel").then()
+                    .statusCode(200);
+        }
+        String oneBlock = submitted(t.admin(), job(cluster, t.projectId(), "16", "ON_DEMAND", 3600)
+                .replace("}", ",\"sameBlock\":true}"));
+        JsonPath waiting = until(t.admin(), oneBlock, j -> "BLOCK".equals(j.getString("reason")));
+        assertEquals("QUEUED", waiting.getString("state"));
+        sleep(1000);  // several cycles of the loop: it is never started and taken back
+        JsonPath still = given().auth().oauth2(t.admin()).get("/api/v1/jobs/" + oneBlock).then().statusCode(200)
+                .extract().jsonPath();
+        assertEquals("QUEUED", still.getString("state"));
+        assertEquals(List.of("QUEUED"), still.getList("history.to"), "never started: " + still.prettify());
+        // The other node of the first block frees: the block holds the gang.
+        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + jobOnNode.get("n2") + "/cancel").then().statusCode(200);
+        JsonPath started = until(t.admin(), oneBlock, state("RUNNING"));
+        Set<String> nodes = new HashSet<>(started.getList("placement.node"));
+        assertEquals(2, nodes.size());
+        assertTrue(nodes.stream().allMatch(n -> n.endsWith("-n1") || n.endsWith("-n2")), "inside block 1: " + nodes);
+        // A gang larger than every block can never run: it fails at once instead of waiting for ever.
+        String tooWide = submitted(t.admin(), job(cluster, t.projectId(), "24", "ON_DEMAND", 3600)
+                .replace("}", ",\"sameBlock\":true}"));
+        JsonPath failed = until(t.admin(), tooWide, state("FAILED"));
+        assertEquals("NEVER_FITS: NO_BLOCK_LARGE_ENOUGH", failed.getString("reason"));
+        for (String id : List.of(oneBlock, jobOnNode.get("n4"))) {
+            given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + id + "/cancel").then().statusCode(200);
+        }
+    }
+
+    @Test
     void cancelling_a_queued_or_running_job_and_again_is_safe_and_an_ended_one_is_409() {
         String cluster = World.cluster(1);
         World.Tenant t = World.tenant();

@@ -42,7 +42,9 @@ public final class JobsApi {
             @Schema(description = "The longest the job may run, in seconds: it is stopped (FAILED, TIME_LIMIT) after "
                     + "it; admission prices the job at it", examples = "3600", minimum = "1", maximum = "31622400")
             Integer maxRunSeconds,
-            @Schema(description = "Keep a gang inside one block (the same-block premium applies); default false")
+            @Schema(description = "Keep a gang inside one block (the same-block premium applies); default false. "
+                    + "It waits (reason BLOCK) while no block has its cards free, and fails at once (NEVER_FITS: "
+                    + "NO_BLOCK_LARGE_ENOUGH) if no block of its model holds that many cards")
             Boolean sameBlock,
             @Schema(description = "A quote of this tenant for this very shape: the job gets its price") UUID quoteId,
             @Min(0) @Max(MAX_CPU_MILLI)

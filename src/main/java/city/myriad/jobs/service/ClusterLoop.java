@@ -339,7 +339,7 @@ final class ClusterLoop implements Runnable {
         waiting.forEach(t -> t.refusal = null);
         for (Decision d : scheduler.cycle(seconds(now))) {
             if (d instanceof Decision.Start s) {
-                started(s.placement(), writes, now);
+                started(s.placement(), writes);
             } else if (d instanceof Decision.Preempt p) {
                 // The core has put the victim back in its queue already.
                 Tracked t = byCore.get(p.victim().job().id());
@@ -354,7 +354,7 @@ final class ClusterLoop implements Runnable {
         }
         for (Tracked t : waiting) {
             if (t.row.state() == JobState.QUEUED) {
-                String reason = t.refusal != null ? t.refusal : Reasons.CAPACITY;
+                String reason = t.refusal != null ? t.refusal : blockBound(t) ? Reasons.BLOCK : Reasons.CAPACITY;
                 if (!reason.equals(t.row.reason()) && !startedNow(writes, t)) {
                     writes.add(new WaitReason(t, reason));
                 }
@@ -513,16 +513,8 @@ final class ClusterLoop implements Runnable {
         return parts.runs.endQueued(q.t().row, q.to(), q.reason(), now, false);
     }
 
-    private void started(Placement p, List<Write> writes, Instant now) {
+    private void started(Placement p, List<Write> writes) {
         Tracked t = byCore.get(p.job().id());
-        if (t.row.sameBlock() && blocksOf(p) > 1) {
-            // Asked for one block and the core could only place it across blocks: it waits instead (and its tenant
-            // is not charged for a run it did not have).
-            scheduler.finished(p.job(), seconds(now));
-            scheduler.submit(p.job());
-            t.refusal = Reasons.BLOCK;
-            return;
-        }
         runs(t);
         boolean borrowed = t.borrowNext;
         t.borrowNext = false;
@@ -530,12 +522,10 @@ final class ClusterLoop implements Runnable {
         writes.add(new Start(t, placements.write(p), borrowed));
     }
 
-    private int blocksOf(Placement p) {
-        Set<Integer> blocks = new HashSet<>();
-        for (int n : p.nodes()) {
-            blocks.add(topology.block(n));
-        }
-        return blocks.size();
+    /** A gang across nodes that asked for one block: the core places it inside one block or it waits. */
+    private boolean blockBound(Tracked t) {
+        return t.row.sameBlock() && t.core != null
+                && t.core.gpus() > topology.maxCardsOnOneNode(t.core.allowedModels());
     }
 
     /** Brings the core in line with a job's row as stored. */
@@ -598,7 +588,7 @@ final class ClusterLoop implements Runnable {
                 .milliPerCard(whole ? 1000 : row.cardsMilli()).models(1L << modelId)
                 .cpu(row.cpuMilli()).memory(row.memoryMib())
                 .priority(row.jobClass() == JobClass.RESERVED ? 1 : 0).preemptible(row.jobClass().preemptible())
-                .build();
+                .oneBlock(row.sameBlock()).build();
         byCore.put(id, t);
         return t;
     }
