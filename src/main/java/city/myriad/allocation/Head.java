@@ -6,7 +6,8 @@ import java.util.Iterator;
  * The head's reservation: its earliest start {@code shadow} from the declared ends of running jobs and, for a
  * head that must run on one node, the node it will start on ({@code node}, kept from later jobs that would
  * still run then); for a gang across nodes, the milli-cards of its models that will be spare at the shadow
- * ({@code extra}, which later jobs may use), with node -1.
+ * ({@code extra}, which later jobs may use), with node -1. A gang that must stay in one block counts each block
+ * apart, and starts once one of them holds it.
  */
 record Head(double shadow, int node, long models, long extra) {
 
@@ -18,36 +19,58 @@ record Head(double shadow, int node, long models, long extra) {
     /**
      * The earliest time at which the head can start, from the declared ends of the running jobs. A head that must
      * run on one node gets the first node where it fits once the jobs ending by then have released their share
-     * (cards, CPU and memory); a gang across nodes counts the wholly free cards of its models in aggregate.
+     * (cards, CPU and memory); a gang across nodes counts the wholly free cards of its models in aggregate (per
+     * block, if it must stay in one).
      */
     static Head reserve(Job head, double t, Topology topology, ClusterState state,
             Iterable<Scheduler.Running> byEnd) {
         if (head.gpus() <= Math.max(1, topology.maxCardsOnOneNode(head.allowedModels()))) {
             return onOneNode(head, t, topology, state, byEnd);
         }
+        // One pool for a gang free to span blocks; one per block for a gang that must stay in one, which starts
+        // once a single block holds it (its spare is that block's: what a later job takes may come from it).
         long need = head.totalMilli();
-        long available = 0;
+        long[] available = new long[head.oneBlock() ? topology.blocks : 1];
+        int fits = -1;
         for (int n = 0; n < topology.nodes(); n++) {
             if (topology.cards(n) > 0 && head.allows(topology.model(n))) {
-                available += state.wholeFree(n) * 1000L;
+                int pool = head.oneBlock() ? topology.block[n] : 0;
+                available[pool] += state.wholeFree(n) * 1000L;
+                if (available[pool] >= need && fits < 0) {
+                    fits = pool;
+                }
             }
         }
-        if (available >= need) {
-            return new Head(t, -1, head.allowedModels(), available - need);  // fits in aggregate: reserve now
+        if (fits >= 0) {  // fits in aggregate: reserve now
+            return new Head(t, -1, head.allowedModels(), spare(available, need));
         }
         for (Scheduler.Running r : byEnd) {
             Placement p = r.placement;
+            boolean enough = false;
             for (int i = 0; i < p.nodes().length; i++) {
                 int n = p.nodes()[i];
                 if (topology.cards(n) > 0 && head.allows(topology.model(n))) {
-                    available += (long) p.cards()[i].length * p.milli();
+                    int pool = head.oneBlock() ? topology.block[n] : 0;
+                    available[pool] += (long) p.cards()[i].length * p.milli();
+                    enough |= available[pool] >= need;
                 }
             }
-            if (available >= need) {
-                return new Head(r.end, -1, head.allowedModels(), available - need);
+            if (enough) {
+                return new Head(r.end, -1, head.allowedModels(), spare(available, need));
             }
         }
         return new Head(Double.POSITIVE_INFINITY, -1, head.allowedModels(), 0);
+    }
+
+    /** What the pool that holds the gang leaves spare at its start (the largest such, if several hold it). */
+    private static long spare(long[] available, long need) {
+        long spare = 0;
+        for (long a : available) {
+            if (a >= need) {
+                spare = Math.max(spare, a - need);
+            }
+        }
+        return spare;
     }
 
     private static Head onOneNode(Job head, double t, Topology topology, ClusterState state,

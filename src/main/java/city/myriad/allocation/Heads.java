@@ -112,7 +112,7 @@ final class Heads {
                     return kept;
                 }
             }
-            if (walk != null && walkVersion == runningVersion && walk.covers(j)) {
+            if (oneNode && walk != null && walkVersion == runningVersion && walk.covers(j)) {
                 long before = walk.steps();
                 Head h = walk.next(j);
                 return walked(j, h, held, walk.steps() - before);

@@ -62,6 +62,37 @@ class HeadTest {
     }
 
     @Test
+    void a_gang_that_must_stay_in_one_block_is_reserved_when_one_block_holds_it_not_when_all_do() {
+        // Two blocks of two 8-card nodes. Block b0 frees 8 cards at t=50 and 8 more at t=300; block b1 frees 8 at 100.
+        Topology t = Topology.builder().node("n0", "A100", 8, 64_000, 512_000, "r0", "b0")
+                .node("n1", "A100", 8, 64_000, 512_000, "r0", "b0")
+                .node("n2", "A100", 8, 64_000, 512_000, "r1", "b1")
+                .node("n3", "A100", 8, 64_000, 512_000, "r1", "b1").build();
+        ClusterState s = new ClusterState(t);
+        List<Scheduler.Running> byEnd = new ArrayList<>();
+        run(s, byEnd, Job.of(0).runsFor(50).cards(8).build(), 0, 0, 0, 1, 2, 3, 4, 5, 6, 7);
+        run(s, byEnd, Job.of(1).runsFor(100).cards(8).build(), 2, 0, 0, 1, 2, 3, 4, 5, 6, 7);
+        run(s, byEnd, Job.of(2).runsFor(300).cards(8).build(), 1, 0, 0, 1, 2, 3, 4, 5, 6, 7);
+        run(s, byEnd, Job.of(3).runsFor(400).cards(8).build(), 3, 0, 0, 1, 2, 3, 4, 5, 6, 7);
+        Job anywhere = Job.of(4).cards(16).build();
+        Job oneBlock = Job.of(5).cards(16).oneBlock(true).build();
+        assertEquals(100, Head.reserve(anywhere, 0, t, s, byEnd).shadow(), "16 cards back in all at t=100");
+        Head h = Head.reserve(oneBlock, 0, t, s, byEnd);
+        assertEquals(300, h.shadow(), "16 cards back in one block (b0) only at t=300");
+        assertEquals(0, h.extra(), "b0 has nothing spare then: the cards free in b1 do not count");
+        // With n1 and n2 empty, b0 holds it at t=50 (one node free in each block does not), and b1's free node is not
+        // its spare.
+        ClusterState emptied = new ClusterState(t);
+        List<Scheduler.Running> fewer = new ArrayList<>();
+        run(emptied, fewer, Job.of(0).runsFor(50).cards(8).build(), 0, 0, 0, 1, 2, 3, 4, 5, 6, 7);
+        run(emptied, fewer, Job.of(3).runsFor(400).cards(8).build(), 3, 0, 0, 1, 2, 3, 4, 5, 6, 7);
+        Head early = Head.reserve(oneBlock, 0, t, emptied, fewer);
+        assertEquals(50, early.shadow());
+        assertEquals(0, early.extra());
+        assertEquals(0, Head.reserve(anywhere, 0, t, emptied, fewer).shadow(), "across blocks it fits now: n1 and n2");
+    }
+
+    @Test
     void a_walk_goes_on_for_another_tenants_job_only_while_no_tenant_holds_a_node() {
         Topology t = twoNodesOf8();
         ClusterState s = new ClusterState(t);

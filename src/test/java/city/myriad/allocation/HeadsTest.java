@@ -112,6 +112,21 @@ class HeadsTest {
     }
 
     @Test
+    void a_gang_after_a_one_node_head_that_can_never_start_is_reserved_in_aggregate_not_by_that_heads_walk() {
+        Topology t = nodesOf8(3);
+        ClusterState s = fullUntil(t, 100, 200, 300);
+        Heads heads = heads(t, s, 8);
+        // More CPU than any node has: no node ever fits it, so it protects nothing and the gang is the first head.
+        Head never = heads.reserve(Job.of(10).runsFor(1_000).cards(1).cpu(100_000).build(), 0, byEnd, 0);
+        assertTrue(Double.isInfinite(never.shadow()));
+        heads.add(never);
+        // The gang asks at least that much in every respect, but it is no one-node job: its cards count in aggregate.
+        Head gang = heads.reserve(Job.of(11).runsFor(1_000).cards(12).cpu(100_000).build(), 0, byEnd, 0);
+        assertEquals(-1, gang.node());
+        assertEquals(200, gang.shadow(), "16 whole cards back at 200");
+    }
+
+    @Test
     void past_the_limit_a_whole_node_job_that_has_waited_long_enough_is_still_reserved_a_node() {
         Topology t = nodesOf8(4);
         ClusterState s = fullUntil(t, 100, 200, 300, 400);
