@@ -99,6 +99,303 @@ public final class StartEstimate {
         return Optional.of(t);
     }
 
+    /** A running job on the model's nodes: what it holds on each node it runs on (by index), and its declared end. */
+    public record Placed(int[] nodes, Need[] holds, Instant endsAt) {}
+
+    /**
+     * The same queue on the model's nodes one by one ({@code nodes}: what each has in service), then {@code job}, each
+     * job planned in its turn at the earliest time it fits for its whole {@code maxRunSeconds} around the jobs planned before it
+     * (conservative backfilling: a job ahead that must wait for a whole node does not hold back a smaller one behind
+     * it that fits meanwhile, and the smaller one does not delay it). A job that fits one node gets the earliest
+     * node (the fullest one at that time, the tightest fit); a gang larger than every node the whole cards free
+     * throughout its run on all nodes together (its CPU and memory not counted). Running jobs free what they hold
+     * on each node at their declared ends. Later arrivals, preemption and fair share are left out; fractions of a
+     * card count on their node's cards taken together. Empty if the job can never fit.
+     */
+    public static Optional<Instant> earliestOnNodes(List<Need> nodes, List<Placed> running, List<Waiting> ahead,
+            Waiting job, Instant now) {
+        Need need = job.need();
+        NodePlan plan = new NodePlan(nodes, running, micros(now));
+        if (!plan.everFits(need)) {
+            return Optional.empty();
+        }
+        for (Waiting w : ahead) {
+            if (plan.everFits(w.need())) {  // one that never fits: the loop fails it, it holds nothing
+                plan.plan(w.need(), w.maxRunSeconds() * 1_000_000L, true);
+            }
+        }
+        return Optional.of(instant(plan.plan(need, Math.max(1, job.maxRunSeconds()) * 1_000_000L, false)));
+    }
+
+    /**
+     * Each node's free cards, CPU and memory over time: what is free now and the changes to come (a running job's
+     * end gives back; a planned job takes at its start and gives back at its end), by time in epoch microseconds (the database's precision).
+     */
+    private static final class NodePlan {
+        private final long now;
+        private final long[][] capacity;  // per node: cards, cpu, memory
+        private final long[][] free;      // per node, now
+        private final List<java.util.TreeMap<Long, long[]>> changes = new java.util.ArrayList<>();
+        private final long largestNode;
+        private final long wholeCards;
+
+        NodePlan(List<Need> nodes, List<Placed> running, long now) {
+            this.now = now;
+            int n = nodes.size();
+            capacity = new long[n][];
+            free = new long[n][];
+            long largest = 0;
+            long whole = 0;
+            for (int i = 0; i < n; i++) {
+                Need c = nodes.get(i);
+                capacity[i] = new long[] {c.cardsMilli(), c.cpuMilli(), c.memoryMib()};
+                free[i] = capacity[i].clone();
+                changes.add(new java.util.TreeMap<>());
+                largest = Math.max(largest, c.cardsMilli());
+                whole += c.cardsMilli() / 1000 * 1000;
+            }
+            largestNode = largest;
+            wholeCards = whole;
+            for (Placed r : running) {
+                for (int k = 0; k < r.nodes().length; k++) {
+                    long[] h = amounts(r.holds()[k]);
+                    add(free[r.nodes()[k]], h, -1);
+                    long end = micros(r.endsAt());
+                    if (end > now) {
+                        change(r.nodes()[k], end, h, 1);
+                    } else {
+                        add(free[r.nodes()[k]], h, 1);  // past its declared end: counted free from now
+                    }
+                }
+            }
+        }
+
+        /** Whether the need fits the empty nodes: one node, or as a gang their whole cards. */
+        boolean everFits(Need need) {
+            if (need.cardsMilli() > largestNode) {
+                return need.cardsMilli() <= wholeCards;
+            }
+            long[] a = amounts(need);
+            for (long[] c : capacity) {
+                if (covers(c, a)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /**
+         * The earliest start at which the need fits for {@code durationUs}; if {@code keep}, the job is planned there
+         * and takes what it needs over its run.
+         */
+        long plan(Need need, long durationUs, boolean keep) {
+            long[] a = amounts(need);
+            return need.cardsMilli() > largestNode ? gang(a, durationUs, keep) : oneNode(a, durationUs, keep);
+        }
+
+        private long oneNode(long[] a, long durationUs, boolean keep) {
+            long best = Long.MAX_VALUE;
+            int bestNode = -1;
+            long bestFree = Long.MAX_VALUE;
+            for (int i = 0; i < capacity.length; i++) {
+                if (!covers(capacity[i], a)) {
+                    continue;
+                }
+                long[] at = earliest(i, a, durationUs, best);
+                if (at != null && (at[0] < best || at[0] == best && at[1] < bestFree)) {
+                    best = at[0];
+                    bestNode = i;
+                    bestFree = at[1];
+                }
+            }
+            if (keep) {
+                change(bestNode, best, a, -1);
+                change(bestNode, best + durationUs, a, 1);
+            }
+            return best;
+        }
+
+        /**
+         * On node {@code i}: the earliest start no later than {@code before} from which {@code a} is free for the whole
+         * duration, with the cards free at that start; null if none. One pass over the node's changes: the candidate
+         * start is the last time {@code a} became free, dropped when it stops being free before the duration is up.
+         */
+        private long[] earliest(int i, long[] a, long durationUs, long before) {
+            java.util.TreeMap<Long, long[]> ch = changes.get(i);
+            long c = free[i][0];
+            long cpu = free[i][1];
+            long mem = free[i][2];
+            long start = -1;
+            long cardsAtStart = 0;
+            boolean counted = false;
+            for (java.util.Map.Entry<Long, long[]> e : ch.entrySet()) {
+                long at = e.getKey();
+                if (at > now && !counted) {
+                    counted = true;  // the changes at now are in: is it free from now?
+                    if (c >= a[0] && cpu >= a[1] && mem >= a[2]) {
+                        start = now;
+                        cardsAtStart = c;
+                    }
+                }
+                if (counted) {
+                    if (start >= 0 && at >= start + durationUs) {
+                        break;
+                    }
+                    if (start < 0 ? at > before : start > before) {
+                        return null;
+                    }
+                }
+                long[] d = e.getValue();
+                c += d[0];
+                cpu += d[1];
+                mem += d[2];
+                if (counted) {
+                    if (c >= a[0] && cpu >= a[1] && mem >= a[2]) {
+                        if (start < 0) {
+                            start = at;
+                            cardsAtStart = c;
+                        }
+                    } else {
+                        start = -1;
+                    }
+                }
+            }
+            if (!counted && c >= a[0] && cpu >= a[1] && mem >= a[2]) {
+                start = now;  // no change after now
+                cardsAtStart = c;
+            }
+            return start >= 0 && start <= before ? new long[] {start, cardsAtStart} : null;
+        }
+
+        /**
+         * The earliest start from which the whole cards each node keeps free through the run, summed over all nodes,
+         * cover a gang of {@code a}; planned there, those cards taken from the nodes in order, if {@code keep}. Each
+         * node's least free whole cards over a run starting at s is a step function of s; their sum is found
+         * once, as changes by time, and walked to the first start where it covers the gang.
+         */
+        private long gang(long[] a, long durationUs, boolean keep) {
+            java.util.TreeMap<Long, Long> sum = new java.util.TreeMap<>();
+            long[][] times = new long[capacity.length][];
+            long[][] least = new long[capacity.length][];
+            for (int i = 0; i < capacity.length; i++) {
+                leastWholeCards(i, durationUs, times, least);
+                long last = 0;
+                for (int k = 0; k < times[i].length; k++) {
+                    if (least[i][k] != last) {
+                        sum.merge(times[i][k], least[i][k] - last, Long::sum);
+                        last = least[i][k];
+                    }
+                }
+            }
+            long covered = 0;
+            for (java.util.Map.Entry<Long, Long> e : sum.entrySet()) {
+                covered += e.getValue();
+                if (covered >= a[0]) {
+                    long start = e.getKey();
+                    if (keep) {
+                        long left = a[0];
+                        for (int i = 0; i < capacity.length && left > 0; i++) {
+                            long take = Math.min(left, at(times[i], least[i], start));
+                            if (take > 0) {
+                                change(i, start, new long[] {take, 0, 0}, -1);
+                                change(i, start + durationUs, new long[] {take, 0, 0}, 1);
+                                left -= take;
+                            }
+                        }
+                    }
+                    return start;
+                }
+            }
+            throw new IllegalStateException("a gang that fits the empty nodes fits once every job has ended");
+        }
+
+        /**
+         * Node {@code i}'s least free whole cards (in milli-cards) over a run of {@code durationUs} starting at s, as
+         * a step function of s from now: at {@code times[i][k]} it becomes {@code least[i][k]}. It can change only
+         * where a change of the node's free cards enters the run (s = change − duration) or leaves it (s = change).
+         */
+        private void leastWholeCards(int i, long durationUs, long[][] times, long[][] least) {
+            java.util.TreeMap<Long, long[]> ch = changes.get(i);
+            long f = free[i][0];
+            List<Long> at = new java.util.ArrayList<>();
+            List<Long> value = new java.util.ArrayList<>();
+            for (java.util.Map.Entry<Long, long[]> e : ch.entrySet()) {
+                if (e.getKey() > now) {
+                    if (at.isEmpty()) {
+                        at.add(now);
+                        value.add(f);
+                    }
+                    at.add(e.getKey());
+                    value.add(f + e.getValue()[0]);
+                }
+                f += e.getValue()[0];
+            }
+            if (at.isEmpty()) {
+                at.add(now);
+                value.add(f);
+            }
+            // Segment k: value.get(k) on [at.get(k), at.get(k + 1)), the last one for ever.
+            java.util.TreeSet<Long> starts = new java.util.TreeSet<>();
+            starts.add(now);
+            for (long t : at) {
+                starts.add(t);
+                if (t - durationUs > now) {
+                    starts.add(t - durationUs);
+                }
+            }
+            times[i] = new long[starts.size()];
+            least[i] = new long[starts.size()];
+            int n = 0;
+            for (long s : starts) {
+                long min = Long.MAX_VALUE;
+                for (int k = 0; k < at.size(); k++) {
+                    long from = at.get(k);
+                    long to = k + 1 < at.size() ? at.get(k + 1) : Long.MAX_VALUE;
+                    if (from < s + durationUs && to > s) {
+                        min = Math.min(min, value.get(k));
+                    }
+                }
+                times[i][n] = s;
+                least[i][n++] = Math.max(0, Math.floorDiv(min, 1000) * 1000);
+            }
+        }
+
+        /** The value at {@code t} of a step function given by its change times and values. */
+        private static long at(long[] times, long[] values, long t) {
+            int k = java.util.Arrays.binarySearch(times, t);
+            k = k >= 0 ? k : -k - 2;
+            return k < 0 ? 0 : values[k];
+        }
+
+        private void change(int node, long at, long[] a, int sign) {
+            long[] d = changes.get(node).computeIfAbsent(at, k -> new long[3]);
+            add(d, a, sign);
+        }
+
+        private static long[] amounts(Need n) {
+            return new long[] {n.cardsMilli(), n.cpuMilli(), n.memoryMib()};
+        }
+
+        private static void add(long[] into, long[] d, int sign) {
+            into[0] += sign * d[0];
+            into[1] += sign * d[1];
+            into[2] += sign * d[2];
+        }
+
+        private static boolean covers(long[] f, long[] a) {
+            return f[0] >= a[0] && f[1] >= a[1] && f[2] >= a[2];
+        }
+    }
+
+    /** Epoch microseconds: times from PostgreSQL come to the microsecond, and an estimate gives them back as such. */
+    private static long micros(Instant i) {
+        return Math.multiplyExact(i.getEpochSecond(), 1_000_000L) + i.getNano() / 1_000;
+    }
+
+    private static Instant instant(long micros) {
+        return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000);
+    }
+
     private static Instant later(Instant a, Instant b) {
         return a.isAfter(b) ? a : b;
     }

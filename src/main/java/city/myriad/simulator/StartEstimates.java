@@ -33,19 +33,22 @@ import java.util.function.ToDoubleFunction;
  *       waiting past the aging threshold (6.25 h, or the queue's drain time up to 18 h), the oldest few (as many as a cycle reserves for), then every other job
  *       of a smaller size key (milli-cards × run time, or with the core's area half-life its log plus the rate
  *       times the submission), as
- *       {@code JobRepository.queuedAhead} selects them;</li>
+ *       {@code JobRepository.queuedAhead} selects them, planned node by node on the job's models' nodes
+ *       ({@link StartEstimate#earliestOnNodes}: each job at the earliest time it fits one node for its whole run,
+ *       a gang on the whole free cards of all), or, behind more than {@link #NODE_PLAN_LIMIT} jobs, pooled;</li>
+ *   <li><b>pooled</b>, for comparison (the service's until 2026-12-05): that queue played in order on the cards of
+ *       the job's models taken together;</li>
  *   <li><b>fcfs</b>, for comparison (what quotes answered until 2026-12-01): every job waiting on the job's models
- *       ahead of it, first come, first served.</li>
+ *       ahead of it, first come, first served, pooled.</li>
  * </ul>
- * Both play that queue on the cards of the job's models taken together, each running job releasing its cards at
- * its declared end. The replay's declared run time is the job's real one, so the error measured here is the queue
- * model's alone (one pool of cards, no backfilling, preemption or fair share, no later arrivals); in the service a
- * job that ends before its {@code maxRunSeconds} makes the estimate later than the real start as well.
+ * Running jobs release their cards at their declared ends. The replay's declared run time is the job's real one, so
+ * the error measured here is the queue model's alone (no preemption or fair share, no later arrivals); in the
+ * service a job that ends before its {@code maxRunSeconds} makes the estimate later than the real start as well.
  */
 final class StartEstimates {
 
     /** One job's estimates (the service's, first come first served) and its first start, in replay seconds (NaN: never). */
-    record Row(Job job, double estimate, double fcfs, double started) {}
+    record Row(Job job, double estimate, double fcfs, double pooled, double started) {}
 
     private final Topology topology;
     private final double agingS;
@@ -145,10 +148,46 @@ final class StartEstimates {
             }
         }
         Instant now = instant(t);
+        double pooled = seconds(StartEstimate.earliest(capacity, holding, coreOrder, j.totalMilli(), now).orElse(null));
         answers.put(j.id(), new double[] {
-                seconds(StartEstimate.earliest(capacity, holding, coreOrder, j.totalMilli(), now).orElse(null)),
-                seconds(StartEstimate.earliest(capacity, holding, fcfs, j.totalMilli(), now).orElse(null))});
+                coreOrder.size() > NODE_PLAN_LIMIT ? pooled : seconds(onNodes(j, running, coreOrder, now)),
+                seconds(StartEstimate.earliest(capacity, holding, fcfs, j.totalMilli(), now).orElse(null)),
+                pooled});
         waiting(j, true);
+    }
+
+    /** As the service's {@code JobService.NODE_PLAN_LIMIT}: behind more jobs than this, the pooled estimate. */
+    static final int NODE_PLAN_LIMIT = 1_000;
+
+    /** The core-ordered queue played on the job's models' nodes one by one ({@link StartEstimate#earliestOnNodes}). */
+    private Instant onNodes(Job j, Collection<Replay.Run> running, List<StartEstimate.Waiting> ahead, Instant now) {
+        int[] index = new int[topology.nodes()];
+        List<StartEstimate.Need> nodes = new ArrayList<>();
+        for (int n = 0; n < topology.nodes(); n++) {
+            index[n] = -1;
+            if (topology.cards(n) > 0 && j.allows(topology.model(n))) {
+                index[n] = nodes.size();
+                nodes.add(StartEstimate.Need.cards(topology.cards(n) * 1000L));
+            }
+        }
+        List<StartEstimate.Placed> placed = new ArrayList<>();
+        for (Replay.Run r : running) {
+            Placement p = r.placement();
+            int[] at = new int[p.nodes().length];
+            StartEstimate.Need[] holds = new StartEstimate.Need[p.nodes().length];
+            int k = 0;
+            for (int i = 0; i < p.nodes().length; i++) {
+                int n = p.nodes()[i];
+                if (index[n] >= 0 && p.cards()[i].length > 0) {
+                    at[k] = index[n];
+                    holds[k++] = StartEstimate.Need.cards((long) p.cards()[i].length * p.milli());
+                }
+            }
+            if (k > 0) {
+                placed.add(new StartEstimate.Placed(Arrays.copyOf(at, k), Arrays.copyOf(holds, k), instant(r.end())));
+            }
+        }
+        return StartEstimate.earliestOnNodes(nodes, placed, ahead, waiting(j), now).orElse(null);
     }
 
     /** The job waits (submitted, or back after a preemption) or no longer does (started, rejected). */
@@ -177,7 +216,7 @@ final class StartEstimates {
         for (Job j : jobs) {
             double[] a = answers.get(j.id());
             if (a != null) {
-                rows.add(new Row(j, a[0], a[1], firstStart.getOrDefault(j.id(), Double.NaN)));
+                rows.add(new Row(j, a[0], a[1], a[2], firstStart.getOrDefault(j.id(), Double.NaN)));
             }
         }
         return rows;
@@ -194,6 +233,8 @@ final class StartEstimates {
         errors(m, "estimate_waited_", waited, Row::estimate);
         errors(m, "estimate_fcfs_", started, Row::fcfs);
         errors(m, "estimate_fcfs_waited_", waited, Row::fcfs);
+        errors(m, "estimate_pooled_", started, Row::pooled);
+        errors(m, "estimate_pooled_waited_", waited, Row::pooled);
         return m;
     }
 
@@ -218,10 +259,10 @@ final class StartEstimates {
 
     static void write(Path path, List<Row> rows, List<String> jobIds) {
         try (Writer w = Files.newBufferedWriter(path)) {
-            w.write("job_id,submit_s,estimate_s,fcfs_estimate_s,start_s\n");
+            w.write("job_id,submit_s,estimate_s,fcfs_estimate_s,pooled_estimate_s,start_s\n");
             for (Row r : rows) {
-                w.write(String.format(Locale.ROOT, "%s,%s,%s,%s,%s%n", jobIds.get(r.job().id()), num(r.job().submitS()),
-                        num(r.estimate()), num(r.fcfs()), num(r.started())));
+                w.write(String.format(Locale.ROOT, "%s,%s,%s,%s,%s,%s%n", jobIds.get(r.job().id()),
+                        num(r.job().submitS()), num(r.estimate()), num(r.fcfs()), num(r.pooled()), num(r.started())));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -63,4 +63,72 @@ class StartEstimateTest {
         assertEquals(Optional.empty(), StartEstimate.earliest(node, running, List.of(),
                 new StartEstimate.Need(1_000, 192_001, 0), NOW));
     }
+
+    // Node by node: the queue planned on each node's own cards, CPU and memory.
+
+    private static final StartEstimate.Need NODE_OF_8 = new StartEstimate.Need(8_000, 192_000, 1_572_864);
+
+    private static StartEstimate.Placed on(int node, long cardsMilli, long endsInS) {
+        return new StartEstimate.Placed(new int[] {node}, new StartEstimate.Need[] {StartEstimate.Need.cards(cardsMilli)},
+                NOW.plusSeconds(endsInS));
+    }
+
+    @Test
+    void on_nodes_a_whole_node_job_waits_for_one_node_to_free_where_the_pool_sees_eight_cards_now() {
+        List<StartEstimate.Need> nodes = List.of(NODE_OF_8, NODE_OF_8);
+        // Four cards free on each node now; node 1 frees the rest at +300 s, node 0 at +900 s.
+        List<StartEstimate.Placed> running = List.of(on(0, 4_000, 900), on(1, 4_000, 300));
+        assertEquals(Optional.of(NOW.plusSeconds(300)), StartEstimate.earliestOnNodes(nodes, running, List.of(),
+                new Waiting(8_000, 600), NOW));
+        assertEquals(Optional.of(NOW), StartEstimate.earliest(16_000, List.of(new Running(4_000, NOW.plusSeconds(900)),
+                new Running(4_000, NOW.plusSeconds(300))), List.of(), 8_000, NOW), "the pool: eight cards free now");
+        assertEquals(Optional.of(NOW), StartEstimate.earliestOnNodes(nodes, running, List.of(),
+                new Waiting(4_000, 600), NOW), "half a node fits now");
+    }
+
+    @Test
+    void on_nodes_a_small_job_behind_a_waiting_whole_node_job_starts_now_if_it_ends_before_that_job_starts() {
+        List<StartEstimate.Need> nodes = List.of(NODE_OF_8);
+        List<StartEstimate.Placed> running = List.of(on(0, 4_000, 100));   // four cards free now, eight at +100 s
+        List<Waiting> ahead = List.of(new Waiting(8_000, 1_000));          // planned at +100 s until +1,100 s
+        assertEquals(Optional.of(NOW), StartEstimate.earliestOnNodes(nodes, running, ahead, new Waiting(2_000, 50), NOW),
+                "done by +50 s: it delays nobody");
+        assertEquals(Optional.of(NOW.plusSeconds(1_100)), StartEstimate.earliestOnNodes(nodes, running, ahead,
+                new Waiting(2_000, 200), NOW), "it would still run at +100 s: after the whole-node job");
+    }
+
+    @Test
+    void on_nodes_a_gang_takes_the_whole_cards_each_node_keeps_free_through_its_run() {
+        List<StartEstimate.Need> nodes = List.of(NODE_OF_8, NODE_OF_8, NODE_OF_8);
+        // Node 0 is free now and a whole-node job ahead takes it until +10,000 s; node 1 frees at +300 s, node 2 at +100 s.
+        List<StartEstimate.Placed> running = List.of(on(1, 8_000, 300), on(2, 8_000, 100));
+        List<Waiting> ahead = List.of(new Waiting(8_000, 10_000));
+        assertEquals(Optional.of(NOW.plusSeconds(300)), StartEstimate.earliestOnNodes(nodes, running, ahead,
+                new Waiting(16_000, 600), NOW), "nodes 1 and 2, once node 1 frees");
+        assertEquals(Optional.of(NOW.plusSeconds(10_000)), StartEstimate.earliestOnNodes(nodes, running, ahead,
+                new Waiting(24_000, 600), NOW), "all three: once the job ahead has run on node 0");
+        // Behind a gang of 16 planned on nodes 1 and 2 from +300 s to +10,300 s, a gang of 16 finds only node 0 free
+        // at +10,000 s, and nodes 1 and 2 back at +10,300 s.
+        assertEquals(Optional.of(NOW.plusSeconds(10_300)), StartEstimate.earliestOnNodes(nodes, running,
+                List.of(new Waiting(8_000, 10_000), new Waiting(16_000, 10_000)), new Waiting(16_000, 600), NOW));
+        assertEquals(Optional.empty(), StartEstimate.earliestOnNodes(nodes, running, List.of(), new Waiting(25_000, 60),
+                NOW));
+    }
+
+    @Test
+    void on_nodes_cpu_binds_per_node() {
+        List<StartEstimate.Need> nodes = List.of(NODE_OF_8, NODE_OF_8);
+        // 100 cores taken on each node: 92 free on each, 184 in all.
+        List<StartEstimate.Placed> running = List.of(
+                new StartEstimate.Placed(new int[] {0}, new StartEstimate.Need[] {new StartEstimate.Need(1_000, 100_000, 0)},
+                        NOW.plusSeconds(400)),
+                new StartEstimate.Placed(new int[] {1}, new StartEstimate.Need[] {new StartEstimate.Need(1_000, 100_000, 0)},
+                        NOW.plusSeconds(200)));
+        assertEquals(Optional.of(NOW.plusSeconds(200)), StartEstimate.earliestOnNodes(nodes, running, List.of(),
+                new Waiting(new StartEstimate.Need(1_000, 150_000, 0), 60), NOW), "no node has 150 cores before +200 s");
+        assertEquals(Optional.of(NOW), StartEstimate.earliestOnNodes(nodes, running, List.of(),
+                new Waiting(new StartEstimate.Need(1_000, 90_000, 0), 60), NOW));
+        assertEquals(Optional.empty(), StartEstimate.earliestOnNodes(nodes, running, List.of(),
+                new Waiting(new StartEstimate.Need(1_000, 192_001, 0), 60), NOW));
+    }
 }

@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import city.myriad.jobs.service.ClusterEmulator;
@@ -401,6 +402,32 @@ class JobsTest {
         until(t.admin(), quick, state("SUCCEEDED"));
         given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + quick + "/cancel").then().statusCode(409)
                 .body("code", equalTo("JOB_NOT_CANCELLABLE"));
+    }
+
+    @Test
+    void a_start_estimate_waits_for_a_node_with_the_cards_free_not_for_cards_free_across_nodes() {
+        String cluster = World.cluster(2);
+        World.Tenant t = World.tenant();
+        // Six cards on each of the two nodes: four cards free in all, two on each.
+        JsonPath longer = until(t.admin(), submitted(t.admin(), job(cluster, t.projectId(), "6", "ON_DEMAND", 36000)),
+                state("RUNNING"));
+        JsonPath shorter = until(t.admin(), submitted(t.admin(), job(cluster, t.projectId(), "6", "ON_DEMAND", 18000)),
+                state("RUNNING"));
+        assertNotEquals(longer.getString("placement[0].node"), shorter.getString("placement[0].node"));
+        Instant shorterEnds = Instant.parse(shorter.getString("startedAt")).plusSeconds(18000);
+        // Four cards on one node: once the shorter job has run to its limit (the pool of four free cards said now).
+        String four = submitted(t.admin(), job(cluster, t.projectId(), "4", "ON_DEMAND", 600));
+        JsonPath waiting = until(t.admin(), four, j -> "CAPACITY".equals(j.getString("reason")));
+        assertEquals(shorterEnds, Instant.parse(waiting.getString("estimatedStartAt")));
+        assertEquals(shorterEnds, Instant.parse(given().auth().oauth2(t.member()).contentType("application/json")
+                .body("{\"clusterId\":\"" + cluster + "\",\"model\":\"ASCEND-910B\",\"cards\":4,"
+                        + "\"class\":\"ON_DEMAND\",\"maxRunSeconds\":600}")
+                .post("/api/v1/quotes").then().statusCode(201).extract().<String>path("earliestStartAt")));
+        // Two cards fit a node now, beside the waiting job: a short one starts.
+        until(t.admin(), submitted(t.admin(), job(cluster, t.projectId(), "2", "ON_DEMAND", 60)), state("RUNNING"));
+        for (String id : List.of(four, longer.getString("id"), shorter.getString("id"))) {
+            given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + id + "/cancel").then().statusCode(200);
+        }
     }
 
     @Test

@@ -100,6 +100,17 @@ public class NodeRepository implements PanacheRepositoryBase<Node, UUID> {
                 .getResultList();
     }
 
+    /** The nodes of one model that are not down, by name: cards, CPU (milli) and memory (MiB). */
+    public Uni<List<Object[]>> inService(UUID clusterId, String model) {
+        return SessionSql.select("""
+                        select name, gpus, cpu_milli, memory_mib from nodes
+                         where cluster_id = :cluster and gpu_model = :model and state <> 'DOWN'
+                         order by name""")
+                .setParameter("cluster", clusterId)
+                .setParameter("model", model)
+                .getResultList();
+    }
+
     /** Replaces what the cluster's scheduling loop reports running, per model and block, in milli-cards. */
     public Uni<Void> reportUsage(UUID clusterId, java.util.Map<String, java.util.Map<String, Long>> milliByModelAndBlock,
             java.time.OffsetDateTime at) {

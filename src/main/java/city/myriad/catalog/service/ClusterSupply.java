@@ -49,6 +49,12 @@ public class ClusterSupply {
     /** Nodes of one shape: cards, CPU in thousandths of a core, memory in MiB, and how many nodes have it. */
     public record NodeShape(int cards, long cpuMilli, long memoryMib, long nodes) {}
 
+    /** A node of a model in service, by name: its cards, CPU (milli) and memory (MiB). */
+    public record NodeInService(String name, int cards, long cpuMilli, long memoryMib) {}
+
+    /** Each cluster x model's nodes in service, by name, as read within the last second. */
+    private final Recent<ModelOf, List<NodeInService>> nodesInService = new Recent<>(Duration.ofSeconds(1), 10_000);
+
     /** The shapes of each cluster x model's nodes in service, as read within the last second. */
     private final Recent<ModelOf, List<NodeShape>> shapes = new Recent<>(Duration.ofSeconds(1), 10_000);
 
@@ -98,10 +104,22 @@ public class ClusterSupply {
                         .toList()));
     }
 
+    /**
+     * The model's nodes that are not down, by name, as read within the last second: what a start estimate plays the
+     * queue on, node by node.
+     */
+    public Uni<List<NodeInService>> nodesInService(UUID clusterId, String model) {
+        return nodesInService.get(new ModelOf(clusterId, model), () -> scoped.unscoped(() -> nodes.inService(clusterId,
+                        model))
+                .map(rows -> rows.stream().map(r -> new NodeInService((String) r[0], ((Number) r[1]).intValue(),
+                        ((Number) r[2]).longValue(), ((Number) r[3]).longValue())).toList()));
+    }
+
     /** The cluster's nodes changed (an import, a node's state): what was read of them is forgotten. */
     void nodesChanged() {
         inService.forgetAll();
         shapes.forgetAll();
+        nodesInService.forgetAll();
     }
 
     /** The cluster if the caller may manage it: its operator, or a platform admin; 403 otherwise. */

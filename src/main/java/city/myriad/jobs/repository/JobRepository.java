@@ -356,6 +356,20 @@ public class JobRepository {
                 .map(r -> new long[] {((Number) r[0]).longValue(), ((Number) r[1]).longValue()});
     }
 
+    /**
+     * The jobs of a cluster and model RUNNING: their placement as stored, cards (milli), CPU (milli), memory (MiB) and
+     * declared end (start + maxRunSeconds).
+     */
+    public Uni<List<Object[]>> runningPlacements(UUID clusterId, String model) {
+        return SessionSql.select("""
+                        select placement, cards_milli, cpu_milli, memory_mib,
+                               started_at + make_interval(secs => max_run_seconds) as ends from jobs
+                         where cluster_id = :cluster and model = :model and state = 'RUNNING'""")
+                .setParameter("cluster", clusterId)
+                .setParameter("model", model)
+                .getResultList();
+    }
+
     /** The running jobs of a cluster and model: milli-cards, declared end, CPU and memory, soonest first. */
     public Uni<List<Object[]>> runningEnds(UUID clusterId, String model) {
         return SessionSql.select("""

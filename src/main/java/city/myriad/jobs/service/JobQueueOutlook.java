@@ -50,6 +50,7 @@ public class JobQueueOutlook implements QueueOutlook {
                                 Scheduler.Options.myriad().areaRate(), agedBefore,
                                 Scheduler.Options.myriad().heads()))
                         .chain(ahead -> service.startAt(clusterId, model, ahead,
-                                new city.myriad.allocation.StartEstimate.Need(cardsMilli, cpuMilli, memoryMib), now))));
+                                new city.myriad.allocation.StartEstimate.Waiting(new city.myriad.allocation.StartEstimate
+                                        .Need(cardsMilli, cpuMilli, memoryMib), maxRunSeconds), now))));
     }
 }
