@@ -36,7 +36,12 @@ public final class StartEstimate {
     }
 
     /** A job waiting ahead: what it needs and its longest run. */
-    public record Waiting(Need need, long maxRunSeconds) {
+    public record Waiting(Need need, long maxRunSeconds, boolean oneBlock) {
+
+        /** A job that may span blocks. */
+        public Waiting(Need need, long maxRunSeconds) {
+            this(need, maxRunSeconds, false);
+        }
 
         /** A job that asks cards only. */
         public Waiting(long cardsMilli, long maxRunSeconds) {
@@ -114,17 +119,25 @@ public final class StartEstimate {
      */
     public static Optional<Instant> earliestOnNodes(List<Need> nodes, List<Placed> running, List<Waiting> ahead,
             Waiting job, Instant now) {
-        Need need = job.need();
-        NodePlan plan = new NodePlan(nodes, running, micros(now));
-        if (!plan.everFits(need)) {
+        return earliestOnNodes(nodes, new int[nodes.size()], running, ahead, job, now);
+    }
+
+    /**
+     * The same, with each node's block ({@code blockOf}, small integers by node): a gang that must stay in one block
+     * ({@link Waiting#oneBlock}) counts the cards of one block at a time.
+     */
+    public static Optional<Instant> earliestOnNodes(List<Need> nodes, int[] blockOf, List<Placed> running,
+            List<Waiting> ahead, Waiting job, Instant now) {
+        NodePlan plan = new NodePlan(nodes, blockOf, running, micros(now));
+        if (!plan.everFits(job)) {
             return Optional.empty();
         }
         for (Waiting w : ahead) {
-            if (plan.everFits(w.need())) {  // one that never fits: the loop fails it, it holds nothing
-                plan.plan(w.need(), w.maxRunSeconds() * 1_000_000L, true);
+            if (plan.everFits(w)) {  // one that never fits: the loop fails it, it holds nothing
+                plan.plan(w, w.maxRunSeconds() * 1_000_000L, true);
             }
         }
-        return Optional.of(instant(plan.plan(need, Math.max(1, job.maxRunSeconds()) * 1_000_000L, false)));
+        return Optional.of(instant(plan.plan(job, Math.max(1, job.maxRunSeconds()) * 1_000_000L, false)));
     }
 
     /**
@@ -137,25 +150,27 @@ public final class StartEstimate {
         private final long[][] free;      // per node, now
         private final List<java.util.TreeMap<Long, long[]>> changes = new java.util.ArrayList<>();
         private final long largestNode;
-        private final long wholeCards;
+        /** Per block: its nodes' whole cards. */
+        private final long[] wholeCards;
+        private final int[] blockOf;
 
-        NodePlan(List<Need> nodes, List<Placed> running, long now) {
+        NodePlan(List<Need> nodes, int[] blockOf, List<Placed> running, long now) {
             this.now = now;
+            this.blockOf = blockOf;
             int n = nodes.size();
             capacity = new long[n][];
             free = new long[n][];
             long largest = 0;
-            long whole = 0;
+            wholeCards = new long[java.util.Arrays.stream(blockOf).max().orElse(0) + 1];
             for (int i = 0; i < n; i++) {
                 Need c = nodes.get(i);
                 capacity[i] = new long[] {c.cardsMilli(), c.cpuMilli(), c.memoryMib()};
                 free[i] = capacity[i].clone();
                 changes.add(new java.util.TreeMap<>());
                 largest = Math.max(largest, c.cardsMilli());
-                whole += c.cardsMilli() / 1000 * 1000;
+                wholeCards[blockOf[i]] += c.cardsMilli() / 1000 * 1000;
             }
             largestNode = largest;
-            wholeCards = whole;
             for (Placed r : running) {
                 for (int k = 0; k < r.nodes().length; k++) {
                     long[] h = amounts(r.holds()[k]);
@@ -170,10 +185,12 @@ public final class StartEstimate {
             }
         }
 
-        /** Whether the need fits the empty nodes: one node, or as a gang their whole cards. */
-        boolean everFits(Need need) {
+        /** Whether the job fits the empty nodes: one node, or as a gang their whole cards (of one block, if it must). */
+        boolean everFits(Waiting job) {
+            Need need = job.need();
             if (need.cardsMilli() > largestNode) {
-                return need.cardsMilli() <= wholeCards;
+                return need.cardsMilli() <= (job.oneBlock() ? java.util.Arrays.stream(wholeCards).max().orElse(0)
+                        : java.util.Arrays.stream(wholeCards).sum());
             }
             long[] a = amounts(need);
             for (long[] c : capacity) {
@@ -188,9 +205,10 @@ public final class StartEstimate {
          * The earliest start at which the need fits for {@code durationUs}; if {@code keep}, the job is planned there
          * and takes what it needs over its run.
          */
-        long plan(Need need, long durationUs, boolean keep) {
-            long[] a = amounts(need);
-            return need.cardsMilli() > largestNode ? gang(a, durationUs, keep) : oneNode(a, durationUs, keep);
+        long plan(Waiting job, long durationUs, boolean keep) {
+            long[] a = amounts(job.need());
+            return job.need().cardsMilli() > largestNode ? gang(a, durationUs, keep, job.oneBlock())
+                    : oneNode(a, durationUs, keep);
         }
 
         private long oneNode(long[] a, long durationUs, boolean keep) {
@@ -273,12 +291,17 @@ public final class StartEstimate {
          * node's least free whole cards over a run starting at s is a step function of s; their sum is found
          * once, as changes by time, and walked to the first start where it covers the gang.
          */
-        private long gang(long[] a, long durationUs, boolean keep) {
-            java.util.TreeMap<Long, Long> sum = new java.util.TreeMap<>();
+        private long gang(long[] a, long durationUs, boolean keep, boolean oneBlock) {
+            // One sum for a gang free to span blocks, one per block for a gang that must stay in one.
+            List<java.util.TreeMap<Long, Long>> sums = new java.util.ArrayList<>();
+            for (int b = 0; b < (oneBlock ? wholeCards.length : 1); b++) {
+                sums.add(new java.util.TreeMap<>());
+            }
             long[][] times = new long[capacity.length][];
             long[][] least = new long[capacity.length][];
             for (int i = 0; i < capacity.length; i++) {
                 leastWholeCards(i, durationUs, times, least);
+                java.util.TreeMap<Long, Long> sum = sums.get(oneBlock ? blockOf[i] : 0);
                 long last = 0;
                 for (int k = 0; k < times[i].length; k++) {
                     if (least[i][k] != last) {
@@ -287,26 +310,40 @@ public final class StartEstimate {
                     }
                 }
             }
-            long covered = 0;
-            for (java.util.Map.Entry<Long, Long> e : sum.entrySet()) {
-                covered += e.getValue();
-                if (covered >= a[0]) {
-                    long start = e.getKey();
-                    if (keep) {
-                        long left = a[0];
-                        for (int i = 0; i < capacity.length && left > 0; i++) {
-                            long take = Math.min(left, at(times[i], least[i], start));
-                            if (take > 0) {
-                                change(i, start, new long[] {take, 0, 0}, -1);
-                                change(i, start + durationUs, new long[] {take, 0, 0}, 1);
-                                left -= take;
-                            }
-                        }
+            long start = Long.MAX_VALUE;
+            int block = -1;
+            for (int b = 0; b < sums.size(); b++) {
+                long covered = 0;
+                for (java.util.Map.Entry<Long, Long> e : sums.get(b).entrySet()) {
+                    if (e.getKey() >= start) {
+                        break;
                     }
-                    return start;
+                    covered += e.getValue();
+                    if (covered >= a[0]) {
+                        start = e.getKey();
+                        block = b;
+                        break;
+                    }
                 }
             }
-            throw new IllegalStateException("a gang that fits the empty nodes fits once every job has ended");
+            if (block < 0) {
+                throw new IllegalStateException("a gang that fits the empty nodes fits once every job has ended");
+            }
+            if (keep) {
+                long left = a[0];
+                for (int i = 0; i < capacity.length && left > 0; i++) {
+                    if (oneBlock && blockOf[i] != block) {
+                        continue;
+                    }
+                    long take = Math.min(left, at(times[i], least[i], start));
+                    if (take > 0) {
+                        change(i, start, new long[] {take, 0, 0}, -1);
+                        change(i, start + durationUs, new long[] {take, 0, 0}, 1);
+                        left -= take;
+                    }
+                }
+            }
+            return start;
         }
 
         /**

@@ -131,4 +131,22 @@ class StartEstimateTest {
         assertEquals(Optional.empty(), StartEstimate.earliestOnNodes(nodes, running, List.of(),
                 new Waiting(new StartEstimate.Need(1_000, 192_001, 0), 60), NOW));
     }
+
+    @Test
+    void on_nodes_a_gang_that_must_stay_in_one_block_counts_one_block_at_a_time_and_a_draining_node_takes_nothing() {
+        // Blocks 0 (nodes 0, 1) and 1 (nodes 2, 3); nodes 0 and 2 free, node 1 frees at +500 s, node 3 at +200 s.
+        List<StartEstimate.Need> nodes = List.of(NODE_OF_8, NODE_OF_8, NODE_OF_8, NODE_OF_8);
+        int[] blockOf = {0, 0, 1, 1};
+        List<StartEstimate.Placed> running = List.of(on(1, 8_000, 500), on(3, 8_000, 200));
+        assertEquals(Optional.of(NOW), StartEstimate.earliestOnNodes(nodes, blockOf, running, List.of(),
+                new Waiting(StartEstimate.Need.cards(16_000), 600, false), NOW), "across blocks: nodes 0 and 2, now");
+        assertEquals(Optional.of(NOW.plusSeconds(200)), StartEstimate.earliestOnNodes(nodes, blockOf, running,
+                List.of(), new Waiting(StartEstimate.Need.cards(16_000), 600, true), NOW), "block 1, once node 3 frees");
+        assertEquals(Optional.empty(), StartEstimate.earliestOnNodes(nodes, blockOf, running, List.of(),
+                new Waiting(StartEstimate.Need.cards(24_000), 600, true), NOW), "no block has 24 cards");
+        // Node 3 draining (nothing new on it): block 1 never holds 16, so block 0 once node 1 frees.
+        List<StartEstimate.Need> draining = List.of(NODE_OF_8, NODE_OF_8, NODE_OF_8, new StartEstimate.Need(0, 0, 0));
+        assertEquals(Optional.of(NOW.plusSeconds(500)), StartEstimate.earliestOnNodes(draining, blockOf, running,
+                List.of(), new Waiting(StartEstimate.Need.cards(16_000), 600, true), NOW));
+    }
 }

@@ -329,9 +329,12 @@ class JobsTest {
         String cluster = World.cluster(4);  // blocks: nodes 1-2 and 3-4, 16 cards each
         World.Tenant t = World.tenant();
         Map<String, String> jobOnNode = new java.util.HashMap<>();
+        Map<String, Instant> endOnNode = new java.util.HashMap<>();
         for (int i = 0; i < 4; i++) {
             JsonPath running = runningWholeNode(t, cluster);
-            jobOnNode.put(running.getString("placement[0].node").replaceAll(".*-n", "n"), running.getString("id"));
+            String node = running.getString("placement[0].node").replaceAll(".*-n", "n");
+            jobOnNode.put(node, running.getString("id"));
+            endOnNode.put(node, Instant.parse(running.getString("startedAt")).plusSeconds(36000));
         }
         // One node free in each block: 16 cards, but no block with 16.
         for (String node : List.of("n1", "n3")) {
@@ -347,6 +350,10 @@ class JobsTest {
                 .extract().jsonPath();
         assertEquals("QUEUED", still.getString("state"));
         assertEquals(List.of("QUEUED"), still.getList("history.to"), "never started: " + still.prettify());
+        // Its estimate counts one block at a time: when the first block whose other node frees holds it (the 16
+        // cards free now across blocks do not).
+        Instant blockHolds = endOnNode.get("n2").isBefore(endOnNode.get("n4")) ? endOnNode.get("n2") : endOnNode.get("n4");
+        assertEquals(blockHolds, Instant.parse(still.getString("estimatedStartAt")));
         // The other node of the first block frees: the block holds the gang.
         given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + jobOnNode.get("n2") + "/cancel").then().statusCode(200);
         JsonPath started = until(t.admin(), oneBlock, state("RUNNING"));

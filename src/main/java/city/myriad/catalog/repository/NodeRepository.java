@@ -100,10 +100,10 @@ public class NodeRepository implements PanacheRepositoryBase<Node, UUID> {
                 .getResultList();
     }
 
-    /** The nodes of one model that are not down, by name: cards, CPU (milli) and memory (MiB). */
+    /** The nodes of one model that are not down, by name: cards, CPU (milli), memory (MiB), block and state. */
     public Uni<List<Object[]>> inService(UUID clusterId, String model) {
         return SessionSql.select("""
-                        select name, gpus, cpu_milli, memory_mib from nodes
+                        select name, gpus, cpu_milli, memory_mib, block, state from nodes
                          where cluster_id = :cluster and gpu_model = :model and state <> 'DOWN'
                          order by name""")
                 .setParameter("cluster", clusterId)

@@ -49,8 +49,12 @@ public class ClusterSupply {
     /** Nodes of one shape: cards, CPU in thousandths of a core, memory in MiB, and how many nodes have it. */
     public record NodeShape(int cards, long cpuMilli, long memoryMib, long nodes) {}
 
-    /** A node of a model in service, by name: its cards, CPU (milli) and memory (MiB). */
-    public record NodeInService(String name, int cards, long cpuMilli, long memoryMib) {}
+    /**
+     * A node of a model in service, by name: its cards, CPU (milli), memory (MiB), block, and whether it takes new work
+     * (AVAILABLE; a DRAINING one only finishes what runs).
+     */
+    public record NodeInService(String name, int cards, long cpuMilli, long memoryMib, String block,
+            boolean takesWork) {}
 
     /** Each cluster x model's nodes in service, by name, as read within the last second. */
     private final Recent<ModelOf, List<NodeInService>> nodesInService = new Recent<>(Duration.ofSeconds(1), 10_000);
@@ -112,7 +116,8 @@ public class ClusterSupply {
         return nodesInService.get(new ModelOf(clusterId, model), () -> scoped.unscoped(() -> nodes.inService(clusterId,
                         model))
                 .map(rows -> rows.stream().map(r -> new NodeInService((String) r[0], ((Number) r[1]).intValue(),
-                        ((Number) r[2]).longValue(), ((Number) r[3]).longValue())).toList()));
+                        ((Number) r[2]).longValue(), ((Number) r[3]).longValue(), (String) r[4],
+                        "AVAILABLE".equals(r[5]))).toList()));
     }
 
     /** The cluster's nodes changed (an import, a node's state): what was read of them is forgotten. */

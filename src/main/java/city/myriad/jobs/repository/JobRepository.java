@@ -303,7 +303,7 @@ public class JobRepository {
         // The rate is cast wherever it is read: left to itself, PostgreSQL types it from "= 0" as an integer.
         return SessionSql.select("""
                         with ranked as (
-                          select id, cards_milli, max_run_seconds, cpu_milli, memory_mib, created_at,
+                          select id, cards_milli, max_run_seconds, cpu_milli, memory_mib, same_block, created_at,
                                  case when cast(:rate as float8) = 0 then cards_milli::float8 * max_run_seconds
                                       else ln(1 + cards_milli::float8 * max_run_seconds / 1000)
                                            + extract(epoch from created_at)::float8 * cast(:rate as float8) end as area,
@@ -321,7 +321,8 @@ public class JobRepository {
                                              * cast(:rate as float8) end as area
                             from queued
                            where created_at <= :aged and (created_at, id) <= (:before, :id))
-                        select q.cards_milli, q.max_run_seconds, q.cpu_milli, q.memory_mib from queued q, mine
+                        select q.cards_milli, q.max_run_seconds, q.cpu_milli, q.memory_mib, q.same_block
+                          from queued q, mine
                          where q.id <> :id
                            and case when q.oldest then not mine.oldest or q.age_rank < mine.age_rank
                                     else not mine.oldest and (q.area, q.created_at, q.id) < (mine.area, :before, :id) end
@@ -339,7 +340,7 @@ public class JobRepository {
                 .getResultList()
                 .map(rows -> rows.stream().map(r -> new StartEstimate.Waiting(new StartEstimate.Need(
                         ((Number) r[0]).longValue(), ((Number) r[2]).longValue(), ((Number) r[3]).longValue()),
-                        ((Number) r[1]).longValue())).toList());
+                        ((Number) r[1]).longValue(), (Boolean) r[4])).toList());
     }
 
     /**

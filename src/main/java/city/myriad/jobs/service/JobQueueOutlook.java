@@ -40,7 +40,7 @@ public class JobQueueOutlook implements QueueOutlook {
 
     @Override
     public Uni<Optional<Instant>> earliestStart(UUID clusterId, String model, long cardsMilli, long cpuMilli,
-            long memoryMib, long maxRunSeconds, Instant now) {
+            long memoryMib, long maxRunSeconds, boolean sameBlock, Instant now) {
         Uni<Boolean> carried = cpuMilli == 0 && memoryMib == 0 ? Uni.createFrom().item(true)
                 : clusters.nodeShapes(clusterId, model).map(nodes -> NodeNeeds.canEverRun((int) Math.min(cardsMilli,
                         Integer.MAX_VALUE), cpuMilli, memoryMib, nodes));
@@ -51,6 +51,6 @@ public class JobQueueOutlook implements QueueOutlook {
                                 Scheduler.Options.myriad().heads()))
                         .chain(ahead -> service.startAt(clusterId, model, ahead,
                                 new city.myriad.allocation.StartEstimate.Waiting(new city.myriad.allocation.StartEstimate
-                                        .Need(cardsMilli, cpuMilli, memoryMib), maxRunSeconds), now))));
+                                        .Need(cardsMilli, cpuMilli, memoryMib), maxRunSeconds, sameBlock), now))));
     }
 }

@@ -386,7 +386,8 @@ public class JobService {
                         r.createdAt(), r.id(), cardsMilli * r.maxRunSeconds(), Scheduler.Options.myriad().areaRate(),
                         agedBefore, Scheduler.Options.myriad().heads()))
                 .chain(ahead -> startAt(r.clusterId(), r.model(), ahead, new StartEstimate.Waiting(
-                        new StartEstimate.Need(cardsMilli, r.cpuMilli(), r.memoryMib()), r.maxRunSeconds()), now)
+                        new StartEstimate.Need(cardsMilli, r.cpuMilli(), r.memoryMib()), r.maxRunSeconds(),
+                        r.sameBlock()), now)
                         .map(start -> new Estimate(ahead.size() + 1, start.orElse(null))));
     }
 
@@ -419,7 +420,8 @@ public class JobService {
         }
         return clusters.nodesInService(cluster, model)
                 .chain(nodes -> jobs.runningPlacements(cluster, model).map(running -> StartEstimate.earliestOnNodes(
-                        RunningOnNodes.capacities(nodes), RunningOnNodes.of(nodes, running, json), ahead, job, now)));
+                        RunningOnNodes.capacities(nodes), RunningOnNodes.blocks(nodes),
+                        RunningOnNodes.of(nodes, running, json), ahead, job, now)));
     }
 
     /** The pooled estimate: the model's cards, CPU and memory in service taken together. */

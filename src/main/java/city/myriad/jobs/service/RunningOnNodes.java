@@ -20,9 +20,20 @@ final class RunningOnNodes {
 
     private RunningOnNodes() {}
 
-    /** What the nodes in service have, in their order. */
+    /** What the nodes in service offer new work, in their order: nothing on a DRAINING one. */
     static List<StartEstimate.Need> capacities(List<NodeInService> nodes) {
-        return nodes.stream().map(n -> new StartEstimate.Need(n.cards() * 1000L, n.cpuMilli(), n.memoryMib())).toList();
+        return nodes.stream().map(n -> n.takesWork() ? new StartEstimate.Need(n.cards() * 1000L, n.cpuMilli(),
+                n.memoryMib()) : new StartEstimate.Need(0, 0, 0)).toList();
+    }
+
+    /** Each node's block, as small integers in the order first met. */
+    static int[] blocks(List<NodeInService> nodes) {
+        Map<String, Integer> index = new HashMap<>();
+        int[] blockOf = new int[nodes.size()];
+        for (int i = 0; i < blockOf.length; i++) {
+            blockOf[i] = index.computeIfAbsent(nodes.get(i).block(), b -> index.size());
+        }
+        return blockOf;
     }
 
     /**

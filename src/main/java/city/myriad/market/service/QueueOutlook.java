@@ -13,10 +13,10 @@ public interface QueueOutlook {
 
     /**
      * When a job of {@code cardsMilli} thousandths of a card of {@code model}, with {@code cpuMilli} and
-     * {@code memoryMib} (0: none asked), running at most {@code maxRunSeconds}, submitted now, would start on the
-     * cluster behind the jobs running there and the queued ones it would wait behind; empty if the model's nodes in
-     * service can never carry it.
+     * {@code memoryMib} (0: none asked), running at most {@code maxRunSeconds}, inside one block if
+     * {@code sameBlock}, submitted now, would start on the cluster behind the jobs running there and the queued ones
+     * it would wait behind; empty if the model's nodes in service can never carry it.
      */
     Uni<Optional<Instant>> earliestStart(UUID clusterId, String model, long cardsMilli, long cpuMilli, long memoryMib,
-            long maxRunSeconds, Instant now);
+            long maxRunSeconds, boolean sameBlock, Instant now);
 }

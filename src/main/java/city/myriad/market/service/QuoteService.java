@@ -134,7 +134,7 @@ public class QuoteService {
         long cpu = command.cpuMilli() == null ? 0 : command.cpuMilli();
         long memory = command.memoryMib() == null ? 0 : command.memoryMib();
         return queue.earliestStart(command.clusterId(), command.model(), command.cards() * 1000L, cpu, memory,
-                command.maxRunSeconds(), now).invoke(start -> {
+                command.maxRunSeconds(), Boolean.TRUE.equals(command.sameBlock()), now).invoke(start -> {
                     if (start.isEmpty() && (cpu > 0 || memory > 0)) {
                         throw new MyriadProblem.CapacityUnavailable("No " + command.model() + " nodes in service of "
                                 + "cluster " + command.clusterId() + " could ever carry " + command.cards()
