@@ -6,12 +6,17 @@ import java.util.Optional;
 import java.util.PriorityQueue;
 
 /**
- * When a job should start: the queue played first come, first served on the model's cards, CPU and memory, each
- * taken together over the model's nodes. Each running job frees what it holds at its declared end (start +
- * maxRunSeconds); each job queued ahead starts as soon as enough of all three is free and holds it for its own
- * maxRunSeconds; then the job asked about. An estimate, and a pessimistic one in time (jobs usually end before their
- * limit) but optimistic in place (it ignores how cards, CPU and memory are split across nodes and blocks,
- * backfilling, preemption of spot work and reservations starting later).
+ * When a job should start, behind the jobs queued ahead of it and the running ones, each running job freeing what
+ * it holds at its declared end (start + maxRunSeconds), each queued one holding what it takes for its own
+ * maxRunSeconds. Two plays of that queue:
+ * <ul>
+ *   <li>{@link #earliestOnNodes}, the service's: node by node, each job at the earliest time it fits for its whole
+ *       run around the jobs planned before it (conservative backfilling);</li>
+ *   <li>{@link #earliest}: in order on the model's cards, CPU and memory, each taken together over the nodes
+ *       (optimistic in place: it ignores how they are split across nodes and blocks), used behind long queues.</li>
+ * </ul>
+ * Estimates, pessimistic in time (jobs usually end before their limit), leaving out later arrivals, preemption of
+ * spot work, fair share and reservations starting later.
  */
 public final class StartEstimate {
 
@@ -109,13 +114,13 @@ public final class StartEstimate {
 
     /**
      * The same queue on the model's nodes one by one ({@code nodes}: what each has in service), then {@code job}, each
-     * job planned in its turn at the earliest time it fits for its whole {@code maxRunSeconds} around the jobs planned before it
-     * (conservative backfilling: a job ahead that must wait for a whole node does not hold back a smaller one behind
-     * it that fits meanwhile, and the smaller one does not delay it). A job that fits one node gets the earliest
-     * node (the fullest one at that time, the tightest fit); a gang larger than every node the whole cards free
-     * throughout its run on all nodes together (its CPU and memory not counted). Running jobs free what they hold
-     * on each node at their declared ends. Later arrivals, preemption and fair share are left out; fractions of a
-     * card count on their node's cards taken together. Empty if the job can never fit.
+     * job planned in its turn at the earliest time it fits for its whole {@code maxRunSeconds} around the jobs planned
+     * before it (conservative backfilling: a job ahead that must wait for a whole node does not hold back a smaller
+     * one behind it that fits meanwhile, and the smaller one does not delay it). A job that fits one node gets the
+     * earliest node (the fullest one at that time, the tightest fit); a gang larger than every node the whole cards
+     * each node keeps free throughout its run, summed over the nodes (its CPU and memory not counted). Running jobs
+     * free what they hold on each node at their declared ends. Later arrivals, preemption and fair share are left
+     * out; fractions of a card count on their node's cards taken together. Empty if the job can never fit.
      */
     public static Optional<Instant> earliestOnNodes(List<Need> nodes, List<Placed> running, List<Waiting> ahead,
             Waiting job, Instant now) {
@@ -142,7 +147,8 @@ public final class StartEstimate {
 
     /**
      * Each node's free cards, CPU and memory over time: what is free now and the changes to come (a running job's
-     * end gives back; a planned job takes at its start and gives back at its end), by time in epoch microseconds (the database's precision).
+     * end gives back; a planned job takes at its start and gives back at its end), by time in epoch microseconds
+     * (the database's precision).
      */
     private static final class NodePlan {
         private final long now;
@@ -185,7 +191,7 @@ public final class StartEstimate {
             }
         }
 
-        /** Whether the job fits the empty nodes: one node, or as a gang their whole cards (of one block, if it must). */
+        /** Whether the job fits the empty nodes: one node, or as a gang their whole cards (one block's, if it must). */
         boolean everFits(Waiting job) {
             Need need = job.need();
             if (need.cardsMilli() > largestNode) {

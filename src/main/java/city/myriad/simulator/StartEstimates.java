@@ -157,7 +157,7 @@ final class StartEstimates {
     }
 
     /** As the service's {@code JobService.NODE_PLAN_LIMIT}: behind more jobs than this, the pooled estimate. */
-    static final int NODE_PLAN_LIMIT = 1_000;
+    static final int NODE_PLAN_LIMIT = Integer.getInteger("myriad.nodePlanLimit", 250);
 
     /** The core-ordered queue played on the job's models' nodes one by one ({@link StartEstimate#earliestOnNodes}). */
     private Instant onNodes(Job j, Collection<Replay.Run> running, List<StartEstimate.Waiting> ahead, Instant now) {

@@ -1,6 +1,7 @@
 package city.myriad.jobs.service;
 
 import city.myriad.allocation.Scheduler;
+import city.myriad.allocation.StartEstimate;
 import city.myriad.jobs.repository.JobRepository;
 import city.myriad.market.service.QueueOutlook;
 import city.myriad.platform.db.Scoped;
@@ -49,8 +50,8 @@ public class JobQueueOutlook implements QueueOutlook {
                         .chain(agedBefore -> jobs.queuedAhead(clusterId, model, now, LAST, cardsMilli * maxRunSeconds,
                                 Scheduler.Options.myriad().areaRate(), agedBefore,
                                 Scheduler.Options.myriad().heads()))
-                        .chain(ahead -> service.startAt(clusterId, model, ahead,
-                                new city.myriad.allocation.StartEstimate.Waiting(new city.myriad.allocation.StartEstimate
-                                        .Need(cardsMilli, cpuMilli, memoryMib), maxRunSeconds, sameBlock), now))));
+                        .chain(ahead -> service.startAt(clusterId, model, ahead, new StartEstimate.Waiting(
+                                new StartEstimate.Need(cardsMilli, cpuMilli, memoryMib), maxRunSeconds, sameBlock),
+                                now))));
     }
 }

@@ -403,10 +403,11 @@ public class JobService {
 
     /**
      * Above this many jobs ahead, a start estimate plays the queue on the model's cards taken together instead of node
-     * by node: the node plan's cost grows with the queue (about 0.1 s for 1,000 jobs on 1,250 nodes), the pool's
-     * barely, and so far ahead the difference is small against what later arrivals and early ends move.
+     * by node: the node plan's cost grows with the queue (on 1,250 full nodes about 6 ms behind 100 jobs, 25 ms behind
+     * 250, 130 ms behind 1,000: {@code StartEstimateBenchmark}), the pool's barely (0.1-0.3 ms), and in replays the
+     * estimates behind more than 250 jobs were no better node by node.
      */
-    static final int NODE_PLAN_LIMIT = 1_000;
+    static final int NODE_PLAN_LIMIT = 250;
 
     /**
      * When {@code job} should start behind {@code ahead}: the queue played node by node on the model's nodes in service
