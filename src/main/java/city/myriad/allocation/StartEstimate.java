@@ -1,9 +1,14 @@
 package city.myriad.allocation;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * When a job should start, behind the jobs queued ahead of it and the running ones, each running job freeing what
@@ -154,7 +159,7 @@ public final class StartEstimate {
         private final long now;
         private final long[][] capacity;  // per node: cards, cpu, memory
         private final long[][] free;      // per node, now
-        private final List<java.util.TreeMap<Long, long[]>> changes = new java.util.ArrayList<>();
+        private final List<TreeMap<Long, long[]>> changes = new ArrayList<>();
         private final long largestNode;
         /** Per block: its nodes' whole cards. */
         private final long[] wholeCards;
@@ -167,12 +172,12 @@ public final class StartEstimate {
             capacity = new long[n][];
             free = new long[n][];
             long largest = 0;
-            wholeCards = new long[java.util.Arrays.stream(blockOf).max().orElse(0) + 1];
+            wholeCards = new long[Arrays.stream(blockOf).max().orElse(0) + 1];
             for (int i = 0; i < n; i++) {
                 Need c = nodes.get(i);
                 capacity[i] = new long[] {c.cardsMilli(), c.cpuMilli(), c.memoryMib()};
                 free[i] = capacity[i].clone();
-                changes.add(new java.util.TreeMap<>());
+                changes.add(new TreeMap<>());
                 largest = Math.max(largest, c.cardsMilli());
                 wholeCards[blockOf[i]] += c.cardsMilli() / 1000 * 1000;
             }
@@ -195,8 +200,8 @@ public final class StartEstimate {
         boolean everFits(Waiting job) {
             Need need = job.need();
             if (need.cardsMilli() > largestNode) {
-                return need.cardsMilli() <= (job.oneBlock() ? java.util.Arrays.stream(wholeCards).max().orElse(0)
-                        : java.util.Arrays.stream(wholeCards).sum());
+                return need.cardsMilli() <= (job.oneBlock() ? Arrays.stream(wholeCards).max().orElse(0)
+                        : Arrays.stream(wholeCards).sum());
             }
             long[] a = amounts(need);
             for (long[] c : capacity) {
@@ -225,7 +230,7 @@ public final class StartEstimate {
                 if (!covers(capacity[i], a)) {
                     continue;
                 }
-                long[] at = earliest(i, a, durationUs, best);
+                long[] at = earliestOn(i, a, durationUs, best);
                 if (at != null && (at[0] < best || at[0] == best && at[1] < bestFree)) {
                     best = at[0];
                     bestNode = i;
@@ -244,15 +249,15 @@ public final class StartEstimate {
          * duration, with the cards free at that start; null if none. One pass over the node's changes: the candidate
          * start is the last time {@code a} became free, dropped when it stops being free before the duration is up.
          */
-        private long[] earliest(int i, long[] a, long durationUs, long before) {
-            java.util.TreeMap<Long, long[]> ch = changes.get(i);
+        private long[] earliestOn(int i, long[] a, long durationUs, long before) {
+            TreeMap<Long, long[]> ch = changes.get(i);
             long c = free[i][0];
             long cpu = free[i][1];
             long mem = free[i][2];
             long start = -1;
             long cardsAtStart = 0;
             boolean counted = false;
-            for (java.util.Map.Entry<Long, long[]> e : ch.entrySet()) {
+            for (Map.Entry<Long, long[]> e : ch.entrySet()) {
                 long at = e.getKey();
                 if (at > now && !counted) {
                     counted = true;  // the changes at now are in: is it free from now?
@@ -299,15 +304,15 @@ public final class StartEstimate {
          */
         private long gang(long[] a, long durationUs, boolean keep, boolean oneBlock) {
             // One sum for a gang free to span blocks, one per block for a gang that must stay in one.
-            List<java.util.TreeMap<Long, Long>> sums = new java.util.ArrayList<>();
+            List<TreeMap<Long, Long>> sums = new ArrayList<>();
             for (int b = 0; b < (oneBlock ? wholeCards.length : 1); b++) {
-                sums.add(new java.util.TreeMap<>());
+                sums.add(new TreeMap<>());
             }
             long[][] times = new long[capacity.length][];
             long[][] least = new long[capacity.length][];
             for (int i = 0; i < capacity.length; i++) {
                 leastWholeCards(i, durationUs, times, least);
-                java.util.TreeMap<Long, Long> sum = sums.get(oneBlock ? blockOf[i] : 0);
+                TreeMap<Long, Long> sum = sums.get(oneBlock ? blockOf[i] : 0);
                 long last = 0;
                 for (int k = 0; k < times[i].length; k++) {
                     if (least[i][k] != last) {
@@ -320,7 +325,7 @@ public final class StartEstimate {
             int block = -1;
             for (int b = 0; b < sums.size(); b++) {
                 long covered = 0;
-                for (java.util.Map.Entry<Long, Long> e : sums.get(b).entrySet()) {
+                for (Map.Entry<Long, Long> e : sums.get(b).entrySet()) {
                     if (e.getKey() >= start) {
                         break;
                     }
@@ -358,11 +363,11 @@ public final class StartEstimate {
          * where a change of the node's free cards enters the run (s = change − duration) or leaves it (s = change).
          */
         private void leastWholeCards(int i, long durationUs, long[][] times, long[][] least) {
-            java.util.TreeMap<Long, long[]> ch = changes.get(i);
+            TreeMap<Long, long[]> ch = changes.get(i);
             long f = free[i][0];
-            List<Long> at = new java.util.ArrayList<>();
-            List<Long> value = new java.util.ArrayList<>();
-            for (java.util.Map.Entry<Long, long[]> e : ch.entrySet()) {
+            List<Long> at = new ArrayList<>();
+            List<Long> value = new ArrayList<>();
+            for (Map.Entry<Long, long[]> e : ch.entrySet()) {
                 if (e.getKey() > now) {
                     if (at.isEmpty()) {
                         at.add(now);
@@ -378,7 +383,7 @@ public final class StartEstimate {
                 value.add(f);
             }
             // Segment k: value.get(k) on [at.get(k), at.get(k + 1)), the last one for ever.
-            java.util.TreeSet<Long> starts = new java.util.TreeSet<>();
+            TreeSet<Long> starts = new TreeSet<>();
             starts.add(now);
             for (long t : at) {
                 starts.add(t);
@@ -405,7 +410,7 @@ public final class StartEstimate {
 
         /** The value at {@code t} of a step function given by its change times and values. */
         private static long at(long[] times, long[] values, long t) {
-            int k = java.util.Arrays.binarySearch(times, t);
+            int k = Arrays.binarySearch(times, t);
             k = k >= 0 ? k : -k - 2;
             return k < 0 ? 0 : values[k];
         }
