@@ -151,6 +151,23 @@ public final class StartEstimate {
     }
 
     /**
+     * The same plan of a whole queue, giving every job's start in its turn (empty for one that can never fit): a
+     * job's start depends only on the jobs before it, so entry {@code k} is {@link #earliestOnNodes} of job {@code k}
+     * behind the {@code k} before it (for a job of at least one second), and one plan answers for every job in it.
+     */
+    public static List<Optional<Instant>> startsOnNodes(List<Need> nodes, int[] blockOf, List<Placed> running,
+            List<Waiting> queue, Instant now) {
+        NodePlan plan = new NodePlan(nodes, blockOf, running, micros(now));
+        List<Optional<Instant>> starts = new ArrayList<>(queue.size());
+        for (Waiting w : queue) {
+            starts.add(plan.everFits(w)
+                    ? Optional.of(instant(plan.plan(w, Math.max(1, w.maxRunSeconds()) * 1_000_000L, true)))
+                    : Optional.empty());
+        }
+        return starts;
+    }
+
+    /**
      * Each node's free cards, CPU and memory over time: what is free now and the changes to come (a running job's
      * end gives back; a planned job takes at its start and gives back at its end), by time in epoch microseconds
      * (the database's precision).

@@ -1,12 +1,15 @@
 package city.myriad.allocation;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import city.myriad.allocation.StartEstimate.Running;
 import city.myriad.allocation.StartEstimate.Waiting;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** The queue played first come, first served on the model's cards taken together. */
@@ -148,5 +151,40 @@ class StartEstimateTest {
         List<StartEstimate.Need> draining = List.of(NODE_OF_8, NODE_OF_8, NODE_OF_8, new StartEstimate.Need(0, 0, 0));
         assertEquals(Optional.of(NOW.plusSeconds(500)), StartEstimate.earliestOnNodes(draining, blockOf, running,
                 List.of(), new Waiting(StartEstimate.Need.cards(16_000), 600, true), NOW));
+    }
+
+    @Test
+    void one_plan_of_the_whole_queue_gives_each_job_the_start_its_own_estimate_behind_the_jobs_before_it_gives() {
+        // Two blocks of three 8-card nodes, some running work; queues of one-node jobs, CPU-heavy jobs, gangs (some in
+        // one block) and jobs that never fit, in random order.
+        List<StartEstimate.Need> nodes = List.of(NODE_OF_8, NODE_OF_8, NODE_OF_8, NODE_OF_8, NODE_OF_8,
+                new StartEstimate.Need(4_000, 96_000, 786_432));
+        int[] blockOf = {0, 0, 0, 1, 1, 1};
+        List<StartEstimate.Placed> running = List.of(on(0, 8_000, 700), on(1, 3_000, 200), on(3, 5_000, 1_500),
+                on(5, 2_000, 50));
+        for (long seed = 1; seed <= 5; seed++) {
+            Random random = new Random(seed);
+            List<Waiting> queue = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                long cards = switch (random.nextInt(6)) {
+                    case 0 -> 500;
+                    case 1, 2 -> 1_000L * (1 + random.nextInt(8));
+                    case 3 -> 16_000;
+                    case 4 -> 1_000L * (9 + random.nextInt(24));
+                    default -> random.nextInt(10) == 0 ? 60_000 : 2_000;  // 60 cards: more than there are
+                };
+                queue.add(new Waiting(new StartEstimate.Need(cards, random.nextInt(3) == 0 ? 150_000 : 8_000, 0),
+                        60L * (1 + random.nextInt(120)), random.nextBoolean()));
+            }
+            List<Optional<Instant>> starts = StartEstimate.startsOnNodes(nodes, blockOf, running, queue, NOW);
+            assertEquals(queue.size(), starts.size());
+            int never = 0;
+            for (int k = 0; k < queue.size(); k++) {
+                assertEquals(StartEstimate.earliestOnNodes(nodes, blockOf, running, queue.subList(0, k), queue.get(k),
+                        NOW), starts.get(k), "seed " + seed + ", job " + k);
+                never += starts.get(k).isEmpty() ? 1 : 0;
+            }
+            assertTrue(never < queue.size(), "most of the queue can run");
+        }
     }
 }

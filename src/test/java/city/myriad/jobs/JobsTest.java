@@ -11,9 +11,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import city.myriad.jobs.service.ClusterEmulator;
+import city.myriad.jobs.service.QueuePlans;
 import city.myriad.support.Tokens;
 import city.myriad.support.WebhookReceiver;
 import city.myriad.support.World;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.oidc.server.OidcWiremockTestResource;
@@ -45,6 +47,12 @@ class JobsTest {
 
     @Inject
     Pool pool;
+
+    @Inject
+    MeterRegistry meters;
+
+    @Inject
+    QueuePlans plans;
 
     static String job(String cluster, String project, String cards, String cls, int maxRun) {
         return "{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + project + "\",\"model\":\"ASCEND-910B\","
@@ -284,9 +292,7 @@ class JobsTest {
         }
         Instant created = Instant.now().minus(age);
         for (int i = 0; i < 11; i++) {
-            platformSql("update jobs set created_at = $1 where id = $2",
-                    java.time.OffsetDateTime.ofInstant(created.plusSeconds(60L * i), java.time.ZoneOffset.UTC),
-                    UUID.fromString(queued.get(i)));
+            backdate(cluster, queued.get(i), created.plusSeconds(60L * i));
         }
         for (int i = 0; i < queued.size(); i++) {
             assertEquals(expected.get(i), position(t, queued.get(i)), "q" + i);
@@ -310,8 +316,7 @@ class JobsTest {
         assertEquals(2, position(t, older), "by area alone: 18,000 s behind 3,000 s");
         // Five hours of waiting (under the 6.25 h aging threshold) are 2.9 half-lives of 1.75 h: the older job's
         // area counts 7.2 times less, under the newer one's a sixth of it. The view and a quote follow the core.
-        platformSql("update jobs set created_at = $1 where id = $2", java.time.OffsetDateTime.ofInstant(
-                Instant.now().minus(Duration.ofHours(5)), java.time.ZoneOffset.UTC), UUID.fromString(older));
+        backdate(cluster, older, Instant.now().minus(Duration.ofHours(5)));
         assertEquals(1, position(t, older));
         assertEquals(2, position(t, newer));
         for (String q : List.of(older, newer, running)) {
@@ -437,6 +442,58 @@ class JobsTest {
         }
     }
 
+    /**
+     * One node-by-node plan of the queue answers the views of every job in it: the last job's view plans the queue,
+     * the views of the jobs ahead reuse that plan with the starts their own plans give, and a change to the queue on
+     * this replica (a cancellation) is seen by the next view at once.
+     */
+    @Test
+    void the_views_of_queued_jobs_share_one_plan_of_their_queue_until_the_queue_changes() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        Instant frees = Instant.parse(runningWholeNode(t, cluster).getString("startedAt")).plusSeconds(36000);
+        // Three whole-node jobs queue behind it, smallest area first: 600 s, then 1,200 s, then 1,800 s.
+        List<String> queued = List.of(600, 1200, 1800).stream()
+                .map(s -> submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", s))).toList();
+        for (String id : queued) {
+            until(t.admin(), id, j -> "CAPACITY".equals(j.getString("reason")));
+        }
+        // A cancellation forgets whatever the polls above planned.
+        String extra = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 3600));
+        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + extra + "/cancel").then().statusCode(200);
+        double planned = estimates("planned");
+        double reused = estimates("reused");
+        JsonPath last = view(t, queued.get(2));
+        assertEquals(3, last.getInt("queuePosition"));
+        assertEquals(frees.plusSeconds(600 + 1200), Instant.parse(last.getString("estimatedStartAt")));
+        JsonPath first = view(t, queued.get(0));
+        JsonPath second = view(t, queued.get(1));
+        assertEquals(1, first.getInt("queuePosition"));
+        assertEquals(frees, Instant.parse(first.getString("estimatedStartAt")));
+        assertEquals(2, second.getInt("queuePosition"));
+        assertEquals(frees.plusSeconds(600), Instant.parse(second.getString("estimatedStartAt")));
+        assertEquals(1, estimates("planned") - planned, "one plan, by the last job's view");
+        assertEquals(2, estimates("reused") - reused, "the two jobs ahead answered from it");
+        // The first job leaves the queue: the second's view plans again and is first.
+        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + queued.get(0) + "/cancel").then().statusCode(200);
+        JsonPath after = view(t, queued.get(1));
+        assertEquals(1, after.getInt("queuePosition"));
+        assertEquals(frees, Instant.parse(after.getString("estimatedStartAt")));
+        assertEquals(2, estimates("planned") - planned);
+        for (String id : queued.subList(1, 3)) {
+            given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + id + "/cancel").then().statusCode(200);
+        }
+    }
+
+    private static JsonPath view(World.Tenant t, String job) {
+        return given().auth().oauth2(t.admin()).get("/api/v1/jobs/" + job).then().statusCode(200)
+                .body("state", equalTo("QUEUED")).extract().jsonPath();
+    }
+
+    private double estimates(String how) {
+        return meters.counter("myriad.jobs.start.estimates", "how", how).count();
+    }
+
     @Test
     void quotas_refuse_what_can_never_fit_and_hold_back_what_does_not_fit_now() {
         String cluster = World.cluster(2);
@@ -550,6 +607,16 @@ class JobsTest {
             platformSql("update tenants set status = 'ACTIVE' where id = $1", UUID.fromString(t.id()));
         }
         submit(t.admin(), job(cluster, t.projectId(), "1", "ON_DEMAND", 60)).then().statusCode(201);
+    }
+
+    /**
+     * Moves a job's submission back in time, as no use case does (it stands in for hours of waiting): the plans made
+     * on its cluster's queue are forgotten as a use case's change would forget them.
+     */
+    private void backdate(String cluster, String job, Instant created) {
+        platformSql("update jobs set created_at = $1 where id = $2",
+                java.time.OffsetDateTime.ofInstant(created, java.time.ZoneOffset.UTC), UUID.fromString(job));
+        plans.changed(UUID.fromString(cluster));
     }
 
     private void platformSql(String sql, Object... args) {

@@ -296,9 +296,12 @@ public class JobRepository {
      * priority aside): the {@code oldestFirst} oldest of the jobs waiting since {@code agedBefore} or earlier, oldest
      * first; then every other job smallest size key first, then oldest first. The size key is the area (cards ×
      * maxRunSeconds) with {@code areaRate} 0, else ln(1 + area in card-seconds) + areaRate × creation in epoch
-     * seconds, as {@code Scheduler.sizeKey}. What each needs (cards, CPU, memory) and its maxRunSeconds.
+     * seconds, as {@code Scheduler.sizeKey}. Each one's id, what it needs (cards, CPU, memory) and its maxRunSeconds.
      */
-    public Uni<List<StartEstimate.Waiting>> queuedAhead(UUID clusterId, String model, Instant createdAt, UUID id,
+    /** A job waiting in the queue: its id, what it needs and its longest run. */
+    public record Queued(UUID id, StartEstimate.Waiting waiting) {}
+
+    public Uni<List<Queued>> queuedAhead(UUID clusterId, String model, Instant createdAt, UUID id,
             long areaMilliSeconds, double areaRate, Instant agedBefore, int oldestFirst) {
         // The rate is cast wherever it is read: left to itself, PostgreSQL types it from "= 0" as an integer.
         return SessionSql.select("""
@@ -321,7 +324,7 @@ public class JobRepository {
                                              * cast(:rate as float8) end as area
                             from queued
                            where created_at <= :aged and (created_at, id) <= (:before, :id))
-                        select q.cards_milli, q.max_run_seconds, q.cpu_milli, q.memory_mib, q.same_block
+                        select q.cards_milli, q.max_run_seconds, q.cpu_milli, q.memory_mib, q.same_block, q.id
                           from queued q, mine
                          where q.id <> :id
                            and case when q.oldest then not mine.oldest or q.age_rank < mine.age_rank
@@ -338,9 +341,9 @@ public class JobRepository {
                 .setParameter("fresh", createdAt.isAfter(agedBefore))
                 .setParameter("oldest", oldestFirst)
                 .getResultList()
-                .map(rows -> rows.stream().map(r -> new StartEstimate.Waiting(new StartEstimate.Need(
-                        ((Number) r[0]).longValue(), ((Number) r[2]).longValue(), ((Number) r[3]).longValue()),
-                        ((Number) r[1]).longValue(), (Boolean) r[4])).toList());
+                .map(rows -> rows.stream().map(r -> new Queued((UUID) r[5], new StartEstimate.Waiting(
+                        new StartEstimate.Need(((Number) r[0]).longValue(), ((Number) r[2]).longValue(),
+                                ((Number) r[3]).longValue()), ((Number) r[1]).longValue(), (Boolean) r[4]))).toList());
     }
 
     /**

@@ -457,6 +457,9 @@ final class ClusterLoop implements Runnable {
                             .map(started -> new Outcome(new HashSet<>(started), ended)))));
         }
         Instant committed = parts.clock.instant();
+        if (!starts.isEmpty() || !others.isEmpty()) {
+            parts.plans.changed(clusterId);  // the queue and the running jobs moved: plans made on them are stale
+        }
         parts.cycles(clusterId).record(Duration.between(now, committed));
         var decisions = parts.decisions(clusterId);
         for (Start s : starts) {

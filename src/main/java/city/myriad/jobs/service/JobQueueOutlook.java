@@ -50,7 +50,8 @@ public class JobQueueOutlook implements QueueOutlook {
                         .chain(agedBefore -> jobs.queuedAhead(clusterId, model, now, LAST, cardsMilli * maxRunSeconds,
                                 Scheduler.Options.myriad().areaRate(), agedBefore,
                                 Scheduler.Options.myriad().heads()))
-                        .chain(ahead -> service.startAt(clusterId, model, ahead, new StartEstimate.Waiting(
+                        .chain(ahead -> service.startAt(clusterId, model, ahead.stream()
+                                .map(JobRepository.Queued::waiting).toList(), new StartEstimate.Waiting(
                                 new StartEstimate.Need(cardsMilli, cpuMilli, memoryMib), maxRunSeconds, sameBlock),
                                 now))));
     }

@@ -40,6 +40,7 @@ import java.math.MathContext;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Function;
@@ -72,10 +73,12 @@ public class JobService {
     private final ObjectMapper json;
     private final Ids ids;
     private final Clock clock;
+    private final QueuePlans plans;
 
     JobService(Scoped scoped, SubmissionBatches batches, TenantProjects projects, ClusterSupply clusters, JobPricing pricing, QuotaLimits quotas,
             Budgets budgets, MeterReadings meter, JobRepository jobs, JobRuns runs, Idempotency idempotency,
-            SchedulingLoops loops, ObjectMapper json, Ids ids, Clock clock) {
+            SchedulingLoops loops, ObjectMapper json, Ids ids, Clock clock, QueuePlans plans) {
+        this.plans = plans;
         this.scoped = scoped;
         this.batches = batches;
         this.projects = projects;
@@ -382,13 +385,38 @@ public class JobService {
      */
     private Uni<Estimate> estimate(JobView r, Instant now) {
         long cardsMilli = r.cards().multiply(BigDecimal.valueOf(1000)).longValueExact();
-        return agedBefore(r.clusterId(), now).chain(agedBefore -> jobs.queuedAhead(r.clusterId(), r.model(),
-                        r.createdAt(), r.id(), cardsMilli * r.maxRunSeconds(), Scheduler.Options.myriad().areaRate(),
-                        agedBefore, Scheduler.Options.myriad().heads()))
-                .chain(ahead -> startAt(r.clusterId(), r.model(), ahead, new StartEstimate.Waiting(
-                        new StartEstimate.Need(cardsMilli, r.cpuMilli(), r.memoryMib()), r.maxRunSeconds(),
-                        r.sameBlock()), now)
-                        .map(start -> new Estimate(ahead.size() + 1, start.orElse(null))));
+        StartEstimate.Waiting me = new StartEstimate.Waiting(new StartEstimate.Need(cardsMilli, r.cpuMilli(),
+                r.memoryMib()), r.maxRunSeconds(), r.sameBlock());
+        long version = plans.version(r.clusterId());
+        return clusters.nodesInService(r.clusterId(), r.model()).chain(nodes -> {
+            java.util.Optional<QueuePlans.Planned> planned = plans.find(r.clusterId(), r.model(), nodes, r.id(), now);
+            if (planned.isPresent()) {
+                plans.counted(QueuePlans.How.REUSED);
+                return Uni.createFrom().item(new Estimate(planned.get().position(),
+                        planned.get().startAt().orElse(null)));
+            }
+            return agedBefore(r.clusterId(), now).chain(agedBefore -> jobs.queuedAhead(r.clusterId(), r.model(),
+                            r.createdAt(), r.id(), cardsMilli * r.maxRunSeconds(),
+                            Scheduler.Options.myriad().areaRate(), agedBefore, Scheduler.Options.myriad().heads()))
+                    .chain(ahead -> {
+                        List<StartEstimate.Waiting> queue = new ArrayList<>(ahead.size() + 1);
+                        ahead.forEach(q -> queue.add(q.waiting()));
+                        if (ahead.size() > NODE_PLAN_LIMIT) {
+                            plans.counted(QueuePlans.How.POOLED);
+                            return pooledStartAt(r.clusterId(), r.model(), queue, me.need(), now)
+                                    .map(start -> new Estimate(ahead.size() + 1, start.orElse(null)));
+                        }
+                        queue.add(me);
+                        List<UUID> order = new ArrayList<>(queue.size());
+                        ahead.forEach(q -> order.add(q.id()));
+                        order.add(r.id());
+                        plans.counted(QueuePlans.How.PLANNED);
+                        return startsOnNodes(r.clusterId(), r.model(), nodes, queue, now).map(starts -> {
+                            plans.keep(r.clusterId(), r.model(), version, nodes, order, starts, now);
+                            return new Estimate(ahead.size() + 1, starts.get(starts.size() - 1).orElse(null));
+                        });
+                    });
+        });
     }
 
     /**
@@ -419,10 +447,18 @@ public class JobService {
         if (ahead.size() > NODE_PLAN_LIMIT) {
             return pooledStartAt(cluster, model, ahead, job.need(), now);
         }
-        return clusters.nodesInService(cluster, model)
-                .chain(nodes -> jobs.runningPlacements(cluster, model).map(running -> StartEstimate.earliestOnNodes(
-                        RunningOnNodes.capacities(nodes), RunningOnNodes.blocks(nodes),
-                        RunningOnNodes.of(nodes, running, json), ahead, job, now)));
+        List<StartEstimate.Waiting> queue = new ArrayList<>(ahead);
+        queue.add(job);
+        return clusters.nodesInService(cluster, model).chain(nodes -> startsOnNodes(cluster, model, nodes, queue, now))
+                .map(starts -> starts.get(starts.size() - 1));
+    }
+
+    /** Every job of {@code queue}'s start, the queue planned in its order on {@code nodes} around the running jobs. */
+    private Uni<List<java.util.Optional<Instant>>> startsOnNodes(UUID cluster, String model,
+            List<ClusterSupply.NodeInService> nodes, List<StartEstimate.Waiting> queue, Instant now) {
+        return jobs.runningPlacements(cluster, model).map(running -> StartEstimate.startsOnNodes(
+                RunningOnNodes.capacities(nodes), RunningOnNodes.blocks(nodes), RunningOnNodes.of(nodes, running, json),
+                queue, now));
     }
 
     /** The pooled estimate: the model's cards, CPU and memory in service taken together. */

@@ -41,10 +41,13 @@ public class LoopParts {
     /** The loops' own pool and the cycle's statements on it (take, and commits without run ends). */
     final OwnPool own;
     final LoopStatements statements;
+    /** The start estimates planned on the clusters' queues, forgotten when a cycle commits starts or ends. */
+    final QueuePlans plans;
 
     LoopParts(Scoped scoped, JobRepository jobs, ClusterFeedRepository feed, JobRuns runs, ClusterNodes nodes,
             JobPricing pricing, QuotaLimits quotas, ObjectMapper json, Clock clock, MeterRegistry meters, OwnPool own,
-            LoopStatements statements, city.myriad.tenancy.service.TenantProjects tenants) {
+            LoopStatements statements, city.myriad.tenancy.service.TenantProjects tenants, QueuePlans plans) {
+        this.plans = plans;
         this.tenants = tenants;
         this.own = own;
         this.statements = statements;

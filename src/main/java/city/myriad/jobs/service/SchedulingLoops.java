@@ -26,12 +26,14 @@ public class SchedulingLoops {
     private final ClusterSupply clusters;
     private final boolean enabled;
     private final String replica;
+    private final QueuePlans plans;
     private volatile Leadership leadership;
 
-    SchedulingLoops(LockSessions sessions, LoopParts parts, ClusterSupply clusters,
+    SchedulingLoops(LockSessions sessions, LoopParts parts, ClusterSupply clusters, QueuePlans plans,
             @ConfigProperty(name = "myriad.scheduler.enabled", defaultValue = "true") boolean enabled,
             @ConfigProperty(name = "myriad.scheduler.replica") Optional<String> replica) {
         this.sessions = sessions;
+        this.plans = plans;
         this.parts = parts;
         this.clusters = clusters;
         this.enabled = enabled;
@@ -53,8 +55,12 @@ public class SchedulingLoops {
         }
     }
 
-    /** Something changed for the cluster: if this replica schedules it, its loop runs a cycle now. */
+    /**
+     * Something changed for the cluster: the start estimates planned on its queue are forgotten, and if this replica
+     * schedules it, its loop runs a cycle now.
+     */
     public void wake(UUID clusterId) {
+        plans.changed(clusterId);
         Leadership l = leadership;
         if (l != null) {
             l.wake(clusterId);

@@ -1,0 +1,121 @@
+package city.myriad.jobs.service;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * The last node-by-node plan of each cluster and model's queue, reused for a moment by the views of the jobs in it.
+ * One plan of the queue up to a job gives the start of every job ahead of it too (a job's start depends only on the
+ * jobs before it: {@code StartEstimate.startsOnNodes}), so a portal polling a tenant's queued jobs pays for one plan a
+ * second instead of one per job (on 1,250 full nodes a plan 250 jobs deep takes about 25 ms).
+ *
+ * <p>Rules, as for the reference caches (docs/design/reference-caches.md): a plan is reused at most {@code reuse}
+ * after it was made (by this process's clock and by the service's, so a test clock moved on forgets it), and only
+ * with the very list of nodes in service it was made on ({@code ClusterSupply} reads that list again when nodes
+ * change); this replica forgets a cluster's plans at once when its queue or running jobs change here (a submission, a
+ * cancellation, an agent's events, a budget stop: {@link SchedulingLoops#wake}; a committed cycle: {@link #changed}),
+ * so it sees its own writes; another replica's within {@code reuse}. A plan made while the cluster changed is not
+ * kept. {@code myriad.jobs.estimate-reuse=0} turns reuse off.
+ */
+@ApplicationScoped
+public class QueuePlans {
+
+    /** A job's place in a plan: its position in the queue (1 first) and its planned start, empty if never. */
+    public record Planned(long position, Optional<Instant> startAt) {}
+
+    private record Key(UUID cluster, String model) {}
+
+    private record Plan(Object nodes, Map<UUID, Integer> index, List<Optional<Instant>> starts, Instant madeAt,
+            long madeNanos) {}
+
+    private final Map<Key, Plan> plans = new ConcurrentHashMap<>();
+    /** Per cluster, how many times it changed: a plan is kept only if no change came while it was made. */
+    private final Map<UUID, AtomicLong> changes = new ConcurrentHashMap<>();
+    private final long reuseNanos;
+
+    /** How a QUEUED job's view got its start estimate. */
+    enum How { REUSED, PLANNED, POOLED }
+
+    /**
+     * The start estimates of QUEUED jobs' views, at /q/metrics as {@code myriad_jobs_start_estimates_total} by
+     * {@code how}: reused from a plan, planned node by node, or pooled (behind more than the node plan's limit).
+     */
+    private final Map<How, Counter> counted = new java.util.EnumMap<>(How.class);
+
+    QueuePlans(@ConfigProperty(name = "myriad.jobs.estimate-reuse", defaultValue = "1s") Duration reuse,
+            MeterRegistry meters) {
+        this.reuseNanos = reuse.toNanos();
+        for (How how : How.values()) {
+            counted.put(how, Counter.builder("myriad.jobs.start.estimates").tag("how", how.name().toLowerCase())
+                    .description("Start estimates of queued jobs' views, by how they were made").register(meters));
+        }
+    }
+
+    /** Counts an estimate made {@code how}. */
+    void counted(How how) {
+        counted.get(how).increment();
+    }
+
+    /** The cluster's count of changes, to pass back to {@link #keep}. */
+    long version(UUID cluster) {
+        return changes.computeIfAbsent(cluster, c -> new AtomicLong()).get();
+    }
+
+    /**
+     * Where {@code job} stands in the cluster and model's last plan, if that plan is fresh, was made on {@code nodes}
+     * and holds the job; a start before {@code now} is now.
+     */
+    Optional<Planned> find(UUID cluster, String model, Object nodes, UUID job, Instant now) {
+        Plan p = plans.get(new Key(cluster, model));
+        if (p == null || p.nodes() != nodes || !fresh(p, now)) {
+            return Optional.empty();
+        }
+        Integer k = p.index().get(job);
+        if (k == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new Planned(k + 1, p.starts().get(k).map(s -> s.isBefore(now) ? now : s)));
+    }
+
+    /**
+     * Keeps the plan of the queue {@code ids} (in the core's order) with each one's start, made at {@code now} on
+     * {@code nodes}, unless the cluster changed since {@code version} was read.
+     */
+    void keep(UUID cluster, String model, long version, Object nodes, List<UUID> ids, List<Optional<Instant>> starts,
+            Instant now) {
+        if (reuseNanos <= 0 || version(cluster) != version) {
+            return;
+        }
+        Map<UUID, Integer> index = new HashMap<>(ids.size() * 2);
+        for (int k = 0; k < ids.size(); k++) {
+            index.put(ids.get(k), k);
+        }
+        plans.put(new Key(cluster, model), new Plan(nodes, index, List.copyOf(starts), now, System.nanoTime()));
+        if (version(cluster) != version) {
+            plans.remove(new Key(cluster, model));  // a change came while it was put
+        }
+    }
+
+    /** The cluster's queue or running jobs changed: its plans are forgotten. */
+    public void changed(UUID cluster) {
+        changes.computeIfAbsent(cluster, c -> new AtomicLong()).incrementAndGet();
+        plans.keySet().removeIf(k -> k.cluster().equals(cluster));
+    }
+
+    private boolean fresh(Plan p, Instant now) {
+        long age = System.nanoTime() - p.madeNanos();
+        return age < reuseNanos && !now.isBefore(p.madeAt())
+                && Duration.between(p.madeAt(), now).toNanos() < reuseNanos;
+    }
+}

@@ -1,0 +1,169 @@
+package city.myriad.jobs.bench;
+
+import static city.myriad.jobs.bench.SubmissionLoad.JSON;
+import static city.myriad.jobs.bench.SubmissionLoad.q;
+import static city.myriad.jobs.bench.SubmissionLoad.request;
+import static city.myriad.jobs.bench.SubmissionLoad.run;
+import static city.myriad.jobs.bench.SubmissionLoad.send;
+
+import city.myriad.support.LoadClient;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * The views of QUEUED jobs, polled as a portal polls them, through the HTTP API of a Myriad that bin/bench-views
+ * started on this machine (the packaged service, its PostgreSQL, the loop, the emulator, Keycloak). Bounded: a fixed
+ * number of requests, to 127.0.0.1 only.
+ *
+ * <p>A fresh 10,000-card cluster (1,250 nodes of 8 cards) is filled with whole-node jobs of a day, then
+ * {@code queued} whole-node jobs of distinct run times wait behind them: each one's view plans the queue ahead of it
+ * node by node (about 25 ms on such a cluster 250 jobs deep, {@code StartEstimateBenchmark}). Measured in one run:
+ * {@code rounds} rounds, each viewing every queued job once in a shuffled order with {@code concurrency} in flight
+ * (client latency, the service's and PostgreSQL's CPU per view, how the estimates were made from the service's
+ * {@code myriad_jobs_start_estimates_total}), against a baseline measured in the same run: {@code GET /api/v1/me}.
+ * Warmed up first by rounds of the same views until the JIT compiler is quiet. Then cancels every job it submitted.
+ *
+ * <p>Arguments: api keycloak management queued rounds concurrency.
+ */
+public final class QueuedViewLoad {
+
+    public static void main(String[] args) {
+        LoadClient.main(args, QueuedViewLoad::measure);
+    }
+
+    static void measure(String[] args) throws Exception {
+        String api = args[0];
+        String keycloak = args[1];
+        String management = args[2];
+        int queued = Integer.parseInt(args[3]);
+        int rounds = Integer.parseInt(args[4]);
+        int concurrency = Integer.parseInt(args[5]);
+        for (String url : List.of(api, management)) {
+            String host = URI.create(url).getHost();
+            if (!host.equals("127.0.0.1") && !host.equals("localhost")) {
+                throw new IllegalArgumentException("load only servers on this machine, not " + host);
+            }
+        }
+        String olga = SubmissionLoad.token(keycloak, "olga");
+        String alice = SubmissionLoad.token(keycloak, "alice");
+        String project = "01930000-0000-7000-8000-00000000e101";
+        String slug = "views-" + Long.toString(System.currentTimeMillis(), 36);
+        String cluster = SubmissionLoad.cluster(api, olga, slug);
+        Thread.sleep(3000);  // the cluster's loop is won and built within a second or two
+
+        // Every node taken for a day (the emulator runs a job maxRunSeconds / its speed-up: 24 minutes at 60).
+        List<String> running = submit(api, alice, project, cluster, 1250, i -> 86_400);
+        long deadline = System.currentTimeMillis() + 180_000;
+        int waiting;
+        do {
+            Thread.sleep(1000);
+            waiting = JSON.readTree(send(alice, "GET", api + "/api/v1/jobs?limit=500&state=QUEUED&clusterId=" + cluster,
+                    null, null, 200)).path("items").size();
+        } while (waiting > 0 && System.currentTimeMillis() < deadline);
+        if (waiting > 0) {
+            throw new IllegalStateException(waiting + " of the filling jobs still QUEUED after 3 minutes");
+        }
+        // The queue: whole-node jobs of distinct run times (600 s apart), submitted longest first so that the core's
+        // order (smallest area first) is not the submission order.
+        List<String> ids = submit(api, alice, project, cluster, queued, i -> 600 * (queued - i));
+        Thread.sleep(3000);  // the loop has looked at them
+
+        run(2000, concurrency, i -> request(alice, "GET", api + "/api/v1/me", null, null));
+        for (int round = 1; round <= 8; round++) {
+            double compiler = LoadClient.compilerSeconds();
+            long t0 = System.nanoTime();
+            views(api, alice, ids, concurrency, new Random(round));
+            double share = (LoadClient.compilerSeconds() - compiler) / ((System.nanoTime() - t0) / 1e9);
+            System.out.printf("warm-up round %d: the JIT compiler used %.0f%% of a core%n", round, share * 100);
+            if (compiler < 0 || share < 0.10) {
+                break;
+            }
+        }
+
+        long[] baseline = run(queued * rounds, concurrency, i -> request(alice, "GET", api + "/api/v1/me", null, null));
+        String before = send(null, "GET", management + "/q/metrics", null, null, 200);
+        double[] cpuBefore = LoadClient.serviceAndPostgresCpuSeconds();
+        long started = System.nanoTime();
+        long[] latency = new long[queued * rounds];
+        for (int round = 0; round < rounds; round++) {
+            System.arraycopy(views(api, alice, ids, concurrency, new Random(100 + round)), 0, latency, round * queued,
+                    queued);
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        double[] cpuAfter = LoadClient.serviceAndPostgresCpuSeconds();
+        String after = send(null, "GET", management + "/q/metrics", null, null, 200);
+
+        StringBuilder out = new StringBuilder();
+        out.append(String.format("cluster %s (%s): 1,250 nodes of 8 cards, all taken; %d whole-node jobs queued%n",
+                slug, cluster, queued));
+        out.append(String.format("%d views of queued jobs (%d rounds of each once, shuffled), %d in flight, in %.1f s"
+                + " = %.0f per second%n", latency.length, rounds, concurrency, seconds, latency.length / seconds));
+        out.append(String.format("view latency (client): median %.2f ms, p99 %.2f ms%n", q(latency, 0.5),
+                q(latency, 0.99)));
+        out.append(String.format("baseline GET /api/v1/me latency: median %.2f ms, p99 %.2f ms; view/baseline median "
+                + "ratio %.2f%n", q(baseline, 0.5), q(baseline, 0.99), q(latency, 0.5) / q(baseline, 0.5)));
+        if (cpuBefore[0] >= 0) {
+            out.append(String.format("CPU per view: service %.2f ms, PostgreSQL %.2f ms%n",
+                    (cpuAfter[0] - cpuBefore[0]) * 1000 / latency.length,
+                    (cpuAfter[1] - cpuBefore[1]) * 1000 / latency.length));
+        }
+        for (String how : List.of("reused", "planned", "pooled")) {
+            out.append(String.format("estimates %s during the measured views: %.0f%n", how,
+                    counter(after, how) - counter(before, how)));
+        }
+        System.out.print(out);
+        Path report = Path.of("target/bench/queued-views.txt");
+        Files.createDirectories(report.getParent());
+        Files.writeString(report, out.toString());
+
+        List<String> all = new ArrayList<>(ids);
+        all.addAll(running);
+        run(all.size(), concurrency, i -> request(alice, "POST", api + "/api/v1/jobs/" + all.get(i) + "/cancel", null,
+                null));
+        System.out.println("cancelled the " + all.size() + " jobs; report in " + report);
+    }
+
+    /** Views each job once, in a shuffled order; each view's latency, and fails on a view that is not QUEUED. */
+    private static long[] views(String api, String token, List<String> ids, int concurrency, Random random)
+            throws InterruptedException {
+        List<String> order = new ArrayList<>(ids);
+        Collections.shuffle(order, random);
+        return run(order.size(), concurrency, i -> request(token, "GET", api + "/api/v1/jobs/" + order.get(i), null,
+                null).thenApply(r -> {
+                    if (r.statusCode() == 200 && !r.body().contains("\"estimatedStartAt\":\"")) {
+                        throw new IllegalStateException("a view without an estimate: " + r.body());
+                    }
+                    return r;
+                }));
+    }
+
+    /** Whole-node on-demand jobs, the i-th of {@code runSeconds(i)}; their ids, in order. */
+    private static List<String> submit(String api, String token, String project, String cluster, int jobs,
+            java.util.function.IntUnaryOperator runSeconds) throws Exception {
+        List<String> ids = new ArrayList<>(jobs);
+        for (int i = 0; i < jobs; i++) {
+            ids.add(SubmissionLoad.idOf(send(token, "POST", api + "/api/v1/jobs", "application/json",
+                    "{\"projectId\":\"" + project + "\",\"clusterId\":\"" + cluster + "\",\"model\":\"ASCEND-910B\","
+                            + "\"cards\":8,\"class\":\"ON_DEMAND\",\"maxRunSeconds\":" + runSeconds.applyAsInt(i) + "}",
+                    201)));
+        }
+        return ids;
+    }
+
+    /** The service's count of start estimates made {@code how}, from a /q/metrics text. */
+    private static double counter(String metrics, String how) {
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith("myriad_jobs_start_estimates_total{") && line.contains("how=\"" + how + "\"")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return 0;
+    }
+
+    private QueuedViewLoad() {}
+}
