@@ -123,7 +123,10 @@ public class Payments {
      * its invoice create stops (SKIPPED: nothing in Stripe to undo; a push still running finds it and hands any
      * draft it then makes to the void step). One with a Stripe invoice, open or still a draft, or whose create was
      * sent without its id stored (a lost answer, a crash), goes to the billing worker (VOID_PENDING): it voids an
-     * open one and deletes a draft, found by its metadata when Myriad never heard its id.
+     * open one and deletes a draft, found by its metadata when Myriad never heard its id. The test is written in both
+     * assignments rather than computed once in a subquery: when the push worker changes the row meanwhile, PostgreSQL
+     * evaluates an UPDATE's assignments on the row as that worker left it, where a subquery would judge the push as
+     * this statement first read it (and could skip one whose create was just sent).
      */
     private static Uni<Void> voidInStripe(SqlConnection c, UUID invoice, Instant at) {
         return c.preparedQuery("""
