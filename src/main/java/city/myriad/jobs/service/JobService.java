@@ -381,42 +381,51 @@ public class JobService {
      * for every area half-life it has waited; fair share between tenants is left out), and when it should start:
      * the queue ahead of it planned in that order on the model's nodes in service, each job at the earliest time it
      * fits on a node (or, a gang, on the whole free cards of all) for its maxRunSeconds ({@link #startAt}). An
-     * estimate: jobs that end early, preemption, fair share, later smaller jobs and new reservations move it.
+     * estimate: jobs that end early, preemption, fair share, later smaller jobs and new reservations move it. A plan
+     * made for a job further back in the last second answers it, unless the queue changed ({@link QueuePlans}).
      */
     private Uni<Estimate> estimate(JobView r, Instant now) {
+        long version = plans.version(r.clusterId());  // read first: a change after it keeps this plan out of QueuePlans
+        return clusters.nodesInService(r.clusterId(), r.model()).chain(nodes -> plans.find(r.clusterId(), r.model(),
+                        nodes, r.id(), now)
+                .map(planned -> {
+                    plans.counted(QueuePlans.How.REUSED);
+                    return Uni.createFrom().item(new Estimate(planned.position(), planned.startAt().orElse(null)));
+                })
+                .orElseGet(() -> plan(r, nodes, version, now)));
+    }
+
+    /**
+     * The estimate planned anew: the queue ahead of the job read in the core's order and planned with it on the
+     * model's nodes in service; the plan is kept ({@link QueuePlans}) for the views of the jobs ahead of it.
+     */
+    private Uni<Estimate> plan(JobView r, List<ClusterSupply.NodeInService> nodes, long version, Instant now) {
         long cardsMilli = r.cards().multiply(BigDecimal.valueOf(1000)).longValueExact();
         StartEstimate.Waiting me = new StartEstimate.Waiting(new StartEstimate.Need(cardsMilli, r.cpuMilli(),
                 r.memoryMib()), r.maxRunSeconds(), r.sameBlock());
-        long version = plans.version(r.clusterId());
-        return clusters.nodesInService(r.clusterId(), r.model()).chain(nodes -> {
-            java.util.Optional<QueuePlans.Planned> planned = plans.find(r.clusterId(), r.model(), nodes, r.id(), now);
-            if (planned.isPresent()) {
-                plans.counted(QueuePlans.How.REUSED);
-                return Uni.createFrom().item(new Estimate(planned.get().position(),
-                        planned.get().startAt().orElse(null)));
-            }
-            return agedBefore(r.clusterId(), now).chain(agedBefore -> jobs.queuedAhead(r.clusterId(), r.model(),
-                            r.createdAt(), r.id(), cardsMilli * r.maxRunSeconds(),
-                            Scheduler.Options.myriad().areaRate(), agedBefore, Scheduler.Options.myriad().heads()))
-                    .chain(ahead -> {
-                        List<StartEstimate.Waiting> queue = new ArrayList<>(ahead.size() + 1);
-                        ahead.forEach(q -> queue.add(q.waiting()));
-                        if (ahead.size() > NODE_PLAN_LIMIT) {
-                            plans.counted(QueuePlans.How.POOLED);
-                            return pooledStartAt(r.clusterId(), r.model(), queue, me.need(), now)
-                                    .map(start -> new Estimate(ahead.size() + 1, start.orElse(null)));
-                        }
-                        queue.add(me);
-                        List<UUID> order = new ArrayList<>(queue.size());
-                        ahead.forEach(q -> order.add(q.id()));
-                        order.add(r.id());
-                        plans.counted(QueuePlans.How.PLANNED);
-                        return startsOnNodes(r.clusterId(), r.model(), nodes, queue, now).map(starts -> {
-                            plans.keep(r.clusterId(), r.model(), version, nodes, order, starts, now);
-                            return new Estimate(ahead.size() + 1, starts.get(starts.size() - 1).orElse(null));
-                        });
+        return agedBefore(r.clusterId(), now).chain(agedBefore -> jobs.queuedAhead(r.clusterId(), r.model(),
+                        r.createdAt(), r.id(), cardsMilli * r.maxRunSeconds(), Scheduler.Options.myriad().areaRate(),
+                        agedBefore, Scheduler.Options.myriad().heads()))
+                .chain(ahead -> {
+                    List<StartEstimate.Waiting> queue = new ArrayList<>(ahead.size() + 1);
+                    List<UUID> order = new ArrayList<>(ahead.size() + 1);
+                    for (JobRepository.Queued q : ahead) {
+                        queue.add(q.waiting());
+                        order.add(q.id());
+                    }
+                    if (ahead.size() > NODE_PLAN_LIMIT) {
+                        plans.counted(QueuePlans.How.POOLED);
+                        return pooledStartAt(r.clusterId(), r.model(), queue, me.need(), now)
+                                .map(start -> new Estimate(ahead.size() + 1, start.orElse(null)));
+                    }
+                    queue.add(me);
+                    order.add(r.id());
+                    plans.counted(QueuePlans.How.PLANNED);
+                    return startsOnNodes(r.clusterId(), r.model(), nodes, queue, now).map(starts -> {
+                        plans.keep(r.clusterId(), r.model(), version, nodes, order, starts, now);
+                        return new Estimate(ahead.size() + 1, starts.get(starts.size() - 1).orElse(null));
                     });
-        });
+                });
     }
 
     /**
