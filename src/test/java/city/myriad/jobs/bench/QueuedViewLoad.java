@@ -26,7 +26,9 @@ import java.util.Random;
  * {@code rounds} rounds, each viewing every queued job once in a shuffled order with {@code concurrency} in flight
  * (client latency, the service's and PostgreSQL's CPU per view, how the estimates were made from the service's
  * {@code myriad_jobs_start_estimates_total}), against a baseline measured in the same run: {@code GET /api/v1/me}.
- * Warmed up first by rounds of the same views until the JIT compiler is quiet. Then cancels every job it submitted.
+ * Then {@code 2 × queued} job quotes behind the same queue (each a whole-node job whose run time puts it anywhere in the
+ * queue: quotes are never reused), with their latency and CPU. Warmed up first by rounds of the same views until the
+ * JIT compiler is quiet. Then cancels every job it submitted.
  *
  * <p>Arguments: api keycloak management queued rounds concurrency.
  */
@@ -98,6 +100,19 @@ public final class QueuedViewLoad {
         double[] cpuAfter = LoadClient.serviceAndPostgresCpuSeconds();
         String after = send(null, "GET", management + "/q/metrics", null, null, 200);
 
+        // Job quotes behind the same queue: each plays the queue ahead of a whole-node job of its own run time (spread
+        // over the queue's, so it lands anywhere in it), never reused.
+        int quotes = queued * 2;
+        SubmissionLoad.Call quote = i -> request(alice, "POST", api + "/api/v1/quotes", "application/json",
+                "{\"clusterId\":\"" + cluster + "\",\"model\":\"ASCEND-910B\",\"cards\":8,\"class\":\"ON_DEMAND\","
+                        + "\"maxRunSeconds\":" + (300 + 600 * (i % queued)) + "}");
+        run(queued, concurrency, quote);  // the quote's own code warmed up (the rest is the views')
+        double[] quoteCpuBefore = LoadClient.serviceAndPostgresCpuSeconds();
+        long quotesStarted = System.nanoTime();
+        long[] quoteLatency = run(quotes, concurrency, quote);
+        double quoteSeconds = (System.nanoTime() - quotesStarted) / 1e9;
+        double[] quoteCpuAfter = LoadClient.serviceAndPostgresCpuSeconds();
+
         StringBuilder out = new StringBuilder();
         out.append(String.format("cluster %s (%s): 1,250 nodes of 8 cards, all taken; %d whole-node jobs queued%n",
                 slug, cluster, queued));
@@ -111,6 +126,15 @@ public final class QueuedViewLoad {
             out.append(String.format("CPU per view: service %.2f ms, PostgreSQL %.2f ms%n",
                     (cpuAfter[0] - cpuBefore[0]) * 1000 / latency.length,
                     (cpuAfter[1] - cpuBefore[1]) * 1000 / latency.length));
+        }
+        out.append(String.format("%d job quotes (whole-node, run times across the queue's), %d in flight, in %.1f s = "
+                + "%.0f per second; latency median %.2f ms, p99 %.2f ms; quote/baseline median ratio %.2f%n", quotes,
+                concurrency, quoteSeconds, quotes / quoteSeconds, q(quoteLatency, 0.5), q(quoteLatency, 0.99),
+                q(quoteLatency, 0.5) / q(baseline, 0.5)));
+        if (quoteCpuBefore[0] >= 0) {
+            out.append(String.format("CPU per quote: service %.2f ms, PostgreSQL %.2f ms%n",
+                    (quoteCpuAfter[0] - quoteCpuBefore[0]) * 1000 / quotes,
+                    (quoteCpuAfter[1] - quoteCpuBefore[1]) * 1000 / quotes));
         }
         for (String how : List.of("reused", "planned", "pooled")) {
             out.append(String.format("estimates %s during the measured views: %.0f%n", how,
