@@ -485,6 +485,28 @@ class JobsTest {
         }
     }
 
+    /** Quotes reuse what the running jobs hold only until the cluster changes: a job that started is seen at once. */
+    @Test
+    void a_quote_sees_a_job_that_started_since_the_last_quote() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        Instant before = Instant.now();
+        Instant free = Instant.parse(quoteStart(t, cluster));
+        assertTrue(free.isBefore(before.plusSeconds(60)), "an idle node: now, " + free);
+        JsonPath running = runningWholeNode(t, cluster);
+        Instant frees = Instant.parse(running.getString("startedAt")).plusSeconds(36000);
+        assertEquals(frees, Instant.parse(quoteStart(t, cluster)), "once the whole-node job ends");
+        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + running.getString("id") + "/cancel").then()
+                .statusCode(200);
+    }
+
+    private static String quoteStart(World.Tenant t, String cluster) {
+        return given().auth().oauth2(t.member()).contentType("application/json")
+                .body("{\"clusterId\":\"" + cluster + "\",\"model\":\"ASCEND-910B\",\"cards\":8,"
+                        + "\"class\":\"ON_DEMAND\",\"maxRunSeconds\":600}")
+                .post("/api/v1/quotes").then().statusCode(201).extract().path("earliestStartAt");
+    }
+
     private static JsonPath view(World.Tenant t, String job) {
         return given().auth().oauth2(t.admin()).get("/api/v1/jobs/" + job).then().statusCode(200)
                 .body("state", equalTo("QUEUED")).extract().jsonPath();

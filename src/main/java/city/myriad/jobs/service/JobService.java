@@ -421,7 +421,7 @@ public class JobService {
                     queue.add(me);
                     order.add(r.id());
                     plans.counted(QueuePlans.How.PLANNED);
-                    return startsOnNodes(r.clusterId(), r.model(), nodes, queue, now).map(starts -> {
+                    return startsOnNodes(r.clusterId(), r.model(), version, nodes, queue, now).map(starts -> {
                         plans.keep(r.clusterId(), r.model(), version, nodes, order, starts, now);
                         return new Estimate(ahead.size() + 1, starts.get(starts.size() - 1).orElse(null));
                     });
@@ -458,16 +458,27 @@ public class JobService {
         }
         List<StartEstimate.Waiting> queue = new ArrayList<>(ahead);
         queue.add(job);
-        return clusters.nodesInService(cluster, model).chain(nodes -> startsOnNodes(cluster, model, nodes, queue, now))
+        long version = plans.version(cluster);
+        return clusters.nodesInService(cluster, model)
+                .chain(nodes -> startsOnNodes(cluster, model, version, nodes, queue, now))
                 .map(starts -> starts.get(starts.size() - 1));
     }
 
-    /** Every job of {@code queue}'s start, the queue planned in its order on {@code nodes} around the running jobs. */
-    private Uni<List<java.util.Optional<Instant>>> startsOnNodes(UUID cluster, String model,
+    /**
+     * Every job of {@code queue}'s start, the queue planned in its order on {@code nodes} around the running jobs (what
+     * they hold as read in the last second with no change since, else read now: {@link QueuePlans#running}).
+     */
+    private Uni<List<java.util.Optional<Instant>>> startsOnNodes(UUID cluster, String model, long version,
             List<ClusterSupply.NodeInService> nodes, List<StartEstimate.Waiting> queue, Instant now) {
-        return jobs.runningPlacements(cluster, model).map(running -> StartEstimate.startsOnNodes(
-                RunningOnNodes.capacities(nodes), RunningOnNodes.blocks(nodes), RunningOnNodes.of(nodes, running, json),
-                queue, now));
+        Uni<List<StartEstimate.Placed>> running = plans.running(cluster, model, nodes)
+                .map(placed -> Uni.createFrom().item(placed))
+                .orElseGet(() -> jobs.runningPlacements(cluster, model).map(rows -> {
+                    List<StartEstimate.Placed> placed = RunningOnNodes.of(nodes, rows, json);
+                    plans.keepRunning(cluster, model, version, nodes, placed);
+                    return placed;
+                }));
+        return running.map(placed -> StartEstimate.startsOnNodes(RunningOnNodes.capacities(nodes),
+                RunningOnNodes.blocks(nodes), placed, queue, now));
     }
 
     /** The pooled estimate: the model's cards, CPU and memory in service taken together. */

@@ -1,5 +1,6 @@
 package city.myriad.jobs.service;
 
+import city.myriad.allocation.StartEstimate;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,7 +19,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * The last node-by-node plan of each cluster and model's queue, reused for a moment by the views of the jobs in it.
  * One plan of the queue up to a job gives the start of every job ahead of it too (a job's start depends only on the
  * jobs before it: {@code StartEstimate.startsOnNodes}), so a portal polling a tenant's queued jobs pays for one plan a
- * second instead of one per job (on 1,250 full nodes a plan 250 jobs deep takes about 25 ms).
+ * second instead of one per job (on 1,250 full nodes a plan 250 jobs deep takes about 25 ms). What the running jobs hold
+ * on each node, read for a plan, is kept the same way for the plans made anew and the quotes (which plan a job that is
+ * not in the queue, so never reuse a plan).
  *
  * <p>Rules, as for the reference caches (docs/design/reference-caches.md): a plan is reused at most {@code reuse}
  * after it was made (by this process's clock and by the service's, so a test clock moved on forgets it), and only
@@ -39,7 +42,11 @@ public class QueuePlans {
     private record Plan(Object nodes, Map<UUID, Integer> index, List<Optional<Instant>> starts, Instant madeAt,
             long madeNanos) {}
 
+    private record Running(Object nodes, List<StartEstimate.Placed> placed, long madeNanos) {}
+
     private final Map<Key, Plan> plans = new ConcurrentHashMap<>();
+    /** What the running jobs hold on each node, as the last plan read it: quotes and plans made anew reuse it. */
+    private final Map<Key, Running> running = new ConcurrentHashMap<>();
     /** Per cluster, how many times it changed: a plan is kept only if no change came while it was made. */
     private final Map<UUID, AtomicLong> changes = new ConcurrentHashMap<>();
     private final long reuseNanos;
@@ -107,10 +114,32 @@ public class QueuePlans {
         }
     }
 
-    /** The cluster's queue or running jobs changed: its plans are forgotten. */
+    /**
+     * What the running jobs of the cluster and model hold on each of {@code nodes} (by index), as read less than
+     * {@code reuse} ago on that very node list with no change since; empty otherwise.
+     */
+    Optional<List<StartEstimate.Placed>> running(UUID cluster, String model, Object nodes) {
+        Running r = running.get(new Key(cluster, model));
+        return r == null || r.nodes() != nodes || System.nanoTime() - r.madeNanos() >= reuseNanos ? Optional.empty()
+                : Optional.of(r.placed());
+    }
+
+    /** Keeps what the running jobs hold on {@code nodes}, unless the cluster changed since {@code version}. */
+    void keepRunning(UUID cluster, String model, long version, Object nodes, List<StartEstimate.Placed> placed) {
+        if (reuseNanos <= 0 || version(cluster) != version) {
+            return;
+        }
+        running.put(new Key(cluster, model), new Running(nodes, List.copyOf(placed), System.nanoTime()));
+        if (version(cluster) != version) {
+            running.remove(new Key(cluster, model));
+        }
+    }
+
+    /** The cluster's queue or running jobs changed: its plans and what its running jobs hold are forgotten. */
     public void changed(UUID cluster) {
         changes.computeIfAbsent(cluster, c -> new AtomicLong()).incrementAndGet();
         plans.keySet().removeIf(k -> k.cluster().equals(cluster));
+        running.keySet().removeIf(k -> k.cluster().equals(cluster));
     }
 
     private boolean fresh(Plan p, Instant now) {
