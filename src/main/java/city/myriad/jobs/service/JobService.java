@@ -380,7 +380,7 @@ public class JobService {
      * as a cycle reserves for; then every other job smallest cards × maxRunSeconds first, a job's area counting half
      * for every area half-life it has waited; fair share between tenants is left out), and when it should start:
      * the queue ahead of it planned in that order on the model's nodes in service, each job at the earliest time it
-     * fits on a node (or, a gang, on the whole free cards of all) for its maxRunSeconds ({@link #startAt}). An
+     * fits on a node (or, a gang, on the whole free cards of all) for its maxRunSeconds ({@link #startsOnNodes}). An
      * estimate: jobs that end early, preemption, fair share, later smaller jobs and new reservations move it. A plan
      * made for a job further back in the last second answers it, unless the queue changed ({@link QueuePlans}).
      */
