@@ -105,7 +105,7 @@ public class ClusterAgentService {
     Uni<EventResults> apply(UUID clusterId, List<ClusterEvent> events) {
         Instant received = clock.instant();
         if (events.stream().allMatch(ClusterAgentService::acknowledgment)) {
-            return acknowledgeAll(clusterId, events, received).invoke(() -> loops.wake(clusterId));
+            return acknowledgeAll(clusterId, events, received).invoke(() -> loops.acknowledged(clusterId));
         }
         return scoped.asPlatform(() -> {
             Uni<List<EventResult>> all = Uni.createFrom().item(new ArrayList<>());

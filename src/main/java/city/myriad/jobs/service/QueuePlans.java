@@ -19,16 +19,17 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * The last node-by-node plan of each cluster and model's queue, reused for a moment by the views of the jobs in it.
  * One plan of the queue up to a job gives the start of every job ahead of it too (a job's start depends only on the
  * jobs before it: {@code StartEstimate.startsOnNodes}), so a portal polling a tenant's queued jobs pays for one plan a
- * second instead of one per job (on 1,250 full nodes a plan 250 jobs deep takes about 25 ms). What the running jobs hold
- * on each node, read for a plan, is kept the same way for the plans made anew and the quotes (which plan a job that is
- * not in the queue, so never reuse a plan).
+ * second instead of one per job (on 1,250 full nodes a plan 250 jobs deep takes about 25 ms). What the running jobs
+ * hold on each node, read for a plan, is kept the same way for the plans made anew and the quotes (which plan a job
+ * that is not in the queue, so never reuse a plan).
  *
  * <p>Rules, as for the reference caches (docs/design/reference-caches.md): a plan is reused at most {@code reuse}
  * after it was made (by this process's clock and by the service's, so a test clock moved on forgets it), and only
- * with the very list of nodes in service it was made on ({@code ClusterSupply} reads that list again when nodes
- * change); this replica forgets a cluster's plans at once when its queue or running jobs change here (a submission, a
- * cancellation, an agent's events, a budget stop: {@link SchedulingLoops#wake}; a committed cycle: {@link #changed}),
- * so it sees its own writes; another replica's within {@code reuse}. A plan made while the cluster changed is not
+ * while the model's nodes in service are what they were when it was made (the list {@code ClusterSupply} gives, read
+ * again each second and at once when nodes change, compared by value); this replica forgets a cluster's plans at
+ * once when its queue or running jobs change here (a submission, a cancellation, an agent's events, a budget stop:
+ * {@link SchedulingLoops#wake}; a committed cycle: {@link #changed}), so it sees its own writes; another replica's
+ * within {@code reuse}. A plan made while the cluster changed is not
  * kept. {@code myriad.jobs.estimate-reuse=0} turns reuse off.
  */
 @ApplicationScoped
@@ -85,7 +86,7 @@ public class QueuePlans {
      */
     Optional<Planned> find(UUID cluster, String model, Object nodes, UUID job, Instant now) {
         Plan p = plans.get(new Key(cluster, model));
-        if (p == null || p.nodes() != nodes || !fresh(p, now)) {
+        if (p == null || !same(p.nodes(), nodes) || !fresh(p, now)) {
             return Optional.empty();
         }
         Integer k = p.index().get(job);
@@ -116,12 +117,12 @@ public class QueuePlans {
 
     /**
      * What the running jobs of the cluster and model hold on each of {@code nodes} (by index), as read less than
-     * {@code reuse} ago on that very node list with no change since; empty otherwise.
+     * {@code reuse} ago on the same nodes with no change since; empty otherwise.
      */
     Optional<List<StartEstimate.Placed>> running(UUID cluster, String model, Object nodes) {
         Running r = running.get(new Key(cluster, model));
-        return r == null || r.nodes() != nodes || System.nanoTime() - r.madeNanos() >= reuseNanos ? Optional.empty()
-                : Optional.of(r.placed());
+        boolean fresh = r != null && same(r.nodes(), nodes) && System.nanoTime() - r.madeNanos() < reuseNanos;
+        return fresh ? Optional.of(r.placed()) : Optional.empty();
     }
 
     /** Keeps what the running jobs hold on {@code nodes}, unless the cluster changed since {@code version}. */
@@ -140,6 +141,11 @@ public class QueuePlans {
         changes.computeIfAbsent(cluster, c -> new AtomicLong()).incrementAndGet();
         plans.keySet().removeIf(k -> k.cluster().equals(cluster));
         running.keySet().removeIf(k -> k.cluster().equals(cluster));
+    }
+
+    /** The same nodes in service: the same list as read, or one read again with every node as it was. */
+    private static boolean same(Object planned, Object nodes) {
+        return planned == nodes || planned.equals(nodes);
     }
 
     private boolean fresh(Plan p, Instant now) {

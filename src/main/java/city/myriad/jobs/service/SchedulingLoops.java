@@ -67,6 +67,17 @@ public class SchedulingLoops {
         }
     }
 
+    /**
+     * Agents acknowledged assignments (JOB_STARTED, JOB_STOPPED): the jobs' states, and so the start estimates, are as
+     * they were; if this replica schedules the cluster, its loop runs a cycle now.
+     */
+    public void acknowledged(UUID clusterId) {
+        Leadership l = leadership;
+        if (l != null) {
+            l.wake(clusterId);
+        }
+    }
+
     /** This replica's leadership (null when scheduling is off). */
     public Leadership leadership() {
         return leadership;
