@@ -27,9 +27,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * after it was made (by this process's clock and by the service's, so a test clock moved on forgets it), and only
  * while the model's nodes in service are what they were when it was made (the list {@code ClusterSupply} gives, read
  * again each second and at once when nodes change, compared by value); this replica forgets a cluster's plans at
- * once when its queue or running jobs change here (a submission, a cancellation, an agent's events, a budget stop:
- * {@link SchedulingLoops#wake}; a committed cycle: {@link #changed}), so it sees its own writes; another replica's
- * within {@code reuse}. A plan made while the cluster changed is not
+ * once when its queue or running jobs change here (a submission, a cancellation, an agent's job or node events, not
+ * its acknowledgments, a budget stop: {@link SchedulingLoops#wake}; a committed cycle: {@link #changed}), so it sees
+ * its own writes; another replica's within {@code reuse}. A plan made while the cluster changed is not
  * kept. {@code myriad.jobs.estimate-reuse=0} turns reuse off.
  */
 @ApplicationScoped
@@ -81,8 +81,8 @@ public class QueuePlans {
     }
 
     /**
-     * Where {@code job} stands in the cluster and model's last plan, if that plan is fresh, was made on {@code nodes}
-     * and holds the job; a start before {@code now} is now.
+     * Where {@code job} stands in the cluster and model's last plan, if that plan is fresh, was made on the same
+     * nodes as {@code nodes} and holds the job; a start before {@code now} is now.
      */
     Optional<Planned> find(UUID cluster, String model, Object nodes, UUID job, Instant now) {
         Plan p = plans.get(new Key(cluster, model));
