@@ -126,6 +126,16 @@ public final class LoadClient {
 
     private LoadClient() {}
 
+    /** Refuses any server but this machine's: a load tool loads only what it started on 127.0.0.1. */
+    public static void requireLocal(String... urls) {
+        for (String url : urls) {
+            String host = java.net.URI.create(url).getHost();
+            if (!host.equals("127.0.0.1") && !host.equals("localhost")) {
+                throw new IllegalArgumentException("load only servers on this machine, not " + host);
+            }
+        }
+    }
+
     /**
      * CPU seconds the service's JIT compiler threads have used so far (Linux /proc, on the pid that bin/bench-service
      * passes), or -1 without the pid. A warm-up repeats until a round costs the compiler little: on two shared

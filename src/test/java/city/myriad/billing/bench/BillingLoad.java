@@ -19,7 +19,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -59,12 +58,7 @@ public final class BillingLoad {
         int tenants = Integer.parseInt(args[4]);
         long rows = Long.parseLong(args[5]);
         long chargeRows = Long.parseLong(args[6]);
-        for (String url : List.of(api, management)) {
-            String host = URI.create(url).getHost();
-            if (!host.equals("127.0.0.1") && !host.equals("localhost")) {
-                throw new IllegalArgumentException("load only servers on this machine, not " + host);
-            }
-        }
+        LoadClient.requireLocal(api, management);
         StringBuilder report = new StringBuilder();
         try (Connection db = connect(state)) {
             long t0 = System.nanoTime();

@@ -1,13 +1,11 @@
 package city.myriad.jobs.bench;
 
-import static city.myriad.jobs.bench.SubmissionLoad.JSON;
 import static city.myriad.jobs.bench.SubmissionLoad.q;
 import static city.myriad.jobs.bench.SubmissionLoad.request;
 import static city.myriad.jobs.bench.SubmissionLoad.run;
 import static city.myriad.jobs.bench.SubmissionLoad.send;
 
 import city.myriad.support.LoadClient;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,12 +43,7 @@ public final class QueuedViewLoad {
         int queued = Integer.parseInt(args[3]);
         int rounds = Integer.parseInt(args[4]);
         int concurrency = Integer.parseInt(args[5]);
-        for (String url : List.of(api, management)) {
-            String host = URI.create(url).getHost();
-            if (!host.equals("127.0.0.1") && !host.equals("localhost")) {
-                throw new IllegalArgumentException("load only servers on this machine, not " + host);
-            }
-        }
+        LoadClient.requireLocal(api, management);
         String olga = SubmissionLoad.token(keycloak, "olga");
         String alice = SubmissionLoad.token(keycloak, "alice");
         String project = "01930000-0000-7000-8000-00000000e101";
@@ -64,8 +57,7 @@ public final class QueuedViewLoad {
         int waiting;
         do {
             Thread.sleep(1000);
-            waiting = JSON.readTree(send(alice, "GET", api + "/api/v1/jobs?limit=500&state=QUEUED&clusterId=" + cluster,
-                    null, null, 200)).path("items").size();
+            waiting = SubmissionLoad.queuedOn(api, alice, cluster);
         } while (waiting > 0 && System.currentTimeMillis() < deadline);
         if (waiting > 0) {
             throw new IllegalStateException(waiting + " of the filling jobs still QUEUED after 3 minutes");

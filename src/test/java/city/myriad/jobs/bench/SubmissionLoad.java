@@ -5,7 +5,6 @@ import city.myriad.support.LoadClient.Reply;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -52,12 +51,7 @@ public final class SubmissionLoad {
         int jobs = Integer.parseInt(args[3]);
         int concurrency = Integer.parseInt(args[4]);
         double rate = args.length > 5 ? Double.parseDouble(args[5]) : 0;
-        for (String url : List.of(api, management)) {
-            String host = URI.create(url).getHost();
-            if (!host.equals("127.0.0.1") && !host.equals("localhost")) {
-                throw new IllegalArgumentException("load only servers on this machine, not " + host);
-            }
-        }
+        LoadClient.requireLocal(api, management);
         String olga = token(keycloak, "olga");
         String alice = token(keycloak, "alice");
         String project = "01930000-0000-7000-8000-00000000e101";
@@ -152,8 +146,7 @@ public final class SubmissionLoad {
         int queued;
         do {
             Thread.sleep(500);
-            queued = JSON.readTree(send(alice, "GET", api + "/api/v1/jobs?limit=500&state=QUEUED&clusterId=" + cluster,
-                    null, null, 200)).path("items").size();
+            queued = queuedOn(api, alice, cluster);
         } while (queued > 0 && System.currentTimeMillis() < deadline);
         String metrics = send(null, "GET", management + "/q/metrics", null, null, 200);
 
@@ -215,6 +208,12 @@ public final class SubmissionLoad {
         if (receiver != null) {
             receiver.stop(0);
         }
+    }
+
+    /** How many of the cluster's jobs the tenant sees QUEUED (up to 500). */
+    static int queuedOn(String api, String token, String cluster) throws IOException, InterruptedException {
+        return JSON.readTree(send(token, "GET", api + "/api/v1/jobs?limit=500&state=QUEUED&clusterId=" + cluster,
+                null, null, 200)).path("items").size();
     }
 
     /** A fresh 10,000-card cluster with an on-demand price. */

@@ -8,7 +8,6 @@ import static city.myriad.jobs.bench.SubmissionLoad.token;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -48,10 +47,7 @@ public final class UsageLoad {
         String keycloak = args[1];
         int batches = Integer.parseInt(args[3]);
         int concurrency = Integer.parseInt(args[4]);
-        String host = URI.create(api).getHost();
-        if (!host.equals("127.0.0.1") && !host.equals("localhost")) {
-            throw new IllegalArgumentException("load only servers on this machine, not " + host);
-        }
+        city.myriad.support.LoadClient.requireLocal(api);
         String olga = token(keycloak, "olga");
         String alice = token(keycloak, "alice");
 
