@@ -84,9 +84,19 @@ public final class StartEstimate {
      */
     public static Optional<Instant> earliest(Need capacity, List<Running> running, List<Waiting> ahead, Need need,
             Instant now) {
-        if (!need.within(capacity)) {
-            return Optional.empty();
-        }
+        List<Waiting> queue = new ArrayList<>(ahead.size() + 1);
+        queue.addAll(ahead);
+        queue.add(new Waiting(need, 0));
+        return startsPooled(capacity, running, queue, now).get(ahead.size());
+    }
+
+    /**
+     * The same queue played on the pooled capacity, giving every job's start in its turn (empty for one that can never
+     * fit): entry {@code k} is {@link #earliest(Need, List, List, Need, Instant)} of job {@code k} behind the {@code k}
+     * before it, so one play answers for every job in it.
+     */
+    public static List<Optional<Instant>> startsPooled(Need capacity, List<Running> running, List<Waiting> queue,
+            Instant now) {
         PriorityQueue<Running> ends = new PriorityQueue<>((a, b) -> a.endsAt().compareTo(b.endsAt()));
         Need free = capacity;
         for (Running r : running) {
@@ -94,24 +104,22 @@ public final class StartEstimate {
             free = free.minus(r.holds());
         }
         Instant t = now;
-        for (Waiting w : ahead) {
+        List<Optional<Instant>> starts = new ArrayList<>(queue.size());
+        for (Waiting w : queue) {
             if (!w.need().within(capacity)) {
-                continue;  // never fits: the loop fails it, it holds nothing
+                starts.add(Optional.empty());  // never fits: the loop fails it, it holds nothing
+                continue;
             }
             while (!w.need().within(free)) {
                 Running freed = ends.poll();
                 t = later(t, freed.endsAt());
                 free = free.plus(freed.holds());
             }
+            starts.add(Optional.of(t));
             free = free.minus(w.need());
             ends.add(new Running(w.need(), t.plusSeconds(w.maxRunSeconds())));
         }
-        while (!need.within(free)) {
-            Running freed = ends.poll();
-            t = later(t, freed.endsAt());
-            free = free.plus(freed.holds());
-        }
-        return Optional.of(t);
+        return starts;
     }
 
     /** A running job on the model's nodes: what it holds on each node it runs on (by index), and its declared end. */

@@ -187,4 +187,35 @@ class StartEstimateTest {
             assertTrue(never < queue.size(), "most of the queue can run");
         }
     }
+
+    @Test
+    void one_pooled_play_of_the_whole_queue_gives_each_job_the_start_its_own_pooled_estimate_gives() {
+        StartEstimate.Need capacity = new StartEstimate.Need(48_000, 1_152_000, 9_437_184);
+        List<Running> running = List.of(new Running(new StartEstimate.Need(8_000, 100_000, 0), NOW.plusSeconds(700)),
+                new Running(new StartEstimate.Need(3_000, 600_000, 0), NOW.plusSeconds(200)),
+                new Running(new StartEstimate.Need(5_000, 8_000, 1_000_000), NOW.minusSeconds(5)));
+        for (long seed = 1; seed <= 5; seed++) {
+            Random random = new Random(seed);
+            List<Waiting> queue = new ArrayList<>();
+            for (int i = 0; i < 60; i++) {
+                long cards = switch (random.nextInt(5)) {
+                    case 0 -> 500;
+                    case 1, 2 -> 1_000L * (1 + random.nextInt(8));
+                    case 3 -> 1_000L * (9 + random.nextInt(40));
+                    default -> random.nextInt(3) == 0 ? 60_000 : 2_000;  // 60 cards: more than there are
+                };
+                queue.add(new Waiting(new StartEstimate.Need(cards, random.nextInt(3) == 0 ? 700_000 : 8_000,
+                        random.nextInt(4) == 0 ? 9_000_000 : 0), 60L * (1 + random.nextInt(120))));
+            }
+            List<Optional<Instant>> starts = StartEstimate.startsPooled(capacity, running, queue, NOW);
+            assertEquals(queue.size(), starts.size());
+            int never = 0;
+            for (int k = 0; k < queue.size(); k++) {
+                assertEquals(StartEstimate.earliest(capacity, running, queue.subList(0, k), queue.get(k).need(), NOW),
+                        starts.get(k), "seed " + seed + ", job " + k);
+                never += starts.get(k).isEmpty() ? 1 : 0;
+            }
+            assertTrue(never > 0 && never < queue.size(), "some of the queue never fits, most can run: " + never);
+        }
+    }
 }

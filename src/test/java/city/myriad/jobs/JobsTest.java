@@ -485,6 +485,56 @@ class JobsTest {
         }
     }
 
+    /**
+     * A page of the tenant's jobs gives each QUEUED one the position and start its own view gives, counting other
+     * tenants' jobs ahead without showing them, from one plan of the queue (made for the job furthest back).
+     */
+    @Test
+    void a_page_of_queued_jobs_gives_each_its_position_and_start_from_one_plan() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        World.Tenant other = World.tenant();
+        JsonPath running = runningWholeNode(t, cluster);
+        Instant frees = Instant.parse(running.getString("startedAt")).plusSeconds(36000);
+        // Whole-node jobs queue smallest area first: t's 600 s, the other tenant's 900 s, t's 1,200 s and 1,800 s.
+        String theirs = submitted(other.admin(), job(cluster, other.projectId(), "8", "ON_DEMAND", 900));
+        List<String> queued = List.of(1800, 600, 1200).stream()
+                .map(s -> submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", s))).toList();
+        for (String id : queued) {
+            until(t.admin(), id, j -> "CAPACITY".equals(j.getString("reason")));
+        }
+        String extra = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 3600));
+        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + extra + "/cancel").then().statusCode(200);
+        double planned = estimates("planned");
+        double reused = estimates("reused");
+        JsonPath page = given().auth().oauth2(t.member()).get("/api/v1/jobs?clusterId=" + cluster + "&state=QUEUED")
+                .then().statusCode(200).extract().jsonPath();
+        assertEquals(queued, page.getList("items.id"), "the tenant's queued jobs only, in the order submitted");
+        assertEquals(List.of(4, 1, 3), page.getList("items.queuePosition"));
+        assertEquals(List.of(frees.plusSeconds(600 + 900 + 1200), frees, frees.plusSeconds(600 + 900)),
+                page.getList("items.estimatedStartAt", String.class).stream().map(Instant::parse).toList());
+        assertEquals(1, estimates("planned") - planned, "one plan, for the job furthest back");
+        assertEquals(2, estimates("reused") - reused, "the two ahead of it answered from it");
+        for (int k = 0; k < queued.size(); k++) {
+            JsonPath alone = view(t, queued.get(k));
+            assertEquals(page.getLong("items[" + k + "].queuePosition"), alone.getLong("queuePosition"));
+            assertEquals(page.getString("items[" + k + "].estimatedStartAt"), alone.getString("estimatedStartAt"));
+        }
+        // A running job has neither; the other tenant sees its own job second in the queue.
+        given().auth().oauth2(t.admin()).get("/api/v1/jobs?clusterId=" + cluster + "&state=RUNNING").then()
+                .statusCode(200).body("items.id", org.hamcrest.Matchers.contains(running.getString("id")))
+                .body("items[0].queuePosition", org.hamcrest.Matchers.nullValue())
+                .body("items[0].estimatedStartAt", org.hamcrest.Matchers.nullValue());
+        given().auth().oauth2(other.admin()).get("/api/v1/jobs").then().statusCode(200)
+                .body("items.id", org.hamcrest.Matchers.contains(theirs)).body("items[0].queuePosition", equalTo(2));
+        given().auth().oauth2(other.admin()).post("/api/v1/jobs/" + theirs + "/cancel").then().statusCode(200);
+        for (String id : queued) {
+            given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + id + "/cancel").then().statusCode(200);
+        }
+        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + running.getString("id") + "/cancel").then()
+                .statusCode(200);
+    }
+
     /** Quotes reuse what the running jobs hold only until the cluster changes: a job that started is seen at once. */
     @Test
     void a_quote_sees_a_job_that_started_since_the_last_quote() {

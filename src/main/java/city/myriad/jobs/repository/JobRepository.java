@@ -298,6 +298,16 @@ public class JobRepository {
      * maxRunSeconds) with {@code areaRate} 0, else ln(1 + area in card-seconds) + areaRate × creation in epoch
      * seconds, as {@code Scheduler.sizeKey}. Each one's id, what it needs (cards, CPU, memory) and its maxRunSeconds.
      */
+    /**
+     * A QUEUED job's key in the core's order after the oldest aged jobs, as {@link #queuedAhead} computes it: its
+     * cards × maxRunSeconds, or with an area half-life its logarithm plus the submission time times the rate (an area
+     * counting half for every half-life waited); smaller goes first.
+     */
+    public static double orderKey(long areaMilliSeconds, Instant createdAt, double rate) {
+        return rate == 0 ? (double) areaMilliSeconds : Math.log1p(areaMilliSeconds / 1000.0)
+                + (createdAt.getEpochSecond() + createdAt.getNano() / 1e9) * rate;
+    }
+
     /** A job waiting in the queue: its id, what it needs and its longest run. */
     public record Queued(UUID id, StartEstimate.Waiting waiting) {}
 

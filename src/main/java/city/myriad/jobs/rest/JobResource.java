@@ -70,7 +70,9 @@ public class JobResource {
 
     @GET
     @Extension(name = "x-problem-codes", value = TENANT_CODES + ", VALIDATION_FAILED, PROJECT_NOT_FOUND")
-    @Operation(operationId = "listJobs", summary = "The tenant's jobs, optionally of one project, state and cluster")
+    @Operation(operationId = "listJobs", summary = "The tenant's jobs, optionally of one project, state and cluster",
+            description = "Oldest first (by id). Each QUEUED job carries its queuePosition and estimatedStartAt as its "
+                    + "own getJob gives them; the history is left out (getJob has it).")
     public Uni<Page<JobView>> list(@QueryParam("cursor") String cursor, @QueryParam("limit") String limit,
             @QueryParam("projectId") UUID projectId,
             @Parameter(description = "A state a job rests in; PREEMPTED is not one (a preempted job is QUEUED again "

@@ -41,7 +41,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
 
@@ -314,10 +317,35 @@ public class JobService {
                 .chain(tenant -> scoped.asTenant(tenant, () -> jobs.page(tenant,
                         page.afterUuid(), project, s, cluster, page.limit() + 1)
                 .map(rows -> page.page(rows, r -> r.id().toString()))
-                .chain(p -> {
-                    List<JobView> views = p.items().stream().map(r -> summary(r, now)).toList();
-                    return Uni.createFrom().item(new Page<>(views, p.nextCursor()));
-                })));
+                .map(p -> new Page<>(p.items().stream().map(r -> summary(r, now)).toList(), p.nextCursor()))))
+                .chain(p -> withEstimates(p.items(), now).map(views -> new Page<>(views, p.nextCursor())));
+    }
+
+    /**
+     * The views with each QUEUED job's position and estimated start, as its own view gives them. The jobs of one
+     * cluster and model are estimated one after another, the one furthest back in the core's order first: its plan
+     * holds the jobs ahead of it, so a page of queued jobs costs about one plan per queue ({@link QueuePlans}; a job
+     * the plan does not hold, say one of the oldest aged jobs, is planned on its own).
+     */
+    private Uni<List<JobView>> withEstimates(List<JobView> views, Instant now) {
+        double rate = Scheduler.Options.myriad().areaRate();
+        List<JobView> queued = views.stream().filter(v -> v.state().equals(JobState.QUEUED.name()))
+                .sorted(Comparator.comparingDouble((JobView v) -> JobRepository.orderKey(areaOf(v), v.createdAt(), rate))
+                        .thenComparing(JobView::createdAt).thenComparing(JobView::id).reversed())
+                .toList();
+        if (queued.isEmpty()) {
+            return Uni.createFrom().item(views);
+        }
+        Map<UUID, JobView> estimated = new HashMap<>();
+        Uni<Void> done = Uni.createFrom().voidItem();
+        for (JobView v : queued) {
+            done = done.chain(() -> withEstimate(v, now).invoke(e -> estimated.put(v.id(), e))).replaceWithVoid();
+        }
+        return done.map(ignored -> views.stream().map(v -> estimated.getOrDefault(v.id(), v)).toList());
+    }
+
+    private static long areaOf(JobView v) {
+        return v.cards().multiply(BigDecimal.valueOf(1000)).longValueExact() * v.maxRunSeconds();
     }
 
     public Uni<JobView> get(Caller caller, UUID id) {
@@ -332,7 +360,7 @@ public class JobService {
         if (!v.state().equals(JobState.QUEUED.name())) {
             return Uni.createFrom().item(v);
         }
-        return scoped.asPlatform(() -> estimate(v, now)).map(e -> new JobView(v.id(), v.tenantId(), v.projectId(),
+        return estimate(v, now).map(e -> new JobView(v.id(), v.tenantId(), v.projectId(),
                 v.clusterId(), v.model(), v.cards(), v.cpuMilli(), v.memoryMib(), v.jobClass(), v.reservationId(),
                 v.maxRunSeconds(),
                 v.sameBlock(), v.quoteId(), v.state(), v.reason(), v.attempt(), v.placement(), v.shareMilli(),
@@ -392,7 +420,7 @@ public class JobService {
                     plans.counted(QueuePlans.How.REUSED);
                     return Uni.createFrom().item(new Estimate(planned.position(), planned.startAt().orElse(null)));
                 })
-                .orElseGet(() -> plan(r, nodes, version, now)));
+                .orElseGet(() -> scoped.asPlatform(() -> plan(r, nodes, version, now))));
     }
 
     /**
@@ -413,13 +441,16 @@ public class JobService {
                         queue.add(q.waiting());
                         order.add(q.id());
                     }
-                    if (ahead.size() > NODE_PLAN_LIMIT) {
-                        plans.counted(QueuePlans.How.POOLED);
-                        return pooledStartAt(r.clusterId(), r.model(), queue, me.need(), now)
-                                .map(start -> new Estimate(ahead.size() + 1, start.orElse(null)));
-                    }
                     queue.add(me);
                     order.add(r.id());
+                    if (ahead.size() > NODE_PLAN_LIMIT) {
+                        plans.counted(QueuePlans.How.POOLED);
+                        return pooledStarts(r.clusterId(), r.model(), queue, now).map(starts -> {
+                            plans.keepPooled(r.clusterId(), r.model(), version, nodes, order, starts,
+                                    NODE_PLAN_LIMIT + 1, now);
+                            return new Estimate(ahead.size() + 1, starts.get(starts.size() - 1).orElse(null));
+                        });
+                    }
                     plans.counted(QueuePlans.How.PLANNED);
                     return startsOnNodes(r.clusterId(), r.model(), version, nodes, queue, now).map(starts -> {
                         plans.keep(r.clusterId(), r.model(), version, nodes, order, starts, now);
@@ -453,11 +484,11 @@ public class JobService {
      */
     Uni<java.util.Optional<Instant>> startAt(UUID cluster, String model, List<StartEstimate.Waiting> ahead,
             StartEstimate.Waiting job, Instant now) {
-        if (ahead.size() > NODE_PLAN_LIMIT) {
-            return pooledStartAt(cluster, model, ahead, job.need(), now);
-        }
         List<StartEstimate.Waiting> queue = new ArrayList<>(ahead);
         queue.add(job);
+        if (ahead.size() > NODE_PLAN_LIMIT) {
+            return pooledStarts(cluster, model, queue, now).map(starts -> starts.get(starts.size() - 1));
+        }
         long version = plans.version(cluster);
         return clusters.nodesInService(cluster, model)
                 .chain(nodes -> startsOnNodes(cluster, model, version, nodes, queue, now))
@@ -481,11 +512,11 @@ public class JobService {
                 RunningOnNodes.blocks(nodes), placed, queue, now));
     }
 
-    /** The pooled estimate: the model's cards, CPU and memory in service taken together. */
-    private Uni<java.util.Optional<Instant>> pooledStartAt(UUID cluster, String model, List<StartEstimate.Waiting> ahead,
-            StartEstimate.Need need, Instant now) {
+    /** Every job of {@code queue}'s pooled start: the model's cards, CPU and memory in service taken together. */
+    private Uni<List<java.util.Optional<Instant>>> pooledStarts(UUID cluster, String model,
+            List<StartEstimate.Waiting> queue, Instant now) {
         return clusters.nodeShapes(cluster, model)
-                .chain(nodes -> jobs.runningEnds(cluster, model).map(running -> StartEstimate.earliest(
+                .chain(nodes -> jobs.runningEnds(cluster, model).map(running -> StartEstimate.startsPooled(
                         new StartEstimate.Need(
                                 nodes.stream().mapToLong(n -> n.cards() * 1000L * n.nodes()).sum(),
                                 nodes.stream().mapToLong(n -> n.cpuMilli() * n.nodes()).sum(),
@@ -493,7 +524,7 @@ public class JobService {
                         running.stream().map(x -> new StartEstimate.Running(new StartEstimate.Need(
                                 ((Number) x[0]).longValue(), ((Number) x[2]).longValue(), ((Number) x[3]).longValue()),
                                 city.myriad.platform.db.SqlTimes.instant(x[1]))).toList(),
-                        ahead, need, now)));
+                        queue, now)));
     }
 
     private JobView view(JobRow r, Instant now, List<TransitionView> history, Long position, Instant estimate) {

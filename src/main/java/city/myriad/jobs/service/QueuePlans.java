@@ -19,9 +19,11 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * The last node-by-node plan of each cluster and model's queue, reused for a moment by the views of the jobs in it.
  * One plan of the queue up to a job gives the start of every job ahead of it too (a job's start depends only on the
  * jobs before it: {@code StartEstimate.startsOnNodes}), so a portal polling a tenant's queued jobs pays for one plan a
- * second instead of one per job (on 1,250 full nodes a plan 250 jobs deep takes about 25 ms). What the running jobs
- * hold on each node, read for a plan, is kept the same way for the plans made anew and the quotes (which plan a job
- * that is not in the queue, so never reuse a plan).
+ * second instead of one per job (on 1,250 full nodes a plan 250 jobs deep takes about 25 ms). A job behind more than
+ * the node plan's limit is estimated on the model's cards taken together; that pooled plan is kept beside the node
+ * plan, for the jobs that deep only (those before them are planned node by node by their own views). What the
+ * running jobs hold on each node, read for a plan, is kept the same way for the plans made anew and the quotes (which
+ * plan a job that is not in the queue, so never reuse a plan).
  *
  * <p>Rules, as for the reference caches (docs/design/reference-caches.md): a plan is reused at most {@code reuse}
  * after it was made (by this process's clock and by the service's, so a test clock moved on forgets it), and only
@@ -38,7 +40,8 @@ public class QueuePlans {
     /** A job's place in a plan: its position in the queue (1 first) and its planned start, empty if never. */
     public record Planned(long position, Optional<Instant> startAt) {}
 
-    private record Key(UUID cluster, String model) {}
+    /** A cluster and model's plan node by node, or pooled (the model's cards taken together, for deep queues). */
+    private record Key(UUID cluster, String model, boolean pooled) {}
 
     private record Plan(Object nodes, Map<UUID, Integer> index, List<Optional<Instant>> starts, Instant madeAt,
             long madeNanos) {}
@@ -85,7 +88,12 @@ public class QueuePlans {
      * nodes as {@code nodes} and holds the job; a start before {@code now} is now.
      */
     Optional<Planned> find(UUID cluster, String model, Object nodes, UUID job, Instant now) {
-        Plan p = plans.get(new Key(cluster, model));
+        return find(new Key(cluster, model, false), nodes, job, now)
+                .or(() -> find(new Key(cluster, model, true), nodes, job, now));
+    }
+
+    private Optional<Planned> find(Key key, Object nodes, UUID job, Instant now) {
+        Plan p = plans.get(key);
         if (p == null || !same(p.nodes(), nodes) || !fresh(p, now)) {
             return Optional.empty();
         }
@@ -97,21 +105,35 @@ public class QueuePlans {
     }
 
     /**
-     * Keeps the plan of the queue {@code ids} (in the core's order) with each one's start, made at {@code now} on
-     * {@code nodes}, unless the cluster changed since {@code version} was read.
+     * Keeps the node-by-node plan of the queue {@code ids} (in the core's order) with each one's start, made at
+     * {@code now} on {@code nodes}, unless the cluster changed since {@code version} was read.
      */
     void keep(UUID cluster, String model, long version, Object nodes, List<UUID> ids, List<Optional<Instant>> starts,
             Instant now) {
-        if (reuseNanos <= 0 || version(cluster) != version) {
+        keep(new Key(cluster, model, false), version, nodes, ids, starts, 0, now);
+    }
+
+    /**
+     * Keeps the pooled plan of the queue {@code ids} the same way, for the jobs from the {@code from}-th on (0 first):
+     * those before it are planned node by node by their own views, and a pooled plan does not answer them.
+     */
+    void keepPooled(UUID cluster, String model, long version, Object nodes, List<UUID> ids,
+            List<Optional<Instant>> starts, int from, Instant now) {
+        keep(new Key(cluster, model, true), version, nodes, ids, starts, from, now);
+    }
+
+    private void keep(Key key, long version, Object nodes, List<UUID> ids, List<Optional<Instant>> starts, int from,
+            Instant now) {
+        if (reuseNanos <= 0 || version(key.cluster()) != version) {
             return;
         }
-        Map<UUID, Integer> index = new HashMap<>(ids.size() * 2);
-        for (int k = 0; k < ids.size(); k++) {
+        Map<UUID, Integer> index = new HashMap<>(Math.max(0, ids.size() - from) * 2);
+        for (int k = from; k < ids.size(); k++) {
             index.put(ids.get(k), k);
         }
-        plans.put(new Key(cluster, model), new Plan(nodes, index, List.copyOf(starts), now, System.nanoTime()));
-        if (version(cluster) != version) {
-            plans.remove(new Key(cluster, model));  // a change came while it was put
+        plans.put(key, new Plan(nodes, index, List.copyOf(starts), now, System.nanoTime()));
+        if (version(key.cluster()) != version) {
+            plans.remove(key);  // a change came while it was put
         }
     }
 
@@ -120,7 +142,7 @@ public class QueuePlans {
      * {@code reuse} ago on the same nodes with no change since; empty otherwise.
      */
     Optional<List<StartEstimate.Placed>> running(UUID cluster, String model, Object nodes) {
-        Running r = running.get(new Key(cluster, model));
+        Running r = running.get(new Key(cluster, model, false));
         boolean fresh = r != null && same(r.nodes(), nodes) && System.nanoTime() - r.madeNanos() < reuseNanos;
         return fresh ? Optional.of(r.placed()) : Optional.empty();
     }
@@ -130,9 +152,9 @@ public class QueuePlans {
         if (reuseNanos <= 0 || version(cluster) != version) {
             return;
         }
-        running.put(new Key(cluster, model), new Running(nodes, List.copyOf(placed), System.nanoTime()));
+        running.put(new Key(cluster, model, false), new Running(nodes, List.copyOf(placed), System.nanoTime()));
         if (version(cluster) != version) {
-            running.remove(new Key(cluster, model));
+            running.remove(new Key(cluster, model, false));
         }
     }
 

@@ -24,7 +24,8 @@ import java.util.Random;
  * {@code rounds} rounds, each viewing every queued job once in a shuffled order with {@code concurrency} in flight
  * (client latency, the service's and PostgreSQL's CPU per view, how the estimates were made from the service's
  * {@code myriad_jobs_start_estimates_total}), against a baseline measured in the same run: {@code GET /api/v1/me}.
- * Then {@code 2 × queued} job quotes behind the same queue (each a whole-node job whose run time puts it anywhere in the
+ * Then 1,000 pages of 50 jobs, half of the queued jobs (each with its position and estimate), half of the running
+ * ones (which carry none: the baseline), shuffled. Then {@code 2 × queued} job quotes behind the same queue (each a whole-node job whose run time puts it anywhere in the
  * queue: quotes are never reused), with their latency and CPU. Warmed up first by rounds of the same views until the
  * JIT compiler is quiet. Then cancels every job it submitted.
  *
@@ -92,6 +93,27 @@ public final class QueuedViewLoad {
         double[] cpuAfter = LoadClient.serviceAndPostgresCpuSeconds();
         String after = send(null, "GET", management + "/q/metrics", null, null, 200);
 
+        // Pages of the tenant's queued jobs on the cluster, as a portal's table shows them (50 a page), each QUEUED job
+        // with its position and estimate; the same number of pages of the cluster's RUNNING jobs, which carry none,
+        // is their baseline. Requests alternate between the two, shuffled, so that both see the same machine.
+        List<String> queuedPages = pages(api, alice, cluster, "QUEUED");
+        List<String> runningPages = pages(api, alice, cluster, "RUNNING");
+        int pageRequests = 1000;
+        List<String> pageOrder = new ArrayList<>(pageRequests);
+        for (int i = 0; i < pageRequests; i++) {
+            pageOrder.add(i % 2 == 0 ? queuedPages.get(i / 2 % queuedPages.size())
+                    : runningPages.get(i / 2 % runningPages.size()));
+        }
+        Collections.shuffle(pageOrder, new Random(7));
+        run(200, concurrency, i -> pageOf(alice, pageOrder.get(i)));  // warm-up
+        String pagesBefore = send(null, "GET", management + "/q/metrics", null, null, 200);
+        long pagesStarted = System.nanoTime();
+        long[] pageLatency = run(pageRequests, concurrency, i -> pageOf(alice, pageOrder.get(i)));
+        double pageSeconds = (System.nanoTime() - pagesStarted) / 1e9;
+        String pagesAfter = send(null, "GET", management + "/q/metrics", null, null, 200);
+        long[] ofQueued = pick(pageLatency, pageOrder, true);
+        long[] ofRunning = pick(pageLatency, pageOrder, false);
+
         // Job quotes behind the same queue: each plays the queue ahead of a whole-node job of its own run time (spread
         // over the queue's, so it lands anywhere in it), never reused.
         int quotes = queued * 2;
@@ -132,6 +154,16 @@ public final class QueuedViewLoad {
             out.append(String.format("estimates %s during the measured views: %.0f%n", how,
                     counter(after, how) - counter(before, how)));
         }
+        out.append(String.format("%d pages of 50 jobs in %.1f s, %d in flight, half of them of the %d QUEUED jobs (%d "
+                + "pages), half of the %d RUNNING (%d pages), shuffled%n", pageRequests, pageSeconds, concurrency,
+                queued, queuedPages.size(), running.size(), runningPages.size()));
+        out.append(String.format("page of QUEUED jobs (positions, estimates): median %.2f ms, p99 %.2f ms; page of "
+                + "RUNNING jobs: median %.2f ms, p99 %.2f ms; ratio of medians %.2f%n", q(ofQueued, 0.5),
+                q(ofQueued, 0.99), q(ofRunning, 0.5), q(ofRunning, 0.99), q(ofQueued, 0.5) / q(ofRunning, 0.5)));
+        for (String how : List.of("reused", "planned", "pooled")) {
+            out.append(String.format("estimates %s during the measured pages: %.0f%n", how,
+                    counter(pagesAfter, how) - counter(pagesBefore, how)));
+        }
         System.out.print(out);
         Path report = Path.of("target/bench/queued-views.txt");
         Files.createDirectories(report.getParent());
@@ -156,6 +188,45 @@ public final class QueuedViewLoad {
                     }
                     return r;
                 }));
+    }
+
+    /** The URLs of every page (50 jobs) of the tenant's jobs on the cluster in {@code state}, by their cursors. */
+    private static List<String> pages(String api, String token, String cluster, String state) throws Exception {
+        String first = api + "/api/v1/jobs?clusterId=" + cluster + "&state=" + state + "&limit=50";
+        List<String> pages = new ArrayList<>();
+        String url = first;
+        while (url != null) {
+            pages.add(url);
+            String body = send(token, "GET", url, null, null, 200);
+            int key = body.indexOf("\"nextCursor\":\"");
+            url = key < 0 ? null : first + "&cursor=" + body.substring(key + 14, body.indexOf('"', key + 14));
+        }
+        return pages;
+    }
+
+    /** A page of jobs; fails on a page whose QUEUED jobs do not each carry an estimate. */
+    private static java.util.concurrent.CompletableFuture<LoadClient.Reply> pageOf(String token, String url) {
+        return request(token, "GET", url, null, null).thenApply(r -> {
+            if (r.statusCode() == 200 && count(r.body(), "\"state\":\"QUEUED\"")
+                    != count(r.body(), "\"estimatedStartAt\":\"")) {
+                throw new IllegalStateException("a QUEUED job without an estimate in " + url);
+            }
+            return r;
+        });
+    }
+
+    private static int count(String text, String part) {
+        int n = 0;
+        for (int at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + 1)) {
+            n++;
+        }
+        return n;
+    }
+
+    /** The latencies of the requests to pages of QUEUED jobs ({@code queued}) or of the others. */
+    private static long[] pick(long[] latency, List<String> order, boolean queued) {
+        return java.util.stream.IntStream.range(0, latency.length)
+                .filter(i -> order.get(i).contains("state=QUEUED") == queued).mapToLong(i -> latency[i]).toArray();
     }
 
     /** Whole-node on-demand jobs, the i-th of {@code runSeconds(i)}; their ids, in order. */
