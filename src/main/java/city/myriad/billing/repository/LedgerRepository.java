@@ -156,14 +156,14 @@ public class LedgerRepository {
                 });
     }
 
-    /**
-     * The same figures recomputed from the lines of the period's issued invoices that are not void: per cluster
-     * and currency, revenue (lines other than prepaid settlement) and the fee by the rule.
-     */
     /** A cluster's revenue from the invoice lines, its fee, and the part of it that is shortfall credits (<= 0). */
     public record LineRevenue(UUID clusterId, String currency, long revenueMinor, long feeMinor,
             long shortfallCreditsMinor) {}
 
+    /**
+     * The same figures recomputed from the lines of the period's issued invoices that are not void: per cluster
+     * and currency, revenue (lines other than prepaid settlement) and the fee by the rule.
+     */
     public Uni<List<LineRevenue>> revenueFromLines(SqlConnection c, UUID operatorId, String period,
             BigDecimal feePercent) {
         return c.preparedQuery("""

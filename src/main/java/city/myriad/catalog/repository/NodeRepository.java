@@ -24,7 +24,6 @@ public class NodeRepository implements PanacheRepositoryBase<Node, UUID> {
                 .withLock(jakarta.persistence.LockModeType.PESSIMISTIC_WRITE).firstResult();
     }
 
-    /** Nodes in name order after {@code afterName} (null: from the first). */
     /** The cluster's nodes after {@code afterName} in name order, in one state and of one model where not null. */
     public Uni<List<Node>> page(UUID clusterId, String afterName, NodeState state, String model, int limit) {
         StringBuilder q = new StringBuilder("clusterId = :cluster");

@@ -152,13 +152,13 @@ public class ClusterSupply {
         return scoped.unscoped(() -> nodes.models(clusterId));
     }
 
-    /** Per model, the cards free now, the most of them in one block, and the utilization of running work. */
     /** The share of the model's available cards that running work holds (0 to 1; 0 for a model not there). */
     public Uni<java.math.BigDecimal> utilization(UUID clusterId, String model) {
         return supply(clusterId).map(supply -> supply.stream().filter(m -> m.model().equals(model))
                 .map(ModelSupply::utilization).findFirst().orElse(java.math.BigDecimal.ZERO));
     }
 
+    /** Per model, the cards free now, the most of them in one block, and the utilization of running work. */
     public Uni<List<ModelSupply>> supply(UUID clusterId) {
         return scoped.unscoped(() -> nodes.availableByBlock(clusterId)).map(rows -> {
             Map<String, long[]> byModel = new TreeMap<>(); // model -> free, largest free block, cards, milli in use

@@ -292,13 +292,6 @@ public class JobRepository {
     }
 
     /**
-     * The jobs of a cluster and model still waiting ahead of one, in the scheduling core's order (fair share and
-     * priority aside): the {@code oldestFirst} oldest of the jobs waiting since {@code agedBefore} or earlier, oldest
-     * first; then every other job smallest size key first, then oldest first. The size key is the area (cards ×
-     * maxRunSeconds) with {@code areaRate} 0, else ln(1 + area in card-seconds) + areaRate × creation in epoch
-     * seconds, as {@code Scheduler.sizeKey}. Each one's id, what it needs (cards, CPU, memory) and its maxRunSeconds.
-     */
-    /**
      * A QUEUED job's key in the core's order after the oldest aged jobs, as {@link #queuedAhead} computes it: its
      * cards × maxRunSeconds, or with an area half-life its logarithm plus the submission time times the rate (an area
      * counting half for every half-life waited); smaller goes first.
@@ -311,6 +304,13 @@ public class JobRepository {
     /** A job waiting in the queue: its id, what it needs and its longest run. */
     public record Queued(UUID id, StartEstimate.Waiting waiting) {}
 
+    /**
+     * The jobs of a cluster and model still waiting ahead of one, in the scheduling core's order (fair share and
+     * priority aside): the {@code oldestFirst} oldest of the jobs waiting since {@code agedBefore} or earlier, oldest
+     * first; then every other job smallest size key first, then oldest first. The size key is the area (cards ×
+     * maxRunSeconds) with {@code areaRate} 0, else ln(1 + area in card-seconds) + areaRate × creation in epoch
+     * seconds, as {@code Scheduler.sizeKey}. Each one's id, what it needs (cards, CPU, memory) and its maxRunSeconds.
+     */
     public Uni<List<Queued>> queuedAhead(UUID clusterId, String model, Instant createdAt, UUID id,
             long areaMilliSeconds, double areaRate, Instant agedBefore, int oldestFirst) {
         // The rate is cast wherever it is read: left to itself, PostgreSQL types it from "= 0" as an integer. "mine" is

@@ -99,8 +99,7 @@ public class JobService {
         this.clock = clock;
     }
 
-    /** The fields of a submission once checked: cards in thousandths, the class, the reservation when RESERVED. */
-    /** What a job asks: cards (thousandths), class, block constraint, CPU (thousandths of a core) and memory. */
+    /** What a job asks, once checked: cards (thousandths), class, block constraint, CPU (thousandths of a core), memory. */
     private record Shape(int cardsMilli, JobClass jobClass, boolean sameBlock, long cpuMilli, long memoryMib) {
 
         boolean asksCpuOrMemory() {

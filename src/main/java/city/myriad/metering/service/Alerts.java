@@ -142,8 +142,10 @@ public class Alerts {
         });
     }
 
-    /** A tenant's alerts, newest first: the caller's own tenant, or (platform admins) the one named. */
-    /** The tenant's alerts, newest first, of one project (404 if the tenant has none of that id) and period. */
+    /**
+     * A tenant's alerts, newest first: the caller's own tenant, or (platform admins) the one named; of one project
+     * (404 if the tenant has none of that id) and period when given.
+     */
     public Uni<Page<AlertView>> list(Caller caller, UUID tenantId, UUID projectId, String period, PageRequest page) {
         if (period != null && city.myriad.platform.time.Period.parse(period).isEmpty()) {
             throw city.myriad.platform.validation.Fields.invalid("period", "a month written yyyy-MM, like 2026-11");

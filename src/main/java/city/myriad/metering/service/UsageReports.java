@@ -65,7 +65,6 @@ public class UsageReports {
         this.clock = clock;
     }
 
-    /** Whose usage a caller reads: one tenant, some clusters, or both; null for none (all). */
     /** Whose usage: one tenant's (or every tenant's: null), on these clusters (or all: null), of one project (or all). */
     private record Reach(UUID tenantId, List<UUID> clusterIds, UUID projectId) {
         Reach(UUID tenantId, List<UUID> clusterIds) {

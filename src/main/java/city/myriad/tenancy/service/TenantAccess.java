@@ -17,8 +17,7 @@ import java.util.UUID;
 @ApplicationScoped
 public class TenantAccess {
 
-    /** What the caller wants to do with a tenant's data. */
-    /** READ: any tenant role; RUN (submit and cancel jobs): tenant-admin or tenant-member; ADMINISTER: tenant-admin. */
+    /** What the caller wants to do with a tenant's data. READ: any tenant role; RUN (submit and cancel jobs): tenant-admin or tenant-member; ADMINISTER: tenant-admin. */
     public enum Action { READ, RUN, ADMINISTER }
 
     private final TenantLookup lookup;
