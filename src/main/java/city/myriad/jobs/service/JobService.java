@@ -511,19 +511,28 @@ public class JobService {
                 RunningOnNodes.blocks(nodes), placed, queue, now));
     }
 
-    /** Every job of {@code queue}'s pooled start: the model's cards, CPU and memory in service taken together. */
+    /**
+     * Every job of {@code queue}'s pooled start: the model's cards, CPU and memory in service taken together, around
+     * the running jobs' holdings and declared ends (as read in the last second with no change since, else read now:
+     * {@link QueuePlans#ends}).
+     */
     private Uni<List<java.util.Optional<Instant>>> pooledStarts(UUID cluster, String model,
             List<StartEstimate.Waiting> queue, Instant now) {
-        return clusters.nodeShapes(cluster, model)
-                .chain(nodes -> jobs.runningEnds(cluster, model).map(running -> StartEstimate.startsPooled(
-                        new StartEstimate.Need(
-                                nodes.stream().mapToLong(n -> n.cards() * 1000L * n.nodes()).sum(),
-                                nodes.stream().mapToLong(n -> n.cpuMilli() * n.nodes()).sum(),
-                                nodes.stream().mapToLong(n -> n.memoryMib() * n.nodes()).sum()),
-                        running.stream().map(x -> new StartEstimate.Running(new StartEstimate.Need(
-                                ((Number) x[0]).longValue(), ((Number) x[2]).longValue(), ((Number) x[3]).longValue()),
-                                city.myriad.platform.db.SqlTimes.instant(x[1]))).toList(),
-                        queue, now)));
+        long version = plans.version(cluster);
+        return clusters.nodeShapes(cluster, model).chain(nodes -> plans.ends(cluster, model, nodes)
+                .map(ends -> Uni.createFrom().item(ends))
+                .orElseGet(() -> jobs.runningEnds(cluster, model).map(rows -> {
+                    List<StartEstimate.Running> ends = rows.stream().map(x -> new StartEstimate.Running(
+                            new StartEstimate.Need(((Number) x[0]).longValue(), ((Number) x[2]).longValue(),
+                                    ((Number) x[3]).longValue()), city.myriad.platform.db.SqlTimes.instant(x[1])))
+                            .toList();
+                    plans.keepEnds(cluster, model, version, nodes, ends);
+                    return ends;
+                }))
+                .map(ends -> StartEstimate.startsPooled(new StartEstimate.Need(
+                        nodes.stream().mapToLong(n -> n.cards() * 1000L * n.nodes()).sum(),
+                        nodes.stream().mapToLong(n -> n.cpuMilli() * n.nodes()).sum(),
+                        nodes.stream().mapToLong(n -> n.memoryMib() * n.nodes()).sum()), ends, queue, now)));
     }
 
     private JobView view(JobRow r, Instant now, List<TransitionView> history, Long position, Instant estimate) {

@@ -46,10 +46,14 @@ public class QueuePlans {
     private record Plan(Object nodes, Map<UUID, Integer> index, List<Optional<Instant>> starts, Instant madeAt,
             long madeNanos) {}
 
-    private record Running(Object nodes, List<StartEstimate.Placed> placed, long madeNanos) {}
+    /** What the running jobs hold, as read on {@code nodes}: per node (node plans) or in all (pooled plans). */
+    private record Running(Object nodes, List<?> held, long madeNanos) {}
 
     private final Map<Key, Plan> plans = new ConcurrentHashMap<>();
-    /** What the running jobs hold on each node, as the last plan read it: quotes and plans made anew reuse it. */
+    /**
+     * What the running jobs hold on each node (node plans), or their holdings and declared ends (pooled plans), as the
+     * last plan read it: quotes and plans made anew reuse it.
+     */
     private final Map<Key, Running> running = new ConcurrentHashMap<>();
     /** Per cluster, how many times it changed: a plan is kept only if no change came while it was made. */
     private final Map<UUID, AtomicLong> changes = new ConcurrentHashMap<>();
@@ -141,20 +145,43 @@ public class QueuePlans {
      * What the running jobs of the cluster and model hold on each of {@code nodes} (by index), as read less than
      * {@code reuse} ago on the same nodes with no change since; empty otherwise.
      */
+    @SuppressWarnings("unchecked")
     Optional<List<StartEstimate.Placed>> running(UUID cluster, String model, Object nodes) {
-        Running r = running.get(new Key(cluster, model, false));
-        boolean fresh = r != null && same(r.nodes(), nodes) && System.nanoTime() - r.madeNanos() < reuseNanos;
-        return fresh ? Optional.of(r.placed()) : Optional.empty();
+        return held(new Key(cluster, model, false), nodes).map(held -> (List<StartEstimate.Placed>) held);
     }
 
     /** Keeps what the running jobs hold on {@code nodes}, unless the cluster changed since {@code version}. */
     void keepRunning(UUID cluster, String model, long version, Object nodes, List<StartEstimate.Placed> placed) {
-        if (reuseNanos <= 0 || version(cluster) != version) {
+        keepHeld(new Key(cluster, model, false), version, nodes, placed);
+    }
+
+    /**
+     * What the running jobs of the cluster and model hold in all and their declared ends, for pooled plans, as read
+     * less than {@code reuse} ago on the same nodes ({@code nodes}: the model's node shapes) with no change since.
+     */
+    @SuppressWarnings("unchecked")
+    Optional<List<StartEstimate.Running>> ends(UUID cluster, String model, Object nodes) {
+        return held(new Key(cluster, model, true), nodes).map(held -> (List<StartEstimate.Running>) held);
+    }
+
+    /** Keeps the running jobs' holdings and ends read on {@code nodes}, unless the cluster changed since {@code version}. */
+    void keepEnds(UUID cluster, String model, long version, Object nodes, List<StartEstimate.Running> ends) {
+        keepHeld(new Key(cluster, model, true), version, nodes, ends);
+    }
+
+    private Optional<List<?>> held(Key key, Object nodes) {
+        Running r = running.get(key);
+        boolean fresh = r != null && same(r.nodes(), nodes) && System.nanoTime() - r.madeNanos() < reuseNanos;
+        return fresh ? Optional.of(r.held()) : Optional.empty();
+    }
+
+    private void keepHeld(Key key, long version, Object nodes, List<?> held) {
+        if (reuseNanos <= 0 || version(key.cluster()) != version) {
             return;
         }
-        running.put(new Key(cluster, model, false), new Running(nodes, List.copyOf(placed), System.nanoTime()));
-        if (version(cluster) != version) {
-            running.remove(new Key(cluster, model, false));
+        running.put(key, new Running(nodes, List.copyOf(held), System.nanoTime()));
+        if (version(key.cluster()) != version) {
+            running.remove(key);  // a change came while it was put
         }
     }
 

@@ -58,4 +58,26 @@ class QueuePlansTest {
                 plans.find(CLUSTER, MODEL, NODES, jobs.get(1), NOW.plusSeconds(150)));
         assertTrue(plans.find(CLUSTER, MODEL, NODES, jobs.get(1), NOW.minusSeconds(1)).isEmpty());
     }
+
+    @Test
+    void what_the_running_jobs_hold_is_kept_per_kind_of_plan_until_a_change_and_only_if_none_came_while_it_was_read() {
+        List<city.myriad.allocation.StartEstimate.Running> ends = List.of(
+                new city.myriad.allocation.StartEstimate.Running(8_000, NOW.plusSeconds(60)));
+        List<city.myriad.allocation.StartEstimate.Placed> placed = List.of(new city.myriad.allocation.StartEstimate.Placed(
+                new int[] {0}, new city.myriad.allocation.StartEstimate.Need[] {
+                        city.myriad.allocation.StartEstimate.Need.cards(8_000)}, NOW.plusSeconds(60)));
+        long version = plans.version(CLUSTER);
+        plans.keepEnds(CLUSTER, MODEL, version, NODES, ends);
+        assertEquals(Optional.of(ends), plans.ends(CLUSTER, MODEL, NODES));
+        assertTrue(plans.running(CLUSTER, MODEL, NODES).isEmpty(), "the pooled holdings are not the per-node ones");
+        assertTrue(plans.ends(CLUSTER, MODEL, List.of("n1")).isEmpty(), "other nodes");
+        plans.keepRunning(CLUSTER, MODEL, version, NODES, placed);
+        assertEquals(Optional.of(placed), plans.running(CLUSTER, MODEL, NODES));
+        assertEquals(Optional.of(ends), plans.ends(CLUSTER, MODEL, NODES));
+        plans.changed(CLUSTER);
+        assertTrue(plans.ends(CLUSTER, MODEL, NODES).isEmpty(), "a job started or ended: read again");
+        assertTrue(plans.running(CLUSTER, MODEL, NODES).isEmpty());
+        plans.keepEnds(CLUSTER, MODEL, version, NODES, ends);
+        assertTrue(plans.ends(CLUSTER, MODEL, NODES).isEmpty(), "read before the change: not kept");
+    }
 }
