@@ -535,6 +535,65 @@ class JobsTest {
                 .statusCode(200);
     }
 
+    /**
+     * The cluster's operator sees its demand and use per model across tenants (counts only): what runs, what waits,
+     * why, and the drain time; a tenant may not read it.
+     */
+    @Test
+    void an_operator_sees_the_clusters_queue_per_model_and_class_and_why_jobs_wait() {
+        String cluster = World.cluster(2);
+        World.Tenant t = World.tenant();
+        World.Tenant other = World.tenant();
+        given().auth().oauth2(Tokens.admin()).contentType("application/json")
+                .body("{\"cards\":[{\"clusterId\":\"" + cluster + "\",\"model\":\"ASCEND-910B\",\"limit\":8}]}")
+                .put("/api/v1/tenants/" + t.id() + "/quotas").then().statusCode(200);
+        // Running: t's 8 cards on one node, the other tenant's 4 on the other; 4 cards stay free.
+        JsonPath whole = runningWholeNode(t, cluster);
+        String half = submitted(other.admin(), job(cluster, other.projectId(), "4", "ON_DEMAND", 36000));
+        until(other.admin(), half, state("RUNNING"));
+        // Queued: t's 4 cards would fit, its quota holds them back; 8 more cards, on demand and spot, fit nowhere.
+        String held = submitted(t.admin(), job(cluster, t.projectId(), "4", "ON_DEMAND", 3600));
+        JsonPath first = until(t.admin(), held, j -> "QUOTA".equals(j.getString("reason")));
+        String wide = submitted(other.admin(), job(cluster, other.projectId(), "8", "ON_DEMAND", 1800));
+        String spot = submitted(other.admin(), job(cluster, other.projectId(), "8", "SPOT", 600));
+        until(other.admin(), wide, j -> "CAPACITY".equals(j.getString("reason")));
+        until(other.admin(), spot, j -> "CAPACITY".equals(j.getString("reason")));
+        until(t.admin(), held, j -> "QUOTA".equals(j.getString("reason")));
+        JsonPath q = given().auth().oauth2(Tokens.olga()).get("/api/v1/clusters/" + cluster + "/queue").then()
+                .statusCode(200).body("clusterId", equalTo(cluster)).extract().jsonPath();
+        assertEquals(List.of("ASCEND-910B"), q.getList("models.model"));
+        assertEquals(16, q.getInt("models[0].cardsInService"));
+        assertEquals(2, q.getInt("models[0].runningJobs"));
+        assertEquals(12, q.getInt("models[0].cardsInUse"));
+        assertEquals(3, q.getInt("models[0].queuedJobs"));
+        assertEquals(20, q.getInt("models[0].queuedCards"));
+        // 4 x 3,600 + 8 x 1,800 + 8 x 600 = 33,600 card-seconds: 9.33 card-hours, 2,100 s on 16 cards.
+        assertEquals(9.33, q.getDouble("models[0].queuedCardHours"), 1e-9);
+        assertEquals(2100, q.getLong("models[0].drainSeconds"));
+        assertEquals(Map.of("CAPACITY", 2, "QUOTA", 1), q.getMap("models[0].queuedByReason"));
+        assertEquals(Instant.parse(first.getString("createdAt")),
+                Instant.parse(q.getString("models[0].oldestQueuedAt")));
+        assertEquals(List.of("ON_DEMAND", "SPOT"), q.getList("models[0].classes.class"));
+        assertEquals(List.of(2, 0), q.getList("models[0].classes.runningJobs"));
+        assertEquals(List.of(12, 0), q.getList("models[0].classes.cardsInUse"));
+        assertEquals(List.of(2, 1), q.getList("models[0].classes.queuedJobs"));
+        assertEquals(List.of(12, 8), q.getList("models[0].classes.queuedCards"));
+        given().auth().oauth2(Tokens.admin()).get("/api/v1/clusters/" + cluster + "/queue").then().statusCode(200);
+        given().auth().oauth2(t.admin()).get("/api/v1/clusters/" + cluster + "/queue").then().statusCode(403);
+        given().auth().oauth2(Tokens.olga()).get("/api/v1/clusters/" + UUID.randomUUID() + "/queue").then()
+                .statusCode(404).body("code", equalTo("CLUSTER_NOT_FOUND"));
+        for (String id : List.of(wide, spot, half)) {
+            given().auth().oauth2(other.admin()).post("/api/v1/jobs/" + id + "/cancel").then().statusCode(200);
+        }
+        for (String id : List.of(held, whole.getString("id"))) {
+            given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + id + "/cancel").then().statusCode(200);
+        }
+        given().auth().oauth2(Tokens.olga()).get("/api/v1/clusters/" + cluster + "/queue").then().statusCode(200)
+                .body("models[0].queuedJobs", equalTo(0)).body("models[0].runningJobs", equalTo(0))
+                .body("models[0].oldestQueuedAt", nullValue()).body("models[0].drainSeconds", equalTo(0))
+                .body("models[0].classes", hasSize(0));
+    }
+
     /** Quotes reuse what the running jobs hold only until the cluster changes: a job that started is seen at once. */
     @Test
     void a_quote_sees_a_job_that_started_since_the_last_quote() {

@@ -106,6 +106,38 @@ public final class JobsApi {
             Instant startedAt, Instant endedAt, @Schema(examples = "alice") String submittedBy, Instant createdAt,
             List<TransitionView> history) implements Identified {}
 
+    @Schema(name = "ClusterQueue", description = "A cluster's demand and use per card model, across tenants (counts "
+            + "only): what runs, what waits and why, and how long its cards would take to run the queue")
+    public record ClusterQueueView(UUID clusterId, @Schema(description = "When it was read") Instant at,
+            List<ModelQueueView> models) {}
+
+    @Schema(name = "ModelQueue")
+    public record ModelQueueView(@Schema(examples = "ASCEND-910B") String model,
+            @Schema(description = "Cards on nodes not down (AVAILABLE or DRAINING)", examples = "10000")
+            long cardsInService,
+            @Schema(examples = "1250") long runningJobs,
+            @Schema(description = "Cards the running jobs hold", examples = "9992") BigDecimal cardsInUse,
+            @Schema(examples = "250") long queuedJobs,
+            @Schema(description = "Cards the queued jobs ask", examples = "2000") BigDecimal queuedCards,
+            @Schema(description = "Card-hours the queued jobs may run (cards x maxRunSeconds)", examples = "5208.33")
+            BigDecimal queuedCardHours,
+            @Schema(description = "The submission of the job waiting longest; null with nothing queued")
+            Instant oldestQueuedAt,
+            @Schema(description = "Seconds the cards in service would take to run the queued card-hours one after "
+                    + "another, nothing else running (the drain time the scheduler ages jobs by); null with no cards "
+                    + "in service", examples = "1875") Long drainSeconds,
+            @Schema(description = "Queued jobs by why they wait (CAPACITY, QUOTA, BLOCK, RESERVATION_NOT_STARTED, "
+                    + "RESERVATION_FULL, TENANT_SUSPENDED, ...)", examples = "{\"CAPACITY\": 248, \"QUOTA\": 2}")
+            java.util.Map<String, Long> queuedByReason,
+            @Schema(description = "The same by class") List<ClassQueueView> classes) {}
+
+    @Schema(name = "ClassQueue")
+    public record ClassQueueView(
+            @JsonProperty("class") @Schema(name = "class", enumeration = {"ON_DEMAND", "SPOT", "RESERVED"},
+                    examples = "ON_DEMAND") String jobClass,
+            @Schema(examples = "1000") long runningJobs, @Schema(examples = "8000") BigDecimal cardsInUse,
+            @Schema(examples = "250") long queuedJobs, @Schema(examples = "2000") BigDecimal queuedCards) {}
+
     @Schema(name = "Assignment", description = "What the cluster's agents must do: START a run or STOP it")
     public record AssignmentView(@Schema(examples = "42") long seq, UUID jobId, @Schema(examples = "1") int attempt,
             @Schema(enumeration = {"START", "STOP"}, examples = "START") String action,

@@ -386,6 +386,22 @@ public class JobRepository {
                 .getResultList();
     }
 
+    /**
+     * The cluster's QUEUED and RUNNING jobs summed per model, class, state and (QUEUED) reason, across tenants: counts
+     * only. Rows: model, class, state, reason ('' for RUNNING), jobs, milli-cards, milli-card-seconds of
+     * maxRunSeconds, the oldest submission.
+     */
+    public Uni<List<Object[]>> liveSummary(UUID clusterId) {
+        return SessionSql.select("""
+                        select model, price_class, state,
+                               case when state = 'QUEUED' then coalesce(reason, '') else '' end,
+                               count(*), sum(cards_milli), sum(cards_milli::numeric * max_run_seconds), min(created_at)
+                          from jobs where cluster_id = :cluster and state in ('QUEUED', 'RUNNING')
+                         group by 1, 2, 3, 4 order by 1, 2, 3, 4""")
+                .setParameter("cluster", clusterId)
+                .getResultList();
+    }
+
     /** The running jobs of a cluster and model: milli-cards, declared end, CPU and memory, soonest first. */
     public Uni<List<Object[]>> runningEnds(UUID clusterId, String model) {
         return SessionSql.select("""

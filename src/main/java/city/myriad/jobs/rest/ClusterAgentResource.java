@@ -2,8 +2,10 @@ package city.myriad.jobs.rest;
 
 import city.myriad.jobs.mapping.JobsApi.AssignmentView;
 import city.myriad.jobs.mapping.JobsApi.ClusterEvents;
+import city.myriad.jobs.mapping.JobsApi.ClusterQueueView;
 import city.myriad.jobs.mapping.JobsApi.EventResults;
 import city.myriad.jobs.service.ClusterAgentService;
+import city.myriad.jobs.service.ClusterQueues;
 import city.myriad.platform.paging.Page;
 import city.myriad.platform.paging.Paging;
 import city.myriad.platform.security.CurrentCaller;
@@ -37,9 +39,11 @@ public class ClusterAgentResource {
     private final ClusterAgentService agents;
     private final CurrentCaller callers;
     private final Paging paging;
+    private final ClusterQueues queues;
 
-    ClusterAgentResource(ClusterAgentService agents, CurrentCaller callers, Paging paging) {
+    ClusterAgentResource(ClusterAgentService agents, CurrentCaller callers, Paging paging, ClusterQueues queues) {
         this.agents = agents;
+        this.queues = queues;
         this.callers = callers;
         this.paging = paging;
     }
@@ -54,6 +58,17 @@ public class ClusterAgentResource {
     public Uni<Page<AssignmentView>> assignments(@PathParam("clusterId") UUID clusterId,
             @QueryParam("cursor") String cursor, @QueryParam("limit") String limit) {
         return agents.assignments(callers.get(), clusterId, paging.request(cursor, limit));
+    }
+
+    @GET
+    @Path("/queue")
+    @Extension(name = "x-problem-codes", value = OPERATOR_CODES)
+    @Operation(operationId = "getClusterQueue", summary = "The cluster's demand and use per card model (operator)",
+            description = "Across tenants, counts only: the jobs running and the cards they hold, the jobs queued, the "
+                    + "cards and card-hours they ask and why they wait, the longest wait, and how long the cards in "
+                    + "service would take to run the queue; each by class too.")
+    public Uni<ClusterQueueView> queue(@PathParam("clusterId") UUID clusterId) {
+        return queues.of(callers.get(), clusterId);
     }
 
     @POST
