@@ -775,6 +775,11 @@ class BillingTest {
     void the_settlement_and_the_focus_export_reconcile_with_the_invoices_to_the_minor_unit() {
         Month a = month("2024-11", 4, true);
         Month b = month("2024-11", 3, false);
+        // One of a's jobs carries the tenant's tags: its usage rows carry them beside the provider's project tag.
+        UUID tagged = History.ran(pool, a.tenant().id(), a.tenant().projectId(), a.cluster(), a.node(), 2,
+                Instant.parse("2024-11-25T08:00:00Z"), Instant.parse("2024-11-25T09:30:00Z"), ON_DEMAND);
+        sqlRun("update jobs set tags = '{\"team\": \"vision\", \"cost-centre\": \"42\"}'::jsonb where id = $1",
+                tagged);
         UUID r = History.reserved(pool, a.tenant().id(), a.tenant().projectId(), a.cluster(), 4,
                 Instant.parse("2024-11-20T00:00:00Z"), Instant.parse("2024-11-20T12:00:00Z"), 48_000,
                 Instant.parse("2024-11-02T00:00:00Z"), null, null);
@@ -836,6 +841,16 @@ class BillingTest {
                 && "Purchase".equals(x.get("ChargeCategory"))));
         assertTrue(jsonRows.stream().filter(x -> "Usage".equals(x.get("ChargeCategory")))
                 .allMatch(x -> "GPU-Hours".equals(x.get("ConsumedUnit")) && x.get("ResourceId") != null));
+        String projectSlug = given().auth().oauth2(a.tenant().viewer()).get("/api/v1/tenants/" + a.tenant().id()
+                + "/projects/" + a.tenant().projectId()).then().statusCode(200).extract().path("slug");
+        List<Map<String, Object>> taggedRows = jsonRows.stream().filter(x -> tagged.toString().equals(
+                x.get("ResourceId"))).toList();
+        assertEquals(2, taggedRows.size(), "08:00-09:00 and 09:00-09:30");
+        for (Map<String, Object> x : taggedRows) {
+            assertEquals(Map.of("myriad/project", projectSlug, "team", "vision", "cost-centre", "42"), x.get("Tags"));
+        }
+        assertTrue(jsonRows.stream().filter(x -> "Usage".equals(x.get("ChargeCategory")) && !taggedRows.contains(x))
+                .allMatch(x -> Map.of("myriad/project", projectSlug).equals(x.get("Tags"))));
         // The operator sees both tenants' rows on its clusters; nobody else's.
         String ops = given().auth().oauth2(Tokens.olga()).queryParam("from", "2024-11-01T00:00:00Z")
                 .queryParam("to", "2024-12-01T00:00:00Z").get("/api/v1/exports/focus").then().statusCode(200)

@@ -336,8 +336,10 @@ class BadInputSweepTest {
                     String name = p.path("name").asText();
                     // a near miss of a real name is unknown too: names are case-sensitive
                     queries.add(name.toLowerCase().equals(name) ? name.toUpperCase() + "=1" : name.toLowerCase() + "=1");
-                    queries.add(name + "=1&" + name + "=2");
-                    repeated++;
+                    if (!p.path("schema").path("type").asText().equals("array")) {  // an array takes several
+                        queries.add(name + "=1&" + name + "=2");
+                        repeated++;
+                    }
                 }
             }
             for (String query : queries) {

@@ -31,6 +31,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -85,7 +86,8 @@ class JobWebhookEventsTest {
                     .body("events", equalTo(List.of("alert.raised", "reservation.restored", "reservation.short")))
                     .extract().path("secret");
 
-            String quick = submitted(t.admin(), job(cluster, t.projectId(), "4", "ON_DEMAND", 3600));
+            String quick = submitted(t.admin(), job(cluster, t.projectId(), "4", "ON_DEMAND", 3600).replace("}",
+                    ",\"tags\":{\"team\":\"vision\"}}"));
             String quiets = submitted(quiet.admin(), job(cluster, quiet.projectId(), "0.5", "ON_DEMAND", 60));
             until(t.admin(), quick, state("SUCCEEDED"));
             until(quiet.admin(), quiets, state("SUCCEEDED"));
@@ -111,6 +113,9 @@ class JobWebhookEventsTest {
             assertEquals(4, done.getInt("data.cards"));
             assertEquals("ON_DEMAND", done.getString("data.class"));
             assertEquals(1, done.getInt("data.attempt"));
+            assertEquals(Map.of("team", "vision"), done.getMap("data.tags"), "the job's own tags");
+            assertEquals(Map.of(), events.stream().filter(e -> cancelled.equals(e.getString("data.jobId")))
+                    .findFirst().orElseThrow().getMap("data.tags"), "none: {}");
             JsonPath quickJob = until(t.admin(), quick, state("SUCCEEDED"));
             assertEquals(Instant.parse(quickJob.getString("history[2].at")).truncatedTo(ChronoUnit.MILLIS),
                     Instant.parse(done.getString("data.at")), "the event's time is the transition's");

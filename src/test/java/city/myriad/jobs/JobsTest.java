@@ -594,6 +594,65 @@ class JobsTest {
                 .body("models[0].classes", hasSize(0));
     }
 
+    /**
+     * A job carries its tenant's tags: shown in its view and the list, matched by the list's tag filter; tags that
+     * break the rules are refused with the tag named, and nothing is queued.
+     */
+    @Test
+    void a_job_carries_its_tags_and_the_list_finds_jobs_by_them() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        String vision = submit(t.admin(), job(cluster, t.projectId(), "1", "SPOT", 36000).replace("}",
+                ",\"tags\":{\"team\":\"vision\",\"experiment\":\"llama-ft-3\",\"note\":\"\"}}")).then()
+                .statusCode(201).body("tags.team", equalTo("vision")).body("tags.experiment", equalTo("llama-ft-3"))
+                .body("tags.note", equalTo("")).extract().path("id");
+        String nlp = submitted(t.admin(), job(cluster, t.projectId(), "1", "SPOT", 36000).replace("}",
+                ",\"tags\":{\"team\":\"nlp\"}}"));
+        String bare = submitted(t.admin(), job(cluster, t.projectId(), "1", "SPOT", 36000));
+        given().auth().oauth2(t.member()).get("/api/v1/jobs/" + bare).then().statusCode(200)
+                .body("tags", equalTo(Map.of()));
+        given().auth().oauth2(t.member()).get("/api/v1/jobs/" + vision).then().statusCode(200)
+                .body("tags", equalTo(Map.of("team", "vision", "experiment", "llama-ft-3", "note", "")));
+        given().auth().oauth2(t.member()).get("/api/v1/jobs?tag=team=vision").then().statusCode(200)
+                .body("items.id", org.hamcrest.Matchers.contains(vision));
+        given().auth().oauth2(t.member()).queryParam("tag", "team=vision").queryParam("tag", "note=")
+                .get("/api/v1/jobs").then().statusCode(200).body("items.id", org.hamcrest.Matchers.contains(vision));
+        given().auth().oauth2(t.member()).queryParam("tag", "team=vision").queryParam("tag", "experiment=other")
+                .get("/api/v1/jobs").then().statusCode(200).body("items", hasSize(0));
+        given().auth().oauth2(t.member()).get("/api/v1/jobs?tag=team=nlp").then().statusCode(200)
+                .body("items.id", org.hamcrest.Matchers.contains(nlp)).body("items[0].tags.team", equalTo("nlp"));
+        given().auth().oauth2(t.member()).get("/api/v1/jobs?tag=team").then().statusCode(400)
+                .body("code", equalTo("VALIDATION_FAILED")).body("errors[0].field", equalTo("tag"));
+        // Another tenant's filter finds none of these.
+        World.Tenant other = World.tenant();
+        given().auth().oauth2(other.admin()).get("/api/v1/jobs?tag=team=vision").then().statusCode(200)
+                .body("items", hasSize(0));
+        // Refused, the tag named: a key Myriad keeps for itself, a malformed key, a long value, too many tags.
+        String base = job(cluster, t.projectId(), "1", "SPOT", 60);
+        submit(t.admin(), base.replace("}", ",\"tags\":{\"myriad/project\":\"x\",\"ok\":\"y\"}}")).then()
+                .statusCode(400).body("code", equalTo("VALIDATION_FAILED"))
+                .body("errors.field", org.hamcrest.Matchers.contains("tags.myriad/project"));
+        submit(t.admin(), base.replace("}", ",\"tags\":{\"-team\":\"x\"}}")).then().statusCode(400)
+                .body("errors.field", org.hamcrest.Matchers.contains("tags.-team"));
+        submit(t.admin(), base.replace("}", ",\"tags\":{\"team\":\"" + "v".repeat(257) + "\"}}")).then()
+                .statusCode(400).body("errors.field", org.hamcrest.Matchers.contains("tags.team"));
+        StringBuilder many = new StringBuilder();
+        for (int i = 0; i < 21; i++) {
+            many.append(i == 0 ? "" : ",").append("\"k").append(i).append("\":\"v\"");
+        }
+        submit(t.admin(), base.replace("}", ",\"tags\":{" + many + "}}")).then().statusCode(400)
+                .body("errors.field", org.hamcrest.Matchers.contains("tags"));
+        for (String wrong : List.of("\"vision\"", "{\"team\":{\"lead\":\"x\"}}", "{\"team\":[\"x\"]}",
+                "{\"team\":null}")) {
+            submit(t.admin(), base.replace("}", ",\"tags\":" + wrong + "}")).then().statusCode(400)
+                    .body("errors[0].field", org.hamcrest.Matchers.startsWith("tags"));
+        }
+        given().auth().oauth2(t.member()).get("/api/v1/jobs").then().statusCode(200).body("items", hasSize(3));
+        for (String id : List.of(vision, nlp, bare)) {
+            given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + id + "/cancel").then().statusCode(200);
+        }
+    }
+
     /** Quotes reuse what the running jobs hold only until the cluster changes: a job that started is seen at once. */
     @Test
     void a_quote_sees_a_job_that_started_since_the_last_quote() {

@@ -256,6 +256,7 @@ public class FocusExport {
             boolean correction = hour.isBefore(PERIOD_STARTS.computeIfAbsent(period, FocusExport::periodStart));
             String[] v = base(tenant, dims.tenants.get(tenant), currency, period, invoice, project, project3[1],
                     project3[0], cluster[1], clusterSlug, cluster[2]);
+            set(v, C_Tags, withJobTags(v[C_Tags], dims.jobTags.get(job)));
             String costText = money(cost, digits);
             set(v, C_BilledCost, costText);
             set(v, C_ListCost, costText);
@@ -535,6 +536,18 @@ public class FocusExport {
             set(v, C_Tags, "{\"myriad/project\":" + FocusRendering.jsonString(projectSlug) + "}");
         }
         return v;
+    }
+
+    /**
+     * The provider's tags of a row ({@code myriad/project}) with the job's own (a JSON object with sorted keys, "" or
+     * null for none). No key is in both: a job's keys may not begin {@code myriad/} (FOCUS: user-defined keys in one
+     * scheme, unprefixed; the provider's prefixed).
+     */
+    static String withJobTags(String provider, String job) {
+        if (job == null || job.isEmpty() || job.equals("{}")) {
+            return provider;
+        }
+        return provider == null ? job : provider.substring(0, provider.length() - 1) + "," + job.substring(1);
     }
 
     private static void set(String[] row, int column, String value) {

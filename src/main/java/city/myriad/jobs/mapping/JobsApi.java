@@ -56,7 +56,13 @@ public final class JobsApi {
             @Min(0) @Max(MAX_MEMORY_MIB)
             @Schema(description = "Memory the whole job needs, in MiB, spread like its CPU. Left out or 0: none asked",
                     examples = "524288", minimum = "0", maximum = "1000000000")
-            Long memoryMib) {}
+            Long memoryMib,
+            @Schema(description = "The tenant's own labels: at most 20; a key 1-63 letters, digits or _ . : / -, "
+                    + "starting with a letter or digit, not beginning myriad/ (Myriad's own); a value a string of at "
+                    + "most 256 characters. Shown in the job's view, matched by listJobs' tag filter, and written into "
+                    + "the FOCUS export's Tags column", examples = "{\"team\": \"vision\", \"experiment\": \"llama-ft-3\"}",
+                    maxProperties = 20)
+            java.util.Map<String, String> tags) {}
 
     /** The most CPU (thousandths of a core) and memory (MiB) a job may ask: far beyond any cluster's. */
     public static final long MAX_CPU_MILLI = 1_000_000_000L;
@@ -104,6 +110,9 @@ public final class JobsApi {
             @Schema(description = "The most it can cost: unitPrice x cards x maxRunSeconds") Money projectedCost,
             @Schema(description = "A SPOT job running beyond its tenant's card quota on idle capacity") boolean borrowed,
             Instant startedAt, Instant endedAt, @Schema(examples = "alice") String submittedBy, Instant createdAt,
+            @Schema(description = "The tenant's labels, as submitted ({} for none)",
+                    examples = "{\"team\": \"vision\", \"experiment\": \"llama-ft-3\"}")
+            java.util.Map<String, String> tags,
             List<TransitionView> history) implements Identified {}
 
     @Schema(name = "ClusterQueue", description = "A cluster's demand and use per card model, across tenants (counts "

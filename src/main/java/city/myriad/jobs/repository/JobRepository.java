@@ -29,7 +29,10 @@ public class JobRepository {
             id, tenant_id, project_id, cluster_id, model, cards_milli, price_class, reservation_id, max_run_seconds,
             same_block, quote_id, currency, unit_price_minor, price_book_version, projected_minor, state, reason,
             attempt, placement, started_at, ended_at, charged_minor, credited_minor, borrowed, submitted_by,
-            created_at, updated_at, cpu_milli, memory_mib""";
+            created_at, updated_at, cpu_milli, memory_mib, tags""";
+
+    /** {@link #COLUMNS} as read: the tags as JSON text. */
+    public static final String SELECTED = COLUMNS.substring(0, COLUMNS.lastIndexOf("tags")) + "tags::text";
 
     /** A transition as the history shows it. */
     public record Transition(Instant at, String from, String to, String reason) {}
@@ -40,7 +43,7 @@ public class JobRepository {
      */
     static final String INSERT_QUEUED = "with j as (insert into jobs (" + COLUMNS + """
                 ) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'QUEUED', $16, 0,
-                          null, null, null, 0, 0, false, $17, $18, $19, $21, $22)
+                          null, null, null, 0, 0, false, $17, $18, $19, $21, $22, cast(cast($23 as text) as jsonb))
                     returning id, tenant_id, cluster_id, created_at, quote_id),
                 h as (insert into job_transitions (job_id, seq, tenant_id, at, from_state, to_state, reason)
                       select id, 1, tenant_id, created_at, null, 'QUEUED', $20 from j)
@@ -66,7 +69,8 @@ public class JobRepository {
         return new Object[] {j.id(), j.tenantId(), j.projectId(), j.clusterId(), j.model(), j.cardsMilli(),
                 j.jobClass().name(), j.reservationId(), j.maxRunSeconds(), j.sameBlock(), j.quoteId(), j.currency(),
                 j.unitPriceMinor(), j.priceBookVersion(), j.projectedMinor(), j.reason(), j.submittedBy(),
-                SqlTimes.utc(j.createdAt()), SqlTimes.utc(j.updatedAt()), reason, j.cpuMilli(), j.memoryMib()};
+                SqlTimes.utc(j.createdAt()), SqlTimes.utc(j.updatedAt()), reason, j.cpuMilli(), j.memoryMib(),
+                j.tags()};
     }
 
     /** {@link #INSERT_QUEUED} in the caller's Hibernate transaction (as an update, whose plan Hibernate caches). */
@@ -101,26 +105,26 @@ public class JobRepository {
     }
 
     public Uni<Optional<JobRow>> find(UUID tenantId, UUID id) {
-        return rows("select " + COLUMNS + " from jobs where tenant_id = :tenant and id = :id",
+        return rows("select " + SELECTED + " from jobs where tenant_id = :tenant and id = :id",
                 q -> q.setParameter("tenant", tenantId).setParameter("id", id))
                 .map(list -> list.stream().findFirst());
     }
 
     /** The job as committed, whatever its tenant (the caller's scope decides); nothing locked. */
     public Uni<Optional<JobRow>> read(UUID id) {
-        return rows("select " + COLUMNS + " from jobs where id = :id", q -> q.setParameter("id", id))
+        return rows("select " + SELECTED + " from jobs where id = :id", q -> q.setParameter("id", id))
                 .map(list -> list.stream().findFirst());
     }
 
     /** The job, its row locked until the transaction ends; whatever its tenant (the caller's scope decides). */
     public Uni<Optional<JobRow>> lock(UUID id) {
-        return rows("select " + COLUMNS + " from jobs where id = :id for update", q -> q.setParameter("id", id))
+        return rows("select " + SELECTED + " from jobs where id = :id for update", q -> q.setParameter("id", id))
                 .map(list -> list.stream().findFirst());
     }
 
     /** The RUNNING jobs of a tenant (or one project) in one class, locked. */
     public Uni<List<JobRow>> lockRunning(UUID tenantId, UUID projectId, JobClass jobClass) {
-        return rows("select " + COLUMNS + " from jobs where tenant_id = :tenant and state = 'RUNNING'"
+        return rows("select " + SELECTED + " from jobs where tenant_id = :tenant and state = 'RUNNING'"
                 + " and price_class = :class" + (projectId == null ? "" : " and project_id = :project")
                 + " order by id for update", q -> {
                     q.setParameter("tenant", tenantId).setParameter("class", jobClass.name());
@@ -130,9 +134,13 @@ public class JobRepository {
                 });
     }
 
-    /** A tenant's jobs in id order after {@code after}, optionally of one project, state and cluster. */
-    public Uni<List<JobRow>> page(UUID tenantId, UUID after, UUID project, JobState state, UUID cluster, int limit) {
-        StringBuilder sql = new StringBuilder("select " + COLUMNS + " from jobs where tenant_id = :tenant");
+    /**
+     * A tenant's jobs in id order after {@code after}, optionally of one project, state and cluster, and carrying every
+     * tag of {@code tags} (a JSON object; null: any).
+     */
+    public Uni<List<JobRow>> page(UUID tenantId, UUID after, UUID project, JobState state, UUID cluster, String tags,
+            int limit) {
+        StringBuilder sql = new StringBuilder("select " + SELECTED + " from jobs where tenant_id = :tenant");
         if (after != null) {
             sql.append(" and id > :after");
         }
@@ -144,6 +152,9 @@ public class JobRepository {
         }
         if (cluster != null) {
             sql.append(" and cluster_id = :cluster");
+        }
+        if (tags != null) {
+            sql.append(" and tags @> cast(cast(:tags as text) as jsonb)");  // text first: a string bound as jsonb is a JSON string
         }
         sql.append(" order by id limit :limit");
         return rows(sql.toString(), q -> {
@@ -160,12 +171,15 @@ public class JobRepository {
             if (cluster != null) {
                 q.setParameter("cluster", cluster);
             }
+            if (tags != null) {
+                q.setParameter("tags", tags);
+            }
         });
     }
 
     /** The jobs of a cluster that are QUEUED or RUNNING, oldest first: what a scheduler resumes from. */
     public Uni<List<JobRow>> live(UUID clusterId) {
-        return rows("select " + COLUMNS + " from jobs where cluster_id = :cluster and state in ('QUEUED', 'RUNNING') "
+        return rows("select " + SELECTED + " from jobs where cluster_id = :cluster and state in ('QUEUED', 'RUNNING') "
                 + "order by created_at, id", q -> q.setParameter("cluster", clusterId));
     }
 
@@ -431,7 +445,7 @@ public class JobRepository {
                 JobState.valueOf((String) r[15]), (String) r[16], ((Number) r[17]).intValue(), (String) r[18],
                 SqlTimes.instant(r[19]), SqlTimes.instant(r[20]), ((Number) r[21]).longValue(),
                 ((Number) r[22]).longValue(), (Boolean) r[23], (String) r[24], SqlTimes.instant(r[25]),
-                SqlTimes.instant(r[26]), ((Number) r[27]).longValue(), ((Number) r[28]).longValue());
+                SqlTimes.instant(r[26]), ((Number) r[27]).longValue(), ((Number) r[28]).longValue(), (String) r[29]);
     }
 
     private static Uni<Mutiny.Session> session() {

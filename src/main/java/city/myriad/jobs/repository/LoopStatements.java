@@ -96,7 +96,7 @@ public class LoopStatements {
         if (ids.isEmpty()) {
             return Uni.createFrom().item(List.of());
         }
-        return c.preparedQuery("select " + JobRepository.COLUMNS + " from jobs where id = any($1)")
+        return c.preparedQuery("select " + JobRepository.SELECTED + " from jobs where id = any($1)")
                 .execute(Tuple.of(ids.toArray(new UUID[0])))
                 .map(rows -> {
                     List<JobRow> jobs = new ArrayList<>(rows.rowCount());

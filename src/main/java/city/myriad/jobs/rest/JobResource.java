@@ -21,6 +21,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
@@ -72,15 +73,19 @@ public class JobResource {
     @Extension(name = "x-problem-codes", value = TENANT_CODES + ", VALIDATION_FAILED, PROJECT_NOT_FOUND")
     @Operation(operationId = "listJobs", summary = "The tenant's jobs, optionally of one project, state and cluster",
             description = "Oldest first (by id). Each QUEUED job carries its queuePosition and estimatedStartAt as its "
-                    + "own getJob gives them; the history is left out (getJob has it).")
+                    + "own getJob gives them; the history is left out (getJob has it). `tag=key=value` (repeated: "
+                    + "all of them) lists the jobs carrying those tags.")
     public Uni<Page<JobView>> list(@QueryParam("cursor") String cursor, @QueryParam("limit") String limit,
             @QueryParam("projectId") UUID projectId,
             @Parameter(description = "A state a job rests in; PREEMPTED is not one (a preempted job is QUEUED again "
                     + "at once, its transitions show the preemption)", schema = @Schema(type = SchemaType.STRING,
                     enumeration = {"QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"}))
             @QueryParam("state") String state,
-            @QueryParam("clusterId") UUID clusterId) {
-        return jobs.list(callers.get(), paging.request(cursor, limit), projectId, state, clusterId);
+            @QueryParam("clusterId") UUID clusterId,
+            @Parameter(description = "Only jobs carrying this tag: key=value (key= for an empty value), as "
+                    + "tag=team=vision; repeated, jobs carrying every one")
+            @QueryParam("tag") List<String> tag) {
+        return jobs.list(callers.get(), paging.request(cursor, limit), projectId, state, clusterId, tag);
     }
 
     @GET

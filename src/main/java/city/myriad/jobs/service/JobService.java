@@ -12,6 +12,7 @@ import city.myriad.jobs.model.JobClass;
 import city.myriad.jobs.model.JobPlacement;
 import city.myriad.jobs.model.JobRow;
 import city.myriad.jobs.model.JobState;
+import city.myriad.jobs.model.JobTags;
 import city.myriad.jobs.model.Reasons;
 import city.myriad.allocation.StartEstimate;
 import city.myriad.jobs.repository.JobRepository;
@@ -199,6 +200,7 @@ public class JobService {
     }
 
     private static Shape shape(CreateJob c) {
+        tagged(c.tags());
         BigDecimal milli = c.cards().multiply(BigDecimal.valueOf(1000));
         if (milli.stripTrailingZeros().scale() > 0 || (c.cards().compareTo(BigDecimal.ONE) > 0
                 && c.cards().stripTrailingZeros().scale() > 0)) {
@@ -218,6 +220,18 @@ public class JobService {
         }
         return new Shape(milli.intValueExact(), jobClass, Boolean.TRUE.equals(c.sameBlock()),
                 c.cpuMilli() == null ? 0 : c.cpuMilli(), c.memoryMib() == null ? 0 : c.memoryMib());
+    }
+
+    /** 400 VALIDATION_FAILED naming each tag that breaks {@link JobTags}' rules ({@code tags.<key>}, or {@code tags}). */
+    private static void tagged(Map<String, String> tags) {
+        List<JobTags.Broken> broken = JobTags.broken(tags);
+        if (!broken.isEmpty()) {
+            List<Violation> violations = broken.stream().map(b -> Violation.field(
+                    b.key() == null ? "tags" : "tags." + b.key(), b.reason())).toList();
+            throw new MyriadProblem.Validation(ProblemCode.VALIDATION_FAILED, violations.stream()
+                    .map(v -> v.field() + ": " + v.reason()).collect(java.util.stream.Collectors.joining("; ")),
+                    violations);
+        }
     }
 
     private static void fits(CreateJob c, Shape shape, long cardsOfModel) {
@@ -300,7 +314,7 @@ public class JobService {
                 shape.cardsMilli(), shape.jobClass(), c.reservationId(), c.maxRunSeconds(), shape.sameBlock(),
                 c.quoteId(), priced.currency(), priced.unitPriceMinor(), priced.priceBookVersion(),
                 priced.projectedMinor(), JobState.QUEUED, Reasons.CAPACITY, 0, null, null, null, 0, 0, false,
-                caller.username(), now, now, shape.cpuMilli(), shape.memoryMib());
+                caller.username(), now, now, shape.cpuMilli(), shape.memoryMib(), JobTags.json(c.tags()));
         return write.apply(row)
                 .onFailure(f -> c.quoteId() != null && Constraints.violates(f, QuoteService.USED_ONCE))
                 .transform(f -> QuoteService.usedUp(c.quoteId(), null))
@@ -308,13 +322,16 @@ public class JobService {
                 List.of(new TransitionView(now, null, JobState.QUEUED.name(), Reasons.SUBMITTED)), null, null));
     }
 
-    public Uni<Page<JobView>> list(Caller caller, PageRequest page, UUID project, String state, UUID cluster) {
+    public Uni<Page<JobView>> list(Caller caller, PageRequest page, UUID project, String state, UUID cluster,
+            List<String> tag) {
         JobState s = city.myriad.platform.validation.Fields.oneOf("state", state, JobState.RESTING);
+        String tags = tag == null || tag.isEmpty() ? null : JobTags.filter(tag).orElseThrow(() -> invalid("tag",
+                "each is key=value (key= for an empty value), a key at most once"));
         Instant now = clock.instant();
         return projects.readableTenant(caller).call(tenant -> project == null ? Uni.createFrom().voidItem()
                         : projects.projectOf(tenant, project))
                 .chain(tenant -> scoped.asTenant(tenant, () -> jobs.page(tenant,
-                        page.afterUuid(), project, s, cluster, page.limit() + 1)
+                        page.afterUuid(), project, s, cluster, tags, page.limit() + 1)
                 .map(rows -> page.page(rows, r -> r.id().toString()))
                 .map(p -> new Page<>(p.items().stream().map(r -> summary(r, now)).toList(), p.nextCursor()))))
                 .chain(p -> withEstimates(p.items(), now).map(views -> new Page<>(views, p.nextCursor())));
@@ -364,7 +381,7 @@ public class JobService {
                 v.maxRunSeconds(),
                 v.sameBlock(), v.quoteId(), v.state(), v.reason(), v.attempt(), v.placement(), v.shareMilli(),
                 e.position(), e.startAt(), v.unitPrice(), v.cost(), v.credit(), v.projectedCost(), v.borrowed(),
-                v.startedAt(), v.endedAt(), v.submittedBy(), v.createdAt(), v.history()));
+                v.startedAt(), v.endedAt(), v.submittedBy(), v.createdAt(), v.tags(), v.history()));
     }
 
     /**
@@ -553,7 +570,7 @@ public class JobService {
                 position, estimate, Money.of(r.unitPriceMinor(), r.currency()),
                 Money.of(r.chargedMinor() + live, r.currency()), Money.of(r.creditedMinor(), r.currency()),
                 Money.of(r.projectedMinor(), r.currency()), r.borrowed(), r.startedAt(), r.endedAt(),
-                r.submittedBy(), r.createdAt(), history);
+                r.submittedBy(), r.createdAt(), JobTags.read(r.tags()), history);
     }
 
     JobPlacement placement(String stored) {

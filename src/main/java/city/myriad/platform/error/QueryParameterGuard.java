@@ -20,8 +20,8 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
  * Query parameters are held to the rule the JSON bodies are held to (typos never pass silently): once a request
  * is matched to an operation, a query parameter the operation does not take gets 400
  * {@code UNKNOWN_QUERY_PARAMETER}, and one given more than once gets 400 {@code REPEATED_QUERY_PARAMETER}
- * unless the method takes it as a collection (today every parameter of the contract takes one value, and the first
- * of several would be used silently). Without this a
+ * unless the method takes it as a collection (listJobs' {@code tag}, an array in the contract; every other parameter
+ * takes one value, and the first of several would be used silently). Without this a
  * client that misspells a filter ({@code ?projectid=}, {@code ?state=} on a list that has none) is answered with the
  * unfiltered list and never learns it. The problem names the parameter in {@code errors[].field} and lists the ones
  * the operation takes. Only the service's own operations are checked (not {@code /q/*}).

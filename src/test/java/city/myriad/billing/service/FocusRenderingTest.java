@@ -49,4 +49,14 @@ class FocusRenderingTest {
         assertTrue(array.get(1).get("BilledCost").isNull());
         assertEquals(FocusColumns.ALL.size(), array.get(1).size(), "every column, null or not");
     }
+
+    @Test
+    void a_jobs_own_tags_join_the_providers_in_one_object() {
+        assertEquals("{\"myriad/project\":\"p\",\"team\":\"vision\"}",
+                FocusExport.withJobTags("{\"myriad/project\":\"p\"}", "{\"team\":\"vision\"}"));
+        assertEquals("{\"team\":\"vision\"}", FocusExport.withJobTags(null, "{\"team\":\"vision\"}"));
+        for (String none : new String[] {null, "", "{}"}) {
+            assertEquals("{\"myriad/project\":\"p\"}", FocusExport.withJobTags("{\"myriad/project\":\"p\"}", none));
+        }
+    }
 }
