@@ -453,14 +453,8 @@ class JobsTest {
         World.Tenant t = World.tenant();
         Instant frees = Instant.parse(runningWholeNode(t, cluster).getString("startedAt")).plusSeconds(36000);
         // Three whole-node jobs queue behind it, smallest area first: 600 s, then 1,200 s, then 1,800 s.
-        List<String> queued = List.of(600, 1200, 1800).stream()
-                .map(s -> submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", s))).toList();
-        for (String id : queued) {
-            until(t.admin(), id, j -> "CAPACITY".equals(j.getString("reason")));
-        }
-        // A cancellation forgets whatever the polls above planned.
-        String extra = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 3600));
-        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + extra + "/cancel").then().statusCode(200);
+        List<String> queued = queuedWholeNodes(t, cluster, List.of(600, 1200, 1800));
+        changeTheQueue(t, cluster);  // forgets whatever the polls above planned
         double planned = estimates("planned");
         double reused = estimates("reused");
         JsonPath last = view(t, queued.get(2));
@@ -498,13 +492,8 @@ class JobsTest {
         Instant frees = Instant.parse(running.getString("startedAt")).plusSeconds(36000);
         // Whole-node jobs queue smallest area first: t's 600 s, the other tenant's 900 s, t's 1,200 s and 1,800 s.
         String theirs = submitted(other.admin(), job(cluster, other.projectId(), "8", "ON_DEMAND", 900));
-        List<String> queued = List.of(1800, 600, 1200).stream()
-                .map(s -> submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", s))).toList();
-        for (String id : queued) {
-            until(t.admin(), id, j -> "CAPACITY".equals(j.getString("reason")));
-        }
-        String extra = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 3600));
-        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + extra + "/cancel").then().statusCode(200);
+        List<String> queued = queuedWholeNodes(t, cluster, List.of(1800, 600, 1200));
+        changeTheQueue(t, cluster);
         double planned = estimates("planned");
         double reused = estimates("reused");
         JsonPath page = given().auth().oauth2(t.member()).get("/api/v1/jobs?clusterId=" + cluster + "&state=QUEUED")
@@ -673,6 +662,22 @@ class JobsTest {
                 .body("{\"clusterId\":\"" + cluster + "\",\"model\":\"ASCEND-910B\",\"cards\":8,"
                         + "\"class\":\"ON_DEMAND\",\"maxRunSeconds\":600}")
                 .post("/api/v1/quotes").then().statusCode(201).extract().path("earliestStartAt");
+    }
+
+    /** Whole-node jobs of these run times, submitted in this order, each seen waiting for CAPACITY. */
+    private static List<String> queuedWholeNodes(World.Tenant t, String cluster, List<Integer> runSeconds) {
+        List<String> queued = runSeconds.stream()
+                .map(s -> submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", s))).toList();
+        for (String id : queued) {
+            until(t.admin(), id, j -> "CAPACITY".equals(j.getString("reason")));
+        }
+        return queued;
+    }
+
+    /** A submission and its cancellation: a change to the cluster's queue, which forgets the plans made before. */
+    private static void changeTheQueue(World.Tenant t, String cluster) {
+        String extra = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 3600));
+        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + extra + "/cancel").then().statusCode(200);
     }
 
     private static JsonPath view(World.Tenant t, String job) {

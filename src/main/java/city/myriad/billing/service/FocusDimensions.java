@@ -22,8 +22,6 @@ final class FocusDimensions {
     final java.util.Map<UUID, String[]> projects = new java.util.concurrent.ConcurrentHashMap<>(); // slug, name
     final java.util.Map<UUID, String[]> clusters = new java.util.concurrent.ConcurrentHashMap<>(); // slug, region, op
     final java.util.Map<InvoiceKey, UUID> invoices = new java.util.concurrent.ConcurrentHashMap<>();
-    /** Each job's tags as stored (a JSON object with its keys sorted), "" for none: read once per job an export meets. */
-    final java.util.Map<UUID, String> jobTags = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.Set<InvoiceKey> invoiceKeys = new java.util.HashSet<>();
 
     Uni<Void> load(io.vertx.mutiny.sqlclient.SqlConnection c, RowSet<Row> rows) {
@@ -33,11 +31,7 @@ final class FocusDimensions {
         java.util.Set<String> periods = new java.util.HashSet<>();
         java.util.Set<UUID> invoiceTenants = new java.util.HashSet<>();
         java.util.List<InvoiceKey> keys = new ArrayList<>();
-        java.util.Set<UUID> j = new java.util.HashSet<>();
         for (Row x : rows) {
-            if (!jobTags.containsKey(x.getUUID(1))) {
-                j.add(x.getUUID(1));
-            }
             UUID tenant = x.getUUID(4);
             if (!tenants.containsKey(tenant)) {
                 t.add(tenant);
@@ -82,14 +76,6 @@ final class FocusDimensions {
                         rs.forEach(r -> invoices.put(new InvoiceKey(r.getUUID(0), r.getString(1), r.getString(2)),
                                 r.getUUID(3)));
                         invoiceKeys.addAll(keys);
-                    }).replaceWithVoid());
-        }
-        if (!j.isEmpty()) {
-            work = work.chain(() -> c.preparedQuery("select id, tags::text from jobs where id = any($1::uuid[])")
-                    .execute(Tuple.of(j.toArray(UUID[]::new)))
-                    .invoke(rs -> {
-                        rs.forEach(r -> jobTags.put(r.getUUID(0), r.getString(1) == null ? "" : r.getString(1)));
-                        j.forEach(id -> jobTags.putIfAbsent(id, ""));
                     }).replaceWithVoid());
         }
         return work;

@@ -116,14 +116,14 @@ public class FocusExport {
                 .uni(() -> new Cursor[] {new Cursor(null, new UUID(0, 0), 0, false)},
                         cur -> usageChunk(scope, r, cur[0], dims).map(chunk -> {
                             cur[0] = chunk.next();
-                            return chunk.rows();
+                            return chunk;
                         }))
-                .until(List::isEmpty)
+                .until(chunk -> chunk.rows().isEmpty())
                 // Rows become text on a worker thread, while the event loop reads the next chunk and writes the
                 // last one: two cores at work instead of one. At most two chunks wait between them: without the
                 // bound, emitOn asks for many chunks ahead and memory grows with the export.
                 .emitOn(Infrastructure.getDefaultWorkerPool(), 2)
-                .map(rows -> FocusRendering.render(rowsOf(usageRows(rows, dims)), r.csv(), first));
+                .map(chunk -> FocusRendering.render(rowsOf(usageRows(chunk, dims)), r.csv(), first));
         Multi<Buffer> lines = Multi.createBy().repeating()
                 .uni(() -> new LineCursor[] {new LineCursor(new UUID(0, 0), 0)},
                         cur -> lineChunk(scope, r, cur[0]).map(rows -> {
@@ -141,8 +141,14 @@ public class FocusExport {
     /** Where the next usage chunk starts: an hour (null: the first with rows) and the last job and run read in it. */
     private record Cursor(Instant hour, UUID job, int attempt, boolean done) {}
 
-    /** A chunk of rows and the cursor after it. */
-    private record UsageChunk(List<Row> rows, Cursor next) {}
+    /**
+     * A chunk of rows, the tags of the jobs in it that have any (read with the chunk, so that memory stays with the
+     * chunk however many jobs an export meets), and the cursor after it.
+     */
+    private record UsageChunk(List<Row> rows, java.util.Map<UUID, String> jobTags, Cursor next) {}
+
+    /** The tags of the chunk's jobs that have any, as stored (a JSON object with its keys sorted). */
+    private static final String JOB_TAGS = "select id, tags::text from jobs where id = any($1::uuid[]) and tags is not null";
 
     private record LineCursor(UUID invoice, int line) {}
 
@@ -186,14 +192,14 @@ public class FocusExport {
     /** The next chunk: rows of the cursor's hour after its (job, run), moving on to later hours while it is empty. */
     private Uni<UsageChunk> usageChunk(Scope s, Request r, Cursor c, FocusDimensions dims) {
         if (c.done()) {
-            return Uni.createFrom().item(new UsageChunk(List.of(), c));
+            return Uni.createFrom().item(new UsageChunk(List.of(), java.util.Map.of(), c));
         }
         UUID[] clusters = s.clusterIds() == null ? null : s.clusterIds().toArray(UUID[]::new);
         return tx.in(s.tenantId(), conn -> {
             Uni<Instant> hour = c.hour() != null ? Uni.createFrom().item(c.hour()) : nextHour(conn, r.from(), r.to(),
                     s.tenantId(), clusters);
-            return hour.chain(h -> h == null ? Uni.createFrom().item(new UsageChunk(List.of(), new Cursor(null,
-                    c.job(), 0, true))) : conn.preparedQuery(USAGE).execute(Tuple.tuple().addValue(utc(h))
+            return hour.chain(h -> h == null ? Uni.createFrom().item(new UsageChunk(List.of(), java.util.Map.of(),
+                    new Cursor(null, c.job(), 0, true))) : conn.preparedQuery(USAGE).execute(Tuple.tuple().addValue(utc(h))
                             .addValue(c.hour() == null ? new UUID(0, 0) : c.job())
                             .addValue(c.hour() == null ? 0 : c.attempt()).addValue(s.tenantId()).addValue(clusters)
                             .addValue(chunk))
@@ -202,19 +208,34 @@ public class FocusExport {
                         rows.forEach(list::add);
                         return list;
                     }))
-                    .chain(out -> {
+                    .chain(out -> jobTags(conn, out).chain(tags -> {
                         if (out.size() == chunk) {
                             Row last = out.get(out.size() - 1);
-                            return Uni.createFrom().item(new UsageChunk(out, new Cursor(h, last.getUUID(1),
+                            return Uni.createFrom().item(new UsageChunk(out, tags, new Cursor(h, last.getUUID(1),
                                     last.getInteger(2), false)));
                         }
                         // The hour is done: the next chunk starts at the next hour with rows.
                         return nextHour(conn, h.plusSeconds(3600), r.to(), s.tenantId(), clusters)
-                                .map(next -> new UsageChunk(out, next == null ? new Cursor(null, c.job(), 0, true)
+                                .map(next -> new UsageChunk(out, tags, next == null
+                                        ? new Cursor(null, c.job(), 0, true)
                                         : new Cursor(next, new UUID(0, 0), 0, false)));
-                    }));
+                    })));
         }).chain(chunk -> chunk.rows().isEmpty() && !chunk.next().done() ? usageChunk(s, r, chunk.next(), dims)
                 : Uni.createFrom().item(chunk));
+    }
+
+    private static Uni<java.util.Map<UUID, String>> jobTags(io.vertx.mutiny.sqlclient.SqlConnection conn,
+            List<Row> rows) {
+        if (rows.isEmpty()) {
+            return Uni.createFrom().item(java.util.Map.of());
+        }
+        java.util.Set<UUID> jobs = new java.util.HashSet<>();
+        rows.forEach(x -> jobs.add(x.getUUID(1)));
+        return conn.preparedQuery(JOB_TAGS).execute(Tuple.of(jobs.toArray(UUID[]::new))).map(rs -> {
+            java.util.Map<UUID, String> tags = new java.util.HashMap<>();
+            rs.forEach(x -> tags.put(x.getUUID(0), x.getString(1)));
+            return tags;
+        });
     }
 
     private static Uni<Instant> nextHour(io.vertx.mutiny.sqlclient.SqlConnection conn, Instant from, Instant to,
@@ -227,7 +248,8 @@ public class FocusExport {
                 });
     }
 
-    private static List<Out> usageRows(List<Row> rows, FocusDimensions dims) {
+    private static List<Out> usageRows(UsageChunk chunk, FocusDimensions dims) {
+        List<Row> rows = chunk.rows();
         List<Out> out = new ArrayList<>(rows.size());
         java.util.Map<Instant, String[]> hours = new java.util.HashMap<>(); // the chunk's hours, formatted once
         for (Row x : rows) {
@@ -256,7 +278,7 @@ public class FocusExport {
             boolean correction = hour.isBefore(PERIOD_STARTS.computeIfAbsent(period, FocusExport::periodStart));
             String[] v = base(tenant, dims.tenants.get(tenant), currency, period, invoice, project, project3[1],
                     project3[0], cluster[1], clusterSlug, cluster[2]);
-            set(v, C_Tags, withJobTags(v[C_Tags], dims.jobTags.get(job)));
+            set(v, C_Tags, withJobTags(v[C_Tags], chunk.jobTags().get(job)));
             String costText = money(cost, digits);
             set(v, C_BilledCost, costText);
             set(v, C_ListCost, costText);
