@@ -690,7 +690,9 @@ class BillingTest {
     @Test
     void void_reverses_the_ledger_and_the_state_table_holds_in_code_and_in_the_database() {
         Month m = month("2024-09", 2, false);
-        grant(m.tenant(), 1_000, "g-" + UUID.randomUUID());
+        String grantKey = "g-" + UUID.randomUUID();
+        grant(m.tenant(), 1_000, grantKey);
+        grant(m.tenant(), 1_000, grantKey);  // a retry: granted once, recorded once
         meter.drain();
         close("2024-09");
         String id = invoiceOf(m.tenant().viewer(), "2024-09").getString("id");
@@ -699,6 +701,18 @@ class BillingTest {
                 .body("state", equalTo("VOID"));
         given().auth().oauth2(Tokens.admin()).post("/api/v1/invoices/" + id + "/mark-uncollectible").then()
                 .statusCode(409).body("code", equalTo("INVOICE_STATE_CONFLICT"));
+        // The tenant's admins see both corrections in their audit trail; the refused write-off is not there.
+        String trail = "/api/v1/tenants/" + m.tenant().id() + "/audit-events";
+        JsonPath voided = given().auth().oauth2(m.tenant().admin()).get(trail + "?targetId=" + id).then()
+                .statusCode(200).extract().jsonPath();
+        assertEquals(List.of("voidInvoice"), voided.getList("items.action"));
+        assertEquals("ISSUED", voided.getString("items[0].details.previousState"));
+        assertEquals("2024-09", voided.getString("items[0].details.period"));
+        assertEquals("PLATFORM_ADMIN", voided.getString("items[0].actor.role"));
+        JsonPath granted = given().auth().oauth2(m.tenant().admin()).get(trail + "?action=grantCredit").then()
+                .statusCode(200).extract().jsonPath();
+        assertEquals(List.of(1_000), granted.getList("items.details.amount.amountMinor"));
+        assertEquals("welcome", granted.getString("items[0].details.reason"));
         JsonPath b = balance(m.tenant());
         assertEquals(0, b.getLong("balances[0].receivable.amountMinor"));
         assertEquals(1_000, b.getLong("balances[0].prepaidCredit.amountMinor"), "the credit consumed came back");
@@ -769,6 +783,12 @@ class BillingTest {
                 .post("/api/v1/tenants/" + m.tenant().id() + "/commitments").then().statusCode(400);
         given().auth().oauth2(m.tenant().admin()).contentType("application/json").body(body)
                 .post("/api/v1/tenants/" + m.tenant().id() + "/commitments").then().statusCode(403);
+        // One commitment made, one event: the overlapping, past and forbidden attempts recorded nothing.
+        JsonPath committed = given().auth().oauth2(m.tenant().admin()).get("/api/v1/tenants/" + m.tenant().id()
+                + "/audit-events?action=createCommitment").then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of(location.substring(location.lastIndexOf('/') + 1)), committed.getList("items.target.id"));
+        assertEquals(100000, committed.getLong("items[0].details.minimumPerPeriod.amountMinor"));
+        assertEquals(current, committed.getString("items[0].details.firstPeriod"));
     }
 
     @Test

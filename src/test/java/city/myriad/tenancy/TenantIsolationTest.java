@@ -45,7 +45,8 @@ class TenantIsolationTest {
                 Arguments.of("GET", ACME + "/quotas", null),
                 Arguments.of("PUT", ACME + "/quotas", "{\"cards\":[]}"),
                 Arguments.of("GET", ACME_PROJECT + "/quotas", null),
-                Arguments.of("PUT", ACME_PROJECT + "/quotas", "{\"cards\":[]}"));
+                Arguments.of("PUT", ACME_PROJECT + "/quotas", "{\"cards\":[]}"),
+                Arguments.of("GET", ACME + "/audit-events", null));
     }
 
     @ParameterizedTest(name = "{0} {1}")

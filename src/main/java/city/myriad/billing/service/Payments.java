@@ -1,5 +1,8 @@
 package city.myriad.billing.service;
 
+import city.myriad.platform.audit.AuditTrail;
+import city.myriad.platform.audit.AuditTrail.Target;
+import city.myriad.platform.money.Money;
 import city.myriad.billing.mapping.BillingApi.InvoiceView;
 import city.myriad.billing.model.Account;
 import city.myriad.billing.model.InvoiceState;
@@ -20,6 +23,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -43,8 +47,11 @@ public class Payments {
     private final BillingConfig config;
     private final Clock clock;
 
+    private final AuditTrail audit;
+
     Payments(PlainTx tx, InvoiceRepository invoices, LedgerRepository ledger, Invoices views, BillingConfig config,
-            Clock clock) {
+            Clock clock, AuditTrail audit) {
+        this.audit = audit;
         this.tx = tx;
         this.invoices = invoices;
         this.ledger = ledger;
@@ -115,7 +122,8 @@ public class Payments {
                         : Uni.createFrom().voidItem())
                 .chain(() -> move(c, i, InvoiceState.VOID, now, "closed_at = $3"))
                 .chain(() -> voidInStripe(c, i.id(), now))
-                .chain(() -> lift(c, i.tenantId(), now)));
+                .chain(() -> lift(c, i.tenantId(), now))
+                .chain(() -> recordCorrection(c, caller, "voidInvoice", i)));
     }
 
     /**
@@ -154,7 +162,14 @@ public class Payments {
                         new Entry(Account.MARKETPLACE_REVENUE, null, null, i.currency(), i.totalMinor()),
                         new Entry(Account.TENANT_RECEIVABLE, i.tenantId(), null, i.currency(), -i.totalMinor())))
                 .chain(() -> move(c, i, InvoiceState.UNCOLLECTIBLE, now, "closed_at = $3"))
-                .chain(() -> lift(c, i.tenantId(), now)));
+                .chain(() -> lift(c, i.tenantId(), now))
+                .chain(() -> recordCorrection(c, caller, "markInvoiceUncollectible", i)));
+    }
+
+    /** An invoice voided or written off, in its tenant's audit trail. */
+    private Uni<Void> recordCorrection(SqlConnection c, Caller caller, String action, InvoiceRow i) {
+        return audit.record(c, caller, i.tenantId(), action, Target.of("INVOICE", i.id()), Map.of("number", i.number(),
+                "period", i.period(), "previousState", i.state(), "total", Money.of(i.totalMinor(), i.currency())));
     }
 
     interface Step {

@@ -1,5 +1,7 @@
 package city.myriad.billing.service;
 
+import city.myriad.platform.audit.AuditTrail;
+import city.myriad.platform.audit.AuditTrail.Target;
 import city.myriad.billing.mapping.BillingApi.BalanceView;
 import city.myriad.billing.mapping.BillingApi.CommitmentRequest;
 import city.myriad.billing.mapping.BillingApi.CommitmentView;
@@ -55,8 +57,11 @@ public class Wallets {
     private final Clock clock;
     private final Ids ids;
 
+    private final AuditTrail audit;
+
     Wallets(PlainTx tx, LedgerRepository ledger, InvoiceRepository invoices, Invoices invoiceViews,
-            TenantProjects tenants, BillingConfig config, Clock clock, Ids ids) {
+            TenantProjects tenants, BillingConfig config, Clock clock, Ids ids, AuditTrail audit) {
+        this.audit = audit;
         this.ids = ids;
         this.tx = tx;
         this.ledger = ledger;
@@ -138,14 +143,18 @@ public class Wallets {
                         body.reason() == null ? "Prepaid credit" : body.reason(), caller.username(), now), List.of(
                         new Entry(Account.MARKETPLACE_REVENUE, null, null, amount.currency(), amount.amountMinor()),
                         new Entry(Account.TENANT_CREDIT, t, null, amount.currency(), -amount.amountMinor()))))
-                .chain(posted -> grants(c, t, "t.reference = $2", reference).map(found -> {
+                .chain(posted -> grants(c, t, "t.reference = $2", reference).chain(found -> {
                     CreditGrantView view = found.get(0);
                     if (posted.isEmpty() && !view.amount().equals(amount)) {
                         throw new MyriadProblem.Conflict(ProblemCode.IDEMPOTENCY_KEY_REUSED, "This Idempotency-Key "
                                 + "granted " + view.amount().amountMinor() + " " + view.amount().currency()
                                 + "; a different grant needs a new key");
                     }
-                    return new Granted(view, posted.isEmpty());
+                    // A grant replayed under its key was recorded when it was made.
+                    Uni<Void> recorded = posted.isEmpty() ? Uni.createFrom().voidItem() : audit.record(c, caller, t,
+                            "grantCredit", Target.of("CREDIT_GRANT", view.id()),
+                            grantDetails(amount, view.reason()));
+                    return recorded.replaceWith(new Granted(view, posted.isEmpty()));
                 }))));
     }
 
@@ -182,6 +191,13 @@ public class Wallets {
                 });
     }
 
+    private static Map<String, Object> grantDetails(Money amount, String reason) {
+        Map<String, Object> details = new java.util.LinkedHashMap<>();
+        details.put("amount", amount);
+        details.put("reason", reason);
+        return details;
+    }
+
     /** A committed-use discount for a term of periods (platform admins); terms of one currency never overlap. */
     public Uni<CommitmentView> commit(Caller caller, UUID tenantId, CommitmentRequest body) {
         PeriodClose.requireAdmin(caller);
@@ -215,6 +231,9 @@ public class Wallets {
                             .addValue(min.amountMinor()).addValue(body.firstPeriod()).addValue(body.lastPeriod())
                             .addValue(caller.username()).addValue(SqlTimes.utc(now)));
                 })
+                .call(() -> audit.record(c, caller, t, "createCommitment", Target.of("COMMITMENT", id), Map.of(
+                        "discountPercent", body.discountPercent(), "minimumPerPeriod", min,
+                        "firstPeriod", body.firstPeriod(), "lastPeriod", body.lastPeriod())))
                 .replaceWith(new CommitmentView(id, t, body.discountPercent(), min, body.firstPeriod(),
                         body.lastPeriod(), now))));
     }

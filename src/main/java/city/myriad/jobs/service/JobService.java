@@ -1,5 +1,7 @@
 package city.myriad.jobs.service;
 
+import city.myriad.platform.audit.AuditTrail;
+import city.myriad.platform.audit.AuditTrail.Target;
 import city.myriad.allocation.Scheduler;
 
 import city.myriad.catalog.service.ClusterSupply;
@@ -79,9 +81,12 @@ public class JobService {
     private final Clock clock;
     private final QueuePlans plans;
 
+    private final AuditTrail audit;
+
     JobService(Scoped scoped, SubmissionBatches batches, TenantProjects projects, ClusterSupply clusters, JobPricing pricing, QuotaLimits quotas,
             Budgets budgets, MeterReadings meter, JobRepository jobs, JobRuns runs, Idempotency idempotency,
-            SchedulingLoops loops, ObjectMapper json, Ids ids, Clock clock, QueuePlans plans) {
+            SchedulingLoops loops, ObjectMapper json, Ids ids, Clock clock, QueuePlans plans, AuditTrail audit) {
+        this.audit = audit;
         this.plans = plans;
         this.scoped = scoped;
         this.batches = batches;
@@ -403,7 +408,10 @@ public class JobService {
                         default -> throw new MyriadProblem.Conflict(ProblemCode.JOB_NOT_CANCELLABLE, "Job " + id
                                 + " has ended " + j.state());
                     };
-                    return done.chain(() -> jobs.find(tenant, id)).chain(after -> view(after.orElseThrow(), now));
+                    // A job already CANCELLED changes nothing again, and is not recorded again.
+                    Uni<?> recorded = j.state() == JobState.CANCELLED ? done : done.call(() -> audit.record(caller,
+                            tenant, "cancelJob", Target.of("JOB", id), Map.of("previousState", j.state().name())));
+                    return recorded.chain(() -> jobs.find(tenant, id)).chain(after -> view(after.orElseThrow(), now));
                 }))).invoke(view -> loops.wake(view.clusterId()));
     }
 

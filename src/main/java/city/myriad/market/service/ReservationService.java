@@ -1,5 +1,7 @@
 package city.myriad.market.service;
 
+import city.myriad.platform.audit.AuditTrail;
+import city.myriad.platform.audit.AuditTrail.Target;
 import city.myriad.catalog.service.ClusterSupply;
 import city.myriad.market.mapping.MarketApi.CreateReservation;
 import city.myriad.market.mapping.MarketApi.ReservationView;
@@ -33,7 +35,9 @@ import java.math.MathContext;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalInt;
 import java.util.UUID;
 
@@ -71,10 +75,12 @@ public class ReservationService {
     private final Budgets budgets;
     private final Ids ids;
     private final Clock clock;
+    private final AuditTrail audit;
 
     ReservationService(Scoped scoped, TenantProjects projects, ClusterSupply clusters, PriceBookRepository books,
             ReservationRepository reservations, Idempotency idempotency, QuoteService quotes, QuotaLimits limits,
-            Budgets budgets, Ids ids, Clock clock) {
+            Budgets budgets, Ids ids, Clock clock, AuditTrail audit) {
+        this.audit = audit;
         this.quotes = quotes;
         this.limits = limits;
         this.budgets = budgets;
@@ -103,7 +109,24 @@ public class ReservationService {
                                                 .chain(() -> reservations.holds(command.clusterId(), command.model(),
                                                         now))
                                                 .chain(holds -> book(project, quota, command, sameBlock, priced,
-                                                        new CapacityCalendar(capacity, holds), now))))))));
+                                                        new CapacityCalendar(capacity, holds), now))
+                                                .call(view -> audit.record(caller, view.tenantId(),
+                                                        "createReservation", Target.of("RESERVATION", view.id()),
+                                                        bought(view)))))))));
+    }
+
+    /** What a reservation bought, in the audit trail. */
+    private static Map<String, Object> bought(ReservationView v) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("projectId", v.projectId());
+        details.put("clusterId", v.clusterId());
+        details.put("model", v.model());
+        details.put("cards", v.cards());
+        details.put("startAt", v.startAt().toString());
+        details.put("endAt", v.endAt().toString());
+        details.put("sameBlock", v.sameBlock());
+        details.put("totalPrice", v.totalPrice());
+        return details;
     }
 
     /**
@@ -254,7 +277,10 @@ public class ReservationService {
                     r.cancelledAt = now;
                     r.cancellationFeeMinor = Duration.between(now, r.startAt).compareTo(FREE_CANCELLATION) >= 0
                             ? 0L : Money.of(r.totalMinor, r.currency).times(new BigDecimal("0.5")).amountMinor();
-                    return reservations.release(r.id).chain(() -> reservations.flush()).replaceWith(r);
+                    return reservations.release(r.id).chain(() -> reservations.flush())
+                            .call(() -> audit.record(caller, tenant, "cancelReservation", Target.of("RESERVATION", r.id),
+                                    Map.of("cancellationFee", Money.of(r.cancellationFeeMinor, r.currency))))
+                            .replaceWith(r);
                 }))).map(r -> view(r, now));
     }
 

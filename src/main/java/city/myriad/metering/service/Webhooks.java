@@ -1,5 +1,7 @@
 package city.myriad.metering.service;
 
+import city.myriad.platform.audit.AuditTrail;
+import city.myriad.platform.audit.AuditTrail.Target;
 import city.myriad.metering.mapping.MeteringApi.AttemptView;
 import city.myriad.metering.mapping.MeteringApi.DeliveryView;
 import city.myriad.metering.mapping.MeteringApi.WebhookTestView;
@@ -90,6 +92,7 @@ public class Webhooks {
     private final Duration requestTimeout;
     private final Duration retention;
     private final Preconditions preconditions;
+    private final AuditTrail audit;
     private final SecureRandom random = new SecureRandom();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
             .followRedirects(HttpClient.Redirect.NEVER).build();
@@ -102,7 +105,8 @@ public class Webhooks {
             @ConfigProperty(name = "myriad.webhooks.request-timeout", defaultValue = "PT10S") Duration requestTimeout,
             @ConfigProperty(name = "myriad.webhooks.retention", defaultValue = "P30D") Duration retention,
             @ConfigProperty(name = "myriad.webhooks.first-pause", defaultValue = "PT30S") Duration firstPause,
-            Preconditions preconditions) {
+            Preconditions preconditions, AuditTrail audit) {
+        this.audit = audit;
         this.pauses = new ReceiverPauses(firstPause);
         this.requestTimeout = requestTimeout;
         this.retention = retention;
@@ -136,7 +140,9 @@ public class Webhooks {
                                 .replaceWith(new WebhookView(tenantId, target.toString(), secret, now,
                                         caller.username(), events, null)))
                 // What is still PENDING of a type no longer named ends FAILED now, not when a receiver comes back.
-                .call(() -> alerts.failUnreceived(t, events, target.toString(), now))))
+                .call(() -> alerts.failUnreceived(t, events, target.toString(), now))
+                .call(view -> audit.record(caller, t, "setWebhook", Target.of("WEBHOOK", t), Map.of("url",
+                        view.url(), "events", view.events(), "secret", view.secret() == null ? "KEPT" : "NEW")))))
                 .invoke(() -> pauses.reset(tenantId));  // a receiver set anew (here) is tried at once
     }
 
@@ -173,9 +179,13 @@ public class Webhooks {
                             ProblemCode.WEBHOOK_NOT_FOUND, "Tenant " + tenantId + " has no webhook whose secret to "
                             + "roll; set one first (setWebhook)"));
                     SigningSecrets rolled = hook.secrets().rolled(secret, now, keep);
-                    return alerts.setSecrets(t, rolled, now, caller.username()).replaceWith(new WebhookView(tenantId,
-                            hook.url(), secret, now, caller.username(), hook.events(),
-                            rolled.earlierEndAt(now).orElse(null)));
+                    Instant earlierEnd = rolled.earlierEndAt(now).orElse(null);
+                    Map<String, Object> details = new java.util.LinkedHashMap<>();
+                    details.put("previousSecretExpiresAt", earlierEnd == null ? null : earlierEnd.toString());
+                    return alerts.setSecrets(t, rolled, now, caller.username())
+                            .call(() -> audit.record(caller, t, "rollWebhookSecret", Target.of("WEBHOOK", t), details))
+                            .replaceWith(new WebhookView(tenantId, hook.url(), secret, now, caller.username(),
+                                    hook.events(), earlierEnd));
                 })));
     }
 
@@ -213,7 +223,9 @@ public class Webhooks {
      */
     public Uni<Void> delete(Caller caller, UUID tenantId, String ifMatch) {
         return projects.tenant(caller, tenantId, true).chain(t -> scoped.asTenant(t, () -> unchangedSince(t, ifMatch)
-                        .chain(() -> alerts.deleteWebhook(t))))
+                        .chain(() -> alerts.deleteWebhook(t))
+                        .call(deleted -> deleted ? audit.record(caller, t, "deleteWebhook", Target.of("WEBHOOK", t),
+                                Map.of()) : Uni.createFrom().voidItem())))
                 .invoke(() -> pauses.reset(tenantId))  // what is pending ends FAILED at once, not by probes
                 .map(deleted -> {
                     if (!deleted) {
@@ -268,8 +280,9 @@ public class Webhooks {
                     DeliveryRow d = found.orElseThrow(() -> new MyriadProblem.NotFound(
                             ProblemCode.WEBHOOK_DELIVERY_NOT_FOUND, "No delivery " + deliveryId + " of tenant "
                             + tenantId));
-                    return alerts.attempts(List.of(d.id())).map(log -> view(d, log.stream().map(a -> new AttemptView(
-                            a.attempt(), a.at(), a.url(), a.statusCode(), a.error(), a.durationMs())).toList()));
+                    return audit.record(caller, t, "redeliverWebhookDelivery", Target.of("WEBHOOK_DELIVERY", d.id()),
+                            Map.of("eventType", d.eventType(), "state", d.state())).chain(() -> alerts.attempts(List.of(d.id())).map(log -> view(d, log.stream().map(a -> new AttemptView(
+                            a.attempt(), a.at(), a.url(), a.statusCode(), a.error(), a.durationMs())).toList())));
                 })));
     }
 

@@ -1,6 +1,8 @@
 package city.myriad.quota.service;
 
 import city.myriad.catalog.service.ClusterSupply;
+import city.myriad.platform.audit.AuditTrail;
+import city.myriad.platform.audit.AuditTrail.Target;
 import city.myriad.platform.db.Scoped;
 import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.MyriadProblem.Violation;
@@ -20,7 +22,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
@@ -45,9 +49,11 @@ public class QuotaService {
     private final Preconditions preconditions;
     private final Clock clock;
     private final QuotaLimits limits;
+    private final AuditTrail audit;
 
     QuotaService(Scoped scoped, TenantProjects tenants, ClusterSupply clusters, QuotaRepository quotas,
-            ObjectMapper json, Clock clock, QuotaLimits limits, Preconditions preconditions) {
+            ObjectMapper json, Clock clock, QuotaLimits limits, Preconditions preconditions, AuditTrail audit) {
+        this.audit = audit;
         this.preconditions = preconditions;
         this.limits = limits;
         this.scoped = scoped;
@@ -118,13 +124,29 @@ public class QuotaService {
     private Uni<QuotasView> write(Caller caller, UUID tenant, UUID project, Quotas command, String ifMatch) {
         QuotaRepository.Stored stored = new QuotaRepository.Stored(serialise(command), clock.instant(), caller.username());
         String scope = scope(project);
-        return scoped.asTenant(tenant, () -> ifMatch == null ? quotas.put(tenant, scope, stored)
+        return scoped.asTenant(tenant, () -> (ifMatch == null ? quotas.put(tenant, scope, stored)
                         : quotas.lock(tenant, scope).chain(() -> quotas.find(tenant, scope))
                                 .invoke(current -> preconditions.check(ifMatch, view(tenant, project, current)))
                                 .chain(() -> quotas.put(tenant, scope, stored)))
+                        .call(() -> audit.record(caller, tenant, project == null ? "setTenantQuotas" : "setProjectQuotas",
+                                Target.of("QUOTAS", project == null ? tenant : project), auditDetails(project, stored))))
                 .invoke(limits::changed)
                 .replaceWith(new QuotasView(tenant, project, command.cards(), command.budget(), command.gpuHours(),
                         command.thresholds(), command.exhaustion(), stored.updatedAt(), stored.updatedBy()));
+    }
+
+    /** The quotas as set, in the audit trail: the stored document itself, and the project's id for a project's. */
+    private Map<String, Object> auditDetails(UUID project, QuotaRepository.Stored stored) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        if (project != null) {
+            details.put("projectId", project);
+        }
+        try {
+            details.put("quotas", json.readTree(stored.document()));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("quotas not stored as JSON", e);
+        }
+        return details;
     }
 
     private Uni<Void> clustersExist(Quotas command) {

@@ -6,12 +6,14 @@ import city.myriad.platform.paging.Paging;
 import city.myriad.platform.security.Caller;
 import city.myriad.platform.security.CurrentCaller;
 import city.myriad.tenancy.mapping.TenancyApi.AddMember;
+import city.myriad.tenancy.mapping.TenancyApi.AuditEventView;
 import city.myriad.tenancy.mapping.TenancyApi.CreateProject;
 import city.myriad.tenancy.mapping.TenancyApi.CreateTenant;
 import city.myriad.tenancy.mapping.TenancyApi.MemberRoles;
 import city.myriad.tenancy.mapping.TenancyApi.MemberView;
 import city.myriad.tenancy.mapping.TenancyApi.ProjectView;
 import city.myriad.tenancy.mapping.TenancyApi.TenantView;
+import city.myriad.tenancy.service.AuditEvents;
 import city.myriad.tenancy.service.MemberService;
 import city.myriad.tenancy.service.ProjectService;
 import city.myriad.tenancy.service.TenantService;
@@ -36,6 +38,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -54,8 +57,11 @@ public class TenantResource {
     private final CurrentCaller callers;
     private final Paging paging;
     private final Creations creations;
+    private final AuditEvents audit;
 
-    TenantResource(TenantService tenants, ProjectService projects, MemberService members, CurrentCaller callers, Paging paging, Creations creations) {
+    TenantResource(TenantService tenants, ProjectService projects, MemberService members, CurrentCaller callers,
+            Paging paging, Creations creations, AuditEvents audit) {
+        this.audit = audit;
         this.creations = creations;
         this.paging = paging;
         this.tenants = tenants;
@@ -167,6 +173,31 @@ public class TenantResource {
     @APIResponse(responseCode = "204", description = "Removed")
     public Uni<Response> removeMember(@PathParam("tenantId") UUID tenantId, @PathParam("memberId") UUID memberId) {
         return members.remove(caller(), tenantId, memberId).map(v -> Response.noContent().build());
+    }
+
+    @GET
+    @Path("/{tenantId}/audit-events")
+    @Extension(name = "x-problem-codes", value = "TENANT_NOT_FOUND, TENANT_ROLE_REQUIRED, UNKNOWN_TENANT, VALIDATION_FAILED")
+    @Operation(operationId = "listAuditEvents", summary = "The tenant's audit trail, newest first (tenant admin)",
+            description = "Every change made to the tenant's account through this contract, written in the change's "
+                    + "own transaction: projects, members and their roles, quotas and budgets, the webhook and its "
+                    + "secret, reservations, cancelled jobs, credit grants, commitments and invoice corrections. Each "
+                    + "names who made it, in which role, the call (`action`, its operationId), its target and the "
+                    + "request's `X-Request-Id`. Append-only: no call changes or removes an event. Job submissions "
+                    + "are not in it: each job's own history records them.")
+    public Uni<Page<AuditEventView>> auditEvents(@PathParam("tenantId") UUID tenantId,
+            @QueryParam("cursor") String cursor, @QueryParam("limit") String limit,
+            @Parameter(description = "Only this call's events: an operationId", example = "setMemberRoles")
+            @QueryParam("action") String action,
+            @Parameter(description = "Only this username's changes", example = "alice") @QueryParam("actor")
+            String actor,
+            @Parameter(description = "Only the events of this target (a project's, member's, job's ... id)")
+            @QueryParam("targetId") String targetId,
+            @Parameter(description = "From this instant on (inclusive)", example = "2026-11-01T00:00:00Z")
+            @QueryParam("from") String from,
+            @Parameter(description = "Before this instant", example = "2026-12-01T00:00:00Z") @QueryParam("to")
+            String to) {
+        return audit.list(caller(), tenantId, action, actor, targetId, from, to, paging.request(cursor, limit));
     }
 
     private Caller caller() {

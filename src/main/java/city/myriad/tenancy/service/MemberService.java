@@ -1,5 +1,9 @@
 package city.myriad.tenancy.service;
 
+import city.myriad.platform.audit.AuditTrail;
+import city.myriad.platform.audit.AuditTrail.Target;
+import java.util.Map;
+import java.util.TreeSet;
 import city.myriad.platform.db.Constraints;
 import city.myriad.platform.db.Scoped;
 import city.myriad.platform.error.MyriadProblem;
@@ -42,9 +46,12 @@ public class MemberService {
     private final Ids ids;
     private final Clock clock;
     private final Preconditions preconditions;
+    private final AuditTrail audit;
 
     MemberService(Scoped scoped, TenantAccess access, TenantRepository tenants, MemberRepository members,
-            IdentityDirectory directory, Idempotency idempotency, Ids ids, Clock clock, Preconditions preconditions) {
+            IdentityDirectory directory, Idempotency idempotency, Ids ids, Clock clock, Preconditions preconditions,
+            AuditTrail audit) {
+        this.audit = audit;
         this.preconditions = preconditions;
         this.scoped = scoped;
         this.access = access;
@@ -58,7 +65,7 @@ public class MemberService {
 
     /** Adds a member and creates (or adopts, see the directory's rule) the account, which sets its own password. */
     public Uni<MemberView> add(Caller caller, UUID tenantId, AddMember command) {
-        return admit(caller, tenantId, ids.next(), command, (slug, roles) -> directory.provisionMember(slug,
+        return admit(caller, tenantId, ids.next(), command, "CREATED", (slug, roles) -> directory.provisionMember(slug,
                 new IdentityDirectory.NewIdentity(command.username(), command.email(), command.firstName(),
                         command.lastName()), roles));
     }
@@ -69,7 +76,7 @@ public class MemberService {
      * its password and sessions (adding would reset them); an account of no tenant or of another one is refused.
      */
     public Uni<MemberView> link(Caller caller, UUID tenantId, UUID memberId, AddMember command) {
-        return admit(caller, tenantId, memberId, command,
+        return admit(caller, tenantId, memberId, command, "LINKED",
                 (slug, roles) -> directory.linkMember(slug, command.username(), roles));
     }
 
@@ -78,7 +85,9 @@ public class MemberService {
         Uni<String> bind(String tenantSlug, Set<String> roles);
     }
 
-    private Uni<MemberView> admit(Caller caller, UUID tenantId, UUID memberId, AddMember command, Binding binding) {
+    /** {@code account}: whether the member's account was created ({@code CREATED}) or an existing one linked. */
+    private Uni<MemberView> admit(Caller caller, UUID tenantId, UUID memberId, AddMember command, String account,
+            Binding binding) {
         Set<String> roles = tenantRoles(command.roles());
         return access.authorize(caller, tenantId, TenantAccess.Action.ADMINISTER)
                 .chain(tenant -> scoped.asTenant(tenant, () -> idempotency.once(tenant, MemberView.class, () -> tenants.findById(tenant)
@@ -94,7 +103,10 @@ public class MemberService {
                                     m.createdAt = clock.instant();
                                     return members.persistAndFlush(m)
                                             .call(saved -> binding.bind(t.slug, roles)
-                                                    .invoke(userId -> saved.identityUserId = userId));
+                                                    .invoke(userId -> saved.identityUserId = userId))
+                                            .call(saved -> audit.record(caller, tenant, "addMember",
+                                                    Target.of("MEMBER", saved.id), Map.of("username", saved.username,
+                                                            "roles", new TreeSet<>(roles), "account", account)));
                                 })
                                 .map(MemberView::of))))
                 .onFailure(Constraints::isUniqueViolation).transform(e -> new MyriadProblem.Conflict(ProblemCode.USERNAME_TAKEN,
@@ -130,6 +142,9 @@ public class MemberService {
                         .invoke(m -> preconditions.check(ifMatch, MemberView.of(m)))
                         .call(m -> roles.contains(Caller.TENANT_ADMIN) ? Uni.createFrom().voidItem()
                                 : keepsAnAdmin(tenant, m))
+                        .call(m -> audit.record(caller, tenant, "setMemberRoles", Target.of("MEMBER", m.id),
+                                Map.of("username", m.username, "roles", new TreeSet<>(roles),
+                                        "previousRoles", new TreeSet<>(m.roleSet()))))
                         .invoke(m -> m.assignRoles(roles))
                         .call(m -> tenants.findById(tenant).chain(t -> directory.assignRoles(t.slug, m.username,
                                 roles)))
@@ -142,6 +157,8 @@ public class MemberService {
                 .chain(tenant -> scoped.asTenant(tenant, () -> members.lockRoles(tenant)
                         .chain(() -> member(tenant, memberId))
                         .call(m -> keepsAnAdmin(tenant, m))
+                        .call(m -> audit.record(caller, tenant, "removeMember", Target.of("MEMBER", m.id),
+                                Map.of("username", m.username, "roles", new TreeSet<>(m.roleSet()))))
                         .call(m -> tenants.findById(tenant).map((Tenant t) -> t.slug)
                                 .chain(slug -> directory.removeMember(slug, m.username)))
                         .call(members::delete)))

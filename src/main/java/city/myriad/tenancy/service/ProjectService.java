@@ -1,5 +1,8 @@
 package city.myriad.tenancy.service;
 
+import city.myriad.platform.audit.AuditTrail;
+import city.myriad.platform.audit.AuditTrail.Target;
+import java.util.Map;
 import city.myriad.platform.db.Constraints;
 import city.myriad.platform.db.Scoped;
 import city.myriad.platform.error.MyriadProblem;
@@ -28,9 +31,11 @@ public class ProjectService {
     private final Idempotency idempotency;
     private final Ids ids;
     private final Clock clock;
+    private final AuditTrail audit;
 
     ProjectService(Scoped scoped, TenantAccess access, ProjectRepository projects, Idempotency idempotency,
-            Ids ids, Clock clock) {
+            Ids ids, Clock clock, AuditTrail audit) {
+        this.audit = audit;
         this.scoped = scoped;
         this.access = access;
         this.projects = projects;
@@ -53,7 +58,9 @@ public class ProjectService {
                             }
                             Project p = Project.create(projectId, tenant, command.slug(), command.name().strip(),
                                     command.description(), clock.instant());
-                            return projects.persistAndFlush(p);
+                            return projects.persistAndFlush(p).call(saved -> audit.record(caller, tenant,
+                                    "createProject", Target.of("PROJECT", p.id),
+                                    Map.of("slug", p.slug, "name", p.name)));
                         }).map(ProjectView::of))))
                 .onFailure(Constraints::isUniqueViolation).transform(e -> slugTaken(command.slug()));
     }

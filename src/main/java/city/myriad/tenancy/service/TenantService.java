@@ -1,5 +1,8 @@
 package city.myriad.tenancy.service;
 
+import city.myriad.platform.audit.AuditTrail;
+import city.myriad.platform.audit.AuditTrail.Target;
+import java.util.Map;
 import city.myriad.platform.db.Constraints;
 import city.myriad.platform.db.Scoped;
 import city.myriad.platform.error.MyriadProblem;
@@ -32,9 +35,11 @@ public class TenantService {
     private final Idempotency idempotency;
     private final Ids ids;
     private final Clock clock;
+    private final AuditTrail audit;
 
     TenantService(Scoped scoped, TenantRepository tenants, TenantLookup lookup, TenantAccess access,
-            IdentityDirectory directory, Idempotency idempotency, Ids ids, Clock clock) {
+            IdentityDirectory directory, Idempotency idempotency, Ids ids, Clock clock, AuditTrail audit) {
+        this.audit = audit;
         this.scoped = scoped;
         this.tenants = tenants;
         this.lookup = lookup;
@@ -62,6 +67,8 @@ public class TenantService {
                                     clock.instant());
                             return tenants.persistAndFlush(t);
                         })
+                        .call(t -> audit.record(caller, t.id, "createTenant", Target.of("TENANT", t.id),
+                                Map.of("slug", t.slug, "name", t.name)))
                         .call(t -> directory.provisionTenant(t.slug, t.name))
                         .map(TenantView::of)))
                 .onFailure(Constraints::isUniqueViolation).transform(e -> slugTaken(command.slug()));

@@ -1,0 +1,35 @@
+-- The audit trail: who changed what in a tenant's account, written in the transaction of the change itself, so that a
+-- change and its record commit or roll back together. Read by the tenant's admins (listAuditEvents) and platform
+-- admins. Rows are never updated or deleted (triggers below): a trail that its readers, or a compromised service, can
+-- edit proves nothing.
+create table audit_events (
+    id            uuid        primary key,                   -- version 7: sorts by time of writing
+    tenant_id     uuid        not null references tenants (id),
+    at            timestamptz not null,
+    actor         text        not null check (length(actor) between 1 and 255),
+    actor_subject text        not null check (length(actor_subject) between 1 and 255),
+    actor_role    text        not null check (actor_role in ('PLATFORM_ADMIN', 'TENANT_ADMIN', 'TENANT_MEMBER',
+                                                             'BILLING_VIEWER', 'OPERATOR', 'OTHER')),
+    action        text        not null check (action ~ '^[a-z][A-Za-z]{1,63}$'),  -- the route's operationId
+    target_type   text        not null check (target_type ~ '^[A-Z][A-Z_]{1,31}$'),
+    target_id     text        not null check (length(target_id) between 1 and 128),
+    request_id    text        check (length(request_id) <= 128),
+    details       jsonb       not null check (jsonb_typeof(details) = 'object')
+);
+create index audit_events_tenant on audit_events (tenant_id, id desc);
+create index audit_events_target on audit_events (tenant_id, target_id, id desc);
+alter table audit_events enable row level security;
+alter table audit_events force row level security;
+create policy tenant_isolation on audit_events
+    using (myriad_platform_scope() or tenant_id = myriad_current_tenant())
+    with check (myriad_platform_scope() or tenant_id = myriad_current_tenant());
+
+create function audit_append_only() returns trigger language plpgsql as $$
+begin
+    raise exception 'the audit trail is append-only: % on % refused', tg_op, tg_table_name
+        using errcode = '42501';
+end $$;
+create trigger audit_events_append_only before update or delete on audit_events
+    for each row execute function audit_append_only();
+create trigger audit_events_no_truncate before truncate on audit_events
+    for each statement execute function audit_append_only();
