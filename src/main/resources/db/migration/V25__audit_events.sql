@@ -33,3 +33,26 @@ create trigger audit_events_append_only before update or delete on audit_events
     for each row execute function audit_append_only();
 create trigger audit_events_no_truncate before truncate on audit_events
     for each statement execute function audit_append_only();
+
+-- A tenant whose webhook names 'audit.recorded' receives each event as it is written (a security team streams its
+-- trail into its own store, as GitHub's audit log streaming does), through the same outbox, in the same
+-- transaction: an event delivered is one that committed.
+create function myriad_audit_event() returns trigger language plpgsql as $$
+begin
+    if not exists (select 1 from webhooks w where w.tenant_id = new.tenant_id and 'audit.recorded' = any (w.events)) then
+        return null;
+    end if;
+    perform myriad_webhook_event(new.tenant_id, 'audit.recorded',
+                                 jsonb_build_object('auditEventId', new.id, 'tenantId', new.tenant_id,
+                                                    'at', myriad_utc_text(new.at),
+                                                    'actor', jsonb_build_object('username', new.actor,
+                                                                                'subject', new.actor_subject,
+                                                                                'role', new.actor_role),
+                                                    'action', new.action,
+                                                    'target', jsonb_build_object('type', new.target_type,
+                                                                                 'id', new.target_id),
+                                                    'requestId', new.request_id, 'details', new.details));
+    return null;
+end $$;
+create trigger audit_events_webhook after insert on audit_events
+    for each row execute function myriad_audit_event();

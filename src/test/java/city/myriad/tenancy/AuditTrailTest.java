@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import city.myriad.support.Tokens;
+import city.myriad.support.WebhookReceiver;
 import city.myriad.support.World;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -246,6 +247,42 @@ class AuditTrailTest {
         assertEquals(cluster, all.getString("items[2].details.clusterId"));
         assertEquals(16000, all.getLong("items[2].details.totalPrice.amountMinor"), "8 cards x 2 h x 10.00");
         assertEquals(0, all.getLong("items[1].details.cancellationFee.amountMinor"), "cancelled three days ahead");
+    }
+
+    @Test
+    void a_webhook_that_names_audit_recorded_receives_each_event_as_it_is_written() throws Exception {
+        World.Tenant t = World.tenant();
+        String hook = "/api/v1/tenants/" + t.id() + "/webhook";
+        try (WebhookReceiver receiver = new WebhookReceiver(0)) {
+            receiver.secret = given().auth().oauth2(t.admin()).contentType("application/json")
+                    .body("{\"url\":\"" + receiver.url() + "\"}").put(hook).then().statusCode(200).extract()
+                    .path("secret");
+            given().auth().oauth2(t.admin()).contentType("application/json").body("{\"url\":\"" + receiver.url()
+                    + "\",\"keepSecret\":true,\"events\":[\"audit.recorded\"]}").put(hook).then().statusCode(200);
+            given().auth().oauth2(t.admin()).contentType("application/json")
+                    .body("{\"slug\":\"streamed\",\"name\":\"Streamed\"}").post("/api/v1/tenants/" + t.id()
+                            + "/projects").then().statusCode(201);
+            Instant deadline = Instant.now().plus(Duration.ofSeconds(30));  // a wait for the sender, not a timing test
+            while (receiver.bodies.size() < 2 && Instant.now().isBefore(deadline)) {
+                Thread.sleep(50);
+            }
+            JsonPath trail = events(t.admin(), trail(t) + "?limit=2");
+            assertEquals(List.of("createProject", "setWebhook"), trail.getList("items.action"));
+            List<JsonPath> posted = receiver.bodies.stream().map(JsonPath::from).toList();
+            assertEquals(2, posted.size(), "the second setWebhook (it names the type) and the project; not the first");
+            assertEquals(java.util.Set.of("audit.recorded"), posted.stream().map(b -> b.getString("type"))
+                    .collect(java.util.stream.Collectors.toSet()));
+            assertEquals(java.util.Set.copyOf(trail.getList("items.id")), posted.stream()
+                    .map(b -> b.getString("data.auditEventId")).collect(java.util.stream.Collectors.toSet()),
+                    "each delivery names the event of the trail it reports");
+            JsonPath project = posted.stream().filter(b -> b.getString("data.action").equals("createProject"))
+                    .findFirst().orElseThrow();
+            assertEquals("streamed", project.getString("data.details.slug"));
+            assertEquals(t.slug() + "-admin", project.getString("data.actor.username"));
+            assertEquals("TENANT_ADMIN", project.getString("data.actor.role"));
+            assertEquals(trail.getString("items[0].requestId"), project.getString("data.requestId"));
+            assertEquals(0, receiver.badSignatures.get(), "every delivery signed with the tenant's secret");
+        }
     }
 
     private void inTenant(UUID tenant, String sql) {

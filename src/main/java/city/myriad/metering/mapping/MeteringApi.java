@@ -108,10 +108,11 @@ public final class MeteringApi {
     /** The schema of an event type (the contract's enum; the names are {@code WebhookEvents}'). */
     @Schema(name = "WebhookEventType", type = SchemaType.STRING, description = "What a webhook delivery reports: a "
             + "threshold crossed (alert.raised), a reservation short of cards or restored, a job started, preempted "
-            + "(and requeued), succeeded, failed or cancelled", enumeration = {WebhookEvents.ALERT_RAISED,
+            + "(and requeued), succeeded, failed or cancelled, a change recorded in the tenant's audit trail "
+            + "(audit.recorded)", enumeration = {WebhookEvents.ALERT_RAISED,
             WebhookEvents.RESERVATION_SHORT, WebhookEvents.RESERVATION_RESTORED, WebhookEvents.JOB_STARTED,
             WebhookEvents.JOB_PREEMPTED, WebhookEvents.JOB_SUCCEEDED, WebhookEvents.JOB_FAILED,
-            WebhookEvents.JOB_CANCELLED})
+            WebhookEvents.JOB_CANCELLED, WebhookEvents.AUDIT_RECORDED})
     public static final class EventType {
         private EventType() {}
     }
@@ -123,7 +124,8 @@ public final class MeteringApi {
             @Size(max = 20) @Schema(type = SchemaType.ARRAY, implementation = EventType.class,
                     description = "The event types to receive (at least one; repeats are ignored). "
                     + "Left out: alert.raised, reservation.short and reservation.restored. Jobs' lifecycle events "
-                    + "(job.started, job.preempted, job.succeeded, job.failed, job.cancelled) come only when named. "
+                    + "(job.started, job.preempted, job.succeeded, job.failed, job.cancelled) and the audit trail's "
+                    + "(audit.recorded: each event of listAuditEvents as it is written) come only when named. "
                     + "Deliveries still PENDING of a type the webhook no longer names end FAILED when it is set, "
                     + "unsent (their log says why).",
                     examples = "[\"alert.raised\", \"job.preempted\", \"job.failed\"]", maxItems = 20)

@@ -7,8 +7,8 @@ import java.util.TreeSet;
 
 /**
  * The event types a tenant's webhook can receive. Alerts and reservation events are what a webhook receives unless
- * it names its events; jobs' lifecycle events are asked for (a tenant running thousands of jobs an hour would get
- * thousands of posts). The database writes the reservation and job events (V15, V16), so the names here and there
+ * it names its events; jobs' lifecycle events and the audit trail's are asked for (a tenant running thousands of jobs an hour would get
+ * thousands of posts). The database writes the reservation, job and audit events (V15, V16, V25), so the names here and there
  * must agree: {@code WebhookEventsTest} reads the types the migrations write.
  */
 public final class WebhookEvents {
@@ -21,10 +21,11 @@ public final class WebhookEvents {
     public static final String JOB_SUCCEEDED = "job.succeeded";
     public static final String JOB_FAILED = "job.failed";
     public static final String JOB_CANCELLED = "job.cancelled";
+    public static final String AUDIT_RECORDED = "audit.recorded";
 
     /** Every type, in the order the contract lists them. */
     public static final List<String> ALL = List.of(ALERT_RAISED, RESERVATION_SHORT, RESERVATION_RESTORED,
-            JOB_STARTED, JOB_PREEMPTED, JOB_SUCCEEDED, JOB_FAILED, JOB_CANCELLED);
+            JOB_STARTED, JOB_PREEMPTED, JOB_SUCCEEDED, JOB_FAILED, JOB_CANCELLED, AUDIT_RECORDED);
 
     /** What a webhook set without {@code events} receives (the column's default too). */
     public static final List<String> DEFAULT = List.of(ALERT_RAISED, RESERVATION_RESTORED, RESERVATION_SHORT);
