@@ -285,6 +285,55 @@ class AuditTrailTest {
         }
     }
 
+    @Test
+    void an_operators_changes_are_in_its_own_trail_which_only_it_and_platform_admins_read() {
+        String cluster = World.cluster(2);  // olga's: registered, two nodes imported, prices set
+        String olgas = "/api/v1/operators/" + city.myriad.demo.DemoData.HANGZHOU + "/audit-events";
+        JsonPath made = events(Tokens.olga(), olgas + "?targetId=" + cluster);
+        assertEquals(List.of("setPrices", "importNodes", "createCluster"), made.getList("items.action"));
+        assertEquals(List.of("PRICE_BOOK", "INVENTORY", "CLUSTER"), made.getList("items.target.type"));
+        assertEquals(List.of("OPERATOR", "OPERATOR", "OPERATOR"), made.getList("items.actor.role"));
+        assertEquals(2, made.getInt("items[1].details.nodes"));
+        assertEquals(16, made.getInt("items[1].details.cards"));
+        assertEquals(2, made.getInt("items[1].details.created"));
+        assertEquals(1, made.getInt("items[0].details.version"));
+        assertEquals(List.of(1000, 1200, 600), made.getList("items[0].details.prices.unitPrice.amountMinor"));
+        assertEquals(city.myriad.demo.DemoData.HANGZHOU.toString(), made.getString("items[0].operatorId"));
+        assertEquals(null, made.getString("items[0].tenantId"));
+
+        String node = given().auth().oauth2(Tokens.olga()).get("/api/v1/clusters/" + cluster + "/nodes").then()
+                .statusCode(200).extract().path("items[0].name");
+        String state = "/api/v1/clusters/" + cluster + "/nodes/" + node + "/state";
+        for (String s : List.of("DRAINING", "DRAINING", "AVAILABLE")) {  // the second is no change: not recorded
+            given().auth().oauth2(Tokens.olga()).contentType("application/json").body("{\"state\":\"" + s + "\"}")
+                    .put(state).then().statusCode(200);
+        }
+        JsonPath nodeTrail = events(Tokens.olga(), olgas + "?targetId=" + cluster + "/" + node);
+        assertEquals(List.of("setNodeState", "setNodeState"), nodeTrail.getList("items.action"));
+        assertEquals(List.of("AVAILABLE", "DRAINING"), nodeTrail.getList("items.details.state"));
+        assertEquals(List.of("DRAINING", "AVAILABLE"), nodeTrail.getList("items.details.previousState"));
+
+        // A new operator: its registration is its trail's first event; it cannot read olga's, nor a tenant either.
+        String slug = "op-" + UUID.randomUUID().toString().substring(0, 8);
+        String operator = given().auth().oauth2(Tokens.admin()).contentType("application/json")
+                .body("{\"slug\":\"" + slug + "\",\"name\":\"Test operator\"}").post("/api/v1/operators").then()
+                .statusCode(201).extract().path("id");
+        String oscar = Tokens.token("oscar", null, slug, "operator");
+        JsonPath own = events(oscar, "/api/v1/operators/" + operator + "/audit-events");
+        assertEquals(List.of("createOperator"), own.getList("items.action"));
+        assertEquals("PLATFORM_ADMIN", own.getString("items[0].actor.role"));
+        given().auth().oauth2(oscar).get(olgas).then().statusCode(403).body("code", equalTo("NOT_YOUR_OPERATOR"));
+        given().auth().oauth2(Tokens.alice()).get(olgas).then().statusCode(403)
+                .body("code", equalTo("OPERATOR_ROLE_REQUIRED"));
+        given().auth().oauth2(Tokens.admin()).get("/api/v1/operators/" + UUID.randomUUID() + "/audit-events").then()
+                .statusCode(404).body("code", equalTo("OPERATOR_NOT_FOUND"));
+        assertEquals(List.of("createOperator"), events(Tokens.admin(), "/api/v1/operators/" + operator
+                + "/audit-events").getList("items.action"));
+        // An operator's events are in no tenant's trail.
+        given().auth().oauth2(Tokens.admin()).get("/api/v1/tenants/" + city.myriad.demo.DemoData.ACME
+                + "/audit-events?targetId=" + cluster).then().statusCode(200).body("items", empty());
+    }
+
     private void inTenant(UUID tenant, String sql) {
         pool.withTransaction(c -> c.preparedQuery("select set_config('myriad.tenant_id', $1, true)")
                 .execute(Tuple.of(tenant.toString())).chain(() -> c.preparedQuery(sql).execute(Tuple.of(tenant))))

@@ -63,7 +63,12 @@ public class InventoryWriter {
         this.pool = pool;
     }
 
-    public Uni<Outcome> write(UUID clusterId, List<NodeSpec> rows, OffsetDateTime now) {
+    /**
+     * Writes the rows in one transaction; {@code also} runs last in it with the outcome (the audit trail's record),
+     * so that the import and what follows it commit together.
+     */
+    public Uni<Outcome> write(UUID clusterId, List<NodeSpec> rows, OffsetDateTime now,
+            java.util.function.BiFunction<SqlConnection, Outcome, Uni<Void>> also) {
         int n = rows.size();
         String[] names = new String[n];
         String[] models = new String[n];
@@ -97,6 +102,7 @@ public class InventoryWriter {
                     if (rs.size() > 0) {
                         throw new RackInTwoBlocks(rs.iterator().next().getString("rack"));
                     }
-                })));
+                }))
+                .call(outcome -> also.apply(c, outcome)));
     }
 }

@@ -3,6 +3,7 @@ package city.myriad.catalog.rest;
 import city.myriad.catalog.mapping.CatalogApi.CreateOperator;
 import city.myriad.catalog.mapping.CatalogApi.OperatorView;
 import city.myriad.catalog.service.OperatorService;
+import city.myriad.platform.audit.AuditApi.AuditEventView;
 import city.myriad.platform.idempotency.Creations;
 import city.myriad.platform.paging.Page;
 import city.myriad.platform.paging.Paging;
@@ -17,14 +18,17 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -61,6 +65,34 @@ public class OperatorResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = OperatorView.class)))
     public Uni<Response> create(@HeaderParam("Idempotency-Key") String key, @Valid @NotNull CreateOperator body) {
         return creations.create(caller(), key, body, () -> operators.create(caller(), body));
+    }
+
+    @GET
+    @Path("/{operatorId}/audit-events")
+    @Extension(name = "x-problem-codes", value = "OPERATOR_ROLE_REQUIRED, OPERATOR_IDENTITY_UNKNOWN, NOT_YOUR_OPERATOR, "
+            + "OPERATOR_NOT_FOUND, VALIDATION_FAILED")
+    @Operation(operationId = "listOperatorAuditEvents", summary = "The operator's audit trail, newest first",
+            description = "Every change made to the operator's clusters through this contract, written in the "
+                    + "change's own transaction: clusters registered (`createCluster`), inventories imported "
+                    + "(`importNodes`), node states changed (`setNodeState`; a state set to what it already was is "
+                    + "not a change), price books set (`setPrices`), and the operator's registration "
+                    + "(`createOperator`). The operator's people and platform admins read it; the same events and "
+                    + "filters as a tenant's trail (`listAuditEvents`).")
+    public Uni<Page<AuditEventView>> auditEvents(
+            @Parameter(example = "01930000-0000-7000-8000-00000000a001") @PathParam("operatorId") UUID operatorId,
+            @QueryParam("cursor") String cursor, @QueryParam("limit") String limit,
+            @Parameter(description = "Only this call's events: an operationId", example = "setPrices")
+            @QueryParam("action") String action,
+            @Parameter(description = "Only this username's changes", example = "olga") @QueryParam("actor")
+            String actor,
+            @Parameter(description = "Only the events of this target (a cluster's, node's ... id)")
+            @QueryParam("targetId") String targetId,
+            @Parameter(description = "From this instant on (inclusive)", example = "2026-11-01T00:00:00Z")
+            @QueryParam("from") String from,
+            @Parameter(description = "Before this instant", example = "2026-12-01T00:00:00Z") @QueryParam("to")
+            String to) {
+        return operators.auditEvents(caller(), operatorId, action, actor, targetId, from, to,
+                paging.request(cursor, limit));
     }
 
     private Caller caller() {

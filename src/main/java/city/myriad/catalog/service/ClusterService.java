@@ -14,6 +14,8 @@ import city.myriad.catalog.repository.ClusterRepository;
 import city.myriad.catalog.repository.InventoryWriter;
 import city.myriad.catalog.repository.NodeRepository;
 import city.myriad.catalog.repository.OperatorRepository;
+import city.myriad.platform.audit.AuditTrail;
+import city.myriad.platform.audit.AuditTrail.Target;
 import city.myriad.platform.db.Constraints;
 import city.myriad.platform.db.Scoped;
 import city.myriad.platform.error.MyriadProblem;
@@ -55,9 +57,13 @@ public class ClusterService {
     private final Clock clock;
     private final Preconditions preconditions;
 
+    private final AuditTrail audit;
+
     ClusterService(Scoped scoped, ClusterRepository clusters, OperatorRepository operators, NodeRepository nodes,
             InventoryWriter inventory, OperatorLookup operatorLookup, Idempotency idempotency, Ids ids, Clock clock,
+            AuditTrail audit,
             ClusterSupply supply, Preconditions preconditions) {
+        this.audit = audit;
         this.preconditions = preconditions;
         this.supply = supply;
         this.scoped = scoped;
@@ -91,7 +97,9 @@ public class ClusterService {
                                     c.name = command.name().strip();
                                     c.region = command.region().strip();
                                     c.createdAt = clock.instant();
-                                    return clusters.persistAndFlush(c);
+                                    return clusters.persistAndFlush(c).call(saved -> audit.recordForOperator(caller,
+                                            operatorId, "createCluster", Target.of("CLUSTER", c.id), Map.of(
+                                                    "slug", c.slug, "name", c.name, "region", c.region)));
                                 })
                                 .map(ClusterView::of))))
                 .onFailure(Constraints::isUniqueViolation).transform(e -> slugTaken(command.slug()));
@@ -116,7 +124,10 @@ public class ClusterService {
             List<NodeSpec> rows = InventoryFile.parse(csv);
             int cards = rows.stream().mapToInt(NodeSpec::gpus).sum();
             List<String> models = List.copyOf(new TreeSet<>(InventoryFile.models(rows)));
-            return inventory.write(cluster.id, rows, OffsetDateTime.now(clock))
+            return inventory.write(cluster.id, rows, OffsetDateTime.now(clock), (c, o) -> audit.recordForOperator(c,
+                            caller, cluster.operatorId, "importNodes", Target.of("INVENTORY", cluster.id), Map.of(
+                                    "nodes", rows.size(), "cards", cards, "models", models, "created", o.created(),
+                                    "updated", o.updated(), "unchanged", o.unchanged())))
                     .onFailure(InventoryWriter.RackInTwoBlocks.class).transform(e -> new MyriadProblem.Validation(ProblemCode.RACK_IN_TWO_BLOCKS, "After this import rack '" + ((InventoryWriter.RackInTwoBlocks) e).rack
                             + "' would be in two blocks; a rack belongs to one block. Nothing was imported."))
                     .invoke(supply::nodesChanged)
@@ -147,14 +158,19 @@ public class ClusterService {
     public Uni<NodeView> setNodeState(Caller caller, UUID clusterId, String nodeName, NodeState state,
             String ifMatch) {
         return owned(caller, clusterId).chain(c -> scoped.unscoped(() -> nodes.lockByName(c.id, nodeName)
-                .map(n -> {
+                .chain(n -> {
                     found(n, clusterId, nodeName);
                     preconditions.check(ifMatch, NodeView.of(n));
-                    if (!n.state.equals(state.name())) {
-                        n.state = state.name();
-                        n.updatedAt = clock.instant();
+                    if (n.state.equals(state.name())) {
+                        return Uni.createFrom().item(NodeView.of(n));  // already so: nothing changes, nothing recorded
                     }
-                    return NodeView.of(n);
+                    String before = n.state;
+                    n.state = state.name();
+                    n.updatedAt = clock.instant();
+                    return audit.recordForOperator(caller, c.operatorId, "setNodeState", Target.of("NODE",
+                            c.id + "/" + n.name),
+                            Map.of("clusterId", c.id, "node", n.name, "state", n.state, "previousState", before))
+                            .replaceWith(NodeView.of(n));
                 }))).invoke(supply::nodesChanged);
     }
 

@@ -8,6 +8,8 @@ import city.myriad.market.model.Price;
 import city.myriad.market.model.PriceBook;
 import city.myriad.market.model.PriceClass;
 import city.myriad.market.repository.PriceBookRepository;
+import city.myriad.platform.audit.AuditTrail;
+import city.myriad.platform.audit.AuditTrail.Target;
 import city.myriad.platform.db.Constraints;
 import city.myriad.platform.db.Scoped;
 import city.myriad.platform.error.MyriadProblem;
@@ -21,6 +23,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
@@ -39,8 +42,11 @@ public class PriceBookService {
     private final JobPricing pricing;
     private final Preconditions preconditions;
 
+    private final AuditTrail audit;
+
     PriceBookService(Scoped scoped, ClusterSupply clusters, PriceBookRepository books, Clock clock,
-            JobPricing pricing, Preconditions preconditions) {
+            JobPricing pricing, Preconditions preconditions, AuditTrail audit) {
+        this.audit = audit;
         this.preconditions = preconditions;
         this.pricing = pricing;
         this.scoped = scoped;
@@ -57,15 +63,17 @@ public class PriceBookService {
      * PRICE_BOOK_CHANGED as before).
      */
     public Uni<PriceBookView> set(Caller caller, UUID clusterId, SetPrices command, String ifMatch) {
-        return clusters.managed(caller, clusterId)
-                .chain(cluster -> clusters.models(cluster.id()))
+        return clusters.managed(caller, clusterId).chain(cluster -> clusters.models(cluster.id())
                 .map(models -> validated(command, models))
                 .chain(prices -> scoped.unscoped(() -> latest(clusterId, ifMatch).chain(latest -> {
                     PriceBook book = new PriceBook(clusterId, latest + 1, prices.get(0).unitPrice().currency(),
                             command.sameBlockPremiumPercent() == null ? 0 : command.sameBlockPremiumPercent(),
                             clock.instant(), caller.username(), prices);
-                    return books.insert(book).replaceWith(book);
-                })))
+                    return books.insert(book).call(() -> audit.recordForOperator(caller, cluster.operatorId(),
+                            "setPrices", Target.of("PRICE_BOOK", clusterId), Map.of("version", book.version(),
+                                    "sameBlockPremiumPercent", book.sameBlockPremiumPercent(),
+                                    "prices", PriceBookView.of(book).prices()))).replaceWith(book);
+                }))))
                 .invoke(book -> pricing.priceBookChanged(clusterId))
                 .onFailure(Constraints::isUniqueViolation).transform(e -> ifMatch != null
                         ? new MyriadProblem.PreconditionFailed(ProblemCode.PRECONDITION_FAILED, "The price book of "

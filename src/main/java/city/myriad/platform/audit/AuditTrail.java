@@ -5,6 +5,7 @@ import city.myriad.platform.db.SqlTimes;
 import city.myriad.platform.http.RequestIds;
 import city.myriad.platform.security.Caller;
 import city.myriad.platform.time.Ids;
+import city.myriad.platform.validation.Fields;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
@@ -19,7 +20,8 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * The audit trail of tenants' accounts: who changed what, when, through which request. Rules:
+ * The audit trail of tenants' accounts and operators' clusters: who changed what, when, through which request. An
+ * event belongs to one tenant or one operator. Rules:
  * <ul>
  * <li>An event is written <b>in the transaction of the change it records</b> (the caller's, on either client), so a
  * change that rolls back leaves no event and an event never lacks its change.</li>
@@ -39,17 +41,39 @@ public class AuditTrail {
         }
     }
 
-    /** One stored event; {@code details} is its JSON object as stored. */
-    public record Event(UUID id, UUID tenantId, Instant at, String actor, String actorSubject, String actorRole,
+    /** One stored event, of a tenant or an operator; {@code details} its JSON object as stored. */
+    public record Event(UUID id, UUID tenantId, UUID operatorId, Instant at, String actor, String actorSubject, String actorRole,
             String action, String targetType, String targetId, String requestId, String details) {}
 
     /** Filters of a read; null: any. {@code from} inclusive, {@code to} exclusive. */
-    public record Filter(String action, String actor, String targetId, Instant from, Instant to) {}
+    public record Filter(String action, String actor, String targetId, Instant from, Instant to) {
+
+        private static final java.util.regex.Pattern ACTION = java.util.regex.Pattern.compile("[a-z][A-Za-z]{1,63}");
+
+        /** The filters as a client wrote them in the query: 400 VALIDATION_FAILED naming the first one wrong. */
+        public static Filter parse(String action, String actor, String targetId, String fromText, String toText) {
+            if (action != null && !ACTION.matcher(action).matches()) {
+                throw Fields.invalid("action", "an operationId of this contract, like setProjectQuotas");
+            }
+            if (actor != null && (actor.isEmpty() || actor.length() > 255)) {
+                throw Fields.invalid("actor", "a username of 1 to 255 characters");
+            }
+            if (targetId != null && (targetId.isEmpty() || targetId.length() > 200)) {
+                throw Fields.invalid("targetId", "an id of 1 to 200 characters");
+            }
+            Instant from = fromText == null ? null : Fields.instant("from", fromText);
+            Instant to = toText == null ? null : Fields.instant("to", toText);
+            if (from != null && to != null && !to.isAfter(from)) {
+                throw Fields.invalid("to", "after from");
+            }
+            return new Filter(action, actor, targetId, from, to);
+        }
+    }
 
     private static final String INSERT = """
-            insert into audit_events (id, tenant_id, at, actor, actor_subject, actor_role, action, target_type,
-                                      target_id, request_id, details)
-            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, cast(cast($11 as text) as jsonb))""";
+            insert into audit_events (id, tenant_id, operator_id, at, actor, actor_subject, actor_role, action,
+                                      target_type, target_id, request_id, details)
+            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, cast(cast($12 as text) as jsonb))""";
 
     private final Ids ids;
     private final Clock clock;
@@ -61,17 +85,39 @@ public class AuditTrail {
         this.json = json;
     }
 
-    /** Records a change in the caller's Hibernate Reactive transaction ({@code Scoped}). */
+    /** Records a change to a tenant's account in the caller's Hibernate Reactive transaction ({@code Scoped}). */
     public Uni<Void> record(Caller caller, UUID tenantId, String action, Target target, Map<String, ?> details) {
-        Object[] row = row(caller, tenantId, action, target, details);
-        return SessionSql.selectPositional(INSERT + " returning id", row).single().replaceWithVoid();
+        return insert(row(caller, tenantId, null, action, target, details));
     }
 
-    /** Records a change in a transaction of the plain client ({@code PlainTx}), on its connection. */
+    /** Records a change to a tenant's account in a transaction of the plain client ({@code PlainTx}). */
     public Uni<Void> record(SqlConnection c, Caller caller, UUID tenantId, String action, Target target,
             Map<String, ?> details) {
-        Object[] row = row(caller, tenantId, action, target, details);
-        return c.preparedQuery(INSERT).execute(Tuple.from(row)).replaceWithVoid();
+        return c.preparedQuery(INSERT).execute(Tuple.from(row(caller, tenantId, null, action, target, details)))
+                .replaceWithVoid();
+    }
+
+    /** Records a change to an operator's clusters in the caller's Hibernate Reactive transaction. */
+    public Uni<Void> recordForOperator(Caller caller, UUID operatorId, String action, Target target,
+            Map<String, ?> details) {
+        return insert(row(caller, null, operatorId, action, target, details));
+    }
+
+    /** Records a change to an operator's clusters in a transaction of the plain client, on its connection. */
+    public Uni<Void> recordForOperator(SqlConnection c, Caller caller, UUID operatorId, String action, Target target,
+            Map<String, ?> details) {
+        return c.preparedQuery(INSERT).execute(Tuple.from(row(caller, null, operatorId, action, target, details)))
+                .replaceWithVoid();
+    }
+
+    /**
+     * On the ORM's session every statement goes as a select ({@link SessionSql}); an insert with {@code returning}
+     * would have to pass the table's read policy too, which an operator's event, of no tenant, does not in the
+     * catalog's transactions. A data-modifying {@code with} without {@code returning} is checked as an insert only.
+     */
+    private static Uni<Void> insert(Object[] row) {
+        return SessionSql.selectPositional("with written as (" + INSERT + ") select 1", row).single()
+                .replaceWithVoid();
     }
 
     /**
@@ -80,7 +126,16 @@ public class AuditTrail {
      * (version 7 ids sort by the millisecond they were made in), so it reads the tenant's index.
      */
     public Uni<List<Event>> page(UUID tenantId, UUID after, Filter filter, int limit) {
-        List<String> where = new ArrayList<>(List.of("tenant_id = :tenant"));
+        return page("tenant_id", tenantId, after, filter, limit);
+    }
+
+    /** An operator's events, as {@link #page} a tenant's; in a transaction of the platform scope. */
+    public Uni<List<Event>> operatorPage(UUID operatorId, UUID after, Filter filter, int limit) {
+        return page("operator_id", operatorId, after, filter, limit);
+    }
+
+    private Uni<List<Event>> page(String ownerColumn, UUID owner, UUID after, Filter filter, int limit) {
+        List<String> where = new ArrayList<>(List.of(ownerColumn + " = :owner"));
         if (after != null) {
             where.add("id < :after");
         }
@@ -99,10 +154,10 @@ public class AuditTrail {
         if (filter.targetId() != null) {
             where.add("target_id = :target");
         }
-        SessionSql q = SessionSql.select("select id, tenant_id, at, actor, actor_subject, actor_role, action, "
+        SessionSql q = SessionSql.select("select id, tenant_id, operator_id, at, actor, actor_subject, actor_role, action, "
                 + "target_type, target_id, request_id, details::text from audit_events where "
                 + String.join(" and ", where) + " order by id desc limit :limit")
-                .setParameter("tenant", tenantId).setParameter("limit", limit);
+                .setParameter("owner", owner).setParameter("limit", limit);
         if (after != null) {
             q.setParameter("after", after);
         }
@@ -121,10 +176,25 @@ public class AuditTrail {
         if (filter.targetId() != null) {
             q.setParameter("target", filter.targetId());
         }
-        return q.getResultList().map(rows -> rows.stream().map(r -> new Event((UUID) r[0], (UUID) r[1],
-                SqlTimes.instant(r[2]), (String) r[3], (String) r[4], (String) r[5], (String) r[6], (String) r[7],
-                (String) r[8], (String) r[9], (String) r[10])).toList());
+        return q.getResultList().map(rows -> rows.stream().map(r -> new Event((UUID) r[0], (UUID) r[1], (UUID) r[2],
+                SqlTimes.instant(r[3]), (String) r[4], (String) r[5], (String) r[6], (String) r[7], (String) r[8],
+                (String) r[9], (String) r[10], (String) r[11])).toList());
     }
+
+    /** An event as the contract shows it. */
+    public AuditApi.AuditEventView view(Event e) {
+        try {
+            return new AuditApi.AuditEventView(e.id(), e.tenantId(), e.operatorId(), e.at(),
+                    new AuditApi.AuditActor(e.actor(), e.actorSubject(), e.actorRole()), e.action(),
+                    new AuditApi.AuditTarget(e.targetType(), e.targetId()), e.requestId(),
+                    json.readValue(e.details(), DETAILS));
+        } catch (JsonProcessingException ex) {
+            throw new IllegalStateException("audit event " + e.id() + " holds no JSON object", ex);
+        }
+    }
+
+    private static final com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>> DETAILS =
+            new com.fasterxml.jackson.core.type.TypeReference<>() {};
 
     /**
      * The role the caller acted in: platform admin above any tenant role, a tenant role above the operator's; the
@@ -146,14 +216,15 @@ public class AuditTrail {
         return caller.is(Caller.OPERATOR) ? "OPERATOR" : "OTHER";
     }
 
-    private Object[] row(Caller caller, UUID tenantId, String action, Target target, Map<String, ?> details) {
+    private Object[] row(Caller caller, UUID tenantId, UUID operatorId, String action, Target target,
+            Map<String, ?> details) {
         String text;
         try {
             text = json.writeValueAsString(details);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("audit details of " + action + " are not JSON", e);
         }
-        return new Object[] {ids.next(), tenantId, SqlTimes.utc(clock.instant()), java.util.Objects.requireNonNullElse(caller.username(), caller.subject()),
+        return new Object[] {ids.next(), tenantId, operatorId, SqlTimes.utc(clock.instant()), java.util.Objects.requireNonNullElse(caller.username(), caller.subject()),
                 caller.subject(), role(caller), action, target.type(), target.id(), RequestIds.current(), text};
     }
 }

@@ -1,21 +1,19 @@
 package city.myriad.tenancy.mapping;
 
-import city.myriad.tenancy.model.Member;
-import city.myriad.tenancy.model.Project;
-import city.myriad.tenancy.model.Tenant;
 import city.myriad.platform.Identified;
 import city.myriad.platform.Slugs;
 import city.myriad.platform.validation.MaxChars;
+import city.myriad.tenancy.model.Member;
+import city.myriad.tenancy.model.Project;
+import city.myriad.tenancy.model.Tenant;
 import jakarta.validation.constraints.Email;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.Pattern;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** The tenancy domain's API models, kept apart from its entities. */
@@ -89,28 +87,4 @@ public final class TenancyApi {
     public record Me(@Schema(examples = "7c1b6b85-3317-417c-a481-ad73c6fe8404") String subject,
             @Schema(examples = "alice") String username, @Schema(examples = "[\"tenant-admin\"]") List<String> roles,
             TenantRef tenant, OperatorRef operator) {}
-
-    @Schema(name = "AuditEvent", description = "One change to a tenant's account: who made it, in which role, through "
-            + "which call of this contract (its operationId), to what, and in which request")
-    public record AuditEventView(UUID id, UUID tenantId, Instant at, AuditActor actor,
-            @Schema(examples = "setProjectQuotas", description = "The operationId of the call that made the change")
-            String action, AuditTarget target,
-            @Schema(examples = "6f1c2d7e-3b7a-4a51-9e0f-0b8d8d6c2a11",
-                    description = "The request's `X-Request-Id`, as its answer carried it") String requestId,
-            @Schema(type = SchemaType.OBJECT, additionalProperties = Schema.True.class,
-                    examples = "{\"roles\": [\"tenant-admin\"]}",
-                    description = "What the change set, as the call named it (per action; secrets never appear)")
-            Map<String, Object> details) implements Identified {}
-
-    @Schema(name = "AuditActor", description = "Who made a change, as the token said")
-    public record AuditActor(@Schema(examples = "alice") String username,
-            @Schema(examples = "7c1b6b85-3317-417c-a481-ad73c6fe8404") String subject,
-            @Schema(enumeration = {"PLATFORM_ADMIN", "TENANT_ADMIN", "TENANT_MEMBER", "BILLING_VIEWER", "OPERATOR",
-                    "OTHER"}, examples = "TENANT_ADMIN", description = "The role the change was made in: platform "
-                    + "admin above any tenant role, then the highest tenant role held") String role) {}
-
-    @Schema(name = "AuditTarget", description = "What a change was made to")
-    public record AuditTarget(@Schema(examples = "PROJECT", enumeration = {"TENANT", "PROJECT", "MEMBER", "QUOTAS",
-            "WEBHOOK", "WEBHOOK_DELIVERY", "RESERVATION", "JOB", "CREDIT_GRANT", "COMMITMENT", "INVOICE"}) String type,
-            @Schema(examples = "01930000-0000-7000-8000-00000000e101") String id) {}
 }

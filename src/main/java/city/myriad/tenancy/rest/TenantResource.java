@@ -1,12 +1,12 @@
 package city.myriad.tenancy.rest;
 
+import city.myriad.platform.audit.AuditApi.AuditEventView;
 import city.myriad.platform.idempotency.Creations;
 import city.myriad.platform.paging.Page;
 import city.myriad.platform.paging.Paging;
 import city.myriad.platform.security.Caller;
 import city.myriad.platform.security.CurrentCaller;
 import city.myriad.tenancy.mapping.TenancyApi.AddMember;
-import city.myriad.tenancy.mapping.TenancyApi.AuditEventView;
 import city.myriad.tenancy.mapping.TenancyApi.CreateProject;
 import city.myriad.tenancy.mapping.TenancyApi.CreateTenant;
 import city.myriad.tenancy.mapping.TenancyApi.MemberRoles;
