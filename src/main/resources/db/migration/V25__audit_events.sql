@@ -22,6 +22,7 @@ create table audit_events (
 create index audit_events_tenant on audit_events (tenant_id, id desc) where tenant_id is not null;
 create index audit_events_target on audit_events (tenant_id, target_id, id desc) where tenant_id is not null;
 create index audit_events_operator on audit_events (operator_id, id desc) where operator_id is not null;
+create index audit_events_actor on audit_events (actor, id desc);  -- what one account did, everywhere (platform admins)
 alter table audit_events enable row level security;
 alter table audit_events force row level security;
 -- A tenant's rows as every tenant-owned row. An operator's rows belong to no tenant: read in the platform scope only

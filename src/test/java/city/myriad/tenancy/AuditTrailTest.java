@@ -334,6 +334,34 @@ class AuditTrailTest {
                 + "/audit-events?targetId=" + cluster).then().statusCode(200).body("items", empty());
     }
 
+    @Test
+    void a_platform_admin_reads_what_one_account_did_across_every_trail_and_nobody_else_does() {
+        World.Tenant one = World.tenant();
+        World.Tenant two = World.tenant();
+        String slug = "op-" + UUID.randomUUID().toString().substring(0, 8);
+        String root = "root-" + UUID.randomUUID().toString().substring(0, 8);  // a platform admin of its own
+        String token = Tokens.token(root, null, null, "platform-admin");
+        String operator = given().auth().oauth2(token).contentType("application/json")
+                .body("{\"slug\":\"" + slug + "\",\"name\":\"Op\"}").post("/api/v1/operators").then()
+                .statusCode(201).extract().path("id");
+        for (World.Tenant t : List.of(one, two)) {
+            given().auth().oauth2(token).contentType("application/json").body("{\"cards\":[]}")
+                    .put("/api/v1/tenants/" + t.id() + "/quotas").then().statusCode(200);
+        }
+        JsonPath everywhere = events(Tokens.admin(), "/api/v1/audit-events?actor=" + root);
+        assertEquals(List.of("setTenantQuotas", "setTenantQuotas", "createOperator"),
+                everywhere.getList("items.action"));
+        assertEquals(java.util.Arrays.asList(two.id(), one.id(), null), everywhere.getList("items.tenantId"));
+        assertEquals(java.util.Arrays.asList(null, null, operator), everywhere.getList("items.operatorId"));
+        assertEquals(List.of("setTenantQuotas"), events(Tokens.admin(), "/api/v1/audit-events?actor=" + root
+                + "&action=setTenantQuotas&limit=1").getList("items.action"));
+        given().auth().oauth2(one.admin()).get("/api/v1/audit-events").then().statusCode(403)
+                .body("code", equalTo("PLATFORM_ADMIN_REQUIRED"));
+        given().auth().oauth2(Tokens.olga()).get("/api/v1/audit-events").then().statusCode(403);
+        given().auth().oauth2(Tokens.admin()).get("/api/v1/audit-events?from=soon").then().statusCode(400)
+                .body("code", equalTo("VALIDATION_FAILED"));
+    }
+
     private void inTenant(UUID tenant, String sql) {
         pool.withTransaction(c -> c.preparedQuery("select set_config('myriad.tenant_id', $1, true)")
                 .execute(Tuple.of(tenant.toString())).chain(() -> c.preparedQuery(sql).execute(Tuple.of(tenant))))

@@ -4,6 +4,7 @@ import city.myriad.catalog.mapping.CatalogApi.CreateOperator;
 import city.myriad.catalog.mapping.CatalogApi.OperatorView;
 import city.myriad.catalog.service.OperatorService;
 import city.myriad.platform.audit.AuditApi.AuditEventView;
+import city.myriad.platform.audit.AuditQuery;
 import city.myriad.platform.idempotency.Creations;
 import city.myriad.platform.paging.Page;
 import city.myriad.platform.paging.Paging;
@@ -18,6 +19,7 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
@@ -80,21 +82,9 @@ public class OperatorResource {
                     + "filters as a tenant's trail (`listAuditEvents`).")
     public Uni<Page<AuditEventView>> auditEvents(
             @Parameter(example = "01930000-0000-7000-8000-00000000a001") @PathParam("operatorId") UUID operatorId,
-            @QueryParam("cursor") String cursor, @QueryParam("limit") String limit,
-            @Parameter(description = "Only this call's events: an operationId", example = "setPrices")
-            @QueryParam("action") String action,
-            @Parameter(description = "Only this username's changes", example = "olga") @QueryParam("actor")
-            String actor,
-            @Parameter(description = "Only the events of this target (a cluster's, node's ... id)")
-            @QueryParam("targetId") String targetId,
-            @Parameter(description = "From this instant on (inclusive)", example = "2026-11-01T00:00:00Z")
-            @QueryParam("from") String from,
-            @Parameter(description = "Before this instant", example = "2026-12-01T00:00:00Z") @QueryParam("to")
-            String to) {
-        return operators.auditEvents(caller(), operatorId, action, actor, targetId, from, to,
-                paging.request(cursor, limit));
+            @QueryParam("cursor") String cursor, @QueryParam("limit") String limit, @BeanParam AuditQuery query) {
+        return operators.auditEvents(caller(), operatorId, query.filter(), paging.request(cursor, limit));
     }
-
     private Caller caller() {
         return callers.get();
     }

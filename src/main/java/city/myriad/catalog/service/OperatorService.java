@@ -87,9 +87,7 @@ public class OperatorService {
      * books set, and its registration): read by the operator's own people and platform admins. Another operator's
      * is 403 NOT_YOUR_OPERATOR (operators' ids are listed to everyone), an unknown id 404.
      */
-    public Uni<Page<AuditEventView>> auditEvents(Caller caller, UUID operatorId, String action, String actor,
-            String targetId, String from, String to, PageRequest page) {
-        Filter filter = Filter.parse(action, actor, targetId, from, to);
+    public Uni<Page<AuditEventView>> auditEvents(Caller caller, UUID operatorId, Filter filter, PageRequest page) {
         Uni<UUID> whose = caller.isPlatformAdmin()
                 ? scoped.unscoped(() -> operators.findById(operatorId)).map(o -> {
                     if (o == null) {

@@ -134,8 +134,14 @@ public class AuditTrail {
         return page("operator_id", operatorId, after, filter, limit);
     }
 
+    /** Every tenant's and operator's events, as {@link #page} a tenant's; in a transaction of the platform scope. */
+    public Uni<List<Event>> platformPage(UUID after, Filter filter, int limit) {
+        return page(null, null, after, filter, limit);
+    }
+
+    /** {@code ownerColumn} null: every owner's. */
     private Uni<List<Event>> page(String ownerColumn, UUID owner, UUID after, Filter filter, int limit) {
-        List<String> where = new ArrayList<>(List.of(ownerColumn + " = :owner"));
+        List<String> where = new ArrayList<>(List.of(ownerColumn == null ? "true" : ownerColumn + " = :owner"));
         if (after != null) {
             where.add("id < :after");
         }
@@ -157,7 +163,10 @@ public class AuditTrail {
         SessionSql q = SessionSql.select("select id, tenant_id, operator_id, at, actor, actor_subject, actor_role, action, "
                 + "target_type, target_id, request_id, details::text from audit_events where "
                 + String.join(" and ", where) + " order by id desc limit :limit")
-                .setParameter("owner", owner).setParameter("limit", limit);
+                .setParameter("limit", limit);
+        if (ownerColumn != null) {
+            q.setParameter("owner", owner);
+        }
         if (after != null) {
             q.setParameter("after", after);
         }

@@ -1,5 +1,6 @@
 package city.myriad.platform.error;
 
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ResourceInfo;
@@ -69,6 +70,13 @@ public class QueryParameterGuard {
             for (Annotation a : annotations[i]) {
                 if (a instanceof QueryParam q) {
                     names.put(q.value(), Collection.class.isAssignableFrom(types[i]));
+                } else if (a instanceof BeanParam) {  // a group of parameters (the audit trails' filters)
+                    for (java.lang.reflect.Field f : types[i].getFields()) {
+                        QueryParam q = f.getAnnotation(QueryParam.class);
+                        if (q != null) {
+                            names.put(q.value(), Collection.class.isAssignableFrom(f.getType()));
+                        }
+                    }
                 }
             }
         }

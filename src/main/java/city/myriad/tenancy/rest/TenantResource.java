@@ -1,6 +1,7 @@
 package city.myriad.tenancy.rest;
 
 import city.myriad.platform.audit.AuditApi.AuditEventView;
+import city.myriad.platform.audit.AuditQuery;
 import city.myriad.platform.idempotency.Creations;
 import city.myriad.platform.paging.Page;
 import city.myriad.platform.paging.Paging;
@@ -21,6 +22,7 @@ import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -38,7 +40,6 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
-import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -186,18 +187,8 @@ public class TenantResource {
                     + "request's `X-Request-Id`. Append-only: no call changes or removes an event. Job submissions "
                     + "are not in it: each job's own history records them.")
     public Uni<Page<AuditEventView>> auditEvents(@PathParam("tenantId") UUID tenantId,
-            @QueryParam("cursor") String cursor, @QueryParam("limit") String limit,
-            @Parameter(description = "Only this call's events: an operationId", example = "setMemberRoles")
-            @QueryParam("action") String action,
-            @Parameter(description = "Only this username's changes", example = "alice") @QueryParam("actor")
-            String actor,
-            @Parameter(description = "Only the events of this target (a project's, member's, job's ... id)")
-            @QueryParam("targetId") String targetId,
-            @Parameter(description = "From this instant on (inclusive)", example = "2026-11-01T00:00:00Z")
-            @QueryParam("from") String from,
-            @Parameter(description = "Before this instant", example = "2026-12-01T00:00:00Z") @QueryParam("to")
-            String to) {
-        return audit.list(caller(), tenantId, action, actor, targetId, from, to, paging.request(cursor, limit));
+            @QueryParam("cursor") String cursor, @QueryParam("limit") String limit, @BeanParam AuditQuery query) {
+        return audit.list(caller(), tenantId, query.filter(), paging.request(cursor, limit));
     }
 
     private Caller caller() {

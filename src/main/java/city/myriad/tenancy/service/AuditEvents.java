@@ -29,9 +29,7 @@ public class AuditEvents {
         this.trail = trail;
     }
 
-    public Uni<Page<AuditEventView>> list(Caller caller, UUID tenantId, String action, String actor, String targetId,
-            String fromText, String toText, PageRequest page) {
-        Filter filter = Filter.parse(action, actor, targetId, fromText, toText);
+    public Uni<Page<AuditEventView>> list(Caller caller, UUID tenantId, Filter filter, PageRequest page) {
         return access.authorize(caller, tenantId, TenantAccess.Action.ADMINISTER)
                 .chain(t -> scoped.asTenant(t, () -> trail.page(t, page.afterUuid(), filter, page.limit() + 1)))
                 .map(rows -> page.page(rows, e -> e.id().toString()).map(trail::view));

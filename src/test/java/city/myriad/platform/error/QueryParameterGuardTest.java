@@ -2,6 +2,7 @@ package city.myriad.platform.error;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
@@ -22,6 +23,20 @@ class QueryParameterGuardTest {
 
         void none(@PathParam("jobId") String job) {
         }
+
+        void grouped(@QueryParam("cursor") String cursor, @BeanParam Filters filters) {
+        }
+    }
+
+    @SuppressWarnings("unused")
+    public static class Filters {
+        @QueryParam("actor")
+        public String actor;
+
+        @QueryParam("tag")
+        public List<String> tags;
+
+        public String notAParameter;
     }
 
     @Test
@@ -31,5 +46,8 @@ class QueryParameterGuardTest {
         assertEquals(Map.of("state", true, "limit", false), QueryParameterGuard.declared(
                 Resource.class.getDeclaredMethod("several", List.class, String.class)));
         assertEquals(Map.of(), QueryParameterGuard.declared(Resource.class.getDeclaredMethod("none", String.class)));
+        assertEquals(Map.of("cursor", false, "actor", false, "tag", true), QueryParameterGuard.declared(
+                Resource.class.getDeclaredMethod("grouped", String.class, Filters.class)),
+                "a @BeanParam's query fields are the method's parameters");
     }
 }
