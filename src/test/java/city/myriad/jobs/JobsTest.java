@@ -726,9 +726,25 @@ class JobsTest {
         // Another 4 cards x 1 h = 48.00 would take the committed 96.00 past it.
         submit(t.admin(), job(cluster, t.projectId(), "4", "ON_DEMAND", 3600)).then().statusCode(422)
                 .body("code", equalTo("BUDGET_EXCEEDED"));
-        // A small one still fits: 1 card x 60 s = 0.20 CNY.
+        // The budget's status says why, and what still fits: 4.00, of which a job of 1 card x 60 s (0.20) takes part.
+        String status = "/api/v1/tenants/" + t.id() + "/budget";
+        given().auth().oauth2(t.member()).get(status).then().statusCode(200)
+                .body("budget.amountMinor", equalTo(10000)).body("jobs.amountMinor", equalTo(9600))
+                .body("committed.amountMinor", equalTo(9600)).body("remaining.amountMinor", equalTo(400))
+                .body("committedPercent", equalTo(96.0f)).body("period", equalTo(java.time.YearMonth.now(
+                        java.time.ZoneOffset.UTC).toString()));
         submit(t.admin(), job(cluster, t.projectId(), "1", "ON_DEMAND", 60)).then().statusCode(201);
+        given().auth().oauth2(t.member()).get(status).then().statusCode(200)
+                .body("jobs.amountMinor", equalTo(9620)).body("remaining.amountMinor", equalTo(380));
+        // The project has no budget of its own: no figures, only its policy. Another tenant's: not found.
+        given().auth().oauth2(t.viewer()).get("/api/v1/tenants/" + t.id() + "/projects/" + t.projectId() + "/budget")
+                .then().statusCode(200).body("budget", nullValue()).body("committed", nullValue())
+                .body("onBudgetExhausted", equalTo("FINISH"));
+        given().auth().oauth2(Tokens.bob()).get(status).then().statusCode(404).body("code", equalTo("TENANT_NOT_FOUND"));
         given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + first + "/cancel").then().statusCode(200);
+        // A cancelled job commits nothing more: at most the small one's 0.20 is left of the jobs (none once it ends).
+        given().auth().oauth2(t.member()).get(status).then().statusCode(200)
+                .body("jobs.amountMinor", org.hamcrest.Matchers.lessThanOrEqualTo(20));
     }
 
     /**

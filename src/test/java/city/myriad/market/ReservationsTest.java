@@ -264,6 +264,12 @@ class ReservationsTest {
         buy(t.admin(), order.apply(3).apply(2, 3)).then().statusCode(422).body("code", equalTo("BUDGET_EXCEEDED"))
                 .body("detail", org.hamcrest.Matchers.containsString("The reservation costs 3000 CNY"))
                 .body("detail", org.hamcrest.Matchers.containsString("8000 already committed"));
+        // The tenant reads what admission added up (any of its roles): the reservation's 80.00, 20.00 left.
+        given().auth().oauth2(t.viewer()).get("/api/v1/tenants/" + t.id() + "/budget").then().statusCode(200)
+                .body("budget.amountMinor", equalTo(10000)).body("reservations.amountMinor", equalTo(8000))
+                .body("jobs.amountMinor", equalTo(0)).body("billed.amountMinor", equalTo(0))
+                .body("committed.amountMinor", equalTo(8000)).body("remaining.amountMinor", equalTo(2000))
+                .body("committedPercent", equalTo(80.0f));
         // Reservations and jobs draw on one budget: a job projected at 2 x 1 h x 12.00 = 24.00 is refused too.
         given().auth().oauth2(t.admin()).contentType("application/json")
                 .body("{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + t.projectId() + "\",\"model\":\"ASCEND-910B\","

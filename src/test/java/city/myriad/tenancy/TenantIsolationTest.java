@@ -46,7 +46,9 @@ class TenantIsolationTest {
                 Arguments.of("PUT", ACME + "/quotas", "{\"cards\":[]}"),
                 Arguments.of("GET", ACME_PROJECT + "/quotas", null),
                 Arguments.of("PUT", ACME_PROJECT + "/quotas", "{\"cards\":[]}"),
-                Arguments.of("GET", ACME + "/audit-events", null));
+                Arguments.of("GET", ACME + "/audit-events", null),
+                Arguments.of("GET", ACME + "/budget", null),
+                Arguments.of("GET", ACME_PROJECT + "/budget", null));
     }
 
     @ParameterizedTest(name = "{0} {1}")

@@ -21,6 +21,11 @@ class QueuedCommitments implements Commitments {
     }
 
     @Override
+    public String kind() {
+        return "JOBS";
+    }
+
+    @Override
     public Uni<Long> committedMinor(UUID tenant, UUID project, String currency, Instant from, Instant to,
             Instant now) {
         return jobs.projected(tenant, project, currency).map(p -> p[0]);

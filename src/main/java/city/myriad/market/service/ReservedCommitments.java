@@ -22,6 +22,11 @@ class ReservedCommitments implements Commitments {
     }
 
     @Override
+    public String kind() {
+        return "RESERVATIONS";
+    }
+
+    @Override
     public Uni<Long> committedMinor(UUID tenant, UUID project, String currency, Instant from, Instant to,
             Instant now) {
         return reservations.spend(tenant, project, currency, SqlTimes.utc(from), SqlTimes.utc(to));

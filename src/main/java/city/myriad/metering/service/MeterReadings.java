@@ -46,6 +46,11 @@ public class MeterReadings implements Commitments {
                 Period.of(now).start(), now).map(r -> b.plus(new Used(r[0], r[1]))));
     }
 
+    @Override
+    public String kind() {
+        return "BILLED";
+    }
+
     /** The meter's share of a budget's commitments: what it has billed in the period so far, credits taken off. */
     @Override
     public Uni<Long> committedMinor(UUID tenant, UUID project, String currency, Instant from, Instant to,

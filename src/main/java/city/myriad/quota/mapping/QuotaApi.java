@@ -1,5 +1,6 @@
 package city.myriad.quota.mapping;
 
+import city.myriad.platform.money.Money;
 import city.myriad.platform.validation.MaxChars;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import jakarta.validation.Valid;
@@ -9,6 +10,7 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -76,4 +78,25 @@ public final class QuotaApi {
             @Schema(examples = "[50, 80, 100]") List<Integer> alertThresholds,
             @Schema(enumeration = {"FINISH", "STOP"}) String onBudgetExhausted, Instant updatedAt,
             @Schema(examples = "admin") String updatedBy) {}
+
+    @Schema(name = "BudgetStatus", description = "How much of a budget is committed this month, and by what: what "
+            + "admission adds a new job's projection or a reservation's total to before it refuses one "
+            + "(BUDGET_EXCEEDED). Without a budget, only the period and the policy.")
+    public record BudgetStatusView(UUID tenantId,
+            @Schema(description = "The project's (a project's status); absent for the tenant's") UUID projectId,
+            @Schema(examples = "2026-12", description = "The month, UTC") String period,
+            @Schema(description = "The budget in force for this tenant or project; absent: none") Money budget,
+            @Schema(description = "Billed so far this month: ended runs, their credits taken off") Money billed,
+            @Schema(description = "Jobs still QUEUED or RUNNING, each at its projection (its price over its whole "
+                    + "maxRunSeconds); once a job ends the meter bills what it used instead") Money jobs,
+            @Schema(description = "Reservations bought this month at their totals, and fees of those cancelled")
+            Money reservations,
+            @Schema(description = "billed + jobs + reservations") Money committed,
+            @Schema(description = "What a new job's projection or a reservation may still cost: budget - committed "
+                    + "(0 at most spent)") Money remaining,
+            @Schema(examples = "42.5", description = "committed / budget, in percent, one decimal") BigDecimal
+            committedPercent,
+            @Schema(enumeration = {"FINISH", "STOP"}, description = "What happens to running ON_DEMAND jobs when "
+                    + "the budget is used up") String onBudgetExhausted,
+            @Schema(description = "When these figures were read") Instant asOf) {}
 }

@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -61,6 +62,23 @@ public class Budgets {
                     .invoke(spent -> refuseOver(spent, cost, budget, "project", what)).replaceWithVoid();
         }
         return check;
+    }
+
+    /**
+     * Each domain's commitments in the month of {@code now} ({@link Commitments#kind} → minor units), read in the
+     * caller's transaction, which must see the tenant's rows: what {@link #refuseBeyond} adds up, shown apart.
+     */
+    public Uni<Map<String, Long>> breakdown(UUID tenant, UUID project, String currency, Instant now) {
+        YearMonth month = YearMonth.from(now.atOffset(ZoneOffset.UTC));
+        Instant from = month.atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+        Instant to = month.plusMonths(1).atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+        Map<String, Long> byKind = new java.util.TreeMap<>();
+        Uni<Void> all = Uni.createFrom().voidItem();
+        for (Commitments c : commitments) {
+            all = all.chain(() -> c.committedMinor(tenant, project, currency, from, to, now)
+                    .invoke(minor -> byKind.merge(c.kind(), minor, Math::addExact)).replaceWithVoid());
+        }
+        return all.map(v -> byKind);
     }
 
     /** The sum of every domain's commitments, read one after the other (one reactive session reads in sequence). */

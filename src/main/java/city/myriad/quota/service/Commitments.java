@@ -11,6 +11,9 @@ import java.util.UUID;
  */
 public interface Commitments {
 
+    /** What these commitments are, as a tenant's budget status names them: BILLED, JOBS or RESERVATIONS. */
+    String kind();
+
     /**
      * Minor units of {@code currency} committed in the month [{@code from}, {@code to}) as of {@code now}, by the
      * tenant ({@code project} null) or one of its projects.

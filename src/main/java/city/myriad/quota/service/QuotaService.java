@@ -8,8 +8,10 @@ import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.MyriadProblem.Violation;
 import city.myriad.platform.error.ProblemCode;
 import city.myriad.platform.http.Preconditions;
+import city.myriad.platform.money.Money;
 import city.myriad.platform.security.Caller;
 import city.myriad.quota.mapping.QuotaApi;
+import city.myriad.quota.mapping.QuotaApi.BudgetStatusView;
 import city.myriad.quota.mapping.QuotaApi.CardLimit;
 import city.myriad.quota.mapping.QuotaApi.Quotas;
 import city.myriad.quota.mapping.QuotaApi.QuotasView;
@@ -19,7 +21,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -50,9 +55,12 @@ public class QuotaService {
     private final Clock clock;
     private final QuotaLimits limits;
     private final AuditTrail audit;
+    private final Budgets budgets;
 
     QuotaService(Scoped scoped, TenantProjects tenants, ClusterSupply clusters, QuotaRepository quotas,
-            ObjectMapper json, Clock clock, QuotaLimits limits, Preconditions preconditions, AuditTrail audit) {
+            ObjectMapper json, Clock clock, QuotaLimits limits, Preconditions preconditions, AuditTrail audit,
+            Budgets budgets) {
+        this.budgets = budgets;
         this.audit = audit;
         this.preconditions = preconditions;
         this.limits = limits;
@@ -100,6 +108,43 @@ public class QuotaService {
                         .invoke(project -> noDuplicates(command))
                         .call(project -> read(tenant, null).invoke(tenantQuotas -> nests(command, tenantQuotas)))
                         .chain(project -> write(caller, tenant, project, command, ifMatch)));
+    }
+
+    /**
+     * The budget's status this month for the tenant ({@code projectId} null) or one of its projects (any role of the
+     * tenant, platform admins): the budget in force, what each domain has committed of it ({@link Budgets#breakdown},
+     * the figures admission adds up), what remains. Without a budget, no figures: there is nothing to spend against
+     * (the usage, getUsage, says what was spent).
+     */
+    public Uni<BudgetStatusView> budgetStatus(Caller caller, UUID tenantId, UUID projectId) {
+        Instant now = clock.instant();
+        String period = city.myriad.platform.time.Period.of(now).toString();
+        return tenants.tenant(caller, tenantId, false).chain(tenant -> (projectId == null
+                        ? Uni.createFrom().item((UUID) null) : tenants.projectOf(tenant, projectId))
+                .chain(project -> read(tenant, project).chain(quotas -> {
+                    QuotaApi.Budget b = quotas.budget();
+                    if (b == null) {
+                        return Uni.createFrom().item(new BudgetStatusView(tenant, project, period, null, null, null,
+                                null, null, null, null, quotas.onBudgetExhausted(), now));
+                    }
+                    return scoped.asTenant(tenant, () -> budgets.breakdown(tenant, project, b.currency(), now))
+                            .map(byKind -> status(tenant, project, period, b, byKind, quotas.onBudgetExhausted(),
+                                    now));
+                })));
+    }
+
+    private static BudgetStatusView status(UUID tenant, UUID project, String period, QuotaApi.Budget b,
+            Map<String, Long> byKind, String policy, Instant now) {
+        long billed = byKind.getOrDefault("BILLED", 0L);
+        long jobs = byKind.getOrDefault("JOBS", 0L);
+        long reserved = byKind.getOrDefault("RESERVATIONS", 0L);
+        long committed = Math.addExact(Math.addExact(billed, jobs), reserved);
+        String c = b.currency();
+        BigDecimal percent = b.amountMinor() == 0 ? null : BigDecimal.valueOf(committed * 100L)
+                .divide(BigDecimal.valueOf(b.amountMinor()), 1, RoundingMode.HALF_UP);
+        return new BudgetStatusView(tenant, project, period, Money.of(b.amountMinor(), c), Money.of(billed, c),
+                Money.of(jobs, c), Money.of(reserved, c), Money.of(committed, c),
+                Money.of(Math.max(0, b.amountMinor() - committed), c), percent, policy, now);
     }
 
     private Uni<QuotasView> read(UUID tenant, UUID project) {
