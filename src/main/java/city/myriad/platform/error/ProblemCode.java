@@ -62,7 +62,7 @@ public enum ProblemCode {
     OPERATOR_ROLE_REQUIRED(403, "Only a cluster operator may do this"),
     OPERATOR_IDENTITY_UNKNOWN(403, "The token names an operator that does not exist"),
     NOT_CLUSTER_OPERATOR(403, "Only the cluster's own operator (or a platform admin) may do this"),
-    NOT_YOUR_OPERATOR(403, "Operators register clusters for themselves only"),
+    NOT_YOUR_OPERATOR(403, "Operators act for themselves only: another operator was named"),
     TENANT_SUSPENDED(403, "The tenant is suspended from new work (an invoice unpaid past its grace period); it "
             + "reads its data, and is restored when the invoice is paid"),
 
