@@ -23,7 +23,10 @@ import org.jboss.logging.Logger;
  * key and the list it came from: the request path plus every query parameter but {@code cursor} and
  * {@code limit}. So a cursor works only for the list and filters that issued it, cannot be forged to start
  * anywhere, and says nothing a client should build on. The key comes from {@code myriad.paging.cursor-secret};
- * without one, each process draws its own (cursors then do not survive a restart or cross replicas).
+ * without one, each process draws its own (cursors then do not survive a restart or cross replicas). Rotating it: the
+ * new secret there and the old one in {@code myriad.paging.previous-cursor-secrets} (comma-separated): cursors are
+ * issued under the new key only, and those a client holds from before still open until the old secret is dropped,
+ * so no client paging through a list during a rollout starts over.
  */
 @ApplicationScoped
 public class Paging {
@@ -35,9 +38,14 @@ public class Paging {
 
     private final CurrentVertxRequest current;
     private final SecretKeySpec key;
+    /** Keys of secrets before a rotation: cursors tagged with them still open; none is issued with them. */
+    private final java.util.List<SecretKeySpec> previous;
 
-    Paging(CurrentVertxRequest current, @ConfigProperty(name = "myriad.paging.cursor-secret") Optional<String> secret) {
+    Paging(CurrentVertxRequest current, @ConfigProperty(name = "myriad.paging.cursor-secret") Optional<String> secret,
+            @ConfigProperty(name = "myriad.paging.previous-cursor-secrets") Optional<java.util.List<String>> before) {
         this.current = current;
+        this.previous = before.orElse(java.util.List.of()).stream().filter(p -> !p.isBlank())
+                .map(p -> new SecretKeySpec(p.getBytes(StandardCharsets.UTF_8), "HmacSHA256")).toList();
         byte[] bytes;
         if (secret.isPresent() && !secret.get().isBlank()) {
             bytes = secret.get().getBytes(StandardCharsets.UTF_8);
@@ -71,7 +79,8 @@ public class Paging {
 
     String issue(String list, String lastKey) {
         Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-        return b64.encodeToString(lastKey.getBytes(StandardCharsets.UTF_8)) + "." + b64.encodeToString(tag(list, lastKey));
+        return b64.encodeToString(lastKey.getBytes(StandardCharsets.UTF_8)) + "." + b64.encodeToString(tag(key, list,
+                lastKey));
     }
 
     String open(String list, String cursor) {
@@ -87,7 +96,8 @@ public class Paging {
         } catch (IllegalArgumentException e) {
             throw malformed();
         }
-        if (!MessageDigest.isEqual(tag, tag(list, lastKey))) {
+        if (!MessageDigest.isEqual(tag, tag(key, list, lastKey))
+                && previous.stream().noneMatch(k -> MessageDigest.isEqual(tag, tag(k, list, lastKey)))) {
             throw new MyriadProblem.Validation(ProblemCode.INVALID_CURSOR, FOREIGN_CURSOR,
                     java.util.List.of(MyriadProblem.Violation.field("cursor", "not issued for this list")));
         }
@@ -100,7 +110,7 @@ public class Paging {
                 java.util.List.of(MyriadProblem.Violation.field("cursor", "malformed")));
     }
 
-    private byte[] tag(String list, String lastKey) {
+    private static byte[] tag(SecretKeySpec key, String list, String lastKey) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(key);
