@@ -719,7 +719,8 @@ class JobsTest {
         String cluster = World.cluster(1);
         World.Tenant t = World.tenant();
         given().auth().oauth2(Tokens.admin()).contentType("application/json")
-                .body("{\"cards\":[],\"budget\":{\"amountMinor\":10000,\"currency\":\"CNY\",\"period\":\"MONTH\"}}")
+                .body("{\"cards\":[],\"budget\":{\"amountMinor\":10000,\"currency\":\"CNY\",\"period\":\"MONTH\"},"
+                        + "\"gpuHours\":{\"limit\":100,\"period\":\"MONTH\"}}")
                 .put("/api/v1/tenants/" + t.id() + "/quotas").then().statusCode(200);
         // 8 cards x 1 h x 12.00 = 96.00 CNY: within the 100.00 budget.
         String first = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 3600));
@@ -732,13 +733,17 @@ class JobsTest {
                 .body("budget.amountMinor", equalTo(10000)).body("jobs.amountMinor", equalTo(9600))
                 .body("committed.amountMinor", equalTo(9600)).body("remaining.amountMinor", equalTo(400))
                 .body("committedPercent", equalTo(96.0f)).body("period", equalTo(java.time.YearMonth.now(
-                        java.time.ZoneOffset.UTC).toString()));
+                        java.time.ZoneOffset.UTC).toString()))
+                // 8 cards x 1 h of the 100 GPU-hours, as the GPU-hour check counts them.
+                .body("gpuHours.limit", equalTo(100)).body("gpuHours.jobs", equalTo(8.0f))
+                .body("gpuHours.committed", equalTo(8.0f)).body("gpuHours.remaining", equalTo(92.0f));
         submit(t.admin(), job(cluster, t.projectId(), "1", "ON_DEMAND", 60)).then().statusCode(201);
         given().auth().oauth2(t.member()).get(status).then().statusCode(200)
                 .body("jobs.amountMinor", equalTo(9620)).body("remaining.amountMinor", equalTo(380));
         // The project has no budget of its own: no figures, only its policy. Another tenant's: not found.
         given().auth().oauth2(t.viewer()).get("/api/v1/tenants/" + t.id() + "/projects/" + t.projectId() + "/budget")
                 .then().statusCode(200).body("budget", nullValue()).body("committed", nullValue())
+                .body("gpuHours", nullValue())
                 .body("onBudgetExhausted", equalTo("FINISH"));
         given().auth().oauth2(Tokens.bob()).get(status).then().statusCode(404).body("code", equalTo("TENANT_NOT_FOUND"));
         given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + first + "/cancel").then().statusCode(200);

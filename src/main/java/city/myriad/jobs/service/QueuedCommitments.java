@@ -30,4 +30,10 @@ class QueuedCommitments implements Commitments {
             Instant now) {
         return jobs.projected(tenant, project, currency).map(p -> p[0]);
     }
+
+    /** Every job still QUEUED or RUNNING at its cards × maxRunSeconds, as admission counts it for GPU-hours. */
+    @Override
+    public Uni<Long> committedCardMilliSeconds(UUID tenant, UUID project, Instant now) {
+        return jobs.projected(tenant, project, null).map(p -> p[1]);
+    }
 }

@@ -57,4 +57,10 @@ public class MeterReadings implements Commitments {
             Instant now) {
         return billed(tenant, project, currency, now).map(Used::minor);
     }
+
+    /** The card-seconds billed in the period so far, as admission counts them for GPU-hours. */
+    @Override
+    public Uni<Long> committedCardMilliSeconds(UUID tenant, UUID project, Instant now) {
+        return billed(tenant, project, null, now).map(Used::cardMilliSeconds);
+    }
 }

@@ -81,7 +81,8 @@ public final class QuotaApi {
 
     @Schema(name = "BudgetStatus", description = "How much of a budget is committed this month, and by what: what "
             + "admission adds a new job's projection or a reservation's total to before it refuses one "
-            + "(BUDGET_EXCEEDED). Without a budget, only the period and the policy.")
+            + "(BUDGET_EXCEEDED), and the same for a GPU-hour limit (QUOTA_EXCEEDED). Without a budget, no money "
+            + "figures; without a limit, no GPU-hours.")
     public record BudgetStatusView(UUID tenantId,
             @Schema(description = "The project's (a project's status); absent for the tenant's") UUID projectId,
             @Schema(examples = "2026-12", description = "The month, UTC") String period,
@@ -96,7 +97,18 @@ public final class QuotaApi {
                     + "(0 at most spent)") Money remaining,
             @Schema(examples = "42.5", description = "committed / budget, in percent, one decimal") BigDecimal
             committedPercent,
+            @Schema(description = "The GPU-hour limit's figures, where one is set") GpuHoursStatus gpuHours,
             @Schema(enumeration = {"FINISH", "STOP"}, description = "What happens to running ON_DEMAND jobs when "
                     + "the budget is used up") String onBudgetExhausted,
             @Schema(description = "When these figures were read") Instant asOf) {}
+
+    @Schema(name = "GpuHoursStatus", description = "Card-hours (GPU-hours) committed this month against a limit, as "
+            + "admission counts them: a job is refused (QUOTA_EXCEEDED) when its cards x maxRunSeconds would take "
+            + "`committed` past `limit`")
+    public record GpuHoursStatus(@Schema(examples = "10000") long limit,
+            @Schema(examples = "812.5", description = "Billed: ended runs this month") BigDecimal billed,
+            @Schema(examples = "64", description = "Jobs still QUEUED or RUNNING at cards x maxRunSeconds")
+            BigDecimal jobs,
+            @Schema(examples = "876.5", description = "billed + jobs") BigDecimal committed,
+            @Schema(examples = "9123.5", description = "limit - committed, never below 0") BigDecimal remaining) {}
 }

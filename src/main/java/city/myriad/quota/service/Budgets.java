@@ -81,6 +81,17 @@ public class Budgets {
         return all.map(v -> byKind);
     }
 
+    /** Each domain's card-seconds committed against GPU-hours this month ({@link Commitments#kind} → card-ms). */
+    public Uni<Map<String, Long>> cardBreakdown(UUID tenant, UUID project, Instant now) {
+        Map<String, Long> byKind = new java.util.TreeMap<>();
+        Uni<Void> all = Uni.createFrom().voidItem();
+        for (Commitments c : commitments) {
+            all = all.chain(() -> c.committedCardMilliSeconds(tenant, project, now)
+                    .invoke(milli -> byKind.merge(c.kind(), milli, Math::addExact)).replaceWithVoid());
+        }
+        return all.map(v -> byKind);
+    }
+
     /** The sum of every domain's commitments, read one after the other (one reactive session reads in sequence). */
     private Uni<Long> committed(UUID tenant, UUID project, String currency, Instant from, Instant to, Instant now) {
         Uni<Long> sum = Uni.createFrom().item(0L);

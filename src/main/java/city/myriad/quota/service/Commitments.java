@@ -19,4 +19,12 @@ public interface Commitments {
      * tenant ({@code project} null) or one of its projects.
      */
     Uni<Long> committedMinor(UUID tenant, UUID project, String currency, Instant from, Instant to, Instant now);
+
+    /**
+     * Card-seconds (in thousandths of a card) committed against a GPU-hour limit in the period of {@code now}: the
+     * meter what it has billed, the jobs their projections; none for the others (reservations are not GPU-hours).
+     */
+    default Uni<Long> committedCardMilliSeconds(UUID tenant, UUID project, Instant now) {
+        return Uni.createFrom().item(0L);
+    }
 }

@@ -12,6 +12,7 @@ import city.myriad.platform.money.Money;
 import city.myriad.platform.security.Caller;
 import city.myriad.quota.mapping.QuotaApi;
 import city.myriad.quota.mapping.QuotaApi.BudgetStatusView;
+import city.myriad.quota.mapping.QuotaApi.GpuHoursStatus;
 import city.myriad.quota.mapping.QuotaApi.CardLimit;
 import city.myriad.quota.mapping.QuotaApi.Quotas;
 import city.myriad.quota.mapping.QuotaApi.QuotasView;
@@ -123,18 +124,25 @@ public class QuotaService {
                         ? Uni.createFrom().item((UUID) null) : tenants.projectOf(tenant, projectId))
                 .chain(project -> read(tenant, project).chain(quotas -> {
                     QuotaApi.Budget b = quotas.budget();
-                    if (b == null) {
-                        return Uni.createFrom().item(new BudgetStatusView(tenant, project, period, null, null, null,
-                                null, null, null, null, quotas.onBudgetExhausted(), now));
-                    }
-                    return scoped.asTenant(tenant, () -> budgets.breakdown(tenant, project, b.currency(), now))
-                            .map(byKind -> status(tenant, project, period, b, byKind, quotas.onBudgetExhausted(),
-                                    now));
+                    Long hours = quotas.gpuHours() == null ? null : quotas.gpuHours().limit();
+                    Uni<Map<String, Long>> money = b == null ? Uni.createFrom().item(Map.of())
+                            : budgets.breakdown(tenant, project, b.currency(), now);
+                    return scoped.asTenant(tenant, () -> money.chain(byKind -> (hours == null
+                                    ? Uni.createFrom().item(Map.<String, Long>of())
+                                    : budgets.cardBreakdown(tenant, project, now))
+                                    .map(cards -> status(tenant, project, period, b, byKind, hours, cards,
+                                            quotas.onBudgetExhausted(), now))));
                 })));
     }
 
+    /** The figures of a status: money where a budget is set, GPU-hours where a limit is. */
     private static BudgetStatusView status(UUID tenant, UUID project, String period, QuotaApi.Budget b,
-            Map<String, Long> byKind, String policy, Instant now) {
+            Map<String, Long> byKind, Long hoursLimit, Map<String, Long> cardMilli, String policy, Instant now) {
+        GpuHoursStatus gpu = hoursLimit == null ? null : gpuHours(hoursLimit, cardMilli);
+        if (b == null) {
+            return new BudgetStatusView(tenant, project, period, null, null, null, null, null, null, null, gpu, policy,
+                    now);
+        }
         long billed = byKind.getOrDefault("BILLED", 0L);
         long jobs = byKind.getOrDefault("JOBS", 0L);
         long reserved = byKind.getOrDefault("RESERVATIONS", 0L);
@@ -144,7 +152,20 @@ public class QuotaService {
                 .divide(BigDecimal.valueOf(b.amountMinor()), 1, RoundingMode.HALF_UP);
         return new BudgetStatusView(tenant, project, period, Money.of(b.amountMinor(), c), Money.of(billed, c),
                 Money.of(jobs, c), Money.of(reserved, c), Money.of(committed, c),
-                Money.of(Math.max(0, b.amountMinor() - committed), c), percent, policy, now);
+                Money.of(Math.max(0, b.amountMinor() - committed), c), percent, gpu, policy, now);
+    }
+
+    /** Card-hours from thousandths of a card-second, two decimals. */
+    private static BigDecimal hours(long cardMilliSeconds) {
+        return BigDecimal.valueOf(cardMilliSeconds).divide(BigDecimal.valueOf(3_600_000L), 2, RoundingMode.HALF_UP);
+    }
+
+    private static GpuHoursStatus gpuHours(long limit, Map<String, Long> cardMilli) {
+        long billed = cardMilli.getOrDefault("BILLED", 0L);
+        long jobs = cardMilli.getOrDefault("JOBS", 0L);
+        long committed = Math.addExact(billed, jobs);
+        return new GpuHoursStatus(limit, hours(billed), hours(jobs), hours(committed),
+                hours(Math.max(0, Math.subtractExact(Math.multiplyExact(limit, 3_600_000L), committed))));
     }
 
     private Uni<QuotasView> read(UUID tenant, UUID project) {
