@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /**
  * The audit trail of tenants' accounts and operators' clusters: who changed what, when, through which request. An
@@ -26,7 +27,8 @@ import java.util.UUID;
  * <li>An event is written <b>in the transaction of the change it records</b> (the caller's, on either client), so a
  * change that rolls back leaves no event and an event never lacks its change.</li>
  * <li>Only changes are recorded, each once: a replayed idempotent request, a refused one or a read writes nothing.</li>
- * <li>The table is append-only (database triggers) and row-level secured by tenant, like every tenant-owned row.</li>
+ * <li>The table is append-only (database triggers) and row-level secured: a tenant's events like every tenant-owned
+ * row, an operator's (no tenant) read in the platform scope only.</li>
  * </ul>
  * The action is the route's operationId, so an event names the very call of the contract that made it.
  */
@@ -42,13 +44,13 @@ public class AuditTrail {
     }
 
     /** One stored event, of a tenant or an operator; {@code details} its JSON object as stored. */
-    public record Event(UUID id, UUID tenantId, UUID operatorId, Instant at, String actor, String actorSubject, String actorRole,
-            String action, String targetType, String targetId, String requestId, String details) {}
+    public record Event(UUID id, UUID tenantId, UUID operatorId, Instant at, String actor, String actorSubject,
+            String actorRole, String action, String targetType, String targetId, String requestId, String details) {}
 
     /** Filters of a read; null: any. {@code from} inclusive, {@code to} exclusive. */
     public record Filter(String action, String actor, String targetId, Instant from, Instant to) {
 
-        private static final java.util.regex.Pattern ACTION = java.util.regex.Pattern.compile("[a-z][A-Za-z]{1,63}");
+        private static final Pattern ACTION = Pattern.compile("[a-z][A-Za-z]{1,63}");
 
         /** The filters as a client wrote them in the query: 400 VALIDATION_FAILED naming the first one wrong. */
         public static Filter parse(String action, String actor, String targetId, String fromText, String toText) {
