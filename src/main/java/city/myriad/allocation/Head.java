@@ -23,7 +23,7 @@ record Head(double shadow, int node, long models, long extra) {
      * block, if it must stay in one).
      */
     static Head reserve(Job head, double t, Topology topology, ClusterState state,
-            Iterable<Scheduler.Running> byEnd) {
+            Iterable<RunningJob> byEnd) {
         if (head.gpus() <= Math.max(1, topology.maxCardsOnOneNode(head.allowedModels()))) {
             return onOneNode(head, t, topology, state, byEnd);
         }
@@ -44,7 +44,7 @@ record Head(double shadow, int node, long models, long extra) {
         if (fits >= 0) {  // fits in aggregate: reserve now
             return new Head(t, -1, head.allowedModels(), spare(available, need));
         }
-        for (Scheduler.Running r : byEnd) {
+        for (RunningJob r : byEnd) {
             Placement p = r.placement;
             boolean enough = false;
             for (int i = 0; i < p.nodes().length; i++) {
@@ -74,7 +74,7 @@ record Head(double shadow, int node, long models, long extra) {
     }
 
     private static Head onOneNode(Job head, double t, Topology topology, ClusterState state,
-            Iterable<Scheduler.Running> byEnd) {
+            Iterable<RunningJob> byEnd) {
         Head now = fitsNow(head, t, topology, state);
         return now != null ? now : new Walk(head, topology, state, byEnd, new Releases(topology)).next();
     }
@@ -102,15 +102,15 @@ record Head(double shadow, int node, long models, long extra) {
         private Job shape;
         private final Topology topology;
         private final ClusterState state;
-        private final Iterator<Scheduler.Running> running;
+        private final Iterator<RunningJob> running;
         private final Releases released;
-        private Scheduler.Running current;
+        private RunningJob current;
         private int index;
         /** Running jobs looked at so far. */
         private long steps;
 
         /** A walk that adds up into {@code released}, which it clears first (the caller reuses it). */
-        Walk(Job shape, Topology topology, ClusterState state, Iterable<Scheduler.Running> byEnd, Releases released) {
+        Walk(Job shape, Topology topology, ClusterState state, Iterable<RunningJob> byEnd, Releases released) {
             this.shape = shape;
             this.topology = topology;
             this.state = state;

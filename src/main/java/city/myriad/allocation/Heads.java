@@ -98,7 +98,7 @@ final class Heads {
      * last one reserved from the running jobs' ends did goes on with that walk, if the running jobs did not change
      * since ({@code runningVersion}: a start, an end, or a preemption what-if undone).
      */
-    Head reserve(Job j, double t, Iterable<Scheduler.Running> byEnd, long runningVersion) {
+    Head reserve(Job j, double t, Iterable<RunningJob> byEnd, long runningVersion) {
         liftAll();
         for (Head h : onNodes) {
             holds.push(state.holdForHead(h.node()));
@@ -142,7 +142,7 @@ final class Heads {
     }
 
     /** The reservation the last scan kept for {@code j}, if it stands; its walk's steps count against the budget. */
-    private Head kept(Job j, double t, HeldNodes held, Iterable<Scheduler.Running> byEnd) {
+    private Head kept(Job j, double t, HeldNodes held, Iterable<RunningJob> byEnd) {
         Head kept = memo == null ? null : memo.lookup(j, t, state, held);
         if (kept != null) {
             walked += memo.steps(j);

@@ -8,7 +8,7 @@ import java.util.TreeSet;
 
 /**
  * The jobs waiting to start and the order a cycle looks at them in ({@link #ordered}): one queue per tenant with
- * fair share (else one), each in the options' {@link Scheduler.Order}; ahead of them, the oldest of the jobs that
+ * fair share (else one), each in the options' {@link SchedulerOptions.Order}; ahead of them, the oldest of the jobs that
  * have waited past the aging threshold, as many as a cycle reserves for. Those are the jobs protected from
  * starving: each that does not fit gets a reservation. Every other job, aged or not, keeps its place in its
  * tenant's queue (docs/design/queue-order.md, "Aged jobs").
@@ -60,8 +60,8 @@ final class PendingQueues {
             int bySubmission = Double.compare(a.submitS(), b.submitS());
             if (rate != 0 && c != 0 && bySubmission != 0 && c != bySubmission) {
                 // The smaller job came later: only here do the keys need their logs (the key grows with both).
-                c = Double.compare(Scheduler.sizeKey(areaA, a.submitS(), rate),
-                        Scheduler.sizeKey(areaB, b.submitS(), rate));
+                c = Double.compare(SchedulerOptions.sizeKey(areaA, a.submitS(), rate),
+                        SchedulerOptions.sizeKey(areaB, b.submitS(), rate));
             } else if (rate != 0 && c == 0) {
                 c = bySubmission;  // of one area, the older job's key is the smaller
             }
@@ -84,7 +84,7 @@ final class PendingQueues {
      * and a scan computes a key for every job it yields.
      */
     static double sizeKey(Job j, double rate) {
-        return Scheduler.sizeKey(area(j), j.submitS(), rate);
+        return SchedulerOptions.sizeKey(area(j), j.submitS(), rate);
     }
 
     /**
@@ -121,18 +121,18 @@ final class PendingQueues {
      */
     private final int oldestFirst;
     private int size;
-    /** The aging threshold rises with the queue's drain time up to this cap ({@link Scheduler#agingThreshold}). */
+    /** The aging threshold rises with the queue's drain time up to this cap ({@link SchedulerOptions#agingThreshold}). */
     private final double agingCapS;
     private final long cards;
     /** The waiting jobs' milli-cards × declared run time, summed (jobs without one count nothing). */
     private long queuedMilliSeconds;
 
-    PendingQueues(boolean perTenant, double agingS, Scheduler.Order order, FairShare fairShare, int oldestFirst) {
+    PendingQueues(boolean perTenant, double agingS, SchedulerOptions.Order order, FairShare fairShare, int oldestFirst) {
         this(perTenant, agingS, order, Double.POSITIVE_INFINITY, fairShare, oldestFirst);
     }
 
     /** As above, the smallest-area order with a job's area halving for every {@code areaHalfLifeS} it waits. */
-    PendingQueues(boolean perTenant, double agingS, Scheduler.Order order, double areaHalfLifeS, FairShare fairShare,
+    PendingQueues(boolean perTenant, double agingS, SchedulerOptions.Order order, double areaHalfLifeS, FairShare fairShare,
             int oldestFirst) {
         this(perTenant, agingS, order, areaHalfLifeS, fairShare, oldestFirst, 0, 0);
     }
@@ -141,7 +141,7 @@ final class PendingQueues {
      * As above, with the aging threshold rising with the time the queue would take to drain on {@code cards} cards,
      * up to {@code agingCapS}.
      */
-    PendingQueues(boolean perTenant, double agingS, Scheduler.Order order, double areaHalfLifeS, FairShare fairShare,
+    PendingQueues(boolean perTenant, double agingS, SchedulerOptions.Order order, double areaHalfLifeS, FairShare fairShare,
             int oldestFirst, double agingCapS, long cards) {
         this.agingCapS = agingCapS;
         this.cards = cards;
@@ -153,8 +153,8 @@ final class PendingQueues {
         if (!(areaHalfLifeS > 0)) {
             throw new IllegalArgumentException("an area half-life must be positive (infinite: none)");
         }
-        this.rate = Double.isInfinite(areaHalfLifeS) ? 0 : Math.log(2) / areaHalfLifeS;  // as Options.areaRate
-        this.order = order != Scheduler.Order.SMALLEST_AREA ? BY_SUBMISSION : rate == 0 ? BY_AREA : new BySize(rate);
+        this.rate = Double.isInfinite(areaHalfLifeS) ? 0 : Math.log(2) / areaHalfLifeS;  // as SchedulerOptions.areaRate
+        this.order = order != SchedulerOptions.Order.SMALLEST_AREA ? BY_SUBMISSION : rate == 0 ? BY_AREA : new BySize(rate);
         this.fairShare = fairShare;
         this.oldestFirst = oldestFirst;
         boolean ages = !Double.isInfinite(agingS);
@@ -216,7 +216,7 @@ final class PendingQueues {
 
     /** How long a job waits before it ages, with the queue as it is now. */
     double agingThreshold() {
-        return Scheduler.agingThreshold(agingS, agingCapS, queuedMilliSeconds, cards);
+        return SchedulerOptions.agingThreshold(agingS, agingCapS, queuedMilliSeconds, cards);
     }
 
     private SortedJobs queueOf(Job j) {

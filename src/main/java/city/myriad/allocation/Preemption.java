@@ -14,13 +14,13 @@ final class Preemption {
 
     /** Takes a running job's cards away from the cluster and gives them back, as the scheduler does on an end. */
     interface WhatIf {
-        void evict(Scheduler.Running r);
+        void evict(RunningJob r);
 
-        void restore(Scheduler.Running r);
+        void restore(RunningJob r);
     }
 
     /** A preemption that pays: the victims, already evicted, and the head's placement on the cards they free. */
-    record Plan(List<Scheduler.Running> victims, Placement placement) {}
+    record Plan(List<RunningJob> victims, Placement placement) {}
 
     private static final PlacementResult NOT_NOW = new PlacementResult.Deferred(PlacementResult.Reason.NO_NODE_WITH_FREE_CARDS);
 
@@ -47,7 +47,7 @@ final class Preemption {
      * A preemptible job running on a node, with what it holds there and its footprint (see {@link #lostWork}),
      * kept so that weighing a node's victims does not go through their placements.
      */
-    private record Victim(Scheduler.Running running, long milli, long cpu, long memory, double footprint,
+    private record Victim(RunningJob running, long milli, long cpu, long memory, double footprint,
             int cards, double footprintPerCard) {
         /** The work it loses if stopped at {@code t}, as {@link #lostWork} counts it. */
         double lost(double t) {
@@ -111,7 +111,7 @@ final class Preemption {
     }
 
     /** A job runs (started, resumed, or restored after a what-if). */
-    void started(Scheduler.Running r) {
+    void started(RunningJob r) {
         Placement p = r.placement;
         if (p.job().preemptible()) {
             double footprint = footprint(p);
@@ -130,7 +130,7 @@ final class Preemption {
     }
 
     /** A job stopped running (ended, evicted, or evicted for a what-if). */
-    void ended(Scheduler.Running r) {
+    void ended(RunningJob r) {
         releases++;
         if (r.placement.job().preemptible()) {
             for (int n : r.placement.nodes()) {
@@ -165,7 +165,7 @@ final class Preemption {
             return forGang(head, t, gain);
         }
         int bestNode = -1;
-        List<Scheduler.Running> bestVictims = null;
+        List<RunningJob> bestVictims = null;
         double bestLost = Double.MAX_VALUE;
         for (int n = nextWithPreemptible(0); n >= 0; n = nextWithPreemptible(n + 1)) {
             if (topology.cards(n) < head.gpus() || (head.gpus() > 0 && !head.allows(topology.model(n)))) {
@@ -181,7 +181,7 @@ final class Preemption {
                         : "node " + n + " was passed over for job " + head.id() + " but beats the best set";
                 continue;
             }
-            List<Scheduler.Running> taken = victimsOn(head, n);
+            List<RunningJob> taken = victimsOn(head, n);
             if (taken == null) {
                 continue;
             }
@@ -194,7 +194,7 @@ final class Preemption {
         if (bestVictims == null || bestLost / 1000.0 >= gain) {
             return failedFor(head);
         }
-        for (Scheduler.Running v : bestVictims) {
+        for (RunningJob v : bestVictims) {
             whatIf.evict(v);
         }
         int[] cards = state.chooseCards(head, bestNode);
@@ -205,16 +205,16 @@ final class Preemption {
      * The victims that make room for the head on node n, or null if even all its preemptible jobs do not: largest
      * first gives the fewest victims; then any victim not needed is dropped, last taken first.
      */
-    private List<Scheduler.Running> victimsOn(Job head, int n) {
+    private List<RunningJob> victimsOn(Job head, int n) {
         // Every preemptible job here, a gang across nodes too: all its work is lost.
-        List<Scheduler.Running> victims = runningOn(n);
+        List<RunningJob> victims = runningOn(n);
         if (victims.isEmpty()) {
             return null;
         }
         victims.sort((a, b) -> Long.compare(b.placement.job().totalMilli(), a.placement.job().totalMilli()));
         List<Placement> released = new ArrayList<>();
-        List<Scheduler.Running> taken = new ArrayList<>();
-        for (Scheduler.Running v : victims) {
+        List<RunningJob> taken = new ArrayList<>();
+        for (RunningJob v : victims) {
             if (state.fitsOnNodeAfterReleasing(head, n, released)) {
                 break;
             }
@@ -236,12 +236,12 @@ final class Preemption {
     }
 
     /** Whether these victims are chosen over the best set so far: fewer of them, or as many losing strictly less. */
-    private boolean beats(List<Scheduler.Running> victims, int bestSize, double bestLost, double t) {
+    private boolean beats(List<RunningJob> victims, int bestSize, double bestLost, double t) {
         return victims != null && (victims.size() < bestSize
                 || (victims.size() == bestSize && lostWork(victims, t) < bestLost));
     }
 
-    private double lostWork(List<Scheduler.Running> victims, double t) {
+    private double lostWork(List<RunningJob> victims, double t) {
         return victims.stream().mapToDouble(v -> lostWork(v, t)).sum();
     }
 
@@ -332,7 +332,7 @@ final class Preemption {
      * (CPU only) or little of one still keeps the rest of a node from others: counting its cards alone would make
      * it free to evict, and it would be evicted over and over.
      */
-    private double lostWork(Scheduler.Running v, double t) {
+    private double lostWork(RunningJob v, double t) {
         return (t - v.start) * footprint(v.placement);
     }
 
@@ -352,9 +352,9 @@ final class Preemption {
     }
 
     /** The preemptible jobs running on node n, in the order they started. */
-    private List<Scheduler.Running> runningOn(int n) {
+    private List<RunningJob> runningOn(int n) {
         List<Victim> here = onNode.get(n);
-        List<Scheduler.Running> running = new ArrayList<>(here.size());
+        List<RunningJob> running = new ArrayList<>(here.size());
         for (Victim victim : here) {
             running.add(victim.running());
         }
@@ -387,7 +387,7 @@ final class Preemption {
 
     /** The greedy steps of {@link #forGang}. */
     private Plan greedyForGang(Job head, double t, double gain) {
-        List<Scheduler.Running> victims = new ArrayList<>();
+        List<RunningJob> victims = new ArrayList<>();
         if (++pass == Integer.MAX_VALUE) {
             pass = 1;
             java.util.Arrays.fill(seen, 0);
@@ -427,8 +427,8 @@ final class Preemption {
             if (bestNode < 0) {
                 break;
             }
-            List<Scheduler.Running> best = runningOn(bestNode);
-            for (Scheduler.Running v : best) {
+            List<RunningJob> best = runningOn(bestNode);
+            for (RunningJob v : best) {
                 whatIf.evict(v);
                 victims.add(v);
                 for (int m : v.placement.nodes()) {
@@ -444,7 +444,7 @@ final class Preemption {
             return failedFor(head);
         }
         for (int i = victims.size() - 1; i >= 0; i--) {
-            Scheduler.Running v = victims.get(i);
+            RunningJob v = victims.get(i);
             whatIf.restore(v);
             PlacementResult without = policy.place(state, head);
             if (without instanceof PlacementResult.Placed) {
@@ -455,7 +455,7 @@ final class Preemption {
             }
         }
         double lost = 0;
-        for (Scheduler.Running v : victims) {
+        for (RunningJob v : victims) {
             lost += lostWork(v, t) / 1000.0;
         }
         if (lost >= gain) {

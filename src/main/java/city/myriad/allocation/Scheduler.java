@@ -2,13 +2,8 @@ package city.myriad.allocation;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeSet;
-import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -31,233 +26,13 @@ import java.util.function.LongSupplier;
  *       few blocked jobs that fit one node each get a reservation of their own node, kept from jobs that would
  *       still run at its start; a gang head lets such jobs use only the cards it will not need. While the queue
  *       is short, every blocked job that needs a whole node gets one too once it has waited 2 hours
- *       ({@link #WHOLE_NODE_RESERVATION_S}). With one reservation this is EASY backfilling;</li>
+ *       ({@link SchedulerOptions#WHOLE_NODE_RESERVATION_S}). With one reservation this is EASY backfilling;</li>
  *   <li>return the decisions, in order.</li>
  * </ol>
  * A job that its tenant's quota or budget does not admit ({@link Admission}) is skipped and blocks nobody.
  * Job ids must be unique among the jobs a scheduler has seen. Not thread-safe: one writer per cluster.
  */
 public final class Scheduler {
-
-    /** The order of each tenant's queue among jobs of equal priority (aged jobs always go oldest first). */
-    public enum Order {
-        /** First come, first served. */
-        SUBMISSION,
-        /** Smallest cards × declared run time first, then submission: see {@link PendingQueues#BY_AREA}. */
-        SMALLEST_AREA
-    }
-
-    /**
-     * How the queue is ordered and worked. A cycle looks at up to {@code scanLimit} pending jobs while the cluster
-     * has idle cards to fill, but at only {@code busyScanLimit} once {@link #BUSY} of its cards are allocated
-     * ({@link #scan}).
-     */
-    public record Options(boolean fairShare, boolean backfill, boolean preemption, double fairShareHalfLifeS,
-            int scanLimit, int busyScanLimit, double agingS, Order order, double areaHalfLifeS, int heads,
-            double agingCapS, double wholeNodeReservationS) {
-
-        public Options {
-            if (scanLimit < 1 || busyScanLimit < 1) {
-                throw new IllegalArgumentException("scan limits must be positive");
-            }
-            if (heads < 1) {
-                throw new IllegalArgumentException("at least the first blocked job is reserved for");
-            }
-            if (!(agingS > 0)) {
-                throw new IllegalArgumentException("aging must be positive (infinite: none)");
-            }
-            if (!(areaHalfLifeS > 0)) {
-                throw new IllegalArgumentException("the area half-life must be positive (infinite: none)");
-            }
-            if (Double.isNaN(agingCapS)) {
-                throw new IllegalArgumentException("the aging cap must be a number (at most agingS: a fixed threshold)");
-            }
-            if (!(wholeNodeReservationS >= 0)) {
-                throw new IllegalArgumentException("the whole-node reservation wait must be at least 0 (infinite: none)");
-            }
-        }
-
-        /** The same options with another scan depth (pending jobs looked at per cycle), busy or not. */
-        public Options withScanLimit(int jobs) {
-            return with(b -> b.scanLimit = b.busyScanLimit = jobs);
-        }
-
-        /** The same options with a scan depth while cards are idle and another one once the cluster is busy. */
-        public Options withScanLimits(int jobs, int whenBusy) {
-            return with(b -> {
-                b.scanLimit = jobs;
-                b.busyScanLimit = whenBusy;
-            });
-        }
-
-        /** The same options with another aging threshold. */
-        public Options withAging(double seconds) {
-            return with(b -> b.agingS = seconds);
-        }
-
-        /** The same options with another order within a tenant's queue. */
-        public Options withOrder(Order queueOrder) {
-            return with(b -> b.order = queueOrder);
-        }
-
-        /** The same options with another number of blocked jobs that get a reservation. */
-        public Options withHeads(int reserved) {
-            return with(b -> b.heads = reserved);
-        }
-
-        /**
-         * The same options with another area half-life: in the smallest-area order a waiting job's area counts half
-         * as much for every {@code seconds} it has waited (infinite: the area alone; {@link PendingQueues#sizeKey}).
-         */
-        public Options withAreaHalfLife(double seconds) {
-            return with(b -> b.areaHalfLifeS = seconds);
-        }
-
-        /**
-         * The same options with another cap on the aging threshold: it rises with the queue's drain time up to this
-         * ({@link #agingThreshold}); at most {@code agingS}, it stays at {@code agingS}.
-         */
-        public Options withAgingCap(double seconds) {
-            return with(b -> b.agingCapS = seconds);
-        }
-
-        /**
-         * The same options with another wait after which a blocked job that needs a whole node gets a reservation
-         * even past the first {@code heads} blocked jobs (infinite: none; {@link #WHOLE_NODE_RESERVATION_S}).
-         */
-        public Options withWholeNodeReservation(double seconds) {
-            return with(b -> b.wholeNodeReservationS = seconds);
-        }
-
-        /** These options with the components {@code change} sets, validated again by the constructor. */
-        private Options with(Consumer<Copy> change) {
-            Copy copy = new Copy(this);
-            change.accept(copy);
-            return copy.build();
-        }
-
-        /** A mutable copy of the components a wither may change, so that each wither names only what it changes. */
-        private static final class Copy {
-            private final Options from;
-            int scanLimit;
-            int busyScanLimit;
-            double agingS;
-            Order order;
-            double areaHalfLifeS;
-            int heads;
-            double agingCapS;
-            double wholeNodeReservationS;
-
-            Copy(Options from) {
-                this.from = from;
-                scanLimit = from.scanLimit;
-                busyScanLimit = from.busyScanLimit;
-                agingS = from.agingS;
-                order = from.order;
-                areaHalfLifeS = from.areaHalfLifeS;
-                heads = from.heads;
-                agingCapS = from.agingCapS;
-                wholeNodeReservationS = from.wholeNodeReservationS;
-            }
-
-            Options build() {
-                return new Options(from.fairShare, from.backfill, from.preemption, from.fairShareHalfLifeS, scanLimit,
-                        busyScanLimit, agingS, order, areaHalfLifeS, heads, agingCapS, wholeNodeReservationS);
-            }
-        }
-
-        /** ln 2 / the area half-life, 0 without one: the rate in {@link PendingQueues#sizeKey}. */
-        public double areaRate() {
-            return Double.isInfinite(areaHalfLifeS) ? 0 : Math.log(2) / areaHalfLifeS;
-        }
-
-        /** Strict FIFO: nothing passes a head that does not fit. */
-        public static Options fifo() {
-            return new Options(false, false, false, 0, Integer.MAX_VALUE, Integer.MAX_VALUE, Double.POSITIVE_INFINITY,
-                    Order.SUBMISSION, Double.POSITIVE_INFINITY, 1, 0, Double.POSITIVE_INFINITY);
-        }
-
-        /** Classic EASY backfilling in submission order. */
-        public static Options easy() {
-            return new Options(false, true, false, 0, 2000, 2000, Double.POSITIVE_INFINITY, Order.SUBMISSION,
-                    Double.POSITIVE_INFINITY, 1, 0, Double.POSITIVE_INFINITY);
-        }
-
-        /**
-         * Myriad's default: priorities; the 9 oldest jobs pending over 6.25 hours (or the queue's drain time, up to
-         * 18 hours: {@link #agingThreshold}) first; each tenant's jobs smallest
-         * area first, an area counting half for every 1.75 hours waited; the tenants weighed by fair share with a
-         * one-day half-life; reservations for the first 9 blocked jobs, and for every blocked job that needs a whole
-         * node once it has waited 2 hours while the queue drains within the aging time, and backfilling around them,
-         * over up to 1,000 pending jobs while cards are idle and 150 once the cluster is busy; preemption.
-         */
-        public static Options myriad() {
-            return new Options(true, true, true, 86_400, SCAN_LIMIT, BUSY_SCAN_LIMIT, AGING_S, Order.SMALLEST_AREA,
-                    AREA_HALF_LIFE_S, RESERVED_HEADS, AGING_CAP_S, WHOLE_NODE_RESERVATION_S);
-        }
-    }
-
-    /**
-     * Default aging threshold: a job pending this long is among the aged jobs, the oldest of which (as many as get
-     * reservations) go ahead of fair share and size, among their priority.
-     */
-    static final double AGING_S = 6.25 * 3600;
-
-    /**
-     * Default cap on the aging threshold. The threshold is {@link #AGING_S} or, when the queue is longer, the time the
-     * queue would take to drain on all the cards (its jobs' declared card-seconds over the cluster's cards), but never
-     * over 18 hours: nobody waits past it unprotected, however long an overload lasts (a day let the 100k overload's
-     * worst wait pass FIFO's). Measured on 43 replays and two overloads (docs/design/queue-order.md, "Aging with the
-     * queue's drain time").
-     */
-    static final double AGING_CAP_S = 18 * 3600;
-
-    /**
-     * The aging threshold for a queue of {@code queuedMilliSeconds} (its jobs' milli-cards × declared run time; jobs
-     * without one count nothing) on {@code cards} cards: the queue's drain time, {@code queued / 1000 / cards}
-     * seconds, between {@code agingS} and {@code agingCapS} (a cap at most {@code agingS}: {@code agingS}). Under a
-     * queue longer than the aging time, jobs that age on a fixed threshold would be served oldest first in bulk,
-     * FIFO for the whole queue; a job has waited too long when it has waited longer than the queue ahead of it
-     * takes to drain. One formula for the core, the service's estimates and the simulator's.
-     */
-    public static double agingThreshold(double agingS, double agingCapS, double queuedMilliSeconds, long cards) {
-        double drain = cards <= 0 ? 0 : queuedMilliSeconds / 1000.0 / cards;
-        return Math.max(agingS, Math.min(agingCapS, drain));
-    }
-
-    /**
-     * Default area half-life: in the smallest-area order a waiting job's area counts half as much for every 1.75
-     * hours it has waited ({@link PendingQueues#sizeKey}). With it the aging threshold is 6.25 hours rather than
-     * 5: chosen on 43 replays (Philly near offered load 0.85, Philly near the held-out period's EASY figures, and
-     * generated workloads; docs/design/queue-order.md, "Area half-life").
-     */
-    static final double AREA_HALF_LIFE_S = 1.75 * 3600;
-
-    /**
-     * The smallest-area order's key of a job of {@code cardSeconds} (cards × declared run time) submitted at
-     * {@code submittedS}, with {@code rate} = ln 2 / the area half-life ({@link Options#areaRate}): the area itself
-     * with rate 0, else ln(1 + area) + rate × submission ({@code PendingQueues.sizeKey} says why). The queue-order
-     * estimates outside the core (the simulator's, and the SQL of {@code JobRepository.queuedAhead}) use the same.
-     */
-    public static double sizeKey(double cardSeconds, double submittedS, double rate) {
-        return rate == 0 ? cardSeconds : Math.log(1 + cardSeconds) + rate * submittedS;
-    }
-
-    /** Default number of blocked jobs per cycle that get a reservation (see {@link Heads}). */
-    static final int RESERVED_HEADS = 9;
-
-    /**
-     * Default wait after which a blocked job that needs a whole node (every card of the largest node of its models)
-     * gets a reservation of its own, however far back in the order it is, beyond the first {@link #RESERVED_HEADS}
-     * blocked jobs. Such a job starts only on a node that is wholly free at once, which backfilled narrow jobs never
-     * leave unless the node is kept for it; in the smallest-area order it comes late, so without this it waited for
-     * the aging threshold: on generated workloads one-node 8-card jobs were 6% of the jobs and 82% of the summed
-     * wait. Only while the queue drains within the aging time ({@link #agingThreshold} is {@code agingS}): under an
-     * overload the aged jobs' reservations protect the widest jobs, and one more reservation per waiting wide job
-     * doubled the stress replay's time. Measured on 53 replays (docs/design/queue-order.md, "Whole-node
-     * reservations").
-     */
-    static final double WHOLE_NODE_RESERVATION_S = 2 * 3600;
 
     /**
      * A cluster with this share of its cards allocated is busy: a cycle's scan stops at the busy scan limit. While
@@ -267,69 +42,30 @@ public final class Scheduler {
      */
     static final double BUSY = 0.95;
 
-    /** Default scan depths, idle and busy (see {@link #BUSY}). */
-    static final int SCAN_LIMIT = 1000;
-    static final int BUSY_SCAN_LIMIT = 150;
-
     /**
      * The reservations of one cycle look at most this many times at every running job in all (the first head's
      * walk may take one pass alone): a bound on a cycle's cost that no measured workload reached.
      */
     static final long WALK_PASSES = 2;
 
-    /** By declared end, then start order; written out for the JIT (see {@link PendingQueues#BY_SUBMISSION}). */
-    private static final Comparator<Running> BY_END = (a, b) -> {
-        int c = Double.compare(a.end, b.end);
-        return c != 0 ? c : Long.compare(a.seq, b.seq);
-    };
-
-    /** A running job: its placement, start, declared end, and the order it started in. */
-    static final class Running {
-        final Placement placement;
-        final double start;
-        final double end;
-        final long seq;
-        /** Whether this scheduler charged its tenant's fair share for it (not so for a job resumed after a restart). */
-        boolean charged;
-
-        Running(Placement placement, double start, long seq) {
-            this.placement = placement;
-            this.start = start;
-            this.end = start + placement.job().durationS();
-            this.seq = seq;
-        }
-    }
-
     private final Topology topology;
     private final PlacementPolicy policy;
-    private final Options options;
+    private final SchedulerOptions options;
     private final ClusterState state;
     private final FairShare fairShare;
     private Admission admission = Admission.ALWAYS;
     /** Measures decisions when set (the simulator and benchmarks); null in the service: nothing is recorded. */
     private LongSupplier ticker;
-    /** Running jobs with a finite declared run time, by declared end: reservations walk it. */
-    private final TreeSet<Running> byEnd = new TreeSet<>(BY_END);
-    /**
-     * The same per card model, of the jobs with a card on a node of that model: a reservation for a job bound to
-     * one model walks only these (the others free nothing it can use), in the same order.
-     */
-    private final List<TreeSet<Running>> byEndOfModel = new ArrayList<>();
-    private final Map<Integer, Running> running = new HashMap<>();
+    /** The running jobs, by id and by declared end: the reservations walk them. */
+    private final RunningJobs running;
     /** Who runs where, and what evicting whom would gain; consulted for non-preemptible jobs that do not fit. */
     private final Preemption preemption;
-    private long runningSeq;
-    /** Counts every change to the running jobs (starts, ends, what-ifs and their undoing), for {@link Heads}. */
-    private long runningVersion;
     /** The jobs waiting, one queue per tenant with fair share (else one). */
     private final PendingQueues queues;
-    /**
-     * Shapes that did not fit, with the least CPU and memory tried: a job of that shape asking at least as much
-     * does not fit either. Until capacity is released the cluster only fills up, so this stays true across cycles;
-     * cleared on every release and reservation change.
-     */
-    private final Map<Shape, long[]> notFitting = new HashMap<>();
-    private static final PlacementResult NOT_NOW = new PlacementResult.Deferred(PlacementResult.Reason.NO_NODE_WITH_FREE_CARDS);
+    /** Shapes known not to fit until capacity is released. */
+    private final NotFitting notFitting = new NotFitting();
+    private static final PlacementResult NOT_NOW =
+            new PlacementResult.Deferred(PlacementResult.Reason.NO_NODE_WITH_FREE_CARDS);
     /** The per-node sums the heads' reservations add up in (see {@link Head.Walk}). */
     private final Head.Releases walkSums;
     /** The blocked jobs' reservations, kept from cycle to cycle while nothing could move them. */
@@ -339,12 +75,12 @@ public final class Scheduler {
     private long[] nanos = new long[1 << 12];
     private int decisions;
 
-    public Scheduler(Topology topology, PlacementPolicy policy, Options options) {
+    public Scheduler(Topology topology, PlacementPolicy policy, SchedulerOptions options) {
         this(topology, policy, options, new FairShare(options.fairShareHalfLifeS()));
     }
 
     /** With the tenants' fair-share weights (and usage) kept in {@code fairShare}. */
-    public Scheduler(Topology topology, PlacementPolicy policy, Options options, FairShare fairShare) {
+    public Scheduler(Topology topology, PlacementPolicy policy, SchedulerOptions options, FairShare fairShare) {
         this.topology = topology;
         this.policy = policy;
         this.options = options;
@@ -352,17 +88,15 @@ public final class Scheduler {
         this.state = new ClusterState(topology);
         this.walkSums = new Head.Releases(topology);
         this.headMemo = new HeadMemo();
-        for (int m = 0; m < Math.max(1, topology.models().size()); m++) {
-            byEndOfModel.add(new TreeSet<>(BY_END));
-        }
+        this.running = new RunningJobs(topology);
         this.preemption = new Preemption(topology, state, policy, new Preemption.WhatIf() {
             @Override
-            public void evict(Running r) {
+            public void evict(RunningJob r) {
                 release(r);
             }
 
             @Override
-            public void restore(Running r) {
+            public void restore(RunningJob r) {
                 Scheduler.this.restore(r);
             }
         });
@@ -408,16 +142,11 @@ public final class Scheduler {
         run(placement, startedAtS);
     }
 
-    private Running run(Placement placement, double startedAtS) {
-        if (running.containsKey(placement.job().id())) {
-            throw new IllegalArgumentException("job " + placement.job().id() + " is already running");
-        }
-        Running r = new Running(placement, startedAtS, runningSeq++);
+    private RunningJob run(Placement placement, double startedAtS) {
+        RunningJob r = running.prepare(placement, startedAtS);
         state.allocate(placement, r.end);
         policy.allocated(state, placement);
-        runningVersion++;
-        running.put(placement.job().id(), r);
-        ends(r, true);
+        running.add(r);
         preemption.started(r);
         return r;
     }
@@ -432,7 +161,7 @@ public final class Scheduler {
      * its tenant gets back the fair-share charge for the time it did not run (it was charged all of it at start).
      */
     public void finished(Job job, double nowS) {
-        Running r = running.remove(job.id());
+        RunningJob r = running.remove(job.id());
         if (r == null) {
             throw new IllegalArgumentException("job " + job.id() + " is not running");
         }
@@ -516,7 +245,7 @@ public final class Scheduler {
         double wholeNodeAfter = queues.agingThreshold() > options.agingS() ? Double.POSITIVE_INFINITY
                 : options.wholeNodeReservationS();
         Heads heads = new Heads(topology, state, options.heads(), wholeNodeAfter, walkSums,
-                WALK_PASSES * Math.max(1, byEnd.size()), headMemo);
+                WALK_PASSES * Math.max(1, running.withEnd()), headMemo);
         try {
             for (int scanned = 0; candidates.hasNext() && scanned < options.scanLimit(); scanned++) {
                 if (scanned >= options.busyScanLimit() && state.allocationRatio() >= BUSY) {
@@ -537,7 +266,7 @@ public final class Scheduler {
                 }
                 if (heads.any() && !free.mayFit(j)) {
                     if (heads.reserves(j, t) && Admission.refusal(admission, j, t) == null) {
-                        heads.add(heads.reserve(j, t, endsFor(j), runningVersion));
+                        heads.add(heads.reserve(j, t, running.endingFor(j), running.version()));
                     }
                     continue;
                 }
@@ -559,7 +288,7 @@ public final class Scheduler {
                     leaving.add(j);
                     continue;
                 }
-                if (r instanceof PlacementResult.Deferred d && d.reason() == PlacementResult.Reason.WOULD_STRAND_CARDS) {
+                if (heldBack(r)) {
                     // It fits now, but the policy holds it back (never-ending work that would strand cards): it waits
                     // without a reservation, an eviction or a hold on the queue, since none of them would place it.
                     continue;
@@ -571,12 +300,12 @@ public final class Scheduler {
                 }
                 if (heads.any()) {
                     if (heads.reserves(j, t)) {
-                        heads.add(heads.reserve(j, t, endsFor(j), runningVersion));
+                        heads.add(heads.reserve(j, t, running.endingFor(j), running.version()));
                     }
                     continue;
                 }
                 Head reserved = options.backfill() || options.preemption()
-                        ? heads.reserve(j, t, endsFor(j), runningVersion) : null;
+                        ? heads.reserve(j, t, running.endingFor(j), running.version()) : null;
                 if (pays(j, t, reserved, out, evicted)) {
                     leaving.add(j);
                     return;
@@ -596,9 +325,8 @@ public final class Scheduler {
      * {@code NOT_NOW} without asking the policy for a shape known not to fit (until capacity is released).
      */
     private PlacementResult nominate(Job j, double t, Heads heads, FitBounds free) {
-        Shape shape = new Shape(j, heads.keptFrom(j, t));
-        long[] failed = notFitting.get(shape);
-        boolean known = failed != null && j.cpuMilli() >= failed[0] && j.memoryMib() >= failed[1];
+        NotFitting.Shape shape = new NotFitting.Shape(j, heads.keptFrom(j, t));
+        boolean known = notFitting.known(shape, j);
         // Before a head exists mayFit was not asked yet; a job that can never fit must still reach the policy to be
         // rejected.
         boolean hopeless = !heads.any() && !free.mayFit(j) && Gangs.neverFits(topology, j) == null;
@@ -609,11 +337,15 @@ public final class Scheduler {
         }
         // A job held back for the cards it would strand fits by capacity: the shape is not remembered as not fitting
         // (the policy's answer turns on what it has learned, not only on what was released).
-        if (r instanceof PlacementResult.Deferred d && d.reason() != PlacementResult.Reason.WOULD_STRAND_CARDS && !known) {
-            notFitting.merge(shape, new long[] {j.cpuMilli(), j.memoryMib()},
-                    (x, y) -> new long[] {Math.min(x[0], y[0]), Math.min(x[1], y[1])});
+        if (r instanceof PlacementResult.Deferred && !heldBack(r) && !known) {
+            notFitting.remember(shape, j);
         }
         return r;
+    }
+
+    /** The policy holds the job back though it fits: it would strand cards ({@link PlacementResult.Reason}). */
+    private static boolean heldBack(PlacementResult r) {
+        return r instanceof PlacementResult.Deferred d && d.reason() == PlacementResult.Reason.WOULD_STRAND_CARDS;
     }
 
     /**
@@ -652,40 +384,8 @@ public final class Scheduler {
         return r;
     }
 
-    /**
-     * What decides whether a job can fit now, but its CPU and memory: its cards, its models, its tenant (nodes
-     * held for a tenant) and the nodes kept for heads, if any.
-     */
-    private record Shape(int gpus, int milli, long models, int tenant, boolean preemptible, boolean oneBlock,
-            HeldNodes heldNodes) {
-        Shape(Job j, HeldNodes heldNodes) {
-            this(j.gpus(), j.gpuMilli(), j.allowedModels(), j.tenant(), j.preemptible(), j.oneBlock(), heldNodes);
-        }
-
-        // Written out: a scan looks up a shape for nearly every job it passes, and the generated methods cost more.
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Shape s && s.gpus == gpus && s.milli == milli && s.models == models
-                    && s.tenant == tenant && s.preemptible == preemptible && s.oneBlock == oneBlock
-                    && s.heldNodes.equals(heldNodes);
-        }
-
-        @Override
-        public int hashCode() {
-            int h = 31 * gpus + milli;
-            h = 31 * h + Long.hashCode(models);
-            h = 31 * h + tenant;
-            h = 31 * h + (preemptible ? 1 : 0) + (oneBlock ? 2 : 0);
-            return 31 * h + heldNodes.hashCode();
-        }
-    }
-
-    private static boolean overlaps(Job j, long models) {
-        return (j.allowedModels() & models) != 0;
-    }
-
     private void start(Placement p, double t, List<Decision> out) {
-        Running r = run(p, t);
+        RunningJob r = run(p, t);
         if (options.fairShare()) {
             fairShare.charge(p.job(), t);
             r.charged = true;
@@ -693,8 +393,7 @@ public final class Scheduler {
         out.add(new Decision.Start(p));
     }
 
-    private void release(Running r) {
-        runningVersion++;
+    private void release(RunningJob r) {
         if (Double.isNaN(scanTime)) {
             headMemo.gone(r.end);
         } else {
@@ -702,7 +401,7 @@ public final class Scheduler {
         }
         state.release(r.placement, r.end);
         notFitting.clear();
-        ends(r, false);
+        running.freed(r);
         preemption.ended(r);
     }
 
@@ -715,8 +414,8 @@ public final class Scheduler {
         if (plan == null) {
             return false;
         }
-        for (Running v : plan.victims()) {
-            running.remove(v.placement.job().id());
+        for (RunningJob v : plan.victims()) {
+            running.remove(v.job().id());
             evicted.add(v.placement.job());
             refund(v, t);
             if (!unstarted(v, t, out)) {
@@ -732,7 +431,7 @@ public final class Scheduler {
      * the cards a blocked on-demand job then takes), so nothing is started and stopped at once: no container
      * launched to be killed, no preemption for its tenant to hear of, no lost run. It waits as if never started.
      */
-    private static boolean unstarted(Running v, double t, List<Decision> out) {
+    private static boolean unstarted(RunningJob v, double t, List<Decision> out) {
         if (v.start != t) {
             return false;
         }
@@ -746,49 +445,16 @@ public final class Scheduler {
     }
 
     /** A job stopped at {@code t}: its tenant gets back what this scheduler charged it for the time it did not run. */
-    private void refund(Running r, double t) {
+    private void refund(RunningJob r, double t) {
         if (r.charged) {
             fairShare.refund(r.placement.job(), r.start, t);
         }
     }
 
     /** Gives a job evicted for a what-if its cards back. */
-    private void restore(Running r) {
-        runningVersion++;
+    private void restore(RunningJob r) {
         state.allocate(r.placement, r.end);
-        ends(r, true);
+        running.restored(r);
         preemption.started(r);
-    }
-
-    /** Adds a running job to (or removes it from) the sets by declared end. */
-    private void ends(Running r, boolean add) {
-        if (Double.isInfinite(r.end)) {
-            return;
-        }
-        if (add) {
-            byEnd.add(r);
-        } else {
-            byEnd.remove(r);
-        }
-        for (int n : r.placement.nodes()) {
-            if (topology.cards(n) > 0) {
-                TreeSet<Running> ofModel = byEndOfModel.get(topology.model(n));
-                if (add) {
-                    ofModel.add(r);
-                } else {
-                    ofModel.remove(r);
-                }
-            }
-        }
-    }
-
-    /** The running jobs by declared end that can free cards for {@code j}: those of its model, if it has one. */
-    private Iterable<Running> endsFor(Job j) {
-        int models = topology.models().size();
-        long allowed = models >= 64 ? j.allowedModels() : j.allowedModels() & ((1L << models) - 1);
-        if (models > 1 && j.gpus() > 0 && Long.bitCount(allowed) == 1) {
-            return byEndOfModel.get(Long.numberOfTrailingZeros(allowed));
-        }
-        return byEnd;
     }
 }

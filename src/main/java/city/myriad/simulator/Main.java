@@ -7,7 +7,7 @@ import city.myriad.allocation.FirstFitPolicy;
 import city.myriad.allocation.FragmentationAwarePolicy;
 import city.myriad.allocation.Job;
 import city.myriad.allocation.PlacementPolicy;
-import city.myriad.allocation.Scheduler;
+import city.myriad.allocation.SchedulerOptions;
 import city.myriad.allocation.Topology;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -59,11 +59,11 @@ public final class Main {
         };
     }
 
-    static Scheduler.Options queue(String policy) {
+    static SchedulerOptions queue(String policy) {
         return switch (policy) {
-            case "default" -> Scheduler.Options.myriad();
-            case "easy-bestfit" -> Scheduler.Options.easy();
-            default -> Scheduler.Options.fifo();
+            case "default" -> SchedulerOptions.myriad();
+            case "easy-bestfit" -> SchedulerOptions.easy();
+            default -> SchedulerOptions.fifo();
         };
     }
 
@@ -81,7 +81,7 @@ public final class Main {
             segments = r.segments();
             figures = Metrics.statics(w.jobs(), r, (System.nanoTime() - t0) / 1e9);
         } else {
-            Scheduler.Options queue = queue(policy);
+            SchedulerOptions queue = queue(policy);
             if (o.containsKey("scan-limit")) {
                 queue = queue.withScanLimit(Integer.parseInt(o.get("scan-limit")));
             }
@@ -108,7 +108,7 @@ public final class Main {
                         ? Double.POSITIVE_INFINITY : Double.parseDouble(o.get("whole-node-reservation-h")) * 3600);
             }
             if (o.containsKey("order")) {
-                queue = queue.withOrder(Scheduler.Order.valueOf(o.get("order").toUpperCase().replace('-', '_')));
+                queue = queue.withOrder(SchedulerOptions.Order.valueOf(o.get("order").toUpperCase().replace('-', '_')));
             }
             FairShare shares = weights(o.get("weights"), w.tenants(), new FairShare(queue.fairShareHalfLifeS()));
             Replay replay = new Replay(t, w.jobs(), placement(policy), queue, shares);

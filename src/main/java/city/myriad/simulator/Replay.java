@@ -8,6 +8,7 @@ import city.myriad.allocation.Placement;
 import city.myriad.allocation.PlacementPolicy;
 import city.myriad.allocation.Reservations;
 import city.myriad.allocation.Scheduler;
+import city.myriad.allocation.SchedulerOptions;
 import city.myriad.allocation.Topology;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -51,12 +52,12 @@ public final class Replay {
     /** The start estimates to measure, if asked for (null: none). */
     private StartEstimates estimates;
 
-    public Replay(Topology topology, List<Job> jobs, PlacementPolicy policy, Scheduler.Options options) {
+    public Replay(Topology topology, List<Job> jobs, PlacementPolicy policy, SchedulerOptions options) {
         this(topology, jobs, policy, options, new FairShare(options.fairShareHalfLifeS()));
     }
 
     /** With the tenants' fair-share weights in {@code fairShare}. */
-    public Replay(Topology topology, List<Job> jobs, PlacementPolicy policy, Scheduler.Options options,
+    public Replay(Topology topology, List<Job> jobs, PlacementPolicy policy, SchedulerOptions options,
             FairShare fairShare) {
         this.jobs = jobs;
         this.scheduler = new Scheduler(topology, policy, options, fairShare).withTicker(System::nanoTime);

@@ -2,7 +2,7 @@ package city.myriad.simulator;
 
 import city.myriad.allocation.Job;
 import city.myriad.allocation.Placement;
-import city.myriad.allocation.Scheduler;
+import city.myriad.allocation.SchedulerOptions;
 import city.myriad.allocation.StartEstimate;
 import city.myriad.allocation.Topology;
 import java.io.IOException;
@@ -69,7 +69,7 @@ final class StartEstimates {
     /** The capacity of each set of allowed models met so far. */
     private final Map<Long, Long> capacityOf = new HashMap<>();
 
-    StartEstimates(Topology topology, Scheduler.Options queue) {
+    StartEstimates(Topology topology, SchedulerOptions queue) {
         this.oldestFirst = queue.heads();
         this.topology = topology;
         this.agingS = queue.agingS();
@@ -97,7 +97,7 @@ final class StartEstimates {
 
     /** The service's size key, as the core's on the area in card-seconds. */
     private double sizeKey(Job j) {
-        return Scheduler.sizeKey(area(j) / 1000, j.submitS(), areaRate);
+        return SchedulerOptions.sizeKey(area(j) / 1000, j.submitS(), areaRate);
     }
 
     /** A job that never ends (no run time in the trace) holds its cards for a century: for ever, in any replay. */
@@ -127,7 +127,7 @@ final class StartEstimates {
             }
         }
         List<StartEstimate.Waiting> coreOrder = new ArrayList<>();
-        double agedBefore = t - Scheduler.agingThreshold(agingS, agingCapS, queuedMilliSeconds, topology.totalCards());
+        double agedBefore = t - SchedulerOptions.agingThreshold(agingS, agingCapS, queuedMilliSeconds, topology.totalCards());
         java.util.Set<Job> oldest = new java.util.HashSet<>();
         for (Job w : bySubmission) {
             if (w.submitS() > agedBefore || oldest.size() == oldestFirst) {

@@ -12,7 +12,7 @@ class HeadMemoTest {
 
     private final Topology t = nodes(3);
     private final ClusterState s = new ClusterState(t);
-    private final TreeSet<Scheduler.Running> byEnd = new TreeSet<>(
+    private final TreeSet<RunningJob> byEnd = new TreeSet<>(
             (a, b) -> a.end != b.end ? Double.compare(a.end, b.end) : Long.compare(a.seq, b.seq));
     private final HeadMemo memo = new HeadMemo();
     private final Job head = Job.of(100).runsFor(1_000).cards(8).build();
@@ -25,11 +25,11 @@ class HeadMemoTest {
         return b.build();
     }
 
-    private Scheduler.Running fill(int id, int node, double end) {
+    private RunningJob fill(int id, int node, double end) {
         Placement p = Placement.onNodes(Job.of(id).runsFor(end).cards(8).build(), new int[] {node},
                 new int[][] {{0, 1, 2, 3, 4, 5, 6, 7}});
         s.allocate(p);
-        Scheduler.Running r = new Scheduler.Running(p, 0, id);
+        RunningJob r = new RunningJob(p, 0, id);
         byEnd.add(r);
         return r;
     }
@@ -41,8 +41,8 @@ class HeadMemoTest {
     }
 
     /** Nodes full until 300, 100 and 200: the head is reserved node 1 at 100. Returns node 0's job. */
-    private Scheduler.Running reservedOnNode1() {
-        Scheduler.Running longest = fill(0, 0, 300);
+    private RunningJob reservedOnNode1() {
+        RunningJob longest = fill(0, 0, 300);
         fill(1, 1, 100);
         fill(2, 2, 200);
         Head h = firstHead(0);
@@ -57,11 +57,11 @@ class HeadMemoTest {
         Placement early = Placement.onNodes(Job.of(2).runsFor(40).cards(4).build(), new int[] {2},
                 new int[][] {{0, 1, 2, 3}});
         s.allocate(early);
-        byEnd.add(new Scheduler.Running(early, 0, 2));
+        byEnd.add(new RunningJob(early, 0, 2));
         Placement late = Placement.onNodes(Job.of(3).runsFor(200).cards(4).build(), new int[] {2},
                 new int[][] {{4, 5, 6, 7}});
         s.allocate(late);
-        byEnd.add(new Scheduler.Running(late, 0, 3));
+        byEnd.add(new RunningJob(late, 0, 3));
         Head h = firstHead(0);
         assertEquals(1, h.node());
         assertEquals(100, h.shadow());
@@ -82,7 +82,7 @@ class HeadMemoTest {
     @Test
     void a_job_placed_on_or_leaving_the_reserved_node_voids_it() {
         fill(0, 0, 300);
-        Scheduler.Running onOne = fill(1, 1, 100);
+        RunningJob onOne = fill(1, 1, 100);
         fill(2, 2, 200);
         firstHead(0);
         s.release(onOne.placement);
@@ -93,7 +93,7 @@ class HeadMemoTest {
 
     @Test
     void a_job_gone_before_its_declared_end_voids_it_because_its_node_may_now_free_first() {
-        Scheduler.Running longest = reservedOnNode1();
+        RunningJob longest = reservedOnNode1();
         // Node 0's job (declared to end at 300) is cancelled at 10: node 0 is free now, before node 1.
         s.release(longest.placement);
         memo.gone(longest.end);
@@ -103,7 +103,7 @@ class HeadMemoTest {
 
     @Test
     void a_job_preempted_during_a_scan_voids_what_the_scan_and_the_last_one_kept() {
-        Scheduler.Running victim = reservedOnNode1();
+        RunningJob victim = reservedOnNode1();
         memo.beginScan(10);
         s.release(victim.placement);
         memo.goneDuringScan(victim.end, 10);
@@ -112,7 +112,7 @@ class HeadMemoTest {
 
     @Test
     void a_scan_that_stops_early_keeps_what_it_did_not_ask_for_until_something_voids_it() {
-        Scheduler.Running longest = reservedOnNode1();
+        RunningJob longest = reservedOnNode1();
         memo.beginScan(10);
         memo.keepUnasked();  // every card taken: the scan stopped before reaching the head
         memo.beginScan(20);

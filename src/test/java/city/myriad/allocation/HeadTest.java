@@ -17,11 +17,11 @@ class HeadTest {
     }
 
     /** Starts {@code job} on {@code node} at {@code start}, as the scheduler would, and keeps it by its end. */
-    private static Scheduler.Running run(ClusterState s, List<Scheduler.Running> byEnd, Job job, int node, double start,
+    private static RunningJob run(ClusterState s, List<RunningJob> byEnd, Job job, int node, double start,
             int... cards) {
         Placement p = Placement.onNodes(job, new int[] {node}, new int[][] {cards});
         s.allocate(p);
-        Scheduler.Running r = new Scheduler.Running(p, start, byEnd.size());
+        RunningJob r = new RunningJob(p, start, byEnd.size());
         byEnd.add(r);
         return r;
     }
@@ -30,7 +30,7 @@ class HeadTest {
     void a_one_node_head_is_reserved_the_node_that_frees_first() {
         Topology t = twoNodesOf8();
         ClusterState s = new ClusterState(t);
-        List<Scheduler.Running> byEnd = new ArrayList<>();
+        List<RunningJob> byEnd = new ArrayList<>();
         run(s, byEnd, Job.of(0).runsFor(100).cards(6).build(), 1, 0, 0, 1, 2, 3, 4, 5);   // n1 frees 6 at t=100
         run(s, byEnd, Job.of(1).runsFor(500).cards(8).build(), 0, 0, 0, 1, 2, 3, 4, 5, 6, 7);
         Head h = Head.reserve(Job.of(2).cards(4).build(), 10, t, s, byEnd);
@@ -51,7 +51,7 @@ class HeadTest {
     void a_gang_across_nodes_counts_cards_in_aggregate_and_keeps_the_spare_for_backfill() {
         Topology t = twoNodesOf8();
         ClusterState s = new ClusterState(t);
-        List<Scheduler.Running> byEnd = new ArrayList<>();
+        List<RunningJob> byEnd = new ArrayList<>();
         run(s, byEnd, Job.of(0).runsFor(50).cards(4).build(), 0, 0, 0, 1, 2, 3);
         run(s, byEnd, Job.of(1).runsFor(80).cards(4).build(), 1, 0, 0, 1, 2, 3);
         Head h = Head.reserve(Job.of(2).cards(10).build(), 0, t, s, byEnd);  // 8 free now, 12 at t=50
@@ -69,7 +69,7 @@ class HeadTest {
                 .node("n2", "A100", 8, 64_000, 512_000, "r1", "b1")
                 .node("n3", "A100", 8, 64_000, 512_000, "r1", "b1").build();
         ClusterState s = new ClusterState(t);
-        List<Scheduler.Running> byEnd = new ArrayList<>();
+        List<RunningJob> byEnd = new ArrayList<>();
         run(s, byEnd, Job.of(0).runsFor(50).cards(8).build(), 0, 0, 0, 1, 2, 3, 4, 5, 6, 7);
         run(s, byEnd, Job.of(1).runsFor(100).cards(8).build(), 2, 0, 0, 1, 2, 3, 4, 5, 6, 7);
         run(s, byEnd, Job.of(2).runsFor(300).cards(8).build(), 1, 0, 0, 1, 2, 3, 4, 5, 6, 7);
@@ -83,7 +83,7 @@ class HeadTest {
         // With n1 and n2 empty, b0 holds it at t=50 (one node free in each block does not), and b1's free node is not
         // its spare.
         ClusterState emptied = new ClusterState(t);
-        List<Scheduler.Running> fewer = new ArrayList<>();
+        List<RunningJob> fewer = new ArrayList<>();
         run(emptied, fewer, Job.of(0).runsFor(50).cards(8).build(), 0, 0, 0, 1, 2, 3, 4, 5, 6, 7);
         run(emptied, fewer, Job.of(3).runsFor(400).cards(8).build(), 3, 0, 0, 1, 2, 3, 4, 5, 6, 7);
         Head early = Head.reserve(oneBlock, 0, t, emptied, fewer);
@@ -96,7 +96,7 @@ class HeadTest {
     void a_walk_goes_on_for_another_tenants_job_only_while_no_tenant_holds_a_node() {
         Topology t = twoNodesOf8();
         ClusterState s = new ClusterState(t);
-        List<Scheduler.Running> byEnd = new ArrayList<>();
+        List<RunningJob> byEnd = new ArrayList<>();
         run(s, byEnd, Job.of(0).runsFor(100).cards(8).build(), 0, 0, 0, 1, 2, 3, 4, 5, 6, 7);
         run(s, byEnd, Job.of(1).runsFor(200).cards(8).build(), 1, 0, 0, 1, 2, 3, 4, 5, 6, 7);
         Job first = Job.of(2).tenant(0).cards(4).build();

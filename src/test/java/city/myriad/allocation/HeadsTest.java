@@ -21,15 +21,14 @@ class HeadsTest {
     }
 
     /** Jobs running by declared end, as the scheduler keeps them. */
-    private final TreeSet<Scheduler.Running> byEnd = new TreeSet<>(
-            (a, b) -> a.end != b.end ? Double.compare(a.end, b.end) : Long.compare(a.seq, b.seq));
+    private final TreeSet<RunningJob> byEnd = new TreeSet<>(RunningJob.BY_END);
 
     /** Runs a job on all 8 cards of {@code node} from 0 until {@code end}. */
     private void fill(ClusterState s, int id, int node, double end) {
         Placement p = Placement.onNodes(Job.of(id).runsFor(end).cards(8).build(), new int[] {node},
                 new int[][] {{0, 1, 2, 3, 4, 5, 6, 7}});
         s.allocate(p);
-        byEnd.add(new Scheduler.Running(p, 0, byEnd.size()));
+        byEnd.add(new RunningJob(p, 0, byEnd.size()));
     }
 
     /** A cluster state where node i is full until {@code ends[i]} (nodes beyond are free). */

@@ -29,7 +29,7 @@ class PendingQueuesTest {
     void tenants_interleave_by_usage_per_weight_and_a_heavy_user_goes_last() {
         FairShare share = new FairShare(3600);
         share.charge(Job.of(99).tenant(0).runsFor(3600).cards(8).build(), 0);  // tenant 0 has used a lot already
-        PendingQueues q = new PendingQueues(true, 86_400, Scheduler.Order.SUBMISSION, share, Scheduler.RESERVED_HEADS);
+        PendingQueues q = new PendingQueues(true, 86_400, SchedulerOptions.Order.SUBMISSION, share, SchedulerOptions.RESERVED_HEADS);
         q.add(Job.of(0).tenant(0).submittedAt(0).runsFor(600).build());
         q.add(Job.of(1).tenant(0).submittedAt(1).runsFor(600).build());
         q.add(Job.of(2).tenant(1).submittedAt(2).runsFor(600).build());
@@ -42,7 +42,7 @@ class PendingQueuesTest {
     void priority_comes_first_and_an_aged_job_passes_fair_share() {
         FairShare share = new FairShare(3600);
         share.charge(Job.of(99).tenant(0).runsFor(3600).cards(8).build(), 0);
-        PendingQueues q = new PendingQueues(true, 1_000, Scheduler.Order.SUBMISSION, share, Scheduler.RESERVED_HEADS);
+        PendingQueues q = new PendingQueues(true, 1_000, SchedulerOptions.Order.SUBMISSION, share, SchedulerOptions.RESERVED_HEADS);
         q.add(Job.of(0).tenant(0).submittedAt(0).runsFor(600).build());      // heavy tenant, but waiting 1,500 s
         q.add(Job.of(1).tenant(1).submittedAt(1_400).runsFor(600).build());  // light tenant, fresh
         q.add(Job.of(2).tenant(0).submittedAt(1_450).runsFor(600).priority(1).build());
@@ -52,8 +52,8 @@ class PendingQueuesTest {
 
     @Test
     void removing_a_job_that_is_not_waiting_changes_nothing() {
-        PendingQueues q = new PendingQueues(false, 86_400, Scheduler.Order.SMALLEST_AREA, new FairShare(3600),
-                Scheduler.RESERVED_HEADS);
+        PendingQueues q = new PendingQueues(false, 86_400, SchedulerOptions.Order.SMALLEST_AREA, new FairShare(3600),
+                SchedulerOptions.RESERVED_HEADS);
         Job a = Job.of(0).build();
         q.add(a);
         q.add(a);
@@ -68,8 +68,8 @@ class PendingQueuesTest {
     void smallest_area_goes_first_and_usage_weighs_only_between_jobs_of_like_size() {
         FairShare share = new FairShare(3600);
         share.charge(Job.of(99).tenant(0).runsFor(3600).cards(8).build(), 0);  // tenant 0 has used a lot already
-        PendingQueues q = new PendingQueues(true, 86_400, Scheduler.Order.SMALLEST_AREA, share,
-                Scheduler.RESERVED_HEADS);
+        PendingQueues q = new PendingQueues(true, 86_400, SchedulerOptions.Order.SMALLEST_AREA, share,
+                SchedulerOptions.RESERVED_HEADS);
         q.add(Job.of(0).tenant(0).submittedAt(0).runsFor(36_000).cards(8).build());  // heavy tenant, huge
         q.add(Job.of(1).tenant(0).submittedAt(1).runsFor(60).build());               // heavy tenant, tiny
         q.add(Job.of(2).tenant(1).submittedAt(2).runsFor(3_600).cards(2).build());   // light tenant, mid
@@ -80,8 +80,8 @@ class PendingQueuesTest {
 
     @Test
     void an_aged_job_deep_in_a_queue_by_size_comes_first_and_only_once() {
-        PendingQueues q = new PendingQueues(true, 1_000, Scheduler.Order.SMALLEST_AREA, new FairShare(3600),
-                Scheduler.RESERVED_HEADS);
+        PendingQueues q = new PendingQueues(true, 1_000, SchedulerOptions.Order.SMALLEST_AREA, new FairShare(3600),
+                SchedulerOptions.RESERVED_HEADS);
         q.add(Job.of(0).tenant(0).submittedAt(0).runsFor(86_400).cards(8).build());  // largest, oldest: aged
         q.add(Job.of(1).tenant(0).submittedAt(300).runsFor(60).build());              // not aged at 1,250
         q.add(Job.of(2).tenant(1).submittedAt(200).runsFor(7_200).cards(4).build());  // aged too, younger
@@ -99,7 +99,7 @@ class PendingQueuesTest {
     @Test
     void the_aging_threshold_is_the_time_the_queue_takes_to_drain_when_longer_up_to_the_cap() {
         // Aging at 1,000 s, capped at 5,000 s, on 2 cards, in submission order (only aging moves a job up).
-        PendingQueues q = new PendingQueues(false, 1_000, Scheduler.Order.SMALLEST_AREA, Double.POSITIVE_INFINITY,
+        PendingQueues q = new PendingQueues(false, 1_000, SchedulerOptions.Order.SMALLEST_AREA, Double.POSITIVE_INFINITY,
                 new FairShare(3600), 1, 5_000, 2);
         q.add(Job.of(0).submittedAt(0).runsFor(3_000).cards(2).build());    // 6,000 card-seconds: drains in 3,000 s
         q.add(Job.of(1).submittedAt(10).runsFor(100).cards(1).build());
@@ -117,8 +117,8 @@ class PendingQueuesTest {
 
     @Test
     void aged_jobs_of_a_higher_priority_go_before_older_aged_jobs_of_a_lower_one() {
-        PendingQueues q = new PendingQueues(true, 1_000, Scheduler.Order.SMALLEST_AREA, new FairShare(3600),
-                Scheduler.RESERVED_HEADS);
+        PendingQueues q = new PendingQueues(true, 1_000, SchedulerOptions.Order.SMALLEST_AREA, new FairShare(3600),
+                SchedulerOptions.RESERVED_HEADS);
         q.add(Job.of(0).tenant(0).submittedAt(0).runsFor(600).build());
         q.add(Job.of(1).tenant(0).submittedAt(100).runsFor(600).priority(1).build());
         q.add(Job.of(2).tenant(1).submittedAt(1_900).runsFor(60).priority(1).build());  // young
@@ -128,7 +128,7 @@ class PendingQueuesTest {
 
     @Test
     void the_oldest_aged_jobs_as_many_as_get_reservations_go_first_then_every_other_job_by_size() {
-        PendingQueues q = new PendingQueues(true, 1_000, Scheduler.Order.SMALLEST_AREA, new FairShare(3600), 2);
+        PendingQueues q = new PendingQueues(true, 1_000, SchedulerOptions.Order.SMALLEST_AREA, new FairShare(3600), 2);
         q.add(Job.of(0).tenant(0).submittedAt(0).runsFor(86_400).cards(8).build());   // oldest, widest
         q.add(Job.of(1).tenant(1).submittedAt(10).runsFor(7_200).cards(4).build());
         q.add(Job.of(2).tenant(0).submittedAt(20).runsFor(36_000).cards(8).build());
@@ -142,7 +142,7 @@ class PendingQueuesTest {
         q.remove(Job.of(0).tenant(0).submittedAt(0).runsFor(86_400).cards(8).build());
         assertEquals(List.of(1, 2, 5, 3, 4, 6), order(q, 2_000), "the next oldest moves up when the oldest starts");
         assertEquals(6, q.size());
-        PendingQueues fifo = new PendingQueues(false, 1_000, Scheduler.Order.SUBMISSION, new FairShare(3600), 2);
+        PendingQueues fifo = new PendingQueues(false, 1_000, SchedulerOptions.Order.SUBMISSION, new FairShare(3600), 2);
         for (int id : new int[] {4, 2, 0, 3, 1}) {
             fifo.add(Job.of(id).tenant(id % 2).submittedAt(10 * id).runsFor(60 * (5 - id)).build());
         }
@@ -232,8 +232,8 @@ class PendingQueuesTest {
     @Test
     void with_an_area_half_life_a_job_that_waited_passes_smaller_newer_ones_once_its_wait_outweighs_its_size() {
         double halfLife = 3_600;
-        PendingQueues q = new PendingQueues(false, 86_400, Scheduler.Order.SMALLEST_AREA, halfLife,
-                new FairShare(3600), Scheduler.RESERVED_HEADS);
+        PendingQueues q = new PendingQueues(false, 86_400, SchedulerOptions.Order.SMALLEST_AREA, halfLife,
+                new FairShare(3600), SchedulerOptions.RESERVED_HEADS);
         q.add(Job.of(0).submittedAt(0).runsFor(4_000).build());           // area 4,000: four times the others'
         q.add(Job.of(1).submittedAt(7_000).runsFor(1_000).build());       // 7,000 s later: under 2 half-lives
         q.add(Job.of(2).submittedAt(7_400).runsFor(1_000).build());       // 7,400 s later: over 2 half-lives
@@ -241,8 +241,8 @@ class PendingQueuesTest {
         // times less, and 4 = 2^2, so it goes between them; the order does not change as time goes on.
         assertEquals(List.of(1, 0, 2), order(q, 8_000));
         assertEquals(List.of(1, 0, 2), order(q, 80_000), "a static order: the same later");
-        PendingQueues plain = new PendingQueues(false, 86_400, Scheduler.Order.SMALLEST_AREA, new FairShare(3600),
-                Scheduler.RESERVED_HEADS);
+        PendingQueues plain = new PendingQueues(false, 86_400, SchedulerOptions.Order.SMALLEST_AREA, new FairShare(3600),
+                SchedulerOptions.RESERVED_HEADS);
         for (Job j : List.of(Job.of(0).submittedAt(0).runsFor(4_000).build(),
                 Job.of(1).submittedAt(7_000).runsFor(1_000).build(), Job.of(2).submittedAt(7_400).runsFor(1_000).build())) {
             plain.add(j);
@@ -267,7 +267,7 @@ class PendingQueuesTest {
             }
             double agingS = 1_000;
             int oldestFirst = 1 + random.nextInt(12);  // about 24 jobs aged: fewer or more than them
-            PendingQueues q = new PendingQueues(true, agingS, Scheduler.Order.SMALLEST_AREA, halfLifeS, share,
+            PendingQueues q = new PendingQueues(true, agingS, SchedulerOptions.Order.SMALLEST_AREA, halfLifeS, share,
                     oldestFirst);
             List<Job> jobs = new ArrayList<>();
             for (int id = 0; id < 60; id++) {

@@ -20,13 +20,13 @@ class PreemptionTest {
     private final PlacementPolicy policy = new BestFitPolicy();
     private final Preemption preemption = new Preemption(topology, state, policy, new Preemption.WhatIf() {
         @Override
-        public void evict(Scheduler.Running r) {
+        public void evict(RunningJob r) {
             state.release(r.placement);
             preemption().ended(r);
         }
 
         @Override
-        public void restore(Scheduler.Running r) {
+        public void restore(RunningJob r) {
             state.allocate(r.placement);
             preemption().started(r);
         }
@@ -37,10 +37,10 @@ class PreemptionTest {
         return preemption;
     }
 
-    private Scheduler.Running run(Job job, int node, double start, int... cards) {
+    private RunningJob run(Job job, int node, double start, int... cards) {
         Placement p = Placement.onNodes(job, new int[] {node}, new int[][] {cards});
         state.allocate(p);
-        Scheduler.Running r = new Scheduler.Running(p, start, seq++);
+        RunningJob r = new RunningJob(p, start, seq++);
         preemption.started(r);
         return r;
     }
@@ -53,7 +53,7 @@ class PreemptionTest {
     void the_node_that_needs_the_fewest_victims_is_chosen_and_they_are_evicted() {
         run(spot(0, 4), 0, 0, 0, 1, 2, 3);
         run(spot(1, 4), 0, 0, 4, 5, 6, 7);
-        Scheduler.Running big = run(spot(2, 8), 1, 0, 0, 1, 2, 3, 4, 5, 6, 7);
+        RunningJob big = run(spot(2, 8), 1, 0, 0, 1, 2, 3, 4, 5, 6, 7);
         Job head = Job.of(3).tenant(1).runsFor(100).cards(6).build();
         Preemption.Plan plan = preemption.plan(head, 10, Double.POSITIVE_INFINITY);
         assertEquals(List.of(big), plan.victims(), "one victim on n1, not two on n0");
@@ -64,7 +64,7 @@ class PreemptionTest {
     @Test
     void among_nodes_that_need_as_few_victims_the_one_losing_least_work_is_chosen() {
         run(spot(0, 8), 0, 0, 0, 1, 2, 3, 4, 5, 6, 7);                 // ran 10 s by t = 10
-        Scheduler.Running younger = run(spot(1, 8), 1, 6, 0, 1, 2, 3, 4, 5, 6, 7);  // ran 4 s
+        RunningJob younger = run(spot(1, 8), 1, 6, 0, 1, 2, 3, 4, 5, 6, 7);  // ran 4 s
         Job head = Job.of(2).tenant(1).runsFor(100).cards(8).build();
         Preemption.Plan plan = preemption.plan(head, 10, Double.POSITIVE_INFINITY);
         assertEquals(List.of(younger), plan.victims(), "n0 is looked at first, but n1 loses less");
@@ -75,7 +75,7 @@ class PreemptionTest {
     void a_node_needing_more_victims_loses_to_one_needing_fewer_whatever_their_work() {
         run(spot(0, 4), 0, 9, 0, 1, 2, 3);                             // two young victims on n0
         run(spot(1, 4), 0, 9, 4, 5, 6, 7);
-        Scheduler.Running old = run(spot(2, 8), 1, 0, 0, 1, 2, 3, 4, 5, 6, 7);  // one old victim on n1
+        RunningJob old = run(spot(2, 8), 1, 0, 0, 1, 2, 3, 4, 5, 6, 7);  // one old victim on n1
         Job head = Job.of(3).tenant(1).runsFor(100).cards(8).build();
         assertEquals(List.of(old), preemption.plan(head, 10, Double.POSITIVE_INFINITY).victims());
     }
@@ -138,13 +138,13 @@ class PreemptionTest {
             Preemption[] holder = new Preemption[1];
             Preemption p = new Preemption(t, s, new FragmentationAwarePolicy(), new Preemption.WhatIf() {
                 @Override
-                public void evict(Scheduler.Running r) {
+                public void evict(RunningJob r) {
                     s.release(r.placement);
                     holder[0].ended(r);
                 }
 
                 @Override
-                public void restore(Scheduler.Running r) {
+                public void restore(RunningJob r) {
                     s.allocate(r.placement);
                     holder[0].started(r);
                 }
@@ -164,7 +164,7 @@ class PreemptionTest {
                     }
                     Placement placement = Placement.onNodes(j, new int[] {n}, new int[][] {taken});
                     s.allocate(placement);
-                    p.started(new Scheduler.Running(placement, random.nextInt(1_000), id));
+                    p.started(new RunningJob(placement, random.nextInt(1_000), id));
                     card += cards;
                 }
             }
@@ -178,7 +178,7 @@ class PreemptionTest {
             } else {
                 planned++;
                 double lost = 0;
-                for (Scheduler.Running v : plan.victims()) {
+                for (RunningJob v : plan.victims()) {
                     lost += (1_000 - v.start) * v.placement.job().totalMilli() / 1000.0;
                 }
                 assertTrue(lost <= gain, "a plan pays: lost " + lost + " against " + gain);

@@ -33,7 +33,7 @@ class SchedulerTest {
 
     @Test
     void a_cycle_starts_what_fits_and_the_rest_waits_until_cards_are_reported_free() {
-        Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.fifo());
+        Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), SchedulerOptions.fifo());
         Job a = Job.of(0).runsFor(100).cards(6).build();
         Job b = Job.of(1).runsFor(100).cards(4).build();
         s.submit(a);
@@ -57,7 +57,7 @@ class SchedulerTest {
                 b.node("n" + n, "H800", 2, 64_000, 512_000, "r0", "b0");
             }
             Scheduler s = new Scheduler(b.build(), new BestFitPolicy(),
-                    Scheduler.Options.myriad().withScanLimits(50, 2));
+                    SchedulerOptions.myriad().withScanLimits(50, 2));
             for (int i = 0; i < taken; i++) {
                 s.submit(Job.of(100 + i).runsFor(1000).cards(1).build());
             }
@@ -85,7 +85,7 @@ class SchedulerTest {
         for (int i = 0; i < 300; i++) {
             policy.observe(Job.of(1000 + i).cpu(8_000).memory(1000).build());  // endless one-card work, 8 cores
         }
-        Scheduler s = new Scheduler(t, policy, Scheduler.Options.fifo());
+        Scheduler s = new Scheduler(t, policy, SchedulerOptions.fifo());
         Job cpuOnly = Job.of(1).cards(0).milliPerCard(0).cpu(16_000).memory(1000).build();
         Job oneCard = Job.of(2).cpu(8_000).memory(1000).build();
         s.submit(cpuOnly);
@@ -99,7 +99,7 @@ class SchedulerTest {
 
     @Test
     void a_job_that_can_never_fit_is_rejected_with_its_reason_and_leaves_the_queue() {
-        Scheduler s = new Scheduler(nodesOf8(1), new FragmentationAwarePolicy(), Scheduler.Options.myriad());
+        Scheduler s = new Scheduler(nodesOf8(1), new FragmentationAwarePolicy(), SchedulerOptions.myriad());
         Job huge = Job.of(0).runsFor(100).cards(9).build();
         s.submit(huge);
         List<Decision> d = s.cycle(0);
@@ -115,7 +115,7 @@ class SchedulerTest {
         // has) can never start, nor a CPU-only job of 200 cores or 1 TB; a CPU-only job of 100 cores can.
         Topology t = Topology.builder().node("g0", "H800", 8, 64_000, 512_000, "r0", "b0")
                 .node("c0", "", 0, 128_000, 512_000, "r0", "b0").build();
-        Scheduler s = new Scheduler(t, new FirstFitPolicy(), Scheduler.Options.fifo());
+        Scheduler s = new Scheduler(t, new FirstFitPolicy(), SchedulerOptions.fifo());
         Job tooMuchCpu = Job.of(0).runsFor(100).cards(4).cpu(100_000).build();
         Job cpuOnlyTooBig = Job.of(1).runsFor(100).cards(0).cpu(200_000).build();
         Job cpuOnlyTooMuchMemory = Job.of(2).runsFor(100).cards(0).cpu(1_000).memory(1_000_000).build();
@@ -139,7 +139,7 @@ class SchedulerTest {
 
     @Test
     void preemption_names_its_victims_and_puts_them_back_in_the_queue() {
-        Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.myriad());
+        Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), SchedulerOptions.myriad());
         Job spot = Job.of(0).runsFor(1000).cards(8).preemptible(true).build();
         s.submit(spot);
         s.cycle(0);
@@ -162,7 +162,7 @@ class SchedulerTest {
         // pays for the node by evicting it. Started and evicted at once would launch a container to kill it and
         // tell its tenant of a preemption: its start is taken back instead.
         FairShare shares = new FairShare(3600);
-        Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.myriad(), shares);
+        Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), SchedulerOptions.myriad(), shares);
         Job spot = Job.of(0).runsFor(100).cards(8).preemptible(true).build();
         Job onDemand = Job.of(1).tenant(1).runsFor(1000).cards(8).build();
         s.submit(spot);
@@ -179,7 +179,7 @@ class SchedulerTest {
     @Test
     void a_job_ending_before_its_declared_time_is_charged_for_what_it_ran_and_a_resumed_one_gives_nothing_back() {
         FairShare shares = new FairShare(0);
-        Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.myriad(), shares);
+        Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), SchedulerOptions.myriad(), shares);
         Job early = Job.of(0).runsFor(1000).cards(2).build();
         s.submit(early);
         assertEquals(List.of(early), started(s.cycle(0)));
@@ -216,7 +216,7 @@ class SchedulerTest {
 
     @Test
     void a_gang_evicts_a_minimal_set_preferring_nodes_freed_by_one_victim() {
-        Scheduler s = new Scheduler(nodesOf8(4), new FragmentationAwarePolicy(), Scheduler.Options.myriad());
+        Scheduler s = new Scheduler(nodesOf8(4), new FragmentationAwarePolicy(), SchedulerOptions.myriad());
         List<Job> running = List.of(
                 Job.of(0).runsFor(10_000).cards(8).preemptible(true)
                         .build(),    // fills one node: 8 cards for one victim
@@ -243,7 +243,7 @@ class SchedulerTest {
 
     @Test
     void a_head_that_would_start_soon_does_not_evict_work_that_ran_long() {
-        Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.myriad());
+        Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), SchedulerOptions.myriad());
         Job ending = Job.of(0).runsFor(1_010).cards(4).build();
         Job spot = Job.of(1).runsFor(100_000).cards(4).preemptible(true).build();
         s.submit(ending);
@@ -260,7 +260,7 @@ class SchedulerTest {
 
     @Test
     void a_cpu_only_spot_job_counts_its_share_of_the_node_as_work_lost_and_is_not_evicted_for_free() {
-        Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.myriad());
+        Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), SchedulerOptions.myriad());
         // No card, but 60 of the node's 64 cores: 7.5 cards' worth of the node.
         Job cpuOnly = Job.of(0).runsFor(1_000_000).cards(0).cpu(60_000).preemptible(true).build();
         s.submit(cpuOnly);
@@ -270,7 +270,7 @@ class SchedulerTest {
         // Evicting it loses 7.5 x 200,000 card-seconds; waiting until it ends costs the head 1 x 800,000.
         assertEquals(List.of(), s.cycle(200_000), "no preemption: counted by its cards alone it would lose nothing");
 
-        Scheduler early = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.myriad());
+        Scheduler early = new Scheduler(nodesOf8(1), new BestFitPolicy(), SchedulerOptions.myriad());
         early.submit(cpuOnly);
         early.cycle(0);
         Job soon = Job.of(2).tenant(1).submittedAt(10_000).runsFor(100).cards(1).cpu(8_000).build();
@@ -283,12 +283,12 @@ class SchedulerTest {
     @Test
     void after_a_restart_running_jobs_are_resumed_and_hold_their_cards() {
         Topology t = nodesOf8(1);
-        Scheduler before = new Scheduler(t, new BestFitPolicy(), Scheduler.Options.myriad());
+        Scheduler before = new Scheduler(t, new BestFitPolicy(), SchedulerOptions.myriad());
         Job a = Job.of(0).runsFor(1_000).cards(6).build();
         before.submit(a);
         Placement where = ((Decision.Start) before.cycle(0).get(0)).placement();
 
-        Scheduler after = new Scheduler(t, new BestFitPolicy(), Scheduler.Options.myriad());
+        Scheduler after = new Scheduler(t, new BestFitPolicy(), SchedulerOptions.myriad());
         after.resume(where, 0);
         Job b = Job.of(1).tenant(1).submittedAt(10).runsFor(100).cards(4).build();
         after.submit(b);
@@ -301,7 +301,7 @@ class SchedulerTest {
     @Test
     void a_tenant_of_weight_two_gets_twice_the_cards_of_a_tenant_of_weight_one_under_contention() {
         FairShare shares = new FairShare(7 * 86_400).weight(0, 2).weight(1, 1);
-        Scheduler s = new Scheduler(nodesOf8(3), new BestFitPolicy(), Scheduler.Options.myriad(), shares);
+        Scheduler s = new Scheduler(nodesOf8(3), new BestFitPolicy(), SchedulerOptions.myriad(), shares);
         int id = 0;
         for (int i = 0; i < 2_000; i++) {
             s.submit(Job.of(id++).runsFor(100).build());
@@ -325,7 +325,7 @@ class SchedulerTest {
 
     @Test
     void with_equal_weights_a_tenant_that_used_a_lot_waits_behind_one_that_did_not() {
-        Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.myriad());
+        Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), SchedulerOptions.myriad());
         Job heavy = Job.of(0).runsFor(10_000).cards(8).build();
         s.submit(heavy);
         s.cycle(0);
@@ -339,7 +339,7 @@ class SchedulerTest {
 
     @Test
     void a_job_pending_past_the_aging_threshold_goes_ahead_of_fair_share() {
-        Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.myriad().withAging(3600));
+        Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), SchedulerOptions.myriad().withAging(3600));
         Job heavy = Job.of(0).runsFor(10_000).cards(8).build();
         s.submit(heavy);
         s.cycle(0);
@@ -353,7 +353,7 @@ class SchedulerTest {
         assertEquals(List.of(heavyWaiting), started(s.cycle(10_000)));
         // Without the area half-life too: with it, 9,900 s of waiting counts for more than the tenants' usage.
         Scheduler young = new Scheduler(nodesOf8(1), new BestFitPolicy(),
-                Scheduler.Options.myriad().withAging(86_400).withAreaHalfLife(Double.POSITIVE_INFINITY));
+                SchedulerOptions.myriad().withAging(86_400).withAreaHalfLife(Double.POSITIVE_INFINITY));
         young.submit(heavy);
         young.cycle(0);
         young.submit(heavyWaiting);
@@ -369,7 +369,7 @@ class SchedulerTest {
         // a reservation (B: n1). W needs a whole node and has waited 7,500 s; S comes after W in the order (larger
         // area) and would fill n2's free half past W's start there.
         for (boolean rule : new boolean[] {true, false}) {
-            Scheduler.Options options = Scheduler.Options.myriad().withHeads(1);
+            SchedulerOptions options = SchedulerOptions.myriad().withHeads(1);
             Scheduler s = new Scheduler(nodesOf8(3), new BestFitPolicy(),
                     rule ? options : options.withWholeNodeReservation(Double.POSITIVE_INFINITY));
             int[] all = {0, 1, 2, 3, 4, 5, 6, 7};
@@ -406,7 +406,7 @@ class SchedulerTest {
 
     @Test
     void a_withdrawn_job_never_starts_and_reporting_an_unknown_job_is_a_bug() {
-        Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.easy());
+        Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), SchedulerOptions.easy());
         Job a = Job.of(0).runsFor(100).cards(8).build();
         s.submit(a);
         assertTrue(s.withdraw(a));
@@ -418,13 +418,13 @@ class SchedulerTest {
     @Test
     void the_scheduler_measures_decisions_only_with_the_ticker_it_is_given() {
         long[] now = {0};
-        Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.easy())
+        Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), SchedulerOptions.easy())
                 .withTicker(() -> now[0] += 7);
         s.submit(Job.of(0).runsFor(100).build());
         s.cycle(0);
         assertEquals(1, s.decisionNanos().length);
         assertEquals(7, s.decisionNanos()[0]);
-        Scheduler untimed = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.easy());
+        Scheduler untimed = new Scheduler(nodesOf8(1), new BestFitPolicy(), SchedulerOptions.easy());
         untimed.submit(Job.of(0).runsFor(100).build());
         assertEquals(1, started(untimed.cycle(0)).size());
         assertEquals(0, untimed.decisionNanos().length, "without a ticker nothing is recorded");
@@ -432,7 +432,7 @@ class SchedulerTest {
 
     @Test
     void idle_reserved_cards_run_other_tenants_spot_work_until_the_holder_reclaims_them_at_once() {
-        Scheduler s = new Scheduler(nodesOf8(2), new BestFitPolicy(), Scheduler.Options.myriad())
+        Scheduler s = new Scheduler(nodesOf8(2), new BestFitPolicy(), SchedulerOptions.myriad())
                 .withReservations(node -> node == 0 ? 7 : Reservations.NONE);
         Job fill = Job.of(0).tenant(1).runsFor(100_000).cards(8).build();     // tenant 1 fills the open node
         Job onDemand = Job.of(1).tenant(1).runsFor(100_000).cards(8).build(); // and may not use the held one
@@ -453,7 +453,7 @@ class SchedulerTest {
 
     @Test
     void a_node_out_of_service_takes_no_job() {
-        Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), Scheduler.Options.myriad())
+        Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), SchedulerOptions.myriad())
                 .withReservations(node -> Reservations.OUT_OF_SERVICE);
         s.submit(Job.of(0).runsFor(100).preemptible(true).build());
         s.submit(Job.of(1).runsFor(100).build());

@@ -7,7 +7,7 @@ import city.myriad.allocation.BestFitPolicy;
 import city.myriad.allocation.FirstFitPolicy;
 import city.myriad.allocation.FragmentationAwarePolicy;
 import city.myriad.allocation.Job;
-import city.myriad.allocation.Scheduler;
+import city.myriad.allocation.SchedulerOptions;
 import city.myriad.allocation.PlacementPolicy;
 import city.myriad.allocation.Topology;
 import java.util.ArrayList;
@@ -36,7 +36,7 @@ class ReplayPropertiesTest {
         SplittableRandom r = new SplittableRandom(seed);
         Topology t = randomCluster(r);
         List<Job> jobs = randomJobs(r, t, 150, true);
-        Scheduler.Options options = List.of(Scheduler.Options.fifo(), Scheduler.Options.easy(), Scheduler.Options.myriad()).get(queue);
+        SchedulerOptions options = List.of(SchedulerOptions.fifo(), SchedulerOptions.easy(), SchedulerOptions.myriad()).get(queue);
         Replay.Result result = new Replay(t, jobs, POLICIES.get(policy).get(), options).run(Progress.none());
         List<String> violations = PlacementsValidator.violations(t, jobs, result.segments());
         assertTrue(violations.isEmpty(), violations.toString());
@@ -53,7 +53,7 @@ class ReplayPropertiesTest {
         SplittableRandom r = new SplittableRandom(seed);
         Topology t = randomCluster(r);
         List<Job> jobs = randomJobs(r, t, 150, true).stream().map(j -> r.nextInt(3) == 0 ? j.endless() : j).toList();
-        Scheduler.Options options = List.of(Scheduler.Options.fifo(), Scheduler.Options.easy(), Scheduler.Options.myriad()).get(queue);
+        SchedulerOptions options = List.of(SchedulerOptions.fifo(), SchedulerOptions.easy(), SchedulerOptions.myriad()).get(queue);
         Replay.Result result = new Replay(t, jobs, new FragmentationAwarePolicy(), options).run(Progress.none());
         List<String> violations = PlacementsValidator.violations(t, jobs, result.segments());
         assertTrue(violations.isEmpty(), violations.toString());

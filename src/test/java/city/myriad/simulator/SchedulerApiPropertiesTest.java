@@ -9,6 +9,7 @@ import city.myriad.allocation.FairShare;
 import city.myriad.allocation.Job;
 import city.myriad.allocation.Placement;
 import city.myriad.allocation.Scheduler;
+import city.myriad.allocation.SchedulerOptions;
 import city.myriad.allocation.Topology;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,8 +37,8 @@ class SchedulerApiPropertiesTest {
         SplittableRandom r = new SplittableRandom(seed);
         Topology t = ReplayPropertiesTest.randomCluster(r);
         List<Job> jobs = ReplayPropertiesTest.randomJobs(r, t, 120, true);
-        Scheduler.Options options = List.of(Scheduler.Options.fifo(), Scheduler.Options.easy(),
-                Scheduler.Options.myriad().withAging(600)).get(queue);
+        SchedulerOptions options = List.of(SchedulerOptions.fifo(), SchedulerOptions.easy(),
+                SchedulerOptions.myriad().withAging(600)).get(queue);
         Shadow shadow = new Shadow(t);
         Scheduler s = new Scheduler(t, ReplayPropertiesTest.POLICIES.get(policy).get(), options);
         int next = 0;
@@ -82,7 +83,7 @@ class SchedulerApiPropertiesTest {
     }
 
     private static Scheduler restart(Topology t, city.myriad.allocation.PlacementPolicy policy,
-            Scheduler.Options options, Shadow shadow) {
+            SchedulerOptions options, Shadow shadow) {
         Scheduler s = new Scheduler(t, policy, options, new FairShare(options.fairShareHalfLifeS()));
         for (Run run : shadow.running.values()) {
             s.resume(run.placement, run.start);

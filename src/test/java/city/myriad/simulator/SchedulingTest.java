@@ -7,7 +7,7 @@ import city.myriad.allocation.BestFitPolicy;
 import city.myriad.allocation.FirstFitPolicy;
 import city.myriad.allocation.FragmentationAwarePolicy;
 import city.myriad.allocation.Job;
-import city.myriad.allocation.Scheduler;
+import city.myriad.allocation.SchedulerOptions;
 import city.myriad.allocation.PlacementPolicy;
 import city.myriad.allocation.Topology;
 import java.util.List;
@@ -34,14 +34,14 @@ class SchedulingTest {
 
     @Test
     void fifo_starts_nothing_past_a_head_that_does_not_fit() {
-        Replay.Result r = new Replay(oneNodeOf8(), BLOCKED_HEAD, new FirstFitPolicy(), Scheduler.Options.fifo()).run(Progress.none());
+        Replay.Result r = new Replay(oneNodeOf8(), BLOCKED_HEAD, new FirstFitPolicy(), SchedulerOptions.fifo()).run(Progress.none());
         assertEquals(100, startOf(r, 1));
         assertEquals(150, startOf(r, 2), "the short job waits behind the head");
     }
 
     @Test
     void backfilling_starts_a_short_job_that_ends_before_the_heads_reservation_but_not_a_long_one() {
-        Replay.Result r = new Replay(oneNodeOf8(), BLOCKED_HEAD, new FirstFitPolicy(), Scheduler.Options.easy()).run(Progress.none());
+        Replay.Result r = new Replay(oneNodeOf8(), BLOCKED_HEAD, new FirstFitPolicy(), SchedulerOptions.easy()).run(Progress.none());
         assertEquals(2, startOf(r, 2), "the 50 s job fits in the hole before t=100");
         assertEquals(100, startOf(r, 1), "and the head still starts at its reservation");
         assertEquals(150, startOf(r, 3), "the 500 s job would have delayed the head, so it waits");
@@ -62,7 +62,7 @@ class SchedulingTest {
 
     @Test
     void a_long_backfilled_job_stays_off_the_node_the_head_will_start_on() {
-        for (Scheduler.Options queue : List.of(Scheduler.Options.easy(), Scheduler.Options.myriad())) {
+        for (SchedulerOptions queue : List.of(SchedulerOptions.easy(), SchedulerOptions.myriad())) {
             for (PlacementPolicy policy : List.<PlacementPolicy>of(new BestFitPolicy(), new FragmentationAwarePolicy())) {
                 Replay.Result r = new Replay(twoNodesOf8(), HEAD_NEEDS_ONE_NODE, policy, queue).run(Progress.none());
                 String where = policy.name() + " with " + queue;
@@ -80,7 +80,7 @@ class SchedulingTest {
                 Job.of(2).submittedAt(2).runsFor(1000).cards(2).preemptible(true).build(),
                 Job.of(3).submittedAt(10).runsFor(100).cards(4)
                         .build()); // needs 4 cards: evicting job 0 alone is enough
-        Replay.Result r = new Replay(oneNodeOf8(), jobs, new FragmentationAwarePolicy(), Scheduler.Options.myriad())
+        Replay.Result r = new Replay(oneNodeOf8(), jobs, new FragmentationAwarePolicy(), SchedulerOptions.myriad())
                 .run(Progress.none());
         assertEquals(10, startOf(r, 3));
         assertEquals(1, r.preemptions(), "one victim, not two");
@@ -96,7 +96,7 @@ class SchedulingTest {
                 Job.of(2).tenant(1).submittedAt(60).runsFor(1_000).build());  // a later, larger arrival
         city.myriad.allocation.Admission quota = (job, now) -> job.tenant() == 0 && now < 50
                 ? city.myriad.allocation.Admission.Verdict.QUOTA_EXCEEDED : city.myriad.allocation.Admission.Verdict.ADMIT;
-        Replay.Result r = new Replay(oneNodeOf8(), jobs, new FirstFitPolicy(), Scheduler.Options.myriad())
+        Replay.Result r = new Replay(oneNodeOf8(), jobs, new FirstFitPolicy(), SchedulerOptions.myriad())
                 .withAdmission(quota).run(Progress.none());
         assertEquals(1, startOf(r, 1), "tenant 1 starts at once");
         assertEquals(60, startOf(r, 0), "tenant 0's job starts at the first pass after its quota allows it");
@@ -110,7 +110,7 @@ class SchedulingTest {
                 Job.of(0).runsFor(100).cards(8).build(),   // tenant 0 fills the open node
                 Job.of(1).submittedAt(1).runsFor(100).cards(8).build(),   // tenant 0 may not use the held one
                 Job.of(2).tenant(1).submittedAt(2).runsFor(100).cards(8).build());  // tenant 1 holds it
-        Replay.Result r = new Replay(two, jobs, new FragmentationAwarePolicy(), Scheduler.Options.myriad())
+        Replay.Result r = new Replay(two, jobs, new FragmentationAwarePolicy(), SchedulerOptions.myriad())
                 .withReservations(node -> node == 0 ? 1 : city.myriad.allocation.Reservations.NONE).run(Progress.none());
         assertEquals(0, startOf(r, 0));
         assertEquals(2, startOf(r, 2), "the holder starts on its node at once");
@@ -140,12 +140,12 @@ class SchedulingTest {
         int wide = 12;  // more than the 9 reservations of the default
         List<Job> jobs = wideJobsInAStreamOfSmallOnes(wide);
         Replay.Result aging = new Replay(twoNodesOf8(), jobs, new FragmentationAwarePolicy(),
-                Scheduler.Options.myriad()).run(Progress.none());
+                SchedulerOptions.myriad()).run(Progress.none());
         Replay.Result noAging = new Replay(twoNodesOf8(), jobs, new FragmentationAwarePolicy(),
-                Scheduler.Options.myriad().withAging(Double.POSITIVE_INFINITY)
+                SchedulerOptions.myriad().withAging(Double.POSITIVE_INFINITY)
                         .withAreaHalfLife(Double.POSITIVE_INFINITY)).run(Progress.none());
         Replay.Result halfLifeAlone = new Replay(twoNodesOf8(), jobs, new FragmentationAwarePolicy(),
-                Scheduler.Options.myriad().withAging(Double.POSITIVE_INFINITY)).run(Progress.none());
+                SchedulerOptions.myriad().withAging(Double.POSITIVE_INFINITY)).run(Progress.none());
         double lastWide = 0;
         double lastWideByHalfLife = 0;
         int starvedWithout = 0;

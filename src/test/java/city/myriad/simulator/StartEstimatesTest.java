@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import city.myriad.allocation.FirstFitPolicy;
 import city.myriad.allocation.Job;
-import city.myriad.allocation.Scheduler;
+import city.myriad.allocation.SchedulerOptions;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -15,8 +15,8 @@ class StartEstimatesTest {
 
     /** Replays {@link SchedulingTest#BLOCKED_HEAD} with EASY backfilling and returns each job's estimates and start. */
     static List<StartEstimates.Row> blockedHead() {
-        StartEstimates estimates = new StartEstimates(SchedulingTest.oneNodeOf8(), Scheduler.Options.myriad());
-        new Replay(SchedulingTest.oneNodeOf8(), SchedulingTest.BLOCKED_HEAD, new FirstFitPolicy(), Scheduler.Options.easy())
+        StartEstimates estimates = new StartEstimates(SchedulingTest.oneNodeOf8(), SchedulerOptions.myriad());
+        new Replay(SchedulingTest.oneNodeOf8(), SchedulingTest.BLOCKED_HEAD, new FirstFitPolicy(), SchedulerOptions.easy())
                 .withEstimates(estimates).run(Progress.none());
         return estimates.rows(SchedulingTest.BLOCKED_HEAD);
     }
@@ -48,8 +48,8 @@ class StartEstimatesTest {
     @Test
     void a_job_without_cards_gets_no_estimate() {
         List<Job> jobs = List.of(Job.of(0).runsFor(10).cards(0).cpu(1_000).build());
-        StartEstimates estimates = new StartEstimates(SchedulingTest.oneNodeOf8(), Scheduler.Options.myriad());
-        new Replay(SchedulingTest.oneNodeOf8(), jobs, new FirstFitPolicy(), Scheduler.Options.easy())
+        StartEstimates estimates = new StartEstimates(SchedulingTest.oneNodeOf8(), SchedulerOptions.myriad());
+        new Replay(SchedulingTest.oneNodeOf8(), jobs, new FirstFitPolicy(), SchedulerOptions.easy())
                 .withEstimates(estimates).run(Progress.none());
         assertEquals(List.of(), estimates.rows(jobs));
     }
@@ -58,8 +58,8 @@ class StartEstimatesTest {
     void a_job_that_never_ends_holds_its_cards_for_ever_in_the_estimate() {
         List<Job> jobs = List.of(Job.of(0).runsFor(Double.POSITIVE_INFINITY).cards(8).build(),
                 Job.of(1).submittedAt(5).runsFor(10).cards(8).build());
-        StartEstimates estimates = new StartEstimates(SchedulingTest.oneNodeOf8(), Scheduler.Options.myriad());
-        new Replay(SchedulingTest.oneNodeOf8(), jobs, new FirstFitPolicy(), Scheduler.Options.easy())
+        StartEstimates estimates = new StartEstimates(SchedulingTest.oneNodeOf8(), SchedulerOptions.myriad());
+        new Replay(SchedulingTest.oneNodeOf8(), jobs, new FirstFitPolicy(), SchedulerOptions.easy())
                 .withEstimates(estimates).run(Progress.none());
         StartEstimates.Row behind = estimates.rows(jobs).get(1);
         assertTrue(behind.estimate() > 3e9, "a century or more: " + behind.estimate());

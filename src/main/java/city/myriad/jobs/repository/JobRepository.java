@@ -323,7 +323,7 @@ public class JobRepository {
      * priority aside): the {@code oldestFirst} oldest of the jobs waiting since {@code agedBefore} or earlier, oldest
      * first; then every other job smallest size key first, then oldest first. The size key is the area (cards ×
      * maxRunSeconds) with {@code areaRate} 0, else ln(1 + area in card-seconds) + areaRate × creation in epoch
-     * seconds, as {@code Scheduler.sizeKey}. Each one's id, what it needs (cards, CPU, memory) and its maxRunSeconds.
+     * seconds, as {@code SchedulerOptions.sizeKey}. Each one's id, what it needs (cards, CPU, memory) and its maxRunSeconds.
      */
     public Uni<List<Queued>> queuedAhead(UUID clusterId, String model, Instant createdAt, UUID id,
             long areaMilliSeconds, double areaRate, Instant agedBefore, int oldestFirst) {
@@ -373,7 +373,7 @@ public class JobRepository {
     }
 
     /**
-     * What the scheduling core's aging threshold reads ({@code Scheduler.agingThreshold}): the QUEUED jobs of the
+     * What the scheduling core's aging threshold reads ({@code SchedulerOptions.agingThreshold}): the QUEUED jobs of the
      * cluster, every model, as milli-cards × maxRunSeconds summed, and the cards of all its nodes.
      */
     public Uni<long[]> queueDrain(UUID clusterId) {

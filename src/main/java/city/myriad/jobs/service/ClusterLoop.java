@@ -6,6 +6,7 @@ import city.myriad.allocation.FragmentationAwarePolicy;
 import city.myriad.allocation.Placement;
 import city.myriad.allocation.Reservations;
 import city.myriad.allocation.Scheduler;
+import city.myriad.allocation.SchedulerOptions;
 import city.myriad.allocation.Topology;
 import city.myriad.catalog.service.ClusterNodes.NodeRef;
 import city.myriad.jobs.model.JobClass;
@@ -263,7 +264,7 @@ final class ClusterLoop implements Runnable {
         blockOf = nodeRefs.stream().map(NodeRef::block).toArray(String[]::new);
         holds = new ReservationHolds(topology, blockOf);
         placements = new StoredPlacements(topology, nodeIndex, parts.json);
-        scheduler = new Scheduler(topology, new FragmentationAwarePolicy(), Scheduler.Options.myriad())
+        scheduler = new Scheduler(topology, new FragmentationAwarePolicy(), SchedulerOptions.myriad())
                 .withAdmission(this::admit);
         appliedHolds = null;
         shortWritten = null;

@@ -1,6 +1,6 @@
 package city.myriad.jobs.service;
 
-import city.myriad.allocation.Scheduler;
+import city.myriad.allocation.SchedulerOptions;
 import city.myriad.allocation.StartEstimate;
 import city.myriad.jobs.repository.JobRepository;
 import city.myriad.market.service.QueueOutlook;
@@ -48,8 +48,8 @@ public class JobQueueOutlook implements QueueOutlook {
         return carried.chain(ok -> !ok ? Uni.createFrom().item(Optional.<Instant>empty())
                 : scoped.asPlatform(() -> service.agedBefore(clusterId, now)
                         .chain(agedBefore -> jobs.queuedAhead(clusterId, model, now, LAST, cardsMilli * maxRunSeconds,
-                                Scheduler.Options.myriad().areaRate(), agedBefore,
-                                Scheduler.Options.myriad().heads()))
+                                SchedulerOptions.myriad().areaRate(), agedBefore,
+                                SchedulerOptions.myriad().heads()))
                         .chain(ahead -> service.startAt(clusterId, model, ahead.stream()
                                 .map(JobRepository.Queued::waiting).toList(), new StartEstimate.Waiting(
                                 new StartEstimate.Need(cardsMilli, cpuMilli, memoryMib), maxRunSeconds, sameBlock),

@@ -2,7 +2,7 @@ package city.myriad.jobs.service;
 
 import city.myriad.platform.audit.AuditTrail;
 import city.myriad.platform.audit.AuditTrail.Target;
-import city.myriad.allocation.Scheduler;
+import city.myriad.allocation.SchedulerOptions;
 
 import city.myriad.catalog.service.ClusterSupply;
 import city.myriad.jobs.mapping.JobsApi.CreateJob;
@@ -349,7 +349,7 @@ public class JobService {
      * the plan does not hold, say one of the oldest aged jobs, is planned on its own).
      */
     private Uni<List<JobView>> withEstimates(List<JobView> views, Instant now) {
-        double rate = Scheduler.Options.myriad().areaRate();
+        double rate = SchedulerOptions.myriad().areaRate();
         List<JobView> queued = views.stream().filter(v -> v.state().equals(JobState.QUEUED.name()))
                 .sorted(Comparator.comparingDouble((JobView v) -> JobRepository.orderKey(areaOf(v), v.createdAt(), rate))
                         .thenComparing(JobView::createdAt).thenComparing(JobView::id).reversed())
@@ -456,8 +456,8 @@ public class JobService {
         StartEstimate.Waiting me = new StartEstimate.Waiting(new StartEstimate.Need(cardsMilli, r.cpuMilli(),
                 r.memoryMib()), r.maxRunSeconds(), r.sameBlock());
         return agedBefore(r.clusterId(), now).chain(agedBefore -> jobs.queuedAhead(r.clusterId(), r.model(),
-                        r.createdAt(), r.id(), cardsMilli * r.maxRunSeconds(), Scheduler.Options.myriad().areaRate(),
-                        agedBefore, Scheduler.Options.myriad().heads()))
+                        r.createdAt(), r.id(), cardsMilli * r.maxRunSeconds(), SchedulerOptions.myriad().areaRate(),
+                        agedBefore, SchedulerOptions.myriad().heads()))
                 .chain(ahead -> {
                     List<StartEstimate.Waiting> queue = new ArrayList<>(ahead.size() + 1);
                     List<UUID> order = new ArrayList<>(ahead.size() + 1);
@@ -485,12 +485,12 @@ public class JobService {
 
     /**
      * The jobs of the cluster created at or before this instant have aged: the core's threshold, 6.25 hours or the
-     * time the cluster's queue would take to drain on its cards, up to 18 hours ({@code Scheduler.agingThreshold}).
+     * time the cluster's queue would take to drain on its cards, up to 18 hours ({@code SchedulerOptions.agingThreshold}).
      */
     Uni<Instant> agedBefore(UUID cluster, Instant now) {
-        Scheduler.Options options = Scheduler.Options.myriad();
+        SchedulerOptions options = SchedulerOptions.myriad();
         return jobs.queueDrain(cluster).map(d -> now.minusMillis(Math.round(1000
-                * Scheduler.agingThreshold(options.agingS(), options.agingCapS(), d[0], d[1]))));
+                * SchedulerOptions.agingThreshold(options.agingS(), options.agingCapS(), d[0], d[1]))));
     }
 
     /**

@@ -6,6 +6,7 @@ import city.myriad.allocation.FirstFitPolicy;
 import city.myriad.allocation.FragmentationAwarePolicy;
 import city.myriad.allocation.Job;
 import city.myriad.allocation.Scheduler;
+import city.myriad.allocation.SchedulerOptions;
 import city.myriad.allocation.Topology;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -51,9 +52,9 @@ public class CycleBenchmark {
     public void setUp() {
         Topology t = city.myriad.support.CityCluster.topology();
         scheduler = switch (policy) {
-            case "default" -> new Scheduler(t, new FragmentationAwarePolicy(), Scheduler.Options.myriad());
-            case "easy-bestfit" -> new Scheduler(t, new BestFitPolicy(), Scheduler.Options.easy());
-            default -> new Scheduler(t, new FirstFitPolicy(), Scheduler.Options.fifo());
+            case "default" -> new Scheduler(t, new FragmentationAwarePolicy(), SchedulerOptions.myriad());
+            case "easy-bestfit" -> new Scheduler(t, new BestFitPolicy(), SchedulerOptions.easy());
+            default -> new Scheduler(t, new FirstFitPolicy(), SchedulerOptions.fifo());
         };
         random = new SplittableRandom(42);
         running = new ArrayDeque<>();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import city.myriad.allocation.BestFitPolicy;
 import city.myriad.allocation.Job;
 import city.myriad.allocation.Scheduler;
+import city.myriad.allocation.SchedulerOptions;
 import city.myriad.allocation.Topology;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.UUID;
@@ -50,7 +51,7 @@ class LoopGaugesTest {
     private static Scheduler busyScheduler() {
         Topology t = Topology.builder().node("n0", "H800", 8, 64_000, 512_000, "r0", "b0")
                 .node("n1", "H800", 8, 64_000, 512_000, "r0", "b0").build();
-        Scheduler s = new Scheduler(t, new BestFitPolicy(), Scheduler.Options.fifo());
+        Scheduler s = new Scheduler(t, new BestFitPolicy(), SchedulerOptions.fifo());
         s.submit(Job.of(1).cards(8).runsFor(3600).build());
         s.submit(Job.of(2).cards(16).runsFor(3600).build());
         s.cycle(0);
