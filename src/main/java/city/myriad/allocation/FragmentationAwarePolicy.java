@@ -5,7 +5,7 @@ package city.myriad.allocation;
  * fragmentation of the cluster least: fragmentation of a node is the share of its free milli-cards that the
  * expected next tasks that may run on its model (the learned {@link DemandProfile}) could not use, weighted by how
  * often each task shape arrives among them — the idea of Fragmentation Gradient Descent (Weng et al., USENIX ATC
- * '23), taken per model where jobs never end ({@link #modelShare}). Ties (scores within half a
+ * '23), taken per model where jobs never end ({@link ShapeGroups#modelShare}). Ties (scores within half a
  * milli-card), frequent when the profile is young or nodes are alike, go to the node whose drain the job delays
  * least (its declared end past the latest declared end of what runs there; 0 where jobs never end), then to the
  * best fit (least free capacity left), which packs nodes instead of spreading; then to the lower node index. A gang
@@ -50,34 +50,9 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
     private int[] cachedVersion = new int[0];
     private int cachedEpoch = -1;
     private int[] scratch = new int[0];
-    /**
-     * Per card model: the profile's weight in the shapes that may run on it, exactly 1 where every shape may, in the
-     * share of jobs that never end (1 where every job ends). A node's fragmentation is divided by it: the expected
-     * waste over the tasks that can use the node, not over all tasks. A shape bound to some models counts only on
-     * their nodes, so without it a model that much demand is bound to would sum more weight per free milli-card than
-     * one no task is bound to, and a job free to run on both would compare their nodes on two scales (the scarcity of
-     * the bound model is its price's part: {@link #modelPrice}). Where jobs end it made the one dynamic replay on
-     * several models wait longer, so there it is left out: docs/design/fragmentation-per-model.md.
-     */
-    private double[] modelShare = new double[0];
-    /** Per profile shape: whether its tasks must run on one node (some node of its models has as many cards). */
-    private boolean[] oneNode = new boolean[0];
-    /**
-     * Per profile shape: its slice's slot, or -1 for a shape of whole cards. Shapes of one slice (they differ in
-     * models or CPU class) can use the same free shares of a node, so a score sums those once per slot.
-     */
-    private int[] sliceSlot = new int[0];
-    /** Per slot: the slice's milli-cards. */
-    private int[] sliceMilli = new int[0];
-    /**
-     * Per profile shape: its group, the slots first, then one group per whole-card count and one-node rule
-     * ({@link #wholeGroupCards}, {@link #wholeGroupOneNode}). A score finds each group's usable milli-cards once
-     * ({@link #usableOfGroup}), then weighs the group's shapes of the node's model at once where the node's CPU and
-     * memory serve them all, else one by one ({@link #groupWeight}).
-     */
-    private int[] group = new int[0];
-    private int[] wholeGroupCards = new int[0];
-    private boolean[] wholeGroupOneNode = new boolean[0];
+    /** The profile's shapes grouped for scoring, built once per profile epoch. */
+    private ShapeGroups groups;
+    /** Per group: the milli-cards of the node being scored that the group's shapes can use by their cards. */
     private long[] usableOfGroup = new long[0];
     /**
      * Per node and slot ({@code node * slots + slot}): the node's free milli-cards on cards with at least the
@@ -85,27 +60,6 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
      * it adjusts these for those cards instead of walking every card once per slot.
      */
     private long[] cachedSliceUsable = new long[0];
-    /**
-     * The profile's shapes per model and group, summed once per profile epoch, so that a score weighs a group at once
-     * where the node's free CPU and memory surely serve all its shapes ({@link #servesGroup}) and shape by shape only
-     * where they may not. Row {@code model * groups + group}: the shapes' weight, the most CPU and memory one asks,
-     * and, where jobs never end, the most CPU (memory) carried per milli-card of a task and per task. The same sum
-     * as shape by shape, in another order (equal to about 1e-11 milli-cards); where jobs end, the placements of every
-     * dynamic replay measured are byte-identical, and the decisions' p99 on workloads with CPU requests a third
-     * lower: docs/allocation.md, "Speed".
-     */
-    private double[] groupWeight = new double[0];
-    private long[] groupMostCpu = new long[0];
-    private long[] groupMostMemory = new long[0];
-    private double[] groupCpuPerMilli = new double[0];
-    private long[] groupCpuPerTask = new long[0];
-    private double[] groupMemoryPerMilli = new double[0];
-    private long[] groupMemoryPerTask = new long[0];
-    /** The shapes of each row, in profile order: {@code groupShapes[groupStart[row] .. groupStart[row + 1])}. */
-    private int[] groupStart = new int[0];
-    private int[] groupShapes = new int[0];
-    /** Per model: the weight of all its shapes. */
-    private double[] modelWeight = new double[0];
     private long[] afterSliceUsable = new long[0];
 
     @Override
@@ -326,54 +280,9 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
             cachedVersion = new int[n];
             java.util.Arrays.fill(cachedVersion, -1);
             cachedEpoch = profile.epoch();
-            modelShare = modelShare(s.topology(), profile);
-            oneNode = new boolean[profile.gpus.length];
-            for (int i = 0; i < oneNode.length; i++) {
-                oneNode[i] = profile.gpus[i] <= s.topology().maxCardsOnOneNode(profile.models[i]);
-            }
-            sliceSlot = new int[oneNode.length];
-            int[] milli = new int[oneNode.length];
-            int slots = 0;
-            for (int i = 0; i < oneNode.length; i++) {
-                sliceSlot[i] = -1;
-                if (profile.milli[i] < Topology.MILLI_PER_CARD) {
-                    for (int j = 0; j < slots && sliceSlot[i] < 0; j++) {
-                        if (milli[j] == profile.milli[i]) {
-                            sliceSlot[i] = j;
-                        }
-                    }
-                    if (sliceSlot[i] < 0) {
-                        milli[slots] = profile.milli[i];
-                        sliceSlot[i] = slots++;
-                    }
-                }
-            }
-            sliceMilli = java.util.Arrays.copyOf(milli, slots);
-            group = new int[oneNode.length];
-            int[] cards = new int[oneNode.length];
-            boolean[] one = new boolean[oneNode.length];
-            int wholeGroups = 0;
-            for (int i = 0; i < oneNode.length; i++) {
-                if (sliceSlot[i] >= 0) {
-                    group[i] = sliceSlot[i];
-                    continue;
-                }
-                group[i] = -1;
-                for (int g = 0; g < wholeGroups && group[i] < 0; g++) {
-                    if (cards[g] == profile.gpus[i] && one[g] == oneNode[i]) {
-                        group[i] = slots + g;
-                    }
-                }
-                if (group[i] < 0) {
-                    cards[wholeGroups] = profile.gpus[i];
-                    one[wholeGroups] = oneNode[i];
-                    group[i] = slots + wholeGroups++;
-                }
-            }
-            wholeGroupCards = java.util.Arrays.copyOf(cards, wholeGroups);
-            wholeGroupOneNode = java.util.Arrays.copyOf(one, wholeGroups);
-            usableOfGroup = new long[slots + wholeGroups];
-            sumByModelAndGroup(s.topology(), slots + wholeGroups);
+            groups = new ShapeGroups(s.topology(), profile);
+            usableOfGroup = new long[groups.count()];
+            int slots = groups.slots();
             if (cachedSliceUsable.length < n * slots) {
                 cachedSliceUsable = new long[n * slots];  // else reused: every node's row is rewritten before it is read
             }
@@ -388,91 +297,12 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
         }
     }
 
-    /** The per model and group sums of {@link #groupWeight}, after {@link #group} is set. */
-    private void sumByModelAndGroup(Topology t, int groups) {
-        int models = Math.max(1, t.models.size());
-        int rows = models * groups;
-        DemandProfile p = profile;
-        groupWeight = new double[rows];
-        groupMostCpu = new long[rows];
-        groupMostMemory = new long[rows];
-        groupCpuPerMilli = new double[rows];
-        groupCpuPerTask = new long[rows];
-        groupMemoryPerMilli = new double[rows];
-        groupMemoryPerTask = new long[rows];
-        groupStart = new int[rows + 1];
-        modelWeight = new double[models];
-        int[] shapes = new int[models * p.weight.length];  // a shape is in one group per model at most
-        int n = 0;
-        for (int m = 0; m < models; m++) {
-            long bit = 1L << m;
-            for (int g = 0; g < groups; g++) {
-                int row = m * groups + g;
-                groupStart[row] = n;
-                for (int i = 0; i < p.weight.length; i++) {
-                    if ((p.models[i] & bit) == 0 || group[i] != g) {
-                        continue;
-                    }
-                    shapes[n++] = i;
-                    groupWeight[row] += p.weight[i];
-                    modelWeight[m] += p.weight[i];
-                    groupMostCpu[row] = Math.max(groupMostCpu[row], p.cpu[i]);
-                    groupMostMemory[row] = Math.max(groupMostMemory[row], p.memory[i]);
-                    double task = (double) p.gpus[i] * p.milli[i];
-                    if (p.cpu[i] > 0) {
-                        long c = Math.max(1, p.cpuCarried[i]);
-                        groupCpuPerMilli[row] = Math.max(groupCpuPerMilli[row], c / task);
-                        groupCpuPerTask[row] = Math.max(groupCpuPerTask[row], c);
-                    }
-                    if (p.memory[i] > 0) {
-                        groupMemoryPerMilli[row] = Math.max(groupMemoryPerMilli[row], p.memory[i] / task);
-                        groupMemoryPerTask[row] = Math.max(groupMemoryPerTask[row], p.memory[i]);
-                    }
-                }
-            }
-        }
-        groupStart[rows] = n;
-        groupShapes = java.util.Arrays.copyOf(shapes, n);
-    }
-
-    /**
-     * Whether a node's free CPU and memory surely fit every shape of the row and, where jobs never end, carry each for
-     * all the {@code usable} milli-cards ({@link #carriesAll} for each): then every shape of it uses them all, and
-     * none is stranded. A sufficient test, with a millicore (a MiB) to spare for the rounding of its products.
-     */
-    private boolean servesGroup(int row, long usable, long cpuFree, long memFree) {
-        if (cpuFree < groupMostCpu[row] || memFree < groupMostMemory[row]) {
-            return false;
-        }
-        return profile.endless == 0
-                || (cpuFree >= usable * groupCpuPerMilli[row] + groupCpuPerTask[row] + 1
-                && memFree >= usable * groupMemoryPerMilli[row] + groupMemoryPerTask[row] + 1);
-    }
-
-    /** Per model: the weight of the profile's shapes that may run on it, where jobs never end (see the field). */
-    private static double[] modelShare(Topology t, DemandProfile p) {
-        double[] share = new double[Math.max(1, t.models.size())];
-        for (int m = 0; m < share.length; m++) {
-            long bit = 1L << m;
-            double weight = 0;
-            boolean all = true;
-            for (int i = 0; i < p.weight.length; i++) {
-                if ((p.models[i] & bit) != 0) {
-                    weight += p.weight[i];
-                } else {
-                    all = false;
-                }
-            }
-            share[m] = all ? 1 : p.endless * weight + (1 - p.endless);  // exact at endless 0 and 1
-        }
-        return share;
-    }
-
     /** Expected unusable free milli-cards of the node as it is (cached per node version and profile epoch). */
     double fragmentation(ClusterState s, int node) {
         if (cachedVersion[node] != s.version(node)) {
             int k = s.topology().cards[node];
             s.copyFreeOf(node, scratch);
+            int[] sliceMilli = groups.sliceMilli;
             int slots = sliceMilli.length;
             for (int j = 0; j < slots; j++) {
                 long usable = 0;
@@ -495,6 +325,7 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
     private double fragmentationAfter(ClusterState s, int node, Job job, int[] cards) {
         int k = s.topology().cards[node];
         s.copyFreeOf(node, scratch);
+        int[] sliceMilli = groups.sliceMilli;
         int slots = sliceMilli.length;
         System.arraycopy(cachedSliceUsable, node * slots, afterSliceUsable, 0, slots);
         for (int c : cards) {
@@ -512,12 +343,12 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
 
     /**
      * The weighted sum over the task shapes that may run on the node's model of the free milli-cards a task of that
-     * shape could not use on this node, over their weight where jobs never end ({@link #modelShare}); the shapes of
-     * other models are no fragments here (the node was never for them). All of them if the task cannot run there at
-     * all (CPU, memory, too few whole cards, or fewer cards on the node than a task that must stay on one node
-     * needs). Otherwise the free shares of the cards too small for
-     * it, and beyond those what the node's free CPU and memory cannot carry: a node with three free cards and CPU
-     * for one more task of the shape holds two cards that shape cannot use while the CPU stays taken. That part
+     * shape could not use on this node, over their weight where jobs never end ({@link ShapeGroups#modelShare}); the
+     * shapes of other models are no fragments here (the node was never for them). All of them if the task cannot run
+     * there at all (CPU, memory, too few whole cards, or fewer cards on the node than a task that must stay on one
+     * node needs). Otherwise the free shares of the cards too small for it, and beyond those what the node's free CPU
+     * and memory cannot carry: a node with three free cards and CPU for one more task of the shape holds two cards
+     * that shape cannot use while the CPU stays taken. That part
      * counts in the share of jobs that never end (see docs/design/cpu-stranding.md): CPU held by a job that ends
      * comes back, and then keeping whole nodes for whole-node jobs matters more. Shapes larger than any node
      * (gangs) take a node's cards with CPU and memory in proportion.
@@ -536,30 +367,31 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
             lastStranded = 0;
             return 0;
         }
-        int slots = sliceMilli.length;
+        ShapeGroups sg = groups;
+        int slots = sg.slots();
         System.arraycopy(sliceUsable, slotOffset, usableOfGroup, 0, slots);
-        for (int g = 0; g < wholeGroupCards.length; g++) {
-            usableOfGroup[slots + g] = wholeCardsUsable(wholeGroupCards[g], wholeGroupOneNode[g], k, whole);
+        for (int g = 0; g < sg.wholeCards.length; g++) {
+            usableOfGroup[slots + g] = wholeCardsUsable(sg.wholeCards[g], sg.wholeOneNode[g], k, whole);
         }
         // Σ over the model's shapes of weight × (total − usable): total × their weight, less what each uses. The
         // shapes of another model are no fragments here (this node was never for them; scarcity is priced apart).
         int model = t.model[node];
         int groups = usableOfGroup.length;
-        double frag = total * modelWeight[model];
+        double frag = total * sg.modelWeight[model];
         double stranded = 0;
         DemandProfile p = profile;
         for (int g = 0; g < groups; g++) {
             long byCards = usableOfGroup[g];
             int row = model * groups + g;
-            if (byCards == 0 || groupWeight[row] == 0) {
+            if (byCards == 0 || sg.weight[row] == 0) {
                 continue;  // they use none of it
             }
-            if (servesGroup(row, byCards, cpuFree, memFree)) {
-                frag -= groupWeight[row] * byCards;
+            if (sg.serves(row, byCards, cpuFree, memFree, p.endless)) {
+                frag -= sg.weight[row] * byCards;
                 continue;
             }
-            for (int j = groupStart[row], end = groupStart[row + 1]; j < end; j++) {
-                int i = groupShapes[j];
+            for (int j = sg.start[row], end = sg.start[row + 1]; j < end; j++) {
+                int i = sg.shapes[j];
                 long usable = p.cpu[i] > cpuFree || p.memory[i] > memFree ? 0 : byCards;
                 if (usable > 0 && p.endless > 0 && !carriesAll(p, i, usable, cpuFree, memFree)) {
                     long carried = carried(p, i, k, cpuFree, memFree);
@@ -571,7 +403,7 @@ public final class FragmentationAwarePolicy implements PlacementPolicy {
                 stranded += p.weight[i] * (byCards - usable);
             }
         }
-        double share = modelShare[model];
+        double share = sg.modelShare[model];
         if (share > 0) {
             frag /= share;
             stranded /= share;
