@@ -159,6 +159,19 @@ class BillingTest {
         assertEquals(closed.getInt("invoiceCount"), close("2024-03").getInt("invoiceCount"), "closing again");
         assertEquals(transactions, sql("select count(*) from ledger_transactions"), "closing twice posts nothing");
         assertEquals(lines, sql("select count(*) from invoice_lines"));
+        // The close is a platform-wide act: one event in the platform's trail, of no tenant or operator, none for
+        // the repeated close; no tenant's trail shows it.
+        JsonPath trail = given().auth().oauth2(Tokens.admin())
+                .get("/api/v1/audit-events?action=closePeriod&targetId=2024-03").then().statusCode(200)
+                .extract().jsonPath();
+        assertEquals(1, trail.getList("items").size(), trail.prettify());
+        assertNull(trail.get("items[0].tenantId"));
+        assertNull(trail.get("items[0].operatorId"));
+        assertEquals("BILLING_PERIOD", trail.getString("items[0].target.type"));
+        assertEquals("PLATFORM_ADMIN", trail.getString("items[0].actor.role"));
+        assertEquals(closed.getInt("invoiceCount"), trail.getInt("items[0].details.invoices"));
+        given().auth().oauth2(m.tenant().admin()).get("/api/v1/tenants/" + m.tenant().id()
+                + "/audit-events?action=closePeriod").then().statusCode(200).body("items.size()", equalTo(0));
 
         JsonPath invoice = invoiceOf(m.tenant().viewer(), "2024-03");
         String id = invoice.getString("id");

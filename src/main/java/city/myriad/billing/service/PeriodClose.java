@@ -2,18 +2,20 @@ package city.myriad.billing.service;
 
 import city.myriad.billing.mapping.BillingApi.PeriodView;
 import city.myriad.billing.repository.CloseRepository;
-import city.myriad.platform.time.Period;
+import city.myriad.platform.audit.AuditTrail;
 import city.myriad.platform.db.PlainTx;
 import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.MyriadProblem.Violation;
 import city.myriad.platform.error.ProblemCode;
 import city.myriad.platform.security.Caller;
+import city.myriad.platform.time.Period;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.jboss.logging.Logger;
 
 /**
@@ -31,12 +33,14 @@ public class PeriodClose {
     private final CloseRepository close;
     private final BillingConfig config;
     private final Clock clock;
+    private final AuditTrail audit;
 
-    PeriodClose(PlainTx tx, CloseRepository close, BillingConfig config, Clock clock) {
+    PeriodClose(PlainTx tx, CloseRepository close, BillingConfig config, Clock clock, AuditTrail audit) {
         this.tx = tx;
         this.close = close;
         this.config = config;
         this.clock = clock;
+        this.audit = audit;
     }
 
     public Uni<PeriodView> get(Caller caller, String text) {
@@ -60,11 +64,14 @@ public class PeriodClose {
                                 config.marketplaceFeePercent(), config.stripe().apiKey().isPresent(),
                                 config.paymentTermsDays()))
                         .chain(done -> {
-                            if (done.invoicedNow()) {
-                                LOG.infof("Period %s closed by %s: %d invoices issued in %d ms", p, caller.username(),
-                                        done.invoices(), (System.nanoTime() - started) / 1_000_000);
+                            if (!done.invoicedNow()) {
+                                return read(c, p.toString());
                             }
-                            return read(c, p.toString());
+                            LOG.infof("Period %s closed by %s: %d invoices issued in %d ms", p, caller.username(),
+                                    done.invoices(), (System.nanoTime() - started) / 1_000_000);
+                            return audit.recordForPlatform(c, caller, "closePeriod", AuditTrail.Target.of(
+                                            "BILLING_PERIOD", p), Map.of("invoices", done.invoices()))
+                                    .chain(() -> read(c, p.toString()));
                         }));
     }
 

@@ -12,8 +12,9 @@ public final class AuditApi {
 
     private AuditApi() {}
 
-    @Schema(name = "AuditEvent", description = "One change to a tenant's account or an operator's clusters: who made "
-            + "it, in which role, through which call of this contract (its operationId), to what, and in which request")
+    @Schema(name = "AuditEvent", description = "One change to a tenant's account or an operator's clusters, or a "
+            + "platform-wide act (a billing period's close: neither `tenantId` nor `operatorId`): who made it, in "
+            + "which role, through which call of this contract (its operationId), to what, and in which request")
     public record AuditEventView(
             @Schema(description = "The event's id: version 7, so ids sort by the time they were written") UUID id,
             @Schema(description = "The tenant whose account changed (an event of a tenant's trail)") UUID tenantId,
@@ -39,8 +40,9 @@ public final class AuditApi {
     @Schema(name = "AuditTarget", description = "What a change was made to")
     public record AuditTarget(@Schema(examples = "PROJECT", enumeration = {"TENANT", "PROJECT", "MEMBER", "QUOTAS",
             "WEBHOOK", "WEBHOOK_DELIVERY", "RESERVATION", "JOB", "CREDIT_GRANT", "COMMITMENT", "INVOICE", "OPERATOR", "CLUSTER",
-            "NODE", "INVENTORY", "PRICE_BOOK"}) String type,
+            "NODE", "INVENTORY", "PRICE_BOOK", "BILLING_PERIOD"}) String type,
             @Schema(examples = "01930000-0000-7000-8000-00000000e101", description = "The target's id; a node's is "
                     + "its cluster's id and its name, `<clusterId>/<name>`; quotas and a price book are named by the "
-                    + "tenant, project or cluster they belong to") String id) {}
+                    + "tenant, project or cluster they belong to; a billing period by its month, `2026-11`")
+            String id) {}
 }

@@ -43,7 +43,7 @@ public class AuditTrail {
         }
     }
 
-    /** One stored event, of a tenant or an operator; {@code details} its JSON object as stored. */
+    /** One stored event, of a tenant, an operator or neither (the platform); {@code details} its JSON as stored. */
     public record Event(UUID id, UUID tenantId, UUID operatorId, Instant at, String actor, String actorSubject,
             String actorRole, String action, String targetType, String targetId, String requestId, String details) {}
 
@@ -113,6 +113,16 @@ public class AuditTrail {
     }
 
     /**
+     * Records a platform-wide act, of no tenant and no operator (a billing period's close), in a transaction of the
+     * plain client in the platform scope: only platform admins read it.
+     */
+    public Uni<Void> recordForPlatform(SqlConnection c, Caller caller, String action, Target target,
+            Map<String, ?> details) {
+        return c.preparedQuery(INSERT).execute(Tuple.from(row(caller, null, null, action, target, details)))
+                .replaceWithVoid();
+    }
+
+    /**
      * On the ORM's session every statement goes as a select ({@link SessionSql}); an insert with {@code returning}
      * would have to pass the table's read policy too, which an operator's event, of no tenant, does not in the
      * catalog's transactions. A data-modifying {@code with} without {@code returning} is checked as an insert only.
@@ -136,7 +146,10 @@ public class AuditTrail {
         return page("operator_id", operatorId, after, filter, limit);
     }
 
-    /** Every tenant's and operator's events, as {@link #page} a tenant's; in a transaction of the platform scope. */
+    /**
+     * Every event, of tenants, operators and the platform's own acts, as {@link #page} a tenant's; in a transaction
+     * of the platform scope.
+     */
     public Uni<List<Event>> platformPage(UUID after, Filter filter, int limit) {
         return page(null, null, after, filter, limit);
     }
