@@ -10,19 +10,23 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import city.myriad.metering.repository.AlertRepository;
 import city.myriad.metering.service.Webhooks;
 import city.myriad.platform.db.Blocking;
 import city.myriad.platform.db.Scoped;
+import city.myriad.support.Tokens;
 import city.myriad.support.WebhookReceiver;
-import com.sun.net.httpserver.HttpServer;
 import city.myriad.support.World;
+import com.sun.net.httpserver.HttpServer;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.oidc.server.OidcWiremockTestResource;
 import io.restassured.path.json.JsonPath;
+import io.restassured.response.ValidatableResponse;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
@@ -305,6 +309,8 @@ class JobWebhookEventsTest {
                     .path("secret");
             receiver.secret = setWebhook(other, receiver.url(), "[\"job.started\"]").statusCode(200).extract()
                     .path("secret");
+            status(down).body("state", equalTo("UNTRIED")).body("failuresInARow", equalTo(0))
+                    .body("pending", equalTo(0)).body("url", equalTo(failing.url()));
             // A backlog to a receiver that answers 500 to everything. Tests retry after 0.2 s, 0.4 s, and give up after
             // 3 tries: without the pause every delivery would be FAILED within about a second.
             backlog(down, backlog, 0);
@@ -317,6 +323,16 @@ class JobWebhookEventsTest {
             assertTrue(tried >= backlog && tried <= backlog + 4, "the first round and a few probes: " + tried);
             assertEquals(0, platformCount("select count(*) from webhook_deliveries where tenant_id = $1 and state = "
                     + "'FAILED'", tenant), "the paused receiver's deliveries keep their tries");
+            // Its status says so, from the tries logged: every try failed with a 500, the backlog waits.
+            long triedBefore = platformCount(attempts, tenant);
+            JsonPath failingNow = status(down).body("state", equalTo("FAILING")).extract().jsonPath();
+            long failures = failingNow.getLong("failuresInARow");
+            assertTrue(failures >= triedBefore && failures <= platformCount(attempts, tenant),
+                    "every try failed (a probe may land meanwhile): " + failures);
+            assertEquals(500, failingNow.getInt("lastFailure.statusCode"));
+            assertNull(failingNow.get("lastDeliveredAt"));
+            assertEquals(backlog, failingNow.getInt("pending"));
+            assertNotNull(failingNow.get("oldestPendingAt"));
             // Another tenant's events are not held up by it.
             platformSql("insert into webhook_deliveries (id, tenant_id, event_id, event_type, payload, state, "
                     + "attempts, next_attempt_at, created_at) values ($1, $2, gen_random_uuid(), 'job.started', "
@@ -331,7 +347,23 @@ class JobWebhookEventsTest {
             assertEquals(backlog, failing.delivered.size(), "each event once");
             assertEquals(backlog, failing.delivered.stream().distinct().count());
             assertEquals(0, failing.badSignatures.get());
+            JsonPath healthy = status(down).body("state", equalTo("HEALTHY")).body("failuresInARow", equalTo(0))
+                    .body("pending", equalTo(0)).body("lastFailure.statusCode", equalTo(500)).extract().jsonPath();
+            assertEquals(healthy.getString("lastTriedAt"), healthy.getString("lastDeliveredAt"));
         }
+        // Only the tenant's admins (and platform admins) read it; another tenant's webhook is not found.
+        given().auth().oauth2(down.member()).get("/api/v1/tenants/" + down.id() + "/webhook/status").then()
+                .statusCode(403);
+        given().auth().oauth2(other.admin()).get("/api/v1/tenants/" + down.id() + "/webhook/status").then()
+                .statusCode(404);
+        given().auth().oauth2(Tokens.admin()).get("/api/v1/tenants/" + down.id() + "/webhook/status").then()
+                .statusCode(200).body("state", equalTo("HEALTHY"));
+    }
+
+    /** The tenant's webhook status, as its admin reads it. */
+    private static ValidatableResponse status(World.Tenant t) {
+        return given().auth().oauth2(t.admin()).get("/api/v1/tenants/" + t.id() + "/webhook/status").then()
+                .statusCode(200);
     }
 
     @Test
@@ -389,6 +421,10 @@ class JobWebhookEventsTest {
                     + "'FAILED'", jobEvent));
             assertEquals(posts, down.posts.get(), "nothing posted");
             assertEquals(0, down.badSignatures.get());
+            // Tries never sent say nothing of the receiver: the last one sent was the alert, delivered.
+            status(t).body("state", equalTo("HEALTHY")).body("failuresInARow", equalTo(0));
+            assertTrue(platformCount("select count(*) from webhook_attempts where tenant_id = $1 and not sent", tenant)
+                    >= backlog + 1, "the unsent tries are logged as such");
         }
     }
 

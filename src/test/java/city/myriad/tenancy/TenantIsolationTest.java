@@ -48,7 +48,8 @@ class TenantIsolationTest {
                 Arguments.of("PUT", ACME_PROJECT + "/quotas", "{\"cards\":[]}"),
                 Arguments.of("GET", ACME + "/audit-events", null),
                 Arguments.of("GET", ACME + "/budget", null),
-                Arguments.of("GET", ACME_PROJECT + "/budget", null));
+                Arguments.of("GET", ACME_PROJECT + "/budget", null),
+                Arguments.of("GET", ACME + "/webhook/status", null));
     }
 
     @ParameterizedTest(name = "{0} {1}")

@@ -150,6 +150,30 @@ public final class MeteringApi {
                     + "the current one signs")
             Instant previousSecretExpiresAt) {}
 
+    @Schema(name = "WebhookStatus", description = "How the webhook's receiver has been answering, from the tries sent "
+            + "to its address now (tries of types it no longer receives were never sent and do not count), and what "
+            + "waits for it. After 5 failed tries in a row deliveries wait, due and with their tries kept, while one at "
+            + "a time is tried, 30 s apart and then twice as long each time (at most 10 minutes); the first delivered "
+            + "try, a test event the receiver takes (testWebhook) or setting the webhook again sends the rest")
+    public record WebhookStatusView(UUID tenantId, String url,
+            @Schema(enumeration = {"UNTRIED", "HEALTHY", "FAILING"}, description = "UNTRIED: nothing sent to this "
+                    + "address yet; HEALTHY: the latest try was delivered (2xx); FAILING: the latest try failed")
+            String state,
+            @Schema(description = "The latest try sent; absent if none") Instant lastTriedAt,
+            @Schema(description = "The latest try the receiver answered 2xx; absent if none") Instant lastDeliveredAt,
+            @Schema(description = "Tries that failed since the latest delivered one (or since the first, if none was): "
+                    + "counted up to 1000", maximum = "1000") int failuresInARow,
+            @Schema(description = "The latest failed try, delivered ones after it or not; absent if none failed")
+            WebhookFailureView lastFailure,
+            @Schema(description = "Deliveries still PENDING (due now or at their next try)") long pending,
+            @Schema(description = "When the oldest PENDING delivery was created; absent if none") Instant oldestPendingAt,
+            Instant asOf) {}
+
+    @Schema(name = "WebhookFailure", description = "A try that failed: the receiver's answer, or why it was not reached")
+    public record WebhookFailureView(Instant at,
+            @Schema(description = "The receiver's HTTP status; absent if it could not be reached") Integer statusCode,
+            @Schema(description = "Why it could not be reached (connection refused, timeout, ...)") String error) {}
+
     @Schema(name = "WebhookAttempt", description = "One try to deliver")
     public record AttemptView(int attempt, Instant at, String url, Integer statusCode, String error, int durationMs) {}
 

@@ -160,8 +160,11 @@ public class AlertRepository {
                 .map(rows -> rows.stream().map(AlertRepository::delivery).toList());
     }
 
-    /** A try to log: the attempt, and where it leaves its delivery. */
-    public record Tried(AttemptRow attempt, UUID tenantId, String state, Instant next) {}
+    /**
+     * A try to log: the attempt, whether it was sent to the receiver (not so for a type the webhook no longer
+     * receives, or with no webhook left), and where it leaves its delivery.
+     */
+    public record Tried(AttemptRow attempt, boolean sent, UUID tenantId, String state, Instant next) {}
 
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
             new com.fasterxml.jackson.databind.ObjectMapper();
@@ -177,17 +180,17 @@ public class AlertRepository {
             rows.addObject().put("delivery", a.deliveryId().toString()).put("attempt", a.attempt())
                     .put("tenant", t.tenantId().toString()).put("at", a.at().toString()).put("url", a.url())
                     .put("status", a.statusCode()).put("error", a.error()).put("ms", a.durationMs())
-                    .put("state", t.state()).put("next", t.next().toString());
+                    .put("sent", t.sent()).put("state", t.state()).put("next", t.next().toString());
         }
         return session().chain(s -> s.createNativeQuery("""
                         with v as (
                             select * from jsonb_to_recordset(cast(cast(:rows as text) as jsonb))
                                 as v(delivery uuid, attempt int, tenant uuid, at timestamptz, url text, status int,
-                                     error text, ms int, state text, next timestamptz)),
+                                     error text, ms int, sent boolean, state text, next timestamptz)),
                         logged as (
                             insert into webhook_attempts (delivery_id, attempt, tenant_id, at, url, status_code, error,
-                                                          duration_ms)
-                            select delivery, attempt, tenant, at, url, status, error, ms from v)
+                                                          duration_ms, sent)
+                            select delivery, attempt, tenant, at, url, status, error, ms, sent from v)
                         update webhook_deliveries d set attempts = v.attempt, state = v.state, next_attempt_at = v.next,
                                delivered_at = case when v.state = 'DELIVERED' then v.at else d.delivered_at end
                           from v
@@ -268,6 +271,53 @@ public class AlertRepository {
                                 earlier((String) r[5], place(tenantId))),
                         SqlTimes.instant(r[2]), (String) r[3], List.of(((String) r[4]).split(",")))));
     }
+
+    /**
+     * How a receiver has been answering: of the tries sent to {@code url} (the webhook's address now; tries never sent
+     * say nothing of it), the latest, the latest delivered, how many failed since that one (at most
+     * {@link #FAILURES_COUNTED}), the latest failed; and the tenant's deliveries still PENDING, with the oldest's
+     * creation. Each figure is a walk down the tenant's index of tries sent, newest first, that stops at what it
+     * looks for.
+     */
+    public Uni<ReceiverStatus> receiverStatus(UUID tenantId, String url) {
+        return SessionSql.select("""
+                        select (select at from webhook_attempts
+                                 where tenant_id = :tenant and sent and url = :url order by at desc limit 1),
+                               ok.at,
+                               (select count(*) from (select 1 from webhook_attempts
+                                                       where tenant_id = :tenant and sent and url = :url
+                                                         and at > coalesce(ok.at, '-infinity')
+                                                       order by at desc limit :counted) f),
+                               bad.at, bad.status_code, bad.error,
+                               (select count(*) from webhook_deliveries where tenant_id = :tenant and state = 'PENDING'),
+                               (select min(created_at) from webhook_deliveries
+                                 where tenant_id = :tenant and state = 'PENDING')
+                          from (select 1) one
+                          left join lateral (select at from webhook_attempts
+                                              where tenant_id = :tenant and sent and url = :url
+                                                and status_code between 200 and 299
+                                              order by at desc limit 1) ok on true
+                          left join lateral (select at, status_code, error from webhook_attempts
+                                              where tenant_id = :tenant and sent and url = :url
+                                                and (status_code is null or status_code not between 200 and 299)
+                                              order by at desc limit 1) bad on true""")
+                .setParameter("tenant", tenantId).setParameter("url", url).setParameter("counted", FAILURES_COUNTED)
+                .getResultList().map(rows -> {
+                    Object[] r = rows.get(0);
+                    return new ReceiverStatus(SqlTimes.instant(r[0]), SqlTimes.instant(r[1]),
+                            ((Number) r[2]).intValue(), SqlTimes.instant(r[3]),
+                            r[4] == null ? null : ((Number) r[4]).intValue(), (String) r[5],
+                            ((Number) r[6]).longValue(), SqlTimes.instant(r[7]));
+                });
+    }
+
+    /** The most failed tries in a row a status counts: a receiver down for days need not be counted to the last. */
+    public static final int FAILURES_COUNTED = 1_000;
+
+    /** What {@link #receiverStatus} reads; times null when there is none. */
+    public record ReceiverStatus(Instant lastTriedAt, Instant lastDeliveredAt, int failuresInARow,
+            Instant lastFailureAt, Integer lastFailureStatusCode, String lastFailureError, long pending,
+            Instant oldestPendingAt) {}
 
     /**
      * "secret endsAt,secret endsAt" as the query above writes it (a secret, sealed or not, is base64url after its
@@ -403,9 +453,9 @@ public class AlertRepository {
                                and not (event_type = any(string_to_array(:events, ',')))
                             returning id, attempts, event_type)
                         insert into webhook_attempts (delivery_id, attempt, tenant_id, at, url, status_code, error,
-                                                      duration_ms)
+                                                      duration_ms, sent)
                         select id, attempts, :tenant, :at, :url, null,
-                               'the webhook no longer receives ' || event_type || ' events', 0
+                               'the webhook no longer receives ' || event_type || ' events', 0, false
                           from ended""")
                 .setParameter("tenant", tenantId).setParameter("events", String.join(",", events))
                 .setParameter("url", url).setParameter("at", SqlTimes.utc(at)).executeUpdate());

@@ -2,6 +2,7 @@ package city.myriad.metering.rest;
 
 import city.myriad.metering.mapping.MeteringApi.DeliveryView;
 import city.myriad.metering.mapping.MeteringApi.SetWebhook;
+import city.myriad.metering.mapping.MeteringApi.WebhookStatusView;
 import city.myriad.metering.mapping.MeteringApi.WebhookTestView;
 import city.myriad.metering.mapping.MeteringApi.WebhookView;
 import city.myriad.metering.service.Webhooks;
@@ -95,6 +96,18 @@ public class WebhookResource {
     @Operation(operationId = "getWebhook", summary = "The tenant's webhook, without its secret (tenant-admin)")
     public Uni<WebhookView> get(@PathParam("tenantId") UUID tenantId) {
         return webhooks.get(callers.get(), tenantId);
+    }
+
+    @GET
+    @Path("/status")
+    @Extension(name = "x-problem-codes", value = UsageResource.TENANT_CODES + ", WEBHOOK_NOT_FOUND")
+    @Operation(operationId = "getWebhookStatus", summary = "How the webhook's receiver has been answering, and what "
+            + "waits for it (tenant-admin)", description = "From the tries sent to the webhook's address now: the "
+            + "latest, the latest delivered, the failures since, the latest failure with the receiver's answer, and "
+            + "the deliveries still PENDING. The same answer from every replica. A receiver FAILING with a backlog: "
+            + "fix it, then send a test event (testWebhook) to have the backlog sent at once.")
+    public Uni<WebhookStatusView> status(@PathParam("tenantId") UUID tenantId) {
+        return webhooks.status(callers.get(), tenantId);
     }
 
     @DELETE

@@ -4,6 +4,8 @@ import city.myriad.platform.audit.AuditTrail;
 import city.myriad.platform.audit.AuditTrail.Target;
 import city.myriad.metering.mapping.MeteringApi.AttemptView;
 import city.myriad.metering.mapping.MeteringApi.DeliveryView;
+import city.myriad.metering.mapping.MeteringApi.WebhookFailureView;
+import city.myriad.metering.mapping.MeteringApi.WebhookStatusView;
 import city.myriad.metering.mapping.MeteringApi.WebhookTestView;
 import city.myriad.metering.mapping.MeteringApi.WebhookView;
 import city.myriad.metering.model.SigningSecrets;
@@ -214,6 +216,31 @@ public class Webhooks {
                 .map(found -> found.map(h -> view(tenantId, h, clock.instant()))
                         .orElseThrow(() -> new MyriadProblem.NotFound(ProblemCode.WEBHOOK_NOT_FOUND,
                                 "Tenant " + tenantId + " has no webhook")));
+    }
+
+    /**
+     * How the tenant's receiver has been answering (tenant-admin, or a platform admin): read from the tries logged, so
+     * every replica answers alike (each keeps its own pauses, {@link ReceiverPauses}); 404 without a webhook.
+     */
+    public Uni<WebhookStatusView> status(Caller caller, UUID tenantId) {
+        return projects.tenant(caller, tenantId, true).chain(t -> scoped.asTenant(t, () -> alerts.webhook(t)
+                .chain(found -> {
+                    if (found.isEmpty()) {
+                        throw new MyriadProblem.NotFound(ProblemCode.WEBHOOK_NOT_FOUND, "Tenant " + tenantId
+                                + " has no webhook");
+                    }
+                    String url = found.get().url();
+                    return alerts.receiverStatus(t, url).map(s -> statusView(tenantId, url, s));
+                })));
+    }
+
+    private WebhookStatusView statusView(UUID tenant, String url, AlertRepository.ReceiverStatus s) {
+        String state = s.lastTriedAt() == null ? "UNTRIED"
+                : s.lastTriedAt().equals(s.lastDeliveredAt()) ? "HEALTHY" : "FAILING";
+        WebhookFailureView failure = s.lastFailureAt() == null ? null
+                : new WebhookFailureView(s.lastFailureAt(), s.lastFailureStatusCode(), s.lastFailureError());
+        return new WebhookStatusView(tenant, url, state, s.lastTriedAt(), s.lastDeliveredAt(), s.failuresInARow(),
+                failure, s.pending(), s.oldestPendingAt(), clock.instant());
     }
 
     /**
@@ -530,7 +557,7 @@ public class Webhooks {
                                     : new Outcome(null, reason(e), millis(started)));
             sent.thenAccept(o -> {
                 noteReceiver(d, hook, unsent == null, o);
-                completed.add(tried(d, hook, at, o));
+                completed.add(tried(d, hook, at, o, unsent == null));
                 try {
                     attemptLog.execute(this::logCompleted);
                 } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -612,7 +639,8 @@ public class Webhooks {
     }
 
     /** What a try logs, and where it leaves its delivery: DELIVERED, PENDING until its back-off, or FAILED. */
-    private AlertRepository.Tried tried(DeliveryRow d, Optional<AlertRepository.Hook> hook, Instant at, Outcome o) {
+    private AlertRepository.Tried tried(DeliveryRow d, Optional<AlertRepository.Hook> hook, Instant at, Outcome o,
+            boolean sent) {
         int attempt = d.attempts() + 1;
         boolean delivered = o.status() != null && o.status() >= 200 && o.status() < 300;
         int round = d.roundAttempts() + 1;  // a redelivery starts a new round of tries
@@ -621,8 +649,8 @@ public class Webhooks {
         String state = delivered ? "DELIVERED" : round >= maxAttempts || unsent(hook, d) != null ? "FAILED" : "PENDING";
         Instant next = delivered || state.equals("FAILED") ? at : at.plus(backoff(round));
         return new AlertRepository.Tried(new AttemptRow(d.id(), attempt, at,
-                hook.map(AlertRepository.Hook::url).orElse(""), o.status(), o.error(), o.ms()), d.tenantId(), state,
-                next);
+                hook.map(AlertRepository.Hook::url).orElse(""), o.status(), o.error(), o.ms()), sent, d.tenantId(),
+                state, next);
     }
 
     /**
