@@ -63,7 +63,7 @@ public final class ClusterState {
      * one class score alike, so a decision passes over all but the first (see UntouchedNodes) a word at a time.
      */
     private final long[][] untouchedOfClass;
-    long allocatedMilli;
+    private long allocatedMilli;
     /** The declared ends of what runs on each node ({@link #drainsAt}). */
     private final NodeEnds ends;
     private double decidingAtS = Double.NaN;
