@@ -421,10 +421,21 @@ public class Webhooks {
     }
 
     /** What went wrong reaching a receiver, in at most 500 characters. */
-    private static String reason(Throwable e) {
+    /**
+     * Why a post did not reach the receiver, as its attempt logs it and the tenant reads it: the exception's type and
+     * message, from the first cause that has one (the HTTP client wraps what the network said), and for a refused
+     * connection, which carries no message, what it means. At most 500 characters.
+     */
+    static String reason(Throwable e) {
         Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
                 ? e.getCause() : e;
-        String text = cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+        Throwable told = cause;
+        while (told.getMessage() == null && told.getCause() != null && told.getCause() != told) {
+            told = told.getCause();
+        }
+        String message = told.getMessage() != null ? told.getMessage()
+                : told instanceof java.net.ConnectException ? "connection refused or the address unreachable" : null;
+        String text = cause.getClass().getSimpleName() + (message == null ? "" : ": " + message);
         return text.substring(0, Math.min(text.length(), 500));
     }
 

@@ -1,0 +1,35 @@
+package city.myriad.metering.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.http.HttpConnectTimeoutException;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.Test;
+
+/** What a failed post's attempt says to the tenant: never a bare class name when the network said more. */
+class DeliveryFailureReasonTest {
+
+    @Test
+    void a_refused_connection_which_carries_no_message_says_what_it_means() {
+        assertEquals("ConnectException: connection refused or the address unreachable",
+                Webhooks.reason(new CompletionException(new ConnectException())));
+    }
+
+    @Test
+    void the_message_comes_from_the_first_cause_that_has_one_under_the_type_the_client_threw() {
+        IOException wrapped = new IOException(null, new IOException("Connection reset by peer"));
+        assertEquals("IOException: Connection reset by peer", Webhooks.reason(new CompletionException(wrapped)));
+        assertEquals("HttpConnectTimeoutException: HTTP connect timed out",
+                Webhooks.reason(new HttpConnectTimeoutException("HTTP connect timed out")));
+    }
+
+    @Test
+    void a_reason_is_cut_at_500_characters() {
+        String reason = Webhooks.reason(new IOException("x".repeat(2_000)));
+        assertEquals(500, reason.length());
+        assertTrue(reason.startsWith("IOException: xxx"));
+    }
+}
