@@ -69,6 +69,11 @@ final class RunningJobs {
         return byId.size();
     }
 
+    /** Every run, in no order. */
+    Iterable<RunningJob> all() {
+        return byId.values();
+    }
+
     /** Runs with a finite declared end. */
     int withEnd() {
         return byEnd.size();

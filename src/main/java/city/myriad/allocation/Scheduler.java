@@ -187,6 +187,26 @@ public final class Scheduler {
         return state.allocationRatio();
     }
 
+    /**
+     * Per node, the milli-cards taken by running jobs of other tenants than {@code tenant} that are not preemptible:
+     * what a reservation of that tenant holding the node from now could not reclaim until they end (the service's
+     * holds prefer nodes where this is least). One pass over the running jobs.
+     */
+    public long[] othersNonPreemptibleMilli(int tenant) {
+        long[] milli = new long[topology.nodes()];
+        for (RunningJob r : running.all()) {
+            Job j = r.job();
+            if (j.preemptible() || j.tenant() == tenant) {
+                continue;
+            }
+            Placement p = r.placement;
+            for (int i = 0; i < p.nodes().length; i++) {
+                milli[p.nodes()[i]] += (long) p.cards()[i].length * p.milli();
+            }
+        }
+        return milli;
+    }
+
     /** The time each placement decision took, in nanoseconds, as measured with the ticker. */
     public long[] decisionNanos() {
         return Arrays.copyOf(nanos, decisions);

@@ -48,6 +48,20 @@ class SchedulerTest {
     }
 
     @Test
+    void what_a_tenants_reservation_could_not_reclaim_is_other_tenants_work_that_is_not_preemptible() {
+        Scheduler s = new Scheduler(nodesOf8(3), new BestFitPolicy(), SchedulerOptions.fifo());
+        s.submit(Job.of(0).tenant(1).runsFor(100).cards(8).build());                    // tenant 1, on demand
+        s.submit(Job.of(1).tenant(2).runsFor(100).cards(4).build());                    // tenant 2, on demand
+        s.submit(Job.of(2).tenant(1).runsFor(100).cards(4).preemptible(true).build());  // tenant 1, spot
+        assertEquals(3, started(s.cycle(0)).size());
+        long[] forTenant2 = s.othersNonPreemptibleMilli(2);
+        long[] forTenant1 = s.othersNonPreemptibleMilli(1);
+        assertEquals(8_000, java.util.Arrays.stream(forTenant2).sum(), "tenant 1's on-demand job; not its spot job");
+        assertEquals(4_000, java.util.Arrays.stream(forTenant1).sum(), "tenant 2's on-demand job; not its own");
+        assertEquals(12_000, java.util.Arrays.stream(s.othersNonPreemptibleMilli(3)).sum(), "both on-demand jobs");
+    }
+
+    @Test
     void once_the_cluster_is_busy_a_cycle_looks_only_as_deep_as_the_busy_scan_limit() {
         // Ten nodes of 2 cards, with 19 (95%: busy) or 18 (90%) cards taken by long jobs. The first two jobs of the
         // queue (smallest area first) are not admitted, and each takes a place of the scan; the third could start.

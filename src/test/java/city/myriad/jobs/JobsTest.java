@@ -1030,6 +1030,57 @@ class JobsTest {
     }
 
     @Test
+    void a_reservation_holds_the_node_free_of_other_tenants_work_and_a_rebuild_finds_it_again() {
+        String cluster = World.cluster(2);
+        String slug = given().auth().oauth2(Tokens.olga()).get("/api/v1/clusters/" + cluster).then().statusCode(200)
+                .extract().path("slug");
+        World.Tenant owner = World.tenant();
+        World.Tenant other = World.tenant();
+        // Another tenant's long on-demand job runs on the first node (the second is down meanwhile, so that it lands
+        // there): the node a hold in the topology's order would take.
+        setNode(cluster, slug + "-n2", "DOWN");
+        JsonPath theirs = runningWholeNode(other, cluster);
+        assertEquals(slug + "-n1", theirs.getString("placement[0].node"));
+        setNode(cluster, slug + "-n2", "AVAILABLE");
+        Instant start = Instant.now().plusSeconds(1);
+        String reservation = reserve(owner, cluster, 8, start, start.plus(Duration.ofHours(2))).extract().path("id");
+        String reserved = "{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + owner.projectId()
+                + "\",\"model\":\"ASCEND-910B\",\"cards\":8,\"class\":\"RESERVED\",\"reservationId\":\""
+                + reservation + "\",\"maxRunSeconds\":3600}";
+        JsonPath mine = until(owner.admin(), submitted(owner.admin(), reserved), state("RUNNING"));
+        assertEquals(slug + "-n2", mine.getString("placement[0].node"));
+        String queued = submitted(other.admin(), job(cluster, other.projectId(), "8", "ON_DEMAND", 36000));
+
+        // A node added to the inventory rebuilds the loop, which chooses the holds again once it knows what runs:
+        // the reservation takes the node free of other tenants' work, where its own job runs. The other tenant's
+        // queued job starts on the new node, which shows the rebuild done.
+        StringBuilder csv = new StringBuilder("node_id,gpu_model,gpus,cpu_milli,memory_mib,rack,block\n");
+        for (int n = 1; n <= 3; n++) {
+            csv.append(slug).append("-n").append(n).append(",ASCEND-910B,8,192000,1572864,").append(slug).append("-r")
+                    .append(n).append(',').append(slug).append("-b").append((n + 1) / 2).append('\n');
+        }
+        given().auth().oauth2(Tokens.olga()).contentType("text/csv").body(csv.toString())
+                .post("/api/v1/clusters/" + cluster + "/nodes").then().statusCode(200);
+        assertEquals(slug + "-n3", until(other.admin(), queued, state("RUNNING")).getString("placement[0].node"));
+
+        // With one more job of the other tenant waiting, the reservation's job ends: its node stays held, so the
+        // waiting job does not take it and the reservation's next job runs there at once. (Held in the topology's
+        // order, or chosen before the running jobs were known, the reservation would hold the first node, and the
+        // waiting job would take the second.)
+        String waiting = submitted(other.admin(), job(cluster, other.projectId(), "8", "ON_DEMAND", 36000));
+        given().auth().oauth2(owner.admin()).post("/api/v1/jobs/" + mine.getString("id") + "/cancel").then()
+                .statusCode(200);
+        JsonPath again = until(owner.admin(), submitted(owner.admin(), reserved), state("RUNNING"));
+        assertEquals(slug + "-n2", again.getString("placement[0].node"));
+        until(other.admin(), waiting, state("QUEUED"));
+        for (String id : List.of(theirs.getString("id"), queued, waiting)) {
+            given().auth().oauth2(other.admin()).post("/api/v1/jobs/" + id + "/cancel").then().statusCode(200);
+        }
+        given().auth().oauth2(owner.admin()).post("/api/v1/jobs/" + again.getString("id") + "/cancel").then()
+                .statusCode(200);
+    }
+
+    @Test
     void no_tenant_sees_or_touches_another_tenants_jobs_and_tenants_never_reach_the_cluster_routes() {
         String cluster = World.cluster(1);
         World.Tenant a = World.tenant();

@@ -290,6 +290,11 @@ final class ClusterLoop implements Runnable {
                 scheduler.submit(t.core);
             }
         }
+        // The holds are chosen again now that the running jobs are known: a reservation prefers the nodes least busy
+        // with other tenants' work, so it finds again the nodes its own jobs run on (ReservationHolds).
+        holds = new ReservationHolds(topology, blockOf);
+        appliedHolds = null;
+        refresh(parts.clock.instant());
         rebuilding = false;
         reportUsage();
         LOG.infof("Scheduler of cluster %s (epoch %d) resumed: %d nodes, %d running, %d queued", clusterId, epoch,
@@ -727,7 +732,7 @@ final class ClusterLoop implements Runnable {
         }
         closedReservations = notOpen.isEmpty() ? Set.of()
                 : parts.await(() -> parts.pricing.closed(clusterId, notOpen, now));
-        holds.hold(holder, open, this::tenantIndex);
+        holds.hold(holder, open, this::tenantIndex, scheduler::othersNonPreemptibleMilli);
         writeShortfalls(now);
         // Applying holds forgets the core's memos (shapes that do not fit, kept reservations): only on a change.
         if (!java.util.Arrays.equals(holder, appliedHolds)) {

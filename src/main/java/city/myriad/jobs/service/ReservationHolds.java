@@ -8,14 +8,19 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.IntFunction;
 import java.util.function.ToIntFunction;
 import org.jboss.logging.Logger;
 
 /**
  * Which whole nodes each reservation in its window holds for its tenant, on the topology one core was built on. A
  * reservation holds whole nodes of its model (and of its block, if it names one) that are in service and held by no
- * other reservation, enough for its cards, the first such nodes in the topology's order. It keeps the nodes it was
- * given while they stay holdable (a reservation's running jobs are not moved by a refresh); a node taken out of
+ * other reservation, enough for its cards: those where the least work of other tenants runs that it could not
+ * reclaim (preemptible jobs a holder's job evicts at once; its own jobs are its own), so that at the window's start
+ * the tenant gets idle nodes while there are any, instead of nodes whose on-demand work it would wait for; among
+ * alike nodes, the first in the topology's order (which keeps a reservation's nodes together). After a restart the
+ * same rule finds again the nodes where its jobs run. It keeps the nodes it was given while they stay
+ * holdable (a reservation's running jobs are not moved by a refresh); a node taken out of
  * service is replaced by another. A reservation that cannot be given enough nodes (nodes down since it was sold)
  * holds as many as there are, so that its jobs still have a place, is topped up as nodes come back, and is logged
  * with its shortfall ({@link #shortCards}).
@@ -42,9 +47,11 @@ final class ReservationHolds {
     /**
      * The holder of every node, for the core ({@link Reservations}): {@code holder} comes in with the nodes out of
      * service marked {@link Reservations#OUT_OF_SERVICE} and the rest {@link Reservations#NONE}, and goes out with
-     * the nodes of each reservation in {@code open} marked with its tenant's index in the core.
+     * the nodes of each reservation in {@code open} marked with its tenant's index in the core. {@code busy} gives,
+     * for a tenant's index, each node's milli-cards taken by other tenants' work it could not reclaim
+     * ({@code Scheduler.othersNonPreemptibleMilli}); asked only when a reservation needs nodes.
      */
-    int[] hold(int[] holder, List<ReservationRef> open, ToIntFunction<UUID> tenantIndex) {
+    int[] hold(int[] holder, List<ReservationRef> open, ToIntFunction<UUID> tenantIndex, IntFunction<long[]> busy) {
         held.keySet().retainAll(open.stream().map(ReservationRef::id).toList());
         // First every reservation keeps those of its nodes still in service and free of other holds; then, in the
         // order the reservations were bought, each short of its cards is given more, so that a reservation topping
@@ -67,8 +74,11 @@ final class ReservationHolds {
             List<Integer> nodes = nodesOf.get(r.id());
             int tenant = tenantIndex.applyAsInt(r.tenantId());
             int cards = nodes.stream().mapToInt(topology::cards).sum();
-            for (int n = 0; n < topology.nodes() && cards < r.cards(); n++) {
-                if (holdable(r, n, holder)) {
+            if (cards < r.cards()) {
+                for (int n : holdable(r, holder, busy.apply(tenant))) {
+                    if (cards >= r.cards()) {
+                        break;
+                    }
                     holder[n] = tenant;
                     nodes.add(n);
                     cards += topology.cards(n);
@@ -101,6 +111,18 @@ final class ReservationHolds {
     /** The open reservations short of cards, as of the last {@link #hold}, each with the cards it is short of. */
     Map<UUID, Integer> shortBy() {
         return shortBy;
+    }
+
+    /** The nodes the reservation could be given now, the least busy first, then in the topology's order. */
+    private List<Integer> holdable(ReservationRef r, int[] holder, long[] busy) {
+        List<Integer> nodes = new ArrayList<>();
+        for (int n = 0; n < topology.nodes(); n++) {
+            if (holdable(r, n, holder)) {
+                nodes.add(n);
+            }
+        }
+        nodes.sort(java.util.Comparator.comparingLong((Integer n) -> busy[n]));  // stable: index order among alike
+        return nodes;
     }
 
     private boolean holdable(ReservationRef r, int n, int[] holder) {

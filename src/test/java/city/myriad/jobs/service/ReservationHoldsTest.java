@@ -48,7 +48,7 @@ class ReservationHoldsTest {
         ReservationRef acme = reservation(ACME, "ASCEND-910B", 12, null);      // 12 cards: two whole nodes
         ReservationRef globex = reservation(GLOBEX, "ASCEND-910B", 8, "b2");   // one node, in b2
         ReservationRef h800 = reservation(GLOBEX, "H800", 16, null);           // more than the cluster has
-        int[] holder = holds.hold(new int[] {N, N, N, N, N}, List.of(acme, globex, h800), this::tenant);
+        int[] holder = holds.hold(new int[] {N, N, N, N, N}, List.of(acme, globex, h800), this::tenant, t -> new long[5]);
         assertArrayEquals(new int[] {0, 0, 1, N, 1}, holder, "the H800 reservation holds the one node there is");
         assertEquals(8, holds.shortCards());
         assertEquals(Map.of(h800.id(), 8), holds.shortBy(), "only the H800 reservation is short");
@@ -60,20 +60,20 @@ class ReservationHoldsTest {
         ReservationRef acme = reservation(ACME, "ASCEND-910B", 24, null);     // three nodes
         ReservationRef globex = reservation(GLOBEX, "ASCEND-910B", 8, null);  // bought after acme's
         assertArrayEquals(new int[] {0, 0, 0, 1, N}, holds.hold(new int[] {N, N, N, N, N}, List.of(acme, globex),
-                this::tenant));
+                this::tenant, t -> new long[5]));
         assertEquals(0, holds.shortCards());
         // Nodes 1 and 2 go down: acme keeps node 0, where its jobs run, and is 16 cards short; globex keeps node 3.
         assertArrayEquals(new int[] {0, OUT, OUT, 1, N}, holds.hold(new int[] {N, OUT, OUT, N, N},
-                List.of(acme, globex), this::tenant));
+                List.of(acme, globex), this::tenant, t -> new long[5]));
         assertEquals(16, holds.shortCards());
         assertEquals(Map.of(acme.id(), 16), holds.shortBy());
         // Node 2 comes back: acme, short, gets it; node 1 back too: acme is whole again.
         assertArrayEquals(new int[] {0, OUT, 0, 1, N}, holds.hold(new int[] {N, OUT, N, N, N}, List.of(acme, globex),
-                this::tenant));
+                this::tenant, t -> new long[5]));
         assertEquals(8, holds.shortCards());
         assertEquals(Map.of(acme.id(), 8), holds.shortBy());
         assertArrayEquals(new int[] {0, 0, 0, 1, N}, holds.hold(new int[] {N, N, N, N, N}, List.of(acme, globex),
-                this::tenant));
+                this::tenant, t -> new long[5]));
         assertEquals(0, holds.shortCards());
         assertEquals(Map.of(), holds.shortBy());
     }
@@ -83,15 +83,38 @@ class ReservationHoldsTest {
         ReservationHolds holds = new ReservationHolds(TOPOLOGY, BLOCKS);
         ReservationRef globex = reservation(GLOBEX, "ASCEND-910B", 8, null);
         ReservationRef acme = reservation(ACME, "ASCEND-910B", 8, null);
-        assertArrayEquals(new int[] {0, N, N, N, N}, holds.hold(new int[] {N, N, N, N, N}, List.of(globex), this::tenant));
+        assertArrayEquals(new int[] {0, N, N, N, N}, holds.hold(new int[] {N, N, N, N, N}, List.of(globex), this::tenant, t -> new long[5]));
         // A reservation opening later takes the next node; the first keeps node 0.
         assertArrayEquals(new int[] {0, 1, N, N, N},
-                holds.hold(new int[] {N, N, N, N, N}, List.of(globex, acme), this::tenant));
+                holds.hold(new int[] {N, N, N, N, N}, List.of(globex, acme), this::tenant, t -> new long[5]));
         // Node 0 out of service: the first reservation moves to the first node no other keeps; the second keeps node
         // 1 (where its jobs run), though it comes later in the list.
         assertArrayEquals(new int[] {OUT, 1, 0, N, N},
-                holds.hold(new int[] {OUT, N, N, N, N}, List.of(globex, acme), this::tenant));
+                holds.hold(new int[] {OUT, N, N, N, N}, List.of(globex, acme), this::tenant, t -> new long[5]));
         // A reservation whose window closed holds nothing.
-        assertArrayEquals(new int[] {N, 1, N, N, N}, holds.hold(new int[] {N, N, N, N, N}, List.of(acme), this::tenant));
+        assertArrayEquals(new int[] {N, 1, N, N, N}, holds.hold(new int[] {N, N, N, N, N}, List.of(acme), this::tenant, t -> new long[5]));
+    }
+
+    @Test
+    void a_reservation_gets_the_nodes_least_busy_with_other_tenants_work_then_the_first_in_order() {
+        ReservationHolds holds = new ReservationHolds(TOPOLOGY, BLOCKS);
+        ReservationRef acme = reservation(ACME, "ASCEND-910B", 16, null);
+        // Other tenants' on-demand work fills node 0 and 1, half of node 3; node 2 is idle.
+        long[] busy = {8_000, 8_000, 0, 4_000, 0};
+        java.util.List<Integer> asked = new java.util.ArrayList<>();
+        int[] holder = holds.hold(new int[] {N, N, N, N, N}, List.of(acme), this::tenant, t -> {
+            asked.add(t);
+            return busy;
+        });
+        assertArrayEquals(new int[] {N, N, 0, 0, N}, holder, "the idle node, then the half-busy one");
+        assertEquals(List.of(tenant(ACME)), asked, "asked for the reservation's own tenant");
+        // Kept while holdable, however busy the others become; not asked again when nothing is missing.
+        asked.clear();
+        assertArrayEquals(new int[] {N, N, 0, 0, N}, holds.hold(new int[] {N, N, N, N, N}, List.of(acme),
+                this::tenant, t -> {
+                    asked.add(t);
+                    return new long[] {0, 0, 8_000, 8_000, 0};
+                }));
+        assertEquals(List.of(), asked);
     }
 }
