@@ -48,6 +48,10 @@ public final class Scheduler {
      */
     static final long WALK_PASSES = 2;
 
+    /** What a nomination answers for a shape known not to fit, without asking the policy. */
+    private static final PlacementResult NOT_NOW =
+            new PlacementResult.Deferred(PlacementResult.Reason.NO_NODE_WITH_FREE_CARDS);
+
     private final Topology topology;
     private final PlacementPolicy policy;
     private final SchedulerOptions options;
@@ -64,8 +68,6 @@ public final class Scheduler {
     private final PendingQueues queues;
     /** Shapes known not to fit until capacity is released. */
     private final NotFitting notFitting = new NotFitting();
-    private static final PlacementResult NOT_NOW =
-            new PlacementResult.Deferred(PlacementResult.Reason.NO_NODE_WITH_FREE_CARDS);
     /** The per-node sums the heads' reservations add up in (see {@link Head.Walk}). */
     private final Head.Releases walkSums;
     /** The blocked jobs' reservations, kept from cycle to cycle while nothing could move them. */
