@@ -95,8 +95,7 @@ public class AuditTrail {
     /** Records a change to a tenant's account in a transaction of the plain client ({@code PlainTx}). */
     public Uni<Void> record(SqlConnection c, Caller caller, UUID tenantId, String action, Target target,
             Map<String, ?> details) {
-        return c.preparedQuery(INSERT).execute(Tuple.from(row(caller, tenantId, null, action, target, details)))
-                .replaceWithVoid();
+        return insert(c, row(caller, tenantId, null, action, target, details));
     }
 
     /** Records a change to an operator's clusters in the caller's Hibernate Reactive transaction. */
@@ -108,8 +107,7 @@ public class AuditTrail {
     /** Records a change to an operator's clusters in a transaction of the plain client, on its connection. */
     public Uni<Void> recordForOperator(SqlConnection c, Caller caller, UUID operatorId, String action, Target target,
             Map<String, ?> details) {
-        return c.preparedQuery(INSERT).execute(Tuple.from(row(caller, null, operatorId, action, target, details)))
-                .replaceWithVoid();
+        return insert(c, row(caller, null, operatorId, action, target, details));
     }
 
     /**
@@ -118,8 +116,12 @@ public class AuditTrail {
      */
     public Uni<Void> recordForPlatform(SqlConnection c, Caller caller, String action, Target target,
             Map<String, ?> details) {
-        return c.preparedQuery(INSERT).execute(Tuple.from(row(caller, null, null, action, target, details)))
-                .replaceWithVoid();
+        return insert(c, row(caller, null, null, action, target, details));
+    }
+
+    /** Inserts on the plain client's connection, in its transaction. */
+    private static Uni<Void> insert(SqlConnection c, Object[] row) {
+        return c.preparedQuery(INSERT).execute(Tuple.from(row)).replaceWithVoid();
     }
 
     /**
