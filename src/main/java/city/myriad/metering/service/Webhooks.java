@@ -429,12 +429,15 @@ public class Webhooks {
     static String reason(Throwable e) {
         Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
                 ? e.getCause() : e;
-        Throwable told = cause;
-        while (told.getMessage() == null && told.getCause() != null && told.getCause() != told) {
-            told = told.getCause();
+        String message = null;
+        boolean refused = false;
+        for (Throwable t = cause; t != null && message == null; t = t.getCause() == t ? null : t.getCause()) {
+            message = t.getMessage();
+            refused |= t instanceof java.net.ConnectException;
         }
-        String message = told.getMessage() != null ? told.getMessage()
-                : told instanceof java.net.ConnectException ? "connection refused or the address unreachable" : null;
+        if (message == null && refused) {
+            message = "connection refused or the address unreachable";
+        }
         String text = cause.getClass().getSimpleName() + (message == null ? "" : ": " + message);
         return text.substring(0, Math.min(text.length(), 500));
     }

@@ -16,6 +16,11 @@ class DeliveryFailureReasonTest {
     void a_refused_connection_which_carries_no_message_says_what_it_means() {
         assertEquals("ConnectException: connection refused or the address unreachable",
                 Webhooks.reason(new CompletionException(new ConnectException())));
+        // As the JDK's HttpClient throws it: a ConnectException without a message over a cause without one.
+        ConnectException nested = new ConnectException();
+        nested.initCause(new java.nio.channels.ClosedChannelException());
+        assertEquals("ConnectException: connection refused or the address unreachable",
+                Webhooks.reason(new CompletionException(nested)));
     }
 
     @Test
