@@ -23,6 +23,11 @@ public final class ClusterState {
     private final int[] version;
     /** Per node: the tenant holding it (a reservation), or Reservations.NONE. */
     private final int[] heldBy;
+    /** Per node: the tenant of the reservation that will hold it from nextHoldFromS, or Reservations.NONE. */
+    private final int[] nextHolder;
+    private final double[] nextHoldFromS;
+    /** Whether any node is kept for a reservation to come: only then does a job's run time decide where it may go. */
+    private boolean anyNextHold;
     /** The tenants that hold at least one node. */
     private final java.util.Set<Integer> holders = new java.util.HashSet<>();
     /** How many of the latest node changes {@link #changedNode} recalls (a power of two). */
@@ -85,6 +90,10 @@ public final class ClusterState {
         version = new int[n];
         heldBy = new int[n];
         Arrays.fill(heldBy, Reservations.NONE);
+        nextHolder = new int[n];
+        Arrays.fill(nextHolder, Reservations.NONE);
+        nextHoldFromS = new double[n];
+        Arrays.fill(nextHoldFromS, Double.POSITIVE_INFINITY);
         int models = Math.max(1, topology.models.size());
         freeMilliOfModel = new long[models];
         int maxCards = 0;
@@ -323,16 +332,25 @@ public final class ClusterState {
         return topology.totalCards() == 0 ? 0 : allocatedMilli / (topology.totalCards() * 1000.0);
     }
 
-    /** Takes the current reservations: from now on a held node takes only its holder's jobs. */
+    /**
+     * Takes the current reservations: from now on a held node takes only its holder's jobs, and a node kept for a
+     * reservation to come takes other tenants' non-preemptible jobs only if they end before it begins.
+     */
     public void applyReservations(Reservations reservations) {
         holders.clear();
+        anyNextHold = false;
         for (int n = 0; n < heldBy.length; n++) {
             int holder = reservations.holder(n);
             if (holder >= 0) {
                 holders.add(holder);
             }
-            if (holder != heldBy[n]) {
+            int next = reservations.nextHolder(n);
+            double fromS = next >= 0 ? reservations.nextHoldFromS(n) : Double.POSITIVE_INFINITY;
+            anyNextHold |= next >= 0;
+            if (holder != heldBy[n] || next != nextHolder[n] || fromS != nextHoldFromS[n]) {
                 heldBy[n] = holder;
+                nextHolder[n] = next;
+                nextHoldFromS[n] = fromS;
                 version[n]++;
             }
         }
@@ -370,16 +388,31 @@ public final class ClusterState {
     /**
      * Whether the job may use this node: it is held by nobody, or by the job's tenant; a node held for a tenant also
      * takes other tenants' preemptible jobs while its cards are idle (its holder reclaims them at once, see
-     * {@link Scheduler}). A node out of service or kept for the queue's head takes nothing.
+     * {@link Scheduler}). A node out of service or kept for the queue's head takes nothing. A node kept for another
+     * tenant's reservation to come takes a non-preemptible job only if, placed now ({@link #decidingAt}), it is
+     * declared to end by the time that reservation begins (a job preemptible is reclaimed then).
      */
     public boolean mayUse(Job job, int node) {
         int holder = heldBy[node];
-        return holder == Reservations.NONE || holder == job.tenant() || (holder >= 0 && job.preemptible());
+        if (!(holder == Reservations.NONE || holder == job.tenant() || (holder >= 0 && job.preemptible()))) {
+            return false;
+        }
+        int next = nextHolder[node];
+        return next == Reservations.NONE || next == job.tenant() || job.preemptible()
+                || decidingAtS + job.durationS() <= nextHoldFromS[node];
     }
 
-    /** Whether any tenant holds a node now: only then does the tenant of a job decide which nodes it may use. */
+    /**
+     * Whether any tenant holds a node now or will hold one: only then does the tenant of a job decide which nodes
+     * it may use.
+     */
     public boolean heldForTenants() {
-        return !holders.isEmpty();
+        return !holders.isEmpty() || anyNextHold;
+    }
+
+    /** Whether a node is kept for a reservation to come: only then does a job's run time decide where it may go. */
+    public boolean nextHoldsKept() {
+        return anyNextHold;
     }
 
     /** Whether the tenant holds any node now. */

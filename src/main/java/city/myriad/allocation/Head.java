@@ -121,19 +121,21 @@ record Head(double shadow, int node, long models, long extra) {
 
         /** Whether the walk can go on for this job: it asks at least what the last one did, in every respect. */
         boolean covers(Job j) {
-            return covers(j, shape, state.heldForTenants());
+            return covers(j, shape, state.heldForTenants(), state.nextHoldsKept());
         }
 
         /**
          * Whether {@code j} asks at least what {@code shape} does, in every respect (a walk for one goes on for it):
          * cards, share, CPU, memory, no other model; and, while tenants hold nodes ({@code byTenant}), the same
-         * tenant and class, since those decide which held nodes a job may use. With no node held for a tenant,
-         * every job may use the same nodes.
+         * tenant and class, since those decide which held nodes a job may use; and while nodes are kept for
+         * reservations to come ({@code byRunTime}), at least the run time (a longer job may use fewer of them). With
+         * no node held for a tenant, every job may use the same nodes.
          */
-        static boolean covers(Job j, Job shape, boolean byTenant) {
+        static boolean covers(Job j, Job shape, boolean byTenant, boolean byRunTime) {
             return j.gpus() >= shape.gpus() && j.gpuMilli() >= shape.gpuMilli() && j.cpuMilli() >= shape.cpuMilli()
                     && j.memoryMib() >= shape.memoryMib() && (j.allowedModels() & ~shape.allowedModels()) == 0
-                    && (!byTenant || (j.tenant() == shape.tenant() && j.preemptible() == shape.preemptible()));
+                    && (!byTenant || (j.tenant() == shape.tenant() && j.preemptible() == shape.preemptible()))
+                    && (!byRunTime || j.durationS() >= shape.durationS());
         }
 
         /** How many running jobs the walk has looked at. */

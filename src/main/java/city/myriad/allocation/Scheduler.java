@@ -195,10 +195,18 @@ public final class Scheduler {
      * holds prefer nodes where this is least). One pass over the running jobs.
      */
     public long[] othersNonPreemptibleMilli(int tenant) {
+        return othersNonPreemptibleMilli(tenant, Double.NEGATIVE_INFINITY);
+    }
+
+    /**
+     * As {@link #othersNonPreemptibleMilli(int)}, counting only the jobs declared to end after {@code fromS}: what a
+     * reservation of that tenant beginning then would find on each node.
+     */
+    public long[] othersNonPreemptibleMilli(int tenant, double fromS) {
         long[] milli = new long[topology.nodes()];
         for (RunningJob r : running.all()) {
             Job j = r.job();
-            if (j.preemptible() || j.tenant() == tenant) {
+            if (j.preemptible() || j.tenant() == tenant || r.end <= fromS) {
                 continue;
             }
             Placement p = r.placement;
@@ -348,7 +356,7 @@ public final class Scheduler {
      */
     private PlacementResult nominate(Job j, double t, Heads heads, FitBounds free) {
         NotFitting.Shape shape = new NotFitting.Shape(j, heads.keptFrom(j, t));
-        boolean known = notFitting.known(shape, j);
+        boolean known = notFitting.known(shape, j, state.nextHoldsKept());
         // Before a head exists mayFit was not asked yet; a job that can never fit must still reach the policy to be
         // rejected.
         boolean hopeless = !heads.any() && !free.mayFit(j) && Gangs.neverFits(topology, j) == null;
@@ -360,7 +368,7 @@ public final class Scheduler {
         // A job held back for the cards it would strand fits by capacity: the shape is not remembered as not fitting
         // (the policy's answer turns on what it has learned, not only on what was released).
         if (r instanceof PlacementResult.Deferred && !heldBack(r) && !known) {
-            notFitting.remember(shape, j);
+            notFitting.remember(shape, j, state.nextHoldsKept());
         }
         return r;
     }

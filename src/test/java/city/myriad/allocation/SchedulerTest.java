@@ -465,6 +465,64 @@ class SchedulerTest {
         assertEquals(List.of(owner), started(reclaim));
     }
 
+    /** Node 0 kept for tenant 7's reservation beginning at {@code fromS}; node 1 kept for nobody. */
+    private static Reservations nextHoldOnNode0(double fromS) {
+        return new Reservations() {
+            @Override
+            public int holder(int node) {
+                return NONE;
+            }
+
+            @Override
+            public int nextHolder(int node) {
+                return node == 0 ? 7 : NONE;
+            }
+
+            @Override
+            public double nextHoldFromS(int node) {
+                return node == 0 ? fromS : Double.POSITIVE_INFINITY;
+            }
+        };
+    }
+
+    @Test
+    void a_node_kept_for_a_reservation_to_come_takes_others_work_only_if_it_ends_before_the_window() {
+        // Node 1 is full; node 0 is kept for tenant 7 from t = 10,000.
+        Scheduler s = new Scheduler(nodesOf8(2), new BestFitPolicy(), SchedulerOptions.myriad())
+                .withReservations(nextHoldOnNode0(10_000));
+        Job fill = Job.of(0).tenant(1).runsFor(100_000).cards(8).build();
+        s.submit(fill);
+        assertEquals(List.of(fill), started(s.cycle(0)), "the free node, not the kept one");
+        Job pastTheWindow = Job.of(1).tenant(1).submittedAt(100).runsFor(9_901).cards(4).build();
+        s.submit(pastTheWindow);
+        assertEquals(List.of(), started(s.cycle(100)), "it would still run at 10,001: it waits");
+        Job endsInTime = Job.of(2).tenant(1).submittedAt(100).runsFor(9_900).cards(4).build();
+        Job spot = Job.of(3).tenant(2).submittedAt(100).runsFor(100_000).cards(2).preemptible(true).build();
+        Job holders = Job.of(4).tenant(7).submittedAt(100).runsFor(100_000).cards(2).build();
+        s.submit(endsInTime);
+        s.submit(spot);
+        s.submit(holders);
+        List<Job> now = started(s.cycle(100));
+        assertEquals(3, now.size(), now.toString());
+        assertTrue(now.containsAll(List.of(endsInTime, spot, holders)), "ends at 10,000; reclaimed; its own");
+        assertEquals(1, s.pending(), "the long job still waits");
+        // The same job with the window further off fits.
+        s.withReservations(nextHoldOnNode0(20_000));
+        s.finished(endsInTime);
+        assertEquals(List.of(pastTheWindow), started(s.cycle(200)));
+    }
+
+    @Test
+    void what_a_reservation_beginning_later_would_find_is_the_work_declared_to_run_past_its_start() {
+        Scheduler s = new Scheduler(nodesOf8(2), new BestFitPolicy(), SchedulerOptions.myriad());
+        s.submit(Job.of(0).tenant(1).runsFor(1_000).cards(8).build());
+        s.submit(Job.of(1).tenant(1).runsFor(5_000).cards(4).build());
+        assertEquals(2, started(s.cycle(0)).size());
+        assertEquals(12_000, java.util.Arrays.stream(s.othersNonPreemptibleMilli(2)).sum());
+        assertEquals(4_000, java.util.Arrays.stream(s.othersNonPreemptibleMilli(2, 1_000)).sum(), "ends at 1,000");
+        assertEquals(0, java.util.Arrays.stream(s.othersNonPreemptibleMilli(2, 5_000)).sum());
+    }
+
     @Test
     void a_node_out_of_service_takes_no_job() {
         Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), SchedulerOptions.myriad())

@@ -1081,6 +1081,47 @@ class JobsTest {
     }
 
     @Test
+    void a_reservation_to_come_keeps_its_node_from_other_tenants_work_that_would_run_into_its_window() {
+        String cluster = World.cluster(2);
+        String slug = given().auth().oauth2(Tokens.olga()).get("/api/v1/clusters/" + cluster).then().statusCode(200)
+                .extract().path("slug");
+        World.Tenant owner = World.tenant();
+        World.Tenant other = World.tenant();
+        Instant start = Instant.now().plusSeconds(20);
+        String reservation = reserve(owner, cluster, 8, start, start.plus(Duration.ofHours(2))).extract().path("id");
+        // The loop reloads reservations every 2 s (before it places anything in a cycle): after 2.5 s every cycle
+        // knows this one. Both nodes are idle; the reservation keeps the first in the topology's order.
+        sleep(2_500);
+
+        // Another tenant's 10-hour job would run into the window: it goes to the other node, though the kept one
+        // is first in order (and where it would go without the reservation).
+        JsonPath first = runningWholeNode(other, cluster);
+        assertEquals(slug + "-n2", first.getString("placement[0].node"));
+        // A second such job waits, with the kept node idle; a job declared to end before the window starts there.
+        String waits = submitted(other.admin(), job(cluster, other.projectId(), "8", "ON_DEMAND", 36000));
+        JsonPath brief = until(other.admin(), submitted(other.admin(), job(cluster, other.projectId(), "8", "ON_DEMAND",
+                5)), state("RUNNING").or(state("SUCCEEDED")));
+        assertEquals(slug + "-n1", brief.getString("placement[0].node"));
+        assertEquals("QUEUED", until(other.admin(), waits, j -> true).getString("state"),
+                "the shorter job, submitted after it, started where it could not");
+
+        // Once the window opens the reservation holds the node it kept: its job runs there at once, and the other
+        // tenant's job still waits.
+        String reserved = "{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + owner.projectId()
+                + "\",\"model\":\"ASCEND-910B\",\"cards\":8,\"class\":\"RESERVED\",\"reservationId\":\""
+                + reservation + "\",\"maxRunSeconds\":3600}";
+        sleep(Math.max(0, Duration.between(Instant.now(), start).toMillis()));
+        JsonPath mine = until(owner.admin(), submitted(owner.admin(), reserved), state("RUNNING"));
+        assertEquals(slug + "-n1", mine.getString("placement[0].node"));
+        assertEquals("QUEUED", until(other.admin(), waits, j -> true).getString("state"));
+        for (String id : List.of(first.getString("id"), waits)) {
+            given().auth().oauth2(other.admin()).post("/api/v1/jobs/" + id + "/cancel").then().statusCode(200);
+        }
+        given().auth().oauth2(owner.admin()).post("/api/v1/jobs/" + mine.getString("id") + "/cancel").then()
+                .statusCode(200);
+    }
+
+    @Test
     void no_tenant_sees_or_touches_another_tenants_jobs_and_tenants_never_reach_the_cluster_routes() {
         String cluster = World.cluster(1);
         World.Tenant a = World.tenant();

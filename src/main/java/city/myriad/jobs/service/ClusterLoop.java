@@ -153,7 +153,7 @@ final class ClusterLoop implements Runnable {
     private Map<String, Map<String, Long>> reported;
     private boolean nodesChanged;
     /** The holds last given to the core: the same ones again would only throw away its memos. */
-    private int[] appliedHolds;
+    private ReservationHolds.Holds appliedHolds;
     /** The reservations' shortfalls as last written (null: not since the core was built, so written at once). */
     private Map<UUID, Integer> shortWritten;
 
@@ -718,7 +718,11 @@ final class ClusterLoop implements Runnable {
             }
         }
         down = nowDown;
-        List<ReservationRef> open = parts.await(() -> parts.pricing.active(clusterId, now));
+        List<ReservationRef> open = new ArrayList<>();
+        List<ReservationRef> upcoming = new ArrayList<>();
+        for (ReservationRef r : parts.await(() -> parts.pricing.active(clusterId, now, now.plus(parts.lookahead)))) {
+            (r.startAt().isAfter(now) ? upcoming : open).add(r);
+        }
         Map<UUID, ReservationRef> openById = new LinkedHashMap<>();
         open.forEach(r -> openById.put(r.id(), r));
         admission.openReservations(openById);
@@ -732,12 +736,13 @@ final class ClusterLoop implements Runnable {
         }
         closedReservations = notOpen.isEmpty() ? Set.of()
                 : parts.await(() -> parts.pricing.closed(clusterId, notOpen, now));
-        holds.hold(holder, open, this::tenantIndex, scheduler::othersNonPreemptibleMilli);
+        ReservationHolds.Holds given = holds.hold(holder, open, upcoming, this::tenantIndex, this::seconds,
+                scheduler::othersNonPreemptibleMilli);
         writeShortfalls(now);
         // Applying holds forgets the core's memos (shapes that do not fit, kept reservations): only on a change.
-        if (!java.util.Arrays.equals(holder, appliedHolds)) {
-            scheduler.withReservations(n -> holder[n]);
-            appliedHolds = holder;
+        if (!given.equals(appliedHolds)) {
+            scheduler.withReservations(given);
+            appliedHolds = given;
         }
         refreshedAt = now;
         if (!rebuilding) {

@@ -17,6 +17,7 @@ import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.function.Supplier;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * What a cluster's scheduling loop works with; and the one way its thread waits for the database. A singleton, not
@@ -43,11 +44,18 @@ public class LoopParts {
     final LoopStatements statements;
     /** The start estimates planned on the clusters' queues, forgotten when a cycle commits starts or ends. */
     final QueuePlans plans;
+    /**
+     * How far ahead a reservation keeps the nodes it will hold: from then on, other tenants' non-preemptible jobs
+     * declared to run past its start are not placed on them (docs/market.md, "Reservations").
+     */
+    final Duration lookahead;
 
     LoopParts(Scoped scoped, JobRepository jobs, ClusterFeedRepository feed, JobRuns runs, ClusterNodes nodes,
             JobPricing pricing, QuotaLimits quotas, ObjectMapper json, Clock clock, MeterRegistry meters, OwnPool own,
-            LoopStatements statements, city.myriad.tenancy.service.TenantProjects tenants, QueuePlans plans) {
+            LoopStatements statements, city.myriad.tenancy.service.TenantProjects tenants, QueuePlans plans,
+            @ConfigProperty(name = "myriad.scheduler.reservation-lookahead", defaultValue = "P7D") Duration lookahead) {
         this.plans = plans;
+        this.lookahead = lookahead;
         this.tenants = tenants;
         this.own = own;
         this.statements = statements;

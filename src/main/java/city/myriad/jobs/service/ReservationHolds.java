@@ -3,12 +3,13 @@ package city.myriad.jobs.service;
 import city.myriad.allocation.Reservations;
 import city.myriad.allocation.Topology;
 import city.myriad.market.service.JobPricing.ReservationRef;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.IntFunction;
+import java.util.function.ToDoubleFunction;
 import java.util.function.ToIntFunction;
 import org.jboss.logging.Logger;
 
@@ -23,7 +24,10 @@ import org.jboss.logging.Logger;
  * holdable (a reservation's running jobs are not moved by a refresh); a node taken out of
  * service is replaced by another. A reservation that cannot be given enough nodes (nodes down since it was sold)
  * holds as many as there are, so that its jobs still have a place, is topped up as nodes come back, and is logged
- * with its shortfall ({@link #shortCards}).
+ * with its shortfall ({@link #shortCards}). Before its window begins, within the loop's look-ahead, a reservation
+ * keeps the nodes it will hold, chosen by the same rule, and the core places there no other tenant's
+ * non-preemptible job declared to run past the window's start ({@link #keepForStart}): in a full cluster the
+ * window still finds its nodes free of work it could not reclaim.
  */
 final class ReservationHolds {
 
@@ -45,29 +49,87 @@ final class ReservationHolds {
     }
 
     /**
-     * The holder of every node, for the core ({@link Reservations}): {@code holder} comes in with the nodes out of
-     * service marked {@link Reservations#OUT_OF_SERVICE} and the rest {@link Reservations#NONE}, and goes out with
-     * the nodes of each reservation in {@code open} marked with its tenant's index in the core. {@code busy} gives,
-     * for a tenant's index, each node's milli-cards taken by other tenants' work it could not reclaim
-     * ({@code Scheduler.othersNonPreemptibleMilli}); asked only when a reservation needs nodes.
+     * What the core is given ({@link Reservations}): per node, the tenant's index holding it now, and the tenant and
+     * start (the core's seconds) of the reservation to come that keeps it.
      */
-    int[] hold(int[] holder, List<ReservationRef> open, ToIntFunction<UUID> tenantIndex, IntFunction<long[]> busy) {
-        held.keySet().retainAll(open.stream().map(ReservationRef::id).toList());
+    record Holds(int[] holder, int[] nextHolder, double[] nextFromS) implements Reservations {
+        @Override
+        public int holder(int node) {
+            return holder[node];
+        }
+
+        @Override
+        public int nextHolder(int node) {
+            return nextHolder[node];
+        }
+
+        @Override
+        public double nextHoldFromS(int node) {
+            return nextFromS[node];
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Holds h && java.util.Arrays.equals(holder, h.holder)
+                    && java.util.Arrays.equals(nextHolder, h.nextHolder) && java.util.Arrays.equals(nextFromS, h.nextFromS);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Arrays.hashCode(holder);
+        }
+
+        @Override
+        public String toString() {
+            return "Holds" + java.util.Arrays.toString(holder) + " next " + java.util.Arrays.toString(nextHolder);
+        }
+    }
+
+    /** Per node, the milli-cards of other tenants' non-preemptible work declared to run past {@code fromS}. */
+    @FunctionalInterface
+    interface Busy {
+        long[] of(int tenant, double fromS);
+    }
+
+    /**
+     * The holds of every node, for the core: {@code holder} comes in with the nodes out of service marked
+     * {@link Reservations#OUT_OF_SERVICE} and the rest {@link Reservations#NONE}, and goes out with the nodes of each
+     * reservation in {@code open} marked with its tenant's index in the core; the reservations in {@code upcoming}
+     * (windows beginning within the loop's look-ahead) keep nodes for their start ({@link #keepForStart}).
+     * {@code busy} gives, for a tenant's index and a time, each node's milli-cards taken by other tenants' work it
+     * could not reclaim and declared to run past that time ({@code Scheduler.othersNonPreemptibleMilli}); asked only
+     * when a reservation needs nodes.
+     */
+    Holds hold(int[] holder, List<ReservationRef> open, List<ReservationRef> upcoming, ToIntFunction<UUID> tenantIndex,
+            ToDoubleFunction<Instant> seconds, Busy busy) {
+        java.util.Set<UUID> known = new java.util.HashSet<>();
+        open.forEach(r -> known.add(r.id()));
+        upcoming.forEach(r -> known.add(r.id()));
+        held.keySet().retainAll(known);
+        // The nodes kept for a reservation to come: a reservation open now tops up elsewhere first (the one to come
+        // would choose again, but keeps its nodes stable while it can).
+        boolean[] kept = new boolean[holder.length];
+        for (ReservationRef r : upcoming) {
+            for (int n : held.getOrDefault(r.id(), new int[0])) {
+                kept[n] = true;
+            }
+        }
         // First every reservation keeps those of its nodes still in service and free of other holds; then, in the
         // order the reservations were bought, each short of its cards is given more, so that a reservation topping
         // up never takes a node another one keeps.
         Map<UUID, List<Integer>> nodesOf = new HashMap<>();
         for (ReservationRef r : open) {
             int tenant = tenantIndex.applyAsInt(r.tenantId());
-            List<Integer> kept = new ArrayList<>();
+            List<Integer> mine = new ArrayList<>();
             for (int n : held.getOrDefault(r.id(), new int[0])) {
                 if (holder[n] == Reservations.NONE) {
                     holder[n] = tenant;
-                    kept.add(n);
+                    mine.add(n);
                 }
             }
-            nodesOf.put(r.id(), kept);
+            nodesOf.put(r.id(), mine);
         }
+        Instant[] heldUntil = new Instant[holder.length];
         int shortfall = 0;
         Map<UUID, Integer> shortNow = new HashMap<>();
         for (ReservationRef r : open) {
@@ -75,7 +137,7 @@ final class ReservationHolds {
             int tenant = tenantIndex.applyAsInt(r.tenantId());
             int cards = nodes.stream().mapToInt(topology::cards).sum();
             if (cards < r.cards()) {
-                for (int n : holdable(r, holder, busy.apply(tenant))) {
+                for (int n : holdable(r, holder, kept, busy.of(tenant, Double.NEGATIVE_INFINITY))) {
                     if (cards >= r.cards()) {
                         break;
                     }
@@ -95,12 +157,78 @@ final class ReservationHolds {
             } else {
                 warned.remove(r.id());
             }
+            nodes.forEach(n -> heldUntil[n] = r.endAt());
             held.put(r.id(), nodes.stream().mapToInt(Integer::intValue).toArray());
         }
         warned.retainAll(held.keySet());
         shortCards = shortfall;
         shortBy = Map.copyOf(shortNow);
-        return holder;
+        return keepForStart(holder, heldUntil, upcoming, tenantIndex, seconds, busy);
+    }
+
+    /**
+     * Keeps nodes for each reservation whose window begins within the look-ahead, so that the core places there no
+     * other tenant's non-preemptible job declared to run past its start, and the window finds them free of work its
+     * holder could not reclaim. A node is kept for one reservation to come at a time, and only if it is in service
+     * and not held by an open reservation whose window ends after this one begins. A reservation keeps its nodes
+     * while they stay so (and holds them when its window opens); one short of nodes is given those with the least
+     * of other tenants' work declared to run past its start, then the first in the topology's order. One that cannot
+     * be given enough keeps what there is: at its start it holds what is in service then, as any reservation.
+     */
+    private Holds keepForStart(int[] holder, Instant[] heldUntil, List<ReservationRef> upcoming,
+            ToIntFunction<UUID> tenantIndex, ToDoubleFunction<Instant> seconds, Busy busy) {
+        int[] next = new int[holder.length];
+        java.util.Arrays.fill(next, Reservations.NONE);
+        double[] fromS = new double[holder.length];
+        java.util.Arrays.fill(fromS, Double.POSITIVE_INFINITY);
+        List<ReservationRef> byStart = new ArrayList<>(upcoming);
+        byStart.sort(java.util.Comparator.comparing(ReservationRef::startAt));  // stable: bought order among alike
+        Map<UUID, List<Integer>> nodesOf = new HashMap<>();
+        for (ReservationRef r : byStart) {
+            List<Integer> mine = new ArrayList<>();
+            for (int n : held.getOrDefault(r.id(), new int[0])) {
+                if (keepable(r, n, holder, heldUntil, next)) {
+                    next[n] = tenantIndex.applyAsInt(r.tenantId());
+                    mine.add(n);
+                }
+            }
+            nodesOf.put(r.id(), mine);
+        }
+        for (ReservationRef r : byStart) {
+            List<Integer> nodes = nodesOf.get(r.id());
+            int tenant = tenantIndex.applyAsInt(r.tenantId());
+            double startS = seconds.applyAsDouble(r.startAt());
+            int cards = nodes.stream().mapToInt(topology::cards).sum();
+            if (cards < r.cards()) {
+                List<Integer> candidates = new ArrayList<>();
+                for (int n = 0; n < topology.nodes(); n++) {
+                    if (keepable(r, n, holder, heldUntil, next)) {
+                        candidates.add(n);
+                    }
+                }
+                long[] load = busy.of(tenant, startS);
+                candidates.sort(java.util.Comparator.comparingLong((Integer n) -> load[n]));
+                for (int n : candidates) {
+                    if (cards >= r.cards()) {
+                        break;
+                    }
+                    next[n] = tenant;
+                    nodes.add(n);
+                    cards += topology.cards(n);
+                }
+            }
+            for (int n : nodes) {
+                fromS[n] = startS;
+            }
+            held.put(r.id(), nodes.stream().mapToInt(Integer::intValue).toArray());
+        }
+        return new Holds(holder, next, fromS);
+    }
+
+    /** Whether node {@code n} may be kept for reservation {@code r} to come ({@link #keepForStart}). */
+    private boolean keepable(ReservationRef r, int n, int[] holder, Instant[] heldUntil, int[] next) {
+        return next[n] == Reservations.NONE && fits(r, n)
+                && (holder[n] == Reservations.NONE || holder[n] >= 0 && !heldUntil[n].isAfter(r.startAt()));
     }
 
     /** The cards the open reservations are short of, as of the last {@link #hold}: sold, but no node to hold them. */
@@ -113,21 +241,25 @@ final class ReservationHolds {
         return shortBy;
     }
 
-    /** The nodes the reservation could be given now, the least busy first, then in the topology's order. */
-    private List<Integer> holdable(ReservationRef r, int[] holder, long[] busy) {
+    /**
+     * The nodes the reservation could be given now, the least busy first, then those not kept for a reservation to
+     * come, then in the topology's order.
+     */
+    private List<Integer> holdable(ReservationRef r, int[] holder, boolean[] kept, long[] busy) {
         List<Integer> nodes = new ArrayList<>();
         for (int n = 0; n < topology.nodes(); n++) {
-            if (holdable(r, n, holder)) {
+            if (holder[n] == Reservations.NONE && fits(r, n)) {
                 nodes.add(n);
             }
         }
-        nodes.sort(java.util.Comparator.comparingLong((Integer n) -> busy[n]));  // stable: index order among alike
+        // Stable: the topology's order among alike.
+        nodes.sort(java.util.Comparator.comparingLong((Integer n) -> busy[n]).thenComparing(n -> kept[n]));
         return nodes;
     }
 
-    private boolean holdable(ReservationRef r, int n, int[] holder) {
-        return holder[n] == Reservations.NONE && topology.cards(n) > 0
-                && topology.models().get(topology.model(n)).equals(r.model())
+    /** Whether the node is of the reservation's model and block, with cards. */
+    private boolean fits(ReservationRef r, int n) {
+        return topology.cards(n) > 0 && topology.models().get(topology.model(n)).equals(r.model())
                 && (r.block() == null || r.block().equals(blockOf[n]));
     }
 }

@@ -121,10 +121,13 @@ public class ReservationRepository implements PanacheRepositoryBase<Reservation,
                 + "and startAt < ?5", tenantId, clusterId, model, start, end).list();
     }
 
-    /** The cluster's reservations, of every tenant, not cancelled and in their window at {@code at}. */
-    public Uni<List<Reservation>> activeOn(UUID clusterId, Instant at) {
-        return find("clusterId = ?1 and status = 'CONFIRMED' and startAt <= ?2 and endAt > ?2 order by createdAt, id",
-                clusterId, at).list();
+    /**
+     * The cluster's reservations, of every tenant, not cancelled, whose window is not over at {@code at} and begins
+     * by {@code until}: those in their window, and those beginning within a look-ahead.
+     */
+    public Uni<List<Reservation>> activeOn(UUID clusterId, Instant at, Instant until) {
+        return find("clusterId = ?1 and status = 'CONFIRMED' and startAt <= ?3 and endAt > ?2 order by createdAt, id",
+                clusterId, at, until).list();
     }
 
     /** Of {@code ids}, the reservations of the cluster that were cancelled or whose window ended by {@code at}. */

@@ -126,9 +126,12 @@ public class JobPricing {
         });
     }
 
-    /** The cluster's reservations that are not cancelled and whose window has begun but not ended at {@code at}. */
-    public Uni<List<ReservationRef>> active(UUID clusterId, Instant at) {
-        return scoped.asPlatform(() -> reservations.activeOn(clusterId, at))
+    /**
+     * The cluster's reservations that are not cancelled and whose window has not ended at {@code at} and begins by
+     * {@code until}: those open now (begun by {@code at}) and those to come within the look-ahead, in bought order.
+     */
+    public Uni<List<ReservationRef>> active(UUID clusterId, Instant at, Instant until) {
+        return scoped.asPlatform(() -> reservations.activeOn(clusterId, at, until))
                 .map(list -> list.stream().map(r -> ref(r, at)).toList());
     }
 

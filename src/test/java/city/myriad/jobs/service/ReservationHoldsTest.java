@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 
 class ReservationHoldsTest {
@@ -36,6 +37,11 @@ class ReservationHoldsTest {
         return tenants.computeIfAbsent(id, k -> tenants.size());
     }
 
+    /** The holds of reservations open now, with none to come. */
+    int[] hold(ReservationHolds holds, int[] holder, List<ReservationRef> open, IntFunction<long[]> busy) {
+        return holds.hold(holder, open, List.of(), this::tenant, at -> 0, (t, fromS) -> busy.apply(t)).holder();
+    }
+
     static ReservationRef reservation(UUID tenant, String model, int cards, String block) {
         Instant now = Instant.parse("2026-12-02T12:00:00Z");
         return new ReservationRef(UUID.randomUUID(), tenant, UUID.randomUUID(), UUID.randomUUID(), model, cards, now,
@@ -48,7 +54,7 @@ class ReservationHoldsTest {
         ReservationRef acme = reservation(ACME, "ASCEND-910B", 12, null);      // 12 cards: two whole nodes
         ReservationRef globex = reservation(GLOBEX, "ASCEND-910B", 8, "b2");   // one node, in b2
         ReservationRef h800 = reservation(GLOBEX, "H800", 16, null);           // more than the cluster has
-        int[] holder = holds.hold(new int[] {N, N, N, N, N}, List.of(acme, globex, h800), this::tenant, t -> new long[5]);
+        int[] holder = hold(holds, new int[] {N, N, N, N, N}, List.of(acme, globex, h800), t -> new long[5]);
         assertArrayEquals(new int[] {0, 0, 1, N, 1}, holder, "the H800 reservation holds the one node there is");
         assertEquals(8, holds.shortCards());
         assertEquals(Map.of(h800.id(), 8), holds.shortBy(), "only the H800 reservation is short");
@@ -59,21 +65,21 @@ class ReservationHoldsTest {
         ReservationHolds holds = new ReservationHolds(TOPOLOGY, BLOCKS);
         ReservationRef acme = reservation(ACME, "ASCEND-910B", 24, null);     // three nodes
         ReservationRef globex = reservation(GLOBEX, "ASCEND-910B", 8, null);  // bought after acme's
-        assertArrayEquals(new int[] {0, 0, 0, 1, N}, holds.hold(new int[] {N, N, N, N, N}, List.of(acme, globex),
-                this::tenant, t -> new long[5]));
+        assertArrayEquals(new int[] {0, 0, 0, 1, N}, hold(holds, new int[] {N, N, N, N, N}, List.of(acme, globex),
+                t -> new long[5]));
         assertEquals(0, holds.shortCards());
         // Nodes 1 and 2 go down: acme keeps node 0, where its jobs run, and is 16 cards short; globex keeps node 3.
-        assertArrayEquals(new int[] {0, OUT, OUT, 1, N}, holds.hold(new int[] {N, OUT, OUT, N, N},
-                List.of(acme, globex), this::tenant, t -> new long[5]));
+        assertArrayEquals(new int[] {0, OUT, OUT, 1, N}, hold(holds, new int[] {N, OUT, OUT, N, N},
+                List.of(acme, globex), t -> new long[5]));
         assertEquals(16, holds.shortCards());
         assertEquals(Map.of(acme.id(), 16), holds.shortBy());
         // Node 2 comes back: acme, short, gets it; node 1 back too: acme is whole again.
-        assertArrayEquals(new int[] {0, OUT, 0, 1, N}, holds.hold(new int[] {N, OUT, N, N, N}, List.of(acme, globex),
-                this::tenant, t -> new long[5]));
+        assertArrayEquals(new int[] {0, OUT, 0, 1, N}, hold(holds, new int[] {N, OUT, N, N, N}, List.of(acme, globex),
+                t -> new long[5]));
         assertEquals(8, holds.shortCards());
         assertEquals(Map.of(acme.id(), 8), holds.shortBy());
-        assertArrayEquals(new int[] {0, 0, 0, 1, N}, holds.hold(new int[] {N, N, N, N, N}, List.of(acme, globex),
-                this::tenant, t -> new long[5]));
+        assertArrayEquals(new int[] {0, 0, 0, 1, N}, hold(holds, new int[] {N, N, N, N, N}, List.of(acme, globex),
+                t -> new long[5]));
         assertEquals(0, holds.shortCards());
         assertEquals(Map.of(), holds.shortBy());
     }
@@ -83,16 +89,16 @@ class ReservationHoldsTest {
         ReservationHolds holds = new ReservationHolds(TOPOLOGY, BLOCKS);
         ReservationRef globex = reservation(GLOBEX, "ASCEND-910B", 8, null);
         ReservationRef acme = reservation(ACME, "ASCEND-910B", 8, null);
-        assertArrayEquals(new int[] {0, N, N, N, N}, holds.hold(new int[] {N, N, N, N, N}, List.of(globex), this::tenant, t -> new long[5]));
+        assertArrayEquals(new int[] {0, N, N, N, N}, hold(holds, new int[] {N, N, N, N, N}, List.of(globex), t -> new long[5]));
         // A reservation opening later takes the next node; the first keeps node 0.
         assertArrayEquals(new int[] {0, 1, N, N, N},
-                holds.hold(new int[] {N, N, N, N, N}, List.of(globex, acme), this::tenant, t -> new long[5]));
+                hold(holds, new int[] {N, N, N, N, N}, List.of(globex, acme), t -> new long[5]));
         // Node 0 out of service: the first reservation moves to the first node no other keeps; the second keeps node
         // 1 (where its jobs run), though it comes later in the list.
         assertArrayEquals(new int[] {OUT, 1, 0, N, N},
-                holds.hold(new int[] {OUT, N, N, N, N}, List.of(globex, acme), this::tenant, t -> new long[5]));
+                hold(holds, new int[] {OUT, N, N, N, N}, List.of(globex, acme), t -> new long[5]));
         // A reservation whose window closed holds nothing.
-        assertArrayEquals(new int[] {N, 1, N, N, N}, holds.hold(new int[] {N, N, N, N, N}, List.of(acme), this::tenant, t -> new long[5]));
+        assertArrayEquals(new int[] {N, 1, N, N, N}, hold(holds, new int[] {N, N, N, N, N}, List.of(acme), t -> new long[5]));
     }
 
     @Test
@@ -102,7 +108,7 @@ class ReservationHoldsTest {
         // Other tenants' on-demand work fills node 0 and 1, half of node 3; node 2 is idle.
         long[] busy = {8_000, 8_000, 0, 4_000, 0};
         java.util.List<Integer> asked = new java.util.ArrayList<>();
-        int[] holder = holds.hold(new int[] {N, N, N, N, N}, List.of(acme), this::tenant, t -> {
+        int[] holder = hold(holds, new int[] {N, N, N, N, N}, List.of(acme), t -> {
             asked.add(t);
             return busy;
         });
@@ -110,11 +116,86 @@ class ReservationHoldsTest {
         assertEquals(List.of(tenant(ACME)), asked, "asked for the reservation's own tenant");
         // Kept while holdable, however busy the others become; not asked again when nothing is missing.
         asked.clear();
-        assertArrayEquals(new int[] {N, N, 0, 0, N}, holds.hold(new int[] {N, N, N, N, N}, List.of(acme),
-                this::tenant, t -> {
+        assertArrayEquals(new int[] {N, N, 0, 0, N}, hold(holds, new int[] {N, N, N, N, N}, List.of(acme),
+                t -> {
                     asked.add(t);
                     return new long[] {0, 0, 8_000, 8_000, 0};
                 }));
         assertEquals(List.of(), asked);
+    }
+
+    static final Instant T0 = Instant.parse("2026-12-02T12:00:00Z");
+
+    static ReservationRef window(UUID tenant, int cards, long fromH, long toH) {
+        return new ReservationRef(UUID.randomUUID(), tenant, UUID.randomUUID(), UUID.randomUUID(), "ASCEND-910B",
+                cards, T0.plusSeconds(fromH * 3600), T0.plusSeconds(toH * 3600), "CONFIRMED", "CNY", null);
+    }
+
+    /** The core's seconds: from T0. */
+    static double seconds(Instant at) {
+        return at.getEpochSecond() - T0.getEpochSecond();
+    }
+
+    @Test
+    void a_reservation_to_come_keeps_the_nodes_least_busy_past_its_start_and_holds_them_when_it_opens() {
+        ReservationHolds holds = new ReservationHolds(TOPOLOGY, BLOCKS);
+        ReservationRef acme = window(ACME, 16, 5, 8);
+        // Other tenants' work past the start (5 h): node 0 full, node 2 half; nodes 1 and 3 run only work ending
+        // before it, which does not count.
+        List<Double> askedFrom = new java.util.ArrayList<>();
+        ReservationHolds.Holds h = holds.hold(new int[] {N, N, N, N, N}, List.of(), List.of(acme), this::tenant,
+                ReservationHoldsTest::seconds, (t, fromS) -> {
+                    askedFrom.add(fromS);
+                    return new long[] {8_000, 0, 4_000, 0, 0};
+                });
+        assertArrayEquals(new int[] {N, N, N, N, N}, h.holder(), "nobody holds anything before the window");
+        assertArrayEquals(new int[] {N, 0, N, 0, N}, h.nextHolder());
+        assertEquals(List.of(5 * 3600.0), askedFrom, "asked for what runs past the window's start");
+        assertEquals(5 * 3600.0, h.nextHoldFromS(1));
+        assertEquals(Double.POSITIVE_INFINITY, h.nextHoldFromS(0));
+        // Kept while keepable, without asking again; once the window is open, held.
+        ReservationHolds.Holds again = holds.hold(new int[] {N, N, N, N, N}, List.of(), List.of(acme), this::tenant,
+                ReservationHoldsTest::seconds, (t, fromS) -> {
+                    throw new AssertionError("nothing is missing");
+                });
+        assertEquals(h, again);
+        int[] open = hold(holds, new int[] {N, N, N, N, N}, List.of(acme), t -> new long[] {0, 8_000, 0, 8_000, 0});
+        assertArrayEquals(new int[] {N, 0, N, 0, N}, open, "the nodes kept for it, however busy meanwhile");
+    }
+
+    @Test
+    void a_node_held_now_is_kept_for_a_window_to_come_only_if_its_hold_ends_by_then() {
+        ReservationHolds holds = new ReservationHolds(TOPOLOGY, BLOCKS);
+        ReservationRef globexNow = window(GLOBEX, 8, 0, 4);      // holds node 0 until 4 h
+        ReservationRef globexLong = window(GLOBEX, 8, 0, 10);    // holds node 1 until 10 h
+        ReservationRef acmeNext = window(ACME, 24, 4, 8);        // three nodes from 4 h
+        ReservationRef initechNext = window(UUID.randomUUID(), 8, 6, 8);  // the one node left
+        ReservationHolds.Holds h = holds.hold(new int[] {N, N, N, N, N}, List.of(globexNow, globexLong),
+                List.of(initechNext, acmeNext), this::tenant, ReservationHoldsTest::seconds,
+                (t, fromS) -> new long[5]);
+        int globex = tenant(GLOBEX);
+        int acme = tenant(ACME);
+        assertArrayEquals(new int[] {globex, globex, N, N, N}, h.holder());
+        // acme begins first: node 0 (free by then), nodes 2 and 3; node 1 is held past its start. initech is left
+        // with nothing: each node is kept for one window to come.
+        assertArrayEquals(new int[] {acme, N, acme, acme, N}, h.nextHolder());
+        assertEquals(4 * 3600.0, h.nextHoldFromS(0));
+    }
+
+    @Test
+    void an_open_reservation_topping_up_takes_a_node_not_kept_for_a_window_to_come_among_alike() {
+        ReservationHolds holds = new ReservationHolds(TOPOLOGY, BLOCKS);
+        ReservationRef globex = window(GLOBEX, 8, 0, 10);
+        ReservationRef acmeNext = window(ACME, 8, 4, 8);
+        // globex holds node 0, acme keeps node 1 for 4 h.
+        ReservationHolds.Holds h = holds.hold(new int[] {N, N, N, N, N}, List.of(globex), List.of(acmeNext),
+                this::tenant, ReservationHoldsTest::seconds, (t, fromS) -> new long[5]);
+        assertArrayEquals(new int[] {0, N, N, N, N}, h.holder());
+        assertArrayEquals(new int[] {N, 1, N, N, N}, h.nextHolder());
+        // Node 0 goes down: globex moves to node 2, not to node 1, which stays kept for acme.
+        h = holds.hold(new int[] {OUT, N, N, N, N}, List.of(globex), List.of(acmeNext), this::tenant,
+                ReservationHoldsTest::seconds, (t, fromS) -> new long[5]);
+        assertArrayEquals(new int[] {OUT, N, 0, N, N}, h.holder());
+        assertArrayEquals(new int[] {N, 1, N, N, N}, h.nextHolder());
     }
 }
