@@ -217,6 +217,47 @@ public final class Scheduler {
         return milli;
     }
 
+    /**
+     * Per node, how many of its cards have a share taken by running jobs of other tenants than {@code tenant} that
+     * are not preemptible: the cards a reservation of that tenant holding the node cannot use until they end (the
+     * service credits them as not delivered). One pass over the running jobs.
+     */
+    public int[] othersNonPreemptibleCards(int tenant) {
+        boolean[] taken = new boolean[topology.totalCards()];
+        int[] cards = new int[topology.nodes()];
+        for (RunningJob r : running.all()) {
+            Job j = r.job();
+            if (j.preemptible() || j.tenant() == tenant) {
+                continue;
+            }
+            Placement p = r.placement;
+            for (int i = 0; i < p.nodes().length; i++) {
+                int node = p.nodes()[i];
+                for (int c : p.cards()[i]) {
+                    int card = topology.cardOffset[node] + c;
+                    if (!taken[card]) {
+                        taken[card] = true;
+                        cards[node]++;
+                    }
+                }
+            }
+        }
+        return cards;
+    }
+
+    /** Per node, whether a running job of {@code tenant} is there. One pass over the running jobs. */
+    public boolean[] runsJobsOf(int tenant) {
+        boolean[] runs = new boolean[topology.nodes()];
+        for (RunningJob r : running.all()) {
+            if (r.job().tenant() == tenant) {
+                for (int node : r.placement.nodes()) {
+                    runs[node] = true;
+                }
+            }
+        }
+        return runs;
+    }
+
     /** The time each placement decision took, in nanoseconds, as measured with the ticker. */
     public long[] decisionNanos() {
         return Arrays.copyOf(nanos, decisions);

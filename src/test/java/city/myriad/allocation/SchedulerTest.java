@@ -513,6 +513,22 @@ class SchedulerTest {
     }
 
     @Test
+    void the_cards_other_tenants_work_takes_count_each_card_once_and_a_tenants_own_jobs_are_found_by_node() {
+        Scheduler s = new Scheduler(nodesOf8(2), new BestFitPolicy(), SchedulerOptions.fifo());
+        s.submit(Job.of(0).tenant(1).runsFor(100).cards(1).milliPerCard(500).build());  // half a card, node 0
+        s.submit(Job.of(1).tenant(1).runsFor(100).cards(1).milliPerCard(500).build());  // the other half
+        s.submit(Job.of(2).tenant(1).runsFor(100).cards(3).build());
+        s.submit(Job.of(3).tenant(1).runsFor(100).cards(2).preemptible(true).build());  // spot: reclaimed
+        s.submit(Job.of(4).tenant(2).runsFor(100).cards(8).build());                     // tenant 2's own
+        assertEquals(5, started(s.cycle(0)).size());
+        int[] cards = s.othersNonPreemptibleCards(2);
+        assertEquals(4, java.util.Arrays.stream(cards).sum(), "one card shared by two halves, and three whole");
+        boolean[] own = s.runsJobsOf(2);
+        assertEquals(1, (own[0] ? 1 : 0) + (own[1] ? 1 : 0), "tenant 2's job runs on one node");
+        assertEquals(0, cards[own[0] ? 0 : 1], "its own job's node has nothing of the others");
+    }
+
+    @Test
     void what_a_reservation_beginning_later_would_find_is_the_work_declared_to_run_past_its_start() {
         Scheduler s = new Scheduler(nodesOf8(2), new BestFitPolicy(), SchedulerOptions.myriad());
         s.submit(Job.of(0).tenant(1).runsFor(1_000).cards(8).build());

@@ -1122,6 +1122,36 @@ class JobsTest {
     }
 
     @Test
+    void a_window_opening_on_other_tenants_work_is_short_of_its_cards_until_a_node_frees_and_stands_in() {
+        String cluster = World.cluster(2);
+        World.Tenant owner = World.tenant();
+        World.Tenant other = World.tenant();
+        // Another tenant's 10-hour jobs fill the cluster before the reservation is bought: its window opens at once
+        // on a node it cannot use, and it says so (credited as card time not delivered).
+        JsonPath first = runningWholeNode(other, cluster);
+        JsonPath second = runningWholeNode(other, cluster);
+        Instant start = Instant.now().plusSeconds(1);
+        String reservation = reserve(owner, cluster, 8, start, start.plus(Duration.ofHours(2))).extract().path("id");
+        untilReservation(owner, reservation, r -> r.getInt("cardsShort") == 8);
+        String reserved = "{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + owner.projectId()
+                + "\",\"model\":\"ASCEND-910B\",\"cards\":8,\"class\":\"RESERVED\",\"reservationId\":\""
+                + reservation + "\",\"maxRunSeconds\":3600}";
+        String mine = submitted(owner.admin(), reserved);
+        // The job on the second node ends: the reservation takes that node instead, whole again, and its job runs
+        // there; the first node goes back to the pool with the other tenant's job still on it.
+        given().auth().oauth2(other.admin()).post("/api/v1/jobs/" + second.getString("id") + "/cancel").then()
+                .statusCode(200);
+        JsonPath running = until(owner.admin(), mine, state("RUNNING"));
+        assertEquals(second.getString("placement[0].node"), running.getString("placement[0].node"));
+        untilReservation(owner, reservation, r -> r.getInt("cardsShort") == 0);
+        assertEquals("RUNNING", until(other.admin(), first.getString("id"), j -> true).getString("state"),
+                "the work placed before the window is not stopped");
+        given().auth().oauth2(other.admin()).post("/api/v1/jobs/" + first.getString("id") + "/cancel").then()
+                .statusCode(200);
+        given().auth().oauth2(owner.admin()).post("/api/v1/jobs/" + mine + "/cancel").then().statusCode(200);
+    }
+
+    @Test
     void no_tenant_sees_or_touches_another_tenants_jobs_and_tenants_never_reach_the_cluster_routes() {
         String cluster = World.cluster(1);
         World.Tenant a = World.tenant();

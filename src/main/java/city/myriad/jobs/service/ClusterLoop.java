@@ -737,7 +737,22 @@ final class ClusterLoop implements Runnable {
         closedReservations = notOpen.isEmpty() ? Set.of()
                 : parts.await(() -> parts.pricing.closed(clusterId, notOpen, now));
         ReservationHolds.Holds given = holds.hold(holder, open, upcoming, this::tenantIndex, this::seconds,
-                scheduler::othersNonPreemptibleMilli);
+                new ReservationHolds.Work() {
+                    @Override
+                    public long[] othersMilli(int tenant, double fromS) {
+                        return scheduler.othersNonPreemptibleMilli(tenant, fromS);
+                    }
+
+                    @Override
+                    public int[] othersCards(int tenant) {
+                        return scheduler.othersNonPreemptibleCards(tenant);
+                    }
+
+                    @Override
+                    public boolean[] runsJobsOf(int tenant) {
+                        return scheduler.runsJobsOf(tenant);
+                    }
+                });
         writeShortfalls(now);
         // Applying holds forgets the core's memos (shapes that do not fit, kept reservations): only on a change.
         if (!given.equals(appliedHolds)) {

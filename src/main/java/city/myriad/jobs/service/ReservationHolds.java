@@ -21,8 +21,10 @@ import org.jboss.logging.Logger;
  * the tenant gets idle nodes while there are any, instead of nodes whose on-demand work it would wait for; among
  * alike nodes, the first in the topology's order (which keeps a reservation's nodes together). After a restart the
  * same rule finds again the nodes where its jobs run. It keeps the nodes it was given while they stay
- * holdable (a reservation's running jobs are not moved by a refresh); a node taken out of
- * service is replaced by another. A reservation that cannot be given enough nodes (nodes down since it was sold)
+ * holdable (a reservation's running jobs are not moved by a refresh), but for a node still running other tenants'
+ * work while it is short of usable cards, exchanged for a freer one when there is one ({@link #delivered}); a node
+ * taken out of service is replaced by another. The cards it cannot use (nodes missing, cards taken by others'
+ * work) are its shortfall. A reservation that cannot be given enough nodes (nodes down since it was sold)
  * holds as many as there are, so that its jobs still have a place, is topped up as nodes come back, and is logged
  * with its shortfall ({@link #shortCards}). Before its window begins, within the loop's look-ahead, a reservation
  * keeps the nodes it will hold, chosen by the same rule, and the core places there no other tenant's
@@ -85,10 +87,16 @@ final class ReservationHolds {
         }
     }
 
-    /** Per node, the milli-cards of other tenants' non-preemptible work declared to run past {@code fromS}. */
-    @FunctionalInterface
-    interface Busy {
-        long[] of(int tenant, double fromS);
+    /** What runs on the nodes, as the core knows it: what a reservation's choice of nodes and its shortfall read. */
+    interface Work {
+        /** Per node, the milli-cards of other tenants' non-preemptible work declared to run past {@code fromS}. */
+        long[] othersMilli(int tenant, double fromS);
+
+        /** Per node, the cards with a share taken by other tenants' non-preemptible work. */
+        int[] othersCards(int tenant);
+
+        /** Per node, whether a job of the tenant runs there. */
+        boolean[] runsJobsOf(int tenant);
     }
 
     /**
@@ -96,12 +104,11 @@ final class ReservationHolds {
      * {@link Reservations#OUT_OF_SERVICE} and the rest {@link Reservations#NONE}, and goes out with the nodes of each
      * reservation in {@code open} marked with its tenant's index in the core; the reservations in {@code upcoming}
      * (windows beginning within the loop's look-ahead) keep nodes for their start ({@link #keepForStart}).
-     * {@code busy} gives, for a tenant's index and a time, each node's milli-cards taken by other tenants' work it
-     * could not reclaim and declared to run past that time ({@code Scheduler.othersNonPreemptibleMilli}); asked only
-     * when a reservation needs nodes.
+     * {@code work} says what runs where (the core's running jobs): the cards other tenants' work takes, for each
+     * tenant with an open reservation; the rest only when a reservation needs nodes or is short of usable cards.
      */
     Holds hold(int[] holder, List<ReservationRef> open, List<ReservationRef> upcoming, ToIntFunction<UUID> tenantIndex,
-            ToDoubleFunction<Instant> seconds, Busy busy) {
+            ToDoubleFunction<Instant> seconds, Work work) {
         java.util.Set<UUID> known = new java.util.HashSet<>();
         open.forEach(r -> known.add(r.id()));
         upcoming.forEach(r -> known.add(r.id()));
@@ -132,12 +139,13 @@ final class ReservationHolds {
         Instant[] heldUntil = new Instant[holder.length];
         int shortfall = 0;
         Map<UUID, Integer> shortNow = new HashMap<>();
+        Map<Integer, int[]> takenByOthers = new HashMap<>();
         for (ReservationRef r : open) {
             List<Integer> nodes = nodesOf.get(r.id());
             int tenant = tenantIndex.applyAsInt(r.tenantId());
             int cards = nodes.stream().mapToInt(topology::cards).sum();
             if (cards < r.cards()) {
-                for (int n : holdable(r, holder, kept, busy.of(tenant, Double.NEGATIVE_INFINITY))) {
+                for (int n : holdable(r, holder, kept, work.othersMilli(tenant, Double.NEGATIVE_INFINITY))) {
                     if (cards >= r.cards()) {
                         break;
                     }
@@ -147,8 +155,6 @@ final class ReservationHolds {
                 }
             }
             if (cards < r.cards()) {
-                shortfall += r.cards() - cards;
-                shortNow.put(r.id(), r.cards() - cards);
                 if (!warned.contains(r.id())) {
                     warned.add(r.id());
                     LOG.warnf("Reservation %s: %d of its %d %s cards in service to hold; it holds %d nodes until more "
@@ -157,13 +163,66 @@ final class ReservationHolds {
             } else {
                 warned.remove(r.id());
             }
+            int usable = delivered(r, tenant, nodes, holder, kept, work,
+                    takenByOthers.computeIfAbsent(tenant, work::othersCards));
+            if (usable < r.cards()) {
+                shortfall += r.cards() - usable;
+                shortNow.put(r.id(), r.cards() - usable);
+            }
             nodes.forEach(n -> heldUntil[n] = r.endAt());
             held.put(r.id(), nodes.stream().mapToInt(Integer::intValue).toArray());
         }
         warned.retainAll(held.keySet());
         shortCards = shortfall;
         shortBy = Map.copyOf(shortNow);
-        return keepForStart(holder, heldUntil, upcoming, tenantIndex, seconds, busy);
+        return keepForStart(holder, heldUntil, upcoming, tenantIndex, seconds, work);
+    }
+
+    /**
+     * The cards of its held nodes the reservation can use now: those where no other tenant's work it could not
+     * reclaim runs (work placed before the window began, or before a node stood in for one gone down, is not
+     * stopped). While that leaves it short, a held node where such work runs and none of its own jobs is exchanged
+     * for a node in service held by nobody, not kept for a window to come, and less busy with such work, if there is
+     * one: the reservation gets cards it can use at once, and the busy node goes back to the pool when its work ends.
+     * The cards still taken count in its shortfall, which billing credits as reserved card time not delivered.
+     */
+    private int delivered(ReservationRef r, int tenant, List<Integer> nodes, int[] holder, boolean[] kept, Work work,
+            int[] taken) {
+        int cards = 0;
+        int usable = 0;
+        for (int n : nodes) {
+            cards += topology.cards(n);
+            usable += topology.cards(n) - taken[n];
+        }
+        if (usable >= r.cards() || cards == usable) {
+            return usable;
+        }
+        long[] milli = work.othersMilli(tenant, Double.NEGATIVE_INFINITY);
+        boolean[] own = work.runsJobsOf(tenant);
+        List<Integer> busiest = new ArrayList<>(nodes);
+        busiest.sort(java.util.Comparator.comparingInt((Integer n) -> -taken[n]));
+        for (int n : busiest) {
+            if (usable >= r.cards() || taken[n] == 0) {
+                break;
+            }
+            if (own[n]) {
+                continue;  // its jobs run there: they would not move with the hold
+            }
+            int better = -1;
+            for (int m = 0; m < topology.nodes(); m++) {
+                if (holder[m] == Reservations.NONE && !kept[m] && fits(r, m) && topology.cards(m) >= topology.cards(n)
+                        && taken[m] < taken[n] && (better < 0 || taken[m] < taken[better])) {
+                    better = m;
+                }
+            }
+            if (better >= 0) {
+                holder[n] = Reservations.NONE;
+                holder[better] = tenant;
+                nodes.set(nodes.indexOf(n), better);
+                usable += topology.cards(better) - taken[better] - (topology.cards(n) - taken[n]);
+            }
+        }
+        return usable;
     }
 
     /**
@@ -176,7 +235,7 @@ final class ReservationHolds {
      * be given enough keeps what there is: at its start it holds what is in service then, as any reservation.
      */
     private Holds keepForStart(int[] holder, Instant[] heldUntil, List<ReservationRef> upcoming,
-            ToIntFunction<UUID> tenantIndex, ToDoubleFunction<Instant> seconds, Busy busy) {
+            ToIntFunction<UUID> tenantIndex, ToDoubleFunction<Instant> seconds, Work work) {
         int[] next = new int[holder.length];
         java.util.Arrays.fill(next, Reservations.NONE);
         double[] fromS = new double[holder.length];
@@ -206,7 +265,7 @@ final class ReservationHolds {
                         candidates.add(n);
                     }
                 }
-                long[] load = busy.of(tenant, startS);
+                long[] load = work.othersMilli(tenant, startS);
                 candidates.sort(java.util.Comparator.comparingLong((Integer n) -> load[n]));
                 for (int n : candidates) {
                     if (cards >= r.cards()) {

@@ -138,8 +138,10 @@ public final class MarketApi {
             @Schema(examples = "1") int priceBookVersion,
             @Schema(description = "What the cancellation cost, if cancelled") Money cancellationFee,
             Instant cancelledAt, Instant createdAt,
-            @Schema(description = "Cards it is short of now: sold, but not held for it while nodes of its model are "
-                    + "out of service and no other node can stand in. The reserved card time not delivered is "
-                    + "credited on the invoice (`RESERVATION_SHORTFALL_CREDIT`)", examples = "0") int cardsShort)
+            @Schema(description = "Cards it is short of now: sold, but not usable by it, while nodes of its model are "
+                    + "out of service and no other node can stand in, or while other tenants' work placed before its "
+                    + "window still runs on the nodes it holds and no freer node can stand in. The reserved card time "
+                    + "not delivered is credited on the invoice (`RESERVATION_SHORTFALL_CREDIT`)", examples = "0")
+            int cardsShort)
             implements city.myriad.platform.Identified {}
 }

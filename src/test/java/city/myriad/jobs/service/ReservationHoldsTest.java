@@ -37,9 +37,34 @@ class ReservationHoldsTest {
         return tenants.computeIfAbsent(id, k -> tenants.size());
     }
 
+    /** Work whose milli-cards by tenant are {@code busy}'s; no card taken, no job of the tenant anywhere. */
+    static ReservationHolds.Work busy(IntFunction<long[]> busy) {
+        return work((t, fromS) -> busy.apply(t), t -> new int[TOPOLOGY.nodes()], t -> new boolean[TOPOLOGY.nodes()]);
+    }
+
+    static ReservationHolds.Work work(java.util.function.BiFunction<Integer, Double, long[]> milli,
+            IntFunction<int[]> cards, IntFunction<boolean[]> own) {
+        return new ReservationHolds.Work() {
+            @Override
+            public long[] othersMilli(int tenant, double fromS) {
+                return milli.apply(tenant, fromS);
+            }
+
+            @Override
+            public int[] othersCards(int tenant) {
+                return cards.apply(tenant);
+            }
+
+            @Override
+            public boolean[] runsJobsOf(int tenant) {
+                return own.apply(tenant);
+            }
+        };
+    }
+
     /** The holds of reservations open now, with none to come. */
     int[] hold(ReservationHolds holds, int[] holder, List<ReservationRef> open, IntFunction<long[]> busy) {
-        return holds.hold(holder, open, List.of(), this::tenant, at -> 0, (t, fromS) -> busy.apply(t)).holder();
+        return holds.hold(holder, open, List.of(), this::tenant, at -> 0, busy(busy)).holder();
     }
 
     static ReservationRef reservation(UUID tenant, String model, int cards, String block) {
@@ -114,7 +139,7 @@ class ReservationHoldsTest {
         });
         assertArrayEquals(new int[] {N, N, 0, 0, N}, holder, "the idle node, then the half-busy one");
         assertEquals(List.of(tenant(ACME)), asked, "asked for the reservation's own tenant");
-        // Kept while holdable, however busy the others become; not asked again when nothing is missing.
+        // Kept while holdable and whole, however busy the others become; not asked again when nothing is missing.
         asked.clear();
         assertArrayEquals(new int[] {N, N, 0, 0, N}, hold(holds, new int[] {N, N, N, N, N}, List.of(acme),
                 t -> {
@@ -144,10 +169,10 @@ class ReservationHoldsTest {
         // before it, which does not count.
         List<Double> askedFrom = new java.util.ArrayList<>();
         ReservationHolds.Holds h = holds.hold(new int[] {N, N, N, N, N}, List.of(), List.of(acme), this::tenant,
-                ReservationHoldsTest::seconds, (t, fromS) -> {
+                ReservationHoldsTest::seconds, work((t, fromS) -> {
                     askedFrom.add(fromS);
                     return new long[] {8_000, 0, 4_000, 0, 0};
-                });
+                }, t -> new int[5], t -> new boolean[5]));
         assertArrayEquals(new int[] {N, N, N, N, N}, h.holder(), "nobody holds anything before the window");
         assertArrayEquals(new int[] {N, 0, N, 0, N}, h.nextHolder());
         assertEquals(List.of(5 * 3600.0), askedFrom, "asked for what runs past the window's start");
@@ -155,9 +180,9 @@ class ReservationHoldsTest {
         assertEquals(Double.POSITIVE_INFINITY, h.nextHoldFromS(0));
         // Kept while keepable, without asking again; once the window is open, held.
         ReservationHolds.Holds again = holds.hold(new int[] {N, N, N, N, N}, List.of(), List.of(acme), this::tenant,
-                ReservationHoldsTest::seconds, (t, fromS) -> {
+                ReservationHoldsTest::seconds, busy(t -> {
                     throw new AssertionError("nothing is missing");
-                });
+                }));
         assertEquals(h, again);
         int[] open = hold(holds, new int[] {N, N, N, N, N}, List.of(acme), t -> new long[] {0, 8_000, 0, 8_000, 0});
         assertArrayEquals(new int[] {N, 0, N, 0, N}, open, "the nodes kept for it, however busy meanwhile");
@@ -172,7 +197,7 @@ class ReservationHoldsTest {
         ReservationRef initechNext = window(UUID.randomUUID(), 8, 6, 8);  // the one node left
         ReservationHolds.Holds h = holds.hold(new int[] {N, N, N, N, N}, List.of(globexNow, globexLong),
                 List.of(initechNext, acmeNext), this::tenant, ReservationHoldsTest::seconds,
-                (t, fromS) -> new long[5]);
+                busy(t -> new long[5]));
         int globex = tenant(GLOBEX);
         int acme = tenant(ACME);
         assertArrayEquals(new int[] {globex, globex, N, N, N}, h.holder());
@@ -189,13 +214,68 @@ class ReservationHoldsTest {
         ReservationRef acmeNext = window(ACME, 8, 4, 8);
         // globex holds node 0, acme keeps node 1 for 4 h.
         ReservationHolds.Holds h = holds.hold(new int[] {N, N, N, N, N}, List.of(globex), List.of(acmeNext),
-                this::tenant, ReservationHoldsTest::seconds, (t, fromS) -> new long[5]);
+                this::tenant, ReservationHoldsTest::seconds, busy(t -> new long[5]));
         assertArrayEquals(new int[] {0, N, N, N, N}, h.holder());
         assertArrayEquals(new int[] {N, 1, N, N, N}, h.nextHolder());
         // Node 0 goes down: globex moves to node 2, not to node 1, which stays kept for acme.
         h = holds.hold(new int[] {OUT, N, N, N, N}, List.of(globex), List.of(acmeNext), this::tenant,
-                ReservationHoldsTest::seconds, (t, fromS) -> new long[5]);
+                ReservationHoldsTest::seconds, busy(t -> new long[5]));
         assertArrayEquals(new int[] {OUT, N, 0, N, N}, h.holder());
         assertArrayEquals(new int[] {N, 1, N, N, N}, h.nextHolder());
+    }
+
+    @Test
+    void cards_other_tenants_work_still_takes_on_a_held_node_are_short_until_a_freer_node_stands_in() {
+        ReservationHolds holds = new ReservationHolds(TOPOLOGY, BLOCKS);
+        ReservationRef acme = reservation(ACME, "ASCEND-910B", 8, null);
+        // The window opens on a full cluster: acme holds node 0, where another tenant's on-demand job takes 3 cards
+        // (placed before the window); nodes 1-3 are held by others or out of service.
+        int[] taken = {3, 0, 0, 0, 0};
+        long[] milli = {3_000, 0, 0, 0, 0};
+        ReservationHolds.Work running = work((t, fromS) -> milli, t -> taken, t -> new boolean[5]);
+        assertArrayEquals(new int[] {0, 7, OUT, OUT, N}, holds.hold(new int[] {N, 7, OUT, OUT, N}, List.of(acme),
+                List.of(), this::tenant, ReservationHoldsTest::seconds, running).holder());
+        assertEquals(Map.of(acme.id(), 3), holds.shortBy(), "3 of its 8 cards cannot be used: credited");
+        assertEquals(3, holds.shortCards());
+        // Node 2 comes back idle: acme takes it instead, and node 0 goes back to the pool with the other's job.
+        assertArrayEquals(new int[] {N, 7, 0, OUT, N}, holds.hold(new int[] {N, 7, N, OUT, N}, List.of(acme),
+                List.of(), this::tenant, ReservationHoldsTest::seconds, running).holder());
+        assertEquals(Map.of(), holds.shortBy());
+        // Kept there after the other's job has ended on node 0.
+        assertArrayEquals(new int[] {N, 7, 0, OUT, N}, holds.hold(new int[] {N, 7, N, OUT, N}, List.of(acme),
+                List.of(), this::tenant, ReservationHoldsTest::seconds, busy(t -> new long[5])).holder());
+    }
+
+    @Test
+    void a_held_node_where_the_reservations_own_jobs_run_is_kept_though_others_work_takes_cards_there() {
+        ReservationHolds holds = new ReservationHolds(TOPOLOGY, BLOCKS);
+        ReservationRef acme = reservation(ACME, "ASCEND-910B", 8, null);
+        assertArrayEquals(new int[] {0, N, N, N, N}, hold(holds, new int[] {N, N, N, N, N}, List.of(acme),
+                t -> new long[5]));
+        // Another tenant's job takes 2 cards of node 0 and acme's own job runs there too: moving the hold would not
+        // move acme's job, so it stays, short of 2 cards.
+        int[] taken = {2, 0, 0, 0, 0};
+        boolean[] own = {true, false, false, false, false};
+        ReservationHolds.Work running = work((t, fromS) -> new long[] {2_000, 0, 0, 0, 0}, t -> taken, t -> own);
+        assertArrayEquals(new int[] {0, N, N, N, N}, holds.hold(new int[] {N, N, N, N, N}, List.of(acme), List.of(),
+                this::tenant, ReservationHoldsTest::seconds, running).holder());
+        assertEquals(Map.of(acme.id(), 2), holds.shortBy());
+    }
+
+    @Test
+    void a_reservation_holding_more_cards_than_it_bought_is_short_only_of_what_it_cannot_use_beyond_that() {
+        ReservationHolds holds = new ReservationHolds(TOPOLOGY, BLOCKS);
+        ReservationRef acme = reservation(ACME, "ASCEND-910B", 12, null);  // two nodes, 16 cards
+        int[] taken = {3, 3, 0, 0, 0};
+        ReservationHolds.Work running = work((t, fromS) -> new long[] {3_000, 3_000, 0, 0, 0}, t -> taken,
+                t -> new boolean[5]);
+        // Nodes 2 and 3 out of service: 16 - 6 = 10 usable of 12.
+        assertArrayEquals(new int[] {0, 0, OUT, OUT, N}, holds.hold(new int[] {N, N, OUT, OUT, N}, List.of(acme),
+                List.of(), this::tenant, ReservationHoldsTest::seconds, running).holder());
+        assertEquals(Map.of(acme.id(), 2), holds.shortBy());
+        // Node 2 back: the busiest held node (the first of two alike) goes for it; 13 usable, whole.
+        assertArrayEquals(new int[] {N, 0, 0, OUT, N}, holds.hold(new int[] {N, N, N, OUT, N}, List.of(acme),
+                List.of(), this::tenant, ReservationHoldsTest::seconds, running).holder());
+        assertEquals(Map.of(), holds.shortBy());
     }
 }
