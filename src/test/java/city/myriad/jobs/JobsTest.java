@@ -946,6 +946,13 @@ class JobsTest {
         return receiver.bodies.stream().map(JsonPath::from).toList();
     }
 
+    /** A RESERVED job of 8 cards for an hour in the owner's reservation. */
+    private static String reservedJob(World.Tenant owner, String cluster, String reservation) {
+        return "{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + owner.projectId()
+                + "\",\"model\":\"ASCEND-910B\",\"cards\":8,\"class\":\"RESERVED\",\"reservationId\":\""
+                + reservation + "\",\"maxRunSeconds\":3600}";
+    }
+
     /** The owner buys {@code cards} ASCEND-910B cards on the cluster for [start, end); 201 expected. */
     private static io.restassured.response.ValidatableResponse reserve(World.Tenant owner, String cluster, int cards,
             Instant start, Instant end) {
@@ -1044,9 +1051,7 @@ class JobsTest {
         setNode(cluster, slug + "-n2", "AVAILABLE");
         Instant start = Instant.now().plusSeconds(1);
         String reservation = reserve(owner, cluster, 8, start, start.plus(Duration.ofHours(2))).extract().path("id");
-        String reserved = "{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + owner.projectId()
-                + "\",\"model\":\"ASCEND-910B\",\"cards\":8,\"class\":\"RESERVED\",\"reservationId\":\""
-                + reservation + "\",\"maxRunSeconds\":3600}";
+        String reserved = reservedJob(owner, cluster, reservation);
         JsonPath mine = until(owner.admin(), submitted(owner.admin(), reserved), state("RUNNING"));
         assertEquals(slug + "-n2", mine.getString("placement[0].node"));
         String queued = submitted(other.admin(), job(cluster, other.projectId(), "8", "ON_DEMAND", 36000));
@@ -1107,9 +1112,7 @@ class JobsTest {
 
         // Once the window opens the reservation holds the node it kept: its job runs there at once, and the other
         // tenant's job still waits.
-        String reserved = "{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + owner.projectId()
-                + "\",\"model\":\"ASCEND-910B\",\"cards\":8,\"class\":\"RESERVED\",\"reservationId\":\""
-                + reservation + "\",\"maxRunSeconds\":3600}";
+        String reserved = reservedJob(owner, cluster, reservation);
         sleep(Math.max(0, Duration.between(Instant.now(), start).toMillis()));
         JsonPath mine = until(owner.admin(), submitted(owner.admin(), reserved), state("RUNNING"));
         assertEquals(slug + "-n1", mine.getString("placement[0].node"));
@@ -1133,9 +1136,7 @@ class JobsTest {
         Instant start = Instant.now().plusSeconds(1);
         String reservation = reserve(owner, cluster, 8, start, start.plus(Duration.ofHours(2))).extract().path("id");
         untilReservation(owner, reservation, r -> r.getInt("cardsShort") == 8);
-        String reserved = "{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + owner.projectId()
-                + "\",\"model\":\"ASCEND-910B\",\"cards\":8,\"class\":\"RESERVED\",\"reservationId\":\""
-                + reservation + "\",\"maxRunSeconds\":3600}";
+        String reserved = reservedJob(owner, cluster, reservation);
         String mine = submitted(owner.admin(), reserved);
         // The job on the second node ends: the reservation takes that node instead, whole again, and its job runs
         // there; the first node goes back to the pool with the other tenant's job still on it.
