@@ -48,6 +48,58 @@ class IdentityEndToEndIT {
     }
 
     @Test
+    void a_tenant_admin_makes_an_api_client_that_acts_for_the_tenant_then_rotates_and_deletes_it() {
+        String alice = Keycloak.password("alice");
+        String key = "api-client-" + UUID.randomUUID();
+        io.restassured.path.json.JsonPath made = given().auth().oauth2(alice).contentType("application/json")
+                .header("Idempotency-Key", key).body("{\"name\":\"nightly pipeline\",\"roles\":[\"tenant-member\"]}")
+                .post(ACME + "/api-clients").then().statusCode(201).header("Idempotent-Replayed", "false")
+                .body("clientId", org.hamcrest.Matchers.startsWith("acme-"))
+                .body("tokenUrl", org.hamcrest.Matchers.endsWith("/realms/myriad/protocol/openid-connect/token"))
+                .extract().jsonPath();
+        String id = made.getString("id");
+        String clientId = made.getString("clientId");
+        String secret = made.getString("secret");
+        assertTrue(secret != null && secret.length() >= 16, "the secret, shown once");
+        // A replay answers the same client, without the secret (it is stored nowhere but in Keycloak).
+        given().auth().oauth2(alice).contentType("application/json").header("Idempotency-Key", key)
+                .body("{\"name\":\"nightly pipeline\",\"roles\":[\"tenant-member\"]}").post(ACME + "/api-clients")
+                .then().statusCode(201).header("Idempotent-Replayed", "true").body("id", equalTo(id))
+                .body("secret", nullValue());
+
+        // Its tokens act for acme with its roles, and for nobody else.
+        String token = Keycloak.clientCredentials(clientId, secret);
+        given().auth().oauth2(token).get("/api/v1/me").then().statusCode(200)
+                .body("tenant.slug", equalTo("acme")).body("roles", contains("tenant-member"));
+        given().auth().oauth2(token).get(ACME + "/projects").then().statusCode(200);
+        given().auth().oauth2(token).get(GLOBEX + "/projects").then().statusCode(404);
+        given().auth().oauth2(token).get(ACME + "/api-clients").then().statusCode(403);
+        given().auth().oauth2(alice).get(ACME + "/api-clients").then().statusCode(200)
+                .body("items.find { it.id == '" + id + "' }.name", equalTo("nightly pipeline"))
+                .body("items.find { it.id == '" + id + "' }.secret", nullValue());
+        given().auth().oauth2(Keycloak.password("bob")).get(ACME + "/api-clients/" + id).then().statusCode(404);
+
+        // Rotated: the old secret is refused at once, the new one works.
+        String rotated = given().auth().oauth2(alice).post(ACME + "/api-clients/" + id + "/rotate-secret").then()
+                .statusCode(200).body("secretRotatedAt", org.hamcrest.Matchers.notNullValue()).extract().path("secret");
+        assertTrue(!rotated.equals(secret));
+        assertTrue(!Keycloak.clientCanLogIn(clientId, secret), "the old secret is refused");
+        assertTrue(Keycloak.clientCanLogIn(clientId, rotated));
+
+        // Deleted: no new token, gone from the list; the trail names every step and never a secret.
+        given().auth().oauth2(alice).delete(ACME + "/api-clients/" + id).then().statusCode(204);
+        assertTrue(!Keycloak.clientCanLogIn(clientId, rotated), "a deleted client gets no token");
+        given().auth().oauth2(alice).get(ACME + "/api-clients/" + id).then().statusCode(404)
+                .body("code", equalTo("API_CLIENT_NOT_FOUND"));
+        String trail = given().auth().oauth2(alice).get(ACME + "/audit-events?limit=50").then().statusCode(200)
+                .extract().asString();
+        for (String action : List.of("createApiClient", "rotateApiClientSecret", "deleteApiClient")) {
+            assertTrue(trail.contains(action), action + " in " + trail);
+        }
+        assertTrue(!trail.contains(secret) && !trail.contains(rotated), "no secret in the trail");
+    }
+
+    @Test
     void the_enterprise_integration_acts_as_acme_with_client_credentials() {
         String token = Keycloak.clientCredentials("acme-integration", "acme-secret");
         given().auth().oauth2(token).get("/api/v1/me").then().statusCode(200)

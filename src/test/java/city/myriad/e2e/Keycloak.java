@@ -21,6 +21,13 @@ final class Keycloak {
                 .formParam("client_secret", secret));
     }
 
+    /** Whether Keycloak's token endpoint grants a client-credentials token to this client and secret. */
+    static boolean clientCanLogIn(String client, String secret) {
+        return given().formParam("grant_type", "client_credentials").formParam("client_id", client)
+                .formParam("client_secret", secret)
+                .post(RealKeycloak.url() + "/realms/myriad/protocol/openid-connect/token").statusCode() == 200;
+    }
+
     /** Users of the realm with this exact user name, as the admin API lists them. */
     static List<Map<String, Object>> users(String username) {
         return admin().queryParam("username", username).queryParam("exact", "true")

@@ -29,6 +29,7 @@ class TenantIsolationTest {
     static final String ACME = "/api/v1/tenants/" + DemoData.ACME;
     static final String ACME_PROJECT = ACME + "/projects/01930000-0000-7000-8000-00000000e101";
     static final String ACME_MEMBER = ACME + "/members/01930000-0000-7000-8000-00000000e112";
+    static final String ACME_API_CLIENT = ACME + "/api-clients/01930000-0000-7000-8000-0000000ac001";
 
     static Stream<Arguments> tenantScopedRoutes() {
         return Stream.of(
@@ -49,7 +50,12 @@ class TenantIsolationTest {
                 Arguments.of("GET", ACME + "/audit-events", null),
                 Arguments.of("GET", ACME + "/budget", null),
                 Arguments.of("GET", ACME_PROJECT + "/budget", null),
-                Arguments.of("GET", ACME + "/webhook/status", null));
+                Arguments.of("GET", ACME + "/webhook/status", null),
+                Arguments.of("GET", ACME + "/api-clients", null),
+                Arguments.of("POST", ACME + "/api-clients", "{\"name\":\"stolen\",\"roles\":[\"tenant-admin\"]}"),
+                Arguments.of("GET", ACME_API_CLIENT, null),
+                Arguments.of("POST", ACME_API_CLIENT + "/rotate-secret", null),
+                Arguments.of("DELETE", ACME_API_CLIENT, null));
     }
 
     @ParameterizedTest(name = "{0} {1}")

@@ -71,6 +71,7 @@ public enum ProblemCode {
     TENANT_NOT_FOUND(404, "No such tenant, or not visible to the caller"),
     PROJECT_NOT_FOUND(404, "No such project in the tenant"),
     MEMBER_NOT_FOUND(404, "No such member in the tenant"),
+    API_CLIENT_NOT_FOUND(404, "No such API client of the tenant"),
     CLUSTER_NOT_FOUND(404, "No such cluster"),
     NODE_NOT_FOUND(404, "No such node in the cluster"),
     PRICE_BOOK_NOT_FOUND(404, "The cluster has no price book yet: nothing of it is for sale"),
@@ -94,6 +95,9 @@ public enum ProblemCode {
     OPERATOR_SLUG_TAKEN(409, "An operator with this slug exists"),
     CLUSTER_SLUG_TAKEN(409, "The operator has a cluster with this slug"),
     USERNAME_TAKEN(409, "The user name cannot be used for a new member of this tenant"),
+    API_CLIENT_LIMIT(409, "The tenant has as many API clients as it may (25): delete one first"),
+    IDENTITY_PROVISIONING_OFF(409, "This deployment does not provision the identity provider: API clients are made "
+            + "there by hand"),
     EMAIL_TAKEN(409, "The email address cannot be used for a new member"),
     LAST_TENANT_ADMIN(409, "The change would leave the tenant without a tenant-admin"),
     IDEMPOTENCY_KEY_REUSED(409, "The `Idempotency-Key` was used by this caller for a different request"),

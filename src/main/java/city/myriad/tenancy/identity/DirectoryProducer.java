@@ -50,5 +50,22 @@ public class DirectoryProducer {
         public Uni<Void> removeMember(String tenantSlug, String username) {
             return Uni.createFrom().voidItem();
         }
+
+        @Override
+        public boolean provisions() {
+            return false;
+        }
+
+        public Uni<IssuedClient> createApiClient(String tenantSlug, String clientId, String name, Set<String> roles) {
+            return Uni.createFrom().failure(new IllegalStateException("identity provisioning is off"));
+        }
+
+        public Uni<String> rotateApiClientSecret(String tenantSlug, String providerId) {
+            return Uni.createFrom().failure(new IllegalStateException("identity provisioning is off"));
+        }
+
+        public Uni<Void> deleteApiClient(String tenantSlug, String providerId) {
+            return Uni.createFrom().voidItem();  // nothing was made in the provider
+        }
     }
 }

@@ -13,6 +13,13 @@ public interface IdentityConfig {
 
     Provisioning provisioning();
 
+    /**
+     * The token endpoint an API client is told to use (the client-credentials grant): the realm's, as tenants reach
+     * it. Default: the OIDC server's URL this service verifies tokens against, plus the OpenID Connect token path.
+     */
+    @WithDefault("${quarkus.oidc.auth-server-url}/protocol/openid-connect/token")
+    String tokenUrl();
+
     interface Provisioning {
         /**
          * Create tenant groups and member accounts in Keycloak as tenancy changes. Default {@code true}; off only in

@@ -29,6 +29,30 @@ public interface IdentityDirectory {
     /** Takes the member out of the tenant: the account is disabled and loses its tenant and roles. */
     Uni<Void> removeMember(String tenantSlug, String username);
 
+    /**
+     * Whether this directory provisions anything: without it, tenancy rows are written and the accounts are made in
+     * the identity provider by hand, and API clients (whose secret only the provider can issue) cannot be made.
+     */
+    default boolean provisions() {
+        return true;
+    }
+
+    /**
+     * Creates a confidential client of the tenant for the client-credentials grant, named {@code clientId}: its
+     * service account carries the tenant and these roles, and its tokens the API's audience. Returns the provider's
+     * id for it and the secret it issued (shown once, never stored here).
+     */
+    Uni<IssuedClient> createApiClient(String tenantSlug, String clientId, String name, Set<String> roles);
+
+    /** Issues the client a new secret; the one before stops working at once. */
+    Uni<String> rotateApiClientSecret(String tenantSlug, String providerId);
+
+    /** Deletes the client and its service account: no new token is issued to it. */
+    Uni<Void> deleteApiClient(String tenantSlug, String providerId);
+
+    /** A client the provider made: its id there, and its secret. */
+    record IssuedClient(String providerId, String secret) {}
+
     /** A new account: the provider sends the person a link to set a password; none is chosen here. */
     record NewIdentity(String username, String email, String firstName, String lastName) {}
 }

@@ -14,16 +14,19 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import org.jboss.logging.Logger;
 import org.keycloak.admin.client.Keycloak;
+import org.keycloak.admin.client.resource.ClientResource;
 import org.keycloak.admin.client.resource.RealmResource;
 import org.keycloak.admin.client.resource.UserResource;
+import org.keycloak.representations.idm.ClientRepresentation;
 import org.keycloak.representations.idm.GroupRepresentation;
+import org.keycloak.representations.idm.ProtocolMapperRepresentation;
 import org.keycloak.representations.idm.RoleRepresentation;
 import org.keycloak.representations.idm.UserRepresentation;
 
 /**
  * Provisions tenants and members in Keycloak through its admin API: a group {@code tenant-<slug>} per tenant,
  * and per member a user with the attribute {@code tenant=<slug>} (mapped into the token's {@code tenant} claim)
- * and the tenant's realm roles. The admin client is blocking, so every call runs on a worker thread.
+ * and the tenant's realm roles; per API client a confidential client whose service account is bound the same way. The admin client is blocking, so every call runs on a worker thread.
  */
 public class KeycloakDirectory implements IdentityDirectory {
 
@@ -33,6 +36,8 @@ public class KeycloakDirectory implements IdentityDirectory {
     /** Marks the accounts tenant routes may touch: {@code tenant} on every account made for a member. */
     static final String ACCOUNT_KIND = "myriad-account";
     static final int INVITATION_LIFESPAN_S = 72 * 3600;
+    /** Marks the clients Myriad made for a tenant, with its slug: the only clients tenant routes may touch. */
+    static final String API_CLIENT_TENANT = "myriad.tenant";
 
     private final Keycloak keycloak;
     private final String realm;
@@ -149,6 +154,103 @@ public class KeycloakDirectory implements IdentityDirectory {
             user.logout();
             return null;
         });
+    }
+
+    @Override
+    public Uni<IssuedClient> createApiClient(String tenantSlug, String clientId, String name, Set<String> roles) {
+        return blocking("create the API client", () -> {
+            RealmResource r = keycloak.realm(realm);
+            ClientRepresentation c = new ClientRepresentation();
+            c.setClientId(clientId);
+            c.setName(name);
+            c.setDescription("API client of tenant " + tenantSlug + " (client credentials), made through Myriad");
+            c.setEnabled(true);
+            c.setPublicClient(false);
+            c.setStandardFlowEnabled(false);
+            c.setImplicitFlowEnabled(false);
+            c.setDirectAccessGrantsEnabled(false);
+            c.setServiceAccountsEnabled(true);
+            c.setClientAuthenticatorType("client-secret");
+            c.setProtocol("openid-connect");
+            c.setAttributes(Map.of(API_CLIENT_TENANT, tenantSlug));
+            c.setProtocolMappers(List.of(tenantClaim(), audience()));
+            try (Response created = r.clients().create(c)) {
+                if (created.getStatus() != 201) {
+                    throw new MyriadProblem.Upstream(ProblemCode.IDENTITY_PROVIDER_FAILED, "The identity provider "
+                            + "refused the new API client (HTTP " + created.getStatus() + "); nothing was changed");
+                }
+            }
+            String id = r.clients().findByClientId(clientId).get(0).getId();
+            ClientResource client = r.clients().get(id);
+            UserRepresentation account = client.getServiceAccountUser();
+            account.setAttributes(Map.of(TENANT, List.of(tenantSlug)));
+            UserResource user = r.users().get(account.getId());
+            user.update(account);
+            user.joinGroup(groupId(tenantSlug, tenantSlug));
+            replaceRoles(user, roles);
+            // Keycloak gives a new service account the realm's default roles (offline_access, ...): its tokens carry
+            // only the tenant roles it was given, like the members'.
+            List<RoleRepresentation> defaults = user.roles().realmLevel().listAll().stream()
+                    .filter(role -> role.getName().startsWith("default-roles-")).toList();
+            if (!defaults.isEmpty()) {
+                user.roles().realmLevel().remove(defaults);
+            }
+            return new IssuedClient(id, client.getSecret().getValue());
+        });
+    }
+
+    @Override
+    public Uni<String> rotateApiClientSecret(String tenantSlug, String providerId) {
+        return blocking("issue a new secret", () -> apiClient(tenantSlug, providerId).generateNewSecret().getValue());
+    }
+
+    @Override
+    public Uni<Void> deleteApiClient(String tenantSlug, String providerId) {
+        return blocking("delete the API client", () -> {
+            try {
+                apiClient(tenantSlug, providerId).remove();
+            } catch (jakarta.ws.rs.NotFoundException gone) {
+                // Deleted already (a retry after a lost answer): the client is gone either way.
+            }
+            return null;
+        });
+    }
+
+    /**
+     * The provider's client, only if Myriad made it for this very tenant: a tenant route never touches another
+     * client of the realm (the portal, the API, another tenant's).
+     */
+    private ClientResource apiClient(String tenantSlug, String providerId) {
+        ClientResource client = keycloak.realm(realm).clients().get(providerId);
+        Map<String, String> attributes = client.toRepresentation().getAttributes();
+        if (attributes == null || !tenantSlug.equals(attributes.get(API_CLIENT_TENANT))) {
+            throw new MyriadProblem.Upstream(ProblemCode.IDENTITY_PROVIDER_FAILED,
+                    "The identity provider's client is not this tenant's; nothing was changed");
+        }
+        return client;
+    }
+
+    /** The service account's {@code tenant} attribute as the token's {@code tenant} claim. */
+    private static ProtocolMapperRepresentation tenantClaim() {
+        ProtocolMapperRepresentation m = new ProtocolMapperRepresentation();
+        m.setName("tenant");
+        m.setProtocol("openid-connect");
+        m.setProtocolMapper("oidc-usermodel-attribute-mapper");
+        m.setConfig(Map.of("user.attribute", TENANT, "claim.name", TENANT, "jsonType.label", "String",
+                "access.token.claim", "true", "id.token.claim", "false", "userinfo.token.claim", "false",
+                "introspection.token.claim", "true", "multivalued", "false"));
+        return m;
+    }
+
+    /** The API's audience in the access token: the service accepts only tokens meant for it. */
+    private static ProtocolMapperRepresentation audience() {
+        ProtocolMapperRepresentation m = new ProtocolMapperRepresentation();
+        m.setName("audience-myriad-api");
+        m.setProtocol("openid-connect");
+        m.setProtocolMapper("oidc-audience-mapper");
+        m.setConfig(Map.of("included.client.audience", "myriad-api", "access.token.claim", "true",
+                "id.token.claim", "false", "introspection.token.claim", "true"));
+        return m;
     }
 
     /**

@@ -3,6 +3,7 @@ package city.myriad.tenancy.mapping;
 import city.myriad.platform.Identified;
 import city.myriad.platform.Slugs;
 import city.myriad.platform.validation.MaxChars;
+import city.myriad.tenancy.model.ApiClient;
 import city.myriad.tenancy.model.Member;
 import city.myriad.tenancy.model.Project;
 import city.myriad.tenancy.model.Tenant;
@@ -75,6 +76,38 @@ public final class TenancyApi {
 
     @Schema(name = "MemberRoles")
     public record MemberRoles(@NotEmpty @Schema(examples = "[\"tenant-admin\"]") Set<@NotBlank String> roles) {}
+
+    @Schema(name = "ApiClient", description = "A tenant's machine client for the client-credentials grant: its "
+            + "tokens act for the tenant with its roles")
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    public record ApiClientView(UUID id, UUID tenantId, @Schema(examples = "nightly-training-pipeline") String name,
+            @Schema(description = "The `client_id` of the client-credentials grant",
+                    examples = "acme-7f3a9c2e41d0") String clientId,
+            @Schema(examples = "[\"tenant-member\"]") Set<String> roles, Instant createdAt,
+            @Schema(description = "Who made it (user name)", examples = "alice") String createdBy,
+            @Schema(description = "When its secret was last replaced; absent if never") Instant secretRotatedAt,
+            @Schema(description = "The `client_secret`, in the answers of `createApiClient` and "
+                    + "`rotateApiClientSecret` only: shown once, stored by the identity provider alone. A replayed "
+                    + "creation (same `Idempotency-Key`) answers without it: rotate to get one")
+            String secret,
+            @Schema(description = "Where the client gets its tokens (`grant_type=client_credentials`)",
+                    examples = "http://localhost:8180/realms/myriad/protocol/openid-connect/token") String tokenUrl)
+            implements Identified {
+        public static ApiClientView of(ApiClient c, String secret, String tokenUrl) {
+            return new ApiClientView(c.id, c.tenantId, c.name, c.clientId, c.roleSet(), c.createdAt, c.createdBy,
+                    c.secretRotatedAt, secret, tokenUrl);
+        }
+
+        public ApiClientView withSecret(String issued) {
+            return new ApiClientView(id, tenantId, name, clientId, roles, createdAt, createdBy, secretRotatedAt, issued,
+                    tokenUrl);
+        }
+    }
+
+    @Schema(name = "CreateApiClient")
+    public record CreateApiClient(
+            @NotBlank @MaxChars(100) @Schema(maxLength = 100, examples = "nightly-training-pipeline") String name,
+            @NotEmpty @Schema(examples = "[\"tenant-member\"]") Set<@NotBlank String> roles) {}
 
     @Schema(name = "TenantRef")
     public record TenantRef(UUID id, @Schema(examples = "acme") String slug, @Schema(examples = "ACME Robotics") String name) {}

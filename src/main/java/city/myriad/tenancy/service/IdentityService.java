@@ -7,7 +7,6 @@ import city.myriad.tenancy.mapping.TenancyApi.OperatorRef;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
-import java.util.TreeSet;
 
 /** Answers "who am I" from the token and the tenant and operator it names. */
 @ApplicationScoped
@@ -23,7 +22,17 @@ public class IdentityService {
 
     public Uni<Me> me(Caller caller) {
         return tenants.ofOrNull(caller).chain(tenant -> operators.ofOrNull(caller).map(op -> new Me(
-                caller.subject(), caller.username(), List.copyOf(new TreeSet<>(caller.roles())), tenant,
+                caller.subject(), caller.username(), myriadRoles(caller), tenant,
                 op == null ? null : new OperatorRef(op.id(), op.slug(), op.name()))));
+    }
+
+    /**
+     * The caller's roles that mean something here: a realm gives its accounts others too (Keycloak's default roles
+     * on accounts made through its admin API: offline_access, uma_authorization), which grant nothing in Myriad.
+     */
+    private static List<String> myriadRoles(Caller caller) {
+        return caller.roles().stream()
+                .filter(r -> r.equals(Caller.PLATFORM_ADMIN) || r.equals(Caller.OPERATOR) || Caller.TENANT_ROLES.contains(r))
+                .sorted().toList();
     }
 }

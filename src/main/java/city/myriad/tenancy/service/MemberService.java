@@ -190,7 +190,7 @@ public class MemberService {
         });
     }
 
-    private static Set<String> tenantRoles(Set<String> requested) {
+    static Set<String> tenantRoles(Set<String> requested) {
         Set<String> roles = new TreeSet<>(requested);
         for (String r : roles) {
             if (!Caller.TENANT_ROLES.contains(r)) {
