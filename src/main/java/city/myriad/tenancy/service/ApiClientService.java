@@ -90,7 +90,7 @@ public class ApiClientService {
                                     c.name = command.name().strip();
                                     c.clientId = t.slug + "-" + c.id.toString().replace("-", "").substring(20);
                                     c.roles = roles.toArray(String[]::new);
-                                    c.createdAt = clock.instant();
+                                    c.createdAt = now();
                                     c.createdBy = caller.username();
                                     return clients.persistAndFlush(c)
                                             .call(saved -> directory.createApiClient(t.slug, saved.clientId,
@@ -129,7 +129,7 @@ public class ApiClientService {
                         .chain(c -> tenants.findById(tenant).chain(t -> directory.rotateApiClientSecret(t.slug,
                                         c.providerId))
                                 .call(secret -> {
-                                    c.secretRotatedAt = clock.instant();
+                                    c.secretRotatedAt = now();
                                     return clients.flush();
                                 })
                                 .call(secret -> audit.record(caller, tenant, "rotateApiClientSecret",
@@ -157,6 +157,11 @@ public class ApiClientService {
             }
             return c;
         });
+    }
+
+    /** To the microsecond, as PostgreSQL keeps it: the answer of a change and a later read show the same time. */
+    private java.time.Instant now() {
+        return clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
     }
 
     private void requireProvisioning(UUID tenant) {
