@@ -1153,6 +1153,47 @@ class JobsTest {
     }
 
     @Test
+    void a_loop_rebuild_keeps_the_shortfall_of_cards_others_work_takes_as_one_stretch() {
+        String cluster = World.cluster(2);
+        String slug = given().auth().oauth2(Tokens.olga()).get("/api/v1/clusters/" + cluster).then().statusCode(200)
+                .extract().path("slug");
+        World.Tenant owner = World.tenant();
+        World.Tenant other = World.tenant();
+        JsonPath first = runningWholeNode(other, cluster);
+        JsonPath second = runningWholeNode(other, cluster);
+        // Same block: both nodes are in block 1, so a node added in block 2 cannot stand in for the busy one.
+        Instant start = Instant.now().plusSeconds(1);
+        String reservation = given().auth().oauth2(owner.admin()).contentType("application/json")
+                .body("{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + owner.projectId() + "\",\"model\":"
+                        + "\"ASCEND-910B\",\"cards\":8,\"startAt\":\"" + start + "\",\"endAt\":\""
+                        + start.plus(Duration.ofHours(2)) + "\",\"sameBlock\":true}")
+                .post("/api/v1/reservations").then().statusCode(201).extract().path("id");
+        untilReservation(owner, reservation, r -> r.getInt("cardsShort") == 8);
+        String queued = submitted(other.admin(), job(cluster, other.projectId(), "8", "ON_DEMAND", 36000));
+
+        // A node added to the inventory rebuilds the loop (the queued job starting on it shows the rebuild done). The
+        // rebuild chooses the holds before it knows the running jobs, then again after: only the second may count
+        // what others' work takes, or the shortfall would end and start again (a false reservation.restored).
+        StringBuilder csv = new StringBuilder("node_id,gpu_model,gpus,cpu_milli,memory_mib,rack,block\n");
+        for (int n = 1; n <= 3; n++) {
+            csv.append(slug).append("-n").append(n).append(",ASCEND-910B,8,192000,1572864,").append(slug).append("-r")
+                    .append(n).append(',').append(slug).append("-b").append((n + 1) / 2).append('\n');
+        }
+        given().auth().oauth2(Tokens.olga()).contentType("text/csv").body(csv.toString())
+                .post("/api/v1/clusters/" + cluster + "/nodes").then().statusCode(200);
+        assertEquals(slug + "-n3", until(other.admin(), queued, state("RUNNING")).getString("placement[0].node"));
+        assertEquals(8, untilReservation(owner, reservation, r -> true).getInt("cardsShort"));
+        UUID id = UUID.fromString(reservation);
+        assertEquals(1, platformCount("select count(*) from reservation_shortfalls where reservation_id = $1", id),
+                "one stretch across the rebuild");
+        assertEquals(1, platformCount("select count(*) from reservation_shortfalls where reservation_id = $1 "
+                + "and ended_at is null and cards = 8", id));
+        for (String job : List.of(first.getString("id"), second.getString("id"), queued)) {
+            given().auth().oauth2(other.admin()).post("/api/v1/jobs/" + job + "/cancel").then().statusCode(200);
+        }
+    }
+
+    @Test
     void no_tenant_sees_or_touches_another_tenants_jobs_and_tenants_never_reach_the_cluster_routes() {
         String cluster = World.cluster(1);
         World.Tenant a = World.tenant();

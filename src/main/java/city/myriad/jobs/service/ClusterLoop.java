@@ -156,6 +156,11 @@ final class ClusterLoop implements Runnable {
     private ReservationHolds.Holds appliedHolds;
     /** The reservations' shortfalls as last written (null: not since the core was built, so written at once). */
     private Map<UUID, Integer> shortWritten;
+    /**
+     * Whether the core knows the running jobs: not during a rebuild's first refresh, whose holds would count none of
+     * the cards others' work takes, so its shortfalls are not written (they would end and start again).
+     */
+    private boolean runningKnown;
 
     ClusterLoop(UUID clusterId, long epoch, LoopParts parts) {
         this.clusterId = clusterId;
@@ -272,6 +277,7 @@ final class ClusterLoop implements Runnable {
         drain(1_000_000, parts.clock.instant());
         List<JobRow> live = parts.await(() -> parts.scoped.asPlatform(() -> parts.jobs.live(clusterId)));
         rebuilding = true;
+        runningKnown = false;
         reported = null;
         refresh(parts.clock.instant());
         for (JobRow row : live) {
@@ -294,6 +300,7 @@ final class ClusterLoop implements Runnable {
         // with other tenants' work, so it finds again the nodes its own jobs run on (ReservationHolds).
         holds = new ReservationHolds(topology, blockOf);
         appliedHolds = null;
+        runningKnown = true;
         refresh(parts.clock.instant());
         rebuilding = false;
         reportUsage();
@@ -773,7 +780,7 @@ final class ClusterLoop implements Runnable {
         Map<UUID, Integer> shortBy = holds.shortBy();
         // Nodes added or removed since the core was built: its holds are of the old nodes (a cluster's first loop
         // may have none yet), and the rebuild that follows computes them again.
-        if (stale || shortBy.equals(shortWritten)) {
+        if (stale || !runningKnown || shortBy.equals(shortWritten)) {
             return;
         }
         parts.own.platform(c -> PlainTx.pipelined(fenced(c, now), () -> parts.statements.syncShortfalls(c, clusterId,

@@ -53,7 +53,8 @@ final class LoopGauges {
             register(clusterId, "myriad.scheduler.allocated.ratio", "Share of the cluster's cards (in milli-cards) "
                     + "allocated", f -> f.allocated);
             register(clusterId, "myriad.reservations.short.cards", "Cards sold in reservations whose window is open "
-                    + "that no node in service holds (nodes down since they were sold)", f -> f.reservedShort);
+                    + "that they cannot use: no node in service holds them (nodes down since they were sold), or other "
+                    + "tenants' work placed before the window takes them", f -> f.reservedShort);
         }
         return figures;
     }
