@@ -946,6 +946,20 @@ class JobsTest {
         return receiver.bodies.stream().map(JsonPath::from).toList();
     }
 
+    /**
+     * Imports the cluster's inventory as {@code World.cluster} makes it, with {@code nodes} nodes (n1, n2 in block 1,
+     * n3, n4 in block 2, ...): one node more rebuilds the cluster's loop.
+     */
+    private static void importNodes(String cluster, String slug, int nodes) {
+        StringBuilder csv = new StringBuilder("node_id,gpu_model,gpus,cpu_milli,memory_mib,rack,block\n");
+        for (int n = 1; n <= nodes; n++) {
+            csv.append(slug).append("-n").append(n).append(",ASCEND-910B,8,192000,1572864,").append(slug).append("-r")
+                    .append(n).append(',').append(slug).append("-b").append((n + 1) / 2).append('\n');
+        }
+        given().auth().oauth2(Tokens.olga()).contentType("text/csv").body(csv.toString())
+                .post("/api/v1/clusters/" + cluster + "/nodes").then().statusCode(200);
+    }
+
     /** A RESERVED job of 8 cards for an hour in the owner's reservation. */
     private static String reservedJob(World.Tenant owner, String cluster, String reservation) {
         return "{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + owner.projectId()
@@ -1059,13 +1073,7 @@ class JobsTest {
         // A node added to the inventory rebuilds the loop, which chooses the holds again once it knows what runs:
         // the reservation takes the node free of other tenants' work, where its own job runs. The other tenant's
         // queued job starts on the new node, which shows the rebuild done.
-        StringBuilder csv = new StringBuilder("node_id,gpu_model,gpus,cpu_milli,memory_mib,rack,block\n");
-        for (int n = 1; n <= 3; n++) {
-            csv.append(slug).append("-n").append(n).append(",ASCEND-910B,8,192000,1572864,").append(slug).append("-r")
-                    .append(n).append(',').append(slug).append("-b").append((n + 1) / 2).append('\n');
-        }
-        given().auth().oauth2(Tokens.olga()).contentType("text/csv").body(csv.toString())
-                .post("/api/v1/clusters/" + cluster + "/nodes").then().statusCode(200);
+        importNodes(cluster, slug, 3);
         assertEquals(slug + "-n3", until(other.admin(), queued, state("RUNNING")).getString("placement[0].node"));
 
         // With one more job of the other tenant waiting, the reservation's job ends: its node stays held, so the
@@ -1174,13 +1182,7 @@ class JobsTest {
         // A node added to the inventory rebuilds the loop (the queued job starting on it shows the rebuild done). The
         // rebuild chooses the holds before it knows the running jobs, then again after: only the second may count
         // what others' work takes, or the shortfall would end and start again (a false reservation.restored).
-        StringBuilder csv = new StringBuilder("node_id,gpu_model,gpus,cpu_milli,memory_mib,rack,block\n");
-        for (int n = 1; n <= 3; n++) {
-            csv.append(slug).append("-n").append(n).append(",ASCEND-910B,8,192000,1572864,").append(slug).append("-r")
-                    .append(n).append(',').append(slug).append("-b").append((n + 1) / 2).append('\n');
-        }
-        given().auth().oauth2(Tokens.olga()).contentType("text/csv").body(csv.toString())
-                .post("/api/v1/clusters/" + cluster + "/nodes").then().statusCode(200);
+        importNodes(cluster, slug, 3);
         assertEquals(slug + "-n3", until(other.admin(), queued, state("RUNNING")).getString("placement[0].node"));
         assertEquals(8, untilReservation(owner, reservation, r -> true).getInt("cardsShort"));
         UUID id = UUID.fromString(reservation);
