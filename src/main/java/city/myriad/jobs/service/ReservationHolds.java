@@ -105,7 +105,8 @@ final class ReservationHolds {
      * reservation in {@code open} marked with its tenant's index in the core; the reservations in {@code upcoming}
      * (windows beginning within the loop's look-ahead) keep nodes for their start ({@link #keepForStart}).
      * {@code work} says what runs where (the core's running jobs): the cards other tenants' work takes, for each
-     * tenant with an open reservation; the rest only when a reservation needs nodes or is short of usable cards.
+     * tenant with an open reservation; the rest only when a reservation needs nodes or is short of usable cards
+     * ({@link #delivered}).
      */
     Holds hold(int[] holder, List<ReservationRef> open, List<ReservationRef> upcoming, ToIntFunction<UUID> tenantIndex,
             ToDoubleFunction<Instant> seconds, Work work) {
@@ -182,8 +183,9 @@ final class ReservationHolds {
      * The cards of its held nodes the reservation can use now: those where no other tenant's work it could not
      * reclaim runs (work placed before the window began, or before a node stood in for one gone down, is not
      * stopped). While that leaves it short, a held node where such work runs and none of its own jobs is exchanged
-     * for a node in service held by nobody, not kept for a window to come, and less busy with such work, if there is
-     * one: the reservation gets cards it can use at once, and the busy node goes back to the pool when its work ends.
+     * for a node in service held by nobody, not kept for a window to come, with at least as many cards and fewer of
+     * them taken, if there is one: the reservation gets cards it can use at once, and the busy node goes back to the
+     * pool, its work running on.
      * The cards still taken count in its shortfall, which billing credits as reserved card time not delivered.
      */
     private int delivered(ReservationRef r, int tenant, List<Integer> nodes, int[] holder, boolean[] kept, Work work,
@@ -197,7 +199,6 @@ final class ReservationHolds {
         if (usable >= r.cards() || cards == usable) {
             return usable;
         }
-        long[] milli = work.othersMilli(tenant, Double.NEGATIVE_INFINITY);
         boolean[] own = work.runsJobsOf(tenant);
         List<Integer> busiest = new ArrayList<>(nodes);
         busiest.sort(java.util.Comparator.comparingInt((Integer n) -> -taken[n]));
