@@ -982,6 +982,22 @@ class JobsTest {
                 .put("/api/v1/clusters/" + cluster + "/nodes/" + node + "/state").then().statusCode(200);
     }
 
+    /** Polls the reservation's nodes until they match (at most 30 s: the loop records them within a refresh). */
+    private static JsonPath untilNodes(World.Tenant t, String id, Predicate<JsonPath> done) {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        JsonPath last = null;
+        while (Instant.now().isBefore(deadline)) {
+            last = given().auth().oauth2(t.member()).get("/api/v1/reservations/" + id + "/nodes").then().statusCode(200)
+                    .extract().jsonPath();
+            if (done.test(last)) {
+                return last;
+            }
+            sleep(50);
+        }
+        throw new AssertionError("reservation " + id + "'s nodes never got there; last seen: "
+                + (last == null ? null : last.prettify()));
+    }
+
     private static JsonPath untilReservation(World.Tenant t, String id, Predicate<JsonPath> done) {
         Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
         JsonPath last = null;
@@ -1106,6 +1122,12 @@ class JobsTest {
         // knows this one. Both nodes are idle; the reservation keeps the first in the topology's order.
         sleep(2_500);
 
+        // The tenant sees where its cards will be.
+        JsonPath kept = untilNodes(owner, reservation, n -> n.getList("items").size() == 1);
+        assertEquals(slug + "-n1", kept.getString("items[0].node"));
+        assertEquals("KEPT", kept.getString("items[0].state"));
+        given().auth().oauth2(World.tenant().admin()).get("/api/v1/reservations/" + reservation + "/nodes").then()
+                .statusCode(404).body("code", equalTo("RESERVATION_NOT_FOUND"));
         // Another tenant's 10-hour job would run into the window: it goes to the other node, though the kept one
         // is first in order (and where it would go without the reservation).
         JsonPath first = runningWholeNode(other, cluster);
@@ -1125,6 +1147,8 @@ class JobsTest {
         JsonPath mine = until(owner.admin(), submitted(owner.admin(), reserved), state("RUNNING"));
         assertEquals(slug + "-n1", mine.getString("placement[0].node"));
         assertEquals("QUEUED", until(other.admin(), waits, j -> true).getString("state"));
+        assertEquals(slug + "-n1", untilNodes(owner, reservation, n -> "HELD".equals(n.getString("items[0].state")))
+                .getString("items[0].node"), "held now, the same node");
         for (String id : List.of(first.getString("id"), waits)) {
             given().auth().oauth2(other.admin()).post("/api/v1/jobs/" + id + "/cancel").then().statusCode(200);
         }

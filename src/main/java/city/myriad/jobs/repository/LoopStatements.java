@@ -125,6 +125,33 @@ public class LoopStatements {
         return c.preparedQuery(WAIT_REASONS).execute(Tuple.of(batch)).replaceWithVoid();
     }
 
+    /** A node a reservation holds ({@code HELD}) or keeps for its window to come ({@code KEPT}). */
+    public record ReservedNode(String node, String kind, UUID reservationId) {}
+
+    /**
+     * Makes the cluster's reserved nodes those of {@code nodes} as of {@code at}: rows no longer true go, new ones
+     * come with {@code since = at}, those unchanged keep their {@code since}. Idempotent, like the shortfalls.
+     */
+    public Uni<Void> syncReservedNodes(SqlConnection c, UUID clusterId, java.util.List<ReservedNode> nodes, Instant at) {
+        String[] names = nodes.stream().map(ReservedNode::node).toArray(String[]::new);
+        String[] kinds = nodes.stream().map(ReservedNode::kind).toArray(String[]::new);
+        UUID[] ids = nodes.stream().map(ReservedNode::reservationId).toArray(UUID[]::new);
+        Tuple args = Tuple.of(clusterId, names, kinds, ids, SqlTimes.utc(at));
+        return c.preparedQuery("""
+                        delete from reservation_nodes r
+                         where r.cluster_id = $1
+                           and not exists (select 1 from unnest($2::text[], $3::text[], $4::uuid[]) as v(node, kind, id)
+                                            where v.node = r.node and v.kind = r.kind and v.id = r.reservation_id)""")
+                .execute(Tuple.of(clusterId, names, kinds, ids))
+                .chain(() -> c.preparedQuery("""
+                        insert into reservation_nodes (cluster_id, node, kind, reservation_id, tenant_id, since)
+                        select $1, v.node, v.kind, v.id, r.tenant_id, $5
+                          from unnest($2::text[], $3::text[], $4::uuid[]) as v(node, kind, id)
+                          join reservations r on r.id = v.id
+                        on conflict (cluster_id, node, kind) do nothing""").execute(args))
+                .replaceWithVoid();
+    }
+
     /**
      * Makes the cluster's open shortfalls those of {@code shortBy} (reservation to cards short) as of {@code at}: a
      * stretch whose reservation is no longer short, or short by another number of cards, ends at {@code at}; a

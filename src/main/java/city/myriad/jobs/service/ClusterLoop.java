@@ -15,6 +15,7 @@ import city.myriad.jobs.model.JobRow;
 import city.myriad.jobs.model.JobState;
 import city.myriad.jobs.model.Reasons;
 import city.myriad.jobs.repository.ClusterFeedRepository.InboxEntry;
+import city.myriad.jobs.repository.LoopStatements;
 import city.myriad.market.service.JobPricing.ReservationRef;
 import city.myriad.platform.db.PlainTx;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -161,6 +162,10 @@ final class ClusterLoop implements Runnable {
      * the cards others' work takes, so its shortfalls are not written (they would end and start again).
      */
     private boolean runningKnown;
+    /** The reservations' nodes as last written (null: not since the core was built). */
+    private List<LoopStatements.ReservedNode> reservedWritten;
+    /** Per node index of the core: the node's name. */
+    private String[] nodeNames = new String[0];
 
     ClusterLoop(UUID clusterId, long epoch, LoopParts parts) {
         this.clusterId = clusterId;
@@ -267,6 +272,8 @@ final class ClusterLoop implements Runnable {
         }
         topology = b.build();
         blockOf = nodeRefs.stream().map(NodeRef::block).toArray(String[]::new);
+        nodeNames = nodeRefs.stream().map(NodeRef::name).toArray(String[]::new);
+        reservedWritten = null;
         holds = new ReservationHolds(topology, blockOf);
         placements = new StoredPlacements(topology, nodeIndex, parts.json);
         scheduler = new Scheduler(topology, new FragmentationAwarePolicy(), SchedulerOptions.myriad())
@@ -761,6 +768,7 @@ final class ClusterLoop implements Runnable {
                     }
                 });
         writeShortfalls(now);
+        writeReservedNodes(now);
         // Applying holds forgets the core's memos (shapes that do not fit, kept reservations): only on a change.
         if (!given.equals(appliedHolds)) {
             scheduler.withReservations(given);
@@ -786,6 +794,26 @@ final class ClusterLoop implements Runnable {
         parts.own.platform(c -> PlainTx.pipelined(fenced(c, now), () -> parts.statements.syncShortfalls(c, clusterId,
                 shortBy, now)));
         shortWritten = shortBy;
+    }
+
+    /**
+     * Records which nodes each reservation holds or keeps for its window (what its tenant reads), when that changed:
+     * fenced like the shortfalls, and, like them, only once the core knows the running jobs.
+     */
+    private void writeReservedNodes(Instant now) {
+        if (stale || !runningKnown) {
+            return;
+        }
+        List<LoopStatements.ReservedNode> nodes = holds.assigned().stream()
+                .map(a -> new LoopStatements.ReservedNode(nodeNames[a.node()], a.kept() ? "KEPT" : "HELD",
+                        a.reservationId()))
+                .toList();
+        if (nodes.equals(reservedWritten)) {
+            return;
+        }
+        parts.own.platform(c -> PlainTx.pipelined(fenced(c, now), () -> parts.statements.syncReservedNodes(c,
+                clusterId, nodes, now)));
+        reservedWritten = nodes;
     }
 
     /** Tells the catalog what runs now, per model and block, when it changed since the last report. */

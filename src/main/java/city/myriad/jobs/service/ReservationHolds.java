@@ -44,6 +44,7 @@ final class ReservationHolds {
     private int shortCards;
     /** Per reservation short of cards as of the last {@link #hold}: the cards it is short of. */
     private Map<UUID, Integer> shortBy = Map.of();
+    private List<Assigned> assigned = List.of();
 
     ReservationHolds(Topology topology, String[] blockOf) {
         this.topology = topology;
@@ -176,7 +177,20 @@ final class ReservationHolds {
         warned.retainAll(held.keySet());
         shortCards = shortfall;
         shortBy = Map.copyOf(shortNow);
-        return keepForStart(holder, heldUntil, upcoming, tenantIndex, seconds, work);
+        Holds holds = keepForStart(holder, heldUntil, upcoming, tenantIndex, seconds, work);
+        List<Assigned> now = new ArrayList<>();
+        for (ReservationRef r : open) {
+            for (int n : held.get(r.id())) {
+                now.add(new Assigned(n, false, r.id()));
+            }
+        }
+        for (ReservationRef r : upcoming) {
+            for (int n : held.getOrDefault(r.id(), new int[0])) {
+                now.add(new Assigned(n, true, r.id()));
+            }
+        }
+        assigned = List.copyOf(now);
+        return holds;
     }
 
     /**
@@ -290,6 +304,17 @@ final class ReservationHolds {
         return next[n] == Reservations.NONE && fits(r, n)
                 && (holder[n] == Reservations.NONE || holder[n] >= 0 && !heldUntil[n].isAfter(r.startAt()));
     }
+
+    /**
+     * The nodes of each reservation as of the last {@link #hold}, by node index: those it holds ({@code HELD}) or keeps
+     * for its window to come ({@code KEPT}), in the reservations' order.
+     */
+    List<Assigned> assigned() {
+        return assigned;
+    }
+
+    /** A node given to a reservation: held (its window is open) or kept for its window to come. */
+    record Assigned(int node, boolean kept, UUID reservationId) {}
 
     /** The cards the open reservations are short of, as of the last {@link #hold}: sold, but no node to hold them. */
     int shortCards() {

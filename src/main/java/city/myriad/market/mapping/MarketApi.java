@@ -127,6 +127,18 @@ public final class MarketApi {
                     + "time is up unused", enumeration = {"OPEN", "USED", "EXPIRED"}, examples = "OPEN") String state)
             implements city.myriad.platform.Identified {}
 
+    @Schema(name = "ReservationNode", description = "A node the cluster's scheduler gives a reservation")
+    public record ReservationNodeView(@Schema(examples = "hz-n0001") String node,
+            @Schema(examples = "hz-b01") String block, @Schema(examples = "hz-r001") String rack,
+            @Schema(description = "HELD: its window is open and the node takes the tenant's jobs (and others' spot "
+                    + "work while idle); KEPT: its window begins within the look-ahead, and the node takes no other "
+                    + "tenant's non-preemptible job declared to run past the window's start",
+                    enumeration = {"HELD", "KEPT"}, examples = "HELD") String state,
+            @Schema(description = "Since when the scheduler has given it so") Instant since) {}
+
+    @Schema(name = "ReservationNodes")
+    public record ReservationNodes(List<ReservationNodeView> items) {}
+
     @Schema(name = "Reservation", description = "Cards bought for a window, at the price they were sold at")
     public record ReservationView(UUID id, UUID tenantId, UUID projectId, UUID clusterId,
             @Schema(examples = "ASCEND-910B") String model, @Schema(examples = "64") int cards, Instant startAt,

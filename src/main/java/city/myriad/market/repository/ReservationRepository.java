@@ -151,4 +151,17 @@ public class ReservationRepository implements PanacheRepositoryBase<Reservation,
         }
         return q.singleValue(Number.class).map(Number::longValue);
     }
+
+    /**
+     * The nodes the scheduling loop gives the reservation, as it last wrote them: name, block, rack, HELD or KEPT,
+     * since; held ones first, then by name.
+     */
+    public Uni<List<Object[]>> nodesOf(UUID reservationId) {
+        return city.myriad.platform.db.SessionSql.select("""
+                select n.name, n.block, n.rack, rn.kind, rn.since
+                  from reservation_nodes rn
+                  join nodes n on n.cluster_id = rn.cluster_id and n.name = rn.node
+                 where rn.reservation_id = :id
+                 order by rn.kind, n.name""").setParameter("id", reservationId).getResultList();
+    }
 }

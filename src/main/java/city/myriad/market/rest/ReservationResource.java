@@ -1,5 +1,6 @@
 package city.myriad.market.rest;
 
+import city.myriad.market.mapping.MarketApi;
 import city.myriad.market.mapping.MarketApi.CreateReservation;
 import city.myriad.market.mapping.MarketApi.ReservationView;
 import city.myriad.market.service.ReservationService;
@@ -91,6 +92,18 @@ public class ReservationResource {
     @Operation(operationId = "getReservation", summary = "Get a reservation")
     public Uni<ReservationView> get(@PathParam("reservationId") UUID reservationId) {
         return reservations.get(callers.get(), reservationId);
+    }
+
+    @GET
+    @Path("/{reservationId}/nodes")
+    @Extension(name = "x-problem-codes", value = TENANT_CODES + ", RESERVATION_NOT_FOUND")
+    @Operation(operationId = "listReservationNodes", summary = "The nodes the scheduler gives a reservation",
+            description = "Those it holds while its window is open (`HELD`) and those it keeps for its window to "
+                    + "come, within the scheduler's look-ahead of 7 days (`KEPT`), with their block and rack: where "
+                    + "the reserved cards are. As the cluster's scheduling loop last recorded them (within seconds "
+                    + "of a change); empty before the look-ahead and after the window.")
+    public Uni<MarketApi.ReservationNodes> nodes(@PathParam("reservationId") UUID reservationId) {
+        return reservations.nodes(callers.get(), reservationId);
     }
 
     @POST

@@ -3,6 +3,7 @@ package city.myriad.market.service;
 import city.myriad.platform.audit.AuditTrail;
 import city.myriad.platform.audit.AuditTrail.Target;
 import city.myriad.catalog.service.ClusterSupply;
+import city.myriad.market.mapping.MarketApi;
 import city.myriad.market.mapping.MarketApi.CreateReservation;
 import city.myriad.market.mapping.MarketApi.ReservationView;
 import city.myriad.market.model.CapacityCalendar;
@@ -260,6 +261,21 @@ public class ReservationService {
         Instant now = clock.instant();
         return projects.readableTenant(caller)
                 .chain(tenant -> scoped.asTenant(tenant, () -> found(tenant, id))).map(r -> view(r, now));
+    }
+
+    /**
+     * The nodes the cluster's scheduler gives the reservation now: those it holds (its window open) and those it keeps
+     * for its window to come (within the look-ahead), as the scheduling loop last wrote them (within seconds of a
+     * change). Empty for a reservation whose window is further off, has ended or was cancelled.
+     */
+    public Uni<MarketApi.ReservationNodes> nodes(Caller caller, UUID id) {
+        return projects.readableTenant(caller)
+                .chain(tenant -> scoped.asTenant(tenant, () -> found(tenant, id)
+                        .chain(r -> reservations.nodesOf(r.id))))
+                .map(rows -> new MarketApi.ReservationNodes(rows.stream()
+                        .map(x -> new MarketApi.ReservationNodeView((String) x[0], (String) x[1], (String) x[2],
+                                (String) x[3], city.myriad.platform.db.SqlTimes.instant(x[4])))
+                        .toList()));
     }
 
     /** Cancels a reservation that has not begun, releasing its cards; the fee follows the rule above. */
