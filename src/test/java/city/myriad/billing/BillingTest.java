@@ -11,6 +11,9 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.hasItems;
+import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -24,6 +27,7 @@ import city.myriad.metering.service.MeteringWorker;
 import city.myriad.platform.money.Charges;
 import city.myriad.support.FocusValidator;
 import city.myriad.support.History;
+import city.myriad.support.Periods;
 import city.myriad.support.StripeStubs;
 import city.myriad.support.Tokens;
 import city.myriad.support.World;
@@ -117,8 +121,7 @@ class BillingTest {
     }
 
     static JsonPath close(String period) {
-        return given().auth().oauth2(Tokens.admin()).post("/api/v1/billing/periods/" + period + "/close").then()
-                .statusCode(200).extract().jsonPath();
+        return Periods.close(period);
     }
 
     long sql(String query, Object... args) {
@@ -763,6 +766,52 @@ class BillingTest {
         assertThrows(RuntimeException.class, () -> sqlRun("delete from ledger_entries where transaction_id = $1", tx));
         assertThrows(RuntimeException.class, () -> sqlRun("delete from ledger_transactions where id = $1", tx));
         assertEquals(2, sql("select count(*) from ledger_entries where transaction_id = $1", tx));
+    }
+
+    @Test
+    void periods_close_in_order_and_a_close_refused_for_an_earlier_period_changes_nothing() {
+        Month may = month("2023-05", 2, false);
+        Month june = month("2023-06", 3, false);
+        meter.drain();
+        long transactions = sql("select count(*) from ledger_transactions");
+
+        given().auth().oauth2(Tokens.admin()).post("/api/v1/billing/periods/2023-06/close").then().statusCode(409)
+                .contentType(containsString("application/problem+json"))
+                .body("code", equalTo("EARLIER_PERIOD_OPEN"), "openPeriods", hasItem("2023-05"),
+                        "openPeriods", not(hasItem("2023-06")), "detail", containsString("2023-05"));
+        given().auth().oauth2(Tokens.admin()).get("/api/v1/billing/periods/2023-06").then().statusCode(200)
+                .body("state", equalTo("OPEN"));
+        assertEquals("DRAFT", invoiceOf(june.tenant().viewer(), "2023-06").getString("state"));
+        assertEquals(june.charged(), invoiceOf(june.tenant().viewer(), "2023-06").getLong("total.amountMinor"));
+        assertEquals(transactions, sql("select count(*) from ledger_transactions"), "a refused close posts nothing");
+
+        // Oldest first: May is invoiced, then June.
+        close("2023-05");
+        JsonPath juneClosed = close("2023-06");
+        assertEquals("CLOSED", juneClosed.getString("state"));
+        assertEquals("ISSUED", invoiceOf(may.tenant().viewer(), "2023-05").getString("state"));
+        assertEquals(june.charged(), invoiceOf(june.tenant().viewer(), "2023-06").getLong("total.amountMinor"));
+
+        // Usage of an earlier month that had nothing to bill when June closed stays in its month (it is open),
+        // and the next close of a later month names it; June, closed and invoiced, still answers unchanged.
+        Month april = month("2023-04", 1, false);
+        meter.drain();
+        given().auth().oauth2(Tokens.admin()).post("/api/v1/billing/periods/2023-06/close").then().statusCode(200)
+                .body("state", equalTo("CLOSED"), "invoiceCount", equalTo(juneClosed.getInt("invoiceCount")));
+        given().auth().oauth2(Tokens.admin()).post("/api/v1/billing/periods/2023-07/close").then().statusCode(409)
+                .body("code", equalTo("EARLIER_PERIOD_OPEN"), "openPeriods", hasItem("2023-04"));
+        close("2023-04");
+        assertEquals(april.charged(), invoiceOf(april.tenant().viewer(), "2023-04").getLong("total.amountMinor"));
+
+        // A commitment's minimum is something to bill in each of its months, usage or not.
+        World.Tenant committed = World.tenant();
+        sqlRun("insert into commitments (id, tenant_id, currency, discount_percent, minimum_minor, first_period, "
+                        + "last_period, created_by, created_at) values ($1, $2, 'CNY', 10, 700, '2023-08', '2023-09', "
+                        + "'test', now())", UUID.randomUUID(), UUID.fromString(committed.id()));
+        given().auth().oauth2(Tokens.admin()).post("/api/v1/billing/periods/2023-10/close").then().statusCode(409)
+                .body("code", equalTo("EARLIER_PERIOD_OPEN"), "openPeriods", hasItems("2023-08", "2023-09"));
+        close("2023-08");
+        assertEquals(700, invoiceOf(committed.viewer(), "2023-08").getLong("total.amountMinor"));
     }
 
     @Test

@@ -41,6 +41,39 @@ public class CloseRepository {
                 .map(rows -> rows.iterator().next().getValue(0) != null);
     }
 
+    /**
+     * The periods before {@code period} that still have something to bill, oldest first: a draft invoice (usage,
+     * a reservation bought or cancelled, a shortfall) or a commitment's minimum, in a period not closed. Periods
+     * close in order, so that prepaid credit is spent and invoices are numbered in the order of the months billed.
+     */
+    public Uni<java.util.List<String>> earlierToBill(SqlConnection c, String period, String previous) {
+        return c.preparedQuery("""
+                        select i.period from invoices i
+                         where i.state = 'DRAFT' and i.period < $1
+                           and not exists (select 1 from billing_periods b where b.period = i.period
+                                                                        and b.state = 'CLOSED')
+                        union
+                        select to_char(m, 'YYYY-MM') from commitments c,
+                               generate_series(to_date(c.first_period || '-01', 'YYYY-MM-DD'),
+                                               to_date(least(c.last_period, $2) || '-01', 'YYYY-MM-DD'),
+                                               interval '1 month') m
+                         where c.minimum_minor > 0 and c.first_period < $1
+                           and not exists (select 1 from billing_periods b where b.period = to_char(m, 'YYYY-MM')
+                                                                        and b.state = 'CLOSED')
+                        order by 1""").execute(Tuple.of(period, previous))
+                .map(rows -> {
+                    java.util.List<String> periods = new java.util.ArrayList<>();
+                    rows.forEach(r -> periods.add(r.getString(0)));
+                    return periods;
+                });
+    }
+
+    /** Whether the period is closed and invoiced already (a close of it answers it unchanged). */
+    public Uni<Boolean> invoiced(SqlConnection c, String period) {
+        return c.preparedQuery("select 1 from billing_periods where period = $1 and invoiced_at is not null")
+                .execute(Tuple.of(period)).map(rows -> rows.iterator().hasNext());
+    }
+
     /** Rates the period and issues its invoices; {@code feePercent} is the marketplace's share of revenue. */
     public Uni<Closed> invoice(SqlConnection c, String period, Instant start, Instant end, Instant at, String by,
             BigDecimal feePercent, boolean stripeConfigured, int dueDays) {

@@ -42,7 +42,7 @@ public class BillingPeriodResource {
     @POST
     @Path("/close")
     @Consumes(MediaType.WILDCARD)
-    @Extension(name = "x-problem-codes", value = CODES + ", PERIOD_NOT_ENDED")
+    @Extension(name = "x-problem-codes", value = CODES + ", PERIOD_NOT_ENDED, EARLIER_PERIOD_OPEN")
     @Operation(operationId = "closePeriod", summary = "Close a billing period: rate, write the ledger, issue the "
             + "invoices (platform admin)",
             description = "A month that has ended, like 2026-11, in one transaction: the period stops taking usage "
@@ -50,7 +50,10 @@ public class BillingPeriodResource {
                     + "every tenant's usage, reservations, commitments and prepaid credit are rated, one invoice per "
                     + "tenant and currency is issued (an invoice of zero is PAID at once), the ledger gets one "
                     + "balanced transaction per invoice, and the invoices are queued for Stripe. Idempotent and safe "
-                    + "to retry after a crash at any point: closing a closed, invoiced period answers it unchanged.")
+                    + "to retry after a crash at any point: closing a closed, invoiced period answers it unchanged. "
+                    + "Periods close in order: while an earlier period still has something to bill (a draft "
+                    + "invoice, or a commitment's minimum), the close is refused with EARLIER_PERIOD_OPEN, whose "
+                    + "`openPeriods` lists them oldest first, and nothing changes.")
     public Uni<PeriodView> close(@PathParam("period") String period) {
         return periods.close(callers.get(), period);
     }

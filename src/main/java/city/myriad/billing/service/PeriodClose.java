@@ -58,7 +58,20 @@ public class PeriodClose {
                     + "; it can be closed after that");
         }
         long started = System.nanoTime();
-        return tx.asPlatform(c -> close.freeze(c, p.toString(), now, caller.username()).chain(invoiced -> invoiced
+        // Periods close in order: not while an earlier one still has something to bill (its invoices would be
+        // numbered after this one's, and this one's close would spend prepaid credit that month was owed). A
+        // period closed and invoiced answers unchanged whatever came after.
+        return tx.asPlatform(c -> close.invoiced(c, p.toString()).chain(done -> done
+                        ? Uni.createFrom().voidItem()
+                        : close.earlierToBill(c, p.toString(), p.month().minusMonths(1).toString()).invoke(open -> {
+                            if (!open.isEmpty()) {
+                                throw new MyriadProblem.EarlierPeriodsOpen("Period " + p + " cannot be closed "
+                                        + "before " + String.join(", ", open) + ": "
+                                        + (open.size() == 1 ? "it has" : "they have") + " something to bill; close "
+                                        + (open.size() == 1 ? "it" : "them, oldest first,") + " first", open);
+                            }
+                        }).replaceWithVoid())
+                .chain(() -> close.freeze(c, p.toString(), now, caller.username())).chain(invoiced -> invoiced
                         ? Uni.createFrom().item(new CloseRepository.Closed(false, 0))
                         : close.invoice(c, p.toString(), p.start(), p.end(), now, caller.username(),
                                 config.marketplaceFeePercent(), config.stripe().apiKey().isPresent(),

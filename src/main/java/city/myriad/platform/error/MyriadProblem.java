@@ -86,6 +86,23 @@ public abstract sealed class MyriadProblem extends RuntimeException {
         }
     }
 
+    /**
+     * A billing period cannot be closed before earlier ones that still have something to bill; {@link #openPeriods()}
+     * names them, oldest first.
+     */
+    public static final class EarlierPeriodsOpen extends MyriadProblem {
+        private final List<String> openPeriods;
+
+        public EarlierPeriodsOpen(String detail, List<String> openPeriods) {
+            super(ProblemCode.EARLIER_PERIOD_OPEN, detail, 409);
+            this.openPeriods = List.copyOf(openPeriods);
+        }
+
+        public List<String> openPeriods() {
+            return openPeriods;
+        }
+    }
+
     /** The caller is known but not allowed to do this. */
     public static final class Forbidden extends MyriadProblem {
         public Forbidden(ProblemCode code, String detail) {

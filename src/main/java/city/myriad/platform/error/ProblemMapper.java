@@ -45,7 +45,11 @@ public class ProblemMapper {
         Problem p = Problem.of(e.code(), e.getMessage(), path(uri), errors);
         if (e instanceof MyriadProblem.CapacityUnavailable c && c.earliestStart() != null) {
             p = new Problem(p.type(), p.title(), p.status(), p.detail(), p.code(), p.instance(), p.errors(),
-                    new Problem.Window(c.earliestStart(), c.earliestEnd()), null);
+                    new Problem.Window(c.earliestStart(), c.earliestEnd()), null, null);
+        }
+        if (e instanceof MyriadProblem.EarlierPeriodsOpen o) {
+            p = new Problem(p.type(), p.title(), p.status(), p.detail(), p.code(), p.instance(), p.errors(), null,
+                    o.openPeriods(), null);
         }
         if (e instanceof MyriadProblem.PreconditionFailed f && f.currentTag() != null) {
             return Response.fromResponse(respond(p)).header(HttpHeaders.ETAG, f.currentTag()).build();

@@ -365,7 +365,12 @@ public class ContractFilter implements OASFilter {
                         .addProperty("startAt", OASFactory.createSchema().addType(Schema.SchemaType.STRING)
                                 .format("date-time").addExample("2026-12-01T08:00:00Z"))
                         .addProperty("endAt", OASFactory.createSchema().addType(Schema.SchemaType.STRING)
-                                .format("date-time").addExample("2026-12-01T20:00:00Z"))));
+                                .format("date-time").addExample("2026-12-01T20:00:00Z")))
+                .addProperty("openPeriods", OASFactory.createSchema().addType(Schema.SchemaType.ARRAY)
+                        .description("On EARLIER_PERIOD_OPEN: the earlier billing periods that still have something "
+                                + "to bill, oldest first; close them first")
+                        .items(OASFactory.createSchema().addType(Schema.SchemaType.STRING)
+                                .pattern("^[0-9]{4}-(0[1-9]|1[0-2])$").addExample("2026-10"))));
         api.getComponents().addSchema("TenantStatus", OASFactory.createSchema().addType(Schema.SchemaType.STRING)
                 .description("ACTIVE tenants buy and run; SUSPENDED ones keep their data but cannot")
                 .enumeration(List.of("ACTIVE", "SUSPENDED")));
