@@ -21,7 +21,8 @@ import java.util.TreeSet;
  *       (optimistic in place: it ignores how they are split across nodes and blocks), used behind long queues.</li>
  * </ul>
  * Estimates, pessimistic in time (jobs usually end before their limit), leaving out later arrivals, preemption of
- * spot work, fair share and reservations starting later.
+ * spot work and fair share. The node plan counts the nodes reservations hold or keep ({@link Hold}); the pooled
+ * play does not.
  */
 public final class StartEstimate {
 
@@ -45,8 +46,17 @@ public final class StartEstimate {
         }
     }
 
-    /** A job waiting ahead: what it needs and its longest run. */
-    public record Waiting(Need need, long maxRunSeconds, boolean oneBlock) {
+    /**
+     * A job waiting ahead: what it needs, its longest run, and whose it is: its {@code tenant} (compared by
+     * {@code equals}; null for nobody's) and whether it is {@code preemptible}, which decide the nodes reservations
+     * hold or keep that it may use ({@link Hold}).
+     */
+    public record Waiting(Need need, long maxRunSeconds, boolean oneBlock, Object tenant, boolean preemptible) {
+
+        /** A job of nobody's in particular, not preemptible. */
+        public Waiting(Need need, long maxRunSeconds, boolean oneBlock) {
+            this(need, maxRunSeconds, oneBlock, null, false);
+        }
 
         /** A job that may span blocks. */
         public Waiting(Need need, long maxRunSeconds) {
@@ -126,6 +136,20 @@ public final class StartEstimate {
     public record Placed(int[] nodes, Need[] holds, Instant endsAt) {}
 
     /**
+     * A node (by index) that a reservation of {@code tenant} holds from {@code from} (null: already) until
+     * {@code until}, as the scheduling loop holds it (for a window open now) or keeps it (for a window to come). As
+     * the loop's rule goes, a job of another tenant that is not preemptible may not run on it at any time in
+     * [from, until): it runs there only if it ends by {@code from}, or starts at {@code until} or later. The tenant's
+     * own jobs and preemptible ones may use it.
+     */
+    public record Hold(int node, Object tenant, Instant from, Instant until) {
+
+        boolean bars(Waiting job) {
+            return !job.preemptible() && !java.util.Objects.equals(tenant, job.tenant());
+        }
+    }
+
+    /**
      * The same queue on the model's nodes one by one ({@code nodes}: what each has in service), then {@code job}, each
      * job planned in its turn at the earliest time it fits for its whole {@code maxRunSeconds} around the jobs planned
      * before it (conservative backfilling: a job ahead that must wait for a whole node does not hold back a smaller
@@ -146,7 +170,13 @@ public final class StartEstimate {
      */
     public static Optional<Instant> earliestOnNodes(List<Need> nodes, int[] blockOf, List<Placed> running,
             List<Waiting> ahead, Waiting job, Instant now) {
-        NodePlan plan = new NodePlan(nodes, blockOf, running, micros(now));
+        return earliestOnNodes(nodes, blockOf, running, List.of(), ahead, job, now);
+    }
+
+    /** The same, around the nodes reservations hold or keep ({@code holds}): each job uses those it may. */
+    public static Optional<Instant> earliestOnNodes(List<Need> nodes, int[] blockOf, List<Placed> running,
+            List<Hold> holds, List<Waiting> ahead, Waiting job, Instant now) {
+        NodePlan plan = new NodePlan(nodes, blockOf, running, holds, micros(now));
         if (!plan.everFits(job)) {
             return Optional.empty();
         }
@@ -165,7 +195,16 @@ public final class StartEstimate {
      */
     public static List<Optional<Instant>> startsOnNodes(List<Need> nodes, int[] blockOf, List<Placed> running,
             List<Waiting> queue, Instant now) {
-        NodePlan plan = new NodePlan(nodes, blockOf, running, micros(now));
+        return startsOnNodes(nodes, blockOf, running, List.of(), queue, now);
+    }
+
+    /**
+     * The same, around the nodes reservations hold or keep ({@code holds}): each job of the queue uses those it may,
+     * so one plan still answers for every job in it, whatever its tenant.
+     */
+    public static List<Optional<Instant>> startsOnNodes(List<Need> nodes, int[] blockOf, List<Placed> running,
+            List<Hold> holds, List<Waiting> queue, Instant now) {
+        NodePlan plan = new NodePlan(nodes, blockOf, running, holds, micros(now));
         List<Optional<Instant>> starts = new ArrayList<>(queue.size());
         for (Waiting w : queue) {
             starts.add(plan.everFits(w)
@@ -189,8 +228,10 @@ public final class StartEstimate {
         /** Per block: its nodes' whole cards. */
         private final long[] wholeCards;
         private final int[] blockOf;
+        /** Per node, the reservations' holds on it (null: none). */
+        private final List<List<Hold>> holds;
 
-        NodePlan(List<Need> nodes, int[] blockOf, List<Placed> running, long now) {
+        NodePlan(List<Need> nodes, int[] blockOf, List<Placed> running, List<Hold> holds, long now) {
             this.now = now;
             this.blockOf = blockOf;
             int n = nodes.size();
@@ -207,6 +248,15 @@ public final class StartEstimate {
                 wholeCards[blockOf[i]] += c.cardsMilli() / 1000 * 1000;
             }
             largestNode = largest;
+            this.holds = new ArrayList<>(java.util.Collections.nCopies(n, (List<Hold>) null));
+            for (Hold h : holds) {
+                if (micros(h.until()) > now) {  // a hold ended bars nothing
+                    if (this.holds.get(h.node()) == null) {
+                        this.holds.set(h.node(), new ArrayList<>(1));
+                    }
+                    this.holds.get(h.node()).add(h);
+                }
+            }
             for (Placed r : running) {
                 for (int k = 0; k < r.nodes().length; k++) {
                     long[] h = amounts(r.holds()[k]);
@@ -243,11 +293,11 @@ public final class StartEstimate {
          */
         long plan(Waiting job, long durationUs, boolean keep) {
             long[] a = amounts(job.need());
-            return job.need().cardsMilli() > largestNode ? gang(a, durationUs, keep, job.oneBlock())
-                    : oneNode(a, durationUs, keep);
+            return job.need().cardsMilli() > largestNode ? gang(job, a, durationUs, keep)
+                    : oneNode(job, a, durationUs, keep);
         }
 
-        private long oneNode(long[] a, long durationUs, boolean keep) {
+        private long oneNode(Waiting job, long[] a, long durationUs, boolean keep) {
             long best = Long.MAX_VALUE;
             int bestNode = -1;
             long bestFree = Long.MAX_VALUE;
@@ -255,7 +305,7 @@ public final class StartEstimate {
                 if (!covers(capacity[i], a)) {
                     continue;
                 }
-                long[] at = earliestOn(i, a, durationUs, best);
+                long[] at = earliestOn(i, freeFor(i, job), changesFor(i, job), a, durationUs, best);
                 if (at != null && (at[0] < best || at[0] == best && at[1] < bestFree)) {
                     best = at[0];
                     bestNode = i;
@@ -274,11 +324,11 @@ public final class StartEstimate {
          * duration, with the cards free at that start; null if none. One pass over the node's changes: the candidate
          * start is the last time {@code a} became free, dropped when it stops being free before the duration is up.
          */
-        private long[] earliestOn(int i, long[] a, long durationUs, long before) {
-            TreeMap<Long, long[]> ch = changes.get(i);
-            long c = free[i][0];
-            long cpu = free[i][1];
-            long mem = free[i][2];
+        private long[] earliestOn(int i, long[] freeNow, TreeMap<Long, long[]> ch, long[] a, long durationUs,
+                long before) {
+            long c = freeNow[0];
+            long cpu = freeNow[1];
+            long mem = freeNow[2];
             long start = -1;
             long cardsAtStart = 0;
             boolean counted = false;
@@ -327,7 +377,8 @@ public final class StartEstimate {
          * node's least free whole cards over a run starting at s is a step function of s; their sum is found
          * once, as changes by time, and walked to the first start where it covers the gang.
          */
-        private long gang(long[] a, long durationUs, boolean keep, boolean oneBlock) {
+        private long gang(Waiting job, long[] a, long durationUs, boolean keep) {
+            boolean oneBlock = job.oneBlock();
             // One sum for a gang free to span blocks, one per block for a gang that must stay in one.
             List<TreeMap<Long, Long>> sums = new ArrayList<>();
             for (int b = 0; b < (oneBlock ? wholeCards.length : 1); b++) {
@@ -336,7 +387,7 @@ public final class StartEstimate {
             long[][] times = new long[capacity.length][];
             long[][] least = new long[capacity.length][];
             for (int i = 0; i < capacity.length; i++) {
-                leastWholeCards(i, durationUs, times, least);
+                leastWholeCards(i, freeFor(i, job)[0], changesFor(i, job), durationUs, times, least);
                 TreeMap<Long, Long> sum = sums.get(oneBlock ? blockOf[i] : 0);
                 long last = 0;
                 for (int k = 0; k < times[i].length; k++) {
@@ -387,9 +438,9 @@ public final class StartEstimate {
          * a step function of s from now: at {@code times[i][k]} it becomes {@code least[i][k]}. It can change only
          * where a change of the node's free cards enters the run (s = change − duration) or leaves it (s = change).
          */
-        private void leastWholeCards(int i, long durationUs, long[][] times, long[][] least) {
-            TreeMap<Long, long[]> ch = changes.get(i);
-            long f = free[i][0];
+        private void leastWholeCards(int i, long freeNow, TreeMap<Long, long[]> ch, long durationUs, long[][] times,
+                long[][] least) {
+            long f = freeNow;
             List<Long> at = new ArrayList<>();
             List<Long> value = new ArrayList<>();
             for (Map.Entry<Long, long[]> e : ch.entrySet()) {
@@ -433,6 +484,47 @@ public final class StartEstimate {
             }
         }
 
+        /**
+         * Node {@code i}'s cards, CPU and memory free now as {@code job} sees them: none while a hold it may not use
+         * is on.
+         */
+        private long[] freeFor(int i, Waiting job) {
+            List<Hold> on = holds.get(i);
+            if (on == null) {
+                return free[i];
+            }
+            long[] f = free[i].clone();
+            for (Hold h : on) {
+                if (h.bars(job) && (h.from() == null || micros(h.from()) <= now)) {
+                    f[0] -= BARRED;
+                }
+            }
+            return f;
+        }
+
+        /**
+         * Node {@code i}'s changes to come as {@code job} sees them: a hold it may not use takes the node's cards (all
+         * of them and more) from its start to its end, as a job would.
+         */
+        private TreeMap<Long, long[]> changesFor(int i, Waiting job) {
+            List<Hold> on = holds.get(i);
+            if (on == null || on.stream().noneMatch(h -> h.bars(job))) {
+                return changes.get(i);
+            }
+            TreeMap<Long, long[]> ch = new TreeMap<>();
+            changes.get(i).forEach((t, d) -> ch.put(t, d.clone()));
+            for (Hold h : on) {
+                if (!h.bars(job)) {
+                    continue;
+                }
+                if (h.from() != null && micros(h.from()) > now) {
+                    ch.computeIfAbsent(micros(h.from()), k -> new long[3])[0] -= BARRED;
+                }
+                ch.computeIfAbsent(micros(h.until()), k -> new long[3])[0] += BARRED;
+            }
+            return ch;
+        }
+
         /** The value at {@code t} of a step function given by its change times and values. */
         private static long at(long[] times, long[] values, long t) {
             int k = Arrays.binarySearch(times, t);
@@ -459,6 +551,9 @@ public final class StartEstimate {
             return f[0] >= a[0] && f[1] >= a[1] && f[2] >= a[2];
         }
     }
+
+    /** What a hold takes from a node's free cards for a job barred from it: more than any node has, summed safely. */
+    private static final long BARRED = 1L << 40;
 
     /** Epoch microseconds: times from PostgreSQL come to the microsecond, and an estimate gives them back as such. */
     private static long micros(Instant i) {

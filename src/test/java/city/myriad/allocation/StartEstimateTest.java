@@ -153,6 +153,57 @@ class StartEstimateTest {
                 List.of(), new Waiting(StartEstimate.Need.cards(16_000), 600, true), NOW));
     }
 
+    static Waiting of(String tenant, long cardsMilli, long runS, boolean preemptible) {
+        return new Waiting(StartEstimate.Need.cards(cardsMilli), runS, false, tenant, preemptible);
+    }
+
+    @Test
+    void on_nodes_a_node_held_for_a_reservation_is_its_tenants_and_spot_works_until_the_window_ends() {
+        List<StartEstimate.Need> nodes = List.of(NODE_OF_8, NODE_OF_8);
+        // Node 0 held by acme's window until +7,200 s; node 1 runs a job until +3,000 s.
+        List<StartEstimate.Hold> holds = List.of(new StartEstimate.Hold(0, "acme", null, NOW.plusSeconds(7_200)));
+        List<StartEstimate.Placed> running = List.of(on(1, 8_000, 3_000));
+        int[] blocks = {0, 0};
+        assertEquals(Optional.of(NOW.plusSeconds(3_000)), StartEstimate.earliestOnNodes(nodes, blocks, running, holds,
+                List.of(), of("globex", 8_000, 600, false), NOW), "globex's on-demand job: node 1 once it frees");
+        assertEquals(Optional.of(NOW), StartEstimate.earliestOnNodes(nodes, blocks, running, holds, List.of(),
+                of("acme", 8_000, 600, false), NOW), "acme's own job: its held node, now");
+        assertEquals(Optional.of(NOW), StartEstimate.earliestOnNodes(nodes, blocks, running, holds, List.of(),
+                of("globex", 8_000, 600, true), NOW), "globex's spot job may use a held node");
+        assertEquals(Optional.of(NOW), StartEstimate.earliestOnNodes(nodes, blocks, running, List.of(), List.of(),
+                of("globex", 8_000, 600, false), NOW), "without the hold: node 0, now");
+        // A gang of 16 of globex's needs both nodes: after the window.
+        assertEquals(Optional.of(NOW.plusSeconds(7_200)), StartEstimate.earliestOnNodes(nodes, blocks, running, holds,
+                List.of(), of("globex", 16_000, 600, false), NOW));
+        assertEquals(Optional.of(NOW.plusSeconds(3_000)), StartEstimate.earliestOnNodes(nodes, blocks, running, holds,
+                List.of(), of("acme", 16_000, 600, false), NOW));
+        // A hold already over bars nothing.
+        assertEquals(Optional.of(NOW), StartEstimate.earliestOnNodes(nodes, blocks, running,
+                List.of(new StartEstimate.Hold(0, "acme", null, NOW.minusSeconds(1))), List.of(),
+                of("globex", 8_000, 600, false), NOW));
+    }
+
+    @Test
+    void on_nodes_a_node_kept_for_a_window_to_come_takes_others_work_that_ends_before_it_opens() {
+        List<StartEstimate.Need> nodes = List.of(NODE_OF_8);
+        int[] blocks = {0};
+        // Kept for acme's window from +3,600 s to +10,800 s.
+        List<StartEstimate.Hold> holds = List.of(new StartEstimate.Hold(0, "acme", NOW.plusSeconds(3_600),
+                NOW.plusSeconds(10_800)));
+        assertEquals(Optional.of(NOW), StartEstimate.earliestOnNodes(nodes, blocks, List.of(), holds, List.of(),
+                of("globex", 8_000, 3_600, false), NOW), "done by the window: now");
+        assertEquals(Optional.of(NOW.plusSeconds(10_800)), StartEstimate.earliestOnNodes(nodes, blocks, List.of(),
+                holds, List.of(), of("globex", 8_000, 3_601, false), NOW), "one second into the window: after it");
+        assertEquals(Optional.of(NOW), StartEstimate.earliestOnNodes(nodes, blocks, List.of(), holds, List.of(),
+                of("acme", 8_000, 36_000, false), NOW));
+        // In a queue: globex's short job ahead runs first; acme's long one behind it starts when it ends.
+        List<Optional<Instant>> starts = StartEstimate.startsOnNodes(nodes, blocks, List.of(), holds,
+                List.of(of("globex", 8_000, 1_800, false), of("acme", 8_000, 36_000, false),
+                        of("globex", 8_000, 600, false)), NOW);
+        assertEquals(List.of(Optional.of(NOW), Optional.of(NOW.plusSeconds(1_800)),
+                Optional.of(NOW.plusSeconds(37_800))), starts);
+    }
+
     @Test
     void one_plan_of_the_whole_queue_gives_each_job_the_start_its_own_estimate_behind_the_jobs_before_it_gives() {
         // Two blocks of three 8-card nodes, some running work; queues of one-node jobs, CPU-heavy jobs, gangs (some in
@@ -174,14 +225,19 @@ class StartEstimateTest {
                     default -> random.nextInt(10) == 0 ? 60_000 : 2_000;  // 60 cards: more than there are
                 };
                 queue.add(new Waiting(new StartEstimate.Need(cards, random.nextInt(3) == 0 ? 150_000 : 8_000, 0),
-                        60L * (1 + random.nextInt(120)), random.nextBoolean()));
+                        60L * (1 + random.nextInt(120)), random.nextBoolean(), random.nextBoolean() ? "acme" : "globex",
+                        random.nextInt(4) == 0));
             }
-            List<Optional<Instant>> starts = StartEstimate.startsOnNodes(nodes, blockOf, running, queue, NOW);
+            // Node 2 held by acme's window until +2,000 s, node 4 kept for globex's from +3,000 s to +9,000 s.
+            List<StartEstimate.Hold> holds = seed % 2 == 0 ? List.of() : List.of(
+                    new StartEstimate.Hold(2, "acme", null, NOW.plusSeconds(2_000)),
+                    new StartEstimate.Hold(4, "globex", NOW.plusSeconds(3_000), NOW.plusSeconds(9_000)));
+            List<Optional<Instant>> starts = StartEstimate.startsOnNodes(nodes, blockOf, running, holds, queue, NOW);
             assertEquals(queue.size(), starts.size());
             int never = 0;
             for (int k = 0; k < queue.size(); k++) {
-                assertEquals(StartEstimate.earliestOnNodes(nodes, blockOf, running, queue.subList(0, k), queue.get(k),
-                        NOW), starts.get(k), "seed " + seed + ", job " + k);
+                assertEquals(StartEstimate.earliestOnNodes(nodes, blockOf, running, holds, queue.subList(0, k),
+                        queue.get(k), NOW), starts.get(k), "seed " + seed + ", job " + k);
                 never += starts.get(k).isEmpty() ? 1 : 0;
             }
             assertTrue(never < queue.size(), "most of the queue can run");

@@ -1139,6 +1139,17 @@ class JobsTest {
         assertEquals(slug + "-n1", brief.getString("placement[0].node"));
         assertEquals("QUEUED", until(other.admin(), waits, j -> true).getString("state"),
                 "the shorter job, submitted after it, started where it could not");
+        // Its view says so: not now on the idle kept node, but once the window is over (the other node runs ten
+        // hours). A SPOT quote of the same tenant may use the kept node: now.
+        Instant windowEnds = Instant.parse(given().auth().oauth2(owner.admin()).get("/api/v1/reservations/"
+                + reservation).then().statusCode(200).extract().<String>path("endAt"));
+        assertEquals(windowEnds, Instant.parse(until(other.admin(), waits, j -> true).getString("estimatedStartAt")));
+        Instant asked = Instant.now();
+        Instant spot = Instant.parse(given().auth().oauth2(other.admin()).contentType("application/json")
+                .body("{\"clusterId\":\"" + cluster + "\",\"model\":\"ASCEND-910B\",\"cards\":8,\"class\":\"SPOT\","
+                        + "\"maxRunSeconds\":3600}").post("/api/v1/quotes").then().statusCode(201).extract()
+                .<String>path("earliestStartAt"));
+        assertTrue(!spot.isBefore(asked.minusSeconds(1)) && spot.isBefore(asked.plusSeconds(5)), "now: " + spot);
 
         // Once the window opens the reservation holds the node it kept: its job runs there at once, and the other
         // tenant's job still waits.

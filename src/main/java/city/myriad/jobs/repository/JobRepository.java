@@ -333,6 +333,7 @@ public class JobRepository {
         return SessionSql.select("""
                         with ranked as (
                           select id, cards_milli, max_run_seconds, cpu_milli, memory_mib, same_block, created_at,
+                                 tenant_id, price_class,
                                  case when cast(:rate as float8) = 0 then cards_milli::float8 * max_run_seconds
                                       else ln(1 + cards_milli::float8 * max_run_seconds / 1000)
                                            + extract(epoch from created_at)::float8 * cast(:rate as float8) end as area,
@@ -350,7 +351,8 @@ public class JobRepository {
                                              * cast(:rate as float8) end as area
                             from queued
                            where created_at <= :aged and (created_at, id) <= (:before, :id))
-                        select q.cards_milli, q.max_run_seconds, q.cpu_milli, q.memory_mib, q.same_block, q.id
+                        select q.cards_milli, q.max_run_seconds, q.cpu_milli, q.memory_mib, q.same_block, q.id,
+                               q.tenant_id, q.price_class = 'SPOT'
                           from queued q, mine
                          where q.id <> :id
                            and case when q.oldest then not mine.oldest or q.age_rank < mine.age_rank
@@ -369,7 +371,8 @@ public class JobRepository {
                 .getResultList()
                 .map(rows -> rows.stream().map(r -> new Queued((UUID) r[5], new StartEstimate.Waiting(
                         new StartEstimate.Need(((Number) r[0]).longValue(), ((Number) r[2]).longValue(),
-                                ((Number) r[3]).longValue()), ((Number) r[1]).longValue(), (Boolean) r[4]))).toList());
+                                ((Number) r[3]).longValue()), ((Number) r[1]).longValue(), (Boolean) r[4], r[6],
+                                (Boolean) r[7]))).toList());
     }
 
     /**
@@ -390,6 +393,19 @@ public class JobRepository {
      * The jobs of a cluster and model RUNNING: their placement as stored, cards (milli), CPU (milli), memory (MiB) and
      * declared end (start + maxRunSeconds).
      */
+    /**
+     * The nodes of the cluster reservations hold (window open) or keep (window to come), as its scheduling loop last
+     * recorded them: node, tenant, from (null: held now), until (the window's end).
+     */
+    public Uni<List<Object[]>> reservedNodes(UUID clusterId) {
+        return SessionSql.select("""
+                        select n.node, n.tenant_id, case when n.kind = 'KEPT' then r.start_at end, r.end_at
+                          from reservation_nodes n join reservations r on r.id = n.reservation_id
+                         where n.cluster_id = :cluster and r.end_at > now()""")
+                .setParameter("cluster", clusterId)
+                .getResultList();
+    }
+
     public Uni<List<Object[]>> runningPlacements(UUID clusterId, String model) {
         return SessionSql.select("""
                         select placement, cards_milli, cpu_milli, memory_mib,

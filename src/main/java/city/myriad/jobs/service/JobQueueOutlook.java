@@ -16,7 +16,8 @@ import java.util.UUID;
  * model that the scheduling core would start before it (those waiting past the aging threshold, 6.25 hours or the
  * queue's drain time up to 18 hours, then those of a
  * smaller cards × maxRunSeconds, an area counting half for every area half-life waited; whatever their tenant:
- * only their sizes and limits are read), and the running ones free their cards at their declared ends. So a quote
+ * only their sizes and limits are read), and the running ones free their cards at their declared ends, on the nodes
+ * the job may use (not those other tenants' reservations hold or keep, unless it is SPOT). So a quote
  * gives the start the job's own view will show once it is submitted ({@code JobService});
  * docs/design/quote-estimate-order.md says why.
  */
@@ -40,8 +41,8 @@ public class JobQueueOutlook implements QueueOutlook {
     }
 
     @Override
-    public Uni<Optional<Instant>> earliestStart(UUID clusterId, String model, long cardsMilli, long cpuMilli,
-            long memoryMib, long maxRunSeconds, boolean sameBlock, Instant now) {
+    public Uni<Optional<Instant>> earliestStart(UUID clusterId, UUID tenantId, String model, long cardsMilli,
+            long cpuMilli, long memoryMib, long maxRunSeconds, boolean sameBlock, boolean preemptible, Instant now) {
         Uni<Boolean> carried = cpuMilli == 0 && memoryMib == 0 ? Uni.createFrom().item(true)
                 : clusters.nodeShapes(clusterId, model).map(nodes -> NodeNeeds.canEverRun((int) Math.min(cardsMilli,
                         Integer.MAX_VALUE), cpuMilli, memoryMib, nodes));
@@ -52,7 +53,8 @@ public class JobQueueOutlook implements QueueOutlook {
                                 SchedulerOptions.myriad().heads()))
                         .chain(ahead -> service.startAt(clusterId, model, ahead.stream()
                                 .map(JobRepository.Queued::waiting).toList(), new StartEstimate.Waiting(
-                                new StartEstimate.Need(cardsMilli, cpuMilli, memoryMib), maxRunSeconds, sameBlock),
+                                new StartEstimate.Need(cardsMilli, cpuMilli, memoryMib), maxRunSeconds, sameBlock,
+                                tenantId, preemptible),
                                 now))));
     }
 }

@@ -432,8 +432,10 @@ public class JobService {
      * as a cycle reserves for; then every other job smallest cards × maxRunSeconds first, a job's area counting half
      * for every area half-life it has waited; fair share between tenants is left out), and when it should start:
      * the queue ahead of it planned in that order on the model's nodes in service, each job at the earliest time it
-     * fits on a node (or, a gang, on the whole free cards of all) for its maxRunSeconds ({@link #startsOnNodes}). An
-     * estimate: jobs that end early, preemption, fair share, later smaller jobs and new reservations move it. A plan
+     * fits on a node (or, a gang, on the whole free cards of all) for its maxRunSeconds ({@link #startsOnNodes}),
+     * each on the nodes it may use: not a node another tenant's reservation holds, nor one kept for a window to come
+     * that its run would reach into, unless it is SPOT (as the loop decides). An estimate: jobs that end early,
+     * preemption, fair share, later smaller jobs and new reservations move it. A plan
      * made for a job further back in the last second answers it, unless the queue changed ({@link QueuePlans}).
      */
     private Uni<Estimate> estimate(JobView r, Instant now) {
@@ -454,7 +456,7 @@ public class JobService {
     private Uni<Estimate> plan(JobView r, List<ClusterSupply.NodeInService> nodes, long version, Instant now) {
         long cardsMilli = r.cards().multiply(BigDecimal.valueOf(1000)).longValueExact();
         StartEstimate.Waiting me = new StartEstimate.Waiting(new StartEstimate.Need(cardsMilli, r.cpuMilli(),
-                r.memoryMib()), r.maxRunSeconds(), r.sameBlock());
+                r.memoryMib()), r.maxRunSeconds(), r.sameBlock(), r.tenantId(), "SPOT".equals(r.jobClass()));
         return agedBefore(r.clusterId(), now).chain(agedBefore -> jobs.queuedAhead(r.clusterId(), r.model(),
                         r.createdAt(), r.id(), cardsMilli * r.maxRunSeconds(), SchedulerOptions.myriad().areaRate(),
                         agedBefore, SchedulerOptions.myriad().heads()))
@@ -525,15 +527,17 @@ public class JobService {
      */
     private Uni<List<java.util.Optional<Instant>>> startsOnNodes(UUID cluster, String model, long version,
             List<ClusterSupply.NodeInService> nodes, List<StartEstimate.Waiting> queue, Instant now) {
-        Uni<List<StartEstimate.Placed>> running = plans.running(cluster, model, nodes)
-                .map(placed -> Uni.createFrom().item(placed))
-                .orElseGet(() -> jobs.runningPlacements(cluster, model).map(rows -> {
-                    List<StartEstimate.Placed> placed = RunningOnNodes.of(nodes, rows, json);
-                    plans.keepRunning(cluster, model, version, nodes, placed);
-                    return placed;
-                }));
-        return running.map(placed -> StartEstimate.startsOnNodes(RunningOnNodes.capacities(nodes),
-                RunningOnNodes.blocks(nodes), placed, queue, now));
+        Uni<QueuePlans.NodeLoad> running = plans.running(cluster, model, nodes)
+                .map(load -> Uni.createFrom().item(load))
+                .orElseGet(() -> jobs.runningPlacements(cluster, model).chain(rows -> jobs.reservedNodes(cluster)
+                        .map(held -> {
+                            QueuePlans.NodeLoad load = new QueuePlans.NodeLoad(RunningOnNodes.of(nodes, rows, json),
+                                    RunningOnNodes.holds(nodes, held));
+                            plans.keepRunning(cluster, model, version, nodes, load);
+                            return load;
+                        })));
+        return running.map(load -> StartEstimate.startsOnNodes(RunningOnNodes.capacities(nodes),
+                RunningOnNodes.blocks(nodes), load.placed(), load.holds(), queue, now));
     }
 
     /**

@@ -22,8 +22,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * second instead of one per job (on 1,250 full nodes a plan 250 jobs deep takes about 25 ms). A job behind more than
  * the node plan's limit is estimated on the model's cards taken together; that pooled plan is kept beside the node
  * plan, for the jobs that deep only (those before them are planned node by node by their own views). What the
- * running jobs hold on each node, read for a plan, is kept the same way for the plans made anew and the quotes (which
- * plan a job that is not in the queue, so never reuse a plan).
+ * running jobs hold on each node and the nodes reservations hold or keep, read for a plan, are kept the same way for
+ * the plans made anew and the quotes (which plan a job that is not in the queue, so never reuse a plan).
  *
  * <p>Rules, as for the reference caches (docs/design/reference-caches.md): a plan is reused at most {@code reuse}
  * after it was made (by this process's clock and by the service's, so a test clock moved on forgets it), and only
@@ -46,8 +46,11 @@ public class QueuePlans {
     private record Plan(Object nodes, Map<UUID, Integer> index, List<Optional<Instant>> starts, Instant madeAt,
             long madeNanos) {}
 
-    /** What the running jobs hold, as read on {@code nodes}: per node (node plans) or in all (pooled plans). */
-    private record Running(Object nodes, List<?> held, long madeNanos) {}
+    /**
+     * What the running jobs hold, as read on {@code nodes}: per node with the reservations' holds (node plans, a
+     * {@link NodeLoad}) or in all (pooled plans, a list of {@code StartEstimate.Running}).
+     */
+    private record Running(Object nodes, Object held, long madeNanos) {}
 
     private final Map<Key, Plan> plans = new ConcurrentHashMap<>();
     /**
@@ -141,18 +144,26 @@ public class QueuePlans {
         }
     }
 
+    /** What a node plan reads besides the queue: the running jobs on each node, and the reservations' holds. */
+    record NodeLoad(List<StartEstimate.Placed> placed, List<StartEstimate.Hold> holds) {
+
+        NodeLoad {
+            placed = List.copyOf(placed);
+            holds = List.copyOf(holds);
+        }
+    }
+
     /**
-     * What the running jobs of the cluster and model hold on each of {@code nodes} (by index), as read less than
-     * {@code reuse} ago on the same nodes with no change since; empty otherwise.
+     * What the running jobs of the cluster and model hold on each of {@code nodes} (by index) and the reservations'
+     * holds there, as read less than {@code reuse} ago on the same nodes with no change since; empty otherwise.
      */
-    @SuppressWarnings("unchecked")
-    Optional<List<StartEstimate.Placed>> running(UUID cluster, String model, Object nodes) {
-        return held(new Key(cluster, model, false), nodes).map(held -> (List<StartEstimate.Placed>) held);
+    Optional<NodeLoad> running(UUID cluster, String model, Object nodes) {
+        return held(new Key(cluster, model, false), nodes).map(NodeLoad.class::cast);
     }
 
     /** Keeps what the running jobs hold on {@code nodes}, unless the cluster changed since {@code version}. */
-    void keepRunning(UUID cluster, String model, long version, Object nodes, List<StartEstimate.Placed> placed) {
-        keepHeld(new Key(cluster, model, false), version, nodes, placed);
+    void keepRunning(UUID cluster, String model, long version, Object nodes, NodeLoad load) {
+        keepHeld(new Key(cluster, model, false), version, nodes, load);
     }
 
     /**
@@ -166,20 +177,20 @@ public class QueuePlans {
 
     /** Keeps the running jobs' holdings and ends read on {@code nodes}, unless the cluster changed since {@code version}. */
     void keepEnds(UUID cluster, String model, long version, Object nodes, List<StartEstimate.Running> ends) {
-        keepHeld(new Key(cluster, model, true), version, nodes, ends);
+        keepHeld(new Key(cluster, model, true), version, nodes, List.copyOf(ends));
     }
 
-    private Optional<List<?>> held(Key key, Object nodes) {
+    private Optional<Object> held(Key key, Object nodes) {
         Running r = running.get(key);
         boolean fresh = r != null && same(r.nodes(), nodes) && System.nanoTime() - r.madeNanos() < reuseNanos;
         return fresh ? Optional.of(r.held()) : Optional.empty();
     }
 
-    private void keepHeld(Key key, long version, Object nodes, List<?> held) {
+    private void keepHeld(Key key, long version, Object nodes, Object held) {
         if (reuseNanos <= 0 || version(key.cluster()) != version) {
             return;
         }
-        running.put(key, new Running(nodes, List.copyOf(held), System.nanoTime()));
+        running.put(key, new Running(nodes, held, System.nanoTime()));
         if (version(key.cluster()) != version) {
             running.remove(key);  // a change came while it was put
         }

@@ -37,14 +37,39 @@ final class RunningOnNodes {
     }
 
     /**
-     * The rows of {@code JobRepository.runningPlacements} (placement, cards, CPU, memory, declared end) on
-     * {@code nodes}.
+     * The rows of {@code JobRepository.reservedNodes} (node, tenant, from, until) on {@code nodes}: the holds of the
+     * model's nodes.
      */
-    static List<StartEstimate.Placed> of(List<NodeInService> nodes, List<Object[]> rows, ObjectMapper json) {
+    static List<StartEstimate.Hold> holds(List<NodeInService> nodes, List<Object[]> rows) {
+        if (rows.isEmpty()) {
+            return List.of();
+        }
+        Map<String, Integer> index = index(nodes);
+        List<StartEstimate.Hold> holds = new ArrayList<>();
+        for (Object[] r : rows) {
+            Integer i = index.get((String) r[0]);
+            if (i != null) {
+                holds.add(new StartEstimate.Hold(i, r[1], r[2] == null ? null : SqlTimes.instant(r[2]),
+                        SqlTimes.instant(r[3])));
+            }
+        }
+        return holds;
+    }
+
+    private static Map<String, Integer> index(List<NodeInService> nodes) {
         Map<String, Integer> index = new HashMap<>();
         for (int i = 0; i < nodes.size(); i++) {
             index.put(nodes.get(i).name(), i);
         }
+        return index;
+    }
+
+    /**
+     * The rows of {@code JobRepository.runningPlacements} (placement, cards, CPU, memory, declared end) on
+     * {@code nodes}.
+     */
+    static List<StartEstimate.Placed> of(List<NodeInService> nodes, List<Object[]> rows, ObjectMapper json) {
+        Map<String, Integer> index = index(nodes);
         List<StartEstimate.Placed> placed = new ArrayList<>();
         for (Object[] r : rows) {
             JobPlacement p = StoredPlacements.read(json, (String) r[0]);

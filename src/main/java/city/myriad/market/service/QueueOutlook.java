@@ -12,11 +12,12 @@ import java.util.UUID;
 public interface QueueOutlook {
 
     /**
-     * When a job of {@code cardsMilli} thousandths of a card of {@code model}, with {@code cpuMilli} and
-     * {@code memoryMib} (0: none asked), running at most {@code maxRunSeconds}, inside one block if
-     * {@code sameBlock}, submitted now, would start on the cluster behind the jobs running there and the queued ones
-     * it would wait behind; empty if the model's nodes in service can never carry it.
+     * When a job of {@code tenantId}'s of {@code cardsMilli} thousandths of a card of {@code model}, with
+     * {@code cpuMilli} and {@code memoryMib} (0: none asked), running at most {@code maxRunSeconds}, inside one block
+     * if {@code sameBlock}, SPOT if {@code preemptible}, submitted now, would start on the cluster behind the jobs
+     * running there and the queued ones it would wait behind, on the nodes it may use (reservations hold some);
+     * empty if the model's nodes in service can never carry it.
      */
-    Uni<Optional<Instant>> earliestStart(UUID clusterId, String model, long cardsMilli, long cpuMilli, long memoryMib,
-            long maxRunSeconds, boolean sameBlock, Instant now);
+    Uni<Optional<Instant>> earliestStart(UUID clusterId, UUID tenantId, String model, long cardsMilli, long cpuMilli,
+            long memoryMib, long maxRunSeconds, boolean sameBlock, boolean preemptible, Instant now);
 }

@@ -76,7 +76,7 @@ public class QuoteService {
         boolean sameBlock = Boolean.TRUE.equals(command.sameBlock());
         return tenants.readableTenant(caller).chain(tenant -> clusters.find(command.clusterId())
                 .chain(cluster -> clusters.sellableOf(cluster.id(), command.model()))
-                .chain(capacity -> behindTheQueue(command, now)
+                .chain(capacity -> behindTheQueue(command, tenant, now)
                         .chain(queued -> utilizationNow(command).chain(utilization -> scoped.unscoped(
                                 () -> books.current(command.clusterId())
                                 .chain(book -> reservations.holds(command.clusterId(), command.model(), now)
@@ -127,14 +127,15 @@ public class QuoteService {
     }
 
     /** A job's start behind the running and queued work (the scheduler's view); none for a reservation. */
-    private Uni<Optional<Instant>> behindTheQueue(CreateQuote command, Instant now) {
+    private Uni<Optional<Instant>> behindTheQueue(CreateQuote command, UUID tenant, Instant now) {
         if (command.priceClass() == PriceClass.RESERVED) {
             return Uni.createFrom().item(Optional.empty());
         }
         long cpu = command.cpuMilli() == null ? 0 : command.cpuMilli();
         long memory = command.memoryMib() == null ? 0 : command.memoryMib();
-        return queue.earliestStart(command.clusterId(), command.model(), command.cards() * 1000L, cpu, memory,
-                command.maxRunSeconds(), Boolean.TRUE.equals(command.sameBlock()), now).invoke(start -> {
+        return queue.earliestStart(command.clusterId(), tenant, command.model(), command.cards() * 1000L, cpu,
+                memory, command.maxRunSeconds(), Boolean.TRUE.equals(command.sameBlock()),
+                command.priceClass() == PriceClass.SPOT, now).invoke(start -> {
                     if (start.isEmpty() && (cpu > 0 || memory > 0)) {
                         throw new MyriadProblem.CapacityUnavailable("No " + command.model() + " nodes in service of "
                                 + "cluster " + command.clusterId() + " could ever carry " + command.cards()

@@ -71,8 +71,10 @@ class QueuePlansTest {
         assertEquals(Optional.of(ends), plans.ends(CLUSTER, MODEL, NODES));
         assertTrue(plans.running(CLUSTER, MODEL, NODES).isEmpty(), "the pooled holdings are not the per-node ones");
         assertTrue(plans.ends(CLUSTER, MODEL, List.of("n1")).isEmpty(), "other nodes");
-        plans.keepRunning(CLUSTER, MODEL, version, NODES, placed);
-        assertEquals(Optional.of(placed), plans.running(CLUSTER, MODEL, NODES));
+        QueuePlans.NodeLoad load = new QueuePlans.NodeLoad(placed, List.of(new city.myriad.allocation.StartEstimate.Hold(
+                0, "acme", null, NOW.plusSeconds(3_600))));
+        plans.keepRunning(CLUSTER, MODEL, version, NODES, load);
+        assertEquals(Optional.of(load), plans.running(CLUSTER, MODEL, NODES));
         assertEquals(Optional.of(ends), plans.ends(CLUSTER, MODEL, NODES));
         plans.changed(CLUSTER);
         assertTrue(plans.ends(CLUSTER, MODEL, NODES).isEmpty(), "a job started or ended: read again");
