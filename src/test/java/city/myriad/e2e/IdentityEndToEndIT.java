@@ -2,6 +2,7 @@ package city.myriad.e2e;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.nullValue;
@@ -79,16 +80,26 @@ class IdentityEndToEndIT {
                 .body("items.find { it.id == '" + id + "' }.secret", nullValue());
         given().auth().oauth2(Keycloak.password("bob")).get(ACME + "/api-clients/" + id).then().statusCode(404);
 
-        // Rotated: the old secret is refused at once, the new one works.
+        // Rotated: the old secret is refused at once, and so is the token it got (a token's iat has whole seconds:
+        // one issued in the second of the change is not refused, so the change comes a second later); the new one
+        // works.
+        pause(1_100);
         String rotated = given().auth().oauth2(alice).post(ACME + "/api-clients/" + id + "/rotate-secret").then()
                 .statusCode(200).body("secretRotatedAt", org.hamcrest.Matchers.notNullValue()).extract().path("secret");
         assertTrue(!rotated.equals(secret));
         assertTrue(!Keycloak.clientCanLogIn(clientId, secret), "the old secret is refused");
         assertTrue(Keycloak.clientCanLogIn(clientId, rotated));
+        given().auth().oauth2(token).get("/api/v1/me").then().statusCode(401)
+                .body("code", equalTo("UNAUTHENTICATED")).body("detail", containsString("issued before"));
+        String renewed = Keycloak.clientCredentials(clientId, rotated);
+        given().auth().oauth2(renewed).get(ACME + "/projects").then().statusCode(200);
 
-        // Deleted: no new token, gone from the list; the trail names every step and never a secret.
+        // Deleted: no new token, its last token refused, gone from the list; the trail names every step and never a
+        // secret.
+        pause(1_100);
         given().auth().oauth2(alice).delete(ACME + "/api-clients/" + id).then().statusCode(204);
         assertTrue(!Keycloak.clientCanLogIn(clientId, rotated), "a deleted client gets no token");
+        given().auth().oauth2(renewed).get(ACME + "/projects").then().statusCode(401);
         given().auth().oauth2(alice).get(ACME + "/api-clients/" + id).then().statusCode(404)
                 .body("code", equalTo("API_CLIENT_NOT_FOUND"));
         String trail = given().auth().oauth2(alice).get(ACME + "/audit-events?limit=50").then().statusCode(200)
@@ -183,8 +194,13 @@ class IdentityEndToEndIT {
         Keycloak.setPassword(userId, "acme-secret-1");
         Keycloak.completeSetup(userId);
         assertTrue(Keycloak.canLogIn(username, "acme-secret-1"), "with a password set the member logs in");
+        String session = Keycloak.password(username, "acme-secret-1");
+        given().auth().oauth2(session).get("/api/v1/me").then().statusCode(200);
 
+        pause(1_100);  // a token issued in the second of the change is not refused
         given().auth().oauth2(alice).delete(ACME + "/members/" + memberId).then().statusCode(204);
+        given().auth().oauth2(session).get("/api/v1/me").then().statusCode(401)
+                .body("detail", containsString("issued before"));
         Map<String, Object> removed = Keycloak.user(username);
         assertEquals(false, removed.get("enabled"));
         assertEquals(List.of(), Keycloak.groupsOf(userId), "no tenant group is left behind");
@@ -251,5 +267,14 @@ class IdentityEndToEndIT {
     private static io.restassured.response.ValidatableResponse me(String user) {
         return given().auth().oauth2(Keycloak.password(user)).get("/api/v1/me").then().statusCode(200)
                 .body("username", equalTo(user));
+    }
+
+    static void pause(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -70,6 +70,12 @@ final class Keycloak {
     }
 
     /** Whether Keycloak's token endpoint grants a password login (false for a disabled user or a wrong password). */
+    /** An access token of a user logging in with this password. */
+    static String password(String user, String password) {
+        return token(given().formParam("grant_type", "password").formParam("client_id", "myriad-portal")
+                .formParam("username", user).formParam("password", password));
+    }
+
     static boolean canLogIn(String user, String password) {
         return given().formParam("grant_type", "password").formParam("client_id", "myriad-portal")
                 .formParam("username", user).formParam("password", password)

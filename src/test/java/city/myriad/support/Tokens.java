@@ -35,12 +35,18 @@ public final class Tokens {
     }
 
     public static String token(String username, String tenant, String operator, String... roles) {
+        return issuedAt(System.currentTimeMillis() / 1000, username, tenant, operator, roles);
+    }
+
+    /** A token issued at {@code epochSecond} (valid 600 s from then), as a client that logged in then holds. */
+    public static String issuedAt(long epochSecond, String username, String tenant, String operator, String... roles) {
         JwtClaimsBuilder b = Jwt.preferredUserName(username)
+                .issuedAt(epochSecond)
                 .subject("sub-" + username)
                 .issuer("https://server.example.com")
                 .audience("myriad-api")
                 .claim("realm_access", Map.of("roles", List.of(roles)))
-                .expiresIn(600);
+                .expiresAt(epochSecond + 600);
         if (tenant != null) {
             b.claim("tenant", tenant);
         }

@@ -2,6 +2,7 @@ package city.myriad.tenancy;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
@@ -36,6 +37,44 @@ class MembersTest {
         given().auth().oauth2(Tokens.bob()).delete(GLOBEX_MEMBERS + "/" + id).then().statusCode(204);
         given().auth().oauth2(Tokens.bob()).get(GLOBEX_MEMBERS).then().statusCode(200)
                 .body("items.username", not(hasItem("gina")));
+    }
+
+    @Test
+    void a_token_issued_before_a_members_roles_changed_or_she_was_removed_is_refused_at_once() {
+        city.myriad.support.World.Tenant t = city.myriad.support.World.tenant();
+        String members = "/api/v1/tenants/" + t.id() + "/members";
+        String username = t.slug() + "-r";
+        String id = given().auth().oauth2(t.admin()).contentType("application/json")
+                .body("{\"username\":\"" + username + "\",\"email\":\"r@" + t.slug() + ".example\","
+                        + "\"roles\":[\"tenant-admin\"]}")
+                .post(members).then().statusCode(201).extract().path("id");
+        given().auth().oauth2(t.admin()).contentType("application/json")   // another admin: r may be demoted
+                .body("{\"username\":\"" + t.slug() + "-s\",\"email\":\"s@" + t.slug() + ".example\","
+                        + "\"roles\":[\"tenant-admin\"]}")
+                .post(members).then().statusCode(201);
+        long minuteAgo = System.currentTimeMillis() / 1000 - 60;
+        String asAdmin = Tokens.issuedAt(minuteAgo, username, t.slug(), null, "tenant-admin");
+        given().auth().oauth2(asAdmin).get(members).then().statusCode(200);
+
+        // Demoted: the token with her admin role is refused from now on (it would have worked 9 more minutes).
+        given().auth().oauth2(t.admin()).contentType("application/json").body("{\"roles\":[\"tenant-member\"]}")
+                .put(members + "/" + id).then().statusCode(200);
+        given().auth().oauth2(asAdmin).get(members).then().statusCode(401)
+                .contentType(containsString("application/problem+json")).body("code", equalTo("UNAUTHENTICATED"))
+                .body("detail", containsString("issued before")).header("WWW-Authenticate",
+                        containsString("error_description=\"revoked\""));
+        given().auth().oauth2(Tokens.token(username, t.slug(), null, "tenant-member")).get("/api/v1/me").then()
+                .statusCode(200);
+        given().auth().oauth2(t.admin()).get(members).then().statusCode(200);  // nobody else's
+
+        // Removed: her token of a moment ago is refused too.
+        given().auth().oauth2(t.admin()).delete(members + "/" + id).then().statusCode(204);
+        given().auth().oauth2(Tokens.issuedAt(System.currentTimeMillis() / 1000 - 5, username, t.slug(), null,
+                "tenant-member")).get("/api/v1/me").then().statusCode(401);
+        // A refused change revokes nothing: the last admin stays, and so do her tokens.
+        String lastAdmin = Tokens.issuedAt(minuteAgo, "bob", "globex", null, "tenant-admin");
+        given().auth().oauth2(lastAdmin).delete(BOB).then().statusCode(409);
+        given().auth().oauth2(lastAdmin).get(GLOBEX_MEMBERS).then().statusCode(200);
     }
 
     @Test

@@ -30,7 +30,8 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
  *       verified identity with the current request's attached again.</li>
  *   <li>Bounded: past {@code maxEntries} the whole cache is dropped (one entry per live token).</li>
  * </ul>
- * Tried before OIDC's own provider (a higher {@link #priority()}); it delegates to it on a miss.
+ * Tried before OIDC's own provider (a higher {@link #priority()}); it delegates to it on a miss. Either way a token
+ * issued before its holder's access changed is refused ({@link TokenRevocations}).
  */
 @ApplicationScoped
 public class VerifiedTokens implements IdentityProvider<TokenAuthenticationRequest> {
@@ -51,11 +52,21 @@ public class VerifiedTokens implements IdentityProvider<TokenAuthenticationReque
     private final int maxEntries;
     private final Map<String, Verified> verified = new ConcurrentHashMap<>();
 
-    VerifiedTokens(OidcIdentityProvider oidc,
+    /** A token issued before its holder's access changed ({@link TokenRevocations}): refused as such (401). */
+    public static final class Revoked extends RuntimeException {
+        Revoked() {
+            super("The token was issued before its holder's access changed", null, false, false);
+        }
+    }
+
+    private final TokenRevocations revocations;
+
+    VerifiedTokens(OidcIdentityProvider oidc, TokenRevocations revocations,
             @ConfigProperty(name = "myriad.security.verified-token-ttl", defaultValue = "PT60S") Duration ttl,
             @ConfigProperty(name = "myriad.security.verified-token-max-entries", defaultValue = "4096")
             int maxEntries) {
         this.oidc = oidc;
+        this.revocations = revocations;
         this.ttlMillis = ttl.toMillis();
         this.maxEntries = maxEntries;
     }
@@ -79,11 +90,24 @@ public class VerifiedTokens implements IdentityProvider<TokenAuthenticationReque
         if (hit != null) {
             if (now < hit.usableUntilMillis()) {
                 RoutingContext current = HttpSecurityUtils.getRoutingContextAttribute(request);
-                return Uni.createFrom().item(forRequest(hit.identity(), current));
+                return Uni.createFrom().item(forRequest(notRevoked(hit.identity()), current));
             }
             verified.remove(token, hit);
         }
-        return oidc.authenticate(request, context).invoke(identity -> remember(token, identity, now));
+        return oidc.authenticate(request, context).invoke(identity -> remember(token, identity, now))
+                .map(this::notRevoked);
+    }
+
+    /** The identity, unless its token was issued before its holder's access changed: then 401. */
+    private SecurityIdentity notRevoked(SecurityIdentity identity) {
+        if (identity != null && !identity.isAnonymous() && identity.getPrincipal() instanceof JsonWebToken jwt) {
+            String username = jwt.containsClaim("preferred_username") ? jwt.getClaim("preferred_username")
+                    : jwt.getName();
+            if (username != null && revocations.revoked(username, jwt.getIssuedAtTime())) {
+                throw new io.quarkus.security.AuthenticationFailedException(new Revoked());
+            }
+        }
+        return identity;
     }
 
     private void remember(String token, SecurityIdentity identity, long verifiedAt) {

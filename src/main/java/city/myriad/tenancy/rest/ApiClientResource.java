@@ -94,8 +94,8 @@ public class ApiClientResource {
             + "IDENTITY_PROVIDER_FAILED")
     @Operation(operationId = "rotateApiClientSecret", summary = "Replace an API client's secret (tenant admin)",
             description = "A new secret, shown once in this answer; the one before is refused by the token endpoint "
-                    + "from now on (tokens already issued with it run out at their own expiry). For a leaked secret, "
-                    + "or a retried creation whose answer was lost.")
+                    + "from now on, and the tokens issued before this second are refused by the API (401). For a "
+                    + "leaked secret, or a retried creation whose answer was lost.")
     public Uni<ApiClientView> rotate(@PathParam("tenantId") UUID tenantId, @PathParam("apiClientId") UUID id) {
         return clients.rotateSecret(caller(), tenantId, id);
     }
@@ -104,8 +104,8 @@ public class ApiClientResource {
     @Path("/{apiClientId}")
     @Extension(name = "x-problem-codes", value = CODES + ", API_CLIENT_NOT_FOUND, IDENTITY_PROVIDER_FAILED")
     @Operation(operationId = "deleteApiClient", summary = "Delete an API client (tenant admin)",
-            description = "Deletes it in the identity provider: it gets no new token (tokens already issued run out at "
-                    + "their own expiry, within the realm's access-token lifespan).")
+            description = "Deletes it in the identity provider: it gets no new token, and the tokens it holds are "
+                    + "refused by the API (401) from now on.")
     @APIResponse(responseCode = "204", description = "Deleted")
     public Uni<Response> delete(@PathParam("tenantId") UUID tenantId, @PathParam("apiClientId") UUID id) {
         return clients.delete(caller(), tenantId, id).map(v -> Response.noContent().build());

@@ -160,7 +160,9 @@ public class TenantResource {
     @Extension(name = "x-problem-codes", value = "TENANT_NOT_FOUND, TENANT_ROLE_REQUIRED, UNKNOWN_TENANT, UNKNOWN_ROLE, MEMBER_NOT_FOUND, LAST_TENANT_ADMIN, IDENTITY_PROVIDER_FAILED")
     @Operation(operationId = "setMemberRoles", summary = "Replace a member's roles (tenant admin)",
             description = "With `If-Match` (the `ETag` of `getMember`), only if the member has not changed since: "
-                    + "otherwise 412 `PRECONDITION_FAILED` and nothing changes.")
+                    + "otherwise 412 `PRECONDITION_FAILED` and nothing changes. The member's tokens issued before "
+                    + "the change (with the roles before) are refused from now on (401); a new token carries the new "
+                    + "roles.")
     public Uni<MemberView> setRoles(@PathParam("tenantId") UUID tenantId, @PathParam("memberId") UUID memberId,
             @Valid @NotNull MemberRoles body, @HeaderParam("If-Match") String ifMatch) {
         return members.assignRoles(caller(), tenantId, memberId, body.roles(), ifMatch);
@@ -170,7 +172,8 @@ public class TenantResource {
     @Path("/{tenantId}/members/{memberId}")
     @Extension(name = "x-problem-codes", value = "TENANT_NOT_FOUND, TENANT_ROLE_REQUIRED, UNKNOWN_TENANT, MEMBER_NOT_FOUND, LAST_TENANT_ADMIN, IDENTITY_PROVIDER_FAILED")
     @Operation(operationId = "removeMember", summary = "Remove a member (tenant admin)",
-            description = "Disables the member's account and takes its tenant roles away.")
+            description = "Disables the member's account and takes its tenant roles away; the tokens it holds are "
+                    + "refused from now on (401).")
     @APIResponse(responseCode = "204", description = "Removed")
     public Uni<Response> removeMember(@PathParam("tenantId") UUID tenantId, @PathParam("memberId") UUID memberId) {
         return members.remove(caller(), tenantId, memberId).map(v -> Response.noContent().build());

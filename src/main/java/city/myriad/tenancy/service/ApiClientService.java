@@ -9,6 +9,7 @@ import city.myriad.platform.idempotency.Idempotency;
 import city.myriad.platform.paging.Page;
 import city.myriad.platform.paging.PageRequest;
 import city.myriad.platform.security.Caller;
+import city.myriad.platform.security.TokenRevocations;
 import city.myriad.platform.time.Ids;
 import city.myriad.tenancy.identity.IdentityConfig;
 import city.myriad.tenancy.identity.IdentityDirectory;
@@ -47,10 +48,12 @@ public class ApiClientService {
     private final Clock clock;
     private final AuditTrail audit;
     private final String tokenUrl;
+    private final TokenRevocations revocations;
 
     ApiClientService(Scoped scoped, TenantAccess access, TenantRepository tenants, ApiClientRepository clients,
             IdentityDirectory directory, Idempotency idempotency, Ids ids, Clock clock, AuditTrail audit,
-            IdentityConfig identity) {
+            IdentityConfig identity, TokenRevocations revocations) {
+        this.revocations = revocations;
         this.scoped = scoped;
         this.access = access;
         this.tenants = tenants;
@@ -121,7 +124,12 @@ public class ApiClientService {
                 .map(c -> ApiClientView.of(c, null, tokenUrl));
     }
 
-    /** A new secret, shown once; the one before stops working at once (tokens it got run out on their own). */
+    /** The username of a client's tokens (the identity provider's service account of the client). */
+    static String serviceAccount(String clientId) {
+        return "service-account-" + clientId.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** A new secret, shown once; the one before stops working at once, and so do the tokens it got. */
     public Uni<ApiClientView> rotateSecret(Caller caller, UUID tenantId, UUID id) {
         return access.authorize(caller, tenantId, TenantAccess.Action.ADMINISTER)
                 .invoke(this::requireProvisioning)
@@ -132,13 +140,14 @@ public class ApiClientService {
                                     c.secretRotatedAt = now();
                                     return clients.flush();
                                 })
+                                .call(secret -> revocations.revoke(serviceAccount(c.clientId)))
                                 .call(secret -> audit.record(caller, tenant, "rotateApiClientSecret",
                                         Target.of("API_CLIENT", c.id), Map.of("name", c.name, "clientId",
                                                 c.clientId)))
                                 .map(secret -> ApiClientView.of(c, secret, tokenUrl)))));
     }
 
-    /** Deletes the client in the identity provider and here: it gets no new token. */
+    /** Deletes the client in the identity provider and here: it gets no new token, and its tokens are refused. */
     public Uni<Void> delete(Caller caller, UUID tenantId, UUID id) {
         return access.authorize(caller, tenantId, TenantAccess.Action.ADMINISTER)
                 .chain(tenant -> scoped.asTenant(tenant, () -> client(tenant, id)
@@ -146,6 +155,7 @@ public class ApiClientService {
                                 Map.of("name", c.name, "clientId", c.clientId, "roles", new TreeSet<>(c.roleSet()))))
                         .call(c -> c.providerId == null ? Uni.createFrom().voidItem()
                                 : tenants.findById(tenant).chain(t -> directory.deleteApiClient(t.slug, c.providerId)))
+                        .call(c -> revocations.revoke(serviceAccount(c.clientId)))
                         .call(clients::delete)))
                 .replaceWithVoid();
     }

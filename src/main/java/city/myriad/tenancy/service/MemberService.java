@@ -13,6 +13,7 @@ import city.myriad.platform.idempotency.Idempotency;
 import city.myriad.platform.paging.Page;
 import city.myriad.platform.paging.PageRequest;
 import city.myriad.platform.security.Caller;
+import city.myriad.platform.security.TokenRevocations;
 import city.myriad.platform.time.Ids;
 import city.myriad.tenancy.identity.IdentityDirectory;
 import city.myriad.tenancy.mapping.TenancyApi.AddMember;
@@ -47,10 +48,12 @@ public class MemberService {
     private final Clock clock;
     private final Preconditions preconditions;
     private final AuditTrail audit;
+    private final TokenRevocations revocations;
 
     MemberService(Scoped scoped, TenantAccess access, TenantRepository tenants, MemberRepository members,
             IdentityDirectory directory, Idempotency idempotency, Ids ids, Clock clock, Preconditions preconditions,
-            AuditTrail audit) {
+            AuditTrail audit, TokenRevocations revocations) {
+        this.revocations = revocations;
         this.audit = audit;
         this.preconditions = preconditions;
         this.scoped = scoped;
@@ -148,6 +151,7 @@ public class MemberService {
                         .invoke(m -> m.assignRoles(roles))
                         .call(m -> tenants.findById(tenant).chain(t -> directory.assignRoles(t.slug, m.username,
                                 roles)))
+                        .call(m -> revocations.revoke(m.username))  // tokens with the roles before: refused
                         .call(members::flush)))
                 .map(MemberView::of);
     }
@@ -161,6 +165,7 @@ public class MemberService {
                                 Map.of("username", m.username, "roles", new TreeSet<>(m.roleSet()))))
                         .call(m -> tenants.findById(tenant).map((Tenant t) -> t.slug)
                                 .chain(slug -> directory.removeMember(slug, m.username)))
+                        .call(m -> revocations.revoke(m.username))
                         .call(members::delete)))
                 .replaceWithVoid();
     }
