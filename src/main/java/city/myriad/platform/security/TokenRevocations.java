@@ -27,8 +27,9 @@ import org.jboss.logging.Logger;
  *
  * <p>Rules: a token issued in the same second as the change is not refused (an {@code iat} has whole seconds, and a
  * new login right after the change must work); a record older than {@code window} (longer than any access token
- * lives) is no longer read. The instants compared come from two clocks, the database's and the identity provider's:
- * a provider clock behind the database's by d refuses new tokens for d after the change.
+ * lives) is no longer read, and is removed within the hour after. The instants compared come from two clocks, the
+ * database's and the identity provider's: a provider clock behind the database's by d refuses new tokens for d after
+ * the change.
  */
 @ApplicationScoped
 public class TokenRevocations {
@@ -47,6 +48,9 @@ public class TokenRevocations {
     /** This replica's own records, username to epoch second, until a refresh has surely seen them. */
     private final Map<String, Long> local = new ConcurrentHashMap<>();
     private Rounds rounds;
+    /** Records past the window are removed at most this often (by each replica; deleting twice deletes once). */
+    private static final long PRUNE_EVERY_MILLIS = 3_600_000;
+    private volatile long lastPruneMillis;
 
     TokenRevocations(Scoped scoped, MeterRegistry meters,
             @ConfigProperty(name = "myriad.security.revocations.refresh", defaultValue = "PT2S") Duration refresh,
@@ -90,8 +94,13 @@ public class TokenRevocations {
         return issuedAt < changed;
     }
 
-    /** Reads the records of the window again (every {@code refresh}). */
+    /** Reads the records of the window again (every {@code refresh}); once an hour, removes those past it. */
     void refresh() {
+        long nowMillis = System.currentTimeMillis();
+        if (nowMillis - lastPruneMillis >= PRUNE_EVERY_MILLIS) {
+            lastPruneMillis = nowMillis;
+            prune();
+        }
         List<Object[]> rows = Blocking.await(() -> scoped.asPlatform(() -> SessionSql.select("""
                         select username, cast(floor(extract(epoch from revoked_at)) as bigint) from token_revocations
                          where revoked_at > now() - make_interval(secs => :window)""")
@@ -103,5 +112,18 @@ public class TokenRevocations {
         since = Map.copyOf(read);
         long forget = System.currentTimeMillis() / 1000 - LOCAL_GRACE_SECONDS;
         local.entrySet().removeIf(e -> e.getValue() < forget);
+    }
+
+    /** Removes the records past the window; how many went. */
+    long prune() {
+        long removed = Blocking.await(() -> scoped.asPlatform(() -> SessionSql.select("""
+                        with gone as (delete from token_revocations
+                                       where revoked_at < now() - make_interval(secs => :window) returning 1)
+                        select count(*) from gone""")
+                .setParameter("window", window.toSeconds()).singleValue(Long.class)));
+        if (removed > 0) {
+            LOG.infof("Removed %d token revocations older than %s", removed, window);
+        }
+        return removed;
     }
 }

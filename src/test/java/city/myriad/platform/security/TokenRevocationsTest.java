@@ -1,6 +1,7 @@
 package city.myriad.platform.security;
 
 import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -48,5 +49,8 @@ class TokenRevocationsTest {
                 .execute(Tuple.of(username)).await().indefinitely();
         revocations.refresh();
         assertFalse(revocations.revoked(username, now - 60));
+        assertTrue(revocations.prune() >= 1);
+        assertEquals(0L, pool.preparedQuery("select count(*) from token_revocations where username = $1")
+                .execute(Tuple.of(username)).await().indefinitely().iterator().next().getLong(0), "removed");
     }
 }
