@@ -56,6 +56,12 @@ class MembersTest {
         String asAdmin = Tokens.issuedAt(minuteAgo, username, t.slug(), null, "tenant-admin");
         given().auth().oauth2(asAdmin).get(members).then().statusCode(200);
 
+        // A role added takes nothing away: her token stays good (the new role comes with her next token).
+        given().auth().oauth2(t.admin()).contentType("application/json")
+                .body("{\"roles\":[\"tenant-admin\",\"billing-viewer\"]}").put(members + "/" + id).then()
+                .statusCode(200);
+        given().auth().oauth2(asAdmin).get(members).then().statusCode(200);
+
         // Demoted: the token with her admin role is refused from now on (it would have worked 9 more minutes).
         given().auth().oauth2(t.admin()).contentType("application/json").body("{\"roles\":[\"tenant-member\"]}")
                 .put(members + "/" + id).then().statusCode(200);

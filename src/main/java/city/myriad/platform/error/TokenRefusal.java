@@ -16,8 +16,8 @@ enum TokenRefusal {
             + "trusts; get a token from the configured realm's address", "invalid_token"),
     WRONG_AUDIENCE("The bearer token is not meant for this API (audience 'myriad-api' missing)", "invalid_token"),
     NOT_YET_VALID("The bearer token is not valid yet; check the clocks", "invalid_token"),
-    REVOKED("The bearer token was issued before its holder's access changed (a member removed or given other roles, "
-            + "an API client's secret rotated or the client deleted); get a new access token", "invalid_token"),
+    REVOKED("The bearer token was issued before its holder's access changed (a member removed or a role taken "
+            + "away, an API client's secret rotated or the client deleted); get a new access token", "invalid_token"),
     NOT_VERIFIED("The bearer token does not verify: it is malformed, not an access token of the realm 'myriad', or "
             + "signed by a key this service does not trust", "invalid_token");
 

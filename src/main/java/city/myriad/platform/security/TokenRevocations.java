@@ -19,7 +19,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * Tokens issued before their holder's access changed: a member removed or given other roles, an API client whose
+ * Tokens issued before their holder's access changed: a member removed or a role taken away, an API client whose
  * secret was rotated or that was deleted. The change records its username ({@link #revoke}, in the change's own
  * transaction); every replica reads the records every {@code refresh} and refuses ({@link #revoked}) a token of that
  * username whose {@code iat} is before the second of the change, so the change holds at once on the replica that made

@@ -160,9 +160,9 @@ public class TenantResource {
     @Extension(name = "x-problem-codes", value = "TENANT_NOT_FOUND, TENANT_ROLE_REQUIRED, UNKNOWN_TENANT, UNKNOWN_ROLE, MEMBER_NOT_FOUND, LAST_TENANT_ADMIN, IDENTITY_PROVIDER_FAILED")
     @Operation(operationId = "setMemberRoles", summary = "Replace a member's roles (tenant admin)",
             description = "With `If-Match` (the `ETag` of `getMember`), only if the member has not changed since: "
-                    + "otherwise 412 `PRECONDITION_FAILED` and nothing changes. The member's tokens issued before "
-                    + "the change (with the roles before) are refused from now on (401); a new token carries the new "
-                    + "roles.")
+                    + "otherwise 412 `PRECONDITION_FAILED` and nothing changes. If a role is taken away, the member's "
+                    + "tokens issued before the change are refused from now on (401); a new token carries the new "
+                    + "roles. A role only added revokes nothing.")
     public Uni<MemberView> setRoles(@PathParam("tenantId") UUID tenantId, @PathParam("memberId") UUID memberId,
             @Valid @NotNull MemberRoles body, @HeaderParam("If-Match") String ifMatch) {
         return members.assignRoles(caller(), tenantId, memberId, body.roles(), ifMatch);

@@ -139,10 +139,12 @@ public class MemberService {
     public Uni<MemberView> assignRoles(Caller caller, UUID tenantId, UUID memberId, Set<String> requested,
             String ifMatch) {
         Set<String> roles = tenantRoles(requested);
+        java.util.concurrent.atomic.AtomicBoolean losesRoles = new java.util.concurrent.atomic.AtomicBoolean();
         return access.authorize(caller, tenantId, TenantAccess.Action.ADMINISTER)
                 .chain(tenant -> scoped.asTenant(tenant, () -> members.lockRoles(tenant)
                         .chain(() -> member(tenant, memberId))
                         .invoke(m -> preconditions.check(ifMatch, MemberView.of(m)))
+                        .invoke(m -> losesRoles.set(!roles.containsAll(m.roleSet())))
                         .call(m -> roles.contains(Caller.TENANT_ADMIN) ? Uni.createFrom().voidItem()
                                 : keepsAnAdmin(tenant, m))
                         .call(m -> audit.record(caller, tenant, "setMemberRoles", Target.of("MEMBER", m.id),
@@ -151,7 +153,8 @@ public class MemberService {
                         .invoke(m -> m.assignRoles(roles))
                         .call(m -> tenants.findById(tenant).chain(t -> directory.assignRoles(t.slug, m.username,
                                 roles)))
-                        .call(m -> revocations.revoke(m.username))  // tokens with the roles before: refused
+                        // Tokens carrying a role taken away are refused; a role only added comes with a new token.
+                        .call(m -> losesRoles.get() ? revocations.revoke(m.username) : Uni.createFrom().voidItem())
                         .call(members::flush)))
                 .map(MemberView::of);
     }
