@@ -1128,6 +1128,20 @@ class JobsTest {
         assertEquals("KEPT", kept.getString("items[0].state"));
         given().auth().oauth2(World.tenant().admin()).get("/api/v1/reservations/" + reservation + "/nodes").then()
                 .statusCode(404).body("code", equalTo("RESERVATION_NOT_FOUND"));
+        // So does the cluster's operator (before draining a node), with the reservation and its window; another
+        // city's operator and tenants may not look.
+        JsonPath onCluster = given().auth().oauth2(Tokens.olga()).get("/api/v1/clusters/" + cluster
+                + "/reservations/nodes").then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of(slug + "-n1"), onCluster.getList("items.node"));
+        assertEquals("KEPT", onCluster.getString("items[0].state"));
+        assertEquals(reservation, onCluster.getString("items[0].reservationId"));
+        assertEquals(owner.id(), onCluster.getString("items[0].tenantId"));
+        given().auth().oauth2(Tokens.admin()).contentType("application/json")
+                .body("{\"slug\":\"shenzhen\",\"name\":\"Shenzhen\"}").post("/api/v1/operators");  // 201 or 409
+        given().auth().oauth2(Tokens.token("oscar", null, "shenzhen", "operator")).get("/api/v1/clusters/" + cluster
+                + "/reservations/nodes").then().statusCode(403).body("code", equalTo("NOT_CLUSTER_OPERATOR"));
+        given().auth().oauth2(owner.admin()).get("/api/v1/clusters/" + cluster + "/reservations/nodes").then()
+                .statusCode(403);
         // Another tenant's 10-hour job would run into the window: it goes to the other node, though the kept one
         // is first in order (and where it would go without the reservation).
         JsonPath first = runningWholeNode(other, cluster);

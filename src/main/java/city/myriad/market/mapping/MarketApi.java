@@ -139,6 +139,17 @@ public final class MarketApi {
     @Schema(name = "ReservationNodes")
     public record ReservationNodes(List<ReservationNodeView> items) {}
 
+    @Schema(name = "ClusterReservedNode", description = "A node of the cluster that a reservation holds or keeps")
+    public record ClusterReservedNodeView(@Schema(examples = "hz-n0001") String node,
+            @Schema(examples = "hz-b01") String block, @Schema(examples = "hz-r001") String rack,
+            @Schema(description = "HELD: the reservation's window is open; KEPT: kept for its window to come",
+                    enumeration = {"HELD", "KEPT"}, examples = "KEPT") String state,
+            @Schema(description = "Since when the scheduler has given it so") Instant since, UUID reservationId,
+            UUID tenantId, @Schema(description = "The reservation's window") Instant startAt, Instant endAt) {}
+
+    @Schema(name = "ClusterReservedNodes")
+    public record ClusterReservedNodes(List<ClusterReservedNodeView> items) {}
+
     @Schema(name = "Reservation", description = "Cards bought for a window, at the price they were sold at")
     public record ReservationView(UUID id, UUID tenantId, UUID projectId, UUID clusterId,
             @Schema(examples = "ASCEND-910B") String model, @Schema(examples = "64") int cards, Instant startAt,

@@ -156,6 +156,20 @@ public class ReservationRepository implements PanacheRepositoryBase<Reservation,
      * The nodes the scheduling loop gives the reservation, as it last wrote them: name, block, rack, HELD or KEPT,
      * since; held ones first, then by name.
      */
+    /**
+     * The nodes of the cluster that its reservations hold or keep, in node order: node, block, rack, kind, since,
+     * reservation, tenant, window start and end.
+     */
+    public Uni<List<Object[]>> reservedNodesOn(UUID clusterId) {
+        return city.myriad.platform.db.SessionSql.select("""
+                select n.name, n.block, n.rack, rn.kind, rn.since, r.id, r.tenant_id, r.start_at, r.end_at
+                  from reservation_nodes rn
+                  join nodes n on n.cluster_id = rn.cluster_id and n.name = rn.node
+                  join reservations r on r.id = rn.reservation_id
+                 where rn.cluster_id = :cluster and r.end_at > now()
+                 order by n.name, rn.kind""").setParameter("cluster", clusterId).getResultList();
+    }
+
     public Uni<List<Object[]>> nodesOf(UUID reservationId) {
         return city.myriad.platform.db.SessionSql.select("""
                 select n.name, n.block, n.rack, rn.kind, rn.since

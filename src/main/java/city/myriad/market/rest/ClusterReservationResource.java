@@ -1,5 +1,6 @@
 package city.myriad.market.rest;
 
+import city.myriad.market.mapping.MarketApi;
 import city.myriad.market.mapping.MarketApi.ReservationView;
 import city.myriad.market.service.ReservationService;
 import city.myriad.platform.paging.Page;
@@ -28,6 +29,10 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "market")
 public class ClusterReservationResource {
 
+    /** What a route of the cluster's operator may answer besides its own codes. */
+    static final String OPERATOR_CODES = "CLUSTER_NOT_FOUND, NOT_CLUSTER_OPERATOR, OPERATOR_ROLE_REQUIRED, "
+            + "OPERATOR_IDENTITY_UNKNOWN";
+
     private final ReservationService reservations;
     private final CurrentCaller callers;
     private final Paging paging;
@@ -39,8 +44,7 @@ public class ClusterReservationResource {
     }
 
     @GET
-    @Extension(name = "x-problem-codes", value = "CLUSTER_NOT_FOUND, NOT_CLUSTER_OPERATOR, OPERATOR_ROLE_REQUIRED, "
-            + "OPERATOR_IDENTITY_UNKNOWN, VALIDATION_FAILED")
+    @Extension(name = "x-problem-codes", value = OPERATOR_CODES + ", VALIDATION_FAILED")
     @Operation(operationId = "listClusterReservations", summary = "Every tenant's reservations on the cluster "
             + "(operator or platform admin)", description = "In id order, optionally in one state (as of now) and, "
             + "with `short=true`, only those short of cards now (`cardsShort` > 0: nodes of their model out of "
@@ -54,5 +58,18 @@ public class ClusterReservationResource {
                     SchemaType.BOOLEAN)) @QueryParam("short") String shortNow) {
         return reservations.onCluster(callers.get(), clusterId, paging.request(cursor, limit), state,
                 city.myriad.platform.validation.Fields.flag("short", shortNow));
+    }
+
+    @GET
+    @Path("/nodes")
+    @Extension(name = "x-problem-codes", value = OPERATOR_CODES)
+    @Operation(operationId = "listClusterReservedNodes", summary = "The cluster's nodes its reservations hold or "
+            + "keep (operator or platform admin)", description = "In node order: each node a reservation holds "
+            + "while its window is open (`HELD`) or keeps for its window to come within the scheduler's look-ahead "
+            + "of 7 days (`KEPT`), with the reservation, its tenant and window. As the cluster's scheduling loop "
+            + "last recorded them (within seconds of a change). Before draining or taking a node down: a HELD node "
+            + "leaves its reservation short of cards (credited to the tenant) unless another node stands in.")
+    public Uni<MarketApi.ClusterReservedNodes> nodes(@PathParam("clusterId") UUID clusterId) {
+        return reservations.reservedNodes(callers.get(), clusterId);
     }
 }

@@ -257,6 +257,21 @@ public class ReservationService {
                 .map(rows -> page.page(rows, r -> r.id.toString()).map(r -> view(r, now)));
     }
 
+    /**
+     * The cluster's nodes its reservations hold or keep now (operator or platform admin), as the scheduling loop last
+     * recorded them: what draining or taking down a node would leave a reservation short of.
+     */
+    public Uni<MarketApi.ClusterReservedNodes> reservedNodes(Caller caller, UUID clusterId) {
+        return clusters.managed(caller, clusterId)
+                .chain(cluster -> scoped.asPlatform(() -> reservations.reservedNodesOn(cluster.id())))
+                .map(rows -> new MarketApi.ClusterReservedNodes(rows.stream()
+                        .map(x -> new MarketApi.ClusterReservedNodeView((String) x[0], (String) x[1], (String) x[2],
+                                (String) x[3], city.myriad.platform.db.SqlTimes.instant(x[4]), (UUID) x[5],
+                                (UUID) x[6], city.myriad.platform.db.SqlTimes.instant(x[7]),
+                                city.myriad.platform.db.SqlTimes.instant(x[8])))
+                        .toList()));
+    }
+
     public Uni<ReservationView> get(Caller caller, UUID id) {
         Instant now = clock.instant();
         return projects.readableTenant(caller)
