@@ -90,7 +90,7 @@ public class VerifiedTokens implements IdentityProvider<TokenAuthenticationReque
         if (hit != null) {
             if (now < hit.usableUntilMillis()) {
                 RoutingContext current = HttpSecurityUtils.getRoutingContextAttribute(request);
-                return Uni.createFrom().item(forRequest(notRevoked(hit.identity()), current));
+                return Uni.createFrom().item(() -> forRequest(notRevoked(hit.identity()), current));
             }
             verified.remove(token, hit);
         }
