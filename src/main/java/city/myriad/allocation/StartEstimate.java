@@ -49,9 +49,16 @@ public final class StartEstimate {
     /**
      * A job waiting ahead: what it needs, its longest run, and whose it is: its {@code tenant} (compared by
      * {@code equals}; null for nobody's) and whether it is {@code preemptible}, which decide the nodes reservations
-     * hold or keep that it may use ({@link Hold}).
+     * hold or keep that it may use ({@link Hold}); {@code notBefore} (null: none), the earliest it may start (a
+     * RESERVED job's window). The node plan honours {@code notBefore}; the pooled play does not.
      */
-    public record Waiting(Need need, long maxRunSeconds, boolean oneBlock, Object tenant, boolean preemptible) {
+    public record Waiting(Need need, long maxRunSeconds, boolean oneBlock, Object tenant, boolean preemptible,
+            Instant notBefore) {
+
+        /** A job that may start at once. */
+        public Waiting(Need need, long maxRunSeconds, boolean oneBlock, Object tenant, boolean preemptible) {
+            this(need, maxRunSeconds, oneBlock, tenant, preemptible, null);
+        }
 
         /** A job of nobody's in particular, not preemptible. */
         public Waiting(Need need, long maxRunSeconds, boolean oneBlock) {
@@ -490,10 +497,17 @@ public final class StartEstimate {
          */
         private long[] freeFor(int i, Waiting job) {
             List<Hold> on = holds.get(i);
-            if (on == null) {
+            boolean waits = waitsToStart(job);
+            if (on == null && !waits) {
                 return free[i];
             }
             long[] f = free[i].clone();
+            if (waits) {
+                f[0] -= BARRED;
+            }
+            if (on == null) {
+                return f;
+            }
             for (Hold h : on) {
                 if (h.bars(job) && (h.from() == null || micros(h.from()) <= now)) {
                     f[0] -= BARRED;
@@ -508,12 +522,16 @@ public final class StartEstimate {
          */
         private TreeMap<Long, long[]> changesFor(int i, Waiting job) {
             List<Hold> on = holds.get(i);
-            if (on == null || on.stream().noneMatch(h -> h.bars(job))) {
+            boolean waits = waitsToStart(job);
+            if (!waits && (on == null || on.stream().noneMatch(h -> h.bars(job)))) {
                 return changes.get(i);
             }
             TreeMap<Long, long[]> ch = new TreeMap<>();
             changes.get(i).forEach((t, d) -> ch.put(t, d.clone()));
-            for (Hold h : on) {
+            if (waits) {
+                ch.computeIfAbsent(micros(job.notBefore()), k -> new long[3])[0] += BARRED;
+            }
+            for (Hold h : on == null ? List.<Hold>of() : on) {
                 if (!h.bars(job)) {
                     continue;
                 }
@@ -523,6 +541,11 @@ public final class StartEstimate {
                 ch.computeIfAbsent(micros(h.until()), k -> new long[3])[0] += BARRED;
             }
             return ch;
+        }
+
+        /** Whether the job may not start before a time to come: every node is barred to it until then. */
+        private boolean waitsToStart(Waiting job) {
+            return job.notBefore() != null && micros(job.notBefore()) > now;
         }
 
         /** The value at {@code t} of a step function given by its change times and values. */

@@ -184,6 +184,24 @@ class StartEstimateTest {
     }
 
     @Test
+    void on_nodes_a_job_that_may_not_start_before_its_window_plans_from_there_and_holds_nothing_before() {
+        List<StartEstimate.Need> nodes = List.of(NODE_OF_8);
+        int[] blocks = {0};
+        Waiting reserved = new Waiting(StartEstimate.Need.cards(8_000), 3_600, false, "acme", false,
+                NOW.plusSeconds(7_200));
+        assertEquals(Optional.of(NOW.plusSeconds(7_200)), StartEstimate.earliestOnNodes(nodes, blocks, List.of(),
+                List.of(), List.of(), reserved, NOW));
+        // Behind it, a job that ends by the window starts now; a longer one after the reserved job's run.
+        List<Optional<Instant>> starts = StartEstimate.startsOnNodes(nodes, blocks, List.of(), List.of(),
+                List.of(reserved, of("globex", 8_000, 7_200, false), of("globex", 8_000, 7_201, false)), NOW);
+        assertEquals(List.of(Optional.of(NOW.plusSeconds(7_200)), Optional.of(NOW), Optional.of(NOW.plusSeconds(10_800))),
+                starts);
+        // A window already open bars nothing.
+        assertEquals(Optional.of(NOW), StartEstimate.earliestOnNodes(nodes, blocks, List.of(), List.of(), List.of(),
+                new Waiting(StartEstimate.Need.cards(8_000), 3_600, false, "acme", false, NOW.minusSeconds(60)), NOW));
+    }
+
+    @Test
     void on_nodes_a_node_kept_for_a_window_to_come_takes_others_work_that_ends_before_it_opens() {
         List<StartEstimate.Need> nodes = List.of(NODE_OF_8);
         int[] blocks = {0};

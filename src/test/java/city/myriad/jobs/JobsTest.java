@@ -1182,6 +1182,26 @@ class JobsTest {
     }
 
     @Test
+    void a_reserved_job_submitted_before_its_window_is_told_it_starts_when_the_window_opens() {
+        String cluster = World.cluster(2);
+        World.Tenant owner = World.tenant();
+        Instant start = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).plusSeconds(3_600);
+        String reservation = reserve(owner, cluster, 8, start, start.plus(Duration.ofHours(2))).extract().path("id");
+        // Both nodes are idle, but the loop admits a RESERVED job only in its window: it waits, and says until when.
+        String reserved = submitted(owner.admin(), reservedJob(owner, cluster, reservation));
+        JsonPath waiting = until(owner.admin(), reserved, j -> "RESERVATION_NOT_STARTED".equals(j.getString("reason")));
+        assertEquals("QUEUED", waiting.getString("state"));
+        assertEquals(start, Instant.parse(waiting.getString("estimatedStartAt")));
+        // An on-demand job of the same tenant behind it starts now, as it does.
+        JsonPath now = until(owner.admin(), submitted(owner.admin(), job(cluster, owner.projectId(), "8", "ON_DEMAND",
+                600)), state("RUNNING"));
+        assertEquals("QUEUED", until(owner.admin(), reserved, j -> true).getString("state"));
+        for (String id : List.of(reserved, now.getString("id"))) {
+            given().auth().oauth2(owner.admin()).post("/api/v1/jobs/" + id + "/cancel").then().statusCode(200);
+        }
+    }
+
+    @Test
     void a_window_opening_on_other_tenants_work_is_short_of_its_cards_until_a_node_frees_and_stands_in() {
         String cluster = World.cluster(2);
         World.Tenant owner = World.tenant();

@@ -334,6 +334,7 @@ public class JobRepository {
                         with ranked as (
                           select id, cards_milli, max_run_seconds, cpu_milli, memory_mib, same_block, created_at,
                                  tenant_id, price_class,
+                                 (select r.start_at from reservations r where r.id = jobs.reservation_id) as window_start,
                                  case when cast(:rate as float8) = 0 then cards_milli::float8 * max_run_seconds
                                       else ln(1 + cards_milli::float8 * max_run_seconds / 1000)
                                            + extract(epoch from created_at)::float8 * cast(:rate as float8) end as area,
@@ -352,7 +353,7 @@ public class JobRepository {
                             from queued
                            where created_at <= :aged and (created_at, id) <= (:before, :id))
                         select q.cards_milli, q.max_run_seconds, q.cpu_milli, q.memory_mib, q.same_block, q.id,
-                               q.tenant_id, q.price_class = 'SPOT'
+                               q.tenant_id, q.price_class = 'SPOT', q.window_start
                           from queued q, mine
                          where q.id <> :id
                            and case when q.oldest then not mine.oldest or q.age_rank < mine.age_rank
@@ -372,7 +373,7 @@ public class JobRepository {
                 .map(rows -> rows.stream().map(r -> new Queued((UUID) r[5], new StartEstimate.Waiting(
                         new StartEstimate.Need(((Number) r[0]).longValue(), ((Number) r[2]).longValue(),
                                 ((Number) r[3]).longValue()), ((Number) r[1]).longValue(), (Boolean) r[4], r[6],
-                                (Boolean) r[7]))).toList());
+                                (Boolean) r[7], r[8] == null ? null : SqlTimes.instant(r[8])))).toList());
     }
 
     /**
@@ -393,6 +394,12 @@ public class JobRepository {
      * The jobs of a cluster and model RUNNING: their placement as stored, cards (milli), CPU (milli), memory (MiB) and
      * declared end (start + maxRunSeconds).
      */
+    /** When the reservation's window opens: a RESERVED job of it starts no earlier. */
+    public Uni<Instant> reservationStart(UUID reservationId) {
+        return SessionSql.select("select start_at from reservations where id = :id").setParameter("id", reservationId)
+                .first().map(row -> row.map(r -> SqlTimes.instant(r[0])).orElse(null));
+    }
+
     /**
      * The nodes of the cluster reservations hold (window open) or keep (window to come), as its scheduling loop last
      * recorded them: node, tenant, from (null: held now), until (the window's end).

@@ -455,8 +455,15 @@ public class JobService {
      */
     private Uni<Estimate> plan(JobView r, List<ClusterSupply.NodeInService> nodes, long version, Instant now) {
         long cardsMilli = r.cards().multiply(BigDecimal.valueOf(1000)).longValueExact();
-        StartEstimate.Waiting me = new StartEstimate.Waiting(new StartEstimate.Need(cardsMilli, r.cpuMilli(),
-                r.memoryMib()), r.maxRunSeconds(), r.sameBlock(), r.tenantId(), "SPOT".equals(r.jobClass()));
+        Uni<Instant> windowStart = r.reservationId() == null ? Uni.createFrom().nullItem()
+                : jobs.reservationStart(r.reservationId());
+        return windowStart.chain(notBefore -> plan(r, new StartEstimate.Waiting(new StartEstimate.Need(cardsMilli,
+                r.cpuMilli(), r.memoryMib()), r.maxRunSeconds(), r.sameBlock(), r.tenantId(),
+                "SPOT".equals(r.jobClass()), notBefore), cardsMilli, nodes, version, now));
+    }
+
+    private Uni<Estimate> plan(JobView r, StartEstimate.Waiting me, long cardsMilli,
+            List<ClusterSupply.NodeInService> nodes, long version, Instant now) {
         return agedBefore(r.clusterId(), now).chain(agedBefore -> jobs.queuedAhead(r.clusterId(), r.model(),
                         r.createdAt(), r.id(), cardsMilli * r.maxRunSeconds(), SchedulerOptions.myriad().areaRate(),
                         agedBefore, SchedulerOptions.myriad().heads()))
