@@ -50,7 +50,7 @@ public final class StartEstimate {
      * A job waiting ahead: what it needs, its longest run, and whose it is: its {@code tenant} (compared by
      * {@code equals}; null for nobody's) and whether it is {@code preemptible}, which decide the nodes reservations
      * hold or keep that it may use ({@link Hold}); {@code notBefore} (null: none), the earliest it may start (a
-     * RESERVED job's window). The node plan honours {@code notBefore}; the pooled play does not.
+     * RESERVED job's window).
      */
     public record Waiting(Need need, long maxRunSeconds, boolean oneBlock, Object tenant, boolean preemptible,
             Instant notBefore) {
@@ -132,9 +132,12 @@ public final class StartEstimate {
                 t = later(t, freed.endsAt());
                 free = free.plus(freed.holds());
             }
-            starts.add(Optional.of(t));
+            // A job that may not start yet (a RESERVED job before its window) starts at its time, its cards counted
+            // taken from its turn on: pessimistic for the jobs behind it, never optimistic for itself.
+            Instant start = w.notBefore() == null ? t : later(t, w.notBefore());
+            starts.add(Optional.of(start));
             free = free.minus(w.need());
-            ends.add(new Running(w.need(), t.plusSeconds(w.maxRunSeconds())));
+            ends.add(new Running(w.need(), start.plusSeconds(w.maxRunSeconds())));
         }
         return starts;
     }

@@ -196,6 +196,10 @@ class StartEstimateTest {
                 List.of(reserved, of("globex", 8_000, 7_200, false), of("globex", 8_000, 7_201, false)), NOW);
         assertEquals(List.of(Optional.of(NOW.plusSeconds(7_200)), Optional.of(NOW), Optional.of(NOW.plusSeconds(10_800))),
                 starts);
+        // The pooled play starts it at its window too, its cards counted taken from its turn (pessimistic behind).
+        assertEquals(List.of(Optional.of(NOW.plusSeconds(7_200)), Optional.of(NOW.plusSeconds(10_800))),
+                StartEstimate.startsPooled(new StartEstimate.Need(8_000, Long.MAX_VALUE / 4, Long.MAX_VALUE / 4),
+                        List.of(), List.of(reserved, of("globex", 8_000, 600, false)), NOW));
         // A window already open bars nothing.
         assertEquals(Optional.of(NOW), StartEstimate.earliestOnNodes(nodes, blocks, List.of(), List.of(), List.of(),
                 new Waiting(StartEstimate.Need.cards(8_000), 3_600, false, "acme", false, NOW.minusSeconds(60)), NOW));
