@@ -333,8 +333,7 @@ public class JobRepository {
         return SessionSql.select("""
                         with ranked as (
                           select id, cards_milli, max_run_seconds, cpu_milli, memory_mib, same_block, created_at,
-                                 tenant_id, price_class,
-                                 (select r.start_at from reservations r where r.id = jobs.reservation_id) as window_start,
+                                 tenant_id, price_class, reservation_id,
                                  case when cast(:rate as float8) = 0 then cards_milli::float8 * max_run_seconds
                                       else ln(1 + cards_milli::float8 * max_run_seconds / 1000)
                                            + extract(epoch from created_at)::float8 * cast(:rate as float8) end as area,
@@ -353,7 +352,9 @@ public class JobRepository {
                             from queued
                            where created_at <= :aged and (created_at, id) <= (:before, :id))
                         select q.cards_milli, q.max_run_seconds, q.cpu_milli, q.memory_mib, q.same_block, q.id,
-                               q.tenant_id, q.price_class = 'SPOT', q.window_start
+                               q.tenant_id, q.price_class = 'SPOT',
+                               case when q.reservation_id is not null
+                                    then (select r.start_at from reservations r where r.id = q.reservation_id) end
                           from queued q, mine
                          where q.id <> :id
                            and case when q.oldest then not mine.oldest or q.age_rank < mine.age_rank
