@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusIntegrationTest
 @QuarkusTestResource(value = RealKeycloak.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(value = ItDatabase.class, restrictToAnnotatedClass = true)
 class IdentityEndToEndIT {
 
     static final String ACME = "/api/v1/tenants/01930000-0000-7000-8000-00000000e001";
@@ -152,6 +153,65 @@ class IdentityEndToEndIT {
         Map<String, List<String>> attributes = (Map<String, List<String>>) users.get(0).get("attributes");
         assertEquals(List.of("acme"), attributes.get("tenant"));
         assertTrue(Keycloak.realmRoles((String) users.get(0).get("id")).contains("billing-viewer"));
+    }
+
+    /**
+     * Keycloak is not in the database's transaction: a member or an API client made there for a row that then fails to
+     * commit is taken back. The database is made to refuse the commit itself (a deferred trigger, as a serialization
+     * failure or a lost connection at commit would), after the account and the client were made.
+     */
+    @Test
+    void an_account_or_api_client_whose_row_fails_to_commit_is_taken_back_out_of_keycloak() throws Exception {
+        String alice = Keycloak.password("alice");
+        String tag = UUID.randomUUID().toString().substring(0, 6);
+        try (java.sql.Connection db = ItDatabase.connect(); java.sql.Statement sql = db.createStatement()) {
+            sql.execute("create function it_refuse_commit() returns trigger language plpgsql as $$ begin "
+                    + "raise exception 'the test refuses this commit'; end $$");
+            sql.execute("create constraint trigger it_refuse_member after insert on members deferrable initially "
+                    + "deferred for each row when (new.username like 'doomed%') execute function it_refuse_commit()");
+            sql.execute("create constraint trigger it_refuse_api_client after insert on api_clients deferrable "
+                    + "initially deferred for each row when (new.name like 'doomed%') execute function "
+                    + "it_refuse_commit()");
+        }
+        try {
+            String username = "doomed" + tag;
+            given().auth().oauth2(alice).contentType("application/json")
+                    .body("{\"username\":\"" + username + "\",\"email\":\"" + username + "@acme.example\","
+                            + "\"roles\":[\"tenant-admin\"]}")
+                    .post(ACME + "/members").then().statusCode(500).contentType("application/problem+json");
+            given().auth().oauth2(alice).get(ACME + "/members").then().statusCode(200)
+                    .body("items.username", org.hamcrest.Matchers.not(hasItem(username)));
+            Map<String, Object> account = Keycloak.user(username);
+            String userId = (String) account.get("id");
+            assertEquals(false, account.get("enabled"), "the account made for the member is disabled");
+            @SuppressWarnings("unchecked")
+            Map<String, List<String>> attributes = (Map<String, List<String>>) account.get("attributes");
+            assertTrue(attributes == null || !attributes.containsKey("tenant"), "and carries no tenant: " + attributes);
+            assertEquals(List.of(), Keycloak.groupsOf(userId));
+            assertTrue(Keycloak.realmRoles(userId).stream().noneMatch(r -> r.startsWith("tenant-")),
+                    "no tenant role: " + Keycloak.realmRoles(userId));
+
+            String name = "doomed pipeline " + tag;
+            given().auth().oauth2(alice).contentType("application/json")
+                    .body("{\"name\":\"" + name + "\",\"roles\":[\"tenant-admin\"]}")
+                    .post(ACME + "/api-clients").then().statusCode(500).contentType("application/problem+json");
+            assertTrue(!Keycloak.clientNames("acme-").contains(name), "no client is left in Keycloak");
+            given().auth().oauth2(alice).get(ACME + "/api-clients").then().statusCode(200)
+                    .body("items.name", org.hamcrest.Matchers.not(hasItem(name)));
+        } finally {
+            try (java.sql.Connection db = ItDatabase.connect(); java.sql.Statement sql = db.createStatement()) {
+                sql.execute("drop trigger it_refuse_member on members");
+                sql.execute("drop trigger it_refuse_api_client on api_clients");
+                sql.execute("drop function it_refuse_commit()");
+            }
+        }
+        // The same requests without the refusal work: what was taken back does not stand in the way.
+        String again = "doomed" + tag;
+        given().auth().oauth2(alice).contentType("application/json")
+                .body("{\"username\":\"" + again + "\",\"email\":\"" + again + "@acme.example\","
+                        + "\"roles\":[\"tenant-member\"]}")
+                .post(ACME + "/members").then().statusCode(201);
+        assertEquals(true, Keycloak.user(again).get("enabled"));
     }
 
     @Test

@@ -93,6 +93,13 @@ final class Keycloak {
                 .then().statusCode(200).extract().jsonPath().getList("name");
     }
 
+    /** The names of the realm's clients whose client id starts with this (Keycloak's client-id search). */
+    static List<String> clientNames(String clientIdPrefix) {
+        return admin().queryParam("clientId", clientIdPrefix).queryParam("search", "true").queryParam("max", "1000")
+                .get(RealKeycloak.url() + "/admin/realms/myriad/clients").then().statusCode(200).extract().jsonPath()
+                .getList("name");
+    }
+
     private static io.restassured.specification.RequestSpecification admin() {
         return given().auth().oauth2(clientCredentials("myriad-admin", "myriad-admin-secret"));
     }

@@ -67,5 +67,13 @@ public class DirectoryProducer {
         public Uni<Void> deleteApiClient(String tenantSlug, String providerId) {
             return Uni.createFrom().voidItem();  // nothing was made in the provider
         }
+
+        public Uni<Void> discardMember(String tenantSlug, String username) {
+            return Uni.createFrom().voidItem();
+        }
+
+        public Uni<Void> discardApiClient(String tenantSlug, String clientId) {
+            return Uni.createFrom().voidItem();
+        }
     }
 }

@@ -30,6 +30,15 @@ public interface IdentityDirectory {
     Uni<Void> removeMember(String tenantSlug, String username);
 
     /**
+     * Undoes a {@link #provisionMember} whose member row was not committed (or that failed half-way): the account is
+     * taken out of the tenant as {@link #removeMember} does, but only if it is one that provisioning may have made or
+     * adopted for this tenant; any other account (another tenant's, an operator's, a platform admin's, a service
+     * account) is left alone. Without it, the account would carry the tenant and its roles with no member the
+     * tenant's admins could see or remove.
+     */
+    Uni<Void> discardMember(String tenantSlug, String username);
+
+    /**
      * Whether this directory provisions anything: without it, tenancy rows are written and the accounts are made in
      * the identity provider by hand, and API clients (whose secret only the provider can issue) cannot be made.
      */
@@ -49,6 +58,12 @@ public interface IdentityDirectory {
 
     /** Deletes the client and its service account: no new token is issued to it. */
     Uni<Void> deleteApiClient(String tenantSlug, String providerId);
+
+    /**
+     * Undoes a {@link #createApiClient} whose row was not committed (or that failed half-way), found by the
+     * {@code clientId} Myriad chose: deleted if the provider holds it and it was made for this tenant, else nothing.
+     */
+    Uni<Void> discardApiClient(String tenantSlug, String clientId);
 
     /** A client the provider made: its id there, and its secret. */
     record IssuedClient(String providerId, String secret) {}

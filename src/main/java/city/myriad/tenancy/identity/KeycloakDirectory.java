@@ -143,17 +143,37 @@ public class KeycloakDirectory implements IdentityDirectory {
                         + "there", username, tenantSlug);
                 return null;
             }
-            UserResource user = keycloak.realm(realm).users().get(u.getId());
-            replaceRoles(user, Set.of());
-            leaveTenantGroups(user, null);
-            Map<String, List<String>> attributes = new HashMap<>(u.getAttributes());
-            attributes.remove(TENANT);
-            u.setAttributes(attributes);
-            u.setEnabled(false);
-            user.update(u);
-            user.logout();
+            takeOut(keycloak.realm(realm).users().get(u.getId()), u);
             return null;
         });
+    }
+
+    @Override
+    public Uni<Void> discardMember(String tenantSlug, String username) {
+        return blocking("take back the account of a member not added", () -> {
+            UserRepresentation u = existingUser(username);
+            if (u == null || !belongsTo(u, tenantSlug)) {
+                return null;  // never made, or not this tenant's: nothing of this request's to undo
+            }
+            UserResource user = keycloak.realm(realm).users().get(u.getId());
+            if (adoptable(user, u, tenantSlug)) {
+                takeOut(user, u);
+                LOG.infof("Took back account %s of tenant %s: its member was not added", username, tenantSlug);
+            }
+            return null;
+        });
+    }
+
+    /** The account leaves the tenant: no tenant roles, groups or attribute, disabled, its sessions ended. */
+    private void takeOut(UserResource user, UserRepresentation u) {
+        replaceRoles(user, Set.of());
+        leaveTenantGroups(user, null);
+        Map<String, List<String>> attributes = new HashMap<>(u.getAttributes());
+        attributes.remove(TENANT);
+        u.setAttributes(attributes);
+        u.setEnabled(false);
+        user.update(u);
+        user.logout();
     }
 
     @Override
@@ -211,6 +231,20 @@ public class KeycloakDirectory implements IdentityDirectory {
                 apiClient(tenantSlug, providerId).remove();
             } catch (jakarta.ws.rs.NotFoundException gone) {
                 // Deleted already (a retry after a lost answer): the client is gone either way.
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Uni<Void> discardApiClient(String tenantSlug, String clientId) {
+        return blocking("delete an API client not made", () -> {
+            for (ClientRepresentation c : keycloak.realm(realm).clients().findByClientId(clientId)) {
+                Map<String, String> attributes = c.getAttributes();
+                if (attributes != null && tenantSlug.equals(attributes.get(API_CLIENT_TENANT))) {
+                    keycloak.realm(realm).clients().get(c.getId()).remove();
+                    LOG.infof("Deleted API client %s of tenant %s: its row was not written", clientId, tenantSlug);
+                }
             }
             return null;
         });

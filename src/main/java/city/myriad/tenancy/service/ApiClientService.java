@@ -30,7 +30,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * A tenant's API clients: machine credentials for the client-credentials grant, made, re-keyed and deleted by its
  * tenant-admins without anyone touching the identity provider by hand. Each change is made in the provider in the
- * same step as the row (a provider failure rolls the row back); the secret is the provider's and is shown once.
+ * same step as the row (a provider failure rolls the row back; a client made for a row that then failed to commit is
+ * deleted again); the secret is the provider's and is shown once.
  */
 @ApplicationScoped
 public class ApiClientService {
@@ -74,9 +75,10 @@ public class ApiClientService {
     public Uni<ApiClientView> create(Caller caller, UUID tenantId, CreateApiClient command) {
         Set<String> roles = MemberService.tenantRoles(command.roles());
         AtomicReference<String> issued = new AtomicReference<>();
+        ProviderUndo undo = new ProviderUndo("an API client of no row, never shown, in the identity provider");
         return access.authorize(caller, tenantId, TenantAccess.Action.ADMINISTER)
                 .invoke(this::requireProvisioning)
-                .chain(tenant -> scoped.asTenant(tenant, () -> idempotency.once(tenant, ApiClientView.class,
+                .chain(tenant -> undo.around(scoped.asTenant(tenant, () -> idempotency.once(tenant, ApiClientView.class,
                         () -> clients.lock(tenant)
                                 .chain(() -> clients.countOf(tenant))
                                 .invoke(count -> {
@@ -96,6 +98,8 @@ public class ApiClientService {
                                     c.createdAt = now();
                                     c.createdBy = caller.username();
                                     return clients.persistAndFlush(c)
+                                            .invoke(saved -> undo.arm(() -> directory.discardApiClient(t.slug,
+                                                    saved.clientId)))
                                             .call(saved -> directory.createApiClient(t.slug, saved.clientId,
                                                     saved.name, roles).invoke(made -> {
                                                         saved.providerId = made.providerId();
@@ -106,7 +110,7 @@ public class ApiClientService {
                                                     Target.of("API_CLIENT", saved.id), Map.of("name", saved.name,
                                                             "clientId", saved.clientId, "roles", new TreeSet<>(roles))));
                                 })
-                                .map(saved -> ApiClientView.of(saved, null, tokenUrl)))))
+                                .map(saved -> ApiClientView.of(saved, null, tokenUrl))))))
                 // The stored answer has no secret; only the call that made the client has one to show.
                 .map(view -> issued.get() == null ? view : view.withSecret(issued.get()));
     }

@@ -66,11 +66,18 @@ public class MemberService {
         this.clock = clock;
     }
 
-    /** Adds a member and creates (or adopts, see the directory's rule) the account, which sets its own password. */
+    /**
+     * Adds a member and creates (or adopts, see the directory's rule) the account, which sets its own password. If the
+     * member's row is not committed after the account was made, the account is taken back out of the tenant: no
+     * account carries the tenant without a member its admins can see and remove.
+     */
     public Uni<MemberView> add(Caller caller, UUID tenantId, AddMember command) {
-        return admit(caller, tenantId, ids.next(), command, "CREATED", (slug, roles) -> directory.provisionMember(slug,
-                new IdentityDirectory.NewIdentity(command.username(), command.email(), command.firstName(),
-                        command.lastName()), roles));
+        ProviderUndo undo = new ProviderUndo("account " + command.username() + " bound to its tenant with no member");
+        return undo.around(admit(caller, tenantId, ids.next(), command, "CREATED", (slug, roles) -> {
+            undo.arm(() -> directory.discardMember(slug, command.username()));
+            return directory.provisionMember(slug, new IdentityDirectory.NewIdentity(command.username(),
+                    command.email(), command.firstName(), command.lastName()), roles);
+        }));
     }
 
     /**
