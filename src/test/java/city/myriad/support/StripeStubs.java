@@ -45,6 +45,17 @@ public class StripeStubs implements QuarkusTestResourceLifecycleManager {
         stub("/v1/customers", "customer", "cus_{{request.headers.[Idempotency-Key]}}", Map.of());
         stub("/v1/invoices", "invoice", "in_{{request.headers.[Idempotency-Key]}}", Map.of("status", "draft"));
         stub("/v1/invoiceitems", "invoiceitem", "ii_{{request.headers.[Idempotency-Key]}}", Map.of());
+        // A customer updated (its billing contact): Stripe answers the customer.
+        ObjectNode customer = fixture("customer");
+        customer.put("id", "{{request.pathSegments.[2]}}");
+        server.stubFor(post(urlPathMatching("/v1/customers/[^/]+")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody(customer.toString())));
+        // A customer portal session: a one-visit URL of its own.
+        ObjectNode portal = fixture("billing_portal.session");
+        portal.put("id", "bps_{{randomValue length=14 type='ALPHANUMERIC'}}");
+        portal.put("url", "https://billing.stripe.com/p/session/test_{{randomValue length=20 type='ALPHANUMERIC'}}");
+        server.stubFor(post(urlPathEqualTo("/v1/billing_portal/sessions")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody(portal.toString())));
         ObjectNode finalized = fixture("invoice");
         finalized.put("id", "{{request.pathSegments.[2]}}");
         finalized.put("status", "open");

@@ -3,10 +3,13 @@ package city.myriad.billing.mapping;
 import city.myriad.platform.Identified;
 import city.myriad.platform.money.Money;
 import city.myriad.platform.money.SignedMoney;
+import city.myriad.platform.validation.MaxChars;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Email;
+import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
@@ -145,4 +148,59 @@ public final class BillingApi {
             + "operator's payable account for the period")
     public record SettlementTotal(String currency, SignedMoney revenue, SignedMoney marketplaceFee,
             SignedMoney payable, SignedMoney ledgerPayable) {}
+
+    @Schema(name = "BillingAddress", description = "A postal address, as Stripe keeps a customer's")
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record BillingAddress(
+            @NotBlank @MaxChars(200) @Schema(maxLength = 200, examples = "1 Science Avenue") String line1,
+            @MaxChars(200) @Schema(maxLength = 200, examples = "Building 7") String line2,
+            @MaxChars(100) @Schema(maxLength = 100, examples = "Hangzhou") String city,
+            @MaxChars(20) @Schema(maxLength = 20, examples = "310000") String postalCode,
+            @MaxChars(100) @Schema(maxLength = 100, description = "State, province or region", examples = "Zhejiang")
+            String state,
+            @NotBlank @Pattern(regexp = "^[A-Z]{2}$", message = "an ISO 3166-1 alpha-2 country code in capitals, "
+                    + "e.g. CN") @Schema(pattern = "^[A-Z]{2}$", description = "ISO 3166-1 alpha-2",
+                    examples = "CN") String country) {}
+
+    @Schema(name = "SetBillingProfile", description = "The tenant's billing contact, replaced whole")
+    public record SetBillingProfile(
+            @NotBlank @Email @MaxChars(254) @Schema(maxLength = 254, description = "Where Stripe sends invoices and "
+                    + "receipts", examples = "finance@acme.example") String email,
+            @MaxChars(200) @Schema(maxLength = 200, description = "The name invoices are made out to; the tenant's "
+                    + "name when left out", examples = "ACME Robotics Co., Ltd.") String legalName,
+            @Valid BillingAddress address) {}
+
+    @Schema(name = "BillingProfile", description = "The tenant's billing contact, and how far the tenant's Stripe "
+            + "customer has caught up with it")
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record BillingProfileView(
+            UUID tenantId,
+            @Schema(examples = "finance@acme.example") String email,
+            @Schema(examples = "ACME Robotics Co., Ltd.") String legalName,
+            BillingAddress address,
+            @Schema(description = "1 for the first contact set, one more for each change", examples = "1") long version,
+            Instant updatedAt,
+            @Schema(examples = "alice") String updatedBy,
+            @Schema(description = "NOT_CONFIGURED: this deployment has no Stripe; PENDING: the Stripe customer does "
+                    + "not carry this version yet (it is made with the first invoice pushed or payment portal "
+                    + "opened); SYNCED: it does; FAILED: Stripe refused it 12 times (`stripeNote` says why; setting "
+                    + "the contact again retries)",
+                    enumeration = {"NOT_CONFIGURED", "PENDING", "SYNCED", "FAILED"}) String stripeState,
+            @Schema(examples = "cus_QXg1o8vcGmoR32") String stripeCustomerId,
+            @Schema(description = "Stripe's last error while bringing the customer up to date") String stripeNote) {}
+
+    @Schema(name = "CreateBillingPortalSession")
+    public record CreateBillingPortalSession(
+            @NotBlank @MaxChars(2000) @Schema(maxLength = 2000, description = "Where Stripe sends the browser back: "
+                    + "an absolute http or https URL", examples = "https://portal.myriad.example/billing")
+            String returnUrl) {}
+
+    @Schema(name = "BillingPortalSession", description = "A short-lived link to Stripe's customer portal, where the "
+            + "tenant adds or removes payment methods and sees its Stripe invoices and receipts")
+    public record BillingPortalSessionView(
+            @Schema(description = "Open it in the browser now: it is for one visit and expires within minutes",
+                    examples = "https://billing.stripe.com/p/session/test_YWNjdF8x") String url,
+            String returnUrl,
+            @Schema(examples = "cus_QXg1o8vcGmoR32") String stripeCustomerId,
+            Instant createdAt) {}
 }

@@ -4,6 +4,11 @@ import city.myriad.billing.mapping.BillingApi.BalanceView;
 import city.myriad.billing.mapping.BillingApi.CommitmentRequest;
 import city.myriad.billing.mapping.BillingApi.CommitmentView;
 import city.myriad.billing.mapping.BillingApi.CreditGrantRequest;
+import city.myriad.billing.mapping.BillingApi.BillingPortalSessionView;
+import city.myriad.billing.mapping.BillingApi.BillingProfileView;
+import city.myriad.billing.mapping.BillingApi.CreateBillingPortalSession;
+import city.myriad.billing.mapping.BillingApi.SetBillingProfile;
+import city.myriad.billing.service.BillingProfiles;
 import city.myriad.billing.service.Wallets;
 import city.myriad.platform.idempotency.Creations;
 import city.myriad.platform.security.CurrentCaller;
@@ -15,6 +20,7 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -37,11 +43,65 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class TenantBillingResource {
 
     private final Wallets wallets;
+    private final BillingProfiles profiles;
     private final CurrentCaller callers;
 
-    TenantBillingResource(Wallets wallets, CurrentCaller callers) {
+    TenantBillingResource(Wallets wallets, BillingProfiles profiles, CurrentCaller callers) {
         this.wallets = wallets;
+        this.profiles = profiles;
         this.callers = callers;
+    }
+
+    @GET
+    @Path("/billing-profile")
+    @Extension(name = "x-problem-codes", value = InvoiceResource.TENANT_CODES + ", BILLING_PROFILE_NOT_FOUND")
+    @Operation(operationId = "getBillingProfile", summary = "The tenant's billing contact",
+            description = "Where Stripe sends the tenant's invoices and receipts, the legal name and address they "
+                    + "carry, and how far the tenant's Stripe customer has caught up with it (`stripeState`). The "
+                    + "tenant's own (any tenant role), any for platform admins. Its `ETag` is what "
+                    + "`setBillingProfile` takes in `If-Match`.")
+    public Uni<BillingProfileView> profile(@PathParam("tenantId") UUID tenantId) {
+        return profiles.get(callers.get(), tenantId);
+    }
+
+    @PUT
+    @Path("/billing-profile")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Extension(name = "x-problem-codes", value = InvoiceResource.TENANT_CODES + ", VALIDATION_FAILED, "
+            + "PRECONDITION_FAILED")
+    @Operation(operationId = "setBillingProfile", summary = "Set the tenant's billing contact (tenant-admin)",
+            description = "Replaces the contact whole: `email` (where Stripe sends invoices and receipts), "
+                    + "`legalName` (the tenant's name when left out), `address` (left out: none). Each change is a "
+                    + "new `version`; the billing worker brings the tenant's Stripe customer up to it within seconds "
+                    + "(`stripeState` PENDING, then SYNCED), retrying with backoff if Stripe fails. Audited "
+                    + "(`setBillingProfile`). With `If-Match` (the `ETag` of `getBillingProfile`), only if it has "
+                    + "not changed since; on a contact never set, `If-Match` is 412.")
+    public Uni<BillingProfileView> setProfile(@PathParam("tenantId") UUID tenantId,
+            @Valid @NotNull SetBillingProfile body, @HeaderParam("If-Match") String ifMatch) {
+        return profiles.set(callers.get(), tenantId, body, ifMatch);
+    }
+
+    @POST
+    @Path("/billing-portal-sessions")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Extension(name = "x-problem-codes", value = InvoiceResource.TENANT_CODES + ", VALIDATION_FAILED, "
+            + "BILLING_PROFILE_REQUIRED, PAYMENTS_NOT_CONFIGURED, PAYMENT_PROVIDER_FAILED")
+    @Operation(operationId = "createBillingPortalSession", summary = "Open Stripe's customer portal for the tenant "
+            + "(tenant-admin)",
+            description = "Invoices are charged automatically to the tenant's default payment method in Stripe; "
+                    + "this is where the tenant adds one (or replaces or removes it) and sees its Stripe invoices "
+                    + "and receipts. Answers a one-visit link to Stripe's hosted portal, valid for minutes; when "
+                    + "the tenant is done Stripe sends the browser to `returnUrl`. The tenant's Stripe customer is "
+                    + "made first if it has none, and brought up to the billing contact. Needs the billing contact "
+                    + "set (409 BILLING_PROFILE_REQUIRED) and a deployment connected to Stripe (409 "
+                    + "PAYMENTS_NOT_CONFIGURED). Each call opens a new session; audited "
+                    + "(`createBillingPortalSession`).")
+    @APIResponse(responseCode = "201", description = "Opened", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = BillingPortalSessionView.class)))
+    public Uni<Response> portal(@PathParam("tenantId") UUID tenantId,
+            @Valid @NotNull CreateBillingPortalSession body) {
+        return profiles.portalSession(callers.get(), tenantId, body.returnUrl()).map(v -> Response
+                .status(Response.Status.CREATED).type(MediaType.APPLICATION_JSON).entity(v).build());
     }
 
     @GET

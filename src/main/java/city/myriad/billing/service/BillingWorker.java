@@ -1,5 +1,6 @@
 package city.myriad.billing.service;
 
+import city.myriad.billing.stripe.StripeCustomers;
 import city.myriad.billing.stripe.StripePush;
 import city.myriad.platform.db.Blocking;
 import city.myriad.platform.work.Rounds;
@@ -12,7 +13,8 @@ import java.time.Clock;
 import org.jboss.logging.Logger;
 
 /**
- * Billing's background work on a thread of its own (stripe-java blocks): push issued invoices to Stripe, and
+ * Billing's background work on a thread of its own (stripe-java blocks): bring Stripe customers up to their tenants'
+ * billing contacts, push issued invoices to Stripe, and
  * suspend tenants whose failed payment has outlived its grace period. Both are safe on several replicas at once.
  */
 @ApplicationScoped
@@ -28,7 +30,11 @@ public class BillingWorker {
     private final boolean enabled;
     private Rounds rounds;
 
-    BillingWorker(StripePush stripe, Payments payments, BillingConfig config, Clock clock, MeterRegistry meters) {
+    private final StripeCustomers customers;
+
+    BillingWorker(StripePush stripe, StripeCustomers customers, Payments payments, BillingConfig config, Clock clock,
+            MeterRegistry meters) {
+        this.customers = customers;
         this.meters = meters;
         this.stripe = stripe;
         this.payments = payments;
@@ -50,8 +56,12 @@ public class BillingWorker {
         }
     }
 
-    /** One round now (tests): pushes what is due, applies suspensions; returns invoices pushed. */
+    /**
+     * One round now (tests): brings Stripe customers up to their tenants' billing contacts, pushes what is due,
+     * applies suspensions; returns invoices pushed.
+     */
     public int roundNow() {
+        customers.syncDue();
         int pushed = stripe.pushDue();
         Blocking.await(() -> payments.suspendOverdue(clock.instant()));
         return pushed;

@@ -10,10 +10,8 @@ import city.myriad.platform.db.SqlTimes;
 import com.stripe.StripeClient;
 import com.stripe.exception.InvalidRequestException;
 import com.stripe.exception.StripeException;
-import com.stripe.model.Customer;
 import com.stripe.model.Invoice;
 import com.stripe.net.RequestOptions;
-import com.stripe.param.CustomerCreateParams;
 import com.stripe.param.InvoiceCreateParams;
 import com.stripe.param.InvoiceFinalizeInvoiceParams;
 import com.stripe.param.InvoiceListParams;
@@ -53,7 +51,8 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class StripePush {
 
-    static final int MAX_ATTEMPTS = 12;
+    /** Attempts at one Stripe change before it is left for an admin (an invoice push) or the next change (a contact). */
+    public static final int MAX_ATTEMPTS = 12;
     static final Duration LEASE = Duration.ofMinutes(5);
     private static final Logger LOG = Logger.getLogger(StripePush.class);
 
@@ -63,14 +62,16 @@ public class StripePush {
     private final Clock clock;
     private final Optional<StripeClient> client;
 
-    StripePush(PlainTx tx, InvoiceRepository invoices, BillingConfig config, Clock clock) {
+    private final StripeCustomers customers;
+
+    StripePush(PlainTx tx, InvoiceRepository invoices, BillingConfig config, Clock clock, StripeApi api,
+            StripeCustomers customers) {
         this.tx = tx;
         this.invoices = invoices;
         this.config = config;
         this.clock = clock;
-        this.client = config.stripe().apiKey().filter(k -> !k.isBlank()).map(k -> StripeClient.builder()
-                .setApiKey(k).setApiBase(config.stripe().apiBase()).setMaxNetworkRetries(0)
-                .setConnectTimeout(5_000).setReadTimeout(20_000).build());
+        this.client = api.client();
+        this.customers = customers;
     }
 
     /** An invoice to push, as leased. */
@@ -131,13 +132,7 @@ public class StripePush {
         StripeClient stripe = client.orElseThrow();
         String customer = d.customerId();
         if (customer == null) {
-            Customer created = stripe.customers().create(CustomerCreateParams.builder()
-                    .setName(d.tenantName()).putMetadata("myriad_tenant_id", d.tenantId().toString())
-                    .putMetadata("myriad_tenant_slug", d.tenantSlug()).build(), key("myriad-customer-" + d.tenantId()));
-            customer = created.getId();
-            String id = customer;
-            run("insert into stripe_customers (tenant_id, customer_id, created_at) values ($1, $2, $3) "
-                    + "on conflict (tenant_id) do nothing", Tuple.of(d.tenantId(), id, SqlTimes.utc(clock.instant())));
+            customer = customers.ensure(d.tenantId(), d.tenantSlug(), d.tenantName());
         }
         String stripeInvoice = d.stripeInvoiceId();
         if (stripeInvoice == null) {
@@ -335,8 +330,7 @@ public class StripePush {
 
     private void failed(Due d, Exception e) {
         int attempts = d.attempts() + 1;
-        long backoff = Math.min(config.stripe().retryBase().toMillis() << Math.min(attempts - 1, 20),
-                Duration.ofHours(1).toMillis());
+        long backoff = backoffMillis(config, attempts);
         boolean voiding = d.state().equals("VOID_PENDING");
         String state = attempts < MAX_ATTEMPTS ? d.state() : voiding ? "VOID_FAILED" : "FAILED";
         LOG.warnf("Stripe %s of invoice %s failed (attempt %d, %s): %s", voiding ? "void" : "push", d.invoiceId(),
@@ -344,6 +338,12 @@ public class StripePush {
         run("update stripe_pushes set attempts = $2, state = $3, next_attempt_at = $4, last_error = $5 "
                 + "where invoice_id = $1 and state = $6", Tuple.of(d.invoiceId(), attempts, state,
                 SqlTimes.utc(clock.instant().plusMillis(backoff)), String.valueOf(e.getMessage()), d.state()));
+    }
+
+    /** How long a Stripe change waits after its n-th failed attempt: base x 2^(n-1), at most an hour. */
+    static long backoffMillis(BillingConfig config, int attempts) {
+        return Math.min(config.stripe().retryBase().toMillis() << Math.min(attempts - 1, 20),
+                Duration.ofHours(1).toMillis());
     }
 
     private void run(String sql, Tuple args) {

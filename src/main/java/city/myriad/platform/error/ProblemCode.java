@@ -84,6 +84,7 @@ public enum ProblemCode {
     OPERATOR_NOT_FOUND(404, "No such operator visible to the caller"),
     CREDIT_GRANT_NOT_FOUND(404, "No such credit grant of the tenant"),
     COMMITMENT_NOT_FOUND(404, "No such commitment of the tenant"),
+    BILLING_PROFILE_NOT_FOUND(404, "The tenant has not set its billing contact yet (setBillingProfile)"),
 
     // 405, 406
     METHOD_NOT_ALLOWED(405, "The route exists but not with this method; `Allow` lists those it takes"),
@@ -115,6 +116,10 @@ public enum ProblemCode {
     JOB_LARGER_THAN_RESERVATION(409, "The job asks more cards than its reservation holds"),
     INVOICE_STATE_CONFLICT(409, "The invoice's state does not allow this transition (see the invoice state table)"),
     COMMITMENT_OVERLAPS(409, "The tenant already has a commitment in this currency for one of these periods"),
+    BILLING_PROFILE_REQUIRED(409, "The tenant has no billing contact yet: set it first (setBillingProfile), so that "
+            + "Stripe knows where to send invoices and receipts"),
+    PAYMENTS_NOT_CONFIGURED(409, "This deployment is not connected to Stripe (no API key): invoices stay in Myriad "
+            + "and there are no payment methods to manage"),
 
     // 422: valid, but over a limit the tenant set or was given
     QUOTA_EXCEEDED(422, "The job (or reservation) asks more cards than its quota allows at any time (tenant's or "
@@ -141,6 +146,7 @@ public enum ProblemCode {
     INTERNAL(500, "A bug: logged on our side, no internals in the body"),
     IDENTITY_PROVIDER_FAILED(502, "The identity provider refused or failed a change; nothing was changed, retry "
             + "later"),
+    PAYMENT_PROVIDER_FAILED(502, "Stripe refused or failed the call; nothing was charged or changed, retry later"),
     IDENTITY_PROVIDER_UNAVAILABLE(503, "The identity provider cannot be reached to verify the token; retry shortly");
 
     private final int status;
