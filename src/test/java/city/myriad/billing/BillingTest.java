@@ -30,6 +30,7 @@ import city.myriad.support.History;
 import city.myriad.support.Periods;
 import city.myriad.support.StripeStubs;
 import city.myriad.support.Tokens;
+import city.myriad.support.WebhookReceiver;
 import city.myriad.support.World;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.tomakehurst.wiremock.client.WireMock;
@@ -241,6 +242,7 @@ class BillingTest {
     @Test
     void invoices_go_to_stripe_with_keys_from_myriad_ids_and_a_signed_paid_webhook_marks_them_paid_once() {
         Month m = month("2024-07", 3, false);
+        subscribe(m.tenant(), "http://127.0.0.1:9/hook", "[\"invoice.paid\",\"invoice.refunded\"]");
         meter.drain();
         close("2024-07");
         JsonPath invoice = invoiceOf(m.tenant().viewer(), "2024-07");
@@ -296,6 +298,10 @@ class BillingTest {
         String sameRefund = StripeStubs.event("evt_" + UUID.randomUUID(), "charge.refunded", charge);
         signed(sameRefund).then().statusCode(200).body("outcome", equalTo("ALREADY_REFUNDED"));
         assertEquals(500, invoiceOf(m.tenant().viewer(), "2024-07").getLong("refunded.amountMinor"));
+        // Its webhook was told of the payment and of the refund once each, however often Stripe told Myriad.
+        assertEquals(1, events(m.tenant(), "invoice.paid"));
+        assertEquals(1, events(m.tenant(), "invoice.refunded"));
+        assertEquals(0, events(m.tenant(), "invoice.issued"), "a type it does not name");
     }
 
     @Test
@@ -646,9 +652,33 @@ class BillingTest {
                         .withBody(invoice.toString())));
     }
 
+    static final String BILLING_EVENTS = "[\"invoice.issued\",\"invoice.paid\",\"invoice.payment_failed\","
+            + "\"invoice.voided\",\"invoice.marked_uncollectible\",\"invoice.refunded\",\"tenant.suspended\","
+            + "\"tenant.reinstated\"]";
+
+    /** Sets the tenant's webhook to the receiver (or to a port nobody listens on), naming these events. */
+    static String subscribe(World.Tenant t, String url, String events) {
+        return given().auth().oauth2(t.admin()).contentType("application/json")
+                .body("{\"url\":\"" + url + "\",\"events\":" + events + "}")
+                .put("/api/v1/tenants/" + t.id() + "/webhook").then().statusCode(200).extract().path("secret");
+    }
+
+    /** How many events of the type the database queued for the tenant's webhook. */
+    long events(World.Tenant t, String type) {
+        return sql("select count(*) from webhook_deliveries where tenant_id = $1 and event_type = $2",
+                UUID.fromString(t.id()), type);
+    }
+
     @Test
-    void a_failed_payment_suspends_new_work_after_the_grace_period_and_paying_lifts_it() {
+    void a_failed_payment_suspends_new_work_after_the_grace_period_and_paying_lifts_it() throws Exception {
+        try (WebhookReceiver receiver = new WebhookReceiver(0)) {
+            a_failed_payment_suspends_new_work(receiver);
+        }
+    }
+
+    private void a_failed_payment_suspends_new_work(WebhookReceiver receiver) {
         Month m = month("2024-08", 1, false);
+        receiver.secret = subscribe(m.tenant(), receiver.url(), BILLING_EVENTS);
         meter.drain();
         close("2024-08");
         String id = invoiceOf(m.tenant().viewer(), "2024-08").getString("id");
@@ -667,6 +697,61 @@ class BillingTest {
         signed(paidEvent("evt_" + UUID.randomUUID(), stripeId, id, "invoice.paid")).then().statusCode(200);
         assertEquals("GOOD", balance(m.tenant()).getString("standing"));
         submit(m).then().statusCode(201);
+
+        // The tenant's webhook was told each step, signed, once: what a finance system books and what ops watch.
+        JsonPath invoice = invoiceOf(m.tenant().viewer(), "2024-08");
+        Instant deadline = Instant.now().plusSeconds(30);
+        while (receiver.bodies.size() < 5 && Instant.now().isBefore(deadline)) {
+            try {
+                Thread.sleep(50);  // the metering worker sends them
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        Map<String, JsonPath> told = new java.util.TreeMap<>();
+        receiver.bodies.forEach(b -> told.put(JsonPath.from(b).getString("type"), JsonPath.from(b)));
+        assertEquals(Set.of("invoice.issued", "invoice.payment_failed", "tenant.suspended", "invoice.paid",
+                "tenant.reinstated"), told.keySet(), "events: " + receiver.bodies);
+        assertEquals(5, receiver.bodies.size(), "each once: " + receiver.bodies);
+        assertEquals(0, receiver.badSignatures.get());
+        JsonPath issued = told.get("invoice.issued");
+        assertEquals(id, issued.getString("data.invoiceId"));
+        assertEquals(invoice.getString("number"), issued.getString("data.number"));
+        assertEquals("2024-08", issued.getString("data.period"));
+        assertEquals("ISSUED", issued.getString("data.state"));
+        assertEquals(invoice.getLong("total.amountMinor"), issued.getLong("data.total.amountMinor"));
+        assertEquals(invoice.getString("total.currency"), issued.getString("data.total.currency"));
+        assertTrue(issued.getString("data.dueAt").startsWith(invoice.getString("dueAt").substring(0, 16)),
+                issued.getString("data.dueAt") + " against " + invoice.getString("dueAt"));
+        assertEquals("ISSUED", told.get("invoice.payment_failed").getString("data.state"));
+        assertTrue(told.get("invoice.payment_failed").getString("data.paymentFailedAt") != null);
+        assertEquals(id, told.get("tenant.suspended").getString("data.invoiceId"));
+        assertEquals("PAID", told.get("invoice.paid").getString("data.state"));
+        assertEquals(m.tenant().id(), told.get("tenant.reinstated").getString("data.tenantId"));
+    }
+
+    @Test
+    void a_write_off_is_one_event_for_a_webhook_that_names_it_and_none_for_one_that_does_not() {
+        Month m = month("2025-01", 1, false);
+        Month quiet = month("2025-01", 1, false);
+        subscribe(m.tenant(), "http://127.0.0.1:9/hook", "[\"invoice.issued\",\"invoice.marked_uncollectible\"]");
+        subscribe(quiet.tenant(), "http://127.0.0.1:9/hook", "[\"alert.raised\"]");
+        meter.drain();
+        close("2025-01");
+        String id = invoiceOf(m.tenant().viewer(), "2025-01").getString("id");
+        given().auth().oauth2(Tokens.admin()).post("/api/v1/invoices/" + id + "/mark-uncollectible").then()
+                .statusCode(200).body("state", equalTo("UNCOLLECTIBLE"));
+        // Asked again: answered as it stands (idempotent), and no second event.
+        given().auth().oauth2(Tokens.admin()).post("/api/v1/invoices/" + id + "/mark-uncollectible").then()
+                .statusCode(200).body("state", equalTo("UNCOLLECTIBLE"));
+        assertEquals(1, events(m.tenant(), "invoice.issued"));
+        assertEquals(1, events(m.tenant(), "invoice.marked_uncollectible"));
+        String quietId = invoiceOf(quiet.tenant().viewer(), "2025-01").getString("id");
+        given().auth().oauth2(Tokens.admin()).post("/api/v1/invoices/" + quietId + "/mark-uncollectible").then()
+                .statusCode(200);
+        assertEquals(0, sql("select count(*) from webhook_deliveries where tenant_id = $1",
+                UUID.fromString(quiet.tenant().id())), "a webhook that names no billing event is told none");
     }
 
     @Test
@@ -706,6 +791,7 @@ class BillingTest {
     @Test
     void void_reverses_the_ledger_and_the_state_table_holds_in_code_and_in_the_database() {
         Month m = month("2024-09", 2, false);
+        subscribe(m.tenant(), "http://127.0.0.1:9/hook", BILLING_EVENTS);
         String grantKey = "g-" + UUID.randomUUID();
         grant(m.tenant(), 1_000, grantKey);
         grant(m.tenant(), 1_000, grantKey);  // a retry: granted once, recorded once
@@ -717,6 +803,8 @@ class BillingTest {
                 .body("state", equalTo("VOID"));
         given().auth().oauth2(Tokens.admin()).post("/api/v1/invoices/" + id + "/mark-uncollectible").then()
                 .statusCode(409).body("code", equalTo("INVOICE_STATE_CONFLICT"));
+        assertEquals(1, events(m.tenant(), "invoice.voided"));
+        assertEquals(0, events(m.tenant(), "invoice.marked_uncollectible"), "a refused write-off is no event");
         // The tenant's admins see both corrections in their audit trail; the refused write-off is not there.
         String trail = "/api/v1/tenants/" + m.tenant().id() + "/audit-events";
         JsonPath voided = given().auth().oauth2(m.tenant().admin()).get(trail + "?targetId=" + id).then()

@@ -7,8 +7,9 @@ import java.util.TreeSet;
 
 /**
  * The event types a tenant's webhook can receive. Alerts and reservation events are what a webhook receives unless
- * it names its events; jobs' lifecycle events and the audit trail's are asked for (a tenant running thousands of jobs an hour would get
- * thousands of posts). The database writes the reservation, job and audit events (V15, V16, V25), so the names here and there
+ * it names its events; jobs' lifecycle events, the audit trail's and billing's are asked for (a tenant running thousands of jobs an hour would get
+ * thousands of posts; a receiver written for the default set meets no new type). The database writes the
+ * reservation, job, audit and billing events (V15, V16, V25, V33), so the names here and there
  * must agree: {@code WebhookEventsTest} reads the types the migrations write.
  */
 public final class WebhookEvents {
@@ -22,10 +23,20 @@ public final class WebhookEvents {
     public static final String JOB_FAILED = "job.failed";
     public static final String JOB_CANCELLED = "job.cancelled";
     public static final String AUDIT_RECORDED = "audit.recorded";
+    public static final String INVOICE_ISSUED = "invoice.issued";
+    public static final String INVOICE_PAID = "invoice.paid";
+    public static final String INVOICE_PAYMENT_FAILED = "invoice.payment_failed";
+    public static final String INVOICE_VOIDED = "invoice.voided";
+    public static final String INVOICE_MARKED_UNCOLLECTIBLE = "invoice.marked_uncollectible";
+    public static final String INVOICE_REFUNDED = "invoice.refunded";
+    public static final String TENANT_SUSPENDED = "tenant.suspended";
+    public static final String TENANT_REINSTATED = "tenant.reinstated";
 
     /** Every type, in the order the contract lists them. */
     public static final List<String> ALL = List.of(ALERT_RAISED, RESERVATION_SHORT, RESERVATION_RESTORED,
-            JOB_STARTED, JOB_PREEMPTED, JOB_SUCCEEDED, JOB_FAILED, JOB_CANCELLED, AUDIT_RECORDED);
+            JOB_STARTED, JOB_PREEMPTED, JOB_SUCCEEDED, JOB_FAILED, JOB_CANCELLED, AUDIT_RECORDED, INVOICE_ISSUED,
+            INVOICE_PAID, INVOICE_PAYMENT_FAILED, INVOICE_VOIDED, INVOICE_MARKED_UNCOLLECTIBLE, INVOICE_REFUNDED,
+            TENANT_SUSPENDED, TENANT_REINSTATED);
 
     /** What a webhook set without {@code events} receives (the column's default too). */
     public static final List<String> DEFAULT = List.of(ALERT_RAISED, RESERVATION_RESTORED, RESERVATION_SHORT);
