@@ -663,6 +663,14 @@ class BillingTest {
                 .put("/api/v1/tenants/" + t.id() + "/webhook").then().statusCode(200).extract().path("secret");
     }
 
+    /** Sets the tenant's billing contact (its admin), with this email. */
+    static void setContact(World.Tenant t, String email) {
+        given().auth().oauth2(t.admin()).contentType("application/json")
+                .body("{\"email\":\"" + email + "\",\"legalName\":\"Initech Ltd\",\"address\":{\"line1\":"
+                        + "\"1 Science Avenue\",\"city\":\"Hangzhou\",\"postalCode\":\"310000\",\"country\":\"CN\"}}")
+                .put("/api/v1/tenants/" + t.id() + "/billing-profile").then().statusCode(200);
+    }
+
     /** How many events of the type the database queued for the tenant's webhook. */
     long events(World.Tenant t, String type) {
         return sql("select count(*) from webhook_deliveries where tenant_id = $1 and event_type = $2",
@@ -732,14 +740,33 @@ class BillingTest {
     }
 
     @Test
-    void a_write_off_is_one_event_for_a_webhook_that_names_it_and_none_for_one_that_does_not() {
+    void an_invoice_is_made_out_to_the_contact_at_its_issue_and_a_write_off_is_one_event_for_a_webhook_that_names_it() {
         Month m = month("2025-01", 1, false);
         Month quiet = month("2025-01", 1, false);
         subscribe(m.tenant(), "http://127.0.0.1:9/hook", "[\"invoice.issued\",\"invoice.marked_uncollectible\"]");
         subscribe(quiet.tenant(), "http://127.0.0.1:9/hook", "[\"alert.raised\"]");
+        setContact(m.tenant(), "finance@initech.example");
         meter.drain();
+        // A draft is made out to the contact as it is now; an issued invoice to the contact at its issue, for good.
+        assertEquals("DRAFT", invoiceOf(m.tenant().viewer(), "2025-01").getString("state"));
+        assertEquals("finance@initech.example", invoiceOf(m.tenant().viewer(), "2025-01").getString("billTo.email"));
         close("2025-01");
         String id = invoiceOf(m.tenant().viewer(), "2025-01").getString("id");
+        setContact(m.tenant(), "ap@initech.example");
+        JsonPath issued = invoiceOf(m.tenant().viewer(), "2025-01");
+        assertEquals("Initech Ltd", issued.getString("billTo.name"));
+        assertEquals("finance@initech.example", issued.getString("billTo.email"), "as it stood at the issue");
+        assertEquals("CN", issued.getString("billTo.address.country"));
+        String html = given().auth().oauth2(m.tenant().viewer()).accept("text/html").get("/api/v1/invoices/" + id)
+                .then().statusCode(200).extract().asString();
+        assertTrue(html.contains("Billed to") && html.contains("Initech Ltd") && html.contains("310000 Hangzhou")
+                && html.contains("finance@initech.example"), html);
+        assertThrows(RuntimeException.class, () -> sqlRun("update invoices set bill_to = '{}'::jsonb where id = $1",
+                UUID.fromString(id)), "the database keeps it too");
+        JsonPath noContact = invoiceOf(quiet.tenant().viewer(), "2025-01");
+        assertEquals("Test " + quiet.tenant().slug(), noContact.getString("billTo.name"), "without a contact: the "
+                + "tenant's name");
+        assertEquals(null, noContact.getString("billTo.email"));
         given().auth().oauth2(Tokens.admin()).post("/api/v1/invoices/" + id + "/mark-uncollectible").then()
                 .statusCode(200).body("state", equalTo("UNCOLLECTIBLE"));
         // Asked again: answered as it stands (idempotent), and no second event.

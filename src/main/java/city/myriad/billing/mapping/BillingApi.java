@@ -82,7 +82,18 @@ public final class BillingApi {
                     + "looks at), or what a void did there (a Stripe draft deleted, an invoice paid in Stripe left "
                     + "to refund)", examples = "paid in Stripe before Myriad's void: refund it there")
             String stripeNote,
+            @Schema(description = "Who the invoice is made out to: the tenant's billing contact as it stood when the "
+                    + "invoice was issued, never changed after (a draft shows the contact now; invoices issued before "
+                    + "2026-12-05 have none)") BillTo billTo,
             @Schema(description = "Only on getInvoice") List<InvoiceLineView> lines) {}
+
+    @Schema(name = "BillTo", description = "Who an invoice is made out to")
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record BillTo(
+            @Schema(description = "The contact's legal name, else the tenant's name", examples = "ACME Robotics Co., "
+                    + "Ltd.") String name,
+            @Schema(examples = "finance@acme.example") String email,
+            BillingAddress address) {}
 
     @Schema(name = "CreditGrant", description = "Prepaid credit for a tenant; consumed before anything is invoiced")
     public record CreditGrantRequest(

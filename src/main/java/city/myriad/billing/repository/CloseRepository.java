@@ -139,6 +139,7 @@ public class CloseRepository {
                                    subtotal_minor = coalesce(n.subtotal, 0), credit_applied_minor = n.applied,
                                    total_minor = n.total, issued_at = $2::timestamptz,
                                    due_at = $2::timestamptz + make_interval(days => $3::int),
+                                   bill_to = myriad_bill_to(i.tenant_id),
                                    updated_at = $2::timestamptz
                               from numbered n
                              where i.id = n.invoice_id

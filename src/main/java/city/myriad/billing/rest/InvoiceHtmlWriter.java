@@ -32,6 +32,11 @@ public class InvoiceHtmlWriter implements MessageBodyWriter<InvoiceView> {
         out.write(render(i).getBytes(StandardCharsets.UTF_8));
     }
 
+    /** "310000 Hangzhou", or whichever of the two is given. */
+    private static String joined(String a, String b) {
+        return a == null ? b : b == null ? a : a + " " + b;
+    }
+
     static String render(InvoiceView i) {
         StringBuilder b = new StringBuilder(4096);
         String title = i.number() == null ? "Draft invoice " + i.period() : "Invoice " + i.number();
@@ -43,7 +48,24 @@ public class InvoiceHtmlWriter implements MessageBodyWriter<InvoiceView> {
         b.append("<h1>").append(esc(title)).append("</h1>");
         b.append("<p class=\"state\">").append(esc(i.state())).append(i.state().equals("DRAFT")
                 ? " &mdash; follows usage as it is rated; not final" : "").append("</p>");
-        b.append("<dl><dt>Tenant</dt><dd>").append(esc(String.valueOf(i.tenantId()))).append("</dd>")
+        b.append("<dl>");
+        if (i.billTo() != null) {
+            b.append("<dt>Billed to</dt><dd class=\"bill-to\">").append(esc(i.billTo().name()));
+            if (i.billTo().address() != null) {
+                var a = i.billTo().address();
+                for (String part : new String[] {a.line1(), a.line2(), joined(a.postalCode(), a.city()), a.state(),
+                        a.country()}) {
+                    if (part != null && !part.isBlank()) {
+                        b.append("<br>").append(esc(part));
+                    }
+                }
+            }
+            if (i.billTo().email() != null) {
+                b.append("<br>").append(esc(i.billTo().email()));
+            }
+            b.append("</dd>");
+        }
+        b.append("<dt>Tenant</dt><dd>").append(esc(String.valueOf(i.tenantId()))).append("</dd>")
                 .append("<dt>Billing period</dt><dd>").append(esc(i.period())).append(" (")
                 .append(esc(String.valueOf(i.periodStart()))).append(" to ").append(esc(String.valueOf(i.periodEnd())))
                 .append(")</dd>");

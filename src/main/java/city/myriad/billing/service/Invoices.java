@@ -1,5 +1,7 @@
 package city.myriad.billing.service;
 
+import city.myriad.billing.mapping.BillingApi.BillTo;
+import city.myriad.billing.mapping.BillingApi.BillingAddress;
 import city.myriad.billing.mapping.BillingApi.InvoiceLineView;
 import city.myriad.billing.mapping.BillingApi.InvoiceView;
 import city.myriad.billing.model.InvoiceState;
@@ -99,7 +101,7 @@ public class Invoices {
                     r.currency(), r.state(), SignedMoney.of(r.subtotalMinor(), r.currency()),
                     Money.of(r.creditAppliedMinor(), r.currency()), Money.of(r.totalMinor(), r.currency()),
                     Money.of(r.refundedMinor(), r.currency()), r.issuedAt(), r.dueAt(), r.paidAt(),
-                    r.paymentFailedAt(), r.stripeInvoiceId(), r.stripeState(), r.stripeNote(),
+                    r.paymentFailedAt(), r.stripeInvoiceId(), r.stripeState(), r.stripeNote(), billTo(r.billToJson()),
                     withLines ? ls.stream().map(l -> line(r.period(), r.currency(), l)).toList() : null));
         }
         return invoices.live(c, r.tenantId(), r.period(), r.currency(), p.start(), p.end(), clock.instant()).map(ls -> {
@@ -110,8 +112,21 @@ public class Invoices {
             return new InvoiceView(r.id(), null, r.tenantId(), r.period(), p.start(), p.end(), r.currency(),
                     r.state(), SignedMoney.of(subtotal, r.currency()), Money.of(applied, r.currency()),
                     Money.of(total, r.currency()), Money.of(0, r.currency()), null, null, null, null, null, null, null,
-                    withLines ? ls.stream().map(l -> line(r.period(), r.currency(), l)).toList() : null);
+                    billTo(r.billToJson()), withLines ? ls.stream().map(l -> line(r.period(), r.currency(), l)).toList()
+                            : null);
         });
+    }
+
+    /** Who the invoice is made out to, as the database keeps it (V34, {@code myriad_bill_to}); null for none. */
+    static BillTo billTo(String json) {
+        if (json == null) {
+            return null;
+        }
+        io.vertx.core.json.JsonObject o = new io.vertx.core.json.JsonObject(json);
+        io.vertx.core.json.JsonObject a = o.getJsonObject("address");
+        return new BillTo(o.getString("name"), o.getString("email"), a == null ? null : new BillingAddress(
+                a.getString("line1"), a.getString("line2"), a.getString("city"), a.getString("postalCode"),
+                a.getString("state"), a.getString("country")));
     }
 
     private static boolean settles(LineRow l) {
