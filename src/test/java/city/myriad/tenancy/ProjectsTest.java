@@ -209,4 +209,64 @@ class ProjectsTest {
         List<String> slugs = given().auth().oauth2(Tokens.bob()).get(GLOBEX_PROJECTS + "?limit=500").path("items.slug");
         return slugs.stream().filter(slug::equals).count();
     }
+
+    @Test
+    void a_tenant_admin_renames_and_archives_a_project_which_takes_no_new_work_until_it_is_unarchived() {
+        city.myriad.support.World.Tenant t = city.myriad.support.World.tenant();
+        String cluster = city.myriad.support.World.cluster(1);
+        String project = "/api/v1/tenants/" + t.id() + "/projects/" + t.projectId();
+        String tag = given().auth().oauth2(t.admin()).get(project).then().statusCode(200)
+                .body("state", equalTo("ACTIVE")).extract().header("ETag");
+        String slug = given().auth().oauth2(t.admin()).get(project).then().extract().path("slug");
+
+        // Renamed: only by its admins, with what to fix, not over a change made since.
+        rename(t.member(), project, "{\"name\":\"Vision v2\"}", null).then().statusCode(403)
+                .body("code", equalTo("TENANT_ROLE_REQUIRED"));
+        rename(t.admin(), project, "{\"name\":\" \"}", null).then().statusCode(400)
+                .body("errors[0].field", equalTo("name"));
+        rename(t.admin(), project, "{\"name\":\"Vision v2\",\"slug\":\"other\"}", null).then().statusCode(400);
+        rename(Tokens.bob(), project, "{\"name\":\"Vision v2\"}", null).then().statusCode(404);
+        rename(t.admin(), project, "{\"name\":\"Vision v2\"}", "\"stale\"").then().statusCode(412)
+                .body("code", equalTo("PRECONDITION_FAILED"));
+        rename(t.admin(), project, "{\"name\":\"Vision v2\",\"description\":\"second\"}", tag).then()
+                .statusCode(200).body("name", equalTo("Vision v2")).body("description", equalTo("second"))
+                .body("slug", equalTo(slug));
+
+        // Archived: it reads as before, and takes no new job or reservation.
+        given().auth().oauth2(t.member()).post(project + "/archive").then().statusCode(403);
+        String archivedAt = given().auth().oauth2(t.admin()).post(project + "/archive").then().statusCode(200)
+                .body("state", equalTo("ARCHIVED")).body("archivedBy", equalTo(t.slug() + "-admin"))
+                .extract().path("archivedAt");
+        given().auth().oauth2(t.admin()).post(project + "/archive").then().statusCode(200)
+                .body("archivedAt", equalTo(archivedAt));
+        String job = "{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + t.projectId() + "\",\"model\":"
+                + "\"ASCEND-910B\",\"cards\":1,\"class\":\"ON_DEMAND\",\"maxRunSeconds\":60}";
+        given().auth().oauth2(t.member()).contentType("application/json").body(job).post("/api/v1/jobs").then()
+                .statusCode(409).contentType("application/problem+json").body("code", equalTo("PROJECT_ARCHIVED"));
+        java.time.Instant start = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.HOURS)
+                .plus(java.time.Duration.ofDays(2));
+        given().auth().oauth2(t.admin()).contentType("application/json").body("{\"clusterId\":\"" + cluster
+                        + "\",\"projectId\":\"" + t.projectId() + "\",\"model\":\"ASCEND-910B\",\"cards\":1,"
+                        + "\"startAt\":\"" + start + "\",\"endAt\":\"" + start.plusSeconds(3600) + "\"}")
+                .post("/api/v1/reservations").then().statusCode(409).body("code", equalTo("PROJECT_ARCHIVED"));
+        given().auth().oauth2(t.member()).get("/api/v1/tenants/" + t.id() + "/projects").then().statusCode(200)
+                .body("items.find { it.id == '" + t.projectId() + "' }.state", equalTo("ARCHIVED"));
+
+        // Unarchived: new work again.
+        given().auth().oauth2(t.admin()).post(project + "/unarchive").then().statusCode(200)
+                .body("state", equalTo("ACTIVE")).body("archivedAt", org.hamcrest.Matchers.nullValue());
+        given().auth().oauth2(t.member()).contentType("application/json").body(job).post("/api/v1/jobs").then()
+                .statusCode(201);
+        String trail = given().auth().oauth2(t.admin()).get("/api/v1/tenants/" + t.id() + "/audit-events?targetId="
+                + t.projectId()).then().statusCode(200).extract().asString();
+        for (String action : java.util.List.of("updateProject", "archiveProject", "unarchiveProject")) {
+            org.junit.jupiter.api.Assertions.assertEquals(1, trail.split("\"" + action + "\"", -1).length - 1,
+                    action + " once in " + trail);
+        }
+    }
+
+    private static Response rename(String token, String project, String body, String ifMatch) {
+        var request = given().auth().oauth2(token).contentType("application/json").body(body);
+        return (ifMatch == null ? request : request.header("If-Match", ifMatch)).put(project);
+    }
 }

@@ -57,7 +57,7 @@ public class JobResource {
     @Extension(name = "x-problem-codes", value = TENANT_CODES + ", PROJECT_NOT_FOUND, CLUSTER_NOT_FOUND, UNKNOWN_MODEL, "
             + "INVALID_CARDS, NOT_FOR_SALE, CAPACITY_UNAVAILABLE, RESERVATION_MISMATCH, RESERVATION_NOT_FOUND, "
             + "RESERVATION_NOT_USABLE, JOB_LARGER_THAN_RESERVATION, QUOTE_NOT_FOUND, QUOTE_EXPIRED, QUOTE_USED, QUOTE_MISMATCH, "
-            + "QUOTA_EXCEEDED, BUDGET_EXCEEDED, TENANT_SUSPENDED")
+            + "QUOTA_EXCEEDED, BUDGET_EXCEEDED, TENANT_SUSPENDED, PROJECT_ARCHIVED")
     @Operation(operationId = "createJob", summary = "Submit a job (tenant-admin or tenant-member)",
             description = "Priced at submission (the book's price now, or the quote's), checked against the card "
                     + "quotas (422 QUOTA_EXCEEDED if it can never fit them) and the month's budget at its "

@@ -55,7 +55,7 @@ public class ReservationResource {
 
     @POST
     @Extension(name = "x-problem-codes", value = TENANT_CODES + ", PROJECT_NOT_FOUND, CLUSTER_NOT_FOUND, UNKNOWN_MODEL, "
-            + "NOT_FOR_SALE, CAPACITY_UNAVAILABLE, QUOTE_NOT_FOUND, QUOTE_EXPIRED, QUOTE_USED, QUOTE_MISMATCH, TENANT_SUSPENDED, "
+            + "NOT_FOR_SALE, CAPACITY_UNAVAILABLE, QUOTE_NOT_FOUND, QUOTE_EXPIRED, QUOTE_USED, QUOTE_MISMATCH, TENANT_SUSPENDED, PROJECT_ARCHIVED, "
             + "QUOTA_EXCEEDED, BUDGET_EXCEEDED")
     @Operation(operationId = "createReservation", summary = "Buy a reservation (tenant admin)",
             description = "Cards of one model on one cluster for a window, paid whether used or not, at the RESERVED "

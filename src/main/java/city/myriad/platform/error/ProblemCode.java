@@ -112,6 +112,8 @@ public enum ProblemCode {
     PERIOD_NOT_ENDED(409, "The billing period has not ended yet; it can be closed after its last hour"),
     EARLIER_PERIOD_OPEN(409, "An earlier billing period still has something to bill; periods close in order, and "
             + "`openPeriods` names those to close first, oldest first"),
+    PROJECT_ARCHIVED(409, "The project is archived: it takes no new jobs or reservations; a tenant-admin "
+            + "unarchives it (unarchiveProject)"),
     RESERVATION_NOT_USABLE(409, "The reservation was cancelled or has ended; its cards run no more jobs"),
     JOB_LARGER_THAN_RESERVATION(409, "The job asks more cards than its reservation holds"),
     INVOICE_STATE_CONFLICT(409, "The invoice's state does not allow this transition (see the invoice state table)"),

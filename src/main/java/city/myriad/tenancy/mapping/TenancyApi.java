@@ -41,11 +41,23 @@ public final class TenancyApi {
     @Schema(name = "Project", description = "A tenant's unit of work and accounting")
     public record ProjectView(UUID id, UUID tenantId, @Schema(examples = "vision") String slug,
             @Schema(examples = "Vision models") String name, @Schema(examples = "Perception training") String description,
-            Instant createdAt) implements Identified {
+            Instant createdAt,
+            @Schema(enumeration = {"ACTIVE", "ARCHIVED"}, description = "ARCHIVED: takes no new jobs or reservations "
+                    + "(what it runs, queues and has reserved carries on)", examples = "ACTIVE") String state,
+            @Schema(description = "When it was archived; absent while active") Instant archivedAt,
+            @Schema(description = "Who archived it; absent while active", examples = "alice") String archivedBy)
+            implements Identified {
         public static ProjectView of(Project p) {
-            return new ProjectView(p.id, p.tenantId, p.slug, p.name, p.description, p.createdAt);
+            return new ProjectView(p.id, p.tenantId, p.slug, p.name, p.description, p.createdAt,
+                    p.archived() ? "ARCHIVED" : "ACTIVE", p.archivedAt, p.archivedBy);
         }
     }
+
+    @Schema(name = "UpdateProject", description = "A project's name and description, replaced (its slug never "
+            + "changes: it names the project in usage, invoices and exports)")
+    public record UpdateProject(
+            @NotBlank @MaxChars(200) @Schema(maxLength = 200, examples = "LLM pre-training") String name,
+            @MaxChars(2000) @Schema(maxLength = 2000, description = "Left out or empty: none") String description) {}
 
     @Schema(name = "CreateProject")
     public record CreateProject(

@@ -21,6 +21,11 @@ public class Project {
     public String description;
     @Column(name = "created_at")
     public Instant createdAt;
+    /** When a tenant-admin archived it (no new work); null while it is active. */
+    @Column(name = "archived_at")
+    public Instant archivedAt;
+    @Column(name = "archived_by")
+    public String archivedBy;
     @Version
     public long version;
 
@@ -33,5 +38,9 @@ public class Project {
         p.description = description;
         p.createdAt = now;
         return p;
+    }
+
+    public boolean archived() {
+        return archivedAt != null;
     }
 }

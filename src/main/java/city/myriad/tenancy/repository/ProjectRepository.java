@@ -25,30 +25,34 @@ public class ProjectRepository implements PanacheRepositoryBase<Project, UUID> {
     }
 
     /**
-     * The tenant's status (ACTIVE or SUSPENDED) if the project is the tenant's, else null: one statement, in HQL
+     * What new work in the project meets, if the project is the tenant's, else null: the tenant's status (ACTIVE or
+     * SUSPENDED), or ARCHIVED for an archived project of an active tenant. One statement, in HQL
      * (whose plan Hibernate caches, unlike a native select's).
      */
     public Uni<String> statusIfProject(UUID tenantId, UUID projectId) {
-        return getSession().chain(s -> s.createSelectionQuery("select t.status from Tenant t, Project p"
+        return getSession().chain(s -> s.createSelectionQuery("select case when t.status = 'ACTIVE' and "
+                        + "p.archivedAt is not null then 'ARCHIVED' else t.status end from Tenant t, Project p"
                         + " where p.tenantId = t.id and t.id = :tenant and p.id = :project", String.class)
                 .setParameter("tenant", tenantId).setParameter("project", projectId).getSingleResultOrNull());
     }
 
     /** The same read on the plain client, in the caller's transaction on {@code c}. */
     public Uni<String> statusIfProject(SqlConnection c, UUID tenantId, UUID projectId) {
-        return c.preparedQuery("select t.status from tenants t join projects p on p.tenant_id = t.id"
+        return c.preparedQuery("select case when t.status = 'ACTIVE' and p.archived_at is not null then 'ARCHIVED'"
+                        + " else t.status end from tenants t join projects p on p.tenant_id = t.id"
                         + " where t.id = $1 and p.id = $2")
                 .execute(Tuple.of(tenantId, projectId))
                 .map(rows -> rows.rowCount() == 0 ? null : rows.iterator().next().getString(0));
     }
 
     /**
-     * How many of {@code projectIds} (distinct) are the tenant's, counting none while the tenant is SUSPENDED; in
+     * How many of {@code projectIds} (distinct) are the tenant's and not archived, counting none while the tenant is
+     * SUSPENDED; in
      * the caller's transaction on {@code c}.
      */
     public Uni<Long> runnableCount(SqlConnection c, UUID tenantId, UUID[] projectIds) {
         return c.preparedQuery("select count(*) from tenants t join projects p on p.tenant_id = t.id"
-                        + " where t.id = $1 and p.id = any($2) and t.status <> 'SUSPENDED'")
+                        + " where t.id = $1 and p.id = any($2) and t.status <> 'SUSPENDED' and p.archived_at is null")
                 .execute(Tuple.of(tenantId, projectIds))
                 .map(rows -> rows.iterator().next().getLong(0));
     }

@@ -13,6 +13,7 @@ import city.myriad.tenancy.mapping.TenancyApi.CreateTenant;
 import city.myriad.tenancy.mapping.TenancyApi.MemberRoles;
 import city.myriad.tenancy.mapping.TenancyApi.MemberView;
 import city.myriad.tenancy.mapping.TenancyApi.ProjectView;
+import city.myriad.tenancy.mapping.TenancyApi.UpdateProject;
 import city.myriad.tenancy.mapping.TenancyApi.TenantView;
 import city.myriad.tenancy.service.AuditEvents;
 import city.myriad.tenancy.service.MemberService;
@@ -123,6 +124,46 @@ public class TenantResource {
     @Operation(operationId = "getProject", summary = "Get a project")
     public Uni<ProjectView> project(@PathParam("tenantId") UUID tenantId, @PathParam("projectId") UUID projectId) {
         return projects.get(caller(), tenantId, projectId);
+    }
+
+    @PUT
+    @Path("/{tenantId}/projects/{projectId}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Extension(name = "x-problem-codes", value = "TENANT_NOT_FOUND, TENANT_ROLE_REQUIRED, UNKNOWN_TENANT, "
+            + "PROJECT_NOT_FOUND, VALIDATION_FAILED, PRECONDITION_FAILED")
+    @Operation(operationId = "updateProject", summary = "Rename a project or change its description (tenant admin)",
+            description = "Replaces `name` and `description` (left out or empty: none); the slug never changes. "
+                    + "With `If-Match` (the `ETag` of `getProject`), only if the project has not changed since. "
+                    + "Audited (`updateProject`) when something changed.")
+    public Uni<ProjectView> updateProject(@PathParam("tenantId") UUID tenantId, @PathParam("projectId") UUID projectId,
+            @Valid @NotNull UpdateProject body, @HeaderParam("If-Match") String ifMatch) {
+        return projects.update(caller(), tenantId, projectId, body, ifMatch);
+    }
+
+    @POST
+    @Path("/{tenantId}/projects/{projectId}/archive")
+    @Consumes(MediaType.WILDCARD)
+    @Extension(name = "x-problem-codes", value = "TENANT_NOT_FOUND, TENANT_ROLE_REQUIRED, UNKNOWN_TENANT, "
+            + "PROJECT_NOT_FOUND")
+    @Operation(operationId = "archiveProject", summary = "Archive a project: no new work in it (tenant admin)",
+            description = "New jobs and reservations in the project are refused (409 PROJECT_ARCHIVED); what it "
+                    + "runs, queues and has reserved carries on, and its usage, budgets, invoices and history stay "
+                    + "readable. An archived project is answered as it is. Audited (`archiveProject`).")
+    public Uni<ProjectView> archiveProject(@PathParam("tenantId") UUID tenantId,
+            @PathParam("projectId") UUID projectId) {
+        return projects.archive(caller(), tenantId, projectId);
+    }
+
+    @POST
+    @Path("/{tenantId}/projects/{projectId}/unarchive")
+    @Consumes(MediaType.WILDCARD)
+    @Extension(name = "x-problem-codes", value = "TENANT_NOT_FOUND, TENANT_ROLE_REQUIRED, UNKNOWN_TENANT, "
+            + "PROJECT_NOT_FOUND")
+    @Operation(operationId = "unarchiveProject", summary = "Take new work in an archived project again (tenant "
+            + "admin)", description = "An active project is answered as it is. Audited (`unarchiveProject`).")
+    public Uni<ProjectView> unarchiveProject(@PathParam("tenantId") UUID tenantId,
+            @PathParam("projectId") UUID projectId) {
+        return projects.unarchive(caller(), tenantId, projectId);
     }
 
     @GET

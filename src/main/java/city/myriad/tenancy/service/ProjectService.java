@@ -14,6 +14,7 @@ import city.myriad.platform.security.Caller;
 import city.myriad.platform.time.Ids;
 import city.myriad.tenancy.mapping.TenancyApi.CreateProject;
 import city.myriad.tenancy.mapping.TenancyApi.ProjectView;
+import city.myriad.tenancy.mapping.TenancyApi.UpdateProject;
 import city.myriad.tenancy.model.Project;
 import city.myriad.tenancy.repository.ProjectRepository;
 import io.smallrye.mutiny.Uni;
@@ -21,7 +22,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.util.UUID;
 
-/** Projects of a tenant: tenant-admins create them, every member reads them. */
+/**
+ * Projects of a tenant: tenant-admins create, rename and archive them (an archived project takes no new work), every
+ * member reads them.
+ */
 @ApplicationScoped
 public class ProjectService {
 
@@ -33,8 +37,11 @@ public class ProjectService {
     private final Clock clock;
     private final AuditTrail audit;
 
+    private final city.myriad.platform.http.Preconditions preconditions;
+
     ProjectService(Scoped scoped, TenantAccess access, ProjectRepository projects, Idempotency idempotency,
-            Ids ids, Clock clock, AuditTrail audit) {
+            Ids ids, Clock clock, AuditTrail audit, city.myriad.platform.http.Preconditions preconditions) {
+        this.preconditions = preconditions;
         this.audit = audit;
         this.scoped = scoped;
         this.access = access;
@@ -81,6 +88,74 @@ public class ProjectService {
                     }
                     return ProjectView.of(p);
                 });
+    }
+
+    /**
+     * Replaces the project's name and description (tenant-admin); its slug never changes. With {@code ifMatch} (the
+     * ETag of {@link #get}), only if the project has not changed since: the row is locked, then compared.
+     */
+    public Uni<ProjectView> update(Caller caller, UUID tenantId, UUID projectId, UpdateProject command,
+            String ifMatch) {
+        String description = command.description() == null || command.description().isBlank() ? null
+                : command.description();
+        return changed(caller, tenantId, projectId, ifMatch, p -> {
+            if (p.name.equals(command.name().strip()) && java.util.Objects.equals(p.description, description)) {
+                return false;  // as it is: nothing written, nothing audited
+            }
+            p.name = command.name().strip();
+            p.description = description;
+            return true;
+        }, "updateProject", p -> Map.of("name", p.name));
+    }
+
+    /**
+     * Archives the project (tenant-admin): no new jobs or reservations in it, while what it runs, queues and has
+     * reserved carries on. Archiving an archived project answers it as it is.
+     */
+    public Uni<ProjectView> archive(Caller caller, UUID tenantId, UUID projectId) {
+        java.time.Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+        return changed(caller, tenantId, projectId, null, p -> {
+            if (p.archived()) {
+                return false;
+            }
+            p.archivedAt = now;
+            p.archivedBy = caller.username();
+            return true;
+        }, "archiveProject", p -> Map.of("slug", p.slug));
+    }
+
+    /** Takes new work again (tenant-admin); an active project is answered as it is. */
+    public Uni<ProjectView> unarchive(Caller caller, UUID tenantId, UUID projectId) {
+        return changed(caller, tenantId, projectId, null, p -> {
+            if (!p.archived()) {
+                return false;
+            }
+            p.archivedAt = null;
+            p.archivedBy = null;
+            return true;
+        }, "unarchiveProject", p -> Map.of("slug", p.slug));
+    }
+
+    /** A change of one project under its row lock: applied, audited if it changed anything, and answered. */
+    private Uni<ProjectView> changed(Caller caller, UUID tenantId, UUID projectId, String ifMatch,
+            java.util.function.Predicate<Project> change, String action,
+            java.util.function.Function<Project, Map<String, ?>> details) {
+        return access.authorize(caller, tenantId, TenantAccess.Action.ADMINISTER)
+                .chain(tenant -> scoped.asTenant(tenant, () -> projects.findById(projectId,
+                                jakarta.persistence.LockModeType.PESSIMISTIC_WRITE)
+                        .chain(p -> {
+                            if (p == null || !p.tenantId.equals(tenant)) {
+                                throw new MyriadProblem.NotFound(ProblemCode.PROJECT_NOT_FOUND, "No project "
+                                        + projectId);
+                            }
+                            preconditions.check(ifMatch, ProjectView.of(p));
+                            if (!change.test(p)) {
+                                return Uni.createFrom().item(p);
+                            }
+                            return projects.flush().call(() -> audit.record(caller, tenant, action,
+                                    Target.of("PROJECT", p.id), details.apply(p))).replaceWith(p);
+                        })))
+                .map(ProjectView::of);
     }
 
     private static MyriadProblem.Conflict slugTaken(String slug) {

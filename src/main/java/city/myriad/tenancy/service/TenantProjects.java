@@ -125,7 +125,7 @@ public class TenantProjects {
         return PlainTx.pipelined(check, write);
     }
 
-    /** Some project of a set is not the tenant's, or the tenant is suspended (which one: ask one by one). */
+    /** Some project of a set is not the tenant's or is archived, or the tenant is suspended (which: ask one by one). */
     public static final class NotAllRunnable extends RuntimeException {
         NotAllRunnable() {
             super("not every project is runnable", null, false, false);
@@ -137,7 +137,15 @@ public class TenantProjects {
             throw new MyriadProblem.NotFound(ProblemCode.PROJECT_NOT_FOUND, "No project " + projectId);
         }
         refuseSuspended(tenantId, status);
+        if ("ARCHIVED".equals(status)) {
+            throw archived(projectId);
+        }
         return new ProjectRef(tenantId, projectId);
+    }
+
+    static MyriadProblem.Conflict archived(UUID projectId) {
+        return new MyriadProblem.Conflict(ProblemCode.PROJECT_ARCHIVED, "Project " + projectId + " is archived: it "
+                + "takes no new work; a tenant-admin unarchives it (POST …/projects/" + projectId + "/unarchive)");
     }
 
     private static void refuseSuspended(UUID tenant, String status) {
@@ -158,9 +166,13 @@ public class TenantProjects {
                     if (action == TenantAccess.Action.READ) {
                         return Uni.createFrom().item(new ProjectRef(tenant, p.id));
                     }
-                    // New work (a job, a reservation) needs an ACTIVE tenant; a suspended one still reads.
+                    // New work (a job, a reservation) needs an ACTIVE tenant and a project not archived; a
+                    // suspended tenant still reads, and so does anyone an archived project.
                     return projects.tenantStatus(tenant).map(status -> {
                         refuseSuspended(tenant, status);
+                        if (p.archived()) {
+                            throw archived(p.id);
+                        }
                         return new ProjectRef(tenant, p.id);
                     });
                 })));
