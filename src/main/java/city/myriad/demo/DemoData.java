@@ -2,6 +2,9 @@ package city.myriad.demo;
 
 import city.myriad.catalog.mapping.CatalogApi.CreateCluster;
 import city.myriad.catalog.mapping.CatalogApi.CreateOperator;
+import city.myriad.billing.mapping.BillingApi.BillingAddress;
+import city.myriad.billing.mapping.BillingApi.SetBillingProfile;
+import city.myriad.billing.service.BillingProfiles;
 import city.myriad.catalog.service.ClusterService;
 import city.myriad.catalog.service.OperatorService;
 import city.myriad.market.mapping.MarketApi.PriceEntry;
@@ -66,10 +69,12 @@ public class DemoData {
     private final ProjectService projects;
     private final MemberService members;
     private final PriceBookService priceBooks;
+    private final BillingProfiles billing;
     private final boolean enabled;
 
     DemoData(OperatorService operators, ClusterService clusters, TenantService tenants, ProjectService projects,
-            MemberService members, PriceBookService priceBooks, DemoConfig config) {
+            MemberService members, PriceBookService priceBooks, BillingProfiles billing, DemoConfig config) {
+        this.billing = billing;
         this.operators = operators;
         this.clusters = clusters;
         this.tenants = tenants;
@@ -123,6 +128,7 @@ public class DemoData {
                 .chain(() -> member("e111", ACME, "alice", Caller.TENANT_ADMIN))
                 .chain(() -> member("e112", ACME, "amy", Caller.TENANT_MEMBER))
                 .chain(() -> member("e211", GLOBEX, "bob", Caller.TENANT_ADMIN))
+                .chain(this::billingContacts)
                 .chain(this::priceBook);
     }
 
@@ -141,6 +147,14 @@ public class DemoData {
             LOG.infof("Demo %s present (%s)", what, ((MyriadProblem) e).code());
             return Uni.createFrom().voidItem();
         });
+    }
+
+    /** Where the demo tenants' invoices go (docs/billing.md, "Billing contact and payment methods"). */
+    private Uni<Void> billingContacts() {
+        return billing.set(LOADER, ACME, new SetBillingProfile("finance@acme.example", "ACME Robotics Co., Ltd.",
+                        new BillingAddress("1 Science Avenue", null, "Hangzhou", "310000", "Zhejiang", "CN")), null)
+                .chain(() -> billing.set(LOADER, GLOBEX, new SetBillingProfile("ap@globex.example", null, null), null))
+                .replaceWithVoid();
     }
 
     /** The Hangzhou cluster's prices, set through the use case as its operator would. */

@@ -47,6 +47,9 @@ class IdentityEndToEndIT {
                 .body("items.find { it.username == 'amy' }.roles", contains("tenant-member"));
         given().auth().oauth2(Keycloak.password("bob")).get(GLOBEX + "/members").then().statusCode(200)
                 .body("items.find { it.username == 'bob' }.id", equalTo("01930000-0000-7000-8000-00000000e211"));
+        // And their billing contacts (this run's database is fresh, so the demo world was made by this start).
+        given().auth().oauth2(Keycloak.password("amy")).get(ACME + "/billing-profile").then().statusCode(200)
+                .body("email", equalTo("finance@acme.example")).body("address.country", equalTo("CN"));
     }
 
     @Test
