@@ -106,7 +106,9 @@ final class Keycloak {
 
     private static String token(io.restassured.specification.RequestSpecification form) {
         Response r = form.post(RealKeycloak.url() + "/realms/myriad/protocol/openid-connect/token");
-        r.then().statusCode(200);
+        if (r.statusCode() != 200) {  // Keycloak's own reason, for a failure to be read later
+            throw new AssertionError("token endpoint answered " + r.statusCode() + ": " + r.asString());
+        }
         return r.path("access_token");
     }
 }
