@@ -42,8 +42,9 @@ public final class TenancyApi {
     public record ProjectView(UUID id, UUID tenantId, @Schema(examples = "vision") String slug,
             @Schema(examples = "Vision models") String name, @Schema(examples = "Perception training") String description,
             Instant createdAt,
-            @Schema(enumeration = {"ACTIVE", "ARCHIVED"}, description = "ARCHIVED: takes no new jobs or reservations "
-                    + "(what it runs, queues and has reserved carries on)", examples = "ACTIVE") String state,
+            @Schema(enumeration = {"ACTIVE", "ARCHIVED"}, description = "ARCHIVED: takes no new jobs (RESERVED ones "
+                    + "included) or reservations; what it runs and queues carries on", examples = "ACTIVE")
+            String state,
             @Schema(description = "When it was archived; absent while active") Instant archivedAt,
             @Schema(description = "Who archived it; absent while active", examples = "alice") String archivedBy)
             implements Identified {

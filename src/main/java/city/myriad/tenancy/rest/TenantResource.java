@@ -147,8 +147,9 @@ public class TenantResource {
             + "PROJECT_NOT_FOUND")
     @Operation(operationId = "archiveProject", summary = "Archive a project: no new work in it (tenant admin)",
             description = "New jobs and reservations in the project are refused (409 PROJECT_ARCHIVED); what it "
-                    + "runs, queues and has reserved carries on, and its usage, budgets, invoices and history stay "
-                    + "readable. An archived project is answered as it is. Audited (`archiveProject`).")
+                    + "runs and queues carries on, and its usage, budgets, invoices and history stay readable. Its "
+                    + "reservations stay bought (and billed), but a job into one is new work: refused until the "
+                    + "project is unarchived. An archived project is answered as it is. Audited (`archiveProject`).")
     public Uni<ProjectView> archiveProject(@PathParam("tenantId") UUID tenantId,
             @PathParam("projectId") UUID projectId) {
         return projects.archive(caller(), tenantId, projectId);

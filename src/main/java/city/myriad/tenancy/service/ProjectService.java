@@ -109,8 +109,8 @@ public class ProjectService {
     }
 
     /**
-     * Archives the project (tenant-admin): no new jobs or reservations in it, while what it runs, queues and has
-     * reserved carries on. Archiving an archived project answers it as it is.
+     * Archives the project (tenant-admin): no new jobs (RESERVED ones included) or reservations in it, while what it
+     * runs and queues carries on. Archiving an archived project answers it as it is.
      */
     public Uni<ProjectView> archive(Caller caller, UUID tenantId, UUID projectId) {
         java.time.Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
