@@ -8,6 +8,7 @@ import city.myriad.billing.stripe.StripeApi;
 import city.myriad.billing.stripe.StripeCustomers;
 import city.myriad.platform.audit.AuditTrail;
 import city.myriad.platform.audit.AuditTrail.Target;
+import city.myriad.platform.db.Blocking;
 import city.myriad.platform.db.PlainTx;
 import city.myriad.platform.db.SqlTimes;
 import city.myriad.platform.error.MyriadProblem;
@@ -17,7 +18,6 @@ import city.myriad.platform.http.Preconditions;
 import city.myriad.platform.security.Caller;
 import city.myriad.tenancy.service.TenantProjects;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -138,7 +138,7 @@ public class BillingProfiles {
                                 + " has no billing contact yet: set it (setBillingProfile) before managing payment "
                                 + "methods");
                     }
-                    return blocking(() -> customers.portalSession(t, row.getString(0), row.getString(1), back));
+                    return Blocking.offload(() -> customers.portalSession(t, row.getString(0), row.getString(1), back));
                 })
                 .chain(session -> {
                     Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
@@ -202,12 +202,5 @@ public class BillingProfiles {
 
     private static String blankToNull(String s) {
         return s == null || s.isBlank() ? null : s.strip();
-    }
-
-    /** Stripe's work on a worker thread (stripe-java blocks), answered back on the caller's context. */
-    private static <T> Uni<T> blocking(java.util.function.Supplier<T> call) {
-        io.vertx.core.Context caller = io.vertx.core.Vertx.currentContext();
-        Uni<T> result = Uni.createFrom().item(call).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
-        return caller == null ? result : result.emitOn(task -> caller.runOnContext(ignored -> task.run()));
     }
 }

@@ -4,7 +4,6 @@ import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.ProblemCode;
 import city.myriad.platform.security.Caller;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import java.util.HashMap;
@@ -413,8 +412,7 @@ public class KeycloakDirectory implements IdentityDirectory {
      * Hibernate session of the surrounding transaction may only be used from the thread that opened it.
      */
     private static <T> Uni<T> blocking(String what, Callable<T> call) {
-        io.vertx.core.Context caller = io.vertx.core.Vertx.currentContext();
-        Uni<T> result = Uni.createFrom().item(() -> {
+        return city.myriad.platform.db.Blocking.offload(() -> {
             try {
                 return call.call();
             } catch (MyriadProblem p) {
@@ -428,7 +426,7 @@ public class KeycloakDirectory implements IdentityDirectory {
                 throw new MyriadProblem.Upstream(ProblemCode.IDENTITY_PROVIDER_FAILED,
                         "The identity provider is unreachable; nothing was changed, retry later");
             }
-        }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
-        return caller == null ? result : result.emitOn(task -> caller.runOnContext(ignored -> task.run()));
+        });
     }
+
 }
