@@ -168,9 +168,30 @@ public class StripeCustomers {
         if (c.line1() == null) {
             update.setAddress(EmptyParam.EMPTY);  // the contact has no address: neither does the customer
         } else {
-            update.setAddress(CustomerUpdateParams.Address.builder().setLine1(c.line1()).setLine2(c.line2())
-                    .setCity(c.city()).setPostalCode(c.postalCode()).setState(c.state()).setCountry(c.country())
-                    .build());
+            // Every part sent, an absent one as empty: Stripe then holds this address, nothing of an earlier one.
+            CustomerUpdateParams.Address.Builder address = CustomerUpdateParams.Address.builder()
+                    .setLine1(c.line1()).setCountry(c.country());
+            if (c.line2() == null) {
+                address.setLine2(EmptyParam.EMPTY);
+            } else {
+                address.setLine2(c.line2());
+            }
+            if (c.city() == null) {
+                address.setCity(EmptyParam.EMPTY);
+            } else {
+                address.setCity(c.city());
+            }
+            if (c.postalCode() == null) {
+                address.setPostalCode(EmptyParam.EMPTY);
+            } else {
+                address.setPostalCode(c.postalCode());
+            }
+            if (c.state() == null) {
+                address.setState(EmptyParam.EMPTY);
+            } else {
+                address.setState(c.state());
+            }
+            update.setAddress(address.build());
         }
         try {
             stripe().customers().update(c.customerId(), update.build(),
