@@ -256,7 +256,8 @@ class IdentityEndToEndIT {
         assertTrue(Keycloak.credentialTypes(userId).isEmpty(), "no password is chosen for the member");
         Keycloak.setPassword(userId, "acme-secret-1");
         Keycloak.completeSetup(userId);
-        assertTrue(Keycloak.canLogIn(username, "acme-secret-1"), "with a password set the member logs in");
+        // With a password set the member logs in: one login (a second one right after it was refused once in a
+        // few runs, a 400 from Keycloak whose reason went unread; Keycloak.token now reports it).
         String session = Keycloak.password(username, "acme-secret-1");
         given().auth().oauth2(session).get("/api/v1/me").then().statusCode(200);
 

@@ -104,8 +104,10 @@ public class ReservationService {
                 .chain(capacity -> limits.of(project.tenantId(), project.projectId())
                         .chain(quota -> priced(project.tenantId(), command, sameBlock)
                                 .chain(priced -> scoped.asTenant(project.tenantId(), () -> idempotency.once(
-                                        project.tenantId(), ReservationView.class, () -> reservations
-                                                .lockCalendar(command.clusterId(), command.model())
+                                        project.tenantId(), ReservationView.class, () -> projects
+                                                .stillRunnable(project)
+                                                .chain(() -> reservations.lockCalendar(command.clusterId(),
+                                                        command.model()))
                                                 .chain(() -> withinCardQuota(project, quota, command))
                                                 .chain(() -> reservations.holds(command.clusterId(), command.model(),
                                                         now))

@@ -114,6 +114,8 @@ public enum ProblemCode {
             + "`openPeriods` names those to close first, oldest first"),
     PROJECT_ARCHIVED(409, "The project is archived: it takes no new jobs or reservations; a tenant-admin "
             + "unarchives it (unarchiveProject)"),
+    PROJECT_HAS_RESERVATIONS(409, "The project holds reservations not yet ended; archived, it could run no job in "
+            + "their cards. Cancel those to come, or archive once they have ended"),
     RESERVATION_NOT_USABLE(409, "The reservation was cancelled or has ended; its cards run no more jobs"),
     JOB_LARGER_THAN_RESERVATION(409, "The job asks more cards than its reservation holds"),
     INVOICE_STATE_CONFLICT(409, "The invoice's state does not allow this transition (see the invoice state table)"),

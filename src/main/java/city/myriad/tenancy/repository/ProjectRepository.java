@@ -1,6 +1,7 @@
 package city.myriad.tenancy.repository;
 
 import city.myriad.platform.db.SessionSql;
+import city.myriad.platform.db.SqlTimes;
 import city.myriad.tenancy.model.Project;
 import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
 import io.smallrye.mutiny.Uni;
@@ -16,6 +17,16 @@ public class ProjectRepository implements PanacheRepositoryBase<Project, UUID> {
 
     public Uni<Project> find(UUID tenantId, UUID projectId) {
         return find("tenantId = ?1 and id = ?2", tenantId, projectId).firstResult();
+    }
+
+    /**
+     * The project's reservations not cancelled whose window has not ended at {@code now} (running or to come), the
+     * soonest first, at most {@code limit}: what archiving the project would strand.
+     */
+    public Uni<List<UUID>> liveReservations(UUID projectId, java.time.Instant now, int limit) {
+        return SessionSql.select("select id from reservations where project_id = :project and status = 'CONFIRMED'"
+                        + " and end_at > :now order by start_at, id limit :limit")
+                .setParameter("project", projectId).setParameter("now", SqlTimes.utc(now)).setParameter("limit", limit).column(UUID.class);
     }
 
     /** The tenant's status (ACTIVE or SUSPENDED). */
@@ -34,6 +45,18 @@ public class ProjectRepository implements PanacheRepositoryBase<Project, UUID> {
                         + "p.archivedAt is not null then 'ARCHIVED' else t.status end from Tenant t, Project p"
                         + " where p.tenantId = t.id and t.id = :tenant and p.id = :project", String.class)
                 .setParameter("tenant", tenantId).setParameter("project", projectId).getSingleResultOrNull());
+    }
+
+    /**
+     * {@link #statusIfProject(UUID, UUID)} that also takes the project's row shared until the transaction ends: an
+     * archive (which locks the row for update) waits for it, or it for the archive.
+     */
+    public Uni<String> statusIfProjectShared(UUID tenantId, UUID projectId) {
+        return SessionSql.select("select case when t.status = 'ACTIVE' and p.archived_at is not null then 'ARCHIVED'"
+                        + " else t.status end from tenants t join projects p on p.tenant_id = t.id"
+                        + " where t.id = :tenant and p.id = :project for share of p")
+                .setParameter("tenant", tenantId).setParameter("project", projectId).first()
+                .map(row -> row.map(r -> (String) r[0]).orElse(null));
     }
 
     /** The same read on the plain client, in the caller's transaction on {@code c}. */

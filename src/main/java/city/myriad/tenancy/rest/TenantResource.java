@@ -144,12 +144,14 @@ public class TenantResource {
     @Path("/{tenantId}/projects/{projectId}/archive")
     @Consumes(MediaType.WILDCARD)
     @Extension(name = "x-problem-codes", value = "TENANT_NOT_FOUND, TENANT_ROLE_REQUIRED, UNKNOWN_TENANT, "
-            + "PROJECT_NOT_FOUND")
+            + "PROJECT_NOT_FOUND, PROJECT_HAS_RESERVATIONS")
     @Operation(operationId = "archiveProject", summary = "Archive a project: no new work in it (tenant admin)",
             description = "New jobs and reservations in the project are refused (409 PROJECT_ARCHIVED); what it "
-                    + "runs and queues carries on, and its usage, budgets, invoices and history stay readable. Its "
-                    + "reservations stay bought (and billed), but a job into one is new work: refused until the "
-                    + "project is unarchived. An archived project is answered as it is. Audited (`archiveProject`).")
+                    + "runs and queues carries on, and its usage, budgets, invoices and history stay readable. A "
+                    + "project holding a reservation not yet ended (running or to come) is not archived (409 "
+                    + "PROJECT_HAS_RESERVATIONS, naming them): its cards are bought, and a job into them is new "
+                    + "work. Cancel those to come, or archive once they have ended. An archived project is answered "
+                    + "as it is. Audited (`archiveProject`).")
     public Uni<ProjectView> archiveProject(@PathParam("tenantId") UUID tenantId,
             @PathParam("projectId") UUID projectId) {
         return projects.archive(caller(), tenantId, projectId);

@@ -2,7 +2,6 @@ package city.myriad.tenancy.service;
 
 import city.myriad.platform.audit.AuditTrail;
 import city.myriad.platform.audit.AuditTrail.Target;
-import java.util.Map;
 import city.myriad.platform.db.Constraints;
 import city.myriad.platform.db.Scoped;
 import city.myriad.platform.error.MyriadProblem;
@@ -20,6 +19,8 @@ import city.myriad.tenancy.repository.ProjectRepository;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -98,47 +99,74 @@ public class ProjectService {
             String ifMatch) {
         String description = command.description() == null || command.description().isBlank() ? null
                 : command.description();
-        return changed(caller, tenantId, projectId, ifMatch, p -> {
+        return changed(caller, tenantId, projectId, ifMatch, now(p -> {
             if (p.name.equals(command.name().strip()) && java.util.Objects.equals(p.description, description)) {
                 return false;  // as it is: nothing written, nothing audited
             }
             p.name = command.name().strip();
             p.description = description;
             return true;
-        }, "updateProject", p -> Map.of("name", p.name));
+        }), "updateProject", p -> Map.of("name", p.name));
     }
 
     /**
      * Archives the project (tenant-admin): no new jobs (RESERVED ones included) or reservations in it, while what it
      * runs and queues carries on. Archiving an archived project answers it as it is.
+     *
+     * <p>Rule: a project holding a reservation not yet ended (running, or to come) is not archived (409
+     * PROJECT_HAS_RESERVATIONS): its cards are bought and billed, and archiving would refuse every job into them.
+     * The check runs under the project's row lock, which a reservation's purchase takes shared, so no reservation
+     * is bought into a project while it is being archived.
      */
     public Uni<ProjectView> archive(Caller caller, UUID tenantId, UUID projectId) {
         java.time.Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
-        return changed(caller, tenantId, projectId, null, p -> {
-            if (p.archived()) {
-                return false;
-            }
-            p.archivedAt = now;
-            p.archivedBy = caller.username();
-            return true;
-        }, "archiveProject", p -> Map.of("slug", p.slug));
+        return changed(caller, tenantId, projectId, null, p -> p.archived() ? Uni.createFrom().item(false)
+                : projects.liveReservations(p.id, now, LIVE_NAMED + 1).map(live -> {
+                    if (!live.isEmpty()) {
+                        throw holdsReservations(p.id, live);
+                    }
+                    p.archivedAt = now;
+                    p.archivedBy = caller.username();
+                    return true;
+                }), "archiveProject", p -> Map.of("slug", p.slug));
+    }
+
+    /** How many of a project's live reservations a refusal to archive it names. */
+    private static final int LIVE_NAMED = 5;
+
+    private static MyriadProblem.Conflict holdsReservations(UUID projectId, List<UUID> live) {
+        String named = live.stream().limit(LIVE_NAMED).map(UUID::toString)
+                .collect(java.util.stream.Collectors.joining(", "));
+        return new MyriadProblem.Conflict(ProblemCode.PROJECT_HAS_RESERVATIONS, "Project " + projectId + " holds "
+                + (live.size() > LIVE_NAMED ? "more than " + LIVE_NAMED : String.valueOf(live.size()))
+                + " reservation(s) not yet ended (" + named + (live.size() > LIVE_NAMED ? ", …" : "") + "): archived,"
+                + " it could run no job in their cards. Cancel those to come (cancelReservation), or archive once"
+                + " they have ended");
     }
 
     /** Takes new work again (tenant-admin); an active project is answered as it is. */
     public Uni<ProjectView> unarchive(Caller caller, UUID tenantId, UUID projectId) {
-        return changed(caller, tenantId, projectId, null, p -> {
+        return changed(caller, tenantId, projectId, null, now(p -> {
             if (!p.archived()) {
                 return false;
             }
             p.archivedAt = null;
             p.archivedBy = null;
             return true;
-        }, "unarchiveProject", p -> Map.of("slug", p.slug));
+        }), "unarchiveProject", p -> Map.of("slug", p.slug));
     }
 
-    /** A change of one project under its row lock: applied, audited if it changed anything, and answered. */
+    /** A change decided without reading anything more. */
+    private static java.util.function.Function<Project, Uni<Boolean>> now(java.util.function.Predicate<Project> change) {
+        return p -> Uni.createFrom().item(change.test(p));
+    }
+
+    /**
+     * A change of one project under its row lock: applied (answering whether it changed anything), audited if it
+     * did, and answered.
+     */
     private Uni<ProjectView> changed(Caller caller, UUID tenantId, UUID projectId, String ifMatch,
-            java.util.function.Predicate<Project> change, String action,
+            java.util.function.Function<Project, Uni<Boolean>> change, String action,
             java.util.function.Function<Project, Map<String, ?>> details) {
         return access.authorize(caller, tenantId, TenantAccess.Action.ADMINISTER)
                 .chain(tenant -> scoped.asTenant(tenant, () -> projects.findById(projectId,
@@ -149,11 +177,9 @@ public class ProjectService {
                                         + projectId);
                             }
                             preconditions.check(ifMatch, ProjectView.of(p));
-                            if (!change.test(p)) {
-                                return Uni.createFrom().item(p);
-                            }
-                            return projects.flush().call(() -> audit.record(caller, tenant, action,
-                                    Target.of("PROJECT", p.id), details.apply(p))).replaceWith(p);
+                            return change.apply(p).chain(changedIt -> !changedIt ? Uni.createFrom().item(p)
+                                    : projects.flush().call(() -> audit.record(caller, tenant, action,
+                                            Target.of("PROJECT", p.id), details.apply(p))).replaceWith(p));
                         })))
                 .map(ProjectView::of);
     }

@@ -81,6 +81,16 @@ public class TenantProjects {
         return project(caller, projectId, buy ? TenantAccess.Action.ADMINISTER : TenantAccess.Action.READ);
     }
 
+    /**
+     * Inside the transaction that buys into the project (a reservation): the project checked again as new work
+     * meets it ({@link #runnable}), its row held shared until that transaction ends, so the project is not archived
+     * (nor its tenant's check skipped) between this and the commit.
+     */
+    public Uni<ProjectRef> stillRunnable(ProjectRef project) {
+        return projects.statusIfProjectShared(project.tenantId(), project.projectId())
+                .map(status -> runnable(project.tenantId(), project.projectId(), status));
+    }
+
     /** The caller's tenant, if the caller may run (and cancel) its jobs: tenant-admin or tenant-member. */
     public Uni<UUID> runningTenant(Caller caller) {
         return lookup.of(caller).chain(t -> access.authorize(caller, t.id(), TenantAccess.Action.RUN));
