@@ -4,7 +4,10 @@ import city.myriad.catalog.mapping.CatalogApi.CreateCluster;
 import city.myriad.catalog.mapping.CatalogApi.CreateOperator;
 import city.myriad.billing.mapping.BillingApi.BillingAddress;
 import city.myriad.billing.mapping.BillingApi.SetBillingProfile;
+import city.myriad.billing.mapping.BillingApi.SetPaymentTerms;
+import city.myriad.billing.model.CollectionMethod;
 import city.myriad.billing.service.BillingProfiles;
+import city.myriad.billing.service.PaymentTerms;
 import city.myriad.catalog.service.ClusterService;
 import city.myriad.catalog.service.OperatorService;
 import city.myriad.market.mapping.MarketApi.PriceEntry;
@@ -70,11 +73,13 @@ public class DemoData {
     private final MemberService members;
     private final PriceBookService priceBooks;
     private final BillingProfiles billing;
+    private final PaymentTerms terms;
     private final boolean enabled;
 
     DemoData(OperatorService operators, ClusterService clusters, TenantService tenants, ProjectService projects,
-            MemberService members, PriceBookService priceBooks, BillingProfiles billing, DemoConfig config) {
+            MemberService members, PriceBookService priceBooks, BillingProfiles billing, PaymentTerms terms, DemoConfig config) {
         this.billing = billing;
+        this.terms = terms;
         this.operators = operators;
         this.clusters = clusters;
         this.tenants = tenants;
@@ -149,11 +154,15 @@ public class DemoData {
         });
     }
 
-    /** Where the demo tenants' invoices go (docs/billing.md, "Billing contact and payment methods"). */
+    /**
+     * Where the demo tenants' invoices go (docs/billing.md, "Billing contact and payment methods"), and how: acme is
+     * charged automatically, globex has net 30 terms ("Payment terms").
+     */
     private Uni<Void> billingContacts() {
         return billing.set(LOADER, ACME, new SetBillingProfile("finance@acme.example", "ACME Robotics Co., Ltd.",
                         new BillingAddress("1 Science Avenue", null, "Hangzhou", "310000", "Zhejiang", "CN")), null)
                 .chain(() -> billing.set(LOADER, GLOBEX, new SetBillingProfile("ap@globex.example", null, null), null))
+                .chain(() -> terms.set(LOADER, GLOBEX, new SetPaymentTerms(CollectionMethod.SEND_INVOICE, 30)))
                 .replaceWithVoid();
     }
 

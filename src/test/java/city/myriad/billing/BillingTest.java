@@ -255,8 +255,18 @@ class BillingTest {
                 .stream().filter(r -> r.getBodyAsString().contains(id)).toList();
         assertEquals(Set.of("myriad-invoice-" + id + "-line-1"), keys(items), "one line, one invoice item");
         assertTrue(items.get(0).getBodyAsString().contains("amount=" + total));
-        assertEquals(Set.of("myriad-invoice-" + id + "-finalize"), keys(StripeStubs.server().findAll(
-                postRequestedFor(urlPathMatching("/v1/invoices/" + stripeId + "/finalize")))), "finalized once");
+        List<LoggedRequest> finalizes = StripeStubs.server().findAll(
+                postRequestedFor(urlPathMatching("/v1/invoices/" + stripeId + "/finalize")));
+        assertEquals(Set.of("myriad-invoice-" + id + "-finalize"), keys(finalizes), "finalized once");
+        // Made a draft Stripe leaves alone, finalized with automatic collection on: Stripe charges it, and retries.
+        String create = StripeStubs.server().findAll(postRequestedFor(urlPathEqualTo("/v1/invoices"))).stream()
+                .filter(r -> r.getBodyAsString().contains(id)).findFirst().orElseThrow().getBodyAsString();
+        assertTrue(create.contains("auto_advance=false") && create.contains("collection_method=charge_automatically"),
+                create);
+        assertTrue(finalizes.get(0).getBodyAsString().contains("auto_advance=true"), finalizes.get(0).getBodyAsString());
+        assertEquals("CHARGE_AUTOMATICALLY", pushed.getString("collectionMethod"));
+        assertEquals("https://invoice.stripe.com/i/acct_test/" + stripeId, pushed.getString("hostedInvoiceUrl"),
+                "where a failed charge is paid another way");
 
         // A push that crashed after its first line resumes after it, with the same keys: nothing twice.
         sqlRun("update stripe_pushes set state = 'PENDING', lines_pushed = 1, next_attempt_at = now() "
@@ -737,6 +747,97 @@ class BillingTest {
         assertEquals(id, told.get("tenant.suspended").getString("data.invoiceId"));
         assertEquals("PAID", told.get("invoice.paid").getString("data.state"));
         assertEquals(m.tenant().id(), told.get("tenant.reinstated").getString("data.tenantId"));
+    }
+
+    @Test
+    void net_terms_send_the_invoice_due_in_days_and_its_grace_runs_from_the_due_date_not_a_failed_attempt() {
+        Month m = month("2024-02", 1, false);
+        World.Tenant t = m.tenant();
+        String terms = "/api/v1/tenants/" + t.id() + "/payment-terms";
+        given().auth().oauth2(t.viewer()).get(terms).then().statusCode(200)
+                .body("collectionMethod", equalTo("CHARGE_AUTOMATICALLY")).body("daysUntilDue", equalTo(14))
+                .body("source", equalTo("PLATFORM_DEFAULT"));
+
+        // Net terms are credit: platform admins grant them, to a tenant with a contact to send invoices to.
+        setTerms(t.admin(), terms, "{\"collectionMethod\":\"SEND_INVOICE\",\"daysUntilDue\":30}").then()
+                .statusCode(403).body("code", equalTo("PLATFORM_ADMIN_REQUIRED"));
+        setTerms(Tokens.admin(), terms, "{\"collectionMethod\":\"SEND_INVOICE\",\"daysUntilDue\":30}").then()
+                .statusCode(409).body("code", equalTo("BILLING_PROFILE_REQUIRED"));
+        setTerms(Tokens.admin(), terms, "{\"collectionMethod\":\"SEND_INVOICE\",\"daysUntilDue\":0}").then()
+                .statusCode(400).contentType("application/problem+json").body("errors[0].field",
+                        equalTo("daysUntilDue"));
+        setTerms(Tokens.admin(), terms, "{\"collectionMethod\":\"SEND_INVOICE\",\"daysUntilDue\":121}").then()
+                .statusCode(400).body("errors[0].field", equalTo("daysUntilDue"));
+        setTerms(Tokens.admin(), terms, "{\"collectionMethod\":\"WIRE\",\"daysUntilDue\":30}").then()
+                .statusCode(400);
+        setTerms(Tokens.admin(), "/api/v1/tenants/" + UUID.randomUUID() + "/payment-terms",
+                "{\"collectionMethod\":\"CHARGE_AUTOMATICALLY\",\"daysUntilDue\":30}").then().statusCode(404);
+        given().auth().oauth2(t.viewer()).get(terms).then().body("source", equalTo("PLATFORM_DEFAULT"));
+        setContact(t, "ap@initech.example");
+        for (int i = 0; i < 2; i++) {
+            setTerms(Tokens.admin(), terms, "{\"collectionMethod\":\"SEND_INVOICE\",\"daysUntilDue\":30}").then()
+                    .statusCode(200).body("collectionMethod", equalTo("SEND_INVOICE")).body("daysUntilDue", equalTo(30))
+                    .body("source", equalTo("TENANT")).body("updatedBy", equalTo("admin"));
+        }
+        assertEquals(1, sql("select count(*) from audit_events where tenant_id = $1 and action = 'setPaymentTerms'",
+                UUID.fromString(t.id())), "set twice as it is: one change");
+        given().auth().oauth2(Tokens.bob()).get(terms).then().statusCode(404);
+
+        // The draft is collected by the terms now; the issued invoice keeps them, due 30 days after its issue.
+        meter.drain();
+        assertEquals("SEND_INVOICE", invoiceOf(t.viewer(), "2024-02").getString("collectionMethod"));
+        close("2024-02");
+        JsonPath invoice = invoiceOf(t.viewer(), "2024-02");
+        String id = invoice.getString("id");
+        Instant issued = Instant.parse(invoice.getString("issuedAt"));
+        Instant due = Instant.parse(invoice.getString("dueAt"));
+        assertEquals("SEND_INVOICE", invoice.getString("collectionMethod"));
+        assertEquals(issued.plus(Duration.ofDays(30)), due);
+        setTerms(Tokens.admin(), terms, "{\"collectionMethod\":\"CHARGE_AUTOMATICALLY\",\"daysUntilDue\":14}")
+                .then().statusCode(200);
+        assertEquals("SEND_INVOICE", invoiceOf(t.viewer(), "2024-02").getString("collectionMethod"),
+                "terms changed after the issue leave the invoice as issued");
+
+        // In Stripe: a sent invoice, due on Myriad's due date, finalized with automatic collection (Stripe emails it).
+        JsonPath pushed = untilPushed(t.viewer(), id);
+        String stripeId = pushed.getString("stripeInvoiceId");
+        String create = StripeStubs.server().findAll(postRequestedFor(urlPathEqualTo("/v1/invoices"))).stream()
+                .filter(r -> r.getBodyAsString().contains(id)).findFirst().orElseThrow().getBodyAsString();
+        assertTrue(create.contains("collection_method=send_invoice"), create);
+        assertTrue(create.contains("due_date=" + due.getEpochSecond()), create);
+        assertTrue(StripeStubs.server().findAll(postRequestedFor(urlPathMatching("/v1/invoices/" + stripeId
+                + "/finalize"))).get(0).getBodyAsString().contains("auto_advance=true"));
+        assertEquals("https://invoice.stripe.com/i/acct_test/" + stripeId, pushed.getString("hostedInvoiceUrl"));
+        String html = given().auth().oauth2(t.viewer()).accept("text/html").get("/api/v1/invoices/" + id).then()
+                .statusCode(200).extract().asString();
+        assertTrue(html.contains("Pay by the due date: <a href=\"https://invoice.stripe.com/i/acct_test/" + stripeId
+                + "\">pay online</a>"), html);
+
+        // A failed attempt to pay before the due date is the tenant's to retry within its terms: no grace, no
+        // suspension, however long ago it failed.
+        signed(paidEvent("evt_" + UUID.randomUUID(), stripeId, id, "invoice.payment_failed")).then().statusCode(200);
+        sqlRun("update invoices set payment_failed_at = now() - interval '20 days' where id = $1", UUID.fromString(id));
+        billing.roundNow();
+        assertEquals("GOOD", balance(t).getString("standing"));
+        submit(m).then().statusCode(201);
+        // Past the due date: the grace period runs from it (seven days), then new work is suspended.
+        sqlRun("update invoices set due_at = now() - interval '1 day' where id = $1", UUID.fromString(id));
+        billing.roundNow();
+        JsonPath grace = balance(t);
+        assertEquals("GRACE", grace.getString("standing"));
+        Instant dueNow = Instant.parse(invoiceOf(t.viewer(), "2024-02").getString("dueAt"));
+        assertEquals(dueNow.plus(Duration.ofDays(7)), Instant.parse(grace.getString("standingUntil")));
+        submit(m).then().statusCode(201);
+        sqlRun("update invoices set due_at = now() - interval '8 days' where id = $1", UUID.fromString(id));
+        billing.roundNow();
+        assertEquals("SUSPENDED", balance(t).getString("standing"));
+        submit(m).then().statusCode(403).body("code", equalTo("TENANT_SUSPENDED"));
+        signed(paidEvent("evt_" + UUID.randomUUID(), stripeId, id, "invoice.paid")).then().statusCode(200);
+        assertEquals("GOOD", balance(t).getString("standing"));
+    }
+
+    static io.restassured.response.Response setTerms(String token, String path, String body) {
+        return given().auth().oauth2(token).contentType("application/json").body(body).put(path);
     }
 
     @Test

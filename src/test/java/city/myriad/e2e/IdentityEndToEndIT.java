@@ -50,6 +50,12 @@ class IdentityEndToEndIT {
         // And their billing contacts (this run's database is fresh, so the demo world was made by this start).
         given().auth().oauth2(Keycloak.password("amy")).get(ACME + "/billing-profile").then().statusCode(200)
                 .body("email", equalTo("finance@acme.example")).body("address.country", equalTo("CN"));
+        // Globex pays on net 30 terms, acme is charged automatically.
+        given().auth().oauth2(Keycloak.password("bob")).get(GLOBEX + "/payment-terms").then().statusCode(200)
+                .body("collectionMethod", equalTo("SEND_INVOICE")).body("daysUntilDue", equalTo(30))
+                .body("source", equalTo("TENANT"));
+        given().auth().oauth2(Keycloak.password("amy")).get(ACME + "/payment-terms").then().statusCode(200)
+                .body("collectionMethod", equalTo("CHARGE_AUTOMATICALLY")).body("source", equalTo("PLATFORM_DEFAULT"));
     }
 
     @Test

@@ -59,6 +59,7 @@ public class StripeStubs implements QuarkusTestResourceLifecycleManager {
         ObjectNode finalized = fixture("invoice");
         finalized.put("id", "{{request.pathSegments.[2]}}");
         finalized.put("status", "open");
+        finalized.put("hosted_invoice_url", "https://invoice.stripe.com/i/acct_test/{{request.pathSegments.[2]}}");
         server.stubFor(post(urlPathMatching("/v1/invoices/[^/]+/finalize")).willReturn(aResponse().withStatus(200)
                 .withHeader("Content-Type", "application/json").withBody(finalized.toString())));
         ObjectNode voided = fixture("invoice");

@@ -66,8 +66,8 @@ public final class BillingApi {
             @Schema(description = "What is to be paid: the sum of all lines") Money total,
             Money refunded,
             Instant issuedAt, Instant dueAt, Instant paidAt,
-            @Schema(description = "When a payment failed (Stripe); the grace period runs from here")
-            Instant paymentFailedAt,
+            @Schema(description = "When a payment first failed (Stripe); for a charged invoice the grace period "
+                    + "runs from here, for a sent one from `dueAt`") Instant paymentFailedAt,
             @Schema(description = "The invoice in Stripe, once pushed") String stripeInvoiceId,
             @Schema(description = "Stripe push: PENDING (to push, or retrying), PUSHED, FAILED (given up after 12 "
                     + "attempts), SKIPPED (no Stripe key configured: the invoice stays in Myriad; or voided before "
@@ -85,6 +85,14 @@ public final class BillingApi {
             @Schema(description = "Who the invoice is made out to: the tenant's billing contact as it stood when the "
                     + "invoice was issued, never changed after (a draft shows the contact now; invoices issued before "
                     + "2026-12-05 have none)") BillTo billTo,
+            @Schema(description = "How the invoice is collected, by the tenant's payment terms at its issue (a "
+                    + "draft: the terms now): CHARGE_AUTOMATICALLY (Stripe charges the default payment method when "
+                    + "it is issued, and retries), SEND_INVOICE (Stripe emails it with a page to pay it by "
+                    + "`dueAt`)", enumeration = {"CHARGE_AUTOMATICALLY", "SEND_INVOICE"}) String collectionMethod,
+            @Schema(description = "Stripe's page where the invoice is paid (by card or bank transfer) once it is "
+                    + "in Stripe: how a SEND_INVOICE invoice is paid, and a charged one whose payment failed",
+                    examples = "https://invoice.stripe.com/i/acct_1M2JTkLkdIwHu7ix/test_YWNjdF8x")
+            String hostedInvoiceUrl,
             @Schema(description = "Only on getInvoice") List<InvoiceLineView> lines) {}
 
     @Schema(name = "BillTo", description = "Who an invoice is made out to")
@@ -107,8 +115,9 @@ public final class BillingApi {
 
     @Schema(name = "Balance", description = "A tenant's balances, each a query over the ledger, per currency")
     public record BalanceView(UUID tenantId,
-            @Schema(enumeration = {"GOOD", "GRACE", "SUSPENDED"}, description = "GOOD; GRACE while a failed "
-                    + "payment is inside its grace period; SUSPENDED from new work after it") String standing,
+            @Schema(enumeration = {"GOOD", "GRACE", "SUSPENDED"}, description = "GOOD; GRACE while an overdue "
+                    + "invoice (a charged one whose payment failed, a sent one past its due date) is inside its grace "
+                    + "period; SUSPENDED from new work after it") String standing,
             @Schema(description = "GRACE: when the suspension takes effect; SUSPENDED: since when") Instant standingUntil,
             List<CurrencyBalance> balances) {}
 
@@ -172,6 +181,28 @@ public final class BillingApi {
             @NotBlank @Pattern(regexp = "^[A-Z]{2}$", message = "an ISO 3166-1 alpha-2 country code in capitals, "
                     + "e.g. CN") @Schema(pattern = "^[A-Z]{2}$", description = "ISO 3166-1 alpha-2",
                     examples = "CN") String country) {}
+
+    @Schema(name = "SetPaymentTerms", description = "How the tenant's invoices are collected, from the next one "
+            + "issued")
+    public record SetPaymentTerms(
+            @NotNull @Schema(description = "CHARGE_AUTOMATICALLY: Stripe charges the default payment method at issue; "
+                    + "SEND_INVOICE: Stripe emails the invoice with a page to pay it by its due date (net terms)")
+            city.myriad.billing.model.CollectionMethod collectionMethod,
+            @NotNull @jakarta.validation.constraints.Min(0) @jakarta.validation.constraints.Max(120)
+            @Schema(description = "Days from issue to due (0-120; SEND_INVOICE: at least 1). The grace period before "
+                    + "a suspension runs from the due date of a sent invoice", examples = "30") Integer daysUntilDue) {}
+
+    @Schema(name = "PaymentTerms", description = "How the tenant's invoices are collected")
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record PaymentTermsView(
+            UUID tenantId,
+            @Schema(enumeration = {"CHARGE_AUTOMATICALLY", "SEND_INVOICE"}) String collectionMethod,
+            @Schema(examples = "30") int daysUntilDue,
+            @Schema(description = "PLATFORM_DEFAULT while the tenant has no terms of its own "
+                    + "(CHARGE_AUTOMATICALLY, due after myriad.billing.payment-terms-days), else TENANT",
+                    enumeration = {"PLATFORM_DEFAULT", "TENANT"}) String source,
+            Instant updatedAt,
+            @Schema(examples = "admin") String updatedBy) {}
 
     @Schema(name = "SetBillingProfile", description = "The tenant's billing contact, replaced whole")
     public record SetBillingProfile(

@@ -74,7 +74,11 @@ public class CloseRepository {
                 .execute(Tuple.of(period)).map(rows -> rows.iterator().hasNext());
     }
 
-    /** Rates the period and issues its invoices; {@code feePercent} is the marketplace's share of revenue. */
+    /**
+     * Rates the period and issues its invoices; {@code feePercent} is the marketplace's share of revenue, {@code
+     * dueDays} the days from issue to due of a tenant without payment terms (its own terms' days otherwise, and its
+     * collection method kept on the invoice).
+     */
     public Uni<Closed> invoice(SqlConnection c, String period, Instant start, Instant end, Instant at, String by,
             BigDecimal feePercent, boolean stripeConfigured, int dueDays) {
         OffsetDateTime now = SqlTimes.utc(at);
@@ -138,10 +142,11 @@ public class CloseRepository {
                                    number = 'MYR-' || replace($1, '-', '') || '-' || lpad(n.n::text, 6, '0'),
                                    subtotal_minor = coalesce(n.subtotal, 0), credit_applied_minor = n.applied,
                                    total_minor = n.total, issued_at = $2::timestamptz,
-                                   due_at = $2::timestamptz + make_interval(days => $3::int),
+                                   due_at = $2::timestamptz + make_interval(days => coalesce(t.days_until_due, $3::int)),
+                                   collection_method = coalesce(t.collection_method, 'CHARGE_AUTOMATICALLY'),
                                    bill_to = myriad_bill_to(i.tenant_id),
                                    updated_at = $2::timestamptz
-                              from numbered n
+                              from numbered n left join payment_terms t on t.tenant_id = n.tenant_id
                              where i.id = n.invoice_id
                             returning i.id, i.tenant_id, i.currency, i.total_minor, i.credit_applied_minor, i.number)
                         select * from upd""").execute(Tuple.of(period, now, dueDays)))

@@ -21,7 +21,7 @@ public class InvoiceRepository {
     public record InvoiceRow(UUID id, String number, UUID tenantId, String period, String currency, String state,
             Long subtotalMinor, Long creditAppliedMinor, Long totalMinor, long refundedMinor, Instant issuedAt,
             Instant dueAt, Instant paidAt, Instant paymentFailedAt, String stripeInvoiceId, String stripeState,
-            String stripeNote, String billToJson) {}
+            String stripeNote, String billToJson, String collectionMethod, String hostedInvoiceUrl) {}
 
     /** A line, stored or live, with the slugs its description names. */
     public record LineRow(int lineNo, String kind, UUID projectId, UUID clusterId, String model, String priceClass,
@@ -32,7 +32,12 @@ public class InvoiceRepository {
             select i.id, i.number, i.tenant_id, i.period, i.currency, i.state, i.subtotal_minor,
                    i.credit_applied_minor, i.total_minor, i.refunded_minor, i.issued_at, i.due_at, i.paid_at,
                    i.payment_failed_at, i.stripe_invoice_id, s.state, s.last_error,
-                   coalesce(i.bill_to, case when i.state = 'DRAFT' then myriad_bill_to(i.tenant_id) end)::text
+                   coalesce(i.bill_to, case when i.state = 'DRAFT' then myriad_bill_to(i.tenant_id) end)::text,
+                   case when i.state = 'DRAFT'
+                        then coalesce((select t.collection_method from payment_terms t where t.tenant_id = i.tenant_id),
+                                      'CHARGE_AUTOMATICALLY')
+                        else i.collection_method end,
+                   i.hosted_invoice_url
               from invoices i left join stripe_pushes s on s.invoice_id = i.id""";
 
     /**
@@ -96,7 +101,7 @@ public class InvoiceRepository {
             out.add(new InvoiceRow(r.getUUID(0), r.getString(1), r.getUUID(2), r.getString(3), r.getString(4),
                     r.getString(5), r.getLong(6), r.getLong(7), r.getLong(8), r.getLong(9), instant(r, 10),
                     instant(r, 11), instant(r, 12), instant(r, 13), r.getString(14), r.getString(15),
-                    r.getString(16), r.getString(17)));
+                    r.getString(16), r.getString(17), r.getString(18), r.getString(19)));
         }
         return out;
     }

@@ -76,6 +76,12 @@ public class InvoiceHtmlWriter implements MessageBodyWriter<InvoiceView> {
         if (i.paidAt() != null) {
             b.append("<dt>Paid</dt><dd>").append(esc(i.paidAt().toString())).append("</dd>");
         }
+        b.append("<dt>Payment</dt><dd>").append("SEND_INVOICE".equals(i.collectionMethod())
+                ? "Pay by the due date" : "Charged automatically to the payment method on file");
+        if (i.hostedInvoiceUrl() != null && i.hostedInvoiceUrl().startsWith("https://") && "ISSUED".equals(i.state())) {
+            b.append(": <a href=\"").append(esc(i.hostedInvoiceUrl())).append("\">pay online</a>");
+        }
+        b.append("</dd>");
         b.append("</dl><table><thead><tr><th>#</th><th>Description</th><th class=\"n\">GPU-hours</th>"
                 + "<th class=\"n\">Amount (").append(esc(i.currency())).append(")</th></tr></thead><tbody>");
         if (i.lines() != null) {

@@ -7,8 +7,11 @@ import city.myriad.billing.mapping.BillingApi.CreditGrantRequest;
 import city.myriad.billing.mapping.BillingApi.BillingPortalSessionView;
 import city.myriad.billing.mapping.BillingApi.BillingProfileView;
 import city.myriad.billing.mapping.BillingApi.CreateBillingPortalSession;
+import city.myriad.billing.mapping.BillingApi.PaymentTermsView;
 import city.myriad.billing.mapping.BillingApi.SetBillingProfile;
+import city.myriad.billing.mapping.BillingApi.SetPaymentTerms;
 import city.myriad.billing.service.BillingProfiles;
+import city.myriad.billing.service.PaymentTerms;
 import city.myriad.billing.service.Wallets;
 import city.myriad.platform.idempotency.Creations;
 import city.myriad.platform.security.CurrentCaller;
@@ -44,11 +47,13 @@ public class TenantBillingResource {
 
     private final Wallets wallets;
     private final BillingProfiles profiles;
+    private final PaymentTerms terms;
     private final CurrentCaller callers;
 
-    TenantBillingResource(Wallets wallets, BillingProfiles profiles, CurrentCaller callers) {
+    TenantBillingResource(Wallets wallets, BillingProfiles profiles, PaymentTerms terms, CurrentCaller callers) {
         this.wallets = wallets;
         this.profiles = profiles;
+        this.terms = terms;
         this.callers = callers;
     }
 
@@ -79,6 +84,36 @@ public class TenantBillingResource {
     public Uni<BillingProfileView> setProfile(@PathParam("tenantId") UUID tenantId,
             @Valid @NotNull SetBillingProfile body, @HeaderParam("If-Match") String ifMatch) {
         return profiles.set(callers.get(), tenantId, body, ifMatch);
+    }
+
+    @GET
+    @Path("/payment-terms")
+    @Extension(name = "x-problem-codes", value = InvoiceResource.TENANT_CODES)
+    @Operation(operationId = "getPaymentTerms", summary = "How the tenant's invoices are collected",
+            description = "CHARGE_AUTOMATICALLY (the default: Stripe charges the payment method the tenant saved "
+                    + "in the customer portal when an invoice is issued) or SEND_INVOICE (net terms: Stripe emails "
+                    + "each invoice to the billing contact with a page to pay it, by card or bank transfer, within "
+                    + "`daysUntilDue`). A charged invoice is overdue from its first failed payment, a sent one from "
+                    + "its due date; the grace period before a suspension runs from there. The tenant's own (any "
+                    + "tenant role), any for platform admins.")
+    public Uni<PaymentTermsView> paymentTerms(@PathParam("tenantId") UUID tenantId) {
+        return terms.get(callers.get(), tenantId);
+    }
+
+    @PUT
+    @Path("/payment-terms")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Extension(name = "x-problem-codes", value = "PLATFORM_ADMIN_REQUIRED, TENANT_NOT_FOUND, VALIDATION_FAILED, "
+            + "BILLING_PROFILE_REQUIRED")
+    @Operation(operationId = "setPaymentTerms", summary = "Set the tenant's payment terms (platform admin)",
+            description = "Net terms are credit the marketplace extends, so platform admins set them. They apply "
+                    + "from the next invoice issued; each invoice keeps its collection method and due date. "
+                    + "SEND_INVOICE needs `daysUntilDue` of at least 1 and the tenant's billing contact (409 "
+                    + "BILLING_PROFILE_REQUIRED: the invoice is emailed there). Audited (`setPaymentTerms`); "
+                    + "setting the terms as they are changes nothing.")
+    public Uni<PaymentTermsView> setPaymentTerms(@PathParam("tenantId") UUID tenantId,
+            @Valid @NotNull SetPaymentTerms body) {
+        return terms.set(callers.get(), tenantId, body);
     }
 
     @POST

@@ -198,20 +198,24 @@ public class Payments {
                 .execute(Tuple.of(i.id(), next.name(), SqlTimes.utc(at))).replaceWithVoid();
     }
 
-    /** Lifts the tenant's billing suspension once no invoice of it is overdue past the grace period. */
+    /**
+     * Lifts the tenant's billing suspension once no invoice of it is overdue past the grace period (overdue: from a
+     * charged invoice's first failed payment, from a sent one's due date; V36's {@code overdue_since}).
+     */
     Uni<Void> lift(SqlConnection c, UUID tenant, Instant at) {
         return c.preparedQuery("""
                         with lifted as (
                             delete from billing_suspensions s where s.tenant_id = $1
                                and not exists (select 1 from invoices i where i.tenant_id = $1 and i.state = 'ISSUED'
-                                                                          and i.payment_failed_at <= $2)
+                                                                          and i.overdue_since <= $2)
                             returning s.tenant_id)
                         update tenants set status = 'ACTIVE' where id in (select tenant_id from lifted)""")
                 .execute(Tuple.of(tenant, SqlTimes.utc(at.minus(config.paymentGrace())))).replaceWithVoid();
     }
 
     /**
-     * Suspends from new work every tenant with an invoice unpaid past the grace period after a failed payment. The
+     * Suspends from new work every tenant with an invoice unpaid past the grace period after it became overdue (a
+     * charged invoice at its first failed payment, a sent one at its due date). The
      * overdue invoices are locked (FOR UPDATE) before the suspensions are written: a payment, void or write-off
      * updates its invoice, so it either commits first (the locked row is read again, no longer ISSUED: no suspension)
      * or waits for this statement and then lifts the suspension it wrote. Without the lock a payment that committed
@@ -220,12 +224,12 @@ public class Payments {
     public Uni<Integer> suspendOverdue(Instant at) {
         return tx.asPlatform(c -> c.preparedQuery("""
                         with unpaid as (
-                            select tenant_id, id, payment_failed_at from invoices
-                             where state = 'ISSUED' and payment_failed_at <= $1
+                            select tenant_id, id, overdue_since from invoices
+                             where state = 'ISSUED' and overdue_since <= $1
                                for update),
                         overdue as (
                             select distinct on (tenant_id) tenant_id, id from unpaid
-                             order by tenant_id, payment_failed_at),
+                             order by tenant_id, overdue_since),
                         suspended as (
                             insert into billing_suspensions (tenant_id, invoice_id, since)
                             select tenant_id, id, $2 from overdue

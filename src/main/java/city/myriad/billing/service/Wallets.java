@@ -98,13 +98,16 @@ public class Wallets {
                 });
     }
 
-    /** GOOD, GRACE (a failed payment, until when) or SUSPENDED (since when). */
+    /**
+     * GOOD, GRACE (an invoice overdue: a charged one's payment failed, a sent one's due date passed; until when) or
+     * SUSPENDED (since when).
+     */
     private Uni<String[]> standing(io.vertx.mutiny.sqlclient.SqlConnection c, UUID tenant, Instant now) {
         return c.preparedQuery("""
                         select (select since from billing_suspensions where tenant_id = $1),
-                               (select min(payment_failed_at) from invoices
-                                 where tenant_id = $1 and state = 'ISSUED' and payment_failed_at is not null)""")
-                .execute(Tuple.of(tenant)).map(rows -> {
+                               (select min(overdue_since) from invoices
+                                 where tenant_id = $1 and state = 'ISSUED' and overdue_since <= $2)""")
+                .execute(Tuple.of(tenant, city.myriad.platform.db.SqlTimes.utc(now))).map(rows -> {
                     Row r = rows.iterator().next();
                     if (r.getValue(0) != null) {
                         return new String[] {"SUSPENDED", r.getOffsetDateTime(0).toInstant().toString()};

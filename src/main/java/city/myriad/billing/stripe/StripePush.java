@@ -77,7 +77,7 @@ public class StripePush {
     /** An invoice to push, as leased. */
     record Due(UUID invoiceId, UUID tenantId, String tenantSlug, String tenantName, String number, String period,
             String currency, String customerId, String stripeInvoiceId, int linesPushed, int attempts, String state,
-            boolean finalized, boolean createSent) {}
+            boolean finalized, boolean createSent, boolean sendInvoice, Instant dueAt) {}
 
     /** Pushes what is due now; returns how many invoices were pushed whole. */
     public int pushDue() {
@@ -98,7 +98,7 @@ public class StripePush {
                                    s.invoice_create_sent_at is not null as create_sent)
                         select l.invoice_id, i.tenant_id, t.slug, t.name, i.number, i.period, i.currency,
                                sc.customer_id, i.stripe_invoice_id, l.lines_pushed, l.attempts, l.state, l.finalized,
-                               l.create_sent
+                               l.create_sent, i.collection_method = 'SEND_INVOICE', i.due_at
                           from leased l join invoices i on i.id = l.invoice_id join tenants t on t.id = i.tenant_id
                           left join stripe_customers sc on sc.tenant_id = i.tenant_id""")
                 .execute(Tuple.of(SqlTimes.utc(now), SqlTimes.utc(now.plus(LEASE)))).map(rows -> {
@@ -106,7 +106,8 @@ public class StripePush {
                     for (Row r : rows) {
                         out.add(new Due(r.getUUID(0), r.getUUID(1), r.getString(2), r.getString(3), r.getString(4),
                                 r.getString(5), r.getString(6), r.getString(7), r.getString(8), r.getInteger(9),
-                                r.getInteger(10), r.getString(11), r.getBoolean(12), r.getBoolean(13)));
+                                r.getInteger(10), r.getString(11), r.getBoolean(12), r.getBoolean(13),
+                                r.getBoolean(14), SqlTimes.instant(r.getValue(15))));
                     }
                     return out;
                 })));
@@ -145,15 +146,7 @@ public class StripePush {
             if (!made.isEmpty()) {
                 stripeInvoice = made.get(0);
             } else {
-                Invoice created = stripe.invoices().create(InvoiceCreateParams.builder()
-                        .setCustomer(customer).setCurrency(d.currency().toLowerCase(Locale.ROOT))
-                        .setAutoAdvance(false)
-                        .setCollectionMethod(InvoiceCreateParams.CollectionMethod.CHARGE_AUTOMATICALLY)
-                        .setPendingInvoiceItemsBehavior(InvoiceCreateParams.PendingInvoiceItemsBehavior.EXCLUDE)
-                        .setDescription("Myriad invoice " + d.number() + " for " + d.period())
-                        .putMetadata("myriad_invoice_id", d.invoiceId().toString())
-                        .putMetadata("myriad_invoice_number", d.number()).build(),
-                        key("myriad-invoice-" + d.invoiceId()));
+                Invoice created = stripe.invoices().create(created(d, customer), key("myriad-invoice-" + d.invoiceId()));
                 stripeInvoice = created.getId();
             }
             if (!"PENDING".equals(storeStripeId(d.invoiceId(), stripeInvoice))) {
@@ -184,13 +177,44 @@ public class StripePush {
             toVoid(d.invoiceId());
             return false;
         }
-        stripe.invoices().finalizeInvoice(stripeInvoice, InvoiceFinalizeInvoiceParams.builder().build(),
-                key("myriad-invoice-" + d.invoiceId() + "-finalize"));
-        run("update stripe_pushes set state = 'PUSHED', pushed_at = $2, last_error = null "
-                + "where invoice_id = $1 and state = 'PENDING'", Tuple.of(d.invoiceId(), SqlTimes.utc(clock.instant())));
+        // Finalized with automatic collection on: Stripe then charges the default payment method and retries a
+        // failed charge (CHARGE_AUTOMATICALLY), or emails the invoice and reminds (SEND_INVOICE). The draft was made
+        // with it off, so that Stripe never finalizes a draft whose lines are still being added.
+        Invoice finalized = stripe.invoices().finalizeInvoice(stripeInvoice, InvoiceFinalizeInvoiceParams.builder()
+                .setAutoAdvance(true).build(), key("myriad-invoice-" + d.invoiceId() + "-finalize"));
+        Instant at = clock.instant();
+        Blocking.await(() -> tx.asPlatform(c -> c.preparedQuery("update stripe_pushes set state = 'PUSHED', "
+                        + "pushed_at = $2, last_error = null where invoice_id = $1 and state = 'PENDING'")
+                .execute(Tuple.of(d.invoiceId(), SqlTimes.utc(at)))
+                .chain(() -> c.preparedQuery("update invoices set hosted_invoice_url = $2 where id = $1")
+                        .execute(Tuple.of(d.invoiceId(), finalized.getHostedInvoiceUrl())))
+                .replaceWithVoid()));
         // A void recorded between the check and the finalize finds PENDING gone: void it in Stripe too.
         toVoid(d.invoiceId());
         return true;
+    }
+
+    /**
+     * The Stripe invoice of a Myriad invoice, a draft: automatic collection off until the finalize, and collected as
+     * the invoice's terms say. A sent one is due on Myriad's due date (its grace period runs from there); a push
+     * that runs past that date (Stripe down for days) asks a day, the shortest net terms Stripe prints.
+     */
+    private InvoiceCreateParams created(Due d, String customer) {
+        InvoiceCreateParams.Builder b = InvoiceCreateParams.builder()
+                .setCustomer(customer).setCurrency(d.currency().toLowerCase(Locale.ROOT))
+                .setAutoAdvance(false)
+                .setPendingInvoiceItemsBehavior(InvoiceCreateParams.PendingInvoiceItemsBehavior.EXCLUDE)
+                .setDescription("Myriad invoice " + d.number() + " for " + d.period())
+                .putMetadata("myriad_invoice_id", d.invoiceId().toString())
+                .putMetadata("myriad_invoice_number", d.number());
+        if (!d.sendInvoice()) {
+            return b.setCollectionMethod(InvoiceCreateParams.CollectionMethod.CHARGE_AUTOMATICALLY).build();
+        }
+        b.setCollectionMethod(InvoiceCreateParams.CollectionMethod.SEND_INVOICE);
+        // Myriad's own due date, fixed at issue, not days counted from the push: a retried create (one idempotency
+        // key) sends the same request, and Stripe's invoice says the date Myriad suspends from.
+        return d.dueAt().isAfter(clock.instant().plusSeconds(60))
+                ? b.setDueDate(d.dueAt().getEpochSecond()).build() : b.setDaysUntilDue(1L).build();
     }
 
     /** A push that found its invoice voided after it had made a Stripe invoice hands that invoice to the void step. */

@@ -1,0 +1,117 @@
+package city.myriad.billing.service;
+
+import city.myriad.billing.mapping.BillingApi.PaymentTermsView;
+import city.myriad.billing.mapping.BillingApi.SetPaymentTerms;
+import city.myriad.billing.model.CollectionMethod;
+import city.myriad.platform.audit.AuditTrail;
+import city.myriad.platform.audit.AuditTrail.Target;
+import city.myriad.platform.db.PlainTx;
+import city.myriad.platform.db.SqlTimes;
+import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.error.MyriadProblem.Violation;
+import city.myriad.platform.error.ProblemCode;
+import city.myriad.platform.security.Caller;
+import city.myriad.tenancy.service.TenantProjects;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * A tenant's payment terms: whether Stripe charges its invoices automatically or sends them to be paid within net
+ * days. Net terms are credit the marketplace extends, so platform admins set them (audited); the tenant reads them.
+ * They apply from the next invoice issued: each invoice keeps its own collection method and due date.
+ *
+ * <p>Rules: SEND_INVOICE needs at least one day (Stripe's shortest net terms) and the tenant's billing contact (the
+ * email Stripe sends the invoice to): 409 BILLING_PROFILE_REQUIRED before it is set.
+ */
+@ApplicationScoped
+public class PaymentTerms {
+
+    private final PlainTx tx;
+    private final TenantProjects tenants;
+    private final BillingConfig config;
+    private final AuditTrail audit;
+    private final Clock clock;
+
+    PaymentTerms(PlainTx tx, TenantProjects tenants, BillingConfig config, AuditTrail audit, Clock clock) {
+        this.tx = tx;
+        this.tenants = tenants;
+        this.config = config;
+        this.audit = audit;
+        this.clock = clock;
+    }
+
+    /** The tenant's terms (any tenant role of its own, platform admins any); the platform's default if none set. */
+    public Uni<PaymentTermsView> get(Caller caller, UUID tenantId) {
+        return tenants.tenant(caller, tenantId, false).chain(t -> tx.asTenant(t, c -> view(c, t)));
+    }
+
+    /** Sets the tenant's terms (platform admins), from its next invoice on. Setting them as they are changes nothing. */
+    public Uni<PaymentTermsView> set(Caller caller, UUID tenantId, SetPaymentTerms body) {
+        PeriodClose.requireAdmin(caller);
+        if (body.collectionMethod() == CollectionMethod.SEND_INVOICE && body.daysUntilDue() < 1) {
+            throw new MyriadProblem.Validation(ProblemCode.VALIDATION_FAILED, "A sent invoice is due one day after "
+                    + "issue at the earliest", List.of(new Violation(null, "daysUntilDue", "must be at least 1 for "
+                    + "SEND_INVOICE")));
+        }
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        return tenants.tenant(caller, tenantId, true).chain(t -> tx.asTenant(t, c -> c
+                .preparedQuery("select pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .execute(Tuple.of("payment-terms:" + t))
+                .chain(() -> c.preparedQuery("""
+                        select exists (select 1 from billing_profiles where tenant_id = $1),
+                               (select collection_method from payment_terms where tenant_id = $1),
+                               (select days_until_due from payment_terms where tenant_id = $1)""")
+                        .execute(Tuple.of(t)))
+                .map(rows -> rows.iterator().next())
+                .chain(row -> {
+                    if (body.collectionMethod() == CollectionMethod.SEND_INVOICE && !row.getBoolean(0)) {
+                        throw new MyriadProblem.Conflict(ProblemCode.BILLING_PROFILE_REQUIRED, "Tenant " + tenantId
+                                + " has no billing contact yet: a sent invoice goes to its email, so its admins set "
+                                + "it first (setBillingProfile)");
+                    }
+                    if (body.collectionMethod().name().equals(row.getString(1))
+                            && body.daysUntilDue().equals(row.getInteger(2))) {
+                        return Uni.createFrom().voidItem();  // as they are: nothing written or audited
+                    }
+                    Map<String, Object> details = new LinkedHashMap<>();
+                    details.put("collectionMethod", body.collectionMethod().name());
+                    details.put("daysUntilDue", body.daysUntilDue());
+                    return c.preparedQuery("""
+                                    insert into payment_terms (tenant_id, collection_method, days_until_due, updated_at,
+                                                               updated_by)
+                                    values ($1, $2, $3, $4, $5)
+                                    on conflict (tenant_id) do update set
+                                        collection_method = excluded.collection_method,
+                                        days_until_due = excluded.days_until_due,
+                                        updated_at = excluded.updated_at, updated_by = excluded.updated_by""")
+                            .execute(Tuple.of(t, body.collectionMethod().name(), body.daysUntilDue(),
+                                    SqlTimes.utc(now), caller.username()))
+                            .chain(() -> audit.record(c, caller, t, "setPaymentTerms", Target.of("TENANT", t),
+                                    details));
+                })
+                .chain(() -> view(c, t))));
+    }
+
+    private Uni<PaymentTermsView> view(SqlConnection c, UUID tenant) {
+        return c.preparedQuery("select collection_method, days_until_due, updated_at, updated_by from payment_terms "
+                + "where tenant_id = $1").execute(Tuple.of(tenant)).map(rows -> {
+                    if (!rows.iterator().hasNext()) {
+                        return new PaymentTermsView(tenant, CollectionMethod.CHARGE_AUTOMATICALLY.name(),
+                                config.paymentTermsDays(), "PLATFORM_DEFAULT", null, null);
+                    }
+                    Row r = rows.iterator().next();
+                    return new PaymentTermsView(tenant, r.getString(0), r.getInteger(1), "TENANT",
+                            SqlTimes.instant(r.getValue(2)), r.getString(3));
+                });
+    }
+}
