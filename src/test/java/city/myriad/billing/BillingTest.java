@@ -131,6 +131,12 @@ class BillingTest {
         return r.getValue(0) == null ? 0 : r.getLong(0);
     }
 
+    String sqlText(String query, Object... args) {
+        return pool.withTransaction(c -> c.query("select set_config('myriad.scope', 'platform', true)").execute()
+                .chain(() -> c.preparedQuery(query).execute(Tuple.from(args)))).await().indefinitely().iterator().next()
+                .getString(0);
+    }
+
     void grant(World.Tenant t, long minor, String key) {
         given().auth().oauth2(Tokens.admin()).contentType("application/json").header("Idempotency-Key", key)
                 .body("{\"amount\":{\"amountMinor\":" + minor + ",\"currency\":\"CNY\"},\"reason\":\"welcome\"}")
@@ -753,6 +759,7 @@ class BillingTest {
     void net_terms_send_the_invoice_due_in_days_and_its_grace_runs_from_the_due_date_not_a_failed_attempt() {
         Month m = month("2024-02", 1, false);
         World.Tenant t = m.tenant();
+        subscribe(t, "http://127.0.0.1:9/hook", "[\"invoice.overdue\",\"invoice.payment_failed\"]");
         String terms = "/api/v1/tenants/" + t.id() + "/payment-terms";
         given().auth().oauth2(t.viewer()).get(terms).then().statusCode(200)
                 .body("collectionMethod", equalTo("CHARGE_AUTOMATICALLY")).body("daysUntilDue", equalTo(14))
@@ -820,6 +827,8 @@ class BillingTest {
         billing.roundNow();
         assertEquals("GOOD", balance(t).getString("standing"));
         submit(m).then().statusCode(201);
+        assertEquals(1, events(t, "invoice.payment_failed"));
+        assertEquals(0, events(t, "invoice.overdue"), "not overdue before its due date");
         // Past the due date: the grace period runs from it (seven days), then new work is suspended.
         sqlRun("update invoices set due_at = now() - interval '1 day' where id = $1", UUID.fromString(id));
         billing.roundNow();
@@ -828,12 +837,21 @@ class BillingTest {
         Instant dueNow = Instant.parse(invoiceOf(t.viewer(), "2024-02").getString("dueAt"));
         assertEquals(dueNow.plus(Duration.ofDays(7)), Instant.parse(grace.getString("standingUntil")));
         submit(m).then().statusCode(201);
+        billing.roundNow();
+        assertEquals(1, events(t, "invoice.overdue"), "told once, when it became overdue");
+        String told = given().auth().oauth2(t.admin()).get("/api/v1/tenants/" + t.id() + "/webhook/deliveries")
+                .then().statusCode(200).extract().asString();
+        assertTrue(told.contains("invoice.overdue"), told);
         sqlRun("update invoices set due_at = now() - interval '8 days' where id = $1", UUID.fromString(id));
         billing.roundNow();
         assertEquals("SUSPENDED", balance(t).getString("standing"));
         submit(m).then().statusCode(403).body("code", equalTo("TENANT_SUSPENDED"));
         signed(paidEvent("evt_" + UUID.randomUUID(), stripeId, id, "invoice.paid")).then().statusCode(200);
         assertEquals("GOOD", balance(t).getString("standing"));
+        assertEquals(1, events(t, "invoice.overdue"), "still once");
+        assertEquals(dueNow.truncatedTo(java.time.temporal.ChronoUnit.SECONDS), Instant.parse(sqlText("select payload::jsonb #>> '{data,overdueSince}' from "
+                + "webhook_deliveries where tenant_id = $1 and event_type = 'invoice.overdue'", UUID.fromString(t.id()))),
+                "the grace period began at the due date");
     }
 
     static io.restassured.response.Response setTerms(String token, String path, String body) {

@@ -10,6 +10,7 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Clock;
+import java.time.Instant;
 import org.jboss.logging.Logger;
 
 /**
@@ -58,12 +59,14 @@ public class BillingWorker {
 
     /**
      * One round now (tests): brings Stripe customers up to their tenants' billing contacts, pushes what is due,
-     * applies suspensions; returns invoices pushed.
+     * tells of invoices newly overdue, applies suspensions; returns invoices pushed.
      */
     public int roundNow() {
         customers.syncDue();
         int pushed = stripe.pushDue();
-        Blocking.await(() -> payments.suspendOverdue(clock.instant()));
+        Instant now = clock.instant();
+        Blocking.await(() -> payments.tellOverdue(now));
+        Blocking.await(() -> payments.suspendOverdue(now));
         return pushed;
     }
 }

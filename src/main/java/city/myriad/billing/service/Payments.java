@@ -214,6 +214,18 @@ public class Payments {
     }
 
     /**
+     * Marks the issued invoices that have become overdue (a sent one's due date passed, a charged one's payment
+     * failed) and were not yet marked: the invoice trigger tells each tenant's webhook {@code invoice.overdue}, once
+     * (V37). Returns how many.
+     */
+    public Uni<Integer> tellOverdue(Instant at) {
+        return tx.asPlatform(c -> c.preparedQuery("""
+                        update invoices set overdue_told_at = $1
+                         where state = 'ISSUED' and overdue_since <= $1 and overdue_told_at is null""")
+                .execute(Tuple.of(SqlTimes.utc(at))).map(rows -> rows.rowCount()));
+    }
+
+    /**
      * Suspends from new work every tenant with an invoice unpaid past the grace period after it became overdue (a
      * charged invoice at its first failed payment, a sent one at its due date). The
      * overdue invoices are locked (FOR UPDATE) before the suspensions are written: a payment, void or write-off

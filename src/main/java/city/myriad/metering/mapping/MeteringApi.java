@@ -109,13 +109,15 @@ public final class MeteringApi {
     @Schema(name = "WebhookEventType", type = SchemaType.STRING, description = "What a webhook delivery reports: a "
             + "threshold crossed (alert.raised), a reservation short of cards or restored, a job started, preempted "
             + "(and requeued), succeeded, failed or cancelled, a change recorded in the tenant's audit trail "
-            + "(audit.recorded), an invoice issued, paid, its payment failed (the grace period begins), voided, "
-            + "marked uncollectible or refunded, the tenant suspended from new work or reinstated",
+            + "(audit.recorded), an invoice issued, paid, its payment failed, overdue (its grace period begins: a "
+            + "charged invoice's first failed payment, a sent one's due date), voided, marked uncollectible or "
+            + "refunded, the tenant suspended from new work or reinstated",
             enumeration = {WebhookEvents.ALERT_RAISED,
             WebhookEvents.RESERVATION_SHORT, WebhookEvents.RESERVATION_RESTORED, WebhookEvents.JOB_STARTED,
             WebhookEvents.JOB_PREEMPTED, WebhookEvents.JOB_SUCCEEDED, WebhookEvents.JOB_FAILED,
             WebhookEvents.JOB_CANCELLED, WebhookEvents.AUDIT_RECORDED, WebhookEvents.INVOICE_ISSUED,
-            WebhookEvents.INVOICE_PAID, WebhookEvents.INVOICE_PAYMENT_FAILED, WebhookEvents.INVOICE_VOIDED,
+            WebhookEvents.INVOICE_PAID, WebhookEvents.INVOICE_PAYMENT_FAILED, WebhookEvents.INVOICE_OVERDUE,
+            WebhookEvents.INVOICE_VOIDED,
             WebhookEvents.INVOICE_MARKED_UNCOLLECTIBLE, WebhookEvents.INVOICE_REFUNDED, WebhookEvents.TENANT_SUSPENDED,
             WebhookEvents.TENANT_REINSTATED})
     public static final class EventType {
@@ -131,7 +133,7 @@ public final class MeteringApi {
                     + "Left out: alert.raised, reservation.short and reservation.restored. Jobs' lifecycle events "
                     + "(job.started, job.preempted, job.succeeded, job.failed, job.cancelled) and the audit trail's "
                     + "(audit.recorded: each event of listAuditEvents as it is written) and billing's (invoice.issued, "
-                    + "invoice.paid, invoice.payment_failed, invoice.voided, invoice.marked_uncollectible, "
+                    + "invoice.paid, invoice.payment_failed, invoice.overdue, invoice.voided, invoice.marked_uncollectible, "
                     + "invoice.refunded, tenant.suspended, tenant.reinstated) come only when named. "
                     + "Deliveries still PENDING of a type the webhook no longer names end FAILED when it is set, "
                     + "unsent (their log says why).",

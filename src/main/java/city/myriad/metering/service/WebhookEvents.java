@@ -9,7 +9,7 @@ import java.util.TreeSet;
  * The event types a tenant's webhook can receive. Alerts and reservation events are what a webhook receives unless
  * it names its events; jobs' lifecycle events, the audit trail's and billing's are asked for (a tenant running thousands of jobs an hour would get
  * thousands of posts; a receiver written for the default set meets no new type). The database writes the
- * reservation, job, audit and billing events (V15, V16, V25, V33), so the names here and there
+ * reservation, job, audit and billing events (V15, V16, V25, V33, V37), so the names here and there
  * must agree: {@code WebhookEventsTest} reads the types the migrations write.
  */
 public final class WebhookEvents {
@@ -26,6 +26,7 @@ public final class WebhookEvents {
     public static final String INVOICE_ISSUED = "invoice.issued";
     public static final String INVOICE_PAID = "invoice.paid";
     public static final String INVOICE_PAYMENT_FAILED = "invoice.payment_failed";
+    public static final String INVOICE_OVERDUE = "invoice.overdue";
     public static final String INVOICE_VOIDED = "invoice.voided";
     public static final String INVOICE_MARKED_UNCOLLECTIBLE = "invoice.marked_uncollectible";
     public static final String INVOICE_REFUNDED = "invoice.refunded";
@@ -35,7 +36,7 @@ public final class WebhookEvents {
     /** Every type, in the order the contract lists them. */
     public static final List<String> ALL = List.of(ALERT_RAISED, RESERVATION_SHORT, RESERVATION_RESTORED,
             JOB_STARTED, JOB_PREEMPTED, JOB_SUCCEEDED, JOB_FAILED, JOB_CANCELLED, AUDIT_RECORDED, INVOICE_ISSUED,
-            INVOICE_PAID, INVOICE_PAYMENT_FAILED, INVOICE_VOIDED, INVOICE_MARKED_UNCOLLECTIBLE, INVOICE_REFUNDED,
+            INVOICE_PAID, INVOICE_PAYMENT_FAILED, INVOICE_OVERDUE, INVOICE_VOIDED, INVOICE_MARKED_UNCOLLECTIBLE, INVOICE_REFUNDED,
             TENANT_SUSPENDED, TENANT_REINSTATED);
 
     /** What a webhook set without {@code events} receives (the column's default too). */
