@@ -3,6 +3,7 @@ package city.myriad.demo;
 import city.myriad.catalog.mapping.CatalogApi.CreateCluster;
 import city.myriad.catalog.mapping.CatalogApi.CreateOperator;
 import city.myriad.billing.mapping.BillingApi.BillingAddress;
+import city.myriad.billing.mapping.BillingApi.BillingTaxId;
 import city.myriad.billing.mapping.BillingApi.SetBillingProfile;
 import city.myriad.billing.mapping.BillingApi.SetPaymentTerms;
 import city.myriad.billing.model.CollectionMethod;
@@ -160,8 +161,10 @@ public class DemoData {
      */
     private Uni<Void> billingContacts() {
         return billing.set(LOADER, ACME, new SetBillingProfile("finance@acme.example", "ACME Robotics Co., Ltd.",
-                        new BillingAddress("1 Science Avenue", null, "Hangzhou", "310000", "Zhejiang", "CN")), null)
-                .chain(() -> billing.set(LOADER, GLOBEX, new SetBillingProfile("ap@globex.example", null, null), null))
+                        new BillingAddress("1 Science Avenue", null, "Hangzhou", "310000", "Zhejiang", "CN"),
+                        List.of(new BillingTaxId("cn_tin", "91330100MA2H123456"))), null)
+                .chain(() -> billing.set(LOADER, GLOBEX, new SetBillingProfile("ap@globex.example", null, null,
+                        null), null))
                 .chain(() -> terms.set(LOADER, GLOBEX, new SetPaymentTerms(CollectionMethod.SEND_INVOICE, 30)))
                 .replaceWithVoid();
     }

@@ -2,10 +2,13 @@ package city.myriad.billing;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.containing;
+import static com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
@@ -17,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import city.myriad.billing.service.BillingWorker;
 import city.myriad.support.StripeStubs;
 import city.myriad.support.Tokens;
+import com.github.tomakehurst.wiremock.stubbing.StubMapping;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -129,6 +133,68 @@ class BillingProfileTest {
                 .extract().asString();
         assertEquals(2, count(trail, "\"setBillingProfile\""), trail);
         assertEquals(1, count(trail, "\"createBillingPortalSession\""), trail);
+    }
+
+    @Test
+    void tax_ids_are_checked_as_stripe_types_them_and_the_customer_carries_exactly_the_contacts() {
+        Tenant t = tenant();
+        String vat = "{\"type\":\"eu_vat\",\"value\":\"DE123456789\"}";
+        String tin = "{\"type\":\"cn_tin\",\"value\":\"91330100MA2H123456\"}";
+        put(t.admin(), t, "{\"email\":\"f@initech.example\",\"taxIds\":[" + vat + ",{\"type\":\"xx_nope\","
+                + "\"value\":\"1\"}]}", null).then().statusCode(400).contentType("application/problem+json")
+                .body("errors.field", hasItem("taxIds[1].type"));
+        put(t.admin(), t, "{\"email\":\"f@initech.example\",\"taxIds\":[" + vat + "," + vat + "]}", null).then()
+                .statusCode(400).body("errors.field", hasItem("taxIds[1]"));
+        put(t.admin(), t, "{\"email\":\"f@initech.example\",\"taxIds\":[{\"type\":\"eu_vat\",\"value\":"
+                + "\"<b>\"}]}", null).then().statusCode(400);
+        put(t.admin(), t, "{\"email\":\"f@initech.example\",\"taxIds\":[" + String.join(",", java.util.Collections
+                .nCopies(6, vat)) + "]}", null).then().statusCode(400).body("errors.field", hasItem("taxIds"));
+        given().auth().oauth2(t.admin()).get(t.path("/billing-profile")).then().statusCode(404);
+
+        put(t.admin(), t, "{\"email\":\"f@initech.example\",\"taxIds\":[" + vat + "," + tin + "]}", null).then()
+                .statusCode(200).body("taxIds.type", contains("eu_vat", "cn_tin"))
+                .body("taxIds.value", contains("DE123456789", "91330100MA2H123456"));
+        given().auth().oauth2(t.admin()).contentType("application/json")
+                .body("{\"returnUrl\":\"https://portal.initech.example/billing\"}")
+                .post(t.path("/billing-portal-sessions")).then().statusCode(201);
+        String customer = "cus_myriad-customer-" + t.id();
+        List<LoggedRequest> created = taxIdsCreated(customer);
+        assertEquals(2, created.size(), "each tax ID created once");
+        assertEquals(java.util.Set.of("myriad-customer-" + t.id() + "-profile-1-tax-eu_vat-DE123456789",
+                "myriad-customer-" + t.id() + "-profile-1-tax-cn_tin-91330100MA2H123456"), created.stream()
+                .map(r -> r.getHeader("Idempotency-Key")).collect(java.util.stream.Collectors.toSet()));
+        assertTrue(created.stream().anyMatch(r -> form(r).contains("type=cn_tin")
+                && form(r).contains("value=91330100MA2H123456")), form(created.get(0)));
+
+        // The VAT number dropped: Stripe holds both, so the one no longer wanted is deleted, and nothing created.
+        StubMapping held = StripeStubs.server().stubFor(get(urlPathEqualTo("/v1/customers/" + customer + "/tax_ids"))
+                .atPriority(1).willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
+                        .withBody("{\"object\":\"list\",\"url\":\"/v1/customers/" + customer + "/tax_ids\","
+                                + "\"has_more\":false,\"data\":[" + stripeTaxId("txi_vat", customer, "eu_vat",
+                                "DE123456789") + "," + stripeTaxId("txi_tin", customer, "cn_tin",
+                                "91330100MA2H123456") + "]}")));
+        try {
+            put(t.admin(), t, "{\"email\":\"f@initech.example\",\"taxIds\":[" + tin + "]}", null).then()
+                    .statusCode(200).body("version", equalTo(2));
+            untilSynced(t);
+            assertEquals(1, StripeStubs.server().findAll(deleteRequestedFor(urlPathEqualTo("/v1/customers/" + customer
+                    + "/tax_ids/txi_vat"))).size());
+            assertEquals(0, StripeStubs.server().findAll(deleteRequestedFor(urlPathEqualTo("/v1/customers/" + customer
+                    + "/tax_ids/txi_tin"))).size());
+            assertEquals(2, taxIdsCreated(customer).size(), "the one kept is not created again");
+        } finally {
+            StripeStubs.server().removeStub(held);
+        }
+    }
+
+    static List<LoggedRequest> taxIdsCreated(String customer) {
+        return StripeStubs.server().findAll(postRequestedFor(urlPathEqualTo("/v1/customers/" + customer + "/tax_ids")));
+    }
+
+    static String stripeTaxId(String id, String customer, String type, String value) {
+        return "{\"id\":\"" + id + "\",\"object\":\"tax_id\",\"customer\":\"" + customer + "\",\"type\":\""
+                + type + "\",\"value\":\"" + value + "\",\"country\":null,\"created\":1234567890,"
+                + "\"livemode\":false,\"verification\":null}";
     }
 
     @Test

@@ -683,7 +683,8 @@ class BillingTest {
     static void setContact(World.Tenant t, String email) {
         given().auth().oauth2(t.admin()).contentType("application/json")
                 .body("{\"email\":\"" + email + "\",\"legalName\":\"Initech Ltd\",\"address\":{\"line1\":"
-                        + "\"1 Science Avenue\",\"city\":\"Hangzhou\",\"postalCode\":\"310000\",\"country\":\"CN\"}}")
+                        + "\"1 Science Avenue\",\"city\":\"Hangzhou\",\"postalCode\":\"310000\",\"country\":\"CN\"},"
+                        + "\"taxIds\":[{\"type\":\"cn_tin\",\"value\":\"91330100MA2H123456\"}]}")
                 .put("/api/v1/tenants/" + t.id() + "/billing-profile").then().statusCode(200);
     }
 
@@ -878,8 +879,10 @@ class BillingTest {
         assertEquals("CN", issued.getString("billTo.address.country"));
         String html = given().auth().oauth2(m.tenant().viewer()).accept("text/html").get("/api/v1/invoices/" + id)
                 .then().statusCode(200).extract().asString();
+        assertEquals("cn_tin", issued.getString("billTo.taxIds[0].type"));
+        assertEquals("91330100MA2H123456", issued.getString("billTo.taxIds[0].value"));
         assertTrue(html.contains("Billed to") && html.contains("Initech Ltd") && html.contains("310000 Hangzhou")
-                && html.contains("finance@initech.example"), html);
+                && html.contains("finance@initech.example") && html.contains("CN TIN 91330100MA2H123456"), html);
         assertThrows(RuntimeException.class, () -> sqlRun("update invoices set bill_to = '{}'::jsonb where id = $1",
                 UUID.fromString(id)), "the database keeps it too");
         JsonPath noContact = invoiceOf(quiet.tenant().viewer(), "2025-01");

@@ -49,7 +49,8 @@ class IdentityEndToEndIT {
                 .body("items.find { it.username == 'bob' }.id", equalTo("01930000-0000-7000-8000-00000000e211"));
         // And their billing contacts (this run's database is fresh, so the demo world was made by this start).
         given().auth().oauth2(Keycloak.password("amy")).get(ACME + "/billing-profile").then().statusCode(200)
-                .body("email", equalTo("finance@acme.example")).body("address.country", equalTo("CN"));
+                .body("email", equalTo("finance@acme.example")).body("address.country", equalTo("CN"))
+                .body("taxIds[0].type", equalTo("cn_tin"));
         // Globex pays on net 30 terms, acme is charged automatically.
         given().auth().oauth2(Keycloak.password("bob")).get(GLOBEX + "/payment-terms").then().statusCode(200)
                 .body("collectionMethod", equalTo("SEND_INVOICE")).body("daysUntilDue", equalTo(30))

@@ -48,49 +48,57 @@ public class StripeStubs implements QuarkusTestResourceLifecycleManager {
         // A customer updated (its billing contact): Stripe answers the customer.
         ObjectNode customer = fixture("customer");
         customer.put("id", "{{request.pathSegments.[2]}}");
-        server.stubFor(post(urlPathMatching("/v1/customers/[^/]+")).willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", "application/json").withBody(customer.toString())));
+        server.stubFor(post(urlPathMatching("/v1/customers/[^/]+")).willReturn(ok(customer.toString())));
+        // A customer's tax IDs: none listed (a test stubs its own customer's); one created; one deleted.
+        server.stubFor(get(urlPathMatching("/v1/customers/[^/]+/tax_ids")).willReturn(ok("{\"object\":\"list\","
+                + "\"url\":\"/v1/customers/{{request.pathSegments.[2]}}/tax_ids\",\"has_more\":false,\"data\":[]}")));
+        ObjectNode taxId = fixture("tax_id");
+        taxId.put("id", "txi_{{randomValue length=14 type='ALPHANUMERIC'}}");
+        taxId.put("customer", "{{request.pathSegments.[2]}}");
+        server.stubFor(post(urlPathMatching("/v1/customers/[^/]+/tax_ids")).willReturn(ok(taxId.toString())));
+        ObjectNode deletedTaxId = fixture("deleted_tax_id");
+        deletedTaxId.put("id", "{{request.pathSegments.[4]}}");
+        server.stubFor(delete(urlPathMatching("/v1/customers/[^/]+/tax_ids/[^/]+"))
+                .willReturn(ok(deletedTaxId.toString())));
         // A customer portal session: a one-visit URL of its own.
         ObjectNode portal = fixture("billing_portal.session");
         portal.put("id", "bps_{{randomValue length=14 type='ALPHANUMERIC'}}");
         portal.put("url", "https://billing.stripe.com/p/session/test_{{randomValue length=20 type='ALPHANUMERIC'}}");
-        server.stubFor(post(urlPathEqualTo("/v1/billing_portal/sessions")).willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", "application/json").withBody(portal.toString())));
+        server.stubFor(post(urlPathEqualTo("/v1/billing_portal/sessions")).willReturn(ok(portal.toString())));
         ObjectNode finalized = fixture("invoice");
         finalized.put("id", "{{request.pathSegments.[2]}}");
         finalized.put("status", "open");
         finalized.put("hosted_invoice_url", "https://invoice.stripe.com/i/acct_test/{{request.pathSegments.[2]}}");
-        server.stubFor(post(urlPathMatching("/v1/invoices/[^/]+/finalize")).willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", "application/json").withBody(finalized.toString())));
+        server.stubFor(post(urlPathMatching("/v1/invoices/[^/]+/finalize")).willReturn(ok(finalized.toString())));
         ObjectNode voided = fixture("invoice");
         voided.put("id", "{{request.pathSegments.[2]}}");
         voided.put("status", "void");
-        server.stubFor(post(urlPathMatching("/v1/invoices/[^/]+/void")).willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", "application/json").withBody(voided.toString())));
+        server.stubFor(post(urlPathMatching("/v1/invoices/[^/]+/void")).willReturn(ok(voided.toString())));
         // An invoice looked up is a draft (a test stubs another status for its own invoice); a draft deleted says so.
         ObjectNode draft = fixture("invoice");
         draft.put("id", "{{request.pathSegments.[2]}}");
         draft.put("status", "draft");
-        server.stubFor(get(urlPathMatching("/v1/invoices/[^/]+")).willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", "application/json").withBody(draft.toString())));
+        server.stubFor(get(urlPathMatching("/v1/invoices/[^/]+")).willReturn(ok(draft.toString())));
         // A customer's invoices listed: none (a test stubs the drafts Stripe made for its own customer).
-        server.stubFor(get(urlPathEqualTo("/v1/invoices")).willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", "application/json")
-                .withBody("{\"object\":\"list\",\"url\":\"/v1/invoices\",\"has_more\":false,\"data\":[]}")));
-        server.stubFor(delete(urlPathMatching("/v1/invoices/[^/]+")).willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", "application/json")
-                .withBody("{\"id\":\"{{request.pathSegments.[2]}}\",\"object\":\"invoice\",\"deleted\":true}")));
+        server.stubFor(get(urlPathEqualTo("/v1/invoices")).willReturn(ok("{\"object\":\"list\","
+                + "\"url\":\"/v1/invoices\",\"has_more\":false,\"data\":[]}")));
+        server.stubFor(delete(urlPathMatching("/v1/invoices/[^/]+")).willReturn(ok("{\"id\":"
+                + "\"{{request.pathSegments.[2]}}\",\"object\":\"invoice\",\"deleted\":true}")));
         return Map.of("myriad.billing.stripe.api-key", API_KEY,
                 "myriad.billing.stripe.api-base", server.baseUrl(),
                 "myriad.billing.stripe.webhook-secret", WEBHOOK_SECRET);
+    }
+
+    /** Stripe's answer: 200 with this JSON body. */
+    private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder ok(String json) {
+        return aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody(json);
     }
 
     private static void stub(String path, String fixture, String id, Map<String, String> fields) {
         ObjectNode body = fixture(fixture);
         body.put("id", id);
         fields.forEach(body::put);
-        server.stubFor(post(urlPathEqualTo(path)).willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", "application/json").withBody(body.toString())));
+        server.stubFor(post(urlPathEqualTo(path)).willReturn(ok(body.toString())));
     }
 
     static ObjectNode fixture(String name) {

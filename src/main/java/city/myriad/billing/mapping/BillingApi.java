@@ -101,7 +101,8 @@ public final class BillingApi {
             @Schema(description = "The contact's legal name, else the tenant's name", examples = "ACME Robotics Co., "
                     + "Ltd.") String name,
             @Schema(examples = "finance@acme.example") String email,
-            BillingAddress address) {}
+            BillingAddress address,
+            List<BillingTaxId> taxIds) {}
 
     @Schema(name = "CreditGrant", description = "Prepaid credit for a tenant; consumed before anything is invoiced")
     public record CreditGrantRequest(
@@ -182,6 +183,16 @@ public final class BillingApi {
                     + "e.g. CN") @Schema(pattern = "^[A-Z]{2}$", description = "ISO 3166-1 alpha-2",
                     examples = "CN") String country) {}
 
+    @Schema(name = "BillingTaxId", description = "A tax ID of the tenant, as Stripe types it: printed on its "
+            + "invoices and receipts")
+    public record BillingTaxId(
+            @NotBlank @Pattern(regexp = "^[a-z]{2}_[a-z]{2,8}$", message = "a Stripe tax ID type, e.g. eu_vat or "
+                    + "cn_tin") @Schema(description = "Stripe's tax ID type (eu_vat, gb_vat, cn_tin, us_ein, jp_cn, "
+                    + "sg_uen, ...; docs.stripe.com/billing/customer/tax-ids)", examples = "cn_tin") String type,
+            @NotBlank @MaxChars(64) @Pattern(regexp = "^[A-Za-z0-9][A-Za-z0-9 .\\-/]*$", message = "letters, digits, "
+                    + "spaces, dots, dashes and slashes") @Schema(maxLength = 64, examples = "91330100MA2H123456")
+            String value) {}
+
     @Schema(name = "SetPaymentTerms", description = "How the tenant's invoices are collected, from the next one "
             + "issued")
     public record SetPaymentTerms(
@@ -210,7 +221,10 @@ public final class BillingApi {
                     + "receipts", examples = "finance@acme.example") String email,
             @MaxChars(200) @Schema(maxLength = 200, description = "The name invoices are made out to; the tenant's "
                     + "name when left out", examples = "ACME Robotics Co., Ltd.") String legalName,
-            @Valid BillingAddress address) {}
+            @Valid BillingAddress address,
+            @Size(max = 5) @Schema(maxItems = 5, description = "The tenant's tax IDs (left out: none); Stripe checks "
+                    + "each against its type, and refuses a malformed one (`stripeState` FAILED, `stripeNote` says "
+                    + "why)") List<@Valid @NotNull BillingTaxId> taxIds) {}
 
     @Schema(name = "BillingProfile", description = "The tenant's billing contact, and how far the tenant's Stripe "
             + "customer has caught up with it")
@@ -220,6 +234,7 @@ public final class BillingApi {
             @Schema(examples = "finance@acme.example") String email,
             @Schema(examples = "ACME Robotics Co., Ltd.") String legalName,
             BillingAddress address,
+            List<BillingTaxId> taxIds,
             @Schema(description = "1 for the first contact set, one more for each change", examples = "1") long version,
             Instant updatedAt,
             @Schema(examples = "alice") String updatedBy,

@@ -142,7 +142,8 @@ public class CloseRepository {
                                    number = 'MYR-' || replace($1, '-', '') || '-' || lpad(n.n::text, 6, '0'),
                                    subtotal_minor = coalesce(n.subtotal, 0), credit_applied_minor = n.applied,
                                    total_minor = n.total, issued_at = $2::timestamptz,
-                                   due_at = $2::timestamptz + make_interval(days => coalesce(t.days_until_due, $3::int)),
+                                   due_at = $2::timestamptz
+                                            + make_interval(days => coalesce(t.days_until_due, $3::int)),
                                    collection_method = coalesce(t.collection_method, 'CHARGE_AUTOMATICALLY'),
                                    bill_to = myriad_bill_to(i.tenant_id),
                                    updated_at = $2::timestamptz

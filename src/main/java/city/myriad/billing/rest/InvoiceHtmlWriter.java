@@ -63,6 +63,12 @@ public class InvoiceHtmlWriter implements MessageBodyWriter<InvoiceView> {
             if (i.billTo().email() != null) {
                 b.append("<br>").append(esc(i.billTo().email()));
             }
+            if (i.billTo().taxIds() != null) {
+                for (var t : i.billTo().taxIds()) {  // as Stripe prints them: the type's name, then the number
+                    b.append("<br>").append(esc(t.type().toUpperCase(java.util.Locale.ROOT).replace('_', ' ')))
+                            .append(' ').append(esc(t.value()));
+                }
+            }
             b.append("</dd>");
         }
         b.append("<dt>Tenant</dt><dd>").append(esc(String.valueOf(i.tenantId()))).append("</dd>")

@@ -78,6 +78,7 @@ public class BillingProfiles {
     public Uni<BillingProfileView> set(Caller caller, UUID tenantId, SetBillingProfile body, String ifMatch) {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         BillingAddress a = body.address();
+        List<city.myriad.billing.mapping.BillingApi.BillingTaxId> taxIds = TaxIds.checked(body.taxIds());
         String legalName = body.legalName() == null || body.legalName().isBlank() ? null : body.legalName().strip();
         return tenants.tenant(caller, tenantId, true).chain(t -> tx.asTenant(t, c -> c
                 .preparedQuery("select pg_advisory_xact_lock(hashtextextended($1, 0))")
@@ -92,25 +93,28 @@ public class BillingProfiles {
                 })
                 .chain(() -> c.preparedQuery("""
                         insert into billing_profiles (tenant_id, email, legal_name, address_line1, address_line2, city,
-                                                      postal_code, state, country, version, updated_at, updated_by)
-                        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $11)
+                                                      postal_code, state, country, version, updated_at, updated_by,
+                                                      tax_ids)
+                        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $11, $12::jsonb)
                         on conflict (tenant_id) do update set
                             email = excluded.email, legal_name = excluded.legal_name,
                             address_line1 = excluded.address_line1, address_line2 = excluded.address_line2,
                             city = excluded.city, postal_code = excluded.postal_code, state = excluded.state,
-                            country = excluded.country, version = billing_profiles.version + 1,
+                            country = excluded.country, tax_ids = excluded.tax_ids,
+                            version = billing_profiles.version + 1,
                             updated_at = excluded.updated_at, updated_by = excluded.updated_by,
                             stripe_attempts = 0, stripe_next_attempt_at = null, stripe_last_error = null""")
                         .execute(Tuple.from(new Object[] {t, body.email().strip(), legalName,
                                 a == null ? null : a.line1().strip(), a == null ? null : blankToNull(a.line2()),
                                 a == null ? null : blankToNull(a.city()), a == null ? null : blankToNull(a.postalCode()),
                                 a == null ? null : blankToNull(a.state()), a == null ? null : a.country(),
-                                SqlTimes.utc(now), caller.username()})))
+                                SqlTimes.utc(now), caller.username(), TaxIds.json(taxIds)})))
                 .chain(() -> {
                     Map<String, Object> details = new LinkedHashMap<>();
                     details.put("email", body.email().strip());
                     details.put("legalName", legalName);
                     details.put("country", a == null ? null : a.country());
+                    details.put("taxIds", taxIds.stream().map(x -> x.type()).toList());
                     return audit.record(c, caller, t, "setBillingProfile", Target.of("BILLING_PROFILE", t), details);
                 })
                 .chain(() -> view(c, t))));
@@ -154,7 +158,7 @@ public class BillingProfiles {
         return c.preparedQuery("""
                         select p.email, p.legal_name, p.address_line1, p.address_line2, p.city, p.postal_code, p.state,
                                p.country, p.version, p.updated_at, p.updated_by, p.stripe_synced_version,
-                               p.stripe_attempts, p.stripe_last_error, sc.customer_id
+                               p.stripe_attempts, p.stripe_last_error, sc.customer_id, p.tax_ids
                           from billing_profiles p left join stripe_customers sc on sc.tenant_id = p.tenant_id
                          where p.tenant_id = $1""")
                 .execute(Tuple.of(tenant)).map(rows -> {
@@ -169,7 +173,8 @@ public class BillingProfiles {
                             : r.getLong(11) >= version ? "SYNCED"
                             : r.getInteger(12) >= city.myriad.billing.stripe.StripePush.MAX_ATTEMPTS ? "FAILED"
                             : "PENDING";
-                    return new BillingProfileView(tenant, r.getString(0), r.getString(1), address, version,
+                    return new BillingProfileView(tenant, r.getString(0), r.getString(1), address,
+                            TaxIds.of((io.vertx.core.json.JsonArray) r.getValue(15)), version,
                             r.getOffsetDateTime(9).toInstant(), r.getString(10), state, r.getString(14),
                             "SYNCED".equals(state) ? null : r.getString(13));
                 });

@@ -127,7 +127,7 @@ public class Invoices {
         io.vertx.core.json.JsonObject a = o.getJsonObject("address");
         return new BillTo(o.getString("name"), o.getString("email"), a == null ? null : new BillingAddress(
                 a.getString("line1"), a.getString("line2"), a.getString("city"), a.getString("postalCode"),
-                a.getString("state"), a.getString("country")));
+                a.getString("state"), a.getString("country")), TaxIds.of(o.getJsonArray("taxIds")));
     }
 
     private static boolean settles(LineRow l) {

@@ -7,20 +7,27 @@ import city.myriad.platform.db.SqlTimes;
 import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.ProblemCode;
 import com.stripe.StripeClient;
+import com.stripe.exception.InvalidRequestException;
 import com.stripe.exception.StripeException;
 import com.stripe.model.Customer;
 import com.stripe.net.RequestOptions;
 import com.stripe.param.CustomerCreateParams;
+import com.stripe.param.CustomerTaxIdCreateParams;
+import com.stripe.param.CustomerTaxIdListParams;
 import com.stripe.param.CustomerUpdateParams;
 import com.stripe.param.billingportal.SessionCreateParams;
 import com.stripe.param.common.EmptyParam;
+import io.vertx.core.json.JsonArray;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.net.URI;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import org.jboss.logging.Logger;
 
@@ -51,7 +58,11 @@ public class StripeCustomers {
 
     /** The tenant's contact as the customer should carry it, and the customer. */
     record Contact(UUID tenantId, String customerId, String email, String name, String line1, String line2,
-            String city, String postalCode, String state, String country, long version, int attempts) {}
+            String city, String postalCode, String state, String country, long version, int attempts,
+            List<TaxId> taxIds) {}
+
+    /** A tax ID as the contact has it. */
+    record TaxId(String type, String value) {}
 
     /** The tenant's Stripe customer id, made now if it has none; then the customer is brought up to the contact. */
     public String ensure(UUID tenantId, String tenantSlug, String tenantName) throws StripeException {
@@ -144,9 +155,10 @@ public class StripeCustomers {
                             update billing_profiles p set stripe_next_attempt_at = $2 from due
                              where p.tenant_id = due.tenant_id
                          returning p.tenant_id, p.email, p.legal_name, p.address_line1, p.address_line2, p.city,
-                                   p.postal_code, p.state, p.country, p.version, p.stripe_attempts)
+                                   p.postal_code, p.state, p.country, p.version, p.stripe_attempts, p.tax_ids)
                         select l.tenant_id, sc.customer_id, l.email, coalesce(l.legal_name, t.name), l.address_line1,
-                               l.address_line2, l.city, l.postal_code, l.state, l.country, l.version, l.stripe_attempts
+                               l.address_line2, l.city, l.postal_code, l.state, l.country, l.version, l.stripe_attempts,
+                               l.tax_ids
                           from leased l join stripe_customers sc on sc.tenant_id = l.tenant_id
                           join tenants t on t.id = l.tenant_id""")
                 .execute(Tuple.from(new Object[] {SqlTimes.utc(now), SqlTimes.utc(now.plus(StripePush.LEASE)),
@@ -156,7 +168,7 @@ public class StripeCustomers {
                     for (Row r : rows) {
                         out.add(new Contact(r.getUUID(0), r.getString(1), r.getString(2), r.getString(3),
                                 r.getString(4), r.getString(5), r.getString(6), r.getString(7), r.getString(8),
-                                r.getString(9), r.getLong(10), r.getInteger(11)));
+                                r.getString(9), r.getLong(10), r.getInteger(11), taxIds((JsonArray) r.getValue(12))));
                     }
                     return out;
                 })));
@@ -196,6 +208,7 @@ public class StripeCustomers {
         try {
             stripe().customers().update(c.customerId(), update.build(),
                     key("myriad-customer-" + c.tenantId() + "-profile-" + c.version()));
+            reconcileTaxIds(c);
         } catch (StripeException | RuntimeException e) {
             int attempts = c.attempts() + 1;
             long backoff = StripePush.backoffMillis(config, attempts);
@@ -211,6 +224,47 @@ public class StripeCustomers {
                 + "stripe_attempts = 0, stripe_next_attempt_at = null, stripe_last_error = null where tenant_id = $1",
                 Tuple.of(c.tenantId(), c.version()));
         return true;
+    }
+
+    /**
+     * Brings the customer's tax IDs to the contact's: those it no longer has are deleted, those it lacks are created
+     * (keyed by the contact's version and the ID, so a retried sync never adds one twice). Stripe's tax IDs cannot be
+     * changed, only replaced. A delete Stripe answers "no such tax ID" to was done by an earlier attempt.
+     */
+    private void reconcileTaxIds(Contact c) throws StripeException {
+        Set<TaxId> wanted = new LinkedHashSet<>(c.taxIds());
+        Set<TaxId> held = new HashSet<>();
+        for (com.stripe.model.TaxId t : stripe().customers().taxIds().list(c.customerId(),
+                CustomerTaxIdListParams.builder().setLimit(100L).build()).getData()) {
+            TaxId id = new TaxId(t.getType(), t.getValue());
+            if (wanted.contains(id)) {
+                held.add(id);
+                continue;
+            }
+            try {
+                stripe().customers().taxIds().delete(c.customerId(), t.getId());
+            } catch (InvalidRequestException e) {
+                if (!"resource_missing".equals(e.getCode())) {
+                    throw e;
+                }
+            }
+        }
+        for (TaxId t : wanted) {
+            if (!held.contains(t)) {
+                stripe().customers().taxIds().create(c.customerId(), CustomerTaxIdCreateParams.builder()
+                        .setType(StripeTaxIds.type(t.type())).setValue(t.value()).build(),
+                        key("myriad-customer-" + c.tenantId() + "-profile-" + c.version() + "-tax-" + t.type() + "-"
+                                + t.value().replace(' ', '_')));
+            }
+        }
+    }
+
+    private static List<TaxId> taxIds(JsonArray a) {
+        List<TaxId> out = new ArrayList<>();
+        for (int i = 0; a != null && i < a.size(); i++) {
+            out.add(new TaxId(a.getJsonObject(i).getString("type"), a.getJsonObject(i).getString("value")));
+        }
+        return out;
     }
 
     private StripeClient stripe() {
