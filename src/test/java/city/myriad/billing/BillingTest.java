@@ -1091,6 +1091,82 @@ class BillingTest {
     }
 
     @Test
+    void an_operator_is_paid_what_it_is_payable_never_ahead_of_it_and_a_payout_is_recorded_once_per_key() {
+        Month m = month("2024-01", 2, false);
+        meter.drain();
+        close("2024-01");
+        String operator = given().auth().oauth2(Tokens.admin()).get("/api/v1/clusters/" + m.cluster()).then()
+                .extract().path("operatorId");
+        String base = "/api/v1/operators/" + operator;
+        JsonPath before = given().auth().oauth2(Tokens.olga()).get(base + "/balance").then().statusCode(200)
+                .extract().jsonPath();
+        long earned = before.getLong("balances.find { it.currency == 'CNY' }.earned.amountMinor");
+        long paidOut = before.getLong("balances.find { it.currency == 'CNY' }.paidOut.amountMinor");
+        long payable = before.getLong("balances.find { it.currency == 'CNY' }.payable.amountMinor");
+        assertEquals(earned - paidOut, payable);
+        assertTrue(payable > 0, "this month's invoice made the operator payable: " + before.prettify());
+
+        // Only platform admins record payouts; only the operator and admins read its money; bad input writes nothing.
+        long transactions = sql("select count(*) from ledger_transactions");
+        payout(Tokens.olga(), base, null, payable, "CNY", "HZ-1").then().statusCode(403)
+                .body("code", equalTo("PLATFORM_ADMIN_REQUIRED"));
+        given().auth().oauth2(m.tenant().admin()).get(base + "/balance").then().statusCode(403);
+        given().auth().oauth2(Tokens.olga()).get("/api/v1/operators/" + UUID.randomUUID() + "/balance").then()
+                .statusCode(404).body("code", equalTo("OPERATOR_NOT_FOUND"));
+        payout(Tokens.admin(), base, null, 0, "CNY", "HZ-1").then().statusCode(400)
+                .body("errors[0].field", equalTo("amount.amountMinor"));
+        payout(Tokens.admin(), base, null, 100, "CNY", " ").then().statusCode(400)
+                .body("errors[0].field", equalTo("reference"));
+        payout(Tokens.admin(), base, null, payable + 1, "CNY", "HZ-1").then().statusCode(409)
+                .contentType("application/problem+json").body("code", equalTo("PAYOUT_EXCEEDS_PAYABLE"));
+        payout(Tokens.admin(), base, null, 1, "EUR", "HZ-1").then().statusCode(409)
+                .body("code", equalTo("PAYOUT_EXCEEDS_PAYABLE"));
+        assertEquals(transactions, sql("select count(*) from ledger_transactions"), "refused: nothing posted");
+
+        // All of it, sent three times under one key: one payout; the key with another amount is refused.
+        String key = "payout-" + UUID.randomUUID();
+        io.restassured.response.Response first = payout(Tokens.admin(), base, key, payable, "CNY", "HZ-2024-01-77");
+        first.then().statusCode(201).header("Idempotent-Replayed", "false")
+                .body("amount.amountMinor", equalTo((int) payable)).body("payable.amountMinor", equalTo(0))
+                .body("reference", equalTo("HZ-2024-01-77")).body("recordedBy", equalTo("admin"));
+        String id = first.path("id");
+        for (int i = 0; i < 2; i++) {
+            payout(Tokens.admin(), base, key, payable, "CNY", "HZ-2024-01-77").then().statusCode(201)
+                    .header("Idempotent-Replayed", "true").body("id", equalTo(id));
+        }
+        payout(Tokens.admin(), base, key, payable - 1, "CNY", "HZ-2024-01-77").then().statusCode(409)
+                .body("code", equalTo("IDEMPOTENCY_KEY_REUSED"));
+        assertEquals(1, sql("select count(*) from ledger_transactions where kind = 'OPERATOR_PAYOUT' and id = $1",
+                UUID.fromString(id)));
+        assertEquals(payable, sql("select amount_minor from ledger_entries where transaction_id = $1 "
+                + "and account = 'OPERATOR_PAYABLE'", UUID.fromString(id)), "the payable debited");
+        assertEquals(-payable, sql("select amount_minor from ledger_entries where transaction_id = $1 "
+                + "and account = 'STRIPE_CLEARING'", UUID.fromString(id)), "the money collected paid out");
+
+        // Paid up: nothing more is payable, and the statement of the month is as it was.
+        JsonPath after = given().auth().oauth2(Tokens.olga()).get(base + "/balance").then().statusCode(200)
+                .extract().jsonPath();
+        assertEquals(earned, after.getLong("balances.find { it.currency == 'CNY' }.earned.amountMinor"));
+        assertEquals(paidOut + payable, after.getLong("balances.find { it.currency == 'CNY' }.paidOut.amountMinor"));
+        assertEquals(0, after.getLong("balances.find { it.currency == 'CNY' }.payable.amountMinor"));
+        payout(Tokens.admin(), base, null, 1, "CNY", "HZ-3").then().statusCode(409);
+        given().auth().oauth2(Tokens.olga()).get(base + "/payouts").then().statusCode(200)
+                .body("find { it.id == '" + id + "' }.reference", equalTo("HZ-2024-01-77"));
+        given().auth().oauth2(Tokens.olga()).queryParam("period", "2024-01").get(base + "/settlements").then()
+                .statusCode(200).body("reconciled", equalTo(true));
+        given().auth().oauth2(Tokens.admin()).queryParam("action", "createPayout").get(base + "/audit-events").then()
+                .statusCode(200).body("items.findAll { it.target.id == '" + id + "' }.size()", equalTo(1));
+    }
+
+    static io.restassured.response.Response payout(String token, String base, String key, long minor,
+            String currency, String reference) {
+        var request = given().auth().oauth2(token).contentType("application/json").body("{\"amount\":{"
+                + "\"amountMinor\":" + minor + ",\"currency\":\"" + currency + "\"},\"reference\":\"" + reference
+                + "\"}");
+        return (key == null ? request : request.header("Idempotency-Key", key)).post(base + "/payouts");
+    }
+
+    @Test
     void the_settlement_and_the_focus_export_reconcile_with_the_invoices_to_the_minor_unit() {
         Month a = month("2024-11", 4, true);
         Month b = month("2024-11", 3, false);

@@ -150,6 +150,32 @@ public final class BillingApi {
             Instant invoicedAt,
             @Schema(description = "Invoices issued by the close") Integer invoiceCount) {}
 
+    @Schema(name = "PayoutRequest", description = "A payout made to the operator, to record")
+    public record PayoutRequest(
+            @NotNull @Valid @Schema(description = "What was paid; at most what the operator is payable in that "
+                    + "currency") Money amount,
+            @NotBlank @MaxChars(100) @Schema(maxLength = 100, description = "The bank transfer's reference, as the "
+                    + "operator's statement shows it", examples = "HZ-2026-11-000123") String reference) {}
+
+    @Schema(name = "Payout", description = "A payout to an operator, as the ledger recorded it")
+    public record PayoutView(@Schema(description = "The payout: its ledger transaction") UUID id, UUID operatorId,
+            Money amount, @Schema(examples = "HZ-2026-11-000123") String reference, Instant paidAt,
+            @Schema(examples = "admin") String recordedBy,
+            @Schema(description = "What the operator is payable in that currency now") SignedMoney payable)
+            implements Identified {}
+
+    @Schema(name = "OperatorBalance", description = "What the marketplace owes an operator, per currency, from the "
+            + "ledger")
+    public record OperatorBalanceView(UUID operatorId, List<OperatorCurrencyBalance> balances) {}
+
+    @Schema(name = "OperatorCurrencyBalance", description = "One currency's figures")
+    public record OperatorCurrencyBalance(@Schema(examples = "CNY") String currency,
+            @Schema(description = "The operator's share of every issued invoice, less voids and shortfall credits")
+            SignedMoney earned,
+            @Schema(description = "Payouts recorded") SignedMoney paidOut,
+            @Schema(description = "Still to pay: earned less paid out (the payable account's balance)")
+            SignedMoney payable) {}
+
     @Schema(name = "Settlement", description = "An operator's statement for a period: revenue of its clusters, the "
             + "marketplace fee and what is payable, from the ledger, reconciled with the issued invoices' lines")
     public record SettlementView(UUID operatorId, String period,

@@ -48,25 +48,8 @@ public class Settlements {
                     + "yyyy-MM, like 2026-11");
         }
         Period period = PeriodClose.period(periodText);
-        Uni<UUID> allowed;
-        if (caller.isPlatformAdmin()) {
-            allowed = tx.asPlatform(c -> c.preparedQuery("select id from operators where id = $1")
-                    .execute(Tuple.of(operatorId)).map(rows -> {
-                        if (!rows.iterator().hasNext()) {
-                            throw notFound(operatorId);
-                        }
-                        return operatorId;
-                    }));
-        } else {
-            allowed = operators.of(caller).map(op -> {
-                if (!op.id().equals(operatorId)) {
-                    throw notFound(operatorId);
-                }
-                return operatorId;
-            });
-        }
         String p = period.toString();
-        return allowed.chain(op -> tx.asPlatform(c -> ledger.settlement(c, op, p)
+        return readable(caller, operatorId).chain(op -> tx.asPlatform(c -> ledger.settlement(c, op, p)
                 .chain(rows -> ledger.payableMovement(c, op, p)
                         .chain(moves -> ledger.revenueFromLines(c, op, p, config.marketplaceFeePercent())
                                 .map(fromLines -> {
@@ -108,6 +91,28 @@ public class Settlements {
                                     return new SettlementView(op, p, config.marketplaceFeePercent(), lines, sums,
                                             reconciled);
                                 })))));
+    }
+
+    /**
+     * The operator, if the caller may read its money: its own staff, or platform admins (any operator that exists).
+     * 404 otherwise, so that an operator learns nothing of another's.
+     */
+    Uni<UUID> readable(Caller caller, UUID operatorId) {
+        if (caller.isPlatformAdmin()) {
+            return tx.asPlatform(c -> c.preparedQuery("select id from operators where id = $1")
+                    .execute(Tuple.of(operatorId)).map(rows -> {
+                        if (!rows.iterator().hasNext()) {
+                            throw notFound(operatorId);
+                        }
+                        return operatorId;
+                    }));
+        }
+        return operators.of(caller).map(op -> {
+            if (!op.id().equals(operatorId)) {
+                throw notFound(operatorId);
+            }
+            return operatorId;
+        });
     }
 
     private static MyriadProblem.NotFound notFound(UUID id) {

@@ -127,10 +127,7 @@ public class Wallets {
      */
     public Uni<Granted> grant(Caller caller, UUID tenantId, String key, CreditGrantRequest body) {
         PeriodClose.requireAdmin(caller);
-        if (key != null && (key.isBlank() || key.length() > 255 || TextRules.problem(key, false) != null)) {
-            throw new MyriadProblem.Validation(ProblemCode.INVALID_IDEMPOTENCY_KEY,
-                    "Idempotency-Key must be 1 to 255 printable characters");
-        }
+        city.myriad.platform.idempotency.Creations.checkKey(key);
         if (body.amount().amountMinor() <= 0) {
             throw Invoices.invalid("amount.amountMinor", "above 0");
         }

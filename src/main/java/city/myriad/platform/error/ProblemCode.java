@@ -122,6 +122,8 @@ public enum ProblemCode {
     COMMITMENT_OVERLAPS(409, "The tenant already has a commitment in this currency for one of these periods"),
     BILLING_PROFILE_REQUIRED(409, "The tenant has no billing contact yet: set it first (setBillingProfile), so that "
             + "Stripe knows where to send invoices and receipts"),
+    PAYOUT_EXCEEDS_PAYABLE(409, "The payout is more than the operator is payable in that currency: the marketplace "
+            + "pays an operator its share of issued invoices, never ahead of them (getOperatorBalance)"),
     PAYMENTS_NOT_CONFIGURED(409, "This deployment is not connected to Stripe (no API key): invoices stay in Myriad "
             + "and there are no payment methods to manage"),
 

@@ -41,12 +41,21 @@ public class Creations {
                 .filter(s -> !s.isBlank());
     }
 
+    /** 400 INVALID_IDEMPOTENCY_KEY unless the key is absent or 1 to 255 printable characters. */
+    public static void checkKey(String key) {
+        if (key != null && (key.isBlank() || key.length() > 255 || TextRules.problem(key, false) != null)) {
+            throw new MyriadProblem.Validation(ProblemCode.INVALID_IDEMPOTENCY_KEY,
+                    "Idempotency-Key must be 1 to 255 printable characters");
+        }
+    }
+
     /** Runs the creation of {@code body} by {@code caller} once per key, and answers 201 with where it lives. */
     public <V extends Identified> Uni<Response> create(Caller caller, String key, Object body,
             Supplier<Uni<V>> useCase) {
-        if (key != null && (key.isBlank() || key.length() > 255 || TextRules.problem(key, false) != null)) {
-            return Uni.createFrom().failure(new MyriadProblem.Validation(ProblemCode.INVALID_IDEMPOTENCY_KEY,
-                    "Idempotency-Key must be 1 to 255 printable characters"));
+        try {
+            checkKey(key);
+        } catch (MyriadProblem.Validation e) {
+            return Uni.createFrom().failure(e);
         }
         String path = request.getCurrent().request().path();
         String route = request.getCurrent().request().method().name() + " " + path;

@@ -1,0 +1,91 @@
+package city.myriad.billing.rest;
+
+import city.myriad.billing.mapping.BillingApi.OperatorBalanceView;
+import city.myriad.billing.mapping.BillingApi.PayoutRequest;
+import city.myriad.billing.mapping.BillingApi.PayoutView;
+import city.myriad.billing.service.Payouts;
+import city.myriad.platform.idempotency.Creations;
+import city.myriad.platform.security.CurrentCaller;
+import io.quarkus.security.Authenticated;
+import io.smallrye.mutiny.Uni;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.List;
+import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/** What the marketplace owes a city operator, and the payouts that settle it. */
+@Path("/api/v1/operators/{operatorId}")
+@Authenticated
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "billing")
+public class PayoutResource {
+
+    static final String OPERATOR_CODES = "OPERATOR_ROLE_REQUIRED, OPERATOR_IDENTITY_UNKNOWN, OPERATOR_NOT_FOUND";
+
+    private final Payouts payouts;
+    private final CurrentCaller callers;
+
+    PayoutResource(Payouts payouts, CurrentCaller callers) {
+        this.payouts = payouts;
+        this.callers = callers;
+    }
+
+    @GET
+    @Path("/balance")
+    @Extension(name = "x-problem-codes", value = OPERATOR_CODES)
+    @Operation(operationId = "getOperatorBalance", summary = "What the marketplace owes the operator",
+            description = "Per currency, from the ledger's payable account of the operator: `earned` (its share of "
+                    + "every issued invoice, less voids and shortfall credits), `paidOut` (the payouts recorded) and "
+                    + "`payable` (still to pay: the difference). For that operator and platform admins.")
+    public Uni<OperatorBalanceView> balance(@PathParam("operatorId") UUID operatorId) {
+        return payouts.balance(callers.get(), operatorId);
+    }
+
+    @GET
+    @Path("/payouts")
+    @Extension(name = "x-problem-codes", value = OPERATOR_CODES)
+    @Operation(operationId = "listPayouts", summary = "The payouts made to the operator, newest first",
+            description = "Each with its amount, the bank transfer's reference, when and by whom it was recorded, "
+                    + "and what the operator is payable in that currency now. For that operator and platform admins.")
+    public Uni<List<PayoutView>> list(@PathParam("operatorId") UUID operatorId) {
+        return payouts.list(callers.get(), operatorId);
+    }
+
+    @POST
+    @Path("/payouts")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Extension(name = "x-problem-codes", value = "PLATFORM_ADMIN_REQUIRED, OPERATOR_NOT_FOUND, VALIDATION_FAILED, "
+            + "PAYOUT_EXCEEDS_PAYABLE, INVALID_IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_REUSED")
+    @Operation(operationId = "createPayout", summary = "Record a payout made to the operator (platform admin)",
+            description = "The marketplace paid the operator (a bank transfer, named by its `reference`): the ledger "
+                    + "debits the operator's payable and credits Stripe clearing. At most what the operator is "
+                    + "payable in that currency (409 PAYOUT_EXCEEDS_PAYABLE). With an Idempotency-Key it is posted "
+                    + "once, however often it is sent (Idempotent-Replayed: true on a replay); the same key with "
+                    + "another amount or reference is 409 IDEMPOTENCY_KEY_REUSED. Audited in the operator's trail "
+                    + "(`createPayout`).")
+    @APIResponse(responseCode = "201", description = "Recorded", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PayoutView.class)))
+    public Uni<Response> create(@PathParam("operatorId") UUID operatorId, @HeaderParam(Creations.KEY) String key,
+            @Valid @NotNull PayoutRequest body) {
+        return payouts.record(callers.get(), operatorId, key, body).map(r -> Response.status(Response.Status.CREATED)
+                .type(MediaType.APPLICATION_JSON).entity(r.view())
+                .header(HttpHeaders.LOCATION, "/api/v1/operators/" + operatorId + "/payouts")
+                .header(Creations.REPLAYED, String.valueOf(r.replayed())).build());
+    }
+}

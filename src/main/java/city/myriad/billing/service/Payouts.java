@@ -1,0 +1,169 @@
+package city.myriad.billing.service;
+
+import city.myriad.billing.mapping.BillingApi.OperatorBalanceView;
+import city.myriad.billing.mapping.BillingApi.OperatorCurrencyBalance;
+import city.myriad.billing.mapping.BillingApi.PayoutRequest;
+import city.myriad.billing.mapping.BillingApi.PayoutView;
+import city.myriad.billing.model.Account;
+import city.myriad.billing.repository.LedgerRepository;
+import city.myriad.billing.repository.LedgerRepository.Entry;
+import city.myriad.billing.repository.LedgerRepository.Posting;
+import city.myriad.platform.TextRules;
+import city.myriad.platform.audit.AuditTrail;
+import city.myriad.platform.audit.AuditTrail.Target;
+import city.myriad.platform.db.PlainTx;
+import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.error.ProblemCode;
+import city.myriad.platform.money.Money;
+import city.myriad.platform.money.SignedMoney;
+import city.myriad.platform.security.Caller;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Payouts to city operators: the marketplace pays an operator what it is payable (its share of every issued invoice,
+ * in the ledger's OPERATOR_PAYABLE account) by bank transfer, and a platform admin records each payout. The ledger
+ * posts it as its own transaction: the payable debited, Stripe clearing credited (the money collected leaves).
+ *
+ * <p>Rules: a payout is more than zero and at most what the operator is payable in that currency (409
+ * PAYOUT_EXCEEDS_PAYABLE: the marketplace never pays an operator ahead of revenue); payouts of one operator are
+ * serialised (a lock per operator), so two recorded at once cannot together pass the payable. With an
+ * Idempotency-Key a payout is posted once, however often it is sent.
+ */
+@ApplicationScoped
+public class Payouts {
+
+    /** A payout as recorded, and whether it was recorded by an earlier request with the same key. */
+    public record Recorded(PayoutView view, boolean replayed) {}
+
+    private final PlainTx tx;
+    private final LedgerRepository ledger;
+    private final Settlements settlements;
+    private final AuditTrail audit;
+    private final Clock clock;
+
+    Payouts(PlainTx tx, LedgerRepository ledger, Settlements settlements, AuditTrail audit, Clock clock) {
+        this.tx = tx;
+        this.ledger = ledger;
+        this.settlements = settlements;
+        this.audit = audit;
+        this.clock = clock;
+    }
+
+    /** Records a payout made to the operator (platform admins). */
+    public Uni<Recorded> record(Caller caller, UUID operatorId, String key, PayoutRequest body) {
+        PeriodClose.requireAdmin(caller);
+        city.myriad.platform.idempotency.Creations.checkKey(key);
+        if (body.amount().amountMinor() <= 0) {
+            throw Invoices.invalid("amount.amountMinor", "above 0");
+        }
+        if (TextRules.problem(body.reference(), false) != null) {
+            throw Invoices.invalid("reference", TextRules.problem(body.reference(), false));
+        }
+        Instant now = clock.instant();
+        Money amount = body.amount();
+        String reference = body.reference().strip();
+        String ledgerReference = operatorId + ":" + (key == null ? UUID.randomUUID().toString() : key);
+        return settlements.readable(caller, operatorId).chain(op -> tx.asPlatform(c -> c
+                .preparedQuery("select pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .execute(Tuple.of("operator-payouts:" + op))
+                .chain(() -> payouts(c, op, "t.reference = $2", ledgerReference))
+                .chain(earlier -> {
+                    if (!earlier.isEmpty()) {  // the same key: answered as recorded, if it is the same payout
+                        PayoutView was = earlier.get(0);
+                        if (!was.amount().equals(amount) || !was.reference().equals(reference)) {
+                            throw new MyriadProblem.Conflict(ProblemCode.IDEMPOTENCY_KEY_REUSED, "This "
+                                    + "Idempotency-Key recorded a payout of " + was.amount().amountMinor() + " "
+                                    + was.amount().currency() + " (" + was.reference() + "); another payout needs a "
+                                    + "new key");
+                        }
+                        return Uni.createFrom().item(new Recorded(was, true));
+                    }
+                    return payable(c, op, amount.currency()).chain(payable -> {
+                        if (amount.amountMinor() > payable) {
+                            throw new MyriadProblem.Conflict(ProblemCode.PAYOUT_EXCEEDS_PAYABLE, "Operator " + op
+                                    + " is payable " + payable + " " + amount.currency() + " (minor units); a payout "
+                                    + "of " + amount.amountMinor() + " would pay it ahead of revenue");
+                        }
+                        return ledger.post(c, new Posting("OPERATOR_PAYOUT", ledgerReference, null, null, null,
+                                        reference, caller.username(), now), List.of(
+                                        new Entry(Account.OPERATOR_PAYABLE, op, null, amount.currency(),
+                                                amount.amountMinor()),
+                                        new Entry(Account.STRIPE_CLEARING, null, null, amount.currency(),
+                                                -amount.amountMinor())))
+                                .chain(() -> payouts(c, op, "t.reference = $2", ledgerReference))
+                                .chain(made -> {
+                                    PayoutView view = made.get(0);
+                                    Map<String, Object> details = new LinkedHashMap<>();
+                                    details.put("amount", amount);
+                                    details.put("reference", reference);
+                                    return audit.recordForOperator(c, caller, op, "createPayout",
+                                            Target.of("PAYOUT", view.id()), details)
+                                            .replaceWith(new Recorded(view, false));
+                                });
+                    });
+                })));
+    }
+
+    /** The operator's payouts, newest first (its staff and platform admins). */
+    public Uni<List<PayoutView>> list(Caller caller, UUID operatorId) {
+        return settlements.readable(caller, operatorId).chain(op -> tx.asPlatform(c -> payouts(c, op, "true", null)));
+    }
+
+    /** What the operator has earned, been paid and is payable, per currency (its staff and platform admins). */
+    public Uni<OperatorBalanceView> balance(Caller caller, UUID operatorId) {
+        return settlements.readable(caller, operatorId).chain(op -> tx.asPlatform(c -> c.preparedQuery("""
+                        select e.currency,
+                               coalesce(-sum(e.amount_minor) filter (where t.kind <> 'OPERATOR_PAYOUT'), 0)::bigint,
+                               coalesce(sum(e.amount_minor) filter (where t.kind = 'OPERATOR_PAYOUT'), 0)::bigint,
+                               -sum(e.amount_minor)::bigint
+                          from ledger_entries e join ledger_transactions t on t.id = e.transaction_id
+                         where e.account = 'OPERATOR_PAYABLE' and e.owner_id = $1
+                         group by e.currency order by e.currency""").execute(Tuple.of(op)).map(rows -> {
+                    List<OperatorCurrencyBalance> out = new ArrayList<>();
+                    for (Row r : rows) {
+                        String cur = r.getString(0);
+                        out.add(new OperatorCurrencyBalance(cur, SignedMoney.of(r.getLong(1), cur),
+                                SignedMoney.of(r.getLong(2), cur), SignedMoney.of(r.getLong(3), cur)));
+                    }
+                    return new OperatorBalanceView(op, out);
+                })));
+    }
+
+    /** What the operator is payable in the currency now (the payable account's credit balance). */
+    private static Uni<Long> payable(SqlConnection c, UUID operator, String currency) {
+        return c.preparedQuery("select coalesce(-sum(amount_minor), 0)::bigint from ledger_entries "
+                        + "where account = 'OPERATOR_PAYABLE' and owner_id = $1 and currency = $2")
+                .execute(Tuple.of(operator, currency)).map(rows -> rows.iterator().next().getLong(0));
+    }
+
+    private static Uni<List<PayoutView>> payouts(SqlConnection c, UUID operator, String filter, Object value) {
+        Tuple args = value == null ? Tuple.of(operator) : Tuple.of(operator, value);
+        return c.preparedQuery("""
+                        select t.id, e.amount_minor, e.currency, t.memo, t.created_at, t.created_by,
+                               (select -sum(p.amount_minor) from ledger_entries p
+                                 where p.account = 'OPERATOR_PAYABLE' and p.owner_id = $1
+                                   and p.currency = e.currency)::bigint
+                          from ledger_transactions t join ledger_entries e on e.transaction_id = t.id
+                         where t.kind = 'OPERATOR_PAYOUT' and e.account = 'OPERATOR_PAYABLE' and e.owner_id = $1
+                        """ + " and " + filter + " order by t.id desc limit 500").execute(args).map(rows -> {
+                    List<PayoutView> out = new ArrayList<>();
+                    for (Row r : rows) {
+                        String cur = r.getString(2);
+                        out.add(new PayoutView(r.getUUID(0), operator, Money.of(r.getLong(1), cur), r.getString(3),
+                                r.getOffsetDateTime(4).toInstant(), r.getString(5), SignedMoney.of(r.getLong(6), cur)));
+                    }
+                    return out;
+                });
+    }
+}
