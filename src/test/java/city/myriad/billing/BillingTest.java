@@ -855,6 +855,66 @@ class BillingTest {
                 "the grace period began at the due date");
     }
 
+    @Test
+    void a_tenant_pays_an_invoice_now_after_a_failed_charge_a_decline_changes_nothing_and_a_key_charges_once() {
+        Month m = month("2023-03", 1, false);
+        World.Tenant t = m.tenant();
+        meter.drain();
+        close("2023-03");
+        String id = invoiceOf(t.viewer(), "2023-03").getString("id");
+        String stripeId = untilPushed(t.viewer(), id).getString("stripeInvoiceId");
+        signed(paidEvent("evt_" + UUID.randomUUID(), stripeId, id, "invoice.payment_failed")).then().statusCode(200);
+        sqlRun("update invoices set payment_failed_at = now() - interval '8 days' where id = $1", UUID.fromString(id));
+        billing.roundNow();
+        assertEquals("SUSPENDED", balance(t).getString("standing"));
+        String pay = "/api/v1/invoices/" + id + "/pay";
+
+        // The tenant's admins pay; a member or a billing viewer may not; another tenant does not see the invoice.
+        given().auth().oauth2(t.member()).post(pay).then().statusCode(403).body("code", equalTo("TENANT_ROLE_REQUIRED"));
+        given().auth().oauth2(t.viewer()).post(pay).then().statusCode(403);
+        given().auth().oauth2(Tokens.bob()).post(pay).then().statusCode(404).body("code", equalTo("INVOICE_NOT_FOUND"));
+        // Not in Stripe (its push failed): nothing to charge there.
+        sqlRun("update stripe_pushes set state = 'FAILED' where invoice_id = $1", UUID.fromString(id));
+        given().auth().oauth2(t.admin()).post(pay).then().statusCode(409).body("code", equalTo("INVOICE_NOT_IN_STRIPE"));
+        sqlRun("update stripe_pushes set state = 'PUSHED' where invoice_id = $1", UUID.fromString(id));
+
+        // Declined: Stripe's words, nothing changed.
+        StubMapping declined = StripeStubs.server().stubFor(post(urlPathEqualTo("/v1/invoices/" + stripeId + "/pay"))
+                .atPriority(1).willReturn(aResponse().withStatus(402).withHeader("Content-Type", "application/json")
+                        .withBody("{\"error\":{\"type\":\"card_error\",\"code\":\"card_declined\",\"decline_code\":"
+                                + "\"insufficient_funds\",\"message\":\"Your card has insufficient funds.\"}}")));
+        try {
+            given().auth().oauth2(t.admin()).post(pay).then().statusCode(402).contentType("application/problem+json")
+                    .body("code", equalTo("PAYMENT_DECLINED"))
+                    .body("detail", containsString("Your card has insufficient funds."));
+        } finally {
+            StripeStubs.server().removeStub(declined);
+        }
+        assertEquals("ISSUED", invoiceOf(t.viewer(), "2023-03").getString("state"));
+        assertEquals("SUSPENDED", balance(t).getString("standing"));
+
+        // Paid now (a new card saved in the portal): PAID at once, the tenant reinstated; sent again under its key,
+        // the same attempt: Stripe is not asked to charge twice, and Stripe's own webhook after it changes nothing.
+        String key = "pay-" + UUID.randomUUID();
+        for (int i = 0; i < 2; i++) {
+            given().auth().oauth2(t.admin()).header("Idempotency-Key", key).post(pay).then().statusCode(200)
+                    .body("state", equalTo("PAID")).body("paidAt", org.hamcrest.Matchers.notNullValue());
+        }
+        assertEquals("GOOD", balance(t).getString("standing"));
+        submit(m).then().statusCode(201);
+        List<LoggedRequest> charges = StripeStubs.server().findAll(postRequestedFor(urlPathEqualTo("/v1/invoices/"
+                + stripeId + "/pay")));
+        assertEquals(2, charges.size(), "the declined attempt and the one that paid");
+        assertTrue(charges.stream().anyMatch(r -> r.getHeader("Idempotency-Key").startsWith("myriad-invoice-" + id
+                + "-pay-") && r.getHeader("Idempotency-Key").endsWith(key)), "the caller's key names the attempt");
+        signed(paidEvent("evt_" + UUID.randomUUID(), stripeId, id, "invoice.paid")).then().statusCode(200)
+                .body("outcome", equalTo("ALREADY_PAID"));
+        assertEquals(1, sql("select count(*) from ledger_transactions where kind = 'PAYMENT' and invoice_id = $1",
+                UUID.fromString(id)));
+        assertEquals(1, sql("select count(*) from audit_events where action = 'payInvoice' and target_id = $1",
+                id), "the payment audited once, the decline not at all");
+    }
+
     static io.restassured.response.Response setTerms(String token, String path, String body) {
         return given().auth().oauth2(token).contentType("application/json").body(body).put(path);
     }

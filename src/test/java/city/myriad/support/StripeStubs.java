@@ -70,6 +70,11 @@ public class StripeStubs implements QuarkusTestResourceLifecycleManager {
         finalized.put("status", "open");
         finalized.put("hosted_invoice_url", "https://invoice.stripe.com/i/acct_test/{{request.pathSegments.[2]}}");
         server.stubFor(post(urlPathMatching("/v1/invoices/[^/]+/finalize")).willReturn(ok(finalized.toString())));
+        // An invoice paid now (pay): Stripe answers it paid (a test stubs a decline for its own invoice).
+        ObjectNode paid = fixture("invoice");
+        paid.put("id", "{{request.pathSegments.[2]}}");
+        paid.put("status", "paid");
+        server.stubFor(post(urlPathMatching("/v1/invoices/[^/]+/pay")).willReturn(ok(paid.toString())));
         ObjectNode voided = fixture("invoice");
         voided.put("id", "{{request.pathSegments.[2]}}");
         voided.put("status", "void");

@@ -36,12 +36,15 @@ public class InvoiceResource {
 
     private final Invoices invoices;
     private final Payments payments;
+    private final city.myriad.billing.service.InvoicePayNow payNow;
     private final CurrentCaller callers;
     private final Paging paging;
 
-    InvoiceResource(Invoices invoices, Payments payments, CurrentCaller callers, Paging paging) {
+    InvoiceResource(Invoices invoices, Payments payments, city.myriad.billing.service.InvoicePayNow payNow,
+            CurrentCaller callers, Paging paging) {
         this.invoices = invoices;
         this.payments = payments;
+        this.payNow = payNow;
         this.callers = callers;
         this.paging = paging;
     }
@@ -71,6 +74,25 @@ public class InvoiceResource {
             @Content(mediaType = MediaType.TEXT_HTML, schema = @Schema(type = SchemaType.STRING))})
     public Uni<InvoiceView> get(@PathParam("invoiceId") UUID invoiceId) {
         return invoices.get(callers.get(), invoiceId);
+    }
+
+    @POST
+    @Path("/{invoiceId}/pay")
+    @Consumes(MediaType.WILDCARD)
+    @Extension(name = "x-problem-codes", value = "NO_TENANT, UNKNOWN_TENANT, TENANT_ROLE_REQUIRED, INVOICE_NOT_FOUND, "
+            + "INVOICE_STATE_CONFLICT, INVOICE_NOT_IN_STRIPE, PAYMENT_DECLINED, PAYMENT_PROVIDER_FAILED, "
+            + "INVALID_IDEMPOTENCY_KEY")
+    @Operation(operationId = "payInvoice", summary = "Pay an issued invoice now (tenant admin)",
+            description = "Asks Stripe to charge the payment method on file at once: after a failed charge and a "
+                    + "new card or bank debit saved in the customer portal, instead of waiting for Stripe's next "
+                    + "retry while the grace period runs; or a sent invoice before its due date. Paid: the invoice "
+                    + "is PAID now (and the tenant reinstated if it was suspended for it). Declined: 402 "
+                    + "PAYMENT_DECLINED with Stripe's reason, nothing changed. A PAID invoice is answered as it is. "
+                    + "The tenant's admins and platform admins. Each call is one attempt; with an Idempotency-Key a "
+                    + "repeated request is that attempt again, never a second charge. Audited (`payInvoice`).")
+    public Uni<InvoiceView> pay(@PathParam("invoiceId") UUID invoiceId,
+            @jakarta.ws.rs.HeaderParam(city.myriad.platform.idempotency.Creations.KEY) String key) {
+        return payNow.pay(callers.get(), invoiceId, key);
     }
 
     @POST

@@ -148,6 +148,13 @@ public abstract sealed class MyriadProblem extends RuntimeException {
         }
     }
 
+    /** A payment the caller asked for was refused by the payment provider (a declined card); nothing was paid. */
+    public static final class PaymentDeclined extends MyriadProblem {
+        public PaymentDeclined(ProblemCode code, String detail) {
+            super(code, detail, 402);
+        }
+    }
+
     /** A system we depend on (Keycloak, Stripe) failed; the request changed nothing and may be retried. */
     public static final class Upstream extends MyriadProblem {
         public Upstream(ProblemCode code, String detail) {

@@ -152,6 +152,11 @@ public enum ProblemCode {
     INTERNAL(500, "A bug: logged on our side, no internals in the body"),
     IDENTITY_PROVIDER_FAILED(502, "The identity provider refused or failed a change; nothing was changed, retry "
             + "later"),
+    PAYMENT_DECLINED(402, "Stripe could not charge the payment method on file (declined, insufficient funds, none "
+            + "on file, or it needs the customer's confirmation); nothing was paid. Change it in the customer portal, "
+            + "or pay on the invoice's Stripe page"),
+    INVOICE_NOT_IN_STRIPE(409, "The invoice is not in Stripe (yet): its push is still running or has failed, or "
+            + "this deployment keeps invoices in Myriad; nothing was charged"),
     PAYMENT_PROVIDER_FAILED(502, "Stripe refused or failed the call; nothing was charged or changed, retry later"),
     IDENTITY_PROVIDER_UNAVAILABLE(503, "The identity provider cannot be reached to verify the token; retry shortly");
 
@@ -187,6 +192,7 @@ public enum ProblemCode {
         return switch (status) {
             case 400 -> "Invalid request";
             case 401 -> "Unauthorized";
+            case 402 -> "Payment Required";
             case 403 -> "Forbidden";
             case 404 -> "Not found";
             case 405 -> "Method Not Allowed";
