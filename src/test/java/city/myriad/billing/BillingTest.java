@@ -913,6 +913,36 @@ class BillingTest {
                 UUID.fromString(id)));
         assertEquals(1, sql("select count(*) from audit_events where action = 'payInvoice' and target_id = $1",
                 id), "the payment audited once, the decline not at all");
+
+        // The account statement: issued, then paid; the opening balance of a window after the issue is the total.
+        long total = invoiceOf(t.viewer(), "2023-03").getLong("total.amountMinor");
+        String number = invoiceOf(t.viewer(), "2023-03").getString("number");
+        String statement = "/api/v1/tenants/" + t.id() + "/statement";
+        JsonPath all = given().auth().oauth2(t.viewer()).queryParam("currency", "CNY")
+                .queryParam("from", Instant.now().minus(Duration.ofDays(1)).toString())
+                .queryParam("to", Instant.now().plus(Duration.ofDays(1)).toString()).get(statement).then()
+                .statusCode(200).extract().jsonPath();
+        assertEquals(0, all.getLong("openingBalance.amountMinor"));
+        assertEquals(List.of("INVOICE_ISSUED", "PAYMENT"), all.getList("lines.kind"));
+        assertEquals(List.of(number, number), all.getList("lines.invoiceNumber"));
+        assertEquals(total, all.getLong("lines[0].amount.amountMinor"));
+        assertEquals(-total, all.getLong("lines[1].amount.amountMinor"));
+        assertEquals(List.of((int) total, 0), all.getList("lines.balance.amountMinor"));
+        assertEquals(0, all.getLong("closingBalance.amountMinor"));
+        Instant paidAt = Instant.parse(invoiceOf(t.viewer(), "2023-03").getString("paidAt"));
+        JsonPath after = given().auth().oauth2(t.admin()).queryParam("currency", "CNY")
+                .queryParam("from", paidAt.toString()).queryParam("to", paidAt.plusSeconds(60).toString())
+                .get(statement).then().statusCode(200).extract().jsonPath();
+        assertEquals(total, after.getLong("openingBalance.amountMinor"), "owed until the payment");
+        assertEquals(List.of("PAYMENT"), after.getList("lines.kind"));
+        given().auth().oauth2(Tokens.bob()).queryParam("currency", "CNY").queryParam("from", "2023-01-01T00:00:00Z")
+                .queryParam("to", "2023-12-01T00:00:00Z").get(statement).then().statusCode(404);
+        given().auth().oauth2(t.viewer()).queryParam("currency", "cny").queryParam("from", "2023-01-01T00:00:00Z")
+                .queryParam("to", "2023-12-01T00:00:00Z").get(statement).then().statusCode(400)
+                .body("errors[0].field", equalTo("currency"));
+        given().auth().oauth2(t.viewer()).queryParam("currency", "CNY").queryParam("from", "2023-01-01T00:00:00Z")
+                .queryParam("to", "2025-01-01T00:00:00Z").get(statement).then().statusCode(400)
+                .body("errors[0].field", equalTo("to"));
     }
 
     static io.restassured.response.Response setTerms(String token, String path, String body) {

@@ -114,6 +114,23 @@ public final class BillingApi {
             Money amount, String reason, Instant grantedAt,
             @Schema(description = "The wallet's balance now") Money walletBalance) implements Identified {}
 
+    @Schema(name = "AccountStatement", description = "What the tenant owed over a window, line by line: the "
+            + "movements of its receivable in the ledger, in one currency")
+    public record StatementView(UUID tenantId, @Schema(examples = "CNY") String currency, Instant from, Instant to,
+            @Schema(description = "Owed at `from`") SignedMoney openingBalance,
+            List<StatementLine> lines,
+            @Schema(description = "Owed at `to`: the opening balance plus every line") SignedMoney closingBalance) {}
+
+    @Schema(name = "StatementLine", description = "One movement of what the tenant owes")
+    public record StatementLine(Instant at,
+            @Schema(description = "What moved it", enumeration = {"INVOICE_ISSUED", "PAYMENT", "REFUND",
+                    "INVOICE_VOIDED", "INVOICE_UNCOLLECTIBLE"}) String kind,
+            @Schema(examples = "Invoice MYR-202611-000001 paid") String description,
+            UUID invoiceId, @Schema(examples = "MYR-202611-000001") String invoiceNumber,
+            @Schema(description = "More owed (an invoice issued) is positive, less (a payment, a void, a write-off) "
+                    + "negative") SignedMoney amount,
+            @Schema(description = "Owed after this line") SignedMoney balance) {}
+
     @Schema(name = "Balance", description = "A tenant's balances, each a query over the ledger, per currency")
     public record BalanceView(UUID tenantId,
             @Schema(enumeration = {"GOOD", "GRACE", "SUSPENDED"}, description = "GOOD; GRACE while an overdue "

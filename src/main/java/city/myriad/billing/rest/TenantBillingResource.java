@@ -48,12 +48,15 @@ public class TenantBillingResource {
     private final Wallets wallets;
     private final BillingProfiles profiles;
     private final PaymentTerms terms;
+    private final city.myriad.billing.service.Statements statements;
     private final CurrentCaller callers;
 
-    TenantBillingResource(Wallets wallets, BillingProfiles profiles, PaymentTerms terms, CurrentCaller callers) {
+    TenantBillingResource(Wallets wallets, BillingProfiles profiles, PaymentTerms terms,
+            city.myriad.billing.service.Statements statements, CurrentCaller callers) {
         this.wallets = wallets;
         this.profiles = profiles;
         this.terms = terms;
+        this.statements = statements;
         this.callers = callers;
     }
 
@@ -149,6 +152,26 @@ public class TenantBillingResource {
                     + "has passed (since when). The tenant's own (any tenant role), any for platform admins.")
     public Uni<BalanceView> balance(@PathParam("tenantId") UUID tenantId) {
         return wallets.balance(callers.get(), tenantId);
+    }
+
+    @GET
+    @Path("/statement")
+    @Extension(name = "x-problem-codes", value = InvoiceResource.TENANT_CODES + ", VALIDATION_FAILED")
+    @Operation(operationId = "getAccountStatement", summary = "What the tenant owed over a window, line by line",
+            description = "The movements of the tenant's receivable in the ledger, in one currency, from `from` "
+                    + "(inclusive) to `to` (exclusive, at most 400 days later): each invoice issued, payment, "
+                    + "refund, void and write-off with its invoice number and the balance after it; the opening "
+                    + "balance is what was owed at `from`, and opening plus the lines is the closing balance, to the "
+                    + "minor unit. What a finance team reconciles its books with. The tenant's own (any tenant "
+                    + "role), any for platform admins.")
+    public Uni<city.myriad.billing.mapping.BillingApi.StatementView> statement(@PathParam("tenantId") UUID tenantId,
+            @org.eclipse.microprofile.openapi.annotations.parameters.Parameter(required = true, example = "CNY")
+            @jakarta.ws.rs.QueryParam("currency") String currency,
+            @org.eclipse.microprofile.openapi.annotations.parameters.Parameter(required = true,
+                    example = "2026-01-01T00:00:00Z") @jakarta.ws.rs.QueryParam("from") String from,
+            @org.eclipse.microprofile.openapi.annotations.parameters.Parameter(required = true,
+                    example = "2027-01-01T00:00:00Z") @jakarta.ws.rs.QueryParam("to") String to) {
+        return statements.statement(callers.get(), tenantId, currency, from, to);
     }
 
     @POST
