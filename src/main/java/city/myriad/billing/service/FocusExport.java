@@ -6,7 +6,6 @@ import city.myriad.platform.db.PlainTx;
 import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.ProblemCode;
 import city.myriad.platform.money.MinorUnits;
-import city.myriad.platform.validation.Fields;
 import city.myriad.platform.security.Caller;
 import city.myriad.tenancy.service.TenantProjects;
 import io.smallrye.mutiny.Multi;
@@ -19,7 +18,6 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -40,7 +38,6 @@ import java.util.UUID;
 @ApplicationScoped
 public class FocusExport {
 
-    static final Duration MAX_RANGE = Duration.ofDays(400);
     static final String PROVIDER = "Myriad";
     static final String SERVICE = "Myriad GPU Compute";
     private static final DateTimeFormatter FOCUS_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss'Z'")
@@ -69,14 +66,9 @@ public class FocusExport {
     public record Request(Instant from, Instant to, boolean csv) {}
 
     public static Request request(String from, String to, String format) {
-        Instant f = Fields.instant("from", from);
-        Instant t = Fields.instant("to", to);
-        if (!t.isAfter(f)) {
-            throw Invoices.invalid("to", "after from");
-        }
-        if (Duration.between(f, t).compareTo(MAX_RANGE) > 0) {
-            throw Invoices.invalid("to", "at most 400 days after from");
-        }
+        Window w = Window.of(from, to);
+        Instant f = w.from();
+        Instant t = w.to();
         String fmt = format == null ? "csv" : format;
         if (!fmt.equals("csv") && !fmt.equals("json")) {
             throw new MyriadProblem.Validation(ProblemCode.INVALID_EXPORT_FORMAT, "`format` is csv or json",

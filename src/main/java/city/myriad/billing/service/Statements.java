@@ -6,13 +6,11 @@ import city.myriad.platform.db.PlainTx;
 import city.myriad.platform.db.SqlTimes;
 import city.myriad.platform.money.SignedMoney;
 import city.myriad.platform.security.Caller;
-import city.myriad.platform.validation.Fields;
 import city.myriad.tenancy.service.TenantProjects;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,8 +25,6 @@ import java.util.UUID;
 @ApplicationScoped
 public class Statements {
 
-    /** The widest window one statement covers. */
-    static final Duration MAX_WINDOW = Duration.ofDays(400);
     /** The most lines one statement lists: a tenant's receivable moves a few times a month. */
     static final int MAX_LINES = 1000;
 
@@ -46,14 +42,9 @@ public class Statements {
         if (currency == null || !currency.matches("[A-Z]{3}")) {
             throw Invoices.invalid("currency", "an ISO 4217 code in capitals, like CNY");
         }
-        Instant from = Fields.instant("from", fromText);
-        Instant to = Fields.instant("to", toText);
-        if (!to.isAfter(from)) {
-            throw Invoices.invalid("to", "after from");
-        }
-        if (Duration.between(from, to).compareTo(MAX_WINDOW) > 0) {
-            throw Invoices.invalid("to", "at most 400 days after from");
-        }
+        Window window = Window.of(fromText, toText);
+        Instant from = window.from();
+        Instant to = window.to();
         return tenants.tenant(caller, tenantId, false).chain(t -> tx.asPlatform(c -> c.preparedQuery("""
                         select coalesce(sum(e.amount_minor), 0)::bigint
                           from ledger_entries e join ledger_transactions x on x.id = e.transaction_id
