@@ -273,6 +273,11 @@ class BillingTest {
         assertEquals("CHARGE_AUTOMATICALLY", pushed.getString("collectionMethod"));
         assertEquals("https://invoice.stripe.com/i/acct_test/" + stripeId, pushed.getString("hostedInvoiceUrl"),
                 "where a failed charge is paid another way");
+        assertEquals("https://pay.stripe.com/invoice/acct_test/" + stripeId + "/pdf",
+                pushed.getString("invoicePdfUrl"));
+        assertTrue(given().auth().oauth2(m.tenant().viewer()).accept("text/html").get("/api/v1/invoices/" + id).then()
+                .statusCode(200).extract().asString().contains("<a href=\"https://pay.stripe.com/invoice/acct_test/"
+                        + stripeId + "/pdf\">"), "the printable invoice links Stripe's PDF");
 
         // A push that crashed after its first line resumes after it, with the same keys: nothing twice.
         sqlRun("update stripe_pushes set state = 'PENDING', lines_pushed = 1, next_attempt_at = now() "

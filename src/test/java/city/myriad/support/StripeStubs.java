@@ -69,6 +69,7 @@ public class StripeStubs implements QuarkusTestResourceLifecycleManager {
         finalized.put("id", "{{request.pathSegments.[2]}}");
         finalized.put("status", "open");
         finalized.put("hosted_invoice_url", "https://invoice.stripe.com/i/acct_test/{{request.pathSegments.[2]}}");
+        finalized.put("invoice_pdf", "https://pay.stripe.com/invoice/acct_test/{{request.pathSegments.[2]}}/pdf");
         server.stubFor(post(urlPathMatching("/v1/invoices/[^/]+/finalize")).willReturn(ok(finalized.toString())));
         // An invoice paid now (pay): Stripe answers it paid (a test stubs a decline for its own invoice).
         ObjectNode paid = fixture("invoice");

@@ -93,6 +93,9 @@ public final class BillingApi {
                     + "in Stripe: how a SEND_INVOICE invoice is paid, and a charged one whose payment failed",
                     examples = "https://invoice.stripe.com/i/acct_1M2JTkLkdIwHu7ix/test_YWNjdF8x")
             String hostedInvoiceUrl,
+            @Schema(description = "Stripe's PDF of the invoice (what Stripe emails), once it is in Stripe",
+                    examples = "https://pay.stripe.com/invoice/acct_1M2JTkLkdIwHu7ix/test_YWNjdF8x/pdf")
+            String invoicePdfUrl,
             @Schema(description = "Only on getInvoice") List<InvoiceLineView> lines) {}
 
     @Schema(name = "BillTo", description = "Who an invoice is made out to")

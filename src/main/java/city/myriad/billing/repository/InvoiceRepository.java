@@ -21,7 +21,8 @@ public class InvoiceRepository {
     public record InvoiceRow(UUID id, String number, UUID tenantId, String period, String currency, String state,
             Long subtotalMinor, Long creditAppliedMinor, Long totalMinor, long refundedMinor, Instant issuedAt,
             Instant dueAt, Instant paidAt, Instant paymentFailedAt, String stripeInvoiceId, String stripeState,
-            String stripeNote, String billToJson, String collectionMethod, String hostedInvoiceUrl) {}
+            String stripeNote, String billToJson, String collectionMethod, String hostedInvoiceUrl,
+            String invoicePdfUrl) {}
 
     /** A line, stored or live, with the slugs its description names. */
     public record LineRow(int lineNo, String kind, UUID projectId, UUID clusterId, String model, String priceClass,
@@ -37,7 +38,7 @@ public class InvoiceRepository {
                         then coalesce((select t.collection_method from payment_terms t where t.tenant_id = i.tenant_id),
                                       'CHARGE_AUTOMATICALLY')
                         else i.collection_method end,
-                   i.hosted_invoice_url
+                   i.hosted_invoice_url, i.invoice_pdf_url
               from invoices i left join stripe_pushes s on s.invoice_id = i.id""";
 
     /**
@@ -101,7 +102,8 @@ public class InvoiceRepository {
             out.add(new InvoiceRow(r.getUUID(0), r.getString(1), r.getUUID(2), r.getString(3), r.getString(4),
                     r.getString(5), r.getLong(6), r.getLong(7), r.getLong(8), r.getLong(9), instant(r, 10),
                     instant(r, 11), instant(r, 12), instant(r, 13), r.getString(14), r.getString(15),
-                    r.getString(16), r.getString(17), r.getString(18), r.getString(19)));
+                    r.getString(16), r.getString(17), r.getString(18), r.getString(19),
+                    r.getString(20)));
         }
         return out;
     }

@@ -88,6 +88,10 @@ public class InvoiceHtmlWriter implements MessageBodyWriter<InvoiceView> {
             b.append(": <a href=\"").append(esc(i.hostedInvoiceUrl())).append("\">pay online</a>");
         }
         b.append("</dd>");
+        if (i.invoicePdfUrl() != null && i.invoicePdfUrl().startsWith("https://")) {
+            b.append("<dt>PDF</dt><dd><a href=\"").append(esc(i.invoicePdfUrl()))
+                    .append("\">Stripe's PDF of this invoice</a></dd>");
+        }
         b.append("</dl><table><thead><tr><th>#</th><th>Description</th><th class=\"n\">GPU-hours</th>"
                 + "<th class=\"n\">Amount (").append(esc(i.currency())).append(")</th></tr></thead><tbody>");
         if (i.lines() != null) {

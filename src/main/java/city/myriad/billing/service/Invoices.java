@@ -102,7 +102,7 @@ public class Invoices {
                     Money.of(r.creditAppliedMinor(), r.currency()), Money.of(r.totalMinor(), r.currency()),
                     Money.of(r.refundedMinor(), r.currency()), r.issuedAt(), r.dueAt(), r.paidAt(),
                     r.paymentFailedAt(), r.stripeInvoiceId(), r.stripeState(), r.stripeNote(), billTo(r.billToJson()),
-                    r.collectionMethod(), r.hostedInvoiceUrl(),
+                    r.collectionMethod(), r.hostedInvoiceUrl(), r.invoicePdfUrl(),
                     withLines ? ls.stream().map(l -> line(r.period(), r.currency(), l)).toList() : null));
         }
         return invoices.live(c, r.tenantId(), r.period(), r.currency(), p.start(), p.end(), clock.instant()).map(ls -> {
@@ -113,7 +113,8 @@ public class Invoices {
             return new InvoiceView(r.id(), null, r.tenantId(), r.period(), p.start(), p.end(), r.currency(),
                     r.state(), SignedMoney.of(subtotal, r.currency()), Money.of(applied, r.currency()),
                     Money.of(total, r.currency()), Money.of(0, r.currency()), null, null, null, null, null, null, null,
-                    billTo(r.billToJson()), r.collectionMethod(), null, withLines ? ls.stream().map(l -> line(r.period(), r.currency(), l)).toList()
+                    billTo(r.billToJson()), r.collectionMethod(), null, null,
+                    withLines ? ls.stream().map(l -> line(r.period(), r.currency(), l)).toList()
                             : null);
         });
     }

@@ -186,8 +186,9 @@ public class StripePush {
         Blocking.await(() -> tx.asPlatform(c -> c.preparedQuery("update stripe_pushes set state = 'PUSHED', "
                         + "pushed_at = $2, last_error = null where invoice_id = $1 and state = 'PENDING'")
                 .execute(Tuple.of(d.invoiceId(), SqlTimes.utc(at)))
-                .chain(() -> c.preparedQuery("update invoices set hosted_invoice_url = $2 where id = $1")
-                        .execute(Tuple.of(d.invoiceId(), finalized.getHostedInvoiceUrl())))
+                .chain(() -> c.preparedQuery("update invoices set hosted_invoice_url = $2, invoice_pdf_url = $3 "
+                                + "where id = $1")
+                        .execute(Tuple.of(d.invoiceId(), finalized.getHostedInvoiceUrl(), finalized.getInvoicePdf())))
                 .replaceWithVoid()));
         // A void recorded between the check and the finalize finds PENDING gone: void it in Stripe too.
         toVoid(d.invoiceId());
