@@ -999,6 +999,79 @@ class BillingTest {
     }
 
     @Test
+    void a_write_off_or_a_void_made_in_stripe_is_shown_beside_the_invoice_and_left_to_an_admin_to_decide() {
+        Month written = month("2025-02", 1, false);
+        Month voided = month("2025-02", 2, false);
+        meter.drain();
+        close("2025-02");
+        String wId = invoiceOf(written.tenant().viewer(), "2025-02").getString("id");
+        String vId = invoiceOf(voided.tenant().viewer(), "2025-02").getString("id");
+        String wStripe = untilPushed(written.tenant().viewer(), wId).getString("stripeInvoiceId");
+        String vStripe = untilPushed(voided.tenant().viewer(), vId).getString("stripeInvoiceId");
+        assertEquals("open", invoiceOf(written.tenant().viewer(), "2025-02").getString("stripeStatus"),
+                "open in Stripe from the finalize");
+        UUID w = UUID.fromString(wId);
+        UUID v = UUID.fromString(vId);
+
+        // Stripe's retries ended and it wrote the invoice off: noted; the invoice is still owed here, nothing posted.
+        String writeOff = paidEvent("evt_" + UUID.randomUUID(), wStripe, wId, "invoice.marked_uncollectible");
+        signed(writeOff).then().statusCode(200).body("outcome", equalTo("NOTED_UNCOLLECTIBLE_IN_STRIPE"));
+        signed(writeOff).then().statusCode(200).body("duplicate", equalTo(true));
+        JsonPath noted = invoiceOf(written.tenant().viewer(), "2025-02");
+        assertEquals("ISSUED", noted.getString("state"), "an accounting decision no webhook takes");
+        assertEquals("uncollectible", noted.getString("stripeStatus"));
+        assertEquals(1, sql("select count(*) from ledger_transactions where invoice_id = $1", w), "the issue only");
+        assertEquals(0, events(written.tenant(), "invoice.marked_uncollectible"), "its tenant is told nothing");
+        // Platform admins find what Stripe gave up on; a tenant sees its own only; a status Stripe has not is 400.
+        assertEquals(List.of(wId), given().auth().oauth2(Tokens.admin()).queryParam("period", "2025-02")
+                .queryParam("stripeStatus", "uncollectible").get("/api/v1/invoices").then().statusCode(200)
+                .extract().jsonPath().getList("items.id"));
+        assertEquals(List.of(), given().auth().oauth2(voided.tenant().viewer()).queryParam("stripeStatus",
+                "uncollectible").get("/api/v1/invoices").then().statusCode(200).extract().jsonPath()
+                .getList("items.id"));
+        given().auth().oauth2(Tokens.admin()).queryParam("stripeStatus", "UNCOLLECTIBLE").get("/api/v1/invoices")
+                .then().statusCode(400).body("code", equalTo("VALIDATION_FAILED"))
+                .body("errors[0].field", equalTo("stripeStatus"));
+
+        // Stripe takes payment of an invoice it wrote off: paid after all, here and there; a write-off told late
+        // takes neither back.
+        signed(paidEvent("evt_" + UUID.randomUUID(), wStripe, wId, "invoice.paid")).then().statusCode(200)
+                .body("outcome", equalTo("PAID"));
+        signed(paidEvent("evt_" + UUID.randomUUID(), wStripe, wId, "invoice.marked_uncollectible")).then()
+                .statusCode(200).body("outcome", equalTo("IGNORED_PAID"));
+        JsonPath paid = invoiceOf(written.tenant().viewer(), "2025-02");
+        assertEquals("PAID", paid.getString("state"));
+        assertEquals("paid", paid.getString("stripeStatus"));
+
+        // Voided in Stripe's dashboard: noted, still owed here. Paying it is refused without asking Stripe.
+        signed(paidEvent("evt_" + UUID.randomUUID(), vStripe, vId, "invoice.voided")).then().statusCode(200)
+                .body("outcome", equalTo("NOTED_VOID_IN_STRIPE"));
+        JsonPath voidThere = invoiceOf(voided.tenant().viewer(), "2025-02");
+        assertEquals("ISSUED", voidThere.getString("state"));
+        assertEquals("void", voidThere.getString("stripeStatus"));
+        assertEquals("PUSHED", voidThere.getString("stripeState"));
+        given().auth().oauth2(voided.tenant().admin()).post("/api/v1/invoices/" + vId + "/pay").then().statusCode(409)
+                .body("code", equalTo("INVOICE_STATE_CONFLICT")).body("detail", containsString("voided in Stripe"));
+        assertEquals(0, requests("/v1/invoices/" + vStripe + "/pay"), "Stripe is not asked");
+        assertEquals(1, sql("select count(*) from ledger_transactions where invoice_id = $1", v));
+        // The admin voids it here: the ledger reversed, and the worker settles the push without voiding it twice.
+        given().auth().oauth2(Tokens.admin()).post("/api/v1/invoices/" + vId + "/void").then().statusCode(200)
+                .body("state", equalTo("VOID"));
+        Instant deadline = Instant.now().plusSeconds(30);
+        while (!"VOIDED".equals(invoiceOf(voided.tenant().viewer(), "2025-02").getString("stripeState"))
+                && Instant.now().isBefore(deadline)) {
+            billing.roundNow();
+            sleep(100);
+        }
+        assertEquals("VOIDED", invoiceOf(voided.tenant().viewer(), "2025-02").getString("stripeState"));
+        assertEquals(0, requests("/v1/invoices/" + vStripe + "/void"), "already void in Stripe: not voided again");
+        assertEquals(1, sql("select count(*) from ledger_transactions where kind = 'INVOICE_VOIDED' "
+                + "and invoice_id = $1", v));
+        signed(paidEvent("evt_" + UUID.randomUUID(), vStripe, vId, "invoice.voided")).then().statusCode(200)
+                .body("outcome", equalTo("ALREADY_VOID"));
+    }
+
+    @Test
     void a_payment_that_commits_while_overdue_tenants_are_suspended_is_not_undone_by_the_suspension() throws Exception {
         Month m = month("2025-03", 1, false);
         meter.drain();

@@ -96,6 +96,13 @@ public final class BillingApi {
             @Schema(description = "Stripe's PDF of the invoice (what Stripe emails), once it is in Stripe",
                     examples = "https://pay.stripe.com/invoice/acct_1M2JTkLkdIwHu7ix/test_YWNjdF8x/pdf")
             String invoicePdfUrl,
+            @Schema(description = "Stripe's own status of the invoice, as Stripe last told Myriad: open from the "
+                    + "finalize, then paid, uncollectible (Stripe's retries ended and it wrote the invoice off, or "
+                    + "someone did in Stripe's dashboard) or void (voided there, or by Myriad's void). Shown beside "
+                    + "`state`, never driving it: an invoice written off or voided in Stripe stays ISSUED here "
+                    + "(and its tenant overdue) until a platform admin decides (`markInvoiceUncollectible`, "
+                    + "`voidInvoice`) or it is paid", enumeration = {"open", "uncollectible", "paid", "void"})
+            String stripeStatus,
             @Schema(description = "Only on getInvoice") List<InvoiceLineView> lines) {}
 
     @Schema(name = "BillTo", description = "Who an invoice is made out to")

@@ -58,8 +58,12 @@ public class InvoiceResource {
             UUID tenantId, @Parameter(description = "A period like 2026-11") @QueryParam("period") String period,
             @Parameter(schema = @Schema(type = SchemaType.STRING, enumeration = {"DRAFT", "ISSUED", "PAID", "VOID",
                     "UNCOLLECTIBLE"})) @QueryParam("state") String state,
+            @Parameter(description = "Stripe's own status (`stripeStatus`): `uncollectible` or `void` lists the "
+                    + "invoices Stripe gave up on or voided that Myriad still holds open", schema = @Schema(
+                    type = SchemaType.STRING, enumeration = {"open", "uncollectible", "paid", "void"}))
+            @QueryParam("stripeStatus") String stripeStatus,
             @QueryParam("cursor") String cursor, @QueryParam("limit") String limit) {
-        return invoices.list(callers.get(), tenantId, period, state, paging.request(cursor, limit));
+        return invoices.list(callers.get(), tenantId, period, state, stripeStatus, paging.request(cursor, limit));
     }
 
     @GET

@@ -36,8 +36,9 @@ public class StripeWebhookResource {
             description = "No bearer token: the Stripe-Signature header (HMAC-SHA256 of the timestamp and the raw "
                     + "body with the endpoint's secret, at most 5 minutes old) is verified; an unsigned or forged "
                     + "call is 400 INVALID_SIGNATURE and changes nothing. Handles invoice.paid, "
-                    + "invoice.payment_failed and charge.refunded; each event once (a repeat answers its first "
-                    + "outcome), safe out of order.")
+                    + "invoice.payment_failed and charge.refunded; notes invoice.marked_uncollectible and "
+                    + "invoice.voided (the invoice's `stripeStatus`: Myriad's own state is a platform admin's "
+                    + "decision); each event once (a repeat answers its first outcome), safe out of order.")
     public Uni<Outcome> receive(@HeaderParam("Stripe-Signature") String signature,
             @RequestBody(description = "A Stripe event, as Stripe sends it") String payload) {
         return webhooks.receive(payload == null ? "" : payload, signature);

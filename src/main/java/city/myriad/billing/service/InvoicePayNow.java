@@ -78,6 +78,11 @@ public class InvoicePayNow {
                                 + (stripe.configured() ? " is not in Stripe yet (push " + i.stripeState() + ")"
                                         : ": this deployment is not connected to Stripe") + "; nothing was charged");
                     }
+                    if ("void".equals(i.stripeStatus())) {
+                        throw new MyriadProblem.Conflict(ProblemCode.INVOICE_STATE_CONFLICT, "Invoice " + invoiceId
+                                + " was voided in Stripe: Stripe takes no payment of it. A platform admin voids or "
+                                + "writes it off here (voidInvoice, markInvoiceUncollectible); nothing was charged");
+                    }
                     String attemptKey = "myriad-invoice-" + i.id() + "-pay-" + (key == null
                             ? UUID.randomUUID().toString() : caller.subject() + "-" + key);
                     return Blocking.offload(() -> stripe.pay(i.stripeInvoiceId(), attemptKey))

@@ -40,6 +40,9 @@ import java.util.UUID;
 @ApplicationScoped
 public class Invoices {
 
+    /** Stripe's statuses of a finalized invoice, as V41 keeps them ({@code stripeStatus}). */
+    public static final List<String> STRIPE_STATUSES = List.of("open", "uncollectible", "paid", "void");
+
     private final PlainTx tx;
     private final InvoiceRepository invoices;
     private final TenantProjects tenants;
@@ -52,15 +55,19 @@ public class Invoices {
         this.clock = clock;
     }
 
-    public Uni<Page<InvoiceView>> list(Caller caller, UUID tenantId, String period, String state, PageRequest page) {
+    public Uni<Page<InvoiceView>> list(Caller caller, UUID tenantId, String period, String state, String stripeStatus,
+            PageRequest page) {
         if (period != null && Period.parse(period).isEmpty()) {
             throw invalid("period", "a month written yyyy-MM, like 2026-11");
         }
         if (state != null && Arrays.stream(InvoiceState.values()).noneMatch(s -> s.name().equals(state))) {
             throw invalid("state", "one of DRAFT, ISSUED, PAID, VOID, UNCOLLECTIBLE");
         }
+        if (stripeStatus != null && !STRIPE_STATUSES.contains(stripeStatus)) {
+            throw invalid("stripeStatus", "one of " + String.join(", ", STRIPE_STATUSES));
+        }
         return reader(caller, tenantId).chain(scope -> tx.asPlatform(c -> invoices.page(c, scope, period, state,
-                        page.afterUuid(), page.limit() + 1)
+                        stripeStatus, page.afterUuid(), page.limit() + 1)
                 .chain(rows -> Multi.createFrom().iterable(rows).onItem().transformToUniAndConcatenate(r ->
                         view(c, r, false)).collect().asList())))
                 .map(views -> page.page(views, v -> v.id().toString()));
@@ -102,7 +109,7 @@ public class Invoices {
                     Money.of(r.creditAppliedMinor(), r.currency()), Money.of(r.totalMinor(), r.currency()),
                     Money.of(r.refundedMinor(), r.currency()), r.issuedAt(), r.dueAt(), r.paidAt(),
                     r.paymentFailedAt(), r.stripeInvoiceId(), r.stripeState(), r.stripeNote(), billTo(r.billToJson()),
-                    r.collectionMethod(), r.hostedInvoiceUrl(), r.invoicePdfUrl(),
+                    r.collectionMethod(), r.hostedInvoiceUrl(), r.invoicePdfUrl(), r.stripeStatus(),
                     withLines ? ls.stream().map(l -> line(r.period(), r.currency(), l)).toList() : null));
         }
         return invoices.live(c, r.tenantId(), r.period(), r.currency(), p.start(), p.end(), clock.instant()).map(ls -> {
@@ -113,7 +120,7 @@ public class Invoices {
             return new InvoiceView(r.id(), null, r.tenantId(), r.period(), p.start(), p.end(), r.currency(),
                     r.state(), SignedMoney.of(subtotal, r.currency()), Money.of(applied, r.currency()),
                     Money.of(total, r.currency()), Money.of(0, r.currency()), null, null, null, null, null, null, null,
-                    billTo(r.billToJson()), r.collectionMethod(), null, null,
+                    billTo(r.billToJson()), r.collectionMethod(), null, null, null,
                     withLines ? ls.stream().map(l -> line(r.period(), r.currency(), l)).toList()
                             : null);
         });

@@ -17,6 +17,7 @@ import com.stripe.param.InvoiceFinalizeInvoiceParams;
 import com.stripe.param.InvoiceListParams;
 import com.stripe.param.InvoiceItemCreateParams;
 import com.stripe.param.InvoiceVoidInvoiceParams;
+import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -77,7 +78,7 @@ public class StripePush {
     /** An invoice to push, as leased. */
     record Due(UUID invoiceId, UUID tenantId, String tenantSlug, String tenantName, String number, String period,
             String currency, String customerId, String stripeInvoiceId, int linesPushed, int attempts, String state,
-            boolean finalized, boolean createSent, boolean sendInvoice, Instant dueAt) {}
+            boolean finalized, boolean createSent, boolean sendInvoice, Instant dueAt, String stripeStatus) {}
 
     /** Pushes what is due now; returns how many invoices were pushed whole. */
     public int pushDue() {
@@ -98,7 +99,7 @@ public class StripePush {
                                    s.invoice_create_sent_at is not null as create_sent)
                         select l.invoice_id, i.tenant_id, t.slug, t.name, i.number, i.period, i.currency,
                                sc.customer_id, i.stripe_invoice_id, l.lines_pushed, l.attempts, l.state, l.finalized,
-                               l.create_sent, i.collection_method = 'SEND_INVOICE', i.due_at
+                               l.create_sent, i.collection_method = 'SEND_INVOICE', i.due_at, i.stripe_status
                           from leased l join invoices i on i.id = l.invoice_id join tenants t on t.id = i.tenant_id
                           left join stripe_customers sc on sc.tenant_id = i.tenant_id""")
                 .execute(Tuple.of(SqlTimes.utc(now), SqlTimes.utc(now.plus(LEASE)))).map(rows -> {
@@ -107,7 +108,7 @@ public class StripePush {
                         out.add(new Due(r.getUUID(0), r.getUUID(1), r.getString(2), r.getString(3), r.getString(4),
                                 r.getString(5), r.getString(6), r.getString(7), r.getString(8), r.getInteger(9),
                                 r.getInteger(10), r.getString(11), r.getBoolean(12), r.getBoolean(13),
-                                r.getBoolean(14), SqlTimes.instant(r.getValue(15))));
+                                r.getBoolean(14), SqlTimes.instant(r.getValue(15)), r.getString(16)));
                     }
                     return out;
                 })));
@@ -189,7 +190,7 @@ public class StripePush {
                 .chain(() -> c.preparedQuery("update invoices set hosted_invoice_url = $2, invoice_pdf_url = $3 "
                                 + "where id = $1")
                         .execute(Tuple.of(d.invoiceId(), finalized.getHostedInvoiceUrl(), finalized.getInvoicePdf())))
-                .replaceWithVoid()));
+                .chain(() -> invoices.stripeStatus(c, d.invoiceId(), "open"))));
         // A void recorded between the check and the finalize finds PENDING gone: void it in Stripe too.
         toVoid(d.invoiceId());
         return true;
@@ -228,7 +229,8 @@ public class StripePush {
      * Takes a Myriad void to Stripe. An invoice Myriad saw finalized is voided there. One whose finalize Myriad never
      * saw answered is looked up first: a draft (or one already gone) is deleted and the row ends SKIPPED, as if the
      * push had never begun; one Stripe finalized after all is voided; one already paid there is not Myriad's to undo
-     * (VOID_FAILED at once, for an admin to refund in Stripe).
+     * (VOID_FAILED at once, for an admin to refund in Stripe). One Stripe told Myriad it voided or was paid (its
+     * webhooks, {@code stripeStatus}) is settled as such without asking Stripe to void it again.
      */
     private void voidInStripe(Due d) throws StripeException {
         if (d.stripeInvoiceId() == null) {
@@ -236,7 +238,8 @@ public class StripePush {
             return;
         }
         StripeClient stripe = client.orElseThrow();
-        String status = d.finalized() ? "open" : statusInStripe(d.stripeInvoiceId());
+        String status = "void".equals(d.stripeStatus()) || "paid".equals(d.stripeStatus()) ? d.stripeStatus()
+                : d.finalized() ? "open" : statusInStripe(d.stripeInvoiceId());
         switch (status) {
             case "draft", "deleted" -> {
                 if (status.equals("draft")) {
@@ -320,8 +323,10 @@ public class StripePush {
     }
 
     private void settle(Due d, String state, String note) {
-        run("update stripe_pushes set state = $2, last_error = $3 where invoice_id = $1 and state = 'VOID_PENDING'",
-                Tuple.of(d.invoiceId(), state, note));
+        Blocking.await(() -> tx.asPlatform(c -> c.preparedQuery("update stripe_pushes set state = $2, last_error = $3 "
+                        + "where invoice_id = $1 and state = 'VOID_PENDING'").execute(Tuple.of(d.invoiceId(), state, note))
+                .chain(() -> state.equals("VOIDED") ? invoices.stripeStatus(c, d.invoiceId(), "void")
+                        : Uni.createFrom().voidItem())));
     }
 
     /** Marks the invoice create as sent if the push is still to be made; false if it was voided meanwhile. */

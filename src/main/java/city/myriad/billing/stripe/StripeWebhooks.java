@@ -1,5 +1,6 @@
 package city.myriad.billing.stripe;
 
+import city.myriad.billing.model.InvoiceState;
 import city.myriad.billing.repository.InvoiceRepository;
 import city.myriad.billing.service.BillingConfig;
 import city.myriad.billing.service.Payments;
@@ -21,12 +22,14 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * Stripe's webhooks: verified with stripe-java against the endpoint's signing secret (HMAC-SHA256 over the
  * timestamp and the raw body, within a tolerance), then handled once per event id, in one transaction with what
  * they change. Handled: {@code invoice.paid} (and {@code invoice.payment_succeeded}), {@code invoice.payment_failed},
- * {@code charge.refunded}; others are recorded and ignored. An unsigned or forged webhook is 400 and changes
+ * {@code charge.refunded}; {@code invoice.marked_uncollectible} and {@code invoice.voided} are noted (Stripe's status
+ * of the invoice), not mirrored; others are recorded and ignored. An unsigned or forged webhook is 400 and changes
  * nothing; a repeated one answers its first outcome; one out of order changes nothing it should not (see
  * {@link Payments}).
  */
@@ -35,8 +38,10 @@ public class StripeWebhooks {
 
     /** What became of an event. */
     @org.eclipse.microprofile.openapi.annotations.media.Schema(name = "StripeWebhookOutcome", description = "What "
-            + "became of a Stripe event: PAID, PAYMENT_FAILED, REFUNDED, ALREADY_PAID, ALREADY_REFUNDED, IGNORED_<state>, "
-            + "UNKNOWN_INVOICE or IGNORED (a type Myriad does not handle); duplicate: this event id was handled before")
+            + "became of a Stripe event: PAID, PAYMENT_FAILED, REFUNDED, ALREADY_PAID, ALREADY_REFUNDED, "
+            + "NOTED_UNCOLLECTIBLE_IN_STRIPE or NOTED_VOID_IN_STRIPE (Stripe's status kept, Myriad's invoice left as "
+            + "it is for an admin to decide), ALREADY_UNCOLLECTIBLE, ALREADY_VOID, IGNORED_<state>, UNKNOWN_INVOICE or "
+            + "IGNORED (a type Myriad does not handle); duplicate: this event id was handled before")
     public record Outcome(String eventId, String type, String outcome, boolean duplicate) {}
 
     private final PlainTx tx;
@@ -103,18 +108,50 @@ public class StripeWebhooks {
 
     private Uni<Result> handle(SqlConnection c, String type, JsonNode object, Instant now) {
         return switch (type) {
-            case "invoice.paid", "invoice.payment_succeeded" -> invoice(c, object.path("metadata"),
-                    object.path("id").asText(null)).chain(i -> i.isEmpty() ? unknown()
-                    : payments.paid(c, i.get(), now, "stripe").map(o -> new Result(o, i.get().id())));
-            case "invoice.payment_failed" -> invoice(c, object.path("metadata"), object.path("id").asText(null))
-                    .chain(i -> i.isEmpty() ? unknown()
-                            : payments.paymentFailed(c, i.get(), now).map(o -> new Result(o, i.get().id())));
-            case "charge.refunded" -> invoice(c, object.path("metadata"), object.path("invoice").asText(null))
-                    .chain(i -> i.isEmpty() ? unknown()
-                            : payments.refunded(c, i.get(), object.path("amount_refunded").asLong(0), now, "stripe")
-                            .map(o -> new Result(o, i.get().id())));
+            case "invoice.paid", "invoice.payment_succeeded" -> onInvoice(c, object, object.path("id"), "paid",
+                    i -> payments.paid(c, i, now, "stripe"));
+            case "invoice.payment_failed" -> onInvoice(c, object, object.path("id"), "open",
+                    i -> payments.paymentFailed(c, i, now));
+            case "invoice.marked_uncollectible" -> onInvoice(c, object, object.path("id"), "uncollectible",
+                    i -> noted(i, InvoiceState.UNCOLLECTIBLE, "NOTED_UNCOLLECTIBLE_IN_STRIPE"));
+            case "invoice.voided" -> onInvoice(c, object, object.path("id"), "void",
+                    i -> noted(i, InvoiceState.VOID, "NOTED_VOID_IN_STRIPE"));
+            case "charge.refunded" -> onInvoice(c, object, object.path("invoice"), null,
+                    i -> payments.refunded(c, i, object.path("amount_refunded").asLong(0), now, "stripe"));
             default -> Uni.createFrom().item(new Result("IGNORED", null));
         };
+    }
+
+    /**
+     * An event about one Myriad invoice: the step, then Stripe's status of the invoice as the event says it (null:
+     * the event says nothing of it), kept only forward.
+     */
+    private Uni<Result> onInvoice(SqlConnection c, JsonNode object, JsonNode stripeInvoiceId, String stripeStatus,
+            Function<InvoiceRow, Uni<String>> step) {
+        return invoice(c, object.path("metadata"), stripeInvoiceId.asText(null)).chain(found -> {
+            if (found.isEmpty()) {
+                return unknown();
+            }
+            InvoiceRow i = found.get();
+            Uni<Void> status = stripeStatus == null ? Uni.createFrom().voidItem()
+                    : invoices.stripeStatus(c, i.id(), stripeStatus);
+            return step.apply(i).call(() -> status).map(outcome -> new Result(outcome, i.id()));
+        });
+    }
+
+    /**
+     * Stripe wrote the invoice off (its retries ended, or someone did in its dashboard) or voided it: an accounting
+     * decision Myriad does not take on a webhook's word. Myriad's invoice stays as it is (an ISSUED one stays owed,
+     * its tenant overdue as before) and shows Stripe's status ({@code stripeStatus}) for a platform admin to decide:
+     * write it off or void it here, or have it paid (Stripe takes payment of an uncollectible invoice).
+     */
+    private static Uni<String> noted(InvoiceRow i, InvoiceState inStripe, String noted) {
+        InvoiceState state = InvoiceState.valueOf(i.state());
+        if (state == inStripe) {
+            return Uni.createFrom().item("ALREADY_" + state);
+        }
+        return Uni.createFrom().item(state == InvoiceState.ISSUED || state == InvoiceState.UNCOLLECTIBLE ? noted
+                : "IGNORED_" + state);
     }
 
     private static Uni<Result> unknown() {
