@@ -1291,7 +1291,12 @@ class BillingTest {
                 .body("code", equalTo("PAYOUT_EXCEEDS_PAYABLE"));
         assertEquals(transactions, sql("select count(*) from ledger_transactions"), "refused: nothing posted");
 
-        // All of it, sent three times under one key: one payout; the key with another amount is refused.
+        // An advance of one minor unit (and so a second payout, to page through below).
+        payout(Tokens.admin(), base, null, 1, "CNY", "HZ-2024-01-advance").then().statusCode(201);
+        paidOut += 1;
+        payable -= 1;
+
+        // The rest, sent three times under one key: one payout; the key with another amount is refused.
         String key = "payout-" + UUID.randomUUID();
         io.restassured.response.Response first = payout(Tokens.admin(), base, key, payable, "CNY", "HZ-2024-01-77");
         first.then().statusCode(201).header("Idempotent-Replayed", "false")
@@ -1319,7 +1324,23 @@ class BillingTest {
         assertEquals(0, after.getLong("balances.find { it.currency == 'CNY' }.payable.amountMinor"));
         payout(Tokens.admin(), base, null, 1, "CNY", "HZ-3").then().statusCode(409);
         given().auth().oauth2(Tokens.olga()).get(base + "/payouts").then().statusCode(200)
-                .body("find { it.id == '" + id + "' }.reference", equalTo("HZ-2024-01-77"));
+                .body("items.find { it.id == '" + id + "' }.reference", equalTo("HZ-2024-01-77"));
+        // Paged newest first: a page of one, then the rest after its cursor, each payout once.
+        List<String> all = given().auth().oauth2(Tokens.olga()).queryParam("limit", 500).get(base + "/payouts").then()
+                .statusCode(200).extract().jsonPath().getList("items.id");
+        assertTrue(all.size() >= 2, "the payouts of this test: " + all);
+        assertEquals(all.stream().sorted(java.util.Comparator.reverseOrder()).toList(), all, "newest first");
+        List<String> walked = new ArrayList<>();
+        String cursor = null;
+        do {
+            var req = given().auth().oauth2(Tokens.olga()).queryParam("limit", 1);
+            JsonPath page = (cursor == null ? req : req.queryParam("cursor", cursor)).get(base + "/payouts").then()
+                    .statusCode(200).extract().jsonPath();
+            walked.addAll(page.getList("items.id"));
+            cursor = page.getString("nextCursor");
+        } while (cursor != null);
+        assertEquals(all, walked);
+        given().auth().oauth2(Tokens.olga()).queryParam("limit", 501).get(base + "/payouts").then().statusCode(400);
         given().auth().oauth2(Tokens.olga()).queryParam("period", "2024-01").get(base + "/settlements").then()
                 .statusCode(200).body("reconciled", equalTo(true));
         given().auth().oauth2(Tokens.admin()).queryParam("action", "createPayout").get(base + "/audit-events").then()

@@ -5,6 +5,8 @@ import city.myriad.billing.mapping.BillingApi.PayoutRequest;
 import city.myriad.billing.mapping.BillingApi.PayoutView;
 import city.myriad.billing.service.Payouts;
 import city.myriad.platform.idempotency.Creations;
+import city.myriad.platform.paging.Page;
+import city.myriad.platform.paging.Paging;
 import city.myriad.platform.security.CurrentCaller;
 import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
@@ -17,10 +19,10 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
@@ -40,10 +42,12 @@ public class PayoutResource {
 
     private final Payouts payouts;
     private final CurrentCaller callers;
+    private final Paging paging;
 
-    PayoutResource(Payouts payouts, CurrentCaller callers) {
+    PayoutResource(Payouts payouts, CurrentCaller callers, Paging paging) {
         this.payouts = payouts;
         this.callers = callers;
+        this.paging = paging;
     }
 
     @GET
@@ -62,9 +66,11 @@ public class PayoutResource {
     @Extension(name = "x-problem-codes", value = OPERATOR_CODES)
     @Operation(operationId = "listPayouts", summary = "The payouts made to the operator, newest first",
             description = "Each with its amount, the bank transfer's reference, when and by whom it was recorded, "
-                    + "and what the operator is payable in that currency now. For that operator and platform admins.")
-    public Uni<List<PayoutView>> list(@PathParam("operatorId") UUID operatorId) {
-        return payouts.list(callers.get(), operatorId);
+                    + "and what the operator is payable in that currency now. For that operator and platform admins. "
+                    + "Paged (`limit`, default 50, at most 500; `nextCursor`).")
+    public Uni<Page<PayoutView>> list(@PathParam("operatorId") UUID operatorId,
+            @QueryParam("cursor") String cursor, @QueryParam("limit") String limit) {
+        return payouts.list(callers.get(), operatorId, paging.request(cursor, limit));
     }
 
     @POST

@@ -16,6 +16,8 @@ import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.ProblemCode;
 import city.myriad.platform.money.Money;
 import city.myriad.platform.money.SignedMoney;
+import city.myriad.platform.paging.Page;
+import city.myriad.platform.paging.PageRequest;
 import city.myriad.platform.security.Caller;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
@@ -77,7 +79,7 @@ public class Payouts {
         return settlements.readable(caller, operatorId).chain(op -> tx.asPlatform(c -> c
                 .preparedQuery("select pg_advisory_xact_lock(hashtextextended($1, 0))")
                 .execute(Tuple.of("operator-payouts:" + op))
-                .chain(() -> payouts(c, op, "t.reference = $2", ledgerReference))
+                .chain(() -> payouts(c, op, ledgerReference, null, 1))
                 .chain(earlier -> {
                     if (!earlier.isEmpty()) {  // the same key: answered as recorded, if it is the same payout
                         PayoutView was = earlier.get(0);
@@ -101,7 +103,7 @@ public class Payouts {
                                                 amount.amountMinor()),
                                         new Entry(Account.STRIPE_CLEARING, null, null, amount.currency(),
                                                 -amount.amountMinor())))
-                                .chain(() -> payouts(c, op, "t.reference = $2", ledgerReference))
+                                .chain(() -> payouts(c, op, ledgerReference, null, 1))
                                 .chain(made -> {
                                     PayoutView view = made.get(0);
                                     Map<String, Object> details = new LinkedHashMap<>();
@@ -115,9 +117,10 @@ public class Payouts {
                 })));
     }
 
-    /** The operator's payouts, newest first (its staff and platform admins). */
-    public Uni<List<PayoutView>> list(Caller caller, UUID operatorId) {
-        return settlements.readable(caller, operatorId).chain(op -> tx.asPlatform(c -> payouts(c, op, "true", null)));
+    /** A page of the operator's payouts, newest first (its staff and platform admins). */
+    public Uni<Page<PayoutView>> list(Caller caller, UUID operatorId, PageRequest page) {
+        return settlements.readable(caller, operatorId).chain(op -> tx.asPlatform(c -> payouts(c, op, null,
+                page.afterUuid(), page.limit() + 1))).map(views -> page.page(views, v -> v.id().toString()));
     }
 
     /** What the operator has earned, been paid and is payable, per currency (its staff and platform admins). */
@@ -147,8 +150,12 @@ public class Payouts {
                 .execute(Tuple.of(operator, currency)).map(rows -> rows.iterator().next().getLong(0));
     }
 
-    private static Uni<List<PayoutView>> payouts(SqlConnection c, UUID operator, String filter, Object value) {
-        Tuple args = value == null ? Tuple.of(operator) : Tuple.of(operator, value);
+    /**
+     * The operator's payouts newest first (by id: version 7 ids sort by time), those older than {@code before}, or
+     * the one posted under a ledger reference.
+     */
+    private static Uni<List<PayoutView>> payouts(SqlConnection c, UUID operator, String reference, UUID before,
+            int limit) {
         return c.preparedQuery("""
                         select t.id, e.amount_minor, e.currency, t.memo, t.created_at, t.created_by,
                                (select -sum(p.amount_minor) from ledger_entries p
@@ -156,7 +163,9 @@ public class Payouts {
                                    and p.currency = e.currency)::bigint
                           from ledger_transactions t join ledger_entries e on e.transaction_id = t.id
                          where t.kind = 'OPERATOR_PAYOUT' and e.account = 'OPERATOR_PAYABLE' and e.owner_id = $1
-                        """ + " and " + filter + " order by t.id desc limit 500").execute(args).map(rows -> {
+                           and ($2::text is null or t.reference = $2::text) and ($3::uuid is null or t.id < $3::uuid)
+                         order by t.id desc limit $4""").execute(Tuple.of(operator, reference, before, limit))
+                .map(rows -> {
                     List<PayoutView> out = new ArrayList<>();
                     for (Row r : rows) {
                         String cur = r.getString(2);
