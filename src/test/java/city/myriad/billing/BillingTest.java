@@ -895,6 +895,21 @@ class BillingTest {
         } finally {
             StripeStubs.server().removeStub(declined);
         }
+        // The bank wants the card holder (3-D Secure), as Stripe says it: refused, with where to confirm it.
+        StubMapping confirm = StripeStubs.server().stubFor(post(urlPathEqualTo("/v1/invoices/" + stripeId + "/pay"))
+                .atPriority(1).willReturn(aResponse().withStatus(402).withHeader("Content-Type", "application/json")
+                        .withBody("{\"error\":{\"type\":\"card_error\",\"code\":"
+                                + "\"invoice_payment_intent_requires_action\",\"message\":\"This payment requires "
+                                + "additional user action before it can be completed successfully.\"}}")));
+        try {
+            given().auth().oauth2(t.admin()).post(pay).then().statusCode(402).contentType("application/problem+json")
+                    .body("code", equalTo("PAYMENT_DECLINED"))
+                    .body("detail", containsString("3-D Secure"))
+                    .body("detail", containsString("hostedInvoiceUrl"))
+                    .body("detail", containsString("(invoice_payment_intent_requires_action)"));
+        } finally {
+            StripeStubs.server().removeStub(confirm);
+        }
         assertEquals("ISSUED", invoiceOf(t.viewer(), "2023-03").getString("state"));
         assertEquals("SUSPENDED", balance(t).getString("standing"));
 
@@ -909,7 +924,7 @@ class BillingTest {
         submit(m).then().statusCode(201);
         List<LoggedRequest> charges = StripeStubs.server().findAll(postRequestedFor(urlPathEqualTo("/v1/invoices/"
                 + stripeId + "/pay")));
-        assertEquals(2, charges.size(), "the declined attempt and the one that paid");
+        assertEquals(3, charges.size(), "the declined attempt, the one to confirm and the one that paid");
         assertTrue(charges.stream().anyMatch(r -> r.getHeader("Idempotency-Key").startsWith("myriad-invoice-" + id
                 + "-pay-") && r.getHeader("Idempotency-Key").endsWith(key)), "the caller's key names the attempt");
         signed(paidEvent("evt_" + UUID.randomUUID(), stripeId, id, "invoice.paid")).then().statusCode(200)

@@ -23,6 +23,8 @@ public class StripeInvoicePayments {
         record Failed(String message) implements Attempt {}
     }
 
+    private static final String REQUIRES_ACTION = "invoice_payment_intent_requires_action";
+
     private final StripeApi api;
 
     StripeInvoicePayments(StripeApi api) {
@@ -43,15 +45,16 @@ public class StripeInvoicePayments {
                     RequestOptions.builder().setIdempotencyKey(idempotencyKey).build());
             return "paid".equals(paid.getStatus()) ? new Attempt.Paid()
                     : new Attempt.Failed("Stripe answered the invoice " + paid.getStatus());
-        } catch (CardException e) {
-            return new Attempt.Declined(e.getStripeError() == null ? e.getMessage()
-                    : e.getStripeError().getMessage(), e.getCode());
         } catch (StripeException e) {
-            if ("invoice_payment_intent_requires_action".equals(e.getCode())) {  // 3-D Secure and the like
-                return new Attempt.Declined("the payment needs the customer's confirmation: pay on the invoice's "
-                        + "Stripe page (hostedInvoiceUrl)", e.getCode());
+            String message = e.getStripeError() == null ? e.getMessage() : e.getStripeError().getMessage();
+            // 3-D Secure and the like: the bank wants the card holder, who is not at Stripe's API. Stripe sends it as
+            // a card error (402) with this code; the customer confirms on the invoice's Stripe page.
+            if (REQUIRES_ACTION.equals(e.getCode())) {
+                return new Attempt.Declined("the payment needs the card holder's confirmation (3-D Secure): pay on "
+                        + "the invoice's Stripe page (hostedInvoiceUrl)", e.getCode());
             }
-            return new Attempt.Failed(e.getStripeError() == null ? e.getMessage() : e.getStripeError().getMessage());
+            return e instanceof CardException ? new Attempt.Declined(message, e.getCode())
+                    : new Attempt.Failed(message);
         }
     }
 }
