@@ -1087,6 +1087,83 @@ class BillingTest {
     }
 
     @Test
+    void the_receivables_aging_buckets_what_each_tenant_owes_by_days_past_due_and_reconciles_with_the_ledger() {
+        // Five tenants billed for one month: four owe one invoice each, due now, 10, 45 and 100 days ago; one pays.
+        List<Month> months = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            months.add(month("2023-11", 1 + i, false));
+        }
+        meter.drain();
+        close("2023-11");
+        Instant issued = Instant.now();
+        int[] daysPastDue = {-3, 10, 45, 100};
+        List<String> bucketOf = List.of("current", "days1To30", "days31To60", "over90");
+        for (int i = 0; i < 4; i++) {
+            sqlRun("update invoices set due_at = now() - make_interval(days => $2) where tenant_id = $1 "
+                    + "and period = '2023-11'", UUID.fromString(months.get(i).tenant().id()), daysPastDue[i]);
+        }
+        Month payer = months.get(4);
+        String payerInvoice = invoiceOf(payer.tenant().viewer(), "2023-11").getString("id");
+        sleep(5);
+        Instant beforePayment = Instant.now();
+        sleep(5);
+        String stripeId = untilPushed(payer.tenant().viewer(), payerInvoice).getString("stripeInvoiceId");
+        signed(paidEvent("evt_" + UUID.randomUUID(), stripeId, payerInvoice, "invoice.paid")).then().statusCode(200)
+                .body("outcome", equalTo("PAID"));
+
+        JsonPath now = given().auth().oauth2(Tokens.admin()).queryParam("currency", "CNY")
+                .get("/api/v1/billing/receivables-aging").then().statusCode(200).extract().jsonPath();
+        for (int i = 0; i < 4; i++) {
+            Month m = months.get(i);
+            String row = "tenants.find { it.tenantId == '" + m.tenant().id() + "' }";
+            long owed = invoiceOf(m.tenant().viewer(), "2023-11").getLong("total.amountMinor");
+            assertEquals(owed, now.getLong(row + ".amounts." + bucketOf.get(i) + ".amountMinor"), bucketOf.get(i));
+            assertEquals(owed, now.getLong(row + ".amounts.total.amountMinor"), "in one bucket only");
+            assertEquals(1, now.getInt(row + ".invoices"));
+            assertEquals(balance(m.tenant()).getLong("balances.find { it.currency == 'CNY' }.receivable.amountMinor"),
+                    now.getLong(row + ".amounts.total.amountMinor"), "the tenant's receivable, to the minor unit");
+            assertEquals(i == 0, now.getString(row + ".oldestPastDue") == null, "a past due date only when past due");
+        }
+        assertNull(now.get("tenants.find { it.tenantId == '" + payer.tenant().id() + "' }"), "paid: owes nothing");
+        // The totals are the tenants' sums, bucket by bucket; the most owed comes first.
+        for (String bucket : List.of("current", "days1To30", "days31To60", "days61To90", "over90", "total")) {
+            List<Number> each = now.getList("tenants.amounts." + bucket + ".amountMinor");
+            assertEquals(each.stream().mapToLong(Number::longValue).sum(), now.getLong("totals." + bucket
+                    + ".amountMinor"), bucket);
+        }
+        List<Number> totals = now.getList("tenants.amounts.total.amountMinor");
+        assertEquals(totals.stream().map(Number::longValue).sorted(java.util.Comparator.reverseOrder()).toList(),
+                totals.stream().map(Number::longValue).toList());
+
+        // As the books stood before the payment, the payer owed its invoice; before the close, nobody owed it.
+        JsonPath then = given().auth().oauth2(Tokens.admin()).queryParam("currency", "CNY")
+                .queryParam("asOf", beforePayment.toString()).get("/api/v1/billing/receivables-aging").then()
+                .statusCode(200).extract().jsonPath();
+        assertEquals(invoiceOf(payer.tenant().viewer(), "2023-11").getLong("total.amountMinor"), then.getLong(
+                "tenants.find { it.tenantId == '" + payer.tenant().id() + "' }.amounts.total.amountMinor"));
+        JsonPath before = given().auth().oauth2(Tokens.admin()).queryParam("currency", "CNY")
+                .queryParam("asOf", issued.minusSeconds(3600).toString()).get("/api/v1/billing/receivables-aging")
+                .then().statusCode(200).extract().jsonPath();
+        for (Month m : months) {
+            assertNull(before.get("tenants.find { it.tenantId == '" + m.tenant().id() + "' }"), "not issued yet");
+        }
+
+        // Platform admins only; bad input is a clear 400.
+        given().auth().oauth2(months.get(0).tenant().admin()).queryParam("currency", "CNY")
+                .get("/api/v1/billing/receivables-aging").then().statusCode(403)
+                .body("code", equalTo("PLATFORM_ADMIN_REQUIRED"));
+        given().auth().oauth2(Tokens.admin()).get("/api/v1/billing/receivables-aging").then().statusCode(400)
+                .body("errors[0].field", equalTo("currency"));
+        given().auth().oauth2(Tokens.admin()).queryParam("currency", "CNY").queryParam("asOf", "yesterday")
+                .get("/api/v1/billing/receivables-aging").then().statusCode(400)
+                .body("errors[0].field", equalTo("asOf"));
+        given().auth().oauth2(Tokens.admin()).queryParam("currency", "CNY")
+                .queryParam("asOf", Instant.now().plusSeconds(3600).toString())
+                .get("/api/v1/billing/receivables-aging").then().statusCode(400)
+                .body("errors[0].field", equalTo("asOf"));
+    }
+
+    @Test
     void a_payment_that_commits_while_overdue_tenants_are_suspended_is_not_undone_by_the_suspension() throws Exception {
         Month m = month("2025-03", 1, false);
         meter.drain();

@@ -131,9 +131,26 @@ public final class BillingApi {
             List<StatementLine> lines,
             @Schema(description = "Owed at `to`: the opening balance plus every line") SignedMoney closingBalance) {}
 
+    @Schema(name = "ReceivablesAging", description = "What tenants owe at `asOf` in one currency, by how long it is "
+            + "past due: the ledger's receivable of each unpaid invoice at that instant, bucketed by its due date")
+    public record ReceivablesAgingView(Instant asOf, @Schema(examples = "CNY") String currency,
+            @Schema(description = "Every tenant's together") AgingBuckets totals,
+            @Schema(description = "Each tenant that owes anything, the most owed first") List<TenantAging> tenants) {}
+
+    @Schema(name = "AgingBuckets", description = "Amounts owed by days past due at `asOf`: `current` not yet due, "
+            + "then up to 30, 31-60, 61-90 and over 90 days past the due date (past due from the first instant after "
+            + "it: an hour past due is in `days1To30`)")
+    public record AgingBuckets(SignedMoney current, SignedMoney days1To30, SignedMoney days31To60,
+            SignedMoney days61To90, SignedMoney over90, @Schema(description = "All of it") SignedMoney total) {}
+
+    @Schema(name = "TenantAging", description = "What one tenant owes at `asOf`, aged")
+    public record TenantAging(UUID tenantId, String tenantSlug, String tenantName, AgingBuckets amounts,
+            @Schema(description = "How many invoices it owes on") int invoices,
+            @Schema(description = "The earliest due date it has not paid by, if any is past due") Instant oldestPastDue) {}
+
     @Schema(name = "StatementLine", description = "One movement of what the tenant owes")
     public record StatementLine(Instant at,
-            @Schema(description = "What moved it", enumeration = {"INVOICE_ISSUED", "PAYMENT", "REFUND",
+            @Schema(description = "What moved it", enumeration = {"INVOICE_ISSUED", "PAYMENT",
                     "INVOICE_VOIDED", "INVOICE_UNCOLLECTIBLE"}) String kind,
             @Schema(examples = "Invoice MYR-202611-000001 paid") String description,
             UUID invoiceId, @Schema(examples = "MYR-202611-000001") String invoiceNumber,

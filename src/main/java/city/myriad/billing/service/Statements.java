@@ -19,7 +19,7 @@ import java.util.UUID;
 /**
  * A tenant's account statement: what it owed over a window, line by line, as its finance team reconciles it with its
  * own books. Read from the ledger's receivable of the tenant: each invoice issued raises it, each payment, void or
- * write-off lowers it, a refund raises it again. The opening balance is the sum of everything before the window, so
+ * write-off lowers it (a refund moves Stripe clearing and the marketplace's revenue, not what the tenant owes). The opening balance is the sum of everything before the window, so
  * opening + lines = closing, to the minor unit (the ledger's own arithmetic, not a second one).
  */
 @ApplicationScoped
