@@ -1202,6 +1202,34 @@ class JobsTest {
     }
 
     @Test
+    void a_reserved_job_waiting_for_its_reservations_own_cards_is_told_it_starts_when_they_free() {
+        String cluster = World.cluster(2);
+        World.Tenant owner = World.tenant();
+        Instant start = Instant.now().plusSeconds(1);
+        String reservation = reserve(owner, cluster, 8, start, start.plus(Duration.ofHours(3))).extract().path("id");
+        JsonPath first = until(owner.admin(), submitted(owner.admin(), reservedJob(owner, cluster, reservation)),
+                state("RUNNING"));
+        // The reservation's 8 cards are taken by its first job: the second waits for them, though the cluster's other
+        // node is idle (a RESERVED job runs on what its reservation bought, counted: RESERVATION_FULL).
+        String second = submitted(owner.admin(), reservedJob(owner, cluster, reservation));
+        JsonPath waiting = until(owner.admin(), second, j -> "RESERVATION_FULL".equals(j.getString("reason"))
+                && j.getString("estimatedStartAt") != null);
+        Instant firstEnds = Instant.parse(first.getString("startedAt")).plusSeconds(3600);
+        Instant told = Instant.parse(waiting.getString("estimatedStartAt"));
+        assertTrue(Math.abs(Duration.between(firstEnds, told).toMillis()) < 1000,
+                "told " + told + ", the first job's declared end is " + firstEnds);
+        // A third behind it waits for the second's end in turn.
+        String third = submitted(owner.admin(), reservedJob(owner, cluster, reservation));
+        JsonPath after = until(owner.admin(), third, j -> "RESERVATION_FULL".equals(j.getString("reason"))
+                && j.getString("estimatedStartAt") != null);
+        assertTrue(Math.abs(Duration.between(firstEnds.plusSeconds(3600),
+                Instant.parse(after.getString("estimatedStartAt"))).toMillis()) < 1000, after.prettify());
+        for (String id : List.of(third, second, first.getString("id"))) {
+            given().auth().oauth2(owner.admin()).post("/api/v1/jobs/" + id + "/cancel").then().statusCode(200);
+        }
+    }
+
+    @Test
     void a_window_opening_on_other_tenants_work_is_short_of_its_cards_until_a_node_frees_and_stands_in() {
         String cluster = World.cluster(2);
         World.Tenant owner = World.tenant();

@@ -316,7 +316,8 @@ public class JobRepository {
     }
 
     /** A job waiting in the queue: its id, what it needs and its longest run. */
-    public record Queued(UUID id, StartEstimate.Waiting waiting) {}
+    /** A job waiting ahead: its id, what it needs and until when it may not start, and its reservation (or null). */
+    public record Queued(UUID id, StartEstimate.Waiting waiting, UUID reservationId) {}
 
     /**
      * The jobs of a cluster and model still waiting ahead of one, in the scheduling core's order (fair share and
@@ -354,7 +355,8 @@ public class JobRepository {
                         select q.cards_milli, q.max_run_seconds, q.cpu_milli, q.memory_mib, q.same_block, q.id,
                                q.tenant_id, q.price_class = 'SPOT',
                                case when q.reservation_id is not null
-                                    then (select r.start_at from reservations r where r.id = q.reservation_id) end
+                                    then (select r.start_at from reservations r where r.id = q.reservation_id) end,
+                               q.reservation_id
                           from queued q, mine
                          where q.id <> :id
                            and case when q.oldest then not mine.oldest or q.age_rank < mine.age_rank
@@ -374,7 +376,7 @@ public class JobRepository {
                 .map(rows -> rows.stream().map(r -> new Queued((UUID) r[5], new StartEstimate.Waiting(
                         new StartEstimate.Need(((Number) r[0]).longValue(), ((Number) r[2]).longValue(),
                                 ((Number) r[3]).longValue()), ((Number) r[1]).longValue(), (Boolean) r[4], r[6],
-                                (Boolean) r[7], r[8] == null ? null : SqlTimes.instant(r[8])))).toList());
+                                (Boolean) r[7], r[8] == null ? null : SqlTimes.instant(r[8])), (UUID) r[9])).toList());
     }
 
     /**
@@ -395,6 +397,22 @@ public class JobRepository {
      * The jobs of a cluster and model RUNNING: their placement as stored, cards (milli), CPU (milli), memory (MiB) and
      * declared end (start + maxRunSeconds).
      */
+    /**
+     * What these reservations hold now, for the start estimate ({@code ReservationRoom}): each one's cards and its
+     * RUNNING jobs, each as [reservation, cards (milli) of the reservation, the job's cards (milli) or null, its
+     * declared end].
+     */
+    public Uni<List<Object[]>> reservationUse(List<UUID> reservationIds) {
+        return SessionSql.select("""
+                        select r.id, r.cards::bigint * 1000, j.cards_milli,
+                               j.started_at + make_interval(secs => j.max_run_seconds)
+                          from reservations r
+                          left join jobs j on j.reservation_id = r.id and j.state = 'RUNNING'
+                         where r.id = any(:ids)""")
+                .setParameter("ids", reservationIds.toArray(UUID[]::new))
+                .getResultList();
+    }
+
     /** When the reservation's window opens: a RESERVED job of it starts no earlier. */
     public Uni<Instant> reservationStart(UUID reservationId) {
         return SessionSql.select("select start_at from reservations where id = :id").setParameter("id", reservationId)

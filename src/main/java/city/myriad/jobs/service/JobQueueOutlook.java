@@ -51,8 +51,7 @@ public class JobQueueOutlook implements QueueOutlook {
                         .chain(agedBefore -> jobs.queuedAhead(clusterId, model, now, LAST, cardsMilli * maxRunSeconds,
                                 SchedulerOptions.myriad().areaRate(), agedBefore,
                                 SchedulerOptions.myriad().heads()))
-                        .chain(ahead -> service.startAt(clusterId, model, ahead.stream()
-                                .map(JobRepository.Queued::waiting).toList(), new StartEstimate.Waiting(
+                        .chain(ahead -> service.startAt(clusterId, model, ahead, new StartEstimate.Waiting(
                                 new StartEstimate.Need(cardsMilli, cpuMilli, memoryMib), maxRunSeconds, sameBlock,
                                 tenantId, preemptible),
                                 now))));

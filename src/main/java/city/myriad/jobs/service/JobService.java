@@ -468,28 +468,66 @@ public class JobService {
                         r.createdAt(), r.id(), cardsMilli * r.maxRunSeconds(), SchedulerOptions.myriad().areaRate(),
                         agedBefore, SchedulerOptions.myriad().heads()))
                 .chain(ahead -> {
-                    List<StartEstimate.Waiting> queue = new ArrayList<>(ahead.size() + 1);
+                    List<StartEstimate.Waiting> waiting = new ArrayList<>(ahead.size() + 1);
+                    List<UUID> reservations = new ArrayList<>(ahead.size() + 1);
                     List<UUID> order = new ArrayList<>(ahead.size() + 1);
                     for (JobRepository.Queued q : ahead) {
-                        queue.add(q.waiting());
+                        waiting.add(q.waiting());
+                        reservations.add(q.reservationId());
                         order.add(q.id());
                     }
-                    queue.add(me);
+                    waiting.add(me);
+                    reservations.add(r.reservationId());
                     order.add(r.id());
-                    if (ahead.size() > NODE_PLAN_LIMIT) {
-                        plans.counted(QueuePlans.How.POOLED);
-                        return pooledStarts(r.clusterId(), r.model(), queue, now).map(starts -> {
-                            plans.keepPooled(r.clusterId(), r.model(), version, nodes, order, starts,
-                                    NODE_PLAN_LIMIT + 1, now);
-                            return new Estimate(ahead.size() + 1, starts.get(starts.size() - 1).orElse(null));
-                        });
-                    }
-                    plans.counted(QueuePlans.How.PLANNED);
-                    return startsOnNodes(r.clusterId(), r.model(), version, nodes, queue, now).map(starts -> {
-                        plans.keep(r.clusterId(), r.model(), version, nodes, order, starts, now);
-                        return new Estimate(ahead.size() + 1, starts.get(starts.size() - 1).orElse(null));
-                    });
+                    return roomed(waiting, reservations, now)
+                            .chain(queue -> planQueue(r, nodes, version, order, queue, now));
                 });
+    }
+
+    /** Plans {@code queue} (the job last) node by node, or pooled behind more than {@link #NODE_PLAN_LIMIT}; kept. */
+    private Uni<Estimate> planQueue(JobView r, List<ClusterSupply.NodeInService> nodes, long version, List<UUID> order,
+            List<StartEstimate.Waiting> queue, Instant now) {
+        int position = queue.size();
+        if (position - 1 > NODE_PLAN_LIMIT) {
+            plans.counted(QueuePlans.How.POOLED);
+            return pooledStarts(r.clusterId(), r.model(), queue, now).map(starts -> {
+                plans.keepPooled(r.clusterId(), r.model(), version, nodes, order, starts, NODE_PLAN_LIMIT + 1, now);
+                return new Estimate(position, starts.get(starts.size() - 1).orElse(null));
+            });
+        }
+        plans.counted(QueuePlans.How.PLANNED);
+        return startsOnNodes(r.clusterId(), r.model(), version, nodes, queue, now).map(starts -> {
+            plans.keep(r.clusterId(), r.model(), version, nodes, order, starts, now);
+            return new Estimate(position, starts.get(starts.size() - 1).orElse(null));
+        });
+    }
+
+    /**
+     * The queue with each RESERVED job's earliest start moved to when its reservation has room for it, as the loop
+     * admits it ({@link ReservationRoom}); {@code reservationOf} gives each job's reservation, null for none.
+     */
+    private Uni<List<StartEstimate.Waiting>> roomed(List<StartEstimate.Waiting> queue, List<UUID> reservationOf,
+            Instant now) {
+        List<UUID> ids = reservationOf.stream().filter(java.util.Objects::nonNull).distinct().toList();
+        if (ids.isEmpty()) {
+            return Uni.createFrom().item(queue);
+        }
+        return jobs.reservationUse(ids).map(rows -> {
+            Map<UUID, Long> cards = new HashMap<>();
+            Map<UUID, List<StartEstimate.Running>> running = new HashMap<>();
+            for (Object[] row : rows) {
+                UUID id = (UUID) row[0];
+                cards.put(id, ((Number) row[1]).longValue());
+                List<StartEstimate.Running> its = running.computeIfAbsent(id, k -> new ArrayList<>());
+                if (row[2] != null) {
+                    its.add(new StartEstimate.Running(((Number) row[2]).longValue(),
+                            city.myriad.platform.db.SqlTimes.instant(row[3])));
+                }
+            }
+            Map<UUID, ReservationRoom.Use> uses = new HashMap<>();
+            cards.forEach((id, milli) -> uses.put(id, new ReservationRoom.Use(milli, running.get(id))));
+            return ReservationRoom.apply(queue, reservationOf, uses, now);
+        });
     }
 
     /**
@@ -515,11 +553,22 @@ public class JobService {
      * and what the running jobs hold on each ({@link StartEstimate#earliestOnNodes}), or, behind more than
      * {@link #NODE_PLAN_LIMIT} jobs, on their cards, CPU and memory taken together ({@link StartEstimate#earliest}).
      */
-    Uni<java.util.Optional<Instant>> startAt(UUID cluster, String model, List<StartEstimate.Waiting> ahead,
+    Uni<java.util.Optional<Instant>> startAt(UUID cluster, String model, List<JobRepository.Queued> ahead,
             StartEstimate.Waiting job, Instant now) {
-        List<StartEstimate.Waiting> queue = new ArrayList<>(ahead);
-        queue.add(job);
-        if (ahead.size() > NODE_PLAN_LIMIT) {
+        List<StartEstimate.Waiting> waiting = new ArrayList<>(ahead.size() + 1);
+        List<UUID> reservations = new ArrayList<>(ahead.size() + 1);
+        for (JobRepository.Queued q : ahead) {
+            waiting.add(q.waiting());
+            reservations.add(q.reservationId());
+        }
+        waiting.add(job);
+        reservations.add(null);  // a quote is never of a RESERVED job: it is paid by its reservation
+        return roomed(waiting, reservations, now).chain(queue -> startAt(cluster, model, queue, now));
+    }
+
+    private Uni<java.util.Optional<Instant>> startAt(UUID cluster, String model, List<StartEstimate.Waiting> queue,
+            Instant now) {
+        if (queue.size() - 1 > NODE_PLAN_LIMIT) {
             return pooledStarts(cluster, model, queue, now).map(starts -> starts.get(starts.size() - 1));
         }
         long version = plans.version(cluster);
