@@ -1068,6 +1068,8 @@ class BillingTest {
         given().auth().oauth2(voided.tenant().admin()).post("/api/v1/invoices/" + vId + "/pay").then().statusCode(409)
                 .body("code", equalTo("INVOICE_STATE_CONFLICT")).body("detail", containsString("voided in Stripe"));
         assertEquals(0, requests("/v1/invoices/" + vStripe + "/pay"), "Stripe is not asked");
+        assertFalse(given().auth().oauth2(voided.tenant().viewer()).accept("text/html").get("/api/v1/invoices/" + vId)
+                .then().statusCode(200).extract().asString().contains("pay online"), "no link to a page that refuses");
         assertEquals(1, sql("select count(*) from ledger_transactions where invoice_id = $1", v));
         // The admin voids it here: the ledger reversed, and the worker settles the push without voiding it twice.
         given().auth().oauth2(Tokens.admin()).post("/api/v1/invoices/" + vId + "/void").then().statusCode(200)

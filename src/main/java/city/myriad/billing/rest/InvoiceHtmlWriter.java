@@ -84,7 +84,9 @@ public class InvoiceHtmlWriter implements MessageBodyWriter<InvoiceView> {
         }
         b.append("<dt>Payment</dt><dd>").append("SEND_INVOICE".equals(i.collectionMethod())
                 ? "Pay by the due date" : "Charged automatically to the payment method on file");
-        if (i.hostedInvoiceUrl() != null && i.hostedInvoiceUrl().startsWith("https://") && "ISSUED".equals(i.state())) {
+        // Stripe's page takes no payment of an invoice voided there (stripeStatus): no link to it then.
+        if (i.hostedInvoiceUrl() != null && i.hostedInvoiceUrl().startsWith("https://") && "ISSUED".equals(i.state())
+                && !"void".equals(i.stripeStatus())) {
             b.append(": <a href=\"").append(esc(i.hostedInvoiceUrl())).append("\">pay online</a>");
         }
         b.append("</dd>");
