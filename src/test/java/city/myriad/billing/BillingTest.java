@@ -835,6 +835,10 @@ class BillingTest {
         submit(m).then().statusCode(201);
         assertEquals(1, events(t, "invoice.payment_failed"));
         assertEquals(0, events(t, "invoice.overdue"), "not overdue before its due date");
+        assertEquals(List.of(), overdueInvoices(t));
+        assertNull(invoiceOf(t.viewer(), "2024-02").getString("overdueSince"));
+        given().auth().oauth2(t.viewer()).queryParam("overdue", "yes").get("/api/v1/invoices").then().statusCode(400)
+                .body("errors[0].field", equalTo("overdue"));
         // Past the due date: the grace period runs from it (seven days), then new work is suspended.
         sqlRun("update invoices set due_at = now() - interval '1 day' where id = $1", UUID.fromString(id));
         billing.roundNow();
@@ -842,6 +846,11 @@ class BillingTest {
         assertEquals("GRACE", grace.getString("standing"));
         Instant dueNow = Instant.parse(invoiceOf(t.viewer(), "2024-02").getString("dueAt"));
         assertEquals(dueNow.plus(Duration.ofDays(7)), Instant.parse(grace.getString("standingUntil")));
+        assertEquals(List.of(id), overdueInvoices(t), "what collections chases");
+        assertEquals(dueNow, Instant.parse(invoiceOf(t.viewer(), "2024-02").getString("overdueSince")));
+        assertEquals(List.of(), given().auth().oauth2(t.viewer()).queryParam("overdue", "false")
+                .queryParam("period", "2024-02").get("/api/v1/invoices").then().statusCode(200).extract().jsonPath()
+                .getList("items.id"));
         submit(m).then().statusCode(201);
         billing.roundNow();
         assertEquals(1, events(t, "invoice.overdue"), "told once, when it became overdue");
@@ -854,6 +863,8 @@ class BillingTest {
         submit(m).then().statusCode(403).body("code", equalTo("TENANT_SUSPENDED"));
         signed(paidEvent("evt_" + UUID.randomUUID(), stripeId, id, "invoice.paid")).then().statusCode(200);
         assertEquals("GOOD", balance(t).getString("standing"));
+        assertEquals(List.of(), overdueInvoices(t), "paid: no longer overdue");
+        assertNull(invoiceOf(t.viewer(), "2024-02").getString("overdueSince"));
         assertEquals(1, events(t, "invoice.overdue"), "still once");
         assertEquals(dueNow.truncatedTo(java.time.temporal.ChronoUnit.SECONDS), Instant.parse(sqlText("select payload::jsonb #>> '{data,overdueSince}' from "
                 + "webhook_deliveries where tenant_id = $1 and event_type = 'invoice.overdue'", UUID.fromString(t.id()))),
@@ -1745,6 +1756,12 @@ class BillingTest {
         return given().contentType("application/json")
                 .header("Stripe-Signature", StripeStubs.sign(payload, StripeStubs.WEBHOOK_SECRET)).body(payload)
                 .post("/api/v1/stripe/webhooks");
+    }
+
+    /** The tenant's invoices overdue now, as its viewer lists them. */
+    static List<String> overdueInvoices(World.Tenant t) {
+        return given().auth().oauth2(t.viewer()).queryParam("overdue", "true").get("/api/v1/invoices").then()
+                .statusCode(200).extract().jsonPath().getList("items.id");
     }
 
     static JsonPath balance(World.Tenant t) {

@@ -103,6 +103,9 @@ public final class BillingApi {
                     + "(and its tenant overdue) until a platform admin decides (`markInvoiceUncollectible`, "
                     + "`voidInvoice`) or it is paid", enumeration = {"open", "uncollectible", "paid", "void"})
             String stripeStatus,
+            @Schema(description = "Since when the invoice is overdue, while it is ISSUED and overdue: a sent "
+                    + "invoice's due date once passed, a charged one's first failed payment. The grace period before "
+                    + "the tenant's suspension runs from here") Instant overdueSince,
             @Schema(description = "Only on getInvoice") List<InvoiceLineView> lines) {}
 
     @Schema(name = "BillTo", description = "Who an invoice is made out to")

@@ -22,7 +22,7 @@ public class InvoiceRepository {
             Long subtotalMinor, Long creditAppliedMinor, Long totalMinor, long refundedMinor, Instant issuedAt,
             Instant dueAt, Instant paidAt, Instant paymentFailedAt, String stripeInvoiceId, String stripeState,
             String stripeNote, String billToJson, String collectionMethod, String hostedInvoiceUrl,
-            String invoicePdfUrl, String stripeStatus) {}
+            String invoicePdfUrl, String stripeStatus, Instant overdueSince) {}
 
     /** A line, stored or live, with the slugs its description names. */
     public record LineRow(int lineNo, String kind, UUID projectId, UUID clusterId, String model, String priceClass,
@@ -38,23 +38,25 @@ public class InvoiceRepository {
                         then coalesce((select t.collection_method from payment_terms t where t.tenant_id = i.tenant_id),
                                       'CHARGE_AUTOMATICALLY')
                         else i.collection_method end,
-                   i.hosted_invoice_url, i.invoice_pdf_url, i.stripe_status
+                   i.hosted_invoice_url, i.invoice_pdf_url, i.stripe_status, i.overdue_since
               from invoices i left join stripe_pushes s on s.invoice_id = i.id""";
 
     /**
      * A page of invoices in id order: one tenant's (or all, for null), optionally of one period, state and status
-     * in Stripe. Drafts of a period already invoiced (left by a purchase that crossed the close) are not invoices:
-     * never listed.
+     * in Stripe, and overdue at {@code at} or not (null: either; overdue: ISSUED and its {@code overdue_since} passed).
+     * Drafts of a period already invoiced (left by a purchase that crossed the close) are not invoices: never listed.
      */
     public Uni<List<InvoiceRow>> page(SqlConnection c, UUID tenantId, String period, String state,
-            String stripeStatus, UUID after, int limit) {
+            String stripeStatus, Boolean overdue, Instant at, UUID after, int limit) {
         return c.preparedQuery(INVOICE + " " + """
                  where ($1::uuid is null or i.tenant_id = $1::uuid) and ($2::text is null or i.period = $2::text)
                    and ($3::text is null or i.state = $3::text) and ($4::uuid is null or i.id > $4::uuid)
                    and not (i.state = 'DRAFT' and exists (select 1 from billing_periods p where p.period = i.period
                                                                                         and p.invoiced_at is not null))
                    and ($6::text is null or i.stripe_status = $6::text)
-                 order by i.id limit $5""").execute(Tuple.of(tenantId, period, state, after, limit, stripeStatus))
+                   and ($7::boolean is null or (i.state = 'ISSUED' and coalesce(i.overdue_since <= $8, false)) = $7)
+                 order by i.id limit $5""").execute(Tuple.from(new Object[] {tenantId, period, state, after, limit,
+                        stripeStatus, overdue, at == null ? null : SqlTimes.utc(at)}))
                 .map(InvoiceRepository::invoices);
     }
 
@@ -116,7 +118,7 @@ public class InvoiceRepository {
                     r.getString(5), r.getLong(6), r.getLong(7), r.getLong(8), r.getLong(9), instant(r, 10),
                     instant(r, 11), instant(r, 12), instant(r, 13), r.getString(14), r.getString(15),
                     r.getString(16), r.getString(17), r.getString(18), r.getString(19),
-                    r.getString(20), r.getString(21)));
+                    r.getString(20), r.getString(21), instant(r, 22)));
         }
         return out;
     }

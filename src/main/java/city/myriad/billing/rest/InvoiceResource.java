@@ -62,8 +62,12 @@ public class InvoiceResource {
                     + "invoices Stripe gave up on or voided that Myriad still holds open", schema = @Schema(
                     type = SchemaType.STRING, enumeration = {"open", "uncollectible", "paid", "void"}))
             @QueryParam("stripeStatus") String stripeStatus,
+            @Parameter(description = "true: only the invoices overdue now (ISSUED, and past `overdueSince`), what "
+                    + "collections chases; false: only the others", schema = @Schema(type = SchemaType.STRING,
+                    enumeration = {"true", "false"})) @QueryParam("overdue") String overdue,
             @QueryParam("cursor") String cursor, @QueryParam("limit") String limit) {
-        return invoices.list(callers.get(), tenantId, period, state, stripeStatus, paging.request(cursor, limit));
+        return invoices.list(callers.get(), tenantId, period, state, stripeStatus, overdue,
+                paging.request(cursor, limit));
     }
 
     @GET

@@ -27,6 +27,7 @@ import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
@@ -56,7 +57,7 @@ public class Invoices {
     }
 
     public Uni<Page<InvoiceView>> list(Caller caller, UUID tenantId, String period, String state, String stripeStatus,
-            PageRequest page) {
+            String overdueText, PageRequest page) {
         if (period != null && Period.parse(period).isEmpty()) {
             throw invalid("period", "a month written yyyy-MM, like 2026-11");
         }
@@ -66,8 +67,13 @@ public class Invoices {
         if (stripeStatus != null && !STRIPE_STATUSES.contains(stripeStatus)) {
             throw invalid("stripeStatus", "one of " + String.join(", ", STRIPE_STATUSES));
         }
+        if (overdueText != null && !overdueText.equals("true") && !overdueText.equals("false")) {
+            throw invalid("overdue", "true or false");
+        }
+        Boolean overdue = overdueText == null ? null : Boolean.valueOf(overdueText);
+        Instant now = clock.instant();
         return reader(caller, tenantId).chain(scope -> tx.asPlatform(c -> invoices.page(c, scope, period, state,
-                        stripeStatus, page.afterUuid(), page.limit() + 1)
+                        stripeStatus, overdue, now, page.afterUuid(), page.limit() + 1)
                 .chain(rows -> Multi.createFrom().iterable(rows).onItem().transformToUniAndConcatenate(r ->
                         view(c, r, false)).collect().asList())))
                 .map(views -> page.page(views, v -> v.id().toString()));
@@ -110,6 +116,8 @@ public class Invoices {
                     Money.of(r.refundedMinor(), r.currency()), r.issuedAt(), r.dueAt(), r.paidAt(),
                     r.paymentFailedAt(), r.stripeInvoiceId(), r.stripeState(), r.stripeNote(), billTo(r.billToJson()),
                     r.collectionMethod(), r.hostedInvoiceUrl(), r.invoicePdfUrl(), r.stripeStatus(),
+                    "ISSUED".equals(r.state()) && r.overdueSince() != null
+                            && !r.overdueSince().isAfter(clock.instant()) ? r.overdueSince() : null,
                     withLines ? ls.stream().map(l -> line(r.period(), r.currency(), l)).toList() : null));
         }
         return invoices.live(c, r.tenantId(), r.period(), r.currency(), p.start(), p.end(), clock.instant()).map(ls -> {
@@ -120,7 +128,7 @@ public class Invoices {
             return new InvoiceView(r.id(), null, r.tenantId(), r.period(), p.start(), p.end(), r.currency(),
                     r.state(), SignedMoney.of(subtotal, r.currency()), Money.of(applied, r.currency()),
                     Money.of(total, r.currency()), Money.of(0, r.currency()), null, null, null, null, null, null, null,
-                    billTo(r.billToJson()), r.collectionMethod(), null, null, null,
+                    billTo(r.billToJson()), r.collectionMethod(), null, null, null, null,
                     withLines ? ls.stream().map(l -> line(r.period(), r.currency(), l)).toList()
                             : null);
         });

@@ -84,7 +84,7 @@ public class Wallets {
                 .invoke(rs -> rs.forEach(b -> by.computeIfAbsent(b.currency(), k -> new long[3])[0] += b.amountMinor()))
                 .chain(() -> ledger.balances(c, Account.TENANT_CREDIT, t))
                 .invoke(ws -> ws.forEach(b -> by.computeIfAbsent(b.currency(), k -> new long[3])[1] -= b.amountMinor()))
-                .chain(() -> invoices.page(c, t, null, "DRAFT", null, null, 100))
+                .chain(() -> invoices.page(c, t, null, "DRAFT", null, null, null, null, 100))
                 .chain(drafts -> Multi.createFrom().iterable(drafts).onItem()
                         .transformToUniAndConcatenate(d -> invoiceViews.view(c, d, false)).collect().asList())
                 .invoke(ds -> ds.forEach(d -> by.computeIfAbsent(d.currency(), k -> new long[3])[2] +=
