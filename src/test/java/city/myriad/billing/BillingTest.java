@@ -837,6 +837,7 @@ class BillingTest {
         assertEquals(0, events(t, "invoice.overdue"), "not overdue before its due date");
         assertEquals(List.of(), overdueInvoices(t));
         assertNull(invoiceOf(t.viewer(), "2024-02").getString("overdueSince"));
+        assertEquals(0, balance(t).getLong("balances.find { it.currency == 'CNY' }.overdue.amountMinor"));
         given().auth().oauth2(t.viewer()).queryParam("overdue", "yes").get("/api/v1/invoices").then().statusCode(400)
                 .body("errors[0].field", equalTo("overdue"));
         // Past the due date: the grace period runs from it (seven days), then new work is suspended.
@@ -847,6 +848,8 @@ class BillingTest {
         Instant dueNow = Instant.parse(invoiceOf(t.viewer(), "2024-02").getString("dueAt"));
         assertEquals(dueNow.plus(Duration.ofDays(7)), Instant.parse(grace.getString("standingUntil")));
         assertEquals(List.of(id), overdueInvoices(t), "what collections chases");
+        assertEquals(invoiceOf(t.viewer(), "2024-02").getLong("total.amountMinor"),
+                grace.getLong("balances.find { it.currency == 'CNY' }.overdue.amountMinor"));
         assertEquals(dueNow, Instant.parse(invoiceOf(t.viewer(), "2024-02").getString("overdueSince")));
         assertEquals(List.of(), given().auth().oauth2(t.viewer()).queryParam("overdue", "false")
                 .queryParam("period", "2024-02").get("/api/v1/invoices").then().statusCode(200).extract().jsonPath()
@@ -864,6 +867,7 @@ class BillingTest {
         signed(paidEvent("evt_" + UUID.randomUUID(), stripeId, id, "invoice.paid")).then().statusCode(200);
         assertEquals("GOOD", balance(t).getString("standing"));
         assertEquals(List.of(), overdueInvoices(t), "paid: no longer overdue");
+        assertEquals(0, balance(t).getLong("balances.find { it.currency == 'CNY' }.overdue.amountMinor"));
         assertNull(invoiceOf(t.viewer(), "2024-02").getString("overdueSince"));
         assertEquals(1, events(t, "invoice.overdue"), "still once");
         assertEquals(dueNow.truncatedTo(java.time.temporal.ChronoUnit.SECONDS), Instant.parse(sqlText("select payload::jsonb #>> '{data,overdueSince}' from "

@@ -173,7 +173,9 @@ public final class BillingApi {
     public record CurrencyBalance(@Schema(examples = "CNY") String currency,
             @Schema(description = "Owed on issued invoices (the receivable)") SignedMoney receivable,
             @Schema(description = "Prepaid credit not yet consumed") SignedMoney prepaidCredit,
-            @Schema(description = "This period's bill so far: the open drafts' totals") SignedMoney openDrafts) {}
+            @Schema(description = "This period's bill so far: the open drafts' totals") SignedMoney openDrafts,
+            @Schema(description = "Of the receivable, what is overdue now (the issued invoices past their "
+                    + "`overdueSince`): what the grace period and a suspension are about") SignedMoney overdue) {}
 
     @Schema(name = "Commitment", description = "A committed-use discount: the tenant commits to a minimum spend per "
             + "period in one currency, for a term, and gets a discount on its ON_DEMAND usage")

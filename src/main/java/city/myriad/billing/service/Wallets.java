@@ -81,18 +81,23 @@ public class Wallets {
     private Uni<BalanceView> balance(io.vertx.mutiny.sqlclient.SqlConnection c, UUID t, Instant now) {
         Map<String, long[]> by = new TreeMap<>();
         return ledger.balances(c, Account.TENANT_RECEIVABLE, t)
-                .invoke(rs -> rs.forEach(b -> by.computeIfAbsent(b.currency(), k -> new long[3])[0] += b.amountMinor()))
+                .invoke(rs -> rs.forEach(b -> by.computeIfAbsent(b.currency(), k -> new long[4])[0] += b.amountMinor()))
                 .chain(() -> ledger.balances(c, Account.TENANT_CREDIT, t))
-                .invoke(ws -> ws.forEach(b -> by.computeIfAbsent(b.currency(), k -> new long[3])[1] -= b.amountMinor()))
+                .invoke(ws -> ws.forEach(b -> by.computeIfAbsent(b.currency(), k -> new long[4])[1] -= b.amountMinor()))
+                .chain(() -> c.preparedQuery("""
+                                select currency, sum(total_minor)::bigint from invoices
+                                 where tenant_id = $1 and state = 'ISSUED' and overdue_since <= $2 group by currency""")
+                        .execute(Tuple.of(t, city.myriad.platform.db.SqlTimes.utc(now))))
+                .invoke(os -> os.forEach(r -> by.computeIfAbsent(r.getString(0), k -> new long[4])[3] += r.getLong(1)))
                 .chain(() -> invoices.page(c, t, null, "DRAFT", null, null, null, null, 100))
                 .chain(drafts -> Multi.createFrom().iterable(drafts).onItem()
                         .transformToUniAndConcatenate(d -> invoiceViews.view(c, d, false)).collect().asList())
-                .invoke(ds -> ds.forEach(d -> by.computeIfAbsent(d.currency(), k -> new long[3])[2] +=
+                .invoke(ds -> ds.forEach(d -> by.computeIfAbsent(d.currency(), k -> new long[4])[2] +=
                         d.total().amountMinor()))
                 .chain(() -> standing(c, t, now)).map(standing -> {
                     List<CurrencyBalance> lines = new ArrayList<>();
                     by.forEach((cur, v) -> lines.add(new CurrencyBalance(cur, SignedMoney.of(v[0], cur),
-                            SignedMoney.of(v[1], cur), SignedMoney.of(v[2], cur))));
+                            SignedMoney.of(v[1], cur), SignedMoney.of(v[2], cur), SignedMoney.of(v[3], cur))));
                     return new BalanceView(t, standing[0], standing[1] == null ? null : Instant.parse(standing[1]),
                             lines);
                 });
