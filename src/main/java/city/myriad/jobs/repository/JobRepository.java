@@ -315,7 +315,6 @@ public class JobRepository {
                 + (createdAt.getEpochSecond() + createdAt.getNano() / 1e9) * rate;
     }
 
-    /** A job waiting in the queue: its id, what it needs and its longest run. */
     /** A job waiting ahead: its id, what it needs and until when it may not start, and its reservation (or null). */
     public record Queued(UUID id, StartEstimate.Waiting waiting, UUID reservationId) {}
 
@@ -394,10 +393,6 @@ public class JobRepository {
     }
 
     /**
-     * The jobs of a cluster and model RUNNING: their placement as stored, cards (milli), CPU (milli), memory (MiB) and
-     * declared end (start + maxRunSeconds).
-     */
-    /**
      * What these reservations hold now, for the start estimate ({@code ReservationRoom}): each one's cards and its
      * RUNNING jobs, each as [reservation, cards (milli) of the reservation, the job's cards (milli) or null, its
      * declared end].
@@ -432,6 +427,10 @@ public class JobRepository {
                 .getResultList();
     }
 
+    /**
+     * The jobs of a cluster and model RUNNING: their placement as stored, cards (milli), CPU (milli), memory (MiB) and
+     * declared end (start + maxRunSeconds).
+     */
     public Uni<List<Object[]>> runningPlacements(UUID clusterId, String model) {
         return SessionSql.select("""
                         select placement, cards_milli, cpu_milli, memory_mib,
