@@ -97,6 +97,23 @@ public final class BillingLoad {
                     (System.nanoTime() - a0) / 1e9, single(db, "select count(*) from invoices where period = '"
                             + PERIOD + "' and state <> 'DRAFT'")));
 
+            // The receivables aging over every tenant just invoiced: five reports, the median, and its total against
+            // the invoices' (no other receivable exists in this database).
+            String agingUrl = api + "/api/v1/billing/receivables-aging?currency=CNY";
+            long[] aging = run(5, 1, i -> request(admin, "GET", agingUrl, null, null));
+            HttpResponse<String> report1 = http.send(HttpRequest.newBuilder(URI.create(agingUrl))
+                    .header("Authorization", "Bearer " + token(keycloak, "admin")).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            java.util.regex.Matcher total = java.util.regex.Pattern.compile(
+                    "\"totals\":\\{.*?\"total\":\\{\"amountMinor\":(-?[0-9]+)").matcher(report1.body());
+            long agedTotal = total.find() ? Long.parseLong(total.group(1)) : -1;
+            long owed = single(db, "select coalesce(sum(total_minor), 0) from invoices where state = 'ISSUED' "
+                    + "and currency = 'CNY'");
+            say(report, String.format(Locale.ROOT, "receivables aging (%,d tenants owing): HTTP %d, median %.1f ms "
+                    + "(%.0fx the baseline), %,d bytes; its total %,d = the issued invoices' %,d: %s",
+                    tenants, report1.statusCode(), q(aging, 0.5), q(aging, 0.5) / baseline, report1.body().length(),
+                    agedTotal, owed, agedTotal == owed ? "equal" : "DIFFERENT"));
+
             // Warm-up: the first ten days, not measured (the service's JIT compiles the export's code: with three
             // days its compiler still took a fifth of a core during the measured export).
             long[] warm = export(api, token(keycloak, "admin"), PERIOD + "-01T00:00:00Z", PERIOD + "-11T00:00:00Z");
