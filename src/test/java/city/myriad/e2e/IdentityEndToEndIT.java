@@ -224,6 +224,72 @@ class IdentityEndToEndIT {
         assertEquals(true, Keycloak.user(again).get("enabled"));
     }
 
+    /**
+     * A change of roles, a removal or a rotation that Myriad does not commit leaves Keycloak as it was: the provider
+     * is written last, and roles a failed commit had changed there are put back. The database refuses a member's
+     * update at commit (a deferred trigger), then a member's deletion and a client's update at once.
+     */
+    @Test
+    void a_role_change_removal_or_rotation_myriad_does_not_commit_leaves_keycloak_as_it_was() throws Exception {
+        String alice = Keycloak.password("alice");
+        String tag = UUID.randomUUID().toString().substring(0, 6);
+        String username = "fickle" + tag;
+        String memberId = given().auth().oauth2(alice).contentType("application/json")
+                .body("{\"username\":\"" + username + "\",\"email\":\"" + username + "@acme.example\","
+                        + "\"roles\":[\"tenant-member\"]}")
+                .post(ACME + "/members").then().statusCode(201).extract().path("id");
+        String userId = (String) Keycloak.user(username).get("id");
+        io.restassured.path.json.JsonPath client = given().auth().oauth2(alice).contentType("application/json")
+                .body("{\"name\":\"fickle pipeline " + tag + "\",\"roles\":[\"tenant-member\"]}")
+                .post(ACME + "/api-clients").then().statusCode(201).extract().jsonPath();
+        String secret = client.getString("secret");
+        try (java.sql.Connection db = ItDatabase.connect(); java.sql.Statement sql = db.createStatement()) {
+            sql.execute("create function it_refuse_change() returns trigger language plpgsql as $$ begin "
+                    + "raise exception 'the test refuses this change'; end $$");
+            sql.execute("create constraint trigger it_refuse_roles after update on members deferrable initially "
+                    + "deferred for each row when (new.username like 'fickle%') execute function it_refuse_change()");
+            sql.execute("create trigger it_refuse_removal before delete on members for each row "
+                    + "when (old.username like 'fickle%') execute function it_refuse_change()");
+            sql.execute("create trigger it_refuse_rotation before update on api_clients for each row "
+                    + "when (new.name like 'fickle%') execute function it_refuse_change()");
+        }
+        try {
+            given().auth().oauth2(alice).contentType("application/json").body("{\"roles\":[\"tenant-admin\"]}")
+                    .put(ACME + "/members/" + memberId).then().statusCode(500)
+                    .contentType("application/problem+json");
+            assertTrue(Keycloak.realmRoles(userId).contains("tenant-member"), "the roles put back in Keycloak: "
+                    + Keycloak.realmRoles(userId));
+            assertTrue(!Keycloak.realmRoles(userId).contains("tenant-admin"), Keycloak.realmRoles(userId).toString());
+            given().auth().oauth2(alice).get(ACME + "/members/" + memberId).then().statusCode(200)
+                    .body("roles", contains("tenant-member"));
+
+            given().auth().oauth2(alice).delete(ACME + "/members/" + memberId).then().statusCode(500)
+                    .contentType("application/problem+json");
+            Map<String, Object> kept = Keycloak.user(username);
+            assertEquals(true, kept.get("enabled"), "the account of a member not removed stays enabled");
+            assertEquals(List.of("/tenant-acme"), Keycloak.groupsOf(userId));
+            assertTrue(Keycloak.realmRoles(userId).contains("tenant-member"));
+
+            given().auth().oauth2(alice).post(ACME + "/api-clients/" + client.getString("id") + "/rotate-secret")
+                    .then().statusCode(500).contentType("application/problem+json");
+            assertTrue(Keycloak.clientCanLogIn(client.getString("clientId"), secret),
+                    "a rotation not recorded leaves the secret working");
+        } finally {
+            try (java.sql.Connection db = ItDatabase.connect(); java.sql.Statement sql = db.createStatement()) {
+                sql.execute("drop trigger it_refuse_roles on members");
+                sql.execute("drop trigger it_refuse_removal on members");
+                sql.execute("drop trigger it_refuse_rotation on api_clients");
+                sql.execute("drop function it_refuse_change()");
+            }
+        }
+        // Without the refusals the same requests work.
+        given().auth().oauth2(alice).contentType("application/json").body("{\"roles\":[\"tenant-admin\"]}")
+                .put(ACME + "/members/" + memberId).then().statusCode(200);
+        assertTrue(Keycloak.realmRoles(userId).contains("tenant-admin"));
+        given().auth().oauth2(alice).delete(ACME + "/members/" + memberId).then().statusCode(204);
+        assertEquals(false, Keycloak.user(username).get("enabled"));
+    }
+
     @Test
     void a_tenant_admin_cannot_adopt_platform_accounts_operators_service_accounts_or_other_tenants_members() {
         String bob = Keycloak.password("bob");

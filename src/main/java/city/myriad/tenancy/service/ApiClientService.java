@@ -138,16 +138,18 @@ public class ApiClientService {
         return access.authorize(caller, tenantId, TenantAccess.Action.ADMINISTER)
                 .invoke(this::requireProvisioning)
                 .chain(tenant -> scoped.asTenant(tenant, () -> client(tenant, id)
+                        .call(c -> {
+                            c.secretRotatedAt = now();
+                            return clients.flush();
+                        })
+                        .call(c -> revocations.revoke(serviceAccount(c.clientId)))
+                        .call(c -> audit.record(caller, tenant, "rotateApiClientSecret",
+                                Target.of("API_CLIENT", c.id), Map.of("name", c.name, "clientId", c.clientId)))
+                        // The identity provider last: a rotation Myriad cannot record leaves the old secret working.
+                        // (A commit failing after it leaves the client with a secret nobody was shown; rotating
+                        // again gives one.)
                         .chain(c -> tenants.findById(tenant).chain(t -> directory.rotateApiClientSecret(t.slug,
                                         c.providerId))
-                                .call(secret -> {
-                                    c.secretRotatedAt = now();
-                                    return clients.flush();
-                                })
-                                .call(secret -> revocations.revoke(serviceAccount(c.clientId)))
-                                .call(secret -> audit.record(caller, tenant, "rotateApiClientSecret",
-                                        Target.of("API_CLIENT", c.id), Map.of("name", c.name, "clientId",
-                                                c.clientId)))
                                 .map(secret -> ApiClientView.of(c, secret, tokenUrl)))));
     }
 
@@ -157,10 +159,11 @@ public class ApiClientService {
                 .chain(tenant -> scoped.asTenant(tenant, () -> client(tenant, id)
                         .call(c -> audit.record(caller, tenant, "deleteApiClient", Target.of("API_CLIENT", c.id),
                                 Map.of("name", c.name, "clientId", c.clientId, "roles", new TreeSet<>(c.roleSet()))))
-                        .call(c -> c.providerId == null ? Uni.createFrom().voidItem()
-                                : tenants.findById(tenant).chain(t -> directory.deleteApiClient(t.slug, c.providerId)))
                         .call(c -> revocations.revoke(serviceAccount(c.clientId)))
-                        .call(clients::delete)))
+                        .call(c -> clients.delete(c).call(clients::flush))
+                        // The identity provider last: a deletion Myriad refuses leaves the client working.
+                        .call(c -> c.providerId == null ? Uni.createFrom().voidItem()
+                                : tenants.findById(tenant).chain(t -> directory.deleteApiClient(t.slug, c.providerId)))))
                 .replaceWithVoid();
     }
 

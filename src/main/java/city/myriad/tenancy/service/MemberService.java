@@ -147,8 +147,9 @@ public class MemberService {
             String ifMatch) {
         Set<String> roles = tenantRoles(requested);
         java.util.concurrent.atomic.AtomicBoolean losesRoles = new java.util.concurrent.atomic.AtomicBoolean();
+        ProviderUndo undo = new ProviderUndo("roles of a member changed in the identity provider, not in Myriad");
         return access.authorize(caller, tenantId, TenantAccess.Action.ADMINISTER)
-                .chain(tenant -> scoped.asTenant(tenant, () -> members.lockRoles(tenant)
+                .chain(tenant -> undo.around(scoped.asTenant(tenant, () -> members.lockRoles(tenant)
                         .chain(() -> member(tenant, memberId))
                         .invoke(m -> preconditions.check(ifMatch, MemberView.of(m)))
                         .invoke(m -> losesRoles.set(!roles.containsAll(m.roleSet())))
@@ -157,12 +158,18 @@ public class MemberService {
                         .call(m -> audit.record(caller, tenant, "setMemberRoles", Target.of("MEMBER", m.id),
                                 Map.of("username", m.username, "roles", new TreeSet<>(roles),
                                         "previousRoles", new TreeSet<>(m.roleSet()))))
-                        .invoke(m -> m.assignRoles(roles))
-                        .call(m -> tenants.findById(tenant).chain(t -> directory.assignRoles(t.slug, m.username,
-                                roles)))
-                        // Tokens carrying a role taken away are refused; a role only added comes with a new token.
-                        .call(m -> losesRoles.get() ? revocations.revoke(m.username) : Uni.createFrom().voidItem())
-                        .call(members::flush)))
+                        .call(m -> {
+                            Set<String> previous = Set.copyOf(m.roleSet());
+                            m.assignRoles(roles);
+                            // Tokens carrying a role taken away are refused; a role only added comes with a new token.
+                            return (losesRoles.get() ? revocations.revoke(m.username) : Uni.createFrom().voidItem())
+                                    .call(members::flush)
+                                    // The identity provider last: whatever Myriad refuses first leaves it unchanged,
+                                    // and a commit that fails after it puts the roles back.
+                                    .chain(() -> tenants.findById(tenant))
+                                    .call(t -> directory.assignRoles(t.slug, m.username, roles))
+                                    .invoke(t -> undo.arm(() -> directory.assignRoles(t.slug, m.username, previous)));
+                        }))))
                 .map(MemberView::of);
     }
 
@@ -173,10 +180,13 @@ public class MemberService {
                         .call(m -> keepsAnAdmin(tenant, m))
                         .call(m -> audit.record(caller, tenant, "removeMember", Target.of("MEMBER", m.id),
                                 Map.of("username", m.username, "roles", new TreeSet<>(m.roleSet()))))
-                        .call(m -> tenants.findById(tenant).map((Tenant t) -> t.slug)
-                                .chain(slug -> directory.removeMember(slug, m.username)))
                         .call(m -> revocations.revoke(m.username))
-                        .call(members::delete)))
+                        .call(m -> members.delete(m).call(members::flush))
+                        // The identity provider last: a removal Myriad refuses leaves the account as it was. (A
+                        // commit failing after it leaves the account out and the member listed; removing it again
+                        // finishes the removal.)
+                        .call(m -> tenants.findById(tenant).map((Tenant t) -> t.slug)
+                                .chain(slug -> directory.removeMember(slug, m.username)))))
                 .replaceWithVoid();
     }
 
