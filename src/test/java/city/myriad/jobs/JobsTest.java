@@ -642,6 +642,71 @@ class JobsTest {
         }
     }
 
+    /**
+     * The list finds a member's own jobs ({@code submittedBy}), the jobs submitted in an interval ({@code from}
+     * inclusive, {@code to} exclusive) and pages newest first with {@code order=newest}; wrong filters are 400 naming
+     * the parameter, and a cursor works only in the order it was issued for.
+     */
+    @Test
+    void the_list_finds_a_members_own_jobs_those_of_an_interval_and_pages_newest_first() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        String base = job(cluster, t.projectId(), "1", "SPOT", 36000);
+        String first = submitted(t.admin(), base);
+        String second = submitted(t.member(), base);
+        String third = submitted(t.member(), base);
+        Instant secondAt = Instant.parse(given().auth().oauth2(t.admin()).get("/api/v1/jobs/" + second).then()
+                .statusCode(200).extract().path("createdAt"));
+        Instant thirdAt = Instant.parse(given().auth().oauth2(t.admin()).get("/api/v1/jobs/" + third).then()
+                .statusCode(200).extract().path("createdAt"));
+        String member = t.slug() + "-member";
+
+        given().auth().oauth2(t.admin()).queryParam("submittedBy", member).get("/api/v1/jobs").then()
+                .statusCode(200).body("items.id", org.hamcrest.Matchers.contains(second, third))
+                .body("items.submittedBy", org.hamcrest.Matchers.everyItem(equalTo(member)));
+        given().auth().oauth2(t.admin()).queryParam("submittedBy", "nobody").get("/api/v1/jobs").then()
+                .statusCode(200).body("items", hasSize(0));
+        given().auth().oauth2(t.admin()).queryParam("from", secondAt.toString()).queryParam("to", thirdAt.toString())
+                .get("/api/v1/jobs").then().statusCode(200).body("items.id", org.hamcrest.Matchers.contains(second));
+        given().auth().oauth2(t.admin()).queryParam("from", secondAt.toString()).get("/api/v1/jobs").then()
+                .statusCode(200).body("items.id", org.hamcrest.Matchers.contains(second, third));
+        given().auth().oauth2(t.admin()).queryParam("to", secondAt.toString()).get("/api/v1/jobs").then()
+                .statusCode(200).body("items.id", org.hamcrest.Matchers.contains(first));
+        given().auth().oauth2(t.admin()).queryParam("order", "newest").get("/api/v1/jobs").then().statusCode(200)
+                .body("items.id", org.hamcrest.Matchers.contains(third, second, first));
+        given().auth().oauth2(t.admin()).queryParam("order", "newest").queryParam("submittedBy", member)
+                .get("/api/v1/jobs").then().statusCode(200)
+                .body("items.id", org.hamcrest.Matchers.contains(third, second));
+
+        // Newest first, a page at a time: each job once, none skipped; the cursor is bound to its order.
+        JsonPath page1 = given().auth().oauth2(t.admin()).queryParam("order", "newest").queryParam("limit", 2)
+                .get("/api/v1/jobs").then().statusCode(200).body("items.id",
+                        org.hamcrest.Matchers.contains(third, second)).extract().jsonPath();
+        String cursor = page1.getString("nextCursor");
+        given().auth().oauth2(t.admin()).queryParam("order", "newest").queryParam("limit", 2)
+                .queryParam("cursor", cursor).get("/api/v1/jobs").then().statusCode(200)
+                .body("items.id", org.hamcrest.Matchers.contains(first)).body("nextCursor", nullValue());
+        given().auth().oauth2(t.admin()).queryParam("limit", 2).queryParam("cursor", cursor).get("/api/v1/jobs")
+                .then().statusCode(400).body("code", equalTo("INVALID_CURSOR"));
+
+        // Another tenant's member of the same name pattern sees none of these.
+        World.Tenant other = World.tenant();
+        given().auth().oauth2(other.admin()).queryParam("submittedBy", member).get("/api/v1/jobs").then()
+                .statusCode(200).body("items", hasSize(0));
+
+        for (String[] wrong : List.of(new String[] {"order", "latest"}, new String[] {"from", "yesterday"},
+                new String[] {"to", "2026-13-01T00:00:00Z"}, new String[] {"submittedBy", "u".repeat(256)})) {
+            given().auth().oauth2(t.admin()).queryParam(wrong[0], wrong[1]).get("/api/v1/jobs").then()
+                    .statusCode(400).contentType("application/problem+json").body("code", equalTo("VALIDATION_FAILED"))
+                    .body("errors[0].field", equalTo(wrong[0]));
+        }
+        given().auth().oauth2(t.admin()).queryParam("from", thirdAt.toString()).queryParam("to", secondAt.toString())
+                .get("/api/v1/jobs").then().statusCode(400).body("errors[0].field", equalTo("to"));
+        for (String id : List.of(first, second, third)) {
+            given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + id + "/cancel").then().statusCode(200);
+        }
+    }
+
     /** Quotes reuse what the running jobs hold only until the cluster changes: a job that started is seen at once. */
     @Test
     void a_quote_sees_a_job_that_started_since_the_last_quote() {

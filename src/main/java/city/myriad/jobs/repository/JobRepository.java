@@ -2,6 +2,7 @@ package city.myriad.jobs.repository;
 
 import city.myriad.allocation.StartEstimate;
 import city.myriad.jobs.model.JobClass;
+import city.myriad.jobs.model.JobFilter;
 import city.myriad.jobs.model.JobRow;
 import city.myriad.jobs.model.JobState;
 import city.myriad.platform.db.SessionSql;
@@ -138,43 +139,45 @@ public class JobRepository {
      * A tenant's jobs in id order after {@code after}, optionally of one project, state and cluster, and carrying every
      * tag of {@code tags} (a JSON object; null: any).
      */
-    public Uni<List<JobRow>> page(UUID tenantId, UUID after, UUID project, JobState state, UUID cluster, String tags,
-            int limit) {
+    public Uni<List<JobRow>> page(UUID tenantId, UUID after, JobFilter f, int limit) {
         StringBuilder sql = new StringBuilder("select " + SELECTED + " from jobs where tenant_id = :tenant");
+        java.util.Map<String, Object> values = new java.util.LinkedHashMap<>();
+        values.put("tenant", tenantId);
+        values.put("limit", limit);
         if (after != null) {
-            sql.append(" and id > :after");
+            sql.append(f.newestFirst() ? " and id < :after" : " and id > :after");
+            values.put("after", after);
         }
-        if (project != null) {
+        if (f.project() != null) {
             sql.append(" and project_id = :project");
+            values.put("project", f.project());
         }
-        if (state != null) {
+        if (f.state() != null) {
             sql.append(" and state = :state");
+            values.put("state", f.state().name());
         }
-        if (cluster != null) {
+        if (f.cluster() != null) {
             sql.append(" and cluster_id = :cluster");
+            values.put("cluster", f.cluster());
         }
-        if (tags != null) {
+        if (f.tags() != null) {
             sql.append(" and tags @> cast(cast(:tags as text) as jsonb)");  // text first: a string bound as jsonb is a JSON string
+            values.put("tags", f.tags());
         }
-        sql.append(" order by id limit :limit");
-        return rows(sql.toString(), q -> {
-            q.setParameter("tenant", tenantId).setParameter("limit", limit);
-            if (after != null) {
-                q.setParameter("after", after);
-            }
-            if (project != null) {
-                q.setParameter("project", project);
-            }
-            if (state != null) {
-                q.setParameter("state", state.name());
-            }
-            if (cluster != null) {
-                q.setParameter("cluster", cluster);
-            }
-            if (tags != null) {
-                q.setParameter("tags", tags);
-            }
-        });
+        if (f.submittedBy() != null) {
+            sql.append(" and submitted_by = :submittedBy");
+            values.put("submittedBy", f.submittedBy());
+        }
+        if (f.from() != null) {
+            sql.append(" and created_at >= :from");
+            values.put("from", SqlTimes.utc(f.from()));
+        }
+        if (f.to() != null) {
+            sql.append(" and created_at < :to");
+            values.put("to", SqlTimes.utc(f.to()));
+        }
+        sql.append(f.newestFirst() ? " order by id desc limit :limit" : " order by id limit :limit");
+        return rows(sql.toString(), q -> values.forEach(q::setParameter));
     }
 
     /** The jobs of a cluster that are QUEUED or RUNNING, oldest first: what a scheduler resumes from. */

@@ -2,6 +2,7 @@ package city.myriad.jobs.rest;
 
 import city.myriad.jobs.mapping.JobsApi.CreateJob;
 import city.myriad.jobs.mapping.JobsApi.JobView;
+import city.myriad.jobs.model.JobFilter;
 import city.myriad.jobs.service.JobService;
 import city.myriad.platform.idempotency.Creations;
 import city.myriad.platform.paging.Page;
@@ -72,9 +73,11 @@ public class JobResource {
     @GET
     @Extension(name = "x-problem-codes", value = TENANT_CODES + ", VALIDATION_FAILED, PROJECT_NOT_FOUND")
     @Operation(operationId = "listJobs", summary = "The tenant's jobs, optionally of one project, state and cluster",
-            description = "Oldest first (by id). Each QUEUED job carries its queuePosition and estimatedStartAt as its "
-                    + "own getJob gives them; the history is left out (getJob has it). `tag=key=value` (repeated: "
-                    + "all of them) lists the jobs carrying those tags.")
+            description = "Oldest first (by id), or newest first with `order=newest`. Each QUEUED job carries its "
+                    + "queuePosition and estimatedStartAt as its own getJob gives them; the history is left out "
+                    + "(getJob has it). `tag=key=value` (repeated: all of them) lists the jobs carrying those tags; "
+                    + "`submittedBy` the jobs one username submitted; `from` / `to` the jobs submitted in that "
+                    + "half-open interval. Filters combine (all of them hold).")
     public Uni<Page<JobView>> list(@QueryParam("cursor") String cursor, @QueryParam("limit") String limit,
             @QueryParam("projectId") UUID projectId,
             @Parameter(description = "A state a job rests in; PREEMPTED is not one (a preempted job is QUEUED again "
@@ -84,8 +87,18 @@ public class JobResource {
             @QueryParam("clusterId") UUID clusterId,
             @Parameter(description = "Only jobs carrying this tag: key=value (key= for an empty value), as "
                     + "tag=team=vision; repeated, jobs carrying every one")
-            @QueryParam("tag") List<String> tag) {
-        return jobs.list(callers.get(), paging.request(cursor, limit), projectId, state, clusterId, tag);
+            @QueryParam("tag") List<String> tag,
+            @Parameter(description = "Only the jobs this username submitted (a job's `submittedBy`)", example = "amy")
+            @QueryParam("submittedBy") String submittedBy,
+            @Parameter(description = "Only the jobs submitted at this instant or later", example = "2026-12-01T00:00:00Z")
+            @QueryParam("from") String from,
+            @Parameter(description = "Only the jobs submitted before this instant", example = "2026-12-08T00:00:00Z")
+            @QueryParam("to") String to,
+            @Parameter(description = "`oldest` (the default) or `newest` first", schema = @Schema(
+                    type = SchemaType.STRING, enumeration = {"oldest", "newest"}))
+            @QueryParam("order") String order) {
+        return jobs.list(callers.get(), paging.request(cursor, limit), JobFilter.parse(projectId, state,
+                clusterId, tag, submittedBy, from, to, order));
     }
 
     @GET

@@ -14,6 +14,7 @@ import city.myriad.jobs.model.JobClass;
 import city.myriad.jobs.model.JobPlacement;
 import city.myriad.jobs.model.JobRow;
 import city.myriad.jobs.model.JobState;
+import city.myriad.jobs.model.JobFilter;
 import city.myriad.jobs.model.JobTags;
 import city.myriad.jobs.model.Reasons;
 import city.myriad.allocation.StartEstimate;
@@ -327,16 +328,13 @@ public class JobService {
                 List.of(new TransitionView(now, null, JobState.QUEUED.name(), Reasons.SUBMITTED)), null, null));
     }
 
-    public Uni<Page<JobView>> list(Caller caller, PageRequest page, UUID project, String state, UUID cluster,
-            List<String> tag) {
-        JobState s = city.myriad.platform.validation.Fields.oneOf("state", state, JobState.RESTING);
-        String tags = tag == null || tag.isEmpty() ? null : JobTags.filter(tag).orElseThrow(() -> invalid("tag",
-                "each is key=value (key= for an empty value), a key at most once"));
+    public Uni<Page<JobView>> list(Caller caller, PageRequest page, JobFilter filter) {
         Instant now = clock.instant();
+        UUID project = filter.project();
         return projects.readableTenant(caller).call(tenant -> project == null ? Uni.createFrom().voidItem()
                         : projects.projectOf(tenant, project))
                 .chain(tenant -> scoped.asTenant(tenant, () -> jobs.page(tenant,
-                        page.afterUuid(), project, s, cluster, tags, page.limit() + 1)
+                        page.afterUuid(), filter, page.limit() + 1)
                 .map(rows -> page.page(rows, r -> r.id().toString()))
                 .map(p -> new Page<>(p.items().stream().map(r -> summary(r, now)).toList(), p.nextCursor()))))
                 .chain(p -> withEstimates(p.items(), now).map(views -> new Page<>(views, p.nextCursor())));

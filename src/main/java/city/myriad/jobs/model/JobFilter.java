@@ -1,0 +1,34 @@
+package city.myriad.jobs.model;
+
+import city.myriad.platform.validation.Fields;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * What {@code listJobs} keeps: each filter given (null: any) holds; {@code tags} is {@link JobTags#filter}'s JSON;
+ * {@code from} inclusive and {@code to} exclusive on the submission instant; {@code newestFirst} the order.
+ */
+public record JobFilter(UUID project, JobState state, UUID cluster, String tags, String submittedBy,
+        Instant from, Instant to, boolean newestFirst) {
+
+    /** The filters as the query gave them, checked: 400 VALIDATION_FAILED naming the first one wrong. */
+    public static JobFilter parse(UUID project, String state, UUID cluster, List<String> tag, String submittedBy,
+            String fromText, String toText, String order) {
+        JobState s = Fields.oneOf("state", state, JobState.RESTING);
+        String tags = tag == null || tag.isEmpty() ? null : JobTags.filter(tag).orElseThrow(() -> Fields.invalid("tag",
+                "each is key=value (key= for an empty value), a key at most once"));
+        if (submittedBy != null && (submittedBy.isEmpty() || submittedBy.length() > 255)) {
+            throw Fields.invalid("submittedBy", "a username of 1 to 255 characters");
+        }
+        Instant from = fromText == null ? null : Fields.instant("from", fromText);
+        Instant to = toText == null ? null : Fields.instant("to", toText);
+        if (from != null && to != null && !to.isAfter(from)) {
+            throw Fields.invalid("to", "after from");
+        }
+        if (order != null && !order.equals("oldest") && !order.equals("newest")) {
+            throw Fields.invalid("order", "oldest or newest");
+        }
+        return new JobFilter(project, s, cluster, tags, submittedBy, from, to, "newest".equals(order));
+    }
+}
