@@ -21,14 +21,10 @@ public record JobFilter(UUID project, JobState state, UUID cluster, String tags,
         if (submittedBy != null && (submittedBy.isEmpty() || submittedBy.length() > 255)) {
             throw Fields.invalid("submittedBy", "a username of 1 to 255 characters");
         }
-        Instant from = fromText == null ? null : Fields.instant("from", fromText);
-        Instant to = toText == null ? null : Fields.instant("to", toText);
-        if (from != null && to != null && !to.isAfter(from)) {
-            throw Fields.invalid("to", "after from");
-        }
+        Fields.Span span = Fields.span(fromText, toText);
         if (order != null && !order.equals("oldest") && !order.equals("newest")) {
             throw Fields.invalid("order", "oldest or newest");
         }
-        return new JobFilter(project, s, cluster, tags, submittedBy, from, to, "newest".equals(order));
+        return new JobFilter(project, s, cluster, tags, submittedBy, span.from(), span.to(), "newest".equals(order));
     }
 }

@@ -90,7 +90,8 @@ public class JobResource {
             @QueryParam("tag") List<String> tag,
             @Parameter(description = "Only the jobs this username submitted (a job's `submittedBy`)", example = "amy")
             @QueryParam("submittedBy") String submittedBy,
-            @Parameter(description = "Only the jobs submitted at this instant or later", example = "2026-12-01T00:00:00Z")
+            @Parameter(description = "Only the jobs submitted at this instant or later",
+                    example = "2026-12-01T00:00:00Z")
             @QueryParam("from") String from,
             @Parameter(description = "Only the jobs submitted before this instant", example = "2026-12-08T00:00:00Z")
             @QueryParam("to") String to,

@@ -63,12 +63,8 @@ public class AuditTrail {
             if (targetId != null && (targetId.isEmpty() || targetId.length() > 200)) {
                 throw Fields.invalid("targetId", "an id of 1 to 200 characters");
             }
-            Instant from = fromText == null ? null : Fields.instant("from", fromText);
-            Instant to = toText == null ? null : Fields.instant("to", toText);
-            if (from != null && to != null && !to.isAfter(from)) {
-                throw Fields.invalid("to", "after from");
-            }
-            return new Filter(action, actor, targetId, from, to);
+            Fields.Span span = Fields.span(fromText, toText);
+            return new Filter(action, actor, targetId, span.from(), span.to());
         }
     }
 

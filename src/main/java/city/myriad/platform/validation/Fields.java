@@ -79,4 +79,17 @@ public final class Fields {
             throw invalid(field, "an ISO-8601 instant like 2026-11-01T00:00:00Z");
         }
     }
+
+    /** An interval of optional bounds, {@code from} inclusive and {@code to} exclusive; null for a bound left out. */
+    public record Span(Instant from, Instant to) {}
+
+    /** The {@code from} and {@code to} query parameters, each optional: 400 naming {@code to} if not after from. */
+    public static Span span(String fromText, String toText) {
+        Instant from = fromText == null ? null : instant("from", fromText);
+        Instant to = toText == null ? null : instant("to", toText);
+        if (from != null && to != null && !to.isAfter(from)) {
+            throw invalid("to", "after from");
+        }
+        return new Span(from, to);
+    }
 }
