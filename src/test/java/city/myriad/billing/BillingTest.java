@@ -1152,6 +1152,33 @@ class BillingTest {
         assertEquals(totals.stream().map(Number::longValue).sorted(java.util.Comparator.reverseOrder()).toList(),
                 totals.stream().map(Number::longValue).toList());
 
+        // The same report as CSV, at the same instant: a row per tenant in the same order, the amounts in yuan.
+        String asOf = now.getString("asOf");
+        io.restassured.response.Response csv = given().auth().oauth2(Tokens.admin()).queryParam("currency", "CNY")
+                .queryParam("asOf", asOf).queryParam("format", "csv").get("/api/v1/billing/receivables-aging");
+        csv.then().statusCode(200).contentType(org.hamcrest.Matchers.startsWith("text/csv"))
+                .header("Content-Disposition", org.hamcrest.Matchers.containsString(".csv"));
+        List<String> lines = csv.asString().lines().toList();
+        assertEquals("as_of,currency,tenant_id,tenant_slug,tenant_name,current,days_1_to_30,days_31_to_60,"
+                + "days_61_to_90,over_90,total,invoices,oldest_past_due", lines.get(0));
+        JsonPath same = given().auth().oauth2(Tokens.admin()).queryParam("currency", "CNY").queryParam("asOf", asOf)
+                .get("/api/v1/billing/receivables-aging").then().statusCode(200).extract().jsonPath();
+        assertEquals(same.getList("tenants").size() + 1, lines.size(), "a header and a line per tenant");
+        for (int i = 0; i < 4; i++) {
+            Month m = months.get(i);
+            String line = lines.stream().filter(l -> l.contains(m.tenant().id())).findFirst().orElseThrow();
+            String[] cells = line.split(",", -1);
+            long owed = invoiceOf(m.tenant().viewer(), "2023-11").getLong("total.amountMinor");
+            assertEquals(java.math.BigDecimal.valueOf(owed, 2).toPlainString(), cells[10], line);
+            assertEquals(m.tenant().slug(), cells[3]);
+            assertEquals("1", cells[11]);
+            assertEquals(same.getList("tenants.tenantId").indexOf(m.tenant().id()) + 1, lines.indexOf(line),
+                    "the report's order");
+        }
+        given().auth().oauth2(Tokens.admin()).queryParam("currency", "CNY").queryParam("format", "xlsx")
+                .get("/api/v1/billing/receivables-aging").then().statusCode(400)
+                .body("errors[0].field", equalTo("format"));
+
         // As the books stood before the payment, the payer owed its invoice; before the close, nobody owed it.
         JsonPath then = given().auth().oauth2(Tokens.admin()).queryParam("currency", "CNY")
                 .queryParam("asOf", beforePayment.toString()).get("/api/v1/billing/receivables-aging").then()

@@ -1,5 +1,6 @@
 package city.myriad.billing.service;
 
+import city.myriad.platform.csv.CsvRows;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.vertx.core.buffer.Buffer;
 import java.util.List;
@@ -22,7 +23,7 @@ final class FocusRendering {
                 b.append('\n');
             }
             if (csv) {
-                csvRow(b, row);
+                CsvRows.append(b, row);
             } else {
                 b.append(first.get() ? "" : ",");
                 jsonRow(b, row);
@@ -30,37 +31,6 @@ final class FocusRendering {
             first.set(false);
         }
         return Buffer.buffer(b.toString());
-    }
-
-    private static void csvRow(StringBuilder b, String[] row) {
-        for (int i = 0; i < row.length; i++) {
-            if (i > 0) {
-                b.append(',');
-            }
-            String v = row[i];
-            if (v == null) {
-                continue;
-            }
-            if (!needsQuotes(v)) {
-                b.append(v);
-                continue;
-            }
-            b.append('"');
-            for (int k = 0; k < v.length(); k++) {
-                char ch = v.charAt(k);
-                if (ch == '"') {
-                    b.append('"');
-                }
-                b.append(ch);
-            }
-            b.append('"');
-        }
-    }
-
-    /** RFC 4180: a field with a quote, a comma or a line break is quoted (and its quotes doubled). */
-    private static boolean needsQuotes(String v) {
-        // indexOf is a vectorised intrinsic: four scans are faster than one loop over the characters.
-        return v.indexOf(',') >= 0 || v.indexOf('"') >= 0 || v.indexOf('\n') >= 0 || v.indexOf('\r') >= 0;
     }
 
     private static final boolean[] RAW = new boolean[FocusColumns.ALL.size()];
