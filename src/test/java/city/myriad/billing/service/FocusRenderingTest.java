@@ -34,6 +34,30 @@ class FocusRenderingTest {
                 "one field per column, nulls empty");
     }
 
+    /**
+     * A name a tenant, project or job chose that a spreadsheet would run as a formula is written as text in CSV
+     * (OWASP CSV injection); a negative decimal stays a number, and JSON keeps the text as it is.
+     */
+    @Test
+    void csv_keeps_a_name_that_looks_like_a_formula_as_text_and_leaves_negative_amounts_numbers() {
+        int name = FocusColumns.index("BillingAccountName");
+        int cost = FocusColumns.index("BilledCost");
+        for (String formula : List.of("=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)")) {
+            String[] r = row(formula, "-12.00", null);
+            String text = FocusRendering.render(List.<String[]>of(r), true, new AtomicBoolean(true)).toString();
+            String[] cells = text.split(",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)", -1);  // commas outside quotes
+            String written = cells[name].startsWith("\"") ? cells[name].substring(1, cells[name].length() - 1)
+                    .replace("\"\"", "\"") : cells[name];
+            assertEquals("'" + formula, written, text);
+            assertEquals("-12.00", cells[cost], "a credit stays a number");
+            assertEquals(formula, r[name], "the row itself is not changed");
+            String json = FocusRendering.render(List.<String[]>of(r), false, new AtomicBoolean(true)).toString();
+            assertTrue(json.contains("\"BillingAccountName\":" + FocusRendering.jsonString(formula)), json);
+        }
+        String[] plain = row("acme", "-1.00", null);
+        assertTrue(FocusRendering.spreadsheetSafe(plain) == plain, "a row with nothing to change is not copied");
+    }
+
     @Test
     void json_writes_decimals_and_tags_raw_and_every_other_value_as_a_string() throws Exception {
         AtomicBoolean first = new AtomicBoolean(true);
