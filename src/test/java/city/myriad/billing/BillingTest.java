@@ -1498,8 +1498,8 @@ class BillingTest {
         // One of a's jobs carries the tenant's tags: its usage rows carry them beside the provider's project tag.
         UUID tagged = History.ran(pool, a.tenant().id(), a.tenant().projectId(), a.cluster(), a.node(), 2,
                 Instant.parse("2024-11-25T08:00:00Z"), Instant.parse("2024-11-25T09:30:00Z"), ON_DEMAND);
-        sqlRun("update jobs set tags = '{\"team\": \"vision\", \"cost-centre\": \"42\"}'::jsonb where id = $1",
-                tagged);
+        sqlRun("update jobs set tags = '{\"team\": \"vision\", \"cost-centre\": \"42\"}'::jsonb, "
+                + "name = 'vision nightly' where id = $1", tagged);
         UUID r = History.reserved(pool, a.tenant().id(), a.tenant().projectId(), a.cluster(), 4,
                 Instant.parse("2024-11-20T00:00:00Z"), Instant.parse("2024-11-20T12:00:00Z"), 48_000,
                 Instant.parse("2024-11-02T00:00:00Z"), null, null);
@@ -1568,9 +1568,11 @@ class BillingTest {
         assertEquals(2, taggedRows.size(), "08:00-09:00 and 09:00-09:30");
         for (Map<String, Object> x : taggedRows) {
             assertEquals(Map.of("myriad/project", projectSlug, "team", "vision", "cost-centre", "42"), x.get("Tags"));
+            assertEquals("vision nightly", x.get("ResourceName"), "the job's name");
         }
         assertTrue(jsonRows.stream().filter(x -> "Usage".equals(x.get("ChargeCategory")) && !taggedRows.contains(x))
-                .allMatch(x -> Map.of("myriad/project", projectSlug).equals(x.get("Tags"))));
+                .allMatch(x -> Map.of("myriad/project", projectSlug).equals(x.get("Tags"))
+                        && ("job " + x.get("ResourceId")).equals(x.get("ResourceName"))), "no name: the id's words");
         // The operator sees both tenants' rows on its clusters; nobody else's.
         String ops = given().auth().oauth2(Tokens.olga()).queryParam("from", "2024-11-01T00:00:00Z")
                 .queryParam("to", "2024-12-01T00:00:00Z").get("/api/v1/exports/focus").then().statusCode(200)

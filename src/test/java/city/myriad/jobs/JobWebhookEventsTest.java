@@ -91,7 +91,7 @@ class JobWebhookEventsTest {
                     .extract().path("secret");
 
             String quick = submitted(t.admin(), job(cluster, t.projectId(), "4", "ON_DEMAND", 3600).replace("}",
-                    ",\"tags\":{\"team\":\"vision\"}}"));
+                    ",\"tags\":{\"team\":\"vision\"},\"name\":\"nightly eval\"}"));
             String quiets = submitted(quiet.admin(), job(cluster, quiet.projectId(), "0.5", "ON_DEMAND", 60));
             until(t.admin(), quick, state("SUCCEEDED"));
             until(quiet.admin(), quiets, state("SUCCEEDED"));
@@ -118,6 +118,10 @@ class JobWebhookEventsTest {
             assertEquals("ON_DEMAND", done.getString("data.class"));
             assertEquals(1, done.getInt("data.attempt"));
             assertEquals(Map.of("team", "vision"), done.getMap("data.tags"), "the job's own tags");
+            assertEquals("nightly eval", done.getString("data.name"), "and its name");
+            assertTrue(events.stream().filter(e -> cancelled.equals(e.getString("data.jobId")))
+                    .allMatch(e -> e.getMap("data").containsKey("name") && e.get("data.name") == null),
+                    "no name: null");
             assertEquals(Map.of(), events.stream().filter(e -> cancelled.equals(e.getString("data.jobId")))
                     .findFirst().orElseThrow().getMap("data.tags"), "none: {}");
             JsonPath quickJob = until(t.admin(), quick, state("SUCCEEDED"));

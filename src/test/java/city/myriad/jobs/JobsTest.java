@@ -707,6 +707,44 @@ class JobsTest {
         }
     }
 
+    /**
+     * A job may carry the tenant's name for it: shown in its view and the list, found by the list's name filter (two
+     * jobs may share one); a blank or over-long name is refused with the field named, and nothing is queued.
+     */
+    @Test
+    void a_job_carries_its_name_and_the_list_finds_the_jobs_of_a_name() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        String base = job(cluster, t.projectId(), "1", "SPOT", 36000);
+        String name = "llama-ft-3 nightly \u591c";  // any text, a CJK character included
+        String first = submit(t.admin(), base.replace("}", ",\"name\":\"" + name + "\"}")).then().statusCode(201)
+                .body("name", equalTo(name)).extract().path("id");
+        String second = submitted(t.member(), base.replace("}", ",\"name\":\"" + name + "\"}"));
+        String unnamed = submitted(t.member(), base);
+        given().auth().oauth2(t.member()).get("/api/v1/jobs/" + first).then().statusCode(200)
+                .body("name", equalTo(name));
+        given().auth().oauth2(t.member()).get("/api/v1/jobs/" + unnamed).then().statusCode(200)
+                .body("name", nullValue());
+        given().auth().oauth2(t.member()).queryParam("name", name).get("/api/v1/jobs").then().statusCode(200)
+                .body("items.id", org.hamcrest.Matchers.contains(first, second))
+                .body("items.name", org.hamcrest.Matchers.everyItem(equalTo(name)));
+        given().auth().oauth2(t.member()).queryParam("name", "llama-ft-3").get("/api/v1/jobs").then().statusCode(200)
+                .body("items", hasSize(0));
+        World.Tenant other = World.tenant();
+        given().auth().oauth2(other.admin()).queryParam("name", name).get("/api/v1/jobs").then().statusCode(200)
+                .body("items", hasSize(0));
+        for (String wrong : List.of("\"   \"", "\"" + "n".repeat(129) + "\"", "42", "\"a\\u0007b\"")) {
+            submit(t.admin(), base.replace("}", ",\"name\":" + wrong + "}")).then().statusCode(400)
+                    .contentType("application/problem+json").body("errors[0].field", equalTo("name"));
+        }
+        given().auth().oauth2(t.member()).queryParam("name", " ").get("/api/v1/jobs").then().statusCode(400)
+                .body("errors[0].field", equalTo("name"));
+        given().auth().oauth2(t.member()).get("/api/v1/jobs").then().statusCode(200).body("items", hasSize(3));
+        for (String id : List.of(first, second, unnamed)) {
+            given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + id + "/cancel").then().statusCode(200);
+        }
+    }
+
     /** Quotes reuse what the running jobs hold only until the cluster changes: a job that started is seen at once. */
     @Test
     void a_quote_sees_a_job_that_started_since_the_last_quote() {

@@ -134,13 +134,17 @@ public class FocusExport {
     private record Cursor(Instant hour, UUID job, int attempt, boolean done) {}
 
     /**
-     * A chunk of rows, the tags of the jobs in it that have any (read with the chunk, so that memory stays with the
-     * chunk however many jobs an export meets), and the cursor after it.
+     * A chunk of rows, the tags and names of the jobs in it that have any (read with the chunk, so that memory stays
+     * with the chunk however many jobs an export meets), and the cursor after it.
      */
-    private record UsageChunk(List<Row> rows, java.util.Map<UUID, String> jobTags, Cursor next) {}
+    private record UsageChunk(List<Row> rows, java.util.Map<UUID, JobLabels> jobLabels, Cursor next) {}
 
-    /** The tags of the chunk's jobs that have any, as stored (a JSON object with its keys sorted). */
-    private static final String JOB_TAGS = "select id, tags::text from jobs where id = any($1::uuid[]) and tags is not null";
+    /** A job's tags as stored (a JSON object with its keys sorted) and its name; either may be null. */
+    private record JobLabels(String tags, String name) {}
+
+    /** The tags and names of the chunk's jobs that have either. */
+    private static final String JOB_LABELS = """
+            select id, tags::text, name from jobs where id = any($1::uuid[]) and (tags is not null or name is not null)""";
 
     private record LineCursor(UUID invoice, int line) {}
 
@@ -200,15 +204,15 @@ public class FocusExport {
                         rows.forEach(list::add);
                         return list;
                     }))
-                    .chain(out -> jobTags(conn, out).chain(tags -> {
+                    .chain(out -> jobLabels(conn, out).chain(labels -> {
                         if (out.size() == chunk) {
                             Row last = out.get(out.size() - 1);
-                            return Uni.createFrom().item(new UsageChunk(out, tags, new Cursor(h, last.getUUID(1),
+                            return Uni.createFrom().item(new UsageChunk(out, labels, new Cursor(h, last.getUUID(1),
                                     last.getInteger(2), false)));
                         }
                         // The hour is done: the next chunk starts at the next hour with rows.
                         return nextHour(conn, h.plusSeconds(3600), r.to(), s.tenantId(), clusters)
-                                .map(next -> new UsageChunk(out, tags, next == null
+                                .map(next -> new UsageChunk(out, labels, next == null
                                         ? new Cursor(null, c.job(), 0, true)
                                         : new Cursor(next, new UUID(0, 0), 0, false)));
                     })));
@@ -216,17 +220,17 @@ public class FocusExport {
                 : Uni.createFrom().item(chunk));
     }
 
-    private static Uni<java.util.Map<UUID, String>> jobTags(io.vertx.mutiny.sqlclient.SqlConnection conn,
+    private static Uni<java.util.Map<UUID, JobLabels>> jobLabels(io.vertx.mutiny.sqlclient.SqlConnection conn,
             List<Row> rows) {
         if (rows.isEmpty()) {
             return Uni.createFrom().item(java.util.Map.of());
         }
         java.util.Set<UUID> jobs = new java.util.HashSet<>();
         rows.forEach(x -> jobs.add(x.getUUID(1)));
-        return conn.preparedQuery(JOB_TAGS).execute(Tuple.of(jobs.toArray(UUID[]::new))).map(rs -> {
-            java.util.Map<UUID, String> tags = new java.util.HashMap<>();
-            rs.forEach(x -> tags.put(x.getUUID(0), x.getString(1)));
-            return tags;
+        return conn.preparedQuery(JOB_LABELS).execute(Tuple.of(jobs.toArray(UUID[]::new))).map(rs -> {
+            java.util.Map<UUID, JobLabels> labels = new java.util.HashMap<>();
+            rs.forEach(x -> labels.put(x.getUUID(0), new JobLabels(x.getString(1), x.getString(2))));
+            return labels;
         });
     }
 
@@ -270,7 +274,8 @@ public class FocusExport {
             boolean correction = hour.isBefore(PERIOD_STARTS.computeIfAbsent(period, FocusExport::periodStart));
             String[] v = base(tenant, dims.tenants.get(tenant), currency, period, invoice, project, project3[1],
                     project3[0], cluster[1], clusterSlug, cluster[2]);
-            set(v, C_Tags, withJobTags(v[C_Tags], chunk.jobTags().get(job)));
+            JobLabels labels = chunk.jobLabels().get(job);
+            set(v, C_Tags, withJobTags(v[C_Tags], labels == null ? null : labels.tags()));
             String costText = money(cost, digits);
             set(v, C_BilledCost, costText);
             set(v, C_ListCost, costText);
@@ -295,7 +300,8 @@ public class FocusExport {
             set(v, C_CapacityReservationId, reservation == null ? null : reservation.toString());
             set(v, C_CapacityReservationStatus, reservation == null ? null : "Used");
             set(v, C_ResourceId, job.toString());
-            set(v, C_ResourceName, "job " + job);
+            // The tenant's name for the job when it gave one; else the id's words, as before names.
+            set(v, C_ResourceName, labels != null && labels.name() != null ? labels.name() : "job " + job);
             set(v, C_ResourceType, "GPU Job");
             set(v, C_SkuId, model + "/" + priceClass);
             set(v, C_SkuMeter, "Card time");

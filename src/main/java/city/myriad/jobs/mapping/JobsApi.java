@@ -62,7 +62,12 @@ public final class JobsApi {
                     + "most 256 characters. Shown in the job's view, matched by listJobs' tag filter, and written into "
                     + "the FOCUS export's Tags column", examples = "{\"team\": \"vision\", \"experiment\": \"llama-ft-3\"}",
                     maxProperties = 20)
-            java.util.Map<String, String> tags) {}
+            java.util.Map<String, String> tags,
+            @MaxChars(128)
+            @Schema(description = "The tenant's name for the job, as Slurm's --job-name: 1-128 characters, not blank, "
+                    + "not unique (a nightly job may keep one name). Shown in its view and lists, found by listJobs' "
+                    + "name filter, and the FOCUS export's ResourceName", maxLength = 128,
+                    examples = "llama-ft-3 nightly") String name) {}
 
     /** The most CPU (thousandths of a core) and memory (MiB) a job may ask: far beyond any cluster's. */
     public static final long MAX_CPU_MILLI = 1_000_000_000L;
@@ -113,6 +118,8 @@ public final class JobsApi {
             @Schema(description = "The tenant's labels, as submitted ({} for none)",
                     examples = "{\"team\": \"vision\", \"experiment\": \"llama-ft-3\"}")
             java.util.Map<String, String> tags,
+            @Schema(description = "The tenant's name for it; null for none", examples = "llama-ft-3 nightly")
+            String name,
             List<TransitionView> history) implements Identified {}
 
     @Schema(name = "ClusterQueue", description = "A cluster's demand and use per card model, across tenants (counts "

@@ -7,24 +7,29 @@ import java.util.UUID;
 
 /**
  * What {@code listJobs} keeps: each filter given (null: any) holds; {@code tags} is {@link JobTags#filter}'s JSON;
- * {@code from} inclusive and {@code to} exclusive on the submission instant; {@code newestFirst} the order.
+ * {@code name} the job's exact name; {@code from} inclusive and {@code to} exclusive on the submission instant;
+ * {@code newestFirst} the order.
  */
-public record JobFilter(UUID project, JobState state, UUID cluster, String tags, String submittedBy,
+public record JobFilter(UUID project, JobState state, UUID cluster, String tags, String submittedBy, String name,
         Instant from, Instant to, boolean newestFirst) {
 
     /** The filters as the query gave them, checked: 400 VALIDATION_FAILED naming the first one wrong. */
     public static JobFilter parse(UUID project, String state, UUID cluster, List<String> tag, String submittedBy,
-            String fromText, String toText, String order) {
+            String name, String fromText, String toText, String order) {
         JobState s = Fields.oneOf("state", state, JobState.RESTING);
         String tags = tag == null || tag.isEmpty() ? null : JobTags.filter(tag).orElseThrow(() -> Fields.invalid("tag",
                 "each is key=value (key= for an empty value), a key at most once"));
         if (submittedBy != null && (submittedBy.isEmpty() || submittedBy.length() > 255)) {
             throw Fields.invalid("submittedBy", "a username of 1 to 255 characters");
         }
+        if (name != null && (name.isBlank() || name.codePointCount(0, name.length()) > 128)) {
+            throw Fields.invalid("name", "a job name of 1 to 128 characters, not blank");
+        }
         Fields.Span span = Fields.span(fromText, toText);
         if (order != null && !order.equals("oldest") && !order.equals("newest")) {
             throw Fields.invalid("order", "oldest or newest");
         }
-        return new JobFilter(project, s, cluster, tags, submittedBy, span.from(), span.to(), "newest".equals(order));
+        return new JobFilter(project, s, cluster, tags, submittedBy, name, span.from(), span.to(),
+                "newest".equals(order));
     }
 }

@@ -9,13 +9,14 @@ import java.util.UUID;
  * {@code startedAt} and {@code placement} (JSON, see {@link JobPlacement}) are those of the current or last run;
  * {@code chargedMinor} and {@code creditedMinor} sum its closed runs; {@code cpuMilli} (thousandths of a core) and
  * {@code memoryMib} are what the whole job asks besides its cards (0: nothing); {@code tags} the tenant's labels, a
- * JSON object of strings ({@link JobTags}), null for none.
+ * JSON object of strings ({@link JobTags}), null for none; {@code name} the tenant's name for it, null for none.
  */
 public record JobRow(UUID id, UUID tenantId, UUID projectId, UUID clusterId, String model, int cardsMilli,
         JobClass jobClass, UUID reservationId, int maxRunSeconds, boolean sameBlock, UUID quoteId, String currency,
         long unitPriceMinor, Integer priceBookVersion, long projectedMinor, JobState state, String reason, int attempt,
         String placement, Instant startedAt, Instant endedAt, long chargedMinor, long creditedMinor, boolean borrowed,
-        String submittedBy, Instant createdAt, Instant updatedAt, long cpuMilli, long memoryMib, String tags) {
+        String submittedBy, Instant createdAt, Instant updatedAt, long cpuMilli, long memoryMib, String name,
+        String tags) {
 
     /** The job moved to {@code next} (the lifecycle table must allow it) for {@code why}, at {@code at}. */
     public JobRow withState(JobState next, String why, Instant at) {
@@ -29,7 +30,7 @@ public record JobRow(UUID id, UUID tenantId, UUID projectId, UUID clusterId, Str
         return new JobRow(id, tenantId, projectId, clusterId, model, cardsMilli, jobClass, reservationId,
                 maxRunSeconds, sameBlock, quoteId, currency, unitPriceMinor, priceBookVersion, projectedMinor, state,
                 reason, attempt, placement, startedAt, endedAt, chargedMinor, creditedMinor, borrowed, submittedBy,
-                createdAt, updatedAt, cpuMilli, memoryMib, tags);
+                createdAt, updatedAt, cpuMilli, memoryMib, name, tags);
     }
 
     /** The same job waiting for another reason. */

@@ -76,8 +76,8 @@ public class JobResource {
             description = "Oldest first (by id), or newest first with `order=newest`. Each QUEUED job carries its "
                     + "queuePosition and estimatedStartAt as its own getJob gives them; the history is left out "
                     + "(getJob has it). `tag=key=value` (repeated: all of them) lists the jobs carrying those tags; "
-                    + "`submittedBy` the jobs one username submitted; `from` / `to` the jobs submitted in that "
-                    + "half-open interval. Filters combine (all of them hold).")
+                    + "`submittedBy` the jobs one username submitted; `name` the jobs of one name; `from` / `to` "
+                    + "the jobs submitted in that half-open interval. Filters combine (all of them hold).")
     public Uni<Page<JobView>> list(@QueryParam("cursor") String cursor, @QueryParam("limit") String limit,
             @QueryParam("projectId") UUID projectId,
             @Parameter(description = "A state a job rests in; PREEMPTED is not one (a preempted job is QUEUED again "
@@ -90,6 +90,8 @@ public class JobResource {
             @QueryParam("tag") List<String> tag,
             @Parameter(description = "Only the jobs this username submitted (a job's `submittedBy`)", example = "amy")
             @QueryParam("submittedBy") String submittedBy,
+            @Parameter(description = "Only the jobs of this name (exactly, as submitted)", example = "llama-ft-3 nightly")
+            @QueryParam("name") String name,
             @Parameter(description = "Only the jobs submitted at this instant or later",
                     example = "2026-12-01T00:00:00Z")
             @QueryParam("from") String from,
@@ -99,7 +101,7 @@ public class JobResource {
                     type = SchemaType.STRING, enumeration = {"oldest", "newest"}))
             @QueryParam("order") String order) {
         return jobs.list(callers.get(), paging.request(cursor, limit), JobFilter.parse(projectId, state,
-                clusterId, tag, submittedBy, from, to, order));
+                clusterId, tag, submittedBy, name, from, to, order));
     }
 
     @GET

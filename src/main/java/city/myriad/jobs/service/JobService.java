@@ -207,6 +207,9 @@ public class JobService {
 
     private static Shape shape(CreateJob c) {
         tagged(c.tags());
+        if (c.name() != null && c.name().isBlank()) {
+            throw invalid("name", "1 to 128 characters, not blank (leave it out for none)");
+        }
         BigDecimal milli = c.cards().multiply(BigDecimal.valueOf(1000));
         if (milli.stripTrailingZeros().scale() > 0 || (c.cards().compareTo(BigDecimal.ONE) > 0
                 && c.cards().stripTrailingZeros().scale() > 0)) {
@@ -320,7 +323,7 @@ public class JobService {
                 shape.cardsMilli(), shape.jobClass(), c.reservationId(), c.maxRunSeconds(), shape.sameBlock(),
                 c.quoteId(), priced.currency(), priced.unitPriceMinor(), priced.priceBookVersion(),
                 priced.projectedMinor(), JobState.QUEUED, Reasons.CAPACITY, 0, null, null, null, 0, 0, false,
-                caller.username(), now, now, shape.cpuMilli(), shape.memoryMib(), JobTags.json(c.tags()));
+                caller.username(), now, now, shape.cpuMilli(), shape.memoryMib(), c.name(), JobTags.json(c.tags()));
         return write.apply(row)
                 .onFailure(f -> c.quoteId() != null && Constraints.violates(f, QuoteService.USED_ONCE))
                 .transform(f -> QuoteService.usedUp(c.quoteId(), null))
@@ -384,7 +387,7 @@ public class JobService {
                 v.maxRunSeconds(),
                 v.sameBlock(), v.quoteId(), v.state(), v.reason(), v.attempt(), v.placement(), v.shareMilli(),
                 e.position(), e.startAt(), v.unitPrice(), v.cost(), v.credit(), v.projectedCost(), v.borrowed(),
-                v.startedAt(), v.endedAt(), v.submittedBy(), v.createdAt(), v.tags(), v.history()));
+                v.startedAt(), v.endedAt(), v.submittedBy(), v.createdAt(), v.tags(), v.name(), v.history()));
     }
 
     /**
@@ -636,7 +639,7 @@ public class JobService {
                 position, estimate, Money.of(r.unitPriceMinor(), r.currency()),
                 Money.of(r.chargedMinor() + live, r.currency()), Money.of(r.creditedMinor(), r.currency()),
                 Money.of(r.projectedMinor(), r.currency()), r.borrowed(), r.startedAt(), r.endedAt(),
-                r.submittedBy(), r.createdAt(), JobTags.read(r.tags()), history);
+                r.submittedBy(), r.createdAt(), JobTags.read(r.tags()), r.name(), history);
     }
 
     JobPlacement placement(String stored) {
