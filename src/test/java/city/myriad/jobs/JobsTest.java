@@ -745,6 +745,88 @@ class JobsTest {
         }
     }
 
+    /**
+     * cancelJobs ends every live job its selector keeps and nothing else: by name, by state (a running job stopped),
+     * never another tenant's; a repeat ends nothing more; an empty or wrong selector is 400 and ends nothing.
+     */
+    @Test
+    void cancel_jobs_ends_the_live_jobs_a_selector_keeps_and_no_other() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        World.Tenant other = World.tenant();
+        String base = job(cluster, t.projectId(), "1", "SPOT", 36000);
+        String sweep = base.replace("}", ",\"name\":\"sweep\"}");
+        List<String> swept = List.of(submitted(t.member(), sweep), submitted(t.admin(), sweep),
+                submitted(t.member(), sweep));
+        String kept = submitted(t.member(), base.replace("}", ",\"name\":\"keep\"}"));
+        String othersSweep = submitted(other.member(), job(cluster, other.projectId(), "1", "SPOT", 36000)
+                .replace("}", ",\"name\":\"sweep\"}"));
+        for (String id : swept) {
+            until(t.admin(), id, state("RUNNING"));
+        }
+
+        // Only QUEUED: the running sweep jobs are left alone.
+        given().auth().oauth2(t.member()).contentType("application/json").body("{\"name\":\"sweep\","
+                + "\"state\":\"QUEUED\"}").post("/api/v1/jobs/cancel").then().statusCode(200)
+                .body("cancelled", equalTo(0)).body("more", equalTo(false));
+        JsonPath done = given().auth().oauth2(t.member()).contentType("application/json")
+                .body("{\"name\":\"sweep\"}").post("/api/v1/jobs/cancel").then().statusCode(200)
+                .body("cancelled", equalTo(3)).body("more", equalTo(false)).extract().jsonPath();
+        assertEquals(swept, done.getList("jobIds"), "oldest first");
+        for (String id : swept) {
+            given().auth().oauth2(t.admin()).get("/api/v1/jobs/" + id).then().statusCode(200)
+                    .body("state", equalTo("CANCELLED")).body("reason", equalTo("CANCELLED_BY_TENANT"))
+                    .body("endedAt", notNullValue());
+        }
+        given().auth().oauth2(t.admin()).get("/api/v1/jobs/" + kept).then().body("state",
+                org.hamcrest.Matchers.not(equalTo("CANCELLED")));
+        given().auth().oauth2(other.admin()).get("/api/v1/jobs/" + othersSweep).then().body("state",
+                org.hamcrest.Matchers.not(equalTo("CANCELLED")));
+        // A repeat ends nothing more; each job ended is one audit event.
+        given().auth().oauth2(t.member()).contentType("application/json").body("{\"name\":\"sweep\"}")
+                .post("/api/v1/jobs/cancel").then().statusCode(200).body("cancelled", equalTo(0));
+        given().auth().oauth2(t.admin()).queryParam("action", "cancelJobs").get("/api/v1/tenants/" + t.id()
+                + "/audit-events").then().statusCode(200).body("items", hasSize(3))
+                .body("items.target.id", org.hamcrest.Matchers.containsInAnyOrder(swept.toArray()));
+
+        // Bad selectors: 400 naming the field, nothing ended.
+        for (String[] wrong : List.of(new String[] {"{}", "selector"}, new String[] {"{\"state\":\"SUCCEEDED\"}",
+                "state"}, new String[] {"{\"name\":\"  \"}", "name"}, new String[] {"{\"from\":"
+                        + "\"2026-12-02T00:00:00Z\",\"to\":\"2026-12-01T00:00:00Z\"}", "to"})) {
+            given().auth().oauth2(t.member()).contentType("application/json").body(wrong[0])
+                    .post("/api/v1/jobs/cancel").then().statusCode(400).contentType("application/problem+json")
+                    .body("errors[0].field", equalTo(wrong[1]));
+        }
+        given().auth().oauth2(t.viewer()).contentType("application/json").body("{\"name\":\"keep\"}")
+                .post("/api/v1/jobs/cancel").then().statusCode(403);
+        given().auth().oauth2(t.admin()).get("/api/v1/jobs/" + kept).then().body("state",
+                org.hamcrest.Matchers.not(equalTo("CANCELLED")));
+        given().auth().oauth2(t.admin()).contentType("application/json").body("{\"name\":\"keep\"}")
+                .post("/api/v1/jobs/cancel").then().statusCode(200).body("jobIds",
+                        org.hamcrest.Matchers.contains(kept));
+        given().auth().oauth2(other.admin()).post("/api/v1/jobs/" + othersSweep + "/cancel").then().statusCode(200);
+    }
+
+    /** A selector keeping more jobs than one call ends: 500 ended and {@code more}, then the rest. */
+    @Test
+    void cancel_jobs_ends_500_a_call_and_says_when_more_are_left() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        String body = job(cluster, t.projectId(), "1", "SPOT", 36000).replace("}", ",\"name\":\"flood\"}");
+        for (int i = 0; i < 503; i++) {
+            submitted(t.member(), body);
+        }
+        given().auth().oauth2(t.member()).contentType("application/json").body("{\"name\":\"flood\"}")
+                .post("/api/v1/jobs/cancel").then().statusCode(200).body("cancelled", equalTo(500))
+                .body("jobIds", hasSize(500)).body("more", equalTo(true));
+        given().auth().oauth2(t.member()).contentType("application/json").body("{\"name\":\"flood\"}")
+                .post("/api/v1/jobs/cancel").then().statusCode(200).body("cancelled", equalTo(3))
+                .body("more", equalTo(false));
+        given().auth().oauth2(t.member()).queryParam("name", "flood").queryParam("state", "CANCELLED")
+                .queryParam("limit", 500).get("/api/v1/jobs").then().statusCode(200).body("items", hasSize(500))
+                .body("nextCursor", notNullValue());
+    }
+
     /** Quotes reuse what the running jobs hold only until the cluster changes: a job that started is seen at once. */
     @Test
     void a_quote_sees_a_job_that_started_since_the_last_quote() {

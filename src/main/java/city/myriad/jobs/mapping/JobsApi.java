@@ -69,6 +69,29 @@ public final class JobsApi {
                     + "name filter, and the FOCUS export's ResourceName", maxLength = 128,
                     examples = "llama-ft-3 nightly") String name) {}
 
+    @Schema(name = "CancelJobs", description = "Which of the tenant's live jobs (QUEUED or RUNNING) to cancel, as "
+            + "listJobs filters them: every field given holds, and at least one is given (an empty selector is "
+            + "refused rather than read as every job)")
+    public record CancelJobs(UUID projectId, UUID clusterId,
+            @Pattern(regexp = "QUEUED|RUNNING", message = "QUEUED or RUNNING")
+            @Schema(description = "Only the jobs in this state (left out: both)", enumeration = {"QUEUED", "RUNNING"})
+            String state,
+            @Schema(description = "Only the jobs carrying every one of these tags", examples = "{\"team\": \"vision\"}",
+                    maxProperties = 20) java.util.Map<String, String> tags,
+            @MaxChars(128) @Schema(description = "Only the jobs of this name", maxLength = 128,
+                    examples = "llama-ft-3 nightly") String name,
+            @MaxChars(255) @Schema(description = "Only the jobs this username submitted", maxLength = 255,
+                    examples = "amy") String submittedBy,
+            @Schema(description = "Only the jobs submitted at this instant or later") Instant from,
+            @Schema(description = "Only the jobs submitted before this instant") Instant to) {}
+
+    @Schema(name = "CancelledJobs", description = "What one cancelJobs call ended")
+    public record CancelledJobs(
+            @Schema(description = "How many jobs it cancelled", examples = "3") int cancelled,
+            @Schema(description = "Their ids, oldest first") List<UUID> jobIds,
+            @Schema(description = "More jobs matched than one call cancels (500): call again with the same selector")
+            boolean more) {}
+
     /** The most CPU (thousandths of a core) and memory (MiB) a job may ask: far beyond any cluster's. */
     public static final long MAX_CPU_MILLI = 1_000_000_000L;
     public static final long MAX_MEMORY_MIB = 1_000_000_000L;

@@ -141,21 +141,50 @@ public class JobRepository {
      * tag of {@code tags} (a JSON object; null: any).
      */
     public Uni<List<JobRow>> page(UUID tenantId, UUID after, JobFilter f, int limit) {
-        StringBuilder sql = new StringBuilder("select " + SELECTED + " from jobs where tenant_id = :tenant");
         java.util.Map<String, Object> values = new java.util.LinkedHashMap<>();
+        StringBuilder sql = new StringBuilder("select " + SELECTED + " from jobs where tenant_id = :tenant");
         values.put("tenant", tenantId);
         values.put("limit", limit);
         if (after != null) {
             sql.append(f.newestFirst() ? " and id < :after" : " and id > :after");
             values.put("after", after);
         }
-        if (f.project() != null) {
-            sql.append(" and project_id = :project");
-            values.put("project", f.project());
-        }
         if (f.state() != null) {
             sql.append(" and state = :state");
             values.put("state", f.state().name());
+        }
+        where(f, sql, values);
+        sql.append(f.newestFirst() ? " order by id desc limit :limit" : " order by id limit :limit");
+        return rows(sql.toString(), q -> values.forEach(q::setParameter));
+    }
+
+    /**
+     * The ids of the tenant's QUEUED and RUNNING jobs that {@code f} keeps (its state: QUEUED or RUNNING alone),
+     * oldest first, up to {@code limit}: what a bulk cancellation ends.
+     */
+    public Uni<List<UUID>> liveIds(UUID tenantId, JobFilter f, int limit) {
+        java.util.Map<String, Object> values = new java.util.LinkedHashMap<>();
+        StringBuilder sql = new StringBuilder("select id from jobs where tenant_id = :tenant");
+        values.put("tenant", tenantId);
+        values.put("limit", limit);
+        if (f.state() != null) {
+            sql.append(" and state = :state");
+            values.put("state", f.state().name());
+        } else {
+            sql.append(" and state in ('QUEUED', 'RUNNING')");
+        }
+        where(f, sql, values);
+        sql.append(" order by id limit :limit");
+        SessionSql q = SessionSql.select(sql.toString());
+        values.forEach(q::setParameter);
+        return q.column(UUID.class);
+    }
+
+    /** The conditions of {@code f} but its state and order, appended to {@code sql} with their values. */
+    private static void where(JobFilter f, StringBuilder sql, java.util.Map<String, Object> values) {
+        if (f.project() != null) {
+            sql.append(" and project_id = :project");
+            values.put("project", f.project());
         }
         if (f.cluster() != null) {
             sql.append(" and cluster_id = :cluster");
@@ -181,8 +210,6 @@ public class JobRepository {
             sql.append(" and created_at < :to");
             values.put("to", SqlTimes.utc(f.to()));
         }
-        sql.append(f.newestFirst() ? " order by id desc limit :limit" : " order by id limit :limit");
-        return rows(sql.toString(), q -> values.forEach(q::setParameter));
     }
 
     /** The jobs of a cluster that are QUEUED or RUNNING, oldest first: what a scheduler resumes from. */

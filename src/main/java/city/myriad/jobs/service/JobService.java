@@ -74,7 +74,6 @@ public class JobService {
     private final Budgets budgets;
     private final MeterReadings meter;
     private final JobRepository jobs;
-    private final JobRuns runs;
     private final Idempotency idempotency;
     private final SchedulingLoops loops;
     private final ObjectMapper json;
@@ -83,11 +82,14 @@ public class JobService {
     private final QueuePlans plans;
 
     private final AuditTrail audit;
+    private final JobCancellations cancellations;
 
-    JobService(Scoped scoped, SubmissionBatches batches, TenantProjects projects, ClusterSupply clusters, JobPricing pricing, QuotaLimits quotas,
-            Budgets budgets, MeterReadings meter, JobRepository jobs, JobRuns runs, Idempotency idempotency,
-            SchedulingLoops loops, ObjectMapper json, Ids ids, Clock clock, QueuePlans plans, AuditTrail audit) {
+    JobService(Scoped scoped, SubmissionBatches batches, TenantProjects projects, ClusterSupply clusters,
+            JobPricing pricing, QuotaLimits quotas, Budgets budgets, MeterReadings meter, JobRepository jobs,
+            Idempotency idempotency, SchedulingLoops loops, ObjectMapper json, Ids ids, Clock clock,
+            QueuePlans plans, AuditTrail audit, JobCancellations cancellations) {
         this.audit = audit;
+        this.cancellations = cancellations;
         this.plans = plans;
         this.scoped = scoped;
         this.batches = batches;
@@ -98,7 +100,6 @@ public class JobService {
         this.budgets = budgets;
         this.meter = meter;
         this.jobs = jobs;
-        this.runs = runs;
         this.idempotency = idempotency;
         this.loops = loops;
         this.json = json;
@@ -402,9 +403,7 @@ public class JobService {
                 .chain(locked -> {
                     JobRow j = locked.orElseThrow(() -> notFound(id));
                     Uni<?> done = switch (j.state()) {
-                        case QUEUED -> runs.endQueued(j, JobState.CANCELLED, Reasons.CANCELLED_BY_TENANT, now, true);
-                        case RUNNING -> runs.endRun(j, new JobRuns.RunEnd(JobState.CANCELLED,
-                                Reasons.CANCELLED_BY_TENANT, false, true, true), now);
+                        case QUEUED, RUNNING -> cancellations.end(j, now);
                         case CANCELLED -> Uni.createFrom().item(j);
                         default -> throw new MyriadProblem.Conflict(ProblemCode.JOB_NOT_CANCELLABLE, "Job " + id
                                 + " has ended " + j.state());

@@ -1,0 +1,132 @@
+package city.myriad.jobs.service;
+
+import city.myriad.jobs.mapping.JobsApi.CancelJobs;
+import city.myriad.jobs.mapping.JobsApi.CancelledJobs;
+import city.myriad.jobs.model.JobFilter;
+import city.myriad.jobs.model.JobRow;
+import city.myriad.jobs.model.JobState;
+import city.myriad.jobs.model.JobTags;
+import city.myriad.jobs.model.Reasons;
+import city.myriad.jobs.repository.JobRepository;
+import city.myriad.platform.audit.AuditTrail;
+import city.myriad.platform.audit.AuditTrail.Target;
+import city.myriad.tenancy.service.TenantProjects;
+import city.myriad.platform.db.Scoped;
+import city.myriad.platform.security.Caller;
+import city.myriad.platform.validation.Fields;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Cancelling a tenant's jobs: one ({@code cancelJob}) or every live one a selector keeps ({@code cancelJobs}, as
+ * Slurm's {@code scancel --name / --user / --state}). Each job is ended in its own transaction, locked and read again
+ * first: a job that ended meanwhile is left alone, and one that left the state the selector named (a QUEUED job that
+ * started) too. So a bulk cancellation commits job by job, a repeat ends only what is still live, and it needs no
+ * idempotency key.
+ */
+@ApplicationScoped
+public class JobCancellations {
+
+    /** The most jobs one {@code cancelJobs} call ends; {@code more} says when the selector keeps others. */
+    public static final int MOST = 500;
+
+    private final TenantProjects projects;
+    private final Scoped scoped;
+    private final JobRepository jobs;
+    private final JobRuns runs;
+    private final AuditTrail audit;
+    private final SchedulingLoops loops;
+    private final Clock clock;
+
+    JobCancellations(TenantProjects projects, Scoped scoped, JobRepository jobs, JobRuns runs, AuditTrail audit,
+            SchedulingLoops loops, Clock clock) {
+        this.projects = projects;
+        this.scoped = scoped;
+        this.jobs = jobs;
+        this.runs = runs;
+        this.audit = audit;
+        this.loops = loops;
+        this.clock = clock;
+    }
+
+    /** Ends a locked QUEUED or RUNNING job for its tenant (CANCELLED_BY_TENANT): out of the queue, or stopped. */
+    Uni<JobRow> end(JobRow j, Instant now) {
+        if (j.state() == JobState.QUEUED) {
+            return runs.endQueued(j, JobState.CANCELLED, Reasons.CANCELLED_BY_TENANT, now, true);
+        }
+        if (j.state() == JobState.RUNNING) {
+            return runs.endRun(j, new JobRuns.RunEnd(JobState.CANCELLED, Reasons.CANCELLED_BY_TENANT, false, true,
+                    true), now);
+        }
+        throw new IllegalStateException("job " + j.id() + " is " + j.state() + ", not live");
+    }
+
+    /** The live jobs {@code command} selects, up to {@link #MOST}, cancelled one transaction each. */
+    public Uni<CancelledJobs> cancel(Caller caller, CancelJobs command) {
+        JobFilter filter = selector(command);
+        Instant now = clock.instant();
+        return projects.runningTenant(caller).chain(tenant -> scoped.asTenant(tenant,
+                        () -> jobs.liveIds(tenant, filter, MOST + 1))
+                .chain(ids -> {
+                    List<UUID> chosen = ids.subList(0, Math.min(ids.size(), MOST));
+                    List<UUID> cancelled = new ArrayList<>();
+                    Set<UUID> clusters = new HashSet<>();
+                    return Multi.createFrom().iterable(chosen)
+                            .onItem().transformToUniAndConcatenate(id -> scoped.asTenant(tenant,
+                                    () -> cancelOne(caller, tenant, id, filter.state(), now)))
+                            .invoke(ended -> {
+                                if (ended != null) {
+                                    cancelled.add(ended.id());
+                                    clusters.add(ended.clusterId());
+                                }
+                            })
+                            .collect().last()
+                            .invoke(() -> clusters.forEach(loops::wake))
+                            .map(ignored -> new CancelledJobs(cancelled.size(), List.copyOf(cancelled),
+                                    ids.size() > MOST));
+                }));
+    }
+
+    /** The job ended, or null if it is no longer live (or no longer in {@code state}) by the time it is locked. */
+    private Uni<JobRow> cancelOne(Caller caller, UUID tenant, UUID id, JobState state, Instant now) {
+        return jobs.lock(id).chain(locked -> {
+            JobRow j = locked.orElse(null);
+            boolean live = j != null && (j.state() == JobState.QUEUED || j.state() == JobState.RUNNING);
+            if (!live || (state != null && j.state() != state)) {
+                return Uni.createFrom().nullItem();
+            }
+            return end(j, now).call(() -> audit.record(caller, tenant, "cancelJobs", Target.of("JOB", id),
+                    Map.of("previousState", j.state().name()))).replaceWith(j);
+        });
+    }
+
+    /** The selector as a list filter: 400 naming what is wrong, or {@code selector} when nothing is given. */
+    static JobFilter selector(CancelJobs c) {
+        if (c == null || (c.projectId() == null && c.clusterId() == null && c.state() == null
+                && (c.tags() == null || c.tags().isEmpty()) && c.name() == null && c.submittedBy() == null
+                && c.from() == null && c.to() == null)) {
+            throw Fields.invalid("selector", "at least one of projectId, clusterId, state, tags, name, submittedBy, "
+                    + "from, to (to cancel every live job, name state QUEUED, then RUNNING)");
+        }
+        if (c.name() != null && c.name().isBlank()) {
+            throw Fields.invalid("name", "a job name of 1 to 128 characters, not blank");
+        }
+        if (c.submittedBy() != null && c.submittedBy().isEmpty()) {
+            throw Fields.invalid("submittedBy", "a username of 1 to 255 characters");
+        }
+        if (c.from() != null && c.to() != null && !c.to().isAfter(c.from())) {
+            throw Fields.invalid("to", "after from");
+        }
+        return new JobFilter(c.projectId(), c.state() == null ? null : JobState.valueOf(c.state()), c.clusterId(),
+                JobTags.json(c.tags()), c.submittedBy(), c.name(), c.from(), c.to(), false);
+    }
+}
