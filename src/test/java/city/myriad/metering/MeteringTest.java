@@ -220,6 +220,72 @@ class MeteringTest {
                 .statusCode(200).body("tenantId", equalTo(t.id()));
     }
 
+    /**
+     * Showback by tag: usage grouped by the value of one tag key sums, per value, the runs of the jobs carrying it
+     * (jobs without it under a null key), and in all to what every other grouping sums; measured usage is not
+     * given; bad or misplaced tagKey 400; operators may not group by tag; another tenant sees none of it.
+     */
+    @Test
+    void usage_grouped_by_a_tag_sums_each_values_runs_and_all_of_them_to_the_other_groupings() {
+        String cluster = World.cluster(2);
+        World.Tenant t = World.tenant();
+        World.Tenant other = World.tenant();
+        String node = node1(cluster);
+        Instant base = Instant.now().truncatedTo(ChronoUnit.DAYS).minus(1, ChronoUnit.DAYS);
+        String[] teams = {"vision", "vision", "nlp", null};
+        int[][] runs = {{8, 1337, 7261}, {3, 3599, 3602}, {1, 5000, 17}, {5, 10, 3601}};
+        Map<String, Long> seconds = new java.util.HashMap<>();
+        Map<String, Long> cost = new java.util.HashMap<>();
+        for (int i = 0; i < runs.length; i++) {
+            Instant start = base.plusSeconds(runs[i][1]);
+            UUID job = History.ran(pool, t.id(), t.projectId(), cluster, node, runs[i][0], start,
+                    start.plusSeconds(runs[i][2]), 1200);
+            if (teams[i] != null) {
+                String team = teams[i];
+                pool.withTransaction(c -> c.query("select set_config('myriad.scope', 'platform', true)").execute()
+                        .chain(() -> c.preparedQuery("update jobs set tags = jsonb_build_object('team', $2::text, "
+                                + "'site', 'hz') where id = $1").execute(io.vertx.mutiny.sqlclient.Tuple.of(job,
+                                        team)))).await().indefinitely();
+            }
+            String key = String.valueOf(teams[i]);
+            seconds.merge(key, (long) runs[i][0] * runs[i][2], Long::sum);
+            cost.merge(key, city.myriad.platform.money.Charges.of(1200, runs[i][0] * 1000,
+                    Duration.ofSeconds(runs[i][2])), Long::sum);
+        }
+        worker.drain();
+
+        String window = "/api/v1/usage?from=" + base + "&to=" + base.plus(2, ChronoUnit.DAYS);
+        JsonPath byTeam = given().auth().oauth2(t.member()).get(window + "&groupBy=tag&tagKey=team").then()
+                .statusCode(200).body("groupBy", equalTo("tag")).extract().jsonPath();
+        assertEquals(Arrays.asList("nlp", "vision", null), byTeam.getList("lines.key"), "by value, untagged last");
+        for (int i = 0; i < 3; i++) {
+            String key = String.valueOf(byTeam.getString("lines[" + i + "].key"));
+            assertEquals(0, new BigDecimal(byTeam.getString("lines[" + i + "].cardSeconds"))
+                    .compareTo(BigDecimal.valueOf(seconds.get(key))), key);
+            assertEquals(cost.get(key), byTeam.getLong("lines[" + i + "].cost.amountMinor"), key);
+            assertTrue(byTeam.get("lines[" + i + "].measuredCardSeconds") == null, "not kept by job");
+            assertTrue(byTeam.get("lines[" + i + "].eventCount") == null);
+        }
+        JsonPath byClass = given().auth().oauth2(t.member()).get(window + "&groupBy=class").then().statusCode(200)
+                .extract().jsonPath();
+        assertEquals(byClass.getLong("lines[0].cost.amountMinor"), cost.values().stream().mapToLong(Long::longValue)
+                .sum(), "the tag's lines sum to what the rollups say");
+        assertEquals(List.of("hz", "null"), given().auth().oauth2(t.member()).get(window + "&groupBy=tag&tagKey=site")
+                .then().statusCode(200).extract().jsonPath().getList("lines.key").stream().map(String::valueOf)
+                .toList());
+
+        given().auth().oauth2(t.member()).get(window + "&groupBy=tag").then().statusCode(400)
+                .body("errors[0].field", equalTo("tagKey"));
+        given().auth().oauth2(t.member()).get(window + "&groupBy=tag&tagKey=-bad").then().statusCode(400)
+                .body("errors[0].field", equalTo("tagKey"));
+        given().auth().oauth2(t.member()).get(window + "&groupBy=day&tagKey=team").then().statusCode(400)
+                .body("errors[0].field", equalTo("tagKey"));
+        given().auth().oauth2(Tokens.olga()).get(window + "&groupBy=tag&tagKey=team").then().statusCode(400)
+                .body("errors[0].field", equalTo("groupBy"));
+        assertEquals(List.of(), given().auth().oauth2(other.member()).get(window + "&groupBy=tag&tagKey=team").then()
+                .statusCode(200).extract().path("lines"), "another tenant sees none of it");
+    }
+
     @Test
     void hourly_rollups_sum_to_the_raw_runs_to_the_card_second_and_cost_to_the_minor_unit() {
         String cluster = World.cluster(2);

@@ -69,6 +69,10 @@ public final class JobsApi {
                     + "name filter, and the FOCUS export's ResourceName", maxLength = 128,
                     examples = "llama-ft-3 nightly") String name) {}
 
+    /** listJobs' query parameters as the request gave them; the service checks them. */
+    public record ListJobs(UUID projectId, String state, UUID clusterId, List<String> tag, String submittedBy,
+            String name, String from, String to, String order) {}
+
     @Schema(name = "CancelJobs", description = "Which of the tenant's live jobs (QUEUED or RUNNING) to cancel, as "
             + "listJobs filters them: every field given holds, and at least one is given (an empty selector is "
             + "refused rather than read as every job)")

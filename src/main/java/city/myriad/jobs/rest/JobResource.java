@@ -4,7 +4,7 @@ import city.myriad.jobs.mapping.JobsApi.CancelJobs;
 import city.myriad.jobs.mapping.JobsApi.CancelledJobs;
 import city.myriad.jobs.mapping.JobsApi.CreateJob;
 import city.myriad.jobs.mapping.JobsApi.JobView;
-import city.myriad.jobs.model.JobFilter;
+import city.myriad.jobs.mapping.JobsApi.ListJobs;
 import city.myriad.jobs.service.JobCancellations;
 import city.myriad.jobs.service.JobService;
 import city.myriad.platform.idempotency.Creations;
@@ -121,8 +121,8 @@ public class JobResource {
             @Parameter(description = "`oldest` (the default) or `newest` first", schema = @Schema(
                     type = SchemaType.STRING, enumeration = {"oldest", "newest"}))
             @QueryParam("order") String order) {
-        return jobs.list(callers.get(), paging.request(cursor, limit), JobFilter.parse(projectId, state,
-                clusterId, tag, submittedBy, name, from, to, order));
+        return jobs.list(callers.get(), paging.request(cursor, limit), new ListJobs(projectId, state, clusterId, tag,
+                submittedBy, name, from, to, order));
     }
 
     @GET

@@ -7,6 +7,7 @@ import city.myriad.allocation.SchedulerOptions;
 import city.myriad.catalog.service.ClusterSupply;
 import city.myriad.jobs.mapping.JobsApi.CreateJob;
 import city.myriad.jobs.mapping.JobsApi.JobView;
+import city.myriad.jobs.mapping.JobsApi.ListJobs;
 import city.myriad.jobs.mapping.JobsApi.NodeCards;
 import city.myriad.jobs.mapping.JobsApi.TransitionView;
 import city.myriad.platform.money.Charges;
@@ -332,7 +333,9 @@ public class JobService {
                 List.of(new TransitionView(now, null, JobState.QUEUED.name(), Reasons.SUBMITTED)), null, null));
     }
 
-    public Uni<Page<JobView>> list(Caller caller, PageRequest page, JobFilter filter) {
+    public Uni<Page<JobView>> list(Caller caller, PageRequest page, ListJobs query) {
+        JobFilter filter = JobFilter.parse(query.projectId(), query.state(), query.clusterId(), query.tag(),
+                query.submittedBy(), query.name(), query.from(), query.to(), query.order());
         Instant now = clock.instant();
         UUID project = filter.project();
         return projects.readableTenant(caller).call(tenant -> project == null ? Uni.createFrom().voidItem()

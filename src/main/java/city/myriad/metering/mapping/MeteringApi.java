@@ -56,19 +56,21 @@ public final class MeteringApi {
     @Schema(name = "UsageLine", description = "Usage of one group (by project, cluster, model, class, hour or day)")
     public record UsageLine(
             @Schema(description = "The group's key: a project or cluster id, a model, a class, an hour or a day "
-                    + "(ISO-8601), or the billing period", examples = "ON_DEMAND") String key,
+                    + "(ISO-8601), the billing period, or the value of the tag `tagKey` (null: the jobs without it)",
+                    examples = "ON_DEMAND") String key,
             @Schema(description = "Card-seconds run, from the job lifecycle (what bills)", examples = "28800")
             BigDecimal cardSeconds,
             @Schema(description = "The same in card-hours (GPU-hours)", examples = "8") BigDecimal gpuHours,
             @Schema(description = "Cost at the prices the jobs were sold at, before credits") Money cost,
             @Schema(description = "Preemption and node-failure credits") Money credit,
-            @Schema(description = "Card-seconds the agents measured (usage events)", examples = "28750")
+            @Schema(description = "Card-seconds the agents measured (usage events); null grouped by tag (measured "
+                    + "usage is kept by the hour and project, not by job)", examples = "28750")
             BigDecimal measuredCardSeconds,
-            @Schema(description = "Usage events counted", examples = "8") long eventCount) {}
+            @Schema(description = "Usage events counted; null grouped by tag", examples = "8") Long eventCount) {}
 
     @Schema(name = "Usage", description = "A tenant's (or a cluster's) usage over [from, to), by the hour it ran")
     public record UsageView(UUID tenantId, Instant from, Instant to,
-            @Schema(enumeration = {"project", "cluster", "model", "class", "hour", "day", "period"}) String groupBy,
+            @Schema(enumeration = {"project", "cluster", "model", "class", "hour", "day", "period", "tag"}) String groupBy,
             List<UsageLine> lines,
             @Schema(description = "Card-seconds of runs still going on, not yet in the lines (they count when the run "
                     + "ends)") BigDecimal runningCardSeconds) {}

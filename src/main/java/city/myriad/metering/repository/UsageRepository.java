@@ -17,8 +17,9 @@ import org.hibernate.reactive.mutiny.Mutiny;
 public class UsageRepository {
 
     /** One group's sums. */
+    /** A group's sums; the measured card-milli-seconds and events are null where they are not kept at its grain. */
     public record Group(String key, String currency, long cardMilliSeconds, long costMinor, long creditMinor,
-            long measuredCardMilliSeconds, long eventCount) {}
+            Long measuredCardMilliSeconds, Long eventCount) {}
 
     /** One run of a job with both sources: lifecycle (to now while running) and its events. */
     public record RunRow(int attempt, Instant startedAt, Instant endedAt, long lifecycleCms, long chargeMinor,
@@ -61,6 +62,24 @@ public class UsageRepository {
                 ((Number) r[2]).longValue(),
                 ((Number) r[3]).longValue(), ((Number) r[4]).longValue(), ((Number) r[5]).longValue(),
                 ((Number) r[6]).longValue())).toList());
+    }
+
+    /**
+     * Sums of the rated usage of the jobs (the rows the rollups sum exactly) whose hour is in [from, to), by the value
+     * of the jobs' tag {@code tagKey} (null: jobs without it) and currency, narrowed as {@link #grouped} is. Measured
+     * usage is kept by the hour and project, not by job, so it is not given.
+     */
+    public Uni<List<Group>> groupedByTag(UUID tenantId, Collection<UUID> clusterIds, UUID projectId, Instant from,
+            Instant to, String tagKey) {
+        SessionSql q = scoped("select k, currency, sum(card_milli_seconds), sum(cost_minor), sum(credit_minor)"
+                + " from (select u.*, j.tags ->> cast(:tagKey as text) as k from usage_charges u"
+                + " left join jobs j on j.id = u.job_id) c where hour >= :from and hour < :to",
+                " group by k, currency order by k nulls last, currency", tenantId, clusterIds, projectId)
+                .setParameter("tagKey", tagKey).setParameter("from", SqlTimes.utc(from))
+                .setParameter("to", SqlTimes.utc(to));
+        return q.getResultList().map(rows -> rows.stream().map(r -> new Group((String) r[0], (String) r[1],
+                ((Number) r[2]).longValue(), ((Number) r[3]).longValue(), ((Number) r[4]).longValue(), null, null))
+                .toList());
     }
 
     /** Card-milli-seconds of the runs going on (to now), narrowed as {@link #grouped} is. */

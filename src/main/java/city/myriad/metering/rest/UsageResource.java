@@ -46,7 +46,10 @@ public class UsageResource {
     @Operation(operationId = "getUsage", summary = "Usage over a window, grouped",
             description = "Card-seconds (and GPU-hours), cost at the prices the jobs were sold at, credits, and what "
                     + "the agents measured, over [from, to) by the hour the cards ran, grouped by project, cluster, "
-                    + "model, class, hour, day or the billing period it is billed in (period: usage of a closed period's hours that came late shows under the next period), and currency. A tenant sees its own; a platform admin everyone's "
+                    + "model, class, hour, day, the billing period it is billed in (period: usage of a closed "
+                    + "period's hours that came late shows under the next period) or the value of one of the jobs' "
+                    + "tags (groupBy=tag with tagKey: showback by team or cost centre; jobs without it under a null "
+                    + "key; measured usage not given), and currency. A tenant sees its own; a platform admin everyone's "
                     + "or one tenant's (tenantId); an operator the usage on its clusters (not by project). projectId "
                     + "narrows it to one project of the tenant read (a platform admin names the tenant too), "
                     + "clusterId to one cluster (an operator's own). Lines hold ended runs; runningCardSeconds gives "
@@ -56,15 +59,18 @@ public class UsageResource {
             @QueryParam("from") String from,
             @Parameter(required = true, description = "ISO-8601 instant, after from", example = "2026-12-01T00:00:00Z")
             @QueryParam("to") String to,
-            @Parameter(description = "Default day", schema = @Schema(type = SchemaType.STRING,
-                    enumeration = {"project", "cluster", "model", "class", "hour", "day", "period"}))
+            @Parameter(description = "Default day; tag: by the value of the jobs' tag `tagKey` (tenants and platform "
+                    + "admins)", schema = @Schema(type = SchemaType.STRING,
+                    enumeration = {"project", "cluster", "model", "class", "hour", "day", "period", "tag"}))
             @QueryParam("groupBy") String groupBy,
+            @Parameter(description = "With groupBy=tag: the tag key whose values group the usage, as team",
+                    example = "team") @QueryParam("tagKey") String tagKey,
             @Parameter(description = "Platform admins: one tenant's usage") @QueryParam("tenantId") UUID tenantId,
             @Parameter(description = "One project of the tenant read; not for operators") @QueryParam("projectId")
             UUID projectId,
             @Parameter(description = "One cluster (an operator: one of its own)") @QueryParam("clusterId")
             UUID clusterId) {
-        return reports.usage(callers.get(), from, to, groupBy, tenantId, projectId, clusterId);
+        return reports.usage(callers.get(), from, to, groupBy, tagKey, tenantId, projectId, clusterId);
     }
 
     @GET

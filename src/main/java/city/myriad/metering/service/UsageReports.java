@@ -44,8 +44,11 @@ import java.util.UUID;
 @ApplicationScoped
 public class UsageReports {
 
-    static final Set<String> GROUPINGS = Set.of("project", "cluster", "model", "class", "hour", "day", "period");
+    static final Set<String> GROUPINGS = Set.of("project", "cluster", "model", "class", "hour", "day", "period",
+            "tag");
     static final Duration MAX_RANGE = Duration.ofDays(400);
+    /** A job tag's key, as jobs take them (docs/jobs.md, "Tags"): what {@code tagKey} may name. */
+    static final java.util.regex.Pattern TAG_KEY = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:/-]{0,62}");
     static final Duration MAX_HOURLY_RANGE = Duration.ofDays(31);
 
     private final Scoped scoped;
@@ -78,13 +81,21 @@ public class UsageReports {
      * and to one cluster ({@code clusterId}: 404 {@code CLUSTER_NOT_FOUND} if there is none; an operator's own
      * only).
      */
-    public Uni<UsageView> usage(Caller caller, String fromText, String toText, String groupByText, UUID tenantId,
-            UUID projectId, UUID clusterId) {
+    public Uni<UsageView> usage(Caller caller, String fromText, String toText, String groupByText, String tagKey,
+            UUID tenantId, UUID projectId, UUID clusterId) {
         Instant from = Fields.instant("from", fromText);
         Instant to = Fields.instant("to", toText);
         String groupBy = groupByText == null ? "day" : groupByText;
         if (!GROUPINGS.contains(groupBy)) {
-            throw Fields.invalid("groupBy", "one of project, cluster, model, class, hour, day, period");
+            throw Fields.invalid("groupBy", "one of project, cluster, model, class, hour, day, period, tag");
+        }
+        boolean byTag = groupBy.equals("tag");
+        if (byTag && (tagKey == null || !TAG_KEY.matcher(tagKey).matches())) {
+            throw Fields.invalid("tagKey", "with groupBy=tag, a tag key: 1-63 letters, digits or _ . : / -, starting "
+                    + "with a letter or digit");
+        }
+        if (!byTag && tagKey != null) {
+            throw Fields.invalid("tagKey", "only with groupBy=tag");
         }
         if (!to.isAfter(from)) {
             throw Fields.invalid("to", "after from");
@@ -102,13 +113,15 @@ public class UsageReports {
         }
         Instant now = clock.instant();
         return reach(caller, tenantId, groupBy).chain(r -> narrowed(caller, r, projectId, clusterId))
-                .chain(r -> inScope(r, () -> usage.grouped(r.tenantId(), r.clusterIds(), r.projectId(), from, to,
-                        groupBy)
+                .chain(r -> inScope(r, () -> (byTag ? usage.groupedByTag(r.tenantId(), r.clusterIds(),
+                        r.projectId(), from, to, tagKey) : usage.grouped(r.tenantId(), r.clusterIds(), r.projectId(),
+                        from, to, groupBy))
                 .chain(groups -> usage.running(r.tenantId(), r.clusterIds(), r.projectId(), now).map(running -> new UsageView(
                         r.tenantId(), from, to, groupBy, groups.stream().map(g -> new UsageLine(g.key(),
                                 cardSeconds(g.cardMilliSeconds()), gpuHours(g.cardMilliSeconds()),
                                 Money.of(g.costMinor(), g.currency()), Money.of(g.creditMinor(), g.currency()),
-                                cardSeconds(g.measuredCardMilliSeconds()), g.eventCount())).toList(),
+                                g.measuredCardMilliSeconds() == null ? null
+                                        : cardSeconds(g.measuredCardMilliSeconds()), g.eventCount())).toList(),
                         cardSeconds(running))))));
     }
 
@@ -122,7 +135,7 @@ public class UsageReports {
                 throw new MyriadProblem.Forbidden(ProblemCode.PLATFORM_ADMIN_REQUIRED,
                         "Operators see the usage of their clusters, not of one tenant");
             }
-            if (groupBy.equals("project")) {
+            if (groupBy.equals("project") || groupBy.equals("tag")) {
                 throw Fields.invalid("groupBy", "one of cluster, model, class, hour, day, period for an operator");
             }
             return ownClusters(caller).map(ids -> new Reach(null, ids));
