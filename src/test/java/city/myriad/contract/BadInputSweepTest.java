@@ -378,8 +378,8 @@ class BadInputSweepTest {
         given().auth().oauth2(Tokens.alice()).get("/api/v1/usage?from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z&projectid=x")
                 .then().statusCode(400).contentType("application/problem+json")
                 .body("detail", org.hamcrest.Matchers.equalTo(
-                        "Query parameter 'projectid' is not taken here; it takes from, to, groupBy, tenantId, projectId, "
-                        + "clusterId"));
+                        "Query parameter 'projectid' is not taken here; it takes from, to, groupBy, tagKey, tenantId, "
+                        + "projectId, clusterId"));
     }
 
     /**
@@ -389,12 +389,16 @@ class BadInputSweepTest {
      */
     @Test
     void every_value_the_contract_lists_for_a_query_parameter_is_taken() throws Exception {
-        Map<String, String> required = Map.of("from", "2026-11-01T00:00:00Z", "to", "2026-12-01T00:00:00Z");
+        Map<String, String> required = Map.of("from", "2026-11-01T00:00:00Z", "to", "2026-12-01T00:00:00Z",
+                "currency", "CNY");
+        // A value that takes a companion parameter (the contract says which) is sent with it.
+        Map<String, String> companions = Map.of("groupBy=tag", "&tagKey=team");
         List<String> failures = new ArrayList<>();
         int values = 0;
         for (Operation operation : operations("get")) {
             String url = fill(operation.template());
-            String token = url.startsWith("/api/v1/clusters") ? Tokens.olga() : Tokens.alice();
+            String token = url.startsWith("/api/v1/clusters") ? Tokens.olga()
+                    : url.startsWith("/api/v1/billing/") ? Tokens.admin() : Tokens.alice();
             StringBuilder base = new StringBuilder();
             List<JsonNode> enums = new ArrayList<>();
             for (JsonNode p : operation.op().path("parameters")) {
@@ -412,7 +416,8 @@ class BadInputSweepTest {
             for (JsonNode p : enums) {
                 for (JsonNode value : p.path("schema").path("enum")) {
                     values++;
-                    String query = (base.isEmpty() ? "" : base + "&") + p.path("name").asText() + "=" + value.asText();
+                    String pair = p.path("name").asText() + "=" + value.asText();
+                    String query = (base.isEmpty() ? "" : base + "&") + pair + companions.getOrDefault(pair, "");
                     Response resp = given().auth().oauth2(token).get(url + "?" + query);
                     if (resp.statusCode() != 200) {
                         failures.add("GET " + operation.template() + "?" + query + ": HTTP " + resp.statusCode() + " "

@@ -767,10 +767,10 @@ class JobsTest {
 
         // Only QUEUED: the running sweep jobs are left alone.
         given().auth().oauth2(t.member()).contentType("application/json").body("{\"name\":\"sweep\","
-                + "\"state\":\"QUEUED\"}").post("/api/v1/jobs/cancel").then().statusCode(200)
+                + "\"state\":\"QUEUED\"}").post("/api/v1/job-cancellations").then().statusCode(200)
                 .body("cancelled", equalTo(0)).body("more", equalTo(false));
         JsonPath done = given().auth().oauth2(t.member()).contentType("application/json")
-                .body("{\"name\":\"sweep\"}").post("/api/v1/jobs/cancel").then().statusCode(200)
+                .body("{\"name\":\"sweep\"}").post("/api/v1/job-cancellations").then().statusCode(200)
                 .body("cancelled", equalTo(3)).body("more", equalTo(false)).extract().jsonPath();
         assertEquals(swept, done.getList("jobIds"), "oldest first");
         for (String id : swept) {
@@ -784,7 +784,7 @@ class JobsTest {
                 org.hamcrest.Matchers.not(equalTo("CANCELLED")));
         // A repeat ends nothing more; each job ended is one audit event.
         given().auth().oauth2(t.member()).contentType("application/json").body("{\"name\":\"sweep\"}")
-                .post("/api/v1/jobs/cancel").then().statusCode(200).body("cancelled", equalTo(0));
+                .post("/api/v1/job-cancellations").then().statusCode(200).body("cancelled", equalTo(0));
         given().auth().oauth2(t.admin()).queryParam("action", "cancelJobs").get("/api/v1/tenants/" + t.id()
                 + "/audit-events").then().statusCode(200).body("items", hasSize(3))
                 .body("items.target.id", org.hamcrest.Matchers.containsInAnyOrder(swept.toArray()));
@@ -794,15 +794,15 @@ class JobsTest {
                 "state"}, new String[] {"{\"name\":\"  \"}", "name"}, new String[] {"{\"from\":"
                         + "\"2026-12-02T00:00:00Z\",\"to\":\"2026-12-01T00:00:00Z\"}", "to"})) {
             given().auth().oauth2(t.member()).contentType("application/json").body(wrong[0])
-                    .post("/api/v1/jobs/cancel").then().statusCode(400).contentType("application/problem+json")
+                    .post("/api/v1/job-cancellations").then().statusCode(400).contentType("application/problem+json")
                     .body("errors[0].field", equalTo(wrong[1]));
         }
         given().auth().oauth2(t.viewer()).contentType("application/json").body("{\"name\":\"keep\"}")
-                .post("/api/v1/jobs/cancel").then().statusCode(403);
+                .post("/api/v1/job-cancellations").then().statusCode(403);
         given().auth().oauth2(t.admin()).get("/api/v1/jobs/" + kept).then().body("state",
                 org.hamcrest.Matchers.not(equalTo("CANCELLED")));
         given().auth().oauth2(t.admin()).contentType("application/json").body("{\"name\":\"keep\"}")
-                .post("/api/v1/jobs/cancel").then().statusCode(200).body("jobIds",
+                .post("/api/v1/job-cancellations").then().statusCode(200).body("jobIds",
                         org.hamcrest.Matchers.contains(kept));
         given().auth().oauth2(other.admin()).post("/api/v1/jobs/" + othersSweep + "/cancel").then().statusCode(200);
     }
@@ -817,10 +817,10 @@ class JobsTest {
             submitted(t.member(), body);
         }
         given().auth().oauth2(t.member()).contentType("application/json").body("{\"name\":\"flood\"}")
-                .post("/api/v1/jobs/cancel").then().statusCode(200).body("cancelled", equalTo(500))
+                .post("/api/v1/job-cancellations").then().statusCode(200).body("cancelled", equalTo(500))
                 .body("jobIds", hasSize(500)).body("more", equalTo(true));
         given().auth().oauth2(t.member()).contentType("application/json").body("{\"name\":\"flood\"}")
-                .post("/api/v1/jobs/cancel").then().statusCode(200).body("cancelled", equalTo(3))
+                .post("/api/v1/job-cancellations").then().statusCode(200).body("cancelled", equalTo(3))
                 .body("more", equalTo(false));
         given().auth().oauth2(t.member()).queryParam("name", "flood").queryParam("state", "CANCELLED")
                 .queryParam("limit", 500).get("/api/v1/jobs").then().statusCode(200).body("items", hasSize(500))

@@ -1,11 +1,8 @@
 package city.myriad.jobs.rest;
 
-import city.myriad.jobs.mapping.JobsApi.CancelJobs;
-import city.myriad.jobs.mapping.JobsApi.CancelledJobs;
 import city.myriad.jobs.mapping.JobsApi.CreateJob;
 import city.myriad.jobs.mapping.JobsApi.JobView;
 import city.myriad.jobs.mapping.JobsApi.ListJobs;
-import city.myriad.jobs.service.JobCancellations;
 import city.myriad.jobs.service.JobService;
 import city.myriad.platform.idempotency.Creations;
 import city.myriad.platform.paging.Page;
@@ -49,11 +46,8 @@ public class JobResource {
     private final CurrentCaller callers;
     private final Paging paging;
     private final Creations creations;
-    private final JobCancellations cancellations;
 
-    JobResource(JobService jobs, CurrentCaller callers, Paging paging, Creations creations,
-            JobCancellations cancellations) {
-        this.cancellations = cancellations;
+    JobResource(JobService jobs, CurrentCaller callers, Paging paging, Creations creations) {
         this.jobs = jobs;
         this.callers = callers;
         this.paging = paging;
@@ -74,21 +68,6 @@ public class JobResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobView.class)))
     public Uni<Response> create(@HeaderParam(Creations.KEY) String key, @Valid @NotNull CreateJob body) {
         return creations.create(callers.get(), key, body, () -> jobs.create(callers.get(), body));
-    }
-
-    @POST
-    @Path("/cancel")
-    @Extension(name = "x-problem-codes", value = TENANT_CODES + ", VALIDATION_FAILED")
-    @Operation(operationId = "cancelJobs", summary = "Cancel every live job a selector keeps (tenant-admin or "
-            + "tenant-member)", description = "As Slurm's scancel with --name, --user or --state: the tenant's QUEUED "
-            + "and RUNNING jobs that every field of the selector keeps (at least one field; `{}` is 400) are "
-            + "cancelled as cancelJob cancels one (CANCELLED_BY_TENANT, a running one stopped and charged to now), "
-            + "oldest first, up to 500 a call, each in its own transaction and audit event (`cancelJobs`). A job "
-            + "that ended meanwhile, or left the state the selector names, is left alone. `more` says the "
-            + "selector keeps more: call again. A repeat cancels only what is still live, so it needs no "
-            + "Idempotency-Key.")
-    public Uni<CancelledJobs> cancelAll(@Valid @NotNull CancelJobs body) {
-        return cancellations.cancel(callers.get(), body);
     }
 
     @GET
