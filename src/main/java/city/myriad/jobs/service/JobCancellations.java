@@ -109,7 +109,7 @@ public class JobCancellations {
         });
     }
 
-    /** The selector as a list filter: 400 naming what is wrong, or {@code selector} when nothing is given. */
+    /** The selector as a list filter, by the list's rules: 400 naming what is wrong, or {@code selector} for none. */
     static JobFilter selector(CancelJobs c) {
         if (c == null || (c.projectId() == null && c.clusterId() == null && c.state() == null
                 && (c.tags() == null || c.tags().isEmpty()) && c.name() == null && c.submittedBy() == null
@@ -117,16 +117,7 @@ public class JobCancellations {
             throw Fields.invalid("selector", "at least one of projectId, clusterId, state, tags, name, submittedBy, "
                     + "from, to (to cancel every live job, name state QUEUED, then RUNNING)");
         }
-        if (c.name() != null && c.name().isBlank()) {
-            throw Fields.invalid("name", "a job name of 1 to 128 characters, not blank");
-        }
-        if (c.submittedBy() != null && c.submittedBy().isEmpty()) {
-            throw Fields.invalid("submittedBy", "a username of 1 to 255 characters");
-        }
-        if (c.from() != null && c.to() != null && !c.to().isAfter(c.from())) {
-            throw Fields.invalid("to", "after from");
-        }
-        return new JobFilter(c.projectId(), c.state() == null ? null : JobState.valueOf(c.state()), c.clusterId(),
+        return JobFilter.of(c.projectId(), c.state() == null ? null : JobState.valueOf(c.state()), c.clusterId(),
                 JobTags.json(c.tags()), c.submittedBy(), c.name(), c.from(), c.to(), false);
     }
 }
