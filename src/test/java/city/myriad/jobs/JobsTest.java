@@ -801,6 +801,26 @@ class JobsTest {
                 .post("/api/v1/job-cancellations").then().statusCode(403);
         given().auth().oauth2(t.admin()).get("/api/v1/jobs/" + kept).then().body("state",
                 org.hamcrest.Matchers.not(equalTo("CANCELLED")));
+        // A portal's selection: only the ids named, never another tenant's; an empty selection cancels nothing.
+        String picked = submitted(t.member(), base);
+        String notPicked = submitted(t.member(), base);
+        given().auth().oauth2(t.member()).contentType("application/json").body("{\"jobIds\":[\"" + picked + "\",\""
+                + othersSweep + "\",\"" + UUID.randomUUID() + "\"]}").post("/api/v1/job-cancellations").then()
+                .statusCode(200).body("cancelled", equalTo(1)).body("jobIds", org.hamcrest.Matchers.contains(picked));
+        given().auth().oauth2(other.admin()).get("/api/v1/jobs/" + othersSweep).then().body("state",
+                org.hamcrest.Matchers.not(equalTo("CANCELLED")));
+        given().auth().oauth2(t.member()).contentType("application/json").body("{\"jobIds\":[]}")
+                .post("/api/v1/job-cancellations").then().statusCode(200).body("cancelled", equalTo(0));
+        StringBuilder tooMany = new StringBuilder();
+        for (int i = 0; i < 501; i++) {
+            tooMany.append(i == 0 ? "\"" : ",\"").append(UUID.randomUUID()).append('"');
+        }
+        given().auth().oauth2(t.member()).contentType("application/json").body("{\"jobIds\":[" + tooMany + "]}")
+                .post("/api/v1/job-cancellations").then().statusCode(400).body("errors[0].field", equalTo("jobIds"));
+        given().auth().oauth2(t.admin()).get("/api/v1/jobs/" + notPicked).then().body("state",
+                org.hamcrest.Matchers.not(equalTo("CANCELLED")));
+        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + notPicked + "/cancel").then().statusCode(200);
+
         given().auth().oauth2(t.admin()).contentType("application/json").body("{\"name\":\"keep\"}")
                 .post("/api/v1/job-cancellations").then().statusCode(200).body("jobIds",
                         org.hamcrest.Matchers.contains(kept));

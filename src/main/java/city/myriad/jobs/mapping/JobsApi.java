@@ -87,7 +87,11 @@ public final class JobsApi {
             @MaxChars(255) @Schema(description = "Only the jobs this username submitted", maxLength = 255,
                     examples = "amy") String submittedBy,
             @Schema(description = "Only the jobs submitted at this instant or later") Instant from,
-            @Schema(description = "Only the jobs submitted before this instant") Instant to) {}
+            @Schema(description = "Only the jobs submitted before this instant") Instant to,
+            @Size(max = 500) @Schema(description = "Only these jobs (a portal's selection), at most 500; an id of no "
+                    + "live job of the tenant is left out of the answer's jobIds; an empty list cancels nothing",
+                    maxItems = 500)
+            List<UUID> jobIds) {}
 
     @Schema(name = "CancelledJobs", description = "What one cancelJobs call ended")
     public record CancelledJobs(

@@ -159,14 +159,18 @@ public class JobRepository {
     }
 
     /**
-     * The ids of the tenant's QUEUED and RUNNING jobs that {@code f} keeps (its state: QUEUED or RUNNING alone),
-     * oldest first, up to {@code limit}: what a bulk cancellation ends.
+     * The ids of the tenant's QUEUED and RUNNING jobs that {@code f} keeps (its state: QUEUED or RUNNING alone) and,
+     * if {@code only} is not null, among those ids; oldest first, up to {@code limit}: what a bulk cancellation ends.
      */
-    public Uni<List<UUID>> liveIds(UUID tenantId, JobFilter f, int limit) {
+    public Uni<List<UUID>> liveIds(UUID tenantId, JobFilter f, java.util.Collection<UUID> only, int limit) {
         java.util.Map<String, Object> values = new java.util.LinkedHashMap<>();
         StringBuilder sql = new StringBuilder("select id from jobs where tenant_id = :tenant");
         values.put("tenant", tenantId);
         values.put("limit", limit);
+        if (only != null) {
+            sql.append(" and id = any(cast(string_to_array(cast(:only as text), ',') as uuid[]))");
+            values.put("only", String.join(",", only.stream().map(UUID::toString).toList()));
+        }
         if (f.state() != null) {
             sql.append(" and state = :state");
             values.put("state", f.state().name());

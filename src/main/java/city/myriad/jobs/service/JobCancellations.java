@@ -75,7 +75,7 @@ public class JobCancellations {
         JobFilter filter = selector(command);
         Instant now = clock.instant();
         return projects.runningTenant(caller).chain(tenant -> scoped.asTenant(tenant,
-                        () -> jobs.liveIds(tenant, filter, MOST + 1))
+                        () -> jobs.liveIds(tenant, filter, chosen(command), MOST + 1))
                 .chain(ids -> {
                     List<UUID> chosen = ids.subList(0, Math.min(ids.size(), MOST));
                     List<UUID> cancelled = new ArrayList<>();
@@ -109,13 +109,18 @@ public class JobCancellations {
         });
     }
 
+    /** The jobs the selector names one by one (empty: none, so nothing is cancelled), or null for no such field. */
+    private static List<UUID> chosen(CancelJobs c) {
+        return c == null ? null : c.jobIds();
+    }
+
     /** The selector as a list filter, by the list's rules: 400 naming what is wrong, or {@code selector} for none. */
     static JobFilter selector(CancelJobs c) {
         if (c == null || (c.projectId() == null && c.clusterId() == null && c.state() == null
                 && (c.tags() == null || c.tags().isEmpty()) && c.name() == null && c.submittedBy() == null
-                && c.from() == null && c.to() == null)) {
+                && c.from() == null && c.to() == null && chosen(c) == null)) {
             throw Fields.invalid("selector", "at least one of projectId, clusterId, state, tags, name, submittedBy, "
-                    + "from, to (to cancel every live job, name state QUEUED, then RUNNING)");
+                    + "from, to, jobIds (to cancel every live job, name state QUEUED, then RUNNING)");
         }
         return JobFilter.of(c.projectId(), c.state() == null ? null : JobState.valueOf(c.state()), c.clusterId(),
                 JobTags.json(c.tags()), c.submittedBy(), c.name(), c.from(), c.to(), false);
