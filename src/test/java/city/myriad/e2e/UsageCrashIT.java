@@ -57,9 +57,52 @@ class UsageCrashIT {
         oidc = KEYCLOAK.start();
         deleteRecursively(STATE);
         Files.createDirectories(STATE);
-        port = freePort();
-        managementPort = freePort();
-        service = launch();
+        service = launchOnFreePorts();
+    }
+
+    /**
+     * The first start, on ports chosen here. A port is free when chosen and bound by the service seconds later;
+     * in between another process (the embedded PostgreSQL picks its own port the same way) may take it, and the
+     * service exits at once. Only that case is started again, on other ports, at most twice: any other exit fails
+     * the test with the end of the service's log.
+     */
+    static Process launchOnFreePorts() throws Exception {
+        for (int attempt = 1;; attempt++) {
+            port = freePort();
+            managementPort = freePort();
+            try {
+                return launch();
+            } catch (ServiceExited e) {
+                if (!e.portTaken() || attempt == 3) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** The service stopped before it was ready; carries the end of its log, which says why. */
+    static final class ServiceExited extends IllegalStateException {
+        final String logTail;
+
+        ServiceExited(Path log, String logTail) {
+            super("the service exited; see " + log + "; it ended with:\n" + logTail);
+            this.logTail = logTail;
+        }
+
+        boolean portTaken() {
+            return logTail.contains("seems to be in use by another process")
+                    || logTail.contains("Address already in use");
+        }
+    }
+
+    /** The last lines of the service's log (all starts append to it). */
+    static String logTail(int lines) {
+        try {
+            List<String> all = Files.readAllLines(STATE.resolve("service.log"));
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(the log could not be read: " + e + ")";
+        }
     }
 
     @AfterAll
@@ -101,11 +144,12 @@ class UsageCrashIT {
                 // not up yet
             }
             if (!p.isAlive()) {
-                throw new IllegalStateException("the service exited; see " + STATE.resolve("service.log"));
+                throw new ServiceExited(STATE.resolve("service.log"), logTail(60));
             }
             Thread.sleep(250);
         }
-        throw new IllegalStateException("the service did not get ready; see " + STATE.resolve("service.log"));
+        throw new IllegalStateException("the service did not get ready; see " + STATE.resolve("service.log")
+                + "; it ended with:\n" + logTail(60));
     }
 
     static String api(String path) {
