@@ -106,6 +106,11 @@ public final class BillingApi {
             @Schema(description = "Since when the invoice is overdue, while it is ISSUED and overdue: a sent "
                     + "invoice's due date once passed, a charged one's first failed payment. The grace period before "
                     + "the tenant's suspension runs from here") Instant overdueSince,
+            @Schema(description = "What its credit notes credited (listCreditNotes): on an invoice still owed they "
+                    + "lower what is owed, on a paid one they went to the prepaid wallet. The lines and `total` "
+                    + "stay as issued") Money credited,
+            @Schema(description = "What the tenant still owes on it: `total` less `credited` while it is ISSUED or "
+                    + "UNCOLLECTIBLE, 0 once PAID or VOID; absent on a DRAFT") Money amountDue,
             @Schema(description = "Only on getInvoice") List<InvoiceLineView> lines) {}
 
     @Schema(name = "BillTo", description = "Who an invoice is made out to")
@@ -121,6 +126,45 @@ public final class BillingApi {
     public record CreditGrantRequest(
             @NotNull @Valid Money amount,
             @Size(max = 500) @Schema(examples = "Welcome credit") String reason) {}
+
+    @Schema(name = "CreditNoteRequest", description = "What to credit on an issued or paid invoice, and why")
+    public record CreditNoteRequest(
+            @NotNull @Valid @Schema(description = "In the invoice's currency; at most what it billed less its earlier "
+                    + "credit notes and refunds") Money amount,
+            @NotNull @Schema(enumeration = {"SERVICE_LEVEL", "BILLING_ERROR", "DUPLICATE", "FRAUDULENT", "GOODWILL"},
+                    description = "SERVICE_LEVEL: the service fell short of what was sold (an outage, slow nodes); "
+                    + "BILLING_ERROR: the invoice billed the wrong amount; DUPLICATE: billed twice; FRAUDULENT: usage "
+                    + "the tenant did not make; GOODWILL: a gesture") String reason,
+            @Size(max = 500) @Schema(description = "Printed on the credit note (and Stripe's)",
+                    examples = "Hangzhou outage of 2026-11-12, 6 h on 64 cards") String memo) {}
+
+    @Schema(name = "CreditNote", description = "A correction of an issued invoice, which stays as it was issued: "
+            + "what it credits lowers what the invoice asks (AMOUNT_DUE) or, on a paid invoice, goes to the prepaid "
+            + "wallet (PREPAID_WALLET)")
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record CreditNoteView(
+            UUID id,
+            @Schema(description = "The invoice's number and the note's place among its credit notes",
+                    examples = "MYR-202611-000001-CN1") String number,
+            UUID invoiceId,
+            @Schema(examples = "MYR-202611-000001") String invoiceNumber,
+            UUID tenantId,
+            @Schema(examples = "2026-11") String period,
+            Money amount,
+            @Schema(enumeration = {"SERVICE_LEVEL", "BILLING_ERROR", "DUPLICATE", "FRAUDULENT", "GOODWILL"})
+            String reason,
+            String memo,
+            @Schema(enumeration = {"AMOUNT_DUE", "PREPAID_WALLET"}, description = "AMOUNT_DUE: the invoice was "
+                    + "still owed, and now asks less (all of it credited: it is PAID); PREPAID_WALLET: it was paid, "
+                    + "and the credit went to the tenant's wallet, spent by the next invoices") String appliedTo,
+            Instant createdAt,
+            @Schema(description = "Stripe: PENDING (to make on the Stripe invoice, or retrying), PUSHED, FAILED "
+                    + "(given up after 12 attempts), SKIPPED (the invoice is not in Stripe: no Stripe key, or it "
+                    + "never went there)", enumeration = {"PENDING", "PUSHED", "FAILED", "SKIPPED"}) String stripeState,
+            @Schema(description = "The credit note in Stripe, once made", examples = "cn_1MxvRqLkdIwHu7ixY0xbUcxk")
+            String stripeCreditNoteId,
+            @Schema(description = "Why the Stripe state stands where it does: Stripe's last error, or why skipped")
+            String stripeNote) implements Identified {}
 
     @Schema(name = "CreditGranted", description = "A grant as the ledger recorded it")
     public record CreditGrantView(@Schema(description = "The grant: its ledger transaction") UUID id, UUID tenantId,
@@ -154,7 +198,7 @@ public final class BillingApi {
     @Schema(name = "StatementLine", description = "One movement of what the tenant owes")
     public record StatementLine(Instant at,
             @Schema(description = "What moved it", enumeration = {"INVOICE_ISSUED", "PAYMENT",
-                    "INVOICE_VOIDED", "INVOICE_UNCOLLECTIBLE"}) String kind,
+                    "INVOICE_VOIDED", "INVOICE_UNCOLLECTIBLE", "CREDIT_NOTE"}) String kind,
             @Schema(examples = "Invoice MYR-202611-000001 paid") String description,
             UUID invoiceId, @Schema(examples = "MYR-202611-000001") String invoiceNumber,
             @Schema(description = "More owed (an invoice issued) is positive, less (a payment, a void, a write-off) "

@@ -22,7 +22,20 @@ public class InvoiceRepository {
             Long subtotalMinor, Long creditAppliedMinor, Long totalMinor, long refundedMinor, Instant issuedAt,
             Instant dueAt, Instant paidAt, Instant paymentFailedAt, String stripeInvoiceId, String stripeState,
             String stripeNote, String billToJson, String collectionMethod, String hostedInvoiceUrl,
-            String invoicePdfUrl, String stripeStatus, Instant overdueSince) {}
+            String invoicePdfUrl, String stripeStatus, Instant overdueSince, long creditedMinor) {
+
+        /**
+         * What the tenant still owes on it: an issued or written-off invoice's total less its credit notes; nothing on
+         * a paid or void one; null for a draft (not owed yet).
+         */
+        public Long amountDueMinor() {
+            return switch (state) {
+                case "DRAFT" -> null;
+                case "ISSUED", "UNCOLLECTIBLE" -> totalMinor - creditedMinor;
+                default -> 0L;
+            };
+        }
+    }
 
     /** A line, stored or live, with the slugs its description names. */
     public record LineRow(int lineNo, String kind, UUID projectId, UUID clusterId, String model, String priceClass,
@@ -38,7 +51,7 @@ public class InvoiceRepository {
                         then coalesce((select t.collection_method from payment_terms t where t.tenant_id = i.tenant_id),
                                       'CHARGE_AUTOMATICALLY')
                         else i.collection_method end,
-                   i.hosted_invoice_url, i.invoice_pdf_url, i.stripe_status, i.overdue_since
+                   i.hosted_invoice_url, i.invoice_pdf_url, i.stripe_status, i.overdue_since, i.credited_minor
               from invoices i left join stripe_pushes s on s.invoice_id = i.id""";
 
     /**
@@ -118,7 +131,7 @@ public class InvoiceRepository {
                     r.getString(5), r.getLong(6), r.getLong(7), r.getLong(8), r.getLong(9), instant(r, 10),
                     instant(r, 11), instant(r, 12), instant(r, 13), r.getString(14), r.getString(15),
                     r.getString(16), r.getString(17), r.getString(18), r.getString(19),
-                    r.getString(20), r.getString(21), instant(r, 22)));
+                    r.getString(20), r.getString(21), instant(r, 22), r.getLong(23)));
         }
         return out;
     }

@@ -112,7 +112,18 @@ public class InvoiceHtmlWriter implements MessageBodyWriter<InvoiceView> {
                 .append(MinorUnits.decimal(-i.creditApplied().amountMinor(), currency))
                 .append("</td></tr><tr class=\"total\"><td></td><td>Total due</td><td></td><td class=\"n\">")
                 .append(MinorUnits.decimal(i.total().amountMinor(), currency)).append(" ").append(esc(currency))
-                .append("</td></tr></tfoot></table>");
+                .append("</td></tr>");
+        if (i.credited() != null && i.credited().amountMinor() > 0) {
+            // Credit notes leave the invoice as issued; what they credited and what is left are shown under it.
+            b.append("<tr><td></td><td>Credited by credit notes</td><td></td><td class=\"n\">")
+                    .append(MinorUnits.decimal(-i.credited().amountMinor(), currency)).append("</td></tr>");
+            if (i.amountDue() != null) {
+                b.append("<tr class=\"total\"><td></td><td>Amount due</td><td></td><td class=\"n\">")
+                        .append(MinorUnits.decimal(i.amountDue().amountMinor(), currency)).append(" ")
+                        .append(esc(currency)).append("</td></tr>");
+            }
+        }
+        b.append("</tfoot></table>");
         b.append("<p>Issued by Myriad. Amounts in minor units are exact; see docs/billing.md for the rounding rule."
                 + "</p></body></html>");
         return b.toString();

@@ -1,7 +1,17 @@
 package city.myriad.billing.rest;
 
 import city.myriad.billing.mapping.BillingApi.InvoiceView;
+import city.myriad.billing.mapping.BillingApi.CreditNoteRequest;
+import city.myriad.billing.mapping.BillingApi.CreditNoteView;
+import city.myriad.billing.service.CreditNotes;
 import city.myriad.billing.service.Invoices;
+import city.myriad.platform.idempotency.Creations;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Response;
+import java.util.List;
 import city.myriad.billing.service.Payments;
 import city.myriad.platform.paging.Page;
 import city.myriad.platform.paging.Paging;
@@ -39,9 +49,11 @@ public class InvoiceResource {
     private final city.myriad.billing.service.InvoicePayNow payNow;
     private final CurrentCaller callers;
     private final Paging paging;
+    private final CreditNotes creditNotes;
 
     InvoiceResource(Invoices invoices, Payments payments, city.myriad.billing.service.InvoicePayNow payNow,
-            CurrentCaller callers, Paging paging) {
+            CurrentCaller callers, Paging paging, CreditNotes creditNotes) {
+        this.creditNotes = creditNotes;
         this.invoices = invoices;
         this.payments = payments;
         this.payNow = payNow;
@@ -124,5 +136,39 @@ public class InvoiceResource {
                     + "(operators keep their share). If it is paid after all, the write-off is reversed.")
     public Uni<InvoiceView> uncollectible(@PathParam("invoiceId") UUID invoiceId) {
         return payments.markUncollectible(callers.get(), invoiceId);
+    }
+
+    @POST
+    @Path("/{invoiceId}/credit-notes")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Extension(name = "x-problem-codes", value = "PLATFORM_ADMIN_REQUIRED, INVOICE_NOT_FOUND, VALIDATION_FAILED, "
+            + "INVOICE_STATE_CONFLICT, CREDIT_NOTE_EXCEEDS_INVOICE, INVALID_IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_REUSED")
+    @Operation(operationId = "createCreditNote", summary = "Credit part or all of an issued invoice (platform admin)",
+            description = "A correction that leaves the invoice as issued: a service-level breach, a billing error, "
+                    + "a duplicate, fraud, goodwill. On an ISSUED invoice it lowers what is owed (`amountDue`; "
+                    + "crediting all of it makes the invoice PAID); on a PAID one it goes to the tenant's prepaid "
+                    + "wallet, spent by the next invoices. At most what the invoice billed less its earlier credit "
+                    + "notes and refunds (409 CREDIT_NOTE_EXCEEDS_INVOICE); a DRAFT, VOID or UNCOLLECTIBLE invoice "
+                    + "takes none (409 INVOICE_STATE_CONFLICT). The marketplace bears it: marketplace revenue is "
+                    + "debited, operators keep their share. Made in Stripe too, on the Stripe invoice. With an "
+                    + "Idempotency-Key a repeat answers the same note (Idempotent-Replayed: true), never a second. "
+                    + "Audited (`createCreditNote`); the tenant's webhook is told `invoice.credited`.")
+    @APIResponse(responseCode = "201", description = "Made", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CreditNoteView.class)))
+    public Uni<Response> createCreditNote(@PathParam("invoiceId") UUID invoiceId,
+            @HeaderParam(Creations.KEY) String key, @Valid @NotNull CreditNoteRequest body) {
+        return creditNotes.create(callers.get(), invoiceId, key, body).map(m -> Response
+                .status(Response.Status.CREATED).type(MediaType.APPLICATION_JSON).entity(m.view())
+                .header(HttpHeaders.LOCATION, "/api/v1/credit-notes/" + m.view().id())
+                .header(Creations.REPLAYED, String.valueOf(m.replayed())).build());
+    }
+
+    @GET
+    @Path("/{invoiceId}/credit-notes")
+    @Extension(name = "x-problem-codes", value = TENANT_CODES + ", INVOICE_NOT_FOUND")
+    @Operation(operationId = "listCreditNotes", summary = "An invoice's credit notes, oldest first",
+            description = "Its tenant (any tenant role) and platform admins; another tenant's invoice is 404.")
+    public Uni<List<CreditNoteView>> listCreditNotes(@PathParam("invoiceId") UUID invoiceId) {
+        return creditNotes.ofInvoice(callers.get(), invoiceId);
     }
 }

@@ -1,5 +1,6 @@
 package city.myriad.billing.service;
 
+import city.myriad.billing.stripe.StripeCreditNotes;
 import city.myriad.billing.stripe.StripeCustomers;
 import city.myriad.billing.stripe.StripePush;
 import city.myriad.platform.db.Blocking;
@@ -32,10 +33,12 @@ public class BillingWorker {
     private Rounds rounds;
 
     private final StripeCustomers customers;
+    private final StripeCreditNotes creditNotes;
 
-    BillingWorker(StripePush stripe, StripeCustomers customers, Payments payments, BillingConfig config, Clock clock,
-            MeterRegistry meters) {
+    BillingWorker(StripePush stripe, StripeCustomers customers, StripeCreditNotes creditNotes, Payments payments,
+            BillingConfig config, Clock clock, MeterRegistry meters) {
         this.customers = customers;
+        this.creditNotes = creditNotes;
         this.meters = meters;
         this.stripe = stripe;
         this.payments = payments;
@@ -58,12 +61,14 @@ public class BillingWorker {
     }
 
     /**
-     * One round now (tests): brings Stripe customers up to their tenants' billing contacts, pushes what is due,
-     * tells of invoices newly overdue, applies suspensions; returns invoices pushed.
+     * One round now (tests): brings Stripe customers up to their tenants' billing contacts, pushes what is due
+     * (invoices, then credit notes on invoices now in Stripe), tells of invoices newly overdue, applies suspensions;
+     * returns invoices pushed.
      */
     public int roundNow() {
         customers.syncDue();
         int pushed = stripe.pushDue();
+        creditNotes.pushDue();
         Instant now = clock.instant();
         Blocking.await(() -> payments.tellOverdue(now));
         Blocking.await(() -> payments.suspendOverdue(now));

@@ -3,6 +3,7 @@ package city.myriad.billing.service;
 import city.myriad.catalog.service.ClusterSupply;
 import city.myriad.catalog.service.OperatorLookup;
 import city.myriad.platform.db.PlainTx;
+import city.myriad.platform.db.SqlTimes;
 import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.ProblemCode;
 import city.myriad.platform.money.MinorUnits;
@@ -126,8 +127,18 @@ public class FocusExport {
                         }))
                 .until(List::isEmpty)
                 .map(rows -> FocusRendering.render(rowsOf(rows), r.csv(), first));
+        Multi<Buffer> creditNotes = Multi.createBy().repeating()
+                .uni(() -> new UUID[] {new UUID(0, 0)}, cur -> creditNoteChunk(scope, r, cur[0]).map(rows -> {
+                    if (!rows.isEmpty()) {
+                        cur[0] = rows.get(rows.size() - 1).creditNote;
+                    }
+                    return rows;
+                }))
+                .until(List::isEmpty)
+                .map(rows -> FocusRendering.render(rowsOf(rows), r.csv(), first));
         Multi<Buffer> tail = r.csv() ? Multi.createFrom().empty() : Multi.createFrom().item(() -> Buffer.buffer("]"));
-        return Multi.createBy().concatenating().streams(Multi.createFrom().item(head), usage, lines, tail);
+        return Multi.createBy().concatenating().streams(Multi.createFrom().item(head), usage, lines, creditNotes,
+                tail);
     }
 
     /** Where the next usage chunk starts: an hour (null: the first with rows) and the last job and run read in it. */
@@ -153,6 +164,7 @@ public class FocusExport {
         final List<String[]> rows = new ArrayList<>(2);
         Cursor cursor;
         LineCursor lineCursor;
+        UUID creditNote;
     }
 
     private static List<String[]> rowsOf(List<Out> chunk) {
@@ -329,6 +341,64 @@ public class FocusExport {
                 o.rows.add(c);
             }
             o.cursor = new Cursor(hour, job, attempt, false);
+            out.add(o);
+        }
+        return out;
+    }
+
+    /**
+     * Credit notes made in [from, to), by id. The marketplace bears them, so they are the tenant's rows only: an
+     * operator's export has none (its settlement does not move).
+     */
+    private static final String CREDIT_NOTES = """
+            select n.id, n.number, n.invoice_id, n.tenant_id, t.name, i.period, n.currency, n.amount_minor, n.reason,
+                   n.memo, n.applied_to, n.created_at
+              from credit_notes n join invoices i on i.id = n.invoice_id join tenants t on t.id = n.tenant_id
+             where n.created_at >= $1 and n.created_at < $2 and n.id > $3
+               and ($4::uuid is null or n.tenant_id = $4::uuid)
+             order by n.id limit $5""";
+
+    private Uni<List<Out>> creditNoteChunk(Scope s, Request r, UUID after) {
+        if (s.clusterIds() != null) {
+            return Uni.createFrom().item(List.of());
+        }
+        Tuple args = Tuple.tuple().addValue(SqlTimes.utc(r.from())).addValue(SqlTimes.utc(r.to())).addValue(after)
+                .addValue(s.tenantId()).addValue(chunk);
+        return tx.in(s.tenantId(), conn -> conn.preparedQuery(CREDIT_NOTES).execute(args))
+                .map(FocusExport::creditNoteRows);
+    }
+
+    /**
+     * A credit note is a Credit of the billing period it was made in, correcting the invoice's (FOCUS ChargeClass
+     * Correction): its charge period is the invoice's month, its InvoiceId the invoice it credits.
+     */
+    private static List<Out> creditNoteRows(RowSet<Row> rows) {
+        List<Out> out = new ArrayList<>(rows.size());
+        for (Row x : rows) {
+            UUID id = x.getUUID(0);
+            String invoicePeriod = x.getString(5);
+            String currency = x.getString(6);
+            Instant at = x.getOffsetDateTime(11).toInstant();
+            String billed = java.time.YearMonth.from(at.atOffset(ZoneOffset.UTC)).toString();
+            String[] v = base(x.getUUID(3), x.getString(4), currency, billed, x.getUUID(2), null, null, null, null,
+                    null, null);
+            String money = money(-x.getLong(7), digits(currency));
+            for (int col : COSTS) {
+                set(v, col, money);
+            }
+            set(v, C_ChargeCategory, "Credit");
+            set(v, C_ChargeClass, "Correction");
+            set(v, C_ChargeFrequency, "One-Time");
+            set(v, C_ChargePeriodStart, time(periodStart(invoicePeriod)));
+            set(v, C_ChargePeriodEnd, time(periodStart(next(invoicePeriod))));
+            String memo = x.getString(9);
+            set(v, C_ChargeDescription, "Credit note " + x.getString(1) + " (" + x.getString(8) + ", "
+                    + (x.getString(10).equals("AMOUNT_DUE") ? "lowers the amount due" : "to the prepaid wallet")
+                    + ")" + (memo == null ? "" : ": " + memo));
+            set(v, C_x_InvoiceLineKind, "CREDIT_NOTE");
+            Out o = new Out();
+            o.rows.add(v);
+            o.creditNote = id;
             out.add(o);
         }
         return out;

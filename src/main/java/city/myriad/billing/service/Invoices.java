@@ -118,6 +118,7 @@ public class Invoices {
                     r.collectionMethod(), r.hostedInvoiceUrl(), r.invoicePdfUrl(), r.stripeStatus(),
                     "ISSUED".equals(r.state()) && r.overdueSince() != null
                             && !r.overdueSince().isAfter(clock.instant()) ? r.overdueSince() : null,
+                    Money.of(r.creditedMinor(), r.currency()), Money.of(r.amountDueMinor(), r.currency()),
                     withLines ? ls.stream().map(l -> line(r.period(), r.currency(), l)).toList() : null));
         }
         return invoices.live(c, r.tenantId(), r.period(), r.currency(), p.start(), p.end(), clock.instant()).map(ls -> {
@@ -129,6 +130,7 @@ public class Invoices {
                     r.state(), SignedMoney.of(subtotal, r.currency()), Money.of(applied, r.currency()),
                     Money.of(total, r.currency()), Money.of(0, r.currency()), null, null, null, null, null, null, null,
                     billTo(r.billToJson()), r.collectionMethod(), null, null, null, null,
+                    Money.of(0, r.currency()), null,
                     withLines ? ls.stream().map(l -> line(r.period(), r.currency(), l)).toList()
                             : null);
         });

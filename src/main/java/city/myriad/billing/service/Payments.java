@@ -71,10 +71,12 @@ public class Payments {
                         ? Uni.createFrom().voidItem()
                         : ledger.reverse(c, w.get(), new Posting("INVOICE_UNCOLLECTIBLE", i.id() + ":reversed",
                                 i.tenantId(), i.id(), i.period(), "Write-off reversed: paid after all", by, at)));
+        // What was owed: the total less its credit notes (which credited the receivable already).
+        long owed = i.totalMinor() - i.creditedMinor();
         return unwriteOff.chain(() -> ledger.post(c, new Posting("PAYMENT", i.id().toString(), i.tenantId(), i.id(),
                         i.period(), "Invoice " + i.number() + " paid", by, at), List.of(
-                        new Entry(Account.STRIPE_CLEARING, null, null, i.currency(), i.totalMinor()),
-                        new Entry(Account.TENANT_RECEIVABLE, i.tenantId(), null, i.currency(), -i.totalMinor()))))
+                        new Entry(Account.STRIPE_CLEARING, null, null, i.currency(), owed),
+                        new Entry(Account.TENANT_RECEIVABLE, i.tenantId(), null, i.currency(), -owed))))
                 .chain(() -> move(c, i, InvoiceState.PAID, at, "paid_at = $3"))
                 .chain(() -> lift(c, i.tenantId(), at)).replaceWith("PAID");
     }
@@ -108,7 +110,8 @@ public class Payments {
     public Uni<InvoiceView> voidInvoice(Caller caller, UUID id) {
         PeriodClose.requireAdmin(caller);
         Instant now = clock.instant();
-        return transition(id, InvoiceState.VOID, (c, i) -> ledger.find(c, "INVOICE_ISSUED", i.id().toString())
+        return transition(id, InvoiceState.VOID, (c, i) -> refuseCredited(i).chain(() ->
+                        ledger.find(c, "INVOICE_ISSUED", i.id().toString()))
                 .chain(issue -> issue.isEmpty() ? Uni.createFrom().voidItem()
                         : ledger.reverse(c, issue.get(), new Posting("INVOICE_VOIDED", i.id().toString(), i.tenantId(),
                                 i.id(), i.period(), "Invoice " + i.number() + " voided", caller.username(), now))
@@ -124,6 +127,20 @@ public class Payments {
                 .chain(() -> voidInStripe(c, i.id(), now))
                 .chain(() -> lift(c, i.tenantId(), now))
                 .chain(() -> recordCorrection(c, caller, "voidInvoice", i)));
+    }
+
+    /**
+     * An invoice with credit notes is not voided: a void reverses the issue whole, and the credit notes (already in
+     * the ledger, the wallet, Stripe) would then credit an invoice that no longer bills anything. What it still owes
+     * is credited instead (a credit note of its {@code amountDue}), which settles it.
+     */
+    private static Uni<Void> refuseCredited(InvoiceRow i) {
+        if (i.creditedMinor() > 0) {
+            throw new MyriadProblem.Conflict(ProblemCode.INVOICE_STATE_CONFLICT, "Invoice " + i.number() + " has "
+                    + "credit notes (" + Money.of(i.creditedMinor(), i.currency()).amountMinor() + " credited): it is "
+                    + "not voided; credit what it still owes instead (createCreditNote of its amountDue)");
+        }
+        return Uni.createFrom().voidItem();
     }
 
     /**
@@ -159,8 +176,8 @@ public class Payments {
         return transition(id, InvoiceState.UNCOLLECTIBLE, (c, i) -> ledger.post(c, new Posting(
                         "INVOICE_UNCOLLECTIBLE", i.id().toString(), i.tenantId(), i.id(), i.period(),
                         "Invoice " + i.number() + " written off", caller.username(), now), List.of(
-                        new Entry(Account.MARKETPLACE_REVENUE, null, null, i.currency(), i.totalMinor()),
-                        new Entry(Account.TENANT_RECEIVABLE, i.tenantId(), null, i.currency(), -i.totalMinor())))
+                        new Entry(Account.MARKETPLACE_REVENUE, null, null, i.currency(), i.amountDueMinor()),
+                        new Entry(Account.TENANT_RECEIVABLE, i.tenantId(), null, i.currency(), -i.amountDueMinor())))
                 .chain(() -> move(c, i, InvoiceState.UNCOLLECTIBLE, now, "closed_at = $3"))
                 .chain(() -> lift(c, i.tenantId(), now))
                 .chain(() -> recordCorrection(c, caller, "markInvoiceUncollectible", i)));

@@ -112,15 +112,16 @@ public final class MeteringApi {
             + "threshold crossed (alert.raised), a reservation short of cards or restored, a job started, preempted "
             + "(and requeued), succeeded, failed or cancelled, a change recorded in the tenant's audit trail "
             + "(audit.recorded), an invoice issued, paid, its payment failed, overdue (its grace period begins: a "
-            + "charged invoice's first failed payment, a sent one's due date), voided, marked uncollectible or "
-            + "refunded, the tenant suspended from new work or reinstated",
+            + "charged invoice's first failed payment, a sent one's due date), voided, marked uncollectible, "
+            + "refunded or credited (a credit note), the tenant suspended from new work or reinstated",
             enumeration = {WebhookEvents.ALERT_RAISED,
             WebhookEvents.RESERVATION_SHORT, WebhookEvents.RESERVATION_RESTORED, WebhookEvents.JOB_STARTED,
             WebhookEvents.JOB_PREEMPTED, WebhookEvents.JOB_SUCCEEDED, WebhookEvents.JOB_FAILED,
             WebhookEvents.JOB_CANCELLED, WebhookEvents.AUDIT_RECORDED, WebhookEvents.INVOICE_ISSUED,
             WebhookEvents.INVOICE_PAID, WebhookEvents.INVOICE_PAYMENT_FAILED, WebhookEvents.INVOICE_OVERDUE,
             WebhookEvents.INVOICE_VOIDED,
-            WebhookEvents.INVOICE_MARKED_UNCOLLECTIBLE, WebhookEvents.INVOICE_REFUNDED, WebhookEvents.TENANT_SUSPENDED,
+            WebhookEvents.INVOICE_MARKED_UNCOLLECTIBLE, WebhookEvents.INVOICE_REFUNDED, WebhookEvents.INVOICE_CREDITED,
+            WebhookEvents.TENANT_SUSPENDED,
             WebhookEvents.TENANT_REINSTATED})
     public static final class EventType {
         private EventType() {}
@@ -136,7 +137,7 @@ public final class MeteringApi {
                     + "(job.started, job.preempted, job.succeeded, job.failed, job.cancelled) and the audit trail's "
                     + "(audit.recorded: each event of listAuditEvents as it is written) and billing's (invoice.issued, "
                     + "invoice.paid, invoice.payment_failed, invoice.overdue, invoice.voided, invoice.marked_uncollectible, "
-                    + "invoice.refunded, tenant.suspended, tenant.reinstated) come only when named. "
+                    + "invoice.refunded, invoice.credited, tenant.suspended, tenant.reinstated) come only when named. "
                     + "Deliveries still PENDING of a type the webhook no longer names end FAILED when it is set, "
                     + "unsent (their log says why).",
                     examples = "[\"alert.raised\", \"job.preempted\", \"job.failed\"]", maxItems = 20)

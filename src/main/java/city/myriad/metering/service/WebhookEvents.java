@@ -30,6 +30,7 @@ public final class WebhookEvents {
     public static final String INVOICE_VOIDED = "invoice.voided";
     public static final String INVOICE_MARKED_UNCOLLECTIBLE = "invoice.marked_uncollectible";
     public static final String INVOICE_REFUNDED = "invoice.refunded";
+    public static final String INVOICE_CREDITED = "invoice.credited";
     public static final String TENANT_SUSPENDED = "tenant.suspended";
     public static final String TENANT_REINSTATED = "tenant.reinstated";
 
@@ -37,7 +38,7 @@ public final class WebhookEvents {
     public static final List<String> ALL = List.of(ALERT_RAISED, RESERVATION_SHORT, RESERVATION_RESTORED,
             JOB_STARTED, JOB_PREEMPTED, JOB_SUCCEEDED, JOB_FAILED, JOB_CANCELLED, AUDIT_RECORDED, INVOICE_ISSUED,
             INVOICE_PAID, INVOICE_PAYMENT_FAILED, INVOICE_OVERDUE, INVOICE_VOIDED, INVOICE_MARKED_UNCOLLECTIBLE, INVOICE_REFUNDED,
-            TENANT_SUSPENDED, TENANT_REINSTATED);
+            INVOICE_CREDITED, TENANT_SUSPENDED, TENANT_REINSTATED);
 
     /** What a webhook set without {@code events} receives (the column's default too). */
     public static final List<String> DEFAULT = List.of(ALERT_RAISED, RESERVATION_RESTORED, RESERVATION_SHORT);

@@ -83,6 +83,7 @@ public enum ProblemCode {
     INVOICE_NOT_FOUND(404, "No such invoice visible to the caller"),
     OPERATOR_NOT_FOUND(404, "No such operator visible to the caller"),
     CREDIT_GRANT_NOT_FOUND(404, "No such credit grant of the tenant"),
+    CREDIT_NOTE_NOT_FOUND(404, "No such credit note visible to the caller"),
     COMMITMENT_NOT_FOUND(404, "No such commitment of the tenant"),
     BILLING_PROFILE_NOT_FOUND(404, "The tenant has not set its billing contact yet (setBillingProfile)"),
 
@@ -119,6 +120,8 @@ public enum ProblemCode {
     RESERVATION_NOT_USABLE(409, "The reservation was cancelled or has ended; its cards run no more jobs"),
     JOB_LARGER_THAN_RESERVATION(409, "The job asks more cards than its reservation holds"),
     INVOICE_STATE_CONFLICT(409, "The invoice's state does not allow this transition (see the invoice state table)"),
+    CREDIT_NOTE_EXCEEDS_INVOICE(409, "A credit note may credit at most what the invoice billed, less what its earlier "
+            + "credit notes credited and what was refunded"),
     COMMITMENT_OVERLAPS(409, "The tenant already has a commitment in this currency for one of these periods"),
     BILLING_PROFILE_REQUIRED(409, "The tenant has no billing contact yet: set it first (setBillingProfile), so that "
             + "Stripe knows where to send invoices and receipts"),

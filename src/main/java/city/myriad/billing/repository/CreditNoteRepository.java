@@ -1,0 +1,83 @@
+package city.myriad.billing.repository;
+
+import city.myriad.platform.db.SqlTimes;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/** Credit notes (V44): written once with their invoice locked, read by invoice or id; Stripe's outbox on the row. */
+@ApplicationScoped
+public class CreditNoteRepository {
+
+    /** A credit note as stored, with its invoice's number and period. */
+    public record CreditNoteRow(UUID id, String number, UUID invoiceId, String invoiceNumber, UUID tenantId,
+            String period, String currency, long amountMinor, String reason, String memo, String appliedTo,
+            String idempotencyKey, Instant createdAt, String stripeState, String stripeCreditNoteId,
+            String stripeLastError) {}
+
+    private static final String SELECT = """
+            select n.id, n.number, n.invoice_id, i.number, n.tenant_id, i.period, n.currency, n.amount_minor, n.reason,
+                   n.memo, n.applied_to, n.idempotency_key, n.created_at, n.stripe_state, n.stripe_credit_note_id,
+                   n.stripe_last_error
+              from credit_notes n join invoices i on i.id = n.invoice_id""";
+
+    /** What a new credit note is. */
+    public record NewCreditNote(String number, UUID invoiceId, UUID tenantId, String currency, long amountMinor,
+            String reason, String memo, String appliedTo, String idempotencyKey, String by, Instant at,
+            String stripeState, String stripeNote) {}
+
+    public Uni<UUID> insert(SqlConnection c, NewCreditNote n) {
+        return c.preparedQuery("""
+                        insert into credit_notes (id, number, invoice_id, tenant_id, currency, amount_minor, reason, memo,
+                                                  applied_to, idempotency_key, created_by, created_at, stripe_state,
+                                                  stripe_next_attempt_at, stripe_last_error)
+                        values (myriad_uuid_v7(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $11, $13)
+                        returning id""")
+                .execute(Tuple.from(new Object[] {n.number(), n.invoiceId(), n.tenantId(), n.currency(),
+                        n.amountMinor(), n.reason(), n.memo(), n.appliedTo(), n.idempotencyKey(), n.by(),
+                        SqlTimes.utc(n.at()), n.stripeState(), n.stripeNote()}))
+                .map(rows -> rows.iterator().next().getUUID(0));
+    }
+
+    public Uni<Optional<CreditNoteRow>> find(SqlConnection c, UUID id) {
+        return c.preparedQuery(SELECT + " where n.id = $1").execute(Tuple.of(id))
+                .map(rows -> rows(rows).stream().findFirst());
+    }
+
+    /** The invoice's credit note made under this Idempotency-Key, if any. */
+    public Uni<Optional<CreditNoteRow>> byKey(SqlConnection c, UUID invoiceId, String key) {
+        return c.preparedQuery(SELECT + " where n.invoice_id = $1 and n.idempotency_key = $2")
+                .execute(Tuple.of(invoiceId, key)).map(rows -> rows(rows).stream().findFirst());
+    }
+
+    /** The invoice's credit notes, oldest first. */
+    public Uni<List<CreditNoteRow>> ofInvoice(SqlConnection c, UUID invoiceId) {
+        return c.preparedQuery(SELECT + " where n.invoice_id = $1 order by n.id").execute(Tuple.of(invoiceId))
+                .map(CreditNoteRepository::rows);
+    }
+
+    /** How many credit notes the invoice has (its next one is numbered after them; the invoice row is locked). */
+    public Uni<Integer> count(SqlConnection c, UUID invoiceId) {
+        return c.preparedQuery("select count(*)::int from credit_notes where invoice_id = $1").execute(Tuple.of(invoiceId))
+                .map(rows -> rows.iterator().next().getInteger(0));
+    }
+
+    private static List<CreditNoteRow> rows(RowSet<Row> rows) {
+        List<CreditNoteRow> out = new ArrayList<>();
+        for (Row r : rows) {
+            out.add(new CreditNoteRow(r.getUUID(0), r.getString(1), r.getUUID(2), r.getString(3), r.getUUID(4),
+                    r.getString(5), r.getString(6), r.getLong(7), r.getString(8), r.getString(9), r.getString(10),
+                    r.getString(11), SqlTimes.instant(r.getValue(12)), r.getString(13), r.getString(14),
+                    r.getString(15)));
+        }
+        return out;
+    }
+}

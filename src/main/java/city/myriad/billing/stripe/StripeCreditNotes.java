@@ -1,0 +1,158 @@
+package city.myriad.billing.stripe;
+
+import city.myriad.billing.service.BillingConfig;
+import city.myriad.platform.db.Blocking;
+import city.myriad.platform.db.PlainTx;
+import city.myriad.platform.db.SqlTimes;
+import com.stripe.StripeClient;
+import com.stripe.exception.StripeException;
+import com.stripe.model.CreditNote;
+import com.stripe.net.RequestOptions;
+import com.stripe.param.CreditNoteCreateParams;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+
+/**
+ * Makes Myriad's credit notes on their Stripe invoices, from the outbox on {@code credit_notes} (V44), on the billing
+ * worker's thread. A note waits while its invoice's push is still to finish (the Stripe invoice must be finalized
+ * first); an invoice that never went to Stripe (its push SKIPPED, voided) leaves the note SKIPPED. On an open Stripe
+ * invoice the note lowers what Stripe collects; on a paid one it is recorded as credited outside Stripe
+ * ({@code out_of_band_amount}): Myriad's wallet holds the credit, and Stripe's customer balance must not hold it a
+ * second time. One idempotency key per note ({@code myriad-credit-note-<id>}); failures back off as invoice pushes
+ * do, and after 12 attempts the note is FAILED for an admin to look at.
+ */
+@ApplicationScoped
+public class StripeCreditNotes {
+
+    private static final Logger LOG = Logger.getLogger(StripeCreditNotes.class);
+    /** How long a note waits for its invoice's push before it looks again. */
+    static final Duration WAIT_FOR_INVOICE = Duration.ofSeconds(30);
+
+    private final PlainTx tx;
+    private final BillingConfig config;
+    private final Clock clock;
+    private final Optional<StripeClient> client;
+
+    StripeCreditNotes(PlainTx tx, BillingConfig config, Clock clock, StripeApi api) {
+        this.tx = tx;
+        this.config = config;
+        this.clock = clock;
+        this.client = api.client();
+    }
+
+    /** A note to make in Stripe, as leased, with its invoice's push. */
+    record Due(UUID id, String number, UUID invoiceId, String invoiceNumber, long amountMinor, String reason,
+            String memo, String appliedTo, int attempts, String pushState, String stripeInvoiceId) {}
+
+    /** Makes the notes that are due; returns how many were made in Stripe. */
+    public int pushDue() {
+        if (client.isEmpty()) {
+            return 0;
+        }
+        Instant now = clock.instant();
+        List<Due> due = Blocking.await(() -> tx.asPlatform(c -> c.preparedQuery("""
+                        with due as (
+                            select id from credit_notes
+                             where stripe_state = 'PENDING' and stripe_next_attempt_at <= $1
+                             order by stripe_next_attempt_at limit 20 for update skip locked),
+                        leased as (
+                            update credit_notes n set stripe_next_attempt_at = $2 from due where n.id = due.id
+                         returning n.id, n.number, n.invoice_id, n.amount_minor, n.reason, n.memo, n.applied_to,
+                                   n.stripe_attempts)
+                        select l.id, l.number, l.invoice_id, i.number, l.amount_minor, l.reason, l.memo, l.applied_to,
+                               l.stripe_attempts, s.state, i.stripe_invoice_id
+                          from leased l join invoices i on i.id = l.invoice_id
+                          left join stripe_pushes s on s.invoice_id = l.invoice_id""")
+                .execute(Tuple.of(SqlTimes.utc(now), SqlTimes.utc(now.plus(StripePush.LEASE)))).map(rows -> {
+                    List<Due> out = new ArrayList<>();
+                    for (Row r : rows) {
+                        out.add(new Due(r.getUUID(0), r.getString(1), r.getUUID(2), r.getString(3), r.getLong(4),
+                                r.getString(5), r.getString(6), r.getString(7), r.getInteger(8), r.getString(9),
+                                r.getString(10)));
+                    }
+                    return out;
+                })));
+        int made = 0;
+        for (Due d : due) {
+            try {
+                if (push(d)) {
+                    made++;
+                }
+            } catch (StripeException | RuntimeException e) {
+                failed(d, e);
+            }
+        }
+        return made;
+    }
+
+    private boolean push(Due d) throws StripeException {
+        String push = d.pushState() == null ? "NONE" : d.pushState();
+        switch (push) {
+            case "PENDING" -> {
+                // The invoice is still on its way to Stripe: look again later, no attempt spent.
+                run("update credit_notes set stripe_next_attempt_at = $2 where id = $1 and stripe_state = 'PENDING'",
+                        Tuple.of(d.id(), SqlTimes.utc(clock.instant().plus(WAIT_FOR_INVOICE))));
+                return false;
+            }
+            case "PUSHED" -> {
+                CreditNote made = client.orElseThrow().creditNotes().create(params(d),
+                        RequestOptions.builder().setIdempotencyKey("myriad-credit-note-" + d.id()).build());
+                run("update credit_notes set stripe_state = 'PUSHED', stripe_credit_note_id = $2, stripe_last_error = null "
+                        + "where id = $1 and stripe_state = 'PENDING'", Tuple.of(d.id(), made.getId()));
+                return true;
+            }
+            default -> {
+                run("update credit_notes set stripe_state = 'SKIPPED', stripe_last_error = $2 "
+                        + "where id = $1 and stripe_state = 'PENDING'", Tuple.of(d.id(), "its invoice's Stripe push is "
+                        + push + ": there is no open Stripe invoice to credit; the credit note stays in Myriad"));
+                return false;
+            }
+        }
+    }
+
+    /** The Stripe credit note: the amount, Stripe's nearest reason, and on a paid invoice credited out of band. */
+    static CreditNoteCreateParams params(Due d) {
+        CreditNoteCreateParams.Builder b = CreditNoteCreateParams.builder().setInvoice(d.stripeInvoiceId())
+                .setAmount(d.amountMinor())
+                .putMetadata("myriad_credit_note_id", d.id().toString())
+                .putMetadata("myriad_credit_note_number", d.number())
+                .putMetadata("myriad_invoice_id", d.invoiceId().toString());
+        if (d.appliedTo().equals("PREPAID_WALLET")) {
+            b.setOutOfBandAmount(d.amountMinor());
+        }
+        if (d.memo() != null) {
+            b.setMemo(d.memo());
+        }
+        switch (d.reason()) {
+            case "DUPLICATE" -> b.setReason(CreditNoteCreateParams.Reason.DUPLICATE);
+            case "FRAUDULENT" -> b.setReason(CreditNoteCreateParams.Reason.FRAUDULENT);
+            case "BILLING_ERROR" -> b.setReason(CreditNoteCreateParams.Reason.ORDER_CHANGE);
+            case "SERVICE_LEVEL" -> b.setReason(CreditNoteCreateParams.Reason.PRODUCT_UNSATISFACTORY);
+            default -> { } // GOODWILL: Stripe has no reason for it
+        }
+        return b.build();
+    }
+
+    private void failed(Due d, Exception e) {
+        int attempts = d.attempts() + 1;
+        String state = attempts < StripePush.MAX_ATTEMPTS ? "PENDING" : "FAILED";
+        LOG.warnf("Stripe credit note %s failed (attempt %d, %s): %s", d.number(), attempts, state, e.getMessage());
+        run("update credit_notes set stripe_attempts = $2, stripe_state = $3, stripe_next_attempt_at = $4, "
+                + "stripe_last_error = $5 where id = $1 and stripe_state = 'PENDING'", Tuple.of(d.id(), attempts, state,
+                SqlTimes.utc(clock.instant().plusMillis(StripePush.backoffMillis(config, attempts))),
+                String.valueOf(e.getMessage())));
+    }
+
+    private void run(String sql, Tuple args) {
+        Blocking.await(() -> tx.asPlatform(c -> c.preparedQuery(sql).execute(args).replaceWithVoid()));
+    }
+}

@@ -1,0 +1,292 @@
+package city.myriad.billing;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import city.myriad.billing.service.BillingWorker;
+import city.myriad.metering.service.MeteringWorker;
+import city.myriad.support.FocusValidator;
+import city.myriad.support.History;
+import city.myriad.support.Periods;
+import city.myriad.support.StripeStubs;
+import city.myriad.support.Tokens;
+import city.myriad.support.World;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.oidc.server.OidcWiremockTestResource;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Inject;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Credit notes through the HTTP API against the real database, the real stripe-java client (WireMock answering with
+ * Stripe's own credit note object) and the ledger: what an issued invoice owes goes down and a whole credit settles
+ * it, a paid invoice's credit goes to the wallet, never more than billed, a retry never credits twice, another
+ * tenant sees nothing, and the FOCUS export carries each as a correction. Months of their own (2023-07, 2023-10).
+ */
+@QuarkusTest
+@QuarkusTestResource(OidcWiremockTestResource.class)
+@QuarkusTestResource(StripeStubs.class)
+class CreditNoteTest {
+
+    @Inject
+    MeteringWorker meter;
+
+    @Inject
+    BillingWorker billing;
+
+    @Inject
+    Pool pool;
+
+    /** A tenant with one run of 3 h on 4 cards in the month, its invoice issued and in Stripe; answers the invoice. */
+    JsonPath issued(World.Tenant t, String period) {
+        String cluster = World.cluster(1);
+        String node = BillingTest.slug(cluster) + "-n1";
+        Instant start = Instant.parse(period + "-05T10:00:00Z");
+        History.ran(pool, t.id(), t.projectId(), cluster, node, 4, start, start.plusSeconds(3 * 3600),
+                BillingTest.ON_DEMAND);
+        meter.drain();
+        Periods.close(period);
+        List<Map<String, Object>> items = given().auth().oauth2(t.viewer()).queryParam("period", period)
+                .get("/api/v1/invoices").then().statusCode(200).extract().jsonPath().getList("items");
+        String id = (String) items.get(0).get("id");
+        Instant deadline = Instant.now().plusSeconds(30);
+        JsonPath invoice = invoice(t, id);
+        while (!"PUSHED".equals(invoice.getString("stripeState")) && Instant.now().isBefore(deadline)) {
+            billing.roundNow();
+            invoice = invoice(t, id);
+        }
+        assertEquals("PUSHED", invoice.getString("stripeState"));
+        return invoice;
+    }
+
+    static JsonPath invoice(World.Tenant t, String id) {
+        return given().auth().oauth2(t.viewer()).get("/api/v1/invoices/" + id).then().statusCode(200).extract()
+                .jsonPath();
+    }
+
+    static Response credit(String token, String invoiceId, String key, String body) {
+        var r = given().auth().oauth2(token).contentType("application/json");
+        if (key != null) {
+            r = r.header("Idempotency-Key", key);
+        }
+        return r.body(body).post("/api/v1/invoices/" + invoiceId + "/credit-notes");
+    }
+
+    static String body(long minor, String currency, String reason, String memo) {
+        return "{\"amount\":{\"amountMinor\":" + minor + ",\"currency\":\"" + currency + "\"},\"reason\":\"" + reason
+                + "\"" + (memo == null ? "" : ",\"memo\":\"" + memo + "\"") + "}";
+    }
+
+    long sql(String query, Object... args) {
+        Row r = pool.withTransaction(c -> c.query("select set_config('myriad.scope', 'platform', true)").execute()
+                .chain(() -> c.preparedQuery(query).execute(Tuple.from(args)))).await().indefinitely().iterator().next();
+        return r.getValue(0) == null ? 0 : r.getLong(0);
+    }
+
+    long receivable(World.Tenant t) {
+        return BillingTest.balance(t).getLong("balances.find { it.currency == 'CNY' }.receivable.amountMinor");
+    }
+
+    long events(World.Tenant t, String type) {
+        return sql("select count(*) from webhook_deliveries where tenant_id = $1 and event_type = $2",
+                UUID.fromString(t.id()), type);
+    }
+
+    static List<LoggedRequest> stripeCreditNotes(String stripeInvoice) {
+        return StripeStubs.server().findAll(postRequestedFor(urlPathEqualTo("/v1/credit_notes"))).stream()
+                .filter(r -> r.getBodyAsString().contains("invoice=" + stripeInvoice)).toList();
+    }
+
+    @Test
+    void an_issued_invoice_owes_less_by_each_credit_note_is_settled_by_a_whole_credit_and_never_credited_twice() {
+        World.Tenant t = World.tenant();
+        BillingTest.subscribe(t, "http://127.0.0.1:9/hook", "[\"invoice.credited\",\"invoice.paid\"]");
+        JsonPath issued = issued(t, "2023-07");
+        String id = issued.getString("id");
+        String number = issued.getString("number");
+        String stripeInvoice = issued.getString("stripeInvoiceId");
+        long total = issued.getLong("total.amountMinor");
+        assertTrue(total > 1000, "a run worth crediting: " + total);
+        assertEquals(total, issued.getLong("amountDue.amountMinor"));
+        assertEquals(0, issued.getLong("credited.amountMinor"));
+
+        // Only platform admins credit; bad input is a 400 naming the field, and nothing is written.
+        credit(t.admin(), id, null, body(100, "CNY", "GOODWILL", null)).then().statusCode(403)
+                .body("code", equalTo("PLATFORM_ADMIN_REQUIRED"));
+        credit(Tokens.admin(), id, null, body(0, "CNY", "GOODWILL", null)).then().statusCode(400)
+                .body("errors[0].field", equalTo("amount.amountMinor"));
+        credit(Tokens.admin(), id, null, body(100, "CNY", "NICE", null)).then().statusCode(400)
+                .body("errors[0].field", equalTo("reason"));
+        credit(Tokens.admin(), id, null, body(100, "USD", "GOODWILL", null)).then().statusCode(400)
+                .body("errors[0].field", equalTo("amount.currency"));
+        credit(Tokens.admin(), id, null, "{\"reason\":\"GOODWILL\"}").then().statusCode(400)
+                .body("code", equalTo("VALIDATION_FAILED"));
+        credit(Tokens.admin(), id, null, body(total + 1, "CNY", "GOODWILL", null)).then().statusCode(409)
+                .body("code", equalTo("CREDIT_NOTE_EXCEEDS_INVOICE"));
+        credit(Tokens.admin(), UUID.randomUUID().toString(), null, body(100, "CNY", "GOODWILL", null)).then()
+                .statusCode(404).body("code", equalTo("INVOICE_NOT_FOUND"));
+        assertEquals(0, sql("select count(*) from credit_notes where invoice_id = $1", UUID.fromString(id)));
+
+        // 300 for an outage: the invoice stays as issued and owes 300 less; sent twice under one key, made once.
+        String key = "cn-" + UUID.randomUUID();
+        Response made = credit(Tokens.admin(), id, key, body(300, "CNY", "SERVICE_LEVEL", "Outage of 2023-07-05"));
+        made.then().statusCode(201).header("Idempotent-Replayed", "false")
+                .body("number", equalTo(number + "-CN1")).body("appliedTo", equalTo("AMOUNT_DUE"))
+                .body("amount.amountMinor", equalTo(300)).body("stripeState", equalTo("PENDING"));
+        String noteId = made.jsonPath().getString("id");
+        assertEquals("/api/v1/credit-notes/" + noteId, java.net.URI.create(made.header("Location")).getPath());
+        credit(Tokens.admin(), id, key, body(300, "CNY", "SERVICE_LEVEL", "Outage of 2023-07-05")).then()
+                .statusCode(201).header("Idempotent-Replayed", "true").body("id", equalTo(noteId));
+        credit(Tokens.admin(), id, key, body(301, "CNY", "SERVICE_LEVEL", null)).then().statusCode(409)
+                .body("code", equalTo("IDEMPOTENCY_KEY_REUSED"));
+        JsonPath after = invoice(t, id);
+        assertEquals("ISSUED", after.getString("state"));
+        assertEquals(total, after.getLong("total.amountMinor"), "an issued invoice never changes");
+        assertEquals(300, after.getLong("credited.amountMinor"));
+        assertEquals(total - 300, after.getLong("amountDue.amountMinor"));
+        assertEquals(total - 300, receivable(t), "the receivable is what is still owed");
+        assertEquals(1, sql("select count(*) from ledger_transactions where kind = 'CREDIT_NOTE' and invoice_id = $1",
+                UUID.fromString(id)));
+        // The marketplace bears it: its revenue is debited, no operator's payable moves.
+        assertEquals(300, sql("select sum(e.amount_minor) from ledger_entries e join ledger_transactions x "
+                + "on x.id = e.transaction_id where x.kind = 'CREDIT_NOTE' and x.invoice_id = $1 "
+                + "and e.account = 'MARKETPLACE_REVENUE'", UUID.fromString(id)));
+        assertEquals(0, sql("select count(*) from ledger_entries e join ledger_transactions x on x.id = e.transaction_id "
+                + "where x.kind = 'CREDIT_NOTE' and x.invoice_id = $1 and e.account = 'OPERATOR_PAYABLE'",
+                UUID.fromString(id)));
+
+        // Stripe: made once on the Stripe invoice, with Stripe's nearest reason, however often the worker runs.
+        billing.roundNow();
+        billing.roundNow();
+        List<LoggedRequest> inStripe = stripeCreditNotes(stripeInvoice);
+        assertEquals(1, inStripe.size());
+        assertEquals("myriad-credit-note-" + noteId, inStripe.get(0).getHeader("Idempotency-Key"));
+        String form = inStripe.get(0).getBodyAsString();
+        assertTrue(form.contains("amount=300") && form.contains("reason=product_unsatisfactory")
+                && !form.contains("out_of_band_amount"), form);
+        given().auth().oauth2(t.viewer()).get("/api/v1/credit-notes/" + noteId).then().statusCode(200)
+                .body("stripeState", equalTo("PUSHED"))
+                .body("stripeCreditNoteId", equalTo("cn_myriad-credit-note-" + noteId))
+                .body("invoiceNumber", equalTo(number)).body("memo", equalTo("Outage of 2023-07-05"));
+
+        // A void would undo the issue under the credit note: refused; what is left is credited instead.
+        given().auth().oauth2(Tokens.admin()).post("/api/v1/invoices/" + id + "/void").then().statusCode(409)
+                .body("code", equalTo("INVOICE_STATE_CONFLICT"));
+        credit(Tokens.admin(), id, null, body(total - 300, "CNY", "BILLING_ERROR", null)).then().statusCode(201)
+                .body("number", equalTo(number + "-CN2")).body("appliedTo", equalTo("AMOUNT_DUE"));
+        JsonPath settled = invoice(t, id);
+        assertEquals("PAID", settled.getString("state"), "nothing left to collect");
+        assertEquals(0, settled.getLong("amountDue.amountMinor"));
+        assertEquals(total, settled.getLong("credited.amountMinor"));
+        assertEquals(0, receivable(t));
+        assertEquals(0, sql("select count(*) from ledger_transactions where kind = 'PAYMENT' and invoice_id = $1",
+                UUID.fromString(id)), "no money was paid");
+        // Stripe then tells Myriad its invoice is paid (credited whole): nothing more is posted.
+        BillingTest.signed(BillingTest.paidEvent("evt_" + UUID.randomUUID(), stripeInvoice, id, "invoice.paid"))
+                .then().statusCode(200).body("outcome", equalTo("ALREADY_PAID"));
+        assertEquals(0, receivable(t));
+        // Nothing more to credit on it.
+        credit(Tokens.admin(), id, null, body(1, "CNY", "GOODWILL", null)).then().statusCode(409)
+                .body("code", equalTo("CREDIT_NOTE_EXCEEDS_INVOICE"));
+        assertEquals(2, events(t, "invoice.credited"));
+        assertEquals(1, events(t, "invoice.paid"));
+
+        // The tenant reads its notes (oldest first) and sees each in its audit trail; another tenant sees nothing.
+        assertEquals(List.of(number + "-CN1", number + "-CN2"), given().auth().oauth2(t.viewer())
+                .get("/api/v1/invoices/" + id + "/credit-notes").then().statusCode(200).extract().jsonPath()
+                .getList("number"));
+        assertEquals(List.of("createCreditNote", "createCreditNote"), given().auth().oauth2(t.admin())
+                .get("/api/v1/tenants/" + t.id() + "/audit-events?action=createCreditNote").then().statusCode(200)
+                .extract().jsonPath().getList("items.action"));
+        World.Tenant other = World.tenant();
+        given().auth().oauth2(other.viewer()).get("/api/v1/invoices/" + id + "/credit-notes").then().statusCode(404)
+                .body("code", equalTo("INVOICE_NOT_FOUND"));
+        given().auth().oauth2(other.viewer()).get("/api/v1/credit-notes/" + noteId).then().statusCode(404)
+                .body("code", equalTo("CREDIT_NOTE_NOT_FOUND"));
+
+        // FOCUS: each note is a Credit of the month it was made in, correcting July's invoice; they sum to -total.
+        YearMonth now = YearMonth.now(ZoneOffset.UTC);
+        String csv = given().auth().oauth2(t.viewer()).queryParam("from", now.atDay(1) + "T00:00:00Z")
+                .queryParam("to", now.plusMonths(1).atDay(1) + "T00:00:00Z").queryParam("format", "csv")
+                .get("/api/v1/exports/focus").then().statusCode(200).extract().asString();
+        List<String> header = new ArrayList<>();
+        List<Map<String, String>> rows = FocusValidator.Csv.rows(csv, header);
+        assertEquals(List.of(), new FocusValidator().validate(header, rows));
+        List<Map<String, String>> notes = rows.stream().filter(r -> "CREDIT_NOTE".equals(r.get("x_InvoiceLineKind")))
+                .toList();
+        assertEquals(2, notes.size(), csv);
+        for (Map<String, String> r : notes) {
+            assertEquals("Credit", r.get("ChargeCategory"));
+            assertEquals("Correction", r.get("ChargeClass"));
+            assertEquals("2023-07-01T00:00:00Z", r.get("ChargePeriodStart"));
+            assertEquals(now.atDay(1) + "T00:00:00Z", r.get("BillingPeriodStart"));
+            assertEquals(id, r.get("InvoiceId"));
+        }
+        assertEquals(0, notes.stream().map(r -> new BigDecimal(r.get("BilledCost"))).reduce(BigDecimal.ZERO,
+                BigDecimal::add).compareTo(BigDecimal.valueOf(-total, 2)));
+    }
+
+    @Test
+    void a_paid_invoice_is_credited_to_the_wallet_and_a_payment_after_a_credit_collects_only_what_is_left() {
+        World.Tenant t = World.tenant();
+        JsonPath issued = issued(t, "2023-10");
+        String id = issued.getString("id");
+        String stripeInvoice = issued.getString("stripeInvoiceId");
+        long total = issued.getLong("total.amountMinor");
+
+        // 200 credited while owed, then Stripe collects the rest: the payment is what was left, nothing owed after.
+        credit(Tokens.admin(), id, null, body(200, "CNY", "DUPLICATE", null)).then().statusCode(201)
+                .body("appliedTo", equalTo("AMOUNT_DUE"));
+        BillingTest.signed(BillingTest.paidEvent("evt_" + UUID.randomUUID(), stripeInvoice, id, "invoice.paid"))
+                .then().statusCode(200).body("outcome", equalTo("PAID"));
+        assertEquals(total - 200, sql("select sum(e.amount_minor) from ledger_entries e join ledger_transactions x "
+                + "on x.id = e.transaction_id where x.kind = 'PAYMENT' and x.invoice_id = $1 "
+                + "and e.account = 'STRIPE_CLEARING'", UUID.fromString(id)));
+        assertEquals(0, receivable(t));
+        assertEquals(0, sql("select sum(e.amount_minor) from ledger_entries e join ledger_transactions x "
+                + "on x.id = e.transaction_id where x.invoice_id = $1 and e.account = 'TENANT_RECEIVABLE'",
+                UUID.fromString(id)), "the invoice's receivable is settled to the minor unit");
+
+        // Paid: a credit goes to the prepaid wallet, recorded in Stripe as credited outside it (out of band).
+        long walletBefore = BillingTest.balance(t).getLong("balances.find { it.currency == 'CNY' }.prepaidCredit"
+                + ".amountMinor");
+        credit(Tokens.admin(), id, null, body(500, "CNY", "GOODWILL", "Sorry for the queue")).then().statusCode(201)
+                .body("appliedTo", equalTo("PREPAID_WALLET"));
+        assertEquals(walletBefore + 500, BillingTest.balance(t).getLong(
+                "balances.find { it.currency == 'CNY' }.prepaidCredit.amountMinor"));
+        assertEquals(0, receivable(t));
+        JsonPath paid = invoice(t, id);
+        assertEquals("PAID", paid.getString("state"));
+        assertEquals(700, paid.getLong("credited.amountMinor"));
+        assertEquals(0, paid.getLong("amountDue.amountMinor"));
+        billing.roundNow();
+        List<LoggedRequest> inStripe = stripeCreditNotes(stripeInvoice);
+        assertEquals(2, inStripe.size());
+        String wallet = inStripe.stream().map(LoggedRequest::getBodyAsString).filter(b -> b.contains("amount=500"))
+                .findFirst().orElseThrow();
+        assertTrue(wallet.contains("out_of_band_amount=500"), wallet);
+        assertFalse(wallet.contains("reason="), "Stripe has no reason for goodwill: " + wallet);
+        // Never above what was billed less what was credited: 700 credited, total - 700 left.
+        credit(Tokens.admin(), id, null, body(total - 699, "CNY", "GOODWILL", null)).then().statusCode(409)
+                .body("code", equalTo("CREDIT_NOTE_EXCEEDS_INVOICE"));
+    }
+}
