@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
  * Credit notes through the HTTP API against the real database, the real stripe-java client (WireMock answering with
  * Stripe's own credit note object) and the ledger: what an issued invoice owes goes down and a whole credit settles
  * it, a paid invoice's credit goes to the wallet, never more than billed, a retry never credits twice, another
- * tenant sees nothing, and the FOCUS export carries each as a correction. Months of their own (2023-07, 2023-10).
+ * tenant sees nothing, and the FOCUS export carries each as a correction. Months of their own (2022-11, 2023-07, 2023-10).
  */
 @QuarkusTest
 @QuarkusTestResource(OidcWiremockTestResource.class)
@@ -164,6 +164,11 @@ class CreditNoteTest {
         assertEquals(300, after.getLong("credited.amountMinor"));
         assertEquals(total - 300, after.getLong("amountDue.amountMinor"));
         assertEquals(total - 300, receivable(t), "the receivable is what is still owed");
+        // Its charge fails: what is overdue is what is still owed, not what was billed.
+        BillingTest.signed(BillingTest.paidEvent("evt_" + UUID.randomUUID(), stripeInvoice, id,
+                "invoice.payment_failed")).then().statusCode(200).body("outcome", equalTo("PAYMENT_FAILED"));
+        assertEquals(total - 300, BillingTest.balance(t).getLong(
+                "balances.find { it.currency == 'CNY' }.overdue.amountMinor"));
         assertEquals(1, sql("select count(*) from ledger_transactions where kind = 'CREDIT_NOTE' and invoice_id = $1",
                 UUID.fromString(id)));
         // The marketplace bears it: its revenue is debited, no operator's payable moves.
@@ -245,34 +250,67 @@ class CreditNoteTest {
                 BigDecimal::add).compareTo(BigDecimal.valueOf(-total, 2)));
     }
 
+    /** Stripe's invoice.paid for the invoice, saying what it collected ({@code amount_paid}). */
+    static Response paidInStripe(String stripeInvoice, String invoiceId, long collected) {
+        com.fasterxml.jackson.databind.node.ObjectNode object = StripeStubs.object("invoice");
+        object.put("id", stripeInvoice);
+        object.put("amount_paid", collected);
+        object.putObject("metadata").put("myriad_invoice_id", invoiceId);
+        return BillingTest.signed(StripeStubs.event("evt_" + UUID.randomUUID(), "invoice.paid", object));
+    }
+
+    long clearing(String invoiceId) {
+        return sql("select sum(e.amount_minor) from ledger_entries e join ledger_transactions x on x.id = e.transaction_id "
+                + "where x.kind = 'PAYMENT' and x.invoice_id = $1 and e.account = 'STRIPE_CLEARING'",
+                UUID.fromString(invoiceId));
+    }
+
+    long wallet(World.Tenant t) {
+        return BillingTest.balance(t).getLong("balances.find { it.currency == 'CNY' }.prepaidCredit.amountMinor");
+    }
+
     @Test
     void a_paid_invoice_is_credited_to_the_wallet_and_a_payment_after_a_credit_collects_only_what_is_left() {
+        // Stripe has the credit note before it collects: it collects what is left, and that is what is posted.
+        World.Tenant first = World.tenant();
+        JsonPath before = issued(first, "2022-11");
+        String beforeId = before.getString("id");
+        String beforeStripe = before.getString("stripeInvoiceId");
+        long beforeTotal = before.getLong("total.amountMinor");
+        credit(Tokens.admin(), beforeId, null, body(200, "CNY", "DUPLICATE", null)).then().statusCode(201)
+                .body("appliedTo", equalTo("AMOUNT_DUE"));
+        billing.roundNow();
+        String open = stripeCreditNotes(beforeStripe).get(0).getBodyAsString();
+        assertFalse(open.contains("out_of_band_amount"), "an open Stripe invoice asks 200 less: " + open);
+        paidInStripe(beforeStripe, beforeId, beforeTotal - 200).then().statusCode(200).body("outcome", equalTo("PAID"));
+        assertEquals(beforeTotal - 200, clearing(beforeId));
+        assertEquals(0, receivable(first));
+        assertEquals(0, wallet(first));
+        assertEquals(0, sql("select sum(e.amount_minor) from ledger_entries e join ledger_transactions x "
+                + "on x.id = e.transaction_id where x.invoice_id = $1 and e.account = 'TENANT_RECEIVABLE'",
+                UUID.fromString(beforeId)), "the invoice's receivable is settled to the minor unit");
+
+        // Stripe collects the whole before the note reaches it: the 200 collected above what was owed goes to the
+        // wallet, and the note is then made in Stripe as credited outside it.
         World.Tenant t = World.tenant();
         JsonPath issued = issued(t, "2023-10");
         String id = issued.getString("id");
         String stripeInvoice = issued.getString("stripeInvoiceId");
         long total = issued.getLong("total.amountMinor");
-
-        // 200 credited while owed, then Stripe collects the rest: the payment is what was left, nothing owed after.
         credit(Tokens.admin(), id, null, body(200, "CNY", "DUPLICATE", null)).then().statusCode(201)
                 .body("appliedTo", equalTo("AMOUNT_DUE"));
-        BillingTest.signed(BillingTest.paidEvent("evt_" + UUID.randomUUID(), stripeInvoice, id, "invoice.paid"))
-                .then().statusCode(200).body("outcome", equalTo("PAID"));
-        assertEquals(total - 200, sql("select sum(e.amount_minor) from ledger_entries e join ledger_transactions x "
-                + "on x.id = e.transaction_id where x.kind = 'PAYMENT' and x.invoice_id = $1 "
-                + "and e.account = 'STRIPE_CLEARING'", UUID.fromString(id)));
+        paidInStripe(stripeInvoice, id, total).then().statusCode(200).body("outcome", equalTo("PAID"));
+        assertEquals(total, clearing(id), "what Stripe collected");
         assertEquals(0, receivable(t));
-        assertEquals(0, sql("select sum(e.amount_minor) from ledger_entries e join ledger_transactions x "
-                + "on x.id = e.transaction_id where x.invoice_id = $1 and e.account = 'TENANT_RECEIVABLE'",
-                UUID.fromString(id)), "the invoice's receivable is settled to the minor unit");
+        assertEquals(200, wallet(t), "the credit is kept");
+        billing.roundNow();
+        String late = stripeCreditNotes(stripeInvoice).get(0).getBodyAsString();
+        assertTrue(late.contains("out_of_band_amount=200"), late);
 
         // Paid: a credit goes to the prepaid wallet, recorded in Stripe as credited outside it (out of band).
-        long walletBefore = BillingTest.balance(t).getLong("balances.find { it.currency == 'CNY' }.prepaidCredit"
-                + ".amountMinor");
         credit(Tokens.admin(), id, null, body(500, "CNY", "GOODWILL", "Sorry for the queue")).then().statusCode(201)
                 .body("appliedTo", equalTo("PREPAID_WALLET"));
-        assertEquals(walletBefore + 500, BillingTest.balance(t).getLong(
-                "balances.find { it.currency == 'CNY' }.prepaidCredit.amountMinor"));
+        assertEquals(700, wallet(t));
         assertEquals(0, receivable(t));
         JsonPath paid = invoice(t, id);
         assertEquals("PAID", paid.getString("state"));

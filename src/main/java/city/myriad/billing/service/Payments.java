@@ -60,8 +60,18 @@ public class Payments {
         this.clock = clock;
     }
 
-    /** Marks the invoice paid (once); answers what happened. */
+    /** Marks the invoice paid (once) for what it owed; answers what happened. */
     public Uni<String> paid(SqlConnection c, InvoiceRow i, Instant at, String by) {
+        return paid(c, i, at, by, null);
+    }
+
+    /**
+     * Marks the invoice paid (once); answers what happened. {@code collectedMinor} is what Stripe says it collected
+     * (its invoice's {@code amount_paid}; null: not said). A credit note made in Myriad reaches Stripe a worker round
+     * later, so Stripe may collect the whole total of an invoice Myriad had already credited: what it collected above
+     * what was owed goes to the tenant's prepaid wallet, so the credit is kept and the money is accounted for.
+     */
+    public Uni<String> paid(SqlConnection c, InvoiceRow i, Instant at, String by, Long collectedMinor) {
         InvoiceState state = InvoiceState.valueOf(i.state());
         if (!state.canGo(InvoiceState.PAID)) {
             return Uni.createFrom().item(state == InvoiceState.PAID ? "ALREADY_PAID" : "IGNORED_" + state);
@@ -73,10 +83,13 @@ public class Payments {
                                 i.tenantId(), i.id(), i.period(), "Write-off reversed: paid after all", by, at)));
         // What was owed: the total less its credit notes (which credited the receivable already).
         long owed = i.totalMinor() - i.creditedMinor();
+        long above = collectedMinor == null ? 0 : Math.max(0, collectedMinor - owed);
         return unwriteOff.chain(() -> ledger.post(c, new Posting("PAYMENT", i.id().toString(), i.tenantId(), i.id(),
-                        i.period(), "Invoice " + i.number() + " paid", by, at), List.of(
-                        new Entry(Account.STRIPE_CLEARING, null, null, i.currency(), owed),
-                        new Entry(Account.TENANT_RECEIVABLE, i.tenantId(), null, i.currency(), -owed))))
+                        i.period(), "Invoice " + i.number() + " paid" + (above == 0 ? "" : "; " + above
+                                + " collected above what its credit notes left owed, to the prepaid wallet"), by, at),
+                        List.of(new Entry(Account.STRIPE_CLEARING, null, null, i.currency(), owed + above),
+                                new Entry(Account.TENANT_RECEIVABLE, i.tenantId(), null, i.currency(), -owed),
+                                new Entry(Account.TENANT_CREDIT, i.tenantId(), null, i.currency(), -above))))
                 .chain(() -> move(c, i, InvoiceState.PAID, at, "paid_at = $3"))
                 .chain(() -> lift(c, i.tenantId(), at)).replaceWith("PAID");
     }

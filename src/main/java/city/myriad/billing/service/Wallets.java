@@ -85,7 +85,7 @@ public class Wallets {
                 .chain(() -> ledger.balances(c, Account.TENANT_CREDIT, t))
                 .invoke(ws -> ws.forEach(b -> by.computeIfAbsent(b.currency(), k -> new long[4])[1] -= b.amountMinor()))
                 .chain(() -> c.preparedQuery("""
-                                select currency, sum(total_minor)::bigint from invoices
+                                select currency, sum(total_minor - credited_minor)::bigint from invoices
                                  where tenant_id = $1 and state = 'ISSUED' and overdue_since <= $2 group by currency""")
                         .execute(Tuple.of(t, city.myriad.platform.db.SqlTimes.utc(now))))
                 .invoke(os -> os.forEach(r -> by.computeIfAbsent(r.getString(0), k -> new long[4])[3] += r.getLong(1)))

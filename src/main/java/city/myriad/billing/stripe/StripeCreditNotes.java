@@ -25,9 +25,11 @@ import org.jboss.logging.Logger;
  * Makes Myriad's credit notes on their Stripe invoices, from the outbox on {@code credit_notes} (V44), on the billing
  * worker's thread. A note waits while its invoice's push is still to finish (the Stripe invoice must be finalized
  * first); an invoice that never went to Stripe (its push SKIPPED, voided) leaves the note SKIPPED. On an open Stripe
- * invoice the note lowers what Stripe collects; on a paid one it is recorded as credited outside Stripe
- * ({@code out_of_band_amount}): Myriad's wallet holds the credit, and Stripe's customer balance must not hold it a
- * second time. One idempotency key per note ({@code myriad-credit-note-<id>}); failures back off as invoice pushes
+ * invoice the note lowers what Stripe collects; on one Stripe has been paid (the note was made on a paid invoice, or
+ * Stripe collected the whole before the note reached it, the part above what was owed then going to the wallet: see
+ * {@code Payments.paid}) it is recorded as credited outside Stripe ({@code out_of_band_amount}): Myriad's wallet
+ * holds the credit, and Stripe's customer balance must not hold it a second time. A note Stripe refuses because its
+ * invoice was paid meanwhile is tried again after the backoff, when the payment's webhook has said so. One idempotency key per note ({@code myriad-credit-note-<id>}); failures back off as invoice pushes
  * do, and after 12 attempts the note is FAILED for an admin to look at.
  */
 @ApplicationScoped
@@ -51,7 +53,8 @@ public class StripeCreditNotes {
 
     /** A note to make in Stripe, as leased, with its invoice's push. */
     record Due(UUID id, String number, UUID invoiceId, String invoiceNumber, long amountMinor, String reason,
-            String memo, String appliedTo, int attempts, String pushState, String stripeInvoiceId) {}
+            String memo, String appliedTo, int attempts, String pushState, String stripeInvoiceId,
+            String stripeStatus) {}
 
     /** Makes the notes that are due; returns how many were made in Stripe. */
     public int pushDue() {
@@ -69,7 +72,7 @@ public class StripeCreditNotes {
                          returning n.id, n.number, n.invoice_id, n.amount_minor, n.reason, n.memo, n.applied_to,
                                    n.stripe_attempts)
                         select l.id, l.number, l.invoice_id, i.number, l.amount_minor, l.reason, l.memo, l.applied_to,
-                               l.stripe_attempts, s.state, i.stripe_invoice_id
+                               l.stripe_attempts, s.state, i.stripe_invoice_id, i.stripe_status
                           from leased l join invoices i on i.id = l.invoice_id
                           left join stripe_pushes s on s.invoice_id = l.invoice_id""")
                 .execute(Tuple.of(SqlTimes.utc(now), SqlTimes.utc(now.plus(StripePush.LEASE)))).map(rows -> {
@@ -77,7 +80,7 @@ public class StripeCreditNotes {
                     for (Row r : rows) {
                         out.add(new Due(r.getUUID(0), r.getString(1), r.getUUID(2), r.getString(3), r.getLong(4),
                                 r.getString(5), r.getString(6), r.getString(7), r.getInteger(8), r.getString(9),
-                                r.getString(10)));
+                                r.getString(10), r.getString(11)));
                     }
                     return out;
                 })));
@@ -126,7 +129,10 @@ public class StripeCreditNotes {
                 .putMetadata("myriad_credit_note_id", d.id().toString())
                 .putMetadata("myriad_credit_note_number", d.number())
                 .putMetadata("myriad_invoice_id", d.invoiceId().toString());
-        if (d.appliedTo().equals("PREPAID_WALLET")) {
+        // Stripe takes a credit note on a paid invoice only as money returned somehow: out of band (Myriad's wallet
+        // holds it), never Stripe's customer balance, which would credit the next Stripe invoice a second time. That
+        // is so for a note made on a paid invoice, and for one Myriad made while Stripe was collecting the whole.
+        if (d.appliedTo().equals("PREPAID_WALLET") || "paid".equals(d.stripeStatus())) {
             b.setOutOfBandAmount(d.amountMinor());
         }
         if (d.memo() != null) {

@@ -109,7 +109,8 @@ public class StripeWebhooks {
     private Uni<Result> handle(SqlConnection c, String type, JsonNode object, Instant now) {
         return switch (type) {
             case "invoice.paid", "invoice.payment_succeeded" -> onInvoice(c, object, object.path("id"), "paid",
-                    i -> payments.paid(c, i, now, "stripe"));
+                    i -> payments.paid(c, i, now, "stripe", object.path("amount_paid").canConvertToLong()
+                            ? object.path("amount_paid").asLong() : null));
             case "invoice.payment_failed" -> onInvoice(c, object, object.path("id"), "open",
                     i -> payments.paymentFailed(c, i, now));
             case "invoice.marked_uncollectible" -> onInvoice(c, object, object.path("id"), "uncollectible",
