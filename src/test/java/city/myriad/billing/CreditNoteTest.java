@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
  * Credit notes through the HTTP API against the real database, the real stripe-java client (WireMock answering with
  * Stripe's own credit note object) and the ledger: what an issued invoice owes goes down and a whole credit settles
  * it, a paid invoice's credit goes to the wallet, never more than billed, a retry never credits twice, another
- * tenant sees nothing, and the FOCUS export carries each as a correction. Months of their own (2022-11, 2023-07, 2023-10).
+ * tenant sees nothing, and the FOCUS export carries each as a correction. Months of their own (2022-11, 2023-02, 2023-07, 2023-10).
  */
 @QuarkusTest
 @QuarkusTestResource(OidcWiremockTestResource.class)
@@ -192,6 +192,12 @@ class CreditNoteTest {
                 .body("stripeState", equalTo("PUSHED"))
                 .body("stripeCreditNoteId", equalTo("cn_myriad-credit-note-" + noteId))
                 .body("invoiceNumber", equalTo(number)).body("memo", equalTo("Outage of 2023-07-05"));
+        String printable = given().auth().oauth2(t.viewer()).accept("text/html").get("/api/v1/credit-notes/" + noteId)
+                .then().statusCode(200).contentType(org.hamcrest.Matchers.containsString("text/html")).extract()
+                .asString();
+        assertTrue(printable.contains("<h1>Credit note " + number + "-CN1</h1>") && printable.contains("-3.00 CNY")
+                && printable.contains("Outage of 2023-07-05") && printable.contains(number + " (billing period 2023-07)"),
+                printable);
 
         // A void would undo the issue under the credit note: refused; what is left is credited instead.
         given().auth().oauth2(Tokens.admin()).post("/api/v1/invoices/" + id + "/void").then().statusCode(409)
@@ -228,6 +234,32 @@ class CreditNoteTest {
         given().auth().oauth2(other.viewer()).get("/api/v1/credit-notes/" + noteId).then().statusCode(404)
                 .body("code", equalTo("CREDIT_NOTE_NOT_FOUND"));
 
+        // Across invoices: finance's month, and what is still on its way to Stripe.
+        assertEquals(List.of(number + "-CN1", number + "-CN2"), given().auth().oauth2(Tokens.admin())
+                .queryParam("tenantId", t.id()).get("/api/v1/credit-notes").then().statusCode(200).extract()
+                .jsonPath().getList("items.number"));
+        billing.roundNow();
+        assertEquals(List.of(number + "-CN1", number + "-CN2"), given().auth().oauth2(Tokens.admin())
+                .queryParam("tenantId", t.id()).queryParam("stripeState", "PUSHED").get("/api/v1/credit-notes").then()
+                .statusCode(200).extract().jsonPath().getList("items.number"));
+        assertEquals(List.of(), given().auth().oauth2(Tokens.admin()).queryParam("tenantId", t.id())
+                .queryParam("stripeState", "FAILED").get("/api/v1/credit-notes").then().statusCode(200).extract()
+                .jsonPath().getList("items"));
+        assertEquals(List.of(number + "-CN1", number + "-CN2"), given().auth().oauth2(t.viewer())
+                .queryParam("from", Instant.now().minusSeconds(3600).toString()).get("/api/v1/credit-notes").then()
+                .statusCode(200).extract().jsonPath().getList("items.number"), "a tenant's own");
+        assertEquals(List.of(), given().auth().oauth2(t.viewer()).queryParam("to", "2026-01-01T00:00:00Z")
+                .get("/api/v1/credit-notes").then().statusCode(200).extract().jsonPath().getList("items"));
+        assertEquals(List.of(), given().auth().oauth2(other.viewer()).get("/api/v1/credit-notes").then()
+                .statusCode(200).extract().jsonPath().getList("items"), "another tenant's are not listed");
+        given().auth().oauth2(other.viewer()).queryParam("tenantId", t.id()).get("/api/v1/credit-notes").then()
+                .statusCode(404).body("code", equalTo("TENANT_NOT_FOUND"));
+        given().auth().oauth2(Tokens.admin()).queryParam("stripeState", "STUCK").get("/api/v1/credit-notes").then()
+                .statusCode(400).body("errors[0].field", equalTo("stripeState"));
+        given().auth().oauth2(Tokens.admin()).queryParam("from", "2026-02-01T00:00:00Z")
+                .queryParam("to", "2026-01-01T00:00:00Z").get("/api/v1/credit-notes").then().statusCode(400)
+                .body("errors[0].field", equalTo("to"));
+
         // FOCUS: each note is a Credit of the month it was made in, correcting July's invoice; they sum to -total.
         YearMonth now = YearMonth.now(ZoneOffset.UTC);
         String csv = given().auth().oauth2(t.viewer()).queryParam("from", now.atDay(1) + "T00:00:00Z")
@@ -257,6 +289,11 @@ class CreditNoteTest {
         object.put("amount_paid", collected);
         object.putObject("metadata").put("myriad_invoice_id", invoiceId);
         return BillingTest.signed(StripeStubs.event("evt_" + UUID.randomUUID(), "invoice.paid", object));
+    }
+
+    static String stripeState(World.Tenant t, String note) {
+        return given().auth().oauth2(t.viewer()).get("/api/v1/credit-notes/" + note).then().statusCode(200).extract()
+                .path("stripeState");
     }
 
     long clearing(String invoiceId) {
@@ -297,15 +334,35 @@ class CreditNoteTest {
         String id = issued.getString("id");
         String stripeInvoice = issued.getString("stripeInvoiceId");
         long total = issued.getLong("total.amountMinor");
-        credit(Tokens.admin(), id, null, body(200, "CNY", "DUPLICATE", null)).then().statusCode(201)
-                .body("appliedTo", equalTo("AMOUNT_DUE"));
-        paidInStripe(stripeInvoice, id, total).then().statusCode(200).body("outcome", equalTo("PAID"));
-        assertEquals(total, clearing(id), "what Stripe collected");
-        assertEquals(0, receivable(t));
-        assertEquals(200, wallet(t), "the credit is kept");
-        billing.roundNow();
-        String late = stripeCreditNotes(stripeInvoice).get(0).getBodyAsString();
-        assertTrue(late.contains("out_of_band_amount=200"), late);
+        // Stripe's invoice is paid: Stripe refuses a note that would lower what it asks (the worker, every half
+        // second here, may try before the payment's webhook arrives), and takes one credited out of band.
+        var paidInvoice = StripeStubs.server().stubFor(com.github.tomakehurst.wiremock.client.WireMock
+                .post(urlPathEqualTo("/v1/credit_notes"))
+                .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing("invoice=" + stripeInvoice))
+                .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.notContaining("out_of_band_amount"))
+                .atPriority(1).willReturn(com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(400)
+                        .withHeader("Content-Type", "application/json").withBody("{\"error\":{\"type\":"
+                                + "\"invalid_request_error\",\"message\":\"The invoice is paid: give refund_amount, "
+                                + "credit_amount or out_of_band_amount.\"}}")));
+        String late;
+        try {
+            String note = credit(Tokens.admin(), id, null, body(200, "CNY", "DUPLICATE", null)).then().statusCode(201)
+                    .body("appliedTo", equalTo("AMOUNT_DUE")).extract().path("id");
+            paidInStripe(stripeInvoice, id, total).then().statusCode(200).body("outcome", equalTo("PAID"));
+            assertEquals(total, clearing(id), "what Stripe collected");
+            assertEquals(0, receivable(t));
+            assertEquals(200, wallet(t), "the credit is kept");
+            Instant deadline = Instant.now().plusSeconds(30);
+            while (!"PUSHED".equals(stripeState(t, note)) && Instant.now().isBefore(deadline)) {
+                billing.roundNow();
+            }
+            assertEquals("PUSHED", stripeState(t, note));
+            late = stripeCreditNotes(stripeInvoice).stream().map(LoggedRequest::getBodyAsString)
+                    .filter(b -> b.contains("out_of_band_amount")).findFirst().orElseThrow();
+        } finally {
+            StripeStubs.server().removeStub(paidInvoice);
+        }
+        assertTrue(late.contains("out_of_band_amount=200") && late.contains("amount=200"), late);
 
         // Paid: a credit goes to the prepaid wallet, recorded in Stripe as credited outside it (out of band).
         credit(Tokens.admin(), id, null, body(500, "CNY", "GOODWILL", "Sorry for the queue")).then().statusCode(201)
@@ -318,7 +375,6 @@ class CreditNoteTest {
         assertEquals(0, paid.getLong("amountDue.amountMinor"));
         billing.roundNow();
         List<LoggedRequest> inStripe = stripeCreditNotes(stripeInvoice);
-        assertEquals(2, inStripe.size());
         String wallet = inStripe.stream().map(LoggedRequest::getBodyAsString).filter(b -> b.contains("amount=500"))
                 .findFirst().orElseThrow();
         assertTrue(wallet.contains("out_of_band_amount=500"), wallet);
@@ -326,5 +382,68 @@ class CreditNoteTest {
         // Never above what was billed less what was credited: 700 credited, total - 700 left.
         credit(Tokens.admin(), id, null, body(total - 699, "CNY", "GOODWILL", null)).then().statusCode(409)
                 .body("code", equalTo("CREDIT_NOTE_EXCEEDS_INVOICE"));
+        // Two at once, each more than half of what is left: the invoice is locked, so one is made and one refused.
+        long half = (total - 700) / 2 + 1;
+        List<java.util.concurrent.CompletableFuture<Integer>> both = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            both.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> credit(Tokens.admin(), id, null,
+                    body(half, "CNY", "BILLING_ERROR", null)).statusCode()));
+        }
+        List<Integer> codes = both.stream().map(java.util.concurrent.CompletableFuture::join).sorted().toList();
+        assertEquals(List.of(201, 409), codes);
+        assertEquals(700 + half, invoice(t, id).getLong("credited.amountMinor"));
+        assertEquals(700 + half, wallet(t));
+    }
+
+    void sqlRun(String query, Object... args) {
+        pool.withTransaction(c -> c.query("select set_config('myriad.scope', 'platform', true)").execute()
+                .chain(() -> c.preparedQuery(query).execute(Tuple.from(args)))).await().indefinitely();
+    }
+
+    @Test
+    void a_note_stripe_refuses_is_retried_then_left_failed_and_one_whose_invoice_is_not_in_stripe_is_skipped() {
+        World.Tenant t = World.tenant();
+        JsonPath issued = issued(t, "2023-02");
+        String id = issued.getString("id");
+        String stripeInvoice = issued.getString("stripeInvoiceId");
+        var refused = StripeStubs.server().stubFor(com.github.tomakehurst.wiremock.client.WireMock
+                .post(urlPathEqualTo("/v1/credit_notes"))
+                .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing("invoice=" + stripeInvoice))
+                .atPriority(1).willReturn(com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(400)
+                        .withHeader("Content-Type", "application/json").withBody("{\"error\":{\"type\":"
+                                + "\"invalid_request_error\",\"message\":\"The credit note amount is invalid.\"}}")));
+        try {
+            String note = credit(Tokens.admin(), id, null, body(100, "CNY", "BILLING_ERROR", null)).then()
+                    .statusCode(201).extract().path("id");
+            billing.roundNow();
+            JsonPath once = given().auth().oauth2(t.viewer()).get("/api/v1/credit-notes/" + note).then()
+                    .statusCode(200).extract().jsonPath();
+            assertEquals("PENDING", once.getString("stripeState"), "retried after a backoff");
+            assertTrue(once.getString("stripeNote").contains("The credit note amount is invalid."),
+                    once.getString("stripeNote"));
+            assertEquals(1, sql("select stripe_attempts from credit_notes where id = $1", UUID.fromString(note)));
+            // The twelfth refusal: left for an admin, listed where finance looks for them.
+            sqlRun("update credit_notes set stripe_attempts = 11, stripe_next_attempt_at = now() where id = $1",
+                    UUID.fromString(note));
+            billing.roundNow();
+            assertEquals(List.of(note), given().auth().oauth2(Tokens.admin()).queryParam("tenantId", t.id())
+                    .queryParam("stripeState", "FAILED").get("/api/v1/credit-notes").then().statusCode(200)
+                    .extract().jsonPath().getList("items.id"));
+            // Myriad's books do not wait for Stripe: the invoice owes 100 less all along.
+            assertEquals(issued.getLong("total.amountMinor") - 100, invoice(t, id).getLong("amountDue.amountMinor"));
+        } finally {
+            StripeStubs.server().removeStub(refused);
+        }
+
+        // An invoice that is not in Stripe (its push skipped): the note stays in Myriad, saying why.
+        sqlRun("update stripe_pushes set state = 'SKIPPED' where invoice_id = $1", UUID.fromString(id));
+        String skipped = credit(Tokens.admin(), id, null, body(50, "CNY", "GOODWILL", null)).then().statusCode(201)
+                .extract().path("id");
+        billing.roundNow();
+        JsonPath j = given().auth().oauth2(t.viewer()).get("/api/v1/credit-notes/" + skipped).then().statusCode(200)
+                .extract().jsonPath();
+        assertEquals("SKIPPED", j.getString("stripeState"));
+        assertTrue(j.getString("stripeNote").contains("SKIPPED"), j.getString("stripeNote"));
+        assertEquals(2, stripeCreditNotes(stripeInvoice).size(), "the two refused attempts; nothing of the skipped");
     }
 }

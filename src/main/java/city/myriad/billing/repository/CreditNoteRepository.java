@@ -64,6 +64,24 @@ public class CreditNoteRepository {
                 .map(CreditNoteRepository::rows);
     }
 
+    /**
+     * A page of credit notes in id order (the order they were made): one tenant's (or all, for null), optionally in
+     * one Stripe state and made in [from, to).
+     */
+    public Uni<List<CreditNoteRow>> page(SqlConnection c, UUID tenantId, String stripeState, Instant from, Instant to,
+            UUID after, int limit) {
+        return c.preparedQuery(SELECT + " " + """
+                         where ($1::uuid is null or n.tenant_id = $1::uuid)
+                           and ($2::text is null or n.stripe_state = $2::text)
+                           and ($3::timestamptz is null or n.created_at >= $3::timestamptz)
+                           and ($4::timestamptz is null or n.created_at < $4::timestamptz)
+                           and ($5::uuid is null or n.id > $5::uuid)
+                         order by n.id limit $6""")
+                .execute(Tuple.from(new Object[] {tenantId, stripeState, from == null ? null : SqlTimes.utc(from),
+                        to == null ? null : SqlTimes.utc(to), after, limit}))
+                .map(CreditNoteRepository::rows);
+    }
+
     /** How many credit notes the invoice has (its next one is numbered after them; the invoice row is locked). */
     public Uni<Integer> count(SqlConnection c, UUID invoiceId) {
         return c.preparedQuery("select count(*)::int from credit_notes where invoice_id = $1").execute(Tuple.of(invoiceId))

@@ -2,6 +2,8 @@ package city.myriad.billing.rest;
 
 import city.myriad.billing.mapping.BillingApi.CreditNoteView;
 import city.myriad.billing.service.CreditNotes;
+import city.myriad.platform.paging.Page;
+import city.myriad.platform.paging.Paging;
 import city.myriad.platform.security.CurrentCaller;
 import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
@@ -9,13 +11,19 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-/** A credit note by its id (made by {@code createCreditNote} on its invoice). */
+/** Credit notes across invoices, and one by its id (each made by {@code createCreditNote} on its invoice). */
 @Path("/api/v1/credit-notes")
 @Authenticated
 @Produces(MediaType.APPLICATION_JSON)
@@ -24,17 +32,40 @@ public class CreditNoteResource {
 
     private final CreditNotes creditNotes;
     private final CurrentCaller callers;
+    private final Paging paging;
 
-    CreditNoteResource(CreditNotes creditNotes, CurrentCaller callers) {
+    CreditNoteResource(CreditNotes creditNotes, CurrentCaller callers, Paging paging) {
         this.creditNotes = creditNotes;
         this.callers = callers;
+        this.paging = paging;
+    }
+
+    @GET
+    @Extension(name = "x-problem-codes", value = InvoiceResource.TENANT_CODES + ", VALIDATION_FAILED")
+    @Operation(operationId = "findCreditNotes", summary = "Credit notes across invoices, in the order they were made",
+            description = "What finance books for a month (`from`/`to` on when each was made, half-open) or what "
+                    + "is stuck on its way to Stripe (`stripeState=FAILED`). A tenant's roles see their own; platform "
+                    + "admins everyone's, or one tenant's (`tenantId`).")
+    public Uni<Page<CreditNoteView>> find(@Parameter(description = "Platform admins: one tenant's")
+            @QueryParam("tenantId") UUID tenantId,
+            @Parameter(schema = @Schema(type = SchemaType.STRING, enumeration = {"PENDING", "PUSHED", "FAILED",
+                    "SKIPPED"})) @QueryParam("stripeState") String stripeState,
+            @Parameter(description = "Made at or after (RFC 3339)") @QueryParam("from") String from,
+            @Parameter(description = "Made before (RFC 3339)") @QueryParam("to") String to,
+            @QueryParam("cursor") String cursor, @QueryParam("limit") String limit) {
+        return creditNotes.find(callers.get(), tenantId, stripeState, from, to, paging.request(cursor, limit));
     }
 
     @GET
     @Path("/{creditNoteId}")
+    @Produces({MediaType.APPLICATION_JSON, MediaType.TEXT_HTML})
     @Extension(name = "x-problem-codes", value = InvoiceResource.TENANT_CODES + ", CREDIT_NOTE_NOT_FOUND")
-    @Operation(operationId = "getCreditNote", summary = "A credit note",
-            description = "Its tenant (any tenant role) and platform admins; another tenant's is 404.")
+    @Operation(operationId = "getCreditNote", summary = "A credit note (JSON, or printable HTML)",
+            description = "Its tenant (any tenant role) and platform admins; another tenant's is 404. JSON by "
+                    + "default; `Accept: text/html` gives the printable credit note.")
+    @APIResponse(responseCode = "200", description = "The credit note", content = {
+            @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CreditNoteView.class)),
+            @Content(mediaType = MediaType.TEXT_HTML, schema = @Schema(type = SchemaType.STRING))})
     public Uni<CreditNoteView> get(@PathParam("creditNoteId") UUID creditNoteId) {
         return creditNotes.get(callers.get(), creditNoteId);
     }

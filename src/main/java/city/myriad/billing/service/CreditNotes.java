@@ -22,6 +22,9 @@ import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.ProblemCode;
 import city.myriad.platform.idempotency.Creations;
 import city.myriad.platform.money.Money;
+import city.myriad.platform.paging.Page;
+import city.myriad.platform.paging.PageRequest;
+import city.myriad.platform.validation.Fields;
 import city.myriad.platform.security.Caller;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.SqlConnection;
@@ -190,6 +193,25 @@ public class CreditNotes {
     public Uni<List<CreditNoteView>> ofInvoice(Caller caller, UUID invoiceId) {
         return reads.readable(caller, invoiceId, (c, invoice) -> notes.ofInvoice(c, invoice.id())
                 .map(rows -> rows.stream().map(CreditNotes::view).toList()));
+    }
+
+    /** Stripe's states of a credit note ({@code stripeState}). */
+    public static final List<String> STRIPE_STATES = List.of("PENDING", "PUSHED", "FAILED", "SKIPPED");
+
+    /**
+     * Credit notes across invoices, in the order they were made: what finance books for a month (from/to on when each
+     * was made), or what is stuck on its way to Stripe (stripeState FAILED). A tenant's roles see their own, platform
+     * admins everyone's or one tenant's.
+     */
+    public Uni<Page<CreditNoteView>> find(Caller caller, UUID tenantId, String stripeState, String from, String to,
+            PageRequest page) {
+        if (stripeState != null && !STRIPE_STATES.contains(stripeState)) {
+            throw Invoices.invalid("stripeState", "one of " + String.join(", ", STRIPE_STATES));
+        }
+        Fields.Span span = Fields.span(from, to);
+        return reads.reader(caller, tenantId).chain(scope -> tx.asPlatform(c -> notes.page(c, scope, stripeState,
+                        span.from(), span.to(), page.afterUuid(), page.limit() + 1)))
+                .map(rows -> page.page(rows.stream().map(CreditNotes::view).toList(), v -> v.id().toString()));
     }
 
     /** One credit note: its tenant (any tenant role) and platform admins; anyone else 404. */
