@@ -435,6 +435,27 @@ class CreditNoteTest {
             StripeStubs.server().removeStub(refused);
         }
 
+        // The note never reached Stripe, which still asks the whole: the tenant pays now and Stripe collects it. What
+        // Stripe collected is in the books, and the 100 above what was owed is in the wallet.
+        long total = issued.getLong("total.amountMinor");
+        com.fasterxml.jackson.databind.node.ObjectNode paidThere = StripeStubs.object("invoice");
+        paidThere.put("id", stripeInvoice);
+        paidThere.put("status", "paid");
+        paidThere.put("amount_paid", total);
+        var pay = StripeStubs.server().stubFor(com.github.tomakehurst.wiremock.client.WireMock
+                .post(urlPathEqualTo("/v1/invoices/" + stripeInvoice + "/pay")).atPriority(1)
+                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(200)
+                        .withHeader("Content-Type", "application/json").withBody(paidThere.toString())));
+        try {
+            given().auth().oauth2(t.admin()).post("/api/v1/invoices/" + id + "/pay").then().statusCode(200)
+                    .body("state", equalTo("PAID"));
+        } finally {
+            StripeStubs.server().removeStub(pay);
+        }
+        assertEquals(total, clearing(id));
+        assertEquals(0, receivable(t));
+        assertEquals(100, wallet(t));
+
         // An invoice that is not in Stripe (its push skipped): the note stays in Myriad, saying why.
         sqlRun("update stripe_pushes set state = 'SKIPPED' where invoice_id = $1", UUID.fromString(id));
         String skipped = credit(Tokens.admin(), id, null, body(50, "CNY", "GOODWILL", null)).then().statusCode(201)

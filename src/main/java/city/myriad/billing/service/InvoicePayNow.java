@@ -95,10 +95,10 @@ public class InvoicePayNow {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("number", i.number());
         details.put("total", Money.of(i.totalMinor(), i.currency()));
-        if (attempt instanceof Attempt.Paid) {
+        if (attempt instanceof Attempt.Paid p) {
             details.put("outcome", "PAID");
             return tx.asPlatform(c -> invoices.forUpdate(c, i.id()).chain(locked -> payments
-                    .paid(c, locked.orElseThrow(), clock.instant(), caller.username())
+                    .paid(c, locked.orElseThrow(), clock.instant(), caller.username(), p.collectedMinor())
                     .chain(() -> audit.record(c, caller, i.tenantId(), "payInvoice", Target.of("INVOICE", i.id()),
                             details))
                     .chain(() -> invoices.find(c, i.id())).chain(r -> views.view(c, r.orElseThrow(), true))));

@@ -14,7 +14,8 @@ public class StripeInvoicePayments {
     /** What Stripe answered. */
     public sealed interface Attempt {
         /** Stripe took the payment: the invoice is paid there. */
-        record Paid() implements Attempt {}
+        /** Paid; {@code collectedMinor} is what Stripe says it collected ({@code amount_paid}), null if not said. */
+        record Paid(Long collectedMinor) implements Attempt {}
 
         /** The payment method was refused (a decline, insufficient funds, none on file, ...): Stripe's words. */
         record Declined(String message, String code) implements Attempt {}
@@ -43,7 +44,7 @@ public class StripeInvoicePayments {
         try {
             Invoice paid = api.client().orElseThrow().invoices().pay(stripeInvoiceId, InvoicePayParams.builder().build(),
                     RequestOptions.builder().setIdempotencyKey(idempotencyKey).build());
-            return "paid".equals(paid.getStatus()) ? new Attempt.Paid()
+            return "paid".equals(paid.getStatus()) ? new Attempt.Paid(paid.getAmountPaid())
                     : new Attempt.Failed("Stripe answered the invoice " + paid.getStatus());
         } catch (StripeException e) {
             String message = e.getStripeError() == null ? e.getMessage() : e.getStripeError().getMessage();
