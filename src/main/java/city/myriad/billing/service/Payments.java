@@ -150,7 +150,7 @@ public class Payments {
     private static Uni<Void> refuseCredited(InvoiceRow i) {
         if (i.creditedMinor() > 0) {
             throw new MyriadProblem.Conflict(ProblemCode.INVOICE_STATE_CONFLICT, "Invoice " + i.number() + " has "
-                    + "credit notes (" + Money.of(i.creditedMinor(), i.currency()).amountMinor() + " credited): it is "
+                    + "credit notes (" + i.creditedMinor() + " " + i.currency() + " credited): it is "
                     + "not voided; credit what it still owes instead (createCreditNote of its amountDue)");
         }
         return Uni.createFrom().voidItem();
