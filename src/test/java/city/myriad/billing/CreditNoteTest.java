@@ -221,6 +221,28 @@ class CreditNoteTest {
         assertEquals(2, events(t, "invoice.credited"));
         assertEquals(1, events(t, "invoice.paid"));
 
+        // The account statement: issued, then credited twice; nothing owed at the end. As a spreadsheet too.
+        String statement = "/api/v1/tenants/" + t.id() + "/statement";
+        String from = Instant.now().minusSeconds(3600).toString();
+        String to = Instant.now().plusSeconds(60).toString();
+        JsonPath st = given().auth().oauth2(t.viewer()).queryParam("currency", "CNY").queryParam("from", from)
+                .queryParam("to", to).get(statement).then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of("INVOICE_ISSUED", "CREDIT_NOTE", "CREDIT_NOTE"), st.getList("lines.kind"));
+        assertEquals(List.of(total, -300L, -(total - 300)), st.getList("lines.amount.amountMinor", Long.class));
+        assertEquals(0, st.getLong("closingBalance.amountMinor"));
+        String sheet = given().auth().oauth2(t.viewer()).queryParam("currency", "CNY").queryParam("from", from)
+                .queryParam("to", to).queryParam("format", "csv").get(statement).then().statusCode(200)
+                .contentType(org.hamcrest.Matchers.containsString("text/csv")).extract().asString();
+        List<String> sheetLines = sheet.lines().toList();
+        assertEquals("at,kind,description,invoice_id,invoice_number,amount,balance,currency", sheetLines.get(0));
+        assertEquals(6, sheetLines.size(), sheet);
+        assertTrue(sheetLines.get(1).contains(",OPENING_BALANCE,") && sheetLines.get(1).endsWith(",0.00,CNY"), sheet);
+        assertTrue(sheetLines.get(3).contains(",CREDIT_NOTE,") && sheetLines.get(3).contains(",-3.00,"), sheet);
+        assertTrue(sheetLines.get(5).contains(",CLOSING_BALANCE,") && sheetLines.get(5).endsWith(",0.00,CNY"), sheet);
+        given().auth().oauth2(t.viewer()).queryParam("currency", "CNY").queryParam("from", from).queryParam("to", to)
+                .queryParam("format", "xlsx").get(statement).then().statusCode(400)
+                .body("errors[0].field", equalTo("format"));
+
         // The tenant reads its notes (oldest first) and sees each in its audit trail; another tenant sees nothing.
         assertEquals(List.of(number + "-CN1", number + "-CN2"), given().auth().oauth2(t.viewer())
                 .get("/api/v1/invoices/" + id + "/credit-notes").then().statusCode(200).extract().jsonPath()

@@ -201,8 +201,8 @@ public final class BillingApi {
                     "INVOICE_VOIDED", "INVOICE_UNCOLLECTIBLE", "CREDIT_NOTE"}) String kind,
             @Schema(examples = "Invoice MYR-202611-000001 paid") String description,
             UUID invoiceId, @Schema(examples = "MYR-202611-000001") String invoiceNumber,
-            @Schema(description = "More owed (an invoice issued) is positive, less (a payment, a void, a write-off) "
-                    + "negative") SignedMoney amount,
+            @Schema(description = "More owed (an invoice issued) is positive, less (a payment, a credit note, a void, "
+                    + "a write-off) negative") SignedMoney amount,
             @Schema(description = "Owed after this line") SignedMoney balance) {}
 
     @Schema(name = "Balance", description = "A tenant's balances, each a query over the ledger, per currency")

@@ -160,18 +160,38 @@ public class TenantBillingResource {
     @Operation(operationId = "getAccountStatement", summary = "What the tenant owed over a window, line by line",
             description = "The movements of the tenant's receivable in the ledger, in one currency, from `from` "
                     + "(inclusive) to `to` (exclusive, at most 400 days later): each invoice issued, payment, "
-                    + "refund, void and write-off with its invoice number and the balance after it; the opening "
-                    + "balance is what was owed at `from`, and opening plus the lines is the closing balance, to the "
-                    + "minor unit. What a finance team reconciles its books with. The tenant's own (any tenant "
-                    + "role), any for platform admins.")
-    public Uni<city.myriad.billing.mapping.BillingApi.StatementView> statement(@PathParam("tenantId") UUID tenantId,
+                    + "credit note on an invoice still owed, void and write-off with its invoice number and the "
+                    + "balance after it; the opening balance is what was owed at `from`, and opening plus the lines "
+                    + "is the closing balance, to the minor unit. What a finance team reconciles its books with. The "
+                    + "tenant's own (any tenant role), any for platform admins. `format=csv` gives it as a "
+                    + "spreadsheet, as a bank statement reads: a header (at, kind, description, invoice_id, "
+                    + "invoice_number, amount, balance, currency), an OPENING_BALANCE row, a row per movement, a "
+                    + "CLOSING_BALANCE row; amounts as decimals in the currency's units.")
+    @APIResponse(responseCode = "200", description = "The statement", content = {
+            @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = city.myriad.billing.mapping.BillingApi.StatementView.class)),
+            @Content(mediaType = "text/csv", schema = @Schema(type = org.eclipse.microprofile.openapi.annotations
+                    .enums.SchemaType.STRING))})
+    @Produces({MediaType.APPLICATION_JSON, "text/csv"})
+    public Uni<Response> statement(@PathParam("tenantId") UUID tenantId,
             @org.eclipse.microprofile.openapi.annotations.parameters.Parameter(required = true, example = "CNY")
             @jakarta.ws.rs.QueryParam("currency") String currency,
             @org.eclipse.microprofile.openapi.annotations.parameters.Parameter(required = true,
                     example = "2026-01-01T00:00:00Z") @jakarta.ws.rs.QueryParam("from") String from,
             @org.eclipse.microprofile.openapi.annotations.parameters.Parameter(required = true,
-                    example = "2027-01-01T00:00:00Z") @jakarta.ws.rs.QueryParam("to") String to) {
-        return statements.statement(callers.get(), tenantId, currency, from, to);
+                    example = "2027-01-01T00:00:00Z") @jakarta.ws.rs.QueryParam("to") String to,
+            @org.eclipse.microprofile.openapi.annotations.parameters.Parameter(schema = @Schema(type =
+                    org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING,
+                    enumeration = {"json", "csv"}), description = "Default json")
+            @jakarta.ws.rs.QueryParam("format") String format) {
+        if (format != null && !format.equals("json") && !format.equals("csv")) {
+            throw city.myriad.platform.validation.Fields.invalid("format", "json or csv");
+        }
+        return statements.statement(callers.get(), tenantId, currency, from, to).map(s -> "csv".equals(format)
+                ? Response.ok(city.myriad.billing.service.StatementCsv.render(s), "text/csv; charset=utf-8")
+                        .header("Content-Disposition", "attachment; filename=\"myriad-statement-" + s.tenantId() + "-"
+                                + s.currency() + ".csv\"").build()
+                : Response.ok(s, MediaType.APPLICATION_JSON).build());
     }
 
     @POST
