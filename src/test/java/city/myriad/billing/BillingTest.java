@@ -1527,6 +1527,22 @@ class BillingTest {
         }
         assertEquals(totalA, revenue.get(a.cluster()), "tenant a used only its own cluster");
         assertEquals(totalB, revenue.get(b.cluster()));
+        // The same statement as the spreadsheet a city's finance books it in: a row per cluster, the JSON's figures.
+        String sheet = given().auth().oauth2(Tokens.olga()).queryParam("period", "2024-11").queryParam("format", "csv")
+                .get("/api/v1/operators/" + operator + "/settlements").then().statusCode(200)
+                .contentType(containsString("text/csv")).extract().asString();
+        List<String> sheetLines = sheet.lines().toList();
+        assertEquals("period,operator_id,cluster_id,cluster_slug,currency,revenue,reservation_shortfall_credits,"
+                + "fee_percent,marketplace_fee,payable,invoices,reconciled", sheetLines.get(0));
+        assertEquals(s.getList("clusters").size() + 1, sheetLines.size(), sheet);
+        for (String row : sheetLines.subList(1, sheetLines.size())) {
+            String[] f = row.split(",");
+            assertEquals(0, new BigDecimal(f[5]).compareTo(BigDecimal.valueOf(revenue.get(f[2]), 2)), row);
+            assertEquals("true", f[11], row);
+        }
+        given().auth().oauth2(Tokens.olga()).queryParam("period", "2024-11").queryParam("format", "pdf")
+                .get("/api/v1/operators/" + operator + "/settlements").then().statusCode(400)
+                .body("errors[0].field", equalTo("format"));
         given().auth().oauth2(a.tenant().admin()).queryParam("period", "2024-11")
                 .get("/api/v1/operators/" + operator + "/settlements").then().statusCode(403);
         given().auth().oauth2(Tokens.olga()).queryParam("period", "2024-11")
