@@ -219,6 +219,9 @@ class CreditNoteTest {
         credit(Tokens.admin(), id, null, body(1, "CNY", "GOODWILL", null)).then().statusCode(409)
                 .body("code", equalTo("CREDIT_NOTE_EXCEEDS_INVOICE"));
         assertEquals(2, events(t, "invoice.credited"));
+        assertEquals(total, sql("select max((payload::jsonb #>> '{data,credited,amountMinor}')::bigint) "
+                + "from webhook_deliveries where tenant_id = $1 and event_type = 'invoice.credited'",
+                UUID.fromString(t.id())), "the event says what is credited so far");
         assertEquals(1, events(t, "invoice.paid"));
 
         // The account statement: issued, then credited twice; nothing owed at the end. As a spreadsheet too.
