@@ -426,7 +426,7 @@ class CreditNoteTest {
     }
 
     @Test
-    void a_note_stripe_refuses_is_retried_then_left_failed_and_one_whose_invoice_is_not_in_stripe_is_skipped() {
+    void a_note_stripe_refuses_is_retried_then_failed_a_lost_answer_is_found_and_a_note_not_for_stripe_is_skipped() {
         World.Tenant t = World.tenant();
         JsonPath issued = issued(t, "2023-02");
         String id = issued.getString("id");
@@ -460,13 +460,56 @@ class CreditNoteTest {
             StripeStubs.server().removeStub(refused);
         }
 
-        // The note never reached Stripe, which still asks the whole: the tenant pays now and Stripe collects it. What
-        // Stripe collected is in the books, and the 100 above what was owed is in the wallet.
+        // Stripe makes a note but its answer is lost (a 500 here): the retry finds it among the invoice's credit notes
+        // by its metadata and takes it; no second one is made, whatever Stripe's idempotency keys still remember.
+        var lost = StripeStubs.server().stubFor(com.github.tomakehurst.wiremock.client.WireMock
+                .post(urlPathEqualTo("/v1/credit_notes"))
+                .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing("invoice=" + stripeInvoice))
+                .atPriority(1).willReturn(com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(500)
+                        .withHeader("Content-Type", "application/json").withBody("{\"error\":{\"type\":"
+                                + "\"api_error\",\"message\":\"An unknown error occurred.\"}}")));
+        // The list answers the note only once it exists; the failing create stays until the list is in place, so a
+        // retry by the background worker (every half second here) can only fail again or find it.
+        String lostNote = credit(Tokens.admin(), id, null, body(10, "CNY", "BILLING_ERROR", null)).then()
+                .statusCode(201).extract().path("id");
+        Instant deadline = Instant.now().plusSeconds(30);
+        while (sql("select stripe_attempts from credit_notes where id = $1", UUID.fromString(lostNote)) == 0
+                && Instant.now().isBefore(deadline)) {
+            billing.roundNow();
+        }
+        assertEquals("PENDING", stripeState(t, lostNote));
+        com.fasterxml.jackson.databind.node.ObjectNode inStripe = StripeStubs.object("credit_note");
+        inStripe.put("id", "cn_found_" + lostNote.substring(0, 8));
+        inStripe.put("invoice", stripeInvoice);
+        inStripe.putObject("metadata").put("myriad_credit_note_id", lostNote);
+        var listed = StripeStubs.server().stubFor(com.github.tomakehurst.wiremock.client.WireMock
+                .get(urlPathEqualTo("/v1/credit_notes"))
+                .withQueryParam("invoice", com.github.tomakehurst.wiremock.client.WireMock.equalTo(stripeInvoice))
+                .atPriority(1).willReturn(com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(200)
+                        .withHeader("Content-Type", "application/json").withBody("{\"object\":\"list\",\"url\":"
+                                + "\"/v1/credit_notes\",\"has_more\":false,\"data\":[" + inStripe + "]}")));
+        StripeStubs.server().removeStub(lost);
+        int posts;
+        try {
+            posts = stripeCreditNotes(stripeInvoice).size();
+            deadline = Instant.now().plusSeconds(30);
+            while (!"PUSHED".equals(stripeState(t, lostNote)) && Instant.now().isBefore(deadline)) {
+                billing.roundNow();
+            }
+        } finally {
+            StripeStubs.server().removeStub(listed);
+        }
+        assertEquals("cn_found_" + lostNote.substring(0, 8), given().auth().oauth2(t.viewer())
+                .get("/api/v1/credit-notes/" + lostNote).then().statusCode(200).extract().path("stripeCreditNoteId"));
+        assertEquals(posts, stripeCreditNotes(stripeInvoice).size(), "no second create");
+
+        // The first note never reached Stripe, which still asks all but the found note's 10: the tenant pays now and
+        // Stripe collects that. What Stripe collected is in the books, and the 100 above what was owed in the wallet.
         long total = issued.getLong("total.amountMinor");
         com.fasterxml.jackson.databind.node.ObjectNode paidThere = StripeStubs.object("invoice");
         paidThere.put("id", stripeInvoice);
         paidThere.put("status", "paid");
-        paidThere.put("amount_paid", total);
+        paidThere.put("amount_paid", total - 10);
         var pay = StripeStubs.server().stubFor(com.github.tomakehurst.wiremock.client.WireMock
                 .post(urlPathEqualTo("/v1/invoices/" + stripeInvoice + "/pay")).atPriority(1)
                 .willReturn(com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(200)
@@ -477,9 +520,9 @@ class CreditNoteTest {
         } finally {
             StripeStubs.server().removeStub(pay);
         }
-        assertEquals(total, clearing(id));
+        assertEquals(total - 10, clearing(id));
         assertEquals(0, receivable(t));
-        assertEquals(100, wallet(t));
+        assertEquals(100, wallet(t), "the note Stripe never had");
 
         // An invoice that is not in Stripe (its push skipped): the note stays in Myriad, saying why.
         sqlRun("update stripe_pushes set state = 'SKIPPED' where invoice_id = $1", UUID.fromString(id));
@@ -490,6 +533,6 @@ class CreditNoteTest {
                 .extract().jsonPath();
         assertEquals("SKIPPED", j.getString("stripeState"));
         assertTrue(j.getString("stripeNote").contains("SKIPPED"), j.getString("stripeNote"));
-        assertEquals(2, stripeCreditNotes(stripeInvoice).size(), "the two refused attempts; nothing of the skipped");
+        assertEquals(posts, stripeCreditNotes(stripeInvoice).size(), "nothing of the skipped note reached Stripe");
     }
 }

@@ -86,6 +86,9 @@ public class StripeStubs implements QuarkusTestResourceLifecycleManager {
         draft.put("id", "{{request.pathSegments.[2]}}");
         draft.put("status", "draft");
         server.stubFor(get(urlPathMatching("/v1/invoices/[^/]+")).willReturn(ok(draft.toString())));
+        // An invoice's credit notes listed: none (a test stubs those Stripe made for its own invoice).
+        server.stubFor(get(urlPathEqualTo("/v1/credit_notes")).willReturn(ok("{\"object\":\"list\","
+                + "\"url\":\"/v1/credit_notes\",\"has_more\":false,\"data\":[]}")));
         // A customer's invoices listed: none (a test stubs the drafts Stripe made for its own customer).
         server.stubFor(get(urlPathEqualTo("/v1/invoices")).willReturn(ok("{\"object\":\"list\","
                 + "\"url\":\"/v1/invoices\",\"has_more\":false,\"data\":[]}")));

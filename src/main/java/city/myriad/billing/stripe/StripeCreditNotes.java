@@ -9,6 +9,7 @@ import com.stripe.exception.StripeException;
 import com.stripe.model.CreditNote;
 import com.stripe.net.RequestOptions;
 import com.stripe.param.CreditNoteCreateParams;
+import com.stripe.param.CreditNoteListParams;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -29,8 +30,12 @@ import org.jboss.logging.Logger;
  * Stripe collected the whole before the note reached it, the part above what was owed then going to the wallet: see
  * {@code Payments.paid}) it is recorded as credited outside Stripe ({@code out_of_band_amount}): Myriad's wallet
  * holds the credit, and Stripe's customer balance must not hold it a second time. A note Stripe refuses because its
- * invoice was paid meanwhile is tried again after the backoff, when the payment's webhook has said so. One idempotency key per note ({@code myriad-credit-note-<id>}); failures back off as invoice pushes
- * do, and after 12 attempts the note is FAILED for an admin to look at.
+ * invoice was paid meanwhile is tried again after the backoff, when the payment's webhook has said so.
+ * <p>
+ * One idempotency key per note ({@code myriad-credit-note-<id>}), and the create marked sent before it is sent: a
+ * note marked so without a Stripe id is first looked for among its Stripe invoice's credit notes by its metadata, so
+ * no retry makes a second one, even after Stripe's keys have expired (24 h). Failures back off as invoice pushes do,
+ * and after 12 attempts the note is FAILED for an admin to look at.
  */
 @ApplicationScoped
 public class StripeCreditNotes {
@@ -54,7 +59,7 @@ public class StripeCreditNotes {
     /** A note to make in Stripe, as leased, with its invoice's push. */
     record Due(UUID id, String number, UUID invoiceId, String invoiceNumber, long amountMinor, String reason,
             String memo, String appliedTo, int attempts, String pushState, String stripeInvoiceId,
-            String stripeStatus) {}
+            String stripeStatus, boolean createSent) {}
 
     /** Makes the notes that are due; returns how many were made in Stripe. */
     public int pushDue() {
@@ -70,9 +75,9 @@ public class StripeCreditNotes {
                         leased as (
                             update credit_notes n set stripe_next_attempt_at = $2 from due where n.id = due.id
                          returning n.id, n.number, n.invoice_id, n.amount_minor, n.reason, n.memo, n.applied_to,
-                                   n.stripe_attempts)
+                                   n.stripe_attempts, n.stripe_create_sent_at is not null as create_sent)
                         select l.id, l.number, l.invoice_id, i.number, l.amount_minor, l.reason, l.memo, l.applied_to,
-                               l.stripe_attempts, s.state, i.stripe_invoice_id, i.stripe_status
+                               l.stripe_attempts, s.state, i.stripe_invoice_id, i.stripe_status, l.create_sent
                           from leased l join invoices i on i.id = l.invoice_id
                           left join stripe_pushes s on s.invoice_id = l.invoice_id""")
                 .execute(Tuple.of(SqlTimes.utc(now), SqlTimes.utc(now.plus(StripePush.LEASE)))).map(rows -> {
@@ -80,7 +85,7 @@ public class StripeCreditNotes {
                     for (Row r : rows) {
                         out.add(new Due(r.getUUID(0), r.getString(1), r.getUUID(2), r.getString(3), r.getLong(4),
                                 r.getString(5), r.getString(6), r.getString(7), r.getInteger(8), r.getString(9),
-                                r.getString(10), r.getString(11)));
+                                r.getString(10), r.getString(11), r.getBoolean(12)));
                     }
                     return out;
                 })));
@@ -107,10 +112,17 @@ public class StripeCreditNotes {
                 return false;
             }
             case "PUSHED" -> {
-                CreditNote made = client.orElseThrow().creditNotes().create(params(d),
-                        RequestOptions.builder().setIdempotencyKey("myriad-credit-note-" + d.id()).build());
+                // Marked sent before it is sent; a create sent before may have made the note with its answer lost:
+                // that one is taken, never a second.
+                run("update credit_notes set stripe_create_sent_at = coalesce(stripe_create_sent_at, $2) where id = $1",
+                        Tuple.of(d.id(), SqlTimes.utc(clock.instant())));
+                String made = d.createSent() ? madeBefore(d) : null;
+                if (made == null) {
+                    made = client.orElseThrow().creditNotes().create(params(d),
+                            RequestOptions.builder().setIdempotencyKey("myriad-credit-note-" + d.id()).build()).getId();
+                }
                 run("update credit_notes set stripe_state = 'PUSHED', stripe_credit_note_id = $2, stripe_last_error = null "
-                        + "where id = $1 and stripe_state = 'PENDING'", Tuple.of(d.id(), made.getId()));
+                        + "where id = $1 and stripe_state = 'PENDING'", Tuple.of(d.id(), made));
                 return true;
             }
             default -> {
@@ -120,6 +132,20 @@ public class StripeCreditNotes {
                 return false;
             }
         }
+    }
+
+    /**
+     * The Stripe credit note an earlier create made for this note, found among its Stripe invoice's by the
+     * {@code myriad_credit_note_id} metadata; null if there is none. Stripe's list is consistent, unlike its search.
+     */
+    private String madeBefore(Due d) throws StripeException {
+        for (CreditNote n : client.orElseThrow().creditNotes().list(CreditNoteListParams.builder()
+                .setInvoice(d.stripeInvoiceId()).setLimit(100L).build()).autoPagingIterable()) {
+            if (n.getMetadata() != null && d.id().toString().equals(n.getMetadata().get("myriad_credit_note_id"))) {
+                return n.getId();
+            }
+        }
+        return null;
     }
 
     /** The Stripe credit note: the amount, Stripe's nearest reason, and on a paid invoice credited out of band. */
