@@ -111,6 +111,23 @@ class CreditNoteTest {
                 UUID.fromString(t.id()), type);
     }
 
+    /**
+     * Stripe answering the invoice's credit note creates with an error (its status, type and message) until the stub
+     * is removed; with {@code unlessOutOfBand}, only those without {@code out_of_band_amount}.
+     */
+    static com.github.tomakehurst.wiremock.stubbing.StubMapping refuseCreditNotes(String stripeInvoice, int status,
+            String type, String message, boolean unlessOutOfBand) {
+        var request = com.github.tomakehurst.wiremock.client.WireMock.post(urlPathEqualTo("/v1/credit_notes"))
+                .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing("invoice=" + stripeInvoice));
+        if (unlessOutOfBand) {
+            request = request.withRequestBody(com.github.tomakehurst.wiremock.client.WireMock
+                    .notContaining("out_of_band_amount"));
+        }
+        return StripeStubs.server().stubFor(request.atPriority(1).willReturn(com.github.tomakehurst.wiremock.client
+                .WireMock.aResponse().withStatus(status).withHeader("Content-Type", "application/json")
+                .withBody("{\"error\":{\"type\":\"" + type + "\",\"message\":\"" + message + "\"}}")));
+    }
+
     static List<LoggedRequest> stripeCreditNotes(String stripeInvoice) {
         return StripeStubs.server().findAll(postRequestedFor(urlPathEqualTo("/v1/credit_notes"))).stream()
                 .filter(r -> r.getBodyAsString().contains("invoice=" + stripeInvoice)).toList();
@@ -361,14 +378,8 @@ class CreditNoteTest {
         long total = issued.getLong("total.amountMinor");
         // Stripe's invoice is paid: Stripe refuses a note that would lower what it asks (the worker, every half
         // second here, may try before the payment's webhook arrives), and takes one credited out of band.
-        var paidInvoice = StripeStubs.server().stubFor(com.github.tomakehurst.wiremock.client.WireMock
-                .post(urlPathEqualTo("/v1/credit_notes"))
-                .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing("invoice=" + stripeInvoice))
-                .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.notContaining("out_of_band_amount"))
-                .atPriority(1).willReturn(com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(400)
-                        .withHeader("Content-Type", "application/json").withBody("{\"error\":{\"type\":"
-                                + "\"invalid_request_error\",\"message\":\"The invoice is paid: give refund_amount, "
-                                + "credit_amount or out_of_band_amount.\"}}")));
+        var paidInvoice = refuseCreditNotes(stripeInvoice, 400, "invalid_request_error",
+                "The invoice is paid: give refund_amount, credit_amount or out_of_band_amount.", true);
         String late;
         try {
             String note = credit(Tokens.admin(), id, null, body(200, "CNY", "DUPLICATE", null)).then().statusCode(201)
@@ -431,12 +442,8 @@ class CreditNoteTest {
         JsonPath issued = issued(t, "2023-02");
         String id = issued.getString("id");
         String stripeInvoice = issued.getString("stripeInvoiceId");
-        var refused = StripeStubs.server().stubFor(com.github.tomakehurst.wiremock.client.WireMock
-                .post(urlPathEqualTo("/v1/credit_notes"))
-                .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing("invoice=" + stripeInvoice))
-                .atPriority(1).willReturn(com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(400)
-                        .withHeader("Content-Type", "application/json").withBody("{\"error\":{\"type\":"
-                                + "\"invalid_request_error\",\"message\":\"The credit note amount is invalid.\"}}")));
+        var refused = refuseCreditNotes(stripeInvoice, 400, "invalid_request_error",
+                "The credit note amount is invalid.", false);
         try {
             String note = credit(Tokens.admin(), id, null, body(100, "CNY", "BILLING_ERROR", null)).then()
                     .statusCode(201).extract().path("id");
@@ -462,12 +469,7 @@ class CreditNoteTest {
 
         // Stripe makes a note but its answer is lost (a 500 here): the retry finds it among the invoice's credit notes
         // by its metadata and takes it; no second one is made, whatever Stripe's idempotency keys still remember.
-        var lost = StripeStubs.server().stubFor(com.github.tomakehurst.wiremock.client.WireMock
-                .post(urlPathEqualTo("/v1/credit_notes"))
-                .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing("invoice=" + stripeInvoice))
-                .atPriority(1).willReturn(com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(500)
-                        .withHeader("Content-Type", "application/json").withBody("{\"error\":{\"type\":"
-                                + "\"api_error\",\"message\":\"An unknown error occurred.\"}}")));
+        var lost = refuseCreditNotes(stripeInvoice, 500, "api_error", "An unknown error occurred.", false);
         // The list answers the note only once it exists; the failing create stays until the list is in place, so a
         // retry by the background worker (every half second here) can only fail again or find it.
         String lostNote = credit(Tokens.admin(), id, null, body(10, "CNY", "BILLING_ERROR", null)).then()
