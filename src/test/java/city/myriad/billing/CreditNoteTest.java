@@ -399,6 +399,9 @@ class CreditNoteTest {
             StripeStubs.server().removeStub(paidInvoice);
         }
         assertTrue(late.contains("out_of_band_amount=200") && late.contains("amount=200"), late);
+        assertTrue(stripeCreditNotes(stripeInvoice).stream().filter(r -> r.getBodyAsString().contains("out_of_band"))
+                .allMatch(r -> r.getHeader("Idempotency-Key").endsWith("-out-of-band")),
+                "the out-of-band form has a key of its own: Stripe refuses one key with other parameters");
 
         // Paid: a credit goes to the prepaid wallet, recorded in Stripe as credited outside it (out of band).
         credit(Tokens.admin(), id, null, body(500, "CNY", "GOODWILL", "Sorry for the queue")).then().statusCode(201)

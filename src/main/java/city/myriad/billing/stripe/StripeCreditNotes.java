@@ -32,7 +32,8 @@ import org.jboss.logging.Logger;
  * holds the credit, and Stripe's customer balance must not hold it a second time. A note Stripe refuses because its
  * invoice was paid meanwhile is tried again after the backoff, when the payment's webhook has said so.
  * <p>
- * One idempotency key per note ({@code myriad-credit-note-<id>}), and the create marked sent before it is sent: a
+ * One idempotency key per note and form ({@code myriad-credit-note-<id>}, {@code -out-of-band} once Stripe was paid:
+ * Stripe refuses a key sent again with other parameters), and the create marked sent before it is sent: a
  * note marked so without a Stripe id is first looked for among its Stripe invoice's credit notes by its metadata, so
  * no retry makes a second one, even after Stripe's keys have expired (24 h). Failures back off as invoice pushes do,
  * and after 12 attempts the note is FAILED for an admin to look at.
@@ -119,7 +120,7 @@ public class StripeCreditNotes {
                 String made = d.createSent() ? madeBefore(d) : null;
                 if (made == null) {
                     made = client.orElseThrow().creditNotes().create(params(d),
-                            RequestOptions.builder().setIdempotencyKey("myriad-credit-note-" + d.id()).build()).getId();
+                            RequestOptions.builder().setIdempotencyKey(key(d)).build()).getId();
                 }
                 run("update credit_notes set stripe_state = 'PUSHED', stripe_credit_note_id = $2, stripe_last_error = null "
                         + "where id = $1 and stripe_state = 'PENDING'", Tuple.of(d.id(), made));
@@ -148,6 +149,20 @@ public class StripeCreditNotes {
         return null;
     }
 
+    /**
+     * The create's idempotency key. Stripe refuses one key sent again with other parameters, and a note refused while
+     * its Stripe invoice was being paid is sent again out of band: that request has a key of its own. A second note is
+     * still never made: a create marked sent is looked up by metadata first ({@link #madeBefore}).
+     */
+    static String key(Due d) {
+        return "myriad-credit-note-" + d.id() + (outOfBand(d) ? "-out-of-band" : "");
+    }
+
+    /** Whether Stripe has been paid for the invoice (the note was made on a paid one, or Stripe said it is paid). */
+    static boolean outOfBand(Due d) {
+        return d.appliedTo().equals("PREPAID_WALLET") || "paid".equals(d.stripeStatus());
+    }
+
     /** The Stripe credit note: the amount, Stripe's nearest reason, and on a paid invoice credited out of band. */
     static CreditNoteCreateParams params(Due d) {
         CreditNoteCreateParams.Builder b = CreditNoteCreateParams.builder().setInvoice(d.stripeInvoiceId())
@@ -158,7 +173,7 @@ public class StripeCreditNotes {
         // Stripe takes a credit note on a paid invoice only as money returned somehow: out of band (Myriad's wallet
         // holds it), never Stripe's customer balance, which would credit the next Stripe invoice a second time. That
         // is so for a note made on a paid invoice, and for one Myriad made while Stripe was collecting the whole.
-        if (d.appliedTo().equals("PREPAID_WALLET") || "paid".equals(d.stripeStatus())) {
+        if (outOfBand(d)) {
             b.setOutOfBandAmount(d.amountMinor());
         }
         if (d.memo() != null) {
