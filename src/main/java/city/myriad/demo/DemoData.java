@@ -30,6 +30,7 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -93,8 +94,30 @@ public class DemoData {
     void onStart(@Observes StartupEvent start) throws Throwable {
         if (enabled) {
             // Hibernate Reactive needs a Vert.x context; start-up observers run without one.
-            VertxContextSupport.subscribeAndAwait(this::load);
+            VertxContextSupport.subscribeAndAwait(() -> loadRetryingTransientFailures(LOAD_ATTEMPTS, FIRST_BACKOFF));
         }
+    }
+
+    /** Attempts of the load at start-up: an identity provider that stumbles once does not end the start. */
+    static final int LOAD_ATTEMPTS = 5;
+    static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+
+    /**
+     * Loads the demo world, again after a transient failure: the identity provider or the database failing or
+     * unreachable for a moment (an {@code Upstream} problem, or anything that is not a problem of Myriad's own rules).
+     * The load may start over because each step is skipped when what it makes is there. A rule refusing the demo
+     * world (any other problem) is a defect and fails at once.
+     */
+    Uni<Void> loadRetryingTransientFailures(int attempts, Duration firstBackoff) {
+        return Uni.createFrom().deferred(this::load)
+                .onFailure(DemoData::transientFailure).invoke(e -> LOG.warnf("Demo data not loaded yet (%s); retrying",
+                        e.toString()))
+                .onFailure(DemoData::transientFailure).retry().withBackOff(firstBackoff, firstBackoff.multipliedBy(8))
+                .atMost(attempts - 1);
+    }
+
+    static boolean transientFailure(Throwable e) {
+        return e instanceof MyriadProblem.Upstream || !(e instanceof MyriadProblem);
     }
 
     /** Loads the demo world unless it is there already; the price book is its last step. */
