@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.ProblemCode;
 import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.inject.Vetoed;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -18,7 +19,8 @@ class DemoDataRetryTest {
 
     private static final Duration QUICK = Duration.ofMillis(5);
 
-    /** A demo world whose load fails as scripted, then succeeds. */
+    /** A demo world whose load fails as scripted, then succeeds. Not a bean: the scope is inherited. */
+    @Vetoed
     private static final class Scripted extends DemoData {
         final Deque<Throwable> failures;
         int loads;

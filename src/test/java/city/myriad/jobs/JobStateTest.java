@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 class JobStateTest {
 
     static final Map<JobState, Set<JobState>> DOCUMENTED = Map.of(
-            JobState.QUEUED, EnumSet.of(JobState.RUNNING, JobState.CANCELLED, JobState.FAILED),
+            JobState.QUEUED, EnumSet.of(JobState.RUNNING, JobState.CANCELLED, JobState.FAILED, JobState.HELD),
+            JobState.HELD, EnumSet.of(JobState.QUEUED, JobState.CANCELLED),
             JobState.RUNNING, EnumSet.of(JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED, JobState.PREEMPTED),
             JobState.PREEMPTED, EnumSet.of(JobState.QUEUED),
             JobState.SUCCEEDED, EnumSet.noneOf(JobState.class),
@@ -40,6 +41,7 @@ class JobStateTest {
         for (JobState s : JobState.values()) {
             assertEquals(s == JobState.SUCCEEDED || s == JobState.FAILED || s == JobState.CANCELLED, s.ended(),
                     s.name());
+            assertEquals(!s.ended(), s.live(), s.name());
         }
     }
 }

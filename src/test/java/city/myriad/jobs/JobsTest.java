@@ -324,6 +324,80 @@ class JobsTest {
         }
     }
 
+    /**
+     * A held job leaves the queue (the job behind it moves up, and a job it was ahead of starts while it is held) and
+     * keeps its place in nothing: released, it waits from the release, so hours held are not hours aged.
+     */
+    @Test
+    void a_held_job_leaves_the_queue_until_released_and_waits_from_its_release() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        String running = runningWholeNode(t, cluster).getString("id");
+        String older = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 18000));
+        String newer = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 3000));
+        for (String q : List.of(older, newer)) {
+            until(t.admin(), q, j -> "CAPACITY".equals(j.getString("reason")));
+        }
+        // Five hours waited put the longer job first (as in the test above).
+        Instant fiveHoursAgo = Instant.now().minus(Duration.ofHours(5));
+        backdate(cluster, older, fiveHoursAgo);
+        assertEquals(1, position(t, older));
+
+        given().auth().oauth2(t.member()).post("/api/v1/jobs/" + older + "/hold").then().statusCode(200)
+                .body("state", equalTo("HELD")).body("reason", equalTo("HELD_BY_TENANT"))
+                .body("queuePosition", nullValue()).body("estimatedStartAt", nullValue());
+        assertEquals(1, position(t, newer), "the held job is in no queue");
+        // Again: unchanged, and no second transition.
+        JsonPath heldAgain = given().auth().oauth2(t.member()).post("/api/v1/jobs/" + older + "/hold").then()
+                .statusCode(200).body("state", equalTo("HELD")).extract().jsonPath();
+        assertEquals(List.of("QUEUED", "HELD"), heldAgain.getList("history.to"));
+        given().auth().oauth2(t.admin()).get("/api/v1/jobs?clusterId=" + cluster + "&state=HELD").then()
+                .statusCode(200).body("items.id", equalTo(List.of(older)));
+        // Releasing a queued job changes nothing.
+        given().auth().oauth2(t.member()).post("/api/v1/jobs/" + newer + "/release").then().statusCode(200)
+                .body("state", equalTo("QUEUED")).body("history.to", equalTo(List.of("QUEUED")));
+
+        Instant beforeRelease = Instant.now().minusSeconds(1);
+        JsonPath released = given().auth().oauth2(t.member()).post("/api/v1/jobs/" + older + "/release").then()
+                .statusCode(200).body("state", equalTo("QUEUED")).extract().jsonPath();
+        assertEquals(List.of("QUEUED", "HELD", "QUEUED"), released.getList("history.to"));
+        assertEquals(List.of("SUBMITTED", "HELD_BY_TENANT", "RELEASED"), released.getList("history.reason"));
+        assertTrue(Instant.parse(released.getString("eligibleAt")).isAfter(beforeRelease), released.prettify());
+        assertEquals(fiveHoursAgo.truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
+                Instant.parse(released.getString("createdAt")).truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
+                "the submission time stays");
+        // Its wait counts from the release: by area alone again, behind the shorter job.
+        assertEquals(2, released.getInt("queuePosition"));
+        assertEquals(1, position(t, newer));
+
+        // Held, the shorter job is passed over: the node that frees goes to the longer one.
+        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + newer + "/hold").then().statusCode(200)
+                .body("state", equalTo("HELD"));
+        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + running + "/cancel").then().statusCode(200);
+        until(t.admin(), older, state("RUNNING"));
+        given().auth().oauth2(t.admin()).get("/api/v1/jobs/" + newer).then().statusCode(200)
+                .body("state", equalTo("HELD")).body("history.to", equalTo(List.of("QUEUED", "HELD")));
+
+        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + older + "/hold").then().statusCode(409)
+                .body("code", equalTo("JOB_NOT_HOLDABLE"));
+        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + older + "/release").then().statusCode(409)
+                .body("code", equalTo("JOB_NOT_HELD"));
+        given().auth().oauth2(t.viewer()).post("/api/v1/jobs/" + newer + "/release").then().statusCode(403)
+                .body("code", equalTo("TENANT_ROLE_REQUIRED"));
+        given().auth().oauth2(t.admin()).get("/api/v1/jobs/" + newer).then().statusCode(200)
+                .body("state", equalTo("HELD"));
+
+        // A held job is live: a bulk cancellation of the held jobs ends it, and only it.
+        given().auth().oauth2(t.admin()).contentType("application/json")
+                .body("{\"clusterId\":\"" + cluster + "\",\"state\":\"HELD\"}").post("/api/v1/job-cancellations")
+                .then().statusCode(200).body("jobIds", equalTo(List.of(newer)));
+        given().auth().oauth2(t.admin()).get("/api/v1/jobs/" + newer).then().statusCode(200)
+                .body("state", equalTo("CANCELLED")).body("history.to", equalTo(List.of("QUEUED", "HELD", "CANCELLED")));
+        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + newer + "/release").then().statusCode(409)
+                .body("code", equalTo("JOB_NOT_HELD"));
+        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + older + "/cancel").then().statusCode(200);
+    }
+
     private static int position(World.Tenant t, String job) {
         return given().auth().oauth2(t.admin()).get("/api/v1/jobs/" + job).then().statusCode(200).extract()
                 .jsonPath().getInt("queuePosition");
@@ -1035,7 +1109,7 @@ class JobsTest {
      * on its cluster's queue are forgotten as a use case's change would forget them.
      */
     private void backdate(String cluster, String job, Instant created) {
-        platformSql("update jobs set created_at = $1 where id = $2",
+        platformSql("update jobs set created_at = $1, eligible_at = $1 where id = $2",
                 java.time.OffsetDateTime.ofInstant(created, java.time.ZoneOffset.UTC), UUID.fromString(job));
         plans.changed(UUID.fromString(cluster));
     }
@@ -1506,6 +1580,9 @@ class JobsTest {
         given().auth().oauth2(b.admin()).get("/api/v1/jobs/" + id).then().statusCode(404)
                 .body("code", equalTo("JOB_NOT_FOUND"));
         given().auth().oauth2(b.admin()).post("/api/v1/jobs/" + id + "/cancel").then().statusCode(404);
+        given().auth().oauth2(b.admin()).post("/api/v1/jobs/" + id + "/hold").then().statusCode(404)
+                .body("code", equalTo("JOB_NOT_FOUND"));
+        given().auth().oauth2(b.admin()).post("/api/v1/jobs/" + id + "/release").then().statusCode(404);
         given().auth().oauth2(b.admin()).get("/api/v1/jobs?limit=500").then().statusCode(200)
                 .body("items.id", org.hamcrest.Matchers.not(hasItem(id)));
         submit(b.admin(), job(cluster, a.projectId(), "1", "ON_DEMAND", 60)).then().statusCode(404)

@@ -73,12 +73,13 @@ public final class JobsApi {
     public record ListJobs(UUID projectId, String state, UUID clusterId, List<String> tag, String submittedBy,
             String name, String from, String to, String order) {}
 
-    @Schema(name = "CancelJobs", description = "Which of the tenant's live jobs (QUEUED or RUNNING) to cancel, as "
+    @Schema(name = "CancelJobs", description = "Which of the tenant's live jobs (QUEUED, RUNNING or HELD) to cancel, as "
             + "listJobs filters them: every field given holds, and at least one is given (an empty selector is "
             + "refused rather than read as every job)")
     public record CancelJobs(UUID projectId, UUID clusterId,
-            @Pattern(regexp = "QUEUED|RUNNING", message = "QUEUED or RUNNING")
-            @Schema(description = "Only the jobs in this state (left out: both)", enumeration = {"QUEUED", "RUNNING"})
+            @Pattern(regexp = "QUEUED|RUNNING|HELD", message = "QUEUED, RUNNING or HELD")
+            @Schema(description = "Only the jobs in this state (left out: all three)",
+                    enumeration = {"QUEUED", "RUNNING", "HELD"})
             String state,
             @Schema(description = "Only the jobs carrying every one of these tags", examples = "{\"team\": \"vision\"}",
                     maxProperties = 20) java.util.Map<String, String> tags,
@@ -121,10 +122,10 @@ public final class JobsApi {
             @JsonProperty("class") @Schema(name = "class", enumeration = {"ON_DEMAND", "SPOT", "RESERVED"},
                     examples = "ON_DEMAND") String jobClass,
             UUID reservationId, @Schema(examples = "3600") int maxRunSeconds, boolean sameBlock, UUID quoteId,
-            @Schema(enumeration = {"QUEUED", "RUNNING", "PREEMPTED", "SUCCEEDED", "FAILED", "CANCELLED"},
+            @Schema(enumeration = {"QUEUED", "RUNNING", "PREEMPTED", "SUCCEEDED", "FAILED", "CANCELLED", "HELD"},
                     examples = "RUNNING") String state,
             @Schema(description = "Why it waits (QUEUED: CAPACITY, QUOTA, RESERVATION_NOT_STARTED, RESERVATION_FULL, "
-                    + "BLOCK, TENANT_SUSPENDED) or why it ended (COMPLETED, TIME_LIMIT, NODE_DOWN, CANCELLED_BY_TENANT, RESERVATION_ENDED, ...)",
+                    + "BLOCK, TENANT_SUSPENDED; HELD: HELD_BY_TENANT) or why it ended (COMPLETED, TIME_LIMIT, NODE_DOWN, CANCELLED_BY_TENANT, RESERVATION_ENDED, ...)",
                     examples = "CAPACITY") String reason,
             @Schema(description = "The run number: 1 for the first run, one more after each requeue", examples = "1")
             int attempt,
@@ -146,6 +147,8 @@ public final class JobsApi {
             @Schema(description = "The most it can cost: unitPrice x cards x maxRunSeconds") Money projectedCost,
             @Schema(description = "A SPOT job running beyond its tenant's card quota on idle capacity") boolean borrowed,
             Instant startedAt, Instant endedAt, @Schema(examples = "alice") String submittedBy, Instant createdAt,
+            @Schema(description = "When it last became eligible to start: its submission, or its last release from a "
+                    + "hold (releaseJob). The queue counts its wait from here") Instant eligibleAt,
             @Schema(description = "The tenant's labels, as submitted ({} for none)",
                     examples = "{\"team\": \"vision\", \"experiment\": \"llama-ft-3\"}")
             java.util.Map<String, String> tags,

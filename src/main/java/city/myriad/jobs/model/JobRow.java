@@ -9,14 +9,16 @@ import java.util.UUID;
  * {@code startedAt} and {@code placement} (JSON, see {@link JobPlacement}) are those of the current or last run;
  * {@code chargedMinor} and {@code creditedMinor} sum its closed runs; {@code cpuMilli} (thousandths of a core) and
  * {@code memoryMib} are what the whole job asks besides its cards (0: nothing); {@code tags} the tenant's labels, a
- * JSON object of strings ({@link JobTags}), null for none; {@code name} the tenant's name for it, null for none.
+ * JSON object of strings ({@link JobTags}), null for none; {@code name} the tenant's name for it, null for none;
+ * {@code eligibleAt} when it last became eligible to start (its submission, or its last release from a hold), from
+ * which the queue's order counts its wait.
  */
 public record JobRow(UUID id, UUID tenantId, UUID projectId, UUID clusterId, String model, int cardsMilli,
         JobClass jobClass, UUID reservationId, int maxRunSeconds, boolean sameBlock, UUID quoteId, String currency,
         long unitPriceMinor, Integer priceBookVersion, long projectedMinor, JobState state, String reason, int attempt,
         String placement, Instant startedAt, Instant endedAt, long chargedMinor, long creditedMinor, boolean borrowed,
         String submittedBy, Instant createdAt, Instant updatedAt, long cpuMilli, long memoryMib, String name,
-        String tags) {
+        String tags, Instant eligibleAt) {
 
     /** The job moved to {@code next} (the lifecycle table must allow it) for {@code why}, at {@code at}. */
     public JobRow withState(JobState next, String why, Instant at) {
@@ -30,7 +32,16 @@ public record JobRow(UUID id, UUID tenantId, UUID projectId, UUID clusterId, Str
         return new JobRow(id, tenantId, projectId, clusterId, model, cardsMilli, jobClass, reservationId,
                 maxRunSeconds, sameBlock, quoteId, currency, unitPriceMinor, priceBookVersion, projectedMinor, state,
                 reason, attempt, placement, startedAt, endedAt, chargedMinor, creditedMinor, borrowed, submittedBy,
-                createdAt, updatedAt, cpuMilli, memoryMib, name, tags);
+                createdAt, updatedAt, cpuMilli, memoryMib, name, tags, eligibleAt);
+    }
+
+    /** The held job released at {@code at}: QUEUED again, eligible from {@code at}. */
+    public JobRow released(Instant at) {
+        JobRow queued = withState(JobState.QUEUED, Reasons.CAPACITY, at);
+        return new JobRow(id, tenantId, projectId, clusterId, model, cardsMilli, jobClass, reservationId,
+                maxRunSeconds, sameBlock, quoteId, currency, unitPriceMinor, priceBookVersion, projectedMinor,
+                queued.state, queued.reason, attempt, placement, startedAt, endedAt, chargedMinor, creditedMinor,
+                borrowed, submittedBy, createdAt, at, cpuMilli, memoryMib, name, tags, at);
     }
 
     /** The same job waiting for another reason. */

@@ -8,13 +8,16 @@ import java.util.Set;
  * The lifecycle of a job, whole in the table below: {@code QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED},
  * {@code RUNNING → PREEMPTED → QUEUED} (requeued, to start again from the beginning), {@code QUEUED → CANCELLED},
  * and {@code QUEUED → FAILED} for a job the cluster can never run. A job over its {@code maxRunSeconds} is stopped
- * and ends FAILED with reason {@code TIME_LIMIT}. Every writer asks this table before it changes a state.
+ * and ends FAILED with reason {@code TIME_LIMIT}. A tenant may hold a queued job, {@code QUEUED → HELD}, out of every
+ * queue until released, {@code HELD → QUEUED}, or cancelled, {@code HELD → CANCELLED}. Every writer asks this table
+ * before it changes a state.
  */
 public enum JobState {
-    QUEUED, RUNNING, PREEMPTED, SUCCEEDED, FAILED, CANCELLED;
+    QUEUED, RUNNING, PREEMPTED, SUCCEEDED, FAILED, CANCELLED, HELD;
 
     static final Map<JobState, Set<JobState>> ALLOWED = Map.of(
-            QUEUED, EnumSet.of(RUNNING, CANCELLED, FAILED),
+            QUEUED, EnumSet.of(RUNNING, CANCELLED, FAILED, HELD),
+            HELD, EnumSet.of(QUEUED, CANCELLED),
             RUNNING, EnumSet.of(SUCCEEDED, FAILED, CANCELLED, PREEMPTED),
             PREEMPTED, EnumSet.of(QUEUED),
             SUCCEEDED, EnumSet.noneOf(JobState.class),
@@ -29,6 +32,11 @@ public enum JobState {
 
     public boolean canBecome(JobState next) {
         return ALLOWED.get(this).contains(next);
+    }
+
+    /** Not ended: a job that still may run (QUEUED, HELD), runs (RUNNING) or is being requeued (PREEMPTED). */
+    public boolean live() {
+        return !ended();
     }
 
     /** SUCCEEDED, FAILED and CANCELLED: nothing follows. */

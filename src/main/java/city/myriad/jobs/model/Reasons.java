@@ -25,6 +25,10 @@ public final class Reasons {
     public static final String TIME_LIMIT = "TIME_LIMIT";
     public static final String PREEMPTED = "PREEMPTED";
     public static final String REQUEUED = "REQUEUED";
+    /** Held by its tenant (QUEUED → HELD): in no queue until released. */
+    public static final String HELD_BY_TENANT = "HELD_BY_TENANT";
+    /** Released by its tenant (HELD → QUEUED): queued again, its wait counted from the release. */
+    public static final String RELEASED = "RELEASED";
     public static final String NODE_DOWN = "NODE_DOWN";
     public static final String AGENT_REPORTED_FAILURE = "AGENT_REPORTED_FAILURE";
     public static final String RESERVATION_ENDED = "RESERVATION_ENDED";

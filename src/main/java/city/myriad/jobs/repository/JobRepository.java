@@ -30,10 +30,10 @@ public class JobRepository {
             id, tenant_id, project_id, cluster_id, model, cards_milli, price_class, reservation_id, max_run_seconds,
             same_block, quote_id, currency, unit_price_minor, price_book_version, projected_minor, state, reason,
             attempt, placement, started_at, ended_at, charged_minor, credited_minor, borrowed, submitted_by,
-            created_at, updated_at, cpu_milli, memory_mib, name, tags""";
+            created_at, updated_at, cpu_milli, memory_mib, name, tags, eligible_at""";
 
     /** {@link #COLUMNS} as read: the tags as JSON text. */
-    public static final String SELECTED = COLUMNS.substring(0, COLUMNS.lastIndexOf("tags")) + "tags::text";
+    public static final String SELECTED = COLUMNS.replace(" tags,", " tags::text,");
 
     /** A transition as the history shows it. */
     public record Transition(Instant at, String from, String to, String reason) {}
@@ -45,7 +45,7 @@ public class JobRepository {
     static final String INSERT_QUEUED = "with j as (insert into jobs (" + COLUMNS + """
                 ) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'QUEUED', $16, 0,
                           null, null, null, 0, 0, false, $17, $18, $19, $21, $22, $24,
-                          cast(cast($23 as text) as jsonb))
+                          cast(cast($23 as text) as jsonb), $18)
                     returning id, tenant_id, cluster_id, created_at, quote_id),
                 h as (insert into job_transitions (job_id, seq, tenant_id, at, from_state, to_state, reason)
                       select id, 1, tenant_id, created_at, null, 'QUEUED', $20 from j)
@@ -159,7 +159,7 @@ public class JobRepository {
     }
 
     /**
-     * The ids of the tenant's QUEUED and RUNNING jobs that {@code f} keeps (its state: QUEUED or RUNNING alone) and,
+     * The ids of the tenant's QUEUED, RUNNING and HELD jobs that {@code f} keeps (its state: one of those alone) and,
      * if {@code only} is not null, among those ids; oldest first, up to {@code limit}: what a bulk cancellation ends.
      */
     public Uni<List<UUID>> liveIds(UUID tenantId, JobFilter f, java.util.Collection<UUID> only, int limit) {
@@ -175,7 +175,7 @@ public class JobRepository {
             sql.append(" and state = :state");
             values.put("state", f.state().name());
         } else {
-            sql.append(" and state in ('QUEUED', 'RUNNING')");
+            sql.append(" and state in ('QUEUED', 'RUNNING', 'HELD')");
         }
         where(f, sql, values);
         sql.append(" order by id limit :limit");
@@ -238,7 +238,8 @@ public class JobRepository {
         return session().chain(s -> s.createNativeQuery("""
                         update jobs set state = :state, reason = :reason, attempt = :attempt, placement = :placement,
                                started_at = :startedAt, ended_at = :endedAt, charged_minor = :charged,
-                               credited_minor = :credited, borrowed = :borrowed, updated_at = :at
+                               credited_minor = :credited, borrowed = :borrowed, updated_at = :at,
+                               eligible_at = :eligibleAt
                          where id = :id and state = :expected and attempt = :expectedAttempt""")
                 .setParameter("state", j.state().name())
                 .setParameter("reason", j.reason())
@@ -250,6 +251,7 @@ public class JobRepository {
                 .setParameter("credited", j.creditedMinor())
                 .setParameter("borrowed", j.borrowed())
                 .setParameter("at", SqlTimes.utc(j.updatedAt()))
+                .setParameter("eligibleAt", SqlTimes.utc(j.eligibleAt()))
                 .setParameter("id", j.id())
                 .setParameter("expected", expectedState.name())
                 .setParameter("expectedAttempt", expectedAttempt)
@@ -324,7 +326,7 @@ public class JobRepository {
     }
 
     /**
-     * What the jobs of a tenant (or one of its projects) still QUEUED or RUNNING are projected to use, each at its
+     * What the jobs of a tenant (or one of its projects) still QUEUED, HELD or RUNNING are projected to use, each at its
      * maxRunSeconds: {cost in minor units of {@code currency}, card-milli-seconds}. {@code currency} null: every
      * currency (read only the card-seconds).
      */
@@ -333,7 +335,7 @@ public class JobRepository {
                 + (currency == null ? "" : " and currency = :currency");
         SessionSql q = SessionSql.select("select coalesce(sum(projected_minor), 0),"
                 + " coalesce(sum(cast(cards_milli as bigint) * max_run_seconds), 0) from jobs"
-                + " where tenant_id = :tenant and state in ('QUEUED', 'RUNNING')" + filter)
+                + " where tenant_id = :tenant and state in ('QUEUED', 'RUNNING', 'HELD')" + filter)
                 .setParameter("tenant", tenantId);
         if (projectId != null) {
             q.setParameter("project", projectId);
@@ -349,9 +351,9 @@ public class JobRepository {
      * cards × maxRunSeconds, or with an area half-life its logarithm plus the submission time times the rate (an area
      * counting half for every half-life waited); smaller goes first.
      */
-    public static double orderKey(long areaMilliSeconds, Instant createdAt, double rate) {
+    public static double orderKey(long areaMilliSeconds, Instant eligibleAt, double rate) {
         return rate == 0 ? (double) areaMilliSeconds : Math.log1p(areaMilliSeconds / 1000.0)
-                + (createdAt.getEpochSecond() + createdAt.getNano() / 1e9) * rate;
+                + (eligibleAt.getEpochSecond() + eligibleAt.getNano() / 1e9) * rate;
     }
 
     /** A job waiting ahead: its id, what it needs and until when it may not start, and its reservation (or null). */
@@ -361,24 +363,24 @@ public class JobRepository {
      * The jobs of a cluster and model still waiting ahead of one, in the scheduling core's order (fair share and
      * priority aside): the {@code oldestFirst} oldest of the jobs waiting since {@code agedBefore} or earlier, oldest
      * first; then every other job smallest size key first, then oldest first. The size key is the area (cards ×
-     * maxRunSeconds) with {@code areaRate} 0, else ln(1 + area in card-seconds) + areaRate × creation in epoch
-     * seconds, as {@code SchedulerOptions.sizeKey}. Each one's id, what it needs (cards, CPU, memory) and its maxRunSeconds.
+     * maxRunSeconds) with {@code areaRate} 0, else ln(1 + area in card-seconds) + areaRate × eligible time in
+     * epoch seconds (its submission, or its last release from a hold), as {@code SchedulerOptions.sizeKey}. Each one's id, what it needs (cards, CPU, memory) and its maxRunSeconds.
      */
-    public Uni<List<Queued>> queuedAhead(UUID clusterId, String model, Instant createdAt, UUID id,
+    public Uni<List<Queued>> queuedAhead(UUID clusterId, String model, Instant eligibleAt, UUID id,
             long areaMilliSeconds, double areaRate, Instant agedBefore, int oldestFirst) {
         // The rate is cast wherever it is read: left to itself, PostgreSQL types it from "= 0" as an integer. "mine" is
         // one row, computed once: inlined, the planner may join it inside a nested loop and count the queue again for
         // every queued job (at 250 queued 6.2 ms instead of 0.9 ms; EXPLAIN ANALYZE, docs/design/estimate-reuse.md).
         return SessionSql.select("""
                         with ranked as (
-                          select id, cards_milli, max_run_seconds, cpu_milli, memory_mib, same_block, created_at,
+                          select id, cards_milli, max_run_seconds, cpu_milli, memory_mib, same_block, eligible_at,
                                  tenant_id, price_class, reservation_id,
                                  case when cast(:rate as float8) = 0 then cards_milli::float8 * max_run_seconds
                                       else ln(1 + cards_milli::float8 * max_run_seconds / 1000)
-                                           + extract(epoch from created_at)::float8 * cast(:rate as float8) end as area,
-                                 created_at <= :aged as aged,
-                                 row_number() over (partition by created_at <= :aged
-                                                    order by created_at, id) as age_rank
+                                           + extract(epoch from eligible_at)::float8 * cast(:rate as float8) end as area,
+                                 eligible_at <= :aged as aged,
+                                 row_number() over (partition by eligible_at <= :aged
+                                                    order by eligible_at, id) as age_rank
                             from jobs
                            where cluster_id = :cluster and model = :model and state = 'QUEUED'),
                         queued as (select ranked.*, aged and age_rank <= :oldest as oldest from ranked),
@@ -389,7 +391,7 @@ public class JobRepository {
                                            + extract(epoch from cast(:before as timestamptz))::float8
                                              * cast(:rate as float8) end as area
                             from queued
-                           where created_at <= :aged and (created_at, id) <= (:before, :id))
+                           where eligible_at <= :aged and (eligible_at, id) <= (:before, :id))
                         select q.cards_milli, q.max_run_seconds, q.cpu_milli, q.memory_mib, q.same_block, q.id,
                                q.tenant_id, q.price_class = 'SPOT',
                                case when q.reservation_id is not null
@@ -398,17 +400,17 @@ public class JobRepository {
                           from queued q, mine
                          where q.id <> :id
                            and case when q.oldest then not mine.oldest or q.age_rank < mine.age_rank
-                                    else not mine.oldest and (q.area, q.created_at, q.id) < (mine.area, :before, :id) end
+                                    else not mine.oldest and (q.area, q.eligible_at, q.id) < (mine.area, :before, :id) end
                          order by q.oldest desc, case when q.oldest then q.age_rank else 0 end,
-                                  q.area, q.created_at, q.id""")
+                                  q.area, q.eligible_at, q.id""")
                 .setParameter("cluster", clusterId)
                 .setParameter("model", model)
-                .setParameter("before", SqlTimes.utc(createdAt))
+                .setParameter("before", SqlTimes.utc(eligibleAt))
                 .setParameter("id", id)
                 .setParameter("area", areaMilliSeconds)
                 .setParameter("rate", areaRate)
                 .setParameter("aged", SqlTimes.utc(agedBefore))
-                .setParameter("fresh", createdAt.isAfter(agedBefore))
+                .setParameter("fresh", eligibleAt.isAfter(agedBefore))
                 .setParameter("oldest", oldestFirst)
                 .getResultList()
                 .map(rows -> rows.stream().map(r -> new Queued((UUID) r[5], new StartEstimate.Waiting(
@@ -526,7 +528,7 @@ public class JobRepository {
                 SqlTimes.instant(r[19]), SqlTimes.instant(r[20]), ((Number) r[21]).longValue(),
                 ((Number) r[22]).longValue(), (Boolean) r[23], (String) r[24], SqlTimes.instant(r[25]),
                 SqlTimes.instant(r[26]), ((Number) r[27]).longValue(), ((Number) r[28]).longValue(), (String) r[29],
-                (String) r[30]);
+                (String) r[30], SqlTimes.instant(r[31]));
     }
 
     private static Uni<Mutiny.Session> session() {

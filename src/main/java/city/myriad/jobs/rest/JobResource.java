@@ -3,6 +3,7 @@ package city.myriad.jobs.rest;
 import city.myriad.jobs.mapping.JobsApi.CreateJob;
 import city.myriad.jobs.mapping.JobsApi.JobView;
 import city.myriad.jobs.mapping.JobsApi.ListJobs;
+import city.myriad.jobs.service.JobHolds;
 import city.myriad.jobs.service.JobService;
 import city.myriad.platform.idempotency.Creations;
 import city.myriad.platform.paging.Page;
@@ -46,8 +47,10 @@ public class JobResource {
     private final CurrentCaller callers;
     private final Paging paging;
     private final Creations creations;
+    private final JobHolds holds;
 
-    JobResource(JobService jobs, CurrentCaller callers, Paging paging, Creations creations) {
+    JobResource(JobService jobs, CurrentCaller callers, Paging paging, Creations creations, JobHolds holds) {
+        this.holds = holds;
         this.jobs = jobs;
         this.callers = callers;
         this.paging = paging;
@@ -82,7 +85,7 @@ public class JobResource {
             @QueryParam("projectId") UUID projectId,
             @Parameter(description = "A state a job rests in; PREEMPTED is not one (a preempted job is QUEUED again "
                     + "at once, its transitions show the preemption)", schema = @Schema(type = SchemaType.STRING,
-                    enumeration = {"QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"}))
+                    enumeration = {"QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "HELD"}))
             @QueryParam("state") String state,
             @QueryParam("clusterId") UUID clusterId,
             @Parameter(description = "Only jobs carrying this tag: key=value (key= for an empty value), as "
@@ -117,9 +120,34 @@ public class JobResource {
     @Consumes(MediaType.WILDCARD)
     @Extension(name = "x-problem-codes", value = TENANT_CODES + ", JOB_NOT_FOUND, JOB_NOT_CANCELLABLE")
     @Operation(operationId = "cancelJob", summary = "Cancel a job (tenant-admin or tenant-member)",
-            description = "A QUEUED job leaves the queue; a RUNNING one is charged for the time it ran and its agents "
-                    + "are told to stop it. Cancelling a cancelled job again answers it unchanged.")
+            description = "A QUEUED job leaves the queue (a HELD one ends); a RUNNING one is charged for the time it "
+                    + "ran and its agents are told to stop it. Cancelling a cancelled job again answers it unchanged.")
     public Uni<JobView> cancel(@PathParam("jobId") UUID jobId) {
         return jobs.cancel(callers.get(), jobId);
+    }
+
+    @POST
+    @Path("/{jobId}/hold")
+    @Consumes(MediaType.WILDCARD)
+    @Extension(name = "x-problem-codes", value = TENANT_CODES + ", JOB_NOT_FOUND, JOB_NOT_HOLDABLE")
+    @Operation(operationId = "holdJob", summary = "Hold a queued job out of the queue (tenant-admin or tenant-member)",
+            description = "As Slurm's scontrol hold: a QUEUED job becomes HELD (reason HELD_BY_TENANT) and is in no "
+                    + "queue until released; it keeps its price and still counts against the budget as a queued job "
+                    + "does, and it can be cancelled. Holding a HELD job answers it unchanged; a RUNNING or ended job "
+                    + "is 409 JOB_NOT_HOLDABLE.")
+    public Uni<JobView> hold(@PathParam("jobId") UUID jobId) {
+        return holds.hold(callers.get(), jobId);
+    }
+
+    @POST
+    @Path("/{jobId}/release")
+    @Consumes(MediaType.WILDCARD)
+    @Extension(name = "x-problem-codes", value = TENANT_CODES + ", JOB_NOT_FOUND, JOB_NOT_HELD")
+    @Operation(operationId = "releaseJob", summary = "Release a held job into the queue (tenant-admin or "
+            + "tenant-member)", description = "As Slurm's scontrol release: a HELD job is QUEUED again (history "
+                    + "reason RELEASED) and its wait counts from now (`eligibleAt`): a hold does not age a job. "
+                    + "Releasing a QUEUED job answers it unchanged; a RUNNING or ended job is 409 JOB_NOT_HELD.")
+    public Uni<JobView> release(@PathParam("jobId") UUID jobId) {
+        return holds.release(callers.get(), jobId);
     }
 }

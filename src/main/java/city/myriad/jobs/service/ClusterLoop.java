@@ -492,7 +492,7 @@ final class ClusterLoop implements Runnable {
                     t.row.chargedMinor(), t.row.creditedMinor(), s.borrowed(), now);
             limitFrom(t);
             if (t.row.attempt() == 1) {
-                decisions.record(Duration.between(t.row.createdAt(), committed));
+                decisions.record(Duration.between(t.row.eligibleAt(), committed));
             }
         }
         for (WaitReason r : reasons) {
@@ -606,7 +606,7 @@ final class ClusterLoop implements Runnable {
         int id = nextCoreId++;
         int tenant = tenantIndex(row.tenantId());
         boolean whole = row.cardsMilli() >= 1000;
-        t.core = city.myriad.allocation.Job.of(id).tenant(tenant).submittedAt(seconds(row.createdAt()))
+        t.core = city.myriad.allocation.Job.of(id).tenant(tenant).submittedAt(seconds(row.eligibleAt()))
                 .runsFor(row.maxRunSeconds()).cards(whole ? row.cardsMilli() / 1000 : 1)
                 .milliPerCard(whole ? 1000 : row.cardsMilli()).models(1L << modelId)
                 .cpu(row.cpuMilli()).memory(row.memoryMib())

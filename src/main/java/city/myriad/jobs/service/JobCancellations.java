@@ -58,9 +58,9 @@ public class JobCancellations {
         this.clock = clock;
     }
 
-    /** Ends a locked QUEUED or RUNNING job for its tenant (CANCELLED_BY_TENANT): out of the queue, or stopped. */
+    /** Ends a locked QUEUED, HELD or RUNNING job for its tenant (CANCELLED_BY_TENANT): out of the queue, or stopped. */
     Uni<JobRow> end(JobRow j, Instant now) {
-        if (j.state() == JobState.QUEUED) {
+        if (j.state() == JobState.QUEUED || j.state() == JobState.HELD) {
             return runs.endQueued(j, JobState.CANCELLED, Reasons.CANCELLED_BY_TENANT, now, true);
         }
         if (j.state() == JobState.RUNNING) {
@@ -100,7 +100,7 @@ public class JobCancellations {
     private Uni<JobRow> cancelOne(Caller caller, UUID tenant, UUID id, JobState state, Instant now) {
         return jobs.lock(id).chain(locked -> {
             JobRow j = locked.orElse(null);
-            boolean live = j != null && (j.state() == JobState.QUEUED || j.state() == JobState.RUNNING);
+            boolean live = j != null && j.state().live();
             if (!live || (state != null && j.state() != state)) {
                 return Uni.createFrom().nullItem();
             }

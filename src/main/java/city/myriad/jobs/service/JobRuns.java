@@ -48,8 +48,8 @@ public class JobRuns {
      */
     public Uni<JobRow> endQueued(JobRow queued, JobState to, String reason, Instant at, boolean tellLoop) {
         JobRow ended = ended(queued.withState(to, reason, at), at, 0, 0);
-        return jobs.update(ended, JobState.QUEUED, queued.attempt()).call(done -> !done ? Uni.createFrom().voidItem()
-                : jobs.transition(queued.id(), queued.tenantId(), at, JobState.QUEUED, to, reason)
+        return jobs.update(ended, queued.state(), queued.attempt()).call(done -> !done ? Uni.createFrom().voidItem()
+                : jobs.transition(queued.id(), queued.tenantId(), at, queued.state(), to, reason)
                         .chain(() -> tellLoop ? feed.notify(queued.clusterId(), queued.id(), "ENDED", at)
                                 : Uni.createFrom().voidItem()))
                 .map(done -> done ? ended : null);

@@ -278,7 +278,7 @@ public class JobService {
 
     /**
      * 422 QUOTA_EXCEEDED if the job, run to its maxRunSeconds, would take the month's GPU-hours past a limit: the
-     * card-seconds the meter has billed this period plus those projected for the jobs still QUEUED or RUNNING.
+     * card-seconds the meter has billed this period plus those projected for the jobs still QUEUED, HELD or RUNNING.
      * Refused before it runs, never cancelled after the fact. (Serialised with the budget check.)
      */
     private Uni<Void> withinGpuHours(QuotaLimits.Effective limits, Shape shape, CreateJob c, Instant now) {
@@ -325,7 +325,7 @@ public class JobService {
                 shape.cardsMilli(), shape.jobClass(), c.reservationId(), c.maxRunSeconds(), shape.sameBlock(),
                 c.quoteId(), priced.currency(), priced.unitPriceMinor(), priced.priceBookVersion(),
                 priced.projectedMinor(), JobState.QUEUED, Reasons.CAPACITY, 0, null, null, null, 0, 0, false,
-                caller.username(), now, now, shape.cpuMilli(), shape.memoryMib(), c.name(), JobTags.json(c.tags()));
+                caller.username(), now, now, shape.cpuMilli(), shape.memoryMib(), c.name(), JobTags.json(c.tags()), now);
         return write.apply(row)
                 .onFailure(f -> c.quoteId() != null && Constraints.violates(f, QuoteService.USED_ONCE))
                 .transform(f -> QuoteService.usedUp(c.quoteId(), null))
@@ -356,8 +356,8 @@ public class JobService {
     private Uni<List<JobView>> withEstimates(List<JobView> views, Instant now) {
         double rate = SchedulerOptions.myriad().areaRate();
         List<JobView> queued = views.stream().filter(v -> v.state().equals(JobState.QUEUED.name()))
-                .sorted(Comparator.comparingDouble((JobView v) -> JobRepository.orderKey(areaOf(v), v.createdAt(), rate))
-                        .thenComparing(JobView::createdAt).thenComparing(JobView::id).reversed())
+                .sorted(Comparator.comparingDouble((JobView v) -> JobRepository.orderKey(areaOf(v), v.eligibleAt(), rate))
+                        .thenComparing(JobView::eligibleAt).thenComparing(JobView::id).reversed())
                 .toList();
         if (queued.isEmpty()) {
             return Uni.createFrom().item(views);
@@ -391,11 +391,12 @@ public class JobService {
                 v.maxRunSeconds(),
                 v.sameBlock(), v.quoteId(), v.state(), v.reason(), v.attempt(), v.placement(), v.shareMilli(),
                 e.position(), e.startAt(), v.unitPrice(), v.cost(), v.credit(), v.projectedCost(), v.borrowed(),
-                v.startedAt(), v.endedAt(), v.submittedBy(), v.createdAt(), v.tags(), v.name(), v.history()));
+                v.startedAt(), v.endedAt(), v.submittedBy(), v.createdAt(), v.eligibleAt(), v.tags(), v.name(),
+                v.history()));
     }
 
     /**
-     * Cancels a job of the caller's tenant: a QUEUED job leaves the queue; a RUNNING one is charged for the time it
+     * Cancels a job of the caller's tenant: a QUEUED job leaves the queue (a HELD one ends); a RUNNING one is charged for the time it
      * ran and its agents are told to stop it. Cancelling a CANCELLED job again answers it as it is; an ended one is
      * 409 JOB_NOT_CANCELLABLE.
      */
@@ -406,7 +407,7 @@ public class JobService {
                 .chain(locked -> {
                     JobRow j = locked.orElseThrow(() -> notFound(id));
                     Uni<?> done = switch (j.state()) {
-                        case QUEUED, RUNNING -> cancellations.end(j, now);
+                        case QUEUED, RUNNING, HELD -> cancellations.end(j, now);
                         case CANCELLED -> Uni.createFrom().item(j);
                         default -> throw new MyriadProblem.Conflict(ProblemCode.JOB_NOT_CANCELLABLE, "Job " + id
                                 + " has ended " + j.state());
@@ -468,7 +469,7 @@ public class JobService {
     private Uni<Estimate> plan(JobView r, StartEstimate.Waiting me, long cardsMilli,
             List<ClusterSupply.NodeInService> nodes, long version, Instant now) {
         return agedBefore(r.clusterId(), now).chain(agedBefore -> jobs.queuedAhead(r.clusterId(), r.model(),
-                        r.createdAt(), r.id(), cardsMilli * r.maxRunSeconds(), SchedulerOptions.myriad().areaRate(),
+                        r.eligibleAt(), r.id(), cardsMilli * r.maxRunSeconds(), SchedulerOptions.myriad().areaRate(),
                         agedBefore, SchedulerOptions.myriad().heads()))
                 .chain(ahead -> {
                     List<StartEstimate.Waiting> waiting = new ArrayList<>(ahead.size() + 1);
@@ -641,7 +642,7 @@ public class JobService {
                 position, estimate, Money.of(r.unitPriceMinor(), r.currency()),
                 Money.of(r.chargedMinor() + live, r.currency()), Money.of(r.creditedMinor(), r.currency()),
                 Money.of(r.projectedMinor(), r.currency()), r.borrowed(), r.startedAt(), r.endedAt(),
-                r.submittedBy(), r.createdAt(), JobTags.read(r.tags()), r.name(), history);
+                r.submittedBy(), r.createdAt(), r.eligibleAt(), JobTags.read(r.tags()), r.name(), history);
     }
 
     JobPlacement placement(String stored) {

@@ -8,7 +8,7 @@ import java.time.Instant;
 import java.util.UUID;
 
 /**
- * The jobs' share of a budget's commitments: every job still QUEUED or RUNNING at its projection (its price over its
+ * The jobs' share of a budget's commitments: every job still QUEUED, HELD or RUNNING at its projection (its price over its
  * whole maxRunSeconds), whatever month it was submitted in; once it ends the meter bills what it really used.
  */
 @ApplicationScoped
@@ -31,7 +31,7 @@ class QueuedCommitments implements Commitments {
         return jobs.projected(tenant, project, currency).map(p -> p[0]);
     }
 
-    /** Every job still QUEUED or RUNNING at its cards × maxRunSeconds, as admission counts it for GPU-hours. */
+    /** Every job still QUEUED, HELD or RUNNING at its cards × maxRunSeconds, as admission counts it for GPU-hours. */
     @Override
     public Uni<Long> committedCardMilliSeconds(UUID tenant, UUID project, Instant now) {
         return jobs.projected(tenant, project, null).map(p -> p[1]);

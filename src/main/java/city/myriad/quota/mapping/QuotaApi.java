@@ -88,7 +88,7 @@ public final class QuotaApi {
             @Schema(examples = "2026-12", description = "The month, UTC") String period,
             @Schema(description = "The budget in force for this tenant or project; absent: none") Money budget,
             @Schema(description = "Billed so far this month: ended runs, their credits taken off") Money billed,
-            @Schema(description = "Jobs still QUEUED or RUNNING, each at its projection (its price over its whole "
+            @Schema(description = "Jobs still QUEUED, HELD or RUNNING, each at its projection (its price over its whole "
                     + "maxRunSeconds); once a job ends the meter bills what it used instead") Money jobs,
             @Schema(description = "Reservations bought this month at their totals, and fees of those cancelled")
             Money reservations,
@@ -107,7 +107,7 @@ public final class QuotaApi {
             + "`committed` past `limit`")
     public record GpuHoursStatus(@Schema(examples = "10000") long limit,
             @Schema(examples = "812.5", description = "Billed: ended runs this month") BigDecimal billed,
-            @Schema(examples = "64", description = "Jobs still QUEUED or RUNNING at cards x maxRunSeconds")
+            @Schema(examples = "64", description = "Jobs still QUEUED, HELD or RUNNING at cards x maxRunSeconds")
             BigDecimal jobs,
             @Schema(examples = "876.5", description = "billed + jobs") BigDecimal committed,
             @Schema(examples = "9123.5", description = "limit - committed, never below 0") BigDecimal remaining) {}

@@ -1,0 +1,121 @@
+package city.myriad.jobs.service;
+
+import city.myriad.jobs.mapping.JobsApi.JobView;
+import city.myriad.jobs.model.JobRow;
+import city.myriad.jobs.model.JobState;
+import city.myriad.jobs.model.Reasons;
+import city.myriad.jobs.repository.ClusterFeedRepository;
+import city.myriad.jobs.repository.JobRepository;
+import city.myriad.platform.audit.AuditTrail;
+import city.myriad.platform.audit.AuditTrail.Target;
+import city.myriad.platform.db.Scoped;
+import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.error.ProblemCode;
+import city.myriad.platform.security.Caller;
+import city.myriad.tenancy.service.TenantProjects;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Holding a tenant's queued job and releasing it, as Slurm's {@code scontrol hold / release} and Kueue's inactive
+ * workloads: a held job (HELD) is in no scheduler's queue, so it never starts, and keeps everything it was submitted
+ * with (its price, its projected cost against the budget, its tags and name); released, it is QUEUED again and its
+ * wait counts from the release ({@code eligibleAt}), so holding a job is no way to age it ahead of others.
+ *
+ * <p>Rules: only a QUEUED job can be held (409 {@code JOB_NOT_HOLDABLE} for one that runs or has ended: stop it with
+ * a cancel); only a HELD job can be released (409 {@code JOB_NOT_HELD}). Holding a HELD job and releasing a QUEUED one
+ * change nothing and answer the job as it is, so a retry is safe. A held job can be cancelled. Each change is one
+ * transaction with its history row, the scheduling loop's inbox entry and its audit event; the job row is locked
+ * first, so a hold and the loop's start of the same job never both win (the loop's start requires QUEUED).
+ */
+@ApplicationScoped
+public class JobHolds {
+
+    private final TenantProjects projects;
+    private final Scoped scoped;
+    private final JobRepository jobs;
+    private final ClusterFeedRepository feed;
+    private final AuditTrail audit;
+    private final SchedulingLoops loops;
+    private final JobService views;
+    private final Clock clock;
+
+    JobHolds(TenantProjects projects, Scoped scoped, JobRepository jobs, ClusterFeedRepository feed, AuditTrail audit,
+            SchedulingLoops loops, JobService views, Clock clock) {
+        this.projects = projects;
+        this.scoped = scoped;
+        this.jobs = jobs;
+        this.feed = feed;
+        this.audit = audit;
+        this.loops = loops;
+        this.views = views;
+        this.clock = clock;
+    }
+
+    /** QUEUED → HELD: the job leaves its cluster's queue until released. */
+    public Uni<JobView> hold(Caller caller, UUID id) {
+        return change(caller, id, JobState.QUEUED, JobState.HELD, "holdJob", (j, now) -> {
+            if (j.state() == JobState.HELD) {
+                return null;  // held already: nothing to do
+            }
+            throw new MyriadProblem.Conflict(ProblemCode.JOB_NOT_HOLDABLE, "Job " + id + " is " + j.state()
+                    + "; only a QUEUED job can be held" + (j.state() == JobState.RUNNING ? " (cancel it to stop it)" : ""));
+        });
+    }
+
+    /** HELD → QUEUED: the job joins its cluster's queue again, its wait counted from now. */
+    public Uni<JobView> release(Caller caller, UUID id) {
+        return change(caller, id, JobState.HELD, JobState.QUEUED, "releaseJob", (j, now) -> {
+            if (j.state() == JobState.QUEUED) {
+                return null;  // queued already (released before, or never held): nothing to do
+            }
+            throw new MyriadProblem.Conflict(ProblemCode.JOB_NOT_HELD, "Job " + id + " is " + j.state()
+                    + "; only a HELD job can be released");
+        });
+    }
+
+    /** What to do with a job not in the state a change starts from: null to answer it as it is, or throw. */
+    private interface Otherwise {
+        Void apply(JobRow job, Instant now);
+    }
+
+    private Uni<JobView> change(Caller caller, UUID id, JobState from, JobState to, String action, Otherwise otherwise) {
+        Instant now = clock.instant();
+        return projects.runningTenant(caller).chain(tenant -> scoped.asTenant(tenant, () -> jobs.find(tenant, id)
+                        .chain(found -> jobs.lock(found.orElseThrow(() -> notFound(id)).id()))
+                        .chain(locked -> {
+                            JobRow j = locked.orElseThrow(() -> notFound(id));
+                            if (j.state() != from) {
+                                otherwise.apply(j, now);
+                                return Uni.createFrom().<UUID>nullItem();
+                            }
+                            JobRow after = to == JobState.HELD ? j.withState(JobState.HELD, Reasons.HELD_BY_TENANT, now)
+                                    : j.released(now);
+                            String reason = to == JobState.HELD ? Reasons.HELD_BY_TENANT : Reasons.RELEASED;
+                            return jobs.update(after, from, j.attempt()).chain(written -> {
+                                if (!written) {  // the row is locked: only a bug gets here
+                                    throw new IllegalStateException("job " + id + " moved while locked");
+                                }
+                                return jobs.transition(id, tenant, now, from, to, reason)
+                                        .chain(() -> feed.notify(j.clusterId(), id, Reasons.RELEASED.equals(reason) ? "RELEASED" : "HELD", now))
+                                        .chain(() -> audit.record(caller, tenant, action, Target.of("JOB", id),
+                                                Map.of("previousState", from.name())))
+                                        .replaceWith(j.clusterId());
+                            });
+                        }))
+                .invoke(cluster -> {
+                    if (cluster != null) {
+                        loops.wake(cluster);
+                    }
+                })
+                .chain(() -> views.get(caller, id)));
+    }
+
+    private static MyriadProblem notFound(UUID id) {
+        return JobService.notFound(id);
+    }
+}
