@@ -67,7 +67,9 @@ public final class JobsApi {
             @Schema(description = "The tenant's name for the job, as Slurm's --job-name: 1-128 characters, not blank, "
                     + "not unique (a nightly job may keep one name). Shown in its view and lists, found by listJobs' "
                     + "name filter, and the FOCUS export's ResourceName", maxLength = 128,
-                    examples = "llama-ft-3 nightly") String name) {}
+                    examples = "llama-ft-3 nightly") String name,
+            @Schema(description = "Submit it HELD (as Slurm's --hold): in no queue until releaseJob; priced, "
+                    + "checked and counted against the budget now. Default false") Boolean hold) {}
 
     /** listJobs' query parameters as the request gave them; the service checks them. */
     public record ListJobs(UUID projectId, String state, UUID clusterId, List<String> tag, String submittedBy,

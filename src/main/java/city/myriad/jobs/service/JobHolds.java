@@ -3,8 +3,6 @@ package city.myriad.jobs.service;
 import city.myriad.jobs.mapping.JobsApi.JobView;
 import city.myriad.jobs.model.JobRow;
 import city.myriad.jobs.model.JobState;
-import city.myriad.jobs.model.Reasons;
-import city.myriad.jobs.repository.ClusterFeedRepository;
 import city.myriad.jobs.repository.JobRepository;
 import city.myriad.platform.audit.AuditTrail;
 import city.myriad.platform.audit.AuditTrail.Target;
@@ -38,18 +36,18 @@ public class JobHolds {
     private final TenantProjects projects;
     private final Scoped scoped;
     private final JobRepository jobs;
-    private final ClusterFeedRepository feed;
+    private final JobRuns runs;
     private final AuditTrail audit;
     private final SchedulingLoops loops;
     private final JobService views;
     private final Clock clock;
 
-    JobHolds(TenantProjects projects, Scoped scoped, JobRepository jobs, ClusterFeedRepository feed, AuditTrail audit,
+    JobHolds(TenantProjects projects, Scoped scoped, JobRepository jobs, JobRuns runs, AuditTrail audit,
             SchedulingLoops loops, JobService views, Clock clock) {
         this.projects = projects;
         this.scoped = scoped;
         this.jobs = jobs;
-        this.feed = feed;
+        this.runs = runs;
         this.audit = audit;
         this.loops = loops;
         this.views = views;
@@ -93,18 +91,12 @@ public class JobHolds {
                                 otherwise.apply(j, now);
                                 return Uni.createFrom().<UUID>nullItem();
                             }
-                            JobRow after = to == JobState.HELD ? j.withState(JobState.HELD, Reasons.HELD_BY_TENANT, now)
-                                    : j.released(now);
-                            String reason = to == JobState.HELD ? Reasons.HELD_BY_TENANT : Reasons.RELEASED;
-                            return jobs.update(after, from, j.attempt()).chain(written -> {
-                                if (!written) {  // the row is locked: only a bug gets here
+                            return (to == JobState.HELD ? runs.hold(j, now) : runs.release(j, now)).chain(after -> {
+                                if (after == null) {  // the row is locked: only a bug gets here
                                     throw new IllegalStateException("job " + id + " moved while locked");
                                 }
-                                return jobs.transition(id, tenant, now, from, to, reason)
-                                        .chain(() -> feed.notify(j.clusterId(), id, Reasons.RELEASED.equals(reason) ? "RELEASED" : "HELD", now))
-                                        .chain(() -> audit.record(caller, tenant, action, Target.of("JOB", id),
-                                                Map.of("previousState", from.name())))
-                                        .replaceWith(j.clusterId());
+                                return audit.record(caller, tenant, action, Target.of("JOB", id),
+                                        Map.of("previousState", from.name())).replaceWith(j.clusterId());
                             });
                         }))
                 .invoke(cluster -> {

@@ -43,6 +43,27 @@ public class JobRuns {
     }
 
     /**
+     * QUEUED → HELD ({@code HELD_BY_TENANT}): out of the loop's queue until released. The held row, or null if another
+     * writer moved the job first (then nothing was written).
+     */
+    public Uni<JobRow> hold(JobRow queued, Instant at) {
+        JobRow held = queued.withState(JobState.HELD, Reasons.HELD_BY_TENANT, at);
+        return moved(queued, held, at, Reasons.HELD_BY_TENANT, "HELD");
+    }
+
+    /** HELD → QUEUED ({@code RELEASED}), eligible from {@code at}: the loop queues it again. As {@link #hold}. */
+    public Uni<JobRow> release(JobRow held, Instant at) {
+        return moved(held, held.released(at), at, Reasons.RELEASED, "RELEASED");
+    }
+
+    private Uni<JobRow> moved(JobRow before, JobRow after, Instant at, String reason, String inboxKind) {
+        return jobs.update(after, before.state(), before.attempt()).call(done -> !done ? Uni.createFrom().voidItem()
+                        : jobs.transition(before.id(), before.tenantId(), at, before.state(), after.state(), reason)
+                                .chain(() -> feed.notify(before.clusterId(), before.id(), inboxKind, at)))
+                .map(done -> done ? after : null);
+    }
+
+    /**
      * A QUEUED job leaves the queue for good (CANCELLED by its tenant, or FAILED because the cluster can never run
      * it). {@code tellLoop}: the loop did not make this change and must hear of it.
      */

@@ -84,11 +84,13 @@ public class JobService {
 
     private final AuditTrail audit;
     private final JobCancellations cancellations;
+    private final JobRuns runs;
 
     JobService(Scoped scoped, SubmissionBatches batches, TenantProjects projects, ClusterSupply clusters,
             JobPricing pricing, QuotaLimits quotas, Budgets budgets, MeterReadings meter, JobRepository jobs,
             Idempotency idempotency, SchedulingLoops loops, ObjectMapper json, Ids ids, Clock clock,
-            QueuePlans plans, AuditTrail audit, JobCancellations cancellations) {
+            QueuePlans plans, AuditTrail audit, JobCancellations cancellations, JobRuns runs) {
+        this.runs = runs;
         this.audit = audit;
         this.cancellations = cancellations;
         this.plans = plans;
@@ -136,7 +138,7 @@ public class JobService {
                 .chain(tenant -> idempotency.keyed()
                         ? scoped.asTenant(tenant, () -> idempotency.once(tenant, JobView.class,
                                 () -> checked(tenant, command, shape, now).chain(s -> ledgered(caller, s))))
-                        : checked(tenant, command, shape, now).chain(s -> s.limits().spendLimited()
+                        : checked(tenant, command, shape, now).chain(s -> s.limits().spendLimited() || held(command)
                                 ? scoped.asTenant(tenant, () -> ledgered(caller, s))
                                 : insert(caller, new TenantProjects.ProjectRef(tenant, command.projectId()), s,
                                         batches::insert)))
@@ -166,7 +168,14 @@ public class JobService {
                 .chain(project -> budgets.refuseBeyond(s.limits(), Money.of(s.priced().projectedMinor(), s.priced().currency()),
                         s.now(), "The job may cost up to")
                         .chain(() -> withinGpuHours(s.limits(), s.shape(), s.command(), s.now()))
-                        .chain(() -> insert(caller, project, s, row -> jobs.insertQueued(row, Reasons.SUBMITTED))));
+                        .chain(() -> insert(caller, project, s, row -> jobs.insertQueued(row, Reasons.SUBMITTED)
+                                .chain(() -> held(s.command()) ? runs.hold(row, s.now()).replaceWithVoid()
+                                        : Uni.createFrom().voidItem()))));
+    }
+
+    /** Submitted HELD: written in the ORM's transaction, queued and held in it (the batched path only queues). */
+    private static boolean held(CreateJob c) {
+        return Boolean.TRUE.equals(c.hold());
     }
 
     /** The price a job is sold at, and its projection. */
@@ -326,11 +335,18 @@ public class JobService {
                 c.quoteId(), priced.currency(), priced.unitPriceMinor(), priced.priceBookVersion(),
                 priced.projectedMinor(), JobState.QUEUED, Reasons.CAPACITY, 0, null, null, null, 0, 0, false,
                 caller.username(), now, now, shape.cpuMilli(), shape.memoryMib(), c.name(), JobTags.json(c.tags()), now);
+        List<TransitionView> history = new ArrayList<>(List.of(
+                new TransitionView(now, null, JobState.QUEUED.name(), Reasons.SUBMITTED)));
+        JobRow answered = row;
+        if (held(c)) {
+            answered = row.withState(JobState.HELD, Reasons.HELD_BY_TENANT, now);
+            history.add(new TransitionView(now, JobState.QUEUED.name(), JobState.HELD.name(), Reasons.HELD_BY_TENANT));
+        }
+        JobRow shown = answered;
         return write.apply(row)
                 .onFailure(f -> c.quoteId() != null && Constraints.violates(f, QuoteService.USED_ONCE))
                 .transform(f -> QuoteService.usedUp(c.quoteId(), null))
-                .map(ignored -> view(row, now,
-                List.of(new TransitionView(now, null, JobState.QUEUED.name(), Reasons.SUBMITTED)), null, null));
+                .map(ignored -> view(shown, now, List.copyOf(history), null, null));
     }
 
     public Uni<Page<JobView>> list(Caller caller, PageRequest page, ListJobs query) {
