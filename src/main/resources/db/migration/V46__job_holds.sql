@@ -15,3 +15,42 @@ alter table jobs alter column eligible_at set not null;
 alter table scheduler_inbox drop constraint scheduler_inbox_kind_check;
 alter table scheduler_inbox add constraint scheduler_inbox_kind_check
     check (kind in ('SUBMITTED', 'ENDED', 'REQUEUED', 'NODES', 'HELD', 'RELEASED'));
+
+-- A hold and a release are events too, for a webhook that names them: `job.held` (to HELD) and `job.released` (HELD
+-- to QUEUED, reason RELEASED; other moves into QUEUED, a submission or a requeue, stay no event). The rest as V43.
+create or replace function myriad_job_event() returns trigger language plpgsql as $$
+declare
+    type text := case new.to_state when 'RUNNING' then 'job.started'
+                                   when 'PREEMPTED' then 'job.preempted'
+                                   when 'SUCCEEDED' then 'job.succeeded'
+                                   when 'FAILED' then 'job.failed'
+                                   when 'CANCELLED' then 'job.cancelled'
+                                   when 'HELD' then 'job.held'
+                                   when 'QUEUED' then case when new.from_state = 'HELD' then 'job.released' end end;
+begin
+    -- The common case, a tenant without a webhook or one not subscribed: one look-up by key, nothing written.
+    if type is null or not exists (select 1 from webhooks w
+                                    where w.tenant_id = new.tenant_id and type = any (w.events)) then
+        return null;
+    end if;
+    perform myriad_webhook_event(j.tenant_id, type,
+                                 jsonb_build_object('jobId', j.id, 'tenantId', j.tenant_id,
+                                                    'projectId', j.project_id, 'clusterId', j.cluster_id,
+                                                    'model', j.model, 'cards', trim_scale(j.cards_milli / 1000.0),
+                                                    'class', j.price_class, 'state', new.to_state,
+                                                    'reason', new.reason, 'attempt', j.attempt,
+                                                    'sequence', new.seq,
+                                                    'at', to_char(new.at at time zone 'UTC',
+                                                                  'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                                                    'tags', coalesce(j.tags, '{}'::jsonb),
+                                                    'name', j.name))
+       from jobs j
+      where j.id = new.job_id;
+    return null;
+end $$;
+
+-- Submissions and requeues still pay nothing: only a move into QUEUED from HELD calls the function.
+drop trigger job_transitions_events on job_transitions;
+create trigger job_transitions_events after insert on job_transitions
+    for each row when (new.to_state <> 'QUEUED' or new.from_state = 'HELD')
+    execute function myriad_job_event();

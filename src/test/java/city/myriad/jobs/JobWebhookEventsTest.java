@@ -152,6 +152,33 @@ class JobWebhookEventsTest {
     }
 
     @Test
+    void a_hold_and_a_release_tell_a_webhook_that_names_them_and_a_submission_tells_nothing() throws Exception {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        try (WebhookReceiver receiver = new WebhookReceiver(0)) {
+            receiver.secret = setWebhook(t, receiver.url(), "[\"job.held\",\"job.released\"]").statusCode(200)
+                    .body("events", equalTo(List.of("job.held", "job.released"))).extract().path("secret");
+            String running = JobsTest.runningWholeNode(t, cluster).getString("id");
+            String queued = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 3600));
+            given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + queued + "/hold").then().statusCode(200);
+            given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + queued + "/release").then().statusCode(200);
+
+            List<JsonPath> events = untilEvents(receiver, 2);
+            assertEquals(List.of(queued + " job.held HELD HELD_BY_TENANT #2", queued + " job.released QUEUED RELEASED #3"),
+                    events.stream().map(e -> e.getString("data.jobId") + " " + e.getString("type") + " "
+                            + e.getString("data.state") + " " + e.getString("data.reason") + " #"
+                            + e.getInt("data.sequence")).sorted().toList());
+            assertEquals(0, receiver.badSignatures.get());
+            // The submissions (QUEUED, not from HELD) and the start were no event of these types.
+            assertEquals(2, platformCount("select count(*) from webhook_deliveries where tenant_id = $1",
+                    UUID.fromString(t.id())));
+            for (String j : List.of(queued, running)) {
+                given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + j + "/cancel");  // clean-up
+            }
+        }
+    }
+
+    @Test
     void a_preempted_spot_job_tells_its_webhook_and_the_webhook_hears_only_what_it_named() throws Exception {
         String cluster = World.cluster(2);
         World.Tenant spotTenant = World.tenant();

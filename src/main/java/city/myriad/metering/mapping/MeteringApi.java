@@ -110,14 +110,15 @@ public final class MeteringApi {
     /** The schema of an event type (the contract's enum; the names are {@code WebhookEvents}'). */
     @Schema(name = "WebhookEventType", type = SchemaType.STRING, description = "What a webhook delivery reports: a "
             + "threshold crossed (alert.raised), a reservation short of cards or restored, a job started, preempted "
-            + "(and requeued), succeeded, failed or cancelled, a change recorded in the tenant's audit trail "
+            + "(and requeued), succeeded, failed or cancelled, held or released, a change recorded in the tenant's audit trail "
             + "(audit.recorded), an invoice issued, paid, its payment failed, overdue (its grace period begins: a "
             + "charged invoice's first failed payment, a sent one's due date), voided, marked uncollectible, "
             + "refunded or credited (a credit note), the tenant suspended from new work or reinstated",
             enumeration = {WebhookEvents.ALERT_RAISED,
             WebhookEvents.RESERVATION_SHORT, WebhookEvents.RESERVATION_RESTORED, WebhookEvents.JOB_STARTED,
             WebhookEvents.JOB_PREEMPTED, WebhookEvents.JOB_SUCCEEDED, WebhookEvents.JOB_FAILED,
-            WebhookEvents.JOB_CANCELLED, WebhookEvents.AUDIT_RECORDED, WebhookEvents.INVOICE_ISSUED,
+            WebhookEvents.JOB_CANCELLED, WebhookEvents.JOB_HELD, WebhookEvents.JOB_RELEASED,
+            WebhookEvents.AUDIT_RECORDED, WebhookEvents.INVOICE_ISSUED,
             WebhookEvents.INVOICE_PAID, WebhookEvents.INVOICE_PAYMENT_FAILED, WebhookEvents.INVOICE_OVERDUE,
             WebhookEvents.INVOICE_VOIDED,
             WebhookEvents.INVOICE_MARKED_UNCOLLECTIBLE, WebhookEvents.INVOICE_REFUNDED, WebhookEvents.INVOICE_CREDITED,
@@ -134,7 +135,8 @@ public final class MeteringApi {
             @Size(max = 20) @Schema(type = SchemaType.ARRAY, implementation = EventType.class,
                     description = "The event types to receive (at least one; repeats are ignored). "
                     + "Left out: alert.raised, reservation.short and reservation.restored. Jobs' lifecycle events "
-                    + "(job.started, job.preempted, job.succeeded, job.failed, job.cancelled) and the audit trail's "
+                    + "(job.started, job.preempted, job.succeeded, job.failed, job.cancelled, job.held, job.released) and the "
+                    + "audit trail's "
                     + "(audit.recorded: each event of listAuditEvents as it is written) and billing's (invoice.issued, "
                     + "invoice.paid, invoice.payment_failed, invoice.overdue, invoice.voided, invoice.marked_uncollectible, "
                     + "invoice.refunded, invoice.credited, tenant.suspended, tenant.reinstated) come only when named. "

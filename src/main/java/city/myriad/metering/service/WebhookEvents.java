@@ -22,6 +22,8 @@ public final class WebhookEvents {
     public static final String JOB_SUCCEEDED = "job.succeeded";
     public static final String JOB_FAILED = "job.failed";
     public static final String JOB_CANCELLED = "job.cancelled";
+    public static final String JOB_HELD = "job.held";
+    public static final String JOB_RELEASED = "job.released";
     public static final String AUDIT_RECORDED = "audit.recorded";
     public static final String INVOICE_ISSUED = "invoice.issued";
     public static final String INVOICE_PAID = "invoice.paid";
@@ -36,7 +38,7 @@ public final class WebhookEvents {
 
     /** Every type, in the order the contract lists them. */
     public static final List<String> ALL = List.of(ALERT_RAISED, RESERVATION_SHORT, RESERVATION_RESTORED,
-            JOB_STARTED, JOB_PREEMPTED, JOB_SUCCEEDED, JOB_FAILED, JOB_CANCELLED, AUDIT_RECORDED, INVOICE_ISSUED,
+            JOB_STARTED, JOB_PREEMPTED, JOB_SUCCEEDED, JOB_FAILED, JOB_CANCELLED, JOB_HELD, JOB_RELEASED, AUDIT_RECORDED, INVOICE_ISSUED,
             INVOICE_PAID, INVOICE_PAYMENT_FAILED, INVOICE_OVERDUE, INVOICE_VOIDED, INVOICE_MARKED_UNCOLLECTIBLE, INVOICE_REFUNDED,
             INVOICE_CREDITED, TENANT_SUSPENDED, TENANT_REINSTATED);
 
