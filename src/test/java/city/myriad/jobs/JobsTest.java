@@ -937,6 +937,64 @@ class JobsTest {
 
     /** A selector keeping more jobs than one call ends: 500 ended and {@code more}, then the rest. */
     @Test
+    void hold_jobs_and_release_jobs_change_the_jobs_a_selector_keeps_and_no_other() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        World.Tenant other = World.tenant();
+        runningWholeNode(t, cluster);
+        String base = job(cluster, t.projectId(), "8", "ON_DEMAND", 36000);
+        String sweep = base.replace("}", ",\"name\":\"sweep\"}");
+        List<String> swept = List.of(submitted(t.member(), sweep), submitted(t.admin(), sweep),
+                submitted(t.member(), sweep));
+        String kept = submitted(t.member(), base.replace("}", ",\"name\":\"keep\"}"));
+        String othersSweep = submitted(other.member(), job(cluster, other.projectId(), "8", "ON_DEMAND", 36000)
+                .replace("}", ",\"name\":\"sweep\"}"));
+
+        // Bad selectors: 400 naming the field, nothing held; a billing viewer may not.
+        given().auth().oauth2(t.member()).contentType("application/json").body("{}").post("/api/v1/job-holds").then()
+                .statusCode(400).body("errors[0].field", equalTo("selector"));
+        given().auth().oauth2(t.member()).contentType("application/json").body("{\"name\":\"\"}")
+                .post("/api/v1/job-holds").then().statusCode(400).body("errors[0].field", equalTo("name"));
+        given().auth().oauth2(t.viewer()).contentType("application/json").body("{\"name\":\"sweep\"}")
+                .post("/api/v1/job-holds").then().statusCode(403).body("code", equalTo("TENANT_ROLE_REQUIRED"));
+        given().auth().oauth2(t.admin()).get("/api/v1/jobs?state=HELD").then().statusCode(200)
+                .body("items", hasSize(0));
+
+        JsonPath held = given().auth().oauth2(t.member()).contentType("application/json")
+                .body("{\"name\":\"sweep\"}").post("/api/v1/job-holds").then().statusCode(200)
+                .body("changed", equalTo(3)).body("more", equalTo(false)).extract().jsonPath();
+        assertEquals(swept, held.getList("jobIds"), "oldest first; the running job is not QUEUED");
+        given().auth().oauth2(t.admin()).get("/api/v1/jobs?state=HELD").then().statusCode(200)
+                .body("items.id", equalTo(swept));
+        given().auth().oauth2(t.admin()).get("/api/v1/jobs/" + kept).then().body("state", equalTo("QUEUED"));
+        given().auth().oauth2(other.admin()).get("/api/v1/jobs/" + othersSweep).then().body("state", equalTo("QUEUED"));
+        // A repeat holds nothing more; each job held is one audit event.
+        given().auth().oauth2(t.member()).contentType("application/json").body("{\"name\":\"sweep\"}")
+                .post("/api/v1/job-holds").then().statusCode(200).body("changed", equalTo(0));
+        given().auth().oauth2(t.admin()).queryParam("action", "holdJobs").get("/api/v1/tenants/" + t.id()
+                + "/audit-events").then().statusCode(200).body("items", hasSize(3));
+
+        // A selection of ids releases only the tenant's own held jobs among them.
+        given().auth().oauth2(t.member()).contentType("application/json")
+                .body("{\"jobIds\":[\"" + swept.get(0) + "\",\"" + othersSweep + "\",\"" + kept + "\"]}")
+                .post("/api/v1/job-releases").then().statusCode(200).body("changed", equalTo(1))
+                .body("jobIds", equalTo(List.of(swept.get(0))));
+        given().auth().oauth2(t.admin()).get("/api/v1/jobs/" + swept.get(0)).then().body("state", equalTo("QUEUED"))
+                .body("history.reason", equalTo(List.of("SUBMITTED", "HELD_BY_TENANT", "RELEASED")));
+        given().auth().oauth2(t.member()).contentType("application/json").body("{\"name\":\"sweep\"}")
+                .post("/api/v1/job-releases").then().statusCode(200).body("changed", equalTo(2))
+                .body("jobIds", equalTo(swept.subList(1, 3)));
+        given().auth().oauth2(t.admin()).get("/api/v1/jobs?state=HELD").then().statusCode(200)
+                .body("items", hasSize(0));
+
+        for (World.Tenant each : List.of(t, other)) {
+            given().auth().oauth2(each.admin()).contentType("application/json")
+                    .body("{\"clusterId\":\"" + cluster + "\"}").post("/api/v1/job-cancellations").then()
+                    .statusCode(200);
+        }
+    }
+
+    @Test
     void cancel_jobs_ends_500_a_call_and_says_when_more_are_left() {
         String cluster = World.cluster(1);
         World.Tenant t = World.tenant();

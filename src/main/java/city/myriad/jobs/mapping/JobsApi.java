@@ -103,6 +103,31 @@ public final class JobsApi {
             @Schema(description = "More jobs matched than one call cancels (500): call again with the same selector")
             boolean more) {}
 
+    @Schema(name = "SelectJobs", description = "Which of the tenant's jobs to hold (its QUEUED ones) or release (its "
+            + "HELD ones), as listJobs filters them: every field given holds, and at least one is given (an empty "
+            + "selector is refused rather than read as every job)")
+    public record SelectJobs(UUID projectId, UUID clusterId,
+            @Schema(description = "Only the jobs carrying every one of these tags", examples = "{\"team\": \"vision\"}",
+                    maxProperties = 20) java.util.Map<String, String> tags,
+            @MaxChars(128) @Schema(description = "Only the jobs of this name", maxLength = 128,
+                    examples = "llama-ft-3 nightly") String name,
+            @MaxChars(255) @Schema(description = "Only the jobs this username submitted", maxLength = 255,
+                    examples = "amy") String submittedBy,
+            @Schema(description = "Only the jobs submitted at this instant or later") Instant from,
+            @Schema(description = "Only the jobs submitted before this instant") Instant to,
+            @Size(max = 500) @Schema(description = "Only these jobs (a portal's selection), at most 500; an id of no "
+                    + "job of the tenant in the state changed is left out of the answer's jobIds; an empty list "
+                    + "changes nothing", maxItems = 500)
+            List<UUID> jobIds) {}
+
+    @Schema(name = "ChangedJobs", description = "What one holdJobs or releaseJobs call changed")
+    public record ChangedJobs(
+            @Schema(description = "How many jobs it held (holdJobs) or released (releaseJobs)", examples = "3")
+            int changed,
+            @Schema(description = "Their ids, oldest first") List<UUID> jobIds,
+            @Schema(description = "More jobs matched than one call changes (500): call again with the same selector")
+            boolean more) {}
+
     /** The most CPU (thousandths of a core) and memory (MiB) a job may ask: far beyond any cluster's. */
     public static final long MAX_CPU_MILLI = 1_000_000_000L;
     public static final long MAX_MEMORY_MIB = 1_000_000_000L;

@@ -39,7 +39,7 @@ public class JobCancellationResource {
     @POST
     @Extension(name = "x-problem-codes", value = JobResource.TENANT_CODES + ", VALIDATION_FAILED")
     @Operation(operationId = "cancelJobs", summary = "Cancel every live job a selector keeps (tenant-admin or "
-            + "tenant-member)", description = "As Slurm's scancel with --name, --user or --state: the tenant's QUEUED "
+            + "tenant-member)", description = "As Slurm's scancel with --name, --user or --state: the tenant's QUEUED, HELD "
             + "and RUNNING jobs that every field of the selector keeps (at least one field; `{}` is 400) are "
             + "cancelled as cancelJob cancels one (CANCELLED_BY_TENANT, a running one stopped and charged to now), "
             + "oldest first, up to 500 a call, each in its own transaction and audit event (`cancelJobs`). A job "

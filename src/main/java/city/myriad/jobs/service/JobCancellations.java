@@ -2,6 +2,7 @@ package city.myriad.jobs.service;
 
 import city.myriad.jobs.mapping.JobsApi.CancelJobs;
 import city.myriad.jobs.mapping.JobsApi.CancelledJobs;
+import city.myriad.jobs.mapping.JobsApi.SelectJobs;
 import city.myriad.jobs.model.JobFilter;
 import city.myriad.jobs.model.JobRow;
 import city.myriad.jobs.model.JobState;
@@ -11,19 +12,14 @@ import city.myriad.jobs.repository.JobRepository;
 import city.myriad.platform.audit.AuditTrail;
 import city.myriad.platform.audit.AuditTrail.Target;
 import city.myriad.tenancy.service.TenantProjects;
-import city.myriad.platform.db.Scoped;
 import city.myriad.platform.security.Caller;
 import city.myriad.platform.validation.Fields;
-import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -37,24 +33,22 @@ import java.util.UUID;
 public class JobCancellations {
 
     /** The most jobs one {@code cancelJobs} call ends; {@code more} says when the selector keeps others. */
-    public static final int MOST = 500;
+    public static final int MOST = JobSelections.MOST;
 
     private final TenantProjects projects;
-    private final Scoped scoped;
     private final JobRepository jobs;
     private final JobRuns runs;
     private final AuditTrail audit;
-    private final SchedulingLoops loops;
+    private final JobSelections selections;
     private final Clock clock;
 
-    JobCancellations(TenantProjects projects, Scoped scoped, JobRepository jobs, JobRuns runs, AuditTrail audit,
-            SchedulingLoops loops, Clock clock) {
+    JobCancellations(TenantProjects projects, JobRepository jobs, JobRuns runs, AuditTrail audit,
+            JobSelections selections, Clock clock) {
         this.projects = projects;
-        this.scoped = scoped;
         this.jobs = jobs;
         this.runs = runs;
         this.audit = audit;
-        this.loops = loops;
+        this.selections = selections;
         this.clock = clock;
     }
 
@@ -74,26 +68,9 @@ public class JobCancellations {
     public Uni<CancelledJobs> cancel(Caller caller, CancelJobs command) {
         JobFilter filter = selector(command);
         Instant now = clock.instant();
-        return projects.runningTenant(caller).chain(tenant -> scoped.asTenant(tenant,
-                        () -> jobs.liveIds(tenant, filter, chosen(command), MOST + 1))
-                .chain(ids -> {
-                    List<UUID> chosen = ids.subList(0, Math.min(ids.size(), MOST));
-                    List<UUID> cancelled = new ArrayList<>();
-                    Set<UUID> clusters = new HashSet<>();
-                    return Multi.createFrom().iterable(chosen)
-                            .onItem().transformToUniAndConcatenate(id -> scoped.asTenant(tenant,
-                                    () -> cancelOne(caller, tenant, id, filter.state(), now)))
-                            .invoke(ended -> {
-                                if (ended != null) {
-                                    cancelled.add(ended.id());
-                                    clusters.add(ended.clusterId());
-                                }
-                            })
-                            .collect().last()
-                            .invoke(() -> clusters.forEach(loops::wake))
-                            .map(ignored -> new CancelledJobs(cancelled.size(), List.copyOf(cancelled),
-                                    ids.size() > MOST));
-                }));
+        return projects.runningTenant(caller).chain(tenant -> selections.each(tenant, filter, chosen(command),
+                        id -> cancelOne(caller, tenant, id, filter.state(), now)))
+                .map(c -> new CancelledJobs(c.jobIds().size(), c.jobIds(), c.more()));
     }
 
     /** The job ended, or null if it is no longer live (or no longer in {@code state}) by the time it is locked. */
@@ -120,9 +97,24 @@ public class JobCancellations {
                 && (c.tags() == null || c.tags().isEmpty()) && c.name() == null && c.submittedBy() == null
                 && c.from() == null && c.to() == null && chosen(c) == null)) {
             throw Fields.invalid("selector", "at least one of projectId, clusterId, state, tags, name, submittedBy, "
-                    + "from, to, jobIds (to cancel every live job, name state QUEUED, then RUNNING)");
+                    + "from, to, jobIds (to cancel every live job, name state QUEUED, then HELD, then RUNNING)");
         }
         return JobFilter.of(c.projectId(), c.state() == null ? null : JobState.valueOf(c.state()), c.clusterId(),
                 JobTags.json(c.tags()), c.submittedBy(), c.name(), c.from(), c.to(), false);
+    }
+
+    /**
+     * A hold's or release's selector as a list filter of the jobs in {@code state}: 400 naming what is wrong, or
+     * {@code selector} for none.
+     */
+    static JobFilter selector(SelectJobs c, JobState state) {
+        if (c == null || (c.projectId() == null && c.clusterId() == null
+                && (c.tags() == null || c.tags().isEmpty()) && c.name() == null && c.submittedBy() == null
+                && c.from() == null && c.to() == null && c.jobIds() == null)) {
+            throw Fields.invalid("selector", "at least one of projectId, clusterId, tags, name, submittedBy, from, to, "
+                    + "jobIds");
+        }
+        return JobFilter.of(c.projectId(), state, c.clusterId(), JobTags.json(c.tags()), c.submittedBy(), c.name(),
+                c.from(), c.to(), false);
     }
 }

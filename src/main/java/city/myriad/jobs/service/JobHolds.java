@@ -1,6 +1,9 @@
 package city.myriad.jobs.service;
 
+import city.myriad.jobs.mapping.JobsApi.ChangedJobs;
 import city.myriad.jobs.mapping.JobsApi.JobView;
+import city.myriad.jobs.mapping.JobsApi.SelectJobs;
+import city.myriad.jobs.model.JobFilter;
 import city.myriad.jobs.model.JobRow;
 import city.myriad.jobs.model.JobState;
 import city.myriad.jobs.repository.JobRepository;
@@ -40,10 +43,12 @@ public class JobHolds {
     private final AuditTrail audit;
     private final SchedulingLoops loops;
     private final JobService views;
+    private final JobSelections selections;
     private final Clock clock;
 
     JobHolds(TenantProjects projects, Scoped scoped, JobRepository jobs, JobRuns runs, AuditTrail audit,
-            SchedulingLoops loops, JobService views, Clock clock) {
+            SchedulingLoops loops, JobService views, JobSelections selections, Clock clock) {
+        this.selections = selections;
         this.projects = projects;
         this.scoped = scoped;
         this.jobs = jobs;
@@ -74,6 +79,33 @@ public class JobHolds {
             throw new MyriadProblem.Conflict(ProblemCode.JOB_NOT_HELD, "Job " + id + " is " + j.state()
                     + "; only a HELD job can be released");
         });
+    }
+
+    /** The tenant's QUEUED jobs {@code command} selects, up to 500, held one transaction each ({@code holdJobs}). */
+    public Uni<ChangedJobs> holdAll(Caller caller, SelectJobs command) {
+        return changeAll(caller, command, JobState.QUEUED, "holdJobs");
+    }
+
+    /** The tenant's HELD jobs {@code command} selects, up to 500, released one transaction each ({@code releaseJobs}). */
+    public Uni<ChangedJobs> releaseAll(Caller caller, SelectJobs command) {
+        return changeAll(caller, command, JobState.HELD, "releaseJobs");
+    }
+
+    private Uni<ChangedJobs> changeAll(Caller caller, SelectJobs command, JobState from, String action) {
+        JobFilter filter = JobCancellations.selector(command, from);
+        Instant now = clock.instant();
+        return projects.runningTenant(caller).chain(tenant -> selections.each(tenant, filter, command.jobIds(),
+                        id -> jobs.lock(id).chain(locked -> {
+                            JobRow j = locked.orElse(null);
+                            if (j == null || j.state() != from) {
+                                return Uni.createFrom().<JobRow>nullItem();  // moved meanwhile: left alone
+                            }
+                            return (from == JobState.QUEUED ? runs.hold(j, now) : runs.release(j, now))
+                                    .call(after -> after == null ? Uni.createFrom().voidItem()
+                                            : audit.record(caller, tenant, action, Target.of("JOB", id),
+                                                    Map.of("previousState", from.name())));
+                        })))
+                .map(c -> new ChangedJobs(c.jobIds().size(), c.jobIds(), c.more()));
     }
 
     /** What to do with a job not in the state a change starts from: null to answer it as it is, or throw. */
