@@ -54,3 +54,8 @@ drop trigger job_transitions_events on job_transitions;
 create trigger job_transitions_events after insert on job_transitions
     for each row when (new.to_state <> 'QUEUED' or new.from_state = 'HELD')
     execute function myriad_job_event();
+
+-- The operator's queue (`getClusterQueue`) counts held jobs too: the live jobs' index covers them, so that query
+-- stays on it (the loop's and the estimates' reads of QUEUED or RUNNING jobs imply its predicate and keep using it).
+drop index jobs_cluster_live;
+create index jobs_cluster_live on jobs (cluster_id, state, created_at) where state in ('QUEUED', 'RUNNING', 'HELD');

@@ -214,11 +214,12 @@ class BillingEndToEndIT {
                 insert into jobs (id, tenant_id, project_id, cluster_id, model, cards_milli, price_class, max_run_seconds,
                                   same_block, currency, unit_price_minor, projected_minor, state, reason, attempt,
                                   placement, started_at, ended_at, charged_minor, credited_minor, submitted_by,
-                                  created_at, updated_at)
-                values (?, ?, ?, ?, 'ASCEND-910B', ?, ?, ?, false, 'CNY', ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, 'it', ?, ?)""",
+                                  created_at, updated_at, eligible_at)
+                values (?, ?, ?, ?, 'ASCEND-910B', ?, ?, ?, false, 'CNY', ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, 'it', ?, ?, ?)""",
                 job, tenant, project, HANGZHOU, cards * 1000, cls, (int) Duration.between(s, e).getSeconds(), unit,
                 charge, credited ? "PREEMPTED" : "SUCCEEDED", credited ? "PREEMPTED" : "COMPLETED", placement,
-                Timestamp.from(s), Timestamp.from(e), charge, credit, Timestamp.from(s), Timestamp.from(e));
+                Timestamp.from(s), Timestamp.from(e), charge, credit, Timestamp.from(s), Timestamp.from(e),
+                Timestamp.from(s));
         exec(db, """
                 insert into job_segments (job_id, attempt, tenant_id, project_id, cluster_id, model, price_class,
                                           cards_milli, started_at, ended_at, outcome, currency, unit_price_minor,

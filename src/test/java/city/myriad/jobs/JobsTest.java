@@ -675,6 +675,13 @@ class JobsTest {
         assertEquals(List.of(12, 0), q.getList("models[0].classes.cardsInUse"));
         assertEquals(List.of(2, 1), q.getList("models[0].classes.queuedJobs"));
         assertEquals(List.of(12, 8), q.getList("models[0].classes.queuedCards"));
+        assertEquals(0, q.getInt("models[0].heldJobs"));
+        // A job its tenant holds leaves the queued figures for the held ones.
+        given().auth().oauth2(other.admin()).post("/api/v1/jobs/" + spot + "/hold").then().statusCode(200);
+        given().auth().oauth2(Tokens.olga()).get("/api/v1/clusters/" + cluster + "/queue").then().statusCode(200)
+                .body("models[0].queuedJobs", equalTo(2)).body("models[0].queuedCards", equalTo(12))
+                .body("models[0].heldJobs", equalTo(1)).body("models[0].heldCards", equalTo(8))
+                .body("models[0].queuedByReason", equalTo(Map.of("CAPACITY", 1, "QUOTA", 1)));
         given().auth().oauth2(Tokens.admin()).get("/api/v1/clusters/" + cluster + "/queue").then().statusCode(200);
         given().auth().oauth2(t.admin()).get("/api/v1/clusters/" + cluster + "/queue").then().statusCode(403);
         given().auth().oauth2(Tokens.olga()).get("/api/v1/clusters/" + UUID.randomUUID() + "/queue").then()
@@ -688,7 +695,7 @@ class JobsTest {
         given().auth().oauth2(Tokens.olga()).get("/api/v1/clusters/" + cluster + "/queue").then().statusCode(200)
                 .body("models[0].queuedJobs", equalTo(0)).body("models[0].runningJobs", equalTo(0))
                 .body("models[0].oldestQueuedAt", nullValue()).body("models[0].drainSeconds", equalTo(0))
-                .body("models[0].classes", hasSize(0));
+                .body("models[0].heldJobs", equalTo(0)).body("models[0].classes", hasSize(0));
     }
 
     /**

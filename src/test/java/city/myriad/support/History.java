@@ -49,9 +49,9 @@ public final class History {
                         insert into jobs (id, tenant_id, project_id, cluster_id, model, cards_milli, price_class,
                                           max_run_seconds, same_block, currency, unit_price_minor, projected_minor,
                                           state, reason, attempt, placement, started_at, ended_at, charged_minor,
-                                          credited_minor, submitted_by, created_at, updated_at)
+                                          credited_minor, submitted_by, created_at, updated_at, eligible_at)
                         values ($1, $2, $3, $4, 'ASCEND-910B', $5, $12, $6, false, 'CNY', $7, $8,
-                                $14, $15, 1, $9, $10, $11, $8, $13, 'history', $10, $11)""")
+                                $14, $15, 1, $9, $10, $11, $8, $13, 'history', $10, $11, $10)""")
                         .execute(Tuple.tuple().addValue(id).addValue(UUID.fromString(tenantId))
                                 .addValue(UUID.fromString(projectId)).addValue(UUID.fromString(clusterId))
                                 .addValue(milli).addValue(maxRun).addValue(unitPriceMinor).addValue(charge)

@@ -198,14 +198,17 @@ public final class JobsApi {
             @Schema(description = "Cards the queued jobs ask", examples = "2000") BigDecimal queuedCards,
             @Schema(description = "Card-hours the queued jobs may run (cards x maxRunSeconds)", examples = "5208.33")
             BigDecimal queuedCardHours,
-            @Schema(description = "The submission of the job waiting longest; null with nothing queued")
-            Instant oldestQueuedAt,
+            @Schema(description = "When the job waiting longest began to wait (its submission, or its release from a "
+                    + "hold); null with nothing queued") Instant oldestQueuedAt,
             @Schema(description = "Seconds the cards in service would take to run the queued card-hours one after "
                     + "another, nothing else running (the drain time the scheduler ages jobs by); null with no cards "
                     + "in service", examples = "1875") Long drainSeconds,
             @Schema(description = "Queued jobs by why they wait (CAPACITY, QUOTA, BLOCK, RESERVATION_NOT_STARTED, "
                     + "RESERVATION_FULL, TENANT_SUSPENDED, ...)", examples = "{\"CAPACITY\": 248, \"QUOTA\": 2}")
             java.util.Map<String, Long> queuedByReason,
+            @Schema(description = "Jobs their tenants hold out of the queue (HELD): demand that may come back at "
+                    + "any time, in no figure above", examples = "12") long heldJobs,
+            @Schema(description = "Cards the held jobs ask", examples = "96") BigDecimal heldCards,
             @Schema(description = "The same by class") List<ClassQueueView> classes) {}
 
     @Schema(name = "ClassQueue")

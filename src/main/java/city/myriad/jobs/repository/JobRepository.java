@@ -483,16 +483,16 @@ public class JobRepository {
     }
 
     /**
-     * The cluster's QUEUED and RUNNING jobs summed per model, class, state and (QUEUED) reason, across tenants: counts
-     * only. Rows: model, class, state, reason ('' for RUNNING), jobs, milli-cards, milli-card-seconds of
-     * maxRunSeconds, the oldest submission.
+     * The cluster's QUEUED, HELD and RUNNING jobs summed per model, class, state and (QUEUED) reason, across tenants:
+     * counts only. Rows: model, class, state, reason ('' but for QUEUED), jobs, milli-cards, milli-card-seconds of
+     * maxRunSeconds, the earliest start of a wait (eligible time: the submission, or the release from a hold).
      */
     public Uni<List<Object[]>> liveSummary(UUID clusterId) {
         return SessionSql.select("""
                         select model, price_class, state,
                                case when state = 'QUEUED' then coalesce(reason, '') else '' end,
-                               count(*), sum(cards_milli), sum(cards_milli::numeric * max_run_seconds), min(created_at)
-                          from jobs where cluster_id = :cluster and state in ('QUEUED', 'RUNNING')
+                               count(*), sum(cards_milli), sum(cards_milli::numeric * max_run_seconds), min(eligible_at)
+                          from jobs where cluster_id = :cluster and state in ('QUEUED', 'RUNNING', 'HELD')
                          group by 1, 2, 3, 4 order by 1, 2, 3, 4""")
                 .setParameter("cluster", clusterId)
                 .getResultList();

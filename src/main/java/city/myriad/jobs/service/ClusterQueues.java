@@ -47,6 +47,8 @@ public class ClusterQueues {
         long runningMilli;
         long queued;
         long queuedMilli;
+        long held;
+        long heldMilli;
         BigDecimal queuedMilliSeconds = BigDecimal.ZERO;
         Instant oldest;
         final Map<String, Long> reasons = new TreeMap<>();
@@ -55,6 +57,11 @@ public class ClusterQueues {
             if (JobState.RUNNING.name().equals(state)) {
                 running += n;
                 runningMilli += milli;
+                return;
+            }
+            if (JobState.HELD.name().equals(state)) {
+                held += n;
+                heldMilli += milli;
                 return;
             }
             queued += n;
@@ -69,6 +76,8 @@ public class ClusterQueues {
             runningMilli += o.runningMilli;
             queued += o.queued;
             queuedMilli += o.queuedMilli;
+            held += o.held;
+            heldMilli += o.heldMilli;
             queuedMilliSeconds = queuedMilliSeconds.add(o.queuedMilliSeconds);
             oldest = oldest == null || (o.oldest != null && o.oldest.isBefore(oldest)) ? o.oldest : oldest;
             o.reasons.forEach((r, n) -> reasons.merge(r, n, Long::sum));
@@ -113,7 +122,8 @@ public class ClusterQueues {
                 .divide(BigDecimal.valueOf(cardsInService * 1000L), 0, RoundingMode.CEILING).longValueExact();
         return new ModelQueueView(model, cardsInService, all.running, cards(all.runningMilli), all.queued,
                 cards(all.queuedMilli), all.queuedMilliSeconds.divide(BigDecimal.valueOf(3_600_000L), 2,
-                        RoundingMode.HALF_UP).stripTrailingZeros(), all.oldest, drain, all.reasons, classes);
+                        RoundingMode.HALF_UP).stripTrailingZeros(), all.oldest, drain, all.reasons, all.held,
+                cards(all.heldMilli), classes);
     }
 
     /** Milli-cards as cards: whole numbers without a fraction, else to the thousandth. */

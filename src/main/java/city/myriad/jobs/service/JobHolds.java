@@ -20,6 +20,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 /**
  * Holding a tenant's queued job and releasing it, as Slurm's {@code scontrol hold / release} and Kueue's inactive
@@ -61,9 +62,9 @@ public class JobHolds {
 
     /** QUEUED → HELD: the job leaves its cluster's queue until released. */
     public Uni<JobView> hold(Caller caller, UUID id) {
-        return change(caller, id, JobState.QUEUED, JobState.HELD, "holdJob", (j, now) -> {
+        return change(caller, id, JobState.QUEUED, JobState.HELD, "holdJob", j -> {
             if (j.state() == JobState.HELD) {
-                return null;  // held already: nothing to do
+                return;  // held already: nothing to do
             }
             throw new MyriadProblem.Conflict(ProblemCode.JOB_NOT_HOLDABLE, "Job " + id + " is " + j.state()
                     + "; only a QUEUED job can be held" + (j.state() == JobState.RUNNING ? " (cancel it to stop it)" : ""));
@@ -72,9 +73,9 @@ public class JobHolds {
 
     /** HELD → QUEUED: the job joins its cluster's queue again, its wait counted from now. */
     public Uni<JobView> release(Caller caller, UUID id) {
-        return change(caller, id, JobState.HELD, JobState.QUEUED, "releaseJob", (j, now) -> {
+        return change(caller, id, JobState.HELD, JobState.QUEUED, "releaseJob", j -> {
             if (j.state() == JobState.QUEUED) {
-                return null;  // queued already (released before, or never held): nothing to do
+                return;  // queued already (released before, or never held): nothing to do
             }
             throw new MyriadProblem.Conflict(ProblemCode.JOB_NOT_HELD, "Job " + id + " is " + j.state()
                     + "; only a HELD job can be released");
@@ -108,19 +109,19 @@ public class JobHolds {
                 .map(c -> new ChangedJobs(c.jobIds().size(), c.jobIds(), c.more()));
     }
 
-    /** What to do with a job not in the state a change starts from: null to answer it as it is, or throw. */
-    private interface Otherwise {
-        Void apply(JobRow job, Instant now);
-    }
-
-    private Uni<JobView> change(Caller caller, UUID id, JobState from, JobState to, String action, Otherwise otherwise) {
+    /**
+     * Moves the locked job {@code from → to}; a job in another state is left as it is, after {@code otherwise} (which
+     * throws the conflict, or returns for a job already where the change leads).
+     */
+    private Uni<JobView> change(Caller caller, UUID id, JobState from, JobState to, String action,
+            Consumer<JobRow> otherwise) {
         Instant now = clock.instant();
         return projects.runningTenant(caller).chain(tenant -> scoped.asTenant(tenant, () -> jobs.find(tenant, id)
                         .chain(found -> jobs.lock(found.orElseThrow(() -> notFound(id)).id()))
                         .chain(locked -> {
                             JobRow j = locked.orElseThrow(() -> notFound(id));
                             if (j.state() != from) {
-                                otherwise.apply(j, now);
+                                otherwise.accept(j);
                                 return Uni.createFrom().<UUID>nullItem();
                             }
                             return (to == JobState.HELD ? runs.hold(j, now) : runs.release(j, now)).chain(after -> {
