@@ -412,9 +412,9 @@ public class JobService {
     }
 
     /**
-     * Cancels a job of the caller's tenant: a QUEUED job leaves the queue (a HELD one ends); a RUNNING one is charged for the time it
-     * ran and its agents are told to stop it. Cancelling a CANCELLED job again answers it as it is; an ended one is
-     * 409 JOB_NOT_CANCELLABLE.
+     * Cancels a job of the caller's tenant: a QUEUED job leaves the queue (a HELD one ends); a RUNNING one is charged
+     * for the time it ran and its agents are told to stop it. Cancelling a CANCELLED job again answers it as it is; an
+     * ended one is 409 JOB_NOT_CANCELLABLE.
      */
     public Uni<JobView> cancel(Caller caller, UUID id) {
         Instant now = clock.instant();
