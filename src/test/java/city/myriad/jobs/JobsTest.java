@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -430,6 +431,41 @@ class JobsTest {
         assertEquals(List.of("QUEUED", "HELD", "QUEUED", "RUNNING", "SUCCEEDED"), ran.getList("history.to"));
         given().auth().oauth2(t.member()).post("/api/v1/jobs/" + heldToo + "/cancel").then().statusCode(200)
                 .body("state", equalTo("CANCELLED"));
+    }
+
+    /**
+     * A job submitted with a notBefore to come waits QUEUED (NOT_BEFORE), is estimated to start no sooner, and starts
+     * once it has come; one too far ahead is refused, and one held and released before it still waits for it.
+     */
+    @Test
+    void a_job_with_a_not_before_waits_for_it_and_then_starts() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        Instant notBefore = Instant.now().plusSeconds(8).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        String body = job(cluster, t.projectId(), "1", "ON_DEMAND", 60).replace("}",
+                ",\"notBefore\":\"" + notBefore + "\"}");
+        String later = submit(t.member(), body).then().statusCode(201).body("state", equalTo("QUEUED"))
+                .body("eligibleAt", equalTo(notBefore.toString())).extract().path("id");
+        String heldToo = submit(t.member(), body.replace("}", ",\"hold\":true}"))
+                .then().statusCode(201).body("state", equalTo("HELD")).extract().path("id");
+        JsonPath waiting = until(t.member(), later, j -> "NOT_BEFORE".equals(j.getString("reason")));
+        assertEquals("QUEUED", waiting.getString("state"));
+        assertFalse(Instant.parse(waiting.getString("estimatedStartAt")).isBefore(notBefore), waiting.prettify());
+        // Released before its notBefore, the held one still waits for it.
+        given().auth().oauth2(t.member()).post("/api/v1/jobs/" + heldToo + "/release").then().statusCode(200)
+                .body("state", equalTo("QUEUED")).body("eligibleAt", equalTo(notBefore.toString()));
+
+        for (String j : List.of(later, heldToo)) {
+            JsonPath started = until(t.member(), j, v -> v.getString("startedAt") != null);
+            assertFalse(Instant.parse(started.getString("startedAt")).isBefore(notBefore), started.prettify());
+        }
+
+        // More than 31 days ahead: 400 naming it, nothing queued.
+        String tooFar = job(cluster, t.projectId(), "1", "ON_DEMAND", 60).replace("}",
+                ",\"notBefore\":\"" + Instant.now().plus(Duration.ofDays(32)) + "\"}");
+        submit(t.member(), tooFar).then().statusCode(400).body("errors[0].field", equalTo("notBefore"));
+        given().auth().oauth2(t.admin()).get("/api/v1/jobs?clusterId=" + cluster).then().statusCode(200)
+                .body("items", hasSize(2));
     }
 
     private static int position(World.Tenant t, String job) {

@@ -69,7 +69,11 @@ public final class JobsApi {
                     + "name filter, and the FOCUS export's ResourceName", maxLength = 128,
                     examples = "llama-ft-3 nightly") String name,
             @Schema(description = "Submit it HELD (as Slurm's --hold): in no queue until releaseJob; priced, "
-                    + "checked and counted against the budget now. Default false") Boolean hold) {}
+                    + "checked and counted against the budget now. Default false") Boolean hold,
+            @Schema(description = "The earliest it may start (as Slurm's --begin), at most 31 days ahead: until then "
+                    + "it waits QUEUED with reason NOT_BEFORE, and its wait in the queue's order counts from then "
+                    + "(eligibleAt). Priced and checked now. Left out, or a time past: as soon as it can",
+                    examples = "2026-12-06T22:00:00Z") Instant notBefore) {}
 
     /** listJobs' query parameters as the request gave them; the service checks them. */
     public record ListJobs(UUID projectId, String state, UUID clusterId, List<String> tag, String submittedBy,
@@ -152,7 +156,7 @@ public final class JobsApi {
             @Schema(enumeration = {"QUEUED", "RUNNING", "PREEMPTED", "SUCCEEDED", "FAILED", "CANCELLED", "HELD"},
                     examples = "RUNNING") String state,
             @Schema(description = "Why it waits (QUEUED: CAPACITY, QUOTA, RESERVATION_NOT_STARTED, RESERVATION_FULL, "
-                    + "BLOCK, TENANT_SUSPENDED; HELD: HELD_BY_TENANT) or why it ended (COMPLETED, TIME_LIMIT, NODE_DOWN, CANCELLED_BY_TENANT, RESERVATION_ENDED, ...)",
+                    + "BLOCK, TENANT_SUSPENDED, NOT_BEFORE; HELD: HELD_BY_TENANT) or why it ended (COMPLETED, TIME_LIMIT, NODE_DOWN, CANCELLED_BY_TENANT, RESERVATION_ENDED, ...)",
                     examples = "CAPACITY") String reason,
             @Schema(description = "The run number: 1 for the first run, one more after each requeue", examples = "1")
             int attempt,

@@ -35,13 +35,17 @@ public record JobRow(UUID id, UUID tenantId, UUID projectId, UUID clusterId, Str
                 createdAt, updatedAt, cpuMilli, memoryMib, name, tags, eligibleAt);
     }
 
-    /** The held job released at {@code at}: QUEUED again, eligible from {@code at}. */
+    /**
+     * The held job released at {@code at}: QUEUED again, eligible from {@code at}, or from its {@code notBefore} if
+     * that is still to come (a release does not start a job before the time it was submitted for).
+     */
     public JobRow released(Instant at) {
         JobRow queued = withState(JobState.QUEUED, Reasons.CAPACITY, at);
+        Instant eligible = eligibleAt.isAfter(at) ? eligibleAt : at;
         return new JobRow(id, tenantId, projectId, clusterId, model, cardsMilli, jobClass, reservationId,
                 maxRunSeconds, sameBlock, quoteId, currency, unitPriceMinor, priceBookVersion, projectedMinor,
                 queued.state, queued.reason, attempt, placement, startedAt, endedAt, chargedMinor, creditedMinor,
-                borrowed, submittedBy, createdAt, at, cpuMilli, memoryMib, name, tags, at);
+                borrowed, submittedBy, createdAt, at, cpuMilli, memoryMib, name, tags, eligible);
     }
 
     /** The same job waiting for another reason. */

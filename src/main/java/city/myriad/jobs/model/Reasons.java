@@ -16,6 +16,8 @@ public final class Reasons {
     public static final String RESERVATION_FULL = "RESERVATION_FULL";
     /** It asked for one block and no block has room now. */
     public static final String BLOCK = "BLOCK";
+    /** Its {@code notBefore} (Slurm's --begin) has not come. */
+    public static final String NOT_BEFORE = "NOT_BEFORE";
 
     // Why a transition happened
     public static final String SUBMITTED = "SUBMITTED";

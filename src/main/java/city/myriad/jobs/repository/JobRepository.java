@@ -45,7 +45,7 @@ public class JobRepository {
     static final String INSERT_QUEUED = "with j as (insert into jobs (" + COLUMNS + """
                 ) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'QUEUED', $16, 0,
                           null, null, null, 0, 0, false, $17, $18, $19, $21, $22, $24,
-                          cast(cast($23 as text) as jsonb), $18)
+                          cast(cast($23 as text) as jsonb), $25)
                     returning id, tenant_id, cluster_id, created_at, quote_id),
                 h as (insert into job_transitions (job_id, seq, tenant_id, at, from_state, to_state, reason)
                       select id, 1, tenant_id, created_at, null, 'QUEUED', $20 from j)
@@ -72,7 +72,7 @@ public class JobRepository {
                 j.jobClass().name(), j.reservationId(), j.maxRunSeconds(), j.sameBlock(), j.quoteId(), j.currency(),
                 j.unitPriceMinor(), j.priceBookVersion(), j.projectedMinor(), j.reason(), j.submittedBy(),
                 SqlTimes.utc(j.createdAt()), SqlTimes.utc(j.updatedAt()), reason, j.cpuMilli(), j.memoryMib(),
-                j.tags(), j.name()};
+                j.tags(), j.name(), SqlTimes.utc(j.eligibleAt())};
     }
 
     /** {@link #INSERT_QUEUED} in the caller's Hibernate transaction (as an update, whose plan Hibernate caches). */
@@ -394,8 +394,9 @@ public class JobRepository {
                            where eligible_at <= :aged and (eligible_at, id) <= (:before, :id))
                         select q.cards_milli, q.max_run_seconds, q.cpu_milli, q.memory_mib, q.same_block, q.id,
                                q.tenant_id, q.price_class = 'SPOT',
-                               case when q.reservation_id is not null
-                                    then (select r.start_at from reservations r where r.id = q.reservation_id) end,
+                               greatest(case when q.reservation_id is not null
+                                             then (select r.start_at from reservations r where r.id = q.reservation_id)
+                                        end, q.eligible_at),
                                q.reservation_id
                           from queued q, mine
                          where q.id <> :id

@@ -134,6 +134,7 @@ public class JobService {
     public Uni<JobView> create(Caller caller, CreateJob command) {
         Instant now = clock.instant();
         Shape shape = shape(command);
+        notTooFar(command, now);
         return projects.runningTenant(caller)
                 .chain(tenant -> idempotency.keyed()
                         ? scoped.asTenant(tenant, () -> idempotency.once(tenant, JobView.class,
@@ -173,6 +174,21 @@ public class JobService {
                                         : Uni.createFrom().voidItem()))));
     }
 
+    /** How far ahead a job's {@code notBefore} may be. */
+    static final Duration NOT_BEFORE_AHEAD = Duration.ofDays(31);
+
+    /** 400 naming {@code notBefore} if it is further ahead than {@link #NOT_BEFORE_AHEAD}. */
+    private static void notTooFar(CreateJob c, Instant now) {
+        if (c.notBefore() != null && c.notBefore().isAfter(now.plus(NOT_BEFORE_AHEAD))) {
+            throw invalid("notBefore", "at most 31 days ahead (it was " + c.notBefore() + ")");
+        }
+    }
+
+    /** When the job may first start: its {@code notBefore} if that is to come, else now. */
+    private static Instant eligibleAt(CreateJob c, Instant now) {
+        return c.notBefore() != null && c.notBefore().isAfter(now) ? c.notBefore() : now;
+    }
+
     /** Submitted HELD: written in the ORM's transaction, queued and held in it (the batched path only queues). */
     private static boolean held(CreateJob c) {
         return Boolean.TRUE.equals(c.hold());
@@ -197,7 +213,8 @@ public class JobService {
                     throw new MyriadProblem.Conflict(ProblemCode.JOB_LARGER_THAN_RESERVATION, "Reservation " + r.id()
                             + " holds " + r.cards() + " cards");
                 }
-                Instant earliest = now.isAfter(r.startAt()) ? now : r.startAt();
+                Instant earliest = eligibleAt(c, now);
+                earliest = earliest.isAfter(r.startAt()) ? earliest : r.startAt();
                 if (earliest.plusSeconds(c.maxRunSeconds()).isAfter(r.endAt())) {
                     throw invalid("maxRunSeconds", "longer than what is left of the reservation's window (it ends at "
                             + r.endAt() + ")");
@@ -334,7 +351,8 @@ public class JobService {
                 shape.cardsMilli(), shape.jobClass(), c.reservationId(), c.maxRunSeconds(), shape.sameBlock(),
                 c.quoteId(), priced.currency(), priced.unitPriceMinor(), priced.priceBookVersion(),
                 priced.projectedMinor(), JobState.QUEUED, Reasons.CAPACITY, 0, null, null, null, 0, 0, false,
-                caller.username(), now, now, shape.cpuMilli(), shape.memoryMib(), c.name(), JobTags.json(c.tags()), now);
+                caller.username(), now, now, shape.cpuMilli(), shape.memoryMib(), c.name(), JobTags.json(c.tags()),
+                eligibleAt(c, now));
         List<TransitionView> history = new ArrayList<>(List.of(
                 new TransitionView(now, null, JobState.QUEUED.name(), Reasons.SUBMITTED)));
         JobRow answered = row;
@@ -477,9 +495,11 @@ public class JobService {
         long cardsMilli = r.cards().multiply(BigDecimal.valueOf(1000)).longValueExact();
         Uni<Instant> windowStart = r.reservationId() == null ? Uni.createFrom().nullItem()
                 : jobs.reservationStart(r.reservationId());
-        return windowStart.chain(notBefore -> plan(r, new StartEstimate.Waiting(new StartEstimate.Need(cardsMilli,
+        // It may not start before its window, nor before its notBefore (eligibleAt, when that is to come).
+        return windowStart.chain(window -> plan(r, new StartEstimate.Waiting(new StartEstimate.Need(cardsMilli,
                 r.cpuMilli(), r.memoryMib()), r.maxRunSeconds(), r.sameBlock(), r.tenantId(),
-                "SPOT".equals(r.jobClass()), notBefore), cardsMilli, nodes, version, now));
+                "SPOT".equals(r.jobClass()), window == null || window.isBefore(r.eligibleAt()) ? r.eligibleAt()
+                        : window), cardsMilli, nodes, version, now));
     }
 
     private Uni<Estimate> plan(JobView r, StartEstimate.Waiting me, long cardsMilli,

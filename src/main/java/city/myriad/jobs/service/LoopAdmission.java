@@ -54,6 +54,8 @@ final class LoopAdmission {
     private final Map<Owner, Instant> limitsAt = new HashMap<>();
     private Map<UUID, ReservationRef> open = Map.of();
     private Set<UUID> suspended = Set.of();
+    /** The cycle's time, as {@link #loadLimits} was given it: a job eligible later waits (NOT_BEFORE). */
+    private Instant now;
 
     /** {@code readLimits}: a tenant's and project's effective limits (tenant id, project id), read when needed. */
     LoopAdmission(UUID clusterId, BiFunction<UUID, UUID, QuotaLimits.Effective> readLimits) {
@@ -92,6 +94,7 @@ final class LoopAdmission {
 
     /** Reads the limits of every owner of {@code waiting} not read within {@link #QUOTA_TTL} of {@code now}. */
     void loadLimits(Iterable<JobRow> waiting, Instant now) {
+        this.now = now;
         Set<Owner> needed = new HashSet<>();
         for (JobRow row : waiting) {
             needed.add(new Owner(row.tenantId(), row.projectId()));
@@ -107,6 +110,9 @@ final class LoopAdmission {
 
     /** Whether {@code r} may start now on top of what runs, and whether it would run borrowed. */
     Verdict admit(JobRow r) {
+        if (now != null && r.eligibleAt().isAfter(now)) {
+            return new Verdict(Reasons.NOT_BEFORE, false);  // notBefore has not come
+        }
         if (suspended.contains(r.tenantId())) {
             return new Verdict(Reasons.TENANT_SUSPENDED, false);
         }
