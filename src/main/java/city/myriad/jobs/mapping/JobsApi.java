@@ -73,7 +73,32 @@ public final class JobsApi {
             @Schema(description = "The earliest it may start (as Slurm's --begin), at most 31 days ahead: until then "
                     + "it waits QUEUED with reason NOT_BEFORE, and its wait in the queue's order counts from then "
                     + "(eligibleAt). Priced and checked now. Left out, or a time past: as soon as it can",
-                    examples = "2026-12-06T22:00:00Z") Instant notBefore) {}
+                    examples = "2026-12-06T22:00:00Z") Instant notBefore,
+            @Size(max = MAX_DEPENDENCIES)
+            @Schema(description = "Jobs of the tenant this one waits for (as Slurm's --dependency), at most 100, each "
+                    + "named once: until every one has ended as asked it is HELD with reason DEPENDENCY (in no "
+                    + "queue; priced, checked and counted against the budget now), then QUEUED (reason "
+                    + "DEPENDENCY_SATISFIED), its wait counted from then. If one ends otherwise it is CANCELLED "
+                    + "(DEPENDENCY_NEVER_SATISFIED); one that already has is refused (409 "
+                    + "JOB_DEPENDENCY_NEVER_SATISFIED). Jobs on other clusters and projects of the tenant may be named",
+                    maxItems = MAX_DEPENDENCIES)
+            List<@Valid @NotNull JobDependency> dependsOn) {}
+
+    /** The most jobs one job may depend on. */
+    public static final int MAX_DEPENDENCIES = 100;
+
+    @Schema(name = "JobDependency", description = "A job of the tenant to wait for, and the end to wait for")
+    public record JobDependency(@NotNull UUID jobId,
+            @Pattern(regexp = "SUCCEEDED|NOT_SUCCEEDED|ENDED", message = "SUCCEEDED, NOT_SUCCEEDED or ENDED")
+            @Schema(description = "SUCCEEDED (the default; Slurm's afterok), NOT_SUCCEEDED (it FAILED or was "
+                    + "CANCELLED; afternotok) or ENDED (any of the three; afterany)",
+                    enumeration = {"SUCCEEDED", "NOT_SUCCEEDED", "ENDED"}, examples = "SUCCEEDED") String condition) {}
+
+    @Schema(name = "JobDependencyStatus", description = "A job this one waits for, and where that stands")
+    public record JobDependencyView(UUID jobId,
+            @Schema(enumeration = {"SUCCEEDED", "NOT_SUCCEEDED", "ENDED"}, examples = "SUCCEEDED") String condition,
+            @Schema(description = "PENDING (that job has not ended), SATISFIED (it ended as asked) or NEVER_SATISFIED",
+                    enumeration = {"PENDING", "SATISFIED", "NEVER_SATISFIED"}, examples = "PENDING") String status) {}
 
     /** listJobs' query parameters as the request gave them; the service checks them. */
     public record ListJobs(UUID projectId, String state, UUID clusterId, List<String> tag, String submittedBy,
@@ -156,7 +181,7 @@ public final class JobsApi {
             @Schema(enumeration = {"QUEUED", "RUNNING", "PREEMPTED", "SUCCEEDED", "FAILED", "CANCELLED", "HELD"},
                     examples = "RUNNING") String state,
             @Schema(description = "Why it waits (QUEUED: CAPACITY, QUOTA, RESERVATION_NOT_STARTED, RESERVATION_FULL, "
-                    + "BLOCK, TENANT_SUSPENDED, NOT_BEFORE; HELD: HELD_BY_TENANT) or why it ended (COMPLETED, TIME_LIMIT, NODE_DOWN, CANCELLED_BY_TENANT, RESERVATION_ENDED, ...)",
+                    + "BLOCK, TENANT_SUSPENDED, NOT_BEFORE; HELD: HELD_BY_TENANT, DEPENDENCY) or why it ended (COMPLETED, TIME_LIMIT, NODE_DOWN, CANCELLED_BY_TENANT, RESERVATION_ENDED, ...)",
                     examples = "CAPACITY") String reason,
             @Schema(description = "The run number: 1 for the first run, one more after each requeue", examples = "1")
             int attempt,
@@ -185,6 +210,9 @@ public final class JobsApi {
             java.util.Map<String, String> tags,
             @Schema(description = "The tenant's name for it; null for none", examples = "llama-ft-3 nightly")
             String name,
+            @Schema(description = "The jobs it waits for (createJob's dependsOn) and where each stands; [] for none. "
+                    + "Left out of lists, as the history is (getJob has it)")
+            List<JobDependencyView> dependsOn,
             List<TransitionView> history) implements Identified {}
 
     @Schema(name = "ClusterQueue", description = "A cluster's demand and use per card model, across tenants (counts "

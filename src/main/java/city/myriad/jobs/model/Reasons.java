@@ -19,6 +19,10 @@ public final class Reasons {
     /** Its {@code notBefore} (Slurm's --begin) has not come. */
     public static final String NOT_BEFORE = "NOT_BEFORE";
 
+    // Why a HELD job waits
+    /** Jobs it depends on (createJob's dependsOn) have not all ended as it asked. */
+    public static final String DEPENDENCY = "DEPENDENCY";
+
     // Why a transition happened
     public static final String SUBMITTED = "SUBMITTED";
     public static final String SCHEDULED = "SCHEDULED";
@@ -31,6 +35,10 @@ public final class Reasons {
     public static final String HELD_BY_TENANT = "HELD_BY_TENANT";
     /** Released by its tenant (HELD → QUEUED): queued again, its wait counted from the release. */
     public static final String RELEASED = "RELEASED";
+    /** The last job it depended on ended as asked (HELD → QUEUED): queued, its wait counted from then. */
+    public static final String DEPENDENCY_SATISFIED = "DEPENDENCY_SATISFIED";
+    /** A job it depended on ended otherwise than asked (HELD → CANCELLED): it can never run (Slurm's kill_invalid_depend). */
+    public static final String DEPENDENCY_NEVER_SATISFIED = "DEPENDENCY_NEVER_SATISFIED";
     public static final String NODE_DOWN = "NODE_DOWN";
     public static final String AGENT_REPORTED_FAILURE = "AGENT_REPORTED_FAILURE";
     public static final String RESERVATION_ENDED = "RESERVATION_ENDED";

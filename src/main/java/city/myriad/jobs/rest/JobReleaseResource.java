@@ -40,7 +40,9 @@ public class JobReleaseResource {
                     + "selector keeps (at least one field; `{}` is 400) are released as releaseJob releases one (QUEUED "
                     + "again, their wait counted from now), oldest first, up to 500 a call, each in its own transaction and "
                     + "audit event (`releaseJobs`). A job cancelled meanwhile is left alone. `more` says the selector keeps "
-                    + "more: call again. A repeat releases only what is still HELD, so it needs no Idempotency-Key.")
+                    + "more: call again. Jobs HELD only for their dependencies (reason DEPENDENCY) have no hold of the "
+                    + "tenant's to release and are left out. A repeat releases only what is still HELD, so it needs no "
+                    + "Idempotency-Key.")
     public Uni<ChangedJobs> releaseAll(@Valid @NotNull SelectJobs body) {
         return holds.releaseAll(callers.get(), body);
     }

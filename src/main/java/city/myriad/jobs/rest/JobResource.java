@@ -61,12 +61,14 @@ public class JobResource {
     @Extension(name = "x-problem-codes", value = TENANT_CODES + ", PROJECT_NOT_FOUND, CLUSTER_NOT_FOUND, UNKNOWN_MODEL, "
             + "INVALID_CARDS, NOT_FOR_SALE, CAPACITY_UNAVAILABLE, RESERVATION_MISMATCH, RESERVATION_NOT_FOUND, "
             + "RESERVATION_NOT_USABLE, JOB_LARGER_THAN_RESERVATION, QUOTE_NOT_FOUND, QUOTE_EXPIRED, QUOTE_USED, QUOTE_MISMATCH, "
-            + "QUOTA_EXCEEDED, BUDGET_EXCEEDED, TENANT_SUSPENDED, PROJECT_ARCHIVED")
+            + "QUOTA_EXCEEDED, BUDGET_EXCEEDED, TENANT_SUSPENDED, PROJECT_ARCHIVED, JOB_DEPENDENCY_NEVER_SATISFIED")
     @Operation(operationId = "createJob", summary = "Submit a job (tenant-admin or tenant-member)",
             description = "Priced at submission (the book's price now, or the quote's), checked against the card "
                     + "quotas (422 QUOTA_EXCEEDED if it can never fit them) and the month's budget at its "
                     + "maxRunSeconds (422 BUDGET_EXCEEDED), then QUEUED for the cluster's scheduling loop, which "
-                    + "places it on cards when they are free.")
+                    + "places it on cards when they are free; or HELD, if submitted with hold or with dependsOn naming "
+                    + "jobs that have not ended (409 JOB_DEPENDENCY_NEVER_SATISFIED if one has ended otherwise than "
+                    + "asked).")
     @APIResponse(responseCode = "201", description = "Created",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobView.class)))
     public Uni<Response> create(@HeaderParam(Creations.KEY) String key, @Valid @NotNull CreateJob body) {
@@ -133,8 +135,9 @@ public class JobResource {
     @Operation(operationId = "holdJob", summary = "Hold a queued job out of the queue (tenant-admin or tenant-member)",
             description = "As Slurm's scontrol hold: a QUEUED job becomes HELD (reason HELD_BY_TENANT) and is in no "
                     + "queue until released; it keeps its price and still counts against the budget as a queued job "
-                    + "does, and it can be cancelled. Holding a HELD job answers it unchanged; a RUNNING or ended job "
-                    + "is 409 JOB_NOT_HOLDABLE.")
+                    + "does, and it can be cancelled. A job HELD for its dependencies (reason DEPENDENCY) is held by "
+                    + "its tenant as well (HELD_BY_TENANT): its dependencies met, it stays HELD until released. Holding "
+                    + "a job its tenant holds answers it unchanged; a RUNNING or ended job is 409 JOB_NOT_HOLDABLE.")
     public Uni<JobView> hold(@PathParam("jobId") UUID jobId) {
         return holds.hold(callers.get(), jobId);
     }
@@ -146,7 +149,9 @@ public class JobResource {
     @Operation(operationId = "releaseJob", summary = "Release a held job into the queue (tenant-admin or "
             + "tenant-member)", description = "As Slurm's scontrol release: a HELD job is QUEUED again (history "
                     + "reason RELEASED) and its wait counts from now (`eligibleAt`): a hold does not age a job. "
-                    + "Releasing a QUEUED job answers it unchanged; a RUNNING or ended job is 409 JOB_NOT_HELD.")
+                    + "A job that still waits for its dependencies stays HELD for them (reason DEPENDENCY); one HELD "
+                    + "only for them has no hold to release and is answered unchanged, as is a QUEUED job; a RUNNING "
+                    + "or ended job is 409 JOB_NOT_HELD.")
     public Uni<JobView> release(@PathParam("jobId") UUID jobId) {
         return holds.release(callers.get(), jobId);
     }

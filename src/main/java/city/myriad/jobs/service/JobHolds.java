@@ -6,6 +6,7 @@ import city.myriad.jobs.mapping.JobsApi.SelectJobs;
 import city.myriad.jobs.model.JobFilter;
 import city.myriad.jobs.model.JobRow;
 import city.myriad.jobs.model.JobState;
+import city.myriad.jobs.model.Reasons;
 import city.myriad.jobs.repository.JobRepository;
 import city.myriad.platform.audit.AuditTrail;
 import city.myriad.platform.audit.AuditTrail.Target;
@@ -20,7 +21,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Holding a tenant's queued job and releasing it, as Slurm's {@code scontrol hold / release} and Kueue's inactive
@@ -60,22 +61,37 @@ public class JobHolds {
         this.clock = clock;
     }
 
-    /** QUEUED → HELD: the job leaves its cluster's queue until released. */
+    /**
+     * QUEUED → HELD: the job leaves its cluster's queue until released. A job HELD for its dependencies is held by its
+     * tenant as well (reason HELD_BY_TENANT): its dependencies met, it stays HELD until released.
+     */
     public Uni<JobView> hold(Caller caller, UUID id) {
-        return change(caller, id, JobState.QUEUED, JobState.HELD, "holdJob", j -> {
+        Instant now = clock.instant();
+        return change(caller, id, "holdJob", j -> {
+            if (j.state() == JobState.QUEUED) {
+                return runs.hold(j, Reasons.HELD_BY_TENANT, now);
+            }
             if (j.state() == JobState.HELD) {
-                return;  // held already: nothing to do
+                return Reasons.DEPENDENCY.equals(j.reason()) ? runs.holdWaiting(j, now) : null;  // null: held already
             }
             throw new MyriadProblem.Conflict(ProblemCode.JOB_NOT_HOLDABLE, "Job " + id + " is " + j.state()
                     + "; only a QUEUED job can be held" + (j.state() == JobState.RUNNING ? " (cancel it to stop it)" : ""));
         });
     }
 
-    /** HELD → QUEUED: the job joins its cluster's queue again, its wait counted from now. */
+    /**
+     * HELD → QUEUED: the job joins its cluster's queue again, its wait counted from now; or, while jobs it depends on
+     * have not ended, it stays HELD for them (reason DEPENDENCY). A job HELD only for its dependencies has no hold of
+     * its tenant to release: answered as it is.
+     */
     public Uni<JobView> release(Caller caller, UUID id) {
-        return change(caller, id, JobState.HELD, JobState.QUEUED, "releaseJob", j -> {
+        Instant now = clock.instant();
+        return change(caller, id, "releaseJob", j -> {
+            if (j.state() == JobState.HELD) {
+                return Reasons.DEPENDENCY.equals(j.reason()) ? null : runs.release(j, now);
+            }
             if (j.state() == JobState.QUEUED) {
-                return;  // queued already (released before, or never held): nothing to do
+                return null;  // queued already (released before, or never held): nothing to do
             }
             throw new MyriadProblem.Conflict(ProblemCode.JOB_NOT_HELD, "Job " + id + " is " + j.state()
                     + "; only a HELD job can be released");
@@ -87,7 +103,10 @@ public class JobHolds {
         return changeAll(caller, command, JobState.QUEUED, "holdJobs");
     }
 
-    /** The tenant's HELD jobs {@code command} selects, up to 500, released one transaction each ({@code releaseJobs}). */
+    /**
+     * The tenant's HELD jobs {@code command} selects, up to 500, released one transaction each ({@code releaseJobs});
+     * those HELD only for their dependencies are not the tenant's to release and are left out.
+     */
     public Uni<ChangedJobs> releaseAll(Caller caller, SelectJobs command) {
         return changeAll(caller, command, JobState.HELD, "releaseJobs");
     }
@@ -98,10 +117,11 @@ public class JobHolds {
         return projects.runningTenant(caller).chain(tenant -> selections.each(tenant, filter, command.jobIds(),
                         id -> jobs.lock(id).chain(locked -> {
                             JobRow j = locked.orElse(null);
-                            if (j == null || j.state() != from) {
-                                return Uni.createFrom().<JobRow>nullItem();  // moved meanwhile: left alone
+                            if (j == null || j.state() != from || Reasons.DEPENDENCY.equals(j.reason())) {
+                                return Uni.createFrom().<JobRow>nullItem();  // moved meanwhile, or not the tenant's hold
                             }
-                            return (from == JobState.QUEUED ? runs.hold(j, now) : runs.release(j, now))
+                            return (from == JobState.QUEUED ? runs.hold(j, Reasons.HELD_BY_TENANT, now)
+                                    : runs.release(j, now))
                                     .call(after -> after == null ? Uni.createFrom().voidItem()
                                             : audit.record(caller, tenant, action, Target.of("JOB", id),
                                                     Map.of("previousState", from.name())));
@@ -110,26 +130,24 @@ public class JobHolds {
     }
 
     /**
-     * Moves the locked job {@code from → to}; a job in another state is left as it is, after {@code otherwise} (which
-     * throws the conflict, or returns for a job already where the change leads).
+     * Applies {@code step} to the locked job: it answers the job as written, or null for a job already where the change
+     * leads (nothing written, nothing recorded), or throws the conflict.
      */
-    private Uni<JobView> change(Caller caller, UUID id, JobState from, JobState to, String action,
-            Consumer<JobRow> otherwise) {
-        Instant now = clock.instant();
+    private Uni<JobView> change(Caller caller, UUID id, String action, Function<JobRow, Uni<JobRow>> step) {
         return projects.runningTenant(caller).chain(tenant -> scoped.asTenant(tenant, () -> jobs.find(tenant, id)
                         .chain(found -> jobs.lock(found.orElseThrow(() -> notFound(id)).id()))
                         .chain(locked -> {
                             JobRow j = locked.orElseThrow(() -> notFound(id));
-                            if (j.state() != from) {
-                                otherwise.accept(j);
+                            Uni<JobRow> written = step.apply(j);
+                            if (written == null) {
                                 return Uni.createFrom().<UUID>nullItem();
                             }
-                            return (to == JobState.HELD ? runs.hold(j, now) : runs.release(j, now)).chain(after -> {
+                            return written.chain(after -> {
                                 if (after == null) {  // the row is locked: only a bug gets here
                                     throw new IllegalStateException("job " + id + " moved while locked");
                                 }
                                 return audit.record(caller, tenant, action, Target.of("JOB", id),
-                                        Map.of("previousState", from.name())).replaceWith(j.clusterId());
+                                        Map.of("previousState", j.state().name())).replaceWith(j.clusterId());
                             });
                         }))
                 .invoke(cluster -> {

@@ -4,12 +4,17 @@ import city.myriad.platform.money.Charges;
 import city.myriad.jobs.model.JobRow;
 import city.myriad.jobs.model.JobState;
 import city.myriad.jobs.model.Reasons;
+import city.myriad.jobs.model.DependencyCondition;
 import city.myriad.jobs.repository.ClusterFeedRepository;
+import city.myriad.jobs.repository.JobDependencyRepository;
+import city.myriad.jobs.repository.JobDependencyRepository.Dependency;
 import city.myriad.jobs.repository.JobRepository;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
 
 /**
  * Every transition of a job, written the one way: the job row changes only if it is still in the state (and run)
@@ -18,6 +23,11 @@ import java.time.Instant;
  * writes (the tenant's API, the agents' events, the loop) goes through here, in the caller's transaction.
  * Each method completes with the job as written, or null when another writer moved the job first: then
  * nothing was written.
+ *
+ * <p>A job that ends settles the jobs that depend on it (createJob's {@code dependsOn}) in the same transaction: each
+ * HELD dependent whose dependencies are now all met is QUEUED ({@code DEPENDENCY_SATISFIED}) unless its tenant holds
+ * it too, and one whose dependency can no longer be met is CANCELLED ({@code DEPENDENCY_NEVER_SATISFIED}), which
+ * settles its own dependents in turn.
  */
 @ApplicationScoped
 public class JobRuns {
@@ -27,10 +37,12 @@ public class JobRuns {
 
     private final JobRepository jobs;
     private final ClusterFeedRepository feed;
+    private final JobDependencyRepository dependencies;
 
-    JobRuns(JobRepository jobs, ClusterFeedRepository feed) {
+    JobRuns(JobRepository jobs, ClusterFeedRepository feed, JobDependencyRepository dependencies) {
         this.jobs = jobs;
         this.feed = feed;
+        this.dependencies = dependencies;
     }
 
     /**
@@ -43,17 +55,43 @@ public class JobRuns {
     }
 
     /**
-     * QUEUED → HELD ({@code HELD_BY_TENANT}): out of the loop's queue until released. The held row, or null if another
-     * writer moved the job first (then nothing was written).
+     * QUEUED → HELD, {@code why} {@code HELD_BY_TENANT} (a tenant's hold) or {@code DEPENDENCY} (jobs it depends on
+     * have not ended): out of the loop's queue until released. The held row, or null if another writer moved the job
+     * first (then nothing was written).
      */
-    public Uni<JobRow> hold(JobRow queued, Instant at) {
-        JobRow held = queued.withState(JobState.HELD, Reasons.HELD_BY_TENANT, at);
-        return moved(queued, held, at, Reasons.HELD_BY_TENANT, "HELD");
+    public Uni<JobRow> hold(JobRow queued, String why, Instant at) {
+        JobRow held = queued.withState(JobState.HELD, why, at);
+        return moved(queued, held, at, why, "HELD");
     }
 
-    /** HELD → QUEUED ({@code RELEASED}), eligible from {@code at}: the loop queues it again. As {@link #hold}. */
+    /**
+     * The tenant holds a job already HELD for its dependencies: it stays HELD, now {@code HELD_BY_TENANT}, so that its
+     * dependencies met do not queue it (no transition: its state does not change). As {@link #hold}.
+     */
+    public Uni<JobRow> holdWaiting(JobRow waiting, Instant at) {
+        return reasonOf(waiting, Reasons.HELD_BY_TENANT, at);
+    }
+
+    /**
+     * The tenant releases its hold: HELD → QUEUED ({@code RELEASED}), eligible from {@code at}, and the loop queues it
+     * again; or, while jobs it depends on have not ended, it stays HELD for them ({@code DEPENDENCY}). As
+     * {@link #hold}.
+     */
     public Uni<JobRow> release(JobRow held, Instant at) {
-        return moved(held, held.released(at), at, Reasons.RELEASED, "RELEASED");
+        return dependencies.of(held.id()).chain(all -> pending(all)
+                ? reasonOf(held, Reasons.DEPENDENCY, at)
+                : moved(held, held.released(at), at, Reasons.RELEASED, "RELEASED"));
+    }
+
+    private static boolean pending(List<Dependency> all) {
+        return DependencyCondition.all(all.stream().map(Dependency::status).toList())
+                == DependencyCondition.Status.PENDING;
+    }
+
+    private Uni<JobRow> reasonOf(JobRow held, String why, Instant at) {
+        JobRow after = held.run(held.state(), why, held.attempt(), held.placement(), held.startedAt(),
+                held.endedAt(), held.chargedMinor(), held.creditedMinor(), held.borrowed(), at);
+        return jobs.update(after, held.state(), held.attempt()).map(done -> done ? after : null);
     }
 
     private Uni<JobRow> moved(JobRow before, JobRow after, Instant at, String reason, String inboxKind) {
@@ -70,10 +108,41 @@ public class JobRuns {
     public Uni<JobRow> endQueued(JobRow queued, JobState to, String reason, Instant at, boolean tellLoop) {
         JobRow ended = ended(queued.withState(to, reason, at), at, 0, 0);
         return jobs.update(ended, queued.state(), queued.attempt()).call(done -> !done ? Uni.createFrom().voidItem()
-                : jobs.transition(queued.id(), queued.tenantId(), at, queued.state(), to, reason)
-                        .chain(() -> tellLoop ? feed.notify(queued.clusterId(), queued.id(), "ENDED", at)
-                                : Uni.createFrom().voidItem()))
+                : dependencies.endedTransition(queued.id(), queued.tenantId(), at, queued.state(), to, reason)
+                        .call(dependents -> tellLoop ? feed.notify(queued.clusterId(), queued.id(), "ENDED", at)
+                                : Uni.createFrom().voidItem())
+                        .chain(dependents -> settle(dependents, at)))
                 .map(done -> done ? ended : null);
+    }
+
+    /**
+     * The jobs that depend on one that just ended, each locked in turn (in id order): queued if all it waits for is
+     * met and its tenant does not hold it, cancelled if something it waits for can no longer be met.
+     */
+    private Uni<Void> settle(List<UUID> dependents, Instant at) {
+        Uni<Void> all = Uni.createFrom().voidItem();
+        for (UUID id : dependents) {
+            all = all.chain(() -> jobs.lock(id)).chain(locked -> {
+                JobRow j = locked.orElse(null);
+                if (j == null || j.state() != JobState.HELD) {
+                    return Uni.createFrom().voidItem();  // cancelled meanwhile, or queued by an earlier end
+                }
+                return dependencies.of(id).chain(deps -> {
+                    DependencyCondition.Status status =
+                            DependencyCondition.all(deps.stream().map(Dependency::status).toList());
+                    if (status == DependencyCondition.Status.NEVER_SATISFIED) {
+                        return endQueued(j, JobState.CANCELLED, Reasons.DEPENDENCY_NEVER_SATISFIED, at, false)
+                                .replaceWithVoid();
+                    }
+                    if (status == DependencyCondition.Status.SATISFIED && Reasons.DEPENDENCY.equals(j.reason())) {
+                        return moved(j, j.released(at), at, Reasons.DEPENDENCY_SATISFIED, "RELEASED")
+                                .replaceWithVoid();
+                    }
+                    return Uni.createFrom().voidItem();  // still waiting, or held by its tenant as well
+                });
+            });
+        }
+        return all;
     }
 
     /** How a run ends: the job's next state, the reason, and who must act on it. */
@@ -106,8 +175,11 @@ public class JobRuns {
             }
             String outcome = end.to().name();
             Uni<Void> work = jobs.segment(running, endAt, outcome, charge, credit)
-                    .chain(() -> jobs.transition(running.id(), running.tenantId(), at, JobState.RUNNING, end.to(),
-                            end.reason()));
+                    .chain(() -> requeue
+                            ? jobs.transition(running.id(), running.tenantId(), at, JobState.RUNNING, end.to(),
+                                    end.reason())
+                            : dependencies.endedTransition(running.id(), running.tenantId(), at, JobState.RUNNING,
+                                    end.to(), end.reason()).chain(dependents -> settle(dependents, at)));
             if (requeue) {
                 work = work.chain(() -> jobs.transition(running.id(), running.tenantId(), at, JobState.PREEMPTED,
                         JobState.QUEUED, Reasons.REQUEUED));

@@ -6,6 +6,7 @@ import city.myriad.allocation.SchedulerOptions;
 
 import city.myriad.catalog.service.ClusterSupply;
 import city.myriad.jobs.mapping.JobsApi.CreateJob;
+import city.myriad.jobs.mapping.JobsApi.JobDependencyView;
 import city.myriad.jobs.mapping.JobsApi.JobView;
 import city.myriad.jobs.mapping.JobsApi.ListJobs;
 import city.myriad.jobs.mapping.JobsApi.NodeCards;
@@ -85,12 +86,15 @@ public class JobService {
     private final AuditTrail audit;
     private final JobCancellations cancellations;
     private final JobRuns runs;
+    private final JobDependencies dependencies;
 
     JobService(Scoped scoped, SubmissionBatches batches, TenantProjects projects, ClusterSupply clusters,
             JobPricing pricing, QuotaLimits quotas, Budgets budgets, MeterReadings meter, JobRepository jobs,
             Idempotency idempotency, SchedulingLoops loops, ObjectMapper json, Ids ids, Clock clock,
-            QueuePlans plans, AuditTrail audit, JobCancellations cancellations, JobRuns runs) {
+            QueuePlans plans, AuditTrail audit, JobCancellations cancellations, JobRuns runs,
+            JobDependencies dependencies) {
         this.runs = runs;
+        this.dependencies = dependencies;
         this.audit = audit;
         this.cancellations = cancellations;
         this.plans = plans;
@@ -135,14 +139,15 @@ public class JobService {
         Instant now = clock.instant();
         Shape shape = shape(command);
         notTooFar(command, now);
+        JobDependencies.asked(command);  // 400 now for a job named twice
         return projects.runningTenant(caller)
                 .chain(tenant -> idempotency.keyed()
                         ? scoped.asTenant(tenant, () -> idempotency.once(tenant, JobView.class,
                                 () -> checked(tenant, command, shape, now).chain(s -> ledgered(caller, s))))
-                        : checked(tenant, command, shape, now).chain(s -> s.limits().spendLimited() || held(command)
+                        : checked(tenant, command, shape, now).chain(s -> s.limits().spendLimited() || ledgeredOnly(command)
                                 ? scoped.asTenant(tenant, () -> ledgered(caller, s))
                                 : insert(caller, new TenantProjects.ProjectRef(tenant, command.projectId()), s,
-                                        batches::insert)))
+                                        JobDependencies.Checked.NONE, batches::insert)))
                 .invoke(view -> loops.wake(view.clusterId()));
     }
 
@@ -163,15 +168,22 @@ public class JobService {
                         .map(limits -> new Submission(command, shape, priced, limits, now)));
     }
 
-    /** In the ORM's transaction: the project, the budget and GPU-hour limits (serialised per tenant), the insert. */
+    /**
+     * In the ORM's transaction: the project, the jobs it depends on (share-locked), the budget and GPU-hour limits
+     * (serialised per tenant), the insert (with its dependencies, and HELD if it is to wait).
+     */
     private Uni<JobView> ledgered(Caller caller, Submission s) {
+        List<JobDependencies.Asked> asked = JobDependencies.asked(s.command());
         return projects.runnableIn(s.limits().tenantId(), s.command().projectId())
-                .chain(project -> budgets.refuseBeyond(s.limits(), Money.of(s.priced().projectedMinor(), s.priced().currency()),
-                        s.now(), "The job may cost up to")
+                .chain(project -> dependencies.check(s.limits().tenantId(), asked).chain(checked -> budgets
+                        .refuseBeyond(s.limits(), Money.of(s.priced().projectedMinor(), s.priced().currency()),
+                                s.now(), "The job may cost up to")
                         .chain(() -> withinGpuHours(s.limits(), s.shape(), s.command(), s.now()))
-                        .chain(() -> insert(caller, project, s, row -> jobs.insertQueued(row, Reasons.SUBMITTED)
-                                .chain(() -> held(s.command()) ? runs.hold(row, s.now()).replaceWithVoid()
-                                        : Uni.createFrom().voidItem()))));
+                        .chain(() -> insert(caller, project, s, checked, row -> jobs.insertQueued(row, Reasons.SUBMITTED)
+                                .chain(() -> asked.isEmpty() ? Uni.createFrom().voidItem()
+                                        : dependencies.record(row, asked))
+                                .chain(() -> heldFor(s.command(), checked) == null ? Uni.createFrom().voidItem()
+                                        : runs.hold(row, heldFor(s.command(), checked), s.now()).replaceWithVoid())))));
     }
 
     /** How far ahead a job's {@code notBefore} may be. */
@@ -189,9 +201,18 @@ public class JobService {
         return c.notBefore() != null && c.notBefore().isAfter(now) ? c.notBefore() : now;
     }
 
-    /** Submitted HELD: written in the ORM's transaction, queued and held in it (the batched path only queues). */
-    private static boolean held(CreateJob c) {
-        return Boolean.TRUE.equals(c.hold());
+    /**
+     * Submitted HELD or with dependencies: written in the ORM's transaction, queued (and held) in it (the batched path
+     * only queues).
+     */
+    private static boolean ledgeredOnly(CreateJob c) {
+        return Boolean.TRUE.equals(c.hold()) || (c.dependsOn() != null && !c.dependsOn().isEmpty());
+    }
+
+    /** Why a submission is held at once: its tenant asked (HELD_BY_TENANT), or it waits for jobs (DEPENDENCY); or null. */
+    private static String heldFor(CreateJob c, JobDependencies.Checked dependencies) {
+        return Boolean.TRUE.equals(c.hold()) ? Reasons.HELD_BY_TENANT
+                : dependencies.pending() ? Reasons.DEPENDENCY : null;
     }
 
     /** The price a job is sold at, and its projection. */
@@ -342,7 +363,7 @@ public class JobService {
     }
 
     private Uni<JobView> insert(Caller caller, TenantProjects.ProjectRef project, Submission s,
-            Function<JobRow, Uni<Void>> write) {
+            JobDependencies.Checked dependsOn, Function<JobRow, Uni<Void>> write) {
         CreateJob c = s.command();
         Shape shape = s.shape();
         Priced priced = s.priced();
@@ -356,15 +377,16 @@ public class JobService {
         List<TransitionView> history = new ArrayList<>(List.of(
                 new TransitionView(now, null, JobState.QUEUED.name(), Reasons.SUBMITTED)));
         JobRow answered = row;
-        if (held(c)) {
-            answered = row.withState(JobState.HELD, Reasons.HELD_BY_TENANT, now);
-            history.add(new TransitionView(now, JobState.QUEUED.name(), JobState.HELD.name(), Reasons.HELD_BY_TENANT));
+        String heldFor = heldFor(c, dependsOn);
+        if (heldFor != null) {
+            answered = row.withState(JobState.HELD, heldFor, now);
+            history.add(new TransitionView(now, JobState.QUEUED.name(), JobState.HELD.name(), heldFor));
         }
         JobRow shown = answered;
         return write.apply(row)
                 .onFailure(f -> c.quoteId() != null && Constraints.violates(f, QuoteService.USED_ONCE))
                 .transform(f -> QuoteService.usedUp(c.quoteId(), null))
-                .map(ignored -> view(shown, now, List.copyOf(history), null, null));
+                .map(ignored -> view(shown, now, dependsOn.views(), List.copyOf(history), null, null));
     }
 
     public Uni<Page<JobView>> list(Caller caller, PageRequest page, ListJobs query) {
@@ -426,7 +448,7 @@ public class JobService {
                 v.sameBlock(), v.quoteId(), v.state(), v.reason(), v.attempt(), v.placement(), v.shareMilli(),
                 e.position(), e.startAt(), v.unitPrice(), v.cost(), v.credit(), v.projectedCost(), v.borrowed(),
                 v.startedAt(), v.endedAt(), v.submittedBy(), v.createdAt(), v.eligibleAt(), v.tags(), v.name(),
-                v.history()));
+                v.dependsOn(), v.history()));
     }
 
     /**
@@ -454,12 +476,13 @@ public class JobService {
     }
 
     private Uni<JobView> view(JobRow r, Instant now) {
-        return jobs.history(r.id()).map(list -> view(r, now, list.stream()
-                .map(t -> new TransitionView(t.at(), t.from(), t.to(), t.reason())).toList(), null, null));
+        return dependencies.of(r.id()).chain(dependsOn -> jobs.history(r.id()).map(list -> view(r, now, dependsOn,
+                list.stream().map(t -> new TransitionView(t.at(), t.from(), t.to(), t.reason())).toList(), null,
+                null)));
     }
 
     private JobView summary(JobRow r, Instant now) {
-        return view(r, now, null, null, null);
+        return view(r, now, null, null, null, null);
     }
 
     private record Estimate(long position, Instant startAt) {}
@@ -660,7 +683,8 @@ public class JobService {
                         nodes.stream().mapToLong(n -> n.memoryMib() * n.nodes()).sum()), ends, queue, now)));
     }
 
-    private JobView view(JobRow r, Instant now, List<TransitionView> history, Long position, Instant estimate) {
+    private JobView view(JobRow r, Instant now, List<JobDependencyView> dependsOn, List<TransitionView> history,
+            Long position, Instant estimate) {
         JobPlacement placement = placement(r.placement());
         long live = r.state() == JobState.RUNNING
                 ? Charges.of(r.unitPriceMinor(), r.cardsMilli(), Duration.between(r.startedAt(), now)) : 0;
@@ -678,7 +702,7 @@ public class JobService {
                 position, estimate, Money.of(r.unitPriceMinor(), r.currency()),
                 Money.of(r.chargedMinor() + live, r.currency()), Money.of(r.creditedMinor(), r.currency()),
                 Money.of(r.projectedMinor(), r.currency()), r.borrowed(), r.startedAt(), r.endedAt(),
-                r.submittedBy(), r.createdAt(), r.eligibleAt(), JobTags.read(r.tags()), r.name(), history);
+                r.submittedBy(), r.createdAt(), r.eligibleAt(), JobTags.read(r.tags()), r.name(), dependsOn, history);
     }
 
     JobPlacement placement(String stored) {
