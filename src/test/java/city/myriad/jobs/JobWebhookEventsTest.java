@@ -179,6 +179,41 @@ class JobWebhookEventsTest {
     }
 
     @Test
+    void a_job_waiting_for_another_tells_its_webhook_it_waits_then_that_it_is_released_or_cancelled() throws Exception {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        try (WebhookReceiver receiver = new WebhookReceiver(0)) {
+            receiver.secret = setWebhook(t, receiver.url(), "[\"job.held\",\"job.released\",\"job.cancelled\"]")
+                    .statusCode(200).extract().path("secret");
+            String first = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 36000));
+            until(t.admin(), first, state("RUNNING"));
+            String onEnd = submitted(t.admin(), dependsOn(job(cluster, t.projectId(), "1", "ON_DEMAND", 3600), first,
+                    "ENDED"));
+            String onSuccess = submitted(t.admin(), dependsOn(job(cluster, t.projectId(), "1", "ON_DEMAND", 3600),
+                    first, "SUCCEEDED"));
+            given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + first + "/cancel").then().statusCode(200);
+
+            List<JsonPath> events = untilEvents(receiver, 5);
+            assertEquals(List.of(
+                            first + " job.cancelled CANCELLED CANCELLED_BY_TENANT #3",
+                            onEnd + " job.held HELD DEPENDENCY #2",
+                            onEnd + " job.released QUEUED DEPENDENCY_SATISFIED #3",
+                            onSuccess + " job.cancelled CANCELLED DEPENDENCY_NEVER_SATISFIED #3",
+                            onSuccess + " job.held HELD DEPENDENCY #2").stream().sorted().toList(),
+                    events.stream().map(e -> e.getString("data.jobId") + " " + e.getString("type") + " "
+                            + e.getString("data.state") + " " + e.getString("data.reason") + " #"
+                            + e.getInt("data.sequence")).sorted().toList());
+            assertEquals(0, receiver.badSignatures.get());
+            given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + onEnd + "/cancel");  // clean-up
+        }
+    }
+
+    private static String dependsOn(String body, String job, String condition) {
+        return body.substring(0, body.length() - 1) + ",\"dependsOn\":[{\"jobId\":\"" + job + "\",\"condition\":\""
+                + condition + "\"}]}";
+    }
+
+    @Test
     void a_preempted_spot_job_tells_its_webhook_and_the_webhook_hears_only_what_it_named() throws Exception {
         String cluster = World.cluster(2);
         World.Tenant spotTenant = World.tenant();
