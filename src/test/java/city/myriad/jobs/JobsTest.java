@@ -468,6 +468,40 @@ class JobsTest {
                 .body("items", hasSize(2));
     }
 
+    @Test
+    void a_quote_for_a_later_start_answers_the_start_the_job_submitted_for_it_is_told() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        Instant notBefore = Instant.now().plus(Duration.ofHours(2)).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        String shape = "{\"clusterId\":\"" + cluster + "\",\"model\":\"ASCEND-910B\",\"cards\":8,"
+                + "\"class\":\"ON_DEMAND\",\"maxRunSeconds\":3600";
+        // The node is idle: now, without notBefore; at the notBefore with it, which the quote keeps.
+        Instant soon = Instant.parse(given().auth().oauth2(t.member()).contentType("application/json").body(shape + "}")
+                .post("/api/v1/quotes").then().statusCode(201).body("notBefore", nullValue())
+                .extract().<String>path("earliestStartAt"));
+        assertTrue(soon.isBefore(notBefore.minus(Duration.ofHours(1))), soon.toString());
+        String later = given().auth().oauth2(t.member()).contentType("application/json")
+                .body(shape + ",\"notBefore\":\"" + notBefore + "\"}").post("/api/v1/quotes").then().statusCode(201)
+                .body("notBefore", equalTo(notBefore.toString()))
+                .body("earliestStartAt", equalTo(notBefore.toString())).extract().path("id");
+        // The job submitted with that quote and notBefore is told the same start.
+        String job = submitted(t.member(), job(cluster, t.projectId(), "8", "ON_DEMAND", 3600).replace("}",
+                ",\"quoteId\":\"" + later + "\",\"notBefore\":\"" + notBefore + "\"}"));
+        assertEquals(notBefore.toString(), until(t.member(), job, j -> j.getString("estimatedStartAt") != null)
+                .getString("estimatedStartAt"));
+
+        // A reservation's window starts at its startAt; a notBefore beyond 31 days is refused, as createJob refuses it.
+        given().auth().oauth2(t.member()).contentType("application/json").body("{\"clusterId\":\"" + cluster
+                        + "\",\"model\":\"ASCEND-910B\",\"cards\":8,\"class\":\"RESERVED\",\"startAt\":\""
+                        + notBefore + "\",\"endAt\":\"" + notBefore.plus(Duration.ofHours(1)) + "\",\"notBefore\":\""
+                        + notBefore + "\"}")
+                .post("/api/v1/quotes").then().statusCode(400).body("errors[0].field", equalTo("notBefore"));
+        given().auth().oauth2(t.member()).contentType("application/json")
+                .body(shape + ",\"notBefore\":\"" + Instant.now().plus(Duration.ofDays(32)) + "\"}")
+                .post("/api/v1/quotes").then().statusCode(400).body("errors[0].field", equalTo("notBefore"));
+        given().auth().oauth2(t.member()).post("/api/v1/jobs/" + job + "/cancel").then().statusCode(200);
+    }
+
     private static int position(World.Tenant t, String job) {
         return given().auth().oauth2(t.admin()).get("/api/v1/jobs/" + job).then().statusCode(200).extract()
                 .jsonPath().getInt("queuePosition");

@@ -238,8 +238,9 @@ public final class JobsApi {
             @Schema(description = "Queued jobs by why they wait (CAPACITY, QUOTA, BLOCK, RESERVATION_NOT_STARTED, "
                     + "RESERVATION_FULL, TENANT_SUSPENDED, ...)", examples = "{\"CAPACITY\": 248, \"QUOTA\": 2}")
             java.util.Map<String, Long> queuedByReason,
-            @Schema(description = "Jobs their tenants hold out of the queue (HELD): demand that may come back at "
-                    + "any time, in no figure above", examples = "12") long heldJobs,
+            @Schema(description = "Jobs held out of the queue (HELD), by their tenants or waiting for other jobs to "
+                    + "end (reason DEPENDENCY): demand that may come back at any time, in no figure above",
+                    examples = "12") long heldJobs,
             @Schema(description = "Cards the held jobs ask", examples = "96") BigDecimal heldCards,
             @Schema(description = "The same by class") List<ClassQueueView> classes) {}
 

@@ -186,8 +186,8 @@ public class JobService {
                                         : runs.hold(row, heldFor(s.command(), checked), s.now()).replaceWithVoid())))));
     }
 
-    /** How far ahead a job's {@code notBefore} may be. */
-    static final Duration NOT_BEFORE_AHEAD = Duration.ofDays(31);
+    /** How far ahead a job's {@code notBefore} may be: as far as a quote's (31 days). */
+    static final Duration NOT_BEFORE_AHEAD = QuoteService.NOT_BEFORE_AHEAD;
 
     /** 400 naming {@code notBefore} if it is further ahead than {@link #NOT_BEFORE_AHEAD}. */
     private static void notTooFar(CreateJob c, Instant now) {

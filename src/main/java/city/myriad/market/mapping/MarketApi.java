@@ -102,7 +102,11 @@ public final class MarketApi {
                     maximum = "1000000000") Long cpuMilli,
             @Min(0) @Max(1000000000)
             @Schema(description = "ON_DEMAND and SPOT: the memory the job will ask, in MiB (createJob's memoryMib)",
-                    examples = "524288", minimum = "0", maximum = "1000000000") Long memoryMib) {}
+                    examples = "524288", minimum = "0", maximum = "1000000000") Long memoryMib,
+            @Schema(description = "ON_DEMAND and SPOT: the job's notBefore (createJob's; at most 31 days ahead): "
+                    + "earliestStartAt is no sooner, and counts the queue as the job would meet it, eligible from "
+                    + "then. Left out, or a time past: as soon as it can", examples = "2026-12-06T22:00:00Z")
+            Instant notBefore) {}
 
     @Schema(name = "Quote", description = "When, where and at what price; valid until expiresAt")
     public record QuoteView(UUID id, UUID clusterId, @Schema(examples = "ASCEND-910B") String model,
@@ -114,6 +118,8 @@ public final class MarketApi {
                     examples = "64000") long cpuMilli,
             @Schema(description = "The job's memory the quote counts, in MiB (0: none)", examples = "524288")
             long memoryMib,
+            @Schema(description = "The job's notBefore the quote was asked for; absent: as soon as it can")
+            Instant notBefore,
             @Schema(description = "Per card-hour") Money unitPrice,
             @Schema(description = "For the whole window; for a job, for its longest run") Money totalPrice,
             @Schema(description = "The earliest start the cluster can honour now: for a reservation from the "

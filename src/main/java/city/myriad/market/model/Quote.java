@@ -45,6 +45,9 @@ public class Quote {
     public long totalMinor;
     @Column(name = "earliest_start_at")
     public Instant earliestStartAt;
+    /** A job's quote: the notBefore it was asked for (null: as soon as it can). */
+    @Column(name = "not_before")
+    public Instant notBefore;
     @Column(name = "expires_at")
     public Instant expiresAt;
     @Column(name = "created_at")

@@ -44,6 +44,9 @@ public class QuoteService {
 
     static final Duration VALID = Duration.ofMinutes(10);
 
+    /** How far ahead a job's {@code notBefore} may be, in a quote and in the job it prices (createJob). */
+    public static final Duration NOT_BEFORE_AHEAD = Duration.ofDays(31);
+
     private final Scoped scoped;
     private final TenantProjects tenants;
     private final ClusterSupply clusters;
@@ -114,6 +117,9 @@ public class QuoteService {
                 if (c.cpuMilli() != null || c.memoryMib() != null) {
                     throw invalid(c.cpuMilli() != null ? "cpuMilli" : "memoryMib", "is for ON_DEMAND and SPOT quotes");
                 }
+                if (c.notBefore() != null) {
+                    throw invalid("notBefore", "is for ON_DEMAND and SPOT quotes (a reservation starts at startAt)");
+                }
                 return new Shape(c.startAt(), Duration.between(c.startAt(), c.endAt()));
             }
             if (c.maxRunSeconds() == null) {
@@ -122,7 +128,15 @@ public class QuoteService {
             if (c.startAt() != null || c.endAt() != null) {
                 throw invalid("startAt", "a job starts as soon as it can; startAt and endAt are for RESERVED");
             }
-            return new Shape(now, Duration.ofSeconds(c.maxRunSeconds()));
+            if (c.notBefore() != null && c.notBefore().isAfter(now.plus(NOT_BEFORE_AHEAD))) {
+                throw invalid("notBefore", "at most 31 days ahead (it was " + c.notBefore() + ")");
+            }
+            return new Shape(eligible(c, now), Duration.ofSeconds(c.maxRunSeconds()));
+        }
+
+        /** When the quoted job could first start: its notBefore if that is to come, else now. */
+        static Instant eligible(CreateQuote c, Instant now) {
+            return c.notBefore() != null && c.notBefore().isAfter(now) ? c.notBefore() : now;
         }
     }
 
@@ -135,7 +149,7 @@ public class QuoteService {
         long memory = command.memoryMib() == null ? 0 : command.memoryMib();
         return queue.earliestStart(command.clusterId(), tenant, command.model(), command.cards() * 1000L, cpu,
                 memory, command.maxRunSeconds(), Boolean.TRUE.equals(command.sameBlock()),
-                command.priceClass() == PriceClass.SPOT, now).invoke(start -> {
+                command.priceClass() == PriceClass.SPOT, Shape.eligible(command, now), now).invoke(start -> {
                     if (start.isEmpty() && (cpu > 0 || memory > 0)) {
                         throw new MyriadProblem.CapacityUnavailable("No " + command.model() + " nodes in service of "
                                 + "cluster " + command.clusterId() + " could ever carry " + command.cards()
@@ -187,6 +201,7 @@ public class QuoteService {
         q.maxRunSeconds = command.maxRunSeconds();
         q.cpuMilli = command.cpuMilli() == null ? 0 : command.cpuMilli();
         q.memoryMib = command.memoryMib() == null ? 0 : command.memoryMib();
+        q.notBefore = command.notBefore() != null && command.notBefore().isAfter(now) ? command.notBefore() : null;
         q.priceBookVersion = book.version();
         q.currency = unit.currency();
         q.unitPriceMinor = unit.amountMinor();
@@ -210,7 +225,8 @@ public class QuoteService {
 
     static QuoteView view(Quote q, Instant now) {
         return new QuoteView(q.id, q.clusterId, q.model, q.cards, PriceClass.valueOf(q.priceClass), q.sameBlock,
-                q.startAt, q.endAt, q.maxRunSeconds, q.cpuMilli, q.memoryMib, Money.of(q.unitPriceMinor, q.currency),
+                q.startAt, q.endAt, q.maxRunSeconds, q.cpuMilli, q.memoryMib, q.notBefore,
+                Money.of(q.unitPriceMinor, q.currency),
                 Money.of(q.totalMinor, q.currency), q.earliestStartAt, q.priceBookVersion, q.expiresAt, q.createdAt,
                 q.usedBy, state(q, now));
     }
