@@ -210,8 +210,7 @@ public final class JobsApi {
             java.util.Map<String, String> tags,
             @Schema(description = "The tenant's name for it; null for none", examples = "llama-ft-3 nightly")
             String name,
-            @Schema(description = "The jobs it waits for (createJob's dependsOn) and where each stands; [] for none. "
-                    + "Left out of lists, as the history is (getJob has it)")
+            @Schema(description = "The jobs it waits for (createJob's dependsOn) and where each stands; [] for none")
             List<JobDependencyView> dependsOn,
             List<TransitionView> history) implements Identified {}
 

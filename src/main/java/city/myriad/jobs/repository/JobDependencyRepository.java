@@ -82,6 +82,28 @@ public class JobDependencyRepository {
     }
 
     /**
+     * The dependencies of each of {@code jobIds} as they stand now (a page of jobs: one look-up by key), in the order
+     * submitted; a job with none is not in the map.
+     */
+    public Uni<Map<UUID, List<Dependency>>> ofAll(List<UUID> jobIds) {
+        if (jobIds.isEmpty()) {
+            return Uni.createFrom().item(Map.of());
+        }
+        return SessionSql.select("""
+                        select d.job_id, d.depends_on, d.condition, j.state
+                          from job_dependencies d join jobs j on j.id = d.depends_on
+                         where d.job_id = any(:jobs) order by d.job_id, d.ordinal""")
+                .setParameter("jobs", jobIds.toArray(UUID[]::new))
+                .getResultList()
+                .map(rows -> {
+                    Map<UUID, List<Dependency>> all = new HashMap<>();
+                    rows.forEach(r -> all.computeIfAbsent((UUID) r[0], k -> new ArrayList<>()).add(new Dependency(
+                            (UUID) r[1], DependencyCondition.valueOf((String) r[2]), JobState.valueOf((String) r[3]))));
+                    return all;
+                });
+    }
+
+    /**
      * Writes an ended job's last transition (as {@link JobRepository#transition}) and answers the jobs that depend on
      * it, in id order (the order their rows are locked in, so two ends never lock them crosswise): one round trip,
      * the look-up by the dependents' index finding nothing for most jobs.

@@ -12,8 +12,10 @@ import city.myriad.platform.error.ProblemCode;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
@@ -100,7 +102,20 @@ public class JobDependencies {
 
     /** The job's dependencies as they stand now, for its view ([] for none). */
     Uni<List<JobDependencyView>> of(UUID jobId) {
-        return dependencies.of(jobId).map(all -> all.stream().map(d -> new JobDependencyView(d.jobId(),
-                d.condition().name(), d.status().name())).toList());
+        return dependencies.of(jobId).map(JobDependencies::views);
+    }
+
+    /** The dependencies of each job of a page, for their views (a job with none is not in the map). */
+    Uni<Map<UUID, List<JobDependencyView>>> ofAll(List<UUID> jobIds) {
+        return dependencies.ofAll(jobIds).map(all -> {
+            Map<UUID, List<JobDependencyView>> views = new HashMap<>();
+            all.forEach((job, list) -> views.put(job, views(list)));
+            return views;
+        });
+    }
+
+    private static List<JobDependencyView> views(List<JobDependencyRepository.Dependency> all) {
+        return all.stream().map(d -> new JobDependencyView(d.jobId(), d.condition().name(), d.status().name()))
+                .toList();
     }
 }

@@ -399,7 +399,9 @@ public class JobService {
                 .chain(tenant -> scoped.asTenant(tenant, () -> jobs.page(tenant,
                         page.afterUuid(), filter, page.limit() + 1)
                 .map(rows -> page.page(rows, r -> r.id().toString()))
-                .map(p -> new Page<>(p.items().stream().map(r -> summary(r, now)).toList(), p.nextCursor()))))
+                .chain(p -> dependencies.ofAll(p.items().stream().map(JobRow::id).toList()).map(dependsOn ->
+                        new Page<>(p.items().stream().map(r -> summary(r, now, dependsOn.getOrDefault(r.id(),
+                                List.of()))).toList(), p.nextCursor())))))
                 .chain(p -> withEstimates(p.items(), now).map(views -> new Page<>(views, p.nextCursor())));
     }
 
@@ -481,8 +483,8 @@ public class JobService {
                 null)));
     }
 
-    private JobView summary(JobRow r, Instant now) {
-        return view(r, now, null, null, null, null);
+    private JobView summary(JobRow r, Instant now, List<JobDependencyView> dependsOn) {
+        return view(r, now, dependsOn, null, null, null);
     }
 
     private record Estimate(long position, Instant startAt) {}
