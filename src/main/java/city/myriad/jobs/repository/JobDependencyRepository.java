@@ -81,26 +81,18 @@ public class JobDependencyRepository {
                 });
     }
 
-    /**
-     * The dependencies of each of {@code jobIds} as they stand now (a page of jobs: one look-up by key), in the order
-     * submitted; a job with none is not in the map.
-     */
-    public Uni<Map<UUID, List<Dependency>>> ofAll(List<UUID> jobIds) {
-        if (jobIds.isEmpty()) {
-            return Uni.createFrom().item(Map.of());
+    /** Dependencies as {@link JobRepository#page} reads them ({@code job:condition:state,...}; null: none). */
+    static List<Dependency> parse(String joined) {
+        if (joined == null) {
+            return List.of();
         }
-        return SessionSql.select("""
-                        select d.job_id, d.depends_on, d.condition, j.state
-                          from job_dependencies d join jobs j on j.id = d.depends_on
-                         where d.job_id = any(:jobs) order by d.job_id, d.ordinal""")
-                .setParameter("jobs", jobIds.toArray(UUID[]::new))
-                .getResultList()
-                .map(rows -> {
-                    Map<UUID, List<Dependency>> all = new HashMap<>();
-                    rows.forEach(r -> all.computeIfAbsent((UUID) r[0], k -> new ArrayList<>()).add(new Dependency(
-                            (UUID) r[1], DependencyCondition.valueOf((String) r[2]), JobState.valueOf((String) r[3]))));
-                    return all;
-                });
+        List<Dependency> all = new ArrayList<>();
+        for (String one : joined.split(",")) {
+            String[] parts = one.split(":");
+            all.add(new Dependency(UUID.fromString(parts[0]), DependencyCondition.valueOf(parts[1]),
+                    JobState.valueOf(parts[2])));
+        }
+        return all;
     }
 
     /**

@@ -140,9 +140,21 @@ public class JobRepository {
      * A tenant's jobs in id order after {@code after}, optionally of one project, state and cluster, and carrying every
      * tag of {@code tags} (a JSON object; null: any).
      */
-    public Uni<List<JobRow>> page(UUID tenantId, UUID after, JobFilter f, int limit) {
+    /** A job of a page, with the jobs it depends on as they stand now (none for most). */
+    public record Listed(JobRow job, List<JobDependencyRepository.Dependency> dependsOn) {}
+
+    /**
+     * Each listed job's dependencies, read in the page's own statement (a look-up by key per job, no round trip more):
+     * {@code job:condition:state} joined by commas, in the order submitted; null for none.
+     */
+    private static final String DEPENDENCIES = """
+            , (select string_agg(d.depends_on || ':' || d.condition || ':' || o.state, ',' order by d.ordinal)
+                 from job_dependencies d join jobs o on o.id = d.depends_on where d.job_id = jobs.id)""";
+
+    public Uni<List<Listed>> page(UUID tenantId, UUID after, JobFilter f, int limit) {
         java.util.Map<String, Object> values = new java.util.LinkedHashMap<>();
-        StringBuilder sql = new StringBuilder("select " + SELECTED + " from jobs where tenant_id = :tenant");
+        StringBuilder sql = new StringBuilder("select " + SELECTED + DEPENDENCIES
+                + " from jobs where tenant_id = :tenant");
         values.put("tenant", tenantId);
         values.put("limit", limit);
         if (after != null) {
@@ -155,8 +167,14 @@ public class JobRepository {
         }
         where(f, sql, values);
         sql.append(f.newestFirst() ? " order by id desc limit :limit" : " order by id limit :limit");
-        return rows(sql.toString(), q -> values.forEach(q::setParameter));
+        SessionSql q = SessionSql.select(sql.toString());
+        values.forEach(q::setParameter);
+        return q.getResultList().map(list -> list.stream().map(r -> new Listed(row(r),
+                JobDependencyRepository.parse((String) r[COLUMN_COUNT]))).toList());
     }
+
+    /** How many columns {@link #SELECTED} reads. */
+    private static final int COLUMN_COUNT = 32;
 
     /**
      * The ids of the tenant's QUEUED, RUNNING and HELD jobs that {@code f} keeps (its state: one of those alone) and,

@@ -12,10 +12,8 @@ import city.myriad.platform.error.ProblemCode;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
@@ -105,16 +103,8 @@ public class JobDependencies {
         return dependencies.of(jobId).map(JobDependencies::views);
     }
 
-    /** The dependencies of each job of a page, for their views (a job with none is not in the map). */
-    Uni<Map<UUID, List<JobDependencyView>>> ofAll(List<UUID> jobIds) {
-        return dependencies.ofAll(jobIds).map(all -> {
-            Map<UUID, List<JobDependencyView>> views = new HashMap<>();
-            all.forEach((job, list) -> views.put(job, views(list)));
-            return views;
-        });
-    }
-
-    private static List<JobDependencyView> views(List<JobDependencyRepository.Dependency> all) {
+    /** Dependencies as a view shows them. */
+    static List<JobDependencyView> views(List<JobDependencyRepository.Dependency> all) {
         return all.stream().map(d -> new JobDependencyView(d.jobId(), d.condition().name(), d.status().name()))
                 .toList();
     }

@@ -398,10 +398,9 @@ public class JobService {
                         : projects.projectOf(tenant, project))
                 .chain(tenant -> scoped.asTenant(tenant, () -> jobs.page(tenant,
                         page.afterUuid(), filter, page.limit() + 1)
-                .map(rows -> page.page(rows, r -> r.id().toString()))
-                .chain(p -> dependencies.ofAll(p.items().stream().map(JobRow::id).toList()).map(dependsOn ->
-                        new Page<>(p.items().stream().map(r -> summary(r, now, dependsOn.getOrDefault(r.id(),
-                                List.of()))).toList(), p.nextCursor())))))
+                .map(rows -> page.page(rows, r -> r.job().id().toString()))
+                .map(p -> new Page<>(p.items().stream().map(r -> summary(r.job(), now,
+                        JobDependencies.views(r.dependsOn()))).toList(), p.nextCursor()))))
                 .chain(p -> withEstimates(p.items(), now).map(views -> new Page<>(views, p.nextCursor())));
     }
 
