@@ -144,17 +144,18 @@ public class JobRepository {
     public record Listed(JobRow job, List<JobDependencyRepository.Dependency> dependsOn) {}
 
     /**
-     * Each listed job's dependencies, read in the page's own statement (a look-up by key per job, no round trip more):
-     * {@code job:condition:state} joined by commas, in the order submitted; null for none.
+     * Each listed job's dependencies, read in the page's own statement (no round trip more) for the page's rows alone
+     * (outside the limited select: inside it, PostgreSQL may compute it for every row it sorts, every RUNNING job of
+     * the tenant for a page of them): {@code job:condition:state} joined by commas, in the order submitted; null for
+     * none.
      */
     private static final String DEPENDENCIES = """
             , (select string_agg(d.depends_on || ':' || d.condition || ':' || o.state, ',' order by d.ordinal)
-                 from job_dependencies d join jobs o on o.id = d.depends_on where d.job_id = jobs.id)""";
+                 from job_dependencies d join jobs o on o.id = d.depends_on where d.job_id = p.id)""";
 
     public Uni<List<Listed>> page(UUID tenantId, UUID after, JobFilter f, int limit) {
         java.util.Map<String, Object> values = new java.util.LinkedHashMap<>();
-        StringBuilder sql = new StringBuilder("select " + SELECTED + DEPENDENCIES
-                + " from jobs where tenant_id = :tenant");
+        StringBuilder sql = new StringBuilder("select " + SELECTED + " from jobs where tenant_id = :tenant");
         values.put("tenant", tenantId);
         values.put("limit", limit);
         if (after != null) {
@@ -166,8 +167,9 @@ public class JobRepository {
             values.put("state", f.state().name());
         }
         where(f, sql, values);
-        sql.append(f.newestFirst() ? " order by id desc limit :limit" : " order by id limit :limit");
-        SessionSql q = SessionSql.select(sql.toString());
+        String order = f.newestFirst() ? " order by id desc" : " order by id";
+        sql.append(order).append(" limit :limit");
+        SessionSql q = SessionSql.select("select p.*" + DEPENDENCIES + " from (" + sql + ") p" + order);
         values.forEach(q::setParameter);
         return q.getResultList().map(list -> list.stream().map(r -> new Listed(row(r),
                 JobDependencyRepository.parse((String) r[COLUMN_COUNT]))).toList());
