@@ -68,8 +68,9 @@ public class JobDependencyRepository {
     /** A job's dependencies as they stand now, in the order submitted (none for most jobs). */
     public Uni<List<Dependency>> of(UUID jobId) {
         return SessionSql.select("""
-                        select d.depends_on, d.condition, j.state
-                          from job_dependencies d join jobs j on j.id = d.depends_on
+                        select d.depends_on, d.condition,
+                               (select j.state from jobs j where j.id = d.depends_on)
+                          from job_dependencies d
                          where d.job_id = :job order by d.ordinal""")
                 .setParameter("job", jobId)
                 .getResultList()

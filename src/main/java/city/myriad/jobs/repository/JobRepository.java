@@ -147,11 +147,13 @@ public class JobRepository {
      * Each listed job's dependencies, read in the page's own statement (no round trip more) for the page's rows alone
      * (outside the limited select: inside it, PostgreSQL may compute it for every row it sorts, every RUNNING job of
      * the tenant for a page of them): {@code job:condition:state} joined by commas, in the order submitted; null for
-     * none.
+     * none. The named job's state is a look-up by key per dependency, never a join the planner might make a scan of
+     * every job for each listed one (as it did while {@code job_dependencies} was empty and unanalysed).
      */
     private static final String DEPENDENCIES = """
-            , (select string_agg(d.depends_on || ':' || d.condition || ':' || o.state, ',' order by d.ordinal)
-                 from job_dependencies d join jobs o on o.id = d.depends_on where d.job_id = p.id)""";
+            , (select string_agg(d.depends_on || ':' || d.condition || ':'
+                                 || (select o.state from jobs o where o.id = d.depends_on), ',' order by d.ordinal)
+                 from job_dependencies d where d.job_id = p.id)""";
 
     public Uni<List<Listed>> page(UUID tenantId, UUID after, JobFilter f, int limit) {
         java.util.Map<String, Object> values = new java.util.LinkedHashMap<>();
