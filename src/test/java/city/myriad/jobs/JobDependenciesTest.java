@@ -63,14 +63,9 @@ class JobDependenciesTest {
         for (String j : List.of(second, third, onFailure)) {
             assertEquals("HELD", view(t, j).getString("state"), j);
         }
-        // The list shows each job's dependencies too: a pipeline drawn from one page.
+        // The listing leaves the dependencies out, as it does the history.
         given().auth().oauth2(t.member()).get("/api/v1/jobs?state=HELD").then().statusCode(200)
-                .body("items", hasSize(3))
-                .body("items.dependsOn.jobId", equalTo(List.of(List.of(first), List.of(second, first), List.of(first))))
-                .body("items.dependsOn.status", equalTo(List.of(List.of("PENDING"), List.of("PENDING", "PENDING"),
-                        List.of("PENDING"))));
-        given().auth().oauth2(t.member()).get("/api/v1/jobs?state=RUNNING").then().statusCode(200)
-                .body("items[0].dependsOn", equalTo(List.of()));
+                .body("items", hasSize(3)).body("items[0].dependsOn", equalTo(null));
 
         end(cluster, first, "JOB_SUCCEEDED");
         JsonPath firstDone = until(t.member(), first, state("SUCCEEDED"));

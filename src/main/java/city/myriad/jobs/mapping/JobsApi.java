@@ -210,7 +210,8 @@ public final class JobsApi {
             java.util.Map<String, String> tags,
             @Schema(description = "The tenant's name for it; null for none", examples = "llama-ft-3 nightly")
             String name,
-            @Schema(description = "The jobs it waits for (createJob's dependsOn) and where each stands; [] for none")
+            @Schema(description = "The jobs it waits for (createJob's dependsOn) and where each stands; [] for none. "
+                    + "Left out of lists, as the history is (getJob has it)")
             List<JobDependencyView> dependsOn,
             List<TransitionView> history) implements Identified {}
 

@@ -82,20 +82,6 @@ public class JobDependencyRepository {
                 });
     }
 
-    /** Dependencies as {@link JobRepository#page} reads them ({@code job:condition:state,...}; null: none). */
-    static List<Dependency> parse(String joined) {
-        if (joined == null) {
-            return List.of();
-        }
-        List<Dependency> all = new ArrayList<>();
-        for (String one : joined.split(",")) {
-            String[] parts = one.split(":");
-            all.add(new Dependency(UUID.fromString(parts[0]), DependencyCondition.valueOf(parts[1]),
-                    JobState.valueOf(parts[2])));
-        }
-        return all;
-    }
-
     /**
      * Writes an ended job's last transition (as {@link JobRepository#transition}) and answers the jobs that depend on
      * it, in id order (the order their rows are locked in, so two ends never lock them crosswise): one round trip,

@@ -140,22 +140,7 @@ public class JobRepository {
      * A tenant's jobs in id order after {@code after}, optionally of one project, state and cluster, and carrying every
      * tag of {@code tags} (a JSON object; null: any).
      */
-    /** A job of a page, with the jobs it depends on as they stand now (none for most). */
-    public record Listed(JobRow job, List<JobDependencyRepository.Dependency> dependsOn) {}
-
-    /**
-     * Each listed job's dependencies, read in the page's own statement (no round trip more) for the page's rows alone
-     * (outside the limited select: inside it, PostgreSQL may compute it for every row it sorts, every RUNNING job of
-     * the tenant for a page of them): {@code job:condition:state} joined by commas, in the order submitted; null for
-     * none. The named job's state is a look-up by key per dependency, never a join the planner might make a scan of
-     * every job for each listed one (as it did while {@code job_dependencies} was empty and unanalysed).
-     */
-    private static final String DEPENDENCIES = """
-            , (select string_agg(d.depends_on || ':' || d.condition || ':'
-                                 || (select o.state from jobs o where o.id = d.depends_on), ',' order by d.ordinal)
-                 from job_dependencies d where d.job_id = p.id)""";
-
-    public Uni<List<Listed>> page(UUID tenantId, UUID after, JobFilter f, int limit) {
+    public Uni<List<JobRow>> page(UUID tenantId, UUID after, JobFilter f, int limit) {
         java.util.Map<String, Object> values = new java.util.LinkedHashMap<>();
         StringBuilder sql = new StringBuilder("select " + SELECTED + " from jobs where tenant_id = :tenant");
         values.put("tenant", tenantId);
@@ -169,16 +154,9 @@ public class JobRepository {
             values.put("state", f.state().name());
         }
         where(f, sql, values);
-        String order = f.newestFirst() ? " order by id desc" : " order by id";
-        sql.append(order).append(" limit :limit");
-        SessionSql q = SessionSql.select("select p.*" + DEPENDENCIES + " from (" + sql + ") p" + order);
-        values.forEach(q::setParameter);
-        return q.getResultList().map(list -> list.stream().map(r -> new Listed(row(r),
-                JobDependencyRepository.parse((String) r[COLUMN_COUNT]))).toList());
+        sql.append(f.newestFirst() ? " order by id desc limit :limit" : " order by id limit :limit");
+        return rows(sql.toString(), q -> values.forEach(q::setParameter));
     }
-
-    /** How many columns {@link #SELECTED} reads. */
-    private static final int COLUMN_COUNT = 32;
 
     /**
      * The ids of the tenant's QUEUED, RUNNING and HELD jobs that {@code f} keeps (its state: one of those alone) and,

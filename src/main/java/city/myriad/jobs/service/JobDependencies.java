@@ -100,12 +100,7 @@ public class JobDependencies {
 
     /** The job's dependencies as they stand now, for its view ([] for none). */
     Uni<List<JobDependencyView>> of(UUID jobId) {
-        return dependencies.of(jobId).map(JobDependencies::views);
-    }
-
-    /** Dependencies as a view shows them. */
-    static List<JobDependencyView> views(List<JobDependencyRepository.Dependency> all) {
-        return all.stream().map(d -> new JobDependencyView(d.jobId(), d.condition().name(), d.status().name()))
-                .toList();
+        return dependencies.of(jobId).map(all -> all.stream().map(d -> new JobDependencyView(d.jobId(),
+                d.condition().name(), d.status().name())).toList());
     }
 }

@@ -398,9 +398,8 @@ public class JobService {
                         : projects.projectOf(tenant, project))
                 .chain(tenant -> scoped.asTenant(tenant, () -> jobs.page(tenant,
                         page.afterUuid(), filter, page.limit() + 1)
-                .map(rows -> page.page(rows, r -> r.job().id().toString()))
-                .map(p -> new Page<>(p.items().stream().map(r -> summary(r.job(), now,
-                        JobDependencies.views(r.dependsOn()))).toList(), p.nextCursor()))))
+                .map(rows -> page.page(rows, r -> r.id().toString()))
+                .map(p -> new Page<>(p.items().stream().map(r -> summary(r, now)).toList(), p.nextCursor()))))
                 .chain(p -> withEstimates(p.items(), now).map(views -> new Page<>(views, p.nextCursor())));
     }
 
@@ -482,8 +481,8 @@ public class JobService {
                 null)));
     }
 
-    private JobView summary(JobRow r, Instant now, List<JobDependencyView> dependsOn) {
-        return view(r, now, dependsOn, null, null, null);
+    private JobView summary(JobRow r, Instant now) {
+        return view(r, now, null, null, null, null);
     }
 
     private record Estimate(long position, Instant startAt) {}
