@@ -354,7 +354,9 @@ final class ClusterLoop implements Runnable {
             writes.add(new EndRun(t, new JobRuns.RunEnd(JobState.FAILED, Reasons.TIME_LIMIT, false, true, false),
                     false));
         }
-        admission.loadLimits(() -> waiting.stream().map(t -> t.row).iterator(), now);
+        // Admission reads the clock after the take: a job submitted since this cycle began has an eligibleAt later
+        // than the cycle's now, and must not be told NOT_BEFORE for a notBefore it never asked for.
+        admission.loadLimits(() -> waiting.stream().map(t -> t.row).iterator(), latest(now));
         // 4. the core's decisions
         waiting.forEach(t -> t.refusal = null);
         for (Decision d : scheduler.cycle(seconds(now))) {
@@ -412,6 +414,12 @@ final class ClusterLoop implements Runnable {
                 throw new LostLeadership(clusterId);
             }
         }).replaceWithVoid();
+    }
+
+    /** The clock now, or {@code cycleStart} if the clock reads earlier (it may step back). */
+    private Instant latest(Instant cycleStart) {
+        Instant at = parts.clock.instant();
+        return at.isAfter(cycleStart) ? at : cycleStart;
     }
 
     private static boolean startedNow(List<Write> writes, Tracked t) {
