@@ -14,7 +14,7 @@ class JobStateTest {
 
     static final Map<JobState, Set<JobState>> DOCUMENTED = Map.of(
             JobState.QUEUED, EnumSet.of(JobState.RUNNING, JobState.CANCELLED, JobState.FAILED, JobState.HELD),
-            JobState.HELD, EnumSet.of(JobState.QUEUED, JobState.CANCELLED),
+            JobState.HELD, EnumSet.of(JobState.QUEUED, JobState.CANCELLED, JobState.FAILED),
             JobState.RUNNING, EnumSet.of(JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED, JobState.PREEMPTED),
             JobState.PREEMPTED, EnumSet.of(JobState.QUEUED),
             JobState.SUCCEEDED, EnumSet.noneOf(JobState.class),

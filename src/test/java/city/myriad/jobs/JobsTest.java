@@ -1312,6 +1312,46 @@ class JobsTest {
         assertEquals(0, failed.getLong("cost.amountMinor"), "it never ran");
     }
 
+    /**
+     * A HELD reserved job (held by its tenant, or waiting for another job) whose reservation closes can never start:
+     * it fails as a queued one does, and what waits for it is cancelled in turn.
+     */
+    @Test
+    void held_reserved_jobs_of_a_cancelled_reservation_fail_instead_of_staying_held_for_ever() {
+        String cluster = World.cluster(1);
+        World.Tenant owner = World.tenant();
+        Instant start = Instant.now().plus(Duration.ofHours(3)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        String reservation = reserve(owner, cluster, 8, start, start.plus(Duration.ofHours(2))).extract().path("id");
+        String reserved = "{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + owner.projectId()
+                + "\",\"model\":\"ASCEND-910B\",\"cards\":8,\"class\":\"RESERVED\",\"reservationId\":\""
+                + reservation + "\",\"maxRunSeconds\":3600";
+        String held = submit(owner.admin(), reserved + ",\"hold\":true}").then().statusCode(201)
+                .body("state", equalTo("HELD")).extract().path("id");
+        // A spot job of the same tenant runs on (its agent never reports an end) while the second reserved one waits.
+        String first = submitted(owner.admin(), job(cluster, owner.projectId(), "1", "SPOT", 36000));
+        emulator.hang(UUID.fromString(first));
+        String waiting = submit(owner.admin(), reserved + ",\"dependsOn\":[{\"jobId\":\"" + first + "\"}]}").then()
+                .statusCode(201).body("state", equalTo("HELD")).body("reason", equalTo("DEPENDENCY"))
+                .extract().path("id");
+        String after = submit(owner.admin(), job(cluster, owner.projectId(), "1", "SPOT", 60).replace("}",
+                ",\"dependsOn\":[{\"jobId\":\"" + held + "\"}]}")).then().statusCode(201)
+                .body("state", equalTo("HELD")).extract().path("id");
+        given().auth().oauth2(owner.admin()).post("/api/v1/reservations/" + reservation + "/cancel").then()
+                .statusCode(200).body("state", equalTo("CANCELLED"));
+        for (String id : List.of(held, waiting)) {
+            JsonPath failed = until(owner.admin(), id, state("FAILED"));
+            assertEquals("RESERVATION_ENDED", failed.getString("reason"), failed.prettify());
+            assertEquals(List.of("QUEUED", "HELD", "FAILED"), failed.getList("history.to"));
+            assertEquals(0, failed.getLong("cost.amountMinor"), "it never ran");
+        }
+        JsonPath cancelled = until(owner.admin(), after, state("CANCELLED"));
+        assertEquals("DEPENDENCY_NEVER_SATISFIED", cancelled.getString("reason"));
+        // The job it waited for runs on, untouched.
+        given().auth().oauth2(owner.admin()).get("/api/v1/jobs/" + first).then().statusCode(200)
+                .body("state", equalTo("RUNNING"));
+        given().auth().oauth2(owner.admin()).post("/api/v1/jobs/" + first + "/cancel").then().statusCode(200);
+    }
+
     @Test
     void a_reservation_left_short_by_nodes_going_down_shows_it_tells_its_webhook_and_the_loop_records_the_stretches()
             throws Exception {

@@ -18,6 +18,7 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** The jobs domain's API models: jobs for tenants, assignments and events for the cluster's agents. */
@@ -83,6 +84,28 @@ public final class JobsApi {
                     + "JOB_DEPENDENCY_NEVER_SATISFIED). Jobs on other clusters and projects of the tenant may be named",
                     maxItems = MAX_DEPENDENCIES)
             List<@Valid @NotNull JobDependency> dependsOn) {}
+
+    @Schema(name = "UpdateJob", description = "A JSON merge patch (RFC 7396) of a job that has not started yet: "
+            + "a field left out stays as it is, a field given null is cleared. Tags merge key by key (a key given "
+            + "null is removed); the tags that result keep createJob's rules")
+    public record UpdateJob(
+            @Schema(description = "Its new name (1-128 characters, not blank); null: none", maxLength = 128,
+                    nullable = true, examples = "llama-ft-3 nightly (retry)") String name,
+            @Schema(description = "Tags to set (a string) or remove (null), merged into those it has; null: remove "
+                    + "them all", nullable = true, additionalProperties = TagValueOrNull.class,
+                    examples = "{\"team\": \"nlp\", \"experiment\": null}")
+            java.util.Map<String, String> tags,
+            @Schema(description = "Its new earliest start, at most 31 days ahead (its wait in the queue counts from "
+                    + "then); null or a time past: as soon as it can, its wait counting from now if it was still to "
+                    + "come, unchanged otherwise", nullable = true, examples = "2026-12-07T02:00:00Z")
+            Instant notBefore) {}
+
+    /** The schema of a tag's value in a patch: a string sets it, null removes the tag. */
+    @Schema(name = "TagValueOrNull", type = SchemaType.STRING, nullable = true, maxLength = 256,
+            description = "A tag's value (a string of at most 256 characters), or null to remove the tag")
+    public static final class TagValueOrNull {
+        private TagValueOrNull() {}
+    }
 
     /** The most jobs one job may depend on. */
     public static final int MAX_DEPENDENCIES = 100;

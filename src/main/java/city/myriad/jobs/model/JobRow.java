@@ -48,6 +48,17 @@ public record JobRow(UUID id, UUID tenantId, UUID projectId, UUID clusterId, Str
                 borrowed, submittedBy, createdAt, at, cpuMilli, memoryMib, name, tags, eligible);
     }
 
+    /**
+     * The job renamed, retagged ({@code tags} as stored, {@link JobTags#json}) and eligible from {@code eligibleAt},
+     * waiting for {@code why}, at {@code at}: what it runs, where and at what price stay.
+     */
+    public JobRow updated(String name, String tags, Instant eligibleAt, String why, Instant at) {
+        return new JobRow(id, tenantId, projectId, clusterId, model, cardsMilli, jobClass, reservationId,
+                maxRunSeconds, sameBlock, quoteId, currency, unitPriceMinor, priceBookVersion, projectedMinor, state,
+                why, attempt, placement, startedAt, endedAt, chargedMinor, creditedMinor, borrowed, submittedBy,
+                createdAt, at, cpuMilli, memoryMib, name, tags, eligibleAt);
+    }
+
     /** The same job waiting for another reason. */
     public JobRow waitingFor(String why) {
         return run(state, why, attempt, placement, startedAt, endedAt, chargedMinor, creditedMinor, borrowed,

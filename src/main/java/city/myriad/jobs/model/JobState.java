@@ -9,15 +9,15 @@ import java.util.Set;
  * {@code RUNNING → PREEMPTED → QUEUED} (requeued, to start again from the beginning), {@code QUEUED → CANCELLED},
  * and {@code QUEUED → FAILED} for a job the cluster can never run. A job over its {@code maxRunSeconds} is stopped
  * and ends FAILED with reason {@code TIME_LIMIT}. A tenant may hold a queued job, {@code QUEUED → HELD}, out of every
- * queue until released, {@code HELD → QUEUED}, or cancelled, {@code HELD → CANCELLED}. Every writer asks this table
- * before it changes a state.
+ * queue until released, {@code HELD → QUEUED}, or cancelled, {@code HELD → CANCELLED}; a held RESERVED job whose
+ * reservation closed can never start, {@code HELD → FAILED}. Every writer asks this table before it changes a state.
  */
 public enum JobState {
     QUEUED, RUNNING, PREEMPTED, SUCCEEDED, FAILED, CANCELLED, HELD;
 
     static final Map<JobState, Set<JobState>> ALLOWED = Map.of(
             QUEUED, EnumSet.of(RUNNING, CANCELLED, FAILED, HELD),
-            HELD, EnumSet.of(QUEUED, CANCELLED),
+            HELD, EnumSet.of(QUEUED, CANCELLED, FAILED),
             RUNNING, EnumSet.of(SUCCEEDED, FAILED, CANCELLED, PREEMPTED),
             PREEMPTED, EnumSet.of(QUEUED),
             SUCCEEDED, EnumSet.noneOf(JobState.class),

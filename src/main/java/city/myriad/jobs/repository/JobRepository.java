@@ -222,6 +222,21 @@ public class JobRepository {
                 + "order by created_at, id", q -> q.setParameter("cluster", clusterId));
     }
 
+    /** The reservations that the cluster's HELD reserved jobs wait for (index jobs_cluster_live). */
+    public Uni<List<UUID>> heldReservations(UUID clusterId) {
+        return SessionSql.select("""
+                        select distinct reservation_id from jobs
+                         where cluster_id = :cluster and state = 'HELD' and reservation_id is not null""")
+                .setParameter("cluster", clusterId).column(UUID.class);
+    }
+
+    /** The cluster's HELD jobs of {@code reservationIds}, locked in id order. */
+    public Uni<List<JobRow>> lockHeld(UUID clusterId, java.util.Collection<UUID> reservationIds) {
+        return rows("select " + SELECTED + " from jobs where cluster_id = :cluster and state = 'HELD'"
+                + " and reservation_id = any(:reservations) order by id for update", q -> q
+                .setParameter("cluster", clusterId).setParameter("reservations", reservationIds.toArray(UUID[]::new)));
+    }
+
     /** The runs going on on a cluster: job, attempt, start, maxRunSeconds. */
     public Uni<List<Object[]>> runs(UUID clusterId) {
         return SessionSql.select("""
@@ -256,6 +271,23 @@ public class JobRepository {
                 .setParameter("expected", expectedState.name())
                 .setParameter("expectedAttempt", expectedAttempt)
                 .executeUpdate()).map(n -> n == 1);
+    }
+
+    /**
+     * Writes a job's name, tags, eligible time and wait reason if it is still in {@code expectedState} and has never
+     * run; false if another writer moved it first.
+     */
+    public Uni<Boolean> relabel(JobRow j, JobState expectedState) {
+        return SessionSql.select("""
+                        update jobs set name = :name, tags = cast(cast(:tags as text) as jsonb),
+                                        eligible_at = :eligibleAt, reason = :reason, updated_at = :at
+                         where id = :id and state = :expected and attempt = 0
+                        returning id""")
+                .setParameter("name", j.name()).setParameter("tags", j.tags())
+                .setParameter("eligibleAt", SqlTimes.utc(j.eligibleAt())).setParameter("reason", j.reason())
+                .setParameter("at", SqlTimes.utc(j.updatedAt())).setParameter("id", j.id())
+                .setParameter("expected", expectedState.name())
+                .column(UUID.class).map(ids -> !ids.isEmpty());
     }
 
     /**

@@ -3,12 +3,17 @@ package city.myriad.jobs.rest;
 import city.myriad.jobs.mapping.JobsApi.CreateJob;
 import city.myriad.jobs.mapping.JobsApi.JobView;
 import city.myriad.jobs.mapping.JobsApi.ListJobs;
+import city.myriad.jobs.mapping.JobsApi.UpdateJob;
 import city.myriad.jobs.service.JobHolds;
 import city.myriad.jobs.service.JobService;
+import city.myriad.jobs.service.JobUpdates;
 import city.myriad.platform.idempotency.Creations;
 import city.myriad.platform.paging.Page;
 import city.myriad.platform.paging.Paging;
 import city.myriad.platform.security.CurrentCaller;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
@@ -16,6 +21,7 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -23,7 +29,9 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
@@ -31,6 +39,7 @@ import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -48,9 +57,14 @@ public class JobResource {
     private final Paging paging;
     private final Creations creations;
     private final JobHolds holds;
+    private final JobUpdates updates;
+    private final ObjectMapper json;
 
-    JobResource(JobService jobs, CurrentCaller callers, Paging paging, Creations creations, JobHolds holds) {
+    JobResource(JobService jobs, CurrentCaller callers, Paging paging, Creations creations, JobHolds holds,
+            JobUpdates updates, ObjectMapper json) {
         this.holds = holds;
+        this.updates = updates;
+        this.json = json;
         this.jobs = jobs;
         this.callers = callers;
         this.paging = paging;
@@ -126,6 +140,40 @@ public class JobResource {
                     + "ran and its agents are told to stop it. Cancelling a cancelled job again answers it unchanged.")
     public Uni<JobView> cancel(@PathParam("jobId") UUID jobId) {
         return jobs.cancel(callers.get(), jobId);
+    }
+
+    /** RFC 7396's media type; plain JSON is taken too. */
+    static final String MERGE_PATCH = "application/merge-patch+json";
+
+    @PATCH
+    @Path("/{jobId}")
+    @Consumes({MERGE_PATCH, MediaType.APPLICATION_JSON})
+    @Extension(name = "x-problem-codes", value = TENANT_CODES + ", JOB_NOT_FOUND, JOB_NOT_UPDATABLE, "
+            + "VALIDATION_FAILED")
+    @Operation(operationId = "updateJob", summary = "Rename, retag or reschedule a job that has not started "
+            + "(tenant-admin or tenant-member)", description = "As Slurm's scontrol update of a pending job, by a JSON "
+                    + "merge patch (RFC 7396): `name`, `tags` (merged key by key; a key given null is removed) and "
+                    + "`notBefore`; a field left out stays, one given null is cleared. Only a QUEUED or HELD job that "
+                    + "has never run (409 JOB_NOT_UPDATABLE otherwise: its usage was metered under what it was). A "
+                    + "notBefore moved later makes it wait for it (reason NOT_BEFORE), its wait in the queue counting "
+                    + "from then; cleared, a job still waiting for it is eligible now. What it runs and its price "
+                    + "never change. A patch that changes nothing answers the job unchanged. Audited (`updateJob`).")
+    public Uni<JobView> update(@PathParam("jobId") UUID jobId,
+            @RequestBody(required = true, content = {
+                    @Content(mediaType = MERGE_PATCH, schema = @Schema(implementation = UpdateJob.class)),
+                    @Content(mediaType = MediaType.APPLICATION_JSON,
+                            schema = @Schema(implementation = UpdateJob.class))}) JsonNode body)
+            throws JsonProcessingException {
+        if (body == null || !body.isObject()) {
+            throw com.fasterxml.jackson.databind.exc.MismatchedInputException.from(
+                    (com.fasterxml.jackson.core.JsonParser) null, UpdateJob.class, "a JSON object is expected");
+        }
+        Set<String> given = new HashSet<>();
+        body.fieldNames().forEachRemaining(given::add);
+        // Bound as the record (unknown fields and wrong types are 400s naming the field, as every body); which fields
+        // were sent, null or not, is read from the tree.
+        UpdateJob patch = json.treeToValue(body, UpdateJob.class);
+        return updates.update(callers.get(), jobId, patch, given);
     }
 
     @POST

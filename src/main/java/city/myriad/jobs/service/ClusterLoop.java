@@ -564,6 +564,12 @@ final class ClusterLoop implements Runnable {
         Tracked t = byId.get(row.id());
         switch (row.state()) {
             case QUEUED -> {
+                if (t != null && !t.running && t.core != null && !row.eligibleAt().equals(t.row.eligibleAt())) {
+                    // Its notBefore moved (updateJob): the core orders it again from its new eligible time.
+                    scheduler.withdraw(t.core);
+                    untrack(t);
+                    t = null;
+                }
                 if (t == null) {
                     t = track(row);
                     if (t.core != null) {
@@ -714,6 +720,45 @@ final class ClusterLoop implements Runnable {
         return Admission.Verdict.ADMIT;
     }
 
+    /**
+     * A HELD job (held by its tenant, or waiting for other jobs) of a reservation that will never open again can never
+     * start: it ends as a QUEUED one does, FAILED with reason {@code RESERVATION_ENDED}, in one transaction fenced by
+     * the epoch. Its dependents are settled as after any end.
+     */
+    private void endHeldOfClosedReservations(List<UUID> heldFor, Instant now) {
+        List<UUID> closed = heldFor.stream().filter(closedReservations::contains).toList();
+        if (closed.isEmpty()) {
+            return;
+        }
+        // Apart from the cycle: a failure here is logged and tried again at the next refresh, never a rebuild.
+        try {
+            endHeld(closed, now);
+        } catch (LostLeadership e) {
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "Ending the held jobs of closed reservations %s of cluster %s failed; tried again at the next "
+                    + "refresh", closed, clusterId);
+        }
+    }
+
+    private void endHeld(List<UUID> closed, Instant now) {
+        parts.await(() -> parts.scoped.asPlatform(() -> parts.feed.stillLeader(clusterId, epoch, now)
+                .chain(leader -> {
+                    if (!leader) {
+                        throw new LostLeadership(clusterId);
+                    }
+                    return parts.jobs.lockHeld(clusterId, closed);
+                })
+                .chain(held -> {
+                    Uni<Void> all = Uni.createFrom().voidItem();
+                    for (JobRow j : held) {
+                        all = all.chain(() -> parts.runs.endQueued(j, JobState.FAILED, Reasons.RESERVATION_ENDED,
+                                now, false).replaceWithVoid());
+                    }
+                    return all;
+                })));
+    }
+
     /** Reloads node states and the reservations in their window, and applies them to the core as holds. */
     private void refresh(Instant now) {
         if (nodesDue(now)) {
@@ -756,8 +801,12 @@ final class ClusterLoop implements Runnable {
                 notOpen.add(t.row.reservationId());
             }
         }
+        // HELD jobs are in no queue the loop keeps: the reservations they wait for are read from the table.
+        List<UUID> heldFor = parts.await(() -> parts.scoped.asPlatform(() -> parts.jobs.heldReservations(clusterId)));
+        heldFor.stream().filter(id -> !openById.containsKey(id)).forEach(notOpen::add);
         closedReservations = notOpen.isEmpty() ? Set.of()
                 : parts.await(() -> parts.pricing.closed(clusterId, notOpen, now));
+        endHeldOfClosedReservations(heldFor, now);
         ReservationHolds.Holds given = holds.hold(holder, open, upcoming, this::tenantIndex, this::seconds,
                 new ReservationHolds.Work() {
                     @Override

@@ -281,7 +281,7 @@ public class JobService {
     }
 
     /** 400 VALIDATION_FAILED naming each tag that breaks {@link JobTags}' rules ({@code tags.<key>}, or {@code tags}). */
-    private static void tagged(Map<String, String> tags) {
+    static void tagged(Map<String, String> tags) {
         List<JobTags.Broken> broken = JobTags.broken(tags);
         if (!broken.isEmpty()) {
             List<Violation> violations = broken.stream().map(b -> Violation.field(

@@ -182,9 +182,12 @@ public class ContractFilter implements OASFilter {
             }
         });
         if (op.getRequestBody() != null && op.getRequestBody().getContent() != null) {
-            MediaType json = op.getRequestBody().getContent().getMediaType("application/json");
-            if (json != null && json.getSchema() != null && json.getExample() == null) {
-                json.setExample(Examples.of(api, json.getSchema(), 0));
+            // JSON and JSON merge patch (RFC 7396) bodies: an example built from the schema's examples.
+            for (String type : List.of("application/json", "application/merge-patch+json")) {
+                MediaType json = op.getRequestBody().getContent().getMediaType(type);
+                if (json != null && json.getSchema() != null && json.getExample() == null) {
+                    json.setExample(Examples.of(api, json.getSchema(), 0));
+                }
             }
         }
     }
@@ -389,13 +392,16 @@ public class ContractFilter implements OASFilter {
         for (String s : List.of("Member", "AddMember", "MemberRoles")) {
             itemsRef(schemas.get(s), "roles", "TenantRole");
         }
-        // A $ref stands alone: a `type` beside it (which the scanner adds for annotated UUID fields) is noise that
-        // generators warn about.
+        // A $ref stands alone: a `type` beside it (which the scanner adds for annotated UUID fields, and for the
+        // values of an annotated map) is noise that generators warn about, and narrows what the $ref allows.
         schemas.values().forEach(schema -> {
             if (schema.getProperties() != null) {
                 schema.getProperties().values().forEach(p -> {
                     if (p.getRef() != null) {
                         p.setType(null);
+                    }
+                    if (p.getAdditionalPropertiesSchema() != null && p.getAdditionalPropertiesSchema().getRef() != null) {
+                        p.getAdditionalPropertiesSchema().setType(null);
                     }
                 });
             }

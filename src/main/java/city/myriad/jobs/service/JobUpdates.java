@@ -1,0 +1,185 @@
+package city.myriad.jobs.service;
+
+import city.myriad.jobs.mapping.JobsApi.JobView;
+import city.myriad.jobs.mapping.JobsApi.UpdateJob;
+import city.myriad.jobs.model.JobRow;
+import city.myriad.jobs.model.JobState;
+import city.myriad.jobs.model.JobTags;
+import city.myriad.jobs.model.Reasons;
+import city.myriad.jobs.repository.ClusterFeedRepository;
+import city.myriad.jobs.repository.JobRepository;
+import city.myriad.platform.audit.AuditTrail;
+import city.myriad.platform.audit.AuditTrail.Target;
+import city.myriad.platform.db.Scoped;
+import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.error.ProblemCode;
+import city.myriad.platform.security.Caller;
+import city.myriad.tenancy.service.TenantProjects;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * Changing a job before it starts, as Slurm's {@code scontrol update} of a pending job: its name, its tags and its
+ * {@code notBefore}, by a JSON merge patch ({@code updateJob}).
+ *
+ * <p>Rules: only a job that has never run (QUEUED or HELD at attempt 0) can be changed, else 409
+ * {@code JOB_NOT_UPDATABLE}: the FOCUS export labels a job's usage with its current name and tags, so labels are
+ * fixed once something was metered under them. What it runs, where, for how long and at what price never changes.
+ * A notBefore moved later makes the job wait for it (QUEUED: reason {@code NOT_BEFORE}) and its wait count from it;
+ * one cleared (or past) makes a job still waiting for its notBefore eligible now, and leaves a job already eligible
+ * as it was, so a patch never ages a job. A patch that changes nothing writes nothing and answers the job as it is
+ * (a retry is safe). Each change is one transaction on the locked row, with the scheduling loop's inbox entry
+ * ({@code UPDATED}, when a queued job's eligible time moved) and its audit event ({@code updateJob}).
+ */
+@ApplicationScoped
+public class JobUpdates {
+
+    private static final int NAME_CHARS = 128;
+
+    private final TenantProjects projects;
+    private final Scoped scoped;
+    private final JobRepository jobs;
+    private final ClusterFeedRepository feed;
+    private final AuditTrail audit;
+    private final SchedulingLoops loops;
+    private final JobService views;
+    private final Clock clock;
+
+    JobUpdates(TenantProjects projects, Scoped scoped, JobRepository jobs, ClusterFeedRepository feed,
+            AuditTrail audit, SchedulingLoops loops, JobService views, Clock clock) {
+        this.projects = projects;
+        this.scoped = scoped;
+        this.jobs = jobs;
+        this.feed = feed;
+        this.audit = audit;
+        this.loops = loops;
+        this.views = views;
+        this.clock = clock;
+    }
+
+    /** Applies {@code patch}, whose fields named in {@code given} were sent (null in it: cleared). */
+    public Uni<JobView> update(Caller caller, UUID id, UpdateJob patch, Set<String> given) {
+        Instant now = clock.instant();
+        checkAlone(patch, given, now);
+        return projects.runningTenant(caller).chain(tenant -> scoped.asTenant(tenant, () -> jobs.find(tenant, id)
+                        .chain(found -> jobs.lock(found.orElseThrow(() -> JobService.notFound(id)).id()))
+                        .chain(locked -> {
+                            JobRow j = locked.orElseThrow(() -> JobService.notFound(id));
+                            if (!(j.state() == JobState.QUEUED || j.state() == JobState.HELD) || j.attempt() > 0) {
+                                throw new MyriadProblem.Conflict(ProblemCode.JOB_NOT_UPDATABLE, "Job " + id + " is "
+                                        + j.state() + (j.attempt() > 0 ? " and has run " + j.attempt() + " time(s)"
+                                        : "") + "; only a job that has not started yet can be changed");
+                            }
+                            JobRow after = applied(j, patch, given, now);
+                            if (Objects.equals(after.name(), j.name()) && !retagged(j, after)
+                                    && after.eligibleAt().equals(j.eligibleAt())
+                                    && Objects.equals(after.reason(), j.reason())) {
+                                return Uni.createFrom().<UUID>nullItem();  // nothing to change
+                            }
+                            boolean moved = !after.eligibleAt().equals(j.eligibleAt());
+                            return jobs.relabel(after, j.state()).chain(done -> {
+                                if (!done) {  // the row is locked: only a bug gets here
+                                    throw new IllegalStateException("job " + id + " moved while locked");
+                                }
+                                Uni<Void> tell = moved && j.state() == JobState.QUEUED
+                                        ? feed.notify(j.clusterId(), id, "UPDATED", now) : Uni.createFrom().voidItem();
+                                return tell.chain(() -> audit.record(caller, tenant, "updateJob", Target.of("JOB", id),
+                                        changes(j, after))).replaceWith(j.clusterId());
+                            });
+                        }))
+                .invoke(cluster -> {
+                    if (cluster != null) {
+                        loops.wake(cluster);
+                    }
+                })
+                .chain(() -> views.get(caller, id)));
+    }
+
+    /** 400 for what is wrong whatever the job: a blank or long name, a notBefore too far ahead. */
+    private static void checkAlone(UpdateJob patch, Set<String> given, Instant now) {
+        if (given.contains("name") && patch.name() != null
+                && (patch.name().isBlank() || patch.name().codePointCount(0, patch.name().length()) > NAME_CHARS)) {
+            throw JobService.invalid("name", "1 to " + NAME_CHARS + " characters, not blank (null for none)");
+        }
+        if (given.contains("notBefore") && patch.notBefore() != null
+                && patch.notBefore().isAfter(now.plus(JobService.NOT_BEFORE_AHEAD))) {
+            throw JobService.invalid("notBefore", "at most 31 days ahead (it was " + patch.notBefore() + ")");
+        }
+    }
+
+    /** {@code j} with the patch applied; 400 if the tags that result break {@link JobTags}' rules. */
+    static JobRow applied(JobRow j, UpdateJob patch, Set<String> given, Instant now) {
+        String name = given.contains("name") ? patch.name() : j.name();
+        String tags = j.tags();
+        if (given.contains("tags")) {
+            tags = patch.tags() == null ? null : JobTags.json(merged(JobTags.read(j.tags()), patch.tags()));
+        }
+        Instant eligible = j.eligibleAt();
+        if (given.contains("notBefore")) {
+            Instant asked = patch.notBefore();
+            if (asked != null && asked.isAfter(now)) {
+                eligible = asked;
+            } else if (eligible.isAfter(now)) {
+                eligible = now;  // its notBefore was still to come: eligible from now, not from the past
+            }
+        }
+        String reason = j.reason();
+        if (j.state() == JobState.QUEUED) {
+            if (eligible.isAfter(now)) {
+                reason = Reasons.NOT_BEFORE;
+            } else if (Reasons.NOT_BEFORE.equals(reason)) {
+                reason = Reasons.CAPACITY;  // the loop says why it waits at its next cycle
+            }
+        }
+        return j.updated(name, tags, eligible, reason, now);
+    }
+
+    /** RFC 7396 on a map of strings: a key given a string is set, one given null removed; the result checked. */
+    private static Map<String, String> merged(Map<String, String> current, Map<String, String> patch) {
+        Map<String, String> out = new TreeMap<>(current);
+        Map<String, String> set = new LinkedHashMap<>();
+        patch.forEach((key, value) -> {
+            if (value == null) {
+                out.remove(key);
+            } else {
+                out.put(key, value);
+                set.put(key, value);
+            }
+        });
+        // The keys set are checked on their own (a key removed is gone whatever it was), then the count of the whole.
+        JobService.tagged(set);
+        if (out.size() > JobTags.MOST) {
+            throw JobService.invalid("tags", "at most " + JobTags.MOST + " tags, " + out.size() + " with this change");
+        }
+        return out;
+    }
+
+    /** Whether the tags differ (compared as maps: the stored text is jsonb's, the new one Jackson's). */
+    private static boolean retagged(JobRow before, JobRow after) {
+        return !JobTags.read(before.tags()).equals(JobTags.read(after.tags()));
+    }
+
+        /** The audit event's details: each field changed, before and after. */
+    private static Map<String, Object> changes(JobRow before, JobRow after) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("previousState", before.state().name());
+        if (!Objects.equals(before.name(), after.name())) {
+            out.put("name", Map.of("from", String.valueOf(before.name()), "to", String.valueOf(after.name())));
+        }
+        if (retagged(before, after)) {
+            out.put("tags", Map.of("from", JobTags.read(before.tags()), "to", JobTags.read(after.tags())));
+        }
+        if (!before.eligibleAt().equals(after.eligibleAt())) {
+            out.put("eligibleAt", Map.of("from", before.eligibleAt().toString(), "to", after.eligibleAt().toString()));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,180 @@
+package city.myriad.jobs;
+
+import static city.myriad.jobs.JobsTest.job;
+import static city.myriad.jobs.JobsTest.state;
+import static city.myriad.jobs.JobsTest.submit;
+import static city.myriad.jobs.JobsTest.submitted;
+import static city.myriad.jobs.JobsTest.until;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import city.myriad.jobs.service.ClusterEmulator;
+import city.myriad.support.World;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.oidc.server.OidcWiremockTestResource;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Changing a job before it starts ({@code updateJob}, a JSON merge patch, as Slurm's {@code scontrol update} of a
+ * pending job): its name, tags and notBefore, through the HTTP API with the scheduling loop running.
+ */
+@QuarkusTest
+@QuarkusTestResource(OidcWiremockTestResource.class)
+class JobUpdatesTest {
+
+    @Inject
+    ClusterEmulator emulator;
+
+    @Test
+    void a_queued_job_is_renamed_and_retagged_by_a_merge_patch_and_found_by_its_new_labels() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        String blocker = hung(t, cluster, "8");
+        String queued = submitted(t.member(), job(cluster, t.projectId(), "8", "ON_DEMAND", 3600).replace("}",
+                ",\"name\":\"llama-ft-3\",\"tags\":{\"team\":\"vision\",\"note\":\"x\"}}"));
+        until(t.member(), queued, j -> "CAPACITY".equals(j.getString("reason")));
+
+        // Merged key by key: one set, one removed, one added; the name replaced.
+        patch(t.member(), queued, "{\"name\":\"llama-ft-3 retry\",\"tags\":{\"team\":\"nlp\",\"note\":null,"
+                + "\"experiment\":\"e1\"}}").then().statusCode(200).body("state", equalTo("QUEUED"))
+                .body("name", equalTo("llama-ft-3 retry"))
+                .body("tags", equalTo(Map.of("team", "nlp", "experiment", "e1")));
+        given().auth().oauth2(t.member()).get("/api/v1/jobs?tag=team=nlp").then().statusCode(200)
+                .body("items.id", contains(queued)).body("items[0].name", equalTo("llama-ft-3 retry"));
+        given().auth().oauth2(t.member()).get("/api/v1/jobs?tag=team=vision").then().statusCode(200)
+                .body("items", hasSize(0));
+        // The same patch again (a retry) and an empty one change nothing and record nothing more.
+        patch(t.member(), queued, "{\"name\":\"llama-ft-3 retry\",\"tags\":{\"team\":\"nlp\",\"note\":null}}").then()
+                .statusCode(200).body("tags", equalTo(Map.of("team", "nlp", "experiment", "e1")));
+        given().auth().oauth2(t.member()).contentType("application/json").body("{}").patch("/api/v1/jobs/" + queued)
+                .then().statusCode(200).body("name", equalTo("llama-ft-3 retry"));
+        JsonPath audit = given().auth().oauth2(t.admin()).queryParam("action", "updateJob")
+                .get("/api/v1/tenants/" + t.id() + "/audit-events").then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of(queued), audit.getList("items.target.id"));
+        assertEquals("llama-ft-3", audit.getString("items[0].details.name.from"));
+        assertEquals(Map.of("team", "nlp", "experiment", "e1"), audit.getMap("items[0].details.tags.to"));
+
+        // Refused with the field named, the job unchanged: blank name, a broken tag, too many tags, too far a
+        // notBefore, a field that cannot change, a body that is not an object.
+        StringBuilder many = new StringBuilder();
+        for (int i = 0; i < 19; i++) {
+            many.append(",\"k").append(i).append("\":\"v\"");
+        }
+        for (String[] wrong : List.of(new String[] {"{\"name\":\"  \"}", "name"},
+                new String[] {"{\"tags\":{\"-team\":\"x\"}}", "tags.-team"},
+                new String[] {"{\"tags\":{\"myriad/project\":\"x\"}}", "tags.myriad/project"},
+                new String[] {"{\"tags\":{\"a\":\"b\"" + many + "}}", "tags"},
+                new String[] {"{\"notBefore\":\"" + Instant.now().plus(Duration.ofDays(40)) + "\"}", "notBefore"})) {
+            patch(t.member(), queued, wrong[0]).then().statusCode(400).contentType("application/problem+json")
+                    .body("code", equalTo("VALIDATION_FAILED")).body("errors[0].field", equalTo(wrong[1]));
+        }
+        patch(t.member(), queued, "{\"cards\":2}").then().statusCode(400).body("code", equalTo("UNKNOWN_FIELD"));
+        patch(t.member(), queued, "[]").then().statusCode(400).body("code", equalTo("INVALID_FIELD_TYPE"));
+        patch(t.member(), queued, "{\"tags\":[\"x\"]}").then().statusCode(400)
+                .body("code", equalTo("INVALID_FIELD_TYPE")).body("errors[0].field", equalTo("tags"));
+        given().auth().oauth2(t.member()).get("/api/v1/jobs/" + queued).then().statusCode(200)
+                .body("name", equalTo("llama-ft-3 retry")).body("tags", equalTo(Map.of("team", "nlp", "experiment",
+                        "e1"))).body("cards", equalTo(8));
+
+        // Cleared: a field given null.
+        patch(t.member(), queued, "{\"name\":null,\"tags\":null}").then().statusCode(200)
+                .body("name", nullValue()).body("tags", equalTo(Map.of()));
+
+        // Another tenant does not see it; a viewer may not change it; a running job cannot change.
+        World.Tenant other = World.tenant();
+        patch(other.admin(), queued, "{\"name\":\"mine\"}").then().statusCode(404)
+                .body("code", equalTo("JOB_NOT_FOUND"));
+        patch(t.viewer(), queued, "{\"name\":\"mine\"}").then().statusCode(403);
+        patch(t.member(), blocker, "{\"name\":\"late\"}").then().statusCode(409)
+                .body("code", equalTo("JOB_NOT_UPDATABLE"));
+        given().auth().oauth2(t.member()).post("/api/v1/jobs/" + blocker + "/cancel").then().statusCode(200);
+        until(t.member(), queued, state("RUNNING"));
+        patch(t.member(), queued, "{\"tags\":{\"team\":\"late\"}}").then().statusCode(409)
+                .body("code", equalTo("JOB_NOT_UPDATABLE"));
+        given().auth().oauth2(t.member()).get("/api/v1/jobs/" + queued).then().body("tags", equalTo(Map.of()));
+        given().auth().oauth2(t.member()).post("/api/v1/jobs/" + queued + "/cancel").then().statusCode(200);
+        patch(t.member(), queued, "{\"name\":\"ended\"}").then().statusCode(409)
+                .body("code", equalTo("JOB_NOT_UPDATABLE"));
+    }
+
+    @Test
+    void a_notBefore_moved_later_holds_a_queued_job_back_and_cleared_lets_it_start_waiting_from_now() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        String blocker = hung(t, cluster, "8");
+        String job = submitted(t.member(), job(cluster, t.projectId(), "4", "ON_DEMAND", 3600));
+        JsonPath waiting = until(t.member(), job, j -> "CAPACITY".equals(j.getString("reason")));
+        Instant submittedAt = Instant.parse(waiting.getString("eligibleAt"));
+
+        Instant later = Instant.now().plus(Duration.ofHours(2)).truncatedTo(ChronoUnit.SECONDS);
+        patch(t.member(), job, "{\"notBefore\":\"" + later + "\"}").then().statusCode(200)
+                .body("state", equalTo("QUEUED")).body("reason", equalTo("NOT_BEFORE"))
+                .body("eligibleAt", equalTo(later.toString()));
+        // The cards come free: it waits for its notBefore, and the loop tells why.
+        given().auth().oauth2(t.member()).post("/api/v1/jobs/" + blocker + "/cancel").then().statusCode(200);
+        until(t.member(), blocker, state("CANCELLED"));
+        JobsTest.sleep(1000);
+        given().auth().oauth2(t.member()).get("/api/v1/jobs/" + job).then().statusCode(200)
+                .body("state", equalTo("QUEUED")).body("reason", equalTo("NOT_BEFORE"));
+
+        // A time past: as soon as it can, its wait counted from now (not from its submission: no ageing by patch).
+        Instant before = Instant.now();
+        JsonPath cleared = patch(t.member(), job, "{\"notBefore\":\"2020-01-01T00:00:00Z\"}").then().statusCode(200)
+                .extract().jsonPath();
+        Instant eligible = Instant.parse(cleared.getString("eligibleAt"));
+        assertFalse(eligible.isBefore(before.truncatedTo(ChronoUnit.MILLIS)), cleared.prettify());
+        assertTrue(eligible.isAfter(submittedAt), cleared.prettify());
+        JsonPath ran = until(t.member(), job, state("RUNNING"));
+        assertEquals(List.of("QUEUED", "RUNNING"), ran.getList("history.to"));
+        given().auth().oauth2(t.member()).post("/api/v1/jobs/" + job + "/cancel").then().statusCode(200);
+    }
+
+    @Test
+    void a_held_job_takes_a_notBefore_that_its_release_keeps() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        String job = submit(t.member(), job(cluster, t.projectId(), "1", "SPOT", 600).replace("}",
+                ",\"hold\":true}")).then().statusCode(201).body("state", equalTo("HELD")).extract().path("id");
+        Instant later = Instant.now().plus(Duration.ofHours(1)).truncatedTo(ChronoUnit.SECONDS);
+        patch(t.admin(), job, "{\"notBefore\":\"" + later + "\"}").then().statusCode(200)
+                .body("state", equalTo("HELD")).body("reason", equalTo("HELD_BY_TENANT"))
+                .body("eligibleAt", equalTo(later.toString()));
+        // Released on an idle cluster, it still waits for its notBefore.
+        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + job + "/release").then().statusCode(200)
+                .body("state", equalTo("QUEUED")).body("eligibleAt", equalTo(later.toString()));
+        JobsTest.sleep(800);
+        given().auth().oauth2(t.member()).get("/api/v1/jobs/" + job).then().statusCode(200)
+                .body("state", equalTo("QUEUED")).body("reason", equalTo("NOT_BEFORE"));
+        patch(t.admin(), job, "{\"notBefore\":null}").then().statusCode(200);
+        until(t.member(), job, state("RUNNING"));
+        given().auth().oauth2(t.member()).post("/api/v1/jobs/" + job + "/cancel").then().statusCode(200);
+    }
+
+    private String hung(World.Tenant t, String cluster, String cards) {
+        String id = submitted(t.member(), job(cluster, t.projectId(), cards, "ON_DEMAND", 36000));
+        emulator.hang(UUID.fromString(id));
+        until(t.member(), id, state("RUNNING"));
+        return id;
+    }
+
+    private static Response patch(String token, String job, String body) {
+        return given().auth().oauth2(token).contentType("application/merge-patch+json").body(body)
+                .patch("/api/v1/jobs/" + job);
+    }
+}
