@@ -166,6 +166,46 @@ class JobUpdatesTest {
         given().auth().oauth2(t.member()).post("/api/v1/jobs/" + job + "/cancel").then().statusCode(200);
     }
 
+    @Test
+    void a_lower_time_limit_shrinks_the_projected_cost_and_a_reserved_job_must_still_fit_its_window() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        String blocker = hung(t, cluster, "8");
+        String job = submitted(t.member(), job(cluster, t.projectId(), "4", "ON_DEMAND", 3600));
+        JsonPath submittedView = until(t.member(), job, j -> "CAPACITY".equals(j.getString("reason")));
+        long projected = submittedView.getLong("projectedCost.amountMinor");
+        assertTrue(projected > 0, submittedView.prettify());
+        patch(t.member(), job, "{\"maxRunSeconds\":1800}").then().statusCode(200)
+                .body("maxRunSeconds", equalTo(1800)).body("projectedCost.amountMinor", equalTo((int) (projected / 2)))
+                .body("unitPrice.amountMinor", equalTo(submittedView.getInt("unitPrice.amountMinor")));
+        // Raised, or cleared: refused, nothing changed.
+        patch(t.member(), job, "{\"maxRunSeconds\":3600}").then().statusCode(400)
+                .body("code", equalTo("VALIDATION_FAILED")).body("errors[0].field", equalTo("maxRunSeconds"));
+        patch(t.member(), job, "{\"maxRunSeconds\":null}").then().statusCode(400)
+                .body("errors[0].field", equalTo("maxRunSeconds"));
+        JsonPath audit = given().auth().oauth2(t.admin()).queryParam("action", "updateJob")
+                .get("/api/v1/tenants/" + t.id() + "/audit-events").then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of(Map.of("from", 3600, "to", 1800)), audit.getList("items.details.maxRunSeconds"));
+        // It still runs, with its new limit.
+        given().auth().oauth2(t.member()).post("/api/v1/jobs/" + blocker + "/cancel").then().statusCode(200);
+        JsonPath ran = until(t.member(), job, state("RUNNING"));
+        assertEquals(1800, ran.getInt("maxRunSeconds"));
+        given().auth().oauth2(t.member()).post("/api/v1/jobs/" + job + "/cancel").then().statusCode(200);
+
+        // A reserved job of a two-hour window, an hour long: moved to start 90 minutes in, it would overrun it.
+        Instant start = Instant.now().plus(Duration.ofHours(3)).truncatedTo(ChronoUnit.SECONDS);
+        String reservation = JobsTest.reserve(t, cluster, 8, start, start.plus(Duration.ofHours(2))).extract()
+                .path("id");
+        String reserved = submitted(t.member(), "{\"clusterId\":\"" + cluster + "\",\"projectId\":\""
+                + t.projectId() + "\",\"model\":\"ASCEND-910B\",\"cards\":8,\"class\":\"RESERVED\","
+                + "\"reservationId\":\"" + reservation + "\",\"maxRunSeconds\":3600}");
+        patch(t.member(), reserved, "{\"notBefore\":\"" + start.plus(Duration.ofMinutes(90)) + "\"}").then()
+                .statusCode(400).body("errors[0].field", equalTo("notBefore"));
+        patch(t.member(), reserved, "{\"notBefore\":\"" + start.plus(Duration.ofMinutes(30)) + "\"}").then()
+                .statusCode(200).body("eligibleAt", equalTo(start.plus(Duration.ofMinutes(30)).toString()));
+        given().auth().oauth2(t.member()).post("/api/v1/jobs/" + reserved + "/cancel").then().statusCode(200);
+    }
+
     private String hung(World.Tenant t, String cluster, String cards) {
         String id = submitted(t.member(), job(cluster, t.projectId(), cards, "ON_DEMAND", 36000));
         emulator.hang(UUID.fromString(id));

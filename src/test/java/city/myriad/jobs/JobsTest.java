@@ -1456,7 +1456,7 @@ class JobsTest {
     }
 
     /** The owner buys {@code cards} ASCEND-910B cards on the cluster for [start, end); 201 expected. */
-    private static io.restassured.response.ValidatableResponse reserve(World.Tenant owner, String cluster, int cards,
+    static io.restassured.response.ValidatableResponse reserve(World.Tenant owner, String cluster, int cards,
             Instant start, Instant end) {
         return given().auth().oauth2(owner.admin()).contentType("application/json")
                 .body("{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + owner.projectId() + "\",\"model\":"

@@ -86,8 +86,8 @@ public final class JobsApi {
             List<@Valid @NotNull JobDependency> dependsOn) {}
 
     @Schema(name = "UpdateJob", description = "A JSON merge patch (RFC 7396) of a job that has not started yet: "
-            + "a field left out stays as it is, a field given null is cleared. Tags merge key by key (a key given "
-            + "null is removed); the tags that result keep createJob's rules")
+            + "a field left out stays as it is, a field given null is cleared (maxRunSeconds cannot be). Tags merge "
+            + "key by key (a key given null is removed); the tags that result keep createJob's rules")
     public record UpdateJob(
             @Schema(description = "Its new name (1-128 characters, not blank); null: none", maxLength = 128,
                     nullable = true, examples = "llama-ft-3 nightly (retry)") String name,
@@ -98,7 +98,12 @@ public final class JobsApi {
             @Schema(description = "Its new earliest start, at most 31 days ahead (its wait in the queue counts from "
                     + "then); null or a time past: as soon as it can, its wait counting from now if it was still to "
                     + "come, unchanged otherwise", nullable = true, examples = "2026-12-07T02:00:00Z")
-            Instant notBefore) {}
+            Instant notBefore,
+            @Schema(description = "A shorter limit (as Slurm lets a user lower a pending job's time limit): its "
+                    + "projected cost and GPU-hours shrink with it, its price per card-hour stays. Raising it is "
+                    + "refused (400): its budget and quotas were checked for the limit it was submitted with",
+                    minimum = "1", maximum = "31622400", examples = "1800")
+            Integer maxRunSeconds) {}
 
     /** The schema of a tag's value in a patch: a string sets it, null removes the tag. */
     @Schema(name = "TagValueOrNull", type = SchemaType.STRING, nullable = true, maxLength = 256,

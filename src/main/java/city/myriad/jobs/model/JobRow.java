@@ -49,10 +49,12 @@ public record JobRow(UUID id, UUID tenantId, UUID projectId, UUID clusterId, Str
     }
 
     /**
-     * The job renamed, retagged ({@code tags} as stored, {@link JobTags#json}) and eligible from {@code eligibleAt},
-     * waiting for {@code why}, at {@code at}: what it runs, where and at what price stay.
+     * The job renamed, retagged ({@code tags} as stored, {@link JobTags#json}), eligible from {@code eligibleAt}, limited
+     * to {@code maxRunSeconds} (projected at {@code projectedMinor}), waiting for {@code why}, at {@code at}: what it
+     * runs, where and at what price per card-hour stay.
      */
-    public JobRow updated(String name, String tags, Instant eligibleAt, String why, Instant at) {
+    public JobRow updated(String name, String tags, Instant eligibleAt, int maxRunSeconds, long projectedMinor,
+            String why, Instant at) {
         return new JobRow(id, tenantId, projectId, clusterId, model, cardsMilli, jobClass, reservationId,
                 maxRunSeconds, sameBlock, quoteId, currency, unitPriceMinor, priceBookVersion, projectedMinor, state,
                 why, attempt, placement, startedAt, endedAt, chargedMinor, creditedMinor, borrowed, submittedBy,

@@ -274,16 +274,18 @@ public class JobRepository {
     }
 
     /**
-     * Writes a job's name, tags, eligible time and wait reason if it is still in {@code expectedState} and has never
-     * run; false if another writer moved it first.
+     * Writes what a patch changes of a job (name, tags, eligible time, time limit and projection, wait reason) if it is
+     * still in {@code expectedState} and has never run; false if another writer moved it first.
      */
-    public Uni<Boolean> relabel(JobRow j, JobState expectedState) {
+    public Uni<Boolean> patch(JobRow j, JobState expectedState) {
         return SessionSql.select("""
                         update jobs set name = :name, tags = cast(cast(:tags as text) as jsonb),
-                                        eligible_at = :eligibleAt, reason = :reason, updated_at = :at
+                                        eligible_at = :eligibleAt, max_run_seconds = :maxRun,
+                                        projected_minor = :projected, reason = :reason, updated_at = :at
                          where id = :id and state = :expected and attempt = 0
                         returning id""")
                 .setParameter("name", j.name()).setParameter("tags", j.tags())
+                .setParameter("maxRun", j.maxRunSeconds()).setParameter("projected", j.projectedMinor())
                 .setParameter("eligibleAt", SqlTimes.utc(j.eligibleAt())).setParameter("reason", j.reason())
                 .setParameter("at", SqlTimes.utc(j.updatedAt())).setParameter("id", j.id())
                 .setParameter("expected", expectedState.name())

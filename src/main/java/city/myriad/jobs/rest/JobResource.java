@@ -152,12 +152,14 @@ public class JobResource {
             + "VALIDATION_FAILED")
     @Operation(operationId = "updateJob", summary = "Rename, retag or reschedule a job that has not started "
             + "(tenant-admin or tenant-member)", description = "As Slurm's scontrol update of a pending job, by a JSON "
-                    + "merge patch (RFC 7396): `name`, `tags` (merged key by key; a key given null is removed) and "
-                    + "`notBefore`; a field left out stays, one given null is cleared. Only a QUEUED or HELD job that "
-                    + "has never run (409 JOB_NOT_UPDATABLE otherwise: its usage was metered under what it was). A "
-                    + "notBefore moved later makes it wait for it (reason NOT_BEFORE), its wait in the queue counting "
-                    + "from then; cleared, a job still waiting for it is eligible now. What it runs and its price "
-                    + "never change. A patch that changes nothing answers the job unchanged. Audited (`updateJob`).")
+                    + "merge patch (RFC 7396): `name`, `tags` (merged key by key; a key given null is removed), "
+                    + "`notBefore` and a lower `maxRunSeconds`; a field left out stays, one given null is cleared. "
+                    + "Only a QUEUED or HELD job that has never run (409 JOB_NOT_UPDATABLE otherwise: its usage was "
+                    + "metered under what it was). A notBefore moved later makes it wait for it (reason NOT_BEFORE), "
+                    + "its wait in the queue counting from then; cleared, a job still waiting for it is eligible now. "
+                    + "A lower maxRunSeconds shrinks its projected cost (raising it is 400). What it runs and its "
+                    + "price per card-hour never change. A patch that changes nothing answers the job unchanged. "
+                    + "Audited (`updateJob`).")
     public Uni<JobView> update(@PathParam("jobId") UUID jobId,
             @RequestBody(required = true, content = {
                     @Content(mediaType = MERGE_PATCH, schema = @Schema(implementation = UpdateJob.class)),

@@ -564,8 +564,9 @@ final class ClusterLoop implements Runnable {
         Tracked t = byId.get(row.id());
         switch (row.state()) {
             case QUEUED -> {
-                if (t != null && !t.running && t.core != null && !row.eligibleAt().equals(t.row.eligibleAt())) {
-                    // Its notBefore moved (updateJob): the core orders it again from its new eligible time.
+                if (t != null && !t.running && t.core != null && (!row.eligibleAt().equals(t.row.eligibleAt())
+                        || row.maxRunSeconds() != t.row.maxRunSeconds())) {
+                    // Its notBefore or its time limit changed (updateJob): the core takes it again as it is now.
                     scheduler.withdraw(t.core);
                     untrack(t);
                     t = null;

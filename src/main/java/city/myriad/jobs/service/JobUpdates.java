@@ -8,16 +8,19 @@ import city.myriad.jobs.model.JobTags;
 import city.myriad.jobs.model.Reasons;
 import city.myriad.jobs.repository.ClusterFeedRepository;
 import city.myriad.jobs.repository.JobRepository;
+import city.myriad.market.service.JobPricing;
 import city.myriad.platform.audit.AuditTrail;
 import city.myriad.platform.audit.AuditTrail.Target;
 import city.myriad.platform.db.Scoped;
 import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.ProblemCode;
+import city.myriad.platform.money.Charges;
 import city.myriad.platform.security.Caller;
 import city.myriad.tenancy.service.TenantProjects;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -27,12 +30,15 @@ import java.util.TreeMap;
 import java.util.UUID;
 
 /**
- * Changing a job before it starts, as Slurm's {@code scontrol update} of a pending job: its name, its tags and its
- * {@code notBefore}, by a JSON merge patch ({@code updateJob}).
+ * Changing a job before it starts, as Slurm's {@code scontrol update} of a pending job: its name, its tags, its
+ * {@code notBefore} and a lower {@code maxRunSeconds}, by a JSON merge patch ({@code updateJob}).
  *
  * <p>Rules: only a job that has never run (QUEUED or HELD at attempt 0) can be changed, else 409
  * {@code JOB_NOT_UPDATABLE}: the FOCUS export labels a job's usage with its current name and tags, so labels are
- * fixed once something was metered under them. What it runs, where, for how long and at what price never changes.
+ * fixed once something was metered under them. What it runs, where and at what price per card-hour never changes;
+ * its time limit may only come down (its budget and quotas were checked for the one it was submitted with), and its
+ * projected cost and GPU-hours come down with it. A RESERVED job moved to start later must still end within its
+ * reservation's window (400 naming {@code notBefore}, as at submission).
  * A notBefore moved later makes the job wait for it (QUEUED: reason {@code NOT_BEFORE}) and its wait count from it;
  * one cleared (or past) makes a job still waiting for its notBefore eligible now, and leaves a job already eligible
  * as it was, so a patch never ages a job. A patch that changes nothing writes nothing and answers the job as it is
@@ -51,10 +57,12 @@ public class JobUpdates {
     private final AuditTrail audit;
     private final SchedulingLoops loops;
     private final JobService views;
+    private final JobPricing pricing;
     private final Clock clock;
 
     JobUpdates(TenantProjects projects, Scoped scoped, JobRepository jobs, ClusterFeedRepository feed,
-            AuditTrail audit, SchedulingLoops loops, JobService views, Clock clock) {
+            AuditTrail audit, SchedulingLoops loops, JobService views, JobPricing pricing, Clock clock) {
+        this.pricing = pricing;
         this.projects = projects;
         this.scoped = scoped;
         this.jobs = jobs;
@@ -81,19 +89,11 @@ public class JobUpdates {
                             JobRow after = applied(j, patch, given, now);
                             if (Objects.equals(after.name(), j.name()) && !retagged(j, after)
                                     && after.eligibleAt().equals(j.eligibleAt())
+                                    && after.maxRunSeconds() == j.maxRunSeconds()
                                     && Objects.equals(after.reason(), j.reason())) {
                                 return Uni.createFrom().<UUID>nullItem();  // nothing to change
                             }
-                            boolean moved = !after.eligibleAt().equals(j.eligibleAt());
-                            return jobs.relabel(after, j.state()).chain(done -> {
-                                if (!done) {  // the row is locked: only a bug gets here
-                                    throw new IllegalStateException("job " + id + " moved while locked");
-                                }
-                                Uni<Void> tell = moved && j.state() == JobState.QUEUED
-                                        ? feed.notify(j.clusterId(), id, "UPDATED", now) : Uni.createFrom().voidItem();
-                                return tell.chain(() -> audit.record(caller, tenant, "updateJob", Target.of("JOB", id),
-                                        changes(j, after))).replaceWith(j.clusterId());
-                            });
+                            return written(caller, tenant, j, after, given, now);
                         }))
                 .invoke(cluster -> {
                     if (cluster != null) {
@@ -103,7 +103,43 @@ public class JobUpdates {
                 .chain(() -> views.get(caller, id)));
     }
 
-    /** 400 for what is wrong whatever the job: a blank or long name, a notBefore too far ahead. */
+    /**
+     * Writes the changed job with its audit event; a queued job whose eligible time or time limit moved (what the core
+     * orders it by) is re-read by its cluster's loop. Answers the job's cluster.
+     */
+    private Uni<UUID> written(Caller caller, UUID tenant, JobRow before, JobRow after, Set<String> given,
+            Instant now) {
+        boolean reordered = !after.eligibleAt().equals(before.eligibleAt())
+                || after.maxRunSeconds() != before.maxRunSeconds();
+        return fitsItsReservation(tenant, after, given).chain(() -> jobs.patch(after, before.state())).chain(done -> {
+            if (!done) {  // the row is locked: only a bug gets here
+                throw new IllegalStateException("job " + before.id() + " moved while locked");
+            }
+            Uni<Void> tell = reordered && before.state() == JobState.QUEUED
+                    ? feed.notify(before.clusterId(), before.id(), "UPDATED", now) : Uni.createFrom().voidItem();
+            return tell.chain(() -> audit.record(caller, tenant, "updateJob", Target.of("JOB", before.id()),
+                    changes(before, after))).replaceWith(before.clusterId());
+        });
+    }
+
+    /**
+     * 400 naming {@code notBefore} if a RESERVED job moved to start later would no longer end within its reservation's
+     * window (from the later of the window's start and its eligible time), as createJob refuses it.
+     */
+    private Uni<Void> fitsItsReservation(UUID tenant, JobRow after, Set<String> given) {
+        if (after.reservationId() == null || !given.contains("notBefore")) {
+            return Uni.createFrom().voidItem();  // a shorter limit only ever fits better
+        }
+        return pricing.reservation(tenant, after.reservationId()).invoke(r -> {
+            Instant earliest = after.eligibleAt().isAfter(r.startAt()) ? after.eligibleAt() : r.startAt();
+            if (earliest.plusSeconds(after.maxRunSeconds()).isAfter(r.endAt())) {
+                throw JobService.invalid("notBefore", "it would not end within its reservation's window (it ends "
+                        + "at " + r.endAt() + ")");
+            }
+        }).replaceWithVoid();
+    }
+
+    /** 400 for what is wrong whatever the job: a blank or long name, a notBefore too far ahead, a limit cleared. */
     private static void checkAlone(UpdateJob patch, Set<String> given, Instant now) {
         if (given.contains("name") && patch.name() != null
                 && (patch.name().isBlank() || patch.name().codePointCount(0, patch.name().length()) > NAME_CHARS)) {
@@ -113,10 +149,26 @@ public class JobUpdates {
                 && patch.notBefore().isAfter(now.plus(JobService.NOT_BEFORE_AHEAD))) {
             throw JobService.invalid("notBefore", "at most 31 days ahead (it was " + patch.notBefore() + ")");
         }
+        if (given.contains("maxRunSeconds") && (patch.maxRunSeconds() == null || patch.maxRunSeconds() < 1)) {
+            throw JobService.invalid("maxRunSeconds", "a whole number of seconds, at least 1; it cannot be cleared");
+        }
     }
 
-    /** {@code j} with the patch applied; 400 if the tags that result break {@link JobTags}' rules. */
+    /**
+     * {@code j} with the patch applied; 400 if the tags that result break {@link JobTags}' rules, or if the patch
+     * raises the time limit.
+     */
     static JobRow applied(JobRow j, UpdateJob patch, Set<String> given, Instant now) {
+        int maxRun = j.maxRunSeconds();
+        long projected = j.projectedMinor();
+        if (given.contains("maxRunSeconds") && patch.maxRunSeconds() != maxRun) {
+            if (patch.maxRunSeconds() > maxRun) {
+                throw JobService.invalid("maxRunSeconds", "it can only be lowered (it is " + maxRun + "): the budget "
+                        + "and quotas were checked for that; submit a new job for longer");
+            }
+            maxRun = patch.maxRunSeconds();
+            projected = Charges.of(j.unitPriceMinor(), j.cardsMilli(), Duration.ofSeconds(maxRun));
+        }
         String name = given.contains("name") ? patch.name() : j.name();
         String tags = j.tags();
         if (given.contains("tags")) {
@@ -139,7 +191,7 @@ public class JobUpdates {
                 reason = Reasons.CAPACITY;  // the loop says why it waits at its next cycle
             }
         }
-        return j.updated(name, tags, eligible, reason, now);
+        return j.updated(name, tags, eligible, maxRun, projected, reason, now);
     }
 
     /** RFC 7396 on a map of strings: a key given a string is set, one given null removed; the result checked. */
@@ -176,6 +228,9 @@ public class JobUpdates {
         }
         if (retagged(before, after)) {
             out.put("tags", Map.of("from", JobTags.read(before.tags()), "to", JobTags.read(after.tags())));
+        }
+        if (before.maxRunSeconds() != after.maxRunSeconds()) {
+            out.put("maxRunSeconds", Map.of("from", before.maxRunSeconds(), "to", after.maxRunSeconds()));
         }
         if (!before.eligibleAt().equals(after.eligibleAt())) {
             out.put("eligibleAt", Map.of("from", before.eligibleAt().toString(), "to", after.eligibleAt().toString()));
