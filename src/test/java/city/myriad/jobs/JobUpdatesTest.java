@@ -41,6 +41,12 @@ class JobUpdatesTest {
     @Inject
     ClusterEmulator emulator;
 
+    @Inject
+    io.vertx.mutiny.sqlclient.Pool pool;
+
+    @Inject
+    city.myriad.jobs.repository.LoopStatements statements;
+
     @Test
     void a_queued_job_is_renamed_and_retagged_by_a_merge_patch_and_found_by_its_new_labels() {
         String cluster = World.cluster(1);
@@ -143,6 +149,42 @@ class JobUpdatesTest {
         JsonPath ran = until(t.member(), job, state("RUNNING"));
         assertEquals(List.of("QUEUED", "RUNNING"), ran.getList("history.to"));
         given().auth().oauth2(t.member()).post("/api/v1/jobs/" + job + "/cancel").then().statusCode(200);
+    }
+
+    /**
+     * The loop's start of a job holds only if the job is still eligible from the time the loop decided on: a patch
+     * that moves its notBefore between the decision and the write wins. The start statement is run in a transaction
+     * rolled back at the end, once with the job as the loop saw it before the patch and once as it is after.
+     */
+    @Test
+    void a_start_decided_before_a_patch_moved_the_jobs_notBefore_is_not_written() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        hung(t, cluster, "8");
+        String job = submitted(t.member(), job(cluster, t.projectId(), "4", "ON_DEMAND", 3600));
+        JsonPath seen = until(t.member(), job, j -> "CAPACITY".equals(j.getString("reason")));
+        Instant later = Instant.now().plus(Duration.ofHours(1)).truncatedTo(ChronoUnit.SECONDS);
+        patch(t.member(), job, "{\"notBefore\":\"" + later + "\"}").then().statusCode(200);
+        java.util.function.Function<String, String> batch = eligible -> "[{\"id\":\"" + job + "\",\"attempt\":0,"
+                + "\"placement\":\"[]\",\"borrowed\":false,\"eligibleAt\":\"" + eligible + "\"}]";
+        java.util.concurrent.atomic.AtomicReference<List<List<UUID>>> started =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        Instant now = Instant.now();
+        try {
+            pool.withTransaction(c -> c.query("select set_config('myriad.scope', 'platform', true)").execute()
+                    .chain(() -> statements.startAll(c, batch.apply(seen.getString("eligibleAt")), now))
+                    .chain(stale -> statements.startAll(c, batch.apply(later.toString()), now)
+                            .map(fresh -> List.of(stale, fresh)))
+                    .invoke(started::set)
+                    .chain(both -> io.smallrye.mutiny.Uni.createFrom().failure(new IllegalStateException("rollback"))))
+                    .await().indefinitely();
+        } catch (IllegalStateException rolledBack) {
+            assertEquals("rollback", rolledBack.getMessage());
+        }
+        assertEquals(List.of(List.of(), List.of(UUID.fromString(job))), started.get(),
+                "not started as the loop saw it before the patch; started as it is now (then rolled back)");
+        given().auth().oauth2(t.member()).get("/api/v1/jobs/" + job).then().statusCode(200)
+                .body("state", equalTo("QUEUED")).body("reason", equalTo("NOT_BEFORE"));
     }
 
     @Test

@@ -294,9 +294,9 @@ public class JobRepository {
 
     /**
      * Starts many QUEUED jobs in one statement: each job of {@code batch} (a JSON array of
-     * {@code {"id", "attempt", "placement", "borrowed"}}) that is still QUEUED at that attempt becomes RUNNING on its
-     * placement, at attempt + 1, with its history row and its START assignment. Returns the ids it started; a job
-     * another writer moved first is left alone.
+     * {@code {"id", "attempt", "placement", "borrowed", "eligibleAt"}}) that is still QUEUED at that attempt and
+     * eligible time becomes RUNNING on its placement, at attempt + 1, with its history row and its START assignment.
+     * Returns the ids it started; a job another writer moved first is left alone.
      */
     public Uni<List<UUID>> startAll(String batch, Instant at) {
         return SessionSql.selectPositional(LoopStatements.START_ALL, batch, SqlTimes.utc(at)).column(UUID.class);

@@ -25,19 +25,21 @@ import java.util.UUID;
 public class LoopStatements {
 
     /**
-     * Starts many QUEUED jobs: each of the JSON array $1 ({@code {"id", "attempt", "placement", "borrowed"}}) that is
-     * still QUEUED at that attempt becomes RUNNING at $2, at attempt + 1, with its history row and START assignment.
-     * Returns the ids started; a job another writer moved first is left alone.
+     * Starts many QUEUED jobs: each of the JSON array $1 ({@code {"id", "attempt", "placement", "borrowed",
+     * "eligibleAt"}}) that is still QUEUED at that attempt, and still eligible from the time the loop decided on,
+     * becomes RUNNING at $2, at attempt + 1, with its history row and START assignment. Returns the ids started; a job
+     * another writer moved first (a cancel, a hold, a patch of its notBefore: updateJob) is left alone.
      */
     static final String START_ALL = """
             with v as (
                 select * from jsonb_to_recordset(cast(cast($1 as text) as jsonb))
-                    as v(id uuid, attempt int, placement text, borrowed boolean)),
+                    as v(id uuid, attempt int, placement text, borrowed boolean, "eligibleAt" timestamptz)),
             moved as (
                 update jobs j set state = 'RUNNING', reason = 'SCHEDULED', attempt = v.attempt + 1,
                        placement = v.placement, started_at = $2, borrowed = v.borrowed, updated_at = $2
                   from v
                  where j.id = v.id and j.state = 'QUEUED' and j.attempt = v.attempt
+                   and j.eligible_at = v."eligibleAt"
                 returning j.id, j.tenant_id, j.cluster_id, j.attempt, j.placement, j.cards_milli,
                           j.max_run_seconds),
             history as (

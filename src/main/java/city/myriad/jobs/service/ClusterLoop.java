@@ -445,8 +445,11 @@ final class ClusterLoop implements Runnable {
                 others.add(w);
             }
         }
+        // A start holds only if the job is still as the decision saw it: QUEUED at that attempt, eligible from that
+        // time (a patch that moved its notBefore meanwhile wins, and the loop reads the job again).
         String startBatch = batch(starts.stream().map(s -> Map.<String, Object>of("id", s.t().row.id(), "attempt",
-                s.t().row.attempt(), "placement", s.placement(), "borrowed", s.borrowed())).toList());
+                s.t().row.attempt(), "placement", s.placement(), "borrowed", s.borrowed(), "eligibleAt",
+                s.t().row.eligibleAt().toString())).toList());
         String reasonBatch = batch(reasons.stream().map(r -> Map.<String, Object>of("id", r.t().row.id(), "reason",
                 r.reason())).toList());
         record Outcome(Set<UUID> started, List<JobRow> others) {}

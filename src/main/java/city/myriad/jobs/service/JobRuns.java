@@ -47,8 +47,9 @@ public class JobRuns {
 
     /**
      * QUEUED → RUNNING for many jobs at once (a cycle may start thousands): {@code batch} is a JSON array of
-     * {@code {"id", "attempt", "placement", "borrowed"}}; each job still QUEUED at that attempt runs at attempt + 1
-     * with its history row and its START assignment, in one statement. Returns the ids started.
+     * {@code {"id", "attempt", "placement", "borrowed", "eligibleAt"}}; each job still QUEUED at that attempt and
+     * eligible time runs at attempt + 1 with its history row and its START assignment, in one statement. Returns the
+     * ids started.
      */
     public Uni<java.util.List<java.util.UUID>> startAll(String batch, Instant at) {
         return jobs.startAll(batch, at);
