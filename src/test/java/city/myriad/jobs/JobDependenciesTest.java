@@ -66,6 +66,15 @@ class JobDependenciesTest {
         // The listing leaves the dependencies out, as it does the history.
         given().auth().oauth2(t.member()).get("/api/v1/jobs?state=HELD").then().statusCode(200)
                 .body("items", hasSize(3)).body("items[0].dependsOn", equalTo(null));
+        // A job's dependents, found by the list (a pipeline's next steps); the second's are the third alone.
+        given().auth().oauth2(t.member()).get("/api/v1/jobs?dependsOn=" + first).then().statusCode(200)
+                .body("items.id", org.hamcrest.Matchers.contains(second, third, onFailure));
+        given().auth().oauth2(t.member()).get("/api/v1/jobs?dependsOn=" + second + "&state=HELD").then()
+                .statusCode(200).body("items.id", org.hamcrest.Matchers.contains(third));
+        given().auth().oauth2(World.tenant().admin()).get("/api/v1/jobs?dependsOn=" + first).then().statusCode(200)
+                .body("items", hasSize(0));
+        given().auth().oauth2(t.member()).get("/api/v1/jobs?dependsOn=nope").then().statusCode(400)
+                .body("code", equalTo("INVALID_ID")).body("errors[0].field", equalTo("dependsOn"));
 
         end(cluster, first, "JOB_SUCCEEDED");
         JsonPath firstDone = until(t.member(), first, state("SUCCEEDED"));

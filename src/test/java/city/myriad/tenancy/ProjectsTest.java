@@ -166,7 +166,7 @@ class ProjectsTest {
                 .body("{\"slug\":\"surrogate\",\"name\":\"a\\ud800b\"}").post(GLOBEX_PROJECTS)
                 .then().statusCode(400).body("code", equalTo("INVALID_CHARACTER"));
         given().auth().oauth2(Tokens.bob()).get(GLOBEX_PROJECTS + "/1-1-1-1-1").then().statusCode(400)
-                .body("code", equalTo("INVALID_ID"));
+                .body("code", equalTo("INVALID_ID")).body("errors[0].field", equalTo("projectId"));
     }
 
     @Test

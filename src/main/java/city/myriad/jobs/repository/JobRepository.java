@@ -214,6 +214,10 @@ public class JobRepository {
             sql.append(" and created_at < :to");
             values.put("to", SqlTimes.utc(f.to()));
         }
+        if (f.dependsOn() != null) {  // index job_dependencies_dependents; the tenant's rows only (row-level security)
+            sql.append(" and id in (select job_id from job_dependencies where depends_on = :dependsOn)");
+            values.put("dependsOn", f.dependsOn());
+        }
     }
 
     /** The jobs of a cluster that are QUEUED or RUNNING, oldest first: what a scheduler resumes from. */

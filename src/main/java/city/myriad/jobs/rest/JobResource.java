@@ -96,7 +96,8 @@ public class JobResource {
                     + "queuePosition and estimatedStartAt as its own getJob gives them; the history is left out "
                     + "(getJob has it). `tag=key=value` (repeated: all of them) lists the jobs carrying those tags; "
                     + "`submittedBy` the jobs one username submitted; `name` the jobs of one name; `from` / `to` "
-                    + "the jobs submitted in that half-open interval. Filters combine (all of them hold).")
+                    + "the jobs submitted in that half-open interval; `dependsOn` the jobs waiting for one job (its "
+                    + "dependents, whatever their state: a pipeline's next steps). Filters combine (all of them hold).")
     public Uni<Page<JobView>> list(@QueryParam("cursor") String cursor, @QueryParam("limit") String limit,
             @QueryParam("projectId") UUID projectId,
             @Parameter(description = "A state a job rests in; PREEMPTED is not one (a preempted job is QUEUED again "
@@ -118,9 +119,11 @@ public class JobResource {
             @QueryParam("to") String to,
             @Parameter(description = "`oldest` (the default) or `newest` first", schema = @Schema(
                     type = SchemaType.STRING, enumeration = {"oldest", "newest"}))
-            @QueryParam("order") String order) {
+            @QueryParam("order") String order,
+            @Parameter(description = "Only the jobs that named this job in their dependsOn (its dependents)")
+            @QueryParam("dependsOn") UUID dependsOn) {
         return jobs.list(callers.get(), paging.request(cursor, limit), new ListJobs(projectId, state, clusterId, tag,
-                submittedBy, name, from, to, order));
+                submittedBy, name, from, to, order, dependsOn));
     }
 
     @GET

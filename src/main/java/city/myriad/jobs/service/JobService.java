@@ -391,7 +391,7 @@ public class JobService {
 
     public Uni<Page<JobView>> list(Caller caller, PageRequest page, ListJobs query) {
         JobFilter filter = JobFilter.parse(query.projectId(), query.state(), query.clusterId(), query.tag(),
-                query.submittedBy(), query.name(), query.from(), query.to(), query.order());
+                query.submittedBy(), query.name(), query.from(), query.to(), query.order(), query.dependsOn());
         Instant now = clock.instant();
         UUID project = filter.project();
         return projects.readableTenant(caller).call(tenant -> project == null ? Uni.createFrom().voidItem()

@@ -28,10 +28,11 @@ public class CanonicalUuids implements ParamConverterProvider {
         if (rawType != UUID.class) {
             return null;
         }
+        String field = nameOf(annotations);
         return (ParamConverter<T>) new ParamConverter<UUID>() {
             @Override
             public UUID fromString(String value) {
-                return parse(value);
+                return parse(value, field);
             }
 
             @Override
@@ -41,7 +42,25 @@ public class CanonicalUuids implements ParamConverterProvider {
         };
     }
 
+    /** The parameter's name, as its {@code @PathParam} or {@code @QueryParam} gives it; {@code id} if neither does. */
+    private static String nameOf(Annotation[] annotations) {
+        for (Annotation a : annotations == null ? new Annotation[0] : annotations) {
+            if (a instanceof jakarta.ws.rs.PathParam p) {
+                return p.value();
+            }
+            if (a instanceof jakarta.ws.rs.QueryParam q) {
+                return q.value();
+            }
+        }
+        return "id";
+    }
+
     public static UUID parse(String value) {
+        return parse(value, "id");
+    }
+
+    /** The canonical UUID {@code value}; 400 INVALID_ID naming {@code field} for any other spelling. */
+    public static UUID parse(String value, String field) {
         if (value == null) {
             return null;
         }
@@ -49,7 +68,7 @@ public class CanonicalUuids implements ParamConverterProvider {
             String shown = value.length() > 40 ? value.substring(0, 40) + "…" : value;
             throw new MyriadProblem.Validation(ProblemCode.INVALID_ID, "'" + shown
                     + "' is not an id: ids are UUIDs in the canonical form, 8-4-4-4-12 hex digits",
-                    List.of(MyriadProblem.Violation.field("id", "not a canonical UUID")));
+                    List.of(MyriadProblem.Violation.field(field, "not a canonical UUID")));
         }
         return UUID.fromString(value);
     }
