@@ -199,7 +199,8 @@ class JobUpdatesTest {
                 .body("eligibleAt", equalTo(later.toString()));
         // Released on an idle cluster, it still waits for its notBefore.
         given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + job + "/release").then().statusCode(200)
-                .body("state", equalTo("QUEUED")).body("eligibleAt", equalTo(later.toString()));
+                .body("state", equalTo("QUEUED")).body("reason", equalTo("NOT_BEFORE"))
+                .body("eligibleAt", equalTo(later.toString()));
         JobsTest.sleep(800);
         given().auth().oauth2(t.member()).get("/api/v1/jobs/" + job).then().statusCode(200)
                 .body("state", equalTo("QUEUED")).body("reason", equalTo("NOT_BEFORE"));

@@ -445,7 +445,8 @@ class JobsTest {
         String body = job(cluster, t.projectId(), "1", "ON_DEMAND", 60).replace("}",
                 ",\"notBefore\":\"" + notBefore + "\"}");
         String later = submit(t.member(), body).then().statusCode(201).body("state", equalTo("QUEUED"))
-                .body("eligibleAt", equalTo(notBefore.toString())).extract().path("id");
+                .body("reason", equalTo("NOT_BEFORE")).body("eligibleAt", equalTo(notBefore.toString()))
+                .extract().path("id");
         String heldToo = submit(t.member(), body.replace("}", ",\"hold\":true}"))
                 .then().statusCode(201).body("state", equalTo("HELD")).extract().path("id");
         JsonPath waiting = until(t.member(), later, j -> "NOT_BEFORE".equals(j.getString("reason")));

@@ -40,8 +40,8 @@ public record JobRow(UUID id, UUID tenantId, UUID projectId, UUID clusterId, Str
      * that is still to come (a release does not start a job before the time it was submitted for).
      */
     public JobRow released(Instant at) {
-        JobRow queued = withState(JobState.QUEUED, Reasons.CAPACITY, at);
         Instant eligible = eligibleAt.isAfter(at) ? eligibleAt : at;
+        JobRow queued = withState(JobState.QUEUED, eligible.isAfter(at) ? Reasons.NOT_BEFORE : Reasons.CAPACITY, at);
         return new JobRow(id, tenantId, projectId, clusterId, model, cardsMilli, jobClass, reservationId,
                 maxRunSeconds, sameBlock, quoteId, currency, unitPriceMinor, priceBookVersion, projectedMinor,
                 queued.state, queued.reason, attempt, placement, startedAt, endedAt, chargedMinor, creditedMinor,

@@ -371,9 +371,10 @@ public class JobService {
         JobRow row = new JobRow(ids.next(), project.tenantId(), project.projectId(), c.clusterId(), c.model(),
                 shape.cardsMilli(), shape.jobClass(), c.reservationId(), c.maxRunSeconds(), shape.sameBlock(),
                 c.quoteId(), priced.currency(), priced.unitPriceMinor(), priced.priceBookVersion(),
-                priced.projectedMinor(), JobState.QUEUED, Reasons.CAPACITY, 0, null, null, null, 0, 0, false,
-                caller.username(), now, now, shape.cpuMilli(), shape.memoryMib(), c.name(), JobTags.json(c.tags()),
-                eligibleAt(c, now));
+                priced.projectedMinor(), JobState.QUEUED,
+                eligibleAt(c, now).isAfter(now) ? Reasons.NOT_BEFORE : Reasons.CAPACITY, 0, null, null, null, 0, 0,
+                false, caller.username(), now, now, shape.cpuMilli(), shape.memoryMib(), c.name(),
+                JobTags.json(c.tags()), eligibleAt(c, now));
         List<TransitionView> history = new ArrayList<>(List.of(
                 new TransitionView(now, null, JobState.QUEUED.name(), Reasons.SUBMITTED)));
         JobRow answered = row;

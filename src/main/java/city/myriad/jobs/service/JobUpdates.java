@@ -83,8 +83,8 @@ public class JobUpdates {
                             JobRow j = locked.orElseThrow(() -> JobService.notFound(id));
                             if (!(j.state() == JobState.QUEUED || j.state() == JobState.HELD) || j.attempt() > 0) {
                                 throw new MyriadProblem.Conflict(ProblemCode.JOB_NOT_UPDATABLE, "Job " + id + " is "
-                                        + j.state() + (j.attempt() > 0 ? " and has run " + j.attempt() + " time(s)"
-                                        : "") + "; only a job that has not started yet can be changed");
+                                        + j.state() + (j.state().live() && j.attempt() > 0 ? " after " + j.attempt()
+                                        + " run(s)" : "") + "; only a job that has never started can be changed");
                             }
                             JobRow after = applied(j, patch, given, now);
                             if (Objects.equals(after.name(), j.name()) && !retagged(j, after)
