@@ -249,6 +249,68 @@ class JobUpdatesTest {
         given().auth().oauth2(t.member()).post("/api/v1/jobs/" + reserved + "/cancel").then().statusCode(200);
     }
 
+    @Test
+    void dependencies_replaced_by_a_patch_hold_or_queue_the_job_and_never_close_a_cycle() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        String blocker = hung(t, cluster, "8");
+        String second = submitted(t.member(), job(cluster, t.projectId(), "4", "ON_DEMAND", 3600));
+        String third = submitted(t.member(), job(cluster, t.projectId(), "4", "ON_DEMAND", 3600));
+        until(t.member(), third, j -> "CAPACITY".equals(j.getString("reason")));
+
+        // A queued job made to wait for a running one is HELD for it.
+        JsonPath waiting = patch(t.member(), second, "{\"dependsOn\":[{\"jobId\":\"" + blocker + "\"}]}").then()
+                .statusCode(200).body("state", equalTo("HELD")).body("reason", equalTo("DEPENDENCY"))
+                .extract().jsonPath();
+        assertEquals(List.of("QUEUED", "HELD"), waiting.getList("history.to"));
+        assertEquals(List.of("PENDING"), waiting.getList("dependsOn.status"));
+        patch(t.member(), third, "{\"dependsOn\":[{\"jobId\":\"" + second + "\",\"condition\":\"ENDED\"}]}")
+                .then().statusCode(200).body("state", equalTo("HELD"));
+        given().auth().oauth2(t.member()).get("/api/v1/jobs?dependsOn=" + second).then()
+                .body("items.id", contains(third));
+
+        // Refused, nothing changed: a cycle (third waits for second), itself, a bad condition, another tenant's job.
+        World.Tenant other = World.tenant();
+        String theirs = submitted(other.admin(), job(cluster, other.projectId(), "1", "SPOT", 60).replace("}",
+                ",\"hold\":true}"));
+        for (String[] wrong : List.of(
+                new String[] {"[{\"jobId\":\"" + third + "\"}]", "dependsOn"},
+                new String[] {"[{\"jobId\":\"" + blocker + "\"},{\"jobId\":\"" + second + "\"}]",
+                        "dependsOn[1].jobId"},
+                new String[] {"[{\"jobId\":\"" + blocker + "\",\"condition\":\"STARTED\"}]",
+                        "dependsOn[0].condition"},
+                new String[] {"[{\"jobId\":\"" + theirs + "\"}]", "dependsOn[0].jobId"})) {
+            patch(t.member(), second, "{\"dependsOn\":" + wrong[0] + "}").then().statusCode(400)
+                    .body("code", equalTo("VALIDATION_FAILED")).body("errors[0].field", equalTo(wrong[1]));
+        }
+        given().auth().oauth2(t.member()).get("/api/v1/jobs/" + second).then().body("state", equalTo("HELD"))
+                .body("dependsOn.jobId", contains(blocker));
+
+        // Cleared: it no longer waits, and is queued again.
+        JsonPath queued = patch(t.member(), second, "{\"dependsOn\":[]}").then().statusCode(200)
+                .body("state", equalTo("QUEUED")).body("dependsOn", hasSize(0)).extract().jsonPath();
+        assertEquals(List.of("QUEUED", "HELD", "QUEUED"), queued.getList("history.to"));
+        assertEquals("DEPENDENCY_SATISFIED", queued.getString("history[2].reason"));
+        JsonPath audit = given().auth().oauth2(t.admin()).queryParam("action", "updateJob")
+                .get("/api/v1/tenants/" + t.id() + "/audit-events").then().statusCode(200).extract().jsonPath();
+        assertTrue(audit.getList("items.details.dependsOn.to").contains(List.of()), audit.prettify());
+
+        // The cards come free: second runs, third waits for it to end.
+        given().auth().oauth2(t.member()).post("/api/v1/jobs/" + blocker + "/cancel").then().statusCode(200);
+        until(t.member(), second, state("RUNNING"));
+        given().auth().oauth2(t.member()).get("/api/v1/jobs/" + third).then().body("state", equalTo("HELD"));
+        // A dependency already never to be met is 409; one already met queues it at once.
+        patch(t.member(), third, "{\"dependsOn\":[{\"jobId\":\"" + blocker + "\"}]}").then().statusCode(409)
+                .body("code", equalTo("JOB_DEPENDENCY_NEVER_SATISFIED"));
+        patch(t.member(), third, "{\"dependsOn\":[{\"jobId\":\"" + blocker + "\",\"condition\":"
+                + "\"NOT_SUCCEEDED\"}]}").then().statusCode(200).body("state", equalTo("QUEUED"))
+                .body("dependsOn[0].status", equalTo("SATISFIED"));
+        until(t.member(), third, state("RUNNING"));
+        for (String id : List.of(second, third)) {
+            given().auth().oauth2(t.member()).post("/api/v1/jobs/" + id + "/cancel").then().statusCode(200);
+        }
+    }
+
     private String hung(World.Tenant t, String cluster, String cards) {
         String id = submitted(t.member(), job(cluster, t.projectId(), cards, "ON_DEMAND", 36000));
         emulator.hang(UUID.fromString(id));

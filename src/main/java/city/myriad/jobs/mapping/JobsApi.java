@@ -103,7 +103,13 @@ public final class JobsApi {
                     + "projected cost and GPU-hours shrink with it, its price per card-hour stays. Raising it is "
                     + "refused (400): its budget and quotas were checked for the limit it was submitted with",
                     minimum = "1", maximum = "31622400", examples = "1800")
-            Integer maxRunSeconds) {}
+            Integer maxRunSeconds,
+            @Schema(description = "Its dependencies, replaced whole (as a merge patch replaces an array; [] or null: "
+                    + "none), with createJob's rules, and none that would close a cycle (a job already waiting for "
+                    + "this one, directly or not: 400). A QUEUED job that now waits is HELD (DEPENDENCY); a job HELD "
+                    + "only for its dependencies that no longer waits is QUEUED (DEPENDENCY_SATISFIED)",
+                    nullable = true, maxItems = MAX_DEPENDENCIES)
+            List<JobDependency> dependsOn) {}
 
     /** The schema of a tag's value in a patch: a string sets it, null removes the tag. */
     @Schema(name = "TagValueOrNull", type = SchemaType.STRING, nullable = true, maxLength = 256,

@@ -65,6 +65,33 @@ public class JobDependencyRepository {
                 .executeUpdate()).replaceWithVoid();
     }
 
+    /** Serialises changes of the tenant's dependencies until the transaction ends (an advisory lock). */
+    public Uni<Void> lockChanges(UUID tenantId) {
+        return SessionSql.lockUntilCommit("job-dependencies:" + tenantId);
+    }
+
+    /** Deletes the job's dependencies (before they are written anew: updateJob). */
+    public Uni<Void> deleteOf(UUID jobId) {
+        return Panache.getSession().chain(s -> s.createNativeQuery("delete from job_dependencies where job_id = :job")
+                .setParameter("job", jobId).executeUpdate()).replaceWithVoid();
+    }
+
+    /**
+     * Whether {@code target} is among the jobs that {@code from} wait for, directly or through others: a dependency of
+     * {@code target} on one of them would close a cycle, and no job of it would ever start.
+     */
+    public Uni<Boolean> reaches(List<UUID> from, UUID target) {
+        return SessionSql.select("""
+                        with recursive up(id) as (
+                            select depends_on from job_dependencies where job_id = any(:from)
+                            union
+                            select d.depends_on from job_dependencies d join up on d.job_id = up.id)
+                        select exists (select 1 from up where id = :target)""")
+                .setParameter("from", from.toArray(UUID[]::new))
+                .setParameter("target", target)
+                .singleValue(Boolean.class);
+    }
+
     /** A job's dependencies as they stand now, in the order submitted (none for most jobs). */
     public Uni<List<Dependency>> of(UUID jobId) {
         return SessionSql.select("""

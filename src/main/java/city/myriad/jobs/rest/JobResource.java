@@ -152,11 +152,13 @@ public class JobResource {
     @Path("/{jobId}")
     @Consumes({MERGE_PATCH, MediaType.APPLICATION_JSON})
     @Extension(name = "x-problem-codes", value = TENANT_CODES + ", JOB_NOT_FOUND, JOB_NOT_UPDATABLE, "
-            + "VALIDATION_FAILED")
+            + "VALIDATION_FAILED, JOB_DEPENDENCY_NEVER_SATISFIED, RESERVATION_NOT_FOUND")
     @Operation(operationId = "updateJob", summary = "Rename, retag or reschedule a job that has not started "
             + "(tenant-admin or tenant-member)", description = "As Slurm's scontrol update of a pending job, by a JSON "
                     + "merge patch (RFC 7396): `name`, `tags` (merged key by key; a key given null is removed), "
-                    + "`notBefore` and a lower `maxRunSeconds`; a field left out stays, one given null is cleared. "
+                    + "`notBefore`, a lower `maxRunSeconds` and `dependsOn` (replaced whole: the job is HELD or "
+                    + "QUEUED as its new dependencies say; none may close a cycle); a field left out stays, one "
+                    + "given null is cleared. "
                     + "Only a QUEUED or HELD job that has never run (409 JOB_NOT_UPDATABLE otherwise: its usage was "
                     + "metered under what it was). A notBefore moved later makes it wait for it (reason NOT_BEFORE), "
                     + "its wait in the queue counting from then; cleared, a job still waiting for it is eligible now. "

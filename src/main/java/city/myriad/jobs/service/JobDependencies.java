@@ -42,7 +42,12 @@ public class JobDependencies {
 
     /** The dependencies asked, or 400 naming one named twice; none when the submission names none. */
     static List<Asked> asked(CreateJob c) {
-        List<JobDependency> given = c.dependsOn() == null ? List.of() : c.dependsOn();
+        return asked(c.dependsOn());
+    }
+
+    /** {@code given} (null: none) checked as {@link #asked(CreateJob)}. */
+    static List<Asked> asked(List<JobDependency> given) {
+        given = given == null ? List.of() : given;
         Set<UUID> seen = new HashSet<>();
         List<Asked> asked = new ArrayList<>(given.size());
         for (int i = 0; i < given.size(); i++) {
@@ -96,6 +101,34 @@ public class JobDependencies {
     Uni<Void> record(JobRow job, List<Asked> asked) {
         return dependencies.insert(job.id(), job.tenantId(), asked.stream().map(Asked::jobId).toList(),
                 asked.stream().map(Asked::condition).toList());
+    }
+
+    /**
+     * Replaces the dependencies of a job that has not started (updateJob), in its transaction, the job's row locked:
+     * 400 naming {@code dependsOn[i].jobId} for the job itself or a job that already waits for it (directly or not:
+     * a cycle, in which nothing would ever start), else checked and written as at submission. Changes of dependencies
+     * are serialised per tenant (an advisory lock), so two patches cannot each close half of a cycle; a submission
+     * can only name older jobs and never closes one.
+     */
+    Uni<Checked> replace(JobRow job, List<Asked> asked) {
+        for (int i = 0; i < asked.size(); i++) {
+            if (asked.get(i).jobId().equals(job.id())) {
+                throw JobService.invalid("dependsOn[" + i + "].jobId", "a job cannot wait for itself");
+            }
+        }
+        List<UUID> named = asked.stream().map(Asked::jobId).toList();
+        Uni<Void> acyclic = named.isEmpty() ? Uni.createFrom().voidItem()
+                : dependencies.lockChanges(job.tenantId()).chain(() -> dependencies.reaches(named, job.id()))
+                        .invoke(cycle -> {
+                            if (cycle) {
+                                throw JobService.invalid("dependsOn", "one of these jobs already waits for job "
+                                        + job.id() + " (directly or through others): the jobs would wait for each "
+                                        + "other for ever");
+                            }
+                        }).replaceWithVoid();
+        return acyclic.chain(() -> check(job.tenantId(), asked))
+                .call(() -> dependencies.deleteOf(job.id()))
+                .call(() -> asked.isEmpty() ? Uni.createFrom().voidItem() : record(job, asked));
     }
 
     /** The job's dependencies as they stand now, for its view ([] for none). */

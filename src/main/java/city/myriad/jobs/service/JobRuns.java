@@ -66,6 +66,23 @@ public class JobRuns {
     }
 
     /**
+     * A job's dependencies were replaced (updateJob) and {@code pending} says whether one is still to end: a QUEUED
+     * job that now waits is HELD ({@code DEPENDENCY}); a job HELD only for its dependencies that no longer waits is
+     * QUEUED ({@code DEPENDENCY_SATISFIED}), eligible from {@code at} or its notBefore; any other job is as it was (a
+     * job its tenant holds waits for its release, which looks at its dependencies then). The row as it is after, or
+     * null if another writer moved the job first.
+     */
+    public Uni<JobRow> dependenciesReplaced(JobRow j, boolean pending, Instant at) {
+        if (j.state() == JobState.QUEUED && pending) {
+            return hold(j, Reasons.DEPENDENCY, at);
+        }
+        if (j.state() == JobState.HELD && Reasons.DEPENDENCY.equals(j.reason()) && !pending) {
+            return moved(j, j.released(at), at, Reasons.DEPENDENCY_SATISFIED, "RELEASED");
+        }
+        return Uni.createFrom().item(j);
+    }
+
+    /**
      * The tenant holds a job already HELD for its dependencies: it stays HELD, now {@code HELD_BY_TENANT}, so that its
      * dependencies met do not queue it (no transition: its state does not change). As {@link #hold}.
      */

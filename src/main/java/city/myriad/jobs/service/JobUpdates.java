@@ -1,5 +1,8 @@
 package city.myriad.jobs.service;
 
+import city.myriad.jobs.mapping.JobsApi;
+import city.myriad.jobs.mapping.JobsApi.JobDependency;
+import city.myriad.jobs.mapping.JobsApi.JobDependencyView;
 import city.myriad.jobs.mapping.JobsApi.JobView;
 import city.myriad.jobs.mapping.JobsApi.UpdateJob;
 import city.myriad.jobs.model.JobRow;
@@ -23,6 +26,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -31,7 +35,9 @@ import java.util.UUID;
 
 /**
  * Changing a job before it starts, as Slurm's {@code scontrol update} of a pending job: its name, its tags, its
- * {@code notBefore} and a lower {@code maxRunSeconds}, by a JSON merge patch ({@code updateJob}).
+ * {@code notBefore}, a lower {@code maxRunSeconds} and its dependencies, by a JSON merge patch ({@code updateJob}).
+ * Dependencies are replaced whole, checked as at submission and never so as to close a cycle
+ * ({@link JobDependencies#replace}); the job is then held or queued as they say ({@link JobRuns#dependenciesReplaced}).
  *
  * <p>Rules: only a job that has never run (QUEUED or HELD at attempt 0) can be changed, else 409
  * {@code JOB_NOT_UPDATABLE}: the FOCUS export labels a job's usage with its current name and tags, so labels are
@@ -58,10 +64,15 @@ public class JobUpdates {
     private final SchedulingLoops loops;
     private final JobService views;
     private final JobPricing pricing;
+    private final JobDependencies dependencies;
+    private final JobRuns runs;
     private final Clock clock;
 
     JobUpdates(TenantProjects projects, Scoped scoped, JobRepository jobs, ClusterFeedRepository feed,
-            AuditTrail audit, SchedulingLoops loops, JobService views, JobPricing pricing, Clock clock) {
+            AuditTrail audit, SchedulingLoops loops, JobService views, JobPricing pricing,
+            JobDependencies dependencies, JobRuns runs, Clock clock) {
+        this.dependencies = dependencies;
+        this.runs = runs;
         this.pricing = pricing;
         this.projects = projects;
         this.scoped = scoped;
@@ -87,13 +98,24 @@ public class JobUpdates {
                                         + " run(s)" : "") + "; only a job that has never started can be changed");
                             }
                             JobRow after = applied(j, patch, given, now);
-                            if (Objects.equals(after.name(), j.name()) && !retagged(j, after)
-                                    && after.eligibleAt().equals(j.eligibleAt())
-                                    && after.maxRunSeconds() == j.maxRunSeconds()
-                                    && Objects.equals(after.reason(), j.reason())) {
-                                return Uni.createFrom().<UUID>nullItem();  // nothing to change
-                            }
-                            return written(caller, tenant, j, after, given, now);
+                            List<JobDependencies.Asked> asked = given.contains("dependsOn")
+                                    ? JobDependencies.asked(patch.dependsOn()) : null;
+                            return dependencies.of(id).chain(before -> {
+                                boolean redepend = asked != null && !sameDependencies(before, asked);
+                                if (!redepend && Objects.equals(after.name(), j.name()) && !retagged(j, after)
+                                        && after.eligibleAt().equals(j.eligibleAt())
+                                        && after.maxRunSeconds() == j.maxRunSeconds()
+                                        && Objects.equals(after.reason(), j.reason())) {
+                                    return Uni.createFrom().<UUID>nullItem();  // nothing to change
+                                }
+                                Map<String, Object> changes = changes(j, after);
+                                if (redepend) {
+                                    changes.put("dependsOn", Map.of("from", edges(before), "to", asked.stream()
+                                            .map(a -> a.jobId() + " " + a.condition()).toList()));
+                                }
+                                return written(caller, tenant, j, after, given, redepend ? asked : null, changes,
+                                        now);
+                            });
                         }))
                 .invoke(cluster -> {
                     if (cluster != null) {
@@ -105,21 +127,34 @@ public class JobUpdates {
 
     /**
      * Writes the changed job with its audit event; a queued job whose eligible time or time limit moved (what the core
-     * orders it by) is re-read by its cluster's loop. Answers the job's cluster.
+     * orders it by) is re-read by its cluster's loop. With {@code asked} (not null), its dependencies are replaced and
+     * the job held or queued as they now say ({@link JobRuns#dependenciesReplaced}). Answers the job's cluster.
      */
     private Uni<UUID> written(Caller caller, UUID tenant, JobRow before, JobRow after, Set<String> given,
-            Instant now) {
+            List<JobDependencies.Asked> asked, Map<String, Object> changes, Instant now) {
         boolean reordered = !after.eligibleAt().equals(before.eligibleAt())
                 || after.maxRunSeconds() != before.maxRunSeconds();
         return fitsItsReservation(tenant, after, given).chain(() -> jobs.patch(after, before.state())).chain(done -> {
             if (!done) {  // the row is locked: only a bug gets here
                 throw new IllegalStateException("job " + before.id() + " moved while locked");
             }
+            Uni<Void> redepended = asked == null ? Uni.createFrom().voidItem()
+                    : dependencies.replace(after, asked).chain(checked -> runs.dependenciesReplaced(after,
+                            checked.pending(), now)).replaceWithVoid();
             Uni<Void> tell = reordered && before.state() == JobState.QUEUED
                     ? feed.notify(before.clusterId(), before.id(), "UPDATED", now) : Uni.createFrom().voidItem();
-            return tell.chain(() -> audit.record(caller, tenant, "updateJob", Target.of("JOB", before.id()),
-                    changes(before, after))).replaceWith(before.clusterId());
+            return redepended.chain(() -> tell).chain(() -> audit.record(caller, tenant, "updateJob",
+                    Target.of("JOB", before.id()), changes)).replaceWith(before.clusterId());
         });
+    }
+
+    /** Whether the job's dependencies now are those asked, in the same order with the same conditions. */
+    private static boolean sameDependencies(List<JobDependencyView> now, List<JobDependencies.Asked> asked) {
+        return edges(now).equals(asked.stream().map(a -> a.jobId() + " " + a.condition()).toList());
+    }
+
+    private static List<String> edges(List<JobDependencyView> dependencies) {
+        return dependencies.stream().map(d -> d.jobId() + " " + d.condition()).toList();
     }
 
     /**
@@ -152,7 +187,24 @@ public class JobUpdates {
         if (given.contains("maxRunSeconds") && (patch.maxRunSeconds() == null || patch.maxRunSeconds() < 1)) {
             throw JobService.invalid("maxRunSeconds", "a whole number of seconds, at least 1; it cannot be cleared");
         }
+        List<JobDependency> deps = patch.dependsOn();
+        if (given.contains("dependsOn") && deps != null) {
+            if (deps.size() > JobsApi.MAX_DEPENDENCIES) {
+                throw JobService.invalid("dependsOn", "at most " + JobsApi.MAX_DEPENDENCIES + " jobs");
+            }
+            for (int i = 0; i < deps.size(); i++) {
+                JobDependency d = deps.get(i);
+                if (d == null || d.jobId() == null) {
+                    throw JobService.invalid("dependsOn[" + i + "].jobId", "required: the job to wait for");
+                }
+                if (d.condition() != null && !CONDITIONS.contains(d.condition())) {
+                    throw JobService.invalid("dependsOn[" + i + "].condition", "SUCCEEDED, NOT_SUCCEEDED or ENDED");
+                }
+            }
+        }
     }
+
+    private static final Set<String> CONDITIONS = Set.of("SUCCEEDED", "NOT_SUCCEEDED", "ENDED");
 
     /**
      * {@code j} with the patch applied; 400 if the tags that result break {@link JobTags}' rules, or if the patch
@@ -219,7 +271,7 @@ public class JobUpdates {
         return !JobTags.read(before.tags()).equals(JobTags.read(after.tags()));
     }
 
-        /** The audit event's details: each field changed, before and after. */
+        /** The audit event's details: each field of the row changed, before and after. */
     private static Map<String, Object> changes(JobRow before, JobRow after) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("previousState", before.state().name());
