@@ -264,6 +264,41 @@ class JobDependenciesTest {
         }
     }
 
+    /**
+     * A patch of a job's dependencies racing the end of the job it names (updateJob): as a submission, either the end
+     * finds the dependency written or the patch reads the end; the job, kept from starting by a notBefore an hour
+     * away, is never left HELD for a job that has ended as it asked.
+     */
+    @Test
+    void a_dependency_patched_in_while_its_job_ends_is_never_left_waiting() throws Exception {
+        String cluster = World.cluster(2);
+        World.Tenant t = World.tenant();
+        String later = Instant.now().plusSeconds(3600).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            List<String> patched = new java.util.ArrayList<>();
+            for (int round = 0; round < 12; round++) {
+                String first = running(t, cluster);
+                String waiting = submitted(t.member(), job(cluster, t.projectId(), "1", "ON_DEMAND", 60)
+                        .replace("}", ",\"notBefore\":\"" + later + "\"}"));
+                java.util.concurrent.Future<?> patch = pool.submit(() -> given().auth().oauth2(t.member())
+                        .contentType("application/merge-patch+json").body("{\"dependsOn\":[" + dependency(first, null)
+                                + "]}").patch("/api/v1/jobs/" + waiting).then().statusCode(200));
+                java.util.concurrent.Future<?> ended = pool.submit(() -> end(cluster, first, "JOB_SUCCEEDED"));
+                ended.get();
+                patch.get();
+                patched.add(waiting);
+            }
+            for (String j : patched) {
+                JsonPath queued = until(t.member(), j, state("QUEUED"));
+                assertEquals(List.of("SATISFIED"), queued.getList("dependsOn.status"), queued.prettify());
+                given().auth().oauth2(t.member()).post("/api/v1/jobs/" + j + "/cancel").then().statusCode(200);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     /** A job of one card that runs until the test ends it (its agent never reports an end by itself). */
     private String running(World.Tenant t, String cluster) {
         String id = submitted(t.member(), job(cluster, t.projectId(), "1", "ON_DEMAND", 36000));
