@@ -19,6 +19,7 @@ import com.stripe.param.InvoiceItemCreateParams;
 import com.stripe.param.InvoiceVoidInvoiceParams;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
@@ -184,9 +185,10 @@ public class StripePush {
         Invoice finalized = stripe.invoices().finalizeInvoice(stripeInvoice, InvoiceFinalizeInvoiceParams.builder()
                 .setAutoAdvance(true).build(), key("myriad-invoice-" + d.invoiceId() + "-finalize"));
         Instant at = clock.instant();
-        Blocking.await(() -> tx.asPlatform(c -> c.preparedQuery("update stripe_pushes set state = 'PUSHED', "
-                        + "pushed_at = $2, last_error = null where invoice_id = $1 and state = 'PENDING'")
-                .execute(Tuple.of(d.invoiceId(), SqlTimes.utc(at)))
+        Blocking.await(() -> tx.asPlatform(c -> lockInvoice(c, d.invoiceId()).chain(() -> c.preparedQuery(
+                        "update stripe_pushes set state = 'PUSHED', pushed_at = $2, last_error = null "
+                                + "where invoice_id = $1 and state = 'PENDING'")
+                .execute(Tuple.of(d.invoiceId(), SqlTimes.utc(at))))
                 .chain(() -> c.preparedQuery("update invoices set hosted_invoice_url = $2, invoice_pdf_url = $3 "
                                 + "where id = $1")
                         .execute(Tuple.of(d.invoiceId(), finalized.getHostedInvoiceUrl(), finalized.getInvoicePdf())))
@@ -342,14 +344,24 @@ public class StripePush {
      * too) and returns the push's state: anything but PENDING means the invoice was voided meanwhile.
      */
     private String storeStripeId(UUID invoice, String stripeInvoice) {
-        return Blocking.await(() -> tx.asPlatform(c -> c.preparedQuery(
-                        "select state from stripe_pushes where invoice_id = $1 for update").execute(Tuple.of(invoice))
+        return Blocking.await(() -> tx.asPlatform(c -> lockInvoice(c, invoice).chain(() -> c.preparedQuery(
+                        "select state from stripe_pushes where invoice_id = $1 for update").execute(Tuple.of(invoice)))
                 .chain(rows -> {
                     String state = rows.iterator().next().getString(0);
                     return c.preparedQuery("update invoices set stripe_invoice_id = $2, updated_at = $3 where id = $1")
                             .execute(Tuple.of(invoice, stripeInvoice, SqlTimes.utc(clock.instant())))
                             .replaceWith(state);
                 })));
+    }
+
+    /**
+     * Locks the invoice's row first, in a transaction that then locks its push and writes the invoice: the order a
+     * void takes them in (voidInvoice locks the invoice, then updates its push). In the other order the two
+     * deadlocked, and the void failed (BillingTest's void under a running push worker, CI of 2026-12-06).
+     */
+    private static Uni<Void> lockInvoice(SqlConnection c, UUID invoice) {
+        return c.preparedQuery("select id from invoices where id = $1 for update").execute(Tuple.of(invoice))
+                .replaceWithVoid();
     }
 
     private String state(UUID invoice) {
