@@ -1278,6 +1278,44 @@ class JobsTest {
      * Moves a job's submission back in time, as no use case does (it stands in for hours of waiting): the plans made
      * on its cluster's queue are forgotten as a use case's change would forget them.
      */
+    /**
+     * A cycle that fails again after every rebuild (here the database refuses every start on the cluster) is counted
+     * (myriad_scheduler_cycle_failures_total), the loop waits longer between tries, and once the cause is gone the
+     * next try schedules the job.
+     */
+    @Test
+    void a_loop_whose_cycles_keep_failing_counts_them_backs_off_and_recovers_once_the_cause_is_gone() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        String refuse = "test_refuse_starts_" + cluster.replace("-", "_");
+        platformSql("create function " + refuse + "() returns trigger language plpgsql as $$ begin "
+                + "if new.state = 'RUNNING' and new.cluster_id = '" + cluster + "' then "
+                + "raise exception 'the test refuses this start'; end if; return new; end $$");
+        platformSql("create trigger " + refuse + " before update on jobs for each row execute function " + refuse
+                + "()");
+        String job;
+        try {
+            job = submitted(t.member(), job(cluster, t.projectId(), "1", "SPOT", 600));
+            Instant deadline = Instant.now().plusSeconds(30);
+            while (failures(cluster) < 2 && Instant.now().isBefore(deadline)) {
+                sleep(100);
+            }
+            assertTrue(failures(cluster) >= 2, "the refused starts were counted");
+            given().auth().oauth2(t.member()).get("/api/v1/jobs/" + job).then().body("state", equalTo("QUEUED"));
+        } finally {
+            platformSql("drop trigger " + refuse + " on jobs");
+            platformSql("drop function " + refuse + "()");
+        }
+        until(t.member(), job, state("RUNNING"));
+        given().auth().oauth2(t.member()).post("/api/v1/jobs/" + job + "/cancel").then().statusCode(200);
+    }
+
+    private double failures(String cluster) {
+        io.micrometer.core.instrument.Counter c = meters.find("myriad.scheduler.cycle.failures")
+                .tag("cluster", cluster).counter();
+        return c == null ? 0 : c.count();
+    }
+
     private void backdate(String cluster, String job, Instant created) {
         platformSql("update jobs set created_at = $1, eligible_at = $1 where id = $2",
                 java.time.OffsetDateTime.ofInstant(created, java.time.ZoneOffset.UTC), UUID.fromString(job));

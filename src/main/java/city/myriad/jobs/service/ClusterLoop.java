@@ -216,12 +216,14 @@ final class ClusterLoop implements Runnable {
     }
 
     private void loop(LoopGauges.Figures figures) {
+        int failedInARow = 0;
         while (!stopped) {
             try {
                 rebuild();
                 while (!stopped) {
                     long started = System.nanoTime();
                     cycle();
+                    failedInARow = 0;
                     figures.update(scheduler, holds.shortCards());
                     wake.tryAcquire(TICK.toMillis(), TimeUnit.MILLISECONDS);
                     // Under a stream of submissions, wakes within GAP of a cycle's start are taken by one cycle.
@@ -243,9 +245,15 @@ final class ClusterLoop implements Runnable {
                 if (stopped) {
                     break;
                 }
-                LOG.errorf(e, "Scheduling cycle of cluster %s failed; rebuilding its scheduler from the database",
-                        clusterId);
-                sleepQuietly(Duration.ofSeconds(1));
+                // A failure that comes back after every rebuild (a row the loop cannot handle) must not hammer the
+                // database and the log: the wait doubles from 1 s to at most a minute, and a cycle that commits resets
+                // it. The counter is the operator's alarm.
+                failedInARow++;
+                parts.cycleFailures(clusterId).increment();
+                Duration backoff = Duration.ofSeconds(Math.min(60, 1L << Math.min(failedInARow - 1, 6)));
+                LOG.errorf(e, "Scheduling cycle of cluster %s failed (%d in a row); rebuilding its scheduler from the "
+                        + "database in %s", clusterId, failedInARow, backoff);
+                backOff(backoff);
             }
         }
     }
@@ -934,6 +942,17 @@ final class ClusterLoop implements Runnable {
             t.placementRead = stored;
         }
         return t.placement;
+    }
+
+    /** Waits {@code d}, in steps of at most a second so that a stop ends the wait (a wake does not). */
+    private void backOff(Duration d) {
+        long end = System.nanoTime() + d.toNanos();
+        for (long left = d.toNanos(); !stopped && left > 0; left = end - System.nanoTime()) {
+            sleepQuietly(Duration.ofNanos(Math.min(left, Duration.ofSeconds(1).toNanos())));
+            if (Thread.currentThread().isInterrupted()) {
+                return;
+            }
+        }
     }
 
     private static void sleepQuietly(Duration d) {

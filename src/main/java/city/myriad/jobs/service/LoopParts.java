@@ -89,6 +89,16 @@ public class LoopParts {
                 .distributionStatisticExpiry(Duration.ofMinutes(10)).register(meters);
     }
 
+    /**
+     * Cycles (or rebuilds) that failed and made the loop rebuild its scheduler from the database: any increase is
+     * worth a look, a steady one means the cluster schedules nothing (docs/deployment.md).
+     */
+    io.micrometer.core.instrument.Counter cycleFailures(java.util.UUID clusterId) {
+        return io.micrometer.core.instrument.Counter.builder("myriad.scheduler.cycle.failures")
+                .description("Scheduling cycles that failed, each followed by a rebuild from the database")
+                .tag("cluster", clusterId.toString()).register(meters);
+    }
+
     /** Runs reactive work from the loop's own (blocking) thread, on a Vert.x context, and waits for it. */
     <T> T await(Supplier<Uni<T>> work) {
         return city.myriad.platform.db.Blocking.await(work);
