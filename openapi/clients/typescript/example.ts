@@ -41,3 +41,26 @@ export async function createProject(baseUrl: string, token: string, tenantId: st
   }
   return data;
 }
+
+type Job = components["schemas"]["Job"];
+
+/**
+ * Retags a job before it starts, by a JSON merge patch: a tag given a string is set, one given null removed, the
+ * others kept. A job that has run is refused with JOB_NOT_UPDATABLE (its usage was exported under its tags).
+ */
+export async function retag(baseUrl: string, token: string, jobId: string,
+    team: string): Promise<Job | "already-started"> {
+  const client = createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${token}` } });
+  const { data, error } = await client.PATCH("/api/v1/jobs/{jobId}", {
+    params: { path: { jobId } },
+    headers: { "Content-Type": "application/merge-patch+json" },
+    body: { tags: { team, experiment: null } },
+  });
+  if (error) {
+    if (error.code === "JOB_NOT_UPDATABLE") {
+      return "already-started";
+    }
+    throw new Error(error.code);
+  }
+  return data;
+}
