@@ -14,9 +14,12 @@ package city.myriad.allocation;
  * @param priority higher first; 0 is normal
  * @param preemptible whether the job may be stopped to make room for non-preemptible work
  * @param oneBlock whether a gang across nodes must stay inside one block (it waits rather than span blocks)
+ * @param tenantPriority the tenant's own order among its jobs, higher first (0 normal): it moves a job ahead of the
+ *        tenant's other jobs only, never ahead of another tenant's, and only where the queue is kept per tenant
+ *        (fair share); aging and reservations ignore it
  */
 public record Job(int id, int tenant, double submitS, double durationS, int gpus, int gpuMilli, long allowedModels,
-        long cpuMilli, long memoryMib, int priority, boolean preemptible, boolean oneBlock) {
+        long cpuMilli, long memoryMib, int priority, boolean preemptible, boolean oneBlock, int tenantPriority) {
 
     public static final long ANY_MODEL = -1L;
 
@@ -45,7 +48,7 @@ public record Job(int id, int tenant, double submitS, double durationS, int gpus
     public Job endless() {
         return Double.isInfinite(durationS) ? this
                 : new Job(id, tenant, submitS, Double.POSITIVE_INFINITY, gpus, gpuMilli, allowedModels, cpuMilli,
-                        memoryMib, priority, preemptible, oneBlock);
+                        memoryMib, priority, preemptible, oneBlock, tenantPriority);
     }
 
     /** Milli-cards of the whole gang. */
@@ -55,7 +58,7 @@ public record Job(int id, int tenant, double submitS, double durationS, int gpus
 
     /**
      * A job built field by field: one whole card of any model, tenant 0, submitted at 0, running until it is
-     * finished, no CPU or memory asked, normal priority, not preemptible, free to span blocks, unless set otherwise.
+     * finished, no CPU or memory asked, normal priority (and tenant priority), not preemptible, free to span blocks, unless set otherwise.
      */
     public static Builder of(int id) {
         return new Builder(id);
@@ -75,6 +78,7 @@ public record Job(int id, int tenant, double submitS, double durationS, int gpus
         private int priority;
         private boolean preemptible;
         private boolean oneBlock;
+        private int tenantPriority;
 
         private Builder(int id) {
             this.id = id;
@@ -138,9 +142,15 @@ public record Job(int id, int tenant, double submitS, double durationS, int gpus
             return this;
         }
 
+        /** The tenant's own order among its jobs, higher first: see {@link Job}. */
+        public Builder tenantPriority(int tenantPriority) {
+            this.tenantPriority = tenantPriority;
+            return this;
+        }
+
         public Job build() {
             return new Job(id, tenant, submitS, durationS, gpus, gpuMilli, allowedModels, cpuMilli, memoryMib,
-                    priority, preemptible, oneBlock);
+                    priority, preemptible, oneBlock, tenantPriority);
         }
     }
 }

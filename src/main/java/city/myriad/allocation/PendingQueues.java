@@ -95,6 +95,30 @@ final class PendingQueues {
      */
     static final double USAGE_WEIGHT = 0.5;
 
+    /**
+     * A tenant's own queue: priority first, then the tenant's priority among its own jobs (higher first), then
+     * {@code order}. Only the queues kept per tenant use it: there a tenant's priority moves its job ahead of its
+     * own other jobs and no one else's, since the merge still weighs the tenant's head against the other tenants'
+     * heads by size and fair share (a tenant's urgent wide job waits as any wide job does, and its small jobs behind
+     * it wait with it). A class for the reason above.
+     */
+    static final class WithinTenant implements Comparator<Job> {
+        private final Comparator<Job> order;
+
+        WithinTenant(Comparator<Job> order) {
+            this.order = order;
+        }
+
+        @Override
+        public int compare(Job a, Job b) {
+            int c = Integer.compare(-a.priority(), -b.priority());
+            if (c == 0) {
+                c = Integer.compare(-a.tenantPriority(), -b.tenantPriority());
+            }
+            return c != 0 ? c : order.compare(a, b);
+        }
+    }
+
     /** Among jobs that age: who ages next (submission alone, whatever the priority). */
     private static final Comparator<Job> BY_AGE = (a, b) -> {
         int c = Double.compare(a.submitS(), b.submitS());
@@ -103,7 +127,10 @@ final class PendingQueues {
 
     private final boolean perTenant;
     private final double agingS;
+    /** The tenants' queues' order: {@link WithinTenant} around the options' order when the queue is kept per tenant. */
     private final Comparator<Job> order;
+    /** Whether the options' order is by size (else by submission): the merge weighs heads by size then. */
+    private final boolean byArea;
     /** ln 2 / the area half-life (0: none): see {@link #sizeKey}. */
     private final double rate;
     private final FairShare fairShare;
@@ -154,7 +181,10 @@ final class PendingQueues {
             throw new IllegalArgumentException("an area half-life must be positive (infinite: none)");
         }
         this.rate = Double.isInfinite(areaHalfLifeS) ? 0 : Math.log(2) / areaHalfLifeS;  // as SchedulerOptions.areaRate
-        this.order = order != SchedulerOptions.Order.SMALLEST_AREA ? BY_SUBMISSION : rate == 0 ? BY_AREA : new BySize(rate);
+        Comparator<Job> base = order != SchedulerOptions.Order.SMALLEST_AREA ? BY_SUBMISSION : rate == 0 ? BY_AREA
+                : new BySize(rate);
+        this.byArea = base != BY_SUBMISSION;
+        this.order = perTenant ? new WithinTenant(base) : base;
         this.fairShare = fairShare;
         this.oldestFirst = oldestFirst;
         boolean ages = !Double.isInfinite(agingS);
@@ -326,7 +356,6 @@ final class PendingQueues {
          * a head of the best priority so far.
          */
         private int pick() {
-            boolean byArea = order != BY_SUBMISSION;
             double mean = byArea ? Math.max(1e-9, standingSum / (n - 1)) : 0;
             int b = heads[0] != null ? 0 : -1;
             int bPriority = b == 0 ? priority[0] : 0;

@@ -51,6 +51,39 @@ class PendingQueuesTest {
     }
 
     @Test
+    void a_tenants_priority_orders_its_own_jobs_and_no_one_elses() {
+        FairShare share = new FairShare(3600);
+        PendingQueues q = new PendingQueues(true, 86_400, SchedulerOptions.Order.SMALLEST_AREA, share,
+                SchedulerOptions.RESERVED_HEADS);
+        q.add(Job.of(0).tenant(0).submittedAt(0).runsFor(60).build());                           // small
+        q.add(Job.of(1).tenant(0).submittedAt(1).runsFor(36_000).cards(8).tenantPriority(5).build()); // urgent, huge
+        q.add(Job.of(2).tenant(1).submittedAt(2).runsFor(600).build());                          // other tenant, mid
+        q.add(Job.of(3).tenant(1).submittedAt(3).runsFor(60_000).cards(8).build());              // other tenant, huger
+        // Tenant 0's urgent job goes before its own small one, so that one waits behind it; tenant 1's mid job still
+        // goes before tenant 0's urgent huge one (size decides between tenants), its huger one after it.
+        assertEquals(List.of(2, 1, 0, 3), order(q, 10));
+
+        q.remove(Job.of(1).tenant(0).submittedAt(1).runsFor(36_000).cards(8).tenantPriority(5).build());
+        q.add(Job.of(1).tenant(0).submittedAt(1).runsFor(36_000).cards(8).tenantPriority(-5).build());
+        assertEquals(List.of(0, 2, 1, 3), order(q, 10), "a lower priority: behind the tenant's other jobs only");
+    }
+
+    @Test
+    void a_tenants_priority_neither_ages_a_job_sooner_nor_counts_in_one_queue_for_all() {
+        PendingQueues perTenant = new PendingQueues(true, 1_000, SchedulerOptions.Order.SMALLEST_AREA,
+                new FairShare(3600), SchedulerOptions.RESERVED_HEADS);
+        PendingQueues shared = new PendingQueues(false, 86_400, SchedulerOptions.Order.SMALLEST_AREA,
+                new FairShare(3600), SchedulerOptions.RESERVED_HEADS);
+        for (PendingQueues q : List.of(perTenant, shared)) {
+            q.add(Job.of(0).tenant(0).submittedAt(0).runsFor(36_000).cards(8).tenantPriority(-100).build());
+            q.add(Job.of(1).tenant(0).submittedAt(900).runsFor(60).tenantPriority(100).build());
+            q.add(Job.of(2).tenant(1).submittedAt(950).runsFor(30).build());
+        }
+        assertEquals(List.of(0, 2, 1), order(perTenant, 1_000), "aged, the low-priority job goes first all the same");
+        assertEquals(List.of(2, 1, 0), order(shared, 1_000), "one queue for all: size alone");
+    }
+
+    @Test
     void removing_a_job_that_is_not_waiting_changes_nothing() {
         PendingQueues q = new PendingQueues(false, 86_400, SchedulerOptions.Order.SMALLEST_AREA, new FairShare(3600),
                 SchedulerOptions.RESERVED_HEADS);

@@ -83,7 +83,22 @@ public final class JobsApi {
                     + "(DEPENDENCY_NEVER_SATISFIED); one that already has is refused (409 "
                     + "JOB_DEPENDENCY_NEVER_SATISFIED). Jobs on other clusters and projects of the tenant may be named",
                     maxItems = MAX_DEPENDENCIES)
-            List<@Valid @NotNull JobDependency> dependsOn) {}
+            List<@Valid @NotNull JobDependency> dependsOn,
+            @Min(MIN_PRIORITY) @Max(MAX_PRIORITY)
+            @Schema(description = PRIORITY_RULE + " Default 0", minimum = "-100", maximum = "100", examples = "10")
+            Integer priority) {}
+
+    /** The range of a job's priority among its tenant's own jobs. */
+    public static final int MIN_PRIORITY = -100;
+    public static final int MAX_PRIORITY = 100;
+
+    /** What a job's priority does, as createJob, updateJob and the view say it. */
+    static final String PRIORITY_RULE = "Its place among the tenant's own jobs waiting on the same cluster and model, "
+            + "-100 to 100, higher first (as Slurm's nice or scontrol top within an account): a job of higher priority "
+            + "goes ahead of the tenant's jobs of lower priority whatever their size or age, never ahead of another "
+            + "tenant's job (fair share and size decide between tenants, and the tenant's jobs behind it wait with "
+            + "it). It preempts nothing, and a job waiting over the aging threshold is protected whatever its "
+            + "priority.";
 
     @Schema(name = "UpdateJob", description = "A JSON merge patch (RFC 7396) of a job that has not started yet: "
             + "a field left out stays as it is, a field given null is cleared (maxRunSeconds cannot be). Tags merge "
@@ -109,7 +124,11 @@ public final class JobsApi {
                     + "this one, directly or not: 400). A QUEUED job that now waits is HELD (DEPENDENCY); a job HELD "
                     + "only for its dependencies that no longer waits is QUEUED (DEPENDENCY_SATISFIED)",
                     nullable = true, maxItems = MAX_DEPENDENCIES)
-            List<JobDependency> dependsOn) {}
+            List<JobDependency> dependsOn,
+            @Schema(description = PRIORITY_RULE + " The one field a job that has run may change too, while it is "
+                    + "QUEUED or HELD (a preempted job requeued). null: back to 0", nullable = true,
+                    minimum = "-100", maximum = "100", examples = "50")
+            Integer priority) {}
 
     /** The schema of a tag's value in a patch: a string sets it, null removes the tag. */
     @Schema(name = "TagValueOrNull", type = SchemaType.STRING, nullable = true, maxLength = 256,
@@ -227,7 +246,8 @@ public final class JobsApi {
                     + "cluster's queue would take to drain on its cards when that is longer, up to 18 hours, first, "
                     + "oldest first; then "
                     + "every other job smallest cards x maxRunSeconds first, a job's size counting half for every "
-                    + "1.75 hours it has waited), plus one",
+                    + "1.75 hours it has waited, each tenant's jobs by their priority first and so none before a job "
+                    + "of its tenant ahead of it), plus one",
                     examples = "3") Long queuePosition,
             @Schema(description = "QUEUED: when it should start, from the declared ends of the running jobs "
                     + "(docs/market.md)") Instant estimatedStartAt,
@@ -244,6 +264,8 @@ public final class JobsApi {
             java.util.Map<String, String> tags,
             @Schema(description = "The tenant's name for it; null for none", examples = "llama-ft-3 nightly")
             String name,
+            @Schema(description = "Its place among the tenant's own waiting jobs, -100 to 100, higher first (0: "
+                    + "normal; createJob says what it does)", examples = "0") int priority,
             @Schema(description = "The jobs it waits for (createJob's dependsOn) and where each stands; [] for none. "
                     + "Left out of lists, as the history is (getJob has it)")
             List<JobDependencyView> dependsOn,

@@ -11,14 +11,15 @@ import java.util.UUID;
  * {@code memoryMib} are what the whole job asks besides its cards (0: nothing); {@code tags} the tenant's labels, a
  * JSON object of strings ({@link JobTags}), null for none; {@code name} the tenant's name for it, null for none;
  * {@code eligibleAt} when it last became eligible to start (its submission, or its last release from a hold), from
- * which the queue's order counts its wait.
+ * which the queue's order counts its wait; {@code priority} its place among its tenant's own waiting jobs, higher
+ * first (-100 to 100, 0 normal).
  */
 public record JobRow(UUID id, UUID tenantId, UUID projectId, UUID clusterId, String model, int cardsMilli,
         JobClass jobClass, UUID reservationId, int maxRunSeconds, boolean sameBlock, UUID quoteId, String currency,
         long unitPriceMinor, Integer priceBookVersion, long projectedMinor, JobState state, String reason, int attempt,
         String placement, Instant startedAt, Instant endedAt, long chargedMinor, long creditedMinor, boolean borrowed,
         String submittedBy, Instant createdAt, Instant updatedAt, long cpuMilli, long memoryMib, String name,
-        String tags, Instant eligibleAt) {
+        String tags, Instant eligibleAt, int priority) {
 
     /** The job moved to {@code next} (the lifecycle table must allow it) for {@code why}, at {@code at}. */
     public JobRow withState(JobState next, String why, Instant at) {
@@ -32,7 +33,7 @@ public record JobRow(UUID id, UUID tenantId, UUID projectId, UUID clusterId, Str
         return new JobRow(id, tenantId, projectId, clusterId, model, cardsMilli, jobClass, reservationId,
                 maxRunSeconds, sameBlock, quoteId, currency, unitPriceMinor, priceBookVersion, projectedMinor, state,
                 reason, attempt, placement, startedAt, endedAt, chargedMinor, creditedMinor, borrowed, submittedBy,
-                createdAt, updatedAt, cpuMilli, memoryMib, name, tags, eligibleAt);
+                createdAt, updatedAt, cpuMilli, memoryMib, name, tags, eligibleAt, priority);
     }
 
     /**
@@ -45,20 +46,21 @@ public record JobRow(UUID id, UUID tenantId, UUID projectId, UUID clusterId, Str
         return new JobRow(id, tenantId, projectId, clusterId, model, cardsMilli, jobClass, reservationId,
                 maxRunSeconds, sameBlock, quoteId, currency, unitPriceMinor, priceBookVersion, projectedMinor,
                 queued.state, queued.reason, attempt, placement, startedAt, endedAt, chargedMinor, creditedMinor,
-                borrowed, submittedBy, createdAt, at, cpuMilli, memoryMib, name, tags, eligible);
+                borrowed, submittedBy, createdAt, at, cpuMilli, memoryMib, name, tags, eligible, priority);
     }
 
     /**
      * The job renamed, retagged ({@code tags} as stored, {@link JobTags#json}), eligible from {@code eligibleAt}, limited
-     * to {@code maxRunSeconds} (projected at {@code projectedMinor}), waiting for {@code why}, at {@code at}: what it
+     * to {@code maxRunSeconds} (projected at {@code projectedMinor}), waiting for {@code why}, at {@code priority}
+     * among its tenant's jobs, at {@code at}: what it
      * runs, where and at what price per card-hour stay.
      */
     public JobRow updated(String name, String tags, Instant eligibleAt, int maxRunSeconds, long projectedMinor,
-            String why, Instant at) {
+            String why, int priority, Instant at) {
         return new JobRow(id, tenantId, projectId, clusterId, model, cardsMilli, jobClass, reservationId,
                 maxRunSeconds, sameBlock, quoteId, currency, unitPriceMinor, priceBookVersion, projectedMinor, state,
                 why, attempt, placement, startedAt, endedAt, chargedMinor, creditedMinor, borrowed, submittedBy,
-                createdAt, at, cpuMilli, memoryMib, name, tags, eligibleAt);
+                createdAt, at, cpuMilli, memoryMib, name, tags, eligibleAt, priority);
     }
 
     /** The same job waiting for another reason. */

@@ -30,7 +30,7 @@ public class JobRepository {
             id, tenant_id, project_id, cluster_id, model, cards_milli, price_class, reservation_id, max_run_seconds,
             same_block, quote_id, currency, unit_price_minor, price_book_version, projected_minor, state, reason,
             attempt, placement, started_at, ended_at, charged_minor, credited_minor, borrowed, submitted_by,
-            created_at, updated_at, cpu_milli, memory_mib, name, tags, eligible_at""";
+            created_at, updated_at, cpu_milli, memory_mib, name, tags, eligible_at, priority""";
 
     /** {@link #COLUMNS} as read: the tags as JSON text. */
     public static final String SELECTED = COLUMNS.replace(" tags,", " tags::text,");
@@ -45,7 +45,7 @@ public class JobRepository {
     static final String INSERT_QUEUED = "with j as (insert into jobs (" + COLUMNS + """
                 ) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'QUEUED', $16, 0,
                           null, null, null, 0, 0, false, $17, $18, $19, $21, $22, $24,
-                          cast(cast($23 as text) as jsonb), $25)
+                          cast(cast($23 as text) as jsonb), $25, $26)
                     returning id, tenant_id, cluster_id, created_at, quote_id),
                 h as (insert into job_transitions (job_id, seq, tenant_id, at, from_state, to_state, reason)
                       select id, 1, tenant_id, created_at, null, 'QUEUED', $20 from j)
@@ -72,7 +72,7 @@ public class JobRepository {
                 j.jobClass().name(), j.reservationId(), j.maxRunSeconds(), j.sameBlock(), j.quoteId(), j.currency(),
                 j.unitPriceMinor(), j.priceBookVersion(), j.projectedMinor(), j.reason(), j.submittedBy(),
                 SqlTimes.utc(j.createdAt()), SqlTimes.utc(j.updatedAt()), reason, j.cpuMilli(), j.memoryMib(),
-                j.tags(), j.name(), SqlTimes.utc(j.eligibleAt())};
+                j.tags(), j.name(), SqlTimes.utc(j.eligibleAt()), (short) j.priority()};
     }
 
     /** {@link #INSERT_QUEUED} in the caller's Hibernate transaction (as an update, whose plan Hibernate caches). */
@@ -278,16 +278,19 @@ public class JobRepository {
     }
 
     /**
-     * Writes what a patch changes of a job (name, tags, eligible time, time limit and projection, wait reason) if it is
-     * still in {@code expectedState} and has never run; false if another writer moved it first.
+     * Writes what a patch changes of a job (name, tags, eligible time, time limit and projection, wait reason,
+     * priority) if it is still in {@code expectedState} at the attempt it was read at; false if another writer moved it
+     * first.
      */
     public Uni<Boolean> patch(JobRow j, JobState expectedState) {
         return SessionSql.select("""
                         update jobs set name = :name, tags = cast(cast(:tags as text) as jsonb),
                                         eligible_at = :eligibleAt, max_run_seconds = :maxRun,
-                                        projected_minor = :projected, reason = :reason, updated_at = :at
-                         where id = :id and state = :expected and attempt = 0
+                                        projected_minor = :projected, reason = :reason, updated_at = :at,
+                                        priority = :priority
+                         where id = :id and state = :expected and attempt = :attempt
                         returning id""")
+                .setParameter("priority", (short) j.priority()).setParameter("attempt", j.attempt())
                 .setParameter("name", j.name()).setParameter("tags", j.tags())
                 .setParameter("maxRun", j.maxRunSeconds()).setParameter("projected", j.projectedMinor())
                 .setParameter("eligibleAt", SqlTimes.utc(j.eligibleAt())).setParameter("reason", j.reason())
@@ -397,22 +400,30 @@ public class JobRepository {
     /** A job waiting ahead: its id, what it needs and until when it may not start, and its reservation (or null). */
     public record Queued(UUID id, StartEstimate.Waiting waiting, UUID reservationId) {}
 
+    /** The job a queue is read for: its tenant and its priority among the tenant's jobs ({@code jobs.priority}). */
+    public record Asking(UUID tenantId, int priority) {}
+
     /**
      * The jobs of a cluster and model still waiting ahead of one, in the scheduling core's order (fair share and
-     * priority aside): the {@code oldestFirst} oldest of the jobs waiting since {@code agedBefore} or earlier, oldest
-     * first; then every other job smallest size key first, then oldest first. The size key is the area (cards ×
-     * maxRunSeconds) with {@code areaRate} 0, else ln(1 + area in card-seconds) + areaRate × eligible time in
-     * epoch seconds (its submission, or its last release from a hold), as {@code SchedulerOptions.sizeKey}. Each one's id, what it needs (cards, CPU, memory) and its maxRunSeconds.
+     * class priority aside): the {@code oldestFirst} oldest of the jobs waiting since {@code agedBefore} or earlier,
+     * oldest first; then every other job in the order the core's merge of its tenants' queues yields them. Each
+     * tenant's queue is its jobs by priority (higher first), then smallest size key, then oldest; the merge takes the
+     * smallest key among the queues' heads, so a job comes out once every job before it in its tenant's queue has, in
+     * the order of the largest key up to it in that queue (its stream key: merging queues by their heads is sorting by
+     * that running maximum). Without priorities a job's stream key is its own size key, as before priorities. The
+     * size key is the area (cards × maxRunSeconds) with {@code areaRate} 0, else ln(1 + area in card-seconds) +
+     * areaRate × eligible time in epoch seconds (its submission, or its last release from a hold), as
+     * {@code SchedulerOptions.sizeKey}. Each one's id, what it needs (cards, CPU, memory) and its maxRunSeconds.
      */
     public Uni<List<Queued>> queuedAhead(UUID clusterId, String model, Instant eligibleAt, UUID id,
-            long areaMilliSeconds, double areaRate, Instant agedBefore, int oldestFirst) {
+            long areaMilliSeconds, Asking asking, double areaRate, Instant agedBefore, int oldestFirst) {
         // The rate is cast wherever it is read: left to itself, PostgreSQL types it from "= 0" as an integer. "mine" is
         // one row, computed once: inlined, the planner may join it inside a nested loop and count the queue again for
         // every queued job (at 250 queued 6.2 ms instead of 0.9 ms; EXPLAIN ANALYZE, docs/design/estimate-reuse.md).
         return SessionSql.select("""
                         with ranked as (
                           select id, cards_milli, max_run_seconds, cpu_milli, memory_mib, same_block, eligible_at,
-                                 tenant_id, price_class, reservation_id,
+                                 tenant_id, price_class, reservation_id, priority,
                                  case when cast(:rate as float8) = 0 then cards_milli::float8 * max_run_seconds
                                       else ln(1 + cards_milli::float8 * max_run_seconds / 1000)
                                            + extract(epoch from eligible_at)::float8 * cast(:rate as float8) end as area,
@@ -422,6 +433,12 @@ public class JobRepository {
                             from jobs
                            where cluster_id = :cluster and model = :model and state = 'QUEUED'),
                         queued as (select ranked.*, aged and age_rank <= :oldest as oldest from ranked),
+                        streamed as (
+                          select queued.*,
+                                 max(area) over stream as stream_key, row_number() over stream as stream_rank
+                            from queued
+                          window stream as (partition by tenant_id, oldest order by priority desc, area, eligible_at, id
+                                            rows unbounded preceding)),
                         mine as materialized (
                           select not :fresh and count(*) <= :oldest as oldest, count(*) as age_rank,
                                  case when cast(:rate as float8) = 0 then :area::float8
@@ -429,19 +446,33 @@ public class JobRepository {
                                            + extract(epoch from cast(:before as timestamptz))::float8
                                              * cast(:rate as float8) end as area
                             from queued
-                           where eligible_at <= :aged and (eligible_at, id) <= (:before, :id))
+                           where eligible_at <= :aged and (eligible_at, id) <= (:before, :id)),
+                        mine_keyed as materialized (
+                          select mine.*,
+                                 greatest(mine.area, (select max(o.area) from queued o
+                                                       where not o.oldest and o.tenant_id = :tenant and o.id <> :id
+                                                         and (o.priority > :priority
+                                                              or (o.priority = :priority
+                                                                  and (o.area, o.eligible_at, o.id)
+                                                                      < (mine.area, :before, :id))))) as stream_key
+                            from mine)
                         select q.cards_milli, q.max_run_seconds, q.cpu_milli, q.memory_mib, q.same_block, q.id,
                                q.tenant_id, q.price_class = 'SPOT',
                                greatest(case when q.reservation_id is not null
                                              then (select r.start_at from reservations r where r.id = q.reservation_id)
                                         end, q.eligible_at),
                                q.reservation_id
-                          from queued q, mine
+                          from streamed q, mine_keyed mine
                          where q.id <> :id
                            and case when q.oldest then not mine.oldest or q.age_rank < mine.age_rank
-                                    else not mine.oldest and (q.area, q.eligible_at, q.id) < (mine.area, :before, :id) end
+                                    when mine.oldest then false
+                                    when q.tenant_id = :tenant
+                                         then q.priority > :priority
+                                              or (q.priority = :priority
+                                                  and (q.area, q.eligible_at, q.id) < (mine.area, :before, :id))
+                                    else (q.stream_key, q.tenant_id) < (mine.stream_key, :tenant) end
                          order by q.oldest desc, case when q.oldest then q.age_rank else 0 end,
-                                  q.area, q.eligible_at, q.id""")
+                                  q.stream_key, q.tenant_id, q.stream_rank""")
                 .setParameter("cluster", clusterId)
                 .setParameter("model", model)
                 .setParameter("before", SqlTimes.utc(eligibleAt))
@@ -451,6 +482,8 @@ public class JobRepository {
                 .setParameter("aged", SqlTimes.utc(agedBefore))
                 .setParameter("fresh", eligibleAt.isAfter(agedBefore))
                 .setParameter("oldest", oldestFirst)
+                .setParameter("tenant", asking.tenantId())
+                .setParameter("priority", (short) asking.priority())
                 .getResultList()
                 .map(rows -> rows.stream().map(r -> new Queued((UUID) r[5], new StartEstimate.Waiting(
                         new StartEstimate.Need(((Number) r[0]).longValue(), ((Number) r[2]).longValue(),
@@ -567,7 +600,7 @@ public class JobRepository {
                 SqlTimes.instant(r[19]), SqlTimes.instant(r[20]), ((Number) r[21]).longValue(),
                 ((Number) r[22]).longValue(), (Boolean) r[23], (String) r[24], SqlTimes.instant(r[25]),
                 SqlTimes.instant(r[26]), ((Number) r[27]).longValue(), ((Number) r[28]).longValue(), (String) r[29],
-                (String) r[30], SqlTimes.instant(r[31]));
+                (String) r[30], SqlTimes.instant(r[31]), ((Number) r[32]).intValue());
     }
 
     private static Uni<Mutiny.Session> session() {

@@ -576,8 +576,8 @@ final class ClusterLoop implements Runnable {
         switch (row.state()) {
             case QUEUED -> {
                 if (t != null && !t.running && t.core != null && (!row.eligibleAt().equals(t.row.eligibleAt())
-                        || row.maxRunSeconds() != t.row.maxRunSeconds())) {
-                    // Its notBefore or its time limit changed (updateJob): the core takes it again as it is now.
+                        || row.maxRunSeconds() != t.row.maxRunSeconds() || row.priority() != t.row.priority())) {
+                    // Its notBefore, time limit or priority changed (updateJob): the core takes it again as it is now.
                     scheduler.withdraw(t.core);
                     untrack(t);
                     t = null;
@@ -636,7 +636,8 @@ final class ClusterLoop implements Runnable {
                 .runsFor(row.maxRunSeconds()).cards(whole ? row.cardsMilli() / 1000 : 1)
                 .milliPerCard(whole ? 1000 : row.cardsMilli()).models(1L << modelId)
                 .cpu(row.cpuMilli()).memory(row.memoryMib())
-                .priority(row.jobClass() == JobClass.RESERVED ? 1 : 0).preemptible(row.jobClass().preemptible())
+                .priority(row.jobClass() == JobClass.RESERVED ? 1 : 0).tenantPriority(row.priority())
+                .preemptible(row.jobClass().preemptible())
                 .oneBlock(row.sameBlock()).build();
         byCore.put(id, t);
         return t;

@@ -50,7 +50,7 @@ public class JobQueueOutlook implements QueueOutlook {
         return carried.chain(ok -> !ok ? Uni.createFrom().item(Optional.<Instant>empty())
                 : scoped.asPlatform(() -> service.agedBefore(clusterId, now)
                         .chain(agedBefore -> jobs.queuedAhead(clusterId, model, eligibleAt, LAST, cardsMilli * maxRunSeconds,
-                                SchedulerOptions.myriad().areaRate(), agedBefore,
+                                new JobRepository.Asking(tenantId, 0), SchedulerOptions.myriad().areaRate(), agedBefore,
                                 SchedulerOptions.myriad().heads()))
                         .chain(ahead -> service.startAt(clusterId, model, ahead, new StartEstimate.Waiting(
                                 new StartEstimate.Need(cardsMilli, cpuMilli, memoryMib), maxRunSeconds, sameBlock,

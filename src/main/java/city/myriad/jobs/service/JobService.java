@@ -374,7 +374,7 @@ public class JobService {
                 priced.projectedMinor(), JobState.QUEUED,
                 eligibleAt(c, now).isAfter(now) ? Reasons.NOT_BEFORE : Reasons.CAPACITY, 0, null, null, null, 0, 0,
                 false, caller.username(), now, now, shape.cpuMilli(), shape.memoryMib(), c.name(),
-                JobTags.json(c.tags()), eligibleAt(c, now));
+                JobTags.json(c.tags()), eligibleAt(c, now), c.priority() == null ? 0 : c.priority());
         List<TransitionView> history = new ArrayList<>(List.of(
                 new TransitionView(now, null, JobState.QUEUED.name(), Reasons.SUBMITTED)));
         JobRow answered = row;
@@ -449,7 +449,7 @@ public class JobService {
                 v.sameBlock(), v.quoteId(), v.state(), v.reason(), v.attempt(), v.placement(), v.shareMilli(),
                 e.position(), e.startAt(), v.unitPrice(), v.cost(), v.credit(), v.projectedCost(), v.borrowed(),
                 v.startedAt(), v.endedAt(), v.submittedBy(), v.createdAt(), v.eligibleAt(), v.tags(), v.name(),
-                v.dependsOn(), v.history()));
+                v.priority(), v.dependsOn(), v.history()));
     }
 
     /**
@@ -529,7 +529,8 @@ public class JobService {
     private Uni<Estimate> plan(JobView r, StartEstimate.Waiting me, long cardsMilli,
             List<ClusterSupply.NodeInService> nodes, long version, Instant now) {
         return agedBefore(r.clusterId(), now).chain(agedBefore -> jobs.queuedAhead(r.clusterId(), r.model(),
-                        r.eligibleAt(), r.id(), cardsMilli * r.maxRunSeconds(), SchedulerOptions.myriad().areaRate(),
+                        r.eligibleAt(), r.id(), cardsMilli * r.maxRunSeconds(),
+                        new JobRepository.Asking(r.tenantId(), r.priority()), SchedulerOptions.myriad().areaRate(),
                         agedBefore, SchedulerOptions.myriad().heads()))
                 .chain(ahead -> {
                     List<StartEstimate.Waiting> waiting = new ArrayList<>(ahead.size() + 1);
@@ -703,7 +704,8 @@ public class JobService {
                 position, estimate, Money.of(r.unitPriceMinor(), r.currency()),
                 Money.of(r.chargedMinor() + live, r.currency()), Money.of(r.creditedMinor(), r.currency()),
                 Money.of(r.projectedMinor(), r.currency()), r.borrowed(), r.startedAt(), r.endedAt(),
-                r.submittedBy(), r.createdAt(), r.eligibleAt(), JobTags.read(r.tags()), r.name(), dependsOn, history);
+                r.submittedBy(), r.createdAt(), r.eligibleAt(), JobTags.read(r.tags()), r.name(), r.priority(), dependsOn,
+                history);
     }
 
     JobPlacement placement(String stored) {

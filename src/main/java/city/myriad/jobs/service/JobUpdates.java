@@ -35,13 +35,15 @@ import java.util.UUID;
 
 /**
  * Changing a job before it starts, as Slurm's {@code scontrol update} of a pending job: its name, its tags, its
- * {@code notBefore}, a lower {@code maxRunSeconds} and its dependencies, by a JSON merge patch ({@code updateJob}).
+ * {@code notBefore}, a lower {@code maxRunSeconds}, its dependencies and its priority among the tenant's jobs, by a
+ * JSON merge patch ({@code updateJob}).
  * Dependencies are replaced whole, checked as at submission and never so as to close a cycle
  * ({@link JobDependencies#replace}); the job is then held or queued as they say ({@link JobRuns#dependenciesReplaced}).
  *
  * <p>Rules: only a job that has never run (QUEUED or HELD at attempt 0) can be changed, else 409
  * {@code JOB_NOT_UPDATABLE}: the FOCUS export labels a job's usage with its current name and tags, so labels are
- * fixed once something was metered under them. What it runs, where and at what price per card-hour never changes;
+ * fixed once something was metered under them. Its priority alone may change while it waits after a run too (a
+ * preempted job requeued), as nothing is labelled with it. What it runs, where and at what price per card-hour never changes;
  * its time limit may only come down (its budget and quotas were checked for the one it was submitted with), and its
  * projected cost and GPU-hours come down with it. A RESERVED job moved to start later must still end within its
  * reservation's window (400 naming {@code notBefore}, as at submission).
@@ -92,10 +94,12 @@ public class JobUpdates {
                         .chain(found -> jobs.lock(found.orElseThrow(() -> JobService.notFound(id)).id()))
                         .chain(locked -> {
                             JobRow j = locked.orElseThrow(() -> JobService.notFound(id));
-                            if (!(j.state() == JobState.QUEUED || j.state() == JobState.HELD) || j.attempt() > 0) {
+                            boolean waiting = j.state() == JobState.QUEUED || j.state() == JobState.HELD;
+                            if (!waiting || (j.attempt() > 0 && !PRIORITY_ONLY.containsAll(given))) {
                                 throw new MyriadProblem.Conflict(ProblemCode.JOB_NOT_UPDATABLE, "Job " + id + " is "
                                         + j.state() + (j.state().live() && j.attempt() > 0 ? " after " + j.attempt()
-                                        + " run(s)" : "") + "; only a job that has never started can be changed");
+                                        + " run(s)" : "") + (waiting ? "; only its priority can be changed once it "
+                                        + "has run" : "; only a job that has never started can be changed"));
                             }
                             JobRow after = applied(j, patch, given, now);
                             List<JobDependencies.Asked> asked = given.contains("dependsOn")
@@ -105,6 +109,7 @@ public class JobUpdates {
                                 if (!redepend && Objects.equals(after.name(), j.name()) && !retagged(j, after)
                                         && after.eligibleAt().equals(j.eligibleAt())
                                         && after.maxRunSeconds() == j.maxRunSeconds()
+                                        && after.priority() == j.priority()
                                         && Objects.equals(after.reason(), j.reason())) {
                                     return Uni.createFrom().<UUID>nullItem();  // nothing to change
                                 }
@@ -133,7 +138,7 @@ public class JobUpdates {
     private Uni<UUID> written(Caller caller, UUID tenant, JobRow before, JobRow after, Set<String> given,
             List<JobDependencies.Asked> asked, Map<String, Object> changes, Instant now) {
         boolean reordered = !after.eligibleAt().equals(before.eligibleAt())
-                || after.maxRunSeconds() != before.maxRunSeconds();
+                || after.maxRunSeconds() != before.maxRunSeconds() || after.priority() != before.priority();
         return fitsItsReservation(tenant, after, given).chain(() -> jobs.patch(after, before.state())).chain(done -> {
             if (!done) {  // the row is locked: only a bug gets here
                 throw new IllegalStateException("job " + before.id() + " moved while locked");
@@ -174,8 +179,19 @@ public class JobUpdates {
         }).replaceWithVoid();
     }
 
-    /** 400 for what is wrong whatever the job: a blank or long name, a notBefore too far ahead, a limit cleared. */
+    /** What a job that has run may still change while it waits: its priority alone. */
+    private static final Set<String> PRIORITY_ONLY = Set.of("priority");
+
+    /**
+     * 400 for what is wrong whatever the job: a blank or long name, a notBefore too far ahead, a limit cleared, a
+     * priority out of range.
+     */
     private static void checkAlone(UpdateJob patch, Set<String> given, Instant now) {
+        if (given.contains("priority") && patch.priority() != null
+                && (patch.priority() < JobsApi.MIN_PRIORITY || patch.priority() > JobsApi.MAX_PRIORITY)) {
+            throw JobService.invalid("priority", JobsApi.MIN_PRIORITY + " to " + JobsApi.MAX_PRIORITY + " (it was "
+                    + patch.priority() + "); null for 0");
+        }
         if (given.contains("name") && patch.name() != null
                 && (patch.name().isBlank() || patch.name().codePointCount(0, patch.name().length()) > NAME_CHARS)) {
             throw JobService.invalid("name", "1 to " + NAME_CHARS + " characters, not blank (null for none)");
@@ -243,7 +259,8 @@ public class JobUpdates {
                 reason = Reasons.CAPACITY;  // the loop says why it waits at its next cycle
             }
         }
-        return j.updated(name, tags, eligible, maxRun, projected, reason, now);
+        int priority = !given.contains("priority") ? j.priority() : patch.priority() == null ? 0 : patch.priority();
+        return j.updated(name, tags, eligible, maxRun, projected, reason, priority, now);
     }
 
     /** RFC 7396 on a map of strings: a key given a string is set, one given null removed; the result checked. */
@@ -271,7 +288,7 @@ public class JobUpdates {
         return !JobTags.read(before.tags()).equals(JobTags.read(after.tags()));
     }
 
-        /** The audit event's details: each field of the row changed, before and after. */
+    /** The audit event's details: each field of the row changed, before and after. */
     private static Map<String, Object> changes(JobRow before, JobRow after) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("previousState", before.state().name());
@@ -283,6 +300,9 @@ public class JobUpdates {
         }
         if (before.maxRunSeconds() != after.maxRunSeconds()) {
             out.put("maxRunSeconds", Map.of("from", before.maxRunSeconds(), "to", after.maxRunSeconds()));
+        }
+        if (before.priority() != after.priority()) {
+            out.put("priority", Map.of("from", before.priority(), "to", after.priority()));
         }
         if (!before.eligibleAt().equals(after.eligibleAt())) {
             out.put("eligibleAt", Map.of("from", before.eligibleAt().toString(), "to", after.eligibleAt().toString()));

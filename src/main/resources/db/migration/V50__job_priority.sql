@@ -1,0 +1,4 @@
+-- A job's priority among its tenant's own jobs (Slurm's nice, scontrol top; a Kueue workload priority kept inside
+-- one tenant): higher goes first among the tenant's jobs waiting on the same cluster and model, never ahead of
+-- another tenant's job (fair share and size decide between tenants). 0 is normal; -100 to 100.
+alter table jobs add column priority smallint not null default 0 check (priority between -100 and 100);
