@@ -2,3 +2,7 @@
 -- one tenant): higher goes first among the tenant's jobs waiting on the same cluster and model, never ahead of
 -- another tenant's job (fair share and size decide between tenants). 0 is normal; -100 to 100.
 alter table jobs add column priority smallint not null default 0 check (priority between -100 and 100);
+
+-- A job's quote may ask for a job of a priority (createQuote's priority): its earliestStartAt counts the tenant's
+-- own queued jobs as a job of that priority meets them. Shown on the quote; not a term of the price.
+alter table quotes add column priority smallint not null default 0 check (priority between -100 and 100);

@@ -117,6 +117,45 @@ class JobPriorityTest {
         given().auth().oauth2(t.member()).post("/api/v1/jobs/" + spot + "/cancel").then().statusCode(200);
     }
 
+    @Test
+    void a_quote_for_a_job_of_a_priority_counts_the_tenants_own_queue_as_that_job_would_meet_it() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        World.Tenant other = World.tenant();
+        JsonPath blocker = running(t, cluster, "ON_DEMAND");
+        java.time.Instant frees = java.time.Instant.parse(blocker.getString("startedAt")).plusSeconds(36000);
+        String queued = submitted(t.member(), job(cluster, t.projectId(), "8", "ON_DEMAND", 3600));
+        until(t.member(), queued, j -> "CAPACITY".equals(j.getString("reason")));
+
+        // A larger job (8 cards x 7,200 s) of priority 0 waits behind the queued one; of priority 1 it goes first.
+        assertEquals(frees.plusSeconds(3600), java.time.Instant.parse(quoted(t.member(), cluster, null).getString("earliestStartAt")));
+        Response first = quote(t.member(), cluster, "1");
+        first.then().statusCode(201).body("priority", equalTo(1));
+        assertEquals(frees, java.time.Instant.parse(first.jsonPath().getString("earliestStartAt")));
+        // Another tenant's priority does not pass that job.
+        assertEquals(frees.plusSeconds(3600), java.time.Instant.parse(quoted(other.member(), cluster, "100")
+                .getString("earliestStartAt")));
+        // Not for a reservation; out of range 400.
+        given().auth().oauth2(t.member()).contentType("application/json").body("{\"clusterId\":\"" + cluster
+                        + "\",\"model\":\"ASCEND-910B\",\"cards\":8,\"class\":\"RESERVED\",\"startAt\":\""
+                        + frees.plusSeconds(7200) + "\",\"endAt\":\"" + frees.plusSeconds(14400) + "\",\"priority\":1}")
+                .post("/api/v1/quotes").then().statusCode(400).body("errors[0].field", equalTo("priority"));
+        quote(t.member(), cluster, "101").then().statusCode(400).body("errors[0].field", equalTo("priority"));
+        given().auth().oauth2(t.member()).post("/api/v1/jobs/" + queued + "/cancel").then().statusCode(200);
+        given().auth().oauth2(t.member()).post("/api/v1/jobs/" + blocker.getString("id") + "/cancel").then()
+                .statusCode(200);
+    }
+
+    private static Response quote(String token, String cluster, String priority) {
+        return given().auth().oauth2(token).contentType("application/json").body("{\"clusterId\":\"" + cluster
+                + "\",\"model\":\"ASCEND-910B\",\"cards\":8,\"class\":\"ON_DEMAND\",\"maxRunSeconds\":7200"
+                + (priority == null ? "" : ",\"priority\":" + priority) + "}").post("/api/v1/quotes");
+    }
+
+    private static JsonPath quoted(String token, String cluster, String priority) {
+        return quote(token, cluster, priority).then().statusCode(201).extract().jsonPath();
+    }
+
     /** A job of 8 cards of the tenant's, running until it is stopped: its view. */
     private JsonPath running(World.Tenant t, String cluster, String jobClass) {
         String id = submitted(t.member(), job(cluster, t.projectId(), "8", jobClass, 36000));

@@ -43,14 +43,14 @@ public class JobQueueOutlook implements QueueOutlook {
     @Override
     public Uni<Optional<Instant>> earliestStart(UUID clusterId, UUID tenantId, String model, long cardsMilli,
             long cpuMilli, long memoryMib, long maxRunSeconds, boolean sameBlock, boolean preemptible, Instant eligibleAt,
-            Instant now) {
+            int priority, Instant now) {
         Uni<Boolean> carried = cpuMilli == 0 && memoryMib == 0 ? Uni.createFrom().item(true)
                 : clusters.nodeShapes(clusterId, model).map(nodes -> NodeNeeds.canEverRun((int) Math.min(cardsMilli,
                         Integer.MAX_VALUE), cpuMilli, memoryMib, nodes));
         return carried.chain(ok -> !ok ? Uni.createFrom().item(Optional.<Instant>empty())
                 : scoped.asPlatform(() -> service.agedBefore(clusterId, now)
                         .chain(agedBefore -> jobs.queuedAhead(clusterId, model, eligibleAt, LAST, cardsMilli * maxRunSeconds,
-                                new JobRepository.Asking(tenantId, 0), SchedulerOptions.myriad().areaRate(), agedBefore,
+                                new JobRepository.Asking(tenantId, priority), SchedulerOptions.myriad().areaRate(), agedBefore,
                                 SchedulerOptions.myriad().heads()))
                         .chain(ahead -> service.startAt(clusterId, model, ahead, new StartEstimate.Waiting(
                                 new StartEstimate.Need(cardsMilli, cpuMilli, memoryMib), maxRunSeconds, sameBlock,

@@ -106,7 +106,12 @@ public final class MarketApi {
             @Schema(description = "ON_DEMAND and SPOT: the job's notBefore (createJob's; at most 31 days ahead): "
                     + "earliestStartAt is no sooner, and counts the queue as the job would meet it, eligible from "
                     + "then. Left out, or a time past: as soon as it can", examples = "2026-12-06T22:00:00Z")
-            Instant notBefore) {}
+            Instant notBefore,
+            @Min(-100) @Max(100)
+            @Schema(description = "ON_DEMAND and SPOT: the job's priority among the tenant's own jobs (createJob's; "
+                    + "-100 to 100, default 0): earliestStartAt counts the tenant's queued jobs as a job of that "
+                    + "priority meets them. Not a term of the price", minimum = "-100", maximum = "100",
+                    examples = "10") Integer priority) {}
 
     @Schema(name = "Quote", description = "When, where and at what price; valid until expiresAt")
     public record QuoteView(UUID id, UUID clusterId, @Schema(examples = "ASCEND-910B") String model,
@@ -120,6 +125,8 @@ public final class MarketApi {
             long memoryMib,
             @Schema(description = "The job's notBefore the quote was asked for; absent: as soon as it can")
             Instant notBefore,
+            @Schema(description = "The job's priority among the tenant's jobs the quote was asked for (0: normal)",
+                    examples = "0") int priority,
             @Schema(description = "Per card-hour") Money unitPrice,
             @Schema(description = "For the whole window; for a job, for its longest run") Money totalPrice,
             @Schema(description = "The earliest start the cluster can honour now: for a reservation from the "

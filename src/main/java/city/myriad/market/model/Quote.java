@@ -48,6 +48,8 @@ public class Quote {
     /** A job's quote: the notBefore it was asked for (null: as soon as it can). */
     @Column(name = "not_before")
     public Instant notBefore;
+    /** A job's quote: the priority among the tenant's jobs it was asked for (0: normal). */
+    public int priority;
     @Column(name = "expires_at")
     public Instant expiresAt;
     @Column(name = "created_at")

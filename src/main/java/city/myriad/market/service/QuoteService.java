@@ -120,6 +120,9 @@ public class QuoteService {
                 if (c.notBefore() != null) {
                     throw invalid("notBefore", "is for ON_DEMAND and SPOT quotes (a reservation starts at startAt)");
                 }
+                if (c.priority() != null) {
+                    throw invalid("priority", "is for ON_DEMAND and SPOT quotes (a reservation's cards are its own)");
+                }
                 return new Shape(c.startAt(), Duration.between(c.startAt(), c.endAt()));
             }
             if (c.maxRunSeconds() == null) {
@@ -149,7 +152,8 @@ public class QuoteService {
         long memory = command.memoryMib() == null ? 0 : command.memoryMib();
         return queue.earliestStart(command.clusterId(), tenant, command.model(), command.cards() * 1000L, cpu,
                 memory, command.maxRunSeconds(), Boolean.TRUE.equals(command.sameBlock()),
-                command.priceClass() == PriceClass.SPOT, Shape.eligible(command, now), now).invoke(start -> {
+                command.priceClass() == PriceClass.SPOT, Shape.eligible(command, now),
+                command.priority() == null ? 0 : command.priority(), now).invoke(start -> {
                     if (start.isEmpty() && (cpu > 0 || memory > 0)) {
                         throw new MyriadProblem.CapacityUnavailable("No " + command.model() + " nodes in service of "
                                 + "cluster " + command.clusterId() + " could ever carry " + command.cards()
@@ -202,6 +206,7 @@ public class QuoteService {
         q.cpuMilli = command.cpuMilli() == null ? 0 : command.cpuMilli();
         q.memoryMib = command.memoryMib() == null ? 0 : command.memoryMib();
         q.notBefore = command.notBefore() != null && command.notBefore().isAfter(now) ? command.notBefore() : null;
+        q.priority = command.priority() == null ? 0 : command.priority();
         q.priceBookVersion = book.version();
         q.currency = unit.currency();
         q.unitPriceMinor = unit.amountMinor();
@@ -225,7 +230,7 @@ public class QuoteService {
 
     static QuoteView view(Quote q, Instant now) {
         return new QuoteView(q.id, q.clusterId, q.model, q.cards, PriceClass.valueOf(q.priceClass), q.sameBlock,
-                q.startAt, q.endAt, q.maxRunSeconds, q.cpuMilli, q.memoryMib, q.notBefore,
+                q.startAt, q.endAt, q.maxRunSeconds, q.cpuMilli, q.memoryMib, q.notBefore, q.priority,
                 Money.of(q.unitPriceMinor, q.currency),
                 Money.of(q.totalMinor, q.currency), q.earliestStartAt, q.priceBookVersion, q.expiresAt, q.createdAt,
                 q.usedBy, state(q, now));
