@@ -75,6 +75,24 @@ class RowLevelSecurityTest {
         assertEquals(0, changed, "another tenant's rows are not even found for update");
     }
 
+    /**
+     * Every table that carries a tenant has its rows walled off: row-level security enabled and forced (the service's
+     * role owns the tables), with at least one policy. A table added without them fails here, not in production.
+     */
+    @Test
+    void every_table_with_a_tenant_column_is_walled_off_by_a_forced_policy() {
+        java.util.List<String> open = new java.util.ArrayList<>();
+        pool.query("""
+                        select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                         where c.relkind in ('r', 'p') and n.nspname = current_schema()
+                           and exists (select 1 from pg_attribute a
+                                        where a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped)
+                           and not (c.relrowsecurity and c.relforcerowsecurity
+                                    and exists (select 1 from pg_policy p where p.polrelid = c.oid))
+                         order by 1""").execute().await().indefinitely().forEach(r -> open.add(r.getString(0)));
+        assertEquals(java.util.List.of(), open, "tables with tenant_id and no forced row-level policy");
+    }
+
     @Test
     void the_service_role_is_not_a_superuser() {
         boolean superuser = pool.query("select rolsuper from pg_roles where rolname = current_user").execute()

@@ -88,6 +88,27 @@ public final class JobsApi {
             @Schema(description = PRIORITY_RULE + " Default 0", minimum = "-100", maximum = "100", examples = "10")
             Integer priority) {}
 
+    /** The most jobs one job array holds. */
+    public static final int MAX_ARRAY_SIZE = 1000;
+
+    @Schema(name = "CreateJobArray", description = "A job array (as Slurm's sbatch --array): `size` jobs alike, each "
+            + "`job`, bought at once (all or none) and each its own job afterwards, knowing its index")
+    public record CreateJobArray(
+            @NotNull @Min(1) @Max(MAX_ARRAY_SIZE)
+            @Schema(description = "How many jobs, 1 to 1000; indexes 0 to size - 1", minimum = "1", maximum = "1000",
+                    examples = "16") Integer size,
+            @NotNull @Valid @Schema(description = "What each job of the array is, as createJob takes it, but for "
+                    + "quoteId (a quote prices one job)") CreateJob job) {}
+
+    @Schema(name = "JobArray", description = "A job array: its jobs by index and how many stand in each state")
+    public record JobArrayView(UUID id, UUID projectId, UUID clusterId,
+            @Schema(examples = "ASCEND-910B") String model, @Schema(examples = "16") int size,
+            @Schema(examples = "alice") String submittedBy, Instant createdAt,
+            @Schema(description = "Its jobs' ids, by index (0 first)") List<UUID> jobIds,
+            @Schema(description = "How many of its jobs are in each state now (states with none left out)",
+                    examples = "{\"QUEUED\": 10, \"RUNNING\": 4, \"SUCCEEDED\": 2}")
+            java.util.Map<String, Integer> states) implements Identified {}
+
     /** The range of a job's priority among its tenant's own jobs. */
     public static final int MIN_PRIORITY = -100;
     public static final int MAX_PRIORITY = 100;
@@ -155,7 +176,7 @@ public final class JobsApi {
 
     /** listJobs' query parameters as the request gave them; the service checks them. */
     public record ListJobs(UUID projectId, String state, UUID clusterId, List<String> tag, String submittedBy,
-            String name, String from, String to, String order, UUID dependsOn) {}
+            String name, String from, String to, String order, UUID dependsOn, UUID arrayId) {}
 
     @Schema(name = "CancelJobs", description = "Which of the tenant's live jobs (QUEUED, RUNNING or HELD) to cancel, as "
             + "listJobs filters them: every field given holds, and at least one is given (an empty selector is "
@@ -176,7 +197,8 @@ public final class JobsApi {
             @Size(max = 500) @Schema(description = "Only these jobs (a portal's selection), at most 500; an id of no "
                     + "live job of the tenant is left out of the answer's jobIds; an empty list cancels nothing",
                     maxItems = 500)
-            List<UUID> jobIds) {}
+            List<UUID> jobIds,
+            @Schema(description = "Only the jobs of this job array (createJobArray)") UUID arrayId) {}
 
     @Schema(name = "CancelledJobs", description = "What one cancelJobs call ended")
     public record CancelledJobs(
@@ -200,7 +222,8 @@ public final class JobsApi {
             @Size(max = 500) @Schema(description = "Only these jobs (a portal's selection), at most 500; an id of no "
                     + "job of the tenant in the state changed is left out of the answer's jobIds; an empty list "
                     + "changes nothing", maxItems = 500)
-            List<UUID> jobIds) {}
+            List<UUID> jobIds,
+            @Schema(description = "Only the jobs of this job array (createJobArray)") UUID arrayId) {}
 
     @Schema(name = "ChangedJobs", description = "What one holdJobs or releaseJobs call changed")
     public record ChangedJobs(
@@ -266,6 +289,10 @@ public final class JobsApi {
             String name,
             @Schema(description = "Its place among the tenant's own waiting jobs, -100 to 100, higher first (0: "
                     + "normal; createJob says what it does)", examples = "0") int priority,
+            @Schema(description = "The job array it was submitted in (createJobArray); null for a job submitted "
+                    + "alone") UUID arrayId,
+            @Schema(description = "Its index in that array, 0 first (as Slurm's SLURM_ARRAY_TASK_ID); null for a job "
+                    + "submitted alone", examples = "3") Integer arrayIndex,
             @Schema(description = "The jobs it waits for (createJob's dependsOn) and where each stands; [] for none. "
                     + "Left out of lists, as the history is (getJob has it)")
             List<JobDependencyView> dependsOn,

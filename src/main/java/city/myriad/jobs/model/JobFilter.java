@@ -8,14 +8,15 @@ import java.util.UUID;
 /**
  * What {@code listJobs} keeps: each filter given (null: any) holds; {@code tags} is {@link JobTags#filter}'s JSON;
  * {@code name} the job's exact name; {@code from} inclusive and {@code to} exclusive on the submission instant;
- * {@code dependsOn} a job the kept jobs named in their dependencies (list only); {@code newestFirst} the order.
+ * {@code dependsOn} a job the kept jobs named in their dependencies (list only); {@code array} the job array they
+ * belong to; {@code newestFirst} the order.
  */
 public record JobFilter(UUID project, JobState state, UUID cluster, String tags, String submittedBy, String name,
-        Instant from, Instant to, UUID dependsOn, boolean newestFirst) {
+        Instant from, Instant to, UUID dependsOn, UUID array, boolean newestFirst) {
 
     /** The filters as the query gave them, checked: 400 VALIDATION_FAILED naming the first one wrong. */
     public static JobFilter parse(UUID project, String state, UUID cluster, List<String> tag, String submittedBy,
-            String name, String fromText, String toText, String order, UUID dependsOn) {
+            String name, String fromText, String toText, String order, UUID dependsOn, UUID array) {
         JobState s = Fields.oneOf("state", state, JobState.RESTING);
         String tags = tag == null || tag.isEmpty() ? null : JobTags.filter(tag).orElseThrow(() -> Fields.invalid("tag",
                 "each is key=value (key= for an empty value), a key at most once"));
@@ -24,7 +25,7 @@ public record JobFilter(UUID project, JobState state, UUID cluster, String tags,
             throw Fields.invalid("order", "oldest or newest");
         }
         return of(project, s, cluster, tags, submittedBy, name, span.from(), span.to(), "newest".equals(order))
-                .dependingOn(dependsOn);
+                .dependingOn(dependsOn).inArray(array);
     }
 
     /**
@@ -42,11 +43,17 @@ public record JobFilter(UUID project, JobState state, UUID cluster, String tags,
         if (from != null && to != null && !to.isAfter(from)) {
             throw Fields.invalid("to", "after from");
         }
-        return new JobFilter(project, state, cluster, tags, submittedBy, name, from, to, null, newestFirst);
+        return new JobFilter(project, state, cluster, tags, submittedBy, name, from, to, null, null, newestFirst);
     }
 
     /** The same filter keeping only the jobs that depend on {@code job} (null: no such condition). */
     public JobFilter dependingOn(UUID job) {
-        return new JobFilter(project, state, cluster, tags, submittedBy, name, from, to, job, newestFirst);
+        return new JobFilter(project, state, cluster, tags, submittedBy, name, from, to, job, array, newestFirst);
+    }
+
+    /** The same filter keeping only the jobs of the job array {@code arrayId} (null: no such condition). */
+    public JobFilter inArray(UUID arrayId) {
+        return new JobFilter(project, state, cluster, tags, submittedBy, name, from, to, dependsOn, arrayId,
+                newestFirst);
     }
 }

@@ -30,7 +30,7 @@ public class JobRepository {
             id, tenant_id, project_id, cluster_id, model, cards_milli, price_class, reservation_id, max_run_seconds,
             same_block, quote_id, currency, unit_price_minor, price_book_version, projected_minor, state, reason,
             attempt, placement, started_at, ended_at, charged_minor, credited_minor, borrowed, submitted_by,
-            created_at, updated_at, cpu_milli, memory_mib, name, tags, eligible_at, priority""";
+            created_at, updated_at, cpu_milli, memory_mib, name, tags, eligible_at, priority, array_id, array_index""";
 
     /** {@link #COLUMNS} as read: the tags as JSON text. */
     public static final String SELECTED = COLUMNS.replace(" tags,", " tags::text,");
@@ -45,7 +45,7 @@ public class JobRepository {
     static final String INSERT_QUEUED = "with j as (insert into jobs (" + COLUMNS + """
                 ) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'QUEUED', $16, 0,
                           null, null, null, 0, 0, false, $17, $18, $19, $21, $22, $24,
-                          cast(cast($23 as text) as jsonb), $25, $26)
+                          cast(cast($23 as text) as jsonb), $25, $26, $27, $28)
                     returning id, tenant_id, cluster_id, created_at, quote_id),
                 h as (insert into job_transitions (job_id, seq, tenant_id, at, from_state, to_state, reason)
                       select id, 1, tenant_id, created_at, null, 'QUEUED', $20 from j)
@@ -72,7 +72,7 @@ public class JobRepository {
                 j.jobClass().name(), j.reservationId(), j.maxRunSeconds(), j.sameBlock(), j.quoteId(), j.currency(),
                 j.unitPriceMinor(), j.priceBookVersion(), j.projectedMinor(), j.reason(), j.submittedBy(),
                 SqlTimes.utc(j.createdAt()), SqlTimes.utc(j.updatedAt()), reason, j.cpuMilli(), j.memoryMib(),
-                j.tags(), j.name(), SqlTimes.utc(j.eligibleAt()), (short) j.priority()};
+                j.tags(), j.name(), SqlTimes.utc(j.eligibleAt()), (short) j.priority(), j.arrayId(), j.arrayIndex()};
     }
 
     /** {@link #INSERT_QUEUED} in the caller's Hibernate transaction (as an update, whose plan Hibernate caches). */
@@ -205,6 +205,10 @@ public class JobRepository {
         if (f.name() != null) {
             sql.append(" and name = :name");
             values.put("name", f.name());
+        }
+        if (f.array() != null) {
+            sql.append(" and array_id = :array");
+            values.put("array", f.array());
         }
         if (f.from() != null) {
             sql.append(" and created_at >= :from");
@@ -600,7 +604,8 @@ public class JobRepository {
                 SqlTimes.instant(r[19]), SqlTimes.instant(r[20]), ((Number) r[21]).longValue(),
                 ((Number) r[22]).longValue(), (Boolean) r[23], (String) r[24], SqlTimes.instant(r[25]),
                 SqlTimes.instant(r[26]), ((Number) r[27]).longValue(), ((Number) r[28]).longValue(), (String) r[29],
-                (String) r[30], SqlTimes.instant(r[31]), ((Number) r[32]).intValue());
+                (String) r[30], SqlTimes.instant(r[31]), ((Number) r[32]).intValue(), (UUID) r[33],
+                r[34] == null ? null : ((Number) r[34]).intValue());
     }
 
     private static Uni<Mutiny.Session> session() {

@@ -97,7 +97,8 @@ public class JobResource {
                     + "(getJob has it). `tag=key=value` (repeated: all of them) lists the jobs carrying those tags; "
                     + "`submittedBy` the jobs one username submitted; `name` the jobs of one name; `from` / `to` "
                     + "the jobs submitted in that half-open interval; `dependsOn` the jobs waiting for one job (its "
-                    + "dependents, whatever their state: a pipeline's next steps). Filters combine (all of them hold).")
+                    + "dependents, whatever their state: a pipeline's next steps); `arrayId` the jobs of one job array. Filters "
+                    + "combine (all of them hold).")
     public Uni<Page<JobView>> list(@QueryParam("cursor") String cursor, @QueryParam("limit") String limit,
             @QueryParam("projectId") UUID projectId,
             @Parameter(description = "A state a job rests in; PREEMPTED is not one (a preempted job is QUEUED again "
@@ -121,9 +122,11 @@ public class JobResource {
                     type = SchemaType.STRING, enumeration = {"oldest", "newest"}))
             @QueryParam("order") String order,
             @Parameter(description = "Only the jobs that named this job in their dependsOn (its dependents)")
-            @QueryParam("dependsOn") UUID dependsOn) {
+            @QueryParam("dependsOn") UUID dependsOn,
+            @Parameter(description = "Only the jobs of this job array (createJobArray); in index order with the "
+                    + "default order") @QueryParam("arrayId") UUID arrayId) {
         return jobs.list(callers.get(), paging.request(cursor, limit), new ListJobs(projectId, state, clusterId, tag,
-                submittedBy, name, from, to, order, dependsOn));
+                submittedBy, name, from, to, order, dependsOn, arrayId));
     }
 
     @GET

@@ -95,12 +95,13 @@ public class JobCancellations {
     static JobFilter selector(CancelJobs c) {
         if (c == null || (c.projectId() == null && c.clusterId() == null && c.state() == null
                 && (c.tags() == null || c.tags().isEmpty()) && c.name() == null && c.submittedBy() == null
-                && c.from() == null && c.to() == null && chosen(c) == null)) {
+                && c.from() == null && c.to() == null && chosen(c) == null && c.arrayId() == null)) {
             throw Fields.invalid("selector", "at least one of projectId, clusterId, state, tags, name, submittedBy, "
-                    + "from, to, jobIds (to cancel every live job, name state QUEUED, then HELD, then RUNNING)");
+                    + "from, to, jobIds, arrayId (to cancel every live job, name state QUEUED, then HELD, then "
+                    + "RUNNING)");
         }
         return JobFilter.of(c.projectId(), c.state() == null ? null : JobState.valueOf(c.state()), c.clusterId(),
-                JobTags.json(c.tags()), c.submittedBy(), c.name(), c.from(), c.to(), false);
+                JobTags.json(c.tags()), c.submittedBy(), c.name(), c.from(), c.to(), false).inArray(c.arrayId());
     }
 
     /**
@@ -110,11 +111,11 @@ public class JobCancellations {
     static JobFilter selector(SelectJobs c, JobState state) {
         if (c == null || (c.projectId() == null && c.clusterId() == null
                 && (c.tags() == null || c.tags().isEmpty()) && c.name() == null && c.submittedBy() == null
-                && c.from() == null && c.to() == null && c.jobIds() == null)) {
+                && c.from() == null && c.to() == null && c.jobIds() == null && c.arrayId() == null)) {
             throw Fields.invalid("selector", "at least one of projectId, clusterId, tags, name, submittedBy, from, to, "
-                    + "jobIds");
+                    + "jobIds, arrayId");
         }
         return JobFilter.of(c.projectId(), state, c.clusterId(), JobTags.json(c.tags()), c.submittedBy(), c.name(),
-                c.from(), c.to(), false);
+                c.from(), c.to(), false).inArray(c.arrayId());
     }
 }

@@ -115,7 +115,7 @@ public class JobService {
     }
 
     /** What a job asks, once checked: cards (thousandths), class, block constraint, CPU (thousandths of a core), memory. */
-    private record Shape(int cardsMilli, JobClass jobClass, boolean sameBlock, long cpuMilli, long memoryMib) {
+    record Shape(int cardsMilli, JobClass jobClass, boolean sameBlock, long cpuMilli, long memoryMib) {
 
         boolean asksCpuOrMemory() {
             return cpuMilli > 0 || memoryMib > 0;
@@ -152,11 +152,11 @@ public class JobService {
     }
 
     /** A submission that passed the checks against the reference data: its shape, price and limits. */
-    private record Submission(CreateJob command, Shape shape, Priced priced, QuotaLimits.Effective limits,
+    record Submission(CreateJob command, Shape shape, Priced priced, QuotaLimits.Effective limits,
             Instant now) {}
 
     /** The cluster and its cards of the model (409 if the job can never run there), the price, the card quotas. */
-    private Uni<Submission> checked(UUID tenant, CreateJob command, Shape shape, Instant now) {
+    Uni<Submission> checked(UUID tenant, CreateJob command, Shape shape, Instant now) {
         return clusters.find(command.clusterId())
                 .chain(cluster -> clusters.cardsInService(cluster.id(), command.model()))
                 .invoke(cardsOfModel -> fits(command, shape, cardsOfModel))
@@ -190,7 +190,7 @@ public class JobService {
     static final Duration NOT_BEFORE_AHEAD = QuoteService.NOT_BEFORE_AHEAD;
 
     /** 400 naming {@code notBefore} if it is further ahead than {@link #NOT_BEFORE_AHEAD}. */
-    private static void notTooFar(CreateJob c, Instant now) {
+    static void notTooFar(CreateJob c, Instant now) {
         if (c.notBefore() != null && c.notBefore().isAfter(now.plus(NOT_BEFORE_AHEAD))) {
             throw invalid("notBefore", "at most 31 days ahead (it was " + c.notBefore() + ")");
         }
@@ -210,13 +210,13 @@ public class JobService {
     }
 
     /** Why a submission is held at once: its tenant asked (HELD_BY_TENANT), or it waits for jobs (DEPENDENCY); or null. */
-    private static String heldFor(CreateJob c, JobDependencies.Checked dependencies) {
+    static String heldFor(CreateJob c, JobDependencies.Checked dependencies) {
         return Boolean.TRUE.equals(c.hold()) ? Reasons.HELD_BY_TENANT
                 : dependencies.pending() ? Reasons.DEPENDENCY : null;
     }
 
     /** The price a job is sold at, and its projection. */
-    private record Priced(String currency, long unitPriceMinor, Integer priceBookVersion, long projectedMinor) {}
+    record Priced(String currency, long unitPriceMinor, Integer priceBookVersion, long projectedMinor) {}
 
     private Uni<Priced> priced(UUID tenant, CreateJob c, Shape shape, Instant now) {
         if (shape.jobClass() == JobClass.RESERVED) {
@@ -254,7 +254,7 @@ public class JobService {
                                 Duration.ofSeconds(c.maxRunSeconds()))));
     }
 
-    private static Shape shape(CreateJob c) {
+    static Shape shape(CreateJob c) {
         tagged(c.tags());
         if (c.name() != null && c.name().isBlank()) {
             throw invalid("name", "1 to 128 characters, not blank (leave it out for none)");
@@ -329,17 +329,23 @@ public class JobService {
      * Refused before it runs, never cancelled after the fact. (Serialised with the budget check.)
      */
     private Uni<Void> withinGpuHours(QuotaLimits.Effective limits, Shape shape, CreateJob c, Instant now) {
-        long need = (long) shape.cardsMilli() * c.maxRunSeconds();
+        return withinGpuHours(limits, shape, c, now, 1);
+    }
+
+    /** {@link #withinGpuHours} for {@code jobs} jobs alike (a job array's). */
+    Uni<Void> withinGpuHours(QuotaLimits.Effective limits, Shape shape, CreateJob c, Instant now, int jobs) {
+        long need = (long) shape.cardsMilli() * c.maxRunSeconds() * jobs;
+        String what = jobs == 1 ? "The job" : "The array's " + jobs + " jobs";
         Uni<Void> check = Uni.createFrom().voidItem();
         if (limits.tenant().gpuHours() != null) {
             long limit = limits.tenant().gpuHours() * 3_600_000L;
             check = check.chain(() -> gpuUsed(limits.tenantId(), null, now))
-                    .invoke(used -> refuseGpuHours(used, need, limit, "tenant")).replaceWithVoid();
+                    .invoke(used -> refuseGpuHours(what, used, need, limit, "tenant")).replaceWithVoid();
         }
         if (limits.project().gpuHours() != null) {
             long limit = limits.project().gpuHours() * 3_600_000L;
             check = check.chain(() -> gpuUsed(limits.tenantId(), limits.projectId(), now))
-                    .invoke(used -> refuseGpuHours(used, need, limit, "project")).replaceWithVoid();
+                    .invoke(used -> refuseGpuHours(what, used, need, limit, "project")).replaceWithVoid();
         }
         return check;
     }
@@ -349,9 +355,9 @@ public class JobService {
                 .chain(billed -> jobs.projected(tenant, project, null).map(p -> billed.cardMilliSeconds() + p[1]));
     }
 
-    private static void refuseGpuHours(long usedMilli, long needMilli, long limitMilli, String whose) {
+    private static void refuseGpuHours(String what, long usedMilli, long needMilli, long limitMilli, String whose) {
         if (usedMilli + needMilli > limitMilli) {
-            throw new MyriadProblem.QuotaExceeded(ProblemCode.QUOTA_EXCEEDED, "The job may run up to "
+            throw new MyriadProblem.QuotaExceeded(ProblemCode.QUOTA_EXCEEDED, what + " may run up to "
                     + hours(needMilli) + " GPU-hours; with " + hours(usedMilli) + " used or committed this month "
                     + "it would pass the " + whose + "'s limit of " + hours(limitMilli) + " GPU-hours");
         }
@@ -362,19 +368,30 @@ public class JobService {
                 java.math.RoundingMode.HALF_UP).stripTrailingZeros().toPlainString();
     }
 
+    /** The job {@code s} submits, as written: QUEUED (or waiting for its notBefore), in {@code arrayId} at its index. */
+    static JobRow row(Caller caller, TenantProjects.ProjectRef project, Submission s, UUID id, UUID arrayId,
+            Integer arrayIndex) {
+        CreateJob c = s.command();
+        Shape shape = s.shape();
+        Priced priced = s.priced();
+        Instant now = s.now();
+        return new JobRow(id, project.tenantId(), project.projectId(), c.clusterId(), c.model(),
+                shape.cardsMilli(), shape.jobClass(), c.reservationId(), c.maxRunSeconds(), shape.sameBlock(),
+                c.quoteId(), priced.currency(), priced.unitPriceMinor(), priced.priceBookVersion(),
+                priced.projectedMinor(), JobState.QUEUED,
+                eligibleAt(c, now).isAfter(now) ? Reasons.NOT_BEFORE : Reasons.CAPACITY, 0, null, null, null, 0, 0,
+                false, caller.username(), now, now, shape.cpuMilli(), shape.memoryMib(), c.name(),
+                JobTags.json(c.tags()), eligibleAt(c, now), c.priority() == null ? 0 : c.priority(), arrayId,
+                arrayIndex);
+    }
+
     private Uni<JobView> insert(Caller caller, TenantProjects.ProjectRef project, Submission s,
             JobDependencies.Checked dependsOn, Function<JobRow, Uni<Void>> write) {
         CreateJob c = s.command();
         Shape shape = s.shape();
         Priced priced = s.priced();
         Instant now = s.now();
-        JobRow row = new JobRow(ids.next(), project.tenantId(), project.projectId(), c.clusterId(), c.model(),
-                shape.cardsMilli(), shape.jobClass(), c.reservationId(), c.maxRunSeconds(), shape.sameBlock(),
-                c.quoteId(), priced.currency(), priced.unitPriceMinor(), priced.priceBookVersion(),
-                priced.projectedMinor(), JobState.QUEUED,
-                eligibleAt(c, now).isAfter(now) ? Reasons.NOT_BEFORE : Reasons.CAPACITY, 0, null, null, null, 0, 0,
-                false, caller.username(), now, now, shape.cpuMilli(), shape.memoryMib(), c.name(),
-                JobTags.json(c.tags()), eligibleAt(c, now), c.priority() == null ? 0 : c.priority());
+        JobRow row = row(caller, project, s, ids.next(), null, null);
         List<TransitionView> history = new ArrayList<>(List.of(
                 new TransitionView(now, null, JobState.QUEUED.name(), Reasons.SUBMITTED)));
         JobRow answered = row;
@@ -392,7 +409,8 @@ public class JobService {
 
     public Uni<Page<JobView>> list(Caller caller, PageRequest page, ListJobs query) {
         JobFilter filter = JobFilter.parse(query.projectId(), query.state(), query.clusterId(), query.tag(),
-                query.submittedBy(), query.name(), query.from(), query.to(), query.order(), query.dependsOn());
+                query.submittedBy(), query.name(), query.from(), query.to(), query.order(), query.dependsOn(),
+                query.arrayId());
         Instant now = clock.instant();
         UUID project = filter.project();
         return projects.readableTenant(caller).call(tenant -> project == null ? Uni.createFrom().voidItem()
@@ -449,7 +467,7 @@ public class JobService {
                 v.sameBlock(), v.quoteId(), v.state(), v.reason(), v.attempt(), v.placement(), v.shareMilli(),
                 e.position(), e.startAt(), v.unitPrice(), v.cost(), v.credit(), v.projectedCost(), v.borrowed(),
                 v.startedAt(), v.endedAt(), v.submittedBy(), v.createdAt(), v.eligibleAt(), v.tags(), v.name(),
-                v.priority(), v.dependsOn(), v.history()));
+                v.priority(), v.arrayId(), v.arrayIndex(), v.dependsOn(), v.history()));
     }
 
     /**
@@ -704,8 +722,8 @@ public class JobService {
                 position, estimate, Money.of(r.unitPriceMinor(), r.currency()),
                 Money.of(r.chargedMinor() + live, r.currency()), Money.of(r.creditedMinor(), r.currency()),
                 Money.of(r.projectedMinor(), r.currency()), r.borrowed(), r.startedAt(), r.endedAt(),
-                r.submittedBy(), r.createdAt(), r.eligibleAt(), JobTags.read(r.tags()), r.name(), r.priority(), dependsOn,
-                history);
+                r.submittedBy(), r.createdAt(), r.eligibleAt(), JobTags.read(r.tags()), r.name(), r.priority(),
+                r.arrayId(), r.arrayIndex(), dependsOn, history);
     }
 
     JobPlacement placement(String stored) {

@@ -78,6 +78,7 @@ public enum ProblemCode {
     RESERVATION_NOT_FOUND(404, "No such reservation of the caller's tenant"),
     QUOTE_NOT_FOUND(404, "No such quote of the caller's tenant"),
     JOB_NOT_FOUND(404, "No such job of the caller's tenant"),
+    JOB_ARRAY_NOT_FOUND(404, "No such job array of the caller's tenant"),
     WEBHOOK_NOT_FOUND(404, "The tenant has no webhook set"),
     WEBHOOK_DELIVERY_NOT_FOUND(404, "No such webhook delivery of the tenant"),
     INVOICE_NOT_FOUND(404, "No such invoice visible to the caller"),

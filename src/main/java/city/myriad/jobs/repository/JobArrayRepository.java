@@ -1,0 +1,61 @@
+package city.myriad.jobs.repository;
+
+import city.myriad.platform.db.SessionSql;
+import city.myriad.platform.db.SqlTimes;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/** Job arrays (V51): the row written with the array's jobs, and where its jobs stand, read from them. */
+@ApplicationScoped
+public class JobArrayRepository {
+
+    /** A job array as stored. */
+    public record ArrayRow(UUID id, UUID tenantId, UUID projectId, UUID clusterId, String model, int size,
+            String submittedBy, Instant createdAt) {}
+
+    /** Writes the array's row, in the caller's transaction (before its jobs, which reference it). */
+    public Uni<Void> insert(ArrayRow a) {
+        return Panache.getSession().chain(s -> s.createNativeQuery("""
+                        insert into job_arrays (id, tenant_id, project_id, cluster_id, model, size, submitted_by, created_at)
+                        values (:id, :tenant, :project, :cluster, :model, :size, :by, :at)""")
+                .setParameter("id", a.id()).setParameter("tenant", a.tenantId()).setParameter("project", a.projectId())
+                .setParameter("cluster", a.clusterId()).setParameter("model", a.model()).setParameter("size", a.size())
+                .setParameter("by", a.submittedBy()).setParameter("at", SqlTimes.utc(a.createdAt()))
+                .executeUpdate()).replaceWithVoid();
+    }
+
+    public Uni<Optional<ArrayRow>> find(UUID tenantId, UUID id) {
+        return SessionSql.select("""
+                        select id, tenant_id, project_id, cluster_id, model, size, submitted_by, created_at
+                          from job_arrays where tenant_id = :tenant and id = :id""")
+                .setParameter("tenant", tenantId).setParameter("id", id)
+                .first().map(found -> found.map(r -> new ArrayRow((UUID) r[0], (UUID) r[1], (UUID) r[2], (UUID) r[3],
+                        (String) r[4], ((Number) r[5]).intValue(), (String) r[6], SqlTimes.instant(r[7]))));
+    }
+
+    /** The array's jobs' ids, by index. */
+    public Uni<List<UUID>> jobIds(UUID arrayId) {
+        return SessionSql.select("select id from jobs where array_id = :array order by array_index")
+                .setParameter("array", arrayId).column(UUID.class);
+    }
+
+    /** How many of the array's jobs are in each state, in the lifecycle's order of the states named. */
+    public Uni<Map<String, Integer>> states(UUID arrayId) {
+        return SessionSql.select("select state, count(*) from jobs where array_id = :array group by state")
+                .setParameter("array", arrayId).getResultList().map(rows -> {
+                    Map<String, Integer> out = new LinkedHashMap<>();
+                    for (String state : List.of("HELD", "QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED")) {
+                        rows.stream().filter(r -> state.equals(r[0])).findFirst()
+                                .ifPresent(r -> out.put(state, ((Number) r[1]).intValue()));
+                    }
+                    return out;
+                });
+    }
+}

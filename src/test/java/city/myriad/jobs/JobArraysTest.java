@@ -1,0 +1,167 @@
+package city.myriad.jobs;
+
+import static city.myriad.jobs.JobsTest.job;
+import static city.myriad.jobs.JobsTest.state;
+import static city.myriad.jobs.JobsTest.submitted;
+import static city.myriad.jobs.JobsTest.until;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import city.myriad.jobs.service.ClusterEmulator;
+import city.myriad.support.Tokens;
+import city.myriad.support.World;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.oidc.server.OidcWiremockTestResource;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Job arrays ({@code createJobArray}, as Slurm's {@code sbatch --array}): many jobs alike bought at once, all or
+ * none, each its own job afterwards and knowing its index; found, counted and cancelled by the array.
+ */
+@QuarkusTest
+@QuarkusTestResource(OidcWiremockTestResource.class)
+class JobArraysTest {
+
+    @Inject
+    ClusterEmulator emulator;
+
+    @Test
+    void an_array_submits_its_jobs_at_once_each_knowing_its_index_and_is_found_counted_and_cancelled_whole() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        // Four jobs of 4 cards on one node of 8: two run, two wait.
+        Response made = array(t.member(), null, 4, job(cluster, t.projectId(), "4", "ON_DEMAND", 3600)
+                .replace("}", ",\"name\":\"sweep\",\"tags\":{\"lr\":\"3e-4\"}}"));
+        made.then().statusCode(201).header("Location", equalTo("/api/v1/job-arrays/" + made.path("id")))
+                .body("size", equalTo(4)).body("jobIds", hasSize(4)).body("states", equalTo(Map.of("QUEUED", 4)));
+        String arrayId = made.path("id");
+        List<String> jobIds = made.path("jobIds");
+        for (int i = 0; i < 4; i++) {
+            JsonPath j = given().auth().oauth2(t.viewer()).get("/api/v1/jobs/" + jobIds.get(i)).then().statusCode(200)
+                    .extract().jsonPath();
+            assertEquals(arrayId, j.getString("arrayId"));
+            assertEquals(i, j.getInt("arrayIndex"));
+            assertEquals("sweep", j.getString("name"));
+            assertEquals(Map.of("lr", "3e-4"), j.getMap("tags"));
+            assertEquals(made.path("submittedBy"), j.getString("submittedBy"));
+        }
+        for (String id : jobIds) {
+            emulator.hang(UUID.fromString(id));
+        }
+        JsonPath counted = untilCounted(t, arrayId, "RUNNING", 2);
+        assertEquals(Map.of("RUNNING", 2, "QUEUED", 2), counted.getMap("states"));
+
+        // The list finds them by the array, in index order; a job submitted alone is not among them.
+        String alone = submitted(t.member(), job(cluster, t.projectId(), "1", "ON_DEMAND", 60));
+        given().auth().oauth2(t.member()).get("/api/v1/jobs?arrayId=" + arrayId).then().statusCode(200)
+                .body("items.id", equalTo(jobIds)).body("items.arrayIndex", equalTo(List.of(0, 1, 2, 3)));
+        given().auth().oauth2(t.member()).get("/api/v1/jobs/" + alone).then().body("arrayId", equalTo(null))
+                .body("arrayIndex", equalTo(null));
+
+        // Another tenant sees neither the array nor its jobs; a viewer may read it but not buy one.
+        World.Tenant other = World.tenant();
+        given().auth().oauth2(other.admin()).get("/api/v1/job-arrays/" + arrayId).then().statusCode(404)
+                .body("code", equalTo("JOB_ARRAY_NOT_FOUND"));
+        given().auth().oauth2(other.admin()).get("/api/v1/jobs?arrayId=" + arrayId).then().statusCode(200)
+                .body("items", hasSize(0));
+        given().auth().oauth2(other.admin()).contentType("application/json").body("{\"arrayId\":\"" + arrayId + "\"}")
+                .post("/api/v1/job-cancellations").then().statusCode(200).body("cancelled", equalTo(0));
+        array(t.viewer(), null, 2, job(cluster, t.projectId(), "1", "ON_DEMAND", 60)).then().statusCode(403);
+
+        // One call cancels the array, the job submitted alone left alone.
+        given().auth().oauth2(t.member()).contentType("application/json").body("{\"arrayId\":\"" + arrayId + "\"}")
+                .post("/api/v1/job-cancellations").then().statusCode(200).body("cancelled", equalTo(4));
+        given().auth().oauth2(t.viewer()).get("/api/v1/job-arrays/" + arrayId).then().statusCode(200)
+                .body("states", equalTo(Map.of("CANCELLED", 4))).body("jobIds", equalTo(jobIds));
+        given().auth().oauth2(t.member()).get("/api/v1/jobs/" + alone).then().body("state",
+                org.hamcrest.Matchers.not(equalTo("CANCELLED")));
+    }
+
+    @Test
+    void an_array_is_bought_whole_or_not_at_all_and_a_keyed_retry_makes_no_job_again() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        given().auth().oauth2(Tokens.admin()).contentType("application/json")
+                .body("{\"cards\":[],\"budget\":{\"amountMinor\":10000,\"currency\":\"CNY\",\"period\":\"MONTH\"}}")
+                .put("/api/v1/tenants/" + t.id() + "/quotas").then().statusCode(200);
+        // 3 jobs of 2 cards x 1 h at 12.00 a card-hour: 72.00 in all, within 100.00; 5 of them (120.00) are not.
+        array(t.member(), null, 5, job(cluster, t.projectId(), "2", "ON_DEMAND", 3600)).then().statusCode(422)
+                .body("code", equalTo("BUDGET_EXCEEDED"))
+                .body("detail", org.hamcrest.Matchers.containsString("The array's 5 jobs may cost up to"));
+        given().auth().oauth2(t.member()).get("/api/v1/jobs").then().body("items", hasSize(0));
+
+        String body = job(cluster, t.projectId(), "2", "ON_DEMAND", 3600);
+        Response first = array(t.member(), "sweep-1", 3, body);
+        first.then().statusCode(201).header("Idempotent-Replayed", equalTo("false"));
+        Response again = array(t.member(), "sweep-1", 3, body);
+        again.then().statusCode(201).header("Idempotent-Replayed", equalTo("true"))
+                .body("id", equalTo(first.path("id"))).body("jobIds", equalTo(first.path("jobIds")));
+        given().auth().oauth2(t.member()).get("/api/v1/jobs").then().body("items", hasSize(3));
+        array(t.member(), "sweep-1", 2, body).then().statusCode(409).body("code", equalTo("IDEMPOTENCY_KEY_REUSED"));
+
+        // Bad input: 400 naming the field, inside the job as job.<field>; nothing queued.
+        array(t.member(), null, 0, body).then().statusCode(400).body("errors[0].field", equalTo("size"));
+        array(t.member(), null, 1001, body).then().statusCode(400).body("errors[0].field", equalTo("size"));
+        array(t.member(), null, 2, body.replace("}", ",\"quoteId\":\"" + UUID.randomUUID() + "\"}")).then()
+                .statusCode(400).body("errors[0].field", equalTo("job.quoteId"));
+        array(t.member(), null, 2, body.replace("}", ",\"tags\":{\"-bad\":\"x\"}}")).then().statusCode(400)
+                .body("errors[0].field", equalTo("job.tags.-bad"));
+        array(t.member(), null, 2, body.replace("\"cards\":2", "\"cards\":0")).then().statusCode(400)
+                .body("errors[0].field", equalTo("job.cards"));
+        given().auth().oauth2(t.member()).contentType("application/json").body("{\"size\":2}")
+                .post("/api/v1/job-arrays").then().statusCode(400).body("errors[0].field", equalTo("job"));
+        given().auth().oauth2(t.member()).get("/api/v1/jobs").then().body("items", hasSize(3));
+        given().auth().oauth2(t.member()).contentType("application/json")
+                .body("{\"arrayId\":\"" + first.path("id") + "\"}").post("/api/v1/job-cancellations").then()
+                .statusCode(200).body("cancelled", equalTo(3));
+    }
+
+    @Test
+    void an_array_held_at_submission_is_released_by_its_array() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        Response made = array(t.member(), null, 3, job(cluster, t.projectId(), "1", "ON_DEMAND", 600)
+                .replace("}", ",\"hold\":true}"));
+        made.then().statusCode(201).body("states", equalTo(Map.of("HELD", 3)));
+        String arrayId = made.path("id");
+        given().auth().oauth2(t.member()).contentType("application/json").body("{\"arrayId\":\"" + arrayId + "\"}")
+                .post("/api/v1/job-releases").then().statusCode(200).body("changed", equalTo(3));
+        List<String> jobIds = made.path("jobIds");
+        for (String id : jobIds) {
+            until(t.member(), id, state("RUNNING"));
+        }
+        given().auth().oauth2(t.member()).contentType("application/json").body("{\"arrayId\":\"" + arrayId + "\"}")
+                .post("/api/v1/job-cancellations").then().statusCode(200);
+    }
+
+    /** Polls the array until {@code count} of its jobs are in {@code state} (at most 30 s). */
+    private static JsonPath untilCounted(World.Tenant t, String arrayId, String state, int count) {
+        java.time.Instant deadline = java.time.Instant.now().plusSeconds(30);
+        while (true) {
+            JsonPath a = given().auth().oauth2(t.member()).get("/api/v1/job-arrays/" + arrayId).then().statusCode(200)
+                    .extract().jsonPath();
+            Object n = a.getMap("states").get(state);
+            if ((n != null && ((Number) n).intValue() == count) || java.time.Instant.now().isAfter(deadline)) {
+                return a;
+            }
+            JobsTest.sleep(100);
+        }
+    }
+
+    private static Response array(String token, String key, int size, String job) {
+        var request = given().auth().oauth2(token).contentType("application/json");
+        if (key != null) {
+            request = request.header("Idempotency-Key", key);
+        }
+        return request.body("{\"size\":" + size + ",\"job\":" + job + "}").post("/api/v1/job-arrays");
+    }
+}
