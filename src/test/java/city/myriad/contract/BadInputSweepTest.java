@@ -48,6 +48,7 @@ class BadInputSweepTest {
             Map.entry("quoteId", "01930000-0000-7000-8000-00000000f701"),
             Map.entry("apiClientId", "01930000-0000-7000-8000-00000000f801"),
             Map.entry("creditNoteId", "01930000-0000-7000-8000-00000000f901"),
+            Map.entry("arrayId", "01930000-0000-7000-8000-00000000fa01"),
             Map.entry("period", "2026-10"));
 
     @Test

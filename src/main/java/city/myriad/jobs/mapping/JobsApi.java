@@ -343,7 +343,12 @@ public final class JobsApi {
             @Schema(description = "CPU the whole job asked, in thousandths of a core (0: none): on each node its share "
                     + "in proportion to its cards there, rounded up", examples = "64000") long cpuMilli,
             @Schema(description = "Memory the whole job asked, in MiB (0: none), shared out like its CPU",
-                    examples = "524288") long memoryMib) {}
+                    examples = "524288") long memoryMib,
+            @Schema(description = "The job array the job belongs to (createJobArray); null for a job submitted alone")
+            UUID arrayId,
+            @Schema(description = "Its index in that array, 0 first: what the run reads to pick its share of the "
+                    + "array's work (as Slurm's SLURM_ARRAY_TASK_ID); null for a job submitted alone",
+                    examples = "3") Integer arrayIndex) {}
 
     @Schema(name = "ClusterEvent", description = "What an agent saw: a run started, ended or was stopped; a node's "
             + "state")

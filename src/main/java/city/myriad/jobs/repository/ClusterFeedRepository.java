@@ -30,7 +30,8 @@ public class ClusterFeedRepository {
 
     /** An assignment for the cluster's agents. */
     public record Assignment(long seq, UUID jobId, int attempt, String action, String placement, int cardsMilli,
-            int maxRunSeconds, String reason, Instant createdAt, long cpuMilli, long memoryMib) {}
+            int maxRunSeconds, String reason, Instant createdAt, long cpuMilli, long memoryMib, UUID arrayId,
+            Integer arrayIndex) {}
 
     public Uni<Void> notify(UUID clusterId, UUID jobId, String kind, Instant at) {
         return session().chain(s -> s.createNativeQuery("""
@@ -64,7 +65,7 @@ public class ClusterFeedRepository {
     public Uni<List<Assignment>> open(UUID clusterId, long afterSeq, int limit) {
         return SessionSql.select("""
                         select a.seq, a.job_id, a.attempt, a.action, a.placement, a.cards_milli, a.max_run_seconds,
-                               a.reason, a.created_at, j.cpu_milli, j.memory_mib
+                               a.reason, a.created_at, j.cpu_milli, j.memory_mib, j.array_id, j.array_index
                           from assignments a join jobs j on j.id = a.job_id
                          where a.cluster_id = :cluster and a.acknowledged_at is null and a.seq > :after
                          order by a.seq limit :limit""")
@@ -73,7 +74,8 @@ public class ClusterFeedRepository {
                 .map(rows -> rows.stream().map(r -> new Assignment(((Number) r[0]).longValue(), (UUID) r[1],
                         ((Number) r[2]).intValue(), (String) r[3], (String) r[4], ((Number) r[5]).intValue(),
                         ((Number) r[6]).intValue(), (String) r[7], SqlTimes.instant(r[8]),
-                        ((Number) r[9]).longValue(), ((Number) r[10]).longValue())).toList());
+                        ((Number) r[9]).longValue(), ((Number) r[10]).longValue(), (UUID) r[11],
+                        r[12] == null ? null : ((Number) r[12]).intValue())).toList());
     }
 
     /** The outcome recorded for an event id before, if the cluster reported it already. */

@@ -224,6 +224,6 @@ public class ClusterAgentService {
         }
         return new AssignmentView(a.seq(), a.jobId(), a.attempt(), a.action(),
                 p.nodes().stream().map(n -> new NodeCards(n.node(), n.cards())).toList(), p.shareMilli(), cards,
-                a.maxRunSeconds(), a.reason(), a.createdAt(), a.cpuMilli(), a.memoryMib());
+                a.maxRunSeconds(), a.reason(), a.createdAt(), a.cpuMilli(), a.memoryMib(), a.arrayId(), a.arrayIndex());
     }
 }
