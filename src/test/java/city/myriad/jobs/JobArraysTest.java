@@ -143,6 +143,30 @@ class JobArraysTest {
                 .post("/api/v1/job-cancellations").then().statusCode(200);
     }
 
+    /**
+     * Behind a queue deeper than a busy cycle looks at (150 jobs), a job whose notBefore is still to come is told it
+     * waits for that, not for cards: the loop's reason for a job its scan did not reach. Without the rule it read
+     * CAPACITY (found with a 1,000-job array in the dev start).
+     */
+    @Test
+    void a_job_deep_in_a_busy_queue_waiting_for_its_notBefore_is_told_so() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        String blocker = submitted(t.member(), job(cluster, t.projectId(), "8", "ON_DEMAND", 36000));
+        emulator.hang(UUID.fromString(blocker));
+        until(t.member(), blocker, state("RUNNING"));
+        Response deep = array(t.member(), null, 300, job(cluster, t.projectId(), "1", "ON_DEMAND", 600));
+        deep.then().statusCode(201);
+        String later = submitted(t.member(), job(cluster, t.projectId(), "1", "ON_DEMAND", 600).replace("}",
+                ",\"notBefore\":\"" + java.time.Instant.now().plusSeconds(7200) + "\"}"));
+        // Cycles pass (the loop runs several a second, each saying why every waiting job waits).
+        JobsTest.sleep(1500);
+        given().auth().oauth2(t.member()).get("/api/v1/jobs/" + later).then().body("state", equalTo("QUEUED"))
+                .body("reason", equalTo("NOT_BEFORE"));
+        given().auth().oauth2(t.member()).contentType("application/json").body("{\"clusterId\":\"" + cluster + "\"}")
+                .post("/api/v1/job-cancellations").then().statusCode(200);
+    }
+
     /** Polls the array until {@code count} of its jobs are in {@code state} (at most 30 s). */
     private static JsonPath untilCounted(World.Tenant t, String arrayId, String state, int count) {
         java.time.Instant deadline = java.time.Instant.now().plusSeconds(30);

@@ -364,7 +364,8 @@ final class ClusterLoop implements Runnable {
         }
         // Admission reads the clock after the take: a job submitted since this cycle began has an eligibleAt later
         // than the cycle's now, and must not be told NOT_BEFORE for a notBefore it never asked for.
-        admission.loadLimits(() -> waiting.stream().map(t -> t.row).iterator(), latest(now));
+        Instant admittedAt = latest(now);
+        admission.loadLimits(() -> waiting.stream().map(t -> t.row).iterator(), admittedAt);
         // 4. the core's decisions
         waiting.forEach(t -> t.refusal = null);
         for (Decision d : scheduler.cycle(seconds(now))) {
@@ -384,7 +385,10 @@ final class ClusterLoop implements Runnable {
         }
         for (Tracked t : waiting) {
             if (t.row.state() == JobState.QUEUED) {
-                String reason = t.refusal != null ? t.refusal : blockBound(t) ? Reasons.BLOCK : Reasons.CAPACITY;
+                // A job the scan did not reach (a deep queue) is refused nothing: one whose notBefore is still to
+                // come waits for that, not for cards.
+                String reason = t.refusal != null ? t.refusal : t.row.eligibleAt().isAfter(admittedAt)
+                        ? Reasons.NOT_BEFORE : blockBound(t) ? Reasons.BLOCK : Reasons.CAPACITY;
                 if (!reason.equals(t.row.reason()) && !startedNow(writes, t)) {
                     writes.add(new WaitReason(t, reason));
                 }
