@@ -64,3 +64,30 @@ export async function retag(baseUrl: string, token: string, jobId: string,
   }
   return data;
 }
+
+type JobArray = components["schemas"]["JobArray"];
+
+/**
+ * A sweep as one job array: `size` jobs alike bought whole or not at all, at most `maxRunning` of them running at
+ * once, each raised above the tenant's other jobs by `priority`. A budget too small for all of them refuses all.
+ */
+export async function sweep(baseUrl: string, token: string, projectId: string, clusterId: string, size: number,
+    key: string): Promise<JobArray | "over-budget"> {
+  const client = createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${token}` } });
+  const { data, error } = await client.POST("/api/v1/job-arrays", {
+    params: { header: { "Idempotency-Key": key } },
+    body: {
+      size,
+      maxRunning: 4,
+      job: { projectId, clusterId, model: "ASCEND-910B", cards: 1, class: "SPOT", maxRunSeconds: 3600, priority: 10,
+        name: "lr-sweep", tags: { experiment: "lr-sweep" } },
+    },
+  });
+  if (error) {
+    if (error.code === "BUDGET_EXCEEDED") {
+      return "over-budget";
+    }
+    throw new Error(error.code);
+  }
+  return data;
+}

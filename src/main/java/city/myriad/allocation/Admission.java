@@ -11,6 +11,17 @@ public interface Admission {
     /** The verdict for one job at simulated or wall time {@code nowS}. */
     Verdict check(Job job, double nowS);
 
+    /**
+     * The scan started {@code job} at {@code nowS}: told as the start is decided, so that the checks of the jobs
+     * after it in the same scan count it (two jobs that each fit a quota alone must not both start in one cycle).
+     */
+    default void started(Job job, double nowS) {
+    }
+
+    /** A start of this very cycle was taken back (its cards went to a job that preempted it): it counts no more. */
+    default void takenBack(Job job) {
+    }
+
     /** Admit, or why not. */
     enum Verdict {
         ADMIT,

@@ -462,6 +462,7 @@ public final class Scheduler {
             r.charged = true;
         }
         out.add(new Decision.Start(p));
+        admission.started(p.job(), t);
     }
 
     private void release(RunningJob r) {
@@ -502,13 +503,14 @@ public final class Scheduler {
      * the cards a blocked on-demand job then takes), so nothing is started and stopped at once: no container
      * launched to be killed, no preemption for its tenant to hear of, no lost run. It waits as if never started.
      */
-    private static boolean unstarted(RunningJob v, double t, List<Decision> out) {
+    private boolean unstarted(RunningJob v, double t, List<Decision> out) {
         if (v.start != t) {
             return false;
         }
         for (int i = out.size() - 1; i >= 0; i--) {
             if (out.get(i) instanceof Decision.Start s && s.placement().job() == v.placement.job()) {
                 out.remove(i);
+                admission.takenBack(v.placement.job());
                 return true;
             }
         }

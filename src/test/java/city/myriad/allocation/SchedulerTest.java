@@ -92,6 +92,34 @@ class SchedulerTest {
         }
     }
 
+    /**
+     * Admission hears each start as the scan decides it, so a quota that has room for one job of two that both fit
+     * lets one start in the cycle, not both (a start taken back in the same cycle is told too: below).
+     */
+    @Test
+    void admission_hears_each_start_as_it_is_decided_so_one_cycle_cannot_pass_a_quota() {
+        Topology one = Topology.builder().node("n", "H800", 8, 64_000, 512_000, "r0", "b0").build();
+        Scheduler s = new Scheduler(one, new BestFitPolicy(), SchedulerOptions.myriad());
+        int[] running = {0};
+        s.withAdmission(new Admission() {
+            @Override
+            public Verdict check(Job job, double nowS) {
+                return job.preemptible() || running[0] < 1 ? Verdict.ADMIT : Verdict.QUOTA_EXCEEDED;
+            }
+
+            @Override
+            public void started(Job job, double nowS) {
+                if (!job.preemptible()) {
+                    running[0]++;
+                }
+            }
+        });
+        s.submit(Job.of(1).runsFor(100).cards(2).build());
+        s.submit(Job.of(2).submittedAt(1).runsFor(100).cards(2).build());
+        assertEquals(List.of(1), started(s.cycle(2)).stream().map(Job::id).toList(), "room for one of the two");
+        assertEquals(1, running[0]);
+    }
+
     @Test
     void a_job_held_back_for_the_cards_it_would_strand_waits_without_holding_up_the_queue() {
         Topology t = Topology.builder().node("g", "H800", 2, 20_000, 512_000, "r0", "b0").build();
@@ -179,11 +207,29 @@ class SchedulerTest {
         Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), SchedulerOptions.myriad(), shares);
         Job spot = Job.of(0).runsFor(100).cards(8).preemptible(true).build();
         Job onDemand = Job.of(1).tenant(1).runsFor(1000).cards(8).build();
+        List<String> heard = new java.util.ArrayList<>();
+        s.withAdmission(new Admission() {
+            @Override
+            public Verdict check(Job job, double nowS) {
+                return Verdict.ADMIT;
+            }
+
+            @Override
+            public void started(Job job, double nowS) {
+                heard.add("started " + job.id());
+            }
+
+            @Override
+            public void takenBack(Job job) {
+                heard.add("taken back " + job.id());
+            }
+        });
         s.submit(spot);
         s.submit(onDemand);
         List<Decision> d = s.cycle(0);
         assertEquals(List.of(onDemand), started(d));
         assertEquals(1, d.size(), "no start and preemption of the spot job: " + d);
+        assertEquals(List.of("started 0", "taken back 0", "started 1"), heard, "admission counts what stands");
         assertEquals(1, s.pending(), "the spot job waits");
         assertEquals(0, shares.usage(0, 0), 1e-9, "nor is its tenant charged for a run it never had");
         s.finished(onDemand);

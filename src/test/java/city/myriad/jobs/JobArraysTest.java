@@ -144,6 +144,67 @@ class JobArraysTest {
     }
 
     /**
+     * Jobs that arrive together and that one cycle could all place (an array, or submissions batched by the group
+     * commit) start only within their tenant's card quota: the loop's admission counts a start as the core decides
+     * it, not after the cycle.
+     */
+    @Test
+    void jobs_arriving_together_start_only_within_their_tenants_card_quota() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        given().auth().oauth2(Tokens.admin()).contentType("application/json")
+                .body("{\"cards\":[{\"clusterId\":\"" + cluster + "\",\"model\":\"ASCEND-910B\",\"limit\":2}]}")
+                .put("/api/v1/tenants/" + t.id() + "/quotas").then().statusCode(200);
+        Response made = array(t.member(), null, 4, job(cluster, t.projectId(), "1", "ON_DEMAND", 3600));
+        made.then().statusCode(201);
+        List<String> ids = made.path("jobIds");
+        ids.forEach(id -> emulator.hang(UUID.fromString(id)));
+        String arrayId = made.path("id");
+        untilCounted(t, arrayId, "RUNNING", 2);
+        JobsTest.sleep(1000);
+        assertEquals(Map.of("RUNNING", 2, "QUEUED", 2), given().auth().oauth2(t.member())
+                .get("/api/v1/job-arrays/" + arrayId).then().extract().jsonPath().getMap("states"));
+        given().auth().oauth2(t.member()).get("/api/v1/jobs?arrayId=" + arrayId + "&state=QUEUED").then()
+                .body("items.reason", equalTo(List.of("QUOTA", "QUOTA")));
+        given().auth().oauth2(t.member()).contentType("application/json").body("{\"arrayId\":\"" + arrayId + "\"}")
+                .post("/api/v1/job-cancellations").then().statusCode(200);
+    }
+
+    @Test
+    void an_array_runs_at_most_its_maxRunning_jobs_at_once() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        // Four one-card jobs on a node of eight: all would fit, two may run.
+        Response made = given().auth().oauth2(t.member()).contentType("application/json").body("{\"size\":4,"
+                + "\"maxRunning\":2,\"job\":" + job(cluster, t.projectId(), "1", "ON_DEMAND", 3600) + "}")
+                .post("/api/v1/job-arrays");
+        made.then().statusCode(201).body("maxRunning", equalTo(2));
+        List<String> ids = made.path("jobIds");
+        ids.forEach(id -> emulator.hang(UUID.fromString(id)));
+        String arrayId = made.path("id");
+        untilCounted(t, arrayId, "RUNNING", 2);
+        JobsTest.sleep(1000);  // cycles pass: still two
+        JsonPath now = given().auth().oauth2(t.member()).get("/api/v1/job-arrays/" + arrayId).then().extract()
+                .jsonPath();
+        assertEquals(Map.of("RUNNING", 2, "QUEUED", 2), now.getMap("states"));
+        given().auth().oauth2(t.member()).get("/api/v1/jobs?arrayId=" + arrayId + "&state=QUEUED").then()
+                .body("items.reason", equalTo(List.of("ARRAY_LIMIT", "ARRAY_LIMIT")));
+        // One ends: a third starts.
+        String first = given().auth().oauth2(t.member()).get("/api/v1/jobs?arrayId=" + arrayId + "&state=RUNNING")
+                .then().extract().path("items[0].id");
+        given().auth().oauth2(t.member()).post("/api/v1/jobs/" + first + "/cancel").then().statusCode(200);
+        untilCounted(t, arrayId, "CANCELLED", 1);
+        assertEquals(Map.of("RUNNING", 2, "QUEUED", 1, "CANCELLED", 1),
+                untilCounted(t, arrayId, "QUEUED", 1).getMap("states"));
+        // More than the array's size: 400.
+        given().auth().oauth2(t.member()).contentType("application/json").body("{\"size\":2,\"maxRunning\":3,"
+                + "\"job\":" + job(cluster, t.projectId(), "1", "ON_DEMAND", 60) + "}").post("/api/v1/job-arrays")
+                .then().statusCode(400).body("errors[0].field", equalTo("maxRunning"));
+        given().auth().oauth2(t.member()).contentType("application/json").body("{\"arrayId\":\"" + arrayId + "\"}")
+                .post("/api/v1/job-cancellations").then().statusCode(200);
+    }
+
+    /**
      * Behind a queue deeper than a busy cycle looks at (150 jobs), a job whose notBefore is still to come is told it
      * waits for that, not for cards: the loop's reason for a job its scan did not reach. Without the rule it read
      * CAPACITY (found with a 1,000-job array in the dev start).

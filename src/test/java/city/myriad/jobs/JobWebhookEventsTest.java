@@ -119,6 +119,8 @@ class JobWebhookEventsTest {
             assertEquals(1, done.getInt("data.attempt"));
             assertEquals(Map.of("team", "vision"), done.getMap("data.tags"), "the job's own tags");
             assertEquals("nightly eval", done.getString("data.name"), "and its name");
+            assertTrue(done.getMap("data").containsKey("arrayIndex") && done.get("data.arrayIndex") == null
+                    && done.get("data.arrayId") == null, "submitted alone: in no array");
             assertTrue(events.stream().filter(e -> cancelled.equals(e.getString("data.jobId")))
                     .allMatch(e -> e.getMap("data").containsKey("name") && e.get("data.name") == null),
                     "no name: null");
@@ -175,6 +177,25 @@ class JobWebhookEventsTest {
             for (String j : List.of(queued, running)) {
                 given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + j + "/cancel");  // clean-up
             }
+        }
+    }
+
+    @Test
+    void the_jobs_of_an_array_tell_their_webhook_their_array_and_index() throws Exception {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        try (WebhookReceiver receiver = new WebhookReceiver(0)) {
+            receiver.secret = setWebhook(t, receiver.url(), "[\"job.held\"]").statusCode(200).extract().path("secret");
+            String array = given().auth().oauth2(t.member()).contentType("application/json")
+                    .body("{\"size\":2,\"job\":" + job(cluster, t.projectId(), "1", "ON_DEMAND", 600)
+                            .replace("}", ",\"hold\":true}") + "}")
+                    .post("/api/v1/job-arrays").then().statusCode(201).extract().path("id");
+            List<JsonPath> events = untilEvents(receiver, 2);
+            assertEquals(List.of(array + " 0 job.held", array + " 1 job.held"), events.stream()
+                    .map(e -> e.getString("data.arrayId") + " " + e.getInt("data.arrayIndex") + " "
+                            + e.getString("type")).sorted().toList());
+            given().auth().oauth2(t.member()).contentType("application/json").body("{\"arrayId\":\"" + array + "\"}")
+                    .post("/api/v1/job-cancellations").then().statusCode(200).body("cancelled", equalTo(2));
         }
     }
 

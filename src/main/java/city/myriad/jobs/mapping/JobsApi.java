@@ -98,11 +98,17 @@ public final class JobsApi {
             @Schema(description = "How many jobs, 1 to 1000; indexes 0 to size - 1", minimum = "1", maximum = "1000",
                     examples = "16") Integer size,
             @NotNull @Valid @Schema(description = "What each job of the array is, as createJob takes it, but for "
-                    + "quoteId (a quote prices one job)") CreateJob job) {}
+                    + "quoteId (a quote prices one job)") CreateJob job,
+            @Min(1) @Max(MAX_ARRAY_SIZE)
+            @Schema(description = "At most this many of its jobs run at once (as Slurm's --array=0-99%10), at most "
+                    + "size; the others wait QUEUED with reason ARRAY_LIMIT. Left out: no limit of its own",
+                    minimum = "1", maximum = "1000", examples = "4") Integer maxRunning) {}
 
     @Schema(name = "JobArray", description = "A job array: its jobs by index and how many stand in each state")
     public record JobArrayView(UUID id, UUID projectId, UUID clusterId,
             @Schema(examples = "ASCEND-910B") String model, @Schema(examples = "16") int size,
+            @Schema(description = "At most this many of its jobs run at once; null: no limit of its own",
+                    examples = "4") Integer maxRunning,
             @Schema(examples = "alice") String submittedBy, Instant createdAt,
             @Schema(description = "Its jobs' ids, by index (0 first)") List<UUID> jobIds,
             @Schema(description = "How many of its jobs are in each state now (states with none left out)",
@@ -257,7 +263,7 @@ public final class JobsApi {
             @Schema(enumeration = {"QUEUED", "RUNNING", "PREEMPTED", "SUCCEEDED", "FAILED", "CANCELLED", "HELD"},
                     examples = "RUNNING") String state,
             @Schema(description = "Why it waits (QUEUED: CAPACITY, QUOTA, RESERVATION_NOT_STARTED, RESERVATION_FULL, "
-                    + "BLOCK, TENANT_SUSPENDED, NOT_BEFORE; HELD: HELD_BY_TENANT, DEPENDENCY) or why it ended (COMPLETED, TIME_LIMIT, NODE_DOWN, CANCELLED_BY_TENANT, RESERVATION_ENDED, ...)",
+                    + "BLOCK, TENANT_SUSPENDED, NOT_BEFORE, ARRAY_LIMIT; HELD: HELD_BY_TENANT, DEPENDENCY) or why it ended (COMPLETED, TIME_LIMIT, NODE_DOWN, CANCELLED_BY_TENANT, RESERVATION_ENDED, ...)",
                     examples = "CAPACITY") String reason,
             @Schema(description = "The run number: 1 for the first run, one more after each requeue", examples = "1")
             int attempt,

@@ -18,6 +18,8 @@ public final class Reasons {
     public static final String BLOCK = "BLOCK";
     /** Its {@code notBefore} (Slurm's --begin) has not come. */
     public static final String NOT_BEFORE = "NOT_BEFORE";
+    /** Its job array runs as many of its jobs at once as the array allows ({@code maxRunning}). */
+    public static final String ARRAY_LIMIT = "ARRAY_LIMIT";
 
     // Why a HELD job waits
     /** Jobs it depends on (createJob's dependsOn) have not all ended as it asked. */

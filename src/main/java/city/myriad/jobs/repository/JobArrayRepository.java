@@ -18,13 +18,15 @@ public class JobArrayRepository {
 
     /** A job array as stored. */
     public record ArrayRow(UUID id, UUID tenantId, UUID projectId, UUID clusterId, String model, int size,
-            String submittedBy, Instant createdAt) {}
+            Integer maxRunning, String submittedBy, Instant createdAt) {}
 
     /** Writes the array's row, in the caller's transaction (before its jobs, which reference it). */
     public Uni<Void> insert(ArrayRow a) {
         return Panache.getSession().chain(s -> s.createNativeQuery("""
-                        insert into job_arrays (id, tenant_id, project_id, cluster_id, model, size, submitted_by, created_at)
-                        values (:id, :tenant, :project, :cluster, :model, :size, :by, :at)""")
+                        insert into job_arrays (id, tenant_id, project_id, cluster_id, model, size, max_running,
+                                                submitted_by, created_at)
+                        values (:id, :tenant, :project, :cluster, :model, :size, :maxRunning, :by, :at)""")
+                .setParameter("maxRunning", a.maxRunning())
                 .setParameter("id", a.id()).setParameter("tenant", a.tenantId()).setParameter("project", a.projectId())
                 .setParameter("cluster", a.clusterId()).setParameter("model", a.model()).setParameter("size", a.size())
                 .setParameter("by", a.submittedBy()).setParameter("at", SqlTimes.utc(a.createdAt()))
@@ -33,11 +35,18 @@ public class JobArrayRepository {
 
     public Uni<Optional<ArrayRow>> find(UUID tenantId, UUID id) {
         return SessionSql.select("""
-                        select id, tenant_id, project_id, cluster_id, model, size, submitted_by, created_at
+                        select id, tenant_id, project_id, cluster_id, model, size, max_running, submitted_by, created_at
                           from job_arrays where tenant_id = :tenant and id = :id""")
                 .setParameter("tenant", tenantId).setParameter("id", id)
                 .first().map(found -> found.map(r -> new ArrayRow((UUID) r[0], (UUID) r[1], (UUID) r[2], (UUID) r[3],
-                        (String) r[4], ((Number) r[5]).intValue(), (String) r[6], SqlTimes.instant(r[7]))));
+                        (String) r[4], ((Number) r[5]).intValue(), r[6] == null ? null : ((Number) r[6]).intValue(),
+                        (String) r[7], SqlTimes.instant(r[8]))));
+    }
+
+    /** How many of the array's jobs may run at once (0: no limit of its own); the array is read whatever its tenant. */
+    public Uni<Integer> maxRunning(UUID arrayId) {
+        return SessionSql.select("select coalesce(max_running, 0) from job_arrays where id = :id")
+                .setParameter("id", arrayId).first().map(found -> found.map(r -> ((Number) r[0]).intValue()).orElse(0));
     }
 
     /** The array's jobs' ids, by index. */

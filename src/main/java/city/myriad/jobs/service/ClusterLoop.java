@@ -88,7 +88,10 @@ final class ClusterLoop implements Runnable {
         JobRow row;
         city.myriad.allocation.Job core;
         boolean running;
+        /** The last admission said its start would be borrowed (beyond a class-less limit, on idle capacity). */
         boolean borrowNext;
+        /** Whether its start this cycle was counted as borrowed (Admission.started). */
+        boolean countedBorrowed;
         String refusal;
         /** While it runs: when its time limit passes (its key in {@code limitsDue}); null otherwise. */
         Instant limitAt;
@@ -172,7 +175,7 @@ final class ClusterLoop implements Runnable {
         this.epoch = epoch;
         this.parts = parts;
         this.admission = new LoopAdmission(clusterId, (tenant, project) -> parts.await(() -> parts.quotas.of(tenant,
-                project)));
+                project)), array -> parts.await(() -> parts.scoped.asPlatform(() -> parts.arrays.maxRunning(array))));
     }
 
     UUID clusterId() {
@@ -285,7 +288,26 @@ final class ClusterLoop implements Runnable {
         holds = new ReservationHolds(topology, blockOf);
         placements = new StoredPlacements(topology, nodeIndex, parts.json);
         scheduler = new Scheduler(topology, new FragmentationAwarePolicy(), SchedulerOptions.myriad())
-                .withAdmission(this::admit);
+                .withAdmission(new Admission() {
+                    @Override
+                    public Verdict check(city.myriad.allocation.Job job, double nowS) {
+                        return admit(job, nowS);
+                    }
+
+                    @Override
+                    public void started(city.myriad.allocation.Job job, double nowS) {
+                        Tracked t = byCore.get(job.id());
+                        t.countedBorrowed = t.borrowNext;
+                        t.borrowNext = false;
+                        admission.count(t.row, +1, t.countedBorrowed);
+                    }
+
+                    @Override
+                    public void takenBack(city.myriad.allocation.Job job) {
+                        Tracked t = byCore.get(job.id());
+                        admission.count(t.row, -1, t.countedBorrowed);
+                    }
+                });
         appliedHolds = null;
         shortWritten = null;
         // What is in the inbox now is in the rows read next: drop it first, so nothing is applied twice.
@@ -562,10 +584,8 @@ final class ClusterLoop implements Runnable {
     private void started(Placement p, List<Write> writes) {
         Tracked t = byCore.get(p.job().id());
         runs(t);
-        boolean borrowed = t.borrowNext;
-        t.borrowNext = false;
-        admission.count(t.row, +1, borrowed);
-        writes.add(new Start(t, placements.write(p), borrowed));
+        // Admission counted it when the core decided it (Admission.started), so later checks of the cycle saw it.
+        writes.add(new Start(t, placements.write(p), t.countedBorrowed));
     }
 
     /** A gang across nodes that asked for one block: the core places it inside one block or it waits. */

@@ -80,6 +80,9 @@ public class JobArrays {
         Instant now = clock.instant();
         CreateJob job = command.job();
         int size = command.size();
+        if (command.maxRunning() != null && command.maxRunning() > size) {
+            throw JobService.invalid("maxRunning", "at most the array's size (" + size + ")");
+        }
         JobService.Shape shape = inJob(() -> {
             if (job.quoteId() != null) {
                 throw JobService.invalid("quoteId", "a quote prices one job: an array is priced at the book");
@@ -90,7 +93,8 @@ public class JobArrays {
         });
         return projects.runningTenant(caller)
                 .chain(tenant -> scoped.asTenant(tenant, () -> idempotency.once(tenant, JobArrayView.class,
-                        () -> jobs.checked(tenant, job, shape, now).chain(s -> bought(caller, s, size)))))
+                        () -> jobs.checked(tenant, job, shape, now).chain(s -> bought(caller, s, size,
+                                command.maxRunning())))))
                 .onFailure(MyriadProblem.Validation.class)
                 .transform(e -> inJob((MyriadProblem.Validation) e))
                 .invoke(view -> loops.wake(view.clusterId()));
@@ -101,7 +105,7 @@ public class JobArrays {
      * limits for all of them, then the array's row and its jobs, each with its dependencies and held if it is to
      * wait.
      */
-    private Uni<JobArrayView> bought(Caller caller, JobService.Submission s, int size) {
+    private Uni<JobArrayView> bought(Caller caller, JobService.Submission s, int size, Integer maxRunning) {
         CreateJob c = s.command();
         List<JobDependencies.Asked> asked = JobDependencies.asked(c);
         UUID tenant = s.limits().tenantId();
@@ -110,14 +114,15 @@ public class JobArrays {
                 .chain(checked -> budgets.refuseBeyond(s.limits(), total, s.now(),
                                 "The array's " + size + " jobs may cost up to")
                         .chain(() -> jobs.withinGpuHours(s.limits(), s.shape(), c, s.now(), size))
-                        .chain(() -> written(caller, project, s, size, asked, JobService.heldFor(c, checked)))));
+                        .chain(() -> written(caller, project, s, size, maxRunning, asked,
+                                JobService.heldFor(c, checked)))));
     }
 
     private Uni<JobArrayView> written(Caller caller, TenantProjects.ProjectRef project, JobService.Submission s,
-            int size, List<JobDependencies.Asked> asked, String heldFor) {
+            int size, Integer maxRunning, List<JobDependencies.Asked> asked, String heldFor) {
         CreateJob c = s.command();
         ArrayRow array = new ArrayRow(ids.next(), project.tenantId(), project.projectId(), c.clusterId(), c.model(),
-                size, caller.username(), s.now());
+                size, maxRunning, caller.username(), s.now());
         List<UUID> jobIds = new ArrayList<>(size);
         for (int i = 0; i < size; i++) {
             jobIds.add(ids.next());
@@ -146,7 +151,8 @@ public class JobArrays {
     }
 
     private static JobArrayView view(ArrayRow a, List<UUID> jobIds, Map<String, Integer> states) {
-        return new JobArrayView(a.id(), a.projectId(), a.clusterId(), a.model(), a.size(), a.submittedBy(),
+        return new JobArrayView(a.id(), a.projectId(), a.clusterId(), a.model(), a.size(), a.maxRunning(),
+                a.submittedBy(),
                 a.createdAt(), jobIds, states);
     }
 

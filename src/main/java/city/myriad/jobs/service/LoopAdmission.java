@@ -22,7 +22,9 @@ import java.util.function.BiFunction;
  *   <li>no job of a tenant suspended from new work starts (it waits, {@code TENANT_SUSPENDED});</li>
  *   <li>a RESERVED job starts only while its reservation's window is open, and only within its cards;</li>
  *   <li>a job starts only within every card limit of its tenant and project that binds its model and class;</li>
- *   <li>a SPOT job beyond a class-less limit may still start, borrowed: it is reclaimed first.</li>
+ *   <li>a SPOT job beyond a class-less limit may still start, borrowed: it is reclaimed first;</li>
+ *   <li>a job of an array with {@code maxRunning} starts only while fewer of the array's jobs run
+ *   ({@code ARRAY_LIMIT}).</li>
  * </ul>
  * The card limits are read per tenant and project when a waiting job needs them, and again after {@link #QUOTA_TTL}.
  * Budgets and GPU-hour limits are not checked here: submission checks them ({@link JobService}), and
@@ -48,6 +50,11 @@ final class LoopAdmission {
 
     private final UUID clusterId;
     private final BiFunction<UUID, UUID, QuotaLimits.Effective> readLimits;
+    private final java.util.function.Function<UUID, Integer> readArrayLimit;
+    /** Per job array seen, how many of its jobs may run at once (0: no limit of its own); an array never changes it. */
+    private final Map<UUID, Integer> arrayLimits = new HashMap<>();
+    /** Per job array, how many of its jobs run now. */
+    private final Map<UUID, Integer> arrayRunning = new HashMap<>();
     private final Map<String, Long> running = new HashMap<>();
     private final Map<UUID, Long> reservedRunning = new HashMap<>();
     private final Map<Owner, QuotaLimits.Effective> limits = new HashMap<>();
@@ -59,14 +66,22 @@ final class LoopAdmission {
 
     /** {@code readLimits}: a tenant's and project's effective limits (tenant id, project id), read when needed. */
     LoopAdmission(UUID clusterId, BiFunction<UUID, UUID, QuotaLimits.Effective> readLimits) {
+        this(clusterId, readLimits, array -> 0);
+    }
+
+    /** As above; {@code readArrayLimit}: a job array's {@code maxRunning} (0: none), read once per array. */
+    LoopAdmission(UUID clusterId, BiFunction<UUID, UUID, QuotaLimits.Effective> readLimits,
+            java.util.function.Function<UUID, Integer> readArrayLimit) {
         this.clusterId = clusterId;
         this.readLimits = readLimits;
+        this.readArrayLimit = readArrayLimit;
     }
 
     /** Forgets what runs (the core is rebuilt and every run counted again); the limits read stay until they expire. */
     void clearRunning() {
         running.clear();
         reservedRunning.clear();
+        arrayRunning.clear();
     }
 
     /** The reservations whose window is open now, by id. */
@@ -82,6 +97,9 @@ final class LoopAdmission {
     /** A run of {@code row} starts ({@code sign} +1) or ends (-1); a borrowed run counts against no quota. */
     void count(JobRow row, int sign, boolean borrowed) {
         long milli = sign * (long) row.cardsMilli();
+        if (row.arrayId() != null) {
+            arrayRunning.merge(row.arrayId(), sign, Integer::sum);
+        }
         if (row.reservationId() != null) {
             reservedRunning.merge(row.reservationId(), milli, Long::sum);
         }
@@ -98,6 +116,9 @@ final class LoopAdmission {
         Set<Owner> needed = new HashSet<>();
         for (JobRow row : waiting) {
             needed.add(new Owner(row.tenantId(), row.projectId()));
+            if (row.arrayId() != null && !arrayLimits.containsKey(row.arrayId())) {
+                arrayLimits.put(row.arrayId(), readArrayLimit.apply(row.arrayId()));
+            }
         }
         for (Owner k : needed) {
             Instant at = limitsAt.get(k);
@@ -115,6 +136,12 @@ final class LoopAdmission {
         }
         if (suspended.contains(r.tenantId())) {
             return new Verdict(Reasons.TENANT_SUSPENDED, false);
+        }
+        if (r.arrayId() != null) {
+            int most = arrayLimits.getOrDefault(r.arrayId(), 0);
+            if (most > 0 && arrayRunning.getOrDefault(r.arrayId(), 0) >= most) {
+                return new Verdict(Reasons.ARRAY_LIMIT, false);
+            }
         }
         if (r.jobClass() == JobClass.RESERVED) {
             ReservationRef res = open.get(r.reservationId());

@@ -34,6 +34,7 @@ public class LoopParts {
     final JobPricing pricing;
     final QuotaLimits quotas;
     final city.myriad.tenancy.service.TenantProjects tenants;
+    final city.myriad.jobs.repository.JobArrayRepository arrays;
     final ObjectMapper json;
     final Clock clock;
     final MeterRegistry meters;
@@ -53,8 +54,9 @@ public class LoopParts {
     LoopParts(Scoped scoped, JobRepository jobs, ClusterFeedRepository feed, JobRuns runs, ClusterNodes nodes,
             JobPricing pricing, QuotaLimits quotas, ObjectMapper json, Clock clock, MeterRegistry meters, OwnPool own,
             LoopStatements statements, city.myriad.tenancy.service.TenantProjects tenants, QueuePlans plans,
-            @ConfigProperty(name = "myriad.scheduler.reservation-lookahead", defaultValue = "P7D") Duration lookahead) {
+            city.myriad.jobs.repository.JobArrayRepository arrays, @ConfigProperty(name = "myriad.scheduler.reservation-lookahead", defaultValue = "P7D") Duration lookahead) {
         this.plans = plans;
+        this.arrays = arrays;
         this.lookahead = lookahead;
         this.tenants = tenants;
         this.own = own;

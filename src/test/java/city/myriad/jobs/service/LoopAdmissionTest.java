@@ -91,6 +91,49 @@ class LoopAdmissionTest {
     }
 
     @Test
+    void a_job_of_an_array_starts_only_while_fewer_of_its_array_run_than_the_array_allows() {
+        UUID throttled = UUID.randomUUID();
+        UUID free = UUID.randomUUID();
+        List<UUID> reads = new ArrayList<>();
+        LoopAdmission admission = new LoopAdmission(CLUSTER, LoopAdmissionTest::limits, array -> {
+            reads.add(array);
+            return array.equals(throttled) ? 2 : 0;
+        });
+        List<JobRow> a = List.of(inArray(throttled, 0), inArray(throttled, 1), inArray(throttled, 2));
+        List<JobRow> b = List.of(inArray(free, 0), inArray(free, 1), inArray(free, 2));
+        List<JobRow> all = new ArrayList<>(a);
+        all.addAll(b);
+        admission.loadLimits(all, NOW);
+        admission.loadLimits(all, NOW.plusSeconds(60));
+        assertEquals(List.of(throttled, free), reads, "each array's limit is read once");
+
+        for (JobRow row : all.subList(0, 2)) {
+            assertTrue(admission.admit(row).admitted());
+            admission.count(row, +1, false);
+        }
+        assertEquals(Reasons.ARRAY_LIMIT, admission.admit(a.get(2)).refusal(), "two of at most two run");
+        for (JobRow row : b) {
+            assertTrue(admission.admit(row).admitted(), "an array without a limit of its own");
+            admission.count(row, +1, false);
+        }
+        admission.count(a.get(0), -1, false);
+        assertTrue(admission.admit(a.get(2)).admitted(), "one ended: room for one more");
+        admission.clearRunning();
+        assertTrue(admission.admit(a.get(2)).admitted(), "a rebuild counts the runs again from nothing");
+    }
+
+    /** A one-card ON_DEMAND job of {@code array} at {@code index}, of the project whose quota leaves room. */
+    private static JobRow inArray(UUID array, int index) {
+        JobRow j = job(OTHER_PROJECT, JobClass.ON_DEMAND, 1, null);
+        return new JobRow(j.id(), j.tenantId(), j.projectId(), j.clusterId(), j.model(), j.cardsMilli(), j.jobClass(),
+                j.reservationId(), j.maxRunSeconds(), j.sameBlock(), j.quoteId(), j.currency(), j.unitPriceMinor(),
+                j.priceBookVersion(), j.projectedMinor(), j.state(), j.reason(), j.attempt(), j.placement(),
+                j.startedAt(), j.endedAt(), j.chargedMinor(), j.creditedMinor(), j.borrowed(), j.submittedBy(),
+                j.createdAt(), j.updatedAt(), j.cpuMilli(), j.memoryMib(), j.name(), j.tags(), j.eligibleAt(),
+                j.priority(), array, index);
+    }
+
+    @Test
     void a_reserved_job_starts_only_in_its_reservations_window_and_within_its_cards() {
         LoopAdmission admission = new LoopAdmission(CLUSTER, LoopAdmissionTest::limits);
         UUID reservation = UUID.randomUUID();
