@@ -95,6 +95,45 @@ class JobPriorityTest {
         until(a.member(), small, state("RUNNING"));
     }
 
+    @Inject
+    io.micrometer.core.instrument.MeterRegistry meters;
+
+    /**
+     * A page of a tenant's queued jobs is estimated furthest back first in the tenant's own order (lowest priority,
+     * then largest size), so one plan answers the page even when priorities reverse the order of sizes.
+     */
+    @Test
+    void a_page_of_prioritised_queued_jobs_is_estimated_from_one_plan() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        java.time.Instant frees = java.time.Instant.parse(running(t, cluster, "ON_DEMAND").getString("startedAt"))
+                .plusSeconds(36000);
+        String small = submitted(t.member(), job(cluster, t.projectId(), "8", "ON_DEMAND", 600));
+        String urgent = submitted(t.member(), withPriority(job(cluster, t.projectId(), "8", "ON_DEMAND", 1800), 5));
+        for (String id : List.of(small, urgent)) {
+            until(t.member(), id, j -> "CAPACITY".equals(j.getString("reason")));
+        }
+        String extra = submitted(t.member(), job(cluster, t.projectId(), "8", "ON_DEMAND", 60));  // forgets plans
+        given().auth().oauth2(t.member()).post("/api/v1/jobs/" + extra + "/cancel").then().statusCode(200);
+        double planned = estimates("planned");
+        double reused = estimates("reused");
+        JsonPath page = given().auth().oauth2(t.member()).get("/api/v1/jobs?clusterId=" + cluster + "&state=QUEUED")
+                .then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of(small, urgent), page.getList("items.id"));
+        assertEquals(List.of(2, 1), page.getList("items.queuePosition"));
+        assertEquals(List.of(frees.plusSeconds(1800), frees), page.getList("items.estimatedStartAt", String.class)
+                .stream().map(java.time.Instant::parse).toList());
+        assertEquals(1, estimates("planned") - planned, "one plan, for the small job: last in the tenant's order");
+        assertEquals(1, estimates("reused") - reused, "the urgent job answered from it");
+        for (String id : List.of(small, urgent)) {
+            given().auth().oauth2(t.member()).post("/api/v1/jobs/" + id + "/cancel").then().statusCode(200);
+        }
+    }
+
+    private double estimates(String how) {
+        return meters.counter("myriad.jobs.start.estimates", "how", how).count();
+    }
+
     @Test
     void a_job_requeued_after_a_run_takes_a_new_priority_and_nothing_else() {
         String cluster = World.cluster(1);

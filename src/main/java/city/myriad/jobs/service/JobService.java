@@ -424,14 +424,17 @@ public class JobService {
 
     /**
      * The views with each QUEUED job's position and estimated start, as its own view gives them. The jobs of one
-     * cluster and model are estimated one after another, the one furthest back in the core's order first: its plan
+     * cluster and model are estimated one after another, the one furthest back in the core's order first (the
+     * tenant's order: lowest priority, then largest key): its plan
      * holds the jobs ahead of it, so a page of queued jobs costs about one plan per queue ({@link QueuePlans}; a job
      * the plan does not hold, say one of the oldest aged jobs, is planned on its own).
      */
     private Uni<List<JobView>> withEstimates(List<JobView> views, Instant now) {
         double rate = SchedulerOptions.myriad().areaRate();
+        // A page is one tenant's: its queue orders them by priority (higher first), then by key.
         List<JobView> queued = views.stream().filter(v -> v.state().equals(JobState.QUEUED.name()))
-                .sorted(Comparator.comparingDouble((JobView v) -> JobRepository.orderKey(areaOf(v), v.eligibleAt(), rate))
+                .sorted(Comparator.comparingInt((JobView v) -> -v.priority())
+                        .thenComparingDouble((JobView v) -> JobRepository.orderKey(areaOf(v), v.eligibleAt(), rate))
                         .thenComparing(JobView::eligibleAt).thenComparing(JobView::id).reversed())
                 .toList();
         if (queued.isEmpty()) {
