@@ -204,6 +204,43 @@ class JobArraysTest {
                 .post("/api/v1/job-cancellations").then().statusCode(200);
     }
 
+    @Test
+    void an_arrays_maxRunning_is_changed_by_a_merge_patch_and_the_loop_follows() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        Response made = given().auth().oauth2(t.member()).contentType("application/json").body("{\"size\":4,"
+                + "\"maxRunning\":1,\"job\":" + job(cluster, t.projectId(), "1", "ON_DEMAND", 3600) + "}")
+                .post("/api/v1/job-arrays");
+        List<String> ids = made.then().statusCode(201).extract().path("jobIds");
+        ids.forEach(id -> emulator.hang(UUID.fromString(id)));
+        String arrayId = made.path("id");
+        untilCounted(t, arrayId, "RUNNING", 1);
+
+        patchArray(t.member(), arrayId, "{\"maxRunning\":3}").then().statusCode(200).body("maxRunning", equalTo(3));
+        assertEquals(Map.of("RUNNING", 3, "QUEUED", 1), untilCounted(t, arrayId, "RUNNING", 3).getMap("states"));
+        patchArray(t.member(), arrayId, "{\"maxRunning\":null}").then().statusCode(200)
+                .body("maxRunning", equalTo(null));
+        assertEquals(Map.of("RUNNING", 4), untilCounted(t, arrayId, "RUNNING", 4).getMap("states"));
+        // The same again changes nothing and records nothing; bad values, other tenants and viewers are refused.
+        patchArray(t.member(), arrayId, "{}").then().statusCode(200).body("maxRunning", equalTo(null));
+        patchArray(t.member(), arrayId, "{\"maxRunning\":5}").then().statusCode(400)
+                .body("errors[0].field", equalTo("maxRunning"));
+        patchArray(t.member(), arrayId, "{\"size\":5}").then().statusCode(400).body("code", equalTo("UNKNOWN_FIELD"));
+        patchArray(World.tenant().admin(), arrayId, "{\"maxRunning\":2}").then().statusCode(404)
+                .body("code", equalTo("JOB_ARRAY_NOT_FOUND"));
+        patchArray(t.viewer(), arrayId, "{\"maxRunning\":2}").then().statusCode(403);
+        JsonPath audit = given().auth().oauth2(t.admin()).queryParam("action", "updateJobArray")
+                .get("/api/v1/tenants/" + t.id() + "/audit-events").then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of(arrayId, arrayId), audit.getList("items.target.id"));
+        given().auth().oauth2(t.member()).contentType("application/json").body("{\"arrayId\":\"" + arrayId + "\"}")
+                .post("/api/v1/job-cancellations").then().statusCode(200);
+    }
+
+    private static Response patchArray(String token, String arrayId, String body) {
+        return given().auth().oauth2(token).contentType("application/merge-patch+json").body(body)
+                .patch("/api/v1/job-arrays/" + arrayId);
+    }
+
     /**
      * Behind a queue deeper than a busy cycle looks at (150 jobs), a job whose notBefore is still to come is told it
      * waits for that, not for cards: the loop's reason for a job its scan did not reach. Without the rule it read

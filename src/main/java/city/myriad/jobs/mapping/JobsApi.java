@@ -104,6 +104,14 @@ public final class JobsApi {
                     + "size; the others wait QUEUED with reason ARRAY_LIMIT. Left out: no limit of its own",
                     minimum = "1", maximum = "1000", examples = "4") Integer maxRunning) {}
 
+    @Schema(name = "UpdateJobArray", description = "A JSON merge patch (RFC 7396) of a job array: a field left out "
+            + "stays as it is, a field given null is cleared")
+    public record UpdateJobArray(
+            @Schema(description = "At most this many of its jobs run at once from now on (as Slurm's scontrol update "
+                    + "ArrayTaskThrottle), at most its size; null: no limit of its own. Jobs running beyond a lowered "
+                    + "limit run on; none more starts until fewer run", nullable = true, minimum = "1",
+                    maximum = "1000", examples = "8") Integer maxRunning) {}
+
     @Schema(name = "JobArray", description = "A job array: its jobs by index and how many stand in each state")
     public record JobArrayView(UUID id, UUID projectId, UUID clusterId,
             @Schema(examples = "ASCEND-910B") String model, @Schema(examples = "16") int size,

@@ -49,6 +49,20 @@ public class JobArrayRepository {
                 .setParameter("id", arrayId).first().map(found -> found.map(r -> ((Number) r[0]).intValue()).orElse(0));
     }
 
+    /** Sets how many of the array's jobs may run at once (null: no limit of its own), in the caller's transaction. */
+    public Uni<Void> setMaxRunning(UUID arrayId, Integer maxRunning) {
+        return Panache.getSession().chain(s -> s.createNativeQuery(
+                        "update job_arrays set max_running = :most where id = :id")
+                .setParameter("most", maxRunning).setParameter("id", arrayId).executeUpdate()).replaceWithVoid();
+    }
+
+    /** The array's row, locked until the transaction ends (its changes are serialised). */
+    public Uni<Optional<ArrayRow>> lock(UUID tenantId, UUID id) {
+        return SessionSql.select("select id from job_arrays where tenant_id = :tenant and id = :id for update")
+                .setParameter("tenant", tenantId).setParameter("id", id).column(UUID.class)
+                .chain(ids -> ids.isEmpty() ? Uni.createFrom().item(Optional.<ArrayRow>empty()) : find(tenantId, id));
+    }
+
     /** The array's jobs' ids, by index. */
     public Uni<List<UUID>> jobIds(UUID arrayId) {
         return SessionSql.select("select id from jobs where array_id = :array order by array_index")

@@ -2,9 +2,13 @@ package city.myriad.jobs.rest;
 
 import city.myriad.jobs.mapping.JobsApi.CreateJobArray;
 import city.myriad.jobs.mapping.JobsApi.JobArrayView;
+import city.myriad.jobs.mapping.JobsApi.UpdateJobArray;
 import city.myriad.jobs.service.JobArrays;
 import city.myriad.platform.idempotency.Creations;
 import city.myriad.platform.security.CurrentCaller;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
@@ -12,6 +16,7 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -23,6 +28,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -37,8 +43,10 @@ public class JobArrayResource {
     private final JobArrays arrays;
     private final CurrentCaller callers;
     private final Creations creations;
+    private final ObjectMapper json;
 
-    JobArrayResource(JobArrays arrays, CurrentCaller callers, Creations creations) {
+    JobArrayResource(JobArrays arrays, CurrentCaller callers, Creations creations, ObjectMapper json) {
+        this.json = json;
         this.arrays = arrays;
         this.callers = callers;
         this.creations = creations;
@@ -62,6 +70,25 @@ public class JobArrayResource {
                     schema = @Schema(implementation = JobArrayView.class)))
     public Uni<Response> create(@HeaderParam(Creations.KEY) String key, @Valid @NotNull CreateJobArray body) {
         return creations.create(callers.get(), key, body, () -> arrays.create(callers.get(), body));
+    }
+
+    @PATCH
+    @Path("/{arrayId}")
+    @Consumes({JobResource.MERGE_PATCH, MediaType.APPLICATION_JSON})
+    @Extension(name = "x-problem-codes", value = JobResource.TENANT_CODES + ", JOB_ARRAY_NOT_FOUND, VALIDATION_FAILED")
+    @Operation(operationId = "updateJobArray", summary = "Change how many of a job array's jobs run at once "
+            + "(tenant-admin or tenant-member)", description = "As Slurm's scontrol update ArrayTaskThrottle, by a "
+            + "JSON merge patch (RFC 7396): `maxRunning` (1 to the array's size; null: no limit of its own). The "
+            + "scheduling loop applies it within 5 seconds; jobs running beyond a lowered limit run on. A patch that "
+            + "changes nothing answers the array as it is. Audited (`updateJobArray`).")
+    public Uni<JobArrayView> update(@PathParam("arrayId") UUID arrayId,
+            @RequestBody(required = true, content = {
+                    @Content(mediaType = JobResource.MERGE_PATCH, schema = @Schema(implementation = UpdateJobArray.class)),
+                    @Content(mediaType = MediaType.APPLICATION_JSON,
+                            schema = @Schema(implementation = UpdateJobArray.class))}) JsonNode body)
+            throws JsonProcessingException {
+        MergePatch<UpdateJobArray> patch = MergePatch.read(body, UpdateJobArray.class, json);
+        return arrays.update(callers.get(), arrayId, patch.value(), patch.given());
     }
 
     @GET

@@ -29,9 +29,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
@@ -149,7 +147,7 @@ public class JobResource {
     }
 
     /** RFC 7396's media type; plain JSON is taken too. */
-    static final String MERGE_PATCH = "application/merge-patch+json";
+    static final String MERGE_PATCH = MergePatch.MEDIA_TYPE;
 
     @PATCH
     @Path("/{jobId}")
@@ -175,16 +173,8 @@ public class JobResource {
                     @Content(mediaType = MediaType.APPLICATION_JSON,
                             schema = @Schema(implementation = UpdateJob.class))}) JsonNode body)
             throws JsonProcessingException {
-        if (body == null || !body.isObject()) {
-            throw com.fasterxml.jackson.databind.exc.MismatchedInputException.from(
-                    (com.fasterxml.jackson.core.JsonParser) null, UpdateJob.class, "a JSON object is expected");
-        }
-        Set<String> given = new HashSet<>();
-        body.fieldNames().forEachRemaining(given::add);
-        // Bound as the record (unknown fields and wrong types are 400s naming the field, as every body); which fields
-        // were sent, null or not, is read from the tree.
-        UpdateJob patch = json.treeToValue(body, UpdateJob.class);
-        return updates.update(callers.get(), jobId, patch, given);
+        MergePatch<UpdateJob> patch = MergePatch.read(body, UpdateJob.class, json);
+        return updates.update(callers.get(), jobId, patch.value(), patch.given());
     }
 
     @POST

@@ -1,14 +1,17 @@
 package city.myriad.jobs.service;
 
+import city.myriad.jobs.mapping.JobsApi;
 import city.myriad.jobs.mapping.JobsApi.CreateJob;
 import city.myriad.jobs.mapping.JobsApi.CreateJobArray;
 import city.myriad.jobs.mapping.JobsApi.JobArrayView;
+import city.myriad.jobs.mapping.JobsApi.UpdateJobArray;
 import city.myriad.jobs.model.JobRow;
 import city.myriad.jobs.model.JobState;
 import city.myriad.jobs.model.Reasons;
 import city.myriad.jobs.repository.JobArrayRepository;
 import city.myriad.jobs.repository.JobArrayRepository.ArrayRow;
 import city.myriad.jobs.repository.JobRepository;
+import city.myriad.platform.audit.AuditTrail;
 import city.myriad.platform.db.Scoped;
 import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.MyriadProblem.Violation;
@@ -58,10 +61,12 @@ public class JobArrays {
     private final SchedulingLoops loops;
     private final Ids ids;
     private final Clock clock;
+    private final AuditTrail audit;
 
     JobArrays(JobService jobs, JobRepository rows, JobArrayRepository arrays, TenantProjects projects, Scoped scoped,
             Idempotency idempotency, Budgets budgets, JobDependencies dependencies, JobRuns runs,
-            SchedulingLoops loops, Ids ids, Clock clock) {
+            SchedulingLoops loops, Ids ids, Clock clock, AuditTrail audit) {
+        this.audit = audit;
         this.jobs = jobs;
         this.rows = rows;
         this.arrays = arrays;
@@ -140,11 +145,48 @@ public class JobArrays {
                         : JobState.HELD.name(), size)));
     }
 
+    /**
+     * Applies a merge patch of the array ({@code given}: the fields sent): its {@code maxRunning}, at most its size. The
+     * loop reads an array's limit again within {@link LoopAdmission#ARRAY_LIMIT_TTL}. Audited ({@code updateJobArray})
+     * when it changes something.
+     */
+    public Uni<JobArrayView> update(Caller caller, UUID id, UpdateJobArray patch, java.util.Set<String> given) {
+        if (given.contains("maxRunning") && patch.maxRunning() != null
+                && (patch.maxRunning() < 1 || patch.maxRunning() > JobsApi.MAX_ARRAY_SIZE)) {
+            throw JobService.invalid("maxRunning", "1 to the array's size; null for no limit of its own");
+        }
+        return projects.runningTenant(caller).chain(tenant -> scoped.asTenant(tenant, () -> arrays.lock(tenant, id)
+                        .chain(found -> {
+                            ArrayRow array = found.orElseThrow(() -> notFound(id));
+                            Integer most = given.contains("maxRunning") ? patch.maxRunning() : array.maxRunning();
+                            if (most != null && (most < 1 || most > array.size())) {
+                                throw JobService.invalid("maxRunning", "1 to the array's size (" + array.size()
+                                        + "); null for no limit of its own");
+                            }
+                            if (java.util.Objects.equals(most, array.maxRunning())) {
+                                return Uni.createFrom().item(array);
+                            }
+                            java.util.Map<String, Object> change = new java.util.LinkedHashMap<>();
+                            change.put("from", array.maxRunning());
+                            change.put("to", most);
+                            return arrays.setMaxRunning(id, most)
+                                    .chain(() -> audit.record(caller, tenant, "updateJobArray",
+                                            AuditTrail.Target.of("JOB_ARRAY", id),
+                                            java.util.Map.of("maxRunning", change)))
+                                    .replaceWith(array);
+                        })))
+                .invoke(array -> loops.wake(array.clusterId()))
+                .chain(array -> get(caller, id));
+    }
+
+    private static MyriadProblem.NotFound notFound(UUID id) {
+        return new MyriadProblem.NotFound(ProblemCode.JOB_ARRAY_NOT_FOUND, "No job array " + id);
+    }
+
     public Uni<JobArrayView> get(Caller caller, UUID id) {
         return projects.readableTenant(caller).chain(tenant -> scoped.asTenant(tenant, () -> arrays.find(tenant, id)
                 .chain(found -> {
-                    ArrayRow array = found.orElseThrow(() -> new MyriadProblem.NotFound(
-                            ProblemCode.JOB_ARRAY_NOT_FOUND, "No job array " + id));
+                    ArrayRow array = found.orElseThrow(() -> notFound(id));
                     return arrays.jobIds(id).chain(jobIds -> arrays.states(id)
                             .map(states -> view(array, jobIds, states)));
                 })));

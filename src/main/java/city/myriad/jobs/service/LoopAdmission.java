@@ -35,6 +35,9 @@ final class LoopAdmission {
     /** How long the card limits read for a tenant and project are used before they are read again. */
     static final Duration QUOTA_TTL = Duration.ofSeconds(5);
 
+    /** How long an array's {@code maxRunning} read is used before it is read again (updateJobArray may change it). */
+    static final Duration ARRAY_LIMIT_TTL = Duration.ofSeconds(5);
+
     /** Whose quota a job counts against. */
     record Owner(UUID tenant, UUID project) {}
 
@@ -51,8 +54,9 @@ final class LoopAdmission {
     private final UUID clusterId;
     private final BiFunction<UUID, UUID, QuotaLimits.Effective> readLimits;
     private final java.util.function.Function<UUID, Integer> readArrayLimit;
-    /** Per job array seen, how many of its jobs may run at once (0: no limit of its own); an array never changes it. */
+    /** Per job array seen, how many of its jobs may run at once (0: no limit of its own), and when that was read. */
     private final Map<UUID, Integer> arrayLimits = new HashMap<>();
+    private final Map<UUID, Instant> arrayLimitsAt = new HashMap<>();
     /** Per job array, how many of its jobs run now. */
     private final Map<UUID, Integer> arrayRunning = new HashMap<>();
     private final Map<String, Long> running = new HashMap<>();
@@ -69,7 +73,7 @@ final class LoopAdmission {
         this(clusterId, readLimits, array -> 0);
     }
 
-    /** As above; {@code readArrayLimit}: a job array's {@code maxRunning} (0: none), read once per array. */
+    /** As above; {@code readArrayLimit}: a job array's {@code maxRunning} (0: none), read again after a TTL. */
     LoopAdmission(UUID clusterId, BiFunction<UUID, UUID, QuotaLimits.Effective> readLimits,
             java.util.function.Function<UUID, Integer> readArrayLimit) {
         this.clusterId = clusterId;
@@ -98,7 +102,7 @@ final class LoopAdmission {
     void count(JobRow row, int sign, boolean borrowed) {
         long milli = sign * (long) row.cardsMilli();
         if (row.arrayId() != null) {
-            arrayRunning.merge(row.arrayId(), sign, Integer::sum);
+            arrayRunning.merge(row.arrayId(), sign, (a, b) -> a + b == 0 ? null : a + b);
         }
         if (row.reservationId() != null) {
             reservedRunning.merge(row.reservationId(), milli, Long::sum);
@@ -114,12 +118,20 @@ final class LoopAdmission {
     void loadLimits(Iterable<JobRow> waiting, Instant now) {
         this.now = now;
         Set<Owner> needed = new HashSet<>();
+        Set<UUID> arrays = new HashSet<>();
         for (JobRow row : waiting) {
             needed.add(new Owner(row.tenantId(), row.projectId()));
-            if (row.arrayId() != null && !arrayLimits.containsKey(row.arrayId())) {
-                arrayLimits.put(row.arrayId(), readArrayLimit.apply(row.arrayId()));
+            if (row.arrayId() != null && arrays.add(row.arrayId())) {
+                Instant at = arrayLimitsAt.get(row.arrayId());
+                if (at == null || Duration.between(at, now).compareTo(ARRAY_LIMIT_TTL) > 0) {
+                    arrayLimits.put(row.arrayId(), readArrayLimit.apply(row.arrayId()));
+                    arrayLimitsAt.put(row.arrayId(), now);
+                }
             }
         }
+        // Only arrays with jobs waiting are asked about: the others' limits are forgotten (read again if needed).
+        arrayLimits.keySet().retainAll(arrays);
+        arrayLimitsAt.keySet().retainAll(arrays);
         for (Owner k : needed) {
             Instant at = limitsAt.get(k);
             if (at == null || Duration.between(at, now).compareTo(QUOTA_TTL) > 0) {

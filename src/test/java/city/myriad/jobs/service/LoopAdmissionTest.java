@@ -104,8 +104,8 @@ class LoopAdmissionTest {
         List<JobRow> all = new ArrayList<>(a);
         all.addAll(b);
         admission.loadLimits(all, NOW);
-        admission.loadLimits(all, NOW.plusSeconds(60));
-        assertEquals(List.of(throttled, free), reads, "each array's limit is read once");
+        admission.loadLimits(all, NOW.plusSeconds(1));
+        assertEquals(List.of(throttled, free), reads, "each array's limit is read once within its time to live");
 
         for (JobRow row : all.subList(0, 2)) {
             assertTrue(admission.admit(row).admitted());
@@ -120,6 +120,8 @@ class LoopAdmissionTest {
         assertTrue(admission.admit(a.get(2)).admitted(), "one ended: room for one more");
         admission.clearRunning();
         assertTrue(admission.admit(a.get(2)).admitted(), "a rebuild counts the runs again from nothing");
+        admission.loadLimits(all, NOW.plus(LoopAdmission.ARRAY_LIMIT_TTL).plusSeconds(2));
+        assertEquals(List.of(throttled, free, throttled, free), reads, "read again after it: updateJobArray");
     }
 
     /** A one-card ON_DEMAND job of {@code array} at {@code index}, of the project whose quota leaves room. */
