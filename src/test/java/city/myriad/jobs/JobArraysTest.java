@@ -87,6 +87,34 @@ class JobArraysTest {
     }
 
     @Test
+    void an_arrays_cost_is_its_jobs_costs_summed() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        Response made = array(t.member(), null, 3, job(cluster, t.projectId(), "2", "ON_DEMAND", 3600));
+        // 2 cards x 1 h at 12.00 a card-hour: 24.00 each, 72.00 for the three; nothing spent yet.
+        made.then().statusCode(201).body("projectedCost.amountMinor", equalTo(7200))
+                .body("cost.amountMinor", equalTo(0)).body("credit.amountMinor", equalTo(0));
+        String arrayId = made.path("id");
+        List<String> ids = made.path("jobIds");
+        ids.forEach(id -> emulator.hang(UUID.fromString(id)));
+        untilCounted(t, arrayId, "RUNNING", 3);
+        JobsTest.sleep(2100);  // at least two whole seconds charged
+        given().auth().oauth2(t.member()).contentType("application/json").body("{\"arrayId\":\"" + arrayId + "\"}")
+                .post("/api/v1/job-cancellations").then().statusCode(200).body("cancelled", equalTo(3));
+        long sum = 0;
+        for (String id : ids) {
+            sum += given().auth().oauth2(t.member()).get("/api/v1/jobs/" + id).then().body("state", equalTo("CANCELLED"))
+                    .extract().jsonPath().getLong("cost.amountMinor");
+        }
+        JsonPath array = given().auth().oauth2(t.viewer()).get("/api/v1/job-arrays/" + arrayId).then().statusCode(200)
+                .extract().jsonPath();
+        assertEquals(sum, array.getLong("cost.amountMinor"));
+        org.junit.jupiter.api.Assertions.assertTrue(sum > 0, "the runs were charged: " + sum);
+        assertEquals("CNY", array.getString("cost.currency"));
+        assertEquals(7200, array.getInt("projectedCost.amountMinor"));
+    }
+
+    @Test
     void an_array_is_bought_whole_or_not_at_all_and_a_keyed_retry_makes_no_job_again() {
         String cluster = World.cluster(1);
         World.Tenant t = World.tenant();

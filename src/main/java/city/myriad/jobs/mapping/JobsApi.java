@@ -121,7 +121,13 @@ public final class JobsApi {
             @Schema(description = "Its jobs' ids, by index (0 first)") List<UUID> jobIds,
             @Schema(description = "How many of its jobs are in each state now (states with none left out)",
                     examples = "{\"QUEUED\": 10, \"RUNNING\": 4, \"SUCCEEDED\": 2}")
-            java.util.Map<String, Integer> states) implements Identified {}
+            java.util.Map<String, Integer> states,
+            @Schema(description = "Its jobs' costs summed, as each job's view gives its cost: their runs so far, the "
+                    + "current ones included") Money cost,
+            @Schema(description = "Its jobs' credits summed (runs interrupted by preemption or a node failure)")
+            Money credit,
+            @Schema(description = "Its jobs' projected costs summed: the most the array can cost") Money projectedCost)
+            implements Identified {}
 
     /** The range of a job's priority among its tenant's own jobs. */
     public static final int MIN_PRIORITY = -100;

@@ -69,6 +69,29 @@ public class JobArrayRepository {
                 .setParameter("array", arrayId).column(UUID.class);
     }
 
+    /** An array's money, as its jobs' views give theirs: currency, charged, credited, projected, and the running runs. */
+    public record Money(String currency, long chargedMinor, long creditedMinor, long projectedMinor,
+            List<Running> running) {}
+
+    /** A running job's price and start, for its live charge. */
+    public record Running(long unitPriceMinor, int cardsMilli, Instant startedAt) {}
+
+    /** The array's jobs' charges, credits and projections summed, with what its running jobs need for theirs. */
+    public Uni<Money> money(UUID arrayId) {
+        return SessionSql.select("""
+                        select min(currency), coalesce(sum(charged_minor), 0), coalesce(sum(credited_minor), 0),
+                               coalesce(sum(projected_minor), 0) from jobs where array_id = :array""")
+                .setParameter("array", arrayId).single()
+                .chain(sums -> SessionSql.select("""
+                                select unit_price_minor, cards_milli, started_at from jobs
+                                 where array_id = :array and state = 'RUNNING'""")
+                        .setParameter("array", arrayId).getResultList()
+                        .map(rows -> new Money((String) sums[0], ((Number) sums[1]).longValue(),
+                                ((Number) sums[2]).longValue(), ((Number) sums[3]).longValue(),
+                                rows.stream().map(r -> new Running(((Number) r[0]).longValue(),
+                                        ((Number) r[1]).intValue(), SqlTimes.instant(r[2]))).toList())));
+    }
+
     /** How many of the array's jobs are in each state, in the lifecycle's order of the states named. */
     public Uni<Map<String, Integer>> states(UUID arrayId) {
         return SessionSql.select("select state, count(*) from jobs where array_id = :array group by state")

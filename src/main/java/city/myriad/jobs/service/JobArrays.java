@@ -17,6 +17,7 @@ import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.MyriadProblem.Violation;
 import city.myriad.platform.error.ProblemCode;
 import city.myriad.platform.idempotency.Idempotency;
+import city.myriad.platform.money.Charges;
 import city.myriad.platform.money.Money;
 import city.myriad.platform.security.Caller;
 import city.myriad.platform.time.Ids;
@@ -142,7 +143,8 @@ public class JobArrays {
                                     : runs.hold(row, heldFor, s.now()).replaceWithVoid());
                 }).collect().last())
                 .map(ignored -> view(array, jobIds, Map.of(heldFor == null ? JobState.QUEUED.name()
-                        : JobState.HELD.name(), size)));
+                        : JobState.HELD.name(), size), new JobArrayRepository.Money(s.priced().currency(), 0, 0,
+                        Math.multiplyExact(s.priced().projectedMinor(), (long) size), List.of()), s.now()));
     }
 
     /**
@@ -187,15 +189,21 @@ public class JobArrays {
         return projects.readableTenant(caller).chain(tenant -> scoped.asTenant(tenant, () -> arrays.find(tenant, id)
                 .chain(found -> {
                     ArrayRow array = found.orElseThrow(() -> notFound(id));
-                    return arrays.jobIds(id).chain(jobIds -> arrays.states(id)
-                            .map(states -> view(array, jobIds, states)));
+                    return arrays.jobIds(id).chain(jobIds -> arrays.states(id).chain(states -> arrays.money(id)
+                            .map(money -> view(array, jobIds, states, money, clock.instant()))));
                 })));
     }
 
-    private static JobArrayView view(ArrayRow a, List<UUID> jobIds, Map<String, Integer> states) {
+    /** The array's view; its cost as its jobs' views give theirs: charged runs plus the running ones to {@code now}. */
+    private static JobArrayView view(ArrayRow a, List<UUID> jobIds, Map<String, Integer> states,
+            JobArrayRepository.Money money, Instant now) {
+        long live = 0;
+        for (JobArrayRepository.Running r : money.running()) {
+            live += Charges.of(r.unitPriceMinor(), r.cardsMilli(), java.time.Duration.between(r.startedAt(), now));
+        }
         return new JobArrayView(a.id(), a.projectId(), a.clusterId(), a.model(), a.size(), a.maxRunning(),
-                a.submittedBy(),
-                a.createdAt(), jobIds, states);
+                a.submittedBy(), a.createdAt(), jobIds, states, Money.of(money.chargedMinor() + live, money.currency()),
+                Money.of(money.creditedMinor(), money.currency()), Money.of(money.projectedMinor(), money.currency()));
     }
 
     /** Runs a check of the array's {@code job}, its refusals naming their fields inside it ({@code job.<field>}). */
