@@ -408,23 +408,46 @@ public class JobRepository {
     public record Asking(UUID tenantId, int priority) {}
 
     /**
-     * The jobs of a cluster and model still waiting ahead of one, in the scheduling core's order (fair share and
-     * class priority aside): the {@code oldestFirst} oldest of the jobs waiting since {@code agedBefore} or earlier,
-     * oldest first; then every other job in the order the core's merge of its tenants' queues yields them. Each
-     * tenant's queue is its jobs by priority (higher first), then smallest size key, then oldest; the merge takes the
-     * smallest key among the queues' heads, so a job comes out once every job before it in its tenant's queue has, in
-     * the order of the largest key up to it in that queue (its stream key: merging queues by their heads is sorting by
-     * that running maximum). Without priorities a job's stream key is its own size key, as before priorities. The
-     * size key is the area (cards × maxRunSeconds) with {@code areaRate} 0, else ln(1 + area in card-seconds) +
-     * areaRate × eligible time in epoch seconds (its submission, or its last release from a hold), as
-     * {@code SchedulerOptions.sizeKey}. Each one's id, what it needs (cards, CPU, memory) and its maxRunSeconds.
+     * {@link #queuedAhead}'s statement when no job of the queue, nor the asking one, has a priority: every job's
+     * stream key is then its own size key, and the statement needs no window over the tenants' queues (at 250
+     * queued, PostgreSQL's CPU per estimate 1.9-2.0 ms with it against 3.0 ms with the window: bin/bench-views).
      */
-    public Uni<List<Queued>> queuedAhead(UUID clusterId, String model, Instant eligibleAt, UUID id,
-            long areaMilliSeconds, Asking asking, double areaRate, Instant agedBefore, int oldestFirst) {
-        // The rate is cast wherever it is read: left to itself, PostgreSQL types it from "= 0" as an integer. "mine" is
-        // one row, computed once: inlined, the planner may join it inside a nested loop and count the queue again for
-        // every queued job (at 250 queued 6.2 ms instead of 0.9 ms; EXPLAIN ANALYZE, docs/design/estimate-reuse.md).
-        return SessionSql.select("""
+    private static final String AHEAD_BY_SIZE = """
+                        with ranked as (
+                          select id, cards_milli, max_run_seconds, cpu_milli, memory_mib, same_block, eligible_at,
+                                 tenant_id, price_class, reservation_id,
+                                 case when cast(:rate as float8) = 0 then cards_milli::float8 * max_run_seconds
+                                      else ln(1 + cards_milli::float8 * max_run_seconds / 1000)
+                                           + extract(epoch from eligible_at)::float8 * cast(:rate as float8) end as area,
+                                 eligible_at <= :aged as aged,
+                                 row_number() over (partition by eligible_at <= :aged
+                                                    order by eligible_at, id) as age_rank
+                            from jobs
+                           where cluster_id = :cluster and model = :model and state = 'QUEUED'),
+                        queued as (select ranked.*, aged and age_rank <= :oldest as oldest from ranked),
+                        mine as materialized (
+                          select not :fresh and count(*) <= :oldest as oldest, count(*) as age_rank,
+                                 case when cast(:rate as float8) = 0 then :area::float8
+                                      else ln(1 + :area::float8 / 1000)
+                                           + extract(epoch from cast(:before as timestamptz))::float8
+                                             * cast(:rate as float8) end as area
+                            from queued
+                           where eligible_at <= :aged and (eligible_at, id) <= (:before, :id))
+                        select q.cards_milli, q.max_run_seconds, q.cpu_milli, q.memory_mib, q.same_block, q.id,
+                               q.tenant_id, q.price_class = 'SPOT',
+                               greatest(case when q.reservation_id is not null
+                                             then (select r.start_at from reservations r where r.id = q.reservation_id)
+                                        end, q.eligible_at),
+                               q.reservation_id
+                          from queued q, mine
+                         where q.id <> :id
+                           and case when q.oldest then not mine.oldest or q.age_rank < mine.age_rank
+                                    else not mine.oldest and (q.area, q.eligible_at, q.id) < (mine.area, :before, :id) end
+                         order by q.oldest desc, case when q.oldest then q.age_rank else 0 end,
+                                  q.area, q.eligible_at, q.id""";
+
+    /** {@link #queuedAhead}'s statement when priorities order some tenant's queue: by the stream key (below). */
+    private static final String AHEAD_BY_STREAM = """
                         with ranked as (
                           select id, cards_milli, max_run_seconds, cpu_milli, memory_mib, same_block, eligible_at,
                                  tenant_id, price_class, reservation_id, priority,
@@ -476,23 +499,51 @@ public class JobRepository {
                                                   and (q.area, q.eligible_at, q.id) < (mine.area, :before, :id))
                                     else (q.stream_key, q.tenant_id) < (mine.stream_key, :tenant) end
                          order by q.oldest desc, case when q.oldest then q.age_rank else 0 end,
-                                  q.stream_key, q.tenant_id, q.stream_rank""")
-                .setParameter("cluster", clusterId)
-                .setParameter("model", model)
-                .setParameter("before", SqlTimes.utc(eligibleAt))
-                .setParameter("id", id)
-                .setParameter("area", areaMilliSeconds)
-                .setParameter("rate", areaRate)
-                .setParameter("aged", SqlTimes.utc(agedBefore))
-                .setParameter("fresh", eligibleAt.isAfter(agedBefore))
-                .setParameter("oldest", oldestFirst)
-                .setParameter("tenant", asking.tenantId())
-                .setParameter("priority", (short) asking.priority())
-                .getResultList()
-                .map(rows -> rows.stream().map(r -> new Queued((UUID) r[5], new StartEstimate.Waiting(
-                        new StartEstimate.Need(((Number) r[0]).longValue(), ((Number) r[2]).longValue(),
-                                ((Number) r[3]).longValue()), ((Number) r[1]).longValue(), (Boolean) r[4], r[6],
-                                (Boolean) r[7], r[8] == null ? null : SqlTimes.instant(r[8])), (UUID) r[9])).toList());
+                                  q.stream_key, q.tenant_id, q.stream_rank""";
+
+    /**
+     * The jobs of a cluster and model still waiting ahead of one, in the scheduling core's order (fair share and
+     * class priority aside): the {@code oldestFirst} oldest of the jobs waiting since {@code agedBefore} or earlier,
+     * oldest first; then every other job in the order the core's merge of its tenants' queues yields them. Each
+     * tenant's queue is its jobs by priority (higher first), then smallest size key, then oldest; the merge takes the
+     * smallest key among the queues' heads, so a job comes out once every job before it in its tenant's queue has, in
+     * the order of the largest key up to it in that queue (its stream key: merging queues by their heads is sorting by
+     * that running maximum). Without priorities a job's stream key is its own size key, as before priorities. The
+     * size key is the area (cards × maxRunSeconds) with {@code areaRate} 0, else ln(1 + area in card-seconds) +
+     * areaRate × eligible time in epoch seconds (its submission, or its last release from a hold), as
+     * {@code SchedulerOptions.sizeKey}. Each one's id, what it needs (cards, CPU, memory) and its maxRunSeconds.
+     */
+    public Uni<List<Queued>> queuedAhead(UUID clusterId, String model, Instant eligibleAt, UUID id,
+            long areaMilliSeconds, Asking asking, double areaRate, Instant agedBefore, int oldestFirst) {
+        // The rate is cast wherever it is read: left to itself, PostgreSQL types it from "= 0" as an integer. "mine" is
+        // one row, computed once: inlined, the planner may join it inside a nested loop and count the queue again for
+        // every queued job (at 250 queued 6.2 ms instead of 0.9 ms; EXPLAIN ANALYZE, docs/design/estimate-reuse.md).
+        // A job of a priority other than 0 in the queue (a probe of the partial index jobs_queued_prioritised, nearly
+        // always empty), or one asked about, needs the stream keys; otherwise the order by size is the same order.
+        Uni<Boolean> prioritised = asking.priority() != 0 ? Uni.createFrom().item(true) : SessionSql.select("""
+                        select exists (select 1 from jobs where cluster_id = :cluster and model = :model
+                                          and state = 'QUEUED' and priority <> 0)""")
+                .setParameter("cluster", clusterId).setParameter("model", model).column(Boolean.class)
+                .map(rows -> rows.get(0));
+        return prioritised.chain(streams -> {
+            SessionSql q = SessionSql.select(streams ? AHEAD_BY_STREAM : AHEAD_BY_SIZE)
+                    .setParameter("cluster", clusterId)
+                    .setParameter("model", model)
+                    .setParameter("before", SqlTimes.utc(eligibleAt))
+                    .setParameter("id", id)
+                    .setParameter("area", areaMilliSeconds)
+                    .setParameter("rate", areaRate)
+                    .setParameter("aged", SqlTimes.utc(agedBefore))
+                    .setParameter("fresh", eligibleAt.isAfter(agedBefore))
+                    .setParameter("oldest", oldestFirst);
+            if (streams) {
+                q.setParameter("tenant", asking.tenantId()).setParameter("priority", (short) asking.priority());
+            }
+            return q.getResultList();
+        }).map(rows -> rows.stream().map(r -> new Queued((UUID) r[5], new StartEstimate.Waiting(
+                new StartEstimate.Need(((Number) r[0]).longValue(), ((Number) r[2]).longValue(),
+                        ((Number) r[3]).longValue()), ((Number) r[1]).longValue(), (Boolean) r[4], r[6],
+                        (Boolean) r[7], r[8] == null ? null : SqlTimes.instant(r[8])), (UUID) r[9])).toList());
     }
 
     /**
