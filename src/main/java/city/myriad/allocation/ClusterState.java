@@ -552,6 +552,56 @@ public final class ClusterState {
         allocate(p, Double.POSITIVE_INFINITY);
     }
 
+    /**
+     * Why the placement cannot be allocated on the state as it is, or null if it can: a node or card that the
+     * topology does not have, a card of a model the job does not allow, a card or node named twice, or less free
+     * share, CPU or memory than it takes. Checked before a stored placement is resumed, so that records that no
+     * longer match the nodes (an inventory re-imported with fewer cards) are refused whole instead of corrupting
+     * the state half way.
+     */
+    public String misfit(Placement p) {
+        int milli = p.milli();
+        if (p.cards().length != p.nodes().length || p.cpu().length != p.nodes().length
+                || p.memory().length != p.nodes().length) {
+            return "a placement's nodes, cards, CPU and memory differ in length";
+        }
+        for (int i = 0; i < p.nodes().length; i++) {
+            int node = p.nodes()[i];
+            if (node < 0 || node >= topology.nodes()) {
+                return "no node " + node;
+            }
+            for (int j = 0; j < i; j++) {
+                if (p.nodes()[j] == node) {
+                    return "node " + topology.nodeName(node) + " named twice";
+                }
+            }
+            if (p.job().gpus() > 0 && !p.job().allows(topology.model[node])) {  // CPU-only work goes anywhere
+                return "node " + topology.nodeName(node) + " is of a model the job does not allow";
+            }
+            int[] cards = p.cards()[i];
+            for (int k = 0; k < cards.length; k++) {
+                int c = cards[k];
+                if (c < 0 || c >= topology.cards[node]) {
+                    return "node " + topology.nodeName(node) + " has no card " + c;
+                }
+                for (int j = 0; j < k; j++) {
+                    if (cards[j] == c) {
+                        return "card " + c + " of node " + topology.nodeName(node) + " named twice";
+                    }
+                }
+                if (free[topology.cardOffset[node] + c] < milli) {
+                    return "card " + c + " of node " + topology.nodeName(node) + " has "
+                            + free[topology.cardOffset[node] + c] + " milli-cards free, not " + milli;
+                }
+            }
+            if (p.cpu()[i] < 0 || p.cpu()[i] > cpuFree[node] || p.memory()[i] < 0 || p.memory()[i] > memFree[node]) {
+                return "node " + topology.nodeName(node) + " has " + cpuFree[node] + " milli-CPU and "
+                        + memFree[node] + " MiB free, not " + p.cpu()[i] + " and " + p.memory()[i];
+            }
+        }
+        return null;
+    }
+
     /** Allocates a placement whose job is declared to end at {@code endS} (infinite: never, or not known). */
     public void allocate(Placement p, double endS) {
         apply(p, -1);

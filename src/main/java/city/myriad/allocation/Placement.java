@@ -16,7 +16,12 @@ public record Placement(Job job, int[] nodes, int[][] cards, long[] cpu, long[] 
         return nodes.length;
     }
 
-    static Placement onNodes(Job job, int[] nodes, int[][] cards) {
+    /**
+     * The job on these nodes and cards, taking the CPU and memory the core gives it there: all of them on one node;
+     * on several, each node's share in proportion to its cards, rounded up. A stored placement (node names and cards)
+     * is read back with this, so that a resumed job holds the CPU and memory it was started with.
+     */
+    public static Placement onNodes(Job job, int[] nodes, int[][] cards) {
         long[] cpu = new long[nodes.length];
         long[] mem = new long[nodes.length];
         if (nodes.length == 1) {

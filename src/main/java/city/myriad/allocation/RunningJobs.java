@@ -44,6 +44,10 @@ final class RunningJobs {
         return new RunningJob(placement, startS, seq++);
     }
 
+    boolean runs(int jobId) {
+        return byId.containsKey(jobId);
+    }
+
     /** A prepared run starts: by id and by end. */
     void add(RunningJob r) {
         byId.put(r.job().id(), r);

@@ -137,11 +137,20 @@ public final class Scheduler {
 
     /**
      * A job that is already running where the placement says, since {@code startedAtS}: after a restart the service
-     * rebuilds the scheduler from its records with this (fair-share usage is not charged again). Throws if the
-     * placement does not fit the current state, which would mean the records are inconsistent.
+     * rebuilds the scheduler from its records with this (fair-share usage is not charged again). A placement that
+     * does not fit the state as it is (its node lost cards or CPU since, or another resumed job holds its cards) is
+     * refused and changes nothing: the caller decides what becomes of the job. Throws if the job already runs.
      */
-    public void resume(Placement placement, double startedAtS) {
+    public Resumption resume(Placement placement, double startedAtS) {
+        if (running.runs(placement.job().id())) {
+            throw new IllegalArgumentException("job " + placement.job().id() + " is already running");
+        }
+        String misfit = state.misfit(placement);
+        if (misfit != null) {
+            return new Resumption.Refused(misfit);
+        }
         run(placement, startedAtS);
+        return Resumption.RESUMED;
     }
 
     private RunningJob run(Placement placement, double startedAtS) {

@@ -1,5 +1,6 @@
 package city.myriad.allocation;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -338,6 +339,59 @@ class SchedulerTest {
         List<Decision> d = early.cycle(10_000);  // loses 7.5 x 10,000 against 1 x 990,000 spared: it pays
         assertTrue(d.get(0) instanceof Decision.Preempt p && p.victim().job().equals(cpuOnly));
         assertEquals(List.of(soon), started(d));
+    }
+
+    @Test
+    void a_resumed_job_holds_the_cpu_and_memory_it_started_with() {
+        Topology t = nodesOf8(1);
+        Scheduler before = new Scheduler(t, new BestFitPolicy(), SchedulerOptions.myriad());
+        Job heavy = Job.of(0).runsFor(1_000).cards(1).cpu(48_000).memory(400_000).build();
+        before.submit(heavy);
+        Placement where = ((Decision.Start) before.cycle(0).get(0)).placement();
+        // What the service stores is the nodes and cards; read back through onNodes, the CPU and memory are the same.
+        Placement stored = Placement.onNodes(heavy, where.nodes(), where.cards());
+        assertArrayEquals(where.cpu(), stored.cpu());
+        assertArrayEquals(where.memory(), stored.memory());
+
+        Scheduler after = new Scheduler(t, new BestFitPolicy(), SchedulerOptions.myriad());
+        assertEquals(Resumption.RESUMED, after.resume(stored, 0));
+        Job wantsCpu = Job.of(1).tenant(1).submittedAt(10).runsFor(100).cards(1).cpu(20_000).build();
+        after.submit(wantsCpu);
+        assertEquals(List.of(), after.cycle(10), "16 of 64 cores free for 20: seven cards free do not help");
+        after.finished(heavy);
+        assertEquals(List.of(wantsCpu), started(after.cycle(1_000)));
+    }
+
+    @Test
+    void a_placement_the_nodes_no_longer_carry_is_refused_whole_and_changes_nothing() {
+        // The records say a job runs on cards 6 and 7 of n0; the node is now imported with 4 cards.
+        Topology shrunk = Topology.builder().node("n0", "H800", 4, 64_000, 512_000, "r0", "b0")
+                .node("n1", "H800", 8, 64_000, 512_000, "r0", "b0").build();
+        Scheduler s = new Scheduler(shrunk, new BestFitPolicy(), SchedulerOptions.myriad());
+        Job lost = Job.of(0).runsFor(1_000).cards(2).build();
+        Resumption r = s.resume(Placement.onNodes(lost, new int[] {0}, new int[][] {{6, 7}}), 0);
+        assertTrue(r instanceof Resumption.Refused, r.toString());
+        assertEquals("node n0 has no card 6", ((Resumption.Refused) r).why());
+        // Other misfits: more CPU than the node has, another model, a card taken by a job resumed before.
+        Job cpu = Job.of(1).runsFor(1_000).cards(1).cpu(65_000).build();
+        assertEquals(new Resumption.Refused("node n0 has 64000 milli-CPU and 512000 MiB free, not 65000 and 0"),
+                s.resume(Placement.onNodes(cpu, new int[] {0}, new int[][] {{0}}), 0));
+        Job otherModel = Job.of(2).runsFor(1_000).cards(1).models(1L << 1).build();
+        assertTrue(s.resume(Placement.onNodes(otherModel, new int[] {1}, new int[][] {{0}}), 0)
+                instanceof Resumption.Refused);
+        Job first = Job.of(3).runsFor(1_000).cards(4).build();
+        assertEquals(Resumption.RESUMED, s.resume(Placement.onNodes(first, new int[] {1}, new int[][] {{0, 1, 2, 3}}),
+                0));
+        Job second = Job.of(4).runsFor(1_000).cards(2).build();
+        assertEquals(new Resumption.Refused("card 3 of node n1 has 0 milli-cards free, not 1000"),
+                s.resume(Placement.onNodes(second, new int[] {1}, new int[][] {{3, 4}}), 0));
+        // Nothing of the refused ones was taken: n0's 4 cards and n1's other 4 are free for an 8-card pair of jobs.
+        assertEquals(1, s.running());
+        Job a = Job.of(5).submittedAt(1).runsFor(100).cards(4).build();
+        Job b = Job.of(6).submittedAt(1).runsFor(100).cards(4).build();
+        s.submit(a);
+        s.submit(b);
+        assertEquals(2, started(s.cycle(1)).size());
     }
 
     @Test

@@ -86,7 +86,8 @@ class SchedulerApiPropertiesTest {
             SchedulerOptions options, Shadow shadow) {
         Scheduler s = new Scheduler(t, policy, options, new FairShare(options.fairShareHalfLifeS()));
         for (Run run : shadow.running.values()) {
-            s.resume(run.placement, run.start);
+            assertEquals(city.myriad.allocation.Resumption.RESUMED, s.resume(run.placement, run.start),
+                    "what the service recorded resumes");
         }
         for (Job j : shadow.pending.values()) {
             s.submit(j);

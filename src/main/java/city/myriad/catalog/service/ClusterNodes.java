@@ -30,6 +30,13 @@ public class ClusterNodes {
         public boolean down() {
             return NodeState.DOWN.name().equals(state);
         }
+
+        /** Whether the other is the same hardware in the same place (its state aside): a re-import may change it. */
+        public boolean sameHardware(NodeRef other) {
+            return other != null && name.equals(other.name) && model.equals(other.model) && cards == other.cards
+                    && cpuMilli == other.cpuMilli && memoryMib == other.memoryMib && rack.equals(other.rack)
+                    && block.equals(other.block);
+        }
     }
 
     private final Scoped scoped;

@@ -5,6 +5,7 @@ import city.myriad.allocation.Decision;
 import city.myriad.allocation.FragmentationAwarePolicy;
 import city.myriad.allocation.Placement;
 import city.myriad.allocation.Reservations;
+import city.myriad.allocation.Resumption;
 import city.myriad.allocation.Scheduler;
 import city.myriad.allocation.SchedulerOptions;
 import city.myriad.allocation.Topology;
@@ -127,6 +128,8 @@ final class ClusterLoop implements Runnable {
     private Topology topology;
     private Map<String, Integer> nodeIndex;
     private List<NodeRef> nodeRefs;
+    /** The nodes the core was built on, by node index: a node read since as other hardware makes it stale. */
+    private List<NodeRef> builtFrom;
     /** Per node index: its block's name, as when the core was built. */
     private String[] blockOf;
     private Scheduler scheduler;
@@ -273,6 +276,7 @@ final class ClusterLoop implements Runnable {
         orphans.clear();
         origin = parts.clock.instant();
         nodeRefs = parts.await(() -> parts.nodes.of(clusterId));
+        builtFrom = nodeRefs;
         nodesAt = origin;
         Topology.Builder b = Topology.builder();
         nodeIndex = new HashMap<>();
@@ -320,12 +324,24 @@ final class ClusterLoop implements Runnable {
         for (JobRow row : live) {
             Tracked t = track(row);
             if (row.state() == JobState.RUNNING) {
+                if (t.core == null) {
+                    continue;  // its model is gone: track made it an orphan
+                }
                 Placement p = placements.of(t.core, row.placement());
                 if (p == null) {
                     orphans.add(t);  // its nodes are gone: the next cycle ends it
                     continue;
                 }
-                scheduler.resume(p, seconds(row.startedAt()));
+                Resumption resumed = scheduler.resume(p, seconds(row.startedAt()));
+                if (resumed instanceof Resumption.Refused refused) {
+                    // Its nodes are there but no longer carry it (re-imported with fewer cards, less CPU or memory,
+                    // or another model): its run is over, as on a node that went down. Resuming it anyway would
+                    // corrupt the core, and the failure would come back at every rebuild and stop the whole cluster.
+                    LOG.warnf("Cluster %s: running job %s no longer fits its nodes (%s); it ends as on a node down",
+                            clusterId, row.id(), refused.why());
+                    orphans.add(t);
+                    continue;
+                }
                 runs(t);
                 limitFrom(t);
                 count(t, +1);
@@ -801,8 +817,12 @@ final class ClusterLoop implements Runnable {
         if (nodesDue(now)) {
             nodeRefs = parts.await(() -> parts.nodes.of(clusterId));
             nodesAt = now;
-            if (nodeRefs.size() != topology.nodes()
-                    || nodeRefs.stream().anyMatch(n -> !nodeIndex.containsKey(n.name()))) {
+            // Nodes added or removed, or a node re-imported as other hardware (fewer cards after a card failed, less
+            // CPU, another model, moved to another rack): the core is built again on the nodes as they are.
+            if (nodeRefs.size() != topology.nodes() || nodeRefs.stream().anyMatch(n -> {
+                Integer i = nodeIndex.get(n.name());
+                return i == null || !n.sameHardware(builtFrom.get(i));
+            })) {
                 stale = true;
             }
         }

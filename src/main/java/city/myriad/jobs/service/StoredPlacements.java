@@ -61,7 +61,11 @@ final class StoredPlacements {
         }
     }
 
-    /** The core's placement of a running {@code job} from its stored one; null if a node of it no longer exists. */
+    /**
+     * The core's placement of a running {@code job} from its stored one, with the CPU and memory the core gave it
+     * when it started (they are not stored: the core's rule derives them from the job and its cards); null if a node
+     * of it no longer exists.
+     */
     Placement of(Job job, String stored) {
         JobPlacement p = read(stored);
         if (job == null || p == null) {
@@ -78,6 +82,6 @@ final class StoredPlacements {
             nodes[i] = n;
             cards[i] = p.nodes().get(i).cards().stream().mapToInt(Integer::intValue).toArray();
         }
-        return new Placement(job, nodes, cards, new long[k], new long[k]);
+        return Placement.onNodes(job, nodes, cards);
     }
 }
