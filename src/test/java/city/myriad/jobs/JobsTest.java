@@ -1152,13 +1152,27 @@ class JobsTest {
         String second = submitted(t.admin(), job(cluster, t.projectId(), "4", "ON_DEMAND", 36000));
         JsonPath held = until(t.admin(), second, j -> "QUOTA".equals(j.getString("reason")));
         assertEquals("QUEUED", held.getString("state"));
+        // Eight cards are idle, yet it is estimated to start when the quota has room: the running job's declared end;
+        // and a job of 8 behind it (in the core's order: larger) when the quota next has 8: the second's end after it.
+        Instant firstEnds = Instant.parse(given().auth().oauth2(t.admin()).get("/api/v1/jobs/" + first).then()
+                .extract().<String>path("startedAt")).plusSeconds(36000);
+        assertEquals(firstEnds, Instant.parse(held.getString("estimatedStartAt")));
+        // A quote for such a job says the same (the tenant's limit: a quote names no project).
+        assertEquals(firstEnds, Instant.parse(given().auth().oauth2(t.admin()).contentType("application/json")
+                .body("{\"clusterId\":\"" + cluster + "\",\"model\":\"ASCEND-910B\",\"cards\":4,"
+                        + "\"class\":\"ON_DEMAND\",\"maxRunSeconds\":36000}")
+                .post("/api/v1/quotes").then().statusCode(201).extract().<String>path("earliestStartAt")));
+        String third = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 36000));
+        JsonPath behind = until(t.admin(), third, j -> "QUOTA".equals(j.getString("reason")));
+        assertEquals(2, behind.getInt("queuePosition"));
+        assertEquals(firstEnds.plusSeconds(36000), Instant.parse(behind.getString("estimatedStartAt")));
         // Spot work may borrow idle cards beyond the class-less limit: it runs, marked borrowed.
         String borrowed = submitted(t.admin(), job(cluster, t.projectId(), "4", "SPOT", 36000));
         JsonPath b = until(t.admin(), borrowed, state("RUNNING"));
         assertTrue(b.getBoolean("borrowed"));
         given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + first + "/cancel").then().statusCode(200);
         until(t.admin(), second, state("RUNNING"));
-        for (String id : List.of(second, borrowed)) {
+        for (String id : List.of(second, borrowed, third)) {
             given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + id + "/cancel").then().statusCode(200);
         }
     }

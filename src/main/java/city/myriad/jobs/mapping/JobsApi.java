@@ -292,8 +292,8 @@ public final class JobsApi {
                     + "1.75 hours it has waited, each tenant's jobs by their priority first and so none before a job "
                     + "of its tenant ahead of it), plus one",
                     examples = "3") Long queuePosition,
-            @Schema(description = "QUEUED: when it should start, from the declared ends of the running jobs "
-                    + "(docs/market.md)") Instant estimatedStartAt,
+            @Schema(description = "QUEUED: when it should start, from the declared ends of the running jobs, no "
+                    + "earlier than the card quotas that bind it have room (docs/market.md)") Instant estimatedStartAt,
             @Schema(description = "Per card-hour, as sold (RESERVED: 0, the reservation is paid)") Money unitPrice,
             @Schema(description = "Charges of its runs so far, the current one included") Money cost,
             @Schema(description = "Credited for runs interrupted by preemption or a node failure") Money credit,

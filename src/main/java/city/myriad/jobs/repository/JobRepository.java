@@ -401,8 +401,34 @@ public class JobRepository {
                 + (eligibleAt.getEpochSecond() + eligibleAt.getNano() / 1e9) * rate;
     }
 
-    /** A job waiting ahead: its id, what it needs and until when it may not start, and its reservation (or null). */
-    public record Queued(UUID id, StartEstimate.Waiting waiting, UUID reservationId) {}
+    /**
+     * A job waiting ahead: its id, what it needs and until when it may not start, its reservation (or null), and
+     * whose quota it counts against (its project; its tenant is the waiting's) in which class.
+     */
+    public record Queued(UUID id, StartEstimate.Waiting waiting, UUID reservationId, UUID projectId,
+            String jobClass) {}
+
+    /** A run counted against quotas (not borrowed): whose, its class, its milli-cards and its declared end. */
+    public record QuotaRun(UUID tenantId, UUID projectId, String jobClass, long cardsMilli, Instant endsAt) {}
+
+    /**
+     * The RUNNING jobs of a cluster and model of these tenants that count against their quotas (not borrowed), with
+     * their declared ends (start plus maxRunSeconds), as the scheduling loop counts them (LoopAdmission).
+     */
+    public Uni<List<QuotaRun>> quotaRuns(UUID clusterId, String model, java.util.Collection<UUID> tenants) {
+        return SessionSql.select("""
+                        select tenant_id, project_id, price_class, cards_milli,
+                               started_at + make_interval(secs => max_run_seconds)
+                          from jobs
+                         where cluster_id = :cluster and model = :model and state = 'RUNNING' and not borrowed
+                           and tenant_id = any(:tenants)""")
+                .setParameter("cluster", clusterId)
+                .setParameter("model", model)
+                .setParameter("tenants", tenants.toArray(UUID[]::new))
+                .getResultList()
+                .map(rows -> rows.stream().map(r -> new QuotaRun((UUID) r[0], (UUID) r[1], (String) r[2],
+                        ((Number) r[3]).longValue(), SqlTimes.instant(r[4]))).toList());
+    }
 
     /** The job a queue is read for: its tenant and its priority among the tenant's jobs ({@code jobs.priority}). */
     public record Asking(UUID tenantId, int priority) {}
@@ -415,7 +441,7 @@ public class JobRepository {
     private static final String AHEAD_BY_SIZE = """
                         with ranked as (
                           select id, cards_milli, max_run_seconds, cpu_milli, memory_mib, same_block, eligible_at,
-                                 tenant_id, price_class, reservation_id,
+                                 tenant_id, project_id, price_class, reservation_id,
                                  case when cast(:rate as float8) = 0 then cards_milli::float8 * max_run_seconds
                                       else ln(1 + cards_milli::float8 * max_run_seconds / 1000)
                                            + extract(epoch from eligible_at)::float8 * cast(:rate as float8) end as area,
@@ -438,7 +464,7 @@ public class JobRepository {
                                greatest(case when q.reservation_id is not null
                                              then (select r.start_at from reservations r where r.id = q.reservation_id)
                                         end, q.eligible_at),
-                               q.reservation_id
+                               q.reservation_id, q.project_id, q.price_class
                           from queued q, mine
                          where q.id <> :id
                            and case when q.oldest then not mine.oldest or q.age_rank < mine.age_rank
@@ -450,7 +476,7 @@ public class JobRepository {
     private static final String AHEAD_BY_STREAM = """
                         with ranked as (
                           select id, cards_milli, max_run_seconds, cpu_milli, memory_mib, same_block, eligible_at,
-                                 tenant_id, price_class, reservation_id, priority,
+                                 tenant_id, project_id, price_class, reservation_id, priority,
                                  case when cast(:rate as float8) = 0 then cards_milli::float8 * max_run_seconds
                                       else ln(1 + cards_milli::float8 * max_run_seconds / 1000)
                                            + extract(epoch from eligible_at)::float8 * cast(:rate as float8) end as area,
@@ -488,7 +514,7 @@ public class JobRepository {
                                greatest(case when q.reservation_id is not null
                                              then (select r.start_at from reservations r where r.id = q.reservation_id)
                                         end, q.eligible_at),
-                               q.reservation_id
+                               q.reservation_id, q.project_id, q.price_class
                           from streamed q, mine_keyed mine
                          where q.id <> :id
                            and case when q.oldest then not mine.oldest or q.age_rank < mine.age_rank
@@ -543,7 +569,8 @@ public class JobRepository {
         }).map(rows -> rows.stream().map(r -> new Queued((UUID) r[5], new StartEstimate.Waiting(
                 new StartEstimate.Need(((Number) r[0]).longValue(), ((Number) r[2]).longValue(),
                         ((Number) r[3]).longValue()), ((Number) r[1]).longValue(), (Boolean) r[4], r[6],
-                        (Boolean) r[7], r[8] == null ? null : SqlTimes.instant(r[8])), (UUID) r[9])).toList());
+                        (Boolean) r[7], r[8] == null ? null : SqlTimes.instant(r[8])), (UUID) r[9], (UUID) r[10],
+                (String) r[11])).toList());
     }
 
     /**

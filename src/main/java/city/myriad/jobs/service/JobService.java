@@ -557,15 +557,19 @@ public class JobService {
                     List<StartEstimate.Waiting> waiting = new ArrayList<>(ahead.size() + 1);
                     List<UUID> reservations = new ArrayList<>(ahead.size() + 1);
                     List<UUID> order = new ArrayList<>(ahead.size() + 1);
+                    List<QuotaOwner> owners = new ArrayList<>(ahead.size() + 1);
                     for (JobRepository.Queued q : ahead) {
                         waiting.add(q.waiting());
                         reservations.add(q.reservationId());
                         order.add(q.id());
+                        owners.add(new QuotaOwner((UUID) q.waiting().tenant(), q.projectId(), q.jobClass()));
                     }
                     waiting.add(me);
                     reservations.add(r.reservationId());
                     order.add(r.id());
+                    owners.add(new QuotaOwner(r.tenantId(), r.projectId(), r.jobClass()));
                     return roomed(waiting, reservations, now)
+                            .chain(queue -> quotaRoomed(r.clusterId(), r.model(), queue, owners, now))
                             .chain(queue -> planQueue(r, nodes, version, order, queue, now));
                 });
     }
@@ -616,6 +620,44 @@ public class JobService {
         });
     }
 
+    /** Whose card limits a queued job counts against, and in which class; no project (null): the tenant's only. */
+    record QuotaOwner(UUID tenant, UUID project, String jobClass) {}
+
+    /** No project's id: its limits read as none, so only the tenant's bind (a quote names no project). */
+    private static final UUID NO_PROJECT = new UUID(0, 0);
+
+    /**
+     * The queue with each job's earliest start moved to when the card limits of its tenant and project that bind it
+     * have room for it, as the loop admits it ({@link QuotaRoom}); {@code owners} gives each job's. The limits are
+     * read per tenant and project (cached, {@link QuotaLimits#of}); the runs counted against them only when some job
+     * of the queue is bound by one.
+     */
+    Uni<List<StartEstimate.Waiting>> quotaRoomed(UUID cluster, String model, List<StartEstimate.Waiting> queue,
+            List<QuotaOwner> owners, Instant now) {
+        Map<QuotaOwner, List<QuotaRoom.Limit>> bindings = new HashMap<>();
+        Uni<Void> read = Uni.createFrom().voidItem();
+        for (QuotaOwner o : new java.util.LinkedHashSet<>(owners)) {
+            read = read.chain(() -> quotas.of(o.tenant(), o.project() == null ? NO_PROJECT : o.project())
+                    .invoke(limits -> bindings.put(o,
+                    CardQuota.bindings(limits, cluster, model, JobClass.valueOf(o.jobClass()), false).stream()
+                            .map(b -> new QuotaRoom.Limit(b.tenantWide() ? o.tenant() : o.project(),
+                                    b.limit().priceClass(), b.limit().limit() * 1000L)).toList()))).replaceWithVoid();
+        }
+        return read.chain(() -> {
+            List<List<QuotaRoom.Limit>> binding = owners.stream().map(bindings::get).toList();
+            java.util.Set<UUID> bound = new java.util.HashSet<>();
+            for (int i = 0; i < owners.size(); i++) {
+                if (!binding.get(i).isEmpty()) {
+                    bound.add(owners.get(i).tenant());
+                }
+            }
+            if (bound.isEmpty()) {
+                return Uni.createFrom().item(queue);
+            }
+            return jobs.quotaRuns(cluster, model, bound).map(runs -> QuotaRoom.apply(queue, binding, runs, now));
+        });
+    }
+
     /**
      * The jobs of the cluster created at or before this instant have aged: the core's threshold, 6.25 hours or the
      * time the cluster's queue would take to drain on its cards, up to 18 hours ({@code SchedulerOptions.agingThreshold}).
@@ -643,13 +685,20 @@ public class JobService {
             StartEstimate.Waiting job, Instant now) {
         List<StartEstimate.Waiting> waiting = new ArrayList<>(ahead.size() + 1);
         List<UUID> reservations = new ArrayList<>(ahead.size() + 1);
+        List<QuotaOwner> owners = new ArrayList<>(ahead.size() + 1);
         for (JobRepository.Queued q : ahead) {
             waiting.add(q.waiting());
             reservations.add(q.reservationId());
+            owners.add(new QuotaOwner((UUID) q.waiting().tenant(), q.projectId(), q.jobClass()));
         }
         waiting.add(job);
         reservations.add(null);  // a quote is never of a RESERVED job: it is paid by its reservation
-        return roomed(waiting, reservations, now).chain(queue -> startAt(cluster, model, queue, now));
+        // A quote names no project: the tenant's own card limits are counted, a project's cannot be.
+        owners.add(new QuotaOwner((UUID) job.tenant(), null, job.preemptible() ? JobClass.SPOT.name()
+                : JobClass.ON_DEMAND.name()));
+        return roomed(waiting, reservations, now)
+                .chain(queue -> quotaRoomed(cluster, model, queue, owners, now))
+                .chain(queue -> startAt(cluster, model, queue, now));
     }
 
     private Uni<java.util.Optional<Instant>> startAt(UUID cluster, String model, List<StartEstimate.Waiting> queue,
