@@ -217,6 +217,16 @@ class JobArraysTest {
         assertEquals(Map.of("RUNNING", 2, "QUEUED", 2), now.getMap("states"));
         given().auth().oauth2(t.member()).get("/api/v1/jobs?arrayId=" + arrayId + "&state=QUEUED").then()
                 .body("items.reason", equalTo(List.of("ARRAY_LIMIT", "ARRAY_LIMIT")));
+        // Seven cards idle, yet each waiting job is estimated to start when a slot of the array frees: the running
+        // ones' declared ends, one each.
+        List<java.time.Instant> ends = given().auth().oauth2(t.member())
+                .get("/api/v1/jobs?arrayId=" + arrayId + "&state=RUNNING").then().extract().<List<String>>path(
+                        "items.startedAt").stream().map(at -> java.time.Instant.parse(at).plusSeconds(3600)).sorted()
+                .toList();
+        List<java.time.Instant> estimated = given().auth().oauth2(t.member())
+                .get("/api/v1/jobs?arrayId=" + arrayId + "&state=QUEUED").then().extract().<List<String>>path(
+                        "items.estimatedStartAt").stream().map(java.time.Instant::parse).sorted().toList();
+        assertEquals(ends, estimated);
         // One ends: a third starts.
         String first = given().auth().oauth2(t.member()).get("/api/v1/jobs?arrayId=" + arrayId + "&state=RUNNING")
                 .then().extract().path("items[0].id");

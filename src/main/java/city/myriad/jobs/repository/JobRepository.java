@@ -402,11 +402,11 @@ public class JobRepository {
     }
 
     /**
-     * A job waiting ahead: its id, what it needs and until when it may not start, its reservation (or null), and
-     * whose quota it counts against (its project; its tenant is the waiting's) in which class.
+     * A job waiting ahead: its id, what it needs and until when it may not start, its reservation (or null),
+     * whose quota it counts against (its project; its tenant is the waiting's) in which class, and its array (or null).
      */
     public record Queued(UUID id, StartEstimate.Waiting waiting, UUID reservationId, UUID projectId,
-            String jobClass) {}
+            String jobClass, UUID arrayId) {}
 
     /** A run counted against quotas (not borrowed): whose, its class, its milli-cards and its declared end. */
     public record QuotaRun(UUID tenantId, UUID projectId, String jobClass, long cardsMilli, Instant endsAt) {}
@@ -441,7 +441,7 @@ public class JobRepository {
     private static final String AHEAD_BY_SIZE = """
                         with ranked as (
                           select id, cards_milli, max_run_seconds, cpu_milli, memory_mib, same_block, eligible_at,
-                                 tenant_id, project_id, price_class, reservation_id,
+                                 tenant_id, project_id, price_class, reservation_id, array_id,
                                  case when cast(:rate as float8) = 0 then cards_milli::float8 * max_run_seconds
                                       else ln(1 + cards_milli::float8 * max_run_seconds / 1000)
                                            + extract(epoch from eligible_at)::float8 * cast(:rate as float8) end as area,
@@ -464,7 +464,7 @@ public class JobRepository {
                                greatest(case when q.reservation_id is not null
                                              then (select r.start_at from reservations r where r.id = q.reservation_id)
                                         end, q.eligible_at),
-                               q.reservation_id, q.project_id, q.price_class
+                               q.reservation_id, q.project_id, q.price_class, q.array_id
                           from queued q, mine
                          where q.id <> :id
                            and case when q.oldest then not mine.oldest or q.age_rank < mine.age_rank
@@ -476,7 +476,7 @@ public class JobRepository {
     private static final String AHEAD_BY_STREAM = """
                         with ranked as (
                           select id, cards_milli, max_run_seconds, cpu_milli, memory_mib, same_block, eligible_at,
-                                 tenant_id, project_id, price_class, reservation_id, priority,
+                                 tenant_id, project_id, price_class, reservation_id, array_id, priority,
                                  case when cast(:rate as float8) = 0 then cards_milli::float8 * max_run_seconds
                                       else ln(1 + cards_milli::float8 * max_run_seconds / 1000)
                                            + extract(epoch from eligible_at)::float8 * cast(:rate as float8) end as area,
@@ -514,7 +514,7 @@ public class JobRepository {
                                greatest(case when q.reservation_id is not null
                                              then (select r.start_at from reservations r where r.id = q.reservation_id)
                                         end, q.eligible_at),
-                               q.reservation_id, q.project_id, q.price_class
+                               q.reservation_id, q.project_id, q.price_class, q.array_id
                           from streamed q, mine_keyed mine
                          where q.id <> :id
                            and case when q.oldest then not mine.oldest or q.age_rank < mine.age_rank
@@ -570,7 +570,7 @@ public class JobRepository {
                 new StartEstimate.Need(((Number) r[0]).longValue(), ((Number) r[2]).longValue(),
                         ((Number) r[3]).longValue()), ((Number) r[1]).longValue(), (Boolean) r[4], r[6],
                         (Boolean) r[7], r[8] == null ? null : SqlTimes.instant(r[8])), (UUID) r[9], (UUID) r[10],
-                (String) r[11])).toList());
+                (String) r[11], (UUID) r[12])).toList());
     }
 
     /**
@@ -600,6 +600,20 @@ public class JobRepository {
                           left join jobs j on j.reservation_id = r.id and j.state = 'RUNNING'
                          where r.id = any(:ids)""")
                 .setParameter("ids", reservationIds.toArray(UUID[]::new))
+                .getResultList();
+    }
+
+    /**
+     * Of these job arrays, those with a {@code maxRunning}: per row the array, its limit, and the declared end of one of
+     * its RUNNING jobs (null for an array none of whose jobs runs).
+     */
+    public Uni<List<Object[]>> arrayUse(List<UUID> arrayIds) {
+        return SessionSql.select("""
+                        select a.id, a.max_running, j.started_at + make_interval(secs => j.max_run_seconds)
+                          from job_arrays a
+                          left join jobs j on j.array_id = a.id and j.state = 'RUNNING'
+                         where a.id = any(:ids) and a.max_running is not null""")
+                .setParameter("ids", arrayIds.toArray(UUID[]::new))
                 .getResultList();
     }
 

@@ -558,18 +558,22 @@ public class JobService {
                     List<UUID> reservations = new ArrayList<>(ahead.size() + 1);
                     List<UUID> order = new ArrayList<>(ahead.size() + 1);
                     List<QuotaOwner> owners = new ArrayList<>(ahead.size() + 1);
+                    List<UUID> arrays = new ArrayList<>(ahead.size() + 1);
                     for (JobRepository.Queued q : ahead) {
                         waiting.add(q.waiting());
                         reservations.add(q.reservationId());
                         order.add(q.id());
                         owners.add(new QuotaOwner((UUID) q.waiting().tenant(), q.projectId(), q.jobClass()));
+                        arrays.add(q.arrayId());
                     }
                     waiting.add(me);
                     reservations.add(r.reservationId());
                     order.add(r.id());
                     owners.add(new QuotaOwner(r.tenantId(), r.projectId(), r.jobClass()));
+                    arrays.add(r.arrayId());
                     return roomed(waiting, reservations, now)
                             .chain(queue -> quotaRoomed(r.clusterId(), r.model(), queue, owners, now))
+                            .chain(queue -> arrayRoomed(queue, arrays, now))
                             .chain(queue -> planQueue(r, nodes, version, order, queue, now));
                 });
     }
@@ -617,6 +621,33 @@ public class JobService {
             Map<UUID, ReservationRoom.Use> uses = new HashMap<>();
             cards.forEach((id, milli) -> uses.put(id, new ReservationRoom.Use(milli, running.get(id))));
             return ReservationRoom.apply(queue, reservationOf, uses, now);
+        });
+    }
+
+    /**
+     * The queue with each job of an array with {@code maxRunning} no earlier than its array has a free slot for it,
+     * as the loop admits it ({@link ArrayRoom}); {@code arrayOf} gives each job's array, null for none.
+     */
+    private Uni<List<StartEstimate.Waiting>> arrayRoomed(List<StartEstimate.Waiting> queue, List<UUID> arrayOf,
+            Instant now) {
+        List<UUID> ids = arrayOf.stream().filter(java.util.Objects::nonNull).distinct().toList();
+        if (ids.isEmpty()) {
+            return Uni.createFrom().item(queue);
+        }
+        return jobs.arrayUse(ids).map(rows -> {
+            Map<UUID, Integer> limits = new HashMap<>();
+            Map<UUID, List<Instant>> ends = new HashMap<>();
+            for (Object[] row : rows) {
+                UUID id = (UUID) row[0];
+                limits.put(id, ((Number) row[1]).intValue());
+                List<Instant> its = ends.computeIfAbsent(id, k -> new ArrayList<>());
+                if (row[2] != null) {
+                    its.add(city.myriad.platform.db.SqlTimes.instant(row[2]));
+                }
+            }
+            Map<UUID, ArrayRoom.Use> uses = new HashMap<>();
+            limits.forEach((id, most) -> uses.put(id, new ArrayRoom.Use(most, ends.get(id))));
+            return ArrayRoom.apply(queue, arrayOf, uses, now);
         });
     }
 
@@ -686,18 +717,22 @@ public class JobService {
         List<StartEstimate.Waiting> waiting = new ArrayList<>(ahead.size() + 1);
         List<UUID> reservations = new ArrayList<>(ahead.size() + 1);
         List<QuotaOwner> owners = new ArrayList<>(ahead.size() + 1);
+        List<UUID> arrays = new ArrayList<>(ahead.size() + 1);
         for (JobRepository.Queued q : ahead) {
             waiting.add(q.waiting());
             reservations.add(q.reservationId());
             owners.add(new QuotaOwner((UUID) q.waiting().tenant(), q.projectId(), q.jobClass()));
+            arrays.add(q.arrayId());
         }
         waiting.add(job);
         reservations.add(null);  // a quote is never of a RESERVED job: it is paid by its reservation
+        arrays.add(null);  // nor of an array
         // A quote names no project: the tenant's own card limits are counted, a project's cannot be.
         owners.add(new QuotaOwner((UUID) job.tenant(), null, job.preemptible() ? JobClass.SPOT.name()
                 : JobClass.ON_DEMAND.name()));
         return roomed(waiting, reservations, now)
                 .chain(queue -> quotaRoomed(cluster, model, queue, owners, now))
+                .chain(queue -> arrayRoomed(queue, arrays, now))
                 .chain(queue -> startAt(cluster, model, queue, now));
     }
 

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -62,18 +61,7 @@ final class QuotaRoom {
                     counted.add(new StartEstimate.Running(StartEstimate.Need.cards(r.cardsMilli()), r.endsAt()));
                 }
             }
-            List<StartEstimate.Waiting> theirs = indices.stream().map(out::get).toList();
-            // The limit counts cards only: CPU and memory are left unbounded in its pool.
-            List<Optional<Instant>> rooms = StartEstimate.startsPooled(new StartEstimate.Need(limit.cardsMilli(),
-                    Long.MAX_VALUE / 4, Long.MAX_VALUE / 4), counted, theirs, now);
-            for (int k = 0; k < indices.size(); k++) {
-                StartEstimate.Waiting w = theirs.get(k);
-                Optional<Instant> room = rooms.get(k);
-                if (room.isPresent() && room.get().isAfter(now)) {
-                    out.set(indices.get(k), new StartEstimate.Waiting(w.need(), w.maxRunSeconds(), w.oneBlock(),
-                            w.tenant(), w.preemptible(), room.get()));
-                }
-            }
+            PooledRoom.play(out, indices, PooledRoom.cards(limit.cardsMilli()), counted, PooledRoom::cardsOf, now);
         });
         return out;
     }

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -44,17 +43,8 @@ final class ReservationRoom {
         List<StartEstimate.Waiting> out = new ArrayList<>(queue);
         byReservation.forEach((reservation, indices) -> {
             Use use = uses.get(reservation);
-            List<StartEstimate.Waiting> theirs = indices.stream().map(queue::get).toList();
-            List<Optional<Instant>> rooms = StartEstimate.startsPooled(new StartEstimate.Need(use.cardsMilli(),
-                    Long.MAX_VALUE / 4, Long.MAX_VALUE / 4), use.running(), theirs, now);
-            for (int k = 0; k < indices.size(); k++) {
-                StartEstimate.Waiting w = theirs.get(k);
-                Optional<Instant> room = rooms.get(k);
-                if (room.isPresent()) {
-                    out.set(indices.get(k), new StartEstimate.Waiting(w.need(), w.maxRunSeconds(), w.oneBlock(),
-                            w.tenant(), w.preemptible(), room.get()));
-                }
-            }
+            PooledRoom.play(out, indices, PooledRoom.cards(use.cardsMilli()), use.running(), PooledRoom::cardsOf,
+                    now);
         });
         return out;
     }
