@@ -25,6 +25,9 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(OidcWiremockTestResource.class)
 class InventoryChangesTest {
 
+    @jakarta.inject.Inject
+    io.micrometer.core.instrument.MeterRegistry meters;
+
     @Test
     void a_running_job_keeps_its_cpu_when_the_loop_rebuilds_after_a_re_import() {
         String cluster = World.cluster(1);
@@ -63,6 +66,28 @@ class InventoryChangesTest {
         String four = submitted(t.member(), job(cluster, t.projectId(), 4, 0, 0, 600));
         until(t.member(), four, state("RUNNING"));
         given().auth().oauth2(t.member()).post("/api/v1/jobs/" + four + "/cancel").then().statusCode(200);
+    }
+
+    @Test
+    void a_cluster_with_a_node_without_cards_compares_its_nodes_without_failing_a_cycle() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        String slug = given().auth().oauth2(Tokens.olga()).get("/api/v1/clusters/" + cluster).then().statusCode(200)
+                .extract().path("slug");
+        // A CPU-only node (no cards, so no model) is added, then imported again with more CPU: each import makes the
+        // loop compare the nodes it was built on with the nodes as they are.
+        for (String cpu : new String[] {"64000", "128000"}) {
+            given().auth().oauth2(Tokens.olga()).contentType("text/csv")
+                    .body("node_id,gpu_model,gpus,cpu_milli,memory_mib,rack,block\n" + slug + "-cpu1,,0," + cpu
+                            + ",262144," + slug + "-r1," + slug + "-b1\n")
+                    .post("/api/v1/clusters/" + cluster + "/nodes").then().statusCode(200);
+            String job = submitted(t.member(), job(cluster, t.projectId(), 1, 0, 0, 600));
+            until(t.member(), job, state("RUNNING"));
+            given().auth().oauth2(t.member()).post("/api/v1/jobs/" + job + "/cancel").then().statusCode(200);
+        }
+        io.micrometer.core.instrument.Counter failed = meters.find("myriad.scheduler.cycle.failures")
+                .tag("cluster", cluster).counter();
+        assertEquals(0, failed == null ? 0 : failed.count(), "no cycle of the cluster failed");
     }
 
     /** The one node of World's cluster imported again with {@code cards} cards in rack slug + {@code rack}. */

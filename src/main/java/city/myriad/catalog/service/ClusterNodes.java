@@ -9,6 +9,7 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
 
 /**
@@ -31,11 +32,14 @@ public class ClusterNodes {
             return NodeState.DOWN.name().equals(state);
         }
 
-        /** Whether the other is the same hardware in the same place (its state aside): a re-import may change it. */
+        /**
+         * Whether the other is the same hardware in the same place (its state aside): a re-import may change it. A node
+         * without cards has no model (null).
+         */
         public boolean sameHardware(NodeRef other) {
-            return other != null && name.equals(other.name) && model.equals(other.model) && cards == other.cards
-                    && cpuMilli == other.cpuMilli && memoryMib == other.memoryMib && rack.equals(other.rack)
-                    && block.equals(other.block);
+            return other != null && Objects.equals(name, other.name) && Objects.equals(model, other.model)
+                    && cards == other.cards && cpuMilli == other.cpuMilli && memoryMib == other.memoryMib
+                    && Objects.equals(rack, other.rack) && Objects.equals(block, other.block);
         }
     }
 
