@@ -1178,6 +1178,39 @@ class JobsTest {
     }
 
     @Test
+    void a_quote_naming_the_jobs_project_counts_its_card_limits() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        given().auth().oauth2(t.admin()).contentType("application/json")
+                .body("{\"cards\":[{\"clusterId\":\"" + cluster + "\",\"model\":\"ASCEND-910B\",\"limit\":2}]}")
+                .put("/api/v1/tenants/" + t.id() + "/projects/" + t.projectId() + "/quotas").then().statusCode(200);
+        String running = submitted(t.admin(), job(cluster, t.projectId(), "2", "ON_DEMAND", 3600));
+        Instant ends = Instant.parse(until(t.admin(), running, state("RUNNING")).getString("startedAt"))
+                .plusSeconds(3600);
+        String quote = "{\"clusterId\":\"" + cluster + "\",\"model\":\"ASCEND-910B\",\"cards\":1,"
+                + "\"class\":\"ON_DEMAND\",\"maxRunSeconds\":600";
+        // In the project, whose 2 cards run: when they end. Without a project: the tenant has no limit, so now.
+        JsonPath inProject = given().auth().oauth2(t.admin()).contentType("application/json")
+                .body(quote + ",\"projectId\":\"" + t.projectId() + "\"}").post("/api/v1/quotes").then()
+                .statusCode(201).body("projectId", equalTo(t.projectId())).extract().jsonPath();
+        assertEquals(ends, Instant.parse(inProject.getString("earliestStartAt")));
+        JsonPath anywhere = given().auth().oauth2(t.admin()).contentType("application/json").body(quote + "}")
+                .post("/api/v1/quotes").then().statusCode(201).body("projectId", equalTo(null)).extract().jsonPath();
+        assertTrue(Instant.parse(anywhere.getString("earliestStartAt")).isBefore(ends.minusSeconds(3000)));
+        // Another tenant's project is not found; a reservation's quote takes none.
+        World.Tenant other = World.tenant();
+        given().auth().oauth2(t.admin()).contentType("application/json")
+                .body(quote + ",\"projectId\":\"" + other.projectId() + "\"}").post("/api/v1/quotes").then()
+                .statusCode(404).body("code", equalTo("PROJECT_NOT_FOUND"));
+        given().auth().oauth2(t.admin()).contentType("application/json")
+                .body("{\"clusterId\":\"" + cluster + "\",\"model\":\"ASCEND-910B\",\"cards\":1,\"class\":\"RESERVED\","
+                        + "\"startAt\":\"" + Instant.now().plusSeconds(86_400) + "\",\"endAt\":\""
+                        + Instant.now().plusSeconds(90_000) + "\",\"projectId\":\"" + t.projectId() + "\"}")
+                .post("/api/v1/quotes").then().statusCode(400).body("errors[0].field", equalTo("projectId"));
+        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + running + "/cancel").then().statusCode(200);
+    }
+
+    @Test
     void a_budget_refuses_a_job_whose_projected_cost_would_pass_it() {
         String cluster = World.cluster(1);
         World.Tenant t = World.tenant();

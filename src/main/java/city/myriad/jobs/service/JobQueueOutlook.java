@@ -41,9 +41,9 @@ public class JobQueueOutlook implements QueueOutlook {
     }
 
     @Override
-    public Uni<Optional<Instant>> earliestStart(UUID clusterId, UUID tenantId, String model, long cardsMilli,
-            long cpuMilli, long memoryMib, long maxRunSeconds, boolean sameBlock, boolean preemptible, Instant eligibleAt,
-            int priority, Instant now) {
+    public Uni<Optional<Instant>> earliestStart(UUID clusterId, UUID tenantId, UUID projectId, String model,
+            long cardsMilli, long cpuMilli, long memoryMib, long maxRunSeconds, boolean sameBlock, boolean preemptible,
+            Instant eligibleAt, int priority, Instant now) {
         Uni<Boolean> carried = cpuMilli == 0 && memoryMib == 0 ? Uni.createFrom().item(true)
                 : clusters.nodeShapes(clusterId, model).map(nodes -> NodeNeeds.canEverRun((int) Math.min(cardsMilli,
                         Integer.MAX_VALUE), cpuMilli, memoryMib, nodes));
@@ -52,7 +52,7 @@ public class JobQueueOutlook implements QueueOutlook {
                         .chain(agedBefore -> jobs.queuedAhead(clusterId, model, eligibleAt, LAST, cardsMilli * maxRunSeconds,
                                 new JobRepository.Asking(tenantId, priority), SchedulerOptions.myriad().areaRate(), agedBefore,
                                 SchedulerOptions.myriad().heads()))
-                        .chain(ahead -> service.startAt(clusterId, model, ahead, new StartEstimate.Waiting(
+                        .chain(ahead -> service.startAt(clusterId, model, projectId, ahead, new StartEstimate.Waiting(
                                 new StartEstimate.Need(cardsMilli, cpuMilli, memoryMib), maxRunSeconds, sameBlock,
                                 tenantId, preemptible, eligibleAt.isAfter(now) ? eligibleAt : null),
                                 now))));

@@ -654,7 +654,7 @@ public class JobService {
     /** Whose card limits a queued job counts against, and in which class; no project (null): the tenant's only. */
     record QuotaOwner(UUID tenant, UUID project, String jobClass) {}
 
-    /** No project's id: its limits read as none, so only the tenant's bind (a quote names no project). */
+    /** No project's id: its limits read as none, so only the tenant's bind (a quote that names no project). */
     private static final UUID NO_PROJECT = new UUID(0, 0);
 
     /**
@@ -712,8 +712,8 @@ public class JobService {
      * and what the running jobs hold on each ({@link StartEstimate#earliestOnNodes}), or, behind more than
      * {@link #NODE_PLAN_LIMIT} jobs, on their cards, CPU and memory taken together ({@link StartEstimate#earliest}).
      */
-    Uni<java.util.Optional<Instant>> startAt(UUID cluster, String model, List<JobRepository.Queued> ahead,
-            StartEstimate.Waiting job, Instant now) {
+    Uni<java.util.Optional<Instant>> startAt(UUID cluster, String model, UUID project,
+            List<JobRepository.Queued> ahead, StartEstimate.Waiting job, Instant now) {
         List<StartEstimate.Waiting> waiting = new ArrayList<>(ahead.size() + 1);
         List<UUID> reservations = new ArrayList<>(ahead.size() + 1);
         List<QuotaOwner> owners = new ArrayList<>(ahead.size() + 1);
@@ -727,8 +727,8 @@ public class JobService {
         waiting.add(job);
         reservations.add(null);  // a quote is never of a RESERVED job: it is paid by its reservation
         arrays.add(null);  // nor of an array
-        // A quote names no project: the tenant's own card limits are counted, a project's cannot be.
-        owners.add(new QuotaOwner((UUID) job.tenant(), null, job.preemptible() ? JobClass.SPOT.name()
+        // A quote may name the job's project: then its limits count beside the tenant's, else the tenant's only.
+        owners.add(new QuotaOwner((UUID) job.tenant(), project, job.preemptible() ? JobClass.SPOT.name()
                 : JobClass.ON_DEMAND.name()));
         return roomed(waiting, reservations, now)
                 .chain(queue -> quotaRoomed(cluster, model, queue, owners, now))

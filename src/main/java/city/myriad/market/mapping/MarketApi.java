@@ -111,7 +111,11 @@ public final class MarketApi {
             @Schema(description = "ON_DEMAND and SPOT: the job's priority among the tenant's own jobs (createJob's; "
                     + "-100 to 100, default 0): earliestStartAt counts the tenant's queued jobs as a job of that "
                     + "priority meets them. Not a term of the price", minimum = "-100", maximum = "100",
-                    examples = "10") Integer priority) {}
+                    examples = "10") Integer priority,
+            @Schema(description = "ON_DEMAND and SPOT: the project the job will run in (createJob's projectId): "
+                    + "earliestStartAt counts that project's card limits beside the tenant's (a job waits for both). "
+                    + "Left out: the tenant's limits only. Not a term of the price: a job bought with the quote may be "
+                    + "of another project") UUID projectId) {}
 
     @Schema(name = "Quote", description = "When, where and at what price; valid until expiresAt")
     public record QuoteView(UUID id, UUID clusterId, @Schema(examples = "ASCEND-910B") String model,
@@ -127,6 +131,8 @@ public final class MarketApi {
             Instant notBefore,
             @Schema(description = "The job's priority among the tenant's jobs the quote was asked for (0: normal)",
                     examples = "0") int priority,
+            @Schema(description = "The project whose card limits the quote counted beside the tenant's; absent: "
+                    + "the tenant's only") UUID projectId,
             @Schema(description = "Per card-hour") Money unitPrice,
             @Schema(description = "For the whole window; for a job, for its longest run") Money totalPrice,
             @Schema(description = "The earliest start the cluster can honour now: for a reservation from the "

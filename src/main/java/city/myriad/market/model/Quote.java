@@ -50,6 +50,9 @@ public class Quote {
     public Instant notBefore;
     /** A job's quote: the priority among the tenant's jobs it was asked for (0: normal). */
     public int priority;
+    /** A job's quote: the project whose card limits it counted (null: the tenant's only). */
+    @Column(name = "project_id")
+    public UUID projectId;
     @Column(name = "expires_at")
     public Instant expiresAt;
     @Column(name = "created_at")

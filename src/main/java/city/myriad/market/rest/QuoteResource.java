@@ -45,7 +45,7 @@ public class QuoteResource {
 
     @POST
     @Extension(name = "x-problem-codes", value = "NO_TENANT, UNKNOWN_TENANT, TENANT_ROLE_REQUIRED, TENANT_NOT_FOUND, "
-            + "CLUSTER_NOT_FOUND, UNKNOWN_MODEL, NOT_FOR_SALE, CAPACITY_UNAVAILABLE")
+            + "CLUSTER_NOT_FOUND, UNKNOWN_MODEL, NOT_FOR_SALE, CAPACITY_UNAVAILABLE, PROJECT_NOT_FOUND")
     @Operation(operationId = "createQuote", summary = "When, where and at what price",
             description = "Prices a reservation (startAt, endAt) or a job (maxRunSeconds) and says the earliest start "
                     + "the cluster can honour now. Valid 10 minutes: a reservation made with its id gets its price.")

@@ -123,6 +123,10 @@ public class QuoteService {
                 if (c.priority() != null) {
                     throw invalid("priority", "is for ON_DEMAND and SPOT quotes (a reservation's cards are its own)");
                 }
+                if (c.projectId() != null) {
+                    throw invalid("projectId", "is for ON_DEMAND and SPOT quotes (a reservation's quota is checked "
+                            + "when it is bought)");
+                }
                 return new Shape(c.startAt(), Duration.between(c.startAt(), c.endAt()));
             }
             if (c.maxRunSeconds() == null) {
@@ -150,10 +154,13 @@ public class QuoteService {
         }
         long cpu = command.cpuMilli() == null ? 0 : command.cpuMilli();
         long memory = command.memoryMib() == null ? 0 : command.memoryMib();
-        return queue.earliestStart(command.clusterId(), tenant, command.model(), command.cards() * 1000L, cpu,
-                memory, command.maxRunSeconds(), Boolean.TRUE.equals(command.sameBlock()),
+        // A project named must be the tenant's (404 otherwise, as for any other tenant's project).
+        Uni<UUID> project = command.projectId() == null ? Uni.createFrom().nullItem()
+                : tenants.projectOf(tenant, command.projectId());
+        return project.chain(projectId -> queue.earliestStart(command.clusterId(), tenant, projectId, command.model(),
+                command.cards() * 1000L, cpu, memory, command.maxRunSeconds(), Boolean.TRUE.equals(command.sameBlock()),
                 command.priceClass() == PriceClass.SPOT, Shape.eligible(command, now),
-                command.priority() == null ? 0 : command.priority(), now).invoke(start -> {
+                command.priority() == null ? 0 : command.priority(), now)).invoke(start -> {
                     if (start.isEmpty() && (cpu > 0 || memory > 0)) {
                         throw new MyriadProblem.CapacityUnavailable("No " + command.model() + " nodes in service of "
                                 + "cluster " + command.clusterId() + " could ever carry " + command.cards()
@@ -207,6 +214,7 @@ public class QuoteService {
         q.memoryMib = command.memoryMib() == null ? 0 : command.memoryMib();
         q.notBefore = command.notBefore() != null && command.notBefore().isAfter(now) ? command.notBefore() : null;
         q.priority = command.priority() == null ? 0 : command.priority();
+        q.projectId = command.projectId();
         q.priceBookVersion = book.version();
         q.currency = unit.currency();
         q.unitPriceMinor = unit.amountMinor();
@@ -230,7 +238,7 @@ public class QuoteService {
 
     static QuoteView view(Quote q, Instant now) {
         return new QuoteView(q.id, q.clusterId, q.model, q.cards, PriceClass.valueOf(q.priceClass), q.sameBlock,
-                q.startAt, q.endAt, q.maxRunSeconds, q.cpuMilli, q.memoryMib, q.notBefore, q.priority,
+                q.startAt, q.endAt, q.maxRunSeconds, q.cpuMilli, q.memoryMib, q.notBefore, q.priority, q.projectId,
                 Money.of(q.unitPriceMinor, q.currency),
                 Money.of(q.totalMinor, q.currency), q.earliestStartAt, q.priceBookVersion, q.expiresAt, q.createdAt,
                 q.usedBy, state(q, now));
