@@ -2,9 +2,11 @@ package city.myriad.jobs;
 
 import static city.myriad.jobs.JobCpuMemoryTest.job;
 import static city.myriad.jobs.JobsTest.state;
+import static city.myriad.jobs.JobsTest.submit;
 import static city.myriad.jobs.JobsTest.submitted;
 import static city.myriad.jobs.JobsTest.until;
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import city.myriad.support.Tokens;
@@ -13,6 +15,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.oidc.server.OidcWiremockTestResource;
 import io.restassured.path.json.JsonPath;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -88,6 +91,66 @@ class InventoryChangesTest {
         io.micrometer.core.instrument.Counter failed = meters.find("myriad.scheduler.cycle.failures")
                 .tag("cluster", cluster).counter();
         assertEquals(0, failed == null ? 0 : failed.count(), "no cycle of the cluster failed");
+    }
+
+    @Test
+    void a_node_is_removed_only_out_of_service_and_unused_and_the_scheduler_forgets_it() {
+        String cluster = World.cluster(2);
+        World.Tenant t = World.tenant();
+        String whole = submitted(t.member(), job(cluster, t.projectId(), 8, 0, 0, 360_000));
+        String node = until(t.member(), whole, state("RUNNING")).getString("placement[0].node");
+        String path = "/api/v1/clusters/" + cluster + "/nodes/" + node;
+        String etag = given().auth().oauth2(Tokens.olga()).get(path).then().statusCode(200).extract().header("ETag");
+        given().auth().oauth2(Tokens.olga()).delete(path).then().statusCode(409).body("code",
+                equalTo("NODE_IN_SERVICE"));
+        setState(path, "DRAINING");
+        given().auth().oauth2(Tokens.olga()).delete(path).then().statusCode(409).body("code", equalTo("NODE_IN_USE"));
+        given().auth().oauth2(t.admin()).delete(path).then().statusCode(403);
+        given().auth().oauth2(t.member()).post("/api/v1/jobs/" + whole + "/cancel").then().statusCode(200);
+        // Read before it was drained: 412, still there.
+        given().auth().oauth2(Tokens.olga()).header("If-Match", etag).delete(path).then().statusCode(412)
+                .body("code", equalTo("PRECONDITION_FAILED"));
+        given().auth().oauth2(Tokens.olga()).delete(path).then().statusCode(204);
+        given().auth().oauth2(Tokens.olga()).get(path).then().statusCode(404).body("code", equalTo("NODE_NOT_FOUND"));
+        given().auth().oauth2(Tokens.olga()).delete(path).then().statusCode(404);
+        given().auth().oauth2(Tokens.olga()).get("/api/v1/clusters/" + cluster + "/nodes").then().statusCode(200)
+                .body("items.size()", equalTo(1));
+        // The cluster sells 8 cards now: 16 can never run; 8 run on the node left.
+        submit(t.member(), job(cluster, t.projectId(), 16, 0, 0, 600)).then().statusCode(409)
+                .body("code", equalTo("CAPACITY_UNAVAILABLE"));
+        String eight = submitted(t.member(), job(cluster, t.projectId(), 8, 0, 0, 600));
+        org.junit.jupiter.api.Assertions.assertNotEquals(node, until(t.member(), eight, state("RUNNING"))
+                .getString("placement[0].node"));
+        given().auth().oauth2(t.member()).post("/api/v1/jobs/" + eight + "/cancel").then().statusCode(200);
+        // In the operator's trail, with what the node was.
+        JsonPath trail = given().auth().oauth2(Tokens.olga()).get("/api/v1/operators/"
+                + city.myriad.demo.DemoData.HANGZHOU + "/audit-events?action=removeNode&targetId=" + cluster + "/"
+                + node).then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of("removeNode"), trail.getList("items.action"));
+        assertEquals(8, trail.getInt("items[0].details.cards"));
+        assertEquals("DRAINING", trail.getString("items[0].details.state"));
+    }
+
+    @Test
+    void a_node_whose_cards_reservations_sold_need_is_not_removed_unless_it_is_down() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        java.time.Instant tomorrow = java.time.Instant.now().plus(java.time.Duration.ofDays(1));
+        JobsTest.reserve(t, cluster, 8, tomorrow, tomorrow.plus(java.time.Duration.ofHours(4)));
+        String node = given().auth().oauth2(Tokens.olga()).get("/api/v1/clusters/" + cluster + "/nodes").then()
+                .extract().path("items[0].name");
+        String path = "/api/v1/clusters/" + cluster + "/nodes/" + node;
+        setState(path, "DRAINING");
+        given().auth().oauth2(Tokens.olga()).delete(path).then().statusCode(409).body("code",
+                equalTo("NODE_RESERVED"));
+        // Down, its cards are sold to nobody already (the reservation's shortfall is credited): it may go.
+        setState(path, "DOWN");
+        given().auth().oauth2(Tokens.olga()).delete(path).then().statusCode(204);
+    }
+
+    private static void setState(String nodePath, String state) {
+        given().auth().oauth2(Tokens.olga()).contentType("application/json").body("{\"state\":\"" + state + "\"}")
+                .put(nodePath + "/state").then().statusCode(200);
     }
 
     /** The one node of World's cluster imported again with {@code cards} cards in rack slug + {@code rack}. */

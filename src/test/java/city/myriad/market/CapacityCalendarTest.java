@@ -26,6 +26,22 @@ class CapacityCalendarTest {
             List.of(new Hold(h(0), h(4), 6, null), new Hold(h(2), h(6), 5, "b2")));
 
     @Test
+    void cards_taken_away_must_still_carry_every_hold_from_now_on() {
+        List<Hold> holds = List.of(new Hold(h(0), h(4), 6, null), new Hold(h(2), h(6), 5, "b2"));
+        assertEquals(null, CALENDAR.overbooked(h(0)), "what was sold fits");
+        // 11 held at once from 2 h to 4 h: 12 cards carry them, 10 do not; from 4 h on only the 5 in b2 are held.
+        assertEquals(null, new CapacityCalendar(Map.of("b1", 4, "b2", 8), holds).overbooked(h(0)));
+        assertEquals("reservations hold up to 11 cards at once, 10 would be left",
+                new CapacityCalendar(Map.of("b1", 2, "b2", 8), holds).overbooked(h(0)));
+        assertEquals(null, new CapacityCalendar(Map.of("b2", 5), holds).overbooked(h(4)), "the past is not checked");
+        assertEquals("same-block reservations hold up to 5 cards of block b2 at once, 4 would be left",
+                new CapacityCalendar(Map.of("b1", 8, "b2", 4), holds).overbooked(h(0)));
+        assertEquals("same-block reservations hold up to 5 cards of block b2 at once, 0 would be left",
+                new CapacityCalendar(Map.of("b1", 16), holds).overbooked(h(5)), "a block gone has no cards");
+        assertEquals(null, new CapacityCalendar(Map.of(), List.of()).overbooked(h(0)), "nothing sold");
+    }
+
+    @Test
     void what_is_left_at_the_busiest_instant_is_what_can_be_sold() {
         assertEquals(Optional.of(new Placement(null)), CALENDAR.fit(h(0), h(2), 10, false), "16 - 6 = 10 free");
         assertEquals(Optional.empty(), CALENDAR.fit(h(0), h(3), 6, false), "at 2 h only 16 - 11 = 5 are free");

@@ -18,6 +18,11 @@ public class NodeRepository implements PanacheRepositoryBase<Node, UUID> {
         return find("clusterId = ?1 and name = ?2", clusterId, name).firstResult();
     }
 
+    /** Deletes the node (locked by {@link #lockByName} first). */
+    public Uni<Void> remove(city.myriad.catalog.model.Node node) {
+        return delete(node);
+    }
+
     /** The node, locked until the transaction ends: a conditional write compares and changes it alone. */
     public Uni<Node> lockByName(UUID clusterId, String name) {
         return find("clusterId = ?1 and name = ?2", clusterId, name)

@@ -17,6 +17,7 @@ import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -129,6 +130,24 @@ public class ClusterResource {
     public Uni<NodeView> setState(@PathParam("clusterId") UUID clusterId, @PathParam("nodeName") String nodeName,
             @Valid @NotNull NodeStateChange body, @HeaderParam("If-Match") String ifMatch) {
         return clusters.setNodeState(caller(), clusterId, nodeName, body.state(), ifMatch);
+    }
+
+    @DELETE
+    @Path("/{clusterId}/nodes/{nodeName}")
+    @Extension(name = "x-problem-codes", value = "CLUSTER_NOT_FOUND, NOT_CLUSTER_OPERATOR, OPERATOR_ROLE_REQUIRED, "
+            + "OPERATOR_IDENTITY_UNKNOWN, NODE_NOT_FOUND, NODE_IN_SERVICE, NODE_IN_USE, NODE_RESERVED, "
+            + "PRECONDITION_FAILED")
+    @Operation(operationId = "removeNode", summary = "Remove a decommissioned node (operator or platform admin)",
+            description = "For good: the node leaves the inventory, the offers and the scheduler. Only a node out of "
+                    + "service (DRAINING or DOWN; an AVAILABLE one is 409 `NODE_IN_SERVICE`), on which no job runs "
+                    + "(409 `NODE_IN_USE`) and whose cards no reservation sold needs (409 `NODE_RESERVED`: the "
+                    + "remaining cards would not carry them; a DOWN node's cards are sold to nobody). With `If-Match` "
+                    + "(the `ETag` of `getNode`), only if the node has not changed since: otherwise 412 "
+                    + "`PRECONDITION_FAILED`. Re-importing a file that lists it adds it again, as a new node.")
+    @APIResponse(responseCode = "204", description = "Removed")
+    public Uni<Void> removeNode(@PathParam("clusterId") UUID clusterId, @PathParam("nodeName") String nodeName,
+            @HeaderParam("If-Match") String ifMatch) {
+        return clusters.removeNode(caller(), clusterId, nodeName, ifMatch);
     }
 
     @GET

@@ -59,10 +59,15 @@ public class ClusterService {
 
     private final AuditTrail audit;
 
+    /** The domains that may refuse a node's removal (jobs: running work; marketplace: reservations sold). */
+    private final jakarta.enterprise.inject.Instance<NodeRemovalCheck> removalChecks;
+
     ClusterService(Scoped scoped, ClusterRepository clusters, OperatorRepository operators, NodeRepository nodes,
             InventoryWriter inventory, OperatorLookup operatorLookup, Idempotency idempotency, Ids ids, Clock clock,
             AuditTrail audit,
-            ClusterSupply supply, Preconditions preconditions) {
+            ClusterSupply supply, Preconditions preconditions,
+            jakarta.enterprise.inject.Instance<NodeRemovalCheck> removalChecks) {
+        this.removalChecks = removalChecks;
         this.audit = audit;
         this.preconditions = preconditions;
         this.supply = supply;
@@ -171,6 +176,43 @@ public class ClusterService {
                             c.id + "/" + n.name),
                             Map.of("clusterId", c.id, "node", n.name, "state", n.state, "previousState", before))
                             .replaceWith(NodeView.of(n));
+                }))).invoke(supply::nodesChanged);
+    }
+
+    /**
+     * Removes a node from the cluster for good (decommissioned hardware). Only a node out of service (DRAINING or
+     * DOWN: 409 NODE_IN_SERVICE otherwise), on which no job runs (409 NODE_IN_USE, from the jobs domain) and whose
+     * cards no reservation sold needs (409 NODE_RESERVED, from the marketplace; a DOWN node's cards are sold to
+     * nobody already). With {@code ifMatch} (the ETag of {@link #node}), only if the node has not changed since. The
+     * node's row is locked while the domains are asked, so a state change cannot slip in between; the scheduling
+     * loop hears of it at once (the nodes' delete trigger) and rebuilds its core without it.
+     */
+    public Uni<Void> removeNode(Caller caller, UUID clusterId, String nodeName, String ifMatch) {
+        return owned(caller, clusterId).chain(c -> scoped.unscoped(() -> nodes.lockByName(c.id, nodeName)
+                .chain(n -> {
+                    found(n, clusterId, nodeName);
+                    preconditions.check(ifMatch, NodeView.of(n));
+                    if (NodeState.AVAILABLE.name().equals(n.state)) {
+                        throw new MyriadProblem.Conflict(ProblemCode.NODE_IN_SERVICE, "Node '" + nodeName
+                                + "' is AVAILABLE: set it DRAINING (its jobs finish) or DOWN before removing it");
+                    }
+                    NodeRemovalCheck.Removal removal = new NodeRemovalCheck.Removal(c.id, n.name, n.gpuModel, n.gpus,
+                            n.block, n.state);
+                    Uni<Void> checked = Uni.createFrom().voidItem();
+                    for (NodeRemovalCheck check : removalChecks) {
+                        checked = checked.chain(() -> check.check(removal));
+                    }
+                    Map<String, Object> details = new java.util.LinkedHashMap<>();
+                    details.put("clusterId", c.id);
+                    details.put("node", n.name);
+                    details.put("model", n.gpuModel == null ? "" : n.gpuModel);
+                    details.put("cards", n.gpus);
+                    details.put("rack", n.rack);
+                    details.put("block", n.block);
+                    details.put("state", n.state);
+                    return checked.chain(() -> nodes.remove(n))
+                            .chain(() -> audit.recordForOperator(caller, c.operatorId, "removeNode",
+                                    Target.of("NODE", c.id + "/" + n.name), details));
                 }))).invoke(supply::nodesChanged);
     }
 

@@ -408,6 +408,19 @@ public class JobRepository {
     public record Queued(UUID id, StartEstimate.Waiting waiting, UUID reservationId, UUID projectId,
             String jobClass, UUID arrayId) {}
 
+    /** How many RUNNING jobs of the cluster have a part of their placement on the node. */
+    public Uni<Long> runningOnNode(UUID clusterId, String node) {
+        return SessionSql.select("""
+                        select count(*) from jobs
+                         where cluster_id = :cluster and state = 'RUNNING'
+                           and cast(placement as jsonb) -> 'nodes' @> jsonb_build_array(jsonb_build_object('node',
+                                                                                          cast(:node as text)))""")
+                .setParameter("cluster", clusterId)
+                .setParameter("node", node)
+                .single()
+                .map(r -> ((Number) r[0]).longValue());
+    }
+
     /** A run counted against quotas (not borrowed): whose, its class, its milli-cards and its declared end. */
     public record QuotaRun(UUID tenantId, UUID projectId, String jobClass, long cardsMilli, Instant endsAt) {}
 

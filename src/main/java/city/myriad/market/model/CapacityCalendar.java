@@ -76,6 +76,32 @@ public final class CapacityCalendar {
         return Optional.empty();
     }
 
+    /**
+     * Why the holds do not all fit the cards, or null if they do: at some instant from {@code from} on, all of them
+     * together hold more than the model's cards, or a block's same-block holds more than that block's cards (a block
+     * no longer in the calendar has none). What a removal of cards is checked with: it must leave what was sold.
+     */
+    public String overbooked(Instant from) {
+        Instant until = holds.stream().map(Hold::end).max(Instant::compareTo).orElse(from);
+        if (!until.isAfter(from)) {
+            return null;
+        }
+        int all = peak(from, until, null);
+        if (all > total) {
+            return "reservations hold up to " + all + " cards at once, " + total + " would be left";
+        }
+        for (String block : holds.stream().map(Hold::block).filter(java.util.Objects::nonNull).distinct().sorted()
+                .toList()) {
+            int inBlock = peak(from, until, block);
+            int cards = cardsByBlock.getOrDefault(block, 0);
+            if (inBlock > cards) {
+                return "same-block reservations hold up to " + inBlock + " cards of block " + block + " at once, "
+                        + cards + " would be left";
+            }
+        }
+        return null;
+    }
+
     /** The most cards held at any instant of [start, end), by all holds (block null) or one block's. */
     int peak(Instant start, Instant end, String block) {
         return peakHeld(block == null ? holds : holds.stream().filter(h -> block.equals(h.block())).toList(), start,

@@ -97,6 +97,9 @@ public enum ProblemCode {
     PROJECT_SLUG_TAKEN(409, "The tenant has a project with this slug"),
     OPERATOR_SLUG_TAKEN(409, "An operator with this slug exists"),
     CLUSTER_SLUG_TAKEN(409, "The operator has a cluster with this slug"),
+    NODE_IN_SERVICE(409, "The node is in service: drain it (DRAINING) or take it down (DOWN) before removing it"),
+    NODE_IN_USE(409, "Jobs still run on the node: they end, or are cancelled, before it is removed"),
+    NODE_RESERVED(409, "Reservations sold need the node's cards: removing it would oversell them"),
     USERNAME_TAKEN(409, "The user name cannot be used for a new member of this tenant"),
     API_CLIENT_LIMIT(409, "The tenant has as many API clients as it may (25): delete one first"),
     IDENTITY_PROVISIONING_OFF(409, "This deployment does not provision the identity provider: API clients are made "
