@@ -1166,6 +1166,15 @@ class JobsTest {
         JsonPath behind = until(t.admin(), third, j -> "QUOTA".equals(j.getString("reason")));
         assertEquals(2, behind.getInt("queuePosition"));
         assertEquals(firstEnds.plusSeconds(36000), Instant.parse(behind.getString("estimatedStartAt")));
+        // The jobs a quota holds back, listed by their reason; by model; a reason that is no code is 400.
+        given().auth().oauth2(t.admin()).get("/api/v1/jobs?state=QUEUED&reason=QUOTA").then().statusCode(200)
+                .body("items.id", equalTo(List.of(second, third)));
+        given().auth().oauth2(t.admin()).get("/api/v1/jobs?reason=SCHEDULED&model=ASCEND-910B").then()
+                .statusCode(200).body("items.id", equalTo(List.of(first)));
+        given().auth().oauth2(t.admin()).get("/api/v1/jobs?model=H100").then().statusCode(200)
+                .body("items.size()", equalTo(0));
+        given().auth().oauth2(t.admin()).get("/api/v1/jobs?reason=quota").then().statusCode(400)
+                .body("errors[0].field", equalTo("reason"));
         // Spot work may borrow idle cards beyond the class-less limit: it runs, marked borrowed.
         String borrowed = submitted(t.admin(), job(cluster, t.projectId(), "4", "SPOT", 36000));
         JsonPath b = until(t.admin(), borrowed, state("RUNNING"));

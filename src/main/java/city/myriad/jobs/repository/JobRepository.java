@@ -210,6 +210,14 @@ public class JobRepository {
             sql.append(" and array_id = :array");
             values.put("array", f.array());
         }
+        if (f.model() != null) {
+            sql.append(" and model = :model");
+            values.put("model", f.model());
+        }
+        if (f.reason() != null) {  // the code: "NEVER_FITS" keeps "NEVER_FITS: NO_ALLOWED_MODEL"
+            sql.append(" and split_part(reason, ':', 1) = :reason");
+            values.put("reason", f.reason());
+        }
         if (f.from() != null) {
             sql.append(" and created_at >= :from");
             values.put("from", SqlTimes.utc(f.from()));

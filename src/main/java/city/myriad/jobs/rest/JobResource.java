@@ -95,7 +95,8 @@ public class JobResource {
                     + "(getJob has it). `tag=key=value` (repeated: all of them) lists the jobs carrying those tags; "
                     + "`submittedBy` the jobs one username submitted; `name` the jobs of one name; `from` / `to` "
                     + "the jobs submitted in that half-open interval; `dependsOn` the jobs waiting for one job (its "
-                    + "dependents, whatever their state: a pipeline's next steps); `arrayId` the jobs of one job array. Filters "
+                    + "dependents, whatever their state: a pipeline's next steps); `arrayId` the jobs of one job array; "
+                    + "`model` the jobs of one card model; `reason` the jobs waiting or ended for one reason. Filters "
                     + "combine (all of them hold).")
     public Uni<Page<JobView>> list(@QueryParam("cursor") String cursor, @QueryParam("limit") String limit,
             @QueryParam("projectId") UUID projectId,
@@ -122,9 +123,15 @@ public class JobResource {
             @Parameter(description = "Only the jobs that named this job in their dependsOn (its dependents)")
             @QueryParam("dependsOn") UUID dependsOn,
             @Parameter(description = "Only the jobs of this job array (createJobArray); in index order with the "
-                    + "default order") @QueryParam("arrayId") UUID arrayId) {
+                    + "default order") @QueryParam("arrayId") UUID arrayId,
+            @Parameter(description = "Only the jobs asking cards of this model", example = "ASCEND-910B")
+            @QueryParam("model") String model,
+            @Parameter(description = "Only the jobs waiting or ended for this reason (a job's `reason`; the code before "
+                    + "a colon: NEVER_FITS keeps `NEVER_FITS: NO_ALLOWED_MODEL`), as state=QUEUED&reason=QUOTA: the "
+                    + "jobs a quota holds back", example = "QUOTA", schema = @Schema(type = SchemaType.STRING,
+                    pattern = "^[A-Z][A-Z_]{0,63}$")) @QueryParam("reason") String reason) {
         return jobs.list(callers.get(), paging.request(cursor, limit), new ListJobs(projectId, state, clusterId, tag,
-                submittedBy, name, from, to, order, dependsOn, arrayId));
+                submittedBy, name, from, to, order, dependsOn, arrayId, model, reason));
     }
 
     @GET

@@ -410,7 +410,7 @@ public class JobService {
     public Uni<Page<JobView>> list(Caller caller, PageRequest page, ListJobs query) {
         JobFilter filter = JobFilter.parse(query.projectId(), query.state(), query.clusterId(), query.tag(),
                 query.submittedBy(), query.name(), query.from(), query.to(), query.order(), query.dependsOn(),
-                query.arrayId());
+                query.arrayId(), query.model(), query.reason());
         Instant now = clock.instant();
         UUID project = filter.project();
         return projects.readableTenant(caller).call(tenant -> project == null ? Uni.createFrom().voidItem()
