@@ -1179,6 +1179,22 @@ class JobsTest {
         String borrowed = submitted(t.admin(), job(cluster, t.projectId(), "4", "SPOT", 36000));
         JsonPath b = until(t.admin(), borrowed, state("RUNNING"));
         assertTrue(b.getBoolean("borrowed"));
+        // The limit and its use: the 8 running, nothing free, 12 cards queued (both held by the quota), 4 borrowed.
+        JsonPath use = given().auth().oauth2(t.member()).get("/api/v1/tenants/" + t.id() + "/quotas/use").then()
+                .statusCode(200).extract().jsonPath();
+        assertEquals(1, use.getList("cards").size());
+        assertEquals(8, use.getInt("cards[0].limit"));
+        assertEquals(8, use.getInt("cards[0].inUse"));
+        assertEquals(0, use.getInt("cards[0].free"));
+        assertEquals(12, use.getInt("cards[0].queued"));
+        assertEquals(2, use.getInt("cards[0].waitingForQuota"));
+        assertEquals(4, use.getInt("cards[0].borrowed"));
+        assertEquals(null, use.getString("cards[0].class"));
+        given().auth().oauth2(t.member()).get("/api/v1/tenants/" + t.id() + "/projects/" + t.projectId()
+                + "/quotas/use").then().statusCode(200).body("cards", equalTo(List.of()))
+                .body("projectId", equalTo(t.projectId()));
+        given().auth().oauth2(World.tenant().admin()).get("/api/v1/tenants/" + t.id() + "/quotas/use").then()
+                .statusCode(404).body("code", equalTo("TENANT_NOT_FOUND"));
         given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + first + "/cancel").then().statusCode(200);
         until(t.admin(), second, state("RUNNING"));
         for (String id : List.of(second, borrowed, third)) {

@@ -112,6 +112,27 @@ public final class JobsApi {
                     + "limit run on; none more starts until fewer run", nullable = true, minimum = "1",
                     maximum = "1000", examples = "8") Integer maxRunning) {}
 
+    @Schema(name = "CardLimitUse", description = "One card limit and what counts against it now, as the scheduling "
+            + "loop's admission counts it")
+    public record CardLimitUse(UUID clusterId, @Schema(examples = "ASCEND-910B") String model,
+            @JsonProperty("class") @Schema(name = "class", description = "RESERVED, ON_DEMAND or SPOT; absent: a "
+                    + "class-less limit, which counts every class's runs and binds ON_DEMAND and RESERVED jobs (SPOT "
+                    + "may run beyond it, borrowed)", enumeration = {"RESERVED", "ON_DEMAND", "SPOT"}) String priceClass,
+            @Schema(description = "The most cards at once", examples = "16") int limit,
+            @Schema(description = "Cards of the running jobs it counts (borrowed runs aside)", examples = "12")
+            BigDecimal inUse,
+            @Schema(description = "limit - inUse (0 at most: a limit lowered below what runs)", examples = "4")
+            BigDecimal free,
+            @Schema(description = "Cards of the QUEUED jobs it binds", examples = "8") BigDecimal queued,
+            @Schema(description = "How many of those wait because of a card quota (reason QUOTA): listJobs with "
+                    + "state=QUEUED&reason=QUOTA lists them", examples = "1") long waitingForQuota,
+            @Schema(description = "A class-less limit: cards of SPOT jobs running beyond it on idle capacity "
+                    + "(borrowed, reclaimed first); 0 for a limit of one class", examples = "2") BigDecimal borrowed) {}
+
+    @Schema(name = "QuotaUse", description = "A tenant's or a project's card limits and their use now")
+    public record QuotaUseView(UUID tenantId, @Schema(description = "Absent: the tenant's own limits") UUID projectId,
+            List<CardLimitUse> cards, @Schema(description = "When it was read") Instant asOf) {}
+
     @Schema(name = "JobArray", description = "A job array: its jobs by index and how many stand in each state")
     public record JobArrayView(UUID id, UUID projectId, UUID clusterId,
             @Schema(examples = "ASCEND-910B") String model, @Schema(examples = "16") int size,

@@ -416,6 +416,25 @@ public class JobRepository {
     public record Queued(UUID id, StartEstimate.Waiting waiting, UUID reservationId, UUID projectId,
             String jobClass, UUID arrayId) {}
 
+    /** The tenant's live jobs summed: per project, cluster, model, class, state, borrowed and reason. */
+    public record LiveSum(UUID projectId, UUID clusterId, String model, String jobClass, String state,
+            boolean borrowed, String reason, long cardsMilli, long jobs) {}
+
+    /** The tenant's QUEUED and RUNNING jobs summed per project, cluster, model, class, state, borrowed and reason. */
+    public Uni<List<LiveSum>> liveSums(UUID tenantId) {
+        return SessionSql.select("""
+                        select project_id, cluster_id, model, price_class, state, borrowed, reason,
+                               sum(cards_milli), count(*)
+                          from jobs
+                         where tenant_id = :tenant and state in ('QUEUED', 'RUNNING')
+                         group by project_id, cluster_id, model, price_class, state, borrowed, reason""")
+                .setParameter("tenant", tenantId)
+                .getResultList()
+                .map(rows -> rows.stream().map(r -> new LiveSum((UUID) r[0], (UUID) r[1], (String) r[2],
+                        (String) r[3], (String) r[4], (Boolean) r[5], (String) r[6], ((Number) r[7]).longValue(),
+                        ((Number) r[8]).longValue())).toList());
+    }
+
     /** How many RUNNING jobs of the cluster have a part of their placement on the node. */
     public Uni<Long> runningOnNode(UUID clusterId, String node) {
         return SessionSql.select("""

@@ -127,7 +127,7 @@ public class ClusterQueues {
     }
 
     /** Milli-cards as cards: whole numbers without a fraction, else to the thousandth. */
-    private static BigDecimal cards(long milli) {
+    static BigDecimal cards(long milli) {
         BigDecimal c = BigDecimal.valueOf(milli, 3).stripTrailingZeros();
         return c.scale() < 0 ? c.setScale(0) : c;
     }
