@@ -555,11 +555,11 @@ public final class ClusterState {
     /**
      * Why the placement cannot be allocated on the state as it is, or null if it can: a node or card that the
      * topology does not have, a card of a model the job does not allow, a card or node named twice, or less free
-     * share, CPU or memory than it takes. Checked before a stored placement is resumed, so that records that no
-     * longer match the nodes (an inventory re-imported with fewer cards) are refused whole instead of corrupting
-     * the state half way.
+     * share than it takes; and with {@code cpuAndMemory}, less free CPU or memory than it takes. Checked before a
+     * stored placement is resumed, so that records that no longer match the nodes (an inventory re-imported with
+     * fewer cards) are refused whole instead of corrupting the state half way.
      */
-    public String misfit(Placement p) {
+    public String misfit(Placement p, boolean cpuAndMemory) {
         int milli = p.milli();
         if (p.cards().length != p.nodes().length || p.cpu().length != p.nodes().length
                 || p.memory().length != p.nodes().length) {
@@ -594,12 +594,24 @@ public final class ClusterState {
                             + free[topology.cardOffset[node] + c] + " milli-cards free, not " + milli;
                 }
             }
-            if (p.cpu()[i] < 0 || p.cpu()[i] > cpuFree[node] || p.memory()[i] < 0 || p.memory()[i] > memFree[node]) {
+            if (cpuAndMemory && (p.cpu()[i] < 0 || p.cpu()[i] > cpuFree[node] || p.memory()[i] < 0
+                    || p.memory()[i] > memFree[node])) {
                 return "node " + topology.nodeName(node) + " has " + cpuFree[node] + " milli-CPU and "
                         + memFree[node] + " MiB free, not " + p.cpu()[i] + " and " + p.memory()[i];
             }
         }
         return null;
+    }
+
+    /** The placement taking on each node no more CPU and memory than is free there now (and never below 0). */
+    public Placement withinFreeCpuAndMemory(Placement p) {
+        long[] cpu = p.cpu().clone();
+        long[] memory = p.memory().clone();
+        for (int i = 0; i < p.nodes().length; i++) {
+            cpu[i] = Math.max(0, Math.min(cpu[i], cpuFree[p.nodes()[i]]));
+            memory[i] = Math.max(0, Math.min(memory[i], memFree[p.nodes()[i]]));
+        }
+        return new Placement(p.job(), p.nodes(), p.cards(), cpu, memory);
     }
 
     /** Allocates a placement whose job is declared to end at {@code endS} (infinite: never, or not known). */

@@ -137,17 +137,26 @@ public final class Scheduler {
 
     /**
      * A job that is already running where the placement says, since {@code startedAtS}: after a restart the service
-     * rebuilds the scheduler from its records with this (fair-share usage is not charged again). A placement that
-     * does not fit the state as it is (its node lost cards or CPU since, or another resumed job holds its cards) is
-     * refused and changes nothing: the caller decides what becomes of the job. Throws if the job already runs.
+     * rebuilds the scheduler from its records with this (fair-share usage is not charged again). A placement whose
+     * cards the state no longer has free (its node lost cards since, or another resumed job holds them) is refused
+     * and changes nothing: the caller decides what becomes of the job. One whose cards are there but whose node has
+     * less CPU or memory free than it takes (the node re-imported with less, or work placed there when they were not
+     * counted) runs on with what is free: the job does run there, and the node takes no more CPU or memory work
+     * until it frees.
+     * Throws if the job already runs.
      */
     public Resumption resume(Placement placement, double startedAtS) {
         if (running.runs(placement.job().id())) {
             throw new IllegalArgumentException("job " + placement.job().id() + " is already running");
         }
-        String misfit = state.misfit(placement);
+        String misfit = state.misfit(placement, false);
         if (misfit != null) {
             return new Resumption.Refused(misfit);
+        }
+        String squeezed = state.misfit(placement, true);
+        if (squeezed != null) {
+            run(state.withinFreeCpuAndMemory(placement), startedAtS);
+            return new Resumption.Squeezed(squeezed);
         }
         run(placement, startedAtS);
         return Resumption.RESUMED;

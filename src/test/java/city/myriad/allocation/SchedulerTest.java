@@ -369,13 +369,9 @@ class SchedulerTest {
                 .node("n1", "H800", 8, 64_000, 512_000, "r0", "b0").build();
         Scheduler s = new Scheduler(shrunk, new BestFitPolicy(), SchedulerOptions.myriad());
         Job lost = Job.of(0).runsFor(1_000).cards(2).build();
-        Resumption r = s.resume(Placement.onNodes(lost, new int[] {0}, new int[][] {{6, 7}}), 0);
-        assertTrue(r instanceof Resumption.Refused, r.toString());
-        assertEquals("node n0 has no card 6", ((Resumption.Refused) r).why());
-        // Other misfits: more CPU than the node has, another model, a card taken by a job resumed before.
-        Job cpu = Job.of(1).runsFor(1_000).cards(1).cpu(65_000).build();
-        assertEquals(new Resumption.Refused("node n0 has 64000 milli-CPU and 512000 MiB free, not 65000 and 0"),
-                s.resume(Placement.onNodes(cpu, new int[] {0}, new int[][] {{0}}), 0));
+        assertEquals(new Resumption.Refused("node n0 has no card 6"),
+                s.resume(Placement.onNodes(lost, new int[] {0}, new int[][] {{6, 7}}), 0));
+        // Other misfits: another model, a card taken by a job resumed before.
         Job otherModel = Job.of(2).runsFor(1_000).cards(1).models(1L << 1).build();
         assertTrue(s.resume(Placement.onNodes(otherModel, new int[] {1}, new int[][] {{0}}), 0)
                 instanceof Resumption.Refused);
@@ -385,13 +381,31 @@ class SchedulerTest {
         Job second = Job.of(4).runsFor(1_000).cards(2).build();
         assertEquals(new Resumption.Refused("card 3 of node n1 has 0 milli-cards free, not 1000"),
                 s.resume(Placement.onNodes(second, new int[] {1}, new int[][] {{3, 4}}), 0));
-        // Nothing of the refused ones was taken: n0's 4 cards and n1's other 4 are free for an 8-card pair of jobs.
+        // Nothing of the refused ones was taken: n0's 4 cards and n1's other 4 are free for a pair of 4-card jobs.
         assertEquals(1, s.running());
         Job a = Job.of(5).submittedAt(1).runsFor(100).cards(4).build();
         Job b = Job.of(6).submittedAt(1).runsFor(100).cards(4).build();
         s.submit(a);
         s.submit(b);
         assertEquals(2, started(s.cycle(1)).size());
+    }
+
+    @Test
+    void a_job_whose_node_has_less_cpu_than_it_took_runs_on_with_what_is_free() {
+        // The node was re-imported with 64 cores; the job was started with 65 on one of its cards.
+        Scheduler s = new Scheduler(nodesOf8(1), new BestFitPolicy(), SchedulerOptions.myriad());
+        Job heavy = Job.of(0).runsFor(1_000).cards(1).cpu(65_000).build();
+        assertEquals(new Resumption.Squeezed("node n0 has 64000 milli-CPU and 512000 MiB free, not 65000 and 0"),
+                s.resume(Placement.onNodes(heavy, new int[] {0}, new int[][] {{0}}), 0));
+        assertEquals(1, s.running());
+        // It holds the 64 cores: a job asking one more core waits, one asking none starts on the seven cards left.
+        Job wantsCpu = Job.of(1).tenant(1).submittedAt(1).runsFor(100).cards(1).cpu(1).build();
+        Job cardsOnly = Job.of(2).tenant(1).submittedAt(1).runsFor(100).cards(7).build();
+        s.submit(wantsCpu);
+        s.submit(cardsOnly);
+        assertEquals(List.of(cardsOnly), started(s.cycle(1)));
+        s.finished(heavy);
+        assertEquals(List.of(wantsCpu), started(s.cycle(2)), "what it held is free again, no more");
     }
 
     @Test

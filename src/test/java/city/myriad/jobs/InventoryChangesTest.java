@@ -56,6 +56,28 @@ class InventoryChangesTest {
     }
 
     @Test
+    void a_job_whose_node_is_re_imported_with_less_cpu_than_it_took_runs_on() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        String a = submitted(t.member(), job(cluster, t.projectId(), 1, 120_000, 0, 360_000));
+        until(t.member(), a, state("RUNNING"));
+        // The node is imported again with 100 cores: less than the running job took. It runs on, holding them all.
+        reimport(cluster, 8, "-r1", 100_000);
+        String cardsOnly = submitted(t.member(), job(cluster, t.projectId(), 1, 0, 0, 60));
+        until(t.member(), cardsOnly, j -> j.getList("history.to").contains("RUNNING"));
+        String wantsCpu = submitted(t.member(), job(cluster, t.projectId(), 1, 1_000, 0, 60));
+        String again = submitted(t.member(), job(cluster, t.projectId(), 1, 0, 0, 60));
+        until(t.member(), again, j -> j.getList("history.to").contains("RUNNING"));
+        assertEquals("RUNNING", given().auth().oauth2(t.member()).get("/api/v1/jobs/" + a).then().extract()
+                .path("state"));
+        assertEquals("QUEUED", given().auth().oauth2(t.member()).get("/api/v1/jobs/" + wantsCpu).then().extract()
+                .path("state"), "no core is free while it runs");
+        for (String j : new String[] {a, wantsCpu}) {
+            given().auth().oauth2(t.member()).post("/api/v1/jobs/" + j + "/cancel").then().statusCode(200);
+        }
+    }
+
+    @Test
     void a_job_whose_cards_are_gone_after_a_re_import_ends_and_the_cluster_keeps_scheduling() {
         String cluster = World.cluster(1);
         World.Tenant t = World.tenant();
@@ -155,10 +177,14 @@ class InventoryChangesTest {
 
     /** The one node of World's cluster imported again with {@code cards} cards in rack slug + {@code rack}. */
     private static void reimport(String cluster, int cards, String rack) {
+        reimport(cluster, cards, rack, 192_000);
+    }
+
+    private static void reimport(String cluster, int cards, String rack, long cpuMilli) {
         String slug = given().auth().oauth2(Tokens.olga()).get("/api/v1/clusters/" + cluster).then().statusCode(200)
                 .extract().path("slug");
         String csv = "node_id,gpu_model,gpus,cpu_milli,memory_mib,rack,block\n" + slug + "-n1,ASCEND-910B," + cards
-                + ",192000,1572864," + slug + rack + "," + slug + "-b1\n";
+                + "," + cpuMilli + ",1572864," + slug + rack + "," + slug + "-b1\n";
         given().auth().oauth2(Tokens.olga()).contentType("text/csv").body(csv)
                 .post("/api/v1/clusters/" + cluster + "/nodes").then().statusCode(200);
     }

@@ -334,13 +334,18 @@ final class ClusterLoop implements Runnable {
                 }
                 Resumption resumed = scheduler.resume(p, seconds(row.startedAt()));
                 if (resumed instanceof Resumption.Refused refused) {
-                    // Its nodes are there but no longer carry it (re-imported with fewer cards, less CPU or memory,
-                    // or another model): its run is over, as on a node that went down. Resuming it anyway would
+                    // Its nodes are there but its cards are not (re-imported with fewer cards, or of another model):
+                    // its run is over, as on a node that went down. Resuming it anyway would
                     // corrupt the core, and the failure would come back at every rebuild and stop the whole cluster.
                     LOG.warnf("Cluster %s: running job %s no longer fits its nodes (%s); it ends as on a node down",
                             clusterId, row.id(), refused.why());
                     orphans.add(t);
                     continue;
+                }
+                if (resumed instanceof Resumption.Squeezed squeezed) {
+                    LOG.warnf("Cluster %s: running job %s runs on with less CPU or memory than it took (%s); its "
+                            + "node takes no more CPU or memory work until it frees", clusterId, row.id(),
+                            squeezed.why());
                 }
                 runs(t);
                 limitFrom(t);
