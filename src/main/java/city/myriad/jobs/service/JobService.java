@@ -554,28 +554,30 @@ public class JobService {
                         new JobRepository.Asking(r.tenantId(), r.priority()), SchedulerOptions.myriad().areaRate(),
                         agedBefore, SchedulerOptions.myriad().heads()))
                 .chain(ahead -> {
-                    List<StartEstimate.Waiting> waiting = new ArrayList<>(ahead.size() + 1);
-                    List<UUID> reservations = new ArrayList<>(ahead.size() + 1);
-                    List<UUID> order = new ArrayList<>(ahead.size() + 1);
-                    List<QuotaOwner> owners = new ArrayList<>(ahead.size() + 1);
-                    List<UUID> arrays = new ArrayList<>(ahead.size() + 1);
-                    for (JobRepository.Queued q : ahead) {
-                        waiting.add(q.waiting());
-                        reservations.add(q.reservationId());
-                        order.add(q.id());
-                        owners.add(new QuotaOwner((UUID) q.waiting().tenant(), q.projectId(), q.jobClass()));
-                        arrays.add(q.arrayId());
-                    }
-                    waiting.add(me);
-                    reservations.add(r.reservationId());
-                    order.add(r.id());
-                    owners.add(new QuotaOwner(r.tenantId(), r.projectId(), r.jobClass()));
-                    arrays.add(r.arrayId());
-                    return roomed(waiting, reservations, now)
-                            .chain(queue -> quotaRoomed(r.clusterId(), r.model(), queue, owners, now))
-                            .chain(queue -> arrayRoomed(queue, arrays, now))
-                            .chain(queue -> planQueue(r, nodes, version, order, queue, now));
+                    List<JobRepository.Queued> queue = new ArrayList<>(ahead);
+                    queue.add(new JobRepository.Queued(r.id(), me, r.reservationId(), r.projectId(), r.jobClass(),
+                            r.arrayId()));
+                    List<UUID> order = queue.stream().map(JobRepository.Queued::id).toList();
+                    return admittable(r.clusterId(), r.model(), queue, now)
+                            .chain(waiting -> planQueue(r, nodes, version, order, waiting, now));
                 });
+    }
+
+    /**
+     * What is planned of {@code queue} (in the core's order, the job asked about last): each job with its earliest
+     * start moved to when what the loop's admission counts has room for it: its reservation's cards
+     * ({@link #roomed}), the card limits binding it ({@link #quotaRoomed}), its array's slots ({@link #arrayRoomed}).
+     */
+    private Uni<List<StartEstimate.Waiting>> admittable(UUID cluster, String model, List<JobRepository.Queued> queue,
+            Instant now) {
+        List<StartEstimate.Waiting> waiting = queue.stream().map(JobRepository.Queued::waiting).toList();
+        List<UUID> reservations = queue.stream().map(JobRepository.Queued::reservationId).toList();
+        List<QuotaOwner> owners = queue.stream().map(q -> new QuotaOwner((UUID) q.waiting().tenant(), q.projectId(),
+                q.jobClass())).toList();
+        List<UUID> arrays = queue.stream().map(JobRepository.Queued::arrayId).toList();
+        return roomed(waiting, reservations, now)
+                .chain(roomy -> quotaRoomed(cluster, model, roomy, owners, now))
+                .chain(roomy -> arrayRoomed(roomy, arrays, now));
     }
 
     /** Plans {@code queue} (the job last) node by node, or pooled behind more than {@link #NODE_PLAN_LIMIT}; kept. */
@@ -714,26 +716,12 @@ public class JobService {
      */
     Uni<java.util.Optional<Instant>> startAt(UUID cluster, String model, UUID project,
             List<JobRepository.Queued> ahead, StartEstimate.Waiting job, Instant now) {
-        List<StartEstimate.Waiting> waiting = new ArrayList<>(ahead.size() + 1);
-        List<UUID> reservations = new ArrayList<>(ahead.size() + 1);
-        List<QuotaOwner> owners = new ArrayList<>(ahead.size() + 1);
-        List<UUID> arrays = new ArrayList<>(ahead.size() + 1);
-        for (JobRepository.Queued q : ahead) {
-            waiting.add(q.waiting());
-            reservations.add(q.reservationId());
-            owners.add(new QuotaOwner((UUID) q.waiting().tenant(), q.projectId(), q.jobClass()));
-            arrays.add(q.arrayId());
-        }
-        waiting.add(job);
-        reservations.add(null);  // a quote is never of a RESERVED job: it is paid by its reservation
-        arrays.add(null);  // nor of an array
-        // A quote may name the job's project: then its limits count beside the tenant's, else the tenant's only.
-        owners.add(new QuotaOwner((UUID) job.tenant(), project, job.preemptible() ? JobClass.SPOT.name()
-                : JobClass.ON_DEMAND.name()));
-        return roomed(waiting, reservations, now)
-                .chain(queue -> quotaRoomed(cluster, model, queue, owners, now))
-                .chain(queue -> arrayRoomed(queue, arrays, now))
-                .chain(queue -> startAt(cluster, model, queue, now));
+        List<JobRepository.Queued> queue = new ArrayList<>(ahead);
+        // A quote is never of a RESERVED job (it is paid by its reservation) nor of an array; it may name the job's
+        // project: then its limits count beside the tenant's, else the tenant's only.
+        queue.add(new JobRepository.Queued(null, job, null, project, job.preemptible() ? JobClass.SPOT.name()
+                : JobClass.ON_DEMAND.name(), null));
+        return admittable(cluster, model, queue, now).chain(waiting -> startAt(cluster, model, waiting, now));
     }
 
     private Uni<java.util.Optional<Instant>> startAt(UUID cluster, String model, List<StartEstimate.Waiting> queue,
