@@ -656,8 +656,11 @@ public class JobService {
     /** Whose card limits a queued job counts against, and in which class; no project (null): the tenant's only. */
     record QuotaOwner(UUID tenant, UUID project, String jobClass) {}
 
-    /** No project's id: its limits read as none, so only the tenant's bind (a quote that names no project). */
-    private static final UUID NO_PROJECT = new UUID(0, 0);
+    /**
+     * No project's id: its limits read as none, so only the tenant's bind (a quote that names no project; the use of
+     * a tenant's own limits, {@link QuotaUse}).
+     */
+    static final UUID NO_PROJECT = new UUID(0, 0);
 
     /**
      * The queue with each job's earliest start moved to when the card limits of its tenant and project that bind it
