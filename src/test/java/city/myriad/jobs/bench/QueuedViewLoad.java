@@ -64,6 +64,15 @@ public final class QueuedViewLoad {
         if (waiting > 0) {
             throw new IllegalStateException(waiting + " of the filling jobs still QUEUED after 3 minutes");
         }
+        // MYRIAD_BENCH_CARD_LIMIT=1: the project gets a card limit on the cluster that every job counts against and
+        // none is held back by (all the cards, running and queued): each estimate then plays the limit's pool too,
+        // reading the 1,250 running jobs counted against it (design/estimate-admission-pools.md).
+        boolean limited = "1".equals(System.getenv("MYRIAD_BENCH_CARD_LIMIT"));
+        if (limited) {
+            send(alice, "PUT", api + "/api/v1/tenants/01930000-0000-7000-8000-00000000e001/projects/" + project
+                    + "/quotas", "application/json", "{\"cards\":[{\"clusterId\":\"" + cluster + "\",\"model\":"
+                    + "\"ASCEND-910B\",\"limit\":" + (1250 * 8 + queued * 8) + "}]}", 200);
+        }
         // The queue: whole-node jobs of distinct run times (600 s apart), submitted longest first so that the core's
         // order (smallest area first) is not the submission order.
         List<String> ids = submit(api, alice, project, cluster, queued, i -> 600 * (queued - i));
@@ -126,8 +135,9 @@ public final class QueuedViewLoad {
         long[] ofRunning = pick(pageLatency, pageOrder, false);
 
         StringBuilder out = new StringBuilder();
-        out.append(String.format("cluster %s (%s): 1,250 nodes of 8 cards, all taken; %d whole-node jobs queued%n",
-                slug, cluster, queued));
+        out.append(String.format("cluster %s (%s): 1,250 nodes of 8 cards, all taken; %d whole-node jobs queued%s%n",
+                slug, cluster, queued, limited ? "; every job bound by a project card limit of " + (1250 * 8
+                        + queued * 8) + " (MYRIAD_BENCH_CARD_LIMIT=1)" : ""));
         out.append(String.format("%d views of queued jobs (%d rounds of each once, shuffled), %d in flight, in %.1f s"
                 + " = %.0f per second%n", latency.length, rounds, concurrency, seconds, latency.length / seconds));
         out.append(String.format("view latency (client): median %.2f ms, p99 %.2f ms%n", q(latency, 0.5),
