@@ -1689,6 +1689,64 @@ class BillingTest {
     }
 
     @Test
+    void an_extension_is_billed_once_in_the_period_it_was_bought_and_a_shortfall_is_credited_at_the_whole_price() {
+        World.Tenant t = World.tenant();
+        String cluster = World.cluster(1);
+        // 8 cards for 24 hours bought in September for 192,000; extended in September by 12 hours (96,000) and in
+        // October by 12 more (120,000: the price went up).
+        Instant start = Instant.parse("2025-09-20T00:00:00Z");
+        UUID r = History.reserved(pool, t.id(), t.projectId(), cluster, 8, start, start.plus(Duration.ofHours(24)),
+                192_000, Instant.parse("2025-09-02T10:00:00Z"), null, null);
+        History.extended(pool, r, start.plus(Duration.ofHours(36)), 96_000, Instant.parse("2025-09-25T10:00:00Z"));
+        History.extended(pool, r, start.plus(Duration.ofHours(48)), 120_000, Instant.parse("2025-10-01T00:30:00Z"));
+        // 4 cards short for 6 hours in the first extension's window: credited at the price of the whole window
+        // (408,000 for 384 card-hours), 24 card-hours.
+        History.shortOf(pool, r, t.id(), cluster, 4, start.plus(Duration.ofHours(28)),
+                start.plus(Duration.ofHours(34)));
+        long credit = BigDecimal.valueOf(408_000L * 24).divide(BigDecimal.valueOf(384), 0,
+                java.math.RoundingMode.HALF_EVEN).longValueExact();
+
+        close("2025-09");
+        JsonPath september = invoiceOf(t.viewer(), "2025-09");
+        assertEquals(List.of("RESERVATION", "RESERVATION_EXTENSION", "RESERVATION_SHORTFALL_CREDIT"),
+                september.getList("lines.kind"));
+        assertEquals(List.of(192_000, 96_000, (int) -credit), september.getList("lines.amount.amountMinor"));
+        assertEquals("2025-09-21T00:00:00Z", september.getString("lines[0].to"), "the window as bought");
+        assertEquals("2025-09-21T00:00:00Z", september.getString("lines[1].from"));
+        assertEquals("2025-09-21T12:00:00Z", september.getString("lines[1].to"));
+        assertEquals(0, new BigDecimal("96").compareTo(new BigDecimal(september.getString("lines[1].gpuHours"))));
+        assertEquals(r.toString(), september.getString("lines[1].reservationId"));
+
+        close("2025-10");
+        JsonPath october = invoiceOf(t.viewer(), "2025-10");
+        assertEquals(List.of("RESERVATION_EXTENSION"), october.getList("lines.kind"), "September's not again");
+        assertEquals(120_000, october.getLong("lines[0].amount.amountMinor"));
+        assertEquals("2025-09-21T12:00:00Z", october.getString("lines[0].from"));
+        assertEquals(0, sql("select count(*) from reservation_extensions where reservation_id = $1 and invoice_id "
+                + "is null", r), "every extension billed");
+        assertEquals(2, sql("select count(distinct invoice_id) from reservation_extensions where reservation_id = $1",
+                r));
+
+        // FOCUS: an extension is a Purchase of card-hours of the reservation; the rows sum to the invoices.
+        String csv = given().auth().oauth2(t.viewer()).queryParam("from", "2025-09-01T00:00:00Z")
+                .queryParam("to", "2025-11-01T00:00:00Z").queryParam("format", "csv").get("/api/v1/exports/focus")
+                .then().statusCode(200).extract().asString();
+        List<String> header = new ArrayList<>();
+        List<Map<String, String>> rows = FocusValidator.Csv.rows(csv, header);
+        assertEquals(List.of(), new FocusValidator().validate(header, rows));
+        List<Map<String, String>> added = rows.stream()
+                .filter(x -> "RESERVATION_EXTENSION".equals(x.get("x_InvoiceLineKind"))).toList();
+        assertEquals(2, added.size(), rows.toString());
+        for (Map<String, String> x : added) {
+            assertEquals("Purchase", x.get("ChargeCategory"));
+            assertEquals(r.toString(), x.get("CapacityReservationId"));
+            assertEquals(0, new BigDecimal("96").compareTo(new BigDecimal(x.get("PricingQuantity"))));
+        }
+        assertEquals(0, rows.stream().map(x -> new BigDecimal(x.get("BilledCost"))).reduce(BigDecimal.ZERO,
+                BigDecimal::add).compareTo(BigDecimal.valueOf(192_000 + 96_000 + 120_000 - credit, 2)));
+    }
+
+    @Test
     void this_months_draft_credits_an_open_shortfall_up_to_now_not_to_the_months_end() {
         World.Tenant t = World.tenant();
         String cluster = World.cluster(1);

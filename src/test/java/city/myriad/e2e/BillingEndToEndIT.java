@@ -234,11 +234,11 @@ class BillingEndToEndIT {
             Instant bought) throws Exception {
         exec(db, """
                 insert into reservations (id, tenant_id, project_id, cluster_id, model, cards, start_at, end_at,
-                                          same_block, status, price_book_version, currency, unit_price_minor,
-                                          total_minor, created_at)
-                values (?, ?, ?, ?, 'ASCEND-910B', ?, ?, ?, false, 'CONFIRMED', 1, 'CNY', 1000, ?, ?)""",
-                UUID.randomUUID(), tenant, project, HANGZHOU, cards, Timestamp.from(s), Timestamp.from(e), total,
-                Timestamp.from(bought));
+                                          bought_end_at, same_block, status, price_book_version, currency,
+                                          unit_price_minor, total_minor, created_at)
+                values (?, ?, ?, ?, 'ASCEND-910B', ?, ?, ?, ?, false, 'CONFIRMED', 1, 'CNY', 1000, ?, ?)""",
+                UUID.randomUUID(), tenant, project, HANGZHOU, cards, Timestamp.from(s), Timestamp.from(e),
+                Timestamp.from(e), total, Timestamp.from(bought));
     }
 
     static String cardList(int cards) {

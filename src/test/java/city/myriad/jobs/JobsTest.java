@@ -1561,9 +1561,15 @@ class JobsTest {
 
     /** A RESERVED job of 8 cards for an hour in the owner's reservation. */
     private static String reservedJob(World.Tenant owner, String cluster, String reservation) {
+        return reservedJob(owner, cluster, reservation, 8, 3600);
+    }
+
+    /** A RESERVED job of {@code cards} cards for {@code seconds} in the owner's reservation. */
+    private static String reservedJob(World.Tenant owner, String cluster, String reservation, int cards,
+            long seconds) {
         return "{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + owner.projectId()
-                + "\",\"model\":\"ASCEND-910B\",\"cards\":8,\"class\":\"RESERVED\",\"reservationId\":\""
-                + reservation + "\",\"maxRunSeconds\":3600}";
+                + "\",\"model\":\"ASCEND-910B\",\"cards\":" + cards + ",\"class\":\"RESERVED\",\"reservationId\":\""
+                + reservation + "\",\"maxRunSeconds\":" + seconds + "}";
     }
 
     /** The owner buys {@code cards} ASCEND-910B cards on the cluster for [start, end); 201 expected. */
@@ -1613,20 +1619,50 @@ class JobsTest {
     }
 
     @Test
+    void an_extended_reservations_jobs_run_on_past_the_end_it_was_bought_with() {
+        String cluster = World.cluster(1);
+        World.Tenant owner = World.tenant();
+        Instant start = Instant.now().plusSeconds(1);
+        Instant end = start.plusSeconds(12);
+        String reservation = reserve(owner, cluster, 8, start, end).extract().path("id");
+        String body = reservedJob(owner, cluster, reservation, 4, 120);
+        // Two minutes do not fit the window as bought; they do once it is extended.
+        submit(owner.admin(), body).then().statusCode(400).body("errors[0].field", equalTo("maxRunSeconds"));
+        given().auth().oauth2(owner.admin()).contentType("application/json")
+                .body("{\"endAt\":\"" + end.plusSeconds(600) + "\"}")
+                .post("/api/v1/reservations/" + reservation + "/extensions").then().statusCode(201);
+        String first = submitted(owner.admin(), body);
+        emulator.hang(UUID.fromString(first));
+        until(owner.admin(), first, state("RUNNING"));
+        // Past the end it was bought with (and a few of the loop's refreshes), the loop still takes its jobs: a job
+        // submitted now starts, and the first runs on, where without the extension both would end RESERVATION_ENDED.
+        sleep(Math.max(0, Duration.between(Instant.now(), end).toMillis()) + 5_000);
+        String second = submitted(owner.admin(), body);
+        emulator.hang(UUID.fromString(second));
+        until(owner.admin(), second, state("RUNNING"));
+        JsonPath still = given().auth().oauth2(owner.admin()).get("/api/v1/jobs/" + first).then().statusCode(200)
+                .extract().jsonPath();
+        assertEquals("RUNNING", still.getString("state"), still.prettify());
+        assertEquals(List.of("QUEUED", "RUNNING"), still.getList("history.to"));
+        given().auth().oauth2(owner.admin()).get("/api/v1/reservations/" + reservation).then().statusCode(200)
+                .body("state", equalTo("ACTIVE"));
+        for (String job : List.of(first, second)) {
+            given().auth().oauth2(owner.admin()).post("/api/v1/jobs/" + job + "/cancel").then().statusCode(200);
+        }
+    }
+
+    @Test
     void reserved_jobs_still_running_or_waiting_when_the_window_ends_stop_with_RESERVATION_ENDED() {
         String cluster = World.cluster(1);
         World.Tenant owner = World.tenant();
         Instant start = Instant.now().plusSeconds(1);
         Instant end = start.plusSeconds(12);
         String reservation = reserve(owner, cluster, 8, start, end).extract().path("id");
-        String body = "{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + owner.projectId() + "\",\"model\":"
-                + "\"ASCEND-910B\",\"cards\":8,\"class\":\"RESERVED\",\"reservationId\":\"" + reservation
-                + "\",\"maxRunSeconds\":";
         // The first holds the reservation's cards until its time limit (its agent never reports an end); the second
         // waits for them, then would run past the window: it is stopped when the window ends, not at its limit.
-        String first = submitted(owner.admin(), body + "5}");
+        String first = submitted(owner.admin(), reservedJob(owner, cluster, reservation, 8, 5));
         emulator.hang(UUID.fromString(first));
-        String second = submitted(owner.admin(), body + "10}");
+        String second = submitted(owner.admin(), reservedJob(owner, cluster, reservation, 8, 10));
         emulator.hang(UUID.fromString(second));
         assertEquals("TIME_LIMIT", until(owner.admin(), first, state("FAILED")).getString("reason"));
         JsonPath ended = until(owner.admin(), second, state("FAILED"));

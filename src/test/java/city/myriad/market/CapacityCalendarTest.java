@@ -42,6 +42,18 @@ class CapacityCalendarTest {
     }
 
     @Test
+    void an_extension_goes_as_far_as_its_cards_stay_free_in_its_block() {
+        assertEquals(Optional.of(h(8)), CALENDAR.latestEnd(h(0), h(8), 5, null), "11 held at 2 h: 5 still fit");
+        assertEquals(Optional.of(h(2)), CALENDAR.latestEnd(h(0), h(8), 6, null), "6 fit until b2's 5 begin");
+        assertEquals(Optional.of(h(2)), CALENDAR.latestEnd(h(0), h(2), 6, null), "a hold from the new end is no matter");
+        assertEquals(Optional.empty(), CALENDAR.latestEnd(h(2), h(8), 6, null), "not a moment: 16 - 11 = 5 at 2 h");
+        assertEquals(Optional.of(h(2)), CALENDAR.latestEnd(h(0), h(8), 4, "b2"), "b2 has 8 - 5 = 3 from 2 h");
+        assertEquals(Optional.of(h(8)), CALENDAR.latestEnd(h(0), h(8), 3, "b2"));
+        assertEquals(Optional.of(h(8)), CALENDAR.latestEnd(h(4), h(8), 8, "b1"), "b1 is free from 4 h");
+        assertEquals(Optional.empty(), CALENDAR.latestEnd(h(0), h(8), 9, "b1"), "no block has 9 cards");
+    }
+
+    @Test
     void what_is_left_at_the_busiest_instant_is_what_can_be_sold() {
         assertEquals(Optional.of(new Placement(null)), CALENDAR.fit(h(0), h(2), 10, false), "16 - 6 = 10 free");
         assertEquals(Optional.empty(), CALENDAR.fit(h(0), h(3), 6, false), "at 2 h only 16 - 11 = 5 are free");

@@ -82,9 +82,10 @@ public final class History {
         pool.withTransaction(c -> c.query("select set_config('myriad.scope', 'platform', true)").execute()
                 .chain(() -> c.preparedQuery("""
                         insert into reservations (id, tenant_id, project_id, cluster_id, model, cards, start_at, end_at,
-                                                  same_block, status, price_book_version, currency, unit_price_minor,
-                                                  total_minor, cancellation_fee_minor, cancelled_at, created_at)
-                        values ($1, $2, $3, $4, 'ASCEND-910B', $5, $6, $7, false, $8, 1, 'CNY', 1000, $9, $10, $11,
+                                                  bought_end_at, same_block, status, price_book_version, currency,
+                                                  unit_price_minor, total_minor, cancellation_fee_minor, cancelled_at,
+                                                  created_at)
+                        values ($1, $2, $3, $4, 'ASCEND-910B', $5, $6, $7, $7, false, $8, 1, 'CNY', 1000, $9, $10, $11,
                                 $12)""")
                         .execute(Tuple.tuple().addValue(id).addValue(UUID.fromString(tenantId))
                                 .addValue(UUID.fromString(projectId)).addValue(UUID.fromString(clusterId))
@@ -110,6 +111,31 @@ public final class History {
                                 .addValue(UUID.fromString(clusterId)).addValue(cards).addValue(utc(from))
                                 .addValue(utc(to)))))
                 .await().indefinitely();
+    }
+
+    /**
+     * An extension of a reservation, bought at {@code boughtAt}, from its end now to {@code to}, for {@code totalMinor}
+     * (1000 a card-hour, CNY), as extendReservation writes one: the row, the reservation's new end and the sum of its
+     * extensions, the calendar's hold.
+     */
+    public static UUID extended(Pool pool, UUID reservationId, Instant to, long totalMinor, Instant boughtAt) {
+        UUID id = UUID.randomUUID();
+        pool.withTransaction(c -> c.query("select set_config('myriad.scope', 'platform', true)").execute()
+                .chain(() -> c.preparedQuery("""
+                        insert into reservation_extensions (id, reservation_id, tenant_id, from_at, to_at, cards,
+                                                            price_book_version, currency, unit_price_minor, total_minor,
+                                                            created_at)
+                        select $1, r.id, r.tenant_id, r.end_at, $3, r.cards, 1, r.currency, 1000, $4, $5
+                          from reservations r where r.id = $2""")
+                        .execute(Tuple.tuple().addValue(id).addValue(reservationId).addValue(utc(to))
+                                .addValue(totalMinor).addValue(utc(boughtAt))))
+                .chain(() -> c.preparedQuery("""
+                        update reservations set end_at = $2, extended_minor = extended_minor + $3 where id = $1""")
+                        .execute(Tuple.of(reservationId, utc(to), totalMinor)))
+                .chain(() -> c.preparedQuery("update capacity_holds set end_at = $2 where reservation_id = $1")
+                        .execute(Tuple.of(reservationId, utc(to)))))
+                .await().indefinitely();
+        return id;
     }
 
     private static OffsetDateTime utc(Instant t) {

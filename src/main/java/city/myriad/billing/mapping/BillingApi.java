@@ -29,7 +29,7 @@ public final class BillingApi {
     public record InvoiceLineView(
             @Schema(examples = "1") int lineNo,
             @Schema(enumeration = {"USAGE", "ADJUSTMENT", "PREEMPTION_CREDIT", "RESERVATION",
-                    "RESERVATION_CANCELLATION", "RESERVATION_SHORTFALL_CREDIT", "COMMITMENT_DISCOUNT",
+                    "RESERVATION_EXTENSION", "RESERVATION_CANCELLATION", "RESERVATION_SHORTFALL_CREDIT", "COMMITMENT_DISCOUNT",
                     "COMMITMENT_SHORTFALL", "PREPAID_CREDIT", "CREDIT_CARRIED"}, examples = "USAGE") String kind,
             @Schema(examples = "ASCEND-910B ON_DEMAND on hangzhou-a, project research: 12.5 GPU-hours")
             String description,

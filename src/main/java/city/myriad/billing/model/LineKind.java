@@ -10,7 +10,9 @@ public enum LineKind {
     PREEMPTION_CREDIT,
     /** A reservation bought: its whole window, used or not. */
     RESERVATION,
-    /** A cancelled reservation: what is given back, its total less the cancellation fee (negative). */
+    /** A reservation extended: the window added, at the price in force when it was extended. */
+    RESERVATION_EXTENSION,
+    /** A cancelled reservation: what is given back, its total (extensions included) less the cancellation fee (negative). */
     RESERVATION_CANCELLATION,
     /**
      * Reserved card time not delivered: the reservation held fewer cards than it bought while nodes were out of

@@ -119,6 +119,13 @@ public class CloseRepository {
                           from invoice_lines l join invoices i on i.id = l.invoice_id
                          where i.period = $1 and i.state = 'DRAFT'
                            and l.kind in ('RESERVATION', 'RESERVATION_CANCELLATION')""").execute(Tuple.of(period)))
+                // An extension's line names its reservation and the window it added (from the end before).
+                .chain(() -> c.preparedQuery("""
+                        update reservation_extensions e set invoice_id = l.invoice_id
+                          from invoice_lines l join invoices i on i.id = l.invoice_id
+                         where i.period = $1 and i.state = 'DRAFT' and l.kind = 'RESERVATION_EXTENSION'
+                           and e.reservation_id = l.reservation_id and e.from_at = l.hours_from""")
+                        .execute(Tuple.of(period)))
                 .chain(() -> c.preparedQuery("""
                         create temp table issued on commit drop as
                         with sums as (

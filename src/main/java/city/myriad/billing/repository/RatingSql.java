@@ -2,7 +2,7 @@ package city.myriad.billing.repository;
 
 /**
  * Rating, written once: the lines of every invoice of a period (or of one tenant's), from the hourly rollups, the
- * reservations not yet billed, the commitments in force and the prepaid wallets. A draft is this query read live;
+ * reservations and their extensions not yet billed, the commitments in force and the prepaid wallets. A draft is this query read live;
  * the close inserts its result. All amounts are whole minor units; the only rounding is half-even, once per
  * discount line (the discount of one rollup group), as docs/billing.md states.
  * <p>
@@ -43,11 +43,18 @@ final class RatingSql {
                   from reservations r
                  where r.created_at < $3 and ($4::uuid is null or r.tenant_id = $4::uuid)
             ),
+            ext as (
+                -- Extensions not billed yet, each in the period it was bought (a draft: only its own period's).
+                select e.*, r.project_id, r.cluster_id, r.model
+                  from reservation_extensions e join reservations r on r.id = e.reservation_id
+                 where e.invoice_id is null and e.created_at < $3 and ($4::uuid is null or e.tenant_id = $4::uuid)
+                   and (not $5::boolean or myriad_billed_period(to_char(e.created_at at time zone 'UTC', 'YYYY-MM')) = $1)
+            ),
             short as (
                 -- The reserved card time not delivered: each stretch of a shortfall, clipped to the reservation's
                 -- window, the period and the time rated as of; one line per reservation and period.
                 select r.tenant_id, r.currency, r.project_id, r.cluster_id, r.model, r.id, r.cards, r.start_at,
-                       r.end_at, r.total_minor,
+                       r.end_at, r.total_minor + r.extended_minor as total_minor,
                        min(greatest(s.started_at, r.start_at, $2)) as hours_from,
                        max(least(coalesce(s.ended_at, $6), r.end_at, $3)) as hours_to,
                        sum(round(s.cards * 1000 * extract(epoch from least(coalesce(s.ended_at, $6), r.end_at, $3)
@@ -58,7 +65,7 @@ final class RatingSql {
                    and least(coalesce(s.ended_at, $6), r.end_at, $3) > greatest(s.started_at, r.start_at, $2)
                    and ($4::uuid is null or s.tenant_id = $4::uuid)
                  group by r.tenant_id, r.currency, r.project_id, r.cluster_id, r.model, r.id, r.cards, r.start_at,
-                          r.end_at, r.total_minor
+                          r.end_at, r.total_minor + r.extended_minor
             ),
             commitment as (
                 select c.* from commitments c
@@ -74,15 +81,25 @@ final class RatingSql {
                        hours_from, hours_to, null, -credit, null, null
                   from usage where credit > 0
                 union all
-                select tenant_id, currency, 'RESERVATION', project_id, cluster_id, model, 'RESERVED', start_at, end_at,
-                       cards::bigint * 1000 * extract(epoch from end_at - start_at)::bigint, total_minor, id, null
+                -- The window as bought; each extension is a line of its own.
+                select tenant_id, currency, 'RESERVATION', project_id, cluster_id, model, 'RESERVED', start_at,
+                       bought_end_at, cards::bigint * 1000 * extract(epoch from bought_end_at - start_at)::bigint,
+                       total_minor, id, null
                   from res where buy_due
                 union all
+                select tenant_id, currency, 'RESERVATION_EXTENSION', project_id, cluster_id, model, 'RESERVED', from_at,
+                       to_at, cards::bigint * 1000 * extract(epoch from to_at - from_at)::bigint, total_minor,
+                       reservation_id, null
+                  from ext
+                union all
+                -- What was paid for it, extensions included, less the fee.
                 select tenant_id, currency, 'RESERVATION_CANCELLATION', project_id, cluster_id, model, 'RESERVED',
-                       start_at, end_at, null, -(total_minor - coalesce(cancellation_fee_minor, 0)), id, null
+                       start_at, end_at, null, -(total_minor + extended_minor - coalesce(cancellation_fee_minor, 0)),
+                       id, null
                   from res where cancel_due
                 union all
-                -- The share of the reservation's price for the card time not delivered, rounded once per line.
+                -- The share of the reservation's price (extensions included) for the card time not delivered,
+                -- rounded once per line.
                 select tenant_id, currency, 'RESERVATION_SHORTFALL_CREDIT', project_id, cluster_id, model, 'RESERVED',
                        hours_from, hours_to, cms,
                        -myriad_round_half_even(total_minor::numeric * cms
@@ -130,9 +147,9 @@ final class RatingSql {
                  where (t.subtotal > 0 and coalesce(w.balance, 0) > 0) or t.subtotal < 0
             )
             select l.*, case l.kind when 'USAGE' then 1 when 'ADJUSTMENT' then 2 when 'PREEMPTION_CREDIT' then 3
-                                    when 'RESERVATION' then 4 when 'RESERVATION_CANCELLATION' then 5
-                                    when 'RESERVATION_SHORTFALL_CREDIT' then 6
-                                    when 'COMMITMENT_DISCOUNT' then 7 when 'COMMITMENT_SHORTFALL' then 8
-                                    when 'PREPAID_CREDIT' then 9 else 10 end as sort
+                                    when 'RESERVATION' then 4 when 'RESERVATION_EXTENSION' then 5
+                                    when 'RESERVATION_CANCELLATION' then 6 when 'RESERVATION_SHORTFALL_CREDIT' then 7
+                                    when 'COMMITMENT_DISCOUNT' then 8 when 'COMMITMENT_SHORTFALL' then 9
+                                    when 'PREPAID_CREDIT' then 10 else 11 end as sort
               from (select * from lines union all select * from settle) l""";
 }

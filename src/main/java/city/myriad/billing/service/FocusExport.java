@@ -467,13 +467,14 @@ public class FocusExport {
             set(v, C_x_Model, model);
             set(v, C_x_PriceClass, x.getString(15));
             switch (kind) {
-                case "RESERVATION" -> {
+                case "RESERVATION", "RESERVATION_EXTENSION" -> {
                     BigDecimal hours = BigDecimal.valueOf(x.getLong(18)).divide(BigDecimal.valueOf(3_600_000L), 6,
                             RoundingMode.HALF_EVEN);
                     String unit = BigDecimal.valueOf(amount).movePointLeft(digits)
                             .divide(hours, 6, RoundingMode.HALF_EVEN).stripTrailingZeros().toPlainString();
                     set(v, C_ChargeCategory, "Purchase");
-                    set(v, C_ChargeDescription, "Reservation " + reservation + ": " + plain(hours) + " card-hours of "
+                    set(v, C_ChargeDescription, "Reservation " + reservation
+                            + (kind.equals("RESERVATION") ? ": " : " extended: ") + plain(hours) + " card-hours of "
                             + model + " on " + clusterSlug + ", paid whether used or not");
                     set(v, C_PricingQuantity, plain(hours));
                     set(v, C_PricingUnit, "GPU-Hours");

@@ -171,6 +171,8 @@ public class Invoices {
             case "PREEMPTION_CREDIT" -> what + ": runs interrupted by preemption or node failure, credited";
             case "RESERVATION" -> "Reservation of " + gpuHours.toPlainString() + " card-hours, " + l.model()
                     + " on " + l.clusterSlug() + ", " + l.hoursFrom() + " to " + l.hoursTo();
+            case "RESERVATION_EXTENSION" -> "Reservation extended by " + gpuHours.toPlainString() + " card-hours, "
+                    + l.model() + " on " + l.clusterSlug() + ", " + l.hoursFrom() + " to " + l.hoursTo();
             case "RESERVATION_CANCELLATION" -> "Reservation cancelled: its price less the cancellation fee";
             case "RESERVATION_SHORTFALL_CREDIT" -> "Reservation on " + l.clusterSlug() + ": " + gpuHours.toPlainString()
                     + " reserved " + l.model() + " card-hours not delivered (nodes out of service), " + l.hoursFrom()
@@ -189,6 +191,8 @@ public class Invoices {
                     + l.clusterId() + " model=" + l.model() + " class=" + l.priceClass()
                     + (l.commitmentId() == null ? "" : " commitment=" + l.commitmentId());
             case "RESERVATION", "RESERVATION_CANCELLATION" -> "reservation " + l.reservationId();
+            case "RESERVATION_EXTENSION" -> "reservation_extensions reservation=" + l.reservationId() + " from="
+                    + l.hoursFrom();
             case "RESERVATION_SHORTFALL_CREDIT" -> "reservation_shortfalls reservation=" + l.reservationId()
                     + " from=" + l.hoursFrom() + " to=" + l.hoursTo();
             case "COMMITMENT_SHORTFALL" -> "commitment " + l.commitmentId();

@@ -176,7 +176,9 @@ public final class MarketApi {
             @Schema(description = "The block that holds the cards of a same-block reservation", examples = "hz-b01")
             String block,
             @Schema(examples = "CONFIRMED", enumeration = {"CONFIRMED", "ACTIVE", "ENDED", "CANCELLED"}) String state,
-            @Schema(description = "Per card-hour") Money unitPrice, Money totalPrice,
+            @Schema(description = "Per card-hour, as bought") Money unitPrice,
+            @Schema(description = "The purchase: unitPrice × cards × the hours of the window as bought (startAt to "
+                    + "boughtEndAt)") Money totalPrice,
             @Schema(examples = "1") int priceBookVersion,
             @Schema(description = "What the cancellation cost, if cancelled") Money cancellationFee,
             Instant cancelledAt, Instant createdAt,
@@ -184,6 +186,29 @@ public final class MarketApi {
                     + "out of service and no other node can stand in, or while other tenants' work placed before its "
                     + "window still runs on the nodes it holds and no freer node can stand in. The reserved card time "
                     + "not delivered is credited on the invoice (`RESERVATION_SHORTFALL_CREDIT`)", examples = "0")
-            int cardsShort)
+            int cardsShort,
+            @Schema(description = "The window's end as bought; `endAt` is later once the reservation was extended")
+            Instant boughtEndAt,
+            @Schema(description = "What its extensions cost together (`listReservationExtensions`); zero when it "
+                    + "was never extended") Money extensionsPrice)
             implements city.myriad.platform.Identified {}
+
+    @Schema(name = "ExtendReservation", description = "The later end a reservation's window is to have")
+    public record ExtendReservation(
+            @NotNull @Schema(description = "The window's new end, after its end now", examples = "2026-12-02T08:00:00Z")
+            Instant endAt) {}
+
+    @Schema(name = "ReservationExtension", description = "A reservation's window made longer: the same cards from its "
+            + "end before (`fromAt`) to its new end (`toAt`), bought at the RESERVED price of the book in force then "
+            + "and billed once, in the period it was bought (invoice line `RESERVATION_EXTENSION`)")
+    public record ReservationExtensionView(UUID id, UUID reservationId, Instant fromAt, Instant toAt,
+            @Schema(examples = "64") int cards, @Schema(description = "Per card-hour") Money unitPrice,
+            @Schema(description = "unitPrice × cards × the hours from fromAt to toAt") Money totalPrice,
+            @Schema(examples = "2") int priceBookVersion, Instant createdAt,
+            @Schema(description = "The reservation as it is after this extension (in the answer to "
+                    + "extendReservation only)") ReservationView reservation)
+            implements city.myriad.platform.Identified {}
+
+    @Schema(name = "ReservationExtensions")
+    public record ReservationExtensions(List<ReservationExtensionView> items) {}
 }

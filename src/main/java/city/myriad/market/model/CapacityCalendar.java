@@ -77,6 +77,33 @@ public final class CapacityCalendar {
     }
 
     /**
+     * How far {@code cards} held from {@code from} can go, up to {@code to}: the latest end in (from, to] such that
+     * they fit at every instant before it, with the model's cards and, for {@code block} not null, that block's
+     * (what an extension of a reservation holding them until {@code from} can buy). Empty if they do not fit at
+     * {@code from} itself. Only {@code from} and the starts of holds can be where they stop fitting.
+     */
+    public Optional<Instant> latestEnd(Instant from, Instant to, int cards, String block) {
+        int blockCards = block == null ? 0 : cardsByBlock.getOrDefault(block, 0);
+        TreeSet<Instant> instants = new TreeSet<>();
+        instants.add(from);
+        holds.stream().map(Hold::start).filter(s -> s.isAfter(from) && s.isBefore(to)).forEach(instants::add);
+        for (Instant t : instants) {
+            int all = 0;
+            int inBlock = 0;
+            for (Hold h : holds) {
+                if (!h.start().isAfter(t) && h.end().isAfter(t)) {
+                    all += h.cards();
+                    inBlock += block != null && block.equals(h.block()) ? h.cards() : 0;
+                }
+            }
+            if (all + cards > total || block != null && inBlock + cards > blockCards) {
+                return t.equals(from) ? Optional.empty() : Optional.of(t);
+            }
+        }
+        return Optional.of(to);
+    }
+
+    /**
      * Why the holds do not all fit the cards, or null if they do: at some instant from {@code from} on, all of them
      * together hold more than the model's cards, or a block's same-block holds more than that block's cards (a block
      * no longer in the calendar has none). What a removal of cards is checked with: it must leave what was sold.

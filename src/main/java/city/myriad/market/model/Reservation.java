@@ -10,7 +10,8 @@ import java.util.UUID;
 
 /**
  * A block of cards a tenant bought: {@code cards} of {@code model} on a cluster from {@code startAt} to
- * {@code endAt}, paid whether used or not, at the price of the price book version it was sold at. Its stored
+ * {@code endAt}, paid whether used or not, at the price of the price book version it was sold at; its window may
+ * have been extended since ({@link ReservationExtension}), each extension at the price in force then. Its stored
  * status is CONFIRMED or CANCELLED; ACTIVE and ENDED follow from the clock ({@link ReservationState}).
  */
 @Entity
@@ -28,8 +29,12 @@ public class Reservation {
     public int cards;
     @Column(name = "start_at")
     public Instant startAt;
+    /** The window's end now: {@link #boughtEndAt}, or later once extended. */
     @Column(name = "end_at")
     public Instant endAt;
+    /** The window's end as bought. */
+    @Column(name = "bought_end_at")
+    public Instant boughtEndAt;
     @Column(name = "same_block")
     public boolean sameBlock;
     public String block;
@@ -39,8 +44,12 @@ public class Reservation {
     public String currency;
     @Column(name = "unit_price_minor")
     public long unitPriceMinor;
+    /** The purchase's total, for the window as bought. */
     @Column(name = "total_minor")
     public long totalMinor;
+    /** The totals of its extensions (each one billed in the period it was bought). */
+    @Column(name = "extended_minor")
+    public long extendedMinor;
     @Column(name = "cancellation_fee_minor")
     public Long cancellationFeeMinor;
     @Column(name = "cancelled_at")

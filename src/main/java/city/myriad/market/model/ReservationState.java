@@ -23,6 +23,14 @@ public enum ReservationState {
         return ALLOWED.get(this).contains(next);
     }
 
+    /**
+     * Whether its window may still be made longer: before it ends (CONFIRMED or ACTIVE), as the cards are still
+     * held; an ENDED one has let its cards go (and its jobs ended), a CANCELLED one never had them.
+     */
+    public boolean extendable() {
+        return this == CONFIRMED || this == ACTIVE;
+    }
+
     public static ReservationState of(Reservation r, Instant now) {
         if ("CANCELLED".equals(r.status)) {
             return CANCELLED;

@@ -28,6 +28,24 @@ public class ReservationRepository implements PanacheRepositoryBase<Reservation,
     }
 
     /**
+     * The tenant's reservation, its row locked until the transaction ends: what changes it (an extension, a
+     * cancellation) reads it after any other change of it has committed.
+     */
+    public Uni<Reservation> findLocked(UUID tenantId, UUID id) {
+        return find("tenantId = ?1 and id = ?2", tenantId, id)
+                .withLock(jakarta.persistence.LockModeType.PESSIMISTIC_WRITE).firstResult();
+    }
+
+    /** The reservation's hold in the calendar now runs to {@code end} (it was extended). */
+    public Uni<Void> holdUntil(UUID reservationId, Instant end) {
+        return getSession().chain(s -> s.createNativeQuery(
+                        "update capacity_holds set end_at = :end where reservation_id = :id")
+                .setParameter("id", reservationId)
+                .setParameter("end", SqlTimes.utc(end))
+                .executeUpdate()).replaceWithVoid();
+    }
+
+    /**
      * The tenant's reservations (every tenant's for null, in platform scope) after {@code after} in id order, of one
      * project, state and cluster where not null, and only those short of cards now with {@code shortNow}; the state
      * is the one {@link ReservationState#of} gives at {@code now}.
@@ -135,15 +153,24 @@ public class ReservationRepository implements PanacheRepositoryBase<Reservation,
         return find("clusterId = ?1 and id in ?2 and (status = 'CANCELLED' or endAt <= ?3)", clusterId, ids, at).list();
     }
 
-    /** Totals of reservations bought in the window and not cancelled, plus fees of those cancelled. */
+    /**
+     * Totals of reservations bought in the window and not cancelled, plus fees of those cancelled, plus the
+     * extensions bought in the window of reservations not cancelled (a cancellation gives them back).
+     */
     public Uni<Long> spend(UUID tenantId, UUID projectId, String currency, OffsetDateTime from, OffsetDateTime to) {
         String project = projectId == null ? "" : " and project_id = :project";
         SessionSql q = SessionSql.select("""
-                select coalesce(sum(case when status = 'CANCELLED' then coalesce(cancellation_fee_minor, 0)
-                                         else total_minor end), 0)
-                  from reservations
-                 where tenant_id = :tenant and currency = :currency and created_at >= :from and created_at < :to"""
-                + project)
+                select coalesce((select sum(case when status = 'CANCELLED' then coalesce(cancellation_fee_minor, 0)
+                                                 else total_minor end)
+                                   from reservations
+                                  where tenant_id = :tenant and currency = :currency and created_at >= :from
+                                    and created_at < :to""" + project + """
+                                ), 0)
+                       + coalesce((select sum(e.total_minor)
+                                     from reservation_extensions e join reservations r on r.id = e.reservation_id
+                                    where e.tenant_id = :tenant and e.currency = :currency and e.created_at >= :from
+                                      and e.created_at < :to and r.status <> 'CANCELLED'"""
+                + project.replace("project_id", "r.project_id") + "), 0)")
                 .setParameter("tenant", tenantId).setParameter("currency", currency)
                 .setParameter("from", from).setParameter("to", to);
         if (projectId != null) {
@@ -152,10 +179,6 @@ public class ReservationRepository implements PanacheRepositoryBase<Reservation,
         return q.singleValue(Number.class).map(Number::longValue);
     }
 
-    /**
-     * The nodes the scheduling loop gives the reservation, as it last wrote them: name, block, rack, HELD or KEPT,
-     * since; held ones first, then by name.
-     */
     /**
      * The nodes of the cluster that its reservations hold or keep, in node order: node, block, rack, kind, since,
      * reservation, tenant, window start and end.
@@ -170,6 +193,10 @@ public class ReservationRepository implements PanacheRepositoryBase<Reservation,
                  order by n.name, rn.kind""").setParameter("cluster", clusterId).getResultList();
     }
 
+    /**
+     * The nodes the scheduling loop gives the reservation, as it last wrote them: name, block, rack, HELD or KEPT,
+     * since; held ones first, then by name.
+     */
     public Uni<List<Object[]>> nodesOf(UUID reservationId) {
         return city.myriad.platform.db.SessionSql.select("""
                 select n.name, n.block, n.rack, rn.kind, rn.since

@@ -107,11 +107,52 @@ public class ReservationResource {
     }
 
     @POST
+    @Path("/{reservationId}/extensions")
+    @Extension(name = "x-problem-codes", value = TENANT_CODES + ", RESERVATION_NOT_FOUND, RESERVATION_NOT_EXTENDABLE, "
+            + "NOT_FOR_SALE, CAPACITY_UNAVAILABLE, TENANT_SUSPENDED, PROJECT_ARCHIVED, QUOTA_EXCEEDED, BUDGET_EXCEEDED")
+    @Operation(operationId = "extendReservation", summary = "Extend a reservation's window (tenant admin)",
+            description = "The same cards (and block) from the reservation's end now to a later `endAt`, bought at the "
+                    + "RESERVED price of the book in force now (plus the same-block premium for a same-block one), "
+                    + "before its window ends (CONFIRMED or ACTIVE; otherwise 409 RESERVATION_NOT_EXTENDABLE). The "
+                    + "reservation keeps its id, its nodes and its jobs: what runs in it runs on, and jobs declared "
+                    + "to run to the new end may be submitted. Checked as a purchase of the window added: the "
+                    + "calendar (409 CAPACITY_UNAVAILABLE with `latestEndAt`, the latest end its cards are free to, "
+                    + "when there is one), the card quota on RESERVED work (422 QUOTA_EXCEEDED), the month's money "
+                    + "budgets (422 BUDGET_EXCEEDED). Billed once, in the period it is bought (invoice line "
+                    + "`RESERVATION_EXTENSION`). Takes `Idempotency-Key`: a retry answers the extension made.")
+    @APIResponse(responseCode = "201", description = "Extended: the extension, with the reservation as it is now",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = MarketApi.ReservationExtensionView.class)))
+    public Uni<Response> extend(@PathParam("reservationId") UUID reservationId,
+            @HeaderParam(Creations.KEY) String key, @Valid @NotNull MarketApi.ExtendReservation body) {
+        return creations.create(callers.get(), key, body, () -> reservations.extend(callers.get(), reservationId,
+                body));
+    }
+
+    @GET
+    @Path("/{reservationId}/extensions")
+    @Extension(name = "x-problem-codes", value = TENANT_CODES + ", RESERVATION_NOT_FOUND")
+    @Operation(operationId = "listReservationExtensions", summary = "A reservation's extensions, in the order bought")
+    public Uni<MarketApi.ReservationExtensions> extensions(@PathParam("reservationId") UUID reservationId) {
+        return reservations.extensions(callers.get(), reservationId);
+    }
+
+    @GET
+    @Path("/{reservationId}/extensions/{extensionId}")
+    @Extension(name = "x-problem-codes", value = TENANT_CODES + ", RESERVATION_NOT_FOUND, RESERVATION_EXTENSION_NOT_FOUND")
+    @Operation(operationId = "getReservationExtension", summary = "One extension of a reservation")
+    public Uni<MarketApi.ReservationExtensionView> extension(@PathParam("reservationId") UUID reservationId,
+            @PathParam("extensionId") UUID extensionId) {
+        return reservations.extension(callers.get(), reservationId, extensionId);
+    }
+
+    @POST
     @Path("/{reservationId}/cancel")
     @Consumes(MediaType.WILDCARD)
     @Extension(name = "x-problem-codes", value = TENANT_CODES + ", RESERVATION_NOT_FOUND, RESERVATION_NOT_CANCELLABLE")
     @Operation(operationId = "cancelReservation", summary = "Cancel a reservation that has not begun (tenant admin)",
-            description = "Free until 24 hours before the start, then half of the total; the cards are released.")
+            description = "Free until 24 hours before the start, then half of the total (its extensions included); "
+                    + "the cards are released.")
     public Uni<ReservationView> cancel(@PathParam("reservationId") UUID reservationId) {
         return reservations.cancel(callers.get(), reservationId);
     }

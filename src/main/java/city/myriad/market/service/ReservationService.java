@@ -12,8 +12,10 @@ import city.myriad.market.model.PriceBook;
 import city.myriad.market.model.PriceClass;
 import city.myriad.market.model.Quote;
 import city.myriad.market.model.Reservation;
+import city.myriad.market.model.ReservationExtension;
 import city.myriad.market.model.ReservationState;
 import city.myriad.market.repository.PriceBookRepository;
+import city.myriad.market.repository.ReservationExtensionRepository;
 import city.myriad.market.repository.ReservationRepository;
 import city.myriad.platform.db.Scoped;
 import city.myriad.platform.db.Constraints;
@@ -56,7 +58,13 @@ import java.util.UUID;
  * checked against the tenant's and the project's money budgets ({@link Budgets}: 422 BUDGET_EXCEEDED) under the
  * budget lock the job submissions take, after the calendar has it fit.
  *
- * <p>Cancellation: only before the window begins; free until 24 hours before its start, then half of the total.
+ * <p>Cancellation: only before the window begins; free until 24 hours before its start, then half of the total
+ * (its extensions included).
+ *
+ * <p>Extension ({@link #extend}): a window not ended nor cancelled gets a later end, the same cards (and block), at the
+ * RESERVED price of the book in force then, under the same rules as a purchase of the window added: the calendar
+ * (409 CAPACITY_UNAVAILABLE with the latest end that fits), the card quota, the money budget. The reservation
+ * keeps its id, its nodes and its jobs; the extension is billed on its own, in the period it was bought.
  */
 @ApplicationScoped
 public class ReservationService {
@@ -70,6 +78,7 @@ public class ReservationService {
     private final ClusterSupply clusters;
     private final PriceBookRepository books;
     private final ReservationRepository reservations;
+    private final ReservationExtensionRepository extensions;
     private final Idempotency idempotency;
     private final QuoteService quotes;
     private final QuotaLimits limits;
@@ -79,8 +88,9 @@ public class ReservationService {
     private final AuditTrail audit;
 
     ReservationService(Scoped scoped, TenantProjects projects, ClusterSupply clusters, PriceBookRepository books,
-            ReservationRepository reservations, Idempotency idempotency, QuoteService quotes, QuotaLimits limits,
-            Budgets budgets, Ids ids, Clock clock, AuditTrail audit) {
+            ReservationRepository reservations, ReservationExtensionRepository extensions, Idempotency idempotency,
+            QuoteService quotes, QuotaLimits limits, Budgets budgets, Ids ids, Clock clock, AuditTrail audit) {
+        this.extensions = extensions;
         this.audit = audit;
         this.quotes = quotes;
         this.limits = limits;
@@ -108,7 +118,9 @@ public class ReservationService {
                                                 .stillRunnable(project)
                                                 .chain(() -> reservations.lockCalendar(command.clusterId(),
                                                         command.model()))
-                                                .chain(() -> withinCardQuota(project, quota, command))
+                                                .chain(() -> withinCardQuota(project, quota, command.clusterId(),
+                                                        command.model(), command.cards(), command.startAt(),
+                                                        command.endAt()))
                                                 .chain(() -> reservations.holds(command.clusterId(), command.model(),
                                                         now))
                                                 .chain(holds -> book(project, quota, command, sameBlock, priced,
@@ -136,31 +148,32 @@ public class ReservationService {
      * 422 QUOTA_EXCEEDED if the new cards, with the tenant's (or the project's) reservations already held at once in
      * the window, pass a limit on RESERVED work here. Runs under the calendar's lock.
      */
-    private Uni<Void> withinCardQuota(TenantProjects.ProjectRef project, QuotaLimits.Effective quota,
-            CreateReservation c) {
+    private Uni<Void> withinCardQuota(TenantProjects.ProjectRef project, QuotaLimits.Effective quota, UUID clusterId,
+            String model, int cards, Instant start, Instant end) {
         String reserved = PriceClass.RESERVED.name();
-        OptionalInt tenantLimit = quota.tenant().limit(c.clusterId(), c.model(), reserved);
-        OptionalInt projectLimit = quota.project().limit(c.clusterId(), c.model(), reserved);
+        OptionalInt tenantLimit = quota.tenant().limit(clusterId, model, reserved);
+        OptionalInt projectLimit = quota.project().limit(clusterId, model, reserved);
         if (tenantLimit.isEmpty() && projectLimit.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        return reservations.overlapping(project.tenantId(), c.clusterId(), c.model(), c.startAt(), c.endAt())
+        return reservations.overlapping(project.tenantId(), clusterId, model, start, end)
                 .invoke(held -> {
-                    refuseOver(tenantLimit, held, c, "tenant");
+                    refuseOver(tenantLimit, held, model, cards, start, end, "tenant");
                     refuseOver(projectLimit, held.stream().filter(r -> r.projectId.equals(project.projectId()))
-                            .toList(), c, "project");
+                            .toList(), model, cards, start, end, "project");
                 }).replaceWithVoid();
     }
 
-    private static void refuseOver(OptionalInt limit, List<Reservation> held, CreateReservation c, String whose) {
+    private static void refuseOver(OptionalInt limit, List<Reservation> held, String model, int cards, Instant start,
+            Instant end, String whose) {
         if (limit.isEmpty()) {
             return;
         }
         int atOnce = CapacityCalendar.peakHeld(held.stream()
-                .map(r -> new CapacityCalendar.Hold(r.startAt, r.endAt, r.cards, null)).toList(), c.startAt(), c.endAt());
-        if (atOnce + c.cards() > limit.getAsInt()) {
-            throw new MyriadProblem.QuotaExceeded(ProblemCode.QUOTA_EXCEEDED, "The reservation holds " + c.cards()
-                    + " " + c.model() + " cards" + (atOnce == 0 ? "" : "; with " + atOnce + " already reserved at once "
+                .map(r -> new CapacityCalendar.Hold(r.startAt, r.endAt, r.cards, null)).toList(), start, end);
+        if (atOnce + cards > limit.getAsInt()) {
+            throw new MyriadProblem.QuotaExceeded(ProblemCode.QUOTA_EXCEEDED, "The reservation holds " + cards
+                    + " " + model + " cards" + (atOnce == 0 ? "" : "; with " + atOnce + " already reserved at once "
                     + "in its window") + " it would pass the " + whose + "'s quota of " + limit.getAsInt()
                     + " for RESERVED work there at a time");
         }
@@ -176,12 +189,17 @@ public class ReservationService {
                     command.model(), command.cards(), command.startAt(), command.endAt(), sameBlock))
                     .map(q -> new Priced(q.priceBookVersion, Money.of(q.unitPriceMinor, q.currency), q));
         }
-        return scoped.unscoped(() -> books.current(command.clusterId())).map(book -> {
+        return inForce(command.clusterId(), command.model(), sameBlock);
+    }
+
+    /** The RESERVED price of the book in force (with the same-block premium), 409 NOT_FOR_SALE if there is none. */
+    private Uni<Priced> inForce(UUID clusterId, String model, boolean sameBlock) {
+        return scoped.unscoped(() -> books.current(clusterId)).map(book -> {
             PriceBook b = book.orElse(null);
-            Price p = b == null ? null : b.price(command.model(), PriceClass.RESERVED).orElse(null);
+            Price p = b == null ? null : b.price(model, PriceClass.RESERVED).orElse(null);
             if (p == null) {
-                throw new MyriadProblem.Conflict(ProblemCode.NOT_FOR_SALE, "Cluster " + command.clusterId()
-                        + " sells no reserved " + command.model() + " cards");
+                throw new MyriadProblem.Conflict(ProblemCode.NOT_FOR_SALE, "Cluster " + clusterId
+                        + " sells no reserved " + model + " cards");
             }
             Money unit = sameBlock ? p.unitPrice().times(BigDecimal.ONE.add(
                     BigDecimal.valueOf(b.sameBlockPremiumPercent(), 2))) : p.unitPrice();
@@ -216,6 +234,7 @@ public class ReservationService {
         r.cards = command.cards();
         r.startAt = command.startAt();
         r.endAt = command.endAt();
+        r.boughtEndAt = command.endAt();
         r.sameBlock = sameBlock;
         r.block = placement.get().block();
         r.status = "CONFIRMED";
@@ -299,7 +318,7 @@ public class ReservationService {
     public Uni<ReservationView> cancel(Caller caller, UUID id) {
         Instant now = clock.instant();
         return projects.administeredTenant(caller)
-                .chain(tenant -> scoped.asTenant(tenant, () -> found(tenant, id).chain(r -> {
+                .chain(tenant -> scoped.asTenant(tenant, () -> foundLocked(tenant, id).chain(r -> {
                     ReservationState state = ReservationState.of(r, now);
                     if (!state.canBecome(ReservationState.CANCELLED)) {
                         throw new MyriadProblem.Conflict(ProblemCode.RESERVATION_NOT_CANCELLABLE,
@@ -309,7 +328,8 @@ public class ReservationService {
                     r.status = "CANCELLED";
                     r.cancelledAt = now;
                     r.cancellationFeeMinor = Duration.between(now, r.startAt).compareTo(FREE_CANCELLATION) >= 0
-                            ? 0L : Money.of(r.totalMinor, r.currency).times(new BigDecimal("0.5")).amountMinor();
+                            ? 0L : Money.of(r.totalMinor + r.extendedMinor, r.currency).times(new BigDecimal("0.5"))
+                                    .amountMinor();
                     return reservations.release(r.id).chain(() -> reservations.flush())
                             .call(() -> audit.record(caller, tenant, "cancelReservation", Target.of("RESERVATION", r.id),
                                     Map.of("cancellationFee", Money.of(r.cancellationFeeMinor, r.currency))))
@@ -317,13 +337,141 @@ public class ReservationService {
                 }))).map(r -> view(r, now));
     }
 
+    /**
+     * Extends a reservation's window to {@code command.endAt()} (tenant-admin): the cards it holds until its end now
+     * are bought on to the new end, if the calendar has them (its block's, for a same-block one), the card quota on
+     * RESERVED work allows them and the budget the price. Its row is locked first, then its calendar, so that two
+     * extensions of one reservation, or an extension and its cancellation, follow one another. A replay with the
+     * same {@code Idempotency-Key} answers the extension made.
+     */
+    public Uni<MarketApi.ReservationExtensionView> extend(Caller caller, UUID id, MarketApi.ExtendReservation command) {
+        Instant now = clock.instant();
+        return projects.administeredTenant(caller)
+                .chain(tenant -> scoped.asTenant(tenant, () -> found(tenant, id))
+                        // What an extension keeps from its reservation never changes: read before its transaction.
+                        .chain(r -> limits.of(tenant, r.projectId)
+                                .chain(quota -> inForce(r.clusterId, r.model, r.sameBlock)
+                                        .chain(priced -> clusters.sellableOf(r.clusterId, r.model)
+                                                .chain(capacity -> scoped.asTenant(tenant, () -> idempotency.once(
+                                                        tenant, MarketApi.ReservationExtensionView.class,
+                                                        () -> foundLocked(tenant, id)
+                                                                .chain(locked -> lengthen(caller, locked, quota,
+                                                                        priced, capacity, command.endAt(), now)))))))));
+    }
+
+    private Uni<MarketApi.ReservationExtensionView> lengthen(Caller caller, Reservation r, QuotaLimits.Effective quota,
+            Priced priced, Map<String, Integer> capacity, Instant endAt, Instant now) {
+        ReservationState state = ReservationState.of(r, now);
+        if (!state.extendable()) {
+            throw new MyriadProblem.Conflict(ProblemCode.RESERVATION_NOT_EXTENDABLE, "Reservation " + r.id + " is "
+                    + state + "; only a CONFIRMED or ACTIVE one (not cancelled, its window not ended) can be extended");
+        }
+        if (!endAt.isAfter(r.endAt)) {
+            throw invalid("endAt", "must be after the reservation's end, now " + r.endAt);
+        }
+        if (Duration.between(r.startAt, endAt).compareTo(LONGEST) > 0) {
+            throw invalid("endAt", "a reservation lasts at most 366 days, its extensions included");
+        }
+        Instant from = r.endAt;
+        TenantProjects.ProjectRef project = new TenantProjects.ProjectRef(r.tenantId, r.projectId);
+        return projects.stillRunnable(project)
+                .chain(() -> reservations.lockCalendar(r.clusterId, r.model))
+                .chain(() -> withinCardQuota(project, quota, r.clusterId, r.model, r.cards, from, endAt))
+                .chain(() -> reservations.holds(r.clusterId, r.model, from))
+                .chain(holds -> {
+                    Instant latest = new CapacityCalendar(capacity, holds)
+                            .latestEnd(from, endAt, r.cards, r.sameBlock ? r.block : null).orElse(null);
+                    if (latest == null || latest.isBefore(endAt)) {
+                        String where = r.sameBlock ? " of block " + r.block : "";
+                        throw MyriadProblem.CapacityUnavailable.forExtension(latest == null
+                                ? "Its " + r.cards + " " + r.model + " cards" + where + " are sold from its end at "
+                                        + from + ": it cannot be extended now"
+                                : "Its " + r.cards + " " + r.model + " cards" + where + " are free only until "
+                                        + latest + "; it can be extended to that at the latest", latest);
+                    }
+                    Money total = QuoteService.total(priced.unit(), r.cards, Duration.between(from, endAt));
+                    ReservationExtension e = new ReservationExtension();
+                    e.id = ids.next();
+                    e.reservationId = r.id;
+                    e.tenantId = r.tenantId;
+                    e.fromAt = from;
+                    e.toAt = endAt;
+                    e.cards = r.cards;
+                    e.priceBookVersion = priced.version();
+                    e.currency = priced.unit().currency();
+                    e.unitPriceMinor = priced.unit().amountMinor();
+                    e.totalMinor = total.amountMinor();
+                    e.createdAt = now;
+                    if (!e.currency.equals(r.currency)) {
+                        throw new MyriadProblem.Conflict(ProblemCode.NOT_FOR_SALE, "Cluster " + r.clusterId
+                                + " sells reserved " + r.model + " cards in " + e.currency + " now, the reservation was "
+                                + "bought in " + r.currency + ": buy a new reservation instead");
+                    }
+                    r.endAt = endAt;
+                    r.extendedMinor += e.totalMinor;
+                    return budgets.refuseBeyond(quota, total, now, "The extension costs")
+                            .chain(() -> extensions.persist(e))
+                            .chain(() -> reservations.flush())
+                            .chain(() -> reservations.holdUntil(r.id, endAt))
+                            .call(() -> audit.record(caller, r.tenantId, "extendReservation",
+                                    Target.of("RESERVATION", r.id), extended(e)))
+                            .map(saved -> extensionView(e, view(r, now)));
+                });
+    }
+
+    /** What an extension bought, in the audit trail. */
+    private static Map<String, Object> extended(ReservationExtension e) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("extensionId", e.id);
+        details.put("fromAt", e.fromAt.toString());
+        details.put("toAt", e.toAt.toString());
+        details.put("cards", e.cards);
+        details.put("totalPrice", Money.of(e.totalMinor, e.currency));
+        return details;
+    }
+
+    /** The reservation's extensions, in the order they were bought (any tenant role). */
+    public Uni<MarketApi.ReservationExtensions> extensions(Caller caller, UUID id) {
+        return projects.readableTenant(caller)
+                .chain(tenant -> scoped.asTenant(tenant, () -> found(tenant, id)
+                        .chain(r -> extensions.of(tenant, r.id))))
+                .map(rows -> new MarketApi.ReservationExtensions(rows.stream().map(e -> extensionView(e, null))
+                        .toList()));
+    }
+
+    public Uni<MarketApi.ReservationExtensionView> extension(Caller caller, UUID id, UUID extensionId) {
+        return projects.readableTenant(caller)
+                .chain(tenant -> scoped.asTenant(tenant, () -> found(tenant, id)
+                        .chain(r -> extensions.find(tenant, r.id, extensionId))))
+                .map(e -> {
+                    if (e == null) {
+                        throw new MyriadProblem.NotFound(ProblemCode.RESERVATION_EXTENSION_NOT_FOUND,
+                                "Reservation " + id + " has no extension " + extensionId);
+                    }
+                    return extensionView(e, null);
+                });
+    }
+
+    private static MarketApi.ReservationExtensionView extensionView(ReservationExtension e, ReservationView now) {
+        return new MarketApi.ReservationExtensionView(e.id, e.reservationId, e.fromAt, e.toAt, e.cards,
+                Money.of(e.unitPriceMinor, e.currency), Money.of(e.totalMinor, e.currency), e.priceBookVersion,
+                e.createdAt, now);
+    }
+
     private Uni<Reservation> found(UUID tenant, UUID id) {
-        return reservations.find(tenant, id).map(r -> {
-            if (r == null) {
-                throw new MyriadProblem.NotFound(ProblemCode.RESERVATION_NOT_FOUND, "No reservation " + id);
-            }
-            return r;
-        });
+        return reservations.find(tenant, id).map(r -> present(r, id));
+    }
+
+    /** The reservation, its row locked until the transaction ends (a change of it: see the repository). */
+    private Uni<Reservation> foundLocked(UUID tenant, UUID id) {
+        return reservations.findLocked(tenant, id).map(r -> present(r, id));
+    }
+
+    private static Reservation present(Reservation r, UUID id) {
+        if (r == null) {
+            throw new MyriadProblem.NotFound(ProblemCode.RESERVATION_NOT_FOUND, "No reservation " + id);
+        }
+        return r;
     }
 
     private static void validateWindow(CreateReservation c, Instant now) {
@@ -348,6 +496,7 @@ public class ReservationService {
                 r.sameBlock, r.block, ReservationState.of(r, now).name(), Money.of(r.unitPriceMinor, r.currency),
                 Money.of(r.totalMinor, r.currency), r.priceBookVersion,
                 r.cancellationFeeMinor == null ? null : Money.of(r.cancellationFeeMinor, r.currency), r.cancelledAt,
-                r.createdAt, r.cardsShort == null ? 0 : r.cardsShort);
+                r.createdAt, r.cardsShort == null ? 0 : r.cardsShort, r.boughtEndAt,
+                Money.of(r.extendedMinor, r.currency));
     }
 }

@@ -71,10 +71,27 @@ public abstract sealed class MyriadProblem extends RuntimeException {
         private final java.time.Instant earliestStart;
         private final java.time.Instant earliestEnd;
 
+        private final java.time.Instant latestEnd;
+
         public CapacityUnavailable(String detail, java.time.Instant earliestStart, java.time.Instant earliestEnd) {
+            this(detail, earliestStart, earliestEnd, null);
+        }
+
+        private CapacityUnavailable(String detail, java.time.Instant earliestStart, java.time.Instant earliestEnd,
+                java.time.Instant latestEnd) {
             super(ProblemCode.CAPACITY_UNAVAILABLE, detail, 409);
             this.earliestStart = earliestStart;
             this.earliestEnd = earliestEnd;
+            this.latestEnd = latestEnd;
+        }
+
+        /** An extension that does not fit: {@code latestEnd}, if not null, is the latest end that does. */
+        public static CapacityUnavailable forExtension(String detail, java.time.Instant latestEnd) {
+            return new CapacityUnavailable(detail, null, null, latestEnd);
+        }
+
+        public java.time.Instant latestEnd() {
+            return latestEnd;
         }
 
         public java.time.Instant earliestStart() {

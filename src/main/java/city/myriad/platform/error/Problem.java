@@ -9,7 +9,8 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 public record Problem(String type, String title, int status, String detail, ProblemCode code, String instance,
-        List<MyriadProblem.Violation> errors, Window earliestWindow, List<String> openPeriods, String requestId) {
+        List<MyriadProblem.Violation> errors, Window earliestWindow, java.time.Instant latestEndAt,
+        List<String> openPeriods, String requestId) {
 
     /** A window of time; on CAPACITY_UNAVAILABLE, the earliest one of the asked length that fits. */
     public record Window(java.time.Instant startAt, java.time.Instant endAt) {}
@@ -18,12 +19,14 @@ public record Problem(String type, String title, int status, String detail, Prob
     static final String TYPE_BASE = "https://myriad.city/problems/";
 
     public static Problem of(ProblemCode code, String detail, String instance, List<MyriadProblem.Violation> errors) {
-        return new Problem(code.type(), code.title(), code.status(), detail, code, instance, errors, null, null, null);
+        return new Problem(code.type(), code.title(), code.status(), detail, code, instance, errors, null, null, null,
+                null);
     }
 
     /** This problem, naming the request it answers (its {@code X-Request-Id}). */
     public Problem withRequestId(String id) {
-        return new Problem(type, title, status, detail, code, instance, errors, earliestWindow, openPeriods, id);
+        return new Problem(type, title, status, detail, code, instance, errors, earliestWindow, latestEndAt,
+                openPeriods, id);
     }
 
     public static Problem of(ProblemCode code, String detail, String instance) {

@@ -109,8 +109,11 @@ public enum ProblemCode {
     IDEMPOTENCY_KEY_REUSED(409, "The `Idempotency-Key` was used by this caller for a different request"),
     PRICE_BOOK_CHANGED(409, "Another change of the price book landed at the same moment; read it and retry"),
     NOT_FOR_SALE(409, "The cluster's price book has no price for this model and class"),
-    CAPACITY_UNAVAILABLE(409, "Not enough cards for the whole window; `earliestWindow` is the earliest one that fits"),
+    CAPACITY_UNAVAILABLE(409, "Not enough cards for the whole window; `earliestWindow` is the earliest one that fits "
+            + "(a purchase), `latestEndAt` the latest end that does (an extension)"),
     RESERVATION_NOT_CANCELLABLE(409, "Only a reservation that has not begun can be cancelled"),
+    RESERVATION_NOT_EXTENDABLE(409, "Only a reservation not cancelled and not ended can be extended"),
+    RESERVATION_EXTENSION_NOT_FOUND(404, "No such extension of this reservation"),
     QUOTE_EXPIRED(409, "The quote is no longer valid; ask for a new one"),
     QUOTE_USED(409, "The quote was used by another reservation or job; a quote prices one purchase"),
     JOB_NOT_CANCELLABLE(409, "The job has ended (SUCCEEDED, FAILED or CANCELLED); nothing to cancel"),

@@ -43,13 +43,14 @@ public class ProblemMapper {
     public Response problem(MyriadProblem e, UriInfo uri) {
         List<MyriadProblem.Violation> errors = e instanceof MyriadProblem.Validation v ? v.violations() : List.of();
         Problem p = Problem.of(e.code(), e.getMessage(), path(uri), errors);
-        if (e instanceof MyriadProblem.CapacityUnavailable c && c.earliestStart() != null) {
+        if (e instanceof MyriadProblem.CapacityUnavailable c && (c.earliestStart() != null || c.latestEnd() != null)) {
             p = new Problem(p.type(), p.title(), p.status(), p.detail(), p.code(), p.instance(), p.errors(),
-                    new Problem.Window(c.earliestStart(), c.earliestEnd()), null, null);
+                    c.earliestStart() == null ? null : new Problem.Window(c.earliestStart(), c.earliestEnd()),
+                    c.latestEnd(), null, null);
         }
         if (e instanceof MyriadProblem.EarlierPeriodsOpen o) {
             p = new Problem(p.type(), p.title(), p.status(), p.detail(), p.code(), p.instance(), p.errors(), null,
-                    o.openPeriods(), null);
+                    null, o.openPeriods(), null);
         }
         if (e instanceof MyriadProblem.PreconditionFailed f && f.currentTag() != null) {
             return Response.fromResponse(respond(p)).header(HttpHeaders.ETAG, f.currentTag()).build();

@@ -369,6 +369,10 @@ public class ContractFilter implements OASFilter {
                                 .format("date-time").addExample("2026-12-01T08:00:00Z"))
                         .addProperty("endAt", OASFactory.createSchema().addType(Schema.SchemaType.STRING)
                                 .format("date-time").addExample("2026-12-01T20:00:00Z")))
+                .addProperty("latestEndAt", OASFactory.createSchema().addType(Schema.SchemaType.STRING)
+                        .format("date-time").description("On CAPACITY_UNAVAILABLE answering extendReservation: the "
+                                + "latest end the reservation can be extended to now (absent when not even a moment "
+                                + "past its end is free)").addExample("2026-12-02T02:00:00Z"))
                 .addProperty("openPeriods", OASFactory.createSchema().addType(Schema.SchemaType.ARRAY)
                         .description("On EARLIER_PERIOD_OPEN: the earlier billing periods that still have something "
                                 + "to bill, oldest first; close them first")
