@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import city.myriad.market.service.ReservationNotices;
 import city.myriad.platform.time.Period;
 import city.myriad.support.Tokens;
 import city.myriad.support.World;
@@ -14,6 +15,9 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.oidc.server.OidcWiremockTestResource;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Inject;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -249,6 +253,68 @@ class ReservationExtensionsTest {
         assertEquals(4000, amount(line(draft, "RESERVATION_EXTENSION")));
         assertEquals(-(2000 + 4000 - 3000), amount(line(draft, "RESERVATION_CANCELLATION")));
         assertEquals(3000, draft.getLong("total.amountMinor"), "what is paid is the fee");
+    }
+
+    @Inject
+    ReservationNotices notices;
+
+    @Inject
+    Pool pool;
+
+    /** The payloads of the tenant's webhook deliveries of one type, oldest first. */
+    List<JsonPath> delivered(World.Tenant t, String type) {
+        List<JsonPath> out = new ArrayList<>();
+        pool.withTransaction(c -> c.query("select set_config('myriad.scope', 'platform', true)").execute()
+                .chain(() -> c.preparedQuery("select payload from webhook_deliveries where tenant_id = $1 "
+                        + "and event_type = $2 order by created_at, id")
+                        .execute(Tuple.of(UUID.fromString(t.id()), type)))).await().indefinitely()
+                .forEach(r -> out.add(JsonPath.from(r.getString(0))));
+        return out;
+    }
+
+    @Test
+    void a_webhook_is_told_once_per_end_that_a_window_ends_within_the_hour_and_of_each_extension() {
+        World.Tenant t = World.tenant();
+        String cluster = World.cluster(2);
+        given().auth().oauth2(t.admin()).contentType("application/json")
+                .body("{\"url\":\"http://127.0.0.1:9/hook\",\"events\":[\"reservation.ending\","
+                        + "\"reservation.extended\"]}")
+                .put("/api/v1/tenants/" + t.id() + "/webhook").then().statusCode(200);
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        Instant soon = now.plus(Duration.ofMinutes(30));
+        String ending = reserve(t, cluster, 4, now, soon, false).then().statusCode(201).extract().path("id");
+        // Not told: ending in three hours; not open yet (its end is within the hour, but it has not begun).
+        reserve(t, cluster, 4, now, now.plus(Duration.ofHours(3)), false).then().statusCode(201);
+        reserve(t, cluster, 4, now.plus(Duration.ofMinutes(10)), now.plus(Duration.ofMinutes(40)), false).then()
+                .statusCode(201);
+
+        notices.round();
+        notices.round();  // and a second round (or another replica's) tells nothing more
+        List<JsonPath> told = delivered(t, "reservation.ending");
+        assertEquals(1, told.size(), "once, for the one open window ending within the hour");
+        assertEquals(ending, told.get(0).getString("data.reservationId"));
+        assertEquals(soon.toString(), told.get(0).getString("data.endAt"));
+        assertEquals(0, told.get(0).getInt("data.runningJobs"));
+        assertEquals("reservation.ending", told.get(0).getString("type"));
+
+        // Extended to a new end still within the hour: told of the extension, then of the new end.
+        Instant later = soon.plus(Duration.ofMinutes(20));
+        String extension = extend(t.admin(), ending, later, null).then().statusCode(201).extract().path("id");
+        List<JsonPath> extended = delivered(t, "reservation.extended");
+        assertEquals(1, extended.size());
+        assertEquals(extension, extended.get(0).getString("data.extensionId"));
+        assertEquals(soon.toString(), extended.get(0).getString("data.fromAt"));
+        assertEquals(later.toString(), extended.get(0).getString("data.toAt"));
+        assertEquals(1 * 4 * 1000 / 3, extended.get(0).getInt("data.totalPrice.amountMinor"), "20 min of 4 cards");
+        notices.round();
+        told = delivered(t, "reservation.ending");
+        assertEquals(2, told.size());
+        assertEquals(later.toString(), told.get(1).getString("data.endAt"));
+
+        // Extended beyond the hour: nothing until the new end comes near.
+        extend(t.admin(), ending, now.plus(Duration.ofHours(5)), null).then().statusCode(201);
+        notices.round();
+        assertEquals(2, delivered(t, "reservation.ending").size());
     }
 
     @Test

@@ -36,6 +36,24 @@ public class ReservationRepository implements PanacheRepositoryBase<Reservation,
                 .withLock(jakarta.persistence.LockModeType.PESSIMISTIC_WRITE).firstResult();
     }
 
+    /**
+     * Marks the reservations in their window that end within {@code notice} of {@code now} and were not told of
+     * that end yet (none, or an end before an extension moved it); a trigger writes each one's
+     * {@code reservation.ending} event (V57), and only when the end marked changes, so a row marked again (two
+     * replicas racing) is told once. Platform scope. How many were marked.
+     */
+    public Uni<Long> noticeEnding(Instant now, java.time.Duration notice) {
+        return SessionSql.select("""
+                        with due as (update reservations set ending_notice_for = end_at
+                                      where status = 'CONFIRMED' and start_at <= :now and end_at > :now
+                                        and end_at <= :until and ending_notice_for is distinct from end_at
+                                     returning 1)
+                        select count(*) from due""")
+                .setParameter("now", SqlTimes.utc(now))
+                .setParameter("until", SqlTimes.utc(now.plus(notice)))
+                .singleValue(Long.class);
+    }
+
     /** The reservation's hold in the calendar now runs to {@code end} (it was extended). */
     public Uni<Void> holdUntil(UUID reservationId, Instant end) {
         return getSession().chain(s -> s.createNativeQuery(

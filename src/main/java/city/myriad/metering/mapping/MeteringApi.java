@@ -109,13 +109,15 @@ public final class MeteringApi {
 
     /** The schema of an event type (the contract's enum; the names are {@code WebhookEvents}'). */
     @Schema(name = "WebhookEventType", type = SchemaType.STRING, description = "What a webhook delivery reports: a "
-            + "threshold crossed (alert.raised), a reservation short of cards or restored, a job started, preempted "
+            + "threshold crossed (alert.raised), a reservation short of cards or restored, ending within the hour "
+            + "(reservation.ending) or extended (reservation.extended), a job started, preempted "
             + "(and requeued), succeeded, failed or cancelled, held or released, a change recorded in the tenant's audit trail "
             + "(audit.recorded), an invoice issued, paid, its payment failed, overdue (its grace period begins: a "
             + "charged invoice's first failed payment, a sent one's due date), voided, marked uncollectible, "
             + "refunded or credited (a credit note), the tenant suspended from new work or reinstated",
             enumeration = {WebhookEvents.ALERT_RAISED,
-            WebhookEvents.RESERVATION_SHORT, WebhookEvents.RESERVATION_RESTORED, WebhookEvents.JOB_STARTED,
+            WebhookEvents.RESERVATION_SHORT, WebhookEvents.RESERVATION_RESTORED, WebhookEvents.RESERVATION_ENDING,
+            WebhookEvents.RESERVATION_EXTENDED, WebhookEvents.JOB_STARTED,
             WebhookEvents.JOB_PREEMPTED, WebhookEvents.JOB_SUCCEEDED, WebhookEvents.JOB_FAILED,
             WebhookEvents.JOB_CANCELLED, WebhookEvents.JOB_HELD, WebhookEvents.JOB_RELEASED,
             WebhookEvents.AUDIT_RECORDED, WebhookEvents.INVOICE_ISSUED,
@@ -132,9 +134,11 @@ public final class MeteringApi {
     public record SetWebhook(@NotNull @Size(max = 2000) @Pattern(regexp = "^https?://[^\\s]+$",
             message = "an http or https URL") @Schema(examples = "https://hooks.example.com/myriad", maxLength = 2000)
             String url,
-            @Size(max = 20) @Schema(type = SchemaType.ARRAY, implementation = EventType.class,
+            @Size(max = 30) @Schema(type = SchemaType.ARRAY, implementation = EventType.class,
                     description = "The event types to receive (at least one; repeats are ignored). "
-                    + "Left out: alert.raised, reservation.short and reservation.restored. Jobs' lifecycle events "
+                    + "Left out: alert.raised, reservation.short and reservation.restored. A reservation's end coming "
+                    + "near (reservation.ending: once per end, an hour before it, while its window is open, with the "
+                    + "jobs still running in it) and its extensions (reservation.extended), jobs' lifecycle events "
                     + "(job.started, job.preempted, job.succeeded, job.failed, job.cancelled, job.held, job.released) and the "
                     + "audit trail's "
                     + "(audit.recorded: each event of listAuditEvents as it is written) and billing's (invoice.issued, "
@@ -142,7 +146,7 @@ public final class MeteringApi {
                     + "invoice.refunded, invoice.credited, tenant.suspended, tenant.reinstated) come only when named. "
                     + "Deliveries still PENDING of a type the webhook no longer names end FAILED when it is set, "
                     + "unsent (their log says why).",
-                    examples = "[\"alert.raised\", \"job.preempted\", \"job.failed\"]", maxItems = 20)
+                    examples = "[\"alert.raised\", \"job.preempted\", \"job.failed\"]", maxItems = 30)
             List<String> events,
             @Schema(description = "true: keep the signing secret (and any earlier one still signing) and change only "
                     + "the URL and the event types; the answer then shows no secret. Left out or false: a new secret, "

@@ -6,10 +6,10 @@ import java.util.List;
 import java.util.TreeSet;
 
 /**
- * The event types a tenant's webhook can receive. Alerts and reservation events are what a webhook receives unless
- * it names its events; jobs' lifecycle events, the audit trail's and billing's are asked for (a tenant running thousands of jobs an hour would get
+ * The event types a tenant's webhook can receive. Alerts and a reservation's shortfall events are what a webhook
+ * receives unless it names its events (the ending and extension of a reservation came later and are asked for); jobs' lifecycle events, the audit trail's and billing's are asked for (a tenant running thousands of jobs an hour would get
  * thousands of posts; a receiver written for the default set meets no new type). The database writes the
- * reservation, job, audit and billing events (V15, V16, V25, V33, V37), so the names here and there
+ * reservation, job, audit and billing events (V15, V16, V25, V33, V37, V57), so the names here and there
  * must agree: {@code WebhookEventsTest} reads the types the migrations write.
  */
 public final class WebhookEvents {
@@ -17,6 +17,8 @@ public final class WebhookEvents {
     public static final String ALERT_RAISED = "alert.raised";
     public static final String RESERVATION_SHORT = "reservation.short";
     public static final String RESERVATION_RESTORED = "reservation.restored";
+    public static final String RESERVATION_ENDING = "reservation.ending";
+    public static final String RESERVATION_EXTENDED = "reservation.extended";
     public static final String JOB_STARTED = "job.started";
     public static final String JOB_PREEMPTED = "job.preempted";
     public static final String JOB_SUCCEEDED = "job.succeeded";
@@ -38,7 +40,7 @@ public final class WebhookEvents {
 
     /** Every type, in the order the contract lists them. */
     public static final List<String> ALL = List.of(ALERT_RAISED, RESERVATION_SHORT, RESERVATION_RESTORED,
-            JOB_STARTED, JOB_PREEMPTED, JOB_SUCCEEDED, JOB_FAILED, JOB_CANCELLED, JOB_HELD, JOB_RELEASED, AUDIT_RECORDED, INVOICE_ISSUED,
+            RESERVATION_ENDING, RESERVATION_EXTENDED, JOB_STARTED, JOB_PREEMPTED, JOB_SUCCEEDED, JOB_FAILED, JOB_CANCELLED, JOB_HELD, JOB_RELEASED, AUDIT_RECORDED, INVOICE_ISSUED,
             INVOICE_PAID, INVOICE_PAYMENT_FAILED, INVOICE_OVERDUE, INVOICE_VOIDED, INVOICE_MARKED_UNCOLLECTIBLE, INVOICE_REFUNDED,
             INVOICE_CREDITED, TENANT_SUSPENDED, TENANT_REINSTATED);
 
@@ -56,7 +58,7 @@ public final class WebhookEvents {
             return DEFAULT;
         }
         if (requested.isEmpty()) {
-            throw invalid("at least one event type (left out: alerts and reservation events)");
+            throw invalid("at least one event type (left out: alerts and reservation shortfall events)");
         }
         TreeSet<String> events = new TreeSet<>();
         for (String e : requested) {
