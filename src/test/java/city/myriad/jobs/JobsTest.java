@@ -25,6 +25,7 @@ import io.restassured.response.Response;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
@@ -1649,6 +1650,47 @@ class JobsTest {
         for (String job : List.of(first, second)) {
             given().auth().oauth2(owner.admin()).post("/api/v1/jobs/" + job + "/cancel").then().statusCode(200);
         }
+    }
+
+    @Test
+    void a_reservations_utilization_counts_its_jobs_runs_against_the_card_time_reserved_so_far() {
+        String cluster = World.cluster(1);
+        World.Tenant owner = World.tenant();
+        World.Tenant other = World.tenant();
+        Instant start = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        String reservation = reserve(owner, cluster, 8, start, start.plusSeconds(3600)).extract().path("id");
+        String path = "/api/v1/reservations/" + reservation + "/utilization";
+        JsonPath idle = given().auth().oauth2(owner.member()).get(path).then().statusCode(200).extract().jsonPath();
+        assertEquals(0, new BigDecimal("0").compareTo(new BigDecimal(idle.getString("usedCardHours"))));
+        assertEquals(0, idle.getInt("jobs"));
+
+        String job = submitted(owner.admin(), reservedJob(owner, cluster, reservation, 4, 600));
+        emulator.hang(UUID.fromString(job));
+        until(owner.admin(), job, state("RUNNING"));
+        sleep(1500);
+        JsonPath running = given().auth().oauth2(owner.member()).get(path).then().statusCode(200).extract().jsonPath();
+        assertEquals(0, new BigDecimal("4").compareTo(new BigDecimal(running.getString("cardsInUseNow"))));
+        assertEquals(1, running.getInt("jobs"));
+        BigDecimal reserved = new BigDecimal(running.getString("reservedCardHours"));
+        BigDecimal used = new BigDecimal(running.getString("usedCardHours"));
+        assertTrue(used.signum() > 0, running.prettify());
+        // Half the cards since the job started (after the window did): at most half of what was reserved so far.
+        assertTrue(used.multiply(BigDecimal.valueOf(2)).compareTo(reserved) <= 0, running.prettify());
+        assertEquals(0, reserved.subtract(used).compareTo(new BigDecimal(running.getString("unusedCardHours"))));
+        // One day, or two when the test runs across midnight (UTC): the days add up to the whole.
+        BigDecimal byDay = running.<Object>getList("days.reservedCardHours").stream()
+                .map(x -> new BigDecimal(x.toString())).reduce(BigDecimal.ZERO, BigDecimal::add);
+        assertTrue(byDay.subtract(reserved).abs().compareTo(new BigDecimal("0.00001")) <= 0, running.prettify());
+        assertTrue(running.getLong("unusedCost.amountMinor") > 0);
+
+        given().auth().oauth2(owner.admin()).post("/api/v1/jobs/" + job + "/cancel").then().statusCode(200);
+        until(owner.admin(), job, state("CANCELLED"));
+        JsonPath ended = given().auth().oauth2(owner.member()).get(path).then().statusCode(200).extract().jsonPath();
+        assertEquals(0, new BigDecimal("0").compareTo(new BigDecimal(ended.getString("cardsInUseNow"))));
+        assertEquals(1, ended.getInt("jobs"), "its ended run counts");
+        assertTrue(new BigDecimal(ended.getString("usedCardHours")).compareTo(used) >= 0, ended.prettify());
+        given().auth().oauth2(other.admin()).get(path).then().statusCode(404).body("code",
+                equalTo("RESERVATION_NOT_FOUND"));
     }
 
     @Test

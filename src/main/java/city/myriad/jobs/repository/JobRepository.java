@@ -657,6 +657,28 @@ public class JobRepository {
                 .getResultList();
     }
 
+    /**
+     * The runs of the tenant's jobs in the reservation that overlap [from, upto): job, milli-cards, start, end (null
+     * for a run under way): the ended ones from the runs' rows, the one under way from the job's.
+     */
+    public Uni<List<Object[]>> reservationRuns(UUID tenantId, UUID reservationId, Instant from, Instant upto) {
+        return SessionSql.select("""
+                        select s.job_id, s.cards_milli, s.started_at, s.ended_at
+                          from job_segments s join jobs j on j.id = s.job_id
+                         where j.tenant_id = :tenant and j.reservation_id = :reservation
+                           and s.started_at < :upto and s.ended_at > :from
+                        union all
+                        select j.id, j.cards_milli, j.started_at, null::timestamptz
+                          from jobs j
+                         where j.tenant_id = :tenant and j.reservation_id = :reservation and j.state = 'RUNNING'
+                           and j.started_at < :upto""")
+                .setParameter("tenant", tenantId)
+                .setParameter("reservation", reservationId)
+                .setParameter("from", SqlTimes.utc(from))
+                .setParameter("upto", SqlTimes.utc(upto))
+                .getResultList();
+    }
+
     /** When the reservation's window opens: a RESERVED job of it starts no earlier. */
     public Uni<Instant> reservationStart(UUID reservationId) {
         return SessionSql.select("select start_at from reservations where id = :id").setParameter("id", reservationId)

@@ -13,6 +13,7 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Size;
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -208,6 +209,30 @@ public final class MarketApi {
             @Schema(description = "The reservation as it is after this extension (in the answer to "
                     + "extendReservation only)") ReservationView reservation)
             implements city.myriad.platform.Identified {}
+
+    @Schema(name = "ReservationUtilization", description = "How much of a reservation's card time its jobs used, from "
+            + "its window's start up to now (or its end): card-hours reserved and used, in all and per UTC day. The "
+            + "unused part was paid and idle; `unusedCost` is its share of the price (extensions included)")
+    public record ReservationUtilizationView(UUID reservationId,
+            @Schema(description = "The window's start") Instant from,
+            @Schema(description = "Up to when it is counted: now, or the window's end once it has passed; `from` "
+                    + "for a reservation not begun or cancelled (nothing reserved yet)") Instant to,
+            @Schema(examples = "128") BigDecimal reservedCardHours,
+            @Schema(examples = "101.5") BigDecimal usedCardHours,
+            @Schema(examples = "26.5") BigDecimal unusedCardHours,
+            @Schema(description = "usedCardHours / reservedCardHours, 0 to 1; absent before anything was reserved",
+                    examples = "0.793") BigDecimal utilization,
+            @Schema(description = "The price's share for the unused card-hours (price and extensions × unused ÷ the "
+                    + "whole window's card-hours), rounded half-even") Money unusedCost,
+            @Schema(description = "Cards its jobs run on now", examples = "8") BigDecimal cardsInUseNow,
+            @Schema(description = "Jobs that ran in it so far", examples = "3") int jobs,
+            List<DayUtilizationView> days) {}
+
+    @Schema(name = "DayUtilization", description = "One UTC day of a reservation's utilization (the first and last "
+            + "may be part days)")
+    public record DayUtilizationView(@Schema(examples = "2026-12-06") java.time.LocalDate day,
+            @Schema(examples = "64") BigDecimal reservedCardHours, @Schema(examples = "50.25") BigDecimal usedCardHours,
+            @Schema(examples = "0.785") BigDecimal utilization) {}
 
     @Schema(name = "ReservationExtensions")
     public record ReservationExtensions(List<ReservationExtensionView> items) {}

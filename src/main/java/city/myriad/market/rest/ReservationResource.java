@@ -106,6 +106,18 @@ public class ReservationResource {
         return reservations.nodes(callers.get(), reservationId);
     }
 
+    @GET
+    @Path("/{reservationId}/utilization")
+    @Extension(name = "x-problem-codes", value = TENANT_CODES + ", RESERVATION_NOT_FOUND")
+    @Operation(operationId = "getReservationUtilization", summary = "How much of a reservation its jobs used",
+            description = "Card-hours reserved and used by its jobs (their ended runs and those under way, clipped "
+                    + "to the window) from the window's start up to now, or to its end once it has passed, in all and "
+                    + "per UTC day; the utilization, the unused card-hours and their share of the price, the cards in "
+                    + "use now. Any tenant role of the owner. Before the window opens (or for a cancelled one): zeros.")
+    public Uni<MarketApi.ReservationUtilizationView> utilization(@PathParam("reservationId") UUID reservationId) {
+        return reservations.utilization(callers.get(), reservationId);
+    }
+
     @POST
     @Path("/{reservationId}/extensions")
     @Extension(name = "x-problem-codes", value = TENANT_CODES + ", RESERVATION_NOT_FOUND, RESERVATION_NOT_EXTENDABLE, "

@@ -79,6 +79,7 @@ public class ReservationService {
     private final PriceBookRepository books;
     private final ReservationRepository reservations;
     private final ReservationExtensionRepository extensions;
+    private final ReservationRuns runs;
     private final Idempotency idempotency;
     private final QuoteService quotes;
     private final QuotaLimits limits;
@@ -89,8 +90,10 @@ public class ReservationService {
 
     ReservationService(Scoped scoped, TenantProjects projects, ClusterSupply clusters, PriceBookRepository books,
             ReservationRepository reservations, ReservationExtensionRepository extensions, Idempotency idempotency,
-            QuoteService quotes, QuotaLimits limits, Budgets budgets, Ids ids, Clock clock, AuditTrail audit) {
+            QuoteService quotes, QuotaLimits limits, Budgets budgets, Ids ids, Clock clock, AuditTrail audit,
+            ReservationRuns runs) {
         this.extensions = extensions;
+        this.runs = runs;
         this.audit = audit;
         this.quotes = quotes;
         this.limits = limits;
@@ -450,6 +453,49 @@ public class ReservationService {
                     }
                     return extensionView(e, null);
                 });
+    }
+
+    /**
+     * How much of the reservation's card time its jobs used, from its window's start up to now or its end (any
+     * tenant role): {@link city.myriad.market.model.ReservationUse} over the runs of its jobs.
+     */
+    public Uni<MarketApi.ReservationUtilizationView> utilization(Caller caller, UUID id) {
+        Instant now = clock.instant();
+        return projects.readableTenant(caller)
+                .chain(tenant -> scoped.asTenant(tenant, () -> found(tenant, id).chain(r -> {
+                    Instant upto = "CANCELLED".equals(r.status) || now.isBefore(r.startAt) ? r.startAt
+                            : now.isBefore(r.endAt) ? now : r.endAt;
+                    return (upto.isAfter(r.startAt) ? runs.of(tenant, r.id, r.startAt, upto)
+                            : Uni.createFrom().item(List.<ReservationRuns.Run>of()))
+                            .map(rs -> utilizationView(r, upto, rs, now));
+                })));
+    }
+
+    private static MarketApi.ReservationUtilizationView utilizationView(Reservation r, Instant upto,
+            List<ReservationRuns.Run> runs, Instant now) {
+        var use = city.myriad.market.model.ReservationUse.of(r.cards, r.startAt, upto, runs.stream()
+                .map(x -> new city.myriad.market.model.ReservationUse.Run(x.cardsMilli(), x.start(), x.end()))
+                .toList());
+        long reserved = use.total().reservedCardMillis();
+        long used = use.total().usedCardMillis();
+        long window = r.cards * Duration.between(r.startAt, r.endAt).toMillis();
+        Money unusedCost = Money.of(new BigDecimal(r.totalMinor + r.extendedMinor)
+                .multiply(BigDecimal.valueOf(reserved - used))
+                .divide(BigDecimal.valueOf(window), 0, java.math.RoundingMode.HALF_EVEN).longValueExact(), r.currency);
+        long inUseMilli = upto.equals(now) ? runs.stream().filter(x -> x.end() == null)
+                .mapToLong(ReservationRuns.Run::cardsMilli).sum() : 0;
+        return new MarketApi.ReservationUtilizationView(r.id, r.startAt, upto, hours(reserved), hours(used),
+                hours(reserved - used), use.total().utilization(), unusedCost,
+                BigDecimal.valueOf(inUseMilli, 3).stripTrailingZeros(),
+                (int) runs.stream().map(ReservationRuns.Run::jobId).distinct().count(),
+                use.days().stream().map(d -> new MarketApi.DayUtilizationView(d.day(), hours(d.reservedCardMillis()),
+                        hours(d.usedCardMillis()), d.utilization())).toList());
+    }
+
+    /** Card-milliseconds as card-hours, to the millionth (half-even), without trailing zeros. */
+    private static BigDecimal hours(long cardMillis) {
+        return BigDecimal.valueOf(cardMillis).divide(BigDecimal.valueOf(3_600_000L), 6, java.math.RoundingMode.HALF_EVEN)
+                .stripTrailingZeros();
     }
 
     private static MarketApi.ReservationExtensionView extensionView(ReservationExtension e, ReservationView now) {
