@@ -1726,6 +1726,19 @@ class BillingTest {
                 + "is null", r), "every extension billed");
         assertEquals(2, sql("select count(distinct invoice_id) from reservation_extensions where reservation_id = $1",
                 r));
+        // The cluster's operator is settled each month's extension with the purchase, less the credit.
+        String operator = given().auth().oauth2(Tokens.admin()).get("/api/v1/clusters/" + cluster).then()
+                .extract().path("operatorId");
+        for (String[] month : new String[][] {{"2025-09", String.valueOf(192_000 + 96_000 - credit)},
+                {"2025-10", "120000"}}) {
+            JsonPath settlement = given().auth().oauth2(Tokens.olga()).queryParam("period", month[0])
+                    .get("/api/v1/operators/" + operator + "/settlements").then().statusCode(200).extract().jsonPath();
+            assertTrue(settlement.getBoolean("reconciled"));
+            Map<String, Object> line = settlement.<Map<String, Object>>getList("clusters").stream()
+                    .filter(x -> cluster.equals(x.get("clusterId"))).findFirst().orElseThrow();
+            assertEquals(Long.parseLong(month[1]), ((Number) ((Map<?, ?>) line.get("revenue")).get("amountMinor"))
+                    .longValue(), month[0]);
+        }
 
         // FOCUS: an extension is a Purchase of card-hours of the reservation; the rows sum to the invoices.
         String csv = given().auth().oauth2(t.viewer()).queryParam("from", "2025-09-01T00:00:00Z")

@@ -237,6 +237,50 @@ class ReservationExtensionsTest {
     }
 
     @Test
+    void an_extension_counts_against_the_card_quota_and_the_budget_as_a_purchase_does() {
+        World.Tenant t = World.tenant();
+        String cluster = World.cluster(2);
+        given().auth().oauth2(Tokens.admin()).contentType("application/json")
+                .body("{\"cards\":[{\"clusterId\":\"" + cluster + "\",\"model\":\"ASCEND-910B\",\"class\":\"RESERVED\","
+                        + "\"limit\":6}],\"budget\":{\"amountMinor\":20000,\"currency\":\"CNY\",\"period\":\"MONTH\"}}")
+                .put("/api/v1/tenants/" + t.id() + "/quotas").then().statusCode(200);
+        Instant start = Instant.now().truncatedTo(ChronoUnit.HOURS).plus(Duration.ofDays(7));
+        Instant end = start.plus(Duration.ofHours(2));
+        // 4 cards for 2 h (80.00 CNY), and 2 more cards from an hour after its end (20.00): 100.00 of 200.00.
+        String id = reserve(t, cluster, 4, start, end, false).then().statusCode(201).extract().path("id");
+        reserve(t, cluster, 2, end.plus(Duration.ofHours(1)), end.plus(Duration.ofHours(2)), false).then()
+                .statusCode(201);
+        // Two hours more meet the 2 cards in their second hour: 6 at once, the limit; 80.00 more, 180.00 committed.
+        extend(t.admin(), id, end.plus(Duration.ofHours(2)), null).then().statusCode(201)
+                .body("totalPrice.amountMinor", equalTo(8000));
+        // 180.00 committed now; one more hour (40.00) would pass the 200.00 budget: refused, nothing bought.
+        extend(t.admin(), id, end.plus(Duration.ofHours(3)), null).then().statusCode(422)
+                .body("code", equalTo("BUDGET_EXCEEDED"))
+                .body("detail", org.hamcrest.Matchers.containsString("The extension costs 4000 CNY"));
+        given().auth().oauth2(t.viewer()).get("/api/v1/tenants/" + t.id() + "/budget").then().statusCode(200)
+                .body("reservations.amountMinor", equalTo(18000));
+        assertEquals(1, extensions(t.admin(), id).size());
+        // The limit at 5 (and no budget): another 4-card reservation a day later extends over 1 card held after it
+        // (5 at once), but not over 2 (6).
+        given().auth().oauth2(Tokens.admin()).contentType("application/json")
+                .body("{\"cards\":[{\"clusterId\":\"" + cluster + "\",\"model\":\"ASCEND-910B\",\"class\":\"RESERVED\","
+                        + "\"limit\":5}]}")
+                .put("/api/v1/tenants/" + t.id() + "/quotas").then().statusCode(200);
+        String other = reserve(t, cluster, 4, start.plus(Duration.ofDays(1)), end.plus(Duration.ofDays(1)), false)
+                .then().statusCode(201).extract().path("id");
+        reserve(t, cluster, 1, end.plus(Duration.ofDays(1)), end.plus(Duration.ofDays(1)).plus(Duration.ofHours(1)),
+                false).then().statusCode(201);
+        extend(t.admin(), other, end.plus(Duration.ofDays(1)).plus(Duration.ofHours(1)), null).then().statusCode(201);
+        reserve(t, cluster, 1, end.plus(Duration.ofDays(1)).plus(Duration.ofHours(1)),
+                end.plus(Duration.ofDays(1)).plus(Duration.ofHours(2)), false).then().statusCode(201);
+        reserve(t, cluster, 1, end.plus(Duration.ofDays(1)).plus(Duration.ofHours(1)),
+                end.plus(Duration.ofDays(1)).plus(Duration.ofHours(2)), false).then().statusCode(201);
+        extend(t.admin(), other, end.plus(Duration.ofDays(1)).plus(Duration.ofHours(2)), null).then().statusCode(422)
+                .body("code", equalTo("QUOTA_EXCEEDED"))
+                .body("detail", org.hamcrest.Matchers.containsString("with 2 already reserved at once"));
+    }
+
+    @Test
     void a_cancellation_gives_back_the_purchase_and_its_extensions_less_the_fee_on_both() {
         World.Tenant t = World.tenant();
         String cluster = World.cluster(2);

@@ -234,6 +234,19 @@ public final class MarketApi {
             @Schema(examples = "64") BigDecimal reservedCardHours, @Schema(examples = "50.25") BigDecimal usedCardHours,
             @Schema(examples = "0.785") BigDecimal utilization) {}
 
+    @Schema(name = "SpotPrice", description = "A SPOT price of a model, in force from `at` until the next one")
+    public record SpotPriceView(@Schema(examples = "ASCEND-910B") String model, Instant at,
+            @Schema(description = "Per card-hour") Money unitPrice,
+            @Schema(description = "The price book version it follows", examples = "3") int priceBookVersion,
+            @Schema(description = "The model's utilization it was priced at (0 to 1)", examples = "0.8125")
+            BigDecimal utilization) {}
+
+    @Schema(name = "SpotPrices", description = "The SPOT prices of a cluster over a stretch: the one in force at "
+            + "`from`, then each change, in time order (sampled each minute)")
+    public record SpotPrices(UUID clusterId, Instant from, Instant to, List<SpotPriceView> items,
+            @Schema(description = "true when more than 10,000 prices fell in the stretch and only the first are here: "
+                    + "ask again from the last one's `at`") boolean truncated) {}
+
     @Schema(name = "ReservationExtensions")
     public record ReservationExtensions(List<ReservationExtensionView> items) {}
 }

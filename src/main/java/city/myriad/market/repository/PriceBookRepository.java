@@ -43,6 +43,59 @@ public class PriceBookRepository {
               join prices p on p.cluster_id = b.cluster_id and p.version = b.version
              order by b.cluster_id, p.model, p.price_class""";
 
+    /**
+     * Records the SPOT price of the cluster's model now, unless it is the price recorded last (same amount, currency
+     * and book version). Whether a row was written.
+     */
+    public Uni<Boolean> recordSpotPrice(UUID clusterId, String model, java.time.Instant at, int version,
+            String currency, long unitPriceMinor, java.math.BigDecimal utilization) {
+        return SessionSql.select("""
+                        with last as (select price_book_version, currency, unit_price_minor from spot_prices
+                                       where cluster_id = :cluster and model = :model order by at desc limit 1),
+                             added as (insert into spot_prices (cluster_id, model, at, price_book_version, currency,
+                                                                unit_price_minor, utilization)
+                                       select :cluster, :model, :at, :version, :currency, :price, :utilization
+                                        where not exists (select 1 from last where price_book_version = :version
+                                                            and currency = :currency and unit_price_minor = :price)
+                                       on conflict do nothing
+                                       returning 1)
+                        select count(*) from added""")
+                .setParameter("cluster", clusterId).setParameter("model", model)
+                .setParameter("at", city.myriad.platform.db.SqlTimes.utc(at)).setParameter("version", version)
+                .setParameter("currency", currency).setParameter("price", unitPriceMinor)
+                .setParameter("utilization", utilization)
+                .singleValue(Long.class).map(n -> n > 0);
+    }
+
+    /**
+     * The SPOT prices of the cluster's model (every model's for null) in force in [from, to): the one in force at
+     * {@code from} (recorded before it) and those recorded since, in time order, at most {@code limit}: model, at,
+     * book version, currency, unit price, utilization.
+     */
+    public Uni<List<Object[]>> spotPrices(UUID clusterId, String model, java.time.Instant from, java.time.Instant to,
+            int limit) {
+        String byModel = model == null ? "" : " and model = :model";
+        SessionSql q = SessionSql.select("""
+                        select model, at, price_book_version, currency, unit_price_minor, utilization from (
+                            select distinct on (model) * from spot_prices
+                             where cluster_id = :cluster and at <= :from""" + byModel + """
+
+                             order by model, at desc) before
+                        union all
+                        select model, at, price_book_version, currency, unit_price_minor, utilization from spot_prices
+                         where cluster_id = :cluster and at > :from and at < :to""" + byModel + """
+
+                        order by at, model limit :limit""")
+                .setParameter("cluster", clusterId)
+                .setParameter("from", city.myriad.platform.db.SqlTimes.utc(from))
+                .setParameter("to", city.myriad.platform.db.SqlTimes.utc(to))
+                .setParameter("limit", limit);
+        if (model != null) {
+            q.setParameter("model", model);
+        }
+        return q.getResultList();
+    }
+
     /** The newest version number of the cluster's price book, 0 if it has none. */
     public Uni<Integer> latestVersion(UUID clusterId) {
         return SessionSql.select("select coalesce(max(version), 0) from price_books where cluster_id = :cluster")

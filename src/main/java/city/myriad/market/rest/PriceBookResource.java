@@ -2,7 +2,10 @@ package city.myriad.market.rest;
 
 import city.myriad.market.mapping.MarketApi.PriceBookView;
 import city.myriad.market.mapping.MarketApi.SetPrices;
+import city.myriad.market.mapping.MarketApi;
 import city.myriad.market.service.PriceBookService;
+import city.myriad.market.service.SpotPriceHistory;
+import city.myriad.platform.validation.Fields;
 import city.myriad.platform.security.CurrentCaller;
 import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
@@ -15,9 +18,13 @@ import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -29,10 +36,12 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class PriceBookResource {
 
     private final PriceBookService books;
+    private final SpotPriceHistory spot;
     private final CurrentCaller callers;
 
-    PriceBookResource(PriceBookService books, CurrentCaller callers) {
+    PriceBookResource(PriceBookService books, SpotPriceHistory spot, CurrentCaller callers) {
         this.books = books;
+        this.spot = spot;
         this.callers = callers;
     }
 
@@ -48,6 +57,25 @@ public class PriceBookResource {
     public Uni<PriceBookView> set(@PathParam("clusterId") UUID clusterId, @Valid @NotNull SetPrices body,
             @HeaderParam("If-Match") String ifMatch) {
         return books.set(callers.get(), clusterId, body, ifMatch);
+    }
+
+    @GET
+    @Path("/spot-history")
+    @Extension(name = "x-problem-codes", value = "CLUSTER_NOT_FOUND, VALIDATION_FAILED")
+    @Operation(operationId = "getSpotPriceHistory", summary = "The cluster's SPOT prices over time",
+            description = "Each model's SPOT price (of one model with `model`) as buyers were offered it: the one in "
+                    + "force at `from` (default a day before `to`), then each change up to `to` (default now), at "
+                    + "most 31 days. Sampled every minute: a price follows the model's utilization between the book's "
+                    + "floor and ceiling, or changes with a new book. Public to every buyer, as the prices are.")
+    public Uni<MarketApi.SpotPrices> spotHistory(@PathParam("clusterId") UUID clusterId,
+            @Parameter(schema = @Schema(maxLength = 128)) @QueryParam("model") String model,
+            @Parameter(schema = @Schema(format = "date-time", type = SchemaType.STRING)) @QueryParam("from")
+            String from,
+            @Parameter(schema = @Schema(format = "date-time", type = SchemaType.STRING)) @QueryParam("to")
+            String to) {
+        callers.get();
+        return spot.history(clusterId, model, from == null ? null : Fields.instant("from", from),
+                to == null ? null : Fields.instant("to", to));
     }
 
     @GET

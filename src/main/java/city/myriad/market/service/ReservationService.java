@@ -484,8 +484,9 @@ public class ReservationService {
                 .divide(BigDecimal.valueOf(window), 0, java.math.RoundingMode.HALF_EVEN).longValueExact(), r.currency);
         long inUseMilli = upto.equals(now) ? runs.stream().filter(x -> x.end() == null)
                 .mapToLong(ReservationRuns.Run::cardsMilli).sum() : 0;
+        // Unused as the difference of the figures shown (each rounded to the millionth), so that they add up.
         return new MarketApi.ReservationUtilizationView(r.id, r.startAt, upto, hours(reserved), hours(used),
-                hours(reserved - used), use.total().utilization(), unusedCost,
+                hours(reserved).subtract(hours(used)).stripTrailingZeros(), use.total().utilization(), unusedCost,
                 BigDecimal.valueOf(inUseMilli, 3).stripTrailingZeros(),
                 (int) runs.stream().map(ReservationRuns.Run::jobId).distinct().count(),
                 use.days().stream().map(d -> new MarketApi.DayUtilizationView(d.day(), hours(d.reservedCardMillis()),

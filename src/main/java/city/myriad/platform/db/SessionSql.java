@@ -60,6 +60,15 @@ public final class SessionSql {
                 .setParameter("key", key).single().replaceWithVoid();
     }
 
+    /**
+     * Takes the advisory lock named {@code key} until the caller's transaction ends if no one holds it, without
+     * waiting: whether it was taken (work one replica does per round, the others skip).
+     */
+    public static io.smallrye.mutiny.Uni<Boolean> tryLockUntilCommit(String key) {
+        return select("select pg_try_advisory_xact_lock(hashtextextended(:key, 0))")
+                .setParameter("key", key).singleValue(Boolean.class);
+    }
+
     /** A select written with PostgreSQL's positional parameters ({@code $1, $2, …}), bound to {@code values}. */
     public static SessionSql selectPositional(String sql, Object... values) {
         return new SessionSql(sql, values.clone());

@@ -90,7 +90,8 @@ public final class QuotaApi {
             @Schema(description = "Billed so far this month: ended runs, their credits taken off") Money billed,
             @Schema(description = "Jobs still QUEUED, HELD or RUNNING, each at its projection (its price over its whole "
                     + "maxRunSeconds); once a job ends the meter bills what it used instead") Money jobs,
-            @Schema(description = "Reservations bought this month at their totals, and fees of those cancelled")
+            @Schema(description = "Reservations bought this month at their totals, extensions bought this month (of "
+                    + "reservations not cancelled), and fees of those cancelled")
             Money reservations,
             @Schema(description = "billed + jobs + reservations") Money committed,
             @Schema(description = "What a new job's projection or a reservation may still cost: budget - committed "
