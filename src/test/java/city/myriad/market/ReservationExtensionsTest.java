@@ -278,6 +278,11 @@ class ReservationExtensionsTest {
         extend(t.admin(), other, end.plus(Duration.ofDays(1)).plus(Duration.ofHours(2)), null).then().statusCode(422)
                 .body("code", equalTo("QUOTA_EXCEEDED"))
                 .body("detail", org.hamcrest.Matchers.containsString("with 2 already reserved at once"));
+        // The limit's use shows it: nothing reserved now, 6 at most at once ahead (the first day's, bought under
+        // the limit of 6, now above the 5).
+        given().auth().oauth2(t.member()).get("/api/v1/tenants/" + t.id() + "/quotas/use").then().statusCode(200)
+                .body("cards[0].limit", equalTo(5)).body("cards[0].reserved", equalTo(0))
+                .body("cards[0].reservedPeak", equalTo(6));
     }
 
     @Test

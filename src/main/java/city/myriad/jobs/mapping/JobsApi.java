@@ -127,7 +127,12 @@ public final class JobsApi {
             @Schema(description = "How many of those wait because of a card quota (reason QUOTA): listJobs with "
                     + "state=QUEUED&reason=QUOTA lists them", examples = "1") long waitingForQuota,
             @Schema(description = "A class-less limit: cards of SPOT jobs running beyond it on idle capacity "
-                    + "(borrowed, reclaimed first); 0 for a limit of one class", examples = "2") BigDecimal borrowed) {}
+                    + "(borrowed, reclaimed first); 0 for a limit of one class", examples = "2") BigDecimal borrowed,
+            @Schema(description = "A limit on RESERVED work (or class-less): cards its reservations hold now (the "
+                    + "tenant's, or the project's); 0 for a limit of another class", examples = "8") int reserved,
+            @Schema(description = "The most cards its reservations hold at once from now on: a purchase or an "
+                    + "extension may not take the cards held at once in its window past the limit", examples = "12")
+            int reservedPeak) {}
 
     @Schema(name = "QuotaUse", description = "A tenant's or a project's card limits and their use now")
     public record QuotaUseView(UUID tenantId, @Schema(description = "Absent: the tenant's own limits") UUID projectId,

@@ -6,6 +6,7 @@ import city.myriad.jobs.model.JobClass;
 import city.myriad.jobs.model.Reasons;
 import city.myriad.jobs.repository.JobRepository;
 import city.myriad.jobs.repository.JobRepository.LiveSum;
+import city.myriad.market.model.CapacityCalendar;
 import city.myriad.platform.db.Scoped;
 import city.myriad.platform.security.Caller;
 import city.myriad.quota.service.QuotaLimits;
@@ -22,7 +23,9 @@ import java.util.UUID;
  * A tenant's or a project's card limits beside what counts against them now, as the scheduling loop's admission
  * counts it ({@link LoopAdmission}): a limit of a class counts that class's runs, a class-less one every class's; a
  * SPOT run beyond a class-less limit is borrowed and counts against none; the tenant's limits count all its projects'
- * runs, a project's its own. What a tenant admin reads to see why jobs wait {@code QUOTA} and how much room is left.
+ * runs, a project's its own. What a tenant admin reads to see why jobs wait {@code QUOTA} and how much room is left;
+ * for a limit on RESERVED work, also how many cards its reservations hold now and at most from now on (a purchase may
+ * not take them past it).
  */
 @ApplicationScoped
 public class QuotaUse {
@@ -56,13 +59,34 @@ public class QuotaUse {
         Instant now = clock.instant();
         // The project's limits are read with the tenant's; for the tenant alone a project of no id reads as none.
         return quotas.of(tenant, project == null ? JobService.NO_PROJECT : project)
-                .chain(limits -> scoped.asTenant(tenant, () -> jobs.liveSums(tenant))
-                        .map(sums -> new QuotaUseView(tenant, project, use(project == null ? limits.tenant().cards()
-                                : limits.project().cards(), sums, project), now)));
+                .chain(limits -> scoped.asTenant(tenant, () -> jobs.liveSums(tenant)
+                                .chain(sums -> jobs.liveReservations(tenant, now).map(held -> use(project == null
+                                        ? limits.tenant().cards() : limits.project().cards(), sums, project, held,
+                                        now))))
+                        .map(use -> new QuotaUseView(tenant, project, use, now)));
+    }
+
+    /**
+     * A limit on RESERVED work (of that class, or class-less) also bounds the cards reserved at once (what a purchase
+     * or an extension checks): the cards of {@code held} counted against it now, and the most at once from now on.
+     */
+    static int[] reserved(QuotaLimits.Limit l, List<JobRepository.HeldCards> held, UUID project, Instant now) {
+        if (l.priceClass() != null && !JobClass.RESERVED.name().equals(l.priceClass())) {
+            return new int[] {0, 0};
+        }
+        List<CapacityCalendar.Hold> holds = held.stream()
+                .filter(h -> (project == null || project.equals(h.projectId())) && l.clusterId().equals(h.clusterId())
+                        && l.model().equals(h.model()))
+                .map(h -> new CapacityCalendar.Hold(h.startAt(), h.endAt(), h.cards(), null)).toList();
+        int atNow = holds.stream().filter(h -> !h.start().isAfter(now) && h.end().isAfter(now))
+                .mapToInt(CapacityCalendar.Hold::cards).sum();
+        Instant last = holds.stream().map(CapacityCalendar.Hold::end).max(Instant::compareTo).orElse(now);
+        return new int[] {atNow, last.isAfter(now) ? CapacityCalendar.peakHeld(holds, now, last) : 0};
     }
 
     /** Each limit with what counts against it among {@code sums}, of {@code project} only when not null. */
-    static List<CardLimitUse> use(List<QuotaLimits.Limit> limits, List<LiveSum> sums, UUID project) {
+    static List<CardLimitUse> use(List<QuotaLimits.Limit> limits, List<LiveSum> sums, UUID project,
+            List<JobRepository.HeldCards> held, Instant now) {
         return limits.stream().map(l -> {
             long inUse = 0;
             long queued = 0;
@@ -86,8 +110,10 @@ public class QuotaUse {
                     }
                 }
             }
+            int[] reserved = reserved(l, held, project, now);
             return new CardLimitUse(l.clusterId(), l.model(), l.priceClass(), l.limit(), cards(inUse),
-                    cards(Math.max(0, l.limit() * 1000L - inUse)), cards(queued), waiting, cards(borrowed));
+                    cards(Math.max(0, l.limit() * 1000L - inUse)), cards(queued), waiting, cards(borrowed),
+                    reserved[0], reserved[1]);
         }).toList();
     }
 
