@@ -5,6 +5,9 @@
 -- extended_minor is the sum of its extensions' totals: a cancellation gives back the purchase and its extensions less
 -- the fee, and a shortfall is credited at the reservation's price per card-second over its whole window.
 
+-- The backfill must see every tenant's rows: the migration runs as the tables' owner, whom FORCE ROW LEVEL SECURITY
+-- binds too (without the platform scope it would update nothing, and `set not null` would fail on any reservation).
+select set_config('myriad.scope', 'platform', true);
 alter table reservations add column bought_end_at timestamptz;
 update reservations set bought_end_at = end_at;
 alter table reservations alter column bought_end_at set not null;

@@ -1,0 +1,82 @@
+package city.myriad.platform.db;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Upgrades keep what a running service wrote: a database migrated to an earlier version, with rows in it, migrated on
+ * as a deployment's start does (by the service's own role, owner of its tables and bound by their row-level
+ * security, never a superuser). A backfill that forgets the platform scope updates nothing under FORCE ROW LEVEL
+ * SECURITY; the tests of a fresh database cannot see that.
+ */
+class MigrationUpgradeTest {
+
+    static final String ROLE = "upgrader";
+
+    @Test
+    void a_database_with_reservations_upgrades_through_their_extensions() throws Exception {
+        try (var pg = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().start()) {
+            try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+                s.execute("create role " + ROLE + " login nosuperuser nocreatedb password 'upgrade'");
+                s.execute("create database upgrade owner " + ROLE);
+            }
+            String url = "jdbc:postgresql://localhost:" + pg.getPort() + "/upgrade";
+            flyway(url, "55").migrate();
+            try (Connection c = DriverManager.getConnection(url, ROLE, "upgrade")) {
+                c.setAutoCommit(false);
+                try (Statement s = c.createStatement()) {
+                    s.execute("select set_config('myriad.scope', 'platform', true)");
+                    s.execute("insert into tenants (id, slug, name, created_at) values "
+                            + "('01930000-0000-7000-8000-0000000000a1', 'acme', 'Acme', now())");
+                    s.execute("insert into projects (id, tenant_id, slug, name, created_at) values "
+                            + "('01930000-0000-7000-8000-0000000000b1', '01930000-0000-7000-8000-0000000000a1', "
+                            + "'work', 'Work', now())");
+                    s.execute("insert into operators (id, slug, name, created_at) values "
+                            + "('01930000-0000-7000-8000-0000000000c1', 'city', 'City', now())");
+                    s.execute("insert into clusters (id, operator_id, slug, name, region, created_at) values "
+                            + "('01930000-0000-7000-8000-0000000000d1', '01930000-0000-7000-8000-0000000000c1', "
+                            + "'hangzhou', 'Hangzhou', 'cn-east', now())");
+                    s.execute("""
+                            insert into reservations (id, tenant_id, project_id, cluster_id, model, cards, start_at,
+                                                      end_at, same_block, status, price_book_version, currency,
+                                                      unit_price_minor, total_minor, created_at)
+                            values ('01930000-0000-7000-8000-0000000000e1', '01930000-0000-7000-8000-0000000000a1',
+                                    '01930000-0000-7000-8000-0000000000b1', '01930000-0000-7000-8000-0000000000d1',
+                                    'ASCEND-910B', 8, '2026-12-01T00:00:00Z', '2026-12-02T00:00:00Z', false,
+                                    'CONFIRMED', 1, 'CNY', 900, 172800, '2026-11-30T00:00:00Z')""");
+                }
+                c.commit();
+            }
+            flyway(url, null).migrate();
+            try (Connection c = DriverManager.getConnection(url, ROLE, "upgrade")) {
+                c.setAutoCommit(false);
+                try (Statement s = c.createStatement()) {
+                    s.execute("select set_config('myriad.scope', 'platform', true)");
+                    try (ResultSet r = s.executeQuery("select bought_end_at = end_at, extended_minor, "
+                            + "ending_notice_for is null from reservations")) {
+                        r.next();
+                        assertEquals(true, r.getBoolean(1), "the window as bought is the window it had");
+                        assertEquals(0, r.getLong(2));
+                        assertEquals(true, r.getBoolean(3));
+                    }
+                }
+                c.commit();
+            }
+        }
+    }
+
+    /** Flyway on the upgrade database as the service's role, to {@code target} (null: the latest). */
+    static Flyway flyway(String url, String target) {
+        var config = Flyway.configure().dataSource(url, ROLE, "upgrade").locations("classpath:db/migration");
+        if (target != null) {
+            config = config.target(target);
+        }
+        return config.load();
+    }
+}
