@@ -367,6 +367,45 @@ class ReservationExtensionsTest {
     }
 
     @Test
+    void an_extension_and_a_cancellation_at_once_follow_one_another_and_the_fee_counts_what_was_bought()
+            throws Exception {
+        World.Tenant t = World.tenant();
+        String cluster = World.cluster(2);
+        Instant start = Instant.now().truncatedTo(ChronoUnit.SECONDS).plus(Duration.ofHours(3));  // fee: half
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int i = 0; i < 4; i++) {
+                Instant from = start.plus(Duration.ofHours(3L * i));
+                String id = reserve(t, cluster, 2, from, from.plus(Duration.ofHours(1)), false).then().statusCode(201)
+                        .extract().path("id");
+                CompletableFuture<Response> extension = CompletableFuture.supplyAsync(
+                        () -> extend(t.admin(), id, from.plus(Duration.ofHours(2)), null), pool);
+                CompletableFuture<Response> cancel = CompletableFuture.supplyAsync(() -> given().auth()
+                        .oauth2(t.admin()).post("/api/v1/reservations/" + id + "/cancel"), pool);
+                Response e = extension.join();
+                cancel.join().then().statusCode(200);
+                JsonPath r = reservation(t.admin(), id);
+                assertEquals("CANCELLED", r.getString("state"));
+                if (e.statusCode() == 201) {
+                    // Extended first: the cancellation gave back both and took half of both.
+                    assertEquals(2000, r.getLong("extensionsPrice.amountMinor"));
+                    assertEquals(2000, r.getLong("cancellationFee.amountMinor"));
+                } else {
+                    // Cancelled first: nothing to extend.
+                    e.then().statusCode(409).body("code", equalTo("RESERVATION_NOT_EXTENDABLE"));
+                    assertEquals(0, r.getLong("extensionsPrice.amountMinor"));
+                    assertEquals(1000, r.getLong("cancellationFee.amountMinor"));
+                }
+                assertEquals(r.getLong("extensionsPrice.amountMinor"), extensions(t.admin(), id).stream()
+                        .mapToLong(x -> ((Number) ((Map<?, ?>) x.get("totalPrice")).get("amountMinor")).longValue())
+                        .sum());
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    @Test
     void an_extension_racing_other_buyers_for_the_same_cards_never_oversells() throws Exception {
         World.Tenant a = World.tenant();
         World.Tenant b = World.tenant();

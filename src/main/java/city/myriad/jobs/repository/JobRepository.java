@@ -435,21 +435,6 @@ public class JobRepository {
                         ((Number) r[8]).longValue())).toList());
     }
 
-    /** A reservation of the tenant's not ended nor cancelled: what a card limit on RESERVED work bounds. */
-    public record HeldCards(UUID projectId, UUID clusterId, String model, int cards, Instant startAt, Instant endAt) {}
-
-    /** The tenant's reservations whose window has not ended at {@code now} and that were not cancelled. */
-    public Uni<List<HeldCards>> liveReservations(UUID tenantId, Instant now) {
-        return SessionSql.select("""
-                        select project_id, cluster_id, model, cards, start_at, end_at from reservations
-                         where tenant_id = :tenant and status = 'CONFIRMED' and end_at > :now""")
-                .setParameter("tenant", tenantId)
-                .setParameter("now", SqlTimes.utc(now))
-                .getResultList()
-                .map(rows -> rows.stream().map(r -> new HeldCards((UUID) r[0], (UUID) r[1], (String) r[2],
-                        ((Number) r[3]).intValue(), SqlTimes.instant(r[4]), SqlTimes.instant(r[5]))).toList());
-    }
-
     /** How many RUNNING jobs of the cluster have a part of their placement on the node. */
     public Uni<Long> runningOnNode(UUID clusterId, String node) {
         return SessionSql.select("""

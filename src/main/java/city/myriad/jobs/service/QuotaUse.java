@@ -6,7 +6,7 @@ import city.myriad.jobs.model.JobClass;
 import city.myriad.jobs.model.Reasons;
 import city.myriad.jobs.repository.JobRepository;
 import city.myriad.jobs.repository.JobRepository.LiveSum;
-import city.myriad.market.model.CapacityCalendar;
+import city.myriad.market.service.LiveReservations;
 import city.myriad.platform.db.Scoped;
 import city.myriad.platform.security.Caller;
 import city.myriad.quota.service.QuotaLimits;
@@ -34,9 +34,12 @@ public class QuotaUse {
     private final QuotaLimits quotas;
     private final Scoped scoped;
     private final JobRepository jobs;
+    private final LiveReservations reservations;
     private final Clock clock;
 
-    QuotaUse(TenantProjects tenants, QuotaLimits quotas, Scoped scoped, JobRepository jobs, Clock clock) {
+    QuotaUse(TenantProjects tenants, QuotaLimits quotas, Scoped scoped, JobRepository jobs,
+            LiveReservations reservations, Clock clock) {
+        this.reservations = reservations;
         this.tenants = tenants;
         this.quotas = quotas;
         this.scoped = scoped;
@@ -60,7 +63,7 @@ public class QuotaUse {
         // The project's limits are read with the tenant's; for the tenant alone a project of no id reads as none.
         return quotas.of(tenant, project == null ? JobService.NO_PROJECT : project)
                 .chain(limits -> scoped.asTenant(tenant, () -> jobs.liveSums(tenant)
-                                .chain(sums -> jobs.liveReservations(tenant, now).map(held -> use(project == null
+                                .chain(sums -> reservations.of(tenant, now).map(held -> use(project == null
                                         ? limits.tenant().cards() : limits.project().cards(), sums, project, held,
                                         now))))
                         .map(use -> new QuotaUseView(tenant, project, use, now)));
@@ -70,23 +73,23 @@ public class QuotaUse {
      * A limit on RESERVED work (of that class, or class-less) also bounds the cards reserved at once (what a purchase
      * or an extension checks): the cards of {@code held} counted against it now, and the most at once from now on.
      */
-    static int[] reserved(QuotaLimits.Limit l, List<JobRepository.HeldCards> held, UUID project, Instant now) {
+    static int[] reserved(QuotaLimits.Limit l, List<LiveReservations.Held> held, UUID project, Instant now) {
         if (l.priceClass() != null && !JobClass.RESERVED.name().equals(l.priceClass())) {
             return new int[] {0, 0};
         }
-        List<CapacityCalendar.Hold> holds = held.stream()
+        List<LiveReservations.Held> counted = held.stream()
                 .filter(h -> (project == null || project.equals(h.projectId())) && l.clusterId().equals(h.clusterId())
                         && l.model().equals(h.model()))
-                .map(h -> new CapacityCalendar.Hold(h.startAt(), h.endAt(), h.cards(), null)).toList();
-        int atNow = holds.stream().filter(h -> !h.start().isAfter(now) && h.end().isAfter(now))
-                .mapToInt(CapacityCalendar.Hold::cards).sum();
-        Instant last = holds.stream().map(CapacityCalendar.Hold::end).max(Instant::compareTo).orElse(now);
-        return new int[] {atNow, last.isAfter(now) ? CapacityCalendar.peakHeld(holds, now, last) : 0};
+                .toList();
+        int atNow = counted.stream().filter(h -> !h.startAt().isAfter(now) && h.endAt().isAfter(now))
+                .mapToInt(LiveReservations.Held::cards).sum();
+        Instant last = counted.stream().map(LiveReservations.Held::endAt).max(Instant::compareTo).orElse(now);
+        return new int[] {atNow, last.isAfter(now) ? LiveReservations.peak(counted, now, last) : 0};
     }
 
     /** Each limit with what counts against it among {@code sums}, of {@code project} only when not null. */
     static List<CardLimitUse> use(List<QuotaLimits.Limit> limits, List<LiveSum> sums, UUID project,
-            List<JobRepository.HeldCards> held, Instant now) {
+            List<LiveReservations.Held> held, Instant now) {
         return limits.stream().map(l -> {
             long inUse = 0;
             long queued = 0;

@@ -151,6 +151,11 @@ public class ReservationRepository implements PanacheRepositoryBase<Reservation,
                 .executeUpdate()).replaceWithVoid();
     }
 
+    /** The tenant's reservations not cancelled whose window has not ended at {@code now}. */
+    public Uni<List<Reservation>> live(UUID tenantId, Instant now) {
+        return find("tenantId = ?1 and status = 'CONFIRMED' and endAt > ?2", tenantId, now).list();
+    }
+
     /** The tenant's reservations of this cluster and model, not cancelled, whose windows overlap [start, end). */
     public Uni<List<Reservation>> overlapping(UUID tenantId, UUID clusterId, String model, Instant start, Instant end) {
         return find("tenantId = ?1 and clusterId = ?2 and model = ?3 and status = 'CONFIRMED' and endAt > ?4 "

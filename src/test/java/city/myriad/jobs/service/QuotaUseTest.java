@@ -3,8 +3,8 @@ package city.myriad.jobs.service;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import city.myriad.jobs.mapping.JobsApi.CardLimitUse;
-import city.myriad.jobs.repository.JobRepository;
 import city.myriad.jobs.repository.JobRepository.LiveSum;
+import city.myriad.market.service.LiveReservations;
 import city.myriad.quota.service.QuotaLimits;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -43,8 +43,8 @@ class QuotaUseTest {
                 new BigDecimal("12"), 1, new BigDecimal("2"), 0, 0)), use);
     }
 
-    static JobRepository.HeldCards held(UUID project, UUID cluster, int cards, int fromHour, int toHour) {
-        return new JobRepository.HeldCards(project, cluster, "H800", cards, NOW.plusSeconds(3600L * fromHour),
+    static LiveReservations.Held held(UUID project, UUID cluster, int cards, int fromHour, int toHour) {
+        return new LiveReservations.Held(project, cluster, "H800", cards, NOW.plusSeconds(3600L * fromHour),
                 NOW.plusSeconds(3600L * toHour));
     }
 
@@ -52,7 +52,7 @@ class QuotaUseTest {
     void a_limit_on_reserved_work_shows_the_cards_reserved_now_and_at_most_from_now_on() {
         // Held now: 4 (P1) and 2 (P2); later, 6 more of P1 from hour 2 to 4 over the 4 still held: 10 at once (12 in
         // all with P2's 2 until hour 3); another cluster's and an ended window's do not count.
-        List<JobRepository.HeldCards> held = List.of(held(P1, CLUSTER, 4, -1, 4), held(P2, CLUSTER, 2, 0, 3),
+        List<LiveReservations.Held> held = List.of(held(P1, CLUSTER, 4, -1, 4), held(P2, CLUSTER, 2, 0, 3),
                 held(P1, CLUSTER, 6, 2, 5), held(P1, OTHER_CLUSTER, 8, -1, 4), held(P1, CLUSTER, 8, -3, 0));
         CardLimitUse tenant = QuotaUse.use(List.of(new QuotaLimits.Limit(CLUSTER, "H800", "RESERVED", 16)), List.of(),
                 null, held, NOW).get(0);
