@@ -103,6 +103,37 @@ class SpotPriceHistoryTest {
         given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + job + "/cancel").then().statusCode(200);
     }
 
+    @Inject
+    io.vertx.mutiny.sqlclient.Pool pool;
+
+    @Test
+    void prices_older_than_the_retention_go_but_for_the_one_still_in_force_then() {
+        String cluster = World.cluster(1);
+        Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        for (int daysAgo : new int[] {500, 450, 10}) {
+            pool.withTransaction(c -> c.preparedQuery("insert into spot_prices (cluster_id, model, at, "
+                    + "price_book_version, currency, unit_price_minor, utilization) values ($1, 'ASCEND-910B', $2, 9, "
+                    + "'CNY', $3, 0)").execute(io.vertx.mutiny.sqlclient.Tuple.of(UUID.fromString(cluster),
+                    java.time.OffsetDateTime.ofInstant(now.minus(Duration.ofDays(daysAgo)), java.time.ZoneOffset.UTC),
+                    (long) daysAgo))).await().indefinitely();
+        }
+        history.round();
+        // 420 to 400 days ago: the price recorded 450 days ago was in force, and is kept; the one of 500 days is gone.
+        List<Map<String, Object>> then = given().auth().oauth2(Tokens.alice())
+                .queryParam("from", now.minus(Duration.ofDays(420)).toString())
+                .queryParam("to", now.minus(Duration.ofDays(400)).toString())
+                .get("/api/v1/clusters/" + cluster + "/prices/spot-history").then().statusCode(200).extract()
+                .jsonPath().getList("items");
+        assertEquals(1, then.size(), then.toString());
+        assertEquals(450, price(then.get(0)));
+        List<Map<String, Object>> older = given().auth().oauth2(Tokens.alice())
+                .queryParam("from", now.minus(Duration.ofDays(510)).toString())
+                .queryParam("to", now.minus(Duration.ofDays(490)).toString())
+                .get("/api/v1/clusters/" + cluster + "/prices/spot-history").then().statusCode(200).extract()
+                .jsonPath().getList("items");
+        assertEquals(List.of(), older, "pruned");
+    }
+
     @Test
     void a_stretch_backwards_too_long_or_of_no_cluster_is_refused() {
         String cluster = World.cluster(1);

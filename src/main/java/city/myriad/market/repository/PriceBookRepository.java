@@ -68,6 +68,23 @@ public class PriceBookRepository {
     }
 
     /**
+     * Removes the SPOT prices recorded before {@code before}, but for the last one of each cluster and model (still in
+     * force at {@code before}, so that a read from then on starts with it). How many went.
+     */
+    public Uni<Long> pruneSpotPrices(java.time.Instant before) {
+        return SessionSql.select("""
+                        with gone as (delete from spot_prices s
+                                       where s.at < :before
+                                         and exists (select 1 from spot_prices later
+                                                      where later.cluster_id = s.cluster_id and later.model = s.model
+                                                        and later.at > s.at and later.at <= :before)
+                                      returning 1)
+                        select count(*) from gone""")
+                .setParameter("before", city.myriad.platform.db.SqlTimes.utc(before))
+                .singleValue(Long.class);
+    }
+
+    /**
      * The SPOT prices of the cluster's model (every model's for null) in force in [from, to): the one in force at
      * {@code from} (recorded before it) and those recorded since, in time order, at most {@code limit}: model, at,
      * book version, currency, unit price, utilization.

@@ -35,7 +35,8 @@ import org.jboss.logging.Logger;
  * AWS's spot price history). A round every {@code myriad.market.spot-price-sample} (a minute) prices every SPOT
  * offer of every book in force at the model's utilization now, as a job or a quote would be priced, and records the
  * price where it changed; one replica records per round (an advisory lock tried, not waited for). So the history
- * has the minute's grain: a price that moved and came back within a round is not seen.
+ * has the minute's grain: a price that moved and came back within a round is not seen. Prices are kept
+ * {@code myriad.market.spot-price-retention} (400 days), and the one in force at the cut with them.
  */
 @ApplicationScoped
 public class SpotPriceHistory {
@@ -51,12 +52,15 @@ public class SpotPriceHistory {
     private final Clock clock;
     private final MeterRegistry meters;
     private final Duration sample;
+    private final Duration retention;
     private final boolean enabled;
     private Rounds rounds;
 
     SpotPriceHistory(Scoped scoped, PriceBookRepository books, ClusterSupply clusters, Clock clock, MeterRegistry meters,
             @ConfigProperty(name = "myriad.market.spot-price-sample", defaultValue = "PT1M") Duration sample,
+            @ConfigProperty(name = "myriad.market.spot-price-retention", defaultValue = "P400D") Duration retention,
             @ConfigProperty(name = "myriad.market.spot-price-history.enabled", defaultValue = "true") boolean enabled) {
+        this.retention = retention;
         this.scoped = scoped;
         this.books = books;
         this.clusters = clusters;
@@ -108,6 +112,8 @@ public class SpotPriceHistory {
                     if (!mine) {
                         return recorded;
                     }
+                    // Kept for the retention (400 days): older prices go, but for the one still in force then.
+                    recorded = books.pruneSpotPrices(now.minus(retention)).replaceWith(0L);
                     for (Sampled s : prices) {
                         recorded = recorded.chain(n -> books.recordSpotPrice(s.clusterId(), s.model(), now,
                                 s.version(), s.price().currency(), s.price().amountMinor(), s.utilization())
