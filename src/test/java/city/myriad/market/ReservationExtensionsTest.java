@@ -163,6 +163,19 @@ class ReservationExtensionsTest {
         reserve(b, cluster, 8, end.plus(Duration.ofHours(2)), end.plus(Duration.ofHours(5)), false).then()
                 .statusCode(201);
 
+        // Asked first, nothing bought: 4 hours more are not free, 2 are; the price of what was asked.
+        String offer = "/api/v1/reservations/" + id + "/extension-offer";
+        given().auth().oauth2(a.member()).queryParam("endAt", end.plus(Duration.ofHours(4)).toString()).get(offer)
+                .then().statusCode(200).body("available", equalTo(false))
+                .body("fromAt", equalTo(end.toString()))
+                .body("latestEndAt", equalTo(end.plus(Duration.ofHours(2)).toString()))
+                .body("totalPrice.amountMinor", equalTo(1000 * 12 * 4));
+        given().auth().oauth2(a.member()).queryParam("endAt", end.plus(Duration.ofHours(2)).toString()).get(offer)
+                .then().statusCode(200).body("available", equalTo(true))
+                .body("latestEndAt", equalTo(end.plus(Duration.ofHours(2)).toString()));
+        given().auth().oauth2(a.member()).get(offer).then().statusCode(400).body("code", equalTo("VALIDATION_FAILED"));
+        given().auth().oauth2(b.admin()).queryParam("endAt", end.plus(Duration.ofHours(2)).toString()).get(offer)
+                .then().statusCode(404);
         extend(a.admin(), id, end.plus(Duration.ofHours(4)), null).then().statusCode(409)
                 .body("code", equalTo("CAPACITY_UNAVAILABLE"))
                 .body("latestEndAt", equalTo(end.plus(Duration.ofHours(2)).toString()))

@@ -247,6 +247,21 @@ public final class MarketApi {
             @Schema(description = "true when more than 10,000 prices fell in the stretch and only the first are here: "
                     + "ask again from the last one's `at`") boolean truncated) {}
 
+    @Schema(name = "ExtensionOffer", description = "What extending a reservation to `toAt` would cost now and whether "
+            + "its cards are free for it (nothing is bought or held: extendReservation buys it, checking again, and "
+            + "checks the card quota and the budget too)")
+    public record ExtensionOfferView(UUID reservationId,
+            @Schema(description = "The reservation's end now: where the extension would begin") Instant fromAt,
+            @Schema(description = "The end asked") Instant toAt,
+            @Schema(description = "Whether its cards (its block's, for a same-block one) are free up to toAt now")
+            boolean available,
+            @Schema(description = "The latest end they are free to now, up to toAt; absent when not a moment past "
+                    + "its end is free") Instant latestEndAt,
+            @Schema(examples = "64") int cards, @Schema(description = "Per card-hour, the book in force now") Money
+            unitPrice,
+            @Schema(description = "unitPrice × cards × the hours from fromAt to toAt") Money totalPrice,
+            @Schema(examples = "2") int priceBookVersion) {}
+
     @Schema(name = "ReservationExtensions")
     public record ReservationExtensions(List<ReservationExtensionView> items) {}
 }

@@ -150,6 +150,22 @@ public class ReservationResource {
     }
 
     @GET
+    @Path("/{reservationId}/extension-offer")
+    @Extension(name = "x-problem-codes", value = TENANT_CODES + ", RESERVATION_NOT_FOUND, RESERVATION_NOT_EXTENDABLE, "
+            + "NOT_FOR_SALE, VALIDATION_FAILED")
+    @Operation(operationId = "getReservationExtensionOffer", summary = "What extending a reservation would cost",
+            description = "Before extendReservation: the price of the window from the reservation's end to `endAt` "
+                    + "at the book in force now, whether its cards (its block's, for a same-block one) are free for "
+                    + "it, and the latest end they are free to (`latestEndAt`). Nothing is bought or held; the card "
+                    + "quota and the budget are checked when it is bought. Any tenant role.")
+    public Uni<MarketApi.ExtensionOfferView> extensionOffer(@PathParam("reservationId") UUID reservationId,
+            @Parameter(required = true, schema = @Schema(type = SchemaType.STRING, format = "date-time"))
+            @QueryParam("endAt") String endAt) {
+        return reservations.extensionOffer(callers.get(), reservationId,
+                city.myriad.platform.validation.Fields.instant("endAt", endAt));
+    }
+
+    @GET
     @Path("/{reservationId}/extensions/{extensionId}")
     @Extension(name = "x-problem-codes", value = TENANT_CODES + ", RESERVATION_NOT_FOUND, RESERVATION_EXTENSION_NOT_FOUND")
     @Operation(operationId = "getReservationExtension", summary = "One extension of a reservation")

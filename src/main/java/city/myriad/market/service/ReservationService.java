@@ -362,8 +362,36 @@ public class ReservationService {
                                                                         priced, capacity, command.endAt(), now)))))))));
     }
 
-    private Uni<MarketApi.ReservationExtensionView> lengthen(Caller caller, Reservation r, QuotaLimits.Effective quota,
-            Priced priced, Map<String, Integer> capacity, Instant endAt, Instant now) {
+    /**
+     * What extending the reservation to {@code endAt} would cost now and whether its cards are free for it, bought
+     * nothing (any tenant role): the price of the book in force and the latest end the calendar has its cards for, as
+     * {@link #extend} would find them now. The card quota and the budget are checked when it is bought.
+     */
+    public Uni<MarketApi.ExtensionOfferView> extensionOffer(Caller caller, UUID id, Instant endAt) {
+        Instant now = clock.instant();
+        return projects.readableTenant(caller)
+                .chain(tenant -> scoped.asTenant(tenant, () -> found(tenant, id)))
+                .chain(r -> {
+                    extendable(r, endAt, now);
+                    return inForce(r.clusterId, r.model, r.sameBlock)
+                            .chain(priced -> clusters.sellableOf(r.clusterId, r.model)
+                                    .chain(capacity -> scoped.unscoped(() -> reservations.holds(r.clusterId, r.model,
+                                                    r.endAt))
+                                            .map(holds -> offer(r, priced, new CapacityCalendar(capacity, holds),
+                                                    endAt))));
+                });
+    }
+
+    private static MarketApi.ExtensionOfferView offer(Reservation r, Priced priced, CapacityCalendar calendar,
+            Instant endAt) {
+        Instant latest = calendar.latestEnd(r.endAt, endAt, r.cards, r.sameBlock ? r.block : null).orElse(null);
+        Money total = QuoteService.total(priced.unit(), r.cards, Duration.between(r.endAt, endAt));
+        return new MarketApi.ExtensionOfferView(r.id, r.endAt, endAt, latest != null && !latest.isBefore(endAt),
+                latest, r.cards, priced.unit(), total, priced.version());
+    }
+
+    /** 409 unless the reservation may still be extended; 400 unless {@code endAt} is a later end it may have. */
+    private static void extendable(Reservation r, Instant endAt, Instant now) {
         ReservationState state = ReservationState.of(r, now);
         if (!state.extendable()) {
             throw new MyriadProblem.Conflict(ProblemCode.RESERVATION_NOT_EXTENDABLE, "Reservation " + r.id + " is "
@@ -375,6 +403,11 @@ public class ReservationService {
         if (Duration.between(r.startAt, endAt).compareTo(LONGEST) > 0) {
             throw invalid("endAt", "a reservation lasts at most 366 days, its extensions included");
         }
+    }
+
+    private Uni<MarketApi.ReservationExtensionView> lengthen(Caller caller, Reservation r, QuotaLimits.Effective quota,
+            Priced priced, Map<String, Integer> capacity, Instant endAt, Instant now) {
+        extendable(r, endAt, now);
         Instant from = r.endAt;
         TenantProjects.ProjectRef project = new TenantProjects.ProjectRef(r.tenantId, r.projectId);
         return projects.stillRunnable(project)
