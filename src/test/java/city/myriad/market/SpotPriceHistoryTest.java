@@ -117,7 +117,7 @@ class SpotPriceHistoryTest {
                     java.time.OffsetDateTime.ofInstant(now.minus(Duration.ofDays(daysAgo)), java.time.ZoneOffset.UTC),
                     (long) daysAgo))).await().indefinitely();
         }
-        history.round();
+        history.prune();
         // 420 to 400 days ago: the price recorded 450 days ago was in force, and is kept; the one of 500 days is gone.
         List<Map<String, Object>> then = given().auth().oauth2(Tokens.alice())
                 .queryParam("from", now.minus(Duration.ofDays(420)).toString())

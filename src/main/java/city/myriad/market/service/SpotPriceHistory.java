@@ -45,6 +45,7 @@ public class SpotPriceHistory {
     /** The longest stretch one read covers, and the most prices it answers. */
     static final Duration LONGEST_READ = Duration.ofDays(31);
     static final int MOST = 10_000;
+    static final Duration PRUNE_EVERY = Duration.ofHours(1);
 
     private final Scoped scoped;
     private final PriceBookRepository books;
@@ -55,6 +56,8 @@ public class SpotPriceHistory {
     private final Duration retention;
     private final boolean enabled;
     private Rounds rounds;
+    /** When this replica last pruned (an hour's grain is enough for a retention of months). */
+    private volatile Instant prunedAt = Instant.EPOCH;
 
     SpotPriceHistory(Scoped scoped, PriceBookRepository books, ClusterSupply clusters, Clock clock, MeterRegistry meters,
             @ConfigProperty(name = "myriad.market.spot-price-sample", defaultValue = "PT1M") Duration sample,
@@ -112,8 +115,10 @@ public class SpotPriceHistory {
                     if (!mine) {
                         return recorded;
                     }
-                    // Kept for the retention (400 days): older prices go, but for the one still in force then.
-                    recorded = books.pruneSpotPrices(now.minus(retention)).replaceWith(0L);
+                    if (!now.isBefore(prunedAt.plus(PRUNE_EVERY))) {
+                        prunedAt = now;
+                        recorded = books.pruneSpotPrices(now.minus(retention)).replaceWith(0L);
+                    }
                     for (Sampled s : prices) {
                         recorded = recorded.chain(n -> books.recordSpotPrice(s.clusterId(), s.model(), now,
                                 s.version(), s.price().currency(), s.price().amountMinor(), s.utilization())
@@ -121,6 +126,17 @@ public class SpotPriceHistory {
                     }
                     return recorded;
                 })));
+    }
+
+    /**
+     * Removes the prices older than the retention (400 days), but for the one still in force then; how many went. A
+     * round does it once an hour, in its transaction (not every minute: the delete reads the old rows by time, index
+     * {@code spot_prices_at}).
+     */
+    public long prune() {
+        Instant now = clock.instant();
+        prunedAt = now;
+        return Blocking.await(() -> scoped.unscoped(() -> books.pruneSpotPrices(now.minus(retention))));
     }
 
     /**
