@@ -23,7 +23,10 @@ public final class ClusterState {
     private final int[] version;
     /** Per node: the tenant holding it (a reservation), or Reservations.NONE. */
     private final int[] heldBy;
-    /** Per node: the tenant of the reservation that will hold it from nextHoldFromS, or Reservations.NONE. */
+    /**
+     * Per node: the tenant of the reservation that will hold it from nextHoldFromS, Reservations.MAINTENANCE, or
+     * Reservations.NONE.
+     */
     private final int[] nextHolder;
     private final double[] nextHoldFromS;
     /** Whether any node is kept for a reservation to come: only then does a job's run time decide where it may go. */
@@ -345,8 +348,10 @@ public final class ClusterState {
                 holders.add(holder);
             }
             int next = reservations.nextHolder(n);
-            double fromS = next >= 0 ? reservations.nextHoldFromS(n) : Double.POSITIVE_INFINITY;
-            anyNextHold |= next >= 0;
+            // A tenant's reservation to come, or maintenance (Reservations.MAINTENANCE): either way a job's run time
+            // decides whether it may use the node.
+            double fromS = next != Reservations.NONE ? reservations.nextHoldFromS(n) : Double.POSITIVE_INFINITY;
+            anyNextHold |= next != Reservations.NONE;
             if (holder != heldBy[n] || next != nextHolder[n] || fromS != nextHoldFromS[n]) {
                 heldBy[n] = holder;
                 nextHolder[n] = next;
@@ -390,7 +395,8 @@ public final class ClusterState {
      * takes other tenants' preemptible jobs while its cards are idle (its holder reclaims them at once, see
      * {@link Scheduler}). A node out of service or kept for the queue's head takes nothing. A node kept for another
      * tenant's reservation to come takes a non-preemptible job only if, placed now ({@link #decidingAt}), it is
-     * declared to end by the time that reservation begins (a job preemptible is reclaimed then).
+     * declared to end by the time that reservation begins (a job preemptible is reclaimed then); so does a node whose
+     * maintenance is to come ({@link Reservations#MAINTENANCE}: no tenant's).
      */
     public boolean mayUse(Job job, int node) {
         int holder = heldBy[node];

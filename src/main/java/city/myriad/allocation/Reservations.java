@@ -18,7 +18,10 @@ public interface Reservations {
 
     int NONE = -1;
 
-    /** The tenant of the reservation that will hold this node from {@link #nextHoldFromS}, or {@link #NONE}. */
+    /**
+     * The tenant of the reservation that will hold this node from {@link #nextHoldFromS}, {@link #MAINTENANCE} if
+     * the node is taken out for maintenance then, or {@link #NONE}.
+     */
     default int nextHolder(int node) {
         return NONE;
     }
@@ -30,6 +33,12 @@ public interface Reservations {
 
     /** A node that takes no new job: down, or draining what runs on it. */
     int OUT_OF_SERVICE = -3;
+
+    /**
+     * The next "holder" of a node whose maintenance begins at {@link #nextHoldFromS}: no tenant's, so every tenant's
+     * non-preemptible job placed there must be declared to end by then (a preemptible one is stopped then).
+     */
+    int MAINTENANCE = -4;
 
     Reservations NONE_HELD = node -> NONE;
 }

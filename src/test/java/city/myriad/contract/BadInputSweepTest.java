@@ -50,6 +50,7 @@ class BadInputSweepTest {
             Map.entry("creditNoteId", "01930000-0000-7000-8000-00000000f901"),
             Map.entry("arrayId", "01930000-0000-7000-8000-00000000fa01"),
             Map.entry("extensionId", "01930000-0000-7000-8000-00000000fb01"),
+            Map.entry("maintenanceId", "01930000-0000-7000-8000-00000000fc01"),
             Map.entry("period", "2026-10"));
 
     @Test

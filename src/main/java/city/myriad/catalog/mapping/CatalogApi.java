@@ -1,6 +1,8 @@
 package city.myriad.catalog.mapping;
 
 import city.myriad.catalog.model.Cluster;
+import city.myriad.catalog.model.Maintenance;
+import city.myriad.catalog.model.MaintenanceState;
 import city.myriad.catalog.model.Node;
 import city.myriad.catalog.model.NodeState;
 import city.myriad.catalog.model.Operator;
@@ -10,6 +12,7 @@ import city.myriad.platform.validation.MaxChars;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -82,4 +85,35 @@ public final class CatalogApi {
 
     @Schema(name = "ClusterCapacity", description = "A cluster's cards per model and node state")
     public record Capacity(UUID clusterId, CardCounts cards, List<ModelCapacity> models) {}
+
+    @Schema(name = "CreateMaintenance", description = "A maintenance window of some of the cluster's nodes")
+    public record CreateMaintenance(
+            @NotNull @Size(min = 1, max = 1000) @Schema(description = "The nodes taken out, by name (1 to 1,000, "
+                    + "each once)", examples = "[\"hz-n0001\", \"hz-n0002\"]")
+            List<@NotBlank @MaxChars(100) String> nodes,
+            @NotNull @Schema(description = "When the nodes stop taking work: not in the past, within 366 days")
+            Instant startAt,
+            @NotNull @Schema(description = "When they are back (at most 30 days after the start); "
+                    + "completeMaintenance may end it earlier") Instant endAt,
+            @NotBlank @MaxChars(500) @Schema(maxLength = 500, examples = "Firmware upgrade of the rack's switches")
+            String reason) {}
+
+    @Schema(name = "Maintenance", description = "A maintenance window: from its start to its end its nodes take no "
+            + "job and none of their cards is sold")
+    public record MaintenanceView(UUID id, UUID clusterId,
+            @Schema(examples = "[\"hz-n0001\", \"hz-n0002\"]") List<String> nodes,
+            @Schema(description = "The cards of those nodes per card model, as the nodes are now",
+                    examples = "{\"ASCEND-910B\": 16}") java.util.Map<String, Integer> cards,
+            Instant startAt,
+            @Schema(description = "The planned end") Instant endAt,
+            @Schema(description = "When the nodes are back: the planned end, or the earlier completion "
+                    + "(the start for a cancelled window)") Instant endsAt,
+            MaintenanceState state, String reason,
+            @Schema(description = "Who scheduled it (username)") String createdBy, Instant createdAt,
+            Instant cancelledAt, Instant completedAt) implements Identified {
+        public static MaintenanceView of(Maintenance m, java.util.Map<String, Integer> cards, Instant now) {
+            return new MaintenanceView(m.id, m.clusterId, List.of(m.nodes), cards, m.startAt, m.endAt, m.endsAt(),
+                    MaintenanceState.of(m, now), m.reason, m.createdBy, m.createdAt, m.cancelledAt, m.completedAt);
+        }
+    }
 }

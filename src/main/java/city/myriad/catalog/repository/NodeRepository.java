@@ -18,6 +18,14 @@ public class NodeRepository implements PanacheRepositoryBase<Node, UUID> {
         return find("clusterId = ?1 and name = ?2", clusterId, name).firstResult();
     }
 
+    /** The cluster's nodes of these names (those it has), in name order. */
+    public Uni<List<Node>> byNames(UUID clusterId, java.util.Collection<String> names) {
+        if (names.isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
+        return find("clusterId = ?1 and name in ?2 order by name", clusterId, List.copyOf(names)).list();
+    }
+
     /** Deletes the node (locked by {@link #lockByName} first). */
     public Uni<Void> remove(city.myriad.catalog.model.Node node) {
         return delete(node);

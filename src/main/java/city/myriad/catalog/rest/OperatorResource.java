@@ -77,7 +77,8 @@ public class OperatorResource {
             description = "Every change made to the operator's clusters through this contract, written in the "
                     + "change's own transaction: clusters registered (`createCluster`), inventories imported "
                     + "(`importNodes`), node states changed (`setNodeState`; a state set to what it already was is "
-                    + "not a change), price books set (`setPrices`), and the operator's registration "
+                    + "not a change), nodes removed (`removeNode`), maintenance scheduled, cancelled and completed "
+                    + "(`createMaintenance`, `cancelMaintenance`, `completeMaintenance`), price books set (`setPrices`), and the operator's registration "
                     + "(`createOperator`). The operator's people and platform admins read it; the same events and "
                     + "filters as a tenant's trail (`listAuditEvents`).")
     public Uni<Page<AuditEventView>> auditEvents(

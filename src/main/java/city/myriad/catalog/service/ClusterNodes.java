@@ -43,12 +43,18 @@ public class ClusterNodes {
         }
     }
 
+    /** A maintenance window not over: its nodes, its start and when they are back. */
+    public record MaintenanceRef(UUID id, List<String> nodes, java.time.Instant startAt, java.time.Instant endsAt) {}
+
     private final Scoped scoped;
     private final NodeRepository nodes;
     private final Clock clock;
     private final ClusterSupply supply;
+    private final city.myriad.catalog.repository.MaintenanceRepository maintenance;
 
-    ClusterNodes(Scoped scoped, NodeRepository nodes, Clock clock, ClusterSupply supply) {
+    ClusterNodes(Scoped scoped, NodeRepository nodes, Clock clock, ClusterSupply supply,
+            city.myriad.catalog.repository.MaintenanceRepository maintenance) {
+        this.maintenance = maintenance;
         this.supply = supply;
         this.scoped = scoped;
         this.nodes = nodes;
@@ -60,6 +66,12 @@ public class ClusterNodes {
         return scoped.unscoped(() -> nodes.find("clusterId = ?1 order by name", clusterId).list())
                 .map(list -> list.stream().map(n -> new NodeRef(n.name, n.gpuModel, n.gpus, n.cpuMilli, n.memoryMib,
                         n.rack, n.block, n.state)).toList());
+    }
+
+    /** The cluster's maintenance windows not cancelled that have not ended by {@code from}, by start. */
+    public Uni<List<MaintenanceRef>> maintenance(UUID clusterId, java.time.Instant from) {
+        return scoped.unscoped(() -> maintenance.current(clusterId, from)).map(list -> list.stream()
+                .map(m -> new MaintenanceRef(m.id, List.of(m.nodes), m.startAt, m.endsAt())).toList());
     }
 
     /**

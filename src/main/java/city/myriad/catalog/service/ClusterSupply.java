@@ -62,7 +62,17 @@ public class ClusterSupply {
     /** The shapes of each cluster x model's nodes in service, as read within the last second. */
     private final Recent<ModelOf, List<NodeShape>> shapes = new Recent<>(Duration.ofSeconds(1), 10_000);
 
-    ClusterSupply(Scoped scoped, ClusterRepository clusters, NodeRepository nodes, OperatorLookup operators) {
+    /**
+     * Cards of one model a maintenance window takes out of one block from {@code startAt} until {@code endsAt}: what
+     * the capacity calendar sells none of.
+     */
+    public record CardsOut(java.time.Instant startAt, java.time.Instant endsAt, String block, int cards) {}
+
+    private final city.myriad.catalog.repository.MaintenanceRepository maintenance;
+
+    ClusterSupply(Scoped scoped, ClusterRepository clusters, NodeRepository nodes, OperatorLookup operators,
+            city.myriad.catalog.repository.MaintenanceRepository maintenance) {
+        this.maintenance = maintenance;
         this.scoped = scoped;
         this.clusters = clusters;
         this.nodes = nodes;
@@ -209,5 +219,23 @@ public class ClusterSupply {
             rows.forEach(r -> byBlock.put((String) r[0], ((Number) r[1]).intValue()));
             return byBlock;
         });
+    }
+
+    /**
+     * The cards of one model the cluster's maintenance windows take out from {@code from} on, per window and block
+     * (nodes down are left out: {@link #sellableByBlock} leaves them out already). Read in the caller's transaction,
+     * so a buyer holding the calendar's lock sees every window made before it.
+     */
+    public Uni<List<CardsOut>> maintenanceOut(UUID clusterId, String model, java.time.Instant from) {
+        return maintenanceOut(clusterId, model, from, null);
+    }
+
+    /** As {@link #maintenanceOut(UUID, String, java.time.Instant)}, without the windows of node {@code exceptNode}. */
+    public Uni<List<CardsOut>> maintenanceOut(UUID clusterId, String model, java.time.Instant from,
+            String exceptNode) {
+        return scoped.unscoped(() -> maintenance.cardsOut(clusterId, model, from, exceptNode)).map(rows -> rows.stream()
+                .map(r -> new CardsOut(city.myriad.platform.db.SqlTimes.instant(r[0]),
+                        city.myriad.platform.db.SqlTimes.instant(r[1]), (String) r[2], ((Number) r[3]).intValue()))
+                .toList());
     }
 }

@@ -42,6 +42,8 @@ public final class Reasons {
     /** A job it depended on ended otherwise than asked (HELD → CANCELLED): it can never run (Slurm's kill_invalid_depend). */
     public static final String DEPENDENCY_NEVER_SATISFIED = "DEPENDENCY_NEVER_SATISFIED";
     public static final String NODE_DOWN = "NODE_DOWN";
+    /** Its node's maintenance window began while it ran (SPOT: requeued; the others: FAILED), its run credited. */
+    public static final String MAINTENANCE = "MAINTENANCE";
     public static final String AGENT_REPORTED_FAILURE = "AGENT_REPORTED_FAILURE";
     public static final String RESERVATION_ENDED = "RESERVATION_ENDED";
     /** Why a job waits: its tenant is suspended from new work (an invoice unpaid past its grace period). */

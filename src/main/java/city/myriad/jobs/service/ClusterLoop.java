@@ -9,6 +9,7 @@ import city.myriad.allocation.Resumption;
 import city.myriad.allocation.Scheduler;
 import city.myriad.allocation.SchedulerOptions;
 import city.myriad.allocation.Topology;
+import city.myriad.catalog.service.ClusterNodes;
 import city.myriad.catalog.service.ClusterNodes.NodeRef;
 import city.myriad.jobs.model.JobClass;
 import city.myriad.jobs.model.JobPlacement;
@@ -128,6 +129,8 @@ final class ClusterLoop implements Runnable {
     private Topology topology;
     private Map<String, Integer> nodeIndex;
     private List<NodeRef> nodeRefs;
+    /** The cluster's maintenance windows not over, read with the nodes. */
+    private List<ClusterNodes.MaintenanceRef> maintenanceRefs = List.of();
     /** The nodes the core was built on, by node index: a node read since as other hardware makes it stale. */
     private List<NodeRef> builtFrom;
     /** Per node index: its block's name, as when the core was built. */
@@ -151,6 +154,8 @@ final class ClusterLoop implements Runnable {
     private StoredPlacements placements;
     private final LoopAdmission admission;
     private Set<String> down = Set.of();
+    /** The nodes in a maintenance window now, as of the last refresh: what still runs there is stopped. */
+    private Set<String> maintained = Set.of();
     /** The topology the core was built on no longer matches the cluster's nodes. */
     private boolean stale;
     private boolean rebuilding;
@@ -276,6 +281,7 @@ final class ClusterLoop implements Runnable {
         orphans.clear();
         origin = parts.clock.instant();
         nodeRefs = parts.await(() -> parts.nodes.of(clusterId));
+        maintenanceRefs = parts.await(() -> parts.nodes.maintenance(clusterId, origin));
         builtFrom = nodeRefs;
         nodesAt = origin;
         Topology.Builder b = Topology.builder();
@@ -383,7 +389,7 @@ final class ClusterLoop implements Runnable {
         if (nodesChanged || Duration.between(refreshedAt, now).compareTo(REFRESH) >= 0) {
             refresh(now);
             nodesChanged = false;
-            endRunsOnDownNodes(writes);
+            endRunsOnNodesOut(writes);
         }
         endJobsOfClosedReservations(writes);
         if (stale) {
@@ -821,6 +827,7 @@ final class ClusterLoop implements Runnable {
     private void refresh(Instant now) {
         if (nodesDue(now)) {
             nodeRefs = parts.await(() -> parts.nodes.of(clusterId));
+            maintenanceRefs = parts.await(() -> parts.nodes.maintenance(clusterId, now));
             nodesAt = now;
             // Nodes added or removed, or a node re-imported as other hardware (fewer cards after a card failed, less
             // CPU, another model, moved to another rack): the core is built again on the nodes as they are.
@@ -847,6 +854,28 @@ final class ClusterLoop implements Runnable {
             }
         }
         down = nowDown;
+        // Maintenance: a node in a window now takes nothing (and what runs there is stopped); one whose window is to
+        // come takes only jobs declared to end by its start (ReservationHolds marks it for the core).
+        Set<String> nowMaintained = new HashSet<>();
+        Instant[] maintenanceFrom = new Instant[topology.nodes()];
+        for (ClusterNodes.MaintenanceRef m : maintenanceRefs) {
+            if (!m.endsAt().isAfter(now)) {
+                continue;
+            }
+            for (String name : m.nodes()) {
+                Integer i = nodeIndex.get(name);
+                if (i == null) {
+                    continue;
+                }
+                if (!m.startAt().isAfter(now)) {
+                    holder[i] = Reservations.OUT_OF_SERVICE;
+                    nowMaintained.add(name);
+                } else if (maintenanceFrom[i] == null || m.startAt().isBefore(maintenanceFrom[i])) {
+                    maintenanceFrom[i] = m.startAt();
+                }
+            }
+        }
+        maintained = nowMaintained;
         List<ReservationRef> open = new ArrayList<>();
         List<ReservationRef> upcoming = new ArrayList<>();
         for (ReservationRef r : parts.await(() -> parts.pricing.active(clusterId, now, now.plus(parts.lookahead)))) {
@@ -869,8 +898,8 @@ final class ClusterLoop implements Runnable {
         closedReservations = notOpen.isEmpty() ? Set.of()
                 : parts.await(() -> parts.pricing.closed(clusterId, notOpen, now));
         endHeldOfClosedReservations(heldFor, now);
-        ReservationHolds.Holds given = holds.hold(holder, open, upcoming, this::tenantIndex, this::seconds,
-                new ReservationHolds.Work() {
+        ReservationHolds.Holds given = holds.hold(holder, maintenanceFrom, open, upcoming, this::tenantIndex,
+                this::seconds, new ReservationHolds.Work() {
                     @Override
                     public long[] othersMilli(int tenant, double fromS) {
                         return scheduler.othersNonPreemptibleMilli(tenant, fromS);
@@ -961,9 +990,12 @@ final class ClusterLoop implements Runnable {
         return nodesChanged || Duration.between(nodesAt, now).compareTo(NODES_REFRESH) >= 0;
     }
 
-    /** Runs on nodes that are down end: SPOT requeued, the others FAILED; both credited for the lost run. */
-    private void endRunsOnDownNodes(List<Write> writes) {
-        if (down.isEmpty()) {
+    /**
+     * Runs on nodes that are down, or in a maintenance window, end: SPOT requeued, the others FAILED (reason
+     * {@code NODE_DOWN} or {@code MAINTENANCE}); both credited for the lost run.
+     */
+    private void endRunsOnNodesOut(List<Write> writes) {
+        if (down.isEmpty() && maintained.isEmpty()) {
             return;
         }
         for (Tracked t : List.copyOf(byId.values())) {
@@ -971,11 +1003,15 @@ final class ClusterLoop implements Runnable {
                 continue;
             }
             JobPlacement p = placement(t);
-            if (p != null && p.nodes().stream().anyMatch(n -> down.contains(n.node()))) {
+            if (p == null) {
+                continue;
+            }
+            String reason = p.nodes().stream().anyMatch(n -> down.contains(n.node())) ? Reasons.NODE_DOWN
+                    : p.nodes().stream().anyMatch(n -> maintained.contains(n.node())) ? Reasons.MAINTENANCE : null;
+            if (reason != null) {
                 finish(t);
                 JobState to = t.row.jobClass().preemptible() ? JobState.PREEMPTED : JobState.FAILED;
-                writes.add(new EndRun(t, new JobRuns.RunEnd(to, Reasons.NODE_DOWN, true, true, false),
-                        to == JobState.PREEMPTED));
+                writes.add(new EndRun(t, new JobRuns.RunEnd(to, reason, true, true, false), to == JobState.PREEMPTED));
             }
         }
     }

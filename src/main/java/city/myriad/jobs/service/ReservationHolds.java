@@ -45,6 +45,12 @@ final class ReservationHolds {
     /** Per reservation short of cards as of the last {@link #hold}: the cards it is short of. */
     private Map<UUID, Integer> shortBy = Map.of();
     private List<Assigned> assigned = List.of();
+    /**
+     * Per node index, as of the current {@link #hold}: when its maintenance window to come begins, or null. A node
+     * is not kept for a reservation whose window that maintenance would cut, and a reservation topping up takes it
+     * last.
+     */
+    private Instant[] maintenanceFrom = new Instant[0];
 
     ReservationHolds(Topology topology, String[] blockOf) {
         this.topology = topology;
@@ -107,10 +113,13 @@ final class ReservationHolds {
      * (windows beginning within the loop's look-ahead) keep nodes for their start ({@link #keepForStart}).
      * {@code work} says what runs where (the core's running jobs): the cards other tenants' work takes, for each
      * tenant with an open reservation; the rest only when a reservation needs nodes or is short of usable cards
-     * ({@link #delivered}).
+     * ({@link #delivered}). {@code maintenanceFrom} says when each node's maintenance to come begins (null for none):
+     * the core is told it as the node's next hold ({@link Reservations#MAINTENANCE}), so that no non-preemptible job
+     * declared to run past it starts there.
      */
-    Holds hold(int[] holder, List<ReservationRef> open, List<ReservationRef> upcoming, ToIntFunction<UUID> tenantIndex,
-            ToDoubleFunction<Instant> seconds, Work work) {
+    Holds hold(int[] holder, Instant[] maintenanceFrom, List<ReservationRef> open, List<ReservationRef> upcoming,
+            ToIntFunction<UUID> tenantIndex, ToDoubleFunction<Instant> seconds, Work work) {
+        this.maintenanceFrom = maintenanceFrom;
         java.util.Set<UUID> known = new java.util.HashSet<>();
         open.forEach(r -> known.add(r.id()));
         upcoming.forEach(r -> known.add(r.id()));
@@ -296,12 +305,23 @@ final class ReservationHolds {
             }
             held.put(r.id(), nodes.stream().mapToInt(Integer::intValue).toArray());
         }
+        for (int n = 0; n < holder.length; n++) {
+            if (maintenanceFrom[n] != null && next[n] == Reservations.NONE) {
+                next[n] = Reservations.MAINTENANCE;
+                fromS[n] = seconds.applyAsDouble(maintenanceFrom[n]);
+            }
+        }
         return new Holds(holder, next, fromS);
+    }
+
+    /** Whether node {@code n}'s maintenance to come begins before reservation {@code r}'s window ends. */
+    private boolean cutShort(ReservationRef r, int n) {
+        return maintenanceFrom[n] != null && maintenanceFrom[n].isBefore(r.endAt());
     }
 
     /** Whether node {@code n} may be kept for reservation {@code r} to come ({@link #keepForStart}). */
     private boolean keepable(ReservationRef r, int n, int[] holder, Instant[] heldUntil, int[] next) {
-        return next[n] == Reservations.NONE && fits(r, n)
+        return next[n] == Reservations.NONE && fits(r, n) && !cutShort(r, n)
                 && (holder[n] == Reservations.NONE || holder[n] >= 0 && !heldUntil[n].isAfter(r.startAt()));
     }
 
@@ -327,8 +347,8 @@ final class ReservationHolds {
     }
 
     /**
-     * The nodes the reservation could be given now, the least busy first, then those not kept for a reservation to
-     * come, then in the topology's order.
+     * The nodes the reservation could be given now: those whose maintenance would not cut its window first, then the
+     * least busy, then those not kept for a reservation to come, then in the topology's order.
      */
     private List<Integer> holdable(ReservationRef r, int[] holder, boolean[] kept, long[] busy) {
         List<Integer> nodes = new ArrayList<>();
@@ -338,7 +358,8 @@ final class ReservationHolds {
             }
         }
         // Stable: the topology's order among alike.
-        nodes.sort(java.util.Comparator.comparingLong((Integer n) -> busy[n]).thenComparing(n -> kept[n]));
+        nodes.sort(java.util.Comparator.comparing((Integer n) -> cutShort(r, n)).thenComparingLong(n -> busy[n])
+                .thenComparing(n -> kept[n]));
         return nodes;
     }
 

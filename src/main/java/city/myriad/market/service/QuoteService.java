@@ -58,9 +58,13 @@ public class QuoteService {
     private final Ids ids;
     private final Clock clock;
 
+    /** What the calendar holds: reservations sold and maintenance windows. */
+    private final CalendarHolds calendar;
+
     QuoteService(Scoped scoped, TenantProjects tenants, ClusterSupply clusters, PriceBookRepository books,
             ReservationRepository reservations, QuoteRepository quotes, Idempotency idempotency, QueueOutlook queue,
-            Ids ids, Clock clock) {
+            Ids ids, Clock clock, CalendarHolds calendar) {
+        this.calendar = calendar;
         this.scoped = scoped;
         this.tenants = tenants;
         this.clusters = clusters;
@@ -82,7 +86,7 @@ public class QuoteService {
                 .chain(capacity -> behindTheQueue(command, tenant, now)
                         .chain(queued -> utilizationNow(command).chain(utilization -> scoped.unscoped(
                                 () -> books.current(command.clusterId())
-                                .chain(book -> reservations.holds(command.clusterId(), command.model(), now)
+                                .chain(book -> calendar.from(command.clusterId(), command.model(), now)
                                         .map(holds -> quote(tenant, command, shape, sameBlock, book.orElse(null),
                                                 new CapacityCalendar(capacity, holds), queued, utilization,
                                                 now)))))))

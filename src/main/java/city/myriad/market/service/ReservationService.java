@@ -88,10 +88,14 @@ public class ReservationService {
     private final Clock clock;
     private final AuditTrail audit;
 
+    /** What the calendar holds: reservations sold and maintenance windows. */
+    private final CalendarHolds calendar;
+
     ReservationService(Scoped scoped, TenantProjects projects, ClusterSupply clusters, PriceBookRepository books,
             ReservationRepository reservations, ReservationExtensionRepository extensions, Idempotency idempotency,
             QuoteService quotes, QuotaLimits limits, Budgets budgets, Ids ids, Clock clock, AuditTrail audit,
-            ReservationRuns runs) {
+            ReservationRuns runs, CalendarHolds calendar) {
+        this.calendar = calendar;
         this.extensions = extensions;
         this.runs = runs;
         this.audit = audit;
@@ -124,7 +128,7 @@ public class ReservationService {
                                                 .chain(() -> withinCardQuota(project, quota, command.clusterId(),
                                                         command.model(), command.cards(), command.startAt(),
                                                         command.endAt()))
-                                                .chain(() -> reservations.holds(command.clusterId(), command.model(),
+                                                .chain(() -> calendar.from(command.clusterId(), command.model(),
                                                         now))
                                                 .chain(holds -> book(project, quota, command, sameBlock, priced,
                                                         new CapacityCalendar(capacity, holds), now))
@@ -375,7 +379,7 @@ public class ReservationService {
                     extendable(r, endAt, now);
                     return inForce(r.clusterId, r.model, r.sameBlock)
                             .chain(priced -> clusters.sellableOf(r.clusterId, r.model)
-                                    .chain(capacity -> scoped.unscoped(() -> reservations.holds(r.clusterId, r.model,
+                                    .chain(capacity -> scoped.unscoped(() -> calendar.from(r.clusterId, r.model,
                                                     r.endAt))
                                             .map(holds -> offer(r, priced, new CapacityCalendar(capacity, holds),
                                                     endAt))));
@@ -413,7 +417,7 @@ public class ReservationService {
         return projects.stillRunnable(project)
                 .chain(() -> reservations.lockCalendar(r.clusterId, r.model))
                 .chain(() -> withinCardQuota(project, quota, r.clusterId, r.model, r.cards, from, endAt))
-                .chain(() -> reservations.holds(r.clusterId, r.model, from))
+                .chain(() -> calendar.from(r.clusterId, r.model, from))
                 .chain(holds -> {
                     Instant latest = new CapacityCalendar(capacity, holds)
                             .latestEnd(from, endAt, r.cards, r.sameBlock ? r.block : null).orElse(null);

@@ -41,7 +41,7 @@ public final class AuditApi {
     public record AuditTarget(@Schema(examples = "PROJECT", enumeration = {"TENANT", "PROJECT", "MEMBER", "QUOTAS",
             "WEBHOOK", "WEBHOOK_DELIVERY", "RESERVATION", "JOB", "JOB_ARRAY", "CREDIT_GRANT", "COMMITMENT", "INVOICE",
             "OPERATOR", "CLUSTER", "NODE", "INVENTORY", "PRICE_BOOK", "BILLING_PERIOD", "API_CLIENT", "BILLING_PROFILE", "PAYOUT",
-            "CREDIT_NOTE"}) String type,
+            "CREDIT_NOTE", "MAINTENANCE"}) String type,
             @Schema(examples = "01930000-0000-7000-8000-00000000e101", description = "The target's id; a node's is "
                     + "its cluster's id and its name, `<clusterId>/<name>`; quotas and a price book are named by the "
                     + "tenant, project or cluster they belong to, and so is a billing profile (by its tenant); a billing "

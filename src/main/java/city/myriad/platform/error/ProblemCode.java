@@ -74,6 +74,7 @@ public enum ProblemCode {
     API_CLIENT_NOT_FOUND(404, "No such API client of the tenant"),
     CLUSTER_NOT_FOUND(404, "No such cluster"),
     NODE_NOT_FOUND(404, "No such node in the cluster"),
+    MAINTENANCE_NOT_FOUND(404, "No such maintenance window of the cluster"),
     PRICE_BOOK_NOT_FOUND(404, "The cluster has no price book yet: nothing of it is for sale"),
     RESERVATION_NOT_FOUND(404, "No such reservation of the caller's tenant"),
     QUOTE_NOT_FOUND(404, "No such quote of the caller's tenant"),
@@ -99,7 +100,14 @@ public enum ProblemCode {
     CLUSTER_SLUG_TAKEN(409, "The operator has a cluster with this slug"),
     NODE_IN_SERVICE(409, "The node is in service: drain it (DRAINING) or take it down (DOWN) before removing it"),
     NODE_IN_USE(409, "Jobs still run on the node: they end, or are cancelled, before it is removed"),
-    NODE_RESERVED(409, "Reservations sold need the node's cards: removing it would oversell them"),
+    NODE_RESERVED(409, "Reservations sold need the node's cards: removing it, or taking it out for maintenance then, "
+            + "would oversell them"),
+    MAINTENANCE_OVERLAPS(409, "A node already has a maintenance window overlapping this one: change that one's "
+            + "nodes, or pick another time"),
+    MAINTENANCE_NOT_CANCELLABLE(409, "The maintenance window has begun (or ended, or was cancelled): complete it "
+            + "instead"),
+    MAINTENANCE_NOT_IN_PROGRESS(409, "The maintenance window is not under way: only one that has begun and not "
+            + "ended can be completed"),
     USERNAME_TAKEN(409, "The user name cannot be used for a new member of this tenant"),
     API_CLIENT_LIMIT(409, "The tenant has as many API clients as it may (25): delete one first"),
     IDENTITY_PROVISIONING_OFF(409, "This deployment does not provision the identity provider: API clients are made "

@@ -18,6 +18,9 @@ class ReservationHoldsTest {
 
     static final int N = Reservations.NONE;
     static final int OUT = Reservations.OUT_OF_SERVICE;
+    static final int MAINT = Reservations.MAINTENANCE;
+    /** No node has maintenance to come. */
+    static final Instant[] NO_MAINTENANCE = new Instant[5];
     static final UUID ACME = UUID.randomUUID();
     static final UUID GLOBEX = UUID.randomUUID();
 
@@ -64,7 +67,7 @@ class ReservationHoldsTest {
 
     /** The holds of reservations open now, with none to come. */
     int[] hold(ReservationHolds holds, int[] holder, List<ReservationRef> open, IntFunction<long[]> busy) {
-        return holds.hold(holder, open, List.of(), this::tenant, at -> 0, busy(busy)).holder();
+        return holds.hold(holder, NO_MAINTENANCE, open, List.of(), this::tenant, at -> 0, busy(busy)).holder();
     }
 
     static ReservationRef reservation(UUID tenant, String model, int cards, String block) {
@@ -168,7 +171,7 @@ class ReservationHoldsTest {
         // Other tenants' work past the start (5 h): node 0 full, node 2 half; nodes 1 and 3 run only work ending
         // before it, which does not count.
         List<Double> askedFrom = new java.util.ArrayList<>();
-        ReservationHolds.Holds h = holds.hold(new int[] {N, N, N, N, N}, List.of(), List.of(acme), this::tenant,
+        ReservationHolds.Holds h = holds.hold(new int[] {N, N, N, N, N}, NO_MAINTENANCE, List.of(), List.of(acme), this::tenant,
                 ReservationHoldsTest::seconds, work((t, fromS) -> {
                     askedFrom.add(fromS);
                     return new long[] {8_000, 0, 4_000, 0, 0};
@@ -179,7 +182,7 @@ class ReservationHoldsTest {
         assertEquals(5 * 3600.0, h.nextHoldFromS(1));
         assertEquals(Double.POSITIVE_INFINITY, h.nextHoldFromS(0));
         // Kept while keepable, without asking again; once the window is open, held.
-        ReservationHolds.Holds again = holds.hold(new int[] {N, N, N, N, N}, List.of(), List.of(acme), this::tenant,
+        ReservationHolds.Holds again = holds.hold(new int[] {N, N, N, N, N}, NO_MAINTENANCE, List.of(), List.of(acme), this::tenant,
                 ReservationHoldsTest::seconds, busy(t -> {
                     throw new AssertionError("nothing is missing");
                 }));
@@ -195,7 +198,7 @@ class ReservationHoldsTest {
         ReservationRef globexLong = window(GLOBEX, 8, 0, 10);    // holds node 1 until 10 h
         ReservationRef acmeNext = window(ACME, 24, 4, 8);        // three nodes from 4 h
         ReservationRef initechNext = window(UUID.randomUUID(), 8, 6, 8);  // the one node left
-        ReservationHolds.Holds h = holds.hold(new int[] {N, N, N, N, N}, List.of(globexNow, globexLong),
+        ReservationHolds.Holds h = holds.hold(new int[] {N, N, N, N, N}, NO_MAINTENANCE, List.of(globexNow, globexLong),
                 List.of(initechNext, acmeNext), this::tenant, ReservationHoldsTest::seconds,
                 busy(t -> new long[5]));
         int globex = tenant(GLOBEX);
@@ -213,12 +216,12 @@ class ReservationHoldsTest {
         ReservationRef globex = window(GLOBEX, 8, 0, 10);
         ReservationRef acmeNext = window(ACME, 8, 4, 8);
         // globex holds node 0, acme keeps node 1 for 4 h.
-        ReservationHolds.Holds h = holds.hold(new int[] {N, N, N, N, N}, List.of(globex), List.of(acmeNext),
+        ReservationHolds.Holds h = holds.hold(new int[] {N, N, N, N, N}, NO_MAINTENANCE, List.of(globex), List.of(acmeNext),
                 this::tenant, ReservationHoldsTest::seconds, busy(t -> new long[5]));
         assertArrayEquals(new int[] {0, N, N, N, N}, h.holder());
         assertArrayEquals(new int[] {N, 1, N, N, N}, h.nextHolder());
         // Node 0 goes down: globex moves to node 2, not to node 1, which stays kept for acme.
-        h = holds.hold(new int[] {OUT, N, N, N, N}, List.of(globex), List.of(acmeNext), this::tenant,
+        h = holds.hold(new int[] {OUT, N, N, N, N}, NO_MAINTENANCE, List.of(globex), List.of(acmeNext), this::tenant,
                 ReservationHoldsTest::seconds, busy(t -> new long[5]));
         assertArrayEquals(new int[] {OUT, N, 0, N, N}, h.holder());
         assertArrayEquals(new int[] {N, 1, N, N, N}, h.nextHolder());
@@ -233,16 +236,16 @@ class ReservationHoldsTest {
         int[] taken = {3, 0, 0, 0, 0};
         long[] milli = {3_000, 0, 0, 0, 0};
         ReservationHolds.Work running = work((t, fromS) -> milli, t -> taken, t -> new boolean[5]);
-        assertArrayEquals(new int[] {0, 7, OUT, OUT, N}, holds.hold(new int[] {N, 7, OUT, OUT, N}, List.of(acme),
+        assertArrayEquals(new int[] {0, 7, OUT, OUT, N}, holds.hold(new int[] {N, 7, OUT, OUT, N}, NO_MAINTENANCE, List.of(acme),
                 List.of(), this::tenant, ReservationHoldsTest::seconds, running).holder());
         assertEquals(Map.of(acme.id(), 3), holds.shortBy(), "3 of its 8 cards cannot be used: credited");
         assertEquals(3, holds.shortCards());
         // Node 2 comes back idle: acme takes it instead, and node 0 goes back to the pool with the other's job.
-        assertArrayEquals(new int[] {N, 7, 0, OUT, N}, holds.hold(new int[] {N, 7, N, OUT, N}, List.of(acme),
+        assertArrayEquals(new int[] {N, 7, 0, OUT, N}, holds.hold(new int[] {N, 7, N, OUT, N}, NO_MAINTENANCE, List.of(acme),
                 List.of(), this::tenant, ReservationHoldsTest::seconds, running).holder());
         assertEquals(Map.of(), holds.shortBy());
         // Kept there after the other's job has ended on node 0.
-        assertArrayEquals(new int[] {N, 7, 0, OUT, N}, holds.hold(new int[] {N, 7, N, OUT, N}, List.of(acme),
+        assertArrayEquals(new int[] {N, 7, 0, OUT, N}, holds.hold(new int[] {N, 7, N, OUT, N}, NO_MAINTENANCE, List.of(acme),
                 List.of(), this::tenant, ReservationHoldsTest::seconds, busy(t -> new long[5])).holder());
     }
 
@@ -257,7 +260,7 @@ class ReservationHoldsTest {
         int[] taken = {2, 0, 0, 0, 0};
         boolean[] own = {true, false, false, false, false};
         ReservationHolds.Work running = work((t, fromS) -> new long[] {2_000, 0, 0, 0, 0}, t -> taken, t -> own);
-        assertArrayEquals(new int[] {0, N, N, N, N}, holds.hold(new int[] {N, N, N, N, N}, List.of(acme), List.of(),
+        assertArrayEquals(new int[] {0, N, N, N, N}, holds.hold(new int[] {N, N, N, N, N}, NO_MAINTENANCE, List.of(acme), List.of(),
                 this::tenant, ReservationHoldsTest::seconds, running).holder());
         assertEquals(Map.of(acme.id(), 2), holds.shortBy());
     }
@@ -270,12 +273,38 @@ class ReservationHoldsTest {
         ReservationHolds.Work running = work((t, fromS) -> new long[] {3_000, 3_000, 0, 0, 0}, t -> taken,
                 t -> new boolean[5]);
         // Nodes 2 and 3 out of service: 16 - 6 = 10 usable of 12.
-        assertArrayEquals(new int[] {0, 0, OUT, OUT, N}, holds.hold(new int[] {N, N, OUT, OUT, N}, List.of(acme),
+        assertArrayEquals(new int[] {0, 0, OUT, OUT, N}, holds.hold(new int[] {N, N, OUT, OUT, N}, NO_MAINTENANCE, List.of(acme),
                 List.of(), this::tenant, ReservationHoldsTest::seconds, running).holder());
         assertEquals(Map.of(acme.id(), 2), holds.shortBy());
         // Node 2 back: the busiest held node (the first of two alike) goes for it; 13 usable, whole.
-        assertArrayEquals(new int[] {N, 0, 0, OUT, N}, holds.hold(new int[] {N, N, N, OUT, N}, List.of(acme),
+        assertArrayEquals(new int[] {N, 0, 0, OUT, N}, holds.hold(new int[] {N, N, N, OUT, N}, NO_MAINTENANCE, List.of(acme),
                 List.of(), this::tenant, ReservationHoldsTest::seconds, running).holder());
         assertEquals(Map.of(), holds.shortBy());
+    }
+
+    @Test
+    void a_node_with_maintenance_to_come_is_marked_for_the_core_and_given_to_no_reservation_it_would_cut() {
+        ReservationHolds holds = new ReservationHolds(TOPOLOGY, BLOCKS);
+        // Node 0's maintenance begins at 6 h, node 2's at 20 h.
+        Instant[] maintenance = {T0.plusSeconds(6 * 3600), null, T0.plusSeconds(20 * 3600), null, null};
+        ReservationRef acmeNext = window(ACME, 8, 4, 8);       // 4 h to 8 h: node 0 would be cut at 6 h
+        ReservationRef globexNow = window(GLOBEX, 8, 0, 10);   // open until 10 h: node 0 would be cut too
+        ReservationHolds.Holds h = holds.hold(new int[] {N, N, N, N, N}, maintenance, List.of(globexNow),
+                List.of(acmeNext), this::tenant, ReservationHoldsTest::seconds, busy(t -> new long[5]));
+        int globex = tenant(GLOBEX);
+        int acme = tenant(ACME);
+        // globex, topping up, passes over node 0 (cut at 6 h) for node 1; acme's window to come gets node 2 (its
+        // maintenance at 20 h is after acme's end), not node 0.
+        assertArrayEquals(new int[] {N, globex, N, N, N}, h.holder());
+        assertArrayEquals(new int[] {MAINT, N, acme, N, N}, h.nextHolder());
+        assertEquals(6 * 3600.0, h.nextHoldFromS(0), "the core is told when node 0 goes out");
+        assertEquals(4 * 3600.0, h.nextHoldFromS(2), "a reservation to come before the later maintenance comes first");
+        assertEquals(Double.POSITIVE_INFINITY, h.nextHoldFromS(3));
+        // Without maintenance the same reservations take node 0 first (the topology's order among alike).
+        ReservationHolds plain = new ReservationHolds(TOPOLOGY, BLOCKS);
+        ReservationHolds.Holds p = plain.hold(new int[] {N, N, N, N, N}, NO_MAINTENANCE, List.of(globexNow),
+                List.of(acmeNext), this::tenant, ReservationHoldsTest::seconds, busy(t -> new long[5]));
+        assertArrayEquals(new int[] {globex, N, N, N, N}, p.holder());
+        assertArrayEquals(new int[] {N, acme, N, N, N}, p.nextHolder());
     }
 }

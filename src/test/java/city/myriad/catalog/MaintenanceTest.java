@@ -1,0 +1,185 @@
+package city.myriad.catalog;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import city.myriad.support.Tokens;
+import city.myriad.support.World;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.oidc.server.OidcWiremockTestResource;
+import io.restassured.response.Response;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Maintenance windows (`createMaintenance` and its reads and changes): the operator schedules them, every signed-in
+ * caller reads them, a node is in one window at a time, and the calendar sells no card a window takes out nor lets a
+ * window take cards sold.
+ */
+@QuarkusTest
+@QuarkusTestResource(OidcWiremockTestResource.class)
+class MaintenanceTest {
+
+    static Response schedule(String token, String cluster, List<String> nodes, Instant start, Instant end,
+            String key) {
+        var request = given().auth().oauth2(token).contentType("application/json")
+                .body("{\"nodes\":[" + String.join(",", nodes.stream().map(n -> "\"" + n + "\"").toList())
+                        + "],\"startAt\":\"" + start + "\",\"endAt\":\"" + end + "\",\"reason\":\"Switch firmware\"}");
+        if (key != null) {
+            request = request.header("Idempotency-Key", key);
+        }
+        return request.post("/api/v1/clusters/" + cluster + "/maintenances");
+    }
+
+    /** The cluster's node names, in name order. */
+    static List<String> nodes(String cluster) {
+        return given().auth().oauth2(Tokens.olga()).get("/api/v1/clusters/" + cluster + "/nodes").then()
+                .statusCode(200).extract().jsonPath().getList("items.name");
+    }
+
+    static Response reserve(World.Tenant t, String cluster, int cards, Instant start, Instant end) {
+        return given().auth().oauth2(t.admin()).contentType("application/json")
+                .body("{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + t.projectId() + "\",\"model\":"
+                        + "\"ASCEND-910B\",\"cards\":" + cards + ",\"startAt\":\"" + start + "\",\"endAt\":\"" + end
+                        + "\"}")
+                .post("/api/v1/reservations");
+    }
+
+    static Instant hoursFromNow(long h) {
+        return Instant.now().truncatedTo(ChronoUnit.HOURS).plus(Duration.ofHours(h + 1));
+    }
+
+    @Test
+    void an_operator_schedules_a_window_everyone_reads_it_and_it_is_cancelled_before_it_begins() {
+        String cluster = World.cluster(2);
+        List<String> nodes = nodes(cluster);
+        Instant start = hoursFromNow(1);
+        Instant end = start.plus(Duration.ofHours(2));
+        String key = "maint-" + UUID.randomUUID();
+        Response made = schedule(Tokens.olga(), cluster, List.of(nodes.get(0)), start, end, key);
+        made.then().statusCode(201).header("Idempotent-Replayed", "false")
+                .body("state", equalTo("SCHEDULED")).body("nodes", equalTo(List.of(nodes.get(0))))
+                .body("cards", equalTo(Map.of("ASCEND-910B", 8))).body("startAt", equalTo(start.toString()))
+                .body("endAt", equalTo(end.toString())).body("endsAt", equalTo(end.toString()))
+                .body("reason", equalTo("Switch firmware")).body("createdBy", equalTo("olga"))
+                .body("clusterId", equalTo(cluster));
+        String id = made.path("id");
+        assertEquals(made.header("Location").endsWith("/api/v1/clusters/" + cluster + "/maintenances/" + id), true,
+                made.header("Location"));
+        schedule(Tokens.olga(), cluster, List.of(nodes.get(0)), start, end, key).then().statusCode(201)
+                .header("Idempotent-Replayed", "true").body("id", equalTo(id));
+
+        // Every signed-in caller reads the schedule; only the operator (or a platform admin) writes it.
+        World.Tenant t = World.tenant();
+        given().auth().oauth2(t.member()).get("/api/v1/clusters/" + cluster + "/maintenances").then()
+                .statusCode(200).body("items.id", equalTo(List.of(id)));
+        given().auth().oauth2(t.member()).get("/api/v1/clusters/" + cluster + "/maintenances/" + id).then()
+                .statusCode(200).body("state", equalTo("SCHEDULED"));
+        schedule(t.admin(), cluster, List.of(nodes.get(1)), start, end, null).then().statusCode(403);
+        given().auth().oauth2(t.admin()).post("/api/v1/clusters/" + cluster + "/maintenances/" + id + "/cancel")
+                .then().statusCode(403);
+        given().auth().oauth2(t.member()).get("/api/v1/clusters/" + cluster + "/maintenances/" + UUID.randomUUID())
+                .then().statusCode(404).body("code", equalTo("MAINTENANCE_NOT_FOUND"));
+        given().auth().oauth2(t.member()).get("/api/v1/clusters/" + UUID.randomUUID() + "/maintenances").then()
+                .statusCode(404).body("code", equalTo("CLUSTER_NOT_FOUND"));
+
+        // A node is in one window at a time: an overlap is refused, a window after it is not.
+        schedule(Tokens.olga(), cluster, List.of(nodes.get(1), nodes.get(0)), end.minus(Duration.ofMinutes(1)),
+                end.plus(Duration.ofHours(1)), null).then().statusCode(409)
+                .body("code", equalTo("MAINTENANCE_OVERLAPS")).body("detail", containsString(nodes.get(0)));
+        String later = schedule(Tokens.admin(), cluster, List.of(nodes.get(0), nodes.get(1)), end,
+                end.plus(Duration.ofHours(1)), null).then().statusCode(201).extract().path("id");
+
+        // Bad input: nothing scheduled.
+        schedule(Tokens.olga(), cluster, List.of("no-such-node"), start, end, null).then().statusCode(400)
+                .body("code", equalTo("UNKNOWN_NODE")).body("errors[0].field", equalTo("nodes[0]"));
+        schedule(Tokens.olga(), cluster, List.of(nodes.get(1), nodes.get(1)), start, end, null).then()
+                .statusCode(400).body("errors[0].field", equalTo("nodes[1]"));
+        schedule(Tokens.olga(), cluster, List.of(nodes.get(1)), Instant.now().minus(Duration.ofHours(1)), end, null)
+                .then().statusCode(400).body("errors[0].field", equalTo("startAt"));
+        schedule(Tokens.olga(), cluster, List.of(nodes.get(1)), end, start, null).then().statusCode(400)
+                .body("errors[0].field", equalTo("endAt"));
+        schedule(Tokens.olga(), cluster, List.of(nodes.get(1)), start, start.plus(Duration.ofDays(31)), null).then()
+                .statusCode(400).body("errors[0].field", equalTo("endAt"));
+        given().auth().oauth2(Tokens.olga()).get("/api/v1/clusters/" + cluster + "/maintenances?state=LATE").then()
+                .statusCode(400).body("errors[0].field", equalTo("state"));
+        assertEquals(2, given().auth().oauth2(Tokens.olga()).get("/api/v1/clusters/" + cluster + "/maintenances")
+                .then().statusCode(200).extract().jsonPath().getList("items").size());
+
+        // Not begun: it cannot be completed, it can be cancelled, once.
+        given().auth().oauth2(Tokens.olga()).post("/api/v1/clusters/" + cluster + "/maintenances/" + id + "/complete")
+                .then().statusCode(409).body("code", equalTo("MAINTENANCE_NOT_IN_PROGRESS"));
+        given().auth().oauth2(Tokens.olga()).post("/api/v1/clusters/" + cluster + "/maintenances/" + id + "/cancel")
+                .then().statusCode(200).body("state", equalTo("CANCELLED")).body("cancelledAt", not(equalTo(null)))
+                .body("endsAt", equalTo(start.toString()));
+        given().auth().oauth2(Tokens.olga()).post("/api/v1/clusters/" + cluster + "/maintenances/" + id + "/cancel")
+                .then().statusCode(409).body("code", equalTo("MAINTENANCE_NOT_CANCELLABLE"));
+        given().auth().oauth2(Tokens.olga()).get("/api/v1/clusters/" + cluster + "/maintenances?state=CANCELLED")
+                .then().statusCode(200).body("items.id", equalTo(List.of(id)));
+        given().auth().oauth2(Tokens.olga()).get("/api/v1/clusters/" + cluster + "/maintenances?state=SCHEDULED")
+                .then().statusCode(200).body("items.id", equalTo(List.of(later)));
+        // Cancelled, it overlaps nothing any more.
+        schedule(Tokens.olga(), cluster, List.of(nodes.get(1)), start, end.minus(Duration.ofMinutes(30)), null)
+                .then().statusCode(201);
+        String operator = given().auth().oauth2(Tokens.olga()).get("/api/v1/clusters/" + cluster).then()
+                .statusCode(200).extract().path("operatorId");
+        given().auth().oauth2(Tokens.olga()).queryParam("targetId", id)
+                .get("/api/v1/operators/" + operator + "/audit-events").then().statusCode(200)
+                .body("items.action", equalTo(List.of("cancelMaintenance", "createMaintenance")));
+    }
+
+    @Test
+    void the_calendar_sells_no_card_a_window_takes_out_and_a_window_takes_no_card_sold() {
+        String cluster = World.cluster(2);  // 16 cards
+        List<String> nodes = nodes(cluster);
+        World.Tenant t = World.tenant();
+        Instant h1 = hoursFromNow(1);
+        String all = reserve(t, cluster, 16, h1, h1.plus(Duration.ofHours(1))).then().statusCode(201).extract()
+                .path("id");
+        // Every card is sold from h1 to h2: a window of one node overlapping it would oversell them.
+        schedule(Tokens.olga(), cluster, List.of(nodes.get(0)), h1.plus(Duration.ofMinutes(30)),
+                h1.plus(Duration.ofHours(3)), null).then().statusCode(409).body("code", equalTo("NODE_RESERVED"))
+                .body("detail", containsString("ASCEND-910B"));
+        given().auth().oauth2(Tokens.olga()).get("/api/v1/clusters/" + cluster + "/maintenances").then()
+                .statusCode(200).body("items", equalTo(List.of()));
+        // From the reservation's end it may: then only 8 cards are for sale until the window ends.
+        Instant h2 = h1.plus(Duration.ofHours(1));
+        String window = schedule(Tokens.olga(), cluster, List.of(nodes.get(0)), h2, h2.plus(Duration.ofHours(2)),
+                null).then().statusCode(201).extract().path("id");
+        reserve(t, cluster, 16, h2, h2.plus(Duration.ofHours(1))).then().statusCode(409)
+                .body("code", equalTo("CAPACITY_UNAVAILABLE"))
+                .body("earliestWindow.startAt", equalTo(h2.plus(Duration.ofHours(2)).toString()));
+        given().auth().oauth2(t.admin()).contentType("application/json")
+                .body("{\"clusterId\":\"" + cluster + "\",\"model\":\"ASCEND-910B\",\"cards\":16,\"class\":"
+                        + "\"RESERVED\",\"startAt\":\"" + h2 + "\",\"endAt\":\"" + h2.plus(Duration.ofHours(1)) + "\"}")
+                .post("/api/v1/quotes").then().statusCode(201)
+                .body("earliestStartAt", equalTo(h2.plus(Duration.ofHours(2)).toString()));
+        // The reservation of all cards cannot be extended into the window; 8 cards can be bought in it.
+        given().auth().oauth2(t.admin()).contentType("application/json")
+                .body("{\"endAt\":\"" + h2.plus(Duration.ofHours(1)) + "\"}")
+                .post("/api/v1/reservations/" + all + "/extensions").then().statusCode(409)
+                .body("code", equalTo("CAPACITY_UNAVAILABLE"));
+        String half = reserve(t, cluster, 8, h2, h2.plus(Duration.ofHours(1))).then().statusCode(201).extract()
+                .path("id");
+        // The window cancelled, its cards are for sale again.
+        given().auth().oauth2(Tokens.olga()).post("/api/v1/clusters/" + cluster + "/maintenances/" + window
+                + "/cancel").then().statusCode(200);
+        given().auth().oauth2(t.admin()).contentType("application/json")
+                .body("{\"endAt\":\"" + h2.plus(Duration.ofMinutes(30)) + "\"}")
+                .post("/api/v1/reservations/" + all + "/extensions").then().statusCode(409)
+                .body("code", equalTo("CAPACITY_UNAVAILABLE"));  // 8 of its 16 cards are sold to `half` now
+        given().auth().oauth2(t.admin()).post("/api/v1/reservations/" + half + "/cancel").then().statusCode(200);
+        given().auth().oauth2(t.admin()).contentType("application/json")
+                .body("{\"endAt\":\"" + h2.plus(Duration.ofMinutes(30)) + "\"}")
+                .post("/api/v1/reservations/" + all + "/extensions").then().statusCode(201);
+    }
+}

@@ -1,0 +1,106 @@
+package city.myriad.jobs;
+
+import static city.myriad.jobs.JobsTest.job;
+import static city.myriad.jobs.JobsTest.sleep;
+import static city.myriad.jobs.JobsTest.state;
+import static city.myriad.jobs.JobsTest.submitted;
+import static city.myriad.jobs.JobsTest.until;
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import city.myriad.support.Tokens;
+import city.myriad.support.World;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.oidc.server.OidcWiremockTestResource;
+import io.restassured.path.json.JsonPath;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import jakarta.inject.Inject;
+import city.myriad.jobs.service.ClusterEmulator;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the scheduling loop does with a maintenance window: before it, a node takes only work declared to end by its
+ * start (preemptible work aside); at its start what still runs there stops (SPOT requeued, the rest FAILED with reason
+ * MAINTENANCE); during it the node takes nothing; completed, it takes work again.
+ */
+@QuarkusTest
+@QuarkusTestResource(OidcWiremockTestResource.class)
+class MaintenanceJobsTest {
+
+    @Inject
+    ClusterEmulator emulator;
+
+    static String schedule(String cluster, List<String> nodes, Instant start, Instant end) {
+        return given().auth().oauth2(Tokens.olga()).contentType("application/json")
+                .body("{\"nodes\":[" + String.join(",", nodes.stream().map(n -> "\"" + n + "\"").toList())
+                        + "],\"startAt\":\"" + start + "\",\"endAt\":\"" + end + "\",\"reason\":\"Cooling repair\"}")
+                .post("/api/v1/clusters/" + cluster + "/maintenances").then().statusCode(201).extract().path("id");
+    }
+
+    static List<String> nodes(String cluster) {
+        return given().auth().oauth2(Tokens.olga()).get("/api/v1/clusters/" + cluster + "/nodes").then()
+                .statusCode(200).extract().jsonPath().getList("items.name");
+    }
+
+    @Test
+    void before_its_window_a_node_takes_only_work_that_ends_by_its_start() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        Instant start = Instant.now().plus(Duration.ofHours(1));
+        schedule(cluster, nodes(cluster), start, start.plus(Duration.ofHours(1)));
+        // 10 hours would run into the window: it waits (the only node is kept for the maintenance).
+        String tooLong = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 36_000));
+        until(t.admin(), tooLong, j -> j.getString("reason") != null);
+        sleep(2_500);  // more than a scheduling cycle's refresh: had it been placeable, it would run by now
+        JsonPath waiting = until(t.admin(), tooLong, state("QUEUED"));
+        assertEquals("QUEUED", waiting.getString("state"), waiting.prettify());
+        // Half an hour ends before it: it runs, on the same node.
+        String fits = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 1_800));
+        emulator.hang(UUID.fromString(fits));
+        until(t.admin(), fits, state("RUNNING"));
+        assertEquals("QUEUED", until(t.admin(), tooLong, j -> true).getString("state"));
+    }
+
+    @Test
+    void at_its_start_what_runs_on_its_nodes_stops_and_completed_they_take_work_again() {
+        String cluster = World.cluster(2);
+        World.Tenant t = World.tenant();
+        String onDemand = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 1_800));
+        String spot = submitted(t.admin(), job(cluster, t.projectId(), "8", "SPOT", 36_000));
+        emulator.hang(UUID.fromString(onDemand));  // the emulator would end them in seconds
+        emulator.hang(UUID.fromString(spot));
+        until(t.admin(), onDemand, state("RUNNING"));
+        until(t.admin(), spot, state("RUNNING"));
+        // Both nodes, from a few seconds on: the running jobs were placed before it was scheduled.
+        String window = schedule(cluster, nodes(cluster), Instant.now().plusSeconds(3),
+                Instant.now().plus(Duration.ofHours(2)));
+        JsonPath failed = until(t.admin(), onDemand, state("FAILED"));
+        assertEquals("MAINTENANCE", failed.getString("reason"));
+        JsonPath requeued = until(t.admin(), spot, j -> j.getList("history.to").contains("PREEMPTED"));
+        assertEquals("QUEUED", requeued.getString("state"), "every node is in maintenance: it waits");
+        assertEquals("MAINTENANCE", requeued.getList("history.reason").get(requeued.getList("history.to")
+                .indexOf("PREEMPTED")), requeued.prettify());
+        given().auth().oauth2(t.member()).get("/api/v1/clusters/" + cluster + "/maintenances/" + window).then()
+                .statusCode(200).body("state", org.hamcrest.Matchers.equalTo("IN_PROGRESS"));
+        // While it lasts nothing starts there, however short.
+        String shortJob = submitted(t.admin(), job(cluster, t.projectId(), "1", "ON_DEMAND", 60));
+        emulator.hang(UUID.fromString(shortJob));
+        until(t.admin(), shortJob, j -> j.getString("reason") != null);
+        sleep(2_500);
+        assertEquals("QUEUED", until(t.admin(), shortJob, j -> true).getString("state"));
+        assertEquals("QUEUED", until(t.admin(), spot, j -> true).getString("state"));
+        // Cancelling a window under way is refused; completing it brings the nodes back.
+        given().auth().oauth2(Tokens.olga()).post("/api/v1/clusters/" + cluster + "/maintenances/" + window
+                + "/cancel").then().statusCode(409);
+        given().auth().oauth2(Tokens.olga()).post("/api/v1/clusters/" + cluster + "/maintenances/" + window
+                + "/complete").then().statusCode(200).body("state", org.hamcrest.Matchers.equalTo("COMPLETED"));
+        until(t.admin(), shortJob, state("RUNNING"));
+        JsonPath again = until(t.admin(), spot, state("RUNNING"));
+        assertNotEquals(1, again.getInt("attempt"));
+    }
+}
