@@ -6,12 +6,16 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import city.myriad.support.Deliveries;
 import city.myriad.support.Tokens;
 import city.myriad.support.World;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.oidc.server.OidcWiremockTestResource;
+import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -27,7 +31,21 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @QuarkusTestResource(OidcWiremockTestResource.class)
-class MaintenanceTest {
+public class MaintenanceTest {
+
+    @Inject
+    Pool pool;
+
+    List<JsonPath> delivered(World.Tenant t, String type) {
+        return Deliveries.of(pool, t.id(), type);
+    }
+
+    public static void webhook(World.Tenant t, String... events) {
+        given().auth().oauth2(t.admin()).contentType("application/json")
+                .body("{\"url\":\"http://127.0.0.1:9/hook\",\"events\":[\"" + String.join("\",\"", events)
+                        + "\"]}")
+                .put("/api/v1/tenants/" + t.id() + "/webhook").then().statusCode(200);
+    }
 
     static Response schedule(String token, String cluster, List<String> nodes, Instant start, Instant end,
             String key) {
@@ -181,5 +199,49 @@ class MaintenanceTest {
         given().auth().oauth2(t.admin()).contentType("application/json")
                 .body("{\"endAt\":\"" + h2.plus(Duration.ofMinutes(30)) + "\"}")
                 .post("/api/v1/reservations/" + all + "/extensions").then().statusCode(201);
+    }
+
+    @Test
+    void the_tenants_using_the_cluster_are_told_of_a_window_and_of_its_cancellation_with_what_it_touches() {
+        String cluster = World.cluster(2);
+        List<String> nodes = nodes(cluster);
+        World.Tenant buyer = World.tenant();       // a reservation the window overlaps
+        World.Tenant elsewhere = World.tenant();   // subscribed, but uses another cluster
+        World.Tenant quiet = World.tenant();       // uses the cluster, not subscribed
+        webhook(buyer, "maintenance.scheduled", "maintenance.cancelled");
+        webhook(elsewhere, "maintenance.scheduled", "maintenance.cancelled");
+        Instant h1 = hoursFromNow(1);
+        // 4 + 4 cards sold for the window: the other node's 8 carry them.
+        String overlapped = reserve(buyer, cluster, 4, h1, h1.plus(Duration.ofHours(1))).then().statusCode(201)
+                .extract().path("id");
+        reserve(buyer, cluster, 8, h1.plus(Duration.ofHours(5)), h1.plus(Duration.ofHours(6))).then()
+                .statusCode(201);  // after the window: not named
+        reserve(elsewhere, World.cluster(1), 8, h1, h1.plus(Duration.ofHours(1))).then().statusCode(201);
+        reserve(quiet, cluster, 4, h1, h1.plus(Duration.ofHours(1))).then().statusCode(201);
+
+        Instant start = h1.plus(Duration.ofMinutes(30));
+        Instant end = start.plus(Duration.ofHours(2));
+        String id = schedule(Tokens.olga(), cluster, List.of(nodes.get(1)), start, end, null).then().statusCode(201)
+                .extract().path("id");
+        List<JsonPath> told = delivered(buyer, "maintenance.scheduled");
+        assertEquals(1, told.size());
+        JsonPath data = told.get(0).setRootPath("data");
+        assertEquals(id, data.getString("maintenanceId"));
+        assertEquals(cluster, data.getString("clusterId"));
+        assertEquals(start.toString(), data.getString("startAt"));
+        assertEquals(end.toString(), data.getString("endsAt"));
+        assertEquals(List.of(nodes.get(1)), data.getList("nodes"));
+        assertEquals(Map.of("ASCEND-910B", 8), data.getMap("cards"));
+        assertEquals(List.of(overlapped), data.getList("reservations"));
+        assertEquals(0, data.getInt("runningJobs"));
+        assertEquals(List.of(), delivered(elsewhere, "maintenance.scheduled"));
+        assertEquals(List.of(), delivered(quiet, "maintenance.scheduled"));
+
+        given().auth().oauth2(Tokens.olga()).post("/api/v1/clusters/" + cluster + "/maintenances/" + id + "/cancel")
+                .then().statusCode(200);
+        List<JsonPath> cancelled = delivered(buyer, "maintenance.cancelled");
+        assertEquals(1, cancelled.size());
+        assertEquals(start.toString(), cancelled.get(0).getString("data.endsAt"), "a cancelled window ends at its start");
+        assertEquals(1, delivered(buyer, "maintenance.scheduled").size(), "told once");
     }
 }

@@ -9,7 +9,10 @@ import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
+import city.myriad.catalog.MaintenanceTest;
+import city.myriad.support.Deliveries;
 import city.myriad.support.Tokens;
+import io.vertx.mutiny.sqlclient.Pool;
 import city.myriad.support.World;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -34,6 +37,9 @@ class MaintenanceJobsTest {
 
     @Inject
     ClusterEmulator emulator;
+
+    @Inject
+    Pool pool;
 
     static String schedule(String cluster, List<String> nodes, Instant start, Instant end) {
         return given().auth().oauth2(Tokens.olga()).contentType("application/json")
@@ -70,6 +76,7 @@ class MaintenanceJobsTest {
     void at_its_start_what_runs_on_its_nodes_stops_and_completed_they_take_work_again() {
         String cluster = World.cluster(2);
         World.Tenant t = World.tenant();
+        MaintenanceTest.webhook(t, "maintenance.scheduled");
         String onDemand = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 1_800));
         String spot = submitted(t.admin(), job(cluster, t.projectId(), "8", "SPOT", 36_000));
         emulator.hang(UUID.fromString(onDemand));  // the emulator would end them in seconds
@@ -79,6 +86,10 @@ class MaintenanceJobsTest {
         // Both nodes, from a few seconds on: the running jobs were placed before it was scheduled.
         String window = schedule(cluster, nodes(cluster), Instant.now().plusSeconds(3),
                 Instant.now().plus(Duration.ofHours(2)));
+        List<JsonPath> told = Deliveries.of(pool, t.id(), "maintenance.scheduled");
+        assertEquals(1, told.size());
+        assertEquals(2, told.get(0).getInt("data.runningJobs"), "told what of its work the window stops");
+        assertEquals(window, told.get(0).getString("data.maintenanceId"));
         JsonPath failed = until(t.admin(), onDemand, state("FAILED"));
         assertEquals("MAINTENANCE", failed.getString("reason"));
         JsonPath requeued = until(t.admin(), spot, j -> j.getList("history.to").contains("PREEMPTED"));

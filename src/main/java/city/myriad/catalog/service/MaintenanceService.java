@@ -49,6 +49,8 @@ import java.util.UUID;
  *       asked of the marketplace through {@link MaintenanceCheck});</li>
  *   <li>only a window not begun may be cancelled; only one under way may be completed early.</li>
  * </ul>
+ * The writes run in the platform scope: a trigger tells the tenants who use the cluster (V62), reading every tenant's
+ * reservations and jobs; nothing else here reads a tenant's row.
  */
 @ApplicationScoped
 public class MaintenanceService {
@@ -87,7 +89,7 @@ public class MaintenanceService {
         Instant now = clock.instant();
         Instant start = validStart(command, now);
         List<String> names = distinct(command.nodes());
-        return supply.managed(caller, clusterId).chain(c -> scoped.unscoped(() -> idempotency.once(null,
+        return supply.managed(caller, clusterId).chain(c -> scoped.asPlatform(() -> idempotency.once(null,
                 MaintenanceView.class, () -> windows.lockSchedule(c.id())
                         .chain(() -> nodes.byNames(c.id(), names))
                         .chain(found -> {
@@ -163,7 +165,7 @@ public class MaintenanceService {
 
     private Uni<MaintenanceView> change(Caller caller, UUID clusterId, UUID maintenanceId, String action,
             java.util.function.BiConsumer<Maintenance, Instant> apply) {
-        return supply.managed(caller, clusterId).chain(c -> scoped.unscoped(() -> windows.lock(c.id(), maintenanceId)
+        return supply.managed(caller, clusterId).chain(c -> scoped.asPlatform(() -> windows.lock(c.id(), maintenanceId)
                 .chain(m -> {
                     found(m, clusterId, maintenanceId);
                     Instant now = clock.instant();

@@ -114,7 +114,8 @@ public final class MeteringApi {
             + "(and requeued), succeeded, failed or cancelled, held or released, a change recorded in the tenant's audit trail "
             + "(audit.recorded), an invoice issued, paid, its payment failed, overdue (its grace period begins: a "
             + "charged invoice's first failed payment, a sent one's due date), voided, marked uncollectible, "
-            + "refunded or credited (a credit note), the tenant suspended from new work or reinstated",
+            + "refunded or credited (a credit note), the tenant suspended from new work or reinstated, maintenance of a "
+            + "cluster it uses scheduled, cancelled or completed early",
             enumeration = {WebhookEvents.ALERT_RAISED,
             WebhookEvents.RESERVATION_SHORT, WebhookEvents.RESERVATION_RESTORED, WebhookEvents.RESERVATION_ENDING,
             WebhookEvents.RESERVATION_EXTENDED, WebhookEvents.JOB_STARTED,
@@ -125,7 +126,8 @@ public final class MeteringApi {
             WebhookEvents.INVOICE_VOIDED,
             WebhookEvents.INVOICE_MARKED_UNCOLLECTIBLE, WebhookEvents.INVOICE_REFUNDED, WebhookEvents.INVOICE_CREDITED,
             WebhookEvents.TENANT_SUSPENDED,
-            WebhookEvents.TENANT_REINSTATED})
+            WebhookEvents.TENANT_REINSTATED, WebhookEvents.MAINTENANCE_SCHEDULED, WebhookEvents.MAINTENANCE_CANCELLED,
+            WebhookEvents.MAINTENANCE_COMPLETED})
     public static final class EventType {
         private EventType() {}
     }
@@ -143,7 +145,10 @@ public final class MeteringApi {
                     + "audit trail's "
                     + "(audit.recorded: each event of listAuditEvents as it is written) and billing's (invoice.issued, "
                     + "invoice.paid, invoice.payment_failed, invoice.overdue, invoice.voided, invoice.marked_uncollectible, "
-                    + "invoice.refunded, invoice.credited, tenant.suspended, tenant.reinstated) come only when named. "
+                    + "invoice.refunded, invoice.credited, tenant.suspended, tenant.reinstated) and maintenance of a "
+                    + "cluster the tenant uses (maintenance.scheduled, maintenance.cancelled, maintenance.completed: "
+                    + "with its reservations the window overlaps and its jobs running on the window's nodes) come "
+                    + "only when named. "
                     + "Deliveries still PENDING of a type the webhook no longer names end FAILED when it is set, "
                     + "unsent (their log says why).",
                     examples = "[\"alert.raised\", \"job.preempted\", \"job.failed\"]", maxItems = 30)
