@@ -98,6 +98,10 @@ class MaintenanceJobsTest {
                 .indexOf("PREEMPTED")), requeued.prettify());
         given().auth().oauth2(t.member()).get("/api/v1/clusters/" + cluster + "/maintenances/" + window).then()
                 .statusCode(200).body("state", org.hamcrest.Matchers.equalTo("IN_PROGRESS"));
+        given().auth().oauth2(t.member()).get("/api/v1/clusters/" + cluster + "/capacity").then().statusCode(200)
+                .body("cards.inMaintenance", org.hamcrest.Matchers.equalTo(16))
+                .body("cards.available", org.hamcrest.Matchers.equalTo(16))
+                .body("models[0].cards.inMaintenance", org.hamcrest.Matchers.equalTo(16));
         // While it lasts nothing starts there, however short.
         String shortJob = submitted(t.admin(), job(cluster, t.projectId(), "1", "ON_DEMAND", 60));
         emulator.hang(UUID.fromString(shortJob));
@@ -111,6 +115,8 @@ class MaintenanceJobsTest {
         given().auth().oauth2(Tokens.olga()).post("/api/v1/clusters/" + cluster + "/maintenances/" + window
                 + "/complete").then().statusCode(200).body("state", org.hamcrest.Matchers.equalTo("COMPLETED"));
         until(t.admin(), shortJob, state("RUNNING"));
+        given().auth().oauth2(t.member()).get("/api/v1/clusters/" + cluster + "/capacity").then().statusCode(200)
+                .body("cards.inMaintenance", org.hamcrest.Matchers.equalTo(0));
         JsonPath again = until(t.admin(), spot, state("RUNNING"));
         assertNotEquals(1, again.getInt("attempt"));
     }

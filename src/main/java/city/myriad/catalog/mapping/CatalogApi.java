@@ -77,7 +77,9 @@ public final class CatalogApi {
 
     @Schema(name = "CardCounts", description = "Cards by node state")
     public record CardCounts(@Schema(examples = "10000") long total, @Schema(examples = "9992") long available,
-            @Schema(examples = "8") long draining, @Schema(examples = "0") long down) {}
+            @Schema(examples = "8") long draining, @Schema(examples = "0") long down,
+            @Schema(examples = "16", description = "Of the cards not down, those on nodes in a maintenance window "
+                    + "now (they take no work; counted in their node's state too)") long inMaintenance) {}
 
     @Schema(name = "ModelCapacity")
     public record ModelCapacity(@Schema(examples = "ASCEND-910B") String model, @Schema(examples = "1250") long nodes,

@@ -86,4 +86,16 @@ public class MaintenanceRepository implements PanacheRepositoryBase<Maintenance,
                 .setParameter("except", exceptNode == null ? "" : exceptNode)
                 .getResultList();
     }
+
+    /** Per card model, the cards of nodes not down in a window under way at {@code now}: rows of model, cards. */
+    public Uni<List<Object[]>> cardsInMaintenance(UUID clusterId, Instant now) {
+        return SessionSql.select("select n.gpu_model, sum(n.gpus) from nodes n"
+                        + " where n.cluster_id = :cluster and n.gpus > 0 and n.state <> 'DOWN' and exists ("
+                        + "select 1 from maintenance_windows m where m.cluster_id = n.cluster_id and n.name = any(m.nodes)"
+                        + " and m.cancelled_at is null and m.start_at <= :now and " + ENDS + " > :now)"
+                        + " group by n.gpu_model order by 1")
+                .setParameter("cluster", clusterId)
+                .setParameter("now", SqlTimes.utc(now))
+                .getResultList();
+    }
 }

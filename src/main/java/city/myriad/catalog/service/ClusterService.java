@@ -56,6 +56,7 @@ public class ClusterService {
     private final Ids ids;
     private final Clock clock;
     private final Preconditions preconditions;
+    private final city.myriad.catalog.repository.MaintenanceRepository maintenance;
 
     private final AuditTrail audit;
 
@@ -66,7 +67,9 @@ public class ClusterService {
             InventoryWriter inventory, OperatorLookup operatorLookup, Idempotency idempotency, Ids ids, Clock clock,
             AuditTrail audit,
             ClusterSupply supply, Preconditions preconditions,
-            jakarta.enterprise.inject.Instance<NodeRemovalCheck> removalChecks) {
+            jakarta.enterprise.inject.Instance<NodeRemovalCheck> removalChecks,
+            city.myriad.catalog.repository.MaintenanceRepository maintenance) {
+        this.maintenance = maintenance;
         this.removalChecks = removalChecks;
         this.audit = audit;
         this.preconditions = preconditions;
@@ -225,11 +228,18 @@ public class ClusterService {
     }
 
     public Uni<Capacity> capacity(Caller caller, UUID clusterId) {
-        return scoped.unscoped(() -> cluster(clusterId).chain(c -> nodes.capacity(c.id)))
-                .map(rows -> capacityOf(clusterId, rows));
+        return scoped.unscoped(() -> cluster(clusterId).chain(c -> nodes.capacity(c.id)
+                        .chain(rows -> maintenance.cardsInMaintenance(c.id, clock.instant())
+                                .map(out -> capacityOf(clusterId, rows, out)))));
     }
 
-    static Capacity capacityOf(UUID clusterId, List<Object[]> rows) {
+    /**
+     * The capacity from the rows of {@link NodeRepository#capacity} and the cards in a maintenance window now per
+     * model (rows: model, cards).
+     */
+    static Capacity capacityOf(UUID clusterId, List<Object[]> rows, List<Object[]> inMaintenance) {
+        Map<String, Long> out = new TreeMap<>();
+        inMaintenance.forEach(r -> out.put((String) r[0], ((Number) r[1]).longValue()));
         Map<String, long[]> byModel = new TreeMap<>();  // model -> nodes, total, available, draining, down
         for (Object[] r : rows) {
             String model = (String) r[0];
@@ -245,14 +255,16 @@ public class ClusterService {
             acc[2 + state.ordinal()] += cards;
         }
         List<ModelCapacity> models = new ArrayList<>();
-        long[] all = new long[4];
+        long[] all = new long[5];
         byModel.forEach((model, a) -> {
-            models.add(new ModelCapacity(model, a[0], new CardCounts(a[1], a[2], a[3], a[4])));
+            long maintained = out.getOrDefault(model, 0L);
+            models.add(new ModelCapacity(model, a[0], new CardCounts(a[1], a[2], a[3], a[4], maintained)));
             for (int i = 0; i < 4; i++) {
                 all[i] += a[i + 1];
             }
+            all[4] += maintained;
         });
-        return new Capacity(clusterId, new CardCounts(all[0], all[1], all[2], all[3]), models);
+        return new Capacity(clusterId, new CardCounts(all[0], all[1], all[2], all[3], all[4]), models);
     }
 
     private Uni<Cluster> cluster(UUID clusterId) {
