@@ -244,4 +244,100 @@ public class MaintenanceTest {
         assertEquals(start.toString(), cancelled.get(0).getString("data.endsAt"), "a cancelled window ends at its start");
         assertEquals(1, delivered(buyer, "maintenance.scheduled").size(), "told once");
     }
+
+    static Response patch(String token, String cluster, String id, String body) {
+        return given().auth().oauth2(token).contentType("application/merge-patch+json").body(body)
+                .patch("/api/v1/clusters/" + cluster + "/maintenances/" + id);
+    }
+
+    @Test
+    void a_window_is_moved_or_made_longer_checked_as_a_new_one_in_its_place_and_the_tenants_are_told() {
+        String cluster = World.cluster(2);  // 16 cards
+        List<String> nodes = nodes(cluster);
+        World.Tenant t = World.tenant();
+        webhook(t, "maintenance.rescheduled");
+        Instant h1 = hoursFromNow(1);
+        // 8 cards sold from h1 + 3 h to h1 + 4 h; another tenant's 16 from h1 + 6 h.
+        String sold = reserve(t, cluster, 8, h1.plus(Duration.ofHours(3)), h1.plus(Duration.ofHours(4))).then()
+                .statusCode(201).extract().path("id");
+        reserve(World.tenant(), cluster, 16, h1.plus(Duration.ofHours(6)), h1.plus(Duration.ofHours(7))).then()
+                .statusCode(201);
+        String id = schedule(Tokens.olga(), cluster, List.of(nodes.get(0)), h1, h1.plus(Duration.ofHours(1)), null)
+                .then().statusCode(201).extract().path("id");
+        String other = schedule(Tokens.olga(), cluster, List.of(nodes.get(1)), h1.plus(Duration.ofHours(4)),
+                h1.plus(Duration.ofHours(5)), null).then().statusCode(201).extract().path("id");
+
+        // 8 more cards sold for the window as it is: its own hold must not count twice when it is moved.
+        reserve(World.tenant(), cluster, 8, h1, h1.plus(Duration.ofHours(1))).then().statusCode(201);
+        // Longer, over the 8 cards sold: the other node carries them.
+        patch(Tokens.olga(), cluster, id, "{\"endAt\":\"" + h1.plus(Duration.ofHours(5)) + "\"}").then()
+                .statusCode(200).body("startAt", equalTo(h1.toString()))
+                .body("endAt", equalTo(h1.plus(Duration.ofHours(5)).toString())).body("state", equalTo("SCHEDULED"));
+        // Into the 16 sold from h1 + 6 h: refused, nothing changed.
+        patch(Tokens.olga(), cluster, id, "{\"endAt\":\"" + h1.plus(Duration.ofHours(7)) + "\"}").then()
+                .statusCode(409).body("code", equalTo("NODE_RESERVED"));
+        // The other window's node (nodes[1]) is out from h1 + 4 h: moving that one back over the 8 cards sold
+        // while nodes[0] is out too would leave them nowhere.
+        patch(Tokens.olga(), cluster, other, "{\"startAt\":\"" + h1.plus(Duration.ofHours(3)) + "\"}").then()
+                .statusCode(409).body("code", equalTo("NODE_RESERVED"));
+        given().auth().oauth2(t.member()).get("/api/v1/clusters/" + cluster + "/maintenances/" + id).then()
+                .statusCode(200).body("endAt", equalTo(h1.plus(Duration.ofHours(5)).toString()));
+        given().auth().oauth2(t.member()).get("/api/v1/clusters/" + cluster + "/maintenances/" + other).then()
+                .statusCode(200).body("startAt", equalTo(h1.plus(Duration.ofHours(4)).toString()));
+        // Moved later and shorter; a reason changed; a patch of nothing answers it unchanged.
+        patch(Tokens.olga(), cluster, id, "{\"startAt\":\"" + h1.plus(Duration.ofMinutes(30)) + "\",\"endAt\":\""
+                + h1.plus(Duration.ofHours(2)) + "\",\"reason\":\"Second pass\"}").then().statusCode(200)
+                .body("startAt", equalTo(h1.plus(Duration.ofMinutes(30)).toString()))
+                .body("reason", equalTo("Second pass"));
+        patch(Tokens.olga(), cluster, id, "{}").then().statusCode(200)
+                .body("endAt", equalTo(h1.plus(Duration.ofHours(2)).toString()));
+        // Its node's other window is not its own: moving into it overlaps.
+        schedule(Tokens.olga(), cluster, List.of(nodes.get(0)), h1.plus(Duration.ofHours(8)),
+                h1.plus(Duration.ofHours(9)), null).then().statusCode(201);
+        patch(Tokens.olga(), cluster, id, "{\"endAt\":\"" + h1.plus(Duration.ofHours(8).plusMinutes(30)) + "\"}")
+                .then().statusCode(409).body("code", equalTo("MAINTENANCE_OVERLAPS"));
+        // Bad input and the wrong caller change nothing.
+        patch(Tokens.olga(), cluster, id, "{\"endAt\":\"" + h1 + "\"}").then().statusCode(400)
+                .body("errors[0].field", equalTo("endAt"));
+        patch(Tokens.olga(), cluster, id, "{\"startAt\":\"2020-01-01T00:00:00Z\"}").then().statusCode(400)
+                .body("errors[0].field", equalTo("startAt"));
+        patch(Tokens.olga(), cluster, id, "{\"reason\":\"  \"}").then().statusCode(400);
+        patch(t.admin(), cluster, id, "{\"reason\":\"mine\"}").then().statusCode(403);
+        patch(Tokens.olga(), cluster, UUID.randomUUID().toString(), "{}").then().statusCode(404)
+                .body("code", equalTo("MAINTENANCE_NOT_FOUND"));
+        given().auth().oauth2(Tokens.olga()).post("/api/v1/clusters/" + cluster + "/maintenances/" + other
+                + "/cancel").then().statusCode(200);
+        patch(Tokens.olga(), cluster, other, "{\"reason\":\"again\"}").then().statusCode(409)
+                .body("code", equalTo("MAINTENANCE_NOT_UPDATABLE"));
+
+        // The tenant using the cluster was told of each move, the window as it was then.
+        List<JsonPath> told = delivered(t, "maintenance.rescheduled");
+        assertEquals(List.of(h1.plus(Duration.ofHours(5)).toString(), h1.plus(Duration.ofHours(2)).toString()),
+                told.stream().map(j -> j.getString("data.endAt")).toList());
+        assertEquals(List.of(sold), told.get(0).getList("data.reservations"), "the first move overlaps its 8 cards");
+        assertEquals(List.of(), told.get(1).getList("data.reservations"), "the second no longer does");
+        String operator = given().auth().oauth2(Tokens.olga()).get("/api/v1/clusters/" + cluster).then()
+                .statusCode(200).extract().path("operatorId");
+        given().auth().oauth2(Tokens.olga()).queryParam("targetId", id).queryParam("action", "updateMaintenance")
+                .get("/api/v1/operators/" + operator + "/audit-events").then().statusCode(200)
+                .body("items.size()", equalTo(2));
+    }
+
+    @Test
+    void a_window_under_way_is_made_longer_but_its_start_does_not_move() {
+        String cluster = World.cluster(2);
+        List<String> nodes = nodes(cluster);
+        String id = schedule(Tokens.olga(), cluster, List.of(nodes.get(0)), Instant.now(),
+                Instant.now().plus(Duration.ofHours(1)), null).then().statusCode(201)
+                .body("state", equalTo("IN_PROGRESS")).extract().path("id");
+        Instant later = Instant.now().plus(Duration.ofHours(3)).truncatedTo(ChronoUnit.SECONDS);
+        patch(Tokens.olga(), cluster, id, "{\"endAt\":\"" + later + "\"}").then().statusCode(200)
+                .body("endAt", equalTo(later.toString())).body("state", equalTo("IN_PROGRESS"));
+        patch(Tokens.olga(), cluster, id, "{\"startAt\":\"" + later.minus(Duration.ofHours(1)) + "\"}").then()
+                .statusCode(400).body("errors[0].field", equalTo("startAt"));
+        given().auth().oauth2(Tokens.olga()).post("/api/v1/clusters/" + cluster + "/maintenances/" + id
+                + "/complete").then().statusCode(200).body("state", equalTo("COMPLETED"));
+        patch(Tokens.olga(), cluster, id, "{\"endAt\":\"" + later.plus(Duration.ofHours(1)) + "\"}").then()
+                .statusCode(409).body("code", equalTo("MAINTENANCE_NOT_UPDATABLE"));
+    }
 }

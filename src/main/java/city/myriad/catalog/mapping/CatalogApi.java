@@ -100,6 +100,15 @@ public final class CatalogApi {
             @NotBlank @MaxChars(500) @Schema(maxLength = 500, examples = "Firmware upgrade of the rack's switches")
             String reason) {}
 
+    @Schema(name = "UpdateMaintenance", description = "What to change of a maintenance window: a field left out (or "
+            + "null) stays as it is; none can be cleared")
+    public record UpdateMaintenance(
+            @Schema(description = "A new start: only while the window is SCHEDULED (not in the past, within 366 days)")
+            Instant startAt,
+            @Schema(description = "A new planned end: while it is SCHEDULED or IN_PROGRESS (later than now, at most 30 "
+                    + "days after the start); completeMaintenance ends it now") Instant endAt,
+            @MaxChars(500) @Schema(maxLength = 500, examples = "Firmware upgrade, second pass") String reason) {}
+
     @Schema(name = "Maintenance", description = "A maintenance window: from its start to its end its nodes take no "
             + "job and none of their cards is sold")
     public record MaintenanceView(UUID id, UUID clusterId,

@@ -74,16 +74,19 @@ public class MaintenanceRepository implements PanacheRepositoryBase<Maintenance,
      * start, effective end, block, cards. Nodes that are down are left out, as the calendar leaves them out of what it
      * sells (their cards would be taken out twice); so are nodes removed since.
      */
-    public Uni<List<Object[]>> cardsOut(UUID clusterId, String model, Instant from, String exceptNode) {
+    public Uni<List<Object[]>> cardsOut(UUID clusterId, String model, Instant from, String exceptNode,
+            UUID exceptWindow) {
         return SessionSql.select("select m.start_at, " + ENDS + ", n.block, sum(n.gpus)"
                         + " from maintenance_windows m join nodes n on n.cluster_id = m.cluster_id and n.name = any(m.nodes)"
                         + " where m.cluster_id = :cluster and m.cancelled_at is null and " + ENDS + " > :from"
                         + " and n.gpu_model = :model and n.state <> 'DOWN' and n.gpus > 0 and n.name <> :except"
+                        + " and m.id <> :exceptWindow"
                         + " group by m.id, m.start_at, m.end_at, m.completed_at, n.block order by 1, 3")
                 .setParameter("cluster", clusterId)
                 .setParameter("model", model)
                 .setParameter("from", SqlTimes.utc(from))
                 .setParameter("except", exceptNode == null ? "" : exceptNode)
+                .setParameter("exceptWindow", exceptWindow == null ? new UUID(0, 0) : exceptWindow)
                 .getResultList();
     }
 

@@ -2,6 +2,7 @@ package city.myriad.catalog.rest;
 
 import city.myriad.catalog.mapping.CatalogApi.CreateMaintenance;
 import city.myriad.catalog.mapping.CatalogApi.MaintenanceView;
+import city.myriad.catalog.mapping.CatalogApi.UpdateMaintenance;
 import city.myriad.catalog.service.MaintenanceService;
 import city.myriad.platform.idempotency.Creations;
 import city.myriad.platform.paging.Page;
@@ -14,6 +15,7 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -91,6 +93,23 @@ public class MaintenanceResource {
     public Uni<MaintenanceView> get(@PathParam("clusterId") UUID clusterId,
             @PathParam("maintenanceId") UUID maintenanceId) {
         return maintenance.get(callers.get(), clusterId, maintenanceId);
+    }
+
+    @PATCH
+    @Path("/{maintenanceId}")
+    @Consumes({"application/merge-patch+json", MediaType.APPLICATION_JSON})
+    @Extension(name = "x-problem-codes", value = OPERATOR_CODES + ", MAINTENANCE_NOT_FOUND, MAINTENANCE_NOT_UPDATABLE, "
+            + "VALIDATION_FAILED, MAINTENANCE_OVERLAPS, NODE_RESERVED")
+    @Operation(operationId = "updateMaintenance", summary = "Move a maintenance window, or make it longer or shorter "
+            + "(operator or platform admin)", description = "A merge patch of `startAt` (only while SCHEDULED), `endAt` "
+            + "(while SCHEDULED or IN_PROGRESS: later than now; the work overran, or will finish sooner) and "
+            + "`reason`; a field left out stays. Checked as a new window in its place: another window of one of its "
+            + "nodes overlapping is 409 `MAINTENANCE_OVERLAPS`, reservations sold that the other cards could not "
+            + "carry for the new window 409 `NODE_RESERVED`, and nothing changes. An ended or cancelled window is 409 "
+            + "`MAINTENANCE_NOT_UPDATABLE`. A change to nothing answers it unchanged. Audited (`updateMaintenance`).")
+    public Uni<MaintenanceView> update(@PathParam("clusterId") UUID clusterId,
+            @PathParam("maintenanceId") UUID maintenanceId, @Valid @NotNull UpdateMaintenance body) {
+        return maintenance.update(callers.get(), clusterId, maintenanceId, body);
     }
 
     @POST

@@ -233,7 +233,13 @@ public class ClusterSupply {
     /** As {@link #maintenanceOut(UUID, String, java.time.Instant)}, without the windows of node {@code exceptNode}. */
     public Uni<List<CardsOut>> maintenanceOut(UUID clusterId, String model, java.time.Instant from,
             String exceptNode) {
-        return scoped.unscoped(() -> maintenance.cardsOut(clusterId, model, from, exceptNode)).map(rows -> rows.stream()
+        return maintenanceOut(clusterId, model, from, exceptNode, null);
+    }
+
+    /** As {@link #maintenanceOut(UUID, String, java.time.Instant, String)}, without window {@code exceptWindow}. */
+    public Uni<List<CardsOut>> maintenanceOut(UUID clusterId, String model, java.time.Instant from,
+            String exceptNode, UUID exceptWindow) {
+        return scoped.unscoped(() -> maintenance.cardsOut(clusterId, model, from, exceptNode, exceptWindow)).map(rows -> rows.stream()
                 .map(r -> new CardsOut(city.myriad.platform.db.SqlTimes.instant(r[0]),
                         city.myriad.platform.db.SqlTimes.instant(r[1]), (String) r[2], ((Number) r[3]).intValue()))
                 .toList());

@@ -2,6 +2,7 @@ package city.myriad.catalog.service;
 
 import city.myriad.catalog.mapping.CatalogApi.CreateMaintenance;
 import city.myriad.catalog.mapping.CatalogApi.MaintenanceView;
+import city.myriad.catalog.mapping.CatalogApi.UpdateMaintenance;
 import city.myriad.catalog.model.Maintenance;
 import city.myriad.catalog.model.MaintenanceState;
 import city.myriad.catalog.model.Node;
@@ -47,7 +48,8 @@ import java.util.UUID;
  *       {@code MAINTENANCE_OVERLAPS} (checked under the cluster's schedule lock, so two cannot both pass);</li>
  *   <li>the reservations sold must still fit without the nodes' cards during the window (409 {@code NODE_RESERVED},
  *       asked of the marketplace through {@link MaintenanceCheck});</li>
- *   <li>only a window not begun may be cancelled; only one under way may be completed early.</li>
+ *   <li>only a window not begun may be cancelled; only one under way may be completed early;</li>
+ *   <li>a window not ended may be moved (its start only before it begins), checked as a new one in its place.</li>
  * </ul>
  * The writes run in the platform scope: a trigger tells the tenants who use the cluster (V62), reading every tenant's
  * reservations and jobs; nothing else here reads a tenant's row.
@@ -96,13 +98,8 @@ public class MaintenanceService {
                             known(names, found);
                             return windows.current(c.id(), now).chain(current -> {
                                 notOverlapping(names, start, command.endAt(), current);
-                                MaintenanceCheck.Window w = new MaintenanceCheck.Window(c.id(), start, command.endAt(),
-                                        found.stream().map(n -> new MaintenanceCheck.NodeOut(n.name, n.gpuModel,
-                                                n.gpus, n.block, n.state)).toList());
-                                Uni<Void> checked = Uni.createFrom().voidItem();
-                                for (MaintenanceCheck check : checks) {
-                                    checked = checked.chain(() -> check.check(w));
-                                }
+                                Uni<Void> checked = checked(new MaintenanceCheck.Window(c.id(), start,
+                                        command.endAt(), out(found), null));
                                 Maintenance m = new Maintenance();
                                 m.id = ids.next();
                                 m.clusterId = c.id();
@@ -118,6 +115,94 @@ public class MaintenanceService {
                                         .map(saved -> MaintenanceView.of(m, cards(m, found), now));
                             });
                         }))));
+    }
+
+    /**
+     * Moves a window: a SCHEDULED one's start, end and reason, an IN_PROGRESS one's end (later than now: the work takes
+     * longer, or less) and reason. Checked as a new window would be, in place of this one: no overlap with another of
+     * its nodes' windows, and the reservations sold must still fit without its cards for the new window (409
+     * {@code NODE_RESERVED}). A change to nothing answers the window unchanged.
+     */
+    public Uni<MaintenanceView> update(Caller caller, UUID clusterId, UUID maintenanceId, UpdateMaintenance patch) {
+        if (patch.reason() != null && patch.reason().isBlank()) {
+            throw new MyriadProblem.Validation(ProblemCode.VALIDATION_FAILED, "The reason cannot be blank",
+                    List.of(MyriadProblem.Violation.field("reason", "must not be blank")));
+        }
+        return supply.managed(caller, clusterId).chain(c -> scoped.asPlatform(() -> windows.lockSchedule(c.id())
+                .chain(() -> windows.lock(c.id(), maintenanceId))
+                .chain(m -> {
+                    found(m, clusterId, maintenanceId);
+                    Instant now = clock.instant();
+                    MaintenanceState state = MaintenanceState.of(m, now);
+                    if (state != MaintenanceState.SCHEDULED && state != MaintenanceState.IN_PROGRESS) {
+                        throw new MyriadProblem.Conflict(ProblemCode.MAINTENANCE_NOT_UPDATABLE, "Maintenance " + m.id
+                                + " is " + state + ": only a SCHEDULED or IN_PROGRESS window can be changed");
+                    }
+                    Instant start = moved(m, patch, state, now);
+                    Instant end = patch.endAt() == null ? m.endAt : patch.endAt();
+                    String reason = patch.reason() == null ? m.reason : patch.reason().strip();
+                    if (start.equals(m.startAt) && end.equals(m.endAt) && reason.equals(m.reason)) {
+                        return view(m, now);
+                    }
+                    Map<String, Object> details = new LinkedHashMap<>();
+                    details.put("clusterId", c.id());
+                    details.put("from", Map.of("startAt", m.startAt.toString(), "endAt", m.endAt.toString()));
+                    details.put("to", Map.of("startAt", start.toString(), "endAt", end.toString()));
+                    if (!reason.equals(m.reason)) {
+                        details.put("reason", reason);
+                    }
+                    List<String> names = List.of(m.nodes);
+                    return nodes.byNames(c.id(), names).chain(found -> windows.current(c.id(), now)
+                            .chain(current -> {
+                                notOverlapping(names, start, end, current.stream()
+                                        .filter(other -> !other.id.equals(m.id)).toList());
+                                Uni<Void> checked = checked(new MaintenanceCheck.Window(c.id(), start, end,
+                                        out(found), m.id));
+                                m.startAt = start;
+                                m.endAt = end;
+                                m.reason = reason;
+                                return checked.chain(() -> windows.persistAndFlush(m))
+                                        .call(saved -> audit.recordForOperator(caller, c.operatorId(),
+                                                "updateMaintenance", Target.of("MAINTENANCE", m.id), details))
+                                        .map(saved -> MaintenanceView.of(m, cards(m, found), now));
+                            }));
+                })));
+    }
+
+    /**
+     * The window's start after {@code patch}, checked with its end: a start moved only while SCHEDULED, not in the
+     * past (a minute's grace, taken as now), within 366 days; the end after the start and now, at most 30 days on.
+     */
+    static Instant moved(Maintenance m, UpdateMaintenance patch, MaintenanceState state, Instant now) {
+        List<MyriadProblem.Violation> wrong = new ArrayList<>();
+        Instant start = m.startAt;
+        if (patch.startAt() != null && !patch.startAt().equals(m.startAt)) {
+            if (state != MaintenanceState.SCHEDULED) {
+                wrong.add(MyriadProblem.Violation.field("startAt", "the window has begun (" + m.startAt
+                        + "): its start cannot move"));
+            } else if (patch.startAt().isBefore(now.minus(GRACE))) {
+                wrong.add(MyriadProblem.Violation.field("startAt", "must not be in the past (now " + now + ")"));
+            } else if (patch.startAt().isAfter(now.plus(FARTHEST))) {
+                wrong.add(MyriadProblem.Violation.field("startAt", "must be within 366 days"));
+            } else {
+                start = patch.startAt().isBefore(now) ? now : patch.startAt();
+            }
+        }
+        Instant end = patch.endAt() == null ? m.endAt : patch.endAt();
+        if (wrong.isEmpty()) {
+            if (!end.isAfter(start)) {
+                wrong.add(MyriadProblem.Violation.field("endAt", "must be after startAt, " + start));
+            } else if (!end.isAfter(now)) {
+                wrong.add(MyriadProblem.Violation.field("endAt", "must be later than now (completeMaintenance ends "
+                        + "a window now)"));
+            } else if (Duration.between(start, end).compareTo(LONGEST) > 0) {
+                wrong.add(MyriadProblem.Violation.field("endAt", "must be at most 30 days after startAt"));
+            }
+        }
+        if (!wrong.isEmpty()) {
+            throw new MyriadProblem.Validation(ProblemCode.VALIDATION_FAILED, "The window cannot be moved so", wrong);
+        }
+        return start;
     }
 
     /** A cluster's windows, in the order they were made, in one state where given: any signed-in caller. */
@@ -175,6 +260,20 @@ public class MaintenanceService {
                                     Target.of("MAINTENANCE", m.id), Map.of("clusterId", c.id(), "at", now.toString())))
                             .chain(saved -> view(m, now));
                 })));
+    }
+
+    /** Asks each domain built on the catalog whether the window may be (the marketplace: reservations sold). */
+    private Uni<Void> checked(MaintenanceCheck.Window w) {
+        Uni<Void> checked = Uni.createFrom().voidItem();
+        for (MaintenanceCheck check : checks) {
+            checked = checked.chain(() -> check.check(w));
+        }
+        return checked;
+    }
+
+    private static List<MaintenanceCheck.NodeOut> out(List<Node> found) {
+        return found.stream().map(n -> new MaintenanceCheck.NodeOut(n.name, n.gpuModel, n.gpus, n.block, n.state))
+                .toList();
     }
 
     private Uni<MaintenanceView> view(Maintenance m, Instant now) {

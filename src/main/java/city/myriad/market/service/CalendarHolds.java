@@ -34,8 +34,13 @@ public class CalendarHolds {
 
     /** As {@link #from(UUID, String, Instant)}, without the maintenance of node {@code exceptNode}. */
     public Uni<List<Hold>> from(UUID clusterId, String model, Instant from, String exceptNode) {
+        return from(clusterId, model, from, exceptNode, null);
+    }
+
+    /** As {@link #from(UUID, String, Instant, String)}, without maintenance window {@code exceptWindow}. */
+    public Uni<List<Hold>> from(UUID clusterId, String model, Instant from, String exceptNode, UUID exceptWindow) {
         return reservations.holds(clusterId, model, from).chain(sold -> clusters.maintenanceOut(clusterId, model, from,
-                        exceptNode)
+                        exceptNode, exceptWindow)
                 .map(out -> {
                     if (out.isEmpty()) {
                         return sold;

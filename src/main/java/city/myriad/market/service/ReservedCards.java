@@ -83,7 +83,7 @@ public class ReservedCards implements NodeRemovalCheck, MaintenanceCheck {
             String model = e.getKey();
             checked = checked.chain(() -> reservations.lockCalendar(w.clusterId(), model))
                     .chain(() -> clusters.sellableByBlock(w.clusterId(), model))
-                    .chain(byBlock -> calendar.from(w.clusterId(), model, now).invoke(holds -> {
+                    .chain(byBlock -> calendar.from(w.clusterId(), model, now, null, w.replacing()).invoke(holds -> {
                         List<Hold> with = new ArrayList<>(holds);
                         e.getValue().forEach((block, cards) -> with.add(new Hold(w.startAt(), w.endAt(), cards,
                                 block)));

@@ -115,7 +115,7 @@ public final class MeteringApi {
             + "(audit.recorded), an invoice issued, paid, its payment failed, overdue (its grace period begins: a "
             + "charged invoice's first failed payment, a sent one's due date), voided, marked uncollectible, "
             + "refunded or credited (a credit note), the tenant suspended from new work or reinstated, maintenance of a "
-            + "cluster it uses scheduled, cancelled or completed early",
+            + "cluster it uses scheduled, cancelled, completed early or moved",
             enumeration = {WebhookEvents.ALERT_RAISED,
             WebhookEvents.RESERVATION_SHORT, WebhookEvents.RESERVATION_RESTORED, WebhookEvents.RESERVATION_ENDING,
             WebhookEvents.RESERVATION_EXTENDED, WebhookEvents.JOB_STARTED,
@@ -127,7 +127,7 @@ public final class MeteringApi {
             WebhookEvents.INVOICE_MARKED_UNCOLLECTIBLE, WebhookEvents.INVOICE_REFUNDED, WebhookEvents.INVOICE_CREDITED,
             WebhookEvents.TENANT_SUSPENDED,
             WebhookEvents.TENANT_REINSTATED, WebhookEvents.MAINTENANCE_SCHEDULED, WebhookEvents.MAINTENANCE_CANCELLED,
-            WebhookEvents.MAINTENANCE_COMPLETED})
+            WebhookEvents.MAINTENANCE_COMPLETED, WebhookEvents.MAINTENANCE_RESCHEDULED})
     public static final class EventType {
         private EventType() {}
     }
@@ -146,7 +146,8 @@ public final class MeteringApi {
                     + "(audit.recorded: each event of listAuditEvents as it is written) and billing's (invoice.issued, "
                     + "invoice.paid, invoice.payment_failed, invoice.overdue, invoice.voided, invoice.marked_uncollectible, "
                     + "invoice.refunded, invoice.credited, tenant.suspended, tenant.reinstated) and maintenance of a "
-                    + "cluster the tenant uses (maintenance.scheduled, maintenance.cancelled, maintenance.completed: "
+                    + "cluster the tenant uses (maintenance.scheduled, maintenance.cancelled, maintenance.completed, "
+                    + "maintenance.rescheduled: "
                     + "with its reservations the window overlaps and its jobs running on the window's nodes) come "
                     + "only when named. "
                     + "Deliveries still PENDING of a type the webhook no longer names end FAILED when it is set, "

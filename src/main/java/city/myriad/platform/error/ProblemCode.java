@@ -106,6 +106,7 @@ public enum ProblemCode {
             + "nodes, or pick another time"),
     MAINTENANCE_NOT_CANCELLABLE(409, "The maintenance window has begun (or ended, or was cancelled): complete it "
             + "instead"),
+    MAINTENANCE_NOT_UPDATABLE(409, "The maintenance window has ended or was cancelled: schedule a new one"),
     MAINTENANCE_NOT_IN_PROGRESS(409, "The maintenance window is not under way: only one that has begun and not "
             + "ended can be completed"),
     USERNAME_TAKEN(409, "The user name cannot be used for a new member of this tenant"),
