@@ -19,9 +19,13 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -339,5 +343,53 @@ public class MaintenanceTest {
                 + "/complete").then().statusCode(200).body("state", equalTo("COMPLETED"));
         patch(Tokens.olga(), cluster, id, "{\"endAt\":\"" + later.plus(Duration.ofHours(1)) + "\"}").then()
                 .statusCode(409).body("code", equalTo("MAINTENANCE_NOT_UPDATABLE"));
+    }
+
+    @Test
+    void windows_and_purchases_racing_for_the_same_cards_never_oversell_and_a_node_gets_one_window() {
+        String cluster = World.cluster(3);  // 24 cards
+        List<String> nodes = nodes(cluster);
+        World.Tenant t = World.tenant();
+        Instant start = hoursFromNow(2);
+        Instant end = start.plus(Duration.ofHours(2));
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        List<Response> windows;
+        List<Response> purchases;
+        List<Response> sameNode;
+        try {
+            // Three windows of one node each, three purchases of 8 cards, and three windows of the same node: all at
+            // once, all for the same two hours.
+            List<CompletableFuture<Response>> w = new ArrayList<>();
+            List<CompletableFuture<Response>> b = new ArrayList<>();
+            List<CompletableFuture<Response>> same = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                String node = nodes.get(i);
+                w.add(CompletableFuture.supplyAsync(() -> schedule(Tokens.olga(), cluster, List.of(node), start, end,
+                        null), pool));
+                b.add(CompletableFuture.supplyAsync(() -> reserve(t, cluster, 8, start, end), pool));
+            }
+            windows = w.stream().map(CompletableFuture::join).toList();
+            purchases = b.stream().map(CompletableFuture::join).toList();
+            String later = nodes.get(0);
+            Instant s2 = end.plus(Duration.ofHours(1));
+            for (int i = 0; i < 3; i++) {
+                same.add(CompletableFuture.supplyAsync(() -> schedule(Tokens.olga(), cluster, List.of(later), s2,
+                        s2.plus(Duration.ofHours(1)), null), pool));
+            }
+            sameNode = same.stream().map(CompletableFuture::join).toList();
+        } finally {
+            pool.shutdown();
+        }
+        long windowsMade = windows.stream().filter(r -> r.statusCode() == 201).count();
+        long sold = purchases.stream().filter(r -> r.statusCode() == 201).count();
+        windows.stream().filter(r -> r.statusCode() != 201).forEach(r -> r.then().statusCode(409)
+                .body("code", equalTo("NODE_RESERVED")));
+        purchases.stream().filter(r -> r.statusCode() != 201).forEach(r -> r.then().statusCode(409)
+                .body("code", equalTo("CAPACITY_UNAVAILABLE")));
+        assertEquals(3, windowsMade + sold, "each node's 8 cards went once: " + windowsMade + " windows, " + sold
+                + " purchases");
+        assertEquals(1, sameNode.stream().filter(r -> r.statusCode() == 201).count());
+        sameNode.stream().filter(r -> r.statusCode() != 201).forEach(r -> r.then().statusCode(409)
+                .body("code", equalTo("MAINTENANCE_OVERLAPS")));
     }
 }

@@ -443,7 +443,9 @@ final class ClusterLoop implements Runnable {
                 }
             }
         }
-        commit(writes, now);
+        // Stamped at the admission's time, not the cycle's start: a job whose notBefore came between the two was
+        // admitted as eligible, and must not be recorded as started before its notBefore.
+        commit(writes, admittedAt);
     }
 
     /**
