@@ -149,6 +149,17 @@ public class MaintenanceTest {
                 .then().statusCode(200).body("items.id", equalTo(List.of(id)));
         given().auth().oauth2(Tokens.olga()).get("/api/v1/clusters/" + cluster + "/maintenances?state=SCHEDULED")
                 .then().statusCode(200).body("items.id", equalTo(List.of(later)));
+        // A calendar's span: planned windows overlapping [from, to).
+        given().auth().oauth2(t.member()).queryParam("from", end.toString())
+                .queryParam("to", end.plus(Duration.ofHours(3)).toString())
+                .get("/api/v1/clusters/" + cluster + "/maintenances").then().statusCode(200)
+                .body("items.id", equalTo(List.of(later)));
+        given().auth().oauth2(t.member()).queryParam("to", end.toString())
+                .get("/api/v1/clusters/" + cluster + "/maintenances").then().statusCode(200)
+                .body("items.id", equalTo(List.of(id)));
+        given().auth().oauth2(t.member()).queryParam("from", end.toString()).queryParam("to", start.toString())
+                .get("/api/v1/clusters/" + cluster + "/maintenances").then().statusCode(400)
+                .body("errors[0].field", equalTo("to"));
         // Cancelled, it overlaps nothing any more.
         schedule(Tokens.olga(), cluster, List.of(nodes.get(1)), start, end.minus(Duration.ofMinutes(30)), null)
                 .then().statusCode(201);

@@ -45,11 +45,20 @@ public class MaintenanceRepository implements PanacheRepositoryBase<Maintenance,
 
     /**
      * The windows after {@code after} in id order (the order they were made), in one state where not null, as of
-     * {@code now}.
+     * {@code now}, whose planned window [startAt, endAt) overlaps {@code span} (a bound null: open).
      */
-    public Uni<List<Maintenance>> page(UUID clusterId, UUID after, MaintenanceState state, Instant now, int limit) {
+    public Uni<List<Maintenance>> page(UUID clusterId, UUID after, MaintenanceState state,
+            city.myriad.platform.validation.Fields.Span span, Instant now, int limit) {
         StringBuilder q = new StringBuilder("clusterId = :cluster");
         Parameters p = Parameters.with("cluster", clusterId);
+        if (span.from() != null) {
+            q.append(" and endAt > :from");
+            p.and("from", span.from());
+        }
+        if (span.to() != null) {
+            q.append(" and startAt < :to");
+            p.and("to", span.to());
+        }
         if (after != null) {
             q.append(" and id > :after");
             p.and("after", after);

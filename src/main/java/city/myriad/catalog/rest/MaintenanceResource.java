@@ -8,6 +8,7 @@ import city.myriad.platform.idempotency.Creations;
 import city.myriad.platform.paging.Page;
 import city.myriad.platform.paging.Paging;
 import city.myriad.platform.security.CurrentCaller;
+import city.myriad.platform.validation.Fields;
 import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
@@ -77,13 +78,19 @@ public class MaintenanceResource {
     @GET
     @Extension(name = "x-problem-codes", value = "CLUSTER_NOT_FOUND, VALIDATION_FAILED")
     @Operation(operationId = "listMaintenances", summary = "The cluster's maintenance windows (any signed-in caller)",
-            description = "In the order they were scheduled, in one state where given: what a buyer reads before "
+            description = "In the order they were scheduled, in one state where given, and only those whose planned "
+                    + "window overlaps [`from`, `to`) where given (a week's calendar): what a buyer reads before "
                     + "reserving cards or submitting long jobs, and what an operator's staff plan with.")
     public Uni<Page<MaintenanceView>> list(@PathParam("clusterId") UUID clusterId,
             @QueryParam("cursor") String cursor, @QueryParam("limit") String limit,
             @Parameter(schema = @Schema(type = SchemaType.STRING, enumeration = {"SCHEDULED", "IN_PROGRESS",
-                    "COMPLETED", "CANCELLED"})) @QueryParam("state") String state) {
-        return maintenance.list(callers.get(), clusterId, state, paging.request(cursor, limit));
+                    "COMPLETED", "CANCELLED"})) @QueryParam("state") String state,
+            @Parameter(description = "Only windows planned to end after this instant", example = "2026-12-07T00:00:00Z")
+            @QueryParam("from") String from,
+            @Parameter(description = "Only windows planned to start before this instant",
+                    example = "2026-12-14T00:00:00Z") @QueryParam("to") String to) {
+        return maintenance.list(callers.get(), clusterId, state, Fields.span(from, to),
+                paging.request(cursor, limit));
     }
 
     @GET

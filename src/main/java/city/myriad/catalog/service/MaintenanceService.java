@@ -205,12 +205,16 @@ public class MaintenanceService {
         return start;
     }
 
-    /** A cluster's windows, in the order they were made, in one state where given: any signed-in caller. */
-    public Uni<Page<MaintenanceView>> list(Caller caller, UUID clusterId, String state, PageRequest page) {
+    /**
+     * A cluster's windows, in the order they were made, in one state where given, planned to overlap {@code span}
+     * where given: any signed-in caller.
+     */
+    public Uni<Page<MaintenanceView>> list(Caller caller, UUID clusterId, String state, Fields.Span span,
+            PageRequest page) {
         MaintenanceState s = Fields.oneOf("state", state, MaintenanceState.class);
         Instant now = clock.instant();
-        return supply.find(clusterId).chain(c -> scoped.unscoped(() -> windows.page(c.id(), page.afterUuid(), s, now,
-                        page.limit() + 1)
+        return supply.find(clusterId).chain(c -> scoped.unscoped(() -> windows.page(c.id(), page.afterUuid(), s, span,
+                        now, page.limit() + 1)
                 .chain(rows -> {
                     Set<String> named = new TreeSet<>();
                     rows.forEach(m -> named.addAll(List.of(m.nodes)));
