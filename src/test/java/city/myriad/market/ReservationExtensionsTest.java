@@ -458,4 +458,44 @@ class ReservationExtensionsTest {
         assertTrue(held >= 12, "one side got the cards: " + held);
         assertEquals(extended == 1 ? after.toString() : end.toString(), reservation(a.admin(), id).getString("endAt"));
     }
+
+    /**
+     * In one transaction rolled back: how many inbox messages for the cluster the statement wrote there (the loop
+     * drains committed ones at once, so they are counted before they can be seen by it).
+     */
+    long inboxWrites(String cluster, String statement, Object... args) {
+        io.vertx.mutiny.sqlclient.SqlConnection c = pool.getConnection().await().indefinitely();
+        try {
+            io.vertx.mutiny.sqlclient.Transaction tx = c.begin().await().indefinitely();
+            try {
+                c.query("select set_config('myriad.scope', 'platform', true)").execute().await().indefinitely();
+                c.preparedQuery(statement).execute(Tuple.from(args)).await().indefinitely();
+                return c.preparedQuery("select count(*) from scheduler_inbox where cluster_id = $1 and kind = 'NODES'"
+                                + " and at = now()").execute(Tuple.of(UUID.fromString(cluster))).await().indefinitely()
+                        .iterator().next().getLong(0);
+            } finally {
+                tx.rollback().await().indefinitely();
+            }
+        } finally {
+            c.close().await().indefinitely();
+        }
+    }
+
+    @Test
+    void a_reservation_extended_or_cancelled_reaches_the_loop_in_its_own_transaction_and_a_notice_mark_does_not() {
+        World.Tenant t = World.tenant();
+        String cluster = World.cluster(2);
+        Instant start = Instant.now().plus(Duration.ofHours(1)).truncatedTo(ChronoUnit.SECONDS);
+        String id = reserve(t, cluster, 4, start, start.plus(Duration.ofHours(1)), false).then().statusCode(201)
+                .extract().path("id");
+        UUID r = UUID.fromString(id);
+        assertEquals(1, inboxWrites(cluster, "update reservations set end_at = end_at + interval '1 hour' where id = $1",
+                r), "an end moved");
+        assertEquals(1, inboxWrites(cluster, "update reservations set status = 'CANCELLED', cancelled_at = now() "
+                + "where id = $1", r), "a cancellation");
+        assertEquals(0, inboxWrites(cluster, "update reservations set ending_notice_for = end_at where id = $1", r),
+                "an ending notice's mark moves no hold");
+        assertEquals(0, inboxWrites(cluster, "update reservations set end_at = end_at where id = $1", r),
+                "an update that moves nothing");
+    }
 }
