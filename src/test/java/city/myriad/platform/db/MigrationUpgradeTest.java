@@ -71,9 +71,64 @@ class MigrationUpgradeTest {
         }
     }
 
-    /** Flyway on the upgrade database as the service's role, to {@code target} (null: the latest). */
+    @Test
+    void a_database_with_webhook_deliveries_upgrades_through_their_event_ids() throws Exception {
+        try (var pg = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().start()) {
+            String url = database(pg);
+            flyway(url, "14").migrate();
+            try (Connection c = DriverManager.getConnection(url, ROLE, "upgrade")) {
+                c.setAutoCommit(false);
+                try (Statement s = c.createStatement()) {
+                    s.execute("select set_config('myriad.scope', 'platform', true)");
+                    s.execute("insert into tenants (id, slug, name, created_at) values "
+                            + "('01930000-0000-7000-8000-0000000000a1', 'acme', 'Acme', now())");
+                    s.execute("""
+                            insert into alerts (id, tenant_id, scope, measure, period, threshold, used, lim, unit,
+                                                raised_at)
+                            values ('01930000-0000-7000-8000-0000000000f1', '01930000-0000-7000-8000-0000000000a1',
+                                    'TENANT', 'BUDGET', '2026-11', 80, 800, 1000, 'CNY', now())""");
+                    s.execute("""
+                            insert into webhook_deliveries (id, tenant_id, alert_id, event_type, payload, state,
+                                                            next_attempt_at, created_at)
+                            values ('01930000-0000-7000-8000-0000000000f2', '01930000-0000-7000-8000-0000000000a1',
+                                    '01930000-0000-7000-8000-0000000000f1', 'alert.raised', '{}', 'DELIVERED', now(),
+                                    now())""");
+                }
+                c.commit();
+            }
+            // V15 fills event_id from alert_id and makes it required: under row-level security without the
+            // platform scope it filled nothing and failed ("column event_id contains null values").
+            flyway(url, null).migrate();
+            try (Connection c = DriverManager.getConnection(url, ROLE, "upgrade")) {
+                c.setAutoCommit(false);
+                try (Statement s = c.createStatement()) {
+                    s.execute("select set_config('myriad.scope', 'platform', true)");
+                    try (ResultSet r = s.executeQuery("select event_id = alert_id from webhook_deliveries")) {
+                        r.next();
+                        assertEquals(true, r.getBoolean(1));
+                    }
+                }
+                c.commit();
+            }
+        }
+    }
+
+    /** A database owned by the service's role, which is no superuser; its JDBC URL. */
+    static String database(io.zonky.test.db.postgres.embedded.EmbeddedPostgres pg) throws Exception {
+        try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+            s.execute("create role " + ROLE + " login nosuperuser nocreatedb password 'upgrade'");
+            s.execute("create database upgrade owner " + ROLE);
+        }
+        return "jdbc:postgresql://localhost:" + pg.getPort() + "/upgrade";
+    }
+
+    /**
+     * Flyway on the upgrade database as the service's role, to {@code target} (null: the latest), with the scope the
+     * service's Flyway has ({@link MigrationScope}).
+     */
     static Flyway flyway(String url, String target) {
-        var config = Flyway.configure().dataSource(url, ROLE, "upgrade").locations("classpath:db/migration");
+        var config = Flyway.configure().dataSource(url, ROLE, "upgrade").locations("classpath:db/migration")
+                .callbacks(new MigrationScope());
         if (target != null) {
             config = config.target(target);
         }
