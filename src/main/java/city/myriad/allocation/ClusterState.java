@@ -399,13 +399,39 @@ public final class ClusterState {
      * maintenance is to come ({@link Reservations#MAINTENANCE}: no tenant's).
      */
     public boolean mayUse(Job job, int node) {
-        int holder = heldBy[node];
-        if (!(holder == Reservations.NONE || holder == job.tenant() || (holder >= 0 && job.preemptible()))) {
+        if (!mayUseNow(job, node)) {
             return false;
         }
         int next = nextHolder[node];
         return next == Reservations.NONE || next == job.tenant() || job.preemptible()
                 || decidingAtS + job.durationS() <= nextHoldFromS[node];
+    }
+
+    /**
+     * Whether the node's hold now lets the job use it: nobody's, the job's tenant's, or another tenant's to a
+     * preemptible job.
+     */
+    private boolean mayUseNow(Job job, int node) {
+        int holder = heldBy[node];
+        return holder == Reservations.NONE || holder == job.tenant() || (holder >= 0 && job.preemptible());
+    }
+
+    /**
+     * Whether a maintenance window to come is what keeps the job off this node now ({@link Reservations#MAINTENANCE}):
+     * the node's hold now lets it in, but the job is not preemptible and, placed now, is declared to run past the
+     * window's start. Its free cards are not looked at ({@link #fitsFree}).
+     */
+    public boolean keptForMaintenance(Job job, int node) {
+        return nextHolder[node] == Reservations.MAINTENANCE && !job.preemptible()
+                && decidingAtS + job.durationS() > nextHoldFromS[node] && mayUseNow(job, node);
+    }
+
+    /** Whether the whole job fits in the node's free cards, CPU and memory, whatever holds the node. */
+    public boolean fitsFree(Job job, int node) {
+        if (job.cpuMilli() > cpuFree[node] || job.memoryMib() > memFree[node]) {
+            return false;
+        }
+        return fitsFreeCards(job, node);
     }
 
     /**
@@ -436,6 +462,10 @@ public final class ClusterState {
         if (job.cpuMilli() > cpuFree[node] || job.memoryMib() > memFree[node] || !mayUse(job, node)) {
             return false;
         }
+        return fitsFreeCards(job, node);
+    }
+
+    private boolean fitsFreeCards(Job job, int node) {
         if (job.gpus() == 0) {
             return true;
         }

@@ -276,6 +276,65 @@ public final class Scheduler {
         return runs;
     }
 
+    /**
+     * Whether maintenance is what keeps a waiting job from starting now, as of the last cycle: the free cards of the
+     * nodes in a window now ({@code inWindow}, out of service to the core) or kept for one the job would run into
+     * ({@code toCome}, {@link ClusterState#keptForMaintenance}) would take it, and those of the nodes it may use would
+     * not. A job that fits on one node needs one such node; a gang counts the wholly free cards of its models. What
+     * jobs ahead of it would take first is not looked at: the answer names what keeps it off free cards, not when it
+     * starts. The service asks it only of jobs waiting for capacity while some node is in or kept for maintenance.
+     */
+    public boolean keptOffByMaintenance(Job job, int[] inWindow, int[] toCome) {
+        if (job.gpus() <= topology.maxCardsOnOneNode(job.allowedModels())) {
+            return fitsOnAny(job, inWindow, toCome) && !fitsOnAUsableNode(job);
+        }
+        long kept = 0;
+        for (int n : inWindow) {
+            kept += wholeFreeFor(job, n);
+        }
+        for (int n : toCome) {
+            kept += state.keptForMaintenance(job, n) ? wholeFreeFor(job, n) : 0;
+        }
+        if (kept == 0) {
+            return false;
+        }
+        long usable = 0;
+        for (int n = state.nextCandidate(job, 0); n >= 0 && usable < job.gpus(); n = state.nextCandidate(job, n + 1)) {
+            usable += state.mayUse(job, n) ? wholeFreeFor(job, n) : 0;
+        }
+        return usable < job.gpus() && usable + kept >= job.gpus();
+    }
+
+    private boolean fitsOnAny(Job job, int[] inWindow, int[] toCome) {
+        for (int n : inWindow) {
+            if (state.fitsFree(job, n)) {
+                return true;
+            }
+        }
+        for (int n : toCome) {
+            if (state.keptForMaintenance(job, n) && state.fitsFree(job, n)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean fitsOnAUsableNode(Job job) {
+        for (int w = 0; w < state.words(); w++) {
+            for (long bits = state.candidatesOnOneNode(job, w); bits != 0; bits &= bits - 1) {
+                int n = (w << 6) + Long.numberOfTrailingZeros(bits);
+                if (n < topology.nodes() && state.fitsOnNode(job, n)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private int wholeFreeFor(Job job, int node) {
+        return topology.cards[node] > 0 && job.allows(topology.model[node]) ? state.wholeFree(node) : 0;
+    }
+
     /** The time each placement decision took, in nanoseconds, as measured with the ticker. */
     public long[] decisionNanos() {
         return Arrays.copyOf(nanos, decisions);

@@ -154,8 +154,25 @@ public final class StartEstimate {
      */
     public record Hold(int node, Object tenant, Instant from, Instant until) {
 
+        /** The "tenant" of a maintenance window's hold: nobody's, barring every job. */
+        private static final Object MAINTENANCE = new Object() {
+            @Override
+            public String toString() {
+                return "MAINTENANCE";
+            }
+        };
+
+        /**
+         * A node's maintenance window from {@code from} (null: under way) until {@code until}: it bars every job, as a
+         * reservation's hold bars other tenants' non-preemptible ones, and preemptible ones too (the loop lets those
+         * start before the window, but stops them at its start: a plan counts only runs that are not cut).
+         */
+        public static Hold maintenance(int node, Instant from, Instant until) {
+            return new Hold(node, MAINTENANCE, from, until);
+        }
+
         boolean bars(Waiting job) {
-            return !job.preemptible() && !java.util.Objects.equals(tenant, job.tenant());
+            return tenant == MAINTENANCE || !job.preemptible() && !java.util.Objects.equals(tenant, job.tenant());
         }
     }
 
@@ -473,8 +490,10 @@ public final class StartEstimate {
             starts.add(now);
             for (long t : at) {
                 starts.add(t);
-                if (t - durationUs > now) {
-                    starts.add(t - durationUs);
+                // A run [s, s + duration) takes in a change at t from s = t - duration + 1 µs on (at t - duration
+                // it ends as the change comes).
+                if (t - durationUs + 1 > now) {
+                    starts.add(t - durationUs + 1);
                 }
             }
             times[i] = new long[starts.size()];

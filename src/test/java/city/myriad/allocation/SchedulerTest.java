@@ -626,6 +626,56 @@ class SchedulerTest {
         assertEquals(List.of(pastTheWindow), started(s.cycle(200)));
     }
 
+    /** Node 0 with maintenance from {@code fromS}; node 1 out of service (in a window now); the rest free. */
+    private static Reservations maintenance(double fromS) {
+        return new Reservations() {
+            @Override
+            public int holder(int node) {
+                return node == 1 ? OUT_OF_SERVICE : NONE;
+            }
+
+            @Override
+            public int nextHolder(int node) {
+                return node == 0 ? MAINTENANCE : NONE;
+            }
+
+            @Override
+            public double nextHoldFromS(int node) {
+                return node == 0 ? fromS : Double.POSITIVE_INFINITY;
+            }
+        };
+    }
+
+    @Test
+    void a_job_kept_off_only_by_maintenance_is_told_so_and_one_that_lacks_cards_anyway_is_not() {
+        // Nodes 0 (window from 10,000) and 1 (in a window now) of three; node 2 is taken by a long job.
+        Scheduler s = new Scheduler(nodesOf8(3), new BestFitPolicy(), SchedulerOptions.myriad())
+                .withReservations(maintenance(10_000));
+        Job fill = Job.of(0).tenant(1).runsFor(100_000).cards(8).build();
+        s.submit(fill);
+        assertEquals(List.of(fill), started(s.cycle(0)), "the node without maintenance");
+        int[] inWindow = {1};
+        int[] toCome = {0};
+        Job long8 = Job.of(1).tenant(1).submittedAt(10).runsFor(20_000).cards(8).build();
+        Job spot8 = Job.of(2).tenant(2).submittedAt(10).runsFor(20_000).cards(8).preemptible(true).build();
+        Job gang24 = Job.of(3).tenant(1).submittedAt(10).runsFor(20_000).cards(24).build();
+        s.submit(long8);
+        s.submit(gang24);
+        assertEquals(List.of(), started(s.cycle(10)));
+        assertTrue(s.keptOffByMaintenance(long8, inWindow, toCome), "node 0 would take it, but for the window");
+        assertFalse(s.keptOffByMaintenance(long8, new int[0], new int[0]), "no window: not kept off by one");
+        assertFalse(s.keptOffByMaintenance(gang24, inWindow, toCome), "24 cards: node 2's are taken as well");
+        Job gang16 = Job.of(4).tenant(1).submittedAt(10).runsFor(20_000).cards(16).build();
+        assertTrue(s.keptOffByMaintenance(gang16, inWindow, toCome), "16: the two nodes in maintenance");
+        assertFalse(s.keptOffByMaintenance(spot8, inWindow, toCome), "a spot job may use node 0 until the window");
+        // A short job takes node 0: an 8-card job now lacks cards whatever the window.
+        Job short8 = Job.of(5).tenant(1).submittedAt(20).runsFor(9_000).cards(8).build();
+        s.submit(short8);
+        assertEquals(List.of(short8), started(s.cycle(20)));
+        assertFalse(s.keptOffByMaintenance(long8, new int[0], toCome), "node 0 is full now");
+        assertTrue(s.keptOffByMaintenance(long8, inWindow, toCome), "node 1 in its window would take it");
+    }
+
     @Test
     void the_cards_other_tenants_work_takes_count_each_card_once_and_a_tenants_own_jobs_are_found_by_node() {
         Scheduler s = new Scheduler(nodesOf8(2), new BestFitPolicy(), SchedulerOptions.fifo());

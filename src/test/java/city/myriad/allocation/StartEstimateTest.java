@@ -227,6 +227,38 @@ class StartEstimateTest {
     }
 
     @Test
+    void on_nodes_a_maintenance_window_bars_every_job_spot_and_its_own_tenants_alike() {
+        List<StartEstimate.Need> nodes = List.of(NODE_OF_8, NODE_OF_8);
+        int[] blocks = {0, 0};
+        // Node 0 in maintenance from +3,600 s to +7,200 s; node 1 in a window under way until +1,800 s.
+        List<StartEstimate.Hold> holds = List.of(
+                StartEstimate.Hold.maintenance(0, NOW.plusSeconds(3_600), NOW.plusSeconds(7_200)),
+                StartEstimate.Hold.maintenance(1, null, NOW.plusSeconds(1_800)));
+        assertEquals(Optional.of(NOW), StartEstimate.earliestOnNodes(nodes, blocks, List.of(), holds, List.of(),
+                of("acme", 8_000, 3_600, false), NOW), "done by the window: node 0, now");
+        assertEquals(Optional.of(NOW.plusSeconds(1_800)), StartEstimate.earliestOnNodes(nodes, blocks, List.of(),
+                holds, List.of(), of("acme", 8_000, 3_601, false), NOW), "past it: node 1 once its window is over");
+        assertEquals(Optional.of(NOW.plusSeconds(1_800)), StartEstimate.earliestOnNodes(nodes, blocks, List.of(),
+                holds, List.of(), of("acme", 8_000, 3_601, true), NOW), "a spot job's run is planned uncut too");
+        assertEquals(Optional.of(NOW.plusSeconds(1_800)), StartEstimate.earliestOnNodes(nodes, blocks, List.of(),
+                holds, List.of(), of("acme", 16_000, 600, false), NOW), "a gang of both: between the windows");
+        assertEquals(Optional.of(NOW.plusSeconds(7_200)), StartEstimate.earliestOnNodes(nodes, blocks, List.of(),
+                holds, List.of(), of("acme", 16_000, 1_801, false), NOW), "too long for that: once both are back");
+        // The same with another tenant's reservation to come (a gang's run reaching a change one microsecond was
+        // once planned as if it ended before it).
+        List<StartEstimate.Hold> reserved = List.of(new StartEstimate.Hold(0, "globex", NOW.plusSeconds(3_600),
+                NOW.plusSeconds(7_200)), StartEstimate.Hold.maintenance(1, null, NOW.plusSeconds(1_800)));
+        assertEquals(Optional.of(NOW.plusSeconds(1_800)), StartEstimate.earliestOnNodes(nodes, blocks, List.of(),
+                reserved, List.of(), of("acme", 16_000, 1_800, false), NOW));
+        assertEquals(Optional.of(NOW.plusSeconds(7_200)), StartEstimate.earliestOnNodes(nodes, blocks, List.of(),
+                reserved, List.of(), of("acme", 16_000, 1_801, false), NOW));
+        // A window ended bars nothing.
+        assertEquals(Optional.of(NOW), StartEstimate.earliestOnNodes(nodes, blocks, List.of(),
+                List.of(StartEstimate.Hold.maintenance(0, null, NOW.minusSeconds(1))), List.of(),
+                of("acme", 16_000, 600, true), NOW));
+    }
+
+    @Test
     void one_plan_of_the_whole_queue_gives_each_job_the_start_its_own_estimate_behind_the_jobs_before_it_gives() {
         // Two blocks of three 8-card nodes, some running work; queues of one-node jobs, CPU-heavy jobs, gangs (some in
         // one block) and jobs that never fit, in random order.

@@ -7,6 +7,7 @@ import static city.myriad.jobs.JobsTest.submitted;
 import static city.myriad.jobs.JobsTest.until;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import city.myriad.catalog.MaintenanceTest;
@@ -53,6 +54,20 @@ class MaintenanceJobsTest {
                 .statusCode(200).extract().jsonPath().getList("items.name");
     }
 
+    /**
+     * The job still waits after more than a scheduling cycle's refresh (had it been placeable, it would run by now),
+     * with reason MAINTENANCE, and is told it starts no earlier than {@code back}, when the window is over.
+     */
+    private static void waitsForMaintenance(World.Tenant t, String job, Instant back) {
+        until(t.admin(), job, j -> j.getString("reason") != null);
+        sleep(2_500);
+        JsonPath waiting = until(t.admin(), job, j -> true);
+        assertEquals("QUEUED", waiting.getString("state"), waiting.prettify());
+        assertEquals("MAINTENANCE", waiting.getString("reason"), waiting.prettify());
+        assertFalse(Instant.parse(waiting.getString("estimatedStartAt"))
+                .isBefore(back.truncatedTo(java.time.temporal.ChronoUnit.MICROS)), waiting.prettify());
+    }
+
     @Test
     void before_its_window_a_node_takes_only_work_that_ends_by_its_start() {
         String cluster = World.cluster(1);
@@ -61,15 +76,31 @@ class MaintenanceJobsTest {
         schedule(cluster, nodes(cluster), start, start.plus(Duration.ofHours(1)));
         // 10 hours would run into the window: it waits (the only node is kept for the maintenance).
         String tooLong = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 36_000));
-        until(t.admin(), tooLong, j -> j.getString("reason") != null);
-        sleep(2_500);  // more than a scheduling cycle's refresh: had it been placeable, it would run by now
-        JsonPath waiting = until(t.admin(), tooLong, state("QUEUED"));
-        assertEquals("QUEUED", waiting.getString("state"), waiting.prettify());
+        waitsForMaintenance(t, tooLong, start.plus(Duration.ofHours(1)));  // the free node is kept for the window
         // Half an hour ends before it: it runs, on the same node.
         String fits = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 1_800));
         emulator.hang(UUID.fromString(fits));
         until(t.admin(), fits, state("RUNNING"));
-        assertEquals("QUEUED", until(t.admin(), tooLong, j -> true).getString("state"));
+        JsonPath after = until(t.admin(), tooLong, j -> "CAPACITY".equals(j.getString("reason")));
+        assertEquals("QUEUED", after.getString("state"), "no free cards now: it waits for capacity");
+    }
+
+    @Test
+    void a_gang_kept_off_by_a_window_to_come_says_so_until_the_cards_it_lacks_are_taken() {
+        String cluster = World.cluster(2);
+        World.Tenant t = World.tenant();
+        Instant start = Instant.now().plus(Duration.ofHours(1));
+        schedule(cluster, nodes(cluster).subList(0, 1), start, start.plus(Duration.ofHours(1)));
+        // 16 cards need both nodes; one is kept for the window the 10 hours would run into.
+        String gang = submitted(t.admin(), job(cluster, t.projectId(), "16", "ON_DEMAND", 36_000));
+        waitsForMaintenance(t, gang, start.plus(Duration.ofHours(1)));
+        // Half an hour on one node ends before the window and before the gang could start anyway: it runs.
+        String shortJob = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 1_800));
+        emulator.hang(UUID.fromString(shortJob));
+        until(t.admin(), shortJob, state("RUNNING"));
+        // With 8 of its cards taken, the window is no longer all it lacks.
+        JsonPath after = until(t.admin(), gang, j -> "CAPACITY".equals(j.getString("reason")));
+        assertEquals("QUEUED", after.getString("state"), after.prettify());
     }
 
     @Test
@@ -107,8 +138,11 @@ class MaintenanceJobsTest {
         emulator.hang(UUID.fromString(shortJob));
         until(t.admin(), shortJob, j -> j.getString("reason") != null);
         sleep(2_500);
-        assertEquals("QUEUED", until(t.admin(), shortJob, j -> true).getString("state"));
+        JsonPath kept = until(t.admin(), shortJob, j -> true);
+        assertEquals("QUEUED", kept.getString("state"));
+        assertEquals("MAINTENANCE", kept.getString("reason"), "its cards are in the window");
         assertEquals("QUEUED", until(t.admin(), spot, j -> true).getString("state"));
+        assertEquals("MAINTENANCE", until(t.admin(), spot, j -> true).getString("reason"));
         // Cancelling a window under way is refused; completing it brings the nodes back.
         given().auth().oauth2(Tokens.olga()).post("/api/v1/clusters/" + cluster + "/maintenances/" + window
                 + "/cancel").then().statusCode(409);

@@ -56,6 +56,12 @@ public class ClusterSupply {
     public record NodeInService(String name, int cards, long cpuMilli, long memoryMib, String block,
             boolean takesWork) {}
 
+    /** A node's maintenance window not over: from {@code startAt} until {@code endsAt} it takes no work. */
+    public record NodeMaintenance(String node, java.time.Instant startAt, java.time.Instant endsAt) {}
+
+    /** Each cluster's maintenance windows not over, node by node, as read within the last second. */
+    private final Recent<UUID, List<NodeMaintenance>> nodeMaintenance = new Recent<>(Duration.ofSeconds(1), 10_000);
+
     /** Each cluster x model's nodes in service, by name, as read within the last second. */
     private final Recent<ModelOf, List<NodeInService>> nodesInService = new Recent<>(Duration.ofSeconds(1), 10_000);
 
@@ -128,6 +134,16 @@ public class ClusterSupply {
                 .map(rows -> rows.stream().map(r -> new NodeInService((String) r[0], ((Number) r[1]).intValue(),
                         ((Number) r[2]).longValue(), ((Number) r[3]).longValue(), (String) r[4],
                         "AVAILABLE".equals(r[5]))).toList()));
+    }
+
+    /**
+     * The cluster's maintenance windows not over (not cancelled, not completed, not ended), node by node, as read
+     * within the last second: what a start estimate plans around.
+     */
+    public Uni<List<NodeMaintenance>> maintenanceOfNodes(UUID clusterId, java.time.Instant now) {
+        return nodeMaintenance.get(clusterId, () -> scoped.unscoped(() -> maintenance.current(clusterId, now))
+                .map(windows -> windows.stream().flatMap(m -> java.util.Arrays.stream(m.nodes)
+                        .map(n -> new NodeMaintenance(n, m.startAt, m.endsAt()))).toList()));
     }
 
     /** The cluster's nodes changed (an import, a node's state): what was read of them is forgotten. */

@@ -303,8 +303,8 @@ public final class JobsApi {
             UUID reservationId, @Schema(examples = "3600") int maxRunSeconds, boolean sameBlock, UUID quoteId,
             @Schema(enumeration = {"QUEUED", "RUNNING", "PREEMPTED", "SUCCEEDED", "FAILED", "CANCELLED", "HELD"},
                     examples = "RUNNING") String state,
-            @Schema(description = "Why it waits (QUEUED: CAPACITY, QUOTA, RESERVATION_NOT_STARTED, RESERVATION_FULL, "
-                    + "BLOCK, TENANT_SUSPENDED, NOT_BEFORE, ARRAY_LIMIT; HELD: HELD_BY_TENANT, DEPENDENCY) or why it ended (COMPLETED, TIME_LIMIT, NODE_DOWN, MAINTENANCE, CANCELLED_BY_TENANT, RESERVATION_ENDED, ...)",
+            @Schema(description = "Why it waits (QUEUED: CAPACITY, MAINTENANCE, QUOTA, RESERVATION_NOT_STARTED, "
+                    + "RESERVATION_FULL, BLOCK, TENANT_SUSPENDED, NOT_BEFORE, ARRAY_LIMIT; HELD: HELD_BY_TENANT, DEPENDENCY) or why it ended (COMPLETED, TIME_LIMIT, NODE_DOWN, MAINTENANCE, CANCELLED_BY_TENANT, RESERVATION_ENDED, ...)",
                     examples = "CAPACITY") String reason,
             @Schema(description = "The run number: 1 for the first run, one more after each requeue", examples = "1")
             int attempt,
@@ -365,7 +365,7 @@ public final class JobsApi {
             @Schema(description = "Seconds the cards in service would take to run the queued card-hours one after "
                     + "another, nothing else running (the drain time the scheduler ages jobs by); null with no cards "
                     + "in service", examples = "1875") Long drainSeconds,
-            @Schema(description = "Queued jobs by why they wait (CAPACITY, QUOTA, BLOCK, RESERVATION_NOT_STARTED, "
+            @Schema(description = "Queued jobs by why they wait (CAPACITY, MAINTENANCE, QUOTA, BLOCK, RESERVATION_NOT_STARTED, "
                     + "RESERVATION_FULL, TENANT_SUSPENDED, ...)", examples = "{\"CAPACITY\": 248, \"QUOTA\": 2}")
             java.util.Map<String, Long> queuedByReason,
             @Schema(description = "Jobs held out of the queue (HELD), by their tenants or waiting for other jobs to "

@@ -10,6 +10,8 @@ public final class Reasons {
     public static final String CAPACITY = "CAPACITY";
     /** Its tenant's or project's concurrent-card quota is in use by its other jobs. */
     public static final String QUOTA = "QUOTA";
+    // MAINTENANCE (below): free cards that would take it are in a maintenance window, or kept free for one its
+    // declared run would reach into.
     /** Its reservation's window has not begun. */
     public static final String RESERVATION_NOT_STARTED = "RESERVATION_NOT_STARTED";
     /** Its reservation's cards are taken by the tenant's other jobs. */
@@ -42,7 +44,11 @@ public final class Reasons {
     /** A job it depended on ended otherwise than asked (HELD → CANCELLED): it can never run (Slurm's kill_invalid_depend). */
     public static final String DEPENDENCY_NEVER_SATISFIED = "DEPENDENCY_NEVER_SATISFIED";
     public static final String NODE_DOWN = "NODE_DOWN";
-    /** Its node's maintenance window began while it ran (SPOT: requeued; the others: FAILED), its run credited. */
+    /**
+     * Its node's maintenance window began while it ran (SPOT: requeued; the others: FAILED), its run credited; of a
+     * QUEUED job: free cards that would take it are in a maintenance window, or kept free for one its declared run
+     * would reach into (ClusterLoop).
+     */
     public static final String MAINTENANCE = "MAINTENANCE";
     public static final String AGENT_REPORTED_FAILURE = "AGENT_REPORTED_FAILURE";
     public static final String RESERVATION_ENDED = "RESERVATION_ENDED";

@@ -156,6 +156,9 @@ final class ClusterLoop implements Runnable {
     private Set<String> down = Set.of();
     /** The nodes in a maintenance window now, as of the last refresh: what still runs there is stopped. */
     private Set<String> maintained = Set.of();
+    /** The nodes, by index in the core, in a maintenance window now and with one to come (set at each refresh). */
+    private int[] inWindow = new int[0];
+    private int[] toCome = new int[0];
     /** The topology the core was built on no longer matches the cluster's nodes. */
     private boolean stale;
     private boolean rebuilding;
@@ -286,6 +289,8 @@ final class ClusterLoop implements Runnable {
         nodesAt = origin;
         Topology.Builder b = Topology.builder();
         nodeIndex = new HashMap<>();
+        inWindow = new int[0];  // by the old core's indexes: read again at the refresh
+        toCome = new int[0];
         for (NodeRef n : nodeRefs) {
             nodeIndex.put(n.name(), nodeIndex.size());
             b.node(n.name(), n.model(), n.cards(), Math.max(n.cpuMilli(), 1), Math.max(n.memoryMib(), 1), n.rack(),
@@ -437,7 +442,8 @@ final class ClusterLoop implements Runnable {
                 // A job the scan did not reach (a deep queue) is refused nothing: one whose notBefore is still to
                 // come waits for that, not for cards.
                 String reason = t.refusal != null ? t.refusal : t.row.eligibleAt().isAfter(admittedAt)
-                        ? Reasons.NOT_BEFORE : blockBound(t) ? Reasons.BLOCK : Reasons.CAPACITY;
+                        ? Reasons.NOT_BEFORE : blockBound(t) ? Reasons.BLOCK : keptOffByMaintenance(t)
+                        ? Reasons.MAINTENANCE : Reasons.CAPACITY;
                 if (!reason.equals(t.row.reason()) && !startedNow(writes, t)) {
                     writes.add(new WaitReason(t, reason));
                 }
@@ -618,6 +624,12 @@ final class ClusterLoop implements Runnable {
     }
 
     /** A gang across nodes that asked for one block: the core places it inside one block or it waits. */
+    /** Whether free cards in a maintenance window, or kept for one the job would run into, are all it lacks. */
+    private boolean keptOffByMaintenance(Tracked t) {
+        return t.core != null && (inWindow.length > 0 || toCome.length > 0)
+                && scheduler.keptOffByMaintenance(t.core, inWindow, toCome);
+    }
+
     private boolean blockBound(Tracked t) {
         return t.row.sameBlock() && t.core != null
                 && t.core.gpus() > topology.maxCardsOnOneNode(t.core.allowedModels());
@@ -878,6 +890,9 @@ final class ClusterLoop implements Runnable {
             }
         }
         maintained = nowMaintained;
+        inWindow = nowMaintained.stream().mapToInt(nodeIndex::get).toArray();
+        toCome = java.util.stream.IntStream.range(0, maintenanceFrom.length).filter(i -> maintenanceFrom[i] != null)
+                .toArray();
         List<ReservationRef> open = new ArrayList<>();
         List<ReservationRef> upcoming = new ArrayList<>();
         for (ReservationRef r : parts.await(() -> parts.pricing.active(clusterId, now, now.plus(parts.lookahead)))) {

@@ -747,12 +747,12 @@ public class JobService {
         Uni<QueuePlans.NodeLoad> running = plans.running(cluster, model, nodes)
                 .map(load -> Uni.createFrom().item(load))
                 .orElseGet(() -> jobs.runningPlacements(cluster, model).chain(rows -> jobs.reservedNodes(cluster)
-                        .map(held -> {
+                        .chain(held -> clusters.maintenanceOfNodes(cluster, now).map(windows -> {
                             QueuePlans.NodeLoad load = new QueuePlans.NodeLoad(RunningOnNodes.of(nodes, rows, json),
-                                    RunningOnNodes.holds(nodes, held));
+                                    RunningOnNodes.holds(nodes, held, windows, now));
                             plans.keepRunning(cluster, model, version, nodes, load);
                             return load;
-                        })));
+                        }))));
         return running.map(load -> StartEstimate.startsOnNodes(RunningOnNodes.capacities(nodes),
                 RunningOnNodes.blocks(nodes), load.placed(), load.holds(), queue, now));
     }

@@ -2,6 +2,7 @@ package city.myriad.jobs.service;
 
 import city.myriad.allocation.StartEstimate;
 import city.myriad.catalog.service.ClusterSupply.NodeInService;
+import city.myriad.catalog.service.ClusterSupply.NodeMaintenance;
 import city.myriad.jobs.model.JobPlacement;
 import city.myriad.platform.db.SqlTimes;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -38,10 +39,12 @@ final class RunningOnNodes {
 
     /**
      * The rows of {@code JobRepository.reservedNodes} (node, tenant, from, until) on {@code nodes}: the holds of the
-     * model's nodes.
+     * model's nodes; and the nodes' maintenance windows not over as of {@code now} ({@code windows}): a window bars
+     * every job from its start (null once under way) until its nodes are back.
      */
-    static List<StartEstimate.Hold> holds(List<NodeInService> nodes, List<Object[]> rows) {
-        if (rows.isEmpty()) {
+    static List<StartEstimate.Hold> holds(List<NodeInService> nodes, List<Object[]> rows,
+            List<NodeMaintenance> windows, java.time.Instant now) {
+        if (rows.isEmpty() && windows.isEmpty()) {
             return List.of();
         }
         Map<String, Integer> index = index(nodes);
@@ -51,6 +54,13 @@ final class RunningOnNodes {
             if (i != null) {
                 holds.add(new StartEstimate.Hold(i, r[1], r[2] == null ? null : SqlTimes.instant(r[2]),
                         SqlTimes.instant(r[3])));
+            }
+        }
+        for (NodeMaintenance w : windows) {
+            Integer i = index.get(w.node());
+            if (i != null) {
+                holds.add(StartEstimate.Hold.maintenance(i, w.startAt().isAfter(now) ? w.startAt() : null,
+                        w.endsAt()));
             }
         }
         return holds;
