@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
  * Credit notes through the HTTP API against the real database, the real stripe-java client (WireMock answering with
  * Stripe's own credit note object) and the ledger: what an issued invoice owes goes down and a whole credit settles
  * it, a paid invoice's credit goes to the wallet, never more than billed, a retry never credits twice, another
- * tenant sees nothing, and the FOCUS export carries each as a correction. Months of their own (2022-11, 2023-02, 2023-07, 2023-10).
+ * tenant sees nothing, and the FOCUS export carries each as a correction. Months of their own (2022-08, 2022-11, 2023-02, 2023-07, 2023-10).
  */
 @QuarkusTest
 @QuarkusTestResource(OidcWiremockTestResource.class)
@@ -331,6 +331,117 @@ class CreditNoteTest {
         }
         assertEquals(0, notes.stream().map(r -> new BigDecimal(r.get("BilledCost"))).reduce(BigDecimal.ZERO,
                 BigDecimal::add).compareTo(BigDecimal.valueOf(-total, 2)));
+    }
+
+    static Response voidNote(String token, String note, String body) {
+        var r = given().auth().oauth2(token);
+        if (body != null) {
+            r = r.contentType("application/json").body(body);
+        }
+        return r.post("/api/v1/credit-notes/" + note + "/void");
+    }
+
+    @Test
+    void a_credit_note_on_an_invoice_still_owed_is_voided_whole_once_in_myriad_stripe_and_focus_and_no_other() {
+        World.Tenant t = World.tenant();
+        BillingTest.subscribe(t, "http://127.0.0.1:9/hook", "[\"invoice.credit_note_voided\"]");
+        JsonPath issued = issued(t, "2022-08");
+        String id = issued.getString("id");
+        long total = issued.getLong("total.amountMinor");
+        // A, made in Stripe; B, never sent there (its invoice's push looks unfinished, so the worker waits).
+        String a = credit(Tokens.admin(), id, null, body(400, "CNY", "BILLING_ERROR", null)).then().statusCode(201)
+                .extract().path("id");
+        Instant deadline = Instant.now().plusSeconds(30);
+        while (!"PUSHED".equals(stripeState(t, a)) && Instant.now().isBefore(deadline)) {
+            billing.roundNow();
+        }
+        assertEquals("PUSHED", stripeState(t, a));
+        sqlRun("update stripe_pushes set state = 'PENDING', next_attempt_at = now() + interval '1 hour' "
+                + "where invoice_id = $1", UUID.fromString(id));
+        String b = credit(Tokens.admin(), id, null, body(200, "CNY", "GOODWILL", null)).then().statusCode(201)
+                .extract().path("id");
+        assertEquals(total - 600, invoice(t, id).getLong("amountDue.amountMinor"));
+
+        // Only platform admins; an unknown note is 404; a memo too long is 400; nothing is voided by any of them.
+        voidNote(t.admin(), a, null).then().statusCode(403).body("code", equalTo("PLATFORM_ADMIN_REQUIRED"));
+        voidNote(Tokens.admin(), UUID.randomUUID().toString(), null).then().statusCode(404)
+                .body("code", equalTo("CREDIT_NOTE_NOT_FOUND"));
+        voidNote(Tokens.admin(), a, "{\"memo\":\"" + "x".repeat(501) + "\"}").then().statusCode(400)
+                .body("code", equalTo("VALIDATION_FAILED"));
+        assertEquals(0, sql("select count(*) from credit_notes where invoice_id = $1 and voided_at is not null",
+                UUID.fromString(id)));
+
+        // B: voided before it reached Stripe, so never made there.
+        voidNote(Tokens.admin(), b, null).then().statusCode(200).body("status", equalTo("VOID"))
+                .body("stripeState", equalTo("SKIPPED")).body("stripeVoidState", org.hamcrest.Matchers.nullValue());
+        sqlRun("update stripe_pushes set state = 'PUSHED' where invoice_id = $1", UUID.fromString(id));
+        assertEquals(total - 400, invoice(t, id).getLong("amountDue.amountMinor"));
+        // A: the invoice asks what it asked before either; sent twice, voided once.
+        JsonPath voided = voidNote(Tokens.admin(), a, "{\"memo\":\"Made on the wrong invoice\"}").then()
+                .statusCode(200).body("status", equalTo("VOID")).body("voidMemo", equalTo("Made on the wrong invoice"))
+                .body("stripeVoidState", equalTo("PENDING")).extract().jsonPath();
+        voidNote(Tokens.admin(), a, null).then().statusCode(200).body("voidedAt", equalTo(voided.getString("voidedAt")));
+        JsonPath after = invoice(t, id);
+        assertEquals("ISSUED", after.getString("state"));
+        assertEquals(0, after.getLong("credited.amountMinor"));
+        assertEquals(total, after.getLong("amountDue.amountMinor"));
+        assertEquals(total, receivable(t), "owed again in the ledger");
+        assertEquals(2, sql("select count(*) from ledger_transactions where kind = 'CREDIT_NOTE_VOIDED' "
+                + "and invoice_id = $1", UUID.fromString(id)), "one reversal each");
+        assertEquals(0, sql("select sum(e.amount_minor) from ledger_entries e join ledger_transactions x "
+                + "on x.id = e.transaction_id where x.kind in ('CREDIT_NOTE', 'CREDIT_NOTE_VOIDED') "
+                + "and x.invoice_id = $1 and e.account = 'MARKETPLACE_REVENUE'", UUID.fromString(id)));
+        assertEquals(2, events(t, "invoice.credit_note_voided"));
+        assertEquals(2, sql("select count(*) from audit_events where action = 'voidCreditNote' and tenant_id = $1",
+                UUID.fromString(t.id())));
+        // Stripe: A voided there once, however often the worker runs; nothing of B ever reached it.
+        deadline = Instant.now().plusSeconds(30);
+        while (!"VOIDED".equals(given().auth().oauth2(t.viewer()).get("/api/v1/credit-notes/" + a).then()
+                .extract().path("stripeVoidState")) && Instant.now().isBefore(deadline)) {
+            billing.roundNow();
+        }
+        billing.roundNow();
+        String stripeNote = "cn_myriad-credit-note-" + a;
+        List<LoggedRequest> voids = StripeStubs.server().findAll(postRequestedFor(urlPathEqualTo("/v1/credit_notes/"
+                + stripeNote + "/void")));
+        assertEquals(1, voids.size());
+        assertEquals("myriad-credit-note-void-" + a, voids.get(0).getHeader("Idempotency-Key"));
+        assertEquals(1, stripeCreditNotes(issued.getString("stripeInvoiceId")).size(), "only A was made in Stripe");
+        String printable = given().auth().oauth2(t.viewer()).accept("text/html").get("/api/v1/credit-notes/" + a)
+                .then().statusCode(200).extract().asString();
+        assertTrue(printable.contains("(VOID)") && printable.contains("Made on the wrong invoice"), printable);
+
+        // FOCUS: each note's Credit row and its void's reversing row, in this month: together nothing.
+        YearMonth now = YearMonth.now(ZoneOffset.UTC);
+        String csv = given().auth().oauth2(t.viewer()).queryParam("from", now.atDay(1) + "T00:00:00Z")
+                .queryParam("to", now.plusMonths(1).atDay(1) + "T00:00:00Z").queryParam("format", "csv")
+                .get("/api/v1/exports/focus").then().statusCode(200).extract().asString();
+        List<String> header = new ArrayList<>();
+        List<Map<String, String>> rows = FocusValidator.Csv.rows(csv, header);
+        assertEquals(List.of(), new FocusValidator().validate(header, rows));
+        List<Map<String, String>> voidRows = rows.stream()
+                .filter(r -> "CREDIT_NOTE_VOID".equals(r.get("x_InvoiceLineKind"))).toList();
+        assertEquals(2, voidRows.size(), csv);
+        assertEquals(0, rows.stream().filter(r -> r.get("x_InvoiceLineKind").startsWith("CREDIT_NOTE"))
+                .map(r -> new BigDecimal(r.get("BilledCost"))).reduce(BigDecimal.ZERO, BigDecimal::add)
+                .compareTo(BigDecimal.ZERO), csv);
+        assertEquals("Correction", voidRows.get(0).get("ChargeClass"));
+        assertEquals(id, voidRows.get(0).get("InvoiceId"));
+
+        // Once the invoice is paid a note on it is not voided: paid in Stripe (what it asks), then credited.
+        String c = credit(Tokens.admin(), id, null, body(100, "CNY", "GOODWILL", null)).then().statusCode(201)
+                .extract().path("id");
+        paidInStripe(issued.getString("stripeInvoiceId"), id, total - 100).then().statusCode(200);
+        assertEquals("PAID", invoice(t, id).getString("state"));
+        voidNote(Tokens.admin(), c, null).then().statusCode(409).body("code", equalTo("CREDIT_NOTE_NOT_VOIDABLE"));
+        String wallet = credit(Tokens.admin(), id, null, body(50, "CNY", "GOODWILL", null)).then().statusCode(201)
+                .body("appliedTo", equalTo("PREPAID_WALLET")).extract().path("id");
+        voidNote(Tokens.admin(), wallet, null).then().statusCode(409).body("code", equalTo("CREDIT_NOTE_NOT_VOIDABLE"))
+                .body("detail", org.hamcrest.Matchers.containsString("prepaid wallet"));
+        assertEquals(50, wallet(t), "the wallet keeps the credit");
+        // Another tenant never sees it, let alone voids it.
+        World.Tenant other = World.tenant();
+        given().auth().oauth2(other.viewer()).get("/api/v1/credit-notes/" + a).then().statusCode(404);
     }
 
     /** Stripe's invoice.paid for the invoice, saying what it collected ({@code amount_paid}). */

@@ -81,6 +81,11 @@ public class StripeStubs implements QuarkusTestResourceLifecycleManager {
         voided.put("id", "{{request.pathSegments.[2]}}");
         voided.put("status", "void");
         server.stubFor(post(urlPathMatching("/v1/invoices/[^/]+/void")).willReturn(ok(voided.toString())));
+        // A credit note voided: Stripe answers it void.
+        ObjectNode voidedNote = fixture("credit_note");
+        voidedNote.put("id", "{{request.pathSegments.[2]}}");
+        voidedNote.put("status", "void");
+        server.stubFor(post(urlPathMatching("/v1/credit_notes/[^/]+/void")).willReturn(ok(voidedNote.toString())));
         // An invoice looked up is a draft (a test stubs another status for its own invoice); a draft deleted says so.
         ObjectNode draft = fixture("invoice");
         draft.put("id", "{{request.pathSegments.[2]}}");

@@ -164,7 +164,21 @@ public final class BillingApi {
             @Schema(description = "The credit note in Stripe, once made", examples = "cn_1MxvRqLkdIwHu7ixY0xbUcxk")
             String stripeCreditNoteId,
             @Schema(description = "Why the Stripe state stands where it does: Stripe's last error, or why skipped")
-            String stripeNote) implements Identified {}
+            String stripeNote,
+            @Schema(description = "ISSUED, or VOID once voided (voidCreditNote): it credits nothing",
+                    enumeration = {"ISSUED", "VOID"}) String status,
+            @Schema(description = "When it was voided") Instant voidedAt,
+            @Schema(description = "Who voided it") String voidedBy,
+            @Schema(description = "Why it was voided, as its voider wrote") String voidMemo,
+            @Schema(description = "The void in Stripe: PENDING (to void there once made there, or retrying), VOIDED, "
+                    + "FAILED (given up after 12 attempts; stripeVoidNote says why); absent: nothing to void there",
+                    enumeration = {"PENDING", "VOIDED", "FAILED"}) String stripeVoidState,
+            @Schema(description = "Stripe's last error voiding it") String stripeVoidNote) implements Identified {}
+
+    @Schema(name = "CreditNoteVoidRequest", description = "Why a credit note is voided (optional)")
+    public record CreditNoteVoidRequest(
+            @Size(max = 500) @Schema(description = "Kept on the note and in the audit trail",
+                    examples = "Made on the wrong invoice") String memo) {}
 
     @Schema(name = "CreditGranted", description = "A grant as the ledger recorded it")
     public record CreditGrantView(@Schema(description = "The grant: its ledger transaction") UUID id, UUID tenantId,
@@ -198,7 +212,7 @@ public final class BillingApi {
     @Schema(name = "StatementLine", description = "One movement of what the tenant owes")
     public record StatementLine(Instant at,
             @Schema(description = "What moved it", enumeration = {"INVOICE_ISSUED", "PAYMENT",
-                    "INVOICE_VOIDED", "INVOICE_UNCOLLECTIBLE", "CREDIT_NOTE"}) String kind,
+                    "INVOICE_VOIDED", "INVOICE_UNCOLLECTIBLE", "CREDIT_NOTE", "CREDIT_NOTE_VOIDED"}) String kind,
             @Schema(examples = "Invoice MYR-202611-000001 paid") String description,
             UUID invoiceId, @Schema(examples = "MYR-202611-000001") String invoiceNumber,
             @Schema(description = "More owed (an invoice issued) is positive, less (a payment, a credit note, a void, "

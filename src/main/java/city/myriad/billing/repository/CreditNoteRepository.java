@@ -21,12 +21,14 @@ public class CreditNoteRepository {
     public record CreditNoteRow(UUID id, String number, UUID invoiceId, String invoiceNumber, UUID tenantId,
             String period, String currency, long amountMinor, String reason, String memo, String appliedTo,
             String idempotencyKey, Instant createdAt, String stripeState, String stripeCreditNoteId,
-            String stripeLastError) {}
+            String stripeLastError, Instant voidedAt, String voidedBy, String voidMemo, String stripeVoidState,
+            String stripeVoidLastError) {}
 
     private static final String SELECT = """
             select n.id, n.number, n.invoice_id, i.number, n.tenant_id, i.period, n.currency, n.amount_minor, n.reason,
                    n.memo, n.applied_to, n.idempotency_key, n.created_at, n.stripe_state, n.stripe_credit_note_id,
-                   n.stripe_last_error
+                   n.stripe_last_error, n.voided_at, n.voided_by, n.void_memo, n.stripe_void_state,
+                   n.stripe_void_last_error
               from credit_notes n join invoices i on i.id = n.invoice_id""";
 
     /** What a new credit note is. */
@@ -50,6 +52,33 @@ public class CreditNoteRepository {
     public Uni<Optional<CreditNoteRow>> find(SqlConnection c, UUID id) {
         return c.preparedQuery(SELECT + " where n.id = $1").execute(Tuple.of(id))
                 .map(rows -> rows(rows).stream().findFirst());
+    }
+
+    /** The note, its row locked (its invoice locked first: the order every write to both takes). */
+    public Uni<Optional<CreditNoteRow>> forUpdate(SqlConnection c, UUID id) {
+        return c.preparedQuery(SELECT + " where n.id = $1 for update of n").execute(Tuple.of(id))
+                .map(rows -> rows(rows).stream().findFirst());
+    }
+
+    /**
+     * Marks the note voided. Stripe: a note made there (or whose create was sent, its answer unknown) is to be voided
+     * there ({@code stripe_void_state} PENDING, done once it is PUSHED); one never sent is never made (SKIPPED); one
+     * SKIPPED or FAILED has nothing to void in Stripe (a FAILED one is an admin's to look at there).
+     */
+    public Uni<Void> markVoided(SqlConnection c, UUID id, String by, Instant at, String memo) {
+        return c.preparedQuery("""
+                        update credit_notes
+                           set voided_at = $2, voided_by = $3, void_memo = $4,
+                               stripe_void_state = case when stripe_state = 'PUSHED' or stripe_state = 'PENDING'
+                                                             and stripe_create_sent_at is not null then 'PENDING' end,
+                               stripe_void_next_attempt_at = $2,
+                               stripe_last_error = case when stripe_state = 'PENDING' and stripe_create_sent_at is null
+                                                        then 'voided before it was sent to Stripe: never made there'
+                                                        else stripe_last_error end,
+                               stripe_state = case when stripe_state = 'PENDING' and stripe_create_sent_at is null
+                                                   then 'SKIPPED' else stripe_state end
+                         where id = $1""")
+                .execute(Tuple.of(id, SqlTimes.utc(at), by, memo)).replaceWithVoid();
     }
 
     /** The invoice's credit note made under this Idempotency-Key, if any. */
@@ -94,7 +123,8 @@ public class CreditNoteRepository {
             out.add(new CreditNoteRow(r.getUUID(0), r.getString(1), r.getUUID(2), r.getString(3), r.getUUID(4),
                     r.getString(5), r.getString(6), r.getLong(7), r.getString(8), r.getString(9), r.getString(10),
                     r.getString(11), SqlTimes.instant(r.getValue(12)), r.getString(13), r.getString(14),
-                    r.getString(15)));
+                    r.getString(15), r.getValue(16) == null ? null : SqlTimes.instant(r.getValue(16)), r.getString(17),
+                    r.getString(18), r.getString(19), r.getString(20)));
         }
         return out;
     }

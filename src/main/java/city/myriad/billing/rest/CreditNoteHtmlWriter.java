@@ -51,7 +51,11 @@ public class CreditNoteHtmlWriter implements MessageBodyWriter<CreditNoteView> {
                 .append("</title><style>body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:"
                         + "collapse;width:100%}th,td{padding:4px 8px;border-bottom:1px solid #ddd;text-align:left}"
                         + "td.n,th.n{text-align:right}.total td{font-weight:bold}</style></head><body>")
-                .append("<h1>").append(InvoiceHtmlWriter.esc(title)).append("</h1><dl>")
+                .append("<h1>").append(InvoiceHtmlWriter.esc(title)).append("VOID".equals(n.status()) ? " (VOID)" : "")
+                .append("</h1>").append("VOID".equals(n.status()) ? "<p><strong>Voided " + InvoiceHtmlWriter.esc(
+                        String.valueOf(n.voidedAt())) + (n.voidMemo() == null ? "" : ": "
+                        + InvoiceHtmlWriter.esc(n.voidMemo())) + ". It credits nothing; the invoice asks what it "
+                        + "asked before this note.</strong></p>" : "").append("<dl>")
                 .append("<dt>Credits invoice</dt><dd>").append(InvoiceHtmlWriter.esc(n.invoiceNumber()))
                 .append(" (billing period ").append(InvoiceHtmlWriter.esc(n.period())).append(")</dd>")
                 .append("<dt>Tenant</dt><dd>").append(InvoiceHtmlWriter.esc(String.valueOf(n.tenantId())))

@@ -69,6 +69,7 @@ public class BillingWorker {
         customers.syncDue();
         int pushed = stripe.pushDue();
         creditNotes.pushDue();
+        creditNotes.voidDue();
         Instant now = clock.instant();
         Blocking.await(() -> payments.tellOverdue(now));
         Blocking.await(() -> payments.suspendOverdue(now));

@@ -127,8 +127,16 @@ public class FocusExport {
                         }))
                 .until(List::isEmpty)
                 .map(rows -> FocusRendering.render(rowsOf(rows), r.csv(), first));
-        Multi<Buffer> creditNotes = Multi.createBy().repeating()
-                .uni(() -> new UUID[] {new UUID(0, 0)}, cur -> creditNoteChunk(scope, r, cur[0]).map(rows -> {
+        Multi<Buffer> tail = r.csv() ? Multi.createFrom().empty() : Multi.createFrom().item(() -> Buffer.buffer("]"));
+        return Multi.createBy().concatenating().streams(Multi.createFrom().item(head), usage, lines,
+                creditNotes(scope, r, false, first), creditNotes(scope, r, true, first), tail);
+    }
+
+    /** The credit notes made (or, {@code voids}, voided) in the window, chunk by chunk in id order. */
+    private Multi<Buffer> creditNotes(Scope scope, Request r, boolean voids,
+            java.util.concurrent.atomic.AtomicBoolean first) {
+        return Multi.createBy().repeating()
+                .uni(() -> new UUID[] {new UUID(0, 0)}, cur -> creditNoteChunk(scope, r, cur[0], voids).map(rows -> {
                     if (!rows.isEmpty()) {
                         cur[0] = rows.get(rows.size() - 1).creditNote;
                     }
@@ -136,9 +144,6 @@ public class FocusExport {
                 }))
                 .until(List::isEmpty)
                 .map(rows -> FocusRendering.render(rowsOf(rows), r.csv(), first));
-        Multi<Buffer> tail = r.csv() ? Multi.createFrom().empty() : Multi.createFrom().item(() -> Buffer.buffer("]"));
-        return Multi.createBy().concatenating().streams(Multi.createFrom().item(head), usage, lines, creditNotes,
-                tail);
     }
 
     /** Where the next usage chunk starts: an hour (null: the first with rows) and the last job and run read in it. */
@@ -358,21 +363,32 @@ public class FocusExport {
                and ($4::uuid is null or n.tenant_id = $4::uuid)
              order by n.id limit $5""";
 
-    private Uni<List<Out>> creditNoteChunk(Scope s, Request r, UUID after) {
+    /** The credit notes voided in [from, to), by id, as {@link #CREDIT_NOTES} reads them (at: when voided). */
+    private static final String CREDIT_NOTE_VOIDS = """
+            select n.id, n.number, n.invoice_id, n.tenant_id, t.name, i.period, n.currency, n.amount_minor, n.reason,
+                   n.void_memo, n.applied_to, n.voided_at
+              from credit_notes n join invoices i on i.id = n.invoice_id join tenants t on t.id = n.tenant_id
+             where n.voided_at >= $1 and n.voided_at < $2 and n.id > $3
+               and ($4::uuid is null or n.tenant_id = $4::uuid)
+             order by n.id limit $5""";
+
+    private Uni<List<Out>> creditNoteChunk(Scope s, Request r, UUID after, boolean voids) {
         if (s.clusterIds() != null) {
             return Uni.createFrom().item(List.of());
         }
         Tuple args = Tuple.tuple().addValue(SqlTimes.utc(r.from())).addValue(SqlTimes.utc(r.to())).addValue(after)
                 .addValue(s.tenantId()).addValue(chunk);
-        return tx.in(s.tenantId(), conn -> conn.preparedQuery(CREDIT_NOTES).execute(args))
-                .map(FocusExport::creditNoteRows);
+        return tx.in(s.tenantId(), conn -> conn.preparedQuery(voids ? CREDIT_NOTE_VOIDS : CREDIT_NOTES).execute(args))
+                .map(rows -> creditNoteRows(rows, voids));
     }
 
     /**
      * A credit note is a Credit of the billing period it was made in, correcting the invoice's (FOCUS ChargeClass
-     * Correction): its charge period is the invoice's month, its InvoiceId the invoice it credits.
+     * Correction): its charge period is the invoice's month, its InvoiceId the invoice it credits. Its void
+     * ({@code voids}) is the same row with the opposite sign, in the billing period it was voided in
+     * ({@code x_InvoiceLineKind} CREDIT_NOTE_VOID): an export of both months sums to nothing for the note.
      */
-    private static List<Out> creditNoteRows(RowSet<Row> rows) {
+    private static List<Out> creditNoteRows(RowSet<Row> rows, boolean voids) {
         List<Out> out = new ArrayList<>(rows.size());
         for (Row x : rows) {
             UUID id = x.getUUID(0);
@@ -382,7 +398,7 @@ public class FocusExport {
             String billed = java.time.YearMonth.from(at.atOffset(ZoneOffset.UTC)).toString();
             String[] v = base(x.getUUID(3), x.getString(4), currency, billed, x.getUUID(2), null, null, null, null,
                     null, null);
-            String money = money(-x.getLong(7), digits(currency));
+            String money = money(voids ? x.getLong(7) : -x.getLong(7), digits(currency));
             for (int col : COSTS) {
                 set(v, col, money);
             }
@@ -392,10 +408,11 @@ public class FocusExport {
             set(v, C_ChargePeriodStart, time(periodStart(invoicePeriod)));
             set(v, C_ChargePeriodEnd, time(periodStart(next(invoicePeriod))));
             String memo = x.getString(9);
-            set(v, C_ChargeDescription, "Credit note " + x.getString(1) + " (" + x.getString(8) + ", "
+            set(v, C_ChargeDescription, (voids ? "Void of credit note " + x.getString(1) + " (the amount due "
+                    + "restored)" : "Credit note " + x.getString(1) + " (" + x.getString(8) + ", "
                     + (x.getString(10).equals("AMOUNT_DUE") ? "lowers the amount due" : "to the prepaid wallet")
-                    + ")" + (memo == null ? "" : ": " + memo));
-            set(v, C_x_InvoiceLineKind, "CREDIT_NOTE");
+                    + ")") + (memo == null ? "" : ": " + memo));
+            set(v, C_x_InvoiceLineKind, voids ? "CREDIT_NOTE_VOID" : "CREDIT_NOTE");
             Out o = new Out();
             o.rows.add(v);
             o.creditNote = id;

@@ -114,9 +114,12 @@ public class StripeCreditNotes {
             }
             case "PUSHED" -> {
                 // Marked sent before it is sent; a create sent before may have made the note with its answer lost:
-                // that one is taken, never a second.
-                run("update credit_notes set stripe_create_sent_at = coalesce(stripe_create_sent_at, $2) where id = $1",
-                        Tuple.of(d.id(), SqlTimes.utc(clock.instant())));
+                // that one is taken, never a second. A note voided since it was leased, never sent, is not made.
+                if (!marked("update credit_notes set stripe_create_sent_at = coalesce(stripe_create_sent_at, $2) "
+                        + "where id = $1 and stripe_state = 'PENDING' returning id",
+                        Tuple.of(d.id(), SqlTimes.utc(clock.instant())))) {
+                    return false;
+                }
                 String made = d.createSent() ? madeBefore(d) : null;
                 if (made == null) {
                     made = client.orElseThrow().creditNotes().create(params(d),
@@ -197,6 +200,63 @@ public class StripeCreditNotes {
                 + "stripe_last_error = $5 where id = $1 and stripe_state = 'PENDING'", Tuple.of(d.id(), attempts, state,
                 SqlTimes.utc(clock.instant().plusMillis(StripePush.backoffMillis(config, attempts))),
                 String.valueOf(e.getMessage())));
+    }
+
+    /** A note voided in Myriad, made in Stripe: to void there (its create outbox done). */
+    record VoidDue(UUID id, String number, String stripeCreditNoteId, int attempts) {}
+
+    /**
+     * Voids in Stripe the notes voided in Myriad that Stripe has (PUSHED); returns how many. One idempotency key per
+     * note ({@code myriad-credit-note-void-<id>}); failures back off as creates do, FAILED after 12 attempts. Stripe
+     * voids a note only while its invoice is open: one Stripe was paid for meanwhile is refused, and ends FAILED with
+     * Stripe's reason for an admin (Myriad voided it only while its invoice was owed, so this is a payment racing the
+     * void).
+     */
+    public int voidDue() {
+        if (client.isEmpty()) {
+            return 0;
+        }
+        Instant now = clock.instant();
+        List<VoidDue> due = Blocking.await(() -> tx.asPlatform(c -> c.preparedQuery("""
+                        with due as (
+                            select id from credit_notes
+                             where stripe_void_state = 'PENDING' and stripe_state = 'PUSHED'
+                               and stripe_void_next_attempt_at <= $1
+                             order by stripe_void_next_attempt_at limit 20 for update skip locked)
+                        update credit_notes n set stripe_void_next_attempt_at = $2 from due where n.id = due.id
+                     returning n.id, n.number, n.stripe_credit_note_id, n.stripe_void_attempts""")
+                .execute(Tuple.of(SqlTimes.utc(now), SqlTimes.utc(now.plus(StripePush.LEASE)))).map(rows -> {
+                    List<VoidDue> out = new ArrayList<>();
+                    for (Row r : rows) {
+                        out.add(new VoidDue(r.getUUID(0), r.getString(1), r.getString(2), r.getInteger(3)));
+                    }
+                    return out;
+                })));
+        int voided = 0;
+        for (VoidDue d : due) {
+            try {
+                client.orElseThrow().creditNotes().voidCreditNote(d.stripeCreditNoteId(),
+                        RequestOptions.builder().setIdempotencyKey("myriad-credit-note-void-" + d.id()).build());
+                run("update credit_notes set stripe_void_state = 'VOIDED', stripe_void_last_error = null "
+                        + "where id = $1 and stripe_void_state = 'PENDING'", Tuple.of(d.id()));
+                voided++;
+            } catch (StripeException | RuntimeException e) {
+                int attempts = d.attempts() + 1;
+                String state = attempts < StripePush.MAX_ATTEMPTS ? "PENDING" : "FAILED";
+                LOG.warnf("Stripe void of credit note %s failed (attempt %d, %s): %s", d.number(), attempts, state,
+                        e.getMessage());
+                run("update credit_notes set stripe_void_attempts = $2, stripe_void_state = $3, "
+                        + "stripe_void_next_attempt_at = $4, stripe_void_last_error = $5 "
+                        + "where id = $1 and stripe_void_state = 'PENDING'", Tuple.of(d.id(), attempts, state,
+                        SqlTimes.utc(clock.instant().plusMillis(StripePush.backoffMillis(config, attempts))),
+                        String.valueOf(e.getMessage())));
+            }
+        }
+        return voided;
+    }
+
+    private boolean marked(String sql, Tuple args) {
+        return Blocking.await(() -> tx.asPlatform(c -> c.preparedQuery(sql).execute(args).map(rows -> rows.size() > 0)));
     }
 
     private void run(String sql, Tuple args) {

@@ -114,7 +114,7 @@ public final class MeteringApi {
             + "(and requeued), succeeded, failed or cancelled, held or released, a change recorded in the tenant's audit trail "
             + "(audit.recorded), an invoice issued, paid, its payment failed, overdue (its grace period begins: a "
             + "charged invoice's first failed payment, a sent one's due date), voided, marked uncollectible, "
-            + "refunded or credited (a credit note), the tenant suspended from new work or reinstated, maintenance of a "
+            + "refunded or credited (a credit note) or a credit note on it voided, the tenant suspended from new work or reinstated, maintenance of a "
             + "cluster it uses scheduled, cancelled, completed early or moved",
             enumeration = {WebhookEvents.ALERT_RAISED,
             WebhookEvents.RESERVATION_SHORT, WebhookEvents.RESERVATION_RESTORED, WebhookEvents.RESERVATION_ENDING,
@@ -125,7 +125,7 @@ public final class MeteringApi {
             WebhookEvents.INVOICE_PAID, WebhookEvents.INVOICE_PAYMENT_FAILED, WebhookEvents.INVOICE_OVERDUE,
             WebhookEvents.INVOICE_VOIDED,
             WebhookEvents.INVOICE_MARKED_UNCOLLECTIBLE, WebhookEvents.INVOICE_REFUNDED, WebhookEvents.INVOICE_CREDITED,
-            WebhookEvents.TENANT_SUSPENDED,
+            WebhookEvents.INVOICE_CREDIT_NOTE_VOIDED, WebhookEvents.TENANT_SUSPENDED,
             WebhookEvents.TENANT_REINSTATED, WebhookEvents.MAINTENANCE_SCHEDULED, WebhookEvents.MAINTENANCE_CANCELLED,
             WebhookEvents.MAINTENANCE_COMPLETED, WebhookEvents.MAINTENANCE_RESCHEDULED})
     public static final class EventType {
@@ -145,7 +145,8 @@ public final class MeteringApi {
                     + "audit trail's "
                     + "(audit.recorded: each event of listAuditEvents as it is written) and billing's (invoice.issued, "
                     + "invoice.paid, invoice.payment_failed, invoice.overdue, invoice.voided, invoice.marked_uncollectible, "
-                    + "invoice.refunded, invoice.credited, tenant.suspended, tenant.reinstated) and maintenance of a "
+                    + "invoice.refunded, invoice.credited, invoice.credit_note_voided, tenant.suspended, "
+                    + "tenant.reinstated) and maintenance of a "
                     + "cluster the tenant uses (maintenance.scheduled, maintenance.cancelled, maintenance.completed, "
                     + "maintenance.rescheduled: "
                     + "with its reservations the window overlaps and its jobs running on the window's nodes) come "

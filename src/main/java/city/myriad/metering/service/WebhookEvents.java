@@ -35,6 +35,7 @@ public final class WebhookEvents {
     public static final String INVOICE_MARKED_UNCOLLECTIBLE = "invoice.marked_uncollectible";
     public static final String INVOICE_REFUNDED = "invoice.refunded";
     public static final String INVOICE_CREDITED = "invoice.credited";
+    public static final String INVOICE_CREDIT_NOTE_VOIDED = "invoice.credit_note_voided";
     public static final String TENANT_SUSPENDED = "tenant.suspended";
     public static final String TENANT_REINSTATED = "tenant.reinstated";
     public static final String MAINTENANCE_SCHEDULED = "maintenance.scheduled";
@@ -46,7 +47,7 @@ public final class WebhookEvents {
     public static final List<String> ALL = List.of(ALERT_RAISED, RESERVATION_SHORT, RESERVATION_RESTORED,
             RESERVATION_ENDING, RESERVATION_EXTENDED, JOB_STARTED, JOB_PREEMPTED, JOB_SUCCEEDED, JOB_FAILED, JOB_CANCELLED, JOB_HELD, JOB_RELEASED, AUDIT_RECORDED, INVOICE_ISSUED,
             INVOICE_PAID, INVOICE_PAYMENT_FAILED, INVOICE_OVERDUE, INVOICE_VOIDED, INVOICE_MARKED_UNCOLLECTIBLE, INVOICE_REFUNDED,
-            INVOICE_CREDITED, TENANT_SUSPENDED, TENANT_REINSTATED, MAINTENANCE_SCHEDULED, MAINTENANCE_CANCELLED,
+            INVOICE_CREDITED, INVOICE_CREDIT_NOTE_VOIDED, TENANT_SUSPENDED, TENANT_REINSTATED, MAINTENANCE_SCHEDULED, MAINTENANCE_CANCELLED,
             MAINTENANCE_COMPLETED, MAINTENANCE_RESCHEDULED);
 
     /** What a webhook set without {@code events} receives (the column's default too). */

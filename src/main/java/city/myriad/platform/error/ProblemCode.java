@@ -144,6 +144,8 @@ public enum ProblemCode {
     INVOICE_STATE_CONFLICT(409, "The invoice's state does not allow this transition (see the invoice state table)"),
     CREDIT_NOTE_EXCEEDS_INVOICE(409, "A credit note may credit at most what the invoice billed, less what its earlier "
             + "credit notes credited and what was refunded"),
+    CREDIT_NOTE_NOT_VOIDABLE(409, "A credit note can be voided only while its invoice is still owed (ISSUED) and the "
+            + "note lowered what it asks: one on a paid invoice went to the prepaid wallet"),
     COMMITMENT_OVERLAPS(409, "The tenant already has a commitment in this currency for one of these periods"),
     BILLING_PROFILE_REQUIRED(409, "The tenant has no billing contact yet: set it first (setBillingProfile), so that "
             + "Stripe knows where to send invoices and receipts"),
