@@ -437,6 +437,7 @@ final class ClusterLoop implements Runnable {
                 writes.add(new EndQueued(t, JobState.FAILED, Reasons.NEVER_FITS + ": " + r.reason()));
             }
         }
+        maintenanceAnswers.clear();
         for (Tracked t : waiting) {
             if (t.row.state() == JobState.QUEUED) {
                 // A job the scan did not reach (a deep queue) is refused nothing: one whose notBefore is still to
@@ -624,11 +625,25 @@ final class ClusterLoop implements Runnable {
     }
 
     /** A gang across nodes that asked for one block: the core places it inside one block or it waits. */
-    /** Whether free cards in a maintenance window, or kept for one the job would run into, are all it lacks. */
+    /**
+     * Whether free cards in a maintenance window, or kept for one the job would run into, are all it lacks. Asked once
+     * per cycle and shape ({@code maintenanceAnswers}, cleared by {@link #cycle}): a deep queue has few shapes.
+     */
     private boolean keptOffByMaintenance(Tracked t) {
-        return t.core != null && (inWindow.length > 0 || toCome.length > 0)
-                && scheduler.keptOffByMaintenance(t.core, inWindow, toCome);
+        if (t.core == null || inWindow.length == 0 && toCome.length == 0) {
+            return false;
+        }
+        city.myriad.allocation.Job j = t.core;
+        return maintenanceAnswers.computeIfAbsent(new Shape(j.tenant(), j.durationS(), j.gpus(), j.gpuMilli(),
+                j.allowedModels(), j.cpuMilli(), j.memoryMib(), j.preemptible()),
+                k -> scheduler.keptOffByMaintenance(j, inWindow, toCome));
     }
+
+    /** What {@code Scheduler.keptOffByMaintenance} reads of a job. */
+    private record Shape(int tenant, double durationS, int gpus, int gpuMilli, long allowedModels, long cpuMilli,
+            long memoryMib, boolean preemptible) {}
+
+    private final Map<Shape, Boolean> maintenanceAnswers = new HashMap<>();
 
     private boolean blockBound(Tracked t) {
         return t.row.sameBlock() && t.core != null
