@@ -174,8 +174,9 @@ final class ReservationHolds {
             } else {
                 warned.remove(r.id());
             }
-            int usable = delivered(r, tenant, nodes, holder, kept, work,
-                    takenByOthers.computeIfAbsent(tenant, work::othersCards));
+            int[] taken = takenByOthers.computeIfAbsent(tenant, work::othersCards);
+            awayFromMaintenance(r, tenant, nodes, holder, kept, work, taken);
+            int usable = delivered(r, tenant, nodes, holder, kept, work, taken);
             if (usable < r.cards()) {
                 shortfall += r.cards() - usable;
                 shortNow.put(r.id(), r.cards() - usable);
@@ -247,6 +248,42 @@ final class ReservationHolds {
             }
         }
         return usable;
+    }
+
+    /**
+     * A held node whose maintenance begins before the reservation ends is exchanged, while none of the tenant's jobs
+     * run there, for a node in service held by nobody, not kept for a window to come, not cut short itself, of the
+     * reservation's model and block, with at least as many cards and no more of them taken by other tenants' work:
+     * its long jobs are then not kept off a node about to leave it, and its window does not lose the node at the
+     * maintenance's start. Without such a node (or with its jobs there) it keeps the node: its jobs placed meanwhile end
+     * by the start, and at the start the node goes out and the reservation tops up as for a node down.
+     */
+    private void awayFromMaintenance(ReservationRef r, int tenant, List<Integer> nodes, int[] holder, boolean[] kept,
+            Work work, int[] taken) {
+        boolean[] own = null;
+        for (int i = 0; i < nodes.size(); i++) {
+            int n = nodes.get(i);
+            if (!cutShort(r, n)) {
+                continue;
+            }
+            own = own == null ? work.runsJobsOf(tenant) : own;
+            if (own[n]) {
+                continue;  // its jobs run there: they would not move with the hold
+            }
+            int instead = -1;
+            for (int m = 0; m < topology.nodes(); m++) {
+                if (holder[m] == Reservations.NONE && !kept[m] && fits(r, m) && !cutShort(r, m)
+                        && topology.cards(m) >= topology.cards(n) && taken[m] <= taken[n]
+                        && (instead < 0 || taken[m] < taken[instead])) {
+                    instead = m;
+                }
+            }
+            if (instead >= 0) {
+                holder[n] = Reservations.NONE;
+                holder[instead] = tenant;
+                nodes.set(i, instead);
+            }
+        }
     }
 
     /**

@@ -307,4 +307,35 @@ class ReservationHoldsTest {
         assertArrayEquals(new int[] {globex, N, N, N, N}, p.holder());
         assertArrayEquals(new int[] {N, acme, N, N, N}, p.nextHolder());
     }
+
+    @Test
+    void an_open_reservation_moves_off_a_node_whose_maintenance_would_cut_it_unless_its_jobs_run_there() {
+        ReservationRef globexNow = window(GLOBEX, 8, 0, 10);   // open until 10 h, holding node 0
+        Instant[] maintenance = {T0.plusSeconds(6 * 3600), T0.plusSeconds(7 * 3600), null, null, null};
+        int globex = tenant(GLOBEX);
+        ReservationHolds holds = new ReservationHolds(TOPOLOGY, BLOCKS);
+        assertArrayEquals(new int[] {globex, N, N, N, N}, holds.hold(new int[] {N, N, N, N, N}, NO_MAINTENANCE,
+                List.of(globexNow), List.of(), this::tenant, ReservationHoldsTest::seconds, busy(t -> new long[5]))
+                .holder(), "before the window was scheduled: node 0");
+        // Node 0's maintenance at 6 h would cut it: it moves to node 2 (node 1 is cut at 7 h too; node 4 is H800).
+        assertArrayEquals(new int[] {N, N, globex, N, N}, holds.hold(new int[] {N, N, N, N, N}, maintenance,
+                List.of(globexNow), List.of(), this::tenant, ReservationHoldsTest::seconds, busy(t -> new long[5]))
+                .holder());
+        // Its own job on node 0 keeps it there (the job would not move with the hold).
+        ReservationHolds withJob = new ReservationHolds(TOPOLOGY, BLOCKS);
+        withJob.hold(new int[] {N, N, N, N, N}, NO_MAINTENANCE, List.of(globexNow), List.of(), this::tenant,
+                ReservationHoldsTest::seconds, busy(t -> new long[5]));
+        boolean[] onNode0 = {true, false, false, false, false};
+        assertArrayEquals(new int[] {globex, N, N, N, N}, withJob.hold(new int[] {N, N, N, N, N}, maintenance,
+                List.of(globexNow), List.of(), this::tenant, ReservationHoldsTest::seconds,
+                work((t, from) -> new long[5], t -> new int[5], t -> onNode0)).holder());
+        // No other node it could use (2 and 3 taken by another tenant's work): it stays.
+        ReservationHolds busyElsewhere = new ReservationHolds(TOPOLOGY, BLOCKS);
+        busyElsewhere.hold(new int[] {N, N, N, N, N}, NO_MAINTENANCE, List.of(globexNow), List.of(), this::tenant,
+                ReservationHoldsTest::seconds, busy(t -> new long[5]));
+        int[] taken = {0, 0, 8, 8, 0};
+        assertArrayEquals(new int[] {globex, N, N, N, N}, busyElsewhere.hold(new int[] {N, N, N, N, N}, maintenance,
+                List.of(globexNow), List.of(), this::tenant, ReservationHoldsTest::seconds,
+                work((t, from) -> new long[5], t -> taken, t -> new boolean[5])).holder());
+    }
 }
