@@ -392,6 +392,13 @@ class CreditNoteTest {
                 + "on x.id = e.transaction_id where x.kind in ('CREDIT_NOTE', 'CREDIT_NOTE_VOIDED') "
                 + "and x.invoice_id = $1 and e.account = 'MARKETPLACE_REVENUE'", UUID.fromString(id)));
         assertEquals(2, events(t, "invoice.credit_note_voided"));
+        assertEquals(java.util.Set.of(a, b), java.util.Set.copyOf(given().auth().oauth2(Tokens.admin())
+                .queryParam("tenantId", t.id()).queryParam("status", "VOID").get("/api/v1/credit-notes").then()
+                .statusCode(200).extract().jsonPath().getList("items.id")));
+        assertEquals(List.of(), given().auth().oauth2(t.viewer()).queryParam("status", "ISSUED")
+                .get("/api/v1/credit-notes").then().statusCode(200).extract().jsonPath().getList("items"));
+        given().auth().oauth2(t.viewer()).queryParam("status", "VOIDED").get("/api/v1/credit-notes").then()
+                .statusCode(400).body("errors[0].field", equalTo("status"));
         assertEquals(2, sql("select count(*) from audit_events where action = 'voidCreditNote' and tenant_id = $1",
                 UUID.fromString(t.id())));
         // Stripe: A voided there once, however often the worker runs; nothing of B ever reached it.

@@ -95,19 +95,20 @@ public class CreditNoteRepository {
 
     /**
      * A page of credit notes in id order (the order they were made): one tenant's (or all, for null), optionally in
-     * one Stripe state and made in [from, to).
+     * one Stripe state, voided or not ({@code voided}), and made in [from, to).
      */
-    public Uni<List<CreditNoteRow>> page(SqlConnection c, UUID tenantId, String stripeState, Instant from, Instant to,
-            UUID after, int limit) {
+    public Uni<List<CreditNoteRow>> page(SqlConnection c, UUID tenantId, String stripeState, Boolean voided,
+            Instant from, Instant to, UUID after, int limit) {
         return c.preparedQuery(SELECT + " " + """
                          where ($1::uuid is null or n.tenant_id = $1::uuid)
                            and ($2::text is null or n.stripe_state = $2::text)
                            and ($3::timestamptz is null or n.created_at >= $3::timestamptz)
                            and ($4::timestamptz is null or n.created_at < $4::timestamptz)
                            and ($5::uuid is null or n.id > $5::uuid)
+                           and ($7::boolean is null or (n.voided_at is not null) = $7::boolean)
                          order by n.id limit $6""")
                 .execute(Tuple.from(new Object[] {tenantId, stripeState, from == null ? null : SqlTimes.utc(from),
-                        to == null ? null : SqlTimes.utc(to), after, limit}))
+                        to == null ? null : SqlTimes.utc(to), after, limit, voided}))
                 .map(CreditNoteRepository::rows);
     }
 

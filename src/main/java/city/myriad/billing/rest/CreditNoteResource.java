@@ -57,16 +57,19 @@ public class CreditNoteResource {
     @Extension(name = "x-problem-codes", value = InvoiceResource.TENANT_CODES + ", VALIDATION_FAILED")
     @Operation(operationId = "findCreditNotes", summary = "Credit notes across invoices, in the order they were made",
             description = "What finance books for a month (`from`/`to` on when each was made, half-open) or what "
-                    + "is stuck on its way to Stripe (`stripeState=FAILED`). A tenant's roles see their own; platform "
+                    + "is stuck on its way to Stripe (`stripeState=FAILED`); `status=VOID` the ones voided. A tenant's roles see their own; platform "
                     + "admins everyone's, or one tenant's (`tenantId`).")
     public Uni<Page<CreditNoteView>> find(@Parameter(description = "Platform admins: one tenant's")
             @QueryParam("tenantId") UUID tenantId,
             @Parameter(schema = @Schema(type = SchemaType.STRING, enumeration = {"PENDING", "PUSHED", "FAILED",
                     "SKIPPED"})) @QueryParam("stripeState") String stripeState,
+            @Parameter(description = "ISSUED (in force) or VOID", schema = @Schema(type = SchemaType.STRING,
+                    enumeration = {"ISSUED", "VOID"})) @QueryParam("status") String status,
             @Parameter(description = "Made at or after (RFC 3339)") @QueryParam("from") String from,
             @Parameter(description = "Made before (RFC 3339)") @QueryParam("to") String to,
             @QueryParam("cursor") String cursor, @QueryParam("limit") String limit) {
-        return creditNotes.find(callers.get(), tenantId, stripeState, from, to, paging.request(cursor, limit));
+        return creditNotes.find(callers.get(), tenantId, stripeState, status, from, to,
+                paging.request(cursor, limit));
     }
 
     @GET

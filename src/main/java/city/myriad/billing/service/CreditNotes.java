@@ -200,17 +200,21 @@ public class CreditNotes {
 
     /**
      * Credit notes across invoices, in the order they were made: what finance books for a month (from/to on when each
-     * was made), or what is stuck on its way to Stripe (stripeState FAILED). A tenant's roles see their own, platform
-     * admins everyone's or one tenant's.
+     * was made), what is stuck on its way to Stripe (stripeState FAILED), or what was voided (status VOID; ISSUED: the
+     * others). A tenant's roles see their own, platform admins everyone's or one tenant's.
      */
-    public Uni<Page<CreditNoteView>> find(Caller caller, UUID tenantId, String stripeState, String from, String to,
-            PageRequest page) {
+    public Uni<Page<CreditNoteView>> find(Caller caller, UUID tenantId, String stripeState, String status,
+            String from, String to, PageRequest page) {
         if (stripeState != null && !STRIPE_STATES.contains(stripeState)) {
             throw Invoices.invalid("stripeState", "one of " + String.join(", ", STRIPE_STATES));
         }
+        if (status != null && !List.of("ISSUED", "VOID").contains(status)) {
+            throw Invoices.invalid("status", "ISSUED or VOID");
+        }
         Fields.Span span = Fields.span(from, to);
+        Boolean voided = status == null ? null : status.equals("VOID");
         return reads.reader(caller, tenantId).chain(scope -> tx.asPlatform(c -> notes.page(c, scope, stripeState,
-                        span.from(), span.to(), page.afterUuid(), page.limit() + 1)))
+                        voided, span.from(), span.to(), page.afterUuid(), page.limit() + 1)))
                 .map(rows -> page.page(rows.stream().map(CreditNotes::view).toList(), v -> v.id().toString()));
     }
 
