@@ -318,7 +318,7 @@ class JobUpdatesTest {
         return id;
     }
 
-    private static Response patch(String token, String job, String body) {
+    static Response patch(String token, String job, String body) {
         return given().auth().oauth2(token).contentType("application/merge-patch+json").body(body)
                 .patch("/api/v1/jobs/" + job);
     }

@@ -86,6 +86,20 @@ class MaintenanceJobsTest {
     }
 
     @Test
+    void a_job_kept_off_by_a_window_to_come_runs_once_its_time_limit_ends_before_it() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        Instant start = Instant.now().plus(Duration.ofHours(1));
+        schedule(cluster, nodes(cluster), start, start.plus(Duration.ofHours(1)));
+        String job = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 36_000));
+        waitsForMaintenance(t, job, start.plus(Duration.ofHours(1)));
+        // What its reason suggests: a time limit that ends by the window's start (updateJob) lets it run now.
+        emulator.hang(UUID.fromString(job));
+        JobUpdatesTest.patch(t.admin(), job, "{\"maxRunSeconds\":1800}").then().statusCode(200);
+        until(t.admin(), job, state("RUNNING"));
+    }
+
+    @Test
     void a_gang_kept_off_by_a_window_to_come_says_so_until_the_cards_it_lacks_are_taken() {
         String cluster = World.cluster(2);
         World.Tenant t = World.tenant();
