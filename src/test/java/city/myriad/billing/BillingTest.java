@@ -1432,6 +1432,73 @@ class BillingTest {
         paidOut += 1;
         payable -= 1;
 
+        // By Stripe transfer: an unknown method is 400; none without the operator's connected account, which only
+        // platform admins set; with it, one transfer under the payout's key however often the worker runs.
+        payout(Tokens.admin(), base, null, 3, "CNY", "HZ-wire", "WIRE").then().statusCode(400)
+                .body("errors[0].field", equalTo("method"));
+        payout(Tokens.admin(), base, null, 3, "CNY", "HZ-stripe-1", "STRIPE_TRANSFER").then().statusCode(409)
+                .body("code", equalTo("PAYOUT_ACCOUNT_MISSING"));
+        given().auth().oauth2(Tokens.olga()).get(base + "/payout-account").then().statusCode(404)
+                .body("code", equalTo("PAYOUT_ACCOUNT_NOT_FOUND"));
+        setAccount(Tokens.olga(), base, "acct_Hz1").then().statusCode(403).body("code", equalTo("PLATFORM_ADMIN_REQUIRED"));
+        setAccount(Tokens.admin(), base, "acct-1").then().statusCode(400)
+                .body("errors[0].field", equalTo("stripeAccountId"));
+        setAccount(Tokens.admin(), base, "acct_Hz1").then().statusCode(200).body("stripeAccountId", equalTo("acct_Hz1"));
+        given().auth().oauth2(Tokens.olga()).get(base + "/payout-account").then().statusCode(200)
+                .body("stripeAccountId", equalTo("acct_Hz1")).body("updatedBy", equalTo("admin"));
+        assertEquals(transactions + 1, sql("select count(*) from ledger_transactions"), "refused: nothing posted");
+        String sent = payout(Tokens.admin(), base, null, 3, "CNY", "HZ-stripe-1", "STRIPE_TRANSFER").then()
+                .statusCode(201).body("method", equalTo("STRIPE_TRANSFER")).body("transferState", equalTo("PENDING"))
+                .body("destination", equalTo("acct_Hz1")).extract().path("id");
+        paidOut += 3;
+        payable -= 3;
+        Instant deadline = Instant.now().plusSeconds(30);
+        while (!"SENT".equals(payoutOf(base, sent).getString("transferState")) && Instant.now().isBefore(deadline)) {
+            billing.roundNow();
+        }
+        billing.roundNow();
+        assertEquals("tr_myriad-payout-" + sent, payoutOf(base, sent).getString("stripeTransferId"));
+        List<com.github.tomakehurst.wiremock.verification.LoggedRequest> transfers = StripeStubs.server().findAll(
+                com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor(
+                        com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo("/v1/transfers")))
+                .stream().filter(r -> ("myriad-payout-" + sent).equals(r.getHeader("Idempotency-Key"))).toList();
+        assertEquals(1, transfers.size(), "one transfer, under the payout's key");
+        String form = java.net.URLDecoder.decode(transfers.get(0).getBodyAsString(),
+                java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(form.contains("amount=3") && form.contains("currency=cny") && form.contains("destination=acct_Hz1")
+                && form.contains("metadata[myriad_payout_id]=" + sent), form);
+        // One Stripe refuses for good (after its 12 attempts) is reversed: the operator is payable again.
+        var refuse = StripeStubs.server().stubFor(com.github.tomakehurst.wiremock.client.WireMock
+                .post(com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo("/v1/transfers"))
+                .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing("HZ-stripe-refused"))
+                .atPriority(1).willReturn(com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(400)
+                        .withHeader("Content-Type", "application/json").withBody("{\"error\":{\"type\":"
+                                + "\"invalid_request_error\",\"message\":\"Insufficient funds in Stripe account.\"}}")));
+        try {
+            String refused = payout(Tokens.admin(), base, null, 2, "CNY", "HZ-stripe-refused", "STRIPE_TRANSFER")
+                    .then().statusCode(201).extract().path("id");
+            sqlRun("update payout_transfers set attempts = 11, next_attempt_at = now() where transaction_id = $1",
+                    UUID.fromString(refused));
+            deadline = Instant.now().plusSeconds(30);
+            while (!"FAILED".equals(payoutOf(base, refused).getString("transferState"))
+                    && Instant.now().isBefore(deadline)) {
+                billing.roundNow();
+            }
+            JsonPath failed = payoutOf(base, refused);
+            assertEquals("FAILED", failed.getString("transferState"));
+            assertTrue(failed.getString("transferNote").contains("Insufficient funds"), failed.prettify());
+            assertEquals(1, sql("select count(*) from ledger_transactions where kind = 'OPERATOR_PAYOUT_REVERSED' "
+                    + "and reverses = $1", UUID.fromString(refused)));
+            JsonPath restored = given().auth().oauth2(Tokens.olga()).get(base + "/balance").then().statusCode(200)
+                    .extract().jsonPath();
+            assertEquals(payable, restored.getLong("balances.find { it.currency == 'CNY' }.payable.amountMinor"),
+                    "payable again");
+            assertEquals(paidOut, restored.getLong("balances.find { it.currency == 'CNY' }.paidOut.amountMinor"));
+            assertEquals(earned, restored.getLong("balances.find { it.currency == 'CNY' }.earned.amountMinor"));
+        } finally {
+            StripeStubs.server().removeStub(refuse);
+        }
+
         // The rest, sent three times under one key: one payout; the key with another amount is refused.
         String key = "payout-" + UUID.randomUUID();
         io.restassured.response.Response first = payout(Tokens.admin(), base, key, payable, "CNY", "HZ-2024-01-77");
@@ -1485,10 +1552,28 @@ class BillingTest {
 
     static io.restassured.response.Response payout(String token, String base, String key, long minor,
             String currency, String reference) {
+        return payout(token, base, key, minor, currency, reference, null);
+    }
+
+    static io.restassured.response.Response payout(String token, String base, String key, long minor,
+            String currency, String reference, String method) {
         var request = given().auth().oauth2(token).contentType("application/json").body("{\"amount\":{"
                 + "\"amountMinor\":" + minor + ",\"currency\":\"" + currency + "\"},\"reference\":\"" + reference
-                + "\"}");
+                + "\"" + (method == null ? "" : ",\"method\":\"" + method + "\"") + "}");
         return (key == null ? request : request.header("Idempotency-Key", key)).post(base + "/payouts");
+    }
+
+    static io.restassured.response.Response setAccount(String token, String base, String account) {
+        return given().auth().oauth2(token).contentType("application/json")
+                .body("{\"stripeAccountId\":\"" + account + "\"}").put(base + "/payout-account");
+    }
+
+    /** One payout as listPayouts shows it. */
+    static JsonPath payoutOf(String base, String id) {
+        List<Map<String, Object>> items = given().auth().oauth2(Tokens.olga()).queryParam("limit", 500)
+                .get(base + "/payouts").then().statusCode(200).extract().jsonPath().getList("items");
+        Map<String, Object> found = items.stream().filter(i -> id.equals(i.get("id"))).findFirst().orElseThrow();
+        return new JsonPath(new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(found).toString());
     }
 
     @Test

@@ -46,6 +46,7 @@ public class StripeStubs implements QuarkusTestResourceLifecycleManager {
         stub("/v1/invoices", "invoice", "in_{{request.headers.[Idempotency-Key]}}", Map.of("status", "draft"));
         stub("/v1/invoiceitems", "invoiceitem", "ii_{{request.headers.[Idempotency-Key]}}", Map.of());
         stub("/v1/credit_notes", "credit_note", "cn_{{request.headers.[Idempotency-Key]}}", Map.of());
+        stub("/v1/transfers", "transfer", "tr_{{request.headers.[Idempotency-Key]}}", Map.of());
         // A customer updated (its billing contact): Stripe answers the customer.
         ObjectNode customer = fixture("customer");
         customer.put("id", "{{request.pathSegments.[2]}}");

@@ -262,14 +262,36 @@ public final class BillingApi {
             @NotNull @Valid @Schema(description = "What was paid; at most what the operator is payable in that "
                     + "currency") Money amount,
             @NotBlank @MaxChars(100) @Schema(maxLength = 100, description = "The bank transfer's reference, as the "
-                    + "operator's statement shows it", examples = "HZ-2026-11-000123") String reference) {}
+                    + "operator's statement shows it (a Stripe transfer's description)",
+                    examples = "HZ-2026-11-000123") String reference,
+            @Schema(description = "RECORDED (default): a payout made outside Myriad, recorded; STRIPE_TRANSFER: "
+                    + "Myriad pays it by a Stripe transfer to the operator's connected account (setPayoutAccount)",
+                    enumeration = {"RECORDED", "STRIPE_TRANSFER"}) String method) {}
 
     @Schema(name = "Payout", description = "A payout to an operator, as the ledger recorded it")
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record PayoutView(@Schema(description = "The payout: its ledger transaction") UUID id, UUID operatorId,
             Money amount, @Schema(examples = "HZ-2026-11-000123") String reference, Instant paidAt,
             @Schema(examples = "admin") String recordedBy,
-            @Schema(description = "What the operator is payable in that currency now") SignedMoney payable)
-            implements Identified {}
+            @Schema(description = "What the operator is payable in that currency now") SignedMoney payable,
+            @Schema(enumeration = {"RECORDED", "STRIPE_TRANSFER"}) String method,
+            @Schema(description = "STRIPE_TRANSFER: PENDING (to send, or retrying), SENT, FAILED (Stripe refused it "
+                    + "for good: the payout was reversed in the ledger, the operator payable again)",
+                    enumeration = {"PENDING", "SENT", "FAILED"}) String transferState,
+            @Schema(description = "The Stripe connected account paid", examples = "acct_1PgafTB7WZ01zgkW")
+            String destination,
+            @Schema(description = "The Stripe transfer, once sent", examples = "tr_1Pgc7BB7WZ01zgkWVJfE40RX")
+            String stripeTransferId,
+            @Schema(description = "Stripe's last error sending it") String transferNote) implements Identified {}
+
+    @Schema(name = "PayoutAccount", description = "Where Stripe transfers pay the operator")
+    public record PayoutAccountView(UUID operatorId,
+            @Schema(description = "The operator's Stripe connected account", examples = "acct_1PgafTB7WZ01zgkW")
+            String stripeAccountId, Instant updatedAt, String updatedBy) {}
+
+    @Schema(name = "SetPayoutAccount", description = "The operator's Stripe connected account")
+    public record SetPayoutAccount(@NotBlank @Schema(examples = "acct_1PgafTB7WZ01zgkW", maxLength = 69)
+            String stripeAccountId) {}
 
     @Schema(name = "OperatorBalance", description = "What the marketplace owes an operator, per currency, from the "
             + "ledger")

@@ -1,7 +1,9 @@
 package city.myriad.billing.rest;
 
 import city.myriad.billing.mapping.BillingApi.OperatorBalanceView;
+import city.myriad.billing.mapping.BillingApi.PayoutAccountView;
 import city.myriad.billing.mapping.BillingApi.PayoutRequest;
+import city.myriad.billing.mapping.BillingApi.SetPayoutAccount;
 import city.myriad.billing.mapping.BillingApi.PayoutView;
 import city.myriad.billing.service.Payouts;
 import city.myriad.platform.idempotency.Creations;
@@ -16,6 +18,7 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -73,13 +76,42 @@ public class PayoutResource {
         return payouts.list(callers.get(), operatorId, paging.request(cursor, limit));
     }
 
+    @GET
+    @Path("/payout-account")
+    @Extension(name = "x-problem-codes", value = OPERATOR_CODES + ", PAYOUT_ACCOUNT_NOT_FOUND")
+    @Operation(operationId = "getPayoutAccount", summary = "The operator's Stripe connected account",
+            description = "Where payouts made by Stripe transfer go. For that operator and platform admins; 404 "
+                    + "PAYOUT_ACCOUNT_NOT_FOUND while none is set.")
+    public Uni<PayoutAccountView> getAccount(@PathParam("operatorId") UUID operatorId) {
+        return payouts.getAccount(callers.get(), operatorId);
+    }
+
+    @PUT
+    @Path("/payout-account")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Extension(name = "x-problem-codes", value = "PLATFORM_ADMIN_REQUIRED, OPERATOR_NOT_FOUND, VALIDATION_FAILED")
+    @Operation(operationId = "setPayoutAccount", summary = "Set the operator's Stripe connected account (platform "
+            + "admin)", description = "The `acct_…` id of the operator's Stripe Connect account, which payouts with "
+            + "method STRIPE_TRANSFER pay. Setting it again replaces it (transfers already sent keep theirs). Audited "
+            + "in the operator's trail (`setPayoutAccount`).")
+    public Uni<PayoutAccountView> setAccount(@PathParam("operatorId") UUID operatorId,
+            @Valid @NotNull SetPayoutAccount body) {
+        return payouts.setAccount(callers.get(), operatorId, body);
+    }
+
     @POST
     @Path("/payouts")
     @Consumes(MediaType.APPLICATION_JSON)
     @Extension(name = "x-problem-codes", value = "PLATFORM_ADMIN_REQUIRED, OPERATOR_NOT_FOUND, VALIDATION_FAILED, "
-            + "PAYOUT_EXCEEDS_PAYABLE, INVALID_IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_REUSED")
-    @Operation(operationId = "createPayout", summary = "Record a payout made to the operator (platform admin)",
-            description = "The marketplace paid the operator (a bank transfer, named by its `reference`): the ledger "
+            + "PAYOUT_EXCEEDS_PAYABLE, INVALID_IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_REUSED, PAYOUT_ACCOUNT_MISSING, "
+            + "PAYMENTS_NOT_CONFIGURED")
+    @Operation(operationId = "createPayout", summary = "Pay the operator, or record a payout made to it (platform "
+            + "admin)",
+            description = "The marketplace pays the operator: by a bank transfer made outside Myriad, named by its "
+                    + "`reference` (method RECORDED, the default), or by a Stripe transfer to the operator's "
+                    + "connected account that Myriad sends (method STRIPE_TRANSFER; setPayoutAccount first, else 409 "
+                    + "PAYOUT_ACCOUNT_MISSING; `transferState` PENDING, SENT, or FAILED when Stripe refused it for "
+                    + "good, the payout then reversed in the ledger). Either way the ledger "
                     + "debits the operator's payable and credits Stripe clearing. At most what the operator is "
                     + "payable in that currency (409 PAYOUT_EXCEEDS_PAYABLE). With an Idempotency-Key it is posted "
                     + "once, however often it is sent (Idempotent-Replayed: true on a replay); the same key with "

@@ -34,9 +34,12 @@ public class BillingWorker {
 
     private final StripeCustomers customers;
     private final StripeCreditNotes creditNotes;
+    private final city.myriad.billing.stripe.StripeTransfers transfers;
 
-    BillingWorker(StripePush stripe, StripeCustomers customers, StripeCreditNotes creditNotes, Payments payments,
-            BillingConfig config, Clock clock, MeterRegistry meters) {
+    BillingWorker(StripePush stripe, StripeCustomers customers, StripeCreditNotes creditNotes,
+            city.myriad.billing.stripe.StripeTransfers transfers, Payments payments, BillingConfig config, Clock clock,
+            MeterRegistry meters) {
+        this.transfers = transfers;
         this.customers = customers;
         this.creditNotes = creditNotes;
         this.meters = meters;
@@ -62,7 +65,7 @@ public class BillingWorker {
 
     /**
      * One round now (tests): brings Stripe customers up to their tenants' billing contacts, pushes what is due
-     * (invoices, then credit notes on invoices now in Stripe), tells of invoices newly overdue, applies suspensions;
+     * (invoices, then credit notes on invoices now in Stripe, their voids, and operators' payout transfers), tells of invoices newly overdue, applies suspensions;
      * returns invoices pushed.
      */
     public int roundNow() {
@@ -70,6 +73,7 @@ public class BillingWorker {
         int pushed = stripe.pushDue();
         creditNotes.pushDue();
         creditNotes.voidDue();
+        transfers.sendDue();
         Instant now = clock.instant();
         Blocking.await(() -> payments.tellOverdue(now));
         Blocking.await(() -> payments.suspendOverdue(now));

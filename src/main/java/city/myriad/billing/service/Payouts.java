@@ -2,7 +2,9 @@ package city.myriad.billing.service;
 
 import city.myriad.billing.mapping.BillingApi.OperatorBalanceView;
 import city.myriad.billing.mapping.BillingApi.OperatorCurrencyBalance;
+import city.myriad.billing.mapping.BillingApi.PayoutAccountView;
 import city.myriad.billing.mapping.BillingApi.PayoutRequest;
+import city.myriad.billing.mapping.BillingApi.SetPayoutAccount;
 import city.myriad.billing.mapping.BillingApi.PayoutView;
 import city.myriad.billing.model.Account;
 import city.myriad.billing.repository.LedgerRepository;
@@ -34,8 +36,10 @@ import java.util.UUID;
 
 /**
  * Payouts to city operators: the marketplace pays an operator what it is payable (its share of every issued invoice,
- * in the ledger's OPERATOR_PAYABLE account) by bank transfer, and a platform admin records each payout. The ledger
- * posts it as its own transaction: the payable debited, Stripe clearing credited (the money collected leaves).
+ * in the ledger's OPERATOR_PAYABLE account), by a bank transfer made outside that a platform admin records (RECORDED),
+ * or by a Stripe transfer to the operator's connected account that Myriad sends (STRIPE_TRANSFER: an outbox row the
+ * billing worker sends, {@code StripeTransfers}; one refused for good is reversed in the ledger). The ledger posts
+ * either at once as its own transaction: the payable debited, Stripe clearing credited (the money collected leaves).
  *
  * <p>Rules: a payout is more than zero and at most what the operator is payable in that currency (409
  * PAYOUT_EXCEEDS_PAYABLE: the marketplace never pays an operator ahead of revenue); payouts of one operator are
@@ -54,7 +58,14 @@ public class Payouts {
     private final AuditTrail audit;
     private final Clock clock;
 
-    Payouts(PlainTx tx, LedgerRepository ledger, Settlements settlements, AuditTrail audit, Clock clock) {
+    /** How a payout is made. */
+    public static final List<String> METHODS = List.of("RECORDED", "STRIPE_TRANSFER");
+
+    private final city.myriad.billing.stripe.StripePush stripe;
+
+    Payouts(PlainTx tx, LedgerRepository ledger, Settlements settlements, AuditTrail audit, Clock clock,
+            city.myriad.billing.stripe.StripePush stripe) {
+        this.stripe = stripe;
         this.tx = tx;
         this.ledger = ledger;
         this.settlements = settlements;
@@ -72,6 +83,14 @@ public class Payouts {
         if (TextRules.problem(body.reference(), false) != null) {
             throw Invoices.invalid("reference", TextRules.problem(body.reference(), false));
         }
+        String method = body.method() == null ? "RECORDED" : body.method();
+        if (!METHODS.contains(method)) {
+            throw Invoices.invalid("method", "RECORDED or STRIPE_TRANSFER");
+        }
+        if (method.equals("STRIPE_TRANSFER") && !stripe.configured()) {
+            throw new MyriadProblem.Conflict(ProblemCode.PAYMENTS_NOT_CONFIGURED, "This deployment has no Stripe key: "
+                    + "record the payout made outside Stripe instead (method RECORDED)");
+        }
         Instant now = clock.instant();
         Money amount = body.amount();
         String reference = body.reference().strip();
@@ -83,7 +102,8 @@ public class Payouts {
                 .chain(earlier -> {
                     if (!earlier.isEmpty()) {  // the same key: answered as recorded, if it is the same payout
                         PayoutView was = earlier.get(0);
-                        if (!was.amount().equals(amount) || !was.reference().equals(reference)) {
+                        if (!was.amount().equals(amount) || !was.reference().equals(reference)
+                                || !was.method().equals(method)) {
                             throw new MyriadProblem.Conflict(ProblemCode.IDEMPOTENCY_KEY_REUSED, "This "
                                     + "Idempotency-Key recorded a payout of " + was.amount().amountMinor() + " "
                                     + was.amount().currency() + " (" + was.reference() + "); another payout needs a "
@@ -91,7 +111,11 @@ public class Payouts {
                         }
                         return Uni.createFrom().item(new Recorded(was, true));
                     }
-                    return payable(c, op, amount.currency()).chain(payable -> {
+                    Uni<String> destination = method.equals("STRIPE_TRANSFER") ? account(c, op).map(a -> a
+                            .orElseThrow(() -> new MyriadProblem.Conflict(ProblemCode.PAYOUT_ACCOUNT_MISSING,
+                                    "Operator " + op + " has no Stripe connected account (setPayoutAccount)"))
+                            .stripeAccountId()) : Uni.createFrom().nullItem();
+                    return destination.chain(to -> payable(c, op, amount.currency()).chain(payable -> {
                         if (amount.amountMinor() > payable) {
                             throw new MyriadProblem.Conflict(ProblemCode.PAYOUT_EXCEEDS_PAYABLE, "Operator " + op
                                     + " is payable " + payable + " " + amount.currency() + " (minor units); a payout "
@@ -103,18 +127,69 @@ public class Payouts {
                                                 amount.amountMinor()),
                                         new Entry(Account.STRIPE_CLEARING, null, null, amount.currency(),
                                                 -amount.amountMinor())))
+                                .chain(id -> to == null ? Uni.createFrom().voidItem() : c.preparedQuery("""
+                                        insert into payout_transfers (transaction_id, operator_id, destination,
+                                                                      amount_minor, currency, description, state,
+                                                                      next_attempt_at)
+                                        values ($1, $2, $3, $4, $5, $6, 'PENDING', $7)""")
+                                        .execute(Tuple.from(new Object[] {id.orElseThrow(), op, to,
+                                                amount.amountMinor(), amount.currency(), reference,
+                                                city.myriad.platform.db.SqlTimes.utc(now)})).replaceWithVoid())
                                 .chain(() -> payouts(c, op, ledgerReference, null, 1))
                                 .chain(made -> {
                                     PayoutView view = made.get(0);
                                     Map<String, Object> details = new LinkedHashMap<>();
                                     details.put("amount", amount);
                                     details.put("reference", reference);
+                                    details.put("method", method);
+                                    if (to != null) {
+                                        details.put("destination", to);
+                                    }
                                     return audit.recordForOperator(c, caller, op, "createPayout",
                                             Target.of("PAYOUT", view.id()), details)
                                             .replaceWith(new Recorded(view, false));
                                 });
-                    });
+                    }));
                 })));
+    }
+
+    /** The operator's Stripe connected account, if set (its staff and platform admins); 404 if none is set. */
+    public Uni<PayoutAccountView> getAccount(Caller caller, UUID operatorId) {
+        return settlements.readable(caller, operatorId).chain(op -> tx.asPlatform(c -> account(c, op)))
+                .map(a -> a.orElseThrow(() -> new MyriadProblem.NotFound(ProblemCode.PAYOUT_ACCOUNT_NOT_FOUND,
+                        "Operator " + operatorId + " has no Stripe connected account")));
+    }
+
+    /** Sets the operator's Stripe connected account (platform admins), audited in the operator's trail. */
+    public Uni<PayoutAccountView> setAccount(Caller caller, UUID operatorId, SetPayoutAccount body) {
+        PeriodClose.requireAdmin(caller);
+        String account = body.stripeAccountId().strip();
+        if (!account.matches("acct_[A-Za-z0-9]{1,64}")) {
+            throw Invoices.invalid("stripeAccountId", "a Stripe connected account id: acct_ and up to 64 letters "
+                    + "and digits");
+        }
+        Instant now = clock.instant();
+        return settlements.readable(caller, operatorId).chain(op -> tx.asPlatform(c -> c.preparedQuery("""
+                        insert into operator_payout_accounts (operator_id, stripe_account_id, updated_at, updated_by)
+                        values ($1, $2, $3, $4)
+                        on conflict (operator_id) do update set stripe_account_id = excluded.stripe_account_id,
+                               updated_at = excluded.updated_at, updated_by = excluded.updated_by""")
+                .execute(Tuple.of(op, account, city.myriad.platform.db.SqlTimes.utc(now), caller.username()))
+                .chain(() -> audit.recordForOperator(c, caller, op, "setPayoutAccount", Target.of("OPERATOR", op),
+                        Map.of("stripeAccountId", account)))
+                .chain(() -> account(c, op)).map(java.util.Optional::orElseThrow)));
+    }
+
+    private static Uni<java.util.Optional<PayoutAccountView>> account(SqlConnection c, UUID op) {
+        return c.preparedQuery("select stripe_account_id, updated_at, updated_by from operator_payout_accounts "
+                + "where operator_id = $1").execute(Tuple.of(op)).map(rows -> {
+                    if (!rows.iterator().hasNext()) {
+                        return java.util.Optional.empty();
+                    }
+                    Row r = rows.iterator().next();
+                    return java.util.Optional.of(new PayoutAccountView(op, r.getString(0),
+                            r.getOffsetDateTime(1).toInstant(), r.getString(2)));
+                });
     }
 
     /** A page of the operator's payouts, newest first (its staff and platform admins). */
@@ -127,8 +202,10 @@ public class Payouts {
     public Uni<OperatorBalanceView> balance(Caller caller, UUID operatorId) {
         return settlements.readable(caller, operatorId).chain(op -> tx.asPlatform(c -> c.preparedQuery("""
                         select e.currency,
-                               coalesce(-sum(e.amount_minor) filter (where t.kind <> 'OPERATOR_PAYOUT'), 0)::bigint,
-                               coalesce(sum(e.amount_minor) filter (where t.kind = 'OPERATOR_PAYOUT'), 0)::bigint,
+                               coalesce(-sum(e.amount_minor) filter (where t.kind not in ('OPERATOR_PAYOUT',
+                                   'OPERATOR_PAYOUT_REVERSED')), 0)::bigint,
+                               coalesce(sum(e.amount_minor) filter (where t.kind in ('OPERATOR_PAYOUT',
+                                   'OPERATOR_PAYOUT_REVERSED')), 0)::bigint,
                                -sum(e.amount_minor)::bigint
                           from ledger_entries e join ledger_transactions t on t.id = e.transaction_id
                          where e.account = 'OPERATOR_PAYABLE' and e.owner_id = $1
@@ -160,8 +237,10 @@ public class Payouts {
                         select t.id, e.amount_minor, e.currency, t.memo, t.created_at, t.created_by,
                                (select -sum(p.amount_minor) from ledger_entries p
                                  where p.account = 'OPERATOR_PAYABLE' and p.owner_id = $1
-                                   and p.currency = e.currency)::bigint
+                                   and p.currency = e.currency)::bigint,
+                               x.state, x.destination, x.stripe_transfer_id, x.last_error
                           from ledger_transactions t join ledger_entries e on e.transaction_id = t.id
+                          left join payout_transfers x on x.transaction_id = t.id
                          where t.kind = 'OPERATOR_PAYOUT' and e.account = 'OPERATOR_PAYABLE' and e.owner_id = $1
                            and ($2::text is null or t.reference = $2::text) and ($3::uuid is null or t.id < $3::uuid)
                          order by t.id desc limit $4""").execute(Tuple.of(operator, reference, before, limit))
@@ -170,7 +249,9 @@ public class Payouts {
                     for (Row r : rows) {
                         String cur = r.getString(2);
                         out.add(new PayoutView(r.getUUID(0), operator, Money.of(r.getLong(1), cur), r.getString(3),
-                                r.getOffsetDateTime(4).toInstant(), r.getString(5), SignedMoney.of(r.getLong(6), cur)));
+                                r.getOffsetDateTime(4).toInstant(), r.getString(5), SignedMoney.of(r.getLong(6), cur),
+                                r.getString(7) == null ? "RECORDED" : "STRIPE_TRANSFER", r.getString(7),
+                                r.getString(8), r.getString(9), r.getString(10)));
                     }
                     return out;
                 });

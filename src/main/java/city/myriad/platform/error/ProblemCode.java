@@ -151,6 +151,9 @@ public enum ProblemCode {
             + "Stripe knows where to send invoices and receipts"),
     PAYOUT_EXCEEDS_PAYABLE(409, "The payout is more than the operator is payable in that currency: the marketplace "
             + "pays an operator its share of issued invoices, never ahead of them (getOperatorBalance)"),
+    PAYOUT_ACCOUNT_MISSING(409, "The operator has no Stripe connected account to transfer to: set it first "
+            + "(setPayoutAccount), or record a payout made outside Stripe (method RECORDED)"),
+    PAYOUT_ACCOUNT_NOT_FOUND(404, "The operator has no Stripe connected account set (setPayoutAccount)"),
     PAYMENTS_NOT_CONFIGURED(409, "This deployment is not connected to Stripe (no API key): invoices stay in Myriad "
             + "and there are no payment methods to manage"),
 
