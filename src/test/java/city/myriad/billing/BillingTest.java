@@ -1495,6 +1495,12 @@ class BillingTest {
                     "payable again");
             assertEquals(paidOut, restored.getLong("balances.find { it.currency == 'CNY' }.paidOut.amountMinor"));
             assertEquals(earned, restored.getLong("balances.find { it.currency == 'CNY' }.earned.amountMinor"));
+            assertEquals(List.of(refused), given().auth().oauth2(Tokens.olga()).queryParam("transferState", "FAILED")
+                    .get(base + "/payouts").then().statusCode(200).extract().jsonPath().getList("items.id"));
+            assertEquals(List.of(sent), given().auth().oauth2(Tokens.olga()).queryParam("transferState", "SENT")
+                    .get(base + "/payouts").then().statusCode(200).extract().jsonPath().getList("items.id"));
+            given().auth().oauth2(Tokens.olga()).queryParam("transferState", "LOST").get(base + "/payouts").then()
+                    .statusCode(400).body("errors[0].field", equalTo("transferState"));
         } finally {
             StripeStubs.server().removeStub(refuse);
         }

@@ -28,9 +28,11 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -66,14 +68,18 @@ public class PayoutResource {
 
     @GET
     @Path("/payouts")
-    @Extension(name = "x-problem-codes", value = OPERATOR_CODES)
+    @Extension(name = "x-problem-codes", value = OPERATOR_CODES + ", VALIDATION_FAILED")
     @Operation(operationId = "listPayouts", summary = "The payouts made to the operator, newest first",
             description = "Each with its amount, the bank transfer's reference, when and by whom it was recorded, "
-                    + "and what the operator is payable in that currency now. For that operator and platform admins. "
-                    + "Paged (`limit`, default 50, at most 500; `nextCursor`).")
+                    + "and what the operator is payable in that currency now; a Stripe transfer's state and id. "
+                    + "`transferState=FAILED`: the transfers Stripe refused (reversed in the ledger, to pay again). "
+                    + "For that operator and platform admins. Paged (`limit`, default 50, at most 500; `nextCursor`).")
     public Uni<Page<PayoutView>> list(@PathParam("operatorId") UUID operatorId,
+            @Parameter(description = "Only payouts by Stripe transfer in this state (FAILED: refused, reversed)",
+                    schema = @Schema(type = SchemaType.STRING, enumeration = {"PENDING", "SENT", "FAILED"}))
+            @QueryParam("transferState") String transferState,
             @QueryParam("cursor") String cursor, @QueryParam("limit") String limit) {
-        return payouts.list(callers.get(), operatorId, paging.request(cursor, limit));
+        return payouts.list(callers.get(), operatorId, transferState, paging.request(cursor, limit));
     }
 
     @GET

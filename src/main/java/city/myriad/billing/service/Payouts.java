@@ -98,7 +98,7 @@ public class Payouts {
         return settlements.readable(caller, operatorId).chain(op -> tx.asPlatform(c -> c
                 .preparedQuery("select pg_advisory_xact_lock(hashtextextended($1, 0))")
                 .execute(Tuple.of("operator-payouts:" + op))
-                .chain(() -> payouts(c, op, ledgerReference, null, 1))
+                .chain(() -> payouts(c, op, ledgerReference, null, null, 1))
                 .chain(earlier -> {
                     if (!earlier.isEmpty()) {  // the same key: answered as recorded, if it is the same payout
                         PayoutView was = earlier.get(0);
@@ -135,7 +135,7 @@ public class Payouts {
                                         .execute(Tuple.from(new Object[] {id.orElseThrow(), op, to,
                                                 amount.amountMinor(), amount.currency(), reference,
                                                 city.myriad.platform.db.SqlTimes.utc(now)})).replaceWithVoid())
-                                .chain(() -> payouts(c, op, ledgerReference, null, 1))
+                                .chain(() -> payouts(c, op, ledgerReference, null, null, 1))
                                 .chain(made -> {
                                     PayoutView view = made.get(0);
                                     Map<String, Object> details = new LinkedHashMap<>();
@@ -193,9 +193,13 @@ public class Payouts {
     }
 
     /** A page of the operator's payouts, newest first (its staff and platform admins). */
-    public Uni<Page<PayoutView>> list(Caller caller, UUID operatorId, PageRequest page) {
+    public Uni<Page<PayoutView>> list(Caller caller, UUID operatorId, String transferState, PageRequest page) {
+        if (transferState != null && !List.of("PENDING", "SENT", "FAILED").contains(transferState)) {
+            throw Invoices.invalid("transferState", "PENDING, SENT or FAILED");
+        }
         return settlements.readable(caller, operatorId).chain(op -> tx.asPlatform(c -> payouts(c, op, null,
-                page.afterUuid(), page.limit() + 1))).map(views -> page.page(views, v -> v.id().toString()));
+                transferState, page.afterUuid(), page.limit() + 1)))
+                .map(views -> page.page(views, v -> v.id().toString()));
     }
 
     /** What the operator has earned, been paid and is payable, per currency (its staff and platform admins). */
@@ -228,11 +232,11 @@ public class Payouts {
     }
 
     /**
-     * The operator's payouts newest first (by id: version 7 ids sort by time), those older than {@code before}, or
-     * the one posted under a ledger reference.
+     * The operator's payouts newest first (by id: version 7 ids sort by time), those older than {@code before}, of
+     * Stripe transfers in one state ({@code transferState}), or the one posted under a ledger reference.
      */
-    private static Uni<List<PayoutView>> payouts(SqlConnection c, UUID operator, String reference, UUID before,
-            int limit) {
+    private static Uni<List<PayoutView>> payouts(SqlConnection c, UUID operator, String reference,
+            String transferState, UUID before, int limit) {
         return c.preparedQuery("""
                         select t.id, e.amount_minor, e.currency, t.memo, t.created_at, t.created_by,
                                (select -sum(p.amount_minor) from ledger_entries p
@@ -243,7 +247,9 @@ public class Payouts {
                           left join payout_transfers x on x.transaction_id = t.id
                          where t.kind = 'OPERATOR_PAYOUT' and e.account = 'OPERATOR_PAYABLE' and e.owner_id = $1
                            and ($2::text is null or t.reference = $2::text) and ($3::uuid is null or t.id < $3::uuid)
-                         order by t.id desc limit $4""").execute(Tuple.of(operator, reference, before, limit))
+                           and ($5::text is null or x.state = $5::text)
+                         order by t.id desc limit $4""").execute(Tuple.of(operator, reference, before, limit,
+                        transferState))
                 .map(rows -> {
                     List<PayoutView> out = new ArrayList<>();
                     for (Row r : rows) {
