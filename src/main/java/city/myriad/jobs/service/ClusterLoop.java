@@ -624,10 +624,10 @@ final class ClusterLoop implements Runnable {
         writes.add(new Start(t, placements.write(p), t.countedBorrowed));
     }
 
-    /** A gang across nodes that asked for one block: the core places it inside one block or it waits. */
     /**
      * Whether free cards in a maintenance window, or kept for one the job would run into, are all it lacks. Asked once
-     * per cycle and shape ({@code maintenanceAnswers}, cleared by {@link #cycle}): a deep queue has few shapes.
+     * per cycle and shape ({@code maintenanceAnswers}, cleared before a cycle's wait reasons): a deep queue has few
+     * shapes.
      */
     private boolean keptOffByMaintenance(Tracked t) {
         if (t.core == null || inWindow.length == 0 && toCome.length == 0) {
@@ -645,6 +645,7 @@ final class ClusterLoop implements Runnable {
 
     private final Map<Shape, Boolean> maintenanceAnswers = new HashMap<>();
 
+    /** A gang across nodes that asked for one block: the core places it inside one block or it waits. */
     private boolean blockBound(Tracked t) {
         return t.row.sameBlock() && t.core != null
                 && t.core.gpus() > topology.maxCardsOnOneNode(t.core.allowedModels());
