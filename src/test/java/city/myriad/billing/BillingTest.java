@@ -1505,6 +1505,68 @@ class BillingTest {
             StripeStubs.server().removeStub(refuse);
         }
 
+        // An answer lost (Stripe made the transfer, the worker saw a 500): the next attempt finds it by its metadata
+        // and sends nothing again, whatever became of the key.
+        var lost = StripeStubs.server().stubFor(WireMock.post(WireMock.urlPathEqualTo("/v1/transfers"))
+                .withRequestBody(WireMock.containing("HZ-stripe-lost")).atPriority(1)
+                .willReturn(WireMock.aResponse().withStatus(500).withHeader("Content-Type", "application/json")
+                        .withBody("{\"error\":{\"type\":\"api_error\",\"message\":\"An unknown error occurred\"}}")));
+        try {
+            String answerLost = payout(Tokens.admin(), base, null, 4, "CNY", "HZ-stripe-lost", "STRIPE_TRANSFER")
+                    .then().statusCode(201).extract().path("id");
+            paidOut += 4;
+            payable -= 4;
+            untilTransfer(answerLost, "attempts >= 1");
+            parked(answerLost);
+            com.fasterxml.jackson.databind.node.ObjectNode made = StripeStubs.object("transfer");
+            made.put("id", "tr_found_after_500");
+            made.putObject("metadata").put("myriad_payout_id", answerLost);
+            StripeStubs.server().stubFor(WireMock.get(WireMock.urlPathEqualTo("/v1/transfers"))
+                    .withQueryParam("transfer_group", WireMock.equalTo("myriad-operator-" + operator))
+                    .withQueryParam("destination", WireMock.equalTo("acct_Hz1")).atPriority(1)
+                    .willReturn(WireMock.okJson("{\"object\":\"list\",\"url\":\"/v1/transfers\",\"has_more\":false,"
+                            + "\"data\":[" + made + "]}")));
+            int posts = StripeStubs.server().findAll(WireMock.postRequestedFor(WireMock.urlPathEqualTo("/v1/transfers"))
+                    .withHeader("Idempotency-Key", WireMock.equalTo("myriad-payout-" + answerLost))).size();
+            assertTrue(posts >= 1, "sent, its answer lost");
+            sqlRun("update payout_transfers set next_attempt_at = now() where transaction_id = $1",
+                    UUID.fromString(answerLost));
+            untilTransfer(answerLost, "state = 'SENT'");
+            assertEquals("tr_found_after_500", payoutOf(base, answerLost).getString("stripeTransferId"));
+            assertEquals(posts, StripeStubs.server().findAll(WireMock.postRequestedFor(WireMock.urlPathEqualTo(
+                    "/v1/transfers")).withHeader("Idempotency-Key", WireMock.equalTo("myriad-payout-" + answerLost)))
+                    .size(), "not sent again once Stripe held it: the attempt looked it up");
+
+            // Stripe unreachable on the 12th attempt and after (a 500: it may have made it): kept PENDING, never
+            // reversed; once Stripe answers with a refusal, FAILED and reversed.
+            String unanswered = payout(Tokens.admin(), base, null, 5, "CNY", "HZ-stripe-lost-2", "STRIPE_TRANSFER")
+                    .then().statusCode(201).extract().path("id");
+            sqlRun("update payout_transfers set attempts = 11, next_attempt_at = now() where transaction_id = $1",
+                    UUID.fromString(unanswered));
+            untilTransfer(unanswered, "attempts >= 12");
+            assertEquals("PENDING", payoutOf(base, unanswered).getString("transferState"), "no answer ends nothing");
+            sqlRun("update payout_transfers set next_attempt_at = now() where transaction_id = $1",
+                    UUID.fromString(unanswered));
+            untilTransfer(unanswered, "attempts >= 13");
+            assertEquals("PENDING", payoutOf(base, unanswered).getString("transferState"));
+            assertEquals(0, sql("select count(*) from ledger_transactions where reverses = $1", UUID.fromString(unanswered)));
+            assertTrue(StripeStubs.server().findAll(WireMock.getRequestedFor(WireMock.urlPathEqualTo("/v1/transfers"))
+                    .withQueryParam("transfer_group", WireMock.equalTo("myriad-operator-" + operator))).size() >= 2,
+                    "looked up before each resend");
+            StripeStubs.server().removeStub(lost);
+            lost = StripeStubs.server().stubFor(WireMock.post(WireMock.urlPathEqualTo("/v1/transfers"))
+                    .withRequestBody(WireMock.containing("HZ-stripe-lost-2")).atPriority(1)
+                    .willReturn(WireMock.aResponse().withStatus(400).withHeader("Content-Type", "application/json")
+                            .withBody("{\"error\":{\"type\":\"invalid_request_error\",\"message\":\"No such destination\"}}")));
+            sqlRun("update payout_transfers set next_attempt_at = now() where transaction_id = $1",
+                    UUID.fromString(unanswered));
+            untilTransfer(unanswered, "state = 'FAILED'");
+            assertEquals(1, sql("select count(*) from ledger_transactions where kind = 'OPERATOR_PAYOUT_REVERSED' "
+                    + "and reverses = $1", UUID.fromString(unanswered)));
+        } finally {
+            StripeStubs.server().removeStub(lost);
+        }
+
         // The rest, sent three times under one key: one payout; the key with another amount is refused.
         String key = "payout-" + UUID.randomUUID();
         io.restassured.response.Response first = payout(Tokens.admin(), base, key, payable, "CNY", "HZ-2024-01-77");
@@ -1572,6 +1634,38 @@ class BillingTest {
     static io.restassured.response.Response setAccount(String token, String base, String account) {
         return given().auth().oauth2(token).contentType("application/json")
                 .body("{\"stripeAccountId\":\"" + account + "\"}").put(base + "/payout-account");
+    }
+
+    /** Runs the billing worker until the payout's transfer row meets the condition (30 s at most), and checks it. */
+    private void untilTransfer(String payout, String condition) {
+        String count = "select count(*) from payout_transfers where transaction_id = $1 and " + condition;
+        Instant deadline = Instant.now().plusSeconds(30);
+        while (sql(count, UUID.fromString(payout)) == 0 && Instant.now().isBefore(deadline)) {
+            billing.roundNow();
+        }
+        assertEquals(1, sql(count, UUID.fromString(payout)), condition);
+    }
+
+    /**
+     * Keeps the billing worker off the payout's transfer for an hour, once no attempt is under way (one leased before
+     * would set its own next attempt when it ends: set again until the hour holds a second later).
+     */
+    private void parked(String payout) {
+        String park = "update payout_transfers set next_attempt_at = date_trunc('second', now()) + interval '1 hour' "
+                + "where transaction_id = $1";
+        String held = "select count(*) from payout_transfers where transaction_id = $1 "
+                + "and next_attempt_at > now() + interval '50 minutes' and next_attempt_at = date_trunc('second', next_attempt_at)";
+        Instant deadline = Instant.now().plusSeconds(30);
+        do {
+            sqlRun(park, UUID.fromString(payout));
+            try {
+                Thread.sleep(1_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        } while (sql(held, UUID.fromString(payout)) == 0 && Instant.now().isBefore(deadline));
+        assertEquals(1, sql(held, UUID.fromString(payout)), "parked");
     }
 
     /** One payout as listPayouts shows it. */

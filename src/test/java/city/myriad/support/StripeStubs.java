@@ -95,6 +95,9 @@ public class StripeStubs implements QuarkusTestResourceLifecycleManager {
         // An invoice's credit notes listed: none (a test stubs those Stripe made for its own invoice).
         server.stubFor(get(urlPathEqualTo("/v1/credit_notes")).willReturn(ok("{\"object\":\"list\","
                 + "\"url\":\"/v1/credit_notes\",\"has_more\":false,\"data\":[]}")));
+        // Transfers listed: none (a test stubs the one Stripe made for its own payout).
+        server.stubFor(get(urlPathEqualTo("/v1/transfers")).willReturn(ok("{\"object\":\"list\","
+                + "\"url\":\"/v1/transfers\",\"has_more\":false,\"data\":[]}")));
         // A customer's invoices listed: none (a test stubs the drafts Stripe made for its own customer).
         server.stubFor(get(urlPathEqualTo("/v1/invoices")).willReturn(ok("{\"object\":\"list\","
                 + "\"url\":\"/v1/invoices\",\"has_more\":false,\"data\":[]}")));
