@@ -26,7 +26,17 @@ class DemoDataRetryTest {
         int loads;
 
         Scripted(Throwable... failures) {
-            super(null, null, null, null, null, null, null, null, () -> true);
+            super(null, null, null, null, null, null, null, null, new DemoConfig() {
+                @Override
+                public boolean enabled() {
+                    return true;
+                }
+
+                @Override
+                public boolean historyEnabled() {
+                    return false;
+                }
+            });
             this.failures = new ArrayDeque<>(List.of(failures));
         }
 

@@ -1,0 +1,189 @@
+package city.myriad.demo;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import city.myriad.jobs.model.JobClass;
+import city.myriad.jobs.model.JobPlacement.NodeCards;
+import city.myriad.jobs.service.PastRuns;
+import city.myriad.jobs.service.PastRuns.Outcome;
+import city.myriad.jobs.service.PastRuns.PastRun;
+import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.money.Charges;
+import city.myriad.platform.security.Caller;
+import city.myriad.support.Tokens;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.quarkus.test.oidc.server.OidcWiremockTestResource;
+import io.quarkus.vertx.VertxContextSupport;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The dev start's demo month (DemoHistory) on a service of its own, started as the dev start is: last month's runs of
+ * acme and globex recorded through the jobs' PastRuns use case, metered, the month closed and invoiced to the minor
+ * unit of what the runs cost, computed here from the plan; and the use case's rules.
+ */
+@QuarkusTest
+@TestProfile(DemoHistoryTest.WithHistory.class)
+@QuarkusTestResource(OidcWiremockTestResource.class)
+class DemoHistoryTest {
+
+    /** The demo month on, as in the dev start. */
+    public static class WithHistory implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("myriad.demo.history.enabled", "true");
+        }
+    }
+
+    @Inject
+    DemoHistory history;
+
+    @Inject
+    PastRuns pastRuns;
+
+    static final YearMonth MONTH = YearMonth.now(ZoneOffset.UTC).minusMonths(1);
+
+    @Test
+    void last_month_is_invoiced_to_each_demo_tenant_for_what_its_runs_cost_and_the_operator_settled() throws Throwable {
+        List<PastRun> plan = DemoHistory.plan(MONTH);
+        long acme = owed(plan, DemoData.ACME);
+        long globex = owed(plan, DemoData.GLOBEX);
+        assertTrue(acme > 0 && globex > 0);
+
+        given().auth().oauth2(Tokens.admin()).get("/api/v1/billing/periods/" + MONTH).then().statusCode(200)
+                .body("state", equalTo("CLOSED")).body("invoiceCount", equalTo(2));
+        JsonPath acmeInvoice = invoice(Tokens.alice());
+        assertEquals(acme, acmeInvoice.getLong("total.amountMinor"), acmeInvoice.prettify());
+        assertEquals("ISSUED", acmeInvoice.getString("state"));
+        assertEquals(globex, invoice(Tokens.bob()).getLong("total.amountMinor"));
+        // One run on a node that went down: credited on acme's invoice, which says so.
+        assertTrue(acmeInvoice.getList("lines.kind").contains("PREEMPTION_CREDIT"), acmeInvoice.prettify());
+
+        // The runs are acme's jobs, in their final states; globex's are not acme's to see.
+        JsonPath jobs = given().auth().oauth2(Tokens.alice()).queryParam("limit", 500).get("/api/v1/jobs").then()
+                .statusCode(200).extract().jsonPath();
+        String demo = "items.findAll { it.name.startsWith('vision-train-') }";
+        assertEquals(24, jobs.getList(demo).size());
+        assertEquals(23, jobs.getList(demo + ".findAll { it.state == 'SUCCEEDED' }").size());
+        assertEquals(List.of("NODE_DOWN"), jobs.getList(demo + ".findAll { it.state == 'FAILED' }.reason"));
+        assertFalse(jobs.getList("items.name", String.class).stream().anyMatch(n -> n.startsWith("llm-")));
+
+        // The operator's statement of the month reconciles with the invoices.
+        given().auth().oauth2(Tokens.olga()).queryParam("period", MONTH.toString())
+                .get("/api/v1/operators/" + DemoData.HANGZHOU + "/settlements").then().statusCode(200)
+                .body("reconciled", equalTo(true));
+
+        // A second start records nothing and invoices nothing again.
+        history.load();
+        assertEquals(24, given().auth().oauth2(Tokens.alice()).queryParam("limit", 500).get("/api/v1/jobs").then()
+                .statusCode(200).extract().jsonPath().getList(demo).size());
+        assertEquals(acme, invoice(Tokens.alice()).getLong("total.amountMinor"));
+    }
+
+    @Test
+    void the_plan_of_every_month_of_a_year_ends_inside_its_month_and_never_puts_a_card_in_two_runs() {
+        for (int m = 1; m <= 12; m++) {
+            YearMonth month = YearMonth.of(2027, m);
+            List<PastRun> plan = DemoHistory.plan(month);
+            assertEquals(40, plan.size());
+            Instant end = month.plusMonths(1).atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+            for (PastRun r : plan) {
+                assertTrue(!r.startedAt().isBefore(month.atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC))
+                        && r.endedAt().isBefore(end), month + " " + r.name());
+            }
+            assertEquals(plan.stream().mapToInt(r -> r.placement().size()).sum(), plan.stream()
+                    .flatMap(r -> r.placement().stream().map(NodeCards::node)).distinct().count(), "nodes of their own");
+        }
+    }
+
+    @Test
+    void past_runs_are_recorded_by_platform_admins_only_and_each_must_have_ended_on_cards_of_the_cluster_once() {
+        Instant start = Instant.now().minus(Duration.ofDays(2));
+        Caller admin = new Caller("history-test", "history-test", Set.of(Caller.PLATFORM_ADMIN), Optional.empty(),
+                Optional.empty());
+        Caller tenant = new Caller("alice", "alice", Set.of(Caller.TENANT_ADMIN), Optional.of("acme"),
+                Optional.empty());
+        PastRun ok = run("hz-n1001", List.of(0, 1), start, start.plusSeconds(3600));
+        assertProblem("PLATFORM_ADMIN_REQUIRED", () -> record(tenant, List.of(ok)));
+        assertProblem("VALIDATION_FAILED", () -> record(admin, List.of(run("hz-n1001", List.of(0), start,
+                Instant.now().plusSeconds(60)))));
+        assertProblem("VALIDATION_FAILED", () -> record(admin, List.of(run("hz-n9999", List.of(0), start,
+                start.plusSeconds(60)))));
+        assertProblem("VALIDATION_FAILED", () -> record(admin, List.of(run("hz-n1001", List.of(8), start,
+                start.plusSeconds(60)))));
+        assertProblem("VALIDATION_FAILED", () -> record(admin, List.of(ok, run("hz-n1001", List.of(1, 2),
+                start.plusSeconds(1800), start.plusSeconds(5400)))));
+        assertProblem("PROJECT_NOT_FOUND", () -> record(admin, List.of(new PastRun(DemoData.GLOBEX,
+                DemoHistory.ACME_VISION, "x", "ASCEND-910B", JobClass.ON_DEMAND, List.of(new NodeCards("hz-n1001",
+                        List.of(0))), start, start.plusSeconds(60), 1200, "CNY", Outcome.SUCCEEDED))));
+        // Back to back on the same cards is no overlap; recorded once per recorder.
+        assertEquals(2, record(admin, List.of(ok, run("hz-n1001", List.of(0, 1), start.plusSeconds(3600),
+                start.plusSeconds(7200)))));
+        assertEquals(0, record(admin, List.of(ok)));
+        // Another recorder's run on those cards at that time: refused, the card was taken.
+        Caller other = new Caller("history-test-2", "history-test-2", Set.of(Caller.PLATFORM_ADMIN), Optional.empty(),
+                Optional.empty());
+        assertProblem("VALIDATION_FAILED", () -> record(other, List.of(run("hz-n1001", List.of(1), start.plusSeconds(
+                7000), start.plusSeconds(9000)))));
+        assertEquals(1, record(other, List.of(run("hz-n1001", List.of(1), start.plusSeconds(7200),
+                start.plusSeconds(9000)))));
+    }
+
+    private int record(Caller caller, List<PastRun> runs) {
+        try {
+            return VertxContextSupport.subscribeAndAwait(() -> pastRuns.record(caller, DemoData.HANGZHOU_CLUSTER, runs));
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    private static void assertProblem(String code, Runnable call) {
+        try {
+            call.run();
+        } catch (MyriadProblem p) {
+            assertEquals(code, p.code().name(), p.getMessage());
+            return;
+        }
+        throw new AssertionError("expected " + code);
+    }
+
+    private static PastRun run(String node, List<Integer> cards, Instant start, Instant end) {
+        return new PastRun(DemoData.ACME, DemoHistory.ACME_VISION, "history-test", "ASCEND-910B", JobClass.ON_DEMAND,
+                List.of(new NodeCards(node, cards)), start, end, 1200, "CNY", Outcome.SUCCEEDED);
+    }
+
+    /** What the tenant owes for its runs of the plan: each run's charge, less its credit, computed here. */
+    private static long owed(List<PastRun> plan, UUID tenant) {
+        return plan.stream().filter(r -> r.tenantId().equals(tenant)).mapToLong(r -> r.outcome() == Outcome.NODE_DOWN
+                ? 0 : Charges.of(r.unitPriceMinor(), r.placement().stream().mapToInt(n -> n.cards().size()).sum()
+                        * 1000, Duration.between(r.startedAt(), r.endedAt()))).sum();
+    }
+
+    private static JsonPath invoice(String token) {
+        List<String> ids = given().auth().oauth2(token).queryParam("period", MONTH.toString()).get("/api/v1/invoices")
+                .then().statusCode(200).extract().jsonPath().getList("items.id");
+        assertEquals(1, ids.size(), "one invoice of the month: " + ids);
+        return given().auth().oauth2(token).get("/api/v1/invoices/" + ids.get(0)).then().statusCode(200).extract()
+                .jsonPath();
+    }
+}
