@@ -1999,6 +1999,36 @@ class JobsTest {
     }
 
     @Test
+    void platform_admins_read_any_tenants_jobs_and_a_tenant_names_only_its_own() {
+        String cluster = World.cluster(1);
+        World.Tenant a = World.tenant();
+        World.Tenant b = World.tenant();
+        String id = submitted(a.admin(), job(cluster, a.projectId(), "1", "ON_DEMAND", 36000));
+        given().auth().oauth2(Tokens.admin()).get("/api/v1/jobs/" + id).then().statusCode(200)
+                .body("tenantId", equalTo(a.id())).body("history[0].to", equalTo("QUEUED"));
+        given().auth().oauth2(Tokens.admin()).get("/api/v1/jobs/" + UUID.randomUUID()).then().statusCode(404)
+                .body("code", equalTo("JOB_NOT_FOUND"));
+        given().auth().oauth2(Tokens.admin()).queryParam("tenantId", a.id()).get("/api/v1/jobs").then()
+                .statusCode(200).body("items.id", equalTo(List.of(id)));
+        given().auth().oauth2(Tokens.admin()).queryParam("tenantId", b.id()).get("/api/v1/jobs").then()
+                .statusCode(200).body("items", org.hamcrest.Matchers.empty());
+        given().auth().oauth2(Tokens.admin()).queryParam("order", "newest").queryParam("limit", 500)
+                .get("/api/v1/jobs").then().statusCode(200).body("items.id", hasItem(id));
+        given().auth().oauth2(Tokens.admin()).queryParam("projectId", a.projectId()).get("/api/v1/jobs").then()
+                .statusCode(200).body("items.id", equalTo(List.of(id)));
+        given().auth().oauth2(Tokens.admin()).queryParam("tenantId", UUID.randomUUID()).get("/api/v1/jobs").then()
+                .statusCode(404).body("code", equalTo("TENANT_NOT_FOUND"));
+        // A tenant may name itself, never another; nobody else reads jobs.
+        given().auth().oauth2(a.viewer()).queryParam("tenantId", a.id()).get("/api/v1/jobs").then().statusCode(200)
+                .body("items.id", equalTo(List.of(id)));
+        given().auth().oauth2(b.admin()).queryParam("tenantId", a.id()).get("/api/v1/jobs").then().statusCode(404)
+                .body("code", equalTo("TENANT_NOT_FOUND"));
+        given().auth().oauth2(Tokens.olga()).get("/api/v1/jobs/" + id).then().statusCode(403);
+        given().auth().oauth2(Tokens.olga()).queryParam("tenantId", a.id()).get("/api/v1/jobs").then().statusCode(404);
+        given().auth().oauth2(a.admin()).post("/api/v1/jobs/" + id + "/cancel").then().statusCode(200);
+    }
+
+    @Test
     void agent_events_are_applied_once_and_a_node_that_goes_down_fails_or_requeues_its_jobs_by_class() {
         String cluster = World.cluster(2);
         World.Tenant t = World.tenant();

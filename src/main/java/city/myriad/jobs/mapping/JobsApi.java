@@ -223,7 +223,7 @@ public final class JobsApi {
     /** listJobs' query parameters as the request gave them; the service checks them. */
     public record ListJobs(UUID projectId, String state, UUID clusterId, List<String> tag, String submittedBy,
             String name, String from, String to, String order, UUID dependsOn, UUID arrayId, String model,
-            String reason) {}
+            String reason, UUID tenantId) {}
 
     @Schema(name = "CancelJobs", description = "Which of the tenant's live jobs (QUEUED, RUNNING or HELD) to cancel, as "
             + "listJobs filters them: every field given holds, and at least one is given (an empty selector is "

@@ -140,10 +140,14 @@ public class JobRepository {
      * A tenant's jobs in id order after {@code after}, optionally of one project, state and cluster, and carrying every
      * tag of {@code tags} (a JSON object; null: any).
      */
+    /** A page of the tenant's jobs that {@code f} keeps; {@code tenantId} null: every tenant's (platform scope). */
     public Uni<List<JobRow>> page(UUID tenantId, UUID after, JobFilter f, int limit) {
         java.util.Map<String, Object> values = new java.util.LinkedHashMap<>();
-        StringBuilder sql = new StringBuilder("select " + SELECTED + " from jobs where tenant_id = :tenant");
-        values.put("tenant", tenantId);
+        StringBuilder sql = new StringBuilder("select " + SELECTED + " from jobs where "
+                + (tenantId == null ? "true" : "tenant_id = :tenant"));
+        if (tenantId != null) {
+            values.put("tenant", tenantId);
+        }
         values.put("limit", limit);
         if (after != null) {
             sql.append(f.newestFirst() ? " and id < :after" : " and id > :after");

@@ -90,7 +90,8 @@ public class JobResource {
     @GET
     @Extension(name = "x-problem-codes", value = TENANT_CODES + ", VALIDATION_FAILED, PROJECT_NOT_FOUND")
     @Operation(operationId = "listJobs", summary = "The tenant's jobs, optionally of one project, state and cluster",
-            description = "Oldest first (by id), or newest first with `order=newest`. Each QUEUED job carries its "
+            description = "A tenant's own (any tenant role); platform admins: every tenant's, or one tenant's with "
+                    + "`tenantId` (support reading what a tenant sees). Oldest first (by id), or newest first with `order=newest`. Each QUEUED job carries its "
                     + "queuePosition and estimatedStartAt as its own getJob gives them; the history is left out "
                     + "(getJob has it). `tag=key=value` (repeated: all of them) lists the jobs carrying those tags; "
                     + "`submittedBy` the jobs one username submitted; `name` the jobs of one name; `from` / `to` "
@@ -129,15 +130,18 @@ public class JobResource {
             @Parameter(description = "Only the jobs waiting or ended for this reason (a job's `reason`; the code before "
                     + "a colon: NEVER_FITS keeps `NEVER_FITS: NO_ALLOWED_MODEL`), as state=QUEUED&reason=QUOTA: the "
                     + "jobs a quota holds back", example = "QUOTA", schema = @Schema(type = SchemaType.STRING,
-                    pattern = "^[A-Z][A-Z_]{0,63}$")) @QueryParam("reason") String reason) {
+                    pattern = "^[A-Z][A-Z_]{0,63}$")) @QueryParam("reason") String reason,
+            @Parameter(description = "Platform admins: one tenant's jobs (a tenant's own id is taken too; another's "
+                    + "is 404)") @QueryParam("tenantId") UUID tenantId) {
         return jobs.list(callers.get(), paging.request(cursor, limit), new ListJobs(projectId, state, clusterId, tag,
-                submittedBy, name, from, to, order, dependsOn, arrayId, model, reason));
+                submittedBy, name, from, to, order, dependsOn, arrayId, model, reason, tenantId));
     }
 
     @GET
     @Path("/{jobId}")
     @Extension(name = "x-problem-codes", value = TENANT_CODES + ", JOB_NOT_FOUND")
-    @Operation(operationId = "getJob", summary = "A job: where it runs or why it waits, its cost and its history")
+    @Operation(operationId = "getJob", summary = "A job: where it runs or why it waits, its cost and its history",
+            description = "The job of the caller's tenant; platform admins: any tenant's job.")
     public Uni<JobView> get(@PathParam("jobId") UUID jobId) {
         return jobs.get(callers.get(), jobId);
     }

@@ -413,7 +413,17 @@ public class JobService {
                 query.arrayId(), query.model(), query.reason());
         Instant now = clock.instant();
         UUID project = filter.project();
-        return projects.readableTenant(caller).call(tenant -> project == null ? Uni.createFrom().voidItem()
+        if (caller.isPlatformAdmin() && caller.tenantSlug().isEmpty() && query.tenantId() == null) {
+            // Every tenant's jobs: a project named is only a filter (it has a tenant of its own).
+            return scoped.asPlatform(() -> jobs.page(null, page.afterUuid(), filter, page.limit() + 1)
+                            .map(rows -> page.page(rows, r -> r.id().toString()))
+                            .map(p -> new Page<>(p.items().stream().map(r -> summary(r, now)).toList(),
+                                    p.nextCursor())))
+                    .chain(p -> withEstimates(p.items(), now).map(views -> new Page<>(views, p.nextCursor())));
+        }
+        Uni<UUID> reader = query.tenantId() == null ? projects.readableTenant(caller)
+                : projects.tenant(caller, query.tenantId(), false);
+        return reader.call(tenant -> project == null ? Uni.createFrom().voidItem()
                         : projects.projectOf(tenant, project))
                 .chain(tenant -> scoped.asTenant(tenant, () -> jobs.page(tenant,
                         page.afterUuid(), filter, page.limit() + 1)
@@ -454,6 +464,11 @@ public class JobService {
 
     public Uni<JobView> get(Caller caller, UUID id) {
         Instant now = clock.instant();
+        if (caller.isPlatformAdmin() && caller.tenantSlug().isEmpty()) {
+            // Support: any tenant's job, read as its tenant would.
+            return scoped.asPlatform(() -> jobs.read(id).chain(found -> view(found.orElseThrow(() -> notFound(id)),
+                    now))).chain(view -> withEstimate(view, now));
+        }
         return projects.readableTenant(caller).chain(tenant -> scoped.asTenant(tenant, () -> jobs.find(tenant, id)
                 .chain(found -> view(found.orElseThrow(() -> notFound(id)), now))))
                 .chain(view -> withEstimate(view, now));
