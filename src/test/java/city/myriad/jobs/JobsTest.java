@@ -401,6 +401,54 @@ class JobsTest {
         given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + older + "/cancel");
     }
 
+    /** Support: a platform admin holds any tenant's job (over the tenant's own hold too), releases it and cancels any. */
+    @Test
+    void a_platform_admin_holds_any_tenants_job_which_only_an_admin_releases_and_cancels_any() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        String later = Instant.now().plusSeconds(3600).toString();
+        String waiting = submitted(t.member(), job(cluster, t.projectId(), "1", "ON_DEMAND", 600)
+                .replace("}", ",\"notBefore\":\"" + later + "\"}"));
+        String heldByTenant = given().auth().oauth2(t.member()).contentType("application/json")
+                .body(job(cluster, t.projectId(), "1", "ON_DEMAND", 600).replace("}", ",\"hold\":true}"))
+                .post("/api/v1/jobs").then().statusCode(201).extract().path("id");
+
+        // A QUEUED job, and one its tenant holds: both held by the admin now.
+        given().auth().oauth2(Tokens.admin()).post("/api/v1/jobs/" + waiting + "/hold").then().statusCode(200)
+                .body("state", equalTo("HELD")).body("reason", equalTo("HELD_BY_ADMIN"));
+        given().auth().oauth2(Tokens.admin()).post("/api/v1/jobs/" + heldByTenant + "/hold").then().statusCode(200)
+                .body("state", equalTo("HELD")).body("reason", equalTo("HELD_BY_ADMIN"))
+                .body("history.to", equalTo(List.of("QUEUED", "HELD")));
+        given().auth().oauth2(Tokens.admin()).post("/api/v1/jobs/" + waiting + "/hold").then().statusCode(200)
+                .body("history.to", equalTo(List.of("QUEUED", "HELD")));  // again: unchanged
+        // Its tenant may not release it, alone or in bulk, nor hold it away from the admin; it may cancel it.
+        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + waiting + "/release").then().statusCode(409)
+                .contentType("application/problem+json").body("code", equalTo("JOB_HELD_BY_ADMIN"));
+        given().auth().oauth2(t.admin()).contentType("application/json")
+                .body("{\"jobIds\":[\"" + waiting + "\",\"" + heldByTenant + "\"]}").post("/api/v1/job-releases")
+                .then().statusCode(200).body("jobIds", org.hamcrest.Matchers.empty()).body("more", equalTo(false));
+        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + waiting + "/hold").then().statusCode(200)
+                .body("reason", equalTo("HELD_BY_ADMIN"));
+        // Another tenant sees none of it; the admin releases it: QUEUED again (waiting for its notBefore).
+        given().auth().oauth2(World.tenant().admin()).post("/api/v1/jobs/" + waiting + "/hold").then().statusCode(404);
+        given().auth().oauth2(Tokens.admin()).post("/api/v1/jobs/" + waiting + "/release").then().statusCode(200)
+                .body("state", equalTo("QUEUED")).body("history.reason", equalTo(List.of("SUBMITTED", "HELD_BY_ADMIN",
+                        "RELEASED")));
+        given().auth().oauth2(Tokens.admin()).post("/api/v1/jobs/" + UUID.randomUUID() + "/hold").then()
+                .statusCode(404).body("code", equalTo("JOB_NOT_FOUND"));
+        // The admin cancels any tenant's job; the tenant's trail says who did what.
+        given().auth().oauth2(Tokens.admin()).post("/api/v1/jobs/" + heldByTenant + "/cancel").then().statusCode(200)
+                .body("state", equalTo("CANCELLED")).body("reason", equalTo("CANCELLED_BY_ADMIN"));
+        JsonPath trail = given().auth().oauth2(t.admin()).get("/api/v1/tenants/" + t.id() + "/audit-events").then()
+                .statusCode(200).extract().jsonPath();
+        assertEquals(List.of("admin"), trail.getList("items.findAll { it.action == 'cancelJob' }.actor.username"));
+        assertEquals(2, trail.getList("items.findAll { it.action == 'holdJob' && it.actor.username == 'admin' }")
+                .size(), "the admin's two holds that changed a job: " + trail.prettify());
+        assertEquals(List.of(), trail.getList("items.findAll { it.action == 'holdJob' && it.actor.username != 'admin' }"),
+                "the tenant's hold of a job the admin holds changed nothing");
+        given().auth().oauth2(t.member()).post("/api/v1/jobs/" + waiting + "/cancel").then().statusCode(200);
+    }
+
     /** Submitted with {@code hold}, a job is HELD from the start: a job beside it runs and ends, it waits for release. */
     @Test
     void a_job_submitted_held_waits_for_its_release_while_others_run() {

@@ -304,7 +304,7 @@ public final class JobsApi {
             @Schema(enumeration = {"QUEUED", "RUNNING", "PREEMPTED", "SUCCEEDED", "FAILED", "CANCELLED", "HELD"},
                     examples = "RUNNING") String state,
             @Schema(description = "Why it waits (QUEUED: CAPACITY, MAINTENANCE, QUOTA, RESERVATION_NOT_STARTED, "
-                    + "RESERVATION_FULL, BLOCK, TENANT_SUSPENDED, NOT_BEFORE, ARRAY_LIMIT; HELD: HELD_BY_TENANT, DEPENDENCY) or why it ended (COMPLETED, TIME_LIMIT, NODE_DOWN, MAINTENANCE, CANCELLED_BY_TENANT, RESERVATION_ENDED, ...)",
+                    + "RESERVATION_FULL, BLOCK, TENANT_SUSPENDED, NOT_BEFORE, ARRAY_LIMIT; HELD: HELD_BY_TENANT, HELD_BY_ADMIN, DEPENDENCY) or why it ended (COMPLETED, TIME_LIMIT, NODE_DOWN, MAINTENANCE, CANCELLED_BY_TENANT, CANCELLED_BY_ADMIN, RESERVATION_ENDED, ...)",
                     examples = "CAPACITY") String reason,
             @Schema(description = "The run number: 1 for the first run, one more after each requeue", examples = "1")
             int attempt,

@@ -32,11 +32,15 @@ public final class Reasons {
     public static final String SCHEDULED = "SCHEDULED";
     public static final String COMPLETED = "COMPLETED";
     public static final String CANCELLED_BY_TENANT = "CANCELLED_BY_TENANT";
+    /** Cancelled by a platform admin (support), charged for the time it ran as any cancel. */
+    public static final String CANCELLED_BY_ADMIN = "CANCELLED_BY_ADMIN";
     public static final String TIME_LIMIT = "TIME_LIMIT";
     public static final String PREEMPTED = "PREEMPTED";
     public static final String REQUEUED = "REQUEUED";
     /** Held by its tenant (QUEUED → HELD): in no queue until released. */
     public static final String HELD_BY_TENANT = "HELD_BY_TENANT";
+    /** Held by a platform admin (support: a job that harms the cluster or breaks the terms): only an admin releases it. */
+    public static final String HELD_BY_ADMIN = "HELD_BY_ADMIN";
     /** Released by its tenant (HELD → QUEUED): queued again, its wait counted from the release. */
     public static final String RELEASED = "RELEASED";
     /** The last job it depended on ended as asked (HELD → QUEUED): queued, its wait counted from then. */

@@ -150,9 +150,11 @@ public class JobResource {
     @Path("/{jobId}/cancel")
     @Consumes(MediaType.WILDCARD)
     @Extension(name = "x-problem-codes", value = TENANT_CODES + ", JOB_NOT_FOUND, JOB_NOT_CANCELLABLE")
-    @Operation(operationId = "cancelJob", summary = "Cancel a job (tenant-admin or tenant-member)",
+    @Operation(operationId = "cancelJob", summary = "Cancel a job (tenant-admin or tenant-member; platform admins: any)",
             description = "A QUEUED job leaves the queue (a HELD one ends); a RUNNING one is charged for the time it "
-                    + "ran and its agents are told to stop it. Cancelling a cancelled job again answers it unchanged.")
+                    + "ran and its agents are told to stop it. Cancelling a cancelled job again answers it unchanged. "
+                    + "Reason CANCELLED_BY_TENANT, or CANCELLED_BY_ADMIN when a platform admin cancels any tenant's "
+                    + "job (support; in the tenant's audit trail).")
     public Uni<JobView> cancel(@PathParam("jobId") UUID jobId) {
         return jobs.cancel(callers.get(), jobId);
     }
@@ -192,12 +194,16 @@ public class JobResource {
     @Path("/{jobId}/hold")
     @Consumes(MediaType.WILDCARD)
     @Extension(name = "x-problem-codes", value = TENANT_CODES + ", JOB_NOT_FOUND, JOB_NOT_HOLDABLE")
-    @Operation(operationId = "holdJob", summary = "Hold a queued job out of the queue (tenant-admin or tenant-member)",
+    @Operation(operationId = "holdJob", summary = "Hold a queued job out of the queue (tenant-admin or tenant-member; "
+            + "platform admins: any)",
             description = "As Slurm's scontrol hold: a QUEUED job becomes HELD (reason HELD_BY_TENANT) and is in no "
                     + "queue until released; it keeps its price and still counts against the budget as a queued job "
                     + "does, and it can be cancelled. A job HELD for its dependencies (reason DEPENDENCY) is held by "
                     + "its tenant as well (HELD_BY_TENANT): its dependencies met, it stays HELD until released. Holding "
-                    + "a job its tenant holds answers it unchanged; a RUNNING or ended job is 409 JOB_NOT_HOLDABLE.")
+                    + "a job its tenant holds answers it unchanged; a RUNNING or ended job is 409 JOB_NOT_HOLDABLE. "
+                    + "A platform admin holds any tenant's job (support, as Slurm's administrator hold): reason "
+                    + "HELD_BY_ADMIN, over the tenant's hold or the dependencies' too; only a platform admin "
+                    + "releases it (the tenant: 409 JOB_HELD_BY_ADMIN), and the tenant may still cancel it.")
     public Uni<JobView> hold(@PathParam("jobId") UUID jobId) {
         return holds.hold(callers.get(), jobId);
     }
@@ -205,13 +211,14 @@ public class JobResource {
     @POST
     @Path("/{jobId}/release")
     @Consumes(MediaType.WILDCARD)
-    @Extension(name = "x-problem-codes", value = TENANT_CODES + ", JOB_NOT_FOUND, JOB_NOT_HELD")
+    @Extension(name = "x-problem-codes", value = TENANT_CODES + ", JOB_NOT_FOUND, JOB_NOT_HELD, JOB_HELD_BY_ADMIN")
     @Operation(operationId = "releaseJob", summary = "Release a held job into the queue (tenant-admin or "
-            + "tenant-member)", description = "As Slurm's scontrol release: a HELD job is QUEUED again (history "
+            + "tenant-member; platform admins: any)", description = "As Slurm's scontrol release: a HELD job is QUEUED again (history "
                     + "reason RELEASED) and its wait counts from now (`eligibleAt`): a hold does not age a job. "
                     + "A job that still waits for its dependencies stays HELD for them (reason DEPENDENCY); one HELD "
                     + "only for them has no hold to release and is answered unchanged, as is a QUEUED job; a RUNNING "
-                    + "or ended job is 409 JOB_NOT_HELD.")
+                    + "or ended job is 409 JOB_NOT_HELD. A job a platform admin holds (HELD_BY_ADMIN) only a platform "
+                    + "admin releases: 409 JOB_HELD_BY_ADMIN for its tenant.")
     public Uni<JobView> release(@PathParam("jobId") UUID jobId) {
         return holds.release(callers.get(), jobId);
     }

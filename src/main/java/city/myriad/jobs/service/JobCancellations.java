@@ -54,12 +54,16 @@ public class JobCancellations {
 
     /** Ends a locked QUEUED, HELD or RUNNING job for its tenant (CANCELLED_BY_TENANT): out of the queue, or stopped. */
     Uni<JobRow> end(JobRow j, Instant now) {
+        return end(j, Reasons.CANCELLED_BY_TENANT, now);
+    }
+
+    /** {@link #end(JobRow, Instant)} for {@code reason}: the tenant's cancel, or a platform admin's. */
+    Uni<JobRow> end(JobRow j, String reason, Instant now) {
         if (j.state() == JobState.QUEUED || j.state() == JobState.HELD) {
-            return runs.endQueued(j, JobState.CANCELLED, Reasons.CANCELLED_BY_TENANT, now, true);
+            return runs.endQueued(j, JobState.CANCELLED, reason, now, true);
         }
         if (j.state() == JobState.RUNNING) {
-            return runs.endRun(j, new JobRuns.RunEnd(JobState.CANCELLED, Reasons.CANCELLED_BY_TENANT, false, true,
-                    true), now);
+            return runs.endRun(j, new JobRuns.RunEnd(JobState.CANCELLED, reason, false, true, true), now);
         }
         throw new IllegalStateException("job " + j.id() + " is " + j.state() + ", not live");
     }

@@ -67,9 +67,14 @@ public class JobHolds {
      */
     public Uni<JobView> hold(Caller caller, UUID id) {
         Instant now = clock.instant();
+        boolean admin = JobService.support(caller);
         return change(caller, id, "holdJob", j -> {
             if (j.state() == JobState.QUEUED) {
-                return runs.hold(j, Reasons.HELD_BY_TENANT, now);
+                return runs.hold(j, admin ? Reasons.HELD_BY_ADMIN : Reasons.HELD_BY_TENANT, now);
+            }
+            if (j.state() == JobState.HELD && admin) {
+                // An admin's hold takes over the tenant's or the dependencies': only an admin lifts it.
+                return Reasons.HELD_BY_ADMIN.equals(j.reason()) ? null : runs.holdWaiting(j, Reasons.HELD_BY_ADMIN, now);
             }
             if (j.state() == JobState.HELD) {
                 return Reasons.DEPENDENCY.equals(j.reason()) ? runs.holdWaiting(j, now) : null;  // null: held already
@@ -86,7 +91,12 @@ public class JobHolds {
      */
     public Uni<JobView> release(Caller caller, UUID id) {
         Instant now = clock.instant();
+        boolean admin = JobService.support(caller);
         return change(caller, id, "releaseJob", j -> {
+            if (j.state() == JobState.HELD && Reasons.HELD_BY_ADMIN.equals(j.reason()) && !admin) {
+                throw new MyriadProblem.Conflict(ProblemCode.JOB_HELD_BY_ADMIN, "Job " + id + " is held by a "
+                        + "platform admin; only a platform admin releases it (you may cancel it)");
+            }
             if (j.state() == JobState.HELD) {
                 return Reasons.DEPENDENCY.equals(j.reason()) ? null : runs.release(j, now);
             }
@@ -112,13 +122,19 @@ public class JobHolds {
     }
 
     private Uni<ChangedJobs> changeAll(Caller caller, SelectJobs command, JobState from, String action) {
-        JobFilter filter = JobCancellations.selector(command, from);
+        // A release selects only the tenant's own holds: jobs HELD for their dependencies or by a platform admin are
+        // not its to release, and left out of the selection itself, so that `more` never keeps pointing at them.
+        JobFilter filter = from == JobState.HELD
+                ? JobCancellations.selector(command, from).about(null, Reasons.HELD_BY_TENANT)
+                : JobCancellations.selector(command, from);
         Instant now = clock.instant();
         return projects.runningTenant(caller).chain(tenant -> selections.each(tenant, filter, command.jobIds(),
                         id -> jobs.lock(id).chain(locked -> {
                             JobRow j = locked.orElse(null);
-                            if (j == null || j.state() != from || Reasons.DEPENDENCY.equals(j.reason())) {
-                                return Uni.createFrom().<JobRow>nullItem();  // moved meanwhile, or not the tenant's hold
+                            if (j == null || j.state() != from || Reasons.DEPENDENCY.equals(j.reason())
+                                    || Reasons.HELD_BY_ADMIN.equals(j.reason())) {
+                                // moved meanwhile, or not the tenant's hold to release
+                                return Uni.createFrom().<JobRow>nullItem();
                             }
                             return (from == JobState.QUEUED ? runs.hold(j, Reasons.HELD_BY_TENANT, now)
                                     : runs.release(j, now))
@@ -134,28 +150,33 @@ public class JobHolds {
      * leads (nothing written, nothing recorded), or throws the conflict.
      */
     private Uni<JobView> change(Caller caller, UUID id, String action, Function<JobRow, Uni<JobRow>> step) {
-        return projects.runningTenant(caller).chain(tenant -> scoped.asTenant(tenant, () -> jobs.find(tenant, id)
+        Uni<UUID> changed = JobService.support(caller)
+                ? scoped.asPlatform(() -> jobs.lock(id).chain(locked -> apply(caller, id, action, step, locked)))
+                : projects.runningTenant(caller).chain(tenant -> scoped.asTenant(tenant, () -> jobs.find(tenant, id)
                         .chain(found -> jobs.lock(found.orElseThrow(() -> notFound(id)).id()))
-                        .chain(locked -> {
-                            JobRow j = locked.orElseThrow(() -> notFound(id));
-                            Uni<JobRow> written = step.apply(j);
-                            if (written == null) {
-                                return Uni.createFrom().<UUID>nullItem();
-                            }
-                            return written.chain(after -> {
-                                if (after == null) {  // the row is locked: only a bug gets here
-                                    throw new IllegalStateException("job " + id + " moved while locked");
-                                }
-                                return audit.record(caller, tenant, action, Target.of("JOB", id),
-                                        Map.of("previousState", j.state().name())).replaceWith(j.clusterId());
-                            });
-                        }))
-                .invoke(cluster -> {
-                    if (cluster != null) {
-                        loops.wake(cluster);
-                    }
-                })
-                .chain(() -> views.get(caller, id)));
+                        .chain(locked -> apply(caller, id, action, step, locked))));
+        return changed.invoke(cluster -> {
+            if (cluster != null) {
+                loops.wake(cluster);
+            }
+        }).chain(() -> views.get(caller, id));
+    }
+
+    /** The step on the locked job and its audit event (in the job's tenant's trail); the job's cluster, or null. */
+    private Uni<UUID> apply(Caller caller, UUID id, String action, Function<JobRow, Uni<JobRow>> step,
+            java.util.Optional<JobRow> locked) {
+        JobRow j = locked.orElseThrow(() -> notFound(id));
+        Uni<JobRow> written = step.apply(j);
+        if (written == null) {
+            return Uni.createFrom().nullItem();
+        }
+        return written.chain(after -> {
+            if (after == null) {  // the row is locked: only a bug gets here
+                throw new IllegalStateException("job " + id + " moved while locked");
+            }
+            return audit.record(caller, j.tenantId(), action, Target.of("JOB", id),
+                    Map.of("previousState", j.state().name())).replaceWith(j.clusterId());
+        });
     }
 
     private static MyriadProblem notFound(UUID id) {

@@ -87,7 +87,12 @@ public class JobRuns {
      * dependencies met do not queue it (no transition: its state does not change). As {@link #hold}.
      */
     public Uni<JobRow> holdWaiting(JobRow waiting, Instant at) {
-        return reasonOf(waiting, Reasons.HELD_BY_TENANT, at);
+        return holdWaiting(waiting, Reasons.HELD_BY_TENANT, at);
+    }
+
+    /** A job already HELD is held now for {@code why} (a platform admin's hold over its tenant's or its dependencies'). */
+    public Uni<JobRow> holdWaiting(JobRow waiting, String why, Instant at) {
+        return reasonOf(waiting, why, at);
     }
 
     /**

@@ -413,7 +413,7 @@ public class JobService {
                 query.arrayId(), query.model(), query.reason());
         Instant now = clock.instant();
         UUID project = filter.project();
-        if (caller.isPlatformAdmin() && caller.tenantSlug().isEmpty() && query.tenantId() == null) {
+        if (support(caller) && query.tenantId() == null) {
             // Every tenant's jobs: a project named is only a filter (it has a tenant of its own).
             return scoped.asPlatform(() -> jobs.page(null, page.afterUuid(), filter, page.limit() + 1)
                             .map(rows -> page.page(rows, r -> r.id().toString()))
@@ -464,7 +464,7 @@ public class JobService {
 
     public Uni<JobView> get(Caller caller, UUID id) {
         Instant now = clock.instant();
-        if (caller.isPlatformAdmin() && caller.tenantSlug().isEmpty()) {
+        if (support(caller)) {
             // Support: any tenant's job, read as its tenant would.
             return scoped.asPlatform(() -> jobs.read(id).chain(found -> view(found.orElseThrow(() -> notFound(id)),
                     now))).chain(view -> withEstimate(view, now));
@@ -495,21 +495,36 @@ public class JobService {
      */
     public Uni<JobView> cancel(Caller caller, UUID id) {
         Instant now = clock.instant();
+        if (support(caller)) {
+            return scoped.asPlatform(() -> jobs.lock(id).chain(locked -> cancelLocked(caller, id,
+                    locked.orElseThrow(() -> notFound(id)), Reasons.CANCELLED_BY_ADMIN, now)))
+                    .invoke(view -> loops.wake(view.clusterId()));
+        }
         return projects.runningTenant(caller).chain(tenant -> scoped.asTenant(tenant, () -> jobs.find(tenant, id)
                 .chain(found -> jobs.lock(found.orElseThrow(() -> notFound(id)).id()))
-                .chain(locked -> {
-                    JobRow j = locked.orElseThrow(() -> notFound(id));
-                    Uni<?> done = switch (j.state()) {
-                        case QUEUED, RUNNING, HELD -> cancellations.end(j, now);
-                        case CANCELLED -> Uni.createFrom().item(j);
-                        default -> throw new MyriadProblem.Conflict(ProblemCode.JOB_NOT_CANCELLABLE, "Job " + id
-                                + " has ended " + j.state());
-                    };
-                    // A job already CANCELLED changes nothing again, and is not recorded again.
-                    Uni<?> recorded = j.state() == JobState.CANCELLED ? done : done.call(() -> audit.record(caller,
-                            tenant, "cancelJob", Target.of("JOB", id), Map.of("previousState", j.state().name())));
-                    return recorded.chain(() -> jobs.find(tenant, id)).chain(after -> view(after.orElseThrow(), now));
-                }))).invoke(view -> loops.wake(view.clusterId()));
+                .chain(locked -> cancelLocked(caller, id, locked.orElseThrow(() -> notFound(id)),
+                        Reasons.CANCELLED_BY_TENANT, now)))).invoke(view -> loops.wake(view.clusterId()));
+    }
+
+    private Uni<JobView> cancelLocked(Caller caller, UUID id, JobRow j, String reason, Instant now) {
+        Uni<?> done = switch (j.state()) {
+            case QUEUED, RUNNING, HELD -> cancellations.end(j, reason, now);
+            case CANCELLED -> Uni.createFrom().item(j);
+            default -> throw new MyriadProblem.Conflict(ProblemCode.JOB_NOT_CANCELLABLE, "Job " + id
+                    + " has ended " + j.state());
+        };
+        // A job already CANCELLED changes nothing again, and is not recorded again.
+        Uni<?> recorded = j.state() == JobState.CANCELLED ? done : done.call(() -> audit.record(caller,
+                j.tenantId(), "cancelJob", Target.of("JOB", id), Map.of("previousState", j.state().name())));
+        return recorded.chain(() -> jobs.read(id)).chain(after -> view(after.orElseThrow(), now));
+    }
+
+    /**
+     * Whether the caller acts as the platform's support: a platform admin of no tenant, who reads, holds, releases
+     * and cancels any tenant's job (docs/jobs.md, "Support").
+     */
+    static boolean support(Caller caller) {
+        return caller.isPlatformAdmin() && caller.tenantSlug().isEmpty();
     }
 
     private Uni<JobView> view(JobRow r, Instant now) {

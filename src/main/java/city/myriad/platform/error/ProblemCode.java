@@ -128,6 +128,7 @@ public enum ProblemCode {
     JOB_NOT_CANCELLABLE(409, "The job has ended (SUCCEEDED, FAILED or CANCELLED); nothing to cancel"),
     JOB_NOT_HOLDABLE(409, "Only a QUEUED job can be held; this one runs or has ended (cancel a running job to stop it)"),
     JOB_NOT_HELD(409, "Only a HELD job can be released; this one runs or has ended"),
+    JOB_HELD_BY_ADMIN(409, "A platform admin holds this job; only a platform admin releases it (the tenant may cancel it)"),
     JOB_NOT_UPDATABLE(409, "Only a job that has not started yet (QUEUED or HELD, never run) can be changed: what "
             + "has run was metered with what the job was"),
     JOB_DEPENDENCY_NEVER_SATISFIED(409, "A job named in dependsOn has already ended otherwise than the dependency asks: "
