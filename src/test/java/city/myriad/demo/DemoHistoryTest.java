@@ -131,6 +131,9 @@ class DemoHistoryTest {
                 start.plusSeconds(60)))));
         assertProblem("VALIDATION_FAILED", () -> record(admin, List.of(ok, run("hz-n1001", List.of(1, 2),
                 start.plusSeconds(1800), start.plusSeconds(5400)))));
+        assertProblem("VALIDATION_FAILED", () -> record(admin, List.of(new PastRun(DemoData.ACME,
+                DemoHistory.ACME_VISION, "x", null, JobClass.ON_DEMAND, List.of(new NodeCards("hz-n1001", List.of(0))),
+                start, start.plusSeconds(60), 1200, "CNY", Outcome.SUCCEEDED))));
         assertProblem("PROJECT_NOT_FOUND", () -> record(admin, List.of(new PastRun(DemoData.GLOBEX,
                 DemoHistory.ACME_VISION, "x", "ASCEND-910B", JobClass.ON_DEMAND, List.of(new NodeCards("hz-n1001",
                         List.of(0))), start, start.plusSeconds(60), 1200, "CNY", Outcome.SUCCEEDED))));

@@ -93,7 +93,8 @@ public class PastRuns {
         Instant now = clock.instant();
         Map<String, Map<String, NodeInService>> nodesByModel = new HashMap<>();
         return clusters.find(clusterId)
-                .chain(cluster -> Multi.createFrom().iterable(runs.stream().map(PastRun::model).distinct().toList())
+                .chain(cluster -> Multi.createFrom().iterable(runs.stream().map(PastRun::model)
+                                .filter(java.util.Objects::nonNull).distinct().toList())
                         .onItem().transformToUniAndConcatenate(model -> clusters.nodesInService(clusterId, model)
                                 .invoke(nodes -> {
                                     Map<String, NodeInService> byName = new HashMap<>();
@@ -101,8 +102,9 @@ public class PastRuns {
                                     nodesByModel.put(model, byName);
                                 }))
                         .collect().last())
-                .chain(() -> Multi.createFrom().iterable(runs.stream().map(r -> List.of(r.tenantId(), r.projectId()))
-                                .distinct().toList())
+                .chain(() -> Multi.createFrom().iterable(runs.stream()
+                                .filter(r -> r.tenantId() != null && r.projectId() != null)
+                                .map(r -> List.of(r.tenantId(), r.projectId())).distinct().toList())
                         .onItem().transformToUniAndConcatenate(p -> projects.projectOf(p.get(0), p.get(1)))
                         .collect().last())
                 .chain(() -> {
@@ -129,6 +131,10 @@ public class PastRuns {
     private EndedRun ended(Caller caller, UUID clusterId, int index, PastRun r, Map<String, NodeInService> nodes,
             Instant now) {
         String at = "runs[" + index + "]";
+        if (r.tenantId() == null || r.projectId() == null || r.model() == null || r.jobClass() == null
+                || r.outcome() == null) {
+            throw invalid(at, "a tenant, a project, a card model, a class and an outcome");
+        }
         if (r.startedAt() == null || r.endedAt() == null || !r.startedAt().isBefore(r.endedAt())
                 || r.endedAt().isAfter(now)) {
             throw invalid(at + ".endedAt", "a past run starts before it ends, and has ended by now");
