@@ -82,6 +82,8 @@ class DemoHistoryTest {
                 .statusCode(200).extract().jsonPath();
         String demo = "items.findAll { it.name.startsWith('vision-train-') }";
         assertEquals(24, jobs.getList(demo).size());
+        assertEquals(java.util.stream.IntStream.rangeClosed(1, 24).mapToObj(i -> "vision-train-%02d".formatted(i))
+                .toList(), jobs.getList(demo + ".name"), "listed oldest first, as they ran");
         assertEquals(23, jobs.getList(demo + ".findAll { it.state == 'SUCCEEDED' }").size());
         assertEquals(List.of("NODE_DOWN"), jobs.getList(demo + ".findAll { it.state == 'FAILED' }.reason"));
         assertFalse(jobs.getList("items.name", String.class).stream().anyMatch(n -> n.startsWith("llm-")));

@@ -170,7 +170,8 @@ public class PastRuns {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        return new EndedRun(ids.next(), r.tenantId(), r.projectId(), clusterId, r.name(), r.model(), milli,
+        // Its id of the time it started, as a job submitted then: lists by id put it among the jobs of its time.
+        return new EndedRun(ids.at(r.startedAt()), r.tenantId(), r.projectId(), clusterId, r.name(), r.model(), milli,
                 r.jobClass().name(), r.currency(), r.unitPriceMinor(), placement, r.startedAt(), r.endedAt(),
                 (down ? JobState.FAILED : JobState.SUCCEEDED).name(), down ? Reasons.NODE_DOWN : Reasons.COMPLETED,
                 charge, down ? charge : 0, caller.username());

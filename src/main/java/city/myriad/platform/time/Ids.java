@@ -32,7 +32,18 @@ public class Ids {
     }
 
     public UUID next() {
-        long millis = clock.millis();
+        return at(clock.millis());
+    }
+
+    /**
+     * A version-7 id of an instant in the past: a row recorded now for something made then (a run recorded after
+     * the fact), so that it sorts among the rows of its time.
+     */
+    public UUID at(java.time.Instant instant) {
+        return at(instant.toEpochMilli());
+    }
+
+    private UUID at(long millis) {
         long msb = (millis << 16) | 0x7000L | (random.nextLong() & 0x0FFFL);
         long lsb = (random.nextLong() & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;
         return new UUID(msb, lsb);
