@@ -150,6 +150,22 @@ class DemoHistoryTest {
                 7000), start.plusSeconds(9000)))));
         assertEquals(1, record(other, List.of(run("hz-n1001", List.of(1), start.plusSeconds(7200),
                 start.plusSeconds(9000)))));
+        // Two recorders at once on one card: one batch recorded, the other refused (the cluster's lock), never both.
+        List<java.util.concurrent.CompletableFuture<String>> both = new java.util.ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Caller recorder = new Caller("history-race-" + i, "history-race-" + i, Set.of(Caller.PLATFORM_ADMIN),
+                    Optional.empty(), Optional.empty());
+            both.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return "recorded " + record(recorder, List.of(run("hz-n1002", List.of(3), start,
+                            start.plusSeconds(600))));
+                } catch (MyriadProblem p) {
+                    return p.code().name();
+                }
+            }));
+        }
+        assertEquals(List.of("VALIDATION_FAILED", "recorded 1"), both.stream()
+                .map(java.util.concurrent.CompletableFuture::join).sorted().toList());
     }
 
     private int record(Caller caller, List<PastRun> runs) {

@@ -21,6 +21,15 @@ public class PastRunRepository {
             int cardsMilli, String jobClass, String currency, long unitPriceMinor, String placement, Instant startedAt,
             Instant endedAt, String state, String reason, long chargeMinor, long creditMinor, String recordedBy) {}
 
+    /**
+     * Takes the cluster's past-runs lock for the transaction: two batches recorded at once are checked against each
+     * other's cards one after the other, never both against the runs before them alone.
+     */
+    public Uni<Void> lock(SqlConnection c, UUID clusterId) {
+        return c.preparedQuery("select pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .execute(Tuple.of("past-runs:" + clusterId)).replaceWithVoid();
+    }
+
     /** Whether any run was recorded by {@code recordedBy} on the cluster (a loader's earlier pass). */
     public Uni<Boolean> anyBy(SqlConnection c, UUID clusterId, String recordedBy) {
         return c.preparedQuery("select exists (select 1 from jobs where cluster_id = $1 and submitted_by = $2)")

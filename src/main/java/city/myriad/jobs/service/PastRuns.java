@@ -40,7 +40,7 @@ import java.util.UUID;
  *
  * <p>Rules: platform admins only; every run ended (start before end, end not after now), on nodes of the cluster's
  * model that are in service, each card named once and within the node's cards; no card in two runs at once, of the
- * batch or recorded before (ended or still running); of a
+ * batch or recorded before (ended or still running; batches on one cluster are recorded one at a time); of a
  * project of its tenant; ON_DEMAND or SPOT (a reserved run is paid by its reservation, which this does not make).
  * A batch is recorded once per recorder and cluster: a second one finds the first and records nothing.
  */
@@ -115,7 +115,8 @@ public class PastRuns {
                     noCardTwiceAtOnce(runs);
                     Instant from = runs.stream().map(PastRun::startedAt).min(Instant::compareTo).orElse(now);
                     Instant to = runs.stream().map(PastRun::endedAt).max(Instant::compareTo).orElse(now);
-                    return tx.asPlatform(c -> repository.anyBy(c, clusterId, caller.username()).chain(done -> {
+                    return tx.asPlatform(c -> repository.lock(c, clusterId)
+                            .chain(() -> repository.anyBy(c, clusterId, caller.username())).chain(done -> {
                         if (done) {
                             return Uni.createFrom().item(0);
                         }
