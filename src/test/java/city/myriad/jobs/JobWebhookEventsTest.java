@@ -180,6 +180,36 @@ class JobWebhookEventsTest {
         }
     }
 
+    /** Support's hold over the tenant's own changes no state: the tenant's webhook still hears who holds it now. */
+    @Test
+    void a_platform_admins_hold_over_the_tenants_own_tells_the_tenants_webhook() throws Exception {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        try (WebhookReceiver receiver = new WebhookReceiver(0)) {
+            receiver.secret = setWebhook(t, receiver.url(), "[\"job.held\",\"job.released\"]").statusCode(200)
+                    .extract().path("secret");
+            String held = given().auth().oauth2(t.member()).contentType("application/json")
+                    .body(job(cluster, t.projectId(), "1", "ON_DEMAND", 600).replace("}", ",\"hold\":true}"))
+                    .post("/api/v1/jobs").then().statusCode(201).extract().path("id");
+            given().auth().oauth2(Tokens.admin()).post("/api/v1/jobs/" + held + "/hold").then().statusCode(200)
+                    .body("reason", equalTo("HELD_BY_ADMIN"));
+            given().auth().oauth2(Tokens.admin()).post("/api/v1/jobs/" + held + "/hold").then().statusCode(200);
+            given().auth().oauth2(Tokens.admin()).post("/api/v1/jobs/" + held + "/release").then().statusCode(200)
+                    .body("state", equalTo("QUEUED"));
+
+            List<JsonPath> events = untilEvents(receiver, 3);
+            assertEquals(List.of("#2 " + held + " job.held HELD HELD_BY_TENANT", "#3 " + held + " job.held HELD HELD_BY_ADMIN",
+                            "#4 " + held + " job.released QUEUED RELEASED"),
+                    events.stream().map(e -> "#" + e.getInt("data.sequence") + " " + e.getString("data.jobId") + " "
+                            + e.getString("type") + " " + e.getString("data.state") + " " + e.getString("data.reason"))
+                            .sorted().toList());
+            // The admin's second hold changed nothing and told nothing.
+            assertEquals(3, platformCount("select count(*) from webhook_deliveries where tenant_id = $1",
+                    UUID.fromString(t.id())));
+            given().auth().oauth2(t.member()).post("/api/v1/jobs/" + held + "/cancel").then().statusCode(200);
+        }
+    }
+
     @Test
     void the_jobs_of_an_array_tell_their_webhook_their_array_and_index() throws Exception {
         String cluster = World.cluster(1);

@@ -418,7 +418,8 @@ class JobsTest {
                 .body("state", equalTo("HELD")).body("reason", equalTo("HELD_BY_ADMIN"));
         given().auth().oauth2(Tokens.admin()).post("/api/v1/jobs/" + heldByTenant + "/hold").then().statusCode(200)
                 .body("state", equalTo("HELD")).body("reason", equalTo("HELD_BY_ADMIN"))
-                .body("history.to", equalTo(List.of("QUEUED", "HELD")));
+                .body("history.to", equalTo(List.of("QUEUED", "HELD", "HELD")))
+                .body("history.reason", equalTo(List.of("SUBMITTED", "HELD_BY_TENANT", "HELD_BY_ADMIN")));
         given().auth().oauth2(Tokens.admin()).post("/api/v1/jobs/" + waiting + "/hold").then().statusCode(200)
                 .body("history.to", equalTo(List.of("QUEUED", "HELD")));  // again: unchanged
         // Its tenant may not release it, alone or in bulk, nor hold it away from the admin; it may cancel it.

@@ -84,7 +84,7 @@ public class JobRuns {
 
     /**
      * The tenant holds a job already HELD for its dependencies: it stays HELD, now {@code HELD_BY_TENANT}, so that its
-     * dependencies met do not queue it (no transition: its state does not change). As {@link #hold}.
+     * dependencies met do not queue it (a HELD → HELD transition). As {@link #hold}.
      */
     public Uni<JobRow> holdWaiting(JobRow waiting, Instant at) {
         return holdWaiting(waiting, Reasons.HELD_BY_TENANT, at);
@@ -111,10 +111,18 @@ public class JobRuns {
                 == DependencyCondition.Status.PENDING;
     }
 
+    /**
+     * A HELD job held now for another reason (an admin's hold over its tenant's, the tenant's over its dependencies',
+     * a release while its dependencies wait): the state stays, and the history gains a HELD → HELD transition with
+     * the new reason, so a job's history says why it waited all along, and a webhook naming {@code job.held} hears
+     * who holds it now (its tenant learns that support held its job). The loop hears nothing: its queue is unchanged.
+     */
     private Uni<JobRow> reasonOf(JobRow held, String why, Instant at) {
         JobRow after = held.run(held.state(), why, held.attempt(), held.placement(), held.startedAt(),
                 held.endedAt(), held.chargedMinor(), held.creditedMinor(), held.borrowed(), at);
-        return jobs.update(after, held.state(), held.attempt()).map(done -> done ? after : null);
+        return jobs.update(after, held.state(), held.attempt()).call(done -> !done ? Uni.createFrom().voidItem()
+                        : jobs.transition(held.id(), held.tenantId(), at, held.state(), after.state(), why))
+                .map(done -> done ? after : null);
     }
 
     private Uni<JobRow> moved(JobRow before, JobRow after, Instant at, String reason, String inboxKind) {
