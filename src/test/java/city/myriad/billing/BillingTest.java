@@ -1386,12 +1386,38 @@ class BillingTest {
                 .post("/api/v1/tenants/" + m.tenant().id() + "/commitments").then().statusCode(400);
         given().auth().oauth2(m.tenant().admin()).contentType("application/json").body(body)
                 .post("/api/v1/tenants/" + m.tenant().id() + "/commitments").then().statusCode(403);
-        // One commitment made, one event: the overlapping, past and forbidden attempts recorded nothing.
+        // With an Idempotency-Key a lost answer is asked again and the commitment made is answered, not a 409.
+        String next = java.time.YearMonth.now(java.time.ZoneOffset.UTC).plusMonths(1).toString();
+        String later = body.replace(current, next);
+        String key = "commit-" + UUID.randomUUID();
+        String keyed = given().auth().oauth2(Tokens.admin()).header("Idempotency-Key", key)
+                .contentType("application/json").body(later).post("/api/v1/tenants/" + m.tenant().id() + "/commitments")
+                .then().statusCode(201).header("Idempotent-Replayed", "false").extract().header("Location");
+        given().auth().oauth2(Tokens.admin()).header("Idempotency-Key", key).contentType("application/json")
+                .body(later).post("/api/v1/tenants/" + m.tenant().id() + "/commitments").then().statusCode(201)
+                .header("Idempotent-Replayed", "true").header("Location", keyed).body("firstPeriod", equalTo(next))
+                .body("discountPercent", equalTo(10));
+        given().auth().oauth2(Tokens.admin()).header("Idempotency-Key", key).contentType("application/json")
+                .body(later.replace("\"discountPercent\":10", "\"discountPercent\":12"))
+                .post("/api/v1/tenants/" + m.tenant().id() + "/commitments").then().statusCode(409)
+                .contentType("application/problem+json").body("code", equalTo("IDEMPOTENCY_KEY_REUSED"));
+        given().auth().oauth2(Tokens.admin()).header("Idempotency-Key", " ").contentType("application/json")
+                .body(later).post("/api/v1/tenants/" + m.tenant().id() + "/commitments").then().statusCode(400)
+                .body("code", equalTo("INVALID_IDEMPOTENCY_KEY"));
+        // Without the key the same request is a second commitment over the same term: refused.
+        given().auth().oauth2(Tokens.admin()).contentType("application/json").body(later)
+                .post("/api/v1/tenants/" + m.tenant().id() + "/commitments").then().statusCode(409)
+                .body("code", equalTo("COMMITMENT_OVERLAPS"));
+        assertEquals(1, given().auth().oauth2(m.tenant().viewer()).get("/api/v1/tenants/" + m.tenant().id()
+                + "/commitments").then().statusCode(200).extract().jsonPath()
+                .getList("findAll { it.firstPeriod == '" + next + "' }").size());
+        // Two commitments made, one event each: the replays, overlapping, past and forbidden attempts recorded nothing.
         JsonPath committed = given().auth().oauth2(m.tenant().admin()).get("/api/v1/tenants/" + m.tenant().id()
                 + "/audit-events?action=createCommitment").then().statusCode(200).extract().jsonPath();
-        assertEquals(List.of(location.substring(location.lastIndexOf('/') + 1)), committed.getList("items.target.id"));
-        assertEquals(100000, committed.getLong("items[0].details.minimumPerPeriod.amountMinor"));
-        assertEquals(current, committed.getString("items[0].details.firstPeriod"));
+        assertEquals(List.of(keyed.substring(keyed.lastIndexOf('/') + 1), location.substring(location.lastIndexOf('/')
+                + 1)), committed.getList("items.target.id"));
+        assertEquals(100000, committed.getLong("items[1].details.minimumPerPeriod.amountMinor"));
+        assertEquals(current, committed.getString("items[1].details.firstPeriod"));
     }
 
     @Test

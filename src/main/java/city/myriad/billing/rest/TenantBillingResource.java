@@ -238,17 +238,21 @@ public class TenantBillingResource {
     @Path("/commitments")
     @Consumes(MediaType.APPLICATION_JSON)
     @Extension(name = "x-problem-codes", value = "PLATFORM_ADMIN_REQUIRED, TENANT_NOT_FOUND, VALIDATION_FAILED, "
-            + "COMMITMENT_OVERLAPS")
+            + "COMMITMENT_OVERLAPS, INVALID_IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_REUSED")
     @Operation(operationId = "createCommitment", summary = "Add a committed-use discount (platform admin)",
             description = "From firstPeriod to lastPeriod (this period or later): discountPercent off the tenant's "
                     + "ON_DEMAND usage in that currency, and, if a period's spend stays below minimumPerPeriod, a "
-                    + "shortfall line for the difference. Terms of one currency never overlap.")
+                    + "shortfall line for the difference. Terms of one currency never overlap. With an "
+                    + "Idempotency-Key the commitment is made once, however often it is sent (Idempotent-Replayed: "
+                    + "true on a replay; the same key with other terms: 409 IDEMPOTENCY_KEY_REUSED).")
     @APIResponse(responseCode = "201", description = "Created", content = @Content(
             mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CommitmentView.class)))
-    public Uni<Response> commit(@PathParam("tenantId") UUID tenantId, @Valid @NotNull CommitmentRequest body) {
-        return wallets.commit(callers.get(), tenantId, body).map(v -> Response.status(Response.Status.CREATED)
-                .type(MediaType.APPLICATION_JSON).entity(v)
-                .header(HttpHeaders.LOCATION, "/api/v1/tenants/" + tenantId + "/commitments/" + v.id()).build());
+    public Uni<Response> commit(@PathParam("tenantId") UUID tenantId, @HeaderParam(Creations.KEY) String key,
+            @Valid @NotNull CommitmentRequest body) {
+        return wallets.commit(callers.get(), tenantId, key, body).map(v -> Response.status(Response.Status.CREATED)
+                .type(MediaType.APPLICATION_JSON).entity(v.view())
+                .header(HttpHeaders.LOCATION, "/api/v1/tenants/" + tenantId + "/commitments/" + v.view().id())
+                .header(Creations.REPLAYED, String.valueOf(v.replayed())).build());
     }
 
     @GET

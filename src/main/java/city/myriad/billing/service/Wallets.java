@@ -203,44 +203,76 @@ public class Wallets {
         return details;
     }
 
-    /** A committed-use discount for a term of periods (platform admins); terms of one currency never overlap. */
-    public Uni<CommitmentView> commit(Caller caller, UUID tenantId, CommitmentRequest body) {
+    /**
+     * A committed-use discount for a term of periods (platform admins); terms of one currency never overlap. With an
+     * Idempotency-Key the commitment is made once: the same key again answers the one made (replayed), the same key
+     * with other terms is 409 IDEMPOTENCY_KEY_REUSED.
+     */
+    public Uni<Committed> commit(Caller caller, UUID tenantId, String key, CommitmentRequest body) {
         PeriodClose.requireAdmin(caller);
+        city.myriad.platform.idempotency.Creations.checkKey(key);
         Instant now = clock.instant();
         if (body.lastPeriod().compareTo(body.firstPeriod()) < 0) {
             throw Invoices.invalid("lastPeriod", "the same as or after firstPeriod");
         }
-        if (body.firstPeriod().compareTo(Period.of(now).toString()) < 0) {
-            throw Invoices.invalid("firstPeriod", "this period or a later one");
-        }
         UUID id = ids.next();
         Money min = body.minimumPerPeriod();
+        // Keys are the caller's, as every Idempotency-Key is: two admins' keys never name each other's commitment.
+        String scoped = key == null ? null : caller.subject() + "|" + key;
         return tenants.tenant(caller, tenantId, false).chain(t -> tx.asPlatform(c -> c
                 .preparedQuery("select pg_advisory_xact_lock(hashtextextended($1, 0))")
                 .execute(Tuple.of("commitments:" + t))
-                .chain(() -> c.preparedQuery("""
-                        select count(*) from commitments where tenant_id = $1 and currency = $2
-                           and first_period <= $4 and last_period >= $3""")
-                        .execute(Tuple.of(t, min.currency(), body.firstPeriod(), body.lastPeriod())))
-                .chain(rows -> {
-                    if (rows.iterator().next().getLong(0) > 0) {
-                        throw new MyriadProblem.Conflict(ProblemCode.COMMITMENT_OVERLAPS, "The tenant has a "
-                                + min.currency() + " commitment for some of " + body.firstPeriod() + " to "
-                                + body.lastPeriod());
+                .chain(() -> scoped == null ? Uni.createFrom().<List<CommitmentView>>item(List.of())
+                        : commitments(c, t, "idempotency_key = $2", scoped))
+                .chain(made -> {
+                    if (!made.isEmpty()) {
+                        return Uni.createFrom().item(replayed(made.get(0), body));
+                    }
+                    // Checked after the look-up: a replay of last month's request is answered, not refused as past.
+                    if (body.firstPeriod().compareTo(Period.of(now).toString()) < 0) {
+                        throw Invoices.invalid("firstPeriod", "this period or a later one");
                     }
                     return c.preparedQuery("""
-                            insert into commitments (id, tenant_id, currency, discount_percent, minimum_minor,
-                                                     first_period, last_period, created_by, created_at)
-                            values ($1, $2, $3, $4, $5, $6, $7, $8, $9)""").execute(Tuple.tuple().addValue(id)
-                            .addValue(t).addValue(min.currency()).addValue(body.discountPercent())
-                            .addValue(min.amountMinor()).addValue(body.firstPeriod()).addValue(body.lastPeriod())
-                            .addValue(caller.username()).addValue(SqlTimes.utc(now)));
-                })
-                .call(() -> audit.record(c, caller, t, "createCommitment", Target.of("COMMITMENT", id), Map.of(
-                        "discountPercent", body.discountPercent(), "minimumPerPeriod", min,
-                        "firstPeriod", body.firstPeriod(), "lastPeriod", body.lastPeriod())))
-                .replaceWith(new CommitmentView(id, t, body.discountPercent(), min, body.firstPeriod(),
-                        body.lastPeriod(), now))));
+                                    select count(*) from commitments where tenant_id = $1 and currency = $2
+                                       and first_period <= $4 and last_period >= $3""")
+                            .execute(Tuple.of(t, min.currency(), body.firstPeriod(), body.lastPeriod()))
+                            .chain(rows -> {
+                                if (rows.iterator().next().getLong(0) > 0) {
+                                    throw new MyriadProblem.Conflict(ProblemCode.COMMITMENT_OVERLAPS, "The tenant has a "
+                                            + min.currency() + " commitment for some of " + body.firstPeriod() + " to "
+                                            + body.lastPeriod());
+                                }
+                                return c.preparedQuery("""
+                                        insert into commitments (id, tenant_id, currency, discount_percent, minimum_minor,
+                                                                 first_period, last_period, created_by, created_at,
+                                                                 idempotency_key)
+                                        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""").execute(Tuple.tuple()
+                                        .addValue(id).addValue(t).addValue(min.currency())
+                                        .addValue(body.discountPercent()).addValue(min.amountMinor())
+                                        .addValue(body.firstPeriod()).addValue(body.lastPeriod())
+                                        .addValue(caller.username()).addValue(SqlTimes.utc(now)).addValue(scoped));
+                            })
+                            .call(() -> audit.record(c, caller, t, "createCommitment", Target.of("COMMITMENT", id),
+                                    Map.of("discountPercent", body.discountPercent(), "minimumPerPeriod", min,
+                                            "firstPeriod", body.firstPeriod(), "lastPeriod", body.lastPeriod())))
+                            .replaceWith(new Committed(new CommitmentView(id, t, body.discountPercent(), min,
+                                    body.firstPeriod(), body.lastPeriod(), now), false));
+                })));
+    }
+
+    /** A commitment made, and whether it was made before under the request's Idempotency-Key. */
+    public record Committed(CommitmentView view, boolean replayed) {}
+
+    /** The commitment a key made, if the request asks for it again; 409 if the key made another. */
+    private static Committed replayed(CommitmentView made, CommitmentRequest asked) {
+        boolean same = made.discountPercent().compareTo(asked.discountPercent()) == 0
+                && made.minimumPerPeriod().equals(asked.minimumPerPeriod())
+                && made.firstPeriod().equals(asked.firstPeriod()) && made.lastPeriod().equals(asked.lastPeriod());
+        if (!same) {
+            throw new MyriadProblem.Conflict(ProblemCode.IDEMPOTENCY_KEY_REUSED, "This Idempotency-Key made commitment "
+                    + made.id() + " with other terms; a different commitment needs a new key");
+        }
+        return new Committed(made, true);
     }
 
     /** One commitment of the tenant; 404 if it has none of that id. */
@@ -251,16 +283,23 @@ public class Wallets {
 
     /** The tenant's commitments, latest term first. */
     public Uni<List<CommitmentView>> commitments(Caller caller, UUID tenantId) {
-        return tenants.tenant(caller, tenantId, false).chain(t -> tx.asTenant(t, c -> c.preparedQuery("""
+        return tenants.tenant(caller, tenantId, false).chain(t -> tx.asTenant(t, c -> commitments(c, t, "true", null)));
+    }
+
+    private static Uni<List<CommitmentView>> commitments(io.vertx.mutiny.sqlclient.SqlConnection c, UUID tenant,
+            String filter, Object value) {
+        Tuple args = value == null ? Tuple.of(tenant) : Tuple.of(tenant, value);
+        return c.preparedQuery("""
                         select id, discount_percent, minimum_minor, currency, first_period, last_period, created_at
-                          from commitments where tenant_id = $1 order by first_period desc, id""")
-                .execute(Tuple.of(t)).map(rows -> {
+                          from commitments where tenant_id = $1 and """ + " " + filter
+                        + " order by first_period desc, id").execute(args).map(rows -> {
                     List<CommitmentView> out = new ArrayList<>();
                     for (Row r : rows) {
-                        out.add(new CommitmentView(r.getUUID(0), t, Invoices.plain(r.getBigDecimal(1)), Money.of(r.getLong(2),
-                                r.getString(3)), r.getString(4), r.getString(5), r.getOffsetDateTime(6).toInstant()));
+                        out.add(new CommitmentView(r.getUUID(0), tenant, Invoices.plain(r.getBigDecimal(1)),
+                                Money.of(r.getLong(2), r.getString(3)), r.getString(4), r.getString(5),
+                                r.getOffsetDateTime(6).toInstant()));
                     }
                     return out;
-                })));
+                });
     }
 }
