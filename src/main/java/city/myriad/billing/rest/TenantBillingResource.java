@@ -209,10 +209,14 @@ public class TenantBillingResource {
             city.myriad.billing.mapping.BillingApi.CreditGrantView.class)))
     public Uni<Response> grant(@PathParam("tenantId") UUID tenantId, @HeaderParam(Creations.KEY) String key,
             @Valid @NotNull CreditGrantRequest body) {
-        return wallets.grant(callers.get(), tenantId, key, body).map(g -> Response.status(Response.Status.CREATED)
-                .type(MediaType.APPLICATION_JSON).entity(g.view())
-                .header(HttpHeaders.LOCATION, "/api/v1/tenants/" + tenantId + "/credits/" + g.view().id())
-                .header(Creations.REPLAYED, String.valueOf(g.replayed())).build());
+        return wallets.grant(callers.get(), tenantId, key, body).map(g -> created(g.view(),
+                "/api/v1/tenants/" + tenantId + "/credits/" + g.view().id(), g.replayed()));
+    }
+
+    /** 201 with the view made (or made before, under the request's Idempotency-Key) and where it lives. */
+    private static Response created(Object view, String location, boolean replayed) {
+        return Response.status(Response.Status.CREATED).type(MediaType.APPLICATION_JSON).entity(view)
+                .header(HttpHeaders.LOCATION, location).header(Creations.REPLAYED, String.valueOf(replayed)).build();
     }
 
     @GET
@@ -249,10 +253,8 @@ public class TenantBillingResource {
             mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CommitmentView.class)))
     public Uni<Response> commit(@PathParam("tenantId") UUID tenantId, @HeaderParam(Creations.KEY) String key,
             @Valid @NotNull CommitmentRequest body) {
-        return wallets.commit(callers.get(), tenantId, key, body).map(v -> Response.status(Response.Status.CREATED)
-                .type(MediaType.APPLICATION_JSON).entity(v.view())
-                .header(HttpHeaders.LOCATION, "/api/v1/tenants/" + tenantId + "/commitments/" + v.view().id())
-                .header(Creations.REPLAYED, String.valueOf(v.replayed())).build());
+        return wallets.commit(callers.get(), tenantId, key, body).map(v -> created(v.view(),
+                "/api/v1/tenants/" + tenantId + "/commitments/" + v.view().id(), v.replayed()));
     }
 
     @GET
