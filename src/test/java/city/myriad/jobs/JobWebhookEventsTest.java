@@ -194,17 +194,20 @@ class JobWebhookEventsTest {
             given().auth().oauth2(Tokens.admin()).post("/api/v1/jobs/" + held + "/hold").then().statusCode(200)
                     .body("reason", equalTo("HELD_BY_ADMIN"));
             given().auth().oauth2(Tokens.admin()).post("/api/v1/jobs/" + held + "/hold").then().statusCode(200);
+            // The admin's release leaves the tenant's own hold, which the tenant lifts.
             given().auth().oauth2(Tokens.admin()).post("/api/v1/jobs/" + held + "/release").then().statusCode(200)
+                    .body("state", equalTo("HELD")).body("reason", equalTo("HELD_BY_TENANT"));
+            given().auth().oauth2(t.member()).post("/api/v1/jobs/" + held + "/release").then().statusCode(200)
                     .body("state", equalTo("QUEUED"));
 
-            List<JsonPath> events = untilEvents(receiver, 3);
+            List<JsonPath> events = untilEvents(receiver, 4);
             assertEquals(List.of("#2 " + held + " job.held HELD HELD_BY_TENANT", "#3 " + held + " job.held HELD HELD_BY_ADMIN",
-                            "#4 " + held + " job.released QUEUED RELEASED"),
+                            "#4 " + held + " job.held HELD HELD_BY_TENANT", "#5 " + held + " job.released QUEUED RELEASED"),
                     events.stream().map(e -> "#" + e.getInt("data.sequence") + " " + e.getString("data.jobId") + " "
                             + e.getString("type") + " " + e.getString("data.state") + " " + e.getString("data.reason"))
                             .sorted().toList());
             // The admin's second hold changed nothing and told nothing.
-            assertEquals(3, platformCount("select count(*) from webhook_deliveries where tenant_id = $1",
+            assertEquals(4, platformCount("select count(*) from webhook_deliveries where tenant_id = $1",
                     UUID.fromString(t.id())));
             given().auth().oauth2(t.member()).post("/api/v1/jobs/" + held + "/cancel").then().statusCode(200);
         }

@@ -294,6 +294,28 @@ public class JobRepository {
     }
 
     /**
+     * The tenant's hold now lies under the platform admin's of a job HELD_BY_ADMIN (V69): the admin's release will
+     * leave it held by its tenant. True if this changed it (false: not held by an admin, or the tenant's hold lay
+     * under already).
+     */
+    public Uni<Boolean> holdUnderAdmin(UUID id) {
+        return SessionSql.select("""
+                        update jobs set tenant_hold_under_admin = true
+                         where id = :id and state = 'HELD' and reason = 'HELD_BY_ADMIN' and not tenant_hold_under_admin
+                        returning id""")
+                .setParameter("id", id).column(UUID.class).map(ids -> !ids.isEmpty());
+    }
+
+    /** The admin's hold lifted: whether the tenant's own hold lay under it (and is all that holds the job now). */
+    public Uni<Boolean> liftAdminHold(UUID id) {
+        return SessionSql.select("""
+                        update jobs set tenant_hold_under_admin = false
+                         where id = :id and tenant_hold_under_admin
+                        returning id""")
+                .setParameter("id", id).column(UUID.class).map(ids -> !ids.isEmpty());
+    }
+
+    /**
      * Writes what a patch changes of a job (name, tags, eligible time, time limit and projection, wait reason,
      * priority) if it is still in {@code expectedState} at the attempt it was read at; false if another writer moved it
      * first.

@@ -203,7 +203,9 @@ public class JobResource {
                     + "a job its tenant holds answers it unchanged; a RUNNING or ended job is 409 JOB_NOT_HOLDABLE. "
                     + "A platform admin holds any tenant's job (support, as Slurm's administrator hold): reason "
                     + "HELD_BY_ADMIN, over the tenant's hold or the dependencies' too; only a platform admin "
-                    + "releases it (the tenant: 409 JOB_HELD_BY_ADMIN), and the tenant may still cancel it.")
+                    + "releases it (the tenant: 409 JOB_HELD_BY_ADMIN), and the tenant may still cancel it. The "
+                    + "tenant's own hold, made before or while the admin's holds (the answer still says "
+                    + "HELD_BY_ADMIN), lies under it: the admin's release leaves the job HELD_BY_TENANT.")
     public Uni<JobView> hold(@PathParam("jobId") UUID jobId) {
         return holds.hold(callers.get(), jobId);
     }
@@ -218,7 +220,8 @@ public class JobResource {
                     + "A job that still waits for its dependencies stays HELD for them (reason DEPENDENCY); one HELD "
                     + "only for them has no hold to release and is answered unchanged, as is a QUEUED job; a RUNNING "
                     + "or ended job is 409 JOB_NOT_HELD. A job a platform admin holds (HELD_BY_ADMIN) only a platform "
-                    + "admin releases: 409 JOB_HELD_BY_ADMIN for its tenant.")
+                    + "admin releases: 409 JOB_HELD_BY_ADMIN for its tenant; the admin's release of a job its tenant "
+                    + "holds too leaves it HELD (HELD_BY_TENANT), for the tenant to release.")
     public Uni<JobView> release(@PathParam("jobId") UUID jobId) {
         return holds.release(callers.get(), jobId);
     }

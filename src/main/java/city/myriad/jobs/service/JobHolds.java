@@ -63,7 +63,9 @@ public class JobHolds {
 
     /**
      * QUEUED → HELD: the job leaves its cluster's queue until released. A job HELD for its dependencies is held by its
-     * tenant as well (reason HELD_BY_TENANT): its dependencies met, it stays HELD until released.
+     * tenant as well (reason HELD_BY_TENANT): its dependencies met, it stays HELD until released. A job a platform
+     * admin holds, held by its tenant too, stays HELD_BY_ADMIN with the tenant's hold under it: the admin's release
+     * leaves it HELD_BY_TENANT.
      */
     public Uni<JobView> hold(Caller caller, UUID id) {
         Instant now = clock.instant();
@@ -73,8 +75,17 @@ public class JobHolds {
                 return runs.hold(j, admin ? Reasons.HELD_BY_ADMIN : Reasons.HELD_BY_TENANT, now);
             }
             if (j.state() == JobState.HELD && admin) {
-                // An admin's hold takes over the tenant's or the dependencies': only an admin lifts it.
-                return Reasons.HELD_BY_ADMIN.equals(j.reason()) ? null : runs.holdWaiting(j, Reasons.HELD_BY_ADMIN, now);
+                // An admin's hold takes over the tenant's or the dependencies': only an admin lifts it, and the
+                // tenant's own hold lies under it until then.
+                if (Reasons.HELD_BY_ADMIN.equals(j.reason())) {
+                    return null;
+                }
+                Uni<JobRow> held = runs.holdWaiting(j, Reasons.HELD_BY_ADMIN, now);
+                return Reasons.HELD_BY_TENANT.equals(j.reason()) ? held.call(() -> jobs.holdUnderAdmin(id)) : held;
+            }
+            if (j.state() == JobState.HELD && Reasons.HELD_BY_ADMIN.equals(j.reason())) {
+                // The tenant holds a job an admin holds: its hold lies under the admin's (null: it did already).
+                return jobs.holdUnderAdmin(id).map(changed -> changed ? j : null);
             }
             if (j.state() == JobState.HELD) {
                 return Reasons.DEPENDENCY.equals(j.reason()) ? runs.holdWaiting(j, now) : null;  // null: held already
@@ -96,6 +107,11 @@ public class JobHolds {
             if (j.state() == JobState.HELD && Reasons.HELD_BY_ADMIN.equals(j.reason()) && !admin) {
                 throw new MyriadProblem.Conflict(ProblemCode.JOB_HELD_BY_ADMIN, "Job " + id + " is held by a "
                         + "platform admin; only a platform admin releases it (you may cancel it)");
+            }
+            if (j.state() == JobState.HELD && Reasons.HELD_BY_ADMIN.equals(j.reason())) {
+                // The admin's hold lifted: a tenant's hold under it still holds the job; else as any release.
+                return jobs.liftAdminHold(id).chain(tenantHolds -> tenantHolds
+                        ? runs.holdWaiting(j, Reasons.HELD_BY_TENANT, now) : runs.release(j, now));
             }
             if (j.state() == JobState.HELD) {
                 return Reasons.DEPENDENCY.equals(j.reason()) ? null : runs.release(j, now);
@@ -171,8 +187,8 @@ public class JobHolds {
             return Uni.createFrom().nullItem();
         }
         return written.chain(after -> {
-            if (after == null) {  // the row is locked: only a bug gets here
-                throw new IllegalStateException("job " + id + " moved while locked");
+            if (after == null) {  // nothing written (the row is locked: no other writer moved it)
+                return Uni.createFrom().nullItem();
             }
             return audit.record(caller, j.tenantId(), action, Target.of("JOB", id),
                     Map.of("previousState", j.state().name())).replaceWith(j.clusterId());
