@@ -3,6 +3,7 @@ package city.myriad.metering;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import city.myriad.metering.service.MeteringWorker;
@@ -139,6 +140,55 @@ class MeteringTest {
         assertEquals(0, new BigDecimal(usage.getString("lifecycleCardSeconds")).compareTo(BigDecimal.valueOf(8 * seconds)));
         assertEquals(0, new BigDecimal(usage.getString("measuredCardSeconds")).compareTo(BigDecimal.valueOf(8 * seconds)));
         assertEquals("MATCHED", usage.getString("reconciliation"));
+        // Its agent reported neither how busy the cards were nor the energy: nothing is made up.
+        assertNull(usage.getString("meanUtilization"));
+        assertNull(usage.getString("energyWh"));
+        assertNull(usage.getString("runs[0].meanUtilization"));
+    }
+
+    /** How busy a job's cards were and the energy they drew, as its agents measured: weighted, summed, never guessed. */
+    @Test
+    void a_jobs_usage_shows_how_busy_its_cards_were_and_the_energy_its_agents_measured() {
+        String cluster = World.cluster(2);
+        World.Tenant t = World.tenant();
+        Ran r = ranJob(t, cluster, 8, 3600);
+        Instant mid = r.startedAt().plusMillis(Duration.between(r.startedAt(), r.endedAt()).toMillis() / 4);
+        String p = "u-" + UUID.randomUUID() + "-";
+        // The first quarter at 50% with its energy, the rest at 100% without (4 cards each), half a card's energy
+        // without utilization: the mean is weighted by card-seconds (about 0.875; unweighted it would be 0.75).
+        List<String> batch = List.of(
+                measured(event(p + "a", cluster, r.id(), r.node(), "4", r.startedAt(), mid), "0.5", "100.25"),
+                measured(event(p + "b", cluster, r.id(), r.node(), "4", mid, r.endedAt()), "1", null),
+                measured(event(p + "c", cluster, r.id(), r.node(), "0.5", r.startedAt(), r.endedAt()), null, "20.5"),
+                measured(event(p + "over", cluster, r.id(), r.node(), "1", r.startedAt(), r.endedAt()), "1.2", null));
+        JsonPath posted = post(Tokens.olga(), batch).then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of("ACCEPTED", "ACCEPTED", "ACCEPTED", "REJECTED"), posted.getList("results.status"));
+        assertEquals("MALFORMED", posted.getString("results[3].reason"));
+        worker.drain();
+
+        JsonPath usage = given().auth().oauth2(t.member()).get("/api/v1/jobs/" + r.id() + "/usage").then()
+                .statusCode(200).extract().jsonPath();
+        long a = 4000L * Duration.between(r.startedAt(), mid).getSeconds();
+        long b = 4000L * Duration.between(mid, r.endedAt()).getSeconds();
+        BigDecimal mean = BigDecimal.valueOf(a).multiply(new BigDecimal("0.5")).add(BigDecimal.valueOf(b))
+                .divide(BigDecimal.valueOf(a + b), 3, java.math.RoundingMode.HALF_EVEN);
+        assertTrue(mean.compareTo(new BigDecimal("0.8")) > 0 && mean.compareTo(new BigDecimal("0.95")) < 0, "" + mean);
+        assertEquals(0, mean.compareTo(new BigDecimal(usage.getString("meanUtilization"))), usage.prettify());
+        assertEquals(0, new BigDecimal("120.75").compareTo(new BigDecimal(usage.getString("energyWh"))), usage.prettify());
+        assertEquals(usage.getString("meanUtilization"), usage.getString("runs[0].meanUtilization"));
+        assertEquals(usage.getString("energyWh"), usage.getString("runs[0].energyWh"));
+        assertEquals(3, usage.getLong("eventCount"));
+        // Its cluster's operator reads the same; another tenant does not see the job at all.
+        given().auth().oauth2(Tokens.olga()).get("/api/v1/jobs/" + r.id() + "/usage").then().statusCode(200)
+                .body("energyWh", equalTo(usage.getFloat("energyWh")));
+        given().auth().oauth2(World.tenant().member()).get("/api/v1/jobs/" + r.id() + "/usage").then()
+                .statusCode(404);
+    }
+
+    /** An event with the optional measures: {@code utilization} and {@code energyWh} when not null. */
+    static String measured(String event, String utilization, String energyWh) {
+        return event.substring(0, event.length() - 1) + (utilization == null ? "" : ",\"utilization\":" + utilization)
+                + (energyWh == null ? "" : ",\"energyWh\":" + energyWh) + "}";
     }
 
     @Test
@@ -459,6 +509,11 @@ class MeteringTest {
         });
         assertEquals(0, new BigDecimal(usage.getString("measuredCardSeconds"))
                 .compareTo(new BigDecimal(usage.getString("lifecycleCardSeconds"))));
+        // The emulator's agents report how busy the cards were (60-97.9%) and the energy of 4 cards at that use.
+        BigDecimal busy = new BigDecimal(usage.getString("meanUtilization"));
+        assertTrue(busy.compareTo(new BigDecimal("0.6")) >= 0 && busy.compareTo(new BigDecimal("0.979")) <= 0, "" + busy);
+        double hours = Duration.between(r.startedAt(), r.endedAt()).toMillis() / 3_600_000.0;
+        assertEquals(4 * (100 + 300 * busy.doubleValue()) * hours, usage.getDouble("energyWh"), 0.05, usage.prettify());
     }
 
     @Test

@@ -10,6 +10,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -174,16 +175,30 @@ public class ClusterEmulator {
         }
     }
 
-    /** As an agent measures a run that ended: one usage event per node, its cards from start to end. */
+    /**
+     * As an agent measures a run that ended: one usage event per node, its cards from start to end, with how busy they
+     * were and the energy they drew. The emulator's cards are busy 60.0-97.9% of the time, the same for every run of a
+     * job (from its id), and draw {@value #IDLE_WATTS} W idle plus {@value #BUSY_WATTS} W at full use, as a 400 W card
+     * does: figures for the dev start to show, not measurements.
+     */
     private static List<UsageIngestion.Measured> measured(String run, Ending end, Instant now) {
         if (end.placement() == null || end.startedAt() == null) {
             return List.of();
         }
         int share = end.shareMilli() == null ? 1000 : end.shareMilli();
-        return end.placement().stream().map(n -> new UsageIngestion.Measured("emu-usage-" + run + "-" + n.node(),
-                end.clusterId(), end.jobId(), n.node(), share < 1000 ? share : n.cards().size() * 1000,
-                end.startedAt(), now)).toList();
+        BigDecimal utilization = BigDecimal.valueOf(600 + Math.floorMod(end.jobId().hashCode(), 380), 3);
+        double hours = Duration.between(end.startedAt(), now).toMillis() / 3_600_000.0;
+        return end.placement().stream().map(n -> {
+            int milli = share < 1000 ? share : n.cards().size() * 1000;
+            double watts = milli / 1000.0 * (IDLE_WATTS + BUSY_WATTS * utilization.doubleValue());
+            return new UsageIngestion.Measured("emu-usage-" + run + "-" + n.node(), end.clusterId(), end.jobId(),
+                    n.node(), milli, end.startedAt(), now, utilization,
+                    BigDecimal.valueOf(watts * hours).setScale(3, java.math.RoundingMode.HALF_EVEN));
+        }).toList();
     }
+
+    static final int IDLE_WATTS = 100;
+    static final int BUSY_WATTS = 300;
 
     private static ClusterEvent event(String id, String type, UUID job, int attempt, Instant at) {
         return new ClusterEvent(id, type, job, attempt, null, at, "emulated");

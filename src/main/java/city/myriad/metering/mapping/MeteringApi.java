@@ -81,6 +81,11 @@ public final class MeteringApi {
             BigDecimal lifecycleCardSeconds,
             @Schema(description = "Card-seconds its usage events measured") BigDecimal measuredCardSeconds,
             @Schema(description = "Usage events counted for the job") long eventCount,
+            @Schema(description = "How busy its cards were, as its agents measured: the mean of the events' "
+                    + "utilization weighted by their card-seconds, 0 to 1 (three decimals), over the events that "
+                    + "reported one; null if none did", examples = "0.874") BigDecimal meanUtilization,
+            @Schema(description = "Energy its agents measured, in watt-hours: the sum over the events that reported "
+                    + "it; null if none did", examples = "2400.5") BigDecimal energyWh,
             @Schema(description = "Cost of the ended runs, before credits") Money cost,
             @Schema(description = "PENDING (running, or not yet compared), UNMEASURED (ended, no events), MATCHED, "
                     + "DISCREPANT (flagged for the operator)",
@@ -89,7 +94,9 @@ public final class MeteringApi {
 
     @Schema(name = "RunUsage", description = "One run (attempt) of a job")
     public record RunUsage(int attempt, Instant startedAt, Instant endedAt, BigDecimal lifecycleCardSeconds,
-            BigDecimal measuredCardSeconds, long eventCount) {}
+            BigDecimal measuredCardSeconds, long eventCount,
+            @Schema(description = "As the job's, over this run's events", examples = "0.874") BigDecimal meanUtilization,
+            @Schema(description = "As the job's, over this run's events", examples = "2400.5") BigDecimal energyWh) {}
 
     @Schema(name = "UsageDiscrepancy", description = "An ended job whose agents measured other usage than its "
             + "lifecycle")

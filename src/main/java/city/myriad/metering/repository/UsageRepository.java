@@ -5,6 +5,7 @@ import city.myriad.platform.db.SqlTimes;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
@@ -21,9 +22,13 @@ public class UsageRepository {
     public record Group(String key, String currency, long cardMilliSeconds, long costMinor, long creditMinor,
             Long measuredCardMilliSeconds, Long eventCount) {}
 
-    /** One run of a job with both sources: lifecycle (to now while running) and its events. */
+    /**
+     * One run of a job with both sources: lifecycle (to now while running) and its events. Of the events that reported
+     * them: {@code utilizedCms} sums utilization × card-milli-seconds over {@code utilizationCms}, the card-milli-seconds
+     * of those events (0: none reported it), and {@code energyWh} the energy (null: none reported it).
+     */
     public record RunRow(int attempt, Instant startedAt, Instant endedAt, long lifecycleCms, long chargeMinor,
-            long measuredCms, long events) {}
+            long measuredCms, long events, BigDecimal utilizedCms, long utilizationCms, BigDecimal energyWh) {}
 
     /** A job as its usage shows it. */
     public record JobRow(UUID id, UUID tenantId, UUID clusterId, String state, String currency) {}
@@ -133,20 +138,27 @@ public class UsageRepository {
                             union all
                             select attempt, started_at, null, cards_milli, 0 from jobs
                              where id = :job and state = 'RUNNING'),
+                        events as (
+                            select attempt, cast(cards_milli as bigint) * floor(extract(epoch from end_at - start_at))
+                                       as cms, utilization, energy_wh
+                              from usage_events where job_id = :job),
                         measured as (
-                            select attempt, sum(cast(cards_milli as bigint) * floor(extract(epoch from end_at - start_at)))
-                                       as cms, count(*) as n
-                              from usage_events where job_id = :job group by attempt)
+                            select attempt, sum(cms) as cms, count(*) as n, sum(utilization * cms) as used,
+                                   sum(case when utilization is not null then cms end) as ucms, sum(energy_wh) as energy
+                              from events group by attempt)
                         select r.attempt, r.started_at, r.ended_at,
                                cast(r.cards_milli as bigint)
                                    * greatest(0, floor(extract(epoch from coalesce(r.ended_at, :now) - r.started_at))),
-                               r.charge_minor, coalesce(m.cms, 0), coalesce(m.n, 0)
+                               r.charge_minor, coalesce(m.cms, 0), coalesce(m.n, 0), coalesce(m.used, 0),
+                               coalesce(m.ucms, 0), m.energy
                           from runs r left join measured m on m.attempt = r.attempt
                          order by r.attempt""")
                 .setParameter("job", jobId).setParameter("now", SqlTimes.utc(now)).getResultList()
                 .map(rows -> rows.stream().map(r -> new RunRow(((Number) r[0]).intValue(), SqlTimes.instant(r[1]),
                         r[2] == null ? null : SqlTimes.instant(r[2]), ((Number) r[3]).longValue(),
-                        ((Number) r[4]).longValue(), ((Number) r[5]).longValue(), ((Number) r[6]).longValue()))
+                        ((Number) r[4]).longValue(), ((Number) r[5]).longValue(), ((Number) r[6]).longValue(),
+                        new BigDecimal(r[7].toString()), ((Number) r[8]).longValue(),
+                        r[9] == null ? null : new BigDecimal(r[9].toString())))
                         .toList());
     }
 

@@ -100,7 +100,7 @@ public class UsageIngestion {
 
     /** One measured interval, as an in-process agent (the cluster emulator) reports it. */
     public record Measured(String eventId, UUID clusterId, UUID jobId, String node, int cardsMilli, Instant startAt,
-            Instant endAt) {}
+            Instant endAt, BigDecimal utilization, BigDecimal energyWh) {}
 
     /**
      * The port for the cluster emulator, which plays the operators' agents inside the service (dev start, tests):
@@ -109,7 +109,8 @@ public class UsageIngestion {
     public Uni<UsageEventResults> fromEmulator(List<Measured> measured) {
         Instant now = clock.instant();
         List<Checked> shaped = measured.stream().map(m -> shape(new UsageEvent(m.eventId(), m.clusterId(), m.jobId(),
-                m.node(), BigDecimal.valueOf(m.cardsMilli(), 3), m.startAt(), m.endAt(), null, null), now)).toList();
+                m.node(), BigDecimal.valueOf(m.cardsMilli(), 3), m.startAt(), m.endAt(), m.utilization(), m.energyWh()), now))
+                .toList();
         return apply(shaped, now);
     }
 

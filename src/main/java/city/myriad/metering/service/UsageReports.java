@@ -194,13 +194,33 @@ public class UsageReports {
                         boolean live = job.state().equals("QUEUED") || job.state().equals("RUNNING");
                         String status = live ? "PENDING" : rec.map(Reconciliation::status)
                                 .orElse(events == 0 ? "UNMEASURED" : "PENDING");
+                        BigDecimal utilized = runs.stream().map(UsageRepository.RunRow::utilizedCms)
+                                .reduce(BigDecimal.ZERO, BigDecimal::add);
+                        long utilizationCms = runs.stream().mapToLong(UsageRepository.RunRow::utilizationCms).sum();
+                        BigDecimal energy = runs.stream().map(UsageRepository.RunRow::energyWh)
+                                .filter(java.util.Objects::nonNull).reduce(BigDecimal::add).orElse(null);
                         return new JobUsageView(job.id(), job.tenantId(), job.clusterId(), job.state(),
-                                cardSeconds(life), cardSeconds(measured), events, Money.of(cost, job.currency()),
+                                cardSeconds(life), cardSeconds(measured), events, meanUtilization(utilized,
+                                utilizationCms), plainEnergy(energy), Money.of(cost, job.currency()),
                                 status, runs.stream().map(r -> new RunUsage(r.attempt(), r.startedAt(), r.endedAt(),
-                                        cardSeconds(r.lifecycleCms()), cardSeconds(r.measuredCms()), r.events()))
+                                        cardSeconds(r.lifecycleCms()), cardSeconds(r.measuredCms()), r.events(),
+                                        meanUtilization(r.utilizedCms(), r.utilizationCms()), plainEnergy(r.energyWh())))
                                         .toList());
                     }));
                 }))));
+    }
+
+    /**
+     * The card-seconds-weighted mean of the utilization the events reported, to three decimals (half even); null
+     * when no event with a whole second reported one.
+     */
+    static BigDecimal meanUtilization(BigDecimal utilizedCms, long utilizationCms) {
+        return utilizationCms == 0 ? null
+                : utilizedCms.divide(BigDecimal.valueOf(utilizationCms), 3, RoundingMode.HALF_EVEN);
+    }
+
+    private static BigDecimal plainEnergy(BigDecimal wh) {
+        return wh == null ? null : Decimals.plain(wh);
     }
 
     /** Jobs flagged DISCREPANT: an operator's on its clusters, a platform admin's anywhere. */
