@@ -178,6 +178,22 @@ class MeteringTest {
         assertEquals(usage.getString("meanUtilization"), usage.getString("runs[0].meanUtilization"));
         assertEquals(usage.getString("energyWh"), usage.getString("runs[0].energyWh"));
         assertEquals(3, usage.getLong("eventCount"));
+        // The hourly usage carries the same measures: the tenant's only job on the cluster, so its line is the job's
+        // (to a thousandth: an event crossing an hour is weighed by each hour's whole seconds).
+        String window = "?from=" + r.startedAt().truncatedTo(ChronoUnit.HOURS) + "&to="
+                + r.endedAt().truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS);
+        JsonPath lines = given().auth().oauth2(t.member()).get("/api/v1/usage" + window + "&groupBy=cluster").then()
+                .statusCode(200).extract().jsonPath();
+        assertEquals(List.of(cluster), lines.getList("lines.key"));
+        assertEquals(mean.doubleValue(), lines.getDouble("lines[0].meanUtilization"), 0.0015, lines.prettify());
+        assertEquals(0, new BigDecimal("120.75").compareTo(new BigDecimal(lines.getString("lines[0].energyWh"))));
+        JsonPath olgas = given().auth().oauth2(Tokens.olga()).get("/api/v1/usage" + window + "&groupBy=day&clusterId="
+                + cluster).then().statusCode(200).extract().jsonPath();
+        assertEquals(0, new BigDecimal("120.75").compareTo(olgas.getList("lines.energyWh", String.class).stream()
+                .map(BigDecimal::new).reduce(BigDecimal.ZERO, BigDecimal::add)), olgas.prettify());
+        // Grouped by a tag the measures are not kept (by the hour and project, not by job): null, as measured usage.
+        given().auth().oauth2(t.member()).get("/api/v1/usage" + window + "&groupBy=tag&tagKey=team").then()
+                .statusCode(200).body("lines[0].energyWh", equalTo(null)).body("lines[0].meanUtilization", equalTo(null));
         // Its cluster's operator reads the same; another tenant does not see the job at all.
         given().auth().oauth2(Tokens.olga()).get("/api/v1/jobs/" + r.id() + "/usage").then().statusCode(200)
                 .body("energyWh", equalTo(usage.getFloat("energyWh")));

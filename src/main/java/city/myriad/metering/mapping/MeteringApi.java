@@ -66,7 +66,12 @@ public final class MeteringApi {
             @Schema(description = "Card-seconds the agents measured (usage events); null grouped by tag (measured "
                     + "usage is kept by the hour and project, not by job)", examples = "28750")
             BigDecimal measuredCardSeconds,
-            @Schema(description = "Usage events counted; null grouped by tag", examples = "8") Long eventCount) {}
+            @Schema(description = "Usage events counted; null grouped by tag", examples = "8") Long eventCount,
+            @Schema(description = "How busy the cards were, as the agents measured: the events' utilization weighted "
+                    + "by their card-seconds, 0 to 1 (three decimals), over the events that reported one; null if none "
+                    + "did, and grouped by tag", examples = "0.874") BigDecimal meanUtilization,
+            @Schema(description = "Energy the agents measured, in watt-hours, over the events that reported it; null "
+                    + "if none did, and grouped by tag", examples = "2400.5") BigDecimal energyWh) {}
 
     @Schema(name = "Usage", description = "A tenant's (or a cluster's) usage over [from, to), by the hour it ran")
     public record UsageView(UUID tenantId, Instant from, Instant to,

@@ -28,16 +28,26 @@ public class RollupRepository {
     /**
      * Accepted events not yet rolled up: either one event whose interval crosses an hour boundary ({@code startAt}
      * and {@code endAt} set, {@code count} 1), or the sum of a job's events inside one UTC hour ({@code hour},
-     * their whole-second card-milli-seconds and their count), summed by the database.
+     * their whole-second card-milli-seconds and their count), summed by the database. {@code measures}: what the
+     * event (or the summed events) reported besides.
      */
     public record PendingEvent(UUID jobId, UUID tenantId, UUID projectId, UUID clusterId, String model,
             String priceClass, String currency, int cardsMilli, Instant startAt, Instant endAt, Instant hour,
-            long cardMilliSeconds, long count) {
+            long cardMilliSeconds, long count, Measures measures) {
 
         public boolean summed() {
             return hour != null;
         }
     }
+
+    /**
+     * What events reported besides card-seconds (V70). One event: {@code utilizationMilli} its utilization in
+     * thousandths (null: not reported), {@code energyMilliWh} its energy in milli-watt-hours (null: not reported).
+     * Events summed within an hour: {@code utilizedMilliCms}, Σ utilization in thousandths × card-milli-seconds, over
+     * {@code utilizationCms}, the card-milli-seconds of the events that reported one; {@code energyMilliWh} their
+     * energy (null: none reported it).
+     */
+    public record Measures(Integer utilizationMilli, long utilizedMilliCms, long utilizationCms, Long energyMilliWh) {}
 
     /** Takes (locks) up to {@code limit} closed runs not yet metered, oldest end first; other meters skip them. */
     public Uni<List<PendingSegment>> pendingSegments(int limit) {
@@ -81,25 +91,31 @@ public class RollupRepository {
                         ev as (
                             select e.job_id, e.tenant_id, e.project_id, e.cluster_id, e.model, e.price_class,
                                    e.currency, e.cards_milli, e.start_at, e.end_at,
-                                   date_trunc('hour', e.start_at, 'UTC') = date_trunc('hour', e.end_at, 'UTC') as one_hour
+                                   date_trunc('hour', e.start_at, 'UTC') = date_trunc('hour', e.end_at, 'UTC') as one_hour,
+                                   cast(e.cards_milli as bigint)
+                                       * cast(floor(extract(epoch from e.end_at - e.start_at)) as bigint) as cms,
+                                   cast(round(e.utilization * 1000) as bigint) as u,
+                                   cast(round(e.energy_wh * 1000) as bigint) as energy
                               from usage_events e join taken t on e.batch_id = t.batch_id)
                         select job_id, tenant_id, project_id, cluster_id, model, price_class, currency, 0, null, null,
-                               date_trunc('hour', start_at, 'UTC'),
-                               sum(cast(cards_milli as bigint) * floor(extract(epoch from end_at - start_at))),
-                               count(*)
+                               date_trunc('hour', start_at, 'UTC'), sum(cms), count(*), null,
+                               coalesce(sum(u * cms), 0), coalesce(sum(case when u is not null then cms end), 0),
+                               sum(energy)
                           from ev where one_hour
                          group by job_id, tenant_id, project_id, cluster_id, model, price_class, currency,
                                   date_trunc('hour', start_at, 'UTC')
                         union all
                         select job_id, tenant_id, project_id, cluster_id, model, price_class, currency, cards_milli,
-                               start_at, end_at, null, 0, 1
+                               start_at, end_at, null, 0, 1, u, 0, 0, energy
                           from ev where not one_hour""")
                 .setParameter("limit", limit).getResultList()
                 .map(rows -> rows.stream().map(r -> new PendingEvent((UUID) r[0], (UUID) r[1], (UUID) r[2],
                         (UUID) r[3], (String) r[4], (String) r[5], (String) r[6], ((Number) r[7]).intValue(),
                         r[8] == null ? null : SqlTimes.instant(r[8]), r[9] == null ? null : SqlTimes.instant(r[9]),
                         r[10] == null ? null : SqlTimes.instant(r[10]), ((Number) r[11]).longValue(),
-                        ((Number) r[12]).longValue())).toList());
+                        ((Number) r[12]).longValue(), new Measures(r[13] == null ? null : ((Number) r[13]).intValue(),
+                        ((Number) r[14]).longValue(), ((Number) r[15]).longValue(),
+                        r[16] == null ? null : ((Number) r[16]).longValue()))).toList());
     }
 
     /**
@@ -132,20 +148,27 @@ public class RollupRepository {
         return session().chain(s -> s.createNativeQuery("""
                         insert into usage_rollups as u (tenant_id, period, hour, project_id, cluster_id, model,
                                                         price_class, currency, card_milli_seconds, cost_minor,
-                                                        credit_minor, measured_card_milli_seconds, event_count)
+                                                        credit_minor, measured_card_milli_seconds, event_count,
+                                                        utilized_milli_cms, utilization_cms, energy_milli_wh)
                         select tenant_id, period, hour, project_id, cluster_id, model, price_class, currency, cms,
-                               cost, credit, measured, events
+                               cost, credit, measured, events, utilized, ucms, energy
                           from jsonb_to_recordset(cast(cast(:deltas as text) as jsonb)) as d(
                                tenant_id uuid, period text, hour timestamptz, project_id uuid, cluster_id uuid,
                                model text, price_class text, currency text, cms bigint, cost bigint, credit bigint,
-                               measured bigint, events bigint)
+                               measured bigint, events bigint, utilized bigint, ucms bigint, energy bigint)
                         on conflict (tenant_id, period, hour, project_id, cluster_id, model, price_class, currency)
                         do update set card_milli_seconds = u.card_milli_seconds + excluded.card_milli_seconds,
                                       cost_minor = u.cost_minor + excluded.cost_minor,
                                       credit_minor = u.credit_minor + excluded.credit_minor,
                                       measured_card_milli_seconds = u.measured_card_milli_seconds
                                                                     + excluded.measured_card_milli_seconds,
-                                      event_count = u.event_count + excluded.event_count""")
+                                      event_count = u.event_count + excluded.event_count,
+                                      utilized_milli_cms = u.utilized_milli_cms + excluded.utilized_milli_cms,
+                                      utilization_cms = u.utilization_cms + excluded.utilization_cms,
+                                      energy_milli_wh = case when u.energy_milli_wh is null
+                                                              and excluded.energy_milli_wh is null then null
+                                                         else coalesce(u.energy_milli_wh, 0)
+                                                              + coalesce(excluded.energy_milli_wh, 0) end""")
                 .setParameter("deltas", deltas).executeUpdate()).replaceWithVoid();
     }
 

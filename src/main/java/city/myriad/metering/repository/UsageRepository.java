@@ -20,7 +20,13 @@ public class UsageRepository {
     /** One group's sums. */
     /** A group's sums; the measured card-milli-seconds and events are null where they are not kept at its grain. */
     public record Group(String key, String currency, long cardMilliSeconds, long costMinor, long creditMinor,
-            Long measuredCardMilliSeconds, Long eventCount) {}
+            Long measuredCardMilliSeconds, Long eventCount, Measured measured) {}
+
+    /**
+     * What the group's events reported besides card-seconds (V70): utilization in thousandths × card-milli-seconds
+     * over the card-milli-seconds that reported one, and energy in milli-watt-hours (null: none reported).
+     */
+    public record Measured(long utilizedMilliCms, long utilizationCms, Long energyMilliWh) {}
 
     /**
      * One run of a job with both sources: lifecycle (to now while running) and its events. Of the events that reported
@@ -59,14 +65,16 @@ public class UsageRepository {
             Instant to, String groupBy) {
         String key = keyOf(groupBy);
         SessionSql q = scoped("select " + key + " as k, currency, sum(card_milli_seconds), sum(cost_minor),"
-                + " sum(credit_minor), sum(measured_card_milli_seconds), sum(event_count) from usage_rollups"
+                + " sum(credit_minor), sum(measured_card_milli_seconds), sum(event_count), sum(utilized_milli_cms),"
+                + " sum(utilization_cms), sum(energy_milli_wh) from usage_rollups"
                 + " where hour >= :from and hour < :to", " group by k, currency order by k, currency", tenantId,
                 clusterIds, projectId)
                 .setParameter("from", SqlTimes.utc(from)).setParameter("to", SqlTimes.utc(to));
         return q.getResultList().map(rows -> rows.stream().map(r -> new Group((String) r[0], (String) r[1],
                 ((Number) r[2]).longValue(),
                 ((Number) r[3]).longValue(), ((Number) r[4]).longValue(), ((Number) r[5]).longValue(),
-                ((Number) r[6]).longValue())).toList());
+                ((Number) r[6]).longValue(), new Measured(((Number) r[7]).longValue(), ((Number) r[8]).longValue(),
+                r[9] == null ? null : ((Number) r[9]).longValue()))).toList());
     }
 
     /**
@@ -83,8 +91,8 @@ public class UsageRepository {
                 .setParameter("tagKey", tagKey).setParameter("from", SqlTimes.utc(from))
                 .setParameter("to", SqlTimes.utc(to));
         return q.getResultList().map(rows -> rows.stream().map(r -> new Group((String) r[0], (String) r[1],
-                ((Number) r[2]).longValue(), ((Number) r[3]).longValue(), ((Number) r[4]).longValue(), null, null))
-                .toList());
+                ((Number) r[2]).longValue(), ((Number) r[3]).longValue(), ((Number) r[4]).longValue(), null, null,
+                null)).toList());
     }
 
     /** Card-milli-seconds of the runs going on (to now), narrowed as {@link #grouped} is. */

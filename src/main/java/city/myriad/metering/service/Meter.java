@@ -93,13 +93,24 @@ public class Meter {
         }
     }
 
-    /** What one row gains: card-milli-seconds, cost, credit, measured card-milli-seconds, events. */
+    /**
+     * What one row gains: card-milli-seconds, cost, credit, measured card-milli-seconds, events; and of the events'
+     * measures (V70), utilization in thousandths × card-milli-seconds over the card-milli-seconds that reported one,
+     * and energy in milli-watt-hours (null: none reported).
+     */
     private static final class Delta {
         long cms;
         long cost;
         long credit;
         long measured;
         long events;
+        long utilized;
+        long utilizationCms;
+        Long energy;
+
+        void energy(long milliWh) {
+            energy = energy == null ? milliWh : energy + milliWh;
+        }
     }
 
     private Uni<Turn> apply(List<PendingSegment> segments, List<PendingEvent> events, Instant now) {
@@ -158,17 +169,33 @@ public class Meter {
                 PendingEvent e = events.get(v);
                 List<Slice> slices = eventSlices.get(v);
                 touched.add(e.jobId());
+                RollupRepository.Measures m = e.measures();
                 if (slices.isEmpty()) { // crossing an hour in under a second: no card-second, but it counts
-                    deltas.computeIfAbsent(key(e.tenantId(), states, e.startAt().truncatedTo(
+                    Delta d = deltas.computeIfAbsent(key(e.tenantId(), states, e.startAt().truncatedTo(
                             java.time.temporal.ChronoUnit.HOURS), e.projectId(), e.clusterId(), e.model(),
-                            e.priceClass(), e.currency()), k -> new Delta()).events += 1;
+                            e.priceClass(), e.currency()), k -> new Delta());
+                    d.events += 1;
+                    if (m.energyMilliWh() != null) {
+                        d.energy(m.energyMilliWh());
+                    }
                 }
+                long[] energy = m.energyMilliWh() == null ? null : EnergySlices.split(m.energyMilliWh(), slices);
                 for (int i = 0; i < slices.size(); i++) {
                     Slice s = slices.get(i);
                     Delta d = deltas.computeIfAbsent(key(e.tenantId(), states, s.hour(), e.projectId(), e.clusterId(),
                             e.model(), e.priceClass(), e.currency()), k -> new Delta());
                     d.measured += s.cardMilliSeconds();
                     d.events += i == 0 ? e.count() : 0; // an event counts once, in its first hour
+                    if (e.summed()) {  // the database summed the hour's events: their sums, in the one slice
+                        d.utilized += m.utilizedMilliCms();
+                        d.utilizationCms += m.utilizationCms();
+                    } else if (m.utilizationMilli() != null) {
+                        d.utilized += (long) m.utilizationMilli() * s.cardMilliSeconds();
+                        d.utilizationCms += s.cardMilliSeconds();
+                    }
+                    if (energy != null) {
+                        d.energy(energy[i]);
+                    }
                 }
             }
             Uni<Void> work = deltas.isEmpty() ? Uni.createFrom().voidItem() : rollups.add(rows(deltas));
@@ -221,6 +248,13 @@ public class Meter {
             r.put("credit", d.credit);
             r.put("measured", d.measured);
             r.put("events", d.events);
+            r.put("utilized", d.utilized);
+            r.put("ucms", d.utilizationCms);
+            if (d.energy == null) {
+                r.putNull("energy");
+            } else {
+                r.put("energy", d.energy);
+            }
         });
         return rows.toString();
     }

@@ -121,7 +121,12 @@ public class UsageReports {
                                 cardSeconds(g.cardMilliSeconds()), gpuHours(g.cardMilliSeconds()),
                                 Money.of(g.costMinor(), g.currency()), Money.of(g.creditMinor(), g.currency()),
                                 g.measuredCardMilliSeconds() == null ? null
-                                        : cardSeconds(g.measuredCardMilliSeconds()), g.eventCount())).toList(),
+                                        : cardSeconds(g.measuredCardMilliSeconds()), g.eventCount(),
+                                g.measured() == null ? null : meanUtilization(BigDecimal.valueOf(
+                                        g.measured().utilizedMilliCms(), 3), g.measured().utilizationCms()),
+                                g.measured() == null || g.measured().energyMilliWh() == null ? null
+                                        : plainEnergy(BigDecimal.valueOf(g.measured().energyMilliWh(), 3))))
+                                .toList(),
                         cardSeconds(running))))));
     }
 
