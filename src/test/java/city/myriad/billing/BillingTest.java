@@ -794,6 +794,15 @@ class BillingTest {
         }
         assertEquals(1, sql("select count(*) from audit_events where tenant_id = $1 and action = 'setPaymentTerms'",
                 UUID.fromString(t.id())), "set twice as it is: one change");
+        // With If-Match, two admins who each read the terms never lose one's change to the other's: a stale tag 412s.
+        String tag = given().auth().oauth2(t.viewer()).get(terms).then().statusCode(200).extract().header("ETag");
+        given().auth().oauth2(Tokens.admin()).header("If-Match", "\"stale\"").contentType("application/json")
+                .body("{\"collectionMethod\":\"SEND_INVOICE\",\"daysUntilDue\":45}").put(terms).then().statusCode(412)
+                .contentType("application/problem+json").body("code", equalTo("PRECONDITION_FAILED"))
+                .header("ETag", tag);
+        given().auth().oauth2(Tokens.admin()).header("If-Match", tag).contentType("application/json")
+                .body("{\"collectionMethod\":\"SEND_INVOICE\",\"daysUntilDue\":30}").put(terms).then().statusCode(200)
+                .body("daysUntilDue", equalTo(30));
         given().auth().oauth2(Tokens.bob()).get(terms).then().statusCode(404);
 
         // The draft is collected by the terms now; the issued invoice keeps them, due 30 days after its issue.
@@ -1466,12 +1475,23 @@ class BillingTest {
                 .body("code", equalTo("PAYOUT_ACCOUNT_MISSING"));
         given().auth().oauth2(Tokens.olga()).get(base + "/payout-account").then().statusCode(404)
                 .body("code", equalTo("PAYOUT_ACCOUNT_NOT_FOUND"));
+        given().auth().oauth2(Tokens.admin()).header("If-Match", "*").contentType("application/json")
+                .body("{\"stripeAccountId\":\"acct_Hz0\"}").put(base + "/payout-account").then().statusCode(412)
+                .body("code", equalTo("PRECONDITION_FAILED"));  // none set: no representation for a tag to name
         setAccount(Tokens.olga(), base, "acct_Hz1").then().statusCode(403).body("code", equalTo("PLATFORM_ADMIN_REQUIRED"));
         setAccount(Tokens.admin(), base, "acct-1").then().statusCode(400)
                 .body("errors[0].field", equalTo("stripeAccountId"));
         setAccount(Tokens.admin(), base, "acct_Hz1").then().statusCode(200).body("stripeAccountId", equalTo("acct_Hz1"));
-        given().auth().oauth2(Tokens.olga()).get(base + "/payout-account").then().statusCode(200)
-                .body("stripeAccountId", equalTo("acct_Hz1")).body("updatedBy", equalTo("admin"));
+        String accountTag = given().auth().oauth2(Tokens.olga()).get(base + "/payout-account").then().statusCode(200)
+                .body("stripeAccountId", equalTo("acct_Hz1")).body("updatedBy", equalTo("admin")).extract()
+                .header("ETag");
+        // Where an operator's money goes is replaced only as read, with If-Match: a stale tag changes nothing.
+        given().auth().oauth2(Tokens.admin()).header("If-Match", "\"stale\"").contentType("application/json")
+                .body("{\"stripeAccountId\":\"acct_Hz2\"}").put(base + "/payout-account").then().statusCode(412)
+                .body("code", equalTo("PRECONDITION_FAILED")).header("ETag", accountTag);
+        given().auth().oauth2(Tokens.admin()).header("If-Match", accountTag).contentType("application/json")
+                .body("{\"stripeAccountId\":\"acct_Hz1\"}").put(base + "/payout-account").then().statusCode(200)
+                .body("stripeAccountId", equalTo("acct_Hz1"));
         assertEquals(transactions + 1, sql("select count(*) from ledger_transactions"), "refused: nothing posted");
         String sent = payout(Tokens.admin(), base, null, 3, "CNY", "HZ-stripe-1", "STRIPE_TRANSFER").then()
                 .statusCode(201).body("method", equalTo("STRIPE_TRANSFER")).body("transferState", equalTo("PENDING"))

@@ -95,14 +95,16 @@ public class PayoutResource {
     @PUT
     @Path("/payout-account")
     @Consumes(MediaType.APPLICATION_JSON)
-    @Extension(name = "x-problem-codes", value = "PLATFORM_ADMIN_REQUIRED, OPERATOR_NOT_FOUND, VALIDATION_FAILED")
+    @Extension(name = "x-problem-codes", value = "PLATFORM_ADMIN_REQUIRED, OPERATOR_NOT_FOUND, VALIDATION_FAILED, "
+            + "PRECONDITION_FAILED")
     @Operation(operationId = "setPayoutAccount", summary = "Set the operator's Stripe connected account (platform "
             + "admin)", description = "The `acct_…` id of the operator's Stripe Connect account, which payouts with "
             + "method STRIPE_TRANSFER pay. Setting it again replaces it (transfers already sent keep theirs). Audited "
-            + "in the operator's trail (`setPayoutAccount`).")
+            + "in the operator's trail (`setPayoutAccount`). With `If-Match` (the `ETag` of `getPayoutAccount`), "
+            + "only if it has not changed since; on an operator with none set, `If-Match` is 412.")
     public Uni<PayoutAccountView> setAccount(@PathParam("operatorId") UUID operatorId,
-            @Valid @NotNull SetPayoutAccount body) {
-        return payouts.setAccount(callers.get(), operatorId, body);
+            @Valid @NotNull SetPayoutAccount body, @HeaderParam("If-Match") String ifMatch) {
+        return payouts.setAccount(callers.get(), operatorId, body, ifMatch);
     }
 
     @POST

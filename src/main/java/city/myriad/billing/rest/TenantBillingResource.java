@@ -107,16 +107,17 @@ public class TenantBillingResource {
     @Path("/payment-terms")
     @Consumes(MediaType.APPLICATION_JSON)
     @Extension(name = "x-problem-codes", value = "PLATFORM_ADMIN_REQUIRED, TENANT_NOT_FOUND, VALIDATION_FAILED, "
-            + "BILLING_PROFILE_REQUIRED")
+            + "BILLING_PROFILE_REQUIRED, PRECONDITION_FAILED")
     @Operation(operationId = "setPaymentTerms", summary = "Set the tenant's payment terms (platform admin)",
             description = "Net terms are credit the marketplace extends, so platform admins set them. They apply "
                     + "from the next invoice issued; each invoice keeps its collection method and due date. "
                     + "SEND_INVOICE needs `daysUntilDue` of at least 1 and the tenant's billing contact (409 "
                     + "BILLING_PROFILE_REQUIRED: the invoice is emailed there). Audited (`setPaymentTerms`); "
-                    + "setting the terms as they are changes nothing.")
+                    + "setting the terms as they are changes nothing. With `If-Match` (the `ETag` of "
+                    + "`getPaymentTerms`), only if they have not changed since (412 PRECONDITION_FAILED otherwise).")
     public Uni<PaymentTermsView> setPaymentTerms(@PathParam("tenantId") UUID tenantId,
-            @Valid @NotNull SetPaymentTerms body) {
-        return terms.set(callers.get(), tenantId, body);
+            @Valid @NotNull SetPaymentTerms body, @HeaderParam("If-Match") String ifMatch) {
+        return terms.set(callers.get(), tenantId, body, ifMatch);
     }
 
     @POST

@@ -10,6 +10,7 @@ import city.myriad.platform.db.SqlTimes;
 import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.MyriadProblem.Violation;
 import city.myriad.platform.error.ProblemCode;
+import city.myriad.platform.http.Preconditions;
 import city.myriad.platform.security.Caller;
 import city.myriad.tenancy.service.TenantProjects;
 import io.smallrye.mutiny.Uni;
@@ -41,8 +42,11 @@ public class PaymentTerms {
     private final BillingConfig config;
     private final AuditTrail audit;
     private final Clock clock;
+    private final Preconditions preconditions;
 
-    PaymentTerms(PlainTx tx, TenantProjects tenants, BillingConfig config, AuditTrail audit, Clock clock) {
+    PaymentTerms(PlainTx tx, TenantProjects tenants, BillingConfig config, AuditTrail audit, Clock clock,
+            Preconditions preconditions) {
+        this.preconditions = preconditions;
         this.tx = tx;
         this.tenants = tenants;
         this.config = config;
@@ -55,8 +59,11 @@ public class PaymentTerms {
         return tenants.tenant(caller, tenantId, false).chain(t -> tx.asTenant(t, c -> view(c, t)));
     }
 
-    /** Sets the tenant's terms (platform admins), from its next invoice on. Setting them as they are changes nothing. */
-    public Uni<PaymentTermsView> set(Caller caller, UUID tenantId, SetPaymentTerms body) {
+    /**
+     * Sets the tenant's terms (platform admins), from its next invoice on. Setting them as they are changes nothing.
+     * With {@code ifMatch} (the ETag of {@link #get}), only if they are still the terms it names: 412 otherwise.
+     */
+    public Uni<PaymentTermsView> set(Caller caller, UUID tenantId, SetPaymentTerms body, String ifMatch) {
         PeriodClose.requireAdmin(caller);
         if (body.collectionMethod() == CollectionMethod.SEND_INVOICE && body.daysUntilDue() < 1) {
             throw new MyriadProblem.Validation(ProblemCode.VALIDATION_FAILED, "A sent invoice is due one day after "
@@ -67,6 +74,7 @@ public class PaymentTerms {
         return tenants.tenant(caller, tenantId, true).chain(t -> tx.asTenant(t, c -> c
                 .preparedQuery("select pg_advisory_xact_lock(hashtextextended($1, 0))")
                 .execute(Tuple.of("payment-terms:" + t))
+                .chain(() -> view(c, t)).invoke(current -> preconditions.check(ifMatch, current))
                 .chain(() -> c.preparedQuery("""
                         select exists (select 1 from billing_profiles where tenant_id = $1),
                                (select collection_method from payment_terms where tenant_id = $1),

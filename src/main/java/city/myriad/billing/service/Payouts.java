@@ -62,10 +62,12 @@ public class Payouts {
     public static final List<String> METHODS = List.of("RECORDED", "STRIPE_TRANSFER");
 
     private final city.myriad.billing.stripe.StripePush stripe;
+    private final city.myriad.platform.http.Preconditions preconditions;
 
     Payouts(PlainTx tx, LedgerRepository ledger, Settlements settlements, AuditTrail audit, Clock clock,
-            city.myriad.billing.stripe.StripePush stripe) {
+            city.myriad.billing.stripe.StripePush stripe, city.myriad.platform.http.Preconditions preconditions) {
         this.stripe = stripe;
+        this.preconditions = preconditions;
         this.tx = tx;
         this.ledger = ledger;
         this.settlements = settlements;
@@ -160,8 +162,12 @@ public class Payouts {
                         "Operator " + operatorId + " has no Stripe connected account")));
     }
 
-    /** Sets the operator's Stripe connected account (platform admins), audited in the operator's trail. */
-    public Uni<PayoutAccountView> setAccount(Caller caller, UUID operatorId, SetPayoutAccount body) {
+    /**
+     * Sets the operator's Stripe connected account (platform admins), audited in the operator's trail. With
+     * {@code ifMatch} (the ETag of {@link #getAccount}), only if it is still the account it names: 412 otherwise, and
+     * on an operator with none set yet. Writers of one operator's account take turns (an advisory lock).
+     */
+    public Uni<PayoutAccountView> setAccount(Caller caller, UUID operatorId, SetPayoutAccount body, String ifMatch) {
         PeriodClose.requireAdmin(caller);
         String account = body.stripeAccountId().strip();
         if (!account.matches("acct_[A-Za-z0-9]{1,64}")) {
@@ -169,12 +175,22 @@ public class Payouts {
                     + "and digits");
         }
         Instant now = clock.instant();
-        return settlements.readable(caller, operatorId).chain(op -> tx.asPlatform(c -> c.preparedQuery("""
+        return settlements.readable(caller, operatorId).chain(op -> tx.asPlatform(c -> c
+                .preparedQuery("select pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .execute(Tuple.of("payout-account:" + op))
+                .chain(() -> account(c, op)).invoke(current -> {
+                    if (current.isEmpty()) {
+                        preconditions.checkAbsent(ifMatch);
+                    } else {
+                        preconditions.check(ifMatch, current.get());
+                    }
+                })
+                .chain(() -> c.preparedQuery("""
                         insert into operator_payout_accounts (operator_id, stripe_account_id, updated_at, updated_by)
                         values ($1, $2, $3, $4)
                         on conflict (operator_id) do update set stripe_account_id = excluded.stripe_account_id,
                                updated_at = excluded.updated_at, updated_by = excluded.updated_by""")
-                .execute(Tuple.of(op, account, city.myriad.platform.db.SqlTimes.utc(now), caller.username()))
+                .execute(Tuple.of(op, account, city.myriad.platform.db.SqlTimes.utc(now), caller.username())))
                 .chain(() -> audit.recordForOperator(c, caller, op, "setPayoutAccount", Target.of("OPERATOR", op),
                         Map.of("stripeAccountId", account)))
                 .chain(() -> account(c, op)).map(java.util.Optional::orElseThrow)));
