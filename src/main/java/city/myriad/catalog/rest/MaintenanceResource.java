@@ -106,17 +106,20 @@ public class MaintenanceResource {
     @Path("/{maintenanceId}")
     @Consumes({"application/merge-patch+json", MediaType.APPLICATION_JSON})
     @Extension(name = "x-problem-codes", value = OPERATOR_CODES + ", MAINTENANCE_NOT_FOUND, MAINTENANCE_NOT_UPDATABLE, "
-            + "VALIDATION_FAILED, MAINTENANCE_OVERLAPS, NODE_RESERVED")
+            + "VALIDATION_FAILED, MAINTENANCE_OVERLAPS, NODE_RESERVED, PRECONDITION_FAILED")
     @Operation(operationId = "updateMaintenance", summary = "Move a maintenance window, or make it longer or shorter "
             + "(operator or platform admin)", description = "A merge patch of `startAt` (only while SCHEDULED), `endAt` "
             + "(while SCHEDULED or IN_PROGRESS: later than now; the work overran, or will finish sooner) and "
             + "`reason`; a field left out stays. Checked as a new window in its place: another window of one of its "
             + "nodes overlapping is 409 `MAINTENANCE_OVERLAPS`, reservations sold that the other cards could not "
             + "carry for the new window 409 `NODE_RESERVED`, and nothing changes. An ended or cancelled window is 409 "
-            + "`MAINTENANCE_NOT_UPDATABLE`. A change to nothing answers it unchanged. Audited (`updateMaintenance`).")
+            + "`MAINTENANCE_NOT_UPDATABLE`. A change to nothing answers it unchanged. Audited (`updateMaintenance`). "
+            + "With `If-Match` (the `ETag` of `getMaintenance`), only if the window has not changed since (412 "
+            + "`PRECONDITION_FAILED` otherwise, also once it has begun: its state is part of what was read).")
     public Uni<MaintenanceView> update(@PathParam("clusterId") UUID clusterId,
-            @PathParam("maintenanceId") UUID maintenanceId, @Valid @NotNull UpdateMaintenance body) {
-        return maintenance.update(callers.get(), clusterId, maintenanceId, body);
+            @PathParam("maintenanceId") UUID maintenanceId, @Valid @NotNull UpdateMaintenance body,
+            @HeaderParam("If-Match") String ifMatch) {
+        return maintenance.update(callers.get(), clusterId, maintenanceId, body, ifMatch);
     }
 
     @POST

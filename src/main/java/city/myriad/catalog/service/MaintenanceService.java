@@ -13,6 +13,7 @@ import city.myriad.platform.audit.AuditTrail.Target;
 import city.myriad.platform.db.Scoped;
 import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.ProblemCode;
+import city.myriad.platform.http.Preconditions;
 import city.myriad.platform.idempotency.Idempotency;
 import city.myriad.platform.paging.Page;
 import city.myriad.platform.paging.PageRequest;
@@ -73,9 +74,12 @@ public class MaintenanceService {
     private final Clock clock;
     private final AuditTrail audit;
     private final Instance<MaintenanceCheck> checks;
+    private final Preconditions preconditions;
 
     MaintenanceService(Scoped scoped, ClusterSupply supply, MaintenanceRepository windows, NodeRepository nodes,
-            Idempotency idempotency, Ids ids, Clock clock, AuditTrail audit, Instance<MaintenanceCheck> checks) {
+            Idempotency idempotency, Ids ids, Clock clock, AuditTrail audit, Instance<MaintenanceCheck> checks,
+            Preconditions preconditions) {
+        this.preconditions = preconditions;
         this.scoped = scoped;
         this.supply = supply;
         this.windows = windows;
@@ -121,15 +125,20 @@ public class MaintenanceService {
      * Moves a window: a SCHEDULED one's start, end and reason, an IN_PROGRESS one's end (later than now: the work takes
      * longer, or less) and reason. Checked as a new window would be, in place of this one: no overlap with another of
      * its nodes' windows, and the reservations sold must still fit without its cards for the new window (409
-     * {@code NODE_RESERVED}). A change to nothing answers the window unchanged.
+     * {@code NODE_RESERVED}). A change to nothing answers the window unchanged. With {@code ifMatch} (the ETag of
+     * {@link #get}), only if the window is still as read, compared under its lock: 412 otherwise.
      */
-    public Uni<MaintenanceView> update(Caller caller, UUID clusterId, UUID maintenanceId, UpdateMaintenance patch) {
+    public Uni<MaintenanceView> update(Caller caller, UUID clusterId, UUID maintenanceId, UpdateMaintenance patch,
+            String ifMatch) {
         if (patch.reason() != null && patch.reason().isBlank()) {
             throw new MyriadProblem.Validation(ProblemCode.VALIDATION_FAILED, "The reason cannot be blank",
                     List.of(MyriadProblem.Violation.field("reason", "must not be blank")));
         }
         return supply.managed(caller, clusterId).chain(c -> scoped.asPlatform(() -> windows.lockSchedule(c.id())
                 .chain(() -> windows.lock(c.id(), maintenanceId))
+                .call(m -> ifMatch == null ? Uni.createFrom().voidItem()
+                        : view(found(m, clusterId, maintenanceId), clock.instant())
+                                .invoke(current -> preconditions.check(ifMatch, current)))
                 .chain(m -> {
                     found(m, clusterId, maintenanceId);
                     Instant now = clock.instant();
