@@ -7,7 +7,10 @@ import city.myriad.jobs.model.JobPlacement.NodeCards;
 import city.myriad.jobs.service.PastRuns;
 import city.myriad.jobs.service.PastRuns.Outcome;
 import city.myriad.jobs.service.PastRuns.PastRun;
+import city.myriad.metering.mapping.MeteringApi.UsageEvent;
+import city.myriad.metering.mapping.MeteringApi.UsageEventResults;
 import city.myriad.metering.service.MeteringWorker;
+import city.myriad.metering.service.UsageIngestion;
 import city.myriad.platform.security.Caller;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.VertxContextSupport;
@@ -15,6 +18,8 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.interceptor.Interceptor;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,7 +39,9 @@ import org.jboss.logging.Logger;
  * globex's pre-training ran on the Hangzhou cluster in the month before the start (recorded through the jobs'
  * {@link PastRuns} use case, as a platform admin migrating a cluster's accounting would), the meter rolled them up,
  * and the month was closed as finance closes one: invoices for both tenants, the operator's settlement, the FOCUS
- * export. On with {@code myriad.demo.history.enabled} (the dev start), after the demo world is loaded, on the start
+ * export. The cluster's agents reported each run's usage as they do, hour by hour and node by node, with how busy
+ * the cards were and the energy they drew (through the metering's own ingestion, so that its rules hold: an
+ * interval that ended before the late window is refused, and its run stays unmeasured). On with {@code myriad.demo.history.enabled} (the dev start), after the demo world is loaded, on the start
  * that first records them; a start that finds them records nothing again (the runs are recorded once per recorder).
  */
 @ApplicationScoped
@@ -53,14 +60,23 @@ public class DemoHistory {
     static final long ON_DEMAND = 1200;
     static final long SPOT = 600;
 
+    /** A card's draw, as the emulator's (a 400 W card): idle, and at full use on top of idle. */
+    static final int IDLE_WATTS = 100;
+    static final int BUSY_WATTS = 300;
+    /** The node that went down under its run stopped reporting this long before the loop saw it down. */
+    static final Duration SILENT_BEFORE_DOWN = Duration.ofMinutes(30);
+
     private final PastRuns pastRuns;
+    private final UsageIngestion usage;
     private final MeteringWorker meter;
     private final PeriodClose periods;
     private final Clock clock;
     private final boolean enabled;
 
-    DemoHistory(PastRuns pastRuns, MeteringWorker meter, PeriodClose periods, Clock clock, DemoConfig demo) {
+    DemoHistory(PastRuns pastRuns, UsageIngestion usage, MeteringWorker meter, PeriodClose periods, Clock clock,
+            DemoConfig demo) {
         this.pastRuns = pastRuns;
+        this.usage = usage;
         this.meter = meter;
         this.periods = periods;
         this.clock = clock;
@@ -81,22 +97,74 @@ public class DemoHistory {
     }
 
     /**
-     * Records last month's runs, rolls them up and closes the month; nothing if they were recorded before. Blocking:
-     * the start-up thread, never an event loop.
+     * Records last month's runs and what the agents reported of them, rolls them up and closes the month; nothing if
+     * they were recorded before. Blocking: the start-up thread, never an event loop.
      */
     void load() throws Throwable {
         YearMonth month = YearMonth.now(clock.withZone(ZoneOffset.UTC)).minusMonths(1);
         List<PastRun> runs = plan(month);
-        int recorded = VertxContextSupport.subscribeAndAwait(() -> pastRuns.record(RECORDER, DemoData.HANGZHOU_CLUSTER,
-                runs));
-        if (recorded == 0) {
+        List<UUID> jobs = VertxContextSupport.subscribeAndAwait(() -> pastRuns.record(RECORDER,
+                DemoData.HANGZHOU_CLUSTER, runs));
+        if (jobs.isEmpty()) {
             LOG.info("Demo history present");
             return;
         }
+        List<UsageEvent> reported = reports(runs, jobs);
+        long accepted = 0;
+        long refused = 0;
+        for (int from = 0; from < reported.size(); from += 1000) {
+            List<UsageEvent> batch = reported.subList(from, Math.min(reported.size(), from + 1000));
+            UsageEventResults results = VertxContextSupport.subscribeAndAwait(() -> usage.ingest(RECORDER, batch));
+            accepted += results.accepted() + results.duplicates();
+            refused += results.rejected();
+        }
         meter.drain();
         PeriodView closed = VertxContextSupport.subscribeAndAwait(() -> periods.close(RECORDER, month.toString()));
-        LOG.infof("Demo history: %d runs of acme and globex in %s recorded, metered and invoiced (%d invoices)",
-                recorded, month, closed.invoiceCount());
+        LOG.infof("Demo history: %d runs of acme and globex in %s recorded, metered and invoiced (%d invoices); "
+                + "%d usage events of their agents kept, %d refused (ended before the late window)", jobs.size(),
+                month, closed.invoiceCount(), accepted, refused);
+    }
+
+    /**
+     * What the cluster's agents reported of the runs, the same for the same plan: an event per node and hour of each
+     * run (the last one shorter), the node's cards busy around a mean of the run's (acme's training 72-92%, globex's
+     * pre-training 88-97%, its fine-tunes 55-80%; each hour within three points of it) and the energy they drew at
+     * {@value #IDLE_WATTS} W idle plus {@value #BUSY_WATTS} W at full use. The run whose node went down: that node
+     * fell silent {@link #SILENT_BEFORE_DOWN} before the run's end, so the run's measure falls short of its lifecycle
+     * and the meter flags it DISCREPANT for the operator.
+     */
+    static List<UsageEvent> reports(List<PastRun> runs, List<UUID> jobs) {
+        SplittableRandom random = new SplittableRandom(20_261_102L);
+        List<UsageEvent> events = new ArrayList<>();
+        for (int i = 0; i < runs.size(); i++) {
+            PastRun run = runs.get(i);
+            UUID job = jobs.get(i);
+            int mean = run.tenantId().equals(DemoData.ACME) ? 720 + random.nextInt(201)
+                    : run.jobClass() == JobClass.ON_DEMAND ? 880 + random.nextInt(91) : 550 + random.nextInt(251);
+            for (int n = 0; n < run.placement().size(); n++) {
+                NodeCards node = run.placement().get(n);
+                Instant end = run.outcome() == Outcome.NODE_DOWN && n == 0
+                        ? run.endedAt().minus(SILENT_BEFORE_DOWN) : run.endedAt();
+                int hour = 0;
+                for (Instant at = run.startedAt(); at.isBefore(end); at = at.plus(Duration.ofHours(1)), hour++) {
+                    Instant to = at.plus(Duration.ofHours(1)).isBefore(end) ? at.plus(Duration.ofHours(1)) : end;
+                    int milli = Math.max(0, Math.min(1000, mean - 30 + random.nextInt(61)));
+                    events.add(new UsageEvent("demo-%s-%s-%03d".formatted(job, node.node(), hour),
+                            DemoData.HANGZHOU_CLUSTER, job, node.node(), BigDecimal.valueOf(node.cards().size()), at,
+                            to, BigDecimal.valueOf(milli, 3), energyWh(node.cards().size(), Duration.between(at, to),
+                            milli)));
+                }
+            }
+        }
+        return events;
+    }
+
+    /** Watt-hours, to three decimals, that {@code cards} cards busy {@code utilizationMilli}/1000 drew over a while. */
+    static BigDecimal energyWh(int cards, Duration over, int utilizationMilli) {
+        BigDecimal watts = BigDecimal.valueOf(cards).multiply(BigDecimal.valueOf(IDLE_WATTS)
+                .add(BigDecimal.valueOf(BUSY_WATTS).multiply(BigDecimal.valueOf(utilizationMilli, 3))));
+        return watts.multiply(BigDecimal.valueOf(over.toSeconds())).divide(BigDecimal.valueOf(3600), 3,
+                RoundingMode.HALF_EVEN);
     }
 
     /**

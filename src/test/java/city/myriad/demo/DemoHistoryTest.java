@@ -12,6 +12,7 @@ import city.myriad.jobs.model.JobPlacement.NodeCards;
 import city.myriad.jobs.service.PastRuns;
 import city.myriad.jobs.service.PastRuns.Outcome;
 import city.myriad.jobs.service.PastRuns.PastRun;
+import city.myriad.metering.mapping.MeteringApi.UsageEvent;
 import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.money.Charges;
 import city.myriad.platform.security.Caller;
@@ -24,6 +25,7 @@ import io.quarkus.test.oidc.server.OidcWiremockTestResource;
 import io.quarkus.vertx.VertxContextSupport;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.YearMonth;
@@ -101,6 +103,81 @@ class DemoHistoryTest {
     }
 
     @Test
+    void each_run_shows_what_its_agents_measured_and_the_run_whose_node_fell_silent_is_flagged_to_the_operator() {
+        List<PastRun> plan = DemoHistory.plan(MONTH);
+        Map<String, UUID> idOf = new java.util.HashMap<>();
+        for (String token : List.of(Tokens.alice(), Tokens.bob())) {
+            JsonPath jobs = given().auth().oauth2(token).queryParam("limit", 500).get("/api/v1/jobs").then()
+                    .statusCode(200).extract().jsonPath();
+            jobs.getList("items", Map.class).forEach(j -> idOf.put((String) j.get("name"),
+                    UUID.fromString((String) j.get("id"))));
+        }
+        List<UUID> ids = plan.stream().map(r -> idOf.get(r.name())).toList();
+        Map<UUID, List<UsageEvent>> reported = DemoHistory.reports(plan, ids).stream()
+                .collect(java.util.stream.Collectors.groupingBy(UsageEvent::jobId));
+        // Events that ended before the late window were refused at the start: 35 days before it (an hour's margin
+        // either side, as the start was a little before this test).
+        Instant window = Instant.now().minus(Duration.ofDays(35));
+        int measured = 0;
+        int unmeasured = 0;
+        String flagged = null;
+        for (int i = 0; i < plan.size(); i++) {
+            List<UsageEvent> events = reported.get(ids.get(i));
+            boolean allKept = events.stream().allMatch(e -> e.endAt().isAfter(window.plus(Duration.ofHours(1))));
+            boolean noneKept = events.stream().allMatch(e -> e.endAt().isBefore(window.minus(Duration.ofHours(1))));
+            String token = plan.get(i).tenantId().equals(DemoData.ACME) ? Tokens.alice() : Tokens.bob();
+            JsonPath usage = JsonPath.from(given().auth().oauth2(token).get("/api/v1/jobs/" + ids.get(i) + "/usage")
+                    .then().statusCode(200).extract().asString()).using(new io.restassured.path.json.config
+                    .JsonPathConfig(io.restassured.path.json.config.JsonPathConfig.NumberReturnType.BIG_DECIMAL));
+            if (noneKept) {
+                assertEquals("UNMEASURED", usage.getString("reconciliation"), usage.prettify());
+                org.junit.jupiter.api.Assertions.assertNull(usage.get("meanUtilization"));
+                org.junit.jupiter.api.Assertions.assertNull(usage.get("energyWh"));
+                unmeasured++;
+            } else if (allKept) {
+                assertEquals(events.size(), usage.getInt("eventCount"), usage.prettify());
+                assertEquals(0, events.stream().map(UsageEvent::energyWh).reduce(BigDecimal.ZERO, BigDecimal::add)
+                        .compareTo(decimal(usage, "energyWh")), usage.prettify());
+                BigDecimal busy = BigDecimal.ZERO;
+                long cms = 0;
+                for (UsageEvent e : events) {
+                    long w = e.cards().longValue() * 1000 * Duration.between(e.startAt(), e.endAt()).toSeconds();
+                    busy = busy.add(e.utilization().multiply(BigDecimal.valueOf(w)));
+                    cms += w;
+                }
+                assertEquals(0, busy.divide(BigDecimal.valueOf(cms), 3, java.math.RoundingMode.HALF_EVEN)
+                        .compareTo(decimal(usage, "meanUtilization")), usage.prettify());
+                boolean silent = plan.get(i).outcome() == Outcome.NODE_DOWN;
+                assertEquals(silent ? "DISCREPANT" : "MATCHED", usage.getString("reconciliation"), usage.prettify());
+                if (silent) {
+                    flagged = ids.get(i).toString();
+                    assertTrue(decimal(usage, "measuredCardSeconds").compareTo(decimal(usage, "lifecycleCardSeconds"))
+                            < 0, usage.prettify());
+                } else {
+                    assertEquals(0, decimal(usage, "measuredCardSeconds").compareTo(decimal(usage,
+                            "lifecycleCardSeconds")), usage.prettify());
+                }
+                measured++;
+            }
+        }
+        // Whatever day of the month this runs on, the month's last runs are inside the window (at most 31 days ago).
+        assertTrue(measured >= 20, measured + " measured, " + unmeasured + " unmeasured");
+        // The month's usage shows how busy acme's cards were and what they drew, from the hourly rollups.
+        JsonPath month = given().auth().oauth2(Tokens.alice()).queryParam("from", MONTH.atDay(1).atStartOfDay()
+                        .toInstant(ZoneOffset.UTC).toString()).queryParam("to", MONTH.plusMonths(1).atDay(1)
+                        .atStartOfDay().toInstant(ZoneOffset.UTC).toString()).queryParam("groupBy", "period")
+                .get("/api/v1/usage").then().statusCode(200).extract().jsonPath();
+        assertTrue(month.getDouble("lines[0].meanUtilization") >= 0.69 && month.getDouble(
+                "lines[0].meanUtilization") <= 0.95, month.prettify());
+        assertTrue(month.getDouble("lines[0].energyWh") > 0, month.prettify());
+        // The run whose node fell silent before it went down is on the operator's list, if its events were kept.
+        if (flagged != null) {
+            assertTrue(given().auth().oauth2(Tokens.olga()).get("/api/v1/usage/discrepancies").then().statusCode(200)
+                    .extract().jsonPath().getList("items.jobId").contains(flagged));
+        }
+    }
+
+    @Test
     void the_plan_of_every_month_of_a_year_ends_inside_its_month_and_never_puts_a_card_in_two_runs() {
         for (int m = 1; m <= 12; m++) {
             YearMonth month = YearMonth.of(2027, m);
@@ -170,7 +247,8 @@ class DemoHistoryTest {
 
     private int record(Caller caller, List<PastRun> runs) {
         try {
-            return VertxContextSupport.subscribeAndAwait(() -> pastRuns.record(caller, DemoData.HANGZHOU_CLUSTER, runs));
+            return VertxContextSupport.subscribeAndAwait(() -> pastRuns.record(caller, DemoData.HANGZHOU_CLUSTER, runs))
+                    .size();
         } catch (RuntimeException e) {
             throw e;
         } catch (Throwable t) {
@@ -198,6 +276,10 @@ class DemoHistoryTest {
         return plan.stream().filter(r -> r.tenantId().equals(tenant)).mapToLong(r -> r.outcome() == Outcome.NODE_DOWN
                 ? 0 : Charges.of(r.unitPriceMinor(), r.placement().stream().mapToInt(n -> n.cards().size()).sum()
                         * 1000, Duration.between(r.startedAt(), r.endedAt()))).sum();
+    }
+
+    private static BigDecimal decimal(JsonPath json, String path) {
+        return new BigDecimal(String.valueOf((Object) json.get(path)));
     }
 
     private static JsonPath invoice(String token) {

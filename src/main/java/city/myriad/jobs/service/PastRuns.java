@@ -84,8 +84,11 @@ public class PastRuns {
         this.clock = clock;
     }
 
-    /** Records the batch; returns how many runs it recorded (0: this recorder's batch was there already). */
-    public Uni<Integer> record(Caller caller, UUID clusterId, List<PastRun> runs) {
+    /**
+     * Records the batch; returns the jobs it made, one per run in the batch's order (none: this recorder's batch was
+     * there already), so that what recorded them can report their agents' usage.
+     */
+    public Uni<List<UUID>> record(Caller caller, UUID clusterId, List<PastRun> runs) {
         if (!caller.isPlatformAdmin()) {
             return Uni.createFrom().failure(new MyriadProblem.Forbidden(ProblemCode.PLATFORM_ADMIN_REQUIRED,
                     "Only a platform admin may record past runs"));
@@ -118,13 +121,13 @@ public class PastRuns {
                     return tx.asPlatform(c -> repository.lock(c, clusterId)
                             .chain(() -> repository.anyBy(c, clusterId, caller.username())).chain(done -> {
                         if (done) {
-                            return Uni.createFrom().item(0);
+                            return Uni.createFrom().item(List.<UUID>of());
                         }
                         return repository.overlapping(c, clusterId, from, to)
                                 .invoke(recorded -> noCardTakenAlready(runs, recorded))
                                 .chain(() -> Multi.createFrom().iterable(rows).onItem()
                                         .transformToUniAndConcatenate(r -> repository.insert(c, r)).collect().last())
-                                .replaceWith(rows.size());
+                                .replaceWith(rows.stream().map(EndedRun::id).toList());
                     }));
                 });
     }
