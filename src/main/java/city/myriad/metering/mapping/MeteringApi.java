@@ -80,6 +80,39 @@ public final class MeteringApi {
             @Schema(description = "Card-seconds of runs still going on, not yet in the lines (they count when the run "
                     + "ends)") BigDecimal runningCardSeconds) {}
 
+    @Schema(name = "ClusterOccupancy", description = "What a cluster's cards were and what they were given to, over "
+            + "[from, to) by hour or day and card model: the operator's measure of how full the cluster is kept")
+    public record OccupancyView(UUID clusterId, Instant from, Instant to,
+            @Schema(enumeration = {"hour", "day"}) String groupBy,
+            @Schema(description = "The one card model asked for; null: every model") String model,
+            @Schema(description = "One line per bucket and model that had cards or runs, in time then model order")
+            List<OccupancyLine> lines,
+            @Schema(description = "The whole range, one line per model (start is from)") List<OccupancyLine> totals) {}
+
+    @Schema(name = "OccupancyLine", description = "One bucket of one card model. Card-seconds in whole seconds per "
+            + "interval and bucket; available + draining + down = cardSeconds")
+    public record OccupancyLine(@Schema(description = "The bucket's start (buckets are aligned on from)") Instant start,
+            @Schema(examples = "ASCEND-910B") String model,
+            @Schema(description = "Cards of the cluster's nodes of the model, whatever their state, × seconds")
+            BigDecimal cardSeconds,
+            @Schema(description = "Of those, on nodes AVAILABLE: taking work") BigDecimal availableCardSeconds,
+            @Schema(description = "On nodes DRAINING: finishing their runs, taking no new work")
+            BigDecimal drainingCardSeconds,
+            @Schema(description = "On nodes DOWN") BigDecimal downCardSeconds,
+            @Schema(description = "Cards given to runs (closed runs and, to now, the runs going on), every class")
+            BigDecimal allocatedCardSeconds,
+            @Schema(description = "Of those, ON_DEMAND runs") BigDecimal onDemandCardSeconds,
+            @Schema(description = "Of those, SPOT runs") BigDecimal spotCardSeconds,
+            @Schema(description = "Of those, runs inside reservations (RESERVED)") BigDecimal reservedRunCardSeconds,
+            @Schema(description = "Cards held by confirmed reservations (to their cancellation, if cancelled), used or "
+                    + "not") BigDecimal heldCardSeconds,
+            @Schema(description = "allocatedCardSeconds / (available + draining): how much of the cards in service "
+                    + "ran work, four decimals; null without cards in service", examples = "0.9312")
+            BigDecimal allocation,
+            @Schema(description = "(held + on-demand + spot) / (available + draining): how much of the cards in "
+                    + "service was sold, four decimals (above 1 when reservations hold cards of nodes that went down); "
+                    + "null without cards in service", examples = "0.9650") BigDecimal sold) {}
+
     @Schema(name = "JobUsage", description = "One job's usage from its lifecycle and from its agents, side by side")
     public record JobUsageView(UUID jobId, UUID tenantId, UUID clusterId, @Schema(examples = "SUCCEEDED") String state,
             @Schema(description = "Card-seconds of the job's ended runs plus the run going on (to now)")
