@@ -442,11 +442,15 @@ class JobsTest {
         given().auth().oauth2(t.member()).post("/api/v1/jobs/" + waiting + "/release").then().statusCode(200)
                 .body("state", equalTo("QUEUED")).body("history.reason", equalTo(List.of("SUBMITTED", "HELD_BY_ADMIN",
                         "HELD_BY_TENANT", "RELEASED")));
-        // The admin's hold over the tenant's, released: the tenant's hold again, not the queue.
+        // The tenant withdraws its own hold from under the admin's (once: then it has none there), and the admin's
+        // release queues the job.
+        given().auth().oauth2(t.member()).post("/api/v1/jobs/" + heldByTenant + "/release").then().statusCode(200)
+                .body("state", equalTo("HELD")).body("reason", equalTo("HELD_BY_ADMIN"))
+                .body("history.reason", equalTo(List.of("SUBMITTED", "HELD_BY_TENANT", "HELD_BY_ADMIN")));
+        given().auth().oauth2(t.member()).post("/api/v1/jobs/" + heldByTenant + "/release").then().statusCode(409)
+                .body("code", equalTo("JOB_HELD_BY_ADMIN"));
         given().auth().oauth2(Tokens.admin()).post("/api/v1/jobs/" + heldByTenant + "/release").then().statusCode(200)
-                .body("state", equalTo("HELD")).body("reason", equalTo("HELD_BY_TENANT"))
-                .body("history.reason", equalTo(List.of("SUBMITTED", "HELD_BY_TENANT", "HELD_BY_ADMIN",
-                        "HELD_BY_TENANT")));
+                .body("history[3].to", equalTo("QUEUED")).body("history[3].reason", equalTo("RELEASED"));  // may run
         // An admin's hold of a QUEUED job nobody else holds, released: QUEUED again (waiting for its notBefore).
         given().auth().oauth2(Tokens.admin()).post("/api/v1/jobs/" + waiting + "/hold").then().statusCode(200)
                 .body("reason", equalTo("HELD_BY_ADMIN"));
@@ -464,6 +468,8 @@ class JobsTest {
                 .size(), "the admin's three holds that changed a job: " + trail.prettify());
         assertEquals(1, trail.getList("items.findAll { it.action == 'holdJob' && it.actor.username != 'admin' }")
                 .size(), "the tenant's hold under the admin's, once: " + trail.prettify());
+        assertEquals(2, trail.getList("items.findAll { it.action == 'releaseJob' && it.actor.username != 'admin' }")
+                .size(), "the tenant's releases of its own holds: " + trail.prettify());
         given().auth().oauth2(t.member()).post("/api/v1/jobs/" + waiting + "/cancel").then().statusCode(200);
     }
 

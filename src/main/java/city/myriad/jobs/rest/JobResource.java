@@ -220,8 +220,10 @@ public class JobResource {
                     + "A job that still waits for its dependencies stays HELD for them (reason DEPENDENCY); one HELD "
                     + "only for them has no hold to release and is answered unchanged, as is a QUEUED job; a RUNNING "
                     + "or ended job is 409 JOB_NOT_HELD. A job a platform admin holds (HELD_BY_ADMIN) only a platform "
-                    + "admin releases: 409 JOB_HELD_BY_ADMIN for its tenant; the admin's release of a job its tenant "
-                    + "holds too leaves it HELD (HELD_BY_TENANT), for the tenant to release.")
+                    + "admin releases; the admin's release of a job its tenant holds too leaves it HELD "
+                    + "(HELD_BY_TENANT), for the tenant to release. The tenant's release of such a job withdraws its "
+                    + "own hold from under the admin's (still HELD_BY_ADMIN; the admin's release then queues it); "
+                    + "with none there, 409 JOB_HELD_BY_ADMIN.")
     public Uni<JobView> release(@PathParam("jobId") UUID jobId) {
         return holds.release(callers.get(), jobId);
     }

@@ -98,15 +98,23 @@ public class JobHolds {
     /**
      * HELD → QUEUED: the job joins its cluster's queue again, its wait counted from now; or, while jobs it depends on
      * have not ended, it stays HELD for them (reason DEPENDENCY). A job HELD only for its dependencies has no hold of
-     * its tenant to release: answered as it is.
+     * its tenant to release: answered as it is. A job a platform admin holds: its tenant withdraws its own hold from
+     * under the admin's (the job stays HELD_BY_ADMIN), or gets 409 JOB_HELD_BY_ADMIN when it has none there.
      */
     public Uni<JobView> release(Caller caller, UUID id) {
         Instant now = clock.instant();
         boolean admin = JobService.support(caller);
         return change(caller, id, "releaseJob", j -> {
             if (j.state() == JobState.HELD && Reasons.HELD_BY_ADMIN.equals(j.reason()) && !admin) {
-                throw new MyriadProblem.Conflict(ProblemCode.JOB_HELD_BY_ADMIN, "Job " + id + " is held by a "
-                        + "platform admin; only a platform admin releases it (you may cancel it)");
+                // The tenant withdraws its own hold from under the admin's (the admin's release will queue the job);
+                // the admin's hold is not the tenant's to lift.
+                return jobs.liftAdminHold(id).map(withdrawn -> {
+                    if (!withdrawn) {
+                        throw new MyriadProblem.Conflict(ProblemCode.JOB_HELD_BY_ADMIN, "Job " + id + " is held by a "
+                                + "platform admin; only a platform admin releases it (you may cancel it)");
+                    }
+                    return j;
+                });
             }
             if (j.state() == JobState.HELD && Reasons.HELD_BY_ADMIN.equals(j.reason())) {
                 // The admin's hold lifted: a tenant's hold under it still holds the job; else as any release.
