@@ -56,6 +56,22 @@ class ClusterOccupancyTest {
 
         assertEquals(List.of("n1 AVAILABLE 8", "n2 AVAILABLE 8", "n2 REMOVED 8", "n2 AVAILABLE 4", "n3 AVAILABLE 8",
                 "n3 DOWN 8", "n4 AVAILABLE 8", "n4 DRAINING 8", "n4 REMOVED 8"), history(cluster, slug));
+
+        // listNodeHistory: newest first, paged; a removed node's stays readable; a node never there is 404.
+        JsonPath n2 = given().auth().oauth2(Tokens.olga()).get(nodes + slug + "-n2/history").then().statusCode(200)
+                .extract().jsonPath();
+        assertEquals(List.of("AVAILABLE", "REMOVED", "AVAILABLE"), n2.getList("items.state"));
+        assertEquals(List.of(4, 8, 8), n2.getList("items.gpus"));
+        JsonPath first = given().auth().oauth2(Tokens.admin()).queryParam("limit", 2).get(nodes + slug + "-n4/history")
+                .then().statusCode(200).body("items.state", equalTo(List.of("REMOVED", "DRAINING"))).extract()
+                .jsonPath();
+        given().auth().oauth2(Tokens.admin()).queryParam("limit", 2).queryParam("cursor", first.getString("nextCursor"))
+                .get(nodes + slug + "-n4/history").then().statusCode(200)
+                .body("items.state", equalTo(List.of("AVAILABLE"))).body("nextCursor", equalTo(null));
+        given().auth().oauth2(Tokens.olga()).get(nodes + slug + "-n9/history").then().statusCode(404)
+                .body("code", equalTo("NODE_NOT_FOUND"));
+        given().auth().oauth2(Tokens.alice()).get(nodes + slug + "-n2/history").then().statusCode(403)
+                .body("code", equalTo("OPERATOR_ROLE_REQUIRED"));
     }
 
     @Test

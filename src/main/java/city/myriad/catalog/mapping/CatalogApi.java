@@ -67,6 +67,13 @@ public final class CatalogApi {
         }
     }
 
+    @Schema(name = "NodeHistoryEntry", description = "What a node was from `at` until the next entry (newer)")
+    public record NodeHistoryEntry(
+            @Schema(description = "REMOVED: the node was removed, or its cards or model changed (the next entry says "
+                    + "what it became)", enumeration = {"AVAILABLE", "DRAINING", "DOWN", "REMOVED"},
+                    examples = "DOWN") String state,
+            @Schema(examples = "ASCEND-910B") String gpuModel, @Schema(examples = "8") int gpus, Instant at) {}
+
     @Schema(name = "NodeStateChange")
     public record NodeStateChange(@NotNull NodeState state) {}
 

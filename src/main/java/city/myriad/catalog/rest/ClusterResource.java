@@ -4,9 +4,11 @@ import city.myriad.catalog.mapping.CatalogApi.Capacity;
 import city.myriad.catalog.mapping.CatalogApi.ClusterView;
 import city.myriad.catalog.mapping.CatalogApi.CreateCluster;
 import city.myriad.catalog.mapping.CatalogApi.ImportResult;
+import city.myriad.catalog.mapping.CatalogApi.NodeHistoryEntry;
 import city.myriad.catalog.mapping.CatalogApi.NodeStateChange;
 import city.myriad.catalog.mapping.CatalogApi.NodeView;
 import city.myriad.catalog.service.ClusterService;
+import city.myriad.catalog.service.NodeHistory;
 import city.myriad.platform.idempotency.Creations;
 import city.myriad.platform.paging.Page;
 import city.myriad.platform.paging.Paging;
@@ -46,11 +48,14 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class ClusterResource {
 
     private final ClusterService clusters;
+    private final NodeHistory nodeHistory;
     private final CurrentCaller callers;
     private final Paging paging;
     private final Creations creations;
 
-    ClusterResource(ClusterService clusters, CurrentCaller callers, Paging paging, Creations creations) {
+    ClusterResource(ClusterService clusters, NodeHistory nodeHistory, CurrentCaller callers, Paging paging,
+            Creations creations) {
+        this.nodeHistory = nodeHistory;
         this.creations = creations;
         this.paging = paging;
         this.clusters = clusters;
@@ -118,6 +123,21 @@ public class ClusterResource {
             description = "As `listNodes` lists it. Its `ETag` is what `setNodeState` takes in `If-Match`.")
     public Uni<NodeView> node(@PathParam("clusterId") UUID clusterId, @PathParam("nodeName") String nodeName) {
         return clusters.node(caller(), clusterId, nodeName);
+    }
+
+    @GET
+    @Path("/{clusterId}/nodes/{nodeName}/history")
+    @Extension(name = "x-problem-codes", value = "CLUSTER_NOT_FOUND, NOT_CLUSTER_OPERATOR, OPERATOR_ROLE_REQUIRED, "
+            + "OPERATOR_IDENTITY_UNKNOWN, NODE_NOT_FOUND, VALIDATION_FAILED")
+    @Operation(operationId = "listNodeHistory", summary = "A node's states over time, newest first (operator or "
+            + "platform admin)", description = "Every change of the node's state, cards or model, whoever made it (an "
+            + "import, setNodeState, the agents' node events, a maintenance window, removeNode), since Myriad first "
+            + "knew the node: each entry holds from its `at` until the next newer one. A removed node's history stays "
+            + "readable. What getClusterOccupancy counts the cards from.")
+    public Uni<Page<NodeHistoryEntry>> nodeHistory(@PathParam("clusterId") UUID clusterId,
+            @PathParam("nodeName") String nodeName, @QueryParam("cursor") String cursor,
+            @QueryParam("limit") String limit) {
+        return nodeHistory.of(caller(), clusterId, nodeName, paging.request(cursor, limit));
     }
 
     @PUT
