@@ -114,6 +114,44 @@ class MigrationUpgradeTest {
     }
 
     /** A database owned by the service's role, which is no superuser; its JDBC URL. */
+    @Test
+    void a_database_with_nodes_upgrades_to_a_node_history_that_starts_with_each_as_it_is() throws Exception {
+        try (var pg = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().start()) {
+            String url = database(pg);
+            flyway(url, "70").migrate();
+            try (Connection c = DriverManager.getConnection(url, ROLE, "upgrade"); Statement s = c.createStatement()) {
+                s.execute("insert into operators (id, slug, name, created_at) values "
+                        + "('01930000-0000-7000-8000-0000000000c1', 'city', 'City', now())");
+                s.execute("insert into clusters (id, operator_id, slug, name, region, created_at) values "
+                        + "('01930000-0000-7000-8000-0000000000d1', '01930000-0000-7000-8000-0000000000c1', "
+                        + "'hangzhou', 'Hangzhou', 'cn-east', now())");
+                s.execute("""
+                        insert into nodes (id, cluster_id, name, gpu_model, gpus, cpu_milli, memory_mib, rack, block,
+                                           state, created_at, updated_at)
+                        values ('01930000-0000-7000-8000-0000000000f1', '01930000-0000-7000-8000-0000000000d1', 'n1',
+                                'ASCEND-910B', 8, 1000, 1000, 'r1', 'b1', 'DOWN', '2026-10-01T00:00:00Z', now()),
+                               ('01930000-0000-7000-8000-0000000000f2', '01930000-0000-7000-8000-0000000000d1', 'cpu1',
+                                null, 0, 1000, 1000, 'r1', 'b1', 'AVAILABLE', '2026-10-01T00:00:00Z', now())""");
+            }
+            flyway(url, null).migrate();
+            try (Connection c = DriverManager.getConnection(url, ROLE, "upgrade"); Statement s = c.createStatement()) {
+                try (ResultSet r = s.executeQuery("select node, state, cards, at = '2026-10-01T00:00:00Z' "
+                        + "from node_state_history")) {
+                    assertEquals(true, r.next(), "the GPU node is in the history");
+                    assertEquals("n1 DOWN 8 true", r.getString(1) + " " + r.getString(2) + " " + r.getInt(3) + " "
+                            + r.getBoolean(4));
+                    assertEquals(false, r.next(), "a node without cards is not");
+                }
+                // And from now on the triggers keep it, as the service's role.
+                s.execute("update nodes set state = 'AVAILABLE' where name = 'n1'");
+                try (ResultSet r = s.executeQuery("select string_agg(state, ',' order by id) from node_state_history")) {
+                    r.next();
+                    assertEquals("DOWN,AVAILABLE", r.getString(1));
+                }
+            }
+        }
+    }
+
     static String database(io.zonky.test.db.postgres.embedded.EmbeddedPostgres pg) throws Exception {
         try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
             s.execute("create role " + ROLE + " login nosuperuser nocreatedb password 'upgrade'");
