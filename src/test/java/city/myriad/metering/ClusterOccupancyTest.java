@@ -118,6 +118,56 @@ class ClusterOccupancyTest {
         assertEquals(1, ahead.getList("lines").size(), ahead.prettify());
     }
 
+    /** Runs at any second, a range that starts off the hour: every bucket equals the overlaps summed here, run by run. */
+    @Test
+    void every_bucket_is_the_sum_of_each_runs_overlap_with_it() {
+        World.Tenant t = World.tenant();
+        String cluster = World.cluster(4);
+        String slug = slugOf(cluster);
+        Instant t0 = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofDays(4));
+        rewrite(cluster, List.of(change(slug + "-n1", 8, "AVAILABLE", t0.minus(Duration.ofDays(1))),
+                change(slug + "-n2", 8, "AVAILABLE", t0.minus(Duration.ofDays(1)))));
+        java.util.Random random = new java.util.Random(7);
+        record Run(Instant start, Instant end, int cards, String cls) {}
+        List<Run> runs = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            Instant start = t0.plusSeconds(random.nextInt(48 * 3600));
+            Run r = new Run(start, start.plusSeconds(1 + random.nextInt(random.nextBoolean() ? 3 * 3600 : 30 * 3600)),
+                    1 + random.nextInt(8), random.nextBoolean() ? "SPOT" : "ON_DEMAND");
+            runs.add(r);
+            History.ran(pool, t.id(), t.projectId(), cluster, slug + "-n1", r.cards(), r.start(), r.end(), 1000,
+                    r.cls(), false);
+        }
+        Instant from = t0.plus(Duration.ofMinutes(197)).plusSeconds(13);
+        Instant to = t0.plus(Duration.ofHours(70));
+        JsonPath json = occupancy(Tokens.olga(), cluster, from, to, "hour", null).statusCode(200).extract().jsonPath();
+        int n = (int) Duration.between(from, to).toHours() + 1;  // the last bucket cut short at to
+        assertEquals(n, json.getList("lines").size(), json.prettify());
+        for (int k = 0; k < n; k++) {
+            Instant start = from.plus(Duration.ofHours(k));
+            Instant end = start.plus(Duration.ofHours(1)).isBefore(to) ? start.plus(Duration.ofHours(1)) : to;
+            long spot = 0;
+            long onDemand = 0;
+            for (Run r : runs) {
+                long overlap = Math.max(0, Duration.between(r.start().isAfter(start) ? r.start() : start,
+                        r.end().isBefore(end) ? r.end() : end).toSeconds());
+                if (r.cls().equals("SPOT")) {
+                    spot += overlap * r.cards();
+                } else {
+                    onDemand += overlap * r.cards();
+                }
+            }
+            String at = "lines[" + k + "]";
+            assertEquals(start.toString(), json.getString(at + ".start"));
+            assertEquals(0, BigDecimal.valueOf(16 * Duration.between(start, end).toSeconds())
+                    .compareTo(new BigDecimal(json.getString(at + ".availableCardSeconds"))), at);
+            assertEquals(0, BigDecimal.valueOf(spot).compareTo(new BigDecimal(json.getString(at + ".spotCardSeconds"))),
+                    at + " spot " + json.getString(at));
+            assertEquals(0, BigDecimal.valueOf(onDemand).compareTo(new BigDecimal(json.getString(at
+                    + ".onDemandCardSeconds"))), at + " on demand " + json.getString(at));
+        }
+    }
+
     @Test
     void a_run_going_on_counts_to_now() throws InterruptedException {
         World.Tenant t = World.tenant();
