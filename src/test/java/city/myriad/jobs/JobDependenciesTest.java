@@ -148,6 +148,42 @@ class JobDependenciesTest {
         until(t.member(), onFailure, state("SUCCEEDED"));
     }
 
+    /** Holding a project's work in bulk holds the steps that wait for their dependencies too, after the queued ones. */
+    @Test
+    void hold_jobs_holds_the_queued_jobs_then_those_waiting_for_their_dependencies() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        String first = running(t, cluster);
+        String waits = step(t, cluster, dependency(first, null));
+        String queued = submitted(t.member(), job(cluster, t.projectId(), "8", "ON_DEMAND", 60));
+        JsonPath held = given().auth().oauth2(t.member()).contentType("application/json")
+                .body("{\"projectId\":\"" + t.projectId() + "\"}").post("/api/v1/job-holds").then().statusCode(200)
+                .extract().jsonPath();
+        assertEquals(2, held.getInt("changed"), held.prettify());
+        assertEquals(List.of(queued, waits), held.getList("jobIds"), "the queued first, then the waiting");
+        assertEquals(false, held.getBoolean("more"));
+        for (String j : List.of(queued, waits)) {
+            assertEquals("HELD_BY_TENANT", view(t, j).getString("reason"), j);
+        }
+        given().auth().oauth2(t.member()).contentType("application/json")
+                .body("{\"projectId\":\"" + t.projectId() + "\"}").post("/api/v1/job-holds").then().statusCode(200)
+                .body("changed", equalTo(0));
+        // What it waited for ends: the tenant's hold keeps it out of the queue, as a single hold would.
+        end(cluster, first, "JOB_SUCCEEDED");
+        until(t.member(), first, state("SUCCEEDED"));
+        JobsTest.sleep(1000);
+        JsonPath still = view(t, waits);
+        assertEquals("HELD", still.getString("state"), still.prettify());
+        assertEquals("HELD_BY_TENANT", still.getString("reason"));
+        assertEquals(List.of("SATISFIED"), still.getList("dependsOn.status"));
+        JsonPath trail = given().auth().oauth2(t.admin()).get("/api/v1/tenants/" + t.id() + "/audit-events").then()
+                .statusCode(200).extract().jsonPath();
+        assertEquals(2, trail.getList("items.findAll { it.action == 'holdJobs' }").size(), trail.prettify());
+        for (String j : List.of(queued, waits)) {
+            given().auth().oauth2(t.member()).post("/api/v1/jobs/" + j + "/cancel").then().statusCode(200);
+        }
+    }
+
     @Test
     void a_tenant_hold_and_the_dependencies_each_keep_the_job_until_both_are_lifted() {
         String cluster = World.cluster(1);

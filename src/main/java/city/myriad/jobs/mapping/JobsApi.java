@@ -250,7 +250,8 @@ public final class JobsApi {
     @Schema(name = "CancelledJobs", description = "What one cancelJobs call ended")
     public record CancelledJobs(
             @Schema(description = "How many jobs it cancelled", examples = "3") int cancelled,
-            @Schema(description = "Their ids, oldest first") List<UUID> jobIds,
+            @Schema(description = "Their ids, oldest first (holdJobs: the queued ones, then those that waited for their "
+                    + "dependencies)") List<UUID> jobIds,
             @Schema(description = "More jobs matched than one call cancels (500): call again with the same selector")
             boolean more) {}
 

@@ -39,8 +39,10 @@ public class JobHoldResource {
             description = "As Slurm's scontrol hold with a job list or name: the tenant's QUEUED jobs that every field of the "
                     + "selector keeps (at least one field; `{}` is 400) are held as holdJob holds one (HELD, out of every "
                     + "queue until released), oldest first, up to 500 a call, each in its own transaction and audit event "
-                    + "(`holdJobs`). A job that started or ended meanwhile is left alone. `more` says the selector keeps "
-                    + "more: call again. A repeat holds only what is still QUEUED, so it needs no Idempotency-Key.")
+                    + "(`holdJobs`); once no queued one is left, its jobs HELD for their dependencies, up to 500 more, "
+                    + "held by the tenant too (reason HELD_BY_TENANT: they stay HELD when what they wait for ends). A "
+                    + "job that started or ended meanwhile is left alone. `more` says the selector keeps more: call "
+                    + "again. A repeat holds only what is still to hold, so it needs no Idempotency-Key.")
     public Uni<ChangedJobs> holdAll(@Valid @NotNull SelectJobs body) {
         return holds.holdAll(callers.get(), body);
     }

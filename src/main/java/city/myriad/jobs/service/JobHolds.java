@@ -132,9 +132,35 @@ public class JobHolds {
         });
     }
 
-    /** The tenant's QUEUED jobs {@code command} selects, up to 500, held one transaction each ({@code holdJobs}). */
+    /**
+     * The tenant's QUEUED jobs {@code command} selects, up to 500, held one transaction each ({@code holdJobs}); once
+     * none of those is left, its jobs HELD for their dependencies, up to 500, held by it as well (as {@link #hold}
+     * holds one): a tenant holding a project's work holds the steps of its pipelines that wait too, which would else
+     * start as soon as what they wait for ends.
+     */
     public Uni<ChangedJobs> holdAll(Caller caller, SelectJobs command) {
-        return changeAll(caller, command, JobState.QUEUED, "holdJobs");
+        return changeAll(caller, command, JobState.QUEUED, "holdJobs").chain(queued -> queued.more()
+                ? Uni.createFrom().item(queued)
+                : holdWaiting(caller, command).map(waiting -> new ChangedJobs(queued.changed() + waiting.changed(),
+                        java.util.stream.Stream.concat(queued.jobIds().stream(), waiting.jobIds().stream()).toList(),
+                        waiting.more())));
+    }
+
+    /** The tenant's jobs HELD only for their dependencies that {@code command} selects, held by the tenant too. */
+    private Uni<ChangedJobs> holdWaiting(Caller caller, SelectJobs command) {
+        JobFilter filter = JobCancellations.selector(command, JobState.HELD).about(null, Reasons.DEPENDENCY);
+        Instant now = clock.instant();
+        return projects.runningTenant(caller).chain(tenant -> selections.each(tenant, filter, command.jobIds(),
+                        id -> jobs.lock(id).chain(locked -> {
+                            JobRow j = locked.orElse(null);
+                            if (j == null || j.state() != JobState.HELD || !Reasons.DEPENDENCY.equals(j.reason())) {
+                                return Uni.createFrom().<JobRow>nullItem();  // moved meanwhile
+                            }
+                            return runs.holdWaiting(j, now).call(after -> after == null ? Uni.createFrom().voidItem()
+                                    : audit.record(caller, tenant, "holdJobs", Target.of("JOB", id),
+                                            Map.of("previousState", JobState.HELD.name())));
+                        })))
+                .map(c -> new ChangedJobs(c.jobIds().size(), c.jobIds(), c.more()));
     }
 
     /**
