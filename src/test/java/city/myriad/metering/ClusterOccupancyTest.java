@@ -118,6 +118,27 @@ class ClusterOccupancyTest {
         assertEquals(1, ahead.getList("lines").size(), ahead.prettify());
     }
 
+    /** A model whose nodes are all gone is still reported for the time it had them; one never there is 400. */
+    @Test
+    void a_model_the_cluster_no_longer_has_is_reported_for_the_time_it_had_it() {
+        String cluster = World.cluster(1);
+        String slug = slugOf(cluster);
+        Instant t0 = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofDays(2));
+        rewrite(cluster, List.of(change(slug + "-n1", 8, "AVAILABLE", t0)));
+        pool.preparedQuery("insert into node_state_history (cluster_id, node, gpu_model, cards, state, at) values "
+                + "($1, 'old-1', 'A100', 4, 'AVAILABLE', $2), ($1, 'old-1', 'A100', 4, 'REMOVED', $3)")
+                .execute(Tuple.of(UUID.fromString(cluster), OffsetDateTime.ofInstant(t0, ZoneOffset.UTC),
+                        OffsetDateTime.ofInstant(hours(t0, 2), ZoneOffset.UTC))).await().indefinitely();
+        JsonPath old = occupancy(Tokens.olga(), cluster, t0, hours(t0, 24), "day", "A100").statusCode(200).extract()
+                .jsonPath();
+        assertEquals(List.of("A100"), old.getList("lines.model"), old.prettify());
+        assertCardHours(8, old, "lines[0].availableCardSeconds");
+        assertEquals(2, occupancy(Tokens.olga(), cluster, t0, hours(t0, 24), "day", null).statusCode(200).extract()
+                .jsonPath().getList("totals").size());
+        occupancy(Tokens.olga(), cluster, t0, hours(t0, 24), "day", "H800").statusCode(400)
+                .body("errors[0].field", equalTo("model"));
+    }
+
     /** Runs at any second, a range that starts off the hour: every bucket equals the overlaps summed here, run by run. */
     @Test
     void every_bucket_is_the_sum_of_each_runs_overlap_with_it() {

@@ -104,6 +104,14 @@ public class OccupancyRepository {
                          where cms >= 1 and i < :buckets
                          order by 1, 2, 3""";
 
+    /** The card models the cluster has had, now or before (its nodes' history): what a report may name. */
+    public Uni<List<String>> modelsEver(UUID clusterId) {
+        return SessionSql.select("""
+                        select distinct gpu_model from node_state_history
+                         where cluster_id = :cluster and gpu_model is not null order by 1""")
+                .setParameter("cluster", clusterId).column(String.class);
+    }
+
     /** How many buckets of {@code step} from {@code from} reach {@code end} (the last one may be cut short). */
     public static long buckets(Instant from, Instant end, Duration step) {
         long seconds = Duration.between(from, end).toSeconds();

@@ -50,7 +50,8 @@ public class ClusterOccupancyResource {
                     + "day", example = "2026-12-01T00:00:00Z") @QueryParam("to") String to,
             @Parameter(description = "Default day", schema = @Schema(type = SchemaType.STRING,
                     enumeration = {"hour", "day"})) @QueryParam("groupBy") String groupBy,
-            @Parameter(description = "One card model of the cluster", example = "ASCEND-910B") @QueryParam("model")
+            @Parameter(description = "One card model the cluster has or had (a model whose nodes are all gone is "
+                    + "reported for the time it had them)", example = "ASCEND-910B") @QueryParam("model")
             String model) {
         return occupancy.of(callers.get(), clusterId, from, to, groupBy, model);
     }

@@ -76,10 +76,10 @@ public class ClusterOccupancy {
         Instant now = clock.instant();
         return clusters.managed(caller, clusterId)
                 .chain(cluster -> model == null ? Uni.createFrom().voidItem()
-                        : clusters.models(clusterId).invoke(models -> {
+                        : scoped.asPlatform(() -> occupancy.modelsEver(clusterId)).invoke(models -> {
                             if (!models.contains(model)) {
-                                throw Fields.invalid("model", "a card model of the cluster: " + String.join(", ",
-                                        models));
+                                throw Fields.invalid("model", "a card model the cluster has or had: " + String.join(
+                                        ", ", models));
                             }
                         }).replaceWithVoid())
                 .chain(() -> scoped.asPlatform(() -> occupancy.amounts(clusterId, model, from, to, step, now)))
