@@ -51,6 +51,7 @@ class BadInputSweepTest {
             Map.entry("arrayId", "01930000-0000-7000-8000-00000000fa01"),
             Map.entry("extensionId", "01930000-0000-7000-8000-00000000fb01"),
             Map.entry("maintenanceId", "01930000-0000-7000-8000-00000000fc01"),
+            Map.entry("card", "3"),
             Map.entry("period", "2026-10"));
 
     @Test

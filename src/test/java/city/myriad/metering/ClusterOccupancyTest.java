@@ -118,6 +118,35 @@ class ClusterOccupancyTest {
         assertEquals(1, ahead.getList("lines").size(), ahead.prettify());
     }
 
+    /**
+     * A card out of service counts down whatever its node's state: the node's other cards stay available (or draining)
+     * and the allocation is over the cards in service.
+     */
+    @Test
+    void cards_out_of_service_count_down_while_their_node_works_on() {
+        World.Tenant t = World.tenant();
+        String cluster = World.cluster(1);
+        String slug = slugOf(cluster);
+        Instant t0 = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofDays(2));
+        // n1: 8 cards in service for 2 h, then 2 out for 2 h (AVAILABLE), then DRAINING with 2 out for 1 h, then all
+        // back and AVAILABLE; 6 cards run on demand from +2 h to +4 h.
+        rewrite(cluster, List.of(change(slug + "-n1", 8, "AVAILABLE", t0)));
+        pool.preparedQuery("insert into node_state_history (cluster_id, node, gpu_model, cards, cards_out, state, at) "
+                + "values ($1, $2, 'ASCEND-910B', 8, 2, 'AVAILABLE', $3), ($1, $2, 'ASCEND-910B', 8, 2, 'DRAINING', $4),"
+                + " ($1, $2, 'ASCEND-910B', 8, 0, 'AVAILABLE', $5)")
+                .execute(Tuple.of(UUID.fromString(cluster), slug + "-n1", OffsetDateTime.ofInstant(hours(t0, 2),
+                        ZoneOffset.UTC), OffsetDateTime.ofInstant(hours(t0, 4), ZoneOffset.UTC),
+                        OffsetDateTime.ofInstant(hours(t0, 5), ZoneOffset.UTC))).await().indefinitely();
+        History.ran(pool, t.id(), t.projectId(), cluster, slug + "-n1", 6, hours(t0, 2), hours(t0, 4), 1200);
+        JsonPath hours = occupancy(Tokens.olga(), cluster, t0, hours(t0, 6), "hour", null).statusCode(200).extract()
+                .jsonPath();
+        line(hours, "lines[1]", hours(t0, 1), 8, 0, 0, 0, 0, 0, "0.0000", "0.0000");
+        line(hours, "lines[2]", hours(t0, 2), 6, 0, 2, 6, 0, 0, "1.0000", "1.0000");
+        line(hours, "lines[4]", hours(t0, 4), 0, 6, 2, 0, 0, 0, "0.0000", "0.0000");
+        line(hours, "lines[5]", hours(t0, 5), 8, 0, 0, 0, 0, 0, "0.0000", "0.0000");
+        line(hours, "totals[0]", t0, 36, 6, 6, 12, 0, 0, "0.2857", "0.2857");
+    }
+
     /** A model whose nodes are all gone is still reported for the time it had them; one never there is 400. */
     @Test
     void a_model_the_cluster_no_longer_has_is_reported_for_the_time_it_had_it() {

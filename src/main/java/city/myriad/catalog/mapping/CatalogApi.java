@@ -1,5 +1,6 @@
 package city.myriad.catalog.mapping;
 
+import city.myriad.catalog.model.CardOut;
 import city.myriad.catalog.model.Cluster;
 import city.myriad.catalog.model.Maintenance;
 import city.myriad.catalog.model.MaintenanceState;
@@ -60,19 +61,49 @@ public final class CatalogApi {
     public record NodeView(@Schema(examples = "hz-n0001") String name, @Schema(examples = "ASCEND-910B") String gpuModel,
             @Schema(examples = "8") int gpus, @Schema(examples = "192000") long cpuMilli,
             @Schema(examples = "1572864") long memoryMib, @Schema(examples = "hz-r001") String rack,
-            @Schema(examples = "hz-b01") String block, NodeState state, Instant updatedAt) {
-        public static NodeView of(Node n) {
+            @Schema(examples = "hz-b01") String block, NodeState state,
+            @Schema(description = "Of its cards, those not out of service (`setCardState`): all it can take work on "
+                    + "while AVAILABLE", examples = "7") int cardsInService,
+            @Schema(description = "Its cards out of service, by index") List<CardOutView> cardsOut,
+            Instant updatedAt) {
+        /** The node with its cards out of service (those of other nodes in {@code outs} are left aside). */
+        public static NodeView of(Node n, List<CardOut> outs) {
+            List<CardOutView> mine = outs.stream().filter(o -> o.nodeId().equals(n.id)).map(CardOutView::of).toList();
             return new NodeView(n.name, n.gpuModel, n.gpus, n.cpuMilli, n.memoryMib, n.rack, n.block,
-                    NodeState.valueOf(n.state), n.updatedAt);
+                    NodeState.valueOf(n.state), n.gpus - mine.size(), mine, n.updatedAt);
         }
     }
+
+    @Schema(name = "CardOut", description = "A card out of service: it takes no work and is sold to nobody until it is "
+            + "put back, while the node's other cards work on")
+    public record CardOutView(@Schema(description = "Its index on the node (0 to gpus - 1), as placements name it",
+            examples = "3") int card,
+            @Schema(examples = "HBM uncorrectable ECC error (Xid 48)") String reason, Instant since,
+            @Schema(description = "Who took it out: a user name, or `agent` for its cluster's agent",
+                    examples = "olga") String setBy) {
+        static CardOutView of(CardOut o) {
+            return new CardOutView(o.card(), o.reason(), o.since(), o.setBy());
+        }
+    }
+
+    @Schema(name = "CardStateChange", description = "Take a card out of service, or put it back")
+    public record CardStateChange(
+            @NotNull @Schema(description = "DOWN: out of service (what runs on it ends as on a node down); AVAILABLE: "
+                    + "back in service", enumeration = {"DOWN", "AVAILABLE"}, examples = "DOWN") CardState state,
+            @MaxChars(500) @Schema(maxLength = 500, description = "Why: required to take it out",
+                    examples = "HBM uncorrectable ECC error (Xid 48)") String reason) {}
+
+    /** What a card can be set to: in service, or out of it. */
+    public enum CardState { DOWN, AVAILABLE }
 
     @Schema(name = "NodeHistoryEntry", description = "What a node was from `at` until the next entry (newer)")
     public record NodeHistoryEntry(
             @Schema(description = "REMOVED: the node was removed, or its cards or model changed (the next entry says "
                     + "what it became)", enumeration = {"AVAILABLE", "DRAINING", "DOWN", "REMOVED"},
                     examples = "DOWN") String state,
-            @Schema(examples = "ASCEND-910B") String gpuModel, @Schema(examples = "8") int gpus, Instant at) {}
+            @Schema(examples = "ASCEND-910B") String gpuModel, @Schema(examples = "8") int gpus,
+            @Schema(description = "Of its cards, how many were out of service (`setCardState`)", examples = "1")
+            int cardsOut, Instant at) {}
 
     @Schema(name = "NodeStateChange")
     public record NodeStateChange(@NotNull NodeState state) {}

@@ -22,6 +22,9 @@ public class Node {
     @Column(name = "gpu_model")
     public String gpuModel;
     public int gpus;
+    /** Of its cards, how many are out of service (node_cards_out; kept by V72's trigger, never written here). */
+    @Column(name = "cards_out", insertable = false, updatable = false)
+    public int cardsOut;
     @Column(name = "cpu_milli")
     public long cpuMilli;
     @Column(name = "memory_mib")

@@ -54,6 +54,16 @@ public class InventoryWriter {
             select count(*) filter (where inserted) as created, count(*) filter (where not inserted) as updated
               from upsert""";
 
+    /**
+     * A node re-imported with other cards (another count or model) is other hardware: its cards out of service are
+     * forgotten (the count of the new ones could not carry them), and it starts with every card in service.
+     */
+    private static final String CARDS_OUT_OF_REPLACED = """
+            delete from node_cards_out o
+             using nodes n, unnest($1::text[], $2::text[], $3::int[]) as t(name, gpu_model, gpus)
+             where n.id = o.node_id and n.cluster_id = $4 and n.name = t.name
+               and (n.gpus <> t.gpus or n.gpu_model is distinct from t.gpu_model)""";
+
     private static final String RACK_IN_TWO_BLOCKS = """
             select rack from nodes where cluster_id = $1 group by rack having count(distinct block) > 1 limit 1""";
 
@@ -91,7 +101,10 @@ public class InventoryWriter {
                 .addArrayOfString(names).addArrayOfString(models).addArrayOfInteger(gpus)
                 .addArrayOfLong(cpu).addArrayOfLong(mem).addArrayOfString(racks).addArrayOfString(blocks)
                 .addUUID(clusterId).addOffsetDateTime(now);
-        return pool.withTransaction((SqlConnection c) -> c.preparedQuery(UPSERT).execute(args)
+        Tuple replaced = Tuple.tuple().addArrayOfString(names).addArrayOfString(models).addArrayOfInteger(gpus)
+                .addUUID(clusterId);
+        return pool.withTransaction((SqlConnection c) -> c.preparedQuery(CARDS_OUT_OF_REPLACED).execute(replaced)
+                .chain(() -> c.preparedQuery(UPSERT).execute(args))
                 .map(result -> {
                     Row row = result.iterator().next();
                     int created = row.getLong("created").intValue();

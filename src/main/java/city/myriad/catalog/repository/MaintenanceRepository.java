@@ -85,7 +85,7 @@ public class MaintenanceRepository implements PanacheRepositoryBase<Maintenance,
      */
     public Uni<List<Object[]>> cardsOut(UUID clusterId, String model, Instant from, String exceptNode,
             UUID exceptWindow) {
-        return SessionSql.select("select m.start_at, " + ENDS + ", n.block, sum(n.gpus)"
+        return SessionSql.select("select m.start_at, " + ENDS + ", n.block, sum(n.cards_in_service)"
                         + " from maintenance_windows m join nodes n on n.cluster_id = m.cluster_id and n.name = any(m.nodes)"
                         + " where m.cluster_id = :cluster and m.cancelled_at is null and " + ENDS + " > :from"
                         + " and n.gpu_model = :model and n.state <> 'DOWN' and n.gpus > 0 and n.name <> :except"
@@ -101,7 +101,7 @@ public class MaintenanceRepository implements PanacheRepositoryBase<Maintenance,
 
     /** Per card model, the cards of nodes not down in a window under way at {@code now}: rows of model, cards. */
     public Uni<List<Object[]>> cardsInMaintenance(UUID clusterId, Instant now) {
-        return SessionSql.select("select n.gpu_model, sum(n.gpus) from nodes n"
+        return SessionSql.select("select n.gpu_model, sum(n.cards_in_service) from nodes n"
                         + " where n.cluster_id = :cluster and n.gpus > 0 and n.state <> 'DOWN' and exists ("
                         + "select 1 from maintenance_windows m where m.cluster_id = n.cluster_id and n.name = any(m.nodes)"
                         + " and m.cancelled_at is null and m.start_at <= :now and " + ENDS + " > :now)"

@@ -13,18 +13,18 @@ import java.util.UUID;
 public class NodeHistoryRepository {
 
     /** One change: what the node was from {@code at} (REMOVED: gone, or what it was before its cards changed). */
-    public record Entry(long id, String state, String gpuModel, int cards, Instant at) {}
+    public record Entry(long id, String state, String gpuModel, int cards, int cardsOut, Instant at) {}
 
     /** The node's changes, newest first, those before the entry {@code beforeId} if given, up to {@code limit}. */
     public Uni<List<Entry>> page(UUID clusterId, String node, Long beforeId, int limit) {
         return SessionSql.select("""
-                        select id, state, gpu_model, cards, at from node_state_history
+                        select id, state, gpu_model, cards, cards_out, at from node_state_history
                          where cluster_id = :cluster and node = :node
                            and (cast(:before as bigint) is null or id < :before)
                          order by id desc limit :limit""")
                 .setParameter("cluster", clusterId).setParameter("node", node).setParameter("before", beforeId)
                 .setParameter("limit", limit).getResultList()
                 .map(rows -> rows.stream().map(r -> new Entry(((Number) r[0]).longValue(), (String) r[1],
-                        (String) r[2], ((Number) r[3]).intValue(), SqlTimes.instant(r[4]))).toList());
+                        (String) r[2], ((Number) r[3]).intValue(), ((Number) r[4]).intValue(), SqlTimes.instant(r[5]))).toList());
     }
 }

@@ -1,6 +1,7 @@
 package city.myriad.catalog.repository;
 
 import city.myriad.platform.db.SessionSql;
+import city.myriad.catalog.model.CardOut;
 import city.myriad.catalog.model.Node;
 import city.myriad.catalog.model.NodeState;
 import io.quarkus.panache.common.Parameters;
@@ -37,6 +38,53 @@ public class NodeRepository implements PanacheRepositoryBase<Node, UUID> {
                 .withLock(jakarta.persistence.LockModeType.PESSIMISTIC_WRITE).firstResult();
     }
 
+    /** The cards out of service of these nodes, by node and card. */
+    public Uni<List<CardOut>> cardsOut(java.util.Collection<UUID> nodeIds) {
+        if (nodeIds.isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
+        return SessionSql.select("""
+                        select node_id, card, reason, since, set_by from node_cards_out
+                         where node_id = any(:nodes) order by node_id, card""")
+                .setParameter("nodes", nodeIds.toArray(UUID[]::new))
+                .getResultList()
+                .map(rows -> rows.stream().map(NodeRepository::cardOut).toList());
+    }
+
+    /** Every card out of service of the cluster's nodes: rows of node name, card, in name and card order. */
+    public Uni<List<Object[]>> cardsOutOfCluster(UUID clusterId) {
+        return SessionSql.select("""
+                        select n.name, o.card from node_cards_out o join nodes n on n.id = o.node_id
+                         where n.cluster_id = :cluster order by 1, 2""")
+                .setParameter("cluster", clusterId)
+                .getResultList();
+    }
+
+    /**
+     * Takes the card out of service (the node's row, locked by the caller, counts it through V72's trigger); true if it
+     * was in service, false if it was out already (its reason and time kept).
+     */
+    public Uni<Boolean> takeCardOut(UUID nodeId, int card, String reason, java.time.Instant since, String by) {
+        return SessionSql.select("""
+                        insert into node_cards_out (node_id, card, reason, since, set_by)
+                        values (:node, :card, :reason, :since, :by) on conflict do nothing returning card""")
+                .setParameter("node", nodeId).setParameter("card", card).setParameter("reason", reason)
+                .setParameter("since", city.myriad.platform.db.SqlTimes.utc(since)).setParameter("by", by)
+                .getResultList().map(rows -> !rows.isEmpty());
+    }
+
+    /** Puts the card back in service; true if it was out. */
+    public Uni<Boolean> putCardBack(UUID nodeId, int card) {
+        return SessionSql.select("delete from node_cards_out where node_id = :node and card = :card returning card")
+                .setParameter("node", nodeId).setParameter("card", card)
+                .getResultList().map(rows -> !rows.isEmpty());
+    }
+
+    private static CardOut cardOut(Object[] r) {
+        return new CardOut((UUID) r[0], ((Number) r[1]).intValue(), (String) r[2],
+                city.myriad.platform.db.SqlTimes.instant(r[3]), (String) r[4]);
+    }
+
     /** The cluster's nodes after {@code afterName} in name order, in one state and of one model where not null. */
     public Uni<List<Node>> page(UUID clusterId, String afterName, NodeState state, String model, int limit) {
         StringBuilder q = new StringBuilder("clusterId = :cluster");
@@ -59,7 +107,8 @@ public class NodeRepository implements PanacheRepositoryBase<Node, UUID> {
     /** Per model and state: node count and card count. Rows: model, state, nodes, cards. */
     public Uni<List<Object[]>> capacity(UUID clusterId) {
         return SessionSql.select("""
-                        select coalesce(gpu_model, ''), state, count(*), coalesce(sum(gpus), 0)
+                        select coalesce(gpu_model, ''), state, count(*), coalesce(sum(gpus), 0),
+                               coalesce(sum(cards_out), 0)
                           from nodes where cluster_id = :cluster
                          group by gpu_model, state order by 1, 2""")
                 .setParameter("cluster", clusterId)
@@ -67,12 +116,12 @@ public class NodeRepository implements PanacheRepositoryBase<Node, UUID> {
     }
 
     /**
-     * Cards of available nodes per model and block, and the milli-cards running work holds there (as last reported
+     * Cards in service of available nodes per model and block, and the milli-cards running work holds there (as last reported
      * by the cluster's scheduling loop). Rows: model, block, cards, milli-cards in use.
      */
     public Uni<List<Object[]>> availableByBlock(UUID clusterId) {
         return SessionSql.select("""
-                        select n.gpu_model, n.block, sum(n.gpus),
+                        select n.gpu_model, n.block, sum(n.cards_in_service),
                                coalesce((select u.in_use_milli from cluster_usage u where u.cluster_id = n.cluster_id
                                            and u.model = n.gpu_model and u.block = n.block), 0)
                           from nodes n where n.cluster_id = :cluster and n.gpus > 0 and n.state = 'AVAILABLE'
@@ -90,10 +139,13 @@ public class NodeRepository implements PanacheRepositoryBase<Node, UUID> {
                 .column(String.class);
     }
 
-    /** Cards of one model per block, on nodes that are not down: what reservations may be sold from. */
+    /**
+     * Cards in service of one model per block, on nodes that are not down: what reservations may be sold from (a card out
+     * of service on a node in service is sold to nobody).
+     */
     public Uni<List<Object[]>> sellableByBlock(UUID clusterId, String model) {
         return SessionSql.select("""
-                        select block, sum(gpus) from nodes
+                        select block, sum(cards_in_service) from nodes
                          where cluster_id = :cluster and gpu_model = :model and state <> 'DOWN'
                          group by block order by 1""")
                 .setParameter("cluster", clusterId)
@@ -101,21 +153,27 @@ public class NodeRepository implements PanacheRepositoryBase<Node, UUID> {
                 .getResultList();
     }
 
-    /** The shapes of the nodes of one model that are not down: cards, CPU (milli) and memory (MiB), and how many. */
+    /**
+     * The shapes of the nodes of one model that are not down and have a card in service: cards in service, CPU (milli)
+     * and memory (MiB), and how many.
+     */
     public Uni<List<Object[]>> shapes(UUID clusterId, String model) {
         return SessionSql.select("""
-                        select gpus, cpu_milli, memory_mib, count(*) from nodes
+                        select cards_in_service, cpu_milli, memory_mib, count(*) from nodes
                          where cluster_id = :cluster and gpu_model = :model and state <> 'DOWN'
+                           and cards_in_service > 0
                          group by 1, 2, 3 order by 1, 2, 3""")
                 .setParameter("cluster", clusterId)
                 .setParameter("model", model)
                 .getResultList();
     }
 
-    /** The nodes of one model that are not down, by name: cards, CPU (milli), memory (MiB), block and state. */
+    /**
+     * The nodes of one model that are not down, by name: cards in service, CPU (milli), memory (MiB), block and state.
+     */
     public Uni<List<Object[]>> inService(UUID clusterId, String model) {
         return SessionSql.select("""
-                        select name, gpus, cpu_milli, memory_mib, block, state from nodes
+                        select name, cards_in_service, cpu_milli, memory_mib, block, state from nodes
                          where cluster_id = :cluster and gpu_model = :model and state <> 'DOWN'
                          order by name""")
                 .setParameter("cluster", clusterId)

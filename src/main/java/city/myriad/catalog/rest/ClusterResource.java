@@ -1,14 +1,18 @@
 package city.myriad.catalog.rest;
 
 import city.myriad.catalog.mapping.CatalogApi.Capacity;
+import city.myriad.catalog.mapping.CatalogApi.CardStateChange;
 import city.myriad.catalog.mapping.CatalogApi.ClusterView;
 import city.myriad.catalog.mapping.CatalogApi.CreateCluster;
 import city.myriad.catalog.mapping.CatalogApi.ImportResult;
 import city.myriad.catalog.mapping.CatalogApi.NodeHistoryEntry;
 import city.myriad.catalog.mapping.CatalogApi.NodeStateChange;
 import city.myriad.catalog.mapping.CatalogApi.NodeView;
+import city.myriad.catalog.service.CardHealth;
 import city.myriad.catalog.service.ClusterService;
 import city.myriad.catalog.service.NodeHistory;
+import city.myriad.platform.error.MyriadProblem;
+import city.myriad.platform.error.ProblemCode;
 import city.myriad.platform.idempotency.Creations;
 import city.myriad.platform.paging.Page;
 import city.myriad.platform.paging.Paging;
@@ -53,8 +57,11 @@ public class ClusterResource {
     private final Paging paging;
     private final Creations creations;
 
+    private final CardHealth cards;
+
     ClusterResource(ClusterService clusters, NodeHistory nodeHistory, CurrentCaller callers, Paging paging,
-            Creations creations) {
+            Creations creations, CardHealth cards) {
+        this.cards = cards;
         this.nodeHistory = nodeHistory;
         this.creations = creations;
         this.paging = paging;
@@ -150,6 +157,38 @@ public class ClusterResource {
     public Uni<NodeView> setState(@PathParam("clusterId") UUID clusterId, @PathParam("nodeName") String nodeName,
             @Valid @NotNull NodeStateChange body, @HeaderParam("If-Match") String ifMatch) {
         return clusters.setNodeState(caller(), clusterId, nodeName, body.state(), ifMatch);
+    }
+
+    @PUT
+    @Path("/{clusterId}/nodes/{nodeName}/cards/{card}/state")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Extension(name = "x-problem-codes", value = "CLUSTER_NOT_FOUND, NOT_CLUSTER_OPERATOR, OPERATOR_ROLE_REQUIRED, "
+            + "OPERATOR_IDENTITY_UNKNOWN, NODE_NOT_FOUND, CARD_NOT_FOUND, PRECONDITION_FAILED")
+    @Operation(operationId = "setCardState", summary = "Take one card of a node out of service, or put it back "
+            + "(operator or platform admin)",
+            description = "A failed card (an Ascend chip fault, an NVIDIA Xid) without draining its node: `DOWN` with a "
+                    + "`reason` takes the card out. It keeps its index; the node's other cards keep working and being "
+                    + "sold, the card takes no new work and is sold to nobody, and a job running on it ends as on a "
+                    + "node down (its run credited; SPOT requeued, the others FAILED with reason `CARD_DOWN`). "
+                    + "`AVAILABLE` puts it back. The node's capacity counts it down, its history and the cluster's "
+                    + "occupancy too. A card already so is answered unchanged; each change is audited. The card is "
+                    + "0 to `gpus` - 1 (404 `CARD_NOT_FOUND` otherwise). With `If-Match` (the `ETag` of `getNode`), "
+                    + "only if the node has not changed since: otherwise 412 `PRECONDITION_FAILED`. Agents report "
+                    + "the same with `CARD_DOWN` and `CARD_UP` events.")
+    public Uni<NodeView> setCardState(@PathParam("clusterId") UUID clusterId, @PathParam("nodeName") String nodeName,
+            @PathParam("card") @Parameter(description = "The card's index on the node, from 0",
+                    schema = @Schema(type = SchemaType.INTEGER, minimum = "0", maximum = "1023")) String card,
+            @Valid @NotNull CardStateChange body, @HeaderParam("If-Match") String ifMatch) {
+        return cards.set(caller(), clusterId, nodeName, cardIndex(card), body.state(), body.reason(), ifMatch);
+    }
+
+    /** A card's index from the path: digits only, within what a node may have; 404 otherwise (no such card). */
+    private static int cardIndex(String card) {
+        if (card == null || !card.matches("[0-9]{1,4}") || Integer.parseInt(card) > 1023) {
+            throw new MyriadProblem.NotFound(ProblemCode.CARD_NOT_FOUND, "No card '" + card
+                    + "': cards are numbered from 0");
+        }
+        return Integer.parseInt(card);
     }
 
     @DELETE

@@ -19,9 +19,21 @@ import java.util.UUID;
 @ApplicationScoped
 public class ClusterNodes {
 
-    /** A node: its cards, CPU, memory, place in the topology and state (AVAILABLE, DRAINING or DOWN). */
+    /**
+     * A node: its cards, CPU, memory, place in the topology, state (AVAILABLE, DRAINING or DOWN), and the indexes of
+     * its cards out of service (ascending; empty when all are in service).
+     */
     public record NodeRef(String name, String model, int cards, long cpuMilli, long memoryMib, String rack,
-            String block, String state) {
+            String block, String state, List<Integer> cardsOut) {
+
+        public NodeRef {
+            cardsOut = List.copyOf(cardsOut);
+        }
+
+        /** Its cards in service, by index: those the scheduling core is given. */
+        public int[] cardsInService() {
+            return java.util.stream.IntStream.range(0, cards).filter(c -> !cardsOut.contains(c)).toArray();
+        }
 
         /** Whether the node takes new work. */
         public boolean inService() {
@@ -33,13 +45,14 @@ public class ClusterNodes {
         }
 
         /**
-         * Whether the other is the same hardware in the same place (its state aside): a re-import may change it. A node
-         * without cards has no model (null).
+         * Whether the other is the same hardware in the same place, with the same cards in service (its state aside): a
+         * re-import or a card taken out may change it. A node without cards has no model (null).
          */
         public boolean sameHardware(NodeRef other) {
             return other != null && Objects.equals(name, other.name) && Objects.equals(model, other.model)
                     && cards == other.cards && cpuMilli == other.cpuMilli && memoryMib == other.memoryMib
-                    && Objects.equals(rack, other.rack) && Objects.equals(block, other.block);
+                    && Objects.equals(rack, other.rack) && Objects.equals(block, other.block)
+                    && cardsOut.equals(other.cardsOut);
         }
     }
 
@@ -52,8 +65,11 @@ public class ClusterNodes {
     private final ClusterSupply supply;
     private final city.myriad.catalog.repository.MaintenanceRepository maintenance;
 
+    private final CardHealth cards;
+
     ClusterNodes(Scoped scoped, NodeRepository nodes, Clock clock, ClusterSupply supply,
-            city.myriad.catalog.repository.MaintenanceRepository maintenance) {
+            city.myriad.catalog.repository.MaintenanceRepository maintenance, CardHealth cards) {
+        this.cards = cards;
         this.maintenance = maintenance;
         this.supply = supply;
         this.scoped = scoped;
@@ -63,9 +79,16 @@ public class ClusterNodes {
 
     /** Every node of the cluster, in name order. */
     public Uni<List<NodeRef>> of(UUID clusterId) {
-        return scoped.unscoped(() -> nodes.find("clusterId = ?1 order by name", clusterId).list())
-                .map(list -> list.stream().map(n -> new NodeRef(n.name, n.gpuModel, n.gpus, n.cpuMilli, n.memoryMib,
-                        n.rack, n.block, n.state)).toList());
+        return scoped.unscoped(() -> nodes.find("clusterId = ?1 order by name", clusterId).list()
+                .chain(list -> nodes.cardsOutOfCluster(clusterId).map(rows -> {
+                    java.util.Map<String, List<Integer>> out = new java.util.HashMap<>();
+                    for (Object[] r : rows) {
+                        out.computeIfAbsent((String) r[0], k -> new java.util.ArrayList<>())
+                                .add(((Number) r[1]).intValue());
+                    }
+                    return list.stream().map(n -> new NodeRef(n.name, n.gpuModel, n.gpus, n.cpuMilli, n.memoryMib,
+                            n.rack, n.block, n.state, out.getOrDefault(n.name, List.of()))).toList();
+                })));
     }
 
     /** The cluster's maintenance windows not cancelled that have not ended by {@code from}, by start. */
@@ -96,6 +119,14 @@ public class ClusterNodes {
                 supply.nodesChanged();
             }
         });
+    }
+
+    /**
+     * A card taken out of service ({@code down}) or put back as the cluster's agent reported it: whether it changed
+     * (CardHealth's rules; 400 for a node or card the cluster lacks).
+     */
+    public Uni<Boolean> reportCard(UUID clusterId, String nodeName, int card, boolean down, String detail) {
+        return cards.report(clusterId, nodeName, card, down, detail);
     }
 
     /**

@@ -148,14 +148,15 @@ public class ClusterService {
         NodeState s = city.myriad.platform.validation.Fields.oneOf("state", state, NodeState.class);
         return owned(caller, clusterId)
                 .chain(c -> scoped.unscoped(() -> nodes.page(c.id, page.after().orElse(null), s, model,
-                        page.limit() + 1)))
-                .map(rows -> page.page(rows, n -> n.name).map(NodeView::of));
+                        page.limit() + 1).chain(rows -> nodes.cardsOut(rows.stream().filter(n -> n.cardsOut > 0)
+                                .map(n -> n.id).toList()).map(outs -> page.page(rows, n -> n.name)
+                                .map(n -> NodeView.of(n, outs))))));
     }
 
     /** One node of the cluster, as {@link #nodes} lists it (its ETag is what {@link #setNodeState} matches). */
     public Uni<NodeView> node(Caller caller, UUID clusterId, String nodeName) {
-        return owned(caller, clusterId).chain(c -> scoped.unscoped(() -> nodes.findByName(c.id, nodeName)))
-                .map(n -> NodeView.of(found(n, clusterId, nodeName)));
+        return owned(caller, clusterId).chain(c -> scoped.unscoped(() -> nodes.findByName(c.id, nodeName)
+                .chain(n -> view(found(n, clusterId, nodeName)))));
     }
 
     /**
@@ -166,11 +167,10 @@ public class ClusterService {
     public Uni<NodeView> setNodeState(Caller caller, UUID clusterId, String nodeName, NodeState state,
             String ifMatch) {
         return owned(caller, clusterId).chain(c -> scoped.unscoped(() -> nodes.lockByName(c.id, nodeName)
-                .chain(n -> {
-                    found(n, clusterId, nodeName);
-                    preconditions.check(ifMatch, NodeView.of(n));
+                .chain(n -> view(found(n, clusterId, nodeName)).chain(read -> {
+                    preconditions.check(ifMatch, read);
                     if (n.state.equals(state.name())) {
-                        return Uni.createFrom().item(NodeView.of(n));  // already so: nothing changes, nothing recorded
+                        return Uni.createFrom().item(read);  // already so: nothing changes, nothing recorded
                     }
                     String before = n.state;
                     n.state = state.name();
@@ -178,8 +178,8 @@ public class ClusterService {
                     return audit.recordForOperator(caller, c.operatorId, "setNodeState", Target.of("NODE",
                             c.id + "/" + n.name),
                             Map.of("clusterId", c.id, "node", n.name, "state", n.state, "previousState", before))
-                            .replaceWith(NodeView.of(n));
-                }))).invoke(supply::nodesChanged);
+                            .chain(() -> view(n));
+                })))).invoke(supply::nodesChanged);
     }
 
     /**
@@ -192,15 +192,15 @@ public class ClusterService {
      */
     public Uni<Void> removeNode(Caller caller, UUID clusterId, String nodeName, String ifMatch) {
         return owned(caller, clusterId).chain(c -> scoped.unscoped(() -> nodes.lockByName(c.id, nodeName)
-                .chain(n -> {
-                    found(n, clusterId, nodeName);
-                    preconditions.check(ifMatch, NodeView.of(n));
+                .chain(n -> view(found(n, clusterId, nodeName)).chain(read -> {
+                    preconditions.check(ifMatch, read);
                     if (NodeState.AVAILABLE.name().equals(n.state)) {
                         throw new MyriadProblem.Conflict(ProblemCode.NODE_IN_SERVICE, "Node '" + nodeName
                                 + "' is AVAILABLE: set it DRAINING (its jobs finish) or DOWN before removing it");
                     }
-                    NodeRemovalCheck.Removal removal = new NodeRemovalCheck.Removal(c.id, n.name, n.gpuModel, n.gpus,
-                            n.block, n.state);
+                    // The cards a reservation could have been sold: those in service (a card out is sold to nobody).
+                    NodeRemovalCheck.Removal removal = new NodeRemovalCheck.Removal(c.id, n.name, n.gpuModel,
+                            n.gpus - n.cardsOut, n.block, n.state);
                     Uni<Void> checked = Uni.createFrom().voidItem();
                     for (NodeRemovalCheck check : removalChecks) {
                         checked = checked.chain(() -> check.check(removal));
@@ -216,7 +216,13 @@ public class ClusterService {
                     return checked.chain(() -> nodes.remove(n))
                             .chain(() -> audit.recordForOperator(caller, c.operatorId, "removeNode",
                                     Target.of("NODE", c.id + "/" + n.name), details));
-                }))).invoke(supply::nodesChanged);
+                })))).invoke(supply::nodesChanged);
+    }
+
+    /** The node as getNode shows it, with its cards out of service. */
+    private Uni<NodeView> view(city.myriad.catalog.model.Node n) {
+        return n.cardsOut == 0 ? Uni.createFrom().item(NodeView.of(n, List.of()))
+                : nodes.cardsOut(List.of(n.id)).map(outs -> NodeView.of(n, outs));
     }
 
     private static city.myriad.catalog.model.Node found(city.myriad.catalog.model.Node n, UUID clusterId,
@@ -234,8 +240,8 @@ public class ClusterService {
     }
 
     /**
-     * The capacity from the rows of {@link NodeRepository#capacity} and the cards in a maintenance window now per
-     * model (rows: model, cards).
+     * The capacity from the rows of {@link NodeRepository#capacity} (model, state, nodes, cards, cards out of service)
+     * and the cards in a maintenance window now per model (rows: model, cards).
      */
     static Capacity capacityOf(UUID clusterId, List<Object[]> rows, List<Object[]> inMaintenance) {
         Map<String, Long> out = new TreeMap<>();
@@ -249,10 +255,13 @@ public class ClusterService {
             NodeState state = NodeState.valueOf((String) r[1]);
             long nodeCount = ((Number) r[2]).longValue();
             long cards = ((Number) r[3]).longValue();
+            // A card out of service counts as down whatever its node's state (setCardState).
+            long cardsOut = r.length > 4 ? ((Number) r[4]).longValue() : 0;
             long[] acc = byModel.computeIfAbsent(model, m -> new long[5]);
             acc[0] += nodeCount;
             acc[1] += cards;
-            acc[2 + state.ordinal()] += cards;
+            acc[2 + state.ordinal()] += cards - cardsOut;
+            acc[2 + NodeState.DOWN.ordinal()] += cardsOut;
         }
         List<ModelCapacity> models = new ArrayList<>();
         long[] all = new long[5];

@@ -285,8 +285,9 @@ public class MaintenanceService {
     }
 
     private static List<MaintenanceCheck.NodeOut> out(List<Node> found) {
-        return found.stream().map(n -> new MaintenanceCheck.NodeOut(n.name, n.gpuModel, n.gpus, n.block, n.state))
-                .toList();
+        // The cards a window takes from the calendar: those in service (a card out is sold to nobody already).
+        return found.stream().map(n -> new MaintenanceCheck.NodeOut(n.name, n.gpuModel, n.gpus - n.cardsOut, n.block,
+                n.state)).toList();
     }
 
     private Uni<MaintenanceView> view(Maintenance m, Instant now) {

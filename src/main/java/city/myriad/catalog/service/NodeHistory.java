@@ -47,7 +47,7 @@ public class NodeHistory {
                                     return rows;
                                 }))))
                 .map(rows -> page.page(rows, e -> Long.toString(e.id())).map(e -> new NodeHistoryEntry(e.state(),
-                        e.gpuModel(), e.cards(), e.at())));
+                        e.gpuModel(), e.cards(), e.cardsOut(), e.at())));
     }
 
     private static Long entryId(String key) {

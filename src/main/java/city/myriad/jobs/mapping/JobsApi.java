@@ -305,7 +305,7 @@ public final class JobsApi {
             @Schema(enumeration = {"QUEUED", "RUNNING", "PREEMPTED", "SUCCEEDED", "FAILED", "CANCELLED", "HELD"},
                     examples = "RUNNING") String state,
             @Schema(description = "Why it waits (QUEUED: CAPACITY, MAINTENANCE, QUOTA, RESERVATION_NOT_STARTED, "
-                    + "RESERVATION_FULL, BLOCK, TENANT_SUSPENDED, NOT_BEFORE, ARRAY_LIMIT; HELD: HELD_BY_TENANT, HELD_BY_ADMIN, DEPENDENCY) or why it ended (COMPLETED, TIME_LIMIT, NODE_DOWN, MAINTENANCE, CANCELLED_BY_TENANT, CANCELLED_BY_ADMIN, RESERVATION_ENDED, ...)",
+                    + "RESERVATION_FULL, BLOCK, TENANT_SUSPENDED, NOT_BEFORE, ARRAY_LIMIT; HELD: HELD_BY_TENANT, HELD_BY_ADMIN, DEPENDENCY) or why it ended (COMPLETED, TIME_LIMIT, NODE_DOWN, CARD_DOWN, MAINTENANCE, CANCELLED_BY_TENANT, CANCELLED_BY_ADMIN, RESERVATION_ENDED, ...)",
                     examples = "CAPACITY") String reason,
             @Schema(description = "The run number: 1 for the first run, one more after each requeue", examples = "1")
             int attempt,
@@ -403,15 +403,21 @@ public final class JobsApi {
     public record ClusterEvent(
             @NotBlank @MaxChars(128) @Schema(description = "Unique per cluster: a retried event is applied once",
                     maxLength = 128, examples = "agent-7:000123") String eventId,
-            @NotNull @Pattern(regexp = "JOB_STARTED|JOB_SUCCEEDED|JOB_FAILED|JOB_STOPPED|NODE_UP|NODE_DRAINING|NODE_DOWN",
-                    message = "JOB_STARTED, JOB_SUCCEEDED, JOB_FAILED, JOB_STOPPED, NODE_UP, NODE_DRAINING or NODE_DOWN")
+            @NotNull @Pattern(regexp = "JOB_STARTED|JOB_SUCCEEDED|JOB_FAILED|JOB_STOPPED|NODE_UP|NODE_DRAINING|NODE_DOWN"
+                    + "|CARD_DOWN|CARD_UP", message = "JOB_STARTED, JOB_SUCCEEDED, JOB_FAILED, JOB_STOPPED, NODE_UP, "
+                    + "NODE_DRAINING, NODE_DOWN, CARD_DOWN or CARD_UP")
             @Schema(enumeration = {"JOB_STARTED", "JOB_SUCCEEDED", "JOB_FAILED", "JOB_STOPPED", "NODE_UP",
-                    "NODE_DRAINING", "NODE_DOWN"}, examples = "JOB_SUCCEEDED") String type,
+                    "NODE_DRAINING", "NODE_DOWN", "CARD_DOWN", "CARD_UP"}, examples = "JOB_SUCCEEDED",
+                    description = "CARD_DOWN: one card of the node failed (out of service, its node working on; "
+                            + "`detail` says why); CARD_UP: back in service") String type,
             @Schema(description = "JOB_*: the job") UUID jobId,
             @Min(1) @Schema(description = "JOB_*: the run (attempt) of the assignment", examples = "1") Integer attempt,
-            @MaxChars(128) @Schema(description = "NODE_*: the node", maxLength = 128, examples = "hz-n0001") String node,
+            @MaxChars(128) @Schema(description = "NODE_*, CARD_*: the node", maxLength = 128, examples = "hz-n0001")
+            String node,
             @Schema(description = "When it happened at the agent; default: when received") Instant at,
-            @MaxChars(1000) @Schema(description = "Free text, e.g. an exit code", maxLength = 1000) String detail) {}
+            @MaxChars(1000) @Schema(description = "Free text, e.g. an exit code", maxLength = 1000) String detail,
+            @jakarta.validation.constraints.Min(0) @jakarta.validation.constraints.Max(1023)
+            @Schema(description = "CARD_*: the card's index on the node, from 0", examples = "3") Integer card) {}
 
     @Schema(name = "ClusterEvents", description = "A batch of events, applied in order")
     public record ClusterEvents(@NotNull @NotEmpty @Size(max = 1000) List<@Valid @NotNull ClusterEvent> events) {}

@@ -49,6 +49,11 @@ public final class Reasons {
     public static final String DEPENDENCY_NEVER_SATISFIED = "DEPENDENCY_NEVER_SATISFIED";
     public static final String NODE_DOWN = "NODE_DOWN";
     /**
+     * A card it ran on was taken out of service (setCardState, an agent's CARD_DOWN) while its node worked on: as on a
+     * node down, SPOT requeued and the others FAILED, the run credited.
+     */
+    public static final String CARD_DOWN = "CARD_DOWN";
+    /**
      * Its node's maintenance window began while it ran (SPOT: requeued; the others: FAILED), its run credited; of a
      * QUEUED job: free cards that would take it are in a maintenance window, or kept free for one its declared run
      * would reach into (ClusterLoop).

@@ -147,7 +147,8 @@ public class ClusterAgentService {
             if (seen.isPresent()) {
                 return Uni.createFrom().item(DUPLICATE);
             }
-            Uni<String> effect = e.type().startsWith("NODE_") ? node(clusterId, e, received) : job(clusterId, e, received);
+            Uni<String> effect = e.type().startsWith("NODE_") ? node(clusterId, e, received)
+                    : e.type().startsWith("CARD_") ? card(clusterId, e, received) : job(clusterId, e, received);
             return effect.call(outcome -> feed.recordEvent(clusterId, e.eventId(), e.type(), e.jobId(), e.attempt(),
                     e.node(), at, received, outcome));
         }).map(outcome -> new EventResult(e.eventId(), outcome));
@@ -160,6 +161,13 @@ public class ClusterAgentService {
             default -> "DOWN";
         };
         return nodes.report(clusterId, e.node(), state)
+                .call(changed -> changed ? feed.notify(clusterId, null, "NODES", at) : Uni.createFrom().voidItem())
+                .replaceWith(APPLIED);
+    }
+
+    /** A card out of service or back: its node works on (the loop hears of it through the nodes' trigger, V13). */
+    private Uni<String> card(UUID clusterId, ClusterEvent e, Instant at) {
+        return nodes.reportCard(clusterId, e.node(), e.card(), e.type().equals("CARD_DOWN"), e.detail())
                 .call(changed -> changed ? feed.notify(clusterId, null, "NODES", at) : Uni.createFrom().voidItem())
                 .replaceWith(APPLIED);
     }
@@ -188,7 +196,7 @@ public class ClusterAgentService {
         });
     }
 
-    /** A job event names its job and run; a node event its node. */
+    /** A job event names its job and run; a node event its node; a card event its node and card. */
     private static void complete(ClusterEvent e) {
         List<Violation> missing = new ArrayList<>();
         if (e.type().startsWith("JOB_")) {
@@ -198,8 +206,13 @@ public class ClusterAgentService {
             if (e.attempt() == null) {
                 missing.add(Violation.field("attempt", "required for " + e.type()));
             }
-        } else if (e.node() == null || e.node().isBlank()) {
-            missing.add(Violation.field("node", "required for " + e.type()));
+        } else {
+            if (e.node() == null || e.node().isBlank()) {
+                missing.add(Violation.field("node", "required for " + e.type()));
+            }
+            if (e.type().startsWith("CARD_") && e.card() == null) {
+                missing.add(Violation.field("card", "required for " + e.type()));
+            }
         }
         if (!missing.isEmpty()) {
             throw new MyriadProblem.Validation(ProblemCode.VALIDATION_FAILED, "Event " + e.eventId() + " of type "

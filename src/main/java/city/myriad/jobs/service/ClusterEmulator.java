@@ -201,6 +201,6 @@ public class ClusterEmulator {
     static final int BUSY_WATTS = 300;
 
     private static ClusterEvent event(String id, String type, UUID job, int attempt, Instant at) {
-        return new ClusterEvent(id, type, job, attempt, null, at, "emulated");
+        return new ClusterEvent(id, type, job, attempt, null, at, "emulated", null);
     }
 }

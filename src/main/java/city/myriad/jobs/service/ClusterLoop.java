@@ -148,6 +148,8 @@ final class ClusterLoop implements Runnable {
     private final Set<UUID> reconcile = new HashSet<>();
     /** Jobs the core cannot hold: a run on nodes that no longer exist, a job of a model the cluster lost. */
     private final List<Tracked> orphans = new ArrayList<>();
+    /** Running jobs found at a rebuild on a card taken out of service since: the next cycle ends them (CARD_DOWN). */
+    private final List<Tracked> onCardsOut = new ArrayList<>();
     private ReservationHolds holds;
     /** Reservations of tracked RESERVED jobs found closed by the last refresh: their jobs end this cycle. */
     private Set<UUID> closedReservations = Set.of();
@@ -282,6 +284,7 @@ final class ClusterLoop implements Runnable {
         admission.clearRunning();
         reconcile.clear();
         orphans.clear();
+        onCardsOut.clear();
         origin = parts.clock.instant();
         nodeRefs = parts.await(() -> parts.nodes.of(clusterId));
         maintenanceRefs = parts.await(() -> parts.nodes.maintenance(clusterId, origin));
@@ -291,17 +294,26 @@ final class ClusterLoop implements Runnable {
         nodeIndex = new HashMap<>();
         inWindow = new int[0];  // by the old core's indexes: read again at the refresh
         toCome = new int[0];
+        int[][] cardsOf = new int[nodeRefs.size()][];
+        Map<String, List<Integer>> cardsOut = new HashMap<>();
         for (NodeRef n : nodeRefs) {
-            nodeIndex.put(n.name(), nodeIndex.size());
-            b.node(n.name(), n.model(), n.cards(), Math.max(n.cpuMilli(), 1), Math.max(n.memoryMib(), 1), n.rack(),
-                    n.block());
+            int i = nodeIndex.size();
+            nodeIndex.put(n.name(), i);
+            // The core is given the node's cards in service only, numbered from 0 (StoredPlacements maps them back);
+            // a node whose every card is out is given none, as a node without cards.
+            cardsOf[i] = n.cardsInService();
+            if (!n.cardsOut().isEmpty()) {
+                cardsOut.put(n.name(), n.cardsOut());
+            }
+            b.node(n.name(), cardsOf[i].length == 0 ? null : n.model(), cardsOf[i].length,
+                    Math.max(n.cpuMilli(), 1), Math.max(n.memoryMib(), 1), n.rack(), n.block());
         }
         topology = b.build();
         blockOf = nodeRefs.stream().map(NodeRef::block).toArray(String[]::new);
         nodeNames = nodeRefs.stream().map(NodeRef::name).toArray(String[]::new);
         reservedWritten = null;
         holds = new ReservationHolds(topology, blockOf);
-        placements = new StoredPlacements(topology, nodeIndex, parts.json);
+        placements = new StoredPlacements(topology, nodeIndex, cardsOf, parts.json);
         scheduler = new Scheduler(topology, new FragmentationAwarePolicy(), SchedulerOptions.myriad())
                 .withAdmission(new Admission() {
                     @Override
@@ -337,6 +349,10 @@ final class ClusterLoop implements Runnable {
             if (row.state() == JobState.RUNNING) {
                 if (t.core == null) {
                     continue;  // its model is gone: track made it an orphan
+                }
+                if (placements.onCardOut(row.placement(), cardsOut)) {
+                    onCardsOut.add(t);  // a card of its was taken out of service: the next cycle ends it
+                    continue;
                 }
                 Placement p = placements.of(t.core, row.placement());
                 if (p == null) {
@@ -409,6 +425,15 @@ final class ClusterLoop implements Runnable {
             }
         }
         orphans.clear();
+        // Runs on a card taken out of service end as on a node down: SPOT requeued, the others FAILED, both credited.
+        for (Tracked t : onCardsOut) {
+            if (t.row.state() == JobState.RUNNING) {
+                JobState to = t.row.jobClass().preemptible() ? JobState.PREEMPTED : JobState.FAILED;
+                writes.add(new EndRun(t, new JobRuns.RunEnd(to, Reasons.CARD_DOWN, true, true, false),
+                        to == JobState.PREEMPTED));
+            }
+        }
+        onCardsOut.clear();
         // 3. time limits
         while (!limitsDue.isEmpty() && !now.isBefore(limitsDue.first().limitAt)) {
             Tracked t = limitsDue.first();

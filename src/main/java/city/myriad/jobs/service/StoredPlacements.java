@@ -13,17 +13,22 @@ import java.util.Map;
 /**
  * A run's placement as the core holds it (node indexes of one topology) and as a job's row stores it (JSON naming
  * nodes and cards, {@link JobPlacement}), each read from the other. Node names are the link: a stored placement
- * survives a rebuild of the core on a new topology as long as its nodes still exist.
+ * survives a rebuild of the core on a new topology as long as its nodes still exist. Cards are the node's own
+ * indexes in the row and the core's in the core: a node with a card out of service is given to the core with its
+ * cards in service only, numbered from 0 ({@code cardsOf[node][coreCard]} is the node's index of the core's card).
  */
 final class StoredPlacements {
 
     private final Topology topology;
     private final Map<String, Integer> nodeIndex;
     private final ObjectMapper json;
+    /** Per node index: the node's own index of each card the core has, by the core's index. */
+    private final int[][] cardsOf;
 
-    StoredPlacements(Topology topology, Map<String, Integer> nodeIndex, ObjectMapper json) {
+    StoredPlacements(Topology topology, Map<String, Integer> nodeIndex, int[][] cardsOf, ObjectMapper json) {
         this.topology = topology;
         this.nodeIndex = nodeIndex;
+        this.cardsOf = cardsOf;
         this.json = json;
     }
 
@@ -32,8 +37,9 @@ final class StoredPlacements {
         List<JobPlacement.NodeCards> nodes = new ArrayList<>();
         for (int i = 0; i < p.nodes().length; i++) {
             List<Integer> cards = new ArrayList<>();
+            int[] own = cardsOf[p.nodes()[i]];
             for (int c : p.cards()[i]) {
-                cards.add(c);
+                cards.add(own[c]);
             }
             nodes.add(new JobPlacement.NodeCards(topology.nodeName(p.nodes()[i]), cards));
         }
@@ -80,8 +86,38 @@ final class StoredPlacements {
                 return null;
             }
             nodes[i] = n;
-            cards[i] = p.nodes().get(i).cards().stream().mapToInt(Integer::intValue).toArray();
+            // A card the core does not have (gone with a re-import) becomes -1, which the core refuses to resume.
+            cards[i] = p.nodes().get(i).cards().stream().mapToInt(c -> coreCard(n, c)).toArray();
         }
         return Placement.onNodes(job, nodes, cards);
+    }
+
+    /**
+     * Whether the stored placement uses a card out of service ({@code out} names them per node): its run ends as on a
+     * node down. Cards of nodes gone are not counted here ({@link #of} answers null for those).
+     */
+    boolean onCardOut(String stored, Map<String, List<Integer>> out) {
+        JobPlacement p = read(stored);
+        if (p == null || out.isEmpty()) {
+            return false;
+        }
+        for (JobPlacement.NodeCards n : p.nodes()) {
+            List<Integer> down = out.get(n.node());
+            if (down != null && n.cards().stream().anyMatch(down::contains)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The core's index of the node's card {@code own}, or -1 if the core does not have it. */
+    private int coreCard(int node, int own) {
+        int[] cards = cardsOf[node];
+        for (int c = 0; c < cards.length; c++) {
+            if (cards[c] == own) {
+                return c;
+            }
+        }
+        return -1;
     }
 }

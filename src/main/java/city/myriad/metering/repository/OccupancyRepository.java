@@ -11,7 +11,7 @@ import java.util.UUID;
 
 /**
  * What a cluster's cards were and what they were given to, by bucket and model: the cards of its nodes in each state
- * (V71's history), the runs on them (closed segments, and the runs going on to now) by class, and the reservations'
+ * (V71's history; a node's cards out of service, V72, counted down whatever its state), the runs on them (closed segments, and the runs going on to now) by class, and the reservations'
  * holds. Each interval adds at most four rows to a hashed sum, whatever its length: its part of its first bucket, its
  * part of its last, and its cards on from the first whole bucket and off from the last (a difference array, summed
  * over the bucket numbers at the end); so a query costs its intervals plus its buckets, never their product, and
@@ -27,16 +27,18 @@ public class OccupancyRepository {
      */
     public static final String SQL = """
                         with history as (
-                            select gpu_model as model, cards, state, at as since,
+                            select gpu_model as model, cards, cards_out, state, at as since,
                                    least(coalesce(lead(at) over (partition by node order by at, id), :end), :end)
                                        as until
                               from node_state_history where cluster_id = :cluster
                         ),
                         spans as (
-                            select model, state as kind, cast(sum(cards) as bigint) * 1000 as milli, since, until
-                              from history
-                             where state <> 'REMOVED' and since < until and until > :from
-                             group by model, state, since, until
+                            select h.model, part.kind, cast(sum(part.cards) as bigint) * 1000 as milli, h.since, h.until
+                              from history h
+                             cross join lateral (values (h.state, h.cards - h.cards_out),
+                                                        ('DOWN', h.cards_out)) as part(kind, cards)
+                             where h.state <> 'REMOVED' and h.since < h.until and h.until > :from and part.cards > 0
+                             group by h.model, part.kind, h.since, h.until
                         ),
                         parts as (
                             select model, kind, milli, since, until from spans

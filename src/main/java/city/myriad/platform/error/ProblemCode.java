@@ -74,6 +74,7 @@ public enum ProblemCode {
     API_CLIENT_NOT_FOUND(404, "No such API client of the tenant"),
     CLUSTER_NOT_FOUND(404, "No such cluster"),
     NODE_NOT_FOUND(404, "No such node in the cluster"),
+    CARD_NOT_FOUND(404, "No such card on the node"),
     MAINTENANCE_NOT_FOUND(404, "No such maintenance window of the cluster"),
     PRICE_BOOK_NOT_FOUND(404, "The cluster has no price book yet: nothing of it is for sale"),
     RESERVATION_NOT_FOUND(404, "No such reservation of the caller's tenant"),

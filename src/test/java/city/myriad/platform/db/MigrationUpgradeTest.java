@@ -148,6 +148,20 @@ class MigrationUpgradeTest {
                     r.next();
                     assertEquals("DOWN,AVAILABLE", r.getString(1));
                 }
+                // V72: the nodes start with every card in service; a card out is counted on the node and in its
+                // history by the triggers, as the service's role.
+                s.execute("insert into node_cards_out (node_id, card, reason, since, set_by) values "
+                        + "('01930000-0000-7000-8000-0000000000f1', 5, 'Xid 79', now(), 'olga')");
+                try (ResultSet r = s.executeQuery("select cards_out, cards_in_service from nodes where name = 'n1'")) {
+                    r.next();
+                    assertEquals("1 7", r.getInt(1) + " " + r.getInt(2));
+                }
+                s.execute("delete from node_cards_out");
+                try (ResultSet r = s.executeQuery("select string_agg(state || ' ' || cards_out, ',' order by id) "
+                        + "from node_state_history")) {
+                    r.next();
+                    assertEquals("DOWN 0,AVAILABLE 0,AVAILABLE 1,AVAILABLE 0", r.getString(1));
+                }
             }
         }
     }

@@ -1,0 +1,172 @@
+package city.myriad.jobs;
+
+import static city.myriad.jobs.JobsTest.job;
+import static city.myriad.jobs.JobsTest.state;
+import static city.myriad.jobs.JobsTest.submit;
+import static city.myriad.jobs.JobsTest.submitted;
+import static city.myriad.jobs.JobsTest.until;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import city.myriad.support.Tokens;
+import city.myriad.support.World;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.oidc.server.OidcWiremockTestResource;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.ValidatableResponse;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A card fails on a node that works on (setCardState, an agent's CARD_DOWN): the card keeps its index, takes no new
+ * work and is sold to nobody, what ran on it ends as on a node down (credited; SPOT requeued), and the node's other
+ * cards keep running and taking work (World's clusters: nodes of 8 cards).
+ */
+@QuarkusTest
+@QuarkusTestResource(OidcWiremockTestResource.class)
+class CardsOutOfServiceTest {
+
+    @Test
+    void a_card_taken_out_ends_what_ran_on_it_and_its_node_works_on_with_its_other_cards() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        String onDemand = submitted(t.admin(), job(cluster, t.projectId(), "2", "ON_DEMAND", 36000));
+        String spot = submitted(t.admin(), job(cluster, t.projectId(), "2", "SPOT", 36000));
+        JsonPath od = until(t.admin(), onDemand, state("RUNNING"));
+        JsonPath sp = until(t.admin(), spot, state("RUNNING"));
+        String node = od.getString("placement[0].node");
+        int failed = od.getInt("placement[0].cards[1]");
+        List<Integer> spotCards = sp.getList("placement[0].cards", Integer.class);
+        String path = "/api/v1/clusters/" + cluster + "/nodes/" + node;
+
+        JsonPath out = card(Tokens.olga(), path, failed, "{\"state\":\"DOWN\",\"reason\":\"Xid 79: fell off the bus\"}")
+                .statusCode(200).extract().jsonPath();
+        assertEquals("AVAILABLE", out.getString("state"), "the node stays in service");
+        assertEquals(8, out.getInt("gpus"));
+        assertEquals(7, out.getInt("cardsInService"));
+        assertEquals(List.of(failed), out.getList("cardsOut.card", Integer.class));
+        assertEquals("Xid 79: fell off the bus", out.getString("cardsOut[0].reason"));
+        assertEquals("olga", out.getString("cardsOut[0].setBy"));
+        // The on-demand job on it fails, credited; the SPOT job on other cards runs on.
+        JsonPath ended = until(t.admin(), onDemand, state("FAILED"));
+        assertEquals("CARD_DOWN", ended.getString("reason"));
+        assertTrue(ended.getLong("credit.amountMinor") == ended.getLong("cost.amountMinor"),
+                "the interrupted run is credited whole: " + ended.prettify());
+        assertEquals("RUNNING", read(t.admin(), spot).getString("state"));
+        assertEquals(1, read(t.admin(), spot).getInt("attempt"));
+
+        // The node's capacity counts the card down, and 8 cards can no longer run on the cluster.
+        given().auth().oauth2(t.admin()).get("/api/v1/clusters/" + cluster + "/capacity").then().statusCode(200)
+                .body("cards.total", equalTo(8)).body("cards.available", equalTo(7)).body("cards.down", equalTo(1));
+        submit(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 600)).then().statusCode(409)
+                .body("code", equalTo("CAPACITY_UNAVAILABLE"));
+        // Five cards are free in service: a 5-card job runs there, never on the card out.
+        String five = submitted(t.admin(), job(cluster, t.projectId(), "5", "ON_DEMAND", 36000));
+        List<Integer> fiveCards = until(t.admin(), five, state("RUNNING")).getList("placement[0].cards", Integer.class);
+        assertFalse(fiveCards.contains(failed), fiveCards + " holds the card out " + failed);
+        assertFalse(fiveCards.stream().anyMatch(spotCards::contains), "the SPOT job's cards stay its own");
+
+        // Its agent reports a card of the SPOT job down: requeued (no two cards in service are free), credited.
+        int second = spotCards.get(0);
+        events(cluster, "{\"events\":[{\"eventId\":\"card-" + spot + "\",\"type\":\"CARD_DOWN\",\"node\":\"" + node
+                + "\",\"card\":" + second + ",\"detail\":\"HBM uncorrectable ECC\"}]}").statusCode(200)
+                .body("results[0].outcome", equalTo("APPLIED"));
+        JsonPath requeued = until(t.admin(), spot, j -> j.getList("history.to").contains("PREEMPTED"));
+        assertEquals("QUEUED", requeued.getString("state"));
+        assertEquals("CARD_DOWN", requeued.getList("history.reason").get(requeued.getList("history.to")
+                .indexOf("PREEMPTED")));
+        JsonPath twoOut = given().auth().oauth2(Tokens.olga()).get(path).then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of(Math.min(failed, second), Math.max(failed, second)),
+                twoOut.getList("cardsOut.card", Integer.class));
+        assertEquals("agent", twoOut.getString("cardsOut.find { it.card == " + second + " }.setBy"));
+        assertEquals("HBM uncorrectable ECC", twoOut.getString("cardsOut.find { it.card == " + second + " }.reason"));
+        // The same event again is a duplicate; the card back (CARD_UP) lets the SPOT job run again.
+        events(cluster, "{\"events\":[{\"eventId\":\"card-" + spot + "\",\"type\":\"CARD_DOWN\",\"node\":\"" + node
+                + "\",\"card\":" + second + "}]}").statusCode(200).body("results[0].outcome", equalTo("DUPLICATE"));
+        events(cluster, "{\"events\":[{\"eventId\":\"up-" + spot + "\",\"type\":\"CARD_UP\",\"node\":\"" + node
+                + "\",\"card\":" + second + "}]}").statusCode(200).body("results[0].outcome", equalTo("APPLIED"));
+        JsonPath again = until(t.admin(), spot, state("RUNNING"));
+        assertEquals(2, again.getInt("attempt"));
+        assertFalse(again.getList("placement[0].cards", Integer.class).contains(failed));
+
+        // Put back by the operator: a repeat changes nothing and is recorded once.
+        card(Tokens.olga(), path, failed, "{\"state\":\"AVAILABLE\"}").statusCode(200).body("cardsInService",
+                equalTo(8)).body("cardsOut.size()", equalTo(0));
+        card(Tokens.olga(), path, failed, "{\"state\":\"AVAILABLE\"}").statusCode(200);
+        JsonPath trail = given().auth().oauth2(Tokens.olga()).get("/api/v1/operators/"
+                + city.myriad.demo.DemoData.HANGZHOU + "/audit-events?action=setCardState&targetId=" + cluster + "/"
+                + node).then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of("AVAILABLE", "DOWN"), trail.getList("items.details.state"), "newest first, once each");
+        assertEquals("Xid 79: fell off the bus", trail.getString("items[1].details.reason"));
+        // The node's history: every change of its cards out.
+        JsonPath history = given().auth().oauth2(Tokens.olga()).get(path + "/history").then().statusCode(200)
+                .extract().jsonPath();
+        assertEquals(List.of(0, 1, 2, 1, 0), history.getList("items.cardsOut", Integer.class).subList(0, 5),
+                "newest first: back, the agent's card back, the agent's card out, the operator's card out, imported");
+        for (String j : new String[] {spot, five}) {
+            given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + j + "/cancel").then().statusCode(200);
+        }
+    }
+
+    @Test
+    void a_card_change_is_refused_whole_for_bad_input_the_wrong_caller_or_a_stale_tag() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        String node = given().auth().oauth2(Tokens.olga()).get("/api/v1/clusters/" + cluster + "/nodes").then()
+                .statusCode(200).extract().path("items[0].name");
+        String path = "/api/v1/clusters/" + cluster + "/nodes/" + node;
+        String etag = given().auth().oauth2(Tokens.olga()).get(path).then().statusCode(200).extract().header("ETag");
+        String down = "{\"state\":\"DOWN\",\"reason\":\"chip fault\"}";
+        card(Tokens.olga(), path, 8, down).statusCode(404).body("code", equalTo("CARD_NOT_FOUND"));
+        given().auth().oauth2(Tokens.olga()).contentType("application/json").body(down)
+                .put(path + "/cards/x/state").then().statusCode(404).body("code", equalTo("CARD_NOT_FOUND"));
+        card(Tokens.olga(), path, 1, "{\"state\":\"DOWN\"}").statusCode(400)
+                .body("errors[0].field", equalTo("reason"));
+        card(Tokens.olga(), path, 1, "{\"state\":\"BROKEN\",\"reason\":\"x\"}").statusCode(400);
+        card(Tokens.olga(), path, 1, "{\"state\":\"DOWN\",\"reason\":\"" + "r".repeat(501) + "\"}").statusCode(400)
+                .body("errors[0].field", equalTo("reason"));
+        card(t.admin(), path, 1, down).statusCode(403);
+        card(Tokens.olga(), "/api/v1/clusters/" + cluster + "/nodes/no-such-node", 1, down).statusCode(404)
+                .body("code", equalTo("NODE_NOT_FOUND"));
+        events(cluster, "{\"events\":[{\"eventId\":\"c1-" + cluster + "\",\"type\":\"CARD_DOWN\",\"node\":\"" + node
+                + "\"}]}").statusCode(400).body("errors[0].field", equalTo("card"));
+        events(cluster, "{\"events\":[{\"eventId\":\"c2-" + cluster + "\",\"type\":\"CARD_DOWN\",\"node\":\"" + node
+                + "\",\"card\":8}]}").statusCode(400).body("errors[0].field", equalTo("card"));
+        // Nothing of those changed the node: its tag still matches, and a change under it passes once.
+        given().auth().oauth2(Tokens.olga()).get(path).then().statusCode(200).header("ETag", etag)
+                .body("cardsInService", equalTo(8));
+        given().auth().oauth2(Tokens.olga()).header("If-Match", etag).contentType("application/json").body(down)
+                .put(path + "/cards/1/state").then().statusCode(200).body("cardsInService", equalTo(7));
+        given().auth().oauth2(Tokens.olga()).header("If-Match", etag).contentType("application/json")
+                .body("{\"state\":\"AVAILABLE\"}").put(path + "/cards/1/state").then().statusCode(412)
+                .body("code", equalTo("PRECONDITION_FAILED"));
+        given().auth().oauth2(Tokens.olga()).get(path).then().statusCode(200).body("cardsOut.card", equalTo(List.of(1)));
+        // Re-imported as other hardware (4 cards), the node starts with every card in service.
+        String slug = given().auth().oauth2(Tokens.olga()).get("/api/v1/clusters/" + cluster).then().extract()
+                .path("slug");
+        given().auth().oauth2(Tokens.olga()).contentType("text/csv")
+                .body("node_id,gpu_model,gpus,cpu_milli,memory_mib,rack,block\n" + node + ",ASCEND-910B,4,192000,"
+                        + "1572864," + slug + "-r1," + slug + "-b1\n")
+                .post("/api/v1/clusters/" + cluster + "/nodes").then().statusCode(200);
+        given().auth().oauth2(Tokens.olga()).get(path).then().statusCode(200).body("gpus", equalTo(4))
+                .body("cardsInService", equalTo(4)).body("cardsOut.size()", equalTo(0));
+    }
+
+    private static ValidatableResponse card(String token, String nodePath, int card, String body) {
+        return given().auth().oauth2(token).contentType("application/json").body(body)
+                .put(nodePath + "/cards/" + card + "/state").then();
+    }
+
+    private static ValidatableResponse events(String cluster, String body) {
+        return given().auth().oauth2(Tokens.olga()).contentType("application/json").body(body)
+                .post("/api/v1/clusters/" + cluster + "/events").then();
+    }
+
+    private static JsonPath read(String token, String job) {
+        return given().auth().oauth2(token).get("/api/v1/jobs/" + job).then().statusCode(200).extract().jsonPath();
+    }
+}
