@@ -120,7 +120,7 @@ public class CardHealth {
     }
 
     private Uni<Boolean> change(Node n, int card, CardState state, String reason, String by) {
-        java.time.Instant now = clock.instant();
+        java.time.Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);  // as stored
         Uni<Boolean> changed = state == CardState.DOWN ? nodes.takeCardOut(n.id, card, reason, now, by)
                 : nodes.putCardBack(n.id, card);
         return changed.invoke(c -> {
