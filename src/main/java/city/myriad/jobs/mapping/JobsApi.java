@@ -86,7 +86,18 @@ public final class JobsApi {
             List<@Valid @NotNull JobDependency> dependsOn,
             @Min(MIN_PRIORITY) @Max(MAX_PRIORITY)
             @Schema(description = PRIORITY_RULE + " Default 0", minimum = "-100", maximum = "100", examples = "10")
-            Integer priority) {}
+            Integer priority,
+            @Min(0) @Max(MAX_REQUEUES)
+            @Schema(description = "How many times a run the infrastructure ends (its node went down: NODE_DOWN; a "
+                    + "card of its was taken out of service: CARD_DOWN; its node's maintenance window began: "
+                    + "MAINTENANCE) puts the job back in the queue instead of failing it, as Slurm requeues batch jobs "
+                    + "after a node failure: 0 (default: it ends FAILED) to 10. Each such run is credited whole and "
+                    + "the job starts again from the beginning (its attempt one more); its budget counts each run. "
+                    + "SPOT jobs are requeued always and never count it", minimum = "0", maximum = "10",
+                    examples = "3") Integer maxRequeues) {}
+
+    /** The most requeues after infrastructure failures a job may ask. */
+    public static final int MAX_REQUEUES = 10;
 
     /** The most jobs one job array holds. */
     public static final int MAX_ARRAY_SIZE = 1000;
@@ -341,6 +352,9 @@ public final class JobsApi {
                     + "alone") UUID arrayId,
             @Schema(description = "Its index in that array, 0 first (as Slurm's SLURM_ARRAY_TASK_ID); null for a job "
                     + "submitted alone", examples = "3") Integer arrayIndex,
+            @Schema(description = "How many more times a run the infrastructure ends requeues it instead of failing "
+                    + "it: createJob's maxRequeues, less one for each such requeue so far (0 for SPOT jobs, which are "
+                    + "requeued always)", examples = "2") int requeuesLeft,
             @Schema(description = "The jobs it waits for (createJob's dependsOn) and where each stands; [] for none. "
                     + "Left out of lists, as the history is (getJob has it)")
             List<JobDependencyView> dependsOn,

@@ -30,7 +30,8 @@ public class JobRepository {
             id, tenant_id, project_id, cluster_id, model, cards_milli, price_class, reservation_id, max_run_seconds,
             same_block, quote_id, currency, unit_price_minor, price_book_version, projected_minor, state, reason,
             attempt, placement, started_at, ended_at, charged_minor, credited_minor, borrowed, submitted_by,
-            created_at, updated_at, cpu_milli, memory_mib, name, tags, eligible_at, priority, array_id, array_index""";
+            created_at, updated_at, cpu_milli, memory_mib, name, tags, eligible_at, priority, array_id, array_index,
+            requeues_left""";
 
     /** {@link #COLUMNS} as read: the tags as JSON text. */
     public static final String SELECTED = COLUMNS.replace(" tags,", " tags::text,");
@@ -45,7 +46,7 @@ public class JobRepository {
     static final String INSERT_QUEUED = "with j as (insert into jobs (" + COLUMNS + """
                 ) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'QUEUED', $16, 0,
                           null, null, null, 0, 0, false, $17, $18, $19, $21, $22, $24,
-                          cast(cast($23 as text) as jsonb), $25, $26, $27, $28)
+                          cast(cast($23 as text) as jsonb), $25, $26, $27, $28, $29)
                     returning id, tenant_id, cluster_id, created_at, quote_id),
                 h as (insert into job_transitions (job_id, seq, tenant_id, at, from_state, to_state, reason)
                       select id, 1, tenant_id, created_at, null, 'QUEUED', $20 from j)
@@ -72,7 +73,8 @@ public class JobRepository {
                 j.jobClass().name(), j.reservationId(), j.maxRunSeconds(), j.sameBlock(), j.quoteId(), j.currency(),
                 j.unitPriceMinor(), j.priceBookVersion(), j.projectedMinor(), j.reason(), j.submittedBy(),
                 SqlTimes.utc(j.createdAt()), SqlTimes.utc(j.updatedAt()), reason, j.cpuMilli(), j.memoryMib(),
-                j.tags(), j.name(), SqlTimes.utc(j.eligibleAt()), (short) j.priority(), j.arrayId(), j.arrayIndex()};
+                j.tags(), j.name(), SqlTimes.utc(j.eligibleAt()), (short) j.priority(), j.arrayId(), j.arrayIndex(),
+                (short) j.requeuesLeft()};
     }
 
     /** {@link #INSERT_QUEUED} in the caller's Hibernate transaction (as an update, whose plan Hibernate caches). */
@@ -274,7 +276,7 @@ public class JobRepository {
                         update jobs set state = :state, reason = :reason, attempt = :attempt, placement = :placement,
                                started_at = :startedAt, ended_at = :endedAt, charged_minor = :charged,
                                credited_minor = :credited, borrowed = :borrowed, updated_at = :at,
-                               eligible_at = :eligibleAt
+                               eligible_at = :eligibleAt, requeues_left = :requeuesLeft
                          where id = :id and state = :expected and attempt = :expectedAttempt""")
                 .setParameter("state", j.state().name())
                 .setParameter("reason", j.reason())
@@ -287,6 +289,7 @@ public class JobRepository {
                 .setParameter("borrowed", j.borrowed())
                 .setParameter("at", SqlTimes.utc(j.updatedAt()))
                 .setParameter("eligibleAt", SqlTimes.utc(j.eligibleAt()))
+                .setParameter("requeuesLeft", (short) j.requeuesLeft())
                 .setParameter("id", j.id())
                 .setParameter("expected", expectedState.name())
                 .setParameter("expectedAttempt", expectedAttempt)
@@ -785,7 +788,7 @@ public class JobRepository {
                 ((Number) r[22]).longValue(), (Boolean) r[23], (String) r[24], SqlTimes.instant(r[25]),
                 SqlTimes.instant(r[26]), ((Number) r[27]).longValue(), ((Number) r[28]).longValue(), (String) r[29],
                 (String) r[30], SqlTimes.instant(r[31]), ((Number) r[32]).intValue(), (UUID) r[33],
-                r[34] == null ? null : ((Number) r[34]).intValue());
+                r[34] == null ? null : ((Number) r[34]).intValue(), ((Number) r[35]).intValue());
     }
 
     private static Uni<Mutiny.Session> session() {

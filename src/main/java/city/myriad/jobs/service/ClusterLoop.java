@@ -418,8 +418,10 @@ final class ClusterLoop implements Runnable {
         }
         for (Tracked t : orphans) {
             if (t.row.state() == JobState.RUNNING) {
-                writes.add(new EndRun(t, new JobRuns.RunEnd(JobState.FAILED, Reasons.NODE_DOWN, true, true, false),
-                        false));
+                // As on a node down; a job whose model is gone (no core job) can never run again: it fails.
+                JobState to = t.core == null ? JobState.FAILED : afterInfrastructureEnd(t);
+                writes.add(new EndRun(t, new JobRuns.RunEnd(to, Reasons.NODE_DOWN, true, true, false),
+                        to == JobState.PREEMPTED));
             } else {
                 writes.add(new EndQueued(t, JobState.FAILED, Reasons.NEVER_FITS + ": NO_ALLOWED_MODEL"));
             }
@@ -428,7 +430,7 @@ final class ClusterLoop implements Runnable {
         // Runs on a card taken out of service end as on a node down: SPOT requeued, the others FAILED, both credited.
         for (Tracked t : onCardsOut) {
             if (t.row.state() == JobState.RUNNING) {
-                JobState to = t.row.jobClass().preemptible() ? JobState.PREEMPTED : JobState.FAILED;
+                JobState to = afterInfrastructureEnd(t);
                 writes.add(new EndRun(t, new JobRuns.RunEnd(to, Reasons.CARD_DOWN, true, true, false),
                         to == JobState.PREEMPTED));
             }
@@ -1068,10 +1070,19 @@ final class ClusterLoop implements Runnable {
                     : p.nodes().stream().anyMatch(n -> maintained.contains(n.node())) ? Reasons.MAINTENANCE : null;
             if (reason != null) {
                 finish(t);
-                JobState to = t.row.jobClass().preemptible() ? JobState.PREEMPTED : JobState.FAILED;
+                JobState to = afterInfrastructureEnd(t);
                 writes.add(new EndRun(t, new JobRuns.RunEnd(to, reason, true, true, false), to == JobState.PREEMPTED));
             }
         }
+    }
+
+    /**
+     * Where a run the infrastructure ended (its node down or gone, a card of its out, its node's maintenance) takes the
+     * job: back to the queue (PREEMPTED, then QUEUED) for SPOT work and for a job with requeues left (createJob's
+     * maxRequeues; JobRuns counts one used), FAILED otherwise.
+     */
+    private static JobState afterInfrastructureEnd(Tracked t) {
+        return t.row.jobClass().preemptible() || t.row.requeuesLeft() > 0 ? JobState.PREEMPTED : JobState.FAILED;
     }
 
     private double seconds(Instant at) {

@@ -199,6 +199,9 @@ public class JobRuns {
         JobRow after = running.withState(end.to(), end.reason(), at);
         after = requeue ? queuedAgain(after.withState(JobState.QUEUED, end.reason(), at), charge, credit)
                 : ended(after, endAt, charge, credit);
+        if (requeue && !running.jobClass().preemptible()) {
+            after = after.oneRequeueUsed();  // only the infrastructure requeues a job that is not SPOT (maxRequeues)
+        }
         JobRow written = after;
         return jobs.update(written, JobState.RUNNING, running.attempt()).call(done -> {
             if (!done) {

@@ -382,7 +382,7 @@ public class JobService {
                 eligibleAt(c, now).isAfter(now) ? Reasons.NOT_BEFORE : Reasons.CAPACITY, 0, null, null, null, 0, 0,
                 false, caller.username(), now, now, shape.cpuMilli(), shape.memoryMib(), c.name(),
                 JobTags.json(c.tags()), eligibleAt(c, now), c.priority() == null ? 0 : c.priority(), arrayId,
-                arrayIndex);
+                arrayIndex, shape.jobClass().preemptible() || c.maxRequeues() == null ? 0 : c.maxRequeues());
     }
 
     private Uni<JobView> insert(Caller caller, TenantProjects.ProjectRef project, Submission s,
@@ -485,7 +485,7 @@ public class JobService {
                 v.sameBlock(), v.quoteId(), v.state(), v.reason(), v.attempt(), v.placement(), v.shareMilli(),
                 e.position(), e.startAt(), v.unitPrice(), v.cost(), v.credit(), v.projectedCost(), v.borrowed(),
                 v.startedAt(), v.endedAt(), v.submittedBy(), v.createdAt(), v.eligibleAt(), v.tags(), v.name(),
-                v.priority(), v.arrayId(), v.arrayIndex(), v.dependsOn(), v.history()));
+                v.priority(), v.arrayId(), v.arrayIndex(), v.requeuesLeft(), v.dependsOn(), v.history()));
     }
 
     /**
@@ -831,7 +831,7 @@ public class JobService {
                 Money.of(r.chargedMinor() + live, r.currency()), Money.of(r.creditedMinor(), r.currency()),
                 Money.of(r.projectedMinor(), r.currency()), r.borrowed(), r.startedAt(), r.endedAt(),
                 r.submittedBy(), r.createdAt(), r.eligibleAt(), JobTags.read(r.tags()), r.name(), r.priority(),
-                r.arrayId(), r.arrayIndex(), dependsOn, history);
+                r.arrayId(), r.arrayIndex(), r.requeuesLeft(), dependsOn, history);
     }
 
     JobPlacement placement(String stored) {
