@@ -59,6 +59,12 @@ class CardsOutOfServiceTest {
         assertEquals("RUNNING", read(t.admin(), spot).getString("state"));
         assertEquals(1, read(t.admin(), spot).getInt("attempt"));
 
+        // The repair list: only the node with a card out.
+        given().auth().oauth2(Tokens.olga()).queryParam("cardsOut", true).get("/api/v1/clusters/" + cluster + "/nodes")
+                .then().statusCode(200).body("items.name", equalTo(List.of(node)))
+                .body("items[0].cardsOut.card", equalTo(List.of(failed)));
+        given().auth().oauth2(Tokens.olga()).queryParam("cardsOut", "yes").get("/api/v1/clusters/" + cluster
+                + "/nodes").then().statusCode(400).body("errors[0].field", equalTo("cardsOut"));
         // The node's capacity counts the card down, and 8 cards can no longer run on the cluster.
         given().auth().oauth2(t.admin()).get("/api/v1/clusters/" + cluster + "/capacity").then().statusCode(200)
                 .body("cards.total", equalTo(8)).body("cards.available", equalTo(7)).body("cards.down", equalTo(1));
@@ -97,6 +103,8 @@ class CardsOutOfServiceTest {
         card(Tokens.olga(), path, failed, "{\"state\":\"AVAILABLE\"}").statusCode(200).body("cardsInService",
                 equalTo(8)).body("cardsOut.size()", equalTo(0));
         card(Tokens.olga(), path, failed, "{\"state\":\"AVAILABLE\"}").statusCode(200);
+        given().auth().oauth2(Tokens.olga()).queryParam("cardsOut", true).get("/api/v1/clusters/" + cluster + "/nodes")
+                .then().statusCode(200).body("items.size()", equalTo(0));
         JsonPath trail = given().auth().oauth2(Tokens.olga()).get("/api/v1/operators/"
                 + city.myriad.demo.DemoData.HANGZHOU + "/audit-events?action=setCardState&targetId=" + cluster + "/"
                 + node).then().statusCode(200).extract().jsonPath();
@@ -107,6 +115,22 @@ class CardsOutOfServiceTest {
                 .extract().jsonPath();
         assertEquals(List.of(0, 1, 2, 1, 0), history.getList("items.cardsOut", Integer.class).subList(0, 5),
                 "newest first: back, the agent's card back, the agent's card out, the operator's card out, imported");
+        // The outages kept, newest first: which card, why, who took it out and who put it back.
+        String outages = "/api/v1/clusters/" + cluster + "/card-outages";
+        JsonPath kept = given().auth().oauth2(Tokens.olga()).get(outages).then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of(second, failed), kept.getList("items.card", Integer.class));
+        assertEquals(List.of("agent", "olga"), kept.getList("items.setBy"));
+        assertEquals(List.of("agent", "olga"), kept.getList("items.backBy"));
+        assertEquals("HBM uncorrectable ECC", kept.getString("items[0].reason"));
+        assertTrue(kept.getLong("items[1].secondsOut") >= 0 && kept.getString("items[1].backAt") != null);
+        given().auth().oauth2(Tokens.olga()).queryParam("from", java.time.Instant.now().plusSeconds(60).toString())
+                .get(outages).then().statusCode(200).body("items.size()", equalTo(0));
+        given().auth().oauth2(Tokens.olga()).queryParam("limit", 1).get(outages).then().statusCode(200)
+                .body("items.card", equalTo(List.of(second))).body("nextCursor", org.hamcrest.Matchers.notNullValue());
+        given().auth().oauth2(Tokens.olga()).queryParam("from", "2026-12-02T00:00:00Z")
+                .queryParam("to", "2026-12-01T00:00:00Z").get(outages).then().statusCode(400)
+                .body("errors[0].field", equalTo("to"));
+        given().auth().oauth2(t.admin()).get(outages).then().statusCode(403);
         for (String j : new String[] {spot, five}) {
             given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + j + "/cancel").then().statusCode(200);
         }
@@ -154,6 +178,8 @@ class CardsOutOfServiceTest {
                 .post("/api/v1/clusters/" + cluster + "/nodes").then().statusCode(200);
         given().auth().oauth2(Tokens.olga()).get(path).then().statusCode(200).body("gpus", equalTo(4))
                 .body("cardsInService", equalTo(4)).body("cardsOut.size()", equalTo(0));
+        given().auth().oauth2(Tokens.olga()).get("/api/v1/clusters/" + cluster + "/card-outages").then()
+                .statusCode(200).body("items.card", equalTo(List.of(1))).body("items[0].backBy", equalTo("import"));
     }
 
     private static ValidatableResponse card(String token, String nodePath, int card, String body) {

@@ -86,6 +86,17 @@ public final class CatalogApi {
         }
     }
 
+    @Schema(name = "CardOutage", description = "A card's time out of service, ended or going on")
+    public record CardOutageView(@Schema(examples = "hz-n0001") String node,
+            @Schema(description = "Its index on the node", examples = "3") int card,
+            @Schema(examples = "HBM uncorrectable ECC error (Xid 48)") String reason, Instant since,
+            @Schema(description = "Who took it out: a user name, or `agent`", examples = "olga") String setBy,
+            @Schema(description = "When it came back; null while it is out") Instant backAt,
+            @Schema(description = "Who put it back: a user name, `agent`, or `import` (its node re-imported as other "
+                    + "hardware); null while it is out", examples = "agent") String backBy,
+            @Schema(description = "Seconds out of service, to now while it is out", examples = "86400")
+            long secondsOut) {}
+
     @Schema(name = "CardStateChange", description = "Take a card out of service, or put it back")
     public record CardStateChange(
             @NotNull @Schema(description = "DOWN: out of service (what runs on it ends as on a node down); AVAILABLE: "

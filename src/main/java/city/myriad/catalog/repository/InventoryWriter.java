@@ -56,12 +56,12 @@ public class InventoryWriter {
 
     /**
      * A node re-imported with other cards (another count or model) is other hardware: its cards out of service are
-     * forgotten (the count of the new ones could not carry them), and it starts with every card in service.
+     * back (by the import; the count of the new ones could not carry them), and it starts with every card in service.
      */
     private static final String CARDS_OUT_OF_REPLACED = """
-            delete from node_cards_out o
-             using nodes n, unnest($1::text[], $2::text[], $3::int[]) as t(name, gpu_model, gpus)
-             where n.id = o.node_id and n.cluster_id = $4 and n.name = t.name
+            update node_cards_out o set back_at = greatest($5, o.since), back_by = 'import'
+              from nodes n, unnest($1::text[], $2::text[], $3::int[]) as t(name, gpu_model, gpus)
+             where n.id = o.node_id and n.cluster_id = $4 and n.name = t.name and o.back_at is null
                and (n.gpus <> t.gpus or n.gpu_model is distinct from t.gpu_model)""";
 
     private static final String RACK_IN_TWO_BLOCKS = """
@@ -102,7 +102,7 @@ public class InventoryWriter {
                 .addArrayOfLong(cpu).addArrayOfLong(mem).addArrayOfString(racks).addArrayOfString(blocks)
                 .addUUID(clusterId).addOffsetDateTime(now);
         Tuple replaced = Tuple.tuple().addArrayOfString(names).addArrayOfString(models).addArrayOfInteger(gpus)
-                .addUUID(clusterId);
+                .addUUID(clusterId).addOffsetDateTime(now);
         return pool.withTransaction((SqlConnection c) -> c.preparedQuery(CARDS_OUT_OF_REPLACED).execute(replaced)
                 .chain(() -> c.preparedQuery(UPSERT).execute(args))
                 .map(result -> {

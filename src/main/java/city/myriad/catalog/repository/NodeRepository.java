@@ -45,7 +45,7 @@ public class NodeRepository implements PanacheRepositoryBase<Node, UUID> {
         }
         return SessionSql.select("""
                         select node_id, card, reason, since, set_by from node_cards_out
-                         where node_id = any(:nodes) order by node_id, card""")
+                         where node_id = any(:nodes) and back_at is null order by node_id, card""")
                 .setParameter("nodes", nodeIds.toArray(UUID[]::new))
                 .getResultList()
                 .map(rows -> rows.stream().map(NodeRepository::cardOut).toList());
@@ -55,7 +55,7 @@ public class NodeRepository implements PanacheRepositoryBase<Node, UUID> {
     public Uni<List<Object[]>> cardsOutOfCluster(UUID clusterId) {
         return SessionSql.select("""
                         select n.name, o.card from node_cards_out o join nodes n on n.id = o.node_id
-                         where n.cluster_id = :cluster order by 1, 2""")
+                         where n.cluster_id = :cluster and o.back_at is null order by 1, 2""")
                 .setParameter("cluster", clusterId)
                 .getResultList();
     }
@@ -67,17 +67,49 @@ public class NodeRepository implements PanacheRepositoryBase<Node, UUID> {
     public Uni<Boolean> takeCardOut(UUID nodeId, int card, String reason, java.time.Instant since, String by) {
         return SessionSql.select("""
                         insert into node_cards_out (node_id, card, reason, since, set_by)
-                        values (:node, :card, :reason, :since, :by) on conflict do nothing returning card""")
+                        values (:node, :card, :reason, :since, :by)
+                        on conflict (node_id, card) where back_at is null do nothing returning card""")
                 .setParameter("node", nodeId).setParameter("card", card).setParameter("reason", reason)
                 .setParameter("since", city.myriad.platform.db.SqlTimes.utc(since)).setParameter("by", by)
                 .getResultList().map(rows -> !rows.isEmpty());
     }
 
-    /** Puts the card back in service; true if it was out. */
-    public Uni<Boolean> putCardBack(UUID nodeId, int card) {
-        return SessionSql.select("delete from node_cards_out where node_id = :node and card = :card returning card")
+    /** Puts the card back in service at {@code at} (its outage kept, ended); true if it was out. */
+    public Uni<Boolean> putCardBack(UUID nodeId, int card, java.time.Instant at, String by) {
+        return SessionSql.select("""
+                        update node_cards_out set back_at = greatest(:at, since), back_by = :by
+                         where node_id = :node and card = :card and back_at is null returning card""")
                 .setParameter("node", nodeId).setParameter("card", card)
+                .setParameter("at", city.myriad.platform.db.SqlTimes.utc(at)).setParameter("by", by)
                 .getResultList().map(rows -> !rows.isEmpty());
+    }
+
+    /** A card's time out of service, ended or not: rows of the outage list. */
+    public record Outage(long id, String node, int card, String reason, java.time.Instant since, String setBy,
+            java.time.Instant backAt, String backBy) {}
+
+    /**
+     * The cluster's card outages that overlap [from, to) (each bound null: open), newest first, those before the
+     * outage {@code beforeId} if given, up to {@code limit}.
+     */
+    public Uni<List<Outage>> outages(UUID clusterId, java.time.Instant from, java.time.Instant to, Long beforeId,
+            int limit) {
+        return SessionSql.select("""
+                        select o.id, n.name, o.card, o.reason, o.since, o.set_by, o.back_at, o.back_by
+                          from node_cards_out o join nodes n on n.id = o.node_id
+                         where n.cluster_id = :cluster
+                           and (cast(:to as timestamptz) is null or o.since < :to)
+                           and (cast(:from as timestamptz) is null or o.back_at is null or o.back_at > :from)
+                           and (cast(:before as bigint) is null or o.id < :before)
+                         order by o.id desc limit :limit""")
+                .setParameter("cluster", clusterId)
+                .setParameter("from", city.myriad.platform.db.SqlTimes.utc(from))
+                .setParameter("to", city.myriad.platform.db.SqlTimes.utc(to))
+                .setParameter("before", beforeId).setParameter("limit", limit)
+                .getResultList()
+                .map(rows -> rows.stream().map(r -> new Outage(((Number) r[0]).longValue(), (String) r[1],
+                        ((Number) r[2]).intValue(), (String) r[3], city.myriad.platform.db.SqlTimes.instant(r[4]),
+                        (String) r[5], city.myriad.platform.db.SqlTimes.instant(r[6]), (String) r[7])).toList());
     }
 
     private static CardOut cardOut(Object[] r) {
@@ -85,8 +117,12 @@ public class NodeRepository implements PanacheRepositoryBase<Node, UUID> {
                 city.myriad.platform.db.SqlTimes.instant(r[3]), (String) r[4]);
     }
 
-    /** The cluster's nodes after {@code afterName} in name order, in one state and of one model where not null. */
-    public Uni<List<Node>> page(UUID clusterId, String afterName, NodeState state, String model, int limit) {
+    /**
+     * The cluster's nodes after {@code afterName} in name order, in one state and of one model where not null, only those
+     * with a card out of service if asked.
+     */
+    public Uni<List<Node>> page(UUID clusterId, String afterName, NodeState state, String model, boolean withCardsOut,
+            int limit) {
         StringBuilder q = new StringBuilder("clusterId = :cluster");
         Parameters p = Parameters.with("cluster", clusterId);
         if (afterName != null) {
@@ -100,6 +136,9 @@ public class NodeRepository implements PanacheRepositoryBase<Node, UUID> {
         if (model != null) {
             q.append(" and gpuModel = :model");
             p.and("model", model);
+        }
+        if (withCardsOut) {
+            q.append(" and cardsOut > 0");
         }
         return find(q + " order by name", p).page(0, limit).list();
     }

@@ -1,6 +1,7 @@
 package city.myriad.catalog.rest;
 
 import city.myriad.catalog.mapping.CatalogApi.Capacity;
+import city.myriad.catalog.mapping.CatalogApi.CardOutageView;
 import city.myriad.catalog.mapping.CatalogApi.CardStateChange;
 import city.myriad.catalog.mapping.CatalogApi.ClusterView;
 import city.myriad.catalog.mapping.CatalogApi.CreateCluster;
@@ -113,14 +114,17 @@ public class ClusterResource {
     @Extension(name = "x-problem-codes", value = "CLUSTER_NOT_FOUND, NOT_CLUSTER_OPERATOR, OPERATOR_ROLE_REQUIRED, "
             + "OPERATOR_IDENTITY_UNKNOWN, VALIDATION_FAILED")
     @Operation(operationId = "listNodes", summary = "List the cluster's nodes, optionally in one state and of one "
-            + "model (operator or platform admin)")
+            + "model, or only those with a card out of service (operator or platform admin)")
     public Uni<Page<NodeView>> nodes(@PathParam("clusterId") UUID clusterId, @QueryParam("cursor") String cursor,
             @QueryParam("limit") String limit,
             @Parameter(schema = @Schema(type = SchemaType.STRING, enumeration = {"AVAILABLE", "DRAINING", "DOWN"}))
             @QueryParam("state") String state,
             @Parameter(description = "A card model, as the inventory names it", example = "ASCEND-910B")
-            @QueryParam("model") String model) {
-        return clusters.nodes(caller(), clusterId, paging.request(cursor, limit), state, model);
+            @QueryParam("model") String model,
+            @Parameter(description = "Only the nodes with a card out of service (`setCardState`): the repair list",
+                    schema = @Schema(type = SchemaType.BOOLEAN)) @QueryParam("cardsOut") String cardsOut) {
+        return clusters.nodes(caller(), clusterId, paging.request(cursor, limit), state, model,
+                city.myriad.platform.validation.Fields.flag("cardsOut", cardsOut));
     }
 
     @GET
@@ -145,6 +149,25 @@ public class ClusterResource {
             @PathParam("nodeName") String nodeName, @QueryParam("cursor") String cursor,
             @QueryParam("limit") String limit) {
         return nodeHistory.of(caller(), clusterId, nodeName, paging.request(cursor, limit));
+    }
+
+    @GET
+    @Path("/{clusterId}/card-outages")
+    @Extension(name = "x-problem-codes", value = "CLUSTER_NOT_FOUND, NOT_CLUSTER_OPERATOR, OPERATOR_ROLE_REQUIRED, "
+            + "OPERATOR_IDENTITY_UNKNOWN, VALIDATION_FAILED")
+    @Operation(operationId = "listCardOutages", summary = "The cluster's cards out of service over time, newest first "
+            + "(operator or platform admin)", description = "Each time a card was taken out of service "
+            + "(`setCardState`, an agent's `CARD_DOWN`) and when it came back (null while it is out): which cards "
+            + "failed over a month, how long each was out, who said so; what a vendor's RMA asks. `from` and `to` "
+            + "(optional, ISO-8601) keep the outages that overlap them.")
+    public Uni<Page<CardOutageView>> cardOutages(@PathParam("clusterId") UUID clusterId,
+            @QueryParam("cursor") String cursor, @QueryParam("limit") String limit,
+            @Parameter(description = "ISO-8601 instant: outages going on at or after it", example = "2026-11-01T00:00:00Z")
+            @QueryParam("from") String from,
+            @Parameter(description = "ISO-8601 instant, after from: outages begun before it",
+                    example = "2026-12-01T00:00:00Z") @QueryParam("to") String to) {
+        return cards.outages(caller(), clusterId, city.myriad.platform.validation.Fields.span(from, to),
+                paging.request(cursor, limit));
     }
 
     @PUT

@@ -1,5 +1,6 @@
 package city.myriad.catalog.service;
 
+import city.myriad.catalog.mapping.CatalogApi.CardOutageView;
 import city.myriad.catalog.mapping.CatalogApi.CardState;
 import city.myriad.catalog.mapping.CatalogApi.NodeView;
 import city.myriad.catalog.model.Node;
@@ -10,7 +11,10 @@ import city.myriad.platform.db.Scoped;
 import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.ProblemCode;
 import city.myriad.platform.http.Preconditions;
+import city.myriad.platform.paging.Page;
+import city.myriad.platform.paging.PageRequest;
 import city.myriad.platform.security.Caller;
+import city.myriad.platform.validation.Fields;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
@@ -95,6 +99,29 @@ public class CardHealth {
     }
 
     /**
+     * The cluster's card outages overlapping [from, to) (bounds optional), newest first, paged: which cards failed over
+     * a month and for how long (what a vendor's RMA asks). The cluster's operator and platform admins.
+     */
+    public Uni<Page<CardOutageView>> outages(Caller caller, UUID clusterId, Fields.Span span, PageRequest page) {
+        Long before = page.after().map(CardHealth::outageId).orElse(null);
+        java.time.Instant now = clock.instant();
+        return supply.managed(caller, clusterId)
+                .chain(c -> scoped.unscoped(() -> nodes.outages(c.id(), span.from(), span.to(), before,
+                        page.limit() + 1)))
+                .map(rows -> page.page(rows, o -> Long.toString(o.id())).map(o -> new CardOutageView(o.node(),
+                        o.card(), o.reason(), o.since(), o.setBy(), o.backAt(), o.backBy(),
+                        java.time.Duration.between(o.since(), o.backAt() == null ? now : o.backAt()).getSeconds())));
+    }
+
+    private static Long outageId(String key) {
+        try {
+            return Long.parseLong(key);
+        } catch (NumberFormatException e) {
+            throw Fields.invalid("cursor", "a cursor of this list");
+        }
+    }
+
+    /**
      * A card event of the cluster's agent ({@code CARD_DOWN}, {@code CARD_UP}): whether it changed the card. 400
      * {@code UNKNOWN_NODE} for a node the cluster lacks, 400 naming {@code card} for a card the node lacks.
      */
@@ -122,7 +149,7 @@ public class CardHealth {
     private Uni<Boolean> change(Node n, int card, CardState state, String reason, String by) {
         java.time.Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);  // as stored
         Uni<Boolean> changed = state == CardState.DOWN ? nodes.takeCardOut(n.id, card, reason, now, by)
-                : nodes.putCardBack(n.id, card);
+                : nodes.putCardBack(n.id, card, now, by);
         return changed.invoke(c -> {
             if (c) {
                 n.updatedAt = now;  // flushed with the transaction, as a state change is

@@ -144,11 +144,12 @@ public class ClusterService {
     }
 
     /** The cluster's nodes in name order, in one state and of one model where given. */
-    public Uni<Page<NodeView>> nodes(Caller caller, UUID clusterId, PageRequest page, String state, String model) {
+    public Uni<Page<NodeView>> nodes(Caller caller, UUID clusterId, PageRequest page, String state, String model,
+            boolean withCardsOut) {
         NodeState s = city.myriad.platform.validation.Fields.oneOf("state", state, NodeState.class);
         return owned(caller, clusterId)
                 .chain(c -> scoped.unscoped(() -> nodes.page(c.id, page.after().orElse(null), s, model,
-                        page.limit() + 1).chain(rows -> nodes.cardsOut(rows.stream().filter(n -> n.cardsOut > 0)
+                        withCardsOut, page.limit() + 1).chain(rows -> nodes.cardsOut(rows.stream().filter(n -> n.cardsOut > 0)
                                 .map(n -> n.id).toList()).map(outs -> page.page(rows, n -> n.name)
                                 .map(n -> NodeView.of(n, outs))))));
     }
