@@ -182,6 +182,36 @@ class CardsOutOfServiceTest {
                 .statusCode(200).body("items.card", equalTo(List.of(1))).body("items[0].backBy", equalTo("import"));
     }
 
+    @jakarta.inject.Inject
+    io.micrometer.core.instrument.MeterRegistry meters;
+
+    @Test
+    void a_node_whose_every_card_is_out_takes_no_card_work_and_the_cluster_schedules_on() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        String node = given().auth().oauth2(Tokens.olga()).get("/api/v1/clusters/" + cluster + "/nodes").then()
+                .statusCode(200).extract().path("items[0].name");
+        String path = "/api/v1/clusters/" + cluster + "/nodes/" + node;
+        for (int c = 0; c < 8; c++) {
+            card(Tokens.olga(), path, c, "{\"state\":\"DOWN\",\"reason\":\"the board is being replaced\"}")
+                    .statusCode(200);
+        }
+        given().auth().oauth2(Tokens.olga()).get(path).then().statusCode(200).body("state", equalTo("AVAILABLE"))
+                .body("cardsInService", equalTo(0));
+        given().auth().oauth2(t.admin()).get("/api/v1/clusters/" + cluster + "/capacity").then().statusCode(200)
+                .body("cards.available", equalTo(0)).body("cards.down", equalTo(8));
+        submit(t.admin(), job(cluster, t.projectId(), "1", "ON_DEMAND", 600)).then().statusCode(409)
+                .body("code", equalTo("CAPACITY_UNAVAILABLE"));
+        // One card back: a one-card job runs on it, and on nothing else.
+        card(Tokens.olga(), path, 6, "{\"state\":\"AVAILABLE\"}").statusCode(200).body("cardsInService", equalTo(1));
+        String one = submitted(t.admin(), job(cluster, t.projectId(), "1", "ON_DEMAND", 600));
+        assertEquals(List.of(6), until(t.admin(), one, state("RUNNING")).getList("placement[0].cards", Integer.class));
+        io.micrometer.core.instrument.Counter failed = meters.find("myriad.scheduler.cycle.failures")
+                .tag("cluster", cluster).counter();
+        assertEquals(0, failed == null ? 0 : failed.count(), "no cycle of the cluster failed");
+        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + one + "/cancel").then().statusCode(200);
+    }
+
     private static ValidatableResponse card(String token, String nodePath, int card, String body) {
         return given().auth().oauth2(token).contentType("application/json").body(body)
                 .put(nodePath + "/cards/" + card + "/state").then();
