@@ -103,7 +103,7 @@ public class CardHealth {
      * a month and for how long (what a vendor's RMA asks). The cluster's operator and platform admins.
      */
     public Uni<Page<CardOutageView>> outages(Caller caller, UUID clusterId, Fields.Span span, PageRequest page) {
-        Long before = page.after().map(CardHealth::outageId).orElse(null);
+        Long before = page.afterLong();
         java.time.Instant now = clock.instant();
         return supply.managed(caller, clusterId)
                 .chain(c -> scoped.unscoped(() -> nodes.outages(c.id(), span.from(), span.to(), before,
@@ -111,14 +111,6 @@ public class CardHealth {
                 .map(rows -> page.page(rows, o -> Long.toString(o.id())).map(o -> new CardOutageView(o.node(),
                         o.card(), o.reason(), o.since(), o.setBy(), o.backAt(), o.backBy(),
                         java.time.Duration.between(o.since(), o.backAt() == null ? now : o.backAt()).getSeconds())));
-    }
-
-    private static Long outageId(String key) {
-        try {
-            return Long.parseLong(key);
-        } catch (NumberFormatException e) {
-            throw Fields.invalid("cursor", "a cursor of this list");
-        }
     }
 
     /**

@@ -9,7 +9,6 @@ import city.myriad.platform.error.ProblemCode;
 import city.myriad.platform.paging.Page;
 import city.myriad.platform.paging.PageRequest;
 import city.myriad.platform.security.Caller;
-import city.myriad.platform.validation.Fields;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.UUID;
@@ -35,7 +34,7 @@ public class NodeHistory {
     }
 
     public Uni<Page<NodeHistoryEntry>> of(Caller caller, UUID clusterId, String nodeName, PageRequest page) {
-        Long before = page.after().map(NodeHistory::entryId).orElse(null);
+        Long before = page.afterLong();
         return clusters.managed(caller, clusterId)
                 .chain(c -> scoped.unscoped(() -> history.page(c.id(), nodeName, before, page.limit() + 1)
                         .chain(rows -> !rows.isEmpty() || before != null ? Uni.createFrom().item(rows)
@@ -48,13 +47,5 @@ public class NodeHistory {
                                 }))))
                 .map(rows -> page.page(rows, e -> Long.toString(e.id())).map(e -> new NodeHistoryEntry(e.state(),
                         e.gpuModel(), e.cards(), e.cardsOut(), e.at())));
-    }
-
-    private static Long entryId(String key) {
-        try {
-            return Long.parseLong(key);
-        } catch (NumberFormatException e) {
-            throw Fields.invalid("cursor", "a cursor of this list");
-        }
     }
 }

@@ -52,6 +52,15 @@ public final class PageRequest {
         }
     }
 
+    /** The key to start after, as a number (lists keyed by a generated sequence), or null on the first page. */
+    public Long afterLong() {
+        try {
+            return after.map(Long::parseLong).orElse(null);
+        } catch (NumberFormatException e) {
+            throw new MyriadProblem.Validation(ProblemCode.INVALID_CURSOR, Paging.FOREIGN_CURSOR);
+        }
+    }
+
     /** Builds the page from up to limit+1 rows fetched: the extra row only says that there is a next page. */
     public <T> Page<T> page(List<T> rowsPlusOne, Function<T, String> key) {
         if (rowsPlusOne.size() <= limit) {
