@@ -77,6 +77,16 @@ public final class Scheduler {
     private long[] nanos = new long[1 << 12];
     private int decisions;
 
+    /**
+     * Why {@code job} could never run on {@code topology} (the rule every policy applies before it places: no node of
+     * its models, more cards than the cluster has, no node carrying a job that belongs on one, no block holding a
+     * one-block gang), or null if some state of the cluster would hold it. The service asks it of the cluster's whole
+     * hardware when the core, built on the cards in service, rejected a job.
+     */
+    public static PlacementResult.Rejected neverFits(Topology topology, Job job) {
+        return Gangs.neverFits(topology, job);
+    }
+
     public Scheduler(Topology topology, PlacementPolicy policy, SchedulerOptions options) {
         this(topology, policy, options, new FairShare(options.fairShareHalfLifeS()));
     }

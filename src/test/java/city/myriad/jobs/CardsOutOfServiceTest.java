@@ -206,10 +206,112 @@ class CardsOutOfServiceTest {
         card(Tokens.olga(), path, 6, "{\"state\":\"AVAILABLE\"}").statusCode(200).body("cardsInService", equalTo(1));
         String one = submitted(t.admin(), job(cluster, t.projectId(), "1", "ON_DEMAND", 600));
         assertEquals(List.of(6), until(t.admin(), one, state("RUNNING")).getList("placement[0].cards", Integer.class));
+        assertNoCycleFailed(cluster);
+        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + one + "/cancel").then().statusCode(200);
+    }
+
+    @Test
+    void jobs_waiting_when_cards_go_out_wait_for_their_repair_instead_of_failing() {
+        String cluster = World.cluster(1);
+        World.Tenant t = World.tenant();
+        String node = given().auth().oauth2(Tokens.olga()).get("/api/v1/clusters/" + cluster + "/nodes").then()
+                .statusCode(200).extract().path("items[0].name");
+        String path = "/api/v1/clusters/" + cluster + "/nodes/" + node;
+        String small = submitted(t.admin(), "{\"clusterId\":\"" + cluster + "\",\"projectId\":\"" + t.projectId()
+                + "\",\"model\":\"ASCEND-910B\",\"cards\":1,\"class\":\"ON_DEMAND\",\"maxRunSeconds\":36000,"
+                + "\"maxRequeues\":1}");
+        int smallCard = until(t.admin(), small, state("RUNNING")).getInt("placement[0].cards[0]");
+        // (Runs of 36,000 s: 60 s under the tests' emulated agents, which end a run after maxRunSeconds / 600.)
+        String wide = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 36000));
+        until(t.admin(), wide, j -> "CAPACITY".equals(j.getString("reason")));
+
+        // One card out, not the small job's: the wide job no longer fits the cards in service (7 on the only node),
+        // but it fits the hardware, so it waits for the repair; it is not failed NEVER_FITS.
+        int out = smallCard == 0 ? 1 : 0;
+        card(Tokens.olga(), path, out, "{\"state\":\"DOWN\",\"reason\":\"Xid 79\"}").statusCode(200);
+        String probe = submitted(t.admin(), job(cluster, t.projectId(), "1", "ON_DEMAND", 36000));
+        until(t.admin(), probe, state("RUNNING"));  // the rebuilt core has run cycles since
+        JsonPath waiting = read(t.admin(), wide);
+        assertEquals("QUEUED", waiting.getString("state"));
+        assertEquals("CAPACITY", waiting.getString("reason"));
+
+        // Every card out, the small job's last (the model has no card in service left when its run ends): its run
+        // ends CARD_DOWN and, with a requeue left, it waits in the queue; the probe, with none, fails; the wide job
+        // still waits.
+        for (int c : java.util.stream.IntStream.range(0, 8).boxed().sorted(java.util.Comparator.comparing(
+                c -> c == smallCard)).toList()) {
+            if (c != out) {
+                card(Tokens.olga(), path, c, "{\"state\":\"DOWN\",\"reason\":\"the board is being replaced\"}")
+                        .statusCode(200);
+            }
+        }
+        JsonPath requeued = until(t.admin(), small, j -> j.getInt("attempt") == 1
+                && j.getString("state").equals("QUEUED"));
+        assertEquals(0, requeued.getInt("requeuesLeft"));
+        assertEquals("CARD_DOWN", until(t.admin(), probe, state("FAILED")).getString("reason"));
+        assertEquals("QUEUED", read(t.admin(), wide).getString("state"));
+
+        // The board back: the small job runs again first (the smaller area), the wide one once it is gone.
+        for (int c = 0; c < 8; c++) {
+            card(Tokens.olga(), path, c, "{\"state\":\"AVAILABLE\"}").statusCode(200);
+        }
+        until(t.admin(), small, j -> j.getInt("attempt") == 2 && j.getString("state").equals("RUNNING"));
+        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + small + "/cancel").then().statusCode(200);
+        assertEquals(1, until(t.admin(), wide, state("RUNNING")).getInt("attempt"));
+        assertNoCycleFailed(cluster);
+        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + wide + "/cancel").then().statusCode(200);
+    }
+
+    @Test
+    void a_whole_node_job_is_not_spread_over_nodes_with_cards_out_and_a_gang_waits_for_its_cards() {
+        String cluster = World.cluster(2);
+        World.Tenant t = World.tenant();
+        String a = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 36000));
+        String b = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 36000));
+        String nodeA = until(t.admin(), a, state("RUNNING")).getString("placement[0].node");
+        String nodeB = until(t.admin(), b, state("RUNNING")).getString("placement[0].node");
+        String eight = submitted(t.admin(), job(cluster, t.projectId(), "8", "ON_DEMAND", 36000));
+        String gang = submitted(t.admin(), job(cluster, t.projectId(), "16", "ON_DEMAND", 36000));
+        until(t.admin(), gang, j -> "CAPACITY".equals(j.getString("reason")));
+
+        // A card out on each node: 7 + 7 in service. The 8-card job belongs on one node of the hardware, and would be
+        // spread over two by a core that sees nodes of 7; the 16-card gang is larger than the cards in service. Both
+        // wait for the repair.
+        String pathA = "/api/v1/clusters/" + cluster + "/nodes/" + nodeA;
+        String pathB = "/api/v1/clusters/" + cluster + "/nodes/" + nodeB;
+        card(Tokens.olga(), pathA, 3, "{\"state\":\"DOWN\",\"reason\":\"Xid 79\"}").statusCode(200);
+        card(Tokens.olga(), pathB, 3, "{\"state\":\"DOWN\",\"reason\":\"Xid 79\"}").statusCode(200);
+        assertEquals("CARD_DOWN", until(t.admin(), a, state("FAILED")).getString("reason"));
+        assertEquals("CARD_DOWN", until(t.admin(), b, state("FAILED")).getString("reason"));
+        String probe = submitted(t.admin(), job(cluster, t.projectId(), "1", "ON_DEMAND", 36000));
+        String probeNode = until(t.admin(), probe, state("RUNNING")).getString("placement[0].node");
+        for (String waiting : List.of(eight, gang)) {
+            JsonPath w = read(t.admin(), waiting);
+            assertEquals("QUEUED", w.getString("state"), waiting);
+            assertEquals("CAPACITY", w.getString("reason"));
+        }
+
+        // The card back on the node the probe left whole: the 8-card job runs there, on one node.
+        String whole = probeNode.equals(nodeA) ? pathB : pathA;
+        card(Tokens.olga(), whole, 3, "{\"state\":\"AVAILABLE\"}").statusCode(200);
+        JsonPath ran = until(t.admin(), eight, state("RUNNING"));
+        assertEquals(1, ran.getList("placement").size());
+        assertEquals(8, ran.getList("placement[0].cards").size());
+        assertEquals("QUEUED", read(t.admin(), gang).getString("state"));
+
+        // Every card back and the cluster empty: the gang runs over both nodes.
+        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + eight + "/cancel").then().statusCode(200);
+        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + probe + "/cancel").then().statusCode(200);
+        card(Tokens.olga(), whole.equals(pathA) ? pathB : pathA, 3, "{\"state\":\"AVAILABLE\"}").statusCode(200);
+        assertEquals(2, until(t.admin(), gang, state("RUNNING")).getList("placement").size());
+        assertNoCycleFailed(cluster);
+        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + gang + "/cancel").then().statusCode(200);
+    }
+
+    private void assertNoCycleFailed(String cluster) {
         io.micrometer.core.instrument.Counter failed = meters.find("myriad.scheduler.cycle.failures")
                 .tag("cluster", cluster).counter();
         assertEquals(0, failed == null ? 0 : failed.count(), "no cycle of the cluster failed");
-        given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + one + "/cancel").then().statusCode(200);
     }
 
     private static ValidatableResponse card(String token, String nodePath, int card, String body) {

@@ -206,7 +206,13 @@ public final class JobsApi {
             @Schema(description = PRIORITY_RULE + " The one field a job that has run may change too, while it is "
                     + "QUEUED or HELD (a preempted job requeued). null: back to 0", nullable = true,
                     minimum = "-100", maximum = "100", examples = "50")
-            Integer priority) {}
+            Integer priority,
+            @Schema(description = "How many more times a run the infrastructure ends (NODE_DOWN, CARD_DOWN, "
+                    + "MAINTENANCE) puts the job back in the queue instead of failing it, 0 to 10: createJob's "
+                    + "maxRequeues, for a job submitted without it or one that used some. May change while the job "
+                    + "is QUEUED or HELD, after a run too. A SPOT job is requeued always and counts none (400). "
+                    + "null: 0", nullable = true, minimum = "0", maximum = "10", examples = "3")
+            Integer requeuesLeft) {}
 
     /** The schema of a tag's value in a patch: a string sets it, null removes the tag. */
     @Schema(name = "TagValueOrNull", type = SchemaType.STRING, nullable = true, maxLength = 256,

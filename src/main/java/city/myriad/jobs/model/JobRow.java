@@ -65,11 +65,11 @@ public record JobRow(UUID id, UUID tenantId, UUID projectId, UUID clusterId, Str
     /**
      * The job renamed, retagged ({@code tags} as stored, {@link JobTags#json}), eligible from {@code eligibleAt}, limited
      * to {@code maxRunSeconds} (projected at {@code projectedMinor}), waiting for {@code why}, at {@code priority}
-     * among its tenant's jobs, at {@code at}: what it
+     * among its tenant's jobs, with {@code requeuesLeft} requeues after infrastructure failures, at {@code at}: what it
      * runs, where and at what price per card-hour stay.
      */
     public JobRow updated(String name, String tags, Instant eligibleAt, int maxRunSeconds, long projectedMinor,
-            String why, int priority, Instant at) {
+            String why, int priority, int requeuesLeft, Instant at) {
         return new JobRow(id, tenantId, projectId, clusterId, model, cardsMilli, jobClass, reservationId,
                 maxRunSeconds, sameBlock, quoteId, currency, unitPriceMinor, priceBookVersion, projectedMinor, state,
                 why, attempt, placement, startedAt, endedAt, chargedMinor, creditedMinor, borrowed, submittedBy,

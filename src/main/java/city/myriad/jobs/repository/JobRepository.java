@@ -272,11 +272,21 @@ public class JobRepository {
      * another writer changed it first (then nothing was written).
      */
     public Uni<Boolean> update(JobRow j, JobState expectedState, int expectedAttempt) {
+        return update(j, expectedState, expectedAttempt, 0);
+    }
+
+    /**
+     * {@link #update} counting {@code requeuesUsed} of the job's requeues after infrastructure failures used. The
+     * count left is decremented as stored, never written from {@code j}: the scheduling loop ends runs from the row it
+     * keeps, and a tenant's updateJob may have changed the count since it read it (the loop reads the row again at its
+     * next cycle).
+     */
+    public Uni<Boolean> update(JobRow j, JobState expectedState, int expectedAttempt, int requeuesUsed) {
         return session().chain(s -> s.createNativeQuery("""
                         update jobs set state = :state, reason = :reason, attempt = :attempt, placement = :placement,
                                started_at = :startedAt, ended_at = :endedAt, charged_minor = :charged,
                                credited_minor = :credited, borrowed = :borrowed, updated_at = :at,
-                               eligible_at = :eligibleAt, requeues_left = :requeuesLeft
+                               eligible_at = :eligibleAt, requeues_left = greatest(requeues_left - :requeuesUsed, 0)
                          where id = :id and state = :expected and attempt = :expectedAttempt""")
                 .setParameter("state", j.state().name())
                 .setParameter("reason", j.reason())
@@ -289,7 +299,7 @@ public class JobRepository {
                 .setParameter("borrowed", j.borrowed())
                 .setParameter("at", SqlTimes.utc(j.updatedAt()))
                 .setParameter("eligibleAt", SqlTimes.utc(j.eligibleAt()))
-                .setParameter("requeuesLeft", (short) j.requeuesLeft())
+                .setParameter("requeuesUsed", (short) requeuesUsed)
                 .setParameter("id", j.id())
                 .setParameter("expected", expectedState.name())
                 .setParameter("expectedAttempt", expectedAttempt)
@@ -320,7 +330,7 @@ public class JobRepository {
 
     /**
      * Writes what a patch changes of a job (name, tags, eligible time, time limit and projection, wait reason,
-     * priority) if it is still in {@code expectedState} at the attempt it was read at; false if another writer moved it
+     * priority, requeues left) if it is still in {@code expectedState} at the attempt it was read at; false if another writer moved it
      * first.
      */
     public Uni<Boolean> patch(JobRow j, JobState expectedState) {
@@ -328,10 +338,11 @@ public class JobRepository {
                         update jobs set name = :name, tags = cast(cast(:tags as text) as jsonb),
                                         eligible_at = :eligibleAt, max_run_seconds = :maxRun,
                                         projected_minor = :projected, reason = :reason, updated_at = :at,
-                                        priority = :priority
+                                        priority = :priority, requeues_left = :requeuesLeft
                          where id = :id and state = :expected and attempt = :attempt
                         returning id""")
                 .setParameter("priority", (short) j.priority()).setParameter("attempt", j.attempt())
+                .setParameter("requeuesLeft", (short) j.requeuesLeft())
                 .setParameter("name", j.name()).setParameter("tags", j.tags())
                 .setParameter("maxRun", j.maxRunSeconds()).setParameter("projected", j.projectedMinor())
                 .setParameter("eligibleAt", SqlTimes.utc(j.eligibleAt())).setParameter("reason", j.reason())

@@ -127,6 +127,12 @@ final class ClusterLoop implements Runnable {
 
     private Instant origin;
     private Topology topology;
+    /**
+     * The cluster's whole hardware, every card in service, while some card is out (null while none is): a job the
+     * core (built on the cards in service) rejects, or one of a model whose every card is out, waits for the repair
+     * instead of failing, unless this hardware could never run it either.
+     */
+    private Topology hardware;
     private Map<String, Integer> nodeIndex;
     private List<NodeRef> nodeRefs;
     /** The cluster's maintenance windows not over, read with the nodes. */
@@ -309,6 +315,7 @@ final class ClusterLoop implements Runnable {
                     Math.max(n.cpuMilli(), 1), Math.max(n.memoryMib(), 1), n.rack(), n.block());
         }
         topology = b.build();
+        hardware = cardsOut.isEmpty() ? null : hardwareOf(nodeRefs);
         blockOf = nodeRefs.stream().map(NodeRef::block).toArray(String[]::new);
         nodeNames = nodeRefs.stream().map(NodeRef::name).toArray(String[]::new);
         reservedWritten = null;
@@ -348,7 +355,10 @@ final class ClusterLoop implements Runnable {
             Tracked t = track(row);
             if (row.state() == JobState.RUNNING) {
                 if (t.core == null) {
-                    continue;  // its model is gone: track made it an orphan
+                    if (!orphans.contains(t)) {
+                        onCardsOut.add(t);  // every card of its model is out: its run ends CARD_DOWN
+                    }
+                    continue;  // else its model is gone: track made it an orphan
                 }
                 if (placements.onCardOut(row.placement(), cardsOut)) {
                     onCardsOut.add(t);  // a card of its was taken out of service: the next cycle ends it
@@ -377,8 +387,8 @@ final class ClusterLoop implements Runnable {
                 runs(t);
                 limitFrom(t);
                 count(t, +1);
-            } else if (t.core != null) {
-                scheduler.submit(t.core);
+            } else {
+                submit(t);
             }
         }
         // The holds are chosen again now that the running jobs are known: a reservation prefers the nodes least busy
@@ -461,6 +471,11 @@ final class ClusterLoop implements Runnable {
                         false));
             } else if (d instanceof Decision.Reject r) {
                 Tracked t = byCore.get(r.job().id());
+                if (fitsTheHardware(r.job())) {
+                    // Only cards out of service keep it out (a node's, the largest, or a block's): it waits for
+                    // their repair, QUEUED (CAPACITY), out of the core until the rebuild that brings a card back.
+                    continue;
+                }
                 writes.add(new EndQueued(t, JobState.FAILED, Reasons.NEVER_FITS + ": " + r.reason()));
             }
         }
@@ -618,7 +633,7 @@ final class ClusterLoop implements Runnable {
             if (after.state().ended()) {
                 untrack(t);
             } else if (w instanceof EndRun e && e.resubmit()) {
-                scheduler.submit(t.core);
+                submit(t);
             }
         }
     }
@@ -692,15 +707,13 @@ final class ClusterLoop implements Runnable {
                 }
                 if (t == null) {
                     t = track(row);
-                    if (t.core != null) {
-                        scheduler.submit(t.core);
-                    }
+                    submit(t);
                     return;
                 }
                 if (t.running) {  // requeued outside the loop (its node went down)
                     finish(t);
                     t.row = row;
-                    scheduler.submit(t.core);
+                    submit(t);
                 }
                 t.row = row;
             }
@@ -723,12 +736,50 @@ final class ClusterLoop implements Runnable {
         }
     }
 
+    /** The topology of the nodes with every card in service, as the core would be built with none out. */
+    private static Topology hardwareOf(List<NodeRef> nodes) {
+        Topology.Builder b = Topology.builder();
+        for (NodeRef n : nodes) {
+            b.node(n.name(), n.cards() == 0 ? null : n.model(), n.cards(), Math.max(n.cpuMilli(), 1),
+                    Math.max(n.memoryMib(), 1), n.rack(), n.block());
+        }
+        return b.build();
+    }
+
+    /**
+     * Puts a tracked job in the core's queue, unless it waits for cards out of service: one of a model whose every card
+     * is out (no core job: see {@link #track}), or one that belongs on one node of the hardware (its cards, at most
+     * the largest node's of its models) while no such node has that many in service: the core, built on the cards in
+     * service, would spread it over nodes. Either waits QUEUED (CAPACITY) for the rebuild a card's return brings.
+     */
+    private void submit(Tracked t) {
+        city.myriad.allocation.Job j = t.core;
+        if (j == null || hardware != null && j.gpus() > topology.maxCardsOnOneNode(j.allowedModels())
+                && j.gpus() <= hardware.maxCardsOnOneNode(j.allowedModels())) {
+            return;
+        }
+        scheduler.submit(j);
+    }
+
+    /**
+     * Whether a job the core rejected would fit the cluster with its cards out of service back (it then waits for
+     * them: the loop rebuilds its core when a card comes back, and submits it again).
+     */
+    private boolean fitsTheHardware(city.myriad.allocation.Job job) {
+        return hardware != null && Scheduler.neverFits(hardware, job) == null;
+    }
+
     private Tracked track(JobRow row) {
         Tracked t = new Tracked(row);
         byId.put(row.id(), t);
         waiting.add(t);
 
         int modelId = topology.models().indexOf(row.model());
+        if (modelId < 0 && hardware != null && hardware.models().contains(row.model())) {
+            // Every card of its model is out of service: it waits for one back (no core job until the rebuild that
+            // brings it), as a job the core rejects that the whole hardware would hold.
+            return t;
+        }
         if (modelId < 0) {
             if (rebuilding) {
                 orphans.add(t);  // the cluster no longer has this model at all: the job fails

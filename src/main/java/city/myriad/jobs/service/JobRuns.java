@@ -203,7 +203,8 @@ public class JobRuns {
             after = after.oneRequeueUsed();  // only the infrastructure requeues a job that is not SPOT (maxRequeues)
         }
         JobRow written = after;
-        return jobs.update(written, JobState.RUNNING, running.attempt()).call(done -> {
+        int requeuesUsed = running.requeuesLeft() - written.requeuesLeft();
+        return jobs.update(written, JobState.RUNNING, running.attempt(), requeuesUsed).call(done -> {
             if (!done) {
                 return Uni.createFrom().voidItem();
             }

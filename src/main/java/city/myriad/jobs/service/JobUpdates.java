@@ -35,15 +35,15 @@ import java.util.UUID;
 
 /**
  * Changing a job before it starts, as Slurm's {@code scontrol update} of a pending job: its name, its tags, its
- * {@code notBefore}, a lower {@code maxRunSeconds}, its dependencies and its priority among the tenant's jobs, by a
- * JSON merge patch ({@code updateJob}).
+ * {@code notBefore}, a lower {@code maxRunSeconds}, its dependencies, its priority among the tenant's jobs and its
+ * requeues left after infrastructure failures, by a JSON merge patch ({@code updateJob}).
  * Dependencies are replaced whole, checked as at submission and never so as to close a cycle
  * ({@link JobDependencies#replace}); the job is then held or queued as they say ({@link JobRuns#dependenciesReplaced}).
  *
  * <p>Rules: only a job that has never run (QUEUED or HELD at attempt 0) can be changed, else 409
  * {@code JOB_NOT_UPDATABLE}: the FOCUS export labels a job's usage with its current name and tags, so labels are
- * fixed once something was metered under them. Its priority alone may change while it waits after a run too (a
- * preempted job requeued), as nothing is labelled with it. What it runs, where and at what price per card-hour never changes;
+ * fixed once something was metered under them. Its priority and its requeues left may change while it waits after a
+ * run too (a preempted job requeued), as nothing is labelled with them; a SPOT job counts no requeues (400). What it runs, where and at what price per card-hour never changes;
  * its time limit may only come down (its budget and quotas were checked for the one it was submitted with), and its
  * projected cost and GPU-hours come down with it. A RESERVED job moved to start later must still end within its
  * reservation's window (400 naming {@code notBefore}, as at submission).
@@ -95,11 +95,12 @@ public class JobUpdates {
                         .chain(locked -> {
                             JobRow j = locked.orElseThrow(() -> JobService.notFound(id));
                             boolean waiting = j.state() == JobState.QUEUED || j.state() == JobState.HELD;
-                            if (!waiting || (j.attempt() > 0 && !PRIORITY_ONLY.containsAll(given))) {
+                            if (!waiting || (j.attempt() > 0 && !AFTER_A_RUN.containsAll(given))) {
                                 throw new MyriadProblem.Conflict(ProblemCode.JOB_NOT_UPDATABLE, "Job " + id + " is "
                                         + j.state() + (j.state().live() && j.attempt() > 0 ? " after " + j.attempt()
-                                        + " run(s)" : "") + (waiting ? "; only its priority can be changed once it "
-                                        + "has run" : "; only a job that has never started can be changed"));
+                                        + " run(s)" : "") + (waiting ? "; only its priority and requeuesLeft can be "
+                                        + "changed once it has run" : "; only a job that has never started can be "
+                                        + "changed"));
                             }
                             JobRow after = applied(j, patch, given, now);
                             List<JobDependencies.Asked> asked = given.contains("dependsOn")
@@ -110,6 +111,7 @@ public class JobUpdates {
                                         && after.eligibleAt().equals(j.eligibleAt())
                                         && after.maxRunSeconds() == j.maxRunSeconds()
                                         && after.priority() == j.priority()
+                                        && after.requeuesLeft() == j.requeuesLeft()
                                         && Objects.equals(after.reason(), j.reason())) {
                                     return Uni.createFrom().<UUID>nullItem();  // nothing to change
                                 }
@@ -131,14 +133,17 @@ public class JobUpdates {
     }
 
     /**
-     * Writes the changed job with its audit event; a queued job whose eligible time or time limit moved (what the core
-     * orders it by) is re-read by its cluster's loop. With {@code asked} (not null), its dependencies are replaced and
+     * Writes the changed job with its audit event; a queued job whose eligible time, time limit, priority (what the
+     * core orders it by) or requeues left changed is re-read by its cluster's loop. With {@code asked} (not null), its dependencies are replaced and
      * the job held or queued as they now say ({@link JobRuns#dependenciesReplaced}). Answers the job's cluster.
      */
     private Uni<UUID> written(Caller caller, UUID tenant, JobRow before, JobRow after, Set<String> given,
             List<JobDependencies.Asked> asked, Map<String, Object> changes, Instant now) {
-        boolean reordered = !after.eligibleAt().equals(before.eligibleAt())
-                || after.maxRunSeconds() != before.maxRunSeconds() || after.priority() != before.priority();
+        // What the loop keeps of a queued job: what the core orders it by, and its requeues left (which decide, when
+        // the infrastructure ends its run, whether it is requeued or FAILED).
+        boolean reread = !after.eligibleAt().equals(before.eligibleAt())
+                || after.maxRunSeconds() != before.maxRunSeconds() || after.priority() != before.priority()
+                || after.requeuesLeft() != before.requeuesLeft();
         return fitsItsReservation(tenant, after, given).chain(() -> jobs.patch(after, before.state())).chain(done -> {
             if (!done) {  // the row is locked: only a bug gets here
                 throw new IllegalStateException("job " + before.id() + " moved while locked");
@@ -146,7 +151,7 @@ public class JobUpdates {
             Uni<Void> redepended = asked == null ? Uni.createFrom().voidItem()
                     : dependencies.replace(after, asked).chain(checked -> runs.dependenciesReplaced(after,
                             checked.pending(), now)).replaceWithVoid();
-            Uni<Void> tell = reordered && before.state() == JobState.QUEUED
+            Uni<Void> tell = reread && before.state() == JobState.QUEUED
                     ? feed.notify(before.clusterId(), before.id(), "UPDATED", now) : Uni.createFrom().voidItem();
             return redepended.chain(() -> tell).chain(() -> audit.record(caller, tenant, "updateJob",
                     Target.of("JOB", before.id()), changes)).replaceWith(before.clusterId());
@@ -179,14 +184,22 @@ public class JobUpdates {
         }).replaceWithVoid();
     }
 
-    /** What a job that has run may still change while it waits: its priority alone. */
-    private static final Set<String> PRIORITY_ONLY = Set.of("priority");
+    /**
+     * What a job that has run may still change while it waits: its priority and its requeues left, which label none
+     * of its usage.
+     */
+    private static final Set<String> AFTER_A_RUN = Set.of("priority", "requeuesLeft");
 
     /**
      * 400 for what is wrong whatever the job: a blank or long name, a notBefore too far ahead, a limit cleared, a
      * priority out of range.
      */
     private static void checkAlone(UpdateJob patch, Set<String> given, Instant now) {
+        if (given.contains("requeuesLeft") && patch.requeuesLeft() != null
+                && (patch.requeuesLeft() < 0 || patch.requeuesLeft() > JobsApi.MAX_REQUEUES)) {
+            throw JobService.invalid("requeuesLeft", "0 to " + JobsApi.MAX_REQUEUES + " (it was "
+                    + patch.requeuesLeft() + "); null for 0");
+        }
         if (given.contains("priority") && patch.priority() != null
                 && (patch.priority() < JobsApi.MIN_PRIORITY || patch.priority() > JobsApi.MAX_PRIORITY)) {
             throw JobService.invalid("priority", JobsApi.MIN_PRIORITY + " to " + JobsApi.MAX_PRIORITY + " (it was "
@@ -260,7 +273,15 @@ public class JobUpdates {
             }
         }
         int priority = !given.contains("priority") ? j.priority() : patch.priority() == null ? 0 : patch.priority();
-        return j.updated(name, tags, eligible, maxRun, projected, reason, priority, now);
+        int requeues = j.requeuesLeft();
+        if (given.contains("requeuesLeft")) {
+            requeues = patch.requeuesLeft() == null ? 0 : patch.requeuesLeft();
+            if (requeues > 0 && j.jobClass().preemptible()) {
+                throw JobService.invalid("requeuesLeft", "a " + j.jobClass() + " job is requeued after every "
+                        + "preemption and infrastructure failure already; it counts no requeues");
+            }
+        }
+        return j.updated(name, tags, eligible, maxRun, projected, reason, priority, requeues, now);
     }
 
     /** RFC 7396 on a map of strings: a key given a string is set, one given null removed; the result checked. */
@@ -303,6 +324,9 @@ public class JobUpdates {
         }
         if (before.priority() != after.priority()) {
             out.put("priority", Map.of("from", before.priority(), "to", after.priority()));
+        }
+        if (before.requeuesLeft() != after.requeuesLeft()) {
+            out.put("requeuesLeft", Map.of("from", before.requeuesLeft(), "to", after.requeuesLeft()));
         }
         if (!before.eligibleAt().equals(after.eligibleAt())) {
             out.put("eligibleAt", Map.of("from", before.eligibleAt().toString(), "to", after.eligibleAt().toString()));
