@@ -2,6 +2,7 @@ package city.myriad.demo;
 
 import city.myriad.billing.mapping.BillingApi.PeriodView;
 import city.myriad.billing.service.PeriodClose;
+import city.myriad.catalog.service.NodeHistory;
 import city.myriad.jobs.model.JobClass;
 import city.myriad.jobs.model.JobPlacement.NodeCards;
 import city.myriad.jobs.service.PastRuns;
@@ -67,15 +68,17 @@ public class DemoHistory {
     static final Duration SILENT_BEFORE_DOWN = Duration.ofMinutes(30);
 
     private final PastRuns pastRuns;
+    private final NodeHistory nodes;
     private final UsageIngestion usage;
     private final MeteringWorker meter;
     private final PeriodClose periods;
     private final Clock clock;
     private final boolean enabled;
 
-    DemoHistory(PastRuns pastRuns, UsageIngestion usage, MeteringWorker meter, PeriodClose periods, Clock clock,
-            DemoConfig demo) {
+    DemoHistory(PastRuns pastRuns, NodeHistory nodes, UsageIngestion usage, MeteringWorker meter, PeriodClose periods,
+            Clock clock, DemoConfig demo) {
         this.pastRuns = pastRuns;
+        this.nodes = nodes;
         this.usage = usage;
         this.meter = meter;
         this.periods = periods;
@@ -109,6 +112,10 @@ public class DemoHistory {
             LOG.info("Demo history present");
             return;
         }
+        // The cluster's nodes were in service through the month its runs ran in: its occupancy counts their cards.
+        Instant monthStart = month.atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+        VertxContextSupport.subscribeAndAwait(() -> nodes.inServiceSince(RECORDER, DemoData.HANGZHOU_CLUSTER,
+                monthStart));
         List<UsageEvent> reported = reports(runs, jobs);
         long accepted = 0;
         long refused = 0;

@@ -61,6 +61,9 @@ class DemoHistoryTest {
     @Inject
     PastRuns pastRuns;
 
+    @Inject
+    city.myriad.catalog.service.NodeHistory nodes;
+
     static final YearMonth MONTH = YearMonth.now(ZoneOffset.UTC).minusMonths(1);
 
     @Test
@@ -175,6 +178,37 @@ class DemoHistoryTest {
             assertTrue(given().auth().oauth2(Tokens.olga()).get("/api/v1/usage/discrepancies").then().statusCode(200)
                     .extract().jsonPath().getList("items.jobId").contains(flagged));
         }
+    }
+
+    @Test
+    void the_cluster_was_in_service_through_the_month_so_its_occupancy_measures_the_runs() throws Throwable {
+        Instant from = MONTH.atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+        Instant to = MONTH.plusMonths(1).atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+        JsonPath month = given().auth().oauth2(Tokens.olga()).queryParam("from", from.toString())
+                .queryParam("to", to.toString()).queryParam("groupBy", "day")
+                .get("/api/v1/clusters/" + DemoData.HANGZHOU_CLUSTER + "/occupancy").then().statusCode(200)
+                .extract().jsonPath();
+        long seconds = Duration.between(from, to).toSeconds();
+        assertEquals(10_000L * seconds, month.getLong("totals[0].cardSeconds"), "1,250 nodes of 8 cards, all month");
+        long planned = DemoHistory.plan(MONTH).stream().mapToLong(r -> r.placement().stream()
+                .mapToLong(n -> n.cards().size()).sum() * Duration.between(r.startedAt(), r.endedAt()).toSeconds())
+                .sum();
+        long allocated = month.getLong("totals[0].allocatedCardSeconds");
+        assertTrue(allocated >= planned && planned > 0, allocated + " allocated, " + planned + " planned");
+        double inService = month.getLong("totals[0].availableCardSeconds")
+                + month.getLong("totals[0].drainingCardSeconds");
+        assertEquals(allocated / inService, month.getDouble("totals[0].allocation"), 0.0001);
+        // Its first day, too: every node counted from the month's first second.
+        assertEquals(10_000L * 86_400, month.getLong("lines[0].cardSeconds"));
+
+        // Recorded once, by a platform admin only.
+        Caller admin = new Caller("history-test", "history-test", Set.of(Caller.PLATFORM_ADMIN), Optional.empty(),
+                Optional.empty());
+        assertEquals(0, VertxContextSupport.<Integer>subscribeAndAwait(() -> nodes.inServiceSince(admin,
+                DemoData.HANGZHOU_CLUSTER, from)));
+        Caller operator = new Caller("olga", "olga", Set.of(Caller.OPERATOR), Optional.empty(), Optional.empty());
+        assertProblem("PLATFORM_ADMIN_REQUIRED", () -> nodes.inServiceSince(operator, DemoData.HANGZHOU_CLUSTER,
+                from));
     }
 
     @Test

@@ -27,4 +27,19 @@ public class NodeHistoryRepository {
                 .map(rows -> rows.stream().map(r -> new Entry(((Number) r[0]).longValue(), (String) r[1],
                         (String) r[2], ((Number) r[3]).intValue(), ((Number) r[4]).intValue(), SqlTimes.instant(r[5]))).toList());
     }
+
+    /**
+     * Moves each node's first change of the cluster back to {@code since} where it is later: the nodes were in
+     * service, in the state they were first recorded in, from then. Answers how many nodes moved.
+     */
+    public Uni<Integer> firstKnownAt(UUID clusterId, Instant since) {
+        return SessionSql.select("""
+                        update node_state_history h set at = :since
+                          from (select distinct on (node) id from node_state_history
+                                 where cluster_id = :cluster order by node, at, id) f
+                         where h.id = f.id and h.at > :since
+                        returning h.id""")
+                .setParameter("cluster", clusterId).setParameter("since", SqlTimes.utc(since))
+                .getResultList().map(List::size);
+    }
 }

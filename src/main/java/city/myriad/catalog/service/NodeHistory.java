@@ -48,4 +48,19 @@ public class NodeHistory {
                 .map(rows -> page.page(rows, e -> Long.toString(e.id())).map(e -> new NodeHistoryEntry(e.state(),
                         e.gpuModel(), e.cards(), e.cardsOut(), e.at())));
     }
+
+    /**
+     * Records that the cluster's nodes were in service since {@code since} (each node's first recorded state moved
+     * back to it, where later): what a platform admin migrating a cluster's accounting records with its past runs
+     * (jobs' {@code PastRuns}), so that its occupancy over that time counts the cards those runs ran on. The dev
+     * start's demo month uses it (demo.DemoHistory); no route exposes it. Platform admins only. Answers how many nodes
+     * moved (0 when recorded before).
+     */
+    public Uni<Integer> inServiceSince(Caller caller, UUID clusterId, java.time.Instant since) {
+        if (!caller.isPlatformAdmin()) {
+            throw new MyriadProblem.Forbidden(ProblemCode.PLATFORM_ADMIN_REQUIRED, "Only platform admins record "
+                    + "when a cluster's nodes came into service");
+        }
+        return scoped.asPlatform(() -> history.firstKnownAt(clusterId, since));
+    }
 }
