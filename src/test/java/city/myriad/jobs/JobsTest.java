@@ -415,9 +415,11 @@ class JobsTest {
 
         // A QUEUED job, and one its tenant holds: both held by the admin now.
         given().auth().oauth2(Tokens.admin()).post("/api/v1/jobs/" + waiting + "/hold").then().statusCode(200)
-                .body("state", equalTo("HELD")).body("reason", equalTo("HELD_BY_ADMIN"));
+                .body("state", equalTo("HELD")).body("reason", equalTo("HELD_BY_ADMIN"))
+                .body("heldByTenant", equalTo(false));
         given().auth().oauth2(Tokens.admin()).post("/api/v1/jobs/" + heldByTenant + "/hold").then().statusCode(200)
                 .body("state", equalTo("HELD")).body("reason", equalTo("HELD_BY_ADMIN"))
+                .body("heldByTenant", equalTo(true))  // its tenant's hold under the admin's, which the view says
                 .body("history.to", equalTo(List.of("QUEUED", "HELD", "HELD")))
                 .body("history.reason", equalTo(List.of("SUBMITTED", "HELD_BY_TENANT", "HELD_BY_ADMIN")));
         given().auth().oauth2(Tokens.admin()).post("/api/v1/jobs/" + waiting + "/hold").then().statusCode(200)
@@ -433,11 +435,14 @@ class JobsTest {
         given().auth().oauth2(t.admin()).post("/api/v1/jobs/" + waiting + "/hold").then().statusCode(200)
                 .body("reason", equalTo("HELD_BY_ADMIN"));
         given().auth().oauth2(t.member()).post("/api/v1/jobs/" + waiting + "/hold").then().statusCode(200)
-                .body("reason", equalTo("HELD_BY_ADMIN"));
+                .body("reason", equalTo("HELD_BY_ADMIN")).body("heldByTenant", equalTo(true));
+        given().auth().oauth2(t.member()).queryParam("state", "HELD").get("/api/v1/jobs").then().statusCode(200)
+                .body("items.find { it.id == '" + waiting + "' }.heldByTenant", equalTo(true));
         // Another tenant sees none of it; the admin releases it: held by its tenant, whose release queues it.
         given().auth().oauth2(World.tenant().admin()).post("/api/v1/jobs/" + waiting + "/hold").then().statusCode(404);
         given().auth().oauth2(Tokens.admin()).post("/api/v1/jobs/" + waiting + "/release").then().statusCode(200)
                 .body("state", equalTo("HELD")).body("reason", equalTo("HELD_BY_TENANT"))
+                .body("heldByTenant", equalTo(true))
                 .body("history.reason", equalTo(List.of("SUBMITTED", "HELD_BY_ADMIN", "HELD_BY_TENANT")));
         given().auth().oauth2(t.member()).post("/api/v1/jobs/" + waiting + "/release").then().statusCode(200)
                 .body("state", equalTo("QUEUED")).body("history.reason", equalTo(List.of("SUBMITTED", "HELD_BY_ADMIN",
@@ -446,6 +451,7 @@ class JobsTest {
         // release queues the job.
         given().auth().oauth2(t.member()).post("/api/v1/jobs/" + heldByTenant + "/release").then().statusCode(200)
                 .body("state", equalTo("HELD")).body("reason", equalTo("HELD_BY_ADMIN"))
+                .body("heldByTenant", equalTo(false))
                 .body("history.reason", equalTo(List.of("SUBMITTED", "HELD_BY_TENANT", "HELD_BY_ADMIN")));
         given().auth().oauth2(t.member()).post("/api/v1/jobs/" + heldByTenant + "/release").then().statusCode(409)
                 .body("code", equalTo("JOB_HELD_BY_ADMIN"));

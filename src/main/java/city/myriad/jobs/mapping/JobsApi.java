@@ -361,6 +361,10 @@ public final class JobsApi {
             @Schema(description = "How many more times a run the infrastructure ends requeues it instead of failing "
                     + "it: createJob's maxRequeues, less one for each such requeue so far (0 for SPOT jobs, which are "
                     + "requeued always)", examples = "2") int requeuesLeft,
+            @Schema(description = "Whether its tenant holds it (holdJob): HELD_BY_TENANT, or held by the tenant under a "
+                    + "platform admin's hold (reason HELD_BY_ADMIN), which the admin's release leaves HELD_BY_TENANT "
+                    + "until the tenant releases it too; false for every other job", examples = "false")
+            boolean heldByTenant,
             @Schema(description = "The jobs it waits for (createJob's dependsOn) and where each stands; [] for none. "
                     + "Left out of lists, as the history is (getJob has it)")
             List<JobDependencyView> dependsOn,

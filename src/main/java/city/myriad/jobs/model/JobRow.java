@@ -14,14 +14,17 @@ import java.util.UUID;
  * which the queue's order counts its wait; {@code priority} its place among its tenant's own waiting jobs, higher
  * first (-100 to 100, 0 normal); {@code arrayId} and {@code arrayIndex} its array and its index in it (0 first), null
  * for a job submitted alone; {@code requeuesLeft} how many more times a run the infrastructure ends (its node down, a
- * card of its out of service, its node's maintenance) requeues it instead of failing it (createJob's maxRequeues).
+ * card of its out of service, its node's maintenance) requeues it instead of failing it (createJob's maxRequeues);
+ * {@code tenantHoldUnderAdmin} whether its tenant's own hold lies under a platform admin's (HELD_BY_ADMIN): the
+ * admin's release leaves it HELD_BY_TENANT (V69; read only, written by its own statements).
  */
 public record JobRow(UUID id, UUID tenantId, UUID projectId, UUID clusterId, String model, int cardsMilli,
         JobClass jobClass, UUID reservationId, int maxRunSeconds, boolean sameBlock, UUID quoteId, String currency,
         long unitPriceMinor, Integer priceBookVersion, long projectedMinor, JobState state, String reason, int attempt,
         String placement, Instant startedAt, Instant endedAt, long chargedMinor, long creditedMinor, boolean borrowed,
         String submittedBy, Instant createdAt, Instant updatedAt, long cpuMilli, long memoryMib, String name,
-        String tags, Instant eligibleAt, int priority, UUID arrayId, Integer arrayIndex, int requeuesLeft) {
+        String tags, Instant eligibleAt, int priority, UUID arrayId, Integer arrayIndex, int requeuesLeft,
+        boolean tenantHoldUnderAdmin) {
 
     /** The job moved to {@code next} (the lifecycle table must allow it) for {@code why}, at {@code at}. */
     public JobRow withState(JobState next, String why, Instant at) {
@@ -36,7 +39,7 @@ public record JobRow(UUID id, UUID tenantId, UUID projectId, UUID clusterId, Str
                 maxRunSeconds, sameBlock, quoteId, currency, unitPriceMinor, priceBookVersion, projectedMinor, state,
                 reason, attempt, placement, startedAt, endedAt, chargedMinor, creditedMinor, borrowed, submittedBy,
                 createdAt, updatedAt, cpuMilli, memoryMib, name, tags, eligibleAt, priority, arrayId, arrayIndex,
-                requeuesLeft);
+                requeuesLeft, tenantHoldUnderAdmin);
     }
 
     /** The job with one requeue fewer left: a run the infrastructure ended put it back in the queue. */
@@ -45,7 +48,7 @@ public record JobRow(UUID id, UUID tenantId, UUID projectId, UUID clusterId, Str
                 maxRunSeconds, sameBlock, quoteId, currency, unitPriceMinor, priceBookVersion, projectedMinor, state,
                 reason, attempt, placement, startedAt, endedAt, chargedMinor, creditedMinor, borrowed, submittedBy,
                 createdAt, updatedAt, cpuMilli, memoryMib, name, tags, eligibleAt, priority, arrayId, arrayIndex,
-                requeuesLeft - 1);
+                requeuesLeft - 1, tenantHoldUnderAdmin);
     }
 
     /**
@@ -59,7 +62,7 @@ public record JobRow(UUID id, UUID tenantId, UUID projectId, UUID clusterId, Str
                 maxRunSeconds, sameBlock, quoteId, currency, unitPriceMinor, priceBookVersion, projectedMinor,
                 queued.state, queued.reason, attempt, placement, startedAt, endedAt, chargedMinor, creditedMinor,
                 borrowed, submittedBy, createdAt, at, cpuMilli, memoryMib, name, tags, eligible, priority, arrayId, arrayIndex,
-                requeuesLeft);
+                requeuesLeft, tenantHoldUnderAdmin);
     }
 
     /**
@@ -74,7 +77,7 @@ public record JobRow(UUID id, UUID tenantId, UUID projectId, UUID clusterId, Str
                 maxRunSeconds, sameBlock, quoteId, currency, unitPriceMinor, priceBookVersion, projectedMinor, state,
                 why, attempt, placement, startedAt, endedAt, chargedMinor, creditedMinor, borrowed, submittedBy,
                 createdAt, at, cpuMilli, memoryMib, name, tags, eligibleAt, priority, arrayId, arrayIndex,
-                requeuesLeft);
+                requeuesLeft, tenantHoldUnderAdmin);
     }
 
     /** The same job waiting for another reason. */

@@ -34,7 +34,7 @@ public class JobRepository {
             requeues_left""";
 
     /** {@link #COLUMNS} as read: the tags as JSON text. */
-    public static final String SELECTED = COLUMNS.replace(" tags,", " tags::text,");
+    public static final String SELECTED = COLUMNS.replace(" tags,", " tags::text,") + ", tenant_hold_under_admin";
 
     /** A transition as the history shows it. */
     public record Transition(Instant at, String from, String to, String reason) {}
@@ -799,7 +799,8 @@ public class JobRepository {
                 ((Number) r[22]).longValue(), (Boolean) r[23], (String) r[24], SqlTimes.instant(r[25]),
                 SqlTimes.instant(r[26]), ((Number) r[27]).longValue(), ((Number) r[28]).longValue(), (String) r[29],
                 (String) r[30], SqlTimes.instant(r[31]), ((Number) r[32]).intValue(), (UUID) r[33],
-                r[34] == null ? null : ((Number) r[34]).intValue(), ((Number) r[35]).intValue());
+                r[34] == null ? null : ((Number) r[34]).intValue(), ((Number) r[35]).intValue(),
+                (Boolean) r[36]);
     }
 
     private static Uni<Mutiny.Session> session() {

@@ -382,7 +382,7 @@ public class JobService {
                 eligibleAt(c, now).isAfter(now) ? Reasons.NOT_BEFORE : Reasons.CAPACITY, 0, null, null, null, 0, 0,
                 false, caller.username(), now, now, shape.cpuMilli(), shape.memoryMib(), c.name(),
                 JobTags.json(c.tags()), eligibleAt(c, now), c.priority() == null ? 0 : c.priority(), arrayId,
-                arrayIndex, shape.jobClass().preemptible() || c.maxRequeues() == null ? 0 : c.maxRequeues());
+                arrayIndex, shape.jobClass().preemptible() || c.maxRequeues() == null ? 0 : c.maxRequeues(), false);
     }
 
     private Uni<JobView> insert(Caller caller, TenantProjects.ProjectRef project, Submission s,
@@ -485,7 +485,7 @@ public class JobService {
                 v.sameBlock(), v.quoteId(), v.state(), v.reason(), v.attempt(), v.placement(), v.shareMilli(),
                 e.position(), e.startAt(), v.unitPrice(), v.cost(), v.credit(), v.projectedCost(), v.borrowed(),
                 v.startedAt(), v.endedAt(), v.submittedBy(), v.createdAt(), v.eligibleAt(), v.tags(), v.name(),
-                v.priority(), v.arrayId(), v.arrayIndex(), v.requeuesLeft(), v.dependsOn(), v.history()));
+                v.priority(), v.arrayId(), v.arrayIndex(), v.requeuesLeft(), v.heldByTenant(), v.dependsOn(), v.history()));
     }
 
     /**
@@ -831,7 +831,13 @@ public class JobService {
                 Money.of(r.chargedMinor() + live, r.currency()), Money.of(r.creditedMinor(), r.currency()),
                 Money.of(r.projectedMinor(), r.currency()), r.borrowed(), r.startedAt(), r.endedAt(),
                 r.submittedBy(), r.createdAt(), r.eligibleAt(), JobTags.read(r.tags()), r.name(), r.priority(),
-                r.arrayId(), r.arrayIndex(), r.requeuesLeft(), dependsOn, history);
+                r.arrayId(), r.arrayIndex(), r.requeuesLeft(), heldByTenant(r), dependsOn, history);
+    }
+
+    /** Whether the job's tenant holds it: its own hold, or its hold under a platform admin's. */
+    private static boolean heldByTenant(JobRow r) {
+        return r.state() == JobState.HELD && (Reasons.HELD_BY_TENANT.equals(r.reason())
+                || Reasons.HELD_BY_ADMIN.equals(r.reason()) && r.tenantHoldUnderAdmin());
     }
 
     JobPlacement placement(String stored) {

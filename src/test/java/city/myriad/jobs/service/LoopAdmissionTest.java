@@ -38,7 +38,7 @@ class LoopAdmissionTest {
     static JobRow job(UUID project, JobClass jobClass, int cards, UUID reservation) {
         return new JobRow(UUID.randomUUID(), TENANT, project, CLUSTER, "ASCEND-910B", cards * 1000, jobClass,
                 reservation, 600, false, null, "CNY", 1200, null, 20, JobState.QUEUED, Reasons.CAPACITY, 0, null, null,
-                null, 0, 0, false, "test", NOW, NOW, 0, 0, null, null, NOW, 0, null, null, 0);
+                null, 0, 0, false, "test", NOW, NOW, 0, 0, null, null, NOW, 0, null, null, 0, false);
     }
 
     /** An admission whose limits are {@link #limits}, each read's project added to {@code reads}. */
@@ -132,7 +132,7 @@ class LoopAdmissionTest {
                 j.priceBookVersion(), j.projectedMinor(), j.state(), j.reason(), j.attempt(), j.placement(),
                 j.startedAt(), j.endedAt(), j.chargedMinor(), j.creditedMinor(), j.borrowed(), j.submittedBy(),
                 j.createdAt(), j.updatedAt(), j.cpuMilli(), j.memoryMib(), j.name(), j.tags(), j.eligibleAt(),
-                j.priority(), array, index, 0);
+                j.priority(), array, index, 0, false);
     }
 
     @Test

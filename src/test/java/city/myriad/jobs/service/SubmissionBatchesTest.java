@@ -85,7 +85,7 @@ class SubmissionBatchesTest {
         Instant now = Instant.now();
         return new JobRow(UUID.randomUUID(), tenant, project, cluster, "ASCEND-910B", 1000, JobClass.ON_DEMAND, null,
                 60, false, null, "CNY", 1200, null, 20, JobState.QUEUED, Reasons.CAPACITY, 0, null, null, null, 0, 0,
-                false, "test", now, now, 0, 0, null, null, now, 0, null, null, 0);
+                false, "test", now, now, 0, 0, null, null, now, 0, null, null, 0, false);
     }
 
     /** Per job id: its rows in jobs plus its transitions numbered 1 (read across tenants). */
