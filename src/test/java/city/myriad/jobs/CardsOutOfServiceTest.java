@@ -233,7 +233,7 @@ class CardsOutOfServiceTest {
         until(t.admin(), probe, state("RUNNING"));  // the rebuilt core has run cycles since
         JsonPath waiting = read(t.admin(), wide);
         assertEquals("QUEUED", waiting.getString("state"));
-        assertEquals("CAPACITY", waiting.getString("reason"));
+        assertEquals("CARDS_OUT", waiting.getString("reason"));
 
         // Every card out, the small job's last (the model has no card in service left when its run ends): its run
         // ends CARD_DOWN and, with a requeue left, it waits in the queue; the probe, with none, fails; the wide job
@@ -250,6 +250,9 @@ class CardsOutOfServiceTest {
         assertEquals(0, requeued.getInt("requeuesLeft"));
         assertEquals("CARD_DOWN", until(t.admin(), probe, state("FAILED")).getString("reason"));
         assertEquals("QUEUED", read(t.admin(), wide).getString("state"));
+        // Both say why they wait (the model has no card in service: no core job for either).
+        until(t.admin(), small, j -> "CARDS_OUT".equals(j.getString("reason")));
+        assertEquals("CARDS_OUT", read(t.admin(), wide).getString("reason"));
 
         // The board back: the small job runs again first (the smaller area), the wide one once it is gone.
         for (int c = 0; c < 8; c++) {
@@ -288,7 +291,7 @@ class CardsOutOfServiceTest {
         for (String waiting : List.of(eight, gang)) {
             JsonPath w = read(t.admin(), waiting);
             assertEquals("QUEUED", w.getString("state"), waiting);
-            assertEquals("CAPACITY", w.getString("reason"));
+            assertEquals("CARDS_OUT", w.getString("reason"));
         }
 
         // The card back on the node the probe left whole: the 8-card job runs there, on one node.

@@ -321,8 +321,11 @@ public final class JobsApi {
             UUID reservationId, @Schema(examples = "3600") int maxRunSeconds, boolean sameBlock, UUID quoteId,
             @Schema(enumeration = {"QUEUED", "RUNNING", "PREEMPTED", "SUCCEEDED", "FAILED", "CANCELLED", "HELD"},
                     examples = "RUNNING") String state,
-            @Schema(description = "Why it waits (QUEUED: CAPACITY, MAINTENANCE, QUOTA, RESERVATION_NOT_STARTED, "
-                    + "RESERVATION_FULL, BLOCK, TENANT_SUSPENDED, NOT_BEFORE, ARRAY_LIMIT; HELD: HELD_BY_TENANT, HELD_BY_ADMIN, DEPENDENCY) or why it ended (COMPLETED, TIME_LIMIT, NODE_DOWN, CARD_DOWN, MAINTENANCE, CANCELLED_BY_TENANT, CANCELLED_BY_ADMIN, RESERVATION_ENDED, ...)",
+            @Schema(description = "Why it waits (QUEUED: CAPACITY, CARDS_OUT (only cards out of service keep it "
+                    + "out: it waits for their repair), MAINTENANCE, QUOTA, RESERVATION_NOT_STARTED, "
+                    + "RESERVATION_FULL, BLOCK, TENANT_SUSPENDED, NOT_BEFORE, ARRAY_LIMIT; HELD: HELD_BY_TENANT, "
+                    + "HELD_BY_ADMIN, DEPENDENCY) or why it ended (COMPLETED, TIME_LIMIT, NODE_DOWN, CARD_DOWN, "
+                    + "MAINTENANCE, CANCELLED_BY_TENANT, CANCELLED_BY_ADMIN, RESERVATION_ENDED, ...)",
                     examples = "CAPACITY") String reason,
             @Schema(description = "The run number: 1 for the first run, one more after each requeue", examples = "1")
             int attempt,

@@ -22,6 +22,11 @@ public final class Reasons {
     public static final String NOT_BEFORE = "NOT_BEFORE";
     /** Its job array runs as many of its jobs at once as the array allows ({@code maxRunning}). */
     public static final String ARRAY_LIMIT = "ARRAY_LIMIT";
+    /**
+     * Only cards out of service keep it out: the cluster's hardware would hold it, its cards in service cannot (too
+     * few, none of its model, or no node with its cards at once). It waits for their repair.
+     */
+    public static final String CARDS_OUT = "CARDS_OUT";
 
     // Why a HELD job waits
     /** Jobs it depends on (createJob's dependsOn) have not all ended as it asked. */

@@ -95,6 +95,8 @@ final class ClusterLoop implements Runnable {
         /** Whether its start this cycle was counted as borrowed (Admission.started). */
         boolean countedBorrowed;
         String refusal;
+        /** It waits out of the core for cards out of service to come back (reason CARDS_OUT). */
+        boolean forRepair;
         /** While it runs: when its time limit passes (its key in {@code limitsDue}); null otherwise. */
         Instant limitAt;
         /** The stored placement last read, and what it read as: read once per placement, not once per report. */
@@ -473,7 +475,8 @@ final class ClusterLoop implements Runnable {
                 Tracked t = byCore.get(r.job().id());
                 if (fitsTheHardware(r.job())) {
                     // Only cards out of service keep it out (a node's, the largest, or a block's): it waits for
-                    // their repair, QUEUED (CAPACITY), out of the core until the rebuild that brings a card back.
+                    // their repair, QUEUED (CARDS_OUT), out of the core until the rebuild that brings a card back.
+                    t.forRepair = true;
                     continue;
                 }
                 writes.add(new EndQueued(t, JobState.FAILED, Reasons.NEVER_FITS + ": " + r.reason()));
@@ -485,8 +488,8 @@ final class ClusterLoop implements Runnable {
                 // A job the scan did not reach (a deep queue) is refused nothing: one whose notBefore is still to
                 // come waits for that, not for cards.
                 String reason = t.refusal != null ? t.refusal : t.row.eligibleAt().isAfter(admittedAt)
-                        ? Reasons.NOT_BEFORE : blockBound(t) ? Reasons.BLOCK : keptOffByMaintenance(t)
-                        ? Reasons.MAINTENANCE : Reasons.CAPACITY;
+                        ? Reasons.NOT_BEFORE : t.forRepair ? Reasons.CARDS_OUT : blockBound(t) ? Reasons.BLOCK
+                        : keptOffByMaintenance(t) ? Reasons.MAINTENANCE : Reasons.CAPACITY;
                 if (!reason.equals(t.row.reason()) && !startedNow(writes, t)) {
                     writes.add(new WaitReason(t, reason));
                 }
@@ -750,12 +753,17 @@ final class ClusterLoop implements Runnable {
      * Puts a tracked job in the core's queue, unless it waits for cards out of service: one of a model whose every card
      * is out (no core job: see {@link #track}), or one that belongs on one node of the hardware (its cards, at most
      * the largest node's of its models) while no such node has that many in service: the core, built on the cards in
-     * service, would spread it over nodes. Either waits QUEUED (CAPACITY) for the rebuild a card's return brings.
+     * service, would spread it over nodes. Either waits QUEUED (CARDS_OUT) for the rebuild a card's return brings.
      */
     private void submit(Tracked t) {
         city.myriad.allocation.Job j = t.core;
-        if (j == null || hardware != null && j.gpus() > topology.maxCardsOnOneNode(j.allowedModels())
+        if (j == null) {
+            t.forRepair = !orphans.contains(t);  // an orphan's model is gone for good: it fails this cycle
+            return;
+        }
+        if (hardware != null && j.gpus() > topology.maxCardsOnOneNode(j.allowedModels())
                 && j.gpus() <= hardware.maxCardsOnOneNode(j.allowedModels())) {
+            t.forRepair = true;
             return;
         }
         scheduler.submit(j);
