@@ -317,7 +317,7 @@ final class ClusterLoop implements Runnable {
                     Math.max(n.cpuMilli(), 1), Math.max(n.memoryMib(), 1), n.rack(), n.block());
         }
         topology = b.build();
-        hardware = cardsOut.isEmpty() ? null : hardwareOf(nodeRefs);
+        hardware = cardsOut.isEmpty() ? null : hardwareOf(nodeRefs, topology);
         blockOf = nodeRefs.stream().map(NodeRef::block).toArray(String[]::new);
         nodeNames = nodeRefs.stream().map(NodeRef::name).toArray(String[]::new);
         reservedWritten = null;
@@ -739,14 +739,37 @@ final class ClusterLoop implements Runnable {
         }
     }
 
-    /** The topology of the nodes with every card in service, as the core would be built with none out. */
-    private static Topology hardwareOf(List<NodeRef> nodes) {
+    /**
+     * The topology of the nodes with every card in service, as the core would be built with none out, its models
+     * numbered as the core's {@code core} numbers them (a job's allowed models are a mask of those numbers): a node of
+     * each of the core's models first, in the core's order, then the others; a model whose every card is out comes
+     * after them. Null if they cannot be numbered alike.
+     */
+    static Topology hardwareOf(List<NodeRef> nodes, Topology core) {
+        List<NodeRef> ordered = new ArrayList<>(nodes.size());
+        Set<NodeRef> first = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (String model : core.models()) {
+            nodes.stream().filter(n -> n.cards() > 0 && model.equals(n.model() == null ? "" : n.model())
+                    && n.cardsInService().length > 0).findFirst().ifPresent(n -> {
+                        ordered.add(n);
+                        first.add(n);
+                    });
+        }
+        nodes.stream().filter(n -> !first.contains(n)).forEach(ordered::add);
         Topology.Builder b = Topology.builder();
-        for (NodeRef n : nodes) {
+        for (NodeRef n : ordered) {
             b.node(n.name(), n.cards() == 0 ? null : n.model(), n.cards(), Math.max(n.cpuMilli(), 1),
                     Math.max(n.memoryMib(), 1), n.rack(), n.block());
         }
-        return b.build();
+        Topology hardware = b.build();
+        if (!hardware.models().subList(0, core.models().size()).equals(core.models())) {
+            // Not expected (the core numbers its models as its nodes first show them); rather than stop the cluster's
+            // scheduling, its waiting jobs are judged on the cards in service alone, as before.
+            LOG.errorf("The hardware's models %s do not begin with the core's %s; jobs that only cards out of service "
+                    + "keep out are judged without them", hardware.models(), core.models());
+            return null;
+        }
+        return hardware;
     }
 
     /**
