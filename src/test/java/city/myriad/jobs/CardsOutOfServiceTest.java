@@ -9,6 +9,7 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import city.myriad.support.Tokens;
@@ -292,6 +293,8 @@ class CardsOutOfServiceTest {
             JsonPath w = read(t.admin(), waiting);
             assertEquals("QUEUED", w.getString("state"), waiting);
             assertEquals("CARDS_OUT", w.getString("reason"));
+            assertNull(w.get("estimatedStartAt"), "the cards in service cannot hold it: no start to estimate");
+            assertTrue(w.getLong("queuePosition") >= 1);
         }
 
         // The card back on the node the probe left whole: the 8-card job runs there, on one node.

@@ -341,7 +341,8 @@ public final class JobsApi {
                     + "of its tenant ahead of it), plus one",
                     examples = "3") Long queuePosition,
             @Schema(description = "QUEUED: when it should start, from the declared ends of the running jobs, no "
-                    + "earlier than the card quotas that bind it have room (docs/market.md)") Instant estimatedStartAt,
+                    + "earlier than the card quotas that bind it have room (docs/market.md); null while only cards out "
+                    + "of service keep it out (reason CARDS_OUT): that is the repair's to say") Instant estimatedStartAt,
             @Schema(description = "Per card-hour, as sold (RESERVED: 0, the reservation is paid)") Money unitPrice,
             @Schema(description = "Charges of its runs so far, the current one included") Money cost,
             @Schema(description = "Credited for runs interrupted by preemption or a node failure") Money credit,

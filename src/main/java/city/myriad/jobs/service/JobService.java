@@ -474,12 +474,18 @@ public class JobService {
                 .chain(view -> withEstimate(view, now));
     }
 
-    /** A QUEUED job's view with its queue position and estimated start (read across tenants, as counts only). */
+    /**
+     * A QUEUED job's view with its queue position and estimated start (read across tenants, as counts only). A job
+     * waiting for cards out of service (CARDS_OUT) has no estimated start: the plan is of the cards in service, which
+     * cannot hold it, and when a card comes back is the repair's to say.
+     */
     private Uni<JobView> withEstimate(JobView v, Instant now) {
         if (!v.state().equals(JobState.QUEUED.name())) {
             return Uni.createFrom().item(v);
         }
-        return estimate(v, now).map(e -> new JobView(v.id(), v.tenantId(), v.projectId(),
+        boolean forRepair = Reasons.CARDS_OUT.equals(v.reason());
+        return estimate(v, now).map(e -> forRepair ? new Estimate(e.position(), null) : e)
+                .map(e -> new JobView(v.id(), v.tenantId(), v.projectId(),
                 v.clusterId(), v.model(), v.cards(), v.cpuMilli(), v.memoryMib(), v.jobClass(), v.reservationId(),
                 v.maxRunSeconds(),
                 v.sameBlock(), v.quoteId(), v.state(), v.reason(), v.attempt(), v.placement(), v.shareMilli(),
