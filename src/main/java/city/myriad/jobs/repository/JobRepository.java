@@ -330,8 +330,8 @@ public class JobRepository {
 
     /**
      * Writes what a patch changes of a job (name, tags, eligible time, time limit and projection, wait reason,
-     * priority, requeues left) if it is still in {@code expectedState} at the attempt it was read at; false if another writer moved it
-     * first.
+     * priority, requeues left) if it is still in {@code expectedState} at the attempt it was read at; false if
+     * another writer moved it first.
      */
     public Uni<Boolean> patch(JobRow j, JobState expectedState) {
         return SessionSql.select("""

@@ -43,10 +43,11 @@ import java.util.UUID;
  * <p>Rules: only a job that has never run (QUEUED or HELD at attempt 0) can be changed, else 409
  * {@code JOB_NOT_UPDATABLE}: the FOCUS export labels a job's usage with its current name and tags, so labels are
  * fixed once something was metered under them. Its priority and its requeues left may change while it waits after a
- * run too (a preempted job requeued), as nothing is labelled with them; a SPOT job counts no requeues (400). What it runs, where and at what price per card-hour never changes;
- * its time limit may only come down (its budget and quotas were checked for the one it was submitted with), and its
- * projected cost and GPU-hours come down with it. A RESERVED job moved to start later must still end within its
- * reservation's window (400 naming {@code notBefore}, as at submission).
+ * run too (a preempted job requeued), as nothing is labelled with them; a SPOT job counts no requeues (400). What it
+ * runs, where and at what price per card-hour never changes; its time limit may only come down (its budget and
+ * quotas were checked for the one it was submitted with), and its projected cost and GPU-hours come down with it.
+ * A RESERVED job moved to start later must still end within its reservation's window (400 naming {@code notBefore},
+ * as at submission).
  * A notBefore moved later makes the job wait for it (QUEUED: reason {@code NOT_BEFORE}) and its wait count from it;
  * one cleared (or past) makes a job still waiting for its notBefore eligible now, and leaves a job already eligible
  * as it was, so a patch never ages a job. A patch that changes nothing writes nothing and answers the job as it is
@@ -134,8 +135,9 @@ public class JobUpdates {
 
     /**
      * Writes the changed job with its audit event; a queued job whose eligible time, time limit, priority (what the
-     * core orders it by) or requeues left changed is re-read by its cluster's loop. With {@code asked} (not null), its dependencies are replaced and
-     * the job held or queued as they now say ({@link JobRuns#dependenciesReplaced}). Answers the job's cluster.
+     * core orders it by) or requeues left changed is re-read by its cluster's loop. With {@code asked} (not null),
+     * its dependencies are replaced and the job held or queued as they now say
+     * ({@link JobRuns#dependenciesReplaced}). Answers the job's cluster.
      */
     private Uni<UUID> written(Caller caller, UUID tenant, JobRow before, JobRow after, Set<String> given,
             List<JobDependencies.Asked> asked, Map<String, Object> changes, Instant now) {
