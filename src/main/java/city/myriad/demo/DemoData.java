@@ -188,7 +188,7 @@ public class DemoData {
                         List.of(new BillingTaxId("cn_tin", "91330100MA2H123456"))), null)
                 .chain(() -> billing.set(LOADER, GLOBEX, new SetBillingProfile("ap@globex.example", null, null,
                         null), null))
-                .chain(() -> terms.set(LOADER, GLOBEX, new SetPaymentTerms(CollectionMethod.SEND_INVOICE, 30), null))
+                .chain(() -> terms.set(LOADER, GLOBEX, new SetPaymentTerms(CollectionMethod.SEND_INVOICE, 30, null, null), null))
                 .replaceWithVoid();
     }
 

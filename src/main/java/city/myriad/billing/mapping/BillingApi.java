@@ -30,7 +30,7 @@ public final class BillingApi {
             @Schema(examples = "1") int lineNo,
             @Schema(enumeration = {"USAGE", "ADJUSTMENT", "PREEMPTION_CREDIT", "RESERVATION",
                     "RESERVATION_EXTENSION", "RESERVATION_CANCELLATION", "RESERVATION_SHORTFALL_CREDIT", "COMMITMENT_DISCOUNT",
-                    "COMMITMENT_SHORTFALL", "PREPAID_CREDIT", "CREDIT_CARRIED"}, examples = "USAGE") String kind,
+                    "COMMITMENT_SHORTFALL", "TAX", "PREPAID_CREDIT", "CREDIT_CARRIED"}, examples = "USAGE") String kind,
             @Schema(examples = "ASCEND-910B ON_DEMAND on hangzhou-a, project research: 12.5 GPU-hours")
             String description,
             UUID projectId, UUID clusterId,
@@ -48,7 +48,10 @@ public final class BillingApi {
             @Schema(description = "Where the line comes from: the rollups (period, hours, project, cluster, model, "
                     + "class), a reservation, a commitment or the prepaid wallet",
                     examples = "usage_rollups period=2026-11 hours=[2026-11-03T08:00Z,2026-11-03T11:00Z)")
-            String source) {}
+            String source,
+            @Schema(description = "A TAX line's rate in percent, as it stood when the invoice was rated (the tenant's "
+                    + "payment terms, or the platform's rate)", examples = "6") BigDecimal taxRatePercent,
+            @Schema(description = "A TAX line's tax: VAT, GST, Sales tax", examples = "VAT") String taxName) {}
 
     @Schema(name = "Invoice", description = "One invoice of a tenant, period and currency. A DRAFT follows usage "
             + "as it is rated (its amounts are live); from ISSUED on, its lines and amounts never change")
@@ -61,7 +64,10 @@ public final class BillingApi {
             Instant periodStart, Instant periodEnd,
             @Schema(examples = "CNY") String currency,
             @Schema(enumeration = {"DRAFT", "ISSUED", "PAID", "VOID", "UNCOLLECTIBLE"}) String state,
-            @Schema(description = "Sum of the lines before prepaid credit") SignedMoney subtotal,
+            @Schema(description = "Sum of the lines before tax and prepaid credit") SignedMoney subtotal,
+            @Schema(description = "The TAX line: the subtotal's tax at the tenant's rate (its payment terms, or the "
+                    + "platform's), rounded half-even once; 0 for a tenant charged no tax. Prepaid credit pays it as "
+                    + "it pays the rest") SignedMoney tax,
             @Schema(description = "Prepaid credit consumed") Money creditApplied,
             @Schema(description = "What is to be paid: the sum of all lines") Money total,
             Money refunded,
@@ -356,7 +362,16 @@ public final class BillingApi {
             city.myriad.billing.model.CollectionMethod collectionMethod,
             @NotNull @jakarta.validation.constraints.Min(0) @jakarta.validation.constraints.Max(120)
             @Schema(description = "Days from issue to due (0-120; SEND_INVOICE: at least 1). The grace period before "
-                    + "a suspension runs from the due date of a sent invoice", examples = "30") Integer daysUntilDue) {}
+                    + "a suspension runs from the due date of a sent invoice", examples = "30") Integer daysUntilDue,
+            @jakarta.validation.constraints.DecimalMin("0") @jakarta.validation.constraints.DecimalMax("100")
+            @jakarta.validation.constraints.Digits(integer = 3, fraction = 4)
+            @Schema(description = "The tax on the tenant's invoices, in percent (up to four decimals): 0 for a tenant "
+                    + "charged no tax (exempt, or reverse charge: its tax ID in its billing profile says who accounts "
+                    + "for it); left out, the platform's rate (myriad.billing.tax.rate-percent) applies",
+                    examples = "6") BigDecimal taxRatePercent,
+            @jakarta.validation.constraints.Pattern(regexp = "[A-Za-z][A-Za-z0-9 .()&/-]{0,31}")
+            @Schema(description = "The tax's name on invoices; left out, the platform's (myriad.billing.tax.name)",
+                    maxLength = 32, examples = "VAT") String taxName) {}
 
     @Schema(name = "PaymentTerms", description = "How the tenant's invoices are collected")
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -368,7 +383,13 @@ public final class BillingApi {
                     + "(CHARGE_AUTOMATICALLY, due after myriad.billing.payment-terms-days), else TENANT",
                     enumeration = {"PLATFORM_DEFAULT", "TENANT"}) String source,
             Instant updatedAt,
-            @Schema(examples = "admin") String updatedBy) {}
+            @Schema(examples = "admin") String updatedBy,
+            @Schema(description = "The tax rate its next invoice is rated at, in percent (0: charged no tax)",
+                    examples = "6") BigDecimal taxRatePercent,
+            @Schema(examples = "VAT") String taxName,
+            @Schema(description = "PLATFORM_DEFAULT while the tenant's terms name no rate (the platform's, "
+                    + "myriad.billing.tax.rate-percent), else TENANT", enumeration = {"PLATFORM_DEFAULT", "TENANT"})
+            String taxSource) {}
 
     @Schema(name = "SetBillingProfile", description = "The tenant's billing contact, replaced whole")
     public record SetBillingProfile(

@@ -15,5 +15,10 @@ public enum Account {
     /** The marketplace's fee, less promotional credit, refunds and write-offs it bears (revenue). */
     MARKETPLACE_REVENUE,
     /** Money collected through Stripe not yet paid out (asset). */
-    STRIPE_CLEARING
+    STRIPE_CLEARING,
+    /**
+     * Tax charged on invoices, owed to the tax authority (liability): credited at issue, debited by the tax share of
+     * a credit note, a refund or a write-off. Never revenue, never an operator's.
+     */
+    TAX_PAYABLE
 }

@@ -23,6 +23,11 @@ public enum LineKind {
     COMMITMENT_DISCOUNT,
     /** What the period's spend fell short of the commitment's minimum. */
     COMMITMENT_SHORTFALL,
+    /**
+     * Tax on the lines above at the tenant's rate (its payment terms, or the platform's), one per invoice, rounded
+     * half-even once; negative on a negative subtotal (the tax of what is refunded refunded with it).
+     */
+    TAX,
     /** Prepaid credit consumed, before anything is invoiced (negative). */
     PREPAID_CREDIT,
     /** A negative subtotal (refunds above the period's charges) carried to the prepaid wallet (positive). */

@@ -80,11 +80,12 @@ public class CloseRepository {
      * collection method kept on the invoice).
      */
     public Uni<Closed> invoice(SqlConnection c, String period, Instant start, Instant end, Instant at, String by,
-            BigDecimal feePercent, boolean stripeConfigured, int dueDays) {
+            BigDecimal feePercent, boolean stripeConfigured, int dueDays, InvoiceRepository.TaxRate platformTax) {
         OffsetDateTime now = SqlTimes.utc(at);
         return c.preparedQuery("create temp table rated on commit drop as " + RatingSql.LINES)
                 .execute(Tuple.tuple().addValue(period).addValue(SqlTimes.utc(start)).addValue(SqlTimes.utc(end))
-                        .addValue(null).addValue(false).addValue(now))
+                        .addValue(null).addValue(false).addValue(now).addValue(platformTax.ratePercent())
+                        .addValue(platformTax.name()))
                 .chain(() -> c.preparedQuery("""
                         insert into invoices (id, tenant_id, period, currency, state, created_at, updated_at)
                         select myriad_uuid_v7(), tenant_id, $1, currency, 'DRAFT', $2, $2
@@ -104,11 +105,13 @@ public class CloseRepository {
                 .chain(() -> c.preparedQuery("""
                         insert into invoice_lines (invoice_id, line_no, tenant_id, kind, project_id, cluster_id, model,
                                                    price_class, hours_from, hours_to, card_milli_seconds,
-                                                   amount_minor, reservation_id, commitment_id)
+                                                   amount_minor, reservation_id, commitment_id, tax_rate_percent,
+                                                   tax_name)
                         select i.id, row_number() over (partition by i.id order by r.sort, r.cluster_id, r.project_id,
                                                         r.model, r.price_class, r.hours_from, r.reservation_id),
                                r.tenant_id, r.kind, r.project_id, r.cluster_id, r.model, r.price_class, r.hours_from,
-                               r.hours_to, r.cms, r.amount, r.reservation_id, r.commitment_id
+                               r.hours_to, r.cms, r.amount, r.reservation_id, r.commitment_id, r.tax_rate_percent,
+                               r.tax_name
                           from rated r join invoices i on i.tenant_id = r.tenant_id and i.period = $1
                                                        and i.currency = r.currency and i.state = 'DRAFT'""")
                         .execute(Tuple.of(period)))
@@ -130,8 +133,9 @@ public class CloseRepository {
                         create temp table issued on commit drop as
                         with sums as (
                             select l.invoice_id,
-                                   sum(l.amount_minor) filter (where l.kind not in ('PREPAID_CREDIT', 'CREDIT_CARRIED'))
-                                       as subtotal,
+                                   sum(l.amount_minor) filter (where l.kind not in ('TAX', 'PREPAID_CREDIT',
+                                                                                    'CREDIT_CARRIED')) as subtotal,
+                                   coalesce(sum(l.amount_minor) filter (where l.kind = 'TAX'), 0) as tax,
                                    coalesce(-sum(l.amount_minor) filter (where l.kind = 'PREPAID_CREDIT'), 0) as applied,
                                    sum(l.amount_minor) as total
                               from invoice_lines l join invoices i on i.id = l.invoice_id
@@ -147,7 +151,8 @@ public class CloseRepository {
                             update invoices i
                                set state = 'ISSUED',
                                    number = 'MYR-' || replace($1, '-', '') || '-' || lpad(n.n::text, 6, '0'),
-                                   subtotal_minor = coalesce(n.subtotal, 0), credit_applied_minor = n.applied,
+                                   subtotal_minor = coalesce(n.subtotal, 0), tax_minor = n.tax,
+                                   credit_applied_minor = n.applied,
                                    total_minor = n.total, issued_at = $2::timestamptz,
                                    due_at = $2::timestamptz
                                             + make_interval(days => coalesce(t.days_until_due, $3::int)),
@@ -188,7 +193,9 @@ public class CloseRepository {
      * the wallet with a negative subtotal carried to it);</li>
      * <li>per cluster of the lines, credit its operator's payable with the revenue less the marketplace fee, and
      * marketplace revenue with the fee (half-even, once per invoice and cluster);</li>
-     * <li>lines of no cluster (a commitment's shortfall) credit marketplace revenue.</li>
+     * <li>lines of no cluster (a commitment's shortfall) credit marketplace revenue;</li>
+     * <li>the TAX line credits tax payable: the marketplace owes it to the tax authority, and neither its fee nor an
+     * operator's share is taken from it.</li>
      * </ul>
      */
     static final String ENTRIES = """
@@ -203,8 +210,12 @@ public class CloseRepository {
             per_cluster as (
                 select l.invoice_id, l.cluster_id, sum(l.amount_minor) as revenue
                   from invoice_lines l join issued s on s.id = l.invoice_id
-                 where l.kind not in ('PREPAID_CREDIT', 'CREDIT_CARRIED')
+                 where l.kind not in ('TAX', 'PREPAID_CREDIT', 'CREDIT_CARRIED')
                  group by l.invoice_id, l.cluster_id),
+            tax as (
+                select l.invoice_id, sum(l.amount_minor) as amount
+                  from invoice_lines l join issued s on s.id = l.invoice_id
+                 where l.kind = 'TAX' group by l.invoice_id),
             fees as (
                 select p.invoice_id, p.cluster_id, p.revenue,
                        case when p.cluster_id is null then p.revenue
@@ -224,7 +235,10 @@ public class CloseRepository {
                  where f.cluster_id is not null and f.revenue - f.fee <> 0
                 union all
                 select tx.tx, 4, 'MARKETPLACE_REVENUE', null, f.cluster_id, tx.currency, -f.fee
-                  from tx join fees f on f.invoice_id = tx.invoice_id where f.fee <> 0)
+                  from tx join fees f on f.invoice_id = tx.invoice_id where f.fee <> 0
+                union all
+                select tx.tx, 5, 'TAX_PAYABLE', null, null, tx.currency, -x.amount
+                  from tx join tax x on x.invoice_id = tx.invoice_id where x.amount <> 0)
             select tx, row_number() over (partition by tx order by k, cluster_id), account, owner_id, cluster_id,
                    currency, amount
               from entries""";

@@ -1,5 +1,6 @@
 package city.myriad.billing.repository;
 
+import city.myriad.billing.model.TaxShare;
 import city.myriad.platform.db.SqlTimes;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
@@ -7,6 +8,7 @@ import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +24,12 @@ public class InvoiceRepository {
             Long subtotalMinor, Long creditAppliedMinor, Long totalMinor, long refundedMinor, Instant issuedAt,
             Instant dueAt, Instant paidAt, Instant paymentFailedAt, String stripeInvoiceId, String stripeState,
             String stripeNote, String billToJson, String collectionMethod, String hostedInvoiceUrl,
-            String invoicePdfUrl, String stripeStatus, Instant overdueSince, long creditedMinor) {
+            String invoicePdfUrl, String stripeStatus, Instant overdueSince, long creditedMinor, long taxMinor) {
+
+        /** The tax in {@code amountMinor} taken off this invoice ({@link TaxShare}). */
+        public long taxShareOf(long amountMinor) {
+            return TaxShare.of(amountMinor, subtotalMinor == null ? 0 : subtotalMinor, taxMinor);
+        }
 
         /**
          * What the tenant still owes on it: an issued or written-off invoice's total less its credit notes; nothing on
@@ -37,10 +44,13 @@ public class InvoiceRepository {
         }
     }
 
-    /** A line, stored or live, with the slugs its description names. */
+    /** A tax rate in percent and its name (VAT, GST): the platform's, for tenants whose terms name none. */
+    public record TaxRate(BigDecimal ratePercent, String name) {}
+
+    /** A line, stored or live, with the slugs its description names (and, on a TAX line, its rate and name). */
     public record LineRow(int lineNo, String kind, UUID projectId, UUID clusterId, String model, String priceClass,
             Instant hoursFrom, Instant hoursTo, Long cardMilliSeconds, long amountMinor, UUID reservationId,
-            UUID commitmentId, String clusterSlug, String projectSlug) {}
+            UUID commitmentId, String clusterSlug, String projectSlug, BigDecimal taxRatePercent, String taxName) {}
 
     private static final String INVOICE = """
             select i.id, i.number, i.tenant_id, i.period, i.currency, i.state, i.subtotal_minor,
@@ -51,7 +61,8 @@ public class InvoiceRepository {
                         then coalesce((select t.collection_method from payment_terms t where t.tenant_id = i.tenant_id),
                                       'CHARGE_AUTOMATICALLY')
                         else i.collection_method end,
-                   i.hosted_invoice_url, i.invoice_pdf_url, i.stripe_status, i.overdue_since, i.credited_minor
+                   i.hosted_invoice_url, i.invoice_pdf_url, i.stripe_status, i.overdue_since, i.credited_minor,
+                   i.tax_minor
               from invoices i left join stripe_pushes s on s.invoice_id = i.id""";
 
     /**
@@ -103,7 +114,7 @@ public class InvoiceRepository {
         return c.preparedQuery("""
                 select l.line_no, l.kind, l.project_id, l.cluster_id, l.model, l.price_class, l.hours_from,
                        l.hours_to, l.card_milli_seconds, l.amount_minor, l.reservation_id, l.commitment_id, cl.slug,
-                       p.slug
+                       p.slug, l.tax_rate_percent, l.tax_name
                   from invoice_lines l left join clusters cl on cl.id = l.cluster_id
                   left join projects p on p.id = l.project_id
                  where l.invoice_id = $1 order by l.line_no""").execute(Tuple.of(invoiceId))
@@ -112,15 +123,16 @@ public class InvoiceRepository {
 
     /** A draft's lines now: rating read live for its tenant and period, in the order the close would number them. */
     public Uni<List<LineRow>> live(SqlConnection c, UUID tenantId, String period, String currency, Instant start,
-            Instant end, Instant now) {
+            Instant end, Instant now, TaxRate platformTax) {
         return c.preparedQuery("select row_number() over (order by l.sort, l.cluster_id, l.project_id, l.model, "
                         + "l.price_class, l.hours_from, l.reservation_id)::int, l.kind, l.project_id, l.cluster_id, "
                         + "l.model, l.price_class, l.hours_from, l.hours_to, l.cms, l.amount, l.reservation_id, "
-                        + "l.commitment_id, cl.slug, p.slug from (" + RatingSql.LINES + ") l "
-                        + "left join clusters cl on cl.id = l.cluster_id left join projects p on p.id = l.project_id "
-                        + "where l.currency = $7 order by 1")
+                        + "l.commitment_id, cl.slug, p.slug, l.tax_rate_percent, l.tax_name from (" + RatingSql.LINES
+                        + ") l left join clusters cl on cl.id = l.cluster_id left join projects p on p.id = l.project_id "
+                        + "where l.currency = $9 order by 1")
                 .execute(Tuple.tuple().addValue(period).addValue(SqlTimes.utc(start)).addValue(SqlTimes.utc(end))
-                        .addValue(tenantId).addValue(true).addValue(SqlTimes.utc(now)).addValue(currency))
+                        .addValue(tenantId).addValue(true).addValue(SqlTimes.utc(now))
+                        .addValue(platformTax.ratePercent()).addValue(platformTax.name()).addValue(currency))
                 .map(InvoiceRepository::lines);
     }
 
@@ -131,7 +143,7 @@ public class InvoiceRepository {
                     r.getString(5), r.getLong(6), r.getLong(7), r.getLong(8), r.getLong(9), instant(r, 10),
                     instant(r, 11), instant(r, 12), instant(r, 13), r.getString(14), r.getString(15),
                     r.getString(16), r.getString(17), r.getString(18), r.getString(19),
-                    r.getString(20), r.getString(21), instant(r, 22), r.getLong(23)));
+                    r.getString(20), r.getString(21), instant(r, 22), r.getLong(23), r.getLong(24)));
         }
         return out;
     }
@@ -141,7 +153,7 @@ public class InvoiceRepository {
         for (Row r : rows) {
             out.add(new LineRow(r.getInteger(0), r.getString(1), r.getUUID(2), r.getUUID(3), r.getString(4),
                     r.getString(5), instant(r, 6), instant(r, 7), r.getLong(8), r.getLong(9), r.getUUID(10),
-                    r.getUUID(11), r.getString(12), r.getString(13)));
+                    r.getUUID(11), r.getString(12), r.getString(13), r.getBigDecimal(14), r.getString(15)));
         }
         return out;
     }

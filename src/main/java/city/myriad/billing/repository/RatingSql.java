@@ -4,15 +4,17 @@ package city.myriad.billing.repository;
  * Rating, written once: the lines of every invoice of a period (or of one tenant's), from the hourly rollups, the
  * reservations and their extensions not yet billed, the commitments in force and the prepaid wallets. A draft is this query read live;
  * the close inserts its result. All amounts are whole minor units; the only rounding is half-even, once per
- * discount line (the discount of one rollup group), as docs/billing.md states.
+ * discount line (the discount of one rollup group) and once per TAX line, as docs/billing.md states.
  * <p>
  * Parameters: $1 period ('2026-11'), $2 its start, $3 its end, $4 a tenant or null for all, $5 true for a draft
  * (a reservation goes on the draft of the period it will be billed in) or false for the close (every reservation
  * bought or cancelled before the period's end and not billed yet), $6 the time rated as of (a shortfall still open
- * is credited up to it within the period: the close's time, which is past the period's end, or a draft's now).
+ * is credited up to it within the period: the close's time, which is past the period's end, or a draft's now),
+ * $7 the platform's tax rate in percent (0: none) and $8 its name, for a tenant whose payment terms name no rate.
  * <p>
  * Columns: tenant_id, currency, kind, project_id, cluster_id, model, price_class, hours_from, hours_to,
- * card_milli_seconds, amount_minor, reservation_id, commitment_id, sort.
+ * card_milli_seconds, amount_minor, reservation_id, commitment_id, sort, tax_rate_percent, tax_name (the last
+ * two on the TAX line only).
  */
 final class RatingSql {
 
@@ -130,6 +132,27 @@ final class RatingSql {
             totals as (
                 select tenant_id, currency, sum(amount)::bigint as subtotal from lines group by tenant_id, currency
             ),
+            rate as (
+                -- The tenant's terms name its rate (0: charged no tax), or the platform's applies.
+                select t.tenant_id, t.currency, t.subtotal, coalesce(p.tax_rate_percent, $7::numeric) as rate,
+                       coalesce(p.tax_name, $8::text) as tax_name
+                  from totals t left join payment_terms p on p.tenant_id = t.tenant_id
+            ),
+            tax as (
+                -- Tax on the subtotal, rounded once per invoice; on a negative subtotal (refunds above the period's
+                -- charges) the tax charged on them is refunded with them.
+                select tenant_id, currency, 'TAX' as kind, null::uuid as project_id, null::uuid as cluster_id,
+                       null::text as model, null::text as price_class, null::timestamptz as hours_from,
+                       null::timestamptz as hours_to, null::bigint as cms,
+                       myriad_round_half_even(subtotal * rate / 100) as amount, null::uuid as reservation_id,
+                       null::uuid as commitment_id
+                  from rate where rate > 0 and myriad_round_half_even(subtotal * rate / 100) <> 0
+            ),
+            due as (
+                -- What the wallet settles: the subtotal and its tax (prepaid credit pays tax as money does).
+                select t.tenant_id, t.currency, t.subtotal + coalesce(x.amount, 0) as subtotal
+                  from totals t left join tax x on x.tenant_id = t.tenant_id and x.currency = t.currency
+            ),
             wallet as (
                 select owner_id as tenant_id, currency, -sum(amount_minor)::bigint as balance
                   from ledger_entries
@@ -143,13 +166,16 @@ final class RatingSql {
                        null::bigint,
                        case when t.subtotal > 0 then -least(t.subtotal, coalesce(w.balance, 0)) else -t.subtotal end,
                        null::uuid, null::uuid
-                  from totals t left join wallet w on w.tenant_id = t.tenant_id and w.currency = t.currency
+                  from due t left join wallet w on w.tenant_id = t.tenant_id and w.currency = t.currency
                  where (t.subtotal > 0 and coalesce(w.balance, 0) > 0) or t.subtotal < 0
             )
             select l.*, case l.kind when 'USAGE' then 1 when 'ADJUSTMENT' then 2 when 'PREEMPTION_CREDIT' then 3
                                     when 'RESERVATION' then 4 when 'RESERVATION_EXTENSION' then 5
                                     when 'RESERVATION_CANCELLATION' then 6 when 'RESERVATION_SHORTFALL_CREDIT' then 7
                                     when 'COMMITMENT_DISCOUNT' then 8 when 'COMMITMENT_SHORTFALL' then 9
-                                    when 'PREPAID_CREDIT' then 10 else 11 end as sort
-              from (select * from lines union all select * from settle) l""";
+                                    when 'TAX' then 10 when 'PREPAID_CREDIT' then 11 else 12 end as sort,
+                   case when l.kind = 'TAX' then r.rate end as tax_rate_percent,
+                   case when l.kind = 'TAX' then r.tax_name end as tax_name
+              from (select * from lines union all select * from tax union all select * from settle) l
+              left join rate r on r.tenant_id = l.tenant_id and r.currency = l.currency""";
 }

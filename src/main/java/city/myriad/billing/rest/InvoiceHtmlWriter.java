@@ -107,8 +107,12 @@ public class InvoiceHtmlWriter implements MessageBodyWriter<InvoiceView> {
         }
         String currency = i.currency();
         b.append("</tbody><tfoot><tr><td></td><td>Subtotal</td><td></td><td class=\"n\">")
-                .append(MinorUnits.decimal(i.subtotal().amountMinor(), currency))
-                .append("</td></tr><tr><td></td><td>Prepaid credit applied</td><td></td><td class=\"n\">")
+                .append(MinorUnits.decimal(i.subtotal().amountMinor(), currency)).append("</td></tr>");
+        if (i.tax() != null && i.tax().amountMinor() != 0) {
+            b.append("<tr><td></td><td>Tax</td><td></td><td class=\"n\">")
+                    .append(MinorUnits.decimal(i.tax().amountMinor(), currency)).append("</td></tr>");
+        }
+        b.append("<tr><td></td><td>Prepaid credit applied</td><td></td><td class=\"n\">")
                 .append(MinorUnits.decimal(-i.creditApplied().amountMinor(), currency))
                 .append("</td></tr><tr class=\"total\"><td></td><td>Total due</td><td></td><td class=\"n\">")
                 .append(MinorUnits.decimal(i.total().amountMinor(), currency)).append(" ").append(esc(currency))

@@ -38,6 +38,22 @@ public interface BillingConfig {
 
     Stripe stripe();
 
+    Tax tax();
+
+    /**
+     * The platform's tax on what it sells (docs/billing.md, "Tax"): the rate of a tenant whose payment terms name none.
+     * 0 charges no tax (no TAX line).
+     */
+    interface Tax {
+        /** In percent, up to four decimals (6 for China's VAT on computing services, 20 for the UK's). */
+        @WithDefault("0")
+        java.math.BigDecimal ratePercent();
+
+        /** Its name on invoices: VAT, GST, Sales tax. */
+        @WithDefault("VAT")
+        String name();
+    }
+
     interface Stripe {
         /** A secret key (sk_...): with none, invoices stay in Myriad and nothing is pushed. */
         Optional<String> apiKey();

@@ -96,7 +96,9 @@ public class CreditNoteVoids {
         return ledger.post(c, new Posting("CREDIT_NOTE_VOIDED", n.id().toString(), i.tenantId(), i.id(), i.period(),
                         "Credit note " + n.number() + " voided", caller.username(), now), List.of(
                         new Entry(Account.TENANT_RECEIVABLE, i.tenantId(), null, i.currency(), n.amountMinor()),
-                        new Entry(Account.MARKETPLACE_REVENUE, null, null, i.currency(), -n.amountMinor())))
+                        new Entry(Account.MARKETPLACE_REVENUE, null, null, i.currency(),
+                                -(n.amountMinor() - i.taxShareOf(n.amountMinor()))),
+                        new Entry(Account.TAX_PAYABLE, null, null, i.currency(), -i.taxShareOf(n.amountMinor()))))
                 .chain(() -> c.preparedQuery("update invoices set credited_minor = credited_minor - $2, updated_at = $3 "
                         + "where id = $1").execute(Tuple.of(i.id(), n.amountMinor(), SqlTimes.utc(now))))
                 .chain(() -> notes.markVoided(c, n.id(), caller.username(), now, memo))

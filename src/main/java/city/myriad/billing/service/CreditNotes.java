@@ -162,7 +162,10 @@ public class CreditNotes {
                     .chain(id -> ledger.post(c, new Posting("CREDIT_NOTE", id.toString(), i.tenantId(), i.id(),
                                     i.period(), "Credit note " + number + " on invoice " + i.number(),
                                     caller.username(), now), List.of(
-                                    new Entry(Account.MARKETPLACE_REVENUE, null, null, i.currency(), amount.amountMinor()),
+                                    new Entry(Account.MARKETPLACE_REVENUE, null, null, i.currency(),
+                                            amount.amountMinor() - i.taxShareOf(amount.amountMinor())),
+                                    new Entry(Account.TAX_PAYABLE, null, null, i.currency(),
+                                            i.taxShareOf(amount.amountMinor())),
                                     new Entry(to, i.tenantId(), null, i.currency(), -amount.amountMinor())))
                             .chain(() -> c.preparedQuery("update invoices set credited_minor = $2, updated_at = $3"
                                     + (settles ? ", state = 'PAID', paid_at = $3" : "") + " where id = $1")

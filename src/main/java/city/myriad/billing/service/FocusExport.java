@@ -1,5 +1,6 @@
 package city.myriad.billing.service;
 
+import city.myriad.billing.model.TaxShare;
 import city.myriad.catalog.service.ClusterSupply;
 import city.myriad.catalog.service.OperatorLookup;
 import city.myriad.platform.db.PlainTx;
@@ -357,7 +358,7 @@ public class FocusExport {
      */
     private static final String CREDIT_NOTES = """
             select n.id, n.number, n.invoice_id, n.tenant_id, t.name, i.period, n.currency, n.amount_minor, n.reason,
-                   n.memo, n.applied_to, n.created_at
+                   n.memo, n.applied_to, n.created_at, i.subtotal_minor, i.tax_minor
               from credit_notes n join invoices i on i.id = n.invoice_id join tenants t on t.id = n.tenant_id
              where n.created_at >= $1 and n.created_at < $2 and n.id > $3
                and ($4::uuid is null or n.tenant_id = $4::uuid)
@@ -366,7 +367,7 @@ public class FocusExport {
     /** The credit notes voided in [from, to), by id, as {@link #CREDIT_NOTES} reads them (at: when voided). */
     private static final String CREDIT_NOTE_VOIDS = """
             select n.id, n.number, n.invoice_id, n.tenant_id, t.name, i.period, n.currency, n.amount_minor, n.reason,
-                   n.void_memo, n.applied_to, n.voided_at
+                   n.void_memo, n.applied_to, n.voided_at, i.subtotal_minor, i.tax_minor
               from credit_notes n join invoices i on i.id = n.invoice_id join tenants t on t.id = n.tenant_id
              where n.voided_at >= $1 and n.voided_at < $2 and n.id > $3
                and ($4::uuid is null or n.tenant_id = $4::uuid)
@@ -386,7 +387,9 @@ public class FocusExport {
      * A credit note is a Credit of the billing period it was made in, correcting the invoice's (FOCUS ChargeClass
      * Correction): its charge period is the invoice's month, its InvoiceId the invoice it credits. Its void
      * ({@code voids}) is the same row with the opposite sign, in the billing period it was voided in
-     * ({@code x_InvoiceLineKind} CREDIT_NOTE_VOID): an export of both months sums to nothing for the note.
+     * ({@code x_InvoiceLineKind} CREDIT_NOTE_VOID): an export of both months sums to nothing for the note. On a taxed
+     * invoice the note's share of the tax ({@link TaxShare}) is a Tax row of its own (CREDIT_NOTE_TAX, or
+     * CREDIT_NOTE_VOID_TAX), the Credit row the rest: the Tax rows of an export sum to the tax still owed.
      */
     private static List<Out> creditNoteRows(RowSet<Row> rows, boolean voids) {
         List<Out> out = new ArrayList<>(rows.size());
@@ -398,7 +401,9 @@ public class FocusExport {
             String billed = java.time.YearMonth.from(at.atOffset(ZoneOffset.UTC)).toString();
             String[] v = base(x.getUUID(3), x.getString(4), currency, billed, x.getUUID(2), null, null, null, null,
                     null, null);
-            String money = money(voids ? x.getLong(7) : -x.getLong(7), digits(currency));
+            long amount = voids ? x.getLong(7) : -x.getLong(7);
+            long tax = TaxShare.of(amount, x.getLong(12), x.getLong(13));
+            String money = money(amount - tax, digits(currency));
             for (int col : COSTS) {
                 set(v, col, money);
             }
@@ -415,6 +420,19 @@ public class FocusExport {
             set(v, C_x_InvoiceLineKind, voids ? "CREDIT_NOTE_VOID" : "CREDIT_NOTE");
             Out o = new Out();
             o.rows.add(v);
+            if (tax != 0) {
+                // The note's share of the invoice's tax, a Tax correction of its own beside the Credit of the rest.
+                String[] t = v.clone();
+                String taxMoney = money(tax, digits(currency));
+                for (int col : COSTS) {
+                    set(t, col, taxMoney);
+                }
+                set(t, C_ChargeCategory, "Tax");
+                set(t, C_ChargeDescription, "Tax " + (voids ? "restored by the void of credit note "
+                        : "taken back by credit note ") + x.getString(1));
+                set(t, C_x_InvoiceLineKind, voids ? "CREDIT_NOTE_VOID_TAX" : "CREDIT_NOTE_TAX");
+                o.rows.add(t);
+            }
             o.creditNote = id;
             out.add(o);
         }
@@ -434,7 +452,8 @@ public class FocusExport {
                  order by l.invoice_id, l.line_no limit $7)
             select l.invoice_id, l.line_no, l.kind, l.invoice_tenant, t.name, l.period, l.currency, l.project_id,
                    p.name, p.slug, l.cluster_id, cl.slug, cl.region, o.name, l.model, l.price_class, l.hours_from,
-                   l.hours_to, l.card_milli_seconds, l.amount_minor, l.reservation_id, l.commitment_id
+                   l.hours_to, l.card_milli_seconds, l.amount_minor, l.reservation_id, l.commitment_id,
+                   l.tax_rate_percent, l.tax_name
               from page l
               join tenants t on t.id = l.invoice_tenant
               left join projects p on p.id = l.project_id
@@ -529,6 +548,12 @@ public class FocusExport {
                     set(v, C_ListUnitPrice, money);
                     set(v, C_ContractedUnitPrice, money);
                     set(v, C_PricingCategory, "Committed");
+                }
+                case "TAX" -> {
+                    // FOCUS: a Tax charge has no SKU, quantity or unit price; its costs are the invoice's TAX line.
+                    set(v, C_ChargeCategory, "Tax");
+                    set(v, C_ChargeDescription, x.getString(23) + " at " + plain(x.getBigDecimal(22))
+                            + "% on the invoice's subtotal");
                 }
                 case "PREPAID_CREDIT" -> {
                     set(v, C_ChargeCategory, "Credit");

@@ -8,6 +8,7 @@ import city.myriad.billing.model.InvoiceState;
 import city.myriad.billing.repository.InvoiceRepository;
 import city.myriad.billing.repository.InvoiceRepository.InvoiceRow;
 import city.myriad.billing.repository.InvoiceRepository.LineRow;
+import city.myriad.billing.repository.InvoiceRepository.TaxRate;
 import city.myriad.platform.time.Period;
 import city.myriad.platform.db.PlainTx;
 import city.myriad.platform.json.Decimals;
@@ -48,8 +49,11 @@ public class Invoices {
     private final InvoiceRepository invoices;
     private final TenantProjects tenants;
     private final java.time.Clock clock;
+    private final BillingConfig config;
 
-    Invoices(PlainTx tx, InvoiceRepository invoices, TenantProjects tenants, java.time.Clock clock) {
+    Invoices(PlainTx tx, InvoiceRepository invoices, TenantProjects tenants, java.time.Clock clock,
+            BillingConfig config) {
+        this.config = config;
         this.tx = tx;
         this.invoices = invoices;
         this.tenants = tenants;
@@ -112,7 +116,7 @@ public class Invoices {
             Uni<List<LineRow>> lines = withLines ? invoices.stored(c, r.id()) : Uni.createFrom().item(List.of());
             return lines.map(ls -> new InvoiceView(r.id(), r.number(), r.tenantId(), r.period(), p.start(), p.end(),
                     r.currency(), r.state(), SignedMoney.of(r.subtotalMinor(), r.currency()),
-                    Money.of(r.creditAppliedMinor(), r.currency()), Money.of(r.totalMinor(), r.currency()),
+                    SignedMoney.of(r.taxMinor(), r.currency()), Money.of(r.creditAppliedMinor(), r.currency()), Money.of(r.totalMinor(), r.currency()),
                     Money.of(r.refundedMinor(), r.currency()), r.issuedAt(), r.dueAt(), r.paidAt(),
                     r.paymentFailedAt(), r.stripeInvoiceId(), r.stripeState(), r.stripeNote(), billTo(r.billToJson()),
                     r.collectionMethod(), r.hostedInvoiceUrl(), r.invoicePdfUrl(), r.stripeStatus(),
@@ -121,13 +125,17 @@ public class Invoices {
                     Money.of(r.creditedMinor(), r.currency()), Money.of(r.amountDueMinor(), r.currency()),
                     withLines ? ls.stream().map(l -> line(r.period(), r.currency(), l)).toList() : null));
         }
-        return invoices.live(c, r.tenantId(), r.period(), r.currency(), p.start(), p.end(), clock.instant()).map(ls -> {
-            long subtotal = ls.stream().filter(l -> !settles(l)).mapToLong(LineRow::amountMinor).sum();
+        return invoices.live(c, r.tenantId(), r.period(), r.currency(), p.start(), p.end(), clock.instant(),
+                new TaxRate(config.tax().ratePercent(), config.tax().name())).map(ls -> {
+            long subtotal = ls.stream().filter(l -> !settles(l) && !l.kind().equals("TAX"))
+                    .mapToLong(LineRow::amountMinor).sum();
+            long tax = ls.stream().filter(l -> l.kind().equals("TAX")).mapToLong(LineRow::amountMinor).sum();
             long applied = -ls.stream().filter(l -> l.kind().equals("PREPAID_CREDIT"))
                     .mapToLong(LineRow::amountMinor).sum();
             long total = ls.stream().mapToLong(LineRow::amountMinor).sum();
             return new InvoiceView(r.id(), null, r.tenantId(), r.period(), p.start(), p.end(), r.currency(),
-                    r.state(), SignedMoney.of(subtotal, r.currency()), Money.of(applied, r.currency()),
+                    r.state(), SignedMoney.of(subtotal, r.currency()), SignedMoney.of(tax, r.currency()),
+                    Money.of(applied, r.currency()),
                     Money.of(total, r.currency()), Money.of(0, r.currency()), null, null, null, null, null, null, null,
                     billTo(r.billToJson()), r.collectionMethod(), null, null, null, null,
                     Money.of(0, r.currency()), null,
@@ -158,7 +166,8 @@ public class Invoices {
                         RoundingMode.HALF_EVEN));
         return new InvoiceLineView(l.lineNo(), l.kind(), description(l, gpuHours), l.projectId(), l.clusterId(),
                 l.model(), l.priceClass(), l.hoursFrom(), l.hoursTo(), gpuHours,
-                SignedMoney.of(l.amountMinor(), currency), l.reservationId(), l.commitmentId(), source(period, l));
+                SignedMoney.of(l.amountMinor(), currency), l.reservationId(), l.commitmentId(), source(period, l),
+                l.taxRatePercent() == null ? null : plain(l.taxRatePercent()), l.taxName());
     }
 
     static String description(LineRow l, BigDecimal gpuHours) {
@@ -179,6 +188,7 @@ public class Invoices {
                     + " to " + l.hoursTo() + ", credited";
             case "COMMITMENT_DISCOUNT" -> what + ": committed-use discount";
             case "COMMITMENT_SHORTFALL" -> "Commitment: spend below the period's minimum";
+            case "TAX" -> l.taxName() + " at " + plain(l.taxRatePercent()).toPlainString() + "%";
             case "PREPAID_CREDIT" -> "Prepaid credit applied";
             default -> "Credit above the period's charges, carried to the prepaid wallet";
         };
@@ -196,6 +206,8 @@ public class Invoices {
             case "RESERVATION_SHORTFALL_CREDIT" -> "reservation_shortfalls reservation=" + l.reservationId()
                     + " from=" + l.hoursFrom() + " to=" + l.hoursTo();
             case "COMMITMENT_SHORTFALL" -> "commitment " + l.commitmentId();
+            case "TAX" -> "the subtotal of the lines above at " + plain(l.taxRatePercent()).toPlainString() + "% "
+                    + l.taxName() + " (the tenant's payment terms, or the platform's rate)";
             default -> "prepaid wallet (ledger account TENANT_CREDIT)";
         };
     }

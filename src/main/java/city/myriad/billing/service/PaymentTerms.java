@@ -11,6 +11,7 @@ import city.myriad.platform.error.MyriadProblem;
 import city.myriad.platform.error.MyriadProblem.Violation;
 import city.myriad.platform.error.ProblemCode;
 import city.myriad.platform.http.Preconditions;
+import city.myriad.platform.json.Decimals;
 import city.myriad.platform.security.Caller;
 import city.myriad.tenancy.service.TenantProjects;
 import io.smallrye.mutiny.Uni;
@@ -18,18 +19,22 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 
 /**
  * A tenant's payment terms: whether Stripe charges its invoices automatically or sends them to be paid within net
  * days. Net terms are credit the marketplace extends, so platform admins set them (audited); the tenant reads them.
- * They apply from the next invoice issued: each invoice keeps its own collection method and due date.
+ * They apply from the next invoice issued: each invoice keeps its own collection method and due date. They also
+ * name the tenant's tax rate (0 for a tenant charged none), else the platform's applies: the rate a draft and the next
+ * close rate at, each invoice keeping it on its TAX line.
  *
  * <p>Rules: SEND_INVOICE needs at least one day (Stripe's shortest net terms) and the tenant's billing contact (the
  * email Stripe sends the invoice to): 409 BILLING_PROFILE_REQUIRED before it is set.
@@ -78,7 +83,9 @@ public class PaymentTerms {
                 .chain(() -> c.preparedQuery("""
                         select exists (select 1 from billing_profiles where tenant_id = $1),
                                (select collection_method from payment_terms where tenant_id = $1),
-                               (select days_until_due from payment_terms where tenant_id = $1)""")
+                               (select days_until_due from payment_terms where tenant_id = $1),
+                               (select tax_rate_percent from payment_terms where tenant_id = $1),
+                               (select tax_name from payment_terms where tenant_id = $1)""")
                         .execute(Tuple.of(t)))
                 .map(rows -> rows.iterator().next())
                 .chain(row -> {
@@ -87,23 +94,28 @@ public class PaymentTerms {
                                 + " has no billing contact yet: a sent invoice goes to its email, so its admins set "
                                 + "it first (setBillingProfile)");
                     }
+                    BigDecimal rate = body.taxRatePercent();
                     if (body.collectionMethod().name().equals(row.getString(1))
-                            && body.daysUntilDue().equals(row.getInteger(2))) {
+                            && body.daysUntilDue().equals(row.getInteger(2))
+                            && sameRate(rate, row.getBigDecimal(3)) && Objects.equals(body.taxName(), row.getString(4))) {
                         return Uni.createFrom().voidItem();  // as they are: nothing written or audited
                     }
                     Map<String, Object> details = new LinkedHashMap<>();
                     details.put("collectionMethod", body.collectionMethod().name());
                     details.put("daysUntilDue", body.daysUntilDue());
+                    details.put("taxRatePercent", rate == null ? null : Decimals.plain(rate));
+                    details.put("taxName", body.taxName());
                     return c.preparedQuery("""
                                     insert into payment_terms (tenant_id, collection_method, days_until_due, updated_at,
-                                                               updated_by)
-                                    values ($1, $2, $3, $4, $5)
+                                                               updated_by, tax_rate_percent, tax_name)
+                                    values ($1, $2, $3, $4, $5, $6, $7)
                                     on conflict (tenant_id) do update set
                                         collection_method = excluded.collection_method,
                                         days_until_due = excluded.days_until_due,
+                                        tax_rate_percent = excluded.tax_rate_percent, tax_name = excluded.tax_name,
                                         updated_at = excluded.updated_at, updated_by = excluded.updated_by""")
-                            .execute(Tuple.of(t, body.collectionMethod().name(), body.daysUntilDue(),
-                                    SqlTimes.utc(now), caller.username()))
+                            .execute(Tuple.from(new Object[] {t, body.collectionMethod().name(), body.daysUntilDue(),
+                                    SqlTimes.utc(now), caller.username(), rate, body.taxName()}))
                             .chain(() -> audit.record(c, caller, t, "setPaymentTerms", Target.of("TENANT", t),
                                     details));
                 })
@@ -111,15 +123,27 @@ public class PaymentTerms {
     }
 
     private Uni<PaymentTermsView> view(SqlConnection c, UUID tenant) {
-        return c.preparedQuery("select collection_method, days_until_due, updated_at, updated_by from payment_terms "
-                + "where tenant_id = $1").execute(Tuple.of(tenant)).map(rows -> {
+        BigDecimal platformRate = Decimals.plain(config.tax().ratePercent());
+        String platformName = config.tax().name();
+        return c.preparedQuery("select collection_method, days_until_due, updated_at, updated_by, tax_rate_percent, "
+                + "tax_name from payment_terms where tenant_id = $1").execute(Tuple.of(tenant)).map(rows -> {
                     if (!rows.iterator().hasNext()) {
                         return new PaymentTermsView(tenant, CollectionMethod.CHARGE_AUTOMATICALLY.name(),
-                                config.paymentTermsDays(), "PLATFORM_DEFAULT", null, null);
+                                config.paymentTermsDays(), "PLATFORM_DEFAULT", null, null, platformRate, platformName,
+                                "PLATFORM_DEFAULT");
                     }
                     Row r = rows.iterator().next();
+                    BigDecimal rate = r.getBigDecimal(4);
+                    String name = r.getString(5);
                     return new PaymentTermsView(tenant, r.getString(0), r.getInteger(1), "TENANT",
-                            SqlTimes.instant(r.getValue(2)), r.getString(3));
+                            SqlTimes.instant(r.getValue(2)), r.getString(3),
+                            rate == null ? platformRate : Decimals.plain(rate), name == null ? platformName : name,
+                            rate == null ? "PLATFORM_DEFAULT" : "TENANT");
                 });
+    }
+
+    /** Rates compare by value (6 and 6.0000 are one rate); null is the platform's. */
+    private static boolean sameRate(BigDecimal a, BigDecimal b) {
+        return a == null ? b == null : b != null && a.compareTo(b) == 0;
     }
 }

@@ -112,7 +112,8 @@ public class Payments {
         }
         return ledger.post(c, new Posting("REFUND", i.id() + ":" + refundedTotal, i.tenantId(), i.id(), i.period(),
                         "Refund on invoice " + i.number(), by, at), List.of(
-                        new Entry(Account.MARKETPLACE_REVENUE, null, null, i.currency(), delta),
+                        new Entry(Account.MARKETPLACE_REVENUE, null, null, i.currency(), delta - i.taxShareOf(delta)),
+                        new Entry(Account.TAX_PAYABLE, null, null, i.currency(), i.taxShareOf(delta)),
                         new Entry(Account.STRIPE_CLEARING, null, null, i.currency(), -delta)))
                 .chain(() -> c.preparedQuery("update invoices set refunded_minor = $2, updated_at = $3 where id = $1")
                         .execute(Tuple.of(i.id(), refundedTotal, SqlTimes.utc(at))))
@@ -189,7 +190,9 @@ public class Payments {
         return transition(id, InvoiceState.UNCOLLECTIBLE, (c, i) -> ledger.post(c, new Posting(
                         "INVOICE_UNCOLLECTIBLE", i.id().toString(), i.tenantId(), i.id(), i.period(),
                         "Invoice " + i.number() + " written off", caller.username(), now), List.of(
-                        new Entry(Account.MARKETPLACE_REVENUE, null, null, i.currency(), i.amountDueMinor()),
+                        new Entry(Account.MARKETPLACE_REVENUE, null, null, i.currency(),
+                                i.amountDueMinor() - i.taxShareOf(i.amountDueMinor())),
+                        new Entry(Account.TAX_PAYABLE, null, null, i.currency(), i.taxShareOf(i.amountDueMinor())),
                         new Entry(Account.TENANT_RECEIVABLE, i.tenantId(), null, i.currency(), -i.amountDueMinor())))
                 .chain(() -> move(c, i, InvoiceState.UNCOLLECTIBLE, now, "closed_at = $3"))
                 .chain(() -> lift(c, i.tenantId(), now))

@@ -2,6 +2,7 @@ package city.myriad.billing.service;
 
 import city.myriad.billing.mapping.BillingApi.PeriodView;
 import city.myriad.billing.repository.CloseRepository;
+import city.myriad.billing.repository.InvoiceRepository;
 import city.myriad.platform.audit.AuditTrail;
 import city.myriad.platform.db.PlainTx;
 import city.myriad.platform.error.MyriadProblem;
@@ -75,7 +76,8 @@ public class PeriodClose {
                         ? Uni.createFrom().item(new CloseRepository.Closed(false, 0))
                         : close.invoice(c, p.toString(), p.start(), p.end(), now, caller.username(),
                                 config.marketplaceFeePercent(), config.stripe().apiKey().isPresent(),
-                                config.paymentTermsDays()))
+                                config.paymentTermsDays(),
+                                new InvoiceRepository.TaxRate(config.tax().ratePercent(), config.tax().name())))
                         .chain(done -> {
                             if (!done.invoicedNow()) {
                                 return read(c, p.toString());
