@@ -37,3 +37,18 @@ begin
     end if;
     return new;
 end $$;
+
+-- Invoice events carry the tax beside the total (a finance system books the two to different accounts).
+create or replace function myriad_invoice_event(type text, i invoices) returns void language sql as $$
+    select myriad_webhook_event(i.tenant_id, type, jsonb_build_object(
+        'invoiceId', i.id, 'tenantId', i.tenant_id, 'number', i.number, 'period', i.period, 'state', i.state,
+        'subtotal', jsonb_build_object('amountMinor', i.subtotal_minor, 'currency', i.currency),
+        'tax', jsonb_build_object('amountMinor', i.tax_minor, 'currency', i.currency),
+        'total', jsonb_build_object('amountMinor', i.total_minor, 'currency', i.currency),
+        'refunded', jsonb_build_object('amountMinor', i.refunded_minor, 'currency', i.currency),
+        'credited', jsonb_build_object('amountMinor', i.credited_minor, 'currency', i.currency),
+        'issuedAt', myriad_utc_text(i.issued_at), 'dueAt', myriad_utc_text(i.due_at),
+        'paidAt', myriad_utc_text(i.paid_at), 'paymentFailedAt', myriad_utc_text(i.payment_failed_at),
+        'overdueSince', myriad_utc_text(i.overdue_since),
+        'collectionMethod', i.collection_method, 'hostedInvoiceUrl', i.hosted_invoice_url))
+$$;

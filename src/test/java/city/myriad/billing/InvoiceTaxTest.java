@@ -109,6 +109,7 @@ class InvoiceTaxTest {
                         "tax-" + prepaid.id()).body("{\"amount\":{\"amountMinor\":10000,\"currency\":\"CNY\"},"
                         + "\"reason\":\"welcome\"}")
                 .post("/api/v1/tenants/" + prepaid.id() + "/credits").then().statusCode(201);
+        BillingTest.subscribe(t, "http://127.0.0.1:9/hook", "[\"invoice.issued\"]");
         ran(t, "2022-05");
         ran(prepaid, "2022-05");
         meter.drain();
@@ -131,6 +132,12 @@ class InvoiceTaxTest {
         assertEquals("VAT", invoice.getString("lines[1].taxName"));
         assertEquals(CHARGE + tax, invoice.getLong("total.amountMinor"));
         assertEquals(CHARGE + tax, invoice.getLong("amountDue.amountMinor"));
+
+        // Its invoice.issued event carries the subtotal and the tax beside the total.
+        assertEquals(List.of(CHARGE, tax, CHARGE + tax), List.of("subtotal", "tax", "total").stream()
+                .map(f -> sql("select (payload::jsonb #>> '{data," + f + ",amountMinor}')::bigint from "
+                        + "webhook_deliveries where tenant_id = $1 and event_type = 'invoice.issued'",
+                        UUID.fromString(t.id()))).toList());
 
         // The ledger: the tenant owes the total; tax is owed to the tax authority; operator and fee share the rest.
         assertEquals(CHARGE + tax, account(id, "TENANT_RECEIVABLE"));
