@@ -188,6 +188,12 @@ class InvoiceTaxTest {
                         CreditNoteTest.body((CHARGE + tax) / 3, "CNY", "GOODWILL", null)).then().statusCode(201)
                 .extract().path("id");
         assertEquals(-tax + tax / 3, account(id, "TAX_PAYABLE"), "288 of the 864 taken back");
+        given().auth().oauth2(t.viewer()).get("/api/v1/credit-notes/" + note).then().statusCode(200)
+                .body("amount.amountMinor", equalTo((int) ((CHARGE + tax) / 3)))
+                .body("tax.amountMinor", equalTo((int) (tax / 3)));
+        String noteHtml = given().auth().oauth2(t.viewer()).accept("text/html").get("/api/v1/credit-notes/" + note)
+                .then().statusCode(200).extract().asString();
+        assertTrue(noteHtml.contains("<td>Of which tax</td><td class=\"n\">-2.88</td>"), noteHtml);
         assertEquals(-CHARGE / 10 + CHARGE / 3, account(id, "MARKETPLACE_REVENUE"),
                 "the marketplace bears the rest of the note (operators keep their share)");
         CreditNoteTest.voidNote(Tokens.admin(), note, null).then().statusCode(200);

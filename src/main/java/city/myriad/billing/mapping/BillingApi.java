@@ -157,6 +157,8 @@ public final class BillingApi {
             UUID tenantId,
             @Schema(examples = "2026-11") String period,
             Money amount,
+            @Schema(description = "Of `amount`, the tax it takes back: the invoice's tax in the proportion of its "
+                    + "subtotal and tax, rounded half-even (0 on an invoice charged no tax)") Money tax,
             @Schema(enumeration = {"SERVICE_LEVEL", "BILLING_ERROR", "DUPLICATE", "FRAUDULENT", "GOODWILL"})
             String reason,
             String memo,

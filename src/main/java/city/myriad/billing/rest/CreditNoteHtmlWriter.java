@@ -69,7 +69,13 @@ public class CreditNoteHtmlWriter implements MessageBodyWriter<CreditNoteView> {
                 .append(InvoiceHtmlWriter.esc(n.memo() == null ? REASONS.getOrDefault(n.reason(), n.reason())
                         : n.memo()))
                 .append("</td><td class=\"n\">").append(MinorUnits.decimal(-n.amount().amountMinor(), currency))
-                .append("</td></tr></tbody><tfoot><tr class=\"total\"><td>Total credited</td><td class=\"n\">")
+                .append("</td></tr></tbody><tfoot>");
+        if (n.tax() != null && n.tax().amountMinor() != 0) {
+            // A credit note of a taxed invoice states the tax it takes back (as a VAT credit note must).
+            b.append("<tr><td>Of which tax</td><td class=\"n\">")
+                    .append(MinorUnits.decimal(-n.tax().amountMinor(), currency)).append("</td></tr>");
+        }
+        b.append("<tr class=\"total\"><td>Total credited</td><td class=\"n\">")
                 .append(MinorUnits.decimal(-n.amount().amountMinor(), currency)).append(' ')
                 .append(InvoiceHtmlWriter.esc(currency)).append("</td></tr></tfoot></table>")
                 .append("<p>Issued by Myriad. The invoice it credits stays as it was issued.</p></body></html>");

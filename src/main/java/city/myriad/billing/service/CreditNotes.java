@@ -231,7 +231,7 @@ public class CreditNotes {
 
     static CreditNoteView view(CreditNoteRow r) {
         return new CreditNoteView(r.id(), r.number(), r.invoiceId(), r.invoiceNumber(), r.tenantId(), r.period(),
-                Money.of(r.amountMinor(), r.currency()), r.reason(), r.memo(), r.appliedTo(), r.createdAt(),
+                Money.of(r.amountMinor(), r.currency()), Money.of(r.taxMinor(), r.currency()), r.reason(), r.memo(), r.appliedTo(), r.createdAt(),
                 r.stripeState(), r.stripeCreditNoteId(), r.stripeLastError(), r.voidedAt() == null ? "ISSUED" : "VOID",
                 r.voidedAt(), r.voidedBy(), r.voidMemo(), r.stripeVoidState(), r.stripeVoidLastError());
     }
