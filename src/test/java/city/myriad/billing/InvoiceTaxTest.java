@@ -120,6 +120,7 @@ class InvoiceTaxTest {
         assertEquals(List.of("USAGE", "TAX"), draft.getList("lines.kind"), "the draft shows its tax as it will be");
         assertEquals(tax, draft.getLong("tax.amountMinor"));
 
+        Instant before = Instant.now().minusSeconds(1);
         Periods.close("2022-05");
         JsonPath invoice = invoiceOf(t, "2022-05");
         String id = invoice.getString("id");
@@ -240,6 +241,30 @@ class InvoiceTaxTest {
         given().auth().oauth2(Tokens.admin()).post("/api/v1/invoices/" + paid.getString("id")
                 + "/mark-uncollectible").then().statusCode(200).body("state", equalTo("UNCOLLECTIBLE"));
         assertEquals(-tax + 298, account(paid.getString("id"), "TAX_PAYABLE"));
+
+        // The tax report of the window these documents are dated in (taxed invoices are this test's alone: the
+        // platform's rate is 0 in tests): both invoices at 6%, every document that moved tax, and the net owed.
+        JsonPath report = given().auth().oauth2(Tokens.admin()).queryParam("currency", "CNY")
+                .queryParam("from", before.toString()).queryParam("to", Instant.now().plusSeconds(1).toString())
+                .get("/api/v1/billing/tax-report").then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of(Map.of("taxName", "VAT", "ratePercent", 6, "invoices", 2,
+                "taxable", Map.of("amountMinor", (int) (2 * CHARGE), "currency", "CNY"),
+                "tax", Map.of("amountMinor", (int) (2 * tax), "currency", "CNY"))), report.getList("rates"));
+        Map<String, Integer> moved = new java.util.TreeMap<>();
+        report.getList("movements", Map.class).forEach(m -> moved.put(m.get("kind") + " x" + m.get("documents"),
+                (Integer) ((Map<?, ?>) m.get("tax")).get("amountMinor")));
+        assertEquals(Map.of("CREDIT_NOTE x1", -288, "CREDIT_NOTE_VOIDED x1", 288, "INVOICE_ISSUED x2", (int) (2 * tax),
+                "INVOICE_UNCOLLECTIBLE x1", -298, "REFUND x1", -86), moved);
+        assertEquals(2 * tax - 86 - 298, report.getLong("taxPayable.amountMinor"));
+        given().auth().oauth2(t.admin()).queryParam("currency", "CNY").queryParam("from", before.toString())
+                .queryParam("to", Instant.now().toString()).get("/api/v1/billing/tax-report").then().statusCode(403)
+                .body("code", equalTo("PLATFORM_ADMIN_REQUIRED"));
+        given().auth().oauth2(Tokens.admin()).queryParam("currency", "cny").queryParam("from", before.toString())
+                .queryParam("to", Instant.now().toString()).get("/api/v1/billing/tax-report").then().statusCode(400)
+                .contentType("application/problem+json").body("errors[0].field", equalTo("currency"));
+        given().auth().oauth2(Tokens.admin()).queryParam("currency", "CNY").queryParam("from", before.toString())
+                .queryParam("to", before.toString()).get("/api/v1/billing/tax-report").then().statusCode(400)
+                .body("errors[0].field", equalTo("to"));
     }
 
     @Test

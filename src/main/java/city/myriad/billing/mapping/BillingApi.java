@@ -206,6 +206,30 @@ public final class BillingApi {
             @Schema(description = "Every tenant's together") AgingBuckets totals,
             @Schema(description = "Each tenant that owes anything, the most owed first") List<TenantAging> tenants) {}
 
+    @Schema(name = "TaxReport", description = "The tax of the documents dated in [from, to) in one currency, as "
+            + "a tax return is filed: each rate's sales and tax on the invoices issued, the tax taken back or "
+            + "restored by corrections, and what the marketplace owes the tax authority for the window. From the "
+            + "ledger's TAX_PAYABLE account: `taxPayable` is its movement over the window to the minor unit")
+    public record TaxReportView(Instant from, Instant to, @Schema(examples = "CNY") String currency,
+            @Schema(description = "The invoices issued in the window, by rate (0: tenants charged no tax)")
+            List<TaxRateSales> rates,
+            @Schema(description = "Every document that moved tax in the window, by kind: INVOICE_ISSUED, "
+                    + "CREDIT_NOTE, CREDIT_NOTE_VOIDED, REFUND, INVOICE_UNCOLLECTIBLE (a write-off, or its reversal), "
+                    + "INVOICE_VOIDED; tax owed positive, tax taken back negative") List<TaxMovement> movements,
+            @Schema(description = "The tax owed for the window: the movements' sum") SignedMoney taxPayable) {}
+
+    @Schema(name = "TaxRateSales", description = "The invoices issued in the window at one rate")
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record TaxRateSales(@Schema(examples = "VAT", description = "Absent at 0%") String taxName,
+            @Schema(examples = "6") BigDecimal ratePercent,
+            @Schema(description = "How many invoices") int invoices,
+            @Schema(description = "Their subtotals: the sales the tax is on") SignedMoney taxable,
+            SignedMoney tax) {}
+
+    @Schema(name = "TaxMovement", description = "The tax moved by the documents of one kind in the window")
+    public record TaxMovement(@Schema(examples = "CREDIT_NOTE") String kind,
+            @Schema(description = "How many documents") int documents, SignedMoney tax) {}
+
     @Schema(name = "AgingBuckets", description = "Amounts owed by days past due at `asOf`: `current` not yet due, "
             + "then up to 30, 31-60, 61-90 and over 90 days past the due date (past due from the first instant after "
             + "it: an hour past due is in `days1To30`)")
