@@ -256,6 +256,19 @@ class InvoiceTaxTest {
         assertEquals(Map.of("CREDIT_NOTE x1", -288, "CREDIT_NOTE_VOIDED x1", 288, "INVOICE_ISSUED x2", (int) (2 * tax),
                 "INVOICE_UNCOLLECTIBLE x1", -298, "REFUND x1", -86), moved);
         assertEquals(2 * tax - 86 - 298, report.getLong("taxPayable.amountMinor"));
+        String reportCsv = given().auth().oauth2(Tokens.admin()).queryParam("currency", "CNY")
+                .queryParam("from", report.getString("from")).queryParam("to", report.getString("to"))
+                .queryParam("format", "csv").get("/api/v1/billing/tax-report").then().statusCode(200)
+                .contentType(org.hamcrest.Matchers.startsWith("text/csv")).extract().asString();
+        String window = report.getString("from") + "," + report.getString("to") + ",CNY,";
+        assertEquals(String.join("\n", "from,to,currency,row,kind,tax_name,rate_percent,count,taxable,tax",
+                window + "RATE,,VAT,6,2,288.00,17.28",
+                window + "MOVEMENT,CREDIT_NOTE,,,1,,-2.88",
+                window + "MOVEMENT,CREDIT_NOTE_VOIDED,,,1,,2.88",
+                window + "MOVEMENT,INVOICE_ISSUED,,,2,,17.28",
+                window + "MOVEMENT,INVOICE_UNCOLLECTIBLE,,,1,,-2.98",
+                window + "MOVEMENT,REFUND,,,1,,-0.86",
+                window + "PAYABLE,,,,,,13.44") + "\n", reportCsv);
         given().auth().oauth2(t.admin()).queryParam("currency", "CNY").queryParam("from", before.toString())
                 .queryParam("to", Instant.now().toString()).get("/api/v1/billing/tax-report").then().statusCode(403)
                 .body("code", equalTo("PLATFORM_ADMIN_REQUIRED"));
