@@ -15,6 +15,9 @@ alter table invoice_lines add constraint invoice_lines_kind_check
                     'COMMITMENT_SHORTFALL', 'TAX', 'PREPAID_CREDIT', 'CREDIT_CARRIED'));
 alter table invoice_lines add constraint invoice_lines_tax_rate check ((kind = 'TAX') = (tax_rate_percent is not null));
 alter table invoices add column tax_minor bigint not null default 0;
+-- Who sells: the marketplace's legal name, address and tax registration as they stood at the invoice's issue (a tax
+-- invoice names its supplier's tax number); null on invoices issued before.
+alter table invoices add column seller jsonb;
 
 -- Tax collected is owed to the tax authority: a liability of the marketplace, never revenue, never an operator's.
 alter table ledger_entries drop constraint ledger_entries_account_check;

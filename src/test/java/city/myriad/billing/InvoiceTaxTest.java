@@ -133,6 +133,10 @@ class InvoiceTaxTest {
         assertEquals("VAT", invoice.getString("lines[1].taxName"));
         assertEquals(CHARGE + tax, invoice.getLong("total.amountMinor"));
         assertEquals(CHARGE + tax, invoice.getLong("amountDue.amountMinor"));
+        // Who sells, as the tax invoice must say (the test profile's seller), kept on the invoice at its issue.
+        assertEquals(Map.of("name", "Myriad", "address", "1 Test Street, Hangzhou, CN", "taxId",
+                "TEST-SELLER-TAX-ID"), invoice.getMap("seller"));
+        assertEquals("Myriad", draft.getString("seller.name"), "a draft names the seller of now");
 
         // Its invoice.issued event carries the subtotal and the tax beside the total.
         assertEquals(List.of(CHARGE, tax, CHARGE + tax), List.of("subtotal", "tax", "total").stream()
@@ -183,6 +187,8 @@ class InvoiceTaxTest {
         String html = given().auth().oauth2(t.viewer()).accept("text/html").get("/api/v1/invoices/" + id).then()
                 .statusCode(200).extract().asString();
         assertTrue(html.contains("VAT at 6%") && html.contains("<td>Tax</td>"), html);
+        assertTrue(html.contains("<dt>Issued by</dt><dd class=\"seller\">Myriad<br>1 Test Street, Hangzhou, CN<br>"
+                + "Tax ID TEST-SELLER-TAX-ID</dd>"), html);
 
         // A credit note of a third of the total takes back a third of the tax; its void puts it back.
         String note = CreditNoteTest.credit(Tokens.admin(), id, "tax-note-" + id,

@@ -91,6 +91,9 @@ public final class BillingApi {
             @Schema(description = "Who the invoice is made out to: the tenant's billing contact as it stood when the "
                     + "invoice was issued, never changed after (a draft shows the contact now; invoices issued before "
                     + "2026-12-05 have none)") BillTo billTo,
+            @Schema(description = "Who sells (myriad.billing.seller): its name, address and tax number as they stood "
+                    + "at the invoice's issue (a draft: now; invoices issued before 2026-12-07 have none)")
+            Seller seller,
             @Schema(description = "How the invoice is collected, by the tenant's payment terms at its issue (a "
                     + "draft: the terms now): CHARGE_AUTOMATICALLY (Stripe charges the default payment method when "
                     + "it is issued, and retries), SEND_INVOICE (Stripe emails it with a page to pay it by "
@@ -118,6 +121,13 @@ public final class BillingApi {
             @Schema(description = "What the tenant still owes on it: `total` less `credited` while it is ISSUED or "
                     + "UNCOLLECTIBLE, 0 once PAID or VOID; absent on a DRAFT") Money amountDue,
             @Schema(description = "Only on getInvoice") List<InvoiceLineView> lines) {}
+
+    @Schema(name = "Seller", description = "Who sells: the marketplace's legal identity, as it stood at the "
+            + "invoice's issue")
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Seller(@Schema(examples = "Hangzhou City Compute Marketplace Co., Ltd.") String name,
+            @Schema(examples = "88 Cloud Town Road, Xihu District, Hangzhou 310024, CN") String address,
+            @Schema(description = "Its tax registration number", examples = "91330106MA2J8K7Q3X") String taxId) {}
 
     @Schema(name = "BillTo", description = "Who an invoice is made out to")
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -80,7 +80,8 @@ public class CloseRepository {
      * collection method kept on the invoice).
      */
     public Uni<Closed> invoice(SqlConnection c, String period, Instant start, Instant end, Instant at, String by,
-            BigDecimal feePercent, boolean stripeConfigured, int dueDays, InvoiceRepository.TaxRate platformTax) {
+            BigDecimal feePercent, boolean stripeConfigured, int dueDays, InvoiceRepository.TaxRate platformTax,
+            String sellerJson) {
         OffsetDateTime now = SqlTimes.utc(at);
         return c.preparedQuery("create temp table rated on commit drop as " + RatingSql.LINES)
                 .execute(Tuple.tuple().addValue(period).addValue(SqlTimes.utc(start)).addValue(SqlTimes.utc(end))
@@ -157,12 +158,12 @@ public class CloseRepository {
                                    due_at = $2::timestamptz
                                             + make_interval(days => coalesce(t.days_until_due, $3::int)),
                                    collection_method = coalesce(t.collection_method, 'CHARGE_AUTOMATICALLY'),
-                                   bill_to = myriad_bill_to(i.tenant_id),
+                                   bill_to = myriad_bill_to(i.tenant_id), seller = $4::text::jsonb,
                                    updated_at = $2::timestamptz
                               from numbered n left join payment_terms t on t.tenant_id = n.tenant_id
                              where i.id = n.invoice_id
                             returning i.id, i.tenant_id, i.currency, i.total_minor, i.credit_applied_minor, i.number)
-                        select * from upd""").execute(Tuple.of(period, now, dueDays)))
+                        select * from upd""").execute(Tuple.of(period, now, dueDays, sellerJson)))
                 .chain(() -> c.preparedQuery("""
                         insert into ledger_transactions (id, kind, reference, tenant_id, invoice_id, period, memo,
                                                          created_by, created_at)

@@ -24,7 +24,8 @@ public class InvoiceRepository {
             Long subtotalMinor, Long creditAppliedMinor, Long totalMinor, long refundedMinor, Instant issuedAt,
             Instant dueAt, Instant paidAt, Instant paymentFailedAt, String stripeInvoiceId, String stripeState,
             String stripeNote, String billToJson, String collectionMethod, String hostedInvoiceUrl,
-            String invoicePdfUrl, String stripeStatus, Instant overdueSince, long creditedMinor, long taxMinor) {
+            String invoicePdfUrl, String stripeStatus, Instant overdueSince, long creditedMinor, long taxMinor,
+            String sellerJson) {
 
         /** The tax in {@code amountMinor} taken off this invoice ({@link TaxShare}). */
         public long taxShareOf(long amountMinor) {
@@ -62,7 +63,7 @@ public class InvoiceRepository {
                                       'CHARGE_AUTOMATICALLY')
                         else i.collection_method end,
                    i.hosted_invoice_url, i.invoice_pdf_url, i.stripe_status, i.overdue_since, i.credited_minor,
-                   i.tax_minor
+                   i.tax_minor, i.seller::text
               from invoices i left join stripe_pushes s on s.invoice_id = i.id""";
 
     /**
@@ -143,7 +144,8 @@ public class InvoiceRepository {
                     r.getString(5), r.getLong(6), r.getLong(7), r.getLong(8), r.getLong(9), instant(r, 10),
                     instant(r, 11), instant(r, 12), instant(r, 13), r.getString(14), r.getString(15),
                     r.getString(16), r.getString(17), r.getString(18), r.getString(19),
-                    r.getString(20), r.getString(21), instant(r, 22), r.getLong(23), r.getLong(24)));
+                    r.getString(20), r.getString(21), instant(r, 22), r.getLong(23), r.getLong(24),
+                    r.getString(25)));
         }
         return out;
     }

@@ -49,6 +49,17 @@ public class InvoiceHtmlWriter implements MessageBodyWriter<InvoiceView> {
         b.append("<p class=\"state\">").append(esc(i.state())).append(i.state().equals("DRAFT")
                 ? " &mdash; follows usage as it is rated; not final" : "").append("</p>");
         b.append("<dl>");
+        if (i.seller() != null) {
+            // A tax invoice names its supplier and the supplier's tax number.
+            b.append("<dt>Issued by</dt><dd class=\"seller\">").append(esc(i.seller().name()));
+            if (i.seller().address() != null) {
+                b.append("<br>").append(esc(i.seller().address()));
+            }
+            if (i.seller().taxId() != null) {
+                b.append("<br>Tax ID ").append(esc(i.seller().taxId()));
+            }
+            b.append("</dd>");
+        }
         if (i.billTo() != null) {
             b.append("<dt>Billed to</dt><dd class=\"bill-to\">").append(esc(i.billTo().name()));
             if (i.billTo().address() != null) {

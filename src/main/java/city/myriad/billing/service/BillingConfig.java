@@ -40,6 +40,21 @@ public interface BillingConfig {
 
     Tax tax();
 
+    Seller seller();
+
+    /** Who sells on the invoices: the marketplace's legal identity, kept on each invoice at its issue. */
+    interface Seller {
+        /** Its legal name. */
+        @WithDefault("Myriad")
+        String name();
+
+        /** Its registered address, one line. */
+        Optional<String> address();
+
+        /** Its tax registration number (a VAT number, a unified social credit code). */
+        Optional<String> taxId();
+    }
+
     /**
      * The platform's tax on what it sells (docs/billing.md, "Tax"): the rate of a tenant whose payment terms name none.
      * 0 charges no tax (no TAX line).

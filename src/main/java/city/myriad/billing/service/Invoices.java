@@ -4,6 +4,7 @@ import city.myriad.billing.mapping.BillingApi.BillTo;
 import city.myriad.billing.mapping.BillingApi.BillingAddress;
 import city.myriad.billing.mapping.BillingApi.InvoiceLineView;
 import city.myriad.billing.mapping.BillingApi.InvoiceView;
+import city.myriad.billing.mapping.BillingApi.Seller;
 import city.myriad.billing.model.InvoiceState;
 import city.myriad.billing.repository.InvoiceRepository;
 import city.myriad.billing.repository.InvoiceRepository.InvoiceRow;
@@ -119,6 +120,7 @@ public class Invoices {
                     SignedMoney.of(r.taxMinor(), r.currency()), Money.of(r.creditAppliedMinor(), r.currency()), Money.of(r.totalMinor(), r.currency()),
                     Money.of(r.refundedMinor(), r.currency()), r.issuedAt(), r.dueAt(), r.paidAt(),
                     r.paymentFailedAt(), r.stripeInvoiceId(), r.stripeState(), r.stripeNote(), billTo(r.billToJson()),
+                    seller(r.sellerJson()),
                     r.collectionMethod(), r.hostedInvoiceUrl(), r.invoicePdfUrl(), r.stripeStatus(),
                     "ISSUED".equals(r.state()) && r.overdueSince() != null
                             && !r.overdueSince().isAfter(clock.instant()) ? r.overdueSince() : null,
@@ -137,11 +139,33 @@ public class Invoices {
                     r.state(), SignedMoney.of(subtotal, r.currency()), SignedMoney.of(tax, r.currency()),
                     Money.of(applied, r.currency()),
                     Money.of(total, r.currency()), Money.of(0, r.currency()), null, null, null, null, null, null, null,
-                    billTo(r.billToJson()), r.collectionMethod(), null, null, null, null,
+                    billTo(r.billToJson()), seller(config.seller()), r.collectionMethod(), null, null, null, null,
                     Money.of(0, r.currency()), null,
                     withLines ? ls.stream().map(l -> line(r.period(), r.currency(), l)).toList()
                             : null);
         });
+    }
+
+    /** Who sells, as the invoice keeps it from its issue; null for one issued before sellers were kept. */
+    static Seller seller(String json) {
+        if (json == null) {
+            return null;
+        }
+        io.vertx.core.json.JsonObject o = new io.vertx.core.json.JsonObject(json);
+        return new Seller(o.getString("name"), o.getString("address"), o.getString("taxId"));
+    }
+
+    /** Who sells now (a draft's, and what the close keeps on each invoice). */
+    static Seller seller(BillingConfig.Seller s) {
+        return new Seller(s.name(), s.address().orElse(null), s.taxId().orElse(null));
+    }
+
+    /** The seller as the close stores it on each invoice it issues. */
+    static String sellerJson(BillingConfig.Seller s) {
+        io.vertx.core.json.JsonObject o = new io.vertx.core.json.JsonObject().put("name", s.name());
+        s.address().ifPresent(a -> o.put("address", a));
+        s.taxId().ifPresent(t -> o.put("taxId", t));
+        return o.encode();
     }
 
     /** Who the invoice is made out to, as the database keeps it (V34, {@code myriad_bill_to}); null for none. */

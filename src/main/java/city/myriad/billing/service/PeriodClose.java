@@ -77,7 +77,8 @@ public class PeriodClose {
                         : close.invoice(c, p.toString(), p.start(), p.end(), now, caller.username(),
                                 config.marketplaceFeePercent(), config.stripe().apiKey().isPresent(),
                                 config.paymentTermsDays(),
-                                new InvoiceRepository.TaxRate(config.tax().ratePercent(), config.tax().name())))
+                                new InvoiceRepository.TaxRate(config.tax().ratePercent(), config.tax().name()),
+                                Invoices.sellerJson(config.seller())))
                         .chain(done -> {
                             if (!done.invoicedNow()) {
                                 return read(c, p.toString());
