@@ -201,6 +201,7 @@ class InvoiceTaxTest {
         String noteHtml = given().auth().oauth2(t.viewer()).accept("text/html").get("/api/v1/credit-notes/" + note)
                 .then().statusCode(200).extract().asString();
         assertTrue(noteHtml.contains("<td>Of which tax</td><td class=\"n\">-2.88</td>"), noteHtml);
+        assertTrue(noteHtml.contains("<dt>Issued by</dt><dd class=\"seller\">Myriad<br>"), noteHtml);
         assertEquals(-CHARGE / 10 + CHARGE / 3, account(id, "MARKETPLACE_REVENUE"),
                 "the marketplace bears the rest of the note (operators keep their share)");
         CreditNoteTest.voidNote(Tokens.admin(), note, null).then().statusCode(200);

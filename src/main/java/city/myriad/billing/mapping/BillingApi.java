@@ -191,7 +191,8 @@ public final class BillingApi {
             @Schema(description = "The void in Stripe: PENDING (to void there once made there, or retrying), VOIDED, "
                     + "FAILED (given up after 12 attempts; stripeVoidNote says why); absent: nothing to void there",
                     enumeration = {"PENDING", "VOIDED", "FAILED"}) String stripeVoidState,
-            @Schema(description = "Stripe's last error voiding it") String stripeVoidNote) implements Identified {}
+            @Schema(description = "Stripe's last error voiding it") String stripeVoidNote,
+            @Schema(description = "Who sells: its invoice's seller") Seller seller) implements Identified {}
 
     @Schema(name = "CreditNoteVoidRequest", description = "Why a credit note is voided (optional)")
     public record CreditNoteVoidRequest(

@@ -23,7 +23,7 @@ public class CreditNoteRepository {
             String period, String currency, long amountMinor, String reason, String memo, String appliedTo,
             String idempotencyKey, Instant createdAt, String stripeState, String stripeCreditNoteId,
             String stripeLastError, Instant voidedAt, String voidedBy, String voidMemo, String stripeVoidState,
-            String stripeVoidLastError, long invoiceSubtotalMinor, long invoiceTaxMinor) {
+            String stripeVoidLastError, long invoiceSubtotalMinor, long invoiceTaxMinor, String sellerJson) {
 
         /** Of its amount, the tax it takes back ({@link TaxShare}: its invoice's tax in proportion). */
         public long taxMinor() {
@@ -35,7 +35,7 @@ public class CreditNoteRepository {
             select n.id, n.number, n.invoice_id, i.number, n.tenant_id, i.period, n.currency, n.amount_minor, n.reason,
                    n.memo, n.applied_to, n.idempotency_key, n.created_at, n.stripe_state, n.stripe_credit_note_id,
                    n.stripe_last_error, n.voided_at, n.voided_by, n.void_memo, n.stripe_void_state,
-                   n.stripe_void_last_error, coalesce(i.subtotal_minor, 0), i.tax_minor
+                   n.stripe_void_last_error, coalesce(i.subtotal_minor, 0), i.tax_minor, i.seller::text
               from credit_notes n join invoices i on i.id = n.invoice_id""";
 
     /** What a new credit note is. */
@@ -132,7 +132,8 @@ public class CreditNoteRepository {
                     r.getString(5), r.getString(6), r.getLong(7), r.getString(8), r.getString(9), r.getString(10),
                     r.getString(11), SqlTimes.instant(r.getValue(12)), r.getString(13), r.getString(14),
                     r.getString(15), r.getValue(16) == null ? null : SqlTimes.instant(r.getValue(16)), r.getString(17),
-                    r.getString(18), r.getString(19), r.getString(20), r.getLong(21), r.getLong(22)));
+                    r.getString(18), r.getString(19), r.getString(20), r.getLong(21), r.getLong(22),
+                    r.getString(23)));
         }
         return out;
     }

@@ -55,8 +55,9 @@ public class CreditNoteHtmlWriter implements MessageBodyWriter<CreditNoteView> {
                 .append("</h1>").append("VOID".equals(n.status()) ? "<p><strong>Voided " + InvoiceHtmlWriter.esc(
                         String.valueOf(n.voidedAt())) + (n.voidMemo() == null ? "" : ": "
                         + InvoiceHtmlWriter.esc(n.voidMemo())) + ". It credits nothing; the invoice asks what it "
-                        + "asked before this note.</strong></p>" : "").append("<dl>")
-                .append("<dt>Credits invoice</dt><dd>").append(InvoiceHtmlWriter.esc(n.invoiceNumber()))
+                        + "asked before this note.</strong></p>" : "").append("<dl>");
+        InvoiceHtmlWriter.seller(b, n.seller());
+        b.append("<dt>Credits invoice</dt><dd>").append(InvoiceHtmlWriter.esc(n.invoiceNumber()))
                 .append(" (billing period ").append(InvoiceHtmlWriter.esc(n.period())).append(")</dd>")
                 .append("<dt>Tenant</dt><dd>").append(InvoiceHtmlWriter.esc(String.valueOf(n.tenantId())))
                 .append("</dd><dt>Issued</dt><dd>").append(InvoiceHtmlWriter.esc(String.valueOf(n.createdAt())))

@@ -37,6 +37,21 @@ public class InvoiceHtmlWriter implements MessageBodyWriter<InvoiceView> {
         return a == null ? b : b == null ? a : a + " " + b;
     }
 
+    /** Who sells, as a tax invoice (and its credit notes) must name the supplier and its tax number; none: nothing. */
+    static void seller(StringBuilder b, city.myriad.billing.mapping.BillingApi.Seller s) {
+        if (s == null) {
+            return;
+        }
+        b.append("<dt>Issued by</dt><dd class=\"seller\">").append(esc(s.name()));
+        if (s.address() != null) {
+            b.append("<br>").append(esc(s.address()));
+        }
+        if (s.taxId() != null) {
+            b.append("<br>Tax ID ").append(esc(s.taxId()));
+        }
+        b.append("</dd>");
+    }
+
     static String render(InvoiceView i) {
         StringBuilder b = new StringBuilder(4096);
         String title = i.number() == null ? "Draft invoice " + i.period() : "Invoice " + i.number();
@@ -49,17 +64,7 @@ public class InvoiceHtmlWriter implements MessageBodyWriter<InvoiceView> {
         b.append("<p class=\"state\">").append(esc(i.state())).append(i.state().equals("DRAFT")
                 ? " &mdash; follows usage as it is rated; not final" : "").append("</p>");
         b.append("<dl>");
-        if (i.seller() != null) {
-            // A tax invoice names its supplier and the supplier's tax number.
-            b.append("<dt>Issued by</dt><dd class=\"seller\">").append(esc(i.seller().name()));
-            if (i.seller().address() != null) {
-                b.append("<br>").append(esc(i.seller().address()));
-            }
-            if (i.seller().taxId() != null) {
-                b.append("<br>Tax ID ").append(esc(i.seller().taxId()));
-            }
-            b.append("</dd>");
-        }
+        seller(b, i.seller());
         if (i.billTo() != null) {
             b.append("<dt>Billed to</dt><dd class=\"bill-to\">").append(esc(i.billTo().name()));
             if (i.billTo().address() != null) {

@@ -233,6 +233,7 @@ public class CreditNotes {
         return new CreditNoteView(r.id(), r.number(), r.invoiceId(), r.invoiceNumber(), r.tenantId(), r.period(),
                 Money.of(r.amountMinor(), r.currency()), Money.of(r.taxMinor(), r.currency()), r.reason(), r.memo(), r.appliedTo(), r.createdAt(),
                 r.stripeState(), r.stripeCreditNoteId(), r.stripeLastError(), r.voidedAt() == null ? "ISSUED" : "VOID",
-                r.voidedAt(), r.voidedBy(), r.voidMemo(), r.stripeVoidState(), r.stripeVoidLastError());
+                r.voidedAt(), r.voidedBy(), r.voidMemo(), r.stripeVoidState(), r.stripeVoidLastError(),
+                Invoices.seller(r.sellerJson()));
     }
 }
