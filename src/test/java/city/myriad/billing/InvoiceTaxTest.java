@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
  * stripe-java client against WireMock: a tenant's rate from its payment terms is one TAX line on its draft and its
  * invoice, owed to the tax authority (never the operator's, never the marketplace's fee), paid by prepaid credit as
  * money is, pushed to Stripe and exported to FOCUS as a Tax charge; a credit note and its void take back and restore
- * its share of the tax. Months of their own (2022-05, 2022-06).
+ * its share of the tax. Months of their own (2022-03 to 2022-06).
  */
 @QuarkusTest
 @QuarkusTestResource(OidcWiremockTestResource.class)
@@ -285,6 +285,31 @@ class InvoiceTaxTest {
         given().auth().oauth2(Tokens.admin()).queryParam("currency", "CNY").queryParam("from", before.toString())
                 .queryParam("to", before.toString()).get("/api/v1/billing/tax-report").then().statusCode(400)
                 .body("errors[0].field", equalTo("to"));
+    }
+
+    @Test
+    void a_refund_above_a_months_charges_refunds_its_tax_with_it() {
+        World.Tenant t = World.tenant();
+        terms(Tokens.admin(), t, "{\"collectionMethod\":\"CHARGE_AUTOMATICALLY\",\"daysUntilDue\":14,"
+                + "\"taxRatePercent\":6}").then().statusCode(200).body("taxName", equalTo("VAT"));
+        // A reservation of 10,000 bought in March, cancelled in April for a fee of 1,000.
+        History.reserved(pool, t.id(), t.projectId(), World.cluster(1), 4, Instant.parse("2022-03-20T00:00:00Z"),
+                Instant.parse("2022-04-20T00:00:00Z"), 10000, Instant.parse("2022-03-10T00:00:00Z"),
+                Instant.parse("2022-04-02T00:00:00Z"), 1000L);
+        Periods.close("2022-03");
+        JsonPath march = invoiceOf(t, "2022-03");
+        assertEquals(List.of("RESERVATION", "TAX"), march.getList("lines.kind"));
+        assertEquals(10600, march.getLong("total.amountMinor"));
+
+        // April gives back 9,000 and the 540 of tax charged on it: both carried to the wallet, nothing owed.
+        Periods.close("2022-04");
+        JsonPath april = invoiceOf(t, "2022-04");
+        assertEquals(List.of("RESERVATION_CANCELLATION", "TAX", "CREDIT_CARRIED"), april.getList("lines.kind"));
+        assertEquals(List.of(-9000, -540, 9540), april.getList("lines.amount.amountMinor"));
+        assertEquals(-540, april.getLong("tax.amountMinor"));
+        assertEquals(0, april.getLong("total.amountMinor"));
+        assertEquals(540, account(april.getString("id"), "TAX_PAYABLE"), "the tax owed on March's sale goes back");
+        assertEquals(-9540, account(april.getString("id"), "TENANT_CREDIT"));
     }
 
     @Test
