@@ -182,6 +182,9 @@ class InvoiceTaxTest {
         assertEquals(id, taxRows.get(0).get("InvoiceId"));
         assertEquals(null, taxRows.get(0).get("SkuId"), "a Tax charge has no SKU");
         assertEquals(null, taxRows.get(0).get("PricingQuantity"));
+        assertEquals(0, rows.stream().filter(r -> id.equals(r.get("InvoiceId"))).map(r -> new BigDecimal(
+                r.get("BilledCost"))).reduce(BigDecimal.ZERO, BigDecimal::add).compareTo(BigDecimal.valueOf(CHARGE + tax,
+                2)), "the invoice's rows, tax included, sum to its total");
 
         // The HTML invoice prints it.
         String html = given().auth().oauth2(t.viewer()).accept("text/html").get("/api/v1/invoices/" + id).then()
