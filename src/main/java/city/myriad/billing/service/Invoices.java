@@ -117,7 +117,8 @@ public class Invoices {
             Uni<List<LineRow>> lines = withLines ? invoices.stored(c, r.id()) : Uni.createFrom().item(List.of());
             return lines.map(ls -> new InvoiceView(r.id(), r.number(), r.tenantId(), r.period(), p.start(), p.end(),
                     r.currency(), r.state(), SignedMoney.of(r.subtotalMinor(), r.currency()),
-                    SignedMoney.of(r.taxMinor(), r.currency()), Money.of(r.creditAppliedMinor(), r.currency()), Money.of(r.totalMinor(), r.currency()),
+                    SignedMoney.of(r.taxMinor(), r.currency()), Money.of(r.creditAppliedMinor(), r.currency()),
+                    Money.of(r.totalMinor(), r.currency()),
                     Money.of(r.refundedMinor(), r.currency()), r.issuedAt(), r.dueAt(), r.paidAt(),
                     r.paymentFailedAt(), r.stripeInvoiceId(), r.stripeState(), r.stripeNote(), billTo(r.billToJson()),
                     seller(r.sellerJson()),
