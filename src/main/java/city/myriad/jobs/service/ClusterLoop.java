@@ -346,8 +346,13 @@ final class ClusterLoop implements Runnable {
                 });
         appliedHolds = null;
         shortWritten = null;
-        // What is in the inbox now is in the rows read next: drop it first, so nothing is applied twice.
-        drain(1_000_000, parts.clock.instant());
+        // What is in the inbox now is in the rows read next: drop it first, so nothing is applied twice. But a change
+        // to the nodes or their maintenance windows posted since they were read above (a window scheduled while this
+        // rebuild ran) is in no row read next: the refresh below reads them again, or the loop would place work on a
+        // node its window is about to take until the next timed read (NODES_REFRESH).
+        if (drain(1_000_000, parts.clock.instant()).stream().anyMatch(e -> "NODES".equals(e.kind()))) {
+            nodesChanged = true;
+        }
         List<JobRow> live = parts.await(() -> parts.scoped.asPlatform(() -> parts.jobs.live(clusterId)));
         rebuilding = true;
         runningKnown = false;
