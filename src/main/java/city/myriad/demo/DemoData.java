@@ -198,7 +198,7 @@ public class DemoData {
                 new PriceEntry("ASCEND-910B", PriceClass.RESERVED, Money.of(900, "CNY"), null, null),
                 new PriceEntry("ASCEND-910B", PriceClass.ON_DEMAND, Money.of(1200, "CNY"), null, null),
                 new PriceEntry("ASCEND-910B", PriceClass.SPOT, Money.of(600, "CNY"), Money.of(400, "CNY"),
-                        Money.of(1000, "CNY"))), 10);
+                        Money.of(1000, "CNY"))), 10, null);
         return priceBooks.set(LOADER, HANGZHOU_CLUSTER, prices, null)
                 .invoke(b -> LOG.infof("Demo price book set: version %d", b.version())).replaceWithVoid();
     }

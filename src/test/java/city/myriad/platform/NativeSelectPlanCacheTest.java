@@ -66,13 +66,14 @@ class NativeSelectPlanCacheTest {
                 .chain(() -> jobs.projected(DemoData.ACME, null, null))
                 .chain(() -> nodes.models(DemoData.HANGZHOU_CLUSTER))
                 .chain(() -> nodes.capacity(DemoData.HANGZHOU_CLUSTER))
-                .chain(() -> prices.current(DemoData.HANGZHOU_CLUSTER)));
+                .chain(() -> prices.current(DemoData.HANGZHOU_CLUSTER, java.time.Instant.now()))
+                .chain(() -> prices.scheduled(DemoData.HANGZHOU_CLUSTER, java.time.Instant.now())));
         run(reads);
         int before = plans();
         for (int i = 0; i < 50; i++) {
             run(reads);
         }
-        assertEquals(before, plans(), "50 rounds of seven reads stored plans");
+        assertEquals(before, plans(), "50 rounds of eight reads stored plans");
     }
 
     private static void run(Supplier<Uni<?>> work) throws Throwable {

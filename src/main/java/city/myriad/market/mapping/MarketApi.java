@@ -5,6 +5,7 @@ import city.myriad.market.model.PriceBook;
 import city.myriad.market.model.PriceClass;
 import city.myriad.platform.money.Money;
 import city.myriad.platform.validation.MaxChars;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
@@ -41,18 +42,56 @@ public final class MarketApi {
     public record SetPrices(
             @NotEmpty @Size(max = 300) List<@Valid @NotNull PriceEntry> prices,
             @Min(0) @Max(1000) @Schema(description = "Surcharge in percent for keeping a gang inside one block "
-                    + "(default 0)", examples = "10", minimum = "0", maximum = "1000") Integer sameBlockPremiumPercent) {}
+                    + "(default 0)", examples = "10", minimum = "0", maximum = "1000") Integer sameBlockPremiumPercent,
+            @Schema(description = "When the book comes into force: now when left out, or a time to come, at most 366 "
+                    + "days ahead (a price change announced to buyers: `getPrices` lists it under `scheduled`, "
+                    + "`listOffers` as each offer's `priceChange`). It replaces the schedule from then on: a change "
+                    + "scheduled at or after it is superseded and never comes into force",
+                    examples = "2027-01-01T00:00:00Z") Instant effectiveAt) {}
 
-    @Schema(name = "PriceBook", description = "The price book in force: a version, never changed once set")
+    @Schema(name = "PriceBook", description = "A version of a cluster's price book, never changed once set: the one "
+            + "in force (getPrices), or the one just set (setPrices)")
     public record PriceBookView(UUID clusterId, @Schema(examples = "3") int version,
             @Schema(examples = "CNY") String currency, @Schema(examples = "10") int sameBlockPremiumPercent,
-            Instant effectiveAt, List<PriceEntry> prices) {
+            @Schema(description = "When it came (or comes) into force") Instant effectiveAt, List<PriceEntry> prices,
+            @JsonInclude(JsonInclude.Include.NON_NULL) @Schema(description = "getPrices: the versions set to come into "
+                    + "force later, soonest first ([] for none), each in force from its effectiveAt until the next; "
+                    + "left out of setPrices' answer")
+            List<ScheduledPriceBook> scheduled) {
 
+        /** A version alone: setPrices' answer. */
         public static PriceBookView of(PriceBook b) {
+            return of(b, null);
+        }
+
+        /** The version in force with what is scheduled after it (getPrices). */
+        public static PriceBookView of(PriceBook b, List<PriceBook> scheduled) {
             return new PriceBookView(b.clusterId(), b.version(), b.currency(), b.sameBlockPremiumPercent(),
-                    b.effectiveAt(), b.prices().stream().map(PriceEntry::of).toList());
+                    b.effectiveAt(), b.prices().stream().map(PriceEntry::of).toList(),
+                    scheduled == null ? null : scheduled.stream().map(ScheduledPriceBook::of).toList());
         }
     }
+
+    @Schema(name = "ScheduledPriceBook", description = "A version of the price book set to come into force later")
+    public record ScheduledPriceBook(@Schema(examples = "4") int version, @Schema(examples = "CNY") String currency,
+            @Schema(examples = "10") int sameBlockPremiumPercent,
+            @Schema(description = "When it comes into force", examples = "2027-01-01T00:00:00Z") Instant effectiveAt,
+            List<PriceEntry> prices) {
+
+        static ScheduledPriceBook of(PriceBook b) {
+            return new ScheduledPriceBook(b.version(), b.currency(), b.sameBlockPremiumPercent(), b.effectiveAt(),
+                    b.prices().stream().map(PriceEntry::of).toList());
+        }
+    }
+
+    @Schema(name = "OfferPriceChange", description = "The next price change of an offer, scheduled by its cluster's "
+            + "operator (setPrices with effectiveAt)")
+    public record OfferPriceChange(@Schema(description = "When the new price comes into force") Instant effectiveAt,
+            @Schema(examples = "4") int priceBookVersion,
+            @Schema(description = "Per card-hour from then (a SPOT price that follows utilization: at today's "
+                    + "utilization); null when the offer is no longer sold from then") Money unitPrice,
+            @Schema(description = "The same with the guarantee that a gang stays inside one block; null with "
+                    + "unitPrice") Money sameBlockUnitPrice) {}
 
     @Schema(name = "Offer", description = "Cards of one model in one class on one cluster, for sale now")
     public record OfferView(UUID clusterId, @Schema(examples = "hangzhou-city") String clusterSlug,
@@ -65,7 +104,9 @@ public final class MarketApi {
             @Schema(description = "Cards on available nodes now", examples = "10000") long cardsAvailable,
             @Schema(description = "The most cards available in one block: the largest gang that fits in one block now",
                     examples = "1280") long largestGangInOneBlock,
-            @Schema(examples = "3") int priceBookVersion) {
+            @Schema(examples = "3") int priceBookVersion,
+            @Schema(description = "The next change of this price that its operator scheduled; null for none")
+            OfferPriceChange priceChange) {
 
         public String key() {
             return clusterId + "|" + model + "|" + priceClass;

@@ -23,25 +23,53 @@ import java.util.UUID;
 @ApplicationScoped
 public class PriceBookRepository {
 
-    /** The version in force of every cluster that has a price book, in cluster order. */
-    public Uni<List<PriceBook>> currentOfAll() {
-        return SessionSql.select(CURRENT.formatted("")).getResultList().map(PriceBookRepository::books);
+    /**
+     * The version in force at {@code at} of every cluster that has one, in cluster order: of the versions effective by
+     * then, the newest (a version set later with an earlier {@code effectiveAt} supersedes one scheduled after it).
+     */
+    public Uni<List<PriceBook>> currentOfAll(Instant at) {
+        return SessionSql.select(CURRENT.formatted("")).setParameter("at", SqlTimes.utc(at))
+                .getResultList().map(PriceBookRepository::books);
     }
 
-    /** The version in force of the cluster's price book; empty if it has none. */
-    public Uni<java.util.Optional<PriceBook>> current(UUID clusterId) {
-        return SessionSql.select(CURRENT.formatted("where cluster_id = :cluster"))
-                .setParameter("cluster", clusterId)
+    /** The version of the cluster's price book in force at {@code at}; empty if none is. */
+    public Uni<java.util.Optional<PriceBook>> current(UUID clusterId, Instant at) {
+        return SessionSql.select(CURRENT.formatted("and cluster_id = :cluster"))
+                .setParameter("cluster", clusterId).setParameter("at", SqlTimes.utc(at))
                 .getResultList().map(rows -> books(rows).stream().findFirst());
     }
 
     private static final String CURRENT = """
             select b.cluster_id, b.version, b.currency, b.same_block_premium_percent, b.effective_at,
                    b.set_by, p.model, p.price_class, p.unit_price_minor, p.floor_minor, p.ceiling_minor
-              from (select distinct on (cluster_id) * from price_books %s
+              from (select distinct on (cluster_id) * from price_books where effective_at <= :at %s
                      order by cluster_id, version desc) b
               join prices p on p.cluster_id = b.cluster_id and p.version = b.version
              order by b.cluster_id, p.model, p.price_class""";
+
+    /**
+     * The versions of the cluster's book (every cluster's for null) that will come into force after {@code at}, in
+     * cluster and time order: effective after {@code at}, and not superseded (no newer version effective at or before
+     * theirs).
+     */
+    public Uni<List<PriceBook>> scheduled(UUID clusterId, Instant at) {
+        SessionSql q = SessionSql.select("""
+                        select b.cluster_id, b.version, b.currency, b.same_block_premium_percent, b.effective_at,
+                               b.set_by, p.model, p.price_class, p.unit_price_minor, p.floor_minor, p.ceiling_minor
+                          from price_books b
+                          join prices p on p.cluster_id = b.cluster_id and p.version = b.version
+                         where b.effective_at > :at""" + (clusterId == null ? "" : " and b.cluster_id = :cluster") + """
+
+                           and not exists (select 1 from price_books later
+                                            where later.cluster_id = b.cluster_id and later.version > b.version
+                                              and later.effective_at <= b.effective_at)
+                         order by b.cluster_id, b.effective_at, p.model, p.price_class""")
+                .setParameter("at", SqlTimes.utc(at));
+        if (clusterId != null) {
+            q.setParameter("cluster", clusterId);
+        }
+        return q.getResultList().map(PriceBookRepository::books);
+    }
 
     /**
      * Records the SPOT price of the cluster's model now, unless it is the price recorded last (same amount, currency

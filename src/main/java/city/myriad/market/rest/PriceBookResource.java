@@ -52,8 +52,12 @@ public class PriceBookResource {
     @Operation(operationId = "setPrices", summary = "Set the cluster's price book (its operator or a platform admin)",
             description = "Replaces the whole book with a new version: one currency, one price per card-hour for each "
                     + "model and class, optional spot bounds, and the premium for keeping a gang in one block. Old "
-                    + "versions stay: what was sold keeps the price it was sold at. With `If-Match` (the `ETag` of "
-                    + "`getPrices`), only if no other version landed since.")
+                    + "versions stay: what was sold keeps the price it was sold at. In force now, or from "
+                    + "`effectiveAt` (up to 366 days ahead: a price change announced to buyers, shown by `getPrices` "
+                    + "under `scheduled` and by `listOffers` as `priceChange`; a time already past is 400). A book "
+                    + "replaces the schedule from its `effectiveAt` on: a change scheduled at or after it never comes "
+                    + "into force. Answers the version set. With `If-Match` (the `ETag` of `getPrices`), only if no "
+                    + "other version landed since.")
     public Uni<PriceBookView> set(@PathParam("clusterId") UUID clusterId, @Valid @NotNull SetPrices body,
             @HeaderParam("If-Match") String ifMatch) {
         return books.set(callers.get(), clusterId, body, ifMatch);
@@ -81,7 +85,9 @@ public class PriceBookResource {
     @GET
     @Extension(name = "x-problem-codes", value = "CLUSTER_NOT_FOUND, PRICE_BOOK_NOT_FOUND")
     @Operation(operationId = "getPrices", summary = "The cluster's price book in force",
-            description = "Prices are public to every buyer.")
+            description = "Prices are public to every buyer. With the changes its operator scheduled (`scheduled`, "
+                    + "soonest first). 404 while no book is in force, even when the first one is scheduled (the "
+                    + "problem says when it comes into force).")
     public Uni<PriceBookView> get(@PathParam("clusterId") UUID clusterId) {
         callers.get();
         return books.get(clusterId);

@@ -71,7 +71,8 @@ public class JobPricing {
                 return new JobPrice(Money.of(q.unitPriceMinor, q.currency), q.priceBookVersion);
             });
         }
-        return inForce.get(clusterId, () -> scoped.unscoped(() -> books.current(clusterId)).map(b -> b.orElse(null)))
+        return inForce.get(clusterId, () -> scoped.unscoped(() -> books.current(clusterId, clock.instant()))
+                        .map(b -> b.orElse(null)))
                 .map(b -> {
                     Price p = b == null ? null : b.price(model, PriceClass.valueOf(priceClass)).orElse(null);
                     if (p == null) {

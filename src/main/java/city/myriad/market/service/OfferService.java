@@ -3,6 +3,7 @@ package city.myriad.market.service;
 import city.myriad.catalog.service.ClusterSupply;
 import city.myriad.catalog.service.ClusterSupply.ClusterRef;
 import city.myriad.catalog.service.ClusterSupply.ModelSupply;
+import city.myriad.market.mapping.MarketApi.OfferPriceChange;
 import city.myriad.market.mapping.MarketApi.OfferView;
 import city.myriad.market.model.Price;
 import city.myriad.market.model.PriceBook;
@@ -29,7 +30,8 @@ import java.util.stream.Collectors;
  * the cards available now and the largest gang that fits in one block. Offers are computed, not stored.
  *
  * <p>Utilization is that of running work per model, as the cluster's scheduling loop last reported it (every few
- * seconds): a SPOT price that follows utilization moves with it, and the cards available are those free now.
+ * seconds): a SPOT price that follows utilization moves with it, and the cards available are those free now. Each
+ * offer names the next change of its price its operator scheduled (the next version of the book to come into force).
  */
 @ApplicationScoped
 public class OfferService {
@@ -37,8 +39,10 @@ public class OfferService {
     private final Scoped scoped;
     private final ClusterSupply clusters;
     private final PriceBookRepository books;
+    private final java.time.Clock clock;
 
-    OfferService(Scoped scoped, ClusterSupply clusters, PriceBookRepository books) {
+    OfferService(Scoped scoped, ClusterSupply clusters, PriceBookRepository books, java.time.Clock clock) {
+        this.clock = clock;
         this.scoped = scoped;
         this.clusters = clusters;
         this.books = books;
@@ -48,12 +52,18 @@ public class OfferService {
     public Uni<Page<OfferView>> list(Caller caller, UUID clusterId, String model, String classFilter,
             PageRequest page) {
         PriceClass priceClass = city.myriad.platform.validation.Fields.oneOf("class", classFilter, PriceClass.class);
-        return clusters.all().chain(all -> scoped.unscoped(books::currentOfAll).chain(priced -> {
+        java.time.Instant now = clock.instant();
+        return clusters.all().chain(all -> scoped.unscoped(() -> books.currentOfAll(now)
+                .chain(priced -> books.scheduled(clusterId, now).map(scheduled -> {
+                    Map<UUID, PriceBook> next = new java.util.HashMap<>();
+                    scheduled.forEach(b -> next.putIfAbsent(b.clusterId(), b));  // soonest first
+                    return new Priced(priced, next);
+                }))).chain(priced -> {
             Map<UUID, ClusterRef> byId = all.stream().collect(Collectors.toMap(ClusterRef::id, Function.identity()));
-            List<PriceBook> selected = priced.stream()
+            List<PriceBook> selected = priced.inForce().stream()
                     .filter(b -> clusterId == null || b.clusterId().equals(clusterId))
                     .filter(b -> byId.containsKey(b.clusterId())).toList();
-            return offers(selected, byId, 0, new ArrayList<>());
+            return offers(selected, priced.next(), byId, 0, new ArrayList<>());
         })).map(offers -> {
             List<OfferView> matching = offers.stream()
                     .filter(o -> model == null || o.model().equals(model))
@@ -66,30 +76,43 @@ public class OfferService {
         });
     }
 
-    private Uni<List<OfferView>> offers(List<PriceBook> books, Map<UUID, ClusterRef> clustersById, int from,
-            List<OfferView> into) {
+    /** The books in force, and each cluster's next scheduled one. */
+    private record Priced(List<PriceBook> inForce, Map<UUID, PriceBook> next) {}
+
+    private Uni<List<OfferView>> offers(List<PriceBook> books, Map<UUID, PriceBook> next,
+            Map<UUID, ClusterRef> clustersById, int from, List<OfferView> into) {
         if (from >= books.size()) {
             return Uni.createFrom().item(into);
         }
         PriceBook book = books.get(from);
         return clusters.supply(book.clusterId()).chain(supply -> {
-            into.addAll(offersOf(clustersById.get(book.clusterId()), book, supply));
-            return offers(books, clustersById, from + 1, into);
+            into.addAll(offersOf(clustersById.get(book.clusterId()), book, next.get(book.clusterId()), supply));
+            return offers(books, next, clustersById, from + 1, into);
         });
     }
 
-    static List<OfferView> offersOf(ClusterRef cluster, PriceBook book, List<ModelSupply> supply) {
+    /** The offers of one book in force, each with its price under {@code next} (the next scheduled book, or null). */
+    static List<OfferView> offersOf(ClusterRef cluster, PriceBook book, PriceBook next, List<ModelSupply> supply) {
         Map<String, ModelSupply> byModel = supply.stream()
                 .collect(Collectors.toMap(ModelSupply::model, Function.identity()));
-        BigDecimal premium = BigDecimal.ONE.add(BigDecimal.valueOf(book.sameBlockPremiumPercent(), 2));
         List<OfferView> offers = new ArrayList<>();
         for (Price p : book.prices()) {
             ModelSupply s = byModel.getOrDefault(p.model(), new ModelSupply(p.model(), 0, 0, BigDecimal.ZERO));
             Money now = p.at(s.utilization());
+            OfferPriceChange change = null;
+            if (next != null) {
+                Money then = next.price(p.model(), p.priceClass()).map(n -> n.at(s.utilization())).orElse(null);
+                change = new OfferPriceChange(next.effectiveAt(), next.version(), then,
+                        then == null ? null : then.times(premium(next)));
+            }
             offers.add(new OfferView(cluster.id(), cluster.slug(), cluster.region(), p.model(), p.priceClass(), now,
-                    now.times(premium), p.followsUtilization(), s.availableCards(), s.largestBlockCards(),
-                    book.version()));
+                    now.times(premium(book)), p.followsUtilization(), s.availableCards(), s.largestBlockCards(),
+                    book.version(), change));
         }
         return offers;
+    }
+
+    private static BigDecimal premium(PriceBook book) {
+        return BigDecimal.ONE.add(BigDecimal.valueOf(book.sameBlockPremiumPercent(), 2));
     }
 }

@@ -1,6 +1,7 @@
 package city.myriad.market.service;
 
 import city.myriad.catalog.service.ClusterSupply;
+import city.myriad.market.mapping.MarketApi;
 import city.myriad.market.mapping.MarketApi.PriceBookView;
 import city.myriad.market.mapping.MarketApi.PriceEntry;
 import city.myriad.market.mapping.MarketApi.SetPrices;
@@ -20,6 +21,9 @@ import city.myriad.platform.security.Caller;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -56,23 +60,29 @@ public class PriceBookService {
     }
 
     /**
-     * Sets the cluster's prices as a new version of its price book. {@code ifMatch} (the If-Match header, or null):
-     * the entity tag of the book as last read; if a newer version landed since, or there is no book yet, 412 and
-     * nothing changes ({@link Preconditions}). Two conditional writers that read the same version both pass the
-     * check, and the unique version then refuses the second: it gets 412 too (without a condition, 409
-     * PRICE_BOOK_CHANGED as before).
+     * Sets the cluster's prices as a new version of its price book, in force from {@code effectiveAt} (now when left
+     * out; a time to come, at most {@link #MOST_AHEAD} ahead, announces a change). {@code ifMatch} (the If-Match header,
+     * or null): the entity tag of the book as last read (getPrices: the book in force and its schedule); if another
+     * version landed since, or there is no book in force, 412 and nothing changes ({@link Preconditions}). Two
+     * conditional writers that read the same book both pass the check, and the unique version then refuses the second:
+     * it gets 412 too (without a condition, 409 PRICE_BOOK_CHANGED as before).
      */
     public Uni<PriceBookView> set(Caller caller, UUID clusterId, SetPrices command, String ifMatch) {
+        Instant now = clock.instant();
+        Instant effectiveAt = effectiveAt(command.effectiveAt(), now);
         return clusters.managed(caller, clusterId).chain(cluster -> clusters.models(cluster.id())
                 .map(models -> validated(command, models))
-                .chain(prices -> scoped.unscoped(() -> latest(clusterId, ifMatch).chain(latest -> {
+                .chain(prices -> scoped.unscoped(() -> latest(clusterId, ifMatch, now).chain(latest -> {
                     PriceBook book = new PriceBook(clusterId, latest + 1, prices.get(0).unitPrice().currency(),
                             command.sameBlockPremiumPercent() == null ? 0 : command.sameBlockPremiumPercent(),
-                            clock.instant(), caller.username(), prices);
+                            effectiveAt, caller.username(), prices);
+                    Map<String, Object> detail = new java.util.LinkedHashMap<>();
+                    detail.put("version", book.version());
+                    detail.put("effectiveAt", book.effectiveAt().toString());
+                    detail.put("sameBlockPremiumPercent", book.sameBlockPremiumPercent());
+                    detail.put("prices", PriceBookView.of(book).prices());
                     return books.insert(book).call(() -> audit.recordForOperator(caller, cluster.operatorId(),
-                            "setPrices", Target.of("PRICE_BOOK", clusterId), Map.of("version", book.version(),
-                                    "sameBlockPremiumPercent", book.sameBlockPremiumPercent(),
-                                    "prices", PriceBookView.of(book).prices()))).replaceWith(book);
+                            "setPrices", Target.of("PRICE_BOOK", clusterId), detail)).replaceWith(book);
                 }))))
                 .invoke(book -> pricing.priceBookChanged(clusterId))
                 .onFailure(Constraints::isUniqueViolation).transform(e -> ifMatch != null
@@ -83,26 +93,73 @@ public class PriceBookService {
                 .map(PriceBookView::of);
     }
 
-    /** The latest version (0: none yet), after checking {@code ifMatch} against the book in force when given. */
-    private Uni<Integer> latest(UUID clusterId, String ifMatch) {
+    /** How far ahead a price change may be announced. */
+    static final Duration MOST_AHEAD = Duration.ofDays(366);
+
+    /**
+     * A book's start: now when not given; else a time to come, no further than {@link #MOST_AHEAD}. A time already past
+     * is refused rather than moved: the book would claim to have been in force while other prices were sold.
+     */
+    static Instant effectiveAt(Instant asked, Instant now) {
+        if (asked == null) {
+            return now.truncatedTo(ChronoUnit.MICROS);
+        }
+        if (asked.isBefore(now)) {
+            throw new MyriadProblem.Validation(ProblemCode.VALIDATION_FAILED, "effectiveAt " + asked + " has passed; "
+                    + "leave it out to set the prices now", List.of(Violation.field("effectiveAt", "must not be in the "
+                    + "past (now: " + now + ")")));
+        }
+        if (asked.isAfter(now.plus(MOST_AHEAD))) {
+            throw new MyriadProblem.Validation(ProblemCode.VALIDATION_FAILED, "effectiveAt " + asked + " is more than "
+                    + MOST_AHEAD.toDays() + " days ahead", List.of(Violation.field("effectiveAt", "at most "
+                    + MOST_AHEAD.toDays() + " days ahead")));
+        }
+        return asked.truncatedTo(ChronoUnit.MICROS);
+    }
+
+    /**
+     * The newest version (0: none yet), after checking {@code ifMatch} against the book as getPrices renders it when
+     * given. The newest version is always in that rendering (in force, or the last scheduled: nothing newer supersedes
+     * it), so it is taken from the rendering compared: two writers who read the same one both write its successor, and
+     * the unique version refuses the second.
+     */
+    private Uni<Integer> latest(UUID clusterId, String ifMatch, Instant now) {
         if (ifMatch == null) {
             return books.latestVersion(clusterId);
         }
-        return books.current(clusterId).map(current -> {
+        return view(clusterId, now).map(current -> {
             if (current.isEmpty()) {
                 preconditions.checkAbsent(ifMatch);
             }
-            preconditions.check(ifMatch, PriceBookView.of(current.get()));
-            return current.get().version();
+            PriceBookView read = current.get();
+            preconditions.check(ifMatch, read);
+            return read.scheduled().stream().mapToInt(MarketApi.ScheduledPriceBook::version).max()
+                    .orElse(read.version());
         });
     }
 
-    /** The price book in force; 404 when the cluster sells nothing yet. */
+    /** The book in force now with its schedule; empty when none is in force. */
+    private Uni<java.util.Optional<PriceBookView>> view(UUID clusterId, Instant now) {
+        return books.current(clusterId, now).chain(current -> current.isEmpty()
+                ? Uni.createFrom().item(java.util.Optional.<PriceBookView>empty())
+                : books.scheduled(clusterId, now).map(scheduled -> java.util.Optional.of(
+                        PriceBookView.of(current.get(), scheduled))));
+    }
+
+    /**
+     * The price book in force with the versions scheduled after it; 404 when the cluster sells nothing yet (its first
+     * book may be scheduled: the problem says when it comes into force).
+     */
     public Uni<PriceBookView> get(UUID clusterId) {
+        Instant now = clock.instant();
         return clusters.find(clusterId)
-                .chain(cluster -> scoped.unscoped(() -> books.current(cluster.id())))
-                .map(book -> book.map(PriceBookView::of).orElseThrow(() -> new MyriadProblem.NotFound(
-                        ProblemCode.PRICE_BOOK_NOT_FOUND, "Cluster " + clusterId + " has no price book yet")));
+                .chain(cluster -> scoped.unscoped(() -> view(cluster.id(), now).chain(view -> view.isPresent()
+                        ? Uni.createFrom().item(view.get())
+                        : books.scheduled(cluster.id(), now).<PriceBookView>map(scheduled -> {
+                            throw new MyriadProblem.NotFound(ProblemCode.PRICE_BOOK_NOT_FOUND, "Cluster " + clusterId
+                                    + " has no price book in force yet" + (scheduled.isEmpty() ? ""
+                                    : "; its first comes into force at " + scheduled.get(0).effectiveAt()));
+                        }))));
     }
 
     /** Every rule of a book, checked at once: every broken one is listed. */

@@ -85,7 +85,7 @@ public class QuoteService {
                 .chain(cluster -> clusters.sellableOf(cluster.id(), command.model()))
                 .chain(capacity -> behindTheQueue(command, tenant, now)
                         .chain(queued -> utilizationNow(command).chain(utilization -> scoped.unscoped(
-                                () -> books.current(command.clusterId())
+                                () -> books.current(command.clusterId(), now)
                                 .chain(book -> calendar.from(command.clusterId(), command.model(), now)
                                         .map(holds -> quote(tenant, command, shape, sameBlock, book.orElse(null),
                                                 new CapacityCalendar(capacity, holds), queued, utilization,

@@ -201,7 +201,7 @@ public class ReservationService {
 
     /** The RESERVED price of the book in force (with the same-block premium), 409 NOT_FOR_SALE if there is none. */
     private Uni<Priced> inForce(UUID clusterId, String model, boolean sameBlock) {
-        return scoped.unscoped(() -> books.current(clusterId)).map(book -> {
+        return scoped.unscoped(() -> books.current(clusterId, clock.instant())).map(book -> {
             PriceBook b = book.orElse(null);
             Price p = b == null ? null : b.price(model, PriceClass.RESERVED).orElse(null);
             if (p == null) {

@@ -92,7 +92,7 @@ public class SpotPriceHistory {
     public long round() {
         Instant now = clock.instant();
         List<Sampled> prices = new ArrayList<>();
-        for (PriceBook book : Blocking.await(() -> scoped.unscoped(books::currentOfAll))) {
+        for (PriceBook book : Blocking.await(() -> scoped.unscoped(() -> books.currentOfAll(now)))) {
             List<Price> spot = book.prices().stream().filter(p -> p.priceClass() == PriceClass.SPOT).toList();
             if (spot.isEmpty()) {
                 continue;
