@@ -142,11 +142,16 @@ public final class MeteringApi {
             BigDecimal measuredCardSeconds, @Schema(description = "(measured - lifecycle) / lifecycle",
                     examples = "-0.05") BigDecimal difference, long eventCount, Instant checkedAt) {}
 
-    @Schema(name = "Alert", description = "A threshold of a budget or GPU-hour limit crossed in a period")
+    @Schema(name = "Alert", description = "A threshold of a budget or GPU-hour limit crossed in a period, or a "
+            + "budget's forecast for the month reaching it (BUDGET_FORECAST)")
     public record AlertView(UUID id, UUID tenantId, @Schema(description = "Absent: the tenant's own limit")
-            UUID projectId, @Schema(enumeration = {"BUDGET", "GPU_HOURS"}) String measure,
+            UUID projectId, @Schema(description = "BUDGET and GPU_HOURS: what was used crossed a threshold; "
+                    + "BUDGET_FORECAST: the month's forecast (getTenantBudget's `forecast`) reached the quotas' "
+                    + "forecastAlertPercent of the budget (the threshold), once a month", enumeration = {"BUDGET", "GPU_HOURS", "BUDGET_FORECAST"})
+            String measure,
             @Schema(examples = "2026-11") String period, @Schema(examples = "80") int threshold,
-            @Schema(description = "Used when raised: minor units of the currency, or GPU-hours", examples = "400000")
+            @Schema(description = "Used when raised (BUDGET_FORECAST: the forecast): minor units of the currency, or "
+                    + "GPU-hours", examples = "400000")
             BigDecimal used, @Schema(examples = "500000") BigDecimal limit,
             @Schema(description = "The currency, or GPU_HOURS", examples = "CNY") String unit, Instant raisedAt,
             @Schema(description = "The webhook delivery: PENDING, DELIVERED, FAILED; absent without a webhook")

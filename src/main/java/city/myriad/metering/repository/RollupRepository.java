@@ -257,14 +257,16 @@ public class RollupRepository {
 
     /**
      * The runs going on for the tenant (or one project) in one currency (null: any), from their start (or the
-     * period's, if later) to {@code now}: {cost in minor units (rounded half-even per run), card-milli-seconds}.
+     * period's, if later) to {@code now}: {cost in minor units (rounded half-even per run), card-milli-seconds, their
+     * price per hour together in minor units (rounded once)}.
      */
     public Uni<long[]> running(UUID tenantId, UUID projectId, String currency, Instant periodStart, Instant now) {
         String filter = (projectId == null ? "" : " and project_id = :project")
                 + (currency == null ? "" : " and currency = :currency");
         SessionSql q = SessionSql.select("""
                 select coalesce(sum(round(unit_price_minor * cards_milli * secs / 3600000.0)), 0),
-                       coalesce(sum(cards_milli * secs), 0)
+                       coalesce(sum(cards_milli * secs), 0),
+                       coalesce(round(sum(unit_price_minor * cards_milli / 1000.0)), 0)
                   from (select unit_price_minor, cast(cards_milli as bigint) as cards_milli,
                                greatest(0, floor(extract(epoch from :now - greatest(started_at, :from)))) as secs
                           from jobs where state = 'RUNNING' and tenant_id = :tenant""" + filter + ") r")
@@ -276,7 +278,8 @@ public class RollupRepository {
         if (currency != null) {
             q.setParameter("currency", currency);
         }
-        return q.single().map(r -> new long[] {((Number) r[0]).longValue(), ((Number) r[1]).longValue()});
+        return q.single().map(r -> new long[] {((Number) r[0]).longValue(), ((Number) r[1]).longValue(),
+                ((Number) r[2]).longValue()});
     }
 
     /** Takes the meter's turn: false if another replica's meter holds it (until its transaction ends). */

@@ -11,6 +11,7 @@ import city.myriad.platform.paging.Page;
 import city.myriad.platform.paging.PageRequest;
 import city.myriad.platform.security.Caller;
 import city.myriad.platform.time.Ids;
+import city.myriad.quota.service.Budgets;
 import city.myriad.quota.service.QuotaLimits;
 import city.myriad.quota.service.QuotaLimits.Watched;
 import city.myriad.tenancy.service.TenantProjects;
@@ -27,7 +28,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Alerts on budgets and GPU-hour limits. Every few seconds the meter's reading (billed this period plus the runs
- * going on) of each tenant or project with a limit is compared with its thresholds (50, 80 and 100% unless set);
+ * going on) of each tenant or project with a limit is compared with its thresholds (50, 80 and 100% unless set), and
+ * a budget's forecast for the month with the budget ({@code BUDGET_FORECAST}, once);
  * each threshold crossed raises one alert per period, never two (a unique key), and in the same transaction its
  * webhook delivery enters the outbox if the tenant has a webhook. At 100% of a budget whose policy is STOP, the
  * running ON_DEMAND jobs of that tenant (or project) are stopped in that transaction too.
@@ -43,13 +45,15 @@ public class Alerts {
     private final MeterReadings meter;
     private final AlertRepository alerts;
     private final BudgetStops stops;
+    private final Budgets budgets;
     private final TenantProjects projects;
     private final ObjectMapper json;
     private final Ids ids;
     private final Clock clock;
 
     Alerts(Scoped scoped, QuotaLimits quotas, MeterReadings meter, AlertRepository alerts, BudgetStops stops,
-            TenantProjects projects, ObjectMapper json, Ids ids, Clock clock) {
+            Budgets budgets, TenantProjects projects, ObjectMapper json, Ids ids, Clock clock) {
+        this.budgets = budgets;
         this.scoped = scoped;
         this.quotas = quotas;
         this.meter = meter;
@@ -81,6 +85,11 @@ public class Alerts {
                     .chain(used -> cross(w, "BUDGET", BigDecimal.valueOf(used.minor()),
                             BigDecimal.valueOf(budget.amountMinor()), budget.currency(), now))
                     .map(m -> n + m));
+            Integer percent = w.scope().forecastAlertPercent();
+            if (percent != null) {
+                raised = raised.chain(n -> forecast(w, percent, budget.amountMinor(), budget.currency(), now)
+                        .map(m -> n + m));
+            }
         }
         Long gpuHours = w.scope().gpuHours();
         if (gpuHours != null) {
@@ -122,6 +131,34 @@ public class Alerts {
             return n;
         });
     }
+
+    /**
+     * Raises the period's {@code BUDGET_FORECAST} alert once the month's forecast reaches {@code percent} of the budget
+     * ({@link Budgets#outlook}: reservations + used + the rest of the month at the usage's pace so far): the warning
+     * that comes before the thresholds of what was used, which the scope asked for (quotas' forecastAlertPercent). Its
+     * {@code used} is the forecast, its threshold the percentage. Never stops work. Read only until raised.
+     */
+    private Uni<Integer> forecast(Watched w, int percent, long budgetMinor, String currency, Instant now) {
+        String scope = w.projectId() == null ? "tenant" : "project:" + w.projectId();
+        String period = Period.of(now).toString();
+        return alerts.raised(w.tenantId(), scope, FORECAST, period).chain(already -> already.contains(percent)
+                ? Uni.createFrom().item(0)
+                : budgets.outlook(w.tenantId(), w.projectId(), currency, now).chain(ahead -> {
+                    boolean reached = BigDecimal.valueOf(ahead.forecastMinor()).multiply(BigDecimal.valueOf(100))
+                            .compareTo(BigDecimal.valueOf(budgetMinor).multiply(BigDecimal.valueOf(percent))) >= 0;
+                    if (ahead.usedMinor() <= 0 || !reached) {
+                        return Uni.createFrom().item(0);
+                    }
+                    AlertRow a = new AlertRow(ids.next(), w.tenantId(), w.projectId(), FORECAST, period, percent,
+                            BigDecimal.valueOf(ahead.forecastMinor()), BigDecimal.valueOf(budgetMinor), currency, now,
+                            null);
+                    return alerts.raise(a, scope).chain(fresh -> fresh ? enqueue(a, now).replaceWith(1)
+                            : Uni.createFrom().item(0));
+                }));
+    }
+
+    /** The measure of a forecast's alert. */
+    static final String FORECAST = "BUDGET_FORECAST";
 
     /**
      * The alert's webhook delivery, if the tenant has a webhook now that receives alerts (the outbox row, in the

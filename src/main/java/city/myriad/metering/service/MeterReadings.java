@@ -3,6 +3,7 @@ package city.myriad.metering.service;
 import city.myriad.platform.time.Period;
 import city.myriad.metering.repository.RollupRepository;
 import city.myriad.quota.service.Commitments;
+import city.myriad.quota.service.Spending;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
@@ -14,7 +15,7 @@ import java.util.UUID;
  * {@link Commitments} it reports what it has billed.
  */
 @ApplicationScoped
-public class MeterReadings implements Commitments {
+public class MeterReadings implements Commitments, Spending {
 
     /** Money in minor units of one currency, and card-seconds in thousandths of a card. */
     public record Used(long minor, long cardMilliSeconds) {
@@ -44,6 +45,13 @@ public class MeterReadings implements Commitments {
     public Uni<Used> used(UUID tenantId, UUID projectId, String currency, Instant now) {
         return billed(tenantId, projectId, currency, now).chain(b -> rollups.running(tenantId, projectId, currency,
                 Period.of(now).start(), now).map(r -> b.plus(new Used(r[0], r[1]))));
+    }
+
+    /** As a budget's forecast reads it: {@link #used}, and the runs going on per hour now. */
+    @Override
+    public Uni<Spending.Reading> read(UUID tenant, UUID project, String currency, Instant now) {
+        return billed(tenant, project, currency, now).chain(b -> rollups.running(tenant, project, currency,
+                Period.of(now).start(), now).map(r -> new Spending.Reading(b.minor() + r[0], r[2])));
     }
 
     @Override

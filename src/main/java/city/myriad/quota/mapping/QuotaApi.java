@@ -57,10 +57,14 @@ public final class QuotaApi {
             @Pattern(regexp = "FINISH|STOP", message = "FINISH or STOP")
             @Schema(description = "At 100% of the budget new work is refused; running ON_DEMAND jobs FINISH "
                     + "(default) or are stopped (STOP)", enumeration = {"FINISH", "STOP"}, examples = "FINISH")
-            String onBudgetExhausted) {
+            String onBudgetExhausted,
+            @Min(1) @Max(100) @Schema(description = "With a budget: a BUDGET_FORECAST alert is raised, once a month, when "
+                    + "the month's forecast (getTenantBudget's `forecast`: where spending is heading at its pace so "
+                    + "far) reaches this percentage of the budget, before what was used does; left out: no forecast "
+                    + "alert", examples = "100", minimum = "1", maximum = "100") Integer forecastAlertPercent) {
 
         public Quotas(List<CardLimit> cards, Budget budget) {
-            this(cards, budget, null, null, null);
+            this(cards, budget, null, null, null, null);
         }
 
         public List<Integer> thresholds() {
@@ -77,7 +81,9 @@ public final class QuotaApi {
     public record QuotasView(UUID tenantId, UUID projectId, List<CardLimit> cards, Budget budget, GpuHours gpuHours,
             @Schema(examples = "[50, 80, 100]") List<Integer> alertThresholds,
             @Schema(enumeration = {"FINISH", "STOP"}) String onBudgetExhausted, Instant updatedAt,
-            @Schema(examples = "admin") String updatedBy) {}
+            @Schema(examples = "admin") String updatedBy,
+            @Schema(description = "The forecast's alert percentage; null: none", examples = "100")
+            Integer forecastAlertPercent) {}
 
     @Schema(name = "BudgetStatus", description = "How much of a budget is committed this month, and by what: what "
             + "admission adds a new job's projection or a reservation's total to before it refuses one "
@@ -98,6 +104,15 @@ public final class QuotaApi {
                     + "(0 at most spent)") Money remaining,
             @Schema(examples = "42.5", description = "committed / budget, in percent, one decimal") BigDecimal
             committedPercent,
+            @Schema(description = "What usage has cost this month so far: the ended runs billed, credits taken off, "
+                    + "and the runs going on, to now (what budget alerts compare with the thresholds)") Money used,
+            @Schema(description = "What the runs going on now cost per hour together") Money runRatePerHour,
+            @Schema(description = "Where the month is heading at its pace so far: reservations + used + the rest of "
+                    + "the month at the average hourly cost of the usage so far (averaged over at least a day). A "
+                    + "quotas' forecastAlertPercent raises a BUDGET_FORECAST alert when it reaches that share of the "
+                    + "budget") Money forecast,
+            @Schema(examples = "96.3", description = "forecast / budget, in percent, one decimal") BigDecimal
+            forecastPercent,
             @Schema(description = "The GPU-hour limit's figures, where one is set") GpuHoursStatus gpuHours,
             @Schema(enumeration = {"FINISH", "STOP"}, description = "What happens to running ON_DEMAND jobs when "
                     + "the budget is used up") String onBudgetExhausted,

@@ -26,10 +26,46 @@ import java.util.UUID;
 public class Budgets {
 
     private final List<Commitments> commitments;
+    private final Spending spending;
 
-    Budgets(Instance<Commitments> commitments) {
+    Budgets(Instance<Commitments> commitments, Spending spending) {
         this.commitments = commitments.stream().toList();
+        this.spending = spending;
     }
+
+    /**
+     * Where a budget's month is heading: used so far (the meter: ended runs billed, credits taken off, and the runs
+     * going on, to now), the runs going on per hour, the reservations bought this month, and the forecast
+     * ({@link SpendForecast}: reservations + used + the rest of the month at the usage's pace so far), in minor units
+     * of {@code currency}. Read in the caller's transaction, which must see the tenant's rows.
+     */
+    public record Outlook(long usedMinor, long runRatePerHourMinor, long reservationsMinor, long forecastMinor) {}
+
+    public Uni<Outlook> outlook(UUID tenant, UUID project, String currency, Instant now) {
+        // Deferred: read where it is subscribed, in the caller's transaction (not where it is made).
+        return Uni.createFrom().deferred(() -> spending.read(tenant, project, currency, now))
+                .chain(reading -> reservations(tenant, project, currency, now).map(fixed -> new Outlook(
+                        reading.usedMinor(), reading.runRatePerHourMinor(), fixed,
+                        SpendForecast.of(fixed, reading.usedMinor(), now))));
+    }
+
+    /** The month's reservations commitments (kind RESERVATIONS): what the month costs whatever is used. */
+    private Uni<Long> reservations(UUID tenant, UUID project, String currency, Instant now) {
+        YearMonth month = YearMonth.from(now.atOffset(ZoneOffset.UTC));
+        Instant from = month.atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+        Instant to = month.plusMonths(1).atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+        Uni<Long> sum = Uni.createFrom().item(0L);
+        for (Commitments c : commitments) {
+            if (c.kind().equals(RESERVATIONS)) {
+                sum = sum.chain(total -> c.committedMinor(tenant, project, currency, from, to, now)
+                        .map(more -> Math.addExact(total, more)));
+            }
+        }
+        return sum;
+    }
+
+    /** The kind of the marketplace's commitments: reservations bought, fixed for the month. */
+    static final String RESERVATIONS = "RESERVATIONS";
 
     /** Serialises, until the caller's transaction ends, the checks of one tenant's budgets and GPU-hours. */
     public Uni<Void> lock(UUID tenant) {

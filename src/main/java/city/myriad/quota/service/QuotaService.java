@@ -127,32 +127,41 @@ public class QuotaService {
                     Long hours = quotas.gpuHours() == null ? null : quotas.gpuHours().limit();
                     Uni<Map<String, Long>> money = b == null ? Uni.createFrom().item(Map.of())
                             : budgets.breakdown(tenant, project, b.currency(), now);
-                    return scoped.asTenant(tenant, () -> money.chain(byKind -> (hours == null
+                    Uni<Budgets.Outlook> outlook = b == null ? Uni.createFrom().nullItem()
+                            : budgets.outlook(tenant, project, b.currency(), now);
+                    return scoped.asTenant(tenant, () -> money.chain(byKind -> outlook.chain(ahead -> (hours == null
                                     ? Uni.createFrom().item(Map.<String, Long>of())
                                     : budgets.cardBreakdown(tenant, project, now))
-                                    .map(cards -> status(tenant, project, period, b, byKind, hours, cards,
-                                            quotas.onBudgetExhausted(), now))));
+                                    .map(cards -> status(tenant, project, period, b, byKind, ahead, hours, cards,
+                                            quotas.onBudgetExhausted(), now)))));
                 })));
     }
 
     /** The figures of a status: money where a budget is set, GPU-hours where a limit is. */
     private static BudgetStatusView status(UUID tenant, UUID project, String period, QuotaApi.Budget b,
-            Map<String, Long> byKind, Long hoursLimit, Map<String, Long> cardMilli, String policy, Instant now) {
+            Map<String, Long> byKind, Budgets.Outlook ahead, Long hoursLimit, Map<String, Long> cardMilli,
+            String policy, Instant now) {
         GpuHoursStatus gpu = hoursLimit == null ? null : gpuHours(hoursLimit, cardMilli);
         if (b == null) {
-            return new BudgetStatusView(tenant, project, period, null, null, null, null, null, null, null, gpu, policy,
-                    now);
+            return new BudgetStatusView(tenant, project, period, null, null, null, null, null, null, null, null, null,
+                    null, null, gpu, policy, now);
         }
         long billed = byKind.getOrDefault("BILLED", 0L);
         long jobs = byKind.getOrDefault("JOBS", 0L);
         long reserved = byKind.getOrDefault("RESERVATIONS", 0L);
         long committed = Math.addExact(Math.addExact(billed, jobs), reserved);
         String c = b.currency();
-        BigDecimal percent = b.amountMinor() == 0 ? null : BigDecimal.valueOf(committed * 100L)
-                .divide(BigDecimal.valueOf(b.amountMinor()), 1, RoundingMode.HALF_UP);
         return new BudgetStatusView(tenant, project, period, Money.of(b.amountMinor(), c), Money.of(billed, c),
                 Money.of(jobs, c), Money.of(reserved, c), Money.of(committed, c),
-                Money.of(Math.max(0, b.amountMinor() - committed), c), percent, gpu, policy, now);
+                Money.of(Math.max(0, b.amountMinor() - committed), c), percent(committed, b),
+                Money.of(ahead.usedMinor(), c), Money.of(ahead.runRatePerHourMinor(), c), Money.of(ahead.forecastMinor(), c),
+                percent(ahead.forecastMinor(), b), gpu, policy, now);
+    }
+
+    /** {@code minor} / the budget in percent, one decimal; null for a budget of 0. */
+    private static BigDecimal percent(long minor, QuotaApi.Budget b) {
+        return b.amountMinor() == 0 ? null : BigDecimal.valueOf(Math.multiplyExact(minor, 100L))
+                .divide(BigDecimal.valueOf(b.amountMinor()), 1, RoundingMode.HALF_UP);
     }
 
     /** Card-hours from thousandths of a card-second, two decimals. */
@@ -177,9 +186,9 @@ public class QuotaService {
         return stored.map(s -> {
             Quotas q = parse(s.document());
             return new QuotasView(tenant, project, q.cards(), q.budget(), q.gpuHours(), q.thresholds(), q.exhaustion(),
-                    s.updatedAt(), s.updatedBy());
+                    s.updatedAt(), s.updatedBy(), q.forecastAlertPercent());
         }).orElse(new QuotasView(tenant, project, List.of(), null, null, QuotaApi.DEFAULT_THRESHOLDS, "FINISH", null,
-                null));
+                null, null));
     }
 
     /**
@@ -198,7 +207,8 @@ public class QuotaService {
                                 Target.of("QUOTAS", project == null ? tenant : project), auditDetails(project, stored))))
                 .invoke(limits::changed)
                 .replaceWith(new QuotasView(tenant, project, command.cards(), command.budget(), command.gpuHours(),
-                        command.thresholds(), command.exhaustion(), stored.updatedAt(), stored.updatedBy()));
+                        command.thresholds(), command.exhaustion(), stored.updatedAt(), stored.updatedBy(),
+                        command.forecastAlertPercent()));
     }
 
     /** The quotas as set, in the audit trail: the stored document itself, and the project's id for a project's. */
