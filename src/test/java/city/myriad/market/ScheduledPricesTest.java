@@ -32,6 +32,9 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(OidcWiremockTestResource.class)
 class ScheduledPricesTest {
 
+    @jakarta.inject.Inject
+    io.vertx.mutiny.sqlclient.Pool pool;
+
     static String prices(String cluster) {
         return "/api/v1/clusters/" + cluster + "/prices";
     }
@@ -104,8 +107,14 @@ class ScheduledPricesTest {
                         + "\"maxRunSeconds\":600}")
                 .post("/api/v1/quotes").then().statusCode(201).body("unitPrice.amountMinor", equalTo(600));
 
-        // In force from its time: sold at it (within the price cache's second), SPOT no longer sold.
-        Thread.sleep(Math.max(0, Duration.between(Instant.now(), at).toMillis()) + 1_200);
+        // In force from its very time, though the submission path read the book half a second before (its cached
+        // book knows when the next version takes over): sold at it, SPOT no longer sold.
+        Thread.sleep(Math.max(0, Duration.between(Instant.now(), at).toMillis() - 500));
+        int justBefore = submit(t, cluster, "ON_DEMAND").then().statusCode(201).extract().path("unitPrice.amountMinor");
+        if (Instant.now().isBefore(at)) {
+            assertEquals(1200, justBefore, "answered before the change's time");
+        }
+        Thread.sleep(Math.max(0, Duration.between(Instant.now(), at).toMillis()) + 100);
         JsonPath after = read(cluster);
         assertEquals(2, after.getInt("version"));
         assertEquals(List.of(), after.getList("scheduled"));
@@ -118,6 +127,41 @@ class ScheduledPricesTest {
         // What was sold before keeps its price.
         given().auth().oauth2(t.member()).get("/api/v1/jobs/" + soldBefore).then().statusCode(200)
                 .body("unitPrice.amountMinor", equalTo(1200));
+    }
+
+    @Test
+    void tenants_whose_webhook_asks_are_told_of_each_version_set_now_or_announced() {
+        String cluster = World.cluster(1);
+        World.Tenant asks = World.tenant();
+        World.Tenant quiet = World.tenant();
+        city.myriad.catalog.MaintenanceTest.webhook(asks, "price.changed");
+        city.myriad.catalog.MaintenanceTest.webhook(quiet, "alert.raised", "maintenance.scheduled");
+        Instant at = Instant.now().plus(Duration.ofDays(3)).truncatedTo(ChronoUnit.SECONDS);
+        set(cluster, book(1500, 1100, at)).then().statusCode(200).body("version", equalTo(2));
+        set(cluster, book(1300, 1000, null)).then().statusCode(200).body("version", equalTo(3));
+
+        List<JsonPath> told = city.myriad.support.Deliveries.of(pool, asks.id(), "price.changed").stream()
+                .filter(e -> cluster.equals(e.getString("data.clusterId"))).toList();
+        assertEquals(2, told.size(), "one event per version set");
+        JsonPath announced = told.get(0);
+        assertEquals("price.changed", announced.getString("type"));
+        assertEquals(2, announced.getInt("data.version"));
+        assertEquals(at, Instant.parse(announced.getString("data.effectiveAt")));
+        assertEquals(true, announced.getBoolean("data.scheduled"));
+        assertEquals("CNY", announced.getString("data.currency"));
+        assertEquals(10, announced.getInt("data.sameBlockPremiumPercent"));
+        assertEquals(List.of("ASCEND-910B/ON_DEMAND/1500", "ASCEND-910B/RESERVED/1100"), announced
+                .getList("data.prices", Map.class).stream().map(p -> p.get("model") + "/" + p.get("class") + "/"
+                        + ((Map<?, ?>) p.get("unitPrice")).get("amountMinor")).sorted().toList());
+        JsonPath now = told.get(1);
+        assertEquals(3, now.getInt("data.version"));
+        assertEquals(false, now.getBoolean("data.scheduled"));
+        // The data is the version as getPrices renders it (its prices, its time).
+        JsonPath inForce = read(cluster);
+        assertEquals(Instant.parse(inForce.getString("effectiveAt")), Instant.parse(now.getString("data.effectiveAt")));
+        assertEquals(inForce.getList("prices"), now.getList("data.prices"));
+        assertEquals(List.of(), city.myriad.support.Deliveries.of(pool, quiet.id(), "price.changed"),
+                "a webhook that does not name the type is told nothing");
     }
 
     @Test

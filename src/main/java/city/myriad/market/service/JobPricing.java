@@ -44,10 +44,14 @@ public class JobPricing {
     private final ReservationRepository reservations;
     private final Clock clock;
     /**
-     * The book in force per cluster, as read within the last second: a new version set through this replica is
-     * seen at once, one set through another within a second (the job records the version it was sold at).
+     * The book in force per cluster, as read within the last second, with the time the next scheduled version takes
+     * over: a new version set through this replica is seen at once, one set through another within a second (the job
+     * records the version it was sold at), and a scheduled one from its very time (the entry is read again then).
      */
-    private final Recent<UUID, PriceBook> inForce = new Recent<>(Duration.ofSeconds(1), 10_000);
+    private final Recent<UUID, InForce> inForce = new Recent<>(Duration.ofSeconds(1), 10_000);
+
+    /** A cluster's book in force (null while none is), and when the next scheduled version takes over (null: none). */
+    private record InForce(PriceBook book, Instant until) {}
 
     JobPricing(Scoped scoped, PriceBookRepository books, QuoteRepository quotes, ReservationRepository reservations,
             Clock clock) {
@@ -71,8 +75,7 @@ public class JobPricing {
                 return new JobPrice(Money.of(q.unitPriceMinor, q.currency), q.priceBookVersion);
             });
         }
-        return inForce.get(clusterId, () -> scoped.unscoped(() -> books.current(clusterId, clock.instant()))
-                        .map(b -> b.orElse(null)))
+        return bookInForce(clusterId)
                 .map(b -> {
                     Price p = b == null ? null : b.price(model, PriceClass.valueOf(priceClass)).orElse(null);
                     if (p == null) {
@@ -85,6 +88,25 @@ public class JobPricing {
                     }
                     return new JobPrice(unit, b.version());
                 });
+    }
+
+    /** The cluster's book in force now (null: none), from the cache unless a scheduled version took over since. */
+    private Uni<PriceBook> bookInForce(UUID clusterId) {
+        Instant now = clock.instant();
+        return inForce.get(clusterId, () -> read(clusterId, now)).chain(f -> {
+            if (f == null || f.until() == null || now.isBefore(f.until())) {
+                return Uni.createFrom().item(f == null ? null : f.book());
+            }
+            inForce.forget(clusterId);
+            return inForce.get(clusterId, () -> read(clusterId, now)).map(g -> g == null ? null : g.book());
+        });
+    }
+
+    /** The book in force at {@code now} and the next scheduled one's time; null when there is neither (not cached). */
+    private Uni<InForce> read(UUID clusterId, Instant now) {
+        return scoped.unscoped(() -> books.current(clusterId, now).chain(current -> books.scheduled(clusterId, now)
+                .map(next -> current.isEmpty() && next.isEmpty() ? null
+                        : new InForce(current.orElse(null), next.isEmpty() ? null : next.get(0).effectiveAt()))));
     }
 
     /** A new version of the cluster's book was set here: sell at it from now on. */

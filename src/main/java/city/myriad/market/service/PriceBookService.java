@@ -72,7 +72,8 @@ public class PriceBookService {
         Instant effectiveAt = effectiveAt(command.effectiveAt(), now);
         return clusters.managed(caller, clusterId).chain(cluster -> clusters.models(cluster.id())
                 .map(models -> validated(command, models))
-                .chain(prices -> scoped.unscoped(() -> latest(clusterId, ifMatch, now).chain(latest -> {
+                // In the platform scope: the commit tells every tenant whose webhook asks (price.changed, V77).
+                .chain(prices -> scoped.asPlatform(() -> latest(clusterId, ifMatch, now).chain(latest -> {
                     PriceBook book = new PriceBook(clusterId, latest + 1, prices.get(0).unitPrice().currency(),
                             command.sameBlockPremiumPercent() == null ? 0 : command.sameBlockPremiumPercent(),
                             effectiveAt, caller.username(), prices);

@@ -165,7 +165,8 @@ public final class MeteringApi {
             + "(audit.recorded), an invoice issued, paid, its payment failed, overdue (its grace period begins: a "
             + "charged invoice's first failed payment, a sent one's due date), voided, marked uncollectible, "
             + "refunded or credited (a credit note) or a credit note on it voided, the tenant suspended from new work or reinstated, maintenance of a "
-            + "cluster it uses scheduled, cancelled, completed early or moved",
+            + "cluster it uses scheduled, cancelled, completed early or moved, a cluster's price book changed now or "
+            + "announced for later (price.changed)",
             enumeration = {WebhookEvents.ALERT_RAISED,
             WebhookEvents.RESERVATION_SHORT, WebhookEvents.RESERVATION_RESTORED, WebhookEvents.RESERVATION_ENDING,
             WebhookEvents.RESERVATION_EXTENDED, WebhookEvents.JOB_STARTED,
@@ -177,7 +178,7 @@ public final class MeteringApi {
             WebhookEvents.INVOICE_MARKED_UNCOLLECTIBLE, WebhookEvents.INVOICE_REFUNDED, WebhookEvents.INVOICE_CREDITED,
             WebhookEvents.INVOICE_CREDIT_NOTE_VOIDED, WebhookEvents.TENANT_SUSPENDED,
             WebhookEvents.TENANT_REINSTATED, WebhookEvents.MAINTENANCE_SCHEDULED, WebhookEvents.MAINTENANCE_CANCELLED,
-            WebhookEvents.MAINTENANCE_COMPLETED, WebhookEvents.MAINTENANCE_RESCHEDULED})
+            WebhookEvents.MAINTENANCE_COMPLETED, WebhookEvents.MAINTENANCE_RESCHEDULED, WebhookEvents.PRICE_CHANGED})
     public static final class EventType {
         private EventType() {}
     }

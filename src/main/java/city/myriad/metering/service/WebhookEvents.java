@@ -9,7 +9,7 @@ import java.util.TreeSet;
  * The event types a tenant's webhook can receive. Alerts and a reservation's shortfall events are what a webhook
  * receives unless it names its events (the ending and extension of a reservation came later and are asked for); jobs' lifecycle events, the audit trail's and billing's are asked for (a tenant running thousands of jobs an hour would get
  * thousands of posts; a receiver written for the default set meets no new type). The database writes the
- * reservation, job, audit, billing and maintenance events (V15, V16, V25, V33, V37, V57, V62, V63), so the names here and there
+ * reservation, job, audit, billing, maintenance and price events (V15, V16, V25, V33, V37, V57, V62, V63, V77), so the names here and there
  * must agree: {@code WebhookEventsTest} reads the types the migrations write.
  */
 public final class WebhookEvents {
@@ -42,13 +42,14 @@ public final class WebhookEvents {
     public static final String MAINTENANCE_CANCELLED = "maintenance.cancelled";
     public static final String MAINTENANCE_COMPLETED = "maintenance.completed";
     public static final String MAINTENANCE_RESCHEDULED = "maintenance.rescheduled";
+    public static final String PRICE_CHANGED = "price.changed";
 
     /** Every type, in the order the contract lists them. */
     public static final List<String> ALL = List.of(ALERT_RAISED, RESERVATION_SHORT, RESERVATION_RESTORED,
             RESERVATION_ENDING, RESERVATION_EXTENDED, JOB_STARTED, JOB_PREEMPTED, JOB_SUCCEEDED, JOB_FAILED, JOB_CANCELLED, JOB_HELD, JOB_RELEASED, AUDIT_RECORDED, INVOICE_ISSUED,
             INVOICE_PAID, INVOICE_PAYMENT_FAILED, INVOICE_OVERDUE, INVOICE_VOIDED, INVOICE_MARKED_UNCOLLECTIBLE, INVOICE_REFUNDED,
             INVOICE_CREDITED, INVOICE_CREDIT_NOTE_VOIDED, TENANT_SUSPENDED, TENANT_REINSTATED, MAINTENANCE_SCHEDULED, MAINTENANCE_CANCELLED,
-            MAINTENANCE_COMPLETED, MAINTENANCE_RESCHEDULED);
+            MAINTENANCE_COMPLETED, MAINTENANCE_RESCHEDULED, PRICE_CHANGED);
 
     /** What a webhook set without {@code events} receives (the column's default too). */
     public static final List<String> DEFAULT = List.of(ALERT_RAISED, RESERVATION_RESTORED, RESERVATION_SHORT);

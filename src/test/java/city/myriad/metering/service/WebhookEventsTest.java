@@ -21,7 +21,7 @@ class WebhookEventsTest {
 
     /** Every event type a migration names in quotes ('job.started', ...), the types the database raises. */
     static TreeSet<String> typesInMigrations() throws IOException {
-        Pattern quoted = Pattern.compile("'((?:alert|reservation|job|audit|invoice|tenant|maintenance)\\.[a-z_]+)'");
+        Pattern quoted = Pattern.compile("'((?:alert|reservation|job|audit|invoice|tenant|maintenance|price)\\.[a-z_]+)'");
         TreeSet<String> types = new TreeSet<>();
         try (var files = Files.list(Path.of("src/main/resources/db/migration"))) {
             for (Path p : files.toList()) {
