@@ -61,8 +61,8 @@ public class PriceBookService {
 
     /**
      * Sets the cluster's prices as a new version of its price book, in force from {@code effectiveAt} (now when left
-     * out; a time to come, at most {@link #MOST_AHEAD} ahead, announces a change). {@code ifMatch} (the If-Match header,
-     * or null): the entity tag of the book as last read (getPrices: the book in force and its schedule); if another
+     * out; a time to come, at most {@link #MOST_AHEAD} ahead, announces a change). {@code ifMatch} (the If-Match
+     * header, or null): the entity tag of the book as last read (getPrices: the book in force and its schedule); if another
      * version landed since, or there is no book in force, 412 and nothing changes ({@link Preconditions}). Two
      * conditional writers that read the same book both pass the check, and the unique version then refuses the second:
      * it gets 412 too (without a condition, 409 PRICE_BOOK_CHANGED as before).

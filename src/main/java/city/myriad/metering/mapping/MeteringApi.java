@@ -147,7 +147,8 @@ public final class MeteringApi {
     public record AlertView(UUID id, UUID tenantId, @Schema(description = "Absent: the tenant's own limit")
             UUID projectId, @Schema(description = "BUDGET and GPU_HOURS: what was used crossed a threshold; "
                     + "BUDGET_FORECAST: the month's forecast (getTenantBudget's `forecast`) reached the quotas' "
-                    + "forecastAlertPercent of the budget (the threshold), once a month", enumeration = {"BUDGET", "GPU_HOURS", "BUDGET_FORECAST"})
+                    + "forecastAlertPercent of the budget (the threshold), once a month",
+                    enumeration = {"BUDGET", "GPU_HOURS", "BUDGET_FORECAST"})
             String measure,
             @Schema(examples = "2026-11") String period, @Schema(examples = "80") int threshold,
             @Schema(description = "Used when raised (BUDGET_FORECAST: the forecast): minor units of the currency, or "

@@ -9,8 +9,8 @@ import java.util.TreeSet;
  * The event types a tenant's webhook can receive. Alerts and a reservation's shortfall events are what a webhook
  * receives unless it names its events (the ending and extension of a reservation came later and are asked for); jobs' lifecycle events, the audit trail's and billing's are asked for (a tenant running thousands of jobs an hour would get
  * thousands of posts; a receiver written for the default set meets no new type). The database writes the
- * reservation, job, audit, billing, maintenance and price events (V15, V16, V25, V33, V37, V57, V62, V63, V77), so the names here and there
- * must agree: {@code WebhookEventsTest} reads the types the migrations write.
+ * reservation, job, audit, billing, maintenance and price events (V15, V16, V25, V33, V37, V57, V62, V63, V77), so the
+ * names here and there must agree: {@code WebhookEventsTest} reads the types the migrations write.
  */
 public final class WebhookEvents {
 

@@ -58,8 +58,8 @@ public final class QuotaApi {
             @Schema(description = "At 100% of the budget new work is refused; running ON_DEMAND jobs FINISH "
                     + "(default) or are stopped (STOP)", enumeration = {"FINISH", "STOP"}, examples = "FINISH")
             String onBudgetExhausted,
-            @Min(1) @Max(100) @Schema(description = "With a budget: a BUDGET_FORECAST alert is raised, once a month, when "
-                    + "the month's forecast (getTenantBudget's `forecast`: where spending is heading at its pace so "
+            @Min(1) @Max(100) @Schema(description = "With a budget: a BUDGET_FORECAST alert is raised, once a month, "
+                    + "when the month's forecast (getTenantBudget's `forecast`: where spending is heading at its pace so "
                     + "far) reaches this percentage of the budget, before what was used does; left out: no forecast "
                     + "alert", examples = "100", minimum = "1", maximum = "100") Integer forecastAlertPercent) {
 

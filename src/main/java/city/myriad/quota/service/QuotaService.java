@@ -154,8 +154,8 @@ public class QuotaService {
         return new BudgetStatusView(tenant, project, period, Money.of(b.amountMinor(), c), Money.of(billed, c),
                 Money.of(jobs, c), Money.of(reserved, c), Money.of(committed, c),
                 Money.of(Math.max(0, b.amountMinor() - committed), c), percent(committed, b),
-                Money.of(ahead.usedMinor(), c), Money.of(ahead.runRatePerHourMinor(), c), Money.of(ahead.forecastMinor(), c),
-                percent(ahead.forecastMinor(), b), gpu, policy, now);
+                Money.of(ahead.usedMinor(), c), Money.of(ahead.runRatePerHourMinor(), c),
+                Money.of(ahead.forecastMinor(), c), percent(ahead.forecastMinor(), b), gpu, policy, now);
     }
 
     /** {@code minor} / the budget in percent, one decimal; null for a budget of 0. */
