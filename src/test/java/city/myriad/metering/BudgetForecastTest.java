@@ -98,6 +98,24 @@ class BudgetForecastTest {
         assertEquals(expected(used, Instant.parse(running.getString("asOf"))), running.getLong("forecast.amountMinor"));
         given().auth().oauth2(t.member()).post("/api/v1/jobs/" + job + "/cancel").then().statusCode(200);
 
+        // A GPU-hour limit gets the same: 8 card-hours ended, the 2-card run's so far, and the forecast at that pace.
+        AlertsTest.quotas(t, "{\"cards\":[],\"gpuHours\":{\"limit\":1000,\"period\":\"MONTH\"}}");
+        JsonPath hours = budget(t);
+        BigDecimal usedHours = new BigDecimal(hours.getString("gpuHours.used"));
+        assertTrue(usedHours.compareTo(new BigDecimal("8.00")) >= 0, "8 card-hours and the cancelled run: " + usedHours);
+        long usedCardMs = usedHours.multiply(BigDecimal.valueOf(3_600_000L)).longValueExact();
+        BigDecimal forecastHours = new BigDecimal(hours.getString("gpuHours.forecast"));
+        // From the hours shown, rounded to the hundredth: the rule applied to them, give or take that rounding carried
+        // through the rest of the month (0.005 h x (1 + time left / time gone)) and the forecast's own hundredth.
+        Instant asOf = Instant.parse(hours.getString("asOf"));
+        BigDecimal byHand = BigDecimal.valueOf(expected(usedCardMs, asOf))
+                .divide(BigDecimal.valueOf(3_600_000L), 4, RoundingMode.HALF_UP);
+        double factor = (expected(3_600_000_000L, asOf) - 3_600_000_000L) / 3_600_000_000.0;
+        double slack = 0.005 * (1 + factor) + 0.005 + 1e-9;
+        assertTrue(forecastHours.subtract(byHand).abs().doubleValue() <= slack,
+                forecastHours + " against " + byHand + " (slack " + slack + ")");
+        assertTrue(forecastHours.compareTo(usedHours) >= 0);
+
         // Without a budget there are no money figures at all.
         AlertsTest.quotas(t, "{\"cards\":[]}");
         JsonPath none = budget(t);

@@ -51,7 +51,8 @@ public class MeterReadings implements Commitments, Spending {
     @Override
     public Uni<Spending.Reading> read(UUID tenant, UUID project, String currency, Instant now) {
         return billed(tenant, project, currency, now).chain(b -> rollups.running(tenant, project, currency,
-                Period.of(now).start(), now).map(r -> new Spending.Reading(b.minor() + r[0], r[2])));
+                Period.of(now).start(), now).map(r -> new Spending.Reading(b.minor() + r[0], r[2],
+                        b.cardMilliSeconds() + r[1])));
     }
 
     @Override

@@ -126,5 +126,10 @@ public final class QuotaApi {
             @Schema(examples = "64", description = "Jobs still QUEUED, HELD or RUNNING at cards x maxRunSeconds")
             BigDecimal jobs,
             @Schema(examples = "876.5", description = "billed + jobs") BigDecimal committed,
-            @Schema(examples = "9123.5", description = "limit - committed, never below 0") BigDecimal remaining) {}
+            @Schema(examples = "9123.5", description = "limit - committed, never below 0") BigDecimal remaining,
+            @Schema(examples = "830.25", description = "Card-hours run this month so far: ended runs and the runs going "
+                    + "on, to now") BigDecimal used,
+            @Schema(examples = "3402.5", description = "Where the month is heading at its pace so far: used + the rest "
+                    + "of the month at the average hourly use so far (over at least a day), as the budget's forecast")
+            BigDecimal forecast) {}
 }

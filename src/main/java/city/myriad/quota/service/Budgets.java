@@ -49,6 +49,17 @@ public class Budgets {
                         SpendForecast.of(fixed, reading.usedMinor(), now))));
     }
 
+    /**
+     * Where a GPU-hour limit's month is heading, in card-seconds (thousandths of a card): used so far (ended runs and
+     * the runs going on, to now) and the forecast at that pace ({@link SpendForecast}; reservations are not GPU-hours).
+     */
+    public record CardOutlook(long usedCardMilliSeconds, long forecastCardMilliSeconds) {}
+
+    public Uni<CardOutlook> cardOutlook(UUID tenant, UUID project, Instant now) {
+        return Uni.createFrom().deferred(() -> spending.read(tenant, project, null, now)).map(reading -> new CardOutlook(
+                reading.usedCardMilliSeconds(), SpendForecast.of(0, reading.usedCardMilliSeconds(), now)));
+    }
+
     /** The month's reservations commitments (kind RESERVATIONS): what the month costs whatever is used. */
     private Uni<Long> reservations(UUID tenant, UUID project, String currency, Instant now) {
         YearMonth month = YearMonth.from(now.atOffset(ZoneOffset.UTC));

@@ -129,19 +129,22 @@ public class QuotaService {
                             : budgets.breakdown(tenant, project, b.currency(), now);
                     Uni<Budgets.Outlook> outlook = b == null ? Uni.createFrom().nullItem()
                             : budgets.outlook(tenant, project, b.currency(), now);
+                    Uni<Budgets.CardOutlook> cardsAhead = hours == null ? Uni.createFrom().nullItem()
+                            : budgets.cardOutlook(tenant, project, now);
                     return scoped.asTenant(tenant, () -> money.chain(byKind -> outlook.chain(ahead -> (hours == null
                                     ? Uni.createFrom().item(Map.<String, Long>of())
                                     : budgets.cardBreakdown(tenant, project, now))
-                                    .map(cards -> status(tenant, project, period, b, byKind, ahead, hours, cards,
-                                            quotas.onBudgetExhausted(), now)))));
+                                    .chain(cards -> cardsAhead.map(gpuAhead -> status(tenant, project, period, b,
+                                            byKind, ahead, hours, cards, gpuAhead, quotas.onBudgetExhausted(),
+                                            now))))));
                 })));
     }
 
     /** The figures of a status: money where a budget is set, GPU-hours where a limit is. */
     private static BudgetStatusView status(UUID tenant, UUID project, String period, QuotaApi.Budget b,
             Map<String, Long> byKind, Budgets.Outlook ahead, Long hoursLimit, Map<String, Long> cardMilli,
-            String policy, Instant now) {
-        GpuHoursStatus gpu = hoursLimit == null ? null : gpuHours(hoursLimit, cardMilli);
+            Budgets.CardOutlook gpuAhead, String policy, Instant now) {
+        GpuHoursStatus gpu = hoursLimit == null ? null : gpuHours(hoursLimit, cardMilli, gpuAhead);
         if (b == null) {
             return new BudgetStatusView(tenant, project, period, null, null, null, null, null, null, null, null, null,
                     null, null, gpu, policy, now);
@@ -169,12 +172,13 @@ public class QuotaService {
         return BigDecimal.valueOf(cardMilliSeconds).divide(BigDecimal.valueOf(3_600_000L), 2, RoundingMode.HALF_UP);
     }
 
-    private static GpuHoursStatus gpuHours(long limit, Map<String, Long> cardMilli) {
+    private static GpuHoursStatus gpuHours(long limit, Map<String, Long> cardMilli, Budgets.CardOutlook ahead) {
         long billed = cardMilli.getOrDefault("BILLED", 0L);
         long jobs = cardMilli.getOrDefault("JOBS", 0L);
         long committed = Math.addExact(billed, jobs);
         return new GpuHoursStatus(limit, hours(billed), hours(jobs), hours(committed),
-                hours(Math.max(0, Math.subtractExact(Math.multiplyExact(limit, 3_600_000L), committed))));
+                hours(Math.max(0, Math.subtractExact(Math.multiplyExact(limit, 3_600_000L), committed))),
+                hours(ahead.usedCardMilliSeconds()), hours(ahead.forecastCardMilliSeconds()));
     }
 
     private Uni<QuotasView> read(UUID tenant, UUID project) {

@@ -11,8 +11,12 @@ import java.util.UUID;
  */
 public interface Spending {
 
-    /** Minor units of one currency: used so far this month, and the runs going on per hour. */
-    record Reading(long usedMinor, long runRatePerHourMinor) {}
+    /**
+     * Used so far this month and the runs going on per hour, in minor units of one currency (meaningless when read
+     * for every currency, {@code currency} null), and the card-seconds used so far (thousandths of a card; every
+     * currency's).
+     */
+    record Reading(long usedMinor, long runRatePerHourMinor, long usedCardMilliSeconds) {}
 
     Uni<Reading> read(UUID tenant, UUID project, String currency, Instant now);
 }
