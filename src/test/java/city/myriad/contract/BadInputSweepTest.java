@@ -52,6 +52,7 @@ class BadInputSweepTest {
             Map.entry("extensionId", "01930000-0000-7000-8000-00000000fb01"),
             Map.entry("maintenanceId", "01930000-0000-7000-8000-00000000fc01"),
             Map.entry("card", "3"),
+            Map.entry("version", "1"),
             Map.entry("period", "2026-10"));
 
     @Test

@@ -124,9 +124,14 @@ class ScheduledPricesTest {
         assertNull(offers.get("ON_DEMAND").get("priceChange"));
         submit(t, cluster, "ON_DEMAND").then().statusCode(201).body("unitPrice.amountMinor", equalTo(1500));
         submit(t, cluster, "SPOT").then().statusCode(409).body("code", equalTo("NOT_FOR_SALE"));
-        // What was sold before keeps its price.
-        given().auth().oauth2(t.member()).get("/api/v1/jobs/" + soldBefore).then().statusCode(200)
-                .body("unitPrice.amountMinor", equalTo(1200));
+        // What was sold before keeps its price, and its version says which book priced it.
+        int soldAt = given().auth().oauth2(t.member()).get("/api/v1/jobs/" + soldBefore).then().statusCode(200)
+                .body("unitPrice.amountMinor", equalTo(1200)).extract().path("priceBookVersion");
+        given().auth().oauth2(t.member()).get(prices(cluster) + "/versions/" + soldAt).then().statusCode(200)
+                .body("status", equalTo("RETIRED")).body("inForceUntil", equalTo(at.toString()))
+                .body("prices.find { it.class == 'ON_DEMAND' }.unitPrice.amountMinor", equalTo(1200));
+        given().auth().oauth2(t.member()).get(prices(cluster) + "/versions/2").then().statusCode(200)
+                .body("status", equalTo("IN_FORCE")).body("inForceUntil", equalTo(null));
     }
 
     @Test
@@ -188,6 +193,28 @@ class ScheduledPricesTest {
         assertEquals(1400, minor(change.get("unitPrice")));
         // A book set now replaces the whole schedule.
         set(cluster, book(1250, 1000, null)).then().statusCode(200).body("version", equalTo(5));
+        // Every version with its standing, newest first, two a page: what each priced and when.
+        JsonPath first = given().auth().oauth2(Tokens.bob()).queryParam("limit", 2)
+                .get(prices(cluster) + "/versions").then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of(5, 4), first.getList("items.version"));
+        assertEquals(List.of("IN_FORCE", "SUPERSEDED"), first.getList("items.status"));
+        JsonPath rest = given().auth().oauth2(Tokens.bob()).queryParam("limit", 2)
+                .queryParam("cursor", first.getString("nextCursor")).get(prices(cluster) + "/versions").then()
+                .statusCode(200).extract().jsonPath();
+        assertEquals(List.of(3, 2), rest.getList("items.version"));
+        assertEquals(List.of("SUPERSEDED", "SUPERSEDED"), rest.getList("items.status"));
+        JsonPath v1 = given().auth().oauth2(Tokens.bob()).get(prices(cluster) + "/versions/1").then().statusCode(200)
+                .extract().jsonPath();
+        assertEquals("RETIRED", v1.getString("status"));
+        assertEquals(read(cluster).getString("effectiveAt"), v1.getString("inForceUntil"), "until version 5 came");
+        assertEquals(List.of("ON_DEMAND", "RESERVED", "SPOT"), v1.getList("prices.class"));
+        assertEquals(List.of(1200, 1000, 600), v1.getList("prices.unitPrice.amountMinor"));
+        given().auth().oauth2(Tokens.bob()).get(prices(cluster) + "/versions/9").then().statusCode(404)
+                .body("code", equalTo("PRICE_BOOK_NOT_FOUND"));
+        given().auth().oauth2(Tokens.bob()).get(prices(cluster) + "/versions/first").then().statusCode(404)
+                .body("code", equalTo("PRICE_BOOK_NOT_FOUND"));
+        given().auth().oauth2(Tokens.bob()).queryParam("cursor", "bogus").get(prices(cluster) + "/versions").then()
+                .statusCode(400).body("code", equalTo("INVALID_CURSOR"));
         book = read(cluster);
         assertEquals(5, book.getInt("version"));
         assertEquals(List.of(), book.getList("scheduled"));

@@ -372,7 +372,10 @@ public final class JobsApi {
             @Schema(description = "The jobs it waits for (createJob's dependsOn) and where each stands; [] for none. "
                     + "Left out of lists, as the history is (getJob has it)")
             List<JobDependencyView> dependsOn,
-            List<TransitionView> history) implements Identified {}
+            List<TransitionView> history,
+            @Schema(description = "The version of its cluster's price book its unitPrice comes from (getPriceBookVersion "
+                    + "says what that book priced and when it held); null for RESERVED (the reservation is paid)",
+                    examples = "3") Integer priceBookVersion) implements Identified {}
 
     @Schema(name = "ClusterQueue", description = "A cluster's demand and use per card model, across tenants (counts "
             + "only): what runs, what waits and why, and how long its cards would take to run the queue")

@@ -491,7 +491,8 @@ public class JobService {
                 v.sameBlock(), v.quoteId(), v.state(), v.reason(), v.attempt(), v.placement(), v.shareMilli(),
                 e.position(), e.startAt(), v.unitPrice(), v.cost(), v.credit(), v.projectedCost(), v.borrowed(),
                 v.startedAt(), v.endedAt(), v.submittedBy(), v.createdAt(), v.eligibleAt(), v.tags(), v.name(),
-                v.priority(), v.arrayId(), v.arrayIndex(), v.requeuesLeft(), v.heldByTenant(), v.dependsOn(), v.history()));
+                v.priority(), v.arrayId(), v.arrayIndex(), v.requeuesLeft(), v.heldByTenant(), v.dependsOn(), v.history(),
+                v.priceBookVersion()));
     }
 
     /**
@@ -837,7 +838,8 @@ public class JobService {
                 Money.of(r.chargedMinor() + live, r.currency()), Money.of(r.creditedMinor(), r.currency()),
                 Money.of(r.projectedMinor(), r.currency()), r.borrowed(), r.startedAt(), r.endedAt(),
                 r.submittedBy(), r.createdAt(), r.eligibleAt(), JobTags.read(r.tags()), r.name(), r.priority(),
-                r.arrayId(), r.arrayIndex(), r.requeuesLeft(), heldByTenant(r), dependsOn, history);
+                r.arrayId(), r.arrayIndex(), r.requeuesLeft(), heldByTenant(r), dependsOn, history,
+                r.priceBookVersion());
     }
 
     /** Whether the job's tenant holds it: its own hold, or its hold under a platform admin's. */

@@ -84,6 +84,25 @@ public final class MarketApi {
         }
     }
 
+    @Schema(name = "PriceBookVersion", description = "A version of a cluster's price book, past, present or to come, "
+            + "with its standing: what a job or reservation sold at that version was priced by")
+    public record PriceBookVersionView(UUID clusterId, @Schema(examples = "3") int version,
+            @Schema(examples = "CNY") String currency, @Schema(examples = "10") int sameBlockPremiumPercent,
+            @Schema(description = "When it came (or comes) into force, or would have (SUPERSEDED)") Instant effectiveAt,
+            List<PriceEntry> prices,
+            @Schema(description = "IN_FORCE now; SCHEDULED to come; RETIRED: was in force until inForceUntil; "
+                    + "SUPERSEDED: never in force (a newer version took over at or before its effectiveAt)",
+                    enumeration = {"IN_FORCE", "SCHEDULED", "RETIRED", "SUPERSEDED"}) String status,
+            @Schema(description = "When it stops (or stopped) being in force: the next version's effectiveAt; null "
+                    + "while none is set to follow it, and for a SUPERSEDED one") Instant inForceUntil) {
+
+        public static PriceBookVersionView of(PriceBook b, city.myriad.market.model.PriceBookTimeline.Standing s) {
+            return new PriceBookVersionView(b.clusterId(), b.version(), b.currency(), b.sameBlockPremiumPercent(),
+                    b.effectiveAt(), b.prices().stream().map(PriceEntry::of).toList(), s.status().name(),
+                    s.inForceUntil());
+        }
+    }
+
     @Schema(name = "OfferPriceChange", description = "The next price change of an offer, scheduled by its cluster's "
             + "operator (setPrices with effectiveAt)")
     public record OfferPriceChange(@Schema(description = "When the new price comes into force") Instant effectiveAt,

@@ -5,6 +5,7 @@ import city.myriad.platform.db.SqlTimes;
 
 import city.myriad.market.model.Price;
 import city.myriad.market.model.PriceBook;
+import city.myriad.market.model.PriceBookTimeline;
 import city.myriad.market.model.PriceClass;
 import city.myriad.platform.money.Money;
 import io.quarkus.hibernate.reactive.panache.Panache;
@@ -69,6 +70,32 @@ public class PriceBookRepository {
             q.setParameter("cluster", clusterId);
         }
         return q.getResultList().map(PriceBookRepository::books);
+    }
+
+    /**
+     * The cluster's versions older than {@code before} (every one for null), newest first, at most {@code limit}, each
+     * with its prices.
+     */
+    public Uni<List<PriceBook>> versions(UUID clusterId, Integer before, int limit) {
+        return SessionSql.select("""
+                        select b.cluster_id, b.version, b.currency, b.same_block_premium_percent, b.effective_at,
+                               b.set_by, p.model, p.price_class, p.unit_price_minor, p.floor_minor, p.ceiling_minor
+                          from (select * from price_books
+                                 where cluster_id = :cluster and version < :before
+                                 order by version desc limit :limit) b
+                          join prices p on p.cluster_id = b.cluster_id and p.version = b.version
+                         order by b.version desc, p.model, p.price_class""")
+                .setParameter("cluster", clusterId).setParameter("before", before == null ? Integer.MAX_VALUE : before)
+                .setParameter("limit", limit)
+                .getResultList().map(PriceBookRepository::books);
+    }
+
+    /** Every version's number and effectiveAt of the cluster's book: its timeline. */
+    public Uni<List<PriceBookTimeline.Entry>> timeline(UUID clusterId) {
+        return SessionSql.select("select version, effective_at from price_books where cluster_id = :cluster")
+                .setParameter("cluster", clusterId).getResultList()
+                .map(rows -> rows.stream().map(r -> new PriceBookTimeline.Entry(((Number) r[0]).intValue(),
+                        SqlTimes.instant(r[1]))).toList());
     }
 
     /**

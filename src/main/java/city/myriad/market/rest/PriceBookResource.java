@@ -38,8 +38,11 @@ public class PriceBookResource {
     private final PriceBookService books;
     private final SpotPriceHistory spot;
     private final CurrentCaller callers;
+    private final city.myriad.platform.paging.Paging paging;
 
-    PriceBookResource(PriceBookService books, SpotPriceHistory spot, CurrentCaller callers) {
+    PriceBookResource(PriceBookService books, SpotPriceHistory spot, CurrentCaller callers,
+            city.myriad.platform.paging.Paging paging) {
+        this.paging = paging;
         this.books = books;
         this.spot = spot;
         this.callers = callers;
@@ -80,6 +83,38 @@ public class PriceBookResource {
         callers.get();
         return spot.history(clusterId, model, from == null ? null : Fields.instant("from", from),
                 to == null ? null : Fields.instant("to", to));
+    }
+
+    @GET
+    @Path("/versions")
+    @Extension(name = "x-problem-codes", value = "CLUSTER_NOT_FOUND, INVALID_CURSOR, VALIDATION_FAILED")
+    @Operation(operationId = "listPriceBookVersions", summary = "Every version of the cluster's price book, newest "
+            + "first", description = "Past, present and to come, each with its `status` (IN_FORCE, SCHEDULED, RETIRED, "
+            + "SUPERSEDED) and `inForceUntil`: what a job's or a reservation's `priceBookVersion` priced it by, and "
+            + "when each price held. Public to every buyer, as the prices are.")
+    public Uni<city.myriad.platform.paging.Page<MarketApi.PriceBookVersionView>> versions(
+            @PathParam("clusterId") UUID clusterId, @QueryParam("cursor") String cursor,
+            @QueryParam("limit") String limit) {
+        callers.get();
+        return books.versions(clusterId, paging.request(cursor, limit));
+    }
+
+    @GET
+    @Path("/versions/{version}")
+    @Extension(name = "x-problem-codes", value = "CLUSTER_NOT_FOUND, PRICE_BOOK_NOT_FOUND")
+    @Operation(operationId = "getPriceBookVersion", summary = "One version of the cluster's price book",
+            description = "As `listPriceBookVersions` lists it; 404 PRICE_BOOK_NOT_FOUND for a version the cluster "
+                    + "never had.")
+    public Uni<MarketApi.PriceBookVersionView> version(@PathParam("clusterId") UUID clusterId,
+            @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "1")) @PathParam("version")
+            String version) {
+        callers.get();
+        if (version == null || !version.matches("[1-9][0-9]{0,8}")) {
+            throw new city.myriad.platform.error.MyriadProblem.NotFound(
+                    city.myriad.platform.error.ProblemCode.PRICE_BOOK_NOT_FOUND, "No price book version '" + version
+                    + "': versions are numbered from 1");
+        }
+        return books.version(clusterId, Integer.parseInt(version));
     }
 
     @GET

@@ -7,6 +7,7 @@ import city.myriad.market.mapping.MarketApi.PriceEntry;
 import city.myriad.market.mapping.MarketApi.SetPrices;
 import city.myriad.market.model.Price;
 import city.myriad.market.model.PriceBook;
+import city.myriad.market.model.PriceBookTimeline;
 import city.myriad.market.model.PriceClass;
 import city.myriad.market.repository.PriceBookRepository;
 import city.myriad.platform.audit.AuditTrail;
@@ -161,6 +162,38 @@ public class PriceBookService {
                                     + " has no price book in force yet" + (scheduled.isEmpty() ? ""
                                     : "; its first comes into force at " + scheduled.get(0).effectiveAt()));
                         }))));
+    }
+
+    /**
+     * The cluster's book versions, newest first, each with its standing now ({@link PriceBookTimeline}): what a job's
+     * or a reservation's {@code priceBookVersion} was. Public, as the prices are; 404 for no such cluster.
+     */
+    public Uni<city.myriad.platform.paging.Page<MarketApi.PriceBookVersionView>> versions(UUID clusterId,
+            city.myriad.platform.paging.PageRequest page) {
+        Instant now = clock.instant();
+        Long after = page.afterLong();
+        return clusters.find(clusterId).chain(cluster -> scoped.unscoped(() -> books.timeline(cluster.id())
+                .chain(timeline -> books.versions(cluster.id(), after == null ? null : (int) Math.min(after,
+                                Integer.MAX_VALUE), page.limit() + 1)
+                        .map(versions -> {
+                            Map<Integer, PriceBookTimeline.Standing> standing = PriceBookTimeline.at(timeline, now);
+                            return page.page(versions, b -> Integer.toString(b.version()))
+                                    .map(b -> MarketApi.PriceBookVersionView.of(b, standing.get(b.version())));
+                        }))));
+    }
+
+    /** One version of the cluster's book with its standing now; 404 PRICE_BOOK_NOT_FOUND for no such version. */
+    public Uni<MarketApi.PriceBookVersionView> version(UUID clusterId, int version) {
+        Instant now = clock.instant();
+        return clusters.find(clusterId).chain(cluster -> scoped.unscoped(() -> books.timeline(cluster.id())
+                .chain(timeline -> books.versions(cluster.id(), version + 1, 1).map(found -> {
+                    if (found.isEmpty() || found.get(0).version() != version) {
+                        throw new MyriadProblem.NotFound(ProblemCode.PRICE_BOOK_NOT_FOUND, "Cluster " + clusterId
+                                + " has no price book version " + version);
+                    }
+                    return MarketApi.PriceBookVersionView.of(found.get(0),
+                            PriceBookTimeline.at(timeline, now).get(version));
+                }))));
     }
 
     /** Every rule of a book, checked at once: every broken one is listed. */
