@@ -33,6 +33,9 @@ class CorsTest {
                 .header("Access-Control-Allow-Origin", PORTAL)
                 .header("Access-Control-Allow-Methods", containsString("POST"))
                 .header("Access-Control-Allow-Headers", containsString("Idempotency-Key"))
+                // A page may name its request and join its trace (docs/deployment.md, "Tracing").
+                .header("Access-Control-Allow-Headers", containsString("X-Request-Id"))
+                .header("Access-Control-Allow-Headers", containsString("traceparent"))
                 .header("Access-Control-Max-Age", "600");
     }
 

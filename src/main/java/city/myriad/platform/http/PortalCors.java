@@ -27,7 +27,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class PortalCors {
 
     static final String METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
-    static final String REQUEST_HEADERS = "Authorization, Content-Type, Accept, Idempotency-Key, If-Match, If-None-Match";
+    /** What the API reads, and what lets a page name its request ({@code X-Request-Id}) or join its trace (W3C). */
+    static final String REQUEST_HEADERS = "Authorization, Content-Type, Accept, Idempotency-Key, If-Match, If-None-Match, "
+            + "X-Request-Id, traceparent, tracestate";
     static final String EXPOSED = "Location, Retry-After, Allow, Idempotent-Replayed, Content-Disposition, ETag, X-Request-Id, "
             + "RateLimit, RateLimit-Policy";
     static final String MAX_AGE_S = "600";
