@@ -49,6 +49,7 @@ class TracingTest {
     }
 
     static final AttributeKey<String> STATEMENT = AttributeKey.stringKey("db.statement");
+    static final AttributeKey<String> REQUEST_ID = AttributeKey.stringKey("myriad.request_id");
     static final AttributeKey<Long> STATUS = AttributeKey.longKey("http.response.status_code");
 
     @Inject
@@ -73,8 +74,9 @@ class TracingTest {
     void a_request_continues_its_callers_trace_with_its_sql_inside() {
         String trace = "4bf92f3577b34da6a3ce929d0e0e4736";
         String callersSpan = "00f067aa0ba902b7";
-        given().auth().oauth2(Tokens.alice()).header("traceparent", "00-" + trace + "-" + callersSpan + "-01")
-                .get("/api/v1/jobs").then().statusCode(200);
+        String requestId = given().auth().oauth2(Tokens.alice())
+                .header("traceparent", "00-" + trace + "-" + callersSpan + "-01").get("/api/v1/jobs").then()
+                .statusCode(200).extract().header("X-Request-Id");
 
         List<SpanData> spans = flushed().stream().filter(s -> s.getTraceId().equals(trace)).toList();
         List<SpanData> server = spans.stream().filter(s -> s.getKind() == SpanKind.SERVER).toList();
@@ -83,6 +85,7 @@ class TracingTest {
         assertEquals(callersSpan, request.getParentSpanId());
         assertEquals("GET /api/v1/jobs", request.getName());
         assertEquals(200L, request.getAttributes().get(STATUS));
+        assertEquals(requestId, request.getAttributes().get(REQUEST_ID));
         // Its statements are its children (the tenant's scope, the page of jobs), in its trace.
         List<SpanData> sql = spans.stream().filter(s -> s.getKind() == SpanKind.CLIENT && s.getAttributes().get(STATEMENT) != null)
                 .toList();
@@ -102,6 +105,11 @@ class TracingTest {
                 .header("traceparent", "00-" + trace + "-" + callersSpan + "-01").get("/api/v1/nowhere");
         missing.then().statusCode(404).contentType("application/problem+json");
         assertEquals(missing.header("X-Request-Id"), missing.jsonPath().getString("requestId"));
+        // And the request's span names that id: what a tenant quotes from a problem finds the trace.
+        assertEquals(missing.header("X-Request-Id"), flushed().stream()
+                .filter(s -> s.getTraceId().equals(trace) && s.getKind() == SpanKind.SERVER
+                        && "/api/v1/nowhere".equals(s.getAttributes().get(AttributeKey.stringKey("url.path"))))
+                .map(s -> s.getAttributes().get(REQUEST_ID)).findFirst().orElse(null));
     }
 
     @Test
