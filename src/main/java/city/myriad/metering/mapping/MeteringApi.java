@@ -147,13 +147,20 @@ public final class MeteringApi {
     public record AlertView(UUID id, UUID tenantId, @Schema(description = "Absent: the tenant's own limit")
             UUID projectId, @Schema(description = "BUDGET and GPU_HOURS: what was used crossed a threshold; "
                     + "BUDGET_FORECAST: the month's forecast (getTenantBudget's `forecast`) reached the quotas' "
-                    + "forecastAlertPercent of the budget (the threshold), once a month",
-                    enumeration = {"BUDGET", "GPU_HOURS", "BUDGET_FORECAST"})
+                    + "forecastAlertPercent of the budget (the threshold), once a month; SPEND_ANOMALY: a day's spend "
+                    + "was above the median of the 14 days before it by more than the quotas' spendAnomalyPercent (the "
+                    + "threshold), once a day",
+                    enumeration = {"BUDGET", "GPU_HOURS", "BUDGET_FORECAST", "SPEND_ANOMALY"})
             String measure,
-            @Schema(examples = "2026-11") String period, @Schema(examples = "80") int threshold,
-            @Schema(description = "Used when raised (BUDGET_FORECAST: the forecast): minor units of the currency, or "
-                    + "GPU-hours", examples = "400000")
-            BigDecimal used, @Schema(examples = "500000") BigDecimal limit,
+            @Schema(description = "The month (yyyy-MM); SPEND_ANOMALY: the day (yyyy-MM-dd, UTC)", examples = "2026-11")
+            String period,
+            @Schema(description = "The percentage crossed (1-100; SPEND_ANOMALY: how far above the median, 10-1000)",
+                    examples = "80") int threshold,
+            @Schema(description = "Used when raised (BUDGET_FORECAST: the forecast; SPEND_ANOMALY: the day's spend): "
+                    + "minor units of the currency, or GPU-hours", examples = "400000")
+            BigDecimal used,
+            @Schema(description = "The budget or limit (SPEND_ANOMALY: the median daily spend of the 14 days before)",
+                    examples = "500000") BigDecimal limit,
             @Schema(description = "The currency, or GPU_HOURS", examples = "CNY") String unit, Instant raisedAt,
             @Schema(description = "The webhook delivery: PENDING, DELIVERED, FAILED; absent without a webhook")
             String delivery) {}

@@ -91,7 +91,10 @@ public class AlertRepository {
                 .executeUpdate()).replaceWithVoid();
     }
 
-    /** A tenant's alerts, newest first, after the cursor (raised_at, id). */
+    /**
+     * A tenant's alerts, newest first, after the cursor (raised_at, id); of one month when {@code period} is given (a
+     * spend anomaly's period is a day of it).
+     */
     public Uni<List<AlertRow>> page(UUID tenantId, UUID after, UUID projectId, String period, int limit) {
         SessionSql q = SessionSql.select("""
                 select a.id, a.tenant_id, a.project_id, a.measure, a.period, a.threshold, a.used, a.lim, a.unit,
@@ -99,7 +102,7 @@ public class AlertRepository {
                   from alerts a left join webhook_deliveries d on d.alert_id = a.id
                  where a.tenant_id = :tenant""" + (after == null ? "" : " and a.id < :after")
                 + (projectId == null ? "" : " and a.project_id = :project")
-                + (period == null ? "" : " and a.period = :period") + " order by a.id desc limit :limit")
+                + (period == null ? "" : " and left(a.period, 7) = :period") + " order by a.id desc limit :limit")
                 .setParameter("tenant", tenantId).setParameter("limit", limit);
         if (after != null) {
             q.setParameter("after", after);

@@ -282,6 +282,33 @@ public class RollupRepository {
                 ((Number) r[2]).longValue()});
     }
 
+    /**
+     * What the tenant (or one project) spent in one currency on each UTC day of {@code days} days from {@code first}:
+     * the rollups of the day's hours, cost less credits (in whichever period they were billed), and the runs going on,
+     * their part of the day to {@code now}. In day order, minor units.
+     */
+    public Uni<List<Long>> daily(UUID tenantId, UUID projectId, String currency, Instant first, int days,
+            Instant now) {
+        String filter = (projectId == null ? "" : " and project_id = :project") + " and currency = :currency";
+        SessionSql q = SessionSql.select("with days as (select generate_series(cast(:first as timestamptz),"
+                + " cast(:first as timestamptz) + (:days - 1) * interval '1 day', interval '1 day') as d)"
+                + " select (select coalesce(sum(cost_minor - credit_minor), 0) from usage_rollups"
+                + " where tenant_id = :tenant and period >= :firstPeriod and hour >= d and hour < d + interval '1 day'"
+                + filter + ")"
+                + " + (select coalesce(sum(round(unit_price_minor * cast(cards_milli as bigint) * greatest(0,"
+                + " floor(extract(epoch from least(d + interval '1 day', cast(:now as timestamptz))"
+                + " - greatest(started_at, d)))) / 3600000.0)), 0)"
+                + " from jobs where state = 'RUNNING' and tenant_id = :tenant" + filter + ")"
+                + " from days order by d")
+                .setParameter("tenant", tenantId).setParameter("first", SqlTimes.utc(first)).setParameter("days", days)
+                .setParameter("firstPeriod", city.myriad.platform.time.Period.of(first).toString())
+                .setParameter("now", SqlTimes.utc(now)).setParameter("currency", currency);
+        if (projectId != null) {
+            q.setParameter("project", projectId);
+        }
+        return q.getResultList().map(rows -> rows.stream().map(r -> ((Number) r[0]).longValue()).toList());
+    }
+
     /** Takes the meter's turn: false if another replica's meter holds it (until its transaction ends). */
     public Uni<Boolean> tryTurn() {
         return SessionSql.select(

@@ -39,12 +39,14 @@ public class AlertResource {
     @Operation(operationId = "listAlerts", summary = "Budget and GPU-hour alerts, newest first, optionally of one "
             + "project and period",
             description = "One alert per threshold crossed (50, 80 and 100% unless the quotas set others) per tenant "
-                    + "or project, measure and period, with its webhook delivery's state.")
+                    + "or project, measure and period (the forecast's once a month, a spend anomaly's once a day), "
+                    + "with its webhook delivery's state.")
     public Uni<Page<AlertView>> list(@QueryParam("cursor") String cursor, @QueryParam("limit") String limit,
             @Parameter(description = "Platform admins: this tenant's") @QueryParam("tenantId") UUID tenantId,
             @Parameter(description = "One project's alerts (of the tenant read)") @QueryParam("projectId")
             UUID projectId,
-            @Parameter(description = "The alerts of one billing period, yyyy-MM", example = "2026-11")
+            @Parameter(description = "The alerts of one billing period, yyyy-MM (with the spend anomalies of its days)",
+                    example = "2026-11")
             @QueryParam("period") String period) {
         return alerts.list(callers.get(), tenantId, projectId, period, paging.request(cursor, limit));
     }

@@ -14,6 +14,7 @@ import city.myriad.platform.time.Ids;
 import city.myriad.quota.service.Budgets;
 import city.myriad.quota.service.QuotaLimits;
 import city.myriad.quota.service.QuotaLimits.Watched;
+import city.myriad.quota.service.SpendAnomaly;
 import city.myriad.tenancy.service.TenantProjects;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -23,13 +24,17 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.List;
 import java.util.UUID;
 import org.jboss.logging.Logger;
 
 /**
  * Alerts on budgets and GPU-hour limits. Every few seconds the meter's reading (billed this period plus the runs
  * going on) of each tenant or project with a limit is compared with its thresholds (50, 80 and 100% unless set), and
- * a budget's forecast for the month with the budget ({@code BUDGET_FORECAST}, once);
+ * a budget's forecast for the month with the budget ({@code BUDGET_FORECAST}, once), and today's and yesterday's spend
+ * with the days before them ({@code SPEND_ANOMALY}, once a day), where the scope asks for those two;
  * each threshold crossed raises one alert per period, never two (a unique key), and in the same transaction its
  * webhook delivery enters the outbox if the tenant has a webhook. At 100% of a budget whose policy is STOP, the
  * running ON_DEMAND jobs of that tenant (or project) are stopped in that transaction too.
@@ -89,6 +94,10 @@ public class Alerts {
             if (percent != null) {
                 raised = raised.chain(n -> forecast(w, percent, budget.amountMinor(), budget.currency(), now)
                         .map(m -> n + m));
+            }
+            Integer anomaly = w.scope().spendAnomalyPercent();
+            if (anomaly != null) {
+                raised = raised.chain(n -> anomaly(w, anomaly, budget.currency(), now).map(m -> n + m));
             }
         }
         Long gpuHours = w.scope().gpuHours();
@@ -159,6 +168,47 @@ public class Alerts {
 
     /** The measure of a forecast's alert. */
     static final String FORECAST = "BUDGET_FORECAST";
+
+    /** The measure of a spend anomaly's alert. */
+    static final String ANOMALY = "SPEND_ANOMALY";
+
+    /**
+     * Raises a {@code SPEND_ANOMALY} alert for today (what it has cost so far) and for yesterday (until today ends: runs
+     * that ended since add to it) when the day's spend is an anomaly against the 14 days before it
+     * ({@link SpendAnomaly}: more than {@code percent} above their median), once a day per scope; its period is the
+     * day, its {@code used} the day's spend, its {@code limit} the median. Never stops work. Read only for a day not
+     * raised yet.
+     */
+    private Uni<Integer> anomaly(Watched w, int percent, String currency, Instant now) {
+        LocalDate today = now.atOffset(ZoneOffset.UTC).toLocalDate();
+        Uni<Integer> raised = Uni.createFrom().item(0);
+        for (LocalDate day : List.of(today.minusDays(1), today)) {
+            raised = raised.chain(n -> anomaly(w, percent, currency, day, now).map(m -> n + m));
+        }
+        return raised;
+    }
+
+    private Uni<Integer> anomaly(Watched w, int percent, String currency, LocalDate day, Instant now) {
+        String scope = w.projectId() == null ? "tenant" : "project:" + w.projectId();
+        String period = day.toString();
+        int days = SpendAnomaly.BASELINE_DAYS + 1;
+        Instant first = day.minusDays(SpendAnomaly.BASELINE_DAYS).atStartOfDay().toInstant(ZoneOffset.UTC);
+        return alerts.raised(w.tenantId(), scope, ANOMALY, period).chain(already -> !already.isEmpty()
+                ? Uni.createFrom().item(0)
+                : meter.daily(w.tenantId(), w.projectId(), currency, first, days, now).chain(spend -> {
+                    long[] before = spend.subList(0, SpendAnomaly.BASELINE_DAYS).stream().mapToLong(Long::longValue)
+                            .toArray();
+                    return SpendAnomaly.of(before, spend.get(SpendAnomaly.BASELINE_DAYS), percent)
+                            .map(found -> {
+                                AlertRow a = new AlertRow(ids.next(), w.tenantId(), w.projectId(), ANOMALY, period,
+                                        percent, BigDecimal.valueOf(found.spentMinor()),
+                                        BigDecimal.valueOf(found.baselineMinor()), currency, now, null);
+                                return alerts.raise(a, scope).chain(fresh -> fresh ? enqueue(a, now).replaceWith(1)
+                                        : Uni.createFrom().item(0));
+                            })
+                            .orElse(Uni.createFrom().item(0));
+                }));
+    }
 
     /**
      * The alert's webhook delivery, if the tenant has a webhook now that receives alerts (the outbox row, in the

@@ -56,6 +56,12 @@ public class MeterReadings implements Commitments, Spending {
     }
 
     @Override
+    public Uni<java.util.List<Long>> daily(UUID tenant, UUID project, String currency, Instant first, int days,
+            Instant now) {
+        return rollups.daily(tenant, project, currency, first, days, now);
+    }
+
+    @Override
     public String kind() {
         return "BILLED";
     }

@@ -61,10 +61,15 @@ public final class QuotaApi {
             @Min(1) @Max(100) @Schema(description = "With a budget: a BUDGET_FORECAST alert is raised, once a month, "
                     + "when the month's forecast (getTenantBudget's `forecast`: where spending is heading at its pace so "
                     + "far) reaches this percentage of the budget, before what was used does; left out: no forecast "
-                    + "alert", examples = "100", minimum = "1", maximum = "100") Integer forecastAlertPercent) {
+                    + "alert", examples = "100", minimum = "1", maximum = "100") Integer forecastAlertPercent,
+            @Min(10) @Max(1000) @Schema(description = "With a budget: a SPEND_ANOMALY alert is raised, once a day, "
+                    + "when a day's spend (UTC, in the budget's currency) is above the median daily spend of the 14 "
+                    + "days before it by more than this percentage (today's so far, and yesterday's until today ends); "
+                    + "no alert while that median is 0; left out: no anomaly alert", examples = "200", minimum = "10",
+                    maximum = "1000") Integer spendAnomalyPercent) {
 
         public Quotas(List<CardLimit> cards, Budget budget) {
-            this(cards, budget, null, null, null, null);
+            this(cards, budget, null, null, null, null, null);
         }
 
         public List<Integer> thresholds() {
@@ -83,7 +88,9 @@ public final class QuotaApi {
             @Schema(enumeration = {"FINISH", "STOP"}) String onBudgetExhausted, Instant updatedAt,
             @Schema(examples = "admin") String updatedBy,
             @Schema(description = "The forecast's alert percentage; null: none", examples = "100")
-            Integer forecastAlertPercent) {}
+            Integer forecastAlertPercent,
+            @Schema(description = "The spend anomaly's alert percentage; null: none", examples = "200")
+            Integer spendAnomalyPercent) {}
 
     @Schema(name = "BudgetStatus", description = "How much of a budget is committed this month, and by what: what "
             + "admission adds a new job's projection or a reservation's total to before it refuses one "

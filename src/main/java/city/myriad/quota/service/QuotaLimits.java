@@ -33,11 +33,12 @@ public class QuotaLimits {
      * One scope's quotas (a tenant's or a project's); empty: no limit, no budget. {@code gpuHours}: card-hours per
      * month (null: none); {@code thresholds}: alert percentages; {@code stopOnExhausted}: at 100% of the budget,
      * stop running ON_DEMAND work (else let it finish); {@code forecastAlertPercent}: the share of the budget the
-     * month's forecast raises an alert at (null: none).
+     * month's forecast raises an alert at (null: none); {@code spendAnomalyPercent}: how far above its baseline a
+     * day's spend raises an alert ({@link SpendAnomaly}; null: none).
      */
     public record Scope(List<Limit> cards, MonthlyBudget budget, Long gpuHours, List<Integer> thresholds,
-            boolean stopOnExhausted, Integer forecastAlertPercent) {
-        static final Scope NONE = new Scope(List.of(), null, null, QuotaApi.DEFAULT_THRESHOLDS, false, null);
+            boolean stopOnExhausted, Integer forecastAlertPercent, Integer spendAnomalyPercent) {
+        static final Scope NONE = new Scope(List.of(), null, null, QuotaApi.DEFAULT_THRESHOLDS, false, null, null);
 
         public Optional<Long> gpuHoursIn() {
             return Optional.ofNullable(gpuHours);
@@ -129,7 +130,7 @@ public class QuotaLimits {
             Budget b = q.budget();
             return new Scope(cards, b == null ? null : new MonthlyBudget(b.amountMinor(), b.currency()),
                     q.gpuHours() == null ? null : q.gpuHours().limit(), q.thresholds(), q.exhaustion().equals("STOP"),
-                    q.forecastAlertPercent());
+                    q.forecastAlertPercent(), q.spendAnomalyPercent());
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("A stored quota document does not read", e);
         }

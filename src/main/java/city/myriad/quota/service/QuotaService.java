@@ -190,9 +190,9 @@ public class QuotaService {
         return stored.map(s -> {
             Quotas q = parse(s.document());
             return new QuotasView(tenant, project, q.cards(), q.budget(), q.gpuHours(), q.thresholds(), q.exhaustion(),
-                    s.updatedAt(), s.updatedBy(), q.forecastAlertPercent());
+                    s.updatedAt(), s.updatedBy(), q.forecastAlertPercent(), q.spendAnomalyPercent());
         }).orElse(new QuotasView(tenant, project, List.of(), null, null, QuotaApi.DEFAULT_THRESHOLDS, "FINISH", null,
-                null, null));
+                null, null, null));
     }
 
     /**
@@ -201,6 +201,10 @@ public class QuotaService {
      * this one's result, so of writers that read the same quotas exactly one lands.
      */
     private Uni<QuotasView> write(Caller caller, UUID tenant, UUID project, Quotas command, String ifMatch) {
+        if (command.spendAnomalyPercent() != null && command.budget() == null) {
+            throw city.myriad.platform.validation.Fields.invalid("spendAnomalyPercent",
+                    "needs a budget: the spend watched is in the budget's currency");
+        }
         QuotaRepository.Stored stored = new QuotaRepository.Stored(serialise(command), clock.instant(), caller.username());
         String scope = scope(project);
         return scoped.asTenant(tenant, () -> (ifMatch == null ? quotas.put(tenant, scope, stored)
@@ -212,7 +216,7 @@ public class QuotaService {
                 .invoke(limits::changed)
                 .replaceWith(new QuotasView(tenant, project, command.cards(), command.budget(), command.gpuHours(),
                         command.thresholds(), command.exhaustion(), stored.updatedAt(), stored.updatedBy(),
-                        command.forecastAlertPercent()));
+                        command.forecastAlertPercent(), command.spendAnomalyPercent()));
     }
 
     /** The quotas as set, in the audit trail: the stored document itself, and the project's id for a project's. */
