@@ -139,6 +139,10 @@ class SpendAnomalyAlertsTest {
                 .put("/api/v1/tenants/" + t.id() + "/quotas").then().statusCode(400)
                 .contentType("application/problem+json").body("code", equalTo(code))
                 .body("errors[0].field", equalTo("spendAnomalyPercent")));
+        given().auth().oauth2(Tokens.admin()).contentType("application/json")
+                .body("{\"cards\":[],\"spendAnomalyPercent\":150}").put("/api/v1/tenants/" + t.id() + "/quotas")
+                .then().statusCode(400).body("detail", equalTo("`spendAnomalyPercent` must be set with a budget: the "
+                        + "spend watched is in the budget's currency"));
         given().auth().oauth2(t.viewer()).get("/api/v1/tenants/" + t.id() + "/quotas").then().statusCode(200)
                 .body("spendAnomalyPercent", equalTo(150)).body("budget.amountMinor", equalTo(1000000000));
     }

@@ -203,7 +203,7 @@ public class QuotaService {
     private Uni<QuotasView> write(Caller caller, UUID tenant, UUID project, Quotas command, String ifMatch) {
         if (command.spendAnomalyPercent() != null && command.budget() == null) {
             throw city.myriad.platform.validation.Fields.invalid("spendAnomalyPercent",
-                    "needs a budget: the spend watched is in the budget's currency");
+                    "set with a budget: the spend watched is in the budget's currency");
         }
         QuotaRepository.Stored stored = new QuotaRepository.Stored(serialise(command), clock.instant(), caller.username());
         String scope = scope(project);
