@@ -113,7 +113,7 @@ public class Alerts {
 
     /** Raises each threshold the reading has reached and that this period has not raised yet. */
     private Uni<Integer> cross(Watched w, String measure, BigDecimal used, BigDecimal limit, String unit, Instant now) {
-        String scope = w.projectId() == null ? "tenant" : "project:" + w.projectId();
+        String scope = scope(w);
         String period = Period.of(now).toString();
         if (used.signum() <= 0) {
             return Uni.createFrom().item(0);
@@ -148,7 +148,7 @@ public class Alerts {
      * {@code used} is the forecast, its threshold the percentage. Never stops work. Read only until raised.
      */
     private Uni<Integer> forecast(Watched w, int percent, long budgetMinor, String currency, Instant now) {
-        String scope = w.projectId() == null ? "tenant" : "project:" + w.projectId();
+        String scope = scope(w);
         String period = Period.of(now).toString();
         return alerts.raised(w.tenantId(), scope, FORECAST, period).chain(already -> already.contains(percent)
                 ? Uni.createFrom().item(0)
@@ -164,6 +164,11 @@ public class Alerts {
                     return alerts.raise(a, scope).chain(fresh -> fresh ? enqueue(a, now).replaceWith(1)
                             : Uni.createFrom().item(0));
                 }));
+    }
+
+    /** The alerts' name of a watched scope: {@code tenant}, or {@code project:<id>}. */
+    private static String scope(Watched w) {
+        return w.projectId() == null ? "tenant" : "project:" + w.projectId();
     }
 
     /** The measure of a forecast's alert. */
@@ -189,7 +194,7 @@ public class Alerts {
     }
 
     private Uni<Integer> anomaly(Watched w, int percent, String currency, LocalDate day, Instant now) {
-        String scope = w.projectId() == null ? "tenant" : "project:" + w.projectId();
+        String scope = scope(w);
         String period = day.toString();
         int days = SpendAnomaly.BASELINE_DAYS + 1;
         Instant first = day.minusDays(SpendAnomaly.BASELINE_DAYS).atStartOfDay().toInstant(ZoneOffset.UTC);

@@ -55,7 +55,11 @@ public class MeterReadings implements Commitments, Spending {
                         b.cardMilliSeconds() + r[1])));
     }
 
-    @Override
+    /**
+     * What was spent in {@code currency} on each UTC day of {@code days} days from {@code first} (a day's start): the
+     * ended runs billed in it, credits taken off, and the runs going on, their part of it to {@code now}. In day order,
+     * minor units: the spend anomaly's reading ({@link city.myriad.quota.service.SpendAnomaly}).
+     */
     public Uni<java.util.List<Long>> daily(UUID tenant, UUID project, String currency, Instant first, int days,
             Instant now) {
         return rollups.daily(tenant, project, currency, first, days, now);

@@ -5,10 +5,9 @@ import java.time.Instant;
 import java.util.UUID;
 
 /**
- * The meter's reading of a tenant's (or one project's) usage, for a budget's forecast and the spend anomaly: what it
- * has cost so far this month (the ended runs billed, their credits taken off, and the runs going on, to now), what the
- * runs going on cost per hour now, and what each day cost. The metering domain implements it; it runs in the caller's
- * transaction, which sees the tenant's rows.
+ * The meter's reading of a tenant's (or one project's) usage this month, for a budget's forecast: what it has cost so
+ * far (the ended runs billed, their credits taken off, and the runs going on, to now) and what the runs going on cost
+ * per hour now. The metering domain implements it; it runs in the caller's transaction, which sees the tenant's rows.
  */
 public interface Spending {
 
@@ -20,11 +19,4 @@ public interface Spending {
     record Reading(long usedMinor, long runRatePerHourMinor, long usedCardMilliSeconds) {}
 
     Uni<Reading> read(UUID tenant, UUID project, String currency, Instant now);
-
-    /**
-     * What was spent in {@code currency} on each UTC day of {@code days} days from {@code first} (a day's start): the
-     * ended runs billed in it, credits taken off, and the runs going on, their part of it to {@code now}. In day order,
-     * minor units; the spend anomaly's reading ({@link SpendAnomaly}).
-     */
-    Uni<java.util.List<Long>> daily(UUID tenant, UUID project, String currency, Instant first, int days, Instant now);
 }
