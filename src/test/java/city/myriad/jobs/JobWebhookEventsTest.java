@@ -209,7 +209,8 @@ class JobWebhookEventsTest {
             // The admin's second hold changed nothing and told nothing.
             assertEquals(4, platformCount("select count(*) from webhook_deliveries where tenant_id = $1",
                     UUID.fromString(t.id())));
-            given().auth().oauth2(t.member()).post("/api/v1/jobs/" + held + "/cancel").then().statusCode(200);
+            // No cleanup: released, the job runs its 600 s in one emulated second and ends by itself (cancelling it
+            // raced that end: a run in which the deliveries came late found it SUCCEEDED and got 409).
         }
     }
 
