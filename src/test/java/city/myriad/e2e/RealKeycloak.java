@@ -9,35 +9,25 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real Keycloak 26.7.3 for the end-to-end tests, started once per run on a free port with the committed realm
- * export imported (through {@code bin/myriad-keycloak}, the same script the dev start uses), and stopped after
- * the run whatever its outcome.
+ * The real Keycloak 26.7.3 of the end-to-end tests: one for the whole run, started on a free port by the first class
+ * that asks for it, with the committed realm export imported (through {@code bin/myriad-keycloak}, the same script
+ * the dev start uses), and stopped when the test JVM exits, whatever the outcome. Each class starts its own service
+ * on an empty database; the realm is shared, so a class names the accounts and clients it creates uniquely (a tag),
+ * and no class may count the realm's users. One start rather than one a class: a start costs about a minute on CI.
  */
 public class RealKeycloak implements QuarkusTestResourceLifecycleManager {
 
     static final Path ROOT = Path.of("").toAbsolutePath();
     static final Path STATE = ROOT.resolve("target/keycloak-it");
-    /** Where this instance keeps its Keycloak: one directory per Keycloak, or one's stop would miss the other. */
-    private final Path state;
+    private static final String URL_PROPERTY = "myriad.it.keycloak-url";
 
-    public RealKeycloak() {
-        this(STATE);
-    }
-
-    /** A Keycloak of its own, in {@code state}, for a test that starts one beside the test resources'. */
-    public RealKeycloak(Path state) {
-        this.state = state;
-    }
-    static volatile String url;
-
+    /** Starts the run's Keycloak unless a class before did; the service's configuration to use it. */
     @Override
     public Map<String, String> start() {
-        int port = freePort();
-        run(state, "start", String.valueOf(port), state.toString());
-        url = "http://localhost:" + port;
+        String base = shared();
         return Map.of(
-                "quarkus.oidc.auth-server-url", url + "/realms/myriad",
-                "quarkus.keycloak.admin-client.server-url", url,
+                "quarkus.oidc.auth-server-url", base + "/realms/myriad",
+                "quarkus.keycloak.admin-client.server-url", base,
                 "quarkus.keycloak.admin-client.client-secret", "myriad-admin-secret",
                 "myriad.identity.provisioning.enabled", "true",
                 "myriad.demo.enabled", "true",
@@ -45,27 +35,44 @@ public class RealKeycloak implements QuarkusTestResourceLifecycleManager {
                 "myriad.emulator.speedup", "600");
     }
 
+    /** Nothing: the next class uses the same Keycloak; the JVM's exit stops it. */
     @Override
-    public void stop() {
-        run(state, "stop", state.toString());
+    public void stop() {}
+
+    /**
+     * The Keycloak base URL of this run, e.g. {@code http://localhost:41234}, started on first use. Kept in a system
+     * property, not a static field: Quarkus may load this class once per test class, in class loaders of their own.
+     */
+    public static String shared() {
+        synchronized (System.class) {
+            String url = System.getProperty(URL_PROPERTY);
+            if (url == null) {
+                int port = freePort();
+                run("start", String.valueOf(port), STATE.toString());
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> run("stop", STATE.toString()), "keycloak-stop"));
+                url = "http://localhost:" + port;
+                System.setProperty(URL_PROPERTY, url);
+            }
+            return url;
+        }
     }
 
     /** The Keycloak base URL of this run, e.g. {@code http://localhost:41234}. */
     public static String url() {
-        return url;
+        return System.getProperty(URL_PROPERTY);
     }
 
-    private static void run(Path state, String... args) {
+    private static void run(String... args) {
         String[] command = new String[args.length + 1];
         command[0] = ROOT.resolve("bin/myriad-keycloak").toString();
         System.arraycopy(args, 0, command, 1, args.length);
         try {
-            Files.createDirectories(state);
+            Files.createDirectories(STATE);
             Process p = new ProcessBuilder(command).directory(ROOT.toFile()).inheritIO().start();
             if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
                 p.destroyForcibly();
                 throw new IllegalStateException("bin/myriad-keycloak " + String.join(" ", args) + " failed; see "
-                        + state.resolve("keycloak.log"));
+                        + STATE.resolve("keycloak.log"));
             }
         } catch (IOException e) {
             throw new IllegalStateException(e);

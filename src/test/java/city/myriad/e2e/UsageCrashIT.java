@@ -44,7 +44,6 @@ class UsageCrashIT {
     static final int BATCHES = 24;
     static final int EVENTS_PER_BATCH = 250;
 
-    static final RealKeycloak KEYCLOAK = new RealKeycloak(Path.of("target/keycloak-crash-it").toAbsolutePath());
     static final Path STATE = Path.of("target/usage-crash-it").toAbsolutePath();
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     static Map<String, String> oidc;
@@ -54,7 +53,7 @@ class UsageCrashIT {
 
     @BeforeAll
     static void start() throws Exception {
-        oidc = KEYCLOAK.start();
+        oidc = new RealKeycloak().start();
         deleteRecursively(STATE);
         Files.createDirectories(STATE);
         service = launchOnFreePorts();
@@ -116,7 +115,6 @@ class UsageCrashIT {
             }
             service.destroyForcibly();
         }
-        KEYCLOAK.stop();
     }
 
     /** The packaged service on kept data, waited for until ready. */
