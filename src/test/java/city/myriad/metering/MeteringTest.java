@@ -101,7 +101,7 @@ class MeteringTest {
     void each_event_is_accepted_once_duplicates_are_counted_once_and_bad_ones_are_rejected_with_their_reason() {
         String cluster = World.cluster(2);
         World.Tenant t = World.tenant();
-        Ran r = ranJob(t, cluster, 8, 3600);
+        Ran r = ranJob(t, cluster, 8, 1200);
         String p = "e-" + UUID.randomUUID() + "-";
         Instant old = Instant.now().minus(40, ChronoUnit.DAYS);
         List<String> batch = List.of(
@@ -151,7 +151,7 @@ class MeteringTest {
     void a_jobs_usage_shows_how_busy_its_cards_were_and_the_energy_its_agents_measured() {
         String cluster = World.cluster(2);
         World.Tenant t = World.tenant();
-        Ran r = ranJob(t, cluster, 8, 3600);
+        Ran r = ranJob(t, cluster, 8, 3600);  // 6 s: its first quarter lasts over a second
         Instant mid = r.startedAt().plusMillis(Duration.between(r.startedAt(), r.endedAt()).toMillis() / 4);
         String p = "u-" + UUID.randomUUID() + "-";
         // The first quarter at 50% with its energy, the rest at 100% without (4 cards each), half a card's energy
@@ -211,7 +211,7 @@ class MeteringTest {
     void the_same_events_in_concurrent_batches_are_counted_exactly_once() throws Exception {
         String cluster = World.cluster(1);
         World.Tenant t = World.tenant();
-        Ran r = ranJob(t, cluster, 8, 3600);
+        Ran r = ranJob(t, cluster, 8, 1200);
         String p = "c-" + UUID.randomUUID() + "-";
         List<String> events = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
@@ -250,7 +250,7 @@ class MeteringTest {
         String cluster = World.cluster(1);
         World.Tenant t = World.tenant();
         World.Tenant other = World.tenant();
-        Ran r = ranJob(t, cluster, 8, 3600);
+        Ran r = ranJob(t, cluster, 8, 1200);
         String slug = "op-" + UUID.randomUUID().toString().substring(0, 8);
         given().auth().oauth2(Tokens.admin()).contentType("application/json")
                 .body("{\"slug\":\"" + slug + "\",\"name\":\"Other city\"}").post("/api/v1/operators").then()
@@ -369,7 +369,7 @@ class MeteringTest {
             seconds += (long) run[0] * run[2];
             cost += city.myriad.platform.money.Charges.of(1200, run[0] * 1000, Duration.ofSeconds(run[2]));
         }
-        Ran live = ranJob(t, cluster, 4, 3600);
+        Ran live = ranJob(t, cluster, 4, 1200);
         seconds += 4 * Duration.between(live.startedAt(), live.endedAt()).getSeconds();
         cost += given().auth().oauth2(t.member()).get("/api/v1/jobs/" + live.id()).then().extract()
                 .jsonPath().getLong("cost.amountMinor");
@@ -515,7 +515,7 @@ class MeteringTest {
         emulator.reportUsage(true);
         Ran r;
         try {
-            r = ranJob(t, cluster, 4, 3600);
+            r = ranJob(t, cluster, 4, 1200);
         } finally {
             emulator.reportUsage(false);
         }
@@ -536,7 +536,7 @@ class MeteringTest {
     void the_background_meter_rolls_up_accepted_events_by_itself() {
         String cluster = World.cluster(1);
         World.Tenant t = World.tenant();
-        Ran r = ranJob(t, cluster, 8, 3600);
+        Ran r = ranJob(t, cluster, 8, 1200);
         String p = "b-" + UUID.randomUUID() + "-";
         List<String> events = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
