@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A day's spend far above the days before it raises a SPEND_ANOMALY alert where the scope asks for one: against the
- * median of the 14 days before, strictly above by the percentage, once a day, never for a scope that did not ask.
+ * median of the 14 days before, strictly above by the percentage and by at least the floor in money where one is set,
+ * once a day, never for a scope that did not ask.
  */
 @QuarkusTest
 @QuarkusTestResource(OidcWiremockTestResource.class)
@@ -35,8 +36,14 @@ class SpendAnomalyAlertsTest {
     Pool pool;
 
     static void quotas(World.Tenant t, Integer percent) {
+        quotas(t, percent, null);
+    }
+
+    /** A budget, the anomaly's percentage and its floor in minor units (null: left out). */
+    static void quotas(World.Tenant t, Integer percent, Long minimum) {
         AlertsTest.quotas(t, "{\"cards\":[],\"budget\":{\"amountMinor\":1000000000,\"currency\":\"CNY\","
-                + "\"period\":\"MONTH\"}" + (percent == null ? "" : ",\"spendAnomalyPercent\":" + percent) + "}");
+                + "\"period\":\"MONTH\"}" + (percent == null ? "" : ",\"spendAnomalyPercent\":" + percent)
+                + (minimum == null ? "" : ",\"spendAnomalyMinimumMinor\":" + minimum) + "}");
     }
 
     /** {@code cards} cards for an hour at 12.00 a card-hour (CNY), from 10:00 UTC of {@code day}. */
@@ -59,8 +66,10 @@ class SpendAnomalyAlertsTest {
         World.Tenant asks = World.tenant();
         World.Tenant atTheEdge = World.tenant();
         World.Tenant silent = World.tenant();
+        World.Tenant atTheFloor = World.tenant();
+        World.Tenant belowTheFloor = World.tenant();
         LocalDate yesterday = LocalDate.now(ZoneOffset.UTC).minusDays(1);
-        for (World.Tenant t : List.of(asks, atTheEdge, silent)) {
+        for (World.Tenant t : List.of(asks, atTheEdge, silent, atTheFloor, belowTheFloor)) {
             // A habit of one card-hour a day (12.00) for the 14 days before yesterday, then four card-hours (48.00).
             for (int d = 1; d <= 14; d++) {
                 spent(t, cluster, yesterday.minusDays(d), 1);
@@ -71,6 +80,8 @@ class SpendAnomalyAlertsTest {
         quotas(asks, 200);        // 48.00 is 300% above 12.00: more than 200%
         quotas(atTheEdge, 300);   // exactly 300% above: not more
         quotas(silent, null);
+        quotas(atTheFloor, 200, 3_600L);      // 36.00 above the median: at least 36.00
+        quotas(belowTheFloor, 200, 3_601L);   // but not 36.01
         given().auth().oauth2(asks.viewer()).get("/api/v1/tenants/" + asks.id() + "/quotas").then().statusCode(200)
                 .body("spendAnomalyPercent", equalTo(200));
         for (int i = 0; i < 3; i++) {
@@ -89,6 +100,10 @@ class SpendAnomalyAlertsTest {
         assertEquals(1, anomalies(asks, yesterday.toString().substring(0, 7)).size());
         assertEquals(List.of(), anomalies(atTheEdge, null), "at the percentage, not above it: none");
         assertEquals(List.of(), anomalies(silent, null), "a scope that did not ask gets none");
+        assertEquals(1, anomalies(atTheFloor, null).size(), "at least the floor above the median");
+        assertEquals(List.of(), anomalies(belowTheFloor, null), "above the percentage, but less than the floor");
+        given().auth().oauth2(atTheFloor.viewer()).get("/api/v1/tenants/" + atTheFloor.id() + "/quotas").then()
+                .statusCode(200).body("spendAnomalyMinimumMinor", equalTo(3600));
         assertEquals(List.of(), anomalies(World.tenant(), null));
     }
 
@@ -145,5 +160,18 @@ class SpendAnomalyAlertsTest {
                         + "spend watched is in the budget's currency"));
         given().auth().oauth2(t.viewer()).get("/api/v1/tenants/" + t.id() + "/quotas").then().statusCode(200)
                 .body("spendAnomalyPercent", equalTo(150)).body("budget.amountMinor", equalTo(1000000000));
+        // The floor: only with a percentage, never below 0.
+        Map<String, String> floors = Map.of(
+                "{\"cards\":[]," + budget + "\"spendAnomalyMinimumMinor\":100}", "VALIDATION_FAILED",
+                "{\"cards\":[]," + budget + "\"spendAnomalyPercent\":150,\"spendAnomalyMinimumMinor\":-1}",
+                "VALIDATION_FAILED",
+                "{\"cards\":[]," + budget + "\"spendAnomalyPercent\":150,\"spendAnomalyMinimumMinor\":\"lots\"}",
+                "INVALID_FIELD_TYPE");
+        floors.forEach((body, code) -> given().auth().oauth2(Tokens.admin()).contentType("application/json").body(body)
+                .put("/api/v1/tenants/" + t.id() + "/quotas").then().statusCode(400)
+                .contentType("application/problem+json").body("code", equalTo(code))
+                .body("errors[0].field", equalTo("spendAnomalyMinimumMinor")));
+        given().auth().oauth2(t.viewer()).get("/api/v1/tenants/" + t.id() + "/quotas").then().statusCode(200)
+                .body("spendAnomalyPercent", equalTo(150)).body("spendAnomalyMinimumMinor", equalTo(null));
     }
 }

@@ -25,6 +25,20 @@ class SpendAnomalyTest {
     }
 
     @Test
+    void a_floor_in_money_keeps_a_small_habit_multiplied_from_being_an_anomaly() {
+        long[] habit = new long[14];
+        Arrays.fill(habit, 20);  // 0.20 a day
+        assertTrue(SpendAnomaly.of(habit, 50, 10).isPresent(), "without a floor, 0.50 is 150% above");
+        assertTrue(SpendAnomaly.of(habit, 50, 10, 10_000).isEmpty(), "0.30 above is less than 100.00");
+        assertEquals(10_020, SpendAnomaly.of(habit, 10_020, 10, 10_000).orElseThrow().spentMinor(),
+                "exactly the floor above the median");
+        assertTrue(SpendAnomaly.of(habit, 10_019, 10, 10_000).isEmpty());
+        // Both must hold: the floor passed but not the percentage.
+        Arrays.fill(habit, 100_000);
+        assertTrue(SpendAnomaly.of(habit, 110_000, 50, 10_000).isEmpty(), "10% above is not 50% above");
+    }
+
+    @Test
     void the_baseline_is_the_median_so_one_earlier_spike_does_not_raise_it() {
         long[] withSpike = days(1_000, 1_000, 1_000, 90_000, 1_000, 1_000, 1_000, 1_000, 1_000, 1_000, 1_000, 1_000,
                 1_000, 1_000);

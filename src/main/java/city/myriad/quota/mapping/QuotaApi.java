@@ -66,10 +66,19 @@ public final class QuotaApi {
                     + "when a day's spend (UTC, in the budget's currency) is above the median daily spend of the 14 "
                     + "days before it by more than this percentage (today's so far, and yesterday's until today ends); "
                     + "no alert while that median is 0; left out: no anomaly alert", examples = "200", minimum = "10",
-                    maximum = "1000") Integer spendAnomalyPercent) {
+                    maximum = "1000") Integer spendAnomalyPercent,
+            @Min(0) @Max(1_000_000_000_000L) @Schema(description = "With spendAnomalyPercent: a day is an anomaly only "
+                    + "if its spend is also at least this much above that median, in minor units of the budget's "
+                    + "currency (so that a small habit doubled raises nothing); left out: 0", examples = "100000",
+                    minimum = "0", maximum = "1000000000000") Long spendAnomalyMinimumMinor) {
 
         public Quotas(List<CardLimit> cards, Budget budget) {
-            this(cards, budget, null, null, null, null, null);
+            this(cards, budget, null, null, null, null, null, null);
+        }
+
+        /** The anomaly's floor in minor units: 0 when none was set. */
+        public long anomalyMinimum() {
+            return spendAnomalyMinimumMinor == null ? 0 : spendAnomalyMinimumMinor;
         }
 
         public List<Integer> thresholds() {
@@ -90,7 +99,9 @@ public final class QuotaApi {
             @Schema(description = "The forecast's alert percentage; null: none", examples = "100")
             Integer forecastAlertPercent,
             @Schema(description = "The spend anomaly's alert percentage; null: none", examples = "200")
-            Integer spendAnomalyPercent) {}
+            Integer spendAnomalyPercent,
+            @Schema(description = "The spend anomaly's floor above the median, in minor units; null: none",
+                    examples = "100000") Long spendAnomalyMinimumMinor) {}
 
     @Schema(name = "BudgetStatus", description = "How much of a budget is committed this month, and by what: what "
             + "admission adds a new job's projection or a reservation's total to before it refuses one "

@@ -34,11 +34,13 @@ public class QuotaLimits {
      * month (null: none); {@code thresholds}: alert percentages; {@code stopOnExhausted}: at 100% of the budget,
      * stop running ON_DEMAND work (else let it finish); {@code forecastAlertPercent}: the share of the budget the
      * month's forecast raises an alert at (null: none); {@code spendAnomalyPercent}: how far above its baseline a
-     * day's spend raises an alert ({@link SpendAnomaly}; null: none).
+     * day's spend raises an alert ({@link SpendAnomaly}; null: none), {@code spendAnomalyMinimumMinor} the least it must
+     * be above its baseline in money (0: any amount).
      */
     public record Scope(List<Limit> cards, MonthlyBudget budget, Long gpuHours, List<Integer> thresholds,
-            boolean stopOnExhausted, Integer forecastAlertPercent, Integer spendAnomalyPercent) {
-        static final Scope NONE = new Scope(List.of(), null, null, QuotaApi.DEFAULT_THRESHOLDS, false, null, null);
+            boolean stopOnExhausted, Integer forecastAlertPercent, Integer spendAnomalyPercent,
+            long spendAnomalyMinimumMinor) {
+        static final Scope NONE = new Scope(List.of(), null, null, QuotaApi.DEFAULT_THRESHOLDS, false, null, null, 0);
 
         public Optional<Long> gpuHoursIn() {
             return Optional.ofNullable(gpuHours);
@@ -130,7 +132,7 @@ public class QuotaLimits {
             Budget b = q.budget();
             return new Scope(cards, b == null ? null : new MonthlyBudget(b.amountMinor(), b.currency()),
                     q.gpuHours() == null ? null : q.gpuHours().limit(), q.thresholds(), q.exhaustion().equals("STOP"),
-                    q.forecastAlertPercent(), q.spendAnomalyPercent());
+                    q.forecastAlertPercent(), q.spendAnomalyPercent(), q.anomalyMinimum());
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("A stored quota document does not read", e);
         }

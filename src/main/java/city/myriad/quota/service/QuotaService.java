@@ -190,9 +190,10 @@ public class QuotaService {
         return stored.map(s -> {
             Quotas q = parse(s.document());
             return new QuotasView(tenant, project, q.cards(), q.budget(), q.gpuHours(), q.thresholds(), q.exhaustion(),
-                    s.updatedAt(), s.updatedBy(), q.forecastAlertPercent(), q.spendAnomalyPercent());
+                    s.updatedAt(), s.updatedBy(), q.forecastAlertPercent(), q.spendAnomalyPercent(),
+                    q.spendAnomalyMinimumMinor());
         }).orElse(new QuotasView(tenant, project, List.of(), null, null, QuotaApi.DEFAULT_THRESHOLDS, "FINISH", null,
-                null, null, null));
+                null, null, null, null));
     }
 
     /**
@@ -205,6 +206,10 @@ public class QuotaService {
             throw city.myriad.platform.validation.Fields.invalid("spendAnomalyPercent",
                     "set with a budget: the spend watched is in the budget's currency");
         }
+        if (command.spendAnomalyMinimumMinor() != null && command.spendAnomalyPercent() == null) {
+            throw city.myriad.platform.validation.Fields.invalid("spendAnomalyMinimumMinor",
+                    "set with spendAnomalyPercent: the floor is of its anomalies");
+        }
         QuotaRepository.Stored stored = new QuotaRepository.Stored(serialise(command), clock.instant(), caller.username());
         String scope = scope(project);
         return scoped.asTenant(tenant, () -> (ifMatch == null ? quotas.put(tenant, scope, stored)
@@ -216,7 +221,8 @@ public class QuotaService {
                 .invoke(limits::changed)
                 .replaceWith(new QuotasView(tenant, project, command.cards(), command.budget(), command.gpuHours(),
                         command.thresholds(), command.exhaustion(), stored.updatedAt(), stored.updatedBy(),
-                        command.forecastAlertPercent(), command.spendAnomalyPercent()));
+                        command.forecastAlertPercent(), command.spendAnomalyPercent(),
+                        command.spendAnomalyMinimumMinor()));
     }
 
     /** The quotas as set, in the audit trail: the stored document itself, and the project's id for a project's. */

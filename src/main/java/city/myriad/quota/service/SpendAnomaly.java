@@ -8,6 +8,8 @@ import java.util.Optional;
  * more than {@code percent}. The median, not the mean: one earlier spike does not raise the baseline, and a quiet
  * weekend does not lower it much. No baseline (a median of nothing spent: a new tenant, or one that spends on few
  * days) flags nothing: an anomaly is a change against a habit, and a budget's thresholds watch the first spending.
+ * A floor in money may be asked for too: a day above the median by less than that amount is no anomaly, however
+ * large the percentage (a habit of 0.20 a day doubled to 0.50 is not worth a call).
  */
 public final class SpendAnomaly {
 
@@ -21,15 +23,22 @@ public final class SpendAnomaly {
 
     /**
      * {@code before}: the daily spends of the {@link #BASELINE_DAYS} days before the day, in minor units; found when
-     * {@code spent} × 100 exceeds the median × (100 + percent).
+     * {@code spent} × 100 exceeds the median × (100 + percent) and {@code spent} is at least {@code minimumMinor}
+     * above the median.
      */
-    public static Optional<Found> of(long[] before, long spent, int percent) {
+    public static Optional<Found> of(long[] before, long spent, int percent, long minimumMinor) {
         long median = median(before);
         if (median <= 0) {
             return Optional.empty();
         }
-        boolean above = Math.multiplyExact(spent, 100L) > Math.multiplyExact(median, 100L + percent);
+        boolean above = Math.multiplyExact(spent, 100L) > Math.multiplyExact(median, 100L + percent)
+                && spent - median >= minimumMinor;
         return above ? Optional.of(new Found(spent, median)) : Optional.empty();
+    }
+
+    /** {@link #of(long[], long, int, long)} without a floor in money. */
+    public static Optional<Found> of(long[] before, long spent, int percent) {
+        return of(before, spent, percent, 0);
     }
 
     /** The median, the lower of the two middle values of an even count (a baseline never rounded up). */

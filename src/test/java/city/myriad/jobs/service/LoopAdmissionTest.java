@@ -28,10 +28,10 @@ class LoopAdmissionTest {
     /** Tenant-wide: 8 ASCEND cards of any class (SPOT may borrow beyond); the project: 2 ON_DEMAND cards. */
     static QuotaLimits.Effective limits(UUID tenant, UUID project) {
         var tenantScope = new QuotaLimits.Scope(List.of(new QuotaLimits.Limit(CLUSTER, "ASCEND-910B", null, 8)), null,
-                null, List.of(50, 80, 100), false, null, null);
+                null, List.of(50, 80, 100), false, null, null, 0);
         var projectScope = new QuotaLimits.Scope(project.equals(PROJECT)
                 ? List.of(new QuotaLimits.Limit(CLUSTER, "ASCEND-910B", "ON_DEMAND", 2)) : List.of(), null, null,
-                List.of(50, 80, 100), false, null, null);
+                List.of(50, 80, 100), false, null, null, 0);
         return new QuotaLimits.Effective(tenant, project, tenantScope, projectScope);
     }
 
