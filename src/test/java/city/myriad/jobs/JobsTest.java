@@ -1786,7 +1786,7 @@ class JobsTest {
         // waits for them, then would run past the window: it is stopped when the window ends, not at its limit.
         String first = submitted(owner.admin(), reservedJob(owner, cluster, reservation, 8, 3));
         emulator.hang(UUID.fromString(first));
-        String second = submitted(owner.admin(), reservedJob(owner, cluster, reservation, 8, 7));
+        String second = submitted(owner.admin(), reservedJob(owner, cluster, reservation, 8, 6));
         emulator.hang(UUID.fromString(second));
         assertEquals("TIME_LIMIT", until(owner.admin(), first, state("FAILED")).getString("reason"));
         JsonPath ended = until(owner.admin(), second, state("FAILED"));
