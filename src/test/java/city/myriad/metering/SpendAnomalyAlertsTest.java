@@ -98,6 +98,13 @@ class SpendAnomalyAlertsTest {
         assertEquals("CNY", alert.get("unit"));
         // A month's alerts include the anomalies of its days.
         assertEquals(1, anomalies(asks, yesterday.toString().substring(0, 7)).size());
+        // The list narrows to one measure; a measure that is none is refused.
+        given().auth().oauth2(asks.viewer()).queryParam("measure", "SPEND_ANOMALY").get("/api/v1/alerts").then()
+                .statusCode(200).body("items.id", org.hamcrest.Matchers.contains(alert.get("id")));
+        given().auth().oauth2(asks.viewer()).queryParam("measure", "BUDGET").get("/api/v1/alerts").then()
+                .statusCode(200).body("items", org.hamcrest.Matchers.empty());
+        given().auth().oauth2(asks.viewer()).queryParam("measure", "spend_anomaly").get("/api/v1/alerts").then()
+                .statusCode(400).contentType("application/problem+json").body("errors[0].field", equalTo("measure"));
         assertEquals(List.of(), anomalies(atTheEdge, null), "at the percentage, not above it: none");
         assertEquals(List.of(), anomalies(silent, null), "a scope that did not ask gets none");
         assertEquals(1, anomalies(atTheFloor, null).size(), "at least the floor above the median");

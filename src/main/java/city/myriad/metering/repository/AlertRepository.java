@@ -95,14 +95,16 @@ public class AlertRepository {
      * A tenant's alerts, newest first, after the cursor (raised_at, id); of one month when {@code period} is given (a
      * spend anomaly's period is a day of it).
      */
-    public Uni<List<AlertRow>> page(UUID tenantId, UUID after, UUID projectId, String period, int limit) {
+    public Uni<List<AlertRow>> page(UUID tenantId, UUID after, UUID projectId, String period, String measure,
+            int limit) {
         SessionSql q = SessionSql.select("""
                 select a.id, a.tenant_id, a.project_id, a.measure, a.period, a.threshold, a.used, a.lim, a.unit,
                        a.raised_at, d.state
                   from alerts a left join webhook_deliveries d on d.alert_id = a.id
                  where a.tenant_id = :tenant""" + (after == null ? "" : " and a.id < :after")
                 + (projectId == null ? "" : " and a.project_id = :project")
-                + (period == null ? "" : " and left(a.period, 7) = :period") + " order by a.id desc limit :limit")
+                + (period == null ? "" : " and left(a.period, 7) = :period")
+                + (measure == null ? "" : " and a.measure = :measure") + " order by a.id desc limit :limit")
                 .setParameter("tenant", tenantId).setParameter("limit", limit);
         if (after != null) {
             q.setParameter("after", after);
@@ -112,6 +114,9 @@ public class AlertRepository {
         }
         if (period != null) {
             q.setParameter("period", period);
+        }
+        if (measure != null) {
+            q.setParameter("measure", measure);
         }
         return q.getResultList().map(rows -> rows.stream().map(r -> new AlertRow((UUID) r[0], (UUID) r[1], (UUID) r[2], (String) r[3],
                 (String) r[4], ((Number) r[5]).intValue(), SessionSql.decimal(r[6]), SessionSql.decimal(r[7]), (String) r[8],

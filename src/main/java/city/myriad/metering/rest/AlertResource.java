@@ -14,7 +14,9 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -37,7 +39,7 @@ public class AlertResource {
     @GET
     @Extension(name = "x-problem-codes", value = UsageResource.TENANT_CODES + ", VALIDATION_FAILED, PROJECT_NOT_FOUND")
     @Operation(operationId = "listAlerts", summary = "Budget and GPU-hour alerts, newest first, optionally of one "
-            + "project and period",
+            + "project, period and measure",
             description = "One alert per threshold crossed (50, 80 and 100% unless the quotas set others) per tenant "
                     + "or project, measure and period (the forecast's once a month, a spend anomaly's once a day), "
                     + "with its webhook delivery's state.")
@@ -47,7 +49,10 @@ public class AlertResource {
             UUID projectId,
             @Parameter(description = "The alerts of one billing period, yyyy-MM (with the spend anomalies of its days)",
                     example = "2026-11")
-            @QueryParam("period") String period) {
-        return alerts.list(callers.get(), tenantId, projectId, period, paging.request(cursor, limit));
+            @QueryParam("period") String period,
+            @Parameter(description = "The alerts of one measure, e.g. only the spend anomalies", schema = @Schema(
+                    type = SchemaType.STRING, enumeration = {"BUDGET", "GPU_HOURS", "BUDGET_FORECAST",
+                            "SPEND_ANOMALY"})) @QueryParam("measure") String measure) {
+        return alerts.list(callers.get(), tenantId, projectId, period, measure, paging.request(cursor, limit));
     }
 }

@@ -177,6 +177,8 @@ public class Alerts {
 
     /** The measure of a spend anomaly's alert. */
     static final String ANOMALY = "SPEND_ANOMALY";
+    /** Every measure an alert is raised for (the alerts table's check). */
+    static final List<String> MEASURES = List.of("BUDGET", "GPU_HOURS", "BUDGET_FORECAST", ANOMALY);
 
     /**
      * Raises a {@code SPEND_ANOMALY} alert for today (what it has cost so far) and for yesterday (until today ends: runs
@@ -238,15 +240,19 @@ public class Alerts {
 
     /**
      * A tenant's alerts, newest first: the caller's own tenant, or (platform admins) the one named; of one project
-     * (404 if the tenant has none of that id) and period when given.
+     * (404 if the tenant has none of that id), period and measure when given.
      */
-    public Uni<Page<AlertView>> list(Caller caller, UUID tenantId, UUID projectId, String period, PageRequest page) {
+    public Uni<Page<AlertView>> list(Caller caller, UUID tenantId, UUID projectId, String period, String measure,
+            PageRequest page) {
         if (period != null && city.myriad.platform.time.Period.parse(period).isEmpty()) {
             throw city.myriad.platform.validation.Fields.invalid("period", "a month written yyyy-MM, like 2026-11");
         }
+        if (measure != null && !MEASURES.contains(measure)) {
+            throw city.myriad.platform.validation.Fields.invalid("measure", "one of " + String.join(", ", MEASURES));
+        }
         Uni<UUID> tenant = tenantId == null ? projects.readableTenant(caller) : projects.tenant(caller, tenantId, false);
         return tenant.call(t -> projectId == null ? Uni.createFrom().voidItem() : projects.projectOf(t, projectId))
-                .chain(t -> scoped.asTenant(t, () -> alerts.page(t, page.afterUuid(), projectId, period,
+                .chain(t -> scoped.asTenant(t, () -> alerts.page(t, page.afterUuid(), projectId, period, measure,
                         page.limit() + 1)))
                 .map(rows -> page.page(rows, r -> r.id().toString()).map(Alerts::view));
     }

@@ -208,7 +208,7 @@ public class QuotaService {
         }
         if (command.spendAnomalyMinimumMinor() != null && command.spendAnomalyPercent() == null) {
             throw city.myriad.platform.validation.Fields.invalid("spendAnomalyMinimumMinor",
-                    "set with spendAnomalyPercent: the floor is of its anomalies");
+                    "set with spendAnomalyPercent, whose anomalies it is a floor for");
         }
         QuotaRepository.Stored stored = new QuotaRepository.Stored(serialise(command), clock.instant(), caller.username());
         String scope = scope(project);
