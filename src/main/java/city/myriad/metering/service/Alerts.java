@@ -97,8 +97,7 @@ public class Alerts {
             }
             Integer anomaly = w.scope().spendAnomalyPercent();
             if (anomaly != null) {
-                raised = raised.chain(n -> anomaly(w, anomaly, w.scope().spendAnomalyMinimumMinor(), budget.currency(),
-                        now).map(m -> n + m));
+                raised = raised.chain(n -> anomaly(w, anomaly, budget.currency(), now).map(m -> n + m));
             }
         }
         Long gpuHours = w.scope().gpuHours();
@@ -178,26 +177,25 @@ public class Alerts {
     /** The measure of a spend anomaly's alert. */
     static final String ANOMALY = "SPEND_ANOMALY";
     /** Every measure an alert is raised for (the alerts table's check). */
-    static final List<String> MEASURES = List.of("BUDGET", "GPU_HOURS", "BUDGET_FORECAST", ANOMALY);
+    static final List<String> MEASURES = List.of("BUDGET", "GPU_HOURS", FORECAST, ANOMALY);
 
     /**
      * Raises a {@code SPEND_ANOMALY} alert for today (what it has cost so far) and for yesterday (until today ends: runs
      * that ended since add to it) when the day's spend is an anomaly against the 14 days before it
-     * ({@link SpendAnomaly}: more than {@code percent} above their median, and at least {@code minimum} minor units
-     * above it), once a day per scope; its period is the
-     * day, its {@code used} the day's spend, its {@code limit} the median. Never stops work. Read only for a day not
-     * raised yet.
+     * ({@link SpendAnomaly}: more than {@code percent} above their median, and at least the scope's floor in minor
+     * units above it), once a day per scope; its period is the day, its {@code used} the day's spend, its {@code limit}
+     * the median. Never stops work. Read only for a day not raised yet.
      */
-    private Uni<Integer> anomaly(Watched w, int percent, long minimum, String currency, Instant now) {
+    private Uni<Integer> anomaly(Watched w, int percent, String currency, Instant now) {
         LocalDate today = now.atOffset(ZoneOffset.UTC).toLocalDate();
         Uni<Integer> raised = Uni.createFrom().item(0);
         for (LocalDate day : List.of(today.minusDays(1), today)) {
-            raised = raised.chain(n -> anomaly(w, percent, minimum, currency, day, now).map(m -> n + m));
+            raised = raised.chain(n -> anomaly(w, percent, currency, day, now).map(m -> n + m));
         }
         return raised;
     }
 
-    private Uni<Integer> anomaly(Watched w, int percent, long minimum, String currency, LocalDate day, Instant now) {
+    private Uni<Integer> anomaly(Watched w, int percent, String currency, LocalDate day, Instant now) {
         String scope = scope(w);
         String period = day.toString();
         int days = SpendAnomaly.BASELINE_DAYS + 1;
@@ -207,7 +205,8 @@ public class Alerts {
                 : meter.daily(w.tenantId(), w.projectId(), currency, first, days, now).chain(spend -> {
                     long[] before = spend.subList(0, SpendAnomaly.BASELINE_DAYS).stream().mapToLong(Long::longValue)
                             .toArray();
-                    return SpendAnomaly.of(before, spend.get(SpendAnomaly.BASELINE_DAYS), percent, minimum)
+                    return SpendAnomaly.of(before, spend.get(SpendAnomaly.BASELINE_DAYS), percent,
+                                    w.scope().spendAnomalyMinimumMinor())
                             .map(found -> {
                                 AlertRow a = new AlertRow(ids.next(), w.tenantId(), w.projectId(), ANOMALY, period,
                                         percent, BigDecimal.valueOf(found.spentMinor()),
