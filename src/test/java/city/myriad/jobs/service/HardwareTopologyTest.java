@@ -12,7 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The whole hardware the loop asks the core's never-fits rule of while cards are out (ClusterLoop.hardwareOf): its
+ * The whole hardware the loop asks the core's never-fits rule of while cards are out (LoopTopology.hardwareOf): its
  * models numbered as the core's, so that a job's mask of allowed models names the same models in both.
  */
 class HardwareTopologyTest {
@@ -27,7 +27,7 @@ class HardwareTopologyTest {
         Topology core = core(nodes);
         assertEquals(List.of("ASCEND-910B"), core.models());
 
-        Topology hardware = ClusterLoop.hardwareOf(nodes, core);
+        Topology hardware = LoopTopology.hardwareOf(nodes, core);
         assertEquals(List.of("ASCEND-910B", "MTT-S4000"), hardware.models());
         assertEquals(3, hardware.nodes());
         long ascend = 1L << core.modelId("ASCEND-910B");
