@@ -13,6 +13,12 @@ import java.util.UUID;
  */
 final class CardQuota {
 
+    /**
+     * No project's id: its limits read as none, so only the tenant's bind (a quote that names no project; the use of
+     * a tenant's own limits, {@link QuotaUse}).
+     */
+    static final UUID NO_PROJECT = new UUID(0, 0);
+
     private CardQuota() {}
 
     /** A binding limit, and whether it is the tenant's (else the project's). */

@@ -18,7 +18,7 @@ import java.util.UUID;
  * smaller cards × maxRunSeconds, an area counting half for every area half-life waited; whatever their tenant:
  * only their sizes and limits are read), and the running ones free their cards at their declared ends, on the nodes
  * the job may use (not those other tenants' reservations hold or keep, unless it is SPOT). So a quote
- * gives the start the job's own view will show once it is submitted ({@code JobService});
+ * gives the start the job's own view will show once it is submitted ({@link StartEstimates});
  * docs/design/quote-estimate-order.md says why.
  */
 @ApplicationScoped
@@ -29,15 +29,15 @@ public class JobQueueOutlook implements QueueOutlook {
 
     private final Scoped scoped;
     private final JobRepository jobs;
-    private final JobService service;
+    private final StartEstimates estimates;
     private final city.myriad.catalog.service.ClusterSupply clusters;
 
-    JobQueueOutlook(Scoped scoped, JobRepository jobs, JobService service,
+    JobQueueOutlook(Scoped scoped, JobRepository jobs, StartEstimates estimates,
             city.myriad.catalog.service.ClusterSupply clusters) {
         this.clusters = clusters;
         this.scoped = scoped;
         this.jobs = jobs;
-        this.service = service;
+        this.estimates = estimates;
     }
 
     @Override
@@ -48,11 +48,11 @@ public class JobQueueOutlook implements QueueOutlook {
                 : clusters.nodeShapes(clusterId, model).map(nodes -> NodeNeeds.canEverRun((int) Math.min(cardsMilli,
                         Integer.MAX_VALUE), cpuMilli, memoryMib, nodes));
         return carried.chain(ok -> !ok ? Uni.createFrom().item(Optional.<Instant>empty())
-                : scoped.asPlatform(() -> service.agedBefore(clusterId, now)
+                : scoped.asPlatform(() -> estimates.agedBefore(clusterId, now)
                         .chain(agedBefore -> jobs.queuedAhead(clusterId, model, eligibleAt, LAST, cardsMilli * maxRunSeconds,
                                 new JobRepository.Asking(tenantId, priority), SchedulerOptions.myriad().areaRate(), agedBefore,
                                 SchedulerOptions.myriad().heads()))
-                        .chain(ahead -> service.startAt(clusterId, model, projectId, ahead, new StartEstimate.Waiting(
+                        .chain(ahead -> estimates.startAt(clusterId, model, projectId, ahead, new StartEstimate.Waiting(
                                 new StartEstimate.Need(cardsMilli, cpuMilli, memoryMib), maxRunSeconds, sameBlock,
                                 tenantId, preemptible, eligibleAt.isAfter(now) ? eligibleAt : null),
                                 now))));

@@ -61,7 +61,7 @@ public class QuotaUse {
     private Uni<QuotaUseView> read(UUID tenant, UUID project) {
         Instant now = clock.instant();
         // The project's limits are read with the tenant's; for the tenant alone a project of no id reads as none.
-        return quotas.of(tenant, project == null ? JobService.NO_PROJECT : project)
+        return quotas.of(tenant, project == null ? CardQuota.NO_PROJECT : project)
                 .chain(limits -> scoped.asTenant(tenant, () -> jobs.liveSums(tenant)
                                 .chain(sums -> reservations.of(tenant, now).map(held -> use(project == null
                                         ? limits.tenant().cards() : limits.project().cards(), sums, project, held,
