@@ -62,7 +62,7 @@ public record SchedulerOptions(boolean fairShare, boolean backfill, boolean pree
      * The smallest-area order's key of a job of {@code cardSeconds} (cards × declared run time) submitted at
      * {@code submittedS}, with {@code rate} = ln 2 / the area half-life ({@link Options#areaRate}): the area itself
      * with rate 0, else ln(1 + area) + rate × submission ({@code PendingQueues.sizeKey} says why). The queue-order
-     * estimates outside the core (the simulator's, and the SQL of {@code JobRepository.queuedAhead}) use the same.
+     * estimates outside the core (the simulator's, and the SQL of {@code JobQueueRepository.queuedAhead}) use the same.
      */
     public static double sizeKey(double cardSeconds, double submittedS, double rate) {
         return rate == 0 ? cardSeconds : Math.log(1 + cardSeconds) + rate * submittedS;

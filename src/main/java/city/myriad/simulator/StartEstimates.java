@@ -33,7 +33,7 @@ import java.util.function.ToDoubleFunction;
  *       waiting past the aging threshold (6.25 h, or the queue's drain time up to 18 h), the oldest few (as many as a cycle reserves for), then every other job
  *       of a smaller size key (milli-cards × run time, or with the core's area half-life its log plus the rate
  *       times the submission), as
- *       {@code JobRepository.queuedAhead} selects them, planned node by node on the job's models' nodes
+ *       {@code JobQueueRepository.queuedAhead} selects them, planned node by node on the job's models' nodes
  *       ({@link StartEstimate#earliestOnNodes}: each job at the earliest time it fits one node for its whole run,
  *       a gang on the whole free cards of all), or, behind more than {@link #NODE_PLAN_LIMIT} jobs, pooled;</li>
  *   <li><b>pooled</b>, for comparison (the service's until 2026-12-05): that queue played in order on the cards of
@@ -60,7 +60,7 @@ final class StartEstimates {
     /** The jobs waiting now, first come, first served (a preempted job keeps its place: created_at stays). */
     private final TreeSet<Job> bySubmission = new TreeSet<>(
             Comparator.comparingDouble(Job::submitS).thenComparingInt(Job::id));
-    /** ln 2 / the core's area half-life (0: none), as {@code JobRepository.queuedAhead} reads it. */
+    /** ln 2 / the core's area half-life (0: none), as {@code JobQueueRepository.queuedAhead} reads it. */
     private final double areaRate;
     /** The same jobs by size key, then submission: the order of the jobs not yet aged. */
     private final TreeSet<Job> byArea;

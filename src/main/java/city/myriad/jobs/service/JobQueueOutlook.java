@@ -2,7 +2,7 @@ package city.myriad.jobs.service;
 
 import city.myriad.allocation.SchedulerOptions;
 import city.myriad.allocation.StartEstimate;
-import city.myriad.jobs.repository.JobRepository;
+import city.myriad.jobs.repository.JobQueueRepository;
 import city.myriad.market.service.QueueOutlook;
 import city.myriad.platform.db.Scoped;
 import io.smallrye.mutiny.Uni;
@@ -18,7 +18,7 @@ import java.util.UUID;
  * smaller cards × maxRunSeconds, an area counting half for every area half-life waited; whatever their tenant:
  * only their sizes and limits are read), and the running ones free their cards at their declared ends, on the nodes
  * the job may use (not those other tenants' reservations hold or keep, unless it is SPOT). So a quote
- * gives the start the job's own view will show once it is submitted ({@link StartEstimates});
+ * gives the start the job's own view will show once it is submitted ({@link JobStartEstimates});
  * docs/design/quote-estimate-order.md says why.
  */
 @ApplicationScoped
@@ -28,15 +28,15 @@ public class JobQueueOutlook implements QueueOutlook {
     private static final UUID LAST = new UUID(-1L, -1L);
 
     private final Scoped scoped;
-    private final JobRepository jobs;
-    private final StartEstimates estimates;
+    private final JobQueueRepository queue;
+    private final JobStartEstimates estimates;
     private final city.myriad.catalog.service.ClusterSupply clusters;
 
-    JobQueueOutlook(Scoped scoped, JobRepository jobs, StartEstimates estimates,
+    JobQueueOutlook(Scoped scoped, JobQueueRepository queue, JobStartEstimates estimates,
             city.myriad.catalog.service.ClusterSupply clusters) {
         this.clusters = clusters;
         this.scoped = scoped;
-        this.jobs = jobs;
+        this.queue = queue;
         this.estimates = estimates;
     }
 
@@ -49,9 +49,9 @@ public class JobQueueOutlook implements QueueOutlook {
                         Integer.MAX_VALUE), cpuMilli, memoryMib, nodes));
         return carried.chain(ok -> !ok ? Uni.createFrom().item(Optional.<Instant>empty())
                 : scoped.asPlatform(() -> estimates.agedBefore(clusterId, now)
-                        .chain(agedBefore -> jobs.queuedAhead(clusterId, model, eligibleAt, LAST, cardsMilli * maxRunSeconds,
-                                new JobRepository.Asking(tenantId, priority), SchedulerOptions.myriad().areaRate(), agedBefore,
-                                SchedulerOptions.myriad().heads()))
+                        .chain(agedBefore -> queue.queuedAhead(clusterId, model, eligibleAt, LAST,
+                                cardsMilli * maxRunSeconds, new JobQueueRepository.Asking(tenantId, priority),
+                                SchedulerOptions.myriad().areaRate(), agedBefore, SchedulerOptions.myriad().heads()))
                         .chain(ahead -> estimates.startAt(clusterId, model, projectId, ahead, new StartEstimate.Waiting(
                                 new StartEstimate.Need(cardsMilli, cpuMilli, memoryMib), maxRunSeconds, sameBlock,
                                 tenantId, preemptible, eligibleAt.isAfter(now) ? eligibleAt : null),

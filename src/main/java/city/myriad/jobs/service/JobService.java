@@ -19,6 +19,7 @@ import city.myriad.jobs.model.JobState;
 import city.myriad.jobs.model.JobFilter;
 import city.myriad.jobs.model.JobTags;
 import city.myriad.jobs.model.Reasons;
+import city.myriad.jobs.repository.JobQueueRepository;
 import city.myriad.jobs.repository.JobRepository;
 import city.myriad.market.service.JobPricing;
 import city.myriad.platform.db.Scoped;
@@ -80,7 +81,7 @@ public class JobService {
     private final ObjectMapper json;
     private final Ids ids;
     private final Clock clock;
-    private final StartEstimates estimates;
+    private final JobStartEstimates estimates;
 
     private final AuditTrail audit;
     private final JobCancellations cancellations;
@@ -90,7 +91,7 @@ public class JobService {
     JobService(Scoped scoped, SubmissionBatches batches, TenantProjects projects, ClusterSupply clusters,
             JobPricing pricing, QuotaLimits quotas, Budgets budgets, MeterReadings meter, JobRepository jobs,
             Idempotency idempotency, SchedulingLoops loops, ObjectMapper json, Ids ids, Clock clock,
-            StartEstimates estimates, AuditTrail audit, JobCancellations cancellations, JobRuns runs,
+            JobStartEstimates estimates, AuditTrail audit, JobCancellations cancellations, JobRuns runs,
             JobDependencies dependencies) {
         this.runs = runs;
         this.dependencies = dependencies;
@@ -443,7 +444,7 @@ public class JobService {
         // A page is one tenant's: its queue orders them by priority (higher first), then by key.
         List<JobView> queued = views.stream().filter(v -> v.state().equals(JobState.QUEUED.name()))
                 .sorted(Comparator.comparingInt((JobView v) -> -v.priority())
-                        .thenComparingDouble((JobView v) -> JobRepository.orderKey(areaOf(v), v.eligibleAt(), rate))
+                        .thenComparingDouble((JobView v) -> JobQueueRepository.orderKey(areaOf(v), v.eligibleAt(), rate))
                         .thenComparing(JobView::eligibleAt).thenComparing(JobView::id).reversed())
                 .toList();
         if (queued.isEmpty()) {
@@ -484,7 +485,7 @@ public class JobService {
         }
         boolean forRepair = Reasons.CARDS_OUT.equals(v.reason());
         return estimates.estimate(v, now)
-                .map(e -> forRepair ? new StartEstimates.Estimate(e.position(), null) : e)
+                .map(e -> forRepair ? new JobStartEstimates.Estimate(e.position(), null) : e)
                 .map(e -> new JobView(v.id(), v.tenantId(), v.projectId(),
                 v.clusterId(), v.model(), v.cards(), v.cpuMilli(), v.memoryMib(), v.jobClass(), v.reservationId(),
                 v.maxRunSeconds(),

@@ -1,7 +1,7 @@
 package city.myriad.jobs.service;
 
 import city.myriad.allocation.StartEstimate;
-import city.myriad.jobs.repository.JobRepository.QuotaRun;
+import city.myriad.jobs.repository.JobQueueRepository.QuotaRun;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -38,7 +38,7 @@ final class RunningOnNodes {
     }
 
     /**
-     * The rows of {@code JobRepository.reservedNodes} (node, tenant, from, until) on {@code nodes}: the holds of the
+     * The rows of {@code JobQueueRepository.reservedNodes} (node, tenant, from, until) on {@code nodes}: the holds of the
      * model's nodes; and the nodes' maintenance windows not over as of {@code now} ({@code windows}): a window bars
      * every job from its start (null once under way) until its nodes are back.
      */
@@ -75,7 +75,7 @@ final class RunningOnNodes {
     }
 
     /**
-     * The rows of {@code JobRepository.runningPlacements} (placement, cards, CPU, memory, declared end) on
+     * The rows of {@code JobQueueRepository.runningPlacements} (placement, cards, CPU, memory, declared end) on
      * {@code nodes}.
      */
     static List<StartEstimate.Placed> of(List<NodeInService> nodes, List<Object[]> rows, ObjectMapper json) {

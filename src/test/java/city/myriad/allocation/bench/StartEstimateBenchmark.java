@@ -27,7 +27,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * One start estimate, as a GET of a QUEUED job or a job quote computes it, on a full cluster of the demo's size
  * (1,250 nodes of 8 cards, each filled by jobs of 1-8 cards ending within a day) behind {@code ahead} queued jobs (70%
  * one card, 21% a whole node, 9% gangs of 16-40 cards; runs of 10 minutes to a day): the node-by-node plan the
- * service uses up to {@code StartEstimates.NODE_PLAN_LIMIT} jobs ahead, and the pooled play it falls back to, in the same
+ * service uses up to {@code JobStartEstimates.NODE_PLAN_LIMIT} jobs ahead, and the pooled play it falls back to, in the same
  * run. Run with {@code bin/myriad-bench StartEstimateBenchmark}.
  */
 @State(Scope.Benchmark)

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import city.myriad.allocation.StartEstimate;
-import city.myriad.jobs.repository.JobRepository.QuotaRun;
+import city.myriad.jobs.repository.JobQueueRepository.QuotaRun;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;

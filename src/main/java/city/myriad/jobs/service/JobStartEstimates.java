@@ -5,7 +5,7 @@ import city.myriad.allocation.StartEstimate;
 import city.myriad.catalog.service.ClusterSupply;
 import city.myriad.jobs.mapping.JobsApi.JobView;
 import city.myriad.jobs.model.JobClass;
-import city.myriad.jobs.repository.JobRepository;
+import city.myriad.jobs.repository.JobQueueRepository;
 import city.myriad.platform.db.Scoped;
 import city.myriad.quota.service.QuotaLimits;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -27,19 +27,19 @@ import java.util.UUID;
  * reservations move it. Plans are kept for a second ({@link QueuePlans}) for the jobs ahead.
  */
 @ApplicationScoped
-public class StartEstimates {
+public class JobStartEstimates {
 
     private final Scoped scoped;
-    private final JobRepository jobs;
+    private final JobQueueRepository reads;
     private final ClusterSupply clusters;
     private final QuotaLimits quotas;
     private final QueuePlans plans;
     private final ObjectMapper json;
 
-    StartEstimates(Scoped scoped, JobRepository jobs, ClusterSupply clusters, QuotaLimits quotas, QueuePlans plans,
-            ObjectMapper json) {
+    JobStartEstimates(Scoped scoped, JobQueueRepository reads, ClusterSupply clusters, QuotaLimits quotas,
+            QueuePlans plans, ObjectMapper json) {
         this.scoped = scoped;
-        this.jobs = jobs;
+        this.reads = reads;
         this.clusters = clusters;
         this.quotas = quotas;
         this.plans = plans;
@@ -79,7 +79,7 @@ public class StartEstimates {
     private Uni<Estimate> plan(JobView r, List<ClusterSupply.NodeInService> nodes, long version, Instant now) {
         long cardsMilli = r.cards().multiply(BigDecimal.valueOf(1000)).longValueExact();
         Uni<Instant> windowStart = r.reservationId() == null ? Uni.createFrom().nullItem()
-                : jobs.reservationStart(r.reservationId());
+                : reads.reservationStart(r.reservationId());
         // It may not start before its window, nor before its notBefore (eligibleAt, when that is to come).
         return windowStart.chain(window -> plan(r, new StartEstimate.Waiting(new StartEstimate.Need(cardsMilli,
                 r.cpuMilli(), r.memoryMib()), r.maxRunSeconds(), r.sameBlock(), r.tenantId(),
@@ -89,15 +89,15 @@ public class StartEstimates {
 
     private Uni<Estimate> plan(JobView r, StartEstimate.Waiting me, long cardsMilli,
             List<ClusterSupply.NodeInService> nodes, long version, Instant now) {
-        return agedBefore(r.clusterId(), now).chain(agedBefore -> jobs.queuedAhead(r.clusterId(), r.model(),
+        return agedBefore(r.clusterId(), now).chain(agedBefore -> reads.queuedAhead(r.clusterId(), r.model(),
                         r.eligibleAt(), r.id(), cardsMilli * r.maxRunSeconds(),
-                        new JobRepository.Asking(r.tenantId(), r.priority()), SchedulerOptions.myriad().areaRate(),
+                        new JobQueueRepository.Asking(r.tenantId(), r.priority()), SchedulerOptions.myriad().areaRate(),
                         agedBefore, SchedulerOptions.myriad().heads()))
                 .chain(ahead -> {
-                    List<JobRepository.Queued> queue = new ArrayList<>(ahead);
-                    queue.add(new JobRepository.Queued(r.id(), me, r.reservationId(), r.projectId(), r.jobClass(),
+                    List<JobQueueRepository.Queued> queue = new ArrayList<>(ahead);
+                    queue.add(new JobQueueRepository.Queued(r.id(), me, r.reservationId(), r.projectId(), r.jobClass(),
                             r.arrayId()));
-                    List<UUID> order = queue.stream().map(JobRepository.Queued::id).toList();
+                    List<UUID> order = queue.stream().map(JobQueueRepository.Queued::id).toList();
                     return admittable(r.clusterId(), r.model(), queue, now)
                             .chain(waiting -> planQueue(r, nodes, version, order, waiting, now));
                 });
@@ -108,13 +108,13 @@ public class StartEstimates {
      * start moved to when what the loop's admission counts has room for it: its reservation's cards
      * ({@link #roomed}), the card limits binding it ({@link #quotaRoomed}), its array's slots ({@link #arrayRoomed}).
      */
-    private Uni<List<StartEstimate.Waiting>> admittable(UUID cluster, String model, List<JobRepository.Queued> queue,
+    private Uni<List<StartEstimate.Waiting>> admittable(UUID cluster, String model, List<JobQueueRepository.Queued> queue,
             Instant now) {
-        List<StartEstimate.Waiting> waiting = queue.stream().map(JobRepository.Queued::waiting).toList();
-        List<UUID> reservations = queue.stream().map(JobRepository.Queued::reservationId).toList();
+        List<StartEstimate.Waiting> waiting = queue.stream().map(JobQueueRepository.Queued::waiting).toList();
+        List<UUID> reservations = queue.stream().map(JobQueueRepository.Queued::reservationId).toList();
         List<QuotaOwner> owners = queue.stream().map(q -> new QuotaOwner((UUID) q.waiting().tenant(), q.projectId(),
                 q.jobClass())).toList();
-        List<UUID> arrays = queue.stream().map(JobRepository.Queued::arrayId).toList();
+        List<UUID> arrays = queue.stream().map(JobQueueRepository.Queued::arrayId).toList();
         return roomed(waiting, reservations, now)
                 .chain(roomy -> quotaRoomed(cluster, model, roomy, owners, now))
                 .chain(roomy -> arrayRoomed(roomy, arrays, now));
@@ -148,7 +148,7 @@ public class StartEstimates {
         if (ids.isEmpty()) {
             return Uni.createFrom().item(queue);
         }
-        return jobs.reservationUse(ids).map(rows -> {
+        return reads.reservationUse(ids).map(rows -> {
             Map<UUID, Long> cards = new HashMap<>();
             Map<UUID, List<StartEstimate.Running>> running = new HashMap<>();
             for (Object[] row : rows) {
@@ -176,7 +176,7 @@ public class StartEstimates {
         if (ids.isEmpty()) {
             return Uni.createFrom().item(queue);
         }
-        return jobs.arrayUse(ids).map(rows -> {
+        return reads.arrayUse(ids).map(rows -> {
             Map<UUID, Integer> limits = new HashMap<>();
             Map<UUID, List<Instant>> ends = new HashMap<>();
             for (Object[] row : rows) {
@@ -224,7 +224,7 @@ public class StartEstimates {
             if (bound.isEmpty()) {
                 return Uni.createFrom().item(queue);
             }
-            return jobs.quotaRuns(cluster, model, bound).map(runs -> QuotaRoom.apply(queue, binding, runs, now));
+            return reads.quotaRuns(cluster, model, bound).map(runs -> QuotaRoom.apply(queue, binding, runs, now));
         });
     }
 
@@ -234,7 +234,7 @@ public class StartEstimates {
      */
     Uni<Instant> agedBefore(UUID cluster, Instant now) {
         SchedulerOptions options = SchedulerOptions.myriad();
-        return jobs.queueDrain(cluster).map(d -> now.minusMillis(Math.round(1000
+        return reads.queueDrain(cluster).map(d -> now.minusMillis(Math.round(1000
                 * SchedulerOptions.agingThreshold(options.agingS(), options.agingCapS(), d[0], d[1]))));
     }
 
@@ -252,11 +252,11 @@ public class StartEstimates {
      * {@link #NODE_PLAN_LIMIT} jobs, on their cards, CPU and memory taken together ({@link StartEstimate#earliest}).
      */
     Uni<java.util.Optional<Instant>> startAt(UUID cluster, String model, UUID project,
-            List<JobRepository.Queued> ahead, StartEstimate.Waiting job, Instant now) {
-        List<JobRepository.Queued> queue = new ArrayList<>(ahead);
+            List<JobQueueRepository.Queued> ahead, StartEstimate.Waiting job, Instant now) {
+        List<JobQueueRepository.Queued> queue = new ArrayList<>(ahead);
         // A quote is never of a RESERVED job (it is paid by its reservation) nor of an array; it may name the job's
         // project: then its limits count beside the tenant's, else the tenant's only.
-        queue.add(new JobRepository.Queued(null, job, null, project, job.preemptible() ? JobClass.SPOT.name()
+        queue.add(new JobQueueRepository.Queued(null, job, null, project, job.preemptible() ? JobClass.SPOT.name()
                 : JobClass.ON_DEMAND.name(), null));
         return admittable(cluster, model, queue, now).chain(waiting -> startAt(cluster, model, waiting, now));
     }
@@ -280,7 +280,7 @@ public class StartEstimates {
             List<ClusterSupply.NodeInService> nodes, List<StartEstimate.Waiting> queue, Instant now) {
         Uni<QueuePlans.NodeLoad> running = plans.running(cluster, model, nodes)
                 .map(load -> Uni.createFrom().item(load))
-                .orElseGet(() -> jobs.runningPlacements(cluster, model).chain(rows -> jobs.reservedNodes(cluster)
+                .orElseGet(() -> reads.runningPlacements(cluster, model).chain(rows -> reads.reservedNodes(cluster)
                         .chain(held -> clusters.maintenanceOfNodes(cluster, now).map(windows -> {
                             QueuePlans.NodeLoad load = new QueuePlans.NodeLoad(RunningOnNodes.of(nodes, rows, json),
                                     RunningOnNodes.holds(nodes, held, windows, now));
@@ -301,7 +301,7 @@ public class StartEstimates {
         long version = plans.version(cluster);
         return clusters.nodeShapes(cluster, model).chain(nodes -> plans.ends(cluster, model, nodes)
                 .map(ends -> Uni.createFrom().item(ends))
-                .orElseGet(() -> jobs.runningEnds(cluster, model).map(rows -> {
+                .orElseGet(() -> reads.runningEnds(cluster, model).map(rows -> {
                     List<StartEstimate.Running> ends = rows.stream().map(x -> new StartEstimate.Running(
                             new StartEstimate.Need(((Number) x[0]).longValue(), ((Number) x[2]).longValue(),
                                     ((Number) x[3]).longValue()), city.myriad.platform.db.SqlTimes.instant(x[1])))
