@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import city.myriad.metering.repository.AlertRepository;
-import city.myriad.metering.service.Webhooks;
+import city.myriad.metering.service.WebhookDeliveries;
 import city.myriad.platform.db.Blocking;
 import city.myriad.platform.db.Scoped;
 import city.myriad.support.Tokens;
@@ -58,7 +58,7 @@ class JobWebhookEventsTest {
     Pool pool;
 
     @Inject
-    Webhooks webhooks;
+    WebhookDeliveries webhooks;
 
     @Inject
     AlertRepository alerts;

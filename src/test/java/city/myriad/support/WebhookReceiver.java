@@ -1,6 +1,6 @@
 package city.myriad.support;
 
-import city.myriad.metering.service.Webhooks;
+import city.myriad.metering.service.WebhookDeliveries;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -67,7 +67,7 @@ public final class WebhookReceiver implements AutoCloseable {
                 v1.add(p[1]);
             }
         }
-        return t != null && v1.contains(Webhooks.sign(secret, t, body));
+        return t != null && v1.contains(WebhookDeliveries.sign(secret, t, body));
     }
 
     /** How many v1 signatures a Myriad-Signature header carries. */

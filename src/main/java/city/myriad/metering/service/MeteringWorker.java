@@ -25,7 +25,7 @@ public class MeteringWorker {
 
     private final Meter meter;
     private final Alerts alerts;
-    private final Webhooks webhooks;
+    private final WebhookDeliveries webhooks;
     private final boolean enabled;
     private final Duration interval;
     private final Duration alertInterval;
@@ -33,7 +33,7 @@ public class MeteringWorker {
     private long lastAlertCheck;
     private Rounds rounds;
 
-    MeteringWorker(Meter meter, Alerts alerts, Webhooks webhooks, MeterRegistry meters,
+    MeteringWorker(Meter meter, Alerts alerts, WebhookDeliveries webhooks, MeterRegistry meters,
             @ConfigProperty(name = "myriad.metering.worker.enabled", defaultValue = "true") boolean enabled,
             @ConfigProperty(name = "myriad.metering.interval", defaultValue = "PT1S") Duration interval,
             @ConfigProperty(name = "myriad.metering.alert-interval", defaultValue = "PT5S") Duration alertInterval) {

@@ -25,14 +25,14 @@ public class WebhookSender {
     /** How often old event deliveries are removed (docs/metering.md, "Retention"). */
     private static final Duration PRUNE_INTERVAL = Duration.ofHours(1);
 
-    private final Webhooks webhooks;
+    private final WebhookDeliveries webhooks;
     private final MeterRegistry meters;
     private final boolean enabled;
     private final Duration interval;
     private long lastPrune;
     private Rounds rounds;
 
-    WebhookSender(Webhooks webhooks, MeterRegistry meters,
+    WebhookSender(WebhookDeliveries webhooks, MeterRegistry meters,
             @ConfigProperty(name = "myriad.metering.worker.enabled", defaultValue = "true") boolean enabled,
             @ConfigProperty(name = "myriad.metering.interval", defaultValue = "PT1S") Duration interval) {
         this.webhooks = webhooks;
@@ -44,7 +44,7 @@ public class WebhookSender {
     void start(@Observes StartupEvent event) {
         if (enabled) {
             io.micrometer.core.instrument.Gauge.builder("myriad.webhooks.receivers.paused", webhooks,
-                            Webhooks::pausedReceivers)
+                            WebhookDeliveries::pausedReceivers)
                     .description("Tenants' webhook receivers this replica has paused after failing every try")
                     .register(meters);
             rounds = Rounds.start("myriad-webhooks", interval, this::round, LOG, meters);

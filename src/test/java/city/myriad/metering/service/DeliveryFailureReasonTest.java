@@ -15,25 +15,25 @@ class DeliveryFailureReasonTest {
     @Test
     void a_refused_connection_which_carries_no_message_says_what_it_means() {
         assertEquals("ConnectException: connection refused or the address unreachable",
-                Webhooks.reason(new CompletionException(new ConnectException())));
+                WebhookDeliveries.reason(new CompletionException(new ConnectException())));
         // As the JDK's HttpClient throws it: a ConnectException without a message over a cause without one.
         ConnectException nested = new ConnectException();
         nested.initCause(new java.nio.channels.ClosedChannelException());
         assertEquals("ConnectException: connection refused or the address unreachable",
-                Webhooks.reason(new CompletionException(nested)));
+                WebhookDeliveries.reason(new CompletionException(nested)));
     }
 
     @Test
     void the_message_comes_from_the_first_cause_that_has_one_under_the_type_the_client_threw() {
         IOException wrapped = new IOException(null, new IOException("Connection reset by peer"));
-        assertEquals("IOException: Connection reset by peer", Webhooks.reason(new CompletionException(wrapped)));
+        assertEquals("IOException: Connection reset by peer", WebhookDeliveries.reason(new CompletionException(wrapped)));
         assertEquals("HttpConnectTimeoutException: HTTP connect timed out",
-                Webhooks.reason(new HttpConnectTimeoutException("HTTP connect timed out")));
+                WebhookDeliveries.reason(new HttpConnectTimeoutException("HTTP connect timed out")));
     }
 
     @Test
     void a_reason_is_cut_at_500_characters() {
-        String reason = Webhooks.reason(new IOException("x".repeat(2_000)));
+        String reason = WebhookDeliveries.reason(new IOException("x".repeat(2_000)));
         assertEquals(500, reason.length());
         assertTrue(reason.startsWith("IOException: xxx"));
     }
