@@ -77,10 +77,10 @@ class FocusRenderingTest {
     @Test
     void a_jobs_own_tags_join_the_providers_in_one_object() {
         assertEquals("{\"myriad/project\":\"p\",\"team\":\"vision\"}",
-                FocusExport.withJobTags("{\"myriad/project\":\"p\"}", "{\"team\":\"vision\"}"));
-        assertEquals("{\"team\":\"vision\"}", FocusExport.withJobTags(null, "{\"team\":\"vision\"}"));
+                FocusRow.withJobTags("{\"myriad/project\":\"p\"}", "{\"team\":\"vision\"}"));
+        assertEquals("{\"team\":\"vision\"}", FocusRow.withJobTags(null, "{\"team\":\"vision\"}"));
         for (String none : new String[] {null, "", "{}"}) {
-            assertEquals("{\"myriad/project\":\"p\"}", FocusExport.withJobTags("{\"myriad/project\":\"p\"}", none));
+            assertEquals("{\"myriad/project\":\"p\"}", FocusRow.withJobTags("{\"myriad/project\":\"p\"}", none));
         }
     }
 }
