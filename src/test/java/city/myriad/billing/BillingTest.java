@@ -1523,13 +1523,7 @@ class BillingTest {
         try {
             String refused = payout(Tokens.admin(), base, null, 2, "CNY", "HZ-stripe-refused", "STRIPE_TRANSFER")
                     .then().statusCode(201).extract().path("id");
-            sqlRun("update payout_transfers set attempts = 11, next_attempt_at = now() where transaction_id = $1",
-                    UUID.fromString(refused));
-            deadline = Instant.now().plusSeconds(30);
-            while (!"FAILED".equals(payoutOf(base, refused).getString("transferState"))
-                    && Instant.now().isBefore(deadline)) {
-                billing.roundNow();
-            }
+            twelfthAttempt(refused);
             JsonPath failed = payoutOf(base, refused);
             assertEquals("FAILED", failed.getString("transferState"));
             assertTrue(failed.getString("transferNote").contains("Insufficient funds"), failed.prettify());
@@ -1587,9 +1581,7 @@ class BillingTest {
             // reversed; once Stripe answers with a refusal, FAILED and reversed.
             String unanswered = payout(Tokens.admin(), base, null, 5, "CNY", "HZ-stripe-lost-2", "STRIPE_TRANSFER")
                     .then().statusCode(201).extract().path("id");
-            sqlRun("update payout_transfers set attempts = 11, next_attempt_at = now() where transaction_id = $1",
-                    UUID.fromString(unanswered));
-            untilTransfer(unanswered, "attempts >= 12");
+            twelfthAttempt(unanswered);
             assertEquals("PENDING", payoutOf(base, unanswered).getString("transferState"), "no answer ends nothing");
             sqlRun("update payout_transfers set next_attempt_at = now() where transaction_id = $1",
                     UUID.fromString(unanswered));
@@ -1683,6 +1675,23 @@ class BillingTest {
     }
 
     /** Runs the billing worker until the payout's transfer row meets the condition (30 s at most), and checks it. */
+    /**
+     * Brings the payout's transfer to its twelfth attempt, the last before a refusal fails it: 11 made, due now, then
+     * rounds until the twelfth is. Set again before each round: the billing worker's own round may have taken the
+     * transfer as it was created, and its attempt 1 is then written over an earlier update.
+     */
+    private void twelfthAttempt(String payout) {
+        UUID id = UUID.fromString(payout);
+        Instant deadline = Instant.now().plusSeconds(30);
+        while (sql("select count(*) from payout_transfers where transaction_id = $1 and attempts >= 12", id) == 0
+                && Instant.now().isBefore(deadline)) {
+            sqlRun("update payout_transfers set attempts = 11, next_attempt_at = now() where transaction_id = $1 "
+                    + "and state = 'PENDING' and attempts < 11", id);
+            billing.roundNow();
+        }
+        assertEquals(1, sql("select count(*) from payout_transfers where transaction_id = $1 and attempts >= 12", id));
+    }
+
     private void untilTransfer(String payout, String condition) {
         String count = "select count(*) from payout_transfers where transaction_id = $1 and " + condition;
         Instant deadline = Instant.now().plusSeconds(30);
