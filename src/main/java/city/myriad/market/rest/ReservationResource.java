@@ -3,6 +3,7 @@ package city.myriad.market.rest;
 import city.myriad.market.mapping.MarketApi;
 import city.myriad.market.mapping.MarketApi.CreateReservation;
 import city.myriad.market.mapping.MarketApi.ReservationView;
+import city.myriad.market.service.ReservationExtensions;
 import city.myriad.market.service.ReservationService;
 import city.myriad.platform.idempotency.Creations;
 import city.myriad.platform.paging.Page;
@@ -42,12 +43,15 @@ public class ReservationResource {
     static final String TENANT_CODES = "NO_TENANT, UNKNOWN_TENANT, TENANT_ROLE_REQUIRED, TENANT_NOT_FOUND";
 
     private final ReservationService reservations;
+    private final ReservationExtensions extensions;
     private final CurrentCaller callers;
     private final Paging paging;
     private final Creations creations;
 
-    ReservationResource(ReservationService reservations, CurrentCaller callers, Paging paging, Creations creations) {
+    ReservationResource(ReservationService reservations, ReservationExtensions extensions, CurrentCaller callers,
+            Paging paging, Creations creations) {
         this.reservations = reservations;
+        this.extensions = extensions;
         this.callers = callers;
         this.paging = paging;
         this.creations = creations;
@@ -137,7 +141,7 @@ public class ReservationResource {
                     schema = @Schema(implementation = MarketApi.ReservationExtensionView.class)))
     public Uni<Response> extend(@PathParam("reservationId") UUID reservationId,
             @HeaderParam(Creations.KEY) String key, @Valid @NotNull MarketApi.ExtendReservation body) {
-        return creations.create(callers.get(), key, body, () -> reservations.extend(callers.get(), reservationId,
+        return creations.create(callers.get(), key, body, () -> extensions.extend(callers.get(), reservationId,
                 body));
     }
 
@@ -146,7 +150,7 @@ public class ReservationResource {
     @Extension(name = "x-problem-codes", value = TENANT_CODES + ", RESERVATION_NOT_FOUND")
     @Operation(operationId = "listReservationExtensions", summary = "A reservation's extensions, in the order bought")
     public Uni<MarketApi.ReservationExtensions> extensions(@PathParam("reservationId") UUID reservationId) {
-        return reservations.extensions(callers.get(), reservationId);
+        return extensions.extensions(callers.get(), reservationId);
     }
 
     @GET
@@ -161,7 +165,7 @@ public class ReservationResource {
     public Uni<MarketApi.ExtensionOfferView> extensionOffer(@PathParam("reservationId") UUID reservationId,
             @Parameter(required = true, schema = @Schema(type = SchemaType.STRING, format = "date-time"))
             @QueryParam("endAt") String endAt) {
-        return reservations.extensionOffer(callers.get(), reservationId,
+        return extensions.extensionOffer(callers.get(), reservationId,
                 city.myriad.platform.validation.Fields.instant("endAt", endAt));
     }
 
@@ -171,7 +175,7 @@ public class ReservationResource {
     @Operation(operationId = "getReservationExtension", summary = "One extension of a reservation")
     public Uni<MarketApi.ReservationExtensionView> extension(@PathParam("reservationId") UUID reservationId,
             @PathParam("extensionId") UUID extensionId) {
-        return reservations.extension(callers.get(), reservationId, extensionId);
+        return extensions.extension(callers.get(), reservationId, extensionId);
     }
 
     @POST

@@ -7,15 +7,8 @@ import city.myriad.market.mapping.MarketApi;
 import city.myriad.market.mapping.MarketApi.CreateReservation;
 import city.myriad.market.mapping.MarketApi.ReservationView;
 import city.myriad.market.model.CapacityCalendar;
-import city.myriad.market.model.Price;
-import city.myriad.market.model.PriceBook;
-import city.myriad.market.model.PriceClass;
-import city.myriad.market.model.Quote;
 import city.myriad.market.model.Reservation;
-import city.myriad.market.model.ReservationExtension;
 import city.myriad.market.model.ReservationState;
-import city.myriad.market.repository.PriceBookRepository;
-import city.myriad.market.repository.ReservationExtensionRepository;
 import city.myriad.market.repository.ReservationRepository;
 import city.myriad.platform.db.Scoped;
 import city.myriad.platform.db.Constraints;
@@ -34,14 +27,12 @@ import city.myriad.tenancy.service.TenantProjects;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.math.BigDecimal;
-import java.math.MathContext;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.UUID;
 
 /**
@@ -61,10 +52,8 @@ import java.util.UUID;
  * <p>Cancellation: only before the window begins; free until 24 hours before its start, then half of the total
  * (its extensions included).
  *
- * <p>Extension ({@link #extend}): a window not ended nor cancelled gets a later end, the same cards (and block), at the
- * RESERVED price of the book in force then, under the same rules as a purchase of the window added: the calendar
- * (409 CAPACITY_UNAVAILABLE with the latest end that fits), the card quota, the money budget. The reservation
- * keeps its id, its nodes and its jobs; the extension is billed on its own, in the period it was bought.
+ * <p>Extension: {@link ReservationExtensions}; the price and quota rules a purchase and an extension share:
+ * {@link ReservationTerms}.
  */
 @ApplicationScoped
 public class ReservationService {
@@ -76,9 +65,8 @@ public class ReservationService {
     private final Scoped scoped;
     private final TenantProjects projects;
     private final ClusterSupply clusters;
-    private final PriceBookRepository books;
     private final ReservationRepository reservations;
-    private final ReservationExtensionRepository extensions;
+    private final ReservationTerms terms;
     private final ReservationRuns runs;
     private final Idempotency idempotency;
     private final QuoteService quotes;
@@ -91,12 +79,12 @@ public class ReservationService {
     /** What the calendar holds: reservations sold and maintenance windows. */
     private final CalendarHolds calendar;
 
-    ReservationService(Scoped scoped, TenantProjects projects, ClusterSupply clusters, PriceBookRepository books,
-            ReservationRepository reservations, ReservationExtensionRepository extensions, Idempotency idempotency,
+    ReservationService(Scoped scoped, TenantProjects projects, ClusterSupply clusters, ReservationTerms terms,
+            ReservationRepository reservations, Idempotency idempotency,
             QuoteService quotes, QuotaLimits limits, Budgets budgets, Ids ids, Clock clock, AuditTrail audit,
             ReservationRuns runs, CalendarHolds calendar) {
         this.calendar = calendar;
-        this.extensions = extensions;
+        this.terms = terms;
         this.runs = runs;
         this.audit = audit;
         this.quotes = quotes;
@@ -105,7 +93,6 @@ public class ReservationService {
         this.scoped = scoped;
         this.projects = projects;
         this.clusters = clusters;
-        this.books = books;
         this.reservations = reservations;
         this.idempotency = idempotency;
         this.ids = ids;
@@ -125,7 +112,7 @@ public class ReservationService {
                                                 .stillRunnable(project)
                                                 .chain(() -> reservations.lockCalendar(command.clusterId(),
                                                         command.model()))
-                                                .chain(() -> withinCardQuota(project, quota, command.clusterId(),
+                                                .chain(() -> terms.withinCardQuota(project, quota, command.clusterId(),
                                                         command.model(), command.cards(), command.startAt(),
                                                         command.endAt()))
                                                 .chain(() -> calendar.from(command.clusterId(), command.model(),
@@ -151,71 +138,19 @@ public class ReservationService {
         return details;
     }
 
-    /**
-     * 422 QUOTA_EXCEEDED if the new cards, with the tenant's (or the project's) reservations already held at once in
-     * the window, pass a limit on RESERVED work here. Runs under the calendar's lock.
-     */
-    private Uni<Void> withinCardQuota(TenantProjects.ProjectRef project, QuotaLimits.Effective quota, UUID clusterId,
-            String model, int cards, Instant start, Instant end) {
-        String reserved = PriceClass.RESERVED.name();
-        OptionalInt tenantLimit = quota.tenant().limit(clusterId, model, reserved);
-        OptionalInt projectLimit = quota.project().limit(clusterId, model, reserved);
-        if (tenantLimit.isEmpty() && projectLimit.isEmpty()) {
-            return Uni.createFrom().voidItem();
-        }
-        return reservations.overlapping(project.tenantId(), clusterId, model, start, end)
-                .invoke(held -> {
-                    refuseOver(tenantLimit, held, model, cards, start, end, "tenant");
-                    refuseOver(projectLimit, held.stream().filter(r -> r.projectId.equals(project.projectId()))
-                            .toList(), model, cards, start, end, "project");
-                }).replaceWithVoid();
-    }
-
-    private static void refuseOver(OptionalInt limit, List<Reservation> held, String model, int cards, Instant start,
-            Instant end, String whose) {
-        if (limit.isEmpty()) {
-            return;
-        }
-        int atOnce = CapacityCalendar.peakHeld(held.stream()
-                .map(r -> new CapacityCalendar.Hold(r.startAt, r.endAt, r.cards, null)).toList(), start, end);
-        if (atOnce + cards > limit.getAsInt()) {
-            throw new MyriadProblem.QuotaExceeded(ProblemCode.QUOTA_EXCEEDED, "The reservation holds " + cards
-                    + " " + model + " cards" + (atOnce == 0 ? "" : "; with " + atOnce + " already reserved at once "
-                    + "in its window") + " it would pass the " + whose + "'s quota of " + limit.getAsInt()
-                    + " for RESERVED work there at a time");
-        }
-    }
-
-    /** The unit price a reservation is sold at (premium included) and the price book version it comes from. */
-    private record Priced(int version, Money unit, Quote quote) {}
-
     /** The quote's price when the command names one, else the RESERVED price of the book in force. */
-    private Uni<Priced> priced(UUID tenant, CreateReservation command, boolean sameBlock) {
+    private Uni<ReservationTerms.Priced> priced(UUID tenant, CreateReservation command, boolean sameBlock) {
         if (command.quoteId() != null) {
             return scoped.asTenant(tenant, () -> quotes.forReservation(tenant, command.quoteId(), command.clusterId(),
                     command.model(), command.cards(), command.startAt(), command.endAt(), sameBlock))
-                    .map(q -> new Priced(q.priceBookVersion, Money.of(q.unitPriceMinor, q.currency), q));
+                    .map(q -> new ReservationTerms.Priced(q.priceBookVersion, Money.of(q.unitPriceMinor, q.currency), q));
         }
-        return inForce(command.clusterId(), command.model(), sameBlock);
-    }
-
-    /** The RESERVED price of the book in force (with the same-block premium), 409 NOT_FOR_SALE if there is none. */
-    private Uni<Priced> inForce(UUID clusterId, String model, boolean sameBlock) {
-        return scoped.unscoped(() -> books.current(clusterId, clock.instant())).map(book -> {
-            PriceBook b = book.orElse(null);
-            Price p = b == null ? null : b.price(model, PriceClass.RESERVED).orElse(null);
-            if (p == null) {
-                throw new MyriadProblem.Conflict(ProblemCode.NOT_FOR_SALE, "Cluster " + clusterId
-                        + " sells no reserved " + model + " cards");
-            }
-            Money unit = sameBlock ? p.unitPrice().times(BigDecimal.ONE.add(
-                    BigDecimal.valueOf(b.sameBlockPremiumPercent(), 2))) : p.unitPrice();
-            return new Priced(b.version(), unit, null);
-        });
+        return terms.inForce(command.clusterId(), command.model(), sameBlock);
     }
 
     private Uni<ReservationView> book(TenantProjects.ProjectRef project, QuotaLimits.Effective quota,
-            CreateReservation command, boolean sameBlock, Priced priced, CapacityCalendar calendar, Instant now) {
+            CreateReservation command, boolean sameBlock, ReservationTerms.Priced priced, CapacityCalendar calendar,
+            Instant now) {
         if (priced.quote() != null) {
             quotes.usable(priced.quote());
         }
@@ -345,154 +280,6 @@ public class ReservationService {
     }
 
     /**
-     * Extends a reservation's window to {@code command.endAt()} (tenant-admin): the cards it holds until its end now
-     * are bought on to the new end, if the calendar has them (its block's, for a same-block one), the card quota on
-     * RESERVED work allows them and the budget the price. Its row is locked first, then its calendar, so that two
-     * extensions of one reservation, or an extension and its cancellation, follow one another. A replay with the
-     * same {@code Idempotency-Key} answers the extension made.
-     */
-    public Uni<MarketApi.ReservationExtensionView> extend(Caller caller, UUID id, MarketApi.ExtendReservation command) {
-        Instant now = clock.instant();
-        return projects.administeredTenant(caller)
-                .chain(tenant -> scoped.asTenant(tenant, () -> found(tenant, id))
-                        // What an extension keeps from its reservation never changes: read before its transaction.
-                        .chain(r -> limits.of(tenant, r.projectId)
-                                .chain(quota -> inForce(r.clusterId, r.model, r.sameBlock)
-                                        .chain(priced -> clusters.sellableOf(r.clusterId, r.model)
-                                                .chain(capacity -> scoped.asTenant(tenant, () -> idempotency.once(
-                                                        tenant, MarketApi.ReservationExtensionView.class,
-                                                        () -> foundLocked(tenant, id)
-                                                                .chain(locked -> lengthen(caller, locked, quota,
-                                                                        priced, capacity, command.endAt(), now)))))))));
-    }
-
-    /**
-     * What extending the reservation to {@code endAt} would cost now and whether its cards are free for it, bought
-     * nothing (any tenant role): the price of the book in force and the latest end the calendar has its cards for, as
-     * {@link #extend} would find them now. The card quota and the budget are checked when it is bought.
-     */
-    public Uni<MarketApi.ExtensionOfferView> extensionOffer(Caller caller, UUID id, Instant endAt) {
-        Instant now = clock.instant();
-        return projects.readableTenant(caller)
-                .chain(tenant -> scoped.asTenant(tenant, () -> found(tenant, id)))
-                .chain(r -> {
-                    extendable(r, endAt, now);
-                    return inForce(r.clusterId, r.model, r.sameBlock)
-                            .chain(priced -> clusters.sellableOf(r.clusterId, r.model)
-                                    .chain(capacity -> scoped.unscoped(() -> calendar.from(r.clusterId, r.model,
-                                                    r.endAt))
-                                            .map(holds -> offer(r, priced, new CapacityCalendar(capacity, holds),
-                                                    endAt))));
-                });
-    }
-
-    private static MarketApi.ExtensionOfferView offer(Reservation r, Priced priced, CapacityCalendar calendar,
-            Instant endAt) {
-        Instant latest = calendar.latestEnd(r.endAt, endAt, r.cards, r.sameBlock ? r.block : null).orElse(null);
-        Money total = QuoteService.total(priced.unit(), r.cards, Duration.between(r.endAt, endAt));
-        return new MarketApi.ExtensionOfferView(r.id, r.endAt, endAt, latest != null && !latest.isBefore(endAt),
-                latest, r.cards, priced.unit(), total, priced.version());
-    }
-
-    /** 409 unless the reservation may still be extended; 400 unless {@code endAt} is a later end it may have. */
-    private static void extendable(Reservation r, Instant endAt, Instant now) {
-        ReservationState state = ReservationState.of(r, now);
-        if (!state.extendable()) {
-            throw new MyriadProblem.Conflict(ProblemCode.RESERVATION_NOT_EXTENDABLE, "Reservation " + r.id + " is "
-                    + state + "; only a CONFIRMED or ACTIVE one (not cancelled, its window not ended) can be extended");
-        }
-        if (!endAt.isAfter(r.endAt)) {
-            throw invalid("endAt", "must be after the reservation's end, now " + r.endAt);
-        }
-        if (Duration.between(r.startAt, endAt).compareTo(LONGEST) > 0) {
-            throw invalid("endAt", "a reservation lasts at most 366 days, its extensions included");
-        }
-    }
-
-    private Uni<MarketApi.ReservationExtensionView> lengthen(Caller caller, Reservation r, QuotaLimits.Effective quota,
-            Priced priced, Map<String, Integer> capacity, Instant endAt, Instant now) {
-        extendable(r, endAt, now);
-        Instant from = r.endAt;
-        TenantProjects.ProjectRef project = new TenantProjects.ProjectRef(r.tenantId, r.projectId);
-        return projects.stillRunnable(project)
-                .chain(() -> reservations.lockCalendar(r.clusterId, r.model))
-                .chain(() -> withinCardQuota(project, quota, r.clusterId, r.model, r.cards, from, endAt))
-                .chain(() -> calendar.from(r.clusterId, r.model, from))
-                .chain(holds -> {
-                    Instant latest = new CapacityCalendar(capacity, holds)
-                            .latestEnd(from, endAt, r.cards, r.sameBlock ? r.block : null).orElse(null);
-                    if (latest == null || latest.isBefore(endAt)) {
-                        String where = r.sameBlock ? " of block " + r.block : "";
-                        throw MyriadProblem.CapacityUnavailable.forExtension(latest == null
-                                ? "Its " + r.cards + " " + r.model + " cards" + where + " are sold from its end at "
-                                        + from + ": it cannot be extended now"
-                                : "Its " + r.cards + " " + r.model + " cards" + where + " are free only until "
-                                        + latest + "; it can be extended to that at the latest", latest);
-                    }
-                    Money total = QuoteService.total(priced.unit(), r.cards, Duration.between(from, endAt));
-                    ReservationExtension e = new ReservationExtension();
-                    e.id = ids.next();
-                    e.reservationId = r.id;
-                    e.tenantId = r.tenantId;
-                    e.fromAt = from;
-                    e.toAt = endAt;
-                    e.cards = r.cards;
-                    e.priceBookVersion = priced.version();
-                    e.currency = priced.unit().currency();
-                    e.unitPriceMinor = priced.unit().amountMinor();
-                    e.totalMinor = total.amountMinor();
-                    e.createdAt = now;
-                    if (!e.currency.equals(r.currency)) {
-                        throw new MyriadProblem.Conflict(ProblemCode.NOT_FOR_SALE, "Cluster " + r.clusterId
-                                + " sells reserved " + r.model + " cards in " + e.currency + " now, the reservation was "
-                                + "bought in " + r.currency + ": buy a new reservation instead");
-                    }
-                    r.endAt = endAt;
-                    r.extendedMinor += e.totalMinor;
-                    return budgets.refuseBeyond(quota, total, now, "The extension costs")
-                            .chain(() -> extensions.persist(e))
-                            .chain(() -> reservations.flush())
-                            .chain(() -> reservations.holdUntil(r.id, endAt))
-                            .call(() -> audit.record(caller, r.tenantId, "extendReservation",
-                                    Target.of("RESERVATION", r.id), extended(e)))
-                            .map(saved -> extensionView(e, view(r, now)));
-                });
-    }
-
-    /** What an extension bought, in the audit trail. */
-    private static Map<String, Object> extended(ReservationExtension e) {
-        Map<String, Object> details = new LinkedHashMap<>();
-        details.put("extensionId", e.id);
-        details.put("fromAt", e.fromAt.toString());
-        details.put("toAt", e.toAt.toString());
-        details.put("cards", e.cards);
-        details.put("totalPrice", Money.of(e.totalMinor, e.currency));
-        return details;
-    }
-
-    /** The reservation's extensions, in the order they were bought (any tenant role). */
-    public Uni<MarketApi.ReservationExtensions> extensions(Caller caller, UUID id) {
-        return projects.readableTenant(caller)
-                .chain(tenant -> scoped.asTenant(tenant, () -> found(tenant, id)
-                        .chain(r -> extensions.of(tenant, r.id))))
-                .map(rows -> new MarketApi.ReservationExtensions(rows.stream().map(e -> extensionView(e, null))
-                        .toList()));
-    }
-
-    public Uni<MarketApi.ReservationExtensionView> extension(Caller caller, UUID id, UUID extensionId) {
-        return projects.readableTenant(caller)
-                .chain(tenant -> scoped.asTenant(tenant, () -> found(tenant, id)
-                        .chain(r -> extensions.find(tenant, r.id, extensionId))))
-                .map(e -> {
-                    if (e == null) {
-                        throw new MyriadProblem.NotFound(ProblemCode.RESERVATION_EXTENSION_NOT_FOUND,
-                                "Reservation " + id + " has no extension " + extensionId);
-                    }
-                    return extensionView(e, null);
-                });
-    }
-
-    /**
      * How much of the reservation's card time its jobs used, from its window's start up to now or its end (any
      * tenant role): {@link city.myriad.market.model.ReservationUse} over the runs of its jobs.
      */
@@ -536,12 +323,6 @@ public class ReservationService {
                 .stripTrailingZeros();
     }
 
-    private static MarketApi.ReservationExtensionView extensionView(ReservationExtension e, ReservationView now) {
-        return new MarketApi.ReservationExtensionView(e.id, e.reservationId, e.fromAt, e.toAt, e.cards,
-                Money.of(e.unitPriceMinor, e.currency), Money.of(e.totalMinor, e.currency), e.priceBookVersion,
-                e.createdAt, now);
-    }
-
     private Uni<Reservation> found(UUID tenant, UUID id) {
         return reservations.find(tenant, id).map(r -> present(r, id));
     }
@@ -551,7 +332,7 @@ public class ReservationService {
         return reservations.findLocked(tenant, id).map(r -> present(r, id));
     }
 
-    private static Reservation present(Reservation r, UUID id) {
+    static Reservation present(Reservation r, UUID id) {
         if (r == null) {
             throw new MyriadProblem.NotFound(ProblemCode.RESERVATION_NOT_FOUND, "No reservation " + id);
         }
@@ -570,7 +351,7 @@ public class ReservationService {
         }
     }
 
-    private static MyriadProblem.Validation invalid(String field, String reason) {
+    static MyriadProblem.Validation invalid(String field, String reason) {
         return new MyriadProblem.Validation(ProblemCode.VALIDATION_FAILED, field + ": " + reason,
                 List.of(Violation.field(field, reason)));
     }
